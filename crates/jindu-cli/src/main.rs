@@ -1,0 +1,289 @@
+//! `jindu`: the command line of the Jindu drug-control platform.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use jindu_domain::DivisionCode;
+use jindu_domain::clock::Now;
+use jindu_store::service::{FieldError, ServiceError, deployment, users};
+use jindu_store::{db, demo};
+use jindu_web::{AppState, Clock};
+use rand::Rng;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "jindu",
+    version,
+    about = "禁毒工作综合管理平台 Jindu drug-control platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// 初始化：载入辖区区划并创建管理员 / Load the deployment's divisions and create an administrator.
+    Init {
+        /// Division code of the deployment (2–12 digits), e.g. 430405 for 珠晖区.
+        #[arg(long)]
+        division: String,
+        /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        /// User name of the administrator to create.
+        #[arg(long, default_value = "admin")]
+        admin: String,
+    },
+    /// 启动服务 / Serve the web application.
+    Serve {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// 演示：珠晖区真实区划与虚构人员 / The demo: 珠晖区's real divisions and a synthetic caseload.
+    Demo {
+        #[arg(long, default_value = "sqlite://jindu-demo.db")]
+        db: String,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Seed of the synthetic caseload (same seed and date, same data).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Number of synthetic persons (the speech's figure by default).
+        #[arg(long, default_value_t = demo::DEMO_PERSONS)]
+        persons: usize,
+        /// Generate (or reuse) the data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// 用户管理 / Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// 新增用户 / Add an account. The password is read from JINDU_PASSWORD or asked for.
+    Add {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// admin or social_worker.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// Division code of the user's unit; defaults to the deployment's root.
+        #[arg(long)]
+        division: Option<String>,
+    },
+}
+
+fn explain(e: ServiceError) -> anyhow::Error {
+    match e {
+        ServiceError::Invalid(errs) => anyhow::anyhow!(
+            "{}",
+            errs.iter()
+                .map(|e: &FieldError| format!("{}（{}）/ {}", e.zh, e.field, e.en))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+fn generated_password() -> String {
+    const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    let body: String = (0..14)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect();
+    format!("{body}-7a")
+}
+
+async fn serve(
+    db_url: &str,
+    conn: jindu_store::DatabaseConnection,
+    listen: SocketAddr,
+    demo_flag: bool,
+) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("无法监听 / cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!("Jindu 正在运行 / serving {db_url} at http://{addr}/");
+    jindu_web::serve(listener, AppState::new(conn, Clock::System, demo_flag)).await?;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Init {
+            division,
+            db: url,
+            admin,
+        } => {
+            let code = DivisionCode::parse(&division)
+                .map_err(|e| anyhow::anyhow!("{} / {}", e.message_zh(), e.message_en()))?;
+            let conn = db::connect(&url).await?;
+            let started = Instant::now();
+            let n = deployment::init(&conn, code).await.map_err(explain)?;
+            println!(
+                "已载入区划 {n} 个（{:.1} 秒）/ loaded {n} divisions in {:.1} s",
+                started.elapsed().as_secs_f64(),
+                started.elapsed().as_secs_f64()
+            );
+            let password = generated_password();
+            users::add(
+                &conn,
+                Now::system(),
+                users::NewUser {
+                    username: admin.clone(),
+                    display_name: "系统管理员".into(),
+                    password: Some(password.clone()),
+                    role: "admin".into(),
+                    division: code,
+                    workstation_id: None,
+                    must_change_password: true,
+                },
+            )
+            .await
+            .map_err(explain)?;
+            println!("管理员 / administrator: {admin}  初始密码 / initial password: {password}");
+            println!(
+                "请妥善保管，首次登录后修改 / keep it safe and change it after the first sign-in."
+            );
+            Ok(())
+        }
+        Command::Serve { db: url, listen } => {
+            let conn = db::connect(&url).await?;
+            if deployment::root(&conn).await.map_err(explain)?.is_none() {
+                bail!(
+                    "数据库尚未初始化，请先运行 jindu init --division CODE / the database is not initialised: run jindu init --division CODE first"
+                );
+            }
+            let demo_flag = deployment::is_demo(&conn).await.map_err(explain)?;
+            serve(&url, conn, listen, demo_flag).await
+        }
+        Command::Demo {
+            db: url,
+            listen,
+            seed,
+            persons,
+            no_serve,
+        } => {
+            let started = Instant::now();
+            let conn = db::connect(&url).await?;
+            let summary = demo::generate(&conn, Now::system(), seed, persons)
+                .await
+                .map_err(explain)?;
+            let secs = started.elapsed().as_secs_f64();
+            if summary.generated {
+                println!(
+                    "演示数据已生成 / demo data generated: {} 人 persons, {} 条记录 events, {} 名社工 social workers, {secs:.1} s",
+                    summary.persons, summary.events, summary.social_workers
+                );
+            } else {
+                println!(
+                    "沿用已有演示数据 / reusing the existing demo database: {} 人 persons, {} 条记录 events",
+                    summary.persons, summary.events
+                );
+            }
+            println!(
+                "演示账号 / demo login: {} 或 / or {}（社工 social worker），密码 / password: {}",
+                demo::DEMO_ADMIN,
+                demo::DEMO_SOCIAL_WORKER,
+                demo::DEMO_PASSWORD
+            );
+            if no_serve {
+                return Ok(());
+            }
+            serve(&url, conn, listen, true).await
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    db: url,
+                    username,
+                    display_name,
+                    role,
+                    division,
+                },
+        } => {
+            let conn = db::connect(&url).await?;
+            let root = deployment::root(&conn)
+                .await
+                .map_err(explain)?
+                .context("数据库尚未初始化 / the database is not initialised")?;
+            let division = match division {
+                Some(d) => {
+                    let code = DivisionCode::parse(&d)
+                        .map_err(|e| anyhow::anyhow!("{} / {}", e.message_zh(), e.message_en()))?;
+                    if !root.code.contains(&code)
+                        || deployment::division_by_code(&conn, code)
+                            .await
+                            .map_err(explain)?
+                            .is_none()
+                    {
+                        bail!(
+                            "区划 {d} 不在本系统辖区内 / division {d} is outside this deployment"
+                        );
+                    }
+                    code
+                }
+                None => root.code,
+            };
+            let password = match std::env::var("JINDU_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => rpassword::prompt_password("密码 / password: ")?,
+            };
+            let id = users::add(
+                &conn,
+                Now::system(),
+                users::NewUser {
+                    display_name: display_name.unwrap_or_else(|| username.clone()),
+                    username,
+                    password: Some(password),
+                    role,
+                    division,
+                    workstation_id: None,
+                    must_change_password: true,
+                },
+            )
+            .await
+            .map_err(explain)?;
+            println!("已创建用户 / account created: {id}");
+            Ok(())
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("错误 / error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        super::Cli::command().debug_assert();
+    }
+}

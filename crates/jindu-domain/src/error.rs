@@ -1,0 +1,468 @@
+//! The one error type of the domain, with stable codes and whole-sentence messages in Chinese and
+//! English. Every validation in Jindu reports through [`DomainError`], so the web forms, the CLI
+//! and the importers show the same words for the same mistake.
+
+use chrono::NaiveDate;
+
+use crate::id_number::IdNumberError;
+use crate::kinds::{ControlStatus, EventKind, MeasureStatus};
+
+/// A rule of the domain was broken. Each variant has a stable [`code`](DomainError::code)
+/// (snake_case, dotted), the form [`field`](DomainError::field) it belongs to, and messages in
+/// Chinese ([`message_zh`](DomainError::message_zh)) and English
+/// ([`message_en`](DomainError::message_en)). `Display` gives the English message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// An identity number failed GB 11643-1999 validation (DOMAIN §9). Code `id_number.<reason>`.
+    IdNumber {
+        /// Form field, e.g. `id_number`.
+        field: &'static str,
+        /// What is wrong with the number.
+        reason: IdNumberError,
+    },
+    /// A date lies after today (Asia/Shanghai calendar date, DOMAIN §11). Code `date.in_future`.
+    DateInFuture {
+        /// Form field.
+        field: &'static str,
+        /// The date given.
+        date: NaiveDate,
+        /// Today.
+        today: NaiveDate,
+    },
+    /// A date lies before another date it must follow (e.g. report date before decision date).
+    /// Code `date.before`.
+    DateBefore {
+        /// Form field of the date given.
+        field: &'static str,
+        /// The date given.
+        date: NaiveDate,
+        /// Field of the date it must not precede.
+        other_field: &'static str,
+        /// The date it must not precede.
+        other: NaiveDate,
+    },
+    /// Text that is not a date in any accepted form. Code `date.invalid`.
+    InvalidDate {
+        /// Form field.
+        field: &'static str,
+        /// The text given (as typed).
+        input: String,
+    },
+    /// A required field is empty. Code `required`.
+    Required {
+        /// Form field.
+        field: &'static str,
+    },
+    /// A value not among the allowed choices. Code `invalid_choice`.
+    InvalidChoice {
+        /// Form field.
+        field: &'static str,
+        /// The value given.
+        input: String,
+    },
+    /// A malformed administrative division code (GB/T 2260 style, 2/4/6/9/12 digits).
+    /// Code `division.malformed`.
+    DivisionCode {
+        /// Form field.
+        field: &'static str,
+        /// The text given.
+        input: String,
+    },
+    /// A division outside the deployment or the user's scope. Code `division.out_of_scope`.
+    OutOfScope {
+        /// Form field.
+        field: &'static str,
+    },
+    /// An action not allowed in the current state, e.g. a test for a deceased person or resuming
+    /// a measure that is not suspended. `from` and `action` are storage codes
+    /// ([`ControlStatus`], [`MeasureStatus`], [`EventKind`] codes or `report`, `suspend`,
+    /// `resume`, `end`). Code `transition.illegal`.
+    IllegalTransition {
+        /// Code of the current state.
+        from: &'static str,
+        /// Code of the refused action.
+        action: &'static str,
+    },
+    /// A status change to the status the person already has. Code `status.unchanged`.
+    SameStatus {
+        /// Code of the status.
+        status: &'static str,
+    },
+    /// A measure cannot take this step; `reason` is one of `no_report_for_kind`,
+    /// `already_reported`, `already_ended`, `not_started`. Code `measure.<reason>`.
+    MeasureState {
+        /// Stable reason code.
+        reason: &'static str,
+    },
+    /// The record does not exist or is not visible to the user. Code `not_found`.
+    NotFound {
+        /// What was looked for, e.g. `person`.
+        what: &'static str,
+    },
+    /// Someone else changed the record first (stale optimistic-concurrency version).
+    /// Code `conflict`.
+    Conflict,
+    /// Text longer than allowed (counted in characters, not bytes). Code `too_long`.
+    TooLong {
+        /// Form field.
+        field: &'static str,
+        /// Maximum number of characters.
+        max: usize,
+    },
+}
+
+impl std::fmt::Display for DomainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message_en())
+    }
+}
+
+impl DomainError {
+    /// Stable snake_case code, e.g. `id_number.check_digit`; safe to store, test and translate.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DomainError::IdNumber { reason, .. } => reason.code(),
+            DomainError::DateInFuture { .. } => "date.in_future",
+            DomainError::DateBefore { .. } => "date.before",
+            DomainError::InvalidDate { .. } => "date.invalid",
+            DomainError::Required { .. } => "required",
+            DomainError::InvalidChoice { .. } => "invalid_choice",
+            DomainError::DivisionCode { .. } => "division.malformed",
+            DomainError::OutOfScope { .. } => "division.out_of_scope",
+            DomainError::IllegalTransition { .. } => "transition.illegal",
+            DomainError::SameStatus { .. } => "status.unchanged",
+            DomainError::MeasureState { reason } => match *reason {
+                "no_report_for_kind" => "measure.no_report_for_kind",
+                "already_reported" => "measure.already_reported",
+                "already_ended" => "measure.already_ended",
+                "not_started" => "measure.not_started",
+                _ => "measure.state",
+            },
+            DomainError::NotFound { .. } => "not_found",
+            DomainError::Conflict => "conflict",
+            DomainError::TooLong { .. } => "too_long",
+        }
+    }
+
+    /// The form field the error belongs to (e.g. `id_number`, `report_date`); `None` for errors
+    /// about the record as a whole.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            DomainError::IdNumber { field, .. }
+            | DomainError::DateInFuture { field, .. }
+            | DomainError::DateBefore { field, .. }
+            | DomainError::InvalidDate { field, .. }
+            | DomainError::Required { field }
+            | DomainError::InvalidChoice { field, .. }
+            | DomainError::DivisionCode { field, .. }
+            | DomainError::OutOfScope { field }
+            | DomainError::TooLong { field, .. } => Some(field),
+            DomainError::IllegalTransition { .. }
+            | DomainError::SameStatus { .. }
+            | DomainError::MeasureState { .. }
+            | DomainError::NotFound { .. }
+            | DomainError::Conflict => None,
+        }
+    }
+
+    /// The message in `lang`: `"en"` gives English, anything else Chinese.
+    pub fn message(&self, lang: &str) -> String {
+        if lang == "en" {
+            self.message_en()
+        } else {
+            self.message_zh()
+        }
+    }
+
+    /// A whole Chinese sentence naming the field, e.g. `身份证号校验码错误：应为X，实为3。`
+    pub fn message_zh(&self) -> String {
+        let l = |f: &str| field_label(f, "zh");
+        match self {
+            DomainError::IdNumber { field, reason } => reason.message_zh(l(field)),
+            DomainError::DateInFuture { field, date, today } => {
+                format!("{}不能晚于今天（{today}），填写的是{date}。", l(field))
+            }
+            DomainError::DateBefore {
+                field,
+                date,
+                other_field,
+                other,
+            } => {
+                format!(
+                    "{}（{date}）不能早于{}（{other}）。",
+                    l(field),
+                    l(other_field)
+                )
+            }
+            DomainError::InvalidDate { field, input } => format!(
+                "{}“{}”不是有效日期，请按 2023-05-06 的格式填写。",
+                l(field),
+                shorten(input)
+            ),
+            DomainError::Required { field } => format!("请填写{}。", l(field)),
+            DomainError::InvalidChoice { field, input } => {
+                format!(
+                    "{}的取值“{}”无效，请从列表中选择。",
+                    l(field),
+                    shorten(input)
+                )
+            }
+            DomainError::DivisionCode { field, input } => format!(
+                "{}“{}”格式不正确：区划代码应为2、4、6、9或12位数字。",
+                l(field),
+                shorten(input)
+            ),
+            DomainError::OutOfScope { field } => {
+                format!("{}不在本系统或您的管辖范围内。", l(field))
+            }
+            DomainError::IllegalTransition { from, action } => format!(
+                "当前状态为“{}”，不能进行“{}”。",
+                code_label(from, "zh"),
+                code_label(action, "zh")
+            ),
+            DomainError::SameStatus { status } => {
+                format!("当前状态已经是“{}”，无需变更。", code_label(status, "zh"))
+            }
+            DomainError::MeasureState { reason } => match *reason {
+                "no_report_for_kind" => "强制隔离戒毒自决定之日起执行，无需报到。".to_string(),
+                "already_reported" => "该措施已登记报到，不能重复报到。".to_string(),
+                "already_ended" => "该措施已经结束，不能再次结束。".to_string(),
+                "not_started" => "该措施尚未开始执行（尚未报到）。".to_string(),
+                other => format!("该措施当前不能进行此操作（{other}）。"),
+            },
+            DomainError::NotFound { what } => {
+                format!(
+                    "找不到该{}，可能已被删除或不在您的管辖范围内。",
+                    what_label(what, "zh")
+                )
+            }
+            DomainError::Conflict => "该记录已被他人修改，请刷新页面后重试。".to_string(),
+            DomainError::TooLong { field, max } => format!("{}过长：最多{max}个字。", l(field)),
+        }
+    }
+
+    /// A whole English sentence naming the field, e.g.
+    /// `ID number check digit is wrong: expected X, found 3.`
+    pub fn message_en(&self) -> String {
+        let l = |f: &str| field_label(f, "en");
+        match self {
+            DomainError::IdNumber { field, reason } => reason.message_en(l(field)),
+            DomainError::DateInFuture { field, date, today } => {
+                format!("{} cannot be after today ({today}); got {date}.", l(field))
+            }
+            DomainError::DateBefore { field, date, other_field, other } => format!(
+                "{} ({date}) cannot be before the {} ({other}).",
+                l(field),
+                l(other_field).to_lowercase()
+            ),
+            DomainError::InvalidDate { field, input } => format!(
+                "{} \"{}\" is not a valid date; write it as 2023-05-06.",
+                l(field),
+                shorten(input)
+            ),
+            DomainError::Required { field } => format!("{} is required.", l(field)),
+            DomainError::InvalidChoice { field, input } => format!(
+                "\"{}\" is not a valid choice for {}; pick one from the list.",
+                shorten(input),
+                l(field).to_lowercase()
+            ),
+            DomainError::DivisionCode { field, input } => format!(
+                "{} \"{}\" is malformed: a division code has 2, 4, 6, 9 or 12 digits.",
+                l(field),
+                shorten(input)
+            ),
+            DomainError::OutOfScope { field } => {
+                format!("{} is outside this deployment or your area.", l(field))
+            }
+            DomainError::IllegalTransition { from, action } => format!(
+                "\"{}\" is not allowed while the status is \"{}\".",
+                code_label(action, "en"),
+                code_label(from, "en")
+            ),
+            DomainError::SameStatus { status } => {
+                format!("The status is already \"{}\"; nothing to change.", code_label(status, "en"))
+            }
+            DomainError::MeasureState { reason } => match *reason {
+                "no_report_for_kind" => {
+                    "Compulsory isolation runs from the decision date; there is no report to record."
+                        .to_string()
+                }
+                "already_reported" => "The report for this measure has already been recorded.".to_string(),
+                "already_ended" => "This measure has already ended.".to_string(),
+                "not_started" => "This measure has not started yet (no report recorded).".to_string(),
+                other => format!("This measure does not allow that step now ({other})."),
+            },
+            DomainError::NotFound { what } => format!(
+                "The {} was not found; it may have been deleted or be outside your area.",
+                what_label(what, "en")
+            ),
+            DomainError::Conflict => {
+                "Someone else changed this record first; reload the page and try again.".to_string()
+            }
+            DomainError::TooLong { field, max } => {
+                format!("{} is too long: at most {max} characters.", l(field))
+            }
+        }
+    }
+}
+
+/// Keeps echoed user input short in messages (40 characters).
+fn shorten(input: &str) -> String {
+    let mut s: String = input.chars().take(40).collect();
+    if input.chars().count() > 40 {
+        s.push('…');
+    }
+    s
+}
+
+/// Label of a form field in `lang` (`"en"` English, anything else Chinese), for messages and
+/// form labels. Unknown fields give a generic label ("该项" / "This field").
+pub fn field_label(field: &str, lang: &str) -> &'static str {
+    let (zh, en) = match field {
+        "id_number" => ("身份证号", "ID number"),
+        "name" => ("姓名", "Name"),
+        "sex" => ("性别", "Sex"),
+        "birth_date" => ("出生日期", "Date of birth"),
+        "decision_date" => ("决定日期", "Decision date"),
+        "report_date" => ("报到日期", "Report date"),
+        "event_date" => ("日期", "Date"),
+        "date" => ("日期", "Date"),
+        "start_date" => ("开始日期", "Start date"),
+        "end_date" => ("结束日期", "End date"),
+        "suspend_date" => ("中止日期", "Suspension date"),
+        "resume_date" => ("恢复日期", "Resumption date"),
+        "first_found_on" => ("首次发现日期", "Date first found"),
+        "division" => ("所属辖区", "Division"),
+        "household_division" => ("户籍地", "Place of household registration"),
+        "residence_division" => ("现住地", "Place of residence"),
+        "address" => ("住址", "Address"),
+        "phone" => ("联系电话", "Phone"),
+        "note" => ("备注", "Note"),
+        "kind" => ("类型", "Kind"),
+        "measure_kind" => ("措施类型", "Measure kind"),
+        "end_reason" => ("结束原因", "End reason"),
+        "action" => ("操作", "Action"),
+        "status" | "control_status" => ("管控状态", "Control status"),
+        "risk_tier" => ("风险等级", "Risk tier"),
+        "addiction_finding" => ("成瘾认定", "Addiction finding"),
+        "test_method" => ("检测方式", "Test method"),
+        "test_result" => ("检测结果", "Test result"),
+        "substance" => ("毒品种类", "Substance"),
+        "social_worker_id" => ("社工", "Social worker"),
+        "username" => ("用户名", "Username"),
+        "password" => ("密码", "Password"),
+        "version" => ("版本", "Version"),
+        _ => ("该项", "This field"),
+    };
+    if lang == "en" { en } else { zh }
+}
+
+/// Label of a storage code used in [`DomainError::IllegalTransition`]: a control status, a
+/// measure status, an event kind or a measure action.
+fn code_label(code: &str, lang: &str) -> String {
+    if let Some(s) = ControlStatus::from_code(code) {
+        return s.label(lang).to_string();
+    }
+    if let Some(s) = MeasureStatus::from_code(code) {
+        return s.label(lang).to_string();
+    }
+    if let Some(k) = EventKind::from_code(code) {
+        return k.label(lang).to_string();
+    }
+    let (zh, en) = match code {
+        "report" => ("登记报到", "Record the report"),
+        "suspend" => ("中止措施", "Suspend the measure"),
+        "resume" => ("恢复措施", "Resume the measure"),
+        "end" => ("结束措施", "End the measure"),
+        _ => return code.to_string(),
+    };
+    if lang == "en" {
+        en.to_string()
+    } else {
+        zh.to_string()
+    }
+}
+
+/// Label of the `what` of [`DomainError::NotFound`].
+fn what_label(what: &str, lang: &str) -> String {
+    let (zh, en) = match what {
+        "person" => ("人员", "person"),
+        "measure" => ("措施", "measure"),
+        "event" => ("记录", "record"),
+        "user" => ("用户", "user"),
+        "division" => ("区划", "division"),
+        _ => {
+            return if lang == "en" {
+                what.to_string()
+            } else {
+                "记录".to_string()
+            };
+        }
+    };
+    if lang == "en" {
+        en.to_string()
+    } else {
+        zh.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_digit_message_names_the_field() {
+        let e = DomainError::IdNumber {
+            field: "id_number",
+            reason: IdNumberError::CheckDigit {
+                expected: 'X',
+                found: '3',
+            },
+        };
+        assert_eq!(e.code(), "id_number.check_digit");
+        assert_eq!(e.field(), Some("id_number"));
+        assert_eq!(e.message_zh(), "身份证号校验码错误：应为X，实为3。");
+        assert_eq!(
+            e.message_en(),
+            "ID number check digit is wrong: expected X, found 3."
+        );
+        assert_eq!(e.message("en"), e.to_string());
+    }
+
+    #[test]
+    fn date_before_message() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let e = DomainError::DateBefore {
+            field: "report_date",
+            date: d("2024-02-20"),
+            other_field: "decision_date",
+            other: d("2024-02-21"),
+        };
+        assert_eq!(e.code(), "date.before");
+        assert_eq!(
+            e.message_zh(),
+            "报到日期（2024-02-20）不能早于决定日期（2024-02-21）。"
+        );
+        assert_eq!(
+            e.message_en(),
+            "Report date (2024-02-20) cannot be before the decision date (2024-02-21)."
+        );
+    }
+
+    #[test]
+    fn transition_message_uses_labels() {
+        let e = DomainError::IllegalTransition {
+            from: "deceased",
+            action: "drug_test",
+        };
+        assert_eq!(e.message_zh(), "当前状态为“死亡”，不能进行“检测”。");
+        assert_eq!(
+            e.message_en(),
+            "\"Drug test\" is not allowed while the status is \"Deceased\"."
+        );
+        assert_eq!(e.field(), None);
+        assert_eq!(DomainError::Conflict.code(), "conflict");
+        assert_eq!(field_label("division", "zh"), "所属辖区");
+        assert_eq!(field_label("unknown_field", "en"), "This field");
+    }
+}

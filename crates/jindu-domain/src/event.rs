@@ -1,0 +1,245 @@
+//! Validation of timeline events: dates as people type them (including Excel forms) and notes.
+
+use chrono::{Days, NaiveDate};
+
+use crate::error::DomainError;
+use crate::id_number::to_half_width;
+
+/// Maximum characters of a note (备注); local default.
+pub const MAX_NOTE_CHARS: usize = 2000;
+
+/// Largest Excel date serial (9999-12-31).
+const EXCEL_MAX_SERIAL: u32 = 2_958_465;
+
+/// An event date may not lie after today (the Asia/Shanghai date, DOMAIN §11).
+///
+/// # Errors
+/// [`DomainError::DateInFuture`] for `field`.
+pub fn validate_event_date(
+    field: &'static str,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), DomainError> {
+    if date > today {
+        return Err(DomainError::DateInFuture { field, date, today });
+    }
+    Ok(())
+}
+
+/// Parses a date as typed or pasted: `2023-05-06`, `2023/5/6`, `2023.5.6`, `2023年5月6日`,
+/// `20230506`, or an Excel date serial (`45052` → 2023-05-06; serial 1 = 1900-01-01, Excel's
+/// fictitious 1900-02-29 (serial 60) refused, valid 1..=2958465; a fractional time part is
+/// ignored). Spaces are trimmed, full-width digits and punctuation converted, and a trailing
+/// time (`2023/5/6 0:00`) ignored.
+///
+/// # Errors
+/// [`DomainError::InvalidDate`] for `field` with the input, for anything else (including
+/// impossible dates such as 2023-02-30).
+pub fn parse_date(field: &'static str, input: &str) -> Result<NaiveDate, DomainError> {
+    let bad = || DomainError::InvalidDate {
+        field,
+        input: input.trim().chars().take(40).collect(),
+    };
+    let half: String = input.chars().map(to_half_width).collect();
+    let mut tokens = half.split_whitespace();
+    let first = tokens.next().ok_or_else(bad)?;
+    let rest: Vec<&str> = tokens.collect();
+    let text = match rest.as_slice() {
+        [] => first.to_string(),
+        [time]
+            if time.contains(':')
+                && time
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == ':' || c == '.') =>
+        {
+            first.to_string()
+        }
+        _ => half.split_whitespace().collect(),
+    };
+    parse_compact(&text).ok_or_else(bad)
+}
+
+/// Parses one whitespace-free token.
+fn parse_compact(s: &str) -> Option<NaiveDate> {
+    let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if all_digits(s) {
+        return match s.len() {
+            8 => ymd(&s[..4], &s[4..6], &s[6..]),
+            1..=7 => excel_serial(s.parse().ok()?),
+            _ => None,
+        };
+    }
+    // Excel serial with a time fraction, e.g. 45052.375.
+    if let Some((int, frac)) = s.split_once('.')
+        && int.len() <= 7
+        && all_digits(int)
+        && all_digits(frac)
+        && !frac.contains('.')
+        && s.matches('.').count() == 1
+    {
+        return excel_serial(int.parse().ok()?);
+    }
+    let normalised: String = s
+        .trim_end_matches('日')
+        .chars()
+        .map(|c| {
+            if matches!(c, '年' | '月' | '/' | '.' | '-') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let parts: Vec<&str> = normalised.split('-').collect();
+    match parts.as_slice() {
+        [y, m, d] if y.len() == 4 && (1..=2).contains(&m.len()) && (1..=2).contains(&d.len()) => {
+            if !(all_digits(y) && all_digits(m) && all_digits(d)) {
+                return None;
+            }
+            // One separator style only: 2023-5/6 is refused.
+            let seps: Vec<char> = s
+                .chars()
+                .filter(|c| !c.is_ascii_digit() && *c != '日')
+                .collect();
+            let consistent = seps.windows(2).all(|w| w[0] == w[1]) || seps == ['年', '月'];
+            if !consistent {
+                return None;
+            }
+            if s.ends_with('日') && seps != ['年', '月'] {
+                return None;
+            }
+            ymd(y, m, d)
+        }
+        _ => None,
+    }
+}
+
+fn ymd(y: &str, m: &str, d: &str) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+/// Excel 1900 date system: serial 1 = 1900-01-01; serial 60 is the non-existent 1900-02-29
+/// (Lotus bug), so serials from 61 are one day less than a plain count.
+fn excel_serial(n: u32) -> Option<NaiveDate> {
+    if n == 0 || n == 60 || n > EXCEL_MAX_SERIAL {
+        return None;
+    }
+    let base = NaiveDate::from_ymd_opt(1899, 12, 31)?;
+    let days = if n > 60 { n - 1 } else { n };
+    base.checked_add_days(Days::new(u64::from(days)))
+}
+
+/// Trims a note and enforces [`MAX_NOTE_CHARS`] (counted in characters, not bytes). An empty
+/// note is returned as `""`; whether it is required is the caller's rule.
+///
+/// # Errors
+/// [`DomainError::TooLong`] for `field`.
+pub fn validate_note(field: &'static str, text: &str) -> Result<String, DomainError> {
+    validate_text(field, text, MAX_NOTE_CHARS)
+}
+
+/// Trims `text` and enforces at most `max` characters.
+///
+/// # Errors
+/// [`DomainError::TooLong`] for `field`.
+pub fn validate_text(field: &'static str, text: &str, max: usize) -> Result<String, DomainError> {
+    let t = text.trim();
+    if t.chars().count() > max {
+        return Err(DomainError::TooLong { field, max });
+    }
+    Ok(t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn p(s: &str) -> Result<NaiveDate, DomainError> {
+        parse_date("date", s)
+    }
+
+    #[test]
+    fn accepted_forms() {
+        let want = d(2023, 5, 6);
+        for s in [
+            "2023-05-06",
+            "2023-5-6",
+            "2023/5/6",
+            "2023/05/06",
+            "2023.5.6",
+            "2023年5月6日",
+            "2023年05月06日",
+            "2023年5月6",
+            "20230506",
+            "45052",
+            "45052.375",
+            " 2023-05-06 ",
+            "２０２３－０５－０６",
+            "２０２３年５月６日",
+            "2023/5/6 0:00",
+            "2023-05-06 00:00:00",
+        ] {
+            assert_eq!(p(s), Ok(want), "{s}");
+        }
+    }
+
+    #[test]
+    fn excel_serials() {
+        assert_eq!(p("1"), Ok(d(1900, 1, 1)));
+        assert_eq!(p("59"), Ok(d(1900, 2, 28)));
+        assert!(p("60").is_err());
+        assert_eq!(p("61"), Ok(d(1900, 3, 1)));
+        assert_eq!(p("2958465"), Ok(d(9999, 12, 31)));
+        assert!(p("2958466").is_err());
+        assert!(p("0").is_err());
+    }
+
+    #[test]
+    fn refused_forms() {
+        for s in [
+            "",
+            "  ",
+            "2023-02-30",
+            "2023-13-01",
+            "2023-5/6",
+            "abc",
+            "05/06/2023",
+            "202305061",
+            "2023-05-06日",
+            "2023--5-6",
+        ] {
+            assert_eq!(
+                p(s),
+                Err(DomainError::InvalidDate {
+                    field: "date",
+                    input: s.trim().to_string()
+                }),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn future_and_notes() {
+        assert!(validate_event_date("date", d(2024, 1, 2), d(2024, 1, 1)).is_err());
+        assert!(validate_event_date("date", d(2024, 1, 1), d(2024, 1, 1)).is_ok());
+        assert_eq!(validate_note("note", "  hi  "), Ok("hi".to_string()));
+        let long: String = "毒".repeat(MAX_NOTE_CHARS);
+        assert_eq!(
+            validate_note("note", &long).map(|s| s.chars().count()),
+            Ok(MAX_NOTE_CHARS)
+        );
+        let longer = format!("{long}毒");
+        assert_eq!(
+            validate_note("note", &longer),
+            Err(DomainError::TooLong {
+                field: "note",
+                max: MAX_NOTE_CHARS
+            })
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! Jindu (禁毒) domain rules: pure types, validation and legal deadlines. No I/O, no clock
+//! reads except [`clock::system_now`]. Rules cite their source: a law and article, or "local
+//! default, configurable" (see `DOMAIN.md`).
+//!
+//! - [`id_number`]: resident ID numbers (GB 11643-1999, DOMAIN §9).
+//! - [`division`]: administrative division codes and scope.
+//! - [`days`]: counting days and legal deadlines (DOMAIN §11).
+//! - [`measure`]: the clock of a measure (DOMAIN §2).
+//! - [`obligation`]: scheduled duties (DOMAIN §3).
+//! - [`status`]: control-status rules.
+//! - [`event`]: date and note validation for timeline events.
+//! - [`error`]: the one error type with stable codes and bilingual messages.
+
+pub mod clock;
+pub mod days;
+pub mod division;
+pub mod error;
+pub mod event;
+pub mod id_number;
+pub mod ids;
+pub mod kinds;
+pub mod measure;
+pub mod obligation;
+pub mod status;
+
+pub use days::WorkCalendar;
+pub use division::{DivisionCode, DivisionLevel};
+pub use error::DomainError;
+pub use id_number::IdNumber;
+pub use ids::*;
+pub use kinds::*;
+pub use measure::{MeasureClock, Suspension};
+pub use obligation::{Due, Schedule};

@@ -1,0 +1,97 @@
+//! Connecting to SQLite or PostgreSQL and migrating. The only backend-specific code lives here.
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm_migration::MigratorTrait;
+
+use crate::migration::Migrator;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Errors of `connect`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "数据库地址无效，应为 sqlite://路径 或 postgres://… / invalid database URL, expected sqlite://PATH or postgres://…: {0}"
+    )]
+    BadUrl(String),
+    #[error("无法连接数据库 / cannot connect to the database: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Classifies a database URL: `sqlite://PATH` (or `sqlite:PATH`) and `postgres://…`/`postgresql://…`.
+pub fn backend_of(url: &str) -> Result<Backend, ConnectError> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(ConnectError::BadUrl(url.to_string()))
+    }
+}
+
+/// Opens the database (creating a SQLite file if missing), applies pending migrations and
+/// returns the pool. SQLite runs in WAL mode with foreign keys on.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    let backend = backend_of(url)?;
+    let url = match backend {
+        Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
+        _ => url.to_string(),
+    };
+    let mut opts = ConnectOptions::new(url);
+    opts.sqlx_logging(false);
+    match backend {
+        Backend::Sqlite => opts.max_connections(4).min_connections(1),
+        Backend::Postgres => opts.max_connections(16).min_connections(1),
+    };
+    let db = Database::connect(opts).await?;
+    if backend == Backend::Sqlite {
+        for pragma in [
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+        ] {
+            db.execute_unprepared(pragma).await?;
+        }
+    }
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// For tests and `demo --fresh`: creates an empty PostgreSQL database `name` on the server of
+/// `admin_url` (a URL to an existing database such as `postgres://…/postgres`) and returns its URL.
+pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<String, ConnectError> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(ConnectError::BadUrl(name.to_string()));
+    }
+    let admin = Database::connect(admin_url).await?;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await?;
+    admin.close().await?;
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(admin_url);
+    Ok(format!("{base}/{name}"))
+}
+
+/// Drops a PostgreSQL database created by `create_postgres_database`.
+pub async fn drop_postgres_database(admin_url: &str, name: &str) -> Result<(), ConnectError> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(ConnectError::BadUrl(name.to_string()));
+    }
+    let admin = Database::connect(admin_url).await?;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await?;
+    admin.close().await?;
+    Ok(())
+}

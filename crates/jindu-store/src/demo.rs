@@ -1,0 +1,546 @@
+//! The synthetic caseload of `jindu demo` (演示数据): 珠晖区's real divisions with workstations,
+//! social workers and 862 invented persons (the figure of the speech) with about two years of
+//! history. Deterministic for a seed and a date. No real person's data is used: names are drawn
+//! from common characters, ID numbers are invented with a valid check digit.
+
+use chrono::NaiveDate;
+use jindu_domain::clock::Now;
+use jindu_domain::days::add_days;
+use jindu_domain::measure::MeasureClock;
+use jindu_domain::obligation::next_due;
+use jindu_domain::{
+    AddictionFinding, ControlStatus, DivisionCode, DivisionLevel, EndReason, EventKind, IdNumber,
+    MeasureKind, ObligationKind, RiskTier, Schedule, Substance, TestMethod, TestResult,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, TransactionSession,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::entities::{app_user, event, measure, person, workstation};
+use crate::service::{ServiceError, ServiceResult, deployment, measures, users};
+
+/// The district of the first speech: 湖南省衡阳市珠晖区.
+pub const DEMO_DIVISION: &str = "430405";
+/// Registered persons in the speech ("在册登记吸毒人员就达862人").
+pub const DEMO_PERSONS: usize = 862;
+/// The demo administrator's user name.
+pub const DEMO_ADMIN: &str = "admin";
+/// The demo social worker's user name (caseload view).
+pub const DEMO_SOCIAL_WORKER: &str = "sg01";
+/// The demo password of both demo accounts. Demo only: printed by `jindu demo`.
+pub const DEMO_PASSWORD: &str = "Demo-2026-jindu";
+
+/// What `generate` did.
+#[derive(Debug, Clone, Default)]
+pub struct DemoSummary {
+    /// False when the database already held a caseload and was reused as it is.
+    pub generated: bool,
+    pub persons: u64,
+    pub events: u64,
+    pub social_workers: u64,
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
+    "肖", "田", "董", "袁", "潘", "蒋", "蔡", "余",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "建", "国", "文", "辉", "力", "斌", "波", "宇",
+    "浩", "凯", "健", "俊", "帆", "鹏", "晨", "琳", "志", "红", "海", "云", "峰", "亮", "雪", "松",
+    "林", "湘", "衡", "雁", "蓉", "彬", "兵", "燕", "春", "秋", "冬", "德",
+];
+
+fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> Option<&'a T> {
+    if items.is_empty() {
+        None
+    } else {
+        items.get(rng.random_range(0..items.len()))
+    }
+}
+
+fn name(rng: &mut ChaCha8Rng) -> String {
+    let mut s = pick(rng, SURNAMES).copied().unwrap_or("王").to_string();
+    for _ in 0..rng.random_range(1..=2) {
+        s.push_str(pick(rng, GIVEN).copied().unwrap_or("明"));
+    }
+    s
+}
+
+fn uuid(rng: &mut ChaCha8Rng) -> Uuid {
+    uuid::Builder::from_random_bytes(rng.random()).into_uuid()
+}
+
+fn id_number(rng: &mut ChaCha8Rng, today: NaiveDate) -> Option<IdNumber> {
+    let birth = add_days(today, -rng.random_range(18 * 365..60 * 365));
+    let seq: u32 = rng.random_range(1..999);
+    let first17 = format!("430405{}{:03}", birth.format("%Y%m%d"), seq);
+    let bytes: [u8; 17] = first17.as_bytes().try_into().ok()?;
+    let check = jindu_domain::id_number::check_digit(&bytes);
+    IdNumber::parse(&format!("{first17}{check}")).ok()
+}
+
+/// Creates the demo deployment in `db` unless it already holds persons: divisions of 珠晖区,
+/// a workstation per town, social workers at about 30 persons each, the demo accounts, and
+/// `persons` synthetic persons with measures in every state, check-ins, tests (mostly negative,
+/// some positive), visits, interviews and assistance, some persons overdue and some lost.
+pub async fn generate<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    now: Now,
+    seed: u64,
+    persons: usize,
+) -> ServiceResult<DemoSummary> {
+    let existing = person::Entity::find().count(db).await?;
+    if existing > 0 {
+        let events = event::Entity::find().count(db).await?;
+        return Ok(DemoSummary {
+            generated: false,
+            persons: existing,
+            events,
+            social_workers: 0,
+        });
+    }
+    let root =
+        DivisionCode::parse(DEMO_DIVISION).map_err(|e| ServiceError::Data(e.message_en()))?;
+    if deployment::root(db).await?.is_none() {
+        deployment::init(db, root).await?;
+    }
+    deployment::put_setting(db, deployment::DEMO_KEY, "true").await?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let towns = deployment::in_scope(db, root, DivisionLevel::Town).await?;
+    let villages = deployment::in_scope(db, root, DivisionLevel::Village).await?;
+    let schedule = Schedule::default();
+    let cal = deployment::calendar(db).await?;
+
+    // Accounts.
+    users::add(
+        db,
+        now,
+        users::NewUser {
+            username: DEMO_ADMIN.into(),
+            display_name: "禁毒办管理员(演示)".into(),
+            password: Some(DEMO_PASSWORD.into()),
+            role: "admin".into(),
+            division: root,
+            workstation_id: None,
+            must_change_password: false,
+        },
+    )
+    .await?;
+
+    let txn = db.begin().await?;
+    // Workstations and social workers: one workstation per town, workers in proportion.
+    let workers_needed = persons.div_ceil(30).max(towns.len());
+    let mut workers: Vec<(Uuid, DivisionCode)> = Vec::new();
+    for (i, t) in towns.iter().enumerate() {
+        let ws = uuid(&mut rng);
+        workstation::Entity::insert(workstation::ActiveModel {
+            id: Set(ws),
+            name: Set(format!("{}社区戒毒(康复)工作站", t.name)),
+            division_code: Set(t.code.to_string()),
+            created_at: Set(now.instant),
+        })
+        .exec(&txn)
+        .await?;
+        let share = workers_needed / towns.len() + usize::from(i < workers_needed % towns.len());
+        for _ in 0..share {
+            let n = workers.len() + 1;
+            let id = if n == 1 {
+                users::add(
+                    &txn,
+                    now,
+                    users::NewUser {
+                        username: DEMO_SOCIAL_WORKER.into(),
+                        display_name: format!("{}(社工)", name(&mut rng)),
+                        password: Some(DEMO_PASSWORD.into()),
+                        role: "social_worker".into(),
+                        division: t.code,
+                        workstation_id: Some(ws),
+                        must_change_password: false,
+                    },
+                )
+                .await?
+            } else {
+                let id = uuid(&mut rng);
+                app_user::Entity::insert(app_user::ActiveModel {
+                    id: Set(id),
+                    username: Set(format!("sg{n:02}")),
+                    display_name: Set(format!("{}(社工)", name(&mut rng))),
+                    password_hash: Set(None),
+                    role: Set("social_worker".into()),
+                    division_code: Set(t.code.to_string()),
+                    workstation_id: Set(Some(ws)),
+                    must_change_password: Set(false),
+                    created_at: Set(now.instant),
+                })
+                .exec(&txn)
+                .await?;
+                id
+            };
+            workers.push((id, t.code));
+        }
+    }
+
+    let admin = users::authenticate(&txn, DEMO_ADMIN, DEMO_PASSWORD)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    let today = now.today;
+    let mut seen_ids = std::collections::HashSet::new();
+    let mut person_rows = Vec::new();
+    let mut measure_rows = Vec::new();
+    let mut event_rows: Vec<event::ActiveModel> = Vec::new();
+    let mut person_ids = Vec::new();
+    for _ in 0..persons {
+        let Some(village) = pick(&mut rng, &villages).cloned() else {
+            break;
+        };
+        let town = village.parent.unwrap_or(village.code);
+        let town_workers: Vec<Uuid> = workers
+            .iter()
+            .filter(|(_, c)| *c == town)
+            .map(|(id, _)| *id)
+            .collect();
+        let worker = pick(&mut rng, &town_workers).copied();
+        let idn = loop {
+            if let Some(n) = id_number(&mut rng, today) {
+                if seen_ids.insert(n.as_str().to_string()) {
+                    break n;
+                }
+            }
+        };
+        let pid = uuid(&mut rng);
+        person_ids.push(pid);
+        let roll: f64 = rng.random();
+        let status = match roll {
+            r if r < 0.80 => ControlStatus::UnderControl,
+            r if r < 0.86 => ControlStatus::LostContact,
+            r if r < 0.90 => ControlStatus::InCustody,
+            r if r < 0.92 => ControlStatus::Deceased,
+            r if r < 0.93 => ControlStatus::Abroad,
+            r if r < 0.97 => ControlStatus::Abstinent3y,
+            _ => ControlStatus::Released,
+        };
+        let tier = *pick(
+            &mut rng,
+            &[
+                RiskTier::High,
+                RiskTier::Medium,
+                RiskTier::Medium,
+                RiskTier::Low,
+                RiskTier::Low,
+            ],
+        )
+        .unwrap_or(&RiskTier::Low);
+        let substance = *pick(
+            &mut rng,
+            &[
+                Substance::Methamphetamine,
+                Substance::Methamphetamine,
+                Substance::Methamphetamine,
+                Substance::Heroin,
+                Substance::Ketamine,
+                Substance::Mdma,
+            ],
+        )
+        .unwrap_or(&Substance::Methamphetamine);
+        let first_found = add_days(today, -rng.random_range(400..3000));
+        let ev = |kind: EventKind,
+                  on: NaiveDate,
+                  measure_id: Option<Uuid>,
+                  rng: &mut ChaCha8Rng| event::ActiveModel {
+            id: Set(uuid(rng)),
+            person_id: Set(pid),
+            measure_id: Set(measure_id),
+            kind: Set(kind.as_code().to_string()),
+            occurred_on: Set(on),
+            recorded_at: Set(now.instant),
+            recorded_by: Set(Some(worker.unwrap_or(admin.user_id))),
+            test_method: Set(None),
+            test_result: Set(None),
+            substance: Set(None),
+            note: Set(None),
+            amends_event_id: Set(None),
+            detail: Set(None),
+        };
+
+        // The measure history: (kind, decision, report, suspension, end).
+        let kind = match rng.random_range(0..100) {
+            0..60 => MeasureKind::CommunityDetox,
+            60..85 => MeasureKind::CommunityRehab,
+            85..92 => MeasureKind::CompulsoryIsolation,
+            92..97 => MeasureKind::MaintenanceTherapy,
+            _ => MeasureKind::VoluntaryDetox,
+        };
+        let (decision, ended): (NaiveDate, Option<(i64, EndReason)>) = match status {
+            ControlStatus::Abstinent3y | ControlStatus::Released => (
+                add_days(today, -rng.random_range(1200..1600)),
+                Some((0, EndReason::Expiry)),
+            ),
+            ControlStatus::Deceased => (
+                add_days(today, -rng.random_range(200..700)),
+                Some((rng.random_range(30..150), EndReason::Death)),
+            ),
+            ControlStatus::InCustody => (add_days(today, -rng.random_range(200..700)), None),
+            _ => (add_days(today, -rng.random_range(10..730)), None),
+        };
+        let mut clock = match MeasureClock::decide(kind, decision, today) {
+            Ok(c) => c,
+            Err(e) => return Err(e.into()),
+        };
+        let mut events = vec![ev(EventKind::MeasureDecided, decision, None, &mut rng)];
+        let community = matches!(
+            kind,
+            MeasureKind::CommunityDetox | MeasureKind::CommunityRehab
+        );
+        if community {
+            // Most report within the deadline; a few late; a few recent decisions still pending.
+            let delay = if rng.random_bool(0.9) {
+                rng.random_range(1..=14)
+            } else {
+                rng.random_range(16..30)
+            };
+            let report = add_days(decision, delay);
+            let pending = add_days(today, -20) < decision && rng.random_bool(0.5);
+            if report <= today && !pending {
+                clock.record_report(report, today)?;
+                events.push(ev(EventKind::MeasureStarted, report, None, &mut rng));
+                events.push(ev(EventKind::CheckIn, report, None, &mut rng));
+            }
+        } else if matches!(
+            kind,
+            MeasureKind::VoluntaryDetox | MeasureKind::MaintenanceTherapy
+        ) {
+            clock.record_report(decision, today)?;
+        }
+        if status == ControlStatus::InCustody && clock.start_date().is_some() {
+            let from = add_days(today, -rng.random_range(5..60));
+            if clock.start_date().is_some_and(|s| s < from) {
+                clock.suspend(from, today)?;
+                events.push(ev(EventKind::MeasureSuspended, from, None, &mut rng));
+            }
+        } else if status == ControlStatus::UnderControl
+            && clock.start_date().is_some()
+            && rng.random_bool(0.05)
+        {
+            let start = clock.start_date().unwrap_or(decision);
+            let from = add_days(start, 40);
+            let to = add_days(from, rng.random_range(10..40));
+            if to < today {
+                clock.suspend(from, today)?;
+                clock.resume(to, today)?;
+                events.push(ev(EventKind::MeasureSuspended, from, None, &mut rng));
+                events.push(ev(EventKind::MeasureResumed, to, None, &mut rng));
+            }
+        }
+        // Daily work: follow the schedule with jitter until today, or until the person
+        // stopped complying (overdue) or was lost.
+        let stop = match status {
+            ControlStatus::LostContact => add_days(today, -rng.random_range(30..120)),
+            ControlStatus::InCustody => clock.suspensions.last().map(|s| s.from).unwrap_or(today),
+            ControlStatus::Deceased => ended.map(|(d, _)| add_days(today, -d)).unwrap_or(today),
+            ControlStatus::UnderControl if rng.random_bool(0.12) => {
+                add_days(today, -rng.random_range(10..50))
+            }
+            _ => today,
+        };
+        let end_day = match ended {
+            Some((_, EndReason::Expiry)) => {
+                clock.planned_last_day(today).unwrap_or(today).min(today)
+            }
+            Some((d, _)) => add_days(today, -d),
+            None => today,
+        };
+        let horizon = stop.min(end_day);
+        for kind_o in [
+            ObligationKind::CheckIn,
+            ObligationKind::DrugTest,
+            ObligationKind::Visit,
+        ] {
+            let mut last: Option<NaiveDate> = clock.start_date();
+            let mut guard = 0;
+            while guard < 400 {
+                guard += 1;
+                let Some(due) = next_due(&schedule, kind_o, &clock, tier, last, horizon, &cal)
+                else {
+                    break;
+                };
+                let on = add_days(due.due_date, rng.random_range(-3..=1));
+                if on > horizon || last.is_some_and(|l| on <= l) {
+                    break;
+                }
+                last = Some(on);
+                let mut e = match kind_o {
+                    ObligationKind::CheckIn => ev(EventKind::CheckIn, on, None, &mut rng),
+                    ObligationKind::DrugTest => ev(EventKind::DrugTest, on, None, &mut rng),
+                    _ => ev(
+                        if rng.random_bool(0.8) {
+                            EventKind::Visit
+                        } else {
+                            EventKind::Visit
+                        },
+                        on,
+                        None,
+                        &mut rng,
+                    ),
+                };
+                if kind_o == ObligationKind::DrugTest {
+                    let r: f64 = rng.random();
+                    let (res, sub) = if r < 0.93 {
+                        (TestResult::Negative, None)
+                    } else if r < 0.98 {
+                        (TestResult::Positive, Some(substance))
+                    } else {
+                        (TestResult::Refused, None)
+                    };
+                    e.test_method = Set(Some(
+                        if rng.random_bool(0.9) {
+                            TestMethod::Urine
+                        } else {
+                            TestMethod::Hair
+                        }
+                        .as_code()
+                        .to_string(),
+                    ));
+                    e.test_result = Set(Some(res.as_code().to_string()));
+                    e.substance = Set(sub.map(|s| s.as_code().to_string()));
+                }
+                events.push(e);
+                if kind_o == ObligationKind::Visit && rng.random_bool(0.25) {
+                    let mut a = ev(EventKind::Assistance, on, None, &mut rng);
+                    a.note = Set(Some(
+                        pick(
+                            &mut rng,
+                            &[
+                                "就业推荐",
+                                "低保申请协助",
+                                "心理疏导",
+                                "技能培训报名",
+                                "临时救助",
+                            ],
+                        )
+                        .copied()
+                        .unwrap_or("心理疏导")
+                        .to_string(),
+                    ));
+                    events.push(a);
+                }
+                if kind_o == ObligationKind::Visit && rng.random_bool(0.15) {
+                    events.push(ev(EventKind::Interview, on, None, &mut rng));
+                }
+            }
+        }
+        if let Some((_, reason)) = ended {
+            clock.end(
+                end_day.max(clock.start_date().unwrap_or(decision)),
+                reason,
+                today,
+            )?;
+            events.push(ev(EventKind::MeasureEnded, end_day, None, &mut rng));
+        }
+        if status == ControlStatus::LostContact {
+            events.push(ev(
+                EventKind::ContactLost,
+                add_days(horizon, rng.random_range(15..25)).min(today),
+                None,
+                &mut rng,
+            ));
+        }
+        let mid = uuid(&mut rng);
+        for e in &mut events {
+            e.measure_id = Set(Some(mid));
+        }
+        let mut am = measure::ActiveModel {
+            id: Set(mid),
+            person_id: Set(pid),
+            kind: Set(kind.as_code().to_string()),
+            decision_date: Set(decision),
+            created_at: Set(now.instant),
+            ..Default::default()
+        };
+        am.reported_on = Set(clock.reported_on);
+        am.suspensions = Set(serde_json::to_string(&clock.suspensions)
+            .map_err(|e| ServiceError::Data(e.to_string()))?);
+        am.ended_on = Set(clock.ended.map(|(d, _)| d));
+        am.end_reason = Set(clock.ended.map(|(_, r)| r.as_code().to_string()));
+        am.status = Set(clock.status(today).as_code().to_string());
+        am.report_deadline = Set(clock.report_deadline(&cal));
+        am.planned_last_day = Set(clock.planned_last_day(today));
+        measure_rows.push(am);
+        event_rows.extend(events);
+        person_rows.push(person::ActiveModel {
+            id: Set(pid),
+            name: Set(name(&mut rng)),
+            sex: Set(idn.sex().as_code().to_string()),
+            birth_date: Set(idn.birth_date()),
+            id_number: Set(idn.as_str().to_string()),
+            phone: Set(Some(format!(
+                "1{}{:09}",
+                rng.random_range(3..9),
+                rng.random_range(0..1_000_000_000u64)
+            ))),
+            address: Set(Some(format!(
+                "{}{}号",
+                village
+                    .name
+                    .trim_end_matches("居委会")
+                    .trim_end_matches("委员会"),
+                rng.random_range(1..200)
+            ))),
+            division_code: Set(village.code.to_string()),
+            town_code: Set(town.to_string()),
+            control_status: Set(status.as_code().to_string()),
+            risk_tier: Set(tier.as_code().to_string()),
+            addiction_finding: Set(pick(
+                &mut rng,
+                &[
+                    AddictionFinding::Addicted,
+                    AddictionFinding::Addicted,
+                    AddictionFinding::SeverelyAddicted,
+                    AddictionFinding::NotAddicted,
+                ],
+            )
+            .copied()
+            .unwrap_or(AddictionFinding::Addicted)
+            .as_code()
+            .to_string()),
+            substance: Set(Some(substance.as_code().to_string())),
+            social_worker_id: Set(worker),
+            first_found_on: Set(Some(first_found.min(decision))),
+            note: Set(None),
+            version: Set(1),
+            created_at: Set(now.instant),
+            updated_at: Set(now.instant),
+        });
+    }
+    for chunk in person_rows.chunks(200) {
+        person::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await?;
+    }
+    for chunk in measure_rows.chunks(200) {
+        measure::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await?;
+    }
+    let n_events = event_rows.len() as u64;
+    for chunk in event_rows.chunks(500) {
+        event::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await?;
+    }
+    for pid in &person_ids {
+        measures::refresh_obligations(&txn, *pid, now).await?;
+    }
+    txn.commit().await?;
+    Ok(DemoSummary {
+        generated: true,
+        persons: person_ids.len() as u64,
+        events: n_events,
+        social_workers: workers.len() as u64,
+    })
+}

@@ -1,0 +1,157 @@
+//! 行政区划 the statistical divisions shipped with the program (see `data/divisions/SOURCE.md`),
+//! and loading the subtree a deployment needs into the database.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use jindu_domain::{DivisionCode, DivisionLevel};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+use crate::entities::division;
+
+/// The whole national list, xz-compressed CSV `code,name` (2/4/6/9/12-digit codes), 2023 edition.
+static DIVISIONS_XZ: &[u8] = include_bytes!("../../../data/divisions/divisions.csv.xz");
+
+/// One division as shipped: 12-digit code, name, level, parent and full name path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DivisionRow {
+    pub code: DivisionCode,
+    pub name: String,
+    pub level: DivisionLevel,
+    pub parent: Option<DivisionCode>,
+    /// e.g. `湖南省/衡阳市/珠晖区/广东路街道`.
+    pub name_path: String,
+}
+
+/// Errors reading the embedded division list.
+#[derive(Debug, thiserror::Error)]
+pub enum DivisionDataError {
+    #[error("区划数据损坏 / division data corrupt: {0}")]
+    Corrupt(String),
+    #[error("区划代码 {0} 不存在 / division code {0} does not exist")]
+    Unknown(String),
+}
+
+/// Reads the embedded list and returns `root`, its ancestors and every division below it,
+/// parents before children. Takes about a second for the national file (it is streamed,
+/// only the subtree is kept). Errors: `Unknown` when `root` is not in the list.
+pub fn embedded_subtree(root: DivisionCode) -> Result<Vec<DivisionRow>, DivisionDataError> {
+    let mut xz = xz2::read::XzDecoder::new(DIVISIONS_XZ);
+    let mut text = String::new();
+    xz.read_to_string(&mut text)
+        .map_err(|e| DivisionDataError::Corrupt(e.to_string()))?;
+    let prefix = root.prefix();
+    let mut ancestors = Vec::new();
+    let mut anc = root.parent();
+    while let Some(p) = anc {
+        ancestors.push(p);
+        anc = p.parent();
+    }
+    let mut raw: Vec<(DivisionCode, String)> = Vec::new();
+    for line in text.lines().skip(1) {
+        let Some((code, name)) = line.split_once(',') else {
+            return Err(DivisionDataError::Corrupt(line.to_string()));
+        };
+        // Cheap prefix test on the raw digits before parsing.
+        let in_tree = code.starts_with(&prefix) || prefix.starts_with(code);
+        if !in_tree {
+            continue;
+        }
+        let dc =
+            DivisionCode::parse(code).map_err(|_| DivisionDataError::Corrupt(line.to_string()))?;
+        if root.contains(&dc) || ancestors.contains(&dc) {
+            raw.push((dc, name.to_string()));
+        }
+    }
+    if !raw.iter().any(|(c, _)| *c == root) {
+        return Err(DivisionDataError::Unknown(root.prefix()));
+    }
+    raw.sort_by_key(|(c, _)| (level_rank(c.level()), *c));
+    let mut paths: HashMap<DivisionCode, String> = HashMap::new();
+    let mut rows = Vec::with_capacity(raw.len());
+    for (code, name) in raw {
+        let parent = code.parent();
+        let name_path = match parent.and_then(|p| paths.get(&p)) {
+            Some(pp) => format!("{pp}/{name}"),
+            None => name.clone(),
+        };
+        paths.insert(code, name_path.clone());
+        rows.push(DivisionRow {
+            code,
+            name,
+            level: code.level(),
+            parent,
+            name_path,
+        });
+    }
+    Ok(rows)
+}
+
+fn level_rank(level: DivisionLevel) -> u8 {
+    match level {
+        DivisionLevel::Province => 0,
+        DivisionLevel::City => 1,
+        DivisionLevel::County => 2,
+        DivisionLevel::Town => 3,
+        DivisionLevel::Village => 4,
+    }
+}
+
+/// Loads `rows` into the `division` table, replacing rows with the same code. Returns the count.
+pub async fn store_rows<C: ConnectionTrait>(db: &C, rows: &[DivisionRow]) -> Result<usize, DbErr> {
+    let codes: Vec<String> = rows.iter().map(|r| r.code.to_string()).collect();
+    for chunk in codes.chunks(500) {
+        division::Entity::delete_many()
+            .filter(division::Column::Code.is_in(chunk.iter().cloned()))
+            .exec(db)
+            .await?;
+    }
+    for chunk in rows.chunks(500) {
+        let models = chunk.iter().map(|r| division::ActiveModel {
+            code: Set(r.code.to_string()),
+            name: Set(r.name.clone()),
+            level: Set(r.level.as_code().to_string()),
+            parent_code: Set(r.parent.map(|p| p.to_string())),
+            name_path: Set(r.name_path.clone()),
+        });
+        division::Entity::insert_many(models).exec(db).await?;
+    }
+    Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zhuhui_subtree_has_10_towns_and_75_communities() {
+        let root = DivisionCode::parse("430405").unwrap();
+        let rows = embedded_subtree(root).unwrap();
+        let towns = rows
+            .iter()
+            .filter(|r| r.level == DivisionLevel::Town)
+            .count();
+        let villages = rows
+            .iter()
+            .filter(|r| r.level == DivisionLevel::Village)
+            .count();
+        assert_eq!(towns, 10);
+        assert_eq!(villages, 75);
+        assert_eq!(rows.len(), 3 + 10 + 75);
+        let gdl = rows
+            .iter()
+            .find(|r| r.code.prefix() == "430405009")
+            .unwrap();
+        assert_eq!(gdl.name_path, "湖南省/衡阳市/珠晖区/广东路街道");
+        assert_eq!(rows[0].name, "湖南省");
+    }
+
+    #[test]
+    fn unknown_root_is_refused() {
+        let root = DivisionCode::parse("439999").unwrap();
+        assert!(matches!(
+            embedded_subtree(root),
+            Err(DivisionDataError::Unknown(_))
+        ));
+    }
+}

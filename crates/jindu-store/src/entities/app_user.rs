@@ -1,0 +1,26 @@
+//! 用户 an account. Social workers (禁毒社工) are users with role `social_worker`.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "app_user")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub username: String,
+    pub display_name: String,
+    /// argon2id PHC string; `None` for an account that cannot log in.
+    pub password_hash: Option<String>,
+    /// Role code (issue #3 brings the full role model); `admin` or `social_worker` for now.
+    pub role: String,
+    /// The 12-digit division code of the unit; the data scope is its significant prefix.
+    pub division_code: String,
+    pub workstation_id: Option<Uuid>,
+    pub must_change_password: bool,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

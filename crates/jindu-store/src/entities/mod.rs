@@ -1,0 +1,13 @@
+//! SeaORM entities. Dates are `NaiveDate` (stored as dates), instants are UTC.
+//! Enumerations are stored as the stable codes of `jindu_domain::kinds`.
+
+pub mod app_user;
+pub mod division;
+pub mod event;
+pub mod measure;
+pub mod obligation;
+pub mod person;
+pub mod session;
+pub mod setting;
+pub mod work_calendar;
+pub mod workstation;

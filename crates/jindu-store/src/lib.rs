@@ -1,0 +1,17 @@
+//! Jindu persistence and services.
+//!
+//! - `entities`, `migration`: the schema (SeaORM), one source for SQLite and PostgreSQL.
+//! - `db`: connecting and migrating; the only backend-specific code.
+//! - `divisions`: the shipped national division list and loading a deployment's subtree.
+//! - `service`: every read and write the web and CLI do, `(db, &Actor, now, input)`,
+//!   with validation by `jindu_domain` and each write in one transaction.
+//! - `demo`: the deterministic synthetic caseload of `jindu demo`.
+
+pub mod db;
+pub mod demo;
+pub mod divisions;
+pub mod entities;
+pub mod migration;
+pub mod service;
+
+pub use sea_orm::DatabaseConnection;

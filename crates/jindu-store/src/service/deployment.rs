@@ -1,0 +1,202 @@
+//! The deployment: its root division, the divisions loaded for it, settings and calendar.
+
+use jindu_domain::{DivisionCode, DivisionLevel, Schedule, WorkCalendar};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionSession, TransactionTrait,
+};
+
+use super::{ServiceError, ServiceResult};
+use crate::divisions::{embedded_subtree, store_rows};
+use crate::entities::{division, setting, work_calendar};
+
+const ROOT_KEY: &str = "deployment.root";
+const SCHEDULE_KEY: &str = "schedule";
+
+/// A division as stored for the deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Division {
+    pub code: DivisionCode,
+    pub name: String,
+    pub level: DivisionLevel,
+    pub parent: Option<DivisionCode>,
+    pub name_path: String,
+}
+
+fn to_division(m: division::Model) -> ServiceResult<Division> {
+    let code = DivisionCode::parse(&m.code)
+        .map_err(|_| ServiceError::Data(format!("division {}", m.code)))?;
+    let parent = m
+        .parent_code
+        .as_deref()
+        .and_then(|p| DivisionCode::parse(p).ok());
+    Ok(Division {
+        code,
+        name: m.name,
+        level: code.level(),
+        parent,
+        name_path: m.name_path,
+    })
+}
+
+/// Loads the divisions of `root` (its ancestors, itself and everything below it) from the
+/// shipped list and records `root` as the deployment's root. Returns the number of divisions.
+/// Running it again is harmless (rows are replaced). Errors: `Invalid` for an unknown code.
+pub async fn init<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    root: DivisionCode,
+) -> ServiceResult<usize> {
+    let rows = embedded_subtree(root).map_err(|e| {
+        ServiceError::Invalid(vec![super::FieldError::new(
+            "division",
+            "division.unknown",
+            format!("区划代码 {} 不存在。", root.prefix()),
+            format!("Division code {} does not exist.", root.prefix()),
+        )])
+        .with_log(e.to_string())
+    })?;
+    let txn = db.begin().await?;
+    let n = store_rows(&txn, &rows).await?;
+    put_setting(&txn, ROOT_KEY, &root.to_string()).await?;
+    txn.commit().await?;
+    Ok(n)
+}
+
+impl ServiceError {
+    fn with_log(self, detail: String) -> Self {
+        tracing::debug!("{detail}");
+        self
+    }
+}
+
+/// Stores a setting (replacing any old value).
+pub async fn put_setting<C: ConnectionTrait>(db: &C, key: &str, value: &str) -> ServiceResult<()> {
+    setting::Entity::delete_by_id(key.to_string())
+        .exec(db)
+        .await?;
+    setting::Entity::insert(setting::ActiveModel {
+        key: Set(key.to_string()),
+        value: Set(value.to_string()),
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// A stored setting, if any.
+pub async fn get_setting<C: ConnectionTrait>(db: &C, key: &str) -> ServiceResult<Option<String>> {
+    Ok(setting::Entity::find_by_id(key.to_string())
+        .one(db)
+        .await?
+        .map(|s| s.value))
+}
+
+/// Setting key marking a database made by `jindu demo`: every page then says 演示数据.
+pub const DEMO_KEY: &str = "demo";
+
+/// True when the database was made by `jindu demo`.
+pub async fn is_demo<C: ConnectionTrait>(db: &C) -> ServiceResult<bool> {
+    Ok(get_setting(db, DEMO_KEY).await?.as_deref() == Some("true"))
+}
+
+/// The deployment's root division, or `None` before `jindu init`.
+pub async fn root<C: ConnectionTrait>(db: &C) -> ServiceResult<Option<Division>> {
+    let Some(s) = setting::Entity::find_by_id(ROOT_KEY.to_string())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    match division::Entity::find_by_id(s.value).one(db).await? {
+        Some(m) => Ok(Some(to_division(m)?)),
+        None => Ok(None),
+    }
+}
+
+/// A division by its code (any of 2–12 digits), if loaded for this deployment.
+pub async fn division_by_code<C: ConnectionTrait>(
+    db: &C,
+    code: DivisionCode,
+) -> ServiceResult<Option<Division>> {
+    match division::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?
+    {
+        Some(m) => Ok(Some(to_division(m)?)),
+        None => Ok(None),
+    }
+}
+
+/// A division by its full name path, e.g. `湖南省/衡阳市/珠晖区/广东路街道`.
+pub async fn division_by_path<C: ConnectionTrait>(
+    db: &C,
+    path: &str,
+) -> ServiceResult<Option<Division>> {
+    let path = path.trim().trim_matches('/');
+    match division::Entity::find()
+        .filter(division::Column::NamePath.eq(path))
+        .one(db)
+        .await?
+    {
+        Some(m) => Ok(Some(to_division(m)?)),
+        None => Ok(None),
+    }
+}
+
+/// The children of a division, ordered by code.
+pub async fn children<C: ConnectionTrait>(
+    db: &C,
+    parent: DivisionCode,
+) -> ServiceResult<Vec<Division>> {
+    division::Entity::find()
+        .filter(division::Column::ParentCode.eq(parent.to_string()))
+        .order_by_asc(division::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_division)
+        .collect()
+}
+
+/// All divisions of one level inside `scope`, ordered by code.
+pub async fn in_scope<C: ConnectionTrait>(
+    db: &C,
+    scope: DivisionCode,
+    level: DivisionLevel,
+) -> ServiceResult<Vec<Division>> {
+    let (lo, hi) = super::scope_bounds(&scope);
+    division::Entity::find()
+        .filter(division::Column::Code.between(lo, hi))
+        .filter(division::Column::Level.eq(level.as_code()))
+        .order_by_asc(division::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_division)
+        .collect()
+}
+
+/// The obligation schedule in force (local default unless the office changed it).
+pub async fn schedule<C: ConnectionTrait>(db: &C) -> ServiceResult<Schedule> {
+    match setting::Entity::find_by_id(SCHEDULE_KEY.to_string())
+        .one(db)
+        .await?
+    {
+        Some(s) => {
+            serde_json::from_str(&s.value).map_err(|e| ServiceError::Data(format!("schedule: {e}")))
+        }
+        None => Ok(Schedule::default()),
+    }
+}
+
+/// The working-day calendar: weekends plus the holidays and make-up days the office entered.
+pub async fn calendar<C: ConnectionTrait>(db: &C) -> ServiceResult<WorkCalendar> {
+    let mut cal = WorkCalendar::new();
+    for d in work_calendar::Entity::find().all(db).await? {
+        cal = match d.kind.as_str() {
+            "holiday" => cal.with_holiday(d.day),
+            _ => cal.with_makeup_workday(d.day),
+        };
+    }
+    Ok(cal)
+}

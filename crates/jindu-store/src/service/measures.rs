@@ -1,0 +1,775 @@
+//! 戒毒措施 and 工作记录: deciding, reporting, suspending, resuming and ending measures;
+//! recording timeline events; and keeping each person's obligations current in the same
+//! transaction as the write that moves them.
+
+use chrono::NaiveDate;
+use jindu_domain::clock::Now;
+use jindu_domain::event::{parse_date, validate_event_date, validate_note};
+use jindu_domain::measure::MeasureClock;
+use jindu_domain::obligation::next_due;
+use jindu_domain::status::{check_event_allowed, status_after};
+use jindu_domain::{
+    ControlStatus, DomainError, EndReason, EventKind, MeasureKind, MeasureStatus, ObligationKind,
+    RiskTier, Substance, Suspension, TestMethod, TestResult,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::persons::load_visible;
+use super::{Actor, FieldError, ServiceError, ServiceResult, deployment, parse_code, stored};
+use crate::entities::{event, measure, obligation, person};
+
+/// A parsed measure decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecisionInput {
+    pub kind: MeasureKind,
+    pub decision_date: NaiveDate,
+    pub report_date: Option<NaiveDate>,
+}
+
+/// Parses the decision part of a form; every problem is returned.
+pub fn parse_decision(
+    kind: &str,
+    decision: &str,
+    report: &str,
+    now: Now,
+) -> Result<DecisionInput, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let kind = parse_code("measure_kind", kind, MeasureKind::from_code)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let decision = if decision.trim().is_empty() {
+        Err(DomainError::Required {
+            field: "decision_date",
+        })
+    } else {
+        parse_date("decision_date", decision)
+            .and_then(|d| validate_event_date("decision_date", d, now.today).map(|_| d))
+    };
+    let decision = decision.map_err(|e| errors.push(e.into())).ok();
+    let report = if report.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse_date("report_date", report)
+            .and_then(|d| validate_event_date("report_date", d, now.today).map(|_| Some(d)))
+    };
+    let report = report.map_err(|e| errors.push(e.into())).ok().flatten();
+    if let (Some(d), Some(r)) = (decision, report) {
+        if r < d {
+            errors.push(
+                DomainError::DateBefore {
+                    field: "report_date",
+                    date: r,
+                    other_field: "decision_date",
+                    other: d,
+                }
+                .into(),
+            );
+        }
+    }
+    match (kind, decision, errors.is_empty()) {
+        (Some(kind), Some(decision_date), true) => Ok(DecisionInput {
+            kind,
+            decision_date,
+            report_date: report,
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn clock_of(m: &measure::Model) -> ServiceResult<MeasureClock> {
+    let kind = stored("measure kind", &m.kind, MeasureKind::from_code)?;
+    let suspensions: Vec<Suspension> = serde_json::from_str(&m.suspensions)
+        .map_err(|e| ServiceError::Data(format!("suspensions: {e}")))?;
+    let ended = match (m.ended_on, m.end_reason.as_deref()) {
+        (Some(d), Some(r)) => Some((d, stored("end reason", r, EndReason::from_code)?)),
+        _ => None,
+    };
+    Ok(MeasureClock {
+        kind,
+        decision_date: m.decision_date,
+        reported_on: m.reported_on,
+        suspensions,
+        ended,
+    })
+}
+
+fn clock_columns(
+    am: &mut measure::ActiveModel,
+    clock: &MeasureClock,
+    now: Now,
+    cal: &jindu_domain::WorkCalendar,
+) -> ServiceResult<()> {
+    am.reported_on = Set(clock.reported_on);
+    am.suspensions =
+        Set(serde_json::to_string(&clock.suspensions)
+            .map_err(|e| ServiceError::Data(e.to_string()))?);
+    am.ended_on = Set(clock.ended.map(|(d, _)| d));
+    am.end_reason = Set(clock.ended.map(|(_, r)| r.as_code().to_string()));
+    am.status = Set(clock.status(now.today).as_code().to_string());
+    am.report_deadline = Set(clock.report_deadline(cal));
+    am.planned_last_day = Set(clock.planned_last_day(now.today));
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_event<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    measure_id: Option<Uuid>,
+    kind: EventKind,
+    on: NaiveDate,
+    note: Option<String>,
+) -> ServiceResult<Uuid> {
+    let id = Uuid::now_v7();
+    event::Entity::insert(event::ActiveModel {
+        id: Set(id),
+        person_id: Set(person_id),
+        measure_id: Set(measure_id),
+        kind: Set(kind.as_code().to_string()),
+        occurred_on: Set(on),
+        recorded_at: Set(now.instant),
+        recorded_by: Set(Some(actor.user_id)),
+        test_method: Set(None),
+        test_result: Set(None),
+        substance: Set(None),
+        note: Set(note),
+        amends_event_id: Set(None),
+        detail: Set(None),
+    })
+    .exec(db)
+    .await?;
+    Ok(id)
+}
+
+/// Inserts a decided measure for a person already loaded (no scope check here; callers do it),
+/// with its MeasureDecided event and, when a report date is given, the report (MeasureStarted).
+pub async fn insert_decision<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    input: DecisionInput,
+) -> ServiceResult<Uuid> {
+    let cal = deployment::calendar(db).await?;
+    let mut clock = MeasureClock::decide(input.kind, input.decision_date, now.today)?;
+    let has_report = matches!(
+        input.kind,
+        MeasureKind::CommunityDetox | MeasureKind::CommunityRehab
+    );
+    if let (Some(r), true) = (input.report_date, has_report) {
+        clock.record_report(r, now.today)?;
+    }
+    let id = Uuid::now_v7();
+    let mut am = measure::ActiveModel {
+        id: Set(id),
+        person_id: Set(person_id),
+        kind: Set(input.kind.as_code().to_string()),
+        decision_date: Set(input.decision_date),
+        created_at: Set(now.instant),
+        ..Default::default()
+    };
+    clock_columns(&mut am, &clock, now, &cal)?;
+    am.insert(db).await?;
+    insert_event(
+        db,
+        actor,
+        now,
+        person_id,
+        Some(id),
+        EventKind::MeasureDecided,
+        input.decision_date,
+        None,
+    )
+    .await?;
+    if let Some(r) = clock.reported_on {
+        insert_event(
+            db,
+            actor,
+            now,
+            person_id,
+            Some(id),
+            EventKind::MeasureStarted,
+            r,
+            None,
+        )
+        .await?;
+    }
+    Ok(id)
+}
+
+/// The open (not ended) measure of a person, newest decision first.
+async fn open_measure<C: ConnectionTrait>(
+    db: &C,
+    person_id: Uuid,
+) -> ServiceResult<Option<measure::Model>> {
+    Ok(measure::Entity::find()
+        .filter(measure::Column::PersonId.eq(person_id))
+        .filter(measure::Column::EndedOn.is_null())
+        .order_by_desc(measure::Column::DecisionDate)
+        .one(db)
+        .await?)
+}
+
+/// Records a new measure decision for a person. A compulsory-isolation decision ends an open
+/// community detox (终止, 禁毒法 §38); any other new decision while a measure is open is refused.
+pub async fn decide<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    kind: &str,
+    decision: &str,
+    report: &str,
+) -> ServiceResult<Uuid> {
+    let txn = db.begin().await?;
+    let p = load_visible(&txn, actor, person_id).await?;
+    let status = stored(
+        "control_status",
+        &p.control_status,
+        ControlStatus::from_code,
+    )?;
+    check_event_allowed(status, EventKind::MeasureDecided)?;
+    let input = parse_decision(kind, decision, report, now).map_err(ServiceError::Invalid)?;
+    if let Some(open) = open_measure(&txn, person_id).await? {
+        let open_kind = stored("measure kind", &open.kind, MeasureKind::from_code)?;
+        if input.kind == MeasureKind::CompulsoryIsolation
+            && open_kind != MeasureKind::CompulsoryIsolation
+        {
+            let cal = deployment::calendar(&txn).await?;
+            let mut clock = clock_of(&open)?;
+            clock.end(
+                input.decision_date,
+                EndReason::ToCompulsoryIsolation,
+                now.today,
+            )?;
+            let mut am: measure::ActiveModel = open.clone().into();
+            clock_columns(&mut am, &clock, now, &cal)?;
+            am.update(&txn).await?;
+            insert_event(
+                &txn,
+                actor,
+                now,
+                person_id,
+                Some(open.id),
+                EventKind::MeasureEnded,
+                input.decision_date,
+                None,
+            )
+            .await?;
+        } else {
+            return Err(FieldError::new(
+                "measure_kind",
+                "measure.open",
+                format!(
+                    "该人员的{}尚未结束，请先结束当前措施。",
+                    open_kind.label_zh()
+                ),
+                format!(
+                    "This person's {} has not ended; end it first.",
+                    open_kind.label_en().to_lowercase()
+                ),
+            )
+            .into());
+        }
+    }
+    let id = insert_decision(&txn, actor, now, person_id, input).await?;
+    refresh_obligations(&txn, person_id, now).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// What can be done to a measure from its form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeasureAction {
+    /// 报到: the person reports; a community measure starts [戒毒条例 §14].
+    Report,
+    /// 中止 on detention or arrest [戒毒条例 §24].
+    Suspend,
+    /// 恢复 on release; the clock continues [戒毒条例 §24].
+    Resume,
+    /// 终止 or 期满解除.
+    End(EndReason),
+}
+
+/// Parses the action code of the measure form (`report`, `suspend`, `resume`, `end`).
+pub fn parse_action(action: &str, reason: &str) -> Result<MeasureAction, FieldError> {
+    match action.trim() {
+        "report" => Ok(MeasureAction::Report),
+        "suspend" => Ok(MeasureAction::Suspend),
+        "resume" => Ok(MeasureAction::Resume),
+        "end" => parse_code("end_reason", reason, EndReason::from_code).map(MeasureAction::End),
+        other => Err(DomainError::InvalidChoice {
+            field: "action",
+            input: other.chars().take(20).collect(),
+        }
+        .into()),
+    }
+}
+
+/// Applies `action` on `date` to a measure of a person the actor may see, records the event
+/// and refreshes obligations, all in one transaction.
+pub async fn act<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    measure_id: Uuid,
+    action: MeasureAction,
+    date: &str,
+) -> ServiceResult<()> {
+    let txn = db.begin().await?;
+    let p = load_visible(&txn, actor, person_id).await?;
+    let m = measure::Entity::find_by_id(measure_id)
+        .one(&txn)
+        .await?
+        .filter(|m| m.person_id == p.id)
+        .ok_or(ServiceError::NotFound("measure"))?;
+    let status = stored(
+        "control_status",
+        &p.control_status,
+        ControlStatus::from_code,
+    )?;
+    let field = match action {
+        MeasureAction::Report => "report_date",
+        _ => "date",
+    };
+    let date = if date.trim().is_empty() {
+        return Err(DomainError::Required { field }.into());
+    } else {
+        parse_date(field, date)?
+    };
+    validate_event_date(field, date, now.today)?;
+    let cal = deployment::calendar(&txn).await?;
+    let mut clock = clock_of(&m)?;
+    let kind = match action {
+        MeasureAction::Report => {
+            check_event_allowed(status, EventKind::MeasureStarted)?;
+            clock.record_report(date, now.today)?;
+            EventKind::MeasureStarted
+        }
+        MeasureAction::Suspend => {
+            check_event_allowed(status, EventKind::MeasureSuspended)?;
+            clock.suspend(date, now.today)?;
+            EventKind::MeasureSuspended
+        }
+        MeasureAction::Resume => {
+            check_event_allowed(status, EventKind::MeasureResumed)?;
+            clock.resume(date, now.today)?;
+            EventKind::MeasureResumed
+        }
+        MeasureAction::End(reason) => {
+            clock.end(date, reason, now.today)?;
+            EventKind::MeasureEnded
+        }
+    };
+    let mut am: measure::ActiveModel = m.into();
+    clock_columns(&mut am, &clock, now, &cal)?;
+    am.update(&txn).await?;
+    let ev = insert_event(
+        &txn,
+        actor,
+        now,
+        person_id,
+        Some(measure_id),
+        kind,
+        date,
+        None,
+    )
+    .await?;
+    if let MeasureAction::End(reason) = action {
+        event::Entity::update_many()
+            .col_expr(
+                event::Column::Detail,
+                sea_orm::sea_query::Expr::value(format!(
+                    "{{\"end_reason\":\"{}\"}}",
+                    reason.as_code()
+                )),
+            )
+            .filter(event::Column::Id.eq(ev))
+            .exec(&txn)
+            .await?;
+    }
+    refresh_obligations(&txn, person_id, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The event form, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct NewEvent {
+    pub kind: String,
+    pub date: String,
+    #[serde(default)]
+    pub test_method: String,
+    #[serde(default)]
+    pub test_result: String,
+    #[serde(default)]
+    pub substance: String,
+    #[serde(default)]
+    pub note: String,
+    /// For an amendment: the id of the event it corrects.
+    #[serde(default)]
+    pub amends: String,
+    /// Optimistic-concurrency version of the person as the form saw it; empty skips the check.
+    #[serde(default)]
+    pub version: String,
+}
+
+/// Event kinds recorded through the event form (measure and transfer events have their own).
+pub const FORM_EVENT_KINDS: &[EventKind] = &[
+    EventKind::CheckIn,
+    EventKind::DrugTest,
+    EventKind::Visit,
+    EventKind::Interview,
+    EventKind::Assistance,
+    EventKind::LeaveRequest,
+    EventKind::Violation,
+    EventKind::Relapse,
+    EventKind::ContactLost,
+    EventKind::ContactRestored,
+    EventKind::Amendment,
+];
+
+/// Records a timeline event for a person the actor may see. Checks the control status allows
+/// it (e.g. no test for a deceased person), the date (not in the future), the test fields
+/// (method and result required; substance required for a positive result) and, for an
+/// amendment, the corrected event and a note. A check-in on a community measure awaiting its
+/// report starts the measure. The person's status and obligations are updated in the same
+/// transaction. Returns the event id.
+pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    input: NewEvent,
+) -> ServiceResult<Uuid> {
+    let txn = db.begin().await?;
+    let p = load_visible(&txn, actor, person_id).await?;
+    if let Ok(v) = input.version.trim().parse::<i32>() {
+        if v != p.version {
+            return Err(ServiceError::Conflict);
+        }
+    }
+    let mut errors: Vec<FieldError> = Vec::new();
+    let kind = parse_code("kind", &input.kind, EventKind::from_code)
+        .and_then(|k| {
+            if FORM_EVENT_KINDS.contains(&k) {
+                Ok(k)
+            } else {
+                Err(DomainError::InvalidChoice {
+                    field: "kind",
+                    input: input.kind.clone(),
+                }
+                .into())
+            }
+        })
+        .map_err(|e| errors.push(e))
+        .ok();
+    let date = if input.date.trim().is_empty() {
+        Err(DomainError::Required { field: "date" })
+    } else {
+        parse_date("date", &input.date)
+            .and_then(|d| validate_event_date("date", d, now.today).map(|_| d))
+    }
+    .map_err(|e| errors.push(e.into()))
+    .ok();
+    let note = if input.note.trim().is_empty() {
+        None
+    } else {
+        validate_note("note", &input.note)
+            .map_err(|e| errors.push(e.into()))
+            .ok()
+    };
+    let mut method = None;
+    let mut result = None;
+    let mut substance = None;
+    if kind == Some(EventKind::DrugTest) {
+        method = if input.test_method.trim().is_empty() {
+            errors.push(
+                DomainError::Required {
+                    field: "test_method",
+                }
+                .into(),
+            );
+            None
+        } else {
+            parse_code("test_method", &input.test_method, TestMethod::from_code)
+                .map_err(|e| errors.push(e))
+                .ok()
+        };
+        result = if input.test_result.trim().is_empty() {
+            errors.push(
+                DomainError::Required {
+                    field: "test_result",
+                }
+                .into(),
+            );
+            None
+        } else {
+            parse_code("test_result", &input.test_result, TestResult::from_code)
+                .map_err(|e| errors.push(e))
+                .ok()
+        };
+        if result == Some(TestResult::Positive) {
+            substance = if input.substance.trim().is_empty() {
+                errors.push(DomainError::Required { field: "substance" }.into());
+                None
+            } else {
+                parse_code("substance", &input.substance, Substance::from_code)
+                    .map_err(|e| errors.push(e))
+                    .ok()
+            };
+        }
+    } else if kind == Some(EventKind::Relapse) && !input.substance.trim().is_empty() {
+        substance = parse_code("substance", &input.substance, Substance::from_code)
+            .map_err(|e| errors.push(e))
+            .ok();
+    }
+    let mut amends = None;
+    if kind == Some(EventKind::Amendment) {
+        if note.is_none() && input.note.trim().is_empty() {
+            errors.push(DomainError::Required { field: "note" }.into());
+        }
+        let target = Uuid::parse_str(input.amends.trim()).ok();
+        let found = match target {
+            Some(t) => event::Entity::find_by_id(t)
+                .one(&txn)
+                .await?
+                .filter(|e| e.person_id == p.id),
+            None => None,
+        };
+        match found {
+            Some(e) => amends = Some(e.id),
+            None => errors.push(DomainError::NotFound { what: "event" }.into()),
+        }
+    }
+    let status = stored(
+        "control_status",
+        &p.control_status,
+        ControlStatus::from_code,
+    )?;
+    if let Some(k) = kind {
+        if let Err(e) = check_event_allowed(status, k) {
+            errors.push(e.into());
+        }
+    }
+    let (Some(kind), Some(date), true) = (kind, date, errors.is_empty()) else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    let open = open_measure(&txn, person_id).await?;
+    // A check-in on a measure awaiting its report is the report itself.
+    if let (EventKind::CheckIn, Some(m)) = (kind, &open) {
+        let mut clock = clock_of(m)?;
+        if clock.status(now.today) == MeasureStatus::AwaitingReport
+            && matches!(
+                clock.kind,
+                MeasureKind::CommunityDetox | MeasureKind::CommunityRehab
+            )
+        {
+            let cal = deployment::calendar(&txn).await?;
+            clock.record_report(date, now.today)?;
+            let mut am: measure::ActiveModel = m.clone().into();
+            clock_columns(&mut am, &clock, now, &cal)?;
+            am.update(&txn).await?;
+            insert_event(
+                &txn,
+                actor,
+                now,
+                person_id,
+                Some(m.id),
+                EventKind::MeasureStarted,
+                date,
+                None,
+            )
+            .await?;
+        }
+    }
+    let id = Uuid::now_v7();
+    event::Entity::insert(event::ActiveModel {
+        id: Set(id),
+        person_id: Set(person_id),
+        measure_id: Set(open.as_ref().map(|m| m.id)),
+        kind: Set(kind.as_code().to_string()),
+        occurred_on: Set(date),
+        recorded_at: Set(now.instant),
+        recorded_by: Set(Some(actor.user_id)),
+        test_method: Set(method.map(|m| m.as_code().to_string())),
+        test_result: Set(result.map(|r| r.as_code().to_string())),
+        substance: Set(substance.map(|s| s.as_code().to_string())),
+        note: Set(note),
+        amends_event_id: Set(amends),
+        detail: Set(None),
+    })
+    .exec(&txn)
+    .await?;
+    let new_status = status_after(status, kind);
+    if new_status != status {
+        set_status(&txn, &p, new_status, now).await?;
+    }
+    refresh_obligations(&txn, person_id, now).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Writes a new control status with the optimistic-concurrency check on `version`.
+pub(crate) async fn set_status<C: ConnectionTrait>(
+    db: &C,
+    p: &person::Model,
+    status: ControlStatus,
+    now: Now,
+) -> ServiceResult<()> {
+    let res = person::Entity::update_many()
+        .col_expr(
+            person::Column::ControlStatus,
+            sea_orm::sea_query::Expr::value(status.as_code()),
+        )
+        .col_expr(
+            person::Column::Version,
+            sea_orm::sea_query::Expr::value(p.version + 1),
+        )
+        .col_expr(
+            person::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now.instant),
+        )
+        .filter(person::Column::Id.eq(p.id))
+        .filter(person::Column::Version.eq(p.version))
+        .exec(db)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ServiceError::Conflict);
+    }
+    Ok(())
+}
+
+/// Recomputes the obligations (next report deadline, check-in, test, visit) of one person from
+/// their open measure, control status, risk tier and the last events of each kind, replacing
+/// the stored rows. Only persons under control carry obligations.
+pub async fn refresh_obligations<C: ConnectionTrait>(
+    db: &C,
+    person_id: Uuid,
+    now: Now,
+) -> ServiceResult<()> {
+    obligation::Entity::delete_many()
+        .filter(obligation::Column::PersonId.eq(person_id))
+        .exec(db)
+        .await?;
+    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
+        return Ok(());
+    };
+    if p.control_status != ControlStatus::UnderControl.as_code() {
+        return Ok(());
+    }
+    let Some(m) = open_measure(db, person_id).await? else {
+        return Ok(());
+    };
+    let clock = clock_of(&m)?;
+    let tier = stored("risk_tier", &p.risk_tier, RiskTier::from_code)?;
+    let schedule = deployment::schedule(db).await?;
+    let cal = deployment::calendar(db).await?;
+    let since = clock.start_date().unwrap_or(clock.decision_date);
+    let events = event::Entity::find()
+        .filter(event::Column::PersonId.eq(person_id))
+        .filter(event::Column::OccurredOn.gte(since))
+        .filter(event::Column::Kind.is_in([
+            EventKind::CheckIn.as_code(),
+            EventKind::DrugTest.as_code(),
+            EventKind::Visit.as_code(),
+        ]))
+        .all(db)
+        .await?;
+    let last = |kind: EventKind| {
+        events
+            .iter()
+            .filter(|e| e.kind == kind.as_code())
+            .filter(|e| {
+                kind != EventKind::DrugTest
+                    || e.test_result.as_deref() != Some(TestResult::Refused.as_code())
+            })
+            .map(|e| e.occurred_on)
+            .max()
+    };
+    let mut rows = Vec::new();
+    for (ok, ek) in [
+        (ObligationKind::Report, None),
+        (ObligationKind::CheckIn, Some(EventKind::CheckIn)),
+        (ObligationKind::DrugTest, Some(EventKind::DrugTest)),
+        (ObligationKind::Visit, Some(EventKind::Visit)),
+    ] {
+        let last_done = ek.and_then(last);
+        if let Some(due) = next_due(&schedule, ok, &clock, tier, last_done, now.today, &cal) {
+            rows.push(obligation::ActiveModel {
+                person_id: Set(person_id),
+                kind: Set(ok.as_code().to_string()),
+                due_date: Set(due.due_date),
+                division_code: Set(p.division_code.clone()),
+                social_worker_id: Set(p.social_worker_id),
+                measure_id: Set(Some(m.id)),
+            });
+        }
+    }
+    if !rows.is_empty() {
+        obligation::Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// A measure as the person page shows it, with its computed dates.
+#[derive(Debug, Clone)]
+pub struct MeasureView {
+    pub id: Uuid,
+    pub kind: MeasureKind,
+    pub status: MeasureStatus,
+    pub decision_date: NaiveDate,
+    pub reported_on: Option<NaiveDate>,
+    pub start_date: Option<NaiveDate>,
+    pub report_deadline: Option<NaiveDate>,
+    /// Days the report is overdue (not yet reported, past the deadline).
+    pub report_overdue_days: Option<i64>,
+    pub planned_last_day: Option<NaiveDate>,
+    pub suspended_days: u32,
+    pub ended: Option<(NaiveDate, EndReason)>,
+    pub phase_year: Option<u8>,
+    pub expiry_notice_deadline: Option<NaiveDate>,
+    pub release_notice_date: Option<NaiveDate>,
+}
+
+/// The measures of a person, newest decision first.
+pub async fn views_for<C: ConnectionTrait>(
+    db: &C,
+    now: Now,
+    person_id: Uuid,
+) -> ServiceResult<Vec<MeasureView>> {
+    let cal = deployment::calendar(db).await?;
+    measure::Entity::find()
+        .filter(measure::Column::PersonId.eq(person_id))
+        .order_by_desc(measure::Column::DecisionDate)
+        .all(db)
+        .await?
+        .iter()
+        .map(|m| {
+            let c = clock_of(m)?;
+            Ok(MeasureView {
+                id: m.id,
+                kind: c.kind,
+                status: c.status(now.today),
+                decision_date: c.decision_date,
+                reported_on: c.reported_on,
+                start_date: c.start_date(),
+                report_deadline: c.report_deadline(&cal),
+                report_overdue_days: c.report_overdue_days(&cal, now.today),
+                planned_last_day: c.planned_last_day(now.today),
+                suspended_days: c.suspended_days(now.today),
+                ended: c.ended,
+                phase_year: c.phase_year(now.today),
+                expiry_notice_deadline: c.expiry_notice_deadline(&cal, now.today),
+                release_notice_date: c.release_notice_date(now.today),
+            })
+        })
+        .collect()
+}

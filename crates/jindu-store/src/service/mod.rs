@@ -1,0 +1,153 @@
+//! Services: what the web pages, the API and the CLI call. Each takes the database, the acting
+//! user (`Actor`), the current time (`Now`, from the one clock) and raw input; validates with
+//! `jindu_domain`; enforces the data scope; and writes in one transaction.
+
+use jindu_domain::{DivisionCode, DomainError};
+use sea_orm::DbErr;
+use uuid::Uuid;
+
+pub mod deployment;
+pub mod measures;
+pub mod persons;
+pub mod users;
+pub mod worklist;
+
+/// The signed-in user on whose behalf a service runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    /// Role code: `admin` (whole scope) or `social_worker` (own caseload). Issue #3 brings the rest.
+    pub role: String,
+    /// Data scope: every record whose division code starts with `scope.prefix()`.
+    pub scope: DivisionCode,
+}
+
+impl Actor {
+    /// True when `code` (a 12-digit division code as stored) lies inside this actor's scope.
+    pub fn sees(&self, code: &str) -> bool {
+        code.starts_with(&self.scope.prefix())
+    }
+}
+
+/// A problem with one input field, as a sentence in Chinese and in English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The form field name, e.g. `id_number`; empty for the form as a whole.
+    pub field: &'static str,
+    /// Stable code, e.g. `id_number.check_digit`.
+    pub code: &'static str,
+    pub zh: String,
+    pub en: String,
+}
+
+impl FieldError {
+    /// A field error with both sentences given.
+    pub fn new(
+        field: &'static str,
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            field,
+            code,
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The sentence in `lang` (`en` or Chinese).
+    pub fn message(&self, lang: &str) -> &str {
+        if lang == "en" { &self.en } else { &self.zh }
+    }
+}
+
+impl From<DomainError> for FieldError {
+    fn from(e: DomainError) -> Self {
+        FieldError {
+            field: e.field().unwrap_or(""),
+            code: e.code(),
+            zh: e.message_zh(),
+            en: e.message_en(),
+        }
+    }
+}
+
+/// Errors of a service call. Only `Db` is internal; the others are shown to people.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Input refused; nothing was stored.
+    #[error("输入有误 / invalid input: {0:?}")]
+    Invalid(Vec<FieldError>),
+    /// The object does not exist or lies outside the actor's scope (the two look alike).
+    #[error("未找到 / not found: {0}")]
+    NotFound(&'static str),
+    /// A stale edit (optimistic concurrency).
+    #[error(
+        "记录已被他人修改，请刷新后重试 / the record was changed by someone else; reload and try again"
+    )]
+    Conflict,
+    /// Database failure: logged, shown as a generic message.
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    /// Stored data that cannot be read back (a bug or manual edit): logged, shown generically.
+    #[error("stored data: {0}")]
+    Data(String),
+}
+
+impl From<DomainError> for ServiceError {
+    fn from(e: DomainError) -> Self {
+        ServiceError::Invalid(vec![e.into()])
+    }
+}
+
+impl From<FieldError> for ServiceError {
+    fn from(e: FieldError) -> Self {
+        ServiceError::Invalid(vec![e])
+    }
+}
+
+/// Result of a service call.
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Lowest and highest 12-digit code inside a scope prefix: the bounds of a range read.
+pub fn scope_bounds(scope: &DivisionCode) -> (String, String) {
+    let p = scope.prefix();
+    (format!("{p:0<12}"), format!("{p:9<12}"))
+}
+
+pub(crate) fn parse_code<T>(
+    field: &'static str,
+    input: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, FieldError> {
+    parse(input.trim()).ok_or_else(|| {
+        FieldError::from(DomainError::InvalidChoice {
+            field,
+            input: input.chars().take(40).collect(),
+        })
+    })
+}
+
+pub(crate) fn stored<T>(what: &str, value: &str, parse: fn(&str) -> Option<T>) -> ServiceResult<T> {
+    parse(value).ok_or_else(|| ServiceError::Data(format!("{what}: {value}")))
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    /// 1-based page number.
+    pub page: u64,
+    pub per_page: u64,
+    pub total: u64,
+}
+
+impl<T> Page<T> {
+    /// Number of pages (at least 1).
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page.max(1)).max(1)
+    }
+}

@@ -1,0 +1,694 @@
+//! 人员管控 the registry: registering persons, listing and searching them within scope, and
+//! the person page (details, measures, timeline, obligations).
+
+use chrono::NaiveDate;
+use jindu_domain::clock::Now;
+use jindu_domain::event::parse_date;
+use jindu_domain::{
+    AddictionFinding, ControlStatus, DivisionCode, DivisionLevel, DomainError, IdNumber,
+    MeasureKind, RiskTier, Substance,
+};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::measures::{self, MeasureView};
+use super::{
+    Actor, FieldError, Page, ServiceError, ServiceResult, parse_code, scope_bounds, stored,
+};
+use crate::entities::{app_user, division, event, measure, obligation, person};
+
+/// Longest accepted name (characters).
+pub const MAX_NAME_CHARS: usize = 50;
+
+/// The registration form, as typed (all text, validated here).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct NewPerson {
+    pub name: String,
+    pub id_number: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub address: String,
+    /// 12-digit code (or a name path) of the community or town.
+    pub division: String,
+    #[serde(default)]
+    pub addiction_finding: String,
+    #[serde(default)]
+    pub substance: String,
+    #[serde(default)]
+    pub risk_tier: String,
+    #[serde(default)]
+    pub social_worker_id: String,
+    #[serde(default)]
+    pub first_found_on: String,
+    /// Optional first measure: kind code, decision date, report date.
+    #[serde(default)]
+    pub measure_kind: String,
+    #[serde(default)]
+    pub decision_date: String,
+    #[serde(default)]
+    pub report_date: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+fn opt(s: &str) -> Option<&str> {
+    let t = s.trim();
+    if t.is_empty() { None } else { Some(t) }
+}
+
+/// Resolves a division typed as a code or a name path and checks it lies in the actor's scope
+/// and is a town or a community. Errors name the field `division`.
+pub async fn resolve_division<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: &str,
+) -> Result<(DivisionCode, DivisionCode), FieldError> {
+    let input = input.trim();
+    let not_in = || {
+        FieldError::new(
+            "division",
+            "division.outside",
+            format!("所属辖区“{input}”不在本系统的辖区范围内。"),
+            format!("Division '{input}' is not within this deployment's jurisdiction."),
+        )
+    };
+    if input.is_empty() {
+        return Err(DomainError::Required { field: "division" }.into());
+    }
+    let found = if input.chars().all(|c| c.is_ascii_digit()) {
+        let code = DivisionCode::parse(input).map_err(FieldError::from)?;
+        division::Entity::find_by_id(code.to_string())
+            .one(db)
+            .await
+            .map_err(|_| not_in())?
+    } else {
+        let path = input.trim_matches('/');
+        division::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(division::Column::NamePath.eq(path))
+                    .add(division::Column::NamePath.like(format!("%/{path}"))),
+            )
+            .one(db)
+            .await
+            .map_err(|_| not_in())?
+    };
+    let Some(d) = found else { return Err(not_in()) };
+    let code = DivisionCode::parse(&d.code).map_err(|_| not_in())?;
+    if !actor.sees(&d.code) {
+        return Err(not_in());
+    }
+    let town = match code.level() {
+        DivisionLevel::Town => code,
+        DivisionLevel::Village => code.parent().ok_or_else(not_in)?,
+        _ => {
+            return Err(FieldError::new(
+                "division",
+                "division.level",
+                "所属辖区须为街道/乡镇或社区/村。",
+                "The division must be a town/street or a community/village.",
+            ));
+        }
+    };
+    Ok((code, town))
+}
+
+/// Registers a person (and optionally the first measure). All fields are checked and every
+/// problem is returned at once; nothing is stored unless all pass. Duplicate ID numbers are
+/// refused in scope-safe words. Returns the new person's id.
+pub async fn register<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    input: NewPerson,
+) -> ServiceResult<Uuid> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let name = input.name.trim().to_string();
+    if name.is_empty() {
+        errors.push(DomainError::Required { field: "name" }.into());
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        errors.push(
+            DomainError::TooLong {
+                field: "name",
+                max: MAX_NAME_CHARS,
+            }
+            .into(),
+        );
+    }
+    let id_number = match IdNumber::parse_on(&input.id_number, now.today) {
+        Ok(n) => Some(n),
+        Err(reason) => {
+            errors.push(
+                DomainError::IdNumber {
+                    field: "id_number",
+                    reason,
+                }
+                .into(),
+            );
+            None
+        }
+    };
+    if let Some(n) = &id_number {
+        if person::Entity::find()
+            .filter(person::Column::IdNumber.eq(n.as_str()))
+            .one(db)
+            .await?
+            .is_some()
+        {
+            errors.push(FieldError::new(
+                "id_number",
+                "id_number.duplicate",
+                "该身份证号已在本系统登记（可能在其他辖区），请勿重复登记；如需接收请联系禁毒办办理转移。",
+                "This ID number is already registered (possibly in another jurisdiction); do not register it twice. Contact the anti-drug office to request a transfer.",
+            ));
+        }
+    }
+    let division = match resolve_division(db, actor, &input.division).await {
+        Ok(d) => Some(d),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let finding = match opt(&input.addiction_finding) {
+        None => Ok(AddictionFinding::Addicted),
+        Some(s) => parse_code("addiction_finding", s, AddictionFinding::from_code),
+    };
+    let substance = opt(&input.substance)
+        .map(|s| parse_code("substance", s, Substance::from_code))
+        .transpose();
+    let tier = match opt(&input.risk_tier) {
+        None => Ok(RiskTier::Medium),
+        Some(s) => parse_code("risk_tier", s, RiskTier::from_code),
+    };
+    let first_found = opt(&input.first_found_on)
+        .map(|s| parse_date("first_found_on", s))
+        .transpose();
+    let first_found = match first_found {
+        Ok(Some(d)) if d > now.today => Err(DomainError::DateInFuture {
+            field: "first_found_on",
+            date: d,
+            today: now.today,
+        }),
+        other => other,
+    };
+    let worker = match opt(&input.social_worker_id) {
+        None => Ok(None),
+        Some(s) => match Uuid::parse_str(s) {
+            Ok(id) => match app_user::Entity::find_by_id(id).one(db).await? {
+                Some(u) if u.role == "social_worker" && actor.sees(&u.division_code) => {
+                    Ok(Some(id))
+                }
+                _ => Err(FieldError::from(DomainError::InvalidChoice {
+                    field: "social_worker_id",
+                    input: s.to_string(),
+                })),
+            },
+            Err(_) => Err(FieldError::from(DomainError::InvalidChoice {
+                field: "social_worker_id",
+                input: s.to_string(),
+            })),
+        },
+    };
+    let phone = opt(&input.phone).map(|p| p.to_string());
+    if let Some(p) = &phone {
+        if p.chars().count() > 20
+            || !p
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ')
+        {
+            errors.push(FieldError::new(
+                "phone",
+                "phone.format",
+                "联系电话格式不正确。",
+                "The phone number is not valid.",
+            ));
+        }
+    }
+    let address = opt(&input.address).map(|a| a.chars().take(200).collect::<String>());
+    let note = match opt(&input.note) {
+        Some(n) => match jindu_domain::event::validate_note("note", n) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                errors.push(e.into());
+                None
+            }
+        },
+        None => None,
+    };
+    let measure_input = match opt(&input.measure_kind) {
+        None => None,
+        Some(k) => Some(measures::parse_decision(
+            k,
+            &input.decision_date,
+            &input.report_date,
+            now,
+        )),
+    };
+    let finding = finding.map_err(|e| errors.push(e)).ok();
+    let substance = substance.map_err(|e| errors.push(e)).ok().flatten();
+    let tier = tier.map_err(|e| errors.push(e)).ok();
+    let first_found = first_found
+        .map_err(|e| errors.push(e.into()))
+        .ok()
+        .flatten();
+    let worker = worker.map_err(|e| errors.push(e)).ok().flatten();
+    let measure_input = match measure_input {
+        None => None,
+        Some(Ok(m)) => Some(m),
+        Some(Err(mut es)) => {
+            errors.append(&mut es);
+            None
+        }
+    };
+    let (Some(id_number), Some((division_code, town_code)), Some(finding), Some(tier), true) =
+        (id_number, division, finding, tier, errors.is_empty())
+    else {
+        return Err(ServiceError::Invalid(errors));
+    };
+
+    let id = Uuid::now_v7();
+    let txn = db.begin().await?;
+    person::Entity::insert(person::ActiveModel {
+        id: Set(id),
+        name: Set(name),
+        sex: Set(id_number.sex().as_code().to_string()),
+        birth_date: Set(id_number.birth_date()),
+        id_number: Set(id_number.as_str().to_string()),
+        phone: Set(phone),
+        address: Set(address),
+        division_code: Set(division_code.to_string()),
+        town_code: Set(town_code.to_string()),
+        control_status: Set(ControlStatus::UnderControl.as_code().to_string()),
+        risk_tier: Set(tier.as_code().to_string()),
+        addiction_finding: Set(finding.as_code().to_string()),
+        substance: Set(substance.map(|s| s.as_code().to_string())),
+        social_worker_id: Set(worker),
+        first_found_on: Set(first_found),
+        note: Set(note),
+        version: Set(1),
+        created_at: Set(now.instant),
+        updated_at: Set(now.instant),
+    })
+    .exec(&txn)
+    .await?;
+    if let Some(m) = measure_input {
+        measures::insert_decision(&txn, actor, now, id, m).await?;
+    }
+    measures::refresh_obligations(&txn, id, now).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// A person as the pages show them.
+#[derive(Debug, Clone)]
+pub struct PersonView {
+    pub id: Uuid,
+    pub name: String,
+    pub id_number: IdNumber,
+    pub sex: jindu_domain::Sex,
+    pub birth_date: NaiveDate,
+    pub age: u32,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub division_code: String,
+    pub division_path: String,
+    pub town_code: String,
+    pub status: ControlStatus,
+    pub risk_tier: RiskTier,
+    pub finding: AddictionFinding,
+    pub substance: Option<Substance>,
+    pub social_worker: Option<String>,
+    pub social_worker_id: Option<Uuid>,
+    pub first_found_on: Option<NaiveDate>,
+    pub note: Option<String>,
+    pub version: i32,
+    /// Kind of the open (not ended) measure, if any.
+    pub current_measure: Option<MeasureKind>,
+}
+
+/// Filters of the person list; empty strings mean "any".
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct PersonFilter {
+    #[serde(default)]
+    pub town: String,
+    #[serde(default)]
+    pub community: String,
+    #[serde(default)]
+    pub measure: String,
+    #[serde(default)]
+    pub status: String,
+    /// Name (substring) or ID number (exact, any accepted form).
+    #[serde(default)]
+    pub q: String,
+    /// 1-based page number as typed; anything unreadable means page 1.
+    #[serde(default)]
+    pub page: String,
+}
+
+/// Persons per list page.
+pub const PER_PAGE: u64 = 20;
+
+/// The person list within the actor's scope (a social worker sees their own caseload), with
+/// filters and paging, ordered by division then name. Unknown filter values are ignored.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    filter: &PersonFilter,
+) -> ServiceResult<Page<PersonView>> {
+    let (lo, hi) = scope_bounds(&actor.scope);
+    let mut q = person::Entity::find().filter(person::Column::DivisionCode.between(lo, hi));
+    if actor.role == "social_worker" {
+        q = q.filter(person::Column::SocialWorkerId.eq(actor.user_id));
+    }
+    if let Ok(t) = DivisionCode::parse(filter.town.trim()) {
+        let (lo, hi) = scope_bounds(&t);
+        q = q.filter(person::Column::TownCode.between(lo, hi));
+    }
+    if let Ok(c) = DivisionCode::parse(filter.community.trim()) {
+        q = q.filter(person::Column::DivisionCode.eq(c.to_string()));
+    }
+    if let Some(s) = ControlStatus::from_code(filter.status.trim()) {
+        q = q.filter(person::Column::ControlStatus.eq(s.as_code()));
+    }
+    if let Some(k) = MeasureKind::from_code(filter.measure.trim()) {
+        q = q.filter(
+            person::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(measure::Column::PersonId)
+                    .from(measure::Entity)
+                    .and_where(measure::Column::Kind.eq(k.as_code()))
+                    .and_where(measure::Column::EndedOn.is_null())
+                    .to_owned(),
+            ),
+        );
+    }
+    let text = filter.q.trim();
+    if !text.is_empty() {
+        q = match IdNumber::parse(text) {
+            Ok(n) => q.filter(person::Column::IdNumber.eq(n.as_str())),
+            Err(_) if text.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                q.filter(person::Column::IdNumber.starts_with(text.to_ascii_uppercase()))
+            }
+            Err(_) => q.filter(person::Column::Name.contains(text)),
+        };
+    }
+    let total = q.clone().count(db).await?;
+    let page = filter
+        .page
+        .trim()
+        .parse::<u64>()
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
+    let models = q
+        .order_by_asc(person::Column::DivisionCode)
+        .order_by_asc(person::Column::Name)
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+        .all(db)
+        .await?;
+    let rows = views(db, now, models).await?;
+    Ok(Page {
+        rows,
+        page,
+        per_page: PER_PAGE,
+        total,
+    })
+}
+
+async fn views<C: ConnectionTrait>(
+    db: &C,
+    now: Now,
+    models: Vec<person::Model>,
+) -> ServiceResult<Vec<PersonView>> {
+    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+    let open: Vec<measure::Model> = measure::Entity::find()
+        .filter(measure::Column::PersonId.is_in(ids.clone()))
+        .filter(measure::Column::EndedOn.is_null())
+        .all(db)
+        .await?;
+    let worker_ids: Vec<Uuid> = models.iter().filter_map(|m| m.social_worker_id).collect();
+    let workers = app_user::Entity::find()
+        .filter(app_user::Column::Id.is_in(worker_ids))
+        .all(db)
+        .await?;
+    let codes: Vec<String> = models.iter().map(|m| m.division_code.clone()).collect();
+    let divisions = division::Entity::find()
+        .filter(division::Column::Code.is_in(codes))
+        .all(db)
+        .await?;
+    models
+        .into_iter()
+        .map(|m| {
+            let current = open
+                .iter()
+                .filter(|x| x.person_id == m.id)
+                .max_by_key(|x| x.decision_date)
+                .and_then(|x| MeasureKind::from_code(&x.kind));
+            let worker = m
+                .social_worker_id
+                .and_then(|w| workers.iter().find(|u| u.id == w))
+                .map(|u| u.display_name.clone());
+            let path = divisions
+                .iter()
+                .find(|d| d.code == m.division_code)
+                .map(|d| d.name_path.clone())
+                .unwrap_or_default();
+            to_view(m, now, current, worker, path)
+        })
+        .collect()
+}
+
+fn to_view(
+    m: person::Model,
+    now: Now,
+    current: Option<MeasureKind>,
+    worker: Option<String>,
+    path: String,
+) -> ServiceResult<PersonView> {
+    let id_number = IdNumber::parse(&m.id_number)
+        .map_err(|_| ServiceError::Data(format!("id_number of {}", m.id)))?;
+    Ok(PersonView {
+        id: m.id,
+        age: jindu_domain::days::age_full_years(m.birth_date, now.today),
+        name: m.name,
+        id_number,
+        sex: stored("sex", &m.sex, jindu_domain::Sex::from_code)?,
+        birth_date: m.birth_date,
+        phone: m.phone,
+        address: m.address,
+        division_code: m.division_code,
+        division_path: path,
+        town_code: m.town_code,
+        status: stored(
+            "control_status",
+            &m.control_status,
+            ControlStatus::from_code,
+        )?,
+        risk_tier: stored("risk_tier", &m.risk_tier, RiskTier::from_code)?,
+        finding: stored(
+            "addiction_finding",
+            &m.addiction_finding,
+            AddictionFinding::from_code,
+        )?,
+        substance: m.substance.as_deref().and_then(Substance::from_code),
+        social_worker: worker,
+        social_worker_id: m.social_worker_id,
+        first_found_on: m.first_found_on,
+        note: m.note,
+        version: m.version,
+        current_measure: current,
+    })
+}
+
+/// Loads a person the actor may see; anything else answers `NotFound("person")`, so an
+/// out-of-scope id looks exactly like a missing one.
+pub async fn load_visible<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<person::Model> {
+    match person::Entity::find_by_id(id).one(db).await? {
+        Some(p)
+            if actor.sees(&p.division_code)
+                && (actor.role != "social_worker" || p.social_worker_id == Some(actor.user_id)) =>
+        {
+            Ok(p)
+        }
+        _ => Err(ServiceError::NotFound("person")),
+    }
+}
+
+/// A timeline entry.
+#[derive(Debug, Clone)]
+pub struct EventView {
+    pub id: Uuid,
+    pub kind: jindu_domain::EventKind,
+    pub occurred_on: NaiveDate,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+    pub recorded_by: Option<String>,
+    pub test_method: Option<jindu_domain::TestMethod>,
+    pub test_result: Option<jindu_domain::TestResult>,
+    pub substance: Option<Substance>,
+    pub note: Option<String>,
+    pub amends: Option<Uuid>,
+    /// Set when a later amendment corrects this event.
+    pub amended_by: Option<Uuid>,
+}
+
+/// A due duty with its overdue days (positive = overdue).
+#[derive(Debug, Clone)]
+pub struct ObligationView {
+    pub kind: jindu_domain::ObligationKind,
+    pub due_date: NaiveDate,
+    pub overdue_days: i64,
+}
+
+/// Everything on the person page.
+#[derive(Debug, Clone)]
+pub struct PersonDetail {
+    pub person: PersonView,
+    pub measures: Vec<MeasureView>,
+    pub events: Vec<EventView>,
+    pub obligations: Vec<ObligationView>,
+}
+
+/// The person page: details, measures (newest first), timeline (newest first) and obligations.
+pub async fn detail<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    id: Uuid,
+) -> ServiceResult<PersonDetail> {
+    let p = load_visible(db, actor, id).await?;
+    let measures = measures::views_for(db, now, id).await?;
+    let events = event::Entity::find()
+        .filter(event::Column::PersonId.eq(id))
+        .order_by_desc(event::Column::OccurredOn)
+        .order_by_desc(event::Column::RecordedAt)
+        .all(db)
+        .await?;
+    let user_ids: Vec<Uuid> = events.iter().filter_map(|e| e.recorded_by).collect();
+    let users = app_user::Entity::find()
+        .filter(app_user::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?;
+    let amended: Vec<(Uuid, Uuid)> = events
+        .iter()
+        .filter_map(|e| e.amends_event_id.map(|a| (a, e.id)))
+        .collect();
+    let events = events
+        .into_iter()
+        .map(|e| {
+            Ok(EventView {
+                id: e.id,
+                kind: stored("event kind", &e.kind, jindu_domain::EventKind::from_code)?,
+                occurred_on: e.occurred_on,
+                recorded_at: e.recorded_at,
+                recorded_by: e
+                    .recorded_by
+                    .and_then(|u| users.iter().find(|x| x.id == u))
+                    .map(|u| u.display_name.clone()),
+                test_method: e
+                    .test_method
+                    .as_deref()
+                    .and_then(jindu_domain::TestMethod::from_code),
+                test_result: e
+                    .test_result
+                    .as_deref()
+                    .and_then(jindu_domain::TestResult::from_code),
+                substance: e.substance.as_deref().and_then(Substance::from_code),
+                note: e.note,
+                amends: e.amends_event_id,
+                amended_by: amended.iter().find(|(a, _)| *a == e.id).map(|(_, b)| *b),
+            })
+        })
+        .collect::<ServiceResult<Vec<_>>>()?;
+    let obligations = obligation::Entity::find()
+        .filter(obligation::Column::PersonId.eq(id))
+        .order_by_asc(obligation::Column::DueDate)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| {
+            Ok(ObligationView {
+                kind: stored(
+                    "obligation kind",
+                    &o.kind,
+                    jindu_domain::ObligationKind::from_code,
+                )?,
+                due_date: o.due_date,
+                overdue_days: jindu_domain::days::overdue_days(o.due_date, now.today),
+            })
+        })
+        .collect::<ServiceResult<Vec<_>>>()?;
+    let view = views(db, now, vec![p])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(ServiceError::NotFound("person"))?;
+    Ok(PersonDetail {
+        person: view,
+        measures,
+        events,
+        obligations,
+    })
+}
+
+/// Changes a person's control status (e.g. to 死亡 Deceased, 出境 Abroad, 羁押 InCustody) on
+/// `date`, recording a StatusChanged event; refused for illegal transitions (a deceased person
+/// stays deceased). Obligations are recomputed in the same transaction.
+pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    id: Uuid,
+    status: &str,
+    date: &str,
+) -> ServiceResult<()> {
+    let txn = db.begin().await?;
+    let p = load_visible(&txn, actor, id).await?;
+    let to = parse_code("status", status, ControlStatus::from_code)?;
+    let on = if date.trim().is_empty() {
+        return Err(DomainError::Required { field: "date" }.into());
+    } else {
+        parse_date("date", date)?
+    };
+    jindu_domain::event::validate_event_date("date", on, now.today)?;
+    let from = stored(
+        "control_status",
+        &p.control_status,
+        ControlStatus::from_code,
+    )?;
+    jindu_domain::status::check_status_change(from, to)?;
+    measures::set_status(&txn, &p, to, now).await?;
+    event::Entity::insert(event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        person_id: Set(id),
+        measure_id: Set(None),
+        kind: Set(jindu_domain::EventKind::StatusChanged.as_code().to_string()),
+        occurred_on: Set(on),
+        recorded_at: Set(now.instant),
+        recorded_by: Set(Some(actor.user_id)),
+        test_method: Set(None),
+        test_result: Set(None),
+        substance: Set(None),
+        note: Set(Some(format!("{} → {}", from.label_zh(), to.label_zh()))),
+        amends_event_id: Set(None),
+        detail: Set(Some(format!(
+            "{{\"from\":\"{}\",\"to\":\"{}\"}}",
+            from.as_code(),
+            to.as_code()
+        ))),
+    })
+    .exec(&txn)
+    .await?;
+    measures::refresh_obligations(&txn, id, now).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! Errors shown to people: a sentence in Chinese and English, never internals.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use jindu_store::service::ServiceError;
+
+/// An error page. Internal causes are logged, not shown.
+#[derive(Debug)]
+pub enum AppError {
+    /// 404: the page or object does not exist or is outside the user's scope.
+    NotFound,
+    /// 400 with a bilingual sentence.
+    BadRequest(String),
+    /// 409: stale edit.
+    Conflict,
+    /// 500: logged; the page says only that something went wrong.
+    Internal(String),
+}
+
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound(_) => AppError::NotFound,
+            ServiceError::Conflict => AppError::Conflict,
+            ServiceError::Invalid(errs) => AppError::BadRequest(
+                errs.iter()
+                    .map(|e| format!("{} / {}", e.zh, e.en))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+fn page(status: StatusCode, zh: &str, en: &str) -> Response {
+    let t = crate::view::ErrorPage { zh, en };
+    match askama::Template::render(&t) {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(_) => (status, format!("{zh} / {en}")).into_response(),
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            AppError::NotFound => page(
+                StatusCode::NOT_FOUND,
+                "未找到该页面或记录",
+                "The page or record was not found.",
+            ),
+            AppError::BadRequest(msg) => page(StatusCode::BAD_REQUEST, "请求有误", &msg),
+            AppError::Conflict => page(
+                StatusCode::CONFLICT,
+                "记录已被他人修改，请返回刷新后重试",
+                "The record was changed by someone else; go back, reload and try again.",
+            ),
+            AppError::Internal(detail) => {
+                tracing::error!("internal error: {detail}");
+                page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "系统内部错误，请稍后重试",
+                    "Internal error; please try again later.",
+                )
+            }
+        }
+    }
+}

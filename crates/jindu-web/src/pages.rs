@@ -1,0 +1,427 @@
+//! Page handlers: read the request, call one service, render a page or field errors.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use jindu_domain::DivisionLevel;
+use jindu_store::service::measures::{self, NewEvent};
+use jindu_store::service::persons::{self, NewPerson, PersonFilter};
+use jindu_store::service::{ServiceError, deployment, users, worklist};
+use serde::Deserialize;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use crate::auth::{Authed, LANG_KEY, USER_KEY, lang_of, safe_next};
+use crate::view::*;
+use crate::{AppError, AppState};
+
+type PageResult = Result<Response, AppError>;
+
+fn parse_id(s: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(s).map_err(|_| AppError::NotFound)
+}
+
+fn form_values<T: serde::Serialize>(input: &T) -> HashMap<String, String> {
+    serde_json::to_value(input)
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .map(|o| {
+            o.into_iter()
+                .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<NextQuery>,
+) -> impl IntoResponse {
+    let c = Chrome::new(lang_of(&session).await, state.demo, None);
+    LoginPage {
+        c,
+        username: String::new(),
+        next: safe_next(&q.next),
+        error: false,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<LoginForm>,
+) -> PageResult {
+    let lang = lang_of(&session).await;
+    match users::authenticate(&state.db, &f.username, &f.password).await? {
+        Some(actor) => {
+            session
+                .cycle_id()
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            session
+                .insert(USER_KEY, actor.user_id)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(Redirect::to(&safe_next(&f.next)).into_response())
+        }
+        None => {
+            let c = Chrome::new(lang, state.demo, None);
+            Ok((
+                StatusCode::UNAUTHORIZED,
+                LoginPage {
+                    c,
+                    username: f.username,
+                    next: safe_next(&f.next),
+                    error: true,
+                },
+            )
+                .into_response())
+        }
+    }
+}
+
+pub async fn logout(session: Session) -> PageResult {
+    let lang = lang_of(&session).await;
+    session
+        .flush()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    session
+        .insert(LANG_KEY, lang)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Redirect::to("/login").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    back: String,
+}
+
+pub async fn set_lang(session: Session, Query(q): Query<LangQuery>) -> PageResult {
+    let lang = if q.to == "en" { "en" } else { "zh-CN" };
+    session
+        .insert(LANG_KEY, lang)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Redirect::to(&safe_next(&q.back)).into_response())
+}
+
+pub async fn workbench(State(state): State<AppState>, a: Authed) -> PageResult {
+    let now = state.clock.now();
+    let wl = worklist::worklist(&state.db, &a.actor, now).await?;
+    Ok(WorkbenchPage {
+        c: a.chrome,
+        today: now.today,
+        wl,
+    }
+    .into_response())
+}
+
+pub async fn persons(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(filter): Query<PersonFilter>,
+) -> PageResult {
+    let now = state.clock.now();
+    let page = persons::list(&state.db, &a.actor, now, &filter).await?;
+    let towns = deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Town).await?;
+    let communities =
+        deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Village).await?;
+    let qs = serde_urlencoded::to_string([
+        ("town", filter.town.as_str()),
+        ("community", filter.community.as_str()),
+        ("measure", filter.measure.as_str()),
+        ("status", filter.status.as_str()),
+        ("q", filter.q.as_str()),
+    ])
+    .unwrap_or_default();
+    Ok(PersonsPage {
+        c: a.chrome,
+        page,
+        filter,
+        towns,
+        communities,
+        qs,
+    }
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct PersonQuery {
+    #[serde(default)]
+    record: String,
+}
+
+async fn person_page(
+    state: &AppState,
+    a: Authed,
+    id: Uuid,
+    form: FormState,
+    record: String,
+    status: StatusCode,
+) -> PageResult {
+    let now = state.clock.now();
+    let d = persons::detail(&state.db, &a.actor, now, id).await?;
+    Ok((
+        status,
+        PersonPage {
+            c: a.chrome,
+            today: now.today,
+            d,
+            form,
+            record,
+        },
+    )
+        .into_response())
+}
+
+pub async fn person(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Query(q): Query<PersonQuery>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let lang = a.chrome.lang;
+    person_page(
+        &state,
+        a,
+        id,
+        FormState::new("", lang),
+        q.record,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Turns a service result into a redirect (success) or the person page with field errors.
+async fn after_person_write<T>(
+    state: &AppState,
+    a: Authed,
+    id: Uuid,
+    form: &str,
+    values: HashMap<String, String>,
+    res: Result<T, ServiceError>,
+) -> PageResult {
+    match res {
+        Ok(_) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let fs = FormState {
+                form: form.to_string(),
+                values,
+                errors,
+                lang,
+            };
+            let record = fs.v("kind").to_string();
+            person_page(state, a, id, fs, record, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn record_event(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<NewEvent>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let now = state.clock.now();
+    let values = form_values(&f);
+    let form = if f.kind == "amendment" {
+        format!("amend-{}", f.amends)
+    } else {
+        "event".to_string()
+    };
+    let res = measures::record_event(&state.db, &a.actor, now, id, f).await;
+    after_person_write(&state, a, id, &form, values, res).await
+}
+
+#[derive(Deserialize, serde::Serialize)]
+pub struct DecideForm {
+    #[serde(default)]
+    measure_kind: String,
+    #[serde(default)]
+    decision_date: String,
+    #[serde(default)]
+    report_date: String,
+}
+
+pub async fn decide_measure(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<DecideForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let now = state.clock.now();
+    let values = form_values(&f);
+    let res = measures::decide(
+        &state.db,
+        &a.actor,
+        now,
+        id,
+        &f.measure_kind,
+        &f.decision_date,
+        &f.report_date,
+    )
+    .await;
+    after_person_write(&state, a, id, "decide", values, res).await
+}
+
+#[derive(Deserialize, serde::Serialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    end_reason: String,
+}
+
+pub async fn measure_action(
+    State(state): State<AppState>,
+    a: Authed,
+    Path((id, mid)): Path<(String, String)>,
+    Form(f): Form<ActionForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let mid = parse_id(&mid)?;
+    let now = state.clock.now();
+    let values = form_values(&f);
+    let res = match measures::parse_action(&f.action, &f.end_reason) {
+        Ok(action) => measures::act(&state.db, &a.actor, now, id, mid, action, &f.date).await,
+        Err(e) => Err(e.into()),
+    };
+    after_person_write(&state, a, id, &format!("measure-{mid}"), values, res).await
+}
+
+#[derive(Deserialize, serde::Serialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    date: String,
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<StatusForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let now = state.clock.now();
+    let values = form_values(&f);
+    let res = persons::change_status(&state.db, &a.actor, now, id, &f.status, &f.date).await;
+    after_person_write(&state, a, id, "status", values, res).await
+}
+
+async fn new_person_page(
+    state: &AppState,
+    a: Authed,
+    form: FormState,
+    status: StatusCode,
+) -> PageResult {
+    let communities =
+        deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Village).await?;
+    let workers = users::social_workers(&state.db, &a.actor.scope).await?;
+    Ok((
+        status,
+        NewPersonPage {
+            c: a.chrome,
+            form,
+            communities,
+            workers,
+        },
+    )
+        .into_response())
+}
+
+pub async fn new_person_form(State(state): State<AppState>, a: Authed) -> PageResult {
+    let lang = a.chrome.lang;
+    new_person_page(&state, a, FormState::new("person", lang), StatusCode::OK).await
+}
+
+pub async fn register_person(
+    State(state): State<AppState>,
+    a: Authed,
+    Form(f): Form<NewPerson>,
+) -> PageResult {
+    let now = state.clock.now();
+    let values = form_values(&f);
+    match persons::register(&state.db, &a.actor, now, f).await {
+        Ok(id) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            new_person_page(
+                &state,
+                a,
+                FormState {
+                    form: "person".into(),
+                    values,
+                    errors,
+                    lang,
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn overview(State(state): State<AppState>, a: Authed) -> PageResult {
+    let now = state.clock.now();
+    let ov = worklist::overview(&state.db, &a.actor, now).await?;
+    let scope_name = deployment::division_by_code(&state.db, a.actor.scope)
+        .await?
+        .map(|d| d.name_path)
+        .unwrap_or_default();
+    Ok(OverviewPage {
+        c: a.chrome,
+        today: now.today,
+        ov,
+        scope_name,
+    }
+    .into_response())
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.css"),
+    )
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}

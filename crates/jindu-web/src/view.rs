@@ -1,0 +1,256 @@
+//! Page models (askama templates) and the helpers templates call: translations, labels and
+//! form state with errors next to their fields.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use chrono::NaiveDate;
+use jindu_domain::{
+    ControlStatus, EndReason, EventKind, MeasureKind, Substance, TestMethod, TestResult,
+};
+use jindu_store::service::FieldError;
+use jindu_store::service::Page;
+use jindu_store::service::deployment::Division;
+use jindu_store::service::persons::{PersonDetail, PersonFilter, PersonView};
+use jindu_store::service::worklist::{Overview, Worklist};
+
+/// A date or optional date as templates hand it over (by value or by any depth of reference).
+pub trait DateLike {
+    /// The date (for an optional date: `None` is never passed to `Chrome::date`).
+    fn day(&self) -> NaiveDate {
+        self.opt_day().unwrap_or_default()
+    }
+    /// The date, if any.
+    fn opt_day(&self) -> Option<NaiveDate>;
+}
+
+impl DateLike for NaiveDate {
+    fn opt_day(&self) -> Option<NaiveDate> {
+        Some(*self)
+    }
+}
+
+impl DateLike for Option<NaiveDate> {
+    fn opt_day(&self) -> Option<NaiveDate> {
+        *self
+    }
+}
+
+impl<T: DateLike + ?Sized> DateLike for &T {
+    fn opt_day(&self) -> Option<NaiveDate> {
+        (**self).opt_day()
+    }
+}
+
+/// What every page shares: language, demo banner, the signed-in user's name.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub lang: &'static str,
+    pub demo: bool,
+    pub user: Option<String>,
+}
+
+impl Chrome {
+    /// Chrome for `lang` (`en` or `zh-CN`).
+    pub fn new(lang: &'static str, demo: bool, user: Option<String>) -> Self {
+        Chrome { lang, demo, user }
+    }
+
+    /// The translation of `key` (see `locales/app.yml`).
+    pub fn t(&self, key: &str) -> String {
+        rust_i18n::t!(key, locale = self.lang).into_owned()
+    }
+
+    /// `lang` attribute of the page.
+    pub fn html_lang(&self) -> &'static str {
+        if self.lang == "en" { "en" } else { "zh-CN" }
+    }
+
+    /// Short language code for enum labels (`en` or `zh`).
+    pub fn l(&self) -> &'static str {
+        if self.lang == "en" { "en" } else { "zh" }
+    }
+
+    /// The other language, for the toggle link.
+    pub fn other_lang(&self) -> &'static str {
+        if self.lang == "en" { "zh-CN" } else { "en" }
+    }
+
+    /// A date in the page's language: 2026年11月29日 or 2026-11-29.
+    pub fn date<D: DateLike>(&self, d: D) -> String {
+        let d = d.day();
+        if self.lang == "en" {
+            d.format("%Y-%m-%d").to_string()
+        } else {
+            d.format("%Y年%-m月%-d日").to_string()
+        }
+    }
+
+    /// An optional date, or a dash.
+    pub fn odate<D: DateLike>(&self, d: D) -> String {
+        d.opt_day()
+            .map(|d| self.date(d))
+            .unwrap_or_else(|| "—".to_string())
+    }
+}
+
+/// Submitted values and the errors found in them, shown next to each field.
+#[derive(Debug, Clone, Default)]
+pub struct FormState {
+    /// Which form on the page the state belongs to (e.g. `event`, `measure`).
+    pub form: String,
+    pub values: HashMap<String, String>,
+    pub errors: Vec<FieldError>,
+    pub lang: &'static str,
+}
+
+impl FormState {
+    /// Empty state for `form`.
+    pub fn new(form: &str, lang: &'static str) -> Self {
+        FormState {
+            form: form.to_string(),
+            lang,
+            ..Default::default()
+        }
+    }
+
+    /// The submitted value of `field`, or empty.
+    pub fn v(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    /// True when the submitted value of `field` is `value` (for selects).
+    pub fn is(&self, field: &str, value: &str) -> bool {
+        self.v(field) == value
+    }
+
+    /// The error sentence for `field`, if any.
+    pub fn e(&self, field: &str) -> Option<String> {
+        self.errors.iter().find(|e| e.field == field).map(|e| {
+            e.message(if self.lang == "en" { "en" } else { "zh" })
+                .to_string()
+        })
+    }
+
+    /// Errors that belong to no field shown by the form (listed at its top).
+    pub fn general(&self, shown: &[&str]) -> Vec<String> {
+        let lang = if self.lang == "en" { "en" } else { "zh" };
+        self.errors
+            .iter()
+            .filter(|e| !shown.contains(&e.field))
+            .map(|e| e.message(lang).to_string())
+            .collect()
+    }
+
+    /// True when this state belongs to the form `prefix-id` (one form per measure or event).
+    pub fn is_for(&self, prefix: &str, id: &uuid::Uuid) -> bool {
+        self.form
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_prefix('-'))
+            == Some(id.to_string().as_str())
+    }
+
+    /// True when the form has errors.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub zh: &'a str,
+    pub en: &'a str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub c: Chrome,
+    pub username: String,
+    pub next: String,
+    pub error: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "workbench.html")]
+pub struct WorkbenchPage {
+    pub c: Chrome,
+    pub today: NaiveDate,
+    pub wl: Worklist,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "persons.html")]
+pub struct PersonsPage {
+    pub c: Chrome,
+    pub page: Page<PersonView>,
+    pub filter: PersonFilter,
+    pub towns: Vec<Division>,
+    pub communities: Vec<Division>,
+    /// Query string of the filters without `page`, for paging links.
+    pub qs: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "person.html")]
+pub struct PersonPage {
+    pub c: Chrome,
+    pub today: NaiveDate,
+    pub d: PersonDetail,
+    pub form: FormState,
+    /// Event kind preselected in the record form.
+    pub record: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "person_new.html")]
+pub struct NewPersonPage {
+    pub c: Chrome,
+    pub form: FormState,
+    pub communities: Vec<Division>,
+    pub workers: Vec<(uuid::Uuid, String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "overview.html")]
+pub struct OverviewPage {
+    pub c: Chrome,
+    pub today: NaiveDate,
+    pub ov: Overview,
+    pub scope_name: String,
+}
+
+/// Choices offered by the forms, in display order.
+pub struct Choices;
+
+impl Choices {
+    pub fn event_kinds() -> &'static [EventKind] {
+        jindu_store::service::measures::FORM_EVENT_KINDS
+    }
+    pub fn measure_kinds() -> &'static [MeasureKind] {
+        MeasureKind::ALL
+    }
+    pub fn statuses() -> &'static [ControlStatus] {
+        ControlStatus::ALL
+    }
+    pub fn methods() -> &'static [TestMethod] {
+        TestMethod::ALL
+    }
+    pub fn results() -> &'static [TestResult] {
+        TestResult::ALL
+    }
+    pub fn substances() -> &'static [Substance] {
+        Substance::ALL
+    }
+    pub fn end_reasons() -> &'static [EndReason] {
+        EndReason::ALL
+    }
+    pub fn findings() -> &'static [jindu_domain::AddictionFinding] {
+        jindu_domain::AddictionFinding::ALL
+    }
+    pub fn tiers() -> &'static [jindu_domain::RiskTier] {
+        jindu_domain::RiskTier::ALL
+    }
+}

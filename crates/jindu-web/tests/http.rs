@@ -1,0 +1,757 @@
+//! HTTP integration tests: the real router over a real database, SQLite and PostgreSQL.
+//! Every test runs once per backend (`..._sqlite`, `..._postgres`); each run gets its own fresh
+//! database (a temporary SQLite file, or a PostgreSQL database created and dropped here).
+//! PostgreSQL: `JINDU_TEST_PG_URL` (default postgres://postgres@127.0.0.1:5432/test).
+
+use std::future::Future;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use jindu_domain::DivisionCode;
+use jindu_domain::clock::Now;
+use jindu_store::service::persons::NewPerson;
+use jindu_store::service::{Actor, deployment, persons, users};
+use jindu_web::{AppState, Clock};
+use reqwest::StatusCode;
+use uuid::Uuid;
+
+/// 2026-11-29 10:00 in Asia/Shanghai.
+fn fixed_instant() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-29T02:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+const PASSWORD: &str = "Test-Password-2026";
+
+struct TestApp {
+    base: String,
+    client: reqwest::Client,
+    db: jindu_store::DatabaseConnection,
+    admin: Actor,
+    cleanup: Option<(String, String)>,
+    _dir: Option<tempfile_dir::Dir>,
+}
+
+mod tempfile_dir {
+    /// A temporary directory removed on drop.
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl TestApp {
+    async fn start(backend: Backend) -> TestApp {
+        let (url, cleanup, dir) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("jindu-test-{}", Uuid::now_v7()));
+                std::fs::create_dir_all(&dir).unwrap();
+                (
+                    format!("sqlite://{}", dir.join("t.db").display()),
+                    None,
+                    Some(tempfile_dir::Dir(dir)),
+                )
+            }
+            Backend::Postgres => {
+                let admin = std::env::var("JINDU_TEST_PG_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+                let name = format!("jindu_t_{}", Uuid::now_v7().simple());
+                let url = jindu_store::db::create_postgres_database(&admin, &name)
+                    .await
+                    .expect("PostgreSQL must be running for the tests");
+                (url, Some((admin, name)), None)
+            }
+        };
+        let db = jindu_store::db::connect(&url).await.unwrap();
+        let now = Now::at(fixed_instant());
+        deployment::init(&db, DivisionCode::parse("430405").unwrap())
+            .await
+            .unwrap();
+        users::add(
+            &db,
+            now,
+            users::NewUser {
+                username: "office".into(),
+                display_name: "禁毒办".into(),
+                password: Some(PASSWORD.into()),
+                role: "admin".into(),
+                division: DivisionCode::parse("430405").unwrap(),
+                workstation_id: None,
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        let admin = users::authenticate(&db, "office", PASSWORD)
+            .await
+            .unwrap()
+            .unwrap();
+        let state = AppState::new(db.clone(), Clock::Fixed(fixed_instant()), true);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, jindu_web::router(state)).await;
+        });
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            base: format!("http://{addr}"),
+            client,
+            db,
+            admin,
+            cleanup,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    async fn login(&self) {
+        let r = self
+            .client
+            .post(self.url("/login"))
+            .form(&[
+                ("username", "office"),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        let s = r.status();
+        (s, r.text().await.unwrap())
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String, Option<String>) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status();
+        let loc = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        (s, r.text().await.unwrap(), loc)
+    }
+
+    async fn person_count(&self) -> u64 {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        jindu_store::entities::person::Entity::find()
+            .count(&self.db)
+            .await
+            .unwrap()
+    }
+
+    async fn event_count(&self) -> u64 {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        jindu_store::entities::event::Entity::find()
+            .count(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// Registers a person under community detox decided on `decision`, reported on `report`.
+    async fn person(&self, name: &str, id: &str, decision: &str, report: &str) -> Uuid {
+        persons::register(
+            &self.db,
+            &self.admin,
+            Now::at(fixed_instant()),
+            NewPerson {
+                name: name.into(),
+                id_number: id.into(),
+                division: "430405009001".into(),
+                measure_kind: "community_detox".into(),
+                decision_date: decision.into(),
+                report_date: report.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn finish(self) {
+        if let Some((admin, name)) = &self.cleanup {
+            self.db.clone().close().await.ok();
+            jindu_store::db::drop_postgres_database(admin, name)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn on_both<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = TestApp>,
+{
+    let app = TestApp::start(backend).await;
+    let app = test(app).await;
+    app.finish().await;
+}
+
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                on_both(Backend::Sqlite, $body).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                on_both(Backend::Postgres, $body).await;
+            }
+        }
+    };
+}
+
+// Valid synthetic ID numbers (check digits computed by GB 11643).
+const ID_A: &str = "11010519491231002X";
+const ID_B: &str = "430405199001011234";
+
+fn id_b() -> String {
+    // Recompute ID_B's check digit so the constant's first 17 digits are what matters.
+    let first17: [u8; 17] = ID_B.as_bytes()[..17].try_into().unwrap();
+    format!(
+        "{}{}",
+        &ID_B[..17],
+        jindu_domain::id_number::check_digit(&first17)
+    )
+}
+
+both!(login_is_required_and_checked, |app: TestApp| async move {
+    let (s, _) = app.get("/").await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, body, _) = app
+        .post(
+            "/login",
+            &[("username", "office"), ("password", "wrong-password")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("用户名或密码错误"));
+    app.login().await;
+    let (s, body) = app.get("/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("我的工作台"));
+    assert!(body.contains("演示数据"));
+    // English toggle.
+    let (s, _) = app.get("/lang?to=en&back=/").await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, body) = app.get("/").await;
+    assert!(body.contains("My workbench"));
+    app
+});
+
+both!(
+    register_accepts_old_and_full_width_numbers,
+    |app: TestApp| async move {
+        app.login().await;
+        // A 15-digit old number is upgraded: 110105491231002 → 11010519491231002X.
+        let (s, _, loc) = app
+            .post(
+                "/persons/new",
+                &[
+                    ("name", "测试甲"),
+                    ("id_number", "110105491231002"),
+                    ("division", "430405009001"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let loc = loc.unwrap();
+        let (s, body) = app.get(&loc).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            body.contains("110105********002X"),
+            "masked upgraded number shown"
+        );
+        assert!(body.contains("1949年12月31日"));
+        // Full-width digits and spaces are accepted.
+        let full: String = id_b()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_digit() {
+                    char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap()
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let (s, _, _) = app
+            .post(
+                "/persons/new",
+                &[
+                    ("name", "测试乙"),
+                    ("id_number", &format!(" {full} ")),
+                    ("division", "广东路街道"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(app.person_count().await, 2);
+        // The same number again is refused in scope-safe words.
+        let (s, body, _) = app
+            .post(
+                "/persons/new",
+                &[
+                    ("name", "测试丙"),
+                    ("id_number", ID_A),
+                    ("division", "430405009001"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("已在本系统登记"));
+        assert_eq!(app.person_count().await, 2);
+        app
+    }
+);
+
+both!(
+    register_refuses_bad_input_and_stores_nothing,
+    |app: TestApp| async move {
+        app.login().await;
+        // Wrong check digit: 11010519491231002X is right, …0021 is wrong.
+        let (s, body, _) = app
+            .post(
+                "/persons/new",
+                &[
+                    ("name", "测试"),
+                    ("id_number", "110105194912310021"),
+                    ("division", "430405009001"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("校验码"), "{body}");
+        // A division outside the deployment (朝阳区, Beijing).
+        let (s, body, _) = app
+            .post(
+                "/persons/new",
+                &[
+                    ("name", "测试"),
+                    ("id_number", ID_A),
+                    ("division", "110105001001"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("不在本系统的辖区范围内"));
+        // A report date before the decision date.
+        let (s, body, _) = app
+            .post(
+                "/persons/new",
+                &[
+                    ("name", "测试"),
+                    ("id_number", ID_A),
+                    ("division", "430405009001"),
+                    ("measure_kind", "community_detox"),
+                    ("decision_date", "2026-10-10"),
+                    ("report_date", "2026-10-01"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("报到日期"), "{body}");
+        // A future decision date.
+        let (s, _, _) = app
+            .post(
+                "/persons/new",
+                &[
+                    ("name", "测试"),
+                    ("id_number", ID_A),
+                    ("division", "430405009001"),
+                    ("measure_kind", "community_detox"),
+                    ("decision_date", "2026-12-01"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        // Missing name and garbage everywhere: one page, no 500.
+        let (s, _, _) = app
+            .post(
+                "/persons/new",
+                &[
+                    ("name", ""),
+                    ("id_number", "abc"),
+                    ("division", "x"),
+                    ("risk_tier", "purple"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(app.person_count().await, 0);
+        app
+    }
+);
+
+both!(
+    negative_test_moves_the_obligation,
+    |app: TestApp| async move {
+        // Community detox decided 2026-08-25, reported 2026-09-01: year 1 tests are monthly, so the
+        // first test was due 2026-10-01 (start + 1 month) and is 59 days overdue on 2026-11-29.
+        let id = app.person("测试丁", ID_A, "2026-08-25", "2026-09-01").await;
+        app.login().await;
+        let (_, body) = app.get("/").await;
+        assert!(body.contains("测试丁"));
+        let (s, body) = app.get(&format!("/persons/{id}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            body.contains(r#"data-testid="due-drug_test">2026-10-01<"#),
+            "{body}"
+        );
+        assert!(body.contains("逾期 59 天"));
+        // Planned last day: 3 years counting the first day → 2029-08-31.
+        assert!(body.contains("2029年8月31日"));
+        let before = app.event_count().await;
+        let (s, _, loc) = app
+            .post(
+                &format!("/persons/{id}/events"),
+                &[
+                    ("kind", "drug_test"),
+                    ("date", "2026-11-29"),
+                    ("test_method", "urine"),
+                    ("test_result", "negative"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(loc.as_deref(), Some(format!("/persons/{id}").as_str()));
+        assert_eq!(app.event_count().await, before + 1);
+        let (_, body) = app.get(&format!("/persons/{id}")).await;
+        // Next monthly test: 2026-11-29 + 1 month = 2026-12-29.
+        assert!(
+            body.contains(r#"data-testid="due-drug_test">2026-12-29<"#),
+            "{body}"
+        );
+        assert!(body.contains(r#"data-kind="drug_test" data-date="2026-11-29""#));
+        app
+    }
+);
+
+both!(event_input_is_checked, |app: TestApp| async move {
+    let id = app.person("测试戊", ID_A, "2026-08-25", "2026-09-01").await;
+    app.login().await;
+    let before = app.event_count().await;
+    let path = format!("/persons/{id}/events");
+    // A future date.
+    let (s, body, _) = app
+        .post(&path, &[("kind", "visit"), ("date", "2026-11-30")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("2026-11-30") || body.contains("未来"),
+        "{body}"
+    );
+    // A test without result; a positive without substance.
+    let (s, _, _) = app
+        .post(
+            &path,
+            &[
+                ("kind", "drug_test"),
+                ("date", "2026-11-29"),
+                ("test_method", "urine"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _, _) = app
+        .post(
+            &path,
+            &[
+                ("kind", "drug_test"),
+                ("date", "2026-11-29"),
+                ("test_method", "urine"),
+                ("test_result", "positive"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Unknown kind, garbage date.
+    let (s, _, _) = app
+        .post(&path, &[("kind", "party"), ("date", "yesterday")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // A stale version.
+    let (s, _, _) = app
+        .post(
+            &path,
+            &[("kind", "visit"), ("date", "2026-11-29"), ("version", "99")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(app.event_count().await, before);
+    // Unknown and malformed person ids answer 404.
+    let (s, _) = app.get(&format!("/persons/{}", Uuid::now_v7())).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app.get("/persons/not-an-id").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = app
+        .post(
+            &format!("/persons/{}/events", Uuid::now_v7()),
+            &[("kind", "visit"), ("date", "2026-11-29")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    app
+});
+
+both!(deceased_person_takes_no_test, |app: TestApp| async move {
+    let id = app.person("测试己", ID_A, "2026-08-25", "2026-09-01").await;
+    app.login().await;
+    let list: Vec<String> = vec![];
+    let _ = list;
+    // Lost contact first (a ContactLost event), then a check-in is refused until found.
+    let path = format!("/persons/{id}/events");
+    let (s, _, _) = app
+        .post(&path, &[("kind", "contact_lost"), ("date", "2026-11-20")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, body) = app.get(&format!("/persons/{id}")).await;
+    assert!(body.contains(r#"data-testid="status">失控<"#));
+    let (s, _, _) = app
+        .post(&path, &[("kind", "check_in"), ("date", "2026-11-29")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _, _) = app
+        .post(
+            &path,
+            &[("kind", "contact_restored"), ("date", "2026-11-29")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    // End the measure by death is a measure action; then mark deceased through the domain.
+    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id)
+        .await
+        .unwrap();
+    let mid = detail.measures[0].id;
+    let (s, _, _) = app
+        .post(
+            &format!("/persons/{id}/measures/{mid}"),
+            &[
+                ("action", "end"),
+                ("date", "2026-11-29"),
+                ("end_reason", "death"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    persons::change_status(
+        &app.db,
+        &app.admin,
+        Now::at(fixed_instant()),
+        id,
+        "deceased",
+        "2026-11-29",
+    )
+    .await
+    .unwrap();
+    let (s, body, _) = app
+        .post(
+            &path,
+            &[
+                ("kind", "drug_test"),
+                ("date", "2026-11-29"),
+                ("test_method", "urine"),
+                ("test_result", "negative"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("死亡"), "{body}");
+    app
+});
+
+both!(measure_clock_through_the_forms, |app: TestApp| async move {
+    // Decision 2024-02-21 (served), report deadline 2024-03-07 [戒毒条例 §14; DOMAIN §11].
+    let id = persons::register(
+        &app.db,
+        &app.admin,
+        Now::at(fixed_instant()),
+        NewPerson {
+            name: "测试庚".into(),
+            id_number: ID_A.into(),
+            division: "430405009001".into(),
+            measure_kind: "community_detox".into(),
+            decision_date: "2024-02-21".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.login().await;
+    let (_, body) = app.get(&format!("/persons/{id}")).await;
+    assert!(body.contains("2024年3月7日"), "report deadline shown");
+    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id)
+        .await
+        .unwrap();
+    let mid = detail.measures[0].id;
+    let path = format!("/persons/{id}/measures/{mid}");
+    // Report before the decision: refused.
+    let (s, _, _) = app
+        .post(&path, &[("action", "report"), ("date", "2024-02-20")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Report on 2024-03-05: the term runs to 2027-03-04.
+    let (s, _, _) = app
+        .post(&path, &[("action", "report"), ("date", "2024-03-05")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    // Resume while not suspended: refused.
+    let (s, _, _) = app
+        .post(&path, &[("action", "resume"), ("date", "2025-01-20")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Suspended 2025-01-10, resumed 2025-01-20: 10 days move the last day to 2027-03-14.
+    let (s, _, _) = app
+        .post(&path, &[("action", "suspend"), ("date", "2025-01-10")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, _) = app
+        .post(&path, &[("action", "resume"), ("date", "2025-01-20")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, body) = app.get(&format!("/persons/{id}")).await;
+    assert!(
+        body.contains(r#"data-testid="planned-last-day">2027年3月14日<"#),
+        "{body}"
+    );
+    // A second open measure is refused; compulsory isolation ends the detox.
+    let (s, _, _) = app
+        .post(
+            &format!("/persons/{id}/measures"),
+            &[
+                ("measure_kind", "community_rehab"),
+                ("decision_date", "2026-11-01"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _, _) = app
+        .post(
+            &format!("/persons/{id}/measures"),
+            &[
+                ("measure_kind", "compulsory_isolation"),
+                ("decision_date", "2026-11-01"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id)
+        .await
+        .unwrap();
+    assert_eq!(detail.measures.len(), 2);
+    // Compulsory isolation: 2 years from the decision, last day 2028-10-31.
+    assert_eq!(
+        detail.measures[0].planned_last_day,
+        NaiveDate::from_ymd_opt(2028, 10, 31)
+    );
+    app
+});
+
+both!(
+    lists_search_filter_and_overview,
+    |app: TestApp| async move {
+        let a = app.person("张三丰", ID_A, "2026-08-25", "2026-09-01").await;
+        let _b = app
+            .person("李四", &id_b(), "2026-08-25", "2026-09-01")
+            .await;
+        app.login().await;
+        let (_, body) = app.get("/persons?q=张三").await;
+        assert!(body.contains("张三丰") && !body.contains("李四"));
+        let (_, body) = app
+            .get(&format!("/persons?q={}", ID_A.to_lowercase()))
+            .await;
+        assert!(body.contains("张三丰") && !body.contains("李四"));
+        let (_, body) = app.get("/persons?status=lost_contact").await;
+        assert!(!body.contains("张三丰"));
+        let (_, body) = app
+            .get("/persons?town=430405009&measure=community_detox")
+            .await;
+        assert!(body.contains("张三丰") && body.contains("李四"));
+        let (_, body) = app.get("/persons?town=430405007").await;
+        assert!(!body.contains("张三丰"));
+        let (s, body) = app.get("/persons?page=abc").await;
+        assert!(s == StatusCode::OK || s == StatusCode::BAD_REQUEST, "{s}");
+        let _ = body;
+        let (s, body) = app.get("/overview").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(body.contains(r#"data-testid="total">2<"#), "{body}");
+        assert!(body.contains("广东路街道"));
+        // An amendment points at the event it corrects.
+        let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), a)
+            .await
+            .unwrap();
+        let target = detail.events.last().unwrap().id;
+        let (s, _, _) = app
+            .post(
+                &format!("/persons/{a}/events"),
+                &[
+                    ("kind", "amendment"),
+                    ("amends", &target.to_string()),
+                    ("date", "2026-11-29"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "an amendment needs a note"
+        );
+        let (s, _, _) = app
+            .post(
+                &format!("/persons/{a}/events"),
+                &[
+                    ("kind", "amendment"),
+                    ("amends", &target.to_string()),
+                    ("date", "2026-11-29"),
+                    ("note", "决定日期录入有误"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), a)
+            .await
+            .unwrap();
+        assert_eq!(
+            detail
+                .events
+                .iter()
+                .find(|e| e.id == target)
+                .unwrap()
+                .amended_by
+                .is_some(),
+            true
+        );
+        app
+    }
+);

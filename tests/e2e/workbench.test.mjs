@@ -1,0 +1,82 @@
+// Browser test: a social worker's day in Debian's headless Chromium.
+// Starts `jindu demo` on a fresh database (JINDU_E2E_DB, default a temporary SQLite file),
+// signs in, opens the 工作台, records a negative urine test for a person whose test is due,
+// and checks that the obligation moves and the event appears on the timeline.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const bin = process.env.JINDU_BIN ?? '../../target/debug/jindu';
+const port = 18000 + Math.floor(Math.random() * 2000);
+const base = `http://127.0.0.1:${port}`;
+const dir = mkdtempSync(join(tmpdir(), 'jindu-e2e-'));
+const db = process.env.JINDU_E2E_DB ?? `sqlite://${join(dir, 'demo.db')}`;
+let server;
+let browser;
+
+async function waitFor(url, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`server did not start at ${url}`);
+}
+
+before(async () => {
+  server = spawn(bin, ['demo', '--db', db, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+  await waitFor(`${base}/healthz`, 120_000);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGINT');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('record a negative urine test from the workbench', async () => {
+  const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+  await page.goto(`${base}/`);
+  assert.match(page.url(), /\/login/);
+  assert.ok(await page.getByTestId('demo-banner').isVisible(), 'every demo page says 演示数据');
+  await page.getByLabel('用户名').fill('admin');
+  await page.getByLabel('密码').fill('Demo-2026-jindu');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(`${base}/`);
+  await page.getByRole('heading', { name: /我的工作台/ }).waitFor();
+
+  // A person whose drug test is overdue or due: follow its 记录 link.
+  const link = page.locator('a[href*="?record=drug_test"]').first();
+  assert.ok(await link.count() > 0, 'the demo has persons with a test due');
+  await link.click();
+  await page.waitForURL(/\/persons\/[0-9a-f-]+\?record=drug_test/);
+  const due = page.getByTestId('due-drug_test');
+  const dueBefore = (await due.textContent()).trim();
+  const today = await page.locator('#ev-date').inputValue();
+  assert.ok(dueBefore <= today, `the test was due (${dueBefore} <= ${today})`);
+
+  await page.locator('#ev-kind').selectOption('drug_test');
+  await page.locator('#ev-method').selectOption('urine');
+  await page.locator('#ev-result').selectOption('negative');
+  await page.getByTestId('event-form').getByRole('button', { name: '保存' }).click();
+  await page.waitForLoadState('load');
+
+  const dueAfter = (await page.getByTestId('due-drug_test').textContent()).trim();
+  assert.ok(dueAfter > today, `the next test moved into the future (${dueBefore} → ${dueAfter})`);
+  const entry = page.locator(`ol[data-testid=timeline] li[data-kind=drug_test][data-date="${today}"]`);
+  assert.equal(await entry.count(), 1, 'the test is on the timeline');
+  assert.match(await entry.textContent(), /阴性/);
+  await page.screenshot({ path: join(dir, 'person.png'), fullPage: true });
+});
