@@ -186,7 +186,7 @@ impl TestApp {
             NewPerson {
                 name: name.into(),
                 id_number: id.into(),
-                division: "430405009001".into(),
+                division: "430405009007".into(),
                 measure_kind: "community_detox".into(),
                 decision_date: decision.into(),
                 report_date: report.into(),
@@ -282,7 +282,7 @@ both!(
                 &[
                     ("name", "测试甲"),
                     ("id_number", "110105491231002"),
-                    ("division", "430405009001"),
+                    ("division", "430405009007"),
                 ],
             )
             .await;
@@ -325,7 +325,7 @@ both!(
                 &[
                     ("name", "测试丙"),
                     ("id_number", ID_A),
-                    ("division", "430405009001"),
+                    ("division", "430405009007"),
                 ],
             )
             .await;
@@ -347,7 +347,7 @@ both!(
                 &[
                     ("name", "测试"),
                     ("id_number", "110105194912310021"),
-                    ("division", "430405009001"),
+                    ("division", "430405009007"),
                 ],
             )
             .await;
@@ -373,7 +373,7 @@ both!(
                 &[
                     ("name", "测试"),
                     ("id_number", ID_A),
-                    ("division", "430405009001"),
+                    ("division", "430405009007"),
                     ("measure_kind", "community_detox"),
                     ("decision_date", "2026-10-10"),
                     ("report_date", "2026-10-01"),
@@ -389,7 +389,7 @@ both!(
                 &[
                     ("name", "测试"),
                     ("id_number", ID_A),
-                    ("division", "430405009001"),
+                    ("division", "430405009007"),
                     ("measure_kind", "community_detox"),
                     ("decision_date", "2026-12-01"),
                 ],
@@ -600,7 +600,7 @@ both!(measure_clock_through_the_forms, |app: TestApp| async move {
         NewPerson {
             name: "测试庚".into(),
             id_number: ID_A.into(),
-            division: "430405009001".into(),
+            division: "430405009007".into(),
             measure_kind: "community_detox".into(),
             decision_date: "2024-02-21".into(),
             ..Default::default()
