@@ -207,10 +207,10 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             .collect();
         let worker = pick(&mut rng, &town_workers).copied();
         let idn = loop {
-            if let Some(n) = id_number(&mut rng, today) {
-                if seen_ids.insert(n.as_str().to_string()) {
-                    break n;
-                }
+            if let Some(n) = id_number(&mut rng, today)
+                && seen_ids.insert(n.as_str().to_string())
+            {
+                break n;
             }
         };
         let pid = uuid(&mut rng);
@@ -377,16 +377,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 let mut e = match kind_o {
                     ObligationKind::CheckIn => ev(EventKind::CheckIn, on, None, &mut rng),
                     ObligationKind::DrugTest => ev(EventKind::DrugTest, on, None, &mut rng),
-                    _ => ev(
-                        if rng.random_bool(0.8) {
-                            EventKind::Visit
-                        } else {
-                            EventKind::Visit
-                        },
-                        on,
-                        None,
-                        &mut rng,
-                    ),
+                    _ => ev(EventKind::Visit, on, None, &mut rng),
                 };
                 if kind_o == ObligationKind::DrugTest {
                     let r: f64 = rng.random();

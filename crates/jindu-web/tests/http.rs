@@ -742,15 +742,14 @@ both!(
         let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), a)
             .await
             .unwrap();
-        assert_eq!(
+        assert!(
             detail
                 .events
                 .iter()
                 .find(|e| e.id == target)
                 .unwrap()
                 .amended_by
-                .is_some(),
-            true
+                .is_some()
         );
         app
     }

@@ -57,18 +57,18 @@ pub fn parse_decision(
             .and_then(|d| validate_event_date("report_date", d, now.today).map(|_| Some(d)))
     };
     let report = report.map_err(|e| errors.push(e.into())).ok().flatten();
-    if let (Some(d), Some(r)) = (decision, report) {
-        if r < d {
-            errors.push(
-                DomainError::DateBefore {
-                    field: "report_date",
-                    date: r,
-                    other_field: "decision_date",
-                    other: d,
-                }
-                .into(),
-            );
-        }
+    if let (Some(d), Some(r)) = (decision, report)
+        && r < d
+    {
+        errors.push(
+            DomainError::DateBefore {
+                field: "report_date",
+                date: r,
+                other_field: "decision_date",
+                other: d,
+            }
+            .into(),
+        );
     }
     match (kind, decision, errors.is_empty()) {
         (Some(kind), Some(decision_date), true) => Ok(DecisionInput {
@@ -451,10 +451,10 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<Uuid> {
     let txn = db.begin().await?;
     let p = load_visible(&txn, actor, person_id).await?;
-    if let Ok(v) = input.version.trim().parse::<i32>() {
-        if v != p.version {
-            return Err(ServiceError::Conflict);
-        }
+    if let Ok(v) = input.version.trim().parse::<i32>()
+        && v != p.version
+    {
+        return Err(ServiceError::Conflict);
     }
     let mut errors: Vec<FieldError> = Vec::new();
     let kind = parse_code("kind", &input.kind, EventKind::from_code)
@@ -554,10 +554,10 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
         &p.control_status,
         ControlStatus::from_code,
     )?;
-    if let Some(k) = kind {
-        if let Err(e) = check_event_allowed(status, k) {
-            errors.push(e.into());
-        }
+    if let Some(k) = kind
+        && let Err(e) = check_event_allowed(status, k)
+    {
+        errors.push(e.into());
     }
     let (Some(kind), Some(date), true) = (kind, date, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));

@@ -152,20 +152,19 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
             None
         }
     };
-    if let Some(n) = &id_number {
-        if person::Entity::find()
+    if let Some(n) = &id_number
+        && person::Entity::find()
             .filter(person::Column::IdNumber.eq(n.as_str()))
             .one(db)
             .await?
             .is_some()
-        {
-            errors.push(FieldError::new(
+    {
+        errors.push(FieldError::new(
                 "id_number",
                 "id_number.duplicate",
                 "该身份证号已在本系统登记（可能在其他辖区），请勿重复登记；如需接收请联系禁毒办办理转移。",
                 "This ID number is already registered (possibly in another jurisdiction); do not register it twice. Contact the anti-drug office to request a transfer.",
             ));
-        }
     }
     let division = match resolve_division(db, actor, &input.division).await {
         Ok(d) => Some(d),
@@ -215,19 +214,18 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
         },
     };
     let phone = opt(&input.phone).map(|p| p.to_string());
-    if let Some(p) = &phone {
-        if p.chars().count() > 20
+    if let Some(p) = &phone
+        && (p.chars().count() > 20
             || !p
                 .chars()
-                .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ')
-        {
-            errors.push(FieldError::new(
-                "phone",
-                "phone.format",
-                "联系电话格式不正确。",
-                "The phone number is not valid.",
-            ));
-        }
+                .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' '))
+    {
+        errors.push(FieldError::new(
+            "phone",
+            "phone.format",
+            "联系电话格式不正确。",
+            "The phone number is not valid.",
+        ));
     }
     let address = opt(&input.address).map(|a| a.chars().take(200).collect::<String>());
     let note = match opt(&input.note) {
