@@ -3,6 +3,8 @@
 //! database (a temporary SQLite file, or a PostgreSQL database created and dropped here).
 //! PostgreSQL: `JINDU_TEST_PG_URL` (default postgres://postgres@127.0.0.1:5432/test).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::future::Future;
 
 use chrono::{DateTime, NaiveDate, Utc};
