@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/persons", get(pages::persons))
         .route("/persons/new", get(pages::new_person_form).post(pages::register_person))
         .route("/persons/{id}", get(pages::person))
+        .route("/persons/{id}/edit", get(pages::edit_person_form).post(pages::edit_person))
         .route("/persons/{id}/events", post(pages::record_event))
         .route("/persons/{id}/measures", post(pages::decide_measure))
         .route("/persons/{id}/status", post(pages::change_status))

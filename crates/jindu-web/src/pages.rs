@@ -396,6 +396,90 @@ pub async fn register_person(
     }
 }
 
+async fn edit_person_page(
+    state: &AppState,
+    a: Authed,
+    id: Uuid,
+    form: Option<FormState>,
+    status: StatusCode,
+) -> PageResult {
+    let now = state.clock.now();
+    let d = persons::detail(&state.db, &a.actor, now, id).await?;
+    let p = &d.person;
+    let form = match form {
+        Some(f) => f,
+        None => FormState {
+            form: "edit".into(),
+            values: form_values(&persons::EditPerson {
+                version: p.version.to_string(),
+                name: p.name.clone(),
+                phone: p.phone.clone().unwrap_or_default(),
+                address: p.address.clone().unwrap_or_default(),
+                division: p.division_code.clone(),
+                addiction_finding: p.finding.as_code().into(),
+                substance: p
+                    .substance
+                    .map(|s| s.as_code().to_string())
+                    .unwrap_or_default(),
+                risk_tier: p.risk_tier.as_code().into(),
+                social_worker_id: p
+                    .social_worker_id
+                    .map(|w| w.to_string())
+                    .unwrap_or_default(),
+                note: p.note.clone().unwrap_or_default(),
+            }),
+            errors: Vec::new(),
+            lang: a.chrome.lang,
+        },
+    };
+    let communities =
+        deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Village).await?;
+    let workers = users::social_workers(&state.db, &a.actor.scope).await?;
+    let page = EditPersonPage {
+        c: a.chrome,
+        id,
+        id_number_masked: p.id_number.masked(),
+        form,
+        communities,
+        workers,
+    };
+    Ok((status, page).into_response())
+}
+
+pub async fn edit_person_form(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    edit_person_page(&state, a, id, None, StatusCode::OK).await
+}
+
+pub async fn edit_person(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<persons::EditPerson>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let now = state.clock.now();
+    let values = form_values(&f);
+    match persons::update(&state.db, &a.actor, now, id, f).await {
+        Ok(()) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let fs = FormState {
+                form: "edit".into(),
+                values,
+                errors,
+                lang,
+            };
+            edit_person_page(&state, a, id, Some(fs), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub async fn overview(State(state): State<AppState>, a: Authed) -> PageResult {
     let now = state.clock.now();
     let ov = worklist::overview(&state.db, &a.actor, now).await?;

@@ -87,6 +87,15 @@ impl Chrome {
         }
     }
 
+    /// "第2年" / "year 2" of a measure.
+    pub fn year_n<Y: std::fmt::Display>(&self, y: Y) -> String {
+        if self.lang == "en" {
+            format!("year {y}")
+        } else {
+            format!("第{y}年")
+        }
+    }
+
     /// An optional date, or a dash.
     pub fn odate<D: DateLike>(&self, d: D) -> String {
         d.opt_day()
@@ -208,6 +217,17 @@ pub struct PersonPage {
 #[template(path = "person_new.html")]
 pub struct NewPersonPage {
     pub c: Chrome,
+    pub form: FormState,
+    pub communities: Vec<Division>,
+    pub workers: Vec<(uuid::Uuid, String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "person_edit.html")]
+pub struct EditPersonPage {
+    pub c: Chrome,
+    pub id: uuid::Uuid,
+    pub id_number_masked: String,
     pub form: FormState,
     pub communities: Vec<Division>,
     pub workers: Vec<(uuid::Uuid, String, String)>,

@@ -756,3 +756,51 @@ both!(
         app
     }
 );
+
+both!(
+    editing_a_person_uses_the_version,
+    |app: TestApp| async move {
+        let id = app.person("测试辛", ID_A, "2026-08-25", "2026-09-01").await;
+        app.login().await;
+        let (s, body) = app.get(&format!("/persons/{id}/edit")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(body.contains(r#"name="version" value="1""#));
+        let path = format!("/persons/{id}/edit");
+        let form = |version: &'static str, phone: &'static str| {
+            vec![
+                ("version", version),
+                ("name", "测试辛"),
+                ("division", "430405009009"),
+                ("addiction_finding", "addicted"),
+                ("risk_tier", "high"),
+                ("phone", phone),
+            ]
+        };
+        // A bad phone: 422, nothing changes.
+        let (s, body, _) = app.post(&path, &form("1", "call me")).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("联系电话格式不正确"));
+        // A good edit moves the person to 葵花里社区 and bumps the version to 2.
+        let (s, _, _) = app.post(&path, &form("1", "0734-1234567")).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id)
+            .await
+            .unwrap();
+        assert_eq!(detail.person.version, 2);
+        assert_eq!(detail.person.division_code, "430405009009");
+        assert_eq!(detail.person.risk_tier, jindu_domain::RiskTier::High);
+        assert!(
+            detail
+                .events
+                .iter()
+                .any(|e| e.note.as_deref() == Some("修改人员信息：联系电话、所属辖区、风险等级")),
+            "{:?}",
+            detail.events
+        );
+        // The same form again, still at version 1, is stale.
+        let (s, body, _) = app.post(&path, &form("1", "0734-7654321")).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(body.contains("已被他人修改"));
+        app
+    }
+);

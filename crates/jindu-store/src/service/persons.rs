@@ -690,3 +690,199 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     txn.commit().await?;
     Ok(())
 }
+
+/// The edit form of a person's record, as typed. The ID number is not editable: a wrong
+/// number means a wrong identity and is handled by the office, not by an edit.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct EditPerson {
+    /// The version the form was loaded at (optimistic concurrency).
+    pub version: String,
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub address: String,
+    pub division: String,
+    #[serde(default)]
+    pub addiction_finding: String,
+    #[serde(default)]
+    pub substance: String,
+    #[serde(default)]
+    pub risk_tier: String,
+    #[serde(default)]
+    pub social_worker_id: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Updates a person's record if `input.version` is still the stored version; otherwise
+/// `Conflict` (someone else saved first). Records an amendment event naming the changed fields
+/// and refreshes obligations (the division, worker and risk tier move them). Errors: `Invalid`
+/// with every field problem, `NotFound` outside scope, `Conflict`.
+pub async fn update<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    id: Uuid,
+    input: EditPerson,
+) -> ServiceResult<()> {
+    let txn = db.begin().await?;
+    let p = load_visible(&txn, actor, id).await?;
+    let Ok(version) = input.version.trim().parse::<i32>() else {
+        return Err(ServiceError::Conflict);
+    };
+    if version != p.version {
+        return Err(ServiceError::Conflict);
+    }
+    let mut errors: Vec<FieldError> = Vec::new();
+    let name = input.name.trim().to_string();
+    if name.is_empty() {
+        errors.push(DomainError::Required { field: "name" }.into());
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        errors.push(
+            DomainError::TooLong {
+                field: "name",
+                max: MAX_NAME_CHARS,
+            }
+            .into(),
+        );
+    }
+    let division = resolve_division(&txn, actor, &input.division)
+        .await
+        .map_err(|e| errors.push(e))
+        .ok();
+    let finding = parse_code(
+        "addiction_finding",
+        &input.addiction_finding,
+        AddictionFinding::from_code,
+    )
+    .map_err(|e| errors.push(e))
+    .ok();
+    let tier = parse_code("risk_tier", &input.risk_tier, RiskTier::from_code)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let substance = opt(&input.substance)
+        .map(|s| parse_code("substance", s, Substance::from_code))
+        .transpose()
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let worker = match opt(&input.social_worker_id) {
+        None => None,
+        Some(s) => match Uuid::parse_str(s) {
+            Ok(wid) => match app_user::Entity::find_by_id(wid).one(&txn).await? {
+                Some(u) if u.role == "social_worker" && actor.sees(&u.division_code) => Some(wid),
+                _ => {
+                    errors.push(
+                        DomainError::InvalidChoice {
+                            field: "social_worker_id",
+                            input: s.to_string(),
+                        }
+                        .into(),
+                    );
+                    None
+                }
+            },
+            Err(_) => {
+                errors.push(
+                    DomainError::InvalidChoice {
+                        field: "social_worker_id",
+                        input: s.to_string(),
+                    }
+                    .into(),
+                );
+                None
+            }
+        },
+    };
+    let phone = opt(&input.phone).map(str::to_string);
+    if let Some(ph) = &phone
+        && (ph.chars().count() > 20
+            || !ph
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' '))
+    {
+        errors.push(FieldError::new(
+            "phone",
+            "phone.format",
+            "联系电话格式不正确。",
+            "The phone number is not valid.",
+        ));
+    }
+    let address = opt(&input.address).map(|a| a.chars().take(200).collect::<String>());
+    let note = match opt(&input.note) {
+        Some(n) => jindu_domain::event::validate_note("note", n)
+            .map_err(|e| errors.push(e.into()))
+            .ok(),
+        None => None,
+    };
+    let (Some((division_code, town_code)), Some(finding), Some(tier), true) =
+        (division, finding, tier, errors.is_empty())
+    else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    let mut changed: Vec<&str> = Vec::new();
+    let mut mark = |cond: bool, label: &'static str| {
+        if cond {
+            changed.push(label);
+        }
+    };
+    mark(name != p.name, "姓名");
+    mark(phone != p.phone, "联系电话");
+    mark(address != p.address, "现住址");
+    mark(division_code.to_string() != p.division_code, "所属辖区");
+    mark(finding.as_code() != p.addiction_finding, "成瘾认定");
+    mark(tier.as_code() != p.risk_tier, "风险等级");
+    mark(
+        substance.map(|s| s.as_code().to_string()) != p.substance,
+        "主要滥用毒品",
+    );
+    mark(worker != p.social_worker_id, "责任社工");
+    mark(note != p.note, "备注");
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let res = person::Entity::update_many()
+        .set(person::ActiveModel {
+            name: Set(name),
+            phone: Set(phone),
+            address: Set(address),
+            division_code: Set(division_code.to_string()),
+            town_code: Set(town_code.to_string()),
+            addiction_finding: Set(finding.as_code().to_string()),
+            risk_tier: Set(tier.as_code().to_string()),
+            substance: Set(substance.map(|s| s.as_code().to_string())),
+            social_worker_id: Set(worker),
+            note: Set(note),
+            version: Set(p.version + 1),
+            updated_at: Set(now.instant),
+            ..Default::default()
+        })
+        .filter(person::Column::Id.eq(id))
+        .filter(person::Column::Version.eq(p.version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ServiceError::Conflict);
+    }
+    event::Entity::insert(event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        person_id: Set(id),
+        measure_id: Set(None),
+        kind: Set(jindu_domain::EventKind::Amendment.as_code().to_string()),
+        occurred_on: Set(now.today),
+        recorded_at: Set(now.instant),
+        recorded_by: Set(Some(actor.user_id)),
+        test_method: Set(None),
+        test_result: Set(None),
+        substance: Set(None),
+        note: Set(Some(format!("修改人员信息：{}", changed.join("、")))),
+        amends_event_id: Set(None),
+        detail: Set(None),
+    })
+    .exec(&txn)
+    .await?;
+    measures::refresh_obligations(&txn, id, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
