@@ -12,6 +12,8 @@ use jindu_store::{db, demo};
 use jindu_web::{AppState, Clock};
 use rand::Rng;
 
+mod bench;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "jindu",
@@ -60,10 +62,30 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// 性能测试 / Benchmarks that print figures (no pass/fail).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// 用户管理 / Accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Time page requests (工作台, 人员列表, 人员页, 辖区概况) over a freshly generated demo.
+    Pages {
+        /// Database URL; must be empty (default: a new SQLite file in the temp directory).
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = demo::DEMO_PERSONS)]
+        persons: usize,
+        /// Timed requests per page.
+        #[arg(long, default_value_t = 100)]
+        requests: usize,
     },
 }
 
@@ -206,6 +228,32 @@ async fn run(cli: Cli) -> Result<()> {
                 return Ok(());
             }
             serve(&url, conn, listen, true).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Pages {
+                    db: url,
+                    persons,
+                    requests,
+                },
+        } => {
+            let (url, temp) = match url {
+                Some(u) => (u, None),
+                None => {
+                    let dir =
+                        std::env::temp_dir().join(format!("jindu-bench-{}", std::process::id()));
+                    std::fs::create_dir_all(&dir)?;
+                    (
+                        format!("sqlite://{}", dir.join("bench.db").display()),
+                        Some(dir),
+                    )
+                }
+            };
+            let res = bench::pages(&url, persons, requests).await;
+            if let Some(dir) = temp {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            res
         }
         Command::User {
             command:

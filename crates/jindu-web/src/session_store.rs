@@ -30,6 +30,19 @@ fn to_utc(t: time::OffsetDateTime) -> chrono::DateTime<chrono::Utc> {
 
 #[async_trait]
 impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A fresh id until it collides with no stored session (128 random bits: practically once).
+        while session::Entity::find_by_id(record.id.to_string())
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+            .is_some()
+        {
+            record.id = Id::default();
+        }
+        self.save(record).await
+    }
+
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(record).map_err(backend)?;
         let id = record.id.to_string();
