@@ -804,3 +804,54 @@ both!(
         app
     }
 );
+
+both!(
+    divisions_are_found_by_code_and_by_name_path,
+    |app: TestApp| async move {
+        let by_path = deployment::division_by_path(&app.db, "湖南省/衡阳市/珠晖区/广东路街道")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(by_path.code.to_string(), "430405009000");
+        assert_eq!(by_path.level, jindu_domain::DivisionLevel::Town);
+        let by_code =
+            deployment::division_by_code(&app.db, DivisionCode::parse("430405009007").unwrap())
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(
+            by_code.name_path,
+            "湖南省/衡阳市/珠晖区/广东路街道/湖北路社区居委会"
+        );
+        let root = deployment::root(&app.db).await.unwrap().unwrap();
+        assert_eq!(root.name, "珠晖区");
+        let towns = deployment::children(&app.db, root.code).await.unwrap();
+        assert_eq!(towns.len(), 10);
+        assert_eq!(towns[0].name, "衡州路街道");
+        let communities =
+            deployment::in_scope(&app.db, root.code, jindu_domain::DivisionLevel::Village)
+                .await
+                .unwrap();
+        assert_eq!(communities.len(), 75);
+        assert!(
+            deployment::division_by_code(&app.db, DivisionCode::parse("110105").unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // The registration form takes a short name path too.
+        app.login().await;
+        let (s, _, _) = app
+            .post(
+                "/persons/new",
+                &[
+                    ("name", "测试壬"),
+                    ("id_number", ID_A),
+                    ("division", "广东路街道/湖北路社区居委会"),
+                ],
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        app
+    }
+);
