@@ -115,8 +115,9 @@ fn clock_columns(
     Ok(())
 }
 
+/// Appends a plain event (no test fields) recorded by `actor` now; returns its id.
 #[allow(clippy::too_many_arguments)]
-async fn insert_event<C: ConnectionTrait>(
+pub(crate) async fn insert_event<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     now: Now,
@@ -125,6 +126,7 @@ async fn insert_event<C: ConnectionTrait>(
     kind: EventKind,
     on: NaiveDate,
     note: Option<String>,
+    detail: Option<String>,
 ) -> ServiceResult<Uuid> {
     let id = Uuid::now_v7();
     event::Entity::insert(event::ActiveModel {
@@ -140,7 +142,7 @@ async fn insert_event<C: ConnectionTrait>(
         substance: Set(None),
         note: Set(note),
         amends_event_id: Set(None),
-        detail: Set(None),
+        detail: Set(detail),
     })
     .exec(db)
     .await?;
@@ -185,6 +187,7 @@ pub async fn insert_decision<C: ConnectionTrait>(
         EventKind::MeasureDecided,
         input.decision_date,
         None,
+        None,
     )
     .await?;
     if let Some(r) = clock.reported_on {
@@ -196,6 +199,7 @@ pub async fn insert_decision<C: ConnectionTrait>(
             Some(id),
             EventKind::MeasureStarted,
             r,
+            None,
             None,
         )
         .await?;
@@ -259,6 +263,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
                 Some(open.id),
                 EventKind::MeasureEnded,
                 input.decision_date,
+                None,
                 None,
             )
             .await?;
@@ -371,7 +376,13 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
     let mut am: measure::ActiveModel = m.into();
     clock_columns(&mut am, &clock, now, &cal)?;
     am.update(&txn).await?;
-    let ev = insert_event(
+    let detail = match action {
+        MeasureAction::End(reason) => {
+            Some(serde_json::json!({ "end_reason": reason.as_code() }).to_string())
+        }
+        _ => None,
+    };
+    insert_event(
         &txn,
         actor,
         now,
@@ -380,21 +391,9 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
         kind,
         date,
         None,
+        detail,
     )
     .await?;
-    if let MeasureAction::End(reason) = action {
-        event::Entity::update_many()
-            .col_expr(
-                event::Column::Detail,
-                sea_orm::sea_query::Expr::value(format!(
-                    "{{\"end_reason\":\"{}\"}}",
-                    reason.as_code()
-                )),
-            )
-            .filter(event::Column::Id.eq(ev))
-            .exec(&txn)
-            .await?;
-    }
     refresh_obligations(&txn, person_id, now).await?;
     txn.commit().await?;
     Ok(())
@@ -585,6 +584,7 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
                 Some(m.id),
                 EventKind::MeasureStarted,
                 date,
+                None,
                 None,
             )
             .await?;

@@ -117,16 +117,63 @@ pub async fn resolve_division<C: ConnectionTrait>(
     Ok((code, town))
 }
 
-/// Registers a person (and optionally the first measure). All fields are checked and every
-/// problem is returned at once; nothing is stored unless all pass. Duplicate ID numbers are
-/// refused in scope-safe words. Returns the new person's id.
-pub async fn register<C: ConnectionTrait + TransactionTrait>(
+/// The fields a registration and an edit share, as typed.
+pub struct ProfileInput<'a> {
+    pub name: &'a str,
+    pub phone: &'a str,
+    pub address: &'a str,
+    pub division: &'a str,
+    pub addiction_finding: &'a str,
+    pub substance: &'a str,
+    pub risk_tier: &'a str,
+    pub social_worker_id: &'a str,
+    pub note: &'a str,
+}
+
+fn profile_input(p: &NewPerson) -> ProfileInput<'_> {
+    ProfileInput {
+        name: &p.name,
+        phone: &p.phone,
+        address: &p.address,
+        division: &p.division,
+        addiction_finding: &p.addiction_finding,
+        substance: &p.substance,
+        risk_tier: &p.risk_tier,
+        social_worker_id: &p.social_worker_id,
+        note: &p.note,
+    }
+}
+
+/// The shared fields, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub name: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    /// The community or town the person is managed in, and its town.
+    pub division: DivisionCode,
+    pub town: DivisionCode,
+    pub finding: AddictionFinding,
+    pub tier: RiskTier,
+    pub substance: Option<Substance>,
+    pub worker: Option<Uuid>,
+    pub note: Option<String>,
+}
+
+/// Longest accepted phone number (characters) and address (characters; longer is cut).
+pub const MAX_PHONE_CHARS: usize = 20;
+pub const MAX_ADDRESS_CHARS: usize = 200;
+
+/// Checks the shared fields, pushing every problem onto `errors`; `Some` only when all pass.
+/// Defaults: addiction finding 成瘾, risk tier 中风险. The social worker must be a social worker
+/// inside the actor's scope; the division must be a town or community inside it.
+pub async fn parse_profile<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
-    now: Now,
-    input: NewPerson,
-) -> ServiceResult<Uuid> {
-    let mut errors: Vec<FieldError> = Vec::new();
+    input: ProfileInput<'_>,
+    errors: &mut Vec<FieldError>,
+) -> ServiceResult<Option<Profile>> {
+    let before = errors.len();
     let name = input.name.trim().to_string();
     if name.is_empty() {
         errors.push(DomainError::Required { field: "name" }.into());
@@ -139,6 +186,99 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
             .into(),
         );
     }
+    let division = resolve_division(db, actor, input.division)
+        .await
+        .map_err(|e| errors.push(e))
+        .ok();
+    let finding = match opt(input.addiction_finding) {
+        None => Some(AddictionFinding::Addicted),
+        Some(s) => parse_code("addiction_finding", s, AddictionFinding::from_code)
+            .map_err(|e| errors.push(e))
+            .ok(),
+    };
+    let tier = match opt(input.risk_tier) {
+        None => Some(RiskTier::Medium),
+        Some(s) => parse_code("risk_tier", s, RiskTier::from_code)
+            .map_err(|e| errors.push(e))
+            .ok(),
+    };
+    let substance = opt(input.substance)
+        .map(|s| parse_code("substance", s, Substance::from_code))
+        .transpose()
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let worker = match opt(input.social_worker_id) {
+        None => None,
+        Some(s) => {
+            let found = match Uuid::parse_str(s) {
+                Ok(wid) => app_user::Entity::find_by_id(wid)
+                    .one(db)
+                    .await?
+                    .filter(|u| u.role == "social_worker" && actor.sees(&u.division_code))
+                    .map(|u| u.id),
+                Err(_) => None,
+            };
+            if found.is_none() {
+                errors.push(
+                    DomainError::InvalidChoice {
+                        field: "social_worker_id",
+                        input: s.chars().take(40).collect(),
+                    }
+                    .into(),
+                );
+            }
+            found
+        }
+    };
+    let phone = opt(input.phone).map(str::to_string);
+    if let Some(p) = &phone
+        && (p.chars().count() > MAX_PHONE_CHARS
+            || !p
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' '))
+    {
+        errors.push(FieldError::new(
+            "phone",
+            "phone.format",
+            "联系电话格式不正确。",
+            "The phone number is not valid.",
+        ));
+    }
+    let address = opt(input.address).map(|a| a.chars().take(MAX_ADDRESS_CHARS).collect::<String>());
+    let note = match opt(input.note) {
+        Some(n) => jindu_domain::event::validate_note("note", n)
+            .map_err(|e| errors.push(e.into()))
+            .ok(),
+        None => None,
+    };
+    match (division, finding, tier, errors.len() == before) {
+        (Some((division, town)), Some(finding), Some(tier), true) => Ok(Some(Profile {
+            name,
+            phone,
+            address,
+            division,
+            town,
+            finding,
+            tier,
+            substance,
+            worker,
+            note,
+        })),
+        _ => Ok(None),
+    }
+}
+
+/// Registers a person (and optionally the first measure). All fields are checked and every
+/// problem is returned at once; nothing is stored unless all pass. Duplicate ID numbers are
+/// refused in scope-safe words. Returns the new person's id.
+pub async fn register<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    input: NewPerson,
+) -> ServiceResult<Uuid> {
+    let mut errors: Vec<FieldError> = Vec::new();
     let id_number = match IdNumber::parse_on(&input.id_number, now.today) {
         Ok(n) => Some(n),
         Err(reason) => {
@@ -160,34 +300,17 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
             .is_some()
     {
         errors.push(FieldError::new(
-                "id_number",
-                "id_number.duplicate",
-                "该身份证号已在本系统登记（可能在其他辖区），请勿重复登记；如需接收请联系禁毒办办理转移。",
-                "This ID number is already registered (possibly in another jurisdiction); do not register it twice. Contact the anti-drug office to request a transfer.",
-            ));
+            "id_number",
+            "id_number.duplicate",
+            "该身份证号已在本系统登记（可能在其他辖区），请勿重复登记；如需接收请联系禁毒办办理转移。",
+            "This ID number is already registered (possibly in another jurisdiction); do not register it twice. Contact the anti-drug office to request a transfer.",
+        ));
     }
-    let division = match resolve_division(db, actor, &input.division).await {
-        Ok(d) => Some(d),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
-    let finding = match opt(&input.addiction_finding) {
-        None => Ok(AddictionFinding::Addicted),
-        Some(s) => parse_code("addiction_finding", s, AddictionFinding::from_code),
-    };
-    let substance = opt(&input.substance)
-        .map(|s| parse_code("substance", s, Substance::from_code))
-        .transpose();
-    let tier = match opt(&input.risk_tier) {
-        None => Ok(RiskTier::Medium),
-        Some(s) => parse_code("risk_tier", s, RiskTier::from_code),
-    };
-    let first_found = opt(&input.first_found_on)
+    let profile = parse_profile(db, actor, profile_input(&input), &mut errors).await?;
+    let first_found = match opt(&input.first_found_on)
         .map(|s| parse_date("first_found_on", s))
-        .transpose();
-    let first_found = match first_found {
+        .transpose()
+    {
         Ok(Some(d)) if d > now.today => Err(DomainError::DateInFuture {
             field: "first_found_on",
             date: d,
@@ -195,77 +318,22 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
         }),
         other => other,
     };
-    let worker = match opt(&input.social_worker_id) {
-        None => Ok(None),
-        Some(s) => match Uuid::parse_str(s) {
-            Ok(id) => match app_user::Entity::find_by_id(id).one(db).await? {
-                Some(u) if u.role == "social_worker" && actor.sees(&u.division_code) => {
-                    Ok(Some(id))
-                }
-                _ => Err(FieldError::from(DomainError::InvalidChoice {
-                    field: "social_worker_id",
-                    input: s.to_string(),
-                })),
-            },
-            Err(_) => Err(FieldError::from(DomainError::InvalidChoice {
-                field: "social_worker_id",
-                input: s.to_string(),
-            })),
-        },
-    };
-    let phone = opt(&input.phone).map(|p| p.to_string());
-    if let Some(p) = &phone
-        && (p.chars().count() > 20
-            || !p
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' '))
-    {
-        errors.push(FieldError::new(
-            "phone",
-            "phone.format",
-            "联系电话格式不正确。",
-            "The phone number is not valid.",
-        ));
-    }
-    let address = opt(&input.address).map(|a| a.chars().take(200).collect::<String>());
-    let note = match opt(&input.note) {
-        Some(n) => match jindu_domain::event::validate_note("note", n) {
-            Ok(n) => Some(n),
-            Err(e) => {
-                errors.push(e.into());
-                None
-            }
-        },
-        None => None,
-    };
-    let measure_input = match opt(&input.measure_kind) {
-        None => None,
-        Some(k) => Some(measures::parse_decision(
-            k,
-            &input.decision_date,
-            &input.report_date,
-            now,
-        )),
-    };
-    let finding = finding.map_err(|e| errors.push(e)).ok();
-    let substance = substance.map_err(|e| errors.push(e)).ok().flatten();
-    let tier = tier.map_err(|e| errors.push(e)).ok();
     let first_found = first_found
         .map_err(|e| errors.push(e.into()))
         .ok()
         .flatten();
-    let worker = worker.map_err(|e| errors.push(e)).ok().flatten();
-    let measure_input = match measure_input {
+    let measure_input = match opt(&input.measure_kind) {
         None => None,
-        Some(Ok(m)) => Some(m),
-        Some(Err(mut es)) => {
-            errors.append(&mut es);
-            None
-        }
+        Some(k) => match measures::parse_decision(k, &input.decision_date, &input.report_date, now)
+        {
+            Ok(m) => Some(m),
+            Err(mut es) => {
+                errors.append(&mut es);
+                None
+            }
+        },
     };
-    let (Some(id_number), Some((division_code, town_code)), Some(finding), Some(tier), true) =
-        (id_number, division, finding, tier, errors.is_empty())
-    else {
+    let (Some(id_number), Some(profile), true) = (id_number, profile, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
     };
 
@@ -273,21 +341,21 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
     let txn = db.begin().await?;
     person::Entity::insert(person::ActiveModel {
         id: Set(id),
-        name: Set(name),
+        name: Set(profile.name),
         sex: Set(id_number.sex().as_code().to_string()),
         birth_date: Set(id_number.birth_date()),
         id_number: Set(id_number.as_str().to_string()),
-        phone: Set(phone),
-        address: Set(address),
-        division_code: Set(division_code.to_string()),
-        town_code: Set(town_code.to_string()),
+        phone: Set(profile.phone),
+        address: Set(profile.address),
+        division_code: Set(profile.division.to_string()),
+        town_code: Set(profile.town.to_string()),
         control_status: Set(ControlStatus::UnderControl.as_code().to_string()),
-        risk_tier: Set(tier.as_code().to_string()),
-        addiction_finding: Set(finding.as_code().to_string()),
-        substance: Set(substance.map(|s| s.as_code().to_string())),
-        social_worker_id: Set(worker),
+        risk_tier: Set(profile.tier.as_code().to_string()),
+        addiction_finding: Set(profile.finding.as_code().to_string()),
+        substance: Set(profile.substance.map(|s| s.as_code().to_string())),
+        social_worker_id: Set(profile.worker),
         first_found_on: Set(first_found),
-        note: Set(note),
+        note: Set(profile.note),
         version: Set(1),
         created_at: Set(now.instant),
         updated_at: Set(now.instant),
@@ -665,26 +733,19 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     )?;
     jindu_domain::status::check_status_change(from, to)?;
     measures::set_status(&txn, &p, to, now).await?;
-    event::Entity::insert(event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        person_id: Set(id),
-        measure_id: Set(None),
-        kind: Set(jindu_domain::EventKind::StatusChanged.as_code().to_string()),
-        occurred_on: Set(on),
-        recorded_at: Set(now.instant),
-        recorded_by: Set(Some(actor.user_id)),
-        test_method: Set(None),
-        test_result: Set(None),
-        substance: Set(None),
-        note: Set(Some(format!("{} → {}", from.label_zh(), to.label_zh()))),
-        amends_event_id: Set(None),
-        detail: Set(Some(format!(
-            "{{\"from\":\"{}\",\"to\":\"{}\"}}",
-            from.as_code(),
-            to.as_code()
-        ))),
-    })
-    .exec(&txn)
+    let detail = serde_json::json!({ "from": from.as_code(), "to": to.as_code() }).to_string();
+    let note = format!("{} → {}", from.label_zh(), to.label_zh());
+    measures::insert_event(
+        &txn,
+        actor,
+        now,
+        id,
+        None,
+        jindu_domain::EventKind::StatusChanged,
+        on,
+        Some(note),
+        Some(detail),
+    )
     .await?;
     measures::refresh_obligations(&txn, id, now).await?;
     txn.commit().await?;
@@ -735,89 +796,38 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         return Err(ServiceError::Conflict);
     }
     let mut errors: Vec<FieldError> = Vec::new();
-    let name = input.name.trim().to_string();
-    if name.is_empty() {
-        errors.push(DomainError::Required { field: "name" }.into());
-    } else if name.chars().count() > MAX_NAME_CHARS {
-        errors.push(
-            DomainError::TooLong {
-                field: "name",
-                max: MAX_NAME_CHARS,
-            }
-            .into(),
-        );
-    }
-    let division = resolve_division(&txn, actor, &input.division)
-        .await
-        .map_err(|e| errors.push(e))
-        .ok();
-    let finding = parse_code(
-        "addiction_finding",
-        &input.addiction_finding,
-        AddictionFinding::from_code,
-    )
-    .map_err(|e| errors.push(e))
-    .ok();
-    let tier = parse_code("risk_tier", &input.risk_tier, RiskTier::from_code)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let substance = opt(&input.substance)
-        .map(|s| parse_code("substance", s, Substance::from_code))
-        .transpose()
-        .map_err(|e| errors.push(e))
-        .ok()
-        .flatten();
-    let worker = match opt(&input.social_worker_id) {
-        None => None,
-        Some(s) => match Uuid::parse_str(s) {
-            Ok(wid) => match app_user::Entity::find_by_id(wid).one(&txn).await? {
-                Some(u) if u.role == "social_worker" && actor.sees(&u.division_code) => Some(wid),
-                _ => {
-                    errors.push(
-                        DomainError::InvalidChoice {
-                            field: "social_worker_id",
-                            input: s.to_string(),
-                        }
-                        .into(),
-                    );
-                    None
-                }
-            },
-            Err(_) => {
-                errors.push(
-                    DomainError::InvalidChoice {
-                        field: "social_worker_id",
-                        input: s.to_string(),
-                    }
-                    .into(),
-                );
-                None
-            }
+    let profile = parse_profile(
+        &txn,
+        actor,
+        ProfileInput {
+            name: &input.name,
+            phone: &input.phone,
+            address: &input.address,
+            division: &input.division,
+            addiction_finding: &input.addiction_finding,
+            substance: &input.substance,
+            risk_tier: &input.risk_tier,
+            social_worker_id: &input.social_worker_id,
+            note: &input.note,
         },
-    };
-    let phone = opt(&input.phone).map(str::to_string);
-    if let Some(ph) = &phone
-        && (ph.chars().count() > 20
-            || !ph
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' '))
-    {
-        errors.push(FieldError::new(
-            "phone",
-            "phone.format",
-            "联系电话格式不正确。",
-            "The phone number is not valid.",
-        ));
-    }
-    let address = opt(&input.address).map(|a| a.chars().take(200).collect::<String>());
-    let note = match opt(&input.note) {
-        Some(n) => jindu_domain::event::validate_note("note", n)
-            .map_err(|e| errors.push(e.into()))
-            .ok(),
-        None => None,
-    };
-    let (Some((division_code, town_code)), Some(finding), Some(tier), true) =
-        (division, finding, tier, errors.is_empty())
+        &mut errors,
+    )
+    .await?;
+    let (
+        Some(Profile {
+            name,
+            phone,
+            address,
+            division: division_code,
+            town: town_code,
+            finding,
+            tier,
+            substance,
+            worker,
+            note,
+        }),
+        true,
+    ) = (profile, errors.is_empty())
     else {
         return Err(ServiceError::Invalid(errors));
     };
@@ -865,22 +875,18 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     if res.rows_affected != 1 {
         return Err(ServiceError::Conflict);
     }
-    event::Entity::insert(event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        person_id: Set(id),
-        measure_id: Set(None),
-        kind: Set(jindu_domain::EventKind::Amendment.as_code().to_string()),
-        occurred_on: Set(now.today),
-        recorded_at: Set(now.instant),
-        recorded_by: Set(Some(actor.user_id)),
-        test_method: Set(None),
-        test_result: Set(None),
-        substance: Set(None),
-        note: Set(Some(format!("修改人员信息：{}", changed.join("、")))),
-        amends_event_id: Set(None),
-        detail: Set(None),
-    })
-    .exec(&txn)
+    let note = format!("修改人员信息：{}", changed.join("、"));
+    measures::insert_event(
+        &txn,
+        actor,
+        now,
+        id,
+        None,
+        jindu_domain::EventKind::Amendment,
+        now.today,
+        Some(note),
+        None,
+    )
     .await?;
     measures::refresh_obligations(&txn, id, now).await?;
     txn.commit().await?;
