@@ -5,7 +5,7 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 for (const [w, tag] of [[1280, 'wide'], [375, 'phone']]) {
   const page = await browser.newPage({ viewport: { width: w, height: 900 } });
   await page.goto(`${base}/login`);
-  await page.fill('#username', 'admin'); await page.fill('#password', 'Demo-2026-jindu');
+  await page.fill('#username', 'office'); await page.fill('#password', 'Demo-2026-jindu');
   await page.click('button[type=submit]'); await page.waitForURL(`${base}/`);
   await page.screenshot({ path: `${out}/${tag}-workbench.png` });
   await page.goto(`${base}/persons`); await page.screenshot({ path: `${out}/${tag}-persons.png` });

@@ -51,7 +51,7 @@ test('record a negative urine test from the workbench', async () => {
   await page.goto(`${base}/`);
   assert.match(page.url(), /\/login/);
   assert.ok(await page.getByTestId('demo-banner').isVisible(), 'every demo page says 演示数据');
-  await page.getByLabel('用户名').fill('admin');
+  await page.getByLabel('用户名').fill('office');
   await page.getByLabel('密码').fill('Demo-2026-jindu');
   await page.getByRole('button', { name: '登录' }).click();
   await page.waitForURL(`${base}/`);

@@ -99,8 +99,8 @@ enum UserCommand {
         username: String,
         #[arg(long)]
         display_name: Option<String>,
-        /// admin or social_worker.
-        #[arg(long, default_value = "admin")]
+        /// Role: system_admin, office, town_officer, social_worker, police, member_unit, leader, auditor.
+        #[arg(long)]
         role: String,
         /// Division code of the user's unit; defaults to the deployment's root.
         #[arg(long)]
@@ -170,7 +170,7 @@ async fn run(cli: Cli) -> Result<()> {
                     username: admin.clone(),
                     display_name: "系统管理员".into(),
                     password: Some(password.clone()),
-                    role: "admin".into(),
+                    role: jindu_domain::Role::SystemAdmin.as_code().into(),
                     division: code,
                     workstation_id: None,
                     must_change_password: true,
@@ -218,10 +218,15 @@ async fn run(cli: Cli) -> Result<()> {
                     summary.persons, summary.events
                 );
             }
+            let others: Vec<&str> = demo::DEMO_ROLE_ACCOUNTS
+                .iter()
+                .map(|(u, _, _)| *u)
+                .collect();
             println!(
-                "演示账号 / demo login: {} 或 / or {}（社工 social worker），密码 / password: {}",
+                "演示账号 / demo login: {}（禁毒办 office）, {}（社工 social worker）, {}；密码 / password: {}",
                 demo::DEMO_ADMIN,
                 demo::DEMO_SOCIAL_WORKER,
+                others.join(", "),
                 demo::DEMO_PASSWORD
             );
             if no_serve {

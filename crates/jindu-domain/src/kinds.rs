@@ -27,6 +27,8 @@ macro_rules! coded_enum {
     };
 }
 
+pub(crate) use coded_enum;
+
 coded_enum!(
     /// 性别 sex, as derived from the ID number (odd sequence = male).
     Sex {

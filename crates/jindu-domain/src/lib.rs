@@ -9,8 +9,10 @@
 //! - [`obligation`]: scheduled duties (DOMAIN §3).
 //! - [`status`]: control-status rules.
 //! - [`event`]: date and note validation for timeline events.
+//! - [`access`]: roles, permissions and the data scope.
 //! - [`error`]: the one error type with stable codes and bilingual messages.
 
+pub mod access;
 pub mod clock;
 pub mod days;
 pub mod division;
@@ -23,6 +25,7 @@ pub mod measure;
 pub mod obligation;
 pub mod status;
 
+pub use access::{Permission, Role, RoleProfile};
 pub use days::WorkCalendar;
 pub use division::{DivisionCode, DivisionLevel};
 pub use error::DomainError;

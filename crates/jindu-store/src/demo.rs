@@ -27,8 +27,23 @@ use crate::service::{ServiceError, ServiceResult, deployment, measures, users};
 pub const DEMO_DIVISION: &str = "430405";
 /// Registered persons in the speech ("在册登记吸毒人员就达862人").
 pub const DEMO_PERSONS: usize = 862;
-/// The demo administrator's user name.
-pub const DEMO_ADMIN: &str = "admin";
+/// The demo 禁毒办 (office) user name: the whole district.
+pub const DEMO_ADMIN: &str = "office";
+/// Further demo accounts, one per role, all with `DEMO_PASSWORD`: (user name, role, display name).
+pub const DEMO_ROLE_ACCOUNTS: &[(&str, jindu_domain::Role, &str)] = &[
+    (
+        "police",
+        jindu_domain::Role::Police,
+        "珠晖公安分局民警(演示)",
+    ),
+    ("leader", jindu_domain::Role::Leader, "区领导(演示)"),
+    ("auditor", jindu_domain::Role::Auditor, "审计员(演示)"),
+    (
+        "sysadmin",
+        jindu_domain::Role::SystemAdmin,
+        "系统管理员(演示)",
+    ),
+];
 /// The demo social worker's user name (caseload view).
 pub const DEMO_SOCIAL_WORKER: &str = "sg01";
 /// The demo password of both demo accounts. Demo only: printed by `jindu demo`.
@@ -125,13 +140,30 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             username: DEMO_ADMIN.into(),
             display_name: "禁毒办管理员(演示)".into(),
             password: Some(DEMO_PASSWORD.into()),
-            role: "admin".into(),
+            role: jindu_domain::Role::Office.as_code().into(),
             division: root,
             workstation_id: None,
             must_change_password: false,
         },
     )
     .await?;
+
+    for (username, role, display) in DEMO_ROLE_ACCOUNTS {
+        users::add(
+            db,
+            now,
+            users::NewUser {
+                username: (*username).into(),
+                display_name: (*display).into(),
+                password: Some(DEMO_PASSWORD.into()),
+                role: role.as_code().into(),
+                division: root,
+                workstation_id: None,
+                must_change_password: false,
+            },
+        )
+        .await?;
+    }
 
     let txn = db.begin().await?;
     // Workstations and social workers: one workstation per town, workers in proportion.
@@ -158,7 +190,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                         username: DEMO_SOCIAL_WORKER.into(),
                         display_name: format!("{}(社工)", name(&mut rng)),
                         password: Some(DEMO_PASSWORD.into()),
-                        role: "social_worker".into(),
+                        role: jindu_domain::Role::SocialWorker.as_code().into(),
                         division: t.code,
                         workstation_id: Some(ws),
                         must_change_password: false,
@@ -172,7 +204,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                     username: Set(format!("sg{n:02}")),
                     display_name: Set(format!("{}(社工)", name(&mut rng))),
                     password_hash: Set(None),
-                    role: Set("social_worker".into()),
+                    role: Set(jindu_domain::Role::SocialWorker.as_code().into()),
                     division_code: Set(t.code.to_string()),
                     workstation_id: Set(Some(ws)),
                     must_change_password: Set(false),

@@ -63,7 +63,7 @@ impl FromRequestParts<AppState> for Authed {
             Err(e) => return Err(AppError::from(e).into_response()),
         };
         let lang = lang_of(&session).await;
-        let chrome = Chrome::new(lang, state.demo, Some(actor.display_name.clone()));
+        let chrome = Chrome::for_actor(lang, state.demo, &actor);
         Ok(Authed { actor, chrome })
     }
 }

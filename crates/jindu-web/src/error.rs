@@ -11,6 +11,8 @@ pub enum AppError {
     NotFound,
     /// 400 with a bilingual sentence.
     BadRequest(String),
+    /// 403: the role may not do this.
+    Forbidden,
     /// 409: stale edit.
     Conflict,
     /// 500: logged; the page says only that something went wrong.
@@ -22,6 +24,7 @@ impl From<ServiceError> for AppError {
         match e {
             ServiceError::NotFound(_) => AppError::NotFound,
             ServiceError::Conflict => AppError::Conflict,
+            ServiceError::Forbidden(_) => AppError::Forbidden,
             ServiceError::Invalid(errs) => AppError::BadRequest(
                 errs.iter()
                     .map(|e| format!("{} / {}", e.zh, e.en))
@@ -50,6 +53,11 @@ impl IntoResponse for AppError {
                 "The page or record was not found.",
             ),
             AppError::BadRequest(msg) => page(StatusCode::BAD_REQUEST, "请求有误", &msg),
+            AppError::Forbidden => page(
+                StatusCode::FORBIDDEN,
+                "您的角色无权执行此操作",
+                "Your role is not allowed to do this.",
+            ),
             AppError::Conflict => page(
                 StatusCode::CONFLICT,
                 "记录已被他人修改，请返回刷新后重试",

@@ -92,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/persons/{id}/status", post(pages::change_status))
         .route("/persons/{id}/measures/{mid}", post(pages::measure_action))
         .route("/overview", get(pages::overview))
+        .route("/account", get(pages::account))
         .route("/static/app.css", get(pages::stylesheet))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(pages::not_found)

@@ -6,7 +6,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use jindu_domain::DivisionLevel;
+use jindu_domain::{DivisionLevel, Permission};
 use jindu_store::service::measures::{self, NewEvent};
 use jindu_store::service::persons::{self, NewPerson, PersonFilter};
 use jindu_store::service::{ServiceError, deployment, users, worklist};
@@ -131,6 +131,15 @@ pub async fn set_lang(session: Session, Query(q): Query<LangQuery>) -> PageResul
 }
 
 pub async fn workbench(State(state): State<AppState>, a: Authed) -> PageResult {
+    // Roles without person data start where their work is.
+    if !a.actor.can(Permission::ViewPersons) {
+        let to = if a.actor.can(Permission::ViewCounts) {
+            "/overview"
+        } else {
+            "/account"
+        };
+        return Ok(Redirect::to(to).into_response());
+    }
     let now = state.clock.now();
     let wl = worklist::worklist(&state.db, &a.actor, now).await?;
     Ok(WorkbenchPage {
@@ -492,6 +501,26 @@ pub async fn overview(State(state): State<AppState>, a: Authed) -> PageResult {
         today: now.today,
         ov,
         scope_name,
+    }
+    .into_response())
+}
+
+pub async fn account(State(state): State<AppState>, a: Authed) -> PageResult {
+    let scope_name = deployment::division_by_code(&state.db, a.actor.scope)
+        .await?
+        .map(|d| d.name_path)
+        .unwrap_or_else(|| a.actor.scope.prefix());
+    let l = a.chrome.l();
+    let permissions = Permission::ALL
+        .iter()
+        .map(|p| (p.label(l), a.actor.can(*p)))
+        .collect();
+    Ok(AccountPage {
+        username: a.actor.username.clone(),
+        scope_name,
+        permissions,
+        caseload_only: a.actor.caseload_only(),
+        c: a.chrome,
     }
     .into_response())
 }

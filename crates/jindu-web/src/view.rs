@@ -49,12 +49,44 @@ pub struct Chrome {
     pub lang: &'static str,
     pub demo: bool,
     pub user: Option<String>,
+    /// Permission codes of the signed-in user's role (empty before sign-in).
+    pub perms: Vec<&'static str>,
+    /// The role's label in the page language.
+    pub role_label: String,
 }
 
 impl Chrome {
     /// Chrome for `lang` (`en` or `zh-CN`).
     pub fn new(lang: &'static str, demo: bool, user: Option<String>) -> Self {
-        Chrome { lang, demo, user }
+        Chrome {
+            lang,
+            demo,
+            user,
+            perms: Vec::new(),
+            role_label: String::new(),
+        }
+    }
+
+    /// Chrome for a signed-in actor: navigation follows the role's permissions.
+    pub fn for_actor(lang: &'static str, demo: bool, actor: &jindu_store::service::Actor) -> Self {
+        let l = if lang == "en" { "en" } else { "zh" };
+        Chrome {
+            lang,
+            demo,
+            user: Some(actor.display_name.clone()),
+            perms: actor
+                .profile
+                .permissions
+                .iter()
+                .map(|p| p.as_code())
+                .collect(),
+            role_label: actor.role.label(l).to_string(),
+        }
+    }
+
+    /// True when the user's role holds the permission with this code (for showing links and forms).
+    pub fn can(&self, code: &str) -> bool {
+        self.perms.contains(&code)
     }
 
     /// The translation of `key` (see `locales/app.yml`).
@@ -231,6 +263,17 @@ pub struct EditPersonPage {
     pub form: FormState,
     pub communities: Vec<Division>,
     pub workers: Vec<(uuid::Uuid, String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub c: Chrome,
+    pub username: String,
+    pub scope_name: String,
+    /// Every permission with whether the role holds it.
+    pub permissions: Vec<(&'static str, bool)>,
+    pub caseload_only: bool,
 }
 
 #[derive(Template, WebTemplate)]

@@ -84,7 +84,7 @@ impl TestApp {
                 username: "office".into(),
                 display_name: "禁毒办".into(),
                 password: Some(PASSWORD.into()),
-                role: "admin".into(),
+                role: "office".into(),
                 division: DivisionCode::parse("430405").unwrap(),
                 workstation_id: None,
                 must_change_password: false,

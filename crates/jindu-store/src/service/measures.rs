@@ -10,7 +10,7 @@ use jindu_domain::obligation::next_due;
 use jindu_domain::status::{check_event_allowed, status_after};
 use jindu_domain::{
     ControlStatus, DomainError, EndReason, EventKind, MeasureKind, MeasureStatus, ObligationKind,
-    RiskTier, Substance, Suspension, TestMethod, TestResult,
+    Permission, RiskTier, Substance, Suspension, TestMethod, TestResult,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -231,6 +231,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     decision: &str,
     report: &str,
 ) -> ServiceResult<Uuid> {
+    actor.require(Permission::ManageMeasures)?;
     let txn = db.begin().await?;
     let p = load_visible(&txn, actor, person_id).await?;
     let status = stored(
@@ -328,6 +329,7 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
     action: MeasureAction,
     date: &str,
 ) -> ServiceResult<()> {
+    actor.require(Permission::ManageMeasures)?;
     let txn = db.begin().await?;
     let p = load_visible(&txn, actor, person_id).await?;
     let m = measure::Entity::find_by_id(measure_id)
@@ -553,6 +555,9 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
         &p.control_status,
         ControlStatus::from_code,
     )?;
+    if let Some(k) = kind {
+        actor.require(jindu_domain::access::permission_for_event(k))?;
+    }
     if let Some(k) = kind
         && let Err(e) = check_event_allowed(status, k)
     {

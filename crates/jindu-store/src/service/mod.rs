@@ -2,7 +2,7 @@
 //! user (`Actor`), the current time (`Now`, from the one clock) and raw input; validates with
 //! `jindu_domain`; enforces the data scope; and writes in one transaction.
 
-use jindu_domain::{DivisionCode, DomainError};
+use jindu_domain::{DivisionCode, DomainError, Permission, Role, RoleProfile};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
@@ -18,8 +18,9 @@ pub struct Actor {
     pub user_id: Uuid,
     pub username: String,
     pub display_name: String,
-    /// Role code: `admin` (whole scope) or `social_worker` (own caseload). Issue #3 brings the rest.
-    pub role: String,
+    pub role: Role,
+    /// What the role may do (the shipped default or the administrator's edit).
+    pub profile: RoleProfile,
     /// Data scope: every record whose division code starts with `scope.prefix()`.
     pub scope: DivisionCode,
 }
@@ -28,6 +29,25 @@ impl Actor {
     /// True when `code` (a 12-digit division code as stored) lies inside this actor's scope.
     pub fn sees(&self, code: &str) -> bool {
         code.starts_with(&self.scope.prefix())
+    }
+
+    /// True when the role holds `p`.
+    pub fn can(&self, p: Permission) -> bool {
+        self.profile.allows(p)
+    }
+
+    /// `Ok` when the role holds `p`, else `Forbidden(p)`.
+    pub fn require(&self, p: Permission) -> Result<(), ServiceError> {
+        if self.can(p) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden(p))
+        }
+    }
+
+    /// True when the actor is limited to their own caseload (社工).
+    pub fn caseload_only(&self) -> bool {
+        self.profile.own_caseload_only
     }
 }
 
@@ -84,6 +104,9 @@ pub enum ServiceError {
     /// The object does not exist or lies outside the actor's scope (the two look alike).
     #[error("未找到 / not found: {0}")]
     NotFound(&'static str),
+    /// The role lacks a permission; nothing was read or written.
+    #[error("无权执行此操作 / not allowed: {0:?}")]
+    Forbidden(Permission),
     /// A stale edit (optimistic concurrency).
     #[error(
         "记录已被他人修改，请刷新后重试 / the record was changed by someone else; reload and try again"

@@ -6,7 +6,7 @@ use jindu_domain::clock::Now;
 use jindu_domain::event::parse_date;
 use jindu_domain::{
     AddictionFinding, ControlStatus, DivisionCode, DivisionLevel, DomainError, IdNumber,
-    MeasureKind, RiskTier, Substance,
+    MeasureKind, Permission, RiskTier, Role, Substance,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -215,7 +215,9 @@ pub async fn parse_profile<C: ConnectionTrait>(
                 Ok(wid) => app_user::Entity::find_by_id(wid)
                     .one(db)
                     .await?
-                    .filter(|u| u.role == "social_worker" && actor.sees(&u.division_code))
+                    .filter(|u| {
+                        u.role == Role::SocialWorker.as_code() && actor.sees(&u.division_code)
+                    })
                     .map(|u| u.id),
                 Err(_) => None,
             };
@@ -278,6 +280,7 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
     now: Now,
     input: NewPerson,
 ) -> ServiceResult<Uuid> {
+    actor.require(Permission::EditPersons)?;
     let mut errors: Vec<FieldError> = Vec::new();
     let id_number = match IdNumber::parse_on(&input.id_number, now.today) {
         Ok(n) => Some(n),
@@ -427,9 +430,10 @@ pub async fn list<C: ConnectionTrait>(
     now: Now,
     filter: &PersonFilter,
 ) -> ServiceResult<Page<PersonView>> {
+    actor.require(Permission::ViewPersons)?;
     let (lo, hi) = scope_bounds(&actor.scope);
     let mut q = person::Entity::find().filter(person::Column::DivisionCode.between(lo, hi));
-    if actor.role == "social_worker" {
+    if actor.caseload_only() {
         q = q.filter(person::Column::SocialWorkerId.eq(actor.user_id));
     }
     if let Ok(t) = DivisionCode::parse(filter.town.trim()) {
@@ -582,7 +586,7 @@ pub async fn load_visible<C: ConnectionTrait>(
     match person::Entity::find_by_id(id).one(db).await? {
         Some(p)
             if actor.sees(&p.division_code)
-                && (actor.role != "social_worker" || p.social_worker_id == Some(actor.user_id)) =>
+                && (!actor.caseload_only() || p.social_worker_id == Some(actor.user_id)) =>
         {
             Ok(p)
         }
@@ -631,6 +635,7 @@ pub async fn detail<C: ConnectionTrait>(
     now: Now,
     id: Uuid,
 ) -> ServiceResult<PersonDetail> {
+    actor.require(Permission::ViewPersons)?;
     let p = load_visible(db, actor, id).await?;
     let measures = measures::views_for(db, now, id).await?;
     let events = event::Entity::find()
@@ -717,6 +722,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     status: &str,
     date: &str,
 ) -> ServiceResult<()> {
+    actor.require(Permission::ManageMeasures)?;
     let txn = db.begin().await?;
     let p = load_visible(&txn, actor, id).await?;
     let to = parse_code("status", status, ControlStatus::from_code)?;
@@ -787,6 +793,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     id: Uuid,
     input: EditPerson,
 ) -> ServiceResult<()> {
+    actor.require(Permission::EditPersons)?;
     let txn = db.begin().await?;
     let p = load_visible(&txn, actor, id).await?;
     let Ok(version) = input.version.trim().parse::<i32>() else {

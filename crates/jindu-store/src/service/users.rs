@@ -4,15 +4,27 @@ use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
-use jindu_domain::{DivisionCode, clock::Now};
+use jindu_domain::access::default_profile;
+use jindu_domain::{DivisionCode, Role, RoleProfile, clock::Now};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{Actor, FieldError, ServiceError, ServiceResult};
 use crate::entities::app_user;
 
-/// Roles known in this version. `admin` sees the whole deployment; `social_worker` a caseload.
-pub const ROLES: &[&str] = &["admin", "social_worker"];
+/// Setting key prefix of an edited role profile (`role.office` → JSON of `RoleProfile`).
+pub const ROLE_SETTING_PREFIX: &str = "role.";
+
+/// The profile in force for `role`: the administrator's edit if any, else the shipped default.
+pub async fn role_profile<C: ConnectionTrait>(db: &C, role: Role) -> ServiceResult<RoleProfile> {
+    let key = format!("{ROLE_SETTING_PREFIX}{}", role.as_code());
+    match super::deployment::get_setting(db, &key).await? {
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| ServiceError::Data(format!("{key}: {e}")))
+        }
+        None => Ok(default_profile(role)),
+    }
+}
 
 /// Input of `add`.
 #[derive(Debug, Clone)]
@@ -21,6 +33,7 @@ pub struct NewUser {
     pub display_name: String,
     /// `None` creates an account that cannot sign in (e.g. a demo social worker).
     pub password: Option<String>,
+    /// A `Role` code (e.g. `office`, `social_worker`).
     pub role: String,
     pub division: DivisionCode,
     pub workstation_id: Option<Uuid>,
@@ -86,15 +99,16 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
             "This username is already taken.",
         ));
     }
-    if !ROLES.contains(&input.role.as_str()) {
+    let codes: Vec<&str> = Role::ALL.iter().map(|r| r.as_code()).collect();
+    if Role::from_code(input.role.trim()).is_none() {
         errors.push(FieldError::new(
             "role",
             "role.unknown",
-            format!("角色“{}”不存在，可选：{}。", input.role, ROLES.join("、")),
+            format!("角色“{}”不存在，可选：{}。", input.role, codes.join("、")),
             format!(
                 "Role '{}' does not exist; choose one of {}.",
                 input.role,
-                ROLES.join(", ")
+                codes.join(", ")
             ),
         ));
     }
@@ -117,7 +131,7 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
         username: Set(username),
         display_name: Set(input.display_name.trim().to_string()),
         password_hash: Set(hash),
-        role: Set(input.role),
+        role: Set(input.role.trim().to_string()),
         division_code: Set(input.division.to_string()),
         workstation_id: Set(input.workstation_id),
         must_change_password: Set(input.must_change_password),
@@ -128,14 +142,18 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
     Ok(id)
 }
 
-fn to_actor(m: app_user::Model) -> ServiceResult<Actor> {
+async fn to_actor<C: ConnectionTrait>(db: &C, m: app_user::Model) -> ServiceResult<Actor> {
     let scope = DivisionCode::parse(&m.division_code)
         .map_err(|_| ServiceError::Data(format!("user division {}", m.division_code)))?;
+    let role = Role::from_code(&m.role)
+        .ok_or_else(|| ServiceError::Data(format!("user role {}", m.role)))?;
+    let profile = role_profile(db, role).await?;
     Ok(Actor {
         user_id: m.id,
         username: m.username,
         display_name: m.display_name,
-        role: m.role,
+        role,
+        profile,
         scope,
     })
 }
@@ -166,13 +184,13 @@ pub async fn authenticate<C: ConnectionTrait>(
     {
         return Ok(None);
     }
-    Ok(Some(to_actor(user)?))
+    Ok(Some(to_actor(db, user).await?))
 }
 
 /// The actor for a user id (from a session), or `None` if the account is gone.
 pub async fn actor<C: ConnectionTrait>(db: &C, id: Uuid) -> ServiceResult<Option<Actor>> {
     match app_user::Entity::find_by_id(id).one(db).await? {
-        Some(u) => Ok(Some(to_actor(u)?)),
+        Some(u) => Ok(Some(to_actor(db, u).await?)),
         None => Ok(None),
     }
 }
@@ -184,7 +202,7 @@ pub async fn social_workers<C: ConnectionTrait>(
 ) -> ServiceResult<Vec<(Uuid, String, String)>> {
     let (lo, hi) = super::scope_bounds(scope);
     Ok(app_user::Entity::find()
-        .filter(app_user::Column::Role.eq("social_worker"))
+        .filter(app_user::Column::Role.eq(Role::SocialWorker.as_code()))
         .filter(app_user::Column::DivisionCode.between(lo, hi))
         .all(db)
         .await?

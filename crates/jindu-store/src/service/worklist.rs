@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::days::{add_days, overdue_days};
-use jindu_domain::{ControlStatus, DivisionLevel, MeasureKind, ObligationKind};
+use jindu_domain::{ControlStatus, DivisionLevel, MeasureKind, ObligationKind, Permission};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -45,12 +45,13 @@ pub async fn worklist<C: ConnectionTrait>(
     actor: &Actor,
     now: Now,
 ) -> ServiceResult<Worklist> {
+    actor.require(Permission::ViewPersons)?;
     let (lo, hi) = scope_bounds(&actor.scope);
     let horizon = add_days(now.today, 7);
     let mut q = obligation::Entity::find()
         .filter(obligation::Column::DivisionCode.between(lo, hi))
         .filter(obligation::Column::DueDate.lte(horizon));
-    if actor.role == "social_worker" {
+    if actor.caseload_only() {
         q = q.filter(obligation::Column::SocialWorkerId.eq(actor.user_id));
     }
     let obligations = q
@@ -123,6 +124,7 @@ pub async fn overview<C: ConnectionTrait>(
     actor: &Actor,
     now: Now,
 ) -> ServiceResult<Overview> {
+    actor.require(Permission::ViewCounts)?;
     let (lo, hi) = scope_bounds(&actor.scope);
     let rows: Vec<(String, String, i64)> = person::Entity::find()
         .select_only()

@@ -1,0 +1,209 @@
+//! 角色与权限 roles, permissions and the data scope (等保2.0 least privilege and separated
+//! administration, DOMAIN §10). The default table is shipped here; an administrator may edit
+//! the permissions of a role (stored by the application), never the scope rule: a user sees
+//! the records whose division code starts with the prefix of their unit's division.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::kinds::{EventKind, coded_enum};
+
+coded_enum!(
+    /// 角色 a user's role. Each user has exactly one.
+    Role {
+        /// 系统管理员: accounts and settings, no case data (separated from business roles).
+        SystemAdmin => ("system_admin", "系统管理员", "System administrator"),
+        /// 禁毒办: the whole scope, read and write, configuration.
+        Office => ("office", "禁毒办", "Anti-drug office"),
+        /// 街道禁毒专干: a town's scope, read and write.
+        TownOfficer => ("town_officer", "街道禁毒专干", "Town anti-drug officer"),
+        /// 社工: own caseload at a workstation.
+        SocialWorker => ("social_worker", "禁毒社工", "Social worker"),
+        /// 派出所民警: a police station's scope: registration, tests, lost persons.
+        Police => ("police", "派出所民警", "Police officer"),
+        /// 成员单位: its own modules only (no person data).
+        MemberUnit => ("member_unit", "成员单位", "Member unit"),
+        /// 领导: indicators and counts, no personal details.
+        Leader => ("leader", "领导", "Leader"),
+        /// 审计员: the audit log, read-only.
+        Auditor => ("auditor", "审计员", "Auditor"),
+    }
+);
+
+coded_enum!(
+    /// 权限 one thing a role may do. Checked in the service layer for every read and write.
+    Permission {
+        /// See counts and indicators (no names).
+        ViewCounts => ("view_counts", "查看统计数", "View counts"),
+        /// See persons: lists, person pages, the worklist (masked personal data).
+        ViewPersons => ("view_persons", "查看人员", "View persons"),
+        /// See full (unmasked) ID numbers, phones and addresses; each unmask is audited.
+        Unmask => ("unmask", "查看完整敏感信息", "Unmask personal data"),
+        /// Register persons and edit their records.
+        EditPersons => ("edit_persons", "登记和修改人员", "Register and edit persons"),
+        /// Decide, start, suspend, resume and end measures; change control status.
+        ManageMeasures => ("manage_measures", "管理戒毒措施", "Manage measures"),
+        /// Record drug tests.
+        RecordTests => ("record_tests", "记录检测", "Record tests"),
+        /// Record lost contact and contact restored.
+        RecordContact => ("record_contact", "记录失联找回", "Record lost/found"),
+        /// Record check-ins, visits, interviews, assistance, leave, violations, relapses, amendments.
+        RecordWork => ("record_work", "记录日常工作", "Record casework"),
+        /// Read the audit log.
+        ReadAudit => ("read_audit", "查看审计日志", "Read the audit log"),
+        /// See who viewed a person's record.
+        ViewRecordAccess => ("view_record_access", "查看访问记录", "See who viewed a record"),
+        /// Manage accounts and roles.
+        ManageUsers => ("manage_users", "管理用户", "Manage users"),
+        /// Change settings (schedules, calendar).
+        Configure => ("configure", "系统配置", "Configure"),
+    }
+);
+
+/// What a role may do, and whether it is limited to the user's own caseload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleProfile {
+    pub role: Role,
+    pub permissions: BTreeSet<Permission>,
+    /// Sees only persons assigned to the user (社工).
+    pub own_caseload_only: bool,
+}
+
+impl RoleProfile {
+    /// True when the role holds `p`.
+    pub fn allows(&self, p: Permission) -> bool {
+        self.permissions.contains(&p)
+    }
+}
+
+/// The shipped default for `role` (local default, editable by the administrator).
+pub fn default_profile(role: Role) -> RoleProfile {
+    use Permission::*;
+    let set = |ps: &[Permission]| ps.iter().copied().collect::<BTreeSet<_>>();
+    let (permissions, own) = match role {
+        Role::SystemAdmin => (set(&[ManageUsers, Configure]), false),
+        Role::Office => (
+            set(&[
+                ViewCounts,
+                ViewPersons,
+                Unmask,
+                EditPersons,
+                ManageMeasures,
+                RecordTests,
+                RecordContact,
+                RecordWork,
+                ViewRecordAccess,
+                Configure,
+            ]),
+            false,
+        ),
+        Role::TownOfficer => (
+            set(&[
+                ViewCounts,
+                ViewPersons,
+                EditPersons,
+                ManageMeasures,
+                RecordTests,
+                RecordContact,
+                RecordWork,
+            ]),
+            false,
+        ),
+        Role::SocialWorker => (
+            set(&[
+                ViewCounts,
+                ViewPersons,
+                RecordTests,
+                RecordContact,
+                RecordWork,
+            ]),
+            true,
+        ),
+        Role::Police => (
+            set(&[
+                ViewCounts,
+                ViewPersons,
+                Unmask,
+                EditPersons,
+                RecordTests,
+                RecordContact,
+            ]),
+            false,
+        ),
+        Role::MemberUnit => (set(&[]), false),
+        Role::Leader => (set(&[ViewCounts]), false),
+        Role::Auditor => (set(&[ReadAudit]), false),
+    };
+    RoleProfile {
+        role,
+        permissions,
+        own_caseload_only: own,
+    }
+}
+
+/// The permission needed to record an event of `kind` through the event form.
+pub fn permission_for_event(kind: EventKind) -> Permission {
+    match kind {
+        EventKind::DrugTest => Permission::RecordTests,
+        EventKind::ContactLost | EventKind::ContactRestored => Permission::RecordContact,
+        EventKind::MeasureDecided
+        | EventKind::MeasureStarted
+        | EventKind::MeasureSuspended
+        | EventKind::MeasureResumed
+        | EventKind::MeasureEnded
+        | EventKind::StatusChanged
+        | EventKind::Transfer => Permission::ManageMeasures,
+        _ => Permission::RecordWork,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn administration_is_separated_from_case_data() {
+        let admin = default_profile(Role::SystemAdmin);
+        assert!(admin.allows(Permission::ManageUsers));
+        assert!(!admin.allows(Permission::ViewPersons));
+        assert!(!admin.allows(Permission::ViewCounts));
+        let office = default_profile(Role::Office);
+        assert!(!office.allows(Permission::ManageUsers));
+        assert!(office.allows(Permission::ViewPersons) && office.allows(Permission::Unmask));
+    }
+
+    #[test]
+    fn leaders_see_counts_only_and_auditors_the_log_only() {
+        let leader = default_profile(Role::Leader);
+        assert_eq!(
+            leader.permissions.iter().copied().collect::<Vec<_>>(),
+            vec![Permission::ViewCounts]
+        );
+        let auditor = default_profile(Role::Auditor);
+        assert_eq!(
+            auditor.permissions.iter().copied().collect::<Vec<_>>(),
+            vec![Permission::ReadAudit]
+        );
+        assert!(default_profile(Role::MemberUnit).permissions.is_empty());
+    }
+
+    #[test]
+    fn police_register_test_and_find_but_do_not_visit() {
+        let police = default_profile(Role::Police);
+        assert!(police.allows(permission_for_event(EventKind::DrugTest)));
+        assert!(police.allows(permission_for_event(EventKind::ContactLost)));
+        assert!(police.allows(Permission::EditPersons));
+        assert!(!police.allows(permission_for_event(EventKind::Visit)));
+        assert!(!police.allows(permission_for_event(EventKind::Assistance)));
+    }
+
+    #[test]
+    fn social_workers_keep_to_their_caseload_and_do_not_decide_measures() {
+        let sw = default_profile(Role::SocialWorker);
+        assert!(sw.own_caseload_only);
+        assert!(sw.allows(permission_for_event(EventKind::Visit)));
+        assert!(!sw.allows(permission_for_event(EventKind::MeasureSuspended)));
+        assert!(!sw.allows(Permission::Unmask));
+    }
+}
