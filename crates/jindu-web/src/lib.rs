@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use jindu_domain::clock::Now;
 use sea_orm::DatabaseConnection;
@@ -22,6 +21,7 @@ rust_i18n::i18n!("locales", fallback = "zh-CN");
 mod auth;
 mod error;
 mod pages;
+pub mod routes;
 pub mod session_store;
 mod view;
 
@@ -66,6 +66,31 @@ impl AppState {
     }
 }
 
+/// Every page route, registered through the recording [`routes::Book`].
+pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
+    routes::Book::new()
+        .get("/", pages::workbench)
+        .get("/login", pages::login_form)
+        .post("/login", pages::login)
+        .post("/logout", pages::logout)
+        .get("/lang", pages::set_lang)
+        .get("/account", pages::account)
+        .get("/persons", pages::persons)
+        .get("/persons/new", pages::new_person_form)
+        .post("/persons/new", pages::register_person)
+        .get("/persons/{id}", pages::person)
+        .get("/persons/{id}/edit", pages::edit_person_form)
+        .post("/persons/{id}/edit", pages::edit_person)
+        .post("/persons/{id}/events", pages::record_event)
+        .post("/persons/{id}/measures", pages::decide_measure)
+        .post("/persons/{id}/status", pages::change_status)
+        .post("/persons/{id}/measures/{mid}", pages::measure_action)
+        .get("/overview", pages::overview)
+        .get("/static/app.css", pages::stylesheet)
+        .get("/healthz", pages::healthz)
+        .finish()
+}
+
 /// Largest accepted request body (bytes); larger requests get 413.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
@@ -78,23 +103,8 @@ pub fn router(state: AppState) -> Router {
         .with_same_site(SameSite::Strict)
         .with_secure(false)
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(30)));
-    Router::new()
-        .route("/", get(pages::workbench))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/logout", post(pages::logout))
-        .route("/lang", get(pages::set_lang))
-        .route("/persons", get(pages::persons))
-        .route("/persons/new", get(pages::new_person_form).post(pages::register_person))
-        .route("/persons/{id}", get(pages::person))
-        .route("/persons/{id}/edit", get(pages::edit_person_form).post(pages::edit_person))
-        .route("/persons/{id}/events", post(pages::record_event))
-        .route("/persons/{id}/measures", post(pages::decide_measure))
-        .route("/persons/{id}/status", post(pages::change_status))
-        .route("/persons/{id}/measures/{mid}", post(pages::measure_action))
-        .route("/overview", get(pages::overview))
-        .route("/account", get(pages::account))
-        .route("/static/app.css", get(pages::stylesheet))
-        .route("/healthz", get(|| async { "ok" }))
+    let (routes, _) = app_routes();
+    routes
         .fallback(pages::not_found)
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

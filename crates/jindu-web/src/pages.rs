@@ -357,9 +357,7 @@ async fn new_person_page(
     form: FormState,
     status: StatusCode,
 ) -> PageResult {
-    let communities =
-        deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Village).await?;
-    let workers = users::social_workers(&state.db, &a.actor.scope).await?;
+    let (communities, workers) = persons::form_choices(&state.db, &a.actor).await?;
     Ok((
         status,
         NewPersonPage {
@@ -412,6 +410,7 @@ async fn edit_person_page(
     form: Option<FormState>,
     status: StatusCode,
 ) -> PageResult {
+    let (communities, workers) = persons::form_choices(&state.db, &a.actor).await?;
     let now = state.clock.now();
     let d = persons::detail(&state.db, &a.actor, now, id).await?;
     let p = &d.person;
@@ -441,9 +440,6 @@ async fn edit_person_page(
             lang: a.chrome.lang,
         },
     };
-    let communities =
-        deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Village).await?;
-    let workers = users::social_workers(&state.db, &a.actor.scope).await?;
     let page = EditPersonPage {
         c: a.chrome,
         id,
@@ -533,6 +529,10 @@ pub async fn stylesheet() -> impl IntoResponse {
         ],
         include_str!("../static/app.css"),
     )
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
 }
 
 pub async fn not_found() -> AppError {

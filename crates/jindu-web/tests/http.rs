@@ -855,3 +855,232 @@ both!(
         app
     }
 );
+
+/// A valid synthetic ID number born 1990-01-01 with sequence `seq` (check digit computed).
+fn synthetic_id(seq: u32) -> String {
+    let first17 = format!("430405199001{:02}{:03}", 1 + seq / 1000 % 28, seq % 1000);
+    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
+    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+}
+
+both!(
+    every_route_by_every_role_in_and_out_of_scope,
+    |app: TestApp| async move {
+        use jindu_domain::Role;
+        use jindu_domain::access::default_profile;
+        use jindu_web::routes::{Access, ROUTES};
+        let now = Now::at(fixed_instant());
+        let town = DivisionCode::parse("430405009").unwrap();
+        // One user per role, all scoped to 广东路街道.
+        let mut worker_id = None;
+        for role in Role::ALL {
+            let id = users::add(
+                &app.db,
+                now,
+                users::NewUser {
+                    username: format!("u_{}", role.as_code()),
+                    display_name: role.label_zh().into(),
+                    password: Some(PASSWORD.into()),
+                    role: role.as_code().into(),
+                    division: town,
+                    workstation_id: None,
+                    must_change_password: false,
+                },
+            )
+            .await
+            .unwrap();
+            if *role == Role::SocialWorker {
+                worker_id = Some(id);
+            }
+        }
+        let register = |name: &str, id: String, division: &str| NewPerson {
+            name: name.into(),
+            id_number: id,
+            division: division.into(),
+            social_worker_id: worker_id.unwrap().to_string(),
+            measure_kind: "community_detox".into(),
+            decision_date: "2026-08-25".into(),
+            report_date: "2026-09-01".into(),
+            ..Default::default()
+        };
+        let inside = persons::register(
+            &app.db,
+            &app.admin,
+            now,
+            register("范围内", synthetic_id(1), "430405009007"),
+        )
+        .await
+        .unwrap();
+        let mut out = register("范围外", synthetic_id(2), "430405007006");
+        out.social_worker_id = String::new();
+        let outside = persons::register(&app.db, &app.admin, now, out)
+            .await
+            .unwrap();
+        let measure_of = |id: Uuid| {
+            let db = app.db.clone();
+            let admin = app.admin.clone();
+            async move {
+                persons::detail(&db, &admin, now, id)
+                    .await
+                    .unwrap()
+                    .measures[0]
+                    .id
+            }
+        };
+        let (m_in, m_out) = (measure_of(inside).await, measure_of(outside).await);
+
+        // Logout last: it ends the session the other requests use.
+        let mut specs: Vec<_> = ROUTES.to_vec();
+        specs.sort_by_key(|s| s.path == "/logout");
+        let mut seq = 100;
+        let mut checked = 0;
+        for role in Role::ALL {
+            let profile = default_profile(*role);
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let r = client
+                .post(app.url("/login"))
+                .form(&[
+                    ("username", format!("u_{}", role.as_code()).as_str()),
+                    ("password", PASSWORD),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{role:?} signs in");
+            for spec in &specs {
+                let targets: Vec<(bool, Uuid, Uuid)> = if spec.person_scoped {
+                    vec![(true, inside, m_in), (false, outside, m_out)]
+                } else {
+                    vec![(true, inside, m_in)]
+                };
+                for (in_scope, pid, mid) in targets {
+                    let path = spec
+                        .path
+                        .replace("{id}", &pid.to_string())
+                        .replace("{mid}", &mid.to_string());
+                    seq += 1;
+                    let id_number = synthetic_id(seq);
+                    let version = persons::detail(&app.db, &app.admin, now, pid)
+                        .await
+                        .unwrap()
+                        .person
+                        .version
+                        .to_string();
+                    let form: Vec<(&str, String)> = match spec.path {
+                        "/login" => vec![("username", "nobody".into()), ("password", "x".into())],
+                        "/persons/new" => vec![
+                            ("name", "新登记".into()),
+                            ("id_number", id_number),
+                            ("division", "430405009007".into()),
+                        ],
+                        "/persons/{id}/edit" => vec![
+                            ("version", version),
+                            ("name", "范围内".into()),
+                            ("division", "430405009007".into()),
+                            ("addiction_finding", "addicted".into()),
+                            ("risk_tier", "medium".into()),
+                            ("social_worker_id", worker_id.unwrap().to_string()),
+                        ],
+                        "/persons/{id}/events" => {
+                            vec![("kind", "visit".into()), ("date", "2026-11-29".into())]
+                        }
+                        "/persons/{id}/measures" => vec![
+                            ("measure_kind", "community_rehab".into()),
+                            ("decision_date", "2026-11-01".into()),
+                        ],
+                        "/persons/{id}/status" => vec![
+                            ("status", "under_control".into()),
+                            ("date", "2026-11-29".into()),
+                        ],
+                        "/persons/{id}/measures/{mid}" => {
+                            vec![("action", "resume".into()), ("date", "2026-11-29".into())]
+                        }
+                        _ => vec![],
+                    };
+                    let resp = if spec.method == "GET" {
+                        client.get(app.url(&path)).send().await.unwrap()
+                    } else {
+                        client
+                            .post(app.url(&path))
+                            .form(&form)
+                            .send()
+                            .await
+                            .unwrap()
+                    };
+                    let status = resp.status();
+                    let body = resp.text().await.unwrap();
+                    let what = format!(
+                        "{role:?} {} {} ({})",
+                        spec.method,
+                        spec.path,
+                        if in_scope { "in scope" } else { "out of scope" }
+                    );
+                    assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{what}");
+                    match spec.access {
+                        Access::Public => assert!(
+                            status != StatusCode::FORBIDDEN && status != StatusCode::NOT_FOUND,
+                            "{what}: {status}"
+                        ),
+                        Access::SignedIn => assert!(
+                            status == StatusCode::OK || status == StatusCode::SEE_OTHER,
+                            "{what}: {status}"
+                        ),
+                        Access::Needs(p) if !profile.allows(p) => {
+                            assert_eq!(status, StatusCode::FORBIDDEN, "{what}")
+                        }
+                        Access::Needs(_) if !in_scope => {
+                            assert_eq!(status, StatusCode::NOT_FOUND, "{what}")
+                        }
+                        Access::Needs(_) => assert!(
+                            [
+                                StatusCode::OK,
+                                StatusCode::SEE_OTHER,
+                                StatusCode::UNPROCESSABLE_ENTITY
+                            ]
+                            .contains(&status),
+                            "{what}: {status} {body}"
+                        ),
+                    }
+                    // Nothing outside the scope shows up in any page.
+                    assert!(
+                        !body.contains("范围外"),
+                        "{what} reveals an out-of-scope person"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        // 8 roles × (19 routes + 8 person routes twice).
+        assert_eq!(
+            checked,
+            Role::ALL.len() * (ROUTES.len() + ROUTES.iter().filter(|s| s.person_scoped).count())
+        );
+        app
+    }
+);
+
+#[test]
+fn every_registered_route_is_in_the_access_table() {
+    let (_, registered) = jindu_web::app_routes();
+    let table: Vec<(&str, &str)> = jindu_web::routes::ROUTES
+        .iter()
+        .map(|s| (s.method, s.path))
+        .collect();
+    for r in &registered {
+        assert!(
+            table.contains(r),
+            "route {r:?} is missing from routes::ROUTES"
+        );
+    }
+    for t in &table {
+        assert!(
+            registered.contains(t),
+            "routes::ROUTES lists {t:?}, which is not registered"
+        );
+    }
+    assert_eq!(registered.len(), table.len());
+}

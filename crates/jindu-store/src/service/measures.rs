@@ -450,6 +450,18 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
     person_id: Uuid,
     input: NewEvent,
 ) -> ServiceResult<Uuid> {
+    // Permission first (403), then scope (404): the same order as every other service.
+    match EventKind::from_code(input.kind.trim()) {
+        Some(k) => actor.require(jindu_domain::access::permission_for_event(k))?,
+        None if [
+            Permission::RecordWork,
+            Permission::RecordTests,
+            Permission::RecordContact,
+        ]
+        .iter()
+        .any(|p| actor.can(*p)) => {}
+        None => return Err(ServiceError::Forbidden(Permission::RecordWork)),
+    }
     let txn = db.begin().await?;
     let p = load_visible(&txn, actor, person_id).await?;
     if let Ok(v) = input.version.trim().parse::<i32>()
@@ -555,9 +567,6 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
         &p.control_status,
         ControlStatus::from_code,
     )?;
-    if let Some(k) = kind {
-        actor.require(jindu_domain::access::permission_for_event(k))?;
-    }
     if let Some(k) = kind
         && let Err(e) = check_event_allowed(status, k)
     {

@@ -899,3 +899,18 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     txn.commit().await?;
     Ok(())
 }
+
+/// Choices offered by the registration and edit forms: the communities in scope and the social
+/// workers in scope as (id, display name, division code). Needs `EditPersons`.
+pub async fn form_choices<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+) -> ServiceResult<(
+    Vec<super::deployment::Division>,
+    Vec<(Uuid, String, String)>,
+)> {
+    actor.require(Permission::EditPersons)?;
+    let communities = super::deployment::in_scope(db, actor.scope, DivisionLevel::Village).await?;
+    let workers = super::users::social_workers(db, &actor.scope).await?;
+    Ok((communities, workers))
+}

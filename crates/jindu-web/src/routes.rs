@@ -1,0 +1,172 @@
+//! The route table: every route with the access it needs. The router is built through
+//! [`Book`], which records each registration, and a test fails for any route missing from
+//! [`ROUTES`] — so the access matrix test covers every route there is.
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::routing::{get, post};
+use jindu_domain::Permission;
+
+use crate::AppState;
+
+/// What a route needs before it does anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (login page, static files, health check).
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// A signed-in user whose role holds the permission.
+    Needs(Permission),
+}
+
+/// One route: method, path template, access, and whether it names a person (`{id}`), so that
+/// an out-of-scope id must answer like a missing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    pub person_scoped: bool,
+}
+
+const fn r(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    person_scoped: bool,
+) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        access,
+        person_scoped,
+    }
+}
+
+/// Every route of the application.
+pub const ROUTES: &[RouteSpec] = &[
+    r("GET", "/", Access::SignedIn, false),
+    r("GET", "/login", Access::Public, false),
+    r("POST", "/login", Access::Public, false),
+    r("POST", "/logout", Access::Public, false),
+    r("GET", "/lang", Access::Public, false),
+    r("GET", "/account", Access::SignedIn, false),
+    r(
+        "GET",
+        "/persons",
+        Access::Needs(Permission::ViewPersons),
+        false,
+    ),
+    r(
+        "GET",
+        "/persons/new",
+        Access::Needs(Permission::EditPersons),
+        false,
+    ),
+    r(
+        "POST",
+        "/persons/new",
+        Access::Needs(Permission::EditPersons),
+        false,
+    ),
+    r(
+        "GET",
+        "/persons/{id}",
+        Access::Needs(Permission::ViewPersons),
+        true,
+    ),
+    r(
+        "GET",
+        "/persons/{id}/edit",
+        Access::Needs(Permission::EditPersons),
+        true,
+    ),
+    r(
+        "POST",
+        "/persons/{id}/edit",
+        Access::Needs(Permission::EditPersons),
+        true,
+    ),
+    r(
+        "POST",
+        "/persons/{id}/events",
+        Access::Needs(Permission::RecordWork),
+        true,
+    ),
+    r(
+        "POST",
+        "/persons/{id}/measures",
+        Access::Needs(Permission::ManageMeasures),
+        true,
+    ),
+    r(
+        "POST",
+        "/persons/{id}/status",
+        Access::Needs(Permission::ManageMeasures),
+        true,
+    ),
+    r(
+        "POST",
+        "/persons/{id}/measures/{mid}",
+        Access::Needs(Permission::ManageMeasures),
+        true,
+    ),
+    r(
+        "GET",
+        "/overview",
+        Access::Needs(Permission::ViewCounts),
+        false,
+    ),
+    r("GET", "/static/app.css", Access::Public, false),
+    r("GET", "/healthz", Access::Public, false),
+];
+
+/// A router under construction that remembers what was registered.
+pub struct Book {
+    router: Router<AppState>,
+    registered: Vec<(&'static str, &'static str)>,
+}
+
+impl Book {
+    /// An empty book.
+    pub fn new() -> Self {
+        Book {
+            router: Router::new(),
+            registered: Vec::new(),
+        }
+    }
+
+    /// Registers a GET route.
+    pub fn get<H, T>(mut self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, get(handler));
+        self.registered.push(("GET", path));
+        self
+    }
+
+    /// Registers a POST route.
+    pub fn post<H, T>(mut self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, post(handler));
+        self.registered.push(("POST", path));
+        self
+    }
+
+    /// The router and the list of (method, path) registered.
+    pub fn finish(self) -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
+        (self.router, self.registered)
+    }
+}
+
+impl Default for Book {
+    fn default() -> Self {
+        Self::new()
+    }
+}
