@@ -209,6 +209,11 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                     workstation_id: Set(Some(ws)),
                     must_change_password: Set(false),
                     created_at: Set(now.instant),
+                    failed_logins: Set(0),
+                    locked_until: Set(None),
+                    totp_secret: Set(None),
+                    totp_enabled: Set(false),
+                    password_changed_at: Set(Some(now.instant)),
                 })
                 .exec(&txn)
                 .await?;
@@ -535,6 +540,8 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             social_worker_id: Set(worker),
             first_found_on: Set(Some(first_found.min(decision))),
             note: Set(None),
+            name_bidx: Set(None),
+            id_number_bidx: Set(None),
             version: Set(1),
             created_at: Set(now.instant),
             updated_at: Set(now.instant),

@@ -18,6 +18,14 @@ pub struct Model {
     pub workstation_id: Option<Uuid>,
     pub must_change_password: bool,
     pub created_at: DateTimeUtc,
+    /// Consecutive failed sign-ins since the last success.
+    pub failed_logins: i32,
+    /// Sign-in refused until this instant (lockout).
+    pub locked_until: Option<DateTimeUtc>,
+    /// TOTP secret (base32), encrypted at rest.
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub password_changed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,7 +1,9 @@
 //! SeaORM entities. Dates are `NaiveDate` (stored as dates), instants are UTC.
 //! Enumerations are stored as the stable codes of `jindu_domain::kinds`.
 
+pub mod api_token;
 pub mod app_user;
+pub mod audit_record;
 pub mod division;
 pub mod event;
 pub mod measure;

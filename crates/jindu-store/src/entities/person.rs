@@ -26,6 +26,10 @@ pub struct Model {
     /// Date the person was first found using drugs (初次发现日期).
     pub first_found_on: Option<Date>,
     pub note: Option<String>,
+    /// HMAC blind index of the normalised name (exact search without decrypting).
+    pub name_bidx: Option<String>,
+    /// HMAC blind index of the ID number.
+    pub id_number_bidx: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

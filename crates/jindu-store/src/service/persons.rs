@@ -359,6 +359,8 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
         social_worker_id: Set(profile.worker),
         first_found_on: Set(first_found),
         note: Set(profile.note),
+        name_bidx: Set(None),
+        id_number_bidx: Set(None),
         version: Set(1),
         created_at: Set(now.instant),
         updated_at: Set(now.instant),

@@ -136,6 +136,11 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
         workstation_id: Set(input.workstation_id),
         must_change_password: Set(input.must_change_password),
         created_at: Set(now.instant),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        totp_secret: Set(None),
+        totp_enabled: Set(false),
+        password_changed_at: Set(Some(now.instant)),
     })
     .exec(db)
     .await?;

@@ -1,0 +1,33 @@
+//! 审计日志 one audit record. Append-only; each record carries the hash of the previous one.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "audit_record")]
+pub struct Model {
+    /// 1, 2, 3, … without gaps.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub seq: i64,
+    pub at: DateTimeUtc,
+    pub user_id: Option<Uuid>,
+    pub username: String,
+    /// The user's unit (division code) at the time.
+    pub unit: String,
+    /// Client address as seen by the server.
+    pub address: String,
+    /// e.g. `login`, `person.read`, `person.unmask`, `event.create`, `export`, `config.change`.
+    pub action: String,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    /// `ok`, `denied`, `failed`.
+    pub outcome: String,
+    pub detail: Option<String>,
+    /// Hex SHA-256 of the previous record (64 zeros for the first).
+    pub prev_hash: String,
+    /// Hex SHA-256 over this record's fields and `prev_hash`.
+    pub hash: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
