@@ -57,11 +57,12 @@ impl FromRequestParts<AppState> for Authed {
             Ok(Some(id)) => id,
             _ => return Err(login()),
         };
-        let actor = match users::actor(&state.db, user_id).await {
+        let mut actor = match users::actor(&state.db, user_id).await {
             Ok(Some(a)) => a,
             Ok(None) => return Err(login()),
             Err(e) => return Err(AppError::from(e).into_response()),
         };
+        actor.address = client_address(parts);
         let lang = lang_of(&session).await;
         let chrome = Chrome::for_actor(lang, state.demo, &actor);
         Ok(Authed { actor, chrome })
@@ -75,4 +76,14 @@ pub fn safe_next(next: &str) -> String {
     } else {
         "/".to_string()
     }
+}
+
+/// The client's address: the TCP peer when the server runs with connect info, else "unknown".
+/// (Behind a reverse proxy, configure the proxy to log the original address too.)
+pub fn client_address(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
 }

@@ -23,6 +23,8 @@ pub struct Actor {
     pub profile: RoleProfile,
     /// Data scope: every record whose division code starts with `scope.prefix()`.
     pub scope: DivisionCode,
+    /// Client address of the request (for the audit log); empty for the CLI.
+    pub address: String,
 }
 
 impl Actor {

@@ -160,6 +160,7 @@ async fn to_actor<C: ConnectionTrait>(db: &C, m: app_user::Model) -> ServiceResu
         role,
         profile,
         scope,
+        address: String::new(),
     })
 }
 
