@@ -16,11 +16,8 @@ fn summary(samples: &mut [Duration]) -> (f64, f64, f64) {
         let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
         samples.get(i).copied().map(ms).unwrap_or(0.0)
     };
-    let mean = if samples.is_empty() {
-        0.0
-    } else {
-        samples.iter().copied().map(ms).sum::<f64>() / samples.len() as f64
-    };
+    let mean =
+        if samples.is_empty() { 0.0 } else { samples.iter().copied().map(ms).sum::<f64>() / samples.len() as f64 };
     (at(0.5), at(0.99), mean)
 }
 
@@ -29,9 +26,7 @@ fn summary(samples: &mut [Duration]) -> (f64, f64, f64) {
 pub async fn pages(url: &str, persons: usize, requests: usize) -> Result<()> {
     let started = Instant::now();
     let conn = db::connect(url).await?;
-    let s = demo::generate(&conn, Now::system(), 2026, persons)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let s = demo::generate(&conn, Now::system(), 2026, persons).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
         "demo generation: {} persons, {} events in {:.2} s ({})",
         s.persons,
@@ -49,24 +44,11 @@ pub async fn pages(url: &str, persons: usize, requests: usize) -> Result<()> {
     let client = reqwest::Client::builder().cookie_store(true).build()?;
     let login = client
         .post(format!("{base}/login"))
-        .form(&[
-            ("username", demo::DEMO_ADMIN),
-            ("password", demo::DEMO_PASSWORD),
-            ("next", "/"),
-        ])
+        .form(&[("username", demo::DEMO_ADMIN), ("password", demo::DEMO_PASSWORD), ("next", "/")])
         .send()
         .await?;
-    anyhow::ensure!(
-        login.status().is_success(),
-        "login failed: {}",
-        login.status()
-    );
-    let list = client
-        .get(format!("{base}/persons"))
-        .send()
-        .await?
-        .text()
-        .await?;
+    anyhow::ensure!(login.status().is_success(), "login failed: {}", login.status());
+    let list = client.get(format!("{base}/persons")).send().await?.text().await?;
     let person = list
         .split("href=\"/persons/")
         .skip(1)
@@ -74,27 +56,16 @@ pub async fn pages(url: &str, persons: usize, requests: usize) -> Result<()> {
         .find(|id| uuid::Uuid::parse_str(id).is_ok())
         .context("no person in the list")?
         .to_string();
-    println!(
-        "{:<34} {:>9} {:>9} {:>9}",
-        "page", "p50 ms", "p99 ms", "mean ms"
-    );
+    println!("{:<34} {:>9} {:>9} {:>9}", "page", "p50 ms", "p99 ms", "mean ms");
     for (name, path) in [
         ("工作台 /", "/".to_string()),
         ("人员列表 /persons", "/persons".to_string()),
-        (
-            "人员列表 filtered+search",
-            "/persons?town=430405009&status=under_control&q=王".to_string(),
-        ),
+        ("人员列表 filtered+search", "/persons?town=430405009&status=under_control&q=王".to_string()),
         ("人员页 /persons/{id}", format!("/persons/{person}")),
         ("辖区概况 /overview", "/overview".to_string()),
     ] {
         for _ in 0..5 {
-            client
-                .get(format!("{base}{path}"))
-                .send()
-                .await?
-                .bytes()
-                .await?;
+            client.get(format!("{base}{path}")).send().await?.bytes().await?;
         }
         let mut samples = Vec::with_capacity(requests);
         for _ in 0..requests {

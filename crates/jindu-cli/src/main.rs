@@ -7,19 +7,16 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use jindu_domain::DivisionCode;
 use jindu_domain::clock::Now;
-use jindu_store::service::{FieldError, ServiceError, deployment, users};
+use jindu_store::service::{FieldError, ServiceError, audit, deployment, users};
 use jindu_store::{db, demo};
 use jindu_web::{AppState, Clock};
 use rand::Rng;
 
 mod bench;
+mod token;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "jindu",
-    version,
-    about = "禁毒工作综合管理平台 Jindu drug-control platform"
-)]
+#[command(name = "jindu", version, about = "禁毒工作综合管理平台 Jindu drug-control platform")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -63,6 +60,11 @@ enum Command {
         no_serve: bool,
     },
     /// 性能测试 / Benchmarks that print figures (no pass/fail).
+    /// 审计日志 / The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
@@ -71,6 +73,20 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// API令牌 / API tokens for the JSON API.
+    Token {
+        #[command(subcommand)]
+        command: token::TokenCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// 校验哈希链 / Verify the hash chain; exit 1 at the first changed, inserted or deleted record.
+    Verify {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
     },
 }
 
@@ -124,21 +140,13 @@ fn explain(e: ServiceError) -> anyhow::Error {
 fn generated_password() -> String {
     const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
     let mut rng = rand::rng();
-    let body: String = (0..14)
-        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
-        .collect();
+    let body: String = (0..14).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect();
     format!("{body}-7a")
 }
 
-async fn serve(
-    db_url: &str,
-    conn: jindu_store::DatabaseConnection,
-    listen: SocketAddr,
-    demo_flag: bool,
-) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("无法监听 / cannot listen on {listen}"))?;
+async fn serve(db_url: &str, conn: jindu_store::DatabaseConnection, listen: SocketAddr, demo_flag: bool) -> Result<()> {
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.with_context(|| format!("无法监听 / cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     println!("Jindu 正在运行 / serving {db_url} at http://{addr}/");
     jindu_web::serve(listener, AppState::new(conn, Clock::System, demo_flag)).await?;
@@ -147,11 +155,7 @@ async fn serve(
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Init {
-            division,
-            db: url,
-            admin,
-        } => {
+        Command::Init { division, db: url, admin } => {
             let code = DivisionCode::parse(&division)
                 .map_err(|e| anyhow::anyhow!("{} / {}", e.message_zh(), e.message_en()))?;
             let conn = db::connect(&url).await?;
@@ -163,7 +167,7 @@ async fn run(cli: Cli) -> Result<()> {
                 started.elapsed().as_secs_f64()
             );
             let password = generated_password();
-            users::add(
+            let admin_id = users::add(
                 &conn,
                 Now::system(),
                 users::NewUser {
@@ -178,9 +182,17 @@ async fn run(cli: Cli) -> Result<()> {
             )
             .await
             .map_err(explain)?;
+            let who = audit::Who::cli();
+            audit::record(&conn, &who, Now::system(), audit::Entry::ok("config.init", "division", code))
+                .await
+                .map_err(explain)?;
+            audit::record(&conn, &who, Now::system(), audit::Entry::ok("user.create", "user", admin_id))
+                .await
+                .map_err(explain)?;
             println!("管理员 / administrator: {admin}  初始密码 / initial password: {password}");
+            println!("请妥善保管，首次登录后修改 / keep it safe and change it after the first sign-in.");
             println!(
-                "请妥善保管，首次登录后修改 / keep it safe and change it after the first sign-in."
+                "系统管理员不能查看案件数据；请用 jindu user add --role office 创建禁毒办账号 / the system administrator sees no case data: create office accounts with jindu user add --role office"
             );
             Ok(())
         }
@@ -194,18 +206,10 @@ async fn run(cli: Cli) -> Result<()> {
             let demo_flag = deployment::is_demo(&conn).await.map_err(explain)?;
             serve(&url, conn, listen, demo_flag).await
         }
-        Command::Demo {
-            db: url,
-            listen,
-            seed,
-            persons,
-            no_serve,
-        } => {
+        Command::Demo { db: url, listen, seed, persons, no_serve } => {
             let started = Instant::now();
             let conn = db::connect(&url).await?;
-            let summary = demo::generate(&conn, Now::system(), seed, persons)
-                .await
-                .map_err(explain)?;
+            let summary = demo::generate(&conn, Now::system(), seed, persons).await.map_err(explain)?;
             let secs = started.elapsed().as_secs_f64();
             if summary.generated {
                 println!(
@@ -218,10 +222,7 @@ async fn run(cli: Cli) -> Result<()> {
                     summary.persons, summary.events
                 );
             }
-            let others: Vec<&str> = demo::DEMO_ROLE_ACCOUNTS
-                .iter()
-                .map(|(u, _, _)| *u)
-                .collect();
+            let others: Vec<&str> = demo::DEMO_ROLE_ACCOUNTS.iter().map(|(u, _, _)| *u).collect();
             println!(
                 "演示账号 / demo login: {}（禁毒办 office）, {}（社工 social worker）, {}；密码 / password: {}",
                 demo::DEMO_ADMIN,
@@ -234,24 +235,23 @@ async fn run(cli: Cli) -> Result<()> {
             }
             serve(&url, conn, listen, true).await
         }
-        Command::Bench {
-            command:
-                BenchCommand::Pages {
-                    db: url,
-                    persons,
-                    requests,
-                },
-        } => {
+        Command::Audit { command: AuditCommand::Verify { db: url } } => {
+            let conn = db::connect(&url).await?;
+            let verdict = jindu_store::service::audit::verify(&conn).await.map_err(explain)?;
+            if matches!(verdict, jindu_store::service::audit::Verdict::Intact { .. }) {
+                println!("{}", verdict.message());
+                Ok(())
+            } else {
+                bail!("{}", verdict.message())
+            }
+        }
+        Command::Bench { command: BenchCommand::Pages { db: url, persons, requests } } => {
             let (url, temp) = match url {
                 Some(u) => (u, None),
                 None => {
-                    let dir =
-                        std::env::temp_dir().join(format!("jindu-bench-{}", std::process::id()));
+                    let dir = std::env::temp_dir().join(format!("jindu-bench-{}", std::process::id()));
                     std::fs::create_dir_all(&dir)?;
-                    (
-                        format!("sqlite://{}", dir.join("bench.db").display()),
-                        Some(dir),
-                    )
+                    (format!("sqlite://{}", dir.join("bench.db").display()), Some(dir))
                 }
             };
             let res = bench::pages(&url, persons, requests).await;
@@ -260,16 +260,8 @@ async fn run(cli: Cli) -> Result<()> {
             }
             res
         }
-        Command::User {
-            command:
-                UserCommand::Add {
-                    db: url,
-                    username,
-                    display_name,
-                    role,
-                    division,
-                },
-        } => {
+        Command::Token { command } => token::run(command).await,
+        Command::User { command: UserCommand::Add { db: url, username, display_name, role, division } } => {
             let conn = db::connect(&url).await?;
             let root = deployment::root(&conn)
                 .await
@@ -280,14 +272,9 @@ async fn run(cli: Cli) -> Result<()> {
                     let code = DivisionCode::parse(&d)
                         .map_err(|e| anyhow::anyhow!("{} / {}", e.message_zh(), e.message_en()))?;
                     if !root.code.contains(&code)
-                        || deployment::division_by_code(&conn, code)
-                            .await
-                            .map_err(explain)?
-                            .is_none()
+                        || deployment::division_by_code(&conn, code).await.map_err(explain)?.is_none()
                     {
-                        bail!(
-                            "区划 {d} 不在本系统辖区内 / division {d} is outside this deployment"
-                        );
+                        bail!("区划 {d} 不在本系统辖区内 / division {d} is outside this deployment");
                     }
                     code
                 }
@@ -312,6 +299,9 @@ async fn run(cli: Cli) -> Result<()> {
             )
             .await
             .map_err(explain)?;
+            audit::record(&conn, &audit::Who::cli(), Now::system(), audit::Entry::ok("user.create", "user", id))
+                .await
+                .map_err(explain)?;
             println!("已创建用户 / account created: {id}");
             Ok(())
         }
@@ -321,9 +311,7 @@ async fn run(cli: Cli) -> Result<()> {
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .init();
     if let Err(e) = run(Cli::parse()).await {
         eprintln!("错误 / error: {e:#}");

@@ -17,21 +17,14 @@ fn jindu(args: &[&str]) -> (i32, String, String) {
 }
 
 fn temp_db() -> (std::path::PathBuf, String) {
-    let dir = std::env::temp_dir().join(format!(
-        "jindu-cli-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
+    let dir = std::env::temp_dir().join(format!("jindu-cli-{}-{}", std::process::id(), rand_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("t.db").display());
     (dir, url)
 }
 
 fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
 }
 
 #[test]
@@ -49,33 +42,12 @@ fn init_loads_the_district_and_refuses_unknown_codes() {
     assert!(out.contains("已载入区划 88 个"), "{out}");
     assert!(out.contains("初始密码"));
     // A user outside the deployment, and a weak password, are refused.
-    let (code, _, err) = jindu(&[
-        "user",
-        "add",
-        "--db",
-        &db,
-        "--username",
-        "sg09",
-        "--role",
-        "social_worker",
-        "--division",
-        "110105",
-    ]);
+    let (code, _, err) =
+        jindu(&["user", "add", "--db", &db, "--username", "sg09", "--role", "social_worker", "--division", "110105"]);
     assert_eq!(code, 1);
     assert!(err.contains("不在本系统辖区内"), "{err}");
     let out = Command::new(env!("CARGO_BIN_EXE_jindu"))
-        .args([
-            "user",
-            "add",
-            "--db",
-            &db,
-            "--username",
-            "sg09",
-            "--role",
-            "social_worker",
-            "--division",
-            "430405009",
-        ])
+        .args(["user", "add", "--db", &db, "--username", "sg09", "--role", "social_worker", "--division", "430405009"])
         .env("JINDU_PASSWORD", "short")
         .output()
         .unwrap();
@@ -95,16 +67,7 @@ fn init_loads_the_district_and_refuses_unknown_codes() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("已创建用户"));
-    let (code, _, err) = jindu(&[
-        "user",
-        "add",
-        "--db",
-        &db,
-        "--username",
-        "sg09",
-        "--role",
-        "social_worker",
-    ]);
+    let (code, _, err) = jindu(&["user", "add", "--db", &db, "--username", "sg09", "--role", "social_worker"]);
     assert_eq!(code, 1);
     assert!(err.contains("该用户名已被使用"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
@@ -125,43 +88,16 @@ fn bad_database_urls_are_explained() {
 #[test]
 fn demo_is_deterministic_for_a_seed_and_reuses_its_database() {
     let (dir, db) = temp_db();
-    let (code, out, err) = jindu(&[
-        "demo",
-        "--db",
-        &db,
-        "--persons",
-        "60",
-        "--seed",
-        "7",
-        "--no-serve",
-    ]);
+    let (code, out, err) = jindu(&["demo", "--db", &db, "--persons", "60", "--seed", "7", "--no-serve"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("60 人 persons"), "{out}");
     let (code, out2, _) = jindu(&["demo", "--db", &db, "--no-serve"]);
     assert_eq!(code, 0);
     assert!(out2.contains("沿用已有演示数据"), "{out2}");
     let (dir2, db2) = temp_db();
-    let (_, out3, _) = jindu(&[
-        "demo",
-        "--db",
-        &db2,
-        "--persons",
-        "60",
-        "--seed",
-        "7",
-        "--no-serve",
-    ]);
-    let events = |s: &str| {
-        s.split("persons, ")
-            .nth(1)
-            .and_then(|r| r.split(' ').next())
-            .map(str::to_string)
-    };
-    assert_eq!(
-        events(&out),
-        events(&out3),
-        "same seed, same number of events"
-    );
+    let (_, out3, _) = jindu(&["demo", "--db", &db2, "--persons", "60", "--seed", "7", "--no-serve"]);
+    let events = |s: &str| s.split("persons, ").nth(1).and_then(|r| r.split(' ').next()).map(str::to_string);
+    assert_eq!(events(&out), events(&out3), "same seed, same number of events");
     std::fs::remove_dir_all(dir).unwrap();
     std::fs::remove_dir_all(dir2).unwrap();
 }

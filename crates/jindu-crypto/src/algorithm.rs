@@ -92,11 +92,7 @@ pub struct Aad<'a> {
 impl<'a> Aad<'a> {
     /// Builds an [`Aad`] from its three parts.
     pub fn new(table: &'a str, column: &'a str, row_id: &'a str) -> Self {
-        Aad {
-            table,
-            column,
-            row_id,
-        }
+        Aad { table, column, row_id }
     }
 
     /// Checks the rules listed on [`Aad`].
@@ -127,8 +123,7 @@ impl<'a> Aad<'a> {
 
     /// The AAD bytes: `"table.column:row_id"` as UTF-8. Does not validate.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out =
-            Vec::with_capacity(self.table.len() + self.column.len() + self.row_id.len() + 2);
+        let mut out = Vec::with_capacity(self.table.len() + self.column.len() + self.row_id.len() + 2);
         out.extend_from_slice(self.table.as_bytes());
         out.push(b'.');
         out.extend_from_slice(self.column.as_bytes());

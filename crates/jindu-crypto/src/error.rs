@@ -124,8 +124,6 @@ pub enum CryptoError {
 
     /// [`crate::KeyRing::retire_version`] was asked to remove the active
     /// version or a version that does not exist.
-    #[error(
-        "无法停用密钥版本 {0}（当前使用中或不存在） / cannot retire key version {0} (active or absent)"
-    )]
+    #[error("无法停用密钥版本 {0}（当前使用中或不存在） / cannot retire key version {0} (active or absent)")]
     CannotRetire(u32),
 }

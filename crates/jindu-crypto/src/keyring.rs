@@ -62,9 +62,7 @@ const URL_SAFE_LENIENT: GeneralPurpose = GeneralPurpose::new(
 
 /// Fills `buf` from the operating system's random number generator.
 fn os_random(buf: &mut [u8]) -> Result<(), CryptoError> {
-    OsRng
-        .try_fill_bytes(buf)
-        .map_err(|e| CryptoError::Random(e.to_string()))
+    OsRng.try_fill_bytes(buf).map_err(|e| CryptoError::Random(e.to_string()))
 }
 
 /// A 32-byte master key (one key version of a [`KeyRing`]).
@@ -103,12 +101,7 @@ impl MasterKey {
     /// string that must hold exactly 32 bytes.
     fn from_base64(text: &str) -> Option<MasterKey> {
         let text = text.trim();
-        let decoded = Zeroizing::new(
-            STANDARD_LENIENT
-                .decode(text)
-                .or_else(|_| URL_SAFE_LENIENT.decode(text))
-                .ok()?,
-        );
+        let decoded = Zeroizing::new(STANDARD_LENIENT.decode(text).or_else(|_| URL_SAFE_LENIENT.decode(text)).ok()?);
         let bytes: [u8; MASTER_KEY_LEN] = decoded.as_slice().try_into().ok()?;
         Some(MasterKey { bytes })
     }
@@ -203,33 +196,20 @@ impl Derived {
         match algorithm {
             Algorithm::Aes256Gcm => {
                 let hk = Hkdf::<Sha256>::new(None, &master.bytes);
-                hk.expand(INFO_ENC, &mut enc[..])
-                    .map_err(|_| CryptoError::KeyDerivation)?;
-                hk.expand(INFO_BIDX, &mut idx[..])
-                    .map_err(|_| CryptoError::KeyDerivation)?;
-                let cipher =
-                    Aes256Gcm::new_from_slice(&enc[..]).map_err(|_| CryptoError::KeyDerivation)?;
-                let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&idx[..])
-                    .map_err(|_| CryptoError::KeyDerivation)?;
-                Ok(Derived {
-                    cipher: FieldCipher::Aes(Box::new(cipher)),
-                    index: IndexMac::Sha256(mac),
-                })
+                hk.expand(INFO_ENC, &mut enc[..]).map_err(|_| CryptoError::KeyDerivation)?;
+                hk.expand(INFO_BIDX, &mut idx[..]).map_err(|_| CryptoError::KeyDerivation)?;
+                let cipher = Aes256Gcm::new_from_slice(&enc[..]).map_err(|_| CryptoError::KeyDerivation)?;
+                let mac =
+                    <Hmac<Sha256> as KeyInit>::new_from_slice(&idx[..]).map_err(|_| CryptoError::KeyDerivation)?;
+                Ok(Derived { cipher: FieldCipher::Aes(Box::new(cipher)), index: IndexMac::Sha256(mac) })
             }
             Algorithm::Sm4Gcm => {
                 let hk = Hkdf::<Sm3>::new(None, &master.bytes);
-                hk.expand(INFO_ENC, &mut enc[..16])
-                    .map_err(|_| CryptoError::KeyDerivation)?;
-                hk.expand(INFO_BIDX, &mut idx[..])
-                    .map_err(|_| CryptoError::KeyDerivation)?;
-                let cipher =
-                    Sm4Gcm::new_from_slice(&enc[..16]).map_err(|_| CryptoError::KeyDerivation)?;
-                let mac = <Hmac<Sm3> as KeyInit>::new_from_slice(&idx[..])
-                    .map_err(|_| CryptoError::KeyDerivation)?;
-                Ok(Derived {
-                    cipher: FieldCipher::Sm4(Box::new(cipher)),
-                    index: IndexMac::Sm3(mac),
-                })
+                hk.expand(INFO_ENC, &mut enc[..16]).map_err(|_| CryptoError::KeyDerivation)?;
+                hk.expand(INFO_BIDX, &mut idx[..]).map_err(|_| CryptoError::KeyDerivation)?;
+                let cipher = Sm4Gcm::new_from_slice(&enc[..16]).map_err(|_| CryptoError::KeyDerivation)?;
+                let mac = <Hmac<Sm3> as KeyInit>::new_from_slice(&idx[..]).map_err(|_| CryptoError::KeyDerivation)?;
+                Ok(Derived { cipher: FieldCipher::Sm4(Box::new(cipher)), index: IndexMac::Sm3(mac) })
             }
         }
     }
@@ -246,11 +226,7 @@ struct VersionEntry {
 impl VersionEntry {
     fn new(algorithm: Algorithm, version: u32, master: MasterKey) -> Result<Self, CryptoError> {
         let derived = Derived::new(algorithm, &master)?;
-        Ok(VersionEntry {
-            version,
-            master,
-            derived,
-        })
+        Ok(VersionEntry { version, master, derived })
     }
 
     fn blind_index(&self, column: &str, value: &str) -> String {
@@ -284,18 +260,9 @@ fn parse_header(stored: &str) -> Result<Parsed<'_>, CryptoError> {
         .next()
         .and_then(|c| Algorithm::from_code(c).ok())
         .ok_or(CryptoError::Malformed("unknown algorithm code"))?;
-    let version = parts
-        .next()
-        .and_then(parse_version)
-        .ok_or(CryptoError::Malformed("bad key version"))?;
-    let body = parts
-        .next()
-        .ok_or(CryptoError::Malformed("missing payload"))?;
-    Ok(Parsed {
-        algorithm,
-        version,
-        body,
-    })
+    let version = parts.next().and_then(parse_version).ok_or(CryptoError::Malformed("bad key version"))?;
+    let body = parts.next().ok_or(CryptoError::Malformed("missing payload"))?;
+    Ok(Parsed { algorithm, version, body })
 }
 
 /// Reads the algorithm and key version from a stored ciphertext without
@@ -334,10 +301,7 @@ pub fn check_key_file_permissions(path: &Path) -> Result<(), CryptoError> {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode() & 0o7777;
         if mode & 0o077 != 0 {
-            return Err(CryptoError::InsecurePermissions {
-                path: path.to_path_buf(),
-                mode,
-            });
+            return Err(CryptoError::InsecurePermissions { path: path.to_path_buf(), mode });
         }
     }
     #[cfg(not(unix))]
@@ -347,16 +311,9 @@ pub fn check_key_file_permissions(path: &Path) -> Result<(), CryptoError> {
 
 fn io_error(path: &Path, e: std::io::Error) -> CryptoError {
     match e.kind() {
-        std::io::ErrorKind::NotFound => CryptoError::KeyFileNotFound {
-            path: path.to_path_buf(),
-        },
-        std::io::ErrorKind::AlreadyExists => CryptoError::KeyFileExists {
-            path: path.to_path_buf(),
-        },
-        _ => CryptoError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        },
+        std::io::ErrorKind::NotFound => CryptoError::KeyFileNotFound { path: path.to_path_buf() },
+        std::io::ErrorKind::AlreadyExists => CryptoError::KeyFileExists { path: path.to_path_buf() },
+        _ => CryptoError::Io { path: path.to_path_buf(), source: e },
     }
 }
 
@@ -435,11 +392,7 @@ impl KeyRing {
     /// # Errors
     /// [`CryptoError::KeyDerivation`] (not expected to happen).
     pub fn from_master_key(algorithm: Algorithm, key: MasterKey) -> Result<KeyRing, CryptoError> {
-        Ok(KeyRing {
-            algorithm,
-            active: VersionEntry::new(algorithm, 1, key)?,
-            older: BTreeMap::new(),
-        })
+        Ok(KeyRing { algorithm, active: VersionEntry::new(algorithm, 1, key)?, older: BTreeMap::new() })
     }
 
     /// Builds a ring from explicit parts.
@@ -456,9 +409,7 @@ impl KeyRing {
             return Err(CryptoError::InvalidKeyFile("no keys".into()));
         }
         if keys.contains_key(&0) {
-            return Err(CryptoError::InvalidKeyFile(
-                "key versions start at 1".into(),
-            ));
+            return Err(CryptoError::InvalidKeyFile("key versions start at 1".into()));
         }
         let mut older = BTreeMap::new();
         let mut active_entry = None;
@@ -470,14 +421,9 @@ impl KeyRing {
                 older.insert(version, entry);
             }
         }
-        let active = active_entry.ok_or_else(|| {
-            CryptoError::InvalidKeyFile(format!("active version {active} has no key"))
-        })?;
-        Ok(KeyRing {
-            algorithm,
-            active,
-            older,
-        })
+        let active =
+            active_entry.ok_or_else(|| CryptoError::InvalidKeyFile(format!("active version {active} has no key")))?;
+        Ok(KeyRing { algorithm, active, older })
     }
 
     /// The ring's algorithm (used for new encryptions and blind indexes).
@@ -500,11 +446,7 @@ impl KeyRing {
     }
 
     fn entry(&self, version: u32) -> Option<&VersionEntry> {
-        if version == self.active.version {
-            Some(&self.active)
-        } else {
-            self.older.get(&version)
-        }
+        if version == self.active.version { Some(&self.active) } else { self.older.get(&version) }
     }
 
     /// Adds a new random key (OS generator) with version `max + 1` and makes
@@ -516,13 +458,7 @@ impl KeyRing {
     /// [`CryptoError::Random`], [`CryptoError::VersionOverflow`] at
     /// `u32::MAX`, [`CryptoError::KeyDerivation`] (not expected).
     pub fn rotate(&mut self) -> Result<u32, CryptoError> {
-        let max = self
-            .older
-            .keys()
-            .next_back()
-            .copied()
-            .unwrap_or(0)
-            .max(self.active.version);
+        let max = self.older.keys().next_back().copied().unwrap_or(0).max(self.active.version);
         let version = max.checked_add(1).ok_or(CryptoError::VersionOverflow)?;
         let entry = VersionEntry::new(self.algorithm, version, MasterKey::generate()?)?;
         let previous = std::mem::replace(&mut self.active, entry);
@@ -542,10 +478,7 @@ impl KeyRing {
         if version == self.active.version {
             return Err(CryptoError::CannotRetire(version));
         }
-        self.older
-            .remove(&version)
-            .map(|_| ())
-            .ok_or(CryptoError::CannotRetire(version))
+        self.older.remove(&version).map(|_| ()).ok_or(CryptoError::CannotRetire(version))
     }
 
     // ------------------------------------------------------------------
@@ -574,10 +507,7 @@ impl KeyRing {
         let mut out = String::with_capacity(256 + 80 * (self.older.len() + 1));
         out.push_str("{\n");
         out.push_str(&format!("  \"format\": \"{KEY_FILE_FORMAT}\",\n"));
-        out.push_str(&format!(
-            "  \"algorithm\": \"{}\",\n",
-            self.algorithm.as_code()
-        ));
+        out.push_str(&format!("  \"algorithm\": \"{}\",\n", self.algorithm.as_code()));
         out.push_str(&format!("  \"active\": {},\n", self.active.version));
         out.push_str("  \"keys\": {\n");
         let versions = self.versions();
@@ -608,22 +538,18 @@ impl KeyRing {
     /// [`CryptoError::InvalidKeyFile`] (reason never quotes the document),
     /// [`CryptoError::UnknownAlgorithm`].
     pub fn from_key_file_str(text: &str) -> Result<KeyRing, CryptoError> {
-        let doc: KeyFileDoc = serde_json::from_str(text)
-            .map_err(|e| CryptoError::InvalidKeyFile(describe_json_error(&e)))?;
+        let doc: KeyFileDoc =
+            serde_json::from_str(text).map_err(|e| CryptoError::InvalidKeyFile(describe_json_error(&e)))?;
         if let Some(format) = &doc.format
             && format != KEY_FILE_FORMAT
         {
-            return Err(CryptoError::InvalidKeyFile(format!(
-                "format must be \"{KEY_FILE_FORMAT}\""
-            )));
+            return Err(CryptoError::InvalidKeyFile(format!("format must be \"{KEY_FILE_FORMAT}\"")));
         }
         let algorithm = Algorithm::from_code(&doc.algorithm)?;
         let mut keys = BTreeMap::new();
         for (version, b64) in &doc.keys {
             let key = MasterKey::from_base64(b64).ok_or_else(|| {
-                CryptoError::InvalidKeyFile(format!(
-                    "key version {version} is not base64 of exactly 32 bytes"
-                ))
+                CryptoError::InvalidKeyFile(format!("key version {version} is not base64 of exactly 32 bytes"))
             })?;
             keys.insert(*version, key);
         }
@@ -663,27 +589,17 @@ impl KeyRing {
         }
         let mut suffix = [0u8; 6];
         os_random(&mut suffix)?;
-        let mut tmp_name = path
-            .file_name()
-            .map(|n| n.to_os_string())
-            .unwrap_or_default();
+        let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
         tmp_name.push(format!(".tmp-{}", URL_SAFE_NO_PAD.encode(suffix)));
         let tmp: PathBuf = path.with_file_name(tmp_name);
         write_new_file(&tmp, text.as_bytes())?;
         if let Err(e) = fs::rename(&tmp, path) {
             let _ = fs::remove_file(&tmp);
-            return Err(CryptoError::Io {
-                path: path.to_path_buf(),
-                source: e,
-            });
+            return Err(CryptoError::Io { path: path.to_path_buf(), source: e });
         }
         #[cfg(unix)]
         if let Some(dir) = path.parent() {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
+            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
             // Best effort: persist the rename itself.
             if let Ok(d) = fs::File::open(dir) {
                 let _ = d.sync_all();
@@ -719,9 +635,7 @@ impl KeyRing {
             return KeyRing::from_key_file_str(trimmed);
         }
         let key = MasterKey::from_base64(trimmed).ok_or_else(|| {
-            CryptoError::InvalidKeyFile(format!(
-                "{var_name} is neither a key document nor base64 of exactly 32 bytes"
-            ))
+            CryptoError::InvalidKeyFile(format!("{var_name} is neither a key document nor base64 of exactly 32 bytes"))
         })?;
         KeyRing::from_master_key(Algorithm::Aes256Gcm, key)
     }
@@ -745,9 +659,7 @@ impl KeyRing {
         }
         match key_file {
             Some(path) => KeyRing::read_key_file(path),
-            None => Err(CryptoError::NoKeySource {
-                env_var: env_var.to_owned(),
-            }),
+            None => Err(CryptoError::NoKeySource { env_var: env_var.to_owned() }),
         }
     }
 
@@ -779,13 +691,7 @@ impl KeyRing {
             .active
             .derived
             .cipher
-            .encrypt(
-                nonce,
-                Payload {
-                    msg: plaintext.as_bytes(),
-                    aad: &aad_bytes,
-                },
-            )
+            .encrypt(nonce, Payload { msg: plaintext.as_bytes(), aad: &aad_bytes })
             .ok_or(CryptoError::Encrypt)?;
         let mut blob = Vec::with_capacity(NONCE_LEN + ct.len());
         blob.extend_from_slice(&nonce);
@@ -818,19 +724,14 @@ impl KeyRing {
     pub fn decrypt(&self, aad: &Aad<'_>, stored: &str) -> Result<String, CryptoError> {
         aad.validate()?;
         let parsed = parse_header(stored)?;
-        let blob = URL_SAFE_NO_PAD
-            .decode(parsed.body)
-            .map_err(|_| CryptoError::Malformed("payload is not base64url"))?;
+        let blob =
+            URL_SAFE_NO_PAD.decode(parsed.body).map_err(|_| CryptoError::Malformed("payload is not base64url"))?;
         if blob.len() < NONCE_LEN + TAG_LEN {
             return Err(CryptoError::Malformed("payload too short"));
         }
         let (nonce, ct) = blob.split_at(NONCE_LEN);
-        let nonce: [u8; NONCE_LEN] = nonce
-            .try_into()
-            .map_err(|_| CryptoError::Malformed("payload too short"))?;
-        let entry = self
-            .entry(parsed.version)
-            .ok_or(CryptoError::UnknownKeyVersion(parsed.version))?;
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Malformed("payload too short"))?;
+        let entry = self.entry(parsed.version).ok_or(CryptoError::UnknownKeyVersion(parsed.version))?;
         let other;
         let derived = if parsed.algorithm == self.algorithm {
             &entry.derived
@@ -839,16 +740,7 @@ impl KeyRing {
             &other
         };
         let aad_bytes = aad.to_bytes();
-        let plain = derived
-            .cipher
-            .decrypt(
-                nonce,
-                Payload {
-                    msg: ct,
-                    aad: &aad_bytes,
-                },
-            )
-            .ok_or(CryptoError::Decrypt)?;
+        let plain = derived.cipher.decrypt(nonce, Payload { msg: ct, aad: &aad_bytes }).ok_or(CryptoError::Decrypt)?;
         String::from_utf8(plain).map_err(|e| {
             let mut bytes = e.into_bytes();
             bytes.zeroize();
@@ -919,10 +811,7 @@ fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), CryptoError> {
     let mut file = options.open(path).map_err(|e| match e.kind() {
         // NotFound here means a missing directory, not a missing key file.
         std::io::ErrorKind::AlreadyExists => io_error(path, e),
-        _ => CryptoError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        },
+        _ => CryptoError::Io { path: path.to_path_buf(), source: e },
     })?;
     let result = (|| {
         #[cfg(unix)]
@@ -936,10 +825,7 @@ fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), CryptoError> {
     if let Err(e) = result {
         drop(file);
         let _ = fs::remove_file(path);
-        return Err(CryptoError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        });
+        return Err(CryptoError::Io { path: path.to_path_buf(), source: e });
     }
     Ok(())
 }
@@ -950,10 +836,7 @@ mod tests {
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
     }
 
     /// RFC 8998 appendix A.1: proves `AesGcm<Sm4, U12>` is standard SM4-GCM.
@@ -962,35 +845,15 @@ mod tests {
         let key = hex("0123456789ABCDEFFEDCBA9876543210");
         let iv: [u8; 12] = hex("00001234567800000000ABCD").try_into().unwrap();
         let aad = hex("FEEDFACEDEADBEEFFEEDFACEDEADBEEFABADDAD2");
-        let pt = hex(
-            "AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBCCCCCCCCCCCCCCCCDDDDDDDDDDDDDDDD
-             EEEEEEEEEEEEEEEEFFFFFFFFFFFFFFFFEEEEEEEEEEEEEEEEAAAAAAAAAAAAAAAA",
-        );
-        let expected = hex(
-            "17F399F08C67D5EE19D0DC9969C4BB7D5FD46FD3756489069157B282BB200735
+        let pt = hex("AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBCCCCCCCCCCCCCCCCDDDDDDDDDDDDDDDD
+             EEEEEEEEEEEEEEEEFFFFFFFFFFFFFFFFEEEEEEEEEEEEEEEEAAAAAAAAAAAAAAAA");
+        let expected = hex("17F399F08C67D5EE19D0DC9969C4BB7D5FD46FD3756489069157B282BB200735
              D82710CA5C22F0CCFA7CBF93D496AC15A56834CBCF98C397B4024A2691233B8D
-             83DE3541E4C2B58177E065A9BF7B62EC",
-        );
+             83DE3541E4C2B58177E065A9BF7B62EC");
         let cipher = FieldCipher::Sm4(Box::new(Sm4Gcm::new_from_slice(&key).unwrap()));
-        let out = cipher
-            .encrypt(
-                iv,
-                Payload {
-                    msg: &pt,
-                    aad: &aad,
-                },
-            )
-            .unwrap();
+        let out = cipher.encrypt(iv, Payload { msg: &pt, aad: &aad }).unwrap();
         assert_eq!(out, expected);
-        let back = cipher
-            .decrypt(
-                iv,
-                Payload {
-                    msg: &out,
-                    aad: &aad,
-                },
-            )
-            .unwrap();
+        let back = cipher.decrypt(iv, Payload { msg: &out, aad: &aad }).unwrap();
         assert_eq!(back, pt);
     }
 
@@ -999,10 +862,7 @@ mod tests {
     fn sm3_matches_standard_vector() {
         use sm3::Digest;
         let d = Sm3::digest(b"abc");
-        assert_eq!(
-            d.as_slice(),
-            hex("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0").as_slice()
-        );
+        assert_eq!(d.as_slice(), hex("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0").as_slice());
     }
 
     /// Pins the derivation and blind-index construction to fixed outputs so
@@ -1016,17 +876,13 @@ mod tests {
             let mut idx = [0u8; 32];
             let full: Vec<u8> = match alg {
                 Algorithm::Aes256Gcm => {
-                    Hkdf::<Sha256>::new(None, &[7u8; 32])
-                        .expand(INFO_BIDX, &mut idx)
-                        .unwrap();
+                    Hkdf::<Sha256>::new(None, &[7u8; 32]).expand(INFO_BIDX, &mut idx).unwrap();
                     let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(&idx).unwrap();
                     m.update(b"id_number\x00430405199001011234");
                     m.finalize().into_bytes().to_vec()
                 }
                 Algorithm::Sm4Gcm => {
-                    Hkdf::<Sm3>::new(None, &[7u8; 32])
-                        .expand(INFO_BIDX, &mut idx)
-                        .unwrap();
+                    Hkdf::<Sm3>::new(None, &[7u8; 32]).expand(INFO_BIDX, &mut idx).unwrap();
                     let mut m = <Hmac<Sm3> as KeyInit>::new_from_slice(&idx).unwrap();
                     m.update(b"id_number\x00430405199001011234");
                     m.finalize().into_bytes().to_vec()

@@ -39,12 +39,9 @@ mod mask;
 
 pub use algorithm::{Aad, Algorithm};
 pub use error::CryptoError;
-pub use keyring::{
-    KeyRing, MasterKey, blind_index_version, check_key_file_permissions, stored_key_version,
-};
+pub use keyring::{KeyRing, MasterKey, blind_index_version, check_key_file_permissions, stored_key_version};
 pub use mask::{
-    mask_address, mask_id_number, mask_name, mask_phone, normalize_id_number, normalize_name,
-    normalize_phone,
+    mask_address, mask_id_number, mask_name, mask_phone, normalize_id_number, normalize_name, normalize_phone,
 };
 
 /// Re-export so callers can wrap secret strings (e.g. the output of

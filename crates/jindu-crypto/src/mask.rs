@@ -49,11 +49,7 @@ pub fn mask_name(name: &str) -> String {
 /// [`mask_id_number`]). Whitespace is trimmed first.
 pub fn mask_phone(phone: &str) -> String {
     let chars: Vec<char> = phone.trim().chars().collect();
-    if chars.len() == 11 {
-        keep_ends(&chars, 3, 4)
-    } else {
-        mask_generic(&chars)
-    }
+    if chars.len() == 11 { keep_ends(&chars, 3, 4) } else { mask_generic(&chars) }
 }
 
 /// Masks an ID number: an 18-character resident ID keeps the first 6 (the
@@ -66,11 +62,7 @@ pub fn mask_phone(phone: &str) -> String {
 /// trimmed first.
 pub fn mask_id_number(id: &str) -> String {
     let chars: Vec<char> = id.trim().chars().collect();
-    if chars.len() == 18 {
-        keep_ends(&chars, 6, 4)
-    } else {
-        mask_generic(&chars)
-    }
+    if chars.len() == 18 { keep_ends(&chars, 6, 4) } else { mask_generic(&chars) }
 }
 
 /// Masks an address: keeps the first 6 characters (typically province and
@@ -85,11 +77,7 @@ pub fn mask_address(address: &str) -> String {
     if chars.is_empty() {
         return String::new();
     }
-    let keep = if chars.len() >= 12 {
-        6
-    } else {
-        chars.len() / 2
-    };
+    let keep = if chars.len() >= 12 { 6 } else { chars.len() / 2 };
     let mut out: String = chars[..keep].iter().collect();
     out.push_str("****");
     out
@@ -111,11 +99,7 @@ fn half_width(c: char) -> char {
 ///
 /// `" 43040519900101123ｘ "` → `"43040519900101123X"`.
 pub fn normalize_id_number(id: &str) -> String {
-    id.chars()
-        .map(half_width)
-        .filter(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    id.chars().map(half_width).filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
 /// Normalises a name before computing its blind index: full-width
@@ -129,9 +113,7 @@ pub fn normalize_name(name: &str) -> String {
         .map(half_width)
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
-            '\u{30FB}' | '\u{2022}' | '\u{2027}' | '\u{2219}' | '\u{22C5}' | '\u{FF65}' | '.' => {
-                '\u{00B7}'
-            }
+            '\u{30FB}' | '\u{2022}' | '\u{2027}' | '\u{2219}' | '\u{22C5}' | '\u{FF65}' | '.' => '\u{00B7}',
             other => other.to_ascii_lowercase(),
         })
         .collect()
@@ -141,11 +123,7 @@ pub fn normalize_name(name: &str) -> String {
 /// then drops a leading `86` / `0086` country code from a 13- / 15-digit
 /// mobile number. `"+86 138-1234-5678"` → `"13812345678"`.
 pub fn normalize_phone(phone: &str) -> String {
-    let digits: String = phone
-        .chars()
-        .map(half_width)
-        .filter(char::is_ascii_digit)
-        .collect();
+    let digits: String = phone.chars().map(half_width).filter(char::is_ascii_digit).collect();
     if digits.len() == 13
         && let Some(rest) = digits.strip_prefix("86")
     {

@@ -1,8 +1,7 @@
 //! Blind indexes and search normalisation.
 
 use jindu_crypto::{
-    Algorithm, KeyRing, MasterKey, blind_index_version, normalize_id_number, normalize_name,
-    normalize_phone,
+    Algorithm, KeyRing, MasterKey, blind_index_version, normalize_id_number, normalize_name, normalize_phone,
 };
 
 #[test]
@@ -22,27 +21,17 @@ fn deterministic_and_shaped() {
 #[test]
 fn columns_and_rings_are_separated() {
     let ring = KeyRing::generate(Algorithm::Aes256Gcm).unwrap();
-    assert_ne!(
-        ring.blind_index("name", "张三"),
-        ring.blind_index("alias", "张三")
-    );
+    assert_ne!(ring.blind_index("name", "张三"), ring.blind_index("alias", "张三"));
     // "column\0value" framing: moving bytes between column and value differs.
     assert_ne!(ring.blind_index("ab", "c"), ring.blind_index("a", "bc"));
 
     let other = KeyRing::generate(Algorithm::Aes256Gcm).unwrap();
-    assert_ne!(
-        ring.blind_index("name", "张三"),
-        other.blind_index("name", "张三")
-    );
+    assert_ne!(ring.blind_index("name", "张三"), other.blind_index("name", "张三"));
 
     // Same master key, different algorithm (HMAC-SHA256 vs HMAC-SM3).
-    let aes =
-        KeyRing::from_master_key(Algorithm::Aes256Gcm, MasterKey::from_bytes([3; 32])).unwrap();
+    let aes = KeyRing::from_master_key(Algorithm::Aes256Gcm, MasterKey::from_bytes([3; 32])).unwrap();
     let sm4 = KeyRing::from_master_key(Algorithm::Sm4Gcm, MasterKey::from_bytes([3; 32])).unwrap();
-    assert_ne!(
-        aes.blind_index("name", "张三"),
-        sm4.blind_index("name", "张三")
-    );
+    assert_ne!(aes.blind_index("name", "张三"), sm4.blind_index("name", "张三"));
 }
 
 #[test]
@@ -50,20 +39,14 @@ fn search_list_survives_rotation() {
     for alg in Algorithm::ALL {
         let mut ring = KeyRing::generate(alg).unwrap();
         let before = ring.blind_index("name", "张三");
-        assert_eq!(
-            ring.blind_indexes_for_search("name", "张三"),
-            vec![before.clone()]
-        );
+        assert_eq!(ring.blind_indexes_for_search("name", "张三"), vec![before.clone()]);
 
         ring.rotate().unwrap();
         let after = ring.blind_index("name", "张三");
         assert!(after.starts_with("b2:"));
         assert_ne!(before, after);
         // Active first, then older ones newest first.
-        assert_eq!(
-            ring.blind_indexes_for_search("name", "张三"),
-            vec![after.clone(), before.clone()]
-        );
+        assert_eq!(ring.blind_indexes_for_search("name", "张三"), vec![after.clone(), before.clone()]);
 
         ring.rotate().unwrap();
         let list = ring.blind_indexes_for_search("name", "张三");
@@ -88,14 +71,8 @@ fn blind_index_version_parsing() {
 
 #[test]
 fn normalisation() {
-    assert_eq!(
-        normalize_id_number(" 43040519900101123x "),
-        "43040519900101123X"
-    );
-    assert_eq!(
-        normalize_id_number("４３０４０５１９９００１０１１２３ｘ"),
-        "43040519900101123X"
-    );
+    assert_eq!(normalize_id_number(" 43040519900101123x "), "43040519900101123X");
+    assert_eq!(normalize_id_number("４３０４０５１９９００１０１１２３ｘ"), "43040519900101123X");
     assert_eq!(normalize_name(" 张 三 "), "张三");
     assert_eq!(normalize_name("张\u{3000}三"), "张三");
     assert_eq!(normalize_name("买买提.艾力"), "买买提·艾力");

@@ -15,10 +15,7 @@ fn algorithm_codes_round_trip() {
     for a in Algorithm::ALL {
         assert_eq!(Algorithm::from_code(a.as_code()).unwrap(), a);
         assert_eq!(a.as_code().parse::<Algorithm>().unwrap(), a);
-        assert_eq!(
-            serde_json::to_string(&a).unwrap(),
-            format!("\"{}\"", a.as_code())
-        );
+        assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{}\"", a.as_code()));
     }
     assert!(matches!(
         Algorithm::from_code("AES-256-GCM"),
@@ -28,10 +25,7 @@ fn algorithm_codes_round_trip() {
 
 #[test]
 fn aad_renders_table_column_row() {
-    assert_eq!(
-        Aad::new("persons", "name", "42").to_bytes(),
-        b"persons.name:42".to_vec()
-    );
+    assert_eq!(Aad::new("persons", "name", "42").to_bytes(), b"persons.name:42".to_vec());
 }
 
 #[test]
@@ -58,11 +52,8 @@ fn round_trip_both_algorithms() {
 
 #[test]
 fn ciphertext_length_is_as_documented() {
-    let ring =
-        KeyRing::from_master_key(Algorithm::Aes256Gcm, MasterKey::from_bytes([1; 32])).unwrap();
-    let stored = ring
-        .encrypt(&aad("id_number"), "430405199001011234")
-        .unwrap();
+    let ring = KeyRing::from_master_key(Algorithm::Aes256Gcm, MasterKey::from_bytes([1; 32])).unwrap();
+    let stored = ring.encrypt(&aad("id_number"), "430405199001011234").unwrap();
     // "j1:aes-256-gcm:1:" (17) + base64url of 12 + 18 + 16 = 46 bytes (62 chars).
     assert_eq!(stored.len(), 17 + 62);
 }
@@ -84,10 +75,7 @@ fn wrong_aad_fails_with_decrypt() {
         let other_col = Aad::new("persons", "address", ROW);
         let other_table = Aad::new("contacts", "name", ROW);
         for wrong in [other_row, other_col, other_table] {
-            assert!(matches!(
-                ring.decrypt(&wrong, &stored),
-                Err(CryptoError::Decrypt)
-            ));
+            assert!(matches!(ring.decrypt(&wrong, &stored), Err(CryptoError::Decrypt)));
         }
     }
 }
@@ -97,10 +85,7 @@ fn wrong_key_fails_with_decrypt() {
     let a = KeyRing::generate(Algorithm::Aes256Gcm).unwrap();
     let b = KeyRing::generate(Algorithm::Aes256Gcm).unwrap();
     let stored = a.encrypt(&aad("name"), "张三明").unwrap();
-    assert!(matches!(
-        b.decrypt(&aad("name"), &stored),
-        Err(CryptoError::Decrypt)
-    ));
+    assert!(matches!(b.decrypt(&aad("name"), &stored), Err(CryptoError::Decrypt)));
 }
 
 #[test]
@@ -117,20 +102,11 @@ fn tampered_byte_fails_with_decrypt() {
             let mut t = blob.clone();
             t[i] ^= 0x01;
             let forged = format!("{head}:{}", URL_SAFE_NO_PAD.encode(&t));
-            assert!(
-                matches!(
-                    ring.decrypt(&aad("phone"), &forged),
-                    Err(CryptoError::Decrypt)
-                ),
-                "byte {i}"
-            );
+            assert!(matches!(ring.decrypt(&aad("phone"), &forged), Err(CryptoError::Decrypt)), "byte {i}");
         }
         // Truncated tag.
         let short = format!("{head}:{}", URL_SAFE_NO_PAD.encode(&blob[..blob.len() - 1]));
-        assert!(matches!(
-            ring.decrypt(&aad("phone"), &short),
-            Err(CryptoError::Decrypt)
-        ));
+        assert!(matches!(ring.decrypt(&aad("phone"), &short), Err(CryptoError::Decrypt)));
     }
 }
 
@@ -140,10 +116,7 @@ fn header_errors() {
     let good = ring.encrypt(&aad("name"), "张三").unwrap();
     let body = good.rsplit_once(':').unwrap().1;
     let a = aad("name");
-    assert!(matches!(
-        ring.decrypt(&a, &format!("j1:aes-256-gcm:7:{body}")),
-        Err(CryptoError::UnknownKeyVersion(7))
-    ));
+    assert!(matches!(ring.decrypt(&a, &format!("j1:aes-256-gcm:7:{body}")), Err(CryptoError::UnknownKeyVersion(7))));
     for bad in [
         "",
         "张三",
@@ -177,10 +150,7 @@ fn invalid_aad_is_rejected() {
         Aad::new("persons", "na:me", "1"),
         Aad::new("persons", "na\0me", "1"),
     ] {
-        assert!(matches!(
-            ring.encrypt(&bad, "x"),
-            Err(CryptoError::InvalidAad(_))
-        ));
+        assert!(matches!(ring.encrypt(&bad, "x"), Err(CryptoError::InvalidAad(_))));
     }
     // The row id is last, so it may contain separators.
     let ok = Aad::new("persons", "name", "a.b:c");
@@ -209,19 +179,10 @@ fn rotation_keeps_old_values_readable() {
         assert!(ring.needs_rotation("not encrypted"));
 
         // Retire v1 once everything is re-encrypted.
-        assert!(matches!(
-            ring.retire_version(2),
-            Err(CryptoError::CannotRetire(2))
-        ));
+        assert!(matches!(ring.retire_version(2), Err(CryptoError::CannotRetire(2))));
         ring.retire_version(1).unwrap();
-        assert!(matches!(
-            ring.retire_version(1),
-            Err(CryptoError::CannotRetire(1))
-        ));
-        assert!(matches!(
-            ring.decrypt(&aad("name"), &old),
-            Err(CryptoError::UnknownKeyVersion(1))
-        ));
+        assert!(matches!(ring.retire_version(1), Err(CryptoError::CannotRetire(1))));
+        assert!(matches!(ring.decrypt(&aad("name"), &old), Err(CryptoError::UnknownKeyVersion(1))));
         assert_eq!(ring.decrypt(&aad("name"), &new).unwrap(), "欧阳娜娜");
         assert_eq!(ring.rotate().unwrap(), 3);
     }
@@ -230,8 +191,7 @@ fn rotation_keeps_old_values_readable() {
 #[test]
 fn value_under_other_algorithm_needs_rotation_but_decrypts() {
     // Same master key, ring switched from AES to SM4 in the key file.
-    let aes =
-        KeyRing::from_master_key(Algorithm::Aes256Gcm, MasterKey::from_bytes([9; 32])).unwrap();
+    let aes = KeyRing::from_master_key(Algorithm::Aes256Gcm, MasterKey::from_bytes([9; 32])).unwrap();
     let sm4 = KeyRing::from_master_key(Algorithm::Sm4Gcm, MasterKey::from_bytes([9; 32])).unwrap();
     let stored = aes.encrypt(&aad("name"), "张三").unwrap();
     assert!(sm4.needs_rotation(&stored));
@@ -244,25 +204,14 @@ fn debug_output_has_no_secrets() {
     assert_eq!(format!("{key:?}"), "MasterKey(<redacted>)");
     let ring = KeyRing::from_master_key(Algorithm::Sm4Gcm, key).unwrap();
     let dbg = format!("{ring:?}");
-    assert_eq!(
-        dbg,
-        "KeyRing { algorithm: Sm4Gcm, active: 1, versions: [1] }"
-    );
+    assert_eq!(dbg, "KeyRing { algorithm: Sm4Gcm, active: 1, versions: [1] }");
 }
 
 #[test]
 fn error_messages_are_bilingual() {
-    let e = CryptoError::KeyFileNotFound {
-        path: "/etc/jindu/keys.json".into(),
-    };
-    assert_eq!(
-        e.to_string(),
-        "密钥文件不存在：/etc/jindu/keys.json / key file not found: /etc/jindu/keys.json"
-    );
-    assert_eq!(
-        CryptoError::UnknownKeyVersion(3).to_string(),
-        "未知的密钥版本：3 / unknown key version: 3"
-    );
+    let e = CryptoError::KeyFileNotFound { path: "/etc/jindu/keys.json".into() };
+    assert_eq!(e.to_string(), "密钥文件不存在：/etc/jindu/keys.json / key file not found: /etc/jindu/keys.json");
+    assert_eq!(CryptoError::UnknownKeyVersion(3).to_string(), "未知的密钥版本：3 / unknown key version: 3");
 }
 
 #[test]

@@ -37,24 +37,14 @@ fn env_var_loading() {
     set("JINDU_TEST_ENV_BLANK_7f3a", "  ");
     let loaded = KeyRing::load(Some(&path), "JINDU_TEST_ENV_BLANK_7f3a").unwrap();
     assert_eq!(loaded.to_key_file_string(), file_ring.to_key_file_string());
-    assert!(matches!(
-        KeyRing::from_env("JINDU_TEST_ENV_BLANK_7f3a"),
-        Err(CryptoError::EnvVarMissing(_))
-    ));
+    assert!(matches!(KeyRing::from_env("JINDU_TEST_ENV_BLANK_7f3a"), Err(CryptoError::EnvVarMissing(_))));
 
     // Bare base64 32-byte key: version 1, AES-256-GCM.
-    set(
-        "JINDU_TEST_ENV_BARE_7f3a",
-        "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n",
-    );
+    set("JINDU_TEST_ENV_BARE_7f3a", "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n");
     let bare = KeyRing::from_env("JINDU_TEST_ENV_BARE_7f3a").unwrap();
     assert_eq!(bare.algorithm(), Algorithm::Aes256Gcm);
     assert_eq!(bare.active_version(), 1);
-    let same = KeyRing::from_master_key(
-        Algorithm::Aes256Gcm,
-        jindu_crypto::MasterKey::from_bytes([1; 32]),
-    )
-    .unwrap();
+    let same = KeyRing::from_master_key(Algorithm::Aes256Gcm, jindu_crypto::MasterKey::from_bytes([1; 32])).unwrap();
     assert_eq!(bare.to_key_file_string(), same.to_key_file_string());
 
     // Garbage is an error naming the variable but not its value.
@@ -66,8 +56,5 @@ fn env_var_loading() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(
-        KeyRing::load(Some(&path), "JINDU_TEST_ENV_BAD_7f3a"),
-        Err(CryptoError::InvalidKeyFile(_))
-    ));
+    assert!(matches!(KeyRing::load(Some(&path), "JINDU_TEST_ENV_BAD_7f3a"), Err(CryptoError::InvalidKeyFile(_))));
 }

@@ -21,10 +21,7 @@ fn key_document_round_trip() {
         assert_eq!(back.versions(), vec![1, 2]);
         assert_eq!(back.to_key_file_string(), text);
         assert_eq!(back.decrypt(&sample_aad(), &v1).unwrap(), "张三");
-        assert_eq!(
-            back.blind_index("name", "张三"),
-            ring.blind_index("name", "张三")
-        );
+        assert_eq!(back.blind_index("name", "张三"), ring.blind_index("name", "张三"));
         // It is JSON with the documented members.
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["format"], "jindu-keyring");
@@ -57,9 +54,7 @@ fn invalid_documents_are_rejected_without_echoing_secrets() {
         r#"{"algorithm":"aes-256-gcm","active":1,"keys":{"1":"c2VjcmV0"}}"#.to_string(),
         format!(r#"{{"algorithm":"aes-256-gcm","active":0,"keys":{{"0":"{key}"}}}}"#),
         format!(r#"{{"algorithm":"aes-256-gcm","active":"{key}","keys":{{"1":"{key}"}}}}"#),
-        format!(
-            r#"{{"format":"other","algorithm":"aes-256-gcm","active":1,"keys":{{"1":"{key}"}}}}"#
-        ),
+        format!(r#"{{"format":"other","algorithm":"aes-256-gcm","active":1,"keys":{{"1":"{key}"}}}}"#),
         format!(r#"{{"algorithm":"aes-256-gcm","active":1,"keys":{{"1":"{key}"}},"extra":1}}"#),
     ];
     for doc in &cases {
@@ -72,9 +67,7 @@ fn invalid_documents_are_rejected_without_echoing_secrets() {
         }
     }
     assert!(matches!(
-        KeyRing::from_key_file_str(&format!(
-            r#"{{"algorithm":"rot13","active":1,"keys":{{"1":"{key}"}}}}"#
-        )),
+        KeyRing::from_key_file_str(&format!(r#"{{"algorithm":"rot13","active":1,"keys":{{"1":"{key}"}}}}"#)),
         Err(CryptoError::UnknownAlgorithm(_))
     ));
     // `format` is optional and url-safe / unpadded keys are accepted.
@@ -146,15 +139,10 @@ fn missing_file_and_no_source() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(
-        KeyRing::load(None, "JINDU_TEST_NO_SOURCE_UNSET_VAR"),
-        Err(CryptoError::NoKeySource { .. })
-    ));
+    assert!(matches!(KeyRing::load(None, "JINDU_TEST_NO_SOURCE_UNSET_VAR"), Err(CryptoError::NoKeySource { .. })));
     // Writing into a missing directory is an I/O error, not a panic.
     assert!(matches!(
-        KeyRing::generate(Algorithm::Aes256Gcm)
-            .unwrap()
-            .write_key_file(&dir.path().join("no/such/dir/k.json"), false),
+        KeyRing::generate(Algorithm::Aes256Gcm).unwrap().write_key_file(&dir.path().join("no/such/dir/k.json"), false),
         Err(CryptoError::Io { .. })
     ));
 }
@@ -165,13 +153,7 @@ fn loose_permissions_are_reported() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("keys.json");
-    KeyRing::generate(Algorithm::Aes256Gcm)
-        .unwrap()
-        .write_key_file(&path, false)
-        .unwrap();
+    KeyRing::generate(Algorithm::Aes256Gcm).unwrap().write_key_file(&path, false).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    assert!(matches!(
-        check_key_file_permissions(&path),
-        Err(CryptoError::InsecurePermissions { mode: 0o644, .. })
-    ));
+    assert!(matches!(check_key_file_permissions(&path), Err(CryptoError::InsecurePermissions { mode: 0o644, .. })));
 }

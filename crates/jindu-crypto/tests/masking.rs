@@ -34,10 +34,7 @@ fn id_numbers() {
 
 #[test]
 fn addresses() {
-    assert_eq!(
-        mask_address("湖南省长沙市岳麓区麓山南路88号"),
-        "湖南省长沙市****"
-    );
+    assert_eq!(mask_address("湖南省长沙市岳麓区麓山南路88号"), "湖南省长沙市****");
     assert_eq!(mask_address("北京市朝阳区"), "北京市****");
     assert_eq!(mask_address("某村"), "某****");
     assert_eq!(mask_address(""), "");

@@ -12,18 +12,14 @@ fn aad() -> Aad<'static> {
 fn thousand_random_garbage_strings() {
     let ring = KeyRing::generate(Algorithm::Aes256Gcm).unwrap();
     let mut rng = rand::rng();
-    let alphabet: Vec<char> = "j1:aes-256-gcmsm4AZaz09_-+/=!张\0\u{FFFF}"
-        .chars()
-        .collect();
+    let alphabet: Vec<char> = "j1:aes-256-gcmsm4AZaz09_-+/=!张\0\u{FFFF}".chars().collect();
     for i in 0..1000 {
         let len = rng.random_range(0..200);
         let s: String = match i % 3 {
             // Arbitrary chars.
             0 => (0..len).map(|_| rng.random::<char>()).collect(),
             // Chars from a tricky alphabet.
-            1 => (0..len)
-                .map(|_| alphabet[rng.random_range(0..alphabet.len())])
-                .collect(),
+            1 => (0..len).map(|_| alphabet[rng.random_range(0..alphabet.len())]).collect(),
             // A valid-looking header with random base64url bytes.
             _ => {
                 let mut bytes = vec![0u8; len];
@@ -50,10 +46,7 @@ fn every_truncation_of_a_valid_value_fails_cleanly() {
         let stored = ring.encrypt(&aad(), "2024-05-01 尿检阴性").unwrap();
         for cut in 0..stored.len() {
             let r = ring.decrypt(&aad(), &stored[..cut]);
-            assert!(
-                matches!(r, Err(CryptoError::Malformed(_) | CryptoError::Decrypt)),
-                "cut {cut}: {r:?}"
-            );
+            assert!(matches!(r, Err(CryptoError::Malformed(_) | CryptoError::Decrypt)), "cut {cut}: {r:?}");
         }
         assert!(ring.decrypt(&aad(), &stored).is_ok());
     }

@@ -9,11 +9,7 @@ use jindu_crypto::{Aad, Algorithm, KeyRing};
 fn ten_thousand_encryptions() {
     for alg in Algorithm::ALL {
         let ring = KeyRing::generate(alg).unwrap();
-        let aad = Aad::new(
-            "persons",
-            "id_number",
-            "0190f3a2-7c4e-7b1a-9d2e-1f2a3b4c5d6e",
-        );
+        let aad = Aad::new("persons", "id_number", "0190f3a2-7c4e-7b1a-9d2e-1f2a3b4c5d6e");
         let n = 10_000u32;
         let start = Instant::now();
         let mut last = String::new();

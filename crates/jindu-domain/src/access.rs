@@ -99,47 +99,16 @@ pub fn default_profile(role: Role) -> RoleProfile {
             false,
         ),
         Role::TownOfficer => (
-            set(&[
-                ViewCounts,
-                ViewPersons,
-                EditPersons,
-                ManageMeasures,
-                RecordTests,
-                RecordContact,
-                RecordWork,
-            ]),
+            set(&[ViewCounts, ViewPersons, EditPersons, ManageMeasures, RecordTests, RecordContact, RecordWork]),
             false,
         ),
-        Role::SocialWorker => (
-            set(&[
-                ViewCounts,
-                ViewPersons,
-                RecordTests,
-                RecordContact,
-                RecordWork,
-            ]),
-            true,
-        ),
-        Role::Police => (
-            set(&[
-                ViewCounts,
-                ViewPersons,
-                Unmask,
-                EditPersons,
-                RecordTests,
-                RecordContact,
-            ]),
-            false,
-        ),
+        Role::SocialWorker => (set(&[ViewCounts, ViewPersons, RecordTests, RecordContact, RecordWork]), true),
+        Role::Police => (set(&[ViewCounts, ViewPersons, Unmask, EditPersons, RecordTests, RecordContact]), false),
         Role::MemberUnit => (set(&[]), false),
         Role::Leader => (set(&[ViewCounts]), false),
         Role::Auditor => (set(&[ReadAudit]), false),
     };
-    RoleProfile {
-        role,
-        permissions,
-        own_caseload_only: own,
-    }
+    RoleProfile { role, permissions, own_caseload_only: own }
 }
 
 /// The permission needed to record an event of `kind` through the event form.
@@ -176,15 +145,9 @@ mod tests {
     #[test]
     fn leaders_see_counts_only_and_auditors_the_log_only() {
         let leader = default_profile(Role::Leader);
-        assert_eq!(
-            leader.permissions.iter().copied().collect::<Vec<_>>(),
-            vec![Permission::ViewCounts]
-        );
+        assert_eq!(leader.permissions.iter().copied().collect::<Vec<_>>(), vec![Permission::ViewCounts]);
         let auditor = default_profile(Role::Auditor);
-        assert_eq!(
-            auditor.permissions.iter().copied().collect::<Vec<_>>(),
-            vec![Permission::ReadAudit]
-        );
+        assert_eq!(auditor.permissions.iter().copied().collect::<Vec<_>>(), vec![Permission::ReadAudit]);
         assert!(default_profile(Role::MemberUnit).permissions.is_empty());
     }
 

@@ -27,10 +27,7 @@ pub fn period_last_day(start: NaiveDate, days: u32) -> NaiveDate {
 /// The same calendar date `years` later; 1 March when that date does not exist (29 February
 /// in a common year) (DOMAIN §11). Saturates at [`NaiveDate::MAX`].
 pub fn anniversary(start: NaiveDate, years: u32) -> NaiveDate {
-    let Some(year) = i32::try_from(years)
-        .ok()
-        .and_then(|y| start.year().checked_add(y))
-    else {
+    let Some(year) = i32::try_from(years).ok().and_then(|y| start.year().checked_add(y)) else {
         return NaiveDate::MAX;
     };
     NaiveDate::from_ymd_opt(year, start.month(), start.day())
@@ -74,8 +71,7 @@ pub fn age_full_years(birth: NaiveDate, on: NaiveDate) -> u32 {
 /// `date` + `months` calendar months, clamped to the end of the month (2024-01-31 + 1 →
 /// 2024-02-29). Used for office-scheduled duties (DOMAIN §3). Saturates at [`NaiveDate::MAX`].
 pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
-    date.checked_add_months(Months::new(months))
-        .unwrap_or(NaiveDate::MAX)
+    date.checked_add_months(Months::new(months)).unwrap_or(NaiveDate::MAX)
 }
 
 /// Working-day calendar (DOMAIN §11): Saturdays and Sundays are rest days unless entered as

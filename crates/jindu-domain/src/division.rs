@@ -50,10 +50,7 @@ impl DivisionLevel {
 
     /// Parses a code from [`as_code`](Self::as_code); `None` if unknown.
     pub fn from_code(code: &str) -> Option<DivisionLevel> {
-        DivisionLevel::ALL
-            .iter()
-            .copied()
-            .find(|l| l.as_code() == code)
+        DivisionLevel::ALL.iter().copied().find(|l| l.as_code() == code)
     }
 
     /// Chinese label: 省级/地级/县级/乡级/村级.
@@ -80,11 +77,7 @@ impl DivisionLevel {
 
     /// Label in `lang` (`"en"` English, anything else Chinese).
     pub fn label(self, lang: &str) -> &'static str {
-        if lang == "en" {
-            self.label_en()
-        } else {
-            self.label_zh()
-        }
+        if lang == "en" { self.label_en() } else { self.label_zh() }
     }
 
     /// Number of significant digits: 2, 4, 6, 9 or 12.
@@ -112,15 +105,8 @@ impl DivisionCode {
     /// [`DomainError::DivisionCode`] with field `division` for any other length, a non-digit,
     /// or a province part `00`.
     pub fn parse(input: &str) -> Result<DivisionCode, DomainError> {
-        let bad = || DomainError::DivisionCode {
-            field: "division",
-            input: input.trim().chars().take(40).collect(),
-        };
-        let s: String = input
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(to_half_width)
-            .collect();
+        let bad = || DomainError::DivisionCode { field: "division", input: input.trim().chars().take(40).collect() };
+        let s: String = input.chars().filter(|c| !c.is_whitespace()).map(to_half_width).collect();
         if !matches!(s.len(), 2 | 4 | 6 | 9 | 12) || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
@@ -261,22 +247,10 @@ mod tests {
 
     #[test]
     fn malformed() {
-        for bad in [
-            "",
-            "4",
-            "43040",
-            "4304050",
-            "43040500900",
-            "4304050090011",
-            "43a405",
-            "00",
-        ] {
+        for bad in ["", "4", "43040", "4304050", "43040500900", "4304050090011", "43a405", "00"] {
             assert_eq!(
                 DivisionCode::parse(bad),
-                Err(DomainError::DivisionCode {
-                    field: "division",
-                    input: bad.to_string()
-                }),
+                Err(DomainError::DivisionCode { field: "division", input: bad.to_string() }),
                 "{bad}"
             );
         }

@@ -167,11 +167,7 @@ impl DomainError {
 
     /// The message in `lang`: `"en"` gives English, anything else Chinese.
     pub fn message(&self, lang: &str) -> String {
-        if lang == "en" {
-            self.message_en()
-        } else {
-            self.message_zh()
-        }
+        if lang == "en" { self.message_en() } else { self.message_zh() }
     }
 
     /// A whole Chinese sentence naming the field, e.g. `身份证号校验码错误：应为X，实为3。`
@@ -182,44 +178,25 @@ impl DomainError {
             DomainError::DateInFuture { field, date, today } => {
                 format!("{}不能晚于今天（{today}），填写的是{date}。", l(field))
             }
-            DomainError::DateBefore {
-                field,
-                date,
-                other_field,
-                other,
-            } => {
-                format!(
-                    "{}（{date}）不能早于{}（{other}）。",
-                    l(field),
-                    l(other_field)
-                )
+            DomainError::DateBefore { field, date, other_field, other } => {
+                format!("{}（{date}）不能早于{}（{other}）。", l(field), l(other_field))
             }
-            DomainError::InvalidDate { field, input } => format!(
-                "{}“{}”不是有效日期，请按 2023-05-06 的格式填写。",
-                l(field),
-                shorten(input)
-            ),
+            DomainError::InvalidDate { field, input } => {
+                format!("{}“{}”不是有效日期，请按 2023-05-06 的格式填写。", l(field), shorten(input))
+            }
             DomainError::Required { field } => format!("请填写{}。", l(field)),
             DomainError::InvalidChoice { field, input } => {
-                format!(
-                    "{}的取值“{}”无效，请从列表中选择。",
-                    l(field),
-                    shorten(input)
-                )
+                format!("{}的取值“{}”无效，请从列表中选择。", l(field), shorten(input))
             }
-            DomainError::DivisionCode { field, input } => format!(
-                "{}“{}”格式不正确：区划代码应为2、4、6、9或12位数字。",
-                l(field),
-                shorten(input)
-            ),
+            DomainError::DivisionCode { field, input } => {
+                format!("{}“{}”格式不正确：区划代码应为2、4、6、9或12位数字。", l(field), shorten(input))
+            }
             DomainError::OutOfScope { field } => {
                 format!("{}不在本系统或您的管辖范围内。", l(field))
             }
-            DomainError::IllegalTransition { from, action } => format!(
-                "当前状态为“{}”，不能进行“{}”。",
-                code_label(from, "zh"),
-                code_label(action, "zh")
-            ),
+            DomainError::IllegalTransition { from, action } => {
+                format!("当前状态为“{}”，不能进行“{}”。", code_label(from, "zh"), code_label(action, "zh"))
+            }
             DomainError::SameStatus { status } => {
                 format!("当前状态已经是“{}”，无需变更。", code_label(status, "zh"))
             }
@@ -231,10 +208,7 @@ impl DomainError {
                 other => format!("该措施当前不能进行此操作（{other}）。"),
             },
             DomainError::NotFound { what } => {
-                format!(
-                    "找不到该{}，可能已被删除或不在您的管辖范围内。",
-                    what_label(what, "zh")
-                )
+                format!("找不到该{}，可能已被删除或不在您的管辖范围内。", what_label(what, "zh"))
             }
             DomainError::Conflict => "该记录已被他人修改，请刷新页面后重试。".to_string(),
             DomainError::TooLong { field, max } => format!("{}过长：最多{max}个字。", l(field)),
@@ -250,16 +224,12 @@ impl DomainError {
             DomainError::DateInFuture { field, date, today } => {
                 format!("{} cannot be after today ({today}); got {date}.", l(field))
             }
-            DomainError::DateBefore { field, date, other_field, other } => format!(
-                "{} ({date}) cannot be before the {} ({other}).",
-                l(field),
-                l(other_field).to_lowercase()
-            ),
-            DomainError::InvalidDate { field, input } => format!(
-                "{} \"{}\" is not a valid date; write it as 2023-05-06.",
-                l(field),
-                shorten(input)
-            ),
+            DomainError::DateBefore { field, date, other_field, other } => {
+                format!("{} ({date}) cannot be before the {} ({other}).", l(field), l(other_field).to_lowercase())
+            }
+            DomainError::InvalidDate { field, input } => {
+                format!("{} \"{}\" is not a valid date; write it as 2023-05-06.", l(field), shorten(input))
+            }
             DomainError::Required { field } => format!("{} is required.", l(field)),
             DomainError::InvalidChoice { field, input } => format!(
                 "\"{}\" is not a valid choice for {}; pick one from the list.",
@@ -284,8 +254,7 @@ impl DomainError {
             }
             DomainError::MeasureState { reason } => match *reason {
                 "no_report_for_kind" => {
-                    "Compulsory isolation runs from the decision date; there is no report to record."
-                        .to_string()
+                    "Compulsory isolation runs from the decision date; there is no report to record.".to_string()
                 }
                 "already_reported" => "The report for this measure has already been recorded.".to_string(),
                 "already_ended" => "This measure has already ended.".to_string(),
@@ -376,11 +345,7 @@ fn code_label(code: &str, lang: &str) -> String {
         "end" => ("结束措施", "End the measure"),
         _ => return code.to_string(),
     };
-    if lang == "en" {
-        en.to_string()
-    } else {
-        zh.to_string()
-    }
+    if lang == "en" { en.to_string() } else { zh.to_string() }
 }
 
 /// Label of the `what` of [`DomainError::NotFound`].
@@ -392,18 +357,10 @@ fn what_label(what: &str, lang: &str) -> String {
         "user" => ("用户", "user"),
         "division" => ("区划", "division"),
         _ => {
-            return if lang == "en" {
-                what.to_string()
-            } else {
-                "记录".to_string()
-            };
+            return if lang == "en" { what.to_string() } else { "记录".to_string() };
         }
     };
-    if lang == "en" {
-        en.to_string()
-    } else {
-        zh.to_string()
-    }
+    if lang == "en" { en.to_string() } else { zh.to_string() }
 }
 
 #[cfg(test)]
@@ -414,18 +371,12 @@ mod tests {
     fn check_digit_message_names_the_field() {
         let e = DomainError::IdNumber {
             field: "id_number",
-            reason: IdNumberError::CheckDigit {
-                expected: 'X',
-                found: '3',
-            },
+            reason: IdNumberError::CheckDigit { expected: 'X', found: '3' },
         };
         assert_eq!(e.code(), "id_number.check_digit");
         assert_eq!(e.field(), Some("id_number"));
         assert_eq!(e.message_zh(), "身份证号校验码错误：应为X，实为3。");
-        assert_eq!(
-            e.message_en(),
-            "ID number check digit is wrong: expected X, found 3."
-        );
+        assert_eq!(e.message_en(), "ID number check digit is wrong: expected X, found 3.");
         assert_eq!(e.message("en"), e.to_string());
     }
 
@@ -439,27 +390,15 @@ mod tests {
             other: d("2024-02-21"),
         };
         assert_eq!(e.code(), "date.before");
-        assert_eq!(
-            e.message_zh(),
-            "报到日期（2024-02-20）不能早于决定日期（2024-02-21）。"
-        );
-        assert_eq!(
-            e.message_en(),
-            "Report date (2024-02-20) cannot be before the decision date (2024-02-21)."
-        );
+        assert_eq!(e.message_zh(), "报到日期（2024-02-20）不能早于决定日期（2024-02-21）。");
+        assert_eq!(e.message_en(), "Report date (2024-02-20) cannot be before the decision date (2024-02-21).");
     }
 
     #[test]
     fn transition_message_uses_labels() {
-        let e = DomainError::IllegalTransition {
-            from: "deceased",
-            action: "drug_test",
-        };
+        let e = DomainError::IllegalTransition { from: "deceased", action: "drug_test" };
         assert_eq!(e.message_zh(), "当前状态为“死亡”，不能进行“检测”。");
-        assert_eq!(
-            e.message_en(),
-            "\"Drug test\" is not allowed while the status is \"Deceased\"."
-        );
+        assert_eq!(e.message_en(), "\"Drug test\" is not allowed while the status is \"Deceased\".");
         assert_eq!(e.field(), None);
         assert_eq!(DomainError::Conflict.code(), "conflict");
         assert_eq!(field_label("division", "zh"), "所属辖区");

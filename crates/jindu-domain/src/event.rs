@@ -15,11 +15,7 @@ const EXCEL_MAX_SERIAL: u32 = 2_958_465;
 ///
 /// # Errors
 /// [`DomainError::DateInFuture`] for `field`.
-pub fn validate_event_date(
-    field: &'static str,
-    date: NaiveDate,
-    today: NaiveDate,
-) -> Result<(), DomainError> {
+pub fn validate_event_date(field: &'static str, date: NaiveDate, today: NaiveDate) -> Result<(), DomainError> {
     if date > today {
         return Err(DomainError::DateInFuture { field, date, today });
     }
@@ -36,22 +32,14 @@ pub fn validate_event_date(
 /// [`DomainError::InvalidDate`] for `field` with the input, for anything else (including
 /// impossible dates such as 2023-02-30).
 pub fn parse_date(field: &'static str, input: &str) -> Result<NaiveDate, DomainError> {
-    let bad = || DomainError::InvalidDate {
-        field,
-        input: input.trim().chars().take(40).collect(),
-    };
+    let bad = || DomainError::InvalidDate { field, input: input.trim().chars().take(40).collect() };
     let half: String = input.chars().map(to_half_width).collect();
     let mut tokens = half.split_whitespace();
     let first = tokens.next().ok_or_else(bad)?;
     let rest: Vec<&str> = tokens.collect();
     let text = match rest.as_slice() {
         [] => first.to_string(),
-        [time]
-            if time.contains(':')
-                && time
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || c == ':' || c == '.') =>
-        {
+        [time] if time.contains(':') && time.chars().all(|c| c.is_ascii_digit() || c == ':' || c == '.') => {
             first.to_string()
         }
         _ => half.split_whitespace().collect(),
@@ -82,13 +70,7 @@ fn parse_compact(s: &str) -> Option<NaiveDate> {
     let normalised: String = s
         .trim_end_matches('日')
         .chars()
-        .map(|c| {
-            if matches!(c, '年' | '月' | '/' | '.' | '-') {
-                '-'
-            } else {
-                c
-            }
-        })
+        .map(|c| if matches!(c, '年' | '月' | '/' | '.' | '-') { '-' } else { c })
         .collect();
     let parts: Vec<&str> = normalised.split('-').collect();
     match parts.as_slice() {
@@ -97,10 +79,7 @@ fn parse_compact(s: &str) -> Option<NaiveDate> {
                 return None;
             }
             // One separator style only: 2023-5/6 is refused.
-            let seps: Vec<char> = s
-                .chars()
-                .filter(|c| !c.is_ascii_digit() && *c != '日')
-                .collect();
+            let seps: Vec<char> = s.chars().filter(|c| !c.is_ascii_digit() && *c != '日').collect();
             let consistent = seps.windows(2).all(|w| w[0] == w[1]) || seps == ['年', '月'];
             if !consistent {
                 return None;
@@ -212,14 +191,7 @@ mod tests {
             "2023-05-06日",
             "2023--5-6",
         ] {
-            assert_eq!(
-                p(s),
-                Err(DomainError::InvalidDate {
-                    field: "date",
-                    input: s.trim().to_string()
-                }),
-                "{s}"
-            );
+            assert_eq!(p(s), Err(DomainError::InvalidDate { field: "date", input: s.trim().to_string() }), "{s}");
         }
     }
 
@@ -229,17 +201,8 @@ mod tests {
         assert!(validate_event_date("date", d(2024, 1, 1), d(2024, 1, 1)).is_ok());
         assert_eq!(validate_note("note", "  hi  "), Ok("hi".to_string()));
         let long: String = "毒".repeat(MAX_NOTE_CHARS);
-        assert_eq!(
-            validate_note("note", &long).map(|s| s.chars().count()),
-            Ok(MAX_NOTE_CHARS)
-        );
+        assert_eq!(validate_note("note", &long).map(|s| s.chars().count()), Ok(MAX_NOTE_CHARS));
         let longer = format!("{long}毒");
-        assert_eq!(
-            validate_note("note", &longer),
-            Err(DomainError::TooLong {
-                field: "note",
-                max: MAX_NOTE_CHARS
-            })
-        );
+        assert_eq!(validate_note("note", &longer), Err(DomainError::TooLong { field: "note", max: MAX_NOTE_CHARS }));
     }
 }

@@ -125,11 +125,7 @@ pub struct IdNumber(String);
 /// Check character for the first 17 digits (ASCII bytes `b'0'..=b'9'`), GB 11643-1999 §7.2:
 /// Σ(digitᵢ × weightᵢ) mod 11 mapped through `10X98765432`. Bytes that are not digits count as 0.
 pub fn check_digit(first17: &[u8; 17]) -> char {
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(b, w)| u32::from(b.wrapping_sub(b'0')).min(9) * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(b, w)| u32::from(b.wrapping_sub(b'0')).min(9) * w).sum();
     CHECK_CHARS[(sum % 11) as usize]
 }
 
@@ -169,9 +165,7 @@ impl IdNumber {
         if s.is_empty() {
             return Err(IdNumberError::Empty);
         }
-        let looks_numeric = s
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'E' | 'e' | '+'));
+        let looks_numeric = s.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'E' | 'e' | '+'));
         if looks_numeric && (s.contains('.') || s.contains("E+") || s.contains("e+")) {
             return Err(IdNumberError::ExcelNumber);
         }
@@ -180,10 +174,7 @@ impl IdNumber {
         for (i, &c) in chars.iter().enumerate() {
             // `X` only as the last character, and never in the old 15-digit form.
             if !(c.is_ascii_digit() || (c == 'X' && i + 1 == len && len != 15)) {
-                return Err(IdNumberError::Character {
-                    position: i + 1,
-                    found: c,
-                });
+                return Err(IdNumberError::Character { position: i + 1, found: c });
             }
         }
         match len {
@@ -313,43 +304,16 @@ mod tests {
     #[test]
     fn lenient_input_forms() {
         let want = "11010519491231002X";
-        assert_eq!(
-            IdNumber::parse("11010519491231002x").unwrap().as_str(),
-            want
-        );
-        assert_eq!(
-            IdNumber::parse("１１０１０５１９４９１２３１００２Ｘ")
-                .unwrap()
-                .as_str(),
-            want
-        );
-        assert_eq!(
-            IdNumber::parse("１１０１０５１９４９１２３１００２ｘ")
-                .unwrap()
-                .as_str(),
-            want
-        );
-        assert_eq!(
-            IdNumber::parse("110105 19491231 002x").unwrap().as_str(),
-            want
-        );
-        assert_eq!(
-            IdNumber::parse("\u{3000}11010519491231002X\t\n")
-                .unwrap()
-                .as_str(),
-            want
-        );
+        assert_eq!(IdNumber::parse("11010519491231002x").unwrap().as_str(), want);
+        assert_eq!(IdNumber::parse("１１０１０５１９４９１２３１００２Ｘ").unwrap().as_str(), want);
+        assert_eq!(IdNumber::parse("１１０１０５１９４９１２３１００２ｘ").unwrap().as_str(), want);
+        assert_eq!(IdNumber::parse("110105 19491231 002x").unwrap().as_str(), want);
+        assert_eq!(IdNumber::parse("\u{3000}11010519491231002X\t\n").unwrap().as_str(), want);
     }
 
     #[test]
     fn wrong_check_digit() {
-        assert_eq!(
-            IdNumber::parse("110105194912310021"),
-            Err(IdNumberError::CheckDigit {
-                expected: 'X',
-                found: '1'
-            })
-        );
+        assert_eq!(IdNumber::parse("110105194912310021"), Err(IdNumberError::CheckDigit { expected: 'X', found: '1' }));
     }
 
     #[test]
@@ -358,64 +322,25 @@ mod tests {
         let n = IdNumber::parse("110105491231002").unwrap();
         assert_eq!(n.as_str(), "11010519491231002X");
         assert_eq!(n.birth_date(), d(1949, 12, 31));
-        assert_eq!(
-            IdNumber::parse("110105990230002"),
-            Err(IdNumberError::BirthDate)
-        );
-        assert_eq!(
-            IdNumber::parse("11010549123100X"),
-            Err(IdNumberError::Character {
-                position: 15,
-                found: 'X'
-            })
-        );
+        assert_eq!(IdNumber::parse("110105990230002"), Err(IdNumberError::BirthDate));
+        assert_eq!(IdNumber::parse("11010549123100X"), Err(IdNumberError::Character { position: 15, found: 'X' }));
     }
 
     #[test]
     fn refusals() {
-        assert_eq!(
-            IdNumber::parse("110105199902300010"),
-            Err(IdNumberError::BirthDate)
-        );
-        assert_eq!(
-            IdNumber::parse("11010519491231002"),
-            Err(IdNumberError::Length { len: 17 })
-        );
-        assert_eq!(
-            IdNumber::parse("11010519491231002Y"),
-            Err(IdNumberError::Character {
-                position: 18,
-                found: 'Y'
-            })
-        );
-        assert_eq!(
-            IdNumber::parse("1101051949X231002X"),
-            Err(IdNumberError::Character {
-                position: 11,
-                found: 'X'
-            })
-        );
-        assert_eq!(
-            IdNumber::parse("1.10105E+17"),
-            Err(IdNumberError::ExcelNumber)
-        );
-        assert_eq!(
-            IdNumber::parse("110105194912310000.0"),
-            Err(IdNumberError::ExcelNumber)
-        );
+        assert_eq!(IdNumber::parse("110105199902300010"), Err(IdNumberError::BirthDate));
+        assert_eq!(IdNumber::parse("11010519491231002"), Err(IdNumberError::Length { len: 17 }));
+        assert_eq!(IdNumber::parse("11010519491231002Y"), Err(IdNumberError::Character { position: 18, found: 'Y' }));
+        assert_eq!(IdNumber::parse("1101051949X231002X"), Err(IdNumberError::Character { position: 11, found: 'X' }));
+        assert_eq!(IdNumber::parse("1.10105E+17"), Err(IdNumberError::ExcelNumber));
+        assert_eq!(IdNumber::parse("110105194912310000.0"), Err(IdNumberError::ExcelNumber));
         assert_eq!(IdNumber::parse("  "), Err(IdNumberError::Empty));
-        assert_eq!(
-            IdNumber::parse("1101051949123100X"),
-            Err(IdNumberError::Length { len: 17 })
-        );
+        assert_eq!(IdNumber::parse("1101051949123100X"), Err(IdNumberError::Length { len: 17 }));
     }
 
     #[test]
     fn birth_in_future() {
-        assert_eq!(
-            IdNumber::parse_on("11010519491231002X", d(1949, 12, 30)),
-            Err(IdNumberError::BirthInFuture)
-        );
+        assert_eq!(IdNumber::parse_on("11010519491231002X", d(1949, 12, 30)), Err(IdNumberError::BirthInFuture));
         assert!(IdNumber::parse_on("11010519491231002X", d(1949, 12, 31)).is_ok());
     }
 

@@ -92,15 +92,9 @@ mod tests {
         assert_eq!(id.as_uuid().get_version_num(), 7);
         let back: PersonId = id.to_string().parse().unwrap();
         assert_eq!(back, id);
-        assert_eq!(
-            "nope".parse::<MeasureId>(),
-            Err(DomainError::NotFound { what: "measure" })
-        );
+        assert_eq!("nope".parse::<MeasureId>(), Err(DomainError::NotFound { what: "measure" }));
         let u = Uuid::nil();
         assert_eq!(UserId::new(u).as_uuid(), u);
-        assert_eq!(
-            EventId::from(u).to_string(),
-            "00000000-0000-0000-0000-000000000000"
-        );
+        assert_eq!(EventId::from(u).to_string(), "00000000-0000-0000-0000-000000000000");
     }
 }

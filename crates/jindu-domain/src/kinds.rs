@@ -203,16 +203,8 @@ mod tests {
                 assert_eq!(parse(code(v)), Some(v));
             }
         }
-        check(
-            MeasureKind::ALL,
-            MeasureKind::as_code,
-            MeasureKind::from_code,
-        );
-        check(
-            ControlStatus::ALL,
-            ControlStatus::as_code,
-            ControlStatus::from_code,
-        );
+        check(MeasureKind::ALL, MeasureKind::as_code, MeasureKind::from_code);
+        check(ControlStatus::ALL, ControlStatus::as_code, ControlStatus::from_code);
         check(EventKind::ALL, EventKind::as_code, EventKind::from_code);
         check(Substance::ALL, Substance::as_code, Substance::from_code);
         check(EndReason::ALL, EndReason::as_code, EndReason::from_code);

@@ -70,42 +70,24 @@ impl MeasureClock {
     ///
     /// # Errors
     /// [`DomainError::DateInFuture`] (field `decision_date`) when the decision date is after today.
-    pub fn decide(
-        kind: MeasureKind,
-        decision_date: NaiveDate,
-        today: NaiveDate,
-    ) -> Result<MeasureClock, DomainError> {
+    pub fn decide(kind: MeasureKind, decision_date: NaiveDate, today: NaiveDate) -> Result<MeasureClock, DomainError> {
         if decision_date > today {
-            return Err(DomainError::DateInFuture {
-                field: "decision_date",
-                date: decision_date,
-                today,
-            });
+            return Err(DomainError::DateInFuture { field: "decision_date", date: decision_date, today });
         }
-        Ok(MeasureClock {
-            kind,
-            decision_date,
-            reported_on: None,
-            suspensions: Vec::new(),
-            ended: None,
-        })
+        Ok(MeasureClock { kind, decision_date, reported_on: None, suspensions: Vec::new(), ended: None })
     }
 
     /// Whether the person must report to start the measure: community detox [戒毒条例 §14] and
     /// community rehabilitation [戒毒条例 §38].
     pub fn needs_report(&self) -> bool {
-        matches!(
-            self.kind,
-            MeasureKind::CommunityDetox | MeasureKind::CommunityRehab
-        )
+        matches!(self.kind, MeasureKind::CommunityDetox | MeasureKind::CommunityRehab)
     }
 
     /// Last day to report: decision date + 15 days, moved past rest days
     /// ([`legal_deadline`]) [戒毒条例 §14, §38; 民法典 §201, §203]. `None` for measures without a
     /// report. E.g. decision 2024-02-21 → 2024-03-07.
     pub fn report_deadline(&self, cal: &WorkCalendar) -> Option<NaiveDate> {
-        self.needs_report()
-            .then(|| legal_deadline(self.decision_date, REPORT_DAYS, cal))
+        self.needs_report().then(|| legal_deadline(self.decision_date, REPORT_DAYS, cal))
     }
 
     /// First day of the term: the report date for community detox and rehabilitation
@@ -132,11 +114,7 @@ impl MeasureClock {
     /// end (see [`expiry_notice_deadline`](Self::expiry_notice_deadline)).
     pub fn status(&self, today: NaiveDate) -> MeasureStatus {
         if let Some((_, reason)) = self.ended {
-            return if reason == EndReason::Expiry {
-                MeasureStatus::Expired
-            } else {
-                MeasureStatus::Terminated
-            };
+            return if reason == EndReason::Expiry { MeasureStatus::Expired } else { MeasureStatus::Terminated };
         }
         if self.open_suspension().is_some() {
             return MeasureStatus::Suspended;
@@ -149,10 +127,7 @@ impl MeasureClock {
 
     /// Total suspended days (an open suspension counts up to `today`) [戒毒条例 §24, §32].
     pub fn suspended_days(&self, today: NaiveDate) -> u32 {
-        self.suspensions
-            .iter()
-            .map(|s| s.days_until(today))
-            .fold(0u32, u32::saturating_add)
+        self.suspensions.iter().map(|s| s.days_until(today)).fold(0u32, u32::saturating_add)
     }
 
     /// Planned last day of the term: [`term_last_day`] of the start date, [`term_years`] and the
@@ -174,27 +149,16 @@ impl MeasureClock {
     /// - [`DomainError::DateBefore`] (field `report_date`, other `decision_date`).
     pub fn record_report(&mut self, date: NaiveDate, today: NaiveDate) -> Result<(), DomainError> {
         if self.kind == MeasureKind::CompulsoryIsolation {
-            return Err(DomainError::MeasureState {
-                reason: "no_report_for_kind",
-            });
+            return Err(DomainError::MeasureState { reason: "no_report_for_kind" });
         }
         if self.ended.is_some() {
-            return Err(DomainError::IllegalTransition {
-                from: self.status(today).as_code(),
-                action: "report",
-            });
+            return Err(DomainError::IllegalTransition { from: self.status(today).as_code(), action: "report" });
         }
         if self.reported_on.is_some() {
-            return Err(DomainError::MeasureState {
-                reason: "already_reported",
-            });
+            return Err(DomainError::MeasureState { reason: "already_reported" });
         }
         if date > today {
-            return Err(DomainError::DateInFuture {
-                field: "report_date",
-                date,
-                today,
-            });
+            return Err(DomainError::DateInFuture { field: "report_date", date, today });
         }
         if date < self.decision_date {
             return Err(DomainError::DateBefore {
@@ -238,43 +202,18 @@ impl MeasureClock {
     pub fn suspend(&mut self, date: NaiveDate, today: NaiveDate) -> Result<(), DomainError> {
         let status = self.status(today);
         if status != MeasureStatus::Active {
-            return Err(DomainError::IllegalTransition {
-                from: status.as_code(),
-                action: "suspend",
-            });
+            return Err(DomainError::IllegalTransition { from: status.as_code(), action: "suspend" });
         }
         if date > today {
-            return Err(DomainError::DateInFuture {
-                field: "date",
-                date,
-                today,
-            });
+            return Err(DomainError::DateInFuture { field: "date", date, today });
         }
         if let Some(start) = self.start_date().filter(|s| date < *s) {
-            return Err(DomainError::DateBefore {
-                field: "date",
-                date,
-                other_field: "start_date",
-                other: start,
-            });
+            return Err(DomainError::DateBefore { field: "date", date, other_field: "start_date", other: start });
         }
-        if let Some(resumed) = self
-            .suspensions
-            .last()
-            .and_then(|s| s.to)
-            .filter(|r| date < *r)
-        {
-            return Err(DomainError::DateBefore {
-                field: "date",
-                date,
-                other_field: "resume_date",
-                other: resumed,
-            });
+        if let Some(resumed) = self.suspensions.last().and_then(|s| s.to).filter(|r| date < *r) {
+            return Err(DomainError::DateBefore { field: "date", date, other_field: "resume_date", other: resumed });
         }
-        self.suspensions.push(Suspension {
-            from: date,
-            to: None,
-        });
+        self.suspensions.push(Suspension { from: date, to: None });
         Ok(())
     }
 
@@ -285,30 +224,15 @@ impl MeasureClock {
     /// [`DomainError::DateInFuture`]; [`DomainError::DateBefore`] the suspension date.
     pub fn resume(&mut self, date: NaiveDate, today: NaiveDate) -> Result<(), DomainError> {
         let status = self.status(today);
-        let Some(open) = self
-            .suspensions
-            .last_mut()
-            .filter(|s| s.to.is_none() && status == MeasureStatus::Suspended)
+        let Some(open) = self.suspensions.last_mut().filter(|s| s.to.is_none() && status == MeasureStatus::Suspended)
         else {
-            return Err(DomainError::IllegalTransition {
-                from: status.as_code(),
-                action: "resume",
-            });
+            return Err(DomainError::IllegalTransition { from: status.as_code(), action: "resume" });
         };
         if date > today {
-            return Err(DomainError::DateInFuture {
-                field: "date",
-                date,
-                today,
-            });
+            return Err(DomainError::DateInFuture { field: "date", date, today });
         }
         if date < open.from {
-            return Err(DomainError::DateBefore {
-                field: "date",
-                date,
-                other_field: "suspend_date",
-                other: open.from,
-            });
+            return Err(DomainError::DateBefore { field: "date", date, other_field: "suspend_date", other: open.from });
         }
         open.to = Some(date);
         Ok(())
@@ -322,24 +246,12 @@ impl MeasureClock {
     /// [`DomainError::IllegalTransition`] (action `end`) when already ended; field `date`:
     /// [`DomainError::DateInFuture`]; [`DomainError::DateBefore`] the decision date or the open
     /// suspension's date.
-    pub fn end(
-        &mut self,
-        date: NaiveDate,
-        reason: EndReason,
-        today: NaiveDate,
-    ) -> Result<(), DomainError> {
+    pub fn end(&mut self, date: NaiveDate, reason: EndReason, today: NaiveDate) -> Result<(), DomainError> {
         if self.ended.is_some() {
-            return Err(DomainError::IllegalTransition {
-                from: self.status(today).as_code(),
-                action: "end",
-            });
+            return Err(DomainError::IllegalTransition { from: self.status(today).as_code(), action: "end" });
         }
         if date > today {
-            return Err(DomainError::DateInFuture {
-                field: "date",
-                date,
-                today,
-            });
+            return Err(DomainError::DateInFuture { field: "date", date, today });
         }
         if date < self.decision_date {
             return Err(DomainError::DateBefore {
@@ -370,11 +282,7 @@ impl MeasureClock {
     /// expiry, or the planned last day once `today` has reached it while not yet ended. `None`
     /// for other kinds, terminated measures, or before the last day. E.g. last day 2026-05-05
     /// (Tuesday) → 2026-05-12.
-    pub fn expiry_notice_deadline(
-        &self,
-        cal: &WorkCalendar,
-        today: NaiveDate,
-    ) -> Option<NaiveDate> {
+    pub fn expiry_notice_deadline(&self, cal: &WorkCalendar, today: NaiveDate) -> Option<NaiveDate> {
         if !self.needs_report() {
             return None;
         }
@@ -404,11 +312,7 @@ impl MeasureClock {
         if on < start {
             return None;
         }
-        let suspended: u32 = self
-            .suspensions
-            .iter()
-            .map(|s| s.days_until(on))
-            .fold(0u32, u32::saturating_add);
+        let suspended: u32 = self.suspensions.iter().map(|s| s.days_until(on)).fold(0u32, u32::saturating_add);
         let effective = add_days(on, -i64::from(suspended));
         Some(if effective <= term_last_day(start, 1, 0) {
             1
@@ -429,8 +333,7 @@ mod tests {
     }
 
     fn detox_reported(report: NaiveDate) -> MeasureClock {
-        let mut c = MeasureClock::decide(MeasureKind::CommunityDetox, add_days(report, -5), report)
-            .unwrap();
+        let mut c = MeasureClock::decide(MeasureKind::CommunityDetox, add_days(report, -5), report).unwrap();
         c.record_report(report, report).unwrap();
         c
     }
@@ -438,8 +341,7 @@ mod tests {
     #[test]
     fn report_deadline() {
         let cal = WorkCalendar::new();
-        let c = MeasureClock::decide(MeasureKind::CommunityDetox, d(2024, 2, 21), d(2024, 2, 21))
-            .unwrap();
+        let c = MeasureClock::decide(MeasureKind::CommunityDetox, d(2024, 2, 21), d(2024, 2, 21)).unwrap();
         assert_eq!(c.report_deadline(&cal), Some(d(2024, 3, 7)));
         assert_eq!(c.status(d(2024, 2, 22)), MeasureStatus::AwaitingReport);
         assert_eq!(c.report_overdue_days(&cal, d(2024, 3, 7)), None);
@@ -450,12 +352,7 @@ mod tests {
         let mut on_time = c;
         on_time.record_report(d(2024, 3, 7), d(2024, 3, 9)).unwrap();
         assert!(!on_time.is_report_late(&cal));
-        let ci = MeasureClock::decide(
-            MeasureKind::CompulsoryIsolation,
-            d(2024, 2, 21),
-            d(2024, 2, 21),
-        )
-        .unwrap();
+        let ci = MeasureClock::decide(MeasureKind::CompulsoryIsolation, d(2024, 2, 21), d(2024, 2, 21)).unwrap();
         assert_eq!(ci.report_deadline(&cal), None);
     }
 
@@ -463,11 +360,7 @@ mod tests {
     fn decision_in_future_refused() {
         assert_eq!(
             MeasureClock::decide(MeasureKind::CommunityDetox, d(2024, 2, 22), d(2024, 2, 21)),
-            Err(DomainError::DateInFuture {
-                field: "decision_date",
-                date: d(2024, 2, 22),
-                today: d(2024, 2, 21)
-            })
+            Err(DomainError::DateInFuture { field: "decision_date", date: d(2024, 2, 22), today: d(2024, 2, 21) })
         );
     }
 
@@ -477,22 +370,12 @@ mod tests {
         assert_eq!(c.start_date(), Some(d(2023, 5, 6)));
         assert_eq!(c.status(d(2023, 5, 6)), MeasureStatus::Active);
         assert_eq!(c.planned_last_day(d(2024, 1, 1)), Some(d(2026, 5, 5)));
-        let ci = MeasureClock::decide(
-            MeasureKind::CompulsoryIsolation,
-            d(2024, 2, 29),
-            d(2024, 2, 29),
-        )
-        .unwrap();
+        let ci = MeasureClock::decide(MeasureKind::CompulsoryIsolation, d(2024, 2, 29), d(2024, 2, 29)).unwrap();
         assert_eq!(ci.start_date(), Some(d(2024, 2, 29)));
         assert_eq!(ci.status(d(2024, 2, 29)), MeasureStatus::Active);
         assert_eq!(ci.planned_last_day(d(2024, 3, 1)), Some(d(2026, 2, 28)));
         assert_eq!(ci.release_notice_date(d(2024, 3, 1)), Some(d(2026, 2, 25)));
-        let mm = MeasureClock::decide(
-            MeasureKind::MaintenanceTherapy,
-            d(2024, 2, 29),
-            d(2024, 2, 29),
-        )
-        .unwrap();
+        let mm = MeasureClock::decide(MeasureKind::MaintenanceTherapy, d(2024, 2, 29), d(2024, 2, 29)).unwrap();
         assert_eq!(mm.start_date(), Some(d(2024, 2, 29)));
         assert_eq!(mm.planned_last_day(d(2024, 3, 1)), None);
     }
@@ -512,9 +395,7 @@ mod tests {
 
     #[test]
     fn refusals() {
-        let mut c =
-            MeasureClock::decide(MeasureKind::CommunityDetox, d(2024, 2, 21), d(2024, 2, 21))
-                .unwrap();
+        let mut c = MeasureClock::decide(MeasureKind::CommunityDetox, d(2024, 2, 21), d(2024, 2, 21)).unwrap();
         assert_eq!(
             c.record_report(d(2024, 2, 20), d(2024, 2, 22)),
             Err(DomainError::DateBefore {
@@ -526,32 +407,20 @@ mod tests {
         );
         assert_eq!(
             c.record_report(d(2024, 2, 23), d(2024, 2, 22)),
-            Err(DomainError::DateInFuture {
-                field: "report_date",
-                date: d(2024, 2, 23),
-                today: d(2024, 2, 22)
-            })
+            Err(DomainError::DateInFuture { field: "report_date", date: d(2024, 2, 23), today: d(2024, 2, 22) })
         );
         assert_eq!(
             c.suspend(d(2024, 2, 22), d(2024, 2, 22)),
-            Err(DomainError::IllegalTransition {
-                from: "awaiting_report",
-                action: "suspend"
-            })
+            Err(DomainError::IllegalTransition { from: "awaiting_report", action: "suspend" })
         );
         c.record_report(d(2024, 2, 22), d(2024, 2, 22)).unwrap();
         assert_eq!(
             c.record_report(d(2024, 2, 22), d(2024, 2, 22)),
-            Err(DomainError::MeasureState {
-                reason: "already_reported"
-            })
+            Err(DomainError::MeasureState { reason: "already_reported" })
         );
         assert_eq!(
             c.resume(d(2024, 3, 1), d(2024, 3, 1)),
-            Err(DomainError::IllegalTransition {
-                from: "active",
-                action: "resume"
-            })
+            Err(DomainError::IllegalTransition { from: "active", action: "resume" })
         );
         assert_eq!(
             c.suspend(d(2024, 2, 21), d(2024, 3, 1)),
@@ -565,46 +434,23 @@ mod tests {
         c.suspend(d(2024, 3, 1), d(2024, 3, 1)).unwrap();
         assert_eq!(
             c.suspend(d(2024, 3, 2), d(2024, 3, 2)),
-            Err(DomainError::IllegalTransition {
-                from: "suspended",
-                action: "suspend"
-            })
+            Err(DomainError::IllegalTransition { from: "suspended", action: "suspend" })
         );
-        assert!(matches!(
-            c.resume(d(2024, 2, 28), d(2024, 3, 5)),
-            Err(DomainError::DateBefore { .. })
-        ));
+        assert!(matches!(c.resume(d(2024, 2, 28), d(2024, 3, 5)), Err(DomainError::DateBefore { .. })));
         c.resume(d(2024, 3, 5), d(2024, 3, 5)).unwrap();
-        assert!(matches!(
-            c.suspend(d(2024, 3, 4), d(2024, 3, 6)),
-            Err(DomainError::DateBefore { .. })
-        ));
-        c.end(d(2024, 4, 1), EndReason::Imprisonment, d(2024, 4, 1))
-            .unwrap();
+        assert!(matches!(c.suspend(d(2024, 3, 4), d(2024, 3, 6)), Err(DomainError::DateBefore { .. })));
+        c.end(d(2024, 4, 1), EndReason::Imprisonment, d(2024, 4, 1)).unwrap();
         assert_eq!(c.status(d(2024, 4, 2)), MeasureStatus::Terminated);
         assert_eq!(
             c.end(d(2024, 4, 2), EndReason::Other, d(2024, 4, 2)),
-            Err(DomainError::IllegalTransition {
-                from: "terminated",
-                action: "end"
-            })
+            Err(DomainError::IllegalTransition { from: "terminated", action: "end" })
         );
-        let mut ci = MeasureClock::decide(
-            MeasureKind::CompulsoryIsolation,
-            d(2024, 2, 21),
-            d(2024, 2, 21),
-        )
-        .unwrap();
+        let mut ci = MeasureClock::decide(MeasureKind::CompulsoryIsolation, d(2024, 2, 21), d(2024, 2, 21)).unwrap();
         assert_eq!(
             ci.record_report(d(2024, 2, 21), d(2024, 2, 21)),
-            Err(DomainError::MeasureState {
-                reason: "no_report_for_kind"
-            })
+            Err(DomainError::MeasureState { reason: "no_report_for_kind" })
         );
-        assert!(matches!(
-            ci.end(d(2024, 2, 20), EndReason::Other, d(2024, 3, 1)),
-            Err(DomainError::DateBefore { .. })
-        ));
+        assert!(matches!(ci.end(d(2024, 2, 20), EndReason::Other, d(2024, 3, 1)), Err(DomainError::DateBefore { .. })));
         assert!(matches!(
             ci.end(d(2024, 3, 2), EndReason::Other, d(2024, 3, 1)),
             Err(DomainError::DateInFuture { .. })
@@ -615,8 +461,7 @@ mod tests {
     fn end_closes_open_suspension() {
         let mut c = detox_reported(d(2023, 5, 6));
         c.suspend(d(2024, 1, 10), d(2024, 1, 10)).unwrap();
-        c.end(d(2024, 2, 1), EndReason::Imprisonment, d(2024, 2, 1))
-            .unwrap();
+        c.end(d(2024, 2, 1), EndReason::Imprisonment, d(2024, 2, 1)).unwrap();
         assert_eq!(c.suspended_days(d(2025, 1, 1)), 22);
         assert_eq!(c.status(d(2025, 1, 1)), MeasureStatus::Terminated);
     }
@@ -627,20 +472,12 @@ mod tests {
         let mut c = detox_reported(d(2023, 5, 6));
         assert_eq!(c.expiry_notice_deadline(&cal, d(2026, 5, 4)), None);
         // 2026-05-05 is a Tuesday; + 7 = 2026-05-12, also a Tuesday.
-        assert_eq!(
-            c.expiry_notice_deadline(&cal, d(2026, 5, 5)),
-            Some(d(2026, 5, 12))
-        );
-        c.end(d(2026, 5, 5), EndReason::Expiry, d(2026, 5, 6))
-            .unwrap();
+        assert_eq!(c.expiry_notice_deadline(&cal, d(2026, 5, 5)), Some(d(2026, 5, 12)));
+        c.end(d(2026, 5, 5), EndReason::Expiry, d(2026, 5, 6)).unwrap();
         assert_eq!(c.status(d(2026, 5, 6)), MeasureStatus::Expired);
-        assert_eq!(
-            c.expiry_notice_deadline(&cal, d(2026, 5, 20)),
-            Some(d(2026, 5, 12))
-        );
+        assert_eq!(c.expiry_notice_deadline(&cal, d(2026, 5, 20)), Some(d(2026, 5, 12)));
         let mut t = detox_reported(d(2023, 5, 6));
-        t.end(d(2024, 5, 5), EndReason::Imprisonment, d(2024, 5, 6))
-            .unwrap();
+        t.end(d(2024, 5, 5), EndReason::Imprisonment, d(2024, 5, 6)).unwrap();
         assert_eq!(t.expiry_notice_deadline(&cal, d(2026, 5, 20)), None);
     }
 

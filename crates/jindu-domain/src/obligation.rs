@@ -104,11 +104,7 @@ impl DueBucket {
 
     /// Label in `lang` (`"en"` English, anything else Chinese).
     pub fn label(self, lang: &str) -> &'static str {
-        if lang == "en" {
-            self.label_en()
-        } else {
-            self.label_zh()
-        }
+        if lang == "en" { self.label_en() } else { self.label_zh() }
     }
 }
 
@@ -153,9 +149,7 @@ pub fn next_due(
     let status = clock.status(today);
     if status == MeasureStatus::AwaitingReport {
         return match kind {
-            ObligationKind::Report => clock
-                .report_deadline(cal)
-                .map(|due_date| Due { kind, due_date }),
+            ObligationKind::Report => clock.report_deadline(cal).map(|due_date| Due { kind, due_date }),
             _ => None,
         };
     }
@@ -165,36 +159,25 @@ pub fn next_due(
     let start = clock.start_date()?;
     let anchor = last_done.filter(|d| *d >= start).unwrap_or(start);
     let phase = usize::from(clock.phase_year(anchor).unwrap_or(1).clamp(1, 3)) - 1;
-    let community = matches!(
-        clock.kind,
-        MeasureKind::CommunityDetox | MeasureKind::CommunityRehab
-    );
+    let community = matches!(clock.kind, MeasureKind::CommunityDetox | MeasureKind::CommunityRehab);
     let due_date = match kind {
         ObligationKind::Report => return None,
         ObligationKind::CheckIn if community => {
             if anchor < add_months(start, 6) {
-                add_days(
-                    anchor,
-                    i64::from(schedule.checkin_interval_days_first_half_year),
-                )
+                add_days(anchor, i64::from(schedule.checkin_interval_days_first_half_year))
             } else {
                 add_months(anchor, schedule.checkin_interval_months[phase])
             }
         }
         ObligationKind::CheckIn => return None,
-        ObligationKind::DrugTest if community => {
-            add_months(anchor, schedule.test_interval_months[phase])
-        }
+        ObligationKind::DrugTest if community => add_months(anchor, schedule.test_interval_months[phase]),
         ObligationKind::DrugTest if clock.kind == MeasureKind::MaintenanceTherapy => {
             add_months(anchor, schedule.test_interval_months[0])
         }
         ObligationKind::DrugTest => return None,
         ObligationKind::Visit => add_days(anchor, i64::from(schedule.visit_interval(tier))),
     };
-    if clock
-        .planned_last_day(today)
-        .is_some_and(|last| due_date > last)
-    {
+    if clock.planned_last_day(today).is_some_and(|last| due_date > last) {
         return None;
     }
     Some(Due { kind, due_date })
@@ -212,29 +195,14 @@ mod tests {
     /// Community detox decided 2024-02-20, reported 2024-03-01: year 1 runs to 2025-02-28,
     /// year 2 to 2026-02-28, year 3 to 2027-02-28.
     fn detox() -> MeasureClock {
-        let mut c =
-            MeasureClock::decide(MeasureKind::CommunityDetox, d(2024, 2, 20), d(2024, 2, 20))
-                .unwrap();
+        let mut c = MeasureClock::decide(MeasureKind::CommunityDetox, d(2024, 2, 20), d(2024, 2, 20)).unwrap();
         c.record_report(d(2024, 3, 1), d(2024, 3, 1)).unwrap();
         c
     }
 
-    fn due(
-        kind: ObligationKind,
-        clock: &MeasureClock,
-        last: Option<NaiveDate>,
-        today: NaiveDate,
-    ) -> Option<NaiveDate> {
-        next_due(
-            &Schedule::default(),
-            kind,
-            clock,
-            RiskTier::Medium,
-            last,
-            today,
-            &WorkCalendar::new(),
-        )
-        .map(|d| d.due_date)
+    fn due(kind: ObligationKind, clock: &MeasureClock, last: Option<NaiveDate>, today: NaiveDate) -> Option<NaiveDate> {
+        next_due(&Schedule::default(), kind, clock, RiskTier::Medium, last, today, &WorkCalendar::new())
+            .map(|d| d.due_date)
     }
 
     #[test]
@@ -242,22 +210,10 @@ mod tests {
         let c = detox();
         let t = ObligationKind::DrugTest;
         assert_eq!(due(t, &c, None, d(2024, 3, 2)), Some(d(2024, 4, 1)));
-        assert_eq!(
-            due(t, &c, Some(d(2024, 1, 31)), d(2024, 3, 2)),
-            Some(d(2024, 4, 1))
-        );
-        assert_eq!(
-            due(t, &c, Some(d(2025, 1, 31)), d(2025, 2, 2)),
-            Some(d(2025, 2, 28))
-        );
-        assert_eq!(
-            due(t, &c, Some(d(2025, 3, 10)), d(2025, 3, 11)),
-            Some(d(2025, 5, 10))
-        );
-        assert_eq!(
-            due(t, &c, Some(d(2026, 3, 10)), d(2026, 3, 11)),
-            Some(d(2026, 6, 10))
-        );
+        assert_eq!(due(t, &c, Some(d(2024, 1, 31)), d(2024, 3, 2)), Some(d(2024, 4, 1)));
+        assert_eq!(due(t, &c, Some(d(2025, 1, 31)), d(2025, 2, 2)), Some(d(2025, 2, 28)));
+        assert_eq!(due(t, &c, Some(d(2025, 3, 10)), d(2025, 3, 11)), Some(d(2025, 5, 10)));
+        assert_eq!(due(t, &c, Some(d(2026, 3, 10)), d(2026, 3, 11)), Some(d(2026, 6, 10)));
         // After the last day (2027-02-28) nothing more is due.
         assert_eq!(due(t, &c, Some(d(2027, 1, 10)), d(2027, 1, 11)), None);
     }
@@ -267,23 +223,11 @@ mod tests {
         let c = detox();
         let k = ObligationKind::CheckIn;
         assert_eq!(due(k, &c, None, d(2024, 3, 2)), Some(d(2024, 3, 16)));
-        assert_eq!(
-            due(k, &c, Some(d(2024, 8, 31)), d(2024, 9, 1)),
-            Some(d(2024, 9, 15))
-        );
+        assert_eq!(due(k, &c, Some(d(2024, 8, 31)), d(2024, 9, 1)), Some(d(2024, 9, 15)));
         // From 2024-09-01 (month 7) monthly.
-        assert_eq!(
-            due(k, &c, Some(d(2024, 9, 1)), d(2024, 9, 2)),
-            Some(d(2024, 10, 1))
-        );
-        assert_eq!(
-            due(k, &c, Some(d(2025, 4, 10)), d(2025, 4, 11)),
-            Some(d(2025, 6, 10))
-        );
-        assert_eq!(
-            due(k, &c, Some(d(2026, 4, 10)), d(2026, 4, 11)),
-            Some(d(2026, 7, 10))
-        );
+        assert_eq!(due(k, &c, Some(d(2024, 9, 1)), d(2024, 9, 2)), Some(d(2024, 10, 1)));
+        assert_eq!(due(k, &c, Some(d(2025, 4, 10)), d(2025, 4, 11)), Some(d(2025, 6, 10)));
+        assert_eq!(due(k, &c, Some(d(2026, 4, 10)), d(2026, 4, 11)), Some(d(2026, 7, 10)));
     }
 
     #[test]
@@ -291,42 +235,19 @@ mod tests {
         let c = detox();
         let s = Schedule::default();
         let cal = WorkCalendar::new();
-        let v = |tier| {
-            next_due(
-                &s,
-                ObligationKind::Visit,
-                &c,
-                tier,
-                Some(d(2024, 5, 1)),
-                d(2024, 5, 2),
-                &cal,
-            )
-        };
+        let v = |tier| next_due(&s, ObligationKind::Visit, &c, tier, Some(d(2024, 5, 1)), d(2024, 5, 2), &cal);
         assert_eq!(v(RiskTier::High).map(|x| x.due_date), Some(d(2024, 5, 8)));
-        assert_eq!(
-            v(RiskTier::Medium).map(|x| x.due_date),
-            Some(d(2024, 5, 15))
-        );
+        assert_eq!(v(RiskTier::Medium).map(|x| x.due_date), Some(d(2024, 5, 15)));
         assert_eq!(v(RiskTier::Low).map(|x| x.due_date), Some(d(2024, 5, 31)));
     }
 
     #[test]
     fn report_only_while_awaiting() {
-        let c = MeasureClock::decide(MeasureKind::CommunityDetox, d(2024, 2, 21), d(2024, 2, 21))
-            .unwrap();
-        assert_eq!(
-            due(ObligationKind::Report, &c, None, d(2024, 2, 22)),
-            Some(d(2024, 3, 7))
-        );
-        assert_eq!(
-            due(ObligationKind::DrugTest, &c, None, d(2024, 2, 22)),
-            None
-        );
+        let c = MeasureClock::decide(MeasureKind::CommunityDetox, d(2024, 2, 21), d(2024, 2, 21)).unwrap();
+        assert_eq!(due(ObligationKind::Report, &c, None, d(2024, 2, 22)), Some(d(2024, 3, 7)));
+        assert_eq!(due(ObligationKind::DrugTest, &c, None, d(2024, 2, 22)), None);
         assert_eq!(due(ObligationKind::Visit, &c, None, d(2024, 2, 22)), None);
-        assert_eq!(
-            due(ObligationKind::Report, &detox(), None, d(2024, 3, 2)),
-            None
-        );
+        assert_eq!(due(ObligationKind::Report, &detox(), None, d(2024, 3, 2)), None);
     }
 
     #[test]
@@ -336,15 +257,9 @@ mod tests {
         assert_eq!(due(ObligationKind::DrugTest, &c, None, d(2024, 5, 2)), None);
         assert_eq!(due(ObligationKind::CheckIn, &c, None, d(2024, 5, 2)), None);
         let mut e = detox();
-        e.end(d(2024, 5, 1), EndReason::Imprisonment, d(2024, 5, 1))
-            .unwrap();
+        e.end(d(2024, 5, 1), EndReason::Imprisonment, d(2024, 5, 1)).unwrap();
         assert_eq!(due(ObligationKind::Visit, &e, None, d(2024, 5, 2)), None);
-        let ci = MeasureClock::decide(
-            MeasureKind::CompulsoryIsolation,
-            d(2024, 2, 21),
-            d(2024, 2, 21),
-        )
-        .unwrap();
+        let ci = MeasureClock::decide(MeasureKind::CompulsoryIsolation, d(2024, 2, 21), d(2024, 2, 21)).unwrap();
         for k in ObligationKind::ALL {
             assert_eq!(due(*k, &ci, None, d(2024, 3, 1)), None);
         }
@@ -352,30 +267,11 @@ mod tests {
 
     #[test]
     fn maintenance_therapy_tests_monthly_no_checkins() {
-        let m = MeasureClock::decide(
-            MeasureKind::MaintenanceTherapy,
-            d(2024, 1, 31),
-            d(2024, 1, 31),
-        )
-        .unwrap();
-        assert_eq!(
-            due(ObligationKind::DrugTest, &m, None, d(2024, 2, 1)),
-            Some(d(2024, 2, 29))
-        );
-        assert_eq!(
-            due(
-                ObligationKind::DrugTest,
-                &m,
-                Some(d(2026, 5, 1)),
-                d(2026, 5, 2)
-            ),
-            Some(d(2026, 6, 1))
-        );
+        let m = MeasureClock::decide(MeasureKind::MaintenanceTherapy, d(2024, 1, 31), d(2024, 1, 31)).unwrap();
+        assert_eq!(due(ObligationKind::DrugTest, &m, None, d(2024, 2, 1)), Some(d(2024, 2, 29)));
+        assert_eq!(due(ObligationKind::DrugTest, &m, Some(d(2026, 5, 1)), d(2026, 5, 2)), Some(d(2026, 6, 1)));
         assert_eq!(due(ObligationKind::CheckIn, &m, None, d(2024, 2, 1)), None);
-        assert_eq!(
-            due(ObligationKind::Visit, &m, None, d(2024, 2, 1)),
-            Some(d(2024, 2, 14))
-        );
+        assert_eq!(due(ObligationKind::Visit, &m, None, d(2024, 2, 1)), Some(d(2024, 2, 14)));
     }
 
     #[test]

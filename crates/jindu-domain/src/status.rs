@@ -23,28 +23,17 @@ pub fn check_event_allowed(status: ControlStatus, kind: EventKind) -> Result<(),
         ControlStatus::Deceased => matches!(kind, E::Amendment),
         ControlStatus::Abroad => matches!(kind, E::StatusChanged | E::Amendment),
         ControlStatus::InCustody => !matches!(kind, E::CheckIn),
-        ControlStatus::LostContact => {
-            !matches!(kind, E::CheckIn | E::DrugTest | E::Visit | E::ContactLost)
-        }
+        ControlStatus::LostContact => !matches!(kind, E::CheckIn | E::DrugTest | E::Visit | E::ContactLost),
         ControlStatus::Abstinent3y | ControlStatus::Released => matches!(
             kind,
-            E::Visit
-                | E::Interview
-                | E::Assistance
-                | E::Relapse
-                | E::DrugTest
-                | E::StatusChanged
-                | E::Amendment
+            E::Visit | E::Interview | E::Assistance | E::Relapse | E::DrugTest | E::StatusChanged | E::Amendment
         ),
         ControlStatus::UnderControl => !matches!(kind, E::ContactRestored),
     };
     if allowed {
         Ok(())
     } else {
-        Err(DomainError::IllegalTransition {
-            from: status.as_code(),
-            action: kind.as_code(),
-        })
+        Err(DomainError::IllegalTransition { from: status.as_code(), action: kind.as_code() })
     }
 }
 
@@ -55,9 +44,7 @@ pub fn status_after(status: ControlStatus, kind: EventKind) -> ControlStatus {
     match (status, kind) {
         (_, EventKind::ContactLost) => ControlStatus::LostContact,
         (_, EventKind::ContactRestored) => ControlStatus::UnderControl,
-        (ControlStatus::Abstinent3y | ControlStatus::Released, EventKind::Relapse) => {
-            ControlStatus::UnderControl
-        }
+        (ControlStatus::Abstinent3y | ControlStatus::Released, EventKind::Relapse) => ControlStatus::UnderControl,
         (s, _) => s,
     }
 }
@@ -76,9 +63,7 @@ pub fn check_status_change(from: ControlStatus, to: ControlStatus) -> Result<(),
         });
     }
     if from == to {
-        return Err(DomainError::SameStatus {
-            status: from.as_code(),
-        });
+        return Err(DomainError::SameStatus { status: from.as_code() });
     }
     Ok(())
 }
@@ -88,11 +73,7 @@ mod tests {
     use super::*;
 
     fn refused(s: ControlStatus, k: EventKind) -> bool {
-        check_event_allowed(s, k)
-            == Err(DomainError::IllegalTransition {
-                from: s.as_code(),
-                action: k.as_code(),
-            })
+        check_event_allowed(s, k) == Err(DomainError::IllegalTransition { from: s.as_code(), action: k.as_code() })
     }
 
     #[test]
@@ -100,14 +81,8 @@ mod tests {
         assert!(refused(ControlStatus::Deceased, EventKind::DrugTest));
         assert!(refused(ControlStatus::Deceased, EventKind::StatusChanged));
         assert!(refused(ControlStatus::Deceased, EventKind::Visit));
-        assert_eq!(
-            check_event_allowed(ControlStatus::Deceased, EventKind::Amendment),
-            Ok(())
-        );
-        for k in EventKind::ALL
-            .iter()
-            .filter(|k| **k != EventKind::Amendment)
-        {
+        assert_eq!(check_event_allowed(ControlStatus::Deceased, EventKind::Amendment), Ok(()));
+        for k in EventKind::ALL.iter().filter(|k| **k != EventKind::Amendment) {
             assert!(refused(ControlStatus::Deceased, *k), "{k:?}");
         }
     }
@@ -119,17 +94,10 @@ mod tests {
         assert!(check_event_allowed(ControlStatus::Abroad, EventKind::StatusChanged).is_ok());
         assert!(refused(ControlStatus::InCustody, EventKind::CheckIn));
         assert!(check_event_allowed(ControlStatus::InCustody, EventKind::DrugTest).is_ok());
-        for k in [
-            EventKind::CheckIn,
-            EventKind::DrugTest,
-            EventKind::Visit,
-            EventKind::ContactLost,
-        ] {
+        for k in [EventKind::CheckIn, EventKind::DrugTest, EventKind::Visit, EventKind::ContactLost] {
             assert!(refused(ControlStatus::LostContact, k), "{k:?}");
         }
-        assert!(
-            check_event_allowed(ControlStatus::LostContact, EventKind::ContactRestored).is_ok()
-        );
+        assert!(check_event_allowed(ControlStatus::LostContact, EventKind::ContactRestored).is_ok());
         assert!(check_event_allowed(ControlStatus::LostContact, EventKind::Interview).is_ok());
     }
 
@@ -141,69 +109,33 @@ mod tests {
             assert!(refused(s, EventKind::CheckIn));
             assert!(refused(s, EventKind::ContactLost));
         }
-        assert!(refused(
-            ControlStatus::UnderControl,
-            EventKind::ContactRestored
-        ));
-        for k in EventKind::ALL
-            .iter()
-            .filter(|k| **k != EventKind::ContactRestored)
-        {
-            assert!(
-                check_event_allowed(ControlStatus::UnderControl, *k).is_ok(),
-                "{k:?}"
-            );
+        assert!(refused(ControlStatus::UnderControl, EventKind::ContactRestored));
+        for k in EventKind::ALL.iter().filter(|k| **k != EventKind::ContactRestored) {
+            assert!(check_event_allowed(ControlStatus::UnderControl, *k).is_ok(), "{k:?}");
         }
     }
 
     #[test]
     fn transitions() {
-        assert_eq!(
-            status_after(ControlStatus::UnderControl, EventKind::ContactLost),
-            ControlStatus::LostContact
-        );
-        assert_eq!(
-            status_after(ControlStatus::LostContact, EventKind::ContactRestored),
-            ControlStatus::UnderControl
-        );
-        assert_eq!(
-            status_after(ControlStatus::Abstinent3y, EventKind::Relapse),
-            ControlStatus::UnderControl
-        );
-        assert_eq!(
-            status_after(ControlStatus::Released, EventKind::Relapse),
-            ControlStatus::UnderControl
-        );
-        assert_eq!(
-            status_after(ControlStatus::InCustody, EventKind::Relapse),
-            ControlStatus::InCustody
-        );
-        assert_eq!(
-            status_after(ControlStatus::UnderControl, EventKind::DrugTest),
-            ControlStatus::UnderControl
-        );
+        assert_eq!(status_after(ControlStatus::UnderControl, EventKind::ContactLost), ControlStatus::LostContact);
+        assert_eq!(status_after(ControlStatus::LostContact, EventKind::ContactRestored), ControlStatus::UnderControl);
+        assert_eq!(status_after(ControlStatus::Abstinent3y, EventKind::Relapse), ControlStatus::UnderControl);
+        assert_eq!(status_after(ControlStatus::Released, EventKind::Relapse), ControlStatus::UnderControl);
+        assert_eq!(status_after(ControlStatus::InCustody, EventKind::Relapse), ControlStatus::InCustody);
+        assert_eq!(status_after(ControlStatus::UnderControl, EventKind::DrugTest), ControlStatus::UnderControl);
     }
 
     #[test]
     fn status_changes() {
         assert_eq!(
             check_status_change(ControlStatus::Deceased, ControlStatus::UnderControl),
-            Err(DomainError::IllegalTransition {
-                from: "deceased",
-                action: "status_changed"
-            })
+            Err(DomainError::IllegalTransition { from: "deceased", action: "status_changed" })
         );
         assert_eq!(
             check_status_change(ControlStatus::Abroad, ControlStatus::Abroad),
             Err(DomainError::SameStatus { status: "abroad" })
         );
-        assert_eq!(
-            check_status_change(ControlStatus::UnderControl, ControlStatus::Deceased),
-            Ok(())
-        );
-        assert_eq!(
-            check_status_change(ControlStatus::LostContact, ControlStatus::InCustody),
-            Ok(())
-        );
+        assert_eq!(check_status_change(ControlStatus::UnderControl, ControlStatus::Deceased), Ok(()));
+        assert_eq!(check_status_change(ControlStatus::LostContact, ControlStatus::InCustody), Ok(()));
     }
 }

@@ -50,11 +50,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     };
     let db = Database::connect(opts).await?;
     if backend == Backend::Sqlite {
-        for pragma in [
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA foreign_keys=ON",
-        ] {
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"] {
             db.execute_unprepared(pragma).await?;
         }
     }
@@ -69,17 +65,10 @@ pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<Str
         return Err(ConnectError::BadUrl(name.to_string()));
     }
     let admin = Database::connect(admin_url).await?;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await?;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await?;
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await?;
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
     admin.close().await?;
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(b, _)| b)
-        .unwrap_or(admin_url);
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin_url);
     Ok(format!("{base}/{name}"))
 }
 
@@ -89,9 +78,7 @@ pub async fn drop_postgres_database(admin_url: &str, name: &str) -> Result<(), C
         return Err(ConnectError::BadUrl(name.to_string()));
     }
     let admin = Database::connect(admin_url).await?;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await?;
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
     admin.close().await?;
     Ok(())
 }

@@ -9,15 +9,12 @@ use jindu_domain::days::add_days;
 use jindu_domain::measure::MeasureClock;
 use jindu_domain::obligation::next_due;
 use jindu_domain::{
-    AddictionFinding, ControlStatus, DivisionCode, DivisionLevel, EndReason, EventKind, IdNumber,
-    MeasureKind, ObligationKind, RiskTier, Schedule, Substance, TestMethod, TestResult,
+    AddictionFinding, ControlStatus, DivisionCode, DivisionLevel, EndReason, EventKind, IdNumber, MeasureKind,
+    ObligationKind, RiskTier, Schedule, Substance, TestMethod, TestResult,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, TransactionSession,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, TransactionSession, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entities::{app_user, event, measure, person, workstation};
@@ -31,18 +28,10 @@ pub const DEMO_PERSONS: usize = 862;
 pub const DEMO_ADMIN: &str = "office";
 /// Further demo accounts, one per role, all with `DEMO_PASSWORD`: (user name, role, display name).
 pub const DEMO_ROLE_ACCOUNTS: &[(&str, jindu_domain::Role, &str)] = &[
-    (
-        "police",
-        jindu_domain::Role::Police,
-        "珠晖公安分局民警(演示)",
-    ),
+    ("police", jindu_domain::Role::Police, "珠晖公安分局民警(演示)"),
     ("leader", jindu_domain::Role::Leader, "区领导(演示)"),
     ("auditor", jindu_domain::Role::Auditor, "审计员(演示)"),
-    (
-        "sysadmin",
-        jindu_domain::Role::SystemAdmin,
-        "系统管理员(演示)",
-    ),
+    ("sysadmin", jindu_domain::Role::SystemAdmin, "系统管理员(演示)"),
 ];
 /// The demo social worker's user name (caseload view).
 pub const DEMO_SOCIAL_WORKER: &str = "sg01";
@@ -60,23 +49,19 @@ pub struct DemoSummary {
 }
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
-    "肖", "田", "董", "袁", "潘", "蒋", "蔡", "余",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁", "潘", "蒋",
+    "蔡", "余",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "建", "国", "文", "辉", "力", "斌", "波", "宇",
-    "浩", "凯", "健", "俊", "帆", "鹏", "晨", "琳", "志", "红", "海", "云", "峰", "亮", "雪", "松",
-    "林", "湘", "衡", "雁", "蓉", "彬", "兵", "燕", "春", "秋", "冬", "德",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀", "霞",
+    "平", "刚", "桂", "英", "华", "建", "国", "文", "辉", "力", "斌", "波", "宇", "浩", "凯", "健", "俊", "帆", "鹏",
+    "晨", "琳", "志", "红", "海", "云", "峰", "亮", "雪", "松", "林", "湘", "衡", "雁", "蓉", "彬", "兵", "燕", "春",
+    "秋", "冬", "德",
 ];
 
 fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> Option<&'a T> {
-    if items.is_empty() {
-        None
-    } else {
-        items.get(rng.random_range(0..items.len()))
-    }
+    if items.is_empty() { None } else { items.get(rng.random_range(0..items.len())) }
 }
 
 fn name(rng: &mut ChaCha8Rng) -> String {
@@ -113,15 +98,9 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     let existing = person::Entity::find().count(db).await?;
     if existing > 0 {
         let events = event::Entity::find().count(db).await?;
-        return Ok(DemoSummary {
-            generated: false,
-            persons: existing,
-            events,
-            social_workers: 0,
-        });
+        return Ok(DemoSummary { generated: false, persons: existing, events, social_workers: 0 });
     }
-    let root =
-        DivisionCode::parse(DEMO_DIVISION).map_err(|e| ServiceError::Data(e.message_en()))?;
+    let root = DivisionCode::parse(DEMO_DIVISION).map_err(|e| ServiceError::Data(e.message_en()))?;
     if deployment::root(db).await?.is_none() {
         deployment::init(db, root).await?;
     }
@@ -223,9 +202,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         }
     }
 
-    let admin = users::authenticate(&txn, DEMO_ADMIN, DEMO_PASSWORD)
-        .await?
-        .ok_or(ServiceError::NotFound("user"))?;
+    let admin = users::authenticate(&txn, DEMO_ADMIN, DEMO_PASSWORD).await?.ok_or(ServiceError::NotFound("user"))?;
     let today = now.today;
     let mut seen_ids = std::collections::HashSet::new();
     let mut person_rows = Vec::new();
@@ -237,11 +214,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             break;
         };
         let town = village.parent.unwrap_or(village.code);
-        let town_workers: Vec<Uuid> = workers
-            .iter()
-            .filter(|(_, c)| *c == town)
-            .map(|(id, _)| *id)
-            .collect();
+        let town_workers: Vec<Uuid> = workers.iter().filter(|(_, c)| *c == town).map(|(id, _)| *id).collect();
         let worker = pick(&mut rng, &town_workers).copied();
         let idn = loop {
             if let Some(n) = id_number(&mut rng, today)
@@ -262,17 +235,8 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             r if r < 0.97 => ControlStatus::Abstinent3y,
             _ => ControlStatus::Released,
         };
-        let tier = *pick(
-            &mut rng,
-            &[
-                RiskTier::High,
-                RiskTier::Medium,
-                RiskTier::Medium,
-                RiskTier::Low,
-                RiskTier::Low,
-            ],
-        )
-        .unwrap_or(&RiskTier::Low);
+        let tier = *pick(&mut rng, &[RiskTier::High, RiskTier::Medium, RiskTier::Medium, RiskTier::Low, RiskTier::Low])
+            .unwrap_or(&RiskTier::Low);
         let substance = *pick(
             &mut rng,
             &[
@@ -286,10 +250,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         )
         .unwrap_or(&Substance::Methamphetamine);
         let first_found = add_days(today, -rng.random_range(400..3000));
-        let ev = |kind: EventKind,
-                  on: NaiveDate,
-                  measure_id: Option<Uuid>,
-                  rng: &mut ChaCha8Rng| event::ActiveModel {
+        let ev = |kind: EventKind, on: NaiveDate, measure_id: Option<Uuid>, rng: &mut ChaCha8Rng| event::ActiveModel {
             id: Set(uuid(rng)),
             person_id: Set(pid),
             measure_id: Set(measure_id),
@@ -314,14 +275,12 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             _ => MeasureKind::VoluntaryDetox,
         };
         let (decision, ended): (NaiveDate, Option<(i64, EndReason)>) = match status {
-            ControlStatus::Abstinent3y | ControlStatus::Released => (
-                add_days(today, -rng.random_range(1200..1600)),
-                Some((0, EndReason::Expiry)),
-            ),
-            ControlStatus::Deceased => (
-                add_days(today, -rng.random_range(200..700)),
-                Some((rng.random_range(30..150), EndReason::Death)),
-            ),
+            ControlStatus::Abstinent3y | ControlStatus::Released => {
+                (add_days(today, -rng.random_range(1200..1600)), Some((0, EndReason::Expiry)))
+            }
+            ControlStatus::Deceased => {
+                (add_days(today, -rng.random_range(200..700)), Some((rng.random_range(30..150), EndReason::Death)))
+            }
             ControlStatus::InCustody => (add_days(today, -rng.random_range(200..700)), None),
             _ => (add_days(today, -rng.random_range(10..730)), None),
         };
@@ -330,17 +289,10 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             Err(e) => return Err(e.into()),
         };
         let mut events = vec![ev(EventKind::MeasureDecided, decision, None, &mut rng)];
-        let community = matches!(
-            kind,
-            MeasureKind::CommunityDetox | MeasureKind::CommunityRehab
-        );
+        let community = matches!(kind, MeasureKind::CommunityDetox | MeasureKind::CommunityRehab);
         if community {
             // Most report within the deadline; a few late; a few recent decisions still pending.
-            let delay = if rng.random_bool(0.9) {
-                rng.random_range(1..=14)
-            } else {
-                rng.random_range(16..30)
-            };
+            let delay = if rng.random_bool(0.9) { rng.random_range(1..=14) } else { rng.random_range(16..30) };
             let report = add_days(decision, delay);
             let pending = add_days(today, -20) < decision && rng.random_bool(0.5);
             if report <= today && !pending {
@@ -348,10 +300,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 events.push(ev(EventKind::MeasureStarted, report, None, &mut rng));
                 events.push(ev(EventKind::CheckIn, report, None, &mut rng));
             }
-        } else if matches!(
-            kind,
-            MeasureKind::VoluntaryDetox | MeasureKind::MaintenanceTherapy
-        ) {
+        } else if matches!(kind, MeasureKind::VoluntaryDetox | MeasureKind::MaintenanceTherapy) {
             clock.record_report(decision, today)?;
         }
         if status == ControlStatus::InCustody && clock.start_date().is_some() {
@@ -360,10 +309,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 clock.suspend(from, today)?;
                 events.push(ev(EventKind::MeasureSuspended, from, None, &mut rng));
             }
-        } else if status == ControlStatus::UnderControl
-            && clock.start_date().is_some()
-            && rng.random_bool(0.05)
-        {
+        } else if status == ControlStatus::UnderControl && clock.start_date().is_some() && rng.random_bool(0.05) {
             let start = clock.start_date().unwrap_or(decision);
             let from = add_days(start, 40);
             let to = add_days(from, rng.random_range(10..40));
@@ -380,30 +326,21 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             ControlStatus::LostContact => add_days(today, -rng.random_range(30..120)),
             ControlStatus::InCustody => clock.suspensions.last().map(|s| s.from).unwrap_or(today),
             ControlStatus::Deceased => ended.map(|(d, _)| add_days(today, -d)).unwrap_or(today),
-            ControlStatus::UnderControl if rng.random_bool(0.12) => {
-                add_days(today, -rng.random_range(10..50))
-            }
+            ControlStatus::UnderControl if rng.random_bool(0.12) => add_days(today, -rng.random_range(10..50)),
             _ => today,
         };
         let end_day = match ended {
-            Some((_, EndReason::Expiry)) => {
-                clock.planned_last_day(today).unwrap_or(today).min(today)
-            }
+            Some((_, EndReason::Expiry)) => clock.planned_last_day(today).unwrap_or(today).min(today),
             Some((d, _)) => add_days(today, -d),
             None => today,
         };
         let horizon = stop.min(end_day);
-        for kind_o in [
-            ObligationKind::CheckIn,
-            ObligationKind::DrugTest,
-            ObligationKind::Visit,
-        ] {
+        for kind_o in [ObligationKind::CheckIn, ObligationKind::DrugTest, ObligationKind::Visit] {
             let mut last: Option<NaiveDate> = clock.start_date();
             let mut guard = 0;
             while guard < 400 {
                 guard += 1;
-                let Some(due) = next_due(&schedule, kind_o, &clock, tier, last, horizon, &cal)
-                else {
+                let Some(due) = next_due(&schedule, kind_o, &clock, tier, last, horizon, &cal) else {
                     break;
                 };
                 let on = add_days(due.due_date, rng.random_range(-3..=1));
@@ -426,13 +363,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                         (TestResult::Refused, None)
                     };
                     e.test_method = Set(Some(
-                        if rng.random_bool(0.9) {
-                            TestMethod::Urine
-                        } else {
-                            TestMethod::Hair
-                        }
-                        .as_code()
-                        .to_string(),
+                        if rng.random_bool(0.9) { TestMethod::Urine } else { TestMethod::Hair }.as_code().to_string(),
                     ));
                     e.test_result = Set(Some(res.as_code().to_string()));
                     e.substance = Set(sub.map(|s| s.as_code().to_string()));
@@ -441,19 +372,10 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 if kind_o == ObligationKind::Visit && rng.random_bool(0.25) {
                     let mut a = ev(EventKind::Assistance, on, None, &mut rng);
                     a.note = Set(Some(
-                        pick(
-                            &mut rng,
-                            &[
-                                "就业推荐",
-                                "低保申请协助",
-                                "心理疏导",
-                                "技能培训报名",
-                                "临时救助",
-                            ],
-                        )
-                        .copied()
-                        .unwrap_or("心理疏导")
-                        .to_string(),
+                        pick(&mut rng, &["就业推荐", "低保申请协助", "心理疏导", "技能培训报名", "临时救助"])
+                            .copied()
+                            .unwrap_or("心理疏导")
+                            .to_string(),
                     ));
                     events.push(a);
                 }
@@ -463,11 +385,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             }
         }
         if let Some((_, reason)) = ended {
-            clock.end(
-                end_day.max(clock.start_date().unwrap_or(decision)),
-                reason,
-                today,
-            )?;
+            clock.end(end_day.max(clock.start_date().unwrap_or(decision)), reason, today)?;
             events.push(ev(EventKind::MeasureEnded, end_day, None, &mut rng));
         }
         if status == ControlStatus::LostContact {
@@ -491,8 +409,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             ..Default::default()
         };
         am.reported_on = Set(clock.reported_on);
-        am.suspensions = Set(serde_json::to_string(&clock.suspensions)
-            .map_err(|e| ServiceError::Data(e.to_string()))?);
+        am.suspensions = Set(serde_json::to_string(&clock.suspensions).map_err(|e| ServiceError::Data(e.to_string()))?);
         am.ended_on = Set(clock.ended.map(|(d, _)| d));
         am.end_reason = Set(clock.ended.map(|(_, r)| r.as_code().to_string()));
         am.status = Set(clock.status(today).as_code().to_string());
@@ -506,17 +423,10 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             sex: Set(idn.sex().as_code().to_string()),
             birth_date: Set(idn.birth_date()),
             id_number: Set(idn.as_str().to_string()),
-            phone: Set(Some(format!(
-                "1{}{:09}",
-                rng.random_range(3..9),
-                rng.random_range(0..1_000_000_000u64)
-            ))),
+            phone: Set(Some(format!("1{}{:09}", rng.random_range(3..9), rng.random_range(0..1_000_000_000u64)))),
             address: Set(Some(format!(
                 "{}{}号",
-                village
-                    .name
-                    .trim_end_matches("居委会")
-                    .trim_end_matches("委员会"),
+                village.name.trim_end_matches("居委会").trim_end_matches("委员会"),
                 rng.random_range(1..200)
             ))),
             division_code: Set(village.code.to_string()),
@@ -548,20 +458,14 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         });
     }
     for chunk in person_rows.chunks(200) {
-        person::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
-            .await?;
+        person::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
     for chunk in measure_rows.chunks(200) {
-        measure::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
-            .await?;
+        measure::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
     let n_events = event_rows.len() as u64;
     for chunk in event_rows.chunks(500) {
-        event::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
-            .await?;
+        event::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
     for pid in &person_ids {
         measures::refresh_obligations(&txn, *pid, now).await?;

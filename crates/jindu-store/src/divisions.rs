@@ -38,8 +38,7 @@ pub enum DivisionDataError {
 pub fn embedded_subtree(root: DivisionCode) -> Result<Vec<DivisionRow>, DivisionDataError> {
     let mut xz = xz2::read::XzDecoder::new(DIVISIONS_XZ);
     let mut text = String::new();
-    xz.read_to_string(&mut text)
-        .map_err(|e| DivisionDataError::Corrupt(e.to_string()))?;
+    xz.read_to_string(&mut text).map_err(|e| DivisionDataError::Corrupt(e.to_string()))?;
     let prefix = root.prefix();
     let mut ancestors = Vec::new();
     let mut anc = root.parent();
@@ -57,8 +56,7 @@ pub fn embedded_subtree(root: DivisionCode) -> Result<Vec<DivisionRow>, Division
         if !in_tree {
             continue;
         }
-        let dc =
-            DivisionCode::parse(code).map_err(|_| DivisionDataError::Corrupt(line.to_string()))?;
+        let dc = DivisionCode::parse(code).map_err(|_| DivisionDataError::Corrupt(line.to_string()))?;
         if root.contains(&dc) || ancestors.contains(&dc) {
             raw.push((dc, name.to_string()));
         }
@@ -76,13 +74,7 @@ pub fn embedded_subtree(root: DivisionCode) -> Result<Vec<DivisionRow>, Division
             None => name.clone(),
         };
         paths.insert(code, name_path.clone());
-        rows.push(DivisionRow {
-            code,
-            name,
-            level: code.level(),
-            parent,
-            name_path,
-        });
+        rows.push(DivisionRow { code, name, level: code.level(), parent, name_path });
     }
     Ok(rows)
 }
@@ -101,10 +93,7 @@ fn level_rank(level: DivisionLevel) -> u8 {
 pub async fn store_rows<C: ConnectionTrait>(db: &C, rows: &[DivisionRow]) -> Result<usize, DbErr> {
     let codes: Vec<String> = rows.iter().map(|r| r.code.to_string()).collect();
     for chunk in codes.chunks(500) {
-        division::Entity::delete_many()
-            .filter(division::Column::Code.is_in(chunk.iter().cloned()))
-            .exec(db)
-            .await?;
+        division::Entity::delete_many().filter(division::Column::Code.is_in(chunk.iter().cloned())).exec(db).await?;
     }
     for chunk in rows.chunks(500) {
         let models = chunk.iter().map(|r| division::ActiveModel {
@@ -127,21 +116,12 @@ mod tests {
     fn zhuhui_subtree_has_10_towns_and_75_communities() {
         let root = DivisionCode::parse("430405").unwrap();
         let rows = embedded_subtree(root).unwrap();
-        let towns = rows
-            .iter()
-            .filter(|r| r.level == DivisionLevel::Town)
-            .count();
-        let villages = rows
-            .iter()
-            .filter(|r| r.level == DivisionLevel::Village)
-            .count();
+        let towns = rows.iter().filter(|r| r.level == DivisionLevel::Town).count();
+        let villages = rows.iter().filter(|r| r.level == DivisionLevel::Village).count();
         assert_eq!(towns, 10);
         assert_eq!(villages, 75);
         assert_eq!(rows.len(), 3 + 10 + 75);
-        let gdl = rows
-            .iter()
-            .find(|r| r.code.prefix() == "430405009")
-            .unwrap();
+        let gdl = rows.iter().find(|r| r.code.prefix() == "430405009").unwrap();
         assert_eq!(gdl.name_path, "湖南省/衡阳市/珠晖区/广东路街道");
         assert_eq!(rows[0].name, "湖南省");
     }
@@ -149,9 +129,6 @@ mod tests {
     #[test]
     fn unknown_root_is_refused() {
         let root = DivisionCode::parse("439999").unwrap();
-        assert!(matches!(
-            embedded_subtree(root),
-            Err(DivisionDataError::Unknown(_))
-        ));
+        assert!(matches!(embedded_subtree(root), Err(DivisionDataError::Unknown(_))));
     }
 }

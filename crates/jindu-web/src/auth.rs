@@ -13,6 +13,14 @@ use crate::{AppError, AppState};
 
 /// Session key of the signed-in user id.
 pub const USER_KEY: &str = "user_id";
+/// Session key of the last request's instant (unix seconds, from the application clock).
+pub const LAST_SEEN_KEY: &str = "last_seen";
+/// Idle time after which a session ends (minutes; 等保2.0 session timeout, local default).
+pub const IDLE_MINUTES: i64 = 30;
+
+/// Session key set while the initial password must still be changed.
+pub const MUST_CHANGE_KEY: &str = "must_change_password";
+
 /// Session key of the chosen language (`zh-CN` or `en`).
 pub const LANG_KEY: &str = "lang";
 
@@ -28,35 +36,39 @@ pub async fn lang_of(session: &Session) -> &'static str {
 pub struct Authed {
     pub actor: Actor,
     pub chrome: Chrome,
+    pub session: Session,
+    /// The initial password must be changed first (every other page redirects there).
+    pub must_change: bool,
 }
 
 impl FromRequestParts<AppState> for Authed {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|e| e.into_response())?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state).await.map_err(|e| e.into_response())?;
         let target = OriginalUri::from_request_parts(parts, state)
             .await
-            .map(|u| {
-                u.0.path_and_query()
-                    .map(|p| p.as_str().to_string())
-                    .unwrap_or_default()
-            })
+            .map(|u| u.0.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default())
             .unwrap_or_default();
         let login = || {
-            let query =
-                serde_urlencoded::to_string([("next", target.as_str())]).unwrap_or_default();
+            let query = serde_urlencoded::to_string([("next", target.as_str())]).unwrap_or_default();
             Redirect::to(&format!("/login?{query}")).into_response()
         };
         let user_id = match session.get::<Uuid>(USER_KEY).await {
             Ok(Some(id)) => id,
             _ => return Err(login()),
         };
+        // Idle timeout on the application clock (testable); the cookie's own expiry backs it up.
+        let now = state.clock.now().instant.timestamp();
+        if let Ok(Some(last)) = session.get::<i64>(LAST_SEEN_KEY).await
+            && now - last > IDLE_MINUTES * 60
+        {
+            let _ = session.flush().await;
+            return Err(login());
+        }
+        if session.insert(LAST_SEEN_KEY, now).await.is_err() {
+            return Err(login());
+        }
         let mut actor = match users::actor(&state.db, user_id).await {
             Ok(Some(a)) => a,
             Ok(None) => return Err(login()),
@@ -65,7 +77,11 @@ impl FromRequestParts<AppState> for Authed {
         actor.address = client_address(parts);
         let lang = lang_of(&session).await;
         let chrome = Chrome::for_actor(lang, state.demo, &actor);
-        Ok(Authed { actor, chrome })
+        let must_change = matches!(session.get::<bool>(MUST_CHANGE_KEY).await, Ok(Some(true)));
+        if must_change && !target.starts_with("/account/password") {
+            return Err(Redirect::to("/account/password").into_response());
+        }
+        Ok(Authed { actor, chrome, session, must_change })
     }
 }
 
@@ -86,4 +102,15 @@ pub fn client_address(parts: &Parts) -> String {
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The client's address as an extractor (never fails).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_address(parts)))
+    }
 }

@@ -25,12 +25,9 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound(_) => AppError::NotFound,
             ServiceError::Conflict => AppError::Conflict,
             ServiceError::Forbidden(_) => AppError::Forbidden,
-            ServiceError::Invalid(errs) => AppError::BadRequest(
-                errs.iter()
-                    .map(|e| format!("{} / {}", e.zh, e.en))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
+            ServiceError::Invalid(errs) => {
+                AppError::BadRequest(errs.iter().map(|e| format!("{} / {}", e.zh, e.en)).collect::<Vec<_>>().join(" "))
+            }
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -47,17 +44,13 @@ fn page(status: StatusCode, zh: &str, en: &str) -> Response {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
-            AppError::NotFound => page(
-                StatusCode::NOT_FOUND,
-                "未找到该页面或记录",
-                "The page or record was not found.",
-            ),
+            AppError::NotFound => {
+                page(StatusCode::NOT_FOUND, "未找到该页面或记录", "The page or record was not found.")
+            }
             AppError::BadRequest(msg) => page(StatusCode::BAD_REQUEST, "请求有误", &msg),
-            AppError::Forbidden => page(
-                StatusCode::FORBIDDEN,
-                "您的角色无权执行此操作",
-                "Your role is not allowed to do this.",
-            ),
+            AppError::Forbidden => {
+                page(StatusCode::FORBIDDEN, "您的角色无权执行此操作", "Your role is not allowed to do this.")
+            }
             AppError::Conflict => page(
                 StatusCode::CONFLICT,
                 "记录已被他人修改，请返回刷新后重试",

@@ -18,6 +18,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 
+pub mod api;
 mod auth;
 mod error;
 mod pages;
@@ -32,6 +33,8 @@ pub use error::AppError;
 pub enum Clock {
     System,
     Fixed(DateTime<Utc>),
+    /// A clock tests move by hand (session expiry, lockout, token expiry).
+    Manual(Arc<std::sync::RwLock<DateTime<Utc>>>),
 }
 
 impl Clock {
@@ -40,7 +43,14 @@ impl Clock {
         match self {
             Clock::System => Now::system(),
             Clock::Fixed(t) => Now::at(*t),
+            Clock::Manual(t) => Now::at(t.read().map(|g| *g).unwrap_or_else(|e| *e.into_inner())),
         }
+    }
+
+    /// A manual clock at `t`, and the handle that moves it.
+    pub fn manual(t: DateTime<Utc>) -> (Clock, Arc<std::sync::RwLock<DateTime<Utc>>>) {
+        let cell = Arc::new(std::sync::RwLock::new(t));
+        (Clock::Manual(cell.clone()), cell)
     }
 }
 
@@ -57,12 +67,7 @@ pub struct AppState {
 impl AppState {
     /// State over a migrated database.
     pub fn new(db: DatabaseConnection, clock: Clock, demo: bool) -> Self {
-        AppState {
-            db,
-            clock,
-            demo,
-            inner: Arc::new(()),
-        }
+        AppState { db, clock, demo, inner: Arc::new(()) }
     }
 }
 
@@ -75,6 +80,8 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .post("/logout", pages::logout)
         .get("/lang", pages::set_lang)
         .get("/account", pages::account)
+        .get("/account/password", pages::password_form)
+        .post("/account/password", pages::change_password)
         .get("/persons", pages::persons)
         .get("/persons/new", pages::new_person_form)
         .post("/persons/new", pages::register_person)
@@ -107,6 +114,8 @@ pub fn router(state: AppState) -> Router {
     routes
         .fallback(pages::not_found)
         .layer(sessions)
+        // The JSON API authenticates by token: outside the session layer, no cookie.
+        .merge(api::router())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -120,12 +129,9 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves the application on `listener` until Ctrl-C.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
 }

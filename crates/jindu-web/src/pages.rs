@@ -14,7 +14,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use crate::auth::{Authed, LANG_KEY, USER_KEY, lang_of, safe_next};
+use crate::auth::{Authed, ClientAddr, LANG_KEY, MUST_CHANGE_KEY, USER_KEY, lang_of, safe_next};
 use crate::view::*;
 use crate::{AppError, AppState};
 
@@ -28,11 +28,7 @@ fn form_values<T: serde::Serialize>(input: &T) -> HashMap<String, String> {
     serde_json::to_value(input)
         .ok()
         .and_then(|v| v.as_object().cloned())
-        .map(|o| {
-            o.into_iter()
-                .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
+        .map(|o| o.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())).collect())
         .unwrap_or_default()
 }
 
@@ -48,12 +44,7 @@ pub async fn login_form(
     Query(q): Query<NextQuery>,
 ) -> impl IntoResponse {
     let c = Chrome::new(lang_of(&session).await, state.demo, None);
-    LoginPage {
-        c,
-        username: String::new(),
-        next: safe_next(&q.next),
-        error: false,
-    }
+    LoginPage { c, username: String::new(), next: safe_next(&q.next), error: None }
 }
 
 #[derive(Deserialize)]
@@ -69,47 +60,74 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     session: Session,
+    ClientAddr(address): ClientAddr,
     Form(f): Form<LoginForm>,
 ) -> PageResult {
     let lang = lang_of(&session).await;
-    match users::authenticate(&state.db, &f.username, &f.password).await? {
-        Some(actor) => {
-            session
-                .cycle_id()
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            session
-                .insert(USER_KEY, actor.user_id)
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = state.clock.now();
+    let internal = |e: tower_sessions::session::Error| AppError::Internal(e.to_string());
+    let failed = |error: LoginError| {
+        let c = Chrome::new(lang, state.demo, None);
+        (
+            StatusCode::UNAUTHORIZED,
+            LoginPage { c, username: f.username.clone(), next: safe_next(&f.next), error: Some(error) },
+        )
+            .into_response()
+    };
+    match users::login(&state.db, now, &f.username, &f.password, &address).await? {
+        users::LoginOutcome::Ok { actor, must_change_password } => {
+            session.cycle_id().await.map_err(internal)?;
+            session.insert(USER_KEY, actor.user_id).await.map_err(internal)?;
+            if must_change_password {
+                session.insert(MUST_CHANGE_KEY, true).await.map_err(internal)?;
+                return Ok(Redirect::to("/account/password").into_response());
+            }
             Ok(Redirect::to(&safe_next(&f.next)).into_response())
         }
-        None => {
-            let c = Chrome::new(lang, state.demo, None);
-            Ok((
-                StatusCode::UNAUTHORIZED,
-                LoginPage {
-                    c,
-                    username: f.username,
-                    next: safe_next(&f.next),
-                    error: true,
-                },
-            )
+        users::LoginOutcome::Failed => Ok(failed(LoginError::Wrong)),
+        users::LoginOutcome::Locked { until } => {
+            let local = until.with_timezone(&chrono_tz::Asia::Shanghai).format("%H:%M").to_string();
+            Ok(failed(LoginError::Locked(local)))
+        }
+    }
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn password_form(a: Authed) -> PageResult {
+    let lang = a.chrome.lang;
+    Ok(PasswordPage { c: a.chrome, form: FormState::new("password", lang), forced: a.must_change }.into_response())
+}
+
+pub async fn change_password(State(state): State<AppState>, a: Authed, Form(f): Form<PasswordForm>) -> PageResult {
+    let now = state.clock.now();
+    match users::change_password(&state.db, &a.actor, now, &f.current, &f.password, &f.confirm).await {
+        Ok(()) => {
+            a.session.remove::<bool>(MUST_CHANGE_KEY).await.map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(Redirect::to("/").into_response())
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let fs = FormState { form: "password".into(), values: HashMap::new(), errors, lang };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, PasswordPage { c: a.chrome, form: fs, forced: a.must_change })
                 .into_response())
         }
+        Err(e) => Err(e.into()),
     }
 }
 
 pub async fn logout(session: Session) -> PageResult {
     let lang = lang_of(&session).await;
-    session
-        .flush()
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    session
-        .insert(LANG_KEY, lang)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    session.flush().await.map_err(|e| AppError::Internal(e.to_string()))?;
+    session.insert(LANG_KEY, lang).await.map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Redirect::to("/login").into_response())
 }
 
@@ -123,43 +141,26 @@ pub struct LangQuery {
 
 pub async fn set_lang(session: Session, Query(q): Query<LangQuery>) -> PageResult {
     let lang = if q.to == "en" { "en" } else { "zh-CN" };
-    session
-        .insert(LANG_KEY, lang)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    session.insert(LANG_KEY, lang).await.map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Redirect::to(&safe_next(&q.back)).into_response())
 }
 
 pub async fn workbench(State(state): State<AppState>, a: Authed) -> PageResult {
     // Roles without person data start where their work is.
     if !a.actor.can(Permission::ViewPersons) {
-        let to = if a.actor.can(Permission::ViewCounts) {
-            "/overview"
-        } else {
-            "/account"
-        };
+        let to = if a.actor.can(Permission::ViewCounts) { "/overview" } else { "/account" };
         return Ok(Redirect::to(to).into_response());
     }
     let now = state.clock.now();
     let wl = worklist::worklist(&state.db, &a.actor, now).await?;
-    Ok(WorkbenchPage {
-        c: a.chrome,
-        today: now.today,
-        wl,
-    }
-    .into_response())
+    Ok(WorkbenchPage { c: a.chrome, today: now.today, wl }.into_response())
 }
 
-pub async fn persons(
-    State(state): State<AppState>,
-    a: Authed,
-    Query(filter): Query<PersonFilter>,
-) -> PageResult {
+pub async fn persons(State(state): State<AppState>, a: Authed, Query(filter): Query<PersonFilter>) -> PageResult {
     let now = state.clock.now();
     let page = persons::list(&state.db, &a.actor, now, &filter).await?;
     let towns = deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Town).await?;
-    let communities =
-        deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Village).await?;
+    let communities = deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Village).await?;
     let qs = serde_urlencoded::to_string([
         ("town", filter.town.as_str()),
         ("community", filter.community.as_str()),
@@ -168,15 +169,7 @@ pub async fn persons(
         ("q", filter.q.as_str()),
     ])
     .unwrap_or_default();
-    Ok(PersonsPage {
-        c: a.chrome,
-        page,
-        filter,
-        towns,
-        communities,
-        qs,
-    }
-    .into_response())
+    Ok(PersonsPage { c: a.chrome, page, filter, towns, communities, qs }.into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -195,17 +188,7 @@ async fn person_page(
 ) -> PageResult {
     let now = state.clock.now();
     let d = persons::detail(&state.db, &a.actor, now, id).await?;
-    Ok((
-        status,
-        PersonPage {
-            c: a.chrome,
-            today: now.today,
-            d,
-            form,
-            record,
-        },
-    )
-        .into_response())
+    Ok((status, PersonPage { c: a.chrome, today: now.today, d, form, record }).into_response())
 }
 
 pub async fn person(
@@ -216,15 +199,7 @@ pub async fn person(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let lang = a.chrome.lang;
-    person_page(
-        &state,
-        a,
-        id,
-        FormState::new("", lang),
-        q.record,
-        StatusCode::OK,
-    )
-    .await
+    person_page(&state, a, id, FormState::new("", lang), q.record, StatusCode::OK).await
 }
 
 /// Turns a service result into a redirect (success) or the person page with field errors.
@@ -240,12 +215,7 @@ async fn after_person_write<T>(
         Ok(_) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
         Err(ServiceError::Invalid(errors)) => {
             let lang = a.chrome.lang;
-            let fs = FormState {
-                form: form.to_string(),
-                values,
-                errors,
-                lang,
-            };
+            let fs = FormState { form: form.to_string(), values, errors, lang };
             let record = fs.v("kind").to_string();
             person_page(state, a, id, fs, record, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -262,11 +232,7 @@ pub async fn record_event(
     let id = parse_id(&id)?;
     let now = state.clock.now();
     let values = form_values(&f);
-    let form = if f.kind == "amendment" {
-        format!("amend-{}", f.amends)
-    } else {
-        "event".to_string()
-    };
+    let form = if f.kind == "amendment" { format!("amend-{}", f.amends) } else { "event".to_string() };
     let res = measures::record_event(&state.db, &a.actor, now, id, f).await;
     after_person_write(&state, a, id, &form, values, res).await
 }
@@ -290,16 +256,7 @@ pub async fn decide_measure(
     let id = parse_id(&id)?;
     let now = state.clock.now();
     let values = form_values(&f);
-    let res = measures::decide(
-        &state.db,
-        &a.actor,
-        now,
-        id,
-        &f.measure_kind,
-        &f.decision_date,
-        &f.report_date,
-    )
-    .await;
+    let res = measures::decide(&state.db, &a.actor, now, id, &f.measure_kind, &f.decision_date, &f.report_date).await;
     after_person_write(&state, a, id, "decide", values, res).await
 }
 
@@ -351,23 +308,9 @@ pub async fn change_status(
     after_person_write(&state, a, id, "status", values, res).await
 }
 
-async fn new_person_page(
-    state: &AppState,
-    a: Authed,
-    form: FormState,
-    status: StatusCode,
-) -> PageResult {
+async fn new_person_page(state: &AppState, a: Authed, form: FormState, status: StatusCode) -> PageResult {
     let (communities, workers) = persons::form_choices(&state.db, &a.actor).await?;
-    Ok((
-        status,
-        NewPersonPage {
-            c: a.chrome,
-            form,
-            communities,
-            workers,
-        },
-    )
-        .into_response())
+    Ok((status, NewPersonPage { c: a.chrome, form, communities, workers }).into_response())
 }
 
 pub async fn new_person_form(State(state): State<AppState>, a: Authed) -> PageResult {
@@ -375,11 +318,7 @@ pub async fn new_person_form(State(state): State<AppState>, a: Authed) -> PageRe
     new_person_page(&state, a, FormState::new("person", lang), StatusCode::OK).await
 }
 
-pub async fn register_person(
-    State(state): State<AppState>,
-    a: Authed,
-    Form(f): Form<NewPerson>,
-) -> PageResult {
+pub async fn register_person(State(state): State<AppState>, a: Authed, Form(f): Form<NewPerson>) -> PageResult {
     let now = state.clock.now();
     let values = form_values(&f);
     match persons::register(&state.db, &a.actor, now, f).await {
@@ -389,12 +328,7 @@ pub async fn register_person(
             new_person_page(
                 &state,
                 a,
-                FormState {
-                    form: "person".into(),
-                    values,
-                    errors,
-                    lang,
-                },
+                FormState { form: "person".into(), values, errors, lang },
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -425,37 +359,20 @@ async fn edit_person_page(
                 address: p.address.clone().unwrap_or_default(),
                 division: p.division_code.clone(),
                 addiction_finding: p.finding.as_code().into(),
-                substance: p
-                    .substance
-                    .map(|s| s.as_code().to_string())
-                    .unwrap_or_default(),
+                substance: p.substance.map(|s| s.as_code().to_string()).unwrap_or_default(),
                 risk_tier: p.risk_tier.as_code().into(),
-                social_worker_id: p
-                    .social_worker_id
-                    .map(|w| w.to_string())
-                    .unwrap_or_default(),
+                social_worker_id: p.social_worker_id.map(|w| w.to_string()).unwrap_or_default(),
                 note: p.note.clone().unwrap_or_default(),
             }),
             errors: Vec::new(),
             lang: a.chrome.lang,
         },
     };
-    let page = EditPersonPage {
-        c: a.chrome,
-        id,
-        id_number_masked: p.id_number.masked(),
-        form,
-        communities,
-        workers,
-    };
+    let page = EditPersonPage { c: a.chrome, id, id_number_masked: p.id_number.masked(), form, communities, workers };
     Ok((status, page).into_response())
 }
 
-pub async fn edit_person_form(
-    State(state): State<AppState>,
-    a: Authed,
-    Path(id): Path<String>,
-) -> PageResult {
+pub async fn edit_person_form(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
     let id = parse_id(&id)?;
     edit_person_page(&state, a, id, None, StatusCode::OK).await
 }
@@ -473,12 +390,7 @@ pub async fn edit_person(
         Ok(()) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
         Err(ServiceError::Invalid(errors)) => {
             let lang = a.chrome.lang;
-            let fs = FormState {
-                form: "edit".into(),
-                values,
-                errors,
-                lang,
-            };
+            let fs = FormState { form: "edit".into(), values, errors, lang };
             edit_person_page(&state, a, id, Some(fs), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
@@ -488,17 +400,9 @@ pub async fn edit_person(
 pub async fn overview(State(state): State<AppState>, a: Authed) -> PageResult {
     let now = state.clock.now();
     let ov = worklist::overview(&state.db, &a.actor, now).await?;
-    let scope_name = deployment::division_by_code(&state.db, a.actor.scope)
-        .await?
-        .map(|d| d.name_path)
-        .unwrap_or_default();
-    Ok(OverviewPage {
-        c: a.chrome,
-        today: now.today,
-        ov,
-        scope_name,
-    }
-    .into_response())
+    let scope_name =
+        deployment::division_by_code(&state.db, a.actor.scope).await?.map(|d| d.name_path).unwrap_or_default();
+    Ok(OverviewPage { c: a.chrome, today: now.today, ov, scope_name }.into_response())
 }
 
 pub async fn account(State(state): State<AppState>, a: Authed) -> PageResult {
@@ -507,10 +411,7 @@ pub async fn account(State(state): State<AppState>, a: Authed) -> PageResult {
         .map(|d| d.name_path)
         .unwrap_or_else(|| a.actor.scope.prefix());
     let l = a.chrome.l();
-    let permissions = Permission::ALL
-        .iter()
-        .map(|p| (p.label(l), a.actor.can(*p)))
-        .collect();
+    let permissions = Permission::ALL.iter().map(|p| (p.label(l), a.actor.can(*p))).collect();
     Ok(AccountPage {
         username: a.actor.username.clone(),
         scope_name,
@@ -523,10 +424,7 @@ pub async fn account(State(state): State<AppState>, a: Authed) -> PageResult {
 
 pub async fn stylesheet() -> impl IntoResponse {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../static/app.css"),
     )
 }

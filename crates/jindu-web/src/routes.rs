@@ -30,18 +30,8 @@ pub struct RouteSpec {
     pub person_scoped: bool,
 }
 
-const fn r(
-    method: &'static str,
-    path: &'static str,
-    access: Access,
-    person_scoped: bool,
-) -> RouteSpec {
-    RouteSpec {
-        method,
-        path,
-        access,
-        person_scoped,
-    }
+const fn r(method: &'static str, path: &'static str, access: Access, person_scoped: bool) -> RouteSpec {
+    RouteSpec { method, path, access, person_scoped }
 }
 
 /// Every route of the application.
@@ -52,72 +42,19 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/logout", Access::Public, false),
     r("GET", "/lang", Access::Public, false),
     r("GET", "/account", Access::SignedIn, false),
-    r(
-        "GET",
-        "/persons",
-        Access::Needs(Permission::ViewPersons),
-        false,
-    ),
-    r(
-        "GET",
-        "/persons/new",
-        Access::Needs(Permission::EditPersons),
-        false,
-    ),
-    r(
-        "POST",
-        "/persons/new",
-        Access::Needs(Permission::EditPersons),
-        false,
-    ),
-    r(
-        "GET",
-        "/persons/{id}",
-        Access::Needs(Permission::ViewPersons),
-        true,
-    ),
-    r(
-        "GET",
-        "/persons/{id}/edit",
-        Access::Needs(Permission::EditPersons),
-        true,
-    ),
-    r(
-        "POST",
-        "/persons/{id}/edit",
-        Access::Needs(Permission::EditPersons),
-        true,
-    ),
-    r(
-        "POST",
-        "/persons/{id}/events",
-        Access::Needs(Permission::RecordWork),
-        true,
-    ),
-    r(
-        "POST",
-        "/persons/{id}/measures",
-        Access::Needs(Permission::ManageMeasures),
-        true,
-    ),
-    r(
-        "POST",
-        "/persons/{id}/status",
-        Access::Needs(Permission::ManageMeasures),
-        true,
-    ),
-    r(
-        "POST",
-        "/persons/{id}/measures/{mid}",
-        Access::Needs(Permission::ManageMeasures),
-        true,
-    ),
-    r(
-        "GET",
-        "/overview",
-        Access::Needs(Permission::ViewCounts),
-        false,
-    ),
+    r("GET", "/account/password", Access::SignedIn, false),
+    r("POST", "/account/password", Access::SignedIn, false),
+    r("GET", "/persons", Access::Needs(Permission::ViewPersons), false),
+    r("GET", "/persons/new", Access::Needs(Permission::EditPersons), false),
+    r("POST", "/persons/new", Access::Needs(Permission::EditPersons), false),
+    r("GET", "/persons/{id}", Access::Needs(Permission::ViewPersons), true),
+    r("GET", "/persons/{id}/edit", Access::Needs(Permission::EditPersons), true),
+    r("POST", "/persons/{id}/edit", Access::Needs(Permission::EditPersons), true),
+    r("POST", "/persons/{id}/events", Access::Needs(Permission::RecordWork), true),
+    r("POST", "/persons/{id}/measures", Access::Needs(Permission::ManageMeasures), true),
+    r("POST", "/persons/{id}/status", Access::Needs(Permission::ManageMeasures), true),
+    r("POST", "/persons/{id}/measures/{mid}", Access::Needs(Permission::ManageMeasures), true),
+    r("GET", "/overview", Access::Needs(Permission::ViewCounts), false),
     r("GET", "/static/app.css", Access::Public, false),
     r("GET", "/healthz", Access::Public, false),
 ];
@@ -131,10 +68,7 @@ pub struct Book {
 impl Book {
     /// An empty book.
     pub fn new() -> Self {
-        Book {
-            router: Router::new(),
-            registered: Vec::new(),
-        }
+        Book { router: Router::new(), registered: Vec::new() }
     }
 
     /// Registers a GET route.

@@ -32,12 +32,7 @@ fn to_utc(t: time::OffsetDateTime) -> chrono::DateTime<chrono::Utc> {
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // A fresh id until it collides with no stored session (128 random bits: practically once).
-        while session::Entity::find_by_id(record.id.to_string())
-            .one(&self.db)
-            .await
-            .map_err(backend)?
-            .is_some()
-        {
+        while session::Entity::find_by_id(record.id.to_string()).one(&self.db).await.map_err(backend)?.is_some() {
             record.id = Id::default();
         }
         self.save(record).await
@@ -46,10 +41,7 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(record).map_err(backend)?;
         let id = record.id.to_string();
-        session::Entity::delete_by_id(id.clone())
-            .exec(&self.db)
-            .await
-            .map_err(backend)?;
+        session::Entity::delete_by_id(id.clone()).exec(&self.db).await.map_err(backend)?;
         session::Entity::insert(session::ActiveModel {
             id: Set(id),
             data: Set(data),
@@ -62,11 +54,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let Some(row) = session::Entity::find_by_id(id.to_string())
-            .one(&self.db)
-            .await
-            .map_err(backend)?
-        else {
+        let Some(row) = session::Entity::find_by_id(id.to_string()).one(&self.db).await.map_err(backend)? else {
             return Ok(None);
         };
         let record: Record = serde_json::from_str(&row.data).map_err(backend)?;
@@ -77,10 +65,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        session::Entity::delete_by_id(id.to_string())
-            .exec(&self.db)
-            .await
-            .map_err(backend)?;
+        session::Entity::delete_by_id(id.to_string()).exec(&self.db).await.map_err(backend)?;
         Ok(())
     }
 }

@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use chrono::NaiveDate;
-use jindu_domain::{
-    ControlStatus, EndReason, EventKind, MeasureKind, Substance, TestMethod, TestResult,
-};
+use jindu_domain::{ControlStatus, EndReason, EventKind, MeasureKind, Substance, TestMethod, TestResult};
 use jindu_store::service::FieldError;
 use jindu_store::service::Page;
 use jindu_store::service::deployment::Division;
@@ -58,13 +56,7 @@ pub struct Chrome {
 impl Chrome {
     /// Chrome for `lang` (`en` or `zh-CN`).
     pub fn new(lang: &'static str, demo: bool, user: Option<String>) -> Self {
-        Chrome {
-            lang,
-            demo,
-            user,
-            perms: Vec::new(),
-            role_label: String::new(),
-        }
+        Chrome { lang, demo, user, perms: Vec::new(), role_label: String::new() }
     }
 
     /// Chrome for a signed-in actor: navigation follows the role's permissions.
@@ -74,12 +66,7 @@ impl Chrome {
             lang,
             demo,
             user: Some(actor.display_name.clone()),
-            perms: actor
-                .profile
-                .permissions
-                .iter()
-                .map(|p| p.as_code())
-                .collect(),
+            perms: actor.profile.permissions.iter().map(|p| p.as_code()).collect(),
             role_label: actor.role.label(l).to_string(),
         }
     }
@@ -112,27 +99,17 @@ impl Chrome {
     /// A date in the page's language: 2026年11月29日 or 2026-11-29.
     pub fn date<D: DateLike>(&self, d: D) -> String {
         let d = d.day();
-        if self.lang == "en" {
-            d.format("%Y-%m-%d").to_string()
-        } else {
-            d.format("%Y年%-m月%-d日").to_string()
-        }
+        if self.lang == "en" { d.format("%Y-%m-%d").to_string() } else { d.format("%Y年%-m月%-d日").to_string() }
     }
 
     /// "第2年" / "year 2" of a measure.
     pub fn year_n<Y: std::fmt::Display>(&self, y: Y) -> String {
-        if self.lang == "en" {
-            format!("year {y}")
-        } else {
-            format!("第{y}年")
-        }
+        if self.lang == "en" { format!("year {y}") } else { format!("第{y}年") }
     }
 
     /// An optional date, or a dash.
     pub fn odate<D: DateLike>(&self, d: D) -> String {
-        d.opt_day()
-            .map(|d| self.date(d))
-            .unwrap_or_else(|| "—".to_string())
+        d.opt_day().map(|d| self.date(d)).unwrap_or_else(|| "—".to_string())
     }
 }
 
@@ -149,11 +126,7 @@ pub struct FormState {
 impl FormState {
     /// Empty state for `form`.
     pub fn new(form: &str, lang: &'static str) -> Self {
-        FormState {
-            form: form.to_string(),
-            lang,
-            ..Default::default()
-        }
+        FormState { form: form.to_string(), lang, ..Default::default() }
     }
 
     /// The submitted value of `field`, or empty.
@@ -168,28 +141,21 @@ impl FormState {
 
     /// The error sentence for `field`, if any.
     pub fn e(&self, field: &str) -> Option<String> {
-        self.errors.iter().find(|e| e.field == field).map(|e| {
-            e.message(if self.lang == "en" { "en" } else { "zh" })
-                .to_string()
-        })
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message(if self.lang == "en" { "en" } else { "zh" }).to_string())
     }
 
     /// Errors that belong to no field shown by the form (listed at its top).
     pub fn general(&self, shown: &[&str]) -> Vec<String> {
         let lang = if self.lang == "en" { "en" } else { "zh" };
-        self.errors
-            .iter()
-            .filter(|e| !shown.contains(&e.field))
-            .map(|e| e.message(lang).to_string())
-            .collect()
+        self.errors.iter().filter(|e| !shown.contains(&e.field)).map(|e| e.message(lang).to_string()).collect()
     }
 
     /// True when this state belongs to the form `prefix-id` (one form per measure or event).
     pub fn is_for(&self, prefix: &str, id: &uuid::Uuid) -> bool {
-        self.form
-            .strip_prefix(prefix)
-            .and_then(|r| r.strip_prefix('-'))
-            == Some(id.to_string().as_str())
+        self.form.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')) == Some(id.to_string().as_str())
     }
 
     /// True when the form has errors.
@@ -211,7 +177,25 @@ pub struct LoginPage {
     pub c: Chrome,
     pub username: String,
     pub next: String,
-    pub error: bool,
+    pub error: Option<LoginError>,
+}
+
+/// Why a sign-in was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginError {
+    /// Wrong user name or password.
+    Wrong,
+    /// Locked until this Asia/Shanghai time of day (HH:MM).
+    Locked(String),
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "password.html")]
+pub struct PasswordPage {
+    pub c: Chrome,
+    pub form: FormState,
+    /// The initial password must be changed before anything else.
+    pub forced: bool,
 }
 
 #[derive(Template, WebTemplate)]

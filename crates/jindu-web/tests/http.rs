@@ -18,9 +18,7 @@ use uuid::Uuid;
 
 /// 2026-11-29 10:00 in Asia/Shanghai.
 fn fixed_instant() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-29T02:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-29T02:00:00Z").unwrap().with_timezone(&Utc)
 }
 
 const PASSWORD: &str = "Test-Password-2026";
@@ -31,6 +29,7 @@ struct TestApp {
     db: jindu_store::DatabaseConnection,
     admin: Actor,
     cleanup: Option<(String, String)>,
+    clock: std::sync::Arc<std::sync::RwLock<DateTime<Utc>>>,
     _dir: Option<tempfile_dir::Dir>,
 }
 
@@ -56,11 +55,7 @@ impl TestApp {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join(format!("jindu-test-{}", Uuid::now_v7()));
                 std::fs::create_dir_all(&dir).unwrap();
-                (
-                    format!("sqlite://{}", dir.join("t.db").display()),
-                    None,
-                    Some(tempfile_dir::Dir(dir)),
-                )
+                (format!("sqlite://{}", dir.join("t.db").display()), None, Some(tempfile_dir::Dir(dir)))
             }
             Backend::Postgres => {
                 let admin = std::env::var("JINDU_TEST_PG_URL")
@@ -74,9 +69,7 @@ impl TestApp {
         };
         let db = jindu_store::db::connect(&url).await.unwrap();
         let now = Now::at(fixed_instant());
-        deployment::init(&db, DivisionCode::parse("430405").unwrap())
-            .await
-            .unwrap();
+        deployment::init(&db, DivisionCode::parse("430405").unwrap()).await.unwrap();
         users::add(
             &db,
             now,
@@ -92,29 +85,23 @@ impl TestApp {
         )
         .await
         .unwrap();
-        let admin = users::authenticate(&db, "office", PASSWORD)
-            .await
-            .unwrap()
-            .unwrap();
-        let state = AppState::new(db.clone(), Clock::Fixed(fixed_instant()), true);
+        let admin = users::authenticate(&db, "office", PASSWORD).await.unwrap().unwrap();
+        let (clock, clock_handle) = Clock::manual(fixed_instant());
+        let state = AppState::new(db.clone(), clock, true);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             let _ = axum::serve(listener, jindu_web::router(state)).await;
         });
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        TestApp {
-            base: format!("http://{addr}"),
-            client,
-            db,
-            admin,
-            cleanup,
-            _dir: dir,
-        }
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestApp { base: format!("http://{addr}"), client, db, admin, cleanup, clock: clock_handle, _dir: dir }
+    }
+
+    /// Moves the application clock on by `minutes`.
+    fn advance(&self, minutes: i64) {
+        let mut t = self.clock.write().unwrap();
+        *t += chrono::Duration::minutes(minutes);
     }
 
     fn url(&self, path: &str) -> String {
@@ -125,11 +112,7 @@ impl TestApp {
         let r = self
             .client
             .post(self.url("/login"))
-            .form(&[
-                ("username", "office"),
-                ("password", PASSWORD),
-                ("next", "/"),
-            ])
+            .form(&[("username", "office"), ("password", PASSWORD), ("next", "/")])
             .send()
             .await
             .unwrap();
@@ -142,41 +125,21 @@ impl TestApp {
         (s, r.text().await.unwrap())
     }
 
-    async fn post(
-        &self,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, String, Option<String>) {
-        let r = self
-            .client
-            .post(self.url(path))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
+        let r = self.client.post(self.url(path)).form(form).send().await.unwrap();
         let s = r.status();
-        let loc = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
         (s, r.text().await.unwrap(), loc)
     }
 
     async fn person_count(&self) -> u64 {
         use sea_orm::{EntityTrait, PaginatorTrait};
-        jindu_store::entities::person::Entity::find()
-            .count(&self.db)
-            .await
-            .unwrap()
+        jindu_store::entities::person::Entity::find().count(&self.db).await.unwrap()
     }
 
     async fn event_count(&self) -> u64 {
         use sea_orm::{EntityTrait, PaginatorTrait};
-        jindu_store::entities::event::Entity::find()
-            .count(&self.db)
-            .await
-            .unwrap()
+        jindu_store::entities::event::Entity::find().count(&self.db).await.unwrap()
     }
 
     /// Registers a person under community detox decided on `decision`, reported on `report`.
@@ -202,9 +165,7 @@ impl TestApp {
     async fn finish(self) {
         if let Some((admin, name)) = &self.cleanup {
             self.db.clone().close().await.ok();
-            jindu_store::db::drop_postgres_database(admin, name)
-                .await
-                .unwrap();
+            jindu_store::db::drop_postgres_database(admin, name).await.unwrap();
         }
     }
 }
@@ -242,22 +203,13 @@ const ID_B: &str = "430405199001011234";
 fn id_b() -> String {
     // Recompute ID_B's check digit so the constant's first 17 digits are what matters.
     let first17: [u8; 17] = ID_B.as_bytes()[..17].try_into().unwrap();
-    format!(
-        "{}{}",
-        &ID_B[..17],
-        jindu_domain::id_number::check_digit(&first17)
-    )
+    format!("{}{}", &ID_B[..17], jindu_domain::id_number::check_digit(&first17))
 }
 
 both!(login_is_required_and_checked, |app: TestApp| async move {
     let (s, _) = app.get("/").await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, body, _) = app
-        .post(
-            "/login",
-            &[("username", "office"), ("password", "wrong-password")],
-        )
-        .await;
+    let (s, body, _) = app.post("/login", &[("username", "office"), ("password", "wrong-password")]).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(body.contains("用户名或密码错误"));
     app.login().await;
@@ -273,192 +225,118 @@ both!(login_is_required_and_checked, |app: TestApp| async move {
     app
 });
 
-both!(
-    register_accepts_old_and_full_width_numbers,
-    |app: TestApp| async move {
-        app.login().await;
-        // A 15-digit old number is upgraded: 110105491231002 → 11010519491231002X.
-        let (s, _, loc) = app
-            .post(
-                "/persons/new",
-                &[
-                    ("name", "测试甲"),
-                    ("id_number", "110105491231002"),
-                    ("division", "430405009007"),
-                ],
-            )
-            .await;
-        assert_eq!(s, StatusCode::SEE_OTHER);
-        let loc = loc.unwrap();
-        let (s, body) = app.get(&loc).await;
-        assert_eq!(s, StatusCode::OK);
-        assert!(
-            body.contains("110105********002X"),
-            "masked upgraded number shown"
-        );
-        assert!(body.contains("1949年12月31日"));
-        // Full-width digits and spaces are accepted.
-        let full: String = id_b()
-            .chars()
-            .map(|c| {
-                if c.is_ascii_digit() {
-                    char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap()
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let (s, _, _) = app
-            .post(
-                "/persons/new",
-                &[
-                    ("name", "测试乙"),
-                    ("id_number", &format!(" {full} ")),
-                    ("division", "广东路街道"),
-                ],
-            )
-            .await;
-        assert_eq!(s, StatusCode::SEE_OTHER);
-        assert_eq!(app.person_count().await, 2);
-        // The same number again is refused in scope-safe words.
-        let (s, body, _) = app
-            .post(
-                "/persons/new",
-                &[
-                    ("name", "测试丙"),
-                    ("id_number", ID_A),
-                    ("division", "430405009007"),
-                ],
-            )
-            .await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body.contains("已在本系统登记"));
-        assert_eq!(app.person_count().await, 2);
-        app
-    }
-);
+both!(register_accepts_old_and_full_width_numbers, |app: TestApp| async move {
+    app.login().await;
+    // A 15-digit old number is upgraded: 110105491231002 → 11010519491231002X.
+    let (s, _, loc) = app
+        .post("/persons/new", &[("name", "测试甲"), ("id_number", "110105491231002"), ("division", "430405009007")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let loc = loc.unwrap();
+    let (s, body) = app.get(&loc).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("110105********002X"), "masked upgraded number shown");
+    assert!(body.contains("1949年12月31日"));
+    // Full-width digits and spaces are accepted.
+    let full: String = id_b()
+        .chars()
+        .map(|c| if c.is_ascii_digit() { char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap() } else { c })
+        .collect();
+    let (s, _, _) = app
+        .post("/persons/new", &[("name", "测试乙"), ("id_number", &format!(" {full} ")), ("division", "广东路街道")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(app.person_count().await, 2);
+    // The same number again is refused in scope-safe words.
+    let (s, body, _) =
+        app.post("/persons/new", &[("name", "测试丙"), ("id_number", ID_A), ("division", "430405009007")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("已在本系统登记"));
+    assert_eq!(app.person_count().await, 2);
+    app
+});
 
-both!(
-    register_refuses_bad_input_and_stores_nothing,
-    |app: TestApp| async move {
-        app.login().await;
-        // Wrong check digit: 11010519491231002X is right, …0021 is wrong.
-        let (s, body, _) = app
-            .post(
-                "/persons/new",
-                &[
-                    ("name", "测试"),
-                    ("id_number", "110105194912310021"),
-                    ("division", "430405009007"),
-                ],
-            )
-            .await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body.contains("校验码"), "{body}");
-        // A division outside the deployment (朝阳区, Beijing).
-        let (s, body, _) = app
-            .post(
-                "/persons/new",
-                &[
-                    ("name", "测试"),
-                    ("id_number", ID_A),
-                    ("division", "110105001001"),
-                ],
-            )
-            .await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body.contains("不在本系统的辖区范围内"));
-        // A report date before the decision date.
-        let (s, body, _) = app
-            .post(
-                "/persons/new",
-                &[
-                    ("name", "测试"),
-                    ("id_number", ID_A),
-                    ("division", "430405009007"),
-                    ("measure_kind", "community_detox"),
-                    ("decision_date", "2026-10-10"),
-                    ("report_date", "2026-10-01"),
-                ],
-            )
-            .await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body.contains("报到日期"), "{body}");
-        // A future decision date.
-        let (s, _, _) = app
-            .post(
-                "/persons/new",
-                &[
-                    ("name", "测试"),
-                    ("id_number", ID_A),
-                    ("division", "430405009007"),
-                    ("measure_kind", "community_detox"),
-                    ("decision_date", "2026-12-01"),
-                ],
-            )
-            .await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        // Missing name and garbage everywhere: one page, no 500.
-        let (s, _, _) = app
-            .post(
-                "/persons/new",
-                &[
-                    ("name", ""),
-                    ("id_number", "abc"),
-                    ("division", "x"),
-                    ("risk_tier", "purple"),
-                ],
-            )
-            .await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(app.person_count().await, 0);
-        app
-    }
-);
+both!(register_refuses_bad_input_and_stores_nothing, |app: TestApp| async move {
+    app.login().await;
+    // Wrong check digit: 11010519491231002X is right, …0021 is wrong.
+    let (s, body, _) = app
+        .post("/persons/new", &[("name", "测试"), ("id_number", "110105194912310021"), ("division", "430405009007")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("校验码"), "{body}");
+    // A division outside the deployment (朝阳区, Beijing).
+    let (s, body, _) =
+        app.post("/persons/new", &[("name", "测试"), ("id_number", ID_A), ("division", "110105001001")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("不在本系统的辖区范围内"));
+    // A report date before the decision date.
+    let (s, body, _) = app
+        .post(
+            "/persons/new",
+            &[
+                ("name", "测试"),
+                ("id_number", ID_A),
+                ("division", "430405009007"),
+                ("measure_kind", "community_detox"),
+                ("decision_date", "2026-10-10"),
+                ("report_date", "2026-10-01"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("报到日期"), "{body}");
+    // A future decision date.
+    let (s, _, _) = app
+        .post(
+            "/persons/new",
+            &[
+                ("name", "测试"),
+                ("id_number", ID_A),
+                ("division", "430405009007"),
+                ("measure_kind", "community_detox"),
+                ("decision_date", "2026-12-01"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Missing name and garbage everywhere: one page, no 500.
+    let (s, _, _) = app
+        .post("/persons/new", &[("name", ""), ("id_number", "abc"), ("division", "x"), ("risk_tier", "purple")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.person_count().await, 0);
+    app
+});
 
-both!(
-    negative_test_moves_the_obligation,
-    |app: TestApp| async move {
-        // Community detox decided 2026-08-25, reported 2026-09-01: year 1 tests are monthly, so the
-        // first test was due 2026-10-01 (start + 1 month) and is 59 days overdue on 2026-11-29.
-        let id = app.person("测试丁", ID_A, "2026-08-25", "2026-09-01").await;
-        app.login().await;
-        let (_, body) = app.get("/").await;
-        assert!(body.contains("测试丁"));
-        let (s, body) = app.get(&format!("/persons/{id}")).await;
-        assert_eq!(s, StatusCode::OK);
-        assert!(
-            body.contains(r#"data-testid="due-drug_test">2026-10-01<"#),
-            "{body}"
-        );
-        assert!(body.contains("逾期 59 天"));
-        // Planned last day: 3 years counting the first day → 2029-08-31.
-        assert!(body.contains("2029年8月31日"));
-        let before = app.event_count().await;
-        let (s, _, loc) = app
-            .post(
-                &format!("/persons/{id}/events"),
-                &[
-                    ("kind", "drug_test"),
-                    ("date", "2026-11-29"),
-                    ("test_method", "urine"),
-                    ("test_result", "negative"),
-                ],
-            )
-            .await;
-        assert_eq!(s, StatusCode::SEE_OTHER);
-        assert_eq!(loc.as_deref(), Some(format!("/persons/{id}").as_str()));
-        assert_eq!(app.event_count().await, before + 1);
-        let (_, body) = app.get(&format!("/persons/{id}")).await;
-        // Next monthly test: 2026-11-29 + 1 month = 2026-12-29.
-        assert!(
-            body.contains(r#"data-testid="due-drug_test">2026-12-29<"#),
-            "{body}"
-        );
-        assert!(body.contains(r#"data-kind="drug_test" data-date="2026-11-29""#));
-        app
-    }
-);
+both!(negative_test_moves_the_obligation, |app: TestApp| async move {
+    // Community detox decided 2026-08-25, reported 2026-09-01: year 1 tests are monthly, so the
+    // first test was due 2026-10-01 (start + 1 month) and is 59 days overdue on 2026-11-29.
+    let id = app.person("测试丁", ID_A, "2026-08-25", "2026-09-01").await;
+    app.login().await;
+    let (_, body) = app.get("/").await;
+    assert!(body.contains("测试丁"));
+    let (s, body) = app.get(&format!("/persons/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains(r#"data-testid="due-drug_test">2026-10-01<"#), "{body}");
+    assert!(body.contains("逾期 59 天"));
+    // Planned last day: 3 years counting the first day → 2029-08-31.
+    assert!(body.contains("2029年8月31日"));
+    let before = app.event_count().await;
+    let (s, _, loc) = app
+        .post(
+            &format!("/persons/{id}/events"),
+            &[("kind", "drug_test"), ("date", "2026-11-29"), ("test_method", "urine"), ("test_result", "negative")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc.as_deref(), Some(format!("/persons/{id}").as_str()));
+    assert_eq!(app.event_count().await, before + 1);
+    let (_, body) = app.get(&format!("/persons/{id}")).await;
+    // Next monthly test: 2026-11-29 + 1 month = 2026-12-29.
+    assert!(body.contains(r#"data-testid="due-drug_test">2026-12-29<"#), "{body}");
+    assert!(body.contains(r#"data-kind="drug_test" data-date="2026-11-29""#));
+    app
+});
 
 both!(event_input_is_checked, |app: TestApp| async move {
     let id = app.person("测试戊", ID_A, "2026-08-25", "2026-09-01").await;
@@ -466,50 +344,24 @@ both!(event_input_is_checked, |app: TestApp| async move {
     let before = app.event_count().await;
     let path = format!("/persons/{id}/events");
     // A future date.
-    let (s, body, _) = app
-        .post(&path, &[("kind", "visit"), ("date", "2026-11-30")])
-        .await;
+    let (s, body, _) = app.post(&path, &[("kind", "visit"), ("date", "2026-11-30")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        body.contains("2026-11-30") || body.contains("未来"),
-        "{body}"
-    );
+    assert!(body.contains("2026-11-30") || body.contains("未来"), "{body}");
     // A test without result; a positive without substance.
-    let (s, _, _) = app
-        .post(
-            &path,
-            &[
-                ("kind", "drug_test"),
-                ("date", "2026-11-29"),
-                ("test_method", "urine"),
-            ],
-        )
-        .await;
+    let (s, _, _) = app.post(&path, &[("kind", "drug_test"), ("date", "2026-11-29"), ("test_method", "urine")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let (s, _, _) = app
         .post(
             &path,
-            &[
-                ("kind", "drug_test"),
-                ("date", "2026-11-29"),
-                ("test_method", "urine"),
-                ("test_result", "positive"),
-            ],
+            &[("kind", "drug_test"), ("date", "2026-11-29"), ("test_method", "urine"), ("test_result", "positive")],
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     // Unknown kind, garbage date.
-    let (s, _, _) = app
-        .post(&path, &[("kind", "party"), ("date", "yesterday")])
-        .await;
+    let (s, _, _) = app.post(&path, &[("kind", "party"), ("date", "yesterday")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     // A stale version.
-    let (s, _, _) = app
-        .post(
-            &path,
-            &[("kind", "visit"), ("date", "2026-11-29"), ("version", "99")],
-        )
-        .await;
+    let (s, _, _) = app.post(&path, &[("kind", "visit"), ("date", "2026-11-29"), ("version", "99")]).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(app.event_count().await, before);
     // Unknown and malformed person ids answer 404.
@@ -517,12 +369,8 @@ both!(event_input_is_checked, |app: TestApp| async move {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = app.get("/persons/not-an-id").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _, _) = app
-        .post(
-            &format!("/persons/{}/events", Uuid::now_v7()),
-            &[("kind", "visit"), ("date", "2026-11-29")],
-        )
-        .await;
+    let (s, _, _) =
+        app.post(&format!("/persons/{}/events", Uuid::now_v7()), &[("kind", "visit"), ("date", "2026-11-29")]).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     app
 });
@@ -534,58 +382,29 @@ both!(deceased_person_takes_no_test, |app: TestApp| async move {
     let _ = list;
     // Lost contact first (a ContactLost event), then a check-in is refused until found.
     let path = format!("/persons/{id}/events");
-    let (s, _, _) = app
-        .post(&path, &[("kind", "contact_lost"), ("date", "2026-11-20")])
-        .await;
+    let (s, _, _) = app.post(&path, &[("kind", "contact_lost"), ("date", "2026-11-20")]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (_, body) = app.get(&format!("/persons/{id}")).await;
     assert!(body.contains(r#"data-testid="status">失控<"#));
-    let (s, _, _) = app
-        .post(&path, &[("kind", "check_in"), ("date", "2026-11-29")])
-        .await;
+    let (s, _, _) = app.post(&path, &[("kind", "check_in"), ("date", "2026-11-29")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let (s, _, _) = app
-        .post(
-            &path,
-            &[("kind", "contact_restored"), ("date", "2026-11-29")],
-        )
-        .await;
+    let (s, _, _) = app.post(&path, &[("kind", "contact_restored"), ("date", "2026-11-29")]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     // End the measure by death is a measure action; then mark deceased through the domain.
-    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id)
-        .await
-        .unwrap();
+    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
     let mid = detail.measures[0].id;
     let (s, _, _) = app
         .post(
             &format!("/persons/{id}/measures/{mid}"),
-            &[
-                ("action", "end"),
-                ("date", "2026-11-29"),
-                ("end_reason", "death"),
-            ],
+            &[("action", "end"), ("date", "2026-11-29"), ("end_reason", "death")],
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    persons::change_status(
-        &app.db,
-        &app.admin,
-        Now::at(fixed_instant()),
-        id,
-        "deceased",
-        "2026-11-29",
-    )
-    .await
-    .unwrap();
+    persons::change_status(&app.db, &app.admin, Now::at(fixed_instant()), id, "deceased", "2026-11-29").await.unwrap();
     let (s, body, _) = app
         .post(
             &path,
-            &[
-                ("kind", "drug_test"),
-                ("date", "2026-11-29"),
-                ("test_method", "urine"),
-                ("test_result", "negative"),
-            ],
+            &[("kind", "drug_test"), ("date", "2026-11-29"), ("test_method", "urine"), ("test_result", "negative")],
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
@@ -613,248 +432,158 @@ both!(measure_clock_through_the_forms, |app: TestApp| async move {
     app.login().await;
     let (_, body) = app.get(&format!("/persons/{id}")).await;
     assert!(body.contains("2024年3月7日"), "report deadline shown");
-    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id)
-        .await
-        .unwrap();
+    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
     let mid = detail.measures[0].id;
     let path = format!("/persons/{id}/measures/{mid}");
     // Report before the decision: refused.
-    let (s, _, _) = app
-        .post(&path, &[("action", "report"), ("date", "2024-02-20")])
-        .await;
+    let (s, _, _) = app.post(&path, &[("action", "report"), ("date", "2024-02-20")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     // Report on 2024-03-05: the term runs to 2027-03-04.
-    let (s, _, _) = app
-        .post(&path, &[("action", "report"), ("date", "2024-03-05")])
-        .await;
+    let (s, _, _) = app.post(&path, &[("action", "report"), ("date", "2024-03-05")]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     // Resume while not suspended: refused.
-    let (s, _, _) = app
-        .post(&path, &[("action", "resume"), ("date", "2025-01-20")])
-        .await;
+    let (s, _, _) = app.post(&path, &[("action", "resume"), ("date", "2025-01-20")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     // Suspended 2025-01-10, resumed 2025-01-20: 10 days move the last day to 2027-03-14.
-    let (s, _, _) = app
-        .post(&path, &[("action", "suspend"), ("date", "2025-01-10")])
-        .await;
+    let (s, _, _) = app.post(&path, &[("action", "suspend"), ("date", "2025-01-10")]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, _, _) = app
-        .post(&path, &[("action", "resume"), ("date", "2025-01-20")])
-        .await;
+    let (s, _, _) = app.post(&path, &[("action", "resume"), ("date", "2025-01-20")]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (_, body) = app.get(&format!("/persons/{id}")).await;
-    assert!(
-        body.contains(r#"data-testid="planned-last-day">2027年3月14日<"#),
-        "{body}"
-    );
+    assert!(body.contains(r#"data-testid="planned-last-day">2027年3月14日<"#), "{body}");
     // A second open measure is refused; compulsory isolation ends the detox.
     let (s, _, _) = app
         .post(
             &format!("/persons/{id}/measures"),
-            &[
-                ("measure_kind", "community_rehab"),
-                ("decision_date", "2026-11-01"),
-            ],
+            &[("measure_kind", "community_rehab"), ("decision_date", "2026-11-01")],
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let (s, _, _) = app
         .post(
             &format!("/persons/{id}/measures"),
+            &[("measure_kind", "compulsory_isolation"), ("decision_date", "2026-11-01")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
+    assert_eq!(detail.measures.len(), 2);
+    // Compulsory isolation: 2 years from the decision, last day 2028-10-31.
+    assert_eq!(detail.measures[0].planned_last_day, NaiveDate::from_ymd_opt(2028, 10, 31));
+    app
+});
+
+both!(lists_search_filter_and_overview, |app: TestApp| async move {
+    let a = app.person("张三丰", ID_A, "2026-08-25", "2026-09-01").await;
+    let _b = app.person("李四", &id_b(), "2026-08-25", "2026-09-01").await;
+    app.login().await;
+    let (_, body) = app.get("/persons?q=张三").await;
+    assert!(body.contains("张三丰") && !body.contains("李四"));
+    let (_, body) = app.get(&format!("/persons?q={}", ID_A.to_lowercase())).await;
+    assert!(body.contains("张三丰") && !body.contains("李四"));
+    let (_, body) = app.get("/persons?status=lost_contact").await;
+    assert!(!body.contains("张三丰"));
+    let (_, body) = app.get("/persons?town=430405009&measure=community_detox").await;
+    assert!(body.contains("张三丰") && body.contains("李四"));
+    let (_, body) = app.get("/persons?town=430405007").await;
+    assert!(!body.contains("张三丰"));
+    let (s, body) = app.get("/persons?page=abc").await;
+    assert!(s == StatusCode::OK || s == StatusCode::BAD_REQUEST, "{s}");
+    let _ = body;
+    let (s, body) = app.get("/overview").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains(r#"data-testid="total">2<"#), "{body}");
+    assert!(body.contains("广东路街道"));
+    // An amendment points at the event it corrects.
+    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), a).await.unwrap();
+    let target = detail.events.last().unwrap().id;
+    let (s, _, _) = app
+        .post(
+            &format!("/persons/{a}/events"),
+            &[("kind", "amendment"), ("amends", &target.to_string()), ("date", "2026-11-29")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "an amendment needs a note");
+    let (s, _, _) = app
+        .post(
+            &format!("/persons/{a}/events"),
             &[
-                ("measure_kind", "compulsory_isolation"),
-                ("decision_date", "2026-11-01"),
+                ("kind", "amendment"),
+                ("amends", &target.to_string()),
+                ("date", "2026-11-29"),
+                ("note", "决定日期录入有误"),
             ],
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id)
-        .await
-        .unwrap();
-    assert_eq!(detail.measures.len(), 2);
-    // Compulsory isolation: 2 years from the decision, last day 2028-10-31.
-    assert_eq!(
-        detail.measures[0].planned_last_day,
-        NaiveDate::from_ymd_opt(2028, 10, 31)
-    );
+    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), a).await.unwrap();
+    assert!(detail.events.iter().find(|e| e.id == target).unwrap().amended_by.is_some());
     app
 });
 
-both!(
-    lists_search_filter_and_overview,
-    |app: TestApp| async move {
-        let a = app.person("张三丰", ID_A, "2026-08-25", "2026-09-01").await;
-        let _b = app
-            .person("李四", &id_b(), "2026-08-25", "2026-09-01")
-            .await;
-        app.login().await;
-        let (_, body) = app.get("/persons?q=张三").await;
-        assert!(body.contains("张三丰") && !body.contains("李四"));
-        let (_, body) = app
-            .get(&format!("/persons?q={}", ID_A.to_lowercase()))
-            .await;
-        assert!(body.contains("张三丰") && !body.contains("李四"));
-        let (_, body) = app.get("/persons?status=lost_contact").await;
-        assert!(!body.contains("张三丰"));
-        let (_, body) = app
-            .get("/persons?town=430405009&measure=community_detox")
-            .await;
-        assert!(body.contains("张三丰") && body.contains("李四"));
-        let (_, body) = app.get("/persons?town=430405007").await;
-        assert!(!body.contains("张三丰"));
-        let (s, body) = app.get("/persons?page=abc").await;
-        assert!(s == StatusCode::OK || s == StatusCode::BAD_REQUEST, "{s}");
-        let _ = body;
-        let (s, body) = app.get("/overview").await;
-        assert_eq!(s, StatusCode::OK);
-        assert!(body.contains(r#"data-testid="total">2<"#), "{body}");
-        assert!(body.contains("广东路街道"));
-        // An amendment points at the event it corrects.
-        let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), a)
-            .await
-            .unwrap();
-        let target = detail.events.last().unwrap().id;
-        let (s, _, _) = app
-            .post(
-                &format!("/persons/{a}/events"),
-                &[
-                    ("kind", "amendment"),
-                    ("amends", &target.to_string()),
-                    ("date", "2026-11-29"),
-                ],
-            )
-            .await;
-        assert_eq!(
-            s,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "an amendment needs a note"
-        );
-        let (s, _, _) = app
-            .post(
-                &format!("/persons/{a}/events"),
-                &[
-                    ("kind", "amendment"),
-                    ("amends", &target.to_string()),
-                    ("date", "2026-11-29"),
-                    ("note", "决定日期录入有误"),
-                ],
-            )
-            .await;
-        assert_eq!(s, StatusCode::SEE_OTHER);
-        let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), a)
-            .await
-            .unwrap();
-        assert!(
-            detail
-                .events
-                .iter()
-                .find(|e| e.id == target)
-                .unwrap()
-                .amended_by
-                .is_some()
-        );
-        app
-    }
-);
+both!(editing_a_person_uses_the_version, |app: TestApp| async move {
+    let id = app.person("测试辛", ID_A, "2026-08-25", "2026-09-01").await;
+    app.login().await;
+    let (s, body) = app.get(&format!("/persons/{id}/edit")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains(r#"name="version" value="1""#));
+    let path = format!("/persons/{id}/edit");
+    let form = |version: &'static str, phone: &'static str| {
+        vec![
+            ("version", version),
+            ("name", "测试辛"),
+            ("division", "430405009009"),
+            ("addiction_finding", "addicted"),
+            ("risk_tier", "high"),
+            ("phone", phone),
+        ]
+    };
+    // A bad phone: 422, nothing changes.
+    let (s, body, _) = app.post(&path, &form("1", "call me")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("联系电话格式不正确"));
+    // A good edit moves the person to 葵花里社区 and bumps the version to 2.
+    let (s, _, _) = app.post(&path, &form("1", "0734-1234567")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
+    assert_eq!(detail.person.version, 2);
+    assert_eq!(detail.person.division_code, "430405009009");
+    assert_eq!(detail.person.risk_tier, jindu_domain::RiskTier::High);
+    assert!(
+        detail.events.iter().any(|e| e.note.as_deref() == Some("修改人员信息：联系电话、所属辖区、风险等级")),
+        "{:?}",
+        detail.events
+    );
+    // The same form again, still at version 1, is stale.
+    let (s, body, _) = app.post(&path, &form("1", "0734-7654321")).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(body.contains("已被他人修改"));
+    app
+});
 
-both!(
-    editing_a_person_uses_the_version,
-    |app: TestApp| async move {
-        let id = app.person("测试辛", ID_A, "2026-08-25", "2026-09-01").await;
-        app.login().await;
-        let (s, body) = app.get(&format!("/persons/{id}/edit")).await;
-        assert_eq!(s, StatusCode::OK);
-        assert!(body.contains(r#"name="version" value="1""#));
-        let path = format!("/persons/{id}/edit");
-        let form = |version: &'static str, phone: &'static str| {
-            vec![
-                ("version", version),
-                ("name", "测试辛"),
-                ("division", "430405009009"),
-                ("addiction_finding", "addicted"),
-                ("risk_tier", "high"),
-                ("phone", phone),
-            ]
-        };
-        // A bad phone: 422, nothing changes.
-        let (s, body, _) = app.post(&path, &form("1", "call me")).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body.contains("联系电话格式不正确"));
-        // A good edit moves the person to 葵花里社区 and bumps the version to 2.
-        let (s, _, _) = app.post(&path, &form("1", "0734-1234567")).await;
-        assert_eq!(s, StatusCode::SEE_OTHER);
-        let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id)
-            .await
-            .unwrap();
-        assert_eq!(detail.person.version, 2);
-        assert_eq!(detail.person.division_code, "430405009009");
-        assert_eq!(detail.person.risk_tier, jindu_domain::RiskTier::High);
-        assert!(
-            detail
-                .events
-                .iter()
-                .any(|e| e.note.as_deref() == Some("修改人员信息：联系电话、所属辖区、风险等级")),
-            "{:?}",
-            detail.events
-        );
-        // The same form again, still at version 1, is stale.
-        let (s, body, _) = app.post(&path, &form("1", "0734-7654321")).await;
-        assert_eq!(s, StatusCode::CONFLICT);
-        assert!(body.contains("已被他人修改"));
-        app
-    }
-);
-
-both!(
-    divisions_are_found_by_code_and_by_name_path,
-    |app: TestApp| async move {
-        let by_path = deployment::division_by_path(&app.db, "湖南省/衡阳市/珠晖区/广东路街道")
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(by_path.code.to_string(), "430405009000");
-        assert_eq!(by_path.level, jindu_domain::DivisionLevel::Town);
-        let by_code =
-            deployment::division_by_code(&app.db, DivisionCode::parse("430405009007").unwrap())
-                .await
-                .unwrap()
-                .unwrap();
-        assert_eq!(
-            by_code.name_path,
-            "湖南省/衡阳市/珠晖区/广东路街道/湖北路社区居委会"
-        );
-        let root = deployment::root(&app.db).await.unwrap().unwrap();
-        assert_eq!(root.name, "珠晖区");
-        let towns = deployment::children(&app.db, root.code).await.unwrap();
-        assert_eq!(towns.len(), 10);
-        assert_eq!(towns[0].name, "衡州路街道");
-        let communities =
-            deployment::in_scope(&app.db, root.code, jindu_domain::DivisionLevel::Village)
-                .await
-                .unwrap();
-        assert_eq!(communities.len(), 75);
-        assert!(
-            deployment::division_by_code(&app.db, DivisionCode::parse("110105").unwrap())
-                .await
-                .unwrap()
-                .is_none()
-        );
-        // The registration form takes a short name path too.
-        app.login().await;
-        let (s, _, _) = app
-            .post(
-                "/persons/new",
-                &[
-                    ("name", "测试壬"),
-                    ("id_number", ID_A),
-                    ("division", "广东路街道/湖北路社区居委会"),
-                ],
-            )
-            .await;
-        assert_eq!(s, StatusCode::SEE_OTHER);
-        app
-    }
-);
+both!(divisions_are_found_by_code_and_by_name_path, |app: TestApp| async move {
+    let by_path = deployment::division_by_path(&app.db, "湖南省/衡阳市/珠晖区/广东路街道").await.unwrap().unwrap();
+    assert_eq!(by_path.code.to_string(), "430405009000");
+    assert_eq!(by_path.level, jindu_domain::DivisionLevel::Town);
+    let by_code =
+        deployment::division_by_code(&app.db, DivisionCode::parse("430405009007").unwrap()).await.unwrap().unwrap();
+    assert_eq!(by_code.name_path, "湖南省/衡阳市/珠晖区/广东路街道/湖北路社区居委会");
+    let root = deployment::root(&app.db).await.unwrap().unwrap();
+    assert_eq!(root.name, "珠晖区");
+    let towns = deployment::children(&app.db, root.code).await.unwrap();
+    assert_eq!(towns.len(), 10);
+    assert_eq!(towns[0].name, "衡州路街道");
+    let communities = deployment::in_scope(&app.db, root.code, jindu_domain::DivisionLevel::Village).await.unwrap();
+    assert_eq!(communities.len(), 75);
+    assert!(deployment::division_by_code(&app.db, DivisionCode::parse("110105").unwrap()).await.unwrap().is_none());
+    // The registration form takes a short name path too.
+    app.login().await;
+    let (s, _, _) = app
+        .post("/persons/new", &[("name", "测试壬"), ("id_number", ID_A), ("division", "广东路街道/湖北路社区居委会")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    app
+});
 
 /// A valid synthetic ID number born 1990-01-01 with sequence `seq` (check digit computed).
 fn synthetic_id(seq: u32) -> String {
@@ -863,224 +592,340 @@ fn synthetic_id(seq: u32) -> String {
     format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
 }
 
-both!(
-    every_route_by_every_role_in_and_out_of_scope,
-    |app: TestApp| async move {
-        use jindu_domain::Role;
-        use jindu_domain::access::default_profile;
-        use jindu_web::routes::{Access, ROUTES};
-        let now = Now::at(fixed_instant());
-        let town = DivisionCode::parse("430405009").unwrap();
-        // One user per role, all scoped to 广东路街道.
-        let mut worker_id = None;
-        for role in Role::ALL {
-            let id = users::add(
-                &app.db,
-                now,
-                users::NewUser {
-                    username: format!("u_{}", role.as_code()),
-                    display_name: role.label_zh().into(),
-                    password: Some(PASSWORD.into()),
-                    role: role.as_code().into(),
-                    division: town,
-                    workstation_id: None,
-                    must_change_password: false,
-                },
-            )
-            .await
-            .unwrap();
-            if *role == Role::SocialWorker {
-                worker_id = Some(id);
-            }
-        }
-        let register = |name: &str, id: String, division: &str| NewPerson {
-            name: name.into(),
-            id_number: id,
-            division: division.into(),
-            social_worker_id: worker_id.unwrap().to_string(),
-            measure_kind: "community_detox".into(),
-            decision_date: "2026-08-25".into(),
-            report_date: "2026-09-01".into(),
-            ..Default::default()
-        };
-        let inside = persons::register(
+both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
+    use jindu_domain::Role;
+    use jindu_domain::access::default_profile;
+    use jindu_web::routes::{Access, ROUTES};
+    let now = Now::at(fixed_instant());
+    let town = DivisionCode::parse("430405009").unwrap();
+    // One user per role, all scoped to 广东路街道.
+    let mut worker_id = None;
+    for role in Role::ALL {
+        let id = users::add(
             &app.db,
-            &app.admin,
             now,
-            register("范围内", synthetic_id(1), "430405009007"),
+            users::NewUser {
+                username: format!("u_{}", role.as_code()),
+                display_name: role.label_zh().into(),
+                password: Some(PASSWORD.into()),
+                role: role.as_code().into(),
+                division: town,
+                workstation_id: None,
+                must_change_password: false,
+            },
         )
         .await
         .unwrap();
-        let mut out = register("范围外", synthetic_id(2), "430405007006");
-        out.social_worker_id = String::new();
-        let outside = persons::register(&app.db, &app.admin, now, out)
+        if *role == Role::SocialWorker {
+            worker_id = Some(id);
+        }
+    }
+    let register = |name: &str, id: String, division: &str| NewPerson {
+        name: name.into(),
+        id_number: id,
+        division: division.into(),
+        social_worker_id: worker_id.unwrap().to_string(),
+        measure_kind: "community_detox".into(),
+        decision_date: "2026-08-25".into(),
+        report_date: "2026-09-01".into(),
+        ..Default::default()
+    };
+    let inside =
+        persons::register(&app.db, &app.admin, now, register("范围内", synthetic_id(1), "430405009007")).await.unwrap();
+    let mut out = register("范围外", synthetic_id(2), "430405007006");
+    out.social_worker_id = String::new();
+    let outside = persons::register(&app.db, &app.admin, now, out).await.unwrap();
+    let measure_of = |id: Uuid| {
+        let db = app.db.clone();
+        let admin = app.admin.clone();
+        async move { persons::detail(&db, &admin, now, id).await.unwrap().measures[0].id }
+    };
+    let (m_in, m_out) = (measure_of(inside).await, measure_of(outside).await);
+
+    // Logout last: it ends the session the other requests use.
+    let mut specs: Vec<_> = ROUTES.to_vec();
+    specs.sort_by_key(|s| s.path == "/logout");
+    let mut seq = 100;
+    let mut checked = 0;
+    for role in Role::ALL {
+        let profile = default_profile(*role);
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let r = client
+            .post(app.url("/login"))
+            .form(&[("username", format!("u_{}", role.as_code()).as_str()), ("password", PASSWORD)])
+            .send()
             .await
             .unwrap();
-        let measure_of = |id: Uuid| {
-            let db = app.db.clone();
-            let admin = app.admin.clone();
-            async move {
-                persons::detail(&db, &admin, now, id)
-                    .await
-                    .unwrap()
-                    .measures[0]
-                    .id
-            }
-        };
-        let (m_in, m_out) = (measure_of(inside).await, measure_of(outside).await);
-
-        // Logout last: it ends the session the other requests use.
-        let mut specs: Vec<_> = ROUTES.to_vec();
-        specs.sort_by_key(|s| s.path == "/logout");
-        let mut seq = 100;
-        let mut checked = 0;
-        for role in Role::ALL {
-            let profile = default_profile(*role);
-            let client = reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            let r = client
-                .post(app.url("/login"))
-                .form(&[
-                    ("username", format!("u_{}", role.as_code()).as_str()),
-                    ("password", PASSWORD),
-                ])
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{role:?} signs in");
-            for spec in &specs {
-                let targets: Vec<(bool, Uuid, Uuid)> = if spec.person_scoped {
-                    vec![(true, inside, m_in), (false, outside, m_out)]
-                } else {
-                    vec![(true, inside, m_in)]
-                };
-                for (in_scope, pid, mid) in targets {
-                    let path = spec
-                        .path
-                        .replace("{id}", &pid.to_string())
-                        .replace("{mid}", &mid.to_string());
-                    seq += 1;
-                    let id_number = synthetic_id(seq);
-                    let version = persons::detail(&app.db, &app.admin, now, pid)
-                        .await
-                        .unwrap()
-                        .person
-                        .version
-                        .to_string();
-                    let form: Vec<(&str, String)> = match spec.path {
-                        "/login" => vec![("username", "nobody".into()), ("password", "x".into())],
-                        "/persons/new" => vec![
-                            ("name", "新登记".into()),
-                            ("id_number", id_number),
-                            ("division", "430405009007".into()),
-                        ],
-                        "/persons/{id}/edit" => vec![
-                            ("version", version),
-                            ("name", "范围内".into()),
-                            ("division", "430405009007".into()),
-                            ("addiction_finding", "addicted".into()),
-                            ("risk_tier", "medium".into()),
-                            ("social_worker_id", worker_id.unwrap().to_string()),
-                        ],
-                        "/persons/{id}/events" => {
-                            vec![("kind", "visit".into()), ("date", "2026-11-29".into())]
-                        }
-                        "/persons/{id}/measures" => vec![
-                            ("measure_kind", "community_rehab".into()),
-                            ("decision_date", "2026-11-01".into()),
-                        ],
-                        "/persons/{id}/status" => vec![
-                            ("status", "under_control".into()),
-                            ("date", "2026-11-29".into()),
-                        ],
-                        "/persons/{id}/measures/{mid}" => {
-                            vec![("action", "resume".into()), ("date", "2026-11-29".into())]
-                        }
-                        _ => vec![],
-                    };
-                    let resp = if spec.method == "GET" {
-                        client.get(app.url(&path)).send().await.unwrap()
-                    } else {
-                        client
-                            .post(app.url(&path))
-                            .form(&form)
-                            .send()
-                            .await
-                            .unwrap()
-                    };
-                    let status = resp.status();
-                    let body = resp.text().await.unwrap();
-                    let what = format!(
-                        "{role:?} {} {} ({})",
-                        spec.method,
-                        spec.path,
-                        if in_scope { "in scope" } else { "out of scope" }
-                    );
-                    assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{what}");
-                    match spec.access {
-                        Access::Public => assert!(
-                            status != StatusCode::FORBIDDEN && status != StatusCode::NOT_FOUND,
-                            "{what}: {status}"
-                        ),
-                        Access::SignedIn => assert!(
-                            status == StatusCode::OK || status == StatusCode::SEE_OTHER,
-                            "{what}: {status}"
-                        ),
-                        Access::Needs(p) if !profile.allows(p) => {
-                            assert_eq!(status, StatusCode::FORBIDDEN, "{what}")
-                        }
-                        Access::Needs(_) if !in_scope => {
-                            assert_eq!(status, StatusCode::NOT_FOUND, "{what}")
-                        }
-                        Access::Needs(_) => assert!(
-                            [
-                                StatusCode::OK,
-                                StatusCode::SEE_OTHER,
-                                StatusCode::UNPROCESSABLE_ENTITY
-                            ]
-                            .contains(&status),
-                            "{what}: {status} {body}"
-                        ),
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{role:?} signs in");
+        for spec in &specs {
+            let targets: Vec<(bool, Uuid, Uuid)> = if spec.person_scoped {
+                vec![(true, inside, m_in), (false, outside, m_out)]
+            } else {
+                vec![(true, inside, m_in)]
+            };
+            for (in_scope, pid, mid) in targets {
+                let path = spec.path.replace("{id}", &pid.to_string()).replace("{mid}", &mid.to_string());
+                seq += 1;
+                let id_number = synthetic_id(seq);
+                let version = persons::detail(&app.db, &app.admin, now, pid).await.unwrap().person.version.to_string();
+                let form: Vec<(&str, String)> = match spec.path {
+                    "/login" => vec![("username", "nobody".into()), ("password", "x".into())],
+                    "/persons/new" => {
+                        vec![("name", "新登记".into()), ("id_number", id_number), ("division", "430405009007".into())]
                     }
-                    // Nothing outside the scope shows up in any page.
-                    assert!(
-                        !body.contains("范围外"),
-                        "{what} reveals an out-of-scope person"
-                    );
-                    checked += 1;
+                    "/persons/{id}/edit" => vec![
+                        ("version", version),
+                        ("name", "范围内".into()),
+                        ("division", "430405009007".into()),
+                        ("addiction_finding", "addicted".into()),
+                        ("risk_tier", "medium".into()),
+                        ("social_worker_id", worker_id.unwrap().to_string()),
+                    ],
+                    "/persons/{id}/events" => {
+                        vec![("kind", "visit".into()), ("date", "2026-11-29".into())]
+                    }
+                    "/persons/{id}/measures" => {
+                        vec![("measure_kind", "community_rehab".into()), ("decision_date", "2026-11-01".into())]
+                    }
+                    "/persons/{id}/status" => vec![("status", "under_control".into()), ("date", "2026-11-29".into())],
+                    "/persons/{id}/measures/{mid}" => {
+                        vec![("action", "resume".into()), ("date", "2026-11-29".into())]
+                    }
+                    _ => vec![],
+                };
+                let resp = if spec.method == "GET" {
+                    client.get(app.url(&path)).send().await.unwrap()
+                } else {
+                    client.post(app.url(&path)).form(&form).send().await.unwrap()
+                };
+                let status = resp.status();
+                let body = resp.text().await.unwrap();
+                let what = format!(
+                    "{role:?} {} {} ({})",
+                    spec.method,
+                    spec.path,
+                    if in_scope { "in scope" } else { "out of scope" }
+                );
+                assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{what}");
+                match spec.access {
+                    Access::Public => {
+                        assert!(status != StatusCode::FORBIDDEN && status != StatusCode::NOT_FOUND, "{what}: {status}")
+                    }
+                    Access::SignedIn => {
+                        assert!(
+                            [StatusCode::OK, StatusCode::SEE_OTHER, StatusCode::UNPROCESSABLE_ENTITY].contains(&status),
+                            "{what}: {status}"
+                        )
+                    }
+                    Access::Needs(p) if !profile.allows(p) => {
+                        assert_eq!(status, StatusCode::FORBIDDEN, "{what}")
+                    }
+                    Access::Needs(_) if !in_scope => {
+                        assert_eq!(status, StatusCode::NOT_FOUND, "{what}")
+                    }
+                    Access::Needs(_) => assert!(
+                        [StatusCode::OK, StatusCode::SEE_OTHER, StatusCode::UNPROCESSABLE_ENTITY].contains(&status),
+                        "{what}: {status} {body}"
+                    ),
                 }
+                // Nothing outside the scope shows up in any page.
+                assert!(!body.contains("范围外"), "{what} reveals an out-of-scope person");
+                checked += 1;
             }
         }
-        // 8 roles × (19 routes + 8 person routes twice).
-        assert_eq!(
-            checked,
-            Role::ALL.len() * (ROUTES.len() + ROUTES.iter().filter(|s| s.person_scoped).count())
-        );
-        app
     }
-);
+    // 8 roles × (19 routes + 8 person routes twice).
+    assert_eq!(checked, Role::ALL.len() * (ROUTES.len() + ROUTES.iter().filter(|s| s.person_scoped).count()));
+    app
+});
 
 #[test]
 fn every_registered_route_is_in_the_access_table() {
     let (_, registered) = jindu_web::app_routes();
-    let table: Vec<(&str, &str)> = jindu_web::routes::ROUTES
-        .iter()
-        .map(|s| (s.method, s.path))
-        .collect();
+    let table: Vec<(&str, &str)> = jindu_web::routes::ROUTES.iter().map(|s| (s.method, s.path)).collect();
     for r in &registered {
-        assert!(
-            table.contains(r),
-            "route {r:?} is missing from routes::ROUTES"
-        );
+        assert!(table.contains(r), "route {r:?} is missing from routes::ROUTES");
     }
     for t in &table {
-        assert!(
-            registered.contains(t),
-            "routes::ROUTES lists {t:?}, which is not registered"
-        );
+        assert!(registered.contains(t), "routes::ROUTES lists {t:?}, which is not registered");
     }
     assert_eq!(registered.len(), table.len());
 }
+
+both!(audit_chain_catches_changed_deleted_and_inserted_records, |app: TestApp| async move {
+    use jindu_store::service::audit::{self, Verdict};
+    use sea_orm::ConnectionTrait;
+    // Activity: a failed and a good login, a registration, a read and an event.
+    let (s, _, _) = app.post("/login", &[("username", "office"), ("password", "wrong-password")]).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    app.login().await;
+    let id = app.person("测试癸", ID_A, "2026-08-25", "2026-09-01").await;
+    let (s, _) = app.get(&format!("/persons/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = app.post(&format!("/persons/{id}/events"), &[("kind", "visit"), ("date", "2026-11-29")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    // login failed, login ok, person.create, person.read, event.create.
+    let rows = audit_rows(&app).await;
+    assert_eq!(
+        rows.iter().map(|r| (r.action.as_str(), r.outcome.as_str())).collect::<Vec<_>>(),
+        vec![
+            ("login", "failed"),
+            ("login", "ok"),
+            ("person.create", "ok"),
+            ("person.read", "ok"),
+            ("event.create", "ok")
+        ]
+    );
+    assert_eq!(rows[3].object_id.as_deref(), Some(id.to_string().as_str()));
+    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { records: 5 });
+
+    // Changed: record 3's action rewritten.
+    app.db.execute_unprepared("UPDATE audit_record SET action = 'person.update' WHERE seq = 3").await.unwrap();
+    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::Modified { seq: 3 });
+    app.db.execute_unprepared("UPDATE audit_record SET action = 'person.create' WHERE seq = 3").await.unwrap();
+    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { records: 5 });
+
+    // Deleted in the middle, and at the end.
+    let saved = rows[1].clone();
+    app.db.execute_unprepared("DELETE FROM audit_record WHERE seq = 2").await.unwrap();
+    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::Gap { after: 1, next: 3 });
+    restore(&app, saved).await;
+    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { records: 5 });
+    let last = rows[4].clone();
+    app.db.execute_unprepared("DELETE FROM audit_record WHERE seq = 5").await.unwrap();
+    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::HeadMismatch { .. }));
+    restore(&app, last).await;
+
+    // Inserted: a forged record between 2 and 3 (renumbering the rest) breaks the link.
+    let mut forged = rows[1].clone();
+    for r in rows.iter().skip(2).rev() {
+        app.db
+            .execute_unprepared(&format!("UPDATE audit_record SET seq = {} WHERE seq = {}", r.seq + 1, r.seq))
+            .await
+            .unwrap();
+    }
+    forged.seq = 3;
+    forged.action = "person.read".into();
+    forged.prev_hash = rows[1].hash.clone();
+    forged.hash = audit::record_hash(&forged);
+    restore(&app, forged).await;
+    // The renumbered record 3 → 4 no longer matches its own hash.
+    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::Modified { seq: 4 });
+    app
+});
+
+both!(audit_chain_catches_a_record_appended_behind_its_back, |app: TestApp| async move {
+    use jindu_store::service::audit::{self, Verdict};
+    app.login().await;
+    let rows = audit_rows(&app).await;
+    assert_eq!(rows.len(), 1);
+    // A well-formed record 2 chained to record 1, written straight into the table.
+    let mut forged = rows[0].clone();
+    forged.seq = 2;
+    forged.action = "person.read".into();
+    forged.prev_hash = rows[0].hash.clone();
+    forged.hash = audit::record_hash(&forged);
+    restore(&app, forged.clone()).await;
+    assert_eq!(
+        audit::verify(&app.db).await.unwrap(),
+        Verdict::HeadMismatch { expected: format!("1:{}", rows[0].hash), found: format!("2:{}", forged.hash) }
+    );
+    // A record whose prev_hash points elsewhere is a broken link.
+    use sea_orm::ConnectionTrait;
+    app.db.execute_unprepared("DELETE FROM audit_record WHERE seq = 2").await.unwrap();
+    forged.prev_hash = "f".repeat(64);
+    forged.hash = audit::record_hash(&forged);
+    restore(&app, forged).await;
+    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::BrokenLink { seq: 2 });
+    app
+});
+
+async fn audit_rows(app: &TestApp) -> Vec<jindu_store::entities::audit_record::Model> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    jindu_store::entities::audit_record::Entity::find()
+        .order_by_asc(jindu_store::entities::audit_record::Column::Seq)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn restore(app: &TestApp, r: jindu_store::entities::audit_record::Model) {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel};
+    let mut am = r.into_active_model();
+    am = am.reset_all();
+    am.insert(&app.db).await.unwrap();
+}
+
+both!(lockout_forced_password_change_and_idle_timeout, |app: TestApp| async move {
+    let now = Now::at(fixed_instant());
+    users::add(
+        &app.db,
+        now,
+        users::NewUser {
+            username: "newbie".into(),
+            display_name: "新用户".into(),
+            password: Some(PASSWORD.into()),
+            role: "office".into(),
+            division: DivisionCode::parse("430405").unwrap(),
+            workstation_id: None,
+            must_change_password: true,
+        },
+    )
+    .await
+    .unwrap();
+    let login = |password: &'static str| {
+        let client = app.client.clone();
+        let url = app.url("/login");
+        async move {
+            let r = client.post(url).form(&[("username", "newbie"), ("password", password)]).send().await.unwrap();
+            let s = r.status();
+            let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+            (s, loc, r.text().await.unwrap())
+        }
+    };
+    // Four failures say "wrong"; the fifth locks the account for 15 minutes.
+    for _ in 0..4 {
+        let (s, _, body) = login("Wrong-Password-1").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert!(body.contains("用户名或密码错误"));
+    }
+    let (s, _, body) = login("Wrong-Password-1").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // Locked at 10:00 Shanghai until 10:15.
+    assert!(body.contains("账号已锁定15分钟") && body.contains("10:15"), "{body}");
+    let (s, _, body) = login(PASSWORD).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the right password is refused while locked");
+    assert!(body.contains("10:15"));
+    app.advance(14);
+    let (s, _, _) = login(PASSWORD).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "still locked at 10:14");
+    app.advance(2);
+    // Unlocked at 10:16; the initial password must be changed before anything else.
+    let (s, loc, _) = login(PASSWORD).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc.as_deref(), Some("/account/password"));
+    let (s, _) = app.get("/persons").await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "every page leads to the password form");
+    let (s, body, _) =
+        app.post("/account/password", &[("current", PASSWORD), ("password", "short"), ("confirm", "short")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("密码至少10位"));
+    let (s, _, _) = app
+        .post(
+            "/account/password",
+            &[("current", PASSWORD), ("password", "New-Password-2026"), ("confirm", "New-Password-2026")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _) = app.get("/persons").await;
+    assert_eq!(s, StatusCode::OK);
+    // 29 idle minutes keep the session; 31 end it.
+    app.advance(29);
+    let (s, _) = app.get("/persons").await;
+    assert_eq!(s, StatusCode::OK);
+    app.advance(31);
+    let (s, _) = app.get("/persons").await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "idle session expired");
+    app
+});

@@ -16,13 +16,7 @@ fn a(name: &str) -> Alias {
     Alias::new(name)
 }
 
-async fn index(
-    m: &SchemaManager<'_>,
-    table: &str,
-    name: &str,
-    cols: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
+async fn index(m: &SchemaManager<'_>, table: &str, name: &str, cols: &[&str], unique: bool) -> Result<(), DbErr> {
     let mut idx = Index::create();
     idx.name(name).table(a(table));
     for c in cols {
@@ -77,14 +71,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(
-            m,
-            "app_user",
-            "ix_user_division_role",
-            &["division_code", "role"],
-            false,
-        )
-        .await?;
+        index(m, "app_user", "ix_user_division_role", &["division_code", "role"], false).await?;
 
         m.create_table(
             Table::create()
@@ -111,31 +98,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(
-            m,
-            "person",
-            "ix_person_division",
-            &["division_code", "control_status"],
-            false,
-        )
-        .await?;
-        index(
-            m,
-            "person",
-            "ix_person_town",
-            &["town_code", "control_status"],
-            false,
-        )
-        .await?;
+        index(m, "person", "ix_person_division", &["division_code", "control_status"], false).await?;
+        index(m, "person", "ix_person_town", &["town_code", "control_status"], false).await?;
         index(m, "person", "ix_person_name", &["name"], false).await?;
-        index(
-            m,
-            "person",
-            "ix_person_worker",
-            &["social_worker_id"],
-            false,
-        )
-        .await?;
+        index(m, "person", "ix_person_worker", &["social_worker_id"], false).await?;
 
         m.create_table(
             Table::create()
@@ -155,14 +121,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(
-            m,
-            "measure",
-            "ix_measure_person",
-            &["person_id", "decision_date"],
-            false,
-        )
-        .await?;
+        index(m, "measure", "ix_measure_person", &["person_id", "decision_date"], false).await?;
 
         m.create_table(
             Table::create()
@@ -183,22 +142,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(
-            m,
-            "event",
-            "ix_event_person",
-            &["person_id", "occurred_on"],
-            false,
-        )
-        .await?;
-        index(
-            m,
-            "event",
-            "ix_event_kind_day",
-            &["kind", "occurred_on"],
-            false,
-        )
-        .await?;
+        index(m, "event", "ix_event_person", &["person_id", "occurred_on"], false).await?;
+        index(m, "event", "ix_event_kind_day", &["kind", "occurred_on"], false).await?;
 
         m.create_table(
             Table::create()
@@ -213,22 +158,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(
-            m,
-            "obligation",
-            "ix_obligation_scope_due",
-            &["division_code", "due_date"],
-            false,
-        )
-        .await?;
-        index(
-            m,
-            "obligation",
-            "ix_obligation_worker_due",
-            &["social_worker_id", "due_date"],
-            false,
-        )
-        .await?;
+        index(m, "obligation", "ix_obligation_scope_due", &["division_code", "due_date"], false).await?;
+        index(m, "obligation", "ix_obligation_worker_due", &["social_worker_id", "due_date"], false).await?;
 
         m.create_table(
             Table::create()
@@ -241,11 +172,7 @@ impl MigrationTrait for Migration {
         .await?;
 
         m.create_table(
-            Table::create()
-                .table(a("setting"))
-                .col(string(a("key")).primary_key())
-                .col(text(a("value")))
-                .to_owned(),
+            Table::create().table(a("setting")).col(string(a("key")).primary_key()).col(text(a("value"))).to_owned(),
         )
         .await?;
 

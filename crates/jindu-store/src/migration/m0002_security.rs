@@ -16,13 +16,7 @@ fn a(name: &str) -> Alias {
     Alias::new(name)
 }
 
-async fn index(
-    m: &SchemaManager<'_>,
-    table: &str,
-    name: &str,
-    cols: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
+async fn index(m: &SchemaManager<'_>, table: &str, name: &str, cols: &[&str], unique: bool) -> Result<(), DbErr> {
     let mut idx = Index::create();
     idx.name(name).table(a(table));
     for c in cols {
@@ -36,13 +30,7 @@ async fn index(
 
 async fn add_column(m: &SchemaManager<'_>, table: &str, col: ColumnDef) -> Result<(), DbErr> {
     let mut col = col;
-    m.alter_table(
-        Table::alter()
-            .table(a(table))
-            .add_column(&mut col)
-            .to_owned(),
-    )
-    .await
+    m.alter_table(Table::alter().table(a(table)).add_column(&mut col).to_owned()).await
 }
 
 #[async_trait::async_trait]
@@ -67,23 +55,9 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(
-            m,
-            "audit_record",
-            "ix_audit_object",
-            &["object_type", "object_id", "seq"],
-            false,
-        )
-        .await?;
+        index(m, "audit_record", "ix_audit_object", &["object_type", "object_id", "seq"], false).await?;
         index(m, "audit_record", "ix_audit_at", &["at"], false).await?;
-        index(
-            m,
-            "audit_record",
-            "ix_audit_user",
-            &["user_id", "at"],
-            false,
-        )
-        .await?;
+        index(m, "audit_record", "ix_audit_user", &["user_id", "at"], false).await?;
 
         m.create_table(
             Table::create()
@@ -102,50 +76,21 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
-        add_column(
-            m,
-            "app_user",
-            integer(a("failed_logins")).default(0).to_owned(),
-        )
-        .await?;
-        add_column(
-            m,
-            "app_user",
-            timestamp_with_time_zone_null(a("locked_until")),
-        )
-        .await?;
+        add_column(m, "app_user", integer(a("failed_logins")).default(0).to_owned()).await?;
+        add_column(m, "app_user", timestamp_with_time_zone_null(a("locked_until"))).await?;
         add_column(m, "app_user", text_null(a("totp_secret"))).await?;
-        add_column(
-            m,
-            "app_user",
-            boolean(a("totp_enabled")).default(false).to_owned(),
-        )
-        .await?;
-        add_column(
-            m,
-            "app_user",
-            timestamp_with_time_zone_null(a("password_changed_at")),
-        )
-        .await?;
+        add_column(m, "app_user", boolean(a("totp_enabled")).default(false).to_owned()).await?;
+        add_column(m, "app_user", timestamp_with_time_zone_null(a("password_changed_at"))).await?;
         add_column(m, "person", string_null(a("name_bidx"))).await?;
         add_column(m, "person", string_null(a("id_number_bidx"))).await?;
         index(m, "person", "ix_person_name_bidx", &["name_bidx"], false).await?;
-        index(
-            m,
-            "person",
-            "ix_person_id_number_bidx",
-            &["id_number_bidx"],
-            false,
-        )
-        .await?;
+        index(m, "person", "ix_person_id_number_bidx", &["id_number_bidx"], false).await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(a("api_token")).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(a("audit_record")).to_owned())
-            .await?;
+        m.drop_table(Table::drop().table(a("api_token")).to_owned()).await?;
+        m.drop_table(Table::drop().table(a("audit_record")).to_owned()).await?;
         Ok(())
     }
 }

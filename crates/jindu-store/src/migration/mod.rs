@@ -12,9 +12,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(m0001_initial::Migration),
-            Box::new(m0002_security::Migration),
-        ]
+        vec![Box::new(m0001_initial::Migration), Box::new(m0002_security::Migration)]
     }
 }

@@ -2,8 +2,8 @@
 
 use jindu_domain::{DivisionCode, DivisionLevel, Schedule, WorkCalendar};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionSession, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
+    TransactionTrait,
 };
 
 use super::{ServiceError, ServiceResult};
@@ -24,28 +24,15 @@ pub struct Division {
 }
 
 fn to_division(m: division::Model) -> ServiceResult<Division> {
-    let code = DivisionCode::parse(&m.code)
-        .map_err(|_| ServiceError::Data(format!("division {}", m.code)))?;
-    let parent = m
-        .parent_code
-        .as_deref()
-        .and_then(|p| DivisionCode::parse(p).ok());
-    Ok(Division {
-        code,
-        name: m.name,
-        level: code.level(),
-        parent,
-        name_path: m.name_path,
-    })
+    let code = DivisionCode::parse(&m.code).map_err(|_| ServiceError::Data(format!("division {}", m.code)))?;
+    let parent = m.parent_code.as_deref().and_then(|p| DivisionCode::parse(p).ok());
+    Ok(Division { code, name: m.name, level: code.level(), parent, name_path: m.name_path })
 }
 
 /// Loads the divisions of `root` (its ancestors, itself and everything below it) from the
 /// shipped list and records `root` as the deployment's root. Returns the number of divisions.
 /// Running it again is harmless (rows are replaced). Errors: `Invalid` for an unknown code.
-pub async fn init<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    root: DivisionCode,
-) -> ServiceResult<usize> {
+pub async fn init<C: ConnectionTrait + TransactionTrait>(db: &C, root: DivisionCode) -> ServiceResult<usize> {
     let rows = embedded_subtree(root).map_err(|e| {
         ServiceError::Invalid(vec![super::FieldError::new(
             "division",
@@ -71,24 +58,16 @@ impl ServiceError {
 
 /// Stores a setting (replacing any old value).
 pub async fn put_setting<C: ConnectionTrait>(db: &C, key: &str, value: &str) -> ServiceResult<()> {
-    setting::Entity::delete_by_id(key.to_string())
+    setting::Entity::delete_by_id(key.to_string()).exec(db).await?;
+    setting::Entity::insert(setting::ActiveModel { key: Set(key.to_string()), value: Set(value.to_string()) })
         .exec(db)
         .await?;
-    setting::Entity::insert(setting::ActiveModel {
-        key: Set(key.to_string()),
-        value: Set(value.to_string()),
-    })
-    .exec(db)
-    .await?;
     Ok(())
 }
 
 /// A stored setting, if any.
 pub async fn get_setting<C: ConnectionTrait>(db: &C, key: &str) -> ServiceResult<Option<String>> {
-    Ok(setting::Entity::find_by_id(key.to_string())
-        .one(db)
-        .await?
-        .map(|s| s.value))
+    Ok(setting::Entity::find_by_id(key.to_string()).one(db).await?.map(|s| s.value))
 }
 
 /// Setting key marking a database made by `jindu demo`: every page then says 演示数据.
@@ -101,10 +80,7 @@ pub async fn is_demo<C: ConnectionTrait>(db: &C) -> ServiceResult<bool> {
 
 /// The deployment's root division, or `None` before `jindu init`.
 pub async fn root<C: ConnectionTrait>(db: &C) -> ServiceResult<Option<Division>> {
-    let Some(s) = setting::Entity::find_by_id(ROOT_KEY.to_string())
-        .one(db)
-        .await?
-    else {
+    let Some(s) = setting::Entity::find_by_id(ROOT_KEY.to_string()).one(db).await? else {
         return Ok(None);
     };
     match division::Entity::find_by_id(s.value).one(db).await? {
@@ -114,40 +90,24 @@ pub async fn root<C: ConnectionTrait>(db: &C) -> ServiceResult<Option<Division>>
 }
 
 /// A division by its code (any of 2–12 digits), if loaded for this deployment.
-pub async fn division_by_code<C: ConnectionTrait>(
-    db: &C,
-    code: DivisionCode,
-) -> ServiceResult<Option<Division>> {
-    match division::Entity::find_by_id(code.to_string())
-        .one(db)
-        .await?
-    {
+pub async fn division_by_code<C: ConnectionTrait>(db: &C, code: DivisionCode) -> ServiceResult<Option<Division>> {
+    match division::Entity::find_by_id(code.to_string()).one(db).await? {
         Some(m) => Ok(Some(to_division(m)?)),
         None => Ok(None),
     }
 }
 
 /// A division by its full name path, e.g. `湖南省/衡阳市/珠晖区/广东路街道`.
-pub async fn division_by_path<C: ConnectionTrait>(
-    db: &C,
-    path: &str,
-) -> ServiceResult<Option<Division>> {
+pub async fn division_by_path<C: ConnectionTrait>(db: &C, path: &str) -> ServiceResult<Option<Division>> {
     let path = path.trim().trim_matches('/');
-    match division::Entity::find()
-        .filter(division::Column::NamePath.eq(path))
-        .one(db)
-        .await?
-    {
+    match division::Entity::find().filter(division::Column::NamePath.eq(path)).one(db).await? {
         Some(m) => Ok(Some(to_division(m)?)),
         None => Ok(None),
     }
 }
 
 /// The children of a division, ordered by code.
-pub async fn children<C: ConnectionTrait>(
-    db: &C,
-    parent: DivisionCode,
-) -> ServiceResult<Vec<Division>> {
+pub async fn children<C: ConnectionTrait>(db: &C, parent: DivisionCode) -> ServiceResult<Vec<Division>> {
     division::Entity::find()
         .filter(division::Column::ParentCode.eq(parent.to_string()))
         .order_by_asc(division::Column::Code)
@@ -178,13 +138,8 @@ pub async fn in_scope<C: ConnectionTrait>(
 
 /// The obligation schedule in force (local default unless the office changed it).
 pub async fn schedule<C: ConnectionTrait>(db: &C) -> ServiceResult<Schedule> {
-    match setting::Entity::find_by_id(SCHEDULE_KEY.to_string())
-        .one(db)
-        .await?
-    {
-        Some(s) => {
-            serde_json::from_str(&s.value).map_err(|e| ServiceError::Data(format!("schedule: {e}")))
-        }
+    match setting::Entity::find_by_id(SCHEDULE_KEY.to_string()).one(db).await? {
+        Some(s) => serde_json::from_str(&s.value).map_err(|e| ServiceError::Data(format!("schedule: {e}"))),
         None => Ok(Schedule::default()),
     }
 }

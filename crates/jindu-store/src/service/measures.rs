@@ -9,17 +9,17 @@ use jindu_domain::measure::MeasureClock;
 use jindu_domain::obligation::next_due;
 use jindu_domain::status::{check_event_allowed, status_after};
 use jindu_domain::{
-    ControlStatus, DomainError, EndReason, EventKind, MeasureKind, MeasureStatus, ObligationKind,
-    Permission, RiskTier, Substance, Suspension, TestMethod, TestResult,
+    ControlStatus, DomainError, EndReason, EventKind, MeasureKind, MeasureStatus, ObligationKind, Permission, RiskTier,
+    Substance, Suspension, TestMethod, TestResult,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::persons::load_visible;
-use super::{Actor, FieldError, ServiceError, ServiceResult, deployment, parse_code, stored};
+use super::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, parse_code, stored};
 use crate::entities::{event, measure, obligation, person};
 
 /// A parsed measure decision.
@@ -31,20 +31,11 @@ pub struct DecisionInput {
 }
 
 /// Parses the decision part of a form; every problem is returned.
-pub fn parse_decision(
-    kind: &str,
-    decision: &str,
-    report: &str,
-    now: Now,
-) -> Result<DecisionInput, Vec<FieldError>> {
+pub fn parse_decision(kind: &str, decision: &str, report: &str, now: Now) -> Result<DecisionInput, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let kind = parse_code("measure_kind", kind, MeasureKind::from_code)
-        .map_err(|e| errors.push(e))
-        .ok();
+    let kind = parse_code("measure_kind", kind, MeasureKind::from_code).map_err(|e| errors.push(e)).ok();
     let decision = if decision.trim().is_empty() {
-        Err(DomainError::Required {
-            field: "decision_date",
-        })
+        Err(DomainError::Required { field: "decision_date" })
     } else {
         parse_date("decision_date", decision)
             .and_then(|d| validate_event_date("decision_date", d, now.today).map(|_| d))
@@ -61,40 +52,24 @@ pub fn parse_decision(
         && r < d
     {
         errors.push(
-            DomainError::DateBefore {
-                field: "report_date",
-                date: r,
-                other_field: "decision_date",
-                other: d,
-            }
-            .into(),
+            DomainError::DateBefore { field: "report_date", date: r, other_field: "decision_date", other: d }.into(),
         );
     }
     match (kind, decision, errors.is_empty()) {
-        (Some(kind), Some(decision_date), true) => Ok(DecisionInput {
-            kind,
-            decision_date,
-            report_date: report,
-        }),
+        (Some(kind), Some(decision_date), true) => Ok(DecisionInput { kind, decision_date, report_date: report }),
         _ => Err(errors),
     }
 }
 
 fn clock_of(m: &measure::Model) -> ServiceResult<MeasureClock> {
     let kind = stored("measure kind", &m.kind, MeasureKind::from_code)?;
-    let suspensions: Vec<Suspension> = serde_json::from_str(&m.suspensions)
-        .map_err(|e| ServiceError::Data(format!("suspensions: {e}")))?;
+    let suspensions: Vec<Suspension> =
+        serde_json::from_str(&m.suspensions).map_err(|e| ServiceError::Data(format!("suspensions: {e}")))?;
     let ended = match (m.ended_on, m.end_reason.as_deref()) {
         (Some(d), Some(r)) => Some((d, stored("end reason", r, EndReason::from_code)?)),
         _ => None,
     };
-    Ok(MeasureClock {
-        kind,
-        decision_date: m.decision_date,
-        reported_on: m.reported_on,
-        suspensions,
-        ended,
-    })
+    Ok(MeasureClock { kind, decision_date: m.decision_date, reported_on: m.reported_on, suspensions, ended })
 }
 
 fn clock_columns(
@@ -104,9 +79,7 @@ fn clock_columns(
     cal: &jindu_domain::WorkCalendar,
 ) -> ServiceResult<()> {
     am.reported_on = Set(clock.reported_on);
-    am.suspensions =
-        Set(serde_json::to_string(&clock.suspensions)
-            .map_err(|e| ServiceError::Data(e.to_string()))?);
+    am.suspensions = Set(serde_json::to_string(&clock.suspensions).map_err(|e| ServiceError::Data(e.to_string()))?);
     am.ended_on = Set(clock.ended.map(|(d, _)| d));
     am.end_reason = Set(clock.ended.map(|(_, r)| r.as_code().to_string()));
     am.status = Set(clock.status(now.today).as_code().to_string());
@@ -160,10 +133,7 @@ pub async fn insert_decision<C: ConnectionTrait>(
 ) -> ServiceResult<Uuid> {
     let cal = deployment::calendar(db).await?;
     let mut clock = MeasureClock::decide(input.kind, input.decision_date, now.today)?;
-    let has_report = matches!(
-        input.kind,
-        MeasureKind::CommunityDetox | MeasureKind::CommunityRehab
-    );
+    let has_report = matches!(input.kind, MeasureKind::CommunityDetox | MeasureKind::CommunityRehab);
     if let (Some(r), true) = (input.report_date, has_report) {
         clock.record_report(r, now.today)?;
     }
@@ -178,40 +148,16 @@ pub async fn insert_decision<C: ConnectionTrait>(
     };
     clock_columns(&mut am, &clock, now, &cal)?;
     am.insert(db).await?;
-    insert_event(
-        db,
-        actor,
-        now,
-        person_id,
-        Some(id),
-        EventKind::MeasureDecided,
-        input.decision_date,
-        None,
-        None,
-    )
-    .await?;
-    if let Some(r) = clock.reported_on {
-        insert_event(
-            db,
-            actor,
-            now,
-            person_id,
-            Some(id),
-            EventKind::MeasureStarted,
-            r,
-            None,
-            None,
-        )
+    insert_event(db, actor, now, person_id, Some(id), EventKind::MeasureDecided, input.decision_date, None, None)
         .await?;
+    if let Some(r) = clock.reported_on {
+        insert_event(db, actor, now, person_id, Some(id), EventKind::MeasureStarted, r, None, None).await?;
     }
     Ok(id)
 }
 
 /// The open (not ended) measure of a person, newest decision first.
-async fn open_measure<C: ConnectionTrait>(
-    db: &C,
-    person_id: Uuid,
-) -> ServiceResult<Option<measure::Model>> {
+async fn open_measure<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<Option<measure::Model>> {
     Ok(measure::Entity::find()
         .filter(measure::Column::PersonId.eq(person_id))
         .filter(measure::Column::EndedOn.is_null())
@@ -232,27 +178,18 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     report: &str,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageMeasures)?;
+    let _audit = audit::lock().await;
     let txn = db.begin().await?;
     let p = load_visible(&txn, actor, person_id).await?;
-    let status = stored(
-        "control_status",
-        &p.control_status,
-        ControlStatus::from_code,
-    )?;
+    let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     check_event_allowed(status, EventKind::MeasureDecided)?;
     let input = parse_decision(kind, decision, report, now).map_err(ServiceError::Invalid)?;
     if let Some(open) = open_measure(&txn, person_id).await? {
         let open_kind = stored("measure kind", &open.kind, MeasureKind::from_code)?;
-        if input.kind == MeasureKind::CompulsoryIsolation
-            && open_kind != MeasureKind::CompulsoryIsolation
-        {
+        if input.kind == MeasureKind::CompulsoryIsolation && open_kind != MeasureKind::CompulsoryIsolation {
             let cal = deployment::calendar(&txn).await?;
             let mut clock = clock_of(&open)?;
-            clock.end(
-                input.decision_date,
-                EndReason::ToCompulsoryIsolation,
-                now.today,
-            )?;
+            clock.end(input.decision_date, EndReason::ToCompulsoryIsolation, now.today)?;
             let mut am: measure::ActiveModel = open.clone().into();
             clock_columns(&mut am, &clock, now, &cal)?;
             am.update(&txn).await?;
@@ -272,20 +209,25 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
             return Err(FieldError::new(
                 "measure_kind",
                 "measure.open",
-                format!(
-                    "该人员的{}尚未结束，请先结束当前措施。",
-                    open_kind.label_zh()
-                ),
-                format!(
-                    "This person's {} has not ended; end it first.",
-                    open_kind.label_en().to_lowercase()
-                ),
+                format!("该人员的{}尚未结束，请先结束当前措施。", open_kind.label_zh()),
+                format!("This person's {} has not ended; end it first.", open_kind.label_en().to_lowercase()),
             )
             .into());
         }
     }
     let id = insert_decision(&txn, actor, now, person_id, input).await?;
     refresh_obligations(&txn, person_id, now).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("measure.decide", "person", person_id).with_detail(format!(
+            "{} {}",
+            input.kind.as_code(),
+            input.decision_date
+        )),
+    )
+    .await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -310,11 +252,7 @@ pub fn parse_action(action: &str, reason: &str) -> Result<MeasureAction, FieldEr
         "suspend" => Ok(MeasureAction::Suspend),
         "resume" => Ok(MeasureAction::Resume),
         "end" => parse_code("end_reason", reason, EndReason::from_code).map(MeasureAction::End),
-        other => Err(DomainError::InvalidChoice {
-            field: "action",
-            input: other.chars().take(20).collect(),
-        }
-        .into()),
+        other => Err(DomainError::InvalidChoice { field: "action", input: other.chars().take(20).collect() }.into()),
     }
 }
 
@@ -330,6 +268,7 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
     date: &str,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
+    let _audit = audit::lock().await;
     let txn = db.begin().await?;
     let p = load_visible(&txn, actor, person_id).await?;
     let m = measure::Entity::find_by_id(measure_id)
@@ -337,11 +276,7 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
         .await?
         .filter(|m| m.person_id == p.id)
         .ok_or(ServiceError::NotFound("measure"))?;
-    let status = stored(
-        "control_status",
-        &p.control_status,
-        ControlStatus::from_code,
-    )?;
+    let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     let field = match action {
         MeasureAction::Report => "report_date",
         _ => "date",
@@ -379,24 +314,19 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
     clock_columns(&mut am, &clock, now, &cal)?;
     am.update(&txn).await?;
     let detail = match action {
-        MeasureAction::End(reason) => {
-            Some(serde_json::json!({ "end_reason": reason.as_code() }).to_string())
-        }
+        MeasureAction::End(reason) => Some(serde_json::json!({ "end_reason": reason.as_code() }).to_string()),
         _ => None,
     };
-    insert_event(
+    insert_event(&txn, actor, now, person_id, Some(measure_id), kind, date, None, detail).await?;
+    refresh_obligations(&txn, person_id, now).await?;
+    audit::append(
         &txn,
-        actor,
+        &audit::Who::actor(actor),
         now,
-        person_id,
-        Some(measure_id),
-        kind,
-        date,
-        None,
-        detail,
+        audit::Entry::ok(format!("measure.{}", kind.as_code()), "person", person_id)
+            .with_detail(measure_id.to_string()),
     )
     .await?;
-    refresh_obligations(&txn, person_id, now).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -453,15 +383,12 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
     // Permission first (403), then scope (404): the same order as every other service.
     match EventKind::from_code(input.kind.trim()) {
         Some(k) => actor.require(jindu_domain::access::permission_for_event(k))?,
-        None if [
-            Permission::RecordWork,
-            Permission::RecordTests,
-            Permission::RecordContact,
-        ]
-        .iter()
-        .any(|p| actor.can(*p)) => {}
+        None if [Permission::RecordWork, Permission::RecordTests, Permission::RecordContact]
+            .iter()
+            .any(|p| actor.can(*p)) => {}
         None => return Err(ServiceError::Forbidden(Permission::RecordWork)),
     }
+    let _audit = audit::lock().await;
     let txn = db.begin().await?;
     let p = load_visible(&txn, actor, person_id).await?;
     if let Ok(v) = input.version.trim().parse::<i32>()
@@ -475,11 +402,7 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
             if FORM_EVENT_KINDS.contains(&k) {
                 Ok(k)
             } else {
-                Err(DomainError::InvalidChoice {
-                    field: "kind",
-                    input: input.kind.clone(),
-                }
-                .into())
+                Err(DomainError::InvalidChoice { field: "kind", input: input.kind.clone() }.into())
             }
         })
         .map_err(|e| errors.push(e))
@@ -487,62 +410,41 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
     let date = if input.date.trim().is_empty() {
         Err(DomainError::Required { field: "date" })
     } else {
-        parse_date("date", &input.date)
-            .and_then(|d| validate_event_date("date", d, now.today).map(|_| d))
+        parse_date("date", &input.date).and_then(|d| validate_event_date("date", d, now.today).map(|_| d))
     }
     .map_err(|e| errors.push(e.into()))
     .ok();
     let note = if input.note.trim().is_empty() {
         None
     } else {
-        validate_note("note", &input.note)
-            .map_err(|e| errors.push(e.into()))
-            .ok()
+        validate_note("note", &input.note).map_err(|e| errors.push(e.into())).ok()
     };
     let mut method = None;
     let mut result = None;
     let mut substance = None;
     if kind == Some(EventKind::DrugTest) {
         method = if input.test_method.trim().is_empty() {
-            errors.push(
-                DomainError::Required {
-                    field: "test_method",
-                }
-                .into(),
-            );
+            errors.push(DomainError::Required { field: "test_method" }.into());
             None
         } else {
-            parse_code("test_method", &input.test_method, TestMethod::from_code)
-                .map_err(|e| errors.push(e))
-                .ok()
+            parse_code("test_method", &input.test_method, TestMethod::from_code).map_err(|e| errors.push(e)).ok()
         };
         result = if input.test_result.trim().is_empty() {
-            errors.push(
-                DomainError::Required {
-                    field: "test_result",
-                }
-                .into(),
-            );
+            errors.push(DomainError::Required { field: "test_result" }.into());
             None
         } else {
-            parse_code("test_result", &input.test_result, TestResult::from_code)
-                .map_err(|e| errors.push(e))
-                .ok()
+            parse_code("test_result", &input.test_result, TestResult::from_code).map_err(|e| errors.push(e)).ok()
         };
         if result == Some(TestResult::Positive) {
             substance = if input.substance.trim().is_empty() {
                 errors.push(DomainError::Required { field: "substance" }.into());
                 None
             } else {
-                parse_code("substance", &input.substance, Substance::from_code)
-                    .map_err(|e| errors.push(e))
-                    .ok()
+                parse_code("substance", &input.substance, Substance::from_code).map_err(|e| errors.push(e)).ok()
             };
         }
     } else if kind == Some(EventKind::Relapse) && !input.substance.trim().is_empty() {
-        substance = parse_code("substance", &input.substance, Substance::from_code)
-            .map_err(|e| errors.push(e))
-            .ok();
+        substance = parse_code("substance", &input.substance, Substance::from_code).map_err(|e| errors.push(e)).ok();
     }
     let mut amends = None;
     if kind == Some(EventKind::Amendment) {
@@ -551,10 +453,7 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
         }
         let target = Uuid::parse_str(input.amends.trim()).ok();
         let found = match target {
-            Some(t) => event::Entity::find_by_id(t)
-                .one(&txn)
-                .await?
-                .filter(|e| e.person_id == p.id),
+            Some(t) => event::Entity::find_by_id(t).one(&txn).await?.filter(|e| e.person_id == p.id),
             None => None,
         };
         match found {
@@ -562,11 +461,7 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
             None => errors.push(DomainError::NotFound { what: "event" }.into()),
         }
     }
-    let status = stored(
-        "control_status",
-        &p.control_status,
-        ControlStatus::from_code,
-    )?;
+    let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     if let Some(k) = kind
         && let Err(e) = check_event_allowed(status, k)
     {
@@ -580,28 +475,14 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
     if let (EventKind::CheckIn, Some(m)) = (kind, &open) {
         let mut clock = clock_of(m)?;
         if clock.status(now.today) == MeasureStatus::AwaitingReport
-            && matches!(
-                clock.kind,
-                MeasureKind::CommunityDetox | MeasureKind::CommunityRehab
-            )
+            && matches!(clock.kind, MeasureKind::CommunityDetox | MeasureKind::CommunityRehab)
         {
             let cal = deployment::calendar(&txn).await?;
             clock.record_report(date, now.today)?;
             let mut am: measure::ActiveModel = m.clone().into();
             clock_columns(&mut am, &clock, now, &cal)?;
             am.update(&txn).await?;
-            insert_event(
-                &txn,
-                actor,
-                now,
-                person_id,
-                Some(m.id),
-                EventKind::MeasureStarted,
-                date,
-                None,
-                None,
-            )
-            .await?;
+            insert_event(&txn, actor, now, person_id, Some(m.id), EventKind::MeasureStarted, date, None, None).await?;
         }
     }
     let id = Uuid::now_v7();
@@ -627,6 +508,13 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
         set_status(&txn, &p, new_status, now).await?;
     }
     refresh_obligations(&txn, person_id, now).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("event.create", "person", person_id).with_detail(format!("{} {}", kind.as_code(), id)),
+    )
+    .await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -639,18 +527,9 @@ pub(crate) async fn set_status<C: ConnectionTrait>(
     now: Now,
 ) -> ServiceResult<()> {
     let res = person::Entity::update_many()
-        .col_expr(
-            person::Column::ControlStatus,
-            sea_orm::sea_query::Expr::value(status.as_code()),
-        )
-        .col_expr(
-            person::Column::Version,
-            sea_orm::sea_query::Expr::value(p.version + 1),
-        )
-        .col_expr(
-            person::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(now.instant),
-        )
+        .col_expr(person::Column::ControlStatus, sea_orm::sea_query::Expr::value(status.as_code()))
+        .col_expr(person::Column::Version, sea_orm::sea_query::Expr::value(p.version + 1))
+        .col_expr(person::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now.instant))
         .filter(person::Column::Id.eq(p.id))
         .filter(person::Column::Version.eq(p.version))
         .exec(db)
@@ -664,15 +543,8 @@ pub(crate) async fn set_status<C: ConnectionTrait>(
 /// Recomputes the obligations (next report deadline, check-in, test, visit) of one person from
 /// their open measure, control status, risk tier and the last events of each kind, replacing
 /// the stored rows. Only persons under control carry obligations.
-pub async fn refresh_obligations<C: ConnectionTrait>(
-    db: &C,
-    person_id: Uuid,
-    now: Now,
-) -> ServiceResult<()> {
-    obligation::Entity::delete_many()
-        .filter(obligation::Column::PersonId.eq(person_id))
-        .exec(db)
-        .await?;
+pub async fn refresh_obligations<C: ConnectionTrait>(db: &C, person_id: Uuid, now: Now) -> ServiceResult<()> {
+    obligation::Entity::delete_many().filter(obligation::Column::PersonId.eq(person_id)).exec(db).await?;
     let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
         return Ok(());
     };
@@ -701,10 +573,7 @@ pub async fn refresh_obligations<C: ConnectionTrait>(
         events
             .iter()
             .filter(|e| e.kind == kind.as_code())
-            .filter(|e| {
-                kind != EventKind::DrugTest
-                    || e.test_result.as_deref() != Some(TestResult::Refused.as_code())
-            })
+            .filter(|e| kind != EventKind::DrugTest || e.test_result.as_deref() != Some(TestResult::Refused.as_code()))
             .map(|e| e.occurred_on)
             .max()
     };
@@ -754,11 +623,7 @@ pub struct MeasureView {
 }
 
 /// The measures of a person, newest decision first.
-pub async fn views_for<C: ConnectionTrait>(
-    db: &C,
-    now: Now,
-    person_id: Uuid,
-) -> ServiceResult<Vec<MeasureView>> {
+pub async fn views_for<C: ConnectionTrait>(db: &C, now: Now, person_id: Uuid) -> ServiceResult<Vec<MeasureView>> {
     let cal = deployment::calendar(db).await?;
     measure::Entity::find()
         .filter(measure::Column::PersonId.eq(person_id))

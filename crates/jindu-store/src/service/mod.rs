@@ -6,9 +6,11 @@ use jindu_domain::{DivisionCode, DomainError, Permission, Role, RoleProfile};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
+pub mod audit;
 pub mod deployment;
 pub mod measures;
 pub mod persons;
+pub mod tokens;
 pub mod users;
 pub mod worklist;
 
@@ -40,11 +42,7 @@ impl Actor {
 
     /// `Ok` when the role holds `p`, else `Forbidden(p)`.
     pub fn require(&self, p: Permission) -> Result<(), ServiceError> {
-        if self.can(p) {
-            Ok(())
-        } else {
-            Err(ServiceError::Forbidden(p))
-        }
+        if self.can(p) { Ok(()) } else { Err(ServiceError::Forbidden(p)) }
     }
 
     /// True when the actor is limited to their own caseload (社工).
@@ -66,18 +64,8 @@ pub struct FieldError {
 
 impl FieldError {
     /// A field error with both sentences given.
-    pub fn new(
-        field: &'static str,
-        code: &'static str,
-        zh: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
-        FieldError {
-            field,
-            code,
-            zh: zh.into(),
-            en: en.into(),
-        }
+    pub fn new(field: &'static str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        FieldError { field, code, zh: zh.into(), en: en.into() }
     }
 
     /// The sentence in `lang` (`en` or Chinese).
@@ -88,12 +76,7 @@ impl FieldError {
 
 impl From<DomainError> for FieldError {
     fn from(e: DomainError) -> Self {
-        FieldError {
-            field: e.field().unwrap_or(""),
-            code: e.code(),
-            zh: e.message_zh(),
-            en: e.message_en(),
-        }
+        FieldError { field: e.field().unwrap_or(""), code: e.code(), zh: e.message_zh(), en: e.message_en() }
     }
 }
 
@@ -110,9 +93,7 @@ pub enum ServiceError {
     #[error("无权执行此操作 / not allowed: {0:?}")]
     Forbidden(Permission),
     /// A stale edit (optimistic concurrency).
-    #[error(
-        "记录已被他人修改，请刷新后重试 / the record was changed by someone else; reload and try again"
-    )]
+    #[error("记录已被他人修改，请刷新后重试 / the record was changed by someone else; reload and try again")]
     Conflict,
     /// Database failure: logged, shown as a generic message.
     #[error("database: {0}")]
@@ -143,17 +124,9 @@ pub fn scope_bounds(scope: &DivisionCode) -> (String, String) {
     (format!("{p:0<12}"), format!("{p:9<12}"))
 }
 
-pub(crate) fn parse_code<T>(
-    field: &'static str,
-    input: &str,
-    parse: fn(&str) -> Option<T>,
-) -> Result<T, FieldError> {
-    parse(input.trim()).ok_or_else(|| {
-        FieldError::from(DomainError::InvalidChoice {
-            field,
-            input: input.chars().take(40).collect(),
-        })
-    })
+pub(crate) fn parse_code<T>(field: &'static str, input: &str, parse: fn(&str) -> Option<T>) -> Result<T, FieldError> {
+    parse(input.trim())
+        .ok_or_else(|| FieldError::from(DomainError::InvalidChoice { field, input: input.chars().take(40).collect() }))
 }
 
 pub(crate) fn stored<T>(what: &str, value: &str, parse: fn(&str) -> Option<T>) -> ServiceResult<T> {

@@ -5,19 +5,17 @@ use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::event::parse_date;
 use jindu_domain::{
-    AddictionFinding, ControlStatus, DivisionCode, DivisionLevel, DomainError, IdNumber,
-    MeasureKind, Permission, RiskTier, Role, Substance,
+    AddictionFinding, ControlStatus, DivisionCode, DivisionLevel, DomainError, IdNumber, MeasureKind, Permission,
+    RiskTier, Role, Substance,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::measures::{self, MeasureView};
-use super::{
-    Actor, FieldError, Page, ServiceError, ServiceResult, parse_code, scope_bounds, stored,
-};
+use super::{Actor, FieldError, Page, ServiceError, ServiceResult, audit, parse_code, scope_bounds, stored};
 use crate::entities::{app_user, division, event, measure, obligation, person};
 
 /// Longest accepted name (characters).
@@ -81,10 +79,7 @@ pub async fn resolve_division<C: ConnectionTrait>(
     }
     let found = if input.chars().all(|c| c.is_ascii_digit()) {
         let code = DivisionCode::parse(input).map_err(FieldError::from)?;
-        division::Entity::find_by_id(code.to_string())
-            .one(db)
-            .await
-            .map_err(|_| not_in())?
+        division::Entity::find_by_id(code.to_string()).one(db).await.map_err(|_| not_in())?
     } else {
         let path = input.trim_matches('/');
         division::Entity::find()
@@ -178,29 +173,16 @@ pub async fn parse_profile<C: ConnectionTrait>(
     if name.is_empty() {
         errors.push(DomainError::Required { field: "name" }.into());
     } else if name.chars().count() > MAX_NAME_CHARS {
-        errors.push(
-            DomainError::TooLong {
-                field: "name",
-                max: MAX_NAME_CHARS,
-            }
-            .into(),
-        );
+        errors.push(DomainError::TooLong { field: "name", max: MAX_NAME_CHARS }.into());
     }
-    let division = resolve_division(db, actor, input.division)
-        .await
-        .map_err(|e| errors.push(e))
-        .ok();
+    let division = resolve_division(db, actor, input.division).await.map_err(|e| errors.push(e)).ok();
     let finding = match opt(input.addiction_finding) {
         None => Some(AddictionFinding::Addicted),
-        Some(s) => parse_code("addiction_finding", s, AddictionFinding::from_code)
-            .map_err(|e| errors.push(e))
-            .ok(),
+        Some(s) => parse_code("addiction_finding", s, AddictionFinding::from_code).map_err(|e| errors.push(e)).ok(),
     };
     let tier = match opt(input.risk_tier) {
         None => Some(RiskTier::Medium),
-        Some(s) => parse_code("risk_tier", s, RiskTier::from_code)
-            .map_err(|e| errors.push(e))
-            .ok(),
+        Some(s) => parse_code("risk_tier", s, RiskTier::from_code).map_err(|e| errors.push(e)).ok(),
     };
     let substance = opt(input.substance)
         .map(|s| parse_code("substance", s, Substance::from_code))
@@ -215,19 +197,14 @@ pub async fn parse_profile<C: ConnectionTrait>(
                 Ok(wid) => app_user::Entity::find_by_id(wid)
                     .one(db)
                     .await?
-                    .filter(|u| {
-                        u.role == Role::SocialWorker.as_code() && actor.sees(&u.division_code)
-                    })
+                    .filter(|u| u.role == Role::SocialWorker.as_code() && actor.sees(&u.division_code))
                     .map(|u| u.id),
                 Err(_) => None,
             };
             if found.is_none() {
                 errors.push(
-                    DomainError::InvalidChoice {
-                        field: "social_worker_id",
-                        input: s.chars().take(40).collect(),
-                    }
-                    .into(),
+                    DomainError::InvalidChoice { field: "social_worker_id", input: s.chars().take(40).collect() }
+                        .into(),
                 );
             }
             found
@@ -236,37 +213,19 @@ pub async fn parse_profile<C: ConnectionTrait>(
     let phone = opt(input.phone).map(str::to_string);
     if let Some(p) = &phone
         && (p.chars().count() > MAX_PHONE_CHARS
-            || !p
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' '))
+            || !p.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' '))
     {
-        errors.push(FieldError::new(
-            "phone",
-            "phone.format",
-            "联系电话格式不正确。",
-            "The phone number is not valid.",
-        ));
+        errors.push(FieldError::new("phone", "phone.format", "联系电话格式不正确。", "The phone number is not valid."));
     }
     let address = opt(input.address).map(|a| a.chars().take(MAX_ADDRESS_CHARS).collect::<String>());
     let note = match opt(input.note) {
-        Some(n) => jindu_domain::event::validate_note("note", n)
-            .map_err(|e| errors.push(e.into()))
-            .ok(),
+        Some(n) => jindu_domain::event::validate_note("note", n).map_err(|e| errors.push(e.into())).ok(),
         None => None,
     };
     match (division, finding, tier, errors.len() == before) {
-        (Some((division, town)), Some(finding), Some(tier), true) => Ok(Some(Profile {
-            name,
-            phone,
-            address,
-            division,
-            town,
-            finding,
-            tier,
-            substance,
-            worker,
-            note,
-        })),
+        (Some((division, town)), Some(finding), Some(tier), true) => {
+            Ok(Some(Profile { name, phone, address, division, town, finding, tier, substance, worker, note }))
+        }
         _ => Ok(None),
     }
 }
@@ -285,22 +244,12 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
     let id_number = match IdNumber::parse_on(&input.id_number, now.today) {
         Ok(n) => Some(n),
         Err(reason) => {
-            errors.push(
-                DomainError::IdNumber {
-                    field: "id_number",
-                    reason,
-                }
-                .into(),
-            );
+            errors.push(DomainError::IdNumber { field: "id_number", reason }.into());
             None
         }
     };
     if let Some(n) = &id_number
-        && person::Entity::find()
-            .filter(person::Column::IdNumber.eq(n.as_str()))
-            .one(db)
-            .await?
-            .is_some()
+        && person::Entity::find().filter(person::Column::IdNumber.eq(n.as_str())).one(db).await?.is_some()
     {
         errors.push(FieldError::new(
             "id_number",
@@ -310,25 +259,16 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
         ));
     }
     let profile = parse_profile(db, actor, profile_input(&input), &mut errors).await?;
-    let first_found = match opt(&input.first_found_on)
-        .map(|s| parse_date("first_found_on", s))
-        .transpose()
-    {
-        Ok(Some(d)) if d > now.today => Err(DomainError::DateInFuture {
-            field: "first_found_on",
-            date: d,
-            today: now.today,
-        }),
+    let first_found = match opt(&input.first_found_on).map(|s| parse_date("first_found_on", s)).transpose() {
+        Ok(Some(d)) if d > now.today => {
+            Err(DomainError::DateInFuture { field: "first_found_on", date: d, today: now.today })
+        }
         other => other,
     };
-    let first_found = first_found
-        .map_err(|e| errors.push(e.into()))
-        .ok()
-        .flatten();
+    let first_found = first_found.map_err(|e| errors.push(e.into())).ok().flatten();
     let measure_input = match opt(&input.measure_kind) {
         None => None,
-        Some(k) => match measures::parse_decision(k, &input.decision_date, &input.report_date, now)
-        {
+        Some(k) => match measures::parse_decision(k, &input.decision_date, &input.report_date, now) {
             Ok(m) => Some(m),
             Err(mut es) => {
                 errors.append(&mut es);
@@ -341,6 +281,7 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
     };
 
     let id = Uuid::now_v7();
+    let _audit = audit::lock().await;
     let txn = db.begin().await?;
     person::Entity::insert(person::ActiveModel {
         id: Set(id),
@@ -371,6 +312,7 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
         measures::insert_decision(&txn, actor, now, id, m).await?;
     }
     measures::refresh_obligations(&txn, id, now).await?;
+    audit::append(&txn, &audit::Who::actor(actor), now, audit::Entry::ok("person.create", "person", id)).await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -471,12 +413,7 @@ pub async fn list<C: ConnectionTrait>(
         };
     }
     let total = q.clone().count(db).await?;
-    let page = filter
-        .page
-        .trim()
-        .parse::<u64>()
-        .unwrap_or(1)
-        .clamp(1, 1_000_000);
+    let page = filter.page.trim().parse::<u64>().unwrap_or(1).clamp(1, 1_000_000);
     let models = q
         .order_by_asc(person::Column::DivisionCode)
         .order_by_asc(person::Column::Name)
@@ -485,19 +422,10 @@ pub async fn list<C: ConnectionTrait>(
         .all(db)
         .await?;
     let rows = views(db, now, models).await?;
-    Ok(Page {
-        rows,
-        page,
-        per_page: PER_PAGE,
-        total,
-    })
+    Ok(Page { rows, page, per_page: PER_PAGE, total })
 }
 
-async fn views<C: ConnectionTrait>(
-    db: &C,
-    now: Now,
-    models: Vec<person::Model>,
-) -> ServiceResult<Vec<PersonView>> {
+async fn views<C: ConnectionTrait>(db: &C, now: Now, models: Vec<person::Model>) -> ServiceResult<Vec<PersonView>> {
     let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
     let open: Vec<measure::Model> = measure::Entity::find()
         .filter(measure::Column::PersonId.is_in(ids.clone()))
@@ -505,15 +433,9 @@ async fn views<C: ConnectionTrait>(
         .all(db)
         .await?;
     let worker_ids: Vec<Uuid> = models.iter().filter_map(|m| m.social_worker_id).collect();
-    let workers = app_user::Entity::find()
-        .filter(app_user::Column::Id.is_in(worker_ids))
-        .all(db)
-        .await?;
+    let workers = app_user::Entity::find().filter(app_user::Column::Id.is_in(worker_ids)).all(db).await?;
     let codes: Vec<String> = models.iter().map(|m| m.division_code.clone()).collect();
-    let divisions = division::Entity::find()
-        .filter(division::Column::Code.is_in(codes))
-        .all(db)
-        .await?;
+    let divisions = division::Entity::find().filter(division::Column::Code.is_in(codes)).all(db).await?;
     models
         .into_iter()
         .map(|m| {
@@ -522,15 +444,10 @@ async fn views<C: ConnectionTrait>(
                 .filter(|x| x.person_id == m.id)
                 .max_by_key(|x| x.decision_date)
                 .and_then(|x| MeasureKind::from_code(&x.kind));
-            let worker = m
-                .social_worker_id
-                .and_then(|w| workers.iter().find(|u| u.id == w))
-                .map(|u| u.display_name.clone());
-            let path = divisions
-                .iter()
-                .find(|d| d.code == m.division_code)
-                .map(|d| d.name_path.clone())
-                .unwrap_or_default();
+            let worker =
+                m.social_worker_id.and_then(|w| workers.iter().find(|u| u.id == w)).map(|u| u.display_name.clone());
+            let path =
+                divisions.iter().find(|d| d.code == m.division_code).map(|d| d.name_path.clone()).unwrap_or_default();
             to_view(m, now, current, worker, path)
         })
         .collect()
@@ -543,8 +460,7 @@ fn to_view(
     worker: Option<String>,
     path: String,
 ) -> ServiceResult<PersonView> {
-    let id_number = IdNumber::parse(&m.id_number)
-        .map_err(|_| ServiceError::Data(format!("id_number of {}", m.id)))?;
+    let id_number = IdNumber::parse(&m.id_number).map_err(|_| ServiceError::Data(format!("id_number of {}", m.id)))?;
     Ok(PersonView {
         id: m.id,
         age: jindu_domain::days::age_full_years(m.birth_date, now.today),
@@ -557,17 +473,9 @@ fn to_view(
         division_code: m.division_code,
         division_path: path,
         town_code: m.town_code,
-        status: stored(
-            "control_status",
-            &m.control_status,
-            ControlStatus::from_code,
-        )?,
+        status: stored("control_status", &m.control_status, ControlStatus::from_code)?,
         risk_tier: stored("risk_tier", &m.risk_tier, RiskTier::from_code)?,
-        finding: stored(
-            "addiction_finding",
-            &m.addiction_finding,
-            AddictionFinding::from_code,
-        )?,
+        finding: stored("addiction_finding", &m.addiction_finding, AddictionFinding::from_code)?,
         substance: m.substance.as_deref().and_then(Substance::from_code),
         social_worker: worker,
         social_worker_id: m.social_worker_id,
@@ -580,11 +488,7 @@ fn to_view(
 
 /// Loads a person the actor may see; anything else answers `NotFound("person")`, so an
 /// out-of-scope id looks exactly like a missing one.
-pub async fn load_visible<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    id: Uuid,
-) -> ServiceResult<person::Model> {
+pub async fn load_visible<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<person::Model> {
     match person::Entity::find_by_id(id).one(db).await? {
         Some(p)
             if actor.sees(&p.division_code)
@@ -631,7 +535,7 @@ pub struct PersonDetail {
 }
 
 /// The person page: details, measures (newest first), timeline (newest first) and obligations.
-pub async fn detail<C: ConnectionTrait>(
+pub async fn detail<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
     now: Now,
@@ -647,14 +551,8 @@ pub async fn detail<C: ConnectionTrait>(
         .all(db)
         .await?;
     let user_ids: Vec<Uuid> = events.iter().filter_map(|e| e.recorded_by).collect();
-    let users = app_user::Entity::find()
-        .filter(app_user::Column::Id.is_in(user_ids))
-        .all(db)
-        .await?;
-    let amended: Vec<(Uuid, Uuid)> = events
-        .iter()
-        .filter_map(|e| e.amends_event_id.map(|a| (a, e.id)))
-        .collect();
+    let users = app_user::Entity::find().filter(app_user::Column::Id.is_in(user_ids)).all(db).await?;
+    let amended: Vec<(Uuid, Uuid)> = events.iter().filter_map(|e| e.amends_event_id.map(|a| (a, e.id))).collect();
     let events = events
         .into_iter()
         .map(|e| {
@@ -667,14 +565,8 @@ pub async fn detail<C: ConnectionTrait>(
                     .recorded_by
                     .and_then(|u| users.iter().find(|x| x.id == u))
                     .map(|u| u.display_name.clone()),
-                test_method: e
-                    .test_method
-                    .as_deref()
-                    .and_then(jindu_domain::TestMethod::from_code),
-                test_result: e
-                    .test_result
-                    .as_deref()
-                    .and_then(jindu_domain::TestResult::from_code),
+                test_method: e.test_method.as_deref().and_then(jindu_domain::TestMethod::from_code),
+                test_result: e.test_result.as_deref().and_then(jindu_domain::TestResult::from_code),
                 substance: e.substance.as_deref().and_then(Substance::from_code),
                 note: e.note,
                 amends: e.amends_event_id,
@@ -690,27 +582,15 @@ pub async fn detail<C: ConnectionTrait>(
         .into_iter()
         .map(|o| {
             Ok(ObligationView {
-                kind: stored(
-                    "obligation kind",
-                    &o.kind,
-                    jindu_domain::ObligationKind::from_code,
-                )?,
+                kind: stored("obligation kind", &o.kind, jindu_domain::ObligationKind::from_code)?,
                 due_date: o.due_date,
                 overdue_days: jindu_domain::days::overdue_days(o.due_date, now.today),
             })
         })
         .collect::<ServiceResult<Vec<_>>>()?;
-    let view = views(db, now, vec![p])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(ServiceError::NotFound("person"))?;
-    Ok(PersonDetail {
-        person: view,
-        measures,
-        events,
-        obligations,
-    })
+    audit::record(db, &audit::Who::actor(actor), now, audit::Entry::ok("person.read", "person", id)).await?;
+    let view = views(db, now, vec![p]).await?.into_iter().next().ok_or(ServiceError::NotFound("person"))?;
+    Ok(PersonDetail { person: view, measures, events, obligations })
 }
 
 /// Changes a person's control status (e.g. to 死亡 Deceased, 出境 Abroad, 羁押 InCustody) on
@@ -725,6 +605,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     date: &str,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
+    let _audit = audit::lock().await;
     let txn = db.begin().await?;
     let p = load_visible(&txn, actor, id).await?;
     let to = parse_code("status", status, ControlStatus::from_code)?;
@@ -734,11 +615,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
         parse_date("date", date)?
     };
     jindu_domain::event::validate_event_date("date", on, now.today)?;
-    let from = stored(
-        "control_status",
-        &p.control_status,
-        ControlStatus::from_code,
-    )?;
+    let from = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     jindu_domain::status::check_status_change(from, to)?;
     measures::set_status(&txn, &p, to, now).await?;
     let detail = serde_json::json!({ "from": from.as_code(), "to": to.as_code() }).to_string();
@@ -756,6 +633,13 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     )
     .await?;
     measures::refresh_obligations(&txn, id, now).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("person.status", "person", id).with_detail(format!("{} -> {}", from.as_code(), to.as_code())),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -796,6 +680,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     input: EditPerson,
 ) -> ServiceResult<()> {
     actor.require(Permission::EditPersons)?;
+    let _audit = audit::lock().await;
     let txn = db.begin().await?;
     let p = load_visible(&txn, actor, id).await?;
     let Ok(version) = input.version.trim().parse::<i32>() else {
@@ -852,10 +737,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     mark(division_code.to_string() != p.division_code, "所属辖区");
     mark(finding.as_code() != p.addiction_finding, "成瘾认定");
     mark(tier.as_code() != p.risk_tier, "风险等级");
-    mark(
-        substance.map(|s| s.as_code().to_string()) != p.substance,
-        "主要滥用毒品",
-    );
+    mark(substance.map(|s| s.as_code().to_string()) != p.substance, "主要滥用毒品");
     mark(worker != p.social_worker_id, "责任社工");
     mark(note != p.note, "备注");
     if changed.is_empty() {
@@ -885,19 +767,16 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         return Err(ServiceError::Conflict);
     }
     let note = format!("修改人员信息：{}", changed.join("、"));
-    measures::insert_event(
+    measures::insert_event(&txn, actor, now, id, None, jindu_domain::EventKind::Amendment, now.today, Some(note), None)
+        .await?;
+    measures::refresh_obligations(&txn, id, now).await?;
+    audit::append(
         &txn,
-        actor,
+        &audit::Who::actor(actor),
         now,
-        id,
-        None,
-        jindu_domain::EventKind::Amendment,
-        now.today,
-        Some(note),
-        None,
+        audit::Entry::ok("person.update", "person", id).with_detail(changed.join(",")),
     )
     .await?;
-    measures::refresh_obligations(&txn, id, now).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -907,10 +786,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 pub async fn form_choices<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
-) -> ServiceResult<(
-    Vec<super::deployment::Division>,
-    Vec<(Uuid, String, String)>,
-)> {
+) -> ServiceResult<(Vec<super::deployment::Division>, Vec<(Uuid, String, String)>)> {
     actor.require(Permission::EditPersons)?;
     let communities = super::deployment::in_scope(db, actor.scope, DivisionLevel::Village).await?;
     let workers = super::users::social_workers(db, &actor.scope).await?;

@@ -1,9 +1,7 @@
 //! Accounts: creation with an argon2id password hash, and sign-in.
 
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use jindu_domain::access::default_profile;
 use jindu_domain::{DivisionCode, Role, RoleProfile, clock::Now};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -19,9 +17,7 @@ pub const ROLE_SETTING_PREFIX: &str = "role.";
 pub async fn role_profile<C: ConnectionTrait>(db: &C, role: Role) -> ServiceResult<RoleProfile> {
     let key = format!("{ROLE_SETTING_PREFIX}{}", role.as_code());
     match super::deployment::get_setting(db, &key).await? {
-        Some(json) => {
-            serde_json::from_str(&json).map_err(|e| ServiceError::Data(format!("{key}: {e}")))
-        }
+        Some(json) => serde_json::from_str(&json).map_err(|e| ServiceError::Data(format!("{key}: {e}"))),
         None => Ok(default_profile(role)),
     }
 }
@@ -76,9 +72,7 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
     let mut errors = Vec::new();
     if username.is_empty()
         || username.chars().count() > 32
-        || !username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+        || !username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
     {
         errors.push(FieldError::new(
             "username",
@@ -86,12 +80,7 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
             "用户名须为1–32位字母、数字、下划线、点或连字符。",
             "The username must be 1–32 letters, digits, underscores, dots or hyphens.",
         ));
-    } else if app_user::Entity::find()
-        .filter(app_user::Column::Username.eq(&username))
-        .one(db)
-        .await?
-        .is_some()
-    {
+    } else if app_user::Entity::find().filter(app_user::Column::Username.eq(&username)).one(db).await?.is_some() {
         errors.push(FieldError::new(
             "username",
             "username.taken",
@@ -105,11 +94,7 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
             "role",
             "role.unknown",
             format!("角色“{}”不存在，可选：{}。", input.role, codes.join("、")),
-            format!(
-                "Role '{}' does not exist; choose one of {}.",
-                input.role,
-                codes.join(", ")
-            ),
+            format!("Role '{}' does not exist; choose one of {}.", input.role, codes.join(", ")),
         ));
     }
     let hash = match &input.password {
@@ -150,8 +135,7 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
 async fn to_actor<C: ConnectionTrait>(db: &C, m: app_user::Model) -> ServiceResult<Actor> {
     let scope = DivisionCode::parse(&m.division_code)
         .map_err(|_| ServiceError::Data(format!("user division {}", m.division_code)))?;
-    let role = Role::from_code(&m.role)
-        .ok_or_else(|| ServiceError::Data(format!("user role {}", m.role)))?;
+    let role = Role::from_code(&m.role).ok_or_else(|| ServiceError::Data(format!("user role {}", m.role)))?;
     let profile = role_profile(db, role).await?;
     Ok(Actor {
         user_id: m.id,
@@ -166,15 +150,8 @@ async fn to_actor<C: ConnectionTrait>(db: &C, m: app_user::Model) -> ServiceResu
 
 /// Checks a username and password. `Ok(None)` for an unknown user, a wrong password or an
 /// account without a password (the caller shows one message for all three).
-pub async fn authenticate<C: ConnectionTrait>(
-    db: &C,
-    username: &str,
-    password: &str,
-) -> ServiceResult<Option<Actor>> {
-    let Some(user) = app_user::Entity::find()
-        .filter(app_user::Column::Username.eq(username.trim()))
-        .one(db)
-        .await?
+pub async fn authenticate<C: ConnectionTrait>(db: &C, username: &str, password: &str) -> ServiceResult<Option<Actor>> {
+    let Some(user) = app_user::Entity::find().filter(app_user::Column::Username.eq(username.trim())).one(db).await?
     else {
         // Spend the same time as a real check so that timing does not reveal accounts.
         let _ = hash_password(password);
@@ -184,10 +161,7 @@ pub async fn authenticate<C: ConnectionTrait>(
         return Ok(None);
     };
     let parsed = PasswordHash::new(&hash).map_err(|e| ServiceError::Data(format!("hash: {e}")))?;
-    if Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_err()
-    {
+    if Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
         return Ok(None);
     }
     Ok(Some(to_actor(db, user).await?))
@@ -215,4 +189,167 @@ pub async fn social_workers<C: ConnectionTrait>(
         .into_iter()
         .map(|u| (u.id, u.display_name, u.division_code))
         .collect())
+}
+
+/// Failed sign-ins in a row that lock an account (等保2.0; local default, configurable).
+pub const MAX_FAILED_LOGINS: i32 = 5;
+/// How long a locked account stays locked (minutes; local default, configurable).
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// The result of a sign-in attempt.
+#[derive(Debug, Clone)]
+pub enum LoginOutcome {
+    /// Signed in. `must_change_password`: the initial password must be changed first.
+    Ok { actor: Box<Actor>, must_change_password: bool },
+    /// Wrong user name or password (one message for both).
+    Failed,
+    /// Too many failures: refused until this instant, even with the right password.
+    Locked { until: chrono::DateTime<chrono::Utc> },
+}
+
+/// Signs a user in: checks the lockout, the password (argon2id), counts failures (the 5th in
+/// a row locks the account for 15 minutes) and audits every attempt with the client `address`.
+pub async fn login<C: ConnectionTrait + sea_orm::TransactionTrait>(
+    db: &C,
+    now: Now,
+    username: &str,
+    password: &str,
+    address: &str,
+) -> ServiceResult<LoginOutcome> {
+    use super::audit::{self, Entry, Outcome, Who};
+    let username = username.trim();
+    let typed: String = username.chars().take(64).collect();
+    let who = |user_id: Option<Uuid>, unit: &str| Who {
+        user_id,
+        username: typed.clone(),
+        unit: unit.to_string(),
+        address: address.to_string(),
+    };
+    let entry = |outcome: Outcome, detail: &str| Entry {
+        action: "login".into(),
+        object_type: Some("user"),
+        object_id: Some(typed.clone()),
+        outcome,
+        detail: Some(detail.to_string()),
+    };
+    let Some(user) = app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(db).await? else {
+        let _ = hash_password(password);
+        audit::record(db, &who(None, ""), now, entry(Outcome::Failed, "unknown user")).await?;
+        return Ok(LoginOutcome::Failed);
+    };
+    if let Some(until) = user.locked_until
+        && until > now.instant
+    {
+        audit::record(db, &who(Some(user.id), &user.division_code), now, entry(Outcome::Denied, "locked")).await?;
+        return Ok(LoginOutcome::Locked { until });
+    }
+    let verified = match &user.password_hash {
+        Some(hash) => {
+            let parsed = PasswordHash::new(hash).map_err(|e| ServiceError::Data(format!("hash: {e}")))?;
+            Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+        }
+        None => false,
+    };
+    if !verified {
+        let failures = user.failed_logins + 1;
+        let (failures, locked_until) = if failures >= MAX_FAILED_LOGINS {
+            (0, Some(now.instant + chrono::Duration::minutes(LOCKOUT_MINUTES)))
+        } else {
+            (failures, None)
+        };
+        app_user::Entity::update_many()
+            .col_expr(app_user::Column::FailedLogins, sea_orm::sea_query::Expr::value(failures))
+            .col_expr(app_user::Column::LockedUntil, sea_orm::sea_query::Expr::value(locked_until))
+            .filter(app_user::Column::Id.eq(user.id))
+            .exec(db)
+            .await?;
+        let detail = if locked_until.is_some() { "wrong password; account locked" } else { "wrong password" };
+        audit::record(db, &who(Some(user.id), &user.division_code), now, entry(Outcome::Failed, detail)).await?;
+        return Ok(match locked_until {
+            Some(until) => LoginOutcome::Locked { until },
+            None => LoginOutcome::Failed,
+        });
+    }
+    app_user::Entity::update_many()
+        .col_expr(app_user::Column::FailedLogins, sea_orm::sea_query::Expr::value(0))
+        .col_expr(
+            app_user::Column::LockedUntil,
+            sea_orm::sea_query::Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .filter(app_user::Column::Id.eq(user.id))
+        .exec(db)
+        .await?;
+    audit::record(db, &who(Some(user.id), &user.division_code), now, entry(Outcome::Ok, "password")).await?;
+    let must_change_password = user.must_change_password;
+    let mut actor = to_actor(db, user).await?;
+    actor.address = address.to_string();
+    Ok(LoginOutcome::Ok { actor: Box::new(actor), must_change_password })
+}
+
+/// Changes the signed-in user's password after checking the current one and the policy;
+/// clears the forced-change flag. Audited. Errors name the field (`current`, `password`,
+/// `confirm`).
+pub async fn change_password<C: ConnectionTrait + sea_orm::TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> ServiceResult<()> {
+    use super::audit::{self, Entry, Who};
+    let user = app_user::Entity::find_by_id(actor.user_id).one(db).await?.ok_or(ServiceError::NotFound("user"))?;
+    let ok = match &user.password_hash {
+        Some(hash) => PasswordHash::new(hash)
+            .map(|p| Argon2::default().verify_password(current.as_bytes(), &p).is_ok())
+            .unwrap_or(false),
+        None => false,
+    };
+    let mut errors = Vec::new();
+    if !ok {
+        errors.push(FieldError::new(
+            "current",
+            "password.current",
+            "当前密码不正确。",
+            "The current password is wrong.",
+        ));
+    }
+    if let Err(e) = check_password_policy(new) {
+        errors.push(e);
+    } else if new != confirm {
+        errors.push(FieldError::new(
+            "confirm",
+            "password.confirm",
+            "两次输入的新密码不一致。",
+            "The two new passwords differ.",
+        ));
+    } else if new == current {
+        errors.push(FieldError::new(
+            "password",
+            "password.same",
+            "新密码不能与当前密码相同。",
+            "The new password must differ from the current one.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let hash = hash_password(new)?;
+    let _guard = audit::lock().await;
+    let txn = db.begin().await?;
+    app_user::Entity::update_many()
+        .col_expr(app_user::Column::PasswordHash, sea_orm::sea_query::Expr::value(Some(hash)))
+        .col_expr(app_user::Column::MustChangePassword, sea_orm::sea_query::Expr::value(false))
+        .col_expr(app_user::Column::PasswordChangedAt, sea_orm::sea_query::Expr::value(Some(now.instant)))
+        .filter(app_user::Column::Id.eq(actor.user_id))
+        .exec(&txn)
+        .await?;
+    audit::append(&txn, &Who::actor(actor), now, Entry::ok("user.password", "user", actor.user_id)).await?;
+    sea_orm::TransactionSession::commit(txn).await?;
+    Ok(())
+}
+
+/// True when the user must change the initial password before doing anything else.
+pub async fn must_change_password<C: ConnectionTrait>(db: &C, user_id: Uuid) -> ServiceResult<bool> {
+    Ok(app_user::Entity::find_by_id(user_id).one(db).await?.is_some_and(|u| u.must_change_password))
 }

@@ -40,11 +40,7 @@ pub const WORKLIST_LIMIT: u64 = 500;
 
 /// The worklist of the actor: obligations in scope (a social worker: own caseload) due on or
 /// before today + 7 days, split into overdue / today / this week.
-pub async fn worklist<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    now: Now,
-) -> ServiceResult<Worklist> {
+pub async fn worklist<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> ServiceResult<Worklist> {
     actor.require(Permission::ViewPersons)?;
     let (lo, hi) = scope_bounds(&actor.scope);
     let horizon = add_days(now.today, 7);
@@ -54,19 +50,11 @@ pub async fn worklist<C: ConnectionTrait>(
     if actor.caseload_only() {
         q = q.filter(obligation::Column::SocialWorkerId.eq(actor.user_id));
     }
-    let obligations = q
-        .order_by_asc(obligation::Column::DueDate)
-        .limit(WORKLIST_LIMIT * 3)
-        .all(db)
-        .await?;
+    let obligations = q.order_by_asc(obligation::Column::DueDate).limit(WORKLIST_LIMIT * 3).all(db).await?;
     let ids: Vec<Uuid> = obligations.iter().map(|o| o.person_id).collect();
     let mut persons = BTreeMap::new();
     for chunk in ids.chunks(500) {
-        for p in person::Entity::find()
-            .filter(person::Column::Id.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
+        for p in person::Entity::find().filter(person::Column::Id.is_in(chunk.to_vec())).all(db).await? {
             persons.insert(p.id, p);
         }
     }
@@ -75,9 +63,7 @@ pub async fn worklist<C: ConnectionTrait>(
         let Some(p) = persons.get(&o.person_id) else {
             continue;
         };
-        let masked = jindu_domain::IdNumber::parse(&p.id_number)
-            .map(|n| n.masked())
-            .unwrap_or_default();
+        let masked = jindu_domain::IdNumber::parse(&p.id_number).map(|n| n.masked()).unwrap_or_default();
         let item = DueItem {
             person_id: p.id,
             name: p.name.clone(),
@@ -119,11 +105,7 @@ pub struct TownRow {
 
 /// Counts by status, by open measure and by town within the actor's scope, computed by
 /// grouped counts over indexed columns (no person rows are loaded).
-pub async fn overview<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    now: Now,
-) -> ServiceResult<Overview> {
+pub async fn overview<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> ServiceResult<Overview> {
     actor.require(Permission::ViewCounts)?;
     let (lo, hi) = scope_bounds(&actor.scope);
     let rows: Vec<(String, String, i64)> = person::Entity::find()
@@ -137,22 +119,11 @@ pub async fn overview<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?;
-    let mut by_status: BTreeMap<ControlStatus, u64> =
-        ControlStatus::ALL.iter().map(|s| (*s, 0)).collect();
+    let mut by_status: BTreeMap<ControlStatus, u64> = ControlStatus::ALL.iter().map(|s| (*s, 0)).collect();
     let mut towns: BTreeMap<String, TownRow> = BTreeMap::new();
     for d in deployment::in_scope(db, actor.scope, DivisionLevel::Town).await? {
         let code = d.code.to_string();
-        towns.insert(
-            code.clone(),
-            TownRow {
-                code,
-                name: d.name,
-                total: 0,
-                under_control: 0,
-                lost: 0,
-                overdue: 0,
-            },
-        );
+        towns.insert(code.clone(), TownRow { code, name: d.name, total: 0, under_control: 0, lost: 0, overdue: 0 });
     }
     let mut total = 0;
     for (town, status, n) in rows {
@@ -203,12 +174,7 @@ pub async fn overview<C: ConnectionTrait>(
     let overdue: Vec<(String, i64)> = obligation::Entity::find()
         .select_only()
         .column(obligation::Column::DivisionCode)
-        .column_as(
-            Expr::from(Func::count_distinct(Expr::col(
-                obligation::Column::PersonId,
-            ))),
-            "n",
-        )
+        .column_as(Expr::from(Func::count_distinct(Expr::col(obligation::Column::PersonId))), "n")
         .filter(obligation::Column::DivisionCode.between(lo, hi))
         .filter(obligation::Column::DueDate.lt(now.today))
         .group_by(obligation::Column::DivisionCode)

@@ -1,0 +1,763 @@
+//! The JSON API under `/api/v1`, authenticated by API tokens (`Authorization: Bearer jdu_…`),
+//! with its OpenAPI document at `/api/openapi.json`.
+//!
+//! Like the pages, handlers only translate: they call one `jindu_store::service` function with
+//! the token's `Actor` and the time from the one clock, and turn the result into JSON. The
+//! services check the permission (403) and the data scope (404, exactly like a missing id).
+//! Every route is registered through utoipa-axum's `OpenApiRouter`, so the document is built
+//! from the same annotations as the router and cannot drift from it; [`API_ROUTES`] lists the
+//! access of each route and a test compares it with [`api_registered_routes`].
+
+use std::sync::OnceLock;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use jindu_domain::Permission;
+use jindu_store::service::measures::{self, MeasureView};
+use jindu_store::service::persons::{self, EventView, ObligationView, PersonFilter, PersonView};
+use jindu_store::service::worklist::{self, DueItem};
+use jindu_store::service::{Actor, ServiceError, tokens};
+use serde::{Deserialize, Serialize};
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::routes::{Access, RouteSpec};
+
+/// Every API route with the access it needs (see [`crate::routes::ROUTES`] for the pages).
+pub const API_ROUTES: &[RouteSpec] = &[
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/persons",
+        access: Access::Needs(Permission::ViewPersons),
+        person_scoped: false,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/persons/{id}",
+        access: Access::Needs(Permission::ViewPersons),
+        person_scoped: true,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/persons/{id}/events",
+        access: Access::Needs(Permission::ViewPersons),
+        person_scoped: true,
+    },
+    RouteSpec {
+        method: "POST",
+        path: "/api/v1/persons/{id}/events",
+        access: Access::Needs(Permission::RecordWork),
+        person_scoped: true,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/persons/{id}/measures",
+        access: Access::Needs(Permission::ViewPersons),
+        person_scoped: true,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/obligations",
+        access: Access::Needs(Permission::ViewPersons),
+        person_scoped: false,
+    },
+    RouteSpec { method: "GET", path: "/api/openapi.json", access: Access::Public, person_scoped: false },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// One field problem of a refused input.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldErrorDto {
+    /// The input field, e.g. `date`; empty for the input as a whole.
+    pub field: String,
+    /// Stable code, e.g. `date.future`.
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+/// An error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    /// `unauthorized`, `bad_request`, `invalid`, `forbidden`, `not_found`, `conflict` or `internal`.
+    pub code: String,
+    /// A sentence in Chinese and English (`中文 / English`).
+    pub message: String,
+    /// For `invalid`: every field problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldErrorDto>>,
+}
+
+/// An error of the API, answered as JSON.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ApiErrorBody,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError { status, body: ApiErrorBody { code: code.into(), message: message.into(), errors: None } }
+    }
+
+    /// 401: no token, or an unknown, expired or revoked one.
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "缺少或无效的API令牌 / missing or invalid API token")
+    }
+
+    fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "未找到该记录 / the record was not found")
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(errs) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                body: ApiErrorBody {
+                    code: "invalid".into(),
+                    message: errs.iter().map(|e| format!("{} / {}", e.zh, e.en)).collect::<Vec<_>>().join(" "),
+                    errors: Some(
+                        errs.into_iter()
+                            .map(|e| FieldErrorDto {
+                                field: e.field.into(),
+                                code: e.code.into(),
+                                message_zh: e.zh,
+                                message_en: e.en,
+                            })
+                            .collect(),
+                    ),
+                },
+            },
+            ServiceError::NotFound(_) => ApiError::not_found(),
+            ServiceError::Forbidden(_) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "您的角色无权执行此操作 / your role is not allowed to do this",
+            ),
+            ServiceError::Conflict => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "记录已被他人修改，请刷新后重试 / the record was changed by someone else; reload and try again",
+            ),
+            other @ (ServiceError::Db(_) | ServiceError::Data(_)) => {
+                tracing::error!("api internal error: {other}");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "系统内部错误，请稍后重试 / internal error; please try again later",
+                )
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        let status = if r.status().is_client_error() { r.status() } else { StatusCode::BAD_REQUEST };
+        ApiError::new(
+            status,
+            "bad_request",
+            format!("请求体须为符合格式的JSON / the body must be well-formed JSON: {}", r.body_text()),
+        )
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    // A malformed id names no record.
+    fn from(_: PathRejection) -> Self {
+        ApiError::not_found()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = (self.status, Json(self.body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+// ---------------------------------------------------------------------------------------------
+// Authentication
+
+/// The actor of the request's API token (`Authorization: Bearer jdu_…`), scoped to the token's
+/// role and division. No session or cookie is involved.
+pub struct ApiActor(pub Actor);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let value = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let secret = match value.split_once(' ') {
+            Some((scheme, s)) if scheme.eq_ignore_ascii_case("bearer") => s.trim(),
+            _ => return Err(ApiError::unauthorized()),
+        };
+        match tokens::authenticate(&state.db, state.clock.now(), secret).await? {
+            Some(mut actor) => {
+                actor.address = crate::auth::client_address(parts);
+                Ok(ApiActor(actor))
+            }
+            None => Err(ApiError::unauthorized()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data transfer objects (codes are the stable storage codes of `jindu_domain::kinds`)
+
+/// A person as listed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonDto {
+    pub id: Uuid,
+    pub name: String,
+    /// ID number with the birth date masked, e.g. `110105********002X`.
+    pub id_number_masked: String,
+    /// `M` or `F`.
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub age: u32,
+    /// 12-digit code of the community or town.
+    pub division_code: String,
+    /// Name path, e.g. `湖南省/衡阳市/珠晖区/广东路街道/…`.
+    pub division_path: String,
+    /// Control status code, e.g. `under_control`.
+    pub status: String,
+    /// Risk tier code, e.g. `medium`.
+    pub risk_tier: String,
+    /// Kind code of the open measure, e.g. `community_detox`.
+    pub current_measure: Option<String>,
+    /// Display name of the responsible social worker.
+    pub social_worker: Option<String>,
+}
+
+impl From<&PersonView> for PersonDto {
+    fn from(p: &PersonView) -> Self {
+        PersonDto {
+            id: p.id,
+            name: p.name.clone(),
+            id_number_masked: p.id_number.masked(),
+            sex: p.sex.as_code().into(),
+            birth_date: p.birth_date,
+            age: p.age,
+            division_code: p.division_code.clone(),
+            division_path: p.division_path.clone(),
+            status: p.status.as_code().into(),
+            risk_tier: p.risk_tier.as_code().into(),
+            current_measure: p.current_measure.map(|m| m.as_code().into()),
+            social_worker: p.social_worker.clone(),
+        }
+    }
+}
+
+/// One page of persons.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonPageDto {
+    pub rows: Vec<PersonDto>,
+    /// 1-based page number.
+    pub page: u64,
+    pub per_page: u64,
+    pub total: u64,
+    pub pages: u64,
+}
+
+/// A person's record beyond the list fields.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonRecordDto {
+    #[serde(flatten)]
+    pub person: PersonDto,
+    /// Addiction finding code, e.g. `addicted`.
+    pub addiction_finding: String,
+    /// Main substance code.
+    pub substance: Option<String>,
+    pub social_worker_id: Option<Uuid>,
+    pub first_found_on: Option<NaiveDate>,
+    pub note: Option<String>,
+    /// Optimistic-concurrency version (send it back as `version` when recording an event).
+    pub version: i32,
+}
+
+/// A measure with its computed dates.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeasureDto {
+    pub id: Uuid,
+    /// Kind code, e.g. `community_detox`.
+    pub kind: String,
+    /// Status code, e.g. `active`.
+    pub status: String,
+    pub decision_date: NaiveDate,
+    pub reported_on: Option<NaiveDate>,
+    pub start_date: Option<NaiveDate>,
+    pub report_deadline: Option<NaiveDate>,
+    /// Days the report is overdue (not yet reported, past the deadline).
+    pub report_overdue_days: Option<i64>,
+    pub planned_last_day: Option<NaiveDate>,
+    pub suspended_days: u32,
+    pub ended_on: Option<NaiveDate>,
+    /// End reason code.
+    pub end_reason: Option<String>,
+    pub phase_year: Option<u8>,
+    pub expiry_notice_deadline: Option<NaiveDate>,
+    pub release_notice_date: Option<NaiveDate>,
+}
+
+impl From<&MeasureView> for MeasureDto {
+    fn from(m: &MeasureView) -> Self {
+        MeasureDto {
+            id: m.id,
+            kind: m.kind.as_code().into(),
+            status: m.status.as_code().into(),
+            decision_date: m.decision_date,
+            reported_on: m.reported_on,
+            start_date: m.start_date,
+            report_deadline: m.report_deadline,
+            report_overdue_days: m.report_overdue_days,
+            planned_last_day: m.planned_last_day,
+            suspended_days: m.suspended_days,
+            ended_on: m.ended.map(|(d, _)| d),
+            end_reason: m.ended.map(|(_, r)| r.as_code().into()),
+            phase_year: m.phase_year,
+            expiry_notice_deadline: m.expiry_notice_deadline,
+            release_notice_date: m.release_notice_date,
+        }
+    }
+}
+
+/// A duty of one person with its due date.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObligationDto {
+    /// Obligation kind code, e.g. `visit`.
+    pub kind: String,
+    pub due_date: NaiveDate,
+    /// Positive = days overdue; 0 = due today; negative = days until due.
+    pub overdue_days: i64,
+}
+
+impl From<&ObligationView> for ObligationDto {
+    fn from(o: &ObligationView) -> Self {
+        ObligationDto { kind: o.kind.as_code().into(), due_date: o.due_date, overdue_days: o.overdue_days }
+    }
+}
+
+/// A person's page: the record, the measures (newest first) and the obligations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonDetailDto {
+    pub person: PersonRecordDto,
+    pub measures: Vec<MeasureDto>,
+    pub obligations: Vec<ObligationDto>,
+}
+
+/// A timeline entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventDto {
+    pub id: Uuid,
+    /// Event kind code, e.g. `visit`.
+    pub kind: String,
+    pub occurred_on: NaiveDate,
+    pub recorded_at: DateTime<Utc>,
+    /// Display name of the recording user.
+    pub recorded_by: Option<String>,
+    pub test_method: Option<String>,
+    pub test_result: Option<String>,
+    pub substance: Option<String>,
+    pub note: Option<String>,
+    /// For an amendment: the event it corrects.
+    pub amends: Option<Uuid>,
+    /// Set when a later amendment corrects this event.
+    pub amended_by: Option<Uuid>,
+}
+
+impl From<&EventView> for EventDto {
+    fn from(e: &EventView) -> Self {
+        EventDto {
+            id: e.id,
+            kind: e.kind.as_code().into(),
+            occurred_on: e.occurred_on,
+            recorded_at: e.recorded_at,
+            recorded_by: e.recorded_by.clone(),
+            test_method: e.test_method.map(|x| x.as_code().into()),
+            test_result: e.test_result.map(|x| x.as_code().into()),
+            substance: e.substance.map(|x| x.as_code().into()),
+            note: e.note.clone(),
+            amends: e.amends,
+            amended_by: e.amended_by,
+        }
+    }
+}
+
+/// A new timeline event (the same fields as the event form).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewEventBody {
+    /// Event kind code: `check_in`, `drug_test`, `visit`, `interview`, `assistance`,
+    /// `leave_request`, `violation`, `relapse`, `contact_lost`, `contact_restored`, `amendment`.
+    pub kind: String,
+    /// The day it happened, `YYYY-MM-DD` (not in the future).
+    pub date: String,
+    /// For a test: method code.
+    #[serde(default)]
+    pub test_method: Option<String>,
+    /// For a test: result code.
+    #[serde(default)]
+    pub test_result: Option<String>,
+    /// For a positive test: substance code.
+    #[serde(default)]
+    pub substance: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// For an amendment: the id of the event it corrects.
+    #[serde(default)]
+    pub amends: Option<String>,
+    /// The person's version as last read; when given and stale the answer is 409.
+    #[serde(default)]
+    pub version: Option<i32>,
+}
+
+/// The id of a created object.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedDto {
+    pub id: Uuid,
+}
+
+/// One line of the worklist.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DueItemDto {
+    pub person_id: Uuid,
+    pub name: String,
+    pub id_number_masked: String,
+    /// Obligation kind code.
+    pub kind: String,
+    pub due_date: NaiveDate,
+    /// Positive = days overdue; 0 = due today; negative = days until due.
+    pub overdue_days: i64,
+}
+
+impl From<&DueItem> for DueItemDto {
+    fn from(d: &DueItem) -> Self {
+        DueItemDto {
+            person_id: d.person_id,
+            name: d.name.clone(),
+            id_number_masked: d.id_number_masked.clone(),
+            kind: d.kind.as_code().into(),
+            due_date: d.due_date,
+            overdue_days: d.overdue_days,
+        }
+    }
+}
+
+/// The worklist: overdue, due today, due within the next 7 days.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorklistDto {
+    pub overdue: Vec<DueItemDto>,
+    pub today: Vec<DueItemDto>,
+    pub this_week: Vec<DueItemDto>,
+}
+
+/// Filters of the person list; all optional.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PersonQuery {
+    /// 9-digit town code.
+    pub town: Option<String>,
+    /// 12-digit community code.
+    pub community: Option<String>,
+    /// Open measure kind code.
+    pub measure: Option<String>,
+    /// Control status code.
+    pub status: Option<String>,
+    /// Name (substring) or ID number (exact).
+    pub q: Option<String>,
+    /// 1-based page number (20 per page).
+    pub page: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers
+
+/// The persons in the token's scope (a social worker: own caseload), filtered and paged.
+#[utoipa::path(
+    get,
+    path = "/api/v1/persons",
+    tag = "persons",
+    params(PersonQuery),
+    responses(
+        (status = 200, description = "A page of persons", body = PersonPageDto),
+        (status = 401, description = "Missing or invalid token", body = ApiErrorBody),
+        (status = 403, description = "The role may not view persons", body = ApiErrorBody),
+    )
+)]
+async fn list_persons(
+    ApiActor(actor): ApiActor,
+    State(state): State<AppState>,
+    query: Result<Query<PersonQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<PersonPageDto>> {
+    let Query(q) =
+        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("查询参数有误 / {e}")))?;
+    let filter = PersonFilter {
+        town: q.town.unwrap_or_default(),
+        community: q.community.unwrap_or_default(),
+        measure: q.measure.unwrap_or_default(),
+        status: q.status.unwrap_or_default(),
+        q: q.q.unwrap_or_default(),
+        page: q.page.unwrap_or_default(),
+    };
+    let page = persons::list(&state.db, &actor, state.clock.now(), &filter).await?;
+    Ok(Json(PersonPageDto {
+        pages: page.pages(),
+        rows: page.rows.iter().map(PersonDto::from).collect(),
+        page: page.page,
+        per_page: page.per_page,
+        total: page.total,
+    }))
+}
+
+/// A person's record, measures and obligations.
+#[utoipa::path(
+    get,
+    path = "/api/v1/persons/{id}",
+    tag = "persons",
+    params(("id" = Uuid, Path, description = "Person id")),
+    responses(
+        (status = 200, description = "The person", body = PersonDetailDto),
+        (status = 401, description = "Missing or invalid token", body = ApiErrorBody),
+        (status = 403, description = "The role may not view persons", body = ApiErrorBody),
+        (status = 404, description = "No such person in the token's scope", body = ApiErrorBody),
+    )
+)]
+async fn person_detail(
+    ApiActor(actor): ApiActor,
+    State(state): State<AppState>,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> ApiResult<Json<PersonDetailDto>> {
+    let Path(id) = id?;
+    let d = persons::detail(&state.db, &actor, state.clock.now(), id).await?;
+    let p = &d.person;
+    Ok(Json(PersonDetailDto {
+        person: PersonRecordDto {
+            person: PersonDto::from(p),
+            addiction_finding: p.finding.as_code().into(),
+            substance: p.substance.map(|s| s.as_code().into()),
+            social_worker_id: p.social_worker_id,
+            first_found_on: p.first_found_on,
+            note: p.note.clone(),
+            version: p.version,
+        },
+        measures: d.measures.iter().map(MeasureDto::from).collect(),
+        obligations: d.obligations.iter().map(ObligationDto::from).collect(),
+    }))
+}
+
+/// A person's timeline, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/persons/{id}/events",
+    tag = "persons",
+    params(("id" = Uuid, Path, description = "Person id")),
+    responses(
+        (status = 200, description = "The timeline", body = [EventDto]),
+        (status = 401, description = "Missing or invalid token", body = ApiErrorBody),
+        (status = 403, description = "The role may not view persons", body = ApiErrorBody),
+        (status = 404, description = "No such person in the token's scope", body = ApiErrorBody),
+    )
+)]
+async fn person_events(
+    ApiActor(actor): ApiActor,
+    State(state): State<AppState>,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> ApiResult<Json<Vec<EventDto>>> {
+    let Path(id) = id?;
+    let d = persons::detail(&state.db, &actor, state.clock.now(), id).await?;
+    Ok(Json(d.events.iter().map(EventDto::from).collect()))
+}
+
+/// Records a timeline event (report, test, visit, …) for a person.
+#[utoipa::path(
+    post,
+    path = "/api/v1/persons/{id}/events",
+    tag = "persons",
+    params(("id" = Uuid, Path, description = "Person id")),
+    request_body = NewEventBody,
+    responses(
+        (status = 201, description = "Recorded", body = CreatedDto),
+        (status = 400, description = "The body is not the expected JSON", body = ApiErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ApiErrorBody),
+        (status = 403, description = "The role may not record this kind of event", body = ApiErrorBody),
+        (status = 404, description = "No such person in the token's scope", body = ApiErrorBody),
+        (status = 409, description = "Stale version", body = ApiErrorBody),
+        (status = 422, description = "Refused input; nothing was stored", body = ApiErrorBody),
+    )
+)]
+async fn record_event(
+    ApiActor(actor): ApiActor,
+    State(state): State<AppState>,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<NewEventBody>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
+    let Path(person_id) = id?;
+    let Json(b) = body?;
+    let input = measures::NewEvent {
+        kind: b.kind,
+        date: b.date,
+        test_method: b.test_method.unwrap_or_default(),
+        test_result: b.test_result.unwrap_or_default(),
+        substance: b.substance.unwrap_or_default(),
+        note: b.note.unwrap_or_default(),
+        amends: b.amends.unwrap_or_default(),
+        version: b.version.map(|v| v.to_string()).unwrap_or_default(),
+    };
+    let id = measures::record_event(&state.db, &actor, state.clock.now(), person_id, input).await?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })))
+}
+
+/// A person's measures with their computed dates, newest decision first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/persons/{id}/measures",
+    tag = "persons",
+    params(("id" = Uuid, Path, description = "Person id")),
+    responses(
+        (status = 200, description = "The measures", body = [MeasureDto]),
+        (status = 401, description = "Missing or invalid token", body = ApiErrorBody),
+        (status = 403, description = "The role may not view persons", body = ApiErrorBody),
+        (status = 404, description = "No such person in the token's scope", body = ApiErrorBody),
+    )
+)]
+async fn person_measures(
+    ApiActor(actor): ApiActor,
+    State(state): State<AppState>,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> ApiResult<Json<Vec<MeasureDto>>> {
+    let Path(id) = id?;
+    let d = persons::detail(&state.db, &actor, state.clock.now(), id).await?;
+    Ok(Json(d.measures.iter().map(MeasureDto::from).collect()))
+}
+
+/// The worklist of the token's scope: overdue, due today, due this week.
+#[utoipa::path(
+    get,
+    path = "/api/v1/obligations",
+    tag = "obligations",
+    responses(
+        (status = 200, description = "The worklist", body = WorklistDto),
+        (status = 401, description = "Missing or invalid token", body = ApiErrorBody),
+        (status = 403, description = "The role may not view persons", body = ApiErrorBody),
+    )
+)]
+async fn obligations(ApiActor(actor): ApiActor, State(state): State<AppState>) -> ApiResult<Json<WorklistDto>> {
+    let wl = worklist::worklist(&state.db, &actor, state.clock.now()).await?;
+    let items = |v: &[DueItem]| v.iter().map(DueItemDto::from).collect();
+    Ok(Json(WorklistDto { overdue: items(&wl.overdue), today: items(&wl.today), this_week: items(&wl.this_week) }))
+}
+
+/// This OpenAPI document (public).
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "meta",
+    security(()),
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
+)]
+async fn openapi_json() -> Response {
+    static DOC: OnceLock<String> = OnceLock::new();
+    let doc = DOC.get_or_init(|| {
+        openapi().to_pretty_json().unwrap_or_else(|e| {
+            tracing::error!("openapi document: {e}");
+            String::from("{}")
+        })
+    });
+    ([(header::CONTENT_TYPE, "application/json")], doc.clone()).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The document and the router
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("jdu_<base64url>")
+                    .description(Some("API token from `jindu token create` / 由 `jindu token create` 创建的API令牌"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Jindu 禁毒 API",
+        description = "JSON API of the Jindu drug-control platform. Every call except this document needs `Authorization: Bearer jdu_…`; the token's role and division limit what it sees (an object outside them answers 404, a missing permission 403)."
+    ),
+    modifiers(&BearerScheme),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+fn api_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(list_persons))
+        .routes(routes!(person_detail))
+        .routes(routes!(person_events, record_event))
+        .routes(routes!(person_measures))
+        .routes(routes!(obligations))
+        .routes(routes!(openapi_json))
+        .split_for_parts()
+}
+
+/// The API routes (no session, no cookie); responses are never cached.
+pub fn router() -> Router<AppState> {
+    api_parts().0.layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}
+
+/// The OpenAPI document, built from the same registrations as [`router`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_parts().1
+}
+
+/// Every (method, path) the OpenAPI document declares, i.e. every registered API route.
+pub fn api_registered_routes() -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for (path, item) in openapi().paths.paths {
+        let methods = [
+            ("GET", item.get.is_some()),
+            ("POST", item.post.is_some()),
+            ("PUT", item.put.is_some()),
+            ("PATCH", item.patch.is_some()),
+            ("DELETE", item.delete.is_some()),
+            ("HEAD", item.head.is_some()),
+            ("OPTIONS", item.options.is_some()),
+            ("TRACE", item.trace.is_some()),
+        ];
+        for (m, present) in methods {
+            if present {
+                out.push((m, path.clone()));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,581 @@
+//! JSON API tests: tokens (hashing, expiry, revocation, scope) and every API route × every role
+//! × an object in and out of scope, over the real router and a real database. Every test runs
+//! on SQLite and on PostgreSQL (`JINDU_TEST_PG_URL`, default
+//! postgres://postgres@127.0.0.1:5432/test), each on its own fresh database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::future::Future;
+
+use chrono::{DateTime, Duration, Utc};
+use jindu_domain::clock::Now;
+use jindu_domain::{DivisionCode, Role};
+use jindu_store::service::persons::NewPerson;
+use jindu_store::service::{Actor, ServiceError, deployment, persons, tokens, users};
+use jindu_web::{AppState, Clock};
+use reqwest::StatusCode;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// 2026-11-29 10:00 in Asia/Shanghai.
+fn fixed_instant() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-29T02:00:00Z").unwrap().with_timezone(&Utc)
+}
+
+fn now() -> Now {
+    Now::at(fixed_instant())
+}
+
+const PASSWORD: &str = "Test-Password-2026";
+
+mod tempdir {
+    /// A temporary directory removed on drop.
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+struct TestApp {
+    base: String,
+    client: reqwest::Client,
+    db: jindu_store::DatabaseConnection,
+    /// The office user (whole district).
+    admin: Actor,
+    cleanup: Option<(String, String)>,
+    _dir: Option<tempdir::Dir>,
+}
+
+/// Serves the router over `db` with `clock` on a free port; returns the base URL.
+async fn serve(db: jindu_store::DatabaseConnection, clock: Clock) -> String {
+    let state = AppState::new(db, clock, false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, jindu_web::router(state)).await;
+    });
+    format!("http://{addr}")
+}
+
+impl TestApp {
+    async fn start(backend: Backend) -> TestApp {
+        let (url, cleanup, dir) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("jindu-api-test-{}", Uuid::now_v7()));
+                std::fs::create_dir_all(&dir).unwrap();
+                (format!("sqlite://{}", dir.join("t.db").display()), None, Some(tempdir::Dir(dir)))
+            }
+            Backend::Postgres => {
+                let admin = std::env::var("JINDU_TEST_PG_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+                let name = format!("jindu_api_{}", Uuid::now_v7().simple());
+                let url = jindu_store::db::create_postgres_database(&admin, &name)
+                    .await
+                    .expect("PostgreSQL must be running for the tests");
+                (url, Some((admin, name)), None)
+            }
+        };
+        let db = jindu_store::db::connect(&url).await.unwrap();
+        deployment::init(&db, DivisionCode::parse("430405").unwrap()).await.unwrap();
+        add_user(&db, "office", Role::Office, "430405").await;
+        let admin = users::authenticate(&db, "office", PASSWORD).await.unwrap().unwrap();
+        let base = serve(db.clone(), Clock::Fixed(fixed_instant())).await;
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestApp { base, client, db, admin, cleanup, _dir: dir }
+    }
+
+    async fn finish(self) {
+        if let Some((admin, name)) = &self.cleanup {
+            self.db.clone().close().await.ok();
+            jindu_store::db::drop_postgres_database(admin, name).await.unwrap();
+        }
+    }
+
+    /// A token for the office user over the whole district.
+    async fn office_token(&self, days: u32) -> (Uuid, String) {
+        tokens::create(
+            &self.db,
+            now(),
+            self.admin.user_id,
+            "test",
+            Role::Office,
+            DivisionCode::parse("430405").unwrap(),
+            days,
+        )
+        .await
+        .unwrap()
+    }
+
+    /// GET `path` from `base` with an optional bearer token: status, body, headers.
+    async fn get_at(
+        &self,
+        base: &str,
+        path: &str,
+        token: Option<&str>,
+    ) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        let mut req = self.client.get(format!("{base}{path}"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        let (s, h) = (r.status(), r.headers().clone());
+        (s, r.text().await.unwrap(), h)
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, String) {
+        let (s, b, _) = self.get_at(&self.base, path, token).await;
+        (s, b)
+    }
+
+    async fn post_json(&self, path: &str, token: &str, body: &str) -> (StatusCode, String) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let s = r.status();
+        (s, r.text().await.unwrap())
+    }
+
+    /// Registers a person under community detox in `division` (as the office user).
+    async fn person(&self, name: &str, seq: u32, division: &str, worker: Option<Uuid>) -> Uuid {
+        persons::register(
+            &self.db,
+            &self.admin,
+            now(),
+            NewPerson {
+                name: name.into(),
+                id_number: synthetic_id(seq),
+                division: division.into(),
+                social_worker_id: worker.map(|w| w.to_string()).unwrap_or_default(),
+                measure_kind: "community_detox".into(),
+                decision_date: "2026-08-25".into(),
+                report_date: "2026-09-01".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn event_count(&self) -> u64 {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        jindu_store::entities::event::Entity::find().count(&self.db).await.unwrap()
+    }
+}
+
+async fn add_user(db: &jindu_store::DatabaseConnection, username: &str, role: Role, division: &str) -> Uuid {
+    users::add(
+        db,
+        now(),
+        users::NewUser {
+            username: username.into(),
+            display_name: role.label_zh().into(),
+            password: Some(PASSWORD.into()),
+            role: role.as_code().into(),
+            division: DivisionCode::parse(division).unwrap(),
+            workstation_id: None,
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn synthetic_id(seq: u32) -> String {
+    let first17 = format!("430405199001{:02}{:03}", 1 + seq / 1000 % 28, seq % 1000);
+    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
+    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+}
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+fn assert_401(status: StatusCode, body: &str, what: &str) {
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: {body}");
+    let v = json(body);
+    assert_eq!(v["code"], "unauthorized", "{what}");
+    assert_eq!(v["message"], "缺少或无效的API令牌 / missing or invalid API token", "{what}");
+}
+
+async fn on_backend<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = TestApp>,
+{
+    let app = TestApp::start(backend).await;
+    let app = test(app).await;
+    app.finish().await;
+}
+
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                on_backend(Backend::Sqlite, $body).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                on_backend(Backend::Postgres, $body).await;
+            }
+        }
+    };
+}
+
+both!(token_lists_persons_and_bad_tokens_get_401, |app: TestApp| async move {
+    app.person("甲某", 1, "430405009007", None).await;
+    app.person("乙某", 2, "430405007006", None).await;
+    let (id, secret) = app.office_token(tokens::DEFAULT_DAYS).await;
+    assert!(secret.starts_with("jdu_"));
+
+    let (s, body, headers) = app.get_at(&app.base, "/api/v1/persons", Some(&secret)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(headers.get(reqwest::header::SET_COOKIE).is_none(), "the API sets no cookie");
+    assert_eq!(headers.get(reqwest::header::CACHE_CONTROL).unwrap(), "no-store");
+    let v = json(&body);
+    assert_eq!(v["total"], 2);
+    assert_eq!(v["rows"].as_array().unwrap().len(), 2);
+    let row = &v["rows"][0];
+    assert!(row["id_number_masked"].as_str().unwrap().contains('*'), "ID numbers are masked: {row}");
+    assert_eq!(row["current_measure"], "community_detox");
+    assert!(!body.contains(&synthetic_id(1)), "no full ID number");
+    // Filters pass through.
+    let (s, body) = app.get("/api/v1/persons?town=430405009", Some(&secret)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(json(&body)["total"], 1);
+
+    // Only the hash is stored; the use is recorded.
+    let rows = tokens::list(&app.db, app.admin.user_id).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].id, id);
+    assert_eq!(rows[0].last_used_at, Some(fixed_instant()));
+    assert_eq!(rows[0].expires_at, fixed_instant() + Duration::days(90));
+    {
+        use sea_orm::EntityTrait;
+        let stored = jindu_store::entities::api_token::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+        assert_eq!(stored.token_hash, tokens::hash_secret(&secret));
+        assert!(!stored.token_hash.contains(&secret[4..]));
+    }
+
+    // Missing, malformed, unknown and truncated tokens.
+    let (s, body, headers) = app.get_at(&app.base, "/api/v1/persons", None).await;
+    assert_401(s, &body, "no token");
+    assert_eq!(headers.get(reqwest::header::WWW_AUTHENTICATE).unwrap(), "Bearer");
+    let (s, body) = app.get("/api/v1/persons", Some("jdu_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).await;
+    assert_401(s, &body, "unknown token");
+    let (s, body) = app.get("/api/v1/persons", Some(&secret[..secret.len() - 1])).await;
+    assert_401(s, &body, "truncated token");
+    let (s, body) = app.get("/api/v1/persons", Some("not-a-token")).await;
+    assert_401(s, &body, "no prefix");
+    let r = app
+        .client
+        .get(format!("{}/api/v1/obligations", app.base))
+        .basic_auth("office", Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    assert_401(s, &r.text().await.unwrap(), "basic auth");
+    // A token is not a session: the pages still want a sign-in.
+    let (s, _) = app.get("/persons", Some(&secret)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    app
+});
+
+both!(expired_token_gets_401, |app: TestApp| async move {
+    app.person("甲某", 1, "430405009007", None).await;
+    let (_, secret) = app.office_token(1).await;
+    let (s, _) = app.get("/api/v1/persons", Some(&secret)).await;
+    assert_eq!(s, StatusCode::OK);
+    // 23 hours later: still valid.
+    let later = serve(app.db.clone(), Clock::Fixed(fixed_instant() + Duration::hours(23))).await;
+    let (s, body, _) = app.get_at(&later, "/api/v1/persons", Some(&secret)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    // Exactly at expiry and 2 days later: refused.
+    let at = serve(app.db.clone(), Clock::Fixed(fixed_instant() + Duration::days(1))).await;
+    let (s, body, _) = app.get_at(&at, "/api/v1/persons", Some(&secret)).await;
+    assert_401(s, &body, "at expiry");
+    let after = serve(app.db.clone(), Clock::Fixed(fixed_instant() + Duration::days(2))).await;
+    let (s, body, _) = app.get_at(&after, "/api/v1/obligations", Some(&secret)).await;
+    assert_401(s, &body, "expired");
+    // Days outside 1..=365 are refused.
+    for days in [0, 366] {
+        match tokens::create(
+            &app.db,
+            now(),
+            app.admin.user_id,
+            "x",
+            Role::Office,
+            DivisionCode::parse("430405").unwrap(),
+            days,
+        )
+        .await
+        {
+            Err(ServiceError::Invalid(errs)) => assert_eq!(errs[0].field, "days"),
+            other => panic!("{days} days: {other:?}"),
+        }
+    }
+    app
+});
+
+both!(revoked_token_gets_401, |app: TestApp| async move {
+    let (id, secret) = app.office_token(30).await;
+    let (keep_id, keep) = app.office_token(30).await;
+    let (s, _) = app.get("/api/v1/obligations", Some(&secret)).await;
+    assert_eq!(s, StatusCode::OK);
+    tokens::revoke(&app.db, now(), id).await.unwrap();
+    let (s, body) = app.get("/api/v1/obligations", Some(&secret)).await;
+    assert_401(s, &body, "revoked");
+    // Revoking twice is harmless; the other token still works.
+    tokens::revoke(&app.db, now(), id).await.unwrap();
+    let (s, _) = app.get("/api/v1/obligations", Some(&keep)).await;
+    assert_eq!(s, StatusCode::OK);
+    let list = tokens::list(&app.db, app.admin.user_id).await.unwrap();
+    let revoked = list.iter().find(|t| t.id == id).unwrap();
+    assert_eq!(revoked.revoked_at, Some(fixed_instant()));
+    assert!(!revoked.is_active(now()));
+    assert!(list.iter().find(|t| t.id == keep_id).unwrap().is_active(now()));
+    assert!(matches!(tokens::revoke(&app.db, now(), Uuid::now_v7()).await, Err(ServiceError::NotFound(_))));
+    app
+});
+
+both!(token_scope_cannot_exceed_the_users, |app: TestApp| async move {
+    let officer = add_user(&app.db, "officer", Role::TownOfficer, "430405009").await;
+    let create = |role: Role, division: &str| {
+        let db = app.db.clone();
+        let division = DivisionCode::parse(division).unwrap();
+        async move { tokens::create(&db, now(), officer, "t", role, division, 30).await }
+    };
+    let field_of = |r: Result<(Uuid, String), ServiceError>| match r {
+        Err(ServiceError::Invalid(errs)) => {
+            assert!(errs.iter().all(|e| !e.zh.is_empty() && !e.en.is_empty()), "bilingual");
+            errs.iter().map(|e| e.field).collect::<Vec<_>>()
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    };
+    // A higher role, the district, another town, an unknown community.
+    assert_eq!(field_of(create(Role::Office, "430405009").await), vec!["role"]);
+    assert_eq!(field_of(create(Role::SocialWorker, "430405009").await), vec!["role"]);
+    assert_eq!(field_of(create(Role::TownOfficer, "430405").await), vec!["division"]);
+    assert_eq!(field_of(create(Role::TownOfficer, "430405007").await), vec!["division"]);
+    assert_eq!(field_of(create(Role::TownOfficer, "430405009999").await), vec!["division"]);
+    assert!(matches!(
+        tokens::create(&app.db, now(), Uuid::now_v7(), "t", Role::Office, DivisionCode::parse("430405").unwrap(), 30)
+            .await,
+        Err(ServiceError::NotFound("user"))
+    ));
+
+    // Own scope and a narrower one work; the narrower sees less.
+    app.person("甲某", 1, "430405009007", None).await;
+    app.person("乙某", 2, "430405009", None).await;
+    app.person("丙某", 3, "430405007006", None).await;
+    let (_, town) = create(Role::TownOfficer, "430405009").await.unwrap();
+    let (_, community) = create(Role::TownOfficer, "430405009007").await.unwrap();
+    let (s, body) = app.get("/api/v1/persons", Some(&town)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(json(&body)["total"], 2);
+    assert!(!body.contains("丙某"));
+    let (s, body) = app.get("/api/v1/persons", Some(&community)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(json(&body)["total"], 1);
+    assert!(body.contains("甲某"));
+
+    // When the user's role changes, the token stops working.
+    {
+        use jindu_store::entities::app_user;
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        app_user::Entity::update(app_user::ActiveModel {
+            id: Set(officer),
+            role: Set(Role::Leader.as_code().into()),
+            ..Default::default()
+        })
+        .exec(&app.db)
+        .await
+        .unwrap();
+    }
+    let (s, body) = app.get("/api/v1/persons", Some(&town)).await;
+    assert_401(s, &body, "role changed");
+    app
+});
+
+both!(every_api_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
+    use jindu_domain::access::default_profile;
+    use jindu_web::api::API_ROUTES;
+    use jindu_web::routes::Access;
+    let town = "430405009";
+    let mut ids = Vec::new();
+    let mut worker = None;
+    for role in Role::ALL {
+        let id = add_user(&app.db, &format!("u_{}", role.as_code()), *role, town).await;
+        if *role == Role::SocialWorker {
+            worker = Some(id);
+        }
+        ids.push((*role, id));
+    }
+    let inside = app.person("范围内", 1, "430405009007", worker).await;
+    let outside = app.person("范围外", 2, "430405007006", None).await;
+    let mut checked = 0;
+    for (role, user_id) in &ids {
+        let profile = default_profile(*role);
+        let (_, token) =
+            tokens::create(&app.db, now(), *user_id, "matrix", *role, DivisionCode::parse(town).unwrap(), 30)
+                .await
+                .unwrap();
+        for spec in API_ROUTES {
+            let targets =
+                if spec.person_scoped { vec![(true, inside), (false, outside)] } else { vec![(true, inside)] };
+            for (in_scope, pid) in targets {
+                let path = spec.path.replace("{id}", &pid.to_string());
+                let (status, body) = match spec.method {
+                    "GET" => app.get(&path, Some(&token)).await,
+                    "POST" => app.post_json(&path, &token, r#"{"kind":"visit","date":"2026-11-29"}"#).await,
+                    m => panic!("method {m} not covered by the test"),
+                };
+                let what = format!(
+                    "{role:?} {} {} ({})",
+                    spec.method,
+                    spec.path,
+                    if in_scope { "in scope" } else { "out of scope" }
+                );
+                assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{what}: {body}");
+                let v = json(&body);
+                match spec.access {
+                    Access::Public => assert_eq!(status, StatusCode::OK, "{what}"),
+                    Access::SignedIn => {
+                        assert!(status == StatusCode::OK || status == StatusCode::CREATED, "{what}: {status}")
+                    }
+                    Access::Needs(p) if !profile.allows(p) => {
+                        assert_eq!(status, StatusCode::FORBIDDEN, "{what}: {body}");
+                        assert_eq!(v["code"], "forbidden", "{what}");
+                    }
+                    Access::Needs(_) if !in_scope => {
+                        assert_eq!(status, StatusCode::NOT_FOUND, "{what}: {body}");
+                        assert_eq!(v["code"], "not_found", "{what}");
+                    }
+                    Access::Needs(_) => assert!(
+                        [StatusCode::OK, StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY].contains(&status),
+                        "{what}: {status} {body}"
+                    ),
+                }
+                assert!(!body.contains("范围外"), "{what} reveals an out-of-scope person");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, Role::ALL.len() * (API_ROUTES.len() + API_ROUTES.iter().filter(|s| s.person_scoped).count()));
+    // An id that does not exist answers exactly like the out-of-scope one.
+    let (_, token) = tokens::create(
+        &app.db,
+        now(),
+        ids.iter().find(|(r, _)| *r == Role::TownOfficer).unwrap().1,
+        "x",
+        Role::TownOfficer,
+        DivisionCode::parse(town).unwrap(),
+        30,
+    )
+    .await
+    .unwrap();
+    let (s1, b1) = app.get(&format!("/api/v1/persons/{outside}"), Some(&token)).await;
+    let (s2, b2) = app.get(&format!("/api/v1/persons/{}", Uuid::now_v7()), Some(&token)).await;
+    let (s3, b3) = app.get("/api/v1/persons/not-a-uuid", Some(&token)).await;
+    assert_eq!((s1, &b1), (StatusCode::NOT_FOUND, &b2));
+    assert_eq!((s2, &b2), (s3, &b3));
+    app
+});
+
+both!(future_event_date_is_422_naming_date, |app: TestApp| async move {
+    let inside = app.person("甲某", 1, "430405009007", None).await;
+    let (_, token) = app.office_token(30).await;
+    let path = format!("/api/v1/persons/{inside}/events");
+    let before = app.event_count().await;
+    let (s, body) = app.post_json(&path, &token, r#"{"kind":"visit","date":"2026-11-30"}"#).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let v = json(&body);
+    assert_eq!(v["code"], "invalid");
+    let errors = v["errors"].as_array().unwrap();
+    assert!(errors.iter().any(|e| e["field"] == "date"), "{body}");
+    assert!(errors.iter().all(|e| e["message_zh"].as_str().is_some_and(|m| !m.is_empty())
+        && e["message_en"].as_str().is_some_and(|m| !m.is_empty())));
+    assert_eq!(app.event_count().await, before, "nothing stored");
+    // Malformed JSON is a JSON 400, not an HTML page.
+    let (s, body) = app.post_json(&path, &token, "{kind:").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(json(&body)["code"], "bad_request");
+    // A good one is stored and shows in the timeline; a stale version is 409.
+    let (s, body) = app
+        .post_json(
+            &path,
+            &token,
+            r#"{"kind":"drug_test","date":"2026-11-29","test_method":"urine","test_result":"negative"}"#,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let id = json(&body)["id"].as_str().unwrap().to_string();
+    let (s, body) = app.get(&path, Some(&token)).await;
+    assert_eq!(s, StatusCode::OK);
+    let events = json(&body);
+    let e = events.as_array().unwrap().iter().find(|e| e["id"] == id.as_str()).unwrap();
+    assert_eq!(e["kind"], "drug_test");
+    assert_eq!(e["test_result"], "negative");
+    let (s, body) = app.post_json(&path, &token, r#"{"kind":"visit","date":"2026-11-29","version":999}"#).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    // The person's page and measures.
+    let (s, body) = app.get(&format!("/api/v1/persons/{inside}"), Some(&token)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let d = json(&body);
+    assert_eq!(d["person"]["name"], "甲某");
+    assert_eq!(d["measures"][0]["kind"], "community_detox");
+    let (s, body) = app.get(&format!("/api/v1/persons/{inside}/measures"), Some(&token)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(json(&body)[0]["decision_date"], "2026-08-25");
+    app
+});
+
+both!(openapi_document_is_public_json, |app: TestApp| async move {
+    let (s, body, headers) = app.get_at(&app.base, "/api/openapi.json", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(headers.get(reqwest::header::CONTENT_TYPE).unwrap().to_str().unwrap().starts_with("application/json"));
+    let doc = json(&body);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let events = &doc["paths"]["/api/v1/persons/{id}/events"];
+    assert!(events["get"].is_object() && events["post"].is_object(), "{events}");
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert!(doc["components"]["schemas"]["PersonDto"].is_object());
+    app
+});
+
+#[test]
+fn api_routes_table_equals_the_openapi_routes() {
+    let mut registered: Vec<(String, String)> =
+        jindu_web::api::api_registered_routes().into_iter().map(|(m, p)| (m.to_string(), p)).collect();
+    let mut table: Vec<(String, String)> =
+        jindu_web::api::API_ROUTES.iter().map(|s| (s.method.to_string(), s.path.to_string())).collect();
+    registered.sort();
+    table.sort();
+    for r in &registered {
+        assert!(table.contains(r), "route {r:?} is missing from api::API_ROUTES");
+    }
+    for t in &table {
+        assert!(registered.contains(t), "api::API_ROUTES lists {t:?}, which is not registered");
+    }
+    assert_eq!(registered, table);
+    // Person-scoped exactly when the path names a person.
+    for s in jindu_web::api::API_ROUTES {
+        assert_eq!(s.person_scoped, s.path.contains("{id}"), "{s:?}");
+    }
+}
