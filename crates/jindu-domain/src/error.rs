@@ -109,6 +109,11 @@ pub enum DomainError {
         /// Maximum number of characters.
         max: usize,
     },
+    /// Text with control, zero-width or direction characters, or a name without any letter.
+    InvalidText {
+        /// Form field.
+        field: &'static str,
+    },
 }
 
 impl std::fmt::Display for DomainError {
@@ -141,6 +146,7 @@ impl DomainError {
             DomainError::NotFound { .. } => "not_found",
             DomainError::Conflict => "conflict",
             DomainError::TooLong { .. } => "too_long",
+            DomainError::InvalidText { .. } => "text.invalid",
         }
     }
 
@@ -156,7 +162,8 @@ impl DomainError {
             | DomainError::InvalidChoice { field, .. }
             | DomainError::DivisionCode { field, .. }
             | DomainError::OutOfScope { field }
-            | DomainError::TooLong { field, .. } => Some(field),
+            | DomainError::TooLong { field, .. }
+            | DomainError::InvalidText { field } => Some(field),
             DomainError::IllegalTransition { .. }
             | DomainError::SameStatus { .. }
             | DomainError::MeasureState { .. }
@@ -212,6 +219,9 @@ impl DomainError {
             }
             DomainError::Conflict => "该记录已被他人修改，请刷新页面后重试。".to_string(),
             DomainError::TooLong { field, max } => format!("{}过长：最多{max}个字。", l(field)),
+            DomainError::InvalidText { field } => {
+                format!("{}含有不可见字符、控制字符或不含任何文字，请重新输入。", l(field))
+            }
         }
     }
 
@@ -271,6 +281,9 @@ impl DomainError {
             DomainError::TooLong { field, max } => {
                 format!("{} is too long: at most {max} characters.", l(field))
             }
+            DomainError::InvalidText { field } => {
+                format!("{} contains invisible or control characters, or no letters; enter it again.", l(field))
+            }
         }
     }
 }
@@ -300,15 +313,15 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         "end_date" => ("结束日期", "End date"),
         "suspend_date" => ("中止日期", "Suspension date"),
         "resume_date" => ("恢复日期", "Resumption date"),
-        "first_found_on" => ("首次发现日期", "Date first found"),
+        "first_found_on" => ("初次发现日期", "Date first found"),
         "division" => ("所属辖区", "Division"),
         "household_division" => ("户籍地", "Place of household registration"),
         "residence_division" => ("现住地", "Place of residence"),
-        "address" => ("住址", "Address"),
+        "address" => ("现住址", "Address"),
         "phone" => ("联系电话", "Phone"),
         "note" => ("备注", "Note"),
-        "kind" => ("类型", "Kind"),
-        "measure_kind" => ("措施类型", "Measure kind"),
+        "kind" => ("记录类型", "Kind of record"),
+        "measure_kind" => ("管控措施", "Measure"),
         "end_reason" => ("结束原因", "End reason"),
         "action" => ("操作", "Action"),
         "status" | "control_status" => ("管控状态", "Control status"),
@@ -317,7 +330,10 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         "test_method" => ("检测方式", "Test method"),
         "test_result" => ("检测结果", "Test result"),
         "substance" => ("毒品种类", "Substance"),
-        "social_worker_id" => ("社工", "Social worker"),
+        "social_worker_id" => ("责任社工", "Social worker"),
+        "amends" => ("被更正的记录", "Corrected record"),
+        "current" => ("当前密码", "Current password"),
+        "confirm" => ("确认密码", "Password confirmation"),
         "username" => ("用户名", "Username"),
         "password" => ("密码", "Password"),
         "version" => ("版本", "Version"),

@@ -206,3 +206,65 @@ mod tests {
         assert_eq!(validate_note("note", &longer), Err(DomainError::TooLong { field: "note", max: MAX_NOTE_CHARS }));
     }
 }
+
+/// Longest accepted person name (characters).
+pub const MAX_NAME_CHARS: usize = 50;
+
+/// Checks a person's name: trimmed, 1–50 characters, at least one letter (汉字 or Latin),
+/// and no control, zero-width or text-direction characters (they hide or reorder what an
+/// officer reads). Middle dots of minority and foreign names (·, •) are allowed.
+///
+/// # Errors
+/// [`DomainError::Required`], [`DomainError::TooLong`] or [`DomainError::InvalidText`] for `field`.
+pub fn validate_name(field: &'static str, input: &str) -> Result<String, DomainError> {
+    let t = input.trim();
+    if t.is_empty() {
+        return Err(DomainError::Required { field });
+    }
+    if t.chars().count() > MAX_NAME_CHARS {
+        return Err(DomainError::TooLong { field, max: MAX_NAME_CHARS });
+    }
+    if t.chars().any(is_hidden) || !t.chars().any(char::is_alphabetic) {
+        return Err(DomainError::InvalidText { field });
+    }
+    Ok(t.to_string())
+}
+
+/// Control characters, zero-width characters and bidirectional overrides.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{FFFD}')
+}
+
+/// Checks free text (addresses, notes): trimmed, at most `max` characters, no hidden
+/// characters except line breaks and tabs in notes.
+///
+/// # Errors
+/// [`DomainError::TooLong`] or [`DomainError::InvalidText`] for `field`.
+pub fn validate_free_text(field: &'static str, input: &str, max: usize) -> Result<String, DomainError> {
+    let t = validate_text(field, input, max)?;
+    if t.chars().any(|c| is_hidden(c) && c != '\n' && c != '\r' && c != '\t') {
+        return Err(DomainError::InvalidText { field });
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn names_refuse_hidden_characters() {
+        assert_eq!(validate_name("name", "  张三 ").unwrap(), "张三");
+        assert_eq!(validate_name("name", "阿依古丽·买买提").unwrap(), "阿依古丽·买买提");
+        assert_eq!(validate_name("name", "\u{200B}"), Err(DomainError::InvalidText { field: "name" }));
+        assert_eq!(validate_name("name", "张\u{0}三"), Err(DomainError::InvalidText { field: "name" }));
+        assert_eq!(validate_name("name", "张\u{202E}三"), Err(DomainError::InvalidText { field: "name" }));
+        assert_eq!(validate_name("name", "\u{301}"), Err(DomainError::InvalidText { field: "name" }));
+        assert_eq!(validate_name("name", "123"), Err(DomainError::InvalidText { field: "name" }));
+        assert_eq!(validate_name("name", ""), Err(DomainError::Required { field: "name" }));
+        assert_eq!(validate_name("name", &"张".repeat(51)), Err(DomainError::TooLong { field: "name", max: 50 }));
+        assert_eq!(validate_free_text("note", "第一行\n第二行", 100).unwrap(), "第一行\n第二行");
+        assert_eq!(validate_free_text("address", "路\u{7}", 100), Err(DomainError::InvalidText { field: "address" }));
+    }
+}

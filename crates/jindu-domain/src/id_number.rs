@@ -52,6 +52,14 @@ pub enum IdNumberError {
     /// Code `id_number.excel_number`.
     #[error("ID number looks like an Excel number; format the column as text")]
     ExcelNumber,
+    /// The first two digits are no province code of GB/T 2260 (11–15, 21–23, 31–37, 41–46,
+    /// 50–54, 61–65, 71, 81, 82). Abolished county codes stay valid (DOMAIN §9); an unknown
+    /// province cannot be one. Code `id_number.region`.
+    #[error("ID number starts with an unknown province code")]
+    Region {
+        /// The two digits found.
+        code: String,
+    },
     /// The date of birth lies after today. Code `id_number.birth_in_future`.
     #[error("ID number has a date of birth in the future")]
     BirthInFuture,
@@ -68,6 +76,7 @@ impl IdNumberError {
             IdNumberError::CheckDigit { .. } => "id_number.check_digit",
             IdNumberError::ExcelNumber => "id_number.excel_number",
             IdNumberError::BirthInFuture => "id_number.birth_in_future",
+            IdNumberError::Region { .. } => "id_number.region",
         }
     }
 
@@ -89,6 +98,7 @@ impl IdNumberError {
                 "{label}已被Excel当作数字处理（如1.10105E+17），末尾几位已丢失。请将该列设置为“文本”格式后重新填写。"
             ),
             IdNumberError::BirthInFuture => format!("{label}中的出生日期晚于今天。"),
+            IdNumberError::Region { code } => format!("{label}前两位“{code}”不是有效的省级行政区划代码。"),
         }
     }
 
@@ -112,6 +122,7 @@ impl IdNumberError {
                 "{label} was turned into a number by Excel (e.g. 1.10105E+17) and its last digits are lost. Format the column as text and enter it again."
             ),
             IdNumberError::BirthInFuture => format!("{label} has a date of birth after today."),
+            IdNumberError::Region { code } => format!("{label} starts with \"{code}\", which is no province code."),
         }
     }
 }
@@ -138,8 +149,13 @@ pub(crate) fn to_half_width(c: char) -> char {
 }
 
 /// Parses `YYYYMMDD` (8 ASCII digits).
+/// A date of birth in an ID number: a real calendar date from 1900 on (resident ID numbers
+/// were first issued in 1984; nobody registered today was born before 1900).
 fn ymd(digits: &str) -> Option<NaiveDate> {
-    let y = digits.get(0..4)?.parse().ok()?;
+    let y: i32 = digits.get(0..4)?.parse().ok()?;
+    if y < 1900 {
+        return None;
+    }
     let m = digits.get(4..6)?.parse().ok()?;
     let d = digits.get(6..8)?.parse().ok()?;
     NaiveDate::from_ymd_opt(y, m, d)
@@ -175,6 +191,16 @@ impl IdNumber {
             // `X` only as the last character, and never in the old 15-digit form.
             if !(c.is_ascii_digit() || (c == 'X' && i + 1 == len && len != 15)) {
                 return Err(IdNumberError::Character { position: i + 1, found: c });
+            }
+        }
+        let province = s.get(..2).unwrap_or("");
+        if len == 18 || len == 15 {
+            let known = matches!(
+                province.parse::<u8>().unwrap_or(0),
+                11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81 | 82
+            );
+            if !known {
+                return Err(IdNumberError::Region { code: province.to_string() });
             }
         }
         match len {
@@ -352,14 +378,28 @@ mod tests {
         assert_eq!(String::from(n), "11010519491231002X");
     }
 
+    #[test]
+    fn unknown_provinces_and_births_before_1900_are_refused() {
+        let with_check = |first17: &str| {
+            let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
+            format!("{first17}{}", check_digit(&bytes))
+        };
+        assert_eq!(IdNumber::parse(&with_check("00000019900101123")), Err(IdNumberError::Region { code: "00".into() }));
+        assert_eq!(IdNumber::parse(&with_check("99999919900101123")), Err(IdNumberError::Region { code: "99".into() }));
+        assert_eq!(IdNumber::parse(&with_check("43040518991231123")), Err(IdNumberError::BirthDate));
+        assert!(IdNumber::parse(&with_check("81000019900101123")).is_ok(), "Hong Kong residence permits use 81");
+    }
+
     proptest! {
         #[test]
         fn valid_numbers_round_trip(
-            addr in 110000u32..=659999,
+            province in proptest::sample::select(vec![11u32, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65]),
+            rest in 0u32..=9999,
             days in 0i64..45_000,
             seq in 0u32..=999,
         ) {
             let birth = d(1900, 1, 1) + chrono::Days::new(days as u64);
+            let addr = province * 10_000 + rest;
             let first17 = format!("{addr:06}{}{seq:03}", birth.format("%Y%m%d"));
             let mut bytes = [0u8; 17];
             bytes.copy_from_slice(first17.as_bytes());

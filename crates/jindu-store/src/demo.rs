@@ -144,7 +144,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         .await?;
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::service::begin_write(db).await?;
     // Workstations and social workers: one workstation per town, workers in proportion.
     let workers_needed = persons.div_ceil(30).max(towns.len());
     let mut workers: Vec<(Uuid, DivisionCode)> = Vec::new();

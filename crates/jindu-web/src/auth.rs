@@ -66,7 +66,9 @@ impl FromRequestParts<AppState> for Authed {
             let _ = session.flush().await;
             return Err(login());
         }
-        if session.insert(LAST_SEEN_KEY, now).await.is_err() {
+        // Written at most once a minute, so ordinary page views do not rewrite the session.
+        let seen = session.get::<i64>(LAST_SEEN_KEY).await.ok().flatten();
+        if seen.is_none_or(|last| now - last >= 60) && session.insert(LAST_SEEN_KEY, now).await.is_err() {
             return Err(login());
         }
         let mut actor = match users::actor(&state.db, user_id).await {
@@ -87,7 +89,12 @@ impl FromRequestParts<AppState> for Authed {
 
 /// A safe local redirect target: a path on this site, never another host.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    // A path on this site only: one leading slash, then no slash or backslash, and no control
+    // characters or spaces anywhere (browsers drop tabs and newlines, turning "/\t/evil" into
+    // "//evil").
+    let clean = next.chars().all(|c| !c.is_control() && !c.is_whitespace() && c != '\\');
+    let second = next.chars().nth(1);
+    if clean && next.starts_with('/') && second != Some('/') && next.len() <= 2048 {
         next.to_string()
     } else {
         "/".to_string()

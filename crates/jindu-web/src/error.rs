@@ -11,6 +11,10 @@ pub enum AppError {
     NotFound,
     /// 400 with a bilingual sentence.
     BadRequest(String),
+    /// A refused form submission (status from the rejection) with both sentences.
+    Form { status: StatusCode, zh: String, en: String },
+    /// 405: a POST-only address opened with GET (e.g. after signing in).
+    MethodNotAllowed,
     /// 403: the role may not do this.
     Forbidden,
     /// 409: stale edit.
@@ -48,6 +52,12 @@ impl IntoResponse for AppError {
                 page(StatusCode::NOT_FOUND, "未找到该页面或记录", "The page or record was not found.")
             }
             AppError::BadRequest(msg) => page(StatusCode::BAD_REQUEST, "请求有误", &msg),
+            AppError::Form { status, zh, en } => page(status, &zh, &en),
+            AppError::MethodNotAllowed => page(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "此地址只接受表单提交，请从页面上的按钮操作",
+                "This address only accepts form submissions; use the buttons on the page.",
+            ),
             AppError::Forbidden => {
                 page(StatusCode::FORBIDDEN, "您的角色无权执行此操作", "Your role is not allowed to do this.")
             }

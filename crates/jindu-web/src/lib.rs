@@ -11,7 +11,6 @@ use axum::http::{HeaderValue, header};
 use chrono::{DateTime, Utc};
 use jindu_domain::clock::Now;
 use sea_orm::DatabaseConnection;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -21,6 +20,7 @@ rust_i18n::i18n!("locales", fallback = "zh-CN");
 pub mod api;
 mod auth;
 mod error;
+mod form;
 mod pages;
 pub mod routes;
 pub mod session_store;
@@ -113,10 +113,11 @@ pub fn router(state: AppState) -> Router {
     let (routes, _) = app_routes();
     routes
         .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(sessions)
         // The JSON API authenticates by token: outside the session layer, no cookie.
         .merge(api::router())
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),

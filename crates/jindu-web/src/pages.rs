@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
+use crate::form::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -290,6 +290,8 @@ pub async fn measure_action(
 #[derive(Deserialize, serde::Serialize)]
 pub struct StatusForm {
     #[serde(default)]
+    version: String,
+    #[serde(default)]
     status: String,
     #[serde(default)]
     date: String,
@@ -304,7 +306,7 @@ pub async fn change_status(
     let id = parse_id(&id)?;
     let now = state.clock.now();
     let values = form_values(&f);
-    let res = persons::change_status(&state.db, &a.actor, now, id, &f.status, &f.date).await;
+    let res = persons::change_status(&state.db, &a.actor, now, id, &f.status, &f.date, &f.version).await;
     after_person_write(&state, a, id, "status", values, res).await
 }
 
@@ -431,6 +433,10 @@ pub async fn stylesheet() -> impl IntoResponse {
 
 pub async fn healthz() -> &'static str {
     "ok"
+}
+
+pub async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
 }
 
 pub async fn not_found() -> AppError {

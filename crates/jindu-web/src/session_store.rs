@@ -39,14 +39,18 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
+        // An upsert: concurrent requests of one browser save the same session at once.
         let data = serde_json::to_string(record).map_err(backend)?;
-        let id = record.id.to_string();
-        session::Entity::delete_by_id(id.clone()).exec(&self.db).await.map_err(backend)?;
         session::Entity::insert(session::ActiveModel {
-            id: Set(id),
+            id: Set(record.id.to_string()),
             data: Set(data),
             expires_at: Set(to_utc(record.expiry_date)),
         })
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(session::Column::Id)
+                .update_columns([session::Column::Data, session::Column::ExpiresAt])
+                .to_owned(),
+        )
         .exec(&self.db)
         .await
         .map_err(backend)?;

@@ -158,6 +158,11 @@ impl FormState {
         self.form.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')) == Some(id.to_string().as_str())
     }
 
+    /// Every error sentence, in form order (the summary at the top of a page).
+    pub fn all_messages(&self) -> Vec<String> {
+        self.general(&[])
+    }
+
     /// True when the form has errors.
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()

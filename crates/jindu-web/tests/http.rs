@@ -400,7 +400,9 @@ both!(deceased_person_takes_no_test, |app: TestApp| async move {
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    persons::change_status(&app.db, &app.admin, Now::at(fixed_instant()), id, "deceased", "2026-11-29").await.unwrap();
+    persons::change_status(&app.db, &app.admin, Now::at(fixed_instant()), id, "deceased", "2026-11-29", "")
+        .await
+        .unwrap();
     let (s, body, _) = app
         .post(
             &path,
@@ -927,5 +929,151 @@ both!(lockout_forced_password_change_and_idle_timeout, |app: TestApp| async move
     app.advance(31);
     let (s, _) = app.get("/persons").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "idle session expired");
+    app
+});
+
+both!(hostile_input_gets_sentences_not_500s, |app: TestApp| async move {
+    let id = app.person("测试子", ID_A, "2026-08-25", "2026-09-01").await;
+    app.login().await;
+    // Open redirects through tabs, newlines, backslashes and protocol-relative paths go home.
+    for next in ["/\t/evil.com", "/\n/evil.com", "//evil.com", "/\\evil.com", "https://evil.com", "javascript:alert(1)"]
+    {
+        let r = app
+            .client
+            .post(app.url("/login"))
+            .form(&[("username", "office"), ("password", PASSWORD), ("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(r.headers().get("location").unwrap(), "/", "{next:?}");
+        let r = app.client.get(app.url("/lang")).query(&[("to", "zh-CN"), ("back", next)]).send().await.unwrap();
+        assert_eq!(r.headers().get("location").unwrap(), "/", "{next:?}");
+    }
+    // A missing field, a wrong content type, an oversized body, GET on a POST route: bilingual pages.
+    let (s, body, _) = app.post("/persons/new", &[("id_number", ID_A)]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("表单内容不完整") && body.contains("nothing was saved"), "{body}");
+    let r = app
+        .client
+        .post(app.url("/persons/new"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(r.text().await.unwrap().contains("请用网页表单提交"));
+    // (Its own client: the server stops reading an oversized body and closes that connection.)
+    let huge = "张".repeat(200_000);
+    let own =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    own.post(app.url("/login")).form(&[("username", "office"), ("password", PASSWORD)]).send().await.unwrap();
+    let r = own
+        .post(app.url("/persons/new"))
+        .form(&[("name", huge.as_str()), ("id_number", ID_A), ("division", "430405009007")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.text().await.unwrap().contains("提交的内容过大"));
+    let (s, body) = app.get(&format!("/persons/{id}/events")).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(body.contains("只接受表单提交"));
+    // Hidden characters in names, an over-long address, dates before birth, dates without a measure.
+    for name in ["\u{200B}", "张\u{0}三", "张\u{202E}三", "\u{301}"] {
+        let (s, body, _) =
+            app.post("/persons/new", &[("name", name), ("id_number", &id_b()), ("division", "430405009007")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        assert!(body.contains("不可见字符"), "{name:?}");
+    }
+    let long_address = "路".repeat(201);
+    let (s, body, _) = app
+        .post(
+            "/persons/new",
+            &[("name", "测试丑"), ("id_number", &id_b()), ("division", "430405009007"), ("address", &long_address)],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("现住址过长：最多200个字"), "{body}");
+    let (s, body, _) = app
+        .post(
+            "/persons/new",
+            &[
+                ("name", "测试丑"),
+                ("id_number", &id_b()),
+                ("division", "430405009007"),
+                ("first_found_on", "1899-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("初次发现日期"), "{body}");
+    let (s, body, _) = app
+        .post(
+            "/persons/new",
+            &[
+                ("name", "测试丑"),
+                ("id_number", &id_b()),
+                ("division", "430405009007"),
+                ("decision_date", "2026-11-01"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("请填写"), "{body}");
+    // ID_A was born 1949-12-31: a visit in 1949 is refused.
+    let (s, _, _) = app.post(&format!("/persons/{id}/events"), &[("kind", "visit"), ("date", "1949-12-30")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // An amendment of an unknown event says so in the summary at the top.
+    let (s, body, _) = app
+        .post(
+            &format!("/persons/{id}/events"),
+            &[("kind", "amendment"), ("amends", "not-a-uuid"), ("date", "2026-11-29"), ("note", "x")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains(r#"data-testid="error-summary""#), "{body}");
+    // A stale status form, and a garbage version on an event: 409.
+    let (s, _, _) = app
+        .post(&format!("/persons/{id}/status"), &[("status", "abroad"), ("date", "2026-11-29"), ("version", "0")])
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _, _) = app
+        .post(&format!("/persons/{id}/events"), &[("kind", "visit"), ("date", "2026-11-29"), ("version", "abc")])
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // % and _ are searched as themselves.
+    let (_, body) = app.get("/persons?q=%25").await;
+    assert!(!body.contains("测试子"));
+    let (_, body) = app.get("/persons?q=_").await;
+    assert!(!body.contains("测试子"));
+    assert_eq!(app.person_count().await, 1);
+    app
+});
+
+both!(concurrent_writes_wait_their_turn, |app: TestApp| async move {
+    let mut ids = Vec::new();
+    for i in 0..10u32 {
+        ids.push(app.person(&format!("并发{i}"), &synthetic_id(500 + i), "2026-08-25", "2026-09-01").await);
+    }
+    app.login().await;
+    let before = app.event_count().await;
+    let mut tasks = Vec::new();
+    for id in ids {
+        let client = app.client.clone();
+        let url = app.url(&format!("/persons/{id}/events"));
+        tasks.push(tokio::spawn(async move {
+            client.post(url).form(&[("kind", "visit"), ("date", "2026-11-29")]).send().await.unwrap().status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(app.event_count().await, before + 10);
+    assert!(matches!(
+        jindu_store::service::audit::verify(&app.db).await.unwrap(),
+        jindu_store::service::audit::Verdict::Intact { .. }
+    ));
     app
 });

@@ -198,7 +198,7 @@ pub async fn record<C: ConnectionTrait + TransactionTrait>(
     entry: Entry,
 ) -> ServiceResult<()> {
     let _guard = lock().await;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     append(&txn, who, now, entry).await?;
     txn.commit().await?;
     Ok(())

@@ -42,7 +42,7 @@ pub async fn init<C: ConnectionTrait + TransactionTrait>(db: &C, root: DivisionC
         )])
         .with_log(e.to_string())
     })?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let n = store_rows(&txn, &rows).await?;
     put_setting(&txn, ROOT_KEY, &root.to_string()).await?;
     txn.commit().await?;

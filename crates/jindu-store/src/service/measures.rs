@@ -179,7 +179,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageMeasures)?;
     let _audit = audit::lock().await;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     check_event_allowed(status, EventKind::MeasureDecided)?;
@@ -269,7 +269,7 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
     let _audit = audit::lock().await;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     let m = measure::Entity::find_by_id(measure_id)
         .one(&txn)
@@ -389,13 +389,9 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
         None => return Err(ServiceError::Forbidden(Permission::RecordWork)),
     }
     let _audit = audit::lock().await;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
-    if let Ok(v) = input.version.trim().parse::<i32>()
-        && v != p.version
-    {
-        return Err(ServiceError::Conflict);
-    }
+    super::persons::check_version(&input.version, p.version)?;
     let mut errors: Vec<FieldError> = Vec::new();
     let kind = parse_code("kind", &input.kind, EventKind::from_code)
         .and_then(|k| {
@@ -410,7 +406,20 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
     let date = if input.date.trim().is_empty() {
         Err(DomainError::Required { field: "date" })
     } else {
-        parse_date("date", &input.date).and_then(|d| validate_event_date("date", d, now.today).map(|_| d))
+        parse_date("date", &input.date).and_then(|d| validate_event_date("date", d, now.today).map(|_| d)).and_then(
+            |d| {
+                if d < p.birth_date {
+                    Err(DomainError::DateBefore {
+                        field: "date",
+                        date: d,
+                        other_field: "birth_date",
+                        other: p.birth_date,
+                    })
+                } else {
+                    Ok(d)
+                }
+            },
+        )
     }
     .map_err(|e| errors.push(e.into()))
     .ok();

@@ -149,3 +149,15 @@ impl<T> Page<T> {
         self.total.div_ceil(self.per_page.max(1)).max(1)
     }
 }
+
+/// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at
+/// once, so a transaction that reads before it writes never finds its snapshot stale ("database
+/// is locked") when another write commits in between; it waits its turn instead. PostgreSQL
+/// ignores the mode.
+pub async fn begin_write<C: sea_orm::TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}

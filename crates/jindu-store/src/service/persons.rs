@@ -19,7 +19,7 @@ use super::{Actor, FieldError, Page, ServiceError, ServiceResult, audit, parse_c
 use crate::entities::{app_user, division, event, measure, obligation, person};
 
 /// Longest accepted name (characters).
-pub const MAX_NAME_CHARS: usize = 50;
+pub const MAX_NAME_CHARS: usize = jindu_domain::event::MAX_NAME_CHARS;
 
 /// The registration form, as typed (all text, validated here).
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
@@ -70,8 +70,8 @@ pub async fn resolve_division<C: ConnectionTrait>(
         FieldError::new(
             "division",
             "division.outside",
-            format!("所属辖区“{input}”不在本系统的辖区范围内。"),
-            format!("Division '{input}' is not within this deployment's jurisdiction."),
+            format!("所属辖区“{input}”不存在或不在本系统的辖区范围内。"),
+            format!("Division '{input}' does not exist or is not within this deployment's jurisdiction."),
         )
     };
     if input.is_empty() {
@@ -155,6 +155,28 @@ pub struct Profile {
     pub note: Option<String>,
 }
 
+/// Optimistic concurrency for forms: an empty `version` (an old client) is not checked; any
+/// other value must equal the stored version, else `Conflict`.
+pub fn check_version(version: &str, stored: i32) -> ServiceResult<()> {
+    match version.trim() {
+        "" => Ok(()),
+        v if v.parse::<i32>().ok() == Some(stored) => Ok(()),
+        _ => Err(ServiceError::Conflict),
+    }
+}
+
+/// Escapes `%`, `_` and the escape character itself for a LIKE pattern (escape `\\`).
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Longest accepted phone number (characters) and address (characters; longer is cut).
 pub const MAX_PHONE_CHARS: usize = 20;
 pub const MAX_ADDRESS_CHARS: usize = 200;
@@ -169,12 +191,8 @@ pub async fn parse_profile<C: ConnectionTrait>(
     errors: &mut Vec<FieldError>,
 ) -> ServiceResult<Option<Profile>> {
     let before = errors.len();
-    let name = input.name.trim().to_string();
-    if name.is_empty() {
-        errors.push(DomainError::Required { field: "name" }.into());
-    } else if name.chars().count() > MAX_NAME_CHARS {
-        errors.push(DomainError::TooLong { field: "name", max: MAX_NAME_CHARS }.into());
-    }
+    let name =
+        jindu_domain::event::validate_name("name", input.name).map_err(|e| errors.push(e.into())).unwrap_or_default();
     let division = resolve_division(db, actor, input.division).await.map_err(|e| errors.push(e)).ok();
     let finding = match opt(input.addiction_finding) {
         None => Some(AddictionFinding::Addicted),
@@ -217,9 +235,16 @@ pub async fn parse_profile<C: ConnectionTrait>(
     {
         errors.push(FieldError::new("phone", "phone.format", "联系电话格式不正确。", "The phone number is not valid."));
     }
-    let address = opt(input.address).map(|a| a.chars().take(MAX_ADDRESS_CHARS).collect::<String>());
+    let address = opt(input.address)
+        .map(|a| jindu_domain::event::validate_free_text("address", a, MAX_ADDRESS_CHARS))
+        .transpose()
+        .map_err(|e| errors.push(e.into()))
+        .ok()
+        .flatten();
     let note = match opt(input.note) {
-        Some(n) => jindu_domain::event::validate_note("note", n).map_err(|e| errors.push(e.into())).ok(),
+        Some(n) => jindu_domain::event::validate_free_text("note", n, jindu_domain::event::MAX_NOTE_CHARS)
+            .map_err(|e| errors.push(e.into()))
+            .ok(),
         None => None,
     };
     match (division, finding, tier, errors.len() == before) {
@@ -266,9 +291,34 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
         other => other,
     };
     let first_found = first_found.map_err(|e| errors.push(e.into())).ok().flatten();
+    let birth = id_number.as_ref().map(IdNumber::birth_date);
+    if let (Some(d), Some(b)) = (first_found, birth)
+        && d < b
+    {
+        errors.push(
+            DomainError::DateBefore { field: "first_found_on", date: d, other_field: "birth_date", other: b }.into(),
+        );
+    }
     let measure_input = match opt(&input.measure_kind) {
+        None if opt(&input.decision_date).is_some() || opt(&input.report_date).is_some() => {
+            errors.push(DomainError::Required { field: "measure_kind" }.into());
+            None
+        }
         None => None,
         Some(k) => match measures::parse_decision(k, &input.decision_date, &input.report_date, now) {
+            Ok(m) if birth.is_some_and(|b| m.decision_date < b) => {
+                let b = birth.unwrap_or(m.decision_date);
+                errors.push(
+                    DomainError::DateBefore {
+                        field: "decision_date",
+                        date: m.decision_date,
+                        other_field: "birth_date",
+                        other: b,
+                    }
+                    .into(),
+                );
+                None
+            }
             Ok(m) => Some(m),
             Err(mut es) => {
                 errors.append(&mut es);
@@ -282,7 +332,7 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
 
     let id = Uuid::now_v7();
     let _audit = audit::lock().await;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     person::Entity::insert(person::ActiveModel {
         id: Set(id),
         name: Set(profile.name),
@@ -409,7 +459,10 @@ pub async fn list<C: ConnectionTrait>(
             Err(_) if text.chars().all(|c| c.is_ascii_alphanumeric()) => {
                 q.filter(person::Column::IdNumber.starts_with(text.to_ascii_uppercase()))
             }
-            Err(_) => q.filter(person::Column::Name.contains(text)),
+            Err(_) => q.filter(sea_orm::sea_query::ExprTrait::like(
+                sea_orm::sea_query::Expr::col(person::Column::Name),
+                sea_orm::sea_query::LikeExpr::new(format!("%{}%", escape_like(text))).escape('\\'),
+            )),
         };
     }
     let total = q.clone().count(db).await?;
@@ -603,11 +656,13 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     id: Uuid,
     status: &str,
     date: &str,
+    version: &str,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
     let _audit = audit::lock().await;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, id).await?;
+    check_version(version, p.version)?;
     let to = parse_code("status", status, ControlStatus::from_code)?;
     let on = if date.trim().is_empty() {
         return Err(DomainError::Required { field: "date" }.into());
@@ -615,6 +670,15 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
         parse_date("date", date)?
     };
     jindu_domain::event::validate_event_date("date", on, now.today)?;
+    if on < p.birth_date {
+        return Err(DomainError::DateBefore {
+            field: "date",
+            date: on,
+            other_field: "birth_date",
+            other: p.birth_date,
+        }
+        .into());
+    }
     let from = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     jindu_domain::status::check_status_change(from, to)?;
     measures::set_status(&txn, &p, to, now).await?;
@@ -681,7 +745,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     actor.require(Permission::EditPersons)?;
     let _audit = audit::lock().await;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, id).await?;
     let Ok(version) = input.version.trim().parse::<i32>() else {
         return Err(ServiceError::Conflict);

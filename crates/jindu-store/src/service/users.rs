@@ -336,7 +336,7 @@ pub async fn change_password<C: ConnectionTrait + sea_orm::TransactionTrait>(
     }
     let hash = hash_password(new)?;
     let _guard = audit::lock().await;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     app_user::Entity::update_many()
         .col_expr(app_user::Column::PasswordHash, sea_orm::sea_query::Expr::value(Some(hash)))
         .col_expr(app_user::Column::MustChangePassword, sea_orm::sea_query::Expr::value(false))
