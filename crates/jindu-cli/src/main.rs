@@ -128,10 +128,7 @@ fn explain(e: ServiceError) -> anyhow::Error {
     match e {
         ServiceError::Invalid(errs) => anyhow::anyhow!(
             "{}",
-            errs.iter()
-                .map(|e: &FieldError| format!("{}（{}）/ {}", e.zh, e.field, e.en))
-                .collect::<Vec<_>>()
-                .join("\n")
+            errs.iter().map(|e: &FieldError| format!("{} / {}", e.zh, e.en)).collect::<Vec<_>>().join("\n")
         ),
         other => anyhow::anyhow!("{other}"),
     }
@@ -159,6 +156,13 @@ async fn run(cli: Cli) -> Result<()> {
             let code = DivisionCode::parse(&division)
                 .map_err(|e| anyhow::anyhow!("{} / {}", e.message_zh(), e.message_en()))?;
             let conn = db::connect(&url).await?;
+            if let Some(root) = deployment::root(&conn).await.map_err(explain)? {
+                bail!(
+                    "该数据库已初始化（辖区：{}）；新增账号请用 jindu user add / this database is already initialised for {}; add accounts with jindu user add",
+                    root.name_path,
+                    root.code.prefix()
+                );
+            }
             let started = Instant::now();
             let n = deployment::init(&conn, code).await.map_err(explain)?;
             println!(
@@ -197,7 +201,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Serve { db: url, listen } => {
-            let conn = db::connect(&url).await?;
+            let conn = db::connect_existing(&url).await?;
             if deployment::root(&conn).await.map_err(explain)?.is_none() {
                 bail!(
                     "数据库尚未初始化，请先运行 jindu init --division CODE / the database is not initialised: run jindu init --division CODE first"
@@ -236,7 +240,7 @@ async fn run(cli: Cli) -> Result<()> {
             serve(&url, conn, listen, true).await
         }
         Command::Audit { command: AuditCommand::Verify { db: url } } => {
-            let conn = db::connect(&url).await?;
+            let conn = db::connect_existing(&url).await?;
             let verdict = jindu_store::service::audit::verify(&conn).await.map_err(explain)?;
             if matches!(verdict, jindu_store::service::audit::Verdict::Intact { .. }) {
                 println!("{}", verdict.message());
@@ -262,7 +266,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Token { command } => token::run(command).await,
         Command::User { command: UserCommand::Add { db: url, username, display_name, role, division } } => {
-            let conn = db::connect(&url).await?;
+            let conn = db::connect_existing(&url).await?;
             let root = deployment::root(&conn)
                 .await
                 .map_err(explain)?
@@ -314,7 +318,16 @@ async fn main() {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .init();
     if let Err(e) = run(Cli::parse()).await {
-        eprintln!("错误 / error: {e:#}");
+        // The top message, then causes it does not already contain (no triple repeats).
+        let mut msg = e.to_string();
+        for cause in e.chain().skip(1) {
+            let c = cause.to_string();
+            if !msg.contains(&c) {
+                msg.push_str(": ");
+                msg.push_str(&c);
+            }
+        }
+        eprintln!("错误 / error: {msg}");
         std::process::exit(1);
     }
 }

@@ -68,7 +68,7 @@ pub async fn run(command: TokenCommand) -> Result<()> {
     let now = Now::system();
     match command {
         TokenCommand::Create { db: url, username, name, days, division } => {
-            let conn = db::connect(&url).await?;
+            let conn = db::connect_existing(&url).await?;
             let (user_id, role, own) = owner(&conn, &username).await?;
             let division = match division {
                 Some(d) => {
@@ -93,7 +93,7 @@ pub async fn run(command: TokenCommand) -> Result<()> {
             Ok(())
         }
         TokenCommand::List { db: url, username } => {
-            let conn = db::connect(&url).await?;
+            let conn = db::connect_existing(&url).await?;
             let (user_id, _, _) = owner(&conn, &username).await?;
             let list = tokens::list(&conn, user_id).await.map_err(explain)?;
             if list.is_empty() {
@@ -123,7 +123,7 @@ pub async fn run(command: TokenCommand) -> Result<()> {
             let Ok(id) = Uuid::parse_str(id.trim()) else {
                 bail!("令牌编号“{id}”格式不正确 / token id '{id}' is not a valid id");
             };
-            let conn = db::connect(&url).await?;
+            let conn = db::connect_existing(&url).await?;
             match tokens::revoke(&conn, now, id).await {
                 Ok(()) => {}
                 Err(jindu_store::service::ServiceError::NotFound(_)) => {

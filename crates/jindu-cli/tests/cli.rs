@@ -41,6 +41,12 @@ fn init_loads_the_district_and_refuses_unknown_codes() {
     // 湖南省, 衡阳市, 珠晖区, 10 towns and 75 communities.
     assert!(out.contains("已载入区划 88 个"), "{out}");
     assert!(out.contains("初始密码"));
+    let (code, _, err) = jindu(&["init", "--division", "430405", "--db", &db]);
+    assert_eq!(code, 1);
+    assert!(err.contains("该数据库已初始化（辖区：湖南省/衡阳市/珠晖区）"), "{err}");
+    let (code, out, err) = jindu(&["audit", "verify", "--db", &db]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("审计日志完整：共 2 条记录"), "{out}");
     // A user outside the deployment, and a weak password, are refused.
     let (code, _, err) =
         jindu(&["user", "add", "--db", &db, "--username", "sg09", "--role", "social_worker", "--division", "110105"]);
@@ -79,6 +85,14 @@ fn bad_database_urls_are_explained() {
     assert_eq!(code, 1);
     assert!(err.contains("数据库地址无效"), "{err}");
     let (dir, db) = temp_db();
+    let (code, _, err) = jindu(&["serve", "--db", &db, "--listen", "127.0.0.1:0"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("不存在，请先运行 jindu init"), "{err}");
+    assert!(!dir.join("t.db").exists(), "serve creates no database file");
+    // A database that exists but was never initialised.
+    let (code, _, _) = jindu(&["audit", "verify", "--db", &db]);
+    assert_eq!(code, 1, "no file: refused");
+    std::fs::write(dir.join("t.db"), b"").unwrap();
     let (code, _, err) = jindu(&["serve", "--db", &db, "--listen", "127.0.0.1:0"]);
     assert_eq!(code, 1);
     assert!(err.contains("数据库尚未初始化"), "{err}");

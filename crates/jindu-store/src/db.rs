@@ -19,8 +19,12 @@ pub enum ConnectError {
         "数据库地址无效，应为 sqlite://路径 或 postgres://… / invalid database URL, expected sqlite://PATH or postgres://…: {0}"
     )]
     BadUrl(String),
-    #[error("无法连接数据库 / cannot connect to the database: {0}")]
-    Db(#[from] DbErr),
+    #[error("无法连接数据库 / cannot connect to the database: {}", first_line(.0))]
+    Db(DbErr),
+    #[error(
+        "数据库文件 {0} 不存在，请先运行 jindu init 或检查 --db / database file {0} does not exist: run jindu init first or check --db"
+    )]
+    Missing(String),
 }
 
 /// Classifies a database URL: `sqlite://PATH` (or `sqlite:PATH`) and `postgres://…`/`postgresql://…`.
@@ -37,9 +41,26 @@ pub fn backend_of(url: &str) -> Result<Backend, ConnectError> {
 /// Opens the database (creating a SQLite file if missing), applies pending migrations and
 /// returns the pool. SQLite runs in WAL mode with foreign keys on.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    open(url, true).await
+}
+
+/// Opens an existing database (a missing SQLite file is an error, not created) and migrates it.
+/// For `serve` and the other commands that need an initialised deployment.
+pub async fn connect_existing(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    if backend_of(url)? == Backend::Sqlite {
+        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        let path = path.split('?').next().unwrap_or(path);
+        if !std::path::Path::new(path).exists() {
+            return Err(ConnectError::Missing(path.to_string()));
+        }
+    }
+    open(url, false).await
+}
+
+async fn open(url: &str, create: bool) -> Result<DatabaseConnection, ConnectError> {
     let backend = backend_of(url)?;
     let url = match backend {
-        Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
+        Backend::Sqlite if !url.contains('?') => format!("{url}?mode={}", if create { "rwc" } else { "rw" }),
         _ => url.to_string(),
     };
     let mut opts = ConnectOptions::new(url);
@@ -48,6 +69,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
         Backend::Sqlite => opts.max_connections(4).min_connections(1),
         Backend::Postgres => opts.max_connections(16).min_connections(1),
     };
+    // Fail within seconds when the server is down, not after half a minute.
+    opts.connect_timeout(std::time::Duration::from_secs(5)).acquire_timeout(std::time::Duration::from_secs(10));
     let db = Database::connect(opts).await?;
     if backend == Backend::Sqlite {
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"] {
@@ -81,4 +104,17 @@ pub async fn drop_postgres_database(admin_url: &str, name: &str) -> Result<(), C
     admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
     admin.close().await?;
     Ok(())
+}
+
+impl From<DbErr> for ConnectError {
+    fn from(e: DbErr) -> Self {
+        ConnectError::Db(e)
+    }
+}
+
+/// The driver's message once: SeaORM wraps the sqlx error, which repeats it.
+fn first_line(e: &DbErr) -> String {
+    let text = e.to_string();
+    let text = text.rsplit(": ").next().unwrap_or(&text).to_string();
+    text.lines().next().unwrap_or("").to_string()
 }
