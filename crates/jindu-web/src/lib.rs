@@ -93,6 +93,7 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .post("/persons/{id}/status", pages::change_status)
         .post("/persons/{id}/measures/{mid}", pages::measure_action)
         .get("/overview", pages::overview)
+        .get("/audit", pages::audit_log)
         .get("/static/app.css", pages::stylesheet)
         .get("/healthz", pages::healthz)
         .finish()
@@ -114,6 +115,7 @@ pub fn router(state: AppState) -> Router {
     routes
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
+        .layer(axum::middleware::from_fn(same_origin_posts))
         .layer(sessions)
         // The JSON API authenticates by token: outside the session layer, no cookie.
         .merge(api::router())
@@ -126,6 +128,32 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .with_state(state)
+}
+
+/// Refuses a form POST that a browser says comes from another site (`Sec-Fetch-Site:
+/// cross-site`, or an `Origin` whose host is not this request's `Host`): a cross-site request
+/// forgery defence on top of SameSite=Strict session cookies (OWASP: verifying origin with
+/// standard headers). Requests without these headers (old browsers, scripts) pass.
+async fn same_origin_posts(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if req.method() == axum::http::Method::POST {
+        let headers = req.headers();
+        let cross_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let foreign_origin = headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|o| o == "null" || o.split_once("://").map(|(_, h)| h) != Some(host));
+        if cross_site || foreign_origin {
+            return AppError::Form {
+                status: axum::http::StatusCode::FORBIDDEN,
+                zh: "请求来自其他网站，已拒绝（跨站请求伪造防护）。请从本系统的页面提交。".into(),
+                en: "The request came from another site and was refused (cross-site request forgery protection). Submit from this system's pages.".into(),
+            }
+            .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// Serves the application on `listener` until Ctrl-C.

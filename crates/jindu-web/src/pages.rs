@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jindu_domain::{DivisionLevel, Permission};
 use jindu_store::service::measures::{self, NewEvent};
 use jindu_store::service::persons::{self, NewPerson, PersonFilter};
-use jindu_store::service::{ServiceError, deployment, users, worklist};
+use jindu_store::service::{ServiceError, audit, deployment, users, worklist};
 use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
@@ -188,7 +188,19 @@ async fn person_page(
 ) -> PageResult {
     let now = state.clock.now();
     let d = persons::detail(&state.db, &a.actor, now, id).await?;
-    Ok((status, PersonPage { c: a.chrome, today: now.today, d, form, record }).into_response())
+    let access = if a.actor.can(Permission::ViewRecordAccess) {
+        audit::person_access(&state.db, &a.actor, id, 20)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let at = r.at.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string();
+                (at, r.username, r.action)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok((status, PersonPage { c: a.chrome, access, today: now.today, d, form, record }).into_response())
 }
 
 pub async fn person(
@@ -433,6 +445,23 @@ pub async fn stylesheet() -> impl IntoResponse {
 
 pub async fn healthz() -> &'static str {
     "ok"
+}
+
+pub async fn audit_log(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(filter): Query<audit::AuditFilter>,
+) -> PageResult {
+    let now = state.clock.now();
+    let page = audit::search(&state.db, &a.actor, now, &filter).await?;
+    let qs = serde_urlencoded::to_string([
+        ("username", filter.username.as_str()),
+        ("action", filter.action.as_str()),
+        ("object_id", filter.object_id.as_str()),
+        ("outcome", filter.outcome.as_str()),
+    ])
+    .unwrap_or_default();
+    Ok(AuditPage { c: a.chrome, page, filter, qs }.into_response())
 }
 
 pub async fn method_not_allowed() -> AppError {

@@ -55,6 +55,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/persons/{id}/status", Access::Needs(Permission::ManageMeasures), true),
     r("POST", "/persons/{id}/measures/{mid}", Access::Needs(Permission::ManageMeasures), true),
     r("GET", "/overview", Access::Needs(Permission::ViewCounts), false),
+    r("GET", "/audit", Access::Needs(Permission::ReadAudit), false),
     r("GET", "/static/app.css", Access::Public, false),
     r("GET", "/healthz", Access::Public, false),
 ];

@@ -224,9 +224,27 @@ pub struct PersonsPage {
 }
 
 #[derive(Template, WebTemplate)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub c: Chrome,
+    pub page: jindu_store::service::Page<jindu_store::entities::audit_record::Model>,
+    pub filter: jindu_store::service::audit::AuditFilter,
+    pub qs: String,
+}
+
+impl AuditPage {
+    /// An instant as Asia/Shanghai local time, to the second.
+    pub fn local(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+}
+
+#[derive(Template, WebTemplate)]
 #[template(path = "person.html")]
 pub struct PersonPage {
     pub c: Chrome,
+    /// Who viewed this record (for roles with `ViewRecordAccess`): (time, user, action).
+    pub access: Vec<(String, String, String)>,
     pub today: NaiveDate,
     pub d: PersonDetail,
     pub form: FormState,

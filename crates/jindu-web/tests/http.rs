@@ -1077,3 +1077,64 @@ both!(concurrent_writes_wait_their_turn, |app: TestApp| async move {
     ));
     app
 });
+
+both!(audit_viewer_who_viewed_and_cross_site_posts, |app: TestApp| async move {
+    let id = app.person("测试寅", ID_A, "2026-08-25", "2026-09-01").await;
+    app.login().await;
+    let (_, body) = app.get(&format!("/persons/{id}")).await;
+    // The office sees who viewed the record, including this very view.
+    assert!(body.contains(r#"data-testid="record-access""#) && body.contains("person.read"), "{body}");
+    // A form posted from another site is refused; nothing is stored.
+    let before = app.event_count().await;
+    for (header, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site"), ("origin", "null")] {
+        let r = app
+            .client
+            .post(app.url(&format!("/persons/{id}/events")))
+            .header(header, value)
+            .form(&[("kind", "visit"), ("date", "2026-11-29")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{header}: {value}");
+        assert!(r.text().await.unwrap().contains("跨站请求伪造防护"));
+    }
+    assert_eq!(app.event_count().await, before);
+    let same = app.url("");
+    let r = app
+        .client
+        .post(app.url(&format!("/persons/{id}/events")))
+        .header("origin", same)
+        .form(&[("kind", "visit"), ("date", "2026-11-29")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "same-origin posts pass");
+    // The auditor reads the log (and that read is itself logged); the office may not.
+    let (s, _) = app.get("/audit").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    users::add(
+        &app.db,
+        Now::at(fixed_instant()),
+        users::NewUser {
+            username: "aud".into(),
+            display_name: "审计员".into(),
+            password: Some(PASSWORD.into()),
+            role: "auditor".into(),
+            division: DivisionCode::parse("430405").unwrap(),
+            workstation_id: None,
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    let auditor =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    auditor.post(app.url("/login")).form(&[("username", "aud"), ("password", PASSWORD)]).send().await.unwrap();
+    let body = auditor.get(app.url("/audit?action=person.read")).send().await.unwrap().text().await.unwrap();
+    assert!(body.contains(&id.to_string()), "{body}");
+    let body = auditor.get(app.url("/audit?action=audit.read")).send().await.unwrap().text().await.unwrap();
+    assert!(body.contains("aud"));
+    let (s, _) = (auditor.get(app.url(&format!("/persons/{id}"))).send().await.unwrap().status(), ());
+    assert_eq!(s, StatusCode::FORBIDDEN, "the auditor sees no case data");
+    app
+});
