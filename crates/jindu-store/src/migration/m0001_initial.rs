@@ -4,28 +4,14 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::{a, index};
+
 pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m0001_initial"
     }
-}
-
-fn a(name: &str) -> Alias {
-    Alias::new(name)
-}
-
-async fn index(m: &SchemaManager<'_>, table: &str, name: &str, cols: &[&str], unique: bool) -> Result<(), DbErr> {
-    let mut idx = Index::create();
-    idx.name(name).table(a(table));
-    for c in cols {
-        idx.col(a(c));
-    }
-    if unique {
-        idx.unique();
-    }
-    m.create_index(idx.to_owned()).await
 }
 
 #[async_trait::async_trait]

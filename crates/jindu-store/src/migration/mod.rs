@@ -15,3 +15,27 @@ impl MigratorTrait for Migrator {
         vec![Box::new(m0001_initial::Migration), Box::new(m0002_security::Migration)]
     }
 }
+
+/// An identifier from a string.
+pub(crate) fn a(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// Creates an index `name` on `table(cols…)`.
+pub(crate) async fn index(
+    m: &SchemaManager<'_>,
+    table: &str,
+    name: &str,
+    cols: &[&str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut idx = Index::create();
+    idx.name(name).table(a(table));
+    for c in cols {
+        idx.col(a(c));
+    }
+    if unique {
+        idx.unique();
+    }
+    m.create_index(idx.to_owned()).await
+}
