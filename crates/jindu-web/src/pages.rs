@@ -176,6 +176,9 @@ pub async fn persons(State(state): State<AppState>, a: Authed, Query(filter): Qu
 pub struct PersonQuery {
     #[serde(default)]
     record: String,
+    /// `1`: show the ID number, phone and address in full (needs Unmask; audited).
+    #[serde(default)]
+    unmask: String,
 }
 
 async fn person_page(
@@ -186,8 +189,24 @@ async fn person_page(
     record: String,
     status: StatusCode,
 ) -> PageResult {
+    person_page_with(state, a, id, form, record, status, false).await
+}
+
+async fn person_page_with(
+    state: &AppState,
+    a: Authed,
+    id: Uuid,
+    form: FormState,
+    record: String,
+    status: StatusCode,
+    unmask: bool,
+) -> PageResult {
     let now = state.clock.now();
-    let d = persons::detail(&state.db, &a.actor, now, id).await?;
+    let d = if unmask {
+        persons::detail_unmasked(&state.db, &a.actor, now, id).await?
+    } else {
+        persons::detail(&state.db, &a.actor, now, id).await?
+    };
     let access = if a.actor.can(Permission::ViewRecordAccess) {
         audit::person_access(&state.db, &a.actor, id, 20)
             .await?
@@ -211,7 +230,7 @@ pub async fn person(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let lang = a.chrome.lang;
-    person_page(&state, a, id, FormState::new("", lang), q.record, StatusCode::OK).await
+    person_page_with(&state, a, id, FormState::new("", lang), q.record, StatusCode::OK, q.unmask == "1").await
 }
 
 /// Turns a service result into a redirect (success) or the person page with field errors.
@@ -360,29 +379,16 @@ async fn edit_person_page(
 ) -> PageResult {
     let (communities, workers) = persons::form_choices(&state.db, &a.actor).await?;
     let now = state.clock.now();
-    let d = persons::detail(&state.db, &a.actor, now, id).await?;
-    let p = &d.person;
+    let values = persons::edit_values(&state.db, &a.actor, id).await?;
+    // The person page's read (audited there); the ID number stays masked on the edit form.
+    let masked = persons::detail(&state.db, &a.actor, now, id).await?.person.id_display;
     let form = match form {
         Some(f) => f,
-        None => FormState {
-            form: "edit".into(),
-            values: form_values(&persons::EditPerson {
-                version: p.version.to_string(),
-                name: p.name.clone(),
-                phone: p.phone.clone().unwrap_or_default(),
-                address: p.address.clone().unwrap_or_default(),
-                division: p.division_code.clone(),
-                addiction_finding: p.finding.as_code().into(),
-                substance: p.substance.map(|s| s.as_code().to_string()).unwrap_or_default(),
-                risk_tier: p.risk_tier.as_code().into(),
-                social_worker_id: p.social_worker_id.map(|w| w.to_string()).unwrap_or_default(),
-                note: p.note.clone().unwrap_or_default(),
-            }),
-            errors: Vec::new(),
-            lang: a.chrome.lang,
-        },
+        None => {
+            FormState { form: "edit".into(), values: form_values(&values), errors: Vec::new(), lang: a.chrome.lang }
+        }
     };
-    let page = EditPersonPage { c: a.chrome, id, id_number_masked: p.id_number.masked(), form, communities, workers };
+    let page = EditPersonPage { c: a.chrome, id, id_number_masked: masked, form, communities, workers };
     Ok((status, page).into_response())
 }
 

@@ -1138,3 +1138,56 @@ both!(audit_viewer_who_viewed_and_cross_site_posts, |app: TestApp| async move {
     assert_eq!(s, StatusCode::FORBIDDEN, "the auditor sees no case data");
     app
 });
+
+both!(personal_data_is_masked_and_unmasking_is_audited, |app: TestApp| async move {
+    let id = persons::register(
+        &app.db,
+        &app.admin,
+        Now::at(fixed_instant()),
+        NewPerson {
+            name: "测试卯".into(),
+            id_number: ID_A.into(),
+            phone: "13812345678".into(),
+            address: "衡阳市珠晖区广东路1号".into(),
+            division: "430405009007".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.login().await;
+    let (_, body) = app.get(&format!("/persons/{id}")).await;
+    assert!(body.contains("110105********002X") && body.contains("138****5678"), "masked by default");
+    assert!(!body.contains("13812345678") && !body.contains(ID_A));
+    let (s, body) = app.get(&format!("/persons/{id}?unmask=1")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains(ID_A) && body.contains("13812345678") && body.contains("衡阳市珠晖区广东路1号"));
+    let rows = audit_rows(&app).await;
+    assert_eq!(rows.iter().filter(|r| r.action == "person.unmask").count(), 1);
+    // The edit form keeps the ID number masked.
+    let (_, body) = app.get(&format!("/persons/{id}/edit")).await;
+    assert!(body.contains("110105********002X") && !body.contains(ID_A));
+    // A social worker may not unmask.
+    let sw = users::add(
+        &app.db,
+        Now::at(fixed_instant()),
+        users::NewUser {
+            username: "sw".into(),
+            display_name: "社工".into(),
+            password: Some(PASSWORD.into()),
+            role: "social_worker".into(),
+            division: DivisionCode::parse("430405009").unwrap(),
+            workstation_id: None,
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    let _ = sw;
+    let other =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    other.post(app.url("/login")).form(&[("username", "sw"), ("password", PASSWORD)]).send().await.unwrap();
+    let r = other.get(app.url(&format!("/persons/{id}?unmask=1"))).send().await.unwrap();
+    assert!(r.status() == StatusCode::FORBIDDEN || r.status() == StatusCode::NOT_FOUND, "{}", r.status());
+    app
+});

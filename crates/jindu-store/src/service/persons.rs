@@ -373,6 +373,10 @@ pub struct PersonView {
     pub id: Uuid,
     pub name: String,
     pub id_number: IdNumber,
+    /// The ID number as shown: masked unless this view was unmasked.
+    pub id_display: String,
+    /// True when phone, address and ID number are shown in full (an audited unmask).
+    pub unmasked: bool,
     pub sex: jindu_domain::Sex,
     pub birth_date: NaiveDate,
     pub age: u32,
@@ -474,11 +478,16 @@ pub async fn list<C: ConnectionTrait>(
         .limit(PER_PAGE)
         .all(db)
         .await?;
-    let rows = views(db, now, models).await?;
+    let rows = views(db, now, models, false).await?;
     Ok(Page { rows, page, per_page: PER_PAGE, total })
 }
 
-async fn views<C: ConnectionTrait>(db: &C, now: Now, models: Vec<person::Model>) -> ServiceResult<Vec<PersonView>> {
+async fn views<C: ConnectionTrait>(
+    db: &C,
+    now: Now,
+    models: Vec<person::Model>,
+    unmask: bool,
+) -> ServiceResult<Vec<PersonView>> {
     let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
     let open: Vec<measure::Model> = measure::Entity::find()
         .filter(measure::Column::PersonId.is_in(ids.clone()))
@@ -501,7 +510,7 @@ async fn views<C: ConnectionTrait>(db: &C, now: Now, models: Vec<person::Model>)
                 m.social_worker_id.and_then(|w| workers.iter().find(|u| u.id == w)).map(|u| u.display_name.clone());
             let path =
                 divisions.iter().find(|d| d.code == m.division_code).map(|d| d.name_path.clone()).unwrap_or_default();
-            to_view(m, now, current, worker, path)
+            to_view(m, now, current, worker, path, unmask)
         })
         .collect()
 }
@@ -512,17 +521,30 @@ fn to_view(
     current: Option<MeasureKind>,
     worker: Option<String>,
     path: String,
+    unmask: bool,
 ) -> ServiceResult<PersonView> {
     let id_number = IdNumber::parse(&m.id_number).map_err(|_| ServiceError::Data(format!("id_number of {}", m.id)))?;
+    // Masked by default (430405********1234, 138****5678); full values only on an audited unmask.
+    let (id_display, phone, address) = if unmask {
+        (id_number.as_str().to_string(), m.phone, m.address)
+    } else {
+        (
+            id_number.masked(),
+            m.phone.as_deref().map(jindu_crypto::mask_phone),
+            m.address.as_deref().map(jindu_crypto::mask_address),
+        )
+    };
     Ok(PersonView {
+        id_display,
+        unmasked: unmask,
         id: m.id,
         age: jindu_domain::days::age_full_years(m.birth_date, now.today),
         name: m.name,
         id_number,
         sex: stored("sex", &m.sex, jindu_domain::Sex::from_code)?,
         birth_date: m.birth_date,
-        phone: m.phone,
-        address: m.address,
+        phone,
+        address,
         division_code: m.division_code,
         division_path: path,
         town_code: m.town_code,
@@ -642,8 +664,43 @@ pub async fn detail<C: ConnectionTrait + TransactionTrait>(
         })
         .collect::<ServiceResult<Vec<_>>>()?;
     audit::record(db, &audit::Who::actor(actor), now, audit::Entry::ok("person.read", "person", id)).await?;
-    let view = views(db, now, vec![p]).await?.into_iter().next().ok_or(ServiceError::NotFound("person"))?;
+    let view = views(db, now, vec![p], false).await?.into_iter().next().ok_or(ServiceError::NotFound("person"))?;
     Ok(PersonDetail { person: view, measures, events, obligations })
+}
+
+/// The person page with the ID number, phone and address in full. Needs `Unmask`; every
+/// unmask is audited (`person.unmask`). Errors as [`detail`], plus `Forbidden`.
+pub async fn detail_unmasked<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    id: Uuid,
+) -> ServiceResult<PersonDetail> {
+    actor.require(Permission::Unmask)?;
+    let mut d = detail(db, actor, now, id).await?;
+    let p = load_visible(db, actor, id).await?;
+    audit::record(db, &audit::Who::actor(actor), now, audit::Entry::ok("person.unmask", "person", id)).await?;
+    d.person = views(db, now, vec![p], true).await?.into_iter().next().ok_or(ServiceError::NotFound("person"))?;
+    Ok(d)
+}
+
+/// The stored values of a person's record for the edit form (in full: editing needs them).
+/// Needs `EditPersons`. The caller shows the person page's data too, whose read is audited.
+pub async fn edit_values<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<EditPerson> {
+    actor.require(Permission::EditPersons)?;
+    let p = load_visible(db, actor, id).await?;
+    Ok(EditPerson {
+        version: p.version.to_string(),
+        name: p.name,
+        phone: p.phone.unwrap_or_default(),
+        address: p.address.unwrap_or_default(),
+        division: p.division_code,
+        addiction_finding: p.addiction_finding,
+        substance: p.substance.unwrap_or_default(),
+        risk_tier: p.risk_tier,
+        social_worker_id: p.social_worker_id.map(|w| w.to_string()).unwrap_or_default(),
+        note: p.note.unwrap_or_default(),
+    })
 }
 
 /// Changes a person's control status (e.g. to 死亡 Deceased, 出境 Abroad, 羁押 InCustody) on
