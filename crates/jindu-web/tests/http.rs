@@ -1191,3 +1191,33 @@ both!(personal_data_is_masked_and_unmasking_is_audited, |app: TestApp| async mov
     assert!(r.status() == StatusCode::FORBIDDEN || r.status() == StatusCode::NOT_FOUND, "{}", r.status());
     app
 });
+
+both!(leaders_see_counts_without_links_to_names, |app: TestApp| async move {
+    app.person("测试辰", ID_A, "2026-08-25", "2026-09-01").await;
+    users::add(
+        &app.db,
+        Now::at(fixed_instant()),
+        users::NewUser {
+            username: "lead".into(),
+            display_name: "领导".into(),
+            password: Some(PASSWORD.into()),
+            role: "leader".into(),
+            division: DivisionCode::parse("430405").unwrap(),
+            workstation_id: None,
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    let r =
+        app.client.post(app.url("/login")).form(&[("username", "lead"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (s, _) = app.get("/").await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "the leader's home is the overview");
+    let (s, body) = app.get("/overview").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains(r#"data-testid="total">1<"#));
+    assert!(!body.contains("/persons?"), "no drill-down to names for a leader");
+    assert!(!body.contains("测试辰"));
+    app
+});
