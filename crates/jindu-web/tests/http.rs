@@ -98,6 +98,26 @@ impl TestApp {
         TestApp { base: format!("http://{addr}"), client, db, admin, cleanup, clock: clock_handle, _dir: dir }
     }
 
+    /// Adds an account with the test password: user name, display name, role code, division, and
+    /// whether the initial password must be changed.
+    async fn user(&self, username: &str, display: &str, role: &str, division: &str, must_change: bool) -> Uuid {
+        users::add(
+            &self.db,
+            Now::at(fixed_instant()),
+            users::NewUser {
+                username: username.into(),
+                display_name: display.into(),
+                password: Some(PASSWORD.into()),
+                role: role.into(),
+                division: DivisionCode::parse(division).unwrap(),
+                workstation_id: None,
+                must_change_password: must_change,
+            },
+        )
+        .await
+        .unwrap()
+    }
+
     /// Moves the application clock on by `minutes`.
     fn advance(&self, minutes: i64) {
         let mut t = self.clock.write().unwrap();
@@ -1112,21 +1132,7 @@ both!(audit_viewer_who_viewed_and_cross_site_posts, |app: TestApp| async move {
     // The auditor reads the log (and that read is itself logged); the office may not.
     let (s, _) = app.get("/audit").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    users::add(
-        &app.db,
-        Now::at(fixed_instant()),
-        users::NewUser {
-            username: "aud".into(),
-            display_name: "审计员".into(),
-            password: Some(PASSWORD.into()),
-            role: "auditor".into(),
-            division: DivisionCode::parse("430405").unwrap(),
-            workstation_id: None,
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap();
+    app.user("aud", "审计员", "auditor", "430405", false).await;
     let auditor =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     auditor.post(app.url("/login")).form(&[("username", "aud"), ("password", PASSWORD)]).send().await.unwrap();
@@ -1168,21 +1174,7 @@ both!(personal_data_is_masked_and_unmasking_is_audited, |app: TestApp| async mov
     let (_, body) = app.get(&format!("/persons/{id}/edit")).await;
     assert!(body.contains("110105********002X") && !body.contains(ID_A));
     // A social worker may not unmask.
-    let sw = users::add(
-        &app.db,
-        Now::at(fixed_instant()),
-        users::NewUser {
-            username: "sw".into(),
-            display_name: "社工".into(),
-            password: Some(PASSWORD.into()),
-            role: "social_worker".into(),
-            division: DivisionCode::parse("430405009").unwrap(),
-            workstation_id: None,
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap();
+    let sw = app.user("sw", "社工", "social_worker", "430405009", false).await;
     let _ = sw;
     let other =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -1194,21 +1186,7 @@ both!(personal_data_is_masked_and_unmasking_is_audited, |app: TestApp| async mov
 
 both!(leaders_see_counts_without_links_to_names, |app: TestApp| async move {
     app.person("测试辰", ID_A, "2026-08-25", "2026-09-01").await;
-    users::add(
-        &app.db,
-        Now::at(fixed_instant()),
-        users::NewUser {
-            username: "lead".into(),
-            display_name: "领导".into(),
-            password: Some(PASSWORD.into()),
-            role: "leader".into(),
-            division: DivisionCode::parse("430405").unwrap(),
-            workstation_id: None,
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap();
+    app.user("lead", "领导", "leader", "430405", false).await;
     let r =
         app.client.post(app.url("/login")).form(&[("username", "lead"), ("password", PASSWORD)]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
