@@ -181,18 +181,9 @@ pub struct PersonQuery {
     unmask: String,
 }
 
+/// The person page, with field errors of `form` if any; `unmask` shows personal data in full
+/// (needs Unmask, audited by the service).
 async fn person_page(
-    state: &AppState,
-    a: Authed,
-    id: Uuid,
-    form: FormState,
-    record: String,
-    status: StatusCode,
-) -> PageResult {
-    person_page_with(state, a, id, form, record, status, false).await
-}
-
-async fn person_page_with(
     state: &AppState,
     a: Authed,
     id: Uuid,
@@ -230,7 +221,7 @@ pub async fn person(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let lang = a.chrome.lang;
-    person_page_with(&state, a, id, FormState::new("", lang), q.record, StatusCode::OK, q.unmask == "1").await
+    person_page(&state, a, id, FormState::new("", lang), q.record, StatusCode::OK, q.unmask == "1").await
 }
 
 /// Turns a service result into a redirect (success) or the person page with field errors.
@@ -248,7 +239,7 @@ async fn after_person_write<T>(
             let lang = a.chrome.lang;
             let fs = FormState { form: form.to_string(), values, errors, lang };
             let record = fs.v("kind").to_string();
-            person_page(state, a, id, fs, record, StatusCode::UNPROCESSABLE_ENTITY).await
+            person_page(state, a, id, fs, record, StatusCode::UNPROCESSABLE_ENTITY, false).await
         }
         Err(e) => Err(e.into()),
     }
