@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use jindu_domain::clock::Now;
-use jindu_store::{db, demo};
+use jindu_store::{Vault, db, demo};
 use jindu_web::{AppState, Clock};
 
 /// p50, p99 and mean of `samples` in milliseconds.
@@ -21,30 +21,98 @@ fn summary(samples: &mut [Duration]) -> (f64, f64, f64) {
     (at(0.5), at(0.99), mean)
 }
 
+/// Figures of one benchmark run: demo generation seconds and (page, p50, p99, mean) in ms.
+struct Figures {
+    generation_s: f64,
+    pages: Vec<(&'static str, f64, f64, f64)>,
+}
+
+/// `jindu bench pages`: `security` is `on`, `off` or `both` (on, then off, each on a fresh
+/// temporary SQLite database, then the on/off ratios). `url` (a fresh database) allows one mode.
+pub async fn run(url: Option<String>, persons: usize, requests: usize, security: &str) -> Result<()> {
+    let modes: &[bool] = match (security, &url) {
+        ("on", _) => &[true],
+        ("off", _) => &[false],
+        ("both", None) => &[true, false],
+        ("both", Some(_)) => anyhow::bail!(
+            "--security both 需要两个新数据库，请不带 --db 运行，或分别用 on / off / --security both needs two fresh databases: omit --db, or run on and off separately"
+        ),
+        (other, _) => {
+            anyhow::bail!("--security 只能是 on、off 或 both / --security must be on, off or both, not {other}")
+        }
+    };
+    let mut results = Vec::new();
+    for &secure in modes {
+        println!(
+            "== field encryption and audit {} ==",
+            if secure { "ON (as shipped)" } else { "OFF (benchmark only)" }
+        );
+        if !secure {
+            jindu_store::service::audit::disable_for_bench();
+        }
+        let (target, temp) = match &url {
+            Some(u) => (u.clone(), None),
+            None => {
+                let dir = std::env::temp_dir().join(format!(
+                    "jindu-bench-{}-{}",
+                    std::process::id(),
+                    if secure { "on" } else { "off" }
+                ));
+                std::fs::create_dir_all(&dir)?;
+                (format!("sqlite://{}", dir.join("bench.db").display()), Some(dir))
+            }
+        };
+        let res = pages(&target, persons, requests, secure).await;
+        if let Some(dir) = temp {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        results.push(res?);
+    }
+    if let [on, off] = results.as_slice() {
+        println!("== cost of field encryption + audit (on / off) ==");
+        println!("{:<34} {:>9} {:>9}", "", "p50 ×", "mean ×");
+        println!("{:<30} {:>9.2} {:>9}", "demo generation", on.generation_s / off.generation_s.max(1e-9), "");
+        for ((name, p50_on, _, mean_on), (_, p50_off, _, mean_off)) in on.pages.iter().zip(&off.pages) {
+            println!("{name:<30} {:>9.2} {:>9.2}", p50_on / p50_off.max(1e-9), mean_on / mean_off.max(1e-9));
+        }
+    }
+    Ok(())
+}
+
 /// Runs the page benchmark on `url` (a fresh database is expected) with `persons` synthetic
-/// persons and `requests` timed requests per page.
-pub async fn pages(url: &str, persons: usize, requests: usize) -> Result<()> {
+/// persons and `requests` timed requests per page; `secure` false stores plaintext.
+async fn pages(url: &str, persons: usize, requests: usize, secure: bool) -> Result<Figures> {
+    let ring =
+        jindu_crypto::KeyRing::generate(jindu_crypto::Algorithm::Aes256Gcm).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let vault = if secure { Vault::new(ring) } else { Vault::unencrypted_for_bench(ring) };
     let started = Instant::now();
     let conn = db::connect(url).await?;
-    let s = demo::generate(&conn, Now::system(), 2026, persons).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let s = demo::generate(&conn, &vault, Now::system(), 2026, persons).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let generation_s = started.elapsed().as_secs_f64();
     println!(
-        "demo generation: {} persons, {} events in {:.2} s ({})",
+        "demo generation: {} persons, {} events in {generation_s:.2} s ({})",
         s.persons,
         s.events,
-        started.elapsed().as_secs_f64(),
         if s.generated { "generated" } else { "reused" }
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(conn, Clock::System, true);
+    let state = AppState::new(conn, vault, Clock::System, true);
     tokio::spawn(async move {
         let _ = jindu_web::serve(listener, state).await;
     });
     let base = format!("http://{addr}");
     let client = reqwest::Client::builder().cookie_store(true).build()?;
+    let login_page = client.get(format!("{base}/login")).send().await?.text().await?;
+    let csrf = jindu_web::csrf_field_value(&login_page).unwrap_or_default();
     let login = client
         .post(format!("{base}/login"))
-        .form(&[("username", demo::DEMO_ADMIN), ("password", demo::DEMO_PASSWORD), ("next", "/")])
+        .form(&[
+            ("username", demo::DEMO_ADMIN),
+            ("password", demo::DEMO_PASSWORD),
+            ("next", "/"),
+            ("csrf", csrf.as_str()),
+        ])
         .send()
         .await?;
     anyhow::ensure!(login.status().is_success(), "login failed: {}", login.status());
@@ -57,10 +125,11 @@ pub async fn pages(url: &str, persons: usize, requests: usize) -> Result<()> {
         .context("no person in the list")?
         .to_string();
     println!("{:<34} {:>9} {:>9} {:>9}", "page", "p50 ms", "p99 ms", "mean ms");
+    let mut figures = Figures { generation_s, pages: Vec::new() };
     for (name, path) in [
         ("工作台 /", "/".to_string()),
         ("人员列表 /persons", "/persons".to_string()),
-        ("人员列表 filtered+search", "/persons?town=430405009&status=under_control&q=王".to_string()),
+        ("人员列表 filtered+search", "/persons?town=430405009&status=under_control&q=王伟".to_string()),
         ("人员页 /persons/{id}", format!("/persons/{person}")),
         ("辖区概况 /overview", "/overview".to_string()),
     ] {
@@ -77,8 +146,9 @@ pub async fn pages(url: &str, persons: usize, requests: usize) -> Result<()> {
         }
         let (p50, p99, mean) = summary(&mut samples);
         println!("{name:<30} {p50:>9.2} {p99:>9.2} {mean:>9.2}");
+        figures.pages.push((name, p50, p99, mean));
     }
-    Ok(())
+    Ok(figures)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use jindu_web::{AppState, Clock};
 use rand::Rng;
 
 mod bench;
+mod keys;
 mod token;
 
 #[derive(Parser, Debug)]
@@ -35,6 +36,12 @@ enum Command {
         /// User name of the administrator to create.
         #[arg(long, default_value = "admin")]
         admin: String,
+        #[command(flatten)]
+        keys: keys::KeyArgs,
+        /// Field-encryption algorithm: aes-256-gcm (HMAC-SHA256 indexes) or sm4-gcm (HMAC-SM3,
+        /// for national-crypto deployments).
+        #[arg(long, default_value = "aes-256-gcm")]
+        algorithm: String,
     },
     /// 启动服务 / Serve the web application.
     Serve {
@@ -42,6 +49,8 @@ enum Command {
         db: String,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        #[command(flatten)]
+        keys: keys::KeyArgs,
     },
     /// 演示：珠晖区真实区划与虚构人员 / The demo: 珠晖区's real divisions and a synthetic caseload.
     Demo {
@@ -58,6 +67,8 @@ enum Command {
         /// Generate (or reuse) the data and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        #[command(flatten)]
+        keys: keys::KeyArgs,
     },
     /// 性能测试 / Benchmarks that print figures (no pass/fail).
     /// 审计日志 / The audit log.
@@ -78,6 +89,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: token::TokenCommand,
+    },
+    /// 密钥 / Field-encryption keys: status and rotation.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
     },
 }
 
@@ -102,6 +118,10 @@ enum BenchCommand {
         /// Timed requests per page.
         #[arg(long, default_value_t = 100)]
         requests: usize,
+        /// Field encryption and audit: `on`, `off` (to measure their cost), or `both` (each on
+        /// a fresh database, with ratios; needs the default temporary SQLite database).
+        #[arg(long, default_value = "both")]
+        security: String,
     },
 }
 
@@ -141,26 +161,43 @@ fn generated_password() -> String {
     format!("{body}-7a")
 }
 
-async fn serve(db_url: &str, conn: jindu_store::DatabaseConnection, listen: SocketAddr, demo_flag: bool) -> Result<()> {
+async fn serve(
+    db_url: &str,
+    conn: jindu_store::DatabaseConnection,
+    vault: jindu_store::Vault,
+    listen: SocketAddr,
+    demo_flag: bool,
+) -> Result<()> {
     let listener =
         tokio::net::TcpListener::bind(listen).await.with_context(|| format!("无法监听 / cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     println!("Jindu 正在运行 / serving {db_url} at http://{addr}/");
-    jindu_web::serve(listener, AppState::new(conn, Clock::System, demo_flag)).await?;
+    jindu_web::serve(listener, AppState::new(conn, vault, Clock::System, demo_flag)).await?;
     Ok(())
 }
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Init { division, db: url, admin } => {
+        Command::Init { division, db: url, admin, keys: key_args, algorithm } => {
             let code = DivisionCode::parse(&division)
                 .map_err(|e| anyhow::anyhow!("{} / {}", e.message_zh(), e.message_en()))?;
+            let algorithm = jindu_crypto::Algorithm::from_code(&algorithm).map_err(|e| anyhow::anyhow!("{e}"))?;
             let conn = db::connect(&url).await?;
             if let Some(root) = deployment::root(&conn).await.map_err(explain)? {
                 bail!(
                     "该数据库已初始化（辖区：{}）；新增账号请用 jindu user add / this database is already initialised for {}; add accounts with jindu user add",
                     root.name_path,
                     root.code.prefix()
+                );
+            }
+            let key_path = key_args.path(&url);
+            let (vault, created) = keys::load_or_create(&key_path, algorithm)?;
+            deployment::check_keys(&conn, &vault).await.map_err(explain)?;
+            if created {
+                println!(
+                    "已生成加密密钥 / field-encryption keys written to {}（{}，权限 0600）；请备份，丢失后数据无法解密 / back it up: without it the data cannot be read",
+                    key_path.display(),
+                    vault.ring().algorithm().as_code()
                 );
             }
             let started = Instant::now();
@@ -200,20 +237,30 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Serve { db: url, listen } => {
+        Command::Serve { db: url, listen, keys: key_args } => {
             let conn = db::connect_existing(&url).await?;
             if deployment::root(&conn).await.map_err(explain)?.is_none() {
                 bail!(
                     "数据库尚未初始化，请先运行 jindu init --division CODE / the database is not initialised: run jindu init --division CODE first"
                 );
             }
+            let vault = keys::open(&conn, &url, &key_args).await?;
             let demo_flag = deployment::is_demo(&conn).await.map_err(explain)?;
-            serve(&url, conn, listen, demo_flag).await
+            serve(&url, conn, vault, listen, demo_flag).await
         }
-        Command::Demo { db: url, listen, seed, persons, no_serve } => {
+        Command::Demo { db: url, listen, seed, persons, no_serve, keys: key_args } => {
             let started = Instant::now();
             let conn = db::connect(&url).await?;
-            let summary = demo::generate(&conn, Now::system(), seed, persons).await.map_err(explain)?;
+            let (vault, _) = keys::load_or_create(&key_args.path(&url), jindu_crypto::Algorithm::Aes256Gcm)?;
+            if let Err(e) = deployment::check_keys(&conn, &vault).await {
+                bail!(
+                    "{}；演示数据库与密钥文件 {} 不配套，删除演示数据库后重试 / the demo database does not match key file {}: delete the demo database and run again",
+                    explain(e),
+                    key_args.path(&url).display(),
+                    key_args.path(&url).display()
+                );
+            }
+            let summary = demo::generate(&conn, &vault, Now::system(), seed, persons).await.map_err(explain)?;
             let secs = started.elapsed().as_secs_f64();
             if summary.generated {
                 println!(
@@ -237,7 +284,7 @@ async fn run(cli: Cli) -> Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(&url, conn, listen, true).await
+            serve(&url, conn, vault, listen, true).await
         }
         Command::Audit { command: AuditCommand::Verify { db: url } } => {
             let conn = db::connect_existing(&url).await?;
@@ -249,21 +296,10 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("{}", verdict.message())
             }
         }
-        Command::Bench { command: BenchCommand::Pages { db: url, persons, requests } } => {
-            let (url, temp) = match url {
-                Some(u) => (u, None),
-                None => {
-                    let dir = std::env::temp_dir().join(format!("jindu-bench-{}", std::process::id()));
-                    std::fs::create_dir_all(&dir)?;
-                    (format!("sqlite://{}", dir.join("bench.db").display()), Some(dir))
-                }
-            };
-            let res = bench::pages(&url, persons, requests).await;
-            if let Some(dir) = temp {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            res
+        Command::Bench { command: BenchCommand::Pages { db: url, persons, requests, security } } => {
+            bench::run(url, persons, requests, &security).await
         }
+        Command::Keys { command } => keys::run(command).await,
         Command::Token { command } => token::run(command).await,
         Command::User { command: UserCommand::Add { db: url, username, display_name, role, division } } => {
             let conn = db::connect_existing(&url).await?;

@@ -115,3 +115,151 @@ fn demo_is_deterministic_for_a_seed_and_reuses_its_database() {
     std::fs::remove_dir_all(dir).unwrap();
     std::fs::remove_dir_all(dir2).unwrap();
 }
+
+/// Plaintexts of the demo's persons (through the key file) and the staff display names.
+struct Clear {
+    names: Vec<String>,
+    id_numbers: Vec<String>,
+    phones: Vec<String>,
+    staff: Vec<String>,
+}
+
+async fn clear_values(url: &str, key: &std::path::Path) -> Clear {
+    use jindu_store::entities::{app_user, person};
+    use sea_orm::EntityTrait;
+    let conn = jindu_store::db::connect_existing(url).await.unwrap();
+    let vault = jindu_store::Vault::from_file(key).unwrap();
+    let mut c = Clear { names: vec![], id_numbers: vec![], phones: vec![], staff: vec![] };
+    for p in person::Entity::find().all(&conn).await.unwrap() {
+        let row = p.id.to_string();
+        assert!(p.name.starts_with("j1:aes-256-gcm:"), "sealed: {}", p.name);
+        c.names.push(vault.open("person", "name", &row, &p.name).unwrap());
+        c.id_numbers.push(vault.open("person", "id_number", &row, &p.id_number).unwrap());
+        if let Some(ph) = &p.phone {
+            c.phones.push(vault.open("person", "phone", &row, ph).unwrap());
+        }
+    }
+    for u in app_user::Entity::find().all(&conn).await.unwrap() {
+        c.staff.push(u.display_name.trim_end_matches("(社工)").to_string());
+    }
+    conn.close().await.unwrap();
+    c
+}
+
+/// Fails if `bytes` holds any demo name, ID number or phone number in clear. Names that are
+/// also a staff member's display name are skipped (staff names are not case data and are
+/// stored in clear); a positive control proves the scan reads text.
+fn assert_nothing_in_clear(what: &str, bytes: &[u8], c: &Clear) {
+    assert!(c.names.len() >= 200 && c.id_numbers.len() >= 200, "{what}: the demo has persons");
+    let mut patterns: Vec<&str> = c.names.iter().filter(|n| !c.staff.contains(n)).map(String::as_str).collect();
+    assert!(patterns.len() > 150, "{what}: most names are checked");
+    patterns.extend(c.id_numbers.iter().map(String::as_str));
+    patterns.extend(c.phones.iter().map(String::as_str));
+    let finder = aho_corasick::AhoCorasick::new(&patterns).unwrap();
+    if let Some(m) = finder.find(bytes) {
+        panic!("{what} holds a demo value in clear: {}", patterns[m.pattern().as_usize()]);
+    }
+    let control = aho_corasick::AhoCorasick::new(["珠晖区", "j1:aes-256-gcm:1:"]).unwrap();
+    assert_eq!(
+        control.find_iter(bytes).map(|m| m.pattern().as_usize()).collect::<std::collections::BTreeSet<_>>().len(),
+        2,
+        "{what}: control strings found"
+    );
+}
+
+#[tokio::test]
+async fn the_demo_at_rest_holds_no_names_or_id_numbers_in_clear() {
+    // SQLite: the database file and its write-ahead log.
+    let (dir, url) = temp_db();
+    let key = dir.join("demo.key");
+    let (code, out, err) =
+        jindu(&["demo", "--no-serve", "--persons", "200", "--db", &url, "--key-file", key.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let clear = clear_values(&url, &key).await;
+    let mut bytes = std::fs::read(dir.join("t.db")).unwrap();
+    if let Ok(wal) = std::fs::read(dir.join("t.db-wal")) {
+        bytes.extend(wal);
+    }
+    assert_nothing_in_clear("the SQLite file", &bytes, &clear);
+
+    // PostgreSQL: a plain-text pg_dump of the demo database.
+    let admin = std::env::var("JINDU_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let name = format!("jindu_rest_{}", rand_suffix());
+    let pg = jindu_store::db::create_postgres_database(&admin, &name).await.unwrap();
+    let pg_key = dir.join("pg.key");
+    let (code, out, err) =
+        jindu(&["demo", "--no-serve", "--persons", "200", "--db", &pg, "--key-file", pg_key.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let clear = clear_values(&pg, &pg_key).await;
+    let dump = Command::new("pg_dump").arg("--dbname").arg(&pg).output().unwrap();
+    assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
+    assert_nothing_in_clear("the PostgreSQL dump", &dump.stdout, &clear);
+    jindu_store::db::drop_postgres_database(&admin, &name).await.unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn keys_rotate_reencrypts_everything_and_a_wrong_key_is_refused() {
+    use jindu_store::entities::person;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let (dir, url) = temp_db();
+    let key = dir.join("t.key");
+    let key_arg = key.to_str().unwrap();
+    let (code, out, err) = jindu(&["demo", "--no-serve", "--persons", "60", "--db", &url, "--key-file", key_arg]);
+    assert_eq!(code, 0, "{out}{err}");
+    let before = clear_values(&url, &key).await;
+
+    // Another database's keys are refused before anything is served.
+    let other = dir.join("other.key");
+    let (code, _, err) = jindu(&[
+        "demo",
+        "--no-serve",
+        "--persons",
+        "5",
+        "--db",
+        &format!("sqlite://{}", dir.join("other.db").display()),
+        "--key-file",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) =
+        jindu(&["serve", "--db", &url, "--key-file", other.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("密钥与数据库不匹配") && err.contains("do not belong to this database"), "{err}");
+
+    let (code, out, err) = jindu(&["keys", "rotate", "--db", &url, "--key-file", key_arg, "--batch", "7", "--retire"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("新密钥版本 / new key version: 2"), "{out}");
+    assert!(out.contains("旧密钥版本已移除"), "{out}");
+    let (code, out, err) = jindu(&["keys", "status", "--db", &url, "--key-file", key_arg]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("active version: 2") && out.contains("versions: [2]"), "{out}");
+    assert!(out.contains("0 人员 persons, 0 记录 events"), "{out}");
+
+    // Every value now opens with version 2 alone, unchanged; blind indexes find the same persons.
+    let after = clear_values(&url, &key).await;
+    assert_eq!(before.names, after.names);
+    assert_eq!(before.id_numbers, after.id_numbers);
+    let conn = jindu_store::db::connect_existing(&url).await.unwrap();
+    let vault = jindu_store::Vault::from_file(&key).unwrap();
+    assert_eq!(vault.ring().versions(), vec![2]);
+    for id in &after.id_numbers[..10] {
+        let n = person::Entity::find()
+            .filter(person::Column::IdNumberBidx.is_in(vault.id_number_search(id)))
+            .count(&conn)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "{id} found by its blind index after rotation");
+    }
+    let stale = person::Entity::find().filter(person::Column::Name.not_like("j1:aes-256-gcm:2:%")).count(&conn).await;
+    assert_eq!(stale.unwrap(), 0);
+    conn.close().await.unwrap();
+    let (code, out, err) = jindu(&["audit", "verify", "--db", &url]);
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

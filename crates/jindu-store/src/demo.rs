@@ -91,6 +91,7 @@ fn id_number(rng: &mut ChaCha8Rng, today: NaiveDate) -> Option<IdNumber> {
 /// some positive), visits, interviews and assistance, some persons overdue and some lost.
 pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    vault: &crate::Vault,
     now: Now,
     seed: u64,
     persons: usize,
@@ -104,6 +105,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     if deployment::root(db).await?.is_none() {
         deployment::init(db, root).await?;
     }
+    deployment::check_keys(db, vault).await?;
     deployment::put_setting(db, deployment::DEMO_KEY, "true").await?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let towns = deployment::in_scope(db, root, DivisionLevel::Town).await?;
@@ -417,18 +419,30 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         am.planned_last_day = Set(clock.planned_last_day(today));
         measure_rows.push(am);
         event_rows.extend(events);
+        let person_name = name(&mut rng);
+        let phone = format!("1{}{:09}", rng.random_range(3..9), rng.random_range(0..1_000_000_000u64));
+        let address = format!(
+            "{}{}号",
+            village.name.trim_end_matches("居委会").trim_end_matches("委员会"),
+            rng.random_range(1..200)
+        );
+        let sealed = crate::service::persons::seal_person(
+            vault,
+            pid,
+            &person_name,
+            idn.as_str(),
+            Some(&phone),
+            Some(&address),
+            None,
+        )?;
         person_rows.push(person::ActiveModel {
             id: Set(pid),
-            name: Set(name(&mut rng)),
+            name: Set(sealed.name),
             sex: Set(idn.sex().as_code().to_string()),
             birth_date: Set(idn.birth_date()),
-            id_number: Set(idn.as_str().to_string()),
-            phone: Set(Some(format!("1{}{:09}", rng.random_range(3..9), rng.random_range(0..1_000_000_000u64)))),
-            address: Set(Some(format!(
-                "{}{}号",
-                village.name.trim_end_matches("居委会").trim_end_matches("委员会"),
-                rng.random_range(1..200)
-            ))),
+            id_number: Set(sealed.id_number),
+            phone: Set(sealed.phone),
+            address: Set(sealed.address),
             division_code: Set(village.code.to_string()),
             town_code: Set(town.to_string()),
             control_status: Set(status.as_code().to_string()),
@@ -450,8 +464,8 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             social_worker_id: Set(worker),
             first_found_on: Set(Some(first_found.min(decision))),
             note: Set(None),
-            name_bidx: Set(None),
-            id_number_bidx: Set(None),
+            name_bidx: Set(Some(sealed.name_bidx)),
+            id_number_bidx: Set(Some(sealed.id_number_bidx)),
             version: Set(1),
             created_at: Set(now.instant),
             updated_at: Set(now.instant),
@@ -464,6 +478,12 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         measure::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
     let n_events = event_rows.len() as u64;
+    for e in &mut event_rows {
+        if let (sea_orm::ActiveValue::Set(id), sea_orm::ActiveValue::Set(Some(note))) = (&e.id, &e.note) {
+            let sealed = vault.seal("event", "note", &id.to_string(), note)?;
+            e.note = Set(Some(sealed));
+        }
+    }
     for chunk in event_rows.chunks(500) {
         event::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }

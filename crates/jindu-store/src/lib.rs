@@ -12,6 +12,9 @@ pub mod demo;
 pub mod divisions;
 pub mod entities;
 pub mod migration;
+pub mod rekey;
 pub mod service;
+pub mod vault;
 
 pub use sea_orm::DatabaseConnection;
+pub use vault::Vault;

@@ -154,7 +154,7 @@ impl From<ServiceError> for ApiError {
                 "conflict",
                 "记录已被他人修改，请刷新后重试 / the record was changed by someone else; reload and try again",
             ),
-            other @ (ServiceError::Db(_) | ServiceError::Data(_)) => {
+            other @ (ServiceError::Db(_) | ServiceError::Data(_) | ServiceError::Vault(_)) => {
                 tracing::error!("api internal error: {other}");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -519,7 +519,7 @@ async fn list_persons(
         q: q.q.unwrap_or_default(),
         page: q.page.unwrap_or_default(),
     };
-    let page = persons::list(&state.db, &actor, state.clock.now(), &filter).await?;
+    let page = persons::list(&state.db, &state.vault, &actor, state.clock.now(), &filter).await?;
     Ok(Json(PersonPageDto {
         pages: page.pages(),
         rows: page.rows.iter().map(PersonDto::from).collect(),
@@ -548,7 +548,7 @@ async fn person_detail(
     id: Result<Path<Uuid>, PathRejection>,
 ) -> ApiResult<Json<PersonDetailDto>> {
     let Path(id) = id?;
-    let d = persons::detail(&state.db, &actor, state.clock.now(), id).await?;
+    let d = persons::detail(&state.db, &state.vault, &actor, state.clock.now(), id).await?;
     let p = &d.person;
     Ok(Json(PersonDetailDto {
         person: PersonRecordDto {
@@ -584,7 +584,7 @@ async fn person_events(
     id: Result<Path<Uuid>, PathRejection>,
 ) -> ApiResult<Json<Vec<EventDto>>> {
     let Path(id) = id?;
-    let d = persons::detail(&state.db, &actor, state.clock.now(), id).await?;
+    let d = persons::detail(&state.db, &state.vault, &actor, state.clock.now(), id).await?;
     Ok(Json(d.events.iter().map(EventDto::from).collect()))
 }
 
@@ -623,7 +623,7 @@ async fn record_event(
         amends: b.amends.unwrap_or_default(),
         version: b.version.map(|v| v.to_string()).unwrap_or_default(),
     };
-    let id = measures::record_event(&state.db, &actor, state.clock.now(), person_id, input).await?;
+    let id = measures::record_event(&state.db, &state.vault, &actor, state.clock.now(), person_id, input).await?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id })))
 }
 
@@ -646,7 +646,7 @@ async fn person_measures(
     id: Result<Path<Uuid>, PathRejection>,
 ) -> ApiResult<Json<Vec<MeasureDto>>> {
     let Path(id) = id?;
-    let d = persons::detail(&state.db, &actor, state.clock.now(), id).await?;
+    let d = persons::detail(&state.db, &state.vault, &actor, state.clock.now(), id).await?;
     Ok(Json(d.measures.iter().map(MeasureDto::from).collect()))
 }
 
@@ -662,7 +662,7 @@ async fn person_measures(
     )
 )]
 async fn obligations(ApiActor(actor): ApiActor, State(state): State<AppState>) -> ApiResult<Json<WorklistDto>> {
-    let wl = worklist::worklist(&state.db, &actor, state.clock.now()).await?;
+    let wl = worklist::worklist(&state.db, &state.vault, &actor, state.clock.now()).await?;
     let items = |v: &[DueItem]| v.iter().map(DueItemDto::from).collect();
     Ok(Json(WorklistDto { overdue: items(&wl.overdue), today: items(&wl.today), this_week: items(&wl.this_week) }))
 }

@@ -78,7 +78,7 @@ impl FromRequestParts<AppState> for Authed {
         };
         actor.address = client_address(parts);
         let lang = lang_of(&session).await;
-        let chrome = Chrome::for_actor(lang, state.demo, &actor);
+        let chrome = Chrome::for_actor(lang, state.demo, &actor, crate::csrf::token(&session).await);
         let must_change = matches!(session.get::<bool>(MUST_CHANGE_KEY).await, Ok(Some(true)));
         if must_change && !target.starts_with("/account/password") {
             return Err(Redirect::to("/account/password").into_response());

@@ -19,6 +19,7 @@ rust_i18n::i18n!("locales", fallback = "zh-CN");
 
 pub mod api;
 mod auth;
+pub mod csrf;
 mod error;
 mod form;
 mod pages;
@@ -26,6 +27,7 @@ pub mod routes;
 pub mod session_store;
 mod view;
 
+pub use csrf::csrf_field_value;
 pub use error::AppError;
 
 /// Where the current time comes from: the system clock, or a fixed instant for tests.
@@ -61,13 +63,15 @@ pub struct AppState {
     pub clock: Clock,
     /// Marks every page 演示数据 (set for databases made by `jindu demo`).
     pub demo: bool,
+    /// The field-encryption keys (checked against the database before serving).
+    pub vault: jindu_store::Vault,
     inner: Arc<()>,
 }
 
 impl AppState {
-    /// State over a migrated database.
-    pub fn new(db: DatabaseConnection, clock: Clock, demo: bool) -> Self {
-        AppState { db, clock, demo, inner: Arc::new(()) }
+    /// State over a migrated database whose keys are `vault`.
+    pub fn new(db: DatabaseConnection, vault: jindu_store::Vault, clock: Clock, demo: bool) -> Self {
+        AppState { db, clock, demo, vault, inner: Arc::new(()) }
     }
 }
 
@@ -115,6 +119,7 @@ pub fn router(state: AppState) -> Router {
     routes
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
+        .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::from_fn(same_origin_posts))
         .layer(sessions)
         // The JSON API authenticates by token: outside the session layer, no cookie.

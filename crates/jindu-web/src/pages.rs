@@ -43,7 +43,7 @@ pub async fn login_form(
     session: Session,
     Query(q): Query<NextQuery>,
 ) -> impl IntoResponse {
-    let c = Chrome::new(lang_of(&session).await, state.demo, None);
+    let c = Chrome::new(lang_of(&session).await, state.demo, None, crate::csrf::token(&session).await);
     LoginPage { c, username: String::new(), next: safe_next(&q.next), error: None }
 }
 
@@ -66,8 +66,9 @@ pub async fn login(
     let lang = lang_of(&session).await;
     let now = state.clock.now();
     let internal = |e: tower_sessions::session::Error| AppError::Internal(e.to_string());
+    let csrf = crate::csrf::token(&session).await;
     let failed = |error: LoginError| {
-        let c = Chrome::new(lang, state.demo, None);
+        let c = Chrome::new(lang, state.demo, None, csrf.clone());
         (
             StatusCode::UNAUTHORIZED,
             LoginPage { c, username: f.username.clone(), next: safe_next(&f.next), error: Some(error) },
@@ -152,13 +153,13 @@ pub async fn workbench(State(state): State<AppState>, a: Authed) -> PageResult {
         return Ok(Redirect::to(to).into_response());
     }
     let now = state.clock.now();
-    let wl = worklist::worklist(&state.db, &a.actor, now).await?;
+    let wl = worklist::worklist(&state.db, &state.vault, &a.actor, now).await?;
     Ok(WorkbenchPage { c: a.chrome, today: now.today, wl }.into_response())
 }
 
 pub async fn persons(State(state): State<AppState>, a: Authed, Query(filter): Query<PersonFilter>) -> PageResult {
     let now = state.clock.now();
-    let page = persons::list(&state.db, &a.actor, now, &filter).await?;
+    let page = persons::list(&state.db, &state.vault, &a.actor, now, &filter).await?;
     let towns = deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Town).await?;
     let communities = deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Village).await?;
     let qs = serde_urlencoded::to_string([
@@ -194,9 +195,9 @@ async fn person_page(
 ) -> PageResult {
     let now = state.clock.now();
     let d = if unmask {
-        persons::detail_unmasked(&state.db, &a.actor, now, id).await?
+        persons::detail_unmasked(&state.db, &state.vault, &a.actor, now, id).await?
     } else {
-        persons::detail(&state.db, &a.actor, now, id).await?
+        persons::detail(&state.db, &state.vault, &a.actor, now, id).await?
     };
     let access = if a.actor.can(Permission::ViewRecordAccess) {
         audit::person_access(&state.db, &a.actor, id, 20)
@@ -255,7 +256,7 @@ pub async fn record_event(
     let now = state.clock.now();
     let values = form_values(&f);
     let form = if f.kind == "amendment" { format!("amend-{}", f.amends) } else { "event".to_string() };
-    let res = measures::record_event(&state.db, &a.actor, now, id, f).await;
+    let res = measures::record_event(&state.db, &state.vault, &a.actor, now, id, f).await;
     after_person_write(&state, a, id, &form, values, res).await
 }
 
@@ -319,6 +320,12 @@ pub struct StatusForm {
     date: String,
 }
 
+impl From<&StatusForm> for persons::StatusChange {
+    fn from(f: &StatusForm) -> Self {
+        persons::StatusChange { status: f.status.clone(), date: f.date.clone(), version: f.version.clone() }
+    }
+}
+
 pub async fn change_status(
     State(state): State<AppState>,
     a: Authed,
@@ -328,7 +335,7 @@ pub async fn change_status(
     let id = parse_id(&id)?;
     let now = state.clock.now();
     let values = form_values(&f);
-    let res = persons::change_status(&state.db, &a.actor, now, id, &f.status, &f.date, &f.version).await;
+    let res = persons::change_status(&state.db, &state.vault, &a.actor, now, id, &(&f).into()).await;
     after_person_write(&state, a, id, "status", values, res).await
 }
 
@@ -345,7 +352,7 @@ pub async fn new_person_form(State(state): State<AppState>, a: Authed) -> PageRe
 pub async fn register_person(State(state): State<AppState>, a: Authed, Form(f): Form<NewPerson>) -> PageResult {
     let now = state.clock.now();
     let values = form_values(&f);
-    match persons::register(&state.db, &a.actor, now, f).await {
+    match persons::register(&state.db, &state.vault, &a.actor, now, f).await {
         Ok(id) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
         Err(ServiceError::Invalid(errors)) => {
             let lang = a.chrome.lang;
@@ -370,9 +377,9 @@ async fn edit_person_page(
 ) -> PageResult {
     let (communities, workers) = persons::form_choices(&state.db, &a.actor).await?;
     let now = state.clock.now();
-    let values = persons::edit_values(&state.db, &a.actor, id).await?;
+    let values = persons::edit_values(&state.db, &state.vault, &a.actor, id).await?;
     // The person page's read (audited there); the ID number stays masked on the edit form.
-    let masked = persons::detail(&state.db, &a.actor, now, id).await?.person.id_display;
+    let masked = persons::detail(&state.db, &state.vault, &a.actor, now, id).await?.person.id_display;
     let form = match form {
         Some(f) => f,
         None => {
@@ -397,7 +404,7 @@ pub async fn edit_person(
     let id = parse_id(&id)?;
     let now = state.clock.now();
     let values = form_values(&f);
-    match persons::update(&state.db, &a.actor, now, id, f).await {
+    match persons::update(&state.db, &state.vault, &a.actor, now, id, f).await {
         Ok(()) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
         Err(ServiceError::Invalid(errors)) => {
             let lang = a.chrome.lang;

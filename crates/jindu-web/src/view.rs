@@ -51,16 +51,18 @@ pub struct Chrome {
     pub perms: Vec<&'static str>,
     /// The role's label in the page language.
     pub role_label: String,
+    /// The session's CSRF token, put in every form (see [`crate::csrf`]).
+    pub csrf: String,
 }
 
 impl Chrome {
     /// Chrome for `lang` (`en` or `zh-CN`).
-    pub fn new(lang: &'static str, demo: bool, user: Option<String>) -> Self {
-        Chrome { lang, demo, user, perms: Vec::new(), role_label: String::new() }
+    pub fn new(lang: &'static str, demo: bool, user: Option<String>, csrf: String) -> Self {
+        Chrome { lang, demo, user, perms: Vec::new(), role_label: String::new(), csrf }
     }
 
     /// Chrome for a signed-in actor: navigation follows the role's permissions.
-    pub fn for_actor(lang: &'static str, demo: bool, actor: &jindu_store::service::Actor) -> Self {
+    pub fn for_actor(lang: &'static str, demo: bool, actor: &jindu_store::service::Actor, csrf: String) -> Self {
         let l = if lang == "en" { "en" } else { "zh" };
         Chrome {
             lang,
@@ -68,6 +70,7 @@ impl Chrome {
             user: Some(actor.display_name.clone()),
             perms: actor.profile.permissions.iter().map(|p| p.as_code()).collect(),
             role_label: actor.role.label(l).to_string(),
+            csrf,
         }
     }
 

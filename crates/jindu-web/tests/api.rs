@@ -48,6 +48,7 @@ struct TestApp {
     base: String,
     client: reqwest::Client,
     db: jindu_store::DatabaseConnection,
+    vault: jindu_store::Vault,
     /// The office user (whole district).
     admin: Actor,
     cleanup: Option<(String, String)>,
@@ -55,8 +56,8 @@ struct TestApp {
 }
 
 /// Serves the router over `db` with `clock` on a free port; returns the base URL.
-async fn serve(db: jindu_store::DatabaseConnection, clock: Clock) -> String {
-    let state = AppState::new(db, clock, false);
+async fn serve(db: jindu_store::DatabaseConnection, vault: jindu_store::Vault, clock: Clock) -> String {
+    let state = AppState::new(db, vault, clock, false);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -87,9 +88,11 @@ impl TestApp {
         deployment::init(&db, DivisionCode::parse("430405").unwrap()).await.unwrap();
         add_user(&db, "office", Role::Office, "430405").await;
         let admin = users::authenticate(&db, "office", PASSWORD).await.unwrap().unwrap();
-        let base = serve(db.clone(), Clock::Fixed(fixed_instant())).await;
+        let vault =
+            jindu_store::Vault::new(jindu_crypto::KeyRing::generate(jindu_crypto::Algorithm::Aes256Gcm).unwrap());
+        let base = serve(db.clone(), vault.clone(), Clock::Fixed(fixed_instant())).await;
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { base, client, db, admin, cleanup, _dir: dir }
+        TestApp { base, client, db, vault, admin, cleanup, _dir: dir }
     }
 
     async fn finish(self) {
@@ -153,6 +156,7 @@ impl TestApp {
     async fn person(&self, name: &str, seq: u32, division: &str, worker: Option<Uuid>) -> Uuid {
         persons::register(
             &self.db,
+            &self.vault,
             &self.admin,
             now(),
             NewPerson {
@@ -303,14 +307,14 @@ both!(expired_token_gets_401, |app: TestApp| async move {
     let (s, _) = app.get("/api/v1/persons", Some(&secret)).await;
     assert_eq!(s, StatusCode::OK);
     // 23 hours later: still valid.
-    let later = serve(app.db.clone(), Clock::Fixed(fixed_instant() + Duration::hours(23))).await;
+    let later = serve(app.db.clone(), app.vault.clone(), Clock::Fixed(fixed_instant() + Duration::hours(23))).await;
     let (s, body, _) = app.get_at(&later, "/api/v1/persons", Some(&secret)).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     // Exactly at expiry and 2 days later: refused.
-    let at = serve(app.db.clone(), Clock::Fixed(fixed_instant() + Duration::days(1))).await;
+    let at = serve(app.db.clone(), app.vault.clone(), Clock::Fixed(fixed_instant() + Duration::days(1))).await;
     let (s, body, _) = app.get_at(&at, "/api/v1/persons", Some(&secret)).await;
     assert_401(s, &body, "at expiry");
-    let after = serve(app.db.clone(), Clock::Fixed(fixed_instant() + Duration::days(2))).await;
+    let after = serve(app.db.clone(), app.vault.clone(), Clock::Fixed(fixed_instant() + Duration::days(2))).await;
     let (s, body, _) = app.get_at(&after, "/api/v1/obligations", Some(&secret)).await;
     assert_401(s, &body, "expired");
     // Days outside 1..=365 are refused.

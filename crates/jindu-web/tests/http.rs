@@ -27,6 +27,7 @@ struct TestApp {
     base: String,
     client: reqwest::Client,
     db: jindu_store::DatabaseConnection,
+    vault: jindu_store::Vault,
     admin: Actor,
     cleanup: Option<(String, String)>,
     clock: std::sync::Arc<std::sync::RwLock<DateTime<Utc>>>,
@@ -87,7 +88,9 @@ impl TestApp {
         .unwrap();
         let admin = users::authenticate(&db, "office", PASSWORD).await.unwrap().unwrap();
         let (clock, clock_handle) = Clock::manual(fixed_instant());
-        let state = AppState::new(db.clone(), clock, true);
+        let vault =
+            jindu_store::Vault::new(jindu_crypto::KeyRing::generate(jindu_crypto::Algorithm::Aes256Gcm).unwrap());
+        let state = AppState::new(db.clone(), vault.clone(), clock, true);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
@@ -95,7 +98,7 @@ impl TestApp {
         });
         let client =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { base: format!("http://{addr}"), client, db, admin, cleanup, clock: clock_handle, _dir: dir }
+        TestApp { base: format!("http://{addr}"), client, db, vault, admin, cleanup, clock: clock_handle, _dir: dir }
     }
 
     /// Adds an account with the test password: user name, display name, role code, division, and
@@ -129,10 +132,11 @@ impl TestApp {
     }
 
     async fn login(&self) {
+        let csrf = csrf(&self.client, &self.base).await;
         let r = self
             .client
             .post(self.url("/login"))
-            .form(&[("username", "office"), ("password", PASSWORD), ("next", "/")])
+            .form(&[("username", "office"), ("password", PASSWORD), ("next", "/"), ("csrf", &csrf)])
             .send()
             .await
             .unwrap();
@@ -145,8 +149,12 @@ impl TestApp {
         (s, r.text().await.unwrap())
     }
 
+    /// Posts a form like a browser: with the session's CSRF token.
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
-        let r = self.client.post(self.url(path)).form(form).send().await.unwrap();
+        let token = csrf(&self.client, &self.base).await;
+        let mut form = form.to_vec();
+        form.push(("csrf", &token));
+        let r = self.client.post(self.url(path)).form(&form).send().await.unwrap();
         let s = r.status();
         let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
         (s, r.text().await.unwrap(), loc)
@@ -166,6 +174,7 @@ impl TestApp {
     async fn person(&self, name: &str, id: &str, decision: &str, report: &str) -> Uuid {
         persons::register(
             &self.db,
+            &self.vault,
             &self.admin,
             Now::at(fixed_instant()),
             NewPerson {
@@ -188,6 +197,12 @@ impl TestApp {
             jindu_store::db::drop_postgres_database(admin, name).await.unwrap();
         }
     }
+}
+
+/// The CSRF token of `client`'s session (from the login page, which every session can open).
+async fn csrf(client: &reqwest::Client, base: &str) -> String {
+    let html = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    jindu_web::csrf_field_value(&html).expect("the login page carries a CSRF token")
 }
 
 async fn on_both<F, Fut>(backend: Backend, test: F)
@@ -411,7 +426,7 @@ both!(deceased_person_takes_no_test, |app: TestApp| async move {
     let (s, _, _) = app.post(&path, &[("kind", "contact_restored"), ("date", "2026-11-29")]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     // End the measure by death is a measure action; then mark deceased through the domain.
-    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
+    let detail = persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
     let mid = detail.measures[0].id;
     let (s, _, _) = app
         .post(
@@ -420,9 +435,16 @@ both!(deceased_person_takes_no_test, |app: TestApp| async move {
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    persons::change_status(&app.db, &app.admin, Now::at(fixed_instant()), id, "deceased", "2026-11-29", "")
-        .await
-        .unwrap();
+    persons::change_status(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        Now::at(fixed_instant()),
+        id,
+        &persons::StatusChange { status: "deceased".into(), date: "2026-11-29".into(), version: String::new() },
+    )
+    .await
+    .unwrap();
     let (s, body, _) = app
         .post(
             &path,
@@ -438,6 +460,7 @@ both!(measure_clock_through_the_forms, |app: TestApp| async move {
     // Decision 2024-02-21 (served), report deadline 2024-03-07 [戒毒条例 §14; DOMAIN §11].
     let id = persons::register(
         &app.db,
+        &app.vault,
         &app.admin,
         Now::at(fixed_instant()),
         NewPerson {
@@ -454,7 +477,7 @@ both!(measure_clock_through_the_forms, |app: TestApp| async move {
     app.login().await;
     let (_, body) = app.get(&format!("/persons/{id}")).await;
     assert!(body.contains("2024年3月7日"), "report deadline shown");
-    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
+    let detail = persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
     let mid = detail.measures[0].id;
     let path = format!("/persons/{id}/measures/{mid}");
     // Report before the decision: refused.
@@ -488,7 +511,7 @@ both!(measure_clock_through_the_forms, |app: TestApp| async move {
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
+    let detail = persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
     assert_eq!(detail.measures.len(), 2);
     // Compulsory isolation: 2 years from the decision, last day 2028-10-31.
     assert_eq!(detail.measures[0].planned_last_day, NaiveDate::from_ymd_opt(2028, 10, 31));
@@ -499,8 +522,14 @@ both!(lists_search_filter_and_overview, |app: TestApp| async move {
     let a = app.person("张三丰", ID_A, "2026-08-25", "2026-09-01").await;
     let _b = app.person("李四", &id_b(), "2026-08-25", "2026-09-01").await;
     app.login().await;
-    let (_, body) = app.get("/persons?q=张三").await;
+    // Names are encrypted at rest: search is by blind index, on the full name (spacing and
+    // full-width forms normalised), not on a part of it.
+    let (_, body) = app.get("/persons?q=张三丰").await;
     assert!(body.contains("张三丰") && !body.contains("李四"));
+    let (_, body) = app.get("/persons?q=%E5%BC%A0%20%E4%B8%89%E4%B8%B0").await;
+    assert!(body.contains("张三丰"), "'张 三丰' is the same name");
+    let (_, body) = app.get("/persons?q=张三").await;
+    assert!(!body.contains("张三丰") && !body.contains("李四"), "a part of a name finds nothing");
     let (_, body) = app.get(&format!("/persons?q={}", ID_A.to_lowercase())).await;
     assert!(body.contains("张三丰") && !body.contains("李四"));
     let (_, body) = app.get("/persons?status=lost_contact").await;
@@ -517,7 +546,7 @@ both!(lists_search_filter_and_overview, |app: TestApp| async move {
     assert!(body.contains(r#"data-testid="total">2<"#), "{body}");
     assert!(body.contains("广东路街道"));
     // An amendment points at the event it corrects.
-    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), a).await.unwrap();
+    let detail = persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), a).await.unwrap();
     let target = detail.events.last().unwrap().id;
     let (s, _, _) = app
         .post(
@@ -538,7 +567,7 @@ both!(lists_search_filter_and_overview, |app: TestApp| async move {
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), a).await.unwrap();
+    let detail = persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), a).await.unwrap();
     assert!(detail.events.iter().find(|e| e.id == target).unwrap().amended_by.is_some());
     app
 });
@@ -567,7 +596,7 @@ both!(editing_a_person_uses_the_version, |app: TestApp| async move {
     // A good edit moves the person to 葵花里社区 and bumps the version to 2.
     let (s, _, _) = app.post(&path, &form("1", "0734-1234567")).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let detail = persons::detail(&app.db, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
+    let detail = persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
     assert_eq!(detail.person.version, 2);
     assert_eq!(detail.person.division_code, "430405009009");
     assert_eq!(detail.person.risk_tier, jindu_domain::RiskTier::High);
@@ -653,14 +682,17 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
         ..Default::default()
     };
     let inside =
-        persons::register(&app.db, &app.admin, now, register("范围内", synthetic_id(1), "430405009007")).await.unwrap();
+        persons::register(&app.db, &app.vault, &app.admin, now, register("范围内", synthetic_id(1), "430405009007"))
+            .await
+            .unwrap();
     let mut out = register("范围外", synthetic_id(2), "430405007006");
     out.social_worker_id = String::new();
-    let outside = persons::register(&app.db, &app.admin, now, out).await.unwrap();
+    let outside = persons::register(&app.db, &app.vault, &app.admin, now, out).await.unwrap();
     let measure_of = |id: Uuid| {
         let db = app.db.clone();
+        let vault = app.vault.clone();
         let admin = app.admin.clone();
-        async move { persons::detail(&db, &admin, now, id).await.unwrap().measures[0].id }
+        async move { persons::detail(&db, &vault, &admin, now, id).await.unwrap().measures[0].id }
     };
     let (m_in, m_out) = (measure_of(inside).await, measure_of(outside).await);
 
@@ -673,9 +705,10 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
         let profile = default_profile(*role);
         let client =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let token = csrf(&client, &app.base).await;
         let r = client
             .post(app.url("/login"))
-            .form(&[("username", format!("u_{}", role.as_code()).as_str()), ("password", PASSWORD)])
+            .form(&[("username", format!("u_{}", role.as_code()).as_str()), ("password", PASSWORD), ("csrf", &token)])
             .send()
             .await
             .unwrap();
@@ -690,7 +723,12 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                 let path = spec.path.replace("{id}", &pid.to_string()).replace("{mid}", &mid.to_string());
                 seq += 1;
                 let id_number = synthetic_id(seq);
-                let version = persons::detail(&app.db, &app.admin, now, pid).await.unwrap().person.version.to_string();
+                let version = persons::detail(&app.db, &app.vault, &app.admin, now, pid)
+                    .await
+                    .unwrap()
+                    .person
+                    .version
+                    .to_string();
                 let form: Vec<(&str, String)> = match spec.path {
                     "/login" => vec![("username", "nobody".into()), ("password", "x".into())],
                     "/persons/new" => {
@@ -716,6 +754,8 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     }
                     _ => vec![],
                 };
+                let mut form = form;
+                form.push(("csrf", token.clone()));
                 let resp = if spec.method == "GET" {
                     client.get(app.url(&path)).send().await.unwrap()
                 } else {
@@ -899,8 +939,15 @@ both!(lockout_forced_password_change_and_idle_timeout, |app: TestApp| async move
     let login = |password: &'static str| {
         let client = app.client.clone();
         let url = app.url("/login");
+        let base = app.base.clone();
         async move {
-            let r = client.post(url).form(&[("username", "newbie"), ("password", password)]).send().await.unwrap();
+            let token = csrf(&client, &base).await;
+            let r = client
+                .post(url)
+                .form(&[("username", "newbie"), ("password", password), ("csrf", &token)])
+                .send()
+                .await
+                .unwrap();
             let s = r.status();
             let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
             (s, loc, r.text().await.unwrap())
@@ -958,10 +1005,11 @@ both!(hostile_input_gets_sentences_not_500s, |app: TestApp| async move {
     // Open redirects through tabs, newlines, backslashes and protocol-relative paths go home.
     for next in ["/\t/evil.com", "/\n/evil.com", "//evil.com", "/\\evil.com", "https://evil.com", "javascript:alert(1)"]
     {
+        let token = csrf(&app.client, &app.base).await;
         let r = app
             .client
             .post(app.url("/login"))
-            .form(&[("username", "office"), ("password", PASSWORD), ("next", next)])
+            .form(&[("username", "office"), ("password", PASSWORD), ("next", next), ("csrf", &token)])
             .send()
             .await
             .unwrap();
@@ -974,9 +1022,10 @@ both!(hostile_input_gets_sentences_not_500s, |app: TestApp| async move {
     let (s, body, _) = app.post("/persons/new", &[("id_number", ID_A)]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("表单内容不完整") && body.contains("nothing was saved"), "{body}");
+    let token = csrf(&app.client, &app.base).await;
     let r = app
         .client
-        .post(app.url("/persons/new"))
+        .post(app.url(&format!("/persons/new?csrf={token}")))
         .header("content-type", "application/json")
         .body("{}")
         .send()
@@ -988,10 +1037,15 @@ both!(hostile_input_gets_sentences_not_500s, |app: TestApp| async move {
     let huge = "张".repeat(200_000);
     let own =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    own.post(app.url("/login")).form(&[("username", "office"), ("password", PASSWORD)]).send().await.unwrap();
+    let token = csrf(&own, &app.base).await;
+    own.post(app.url("/login"))
+        .form(&[("username", "office"), ("password", PASSWORD), ("csrf", &token)])
+        .send()
+        .await
+        .unwrap();
     let r = own
         .post(app.url("/persons/new"))
-        .form(&[("name", huge.as_str()), ("id_number", ID_A), ("division", "430405009007")])
+        .form(&[("name", huge.as_str()), ("id_number", ID_A), ("division", "430405009007"), ("csrf", &token)])
         .send()
         .await
         .unwrap();
@@ -1080,11 +1134,19 @@ both!(concurrent_writes_wait_their_turn, |app: TestApp| async move {
     app.login().await;
     let before = app.event_count().await;
     let mut tasks = Vec::new();
+    let token = csrf(&app.client, &app.base).await;
     for id in ids {
         let client = app.client.clone();
         let url = app.url(&format!("/persons/{id}/events"));
+        let token = token.clone();
         tasks.push(tokio::spawn(async move {
-            client.post(url).form(&[("kind", "visit"), ("date", "2026-11-29")]).send().await.unwrap().status()
+            client
+                .post(url)
+                .form(&[("kind", "visit"), ("date", "2026-11-29"), ("csrf", token.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
         }));
     }
     for t in tasks {
@@ -1119,23 +1181,43 @@ both!(audit_viewer_who_viewed_and_cross_site_posts, |app: TestApp| async move {
         assert!(r.text().await.unwrap().contains("跨站请求伪造防护"));
     }
     assert_eq!(app.event_count().await, before);
+    // A same-origin form without the session's CSRF token, or with another one, is refused too.
+    let token = csrf(&app.client, &app.base).await;
+    let stranger = csrf(&reqwest::Client::builder().cookie_store(true).build().unwrap(), &app.base).await;
+    assert_ne!(token, stranger, "each session has its own token");
+    for bad in [None, Some(""), Some(stranger.as_str()), Some(&token[..10])] {
+        let mut form = vec![("kind", "visit"), ("date", "2026-11-29")];
+        if let Some(b) = bad {
+            form.push(("csrf", b));
+        }
+        let r = app.client.post(app.url(&format!("/persons/{id}/events"))).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{bad:?}");
+        assert!(r.text().await.unwrap().contains("表单已失效"));
+    }
+    assert_eq!(app.event_count().await, before);
     let same = app.url("");
     let r = app
         .client
         .post(app.url(&format!("/persons/{id}/events")))
         .header("origin", same)
-        .form(&[("kind", "visit"), ("date", "2026-11-29")])
+        .form(&[("kind", "visit"), ("date", "2026-11-29"), ("csrf", &token)])
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "same-origin posts pass");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "same-origin posts with the token pass");
     // The auditor reads the log (and that read is itself logged); the office may not.
     let (s, _) = app.get("/audit").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     app.user("aud", "审计员", "auditor", "430405", false).await;
     let auditor =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    auditor.post(app.url("/login")).form(&[("username", "aud"), ("password", PASSWORD)]).send().await.unwrap();
+    let token = csrf(&auditor, &app.base).await;
+    auditor
+        .post(app.url("/login"))
+        .form(&[("username", "aud"), ("password", PASSWORD), ("csrf", &token)])
+        .send()
+        .await
+        .unwrap();
     let body = auditor.get(app.url("/audit?action=person.read")).send().await.unwrap().text().await.unwrap();
     assert!(body.contains(&id.to_string()), "{body}");
     let body = auditor.get(app.url("/audit?action=audit.read")).send().await.unwrap().text().await.unwrap();
@@ -1148,6 +1230,7 @@ both!(audit_viewer_who_viewed_and_cross_site_posts, |app: TestApp| async move {
 both!(personal_data_is_masked_and_unmasking_is_audited, |app: TestApp| async move {
     let id = persons::register(
         &app.db,
+        &app.vault,
         &app.admin,
         Now::at(fixed_instant()),
         NewPerson {
@@ -1178,7 +1261,13 @@ both!(personal_data_is_masked_and_unmasking_is_audited, |app: TestApp| async mov
     let _ = sw;
     let other =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    other.post(app.url("/login")).form(&[("username", "sw"), ("password", PASSWORD)]).send().await.unwrap();
+    let token = csrf(&other, &app.base).await;
+    other
+        .post(app.url("/login"))
+        .form(&[("username", "sw"), ("password", PASSWORD), ("csrf", &token)])
+        .send()
+        .await
+        .unwrap();
     let r = other.get(app.url(&format!("/persons/{id}?unmask=1"))).send().await.unwrap();
     assert!(r.status() == StatusCode::FORBIDDEN || r.status() == StatusCode::NOT_FOUND, "{}", r.status());
     app
@@ -1187,8 +1276,14 @@ both!(personal_data_is_masked_and_unmasking_is_audited, |app: TestApp| async mov
 both!(leaders_see_counts_without_links_to_names, |app: TestApp| async move {
     app.person("测试辰", ID_A, "2026-08-25", "2026-09-01").await;
     app.user("lead", "领导", "leader", "430405", false).await;
-    let r =
-        app.client.post(app.url("/login")).form(&[("username", "lead"), ("password", PASSWORD)]).send().await.unwrap();
+    let token = csrf(&app.client, &app.base).await;
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("username", "lead"), ("password", PASSWORD), ("csrf", &token)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (s, _) = app.get("/").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "the leader's home is the overview");

@@ -28,6 +28,21 @@ static APPEND_LOCK: Mutex<()> = Mutex::const_new(());
 const HEAD_KEY: &str = "audit.head";
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// Benchmarks only: when cleared, [`append`] and [`record`] do nothing (see
+/// [`disable_for_bench`]). Set for every real run.
+static ENABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Turns auditing off for the rest of the process, so `jindu bench pages --security off` can
+/// measure its cost as a ratio. Never called by `serve` or `demo`.
+#[doc(hidden)]
+pub fn disable_for_bench() {
+    ENABLED.store(false, std::sync::atomic::Ordering::SeqCst);
+}
+
+fn enabled() -> bool {
+    ENABLED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Takes the process-wide audit append lock. Hold it for the whole write transaction.
 pub async fn lock() -> MutexGuard<'static, ()> {
     APPEND_LOCK.lock().await
@@ -144,6 +159,9 @@ pub fn record_hash(r: &audit_record::Model) -> String {
 
 /// Appends one record inside `db` (a transaction the caller commits). The caller holds [`lock`].
 pub async fn append<C: ConnectionTrait>(db: &C, who: &Who, now: Now, entry: Entry) -> ServiceResult<()> {
+    if !enabled() {
+        return Ok(());
+    }
     if db.get_database_backend() == DbBackend::Postgres {
         db.execute_raw(Statement::from_string(DbBackend::Postgres, "SELECT pg_advisory_xact_lock(4650)")).await?;
     }
@@ -197,6 +215,9 @@ pub async fn record<C: ConnectionTrait + TransactionTrait>(
     now: Now,
     entry: Entry,
 ) -> ServiceResult<()> {
+    if !enabled() {
+        return Ok(());
+    }
     let _guard = lock().await;
     let txn = super::begin_write(db).await?;
     append(&txn, who, now, entry).await?;

@@ -70,6 +70,33 @@ pub async fn get_setting<C: ConnectionTrait>(db: &C, key: &str) -> ServiceResult
     Ok(setting::Entity::find_by_id(key.to_string()).one(db).await?.map(|s| s.value))
 }
 
+/// Setting key of the key check: a known text sealed with the deployment's keys at `init`.
+pub const KEY_CHECK_KEY: &str = "crypto.check";
+const KEY_CHECK_TEXT: &str = "jindu key check";
+
+/// Binds the keys to the database: the first call seals a known text into setting
+/// [`KEY_CHECK_KEY`]; later calls (server start, CLI commands) open it, so a wrong or missing key
+/// file is reported at once instead of at the first person page.
+///
+/// # Errors
+/// [`ServiceError::Vault`] with [`crate::vault::VaultError::WrongKeys`] when the keys are not
+/// this database's.
+pub async fn check_keys<C: ConnectionTrait>(db: &C, vault: &crate::Vault) -> ServiceResult<()> {
+    match get_setting(db, KEY_CHECK_KEY).await? {
+        None => put_setting(db, KEY_CHECK_KEY, &vault.seal("setting", "value", KEY_CHECK_KEY, KEY_CHECK_TEXT)?).await,
+        Some(stored) => match vault.open("setting", "value", KEY_CHECK_KEY, &stored) {
+            Ok(t) if t == KEY_CHECK_TEXT => {
+                if vault.needs_rotation(&stored) {
+                    put_setting(db, KEY_CHECK_KEY, &vault.seal("setting", "value", KEY_CHECK_KEY, KEY_CHECK_TEXT)?)
+                        .await?;
+                }
+                Ok(())
+            }
+            _ => Err(crate::vault::VaultError::WrongKeys.into()),
+        },
+    }
+}
+
 /// Setting key marking a database made by `jindu demo`: every page then says 演示数据.
 pub const DEMO_KEY: &str = "demo";
 

@@ -88,7 +88,8 @@ fn clock_columns(
     Ok(())
 }
 
-/// Appends a plain event (no test fields) recorded by `actor` now; returns its id.
+/// Appends a plain event (no test fields) recorded by `actor` now; returns its id. A note
+/// comes with the vault that seals it (`event.note` is encrypted at rest).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn insert_event<C: ConnectionTrait>(
     db: &C,
@@ -98,10 +99,11 @@ pub(crate) async fn insert_event<C: ConnectionTrait>(
     measure_id: Option<Uuid>,
     kind: EventKind,
     on: NaiveDate,
-    note: Option<String>,
+    note: Option<(&crate::Vault, &str)>,
     detail: Option<String>,
 ) -> ServiceResult<Uuid> {
     let id = Uuid::now_v7();
+    let note = note.map(|(vault, text)| vault.seal("event", "note", &id.to_string(), text)).transpose()?;
     event::Entity::insert(event::ActiveModel {
         id: Set(id),
         person_id: Set(person_id),
@@ -375,6 +377,7 @@ pub const FORM_EVENT_KINDS: &[EventKind] = &[
 /// transaction. Returns the event id.
 pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    vault: &crate::Vault,
     actor: &Actor,
     now: Now,
     person_id: Uuid,
@@ -506,7 +509,7 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
         test_method: Set(method.map(|m| m.as_code().to_string())),
         test_result: Set(result.map(|r| r.as_code().to_string())),
         substance: Set(substance.map(|s| s.as_code().to_string())),
-        note: Set(note),
+        note: Set(vault.seal_opt("event", "note", id, note.as_deref())?),
         amends_event_id: Set(amends),
         detail: Set(None),
     })

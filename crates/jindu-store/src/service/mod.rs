@@ -101,6 +101,9 @@ pub enum ServiceError {
     /// Stored data that cannot be read back (a bug or manual edit): logged, shown generically.
     #[error("stored data: {0}")]
     Data(String),
+    /// Keys or a sealed value (wrong key file, tampering): logged, shown generically.
+    #[error("{0}")]
+    Vault(#[from] crate::vault::VaultError),
 }
 
 impl From<DomainError> for ServiceError {

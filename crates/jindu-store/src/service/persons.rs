@@ -17,6 +17,52 @@ use uuid::Uuid;
 use super::measures::{self, MeasureView};
 use super::{Actor, FieldError, Page, ServiceError, ServiceResult, audit, parse_code, scope_bounds, stored};
 use crate::entities::{app_user, division, event, measure, obligation, person};
+use crate::vault::Vault;
+
+/// The sealed (encrypted) columns of a person row and its blind indexes, from plaintext.
+/// AAD = `person.<column>:<id>`.
+pub(crate) struct SealedPerson {
+    pub name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub note: Option<String>,
+    pub name_bidx: String,
+    pub id_number_bidx: String,
+}
+
+/// Seals a person's personal fields for row `id`.
+pub(crate) fn seal_person(
+    vault: &Vault,
+    id: Uuid,
+    name: &str,
+    id_number: &str,
+    phone: Option<&str>,
+    address: Option<&str>,
+    note: Option<&str>,
+) -> ServiceResult<SealedPerson> {
+    let row = id.to_string();
+    Ok(SealedPerson {
+        name: vault.seal("person", "name", &row, name)?,
+        id_number: vault.seal("person", "id_number", &row, id_number)?,
+        phone: vault.seal_opt("person", "phone", id, phone)?,
+        address: vault.seal_opt("person", "address", id, address)?,
+        note: vault.seal_opt("person", "note", id, note)?,
+        name_bidx: vault.name_index(name),
+        id_number_bidx: vault.id_number_index(id_number),
+    })
+}
+
+/// A person row with its sealed columns opened (plaintext). Never write it back as is.
+pub(crate) fn open_person(vault: &Vault, mut m: person::Model) -> ServiceResult<person::Model> {
+    let row = m.id.to_string();
+    m.name = vault.open("person", "name", &row, &m.name)?;
+    m.id_number = vault.open("person", "id_number", &row, &m.id_number)?;
+    m.phone = vault.open_opt("person", "phone", m.id, m.phone.as_deref())?;
+    m.address = vault.open_opt("person", "address", m.id, m.address.as_deref())?;
+    m.note = vault.open_opt("person", "note", m.id, m.note.as_deref())?;
+    Ok(m)
+}
 
 /// Longest accepted name (characters).
 pub const MAX_NAME_CHARS: usize = jindu_domain::event::MAX_NAME_CHARS;
@@ -165,18 +211,6 @@ pub fn check_version(version: &str, stored: i32) -> ServiceResult<()> {
     }
 }
 
-/// Escapes `%`, `_` and the escape character itself for a LIKE pattern (escape `\\`).
-pub fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Longest accepted phone number (characters) and address (characters; longer is cut).
 pub const MAX_PHONE_CHARS: usize = 20;
 pub const MAX_ADDRESS_CHARS: usize = 200;
@@ -260,6 +294,7 @@ pub async fn parse_profile<C: ConnectionTrait>(
 /// refused in scope-safe words. Returns the new person's id.
 pub async fn register<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    vault: &Vault,
     actor: &Actor,
     now: Now,
     input: NewPerson,
@@ -274,7 +309,11 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
         }
     };
     if let Some(n) = &id_number
-        && person::Entity::find().filter(person::Column::IdNumber.eq(n.as_str())).one(db).await?.is_some()
+        && person::Entity::find()
+            .filter(person::Column::IdNumberBidx.is_in(vault.id_number_search(n.as_str())))
+            .one(db)
+            .await?
+            .is_some()
     {
         errors.push(FieldError::new(
             "id_number",
@@ -331,16 +370,25 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
     };
 
     let id = Uuid::now_v7();
+    let sealed = seal_person(
+        vault,
+        id,
+        &profile.name,
+        id_number.as_str(),
+        profile.phone.as_deref(),
+        profile.address.as_deref(),
+        profile.note.as_deref(),
+    )?;
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     person::Entity::insert(person::ActiveModel {
         id: Set(id),
-        name: Set(profile.name),
+        name: Set(sealed.name),
         sex: Set(id_number.sex().as_code().to_string()),
         birth_date: Set(id_number.birth_date()),
-        id_number: Set(id_number.as_str().to_string()),
-        phone: Set(profile.phone),
-        address: Set(profile.address),
+        id_number: Set(sealed.id_number),
+        phone: Set(sealed.phone),
+        address: Set(sealed.address),
         division_code: Set(profile.division.to_string()),
         town_code: Set(profile.town.to_string()),
         control_status: Set(ControlStatus::UnderControl.as_code().to_string()),
@@ -349,9 +397,9 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
         substance: Set(profile.substance.map(|s| s.as_code().to_string())),
         social_worker_id: Set(profile.worker),
         first_found_on: Set(first_found),
-        note: Set(profile.note),
-        name_bidx: Set(None),
-        id_number_bidx: Set(None),
+        note: Set(sealed.note),
+        name_bidx: Set(Some(sealed.name_bidx)),
+        id_number_bidx: Set(Some(sealed.id_number_bidx)),
         version: Set(1),
         created_at: Set(now.instant),
         updated_at: Set(now.instant),
@@ -409,7 +457,8 @@ pub struct PersonFilter {
     pub measure: String,
     #[serde(default)]
     pub status: String,
-    /// Name (substring) or ID number (exact, any accepted form).
+    /// Full name or ID number (exact, any accepted form; found by blind index, since both are
+    /// encrypted at rest).
     #[serde(default)]
     pub q: String,
     /// 1-based page number as typed; anything unreadable means page 1.
@@ -421,9 +470,11 @@ pub struct PersonFilter {
 pub const PER_PAGE: u64 = 20;
 
 /// The person list within the actor's scope (a social worker sees their own caseload), with
-/// filters and paging, ordered by division then name. Unknown filter values are ignored.
+/// filters and paging, ordered by division then registration. Unknown filter values are
+/// ignored. The search text matches a full name or an ID number exactly.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
+    vault: &Vault,
     actor: &Actor,
     now: Now,
     filter: &PersonFilter,
@@ -459,31 +510,26 @@ pub async fn list<C: ConnectionTrait>(
     let text = filter.q.trim();
     if !text.is_empty() {
         q = match IdNumber::parse(text) {
-            Ok(n) => q.filter(person::Column::IdNumber.eq(n.as_str())),
-            Err(_) if text.chars().all(|c| c.is_ascii_alphanumeric()) => {
-                q.filter(person::Column::IdNumber.starts_with(text.to_ascii_uppercase()))
-            }
-            Err(_) => q.filter(sea_orm::sea_query::ExprTrait::like(
-                sea_orm::sea_query::Expr::col(person::Column::Name),
-                sea_orm::sea_query::LikeExpr::new(format!("%{}%", escape_like(text))).escape('\\'),
-            )),
+            Ok(n) => q.filter(person::Column::IdNumberBidx.is_in(vault.id_number_search(n.as_str()))),
+            Err(_) => q.filter(person::Column::NameBidx.is_in(vault.name_search(text))),
         };
     }
     let total = q.clone().count(db).await?;
     let page = filter.page.trim().parse::<u64>().unwrap_or(1).clamp(1, 1_000_000);
     let models = q
         .order_by_asc(person::Column::DivisionCode)
-        .order_by_asc(person::Column::Name)
+        .order_by_asc(person::Column::Id)
         .offset((page - 1) * PER_PAGE)
         .limit(PER_PAGE)
         .all(db)
         .await?;
-    let rows = views(db, now, models, false).await?;
+    let rows = views(db, vault, now, models, false).await?;
     Ok(Page { rows, page, per_page: PER_PAGE, total })
 }
 
 async fn views<C: ConnectionTrait>(
     db: &C,
+    vault: &Vault,
     now: Now,
     models: Vec<person::Model>,
     unmask: bool,
@@ -510,7 +556,7 @@ async fn views<C: ConnectionTrait>(
                 m.social_worker_id.and_then(|w| workers.iter().find(|u| u.id == w)).map(|u| u.display_name.clone());
             let path =
                 divisions.iter().find(|d| d.code == m.division_code).map(|d| d.name_path.clone()).unwrap_or_default();
-            to_view(m, now, current, worker, path, unmask)
+            to_view(open_person(vault, m)?, now, current, worker, path, unmask)
         })
         .collect()
 }
@@ -612,6 +658,7 @@ pub struct PersonDetail {
 /// The person page: details, measures (newest first), timeline (newest first) and obligations.
 pub async fn detail<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    vault: &Vault,
     actor: &Actor,
     now: Now,
     id: Uuid,
@@ -643,7 +690,7 @@ pub async fn detail<C: ConnectionTrait + TransactionTrait>(
                 test_method: e.test_method.as_deref().and_then(jindu_domain::TestMethod::from_code),
                 test_result: e.test_result.as_deref().and_then(jindu_domain::TestResult::from_code),
                 substance: e.substance.as_deref().and_then(Substance::from_code),
-                note: e.note,
+                note: vault.open_opt("event", "note", e.id, e.note.as_deref())?,
                 amends: e.amends_event_id,
                 amended_by: amended.iter().find(|(a, _)| *a == e.id).map(|(_, b)| *b),
             })
@@ -664,7 +711,8 @@ pub async fn detail<C: ConnectionTrait + TransactionTrait>(
         })
         .collect::<ServiceResult<Vec<_>>>()?;
     audit::record(db, &audit::Who::actor(actor), now, audit::Entry::ok("person.read", "person", id)).await?;
-    let view = views(db, now, vec![p], false).await?.into_iter().next().ok_or(ServiceError::NotFound("person"))?;
+    let view =
+        views(db, vault, now, vec![p], false).await?.into_iter().next().ok_or(ServiceError::NotFound("person"))?;
     Ok(PersonDetail { person: view, measures, events, obligations })
 }
 
@@ -672,23 +720,30 @@ pub async fn detail<C: ConnectionTrait + TransactionTrait>(
 /// unmask is audited (`person.unmask`). Errors as [`detail`], plus `Forbidden`.
 pub async fn detail_unmasked<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    vault: &Vault,
     actor: &Actor,
     now: Now,
     id: Uuid,
 ) -> ServiceResult<PersonDetail> {
     actor.require(Permission::Unmask)?;
-    let mut d = detail(db, actor, now, id).await?;
+    let mut d = detail(db, vault, actor, now, id).await?;
     let p = load_visible(db, actor, id).await?;
     audit::record(db, &audit::Who::actor(actor), now, audit::Entry::ok("person.unmask", "person", id)).await?;
-    d.person = views(db, now, vec![p], true).await?.into_iter().next().ok_or(ServiceError::NotFound("person"))?;
+    d.person =
+        views(db, vault, now, vec![p], true).await?.into_iter().next().ok_or(ServiceError::NotFound("person"))?;
     Ok(d)
 }
 
 /// The stored values of a person's record for the edit form (in full: editing needs them).
 /// Needs `EditPersons`. The caller shows the person page's data too, whose read is audited.
-pub async fn edit_values<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<EditPerson> {
+pub async fn edit_values<C: ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    id: Uuid,
+) -> ServiceResult<EditPerson> {
     actor.require(Permission::EditPersons)?;
-    let p = load_visible(db, actor, id).await?;
+    let p = open_person(vault, load_visible(db, actor, id).await?)?;
     Ok(EditPerson {
         version: p.version.to_string(),
         name: p.name,
@@ -703,28 +758,39 @@ pub async fn edit_values<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) ->
     })
 }
 
+/// The status form, as typed: new status code, the date it took effect, and the version the
+/// form was loaded at (optimistic concurrency; empty = not checked).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct StatusChange {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub version: String,
+}
+
 /// Changes a person's control status (e.g. to 死亡 Deceased, 出境 Abroad, 羁押 InCustody) on
 /// `date`, recording a StatusChanged event; refused for illegal transitions (a deceased person
 /// stays deceased). Obligations are recomputed in the same transaction.
 pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    vault: &Vault,
     actor: &Actor,
     now: Now,
     id: Uuid,
-    status: &str,
-    date: &str,
-    version: &str,
+    input: &StatusChange,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, id).await?;
-    check_version(version, p.version)?;
-    let to = parse_code("status", status, ControlStatus::from_code)?;
-    let on = if date.trim().is_empty() {
+    check_version(&input.version, p.version)?;
+    let to = parse_code("status", &input.status, ControlStatus::from_code)?;
+    let on = if input.date.trim().is_empty() {
         return Err(DomainError::Required { field: "date" }.into());
     } else {
-        parse_date("date", date)?
+        parse_date("date", &input.date)?
     };
     jindu_domain::event::validate_event_date("date", on, now.today)?;
     if on < p.birth_date {
@@ -749,7 +815,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
         None,
         jindu_domain::EventKind::StatusChanged,
         on,
-        Some(note),
+        Some((vault, &note)),
         Some(detail),
     )
     .await?;
@@ -795,6 +861,7 @@ pub struct EditPerson {
 /// with every field problem, `NotFound` outside scope, `Conflict`.
 pub async fn update<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    vault: &Vault,
     actor: &Actor,
     now: Now,
     id: Uuid,
@@ -803,7 +870,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::EditPersons)?;
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
-    let p = load_visible(&txn, actor, id).await?;
+    let p = open_person(vault, load_visible(&txn, actor, id).await?)?;
     let Ok(version) = input.version.trim().parse::<i32>() else {
         return Err(ServiceError::Conflict);
     };
@@ -864,18 +931,22 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     if changed.is_empty() {
         return Ok(());
     }
+    let sealed = seal_person(vault, id, &name, &p.id_number, phone.as_deref(), address.as_deref(), note.as_deref())?;
     let res = person::Entity::update_many()
         .set(person::ActiveModel {
-            name: Set(name),
-            phone: Set(phone),
-            address: Set(address),
+            name: Set(sealed.name),
+            id_number: Set(sealed.id_number),
+            phone: Set(sealed.phone),
+            address: Set(sealed.address),
+            name_bidx: Set(Some(sealed.name_bidx)),
+            id_number_bidx: Set(Some(sealed.id_number_bidx)),
             division_code: Set(division_code.to_string()),
             town_code: Set(town_code.to_string()),
             addiction_finding: Set(finding.as_code().to_string()),
             risk_tier: Set(tier.as_code().to_string()),
             substance: Set(substance.map(|s| s.as_code().to_string())),
             social_worker_id: Set(worker),
-            note: Set(note),
+            note: Set(sealed.note),
             version: Set(p.version + 1),
             updated_at: Set(now.instant),
             ..Default::default()
@@ -888,8 +959,18 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         return Err(ServiceError::Conflict);
     }
     let note = format!("修改人员信息：{}", changed.join("、"));
-    measures::insert_event(&txn, actor, now, id, None, jindu_domain::EventKind::Amendment, now.today, Some(note), None)
-        .await?;
+    measures::insert_event(
+        &txn,
+        actor,
+        now,
+        id,
+        None,
+        jindu_domain::EventKind::Amendment,
+        now.today,
+        Some((vault, &note)),
+        None,
+    )
+    .await?;
     measures::refresh_obligations(&txn, id, now).await?;
     audit::append(
         &txn,

@@ -40,7 +40,12 @@ pub const WORKLIST_LIMIT: u64 = 500;
 
 /// The worklist of the actor: obligations in scope (a social worker: own caseload) due on or
 /// before today + 7 days, split into overdue / today / this week.
-pub async fn worklist<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> ServiceResult<Worklist> {
+pub async fn worklist<C: ConnectionTrait>(
+    db: &C,
+    vault: &crate::Vault,
+    actor: &Actor,
+    now: Now,
+) -> ServiceResult<Worklist> {
     actor.require(Permission::ViewPersons)?;
     let (lo, hi) = scope_bounds(&actor.scope);
     let horizon = add_days(now.today, 7);
@@ -63,10 +68,12 @@ pub async fn worklist<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> Se
         let Some(p) = persons.get(&o.person_id) else {
             continue;
         };
-        let masked = jindu_domain::IdNumber::parse(&p.id_number).map(|n| n.masked()).unwrap_or_default();
+        let row = p.id.to_string();
+        let id_number = vault.open("person", "id_number", &row, &p.id_number)?;
+        let masked = jindu_domain::IdNumber::parse(&id_number).map(|n| n.masked()).unwrap_or_default();
         let item = DueItem {
             person_id: p.id,
-            name: p.name.clone(),
+            name: vault.open("person", "name", &row, &p.name)?,
             id_number_masked: masked,
             kind: stored("obligation kind", &o.kind, ObligationKind::from_code)?,
             due_date: o.due_date,

@@ -1,0 +1,199 @@
+//! 密钥 the field-encryption keys on the command line: where the key file lives, creating it at
+//! `init`/`demo`, and `jindu keys rotate` / `jindu keys status`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use jindu_crypto::{Algorithm, KeyRing};
+use jindu_store::vault::{KEY_ENV_VAR, RELOAD_CHECK};
+use jindu_store::{Vault, db, rekey, service::deployment};
+
+/// Where the keys come from.
+#[derive(Args, Debug, Clone, Default)]
+pub struct KeyArgs {
+    /// Key file (JSON, mode 0600). Default: `<file>.key` beside a SQLite database, `jindu.key`
+    /// in the working directory for PostgreSQL. The variable JINDU_KEYS, when set, wins.
+    #[arg(long)]
+    pub key_file: Option<PathBuf>,
+}
+
+impl KeyArgs {
+    /// The key file for database `url`.
+    pub fn path(&self, url: &str) -> PathBuf {
+        self.key_file.clone().unwrap_or_else(|| default_key_file(url))
+    }
+}
+
+/// `<path>.key` for `sqlite://<path>`, else `jindu.key`.
+pub fn default_key_file(url: &str) -> PathBuf {
+    match url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        Some(rest) => {
+            let path = rest.split('?').next().unwrap_or(rest);
+            PathBuf::from(format!("{path}.key"))
+        }
+        None => PathBuf::from("jindu.key"),
+    }
+}
+
+fn env_keys() -> bool {
+    std::env::var(KEY_ENV_VAR).is_ok_and(|v| !v.trim().is_empty())
+}
+
+/// Loads the keys of an initialised database and checks they are its keys.
+pub async fn open(conn: &jindu_store::DatabaseConnection, url: &str, args: &KeyArgs) -> Result<Vault> {
+    let path = args.path(url);
+    let vault = Vault::load(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !env_keys() {
+        jindu_crypto::check_key_file_permissions(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    deployment::check_keys(conn, &vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(vault)
+}
+
+/// Loads the key file, or creates one (mode 0600) with `algorithm` when there is none.
+/// Returns the vault and whether a file was created.
+pub fn load_or_create(path: &Path, algorithm: Algorithm) -> Result<(Vault, bool)> {
+    if env_keys() {
+        return Ok((Vault::load(path).map_err(|e| anyhow::anyhow!("{e}"))?, false));
+    }
+    if path.exists() {
+        jindu_crypto::check_key_file_permissions(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+        return Ok((Vault::from_file(path).map_err(|e| anyhow::anyhow!("{e}"))?, false));
+    }
+    let ring = KeyRing::generate(algorithm).map_err(|e| anyhow::anyhow!("{e}"))?;
+    ring.write_key_file(path, false).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((Vault::from_file(path).map_err(|e| anyhow::anyhow!("{e}"))?, true))
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// 轮换密钥 / Add a new key version, make it active and re-encrypt every sealed value in
+    /// batches while the server keeps running.
+    Rotate {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        #[command(flatten)]
+        keys: KeyArgs,
+        /// Rows per batch (one short write transaction each).
+        #[arg(long, default_value_t = 500)]
+        batch: u64,
+        /// Remove the old key versions from the file once nothing uses them.
+        #[arg(long)]
+        retire: bool,
+    },
+    /// 密钥状态 / Algorithm, key versions and values not yet under the active key.
+    Status {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        #[command(flatten)]
+        keys: KeyArgs,
+    },
+}
+
+async fn reencrypt(conn: &jindu_store::DatabaseConnection, vault: &Vault, batch: u64) -> Result<u64> {
+    let pending = rekey::pending(conn, vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bar = ProgressBar::new(pending.total());
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .progress_chars("=> "),
+    );
+    bar.set_message("重新加密 / re-encrypting");
+    let mut total = 0;
+    loop {
+        let n = rekey::rotate_batch(conn, vault, batch).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        if n == 0 {
+            break;
+        }
+        total += n;
+        bar.inc(n);
+    }
+    bar.finish_and_clear();
+    Ok(total)
+}
+
+pub async fn run(command: KeysCommand) -> Result<()> {
+    match command {
+        KeysCommand::Status { db: url, keys } => {
+            let conn = db::connect_existing(&url).await?;
+            let vault = open(&conn, &url, &keys).await?;
+            let ring = vault.ring();
+            let p = rekey::pending(&conn, &vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "算法 / algorithm: {}  当前版本 / active version: {}  全部版本 / versions: {:?}",
+                ring.algorithm().as_code(),
+                ring.active_version(),
+                ring.versions()
+            );
+            println!(
+                "待重新加密 / not yet under the active key: {} 人员 persons, {} 记录 events, {} 账号 accounts",
+                p.persons, p.events, p.users
+            );
+            Ok(())
+        }
+        KeysCommand::Rotate { db: url, keys, batch, retire } => {
+            if env_keys() {
+                bail!(
+                    "密钥来自环境变量 {KEY_ENV_VAR}，无法就地轮换；请改用密钥文件 / the keys come from {KEY_ENV_VAR} and cannot be rotated in place; use a key file"
+                );
+            }
+            let batch = batch.clamp(1, 100_000);
+            let path = keys.path(&url);
+            let conn = db::connect_existing(&url).await?;
+            open(&conn, &url, &keys).await?;
+            let mut ring = KeyRing::read_key_file(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let old: Vec<u32> = ring.versions();
+            let version = ring.rotate().map_err(|e| anyhow::anyhow!("{e}"))?;
+            ring.write_key_file(&path, true).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("新密钥版本 / new key version: {version}（{}）", path.display());
+            let vault = Vault::from_file(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+            deployment::check_keys(&conn, &vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let started = Instant::now();
+            let mut total = reencrypt(&conn, &vault, batch).await?;
+            // A running server notices the new file within RELOAD_CHECK; values it sealed with
+            // the old key meanwhile are caught by a second pass after that.
+            tokio::time::sleep(RELOAD_CHECK + std::time::Duration::from_secs(1)).await;
+            total += reencrypt(&conn, &vault, batch).await?;
+            println!(
+                "已重新加密 {total} 行，用时 {:.1} 秒 / re-encrypted {total} rows in {:.1} s",
+                started.elapsed().as_secs_f64(),
+                started.elapsed().as_secs_f64()
+            );
+            let left = rekey::pending(&conn, &vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            if retire {
+                if left.total() > 0 {
+                    bail!(
+                        "仍有 {} 行未重新加密，旧密钥保留 / {} rows still pending; old keys kept",
+                        left.total(),
+                        left.total()
+                    );
+                }
+                for v in old {
+                    ring.retire_version(v).map_err(|e| anyhow::anyhow!("{e}"))?;
+                }
+                ring.write_key_file(&path, true).map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("旧密钥版本已移除 / old key versions retired");
+            } else {
+                println!(
+                    "旧密钥版本 {old:?} 仍保留在密钥文件中；确认所有服务已重新加载后可用 --retire 移除 / old versions {old:?} stay in the key file; remove them with --retire once every server has reloaded"
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_file_sits_beside_a_sqlite_database() {
+        assert_eq!(default_key_file("sqlite://jindu-demo.db"), PathBuf::from("jindu-demo.db.key"));
+        assert_eq!(default_key_file("sqlite:///var/lib/jindu/j.db?mode=rwc"), PathBuf::from("/var/lib/jindu/j.db.key"));
+        assert_eq!(default_key_file("postgres://u@h/db"), PathBuf::from("jindu.key"));
+    }
+}

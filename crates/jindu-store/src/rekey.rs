@@ -1,0 +1,128 @@
+//! 密钥轮换 re-encryption after a key rotation (`jindu keys rotate`), in small batches so a
+//! running server keeps working: each batch is one short write transaction.
+//!
+//! A value needs re-encryption when it is not sealed under the ring's algorithm and active
+//! version, or is plaintext left from before encryption (which is sealed here for the first
+//! time). Blind indexes are recomputed with the row.
+
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    TransactionSession, TransactionTrait,
+};
+
+use crate::Vault;
+use crate::entities::{app_user, event, person};
+use crate::service::{ServiceResult, begin_write};
+
+/// Values still to re-encrypt, per table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pending {
+    /// Person rows with at least one sealed column not under the active key.
+    pub persons: u64,
+    /// Events whose note is not under the active key.
+    pub events: u64,
+    /// Accounts whose TOTP secret is not under the active key.
+    pub users: u64,
+}
+
+impl Pending {
+    /// Total rows pending.
+    pub fn total(&self) -> u64 {
+        self.persons + self.events + self.users
+    }
+}
+
+/// `column` holds a value not sealed under the active key (NULL counts as current).
+fn stale(vault: &Vault, column: impl sea_orm::sea_query::IntoColumnRef + Copy) -> SimpleExpr {
+    let ring = vault.ring();
+    let current = format!("j1:{}:{}:%", ring.algorithm().as_code(), ring.active_version());
+    Expr::col(column).is_not_null().and(Expr::col(column).not_like(current))
+}
+
+fn person_stale(vault: &Vault) -> Condition {
+    Condition::any()
+        .add(stale(vault, person::Column::Name))
+        .add(stale(vault, person::Column::IdNumber))
+        .add(stale(vault, person::Column::Phone))
+        .add(stale(vault, person::Column::Address))
+        .add(stale(vault, person::Column::Note))
+}
+
+/// Counts what is left to re-encrypt under `vault`'s active key.
+pub async fn pending<C: ConnectionTrait>(db: &C, vault: &Vault) -> ServiceResult<Pending> {
+    Ok(Pending {
+        persons: person::Entity::find().filter(person_stale(vault)).count(db).await?,
+        events: event::Entity::find().filter(stale(vault, event::Column::Note)).count(db).await?,
+        users: app_user::Entity::find().filter(stale(vault, app_user::Column::TotpSecret)).count(db).await?,
+    })
+}
+
+/// Opens a stored value, or takes it as it is when it was never sealed (plaintext from before
+/// encryption).
+fn open_or_legacy(vault: &Vault, table: &str, column: &str, row: &str, stored: &str) -> ServiceResult<String> {
+    if stored.starts_with("j1:") { Ok(vault.open(table, column, row, stored)?) } else { Ok(stored.to_string()) }
+}
+
+fn reseal(vault: &Vault, table: &str, column: &str, row: &str, stored: Option<&str>) -> ServiceResult<Option<String>> {
+    stored
+        .map(|s| {
+            let plain = open_or_legacy(vault, table, column, row, s)?;
+            Ok(vault.seal(table, column, row, &plain)?)
+        })
+        .transpose()
+}
+
+/// Re-encrypts up to `batch` rows of each table in one write transaction; returns the number
+/// of rows rewritten (0 when nothing is left).
+pub async fn rotate_batch<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    batch: u64,
+) -> ServiceResult<u64> {
+    let txn = begin_write(db).await?;
+    let mut done = 0;
+    for p in person::Entity::find().filter(person_stale(vault)).limit(batch).all(&txn).await? {
+        let row = p.id.to_string();
+        let name = open_or_legacy(vault, "person", "name", &row, &p.name)?;
+        let id_number = open_or_legacy(vault, "person", "id_number", &row, &p.id_number)?;
+        // Only sealed columns are written; `version` guards against an edit in between.
+        let res = person::Entity::update_many()
+            .set(person::ActiveModel {
+                name: Set(vault.seal("person", "name", &row, &name)?),
+                id_number: Set(vault.seal("person", "id_number", &row, &id_number)?),
+                phone: Set(reseal(vault, "person", "phone", &row, p.phone.as_deref())?),
+                address: Set(reseal(vault, "person", "address", &row, p.address.as_deref())?),
+                note: Set(reseal(vault, "person", "note", &row, p.note.as_deref())?),
+                name_bidx: Set(Some(vault.name_index(&name))),
+                id_number_bidx: Set(Some(vault.id_number_index(&id_number))),
+                ..Default::default()
+            })
+            .filter(person::Column::Id.eq(p.id))
+            .filter(person::Column::Version.eq(p.version))
+            .exec(&txn)
+            .await?;
+        done += res.rows_affected;
+    }
+    for e in event::Entity::find().filter(stale(vault, event::Column::Note)).limit(batch).all(&txn).await? {
+        let note = reseal(vault, "event", "note", &e.id.to_string(), e.note.as_deref())?;
+        event::Entity::update_many()
+            .col_expr(event::Column::Note, Expr::value(note))
+            .filter(event::Column::Id.eq(e.id))
+            .exec(&txn)
+            .await?;
+        done += 1;
+    }
+    for u in app_user::Entity::find().filter(stale(vault, app_user::Column::TotpSecret)).limit(batch).all(&txn).await? {
+        let secret = reseal(vault, "app_user", "totp_secret", &u.id.to_string(), u.totp_secret.as_deref())?;
+        app_user::Entity::update_many()
+            .col_expr(app_user::Column::TotpSecret, Expr::value(secret))
+            .filter(app_user::Column::Id.eq(u.id))
+            .filter(app_user::Column::TotpSecret.eq(u.totp_secret))
+            .exec(&txn)
+            .await?;
+        done += 1;
+    }
+    txn.commit().await?;
+    Ok(done)
+}
