@@ -194,6 +194,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                     locked_until: Set(None),
                     totp_secret: Set(None),
                     totp_enabled: Set(false),
+                    totp_last_step: Set(None),
                     password_changed_at: Set(Some(now.instant)),
                 })
                 .exec(&txn)

@@ -21,6 +21,15 @@ pub const IDLE_MINUTES: i64 = 30;
 /// Session key set while the initial password must still be changed.
 pub const MUST_CHANGE_KEY: &str = "must_change_password";
 
+/// Session key of a user whose password was accepted and whose TOTP code is awaited.
+pub const PENDING_TOTP_KEY: &str = "totp_pending_user";
+/// Session key of where to go after the second factor.
+pub const PENDING_NEXT_KEY: &str = "totp_pending_next";
+/// Session key set while a required second factor is not yet set up.
+pub const MUST_ENROL_KEY: &str = "must_enrol_totp";
+/// Session key of the secret being set up (until the first code confirms it).
+pub const ENROL_SECRET_KEY: &str = "totp_enrol_secret";
+
 /// Session key of the chosen language (`zh-CN` or `en`).
 pub const LANG_KEY: &str = "lang";
 
@@ -39,6 +48,8 @@ pub struct Authed {
     pub session: Session,
     /// The initial password must be changed first (every other page redirects there).
     pub must_change: bool,
+    /// The role requires a second factor not yet set up (every other page redirects there).
+    pub must_enrol: bool,
 }
 
 impl FromRequestParts<AppState> for Authed {
@@ -83,7 +94,11 @@ impl FromRequestParts<AppState> for Authed {
         if must_change && !target.starts_with("/account/password") {
             return Err(Redirect::to("/account/password").into_response());
         }
-        Ok(Authed { actor, chrome, session, must_change })
+        let must_enrol = matches!(session.get::<bool>(MUST_ENROL_KEY).await, Ok(Some(true)));
+        if must_enrol && !must_change && !target.starts_with("/account/totp") {
+            return Err(Redirect::to("/account/totp").into_response());
+        }
+        Ok(Authed { actor, chrome, session, must_change, must_enrol })
     }
 }
 

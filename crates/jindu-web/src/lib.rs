@@ -65,13 +65,35 @@ pub struct AppState {
     pub demo: bool,
     /// The field-encryption keys (checked against the database before serving).
     pub vault: jindu_store::Vault,
-    inner: Arc<()>,
+    /// Sign-in attempts per client address (password and second-factor posts).
+    login_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
 }
+
+/// Sign-in attempts allowed per client address: a burst of 20, then one every 3 seconds
+/// (20 a minute). Local default; the per-account lockout (5 failures, 15 minutes) is separate.
+pub const LOGIN_BURST: u32 = 20;
 
 impl AppState {
     /// State over a migrated database whose keys are `vault`.
     pub fn new(db: DatabaseConnection, vault: jindu_store::Vault, clock: Clock, demo: bool) -> Self {
-        AppState { db, clock, demo, vault, inner: Arc::new(()) }
+        let quota = governor::Quota::per_minute(std::num::NonZeroU32::MIN.saturating_add(LOGIN_BURST - 1));
+        AppState { db, clock, demo, vault, login_limiter: Arc::new(governor::RateLimiter::keyed(quota)) }
+    }
+
+    /// `Some(429 page)` when `address` has used up its sign-in attempts.
+    pub fn login_rate_limited(&self, address: &str) -> Option<axum::response::Response> {
+        use axum::response::IntoResponse;
+        if self.login_limiter.check_key(&address.to_string()).is_ok() {
+            return None;
+        }
+        Some(
+            AppError::Form {
+                status: axum::http::StatusCode::TOO_MANY_REQUESTS,
+                zh: "登录尝试过于频繁，请一分钟后再试。".into(),
+                en: "Too many sign-in attempts: try again in a minute.".into(),
+            }
+            .into_response(),
+        )
     }
 }
 
@@ -81,11 +103,15 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .get("/", pages::workbench)
         .get("/login", pages::login_form)
         .post("/login", pages::login)
+        .get("/login/totp", pages::totp_login_form)
+        .post("/login/totp", pages::totp_login)
         .post("/logout", pages::logout)
         .get("/lang", pages::set_lang)
         .get("/account", pages::account)
         .get("/account/password", pages::password_form)
         .post("/account/password", pages::change_password)
+        .get("/account/totp", pages::totp_setup_form)
+        .post("/account/totp", pages::totp_setup)
         .get("/persons", pages::persons)
         .get("/persons/new", pages::new_person_form)
         .post("/persons/new", pages::register_person)
@@ -108,7 +134,6 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// The whole application: pages, static files, sessions and security headers.
 pub fn router(state: AppState) -> Router {
-    let _ = &state.inner;
     let sessions = SessionManagerLayer::new(session_store::DbSessionStore::new(state.db.clone()))
         .with_name("jindu_session")
         .with_http_only(true)

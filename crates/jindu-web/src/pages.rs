@@ -9,12 +9,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jindu_domain::{DivisionLevel, Permission};
 use jindu_store::service::measures::{self, NewEvent};
 use jindu_store::service::persons::{self, NewPerson, PersonFilter};
-use jindu_store::service::{ServiceError, audit, deployment, users, worklist};
+use jindu_store::service::{ServiceError, audit, deployment, second_factor, users, worklist};
 use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use crate::auth::{Authed, ClientAddr, LANG_KEY, MUST_CHANGE_KEY, USER_KEY, lang_of, safe_next};
+use crate::auth::{
+    Authed, ClientAddr, ENROL_SECRET_KEY, LANG_KEY, MUST_CHANGE_KEY, MUST_ENROL_KEY, PENDING_NEXT_KEY,
+    PENDING_TOTP_KEY, USER_KEY, lang_of, safe_next,
+};
 use crate::view::*;
 use crate::{AppError, AppState};
 
@@ -75,21 +78,155 @@ pub async fn login(
         )
             .into_response()
     };
+    if let Some(refused) = state.login_rate_limited(&address) {
+        return Ok(refused);
+    }
     match users::login(&state.db, now, &f.username, &f.password, &address).await? {
-        users::LoginOutcome::Ok { actor, must_change_password } => {
+        users::LoginOutcome::SecondFactor { user_id } => {
             session.cycle_id().await.map_err(internal)?;
+            session.insert(PENDING_TOTP_KEY, user_id).await.map_err(internal)?;
+            session.insert(PENDING_NEXT_KEY, safe_next(&f.next)).await.map_err(internal)?;
+            Ok(Redirect::to("/login/totp").into_response())
+        }
+        outcome => complete_login(&session, outcome, &f.next, failed).await,
+    }
+}
+
+/// Finishes a sign-in: a signed-in session (sent on to a forced password change or second-factor
+/// setup first), or the login page with the reason.
+async fn complete_login(
+    session: &Session,
+    outcome: users::LoginOutcome,
+    next: &str,
+    failed: impl Fn(LoginError) -> Response,
+) -> PageResult {
+    let internal = |e: tower_sessions::session::Error| AppError::Internal(e.to_string());
+    match outcome {
+        users::LoginOutcome::Ok { actor, must_change_password, must_enrol_totp } => {
+            session.cycle_id().await.map_err(internal)?;
+            session.remove::<Uuid>(PENDING_TOTP_KEY).await.map_err(internal)?;
             session.insert(USER_KEY, actor.user_id).await.map_err(internal)?;
+            if must_enrol_totp {
+                session.insert(MUST_ENROL_KEY, true).await.map_err(internal)?;
+            }
             if must_change_password {
                 session.insert(MUST_CHANGE_KEY, true).await.map_err(internal)?;
                 return Ok(Redirect::to("/account/password").into_response());
             }
-            Ok(Redirect::to(&safe_next(&f.next)).into_response())
+            if must_enrol_totp {
+                return Ok(Redirect::to("/account/totp").into_response());
+            }
+            Ok(Redirect::to(&safe_next(next)).into_response())
         }
-        users::LoginOutcome::Failed => Ok(failed(LoginError::Wrong)),
+        users::LoginOutcome::SecondFactor { .. } | users::LoginOutcome::Failed => Ok(failed(LoginError::Wrong)),
         users::LoginOutcome::Locked { until } => {
             let local = until.with_timezone(&chrono_tz::Asia::Shanghai).format("%H:%M").to_string();
             Ok(failed(LoginError::Locked(local)))
         }
+    }
+}
+
+/// The second-factor step of a sign-in: only for a session whose password was just accepted.
+pub async fn totp_login_form(State(state): State<AppState>, session: Session) -> PageResult {
+    if !matches!(session.get::<Uuid>(PENDING_TOTP_KEY).await, Ok(Some(_))) {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    let c = Chrome::new(lang_of(&session).await, state.demo, None, crate::csrf::token(&session).await);
+    Ok(TotpLoginPage { c, error: None }.into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn totp_login(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(address): ClientAddr,
+    Form(f): Form<CodeForm>,
+) -> PageResult {
+    let Ok(Some(user_id)) = session.get::<Uuid>(PENDING_TOTP_KEY).await else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    if let Some(refused) = state.login_rate_limited(&address) {
+        return Ok(refused);
+    }
+    let lang = lang_of(&session).await;
+    let csrf = crate::csrf::token(&session).await;
+    let next = session.get::<String>(PENDING_NEXT_KEY).await.ok().flatten().unwrap_or_else(|| "/".into());
+    let outcome = second_factor::verify(&state.db, &state.vault, state.clock.now(), user_id, &f.code, &address).await?;
+    let failed = |error: LoginError| {
+        let c = Chrome::new(lang, state.demo, None, csrf.clone());
+        (StatusCode::UNAUTHORIZED, TotpLoginPage { c, error: Some(error) }).into_response()
+    };
+    if let users::LoginOutcome::Locked { .. } = outcome {
+        // Locked: start again from the password (after the lockout).
+        let _ = session.remove::<Uuid>(PENDING_TOTP_KEY).await;
+    }
+    complete_login(&session, outcome, &next, failed).await
+}
+
+/// Second-factor setup: a new secret (kept in the session until confirmed) as a QR code and as
+/// text; or, when set up, its status.
+pub async fn totp_setup_form(State(state): State<AppState>, a: Authed) -> PageResult {
+    if second_factor::enabled(&state.db, a.actor.user_id).await? {
+        let lang = a.chrome.lang;
+        let form = FormState::new("totp", lang);
+        let (secret, qr_svg, url) = (String::new(), String::new(), String::new());
+        return Ok(
+            TotpSetupPage { c: a.chrome, enabled: true, secret, qr_svg, url, forced: false, form }.into_response()
+        );
+    }
+    let secret = match a.session.get::<String>(ENROL_SECRET_KEY).await {
+        Ok(Some(s)) => s,
+        _ => {
+            let s = second_factor::new_secret();
+            a.session.insert(ENROL_SECRET_KEY, &s).await.map_err(|e| AppError::Internal(e.to_string()))?;
+            s
+        }
+    };
+    let lang = a.chrome.lang;
+    let page = setup_page(a.chrome, &secret, &a.actor.username, a.must_enrol, FormState::new("totp", lang))?;
+    Ok(page.into_response())
+}
+
+fn setup_page(
+    c: Chrome,
+    secret: &str,
+    username: &str,
+    forced: bool,
+    form: FormState,
+) -> Result<TotpSetupPage, AppError> {
+    let url = second_factor::otpauth_url(secret, username)?;
+    let qr_svg = qrcode::QrCode::new(url.as_bytes())
+        .map(|q| q.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).build())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    // Group the secret in fours, as apps accept it typed by hand.
+    let grouped =
+        secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ");
+    Ok(TotpSetupPage { c, enabled: false, secret: grouped, qr_svg, url, forced, form })
+}
+
+pub async fn totp_setup(State(state): State<AppState>, a: Authed, Form(f): Form<CodeForm>) -> PageResult {
+    let Ok(Some(secret)) = a.session.get::<String>(ENROL_SECRET_KEY).await else {
+        return Ok(Redirect::to("/account/totp").into_response());
+    };
+    match second_factor::enrol(&state.db, &state.vault, &a.actor, state.clock.now(), &secret, &f.code).await {
+        Ok(()) => {
+            let internal = |e: tower_sessions::session::Error| AppError::Internal(e.to_string());
+            a.session.remove::<String>(ENROL_SECRET_KEY).await.map_err(internal)?;
+            a.session.remove::<bool>(MUST_ENROL_KEY).await.map_err(internal)?;
+            Ok(Redirect::to("/account").into_response())
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let fs = FormState { form: "totp".into(), values: HashMap::new(), errors, lang };
+            let page = setup_page(a.chrome, &secret, &a.actor.username, a.must_enrol, fs)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -430,11 +567,13 @@ pub async fn account(State(state): State<AppState>, a: Authed) -> PageResult {
         .unwrap_or_else(|| a.actor.scope.prefix());
     let l = a.chrome.l();
     let permissions = Permission::ALL.iter().map(|p| (p.label(l), a.actor.can(*p))).collect();
+    let totp = second_factor::enabled(&state.db, a.actor.user_id).await?;
     Ok(AccountPage {
         username: a.actor.username.clone(),
         scope_name,
         permissions,
         caseload_only: a.actor.caseload_only(),
+        totp,
         c: a.chrome,
     }
     .into_response())

@@ -198,6 +198,29 @@ pub enum LoginError {
 }
 
 #[derive(Template, WebTemplate)]
+#[template(path = "totp_login.html")]
+pub struct TotpLoginPage {
+    pub c: Chrome,
+    pub error: Option<LoginError>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "totp_setup.html")]
+pub struct TotpSetupPage {
+    pub c: Chrome,
+    /// Already set up: the page only says so.
+    pub enabled: bool,
+    /// The new secret, base32 in groups of four (to type by hand).
+    pub secret: String,
+    /// QR code of the otpauth address (SVG markup generated here, no script).
+    pub qr_svg: String,
+    pub url: String,
+    /// The role requires it before anything else.
+    pub forced: bool,
+    pub form: FormState,
+}
+
+#[derive(Template, WebTemplate)]
 #[template(path = "password.html")]
 pub struct PasswordPage {
     pub c: Chrome,
@@ -284,6 +307,8 @@ pub struct AccountPage {
     /// Every permission with whether the role holds it.
     pub permissions: Vec<(&'static str, bool)>,
     pub caseload_only: bool,
+    /// The second factor is set up.
+    pub totp: bool,
 }
 
 #[derive(Template, WebTemplate)]

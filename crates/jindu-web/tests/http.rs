@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jindu_domain::DivisionCode;
 use jindu_domain::clock::Now;
 use jindu_store::service::persons::NewPerson;
-use jindu_store::service::{Actor, deployment, persons, users};
+use jindu_store::service::{Actor, deployment, persons, second_factor, users};
 use jindu_web::{AppState, Clock};
 use reqwest::StatusCode;
 use uuid::Uuid;
@@ -197,6 +197,17 @@ impl TestApp {
             jindu_store::db::drop_postgres_database(admin, name).await.unwrap();
         }
     }
+}
+
+/// A fixed TOTP secret for tests (base32 of 20 bytes).
+const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// Sets up `user`'s second factor with [`TOTP_SECRET`], as if done `seconds_ago`.
+async fn enrol_totp(app: &TestApp, user: Uuid, seconds_ago: i64) {
+    let actor = users::actor(&app.db, user).await.unwrap().unwrap();
+    let then = fixed_instant() - chrono::Duration::seconds(seconds_ago);
+    let code = second_factor::code_at(TOTP_SECRET, then.timestamp()).unwrap();
+    second_factor::enrol(&app.db, &app.vault, &actor, Now::at(then), TOTP_SECRET, &code).await.unwrap();
 }
 
 /// The CSRF token of `client`'s session (from the login page, which every session can open).
@@ -670,6 +681,10 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
         if *role == Role::SocialWorker {
             worker_id = Some(id);
         }
+        if *role == Role::SystemAdmin {
+            // The administrator's second factor (required by default), set up two minutes ago.
+            enrol_totp(&app, id, 120).await;
+        }
     }
     let register = |name: &str, id: String, division: &str| NewPerson {
         name: name.into(),
@@ -713,6 +728,17 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{role:?} signs in");
+        if *role == Role::SystemAdmin {
+            assert_eq!(r.headers().get("location").unwrap(), "/login/totp");
+            let code = second_factor::code_at(TOTP_SECRET, fixed_instant().timestamp()).unwrap();
+            let r = client
+                .post(app.url("/login/totp"))
+                .form(&[("code", code.as_str()), ("csrf", &token)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "the administrator passes the second factor");
+        }
         for spec in &specs {
             let targets: Vec<(bool, Uuid, Uuid)> = if spec.person_scoped {
                 vec![(true, inside, m_in), (false, outside, m_out)]
@@ -797,7 +823,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
             }
         }
     }
-    // 8 roles × (19 routes + 8 person routes twice).
+    // 8 roles × (every route + the person routes twice).
     assert_eq!(checked, Role::ALL.len() * (ROUTES.len() + ROUTES.iter().filter(|s| s.person_scoped).count()));
     app
 });
@@ -1292,5 +1318,129 @@ both!(leaders_see_counts_without_links_to_names, |app: TestApp| async move {
     assert!(body.contains(r#"data-testid="total">1<"#));
     assert!(!body.contains("/persons?"), "no drill-down to names for a leader");
     assert!(!body.contains("测试辰"));
+    app
+});
+
+both!(second_factor_is_required_for_the_system_administrator, |app: TestApp| async move {
+    use jindu_store::entities::app_user;
+    use sea_orm::EntityTrait;
+    let root = app.user("root", "系统管理员", "system_admin", "430405", false).await;
+    let sign_in = |password: &'static str| {
+        let client = app.client.clone();
+        let base = app.base.clone();
+        async move {
+            let token = csrf(&client, &base).await;
+            let r = client
+                .post(format!("{base}/login"))
+                .form(&[("username", "root"), ("password", password), ("csrf", &token)])
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.headers().get("location").map(|v| v.to_str().unwrap().to_string()))
+        }
+    };
+    // Without a second factor yet: signed in, but every page leads to the setup first.
+    assert_eq!(sign_in(PASSWORD).await, (StatusCode::SEE_OTHER, Some("/account/totp".into())));
+    let (s, _) = app.get("/account").await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, body) = app.get("/account/totp").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("<svg") && body.contains("otpauth://totp/Jindu:root?"), "QR code and address");
+    let shown = body.split(r#"data-testid="totp-secret">"#).nth(1).unwrap().split('<').next().unwrap().replace(' ', "");
+    assert_eq!(shown.len(), 32, "160-bit secret in base32");
+    let now = fixed_instant().timestamp();
+    let right = second_factor::code_at(&shown, now).unwrap();
+    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let (s, body, _) = app.post("/account/totp", &[("code", &wrong)]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("动态口令不正确"), "{body}");
+    let (s, _, loc) = app.post("/account/totp", &[("code", &right)]).await;
+    assert_eq!((s, loc.as_deref()), (StatusCode::SEE_OTHER, Some("/account")));
+    let (_, body) = app.get("/account").await;
+    assert!(body.contains(r#"data-testid="totp">✓"#), "{body}");
+    // The secret is sealed at rest.
+    let stored = app_user::Entity::find_by_id(root).one(&app.db).await.unwrap().unwrap();
+    assert!(stored.totp_enabled && stored.totp_secret.unwrap().starts_with("j1:aes-256-gcm:1:"));
+
+    // Next sign-in: password, then the code. The code just used is refused (no replay).
+    app.post("/logout", &[]).await;
+    assert_eq!(sign_in(PASSWORD).await, (StatusCode::SEE_OTHER, Some("/login/totp".into())));
+    let (s, _) = app.get("/account").await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "not signed in before the second factor");
+    let (s, body) = app.get("/login/totp").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("one-time-code"));
+    let (s, body, _) = app.post("/login/totp", &[("code", &right)]).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("动态口令不正确或已使用"));
+    app.advance(1);
+    let next = second_factor::code_at(&shown, now + 60).unwrap();
+    let (s, _, loc) = app.post("/login/totp", &[("code", &next)]).await;
+    assert_eq!((s, loc.as_deref()), (StatusCode::SEE_OTHER, Some("/")));
+    let (s, _) = app.get("/account").await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Five wrong codes lock the account like five wrong passwords.
+    app.post("/logout", &[]).await;
+    assert_eq!(sign_in(PASSWORD).await, (StatusCode::SEE_OTHER, Some("/login/totp".into())));
+    for i in 0..5 {
+        let (s, body, _) = app.post("/login/totp", &[("code", "12345x")]).await;
+        if i < 4 {
+            assert_eq!(s, StatusCode::UNAUTHORIZED);
+        } else {
+            assert!(body.contains("账号已锁定") || body.contains("锁定"), "{body}");
+        }
+    }
+    let (s, _) = sign_in(PASSWORD).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "locked even with the right password");
+    let (s, _) = app.get("/login/totp").await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "no second-factor step without a password first");
+    // Every step is in the audit log.
+    use jindu_store::entities::audit_record;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let details: Vec<(String, Option<String>)> = audit_record::Entity::find()
+        .filter(audit_record::Column::Username.eq("root"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.outcome, r.detail))
+        .collect();
+    for (outcome, detail) in [
+        ("ok", "password; second factor pending"),
+        ("ok", "second factor"),
+        ("failed", "second factor: wrong code"),
+        ("denied", "locked"),
+    ] {
+        assert!(
+            details.iter().any(|(o, d)| o == outcome && d.as_deref() == Some(detail)),
+            "{outcome} {detail}: {details:?}"
+        );
+    }
+    assert!(details.iter().any(|(_, d)| d.is_none()), "user.totp_enable");
+    app
+});
+
+both!(sign_in_attempts_are_rate_limited_per_address, |app: TestApp| async move {
+    let token = csrf(&app.client, &app.base).await;
+    let mut statuses = Vec::new();
+    for i in 0..(jindu_web::LOGIN_BURST + 1) {
+        let r = app
+            .client
+            .post(app.url("/login"))
+            .form(&[("username", format!("nobody{i}").as_str()), ("password", "x"), ("csrf", &token)])
+            .send()
+            .await
+            .unwrap();
+        let s = r.status();
+        let body = r.text().await.unwrap();
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            assert!(body.contains("登录尝试过于频繁") && body.contains("Too many sign-in attempts"));
+        }
+        statuses.push(s);
+    }
+    let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(limited, 1, "the 21st attempt in a minute is refused: {statuses:?}");
+    assert!(statuses[..jindu_web::LOGIN_BURST as usize].iter().all(|s| *s == StatusCode::UNAUTHORIZED));
     app
 });

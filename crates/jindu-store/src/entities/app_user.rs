@@ -11,7 +11,7 @@ pub struct Model {
     pub display_name: String,
     /// argon2id PHC string; `None` for an account that cannot log in.
     pub password_hash: Option<String>,
-    /// Role code (issue #3 brings the full role model); `admin` or `social_worker` for now.
+    /// Role code (`jindu_domain::Role`).
     pub role: String,
     /// The 12-digit division code of the unit; the data scope is its significant prefix.
     pub division_code: String,
@@ -25,6 +25,9 @@ pub struct Model {
     /// TOTP secret (base32), encrypted at rest.
     pub totp_secret: Option<String>,
     pub totp_enabled: bool,
+    /// The last accepted TOTP time step (unix time / 30 s); a code of that step or earlier is
+    /// refused (no replay).
+    pub totp_last_step: Option<i64>,
     pub password_changed_at: Option<DateTimeUtc>,
 }
 

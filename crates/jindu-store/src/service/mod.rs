@@ -10,6 +10,7 @@ pub mod audit;
 pub mod deployment;
 pub mod measures;
 pub mod persons;
+pub mod second_factor;
 pub mod tokens;
 pub mod users;
 pub mod worklist;

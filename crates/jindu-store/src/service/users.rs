@@ -125,6 +125,7 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
         locked_until: Set(None),
         totp_secret: Set(None),
         totp_enabled: Set(false),
+        totp_last_step: Set(None),
         password_changed_at: Set(Some(now.instant)),
     })
     .exec(db)
@@ -199,8 +200,12 @@ pub const LOCKOUT_MINUTES: i64 = 15;
 /// The result of a sign-in attempt.
 #[derive(Debug, Clone)]
 pub enum LoginOutcome {
-    /// Signed in. `must_change_password`: the initial password must be changed first.
-    Ok { actor: Box<Actor>, must_change_password: bool },
+    /// Signed in. `must_change_password`: the initial password must be changed first;
+    /// `must_enrol_totp`: the role requires a second factor the user has not set up yet.
+    Ok { actor: Box<Actor>, must_change_password: bool, must_enrol_totp: bool },
+    /// The password is right and the account has a second factor: ask for the TOTP code
+    /// (see [`super::second_factor::verify`]) before signing in.
+    SecondFactor { user_id: Uuid },
     /// Wrong user name or password (one message for both).
     Failed,
     /// Too many failures: refused until this instant, even with the right password.
@@ -279,11 +284,32 @@ pub async fn login<C: ConnectionTrait + sea_orm::TransactionTrait>(
         .filter(app_user::Column::Id.eq(user.id))
         .exec(db)
         .await?;
+    if user.totp_enabled {
+        audit::record(
+            db,
+            &who(Some(user.id), &user.division_code),
+            now,
+            entry(Outcome::Ok, "password; second factor pending"),
+        )
+        .await?;
+        return Ok(LoginOutcome::SecondFactor { user_id: user.id });
+    }
     audit::record(db, &who(Some(user.id), &user.division_code), now, entry(Outcome::Ok, "password")).await?;
+    signed_in(db, user, address).await
+}
+
+/// The outcome of a completed sign-in of `user`.
+pub(crate) async fn signed_in<C: ConnectionTrait>(
+    db: &C,
+    user: app_user::Model,
+    address: &str,
+) -> ServiceResult<LoginOutcome> {
     let must_change_password = user.must_change_password;
+    let enrolled = user.totp_enabled;
     let mut actor = to_actor(db, user).await?;
     actor.address = address.to_string();
-    Ok(LoginOutcome::Ok { actor: Box::new(actor), must_change_password })
+    let must_enrol_totp = !enrolled && super::second_factor::required(db, actor.role).await?;
+    Ok(LoginOutcome::Ok { actor: Box::new(actor), must_change_password, must_enrol_totp })
 }
 
 /// Changes the signed-in user's password after checking the current one and the policy;
