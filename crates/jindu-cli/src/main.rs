@@ -104,6 +104,12 @@ enum AuditCommand {
         #[arg(long, default_value = "sqlite://jindu.db")]
         db: String,
     },
+    /// 清理过期审计记录 / Remove records older than the retention (setting, at least 6 months);
+    /// the chain stays verifiable.
+    Prune {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -295,6 +301,15 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 bail!("{}", verdict.message())
             }
+        }
+        Command::Audit { command: AuditCommand::Prune { db: url } } => {
+            let conn = db::connect_existing(&url).await?;
+            let months = audit::retention_months(&conn).await.map_err(explain)?;
+            let n = audit::prune(&conn, &audit::Who::cli(), Now::system()).await.map_err(explain)?;
+            println!(
+                "已清理 {n} 条超过 {months} 个月的审计记录 / removed {n} audit records older than {months} months"
+            );
+            Ok(())
         }
         Command::Bench { command: BenchCommand::Pages { db: url, persons, requests, security } } => {
             bench::run(url, persons, requests, &security).await

@@ -111,6 +111,67 @@ pub fn default_profile(role: Role) -> RoleProfile {
     RoleProfile { role, permissions, own_caseload_only: own }
 }
 
+/// A role edit that would break the separation of duties (三员分立, 等保2.0 三级 "安全管理中心":
+/// system administrator, security administrator and auditor are separate): user administration
+/// belongs to 系统管理员 alone, the audit log to 审计员 alone, and the system administrator sees
+/// no case data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeparationOfDuties {
+    pub role: Role,
+    pub permission: Permission,
+}
+
+impl SeparationOfDuties {
+    /// The refusal in Chinese.
+    pub fn message_zh(&self) -> String {
+        format!(
+            "“{}”不能拥有“{}”权限：系统管理、审计和业务数据须由不同角色分别负责（三员分立）。",
+            self.role.label_zh(),
+            self.permission.label_zh()
+        )
+    }
+
+    /// The refusal in English.
+    pub fn message_en(&self) -> String {
+        format!(
+            "The role '{}' cannot hold '{}': administration, audit and case data stay with separate roles (separation of duties).",
+            self.role.label_en(),
+            self.permission.label_en()
+        )
+    }
+}
+
+/// Permissions that read or change case data (persons, measures, records, counts).
+pub const CASE_DATA: [Permission; 9] = [
+    Permission::ViewCounts,
+    Permission::ViewPersons,
+    Permission::Unmask,
+    Permission::EditPersons,
+    Permission::ManageMeasures,
+    Permission::RecordTests,
+    Permission::RecordContact,
+    Permission::RecordWork,
+    Permission::ViewRecordAccess,
+];
+
+/// Checks an edited role profile against the separation of duties: only 系统管理员 may hold
+/// `ManageUsers`, only 审计员 may hold `ReadAudit`, and neither may hold case-data permissions.
+///
+/// # Errors
+/// The first offending (role, permission).
+pub fn check_profile(profile: &RoleProfile) -> Result<(), SeparationOfDuties> {
+    let refuse = |permission| Err(SeparationOfDuties { role: profile.role, permission });
+    for &p in &profile.permissions {
+        match (profile.role, p) {
+            (Role::SystemAdmin, Permission::ManageUsers) | (Role::Auditor, Permission::ReadAudit) => {}
+            (_, Permission::ManageUsers | Permission::ReadAudit) => return refuse(p),
+            (Role::SystemAdmin | Role::Auditor, p) if CASE_DATA.contains(&p) => return refuse(p),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The permission needed to record an event of `kind` through the event form.
 pub fn permission_for_event(kind: EventKind) -> Permission {
     match kind {
@@ -140,6 +201,29 @@ mod tests {
         let office = default_profile(Role::Office);
         assert!(!office.allows(Permission::ManageUsers));
         assert!(office.allows(Permission::ViewPersons) && office.allows(Permission::Unmask));
+    }
+
+    #[test]
+    fn the_shipped_roles_keep_duties_separate_and_edits_that_mix_them_are_refused() {
+        for role in Role::ALL {
+            assert_eq!(check_profile(&default_profile(*role)), Ok(()), "{role:?}");
+        }
+        let mut admin = default_profile(Role::SystemAdmin);
+        admin.permissions.insert(Permission::ViewPersons);
+        assert_eq!(
+            check_profile(&admin),
+            Err(SeparationOfDuties { role: Role::SystemAdmin, permission: Permission::ViewPersons })
+        );
+        let mut office = default_profile(Role::Office);
+        office.permissions.insert(Permission::ReadAudit);
+        assert_eq!(check_profile(&office).map_err(|e| e.permission), Err(Permission::ReadAudit));
+        let mut auditor = default_profile(Role::Auditor);
+        auditor.permissions.insert(Permission::ManageUsers);
+        assert!(check_profile(&auditor).unwrap_err().message_zh().contains("三员分立"));
+        // Within the business roles anything goes: e.g. leaders may be given person lists.
+        let mut leader = default_profile(Role::Leader);
+        leader.permissions.insert(Permission::ViewPersons);
+        assert_eq!(check_profile(&leader), Ok(()));
     }
 
     #[test]

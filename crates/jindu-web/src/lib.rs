@@ -17,6 +17,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 
+mod admin;
 pub mod api;
 mod auth;
 pub mod csrf;
@@ -124,6 +125,13 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .post("/persons/{id}/measures/{mid}", pages::measure_action)
         .get("/overview", pages::overview)
         .get("/audit", pages::audit_log)
+        .get("/admin/users", admin::users)
+        .post("/admin/users", admin::create_user)
+        .post("/admin/users/{uid}", admin::user_action)
+        .get("/admin/roles", admin::roles)
+        .post("/admin/roles", admin::save_role)
+        .get("/admin/settings", admin::settings)
+        .post("/admin/settings", admin::save_settings)
         .get("/static/app.css", pages::stylesheet)
         .get("/healthz", pages::healthz)
         .finish()

@@ -286,7 +286,13 @@ pub async fn set_lang(session: Session, Query(q): Query<LangQuery>) -> PageResul
 pub async fn workbench(State(state): State<AppState>, a: Authed) -> PageResult {
     // Roles without person data start where their work is.
     if !a.actor.can(Permission::ViewPersons) {
-        let to = if a.actor.can(Permission::ViewCounts) { "/overview" } else { "/account" };
+        let to = if a.actor.can(Permission::ViewCounts) {
+            "/overview"
+        } else if a.actor.can(Permission::ManageUsers) {
+            "/admin/users"
+        } else {
+            "/account"
+        };
         return Ok(Redirect::to(to).into_response());
     }
     let now = state.clock.now();

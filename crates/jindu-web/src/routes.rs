@@ -60,6 +60,13 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/persons/{id}/measures/{mid}", Access::Needs(Permission::ManageMeasures), true),
     r("GET", "/overview", Access::Needs(Permission::ViewCounts), false),
     r("GET", "/audit", Access::Needs(Permission::ReadAudit), false),
+    r("GET", "/admin/users", Access::Needs(Permission::ManageUsers), false),
+    r("POST", "/admin/users", Access::Needs(Permission::ManageUsers), false),
+    r("POST", "/admin/users/{uid}", Access::Needs(Permission::ManageUsers), false),
+    r("GET", "/admin/roles", Access::Needs(Permission::ManageUsers), false),
+    r("POST", "/admin/roles", Access::Needs(Permission::ManageUsers), false),
+    r("GET", "/admin/settings", Access::Needs(Permission::Configure), false),
+    r("POST", "/admin/settings", Access::Needs(Permission::Configure), false),
     r("GET", "/static/app.css", Access::Public, false),
     r("GET", "/healthz", Access::Public, false),
 ];

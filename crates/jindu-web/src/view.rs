@@ -352,3 +352,35 @@ impl Choices {
         jindu_domain::RiskTier::ALL
     }
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_users.html")]
+pub struct AdminUsersPage {
+    pub c: Chrome,
+    pub users: Vec<jindu_store::service::admin::UserRow>,
+    /// (12-digit code, name path) of the units a new account may belong to.
+    pub units: Vec<(String, String)>,
+    pub roles: Vec<jindu_domain::Role>,
+    pub form: FormState,
+    /// (user name, initial password) to show once after creating or resetting an account.
+    pub notice: Option<(String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_roles.html")]
+pub struct RolesPage {
+    pub c: Chrome,
+    /// Each role's profile in force and whether it differs from the shipped default.
+    pub profiles: Vec<(jindu_domain::RoleProfile, bool)>,
+    pub permissions: Vec<jindu_domain::Permission>,
+    pub form: FormState,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_settings.html")]
+pub struct SettingsPage {
+    pub c: Chrome,
+    pub settings: jindu_store::service::admin::SecuritySettings,
+    pub roles: Vec<jindu_domain::Role>,
+    pub form: FormState,
+}

@@ -746,7 +746,11 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                 vec![(true, inside, m_in)]
             };
             for (in_scope, pid, mid) in targets {
-                let path = spec.path.replace("{id}", &pid.to_string()).replace("{mid}", &mid.to_string());
+                let path = spec
+                    .path
+                    .replace("{id}", &pid.to_string())
+                    .replace("{mid}", &mid.to_string())
+                    .replace("{uid}", &app.admin.user_id.to_string());
                 seq += 1;
                 let id_number = synthetic_id(seq);
                 let version = persons::detail(&app.db, &app.vault, &app.admin, now, pid)
@@ -1442,5 +1446,165 @@ both!(sign_in_attempts_are_rate_limited_per_address, |app: TestApp| async move {
     let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
     assert_eq!(limited, 1, "the 21st attempt in a minute is refused: {statuses:?}");
     assert!(statuses[..jindu_web::LOGIN_BURST as usize].iter().all(|s| *s == StatusCode::UNAUTHORIZED));
+    app
+});
+
+both!(the_system_administrator_manages_accounts_roles_and_settings, |app: TestApp| async move {
+    use jindu_store::service::audit;
+    let root = app.user("root", "系统管理员", "system_admin", "430405", false).await;
+    enrol_totp(&app, root, 120).await;
+    let token = csrf(&app.client, &app.base).await;
+    app.client
+        .post(app.url("/login"))
+        .form(&[("username", "root"), ("password", PASSWORD), ("csrf", &token)])
+        .send()
+        .await
+        .unwrap();
+    let code = second_factor::code_at(TOTP_SECRET, fixed_instant().timestamp()).unwrap();
+    let (s, _, loc) = app.post("/login/totp", &[("code", &code)]).await;
+    assert_eq!((s, loc.as_deref()), (StatusCode::SEE_OTHER, Some("/")));
+    let (s, _) = app.get("/").await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "the administrator's home is the account list");
+    let (s, body) = app.get("/admin/users").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("office") && body.contains("root"));
+    assert!(!body.contains("/persons"), "no case data links for the administrator");
+
+    // A new account: bad input names the field; a good one shows its initial password once.
+    let (s, body, _) = app
+        .post(
+            "/admin/users",
+            &[("username", "bad name"), ("display_name", ""), ("role", "town_officer"), ("division", "110105")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("所属单位辖区不存在或不在您的管理范围内") && body.contains("请填写该项"), "{body}");
+    let (s, body, _) = app
+        .post(
+            "/admin/users",
+            &[
+                ("username", "zg09"),
+                ("display_name", "广东路专干"),
+                ("role", "town_officer"),
+                ("division", "430405009000"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let password = body.split("<code>").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert!(users::check_password_policy(&password).is_ok());
+    let created = users::authenticate(&app.db, "zg09", &password).await.unwrap().unwrap();
+    assert_eq!((created.role, created.scope.prefix()), (jindu_domain::Role::TownOfficer, "430405009".to_string()));
+    assert!(users::must_change_password(&app.db, created.user_id).await.unwrap());
+
+    // Lock the new account with five wrong passwords, then unlock and reset it.
+    for _ in 0..5 {
+        users::login(&app.db, Now::at(fixed_instant()), "zg09", "wrong-Password-1", "10.0.0.9").await.unwrap();
+    }
+    let (_, body) = app.get("/admin/users").await;
+    assert!(body.contains("已锁定"));
+    let (s, _, _) = app.post(&format!("/admin/users/{}", created.user_id), &[("action", "unlock")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(matches!(
+        users::login(&app.db, Now::at(fixed_instant()), "zg09", &password, "10.0.0.9").await.unwrap(),
+        users::LoginOutcome::Ok { .. }
+    ));
+    let (s, body, _) = app.post(&format!("/admin/users/{}", created.user_id), &[("action", "reset_password")]).await;
+    assert_eq!(s, StatusCode::OK);
+    let fresh = body.split("<code>").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert_ne!(fresh, password);
+    assert!(users::authenticate(&app.db, "zg09", &password).await.unwrap().is_none(), "the old password is gone");
+    assert!(users::authenticate(&app.db, "zg09", &fresh).await.unwrap().is_some());
+    let (s, body, _) = app.post(&format!("/admin/users/{root}"), &[("action", "reset_totp")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("不能对自己的账号执行此操作"));
+    let (s, _, _) = app.post(&format!("/admin/users/{}", Uuid::now_v7()), &[("action", "unlock")]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Roles: separation of duties holds; a business role can be edited and restored.
+    let (s, body, _) = app
+        .post(
+            "/admin/roles",
+            &[("role", "system_admin"), ("permissions", "manage_users"), ("permissions", "view_persons")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("三员分立"), "{body}");
+    let (s, body, _) = app.post("/admin/roles", &[("role", "office"), ("permissions", "read_audit")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("查看审计日志"));
+    let (s, _, _) = app
+        .post("/admin/roles", &[("role", "leader"), ("permissions", "view_counts"), ("permissions", "view_persons")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let leader = users::role_profile(&app.db, jindu_domain::Role::Leader).await.unwrap();
+    assert!(leader.allows(jindu_domain::Permission::ViewPersons));
+    let (_, body) = app.get("/admin/roles").await;
+    assert!(body.contains("已修改"));
+    let (s, _, _) = app.post("/admin/roles", &[("role", "leader"), ("reset", "1")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(
+        users::role_profile(&app.db, jindu_domain::Role::Leader).await.unwrap(),
+        jindu_domain::access::default_profile(jindu_domain::Role::Leader)
+    );
+
+    // Settings: retention at least six months; the administrator keeps the second factor.
+    let (s, body, _) = app.post("/admin/settings", &[("retention_months", "5"), ("totp_roles", "system_admin")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("不少于六个月"));
+    let (s, body, _) = app.post("/admin/settings", &[("retention_months", "24"), ("totp_roles", "office")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("系统管理员必须使用双因素认证"));
+    let (s, _, _) = app
+        .post(
+            "/admin/settings",
+            &[("retention_months", "24"), ("totp_roles", "system_admin"), ("totp_roles", "office")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(audit::retention_months(&app.db).await.unwrap(), 24);
+    assert!(second_factor::required(&app.db, jindu_domain::Role::Office).await.unwrap());
+    // Every change above is in the (intact) audit log.
+    use jindu_store::entities::audit_record;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let actions: Vec<String> = audit_record::Entity::find()
+        .filter(audit_record::Column::Username.eq("root"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    for a in ["user.create", "user.unlock", "user.reset_password", "config.role", "config.change"] {
+        assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
+    }
+    assert!(matches!(audit::verify(&app.db).await.unwrap(), audit::Verdict::Intact { .. }));
+    app
+});
+
+both!(audit_prune_keeps_the_retention_and_the_chain_verifiable, |app: TestApp| async move {
+    use jindu_store::service::audit::{self, Entry, Verdict, Who};
+    // Records over 13 months: one a month, then prune with the default 12-month retention.
+    let start = fixed_instant() - chrono::Duration::days(400);
+    for i in 0..14 {
+        let at = start + chrono::Duration::days(30 * i);
+        audit::record(&app.db, &Who::cli(), Now::at(at), Entry::ok("test.event", "test", i)).await.unwrap();
+    }
+    let before = audit::verify(&app.db).await.unwrap();
+    let Verdict::Intact { records } = before else { panic!("{before:?}") };
+    let removed = audit::prune(&app.db, &Who::cli(), Now::at(fixed_instant())).await.unwrap();
+    // Cut-off = 2026-11-29 02:00Z − 12 months = 2025-11-29 02:00Z. The records start
+    // 2025-10-25 (day 0) and come every 30 days: days 0 and 30 (2025-11-24) are older, day 60
+    // (2025-12-24) is not. The test set-up audits nothing before them.
+    assert_eq!(removed, 2);
+    let after = audit::verify(&app.db).await.unwrap();
+    assert_eq!(after, Verdict::Intact { records: records - 2 + 1 }, "the prune is itself recorded");
+    // Tampering after a prune is still caught.
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared("UPDATE audit_record SET detail = 'x' WHERE action = 'test.event' AND object_id = '5'")
+        .await
+        .unwrap();
+    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Modified { .. }));
     app
 });

@@ -21,11 +21,19 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
-use super::{Actor, Page, ServiceResult, deployment};
+use super::{Actor, Page, ServiceError, ServiceResult, deployment};
 use crate::entities::audit_record;
 
 static APPEND_LOCK: Mutex<()> = Mutex::const_new(());
 const HEAD_KEY: &str = "audit.head";
+/// Setting holding `seq:hash` of the last record removed by [`prune`]: the chain restarts there.
+const ANCHOR_KEY: &str = "audit.anchor";
+/// Setting: months the audit log is kept before [`prune`] may remove records.
+pub const RETENTION_KEY: &str = "audit.retention_months";
+/// Shortest retention allowed (months): 网络安全法 §21(三), logs kept at least six months.
+pub const MIN_RETENTION_MONTHS: u32 = 6;
+/// Default retention (months; local default, configurable, never below the minimum).
+pub const DEFAULT_RETENTION_MONTHS: u32 = 12;
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Benchmarks only: when cleared, [`append`] and [`record`] do nothing (see
@@ -267,8 +275,7 @@ impl Verdict {
 /// Walks the whole log in sequence order (1,000 records at a time) and reports the first
 /// problem, or `Intact`.
 pub async fn verify<C: ConnectionTrait>(db: &C) -> ServiceResult<Verdict> {
-    let mut prev_seq = 0i64;
-    let mut prev_hash = GENESIS.to_string();
+    let (mut prev_seq, mut prev_hash) = anchor(db).await?;
     let mut count = 0u64;
     loop {
         let batch = audit_record::Entity::find()
@@ -301,6 +308,64 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> ServiceResult<Verdict> {
         return Ok(Verdict::HeadMismatch { expected: head, found });
     }
     Ok(Verdict::Intact { records: count })
+}
+
+/// Where the chain starts: `(0, genesis)`, or the last record removed by [`prune`].
+async fn anchor<C: ConnectionTrait>(db: &C) -> ServiceResult<(i64, String)> {
+    Ok(match deployment::get_setting(db, ANCHOR_KEY).await? {
+        Some(a) => match a.split_once(':') {
+            Some((seq, hash)) => {
+                (seq.parse().map_err(|_| ServiceError::Data(format!("{ANCHOR_KEY}: {a}")))?, hash.to_string())
+            }
+            None => return Err(ServiceError::Data(format!("{ANCHOR_KEY}: {a}"))),
+        },
+        None => (0, GENESIS.to_string()),
+    })
+}
+
+/// The retention in force (months).
+pub async fn retention_months<C: ConnectionTrait>(db: &C) -> ServiceResult<u32> {
+    Ok(deployment::get_setting(db, RETENTION_KEY)
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_RETENTION_MONTHS)
+        .max(MIN_RETENTION_MONTHS))
+}
+
+/// Removes the records older than the retention (whole calendar months before `now`), keeping
+/// the chain verifiable: the last removed record's sequence number and hash become the anchor
+/// [`verify`] starts from, and the removal itself is recorded (`audit.prune`). Returns the
+/// number of records removed.
+pub async fn prune<C: ConnectionTrait + TransactionTrait>(db: &C, who: &Who, now: Now) -> ServiceResult<u64> {
+    let months = retention_months(db).await?;
+    let cutoff = now.instant.checked_sub_months(chrono::Months::new(months)).unwrap_or(now.instant);
+    let _guard = lock().await;
+    let txn = super::begin_write(db).await?;
+    let last = audit_record::Entity::find()
+        .filter(audit_record::Column::At.lt(stored_instant(cutoff)))
+        .order_by_desc(audit_record::Column::Seq)
+        .limit(1)
+        .one(&txn)
+        .await?;
+    let removed = match last {
+        Some(l) => {
+            let res =
+                audit_record::Entity::delete_many().filter(audit_record::Column::Seq.lte(l.seq)).exec(&txn).await?;
+            deployment::put_setting(&txn, ANCHOR_KEY, &format!("{}:{}", l.seq, l.hash)).await?;
+            res.rows_affected
+        }
+        None => 0,
+    };
+    append(
+        &txn,
+        who,
+        now,
+        Entry::ok("audit.prune", "audit", months)
+            .with_detail(format!("removed {removed} records older than {months} months")),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(removed)
 }
 
 /// Filters of the audit viewer; empty strings mean "any".

@@ -6,6 +6,7 @@ use jindu_domain::{DivisionCode, DomainError, Permission, Role, RoleProfile};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
+pub mod admin;
 pub mod audit;
 pub mod deployment;
 pub mod measures;

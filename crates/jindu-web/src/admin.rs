@@ -1,0 +1,164 @@
+//! Administration pages (系统管理员): accounts, role permissions, security settings. Each
+//! handler reads the form, calls one `admin` service and renders the page again.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jindu_domain::{DivisionLevel, Permission, Role};
+use jindu_store::service::admin::{self, NewAccount, RoleEdit};
+use jindu_store::service::{ServiceError, deployment};
+use uuid::Uuid;
+
+use crate::auth::Authed;
+use crate::form::Form;
+use crate::view::{AdminUsersPage, FormState, RolesPage, SettingsPage};
+use crate::{AppError, AppState};
+
+type PageResult = Result<Response, AppError>;
+
+/// Divisions a new account's unit may be: the administrator's root, towns and communities.
+async fn unit_choices(state: &AppState, a: &Authed) -> Result<Vec<(String, String)>, AppError> {
+    let mut out = Vec::new();
+    if let Some(root) = deployment::division_by_code(&state.db, a.actor.scope).await? {
+        out.push((root.code.to_string(), root.name_path));
+    }
+    for level in [DivisionLevel::Town, DivisionLevel::Village] {
+        for d in deployment::in_scope(&state.db, a.actor.scope, level).await? {
+            out.push((d.code.to_string(), d.name_path));
+        }
+    }
+    Ok(out)
+}
+
+async fn users_page(
+    state: &AppState,
+    a: Authed,
+    form: FormState,
+    notice: Option<(String, String)>,
+) -> Result<AdminUsersPage, AppError> {
+    let users = admin::list_users(&state.db, &a.actor, state.clock.now()).await?;
+    let units = unit_choices(state, &a).await?;
+    Ok(AdminUsersPage { c: a.chrome, users, units, roles: Role::ALL.to_vec(), form, notice })
+}
+
+pub async fn users(State(state): State<AppState>, a: Authed) -> PageResult {
+    let form = FormState::new("user", a.chrome.lang);
+    Ok(users_page(&state, a, form, None).await?.into_response())
+}
+
+pub async fn create_user(State(state): State<AppState>, a: Authed, Form(f): Form<NewAccount>) -> PageResult {
+    match admin::create_user(&state.db, &a.actor, state.clock.now(), &f).await {
+        Ok((_, password)) => {
+            let form = FormState::new("user", a.chrome.lang);
+            Ok(users_page(&state, a, form, Some((f.username.trim().to_string(), password))).await?.into_response())
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let values = HashMap::from([
+                ("username".to_string(), f.username.clone()),
+                ("display_name".to_string(), f.display_name.clone()),
+                ("role".to_string(), f.role.clone()),
+                ("division".to_string(), f.division.clone()),
+            ]);
+            let form = FormState { form: "user".into(), values, errors, lang: a.chrome.lang };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, users_page(&state, a, form, None).await?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ActionForm {
+    #[serde(default)]
+    action: String,
+}
+
+pub async fn user_action(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(uid): Path<String>,
+    Form(f): Form<ActionForm>,
+) -> PageResult {
+    let id = Uuid::parse_str(&uid).map_err(|_| AppError::NotFound)?;
+    match admin::user_action(&state.db, &a.actor, state.clock.now(), id, &f.action).await {
+        Ok(Some(password)) => {
+            let form = FormState::new("user", a.chrome.lang);
+            let name = admin::list_users(&state.db, &a.actor, state.clock.now())
+                .await?
+                .into_iter()
+                .find(|u| u.id == id)
+                .map(|u| u.username)
+                .unwrap_or_default();
+            Ok(users_page(&state, a, form, Some((name, password))).await?.into_response())
+        }
+        Ok(None) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let form = FormState { form: "action".into(), values: HashMap::new(), errors, lang: a.chrome.lang };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, users_page(&state, a, form, None).await?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn roles_page(state: &AppState, a: Authed, form: FormState) -> Result<RolesPage, AppError> {
+    let profiles = admin::role_profiles(&state.db, &a.actor).await?;
+    Ok(RolesPage { c: a.chrome, profiles, permissions: Permission::ALL.to_vec(), form })
+}
+
+pub async fn roles(State(state): State<AppState>, a: Authed) -> PageResult {
+    let form = FormState::new("role", a.chrome.lang);
+    Ok(roles_page(&state, a, form).await?.into_response())
+}
+
+/// The role form posts `role`, any number of `permissions`, `own_caseload_only` and `reset`.
+pub async fn save_role(
+    State(state): State<AppState>,
+    a: Authed,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let value = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let edit = RoleEdit {
+        role: value("role"),
+        permissions: pairs.iter().filter(|(k, _)| k == "permissions").map(|(_, v)| v.clone()).collect(),
+        own_caseload_only: !value("own_caseload_only").is_empty(),
+        reset: !value("reset").is_empty(),
+    };
+    match admin::save_role(&state.db, &a.actor, state.clock.now(), &edit).await {
+        Ok(()) => Ok(Redirect::to("/admin/roles").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let values = HashMap::from([("role".to_string(), edit.role.clone())]);
+            let form = FormState { form: "role".into(), values, errors, lang: a.chrome.lang };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, roles_page(&state, a, form).await?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn settings_page(state: &AppState, a: Authed, form: FormState) -> Result<SettingsPage, AppError> {
+    let settings = admin::security_settings(&state.db, &a.actor).await?;
+    Ok(SettingsPage { c: a.chrome, settings, roles: Role::ALL.to_vec(), form })
+}
+
+pub async fn settings(State(state): State<AppState>, a: Authed) -> PageResult {
+    let form = FormState::new("settings", a.chrome.lang);
+    Ok(settings_page(&state, a, form).await?.into_response())
+}
+
+pub async fn save_settings(
+    State(state): State<AppState>,
+    a: Authed,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let months = pairs.iter().find(|(k, _)| k == "retention_months").map(|(_, v)| v.clone()).unwrap_or_default();
+    let roles: Vec<String> = pairs.iter().filter(|(k, _)| k == "totp_roles").map(|(_, v)| v.clone()).collect();
+    match admin::save_security_settings(&state.db, &a.actor, state.clock.now(), &months, &roles).await {
+        Ok(()) => Ok(Redirect::to("/admin/settings").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let values = HashMap::from([("retention_months".to_string(), months)]);
+            let form = FormState { form: "settings".into(), values, errors, lang: a.chrome.lang };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, settings_page(&state, a, form).await?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
