@@ -1,7 +1,8 @@
 // Browser test: a social worker's day in Debian's headless Chromium.
 // Starts `jindu demo` on a fresh database (JINDU_E2E_DB, default a temporary SQLite file),
 // signs in, opens the 工作台, records a negative urine test for a person whose test is due,
-// and checks that the obligation moves and the event appears on the timeline.
+// and checks that the obligation moves and the event appears on the timeline; then checks that a
+// social worker of one town cannot open a person of another town by typing its address.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -31,7 +32,8 @@ async function waitFor(url, ms) {
 }
 
 before(async () => {
-  server = spawn(bin, ['demo', '--db', db, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+  server = spawn(bin, ['demo', '--db', db, '--key-file', join(dir, 'demo.key'), '--listen', `127.0.0.1:${port}`],
+    { stdio: ['ignore', 'inherit', 'inherit'] });
   await waitFor(`${base}/healthz`, 120_000);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -79,4 +81,38 @@ test('record a negative urine test from the workbench', async () => {
   assert.equal(await entry.count(), 1, 'the test is on the timeline');
   assert.match(await entry.textContent(), /阴性/);
   await page.screenshot({ path: join(dir, 'person.png'), fullPage: true });
+});
+
+async function signIn(context, username) {
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill('Demo-2026-jindu');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  return page;
+}
+
+test('a social worker of one town cannot open a person of another town', async () => {
+  // The office finds a person in 广东路街道 (430405009).
+  const office = await signIn(await browser.newContext(), 'office');
+  await office.goto(`${base}/persons?town=430405009`);
+  const href = await office.locator('table a[href^="/persons/"]').first().getAttribute('href');
+  assert.match(href, /^\/persons\/[0-9a-f-]{36}$/);
+  const other = await office.goto(`${base}${href}`);
+  assert.equal(other.status(), 200, 'the office sees the whole district');
+
+  // sg01 works in 衡州路街道 (430405007): the same address, typed by hand, answers like a
+  // missing record, with or without ?unmask=1; the town filter shows nobody.
+  const sw = await signIn(await browser.newContext(), 'sg01');
+  for (const path of [href, `${href}?unmask=1`, `${href}/edit`]) {
+    const r = await sw.goto(`${base}${path}`);
+    assert.ok([403, 404].includes(r.status()), `${path}: ${r.status()}`);
+    assert.ok(!(await sw.content()).includes(href.slice(9)), 'nothing of the record is shown');
+  }
+  const r = await sw.goto(`${base}${href}`);
+  assert.equal(r.status(), 404);
+  assert.match(await sw.locator('main').textContent(), /未找到/);
+  await sw.goto(`${base}/persons?town=430405009`);
+  assert.equal(await sw.locator('table a[href^="/persons/"]').count(), 0);
 });
