@@ -51,6 +51,9 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         keys: keys::KeyArgs,
+        /// Served behind a TLS-terminating reverse proxy: Secure cookies and HSTS.
+        #[arg(long)]
+        behind_tls: bool,
     },
     /// 演示：珠晖区真实区划与虚构人员 / The demo: 珠晖区's real divisions and a synthetic caseload.
     Demo {
@@ -173,12 +176,15 @@ async fn serve(
     vault: jindu_store::Vault,
     listen: SocketAddr,
     demo_flag: bool,
+    behind_tls: bool,
 ) -> Result<()> {
     let listener =
         tokio::net::TcpListener::bind(listen).await.with_context(|| format!("无法监听 / cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     println!("Jindu 正在运行 / serving {db_url} at http://{addr}/");
-    jindu_web::serve(listener, AppState::new(conn, vault, Clock::System, demo_flag)).await?;
+    let mut state = AppState::new(conn, vault, Clock::System, demo_flag);
+    state.behind_tls = behind_tls;
+    jindu_web::serve(listener, state).await?;
     Ok(())
 }
 
@@ -243,7 +249,7 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Serve { db: url, listen, keys: key_args } => {
+        Command::Serve { db: url, listen, keys: key_args, behind_tls } => {
             let conn = db::connect_existing(&url).await?;
             if deployment::root(&conn).await.map_err(explain)?.is_none() {
                 bail!(
@@ -252,7 +258,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let vault = keys::open(&conn, &url, &key_args).await?;
             let demo_flag = deployment::is_demo(&conn).await.map_err(explain)?;
-            serve(&url, conn, vault, listen, demo_flag).await
+            serve(&url, conn, vault, listen, demo_flag, behind_tls).await
         }
         Command::Demo { db: url, listen, seed, persons, no_serve, keys: key_args } => {
             let started = Instant::now();
@@ -290,7 +296,7 @@ async fn run(cli: Cli) -> Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(&url, conn, vault, listen, true).await
+            serve(&url, conn, vault, listen, true, false).await
         }
         Command::Audit { command: AuditCommand::Verify { db: url } } => {
             let conn = db::connect_existing(&url).await?;

@@ -492,6 +492,11 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         measures::refresh_obligations(&txn, *pid, now).await?;
     }
     txn.commit().await?;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Fresh statistics after the bulk load, as autovacuum would gather later: the planner
+        // otherwise guesses from empty tables.
+        db.execute_unprepared("ANALYZE").await?;
+    }
     Ok(DemoSummary {
         generated: true,
         persons: person_ids.len() as u64,

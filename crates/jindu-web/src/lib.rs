@@ -64,6 +64,9 @@ pub struct AppState {
     pub clock: Clock,
     /// Marks every page 演示数据 (set for databases made by `jindu demo`).
     pub demo: bool,
+    /// Served behind a TLS-terminating proxy: session cookies get `Secure` and responses carry
+    /// `Strict-Transport-Security`. Off by default (plain HTTP on a workstation or the demo).
+    pub behind_tls: bool,
     /// The field-encryption keys (checked against the database before serving).
     pub vault: jindu_store::Vault,
     /// Sign-in attempts per client address (password and second-factor posts).
@@ -78,7 +81,14 @@ impl AppState {
     /// State over a migrated database whose keys are `vault`.
     pub fn new(db: DatabaseConnection, vault: jindu_store::Vault, clock: Clock, demo: bool) -> Self {
         let quota = governor::Quota::per_minute(std::num::NonZeroU32::MIN.saturating_add(LOGIN_BURST - 1));
-        AppState { db, clock, demo, vault, login_limiter: Arc::new(governor::RateLimiter::keyed(quota)) }
+        AppState {
+            db,
+            clock,
+            demo,
+            vault,
+            behind_tls: false,
+            login_limiter: Arc::new(governor::RateLimiter::keyed(quota)),
+        }
     }
 
     /// `Some(429 page)` when `address` has used up its sign-in attempts.
@@ -146,8 +156,9 @@ pub fn router(state: AppState) -> Router {
         .with_name("jindu_session")
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
-        .with_secure(false)
+        .with_secure(state.behind_tls)
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(30)));
+    let hsts = state.behind_tls;
     let (routes, _) = app_routes();
     routes
         .fallback(pages::not_found)
@@ -165,6 +176,12 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &axum::http::Response<axum::body::Body>| {
+                hsts.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"))
+            },
+        ))
         .with_state(state)
 }
 

@@ -1608,3 +1608,34 @@ both!(audit_prune_keeps_the_retention_and_the_chain_verifiable, |app: TestApp| a
     assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Modified { .. }));
     app
 });
+
+#[tokio::test]
+async fn cookies_are_http_only_strict_and_secure_behind_tls() {
+    for behind_tls in [false, true] {
+        let dir = tempfile_dir::Dir(std::env::temp_dir().join(format!("jindu-tls-{}", Uuid::now_v7())));
+        std::fs::create_dir_all(&dir.0).unwrap();
+        let db = jindu_store::db::connect(&format!("sqlite://{}", dir.0.join("t.db").display())).await.unwrap();
+        deployment::init(&db, DivisionCode::parse("430405").unwrap()).await.unwrap();
+        let vault =
+            jindu_store::Vault::new(jindu_crypto::KeyRing::generate(jindu_crypto::Algorithm::Aes256Gcm).unwrap());
+        let mut state = AppState::new(db, vault, Clock::Fixed(fixed_instant()), false);
+        state.behind_tls = behind_tls;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, jindu_web::router(state)).await;
+        });
+        let r = reqwest::get(format!("http://{addr}/login")).await.unwrap();
+        let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+        assert_eq!(cookie.contains("Secure"), behind_tls, "{cookie}");
+        assert_eq!(r.headers().contains_key("strict-transport-security"), behind_tls);
+        let csp = r.headers().get("content-security-policy").unwrap().to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'")
+                && !csp.contains("unsafe-inline")
+                && csp.contains("frame-ancestors 'none'")
+        );
+        assert_eq!(r.headers().get("x-frame-options").unwrap(), "DENY");
+    }
+}

@@ -58,8 +58,12 @@ impl ServiceError {
 
 /// Stores a setting (replacing any old value).
 pub async fn put_setting<C: ConnectionTrait>(db: &C, key: &str, value: &str) -> ServiceResult<()> {
-    setting::Entity::delete_by_id(key.to_string()).exec(db).await?;
+    // An upsert, not delete + insert: the audit head is rewritten on every audited action, and
+    // on PostgreSQL an in-place update keeps the table free of dead rows between vacuums.
     setting::Entity::insert(setting::ActiveModel { key: Set(key.to_string()), value: Set(value.to_string()) })
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(setting::Column::Key).update_column(setting::Column::Value).to_owned(),
+        )
         .exec(db)
         .await?;
     Ok(())
