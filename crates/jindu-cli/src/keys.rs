@@ -42,8 +42,16 @@ fn env_keys() -> bool {
     std::env::var(KEY_ENV_VAR).is_ok_and(|v| !v.trim().is_empty())
 }
 
-/// Loads the keys of an initialised database and checks they are its keys.
+/// Loads the keys of an initialised database, checks they are its keys and that no person is
+/// stored unencrypted (what `serve` needs).
 pub async fn open(conn: &jindu_store::DatabaseConnection, url: &str, args: &KeyArgs) -> Result<Vault> {
+    let vault = open_keys(conn, url, args).await?;
+    refuse_plaintext(conn).await?;
+    Ok(vault)
+}
+
+/// Loads the keys of an initialised database and checks they are its keys.
+async fn open_keys(conn: &jindu_store::DatabaseConnection, url: &str, args: &KeyArgs) -> Result<Vault> {
     let path = args.path(url);
     let vault = Vault::load(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
     if !env_keys() {
@@ -51,6 +59,17 @@ pub async fn open(conn: &jindu_store::DatabaseConnection, url: &str, args: &KeyA
     }
     deployment::check_keys(conn, &vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(vault)
+}
+
+/// Refuses a database whose persons were stored in clear by an older version.
+pub async fn refuse_plaintext(conn: &jindu_store::DatabaseConnection) -> Result<()> {
+    let n = rekey::plaintext_persons(conn).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if n > 0 {
+        bail!(
+            "数据库中有 {n} 名人员的信息尚未加密（旧版本数据），请先运行 jindu keys rotate 加密 / {n} persons are stored unencrypted (made by an older version): run jindu keys rotate first"
+        );
+    }
+    Ok(())
 }
 
 /// Loads the key file, or creates one (mode 0600) with `algorithm` when there is none.
@@ -119,7 +138,7 @@ pub async fn run(command: KeysCommand) -> Result<()> {
     match command {
         KeysCommand::Status { db: url, keys } => {
             let conn = db::connect_existing(&url).await?;
-            let vault = open(&conn, &url, &keys).await?;
+            let vault = open_keys(&conn, &url, &keys).await?;
             let ring = vault.ring();
             let p = rekey::pending(&conn, &vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
@@ -143,7 +162,7 @@ pub async fn run(command: KeysCommand) -> Result<()> {
             let batch = batch.clamp(1, 100_000);
             let path = keys.path(&url);
             let conn = db::connect_existing(&url).await?;
-            open(&conn, &url, &keys).await?;
+            open_keys(&conn, &url, &keys).await?;
             let mut ring = KeyRing::read_key_file(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
             let old: Vec<u32> = ring.versions();
             let version = ring.rotate().map_err(|e| anyhow::anyhow!("{e}"))?;

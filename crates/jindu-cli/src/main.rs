@@ -272,6 +272,12 @@ async fn run(cli: Cli) -> Result<()> {
                     key_args.path(&url).display()
                 );
             }
+            if keys::refuse_plaintext(&conn).await.is_err() {
+                bail!(
+                    "演示数据库由旧版本生成（人员信息未加密），请删除 {} 后重新运行 / the demo database was made by an older version without encryption: delete it and run again",
+                    url
+                );
+            }
             let summary = demo::generate(&conn, &vault, Now::system(), seed, persons).await.map_err(explain)?;
             let secs = started.elapsed().as_secs_f64();
             if summary.generated {

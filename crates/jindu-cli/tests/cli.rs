@@ -269,3 +269,40 @@ async fn keys_rotate_reencrypts_everything_and_a_wrong_key_is_refused() {
     assert_eq!(code, 0, "{out}{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn plaintext_left_by_an_older_version_is_refused_then_sealed_by_keys_rotate() {
+    use jindu_store::entities::person;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    let (dir, url) = temp_db();
+    let key = dir.join("t.key");
+    let key_arg = key.to_str().unwrap();
+    let (code, out, err) = jindu(&["demo", "--no-serve", "--persons", "20", "--db", &url, "--key-file", key_arg]);
+    assert_eq!(code, 0, "{out}{err}");
+    let before = clear_values(&url, &key).await;
+    // Write three persons back in clear, as a database made before encryption holds them.
+    let conn = jindu_store::db::connect_existing(&url).await.unwrap();
+    let vault = jindu_store::Vault::from_file(&key).unwrap();
+    for p in person::Entity::find().all(&conn).await.unwrap().into_iter().take(3) {
+        let row = p.id.to_string();
+        let name = vault.open("person", "name", &row, &p.name).unwrap();
+        let id_number = vault.open("person", "id_number", &row, &p.id_number).unwrap();
+        let mut am: person::ActiveModel = p.into();
+        am.name = Set(name);
+        am.id_number = Set(id_number);
+        am.update(&conn).await.unwrap();
+    }
+    conn.close().await.unwrap();
+    let (code, _, err) = jindu(&["serve", "--db", &url, "--key-file", key_arg, "--listen", "127.0.0.1:0"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("3 名人员的信息尚未加密") && err.contains("jindu keys rotate"), "{err}");
+    let (code, out, err) = jindu(&["keys", "status", "--db", &url, "--key-file", key_arg]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("3 人员 persons"), "{out}");
+    let (code, out, err) = jindu(&["keys", "rotate", "--db", &url, "--key-file", key_arg]);
+    assert_eq!(code, 0, "{out}{err}");
+    let after = clear_values(&url, &key).await;
+    assert_eq!(before.names, after.names, "every name reads back the same, now sealed");
+    assert_eq!(before.id_numbers, after.id_numbers);
+    std::fs::remove_dir_all(dir).unwrap();
+}

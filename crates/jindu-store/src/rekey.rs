@@ -58,6 +58,17 @@ pub async fn pending<C: ConnectionTrait>(db: &C, vault: &Vault) -> ServiceResult
     })
 }
 
+/// Person rows still holding plaintext from before field encryption (made by an older
+/// version); `jindu keys rotate` seals them.
+pub async fn plaintext_persons<C: ConnectionTrait>(db: &C) -> ServiceResult<u64> {
+    Ok(person::Entity::find()
+        .filter(
+            Condition::any().add(person::Column::Name.not_like("j1:%")).add(person::Column::IdNumber.not_like("j1:%")),
+        )
+        .count(db)
+        .await?)
+}
+
 /// Opens a stored value, or takes it as it is when it was never sealed (plaintext from before
 /// encryption).
 fn open_or_legacy(vault: &Vault, table: &str, column: &str, row: &str, stored: &str) -> ServiceResult<String> {

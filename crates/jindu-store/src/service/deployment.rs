@@ -62,7 +62,9 @@ pub async fn put_setting<C: ConnectionTrait>(db: &C, key: &str, value: &str) -> 
     // on PostgreSQL an in-place update keeps the table free of dead rows between vacuums.
     setting::Entity::insert(setting::ActiveModel { key: Set(key.to_string()), value: Set(value.to_string()) })
         .on_conflict(
-            sea_orm::sea_query::OnConflict::column(setting::Column::Key).update_column(setting::Column::Value).to_owned(),
+            sea_orm::sea_query::OnConflict::column(setting::Column::Key)
+                .update_column(setting::Column::Value)
+                .to_owned(),
         )
         .exec(db)
         .await?;
