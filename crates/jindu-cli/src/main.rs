@@ -136,6 +136,17 @@ enum BenchCommand {
 
 #[derive(Subcommand, Debug)]
 enum UserCommand {
+    /// 重置账号 / Unlock an account, give it a new initial password, or remove its authenticator
+    /// (for when no administrator can sign in). Audited.
+    Reset {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        #[arg(long)]
+        username: String,
+        /// unlock, reset_password or reset_totp.
+        #[arg(long)]
+        action: String,
+    },
     /// 新增用户 / Add an account. The password is read from JINDU_PASSWORD or asked for.
     Add {
         #[arg(long, default_value = "sqlite://jindu.db")]
@@ -328,6 +339,17 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Keys { command } => keys::run(command).await,
         Command::Token { command } => token::run(command).await,
+        Command::User { command: UserCommand::Reset { db: url, username, action } } => {
+            let conn = db::connect_existing(&url).await?;
+            match jindu_store::service::admin::user_action_from_shell(&conn, Now::system(), &username, &action)
+                .await
+                .map_err(explain)?
+            {
+                Some(p) => println!("{username} 新初始密码 / new initial password: {p}"),
+                None => println!("已完成 / done: {action} {username}"),
+            }
+            Ok(())
+        }
         Command::User { command: UserCommand::Add { db: url, username, display_name, role, division } } => {
             let conn = db::connect_existing(&url).await?;
             let root = deployment::root(&conn)

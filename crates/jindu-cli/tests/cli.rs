@@ -47,12 +47,22 @@ fn init_loads_the_district_and_refuses_unknown_codes() {
     let (code, out, err) = jindu(&["audit", "verify", "--db", &db]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("审计日志完整：共 2 条记录"), "{out}");
+    // From the shell, when no administrator can sign in: a new initial password, audited.
+    let (code, out, err) = jindu(&["user", "reset", "--db", &db, "--username", "admin", "--action", "reset_password"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("admin 新初始密码 / new initial password: "), "{out}");
+    let (code, _, err) = jindu(&["user", "reset", "--db", &db, "--username", "nobody", "--action", "unlock"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("未找到"), "{err}");
+    let (code, _, err) = jindu(&["user", "reset", "--db", &db, "--username", "admin", "--action", "explode"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("action"), "{err}");
     // Nothing is older than the retention yet; the prune itself is recorded and the chain holds.
     let (code, out, err) = jindu(&["audit", "prune", "--db", &db]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("已清理 0 条超过 12 个月的审计记录"), "{out}");
     let (_, out, _) = jindu(&["audit", "verify", "--db", &db]);
-    assert!(out.contains("审计日志完整：共 3 条记录"), "{out}");
+    assert!(out.contains("审计日志完整：共 4 条记录"), "{out}");
     // A user outside the deployment, and a weak password, are refused.
     let (code, _, err) =
         jindu(&["user", "add", "--db", &db, "--username", "sg09", "--role", "social_worker", "--division", "110105"]);

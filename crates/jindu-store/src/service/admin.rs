@@ -383,3 +383,32 @@ pub async fn save_security_settings<C: ConnectionTrait + TransactionTrait>(
     txn.commit().await?;
     Ok(())
 }
+
+/// From the server's shell (`jindu user reset`), for when no administrator can sign in (the
+/// only one lost their phone or is locked out): applies `action` to the account `username`,
+/// audited as done by the command line. Returns the new initial password for
+/// `reset_password`. Errors: `NotFound` for an unknown user, `Invalid` for an unknown action.
+pub async fn user_action_from_shell<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    now: Now,
+    username: &str,
+    action: &str,
+) -> ServiceResult<Option<String>> {
+    let user = app_user::Entity::find()
+        .filter(app_user::Column::Username.eq(username.trim()))
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    // The shell acts with the whole deployment as its scope, as an administrator without an account.
+    let root = deployment::root(db).await?.ok_or(ServiceError::NotFound("deployment"))?;
+    let shell = Actor {
+        user_id: Uuid::nil(),
+        username: "cli".into(),
+        display_name: "命令行".into(),
+        role: Role::SystemAdmin,
+        profile: default_profile(Role::SystemAdmin),
+        scope: root.code,
+        address: String::new(),
+    };
+    user_action(db, &shell, now, user.id, action).await
+}
