@@ -316,3 +316,46 @@ async fn plaintext_left_by_an_older_version_is_refused_then_sealed_by_keys_rotat
     assert_eq!(before.id_numbers, after.id_numbers);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn init_can_choose_national_cryptography() {
+    let (dir, db) = temp_db();
+    let key = dir.join("sm.key");
+    let (code, _, err) = jindu(&["init", "--division", "430405", "--db", &db, "--algorithm", "rot13"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("rot13"), "{err}");
+    let (code, out, err) = jindu(&[
+        "init",
+        "--division",
+        "430405",
+        "--db",
+        &db,
+        "--algorithm",
+        "sm4-gcm",
+        "--key-file",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("sm4-gcm"), "{out}");
+    assert!(std::fs::read_to_string(&key).unwrap().contains("\"algorithm\": \"sm4-gcm\""));
+    let (code, out, err) = jindu(&["keys", "status", "--db", &db, "--key-file", key.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("算法 / algorithm: sm4-gcm  当前版本 / active version: 1"), "{out}");
+    // Without the key file nothing starts, and the message says which file is missing.
+    let missing = dir.join("missing.key");
+    let (code, _, err) =
+        jindu(&["serve", "--db", &db, "--key-file", missing.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("密钥文件不存在") && err.contains("missing.key"), "{err}");
+    // A key file others can read is refused.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (code, _, err) =
+            jindu(&["serve", "--db", &db, "--key-file", key.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+        assert_eq!(code, 1);
+        assert!(err.contains("0600"), "{err}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
