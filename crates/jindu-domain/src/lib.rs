@@ -13,6 +13,7 @@
 //! - [`error`]: the one error type with stable codes and bilingual messages.
 
 pub mod access;
+pub mod breach;
 pub mod clock;
 pub mod days;
 pub mod division;
