@@ -24,6 +24,7 @@ pub mod ids;
 pub mod kinds;
 pub mod measure;
 pub mod obligation;
+pub mod risk;
 pub mod status;
 
 pub use access::{Permission, Role, RoleProfile};
