@@ -12,6 +12,7 @@
 //! - [`access`]: roles, permissions and the data scope.
 //! - [`error`]: the one error type with stable codes and bilingual messages.
 
+pub mod abstinence;
 pub mod access;
 pub mod breach;
 pub mod clock;
