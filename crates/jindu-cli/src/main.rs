@@ -73,12 +73,12 @@ enum Command {
         #[command(flatten)]
         keys: keys::KeyArgs,
     },
-    /// 性能测试 / Benchmarks that print figures (no pass/fail).
-    /// 审计日志 / The audit log.
+    /// 审计日志 / The audit log: verify the hash chain, prune past the retention.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// 性能测试 / Benchmarks that print figures (no pass/fail).
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
@@ -274,6 +274,13 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Demo { db: url, listen, seed, persons, no_serve, keys: key_args } => {
             let started = Instant::now();
             let conn = db::connect(&url).await?;
+            if deployment::root(&conn).await.map_err(explain)?.is_some()
+                && !deployment::is_demo(&conn).await.map_err(explain)?
+            {
+                bail!(
+                    "{url} 是正式数据库（由 jindu init 创建），演示数据不能写入其中 / {url} is a real database (made by jindu init): the demo will not write invented persons and demo accounts into it"
+                );
+            }
             let (vault, _) = keys::load_or_create(&key_args.path(&url), jindu_crypto::Algorithm::Aes256Gcm)?;
             if let Err(e) = deployment::check_keys(&conn, &vault).await {
                 bail!(

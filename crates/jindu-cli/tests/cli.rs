@@ -47,6 +47,10 @@ fn init_loads_the_district_and_refuses_unknown_codes() {
     let (code, out, err) = jindu(&["audit", "verify", "--db", &db]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("审计日志完整：共 2 条记录"), "{out}");
+    // The demo never writes invented persons and demo accounts into a real database.
+    let (code, _, err) = jindu(&["demo", "--no-serve", "--db", &db, "--persons", "5"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("是正式数据库") && err.contains("real database"), "{err}");
     // From the shell, when no administrator can sign in: a new initial password, audited.
     let (code, out, err) = jindu(&["user", "reset", "--db", &db, "--username", "admin", "--action", "reset_password"]);
     assert_eq!(code, 0, "{err}");

@@ -114,7 +114,7 @@ fn excel_serial(n: u32) -> Option<NaiveDate> {
 /// # Errors
 /// [`DomainError::TooLong`] for `field`.
 pub fn validate_note(field: &'static str, text: &str) -> Result<String, DomainError> {
-    validate_text(field, text, MAX_NOTE_CHARS)
+    validate_free_text(field, text, MAX_NOTE_CHARS)
 }
 
 /// Trims `text` and enforces at most `max` characters.
@@ -258,6 +258,14 @@ mod name_tests {
         assert_eq!(validate_name("name", "  张三 ").unwrap(), "张三");
         assert_eq!(validate_name("name", "阿依古丽·买买提").unwrap(), "阿依古丽·买买提");
         assert_eq!(validate_name("name", "\u{200B}"), Err(DomainError::InvalidText { field: "name" }));
+        assert_eq!(validate_note("note", "a\u{7}b"), Err(DomainError::InvalidText { field: "note" }));
+        assert_eq!(validate_note("note", "a\u{0}b"), Err(DomainError::InvalidText { field: "note" }));
+        assert_eq!(
+            validate_note("note", "abc\u{FFFD}"),
+            Err(DomainError::InvalidText { field: "note" }),
+            "invalid UTF-8"
+        );
+        assert_eq!(validate_note("note", "第一行\n第二行").unwrap(), "第一行\n第二行");
         assert_eq!(validate_name("name", "张\u{0}三"), Err(DomainError::InvalidText { field: "name" }));
         assert_eq!(validate_name("name", "张\u{202E}三"), Err(DomainError::InvalidText { field: "name" }));
         assert_eq!(validate_name("name", "\u{301}"), Err(DomainError::InvalidText { field: "name" }));

@@ -30,6 +30,9 @@ pub const MUST_ENROL_KEY: &str = "must_enrol_totp";
 /// Session key of the secret being set up (until the first code confirms it).
 pub const ENROL_SECRET_KEY: &str = "totp_enrol_secret";
 
+/// Session key of when this session signed in (unix microseconds, application clock).
+pub const AUTH_AT_KEY: &str = "auth_at";
+
 /// Session key of the chosen language (`zh-CN` or `en`).
 pub const LANG_KEY: &str = "lang";
 
@@ -87,6 +90,12 @@ impl FromRequestParts<AppState> for Authed {
             Ok(None) => return Err(login()),
             Err(e) => return Err(AppError::from(e).into_response()),
         };
+        // A password or second factor changed since this session signed in: it ends.
+        let auth_at = session.get::<i64>(AUTH_AT_KEY).await.ok().flatten().unwrap_or(0);
+        if actor.credentials_changed_at.is_some_and(|t| t.timestamp_micros() > auth_at) {
+            let _ = session.flush().await;
+            return Err(login());
+        }
         actor.address = client_address(parts);
         let lang = lang_of(&session).await;
         let chrome = Chrome::for_actor(lang, state.demo, &actor, crate::csrf::token(&session).await);

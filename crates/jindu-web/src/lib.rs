@@ -163,6 +163,7 @@ pub fn router(state: AppState) -> Router {
     routes
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), audit_refusals))
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::from_fn(same_origin_posts))
         .layer(sessions)
@@ -209,6 +210,41 @@ async fn same_origin_posts(req: axum::extract::Request, next: axum::middleware::
         }
     }
     next.run(req).await
+}
+
+/// Records every request a signed-in user was refused (403: the role lacks the permission) in the
+/// audit log as `access.denied` with the method and path, so that probing shows up.
+async fn audit_refusals(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    session: tower_sessions::Session,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let what = format!("{} {}", req.method(), req.uri().path());
+    let address = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let response = next.run(req).await;
+    if response.status() == axum::http::StatusCode::FORBIDDEN
+        && let Ok(Some(user)) = session.get::<uuid::Uuid>(auth::USER_KEY).await
+        && let Ok(Some(mut actor)) = jindu_store::service::users::actor(&state.db, user).await
+    {
+        use jindu_store::service::audit;
+        actor.address = address;
+        let entry = audit::Entry {
+            action: "access.denied".into(),
+            object_type: Some("route"),
+            object_id: Some(what.chars().take(200).collect()),
+            outcome: audit::Outcome::Denied,
+            detail: None,
+        };
+        if let Err(e) = audit::record(&state.db, &audit::Who::actor(&actor), state.clock.now(), entry).await {
+            tracing::error!("audit of a refusal failed: {e}");
+        }
+    }
+    response
 }
 
 /// Serves the application on `listener` until Ctrl-C.

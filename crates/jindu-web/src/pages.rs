@@ -15,7 +15,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::auth::{
-    Authed, ClientAddr, ENROL_SECRET_KEY, LANG_KEY, MUST_CHANGE_KEY, MUST_ENROL_KEY, PENDING_NEXT_KEY,
+    AUTH_AT_KEY, Authed, ClientAddr, ENROL_SECRET_KEY, LANG_KEY, MUST_CHANGE_KEY, MUST_ENROL_KEY, PENDING_NEXT_KEY,
     PENDING_TOTP_KEY, USER_KEY, lang_of, safe_next,
 };
 use crate::view::*;
@@ -88,7 +88,7 @@ pub async fn login(
             session.insert(PENDING_NEXT_KEY, safe_next(&f.next)).await.map_err(internal)?;
             Ok(Redirect::to("/login/totp").into_response())
         }
-        outcome => complete_login(&session, outcome, &f.next, failed).await,
+        outcome => complete_login(&session, now, outcome, &f.next, failed).await,
     }
 }
 
@@ -96,6 +96,7 @@ pub async fn login(
 /// setup first), or the login page with the reason.
 async fn complete_login(
     session: &Session,
+    now: jindu_domain::clock::Now,
     outcome: users::LoginOutcome,
     next: &str,
     failed: impl Fn(LoginError) -> Response,
@@ -106,6 +107,7 @@ async fn complete_login(
             session.cycle_id().await.map_err(internal)?;
             session.remove::<Uuid>(PENDING_TOTP_KEY).await.map_err(internal)?;
             session.insert(USER_KEY, actor.user_id).await.map_err(internal)?;
+            session.insert(AUTH_AT_KEY, now.instant.timestamp_micros()).await.map_err(internal)?;
             if must_enrol_totp {
                 session.insert(MUST_ENROL_KEY, true).await.map_err(internal)?;
             }
@@ -165,7 +167,7 @@ pub async fn totp_login(
         // Locked: start again from the password (after the lockout).
         let _ = session.remove::<Uuid>(PENDING_TOTP_KEY).await;
     }
-    complete_login(&session, outcome, &next, failed).await
+    complete_login(&session, state.clock.now(), outcome, &next, failed).await
 }
 
 /// Second-factor setup: a new secret (kept in the session until confirmed) as a QR code and as
@@ -249,7 +251,10 @@ pub async fn change_password(State(state): State<AppState>, a: Authed, Form(f): 
     let now = state.clock.now();
     match users::change_password(&state.db, &a.actor, now, &f.current, &f.password, &f.confirm).await {
         Ok(()) => {
-            a.session.remove::<bool>(MUST_CHANGE_KEY).await.map_err(|e| AppError::Internal(e.to_string()))?;
+            let internal = |e: tower_sessions::session::Error| AppError::Internal(e.to_string());
+            a.session.remove::<bool>(MUST_CHANGE_KEY).await.map_err(internal)?;
+            // This session stays signed in; every other session of the user ends.
+            a.session.insert(AUTH_AT_KEY, now.instant.timestamp_micros()).await.map_err(internal)?;
             Ok(Redirect::to("/").into_response())
         }
         Err(ServiceError::Invalid(errors)) => {

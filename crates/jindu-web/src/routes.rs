@@ -65,8 +65,8 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/admin/users/{uid}", Access::Needs(Permission::ManageUsers), false),
     r("GET", "/admin/roles", Access::Needs(Permission::ManageUsers), false),
     r("POST", "/admin/roles", Access::Needs(Permission::ManageUsers), false),
-    r("GET", "/admin/settings", Access::Needs(Permission::Configure), false),
-    r("POST", "/admin/settings", Access::Needs(Permission::Configure), false),
+    r("GET", "/admin/settings", Access::Needs(Permission::ManageUsers), false),
+    r("POST", "/admin/settings", Access::Needs(Permission::ManageUsers), false),
     r("GET", "/static/app.css", Access::Public, false),
     r("GET", "/healthz", Access::Public, false),
 ];

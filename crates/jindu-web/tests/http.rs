@@ -1639,3 +1639,155 @@ async fn cookies_are_http_only_strict_and_secure_behind_tls() {
         assert_eq!(r.headers().get("x-frame-options").unwrap(), "DENY");
     }
 }
+
+both!(findings_of_the_newcomer_trial_stay_fixed, |app: TestApp| async move {
+    use jindu_store::entities::audit_record;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let id = persons::register(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        Now::at(fixed_instant()),
+        NewPerson {
+            name: "测试申".into(),
+            id_number: ID_A.into(),
+            phone: "13812345678".into(),
+            address: "衡阳市珠晖区广东路1号".into(),
+            division: "430405009007".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // A town officer (no "show in full") edits with the phone and address masked; saving the
+    // form unchanged keeps the stored values.
+    app.user("zg09", "广东路专干", "town_officer", "430405009", false).await;
+    let sign_in = |client: reqwest::Client, username: &'static str, password: &'static str| {
+        let base = app.base.clone();
+        async move {
+            let token = csrf(&client, &base).await;
+            client
+                .post(format!("{base}/login"))
+                .form(&[("username", username), ("password", password), ("csrf", &token)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(sign_in(app.client.clone(), "ZG09", PASSWORD).await, StatusCode::SEE_OTHER, "user names ignore case");
+    let (_, body) = app.get(&format!("/persons/{id}/edit")).await;
+    assert!(body.contains("138****5678") && !body.contains("13812345678"), "masked in the edit form");
+    let version =
+        persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id).await.unwrap().person.version;
+    let phone_shown = "138****5678";
+    let address_shown = body.split(r#"name="address" value=""#).nth(1).unwrap().split('"').next().unwrap().to_string();
+    let (s, _, _) = app
+        .post(
+            &format!("/persons/{id}/edit"),
+            &[
+                ("version", &version.to_string()),
+                ("name", "测试申"),
+                ("phone", phone_shown),
+                ("address", &address_shown),
+                ("division", "430405009007"),
+                ("note", "改了备注"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let full = persons::detail_unmasked(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
+    assert_eq!(full.person.phone.as_deref(), Some("13812345678"), "the stored phone is kept");
+    assert_eq!(full.person.address.as_deref(), Some("衡阳市珠晖区广东路1号"));
+    assert_eq!(full.person.note.as_deref(), Some("改了备注"));
+
+    // A refused request is audited as access.denied.
+    let (s, _) = app.get("/audit").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let denied = audit_record::Entity::find()
+        .filter(audit_record::Column::Action.eq("access.denied"))
+        .filter(audit_record::Column::Username.eq("zg09"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(denied.len(), 1);
+    assert_eq!((denied[0].object_id.as_deref(), denied[0].outcome.as_str()), (Some("GET /audit"), "denied"));
+
+    // Notes with control characters (or invalid UTF-8) are refused, not stored.
+    let before = app.event_count().await;
+    for note in ["a\u{7}b", "a\u{0}b", "abc\u{FFFD}"] {
+        let (s, body, _) = app
+            .post(&format!("/persons/{id}/events"), &[("kind", "visit"), ("date", "2026-11-29"), ("note", note)])
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{note:?}");
+        assert!(
+            body.contains("不可见")
+                || body.contains("控制")
+                || body.contains("invisible")
+                || body.contains("characters"),
+            "{body}"
+        );
+    }
+    assert_eq!(app.event_count().await, before);
+
+    // A social worker of another town cannot be made responsible for this person.
+    let other = app.user("sg28", "酃湖乡社工", "social_worker", "430405201", false).await;
+    let (s, body, _) = app
+        .post(
+            &format!("/persons/{id}/edit"),
+            &[
+                ("version", &(version + 1).to_string()),
+                ("name", "测试申"),
+                ("division", "430405009007"),
+                ("social_worker_id", &other.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // Guessing the current password locks the account after five tries, which ends the session.
+    app.advance(1);
+    for i in 0..5 {
+        let (s, _, loc) = app
+            .post(
+                "/account/password",
+                &[("current", "wrong-Guess-1"), ("password", "New-Password-2026"), ("confirm", "New-Password-2026")],
+            )
+            .await;
+        if i < 4 {
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        } else {
+            assert!(s == StatusCode::UNPROCESSABLE_ENTITY || loc.is_some());
+        }
+    }
+    let (s, _) = app.get("/persons").await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "locked: the session ended");
+    assert_eq!(sign_in(app.client.clone(), "zg09", PASSWORD).await, StatusCode::UNAUTHORIZED, "locked for 15 minutes");
+    app
+});
+
+both!(a_password_reset_ends_the_other_sessions, |app: TestApp| async move {
+    let uid = app.user("lead", "领导", "leader", "430405", false).await;
+    let other =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let token = csrf(&other, &app.base).await;
+    other
+        .post(app.url("/login"))
+        .form(&[("username", "lead"), ("password", PASSWORD), ("csrf", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.get(app.url("/overview")).send().await.unwrap().status(), StatusCode::OK);
+    let root = app.user("root", "系统管理员", "system_admin", "430405", false).await;
+    let actor = users::actor(&app.db, root).await.unwrap().unwrap();
+    app.advance(1);
+    let now = Now::at(fixed_instant() + chrono::Duration::minutes(1));
+    let p = jindu_store::service::admin::user_action(&app.db, &actor, now, uid, "reset_password").await.unwrap();
+    assert!(p.is_some());
+    assert_eq!(other.get(app.url("/overview")).send().await.unwrap().status(), StatusCode::SEE_OTHER, "signed out");
+    // The auditor keeps the audit log; the demo refuses nothing here but the rule holds.
+    let edit = jindu_store::service::admin::RoleEdit { role: "auditor".into(), ..Default::default() };
+    let e = jindu_store::service::admin::save_role(&app.db, &actor, now, &edit).await.unwrap_err();
+    assert!(format!("{e:?}").contains("role.audit"), "{e:?}");
+    app
+});

@@ -214,13 +214,16 @@ pub async fn user_action<C: ConnectionTrait + TransactionTrait>(
             let p = initial_password();
             q.col_expr(app_user::Column::PasswordHash, Expr::value(Some(users::hash_password(&p)?)))
                 .col_expr(app_user::Column::MustChangePassword, Expr::value(true))
+                .col_expr(app_user::Column::PasswordChangedAt, Expr::value(Some(now.instant)))
                 .exec(&txn)
                 .await?;
             password = Some(p);
         }
         UserAction::ResetTotp => {
+            // A credential change: the account's open sessions end.
             q.col_expr(app_user::Column::TotpSecret, Expr::value(Option::<String>::None))
                 .col_expr(app_user::Column::TotpEnabled, Expr::value(false))
+                .col_expr(app_user::Column::PasswordChangedAt, Expr::value(Some(now.instant)))
                 .exec(&txn)
                 .await?;
         }
@@ -276,6 +279,15 @@ pub async fn save_role<C: ConnectionTrait + TransactionTrait>(
     };
     check_profile(&profile)
         .map_err(|e| FieldError::new("permissions", "role.separation", e.message_zh(), e.message_en()))?;
+    if role == Role::Auditor && !profile.allows(Permission::ReadAudit) {
+        return Err(FieldError::new(
+            "permissions",
+            "role.audit",
+            "不能取消审计员的“查看审计日志”权限，否则将无人能审查系统操作。",
+            "You cannot take 'Read the audit log' from the auditor: no one could review what was done.",
+        )
+        .into());
+    }
     if role == actor.role && !profile.allows(Permission::ManageUsers) {
         return Err(FieldError::new(
             "permissions",
@@ -314,9 +326,10 @@ pub struct SecuritySettings {
     pub totp_roles: Vec<Role>,
 }
 
-/// The security settings in force. Needs `Configure`.
+/// The security settings in force. Needs `ManageUsers` (security settings belong to the system
+/// administrator, not to the business roles that hold `Configure`).
 pub async fn security_settings<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<SecuritySettings> {
-    actor.require(Permission::Configure)?;
+    actor.require(Permission::ManageUsers)?;
     let roles = deployment::get_setting(db, second_factor::TOTP_ROLES_KEY)
         .await?
         .unwrap_or_else(|| second_factor::DEFAULT_TOTP_ROLES.into());
@@ -327,7 +340,7 @@ pub async fn security_settings<C: ConnectionTrait>(db: &C, actor: &Actor) -> Ser
 }
 
 /// Saves the security settings: retention as typed (whole months, 6–120), roles by code.
-/// Needs `Configure`; audited (`config.change`). Errors: `Invalid` naming `retention_months`
+/// Needs `ManageUsers`; audited (`config.change`). Errors: `Invalid` naming `retention_months`
 /// or `totp_roles`.
 pub async fn save_security_settings<C: ConnectionTrait + TransactionTrait>(
     db: &C,
@@ -336,7 +349,7 @@ pub async fn save_security_settings<C: ConnectionTrait + TransactionTrait>(
     retention_months: &str,
     totp_roles: &[String],
 ) -> ServiceResult<()> {
-    actor.require(Permission::Configure)?;
+    actor.require(Permission::ManageUsers)?;
     let months = match retention_months.trim().parse::<u32>() {
         Ok(m) if (audit::MIN_RETENTION_MONTHS..=120).contains(&m) => m,
         _ => {
@@ -409,6 +422,7 @@ pub async fn user_action_from_shell<C: ConnectionTrait + TransactionTrait>(
         profile: default_profile(Role::SystemAdmin),
         scope: root.code,
         address: String::new(),
+        credentials_changed_at: None,
     };
     user_action(db, &shell, now, user.id, action).await
 }

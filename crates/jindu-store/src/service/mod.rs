@@ -29,6 +29,8 @@ pub struct Actor {
     pub scope: DivisionCode,
     /// Client address of the request (for the audit log); empty for the CLI.
     pub address: String,
+    /// When the password or second factor last changed: sessions signed in before it end.
+    pub credentials_changed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Actor {

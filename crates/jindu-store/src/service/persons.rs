@@ -249,7 +249,14 @@ pub async fn parse_profile<C: ConnectionTrait>(
                 Ok(wid) => app_user::Entity::find_by_id(wid)
                     .one(db)
                     .await?
-                    .filter(|u| u.role == Role::SocialWorker.as_code() && actor.sees(&u.division_code))
+                    // A social worker of the person's own town or community, inside the actor's scope.
+                    .filter(|u| {
+                        u.role == Role::SocialWorker.as_code()
+                            && actor.sees(&u.division_code)
+                            && DivisionCode::parse(&u.division_code).is_ok_and(|w| {
+                                division.as_ref().is_none_or(|(d, _)| d.to_string().starts_with(&w.prefix()))
+                            })
+                    })
                     .map(|u| u.id),
                 Err(_) => None,
             };
@@ -734,8 +741,10 @@ pub async fn detail_unmasked<C: ConnectionTrait + TransactionTrait>(
     Ok(d)
 }
 
-/// The stored values of a person's record for the edit form (in full: editing needs them).
-/// Needs `EditPersons`. The caller shows the person page's data too, whose read is audited.
+/// The stored values of a person's record for the edit form. Phone and address are in full only
+/// for roles holding `Unmask`; others see them masked, and [`update`] keeps the stored value
+/// when the masked text comes back unchanged. Needs `EditPersons`. The caller shows the person
+/// page's data too, whose read is audited.
 pub async fn edit_values<C: ConnectionTrait>(
     db: &C,
     vault: &Vault,
@@ -744,11 +753,19 @@ pub async fn edit_values<C: ConnectionTrait>(
 ) -> ServiceResult<EditPerson> {
     actor.require(Permission::EditPersons)?;
     let p = open_person(vault, load_visible(db, actor, id).await?)?;
+    let (phone, address) = if actor.can(Permission::Unmask) {
+        (p.phone.unwrap_or_default(), p.address.unwrap_or_default())
+    } else {
+        (
+            p.phone.as_deref().map(jindu_crypto::mask_phone).unwrap_or_default(),
+            p.address.as_deref().map(jindu_crypto::mask_address).unwrap_or_default(),
+        )
+    };
     Ok(EditPerson {
         version: p.version.to_string(),
         name: p.name,
-        phone: p.phone.unwrap_or_default(),
-        address: p.address.unwrap_or_default(),
+        phone,
+        address,
         division: p.division_code,
         addiction_finding: p.addiction_finding,
         substance: p.substance.unwrap_or_default(),
@@ -878,13 +895,22 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         return Err(ServiceError::Conflict);
     }
     let mut errors: Vec<FieldError> = Vec::new();
+    // A role without `Unmask` edits the masked text; unchanged, it keeps the stored value.
+    let keep = |typed: &str, stored: &Option<String>, mask: fn(&str) -> String| -> String {
+        match stored {
+            Some(s) if !actor.can(Permission::Unmask) && typed.trim() == mask(s) => s.clone(),
+            _ => typed.to_string(),
+        }
+    };
+    let phone_typed = keep(&input.phone, &p.phone, jindu_crypto::mask_phone);
+    let address_typed = keep(&input.address, &p.address, jindu_crypto::mask_address);
     let profile = parse_profile(
         &txn,
         actor,
         ProfileInput {
             name: &input.name,
-            phone: &input.phone,
-            address: &input.address,
+            phone: &phone_typed,
+            address: &address_typed,
             division: &input.division,
             addiction_finding: &input.addiction_finding,
             substance: &input.substance,

@@ -195,6 +195,7 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, now: Now, secret: &str) ->
         profile,
         scope,
         address: String::new(),
+        credentials_changed_at: user.password_changed_at,
     }))
 }
 

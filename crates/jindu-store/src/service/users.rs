@@ -68,8 +68,12 @@ pub fn hash_password(password: &str) -> ServiceResult<String> {
 /// Creates an account. Errors: `Invalid` for a taken or malformed username, an unknown role,
 /// or a password that fails the policy.
 pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> ServiceResult<Uuid> {
-    let username = input.username.trim().to_string();
+    // User names are case-insensitive: stored and looked up in lower case (SG01 = sg01).
+    let username = input.username.trim().to_lowercase();
     let mut errors = Vec::new();
+    if let Err(e) = jindu_domain::event::validate_name("display_name", &input.display_name) {
+        errors.push(e.into());
+    }
     if username.is_empty()
         || username.chars().count() > 32
         || !username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
@@ -146,13 +150,15 @@ async fn to_actor<C: ConnectionTrait>(db: &C, m: app_user::Model) -> ServiceResu
         profile,
         scope,
         address: String::new(),
+        credentials_changed_at: m.password_changed_at,
     })
 }
 
 /// Checks a username and password. `Ok(None)` for an unknown user, a wrong password or an
 /// account without a password (the caller shows one message for all three).
 pub async fn authenticate<C: ConnectionTrait>(db: &C, username: &str, password: &str) -> ServiceResult<Option<Actor>> {
-    let Some(user) = app_user::Entity::find().filter(app_user::Column::Username.eq(username.trim())).one(db).await?
+    let Some(user) =
+        app_user::Entity::find().filter(app_user::Column::Username.eq(username.trim().to_lowercase())).one(db).await?
     else {
         // Spend the same time as a real check so that timing does not reveal accounts.
         let _ = hash_password(password);
@@ -222,7 +228,7 @@ pub async fn login<C: ConnectionTrait + sea_orm::TransactionTrait>(
     address: &str,
 ) -> ServiceResult<LoginOutcome> {
     use super::audit::{self, Entry, Outcome, Who};
-    let username = username.trim();
+    let username = &username.trim().to_lowercase();
     let typed: String = username.chars().take(64).collect();
     let who = |user_id: Option<Uuid>, unit: &str| Who {
         user_id,
@@ -333,6 +339,38 @@ pub async fn change_password<C: ConnectionTrait + sea_orm::TransactionTrait>(
     };
     let mut errors = Vec::new();
     if !ok {
+        // A wrong current password counts as a failed sign-in: five in a row lock the account
+        // (and so end this session), so a left-open session cannot be used to guess it.
+        let failures = user.failed_logins + 1;
+        let (failures, locked_until) = if failures >= MAX_FAILED_LOGINS {
+            (0, Some(now.instant + chrono::Duration::minutes(LOCKOUT_MINUTES)))
+        } else {
+            (failures, None)
+        };
+        let mut q = app_user::Entity::update_many()
+            .col_expr(app_user::Column::FailedLogins, sea_orm::sea_query::Expr::value(failures))
+            .filter(app_user::Column::Id.eq(user.id));
+        if locked_until.is_some() {
+            q = q
+                .col_expr(app_user::Column::LockedUntil, sea_orm::sea_query::Expr::value(locked_until))
+                .col_expr(app_user::Column::PasswordChangedAt, sea_orm::sea_query::Expr::value(Some(now.instant)));
+        }
+        q.exec(db).await?;
+        let entry = Entry {
+            action: "user.password".into(),
+            object_type: Some("user"),
+            object_id: Some(user.id.to_string()),
+            outcome: audit::Outcome::Failed,
+            detail: Some(
+                if locked_until.is_some() {
+                    "wrong current password; account locked"
+                } else {
+                    "wrong current password"
+                }
+                .into(),
+            ),
+        };
+        audit::record(db, &Who::actor(actor), now, entry).await?;
         errors.push(FieldError::new(
             "current",
             "password.current",
