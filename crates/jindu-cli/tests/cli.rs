@@ -47,6 +47,10 @@ fn init_loads_the_district_and_refuses_unknown_codes() {
     let (code, out, err) = jindu(&["audit", "verify", "--db", &db]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("审计日志完整：共 2 条记录"), "{out}");
+    // No API token for the system administrator (it would step around the second factor).
+    let (code, _, err) = jindu(&["token", "create", "--db", &db, "--username", "admin", "--name", "x"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("系统管理员不能申请接口令牌"), "{err}");
     // The demo never writes invented persons and demo accounts into a real database.
     let (code, _, err) = jindu(&["demo", "--no-serve", "--db", &db, "--persons", "5"]);
     assert_eq!(code, 1);

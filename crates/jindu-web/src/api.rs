@@ -168,12 +168,59 @@ impl From<ServiceError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
-        let status = if r.status().is_client_error() { r.status() } else { StatusCode::BAD_REQUEST };
-        ApiError::new(
-            status,
-            "bad_request",
-            format!("请求体须为符合格式的JSON / the body must be well-formed JSON: {}", r.body_text()),
-        )
+        match r {
+            JsonRejection::JsonDataError(e) => {
+                // serde's text: "…: date: invalid type: …" or "…: missing field `date`".
+                let text = e.body_text();
+                let detail = text.rsplit_once("target type: ").map_or(text.as_str(), |(_, d)| d).to_string();
+                let (field, zh, en) =
+                    if let Some(f) = detail.split("missing field `").nth(1).and_then(|r| r.split('`').next()) {
+                        (f.to_string(), format!("缺少字段“{f}”。"), format!("Field '{f}' is missing."))
+                    } else {
+                        let (f, why) = detail.split_once(": ").unwrap_or(("", detail.as_str()));
+                        (
+                            f.to_string(),
+                            format!("字段“{f}”的值类型或取值不正确（{why}）。"),
+                            format!("Field '{f}' has a wrong type or value ({why})."),
+                        )
+                    };
+                ApiError {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    body: ApiErrorBody {
+                        code: "invalid".into(),
+                        message: format!("{zh} / {en}"),
+                        errors: Some(vec![FieldErrorDto {
+                            field,
+                            code: "json.data".into(),
+                            message_zh: zh,
+                            message_en: en,
+                        }]),
+                    },
+                }
+            }
+            JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请求须带 Content-Type: application/json / send Content-Type: application/json",
+            ),
+            JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!(
+                    "请求体过大（上限 {} KB）/ the body is too large (limit {} KB)",
+                    crate::BODY_LIMIT / 1024,
+                    crate::BODY_LIMIT / 1024
+                ),
+            ),
+            other => {
+                let status = if other.status().is_client_error() { other.status() } else { StatusCode::BAD_REQUEST };
+                ApiError::new(
+                    status,
+                    "bad_request",
+                    format!("请求体须为符合格式的JSON / the body must be well-formed JSON ({})", other.body_text()),
+                )
+            }
+        }
     }
 }
 

@@ -520,6 +520,21 @@ both!(future_event_date_is_422_naming_date, |app: TestApp| async move {
     let (s, body) = app.post_json(&path, &token, "{kind:").await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(json(&body)["code"], "bad_request");
+    // A missing or mistyped field is a 422 naming it, in both languages; a control character
+    // in the note is refused; none of these stores anything.
+    let (s, body) = app.post_json(&path, &token, r#"{"kind":"visit"}"#).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let v = json(&body);
+    assert_eq!(
+        (v["errors"][0]["field"].as_str(), v["errors"][0]["message_zh"].as_str()),
+        (Some("date"), Some("缺少字段“date”。"))
+    );
+    let (s, body) = app.post_json(&path, &token, r#"{"kind":"visit","date":20261129}"#).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(json(&body)["errors"][0]["field"], "date");
+    let (s, body) = app.post_json(&path, &token, r#"{"kind":"visit","date":"2026-11-29","note":"a\u0000b"}"#).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(app.event_count().await, before, "nothing stored");
     // A good one is stored and shows in the timeline; a stale version is 409.
     let (s, body) = app
         .post_json(

@@ -1791,3 +1791,26 @@ both!(a_password_reset_ends_the_other_sessions, |app: TestApp| async move {
     assert!(format!("{e:?}").contains("role.audit"), "{e:?}");
     app
 });
+
+both!(a_social_workers_overview_counts_their_own_caseload, |app: TestApp| async move {
+    let sw = app.user("sw", "社工", "social_worker", "430405009", false).await;
+    let now = Now::at(fixed_instant());
+    let mut mine = NewPerson {
+        name: "测试酉".into(),
+        id_number: ID_A.into(),
+        division: "430405009007".into(),
+        social_worker_id: sw.to_string(),
+        ..Default::default()
+    };
+    persons::register(&app.db, &app.vault, &app.admin, now, mine.clone()).await.unwrap();
+    mine.name = "测试戌".into();
+    mine.id_number = id_b();
+    mine.social_worker_id = String::new();
+    persons::register(&app.db, &app.vault, &app.admin, now, mine).await.unwrap();
+    let actor = users::actor(&app.db, sw).await.unwrap().unwrap();
+    let o = jindu_store::service::worklist::overview(&app.db, &actor, now).await.unwrap();
+    assert_eq!(o.total, 1, "the same persons as the social worker's list");
+    let office = jindu_store::service::worklist::overview(&app.db, &app.admin, now).await.unwrap();
+    assert_eq!(office.total, 2);
+    app
+});

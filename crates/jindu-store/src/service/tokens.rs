@@ -108,6 +108,16 @@ pub async fn create<C: ConnectionTrait>(
             format!("The validity must be 1–{MAX_DAYS} days."),
         ));
     }
+    if role == Role::SystemAdmin {
+        // The API serves case data only, and a token would step around the administrator's
+        // second factor.
+        errors.push(FieldError::new(
+            "role",
+            "token.admin",
+            "系统管理员不能申请接口令牌。",
+            "The system administrator cannot have API tokens.",
+        ));
+    }
     if role.as_code() != user.role {
         errors.push(FieldError::new(
             "role",

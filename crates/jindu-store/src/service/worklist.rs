@@ -9,7 +9,7 @@ use jindu_domain::clock::Now;
 use jindu_domain::days::{add_days, overdue_days};
 use jindu_domain::{ControlStatus, DivisionLevel, MeasureKind, ObligationKind, Permission};
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
 use super::{Actor, ServiceResult, deployment, scope_bounds, stored};
@@ -110,17 +110,20 @@ pub struct TownRow {
     pub overdue: u64,
 }
 
-/// Counts by status, by open measure and by town within the actor's scope, computed by
-/// grouped counts over indexed columns (no person rows are loaded).
+/// Counts by status, by open measure and by town within the actor's scope (a social worker: their
+/// own caseload, as their person list), computed by grouped counts over indexed columns (no
+/// person rows are loaded).
 pub async fn overview<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> ServiceResult<Overview> {
     actor.require(Permission::ViewCounts)?;
     let (lo, hi) = scope_bounds(&actor.scope);
+    let mine = actor.caseload_only().then_some(actor.user_id);
     let rows: Vec<(String, String, i64)> = person::Entity::find()
         .select_only()
         .column(person::Column::TownCode)
         .column(person::Column::ControlStatus)
         .column_as(Expr::from(Func::count(Expr::col(person::Column::Id))), "n")
         .filter(person::Column::DivisionCode.between(lo.clone(), hi.clone()))
+        .apply_if(mine, |q, id| q.filter(person::Column::SocialWorkerId.eq(id)))
         .group_by(person::Column::TownCode)
         .group_by(person::Column::ControlStatus)
         .into_tuple()
@@ -158,6 +161,7 @@ pub async fn overview<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> Se
                     .column(person::Column::Id)
                     .from(person::Entity)
                     .and_where(person::Column::DivisionCode.between(lo.clone(), hi.clone()))
+                    .and_where_option(mine.map(|id| person::Column::SocialWorkerId.eq(id)))
                     .to_owned(),
             ),
         )
@@ -183,6 +187,7 @@ pub async fn overview<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> Se
         .column(obligation::Column::DivisionCode)
         .column_as(Expr::from(Func::count_distinct(Expr::col(obligation::Column::PersonId))), "n")
         .filter(obligation::Column::DivisionCode.between(lo, hi))
+        .apply_if(mine, |q, id| q.filter(obligation::Column::SocialWorkerId.eq(id)))
         .filter(obligation::Column::DueDate.lt(now.today))
         .group_by(obligation::Column::DivisionCode)
         .into_tuple()
