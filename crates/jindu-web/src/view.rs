@@ -74,6 +74,11 @@ impl Chrome {
         }
     }
 
+    /// True when the user's role may record events of `kind` (the event form offers only these).
+    pub fn may_record(&self, kind: &jindu_domain::EventKind) -> bool {
+        self.can(jindu_domain::access::permission_for_event(*kind).as_code())
+    }
+
     /// True when the user's role holds the permission with this code (for showing links and forms).
     pub fn can(&self, code: &str) -> bool {
         self.perms.contains(&code)

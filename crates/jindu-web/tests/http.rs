@@ -1814,3 +1814,21 @@ both!(a_social_workers_overview_counts_their_own_caseload, |app: TestApp| async 
     assert_eq!(office.total, 2);
     app
 });
+
+both!(the_event_form_offers_only_what_the_role_may_record, |app: TestApp| async move {
+    let id = app.person("测试亥", ID_A, "2026-08-25", "2026-09-01").await;
+    app.user("pol", "民警", "police", "430405009", false).await;
+    let token = csrf(&app.client, &app.base).await;
+    app.client
+        .post(app.url("/login"))
+        .form(&[("username", "pol"), ("password", PASSWORD), ("csrf", &token)])
+        .send()
+        .await
+        .unwrap();
+    let (s, body) = app.get(&format!("/persons/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    // Police record tests and lost/found contact, not visits or assistance (DOMAIN §10 roles).
+    assert!(body.contains(r#"<option value="drug_test""#) && body.contains(r#"<option value="contact_lost""#));
+    assert!(!body.contains(r#"<option value="visit""#) && !body.contains(r#"<option value="assistance""#), "{body}");
+    app
+});
