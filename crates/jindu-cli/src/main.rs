@@ -281,7 +281,18 @@ async fn run(cli: Cli) -> Result<()> {
                     "{url} 是正式数据库（由 jindu init 创建），演示数据不能写入其中 / {url} is a real database (made by jindu init): the demo will not write invented persons and demo accounts into it"
                 );
             }
-            let (vault, _) = keys::load_or_create(&key_args.path(&url), jindu_crypto::Algorithm::Aes256Gcm)?;
+            let key_path = key_args.path(&url);
+            if !key_path.exists()
+                && std::env::var_os(jindu_store::vault::KEY_ENV_VAR).is_none()
+                && deployment::get_setting(&conn, deployment::KEY_CHECK_KEY).await.map_err(explain)?.is_some()
+            {
+                bail!(
+                    "演示数据库 {url} 的密钥文件 {} 不存在，删除演示数据库后重试 / the key file {} of demo database {url} is missing: delete the demo database and run again",
+                    key_path.display(),
+                    key_path.display()
+                );
+            }
+            let (vault, _) = keys::load_or_create(&key_path, jindu_crypto::Algorithm::Aes256Gcm)?;
             if let Err(e) = deployment::check_keys(&conn, &vault).await {
                 bail!(
                     "{}；演示数据库与密钥文件 {} 不配套，删除演示数据库后重试 / the demo database does not match key file {}: delete the demo database and run again",

@@ -255,6 +255,14 @@ async fn keys_rotate_reencrypts_everything_and_a_wrong_key_is_refused() {
         jindu(&["serve", "--db", &url, "--key-file", other.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
     assert_eq!(code, 1);
     assert!(err.contains("密钥与数据库不匹配") && err.contains("do not belong to this database"), "{err}");
+    assert!(!err.contains("ERROR"), "a sentence, not a log line: {err}");
+    // A demo database whose key file is gone is refused, and no new (wrong) key file is made.
+    std::fs::remove_file(&other).unwrap();
+    let other_db = format!("sqlite://{}", dir.join("other.db").display());
+    let (code, _, err) = jindu(&["demo", "--no-serve", "--db", &other_db, "--key-file", other.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("密钥文件") && err.contains("is missing"), "{err}");
+    assert!(!other.exists());
 
     let (code, out, err) = jindu(&["keys", "rotate", "--db", &url, "--key-file", key_arg, "--batch", "7", "--retire"]);
     assert_eq!(code, 0, "{out}{err}");

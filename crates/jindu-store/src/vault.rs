@@ -213,6 +213,15 @@ impl Vault {
         })
     }
 
+    /// Whether `stored` opens to `expected` in that cell: a check that logs nothing (the key
+    /// check at start-up, whose failure the caller explains in a sentence).
+    pub fn opens_to(&self, table: &str, column: &str, row: &str, stored: &str, expected: &str) -> bool {
+        if self.inner.plaintext {
+            return stored == expected;
+        }
+        self.ring().decrypt(&Aad::new(table, column, row), stored).is_ok_and(|t| t == expected)
+    }
+
     /// [`open`](Vault::open) for a row keyed by a UUID and an optional value.
     ///
     /// # Errors

@@ -604,9 +604,13 @@ pub async fn healthz() -> &'static str {
 pub async fn audit_log(
     State(state): State<AppState>,
     a: Authed,
-    Query(filter): Query<audit::AuditFilter>,
+    Query(mut filter): Query<audit::AuditFilter>,
 ) -> PageResult {
     let now = state.clock.now();
+    // Filters are echoed into the page: hidden characters are dropped (they match nothing).
+    for f in [&mut filter.username, &mut filter.action, &mut filter.object_id, &mut filter.outcome] {
+        f.retain(|c| !jindu_domain::event::is_hidden(c));
+    }
     let page = audit::search(&state.db, &a.actor, now, &filter).await?;
     let qs = serde_urlencoded::to_string([
         ("username", filter.username.as_str()),

@@ -80,12 +80,22 @@ pub struct NewAccount {
     pub division: String,
 }
 
-/// A generated initial password: 14 letters and digits (no look-alikes) plus `-7a`, which
-/// meets the policy (upper, lower, digit, symbol). The user must change it at first sign-in.
+/// A generated initial password: 16 random characters from letters, digits (no look-alikes)
+/// and `-#%+`, drawn again until it meets the policy (about 96 bits). The user must change it at
+/// first sign-in.
 pub fn initial_password() -> String {
-    const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
-    let body: String = (0..14).map(|_| CHARS[rand::random_range(0..CHARS.len())] as char).collect();
-    format!("{body}-7a")
+    const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789-#%+";
+    loop {
+        let p: String = (0..16).map(|_| CHARS[rand::random_range(0..CHARS.len())] as char).collect();
+        let classes = [
+            p.chars().any(|c| c.is_ascii_uppercase()),
+            p.chars().any(|c| c.is_ascii_lowercase()),
+            p.chars().any(|c| c.is_ascii_digit()),
+        ];
+        if classes.iter().all(|b| *b) && users::check_password_policy(&p).is_ok() {
+            return p;
+        }
+    }
 }
 
 /// Creates an account with a generated initial password (returned once, never stored in

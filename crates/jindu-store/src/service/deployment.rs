@@ -90,16 +90,13 @@ const KEY_CHECK_TEXT: &str = "jindu key check";
 pub async fn check_keys<C: ConnectionTrait>(db: &C, vault: &crate::Vault) -> ServiceResult<()> {
     match get_setting(db, KEY_CHECK_KEY).await? {
         None => put_setting(db, KEY_CHECK_KEY, &vault.seal("setting", "value", KEY_CHECK_KEY, KEY_CHECK_TEXT)?).await,
-        Some(stored) => match vault.open("setting", "value", KEY_CHECK_KEY, &stored) {
-            Ok(t) if t == KEY_CHECK_TEXT => {
-                if vault.needs_rotation(&stored) {
-                    put_setting(db, KEY_CHECK_KEY, &vault.seal("setting", "value", KEY_CHECK_KEY, KEY_CHECK_TEXT)?)
-                        .await?;
-                }
-                Ok(())
+        Some(stored) if vault.opens_to("setting", "value", KEY_CHECK_KEY, &stored, KEY_CHECK_TEXT) => {
+            if vault.needs_rotation(&stored) {
+                put_setting(db, KEY_CHECK_KEY, &vault.seal("setting", "value", KEY_CHECK_KEY, KEY_CHECK_TEXT)?).await?;
             }
-            _ => Err(crate::vault::VaultError::WrongKeys.into()),
-        },
+            Ok(())
+        }
+        Some(_) => Err(crate::vault::VaultError::WrongKeys.into()),
     }
 }
 
