@@ -436,10 +436,15 @@ both!(every_api_route_by_every_role_in_and_out_of_scope, |app: TestApp| async mo
     let mut checked = 0;
     for (role, user_id) in &ids {
         let profile = default_profile(*role);
-        let (_, token) =
-            tokens::create(&app.db, now(), *user_id, "matrix", *role, DivisionCode::parse(town).unwrap(), 30)
-                .await
-                .unwrap();
+        let made =
+            tokens::create(&app.db, now(), *user_id, "matrix", *role, DivisionCode::parse(town).unwrap(), 30).await;
+        if *role == Role::SystemAdmin {
+            // No token for the system administrator: the API is case data only, and a token
+            // would step around the administrator's second factor.
+            assert!(made.is_err());
+            continue;
+        }
+        let (_, token) = made.unwrap();
         for spec in API_ROUTES {
             let targets =
                 if spec.person_scoped { vec![(true, inside), (false, outside)] } else { vec![(true, inside)] };
@@ -481,7 +486,10 @@ both!(every_api_route_by_every_role_in_and_out_of_scope, |app: TestApp| async mo
             }
         }
     }
-    assert_eq!(checked, Role::ALL.len() * (API_ROUTES.len() + API_ROUTES.iter().filter(|s| s.person_scoped).count()));
+    assert_eq!(
+        checked,
+        (Role::ALL.len() - 1) * (API_ROUTES.len() + API_ROUTES.iter().filter(|s| s.person_scoped).count())
+    );
     // An id that does not exist answers exactly like the out-of-scope one.
     let (_, token) = tokens::create(
         &app.db,
