@@ -12,7 +12,7 @@ use totp_rs::{Algorithm, Secret, TOTP};
 use uuid::Uuid;
 
 use super::audit::{self, Entry, Outcome, Who};
-use super::users::{LOCKOUT_MINUTES, LoginOutcome, MAX_FAILED_LOGINS};
+use super::users::LoginOutcome;
 use super::{Actor, FieldError, ServiceError, ServiceResult};
 use crate::Vault;
 use crate::entities::app_user;
@@ -171,18 +171,7 @@ pub async fn verify<C: ConnectionTrait + TransactionTrait>(
             super::users::signed_in(db, user, address).await
         }
         None => {
-            let failures = user.failed_logins + 1;
-            let (failures, locked_until) = if failures >= MAX_FAILED_LOGINS {
-                (0, Some(now.instant + chrono::Duration::minutes(LOCKOUT_MINUTES)))
-            } else {
-                (failures, None)
-            };
-            app_user::Entity::update_many()
-                .col_expr(app_user::Column::FailedLogins, sea_orm::sea_query::Expr::value(failures))
-                .col_expr(app_user::Column::LockedUntil, sea_orm::sea_query::Expr::value(locked_until))
-                .filter(app_user::Column::Id.eq(user.id))
-                .exec(db)
-                .await?;
+            let locked_until = super::users::count_failure(db, &user, now, false).await?;
             audit::record(db, &who, now, entry(Outcome::Failed, "second factor: wrong code")).await?;
             Ok(match locked_until {
                 Some(until) => LoginOutcome::Locked { until },

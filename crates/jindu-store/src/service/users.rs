@@ -262,18 +262,7 @@ pub async fn login<C: ConnectionTrait + sea_orm::TransactionTrait>(
         None => false,
     };
     if !verified {
-        let failures = user.failed_logins + 1;
-        let (failures, locked_until) = if failures >= MAX_FAILED_LOGINS {
-            (0, Some(now.instant + chrono::Duration::minutes(LOCKOUT_MINUTES)))
-        } else {
-            (failures, None)
-        };
-        app_user::Entity::update_many()
-            .col_expr(app_user::Column::FailedLogins, sea_orm::sea_query::Expr::value(failures))
-            .col_expr(app_user::Column::LockedUntil, sea_orm::sea_query::Expr::value(locked_until))
-            .filter(app_user::Column::Id.eq(user.id))
-            .exec(db)
-            .await?;
+        let locked_until = count_failure(db, &user, now, false).await?;
         let detail = if locked_until.is_some() { "wrong password; account locked" } else { "wrong password" };
         audit::record(db, &who(Some(user.id), &user.division_code), now, entry(Outcome::Failed, detail)).await?;
         return Ok(match locked_until {
@@ -302,6 +291,37 @@ pub async fn login<C: ConnectionTrait + sea_orm::TransactionTrait>(
     }
     audit::record(db, &who(Some(user.id), &user.division_code), now, entry(Outcome::Ok, "password")).await?;
     signed_in(db, user, address).await
+}
+
+/// Counts one failed proof of identity (wrong password, wrong TOTP code, wrong current password)
+/// against `user`: the [`MAX_FAILED_LOGINS`]th in a row locks the account for
+/// [`LOCKOUT_MINUTES`] minutes and restarts the count. With `end_sessions`, a lock also ends the
+/// account's open sessions (the failure came from inside a session). Returns the lock's end,
+/// if this failure locked the account.
+pub(crate) async fn count_failure<C: ConnectionTrait>(
+    db: &C,
+    user: &app_user::Model,
+    now: Now,
+    end_sessions: bool,
+) -> ServiceResult<Option<chrono::DateTime<chrono::Utc>>> {
+    use sea_orm::sea_query::Expr;
+    let failures = user.failed_logins + 1;
+    let (failures, locked_until) = if failures >= MAX_FAILED_LOGINS {
+        (0, Some(now.instant + chrono::Duration::minutes(LOCKOUT_MINUTES)))
+    } else {
+        (failures, None)
+    };
+    let mut q = app_user::Entity::update_many()
+        .col_expr(app_user::Column::FailedLogins, Expr::value(failures))
+        .filter(app_user::Column::Id.eq(user.id));
+    if locked_until.is_some() || !end_sessions {
+        q = q.col_expr(app_user::Column::LockedUntil, Expr::value(locked_until));
+    }
+    if locked_until.is_some() && end_sessions {
+        q = q.col_expr(app_user::Column::PasswordChangedAt, Expr::value(Some(now.instant)));
+    }
+    q.exec(db).await?;
+    Ok(locked_until)
 }
 
 /// The outcome of a completed sign-in of `user`.
@@ -341,21 +361,7 @@ pub async fn change_password<C: ConnectionTrait + sea_orm::TransactionTrait>(
     if !ok {
         // A wrong current password counts as a failed sign-in: five in a row lock the account
         // (and so end this session), so a left-open session cannot be used to guess it.
-        let failures = user.failed_logins + 1;
-        let (failures, locked_until) = if failures >= MAX_FAILED_LOGINS {
-            (0, Some(now.instant + chrono::Duration::minutes(LOCKOUT_MINUTES)))
-        } else {
-            (failures, None)
-        };
-        let mut q = app_user::Entity::update_many()
-            .col_expr(app_user::Column::FailedLogins, sea_orm::sea_query::Expr::value(failures))
-            .filter(app_user::Column::Id.eq(user.id));
-        if locked_until.is_some() {
-            q = q
-                .col_expr(app_user::Column::LockedUntil, sea_orm::sea_query::Expr::value(locked_until))
-                .col_expr(app_user::Column::PasswordChangedAt, sea_orm::sea_query::Expr::value(Some(now.instant)));
-        }
-        q.exec(db).await?;
+        let locked_until = count_failure(db, &user, now, true).await?;
         let entry = Entry {
             action: "user.password".into(),
             object_type: Some("user"),
