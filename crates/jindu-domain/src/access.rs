@@ -56,8 +56,11 @@ coded_enum!(
         ViewRecordAccess => ("view_record_access", "查看访问记录", "See who viewed a record"),
         /// Manage accounts and roles.
         ManageUsers => ("manage_users", "管理用户", "Manage users"),
-        /// Change settings (schedules, calendar).
+        /// Change settings (schedules, calendar, the risk factor table).
         Configure => ("configure", "系统配置", "Configure"),
+        /// Open a record sealed after three years' abstinence (戒毒条例 §7); every opening is
+        /// audited.
+        OpenSealed => ("open_sealed", "查阅封存档案", "Open sealed records"),
     }
 );
 
@@ -95,6 +98,7 @@ pub fn default_profile(role: Role) -> RoleProfile {
                 RecordWork,
                 ViewRecordAccess,
                 Configure,
+                OpenSealed,
             ]),
             false,
         ),
@@ -142,7 +146,7 @@ impl SeparationOfDuties {
 }
 
 /// Permissions that read or change case data (persons, measures, records, counts).
-pub const CASE_DATA: [Permission; 9] = [
+pub const CASE_DATA: [Permission; 10] = [
     Permission::ViewCounts,
     Permission::ViewPersons,
     Permission::Unmask,
@@ -152,6 +156,7 @@ pub const CASE_DATA: [Permission; 9] = [
     Permission::RecordContact,
     Permission::RecordWork,
     Permission::ViewRecordAccess,
+    Permission::OpenSealed,
 ];
 
 /// Checks an edited role profile against the separation of duties: only 系统管理员 may hold
@@ -176,7 +181,12 @@ pub fn check_profile(profile: &RoleProfile) -> Result<(), SeparationOfDuties> {
 pub fn permission_for_event(kind: EventKind) -> Permission {
     match kind {
         EventKind::DrugTest => Permission::RecordTests,
-        EventKind::ContactLost | EventKind::ContactRestored => Permission::RecordContact,
+        EventKind::ContactLost
+        | EventKind::ContactRestored
+        | EventKind::UnauthorisedDeparture
+        | EventKind::Returned => Permission::RecordContact,
+        EventKind::BreachReported => Permission::ManageMeasures,
+        EventKind::Reassigned => Permission::EditPersons,
         EventKind::MeasureDecided
         | EventKind::MeasureStarted
         | EventKind::MeasureSuspended

@@ -27,6 +27,10 @@ pub enum Conduct {
     /// 擅自离开: left the county without the approval 戒毒条例 §19 requires, on the record's day;
     /// `returned` is the day back (`None` while still away).
     UnauthorisedDeparture { returned: Option<NaiveDate> },
+    /// 请假逾期未归: approved leave whose return day (the record's day) passed without the person
+    /// back; the days after it are days away without permission (§20(三)) but not a departure
+    /// (§20(二)). `returned` is the day back (`None` while still away).
+    Overstay { returned: Option<NaiveDate> },
 }
 
 /// A conduct record: what, on which day, and the id of the event that records it (the evidence).
@@ -106,14 +110,17 @@ pub fn assess<Id: Copy>(records: &[ConductRecord<Id>], since: NaiveDate, today: 
     in_term.sort_by_key(|r| r.on);
     let test_refusals =
         in_term.iter().filter(|r| matches!(r.conduct, Conduct::TestEvaded | Conduct::TestRefused)).count() as u32;
+    let departures =
+        in_term.iter().filter(|r| matches!(r.conduct, Conduct::UnauthorisedDeparture { .. })).count() as u32;
     let mut away: Vec<(NaiveDate, NaiveDate)> = in_term
         .iter()
         .filter_map(|r| match r.conduct {
-            Conduct::UnauthorisedDeparture { returned } => Some((r.on, returned.unwrap_or(today).clamp(r.on, today))),
+            Conduct::UnauthorisedDeparture { returned } | Conduct::Overstay { returned } => {
+                Some((r.on, returned.unwrap_or(today).clamp(r.on, today)))
+            }
             _ => None,
         })
         .collect();
-    let departures = away.len() as u32;
     away.sort();
     // Merge overlapping absences; each contributes (back − left) days.
     let mut absence_days = 0i64;
@@ -143,6 +150,51 @@ pub fn assess<Id: Copy>(records: &[ConductRecord<Id>], since: NaiveDate, today: 
     }
     let evidence = if grounds.is_empty() { Vec::new() } else { in_term.iter().map(|r| r.id).collect() };
     BreachAssessment { test_refusals, departures, absence_days, grounds, evidence }
+}
+
+#[cfg(test)]
+mod overstay_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// Leave approved back by 2026-03-10, back 2026-03-31: 21 days without permission; plus a
+    /// departure 2026-05-01 → 2026-05-11 (10 days): 31 days > 30 → §20(三); 1 departure only.
+    #[test]
+    fn overstay_counts_days_not_departures() {
+        let recs = [
+            ConductRecord {
+                id: 1,
+                on: d("2026-03-10"),
+                conduct: Conduct::Overstay { returned: Some(d("2026-03-31")) },
+            },
+            ConductRecord {
+                id: 2,
+                on: d("2026-05-01"),
+                conduct: Conduct::UnauthorisedDeparture { returned: Some(d("2026-05-11")) },
+            },
+        ];
+        let a = assess(&recs, d("2026-01-01"), d("2026-06-01"));
+        assert_eq!(a.departures, 1);
+        assert_eq!(a.absence_days, 31);
+        assert_eq!(a.grounds, vec![Ground::ProlongedAbsence { days: 31 }]);
+        assert_eq!(a.evidence, vec![1, 2]);
+        // Only the overstay, back after 30 days: exactly 30 is not "more than 30".
+        let one = [ConductRecord {
+            id: 1,
+            on: d("2026-03-10"),
+            conduct: Conduct::Overstay { returned: Some(d("2026-04-09")) },
+        }];
+        let a = assess(&one, d("2026-01-01"), d("2026-06-01"));
+        assert_eq!((a.absence_days, a.is_serious()), (30, false));
+        // Still away on 2026-04-10: 31 days counted up to today.
+        let open = [ConductRecord { id: 1, on: d("2026-03-10"), conduct: Conduct::Overstay { returned: None } }];
+        let a = assess(&open, d("2026-01-01"), d("2026-04-10"));
+        assert_eq!((a.absence_days, a.is_serious()), (31, true));
+    }
 }
 
 #[cfg(test)]

@@ -337,6 +337,22 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         "username" => ("用户名", "Username"),
         "password" => ("密码", "Password"),
         "version" => ("版本", "Version"),
+        "leave_from" => ("离开日期", "Day of leaving"),
+        "leave_to" => ("返回日期", "Day back"),
+        "destination" => ("前往地点", "Destination"),
+        "reason" => ("事由", "Reason"),
+        "returned_on" => ("返回日期", "Day back"),
+        "left_on" => ("离开日期", "Day of leaving"),
+        "role" => ("身份", "Role"),
+        "member_name" => ("成员姓名", "Member's name"),
+        "persons" => ("人员", "Persons"),
+        "to_worker" => ("调整后的责任社工", "New social worker"),
+        "employed" => ("就业情况", "Employment"),
+        "stable_housing" => ("住所情况", "Housing"),
+        "family_support" => ("家庭支持", "Family support"),
+        "violent_or_self_harm" => ("暴力或自伤自残行为", "Violent or self-harming behaviour"),
+        "risk_table" => ("风险评估表", "Risk factor table"),
+        "confirm_exemptions" => ("法定不适用情形确认", "Exemption check"),
         _ => ("该项", "This field"),
     };
     if lang == "en" { en } else { zh }
@@ -354,7 +370,16 @@ fn code_label(code: &str, lang: &str) -> String {
     if let Some(k) = EventKind::from_code(code) {
         return k.label(lang).to_string();
     }
+    if let Some(s) = crate::kinds::LeaveStatus::from_code(code) {
+        return s.label(lang).to_string();
+    }
     let (zh, en) = match code {
+        "approve" => ("批准", "Approve"),
+        "reject" => ("不予批准", "Refuse"),
+        "cancel" => ("撤销", "Cancel"),
+        "return" => ("销假", "Record the return"),
+        "confirm_abstinence" => ("确认戒断三年", "Confirm three years abstinent"),
+        "report_breach" => ("报告公安", "Report to the police"),
         "report" => ("登记报到", "Record the report"),
         "suspend" => ("中止措施", "Suspend the measure"),
         "resume" => ("恢复措施", "Resume the measure"),
@@ -371,6 +396,10 @@ fn what_label(what: &str, lang: &str) -> String {
         "measure" => ("措施", "measure"),
         "event" => ("记录", "record"),
         "user" => ("用户", "user"),
+        "alert" => ("预警", "alert"),
+        "leave" => ("请假记录", "leave request"),
+        "absence" => ("擅自离开记录", "absence"),
+        "member" => ("工作小组成员", "working-group member"),
         "division" => ("区划", "division"),
         _ => {
             return if lang == "en" { what.to_string() } else { "记录".to_string() };

@@ -112,6 +112,18 @@ coded_enum!(
         MeasureEnded => ("measure_ended", "措施结束", "Measure ended"),
         StatusChanged => ("status_changed", "状态变更", "Status changed"),
         Amendment => ("amendment", "更正", "Amendment"),
+        /// 销假: back from approved leave (戒毒条例 §19).
+        LeaveReturn => ("leave_return", "销假", "Back from leave"),
+        /// 擅自离开: left the county without approval (戒毒条例 §20(二)).
+        UnauthorisedDeparture => ("unauthorised_departure", "擅自离开执行地", "Unauthorised departure"),
+        /// 返回执行地 after an unauthorised departure.
+        Returned => ("returned", "返回执行地", "Returned"),
+        /// 严重违反协议上报公安 the report of a serious breach to the police (戒毒条例 §21).
+        BreachReported => ("breach_reported", "严重违反协议报告公安", "Serious breach reported to police"),
+        /// 风险评估: a manual re-assessment (automatic ones are kept without an event).
+        RiskAssessed => ("risk_assessed", "风险评估", "Risk assessed"),
+        /// 工作小组调整 / 社工调整: caseload or working-group change.
+        Reassigned => ("reassigned", "责任社工调整", "Social worker reassigned"),
     }
 );
 
@@ -165,6 +177,71 @@ coded_enum!(
         High => ("high", "高风险", "High"),
         Medium => ("medium", "中风险", "Medium"),
         Low => ("low", "低风险", "Low"),
+    }
+);
+
+coded_enum!(
+    /// 预警类别 kind of an alert in the alerts inbox (预警提醒). Who receives each kind is
+    /// [`crate::alert::audience`].
+    AlertKind {
+        /// 逾期未履行: a check-in, test or visit is past its due date.
+        DutyOverdue => ("duty_overdue", "逾期未履行", "Duty overdue"),
+        /// 报到期限: the 15-day report deadline is near (3 days) or past [戒毒条例 §14, §38].
+        ReportDue => ("report_due", "报到期限", "Report deadline"),
+        /// 严重违反社区戒毒协议 [戒毒条例 §20, §21].
+        SeriousBreach => ("serious_breach", "严重违反社区戒毒协议", "Serious breach"),
+        /// 失控.
+        LostContact => ("lost_contact", "失控", "Lost contact"),
+        /// 失控升级: lost longer than the escalation period; goes to the district office.
+        LostEscalated => ("lost_escalated", "失控超期（升级至区禁毒办）", "Lost contact escalated"),
+        /// 请假逾期未归 [戒毒条例 §19, §20(三)].
+        LeaveOverdue => ("leave_overdue", "请假逾期未归", "Not back from leave"),
+        /// 解除强制隔离戒毒前通知: 3 days before release [戒毒条例 §34].
+        ReleaseNotice => ("release_notice", "即将解除强制隔离戒毒", "Release from isolation due"),
+        /// 期满解除通知: the term has run; notice within 7 days [戒毒条例 §23, §40].
+        ExpiryNotice => ("expiry_notice", "期满待解除", "Term expired: notice due"),
+        /// 风险等级为高.
+        HighRisk => ("high_risk", "高风险人员", "High risk"),
+        /// 戒断三年待确认 [戒毒条例 §7].
+        AbstinenceCandidate => ("abstinence_candidate", "戒断三年待确认", "Three years abstinent: confirm"),
+        /// 待接收的变更执行地申请 [戒毒条例 §22].
+        TransferPending => ("transfer_pending", "待接收的变更执行地", "Transfer awaiting decision"),
+    }
+);
+
+coded_enum!(
+    /// 请假状态 where a leave request stands (戒毒条例 §19).
+    LeaveStatus {
+        Requested => ("requested", "待审批", "Awaiting approval"),
+        Approved => ("approved", "已批准", "Approved"),
+        Rejected => ("rejected", "不予批准", "Refused"),
+        Cancelled => ("cancelled", "已撤销", "Cancelled"),
+        /// 已销假: back.
+        Returned => ("returned", "已销假", "Back"),
+    }
+);
+
+coded_enum!(
+    /// 工作小组成员身份 role of a working-group member [戒毒条例 §17].
+    GroupRole {
+        Staff => ("staff", "街道（乡镇）工作人员", "Town staff"),
+        SocialWorker => ("social_worker", "禁毒社工", "Social worker"),
+        CommunityPolice => ("community_police", "社区民警", "Community police officer"),
+        Medical => ("medical", "社区医务人员", "Community medical staff"),
+        Family => ("family", "家庭成员", "Family member"),
+        Volunteer => ("volunteer", "志愿者", "Volunteer"),
+    }
+);
+
+coded_enum!(
+    /// 评估触发 why a risk assessment ran.
+    AssessmentTrigger {
+        Registration => ("registration", "登记", "Registration"),
+        Event => ("event", "工作记录", "Recorded event"),
+        Profile => ("profile", "信息变更", "Profile change"),
+        Monthly => ("monthly", "每月复评", "Monthly review"),
+        Table => ("table", "评估表调整", "Factor table changed"),
+        Manual => ("manual", "人工复评", "Manual review"),
     }
 );
 

@@ -11,18 +11,24 @@
 //! - [`event`]: date and note validation for timeline events.
 //! - [`access`]: roles, permissions and the data scope.
 //! - [`error`]: the one error type with stable codes and bilingual messages.
+//! - [`risk`]: risk tiers from a factor table; [`breach`]: serious breach (戒毒条例 §20);
+//!   [`leave`]: leave and overstay (§19); [`alert`]: the alerts of a person and the lost-contact
+//!   rule; [`abstinence`]: three years off drugs (§7); [`exemption`]: 禁毒法 §39.
 
 pub mod abstinence;
 pub mod access;
+pub mod alert;
 pub mod breach;
 pub mod clock;
 pub mod days;
 pub mod division;
 pub mod error;
 pub mod event;
+pub mod exemption;
 pub mod id_number;
 pub mod ids;
 pub mod kinds;
+pub mod leave;
 pub mod measure;
 pub mod obligation;
 pub mod risk;
