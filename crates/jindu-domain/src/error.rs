@@ -343,6 +343,7 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         "reason" => ("事由", "Reason"),
         "returned_on" => ("返回日期", "Day back"),
         "left_on" => ("离开日期", "Day of leaving"),
+        "lost_since" => ("失控日期", "Day lost"),
         "role" => ("身份", "Role"),
         "member_name" => ("成员姓名", "Member's name"),
         "persons" => ("人员", "Persons"),

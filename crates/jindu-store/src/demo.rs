@@ -9,7 +9,7 @@ use jindu_domain::days::add_days;
 use jindu_domain::measure::MeasureClock;
 use jindu_domain::obligation::next_due;
 use jindu_domain::{
-    AddictionFinding, ControlStatus, DivisionCode, DivisionLevel, EndReason, EventKind, IdNumber, MeasureKind,
+    AddictionFinding, AssessmentTrigger, ControlStatus, GroupRole, DivisionCode, DivisionLevel, EndReason, EventKind, IdNumber, MeasureKind,
     ObligationKind, RiskTier, Schedule, Substance, TestMethod, TestResult,
 };
 use rand::{Rng, SeedableRng};
@@ -17,8 +17,10 @@ use rand_chacha::ChaCha8Rng;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, TransactionSession, TransactionTrait};
 use uuid::Uuid;
 
-use crate::entities::{app_user, event, measure, person, workstation};
-use crate::service::{ServiceError, ServiceResult, deployment, measures, users};
+use crate::entities::{
+    absence, app_user, event, leave_request, measure, person, working_group_member, workstation,
+};
+use crate::service::{ServiceError, ServiceResult, casework, deployment, users};
 
 /// The district of the first speech: 湖南省衡阳市珠晖区.
 pub const DEMO_DIVISION: &str = "430405";
@@ -212,6 +214,9 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     let mut measure_rows = Vec::new();
     let mut event_rows: Vec<event::ActiveModel> = Vec::new();
     let mut person_ids = Vec::new();
+    let mut absence_rows = Vec::new();
+    let mut leave_rows = Vec::new();
+    let mut group_rows = Vec::new();
     for _ in 0..persons {
         let Some(village) = pick(&mut rng, &villages).cloned() else {
             break;
@@ -271,6 +276,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
 
         // The measure history: (kind, decision, report, suspension, end).
         let kind = match rng.random_range(0..100) {
+            _ if status == ControlStatus::Released => MeasureKind::CommunityDetox,
             0..60 => MeasureKind::CommunityDetox,
             60..85 => MeasureKind::CommunityRehab,
             85..92 => MeasureKind::CompulsoryIsolation,
@@ -278,9 +284,11 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             _ => MeasureKind::VoluntaryDetox,
         };
         let (decision, ended): (NaiveDate, Option<(i64, EndReason)>) = match status {
-            ControlStatus::Abstinent3y | ControlStatus::Released => {
+            ControlStatus::Abstinent3y => {
                 (add_days(today, -rng.random_range(1200..1600)), Some((0, EndReason::Expiry)))
             }
+            // Released long ago: some have been off drugs three years and await confirmation.
+            ControlStatus::Released => (add_days(today, -rng.random_range(2000..2500)), Some((0, EndReason::Expiry))),
             ControlStatus::Deceased => {
                 (add_days(today, -rng.random_range(200..700)), Some((rng.random_range(30..150), EndReason::Death)))
             }
@@ -391,13 +399,47 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             clock.end(end_day.max(clock.start_date().unwrap_or(decision)), reason, today)?;
             events.push(ev(EventKind::MeasureEnded, end_day, None, &mut rng));
         }
+        let mut lost_since = None;
         if status == ControlStatus::LostContact {
-            events.push(ev(
-                EventKind::ContactLost,
-                add_days(horizon, rng.random_range(15..25)).min(today),
-                None,
-                &mut rng,
-            ));
+            let on = add_days(horizon, rng.random_range(15..25)).min(today);
+            lost_since = Some(on);
+            events.push(ev(EventKind::ContactLost, on, None, &mut rng));
+        }
+        // Conduct toward 戒毒条例 §20 for a few in community detox: unauthorised departures
+        // (three of them make a serious breach) and leave requests.
+        let mut absences = Vec::new();
+        let mut leaves = Vec::new();
+        if status == ControlStatus::UnderControl
+            && kind == MeasureKind::CommunityDetox
+            && let Some(start) = clock.start_date().filter(|s| *s < add_days(today, -120))
+        {
+            let roll = rng.random_range(0..100);
+            let departures = match roll {
+                0..3 => 3,
+                3..8 => 1,
+                _ => 0,
+            };
+            for i in 0..departures {
+                let left = add_days(start, 30 + 25 * i64::from(i));
+                let back = add_days(left, rng.random_range(2..9));
+                if back < today {
+                    let e = ev(EventKind::UnauthorisedDeparture, left, None, &mut rng);
+                    let r = ev(EventKind::Returned, back, None, &mut rng);
+                    absences.push((left, back, e.id.clone().unwrap(), r.id.clone().unwrap()));
+                    events.push(e);
+                    events.push(r);
+                }
+            }
+            if (8..14).contains(&roll) {
+                // Leave: requested and waiting, approved and away, or approved and overdue.
+                let (from, to, status) = match roll {
+                    8..10 => (add_days(today, 3), add_days(today, 10), jindu_domain::LeaveStatus::Requested),
+                    10..12 => (add_days(today, -2), add_days(today, 5), jindu_domain::LeaveStatus::Approved),
+                    _ => (add_days(today, -14), add_days(today, -4), jindu_domain::LeaveStatus::Approved),
+                };
+                events.push(ev(EventKind::LeaveRequest, add_days(from, -3).min(today), None, &mut rng));
+                leaves.push((from, to, status));
+            }
         }
         let mid = uuid(&mut rng);
         for e in &mut events {
@@ -467,10 +509,65 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             note: Set(None),
             name_bidx: Set(Some(sealed.name_bidx)),
             id_number_bidx: Set(Some(sealed.id_number_bidx)),
+            employed: Set(Some(rng.random_bool(0.6))),
+            stable_housing: Set(Some(rng.random_bool(0.85))),
+            family_support: Set(Some(rng.random_bool(0.7))),
+            violent_or_self_harm: Set(Some(rng.random_bool(0.03))),
+            lost_since: Set(lost_since),
+            sealed_on: Set((status == ControlStatus::Abstinent3y).then(|| add_days(today, -rng.random_range(10..300)))),
+            risk_assessed_on: Set(None),
+            risk_score: Set(None),
             version: Set(1),
             created_at: Set(now.instant),
             updated_at: Set(now.instant),
         });
+        for (left, back, eid, rid) in absences {
+            absence_rows.push(absence::ActiveModel {
+                id: Set(uuid(&mut rng)),
+                person_id: Set(pid),
+                left_on: Set(left),
+                returned_on: Set(Some(back)),
+                event_id: Set(eid),
+                return_event_id: Set(Some(rid)),
+                created_at: Set(now.instant),
+            });
+        }
+        for (from, to, st) in leaves {
+            let lid = uuid(&mut rng);
+            let dest = pick(&mut rng, &["广东省广州市", "湖南省长沙市", "广东省深圳市", "湖南省郴州市"]).copied().unwrap_or("湖南省长沙市");
+            leave_rows.push(leave_request::ActiveModel {
+                id: Set(lid),
+                person_id: Set(pid),
+                requested_on: Set(add_days(from, -3).min(today)),
+                leave_from: Set(from),
+                leave_to: Set(to),
+                destination: Set(vault.seal("leave_request", "destination", &lid.to_string(), dest)?),
+                reason: Set(Some(vault.seal("leave_request", "reason", &lid.to_string(), "探亲")?)),
+                status: Set(st.as_code().to_string()),
+                requested_by: Set(worker),
+                decided_by: Set((st != jindu_domain::LeaveStatus::Requested).then_some(admin.user_id)),
+                decided_on: Set((st != jindu_domain::LeaveStatus::Requested).then(|| add_days(from, -1).min(today))),
+                decision_note: Set(None),
+                returned_on: Set(None),
+                created_at: Set(now.instant),
+            });
+        }
+        if status == ControlStatus::UnderControl {
+            for (role, label) in [(GroupRole::Family, "家属"), (GroupRole::CommunityPolice, "社区民警")] {
+                let gid = uuid(&mut rng);
+                let member = format!("{}({label})", name(&mut rng));
+                group_rows.push(working_group_member::ActiveModel {
+                    id: Set(gid),
+                    person_id: Set(pid),
+                    role: Set(role.as_code().to_string()),
+                    name: Set(vault.seal("working_group_member", "name", &gid.to_string(), &member)?),
+                    phone: Set(None),
+                    user_id: Set(None),
+                    added_on: Set(clock.start_date().unwrap_or(decision)),
+                    created_at: Set(now.instant),
+                });
+            }
+        }
     }
     for chunk in person_rows.chunks(200) {
         person::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
@@ -488,8 +585,18 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     for chunk in event_rows.chunks(500) {
         event::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
+    for chunk in absence_rows.chunks(200) {
+        absence::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+    }
+    for chunk in leave_rows.chunks(200) {
+        leave_request::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+    }
+    for chunk in group_rows.chunks(200) {
+        working_group_member::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+    }
+    // Risk assessment, duties, the lost-contact rule and alerts, as the server keeps them.
     for pid in &person_ids {
-        measures::refresh_obligations(&txn, *pid, now).await?;
+        casework::reconcile(&txn, *pid, now, Some(AssessmentTrigger::Registration), None).await?;
     }
     txn.commit().await?;
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use crate::Vault;
-use crate::entities::{app_user, event, person};
+use crate::entities::{alert_ack, app_user, event, leave_request, person, working_group_member};
 use crate::service::{ServiceResult, begin_write};
 
 /// Values still to re-encrypt, per table.
@@ -24,12 +24,14 @@ pub struct Pending {
     pub events: u64,
     /// Accounts whose TOTP secret is not under the active key.
     pub users: u64,
+    /// Case-work rows (leave requests, working-group members, alert notes) not under it.
+    pub casework: u64,
 }
 
 impl Pending {
     /// Total rows pending.
     pub fn total(&self) -> u64 {
-        self.persons + self.events + self.users
+        self.persons + self.events + self.users + self.casework
     }
 }
 
@@ -49,12 +51,28 @@ fn person_stale(vault: &Vault) -> Condition {
         .add(stale(vault, person::Column::Note))
 }
 
+fn leave_stale(vault: &Vault) -> Condition {
+    Condition::any()
+        .add(stale(vault, leave_request::Column::Destination))
+        .add(stale(vault, leave_request::Column::Reason))
+        .add(stale(vault, leave_request::Column::DecisionNote))
+}
+
+fn member_stale(vault: &Vault) -> Condition {
+    Condition::any()
+        .add(stale(vault, working_group_member::Column::Name))
+        .add(stale(vault, working_group_member::Column::Phone))
+}
+
 /// Counts what is left to re-encrypt under `vault`'s active key.
 pub async fn pending<C: ConnectionTrait>(db: &C, vault: &Vault) -> ServiceResult<Pending> {
     Ok(Pending {
         persons: person::Entity::find().filter(person_stale(vault)).count(db).await?,
         events: event::Entity::find().filter(stale(vault, event::Column::Note)).count(db).await?,
         users: app_user::Entity::find().filter(stale(vault, app_user::Column::TotpSecret)).count(db).await?,
+        casework: leave_request::Entity::find().filter(leave_stale(vault)).count(db).await?
+            + working_group_member::Entity::find().filter(member_stale(vault)).count(db).await?
+            + alert_ack::Entity::find().filter(stale(vault, alert_ack::Column::Note)).count(db).await?,
     })
 }
 
@@ -130,6 +148,52 @@ pub async fn rotate_batch<C: ConnectionTrait + TransactionTrait>(
             .col_expr(app_user::Column::TotpSecret, Expr::value(secret))
             .filter(app_user::Column::Id.eq(u.id))
             .filter(app_user::Column::TotpSecret.eq(u.totp_secret))
+            .exec(&txn)
+            .await?;
+        done += 1;
+    }
+    for l in leave_request::Entity::find().filter(leave_stale(vault)).limit(batch).all(&txn).await? {
+        let row = l.id.to_string();
+        leave_request::Entity::update_many()
+            .col_expr(
+                leave_request::Column::Destination,
+                Expr::value(reseal(vault, "leave_request", "destination", &row, Some(&l.destination))?),
+            )
+            .col_expr(
+                leave_request::Column::Reason,
+                Expr::value(reseal(vault, "leave_request", "reason", &row, l.reason.as_deref())?),
+            )
+            .col_expr(
+                leave_request::Column::DecisionNote,
+                Expr::value(reseal(vault, "leave_request", "decision_note", &row, l.decision_note.as_deref())?),
+            )
+            .filter(leave_request::Column::Id.eq(l.id))
+            .exec(&txn)
+            .await?;
+        done += 1;
+    }
+    for m in working_group_member::Entity::find().filter(member_stale(vault)).limit(batch).all(&txn).await? {
+        let row = m.id.to_string();
+        working_group_member::Entity::update_many()
+            .col_expr(
+                working_group_member::Column::Name,
+                Expr::value(reseal(vault, "working_group_member", "name", &row, Some(&m.name))?),
+            )
+            .col_expr(
+                working_group_member::Column::Phone,
+                Expr::value(reseal(vault, "working_group_member", "phone", &row, m.phone.as_deref())?),
+            )
+            .filter(working_group_member::Column::Id.eq(m.id))
+            .exec(&txn)
+            .await?;
+        done += 1;
+    }
+    for k in alert_ack::Entity::find().filter(stale(vault, alert_ack::Column::Note)).limit(batch).all(&txn).await? {
+        let row = format!("{}:{}", k.alert_id, k.user_id);
+        alert_ack::Entity::update_many()
+            .col_expr(alert_ack::Column::Note, Expr::value(reseal(vault, "alert_ack", "note", &row, k.note.as_deref())?))
+            .filter(alert_ack::Column::AlertId.eq(k.alert_id))
+            .filter(alert_ack::Column::UserId.eq(k.user_id))
             .exec(&txn)
             .await?;
         done += 1;

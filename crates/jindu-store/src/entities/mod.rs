@@ -1,15 +1,21 @@
 //! SeaORM entities. Dates are `NaiveDate` (stored as dates), instants are UTC.
 //! Enumerations are stored as the stable codes of `jindu_domain::kinds`.
 
+pub mod absence;
+pub mod alert;
+pub mod alert_ack;
 pub mod api_token;
 pub mod app_user;
 pub mod audit_record;
 pub mod division;
 pub mod event;
+pub mod leave_request;
 pub mod measure;
 pub mod obligation;
 pub mod person;
+pub mod risk_assessment;
 pub mod session;
 pub mod setting;
 pub mod work_calendar;
+pub mod working_group_member;
 pub mod workstation;

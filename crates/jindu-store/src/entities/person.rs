@@ -30,6 +30,23 @@ pub struct Model {
     pub name_bidx: Option<String>,
     /// HMAC blind index of the ID number.
     pub id_number_bidx: Option<String>,
+    /// 有稳定就业; `None` = not recorded (risk assessment counts it as no).
+    pub employed: Option<bool>,
+    /// 有固定住所; `None` = not recorded.
+    pub stable_housing: Option<bool>,
+    /// 有家庭支持; `None` = not recorded.
+    pub family_support: Option<bool>,
+    /// 有暴力或自伤自残行为 on record (puts the person in the high risk tier).
+    pub violent_or_self_harm: Option<bool>,
+    /// Day the person was recorded as lost (失控) and not yet found; `None` when not lost.
+    pub lost_since: Option<Date>,
+    /// Day the record was sealed after three years' abstinence was confirmed (戒毒条例 §7):
+    /// routine lists and searches leave it out.
+    pub sealed_on: Option<Date>,
+    /// Day of the latest risk assessment (the monthly re-assessment reads it).
+    pub risk_assessed_on: Option<Date>,
+    /// Score of the latest risk assessment.
+    pub risk_score: Option<i32>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -97,6 +97,11 @@ impl Who {
         }
     }
 
+    /// Jindu itself applying a configured rule (the sweep, the lost-contact rule).
+    pub fn system() -> Who {
+        Who { user_id: None, username: "system".into(), unit: String::new(), address: "local".into() }
+    }
+
     /// The command line (`jindu …`) acting as the operator of the server.
     pub fn cli() -> Who {
         Who { user_id: None, username: "cli".into(), unit: String::new(), address: "local".into() }

@@ -9,7 +9,7 @@ use jindu_domain::measure::MeasureClock;
 use jindu_domain::obligation::next_due;
 use jindu_domain::status::{check_event_allowed, status_after};
 use jindu_domain::{
-    ControlStatus, DomainError, EndReason, EventKind, MeasureKind, MeasureStatus, ObligationKind, Permission, RiskTier,
+    AssessmentTrigger, ControlStatus, DomainError, EndReason, EventKind, MeasureKind, MeasureStatus, ObligationKind, Permission, RiskTier,
     Substance, Suspension, TestMethod, TestResult,
 };
 use sea_orm::{
@@ -61,7 +61,7 @@ pub fn parse_decision(kind: &str, decision: &str, report: &str, now: Now) -> Res
     }
 }
 
-fn clock_of(m: &measure::Model) -> ServiceResult<MeasureClock> {
+pub(crate) fn clock_of(m: &measure::Model) -> ServiceResult<MeasureClock> {
     let kind = stored("measure kind", &m.kind, MeasureKind::from_code)?;
     let suspensions: Vec<Suspension> =
         serde_json::from_str(&m.suspensions).map_err(|e| ServiceError::Data(format!("suspensions: {e}")))?;
@@ -218,7 +218,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
         }
     }
     let id = insert_decision(&txn, actor, now, person_id, input).await?;
-    refresh_obligations(&txn, person_id, now).await?;
+    super::casework::reconcile(&txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id)).await?;
     audit::append(
         &txn,
         &audit::Who::actor(actor),
@@ -320,7 +320,8 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
         _ => None,
     };
     insert_event(&txn, actor, now, person_id, Some(measure_id), kind, date, None, detail).await?;
-    refresh_obligations(&txn, person_id, now).await?;
+    let trigger = matches!(action, MeasureAction::End(_)).then_some(AssessmentTrigger::Event);
+    super::casework::reconcile(&txn, person_id, now, trigger, Some(actor.user_id)).await?;
     audit::append(
         &txn,
         &audit::Who::actor(actor),
@@ -497,6 +498,36 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
             insert_event(&txn, actor, now, person_id, Some(m.id), EventKind::MeasureStarted, date, None, None).await?;
         }
     }
+    // Lost and found: the day lost is kept on the person; finding them records the gap.
+    let detail = match kind {
+        EventKind::ContactRestored => {
+            let since = p.lost_since.unwrap_or(date);
+            super::casework::set_lost_since(&txn, person_id, None).await?;
+            Some(
+                serde_json::json!({
+                    "lost_since": since,
+                    "gap_days": jindu_domain::alert::lost_gap_days(since, date),
+                })
+                .to_string(),
+            )
+        }
+        EventKind::ContactLost => {
+            super::casework::set_lost_since(&txn, person_id, Some(date)).await?;
+            None
+        }
+        _ => None,
+    };
+    if kind == EventKind::ContactRestored && p.lost_since.is_some_and(|s| date < s) {
+        return Err(ServiceError::Invalid(vec![
+            DomainError::DateBefore {
+                field: "date",
+                date,
+                other_field: "lost_since",
+                other: p.lost_since.unwrap_or(date),
+            }
+            .into(),
+        ]));
+    }
     let id = Uuid::now_v7();
     event::Entity::insert(event::ActiveModel {
         id: Set(id),
@@ -511,7 +542,7 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
         substance: Set(substance.map(|s| s.as_code().to_string())),
         note: Set(vault.seal_opt("event", "note", id, note.as_deref())?),
         amends_event_id: Set(amends),
-        detail: Set(None),
+        detail: Set(detail),
     })
     .exec(&txn)
     .await?;
@@ -519,7 +550,12 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
     if new_status != status {
         set_status(&txn, &p, new_status, now).await?;
     }
-    refresh_obligations(&txn, person_id, now).await?;
+    let trigger = matches!(
+        kind,
+        EventKind::DrugTest | EventKind::Relapse | EventKind::Violation | EventKind::ContactLost | EventKind::Amendment
+    )
+    .then_some(AssessmentTrigger::Event);
+    super::casework::reconcile(&txn, person_id, now, trigger, Some(actor.user_id)).await?;
     audit::append(
         &txn,
         &audit::Who::actor(actor),

@@ -7,7 +7,11 @@ use sea_orm::DbErr;
 use uuid::Uuid;
 
 pub mod admin;
+pub mod alerts;
 pub mod audit;
+pub mod casework;
+pub mod caseload;
+pub mod conduct;
 pub mod deployment;
 pub mod measures;
 pub mod persons;

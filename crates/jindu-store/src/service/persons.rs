@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::event::parse_date;
 use jindu_domain::{
+    AssessmentTrigger,
     AddictionFinding, ControlStatus, DivisionCode, DivisionLevel, DomainError, IdNumber, MeasureKind, Permission,
     RiskTier, Role, Substance,
 };
@@ -15,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::measures::{self, MeasureView};
-use super::{Actor, FieldError, Page, ServiceError, ServiceResult, audit, parse_code, scope_bounds, stored};
+use super::{Actor, FieldError, Page, ServiceError, ServiceResult, audit, casework, parse_code, scope_bounds, stored};
 use crate::entities::{app_user, division, event, measure, obligation, person};
 use crate::vault::Vault;
 
@@ -82,8 +83,15 @@ pub struct NewPerson {
     pub addiction_finding: String,
     #[serde(default)]
     pub substance: String,
+    /// 就业 / 住所 / 家庭支持 / 暴力或自伤自残: `yes`, `no` or empty (not recorded).
     #[serde(default)]
-    pub risk_tier: String,
+    pub employed: String,
+    #[serde(default)]
+    pub stable_housing: String,
+    #[serde(default)]
+    pub family_support: String,
+    #[serde(default)]
+    pub violent_or_self_harm: String,
     #[serde(default)]
     pub social_worker_id: String,
     #[serde(default)]
@@ -166,7 +174,10 @@ pub struct ProfileInput<'a> {
     pub division: &'a str,
     pub addiction_finding: &'a str,
     pub substance: &'a str,
-    pub risk_tier: &'a str,
+    pub employed: &'a str,
+    pub stable_housing: &'a str,
+    pub family_support: &'a str,
+    pub violent_or_self_harm: &'a str,
     pub social_worker_id: &'a str,
     pub note: &'a str,
 }
@@ -179,7 +190,10 @@ fn profile_input(p: &NewPerson) -> ProfileInput<'_> {
         division: &p.division,
         addiction_finding: &p.addiction_finding,
         substance: &p.substance,
-        risk_tier: &p.risk_tier,
+        employed: &p.employed,
+        stable_housing: &p.stable_housing,
+        family_support: &p.family_support,
+        violent_or_self_harm: &p.violent_or_self_harm,
         social_worker_id: &p.social_worker_id,
         note: &p.note,
     }
@@ -195,10 +209,43 @@ pub struct Profile {
     pub division: DivisionCode,
     pub town: DivisionCode,
     pub finding: AddictionFinding,
-    pub tier: RiskTier,
+    pub circumstances: Circumstances,
     pub substance: Option<Substance>,
     pub worker: Option<Uuid>,
     pub note: Option<String>,
+}
+
+/// What the risk assessment reads of a person's situation; `None` = not recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Circumstances {
+    /// 有稳定就业.
+    pub employed: Option<bool>,
+    /// 有固定住所.
+    pub stable_housing: Option<bool>,
+    /// 有家庭支持.
+    pub family_support: Option<bool>,
+    /// 有暴力或自伤自残行为.
+    pub violent_or_self_harm: Option<bool>,
+}
+
+/// Parses a yes/no form field: `yes`/`no` (also `1`/`0`, `true`/`false`, `是`/`否`, `有`/`无`);
+/// empty = not recorded.
+fn parse_yes_no(field: &'static str, input: &str) -> Result<Option<bool>, FieldError> {
+    match input.trim() {
+        "" => Ok(None),
+        "yes" | "1" | "true" | "是" | "有" => Ok(Some(true)),
+        "no" | "0" | "false" | "否" | "无" => Ok(Some(false)),
+        other => Err(DomainError::InvalidChoice { field, input: other.chars().take(20).collect() }.into()),
+    }
+}
+
+/// The form value of a yes/no field.
+pub fn yes_no_code(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    }
 }
 
 /// Optimistic concurrency for forms: an empty `version` (an old client) is not checked; any
@@ -216,7 +263,7 @@ pub const MAX_PHONE_CHARS: usize = 20;
 pub const MAX_ADDRESS_CHARS: usize = 200;
 
 /// Checks the shared fields, pushing every problem onto `errors`; `Some` only when all pass.
-/// Defaults: addiction finding 成瘾, risk tier 中风险. The social worker must be a social worker
+/// Default addiction finding 成瘾; the risk tier is not typed but assessed from the record. The social worker must be a social worker
 /// inside the actor's scope; the division must be a town or community inside it.
 pub async fn parse_profile<C: ConnectionTrait>(
     db: &C,
@@ -232,9 +279,12 @@ pub async fn parse_profile<C: ConnectionTrait>(
         None => Some(AddictionFinding::Addicted),
         Some(s) => parse_code("addiction_finding", s, AddictionFinding::from_code).map_err(|e| errors.push(e)).ok(),
     };
-    let tier = match opt(input.risk_tier) {
-        None => Some(RiskTier::Medium),
-        Some(s) => parse_code("risk_tier", s, RiskTier::from_code).map_err(|e| errors.push(e)).ok(),
+    let mut yes_no = |field: &'static str, v: &str| parse_yes_no(field, v).map_err(|e| errors.push(e)).ok().flatten();
+    let circumstances = Circumstances {
+        employed: yes_no("employed", input.employed),
+        stable_housing: yes_no("stable_housing", input.stable_housing),
+        family_support: yes_no("family_support", input.family_support),
+        violent_or_self_harm: yes_no("violent_or_self_harm", input.violent_or_self_harm),
     };
     let substance = opt(input.substance)
         .map(|s| parse_code("substance", s, Substance::from_code))
@@ -288,9 +338,9 @@ pub async fn parse_profile<C: ConnectionTrait>(
             .ok(),
         None => None,
     };
-    match (division, finding, tier, errors.len() == before) {
-        (Some((division, town)), Some(finding), Some(tier), true) => {
-            Ok(Some(Profile { name, phone, address, division, town, finding, tier, substance, worker, note }))
+    match (division, finding, errors.len() == before) {
+        (Some((division, town)), Some(finding), true) => {
+            Ok(Some(Profile { name, phone, address, division, town, finding, circumstances, substance, worker, note }))
         }
         _ => Ok(None),
     }
@@ -399,7 +449,7 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
         division_code: Set(profile.division.to_string()),
         town_code: Set(profile.town.to_string()),
         control_status: Set(ControlStatus::UnderControl.as_code().to_string()),
-        risk_tier: Set(profile.tier.as_code().to_string()),
+        risk_tier: Set(RiskTier::Low.as_code().to_string()),
         addiction_finding: Set(profile.finding.as_code().to_string()),
         substance: Set(profile.substance.map(|s| s.as_code().to_string())),
         social_worker_id: Set(profile.worker),
@@ -407,6 +457,14 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
         note: Set(sealed.note),
         name_bidx: Set(Some(sealed.name_bidx)),
         id_number_bidx: Set(Some(sealed.id_number_bidx)),
+        employed: Set(profile.circumstances.employed),
+        stable_housing: Set(profile.circumstances.stable_housing),
+        family_support: Set(profile.circumstances.family_support),
+        violent_or_self_harm: Set(profile.circumstances.violent_or_self_harm),
+        lost_since: Set(None),
+        sealed_on: Set(None),
+        risk_assessed_on: Set(None),
+        risk_score: Set(None),
         version: Set(1),
         created_at: Set(now.instant),
         updated_at: Set(now.instant),
@@ -416,7 +474,7 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
     if let Some(m) = measure_input {
         measures::insert_decision(&txn, actor, now, id, m).await?;
     }
-    measures::refresh_obligations(&txn, id, now).await?;
+    casework::reconcile(&txn, id, now, Some(AssessmentTrigger::Registration), Some(actor.user_id)).await?;
     audit::append(&txn, &audit::Who::actor(actor), now, audit::Entry::ok("person.create", "person", id)).await?;
     txn.commit().await?;
     Ok(id)
@@ -451,6 +509,13 @@ pub struct PersonView {
     pub version: i32,
     /// Kind of the open (not ended) measure, if any.
     pub current_measure: Option<MeasureKind>,
+    /// Score of the latest risk assessment.
+    pub risk_score: Option<i32>,
+    pub circumstances: Circumstances,
+    /// Day lost (失控), while lost.
+    pub lost_since: Option<NaiveDate>,
+    /// Day the record was sealed (戒断三年).
+    pub sealed_on: Option<NaiveDate>,
 }
 
 /// Filters of the person list; empty strings mean "any".
@@ -471,6 +536,10 @@ pub struct PersonFilter {
     /// 1-based page number as typed; anything unreadable means page 1.
     #[serde(default)]
     pub page: String,
+    /// `1`: the records sealed after three years' abstinence instead (needs `OpenSealed`;
+    /// otherwise ignored: routine lists never show them).
+    #[serde(default)]
+    pub sealed: String,
 }
 
 /// Persons per list page.
@@ -489,6 +558,11 @@ pub async fn list<C: ConnectionTrait>(
     actor.require(Permission::ViewPersons)?;
     let (lo, hi) = scope_bounds(&actor.scope);
     let mut q = person::Entity::find().filter(person::Column::DivisionCode.between(lo, hi));
+    q = if filter.sealed.trim() == "1" && actor.can(Permission::OpenSealed) {
+        q.filter(person::Column::SealedOn.is_not_null())
+    } else {
+        q.filter(person::Column::SealedOn.is_null())
+    };
     if actor.caseload_only() {
         q = q.filter(person::Column::SocialWorkerId.eq(actor.user_id));
     }
@@ -611,6 +685,15 @@ fn to_view(
         note: m.note,
         version: m.version,
         current_measure: current,
+        risk_score: m.risk_score,
+        circumstances: Circumstances {
+            employed: m.employed,
+            stable_housing: m.stable_housing,
+            family_support: m.family_support,
+            violent_or_self_harm: m.violent_or_self_harm,
+        },
+        lost_since: m.lost_since,
+        sealed_on: m.sealed_on,
     })
 }
 
@@ -620,7 +703,8 @@ pub async fn load_visible<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -
     match person::Entity::find_by_id(id).one(db).await? {
         Some(p)
             if actor.sees(&p.division_code)
-                && (!actor.caseload_only() || p.social_worker_id == Some(actor.user_id)) =>
+                && (!actor.caseload_only() || p.social_worker_id == Some(actor.user_id))
+                && (p.sealed_on.is_none() || actor.can(Permission::OpenSealed)) =>
         {
             Ok(p)
         }
@@ -717,7 +801,8 @@ pub async fn detail<C: ConnectionTrait + TransactionTrait>(
             })
         })
         .collect::<ServiceResult<Vec<_>>>()?;
-    audit::record(db, &audit::Who::actor(actor), now, audit::Entry::ok("person.read", "person", id)).await?;
+    let action = if p.sealed_on.is_some() { "person.open_sealed" } else { "person.read" };
+    audit::record(db, &audit::Who::actor(actor), now, audit::Entry::ok(action, "person", id)).await?;
     let view =
         views(db, vault, now, vec![p], false).await?.into_iter().next().ok_or(ServiceError::NotFound("person"))?;
     Ok(PersonDetail { person: view, measures, events, obligations })
@@ -769,7 +854,10 @@ pub async fn edit_values<C: ConnectionTrait>(
         division: p.division_code,
         addiction_finding: p.addiction_finding,
         substance: p.substance.unwrap_or_default(),
-        risk_tier: p.risk_tier,
+        employed: yes_no_code(p.employed).to_string(),
+        stable_housing: yes_no_code(p.stable_housing).to_string(),
+        family_support: yes_no_code(p.family_support).to_string(),
+        violent_or_self_harm: yes_no_code(p.violent_or_self_harm).to_string(),
         social_worker_id: p.social_worker_id.map(|w| w.to_string()).unwrap_or_default(),
         note: p.note.unwrap_or_default(),
     })
@@ -836,7 +924,12 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
         Some(detail),
     )
     .await?;
-    measures::refresh_obligations(&txn, id, now).await?;
+    if to != ControlStatus::LostContact {
+        casework::set_lost_since(&txn, id, None).await?;
+    } else {
+        casework::set_lost_since(&txn, id, Some(on)).await?;
+    }
+    casework::reconcile(&txn, id, now, None, Some(actor.user_id)).await?;
     audit::append(
         &txn,
         &audit::Who::actor(actor),
@@ -865,7 +958,13 @@ pub struct EditPerson {
     #[serde(default)]
     pub substance: String,
     #[serde(default)]
-    pub risk_tier: String,
+    pub employed: String,
+    #[serde(default)]
+    pub stable_housing: String,
+    #[serde(default)]
+    pub family_support: String,
+    #[serde(default)]
+    pub violent_or_self_harm: String,
     #[serde(default)]
     pub social_worker_id: String,
     #[serde(default)]
@@ -914,7 +1013,10 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
             division: &input.division,
             addiction_finding: &input.addiction_finding,
             substance: &input.substance,
-            risk_tier: &input.risk_tier,
+            employed: &input.employed,
+            stable_housing: &input.stable_housing,
+            family_support: &input.family_support,
+            violent_or_self_harm: &input.violent_or_self_harm,
             social_worker_id: &input.social_worker_id,
             note: &input.note,
         },
@@ -929,7 +1031,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
             division: division_code,
             town: town_code,
             finding,
-            tier,
+            circumstances: c,
             substance,
             worker,
             note,
@@ -950,7 +1052,10 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     mark(address != p.address, "现住址");
     mark(division_code.to_string() != p.division_code, "所属辖区");
     mark(finding.as_code() != p.addiction_finding, "成瘾认定");
-    mark(tier.as_code() != p.risk_tier, "风险等级");
+    mark(c.employed != p.employed, "就业情况");
+    mark(c.stable_housing != p.stable_housing, "住所情况");
+    mark(c.family_support != p.family_support, "家庭支持");
+    mark(c.violent_or_self_harm != p.violent_or_self_harm, "暴力或自伤自残行为");
     mark(substance.map(|s| s.as_code().to_string()) != p.substance, "主要滥用毒品");
     mark(worker != p.social_worker_id, "责任社工");
     mark(note != p.note, "备注");
@@ -969,7 +1074,10 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
             division_code: Set(division_code.to_string()),
             town_code: Set(town_code.to_string()),
             addiction_finding: Set(finding.as_code().to_string()),
-            risk_tier: Set(tier.as_code().to_string()),
+            employed: Set(c.employed),
+            stable_housing: Set(c.stable_housing),
+            family_support: Set(c.family_support),
+            violent_or_self_harm: Set(c.violent_or_self_harm),
             substance: Set(substance.map(|s| s.as_code().to_string())),
             social_worker_id: Set(worker),
             note: Set(sealed.note),
@@ -997,7 +1105,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         None,
     )
     .await?;
-    measures::refresh_obligations(&txn, id, now).await?;
+    casework::reconcile(&txn, id, now, Some(AssessmentTrigger::Profile), Some(actor.user_id)).await?;
     audit::append(
         &txn,
         &audit::Who::actor(actor),

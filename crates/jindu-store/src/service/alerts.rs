@@ -1,0 +1,211 @@
+//! 预警提醒 the alerts inbox of one user: the open alerts of the kinds their role receives
+//! (`jindu_domain::alert::audience`), within their scope (a social worker: their caseload),
+//! less those they acknowledged. Acknowledging (已阅) is per user, with an optional note.
+
+use chrono::NaiveDate;
+use jindu_domain::alert::kinds_for;
+use jindu_domain::clock::Now;
+use jindu_domain::{AlertKind, Permission};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{Actor, ServiceError, ServiceResult, audit, scope_bounds, stored};
+use crate::entities::{alert, alert_ack, person};
+use crate::vault::Vault;
+
+/// One alert as the inbox shows it.
+#[derive(Debug, Clone)]
+pub struct AlertView {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub person_name: String,
+    pub kind: AlertKind,
+    pub ref_date: NaiveDate,
+    /// Days past (positive) or before (negative) the reference day, as of today.
+    pub days: i64,
+    /// For a serious breach: the grounds met, as sentences in the viewer's language.
+    pub grounds: Vec<String>,
+    /// For a serious breach: the ids of the evidence events.
+    pub evidence: Vec<Uuid>,
+    pub raised_at: chrono::DateTime<chrono::Utc>,
+    /// The viewer's acknowledgement: when, and the note.
+    pub acked: Option<(chrono::DateTime<chrono::Utc>, Option<String>)>,
+}
+
+/// Counts per kind for the 工作台 (unacknowledged only), in the order of `AlertKind::ALL`.
+#[derive(Debug, Clone, Default)]
+pub struct AlertCounts {
+    pub total: u64,
+    pub by_kind: Vec<(AlertKind, u64)>,
+}
+
+/// The open alerts of the actor's kinds in scope, with the actor's acknowledgements.
+async fn open_for<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+) -> ServiceResult<Vec<(alert::Model, Option<alert_ack::Model>)>> {
+    let kinds: Vec<&str> = kinds_for(actor.role).into_iter().map(|k| k.as_code()).collect();
+    if kinds.is_empty() || !actor.can(Permission::ViewPersons) {
+        return Ok(Vec::new());
+    }
+    let (lo, hi) = scope_bounds(&actor.scope);
+    let alerts = alert::Entity::find()
+        .filter(alert::Column::DivisionCode.between(lo, hi))
+        .filter(alert::Column::ResolvedAt.is_null())
+        .filter(alert::Column::Kind.is_in(kinds))
+        .order_by_asc(alert::Column::RefDate)
+        .all(db)
+        .await?;
+    let alerts = if actor.caseload_only() {
+        let mine: std::collections::HashSet<Uuid> = person::Entity::find()
+            .filter(person::Column::SocialWorkerId.eq(actor.user_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        alerts.into_iter().filter(|a| mine.contains(&a.person_id)).collect()
+    } else {
+        alerts
+    };
+    let acks = alert_ack::Entity::find().filter(alert_ack::Column::UserId.eq(actor.user_id)).all(db).await?;
+    let acks: std::collections::HashMap<Uuid, alert_ack::Model> = acks.into_iter().map(|a| (a.alert_id, a)).collect();
+    Ok(alerts.into_iter().map(|a| {
+        let ack = acks.get(&a.id).cloned();
+        (a, ack)
+    }).collect())
+}
+
+/// Unacknowledged alerts per kind, for the 工作台.
+pub async fn counts<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<AlertCounts> {
+    let open = open_for(db, actor).await?;
+    let mut by_kind = Vec::new();
+    let mut total = 0;
+    for k in AlertKind::ALL {
+        let n = open.iter().filter(|(a, ack)| ack.is_none() && a.kind == k.as_code()).count() as u64;
+        if n > 0 {
+            by_kind.push((*k, n));
+            total += n;
+        }
+    }
+    Ok(AlertCounts { total, by_kind })
+}
+
+/// Filters of the inbox.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct AlertFilter {
+    /// An alert kind code; empty = all.
+    #[serde(default)]
+    pub kind: String,
+    /// `1`: also the alerts the viewer acknowledged.
+    #[serde(default)]
+    pub acked: String,
+}
+
+/// The inbox: open alerts (unacknowledged first unless asked for all), each with the person's
+/// name (opened from the vault) and, for breaches, the grounds and evidence.
+pub async fn inbox<C: ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    filter: &AlertFilter,
+    lang: &str,
+) -> ServiceResult<Vec<AlertView>> {
+    let want = AlertKind::from_code(filter.kind.trim());
+    let with_acked = filter.acked.trim() == "1";
+    let open = open_for(db, actor).await?;
+    let open: Vec<_> = open
+        .into_iter()
+        .filter(|(a, ack)| (with_acked || ack.is_none()) && want.is_none_or(|k| a.kind == k.as_code()))
+        .collect();
+    let ids: Vec<Uuid> = open.iter().map(|(a, _)| a.person_id).collect();
+    let persons = person::Entity::find().filter(person::Column::Id.is_in(ids)).all(db).await?;
+    let mut out = Vec::with_capacity(open.len());
+    for (a, ack) in open {
+        let Some(p) = persons.iter().find(|p| p.id == a.person_id) else { continue };
+        let detail: serde_json::Value = serde_json::from_str(&a.detail).unwrap_or(serde_json::Value::Null);
+        let grounds_key = if lang == "en" { "grounds_en" } else { "grounds_zh" };
+        let grounds = detail
+            .get(grounds_key)
+            .and_then(|g| g.as_array())
+            .map(|g| g.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        let evidence = detail
+            .get("evidence")
+            .and_then(|g| g.as_array())
+            .map(|g| g.iter().filter_map(|s| s.as_str().and_then(|s| Uuid::parse_str(s).ok())).collect())
+            .unwrap_or_default();
+        let note = match &ack {
+            Some(k) => {
+                let row = format!("{}:{}", k.alert_id, k.user_id);
+                k.note.as_deref().map(|n| vault.open("alert_ack", "note", &row, n)).transpose()?
+            }
+            None => None,
+        };
+        out.push(AlertView {
+            id: a.id,
+            person_id: a.person_id,
+            person_name: vault.open("person", "name", &p.id.to_string(), &p.name)?,
+            kind: stored("alert kind", &a.kind, AlertKind::from_code)?,
+            ref_date: a.ref_date,
+            days: jindu_domain::days::overdue_days(a.ref_date, now.today),
+            grounds,
+            evidence,
+            raised_at: a.raised_at,
+            acked: ack.map(|k| (k.acked_at, note)),
+        });
+    }
+    out.sort_by_key(|v| (v.acked.is_some(), std::cmp::Reverse(v.days)));
+    Ok(out)
+}
+
+/// Acknowledges (已阅) an alert the actor receives, with an optional note (sealed). Again on an
+/// acknowledged alert replaces the note. `NotFound` for an alert outside the actor's inbox.
+pub async fn acknowledge<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    alert_id: Uuid,
+    note: &str,
+) -> ServiceResult<()> {
+    actor.require(Permission::ViewPersons)?;
+    let note = match note.trim() {
+        "" => None,
+        n => Some(jindu_domain::event::validate_note("note", n)?),
+    };
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let open = open_for(&txn, actor).await?;
+    let Some((a, _)) = open.into_iter().find(|(a, _)| a.id == alert_id) else {
+        return Err(ServiceError::NotFound("alert"));
+    };
+    let row = format!("{}:{}", a.id, actor.user_id);
+    let sealed = note.as_deref().map(|n| vault.seal("alert_ack", "note", &row, n)).transpose()?;
+    alert_ack::Entity::delete_many()
+        .filter(alert_ack::Column::AlertId.eq(a.id))
+        .filter(alert_ack::Column::UserId.eq(actor.user_id))
+        .exec(&txn)
+        .await?;
+    alert_ack::Entity::insert(alert_ack::ActiveModel {
+        alert_id: Set(a.id),
+        user_id: Set(actor.user_id),
+        acked_at: Set(now.instant),
+        note: Set(sealed),
+    })
+    .exec(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("alert.ack", "person", a.person_id).with_detail(format!("{} {}", a.kind, a.id)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

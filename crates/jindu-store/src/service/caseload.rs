@@ -1,0 +1,579 @@
+//! Caseloads and the lists the offices work from: the working group of a person (工作小组,
+//! 戒毒条例 §17), the assignment of persons to social workers (bulk reassignment), the lost list
+//! for the police (失控人员), the three-year candidates (戒断三年, 戒毒条例 §7) with confirmation
+//! and sealing, and the risk assessments with the office's factor table.
+
+use chrono::NaiveDate;
+use jindu_domain::abstinence::Abstinence;
+use jindu_domain::clock::Now;
+use jindu_domain::risk::{FactorScore, FactorTable};
+use jindu_domain::{
+    AssessmentTrigger, ControlStatus, DomainError, EventKind, GroupRole, Permission, RiskTier, Role,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::measures::{insert_event, set_status};
+use super::persons::load_visible;
+use super::{Actor, FieldError, ServiceError, ServiceResult, audit, casework, deployment, parse_code, scope_bounds, stored};
+use crate::entities::{app_user, event, measure, person, risk_assessment, working_group_member};
+use crate::vault::Vault;
+
+/// A working-group member as the person page shows it.
+#[derive(Debug, Clone)]
+pub struct MemberView {
+    pub id: Uuid,
+    pub role: GroupRole,
+    pub name: String,
+    pub phone: Option<String>,
+    pub added_on: NaiveDate,
+}
+
+/// The working group of a person (callers have loaded the person within scope).
+pub async fn group_of<C: ConnectionTrait>(db: &C, vault: &Vault, person_id: Uuid) -> ServiceResult<Vec<MemberView>> {
+    working_group_member::Entity::find()
+        .filter(working_group_member::Column::PersonId.eq(person_id))
+        .order_by_asc(working_group_member::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let row = m.id.to_string();
+            Ok(MemberView {
+                id: m.id,
+                role: stored("group role", &m.role, GroupRole::from_code)?,
+                name: vault.open("working_group_member", "name", &row, &m.name)?,
+                phone: m.phone.as_deref().map(|p| vault.open("working_group_member", "phone", &row, p)).transpose()?,
+                added_on: m.added_on,
+            })
+        })
+        .collect()
+}
+
+/// Adds a member to a person's working group (戒毒条例 §17): role, name, optional phone. Needs
+/// `RecordWork`. Name and phone are sealed.
+pub async fn add_member<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    role: &str,
+    name: &str,
+    phone: &str,
+) -> ServiceResult<Uuid> {
+    actor.require(Permission::RecordWork)?;
+    let mut errors = Vec::new();
+    let role = parse_code("role", role, GroupRole::from_code).map_err(|e| errors.push(e)).ok();
+    let name = jindu_domain::event::validate_name("member_name", name).map_err(|e| errors.push(e.into())).ok();
+    let phone = match phone.trim() {
+        "" => None,
+        p if p.chars().count() <= super::persons::MAX_PHONE_CHARS
+            && p.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ') =>
+        {
+            Some(p.to_string())
+        }
+        _ => {
+            errors.push(FieldError::new("phone", "phone.format", "联系电话格式不正确。", "The phone number is not valid."));
+            None
+        }
+    };
+    let (Some(role), Some(name), true) = (role, name, errors.is_empty()) else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    load_visible(&txn, actor, person_id).await?;
+    let id = Uuid::now_v7();
+    let row = id.to_string();
+    working_group_member::Entity::insert(working_group_member::ActiveModel {
+        id: Set(id),
+        person_id: Set(person_id),
+        role: Set(role.as_code().to_string()),
+        name: Set(vault.seal("working_group_member", "name", &row, &name)?),
+        phone: Set(phone.map(|p| vault.seal("working_group_member", "phone", &row, &p)).transpose()?),
+        user_id: Set(None),
+        added_on: Set(now.today),
+        created_at: Set(now.instant),
+    })
+    .exec(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("group.add", "person", person_id).with_detail(format!("{} {id}", role.as_code())),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Removes a member from a person's working group. Needs `RecordWork`.
+pub async fn remove_member<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    member_id: Uuid,
+) -> ServiceResult<()> {
+    actor.require(Permission::RecordWork)?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    load_visible(&txn, actor, person_id).await?;
+    let res = working_group_member::Entity::delete_many()
+        .filter(working_group_member::Column::Id.eq(member_id))
+        .filter(working_group_member::Column::PersonId.eq(person_id))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ServiceError::NotFound("member"));
+    }
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("group.remove", "person", person_id).with_detail(member_id.to_string()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// One social worker's caseload figure.
+#[derive(Debug, Clone)]
+pub struct WorkerLoad {
+    pub id: Uuid,
+    pub name: String,
+    pub division_code: String,
+    /// Persons assigned (not sealed, not deceased).
+    pub persons: u64,
+}
+
+/// The social workers in the actor's scope with their caseloads, and the persons without one.
+/// Needs `EditPersons`.
+pub async fn loads<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<(Vec<WorkerLoad>, u64)> {
+    actor.require(Permission::EditPersons)?;
+    let (lo, hi) = scope_bounds(&actor.scope);
+    let workers = app_user::Entity::find()
+        .filter(app_user::Column::Role.eq(Role::SocialWorker.as_code()))
+        .filter(app_user::Column::DivisionCode.between(lo.clone(), hi.clone()))
+        .order_by_asc(app_user::Column::DivisionCode)
+        .order_by_asc(app_user::Column::Username)
+        .all(db)
+        .await?;
+    let persons: Vec<(Option<Uuid>,)> = {
+        use sea_orm::QuerySelect;
+        person::Entity::find()
+            .select_only()
+            .column(person::Column::SocialWorkerId)
+            .filter(person::Column::DivisionCode.between(lo, hi))
+            .filter(person::Column::SealedOn.is_null())
+            .filter(person::Column::ControlStatus.ne(ControlStatus::Deceased.as_code()))
+            .into_tuple()
+            .all(db)
+            .await?
+    };
+    let mut counts: std::collections::HashMap<Option<Uuid>, u64> = std::collections::HashMap::new();
+    for (w,) in persons {
+        *counts.entry(w).or_default() += 1;
+    }
+    let unassigned = counts.get(&None).copied().unwrap_or(0);
+    Ok((
+        workers
+            .into_iter()
+            .map(|w| WorkerLoad {
+                persons: counts.get(&Some(w.id)).copied().unwrap_or(0),
+                id: w.id,
+                name: w.display_name,
+                division_code: w.division_code,
+            })
+            .collect(),
+        unassigned,
+    ))
+}
+
+/// Reassigns `persons` to the social worker `to_worker`, all or none, in one transaction: each
+/// person must be visible to the actor and lie in the worker's town (a worker serves the
+/// persons of their own workstation's town). Obligations follow the person. Each person gets a
+/// `Reassigned` timeline event; one audit record lists the count. Returns how many moved
+/// (persons already assigned to that worker are left as they are). Needs `EditPersons`.
+pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    persons: &[Uuid],
+    to_worker: &str,
+) -> ServiceResult<u64> {
+    actor.require(Permission::EditPersons)?;
+    if persons.is_empty() {
+        return Err(DomainError::Required { field: "persons" }.into());
+    }
+    let worker = match Uuid::parse_str(to_worker.trim()) {
+        Ok(id) => app_user::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .filter(|u| u.role == Role::SocialWorker.as_code() && actor.sees(&u.division_code)),
+        Err(_) => None,
+    };
+    let Some(worker) = worker else {
+        return Err(DomainError::InvalidChoice { field: "to_worker", input: to_worker.chars().take(40).collect() }.into());
+    };
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let worker_prefix = jindu_domain::DivisionCode::parse(&worker.division_code)
+        .map(|d| d.prefix())
+        .map_err(|_| ServiceError::Data(format!("worker division {}", worker.division_code)))?;
+    let mut moved = 0;
+    for id in persons {
+        let p = load_visible(&txn, actor, *id).await?;
+        if !p.division_code.starts_with(&worker_prefix) {
+            return Err(FieldError::new(
+                "to_worker",
+                "caseload.other_town",
+                format!("所选社工不在该人员所属街道（{}），不能承接。", p.town_code),
+                format!("The chosen social worker does not serve this person's town ({}).", p.town_code),
+            )
+            .into());
+        }
+        if p.social_worker_id == Some(worker.id) {
+            continue;
+        }
+        person::Entity::update_many()
+            .col_expr(person::Column::SocialWorkerId, Expr::value(worker.id))
+            .col_expr(person::Column::Version, Expr::value(p.version + 1))
+            .col_expr(person::Column::UpdatedAt, Expr::value(now.instant))
+            .filter(person::Column::Id.eq(p.id))
+            .filter(person::Column::Version.eq(p.version))
+            .exec(&txn)
+            .await
+            .map_err(ServiceError::from)
+            .and_then(|r| if r.rows_affected == 1 { Ok(()) } else { Err(ServiceError::Conflict) })?;
+        let detail = serde_json::json!({ "from": p.social_worker_id, "to": worker.id }).to_string();
+        insert_event(&txn, actor, now, p.id, None, EventKind::Reassigned, now.today, None, Some(detail)).await?;
+        super::measures::refresh_obligations(&txn, p.id, now).await?;
+        moved += 1;
+    }
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("caseload.reassign", "user", worker.id).with_detail(format!("{moved} persons")),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// A lost person on the police list.
+#[derive(Debug, Clone)]
+pub struct LostRow {
+    pub person_id: Uuid,
+    pub name: String,
+    pub town_code: String,
+    pub lost_since: Option<NaiveDate>,
+    pub days: i64,
+    /// Lost longer than the escalation period: the district office has it.
+    pub escalated: bool,
+}
+
+/// The persons lost (失控) in the actor's scope, longest lost first: the list the police work
+/// from. Needs `ViewPersons`.
+pub async fn lost_list<C: ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+) -> ServiceResult<Vec<LostRow>> {
+    actor.require(Permission::ViewPersons)?;
+    let rules = casework::alert_rules(db).await?;
+    let (lo, hi) = scope_bounds(&actor.scope);
+    let mut q = person::Entity::find()
+        .filter(person::Column::DivisionCode.between(lo, hi))
+        .filter(person::Column::ControlStatus.eq(ControlStatus::LostContact.as_code()))
+        .filter(person::Column::SealedOn.is_null());
+    if actor.caseload_only() {
+        q = q.filter(person::Column::SocialWorkerId.eq(actor.user_id));
+    }
+    let mut rows = q
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let days = p.lost_since.map(|d| (now.today - d).num_days()).unwrap_or(0);
+            Ok(LostRow {
+                person_id: p.id,
+                name: vault.open("person", "name", &p.id.to_string(), &p.name)?,
+                town_code: p.town_code,
+                lost_since: p.lost_since,
+                days,
+                escalated: days >= i64::from(rules.escalate_after_days),
+            })
+        })
+        .collect::<ServiceResult<Vec<_>>>()?;
+    rows.sort_by_key(|r| std::cmp::Reverse(r.days));
+    Ok(rows)
+}
+
+/// A candidate for leaving dynamic control after three years off drugs.
+#[derive(Debug, Clone)]
+pub struct CandidateRow {
+    pub person_id: Uuid,
+    pub name: String,
+    pub town_code: String,
+    pub status: ControlStatus,
+    pub abstinence: Abstinence,
+}
+
+/// The persons in scope with no open measure who have been off drugs three years by today
+/// (戒毒条例 §7), with the anchor explained; qualified longest first. Needs `ManageMeasures`.
+pub async fn abstinence_candidates<C: ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+) -> ServiceResult<Vec<CandidateRow>> {
+    actor.require(Permission::ManageMeasures)?;
+    let (lo, hi) = scope_bounds(&actor.scope);
+    let persons = person::Entity::find()
+        .filter(person::Column::DivisionCode.between(lo, hi))
+        .filter(
+            person::Column::ControlStatus
+                .is_in([ControlStatus::UnderControl.as_code(), ControlStatus::Released.as_code()]),
+        )
+        .filter(person::Column::SealedOn.is_null())
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = persons.iter().map(|p| p.id).collect();
+    let mut measures: std::collections::HashMap<Uuid, Vec<measure::Model>> = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        for m in measure::Entity::find().filter(measure::Column::PersonId.is_in(chunk.to_vec())).all(db).await? {
+            measures.entry(m.person_id).or_default().push(m);
+        }
+    }
+    let mut out = Vec::new();
+    for p in persons {
+        let ms = measures.remove(&p.id).unwrap_or_default();
+        if ms.iter().any(|m| m.ended_on.is_none()) {
+            continue;
+        }
+        let events = event::Entity::find()
+            .filter(event::Column::PersonId.eq(p.id))
+            .filter(event::Column::Kind.is_in([EventKind::DrugTest.as_code(), EventKind::Relapse.as_code()]))
+            .all(db)
+            .await?;
+        let Some(a) = casework::abstinence_of(&events, &ms) else { continue };
+        if !a.qualifies(now.today) {
+            continue;
+        }
+        out.push(CandidateRow {
+            name: vault.open("person", "name", &p.id.to_string(), &p.name)?,
+            person_id: p.id,
+            town_code: p.town_code,
+            status: stored("control_status", &p.control_status, ControlStatus::from_code)?,
+            abstinence: a,
+        });
+    }
+    out.sort_by_key(|c| c.abstinence.qualifies_on);
+    Ok(out)
+}
+
+/// Confirms that a candidate has been off drugs three years (戒毒条例 §7): status
+/// `Abstinent3y`, the record sealed from routine lists and searches from today, a
+/// `StatusChanged` event naming the anchor, audited. Refused when the person does not qualify
+/// today (an open measure, or the three years not yet run). Needs `ManageMeasures` and
+/// `OpenSealed` (the office: after sealing only it can open the record).
+pub async fn confirm_abstinence<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+) -> ServiceResult<()> {
+    actor.require(Permission::ManageMeasures)?;
+    actor.require(Permission::OpenSealed)?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let p = load_visible(&txn, actor, person_id).await?;
+    let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
+    let ms = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(&txn).await?;
+    let events = event::Entity::find()
+        .filter(event::Column::PersonId.eq(person_id))
+        .filter(event::Column::Kind.is_in([EventKind::DrugTest.as_code(), EventKind::Relapse.as_code()]))
+        .all(&txn)
+        .await?;
+    let a = casework::abstinence_of(&events, &ms);
+    let ok = matches!(status, ControlStatus::UnderControl | ControlStatus::Released)
+        && !ms.iter().any(|m| m.ended_on.is_none())
+        && a.is_some_and(|a| a.qualifies(now.today));
+    let Some(a) = a.filter(|_| ok) else {
+        return Err(FieldError::new(
+            "action",
+            "abstinence.not_qualified",
+            "该人员尚不符合戒断三年未复吸的条件（无在执行措施，且自末次阳性检测、末次吸毒记录、末次措施结束之日起满三年）。",
+            "The person does not qualify yet: no open measure and three full years since the last positive test, recorded use and measure end.",
+        )
+        .into());
+    };
+    set_status(&txn, &p, ControlStatus::Abstinent3y, now).await?;
+    person::Entity::update_many()
+        .col_expr(person::Column::SealedOn, Expr::value(now.today))
+        .filter(person::Column::Id.eq(person_id))
+        .exec(&txn)
+        .await?;
+    let detail = serde_json::json!({
+        "from": status.as_code(),
+        "to": ControlStatus::Abstinent3y.as_code(),
+        "anchor": a.anchor,
+        "anchor_kind": a.kind.label_zh(),
+        "qualifies_on": a.qualifies_on,
+    })
+    .to_string();
+    let note = format!("确认戒断三年未复吸：{}{}，{}起满三年；档案封存", a.kind.label_zh(), a.anchor, a.qualifies_on);
+    insert_event(&txn, actor, now, person_id, None, EventKind::StatusChanged, now.today, Some((vault, &note)), Some(detail))
+        .await?;
+    casework::reconcile(&txn, person_id, now, None, Some(actor.user_id)).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("person.abstinence_confirm", "person", person_id).with_detail(format!("anchor {}", a.anchor)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// One stored assessment, for the person page.
+#[derive(Debug, Clone)]
+pub struct AssessmentView {
+    pub assessed_on: NaiveDate,
+    pub trigger: AssessmentTrigger,
+    pub tier: RiskTier,
+    pub score: i32,
+    pub overridden: bool,
+    pub breakdown: Vec<FactorScore>,
+}
+
+/// The assessments of a person, newest first (at most `limit`).
+pub async fn assessments_of<C: ConnectionTrait>(
+    db: &C,
+    person_id: Uuid,
+    limit: u64,
+) -> ServiceResult<Vec<AssessmentView>> {
+    use sea_orm::QuerySelect;
+    risk_assessment::Entity::find()
+        .filter(risk_assessment::Column::PersonId.eq(person_id))
+        .order_by_desc(risk_assessment::Column::AssessedAt)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(AssessmentView {
+                assessed_on: r.assessed_on,
+                trigger: stored("trigger", &r.trigger, AssessmentTrigger::from_code)?,
+                tier: stored("tier", &r.tier, RiskTier::from_code)?,
+                score: r.score,
+                overridden: r.overridden,
+                breakdown: serde_json::from_str(&r.breakdown).map_err(|e| ServiceError::Data(e.to_string()))?,
+            })
+        })
+        .collect()
+}
+
+/// Re-assesses one person now (人工复评). Needs `RecordWork`.
+pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+) -> ServiceResult<()> {
+    actor.require(Permission::RecordWork)?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    load_visible(&txn, actor, person_id).await?;
+    casework::reconcile(&txn, person_id, now, Some(AssessmentTrigger::Manual), Some(actor.user_id)).await?;
+    audit::append(&txn, &audit::Who::actor(actor), now, audit::Entry::ok("risk.reassess", "person", person_id)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Saves the office's factor table (JSON fields as typed in the form) and the alert rules, then
+/// re-assesses every person of the deployment with the new table (trigger `table`), one short
+/// transaction each. Needs `Configure`. Returns how many persons were re-assessed.
+///
+/// # Errors
+/// `Invalid` naming `risk_table` when the thresholds are inconsistent (medium must be below high
+/// and above 0).
+pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    table: &FactorTable,
+    rules: &jindu_domain::alert::AlertRules,
+) -> ServiceResult<u64> {
+    actor.require(Permission::Configure)?;
+    if table.medium_at == 0 || table.medium_at >= table.high_at {
+        return Err(FieldError::new(
+            "risk_table",
+            "risk.thresholds",
+            "中风险分界须大于0且小于高风险分界。",
+            "The medium threshold must be above 0 and below the high threshold.",
+        )
+        .into());
+    }
+    {
+        let _audit = audit::lock().await;
+        let txn = super::begin_write(db).await?;
+        let json = serde_json::to_string(table).map_err(|e| ServiceError::Data(e.to_string()))?;
+        deployment::put_setting(&txn, casework::RISK_TABLE_KEY, &json).await?;
+        let rjson = serde_json::to_string(rules).map_err(|e| ServiceError::Data(e.to_string()))?;
+        deployment::put_setting(&txn, casework::ALERT_RULES_KEY, &rjson).await?;
+        audit::append(
+            &txn,
+            &audit::Who::actor(actor),
+            now,
+            audit::Entry { action: "settings.risk_table".into(), object_type: None, object_id: None, outcome: audit::Outcome::Ok, detail: Some(json) },
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    let ids: Vec<Uuid> = {
+        use sea_orm::QuerySelect;
+        person::Entity::find()
+            .select_only()
+            .column(person::Column::Id)
+            .filter(person::Column::SealedOn.is_null())
+            .filter(person::Column::ControlStatus.ne(ControlStatus::Deceased.as_code()))
+            .into_tuple()
+            .all(db)
+            .await?
+    };
+    for id in &ids {
+        let _audit = audit::lock().await;
+        let txn = super::begin_write(db).await?;
+        casework::reconcile(&txn, *id, now, Some(AssessmentTrigger::Table), Some(actor.user_id)).await?;
+        txn.commit().await?;
+    }
+    Ok(ids.len() as u64)
+}
+
+/// The tier a count of persons have in scope, for the risk settings page: (high, medium, low).
+pub async fn tier_counts<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<(u64, u64, u64)> {
+    use sea_orm::PaginatorTrait;
+    let (lo, hi) = scope_bounds(&actor.scope);
+    let count = |t: RiskTier| {
+        person::Entity::find()
+            .filter(person::Column::DivisionCode.between(lo.clone(), hi.clone()))
+            .filter(person::Column::ControlStatus.eq(ControlStatus::UnderControl.as_code()))
+            .filter(person::Column::SealedOn.is_null())
+            .filter(person::Column::RiskTier.eq(t.as_code()))
+            .count(db)
+    };
+    Ok((count(RiskTier::High).await?, count(RiskTier::Medium).await?, count(RiskTier::Low).await?))
+}

@@ -1,0 +1,544 @@
+//! 个案管控 what is derived from a person's record after every write and by the periodic sweep:
+//! the risk assessment (分级分类管控), the duties, the lost-contact rule (失控), the serious-breach
+//! assessment (戒毒条例 §20) and the person's alerts (预警提醒). [`reconcile`] runs inside the
+//! transaction of the write that changed the record, so every page shows the result at once; the
+//! sweep ([`sweep`]) catches what time alone changes (a duty going overdue, a monthly review).
+//! The rules themselves live in `jindu_domain` (risk, breach, leave, alert, abstinence).
+
+use chrono::NaiveDate;
+use jindu_domain::abstinence::{Abstinence, anchor};
+use jindu_domain::alert::{AlertRules, AlertSpec, MeasureFacts, PersonFacts, derive, lost_by_rule};
+use jindu_domain::breach::{BreachAssessment, Conduct, ConductRecord, assess as assess_breach};
+use jindu_domain::clock::Now;
+use jindu_domain::days::{add_days, add_months};
+use jindu_domain::risk::{FactorTable, RiskAssessment, RiskFactors, assess as assess_risk};
+use jindu_domain::{
+    AddictionFinding, AlertKind, AssessmentTrigger, ControlStatus, Due, EventKind, LeaveStatus, MeasureKind,
+    MeasureStatus, ObligationKind, RiskTier, Substance, TestResult,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{ServiceError, ServiceResult, audit, deployment, measures, stored};
+use crate::entities::{absence, alert, event, leave_request, measure, obligation, person, risk_assessment};
+
+/// Setting key of the office's risk factor table (JSON of [`FactorTable`]).
+pub const RISK_TABLE_KEY: &str = "risk.table";
+/// Setting key of the alert and lost-contact rules (JSON of [`AlertRules`]).
+pub const ALERT_RULES_KEY: &str = "alert.rules";
+
+/// The risk factor table in force: the office's edit, or the shipped default.
+pub async fn risk_table<C: ConnectionTrait>(db: &C) -> ServiceResult<FactorTable> {
+    match deployment::get_setting(db, RISK_TABLE_KEY).await? {
+        Some(s) => serde_json::from_str(&s).map_err(|e| ServiceError::Data(format!("risk table: {e}"))),
+        None => Ok(FactorTable::default()),
+    }
+}
+
+/// The alert and lost-contact rules in force.
+pub async fn alert_rules<C: ConnectionTrait>(db: &C) -> ServiceResult<AlertRules> {
+    match deployment::get_setting(db, ALERT_RULES_KEY).await? {
+        Some(s) => serde_json::from_str(&s).map_err(|e| ServiceError::Data(format!("alert rules: {e}"))),
+        None => Ok(AlertRules::default()),
+    }
+}
+
+/// What a reconciliation changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    /// A new assessment was stored.
+    pub assessed: bool,
+    /// The tier changed.
+    pub tier_changed: bool,
+    /// The lost-contact rule set the person lost on this day.
+    pub lost_on: Option<NaiveDate>,
+    pub alerts_raised: u32,
+    pub alerts_resolved: u32,
+}
+
+impl std::ops::AddAssign for Reconciled {
+    fn add_assign(&mut self, o: Reconciled) {
+        self.assessed |= o.assessed;
+        self.tier_changed |= o.tier_changed;
+        self.lost_on = self.lost_on.or(o.lost_on);
+        self.alerts_raised += o.alerts_raised;
+        self.alerts_resolved += o.alerts_resolved;
+    }
+}
+
+/// Brings everything derived about one person up to date, inside the caller's transaction:
+/// 1. the risk assessment, when `trigger` asks for one or the last is a month old (a new row is
+///    kept when the result changed, and always for registration, monthly, manual and table
+///    triggers);
+/// 2. the duties ([`measures::refresh_obligations`]);
+/// 3. the lost-contact rule: a check-in or test overdue by the configured days records
+///    `ContactLost` (by the system, with the rule in its detail) and sets the person lost;
+/// 4. the alerts: raised, updated or resolved to match [`derive`].
+///
+/// The caller holds the audit lock when it writes in the same transaction (every service does).
+pub async fn reconcile<C: ConnectionTrait>(
+    db: &C,
+    person_id: Uuid,
+    now: Now,
+    trigger: Option<AssessmentTrigger>,
+    by: Option<Uuid>,
+) -> ServiceResult<Reconciled> {
+    let mut out = Reconciled::default();
+    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
+        return Ok(out);
+    };
+    let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
+    let events = test_and_use_events(db, person_id).await?;
+    let measures_all = measure::Entity::find()
+        .filter(measure::Column::PersonId.eq(person_id))
+        .order_by_desc(measure::Column::DecisionDate)
+        .all(db)
+        .await?;
+    let due_monthly = p.risk_assessed_on.is_none_or(|d| add_months(d, 1) <= now.today);
+    let live = p.sealed_on.is_none() && !matches!(status, ControlStatus::Deceased);
+    if live && (trigger.is_some() || due_monthly) {
+        let trigger = trigger.unwrap_or(AssessmentTrigger::Monthly);
+        let factors = risk_factors(db, &p, &events, &measures_all, now.today).await?;
+        let result = assess_risk(&factors, &risk_table(db).await?);
+        let old_tier = p.risk_tier.clone();
+        let changed = old_tier != result.tier.as_code() || p.risk_score != Some(result.score as i32);
+        let keep = changed
+            || p.risk_assessed_on.is_none()
+            || !matches!(trigger, AssessmentTrigger::Event | AssessmentTrigger::Profile);
+        if keep {
+            store_assessment(db, person_id, now, trigger, &result, by).await?;
+            out.assessed = true;
+        }
+        out.tier_changed = old_tier != result.tier.as_code();
+        person::Entity::update_many()
+            .col_expr(person::Column::RiskTier, Expr::value(result.tier.as_code()))
+            .col_expr(person::Column::RiskScore, Expr::value(result.score as i32))
+            .col_expr(person::Column::RiskAssessedOn, Expr::value(now.today))
+            .filter(person::Column::Id.eq(person_id))
+            .exec(db)
+            .await?;
+    }
+    measures::refresh_obligations(db, person_id, now).await?;
+    let rules = alert_rules(db).await?;
+    let duties = duties_of(db, person_id).await?;
+    let mut status = status;
+    let mut lost_since = p.lost_since;
+    if let Some((lost_on, due)) = lost_by_rule(status, &duties, now.today, &rules) {
+        let p = person::Entity::find_by_id(person_id).one(db).await?.ok_or(ServiceError::NotFound("person"))?;
+        let detail = serde_json::json!({
+            "rule": "overdue",
+            "duty": due.kind.as_code(),
+            "due_date": due.due_date,
+            "after_days": rules.lost_after_overdue_days,
+        })
+        .to_string();
+        let id = Uuid::now_v7();
+        event::Entity::insert(event::ActiveModel {
+            id: Set(id),
+            person_id: Set(person_id),
+            measure_id: Set(None),
+            kind: Set(EventKind::ContactLost.as_code().to_string()),
+            occurred_on: Set(lost_on),
+            recorded_at: Set(now.instant),
+            recorded_by: Set(None),
+            test_method: Set(None),
+            test_result: Set(None),
+            substance: Set(None),
+            note: Set(None),
+            amends_event_id: Set(None),
+            detail: Set(Some(detail)),
+        })
+        .exec(db)
+        .await?;
+        measures::set_status(db, &p, ControlStatus::LostContact, now).await?;
+        set_lost_since(db, person_id, Some(lost_on)).await?;
+        audit::append(
+            db,
+            &audit::Who::system(),
+            now,
+            audit::Entry::ok("person.lost_by_rule", "person", person_id)
+                .with_detail(format!("{} {} +{}", due.kind.as_code(), due.due_date, rules.lost_after_overdue_days)),
+        )
+        .await?;
+        measures::refresh_obligations(db, person_id, now).await?;
+        status = ControlStatus::LostContact;
+        lost_since = Some(lost_on);
+        out.lost_on = Some(lost_on);
+    }
+    let p = person::Entity::find_by_id(person_id).one(db).await?.ok_or(ServiceError::NotFound("person"))?;
+    let duties = duties_of(db, person_id).await?;
+    let tier = stored("risk_tier", &p.risk_tier, RiskTier::from_code)?;
+    let cal = deployment::calendar(db).await?;
+    let open = measures_all.iter().find(|m| m.ended_on.is_none());
+    let clock = open.map(measures::clock_of).transpose()?;
+    let measure_facts = clock.as_ref().map(|c| MeasureFacts {
+        kind: c.kind,
+        planned_last_day: c.planned_last_day(now.today),
+        release_notice_date: c.release_notice_date(now.today),
+        expiry_notice_deadline: c.expiry_notice_deadline(&cal, now.today),
+        start_date: c.start_date(),
+    });
+    let breach = match (&clock, open) {
+        (Some(c), Some(_)) if c.kind == MeasureKind::CommunityDetox => match c.start_date() {
+            Some(start) if c.status(now.today) != MeasureStatus::AwaitingReport => {
+                Some((start, breach_of(db, person_id, &events, start, now.today).await?))
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    let abstinence = if open.is_none() { abstinence_of(&events, &measures_all) } else { None };
+    let facts = PersonFacts {
+        today: now.today,
+        status,
+        sealed: p.sealed_on.is_some(),
+        tier,
+        tier_since: high_since(db, person_id, tier).await?,
+        duties,
+        lost_since,
+        breach_since: breach.as_ref().filter(|(_, b)| b.is_serious()).map(|(start, _)| *start),
+        measure: measure_facts,
+        leave_overdue_since: leave_overdue_since(db, person_id, now.today).await?,
+        abstinence,
+        transfer_requested_on: None,
+    };
+    let specs = derive(&facts, &rules);
+    let (raised, resolved) = store_alerts(db, &p, &specs, breach.as_ref().map(|(_, b)| b), now).await?;
+    out.alerts_raised = raised;
+    out.alerts_resolved = resolved;
+    Ok(out)
+}
+
+/// Drug tests and recorded use of a person, oldest first (risk, breach and abstinence read them).
+async fn test_and_use_events<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<Vec<event::Model>> {
+    Ok(event::Entity::find()
+        .filter(event::Column::PersonId.eq(person_id))
+        .filter(event::Column::Kind.is_in([EventKind::DrugTest.as_code(), EventKind::Relapse.as_code()]))
+        .order_by_asc(event::Column::OccurredOn)
+        .all(db)
+        .await?)
+}
+
+async fn duties_of<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<Vec<Due>> {
+    obligation::Entity::find()
+        .filter(obligation::Column::PersonId.eq(person_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| Ok(Due { kind: stored("obligation kind", &o.kind, ObligationKind::from_code)?, due_date: o.due_date }))
+        .collect()
+}
+
+pub(crate) async fn set_lost_since<C: ConnectionTrait>(
+    db: &C,
+    person_id: Uuid,
+    since: Option<NaiveDate>,
+) -> ServiceResult<()> {
+    person::Entity::update_many()
+        .col_expr(person::Column::LostSince, Expr::value(since))
+        .filter(person::Column::Id.eq(person_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn is_positive(e: &event::Model) -> bool {
+    e.kind == EventKind::DrugTest.as_code() && e.test_result.as_deref() == Some(TestResult::Positive.as_code())
+}
+
+fn is_use(e: &event::Model) -> bool {
+    is_positive(e) || e.kind == EventKind::Relapse.as_code()
+}
+
+/// The risk factors of `p` on `today` from the record:
+/// - positive tests and missed duties in the 90 days up to today (a missed duty is a check-in,
+///   test or visit that went overdue — an overdue alert whose due date falls in the window — or a
+///   test evaded or refused);
+/// - detox episodes: community detox, compulsory isolation and rehabilitation measures that
+///   ended;
+/// - days since the last positive test or recorded use;
+/// - employment, housing and family support as recorded (not recorded counts as no), violent or
+///   self-harming behaviour as recorded.
+pub async fn risk_factors<C: ConnectionTrait>(
+    db: &C,
+    p: &person::Model,
+    events: &[event::Model],
+    measures_all: &[measure::Model],
+    today: NaiveDate,
+) -> ServiceResult<RiskFactors> {
+    let window_start = add_days(today, -90);
+    let in_window = |d: NaiveDate| d > window_start && d <= today;
+    let positive_tests_90d = events.iter().filter(|e| is_positive(e) && in_window(e.occurred_on)).count() as u32;
+    let refused_90d = events
+        .iter()
+        .filter(|e| e.test_result.as_deref() == Some(TestResult::Refused.as_code()) && in_window(e.occurred_on))
+        .count() as u32;
+    let overdue_90d = alert::Entity::find()
+        .filter(alert::Column::PersonId.eq(p.id))
+        .filter(alert::Column::Kind.eq(AlertKind::DutyOverdue.as_code()))
+        .filter(alert::Column::RefDate.gt(window_start))
+        .count(db)
+        .await? as u32;
+    let detox_episodes = measures_all
+        .iter()
+        .filter(|m| m.ended_on.is_some())
+        .filter(|m| {
+            matches!(
+                MeasureKind::from_code(&m.kind),
+                Some(MeasureKind::CommunityDetox | MeasureKind::CompulsoryIsolation | MeasureKind::CommunityRehab)
+            )
+        })
+        .count() as u32;
+    let last_use = events.iter().filter(|e| is_use(e)).map(|e| e.occurred_on).max();
+    Ok(RiskFactors {
+        substance: p.substance.as_deref().and_then(Substance::from_code),
+        finding: AddictionFinding::from_code(&p.addiction_finding),
+        positive_tests_90d,
+        missed_duties_90d: overdue_90d + refused_90d,
+        detox_episodes,
+        days_since_last_use: last_use.map(|d| (today - d).num_days()),
+        employed: p.employed.unwrap_or(false),
+        stable_housing: p.stable_housing.unwrap_or(false),
+        family_support: p.family_support.unwrap_or(false),
+        violent_or_self_harm: p.violent_or_self_harm.unwrap_or(false),
+    })
+}
+
+async fn store_assessment<C: ConnectionTrait>(
+    db: &C,
+    person_id: Uuid,
+    now: Now,
+    trigger: AssessmentTrigger,
+    result: &RiskAssessment,
+    by: Option<Uuid>,
+) -> ServiceResult<()> {
+    risk_assessment::Entity::insert(risk_assessment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        person_id: Set(person_id),
+        assessed_on: Set(now.today),
+        assessed_at: Set(now.instant),
+        trigger: Set(trigger.as_code().to_string()),
+        tier: Set(result.tier.as_code().to_string()),
+        score: Set(result.score as i32),
+        overridden: Set(result.overridden),
+        breakdown: Set(serde_json::to_string(&result.breakdown).map_err(|e| ServiceError::Data(e.to_string()))?),
+        assessed_by: Set(by),
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// The first day of the current run of high-tier assessments, for the high-risk alert's key.
+async fn high_since<C: ConnectionTrait>(db: &C, person_id: Uuid, tier: RiskTier) -> ServiceResult<Option<NaiveDate>> {
+    if tier != RiskTier::High {
+        return Ok(None);
+    }
+    let rows = risk_assessment::Entity::find()
+        .filter(risk_assessment::Column::PersonId.eq(person_id))
+        .order_by_desc(risk_assessment::Column::AssessedAt)
+        .limit(36)
+        .all(db)
+        .await?;
+    Ok(rows.iter().take_while(|r| r.tier == RiskTier::High.as_code()).last().map(|r| r.assessed_on))
+}
+
+/// The conduct toward 戒毒条例 §20 recorded during the community detox that started on `start`:
+/// tests evaded or refused, unauthorised departures, and overstayed leave; assessed on `today`.
+/// The evidence ids are the timeline events (for overstays, the leave request's id).
+pub async fn breach_of<C: ConnectionTrait>(
+    db: &C,
+    person_id: Uuid,
+    events: &[event::Model],
+    start: NaiveDate,
+    today: NaiveDate,
+) -> ServiceResult<BreachAssessment<Uuid>> {
+    let mut records: Vec<ConductRecord<Uuid>> = events
+        .iter()
+        .filter(|e| e.test_result.as_deref() == Some(TestResult::Refused.as_code()))
+        .map(|e| ConductRecord { id: e.id, on: e.occurred_on, conduct: Conduct::TestRefused })
+        .collect();
+    for a in absence::Entity::find().filter(absence::Column::PersonId.eq(person_id)).all(db).await? {
+        records.push(ConductRecord {
+            id: a.event_id,
+            on: a.left_on,
+            conduct: Conduct::UnauthorisedDeparture { returned: a.returned_on },
+        });
+    }
+    for l in leave_request::Entity::find().filter(leave_request::Column::PersonId.eq(person_id)).all(db).await? {
+        let Some(status) = LeaveStatus::from_code(&l.status) else { continue };
+        if let Some(c) = jindu_domain::leave::overstay(status, l.leave_to, l.returned_on, today) {
+            records.push(ConductRecord { id: l.id, on: l.leave_to, conduct: c });
+        }
+    }
+    Ok(assess_breach(&records, start, today))
+}
+
+/// The return day of the earliest approved leave not back by it, if any.
+async fn leave_overdue_since<C: ConnectionTrait>(
+    db: &C,
+    person_id: Uuid,
+    today: NaiveDate,
+) -> ServiceResult<Option<NaiveDate>> {
+    Ok(leave_request::Entity::find()
+        .filter(leave_request::Column::PersonId.eq(person_id))
+        .filter(leave_request::Column::Status.eq(LeaveStatus::Approved.as_code()))
+        .filter(leave_request::Column::LeaveTo.lt(today))
+        .order_by_asc(leave_request::Column::LeaveTo)
+        .one(db)
+        .await?
+        .map(|l| l.leave_to))
+}
+
+/// Three-year abstinence anchor from the record (DOMAIN §1): last positive test, last recorded
+/// use, end of the last measure. Callers ensure no measure is open.
+pub fn abstinence_of(events: &[event::Model], measures_all: &[measure::Model]) -> Option<Abstinence> {
+    let last_positive = events.iter().filter(|e| is_positive(e)).map(|e| e.occurred_on).max();
+    let last_use = events.iter().filter(|e| e.kind == EventKind::Relapse.as_code()).map(|e| e.occurred_on).max();
+    let last_end = measures_all.iter().filter_map(|m| m.ended_on).max();
+    anchor(last_positive, last_use, last_end)
+}
+
+/// Figures stored with an alert (no free text about the person).
+#[derive(Debug, Serialize)]
+struct AlertDetail<'a> {
+    days: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grounds_zh: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grounds_en: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'a [Uuid]>,
+}
+
+async fn store_alerts<C: ConnectionTrait>(
+    db: &C,
+    p: &person::Model,
+    specs: &[AlertSpec],
+    breach: Option<&BreachAssessment<Uuid>>,
+    now: Now,
+) -> ServiceResult<(u32, u32)> {
+    let existing = alert::Entity::find().filter(alert::Column::PersonId.eq(p.id)).all(db).await?;
+    let mut raised = 0;
+    let mut resolved = 0;
+    for s in specs {
+        let detail = match (s.kind, breach) {
+            (AlertKind::SeriousBreach, Some(b)) => AlertDetail {
+                days: s.days,
+                grounds_zh: Some(b.grounds.iter().map(|g| g.describe_zh()).collect()),
+                grounds_en: Some(b.grounds.iter().map(|g| g.describe_en()).collect()),
+                evidence: Some(&b.evidence),
+            },
+            _ => AlertDetail { days: s.days, grounds_zh: None, grounds_en: None, evidence: None },
+        };
+        let detail = serde_json::to_string(&detail).map_err(|e| ServiceError::Data(e.to_string()))?;
+        match existing.iter().find(|a| a.kind == s.kind.as_code() && a.ref_key == s.key) {
+            Some(a) => {
+                if a.resolved_at.is_some() {
+                    raised += 1;
+                }
+                if a.resolved_at.is_some()
+                    || a.detail != detail
+                    || a.ref_date != s.ref_date
+                    || a.division_code != p.division_code
+                {
+                    alert::Entity::update_many()
+                        .col_expr(alert::Column::Detail, Expr::value(detail))
+                        .col_expr(alert::Column::RefDate, Expr::value(s.ref_date))
+                        .col_expr(alert::Column::DivisionCode, Expr::value(p.division_code.clone()))
+                        .col_expr(alert::Column::ResolvedAt, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+                        .filter(alert::Column::Id.eq(a.id))
+                        .exec(db)
+                        .await?;
+                }
+            }
+            None => {
+                alert::Entity::insert(alert::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    person_id: Set(p.id),
+                    kind: Set(s.kind.as_code().to_string()),
+                    ref_key: Set(s.key.clone()),
+                    division_code: Set(p.division_code.clone()),
+                    ref_date: Set(s.ref_date),
+                    detail: Set(detail),
+                    raised_at: Set(now.instant),
+                    resolved_at: Set(None),
+                })
+                .exec(db)
+                .await?;
+                raised += 1;
+            }
+        }
+    }
+    let stale: Vec<Uuid> = existing
+        .iter()
+        .filter(|a| a.resolved_at.is_none())
+        .filter(|a| !specs.iter().any(|s| s.kind.as_code() == a.kind && s.key == a.ref_key))
+        .filter(|a| a.kind != AlertKind::TransferPending.as_code())
+        .map(|a| a.id)
+        .collect();
+    if !stale.is_empty() {
+        resolved = stale.len() as u32;
+        alert::Entity::update_many()
+            .col_expr(alert::Column::ResolvedAt, Expr::value(now.instant))
+            .filter(alert::Column::Id.is_in(stale))
+            .exec(db)
+            .await?;
+    }
+    Ok((raised, resolved))
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub persons: u64,
+    pub assessed: u64,
+    pub lost: u64,
+    pub alerts_raised: u64,
+    pub alerts_resolved: u64,
+}
+
+/// The periodic sweep: reconciles every person not deceased, in batches of `batch` persons, one
+/// short transaction per person (so a server keeps serving meanwhile). Idempotent: a second
+/// sweep on the same day changes nothing. The server runs it at start and every hour;
+/// `jindu sweep` runs it from the shell.
+pub async fn sweep<C: ConnectionTrait + sea_orm::TransactionTrait>(
+    db: &C,
+    now: Now,
+    batch: u64,
+) -> ServiceResult<SweepReport> {
+    use sea_orm::TransactionSession;
+    let mut report = SweepReport::default();
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut q = person::Entity::find()
+            .select_only()
+            .column(person::Column::Id)
+            .filter(person::Column::ControlStatus.ne(ControlStatus::Deceased.as_code()))
+            .filter(person::Column::SealedOn.is_null())
+            .order_by_asc(person::Column::Id)
+            .limit(batch.max(1));
+        if let Some(a) = after {
+            q = q.filter(person::Column::Id.gt(a));
+        }
+        let ids: Vec<Uuid> = q.into_tuple().all(db).await?;
+        let Some(last) = ids.last().copied() else { break };
+        for id in ids {
+            let _audit = audit::lock().await;
+            let txn = super::begin_write(db).await?;
+            let r = reconcile(&txn, id, now, None, None).await?;
+            txn.commit().await?;
+            report.persons += 1;
+            report.assessed += u64::from(r.assessed);
+            report.lost += u64::from(r.lost_on.is_some());
+            report.alerts_raised += u64::from(r.alerts_raised);
+            report.alerts_resolved += u64::from(r.alerts_resolved);
+        }
+        after = Some(last);
+    }
+    Ok(report)
+}
