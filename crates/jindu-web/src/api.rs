@@ -565,6 +565,7 @@ async fn list_persons(
         status: q.status.unwrap_or_default(),
         q: q.q.unwrap_or_default(),
         page: q.page.unwrap_or_default(),
+        sealed: String::new(),
     };
     let page = persons::list(&state.db, &state.vault, &actor, state.clock.now(), &filter).await?;
     Ok(Json(PersonPageDto {

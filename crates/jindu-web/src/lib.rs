@@ -20,6 +20,7 @@ rust_i18n::i18n!("locales", fallback = "zh-CN");
 mod admin;
 pub mod api;
 mod auth;
+mod casework;
 pub mod csrf;
 mod error;
 mod form;
@@ -133,6 +134,22 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .post("/persons/{id}/measures", pages::decide_measure)
         .post("/persons/{id}/status", pages::change_status)
         .post("/persons/{id}/measures/{mid}", pages::measure_action)
+        .post("/persons/{id}/leave", casework::request_leave)
+        .post("/persons/{id}/leave/act", casework::act_on_leave)
+        .post("/persons/{id}/absence", casework::record_absence)
+        .post("/persons/{id}/breach-report", casework::report_breach)
+        .post("/persons/{id}/group", casework::add_member)
+        .post("/persons/{id}/group/remove", casework::remove_member)
+        .post("/persons/{id}/risk", casework::reassess)
+        .post("/persons/{id}/abstinence", casework::confirm_abstinence)
+        .get("/alerts", casework::inbox)
+        .post("/alerts/ack", casework::acknowledge)
+        .get("/lost", casework::lost)
+        .get("/abstinence", casework::abstinence)
+        .get("/caseload", casework::caseload)
+        .post("/caseload", casework::reassign)
+        .get("/settings/risk", casework::risk_settings)
+        .post("/settings/risk", casework::save_risk_settings)
         .get("/overview", pages::overview)
         .get("/audit", pages::audit_log)
         .get("/admin/users", admin::users)

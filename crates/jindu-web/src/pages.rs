@@ -21,13 +21,13 @@ use crate::auth::{
 use crate::view::*;
 use crate::{AppError, AppState};
 
-type PageResult = Result<Response, AppError>;
+pub(crate) type PageResult = Result<Response, AppError>;
 
-fn parse_id(s: &str) -> Result<Uuid, AppError> {
+pub(crate) fn parse_id(s: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(s).map_err(|_| AppError::NotFound)
 }
 
-fn form_values<T: serde::Serialize>(input: &T) -> HashMap<String, String> {
+pub(crate) fn form_values<T: serde::Serialize>(input: &T) -> HashMap<String, String> {
     serde_json::to_value(input)
         .ok()
         .and_then(|v| v.as_object().cloned())
@@ -302,7 +302,8 @@ pub async fn workbench(State(state): State<AppState>, a: Authed) -> PageResult {
     }
     let now = state.clock.now();
     let wl = worklist::worklist(&state.db, &state.vault, &a.actor, now).await?;
-    Ok(WorkbenchPage { c: a.chrome, today: now.today, wl }.into_response())
+    let alerts = jindu_store::service::alerts::counts(&state.db, &a.actor).await?;
+    Ok(WorkbenchPage { c: a.chrome, today: now.today, wl, alerts }.into_response())
 }
 
 pub async fn persons(State(state): State<AppState>, a: Authed, Query(filter): Query<PersonFilter>) -> PageResult {
@@ -332,7 +333,7 @@ pub struct PersonQuery {
 
 /// The person page, with field errors of `form` if any; `unmask` shows personal data in full
 /// (needs Unmask, audited by the service).
-async fn person_page(
+pub(crate) async fn person_page(
     state: &AppState,
     a: Authed,
     id: Uuid,
@@ -359,7 +360,8 @@ async fn person_page(
     } else {
         Vec::new()
     };
-    Ok((status, PersonPage { c: a.chrome, access, today: now.today, d, form, record }).into_response())
+    let cw = crate::casework::load(state, &a, &d, now).await?;
+    Ok((status, PersonPage { c: a.chrome, access, today: now.today, d, form, record, cw }).into_response())
 }
 
 pub async fn person(
@@ -374,7 +376,7 @@ pub async fn person(
 }
 
 /// Turns a service result into a redirect (success) or the person page with field errors.
-async fn after_person_write<T>(
+pub(crate) async fn after_person_write<T>(
     state: &AppState,
     a: Authed,
     id: Uuid,
@@ -416,6 +418,9 @@ pub struct DecideForm {
     decision_date: String,
     #[serde(default)]
     report_date: String,
+    /// `1`: the officer checked the 禁毒法 §39 exemptions and decides anyway.
+    #[serde(default)]
+    confirm_exemptions: String,
 }
 
 pub async fn decide_measure(
@@ -427,7 +432,10 @@ pub async fn decide_measure(
     let id = parse_id(&id)?;
     let now = state.clock.now();
     let values = form_values(&f);
-    let res = measures::decide(&state.db, &a.actor, now, id, &f.measure_kind, &f.decision_date, &f.report_date).await;
+    let confirmed = f.confirm_exemptions == "1";
+    let res =
+        measures::decide(&state.db, &a.actor, now, id, &f.measure_kind, &f.decision_date, &f.report_date, confirmed)
+            .await;
     after_person_write(&state, a, id, "decide", values, res).await
 }
 

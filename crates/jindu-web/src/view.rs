@@ -240,6 +240,8 @@ pub struct WorkbenchPage {
     pub c: Chrome,
     pub today: NaiveDate,
     pub wl: Worklist,
+    /// Unacknowledged alerts of the user's inbox, per kind.
+    pub alerts: jindu_store::service::alerts::AlertCounts,
 }
 
 #[derive(Template, WebTemplate)]
@@ -281,6 +283,8 @@ pub struct PersonPage {
     pub form: FormState,
     /// Event kind preselected in the record form.
     pub record: String,
+    /// Risk, leave, absences, breach, working group and alerts of the person.
+    pub cw: crate::casework::CaseWork,
 }
 
 #[derive(Template, WebTemplate)]
@@ -353,9 +357,6 @@ impl Choices {
     pub fn findings() -> &'static [jindu_domain::AddictionFinding] {
         jindu_domain::AddictionFinding::ALL
     }
-    pub fn tiers() -> &'static [jindu_domain::RiskTier] {
-        jindu_domain::RiskTier::ALL
-    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -388,4 +389,92 @@ pub struct SettingsPage {
     pub settings: jindu_store::service::admin::SecuritySettings,
     pub roles: Vec<jindu_domain::Role>,
     pub form: FormState,
+}
+
+impl PersonPage {
+    /// A sentence for the figures recorded with an event, in the page language; empty when the
+    /// event carries none worth showing.
+    pub fn event_detail(&self, e: &jindu_store::service::persons::EventView) -> String {
+        let Some(v) = e.detail.as_deref().and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) else {
+            return String::new();
+        };
+        let en = self.c.lang == "en";
+        let num = |k: &str| v.get(k).and_then(|x| x.as_i64());
+        let text = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+        match e.kind {
+            EventKind::ContactRestored => match num("gap_days") {
+                Some(g) if en => format!("Out of control {g} days (lost on {}).", text("lost_since")),
+                Some(g) => format!("失控{g}日（自{}起）。", text("lost_since")),
+                None => String::new(),
+            },
+            EventKind::ContactLost if text("rule") == "overdue" => {
+                let duty = jindu_domain::ObligationKind::from_code(&text("duty"))
+                    .map(|k| k.label(self.c.l()).to_string())
+                    .unwrap_or_default();
+                let n = num("after_days").unwrap_or(0);
+                if en {
+                    format!("Set by the rule: {duty} due {} overdue {n} days.", text("due_date"))
+                } else {
+                    format!("系统按规则认定：{duty}（应于{}）逾期{n}日。", text("due_date"))
+                }
+            }
+            EventKind::LeaveReturn => match num("late_days") {
+                Some(d) if d > 0 && en => format!("Back {d} days after the approved day ({}).", text("leave_to")),
+                Some(d) if d > 0 => format!("超过批准返回日期（{}）{d}日。", text("leave_to")),
+                _ => String::new(),
+            },
+            EventKind::LeaveRequest if v.get("from").is_some() => {
+                if en {
+                    format!("{} to {}", text("from"), text("to"))
+                } else {
+                    format!("{} 至 {}", text("from"), text("to"))
+                }
+            }
+            EventKind::Returned => match num("days") {
+                Some(d) if en => format!("Away {d} days without permission."),
+                Some(d) => format!("未经批准离开{d}日。"),
+                None => String::new(),
+            },
+            EventKind::BreachReported => {
+                let n = v.get("evidence").and_then(|x| x.as_array()).map(|a| a.len()).unwrap_or(0);
+                if en { format!("{n} evidence records sent.") } else { format!("附证据记录{n}条。") }
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// The timeline date of an evidence event, for the breach card.
+    pub fn evidence_date(&self, id: &uuid::Uuid) -> String {
+        self.d.events.iter().find(|e| e.id == *id).map(|e| self.c.date(e.occurred_on)).unwrap_or_default()
+    }
+
+    /// The label of an evidence event.
+    pub fn evidence_label(&self, id: &uuid::Uuid) -> String {
+        self.d
+            .events
+            .iter()
+            .find(|e| e.id == *id)
+            .map(|e| match e.test_result {
+                Some(r) => r.label(self.c.l()).to_string(),
+                None => e.kind.label(self.c.l()).to_string(),
+            })
+            .unwrap_or_else(|| if self.c.lang == "en" { "Overstayed leave".into() } else { "请假逾期未归".into() })
+    }
+
+    /// A yes/no/not-recorded answer in the page language.
+    pub fn yes_no(&self, v: &Option<bool>) -> String {
+        let key = match v {
+            Some(true) => "cw.yes",
+            Some(false) => "cw.no",
+            None => "cw.unknown",
+        };
+        self.c.t(key)
+    }
+}
+
+/// The choices of the case-work forms.
+impl Choices {
+    pub fn group_roles() -> &'static [jindu_domain::GroupRole] {
+        jindu_domain::GroupRole::ALL
+    }
 }

@@ -115,6 +115,7 @@ pub async fn inbox<C: ConnectionTrait>(
     filter: &AlertFilter,
     lang: &str,
 ) -> ServiceResult<Vec<AlertView>> {
+    actor.require(Permission::ViewPersons)?;
     let want = AlertKind::from_code(filter.kind.trim());
     let with_acked = filter.acked.trim() == "1";
     let open = open_for(db, actor).await?;

@@ -67,6 +67,9 @@ pub async fn add_member<C: ConnectionTrait + TransactionTrait>(
     phone: &str,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::RecordWork)?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    load_visible(&txn, actor, person_id).await?;
     let mut errors = Vec::new();
     let role = parse_code("role", role, GroupRole::from_code).map_err(|e| errors.push(e)).ok();
     let name = jindu_domain::event::validate_name("member_name", name).map_err(|e| errors.push(e.into())).ok();
@@ -85,9 +88,6 @@ pub async fn add_member<C: ConnectionTrait + TransactionTrait>(
     let (Some(role), Some(name), true) = (role, name, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
     };
-    let _audit = audit::lock().await;
-    let txn = super::begin_write(db).await?;
-    load_visible(&txn, actor, person_id).await?;
     let id = Uuid::now_v7();
     let row = id.to_string();
     working_group_member::Entity::insert(working_group_member::ActiveModel {
@@ -155,9 +155,9 @@ pub struct WorkerLoad {
 }
 
 /// The social workers in the actor's scope with their caseloads, and the persons without one.
-/// Needs `EditPersons`.
+/// Needs `ManageMeasures` (the town officer and the office manage caseloads).
 pub async fn loads<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<(Vec<WorkerLoad>, u64)> {
-    actor.require(Permission::EditPersons)?;
+    actor.require(Permission::ManageMeasures)?;
     let (lo, hi) = scope_bounds(&actor.scope);
     let workers = app_user::Entity::find()
         .filter(app_user::Column::Role.eq(Role::SocialWorker.as_code()))
@@ -201,7 +201,7 @@ pub async fn loads<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<(
 /// person must be visible to the actor and lie in the worker's town (a worker serves the
 /// persons of their own workstation's town). Obligations follow the person. Each person gets a
 /// `Reassigned` timeline event; one audit record lists the count. Returns how many moved
-/// (persons already assigned to that worker are left as they are). Needs `EditPersons`.
+/// (persons already assigned to that worker are left as they are). Needs `ManageMeasures`.
 pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
@@ -209,7 +209,7 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
     persons: &[Uuid],
     to_worker: &str,
 ) -> ServiceResult<u64> {
-    actor.require(Permission::EditPersons)?;
+    actor.require(Permission::ManageMeasures)?;
     if persons.is_empty() {
         return Err(DomainError::Required { field: "persons" }.into());
     }

@@ -159,8 +159,8 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Approves, refuses or cancels a leave request, or records the return (销假) on `date`.
-/// Approving and refusing need `ManageMeasures` (the town decides); cancelling and the return
-/// need `RecordWork`. A return after the approved day back leaves an overstay that counts
+/// Everything needs `RecordWork`; approving and refusing also `ManageMeasures` (the town
+/// decides). A return after the approved day back leaves an overstay that counts
 /// toward 戒毒条例 §20(三).
 #[allow(clippy::too_many_arguments)]
 pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
@@ -174,19 +174,19 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
     date: &str,
     note: &str,
 ) -> ServiceResult<()> {
+    actor.require(Permission::RecordWork)?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    load_visible(&txn, actor, person_id).await?;
     let action = LeaveAction::from_code(action.trim()).ok_or_else(|| {
         ServiceError::from(FieldError::from(DomainError::InvalidChoice {
             field: "action",
             input: action.chars().take(20).collect(),
         }))
     })?;
-    match action {
-        LeaveAction::Approve | LeaveAction::Reject => actor.require(Permission::ManageMeasures)?,
-        _ => actor.require(Permission::RecordWork)?,
+    if matches!(action, LeaveAction::Approve | LeaveAction::Reject) {
+        actor.require(Permission::ManageMeasures)?;
     }
-    let _audit = audit::lock().await;
-    let txn = super::begin_write(db).await?;
-    load_visible(&txn, actor, person_id).await?;
     let l = leave_request::Entity::find_by_id(leave_id)
         .one(&txn)
         .await?

@@ -170,6 +170,11 @@ async fn open_measure<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceRes
 
 /// Records a new measure decision for a person. A compulsory-isolation decision ends an open
 /// community detox (终止, 禁毒法 §38); any other new decision while a measure is open is refused.
+/// A compulsory isolation for a person the exemptions of 禁毒法 §39 may cover (under 16 on the
+/// decision date; every woman: pregnancy or nursing) is refused with the warnings (field
+/// `confirm_exemptions`) until `exemptions_confirmed` says the officer checked them; the
+/// confirmation is kept in the audit record.
+#[allow(clippy::too_many_arguments)]
 pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
@@ -178,6 +183,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     kind: &str,
     decision: &str,
     report: &str,
+    exemptions_confirmed: bool,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageMeasures)?;
     let _audit = audit::lock().await;
@@ -186,6 +192,20 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     check_event_allowed(status, EventKind::MeasureDecided)?;
     let input = parse_decision(kind, decision, report, now).map_err(ServiceError::Invalid)?;
+    let exemptions = if input.kind == MeasureKind::CompulsoryIsolation {
+        let sex = stored("sex", &p.sex, jindu_domain::Sex::from_code)?;
+        jindu_domain::exemption::isolation_exemptions(sex, p.birth_date, input.decision_date)
+    } else {
+        Vec::new()
+    };
+    if !exemptions.is_empty() && !exemptions_confirmed {
+        return Err(ServiceError::Invalid(
+            exemptions
+                .iter()
+                .map(|e| FieldError::new("confirm_exemptions", "measure.exemption", e.warning_zh(), e.warning_en()))
+                .collect(),
+        ));
+    }
     if let Some(open) = open_measure(&txn, person_id).await? {
         let open_kind = stored("measure kind", &open.kind, MeasureKind::from_code)?;
         if input.kind == MeasureKind::CompulsoryIsolation && open_kind != MeasureKind::CompulsoryIsolation {
@@ -224,9 +244,17 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
         &audit::Who::actor(actor),
         now,
         audit::Entry::ok("measure.decide", "person", person_id).with_detail(format!(
-            "{} {}",
+            "{} {}{}",
             input.kind.as_code(),
-            input.decision_date
+            input.decision_date,
+            if exemptions.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " exemptions checked: {}",
+                    exemptions.iter().map(|e| e.as_code()).collect::<Vec<_>>().join(",")
+                )
+            }
         )),
     )
     .await?;

@@ -727,6 +727,9 @@ pub struct EventView {
     pub amends: Option<Uuid>,
     /// Set when a later amendment corrects this event.
     pub amended_by: Option<Uuid>,
+    /// Figures recorded with the event (JSON): the gap of a contact restored, the lateness of a
+    /// return from leave, the rule that set a person lost, the grounds of a breach report.
+    pub detail: Option<String>,
 }
 
 /// A due duty with its overdue days (positive = overdue).
@@ -784,6 +787,7 @@ pub async fn detail<C: ConnectionTrait + TransactionTrait>(
                 note: vault.open_opt("event", "note", e.id, e.note.as_deref())?,
                 amends: e.amends_event_id,
                 amended_by: amended.iter().find(|(a, _)| *a == e.id).map(|(_, b)| *b),
+                detail: e.detail,
             })
         })
         .collect::<ServiceResult<Vec<_>>>()?;

@@ -1,0 +1,706 @@
+//! Case-work pages and forms (issue #4): the alerts inbox, the lost list, the three-year
+//! candidates, caseloads, the risk factor table, and the person page's leave, absence, breach,
+//! working-group and risk forms. Handlers only translate; the rules are in the services.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use jindu_domain::alert::AlertRules;
+use jindu_domain::clock::Now;
+use jindu_domain::risk::FactorTable;
+use jindu_domain::{DivisionLevel, Permission};
+use jindu_store::service::caseload::{self, AssessmentView, CandidateRow, LostRow, MemberView, WorkerLoad};
+use jindu_store::service::conduct::{self, AbsenceView, BreachView, LeaveView, NewLeave};
+use jindu_store::service::persons::PersonDetail;
+use jindu_store::service::{FieldError, ServiceError, alerts, deployment};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::auth::Authed;
+use crate::form::Form;
+use crate::pages::{PageResult, after_person_write, form_values, parse_id};
+use crate::view::{Chrome, FormState};
+use crate::{AppError, AppState};
+use askama::Template;
+use askama_web::WebTemplate;
+
+/// What the person page shows of case work.
+#[derive(Debug, Clone, Default)]
+pub struct CaseWork {
+    pub assessments: Vec<AssessmentView>,
+    pub leaves: Vec<LeaveView>,
+    pub absences: Vec<AbsenceView>,
+    pub breach: Option<BreachView>,
+    pub group: Vec<MemberView>,
+    /// Open alerts about the person: (kind label, reference day, days).
+    pub alerts: Vec<(String, chrono::NaiveDate, i64)>,
+}
+
+impl CaseWork {
+    /// The latest assessment.
+    pub fn latest(&self) -> Option<&AssessmentView> {
+        self.assessments.first()
+    }
+
+    /// An open absence (left, not back).
+    pub fn open_absence(&self) -> Option<&AbsenceView> {
+        self.absences.iter().find(|a| a.returned_on.is_none())
+    }
+}
+
+/// Loads the case work of the person on the page (already loaded within scope).
+pub async fn load(state: &AppState, a: &Authed, d: &PersonDetail, now: Now) -> Result<CaseWork, AppError> {
+    let id = d.person.id;
+    let lang = a.chrome.l();
+    let alerts = jindu_store::entities::alert::Entity::find()
+        .filter(jindu_store::entities::alert::Column::PersonId.eq(id))
+        .filter(jindu_store::entities::alert::Column::ResolvedAt.is_null())
+        .all(&state.db)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .into_iter()
+        .filter_map(|al| {
+            jindu_domain::AlertKind::from_code(&al.kind).map(|k| {
+                (k.label(lang).to_string(), al.ref_date, jindu_domain::days::overdue_days(al.ref_date, now.today))
+            })
+        })
+        .collect();
+    Ok(CaseWork {
+        assessments: caseload::assessments_of(&state.db, id, 12).await?,
+        leaves: conduct::leaves_of(&state.db, &state.vault, id, now.today).await?,
+        absences: conduct::absences_of(&state.db, id, now.today).await?,
+        breach: conduct::breach_view(&state.db, id, now.today, lang).await?,
+        group: caseload::group_of(&state.db, &state.vault, id).await?,
+        alerts,
+    })
+}
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+fn person_id(s: &str) -> Result<Uuid, AppError> {
+    parse_id(s)
+}
+
+/// A sub-record id typed in a form: missing or unreadable is a field error (422), not a 404.
+fn sub_id(field: &'static str, s: &str) -> Result<Uuid, ServiceError> {
+    Uuid::parse_str(s.trim())
+        .map_err(|_| jindu_domain::DomainError::Required { field }.into())
+}
+
+pub async fn request_leave(
+    State(state): State<AppState>,
+    a: Authed,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(f): Form<NewLeaveForm>,
+) -> PageResult {
+    let id = person_id(&id)?;
+    let values = form_values(&f);
+    let input = NewLeave { leave_from: f.leave_from, leave_to: f.leave_to, destination: f.destination, reason: f.reason };
+    let res = conduct::request_leave(&state.db, &state.vault, &a.actor, state.clock.now(), id, &input).await;
+    after_person_write(&state, a, id, "leave", values, res).await
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+pub struct NewLeaveForm {
+    #[serde(default)]
+    leave_from: String,
+    #[serde(default)]
+    leave_to: String,
+    #[serde(default)]
+    destination: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+pub struct LeaveActionForm {
+    #[serde(default)]
+    leave_id: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn act_on_leave(
+    State(state): State<AppState>,
+    a: Authed,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(f): Form<LeaveActionForm>,
+) -> PageResult {
+    let id = person_id(&id)?;
+    a.actor.require(Permission::RecordWork)?;
+    jindu_store::service::persons::load_visible(&state.db, &a.actor, id).await?;
+    let values = form_values(&f);
+    let form = format!("leave-{}", f.leave_id.trim());
+    let res = match sub_id("leave", &f.leave_id) {
+        Ok(lid) => {
+            conduct::act_on_leave(&state.db, &state.vault, &a.actor, state.clock.now(), id, lid, &f.action, &f.date, &f.note)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    after_person_write(&state, a, id, &form, values, res).await
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+pub struct AbsenceForm {
+    #[serde(default)]
+    left_on: String,
+    #[serde(default)]
+    returned_on: String,
+}
+
+pub async fn record_absence(
+    State(state): State<AppState>,
+    a: Authed,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(f): Form<AbsenceForm>,
+) -> PageResult {
+    let id = person_id(&id)?;
+    let values = form_values(&f);
+    let res = conduct::record_absence(&state.db, &a.actor, state.clock.now(), id, &f.left_on, &f.returned_on).await;
+    after_person_write(&state, a, id, "absence", values, res).await
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+pub struct NoteForm {
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn report_breach(
+    State(state): State<AppState>,
+    a: Authed,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(f): Form<NoteForm>,
+) -> PageResult {
+    let id = person_id(&id)?;
+    let values = form_values(&f);
+    let res = conduct::report_breach(&state.db, &state.vault, &a.actor, state.clock.now(), id, &f.note).await;
+    after_person_write(&state, a, id, "breach", values, res).await
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+pub struct MemberForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    member_name: String,
+    #[serde(default)]
+    phone: String,
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    a: Authed,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(f): Form<MemberForm>,
+) -> PageResult {
+    let id = person_id(&id)?;
+    let values = form_values(&f);
+    let res = caseload::add_member(
+        &state.db,
+        &state.vault,
+        &a.actor,
+        state.clock.now(),
+        id,
+        &f.role,
+        &f.member_name,
+        &f.phone,
+    )
+    .await;
+    after_person_write(&state, a, id, "group", values, res).await
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+pub struct MemberRemoveForm {
+    #[serde(default)]
+    member_id: String,
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    a: Authed,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(f): Form<MemberRemoveForm>,
+) -> PageResult {
+    let id = person_id(&id)?;
+    a.actor.require(Permission::RecordWork)?;
+    jindu_store::service::persons::load_visible(&state.db, &a.actor, id).await?;
+    let values = form_values(&f);
+    let res = match sub_id("member", &f.member_id) {
+        Ok(mid) => caseload::remove_member(&state.db, &a.actor, state.clock.now(), id, mid).await,
+        Err(e) => Err(e),
+    };
+    after_person_write(&state, a, id, "group", values, res).await
+}
+
+pub async fn reassess(
+    State(state): State<AppState>,
+    a: Authed,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> PageResult {
+    let id = person_id(&id)?;
+    let res = caseload::reassess(&state.db, &a.actor, state.clock.now(), id).await;
+    after_person_write(&state, a, id, "risk", Default::default(), res).await
+}
+
+pub async fn confirm_abstinence(
+    State(state): State<AppState>,
+    a: Authed,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> PageResult {
+    let id = person_id(&id)?;
+    let res = caseload::confirm_abstinence(&state.db, &state.vault, &a.actor, state.clock.now(), id).await;
+    match res {
+        Ok(()) => Ok(Redirect::to("/abstinence?confirmed=1").into_response()),
+        other => after_person_write(&state, a, id, "abstinence", Default::default(), other).await,
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "alerts.html")]
+pub struct AlertsPage {
+    pub c: Chrome,
+    pub alerts: Vec<alerts::AlertView>,
+    pub counts: alerts::AlertCounts,
+    pub filter: alerts::AlertFilter,
+    pub kinds: Vec<jindu_domain::AlertKind>,
+    pub form: FormState,
+}
+
+async fn alerts_page(state: &AppState, a: Authed, filter: alerts::AlertFilter, form: FormState, status: StatusCode) -> PageResult {
+    let now = state.clock.now();
+    let list = alerts::inbox(&state.db, &state.vault, &a.actor, now, &filter, a.chrome.l()).await?;
+    let counts = alerts::counts(&state.db, &a.actor).await?;
+    let kinds = jindu_domain::alert::kinds_for(a.actor.role);
+    Ok((status, AlertsPage { c: a.chrome, alerts: list, counts, filter, kinds, form }).into_response())
+}
+
+pub async fn inbox(State(state): State<AppState>, a: Authed, Query(filter): Query<alerts::AlertFilter>) -> PageResult {
+    a.actor.require(Permission::ViewPersons)?;
+    let lang = a.chrome.lang;
+    alerts_page(&state, a, filter, FormState::new("", lang), StatusCode::OK).await
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+pub struct AckForm {
+    #[serde(default)]
+    alert_id: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn acknowledge(State(state): State<AppState>, a: Authed, Form(f): Form<AckForm>) -> PageResult {
+    a.actor.require(Permission::ViewPersons)?;
+    let values = form_values(&f);
+    let res = match sub_id("alert", &f.alert_id) {
+        Ok(aid) => alerts::acknowledge(&state.db, &state.vault, &a.actor, state.clock.now(), aid, &f.note).await,
+        Err(e) => Err(e),
+    };
+    match res {
+        Ok(()) => Ok(Redirect::to("/alerts").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let fs = FormState { form: format!("ack-{}", f.alert_id.trim()), values, errors, lang };
+            alerts_page(&state, a, alerts::AlertFilter::default(), fs, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "lost.html")]
+pub struct LostPage {
+    pub c: Chrome,
+    pub today: chrono::NaiveDate,
+    pub rows: Vec<LostRow>,
+    pub towns: Vec<(String, String)>,
+    pub escalate_after: u32,
+}
+
+impl LostPage {
+    /// The name of a town code.
+    pub fn town(&self, code: &str) -> String {
+        self.towns.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()).unwrap_or_else(|| code.to_string())
+    }
+}
+
+async fn town_names(state: &AppState, a: &Authed) -> Result<Vec<(String, String)>, AppError> {
+    Ok(deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Town)
+        .await?
+        .into_iter()
+        .map(|d| (d.code.to_string(), d.name))
+        .collect())
+}
+
+pub async fn lost(State(state): State<AppState>, a: Authed) -> PageResult {
+    let now = state.clock.now();
+    let rows = caseload::lost_list(&state.db, &state.vault, &a.actor, now).await?;
+    let towns = town_names(&state, &a).await?;
+    let escalate_after = jindu_store::service::casework::alert_rules(&state.db).await?.escalate_after_days;
+    Ok(LostPage { c: a.chrome, today: now.today, rows, towns, escalate_after }.into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "abstinence.html")]
+pub struct AbstinencePage {
+    pub c: Chrome,
+    pub today: chrono::NaiveDate,
+    pub rows: Vec<CandidateRow>,
+    pub towns: Vec<(String, String)>,
+    pub confirmed: bool,
+}
+
+impl AbstinencePage {
+    /// The name of a town code.
+    pub fn town(&self, code: &str) -> String {
+        self.towns.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()).unwrap_or_else(|| code.to_string())
+    }
+
+    /// The anchor kind in the page language.
+    pub fn anchor_label(&self, r: &CandidateRow) -> &'static str {
+        use jindu_domain::abstinence::AnchorKind as K;
+        match (r.abstinence.kind, self.c.l()) {
+            (k, "zh") => k.label_zh(),
+            (K::LastPositiveTest, _) => "last positive test",
+            (K::LastRecordedUse, _) => "last recorded use",
+            (K::LastMeasureEnded, _) => "end of the last measure",
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ConfirmedQuery {
+    #[serde(default)]
+    confirmed: String,
+}
+
+pub async fn abstinence(State(state): State<AppState>, a: Authed, Query(q): Query<ConfirmedQuery>) -> PageResult {
+    let now = state.clock.now();
+    let rows = caseload::abstinence_candidates(&state.db, &state.vault, &a.actor, now).await?;
+    let towns = town_names(&state, &a).await?;
+    Ok(AbstinencePage { c: a.chrome, today: now.today, rows, towns, confirmed: q.confirmed == "1" }.into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "caseload.html")]
+pub struct CaseloadPage {
+    pub c: Chrome,
+    pub loads: Vec<WorkerLoad>,
+    pub unassigned: u64,
+    pub towns: Vec<(String, String)>,
+    /// The persons of the chosen worker (or the unassigned), to move: (id, name, town).
+    pub persons: Vec<(Uuid, String, String)>,
+    pub from: String,
+    pub form: FormState,
+    pub moved: Option<u64>,
+}
+
+impl CaseloadPage {
+    /// The name of a division's town.
+    pub fn town(&self, code: &str) -> String {
+        let town = code.get(..9).map(|t| format!("{t}000")).unwrap_or_default();
+        self.towns.iter().find(|(c, _)| *c == town).map(|(_, n)| n.clone()).unwrap_or_else(|| code.to_string())
+    }
+
+    /// Registered persons per social worker in scope, and the configured ratio (30:1).
+    pub fn ratio(&self) -> String {
+        let workers = self.loads.len() as u64;
+        let total: u64 = self.loads.iter().map(|l| l.persons).sum::<u64>() + self.unassigned;
+        if workers == 0 { "—".into() } else { format!("{:.1}", total as f64 / workers as f64) }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CaseloadQuery {
+    /// A worker id, `none` for the unassigned, or empty.
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    moved: String,
+}
+
+async fn caseload_page(state: &AppState, a: Authed, q: CaseloadQuery, form: FormState, status: StatusCode) -> PageResult {
+    let (loads, unassigned) = caseload::loads(&state.db, &a.actor).await?;
+    let towns = town_names(state, &a).await?;
+    let from = q.from.trim().to_string();
+    let persons = if from.is_empty() {
+        Vec::new()
+    } else {
+        let worker = if from == "none" { None } else { Some(Uuid::parse_str(&from).map_err(|_| AppError::NotFound)?) };
+        caseload_persons(state, &a, worker).await?
+    };
+    let moved = q.moved.parse().ok();
+    Ok((status, CaseloadPage { c: a.chrome, loads, unassigned, towns, persons, from, form, moved }).into_response())
+}
+
+/// The persons of one worker (or the unassigned) in scope, by name.
+async fn caseload_persons(state: &AppState, a: &Authed, worker: Option<Uuid>) -> Result<Vec<(Uuid, String, String)>, AppError> {
+    use jindu_store::entities::person;
+    let (lo, hi) = jindu_store::service::scope_bounds(&a.actor.scope);
+    let q = person::Entity::find()
+        .filter(person::Column::DivisionCode.between(lo, hi))
+        .filter(person::Column::SealedOn.is_null())
+        .filter(person::Column::ControlStatus.ne(jindu_domain::ControlStatus::Deceased.as_code()));
+    let q = match worker {
+        Some(w) => q.filter(person::Column::SocialWorkerId.eq(w)),
+        None => q.filter(person::Column::SocialWorkerId.is_null()),
+    };
+    let rows = q.all(&state.db).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut out = Vec::with_capacity(rows.len());
+    for p in rows {
+        let name = state.vault.open("person", "name", &p.id.to_string(), &p.name).map_err(|e| AppError::Internal(e.to_string()))?;
+        out.push((p.id, name, p.division_code));
+    }
+    out.sort_by(|x, y| x.2.cmp(&y.2).then(x.1.cmp(&y.1)));
+    Ok(out)
+}
+
+pub async fn caseload(State(state): State<AppState>, a: Authed, Query(q): Query<CaseloadQuery>) -> PageResult {
+    a.actor.require(Permission::ManageMeasures)?;
+    let lang = a.chrome.lang;
+    caseload_page(&state, a, q, FormState::new("", lang), StatusCode::OK).await
+}
+
+pub async fn reassign(State(state): State<AppState>, a: Authed, body: String) -> PageResult {
+    a.actor.require(Permission::ManageMeasures)?;
+    // Repeated `person` fields (checkboxes): parsed from the body as pairs.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).map_err(|_| {
+        AppError::Form {
+            status: StatusCode::BAD_REQUEST,
+            zh: "无法读取提交的表单，未保存任何内容。".into(),
+            en: "The form could not be read; nothing was saved.".into(),
+        }
+    })?;
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let from = get("from");
+    let to = get("to_worker");
+    let mut ids = Vec::new();
+    let mut errors: Vec<FieldError> = Vec::new();
+    for (_, v) in pairs.iter().filter(|(n, _)| n == "person") {
+        match Uuid::parse_str(v.trim()) {
+            Ok(id) => ids.push(id),
+            Err(_) => errors.push(jindu_domain::DomainError::InvalidChoice { field: "persons", input: v.chars().take(40).collect() }.into()),
+        }
+    }
+    let res = if errors.is_empty() {
+        caseload::reassign(&state.db, &a.actor, state.clock.now(), &ids, &to).await
+    } else {
+        Err(ServiceError::Invalid(errors))
+    };
+    match res {
+        Ok(n) => Ok(Redirect::to(&format!("/caseload?from={}&moved={n}", urlencode(&from))).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let mut values = std::collections::HashMap::new();
+            values.insert("to_worker".to_string(), to);
+            let fs = FormState { form: "reassign".into(), values, errors, lang };
+            let q = CaseloadQuery { from: if Uuid::parse_str(&from).is_ok() || from == "none" { from } else { String::new() }, moved: String::new() };
+            caseload_page(&state, a, q, fs, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("v", s)]).map(|q| q.trim_start_matches("v=").to_string()).unwrap_or_default()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "risk_settings.html")]
+pub struct RiskSettingsPage {
+    pub c: Chrome,
+    pub table: FactorTable,
+    pub rules: AlertRules,
+    pub tiers: Option<(u64, u64, u64)>,
+    pub form: FormState,
+    pub saved: Option<u64>,
+}
+
+impl RiskSettingsPage {
+    /// The factor table's fields as (form name, value, label key).
+    pub fn fields(&self) -> Vec<(&'static str, u32)> {
+        let t = &self.table;
+        vec![
+            ("opioid_points", t.opioid_points),
+            ("synthetic_points", t.synthetic_points),
+            ("other_points", t.other_points),
+            ("addicted_points", t.addicted_points),
+            ("severely_addicted_points", t.severely_addicted_points),
+            ("per_positive_test", t.per_positive_test),
+            ("positive_tests_cap", t.positive_tests_cap),
+            ("per_missed_duty", t.per_missed_duty),
+            ("missed_duties_cap", t.missed_duties_cap),
+            ("per_detox_episode", t.per_detox_episode),
+            ("detox_episodes_cap", t.detox_episodes_cap),
+            ("last_use_180d", t.last_use_180d),
+            ("last_use_1y", t.last_use_1y),
+            ("last_use_2y", t.last_use_2y),
+            ("unemployed_points", t.unemployed_points),
+            ("no_housing_points", t.no_housing_points),
+            ("no_family_support_points", t.no_family_support_points),
+            ("medium_at", t.medium_at),
+            ("high_at", t.high_at),
+        ]
+    }
+
+    /// The alert rules' fields.
+    pub fn rule_fields(&self) -> Vec<(&'static str, u32)> {
+        vec![
+            ("report_warn_days", self.rules.report_warn_days),
+            ("lost_after_overdue_days", self.rules.lost_after_overdue_days),
+            ("escalate_after_days", self.rules.escalate_after_days),
+        ]
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: String,
+}
+
+pub async fn risk_settings(State(state): State<AppState>, a: Authed, Query(q): Query<SavedQuery>) -> PageResult {
+    a.actor.require(Permission::Configure)?;
+    let table = jindu_store::service::casework::risk_table(&state.db).await?;
+    let rules = jindu_store::service::casework::alert_rules(&state.db).await?;
+    let tiers = tier_counts(&state, &a).await?;
+    let lang = a.chrome.lang;
+    Ok(RiskSettingsPage { c: a.chrome, table, rules, tiers, form: FormState::new("risk", lang), saved: q.saved.parse().ok() }
+        .into_response())
+}
+
+/// Persons per tier in scope, for roles that see counts (not the system administrator).
+async fn tier_counts(state: &AppState, a: &Authed) -> Result<Option<(u64, u64, u64)>, AppError> {
+    if a.actor.can(Permission::ViewCounts) { Ok(Some(caseload::tier_counts(&state.db, &a.actor).await?)) } else { Ok(None) }
+}
+
+/// Every field of the table and rules as typed; each must be a whole number 0–100 (days up to
+/// 365).
+pub async fn save_risk_settings(
+    State(state): State<AppState>,
+    a: Authed,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    a.actor.require(Permission::Configure)?;
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut num = |k: &'static str, max: u32| -> u32 {
+        match f.get(k).map(|v| v.trim()).unwrap_or("").parse::<u32>() {
+            Ok(n) if n <= max => n,
+            _ => {
+                errors.push(FieldError::new(
+                    k,
+                    "risk.number",
+                    format!("“{}”须为0至{max}的整数。", label_zh(k)),
+                    format!("'{k}' must be a whole number from 0 to {max}."),
+                ));
+                0
+            }
+        }
+    };
+    let table = FactorTable {
+        opioid_points: num("opioid_points", 100),
+        synthetic_points: num("synthetic_points", 100),
+        other_points: num("other_points", 100),
+        addicted_points: num("addicted_points", 100),
+        severely_addicted_points: num("severely_addicted_points", 100),
+        per_positive_test: num("per_positive_test", 100),
+        positive_tests_cap: num("positive_tests_cap", 100),
+        per_missed_duty: num("per_missed_duty", 100),
+        missed_duties_cap: num("missed_duties_cap", 100),
+        per_detox_episode: num("per_detox_episode", 100),
+        detox_episodes_cap: num("detox_episodes_cap", 100),
+        last_use_180d: num("last_use_180d", 100),
+        last_use_1y: num("last_use_1y", 100),
+        last_use_2y: num("last_use_2y", 100),
+        unemployed_points: num("unemployed_points", 100),
+        no_housing_points: num("no_housing_points", 100),
+        no_family_support_points: num("no_family_support_points", 100),
+        high_at: num("high_at", 100),
+        medium_at: num("medium_at", 100),
+    };
+    let rules = AlertRules {
+        report_warn_days: num("report_warn_days", 15),
+        lost_after_overdue_days: num("lost_after_overdue_days", 365),
+        escalate_after_days: num("escalate_after_days", 365),
+    };
+    let res = if errors.is_empty() {
+        caseload::save_risk_table(&state.db, &a.actor, state.clock.now(), &table, &rules).await
+    } else {
+        Err(ServiceError::Invalid(errors))
+    };
+    match res {
+        Ok(n) => Ok(Redirect::to(&format!("/settings/risk?saved={n}")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let tiers = tier_counts(&state, &a).await?;
+            let values = f.into_iter().collect();
+            let form = FormState { form: "risk".into(), values, errors, lang };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, RiskSettingsPage { c: a.chrome, table, rules, tiers, form, saved: None })
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Chinese label of a risk-settings field.
+pub fn label_zh(k: &str) -> &'static str {
+    match k {
+        "opioid_points" => "阿片类（海洛因、吗啡、可卡因）",
+        "synthetic_points" => "合成毒品（冰毒、K粉、摇头丸）",
+        "other_points" => "其他毒品",
+        "addicted_points" => "成瘾",
+        "severely_addicted_points" => "成瘾严重",
+        "per_positive_test" => "近90日每次阳性",
+        "positive_tests_cap" => "阳性分上限",
+        "per_missed_duty" => "近90日每项逾期",
+        "missed_duties_cap" => "逾期分上限",
+        "per_detox_episode" => "每次既往戒毒",
+        "detox_episodes_cap" => "既往戒毒分上限",
+        "last_use_180d" => "末次吸毒不足180日",
+        "last_use_1y" => "末次吸毒不足1年",
+        "last_use_2y" => "末次吸毒不足2年",
+        "unemployed_points" => "无稳定就业",
+        "no_housing_points" => "无固定住所",
+        "no_family_support_points" => "缺乏家庭支持",
+        "medium_at" => "中风险分界（分）",
+        "high_at" => "高风险分界（分）",
+        "report_warn_days" => "报到期限提前提醒（日）",
+        "lost_after_overdue_days" => "逾期多少日视为失控（日，0为不启用）",
+        "escalate_after_days" => "失控多少日升级至区禁毒办（日）",
+        _ => "该项",
+    }
+}
+
+/// English label of a risk-settings field.
+pub fn label_en(k: &str) -> &'static str {
+    match k {
+        "opioid_points" => "Opioids (heroin, morphine, cocaine)",
+        "synthetic_points" => "Synthetic drugs (meth, ketamine, MDMA)",
+        "other_points" => "Other drugs",
+        "addicted_points" => "Addicted",
+        "severely_addicted_points" => "Severely addicted",
+        "per_positive_test" => "Per positive test (90 days)",
+        "positive_tests_cap" => "Cap for positive tests",
+        "per_missed_duty" => "Per missed duty (90 days)",
+        "missed_duties_cap" => "Cap for missed duties",
+        "per_detox_episode" => "Per earlier detox",
+        "detox_episodes_cap" => "Cap for earlier detox",
+        "last_use_180d" => "Last use under 180 days ago",
+        "last_use_1y" => "Last use under 1 year ago",
+        "last_use_2y" => "Last use under 2 years ago",
+        "unemployed_points" => "No stable employment",
+        "no_housing_points" => "No fixed home",
+        "no_family_support_points" => "No family support",
+        "medium_at" => "Medium from (points)",
+        "high_at" => "High from (points)",
+        "report_warn_days" => "Warn before a report deadline (days)",
+        "lost_after_overdue_days" => "Overdue days that make a person lost (0 = off)",
+        "escalate_after_days" => "Days lost before escalation to the district",
+        _ => "This field",
+    }
+}
