@@ -116,3 +116,41 @@ test('a social worker of one town cannot open a person of another town', async (
   await sw.goto(`${base}/persons?town=430405009`);
   assert.equal(await sw.locator('table a[href^="/persons/"]').count(), 0);
 });
+
+test('the office reports a serious breach from its alerts and acknowledges an alert', async () => {
+  const page = await signIn(await browser.newContext(), 'office');
+  await page.goto(`${base}/`);
+  const total = Number((await page.getByTestId('count-alerts').textContent()).trim());
+  assert.ok(total > 0, 'the demo raises alerts');
+
+  // A serious breach (戒毒条例 §20): the alert lists its evidence; the person page shows the
+  // counts and the report to the police is recorded.
+  await page.goto(`${base}/alerts?kind=serious_breach`);
+  const row = page.locator('table[data-testid=alerts] tr[data-kind=serious_breach]').first();
+  assert.ok(await row.count() > 0, 'the demo has a serious breach');
+  assert.match(await row.textContent(), /第二十条/);
+  await row.locator('a[href^="/persons/"]').click();
+  await page.waitForURL(/\/persons\/[0-9a-f-]{36}$/);
+  assert.ok(await page.getByTestId('breach-serious').isVisible());
+  assert.match(await page.getByTestId('breach-departures').textContent(), /3 \/ 3/);
+  assert.equal(await page.getByTestId('breach-evidence').locator('li').count() >= 3, true);
+  await page.getByTestId('report-breach').click();
+  await page.waitForLoadState('load');
+  assert.ok(await page.getByTestId('breach-reported').first().isVisible(), 'the report is recorded');
+  assert.equal(await page.locator('ol[data-testid=timeline] li[data-kind=breach_reported]').count(), 1);
+
+  // Acknowledging an alert with a note takes it out of this user's inbox.
+  await page.goto(`${base}/alerts`);
+  const first = page.locator('table[data-testid=alerts] tbody tr').first();
+  await first.locator('input[name=note]').fill('已电话联系');
+  await first.getByRole('button', { name: '已阅' }).click();
+  await page.waitForURL(`${base}/alerts`);
+  await page.goto(`${base}/`);
+  assert.equal(Number((await page.getByTestId('count-alerts').textContent()).trim()), total - 1);
+
+  // The police work from the list of lost persons.
+  const police = await signIn(await browser.newContext(), 'police');
+  await police.goto(`${base}/lost`);
+  assert.ok(Number((await police.getByTestId('lost-count').textContent()).trim()) > 0);
+  assert.ok(await police.locator('table[data-testid=lost] tbody tr').count() > 0);
+});

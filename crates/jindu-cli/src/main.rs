@@ -98,6 +98,15 @@ enum Command {
         #[command(subcommand)]
         command: keys::KeysCommand,
     },
+    /// 巡检 / Bring every person's risk assessment, duties, lost-contact rule and alerts up to
+    /// date (the server does this at start and every hour; run it from cron if no server runs).
+    Sweep {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        /// Persons per batch (each person is one short transaction).
+        #[arg(long, default_value_t = 500)]
+        batch: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -193,14 +202,54 @@ async fn serve(
         tokio::net::TcpListener::bind(listen).await.with_context(|| format!("无法监听 / cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     println!("Jindu 正在运行 / serving {db_url} at http://{addr}/");
+    // The sweep: what time alone changes (a duty going overdue, the lost-contact rule, the
+    // monthly risk review, notices falling due) — at start, then every hour.
+    let sweep_db = conn.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(SWEEP_EVERY_SECS));
+        loop {
+            every.tick().await;
+            let started = Instant::now();
+            match jindu_store::service::casework::sweep(&sweep_db, Now::system(), 500).await {
+                Ok(r) => tracing::info!(
+                    "sweep: {} persons, {} assessed, {} lost by rule, {} alerts raised, {} resolved in {:.1} s",
+                    r.persons,
+                    r.assessed,
+                    r.lost,
+                    r.alerts_raised,
+                    r.alerts_resolved,
+                    started.elapsed().as_secs_f64()
+                ),
+                Err(e) => tracing::error!("sweep failed: {e}"),
+            }
+        }
+    });
     let mut state = AppState::new(conn, vault, Clock::System, demo_flag);
     state.behind_tls = behind_tls;
     jindu_web::serve(listener, state).await?;
     Ok(())
 }
 
+/// Seconds between sweeps of a running server (local default).
+const SWEEP_EVERY_SECS: u64 = 3600;
+
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Sweep { db: url, batch } => {
+            let conn = db::connect_existing(&url).await?;
+            let started = Instant::now();
+            let r = jindu_store::service::casework::sweep(&conn, Now::system(), batch).await.map_err(explain)?;
+            println!(
+                "巡检完成 / sweep done: {} 人 persons, {} 次评估 assessed, {} 人按规则失控 lost by rule, 新预警 {} raised, 解除 {} resolved ({:.1} s)",
+                r.persons,
+                r.assessed,
+                r.lost,
+                r.alerts_raised,
+                r.alerts_resolved,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Init { division, db: url, admin, keys: key_args, algorithm } => {
             let code = DivisionCode::parse(&division)
                 .map_err(|e| anyhow::anyhow!("{} / {}", e.message_zh(), e.message_en()))?;

@@ -135,11 +135,10 @@ pub fn derive(f: &PersonFacts, rules: &AlertRules) -> Vec<AlertSpec> {
     if f.status != ControlStatus::LostContact {
         for d in &f.duties {
             match d.kind {
-                ObligationKind::Report => {
-                    if overdue_days(d.due_date, today) >= -i64::from(rules.report_warn_days) {
-                        out.push(AlertSpec::new(AlertKind::ReportDue, d.due_date.to_string(), d.due_date, today));
-                    }
+                ObligationKind::Report if overdue_days(d.due_date, today) >= -i64::from(rules.report_warn_days) => {
+                    out.push(AlertSpec::new(AlertKind::ReportDue, d.due_date.to_string(), d.due_date, today));
                 }
+                ObligationKind::Report => {}
                 k if overdue_days(d.due_date, today) > 0 => {
                     out.push(AlertSpec::new(
                         AlertKind::DutyOverdue,
@@ -204,6 +203,7 @@ pub fn derive(f: &PersonFacts, rules: &AlertRules) -> Vec<AlertSpec> {
 pub fn lost_by_rule(
     status: ControlStatus,
     duties: &[Due],
+    counted_from: Option<NaiveDate>,
     today: NaiveDate,
     rules: &AlertRules,
 ) -> Option<(NaiveDate, Due)> {
@@ -211,12 +211,13 @@ pub fn lost_by_rule(
         return None;
     }
     let n = i64::from(rules.lost_after_overdue_days);
+    let from = |d: &Due| counted_from.map_or(d.due_date, |r| r.max(d.due_date));
     duties
         .iter()
         .filter(|d| matches!(d.kind, ObligationKind::CheckIn | ObligationKind::DrugTest))
-        .filter(|d| overdue_days(d.due_date, today) >= n)
-        .min_by_key(|d| d.due_date)
-        .map(|d| (add_days(d.due_date, n), *d))
+        .filter(|d| overdue_days(from(d), today) >= n)
+        .min_by_key(|d| from(d))
+        .map(|d| (add_days(from(d), n), *d))
 }
 
 /// Days a lost person was out of control: from the day lost to the day found (DOMAIN §11).
@@ -298,15 +299,21 @@ mod tests {
         ];
         let r = AlertRules::default();
         // 2026-10-30: the test is 29 days overdue; visits do not count.
-        assert_eq!(lost_by_rule(ControlStatus::UnderControl, &duties, d("2026-10-30"), &r), None);
-        let (on, due) = lost_by_rule(ControlStatus::UnderControl, &duties, d("2026-10-31"), &r).unwrap();
+        assert_eq!(lost_by_rule(ControlStatus::UnderControl, &duties, None, d("2026-10-30"), &r), None);
+        let (on, due) = lost_by_rule(ControlStatus::UnderControl, &duties, None, d("2026-10-31"), &r).unwrap();
         assert_eq!((on, due.kind), (d("2026-10-31"), ObligationKind::DrugTest));
         // A late sweep still dates the loss from the rule, not from the sweep.
-        let (on, _) = lost_by_rule(ControlStatus::UnderControl, &duties, d("2026-11-29"), &r).unwrap();
+        let (on, _) = lost_by_rule(ControlStatus::UnderControl, &duties, None, d("2026-11-29"), &r).unwrap();
         assert_eq!(on, d("2026-10-31"));
-        assert_eq!(lost_by_rule(ControlStatus::InCustody, &duties, d("2026-11-29"), &r), None);
+        assert_eq!(lost_by_rule(ControlStatus::InCustody, &duties, None, d("2026-11-29"), &r), None);
         let off = AlertRules { lost_after_overdue_days: 0, ..r };
-        assert_eq!(lost_by_rule(ControlStatus::UnderControl, &duties, d("2026-11-29"), &off), None);
+        assert_eq!(lost_by_rule(ControlStatus::UnderControl, &duties, None, d("2026-11-29"), &off), None);
+        // Found (or registered) on 2026-11-20: the overdue test counts from then; lost again
+        // only on 2026-12-20.
+        let found = Some(d("2026-11-20"));
+        assert_eq!(lost_by_rule(ControlStatus::UnderControl, &duties, found, d("2026-12-19"), &r), None);
+        let (on, _) = lost_by_rule(ControlStatus::UnderControl, &duties, found, d("2026-12-20"), &r).unwrap();
+        assert_eq!(on, d("2026-12-20"));
         assert_eq!(lost_gap_days(d("2026-10-31"), d("2026-11-29")), 29);
     }
 

@@ -9,17 +9,15 @@ use jindu_domain::days::add_days;
 use jindu_domain::measure::MeasureClock;
 use jindu_domain::obligation::next_due;
 use jindu_domain::{
-    AddictionFinding, AssessmentTrigger, ControlStatus, GroupRole, DivisionCode, DivisionLevel, EndReason, EventKind, IdNumber, MeasureKind,
-    ObligationKind, RiskTier, Schedule, Substance, TestMethod, TestResult,
+    AddictionFinding, AssessmentTrigger, ControlStatus, DivisionCode, DivisionLevel, EndReason, EventKind, GroupRole,
+    IdNumber, MeasureKind, ObligationKind, RiskTier, Schedule, Substance, TestMethod, TestResult,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, TransactionSession, TransactionTrait};
 use uuid::Uuid;
 
-use crate::entities::{
-    absence, app_user, event, leave_request, measure, person, working_group_member, workstation,
-};
+use crate::entities::{absence, app_user, event, leave_request, measure, person, working_group_member, workstation};
 use crate::service::{ServiceError, ServiceResult, casework, deployment, users};
 
 /// The district of the first speech: 湖南省衡阳市珠晖区.
@@ -534,7 +532,9 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         }
         for (from, to, st) in leaves {
             let lid = uuid(&mut rng);
-            let dest = pick(&mut rng, &["广东省广州市", "湖南省长沙市", "广东省深圳市", "湖南省郴州市"]).copied().unwrap_or("湖南省长沙市");
+            let dest = pick(&mut rng, &["广东省广州市", "湖南省长沙市", "广东省深圳市", "湖南省郴州市"])
+                .copied()
+                .unwrap_or("湖南省长沙市");
             leave_rows.push(leave_request::ActiveModel {
                 id: Set(lid),
                 person_id: Set(pid),

@@ -191,7 +191,10 @@ pub async fn rotate_batch<C: ConnectionTrait + TransactionTrait>(
     for k in alert_ack::Entity::find().filter(stale(vault, alert_ack::Column::Note)).limit(batch).all(&txn).await? {
         let row = format!("{}:{}", k.alert_id, k.user_id);
         alert_ack::Entity::update_many()
-            .col_expr(alert_ack::Column::Note, Expr::value(reseal(vault, "alert_ack", "note", &row, k.note.as_deref())?))
+            .col_expr(
+                alert_ack::Column::Note,
+                Expr::value(reseal(vault, "alert_ack", "note", &row, k.note.as_deref())?),
+            )
             .filter(alert_ack::Column::AlertId.eq(k.alert_id))
             .filter(alert_ack::Column::UserId.eq(k.user_id))
             .exec(&txn)

@@ -83,8 +83,7 @@ fn person_id(s: &str) -> Result<Uuid, AppError> {
 
 /// A sub-record id typed in a form: missing or unreadable is a field error (422), not a 404.
 fn sub_id(field: &'static str, s: &str) -> Result<Uuid, ServiceError> {
-    Uuid::parse_str(s.trim())
-        .map_err(|_| jindu_domain::DomainError::Required { field }.into())
+    Uuid::parse_str(s.trim()).map_err(|_| jindu_domain::DomainError::Required { field }.into())
 }
 
 pub async fn request_leave(
@@ -95,7 +94,8 @@ pub async fn request_leave(
 ) -> PageResult {
     let id = person_id(&id)?;
     let values = form_values(&f);
-    let input = NewLeave { leave_from: f.leave_from, leave_to: f.leave_to, destination: f.destination, reason: f.reason };
+    let input =
+        NewLeave { leave_from: f.leave_from, leave_to: f.leave_to, destination: f.destination, reason: f.reason };
     let res = conduct::request_leave(&state.db, &state.vault, &a.actor, state.clock.now(), id, &input).await;
     after_person_write(&state, a, id, "leave", values, res).await
 }
@@ -137,8 +137,18 @@ pub async fn act_on_leave(
     let form = format!("leave-{}", f.leave_id.trim());
     let res = match sub_id("leave", &f.leave_id) {
         Ok(lid) => {
-            conduct::act_on_leave(&state.db, &state.vault, &a.actor, state.clock.now(), id, lid, &f.action, &f.date, &f.note)
-                .await
+            conduct::act_on_leave(
+                &state.db,
+                &state.vault,
+                &a.actor,
+                state.clock.now(),
+                id,
+                lid,
+                &f.action,
+                &f.date,
+                &f.note,
+            )
+            .await
         }
         Err(e) => Err(e),
     };
@@ -272,7 +282,13 @@ pub struct AlertsPage {
     pub form: FormState,
 }
 
-async fn alerts_page(state: &AppState, a: Authed, filter: alerts::AlertFilter, form: FormState, status: StatusCode) -> PageResult {
+async fn alerts_page(
+    state: &AppState,
+    a: Authed,
+    filter: alerts::AlertFilter,
+    form: FormState,
+    status: StatusCode,
+) -> PageResult {
     let now = state.clock.now();
     let list = alerts::inbox(&state.db, &state.vault, &a.actor, now, &filter, a.chrome.l()).await?;
     let counts = alerts::counts(&state.db, &a.actor).await?;
@@ -424,7 +440,13 @@ pub struct CaseloadQuery {
     moved: String,
 }
 
-async fn caseload_page(state: &AppState, a: Authed, q: CaseloadQuery, form: FormState, status: StatusCode) -> PageResult {
+async fn caseload_page(
+    state: &AppState,
+    a: Authed,
+    q: CaseloadQuery,
+    form: FormState,
+    status: StatusCode,
+) -> PageResult {
     let (loads, unassigned) = caseload::loads(&state.db, &a.actor).await?;
     let towns = town_names(state, &a).await?;
     let from = q.from.trim().to_string();
@@ -439,7 +461,11 @@ async fn caseload_page(state: &AppState, a: Authed, q: CaseloadQuery, form: Form
 }
 
 /// The persons of one worker (or the unassigned) in scope, by name.
-async fn caseload_persons(state: &AppState, a: &Authed, worker: Option<Uuid>) -> Result<Vec<(Uuid, String, String)>, AppError> {
+async fn caseload_persons(
+    state: &AppState,
+    a: &Authed,
+    worker: Option<Uuid>,
+) -> Result<Vec<(Uuid, String, String)>, AppError> {
     use jindu_store::entities::person;
     let (lo, hi) = jindu_store::service::scope_bounds(&a.actor.scope);
     let q = person::Entity::find()
@@ -453,7 +479,10 @@ async fn caseload_persons(state: &AppState, a: &Authed, worker: Option<Uuid>) ->
     let rows = q.all(&state.db).await.map_err(|e| AppError::Internal(e.to_string()))?;
     let mut out = Vec::with_capacity(rows.len());
     for p in rows {
-        let name = state.vault.open("person", "name", &p.id.to_string(), &p.name).map_err(|e| AppError::Internal(e.to_string()))?;
+        let name = state
+            .vault
+            .open("person", "name", &p.id.to_string(), &p.name)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         out.push((p.id, name, p.division_code));
     }
     out.sort_by(|x, y| x.2.cmp(&y.2).then(x.1.cmp(&y.1)));
@@ -469,12 +498,10 @@ pub async fn caseload(State(state): State<AppState>, a: Authed, Query(q): Query<
 pub async fn reassign(State(state): State<AppState>, a: Authed, body: String) -> PageResult {
     a.actor.require(Permission::ManageMeasures)?;
     // Repeated `person` fields (checkboxes): parsed from the body as pairs.
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).map_err(|_| {
-        AppError::Form {
-            status: StatusCode::BAD_REQUEST,
-            zh: "无法读取提交的表单，未保存任何内容。".into(),
-            en: "The form could not be read; nothing was saved.".into(),
-        }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).map_err(|_| AppError::Form {
+        status: StatusCode::BAD_REQUEST,
+        zh: "无法读取提交的表单，未保存任何内容。".into(),
+        en: "The form could not be read; nothing was saved.".into(),
     })?;
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let from = get("from");
@@ -484,7 +511,10 @@ pub async fn reassign(State(state): State<AppState>, a: Authed, body: String) ->
     for (_, v) in pairs.iter().filter(|(n, _)| n == "person") {
         match Uuid::parse_str(v.trim()) {
             Ok(id) => ids.push(id),
-            Err(_) => errors.push(jindu_domain::DomainError::InvalidChoice { field: "persons", input: v.chars().take(40).collect() }.into()),
+            Err(_) => errors.push(
+                jindu_domain::DomainError::InvalidChoice { field: "persons", input: v.chars().take(40).collect() }
+                    .into(),
+            ),
         }
     }
     let res = if errors.is_empty() {
@@ -499,7 +529,10 @@ pub async fn reassign(State(state): State<AppState>, a: Authed, body: String) ->
             let mut values = std::collections::HashMap::new();
             values.insert("to_worker".to_string(), to);
             let fs = FormState { form: "reassign".into(), values, errors, lang };
-            let q = CaseloadQuery { from: if Uuid::parse_str(&from).is_ok() || from == "none" { from } else { String::new() }, moved: String::new() };
+            let q = CaseloadQuery {
+                from: if Uuid::parse_str(&from).is_ok() || from == "none" { from } else { String::new() },
+                moved: String::new(),
+            };
             caseload_page(&state, a, q, fs, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
@@ -570,13 +603,24 @@ pub async fn risk_settings(State(state): State<AppState>, a: Authed, Query(q): Q
     let rules = jindu_store::service::casework::alert_rules(&state.db).await?;
     let tiers = tier_counts(&state, &a).await?;
     let lang = a.chrome.lang;
-    Ok(RiskSettingsPage { c: a.chrome, table, rules, tiers, form: FormState::new("risk", lang), saved: q.saved.parse().ok() }
-        .into_response())
+    Ok(RiskSettingsPage {
+        c: a.chrome,
+        table,
+        rules,
+        tiers,
+        form: FormState::new("risk", lang),
+        saved: q.saved.parse().ok(),
+    }
+    .into_response())
 }
 
 /// Persons per tier in scope, for roles that see counts (not the system administrator).
 async fn tier_counts(state: &AppState, a: &Authed) -> Result<Option<(u64, u64, u64)>, AppError> {
-    if a.actor.can(Permission::ViewCounts) { Ok(Some(caseload::tier_counts(&state.db, &a.actor).await?)) } else { Ok(None) }
+    if a.actor.can(Permission::ViewCounts) {
+        Ok(Some(caseload::tier_counts(&state.db, &a.actor).await?))
+    } else {
+        Ok(None)
+    }
 }
 
 /// Every field of the table and rules as typed; each must be a whole number 0–100 (days up to
@@ -640,7 +684,10 @@ pub async fn save_risk_settings(
             let tiers = tier_counts(&state, &a).await?;
             let values = f.into_iter().collect();
             let form = FormState { form: "risk".into(), values, errors, lang };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, RiskSettingsPage { c: a.chrome, table, rules, tiers, form, saved: None })
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                RiskSettingsPage { c: a.chrome, table, rules, tiers, form, saved: None },
+            )
                 .into_response())
         }
         Err(e) => Err(e.into()),

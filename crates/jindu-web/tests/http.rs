@@ -518,7 +518,7 @@ both!(measure_clock_through_the_forms, |app: TestApp| async move {
     let (s, _, _) = app
         .post(
             &format!("/persons/{id}/measures"),
-            &[("measure_kind", "compulsory_isolation"), ("decision_date", "2026-11-01")],
+            &[("measure_kind", "compulsory_isolation"), ("decision_date", "2026-11-01"), ("confirm_exemptions", "1")],
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
@@ -596,7 +596,7 @@ both!(editing_a_person_uses_the_version, |app: TestApp| async move {
             ("name", "测试辛"),
             ("division", "430405009009"),
             ("addiction_finding", "addicted"),
-            ("risk_tier", "high"),
+            ("employed", "yes"),
             ("phone", phone),
         ]
     };
@@ -610,9 +610,9 @@ both!(editing_a_person_uses_the_version, |app: TestApp| async move {
     let detail = persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
     assert_eq!(detail.person.version, 2);
     assert_eq!(detail.person.division_code, "430405009009");
-    assert_eq!(detail.person.risk_tier, jindu_domain::RiskTier::High);
+    assert_eq!(detail.person.circumstances.employed, Some(true));
     assert!(
-        detail.events.iter().any(|e| e.note.as_deref() == Some("修改人员信息：联系电话、所属辖区、风险等级")),
+        detail.events.iter().any(|e| e.note.as_deref() == Some("修改人员信息：联系电话、所属辖区、就业情况")),
         "{:?}",
         detail.events
     );
@@ -769,7 +769,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                         ("name", "范围内".into()),
                         ("division", "430405009007".into()),
                         ("addiction_finding", "addicted".into()),
-                        ("risk_tier", "medium".into()),
+                        ("employed", "yes".into()),
                         ("social_worker_id", worker_id.unwrap().to_string()),
                     ],
                     "/persons/{id}/events" => {

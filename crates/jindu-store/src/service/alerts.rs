@@ -73,10 +73,13 @@ async fn open_for<C: ConnectionTrait>(
     };
     let acks = alert_ack::Entity::find().filter(alert_ack::Column::UserId.eq(actor.user_id)).all(db).await?;
     let acks: std::collections::HashMap<Uuid, alert_ack::Model> = acks.into_iter().map(|a| (a.alert_id, a)).collect();
-    Ok(alerts.into_iter().map(|a| {
-        let ack = acks.get(&a.id).cloned();
-        (a, ack)
-    }).collect())
+    Ok(alerts
+        .into_iter()
+        .map(|a| {
+            let ack = acks.get(&a.id).cloned();
+            (a, ack)
+        })
+        .collect())
 }
 
 /// Unacknowledged alerts per kind, for the 工作台.

@@ -7,9 +7,7 @@ use chrono::NaiveDate;
 use jindu_domain::abstinence::Abstinence;
 use jindu_domain::clock::Now;
 use jindu_domain::risk::{FactorScore, FactorTable};
-use jindu_domain::{
-    AssessmentTrigger, ControlStatus, DomainError, EventKind, GroupRole, Permission, RiskTier, Role,
-};
+use jindu_domain::{AssessmentTrigger, ControlStatus, DomainError, EventKind, GroupRole, Permission, RiskTier, Role};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
@@ -19,7 +17,9 @@ use uuid::Uuid;
 
 use super::measures::{insert_event, set_status};
 use super::persons::load_visible;
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit, casework, deployment, parse_code, scope_bounds, stored};
+use super::{
+    Actor, FieldError, ServiceError, ServiceResult, audit, casework, deployment, parse_code, scope_bounds, stored,
+};
 use crate::entities::{app_user, event, measure, person, risk_assessment, working_group_member};
 use crate::vault::Vault;
 
@@ -56,6 +56,7 @@ pub async fn group_of<C: ConnectionTrait>(db: &C, vault: &Vault, person_id: Uuid
 
 /// Adds a member to a person's working group (戒毒条例 §17): role, name, optional phone. Needs
 /// `RecordWork`. Name and phone are sealed.
+#[allow(clippy::too_many_arguments)]
 pub async fn add_member<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     vault: &Vault,
@@ -81,7 +82,12 @@ pub async fn add_member<C: ConnectionTrait + TransactionTrait>(
             Some(p.to_string())
         }
         _ => {
-            errors.push(FieldError::new("phone", "phone.format", "联系电话格式不正确。", "The phone number is not valid."));
+            errors.push(FieldError::new(
+                "phone",
+                "phone.format",
+                "联系电话格式不正确。",
+                "The phone number is not valid.",
+            ));
             None
         }
     };
@@ -221,7 +227,9 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
         Err(_) => None,
     };
     let Some(worker) = worker else {
-        return Err(DomainError::InvalidChoice { field: "to_worker", input: to_worker.chars().take(40).collect() }.into());
+        return Err(
+            DomainError::InvalidChoice { field: "to_worker", input: to_worker.chars().take(40).collect() }.into()
+        );
     };
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
@@ -434,8 +442,18 @@ pub async fn confirm_abstinence<C: ConnectionTrait + TransactionTrait>(
     })
     .to_string();
     let note = format!("确认戒断三年未复吸：{}{}，{}起满三年；档案封存", a.kind.label_zh(), a.anchor, a.qualifies_on);
-    insert_event(&txn, actor, now, person_id, None, EventKind::StatusChanged, now.today, Some((vault, &note)), Some(detail))
-        .await?;
+    insert_event(
+        &txn,
+        actor,
+        now,
+        person_id,
+        None,
+        EventKind::StatusChanged,
+        now.today,
+        Some((vault, &note)),
+        Some(detail),
+    )
+    .await?;
     casework::reconcile(&txn, person_id, now, None, Some(actor.user_id)).await?;
     audit::append(
         &txn,
@@ -469,6 +487,7 @@ pub async fn assessments_of<C: ConnectionTrait>(
     risk_assessment::Entity::find()
         .filter(risk_assessment::Column::PersonId.eq(person_id))
         .order_by_desc(risk_assessment::Column::AssessedAt)
+        .order_by_desc(risk_assessment::Column::Id)
         .limit(limit)
         .all(db)
         .await?
@@ -538,7 +557,13 @@ pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
             &txn,
             &audit::Who::actor(actor),
             now,
-            audit::Entry { action: "settings.risk_table".into(), object_type: None, object_id: None, outcome: audit::Outcome::Ok, detail: Some(json) },
+            audit::Entry {
+                action: "settings.risk_table".into(),
+                object_type: None,
+                object_id: None,
+                outcome: audit::Outcome::Ok,
+                detail: Some(json),
+            },
         )
         .await?;
         txn.commit().await?;

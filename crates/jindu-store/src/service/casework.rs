@@ -75,7 +75,8 @@ impl std::ops::AddAssign for Reconciled {
 ///    kept when the result changed, and always for registration, monthly, manual and table
 ///    triggers);
 /// 2. the duties ([`measures::refresh_obligations`]);
-/// 3. the lost-contact rule: a check-in or test overdue by the configured days records
+/// 3. the lost-contact rule: a check-in or test overdue by the configured days (counted from
+///    no earlier than the day the record was registered or the person last found) records
 ///    `ContactLost` (by the system, with the rule in its detail) and sets the person lost;
 /// 4. the alerts: raised, updated or resolved to match [`derive`].
 ///
@@ -127,7 +128,18 @@ pub async fn reconcile<C: ConnectionTrait>(
     let duties = duties_of(db, person_id).await?;
     let mut status = status;
     let mut lost_since = p.lost_since;
-    if let Some((lost_on, due)) = lost_by_rule(status, &duties, now.today, &rules) {
+    let restored_on: Option<NaiveDate> = event::Entity::find()
+        .select_only()
+        .column(event::Column::OccurredOn)
+        .filter(event::Column::PersonId.eq(person_id))
+        .filter(event::Column::Kind.eq(EventKind::ContactRestored.as_code()))
+        .order_by_desc(event::Column::OccurredOn)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let registered_on = jindu_domain::clock::Now::at(p.created_at).today;
+    let counted_from = Some(restored_on.map_or(registered_on, |r| r.max(registered_on)));
+    if let Some((lost_on, due)) = lost_by_rule(status, &duties, counted_from, now.today, &rules) {
         let p = person::Entity::find_by_id(person_id).one(db).await?.ok_or(ServiceError::NotFound("person"))?;
         let detail = serde_json::json!({
             "rule": "overdue",
@@ -160,8 +172,12 @@ pub async fn reconcile<C: ConnectionTrait>(
             db,
             &audit::Who::system(),
             now,
-            audit::Entry::ok("person.lost_by_rule", "person", person_id)
-                .with_detail(format!("{} {} +{}", due.kind.as_code(), due.due_date, rules.lost_after_overdue_days)),
+            audit::Entry::ok("person.lost_by_rule", "person", person_id).with_detail(format!(
+                "{} {} +{}",
+                due.kind.as_code(),
+                due.due_date,
+                rules.lost_after_overdue_days
+            )),
         )
         .await?;
         measures::refresh_obligations(db, person_id, now).await?;
@@ -341,6 +357,7 @@ async fn high_since<C: ConnectionTrait>(db: &C, person_id: Uuid, tier: RiskTier)
     let rows = risk_assessment::Entity::find()
         .filter(risk_assessment::Column::PersonId.eq(person_id))
         .order_by_desc(risk_assessment::Column::AssessedAt)
+        .order_by_desc(risk_assessment::Column::Id)
         .limit(36)
         .all(db)
         .await?;

@@ -110,7 +110,9 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
     };
     let open = leave_request::Entity::find()
         .filter(leave_request::Column::PersonId.eq(person_id))
-        .filter(leave_request::Column::Status.is_in([LeaveStatus::Requested.as_code(), LeaveStatus::Approved.as_code()]))
+        .filter(
+            leave_request::Column::Status.is_in([LeaveStatus::Requested.as_code(), LeaveStatus::Approved.as_code()]),
+        )
         .filter(leave_request::Column::LeaveFrom.lte(to))
         .filter(leave_request::Column::LeaveTo.gte(from))
         .one(&txn)
@@ -205,8 +207,13 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
         let d = required_date("returned_on", date)?;
         validate_event_date("returned_on", d, now.today)?;
         if d < l.leave_from {
-            return Err(DomainError::DateBefore { field: "returned_on", date: d, other_field: "leave_from", other: l.leave_from }
-                .into());
+            return Err(DomainError::DateBefore {
+                field: "returned_on",
+                date: d,
+                other_field: "leave_from",
+                other: l.leave_from,
+            }
+            .into());
         }
         Some(d)
     } else {
@@ -223,7 +230,9 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
             .col_expr(leave_request::Column::DecidedOn, Expr::value(now.today))
             .col_expr(
                 leave_request::Column::DecisionNote,
-                Expr::value(note.as_deref().map(|n| vault.seal("leave_request", "decision_note", &row, n)).transpose()?),
+                Expr::value(
+                    note.as_deref().map(|n| vault.seal("leave_request", "decision_note", &row, n)).transpose()?,
+                ),
             );
     }
     if let Some(d) = returned {
@@ -309,12 +318,19 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
             let back = required_date("returned_on", returned_on)?;
             validate_event_date("returned_on", back, now.today)?;
             if back < a.left_on {
-                return Err(DomainError::DateBefore { field: "returned_on", date: back, other_field: "left_on", other: a.left_on }
-                    .into());
+                return Err(DomainError::DateBefore {
+                    field: "returned_on",
+                    date: back,
+                    other_field: "left_on",
+                    other: a.left_on,
+                }
+                .into());
             }
-            let detail = serde_json::json!({ "absence_id": a.id, "left_on": a.left_on, "days": (back - a.left_on).num_days() })
-                .to_string();
-            let eid = insert_event(&txn, actor, now, person_id, None, EventKind::Returned, back, None, Some(detail)).await?;
+            let detail =
+                serde_json::json!({ "absence_id": a.id, "left_on": a.left_on, "days": (back - a.left_on).num_days() })
+                    .to_string();
+            let eid =
+                insert_event(&txn, actor, now, person_id, None, EventKind::Returned, back, None, Some(detail)).await?;
             absence::Entity::update_many()
                 .col_expr(absence::Column::ReturnedOn, Expr::value(back))
                 .col_expr(absence::Column::ReturnEventId, Expr::value(eid))
@@ -342,16 +358,24 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
                     let b = parse_date("returned_on", r)?;
                     validate_event_date("returned_on", b, now.today)?;
                     if b < left {
-                        return Err(DomainError::DateBefore { field: "returned_on", date: b, other_field: "left_on", other: left }
-                            .into());
+                        return Err(DomainError::DateBefore {
+                            field: "returned_on",
+                            date: b,
+                            other_field: "left_on",
+                            other: left,
+                        }
+                        .into());
                     }
                     Some(b)
                 }
             };
-            let eid = insert_event(&txn, actor, now, person_id, None, EventKind::UnauthorisedDeparture, left, None, None)
-                .await?;
+            let eid =
+                insert_event(&txn, actor, now, person_id, None, EventKind::UnauthorisedDeparture, left, None, None)
+                    .await?;
             let rid = match back {
-                Some(b) => Some(insert_event(&txn, actor, now, person_id, None, EventKind::Returned, b, None, None).await?),
+                Some(b) => {
+                    Some(insert_event(&txn, actor, now, person_id, None, EventKind::Returned, b, None, None).await?)
+                }
                 None => None,
             };
             absence::Entity::insert(absence::ActiveModel {
@@ -375,7 +399,11 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// The unauthorised absences of a person, newest first.
-pub async fn absences_of<C: ConnectionTrait>(db: &C, person_id: Uuid, today: NaiveDate) -> ServiceResult<Vec<AbsenceView>> {
+pub async fn absences_of<C: ConnectionTrait>(
+    db: &C,
+    person_id: Uuid,
+    today: NaiveDate,
+) -> ServiceResult<Vec<AbsenceView>> {
     Ok(absence::Entity::find()
         .filter(absence::Column::PersonId.eq(person_id))
         .order_by_desc(absence::Column::LeftOn)

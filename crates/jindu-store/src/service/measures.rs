@@ -9,8 +9,8 @@ use jindu_domain::measure::MeasureClock;
 use jindu_domain::obligation::next_due;
 use jindu_domain::status::{check_event_allowed, status_after};
 use jindu_domain::{
-    AssessmentTrigger, ControlStatus, DomainError, EndReason, EventKind, MeasureKind, MeasureStatus, ObligationKind, Permission, RiskTier,
-    Substance, Suspension, TestMethod, TestResult,
+    AssessmentTrigger, ControlStatus, DomainError, EndReason, EventKind, MeasureKind, MeasureStatus, ObligationKind,
+    Permission, RiskTier, Substance, Suspension, TestMethod, TestResult,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -250,10 +250,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
             if exemptions.is_empty() {
                 String::new()
             } else {
-                format!(
-                    " exemptions checked: {}",
-                    exemptions.iter().map(|e| e.as_code()).collect::<Vec<_>>().join(",")
-                )
+                format!(" exemptions checked: {}", exemptions.iter().map(|e| e.as_code()).collect::<Vec<_>>().join(","))
             }
         )),
     )

@@ -5,9 +5,8 @@ use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::event::parse_date;
 use jindu_domain::{
-    AssessmentTrigger,
-    AddictionFinding, ControlStatus, DivisionCode, DivisionLevel, DomainError, IdNumber, MeasureKind, Permission,
-    RiskTier, Role, Substance,
+    AddictionFinding, AssessmentTrigger, ControlStatus, DivisionCode, DivisionLevel, DomainError, IdNumber,
+    MeasureKind, Permission, RiskTier, Role, Substance,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
