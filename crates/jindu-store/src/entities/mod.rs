@@ -11,5 +11,6 @@ pub mod obligation;
 pub mod person;
 pub mod session;
 pub mod setting;
+pub mod transfer;
 pub mod work_calendar;
 pub mod workstation;

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_initial;
 mod m0002_security;
 mod m0003_second_factor;
+mod m0005_transfer;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_initial::Migration),
             Box::new(m0002_security::Migration),
             Box::new(m0003_second_factor::Migration),
+            Box::new(m0005_transfer::Migration),
         ]
     }
 }
