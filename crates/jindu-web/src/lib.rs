@@ -26,6 +26,7 @@ mod form;
 mod pages;
 pub mod routes;
 pub mod session_store;
+mod transfers;
 mod view;
 
 pub use csrf::csrf_field_value;
@@ -133,6 +134,10 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .post("/persons/{id}/measures", pages::decide_measure)
         .post("/persons/{id}/status", pages::change_status)
         .post("/persons/{id}/measures/{mid}", pages::measure_action)
+        .post("/persons/{id}/transfer", transfers::request)
+        .post("/persons/{id}/transfer/decision", transfers::decide)
+        .get("/transfers", transfers::list)
+        .post("/transfers/pull", transfers::pull)
         .get("/overview", pages::overview)
         .get("/audit", pages::audit_log)
         .get("/admin/users", admin::users)

@@ -21,13 +21,13 @@ use crate::auth::{
 use crate::view::*;
 use crate::{AppError, AppState};
 
-type PageResult = Result<Response, AppError>;
+pub(crate) type PageResult = Result<Response, AppError>;
 
-fn parse_id(s: &str) -> Result<Uuid, AppError> {
+pub(crate) fn parse_id(s: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(s).map_err(|_| AppError::NotFound)
 }
 
-fn form_values<T: serde::Serialize>(input: &T) -> HashMap<String, String> {
+pub(crate) fn form_values<T: serde::Serialize>(input: &T) -> HashMap<String, String> {
     serde_json::to_value(input)
         .ok()
         .and_then(|v| v.as_object().cloned())
@@ -332,7 +332,7 @@ pub struct PersonQuery {
 
 /// The person page, with field errors of `form` if any; `unmask` shows personal data in full
 /// (needs Unmask, audited by the service).
-async fn person_page(
+pub(crate) async fn person_page(
     state: &AppState,
     a: Authed,
     id: Uuid,
@@ -359,7 +359,8 @@ async fn person_page(
     } else {
         Vec::new()
     };
-    Ok((status, PersonPage { c: a.chrome, access, today: now.today, d, form, record }).into_response())
+    let transfers = jindu_store::service::transfers::for_person(&state.db, &state.vault, &a.actor, now, id).await?;
+    Ok((status, PersonPage { c: a.chrome, access, today: now.today, d, transfers, form, record }).into_response())
 }
 
 pub async fn person(
@@ -374,7 +375,7 @@ pub async fn person(
 }
 
 /// Turns a service result into a redirect (success) or the person page with field errors.
-async fn after_person_write<T>(
+pub(crate) async fn after_person_write<T>(
     state: &AppState,
     a: Authed,
     id: Uuid,
@@ -489,7 +490,8 @@ pub async fn change_status(
 
 async fn new_person_page(state: &AppState, a: Authed, form: FormState, status: StatusCode) -> PageResult {
     let (communities, workers) = persons::form_choices(&state.db, &a.actor).await?;
-    Ok((status, NewPersonPage { c: a.chrome, form, communities, workers }).into_response())
+    let duplicate = crate::transfers::duplicate_of(state, &a.actor, &form).await?;
+    Ok((status, NewPersonPage { c: a.chrome, form, duplicate, communities, workers }).into_response())
 }
 
 pub async fn new_person_form(State(state): State<AppState>, a: Authed) -> PageResult {
