@@ -15,6 +15,7 @@ use rand::Rng;
 mod bench;
 mod keys;
 mod token;
+mod transfer;
 
 #[derive(Parser, Debug)]
 #[command(name = "jindu", version, about = "禁毒工作综合管理平台 Jindu drug-control platform")]
@@ -92,6 +93,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: token::TokenCommand,
+    },
+    /// 异地执行移交文件 / Transfer files to and from another deployment (戒毒条例 §22).
+    Transfer {
+        #[command(subcommand)]
+        command: transfer::TransferCommand,
     },
     /// 密钥 / Field-encryption keys: status and rotation.
     Keys {
@@ -406,6 +412,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Keys { command } => keys::run(command).await,
         Command::Token { command } => token::run(command).await,
+        Command::Transfer { command } => transfer::run(command).await,
         Command::User { command: UserCommand::Reset { db: url, username, action } } => {
             let conn = db::connect_existing(&url).await?;
             match jindu_store::service::admin::user_action_from_shell(&conn, Now::system(), &username, &action)

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 
 use crate::id_number::IdNumberError;
 use crate::kinds::{ControlStatus, EventKind, MeasureStatus};
+use crate::transfer::TransferStatus;
 
 /// A rule of the domain was broken. Each variant has a stable [`code`](DomainError::code)
 /// (snake_case, dotted), the form [`field`](DomainError::field) it belongs to, and messages in
@@ -114,6 +115,13 @@ pub enum DomainError {
         /// Form field.
         field: &'static str,
     },
+    /// A transfer of the place of execution (变更执行地, 戒毒条例 §22) cannot be made; `reason`
+    /// is `same_town` (the target is the current town) or `open_exists` (the person already has
+    /// an open transfer). Code `transfer.<reason>`.
+    Transfer {
+        /// Stable reason code.
+        reason: &'static str,
+    },
 }
 
 impl std::fmt::Display for DomainError {
@@ -147,6 +155,11 @@ impl DomainError {
             DomainError::Conflict => "conflict",
             DomainError::TooLong { .. } => "too_long",
             DomainError::InvalidText { .. } => "text.invalid",
+            DomainError::Transfer { reason } => match *reason {
+                "same_town" => "transfer.same_town",
+                "open_exists" => "transfer.open_exists",
+                _ => "transfer.state",
+            },
         }
     }
 
@@ -164,6 +177,8 @@ impl DomainError {
             | DomainError::OutOfScope { field }
             | DomainError::TooLong { field, .. }
             | DomainError::InvalidText { field } => Some(field),
+            DomainError::Transfer { reason: "same_town" } => Some("to_division"),
+            DomainError::Transfer { .. } => None,
             DomainError::IllegalTransition { .. }
             | DomainError::SameStatus { .. }
             | DomainError::MeasureState { .. }
@@ -222,6 +237,11 @@ impl DomainError {
             DomainError::InvalidText { field } => {
                 format!("{}含有不可见字符、控制字符或不含任何文字，请重新输入。", l(field))
             }
+            DomainError::Transfer { reason } => match *reason {
+                "same_town" => "变更后的执行地须为其他街道（乡镇），不能是当前所在街道。".to_string(),
+                "open_exists" => "该人员已有一项未办结的变更执行地申请，请先办结或撤回。".to_string(),
+                other => format!("该变更执行地申请当前不能进行此操作（{other}）。"),
+            },
         }
     }
 
@@ -284,6 +304,13 @@ impl DomainError {
             DomainError::InvalidText { field } => {
                 format!("{} contains invisible or control characters, or no letters; enter it again.", l(field))
             }
+            DomainError::Transfer { reason } => match *reason {
+                "same_town" => "The new place of execution must be another town, not the current one.".to_string(),
+                "open_exists" => {
+                    "This person already has an open transfer request; finish or withdraw it first.".to_string()
+                }
+                other => format!("This transfer does not allow that step now ({other})."),
+            },
         }
     }
 }
@@ -340,7 +367,7 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         "leave_from" => ("离开日期", "Day of leaving"),
         "leave_to" => ("返回日期", "Day back"),
         "destination" => ("前往地点", "Destination"),
-        "reason" => ("事由", "Reason"),
+        "reason" => ("理由", "Reason"),
         "returned_on" => ("返回日期", "Day back"),
         "left_on" => ("离开日期", "Day of leaving"),
         "lost_since" => ("失控日期", "Day lost"),
@@ -354,6 +381,12 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         "violent_or_self_harm" => ("暴力或自伤自残行为", "Violent or self-harming behaviour"),
         "risk_table" => ("风险评估表", "Risk factor table"),
         "confirm_exemptions" => ("法定不适用情形确认", "Exemption check"),
+        "to_division" => ("变更后的执行地", "New place of execution"),
+        "reject_reason" => ("退回理由", "Reason for returning"),
+        "passphrase" => ("口令", "Passphrase"),
+        "town" => ("接收街道", "Receiving town"),
+        "file" => ("移交文件", "Transfer file"),
+        "transfer" => ("变更执行地申请", "Transfer request"),
         _ => ("该项", "This field"),
     };
     if lang == "en" { en } else { zh }
@@ -371,20 +404,27 @@ fn code_label(code: &str, lang: &str) -> String {
     if let Some(k) = EventKind::from_code(code) {
         return k.label(lang).to_string();
     }
-    if let Some(s) = crate::kinds::LeaveStatus::from_code(code) {
+    if let Some(s) = code.strip_prefix("leave_").and_then(crate::kinds::LeaveStatus::from_code) {
+        return s.label(lang).to_string();
+    }
+    if let Some(s) = TransferStatus::from_code(code) {
         return s.label(lang).to_string();
     }
     let (zh, en) = match code {
-        "approve" => ("批准", "Approve"),
-        "reject" => ("不予批准", "Refuse"),
-        "cancel" => ("撤销", "Cancel"),
-        "return" => ("销假", "Record the return"),
+        "leave_approve" => ("批准", "Approve"),
+        "leave_reject" => ("不予批准", "Refuse"),
+        "leave_cancel" => ("撤销", "Cancel"),
+        "leave_return" => ("销假", "Record the return"),
         "confirm_abstinence" => ("确认戒断三年", "Confirm three years abstinent"),
         "report_breach" => ("报告公安", "Report to the police"),
         "report" => ("登记报到", "Record the report"),
         "suspend" => ("中止措施", "Suspend the measure"),
         "resume" => ("恢复措施", "Resume the measure"),
         "end" => ("结束措施", "End the measure"),
+        "accept" => ("接收", "Accept"),
+        "reject" => ("退回", "Return"),
+        "cancel" => ("撤回", "Withdraw"),
+        "report_at_new_place" => ("在新执行地报到", "Report at the new place"),
         _ => return code.to_string(),
     };
     if lang == "en" { en.to_string() } else { zh.to_string() }
@@ -402,6 +442,7 @@ fn what_label(what: &str, lang: &str) -> String {
         "absence" => ("擅自离开记录", "absence"),
         "member" => ("工作小组成员", "working-group member"),
         "division" => ("区划", "division"),
+        "transfer" => ("变更执行地申请", "transfer request"),
         _ => {
             return if lang == "en" { what.to_string() } else { "记录".to_string() };
         }

@@ -168,6 +168,9 @@ coded_enum!(
         DrugTest => ("drug_test", "检测", "Drug test"),
         Visit => ("visit", "走访", "Visit"),
         Report => ("report", "首次报到期限", "Report deadline"),
+        /// 异地报到期限: report at the new place of execution within 15 days of the transfer
+        /// [戒毒条例 §22].
+        TransferReport => ("transfer_report", "异地报到期限", "Report at the new place"),
     }
 );
 

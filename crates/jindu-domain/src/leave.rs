@@ -90,7 +90,29 @@ pub fn next_status(status: LeaveStatus, action: LeaveAction) -> Result<LeaveStat
         (S::Requested, A::Reject) => Ok(S::Rejected),
         (S::Requested | S::Approved, A::Cancel) => Ok(S::Cancelled),
         (S::Approved, A::Return) => Ok(S::Returned),
-        _ => Err(DomainError::IllegalTransition { from: status.as_code(), action: action.as_code() }),
+        _ => Err(DomainError::IllegalTransition { from: state_code(status), action: action_code(action) }),
+    }
+}
+
+/// The code of a leave status in [`DomainError::IllegalTransition`] (`leave_` + the status code,
+/// so that it is not mistaken for a transfer's status of the same name).
+fn state_code(status: LeaveStatus) -> &'static str {
+    match status {
+        LeaveStatus::Requested => "leave_requested",
+        LeaveStatus::Approved => "leave_approved",
+        LeaveStatus::Rejected => "leave_rejected",
+        LeaveStatus::Cancelled => "leave_cancelled",
+        LeaveStatus::Returned => "leave_returned",
+    }
+}
+
+/// The code of a leave action in [`DomainError::IllegalTransition`] (`leave_` + the action).
+fn action_code(action: LeaveAction) -> &'static str {
+    match action {
+        LeaveAction::Approve => "leave_approve",
+        LeaveAction::Reject => "leave_reject",
+        LeaveAction::Cancel => "leave_cancel",
+        LeaveAction::Return => "leave_return",
     }
 }
 
@@ -135,7 +157,7 @@ mod tests {
         assert_eq!(next_status(LeaveStatus::Approved, LeaveAction::Return), Ok(LeaveStatus::Returned));
         assert_eq!(
             next_status(LeaveStatus::Rejected, LeaveAction::Approve),
-            Err(DomainError::IllegalTransition { from: "rejected", action: "approve" })
+            Err(DomainError::IllegalTransition { from: "leave_rejected", action: "leave_approve" })
         );
         assert!(next_status(LeaveStatus::Requested, LeaveAction::Return).is_err());
         assert!(next_status(LeaveStatus::Returned, LeaveAction::Cancel).is_err());

@@ -9,6 +9,7 @@
 //! - [`obligation`]: scheduled duties (DOMAIN §3).
 //! - [`status`]: control-status rules.
 //! - [`event`]: date and note validation for timeline events.
+//! - [`transfer`]: transfers of the place of execution (戒毒条例 §22).
 //! - [`access`]: roles, permissions and the data scope.
 //! - [`error`]: the one error type with stable codes and bilingual messages.
 //! - [`risk`]: risk tiers from a factor table; [`breach`]: serious breach (戒毒条例 §20);
@@ -33,6 +34,7 @@ pub mod measure;
 pub mod obligation;
 pub mod risk;
 pub mod status;
+pub mod transfer;
 
 pub use access::{Permission, Role, RoleProfile};
 pub use days::WorkCalendar;

@@ -161,7 +161,8 @@ pub fn next_due(
     let phase = usize::from(clock.phase_year(anchor).unwrap_or(1).clamp(1, 3)) - 1;
     let community = matches!(clock.kind, MeasureKind::CommunityDetox | MeasureKind::CommunityRehab);
     let due_date = match kind {
-        ObligationKind::Report => return None,
+        // The transfer report is set by the transfer itself, not by the measure's schedule.
+        ObligationKind::Report | ObligationKind::TransferReport => return None,
         ObligationKind::CheckIn if community => {
             if anchor < add_months(start, 6) {
                 add_days(anchor, i64::from(schedule.checkin_interval_days_first_half_year))

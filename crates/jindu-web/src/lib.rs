@@ -27,6 +27,7 @@ mod form;
 mod pages;
 pub mod routes;
 pub mod session_store;
+mod transfers;
 mod view;
 
 pub use csrf::csrf_field_value;
@@ -150,6 +151,10 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .post("/caseload", casework::reassign)
         .get("/settings/risk", casework::risk_settings)
         .post("/settings/risk", casework::save_risk_settings)
+        .post("/persons/{id}/transfer", transfers::request)
+        .post("/persons/{id}/transfer/decision", transfers::decide)
+        .get("/transfers", transfers::list)
+        .post("/transfers/pull", transfers::pull)
         .get("/overview", pages::overview)
         .get("/audit", pages::audit_log)
         .get("/admin/users", admin::users)

@@ -361,7 +361,8 @@ pub(crate) async fn person_page(
         Vec::new()
     };
     let cw = crate::casework::load(state, &a, &d, now).await?;
-    Ok((status, PersonPage { c: a.chrome, access, today: now.today, d, form, record, cw }).into_response())
+    let transfers = jindu_store::service::transfers::for_person(&state.db, &state.vault, &a.actor, now, id).await?;
+    Ok((status, PersonPage { c: a.chrome, access, today: now.today, d, transfers, form, record, cw }).into_response())
 }
 
 pub async fn person(
@@ -497,7 +498,8 @@ pub async fn change_status(
 
 async fn new_person_page(state: &AppState, a: Authed, form: FormState, status: StatusCode) -> PageResult {
     let (communities, workers) = persons::form_choices(&state.db, &a.actor).await?;
-    Ok((status, NewPersonPage { c: a.chrome, form, communities, workers }).into_response())
+    let duplicate = crate::transfers::duplicate_of(state, &a.actor, &form).await?;
+    Ok((status, NewPersonPage { c: a.chrome, form, duplicate, communities, workers }).into_response())
 }
 
 pub async fn new_person_form(State(state): State<AppState>, a: Authed) -> PageResult {

@@ -280,6 +280,8 @@ pub struct PersonPage {
     pub access: Vec<(String, String, String)>,
     pub today: NaiveDate,
     pub d: PersonDetail,
+    /// The open transfer and the places a transfer request may go to (变更执行地).
+    pub transfers: jindu_store::service::transfers::PersonTransfers,
     pub form: FormState,
     /// Event kind preselected in the record form.
     pub record: String,
@@ -292,6 +294,8 @@ pub struct PersonPage {
 pub struct NewPersonPage {
     pub c: Chrome,
     pub form: FormState,
+    /// Where a duplicate ID number is registered (scope-safe), with the offer that goes with it.
+    pub duplicate: Option<jindu_store::service::transfers::Duplicate>,
     pub communities: Vec<Division>,
     pub workers: Vec<(uuid::Uuid, String, String)>,
 }

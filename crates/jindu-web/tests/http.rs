@@ -1832,3 +1832,347 @@ both!(the_event_form_offers_only_what_the_role_may_record, |app: TestApp| async 
     assert!(!body.contains(r#"<option value="visit""#) && !body.contains(r#"<option value="assistance""#), "{body}");
     app
 });
+
+// ---- Transfers of the place of execution (变更执行地, 戒毒条例 §22; issue #4 items 5 and 8) ----
+
+/// A signed-in client for `username` (with the test password).
+async fn signed_in(app: &TestApp, username: &str) -> reqwest::Client {
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let token = csrf(&client, &app.base).await;
+    let r = client
+        .post(app.url("/login"))
+        .form(&[("username", username), ("password", PASSWORD), ("csrf", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} signs in");
+    client
+}
+
+/// Posts a form with `client`'s CSRF token; status, body and location.
+async fn post_as(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, Option<String>) {
+    let token = csrf(client, &app.base).await;
+    let mut form = form.to_vec();
+    form.push(("csrf", &token));
+    let r = client.post(app.url(path)).form(&form).send().await.unwrap();
+    let s = r.status();
+    let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+    (s, r.text().await.unwrap(), loc)
+}
+
+async fn get_as(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
+    let r = client.get(app.url(path)).send().await.unwrap();
+    let s = r.status();
+    (s, r.text().await.unwrap())
+}
+
+/// Town officers of 广东路街道 (A, 009), 衡州路街道 (B, 007) and 东风街道 (C, 010), and a person at A
+/// under community detox decided 2026-11-01, reported 2026-11-05 (running).
+async fn transfer_setup(app: &TestApp) -> (Uuid, reqwest::Client, reqwest::Client, reqwest::Client) {
+    app.user("ta", "广东路专干", "town_officer", "430405009", false).await;
+    app.user("tb", "衡州路专干", "town_officer", "430405007", false).await;
+    app.user("tc", "东风专干", "town_officer", "430405010", false).await;
+    let pid = app.person("转移甲", &synthetic_id(501), "2026-11-01", "2026-11-05").await;
+    (pid, signed_in(app, "ta").await, signed_in(app, "tb").await, signed_in(app, "tc").await)
+}
+
+async fn open_transfer(app: &TestApp, pid: Uuid) -> jindu_store::entities::transfer::Model {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    jindu_store::entities::transfer::Entity::find()
+        .filter(jindu_store::entities::transfer::Column::PersonId.eq(pid))
+        .order_by_desc(jindu_store::entities::transfer::Column::RequestedAt)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+both!(transfer_accepted_moves_person_obligations_and_scope, |app: TestApp| async move {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let (pid, ta, tb, tc) = transfer_setup(&app).await;
+    let before_events = app.event_count().await;
+    // A asks to move the person to 王江社区 of 衡州路街道.
+    let (s, _, loc) = post_as(
+        &app,
+        &ta,
+        &format!("/persons/{pid}/transfer"),
+        &[("to_division", "430405007006"), ("reason", "已搬至衡州路街道居住")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc.unwrap(), format!("/persons/{pid}"));
+    let t = open_transfer(&app, pid).await;
+    assert_eq!(t.status, "requested");
+    assert!(!t.reason.clone().unwrap().contains("搬"), "the reason is sealed at rest");
+    // While requested, A keeps the person; B sees the request with masked data only.
+    let (s, body) = get_as(&app, &ta, &format!("/persons/{pid}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("待接收"));
+    let (s, body) = get_as(&app, &tb, "/transfers").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("转*甲") && !body.contains("转移甲"), "B sees the masked name only");
+    assert!(body.contains("已搬至衡州路街道居住") && body.contains("accept-form"));
+    assert_eq!(get_as(&app, &tb, &format!("/persons/{pid}")).await.0, StatusCode::NOT_FOUND);
+    // Someone of a third town cannot decide (404), nor can A accept its own request (403).
+    let tid = t.id.to_string();
+    let accept = [("action", "accept"), ("transfer", tid.as_str())];
+    let path = format!("/persons/{pid}/transfer/decision");
+    assert_eq!(post_as(&app, &tc, &path, &accept).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(post_as(&app, &ta, &path, &accept).await.0, StatusCode::FORBIDDEN);
+    // B accepts on Sunday 2026-11-29: 15 days → Monday 2026-12-14 (戒毒条例 §22).
+    let (s, _, loc) = post_as(&app, &tb, &path, &accept).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc.unwrap(), format!("/persons/{pid}"));
+    let t = open_transfer(&app, pid).await;
+    assert_eq!(t.status, "accepted");
+    assert_eq!(t.report_deadline, NaiveDate::from_ymd_opt(2026, 12, 14));
+    let p = jindu_store::entities::person::Entity::find_by_id(pid).one(&app.db).await.unwrap().unwrap();
+    assert_eq!((p.division_code.as_str(), p.town_code.as_str()), ("430405007006", "430405007000"));
+    assert_eq!(p.social_worker_id, None);
+    let obligations = jindu_store::entities::obligation::Entity::find()
+        .filter(jindu_store::entities::obligation::Column::PersonId.eq(pid))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(obligations.iter().all(|o| o.division_code == "430405007006"), "{obligations:?}");
+    let report = obligations.iter().find(|o| o.kind == "transfer_report").expect("a report duty at B");
+    assert_eq!(report.due_date, NaiveDate::from_ymd_opt(2026, 12, 14).unwrap());
+    // The measure clock is untouched: time served keeps counting (3 years from 2026-11-05).
+    let (s, body) = get_as(&app, &tb, &format!("/persons/{pid}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("2029年11月4日"), "planned last day unchanged");
+    assert!(body.contains(r#"data-testid="due-transfer_report">2026-12-14"#), "{body}");
+    assert!(body.contains("异地报到期限"));
+    // A has lost sight of the person; the history stays on the timeline.
+    assert_eq!(get_as(&app, &ta, &format!("/persons/{pid}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.event_count().await, before_events + 2, "request and acceptance are on the timeline");
+    // A check-in at B on 2026-11-29 is the report: the transfer ends as reported.
+    let (s, _, _) =
+        post_as(&app, &tb, &format!("/persons/{pid}/events"), &[("kind", "check_in"), ("date", "2026-11-29")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let t = open_transfer(&app, pid).await;
+    assert_eq!((t.status.as_str(), t.reported_on), ("reported", NaiveDate::from_ymd_opt(2026, 11, 29)));
+    let (_, body) = get_as(&app, &tb, &format!("/persons/{pid}")).await;
+    assert!(!body.contains("due-transfer_report"));
+    // Every step is audited.
+    let actions: Vec<String> = jindu_store::entities::audit_record::Entity::find()
+        .filter(jindu_store::entities::audit_record::Column::Action.starts_with("transfer."))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(actions, ["transfer.request", "transfer.accept", "transfer.report"]);
+    app
+});
+
+both!(transfer_rejected_with_a_reason_keeps_the_person, |app: TestApp| async move {
+    let (pid, ta, tb, _) = transfer_setup(&app).await;
+    // The same town is refused, naming the field; nothing is stored.
+    let (s, body, _) =
+        post_as(&app, &ta, &format!("/persons/{pid}/transfer"), &[("to_division", "430405009009")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("变更后的执行地须为其他街道"), "{body}");
+    let (s, body, _) = post_as(&app, &ta, &format!("/persons/{pid}/transfer"), &[("to_division", "")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("请填写变更后的执行地"));
+    let (s, _, _) = post_as(&app, &ta, &format!("/persons/{pid}/transfer"), &[("to_division", "430405007")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    // A second request while one is open is refused.
+    let (s, body, _) = post_as(&app, &ta, &format!("/persons/{pid}/transfer"), &[("to_division", "430405010")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("已有一项未办结的变更执行地申请"));
+    let t = open_transfer(&app, pid).await;
+    let tid = t.id.to_string();
+    let path = format!("/persons/{pid}/transfer/decision");
+    // Returning without a reason: 422 naming the field, nothing stored.
+    let (s, body, _) =
+        post_as(&app, &tb, &path, &[("action", "reject"), ("transfer", &tid), ("reject_reason", " ")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("请填写退回理由。"), "{body}");
+    assert_eq!(open_transfer(&app, pid).await.status, "requested");
+    let (s, _, loc) = post_as(
+        &app,
+        &tb,
+        &path,
+        &[("action", "reject"), ("transfer", &tid), ("reject_reason", "经核实未在本街道居住")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc.unwrap(), "/transfers");
+    let t = open_transfer(&app, pid).await;
+    assert_eq!(t.status, "rejected");
+    // The person stays at A, who sees the reason.
+    let (s, _) = get_as(&app, &ta, &format!("/persons/{pid}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, body) = get_as(&app, &ta, "/transfers").await;
+    assert!(body.contains("已退回") && body.contains("经核实未在本街道居住"));
+    // A returned transfer cannot be accepted afterwards (stale form: 409).
+    assert_eq!(post_as(&app, &tb, &path, &[("action", "accept"), ("transfer", &tid)]).await.0, StatusCode::CONFLICT);
+    app
+});
+
+both!(transfer_accept_against_cancel_has_one_winner, |app: TestApp| async move {
+    let (pid, ta, tb, _) = transfer_setup(&app).await;
+    let (s, _, _) = post_as(&app, &ta, &format!("/persons/{pid}/transfer"), &[("to_division", "430405007006")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let tid = open_transfer(&app, pid).await.id.to_string();
+    let path = format!("/persons/{pid}/transfer/decision");
+    let accept_form = [("action", "accept"), ("transfer", tid.as_str())];
+    let cancel_form = [("action", "cancel"), ("transfer", tid.as_str())];
+    let (accept, cancel) =
+        tokio::join!(post_as(&app, &tb, &path, &accept_form), post_as(&app, &ta, &path, &cancel_form));
+    let mut statuses = [accept.0, cancel.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT], "exactly one wins");
+    let t = open_transfer(&app, pid).await;
+    let p = {
+        use sea_orm::EntityTrait;
+        jindu_store::entities::person::Entity::find_by_id(pid).one(&app.db).await.unwrap().unwrap()
+    };
+    if accept.0 == StatusCode::SEE_OTHER {
+        assert_eq!(t.status, "accepted");
+        assert_eq!(p.division_code, "430405007006");
+    } else {
+        assert_eq!(t.status, "cancelled");
+        assert_eq!(p.division_code, "430405009007");
+    }
+    app
+});
+
+both!(duplicate_registration_elsewhere_says_where_and_offers_a_transfer, |app: TestApp| async move {
+    let (pid, ta, tb, _) = transfer_setup(&app).await;
+    let number = synthetic_id(501);
+    let count = app.person_count().await;
+    let (s, body, _) = post_as(
+        &app,
+        &tb,
+        "/persons/new",
+        &[("name", "另一个名字"), ("id_number", &number), ("division", "430405007006")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("该身份证号已在其他辖区（广东路街道）登记，请联系该街道禁毒专干或区禁毒办"), "{body}");
+    assert!(!body.contains("转移甲") && !body.contains("湖北路"), "no name or community of the other town");
+    assert!(body.contains("pull-form"));
+    assert_eq!(app.person_count().await, count, "no new row");
+    // In the actor's own scope: open the record.
+    let (s, body, _) =
+        post_as(&app, &ta, "/persons/new", &[("name", "转移甲"), ("id_number", &number), ("division", "430405009007")])
+            .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("就在本辖区") && body.contains(&format!("/persons/{pid}")));
+    // B asks to take the person over; A decides.
+    let (s, _, loc) = post_as(
+        &app,
+        &tb,
+        "/transfers/pull",
+        &[("id_number", &number), ("to_division", "430405007006"), ("reason", "现居王江社区")],
+    )
+    .await;
+    assert_eq!((s, loc.as_deref()), (StatusCode::SEE_OTHER, Some("/transfers")));
+    let t = open_transfer(&app, pid).await;
+    assert!(t.pull);
+    let (_, body) = get_as(&app, &ta, "/transfers").await;
+    assert!(body.contains("现居王江社区") && body.contains("accept-form"));
+    let (s, _, _) = post_as(
+        &app,
+        &ta,
+        &format!("/persons/{pid}/transfer/decision"),
+        &[("action", "accept"), ("transfer", &t.id.to_string())],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(get_as(&app, &tb, &format!("/persons/{pid}")).await.0, StatusCode::OK);
+    assert_eq!(get_as(&app, &ta, &format!("/persons/{pid}")).await.0, StatusCode::NOT_FOUND);
+    app
+});
+
+both!(transfer_file_round_trip_into_another_deployment, |app: TestApp| async move {
+    use jindu_store::service::{audit, transfer_file};
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let pid = app.person("外转乙", &synthetic_id(777), "2026-10-01", "2026-10-08").await;
+    let now = Now::at(fixed_instant());
+    let exported = transfer_file::export(&app.db, &app.vault, &audit::Who::cli(), now, pid, "430406").await.unwrap();
+    let text = String::from_utf8(exported.bytes.clone()).unwrap();
+    assert!(!text.contains("外转乙") && !text.contains(&synthetic_id(777)), "nothing personal in clear");
+    assert!(text.contains("\"version\": 1"));
+    // The person left this deployment's lists; the history stays; the export is audited.
+    app.login().await;
+    assert_eq!(app.get(&format!("/persons/{pid}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(open_transfer(&app, pid).await.status, "handed_over");
+    // Registering the number again here names only the county it went to.
+    let (s, body, _) = app
+        .post("/persons/new", &[("name", "外转乙"), ("id_number", &synthetic_id(777)), ("division", "430405009007")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("已移交至其他区县（湖南省/衡阳市/雁峰区）"), "{body}");
+
+    // A second, fresh deployment.
+    let backend = if app.cleanup.is_some() { Backend::Postgres } else { Backend::Sqlite };
+    let other = TestApp::start(backend).await;
+    let wrong = transfer_file::import(
+        &other.db,
+        &other.vault,
+        &audit::Who::cli(),
+        now,
+        &exported.bytes,
+        "AAAAA-BBBBB-CCCCC-DDDDD",
+        "430405010",
+    )
+    .await;
+    match wrong {
+        Err(jindu_store::service::ServiceError::Invalid(es)) => {
+            assert_eq!(es[0].field, "passphrase");
+            assert!(es[0].zh.contains("口令错误") && es[0].en.contains("Wrong passphrase"));
+        }
+        other => panic!("expected a passphrase error, got {other:?}"),
+    }
+    assert_eq!(other.person_count().await, 0, "nothing stored");
+    let imported = transfer_file::import(
+        &other.db,
+        &other.vault,
+        &audit::Who::cli(),
+        now,
+        &exported.bytes,
+        &exported.passphrase.to_lowercase(),
+        "430405010",
+    )
+    .await
+    .unwrap();
+    assert!(imported.created);
+    assert_eq!(imported.report_deadline, NaiveDate::from_ymd_opt(2026, 12, 14).unwrap());
+    assert_eq!(other.person_count().await, 1);
+    let events = other.event_count().await;
+    assert_eq!(events, 3, "decided and started (from the file), received (here)");
+    let again = transfer_file::import(
+        &other.db,
+        &other.vault,
+        &audit::Who::cli(),
+        now,
+        &exported.bytes,
+        &exported.passphrase,
+        "430405010",
+    )
+    .await
+    .unwrap();
+    assert!(!again.created && again.person_id == imported.person_id);
+    assert_eq!((other.person_count().await, other.event_count().await), (1, events), "re-import is idempotent");
+    // The measure clock came along: 3 years from 2026-10-08 ends 2029-10-07.
+    let detail = persons::detail(&other.db, &other.vault, &other.admin, now, imported.person_id).await.unwrap();
+    assert_eq!(detail.person.name, "外转乙");
+    assert_eq!(detail.measures[0].planned_last_day, NaiveDate::from_ymd_opt(2029, 10, 7));
+    assert!(detail.obligations.iter().any(|o| o.kind == jindu_domain::ObligationKind::TransferReport
+        && o.due_date == NaiveDate::from_ymd_opt(2026, 12, 14).unwrap()));
+    let audited = jindu_store::entities::audit_record::Entity::find().count(&other.db).await.unwrap();
+    assert!(audited >= 1);
+    other.finish().await;
+    app
+});

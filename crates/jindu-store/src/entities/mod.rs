@@ -16,6 +16,7 @@ pub mod person;
 pub mod risk_assessment;
 pub mod session;
 pub mod setting;
+pub mod transfer;
 pub mod work_calendar;
 pub mod working_group_member;
 pub mod workstation;

@@ -7,6 +7,7 @@ mod m0001_initial;
 mod m0002_security;
 mod m0003_second_factor;
 mod m0004_casework;
+mod m0005_transfer;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_security::Migration),
             Box::new(m0003_second_factor::Migration),
             Box::new(m0004_casework::Migration),
+            Box::new(m0005_transfer::Migration),
         ]
     }
 }

@@ -24,7 +24,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{ServiceError, ServiceResult, audit, deployment, measures, stored};
-use crate::entities::{absence, alert, event, leave_request, measure, obligation, person, risk_assessment};
+use crate::entities::{absence, alert, event, leave_request, measure, obligation, person, risk_assessment, transfer};
 
 /// Setting key of the office's risk factor table (JSON of [`FactorTable`]).
 pub const RISK_TABLE_KEY: &str = "risk.table";
@@ -208,6 +208,15 @@ pub async fn reconcile<C: ConnectionTrait>(
         _ => None,
     };
     let abstinence = if open.is_none() { abstinence_of(&events, &measures_all) } else { None };
+    // A transfer waiting for its decision: the alert goes to the side that decides (the
+    // receiving town, or for a request to take the person over, the person's own town).
+    let pending_transfer = transfer::Entity::find()
+        .filter(transfer::Column::PersonId.eq(person_id))
+        .filter(transfer::Column::Status.eq(jindu_domain::transfer::TransferStatus::Requested.as_code()))
+        .one(db)
+        .await?;
+    let transfer_division =
+        pending_transfer.as_ref().map(|t| if t.pull { p.division_code.clone() } else { t.to_division_code.clone() });
     let facts = PersonFacts {
         today: now.today,
         status,
@@ -220,10 +229,11 @@ pub async fn reconcile<C: ConnectionTrait>(
         measure: measure_facts,
         leave_overdue_since: leave_overdue_since(db, person_id, now.today).await?,
         abstinence,
-        transfer_requested_on: None,
+        transfer_requested_on: pending_transfer.as_ref().map(|t| Now::at(t.requested_at).today),
     };
     let specs = derive(&facts, &rules);
-    let (raised, resolved) = store_alerts(db, &p, &specs, breach.as_ref().map(|(_, b)| b), now).await?;
+    let (raised, resolved) =
+        store_alerts(db, &p, &specs, breach.as_ref().map(|(_, b)| b), transfer_division.as_deref(), now).await?;
     out.alerts_raised = raised;
     out.alerts_resolved = resolved;
     Ok(out)
@@ -437,6 +447,7 @@ async fn store_alerts<C: ConnectionTrait>(
     p: &person::Model,
     specs: &[AlertSpec],
     breach: Option<&BreachAssessment<Uuid>>,
+    transfer_division: Option<&str>,
     now: Now,
 ) -> ServiceResult<(u32, u32)> {
     let existing = alert::Entity::find().filter(alert::Column::PersonId.eq(p.id)).all(db).await?;
@@ -453,6 +464,10 @@ async fn store_alerts<C: ConnectionTrait>(
             _ => AlertDetail { days: s.days, grounds_zh: None, grounds_en: None, evidence: None },
         };
         let detail = serde_json::to_string(&detail).map_err(|e| ServiceError::Data(e.to_string()))?;
+        let division = match (s.kind, transfer_division) {
+            (AlertKind::TransferPending, Some(d)) => d.to_string(),
+            _ => p.division_code.clone(),
+        };
         match existing.iter().find(|a| a.kind == s.kind.as_code() && a.ref_key == s.key) {
             Some(a) => {
                 if a.resolved_at.is_some() {
@@ -461,12 +476,12 @@ async fn store_alerts<C: ConnectionTrait>(
                 if a.resolved_at.is_some()
                     || a.detail != detail
                     || a.ref_date != s.ref_date
-                    || a.division_code != p.division_code
+                    || a.division_code != division
                 {
                     alert::Entity::update_many()
                         .col_expr(alert::Column::Detail, Expr::value(detail))
                         .col_expr(alert::Column::RefDate, Expr::value(s.ref_date))
-                        .col_expr(alert::Column::DivisionCode, Expr::value(p.division_code.clone()))
+                        .col_expr(alert::Column::DivisionCode, Expr::value(division.clone()))
                         .col_expr(alert::Column::ResolvedAt, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
                         .filter(alert::Column::Id.eq(a.id))
                         .exec(db)
@@ -479,7 +494,7 @@ async fn store_alerts<C: ConnectionTrait>(
                     person_id: Set(p.id),
                     kind: Set(s.kind.as_code().to_string()),
                     ref_key: Set(s.key.clone()),
-                    division_code: Set(p.division_code.clone()),
+                    division_code: Set(division.clone()),
                     ref_date: Set(s.ref_date),
                     detail: Set(detail),
                     raised_at: Set(now.instant),
@@ -495,7 +510,6 @@ async fn store_alerts<C: ConnectionTrait>(
         .iter()
         .filter(|a| a.resolved_at.is_none())
         .filter(|a| !specs.iter().any(|s| s.kind.as_code() == a.kind && s.key == a.ref_key))
-        .filter(|a| a.kind != AlertKind::TransferPending.as_code())
         .map(|a| a.id)
         .collect();
     if !stale.is_empty() {

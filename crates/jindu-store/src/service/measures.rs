@@ -72,7 +72,7 @@ pub(crate) fn clock_of(m: &measure::Model) -> ServiceResult<MeasureClock> {
     Ok(MeasureClock { kind, decision_date: m.decision_date, reported_on: m.reported_on, suspensions, ended })
 }
 
-fn clock_columns(
+pub(crate) fn clock_columns(
     am: &mut measure::ActiveModel,
     clock: &MeasureClock,
     now: Now,
@@ -571,6 +571,10 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
     })
     .exec(&txn)
     .await?;
+    if kind == EventKind::CheckIn {
+        // A check-in after a transfer is the report at the new place (戒毒条例 §22).
+        super::transfers::record_report(&txn, actor, now, person_id, date).await?;
+    }
     let new_status = status_after(status, kind);
     if new_status != status {
         set_status(&txn, &p, new_status, now).await?;
@@ -668,6 +672,17 @@ pub async fn refresh_obligations<C: ConnectionTrait>(db: &C, person_id: Uuid, no
                 measure_id: Set(Some(m.id)),
             });
         }
+    }
+    // After a transfer, the report at the new place within 15 days (戒毒条例 §22).
+    if let Some(due) = super::transfers::pending_report_deadline(db, person_id).await? {
+        rows.push(obligation::ActiveModel {
+            person_id: Set(person_id),
+            kind: Set(ObligationKind::TransferReport.as_code().to_string()),
+            due_date: Set(due),
+            division_code: Set(p.division_code.clone()),
+            social_worker_id: Set(p.social_worker_id),
+            measure_id: Set(Some(m.id)),
+        });
     }
     if !rows.is_empty() {
         obligation::Entity::insert_many(rows).exec(db).await?;

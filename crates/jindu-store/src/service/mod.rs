@@ -17,6 +17,8 @@ pub mod measures;
 pub mod persons;
 pub mod second_factor;
 pub mod tokens;
+pub mod transfer_file;
+pub mod transfers;
 pub mod users;
 pub mod worklist;
 

@@ -365,18 +365,11 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
         }
     };
     if let Some(n) = &id_number
-        && person::Entity::find()
-            .filter(person::Column::IdNumberBidx.is_in(vault.id_number_search(n.as_str())))
-            .one(db)
-            .await?
-            .is_some()
+        && let Some(dup) = super::transfers::find_duplicate(db, vault, actor, n).await?
     {
-        errors.push(FieldError::new(
-            "id_number",
-            "id_number.duplicate",
-            "该身份证号已在本系统登记（可能在其他辖区），请勿重复登记；如需接收请联系禁毒办办理转移。",
-            "This ID number is already registered (possibly in another jurisdiction); do not register it twice. Contact the anti-drug office to request a transfer.",
-        ));
+        // Scope-safe: in scope, open the record; elsewhere, only the town (or county) and whom
+        // to contact, never the name or details (issue #4 item 8).
+        errors.push(dup.error());
     }
     let profile = parse_profile(db, actor, profile_input(&input), &mut errors).await?;
     let first_found = match opt(&input.first_found_on).map(|s| parse_date("first_found_on", s)).transpose() {

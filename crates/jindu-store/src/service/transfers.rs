@@ -1,0 +1,810 @@
+//! 变更执行地 / 异地执行 transfers of the place of execution (戒毒条例 §22; issue #4 items 5 and 8).
+//!
+//! Inside the deployment: town A asks ([`request`]), town B accepts or returns it with a reason
+//! ([`decide`]), A may withdraw it first. On acceptance, in one transaction, the person, their
+//! obligations and their data scope move to B, the social worker is cleared (B assigns one), a
+//! `transfer` event goes on the timeline (the history stays), and a 15-day report duty at B
+//! is set ([`jindu_domain::transfer::report_deadline`]); the measure clock is not touched, so the
+//! time served keeps counting. A check-in at B records the report ([`record_report`]).
+//!
+//! After a duplicate registration the new place may instead ask to take the person over
+//! ([`request_pull`]); then the person's current town decides.
+//!
+//! Two people acting at once (accept against withdraw) meet a conditional UPDATE on the status:
+//! one wins, the other gets `Conflict` (409).
+
+use chrono::NaiveDate;
+use jindu_domain::clock::Now;
+use jindu_domain::transfer::{self as rules, TransferAction, TransferStatus};
+use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, DomainError, EventKind, IdNumber, Permission};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::persons::load_visible;
+use super::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, measures, scope_bounds, stored};
+use crate::entities::{division, measure, person, transfer};
+use crate::vault::Vault;
+
+/// The request form on the person page, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct TransferRequest {
+    /// 12-digit code of the community or town of the new place (another town of the deployment).
+    #[serde(default)]
+    pub to_division: String,
+    /// Why (e.g. the person moved house); free text, sealed at rest.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The decision form: `action` is `accept`, `reject` or `cancel`; `transfer` the id the form
+/// was shown for (a different or already decided transfer gives `Conflict`).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct TransferDecision {
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub reject_reason: String,
+    #[serde(default)]
+    pub transfer: String,
+}
+
+/// The "take this person over" form offered after a duplicate registration.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct PullRequest {
+    #[serde(default)]
+    pub id_number: String,
+    /// Community or town in the actor's own scope the person should move to.
+    #[serde(default)]
+    pub to_division: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A transfer as the pages show it. Person data is masked: the receiving side sees only what
+/// it needs to decide.
+#[derive(Debug, Clone)]
+pub struct TransferView {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub name_masked: String,
+    pub id_number_masked: String,
+    pub sex: Option<jindu_domain::Sex>,
+    pub age: u32,
+    pub measure: Option<jindu_domain::MeasureKind>,
+    pub from_path: String,
+    pub to_path: String,
+    pub status: TransferStatus,
+    pub requested_on: NaiveDate,
+    pub reason: Option<String>,
+    pub reject_reason: Option<String>,
+    pub decided_on: Option<NaiveDate>,
+    pub report_deadline: Option<NaiveDate>,
+    pub reported_on: Option<NaiveDate>,
+    pub external: bool,
+    pub pull: bool,
+    /// The actor may accept or return it.
+    pub may_decide: bool,
+    /// The actor may withdraw it.
+    pub may_cancel: bool,
+    /// The actor can open the person's page.
+    pub person_visible: bool,
+}
+
+/// The /transfers page: requests the actor decides, and requests from the actor's side.
+#[derive(Debug, Clone, Default)]
+pub struct TransferLists {
+    pub incoming: Vec<TransferView>,
+    pub outgoing: Vec<TransferView>,
+}
+
+/// What the person page shows about transfers: the open one (if any) and the towns a new
+/// request may go to (communities and towns of the deployment outside the current town).
+#[derive(Debug, Clone, Default)]
+pub struct PersonTransfers {
+    pub open: Option<TransferView>,
+    pub targets: Vec<deployment::Division>,
+}
+
+fn status_of(t: &transfer::Model) -> ServiceResult<TransferStatus> {
+    stored("transfer status", &t.status, TransferStatus::from_code)
+}
+
+/// The side that decides: the new place for a normal request, the old place for a pull.
+fn decider_code(t: &transfer::Model) -> &str {
+    if t.pull { &t.from_division_code } else { &t.to_division_code }
+}
+
+/// The side that asked (and may withdraw).
+fn requester_code(t: &transfer::Model) -> &str {
+    if t.pull { &t.to_division_code } else { &t.from_division_code }
+}
+
+/// The open (requested or accepted) transfer of a person, if any.
+pub(crate) async fn open_of<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<Option<transfer::Model>> {
+    Ok(transfer::Entity::find()
+        .filter(transfer::Column::PersonId.eq(person_id))
+        .filter(
+            transfer::Column::Status.is_in([TransferStatus::Requested.as_code(), TransferStatus::Accepted.as_code()]),
+        )
+        .order_by_desc(transfer::Column::RequestedAt)
+        .one(db)
+        .await?)
+}
+
+/// Report deadline at the new place while an accepted transfer waits for the person
+/// (戒毒条例 §22), for [`measures::refresh_obligations`].
+pub(crate) async fn pending_report_deadline<C: ConnectionTrait>(
+    db: &C,
+    person_id: Uuid,
+) -> ServiceResult<Option<NaiveDate>> {
+    Ok(open_of(db, person_id)
+        .await?
+        .filter(|t| t.status == TransferStatus::Accepted.as_code())
+        .and_then(|t| t.report_deadline))
+}
+
+/// A division of this deployment by code, checked to be a town or a community; errors name
+/// `field`.
+async fn deployment_division<C: ConnectionTrait>(
+    db: &C,
+    field: &'static str,
+    input: &str,
+) -> ServiceResult<(DivisionCode, DivisionCode)> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err(DomainError::Required { field }.into());
+    }
+    let outside = || {
+        ServiceError::from(FieldError::new(
+            field,
+            "division.outside",
+            format!("“{}”不是本系统的街道（乡镇）或社区（村）。", input.chars().take(40).collect::<String>()),
+            format!("'{}' is not a town or community of this system.", input.chars().take(40).collect::<String>()),
+        ))
+    };
+    let Ok(code) = DivisionCode::parse(input) else { return Err(outside()) };
+    let root = deployment::root(db).await?.ok_or_else(|| ServiceError::Data("no deployment root".into()))?;
+    if !root.code.contains(&code) || division::Entity::find_by_id(code.to_string()).one(db).await?.is_none() {
+        return Err(outside());
+    }
+    let town = match code.level() {
+        DivisionLevel::Town => code,
+        DivisionLevel::Village => code.parent().ok_or_else(outside)?,
+        _ => return Err(outside()),
+    };
+    Ok((code, town))
+}
+
+/// Validates an optional free-text reason (sealed later).
+fn reason_text(field: &'static str, input: &str) -> ServiceResult<Option<String>> {
+    let t = input.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(jindu_domain::event::validate_free_text(field, t, rules::MAX_REASON_CHARS)?))
+}
+
+async fn path_of<C: ConnectionTrait>(db: &C, code: &str) -> ServiceResult<String> {
+    if let Some(d) = division::Entity::find_by_id(code.to_string()).one(db).await? {
+        return Ok(d.name_path);
+    }
+    // Outside this deployment: the county's name from the shipped list, never more.
+    Ok(county_name(code).unwrap_or_else(|| code.to_string()))
+}
+
+/// Name path of the county of `code` from the shipped national list (for places outside the
+/// deployment).
+fn county_name(code: &str) -> Option<String> {
+    let c = DivisionCode::parse(code).ok()?;
+    let county = DivisionCode::parse(c.to_string().get(..6)?).ok()?;
+    crate::divisions::embedded_subtree(county).ok()?.into_iter().find(|r| r.code == county).map(|r| r.name_path)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_row<C: ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    id: Uuid,
+    p: &person::Model,
+    to: (DivisionCode, DivisionCode),
+    status: TransferStatus,
+    pull: bool,
+    requested_by: Option<Uuid>,
+    reason: Option<&str>,
+    now: Now,
+) -> ServiceResult<()> {
+    transfer::Entity::insert(transfer::ActiveModel {
+        id: Set(id),
+        person_id: Set(p.id),
+        from_division_code: Set(p.division_code.clone()),
+        from_town_code: Set(p.town_code.clone()),
+        to_division_code: Set(to.0.to_string()),
+        to_town_code: Set(to.1.to_string()),
+        status: Set(status.as_code().to_string()),
+        pull: Set(pull),
+        requested_by: Set(requested_by),
+        requested_at: Set(now.instant),
+        reason: Set(vault.seal_opt("transfer", "reason", id, reason)?),
+        decided_by: Set(None),
+        decided_at: Set(None),
+        decided_on: Set(None),
+        reject_reason: Set(None),
+        report_deadline: Set(None),
+        reported_on: Set(None),
+        external: Set(false),
+        file_hash: Set(None),
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Timeline note and detail of a transfer step.
+fn step_detail(t_id: Uuid, step: &str, from: &str, to: &str) -> String {
+    serde_json::json!({ "transfer_id": t_id.to_string(), "step": step, "from": from, "to": to }).to_string()
+}
+
+/// Town A asks to move the person's place of execution to another town or community of the
+/// deployment (戒毒条例 §22). Needs `ManageMeasures` and the person in scope (else 404). Refused
+/// for the current town, a person with an open transfer, or a status that allows no transfer
+/// (deceased, abroad). Returns the transfer id.
+pub async fn request<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    input: &TransferRequest,
+) -> ServiceResult<Uuid> {
+    actor.require(Permission::ManageMeasures)?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let p = load_visible(&txn, actor, person_id).await?;
+    let mut errors = Vec::new();
+    let to = deployment_division(&txn, "to_division", &input.to_division).await.map_err(|e| push(&mut errors, e)).ok();
+    let reason = reason_text("reason", &input.reason).map_err(|e| push(&mut errors, e)).ok().flatten();
+    let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
+    if let Err(e) = jindu_domain::status::check_event_allowed(status, EventKind::Transfer) {
+        errors.push(e.into());
+    }
+    if let Some((_, town)) = to
+        && let Err(e) = rules::check_request(&p.town_code, &town.to_string(), open_of(&txn, p.id).await?.is_some())
+    {
+        errors.push(e.into());
+    }
+    let (Some(to), true) = (to, errors.is_empty()) else { return Err(ServiceError::Invalid(errors)) };
+    let id = Uuid::now_v7();
+    insert_row(&txn, vault, id, &p, to, TransferStatus::Requested, false, Some(actor.user_id), reason.as_deref(), now)
+        .await?;
+    let (from_path, to_path) = (path_of(&txn, &p.division_code).await?, path_of(&txn, &to.0.to_string()).await?);
+    let note = format!("申请变更执行地：{from_path} → {to_path}");
+    let detail = step_detail(id, "requested", &p.division_code, &to.0.to_string());
+    measures::insert_event(
+        &txn,
+        actor,
+        now,
+        p.id,
+        None,
+        EventKind::Transfer,
+        now.today,
+        Some((vault, &note)),
+        Some(detail),
+    )
+    .await?;
+    super::casework::reconcile(&txn, p.id, now, None, Some(actor.user_id)).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("transfer.request", "person", p.id).with_detail(format!("{id} -> {}", to.0)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+fn push(errors: &mut Vec<FieldError>, e: ServiceError) {
+    match e {
+        ServiceError::Invalid(mut es) => errors.append(&mut es),
+        other => errors.push(FieldError::new("", "internal", other.to_string(), other.to_string())),
+    }
+}
+
+/// The new place (after a duplicate registration) asks to take over the person with this ID
+/// number into `to_division` (in the actor's own scope); the person's current town decides.
+/// Errors: `Invalid` when the number is not registered elsewhere in this deployment, when the
+/// person is already in the actor's scope, or as [`request`].
+pub async fn request_pull<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    input: &PullRequest,
+) -> ServiceResult<Uuid> {
+    actor.require(Permission::ManageMeasures)?;
+    let number = IdNumber::parse_on(&input.id_number, now.today)
+        .map_err(|reason| DomainError::IdNumber { field: "id_number", reason })?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let not_here = || {
+        ServiceError::from(FieldError::new(
+            "id_number",
+            "transfer.not_elsewhere",
+            "该身份证号未在本系统的其他辖区登记，无需申请接收。",
+            "This ID number is not registered in another area of this system; there is nothing to take over.",
+        ))
+    };
+    let Some(p) = person::Entity::find()
+        .filter(person::Column::IdNumberBidx.is_in(vault.id_number_search(number.as_str())))
+        .one(&txn)
+        .await?
+    else {
+        return Err(not_here());
+    };
+    let root = deployment::root(&txn).await?.ok_or_else(|| ServiceError::Data("no deployment root".into()))?;
+    if actor.sees(&p.division_code) || !p.division_code.starts_with(&root.code.prefix()) {
+        return Err(not_here());
+    }
+    let mut errors = Vec::new();
+    let to = deployment_division(&txn, "to_division", &input.to_division).await.map_err(|e| push(&mut errors, e)).ok();
+    if let Some((d, _)) = to
+        && !actor.sees(&d.to_string())
+    {
+        errors.push(DomainError::OutOfScope { field: "to_division" }.into());
+    }
+    let reason = reason_text("reason", &input.reason).map_err(|e| push(&mut errors, e)).ok().flatten();
+    let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
+    if let Err(e) = jindu_domain::status::check_event_allowed(status, EventKind::Transfer) {
+        errors.push(e.into());
+    }
+    if let Some((_, town)) = to
+        && let Err(e) = rules::check_request(&p.town_code, &town.to_string(), open_of(&txn, p.id).await?.is_some())
+    {
+        errors.push(e.into());
+    }
+    let (Some(to), true) = (to, errors.is_empty()) else { return Err(ServiceError::Invalid(errors)) };
+    let id = Uuid::now_v7();
+    insert_row(&txn, vault, id, &p, to, TransferStatus::Requested, true, Some(actor.user_id), reason.as_deref(), now)
+        .await?;
+    let note = format!(
+        "接收地申请接收（变更执行地）：{} → {}",
+        path_of(&txn, &p.division_code).await?,
+        path_of(&txn, &to.0.to_string()).await?
+    );
+    let detail = step_detail(id, "requested", &p.division_code, &to.0.to_string());
+    measures::insert_event(
+        &txn,
+        actor,
+        now,
+        p.id,
+        None,
+        EventKind::Transfer,
+        now.today,
+        Some((vault, &note)),
+        Some(detail),
+    )
+    .await?;
+    super::casework::reconcile(&txn, p.id, now, None, Some(actor.user_id)).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("transfer.request_pull", "person", p.id).with_detail(format!("{id} -> {}", to.0)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// What a decision led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decided {
+    pub status: TransferStatus,
+    /// The actor still sees the person (false after handing them over to another town).
+    pub person_visible: bool,
+}
+
+/// Accepts, returns (with a reason) or withdraws the open transfer of a person.
+/// - accept / reject: the deciding side (the new place; the old place for a pull request);
+/// - cancel: the asking side.
+///
+/// Needs `ManageMeasures`; a person the actor neither sees nor has an open transfer to decide
+/// answers 404. On accept, in one transaction: the person's division, town and obligations move
+/// to the new place, the social worker is cleared, a Transfer event is recorded and the 15-day
+/// report duty is set. A transfer someone else decided first gives `Conflict`.
+pub async fn decide<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    input: &TransferDecision,
+) -> ServiceResult<Decided> {
+    actor.require(Permission::ManageMeasures)?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let p = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::NotFound("person"))?;
+    let visible = load_visible(&txn, actor, person_id).await.is_ok();
+    // The transfer the form was shown for, or else the open one.
+    let shown = match Uuid::parse_str(input.transfer.trim()) {
+        Ok(tid) => transfer::Entity::find_by_id(tid).one(&txn).await?.filter(|t| t.person_id == person_id),
+        Err(_) => open_of(&txn, person_id).await?,
+    };
+    let involved = shown.as_ref().is_some_and(|t| actor.sees(decider_code(t)) || actor.sees(requester_code(t)));
+    if !visible && !involved {
+        return Err(ServiceError::NotFound("person"));
+    }
+    let Some(action) = TransferAction::from_form(&input.action) else {
+        return Err(if input.action.trim().is_empty() {
+            DomainError::Required { field: "action" }.into()
+        } else {
+            DomainError::InvalidChoice { field: "action", input: input.action.chars().take(20).collect() }.into()
+        });
+    };
+    let Some(t) = shown else { return Err(ServiceError::NotFound("transfer")) };
+    let side_ok = match action {
+        TransferAction::Accept | TransferAction::Reject => actor.sees(decider_code(&t)),
+        _ => actor.sees(requester_code(&t)),
+    };
+    if !side_ok {
+        return Err(ServiceError::Forbidden(Permission::ManageMeasures));
+    }
+    let from = status_of(&t)?;
+    if from != TransferStatus::Requested && !input.transfer.trim().is_empty() {
+        // Decided by someone else since the form was shown.
+        return Err(ServiceError::Conflict);
+    }
+    let to_status = rules::check_step(from, action)?;
+    let reject_reason = match action {
+        TransferAction::Reject => {
+            let r = rules::check_reject_reason(&input.reject_reason)?;
+            Some(jindu_domain::event::validate_free_text("reject_reason", r, rules::MAX_REASON_CHARS)?)
+        }
+        _ => None,
+    };
+    let cal = deployment::calendar(&txn).await?;
+    let deadline = (action == TransferAction::Accept).then(|| rules::report_deadline(now.today, &cal));
+    let res = transfer::Entity::update_many()
+        .set(transfer::ActiveModel {
+            status: Set(to_status.as_code().to_string()),
+            decided_by: Set(Some(actor.user_id)),
+            decided_at: Set(Some(now.instant)),
+            decided_on: Set(Some(now.today)),
+            reject_reason: Set(vault.seal_opt("transfer", "reject_reason", t.id, reject_reason.as_deref())?),
+            report_deadline: Set(deadline),
+            ..Default::default()
+        })
+        .filter(transfer::Column::Id.eq(t.id))
+        .filter(transfer::Column::Status.eq(TransferStatus::Requested.as_code()))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ServiceError::Conflict);
+    }
+    let (from_path, to_path) = (path_of(&txn, &t.from_division_code).await?, path_of(&txn, &t.to_division_code).await?);
+    let note = match action {
+        TransferAction::Accept => format!(
+            "变更执行地已接收：{from_path} → {to_path}，应于{}前到新执行地报到（戒毒条例第二十二条）",
+            deadline.unwrap_or(now.today)
+        ),
+        TransferAction::Reject => format!("变更执行地申请被退回：{to_path}"),
+        _ => format!("变更执行地申请已撤回：{from_path} → {to_path}"),
+    };
+    if action == TransferAction::Accept {
+        let moved = person::Entity::update_many()
+            .set(person::ActiveModel {
+                division_code: Set(t.to_division_code.clone()),
+                town_code: Set(t.to_town_code.clone()),
+                social_worker_id: Set(None),
+                version: Set(p.version + 1),
+                updated_at: Set(now.instant),
+                ..Default::default()
+            })
+            .filter(person::Column::Id.eq(p.id))
+            .filter(person::Column::Version.eq(p.version))
+            .exec(&txn)
+            .await?;
+        if moved.rows_affected != 1 {
+            return Err(ServiceError::Conflict);
+        }
+    }
+    let open_measure = measure::Entity::find()
+        .filter(measure::Column::PersonId.eq(p.id))
+        .filter(measure::Column::EndedOn.is_null())
+        .order_by_desc(measure::Column::DecisionDate)
+        .one(&txn)
+        .await?
+        .map(|m| m.id);
+    let detail = step_detail(t.id, to_status.as_code(), &t.from_division_code, &t.to_division_code);
+    measures::insert_event(
+        &txn,
+        actor,
+        now,
+        p.id,
+        open_measure,
+        EventKind::Transfer,
+        now.today,
+        Some((vault, &note)),
+        Some(detail),
+    )
+    .await?;
+    super::casework::reconcile(&txn, p.id, now, None, Some(actor.user_id)).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok(format!("transfer.{}", action.as_code()), "person", p.id).with_detail(t.id.to_string()),
+    )
+    .await?;
+    txn.commit().await?;
+    let person_visible = match action {
+        TransferAction::Accept => actor.sees(&t.to_division_code) && !actor.caseload_only(),
+        _ => visible,
+    };
+    Ok(Decided { status: to_status, person_visible })
+}
+
+/// Called in the transaction of a check-in recorded on `date`: when the person has an accepted
+/// transfer decided on or before `date`, the check-in is the report at the new place
+/// (戒毒条例 §22) and the transfer ends as reported.
+pub(crate) async fn record_report<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    date: NaiveDate,
+) -> ServiceResult<()> {
+    let Some(t) = open_of(db, person_id).await? else { return Ok(()) };
+    if t.status != TransferStatus::Accepted.as_code() || t.decided_on.is_some_and(|d| date < d) {
+        return Ok(());
+    }
+    rules::check_step(TransferStatus::Accepted, TransferAction::Report)?;
+    let res = transfer::Entity::update_many()
+        .set(transfer::ActiveModel {
+            status: Set(TransferStatus::Reported.as_code().to_string()),
+            reported_on: Set(Some(date)),
+            ..Default::default()
+        })
+        .filter(transfer::Column::Id.eq(t.id))
+        .filter(transfer::Column::Status.eq(TransferStatus::Accepted.as_code()))
+        .exec(db)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ServiceError::Conflict);
+    }
+    audit::append(
+        db,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("transfer.report", "person", person_id).with_detail(format!("{} {date}", t.id)),
+    )
+    .await
+}
+
+async fn view_of<C: ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    t: transfer::Model,
+) -> ServiceResult<TransferView> {
+    let status = status_of(&t)?;
+    let p = person::Entity::find_by_id(t.person_id).one(db).await?;
+    let (name_masked, id_number_masked, sex, age) = match &p {
+        Some(p) => {
+            let opened = super::persons::open_person(vault, p.clone())?;
+            (
+                jindu_crypto::mask_name(&opened.name),
+                jindu_crypto::mask_id_number(&opened.id_number),
+                jindu_domain::Sex::from_code(&p.sex),
+                jindu_domain::days::age_full_years(p.birth_date, now.today),
+            )
+        }
+        None => (String::new(), String::new(), None, 0),
+    };
+    let measure = measure::Entity::find()
+        .filter(measure::Column::PersonId.eq(t.person_id))
+        .filter(measure::Column::EndedOn.is_null())
+        .order_by_desc(measure::Column::DecisionDate)
+        .one(db)
+        .await?
+        .and_then(|m| jindu_domain::MeasureKind::from_code(&m.kind));
+    let person_visible = load_visible(db, actor, t.person_id).await.is_ok();
+    Ok(TransferView {
+        id: t.id,
+        person_id: t.person_id,
+        name_masked,
+        id_number_masked,
+        sex,
+        age,
+        measure,
+        from_path: path_of(db, &t.from_division_code).await?,
+        to_path: path_of(db, &t.to_division_code).await?,
+        status,
+        requested_on: jindu_domain::clock::Now::at(t.requested_at).today,
+        reason: vault.open_opt("transfer", "reason", t.id, t.reason.as_deref())?,
+        reject_reason: vault.open_opt("transfer", "reject_reason", t.id, t.reject_reason.as_deref())?,
+        decided_on: t.decided_on,
+        report_deadline: t.report_deadline,
+        reported_on: t.reported_on,
+        external: t.external,
+        pull: t.pull,
+        may_decide: status == TransferStatus::Requested && actor.sees(decider_code(&t)),
+        may_cancel: status == TransferStatus::Requested && actor.sees(requester_code(&t)),
+        person_visible,
+    })
+}
+
+/// Most transfers listed per side.
+pub const LIST_LIMIT: u64 = 100;
+
+/// Transfers touching the actor's scope, newest first: `incoming` are those the actor's side
+/// decides (or received), `outgoing` those it asked for or handed over. Needs `ManageMeasures`.
+pub async fn list<C: ConnectionTrait>(db: &C, vault: &Vault, actor: &Actor, now: Now) -> ServiceResult<TransferLists> {
+    actor.require(Permission::ManageMeasures)?;
+    let (lo, hi) = scope_bounds(&actor.scope);
+    let rows = transfer::Entity::find()
+        .filter(
+            Condition::any()
+                .add(transfer::Column::ToDivisionCode.between(lo.clone(), hi.clone()))
+                .add(transfer::Column::FromDivisionCode.between(lo, hi)),
+        )
+        .order_by_desc(transfer::Column::RequestedAt)
+        .limit(LIST_LIMIT * 2)
+        .all(db)
+        .await?;
+    let mut lists = TransferLists::default();
+    for t in rows {
+        let incoming = actor.sees(decider_code(&t)) && !(t.pull && actor.sees(&t.to_division_code))
+            || (t.external && actor.sees(&t.to_division_code));
+        let v = view_of(db, vault, actor, now, t).await?;
+        if incoming || v.may_decide {
+            lists.incoming.push(v);
+        } else {
+            lists.outgoing.push(v);
+        }
+    }
+    Ok(lists)
+}
+
+/// For the person page: the open transfer (if any) and the places a request may go to. Needs
+/// `ManageMeasures` (empty otherwise) and the person in scope.
+pub async fn for_person<C: ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+) -> ServiceResult<PersonTransfers> {
+    if !actor.can(Permission::ManageMeasures) {
+        return Ok(PersonTransfers::default());
+    }
+    let p = load_visible(db, actor, person_id).await?;
+    let open = match open_of(db, person_id).await? {
+        Some(t) => Some(view_of(db, vault, actor, now, t).await?),
+        None => None,
+    };
+    let Some(root) = deployment::root(db).await? else { return Ok(PersonTransfers { open, targets: Vec::new() }) };
+    let mut targets = Vec::new();
+    for town in deployment::in_scope(db, root.code, DivisionLevel::Town).await? {
+        if town.code.to_string() == p.town_code {
+            continue;
+        }
+        let communities = deployment::children(db, town.code).await?;
+        targets.push(town);
+        targets.extend(communities);
+    }
+    Ok(PersonTransfers { open, targets })
+}
+
+/// Where a duplicate ID number is registered, in words that are safe for any scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Duplicate {
+    /// In the actor's own scope: open the record.
+    InScope(Uuid),
+    /// Elsewhere in this deployment: the town's name only.
+    OtherTown(String),
+    /// Handed over outside this deployment: the county's name only.
+    OtherCounty(String),
+}
+
+impl Duplicate {
+    /// The field error shown on the registration (and import) form.
+    pub fn error(&self) -> FieldError {
+        match self {
+            Duplicate::InScope(_) => FieldError::new(
+                "id_number",
+                "id_number.duplicate_here",
+                "该身份证号已在本系统登记，就在本辖区：请打开该人员档案，勿重复登记。",
+                "This ID number is already registered in your own area: open that person's record instead of registering again.",
+            ),
+            Duplicate::OtherTown(town) => FieldError::new(
+                "id_number",
+                "id_number.duplicate_elsewhere",
+                format!(
+                    "该身份证号已在其他辖区（{town}）登记，请联系该街道禁毒专干或区禁毒办；如该人员已在本辖区居住，可申请变更执行地。"
+                ),
+                format!(
+                    "This ID number is already registered in another area ({town}); contact that town's anti-drug officer or the district anti-drug office. If the person now lives here, you can request a transfer."
+                ),
+            ),
+            Duplicate::OtherCounty(county) => FieldError::new(
+                "id_number",
+                "id_number.duplicate_elsewhere",
+                format!("该身份证号已在本系统登记，已移交至其他区县（{county}），请联系当地禁毒办。"),
+                format!(
+                    "This ID number was registered here and handed over to another county ({county}); contact the anti-drug office there."
+                ),
+            ),
+        }
+    }
+
+    /// The person to open (in scope only).
+    pub fn person(&self) -> Option<Uuid> {
+        match self {
+            Duplicate::InScope(id) => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// True when a transfer request into the actor's area can be offered.
+    pub fn offers_transfer(&self) -> bool {
+        matches!(self, Duplicate::OtherTown(_))
+    }
+}
+
+/// Looks up an ID number (normalised) by blind index and says where it is registered, for
+/// `actor`; `None` when it is not registered.
+pub async fn find_duplicate<C: ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    number: &IdNumber,
+) -> ServiceResult<Option<Duplicate>> {
+    let Some(p) = person::Entity::find()
+        .filter(person::Column::IdNumberBidx.is_in(vault.id_number_search(number.as_str())))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if load_visible(db, actor, p.id).await.is_ok() {
+        return Ok(Some(Duplicate::InScope(p.id)));
+    }
+    let in_deployment = match deployment::root(db).await? {
+        Some(root) => p.division_code.starts_with(&root.code.prefix()),
+        None => true,
+    };
+    if in_deployment {
+        let town = division::Entity::find_by_id(p.town_code.clone())
+            .one(db)
+            .await?
+            .map(|d| d.name)
+            .unwrap_or_else(|| p.town_code.clone());
+        Ok(Some(Duplicate::OtherTown(town)))
+    } else {
+        Ok(Some(Duplicate::OtherCounty(
+            county_name(&p.division_code).unwrap_or_else(|| p.division_code.get(..6).unwrap_or_default().to_string()),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_messages_name_only_the_town_or_county() {
+        let e = Duplicate::OtherTown("广东路街道".into()).error();
+        assert_eq!(
+            e.zh,
+            "该身份证号已在其他辖区（广东路街道）登记，请联系该街道禁毒专干或区禁毒办；如该人员已在本辖区居住，可申请变更执行地。"
+        );
+        assert!(e.en.contains("(广东路街道)"));
+        assert!(Duplicate::InScope(Uuid::nil()).error().zh.contains("已在本系统登记"));
+        assert_eq!(Duplicate::OtherCounty("雁峰区".into()).error().code, "id_number.duplicate_elsewhere");
+    }
+}
