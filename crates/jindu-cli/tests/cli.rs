@@ -290,6 +290,14 @@ async fn keys_rotate_reencrypts_everything_and_a_wrong_key_is_refused() {
     }
     let stale = person::Entity::find().filter(person::Column::Name.not_like("j1:aes-256-gcm:2:%")).count(&conn).await;
     assert_eq!(stale.unwrap(), 0);
+    assert!(out.contains("0 个案工作 case work"), "{out}");
+    // The case-work values (working-group names) open with the new key alone.
+    let members = jindu_store::entities::working_group_member::Entity::find().all(&conn).await.unwrap();
+    assert!(!members.is_empty(), "the demo has working groups");
+    for m in &members {
+        assert!(m.name.starts_with("j1:aes-256-gcm:2:"), "{}", m.name);
+        vault.open("working_group_member", "name", &m.id.to_string(), &m.name).unwrap();
+    }
     conn.close().await.unwrap();
     let (code, out, err) = jindu(&["audit", "verify", "--db", &url]);
     assert_eq!(code, 0, "{out}{err}");

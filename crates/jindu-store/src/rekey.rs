@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use crate::Vault;
-use crate::entities::{alert_ack, app_user, event, leave_request, person, working_group_member};
+use crate::entities::{alert_ack, app_user, event, leave_request, person, transfer, working_group_member};
 use crate::service::{ServiceResult, begin_write};
 
 /// Values still to re-encrypt, per table.
@@ -24,7 +24,8 @@ pub struct Pending {
     pub events: u64,
     /// Accounts whose TOTP secret is not under the active key.
     pub users: u64,
-    /// Case-work rows (leave requests, working-group members, alert notes) not under it.
+    /// Case-work rows (leave requests, working-group members, alert notes, transfer reasons)
+    /// not under it.
     pub casework: u64,
 }
 
@@ -58,6 +59,10 @@ fn leave_stale(vault: &Vault) -> Condition {
         .add(stale(vault, leave_request::Column::DecisionNote))
 }
 
+fn transfer_stale(vault: &Vault) -> Condition {
+    Condition::any().add(stale(vault, transfer::Column::Reason)).add(stale(vault, transfer::Column::RejectReason))
+}
+
 fn member_stale(vault: &Vault) -> Condition {
     Condition::any()
         .add(stale(vault, working_group_member::Column::Name))
@@ -72,7 +77,8 @@ pub async fn pending<C: ConnectionTrait>(db: &C, vault: &Vault) -> ServiceResult
         users: app_user::Entity::find().filter(stale(vault, app_user::Column::TotpSecret)).count(db).await?,
         casework: leave_request::Entity::find().filter(leave_stale(vault)).count(db).await?
             + working_group_member::Entity::find().filter(member_stale(vault)).count(db).await?
-            + alert_ack::Entity::find().filter(stale(vault, alert_ack::Column::Note)).count(db).await?,
+            + alert_ack::Entity::find().filter(stale(vault, alert_ack::Column::Note)).count(db).await?
+            + transfer::Entity::find().filter(transfer_stale(vault)).count(db).await?,
     })
 }
 
@@ -197,6 +203,22 @@ pub async fn rotate_batch<C: ConnectionTrait + TransactionTrait>(
             )
             .filter(alert_ack::Column::AlertId.eq(k.alert_id))
             .filter(alert_ack::Column::UserId.eq(k.user_id))
+            .exec(&txn)
+            .await?;
+        done += 1;
+    }
+    for t in transfer::Entity::find().filter(transfer_stale(vault)).limit(batch).all(&txn).await? {
+        let row = t.id.to_string();
+        transfer::Entity::update_many()
+            .col_expr(
+                transfer::Column::Reason,
+                Expr::value(reseal(vault, "transfer", "reason", &row, t.reason.as_deref())?),
+            )
+            .col_expr(
+                transfer::Column::RejectReason,
+                Expr::value(reseal(vault, "transfer", "reject_reason", &row, t.reject_reason.as_deref())?),
+            )
+            .filter(transfer::Column::Id.eq(t.id))
             .exec(&txn)
             .await?;
         done += 1;
