@@ -15,7 +15,8 @@ const bin = process.env.JINDU_BIN ?? '../../target/debug/jindu';
 const port = 20000 + Math.floor(Math.random() * 2000);
 const base = `http://127.0.0.1:${port}`;
 const dir = mkdtempSync(join(tmpdir(), 'jindu-e2e-transfer-'));
-const db = process.env.JINDU_E2E_DB ?? `sqlite://${join(dir, 'demo.db')}`;
+// Each test file gets its own database: JINDU_E2E_DB names a PostgreSQL prefix (`<prefix>_transfer`).
+const db = process.env.JINDU_E2E_DB ? `${process.env.JINDU_E2E_DB}_transfer` : `sqlite://${join(dir, 'demo.db')}`;
 let server;
 let browser;
 

@@ -15,7 +15,8 @@ const bin = process.env.JINDU_BIN ?? '../../target/debug/jindu';
 const port = 18000 + Math.floor(Math.random() * 2000);
 const base = `http://127.0.0.1:${port}`;
 const dir = mkdtempSync(join(tmpdir(), 'jindu-e2e-'));
-const db = process.env.JINDU_E2E_DB ?? `sqlite://${join(dir, 'demo.db')}`;
+// Each test file gets its own database: JINDU_E2E_DB names a PostgreSQL prefix (`<prefix>_workbench`).
+const db = process.env.JINDU_E2E_DB ? `${process.env.JINDU_E2E_DB}_workbench` : `sqlite://${join(dir, 'demo.db')}`;
 let server;
 let browser;
 
