@@ -454,15 +454,15 @@ pub async fn confirm_abstinence<C: ConnectionTrait + TransactionTrait>(
         Some(detail),
     )
     .await?;
-    casework::reconcile(&txn, person_id, now, None, Some(actor.user_id)).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
+    casework::finish_write(
+        txn,
+        actor,
         now,
+        person_id,
+        None,
         audit::Entry::ok("person.abstinence_confirm", "person", person_id).with_detail(format!("anchor {}", a.anchor)),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -516,9 +516,15 @@ pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     load_visible(&txn, actor, person_id).await?;
-    casework::reconcile(&txn, person_id, now, Some(AssessmentTrigger::Manual), Some(actor.user_id)).await?;
-    audit::append(&txn, &audit::Who::actor(actor), now, audit::Entry::ok("risk.reassess", "person", person_id)).await?;
-    txn.commit().await?;
+    casework::finish_write(
+        txn,
+        actor,
+        now,
+        person_id,
+        Some(AssessmentTrigger::Manual),
+        audit::Entry::ok("risk.reassess", "person", person_id),
+    )
+    .await?;
     Ok(())
 }
 

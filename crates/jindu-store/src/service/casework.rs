@@ -239,6 +239,22 @@ pub async fn reconcile<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// The end of every write about one person: brings what is derived up to date
+/// ([`reconcile`]), appends the audit record of the actor's action and commits.
+pub(crate) async fn finish_write<T: ConnectionTrait + sea_orm::TransactionSession>(
+    txn: T,
+    actor: &super::Actor,
+    now: Now,
+    person_id: Uuid,
+    trigger: Option<AssessmentTrigger>,
+    entry: audit::Entry,
+) -> ServiceResult<()> {
+    reconcile(&txn, person_id, now, trigger, Some(actor.user_id)).await?;
+    audit::append(&txn, &audit::Who::actor(actor), now, entry).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Drug tests and recorded use of a person, oldest first (risk, breach and abstinence read them).
 async fn test_and_use_events<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<Vec<event::Model>> {
     Ok(event::Entity::find()

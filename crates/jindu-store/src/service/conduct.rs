@@ -8,10 +8,7 @@ use jindu_domain::event::{parse_date, validate_event_date, validate_free_text};
 use jindu_domain::leave::{LeaveAction, check_dates, next_status};
 use jindu_domain::{AssessmentTrigger, ControlStatus, DomainError, EventKind, LeaveStatus, MeasureKind, Permission};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
 
 use super::measures::insert_event;
@@ -148,15 +145,15 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
     .await?;
     let detail = serde_json::json!({ "leave_id": id, "from": from, "to": to }).to_string();
     insert_event(&txn, actor, now, person_id, None, EventKind::LeaveRequest, now.today, None, Some(detail)).await?;
-    casework::reconcile(&txn, person_id, now, None, Some(actor.user_id)).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
+    casework::finish_write(
+        txn,
+        actor,
         now,
+        person_id,
+        None,
         audit::Entry::ok("leave.request", "person", person_id).with_detail(format!("{id} {from}..{to}")),
     )
     .await?;
-    txn.commit().await?;
     Ok(id)
 }
 
@@ -246,15 +243,15 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
             .to_string();
         insert_event(&txn, actor, now, person_id, None, EventKind::LeaveReturn, d, None, Some(detail)).await?;
     }
-    casework::reconcile(&txn, person_id, now, None, Some(actor.user_id)).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
+    casework::finish_write(
+        txn,
+        actor,
         now,
+        person_id,
+        None,
         audit::Entry::ok(format!("leave.{}", action.as_code()), "person", person_id).with_detail(l.id.to_string()),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -392,9 +389,15 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
             "absence.record"
         }
     };
-    casework::reconcile(&txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id)).await?;
-    audit::append(&txn, &audit::Who::actor(actor), now, audit::Entry::ok(action, "person", person_id)).await?;
-    txn.commit().await?;
+    casework::finish_write(
+        txn,
+        actor,
+        now,
+        person_id,
+        Some(AssessmentTrigger::Event),
+        audit::Entry::ok(action, "person", person_id),
+    )
+    .await?;
     Ok(())
 }
 
@@ -526,14 +529,8 @@ pub async fn report_breach<C: ConnectionTrait + TransactionTrait>(
         Some(detail),
     )
     .await?;
-    casework::reconcile(&txn, person_id, now, None, Some(actor.user_id)).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("breach.report", "person", person_id).with_detail(format!("{} evidence", b.evidence.len())),
-    )
-    .await?;
-    txn.commit().await?;
+    let entry =
+        audit::Entry::ok("breach.report", "person", person_id).with_detail(format!("{} evidence", b.evidence.len()));
+    casework::finish_write(txn, actor, now, person_id, None, entry).await?;
     Ok(id)
 }

@@ -31,7 +31,7 @@ pub struct TestApp {
     pub _dir: Option<tempfile_dir::Dir>,
 }
 
-mod tempfile_dir {
+pub mod tempfile_dir {
     /// A temporary directory removed on drop.
     pub struct Dir(pub std::path::PathBuf);
     impl Drop for Dir {
