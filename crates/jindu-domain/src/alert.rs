@@ -118,7 +118,8 @@ impl AlertSpec {
 /// abroad and a sealed record have none. Each kind:
 /// - [`AlertKind::DutyOverdue`]: each check-in, test or visit past its due date (key
 ///   `kind:due`); not while lost (the lost alert says it);
-/// - [`AlertKind::ReportDue`]: the report deadline within `report_warn_days` or past;
+/// - [`AlertKind::ReportDue`]: the report deadline (first report, or report at a new place after
+///   a transfer) within `report_warn_days` or past;
 /// - [`AlertKind::SeriousBreach`]: §20 grounds met (key = the day they were met);
 /// - [`AlertKind::LostContact`] while lost, and [`AlertKind::LostEscalated`] from
 ///   `escalate_after_days` after the day lost;
@@ -135,10 +136,13 @@ pub fn derive(f: &PersonFacts, rules: &AlertRules) -> Vec<AlertSpec> {
     if f.status != ControlStatus::LostContact {
         for d in &f.duties {
             match d.kind {
-                ObligationKind::Report if overdue_days(d.due_date, today) >= -i64::from(rules.report_warn_days) => {
-                    out.push(AlertSpec::new(AlertKind::ReportDue, d.due_date.to_string(), d.due_date, today));
+                ObligationKind::Report | ObligationKind::TransferReport
+                    if overdue_days(d.due_date, today) >= -i64::from(rules.report_warn_days) =>
+                {
+                    let key = format!("{}:{}", d.kind.as_code(), d.due_date);
+                    out.push(AlertSpec::new(AlertKind::ReportDue, key, d.due_date, today));
                 }
-                ObligationKind::Report => {}
+                ObligationKind::Report | ObligationKind::TransferReport => {}
                 k if overdue_days(d.due_date, today) > 0 => {
                     out.push(AlertSpec::new(
                         AlertKind::DutyOverdue,
@@ -270,7 +274,17 @@ mod tests {
         assert_eq!(kinds(&got), vec![AlertKind::DutyOverdue, AlertKind::ReportDue]);
         assert_eq!(got[0].key, "drug_test:2026-11-28");
         assert_eq!(got[0].days, 1);
-        assert_eq!(got[1].days, -3);
+        assert_eq!((got[1].key.as_str(), got[1].days), ("report:2026-12-02", -3));
+        // The report at a new place after a transfer warns the same way.
+        let moved = PersonFacts {
+            duties: vec![Due { kind: ObligationKind::TransferReport, due_date: d("2026-11-27") }],
+            ..facts("2026-11-29")
+        };
+        let got = derive(&moved, &AlertRules::default());
+        assert_eq!(
+            (got[0].kind, got[0].key.as_str(), got[0].days),
+            (AlertKind::ReportDue, "transfer_report:2026-11-27", 2)
+        );
         // 4 days away: not yet.
         f.duties[2].due_date = d("2026-12-03");
         assert_eq!(kinds(&derive(&f, &AlertRules::default())), vec![AlertKind::DutyOverdue]);

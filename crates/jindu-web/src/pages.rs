@@ -108,6 +108,9 @@ async fn complete_login(
             session.remove::<Uuid>(PENDING_TOTP_KEY).await.map_err(internal)?;
             session.insert(USER_KEY, actor.user_id).await.map_err(internal)?;
             session.insert(AUTH_AT_KEY, now.instant.timestamp_micros()).await.map_err(internal)?;
+            // A fresh sign-in starts the idle clock again (a session that idled out and signs in
+            // from the login page must not be sent back to it).
+            session.insert(crate::auth::LAST_SEEN_KEY, now.instant.timestamp()).await.map_err(internal)?;
             if must_enrol_totp {
                 session.insert(MUST_ENROL_KEY, true).await.map_err(internal)?;
             }
@@ -329,6 +332,9 @@ pub struct PersonQuery {
     /// `1`: show the ID number, phone and address in full (needs Unmask; audited).
     #[serde(default)]
     unmask: String,
+    /// A measure kind code: open the decision form with it chosen (from the serious-breach card).
+    #[serde(default)]
+    decide: String,
 }
 
 /// The person page, with field errors of `form` if any; `unmask` shows personal data in full
@@ -373,7 +379,15 @@ pub async fn person(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let lang = a.chrome.lang;
-    person_page(&state, a, id, FormState::new("", lang), q.record, StatusCode::OK, q.unmask == "1").await
+    let form = match jindu_domain::MeasureKind::from_code(q.decide.trim()) {
+        Some(k) => {
+            let mut f = FormState::new("decide", lang);
+            f.values.insert("measure_kind".into(), k.as_code().into());
+            f
+        }
+        None => FormState::new("", lang),
+    };
+    person_page(&state, a, id, form, q.record, StatusCode::OK, q.unmask == "1").await
 }
 
 /// Turns a service result into a redirect (success) or the person page with field errors.

@@ -597,3 +597,75 @@ both!(working_group_members_are_sealed_and_checked, |app: TestApp| async move {
     assert!(caseload::group_of(&app.db, &app.vault, id).await.unwrap().is_empty());
     app
 });
+
+both!(measure_chain_detox_isolation_release_rehabilitation, |app: TestApp| async move {
+    // Community detox reported 2024-05-05; compulsory isolation decided 2024-11-30 ends it
+    // (禁毒法 §38). Isolation runs 2 years from the decision: last day 2026-11-29; the release
+    // notice is due from 3 days before, 2026-11-26 (戒毒条例 §34).
+    let id = register(&app, "链条甲", 27, |p| {
+        p.measure_kind = "community_detox".into();
+        p.decision_date = "2024-05-01".into();
+        p.report_date = "2024-05-05".into();
+    })
+    .await;
+    measures::decide(&app.db, &app.admin, now(), id, "compulsory_isolation", "2024-11-30", "", false).await.unwrap();
+    let d = persons::detail(&app.db, &app.vault, &app.admin, now(), id).await.unwrap();
+    assert_eq!(d.measures.len(), 2);
+    assert_eq!(
+        d.measures[1].ended.map(|(day, r)| (day.to_string(), r.as_code())),
+        Some(("2024-11-30".into(), "to_compulsory_isolation"))
+    );
+    assert_eq!(d.measures[0].planned_last_day.map(|x| x.to_string()), Some("2026-11-29".into()));
+    assert!(open_alerts(&app, id).await.contains(&"release_notice:2026-11-29".to_string()));
+    // The office releases the person to community rehabilitation on the last day: the report
+    // deadline is 15 days on, 2026-12-14 (a Monday) [戒毒条例 §37, §38].
+    app.login().await;
+    let mid = d.measures[0].id;
+    let (s, _, _) = app
+        .post(&format!("/persons/{id}/measures/{mid}"), &[("action", "release_rehab"), ("date", "2026-11-29")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let d = persons::detail(&app.db, &app.vault, &app.admin, now(), id).await.unwrap();
+    assert_eq!(d.measures.len(), 3);
+    assert_eq!(d.measures[0].kind.as_code(), "community_rehab");
+    assert_eq!(d.measures[0].report_deadline.map(|x| x.to_string()), Some("2026-12-14".into()));
+    let report = d.obligations.iter().find(|o| o.kind.as_code() == "report").unwrap();
+    assert_eq!(report.due_date.to_string(), "2026-12-14");
+    let alerts = open_alerts(&app, id).await;
+    assert!(!alerts.iter().any(|a| a.starts_with("release_notice")), "{alerts:?}");
+    assert!(!alerts.iter().any(|a| a.starts_with("report_due")), "15 days ahead: not yet warned");
+    // 2026-12-11: three days before the deadline, the sweep warns.
+    app.advance(12 * 24 * 60);
+    casework::sweep(&app.db, now_of(&app), 100).await.unwrap();
+    assert!(open_alerts(&app, id).await.contains(&"report_due:report:2026-12-14".to_string()));
+    // Releasing to rehabilitation is only for compulsory isolation (signed in again: twelve
+    // days ended the session).
+    app.login().await;
+    let (s, body, loc) = app
+        .post(
+            &format!("/persons/{id}/measures/{}", d.measures[0].id),
+            &[("action", "release_rehab"), ("date", "2026-12-11")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{loc:?}");
+    assert!(body.contains("只有强制隔离戒毒可以解除并转社区康复"), "{body}");
+    app
+});
+
+both!(signing_in_again_after_an_idle_timeout_works_at_once, |app: TestApp| async move {
+    // Found while testing the measure chain: a session that idled out kept its old "last seen"
+    // through a new sign-in and was sent back to the login page on the next request.
+    app.login().await;
+    app.advance(12 * 24 * 60);
+    let (s, _) = app.get("/persons").await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "idle session expired");
+    app.login().await;
+    let (s, _) = app.get("/persons").await;
+    assert_eq!(s, StatusCode::OK);
+    // The same without a request in between (straight to the login page with the old cookie).
+    app.advance(12 * 24 * 60);
+    app.login().await;
+    let (s, _) = app.get("/persons").await;
+    assert_eq!(s, StatusCode::OK);
+    app
+});

@@ -270,15 +270,21 @@ pub enum MeasureAction {
     Resume,
     /// 终止 or 期满解除.
     End(EndReason),
+    /// 解除强制隔离戒毒并责令社区康复: ends a compulsory isolation (期满解除) and decides community
+    /// rehabilitation on the same day, whose 15-day report deadline then runs [禁毒法 §48;
+    /// 戒毒条例 §37, §38].
+    ReleaseToRehab,
 }
 
-/// Parses the action code of the measure form (`report`, `suspend`, `resume`, `end`).
+/// Parses the action code of the measure form (`report`, `suspend`, `resume`, `end`,
+/// `release_rehab`).
 pub fn parse_action(action: &str, reason: &str) -> Result<MeasureAction, FieldError> {
     match action.trim() {
         "report" => Ok(MeasureAction::Report),
         "suspend" => Ok(MeasureAction::Suspend),
         "resume" => Ok(MeasureAction::Resume),
         "end" => parse_code("end_reason", reason, EndReason::from_code).map(MeasureAction::End),
+        "release_rehab" => Ok(MeasureAction::ReleaseToRehab),
         other => Err(DomainError::InvalidChoice { field: "action", input: other.chars().take(20).collect() }.into()),
     }
 }
@@ -336,16 +342,37 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
             clock.end(date, reason, now.today)?;
             EventKind::MeasureEnded
         }
+        MeasureAction::ReleaseToRehab => {
+            if clock.kind != MeasureKind::CompulsoryIsolation {
+                return Err(FieldError::new(
+                    "action",
+                    "measure.not_isolation",
+                    "只有强制隔离戒毒可以解除并转社区康复。",
+                    "Only a compulsory isolation can be ended with community rehabilitation.",
+                )
+                .into());
+            }
+            clock.end(date, EndReason::Expiry, now.today)?;
+            EventKind::MeasureEnded
+        }
     };
     let mut am: measure::ActiveModel = m.into();
     clock_columns(&mut am, &clock, now, &cal)?;
     am.update(&txn).await?;
     let detail = match action {
         MeasureAction::End(reason) => Some(serde_json::json!({ "end_reason": reason.as_code() }).to_string()),
+        MeasureAction::ReleaseToRehab => Some(
+            serde_json::json!({ "end_reason": EndReason::Expiry.as_code(), "then": "community_rehab" }).to_string(),
+        ),
         _ => None,
     };
     insert_event(&txn, actor, now, person_id, Some(measure_id), kind, date, None, detail).await?;
-    let trigger = matches!(action, MeasureAction::End(_)).then_some(AssessmentTrigger::Event);
+    if action == MeasureAction::ReleaseToRehab {
+        let rehab = DecisionInput { kind: MeasureKind::CommunityRehab, decision_date: date, report_date: None };
+        insert_decision(&txn, actor, now, person_id, rehab).await?;
+    }
+    let trigger =
+        matches!(action, MeasureAction::End(_) | MeasureAction::ReleaseToRehab).then_some(AssessmentTrigger::Event);
     super::casework::reconcile(&txn, person_id, now, trigger, Some(actor.user_id)).await?;
     audit::append(
         &txn,
