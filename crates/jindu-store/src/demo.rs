@@ -215,6 +215,11 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     let mut absence_rows = Vec::new();
     let mut leave_rows = Vec::new();
     let mut group_rows = Vec::new();
+    // The first persons under control are set up to show the notices of the measure chain:
+    // two in compulsory isolation released within days (戒毒条例 §34), two whose community detox
+    // term has just run (the 7-day notice, §23).
+    let mut under_control_seen = 0u32;
+    let mut transfer_candidates: Vec<(Uuid, DivisionCode)> = Vec::new();
     for _ in 0..persons {
         let Some(village) = pick(&mut rng, &villages).cloned() else {
             break;
@@ -273,7 +278,15 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         };
 
         // The measure history: (kind, decision, report, suspension, end).
+        let scenario = if status == ControlStatus::UnderControl {
+            under_control_seen += 1;
+            under_control_seen
+        } else {
+            0
+        };
         let kind = match rng.random_range(0..100) {
+            _ if scenario == 1 || scenario == 2 => MeasureKind::CompulsoryIsolation,
+            _ if scenario == 3 || scenario == 4 => MeasureKind::CommunityDetox,
             _ if status == ControlStatus::Released => MeasureKind::CommunityDetox,
             0..60 => MeasureKind::CommunityDetox,
             60..85 => MeasureKind::CommunityRehab,
@@ -291,6 +304,8 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 (add_days(today, -rng.random_range(200..700)), Some((rng.random_range(30..150), EndReason::Death)))
             }
             ControlStatus::InCustody => (add_days(today, -rng.random_range(200..700)), None),
+            _ if scenario == 1 || scenario == 2 => (add_days(today, -727 - i64::from(scenario)), None),
+            _ if scenario == 3 || scenario == 4 => (add_days(today, -1115 - 5 * i64::from(scenario)), None),
             _ => (add_days(today, -rng.random_range(10..730)), None),
         };
         let mut clock = match MeasureClock::decide(kind, decision, today) {
@@ -396,6 +411,13 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         if let Some((_, reason)) = ended {
             clock.end(end_day.max(clock.start_date().unwrap_or(decision)), reason, today)?;
             events.push(ev(EventKind::MeasureEnded, end_day, None, &mut rng));
+        }
+        if scenario > 4
+            && kind == MeasureKind::CommunityDetox
+            && clock.start_date().is_some()
+            && transfer_candidates.len() < 2
+        {
+            transfer_candidates.push((pid, town));
         }
         let mut lost_since = None;
         if status == ControlStatus::LostContact {
@@ -599,6 +621,16 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         casework::reconcile(&txn, *pid, now, Some(AssessmentTrigger::Registration), None).await?;
     }
     txn.commit().await?;
+    // Two requests to move a person to another town, waiting for the receiving town (戒毒条例 §22).
+    let office = users::actor(db, admin.user_id).await?.ok_or(ServiceError::NotFound("user"))?;
+    for (pid, town) in transfer_candidates {
+        let Some(target) = villages.iter().find(|v| v.parent.is_some_and(|p| p != town)) else { continue };
+        let request = crate::service::transfers::TransferRequest {
+            to_division: target.code.to_string(),
+            reason: "已搬至该社区居住，申请变更执行地（演示）".into(),
+        };
+        crate::service::transfers::request(db, vault, &office, now, pid, &request).await?;
+    }
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         // Fresh statistics after the bulk load, as autovacuum would gather later: the planner
         // otherwise guesses from empty tables.
