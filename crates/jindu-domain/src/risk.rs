@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::DomainError;
 use crate::kinds::{AddictionFinding, RiskTier, Substance};
 
 /// What the assessment looks at, as of the assessment day.
@@ -88,6 +89,80 @@ impl Default for FactorTable {
             high_at: 9,
             medium_at: 5,
         }
+    }
+}
+
+/// How the tiers are shown: a label per tier (Chinese and English) and a colour, in the order
+/// high, medium, low. **Local default, configurable**: 高风险/中风险/低风险 in red, amber and green
+/// (some places use 红/黄/绿 or 红/黄/蓝/绿 as the labels themselves).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierDisplay {
+    pub labels_zh: [String; 3],
+    pub labels_en: [String; 3],
+    /// `#rrggbb` colours.
+    pub colours: [String; 3],
+}
+
+impl Default for TierDisplay {
+    fn default() -> Self {
+        TierDisplay {
+            labels_zh: ["高风险".into(), "中风险".into(), "低风险".into()],
+            labels_en: ["High".into(), "Medium".into(), "Low".into()],
+            colours: ["#c62828".into(), "#f9a825".into(), "#2e7d32".into()],
+        }
+    }
+}
+
+/// Longest tier label (characters).
+pub const MAX_TIER_LABEL_CHARS: usize = 10;
+
+impl TierDisplay {
+    fn index(tier: RiskTier) -> usize {
+        match tier {
+            RiskTier::High => 0,
+            RiskTier::Medium => 1,
+            RiskTier::Low => 2,
+        }
+    }
+
+    /// The label of `tier` in `lang` (`en` or anything else for Chinese).
+    pub fn label(&self, tier: RiskTier, lang: &str) -> &str {
+        let i = Self::index(tier);
+        if lang == "en" { &self.labels_en[i] } else { &self.labels_zh[i] }
+    }
+
+    /// The colour of `tier`.
+    pub fn colour(&self, tier: RiskTier) -> &str {
+        &self.colours[Self::index(tier)]
+    }
+
+    /// Checks every label (1–10 characters, no hidden characters) and colour (`#rrggbb`);
+    /// returns the trimmed display.
+    ///
+    /// # Errors
+    /// The first problem: [`DomainError::Required`], [`DomainError::TooLong`] or
+    /// [`DomainError::InvalidText`] naming `tier_label_<n>` / `tier_label_en_<n>`, or
+    /// [`DomainError::InvalidChoice`] naming `tier_colour_<n>` (n = 0 high, 1 medium, 2 low).
+    pub fn checked(self) -> Result<TierDisplay, DomainError> {
+        const ZH: [&str; 3] = ["tier_label_0", "tier_label_1", "tier_label_2"];
+        const EN: [&str; 3] = ["tier_label_en_0", "tier_label_en_1", "tier_label_en_2"];
+        const COLOUR: [&str; 3] = ["tier_colour_0", "tier_colour_1", "tier_colour_2"];
+        let label = |field: &'static str, v: &str| -> Result<String, DomainError> {
+            let t = crate::event::validate_free_text(field, v, MAX_TIER_LABEL_CHARS)?;
+            if t.is_empty() { Err(DomainError::Required { field }) } else { Ok(t) }
+        };
+        let colour = |field: &'static str, v: &str| -> Result<String, DomainError> {
+            let t = v.trim().to_ascii_lowercase();
+            let ok = t.len() == 7 && t.starts_with('#') && t[1..].bytes().all(|b| b.is_ascii_hexdigit());
+            if ok { Ok(t) } else { Err(DomainError::InvalidChoice { field, input: v.chars().take(20).collect() }) }
+        };
+        let mut out = self.clone();
+        for i in 0..3 {
+            out.labels_zh[i] = label(ZH[i], &self.labels_zh[i])?;
+            out.labels_en[i] = label(EN[i], &self.labels_en[i])?;
+            out.colours[i] = colour(COLOUR[i], &self.colours[i])?;
+        }
+        Ok(out)
     }
 }
 
@@ -181,6 +256,32 @@ pub fn assess(f: &RiskFactors, table: &FactorTable) -> RiskAssessment {
         RiskTier::Low
     };
     RiskAssessment { tier, score, overridden, breakdown: lines }
+}
+
+#[cfg(test)]
+mod display_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn tier_display_is_checked() {
+        let d = TierDisplay::default();
+        assert_eq!((d.label(RiskTier::Medium, "zh"), d.colour(RiskTier::Low)), ("中风险", "#2e7d32"));
+        let red_yellow_green = TierDisplay {
+            labels_zh: ["红".into(), "黄".into(), " 绿 ".into()],
+            colours: ["#FF0000".into(), "#ffcc00".into(), "#00aa00".into()],
+            ..TierDisplay::default()
+        };
+        let ok = red_yellow_green.checked().unwrap();
+        assert_eq!((ok.label(RiskTier::Low, "zh"), ok.colour(RiskTier::High)), ("绿", "#ff0000"));
+        let bad = TierDisplay { colours: ["red".into(), "#ffcc00".into(), "#00aa00".into()], ..TierDisplay::default() };
+        assert_eq!(bad.checked(), Err(DomainError::InvalidChoice { field: "tier_colour_0", input: "red".into() }));
+        let css_injection =
+            TierDisplay { colours: ["#fff;}".into(), "#ffcc00".into(), "#00aa00".into()], ..TierDisplay::default() };
+        assert!(css_injection.checked().is_err());
+        let empty = TierDisplay { labels_zh: ["".into(), "黄".into(), "绿".into()], ..TierDisplay::default() };
+        assert_eq!(empty.checked(), Err(DomainError::Required { field: "tier_label_0" }));
+    }
 }
 
 #[cfg(test)]

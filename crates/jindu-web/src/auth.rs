@@ -98,7 +98,12 @@ impl FromRequestParts<AppState> for Authed {
         }
         actor.address = client_address(parts);
         let lang = lang_of(&session).await;
-        let chrome = Chrome::for_actor(lang, state.demo, &actor, crate::csrf::token(&session).await);
+        let mut chrome = Chrome::for_actor(lang, state.demo, &actor, crate::csrf::token(&session).await);
+        if actor.can(jindu_domain::Permission::ViewPersons) || actor.can(jindu_domain::Permission::Configure) {
+            chrome.tiers = jindu_store::service::casework::tier_display(&state.db)
+                .await
+                .map_err(|e| AppError::from(e).into_response())?;
+        }
         let must_change = matches!(session.get::<bool>(MUST_CHANGE_KEY).await, Ok(Some(true)));
         if must_change && !target.starts_with("/account/password") {
             return Err(Redirect::to("/account/password").into_response());

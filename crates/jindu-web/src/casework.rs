@@ -547,6 +547,7 @@ fn urlencode(s: &str) -> String {
 #[template(path = "risk_settings.html")]
 pub struct RiskSettingsPage {
     pub c: Chrome,
+    pub display: jindu_domain::risk::TierDisplay,
     pub table: FactorTable,
     pub rules: AlertRules,
     pub tiers: Option<(u64, u64, u64)>,
@@ -603,8 +604,10 @@ pub async fn risk_settings(State(state): State<AppState>, a: Authed, Query(q): Q
     let rules = jindu_store::service::casework::alert_rules(&state.db).await?;
     let tiers = tier_counts(&state, &a).await?;
     let lang = a.chrome.lang;
+    let display = jindu_store::service::casework::tier_display(&state.db).await?;
     Ok(RiskSettingsPage {
         c: a.chrome,
+        display,
         table,
         rules,
         tiers,
@@ -672,8 +675,16 @@ pub async fn save_risk_settings(
         lost_after_overdue_days: num("lost_after_overdue_days", 365),
         escalate_after_days: num("escalate_after_days", 365),
     };
+    // Tier names and colours left out of the submission stay as they are.
+    let current = jindu_store::service::casework::tier_display(&state.db).await?;
+    let text = |k: String, keep: &String| f.get(&k).cloned().unwrap_or_else(|| keep.clone());
+    let display = jindu_domain::risk::TierDisplay {
+        labels_zh: std::array::from_fn(|i| text(format!("tier_label_{i}"), &current.labels_zh[i])),
+        labels_en: std::array::from_fn(|i| text(format!("tier_label_en_{i}"), &current.labels_en[i])),
+        colours: std::array::from_fn(|i| text(format!("tier_colour_{i}"), &current.colours[i])),
+    };
     let res = if errors.is_empty() {
-        caseload::save_risk_table(&state.db, &a.actor, state.clock.now(), &table, &rules).await
+        caseload::save_risk_table(&state.db, &a.actor, state.clock.now(), &table, &rules, display.clone()).await
     } else {
         Err(ServiceError::Invalid(errors))
     };
@@ -686,7 +697,7 @@ pub async fn save_risk_settings(
             let form = FormState { form: "risk".into(), values, errors, lang };
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                RiskSettingsPage { c: a.chrome, table, rules, tiers, form, saved: None },
+                RiskSettingsPage { c: a.chrome, display, table, rules, tiers, form, saved: None },
             )
                 .into_response())
         }
@@ -750,4 +761,27 @@ pub fn label_en(k: &str) -> &'static str {
         "escalate_after_days" => "Days lost before escalation to the district",
         _ => "This field",
     }
+}
+
+/// The colours of the risk tiers as the office set them (`.badge.high` / `.medium` / `.low`), as
+/// a stylesheet: the strict content-security policy allows no inline styles. The values are
+/// checked `#rrggbb` colours, so nothing else can reach the CSS.
+pub async fn tier_stylesheet(State(state): State<AppState>) -> axum::response::Response {
+    let display = jindu_store::service::casework::tier_display(&state.db).await.unwrap_or_default();
+    let mut css = String::new();
+    for t in jindu_domain::RiskTier::ALL {
+        let c = display.colour(*t);
+        css.push_str(&format!(
+            ".badge.{0} {{ background:{c}26; border-color:{c}; color:#1f1f1f; box-shadow: inset 4px 0 0 {c}; }}\n",
+            t.as_code()
+        ));
+    }
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        css,
+    )
+        .into_response()
 }

@@ -165,6 +165,7 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .get("/admin/settings", admin::settings)
         .post("/admin/settings", admin::save_settings)
         .get("/static/app.css", pages::stylesheet)
+        .get("/static/tiers.css", casework::tier_stylesheet)
         .get("/healthz", pages::healthz)
         .finish()
 }

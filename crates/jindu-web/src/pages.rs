@@ -320,6 +320,7 @@ pub async fn persons(State(state): State<AppState>, a: Authed, Query(filter): Qu
         ("measure", filter.measure.as_str()),
         ("status", filter.status.as_str()),
         ("q", filter.q.as_str()),
+        ("sealed", filter.sealed.as_str()),
     ])
     .unwrap_or_default();
     Ok(PersonsPage { c: a.chrome, page, filter, towns, communities, qs }.into_response())

@@ -88,6 +88,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/settings", Access::Needs(Permission::ManageUsers), false),
     r("POST", "/admin/settings", Access::Needs(Permission::ManageUsers), false),
     r("GET", "/static/app.css", Access::Public, false),
+    r("GET", "/static/tiers.css", Access::Public, false),
     r("GET", "/healthz", Access::Public, false),
 ];
 

@@ -53,12 +53,22 @@ pub struct Chrome {
     pub role_label: String,
     /// The session's CSRF token, put in every form (see [`crate::csrf`]).
     pub csrf: String,
+    /// How risk tiers are labelled (the office's setting).
+    pub tiers: jindu_domain::risk::TierDisplay,
 }
 
 impl Chrome {
     /// Chrome for `lang` (`en` or `zh-CN`).
     pub fn new(lang: &'static str, demo: bool, user: Option<String>, csrf: String) -> Self {
-        Chrome { lang, demo, user, perms: Vec::new(), role_label: String::new(), csrf }
+        Chrome {
+            lang,
+            demo,
+            user,
+            perms: Vec::new(),
+            role_label: String::new(),
+            csrf,
+            tiers: jindu_domain::risk::TierDisplay::default(),
+        }
     }
 
     /// Chrome for a signed-in actor: navigation follows the role's permissions.
@@ -71,7 +81,13 @@ impl Chrome {
             perms: actor.profile.permissions.iter().map(|p| p.as_code()).collect(),
             role_label: actor.role.label(l).to_string(),
             csrf,
+            tiers: jindu_domain::risk::TierDisplay::default(),
         }
+    }
+
+    /// The label of a risk tier as the office set it.
+    pub fn tier(&self, t: &jindu_domain::RiskTier) -> String {
+        self.tiers.label(*t, self.l()).to_string()
     }
 
     /// True when the user's role may record events of `kind` (the event form offers only these).

@@ -163,6 +163,29 @@ both!(risk_tier_from_the_record_sets_the_visit_frequency, |app: TestApp| async m
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("中风险分界（分）"), "{body}");
     assert_eq!(casework::risk_table(&app.db).await.unwrap().high_at, 16);
+    // The tiers renamed 红/黄/绿 with their colours: shown on the pages and in the stylesheet; a
+    // colour that is not #rrggbb (it would reach the CSS) is refused.
+    let mut named = pairs.clone();
+    named.extend([
+        ("tier_label_0", "红"),
+        ("tier_label_1", "黄"),
+        ("tier_label_2", "绿"),
+        ("tier_colour_0", "#D32F2F"),
+        ("tier_colour_1", "#fbc02d"),
+        ("tier_colour_2", "#388e3c"),
+    ]);
+    let (s, _, _) = app.post("/settings/risk", &named).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, body) = app.get(&format!("/persons/{id}")).await;
+    assert!(body.contains(r#"data-testid="risk-tier">黄<"#), "{body}");
+    let (_, css) = app.get("/static/tiers.css").await;
+    assert!(css.contains(".badge.high { background:#d32f2f26; border-color:#d32f2f;"), "{css}");
+    let mut bad_colour = pairs.clone();
+    bad_colour.push(("tier_colour_0", "red;} body{display:none"));
+    let (s, body, _) = app.post("/settings/risk", &bad_colour).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("等级颜色（#rrggbb）"), "{body}");
+    assert_eq!(casework::tier_display(&app.db).await.unwrap().colours[0], "#d32f2f");
     app
 });
 

@@ -528,7 +528,8 @@ pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-/// Saves the office's factor table (JSON fields as typed in the form) and the alert rules, then
+/// Saves the office's factor table (JSON fields as typed in the form), the alert rules and the
+/// tier labels and colours, then
 /// re-assesses every person of the deployment with the new table (trigger `table`), one short
 /// transaction each. Needs `Configure`. Returns how many persons were re-assessed.
 ///
@@ -541,8 +542,10 @@ pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
     now: Now,
     table: &FactorTable,
     rules: &jindu_domain::alert::AlertRules,
+    display: jindu_domain::risk::TierDisplay,
 ) -> ServiceResult<u64> {
     actor.require(Permission::Configure)?;
+    let display = display.checked()?;
     if table.medium_at == 0 || table.medium_at >= table.high_at {
         return Err(FieldError::new(
             "risk_table",
@@ -559,6 +562,8 @@ pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
         deployment::put_setting(&txn, casework::RISK_TABLE_KEY, &json).await?;
         let rjson = serde_json::to_string(rules).map_err(|e| ServiceError::Data(e.to_string()))?;
         deployment::put_setting(&txn, casework::ALERT_RULES_KEY, &rjson).await?;
+        let djson = serde_json::to_string(&display).map_err(|e| ServiceError::Data(e.to_string()))?;
+        deployment::put_setting(&txn, casework::TIER_DISPLAY_KEY, &djson).await?;
         audit::append(
             &txn,
             &audit::Who::actor(actor),

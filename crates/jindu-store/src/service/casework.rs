@@ -39,6 +39,17 @@ pub async fn risk_table<C: ConnectionTrait>(db: &C) -> ServiceResult<FactorTable
     }
 }
 
+/// Setting key of how tiers are shown (JSON of [`jindu_domain::risk::TierDisplay`]).
+pub const TIER_DISPLAY_KEY: &str = "risk.display";
+
+/// The tier labels and colours in force: the office's edit, or the shipped default.
+pub async fn tier_display<C: ConnectionTrait>(db: &C) -> ServiceResult<jindu_domain::risk::TierDisplay> {
+    match deployment::get_setting(db, TIER_DISPLAY_KEY).await? {
+        Some(s) => serde_json::from_str(&s).map_err(|e| ServiceError::Data(format!("tier display: {e}"))),
+        None => Ok(jindu_domain::risk::TierDisplay::default()),
+    }
+}
+
 /// The alert and lost-contact rules in force.
 pub async fn alert_rules<C: ConnectionTrait>(db: &C) -> ServiceResult<AlertRules> {
     match deployment::get_setting(db, ALERT_RULES_KEY).await? {
