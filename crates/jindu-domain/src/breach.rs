@@ -152,6 +152,22 @@ pub fn assess<Id: Copy>(records: &[ConductRecord<Id>], since: NaiveDate, today: 
     BreachAssessment { test_refusals, departures, absence_days, grounds, evidence }
 }
 
+/// The first day on which a ground of §20 was met, as the records stand (`None` when none is
+/// met by `today`). The counts only grow as the day moves on, so the day is found by halving
+/// the range from `since` to `today`. E.g. departures on 07-01, 08-01 and 09-01 (each back the
+/// same week): met on 09-01; one departure from 2026-09-01 not back: met on 2026-10-02 (31 days).
+pub fn met_on<Id: Copy>(records: &[ConductRecord<Id>], since: NaiveDate, today: NaiveDate) -> Option<NaiveDate> {
+    if !assess(records, since, today).is_serious() {
+        return None;
+    }
+    let (mut lo, mut hi) = (since, today);
+    while lo < hi {
+        let mid = lo + chrono::Days::new(((hi - lo).num_days() / 2) as u64);
+        if assess(records, since, mid).is_serious() { hi = mid } else { lo = mid + chrono::Days::new(1) }
+    }
+    Some(lo)
+}
+
 #[cfg(test)]
 mod overstay_tests {
     #![allow(clippy::unwrap_used)]
@@ -190,10 +206,24 @@ mod overstay_tests {
         }];
         let a = assess(&one, d("2026-01-01"), d("2026-06-01"));
         assert_eq!((a.absence_days, a.is_serious()), (30, false));
+        assert_eq!(met_on(&recs, d("2026-01-01"), d("2026-06-01")), Some(d("2026-05-11")));
         // Still away on 2026-04-10: 31 days counted up to today.
         let open = [ConductRecord { id: 1, on: d("2026-03-10"), conduct: Conduct::Overstay { returned: None } }];
         let a = assess(&open, d("2026-01-01"), d("2026-04-10"));
         assert_eq!((a.absence_days, a.is_serious()), (31, true));
+        assert_eq!(met_on(&open, d("2026-01-01"), d("2026-04-10")), Some(d("2026-04-10")));
+        assert_eq!(met_on(&open, d("2026-01-01"), d("2026-04-09")), None);
+        // Three departures: met on the day of the third.
+        let three: Vec<ConductRecord<u32>> = ["2026-07-01", "2026-08-01", "2026-09-01"]
+            .iter()
+            .enumerate()
+            .map(|(i, on)| ConductRecord {
+                id: i as u32,
+                on: d(on),
+                conduct: Conduct::UnauthorisedDeparture { returned: Some(d(on) + chrono::Days::new(2)) },
+            })
+            .collect();
+        assert_eq!(met_on(&three, d("2026-06-01"), d("2026-11-29")), Some(d("2026-09-01")));
     }
 }
 

@@ -30,6 +30,10 @@ pub struct RiskFactors {
     pub family_support: bool,
     /// Violent or self-harming behaviour on record (an override: always high).
     pub violent_or_self_harm: bool,
+    /// A ground of serious breach (戒毒条例 §20) is met in the current community detox.
+    pub serious_breach: bool,
+    /// The person is lost (失控).
+    pub lost: bool,
 }
 
 /// The factor table: points per factor and the tier thresholds. Serialised as the office's
@@ -60,6 +64,12 @@ pub struct FactorTable {
     pub unemployed_points: u32,
     pub no_housing_points: u32,
     pub no_family_support_points: u32,
+    /// Points for a serious breach in the current community detox (default 3).
+    #[serde(default = "three")]
+    pub breach_points: u32,
+    /// Points while the person is lost (default 3).
+    #[serde(default = "three")]
+    pub lost_points: u32,
     /// A score at or above this is high risk.
     pub high_at: u32,
     /// A score at or above this (and below `high_at`) is medium risk.
@@ -86,6 +96,8 @@ impl Default for FactorTable {
             unemployed_points: 1,
             no_housing_points: 1,
             no_family_support_points: 1,
+            breach_points: 3,
+            lost_points: 3,
             high_at: 9,
             medium_at: 5,
         }
@@ -166,6 +178,10 @@ impl TierDisplay {
     }
 }
 
+fn three() -> u32 {
+    3
+}
+
 /// One line of an assessment's breakdown: the factor (a stable code), its points, and what was
 /// seen, as a short Chinese phrase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,6 +255,12 @@ pub fn assess(f: &RiskFactors, table: &FactorTable) -> RiskAssessment {
     if !f.family_support {
         add("family", table.no_family_support_points, "缺乏家庭支持".into());
     }
+    if f.serious_breach {
+        add("breach", table.breach_points, "严重违反社区戒毒协议".into());
+    }
+    if f.lost {
+        add("lost", table.lost_points, "失控".into());
+    }
     let score = lines.iter().map(|l| l.points).sum();
     let overridden = f.violent_or_self_harm;
     if overridden {
@@ -291,6 +313,22 @@ mod tests {
     /// Employed, housed, supported, nothing recorded: 0 points.
     fn settled() -> RiskFactors {
         RiskFactors { employed: true, stable_housing: true, family_support: true, ..Default::default() }
+    }
+
+    #[test]
+    fn breach_and_lost_add_points() {
+        let t = FactorTable::default();
+        // Settled (0) + serious breach 3 + lost 3 = 6: medium.
+        let f = RiskFactors { serious_breach: true, lost: true, ..settled() };
+        let a = assess(&f, &t);
+        assert_eq!((a.tier, a.score), (RiskTier::Medium, 6));
+        assert_eq!(a.breakdown.iter().map(|l| l.factor.as_str()).collect::<Vec<_>>(), ["breach", "lost"]);
+        // A table saved before these factors existed reads them as 3.
+        let old: FactorTable = serde_json::from_str(
+            r#"{"opioid_points":3,"synthetic_points":2,"other_points":1,"addicted_points":1,"severely_addicted_points":3,"per_positive_test":3,"positive_tests_cap":6,"per_missed_duty":1,"missed_duties_cap":3,"per_detox_episode":1,"detox_episodes_cap":3,"last_use_180d":3,"last_use_1y":2,"last_use_2y":1,"unemployed_points":1,"no_housing_points":1,"no_family_support_points":1,"high_at":9,"medium_at":5}"#,
+        )
+        .unwrap();
+        assert_eq!((old.breach_points, old.lost_points), (3, 3));
     }
 
     #[test]

@@ -538,7 +538,13 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             risk_assessed_on: Set(None),
             risk_score: Set(None),
             version: Set(1),
-            created_at: Set(now.instant),
+            // Registered when first found (09:00 in Shanghai), as a real registry would show: the
+            // lost-contact rule then judges the whole history.
+            created_at: Set(first_found
+                .min(decision)
+                .and_hms_opt(1, 0, 0)
+                .map(|t| t.and_utc())
+                .unwrap_or(now.instant)),
             updated_at: Set(now.instant),
         });
         for (left, back, eid, rid) in absences {

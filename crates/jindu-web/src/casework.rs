@@ -70,7 +70,8 @@ pub async fn load(state: &AppState, a: &Authed, d: &PersonDetail, now: Now) -> R
         leaves: conduct::leaves_of(&state.db, &state.vault, id, now.today).await?,
         absences: conduct::absences_of(&state.db, id, now.today).await?,
         breach: conduct::breach_view(&state.db, id, now.today, lang).await?,
-        group: caseload::group_of(&state.db, &state.vault, id).await?,
+        // Phones in full only where the person's own are shown in full (audited unmask).
+        group: caseload::group_of(&state.db, &state.vault, id, d.person.unmasked).await?,
         alerts,
     })
 }
@@ -83,7 +84,12 @@ fn person_id(s: &str) -> Result<Uuid, AppError> {
 
 /// A sub-record id typed in a form: missing or unreadable is a field error (422), not a 404.
 fn sub_id(field: &'static str, s: &str) -> Result<Uuid, ServiceError> {
-    Uuid::parse_str(s.trim()).map_err(|_| jindu_domain::DomainError::Required { field }.into())
+    match s.trim() {
+        "" => Err(jindu_domain::DomainError::Required { field }.into()),
+        t => Uuid::parse_str(t).map_err(|_| {
+            jindu_domain::DomainError::InvalidChoice { field, input: t.chars().take(40).collect() }.into()
+        }),
+    }
 }
 
 pub async fn request_leave(
@@ -275,7 +281,13 @@ pub async fn confirm_abstinence(
 #[template(path = "alerts.html")]
 pub struct AlertsPage {
     pub c: Chrome,
+    /// This page's alerts, of `total` matching the filter.
     pub alerts: Vec<alerts::AlertView>,
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    /// The filter as a query string without `page`.
+    pub qs: String,
     pub counts: alerts::AlertCounts,
     pub filter: alerts::AlertFilter,
     pub kinds: Vec<jindu_domain::AlertKind>,
@@ -290,10 +302,17 @@ async fn alerts_page(
     status: StatusCode,
 ) -> PageResult {
     let now = state.clock.now();
-    let list = alerts::inbox(&state.db, &state.vault, &a.actor, now, &filter, a.chrome.l()).await?;
+    let all = alerts::inbox(&state.db, &state.vault, &a.actor, now, &filter, a.chrome.l()).await?;
     let counts = alerts::counts(&state.db, &a.actor).await?;
     let kinds = jindu_domain::alert::kinds_for(a.actor.role);
-    Ok((status, AlertsPage { c: a.chrome, alerts: list, counts, filter, kinds, form }).into_response())
+    let total = all.len();
+    let pages = total.div_ceil(alerts::ALERTS_PER_PAGE).max(1);
+    let page = filter.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let list = all.into_iter().skip((page - 1) * alerts::ALERTS_PER_PAGE).take(alerts::ALERTS_PER_PAGE).collect();
+    let qs = serde_urlencoded::to_string([("kind", filter.kind.as_str()), ("acked", filter.acked.as_str())])
+        .unwrap_or_default();
+    Ok((status, AlertsPage { c: a.chrome, alerts: list, total, page, pages, qs, counts, filter, kinds, form })
+        .into_response())
 }
 
 pub async fn inbox(State(state): State<AppState>, a: Authed, Query(filter): Query<alerts::AlertFilter>) -> PageResult {
@@ -577,17 +596,19 @@ impl RiskSettingsPage {
             ("unemployed_points", t.unemployed_points),
             ("no_housing_points", t.no_housing_points),
             ("no_family_support_points", t.no_family_support_points),
+            ("breach_points", t.breach_points),
+            ("lost_points", t.lost_points),
             ("medium_at", t.medium_at),
             ("high_at", t.high_at),
         ]
     }
 
-    /// The alert rules' fields.
-    pub fn rule_fields(&self) -> Vec<(&'static str, u32)> {
+    /// The alert rules' fields: (name, value, largest accepted).
+    pub fn rule_fields(&self) -> Vec<(&'static str, u32, u32)> {
         vec![
-            ("report_warn_days", self.rules.report_warn_days),
-            ("lost_after_overdue_days", self.rules.lost_after_overdue_days),
-            ("escalate_after_days", self.rules.escalate_after_days),
+            ("report_warn_days", self.rules.report_warn_days, 15),
+            ("lost_after_overdue_days", self.rules.lost_after_overdue_days, 365),
+            ("escalate_after_days", self.rules.escalate_after_days, 365),
         ]
     }
 }
@@ -667,6 +688,8 @@ pub async fn save_risk_settings(
         unemployed_points: num("unemployed_points", 100),
         no_housing_points: num("no_housing_points", 100),
         no_family_support_points: num("no_family_support_points", 100),
+        breach_points: num("breach_points", 100),
+        lost_points: num("lost_points", 100),
         high_at: num("high_at", 100),
         medium_at: num("medium_at", 100),
     };
@@ -725,6 +748,8 @@ pub fn label_zh(k: &str) -> &'static str {
         "unemployed_points" => "无稳定就业",
         "no_housing_points" => "无固定住所",
         "no_family_support_points" => "缺乏家庭支持",
+        "breach_points" => "严重违反社区戒毒协议",
+        "lost_points" => "失控",
         "medium_at" => "中风险分界（分）",
         "high_at" => "高风险分界（分）",
         "report_warn_days" => "报到期限提前提醒（日）",
@@ -754,6 +779,8 @@ pub fn label_en(k: &str) -> &'static str {
         "unemployed_points" => "No stable employment",
         "no_housing_points" => "No fixed home",
         "no_family_support_points" => "No family support",
+        "breach_points" => "Serious breach",
+        "lost_points" => "Lost contact",
         "medium_at" => "Medium from (points)",
         "high_at" => "High from (points)",
         "report_warn_days" => "Warn before a report deadline (days)",

@@ -210,7 +210,16 @@ both!(three_departures_make_a_serious_breach_reported_with_evidence, |app: TestA
     let b = conduct::breach_view(&app.db, id, now().today, "zh").await.unwrap().unwrap();
     assert_eq!((b.departures, b.absence_days, b.evidence.len()), (3, 7, 3));
     assert_eq!(b.grounds, vec!["未经批准离开社区戒毒执行地所在县（市、区）3次（第二十条第二项：3次以上）".to_string()]);
-    assert!(open_alerts(&app, id).await.contains(&"serious_breach:2026-06-01".to_string()));
+    // Dated on the day the third departure met the ground, not on the start of the measure.
+    assert!(open_alerts(&app, id).await.contains(&"serious_breach:2026-09-01".to_string()));
+    // The same trip entered again is refused (a double submission must not make a breach).
+    let e = conduct::record_absence(&app.db, &police, now(), id, "2026-09-01", "2026-09-02").await.unwrap_err();
+    assert!(format!("{e:?}").contains("absence.overlap"), "{e:?}");
+    let e = conduct::record_absence(&app.db, &police, now(), id, "2026-08-31", "2026-09-01").await.unwrap_err();
+    assert!(format!("{e:?}").contains("absence.overlap"), "overlapping: {e:?}");
+    // Before the detox started: refused naming the field.
+    let e = conduct::record_absence(&app.db, &police, now(), id, "2026-05-01", "2026-05-02").await.unwrap_err();
+    assert!(format!("{e:?}").contains("left_on"), "{e:?}");
     // The town officer and the police receive it; the social worker does not.
     let inbox = |a: Actor| {
         let (db, vault) = (app.db.clone(), app.vault.clone());
@@ -227,8 +236,21 @@ both!(three_departures_make_a_serious_breach_reported_with_evidence, |app: TestA
     assert_eq!(inbox(town.clone()).await, vec![(AlertKind::SeriousBreach, 3)]);
     assert_eq!(inbox(police.clone()).await, vec![(AlertKind::SeriousBreach, 3)]);
     assert_eq!(inbox(worker.clone()).await, vec![]);
-    // The report is recorded with the evidence.
+    // The report is recorded with the evidence, once.
     conduct::report_breach(&app.db, &app.vault, &town, now(), id, "").await.unwrap();
+    let again = conduct::report_breach(&app.db, &app.vault, &town, now(), id, "").await.unwrap_err();
+    assert!(format!("{again:?}").contains("breach.reported"), "{again:?}");
+    let reported = alerts::inbox(&app.db, &app.vault, &police, now(), &alerts::AlertFilter::default(), "zh")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|v| v.person_id == id && v.kind == AlertKind::SeriousBreach)
+        .unwrap();
+    assert_eq!(
+        reported.reported_on.map(|d| d.to_string()),
+        Some("2026-11-29".into()),
+        "the police see it was reported"
+    );
     let reported = event::Entity::find()
         .filter(event::Column::PersonId.eq(id))
         .filter(event::Column::Kind.eq("breach_reported"))
@@ -255,6 +277,8 @@ both!(three_departures_make_a_serious_breach_reported_with_evidence, |app: TestA
     let b = conduct::breach_view(&app.db, other, now().today, "zh").await.unwrap().unwrap();
     assert_eq!((b.departures, b.absence_days), (1, 89));
     assert_eq!(b.grounds, vec!["未经批准离开执行地累计89日（第二十条第三项：超过30日）".to_string()]);
+    // Met on the 31st day away: 2026-10-02.
+    assert_eq!(b.met_on.map(|d| d.to_string()), Some("2026-10-02".into()));
     // A second departure while the first is open is refused, naming the field.
     let e = conduct::record_absence(&app.db, &police, now(), other, "2026-10-01", "").await.unwrap_err();
     assert!(format!("{e:?}").contains("left_on"), "{e:?}");
@@ -297,6 +321,14 @@ both!(leave_approved_overstayed_and_returned, |app: TestApp| async move {
         Err(jindu_store::service::ServiceError::NotFound(_))
     ));
     let lid = conduct::request_leave(&app.db, &app.vault, &app.admin, now(), id, &input).await.unwrap();
+    // A leave that began before today is refused (it is asked for beforehand, §19).
+    let past = conduct::NewLeave { leave_from: "2026-10-01".into(), leave_to: "2026-10-05".into(), ..input.clone() };
+    let e = conduct::request_leave(&app.db, &app.vault, &app.admin, now(), id, &past).await.unwrap_err();
+    assert!(format!("{e:?}").contains("leave.past"), "{e:?}");
+    // 91 days away: refused with the limit in words.
+    let long = conduct::NewLeave { leave_from: "2026-12-01".into(), leave_to: "2027-03-02".into(), ..input.clone() };
+    let e = conduct::request_leave(&app.db, &app.vault, &app.admin, now(), id, &long).await.unwrap_err();
+    assert!(format!("{e:?}").contains("一次请假最长90日，所填为91日"), "{e:?}");
     // Back before leaving: refused naming the field.
     let bad = conduct::NewLeave { leave_to: "2026-11-30".into(), ..input.clone() };
     let e = conduct::request_leave(&app.db, &app.vault, &app.admin, now(), id, &bad).await.unwrap_err();
@@ -330,6 +362,14 @@ both!(leave_approved_overstayed_and_returned, |app: TestApp| async move {
         .unwrap()
         .unwrap();
     assert!(back.detail.unwrap().contains(r#""late_days":7"#));
+    // A leave still waiting when its day back has passed cannot be approved any more.
+    let late = conduct::NewLeave { leave_from: "2026-12-11".into(), leave_to: "2026-12-14".into(), ..input.clone() };
+    let late_id = conduct::request_leave(&app.db, &app.vault, &app.admin, now_of(&app), id, &late).await.unwrap();
+    app.advance(5 * 24 * 60);
+    let e = conduct::act_on_leave(&app.db, &app.vault, &app.admin, now_of(&app), id, late_id, "approve", "", "")
+        .await
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("leave.expired"), "{e:?}");
     // A second sweep on the same day changes nothing.
     let again = casework::sweep(&app.db, now_of(&app), 100).await.unwrap();
     assert_eq!((again.alerts_raised, again.alerts_resolved, again.lost), (0, 0, 0));
@@ -485,6 +525,15 @@ both!(three_years_abstinent_are_listed_confirmed_and_sealed, |app: TestApp| asyn
         .unwrap();
     assert_eq!(audited, 1);
     assert!(open_alerts(&app, id).await.is_empty(), "a sealed record raises nothing");
+    // Sealed records take no routine work; a relapse brings the record back under control.
+    let e = caseload::add_member(&app.db, &app.vault, &app.admin, now(), id, "family", "张母", "").await.unwrap_err();
+    assert!(format!("{e:?}").contains("person.sealed"), "{e:?}");
+    let e = caseload::confirm_abstinence(&app.db, &app.vault, &app.admin, now(), id).await.unwrap_err();
+    assert!(format!("{e:?}").contains("abstinence.confirmed"), "{e:?}");
+    event(&app, &app.admin, id, "relapse", "2026-11-29", |e| e.substance = "methamphetamine".into()).await;
+    let p = model(&app, id).await;
+    assert_eq!((p.control_status.as_str(), p.sealed_on), ("under_control", None));
+    assert!(persons::detail(&app.db, &app.vault, &town, now(), id).await.is_ok(), "back in the town's lists");
     app
 });
 
@@ -598,7 +647,7 @@ both!(working_group_members_are_sealed_and_checked, |app: TestApp| async move {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("联系电话格式不正确"), "{body}");
-    assert!(caseload::group_of(&app.db, &app.vault, id).await.unwrap().is_empty());
+    assert!(caseload::group_of(&app.db, &app.vault, id, true).await.unwrap().is_empty());
     let (s, _, _) = app
         .post(
             &format!("/persons/{id}/group"),
@@ -606,7 +655,7 @@ both!(working_group_members_are_sealed_and_checked, |app: TestApp| async move {
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let members = caseload::group_of(&app.db, &app.vault, id).await.unwrap();
+    let members = caseload::group_of(&app.db, &app.vault, id, true).await.unwrap();
     assert_eq!(
         members.iter().map(|m| (m.role.as_code(), m.name.as_str())).collect::<Vec<_>>(),
         [("community_police", "李警官")]
@@ -617,7 +666,7 @@ both!(working_group_members_are_sealed_and_checked, |app: TestApp| async move {
     let (s, _, _) =
         app.post(&format!("/persons/{id}/group/remove"), &[("member_id", &members[0].id.to_string())]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    assert!(caseload::group_of(&app.db, &app.vault, id).await.unwrap().is_empty());
+    assert!(caseload::group_of(&app.db, &app.vault, id, true).await.unwrap().is_empty());
     app
 });
 

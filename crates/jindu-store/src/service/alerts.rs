@@ -30,6 +30,10 @@ pub struct AlertView {
     pub grounds: Vec<String>,
     /// For a serious breach: the ids of the evidence events.
     pub evidence: Vec<Uuid>,
+    /// For a serious breach: the day it was reported to the police.
+    pub reported_on: Option<NaiveDate>,
+    /// For an overdue duty or a report deadline: which duty.
+    pub duty: Option<jindu_domain::ObligationKind>,
     pub raised_at: chrono::DateTime<chrono::Utc>,
     /// The viewer's acknowledgement: when, and the note.
     pub acked: Option<(chrono::DateTime<chrono::Utc>, Option<String>)>,
@@ -106,7 +110,13 @@ pub struct AlertFilter {
     /// `1`: also the alerts the viewer acknowledged.
     #[serde(default)]
     pub acked: String,
+    /// 1-based page as typed; anything unreadable is page 1.
+    #[serde(default)]
+    pub page: String,
 }
+
+/// Alerts per inbox page.
+pub const ALERTS_PER_PAGE: usize = 100;
 
 /// The inbox: open alerts (unacknowledged first unless asked for all), each with the person's
 /// name (opened from the vault) and, for breaches, the grounds and evidence.
@@ -150,7 +160,11 @@ pub async fn inbox<C: ConnectionTrait>(
             }
             None => None,
         };
+        let reported_on = detail.get("reported_on").and_then(|v| v.as_str()).and_then(|d| d.parse().ok());
+        let duty = a.ref_key.split(':').next().and_then(jindu_domain::ObligationKind::from_code);
         out.push(AlertView {
+            reported_on,
+            duty,
             id: a.id,
             person_id: a.person_id,
             person_name: vault.open("person", "name", &p.id.to_string(), &p.name)?,

@@ -33,8 +33,14 @@ pub struct MemberView {
     pub added_on: NaiveDate,
 }
 
-/// The working group of a person (callers have loaded the person within scope).
-pub async fn group_of<C: ConnectionTrait>(db: &C, vault: &Vault, person_id: Uuid) -> ServiceResult<Vec<MemberView>> {
+/// The working group of a person (callers have loaded the person within scope); phones masked
+/// (138****5678) unless `full_phones`.
+pub async fn group_of<C: ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    person_id: Uuid,
+    full_phones: bool,
+) -> ServiceResult<Vec<MemberView>> {
     working_group_member::Entity::find()
         .filter(working_group_member::Column::PersonId.eq(person_id))
         .order_by_asc(working_group_member::Column::CreatedAt)
@@ -47,7 +53,12 @@ pub async fn group_of<C: ConnectionTrait>(db: &C, vault: &Vault, person_id: Uuid
                 id: m.id,
                 role: stored("group role", &m.role, GroupRole::from_code)?,
                 name: vault.open("working_group_member", "name", &row, &m.name)?,
-                phone: m.phone.as_deref().map(|p| vault.open("working_group_member", "phone", &row, p)).transpose()?,
+                phone: m
+                    .phone
+                    .as_deref()
+                    .map(|p| vault.open("working_group_member", "phone", &row, p))
+                    .transpose()?
+                    .map(|p| if full_phones { p } else { jindu_crypto::mask_phone(&p) }),
                 added_on: m.added_on,
             })
         })
@@ -70,7 +81,8 @@ pub async fn add_member<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::RecordWork)?;
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
-    load_visible(&txn, actor, person_id).await?;
+    let p = load_visible(&txn, actor, person_id).await?;
+    super::persons::ensure_not_sealed(&p)?;
     let mut errors = Vec::new();
     let role = parse_code("role", role, GroupRole::from_code).map_err(|e| errors.push(e)).ok();
     let name = jindu_domain::event::validate_name("member_name", name).map_err(|e| errors.push(e.into())).ok();
@@ -130,7 +142,8 @@ pub async fn remove_member<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::RecordWork)?;
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
-    load_visible(&txn, actor, person_id).await?;
+    let p = load_visible(&txn, actor, person_id).await?;
+    super::persons::ensure_not_sealed(&p)?;
     let res = working_group_member::Entity::delete_many()
         .filter(working_group_member::Column::Id.eq(member_id))
         .filter(working_group_member::Column::PersonId.eq(person_id))
@@ -239,12 +252,16 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
     let mut moved = 0;
     for id in persons {
         let p = load_visible(&txn, actor, *id).await?;
+        super::persons::ensure_not_sealed(&p)?;
         if !p.division_code.starts_with(&worker_prefix) {
             return Err(FieldError::new(
                 "to_worker",
                 "caseload.other_town",
-                format!("所选社工不在该人员所属街道（{}），不能承接。", p.town_code),
-                format!("The chosen social worker does not serve this person's town ({}).", p.town_code),
+                format!("所选社工不在该人员所属街道（{}），不能承接。", town_name(&txn, &p.town_code).await?),
+                format!(
+                    "The chosen social worker does not serve this person's town ({}).",
+                    town_name(&txn, &p.town_code).await?
+                ),
             )
             .into());
         }
@@ -277,11 +294,25 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
     Ok(moved)
 }
 
+/// The name of a division code (the code itself when unknown).
+async fn town_name<C: ConnectionTrait>(db: &C, code: &str) -> ServiceResult<String> {
+    Ok(crate::entities::division::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?
+        .map(|d| d.name)
+        .unwrap_or_else(|| code.to_string()))
+}
+
 /// A lost person on the police list.
 #[derive(Debug, Clone)]
 pub struct LostRow {
     pub person_id: Uuid,
     pub name: String,
+    /// Masked ID number and phone (the person page shows them in full to roles with Unmask).
+    pub id_masked: String,
+    pub phone_masked: Option<String>,
+    /// The last check-in, test or visit before the loss.
+    pub last_contact: Option<NaiveDate>,
     pub town_code: String,
     pub lost_since: Option<NaiveDate>,
     pub days: i64,
@@ -313,9 +344,15 @@ pub async fn lost_list<C: ConnectionTrait>(
         .into_iter()
         .map(|p| {
             let days = p.lost_since.map(|d| (now.today - d).num_days()).unwrap_or(0);
+            let row = p.id.to_string();
+            let id_number = vault.open("person", "id_number", &row, &p.id_number)?;
+            let phone = p.phone.as_deref().map(|ph| vault.open("person", "phone", &row, ph)).transpose()?;
             Ok(LostRow {
                 person_id: p.id,
-                name: vault.open("person", "name", &p.id.to_string(), &p.name)?,
+                id_masked: jindu_domain::IdNumber::parse(&id_number).map(|n| n.masked()).unwrap_or_default(),
+                phone_masked: phone.as_deref().map(jindu_crypto::mask_phone),
+                last_contact: None,
+                name: vault.open("person", "name", &row, &p.name)?,
                 town_code: p.town_code,
                 lost_since: p.lost_since,
                 days,
@@ -323,6 +360,26 @@ pub async fn lost_list<C: ConnectionTrait>(
             })
         })
         .collect::<ServiceResult<Vec<_>>>()?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.person_id).collect();
+    let mut last: std::collections::HashMap<Uuid, NaiveDate> = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        for e in event::Entity::find()
+            .filter(event::Column::PersonId.is_in(chunk.to_vec()))
+            .filter(event::Column::Kind.is_in([
+                EventKind::CheckIn.as_code(),
+                EventKind::DrugTest.as_code(),
+                EventKind::Visit.as_code(),
+            ]))
+            .all(db)
+            .await?
+        {
+            let day = last.entry(e.person_id).or_insert(e.occurred_on);
+            *day = (*day).max(e.occurred_on);
+        }
+    }
+    for r in &mut rows {
+        r.last_contact = last.get(&r.person_id).copied();
+    }
     rows.sort_by_key(|r| std::cmp::Reverse(r.days));
     Ok(rows)
 }
@@ -415,6 +472,15 @@ pub async fn confirm_abstinence<C: ConnectionTrait + TransactionTrait>(
         .all(&txn)
         .await?;
     let a = casework::abstinence_of(&events, &ms);
+    if status == ControlStatus::Abstinent3y {
+        return Err(FieldError::new(
+            "action",
+            "abstinence.confirmed",
+            "该人员已确认戒断三年未复吸，无需重复确认。",
+            "Three years' abstinence was already confirmed for this person.",
+        )
+        .into());
+    }
     let ok = matches!(status, ControlStatus::UnderControl | ControlStatus::Released)
         && !ms.iter().any(|m| m.ended_on.is_none())
         && a.is_some_and(|a| a.qualifies(now.today));
@@ -515,7 +581,8 @@ pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::RecordWork)?;
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
-    load_visible(&txn, actor, person_id).await?;
+    let p = load_visible(&txn, actor, person_id).await?;
+    super::persons::ensure_not_sealed(&p)?;
     casework::finish_write(
         txn,
         actor,

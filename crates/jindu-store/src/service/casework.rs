@@ -17,9 +17,7 @@ use jindu_domain::{
     MeasureStatus, ObligationKind, RiskTier, Substance, TestResult,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -110,30 +108,6 @@ pub async fn reconcile<C: ConnectionTrait>(
         .order_by_desc(measure::Column::DecisionDate)
         .all(db)
         .await?;
-    let due_monthly = p.risk_assessed_on.is_none_or(|d| add_months(d, 1) <= now.today);
-    let live = p.sealed_on.is_none() && !matches!(status, ControlStatus::Deceased);
-    if live && (trigger.is_some() || due_monthly) {
-        let trigger = trigger.unwrap_or(AssessmentTrigger::Monthly);
-        let factors = risk_factors(db, &p, &events, &measures_all, now.today).await?;
-        let result = assess_risk(&factors, &risk_table(db).await?);
-        let old_tier = p.risk_tier.clone();
-        let changed = old_tier != result.tier.as_code() || p.risk_score != Some(result.score as i32);
-        let keep = changed
-            || p.risk_assessed_on.is_none()
-            || !matches!(trigger, AssessmentTrigger::Event | AssessmentTrigger::Profile);
-        if keep {
-            store_assessment(db, person_id, now, trigger, &result, by).await?;
-            out.assessed = true;
-        }
-        out.tier_changed = old_tier != result.tier.as_code();
-        person::Entity::update_many()
-            .col_expr(person::Column::RiskTier, Expr::value(result.tier.as_code()))
-            .col_expr(person::Column::RiskScore, Expr::value(result.score as i32))
-            .col_expr(person::Column::RiskAssessedOn, Expr::value(now.today))
-            .filter(person::Column::Id.eq(person_id))
-            .exec(db)
-            .await?;
-    }
     measures::refresh_obligations(db, person_id, now).await?;
     let rules = alert_rules(db).await?;
     let duties = duties_of(db, person_id).await?;
@@ -212,12 +186,49 @@ pub async fn reconcile<C: ConnectionTrait>(
     let breach = match (&clock, open) {
         (Some(c), Some(_)) if c.kind == MeasureKind::CommunityDetox => match c.start_date() {
             Some(start) if c.status(now.today) != MeasureStatus::AwaitingReport => {
-                Some((start, breach_of(db, person_id, &events, start, now.today).await?))
+                Some(breach_of(db, person_id, &events, start, now.today).await?)
             }
             _ => None,
         },
         _ => None,
     };
+    // The risk assessment sees the record as it now stands: duties, breach and lost status.
+    let due_monthly = p.risk_assessed_on.is_none_or(|d| add_months(d, 1) <= now.today);
+    let live = p.sealed_on.is_none() && !matches!(status, ControlStatus::Deceased);
+    let mut duties = duties;
+    if live && (trigger.is_some() || due_monthly) {
+        let trigger = trigger.unwrap_or(AssessmentTrigger::Monthly);
+        let mut factors = risk_factors(db, &p, &events, &measures_all, &duties, now.today).await?;
+        factors.serious_breach = breach.as_ref().is_some_and(|(b, _)| b.is_serious());
+        factors.lost = status == ControlStatus::LostContact;
+        let result = assess_risk(&factors, &risk_table(db).await?);
+        let old_tier = p.risk_tier.clone();
+        let changed = old_tier != result.tier.as_code() || p.risk_score != Some(result.score as i32);
+        let keep = changed
+            || p.risk_assessed_on.is_none()
+            || !matches!(trigger, AssessmentTrigger::Event | AssessmentTrigger::Profile);
+        if keep {
+            store_assessment(db, person_id, now, trigger, &result, by).await?;
+            out.assessed = true;
+        }
+        out.tier_changed = old_tier != result.tier.as_code();
+        person::Entity::update_many()
+            .col_expr(person::Column::RiskTier, Expr::value(result.tier.as_code()))
+            .col_expr(person::Column::RiskScore, Expr::value(result.score as i32))
+            .col_expr(person::Column::RiskAssessedOn, Expr::value(now.today))
+            .filter(person::Column::Id.eq(person_id))
+            .exec(db)
+            .await?;
+        if out.tier_changed {
+            // The tier sets the visit interval.
+            measures::refresh_obligations(db, person_id, now).await?;
+            duties = duties_of(db, person_id).await?;
+        }
+    }
+    let tier = RiskTier::from_code(
+        &person::Entity::find_by_id(person_id).one(db).await?.map(|q| q.risk_tier).unwrap_or_default(),
+    )
+    .unwrap_or(tier);
     let abstinence = if open.is_none() { abstinence_of(&events, &measures_all) } else { None };
     // A transfer waiting for its decision: the alert goes to the side that decides (the
     // receiving town, or for a request to take the person over, the person's own town).
@@ -236,15 +247,38 @@ pub async fn reconcile<C: ConnectionTrait>(
         tier_since: high_since(db, person_id, tier).await?,
         duties,
         lost_since,
-        breach_since: breach.as_ref().filter(|(_, b)| b.is_serious()).map(|(start, _)| *start),
+        breach_since: breach.as_ref().and_then(|(_, met)| *met),
         measure: measure_facts,
         leave_overdue_since: leave_overdue_since(db, person_id, now.today).await?,
         abstinence,
         transfer_requested_on: pending_transfer.as_ref().map(|t| Now::at(t.requested_at).today),
     };
     let specs = derive(&facts, &rules);
-    let (raised, resolved) =
-        store_alerts(db, &p, &specs, breach.as_ref().map(|(_, b)| b), transfer_division.as_deref(), now).await?;
+    let breach_reported_on = match breach.as_ref().and_then(|(_, met)| *met) {
+        Some(met) => {
+            event::Entity::find()
+                .select_only()
+                .column(event::Column::OccurredOn)
+                .filter(event::Column::PersonId.eq(person_id))
+                .filter(event::Column::Kind.eq(EventKind::BreachReported.as_code()))
+                .filter(event::Column::OccurredOn.gte(met))
+                .order_by_desc(event::Column::OccurredOn)
+                .into_tuple::<NaiveDate>()
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    let (raised, resolved) = store_alerts(
+        db,
+        &p,
+        &specs,
+        breach.as_ref().map(|(b, _)| b),
+        breach_reported_on,
+        transfer_division.as_deref(),
+        now,
+    )
+    .await?;
     out.alerts_raised = raised;
     out.alerts_resolved = resolved;
     Ok(out)
@@ -315,12 +349,14 @@ fn is_use(e: &event::Model) -> bool {
 ///   ended;
 /// - days since the last positive test or recorded use;
 /// - employment, housing and family support as recorded (not recorded counts as no), violent or
-///   self-harming behaviour as recorded.
+///   self-harming behaviour as recorded;
+/// - serious breach and lost status are set by the caller, who knows them.
 pub async fn risk_factors<C: ConnectionTrait>(
     db: &C,
     p: &person::Model,
     events: &[event::Model],
     measures_all: &[measure::Model],
+    duties: &[Due],
     today: NaiveDate,
 ) -> ServiceResult<RiskFactors> {
     let window_start = add_days(today, -90);
@@ -330,12 +366,26 @@ pub async fn risk_factors<C: ConnectionTrait>(
         .iter()
         .filter(|e| e.test_result.as_deref() == Some(TestResult::Refused.as_code()) && in_window(e.occurred_on))
         .count() as u32;
-    let overdue_90d = alert::Entity::find()
+    // Each missed duty once: those already alerted (kept after they were done) and those
+    // overdue right now, by duty and due date.
+    let mut missed: std::collections::BTreeSet<String> = alert::Entity::find()
         .filter(alert::Column::PersonId.eq(p.id))
         .filter(alert::Column::Kind.eq(AlertKind::DutyOverdue.as_code()))
         .filter(alert::Column::RefDate.gt(window_start))
-        .count(db)
-        .await? as u32;
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.ref_key)
+        .collect();
+    for d in duties {
+        if matches!(d.kind, ObligationKind::CheckIn | ObligationKind::DrugTest | ObligationKind::Visit)
+            && d.due_date > window_start
+            && d.due_date < today
+        {
+            missed.insert(format!("{}:{}", d.kind.as_code(), d.due_date));
+        }
+    }
+    let overdue_90d = missed.len() as u32;
     let detox_episodes = measures_all
         .iter()
         .filter(|m| m.ended_on.is_some())
@@ -358,6 +408,8 @@ pub async fn risk_factors<C: ConnectionTrait>(
         stable_housing: p.stable_housing.unwrap_or(false),
         family_support: p.family_support.unwrap_or(false),
         violent_or_self_harm: p.violent_or_self_harm.unwrap_or(false),
+        serious_breach: false,
+        lost: false,
     })
 }
 
@@ -403,14 +455,15 @@ async fn high_since<C: ConnectionTrait>(db: &C, person_id: Uuid, tier: RiskTier)
 
 /// The conduct toward 戒毒条例 §20 recorded during the community detox that started on `start`:
 /// tests evaded or refused, unauthorised departures, and overstayed leave; assessed on `today`.
-/// The evidence ids are the timeline events (for overstays, the leave request's id).
+/// The evidence ids are the timeline events (for overstays, the leave request's id). Also the
+/// first day a ground was met ([`jindu_domain::breach::met_on`]), `None` when none is.
 pub async fn breach_of<C: ConnectionTrait>(
     db: &C,
     person_id: Uuid,
     events: &[event::Model],
     start: NaiveDate,
     today: NaiveDate,
-) -> ServiceResult<BreachAssessment<Uuid>> {
+) -> ServiceResult<(BreachAssessment<Uuid>, Option<NaiveDate>)> {
     let mut records: Vec<ConductRecord<Uuid>> = events
         .iter()
         .filter(|e| e.test_result.as_deref() == Some(TestResult::Refused.as_code()))
@@ -429,7 +482,7 @@ pub async fn breach_of<C: ConnectionTrait>(
             records.push(ConductRecord { id: l.id, on: l.leave_to, conduct: c });
         }
     }
-    Ok(assess_breach(&records, start, today))
+    Ok((assess_breach(&records, start, today), jindu_domain::breach::met_on(&records, start, today)))
 }
 
 /// The return day of the earliest approved leave not back by it, if any.
@@ -467,6 +520,9 @@ struct AlertDetail<'a> {
     grounds_en: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     evidence: Option<&'a [Uuid]>,
+    /// For a serious breach: the day it was reported to the police, once it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reported_on: Option<NaiveDate>,
 }
 
 async fn store_alerts<C: ConnectionTrait>(
@@ -474,6 +530,7 @@ async fn store_alerts<C: ConnectionTrait>(
     p: &person::Model,
     specs: &[AlertSpec],
     breach: Option<&BreachAssessment<Uuid>>,
+    breach_reported_on: Option<NaiveDate>,
     transfer_division: Option<&str>,
     now: Now,
 ) -> ServiceResult<(u32, u32)> {
@@ -487,8 +544,9 @@ async fn store_alerts<C: ConnectionTrait>(
                 grounds_zh: Some(b.grounds.iter().map(|g| g.describe_zh()).collect()),
                 grounds_en: Some(b.grounds.iter().map(|g| g.describe_en()).collect()),
                 evidence: Some(&b.evidence),
+                reported_on: breach_reported_on,
             },
-            _ => AlertDetail { days: s.days, grounds_zh: None, grounds_en: None, evidence: None },
+            _ => AlertDetail { days: s.days, grounds_zh: None, grounds_en: None, evidence: None, reported_on: None },
         };
         let detail = serde_json::to_string(&detail).map_err(|e| ServiceError::Data(e.to_string()))?;
         let division = match (s.kind, transfer_division) {

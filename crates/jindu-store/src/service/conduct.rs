@@ -67,6 +67,33 @@ pub struct AbsenceView {
     pub days: i64,
 }
 
+/// The start (report day) of the person's open community detox or rehabilitation, which leave
+/// and the conduct of §19–§20 belong to.
+///
+/// # Errors
+/// A sentence naming `action` when there is none (compulsory isolation, no measure, not reported).
+async fn community_start<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<NaiveDate> {
+    measure::Entity::find()
+        .filter(measure::Column::PersonId.eq(person_id))
+        .filter(measure::Column::EndedOn.is_null())
+        .filter(
+            measure::Column::Kind
+                .is_in([MeasureKind::CommunityDetox.as_code(), MeasureKind::CommunityRehab.as_code()]),
+        )
+        .one(db)
+        .await?
+        .and_then(|m| m.reported_on)
+        .ok_or_else(|| {
+            FieldError::new(
+                "action",
+                "conduct.no_community_measure",
+                "该人员当前没有已报到的社区戒毒或社区康复措施，不适用请假和擅自离开的登记（戒毒条例第十九、二十条）。",
+                "The person has no community detox or rehabilitation under way; leave and unauthorised departures do not apply (Regulation arts. 19, 20).",
+            )
+            .into()
+        })
+}
+
 /// Records a leave request (请假, written notice before leaving the county for 3 days or more,
 /// 戒毒条例 §19) for a person under control. Every field problem is returned at once.
 pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
@@ -81,15 +108,46 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
+    super::persons::ensure_not_sealed(&p)?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     jindu_domain::status::check_event_allowed(status, EventKind::LeaveRequest)?;
+    community_start(&txn, person_id).await?;
     let mut errors = Vec::new();
     let from = required_date("leave_from", &input.leave_from).map_err(|e| errors.push(e)).ok();
     let to = required_date("leave_to", &input.leave_to).map_err(|e| errors.push(e)).ok();
-    if let (Some(f), Some(t)) = (from, to)
-        && let Err(e) = check_dates(f, t)
-    {
-        errors.push(e.into());
+    // Leave is asked for beforehand (戒毒条例 §19), and not for a trip months ahead.
+    if let Some(f) = from {
+        if f < now.today {
+            errors.push(FieldError::new(
+                "leave_from",
+                "leave.past",
+                format!("请假须在离开前提出（戒毒条例第十九条），离开日期不能早于今天（{}）；已经离开的，请登记擅自离开。", now.today),
+                format!("Leave is asked for before leaving (art. 19): the day of leaving cannot be before today ({}); record a departure for someone already away.", now.today),
+            ));
+        } else if (f - now.today).num_days() > jindu_domain::leave::MAX_LEAVE_DAYS {
+            errors.push(FieldError::new(
+                "leave_from",
+                "leave.far",
+                format!("离开日期距今超过{}日，请临近出行时再申请。", jindu_domain::leave::MAX_LEAVE_DAYS),
+                format!(
+                    "The day of leaving is more than {} days ahead; ask nearer the time.",
+                    jindu_domain::leave::MAX_LEAVE_DAYS
+                ),
+            ));
+        }
+    }
+    if let (Some(f), Some(t)) = (from, to) {
+        let days = jindu_domain::leave::days_away(f, t);
+        if days > jindu_domain::leave::MAX_LEAVE_DAYS {
+            errors.push(FieldError::new(
+                "leave_to",
+                "leave.too_long",
+                format!("一次请假最长{}日，所填为{days}日。", jindu_domain::leave::MAX_LEAVE_DAYS),
+                format!("One leave is at most {} days; this one is {days}.", jindu_domain::leave::MAX_LEAVE_DAYS),
+            ));
+        } else if let Err(e) = check_dates(f, t) {
+            errors.push(e.into());
+        }
     }
     let destination = match input.destination.trim() {
         "" => {
@@ -176,7 +234,8 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::RecordWork)?;
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
-    load_visible(&txn, actor, person_id).await?;
+    let p = load_visible(&txn, actor, person_id).await?;
+    super::persons::ensure_not_sealed(&p)?;
     let action = LeaveAction::from_code(action.trim()).ok_or_else(|| {
         ServiceError::from(FieldError::from(DomainError::InvalidChoice {
             field: "action",
@@ -193,6 +252,15 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
         .ok_or(ServiceError::NotFound("leave"))?;
     let status = stored("leave status", &l.status, LeaveStatus::from_code)?;
     let next = next_status(status, action)?;
+    if action == LeaveAction::Approve && now.today > l.leave_to {
+        return Err(FieldError::new(
+            "action",
+            "leave.expired",
+            format!("该请假的返回日期（{}）已过，不能再批准；已按期返回的请撤销申请，未经批准离开的请登记擅自离开。", l.leave_to),
+            format!("The day back ({}) has passed: the leave can no longer be approved. Cancel it, or record an unauthorised departure.", l.leave_to),
+        )
+        .into());
+    }
     let note = match note.trim() {
         "" => None,
         n => Some(validate_free_text("note", n, MAX_LEAVE_TEXT)?),
@@ -304,6 +372,7 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
+    super::persons::ensure_not_sealed(&p)?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     let open = absence::Entity::find()
         .filter(absence::Column::PersonId.eq(person_id))
@@ -347,8 +416,18 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
         }
         (None, _) => {
             jindu_domain::status::check_event_allowed(status, EventKind::UnauthorisedDeparture)?;
+            let start = community_start(&txn, person_id).await?;
             let left = required_date("left_on", left_on)?;
             validate_event_date("left_on", left, now.today)?;
+            if left < start {
+                return Err(DomainError::DateBefore {
+                    field: "left_on",
+                    date: left,
+                    other_field: "start_date",
+                    other: start,
+                }
+                .into());
+            }
             let back = match returned_on.trim() {
                 "" => None,
                 r => {
@@ -366,6 +445,23 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
                     Some(b)
                 }
             };
+            // The same trip entered twice, or overlapping an earlier one, is refused: §20 counts
+            // each departure once.
+            let until = back.unwrap_or(now.today);
+            let earlier = absence::Entity::find().filter(absence::Column::PersonId.eq(person_id)).all(&txn).await?;
+            if let Some(o) = earlier.iter().find(|o| o.left_on <= until && o.returned_on.unwrap_or(now.today) >= left) {
+                let back_text = o.returned_on.map(|d| d.to_string()).unwrap_or_default();
+                return Err(FieldError::new(
+                    "left_on",
+                    "absence.overlap",
+                    format!("与已登记的擅自离开（{} 至 {back_text}）重叠，同一次离开不能重复登记。", o.left_on),
+                    format!(
+                        "This overlaps the departure already recorded ({} to {back_text}); a trip is recorded once.",
+                        o.left_on
+                    ),
+                )
+                .into());
+            }
             let eid =
                 insert_event(&txn, actor, now, person_id, None, EventKind::UnauthorisedDeparture, left, None, None)
                     .await?;
@@ -426,6 +522,8 @@ pub async fn absences_of<C: ConnectionTrait>(
 /// it: counts, grounds (as sentences in `lang`), evidence, and the reports to the police made.
 #[derive(Debug, Clone)]
 pub struct BreachView {
+    /// The first day a ground was met.
+    pub met_on: Option<NaiveDate>,
     pub test_refusals: u32,
     pub departures: u32,
     pub absence_days: i64,
@@ -464,13 +562,14 @@ pub async fn breach_view<C: ConnectionTrait>(
         .filter(event::Column::Kind.is_in([EventKind::DrugTest.as_code(), EventKind::BreachReported.as_code()]))
         .all(db)
         .await?;
-    let b = casework::breach_of(db, person_id, &events, start, today).await?;
+    let (b, met_on) = casework::breach_of(db, person_id, &events, start, today).await?;
     let reported_on = events
         .iter()
         .filter(|e| e.kind == EventKind::BreachReported.as_code() && e.occurred_on >= start)
         .map(|e| e.occurred_on)
         .collect();
     Ok(Some(BreachView {
+        met_on,
         test_refusals: b.test_refusals,
         departures: b.departures,
         absence_days: b.absence_days,
@@ -494,7 +593,8 @@ pub async fn report_breach<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::ManageMeasures)?;
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
-    load_visible(&txn, actor, person_id).await?;
+    let p = load_visible(&txn, actor, person_id).await?;
+    super::persons::ensure_not_sealed(&p)?;
     let note = match note.trim() {
         "" => None,
         n => Some(jindu_domain::event::validate_note("note", n)?),
@@ -508,7 +608,17 @@ pub async fn report_breach<C: ConnectionTrait + TransactionTrait>(
         )
         .into());
     };
+    if let Some(day) = b.reported_on.iter().copied().filter(|d| b.met_on.is_some_and(|m| *d >= m)).max() {
+        return Err(FieldError::new(
+            "action",
+            "breach.reported",
+            format!("该严重违反情形已于{day}报告公安，无需重复报告。"),
+            format!("This serious breach was reported to the police on {day}; it need not be reported again."),
+        )
+        .into());
+    }
     let detail = serde_json::json!({
+        "met_on": b.met_on,
         "grounds": b.grounds,
         "evidence": b.evidence,
         "test_refusals": b.test_refusals,

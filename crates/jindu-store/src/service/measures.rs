@@ -606,6 +606,14 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
     if new_status != status {
         set_status(&txn, &p, new_status, now).await?;
     }
+    // A relapse brings a sealed record back under dynamic control (戒毒条例 §7).
+    if kind == EventKind::Relapse && p.sealed_on.is_some() {
+        person::Entity::update_many()
+            .col_expr(person::Column::SealedOn, sea_orm::sea_query::Expr::value(Option::<NaiveDate>::None))
+            .filter(person::Column::Id.eq(person_id))
+            .exec(&txn)
+            .await?;
+    }
     let trigger = matches!(
         kind,
         EventKind::DrugTest | EventKind::Relapse | EventKind::Violation | EventKind::ContactLost | EventKind::Amendment

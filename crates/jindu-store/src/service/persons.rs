@@ -689,6 +689,21 @@ fn to_view(
     })
 }
 
+/// Refuses work on a record sealed after three years' abstinence (戒毒条例 §7): it is out of
+/// dynamic control. A relapse (recorded as an event) brings it back.
+pub fn ensure_not_sealed(p: &person::Model) -> ServiceResult<()> {
+    match p.sealed_on {
+        Some(day) => Err(FieldError::new(
+            "action",
+            "person.sealed",
+            format!("该档案已于{day}确认戒断三年并封存，不能办理此事项；如复吸，请记录“复吸”以恢复管控。"),
+            format!("This record was sealed on {day} (three years abstinent); record a relapse to bring it back under control."),
+        )
+        .into()),
+        None => Ok(()),
+    }
+}
+
 /// Loads a person the actor may see; anything else answers `NotFound("person")`, so an
 /// out-of-scope id looks exactly like a missing one.
 pub async fn load_visible<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<person::Model> {

@@ -428,14 +428,24 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     let txn = super::begin_write(db).await?;
     let p = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::NotFound("person"))?;
     let visible = load_visible(&txn, actor, person_id).await.is_ok();
-    // The transfer the form was shown for, or else the open one.
-    let shown = match Uuid::parse_str(input.transfer.trim()) {
-        Ok(tid) => transfer::Entity::find_by_id(tid).one(&txn).await?.filter(|t| t.person_id == person_id),
-        Err(_) => open_of(&txn, person_id).await?,
+    // The transfer the form was shown for: a missing or malformed id decides nothing (it must
+    // never act on some other open transfer the user did not see).
+    let typed = input.transfer.trim();
+    let parsed = Uuid::parse_str(typed).ok();
+    let shown = match parsed {
+        Some(tid) => transfer::Entity::find_by_id(tid).one(&txn).await?.filter(|t| t.person_id == person_id),
+        None => None,
     };
     let involved = shown.as_ref().is_some_and(|t| actor.sees(decider_code(t)) || actor.sees(requester_code(t)));
     if !visible && !involved {
         return Err(ServiceError::NotFound("person"));
+    }
+    if parsed.is_none() {
+        return Err(if typed.is_empty() {
+            DomainError::Required { field: "transfer" }.into()
+        } else {
+            DomainError::InvalidChoice { field: "transfer", input: typed.chars().take(40).collect() }.into()
+        });
     }
     let Some(action) = TransferAction::from_form(&input.action) else {
         return Err(if input.action.trim().is_empty() {
