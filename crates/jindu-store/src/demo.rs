@@ -540,11 +540,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             version: Set(1),
             // Registered when first found (09:00 in Shanghai), as a real registry would show: the
             // lost-contact rule then judges the whole history.
-            created_at: Set(first_found
-                .min(decision)
-                .and_hms_opt(1, 0, 0)
-                .map(|t| t.and_utc())
-                .unwrap_or(now.instant)),
+            created_at: Set(first_found.min(decision).and_hms_opt(1, 0, 0).map(|t| t.and_utc()).unwrap_or(now.instant)),
             updated_at: Set(now.instant),
         });
         for (left, back, eid, rid) in absences {
