@@ -633,11 +633,9 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         };
         crate::service::transfers::request(db, vault, &office, now, pid, &request).await?;
     }
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        // Fresh statistics after the bulk load, as autovacuum would gather later: the planner
-        // otherwise guesses from empty tables.
-        db.execute_unprepared("ANALYZE").await?;
-    }
+    // Fresh statistics after the bulk load (PostgreSQL's autovacuum would gather them later;
+    // SQLite only when asked): the planner otherwise guesses from empty tables.
+    db.execute_unprepared("ANALYZE").await?;
     Ok(DemoSummary {
         generated: true,
         persons: person_ids.len() as u64,

@@ -363,19 +363,23 @@ pub async fn lost_list<C: ConnectionTrait>(
     let ids: Vec<Uuid> = rows.iter().map(|r| r.person_id).collect();
     let mut last: std::collections::HashMap<Uuid, NaiveDate> = std::collections::HashMap::new();
     for chunk in ids.chunks(500) {
-        for e in event::Entity::find()
+        use sea_orm::QuerySelect;
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        let rows: Vec<(Uuid, Option<NaiveDate>)> = event::Entity::find()
+            .select_only()
+            .column(event::Column::PersonId)
+            .column_as(Expr::col(event::Column::OccurredOn).max(), "last")
             .filter(event::Column::PersonId.is_in(chunk.to_vec()))
             .filter(event::Column::Kind.is_in([
                 EventKind::CheckIn.as_code(),
                 EventKind::DrugTest.as_code(),
                 EventKind::Visit.as_code(),
             ]))
+            .group_by(event::Column::PersonId)
+            .into_tuple()
             .all(db)
-            .await?
-        {
-            let day = last.entry(e.person_id).or_insert(e.occurred_on);
-            *day = (*day).max(e.occurred_on);
-        }
+            .await?;
+        last.extend(rows.into_iter().filter_map(|(id, d)| d.map(|d| (id, d))));
     }
     for r in &mut rows {
         r.last_contact = last.get(&r.person_id).copied();
