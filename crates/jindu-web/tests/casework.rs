@@ -741,3 +741,38 @@ both!(signing_in_again_after_an_idle_timeout_works_at_once, |app: TestApp| async
     assert_eq!(s, StatusCode::OK);
     app
 });
+
+both!(a_sealed_record_is_not_registered_again, |app: TestApp| async move {
+    // Ended 2022-01-04, nothing since: qualifies 2025-01-05; confirmed and sealed today.
+    let id = register(&app, "封存甲", 29, |p| {
+        p.measure_kind = "community_detox".into();
+        p.decision_date = "2019-01-01".into();
+        p.report_date = "2019-01-05".into();
+    })
+    .await;
+    let mid = persons::detail(&app.db, &app.vault, &app.admin, now(), id).await.unwrap().measures[0].id;
+    measures::act(
+        &app.db,
+        &app.admin,
+        now(),
+        id,
+        mid,
+        measures::MeasureAction::End(jindu_domain::EndReason::Expiry),
+        "2022-01-04",
+    )
+    .await
+    .unwrap();
+    caseload::confirm_abstinence(&app.db, &app.vault, &app.admin, now(), id).await.unwrap();
+    // A police officer of the whole district registers the same number: told it is sealed and
+    // whom to ask, not "another area".
+    let police = actor(&app, "pcs", "police", "430405").await;
+    let again = NewPerson {
+        name: "封存甲".into(),
+        id_number: id_for("19900101", 29),
+        division: "430405009007".into(),
+        ..Default::default()
+    };
+    let e = persons::register(&app.db, &app.vault, &police, now(), again).await.unwrap_err();
+    assert!(format!("{e:?}").contains("id_number.duplicate_sealed"), "{e:?}");
+    app
+});

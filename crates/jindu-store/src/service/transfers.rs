@@ -719,6 +719,8 @@ pub enum Duplicate {
     OtherTown(String),
     /// Handed over outside this deployment: the county's name only.
     OtherCounty(String),
+    /// Sealed after three years' abstinence (戒毒条例 §7): only the district office can open it.
+    Sealed,
 }
 
 impl Duplicate {
@@ -740,6 +742,12 @@ impl Duplicate {
                 format!(
                     "This ID number is already registered in another area ({town}); contact that town's anti-drug officer or the district anti-drug office. If the person now lives here, you can request a transfer."
                 ),
+            ),
+            Duplicate::Sealed => FieldError::new(
+                "id_number",
+                "id_number.duplicate_sealed",
+                "该身份证号的档案已确认戒断三年并封存，请勿重复登记；如该人员复吸，请联系区禁毒办打开档案记录复吸，恢复管控。",
+                "This ID number's record was sealed after three years' abstinence; do not register it again. If the person has relapsed, ask the district anti-drug office to open the record and record the relapse.",
             ),
             Duplicate::OtherCounty(county) => FieldError::new(
                 "id_number",
@@ -783,6 +791,9 @@ pub async fn find_duplicate<C: ConnectionTrait>(
     };
     if load_visible(db, actor, p.id).await.is_ok() {
         return Ok(Some(Duplicate::InScope(p.id)));
+    }
+    if p.sealed_on.is_some() {
+        return Ok(Some(Duplicate::Sealed));
     }
     let in_deployment = match deployment::root(db).await? {
         Some(root) => p.division_code.starts_with(&root.code.prefix()),
