@@ -3,51 +3,13 @@
 // execution to 衡州路街道, accepts the request on /transfers as the receiving side, and finds the
 // person at the new place with the 15-day report deadline (day of acceptance not counted, moved
 // past Saturdays and Sundays; the demo enters no holidays).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { demoServer } from './harness.mjs';
 
-const bin = process.env.JINDU_BIN ?? '../../target/debug/jindu';
-const port = 20000 + Math.floor(Math.random() * 2000);
-const base = `http://127.0.0.1:${port}`;
-const dir = mkdtempSync(join(tmpdir(), 'jindu-e2e-transfer-'));
-// Each test file gets its own database: JINDU_E2E_DB names a PostgreSQL prefix (`<prefix>_transfer`).
-const db = process.env.JINDU_E2E_DB ? `${process.env.JINDU_E2E_DB}_transfer` : `sqlite://${join(dir, 'demo.db')}`;
-let server;
-let browser;
-
-async function waitFor(url, ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`server did not start at ${url}`);
-}
-
-before(async () => {
-  server = spawn(bin, ['demo', '--db', db, '--key-file', join(dir, 'demo.key'), '--listen', `127.0.0.1:${port}`],
-    { stdio: ['ignore', 'inherit', 'inherit'] });
-  await waitFor(`${base}/healthz`, 120_000);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGINT');
-  rmSync(dir, { recursive: true, force: true });
-});
+const ctx = demoServer('transfer', 20000);
+const { base, dir } = ctx;
 
 /** today (YYYY-MM-DD, as the page's date inputs show it) + 15 days, moved past a weekend. */
 function reportDeadline(today) {
@@ -58,7 +20,7 @@ function reportDeadline(today) {
 }
 
 test('the office moves a person to another town and the 15-day report is due there', async () => {
-  const page = await browser.newPage({ viewport: { width: 375, height: 900 } });
+  const page = await ctx.browser.newPage({ viewport: { width: 375, height: 900 } });
   await page.goto(`${base}/login`);
   await page.getByLabel('用户名').fill('office');
   await page.getByLabel('密码').fill('Demo-2026-jindu');

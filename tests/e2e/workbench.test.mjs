@@ -3,54 +3,16 @@
 // signs in, opens the 工作台, records a negative urine test for a person whose test is due,
 // and checks that the obligation moves and the event appears on the timeline; then checks that a
 // social worker of one town cannot open a person of another town by typing its address.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { demoServer } from './harness.mjs';
 
-const bin = process.env.JINDU_BIN ?? '../../target/debug/jindu';
-const port = 18000 + Math.floor(Math.random() * 2000);
-const base = `http://127.0.0.1:${port}`;
-const dir = mkdtempSync(join(tmpdir(), 'jindu-e2e-'));
-// Each test file gets its own database: JINDU_E2E_DB names a PostgreSQL prefix (`<prefix>_workbench`).
-const db = process.env.JINDU_E2E_DB ? `${process.env.JINDU_E2E_DB}_workbench` : `sqlite://${join(dir, 'demo.db')}`;
-let server;
-let browser;
-
-async function waitFor(url, ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`server did not start at ${url}`);
-}
-
-before(async () => {
-  server = spawn(bin, ['demo', '--db', db, '--key-file', join(dir, 'demo.key'), '--listen', `127.0.0.1:${port}`],
-    { stdio: ['ignore', 'inherit', 'inherit'] });
-  await waitFor(`${base}/healthz`, 120_000);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGINT');
-  rmSync(dir, { recursive: true, force: true });
-});
+const ctx = demoServer('workbench', 18000);
+const { base, dir } = ctx;
 
 test('record a negative urine test from the workbench', async () => {
-  const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+  const page = await ctx.browser.newPage({ viewport: { width: 375, height: 800 } });
   await page.goto(`${base}/`);
   assert.match(page.url(), /\/login/);
   assert.ok(await page.getByTestId('demo-banner').isVisible(), 'every demo page says 演示数据');
@@ -96,7 +58,7 @@ async function signIn(context, username) {
 
 test('a social worker of one town cannot open a person of another town', async () => {
   // The office finds a person in 广东路街道 (430405009).
-  const office = await signIn(await browser.newContext(), 'office');
+  const office = await signIn(await ctx.browser.newContext(), 'office');
   await office.goto(`${base}/persons?town=430405009`);
   const href = await office.locator('table a[href^="/persons/"]').first().getAttribute('href');
   assert.match(href, /^\/persons\/[0-9a-f-]{36}$/);
@@ -105,7 +67,7 @@ test('a social worker of one town cannot open a person of another town', async (
 
   // sg01 works in 衡州路街道 (430405007): the same address, typed by hand, answers like a
   // missing record, with or without ?unmask=1; the town filter shows nobody.
-  const sw = await signIn(await browser.newContext(), 'sg01');
+  const sw = await signIn(await ctx.browser.newContext(), 'sg01');
   for (const path of [href, `${href}?unmask=1`, `${href}/edit`]) {
     const r = await sw.goto(`${base}${path}`);
     assert.ok([403, 404].includes(r.status()), `${path}: ${r.status()}`);
@@ -119,7 +81,7 @@ test('a social worker of one town cannot open a person of another town', async (
 });
 
 test('the office reports a serious breach from its alerts and acknowledges an alert', async () => {
-  const page = await signIn(await browser.newContext(), 'office');
+  const page = await signIn(await ctx.browser.newContext(), 'office');
   await page.goto(`${base}/`);
   const total = Number((await page.getByTestId('count-alerts').textContent()).trim());
   assert.ok(total > 0, 'the demo raises alerts');
@@ -150,7 +112,7 @@ test('the office reports a serious breach from its alerts and acknowledges an al
   assert.equal(Number((await page.getByTestId('count-alerts').textContent()).trim()), total - 1);
 
   // The police work from the list of lost persons.
-  const police = await signIn(await browser.newContext(), 'police');
+  const police = await signIn(await ctx.browser.newContext(), 'police');
   await police.goto(`${base}/lost`);
   assert.ok(Number((await police.getByTestId('lost-count').textContent()).trim()) > 0);
   assert.ok(await police.locator('table[data-testid=lost] tbody tr').count() > 0);

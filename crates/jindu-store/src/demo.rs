@@ -443,9 +443,12 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 let left = add_days(start, 30 + 25 * i64::from(i));
                 let back = add_days(left, rng.random_range(2..9));
                 if back < today {
-                    let e = ev(EventKind::UnauthorisedDeparture, left, None, &mut rng);
-                    let r = ev(EventKind::Returned, back, None, &mut rng);
-                    absences.push((left, back, e.id.clone().unwrap(), r.id.clone().unwrap()));
+                    let (eid, rid) = (uuid(&mut rng), uuid(&mut rng));
+                    let mut e = ev(EventKind::UnauthorisedDeparture, left, None, &mut rng);
+                    let mut r = ev(EventKind::Returned, back, None, &mut rng);
+                    e.id = Set(eid);
+                    r.id = Set(rid);
+                    absences.push((left, back, eid, rid));
                     events.push(e);
                     events.push(r);
                 }

@@ -71,6 +71,13 @@ async fn open_alerts(app: &TestApp, id: Uuid) -> Vec<String> {
         .collect()
 }
 
+/// Ends the person's only measure (期满解除) on `date`.
+async fn end_measure(app: &TestApp, id: Uuid, date: &str) {
+    let mid = persons::detail(&app.db, &app.vault, &app.admin, now(), id).await.unwrap().measures[0].id;
+    let end = measures::MeasureAction::End(jindu_domain::EndReason::Expiry);
+    measures::act(&app.db, &app.admin, now(), id, mid, end, date).await.unwrap();
+}
+
 async fn model(app: &TestApp, id: Uuid) -> person::Model {
     person::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap()
 }
@@ -461,18 +468,7 @@ both!(three_years_abstinent_are_listed_confirmed_and_sealed, |app: TestApp| asyn
         p.report_date = "2019-01-05".into();
     })
     .await;
-    let mid = persons::detail(&app.db, &app.vault, &app.admin, now(), id).await.unwrap().measures[0].id;
-    measures::act(
-        &app.db,
-        &app.admin,
-        now(),
-        id,
-        mid,
-        measures::MeasureAction::End(jindu_domain::EndReason::Expiry),
-        "2022-01-04",
-    )
-    .await
-    .unwrap();
+    end_measure(&app, id, "2022-01-04").await;
     event(&app, &app.admin, id, "drug_test", "2023-03-01", |e| {
         e.test_method = "urine".into();
         e.test_result = "positive".into();
@@ -750,18 +746,7 @@ both!(a_sealed_record_is_not_registered_again, |app: TestApp| async move {
         p.report_date = "2019-01-05".into();
     })
     .await;
-    let mid = persons::detail(&app.db, &app.vault, &app.admin, now(), id).await.unwrap().measures[0].id;
-    measures::act(
-        &app.db,
-        &app.admin,
-        now(),
-        id,
-        mid,
-        measures::MeasureAction::End(jindu_domain::EndReason::Expiry),
-        "2022-01-04",
-    )
-    .await
-    .unwrap();
+    end_measure(&app, id, "2022-01-04").await;
     caseload::confirm_abstinence(&app.db, &app.vault, &app.admin, now(), id).await.unwrap();
     // A police officer of the whole district registers the same number: told it is sealed and
     // whom to ask, not "another area".

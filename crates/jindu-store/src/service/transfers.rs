@@ -19,7 +19,7 @@ use jindu_domain::transfer::{self as rules, TransferAction, TransferStatus};
 use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, DomainError, EventKind, IdNumber, Permission};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionSession, TransactionTrait,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -294,15 +294,8 @@ pub async fn request<C: ConnectionTrait + TransactionTrait>(
         Some(detail),
     )
     .await?;
-    super::casework::reconcile(&txn, p.id, now, None, Some(actor.user_id)).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("transfer.request", "person", p.id).with_detail(format!("{id} -> {}", to.0)),
-    )
-    .await?;
-    txn.commit().await?;
+    let entry = audit::Entry::ok("transfer.request", "person", p.id).with_detail(format!("{id} -> {}", to.0));
+    super::casework::finish_write(txn, actor, now, p.id, None, entry).await?;
     Ok(id)
 }
 
@@ -387,15 +380,8 @@ pub async fn request_pull<C: ConnectionTrait + TransactionTrait>(
         Some(detail),
     )
     .await?;
-    super::casework::reconcile(&txn, p.id, now, None, Some(actor.user_id)).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("transfer.request_pull", "person", p.id).with_detail(format!("{id} -> {}", to.0)),
-    )
-    .await?;
-    txn.commit().await?;
+    let entry = audit::Entry::ok("transfer.request_pull", "person", p.id).with_detail(format!("{id} -> {}", to.0));
+    super::casework::finish_write(txn, actor, now, p.id, None, entry).await?;
     Ok(id)
 }
 
@@ -541,15 +527,9 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
         Some(detail),
     )
     .await?;
-    super::casework::reconcile(&txn, p.id, now, None, Some(actor.user_id)).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok(format!("transfer.{}", action.as_code()), "person", p.id).with_detail(t.id.to_string()),
-    )
-    .await?;
-    txn.commit().await?;
+    let entry =
+        audit::Entry::ok(format!("transfer.{}", action.as_code()), "person", p.id).with_detail(t.id.to_string());
+    super::casework::finish_write(txn, actor, now, p.id, None, entry).await?;
     let person_visible = match action {
         TransferAction::Accept => actor.sees(&t.to_division_code) && !actor.caseload_only(),
         _ => visible,
