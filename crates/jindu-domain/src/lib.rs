@@ -15,6 +15,7 @@
 //! - [`risk`]: risk tiers from a factor table; [`breach`]: serious breach (戒毒条例 §20);
 //!   [`leave`]: leave and overstay (§19); [`alert`]: the alerts of a person and the lost-contact
 //!   rule; [`abstinence`]: three years off drugs (§7); [`exemption`]: 禁毒法 §39.
+//! - [`indicator`]: the indicators (统计指标), their cells and what a person's record adds.
 
 pub mod abstinence;
 pub mod access;
@@ -28,6 +29,7 @@ pub mod event;
 pub mod exemption;
 pub mod id_number;
 pub mod ids;
+pub mod indicator;
 pub mod kinds;
 pub mod leave;
 pub mod measure;

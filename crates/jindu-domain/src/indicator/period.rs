@@ -1,0 +1,243 @@
+//! Calendar months and reporting periods (月度, 季度, 年度) of the indicators.
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+
+/// A calendar month as the number `yyyymm` (e.g. `202610` for October 2026). Indicator cells
+/// are kept per month; `Month(0)` is reserved for the running total of a stock figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Month(pub i32);
+
+impl Month {
+    /// The row that holds the running total of a stock figure (all months summed).
+    pub const TOTAL: Month = Month(0);
+
+    /// The month of a calendar day.
+    pub fn of(day: NaiveDate) -> Month {
+        Month(day.year() * 100 + day.month() as i32)
+    }
+
+    /// From year and month (1–12); `None` for a month out of range.
+    pub fn new(year: i32, month: u32) -> Option<Month> {
+        (1..=12).contains(&month).then_some(Month(year * 100 + month as i32))
+    }
+
+    /// The year.
+    pub fn year(self) -> i32 {
+        self.0 / 100
+    }
+
+    /// The month of the year, 1–12.
+    pub fn month(self) -> u32 {
+        (self.0 % 100) as u32
+    }
+
+    /// The month `n` months later (earlier when negative).
+    pub fn plus(self, n: i32) -> Month {
+        let idx = self.year() * 12 + self.month() as i32 - 1 + n;
+        Month(idx.div_euclid(12) * 100 + idx.rem_euclid(12) + 1)
+    }
+
+    /// First day of the month.
+    pub fn first_day(self) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(self.year(), self.month(), 1)
+    }
+
+    /// Last day of the month.
+    pub fn last_day(self) -> Option<NaiveDate> {
+        self.plus(1).first_day().and_then(|d| d.pred_opt())
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{:02}", self.year(), self.month())
+    }
+}
+
+/// A reporting period: a month, a quarter or a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Period {
+    /// 月度, e.g. `2026-10`.
+    Month(Month),
+    /// 季度 (year, quarter 1–4), e.g. `2026-Q4`.
+    Quarter(i32, u32),
+    /// 年度, e.g. `2026`.
+    Year(i32),
+}
+
+impl Period {
+    /// Parses `2026-10` (month), `2026-Q4` or `2026Q4` (quarter), `2026` (year); full-width
+    /// digits and surrounding spaces are allowed, and `2026年10月`, `2026年第4季度`, `2026年`.
+    ///
+    /// # Errors
+    /// [`DomainError::InvalidChoice`] with field `period` for anything else (years 2000–2100).
+    pub fn parse(input: &str) -> Result<Period, DomainError> {
+        let bad = || DomainError::InvalidChoice { field: "period", input: input.trim().chars().take(40).collect() };
+        let s: String = input
+            .trim()
+            .chars()
+            .map(crate::id_number::to_half_width)
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase()
+            .replace("年第", "-Q")
+            .replace("季度", "")
+            .replace('年', "-")
+            .replace('月', "");
+        let s = s.trim_end_matches('-');
+        let year = |y: &str| -> Result<i32, DomainError> {
+            let y: i32 = y.parse().map_err(|_| bad())?;
+            if (2000..=2100).contains(&y) { Ok(y) } else { Err(bad()) }
+        };
+        if let Some((y, q)) = s.split_once('Q') {
+            let y = year(y.trim_end_matches('-'))?;
+            let q: u32 = q.parse().map_err(|_| bad())?;
+            return if (1..=4).contains(&q) { Ok(Period::Quarter(y, q)) } else { Err(bad()) };
+        }
+        if let Some((y, m)) = s.split_once('-') {
+            let y = year(y)?;
+            let m: u32 = m.parse().map_err(|_| bad())?;
+            return Month::new(y, m).map(Period::Month).ok_or_else(bad);
+        }
+        Ok(Period::Year(year(s)?))
+    }
+
+    /// The period of the same kind that contains `day`.
+    pub fn containing(kind: PeriodKind, day: NaiveDate) -> Period {
+        match kind {
+            PeriodKind::Month => Period::Month(Month::of(day)),
+            PeriodKind::Quarter => Period::Quarter(day.year(), (day.month() - 1) / 3 + 1),
+            PeriodKind::Year => Period::Year(day.year()),
+        }
+    }
+
+    /// Its kind.
+    pub fn kind(self) -> PeriodKind {
+        match self {
+            Period::Month(_) => PeriodKind::Month,
+            Period::Quarter(..) => PeriodKind::Quarter,
+            Period::Year(_) => PeriodKind::Year,
+        }
+    }
+
+    /// First and last month, inclusive.
+    pub fn months(self) -> (Month, Month) {
+        match self {
+            Period::Month(m) => (m, m),
+            Period::Quarter(y, q) => (Month(y * 100 + (q as i32 - 1) * 3 + 1), Month(y * 100 + q as i32 * 3)),
+            Period::Year(y) => (Month(y * 100 + 1), Month(y * 100 + 12)),
+        }
+    }
+
+    /// The same period one year earlier (同期).
+    pub fn year_before(self) -> Period {
+        match self {
+            Period::Month(m) => Period::Month(m.plus(-12)),
+            Period::Quarter(y, q) => Period::Quarter(y - 1, q),
+            Period::Year(y) => Period::Year(y - 1),
+        }
+    }
+
+    /// The period before this one (上期), e.g. 2026-Q1 → 2025-Q4.
+    pub fn previous(self) -> Period {
+        match self {
+            Period::Month(m) => Period::Month(m.plus(-1)),
+            Period::Quarter(y, 1) => Period::Quarter(y - 1, 4),
+            Period::Quarter(y, q) => Period::Quarter(y, q - 1),
+            Period::Year(y) => Period::Year(y - 1),
+        }
+    }
+
+    /// Machine form, the inverse of [`parse`](Self::parse): `2026-10`, `2026-Q4`, `2026`.
+    pub fn code(self) -> String {
+        match self {
+            Period::Month(m) => m.to_string(),
+            Period::Quarter(y, q) => format!("{y}-Q{q}"),
+            Period::Year(y) => y.to_string(),
+        }
+    }
+
+    /// Chinese label: `2026年10月`, `2026年第4季度`, `2026年`.
+    pub fn label_zh(self) -> String {
+        match self {
+            Period::Month(m) => format!("{}年{}月", m.year(), m.month()),
+            Period::Quarter(y, q) => format!("{y}年第{q}季度"),
+            Period::Year(y) => format!("{y}年"),
+        }
+    }
+
+    /// English label: `Oct 2026` style kept numeric: `2026-10`, `2026 Q4`, `2026`.
+    pub fn label_en(self) -> String {
+        match self {
+            Period::Month(m) => m.to_string(),
+            Period::Quarter(y, q) => format!("{y} Q{q}"),
+            Period::Year(y) => y.to_string(),
+        }
+    }
+
+    /// Label in `lang` (`"en"` English, anything else Chinese).
+    pub fn label(self, lang: &str) -> String {
+        if lang == "en" { self.label_en() } else { self.label_zh() }
+    }
+}
+
+/// Kind of a reporting period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PeriodKind {
+    /// 月度.
+    Month,
+    /// 季度.
+    Quarter,
+    /// 年度.
+    Year,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn months_add_across_years() {
+        assert_eq!(Month(202611).plus(2), Month(202701));
+        assert_eq!(Month(202601).plus(-1), Month(202512));
+        assert_eq!(Month(202610).plus(-12), Month(202510));
+        assert_eq!(Month(202602).last_day(), NaiveDate::from_ymd_opt(2026, 2, 28));
+        assert_eq!(Month(202402).last_day(), NaiveDate::from_ymd_opt(2024, 2, 29));
+        assert_eq!(Month::of(NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()), Month(202611));
+    }
+
+    #[test]
+    fn periods_parse_in_every_written_form() {
+        assert_eq!(Period::parse("2026-10").unwrap(), Period::Month(Month(202610)));
+        assert_eq!(Period::parse(" ２０２６-10 ").unwrap(), Period::Month(Month(202610)));
+        assert_eq!(Period::parse("2026年10月").unwrap(), Period::Month(Month(202610)));
+        assert_eq!(Period::parse("2026-Q4").unwrap(), Period::Quarter(2026, 4));
+        assert_eq!(Period::parse("2026q4").unwrap(), Period::Quarter(2026, 4));
+        assert_eq!(Period::parse("2026年第4季度").unwrap(), Period::Quarter(2026, 4));
+        assert_eq!(Period::parse("2026").unwrap(), Period::Year(2026));
+        assert_eq!(Period::parse("2026年").unwrap(), Period::Year(2026));
+        for bad in ["", "2026-13", "2026-Q5", "26-10", "abc", "2026-10-01", "1999"] {
+            assert!(Period::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn periods_span_their_months_and_compare_with_last_year() {
+        assert_eq!(Period::Quarter(2026, 4).months(), (Month(202610), Month(202612)));
+        assert_eq!(Period::Year(2026).months(), (Month(202601), Month(202612)));
+        assert_eq!(Period::Quarter(2026, 1).previous(), Period::Quarter(2025, 4));
+        assert_eq!(Period::Month(Month(202601)).previous(), Period::Month(Month(202512)));
+        assert_eq!(Period::Month(Month(202610)).year_before(), Period::Month(Month(202510)));
+        let day = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        assert_eq!(Period::containing(PeriodKind::Quarter, day), Period::Quarter(2026, 4));
+        assert_eq!(Period::Quarter(2026, 4).code(), "2026-Q4");
+        assert_eq!(Period::parse(&Period::Quarter(2026, 4).code()).unwrap(), Period::Quarter(2026, 4));
+        assert_eq!(Period::Quarter(2026, 4).label_zh(), "2026年第4季度");
+    }
+}

@@ -1,0 +1,414 @@
+//! What one person's record adds to the indicator cells ([`contribution`]). A pure function of
+//! the stored facts (no reading of today's date), so the figures kept incrementally equal a
+//! recomputation from scratch at any time.
+
+use chrono::NaiveDate;
+
+use crate::days::WorkCalendar;
+use crate::kinds::{ControlStatus, EventKind, MeasureKind, ObligationKind, RiskTier, TestResult};
+use crate::measure::MeasureClock;
+use crate::obligation::{Schedule, next_due};
+use crate::status::status_after;
+
+use super::cell::{CellKey, Contribution};
+use super::period::Month;
+
+/// One timeline event as the indicators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventFact {
+    /// Kind of event.
+    pub kind: EventKind,
+    /// The day it happened.
+    pub on: NaiveDate,
+    /// Result of a drug test.
+    pub test_result: Option<TestResult>,
+    /// For `StatusChanged`: the status it changed to (from the event's detail).
+    pub status_to: Option<ControlStatus>,
+}
+
+/// One measure as the indicators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureFact {
+    /// Its clock (kind, decision, report, suspensions, end).
+    pub clock: MeasureClock,
+    /// The stored report deadline (decision + 15 days on working days, 戒毒条例 §14, §38).
+    pub report_deadline: Option<NaiveDate>,
+}
+
+/// A person's record as the indicators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRecord<'a> {
+    /// Day the record entered Jindu (its creation, Asia/Shanghai): the person is counted from
+    /// this month.
+    pub registered_on: NaiveDate,
+    /// 初次发现日期, for 新发现.
+    pub first_found_on: Option<NaiveDate>,
+    /// The control status stored now; the replayed timeline ends in it.
+    pub status: ControlStatus,
+    /// Risk tier now (sets the visit interval of the replayed schedule).
+    pub tier: RiskTier,
+    /// Timeline events, any order.
+    pub events: &'a [EventFact],
+    /// Measures, any order.
+    pub measures: &'a [MeasureFact],
+}
+
+/// The person's cells:
+/// - **status** (stock): the control status replayed from registration (在控) through each
+///   `ContactLost`, `ContactRestored`, `Relapse` and `StatusChanged` in date order (the rules of
+///   [`status_after`]); when the replay does not end in the stored status, the stored status
+///   wins from the last change. Changes dated before registration count from registration.
+/// - **community measures** (community detox and rehabilitation): `CommunityDecided` in the
+///   decision month and `ReportedInTime` there too when reported on or before the report
+///   deadline; `CommunityOrdered` from the decision month and `CommunityExecuting` from the
+///   report month, both until the month the measure ended.
+/// - **flows**: `NewlyFound` in the first-found month; each `Relapse`; each test with a positive
+///   or negative result (`TestsDone`, `TestsPositive`); each visit (`VisitsDone`).
+/// - **duties due** ([`replay_duties`]): test and visit duties of every measure served in the
+///   community, counted in the month they fell due, and met when done by the due date.
+pub fn contribution(record: &PersonRecord<'_>, schedule: &Schedule, cal: &WorkCalendar) -> Contribution {
+    let mut c = Contribution::new();
+    for (status, from, to) in status_timeline(record) {
+        c.add(CellKey::Status(status), Month::of(from), 1);
+        if let Some(to) = to {
+            c.add(CellKey::Status(status), Month::of(to), -1);
+        }
+    }
+    if let Some(found) = record.first_found_on {
+        c.add(CellKey::NewlyFound, Month::of(found), 1);
+    }
+    for e in record.events {
+        let m = Month::of(e.on);
+        match e.kind {
+            EventKind::Relapse => c.add(CellKey::Relapse, m, 1),
+            EventKind::Visit => c.add(CellKey::VisitsDone, m, 1),
+            EventKind::DrugTest => match e.test_result {
+                Some(TestResult::Positive) => {
+                    c.add(CellKey::TestsDone, m, 1);
+                    c.add(CellKey::TestsPositive, m, 1);
+                }
+                Some(TestResult::Negative) => c.add(CellKey::TestsDone, m, 1),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    for mf in record.measures {
+        let clock = &mf.clock;
+        if clock.needs_report() {
+            let decided = Month::of(clock.decision_date);
+            c.add(CellKey::CommunityDecided, decided, 1);
+            c.add(CellKey::CommunityOrdered, decided, 1);
+            if let (Some(rep), Some(deadline)) = (clock.reported_on, mf.report_deadline)
+                && rep <= deadline
+            {
+                c.add(CellKey::ReportedInTime, decided, 1);
+            }
+            if let Some(rep) = clock.reported_on {
+                c.add(CellKey::CommunityExecuting, Month::of(rep), 1);
+            }
+            if let Some((end, _)) = clock.ended {
+                c.add(CellKey::CommunityOrdered, Month::of(end), -1);
+                if clock.reported_on.is_some() {
+                    c.add(CellKey::CommunityExecuting, Month::of(end), -1);
+                }
+            }
+        }
+        for (kind, event, due_key, met_key) in [
+            (ObligationKind::DrugTest, EventKind::DrugTest, CellKey::TestsDue, CellKey::TestsDueMet),
+            (ObligationKind::Visit, EventKind::Visit, CellKey::VisitsDue, CellKey::VisitsDueMet),
+        ] {
+            let done: Vec<NaiveDate> = record
+                .events
+                .iter()
+                .filter(|e| e.kind == event && e.test_result != Some(TestResult::Refused))
+                .map(|e| e.on)
+                .collect();
+            for duty in replay_duties(schedule, kind, clock, record.tier, &done, cal) {
+                c.add(due_key, Month::of(duty.due), 1);
+                if duty.met_on.is_some_and(|d| d <= duty.due) {
+                    c.add(met_key, Month::of(duty.due), 1);
+                }
+            }
+        }
+    }
+    c
+}
+
+/// The control status over time: `(status, from, until)` with `until` the day the next status
+/// began (`None` for the current one).
+pub fn status_timeline(record: &PersonRecord<'_>) -> Vec<(ControlStatus, NaiveDate, Option<NaiveDate>)> {
+    let mut evs: Vec<&EventFact> = record
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::ContactLost | EventKind::ContactRestored | EventKind::Relapse | EventKind::StatusChanged
+            )
+        })
+        .collect();
+    evs.sort_by_key(|e| e.on);
+    let mut changes: Vec<(ControlStatus, NaiveDate)> = vec![(ControlStatus::UnderControl, record.registered_on)];
+    let mut cur = ControlStatus::UnderControl;
+    for e in evs {
+        let next = match e.kind {
+            EventKind::StatusChanged => e.status_to.unwrap_or(cur),
+            k => status_after(cur, k),
+        };
+        if next != cur {
+            changes.push((next, e.on.max(record.registered_on)));
+            cur = next;
+        }
+    }
+    if cur != record.status {
+        let on = changes.last().map_or(record.registered_on, |(_, d)| *d);
+        changes.push((record.status, on));
+    }
+    let mut out = Vec::with_capacity(changes.len());
+    for (i, (s, from)) in changes.iter().enumerate() {
+        out.push((*s, *from, changes.get(i + 1).map(|(_, d)| *d)));
+    }
+    out
+}
+
+/// One duty of the replayed schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplayedDuty {
+    /// Its due date (last day).
+    pub due: NaiveDate,
+    /// The day it was done (the first such act after the previous one), if done.
+    pub met_on: Option<NaiveDate>,
+}
+
+/// The duties of `kind` (test or visit) a measure has had so far, replayed with the same rule
+/// as the worklist ([`next_due`]): the first duty counts from the start of the measure; each
+/// act (`done`, any order; several on one day count once) meets the open duty and anchors the
+/// next one; the replay ends at the first duty not yet met (the one open on the worklist) or
+/// when no further duty is due (isolation, term over, or due on or after the day the measure
+/// ended or an open suspension began).
+pub fn replay_duties(
+    schedule: &Schedule,
+    kind: ObligationKind,
+    clock: &MeasureClock,
+    tier: RiskTier,
+    done: &[NaiveDate],
+    cal: &WorkCalendar,
+) -> Vec<ReplayedDuty> {
+    let mut out = Vec::new();
+    if clock.kind == MeasureKind::CompulsoryIsolation {
+        return out;
+    }
+    let Some(start) = clock.start_date() else {
+        return out;
+    };
+    // While suspended now (detained, 戒毒条例 §24) nothing falls due from the suspension on;
+    // duties before it are replayed on the clock without the open suspension.
+    let mut clock = clock.clone();
+    let mut end = clock.ended.map(|(d, _)| d);
+    if let Some(open) = clock.open_suspension().cloned() {
+        clock.suspensions.pop();
+        end = Some(end.map_or(open.from, |e| e.min(open.from)));
+    }
+    let mut acts: Vec<NaiveDate> =
+        done.iter().copied().filter(|d| *d >= start && end.is_none_or(|e| *d <= e)).collect();
+    acts.sort_unstable();
+    acts.dedup();
+    let mut anchor: Option<NaiveDate> = None;
+    // Each turn meets a duty with the next act, or records the open duty and stops.
+    for i in 0..=acts.len() {
+        let sim = anchor.unwrap_or(start);
+        let Some(due) = next_due(schedule, kind, &clock, tier, anchor, sim, cal) else {
+            break;
+        };
+        if end.is_some_and(|e| due.due_date >= e) {
+            break;
+        }
+        let met = acts.get(i).copied();
+        out.push(ReplayedDuty { due: due.due_date, met_on: met });
+        match met {
+            Some(d) => anchor = Some(d),
+            None => break,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::kinds::EndReason;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn ev(kind: EventKind, on: NaiveDate) -> EventFact {
+        EventFact { kind, on, test_result: None, status_to: None }
+    }
+
+    fn test(on: NaiveDate, r: TestResult) -> EventFact {
+        EventFact { kind: EventKind::DrugTest, on, test_result: Some(r), status_to: None }
+    }
+
+    fn detox(decided: NaiveDate, reported: Option<NaiveDate>) -> MeasureFact {
+        let mut clock = MeasureClock::decide(MeasureKind::CommunityDetox, decided, decided).unwrap();
+        if let Some(r) = reported {
+            clock.record_report(r, r).unwrap();
+        }
+        let report_deadline = clock.report_deadline(&WorkCalendar::new());
+        MeasureFact { clock, report_deadline }
+    }
+
+    /// Registered 2024-03-10, lost 2025-06-02, found 2025-08-20, in custody from 2026-01-05
+    /// (a status change): 在控 Mar 2024–May 2025, 失控 Jun–Jul 2025, 在控 Aug–Dec 2025, 羁押 from Jan 2026.
+    #[test]
+    fn the_status_timeline_replays_the_events() {
+        let events = [
+            ev(EventKind::ContactRestored, d(2025, 8, 20)),
+            ev(EventKind::ContactLost, d(2025, 6, 2)),
+            EventFact {
+                kind: EventKind::StatusChanged,
+                on: d(2026, 1, 5),
+                test_result: None,
+                status_to: Some(ControlStatus::InCustody),
+            },
+        ];
+        let r = PersonRecord {
+            registered_on: d(2024, 3, 10),
+            first_found_on: Some(d(2024, 3, 1)),
+            status: ControlStatus::InCustody,
+            tier: RiskTier::Low,
+            events: &events,
+            measures: &[],
+        };
+        let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
+        let uc = CellKey::Status(ControlStatus::UnderControl);
+        let lost = CellKey::Status(ControlStatus::LostContact);
+        let custody = CellKey::Status(ControlStatus::InCustody);
+        let at = |k, m| c.value(k, Month(m), Month(m));
+        assert_eq!((at(uc, 202402), at(uc, 202403), at(uc, 202505), at(uc, 202506)), (0, 1, 1, 0));
+        assert_eq!((at(lost, 202505), at(lost, 202506), at(lost, 202507), at(lost, 202508)), (0, 1, 1, 0));
+        assert_eq!((at(uc, 202508), at(uc, 202512), at(uc, 202601)), (1, 1, 0));
+        assert_eq!((at(custody, 202512), at(custody, 202601), at(custody, 202911)), (0, 1, 1));
+        assert_eq!(c.get(CellKey::NewlyFound, Month(202403)), 1);
+    }
+
+    /// The stored status wins when the replay disagrees (e.g. an old record without events).
+    #[test]
+    fn the_stored_status_ends_the_timeline() {
+        let r = PersonRecord {
+            registered_on: d(2025, 1, 15),
+            first_found_on: None,
+            status: ControlStatus::LostContact,
+            tier: RiskTier::Low,
+            events: &[],
+            measures: &[],
+        };
+        let t = status_timeline(&r);
+        assert_eq!(
+            t,
+            vec![
+                (ControlStatus::UnderControl, d(2025, 1, 15), Some(d(2025, 1, 15))),
+                (ControlStatus::LostContact, d(2025, 1, 15), None)
+            ]
+        );
+        let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
+        assert_eq!(c.get(CellKey::Status(ControlStatus::UnderControl), Month(202501)), 0);
+        assert_eq!(c.get(CellKey::Status(ControlStatus::LostContact), Month(202501)), 1);
+    }
+
+    /// Community detox decided 2026-01-05 (deadline 2026-01-20), reported 2026-01-19: in time.
+    /// Year-1 tests monthly from 2026-01-19: due 02-19 (done 02-10: met), due 03-10 (done
+    /// 03-20: late), due 04-20 (not done: open) → 3 due, 1 met; 2 tests, 1 positive.
+    #[test]
+    fn measures_and_duties_count_in_their_months() {
+        let events = [
+            test(d(2026, 2, 10), TestResult::Negative),
+            test(d(2026, 3, 20), TestResult::Positive),
+            test(d(2026, 3, 25), TestResult::Refused),
+        ];
+        let measures = [detox(d(2026, 1, 5), Some(d(2026, 1, 19)))];
+        assert_eq!(measures[0].report_deadline, Some(d(2026, 1, 20)));
+        let r = PersonRecord {
+            registered_on: d(2026, 1, 5),
+            first_found_on: None,
+            status: ControlStatus::UnderControl,
+            tier: RiskTier::Low,
+            events: &events,
+            measures: &measures,
+        };
+        let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
+        assert_eq!(c.get(CellKey::CommunityDecided, Month(202601)), 1);
+        assert_eq!(c.get(CellKey::ReportedInTime, Month(202601)), 1);
+        assert_eq!(c.get(CellKey::CommunityOrdered, Month(202601)), 1);
+        assert_eq!(c.get(CellKey::CommunityExecuting, Month(202601)), 1);
+        assert_eq!(c.value(CellKey::TestsDone, Month(202601), Month(202612)), 2);
+        assert_eq!(c.value(CellKey::TestsPositive, Month(202601), Month(202612)), 1);
+        assert_eq!(c.get(CellKey::TestsDue, Month(202602)), 1);
+        assert_eq!(c.get(CellKey::TestsDueMet, Month(202602)), 1);
+        assert_eq!(c.get(CellKey::TestsDue, Month(202603)), 1);
+        assert_eq!(c.get(CellKey::TestsDueMet, Month(202603)), 0);
+        assert_eq!(c.get(CellKey::TestsDue, Month(202604)), 1);
+        assert_eq!(c.value(CellKey::TestsDue, Month(202601), Month(202612)), 3);
+        assert_eq!(c.value(CellKey::TestsDueMet, Month(202601), Month(202612)), 1);
+        // Low tier visits every 30 days from 2026-01-19: one open duty due 2026-02-18.
+        assert_eq!(c.get(CellKey::VisitsDue, Month(202602)), 1);
+        assert_eq!(c.value(CellKey::VisitsDue, Month(202601), Month(202612)), 1);
+    }
+
+    /// Reported after the deadline: decided but not in time; ended 2026-06-30 → out of both
+    /// stocks from June.
+    #[test]
+    fn a_late_report_and_an_end_leave_the_stocks() {
+        let mut m = detox(d(2026, 1, 5), Some(d(2026, 1, 25)));
+        m.clock.end(d(2026, 6, 30), EndReason::Other, d(2026, 6, 30)).unwrap();
+        let measures = [m];
+        let r = PersonRecord {
+            registered_on: d(2026, 1, 5),
+            first_found_on: None,
+            status: ControlStatus::UnderControl,
+            tier: RiskTier::Low,
+            events: &[],
+            measures: &measures,
+        };
+        let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
+        assert_eq!(c.get(CellKey::CommunityDecided, Month(202601)), 1);
+        assert_eq!(c.get(CellKey::ReportedInTime, Month(202601)), 0);
+        assert_eq!(c.value(CellKey::CommunityOrdered, Month(202601), Month(202605)), 1);
+        assert_eq!(c.value(CellKey::CommunityOrdered, Month(202601), Month(202606)), 0);
+        assert_eq!(c.value(CellKey::CommunityExecuting, Month(202601), Month(202605)), 1);
+        assert_eq!(c.value(CellKey::CommunityExecuting, Month(202601), Month(202606)), 0);
+    }
+
+    /// A closed suspension (2026-03-01 to 05-01) does not stop the schedule: tests 02-15, 03-01
+    /// and 05-20 meet the duties due 02-19 and 03-15 in time and 04-01 late; 06-20 is open.
+    /// An open suspension from 2026-03-10 leaves only the duty due 02-19.
+    #[test]
+    fn suspensions_in_the_replay() {
+        let mut m = detox(d(2026, 1, 5), Some(d(2026, 1, 19)));
+        m.clock.suspend(d(2026, 3, 1), d(2026, 3, 1)).unwrap();
+        m.clock.resume(d(2026, 5, 1), d(2026, 5, 1)).unwrap();
+        let done = [d(2026, 5, 20), d(2026, 2, 15), d(2026, 3, 1), d(2026, 3, 1)];
+        let cal = WorkCalendar::new();
+        let duties =
+            replay_duties(&Schedule::default(), ObligationKind::DrugTest, &m.clock, RiskTier::Low, &done, &cal);
+        let dues: Vec<_> = duties.iter().map(|x| (x.due, x.met_on)).collect();
+        assert_eq!(
+            dues,
+            vec![
+                (d(2026, 2, 19), Some(d(2026, 2, 15))),
+                (d(2026, 3, 15), Some(d(2026, 3, 1))),
+                (d(2026, 4, 1), Some(d(2026, 5, 20))),
+                (d(2026, 6, 20), None),
+            ]
+        );
+        let mut open = detox(d(2026, 1, 5), Some(d(2026, 1, 19)));
+        open.clock.suspend(d(2026, 3, 10), d(2026, 3, 10)).unwrap();
+        let duties =
+            replay_duties(&Schedule::default(), ObligationKind::DrugTest, &open.clock, RiskTier::Low, &done, &cal);
+        let dues: Vec<_> = duties.iter().map(|x| (x.due, x.met_on)).collect();
+        assert_eq!(dues, vec![(d(2026, 2, 19), Some(d(2026, 2, 15)))]);
+    }
+}
