@@ -61,6 +61,9 @@ coded_enum!(
         /// Open a record sealed after three years' abstinence (戒毒条例 §7); every opening is
         /// audited.
         OpenSealed => ("open_sealed", "查阅封存档案", "Open sealed records"),
+        /// File the police unit's monthly figures (公安月报: cases, arrests, users dealt with,
+        /// seizures).
+        ReportPolice => ("report_police", "填报公安月报", "File police monthly figures"),
     }
 );
 
@@ -99,6 +102,7 @@ pub fn default_profile(role: Role) -> RoleProfile {
                 ViewRecordAccess,
                 Configure,
                 OpenSealed,
+                ReportPolice,
             ]),
             false,
         ),
@@ -107,7 +111,9 @@ pub fn default_profile(role: Role) -> RoleProfile {
             false,
         ),
         Role::SocialWorker => (set(&[ViewCounts, ViewPersons, RecordTests, RecordContact, RecordWork]), true),
-        Role::Police => (set(&[ViewCounts, ViewPersons, Unmask, EditPersons, RecordTests, RecordContact]), false),
+        Role::Police => {
+            (set(&[ViewCounts, ViewPersons, Unmask, EditPersons, RecordTests, RecordContact, ReportPolice]), false)
+        }
         Role::MemberUnit => (set(&[]), false),
         Role::Leader => (set(&[ViewCounts]), false),
         Role::Auditor => (set(&[ReadAudit]), false),

@@ -115,6 +115,16 @@ pub enum DomainError {
         /// Form field.
         field: &'static str,
     },
+    /// Not a number in range: a whole number from 0 to `max`, or for weights grams with at most
+    /// three decimals. Code `number.invalid`.
+    InvalidNumber {
+        /// Form field.
+        field: &'static str,
+        /// The text given.
+        input: String,
+        /// Largest value allowed.
+        max: u64,
+    },
     /// A transfer of the place of execution (变更执行地, 戒毒条例 §22) cannot be made; `reason`
     /// is `same_town` (the target is the current town) or `open_exists` (the person already has
     /// an open transfer). Code `transfer.<reason>`.
@@ -155,6 +165,7 @@ impl DomainError {
             DomainError::Conflict => "conflict",
             DomainError::TooLong { .. } => "too_long",
             DomainError::InvalidText { .. } => "text.invalid",
+            DomainError::InvalidNumber { .. } => "number.invalid",
             DomainError::Transfer { reason } => match *reason {
                 "same_town" => "transfer.same_town",
                 "open_exists" => "transfer.open_exists",
@@ -176,7 +187,8 @@ impl DomainError {
             | DomainError::DivisionCode { field, .. }
             | DomainError::OutOfScope { field }
             | DomainError::TooLong { field, .. }
-            | DomainError::InvalidText { field } => Some(field),
+            | DomainError::InvalidText { field }
+            | DomainError::InvalidNumber { field, .. } => Some(field),
             DomainError::Transfer { reason: "same_town" } => Some("to_division"),
             DomainError::Transfer { .. } => None,
             DomainError::IllegalTransition { .. }
@@ -236,6 +248,13 @@ impl DomainError {
             DomainError::TooLong { field, max } => format!("{}过长：最多{max}个字。", l(field)),
             DomainError::InvalidText { field } => {
                 format!("{}含有不可见字符、控制字符或不含任何文字，请重新输入。", l(field))
+            }
+            DomainError::InvalidNumber { field, input, max } => {
+                format!(
+                    "{}“{}”不是有效的数：请填写0到{max}之间的数（重量以克计，最多三位小数）。",
+                    l(field),
+                    shorten(input)
+                )
             }
             DomainError::Transfer { reason } => match *reason {
                 "same_town" => "变更后的执行地须为其他街道（乡镇），不能是当前所在街道。".to_string(),
@@ -304,6 +323,11 @@ impl DomainError {
             DomainError::InvalidText { field } => {
                 format!("{} contains invisible or control characters, or no letters; enter it again.", l(field))
             }
+            DomainError::InvalidNumber { field, input, max } => format!(
+                "{} “{}” is not a valid number: enter 0 to {max} (weights in grams, at most three decimals).",
+                l(field),
+                shorten(input)
+            ),
             DomainError::Transfer { reason } => match *reason {
                 "same_town" => "The new place of execution must be another town, not the current one.".to_string(),
                 "open_exists" => {
@@ -337,6 +361,19 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         "event_date" => ("日期", "Date"),
         "date" => ("日期", "Date"),
         "period" => ("统计期间", "Period"),
+        "month" => ("月份", "Month"),
+        "cases_solved" => ("破获毒品刑事案件", "Drug cases solved"),
+        "suspects_arrested" => ("抓获犯罪嫌疑人", "Suspects arrested"),
+        "users_dealt" => ("查处吸毒人员", "Drug users dealt with"),
+        "seized" => ("缴获毒品", "Drugs seized"),
+        "seized_methamphetamine" => ("缴获甲基苯丙胺(冰毒)", "Methamphetamine seized"),
+        "seized_heroin" => ("缴获海洛因", "Heroin seized"),
+        "seized_ketamine" => ("缴获氯胺酮(K粉)", "Ketamine seized"),
+        "seized_mdma" => ("缴获MDMA(摇头丸)", "MDMA seized"),
+        "seized_cannabis" => ("缴获大麻", "Cannabis seized"),
+        "seized_cocaine" => ("缴获可卡因", "Cocaine seized"),
+        "seized_morphine" => ("缴获吗啡", "Morphine seized"),
+        "seized_other" => ("缴获其他毒品", "Other drugs seized"),
         "scope" => ("统计范围", "Scope"),
         "indicator" => ("指标", "Indicator"),
         "start_date" => ("开始日期", "Start date"),

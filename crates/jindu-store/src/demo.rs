@@ -160,6 +160,13 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         })
         .exec(&txn)
         .await?;
+        crate::service::indicators::add_structure(
+            &txn,
+            &t.code.to_string(),
+            jindu_domain::indicator::CellKey::TownsWithWorkstation,
+            now.today,
+        )
+        .await?;
         let share = workers_needed / towns.len() + usize::from(i < workers_needed % towns.len());
         for _ in 0..share {
             let n = workers.len() + 1;

@@ -5,6 +5,7 @@
 //! - [`period`]: months, quarters and years;
 //! - [`cell`]: the counts kept per division and month, and what a record adds to them;
 //! - [`person`]: what one person's record adds (the status timeline, measures, duties).
+//! - [`police`]: the police monthly form (公安月报).
 //!
 //! Stock indicators (registered, lost, …) are taken at the end of the period's last month (the
 //! figure now, for the current month); flow indicators (tests done, new discoveries, …) sum the
@@ -13,6 +14,7 @@
 pub mod cell;
 pub mod period;
 pub mod person;
+pub mod police;
 
 use std::collections::{BTreeMap, HashMap};
 

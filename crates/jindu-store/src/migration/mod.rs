@@ -8,6 +8,7 @@ mod m0002_security;
 mod m0003_second_factor;
 mod m0004_casework;
 mod m0005_transfer;
+mod m0006_indicators;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_second_factor::Migration),
             Box::new(m0004_casework::Migration),
             Box::new(m0005_transfer::Migration),
+            Box::new(m0006_indicators::Migration),
         ]
     }
 }

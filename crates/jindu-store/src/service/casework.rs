@@ -87,7 +87,8 @@ impl std::ops::AddAssign for Reconciled {
 /// 3. the lost-contact rule: a check-in or test overdue by the configured days (counted from
 ///    no earlier than the day the record was registered or the person last found) records
 ///    `ContactLost` (by the system, with the rule in its detail) and sets the person lost;
-/// 4. the alerts: raised, updated or resolved to match [`derive`].
+/// 4. the alerts: raised, updated or resolved to match [`derive`];
+/// 5. the indicator cells ([`super::indicators::maintain`]).
 ///
 /// The caller holds the audit lock when it writes in the same transaction (every service does).
 pub async fn reconcile<C: ConnectionTrait>(
@@ -281,6 +282,7 @@ pub async fn reconcile<C: ConnectionTrait>(
     .await?;
     out.alerts_raised = raised;
     out.alerts_resolved = resolved;
+    super::indicators::maintain(db, person_id).await?;
     Ok(out)
 }
 

@@ -45,6 +45,8 @@ pub async fn init<C: ConnectionTrait + TransactionTrait>(db: &C, root: DivisionC
     let txn = super::begin_write(db).await?;
     let n = store_rows(&txn, &rows).await?;
     put_setting(&txn, ROOT_KEY, &root.to_string()).await?;
+    // The towns of the list enter the indicators (workstation coverage).
+    super::indicators::rebuild(&txn, |_| {}).await?;
     txn.commit().await?;
     Ok(n)
 }

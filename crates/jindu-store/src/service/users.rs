@@ -134,6 +134,16 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
     })
     .exec(db)
     .await?;
+    if input.role.trim() == Role::SocialWorker.as_code() {
+        // Social workers count in the indicators (ratio and gap, 30:1).
+        super::indicators::add_structure(
+            db,
+            &input.division.to_string(),
+            jindu_domain::indicator::CellKey::SocialWorkers,
+            now.today,
+        )
+        .await?;
+    }
     Ok(id)
 }
 

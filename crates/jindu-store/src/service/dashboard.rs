@@ -1,0 +1,415 @@
+//! 驾驶舱 the indicators of one jurisdiction for one period: every figure with its target and the
+//! same period a year before, monthly trends, the jurisdictions below ranked on a chosen
+//! indicator, the seizures by drug kind, and the rows behind a figure (drill-down). Reads the
+//! cells kept by [`super::indicators`]: a handful of rows per jurisdiction, whatever the size of
+//! the registry.
+
+use std::collections::HashMap;
+
+use jindu_domain::clock::Now;
+use jindu_domain::indicator::{
+    Figure, Indicator, IndicatorSettings, Month, Period, SEIZURE_KINDS, ScopeCells, evaluate, misses_target, rank,
+};
+use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, DomainError, Permission, Substance};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::deployment::{self, Division};
+use super::{Actor, Page, ServiceError, ServiceResult, audit, indicators, scope_bounds, stored};
+use crate::entities::{division, person};
+use crate::vault::Vault;
+
+/// The figures shown for each jurisdiction below the one viewed.
+pub const CHILD_COLUMNS: [Indicator; 8] = [
+    Indicator::Registered,
+    Indicator::Lost,
+    Indicator::LossRate,
+    Indicator::ControlRate,
+    Indicator::ReportRate,
+    Indicator::TestsOnTimeRate,
+    Indicator::VisitsOnTimeRate,
+    Indicator::WorkstationCoverage,
+];
+
+/// The indicators drawn as 12-month trends.
+pub const TRENDS: [Indicator; 4] =
+    [Indicator::Registered, Indicator::LossRate, Indicator::TestsOnTimeRate, Indicator::NewlyFound];
+
+/// A jurisdiction: a division, or the whole country.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Jurisdiction {
+    /// 12-digit code ([`indicators::NATION`] for the country).
+    pub code: String,
+    pub name: String,
+    /// `None` for the country.
+    pub level: Option<DivisionLevel>,
+}
+
+impl Jurisdiction {
+    fn of(d: &Division) -> Jurisdiction {
+        Jurisdiction { code: d.code.to_string(), name: d.name.clone(), level: Some(d.level) }
+    }
+
+    /// The whole country.
+    pub fn nation() -> Jurisdiction {
+        Jurisdiction { code: indicators::NATION.to_string(), name: "全国".to_string(), level: None }
+    }
+}
+
+/// One figure of the page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureRow {
+    pub indicator: Indicator,
+    pub figure: Figure,
+    /// The same period a year before (同期).
+    pub year_before: Figure,
+    pub target: Option<f64>,
+    /// On the wrong side of the target (shown red).
+    pub misses: bool,
+}
+
+impl FigureRow {
+    /// Change from the same period a year before: in the indicator's unit (percentage points for
+    /// rates); `None` when either has no value.
+    pub fn change(&self) -> Option<f64> {
+        Some(self.figure.value? - self.year_before.value?)
+    }
+}
+
+/// One jurisdiction below the one viewed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildRow {
+    pub jurisdiction: Jurisdiction,
+    /// The figures of [`CHILD_COLUMNS`].
+    pub figures: Vec<Figure>,
+    /// The ranking indicator's figure.
+    pub rank_figure: Figure,
+    /// Competition rank (1224) on the ranking indicator; `None` without a value.
+    pub rank: Option<u32>,
+}
+
+/// The 驾驶舱 of one jurisdiction and period.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub jurisdiction: Jurisdiction,
+    /// The jurisdictions from the viewer's own scope down to this one (breadcrumb).
+    pub trail: Vec<Jurisdiction>,
+    pub period: Period,
+    pub figures: Vec<FigureRow>,
+    /// Monthly values over the 12 months ending with the period's last month.
+    pub trends: Vec<(Indicator, Vec<(Month, Figure)>)>,
+    /// The jurisdictions below, in rank order.
+    pub children: Vec<ChildRow>,
+    pub rank_by: Indicator,
+    /// Milligrams seized by kind: this period, the same period a year before.
+    pub seizures: Vec<(Substance, i64, i64)>,
+    pub settings: IndicatorSettings,
+}
+
+impl Dashboard {
+    /// The row of one indicator.
+    pub fn row(&self, i: Indicator) -> Option<&FigureRow> {
+        self.figures.iter().find(|f| f.indicator == i)
+    }
+}
+
+/// The 驾驶舱 of `scope` (default: the viewer's own) for `period`, ranking the jurisdictions below
+/// on `rank_by`. Needs `ViewCounts`.
+///
+/// # Errors
+/// [`ServiceError::Forbidden`] without `ViewCounts`; [`ServiceError::NotFound`] for a scope outside
+/// the viewer's or not in the division list.
+pub async fn dashboard<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    scope: Option<DivisionCode>,
+    period: Period,
+    rank_by: Indicator,
+) -> ServiceResult<Dashboard> {
+    actor.require(Permission::ViewCounts)?;
+    let code = scope.unwrap_or(actor.scope);
+    if !actor.scope.contains(&code) {
+        return Err(ServiceError::NotFound("division"));
+    }
+    let d = deployment::division_by_code(db, code).await?.ok_or(ServiceError::NotFound("division"))?;
+    let mut trail = vec![Jurisdiction::of(&d)];
+    let mut cur = d.parent;
+    while let Some(p) = cur {
+        if !actor.scope.contains(&p) {
+            break;
+        }
+        match deployment::division_by_code(db, p).await? {
+            Some(pd) => {
+                cur = pd.parent;
+                trail.push(Jurisdiction::of(&pd));
+            }
+            None => break,
+        }
+    }
+    trail.reverse();
+    dashboard_of(db, Jurisdiction::of(&d), trail, period, rank_by).await
+}
+
+/// The 驾驶舱 of any jurisdiction, without a viewer (the bench and scheduled reports use it for the
+/// country or a province; pages go through [`dashboard`]).
+pub async fn dashboard_of<C: ConnectionTrait>(
+    db: &C,
+    jurisdiction: Jurisdiction,
+    trail: Vec<Jurisdiction>,
+    period: Period,
+    rank_by: Indicator,
+) -> ServiceResult<Dashboard> {
+    let settings = indicators::settings(db).await?;
+    let (first, last) = period.months();
+    let from = first.plus(-12).min(last.plus(-11));
+    let cells = indicators::cells_of(db, std::slice::from_ref(&jurisdiction.code), from)
+        .await?
+        .remove(&jurisdiction.code)
+        .unwrap_or_default();
+    let before = period.year_before();
+    let figures = Indicator::ALL
+        .iter()
+        .map(|i| {
+            let figure = evaluate(*i, &cells, period, &settings);
+            let target = settings.target(*i);
+            FigureRow {
+                indicator: *i,
+                figure,
+                year_before: evaluate(*i, &cells, before, &settings),
+                target,
+                misses: misses_target(figure.value, target, i.definition().direction),
+            }
+        })
+        .collect();
+    let trends = TRENDS
+        .iter()
+        .map(|i| {
+            let series = (0..12)
+                .map(|k| {
+                    let m = last.plus(k - 11);
+                    (m, evaluate(*i, &cells, Period::Month(m), &settings))
+                })
+                .collect();
+            (*i, series)
+        })
+        .collect();
+    let seizures = SEIZURE_KINDS
+        .iter()
+        .map(|s| {
+            let k = jindu_domain::indicator::CellKey::Seized(*s);
+            (*s, cells.cell(k, period), cells.cell(k, before))
+        })
+        .collect();
+    let children = children_of(db, &jurisdiction, period, rank_by, &settings).await?;
+    Ok(Dashboard { jurisdiction, trail, period, figures, trends, children, rank_by, seizures, settings })
+}
+
+/// The jurisdictions below `j` with their figures, ranked: provinces below the country, …, towns
+/// below a county (from the kept cells); communities below a town (summed from the town's
+/// persons).
+async fn children_of<C: ConnectionTrait>(
+    db: &C,
+    j: &Jurisdiction,
+    period: Period,
+    rank_by: Indicator,
+    settings: &IndicatorSettings,
+) -> ServiceResult<Vec<ChildRow>> {
+    let rows: Vec<division::Model> = match j.level {
+        None => {
+            division::Entity::find()
+                .filter(division::Column::Level.eq(DivisionLevel::Province.as_code()))
+                .all(db)
+                .await?
+        }
+        Some(DivisionLevel::Village) => Vec::new(),
+        Some(_) => division::Entity::find().filter(division::Column::ParentCode.eq(j.code.clone())).all(db).await?,
+    };
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let kids: Vec<Jurisdiction> = rows
+        .iter()
+        .map(|r| Jurisdiction { code: r.code.clone(), name: r.name.clone(), level: DivisionLevel::from_code(&r.level) })
+        .collect();
+    let (first, _) = period.months();
+    let mut cells: HashMap<String, ScopeCells> = if j.level == Some(DivisionLevel::Town) {
+        let mut by: HashMap<String, ScopeCells> = HashMap::new();
+        for (_, division_code, c) in indicators::contributions_in(db, &j.code, &j.code).await? {
+            let s = by.entry(division_code).or_default();
+            for (k, m, v) in c.iter() {
+                s.add(k, m, v);
+                if k.is_stock() {
+                    s.add(k, Month::TOTAL, v);
+                }
+            }
+        }
+        by
+    } else {
+        let codes: Vec<String> = kids.iter().map(|k| k.code.clone()).collect();
+        indicators::cells_of(db, &codes, first).await?
+    };
+    let mut out: Vec<ChildRow> = kids
+        .into_iter()
+        .map(|k| {
+            let c = cells.remove(&k.code).unwrap_or_default();
+            ChildRow {
+                figures: CHILD_COLUMNS.iter().map(|i| evaluate(*i, &c, period, settings)).collect(),
+                rank_figure: evaluate(rank_by, &c, period, settings),
+                rank: None,
+                jurisdiction: k,
+            }
+        })
+        .collect();
+    let values: Vec<Option<f64>> = out.iter().map(|r| r.rank_figure.value).collect();
+    let order = rank(&values, rank_by.definition().direction);
+    let mut ranked = Vec::with_capacity(out.len());
+    let mut slots: Vec<Option<ChildRow>> = out.drain(..).map(Some).collect();
+    for (i, r) in order {
+        if let Some(mut row) = slots.get_mut(i).and_then(Option::take) {
+            row.rank = r;
+            ranked.push(row);
+        }
+    }
+    Ok(ranked)
+}
+
+/// One person behind a figure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrillRow {
+    pub person_id: Uuid,
+    pub name: String,
+    /// Masked ID number (e.g. `430405********1234`).
+    pub id_masked: String,
+    pub division_code: String,
+    pub status: ControlStatus,
+    /// What the person adds to the figure (1, or the number of acts for 人次 figures).
+    pub value: i64,
+}
+
+/// The rows behind a figure.
+#[derive(Debug, Clone)]
+pub struct Drill {
+    pub jurisdiction: Jurisdiction,
+    pub indicator: Indicator,
+    pub period: Period,
+    /// The figure: the sum of every person's value (equals the 驾驶舱).
+    pub total: i64,
+    /// Number of persons behind it.
+    pub persons: u64,
+    /// Persons the viewer may not see by name (sealed records, or outside a social worker's
+    /// caseload): counted, not listed.
+    pub hidden: u64,
+    pub rows: Page<DrillRow>,
+}
+
+/// Rows per page of a drill-down.
+pub const DRILL_PER_PAGE: u64 = 50;
+
+/// The persons behind `indicator` for `scope` and `period` (a county, town or community), paged.
+/// Needs `ViewPersons`; audited (`indicator.drill`). Sealed records (戒毒条例 §7) are listed only
+/// for roles that open them; a social worker sees their own caseload by name, the rest as a count.
+///
+/// # Errors
+/// [`ServiceError::Invalid`] for an indicator that is not a count of persons (field
+/// `indicator`) or a scope above a county (field `scope`); [`ServiceError::NotFound`] for a
+/// scope outside the viewer's.
+#[allow(clippy::too_many_arguments)]
+pub async fn drill<C: ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    scope: Option<DivisionCode>,
+    indicator: Indicator,
+    period: Period,
+    page: u64,
+) -> ServiceResult<Drill> {
+    actor.require(Permission::ViewPersons)?;
+    let code = scope.unwrap_or(actor.scope);
+    if !actor.scope.contains(&code) {
+        return Err(ServiceError::NotFound("division"));
+    }
+    let keys = indicator
+        .drill_keys()
+        .ok_or_else(|| DomainError::InvalidChoice { field: "indicator", input: indicator.code().to_string() })?;
+    if matches!(code.level(), DivisionLevel::Province | DivisionLevel::City) {
+        return Err(super::FieldError::new(
+            "scope",
+            "scope.too_wide",
+            "名单只能按区县、街道（乡镇）或社区查看，请先在下级排名中选择范围。",
+            "Lists are shown for a county, town or community; choose one in the ranking below first.",
+        )
+        .into());
+    }
+    let d = deployment::division_by_code(db, code).await?.ok_or(ServiceError::NotFound("division"))?;
+    let (lo, hi) = scope_bounds(&code);
+    let (town_lo, town_hi) = if code.level() == DivisionLevel::Village {
+        let t = code.parent().unwrap_or(code).to_string();
+        (t.clone(), t)
+    } else {
+        (lo.clone(), hi.clone())
+    };
+    let (first, last) = period.months();
+    let mut found: Vec<(Uuid, i64)> = Vec::new();
+    for (id, division_code, c) in indicators::contributions_in(db, &town_lo, &town_hi).await? {
+        if division_code < lo || division_code > hi {
+            continue;
+        }
+        let v: i64 = keys.iter().map(|k| c.value(*k, first, last)).sum();
+        if v > 0 {
+            found.push((id, v));
+        }
+    }
+    let total: i64 = found.iter().map(|(_, v)| v).sum();
+    let values: HashMap<Uuid, i64> = found.iter().copied().collect();
+    let mut visible: Vec<DrillRow> = Vec::new();
+    let mut hidden = 0u64;
+    let ids: Vec<Uuid> = found.iter().map(|(id, _)| *id).collect();
+    for chunk in ids.chunks(500) {
+        for p in person::Entity::find().filter(person::Column::Id.is_in(chunk.to_vec())).all(db).await? {
+            let sealed_hidden = p.sealed_on.is_some() && !actor.can(Permission::OpenSealed);
+            let caseload_hidden = actor.caseload_only() && p.social_worker_id != Some(actor.user_id);
+            if sealed_hidden || caseload_hidden {
+                hidden += 1;
+                continue;
+            }
+            let row = p.id.to_string();
+            let id_number = vault.open("person", "id_number", &row, &p.id_number)?;
+            visible.push(DrillRow {
+                person_id: p.id,
+                name: vault.open("person", "name", &row, &p.name)?,
+                id_masked: jindu_domain::IdNumber::parse(&id_number).map(|n| n.masked()).unwrap_or_default(),
+                division_code: p.division_code.clone(),
+                status: stored("control_status", &p.control_status, ControlStatus::from_code)?,
+                value: values.get(&p.id).copied().unwrap_or(0),
+            });
+        }
+    }
+    visible.sort_by(|a, b| a.division_code.cmp(&b.division_code).then_with(|| a.name.cmp(&b.name)));
+    let persons = found.len() as u64;
+    let listed = visible.len() as u64;
+    let page = page.max(1);
+    let rows: Vec<DrillRow> =
+        visible.into_iter().skip(((page - 1) * DRILL_PER_PAGE) as usize).take(DRILL_PER_PAGE as usize).collect();
+    let _audit = audit::lock().await;
+    audit::append(
+        db,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("indicator.drill", "division", code).with_detail(format!(
+            "{} {} persons {persons} listed {listed}",
+            indicator.code(),
+            period.code()
+        )),
+    )
+    .await?;
+    Ok(Drill {
+        jurisdiction: Jurisdiction::of(&d),
+        indicator,
+        period,
+        total,
+        persons,
+        hidden,
+        rows: Page { rows, page, per_page: DRILL_PER_PAGE, total: listed },
+    })
+}

@@ -1,0 +1,525 @@
+//! 统计指标 kept as they happen. Every write about a person ends in [`maintain`] (called by
+//! `casework::reconcile`, inside the write's transaction): the person's contribution to the
+//! indicator cells (`jindu_domain::indicator::person::contribution`) is computed from the record
+//! and the difference to the last one is added to the cells of the person's town and every
+//! jurisdiction above it (county, city, province, country). A dashboard then reads a handful of
+//! rows per jurisdiction — the running totals and the months it shows — however many persons and
+//! events there are. Communities (村/社区) are not kept as cells: a town's communities are summed
+//! from the contributions of the town's persons, which is bounded by the size of one town.
+//!
+//! [`rebuild`] recomputes every cell from scratch (the same functions, summed in memory); tests
+//! check that it equals what the writes kept.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::NaiveDate;
+use jindu_domain::clock::Now;
+use jindu_domain::indicator::person::{EventFact, MeasureFact, PersonRecord, contribution};
+use jindu_domain::indicator::{CellKey, Contribution, IndicatorSettings, Month, ScopeCells};
+use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, EventKind, RiskTier, Role, TestResult};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+};
+use uuid::Uuid;
+
+use super::{ServiceError, ServiceResult, deployment, measures, stored};
+use crate::entities::{app_user, division, event, indicator_cell, measure, person, person_indicator, workstation};
+
+/// Scope code of the whole country.
+pub const NATION: &str = "000000000000";
+
+/// Setting key of the office's indicator settings (JSON of [`IndicatorSettings`]).
+pub const SETTINGS_KEY: &str = "indicator.settings";
+
+/// The month the division list is taken to hold from (towns count in every period shown).
+const DIVISIONS_FROM: Month = Month(200001);
+
+static MAINTAIN: AtomicBool = AtomicBool::new(true);
+
+/// Turns the upkeep of the cells on or off for this process. **Only for `jindu bench
+/// indicators`**, which measures writes with and without it; the cells are wrong while it is
+/// off until [`rebuild`] runs.
+pub fn set_maintenance(on: bool) {
+    MAINTAIN.store(on, Ordering::SeqCst);
+}
+
+/// The indicator settings in force: the office's edit, or the shipped default (30:1).
+pub async fn settings<C: ConnectionTrait>(db: &C) -> ServiceResult<IndicatorSettings> {
+    match deployment::get_setting(db, SETTINGS_KEY).await? {
+        Some(s) => serde_json::from_str(&s).map_err(|e| ServiceError::Data(format!("indicator settings: {e}"))),
+        None => Ok(IndicatorSettings::default()),
+    }
+}
+
+/// The jurisdictions cells of `code` are added to, from its own level (a community counts in
+/// its town) up to the country: town, county, city, province, [`NATION`].
+///
+/// # Errors
+/// [`ServiceError::Data`] for a stored code that is not a division code.
+pub fn scopes_of(code: &str) -> ServiceResult<Vec<String>> {
+    let mut c = DivisionCode::parse(code).map_err(|_| ServiceError::Data(format!("division code {code}")))?;
+    if c.level() == DivisionLevel::Village {
+        c = c.parent().ok_or_else(|| ServiceError::Data(format!("division code {code}")))?;
+    }
+    let mut out = vec![c.to_string()];
+    while let Some(p) = c.parent() {
+        out.push(p.to_string());
+        c = p;
+    }
+    out.push(NATION.to_string());
+    Ok(out)
+}
+
+/// Adds `delta` to the cells of `code` (a community, town, county, …) and of every jurisdiction
+/// above it, in one statement per thousand rows: `value = value + delta` on existing rows.
+/// Stock cells also move their running total ([`Month::TOTAL`]).
+pub async fn apply<C: ConnectionTrait>(db: &C, code: &str, delta: &Contribution) -> ServiceResult<()> {
+    if delta.is_empty() {
+        return Ok(());
+    }
+    let mut per_scope: BTreeMap<(i32, String), i64> = BTreeMap::new();
+    for (k, m, v) in delta.iter() {
+        *per_scope.entry((m.0, k.code())).or_insert(0) += v;
+        if k.is_stock() {
+            *per_scope.entry((Month::TOTAL.0, k.code())).or_insert(0) += v;
+        }
+    }
+    per_scope.retain(|_, v| *v != 0);
+    let mut rows: Vec<(String, i32, String, i64)> = Vec::new();
+    for scope in scopes_of(code)? {
+        for ((m, k), v) in &per_scope {
+            rows.push((scope.clone(), *m, k.clone(), *v));
+        }
+    }
+    upsert_cells(db, &rows).await
+}
+
+async fn upsert_cells<C: ConnectionTrait>(db: &C, rows: &[(String, i32, String, i64)]) -> ServiceResult<()> {
+    use indicator_cell::Column as C;
+    for chunk in rows.chunks(1000) {
+        let mut q = Query::insert();
+        q.into_table(indicator_cell::Entity).columns([C::Scope, C::Month, C::Key, C::Value]);
+        for (s, m, k, v) in chunk {
+            q.values([s.clone().into(), (*m).into(), k.clone().into(), (*v).into()])
+                .map_err(|e| ServiceError::Data(format!("indicator cell: {e}")))?;
+        }
+        q.on_conflict(
+            OnConflict::columns([C::Scope, C::Month, C::Key])
+                .value(
+                    C::Value,
+                    Expr::col((indicator_cell::Entity, C::Value)).add(Expr::col((Alias::new("excluded"), C::Value))),
+                )
+                .to_owned(),
+        );
+        db.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// The record of one person as the indicators see it, with the person's town and division.
+pub async fn person_contribution<C: ConnectionTrait>(
+    db: &C,
+    person_id: Uuid,
+) -> ServiceResult<Option<(String, String, Contribution)>> {
+    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
+        return Ok(None);
+    };
+    let events: Vec<(String, NaiveDate, Option<String>, Option<String>)> = event::Entity::find()
+        .select_only()
+        .columns([event::Column::Kind, event::Column::OccurredOn, event::Column::TestResult, event::Column::Detail])
+        .filter(event::Column::PersonId.eq(person_id))
+        .filter(event::Column::Kind.is_in(FACT_KINDS.map(|k| k.as_code())))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let measures = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(db).await?;
+    let schedule = deployment::schedule(db).await?;
+    let cal = deployment::calendar(db).await?;
+    let c = contribution_of(&p, &events, &measures, &schedule, &cal)?;
+    Ok(Some((p.town_code, p.division_code, c)))
+}
+
+/// Event kinds the indicators read.
+const FACT_KINDS: [EventKind; 6] = [
+    EventKind::ContactLost,
+    EventKind::ContactRestored,
+    EventKind::Relapse,
+    EventKind::StatusChanged,
+    EventKind::DrugTest,
+    EventKind::Visit,
+];
+
+fn contribution_of(
+    p: &person::Model,
+    events: &[(String, NaiveDate, Option<String>, Option<String>)],
+    measures: &[measure::Model],
+    schedule: &jindu_domain::Schedule,
+    cal: &jindu_domain::WorkCalendar,
+) -> ServiceResult<Contribution> {
+    let facts: Vec<EventFact> = events
+        .iter()
+        .filter_map(|(kind, on, result, detail)| {
+            let kind = EventKind::from_code(kind)?;
+            let status_to = if kind == EventKind::StatusChanged {
+                detail
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                    .and_then(|v| v.get("to").and_then(|t| t.as_str()).and_then(ControlStatus::from_code))
+            } else {
+                None
+            };
+            Some(EventFact { kind, on: *on, test_result: result.as_deref().and_then(TestResult::from_code), status_to })
+        })
+        .collect();
+    let measure_facts = measures
+        .iter()
+        .map(|m| Ok(MeasureFact { clock: measures::clock_of(m)?, report_deadline: m.report_deadline }))
+        .collect::<ServiceResult<Vec<_>>>()?;
+    let record = PersonRecord {
+        registered_on: Now::at(p.created_at).today,
+        first_found_on: p.first_found_on,
+        status: stored("control_status", &p.control_status, ControlStatus::from_code)?,
+        tier: RiskTier::from_code(&p.risk_tier).unwrap_or(RiskTier::Low),
+        events: &facts,
+        measures: &measure_facts,
+    };
+    Ok(contribution(&record, schedule, cal))
+}
+
+/// Brings the cells up to date with one person's record: adds the difference between the
+/// contribution now and the one kept with the person (moving it whole when the person changed
+/// town), and keeps the new one. Runs inside the caller's transaction (from
+/// `casework::reconcile`).
+pub async fn maintain<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<()> {
+    if !MAINTAIN.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let Some((town, division_code, new)) = person_contribution(db, person_id).await? else {
+        return Ok(());
+    };
+    let old = person_indicator::Entity::find_by_id(person_id).one(db).await?;
+    match &old {
+        Some(o) if o.town_code == town => {
+            let before = Contribution::decode(&o.cells)?;
+            if before == new && o.division_code == division_code {
+                return Ok(());
+            }
+            apply(db, &town, &new.minus(&before)).await?;
+        }
+        Some(o) => {
+            let before = Contribution::decode(&o.cells)?;
+            apply(db, &o.town_code, &Contribution::new().minus(&before)).await?;
+            apply(db, &town, &new).await?;
+        }
+        None => apply(db, &town, &new).await?,
+    }
+    let row = person_indicator::ActiveModel {
+        person_id: Set(person_id),
+        town_code: Set(town),
+        division_code: Set(division_code),
+        cells: Set(new.encode()),
+    };
+    person_indicator::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(person_indicator::Column::PersonId)
+                .update_columns([
+                    person_indicator::Column::TownCode,
+                    person_indicator::Column::DivisionCode,
+                    person_indicator::Column::Cells,
+                ])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Cells of the division list and the staff: towns (from the list), towns with a workstation,
+/// social-worker accounts, per town.
+async fn structure<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<(String, Contribution)>> {
+    let mut per_town: BTreeMap<String, Contribution> = BTreeMap::new();
+    let towns: Vec<String> = division::Entity::find()
+        .select_only()
+        .column(division::Column::Code)
+        .filter(division::Column::Level.eq(DivisionLevel::Town.as_code()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for t in towns {
+        per_town.entry(t).or_default().add(CellKey::Towns, DIVISIONS_FROM, 1);
+    }
+    let mut ws_towns: BTreeMap<String, NaiveDate> = BTreeMap::new();
+    for w in workstation::Entity::find().all(db).await? {
+        let town = town_of(&w.division_code)?;
+        let day = Now::at(w.created_at).today;
+        ws_towns.entry(town).and_modify(|d| *d = Ord::min(*d, day)).or_insert(day);
+    }
+    for (t, day) in ws_towns {
+        per_town.entry(t).or_default().add(CellKey::TownsWithWorkstation, Month::of(day), 1);
+    }
+    let workers: Vec<(String, chrono::DateTime<chrono::Utc>)> = app_user::Entity::find()
+        .select_only()
+        .columns([app_user::Column::DivisionCode, app_user::Column::CreatedAt])
+        .filter(app_user::Column::Role.eq(Role::SocialWorker.as_code()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (code, at) in workers {
+        per_town.entry(town_of(&code)?).or_default().add(CellKey::SocialWorkers, Month::of(Now::at(at).today), 1);
+    }
+    Ok(per_town.into_iter().collect())
+}
+
+/// The town (or higher division) a code's cells are kept under: a community's town, else itself.
+fn town_of(code: &str) -> ServiceResult<String> {
+    let c = DivisionCode::parse(code).map_err(|_| ServiceError::Data(format!("division code {code}")))?;
+    Ok(match c.level() {
+        DivisionLevel::Village => c.parent().unwrap_or(c).to_string(),
+        _ => c.to_string(),
+    })
+}
+
+/// Adds one social-worker account or the first workstation of a town to the cells (called by
+/// the writes that create them); `key` is [`CellKey::SocialWorkers`] or
+/// [`CellKey::TownsWithWorkstation`].
+pub async fn add_structure<C: ConnectionTrait>(db: &C, code: &str, key: CellKey, on: NaiveDate) -> ServiceResult<()> {
+    let mut c = Contribution::new();
+    c.add(key, Month::of(on), 1);
+    apply(db, &town_of(code)?, &c).await
+}
+
+/// Counts of a rebuild.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rebuilt {
+    pub persons: u64,
+    pub cells: u64,
+}
+
+/// Recomputes every cell from the records (persons, police forms, divisions, workstations,
+/// social workers) and replaces the kept ones, in the caller's transaction. Persons are read in
+/// pages of 2,000 with their events and measures; `progress` is told after each page.
+pub async fn rebuild<C: ConnectionTrait>(db: &C, mut progress: impl FnMut(u64)) -> ServiceResult<Rebuilt> {
+    let mut sums: HashMap<String, Contribution> = HashMap::new();
+    let mut add = |code: &str, c: &Contribution| -> ServiceResult<()> {
+        for scope in scopes_of(code)? {
+            let e = sums.entry(scope).or_default();
+            for (k, m, v) in c.iter() {
+                e.add(k, m, v);
+            }
+        }
+        Ok(())
+    };
+    person_indicator::Entity::delete_many().exec(db).await?;
+    let schedule = deployment::schedule(db).await?;
+    let cal = deployment::calendar(db).await?;
+    let mut out = Rebuilt::default();
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut q = person::Entity::find().order_by_asc(person::Column::Id).limit(2000);
+        if let Some(a) = after {
+            q = q.filter(person::Column::Id.gt(a));
+        }
+        let persons = q.all(db).await?;
+        let Some(last) = persons.last() else { break };
+        after = Some(last.id);
+        let ids: Vec<Uuid> = persons.iter().map(|p| p.id).collect();
+        let mut events: HashMap<Uuid, Vec<(String, NaiveDate, Option<String>, Option<String>)>> = HashMap::new();
+        let rows: Vec<(Uuid, String, NaiveDate, Option<String>, Option<String>)> = event::Entity::find()
+            .select_only()
+            .columns([
+                event::Column::PersonId,
+                event::Column::Kind,
+                event::Column::OccurredOn,
+                event::Column::TestResult,
+                event::Column::Detail,
+            ])
+            .filter(event::Column::PersonId.is_in(ids.clone()))
+            .filter(event::Column::Kind.is_in(FACT_KINDS.map(|k| k.as_code())))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (pid, k, on, r, d) in rows {
+            events.entry(pid).or_default().push((k, on, r, d));
+        }
+        let mut ms: HashMap<Uuid, Vec<measure::Model>> = HashMap::new();
+        for m in measure::Entity::find().filter(measure::Column::PersonId.is_in(ids)).all(db).await? {
+            ms.entry(m.person_id).or_default().push(m);
+        }
+        let mut kept = Vec::with_capacity(persons.len());
+        for p in &persons {
+            let c = contribution_of(
+                p,
+                events.get(&p.id).map_or(&[][..], |v| v),
+                ms.get(&p.id).map_or(&[][..], |v| v),
+                &schedule,
+                &cal,
+            )?;
+            add(&p.town_code, &c)?;
+            kept.push(person_indicator::ActiveModel {
+                person_id: Set(p.id),
+                town_code: Set(p.town_code.clone()),
+                division_code: Set(p.division_code.clone()),
+                cells: Set(c.encode()),
+            });
+            out.persons += 1;
+        }
+        for chunk in kept.chunks(500) {
+            person_indicator::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+        }
+        progress(out.persons);
+    }
+    for (town, c) in structure(db).await? {
+        add(&town, &c)?;
+    }
+    for (code, c) in super::police::contributions(db).await? {
+        add(&code, &c)?;
+    }
+    indicator_cell::Entity::delete_many().exec(db).await?;
+    let mut rows = Vec::new();
+    for (scope, c) in &sums {
+        let mut totals: BTreeMap<CellKey, i64> = BTreeMap::new();
+        for (k, m, v) in c.iter() {
+            rows.push((scope.clone(), m.0, k.code(), v));
+            if k.is_stock() {
+                *totals.entry(k).or_insert(0) += v;
+            }
+        }
+        for (k, v) in totals {
+            rows.push((scope.clone(), Month::TOTAL.0, k.code(), v));
+        }
+    }
+    out.cells = rows.len() as u64;
+    for chunk in rows.chunks(1000) {
+        let models: Vec<indicator_cell::ActiveModel> = chunk
+            .iter()
+            .map(|(s, m, k, v)| indicator_cell::ActiveModel {
+                scope: Set(s.clone()),
+                month: Set(*m),
+                key: Set(k.clone()),
+                value: Set(*v),
+            })
+            .collect();
+        indicator_cell::Entity::insert_many(models).exec(db).await?;
+    }
+    Ok(out)
+}
+
+/// Every kept cell with a non-zero value, by scope: what [`rebuild`] must reproduce.
+pub async fn all_cells<C: ConnectionTrait>(db: &C) -> ServiceResult<BTreeMap<(String, i32, String), i64>> {
+    Ok(indicator_cell::Entity::find()
+        .filter(indicator_cell::Column::Value.ne(0))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| ((c.scope, c.month, c.key), c.value))
+        .collect())
+}
+
+/// The cells of some jurisdictions: running totals and the months from `from` on (later months
+/// included, so a stock can be taken at the end of any month ≥ `from − 1`). One indexed range
+/// read per jurisdiction.
+pub async fn cells_of<C: ConnectionTrait>(
+    db: &C,
+    scopes: &[String],
+    from: Month,
+) -> ServiceResult<HashMap<String, ScopeCells>> {
+    let mut out: HashMap<String, ScopeCells> = scopes.iter().map(|s| (s.clone(), ScopeCells::new())).collect();
+    if scopes.is_empty() {
+        return Ok(out);
+    }
+    let backend = db.get_database_backend();
+    for chunk in scopes.chunks(500) {
+        let list = chunk.iter().map(|s| quote_code(s)).collect::<ServiceResult<Vec<_>>>()?.join(",");
+        let sql = format!(
+            "SELECT scope, month, key, value FROM indicator_cell WHERE scope IN ({list}) AND (month = 0 OR month >= {})",
+            from.0
+        );
+        for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+            let scope: String = row.try_get("", "scope")?;
+            let month: i32 = row.try_get("", "month")?;
+            let key: String = row.try_get("", "key")?;
+            let value: i64 = row.try_get("", "value")?;
+            let key = CellKey::from_code(&key).ok_or_else(|| ServiceError::Data(format!("indicator key {key}")))?;
+            if let Some(c) = out.get_mut(&scope) {
+                c.add(key, Month(month), value);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A 12-digit code as an SQL literal (digits only, so no quoting issue can arise).
+fn quote_code(s: &str) -> ServiceResult<String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(format!("'{s}'"))
+    } else {
+        Err(ServiceError::Data(format!("scope code {s}")))
+    }
+}
+
+/// The contributions of the persons of the towns in `lo..=hi` (12-digit bounds), with each
+/// person's id and division: community figures and drill-down read them.
+pub async fn contributions_in<C: ConnectionTrait>(
+    db: &C,
+    lo: &str,
+    hi: &str,
+) -> ServiceResult<Vec<(Uuid, String, Contribution)>> {
+    let rows: Vec<(Uuid, String, String)> = person_indicator::Entity::find()
+        .select_only()
+        .columns([
+            person_indicator::Column::PersonId,
+            person_indicator::Column::DivisionCode,
+            person_indicator::Column::Cells,
+        ])
+        .filter(person_indicator::Column::TownCode.between(lo, hi))
+        .into_tuple()
+        .all(db)
+        .await?;
+    rows.into_iter().map(|(id, d, c)| Ok((id, d, Contribution::decode(&c)?))).collect()
+}
+
+/// Figures from the base tables by plain `GROUP BY` (no kept cells): persons by control status
+/// now, and tests done (positive or negative) and positive in months `from..=to`, over a scope.
+/// The bench compares the dashboard with it; tests check the kept cells against it.
+pub async fn group_by_base<C: ConnectionTrait>(
+    db: &C,
+    scope: &DivisionCode,
+    from: Month,
+    to: Month,
+) -> ServiceResult<(BTreeMap<String, i64>, i64, i64)> {
+    let (lo, hi) = super::scope_bounds(scope);
+    let (lo, hi) = (quote_code(&lo)?, quote_code(&hi)?);
+    let (first, last) = match (from.first_day(), to.last_day()) {
+        (Some(a), Some(b)) => (a, b),
+        _ => return Err(ServiceError::Data(format!("months {from}..{to}"))),
+    };
+    let backend = db.get_database_backend();
+    let mut by_status = BTreeMap::new();
+    let sql = format!(
+        "SELECT control_status, COUNT(*) AS n FROM person WHERE division_code BETWEEN {lo} AND {hi} GROUP BY control_status"
+    );
+    for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+        by_status.insert(row.try_get::<String>("", "control_status")?, row.try_get::<i64>("", "n")?);
+    }
+    let sql = format!(
+        "SELECT e.test_result AS r, COUNT(*) AS n FROM event e JOIN person p ON p.id = e.person_id \
+         WHERE p.division_code BETWEEN {lo} AND {hi} AND e.kind = 'drug_test' \
+         AND e.occurred_on BETWEEN '{first}' AND '{last}' GROUP BY e.test_result"
+    );
+    let (mut done, mut positive) = (0, 0);
+    for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+        let r: Option<String> = row.try_get("", "r")?;
+        let n: i64 = row.try_get("", "n")?;
+        match r.as_deref() {
+            Some("positive") => {
+                done += n;
+                positive += n;
+            }
+            Some("negative") => done += n,
+            _ => {}
+        }
+    }
+    Ok((by_status, done, positive))
+}

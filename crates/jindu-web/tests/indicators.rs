@@ -1,0 +1,546 @@
+//! Indicators and the 驾驶舱 (issue #5) on SQLite and PostgreSQL: every figure of a small
+//! district worked out by hand, the kept cells against a recomputation from scratch after a
+//! randomized sequence of writes (proptest), against a plain GROUP BY over the base tables, the
+//! police monthly form, the ranking of towns, drill-down and the pages.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use jindu_domain::DivisionCode;
+use jindu_domain::clock::Now;
+use jindu_domain::indicator::{Indicator, Month, Period, Unit};
+use jindu_store::entities::{division, workstation};
+use jindu_store::service::measures::NewEvent;
+use jindu_store::service::persons::{NewPerson, StatusChange};
+use jindu_store::service::police::PoliceInput;
+use jindu_store::service::{Actor, ServiceError, dashboard, indicators, measures, persons, police, users};
+use proptest::prelude::*;
+use reqwest::StatusCode;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use uuid::Uuid;
+
+const TOWN_A: &str = "430405009000"; // 广东路街道
+const VILLAGE_A: &str = "430405009007"; // 湖北路社区
+const TOWN_B: &str = "430405010000"; // 东风街道
+const VILLAGE_B: &str = "430405010002"; // 前进里社区
+
+fn now() -> Now {
+    Now::at(fixed_instant())
+}
+
+fn id_for(seq: u32) -> String {
+    let first17 = format!("43040519900101{seq:03}");
+    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
+    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+}
+
+async fn register(app: &TestApp, name: &str, seq: u32, village: &str, f: impl FnOnce(&mut NewPerson)) -> Uuid {
+    let mut p = NewPerson { name: name.into(), id_number: id_for(seq), division: village.into(), ..Default::default() };
+    f(&mut p);
+    persons::register(&app.db, &app.vault, &app.admin, now(), p).await.unwrap()
+}
+
+async fn event(app: &TestApp, id: Uuid, kind: &str, date: &str, result: &str) {
+    let e = NewEvent {
+        kind: kind.into(),
+        date: date.into(),
+        test_method: if kind == "drug_test" { "urine".into() } else { String::new() },
+        test_result: result.into(),
+        substance: if result == "positive" { "heroin".into() } else { String::new() },
+        ..Default::default()
+    };
+    measures::record_event(&app.db, &app.vault, &app.admin, now(), id, e).await.unwrap();
+}
+
+async fn version(app: &TestApp, id: Uuid) -> String {
+    jindu_store::entities::person::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().version.to_string()
+}
+
+fn month(m: i32) -> Period {
+    Period::Month(Month(m))
+}
+
+/// The kept cells equal a recomputation from scratch (which then replaces them).
+async fn assert_cells_match_rebuild(app: &TestApp) {
+    let kept = indicators::all_cells(&app.db).await.unwrap();
+    indicators::rebuild(&app.db, |_| {}).await.unwrap();
+    let fresh = indicators::all_cells(&app.db).await.unwrap();
+    if kept != fresh {
+        let only_kept: Vec<_> = kept.iter().filter(|(k, v)| fresh.get(*k) != Some(*v)).take(10).collect();
+        let only_fresh: Vec<_> = fresh.iter().filter(|(k, v)| kept.get(*k) != Some(*v)).take(10).collect();
+        panic!("kept cells differ from a rebuild:\nkept {only_kept:?}\nfresh {only_fresh:?}");
+    }
+}
+
+/// A small district, every figure by hand (today 2026-11-29; 广东路街道 A, 东风街道 B):
+/// - P1 (A): community detox decided 2026-10-08, reported 10-20 (deadline 10-23: in time),
+///   first found 2026-10-01; tests 11-10 negative, 11-20 positive;
+/// - P2 (A): decided 10-02, reported 10-30 (deadline 10-17 is a Saturday → 10-19: late); lost 11-25;
+/// - P3 (B): decided 11-02, not reported;
+/// - P4 (B): in custody from 11-05; P5 (B): a relapse on 11-12.
+///
+/// One social worker, one workstation (in A), a police form for November.
+async fn district(app: &TestApp) -> [Uuid; 5] {
+    let p1 = register(app, "甲一", 1, VILLAGE_A, |p| {
+        p.measure_kind = "community_detox".into();
+        p.decision_date = "2026-10-08".into();
+        p.report_date = "2026-10-20".into();
+        p.first_found_on = "2026-10-01".into();
+    })
+    .await;
+    event(app, p1, "drug_test", "2026-11-10", "negative").await;
+    event(app, p1, "drug_test", "2026-11-20", "positive").await;
+    let p2 = register(app, "乙二", 2, VILLAGE_A, |p| {
+        p.measure_kind = "community_detox".into();
+        p.decision_date = "2026-10-02".into();
+        p.report_date = "2026-10-30".into();
+    })
+    .await;
+    event(app, p2, "contact_lost", "2026-11-25", "").await;
+    let p3 = register(app, "丙三", 3, VILLAGE_B, |p| {
+        p.measure_kind = "community_detox".into();
+        p.decision_date = "2026-11-02".into();
+    })
+    .await;
+    let p4 = register(app, "丁四", 4, VILLAGE_B, |_| {}).await;
+    let v = version(app, p4).await;
+    persons::change_status(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        now(),
+        p4,
+        &StatusChange { status: "in_custody".into(), date: "2026-11-05".into(), version: v },
+    )
+    .await
+    .unwrap();
+    let p5 = register(app, "戊五", 5, VILLAGE_B, |_| {}).await;
+    event(app, p5, "relapse", "2026-11-12", "").await;
+    app.user("sw_a", "社工甲", "social_worker", TOWN_A, false).await;
+    workstation::Entity::insert(workstation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set("广东路街道社区戒毒(康复)工作站".into()),
+        division_code: Set(TOWN_A.into()),
+        created_at: Set(fixed_instant()),
+    })
+    .exec(&app.db)
+    .await
+    .unwrap();
+    indicators::add_structure(&app.db, TOWN_A, jindu_domain::indicator::CellKey::TownsWithWorkstation, now().today)
+        .await
+        .unwrap();
+    [p1, p2, p3, p4, p5]
+}
+
+async fn office(app: &TestApp) -> Actor {
+    app.admin.clone()
+}
+
+async fn towns_in_district(app: &TestApp) -> u64 {
+    division::Entity::find()
+        .filter(division::Column::Level.eq("town"))
+        .filter(division::Column::Code.starts_with("430405"))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+both!(every_figure_of_a_small_district_by_hand, |app: TestApp| async move {
+    let [_p1, p2, ..] = district(&app).await;
+    let police_user =
+        users::actor(&app.db, app.user("pol", "民警", "police", "430405", false).await).await.unwrap().unwrap();
+    let mut form = PoliceInput {
+        month: "2026-11".into(),
+        cases_solved: "2".into(),
+        suspects_arrested: "4".into(),
+        users_dealt: "5".into(),
+        ..Default::default()
+    };
+    form.seized.insert("seized_heroin".into(), "1.5".into());
+    police::file(&app.db, &police_user, now(), &form).await.unwrap();
+    // A correction replaces the figures (3 cases, 2.25 g of methamphetamine added).
+    form.cases_solved = "3".into();
+    form.seized.insert("seized_methamphetamine".into(), "2.25".into());
+    form.version = "1".into();
+    police::file(&app.db, &police_user, now(), &form).await.unwrap();
+    // A stale correction is refused and changes nothing.
+    form.cases_solved = "99".into();
+    assert!(matches!(police::file(&app.db, &police_user, now(), &form).await, Err(ServiceError::Conflict)));
+
+    let office = office(&app).await;
+    let d = dashboard::dashboard(&app.db, &office, None, month(202611), Indicator::LossRate).await.unwrap();
+    let v = |i: Indicator| d.row(i).unwrap().figure;
+    let show = |i: Indicator| v(i).display(i.definition().unit);
+    assert_eq!(d.jurisdiction.name, "珠晖区");
+    // 在控 = P1, P3, P5 + P4 in custody = 4; 失控 1 (P2); 在册 5.
+    assert_eq!(v(Indicator::UnderControl).value, Some(4.0));
+    assert_eq!(v(Indicator::Lost).value, Some(1.0));
+    assert_eq!(v(Indicator::Registered).value, Some(5.0));
+    assert_eq!(show(Indicator::LossRate), "20.0%");
+    assert_eq!(show(Indicator::ControlRate), "80.0%");
+    assert!(d.row(Indicator::LossRate).unwrap().misses, "20 % lost is above the 5 % target");
+    // 报到率: November's one decision (P3) not reported → 0.0 %; October 1 of 2; Q4 1 of 3.
+    assert_eq!(show(Indicator::ReportRate), "0.0%");
+    let oct = dashboard::dashboard(&app.db, &office, None, month(202610), Indicator::LossRate).await.unwrap();
+    assert_eq!(oct.row(Indicator::ReportRate).unwrap().figure.display(Unit::Percent), "50.0%");
+    assert_eq!(oct.row(Indicator::NewlyFound).unwrap().figure.value, Some(1.0));
+    let q4 = dashboard::dashboard(&app.db, &office, None, Period::Quarter(2026, 4), Indicator::LossRate).await.unwrap();
+    assert_eq!(q4.row(Indicator::ReportRate).unwrap().figure.display(Unit::Percent), "33.3%");
+    // 执行率: 3 community measures in force, 2 reported → 66.7 %.
+    assert_eq!(show(Indicator::ExecutionRate), "66.7%");
+    // Tests: 2 done, 1 positive (50.0 %); due in November: P1's 11-20 (met 11-10) and P2's
+    // 11-30 (not done) → 1 of 2 on time.
+    assert_eq!(v(Indicator::TestsDone).value, Some(2.0));
+    assert_eq!(show(Indicator::TestPositiveRate), "50.0%");
+    assert_eq!(v(Indicator::TestsDue).value, Some(2.0));
+    assert_eq!(show(Indicator::TestsOnTimeRate), "50.0%");
+    // December: P1's duty due 12-10 was met on 11-20; the next is due 12-20, open.
+    let dec = dashboard::dashboard(&app.db, &office, None, month(202612), Indicator::LossRate).await.unwrap();
+    assert_eq!(dec.row(Indicator::TestsDue).unwrap().figure.value, Some(2.0));
+    assert_eq!(dec.row(Indicator::TestsOnTimeRate).unwrap().figure.display(Unit::Percent), "50.0%");
+    assert_eq!(v(Indicator::Relapses).value, Some(1.0));
+    assert_eq!(v(Indicator::Abstinent3y).value, Some(0.0));
+    // One workstation among the district's towns; one social worker: 5 per worker, no gap.
+    let towns = towns_in_district(&app).await as i64;
+    assert!(towns >= 7, "珠晖区 has {towns} towns");
+    assert_eq!(
+        (v(Indicator::WorkstationCoverage).numerator, v(Indicator::WorkstationCoverage).denominator),
+        (1, towns)
+    );
+    assert_eq!(v(Indicator::SocialWorkers).value, Some(1.0));
+    assert_eq!(show(Indicator::PersonsPerWorker), "5.0");
+    assert_eq!(v(Indicator::WorkerGap).value, Some(0.0));
+    // Police: the corrected form only.
+    assert_eq!(v(Indicator::CasesSolved).value, Some(3.0));
+    assert_eq!(v(Indicator::SuspectsArrested).value, Some(4.0));
+    assert_eq!(v(Indicator::UsersDealtWith).value, Some(5.0));
+    assert_eq!(show(Indicator::Seized), "3.750");
+    // A year before: nothing.
+    assert_eq!(d.row(Indicator::Registered).unwrap().year_before.value, Some(0.0));
+    assert_eq!(d.row(Indicator::Registered).unwrap().change(), Some(5.0));
+    // Trend: registered 0 until October, 5 in November (all registered today).
+    let trend = &d.trends.iter().find(|(i, _)| *i == Indicator::Registered).unwrap().1;
+    assert_eq!(trend.len(), 12);
+    assert_eq!(trend[0].0, Month(202512));
+    assert_eq!(trend[11], (Month(202611), trend[11].1));
+    assert_eq!(trend[11].1.value, Some(5.0));
+    assert_eq!(trend[10].1.value, Some(0.0));
+    // Ranking of towns on 失控率 (lower is better): B 0.0 % first, A 50.0 % second, the rest
+    // without persons unranked.
+    assert_eq!(d.children[0].jurisdiction.code, TOWN_B);
+    assert_eq!(d.children[0].rank, Some(1));
+    assert_eq!(d.children[0].rank_figure.display(Unit::Percent), "0.0%");
+    assert_eq!(d.children[1].jurisdiction.code, TOWN_A);
+    assert_eq!(d.children[1].rank, Some(2));
+    assert_eq!(d.children[1].rank_figure.display(Unit::Percent), "50.0%");
+    assert!(d.children[2..].iter().all(|c| c.rank.is_none()));
+    assert_eq!(d.children.len() as i64, towns);
+    // A town's communities are summed from its persons: 湖北路社区 holds P1 and P2.
+    let town = dashboard::dashboard(
+        &app.db,
+        &office,
+        Some(DivisionCode::parse(TOWN_A).unwrap()),
+        month(202611),
+        Indicator::Registered,
+    )
+    .await
+    .unwrap();
+    assert_eq!(town.row(Indicator::Registered).unwrap().figure.value, Some(2.0));
+    let hubei = town.children.iter().find(|c| c.jurisdiction.code == VILLAGE_A).unwrap();
+    assert_eq!(hubei.rank_figure.value, Some(2.0));
+    assert_eq!(hubei.figures[0].value, Some(2.0));
+    assert_eq!(hubei.figures[1].value, Some(1.0), "P2 is lost");
+    assert_eq!(town.trail.iter().map(|j| j.name.as_str()).collect::<Vec<_>>(), ["珠晖区", "广东路街道"]);
+
+    // Drill-down: exactly the persons behind the figures.
+    let drill = dashboard::drill(&app.db, &app.vault, &office, now(), None, Indicator::Registered, month(202611), 1)
+        .await
+        .unwrap();
+    assert_eq!((drill.total, drill.persons, drill.hidden, drill.rows.rows.len()), (5, 5, 0, 5));
+    let lost =
+        dashboard::drill(&app.db, &app.vault, &office, now(), None, Indicator::Lost, month(202611), 1).await.unwrap();
+    assert_eq!(lost.rows.rows.iter().map(|r| r.person_id).collect::<Vec<_>>(), vec![p2]);
+    assert_eq!(lost.rows.rows[0].name, "乙二");
+    let tests = dashboard::drill(&app.db, &app.vault, &office, now(), None, Indicator::TestsDone, month(202611), 1)
+        .await
+        .unwrap();
+    assert_eq!((tests.total, tests.persons), (2, 1));
+    assert_eq!(tests.rows.rows[0].value, 2);
+    // Rates have no rows; a leader has no names.
+    assert!(matches!(
+        dashboard::drill(&app.db, &app.vault, &office, now(), None, Indicator::LossRate, month(202611), 1).await,
+        Err(ServiceError::Invalid(_))
+    ));
+    let leader =
+        users::actor(&app.db, app.user("boss", "领导", "leader", "430405", false).await).await.unwrap().unwrap();
+    assert!(matches!(
+        dashboard::drill(&app.db, &app.vault, &leader, now(), None, Indicator::Lost, month(202611), 1).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    assert!(dashboard::dashboard(&app.db, &leader, None, month(202611), Indicator::Lost).await.is_ok());
+
+    // The same figures by a plain GROUP BY over the base tables.
+    let (by_status, done, positive) =
+        indicators::group_by_base(&app.db, &DivisionCode::parse("430405").unwrap(), Month(202611), Month(202611))
+            .await
+            .unwrap();
+    assert_eq!(by_status.get("under_control"), Some(&3));
+    assert_eq!(by_status.get("lost_contact"), Some(&1));
+    assert_eq!(by_status.get("in_custody"), Some(&1));
+    assert_eq!((done, positive), (2, 1));
+    assert_cells_match_rebuild(&app).await;
+    app
+});
+
+both!(police_forms_refuse_bad_input_and_store_nothing, |app: TestApp| async move {
+    let pol = users::actor(&app.db, app.user("pol", "民警", "police", TOWN_B, false).await).await.unwrap().unwrap();
+    let mut form = PoliceInput {
+        month: "2026-12".into(),
+        cases_solved: "-1".into(),
+        suspects_arrested: "1.5".into(),
+        division: TOWN_A.into(),
+        ..Default::default()
+    };
+    form.seized.insert("seized_heroin".into(), "1.2345".into());
+    let Err(ServiceError::Invalid(errors)) = police::file(&app.db, &pol, now(), &form).await else {
+        panic!("bad form accepted")
+    };
+    let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["cases_solved", "suspects_arrested", "seized_heroin", "month", "division"]);
+    assert!(errors[0].zh.contains("破获毒品刑事案件“-1”不是有效的数"), "{}", errors[0].zh);
+    assert!(errors[2].zh.contains("缴获海洛因“1.2345”"), "{}", errors[2].zh);
+    assert_eq!(jindu_store::entities::police_report::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert_eq!(
+        jindu_store::entities::indicator_cell::Entity::find()
+            .filter(jindu_store::entities::indicator_cell::Column::Key.eq("cases_solved"))
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+    // A social worker may not file.
+    let sw =
+        users::actor(&app.db, app.user("sw", "社工", "social_worker", TOWN_B, false).await).await.unwrap().unwrap();
+    let ok = PoliceInput { month: "2026-11".into(), cases_solved: "1".into(), ..Default::default() };
+    assert!(matches!(police::file(&app.db, &sw, now(), &ok).await, Err(ServiceError::Forbidden(_))));
+    police::file(&app.db, &pol, now(), &ok).await.unwrap();
+    let rows = police::list(&app.db, &pol, 10).await.unwrap();
+    assert_eq!((rows.len(), rows[0].division_code.as_str(), rows[0].figures.cases_solved), (1, TOWN_B, 1));
+    app
+});
+
+/// One write of the randomized sequence.
+#[derive(Debug, Clone)]
+enum Op {
+    Register { village: usize, measure: bool, decided: u32, reported: Option<u32>, found: Option<u32> },
+    Test { person: usize, day: u32, positive: bool },
+    Visit { person: usize, day: u32 },
+    Relapse { person: usize, day: u32 },
+    Lost { person: usize, day: u32 },
+    Restored { person: usize, day: u32 },
+    Status { person: usize, status: usize, day: u32 },
+    CheckIn { person: usize, day: u32 },
+    Police { unit: usize, month: u32, cases: u32, grams: u32 },
+}
+
+const VILLAGES: [&str; 3] = [VILLAGE_A, VILLAGE_B, "430405009009"];
+const STATUSES: [&str; 4] = ["in_custody", "abroad", "under_control", "deceased"];
+
+/// Day `n` (0–699) counted back from 2026-11-29.
+fn day(n: u32) -> String {
+    (chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap() - chrono::Duration::days(i64::from(n % 700))).to_string()
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        2 => (0..3usize, any::<bool>(), 0..700u32, proptest::option::of(0..40u32), proptest::option::of(0..900u32))
+            .prop_map(|(village, measure, decided, reported, found)| Op::Register { village, measure, decided, reported, found }),
+        3 => (0..64usize, 0..700u32, any::<bool>()).prop_map(|(person, day, positive)| Op::Test { person, day, positive }),
+        2 => (0..64usize, 0..700u32).prop_map(|(person, day)| Op::Visit { person, day }),
+        1 => (0..64usize, 0..700u32).prop_map(|(person, day)| Op::Relapse { person, day }),
+        1 => (0..64usize, 0..700u32).prop_map(|(person, day)| Op::Lost { person, day }),
+        1 => (0..64usize, 0..700u32).prop_map(|(person, day)| Op::Restored { person, day }),
+        1 => (0..64usize, 0..4usize, 0..700u32).prop_map(|(person, status, day)| Op::Status { person, status, day }),
+        1 => (0..64usize, 0..700u32).prop_map(|(person, day)| Op::CheckIn { person, day }),
+        1 => (0..2usize, 0..24u32, 0..50u32, 0..5000u32).prop_map(|(unit, month, cases, grams)| Op::Police { unit, month, cases, grams }),
+    ]
+}
+
+/// Runs the writes; refused ones (a test for a lost person, a date before the decision, …) are
+/// part of the game and must leave the cells as they were.
+async fn run_ops(app: &TestApp, ops: &[Op], seq: &mut u32, people: &mut Vec<Uuid>) {
+    let tag = &Uuid::now_v7().simple().to_string()[24..];
+    let police_users = [
+        users::actor(&app.db, app.user(&format!("pa{tag}"), "民警", "police", TOWN_A, false).await)
+            .await
+            .unwrap()
+            .unwrap(),
+        users::actor(&app.db, app.user(&format!("pb{tag}"), "民警", "police", "430405", false).await)
+            .await
+            .unwrap()
+            .unwrap(),
+    ];
+    for op in ops {
+        let pick = |i: usize| people.get(i % people.len().max(1)).copied();
+        match op.clone() {
+            Op::Register { village, measure, decided, reported, found } => {
+                *seq += 1;
+                let mut p = NewPerson {
+                    name: format!("随机{seq}"),
+                    id_number: id_for(100 + *seq),
+                    division: VILLAGES[village].into(),
+                    ..Default::default()
+                };
+                if measure {
+                    p.measure_kind = "community_detox".into();
+                    p.decision_date = day(decided);
+                    if let Some(r) = reported {
+                        p.report_date = day(decided.saturating_sub(r));
+                    }
+                }
+                if let Some(f) = found {
+                    p.first_found_on = day(f);
+                }
+                if let Ok(id) = persons::register(&app.db, &app.vault, &app.admin, now(), p).await {
+                    people.push(id);
+                }
+            }
+            Op::Police { unit, month, cases, grams } => {
+                let m = Month(202611).plus(-(month as i32));
+                let u = &police_users[unit];
+                let current = police::get(&app.db, u, &u.scope, m).await.unwrap();
+                let mut form = PoliceInput {
+                    month: m.to_string(),
+                    cases_solved: cases.to_string(),
+                    version: current.map(|c| c.version.to_string()).unwrap_or_default(),
+                    ..Default::default()
+                };
+                form.seized.insert("seized_ketamine".into(), format!("{}.{:03}", grams / 1000, grams % 1000));
+                police::file(&app.db, u, now(), &form).await.unwrap();
+            }
+            other => {
+                let (person, kind, date, result) = match other {
+                    Op::Test { person, day: d, positive } => {
+                        (person, "drug_test", day(d), if positive { "positive" } else { "negative" })
+                    }
+                    Op::Visit { person, day: d } => (person, "visit", day(d), ""),
+                    Op::Relapse { person, day: d } => (person, "relapse", day(d), ""),
+                    Op::Lost { person, day: d } => (person, "contact_lost", day(d), ""),
+                    Op::Restored { person, day: d } => (person, "contact_restored", day(d), ""),
+                    Op::CheckIn { person, day: d } => (person, "check_in", day(d), ""),
+                    Op::Status { person, status, day: d } => {
+                        let Some(id) = pick(person) else { continue };
+                        let v = version(app, id).await;
+                        let _ = persons::change_status(
+                            &app.db,
+                            &app.vault,
+                            &app.admin,
+                            now(),
+                            id,
+                            &StatusChange { status: STATUSES[status].into(), date: day(d), version: v },
+                        )
+                        .await;
+                        continue;
+                    }
+                    Op::Register { .. } | Op::Police { .. } => continue,
+                };
+                let Some(id) = pick(person) else { continue };
+                let e = NewEvent {
+                    kind: kind.into(),
+                    date,
+                    test_method: if kind == "drug_test" { "urine".into() } else { String::new() },
+                    test_result: result.into(),
+                    substance: if result == "positive" { "methamphetamine".into() } else { String::new() },
+                    ..Default::default()
+                };
+                let _ = measures::record_event(&app.db, &app.vault, &app.admin, now(), id, e).await;
+            }
+        }
+    }
+}
+
+both!(kept_cells_equal_a_recomputation_after_random_writes, |app: TestApp| async move {
+    let cases = 6;
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..Default::default()
+    });
+    let state = std::sync::Mutex::new((0u32, Vec::<Uuid>::new()));
+    let handle = tokio::runtime::Handle::current();
+    let app_ref = &app;
+    let result = runner.run(&proptest::collection::vec(op(), 10..40), |ops| {
+        tokio::task::block_in_place(|| {
+            handle.block_on(async {
+                let (mut seq, mut people) = state.lock().unwrap().clone();
+                run_ops(app_ref, &ops, &mut seq, &mut people).await;
+                *state.lock().unwrap() = (seq, people);
+                assert_cells_match_rebuild(app_ref).await;
+            })
+        });
+        Ok(())
+    });
+    result.unwrap();
+    assert!(!state.lock().unwrap().1.is_empty());
+    // The country, province, city and county hold the same figures (a single district).
+    let cells = indicators::cells_of(
+        &app.db,
+        &["430405000000".into(), "430000000000".into(), indicators::NATION.into()],
+        Month(202401),
+    )
+    .await
+    .unwrap();
+    let reg = |s: &str| {
+        jindu_domain::indicator::evaluate(
+            Indicator::Registered,
+            &cells[s],
+            month(202611),
+            &jindu_domain::indicator::IndicatorSettings::default(),
+        )
+        .value
+    };
+    assert_eq!(reg("430405000000"), reg(indicators::NATION));
+    assert_eq!(reg("430405000000"), reg("430000000000"));
+    // And the current statuses equal a plain GROUP BY.
+    let (by_status, ..) =
+        indicators::group_by_base(&app.db, &DivisionCode::parse("430405").unwrap(), Month(202611), Month(202611))
+            .await
+            .unwrap();
+    let counted: i64 = ["under_control", "lost_contact", "in_custody", "abroad"]
+        .iter()
+        .map(|s| by_status.get(*s).copied().unwrap_or(0))
+        .sum();
+    assert_eq!(reg("430405000000"), Some(counted as f64));
+    app
+});
+
+both!(the_dashboard_page_links_each_number_to_its_rows, |app: TestApp| async move {
+    district(&app).await;
+    app.login().await;
+    let (s, html) = app.get("/dashboard?period=2026-11").await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("驾驶舱"));
+    assert!(html.contains("失控率"));
+    assert!(html.contains("<svg"), "trend charts are SVG drawn by the server");
+    assert!(html.contains("/dashboard/rows?indicator=lost&amp;period=2026-11&amp;scope=430405000000"), "{html}");
+    let (s, rows) = app.get("/dashboard/rows?indicator=lost&period=2026-11&scope=430405000000").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(rows.contains("乙二"));
+    assert_eq!(rows.matches("data-row=\"person\"").count(), 1);
+    // Bad input is a sentence, never a 500.
+    let (s, html) = app.get("/dashboard?period=2026-13").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("统计期间“2026-13”"), "{html}");
+    let (s, _) = app.get("/dashboard?scope=440000").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app.get("/dashboard/rows?indicator=loss_rate&period=2026-11").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Excel of the page's tables.
+    let r = app.client.get(app.url("/dashboard.xlsx?period=2026-11")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    app
+});
