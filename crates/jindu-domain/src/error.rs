@@ -115,6 +115,14 @@ pub enum DomainError {
         /// Form field.
         field: &'static str,
     },
+    /// A reporting period not in a known form (month `2026-10`, quarter `2026-Q4`, year `2026`).
+    /// Code `period.invalid`.
+    InvalidPeriod {
+        /// Form field (`period`, `month`).
+        field: &'static str,
+        /// The text given.
+        input: String,
+    },
     /// Not a number in range: a whole number from 0 to `max`, or for weights grams with at most
     /// three decimals. Code `number.invalid`.
     InvalidNumber {
@@ -166,6 +174,7 @@ impl DomainError {
             DomainError::TooLong { .. } => "too_long",
             DomainError::InvalidText { .. } => "text.invalid",
             DomainError::InvalidNumber { .. } => "number.invalid",
+            DomainError::InvalidPeriod { .. } => "period.invalid",
             DomainError::Transfer { reason } => match *reason {
                 "same_town" => "transfer.same_town",
                 "open_exists" => "transfer.open_exists",
@@ -189,6 +198,7 @@ impl DomainError {
             | DomainError::TooLong { field, .. }
             | DomainError::InvalidText { field }
             | DomainError::InvalidNumber { field, .. } => Some(field),
+            DomainError::InvalidPeriod { field, .. } => Some(field),
             DomainError::Transfer { reason: "same_town" } => Some("to_division"),
             DomainError::Transfer { .. } => None,
             DomainError::IllegalTransition { .. }
@@ -248,6 +258,12 @@ impl DomainError {
             DomainError::TooLong { field, max } => format!("{}过长：最多{max}个字。", l(field)),
             DomainError::InvalidText { field } => {
                 format!("{}含有不可见字符、控制字符或不含任何文字，请重新输入。", l(field))
+            }
+            DomainError::InvalidPeriod { input } => {
+                format!(
+                    "统计期间“{}”无效：请按月 2026-10、季度 2026-Q4 或年 2026 填写（2000至2100年）。",
+                    shorten(input)
+                )
             }
             DomainError::InvalidNumber { field, input, max } => {
                 format!(
@@ -323,6 +339,11 @@ impl DomainError {
             DomainError::InvalidText { field } => {
                 format!("{} contains invisible or control characters, or no letters; enter it again.", l(field))
             }
+            DomainError::InvalidPeriod { field, input } => format!(
+                "{} “{}” is not valid: write a month 2026-10, a quarter 2026-Q4 or a year 2026 (2000 to 2100).",
+                l(field),
+                shorten(input)
+            ),
             DomainError::InvalidNumber { field, input, max } => format!(
                 "{} “{}” is not a valid number: enter 0 to {max} (weights in grams, at most three decimals).",
                 l(field),

@@ -22,6 +22,7 @@ pub mod api;
 mod auth;
 mod casework;
 pub mod csrf;
+mod dashboard;
 mod error;
 mod form;
 mod pages;
@@ -156,6 +157,10 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .get("/transfers", transfers::list)
         .post("/transfers/pull", transfers::pull)
         .get("/overview", pages::overview)
+        .get("/dashboard", dashboard::page)
+        .get("/dashboard/rows", dashboard::rows)
+        .get("/police", dashboard::police_form)
+        .post("/police", dashboard::file_police)
         .get("/audit", pages::audit_log)
         .get("/admin/users", admin::users)
         .post("/admin/users", admin::create_user)

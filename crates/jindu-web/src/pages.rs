@@ -295,7 +295,7 @@ pub async fn workbench(State(state): State<AppState>, a: Authed) -> PageResult {
     // Roles without person data start where their work is.
     if !a.actor.can(Permission::ViewPersons) {
         let to = if a.actor.can(Permission::ViewCounts) {
-            "/overview"
+            "/dashboard"
         } else if a.actor.can(Permission::ManageUsers) {
             "/admin/users"
         } else {

@@ -524,7 +524,12 @@ both!(the_dashboard_page_links_each_number_to_its_rows, |app: TestApp| async mov
     assert!(html.contains("驾驶舱"));
     assert!(html.contains("失控率"));
     assert!(html.contains("<svg"), "trend charts are SVG drawn by the server");
-    assert!(html.contains("/dashboard/rows?indicator=lost&amp;period=2026-11&amp;scope=430405000000"), "{html}");
+    assert!(html.contains("/dashboard/rows?indicator=lost&#38;period=2026-11&#38;scope=430405000000"), "{html}");
+    assert!(html.contains(r#"<span class="n" data-testid="kpi-lost">1</span>"#));
+    assert!(
+        html.contains(r#"<a class="kpi misses" href="/dashboard/rows?indicator=lost"#),
+        "1 lost misses the target 0"
+    );
     let (s, rows) = app.get("/dashboard/rows?indicator=lost&period=2026-11&scope=430405000000").await;
     assert_eq!(s, StatusCode::OK);
     assert!(rows.contains("乙二"));
@@ -532,7 +537,7 @@ both!(the_dashboard_page_links_each_number_to_its_rows, |app: TestApp| async mov
     // Bad input is a sentence, never a 500.
     let (s, html) = app.get("/dashboard?period=2026-13").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("统计期间“2026-13”"), "{html}");
+    assert!(html.contains("统计期间“2026-13”无效：请按月 2026-10、季度 2026-Q4 或年 2026 填写"), "{html}");
     let (s, _) = app.get("/dashboard?scope=440000").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = app.get("/dashboard/rows?indicator=loss_rate&period=2026-11").await;

@@ -75,9 +75,9 @@ impl Period {
     /// digits and surrounding spaces are allowed, and `2026年10月`, `2026年第4季度`, `2026年`.
     ///
     /// # Errors
-    /// [`DomainError::InvalidChoice`] with field `period` for anything else (years 2000–2100).
+    /// [`DomainError::InvalidPeriod`] for anything else (years 2000–2100).
     pub fn parse(input: &str) -> Result<Period, DomainError> {
-        let bad = || DomainError::InvalidChoice { field: "period", input: input.trim().chars().take(40).collect() };
+        let bad = || DomainError::InvalidPeriod { field: "period", input: input.trim().chars().take(40).collect() };
         let s: String = input
             .trim()
             .chars()

@@ -13,14 +13,14 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
     TransactionTrait,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Actor, FieldError, ServiceError, ServiceResult, audit, indicators, scope_bounds};
 use crate::entities::police_report;
 
 /// The form as typed: month `2026-10`, the unit's division code (empty = the user's own),
 /// counts and grams as text, and the version read (empty for a new form).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct PoliceInput {
     #[serde(default)]
     pub month: String,
@@ -32,7 +32,7 @@ pub struct PoliceInput {
     pub suspects_arrested: String,
     #[serde(default)]
     pub users_dealt: String,
-    /// Grams by field name (`seized_heroin`, …).
+    /// Grams by field name (`seized_heroin`, …); other fields of the form are ignored.
     #[serde(flatten)]
     pub seized: BTreeMap<String, String>,
     #[serde(default)]
@@ -98,7 +98,7 @@ fn parse(
         }
         Ok(_) | Err(_) => {
             errors.push(
-                DomainError::InvalidChoice { field: "month", input: input.month.trim().chars().take(40).collect() }
+                DomainError::InvalidPeriod { field: "month", input: input.month.trim().chars().take(40).collect() }
                     .into(),
             );
             None

@@ -1,0 +1,490 @@
+//! 驾驶舱 pages (issue #5): the indicators of a jurisdiction for a period with targets, the same
+//! period a year before, 12-month trends drawn as SVG by the server, the jurisdictions below
+//! ranked on a chosen indicator, and the rows behind every number; the police monthly form.
+//! Handlers only translate to `service::dashboard` and `service::police`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use jindu_domain::indicator::police::seized_fields;
+use jindu_domain::indicator::{Figure, Indicator, Month, Period, PeriodKind, Unit};
+use jindu_domain::{DivisionCode, DivisionLevel, Permission, Substance};
+use jindu_store::service::dashboard::{self, CHILD_COLUMNS, Dashboard, Drill, FigureRow};
+use jindu_store::service::police::{self, PoliceInput, PoliceRow};
+use jindu_store::service::{FieldError, ServiceError, deployment};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Authed;
+use crate::error::AppError;
+use crate::form::Form;
+use crate::pages::{PageResult, form_values};
+use crate::view::{Chrome, FormState};
+
+/// The big numbers at the top, in this order.
+pub const HEADLINE: [Indicator; 12] = [
+    Indicator::Registered,
+    Indicator::Lost,
+    Indicator::LossRate,
+    Indicator::ControlRate,
+    Indicator::ReportRate,
+    Indicator::ExecutionRate,
+    Indicator::TestsOnTimeRate,
+    Indicator::VisitsOnTimeRate,
+    Indicator::WorkstationCoverage,
+    Indicator::WorkerGap,
+    Indicator::NewlyFound,
+    Indicator::Abstinent3y,
+];
+
+/// Query of the 驾驶舱: jurisdiction code, period (`2026-10`, `2026-Q4`, `2026`), ranking indicator.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DashboardQuery {
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub period: String,
+    #[serde(default)]
+    pub rank: String,
+    #[serde(default)]
+    pub indicator: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+/// What the query asks for, checked: bad input is a sentence naming the field (422).
+pub struct Parsed {
+    pub scope: Option<DivisionCode>,
+    pub period: Period,
+    pub rank_by: Indicator,
+}
+
+fn refuse(errors: Vec<FieldError>) -> AppError {
+    AppError::Form {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        zh: errors.iter().map(|e| e.zh.clone()).collect::<Vec<_>>().join(" "),
+        en: errors.iter().map(|e| e.en.clone()).collect::<Vec<_>>().join(" "),
+    }
+}
+
+/// Parses the query (period defaults to the current month, ranking to 失控率).
+pub fn parse_query(q: &DashboardQuery, today: chrono::NaiveDate) -> Result<Parsed, AppError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let period = if q.period.trim().is_empty() {
+        Period::containing(PeriodKind::Month, today)
+    } else {
+        Period::parse(&q.period).unwrap_or_else(|e| {
+            errors.push(e.into());
+            Period::containing(PeriodKind::Month, today)
+        })
+    };
+    let scope = if q.scope.trim().is_empty() {
+        None
+    } else {
+        match DivisionCode::parse(&q.scope) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                errors.push(e.into());
+                None
+            }
+        }
+    };
+    let rank_by = if q.rank.trim().is_empty() {
+        Indicator::LossRate
+    } else {
+        Indicator::from_code(q.rank.trim()).unwrap_or_else(|| {
+            errors.push(
+                jindu_domain::DomainError::InvalidChoice {
+                    field: "indicator",
+                    input: q.rank.chars().take(40).collect(),
+                }
+                .into(),
+            );
+            Indicator::LossRate
+        })
+    };
+    if errors.is_empty() { Ok(Parsed { scope, period, rank_by }) } else { Err(refuse(errors)) }
+}
+
+/// One 12-month trend drawn as a line in a 300 × 90 box.
+pub struct TrendChart {
+    pub label: String,
+    /// `x,y` pairs of the polyline.
+    pub points: String,
+    /// Each month: x, y, month label and the value as shown.
+    pub dots: Vec<(f64, f64, String, String)>,
+    pub max_label: String,
+    pub first_month: String,
+    pub last_month: String,
+}
+
+const CHART_W: f64 = 300.0;
+const CHART_H: f64 = 90.0;
+
+fn chart(label: String, unit: Unit, series: &[(Month, Figure)]) -> TrendChart {
+    let max = series.iter().filter_map(|(_, f)| f.value).fold(0.0_f64, f64::max);
+    let top = if max <= 0.0 { 1.0 } else { max * 1.1 };
+    let n = series.len().max(2) as f64 - 1.0;
+    let mut points = Vec::new();
+    let mut dots = Vec::new();
+    for (i, (m, f)) in series.iter().enumerate() {
+        let x = 10.0 + (CHART_W - 20.0) * i as f64 / n;
+        let Some(v) = f.value else { continue };
+        let y = CHART_H - 8.0 - (CHART_H - 16.0) * v / top;
+        points.push(format!("{x:.1},{y:.1}"));
+        dots.push((x, y, m.to_string(), f.display(unit)));
+    }
+    TrendChart {
+        label,
+        points: points.join(" "),
+        dots,
+        max_label: Figure { value: Some(max), numerator: 0, denominator: 1 }.display(unit),
+        first_month: series.first().map(|(m, _)| m.to_string()).unwrap_or_default(),
+        last_month: series.last().map(|(m, _)| m.to_string()).unwrap_or_default(),
+    }
+}
+
+/// The 驾驶舱 page.
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub c: Chrome,
+    pub d: Dashboard,
+    pub charts: Vec<TrendChart>,
+    pub headline: Vec<FigureRow>,
+    /// Period links: (label, code).
+    pub periods: Vec<(String, String)>,
+    pub child_level: String,
+}
+
+impl DashboardPage {
+    /// Query string of this page for another period/scope/ranking (HTML-escaped by the template).
+    pub fn q(
+        &self,
+        scope: impl std::fmt::Display,
+        period: impl std::fmt::Display,
+        rank: impl std::fmt::Display,
+    ) -> String {
+        format!("scope={scope}&period={period}&rank={rank}")
+    }
+
+    /// Whether the indicator is a rate (its numerator and denominator are shown).
+    pub fn is_rate(&self, i: &Indicator) -> bool {
+        i.definition().unit == Unit::Percent
+    }
+
+    /// The value of a figure as shown.
+    pub fn show(&self, i: &Indicator, f: &Figure) -> String {
+        f.display(i.definition().unit)
+    }
+
+    /// Where a number leads: the persons behind it (for a count of persons, when the viewer may
+    /// see persons and the scope is a county or smaller) or the ranking of the jurisdictions
+    /// below on it.
+    pub fn link(&self, i: &Indicator) -> String {
+        let scope = &self.d.jurisdiction.code;
+        let period = self.d.period.code();
+        let small = matches!(
+            self.d.jurisdiction.level,
+            Some(DivisionLevel::County | DivisionLevel::Town | DivisionLevel::Village)
+        );
+        if i.counts_persons() && small && self.c.can(Permission::ViewPersons.as_code()) {
+            format!("/dashboard/rows?indicator={}&period={period}&scope={scope}", i.code())
+        } else {
+            format!("/dashboard?scope={scope}&period={period}&rank={}#ranking", i.code())
+        }
+    }
+
+    /// Change from a year before, signed, in the unit (percentage points for rates).
+    pub fn change(&self, r: &FigureRow) -> String {
+        match r.change() {
+            None => "—".to_string(),
+            Some(c) => {
+                let unit = r.indicator.definition().unit;
+                let s = match unit {
+                    Unit::Percent => format!("{c:+.1}"),
+                    Unit::PerWorker => format!("{c:+.1}"),
+                    Unit::Grams => format!("{c:+.3}"),
+                    _ => format!("{c:+.0}"),
+                };
+                if unit == Unit::Percent { format!("{s} pp") } else { s }
+            }
+        }
+    }
+
+    /// Target as shown, with its direction (≥ / ≤).
+    pub fn target(&self, r: &FigureRow) -> String {
+        match r.target {
+            None => "—".to_string(),
+            Some(t) => {
+                let unit = r.indicator.definition().unit;
+                let v = Figure { value: Some(t), numerator: 0, denominator: 1 }.display(unit);
+                match r.indicator.definition().direction {
+                    jindu_domain::indicator::Direction::HigherIsBetter => format!("≥ {v}"),
+                    jindu_domain::indicator::Direction::LowerIsBetter => format!("≤ {v}"),
+                }
+            }
+        }
+    }
+
+    /// Label of an indicator in the page language.
+    pub fn name(&self, i: &Indicator) -> &'static str {
+        i.definition().label(self.c.l())
+    }
+
+    /// Unit label in the page language.
+    pub fn unit(&self, i: &Indicator) -> &'static str {
+        let u = i.definition().unit;
+        if self.c.l() == "en" { u.label_en() } else { u.label_zh() }
+    }
+
+    /// Grams from milligrams, three decimals.
+    pub fn grams(&self, mg: &i64) -> String {
+        format!("{:.3}", *mg as f64 / 1000.0)
+    }
+
+    /// Drug kind label.
+    pub fn drug(&self, s: &Substance) -> &'static str {
+        s.label(self.c.l())
+    }
+
+    /// Every indicator (the full table and the ranking choice).
+    pub fn all(&self) -> &'static [Indicator] {
+        Indicator::ALL
+    }
+
+    /// A figure of column `idx` of the ranking table, as shown.
+    pub fn col(&self, idx: &usize, f: &Figure) -> String {
+        CHILD_COLUMNS.get(*idx).map(|i| f.display(i.definition().unit)).unwrap_or_default()
+    }
+
+    /// The columns of the ranking table.
+    pub fn columns(&self) -> &'static [Indicator] {
+        &CHILD_COLUMNS
+    }
+}
+
+fn level_label(level: Option<DivisionLevel>, lang: &str) -> String {
+    let en = lang == "en";
+    match level {
+        None => if en { "Provinces" } else { "各省" }.to_string(),
+        Some(DivisionLevel::Province) => if en { "Cities" } else { "各市" }.to_string(),
+        Some(DivisionLevel::City) => if en { "Counties" } else { "各区县" }.to_string(),
+        Some(DivisionLevel::County) => if en { "Towns and streets" } else { "各街道（乡镇）" }.to_string(),
+        Some(DivisionLevel::Town) => if en { "Communities" } else { "各社区（村）" }.to_string(),
+        Some(DivisionLevel::Village) => String::new(),
+    }
+}
+
+/// GET /dashboard.
+pub async fn page(State(state): State<AppState>, a: Authed, Query(q): Query<DashboardQuery>) -> PageResult {
+    let now = state.clock.now();
+    let p = parse_query(&q, now.today)?;
+    let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by).await?;
+    let lang = a.chrome.l();
+    let charts = d
+        .trends
+        .iter()
+        .map(|(i, series)| chart(i.definition().label(lang).to_string(), i.definition().unit, series))
+        .collect();
+    let headline = HEADLINE.iter().filter_map(|i| d.row(*i).cloned()).collect();
+    let this_month = Period::containing(PeriodKind::Month, now.today);
+    let periods = vec![
+        (if lang == "en" { "This month" } else { "本月" }.to_string(), this_month.code()),
+        (if lang == "en" { "Last month" } else { "上月" }.to_string(), this_month.previous().code()),
+        (
+            if lang == "en" { "This quarter" } else { "本季度" }.to_string(),
+            Period::containing(PeriodKind::Quarter, now.today).code(),
+        ),
+        (
+            if lang == "en" { "This year" } else { "本年度" }.to_string(),
+            Period::containing(PeriodKind::Year, now.today).code(),
+        ),
+        (
+            if lang == "en" { "Last year" } else { "上年度" }.to_string(),
+            Period::containing(PeriodKind::Year, now.today).previous().code(),
+        ),
+    ];
+    let child_level = level_label(d.jurisdiction.level, lang);
+    Ok(DashboardPage { c: a.chrome, d, charts, headline, periods, child_level }.into_response())
+}
+
+/// The rows behind a number.
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard_rows.html")]
+pub struct RowsPage {
+    pub c: Chrome,
+    pub d: Drill,
+    pub names: Vec<(String, String)>,
+}
+
+impl RowsPage {
+    /// The name of a division code in the scope.
+    pub fn place(&self, code: &str) -> String {
+        self.names.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()).unwrap_or_else(|| code.to_string())
+    }
+
+    /// Label of the indicator.
+    pub fn name(&self) -> &'static str {
+        self.d.indicator.definition().label(self.c.l())
+    }
+
+    /// Unit label.
+    pub fn unit(&self) -> &'static str {
+        let u = self.d.indicator.definition().unit;
+        if self.c.l() == "en" { u.label_en() } else { u.label_zh() }
+    }
+
+    /// Link to another page of the list.
+    pub fn page_link(&self, page: u64) -> String {
+        format!(
+            "/dashboard/rows?indicator={}&period={}&scope={}&page={page}",
+            self.d.indicator.code(),
+            self.d.period.code(),
+            self.d.jurisdiction.code
+        )
+    }
+}
+
+/// GET /dashboard/rows.
+pub async fn rows(State(state): State<AppState>, a: Authed, Query(q): Query<DashboardQuery>) -> PageResult {
+    let now = state.clock.now();
+    let p = parse_query(&q, now.today)?;
+    let indicator = Indicator::from_code(q.indicator.trim()).ok_or_else(|| {
+        refuse(vec![
+            jindu_domain::DomainError::InvalidChoice {
+                field: "indicator",
+                input: q.indicator.chars().take(40).collect(),
+            }
+            .into(),
+        ])
+    })?;
+    let page: u64 = q.page.trim().parse().unwrap_or(1);
+    let d = match dashboard::drill(&state.db, &state.vault, &a.actor, now, p.scope, indicator, p.period, page).await {
+        Ok(d) => d,
+        Err(ServiceError::Invalid(errors)) => return Err(refuse(errors)),
+        Err(e) => return Err(e.into()),
+    };
+    let code = DivisionCode::parse(&d.jurisdiction.code).map_err(|_| AppError::NotFound)?;
+    let mut names: Vec<(String, String)> = deployment::in_scope(&state.db, code, DivisionLevel::Village)
+        .await?
+        .into_iter()
+        .map(|x| (x.code.to_string(), x.name))
+        .collect();
+    names.extend(
+        deployment::in_scope(&state.db, code, DivisionLevel::Town)
+            .await?
+            .into_iter()
+            .map(|x| (x.code.to_string(), x.name)),
+    );
+    Ok(RowsPage { c: a.chrome, d, names }.into_response())
+}
+
+/// The police monthly form and the forms filed.
+#[derive(Template, WebTemplate)]
+#[template(path = "police.html")]
+pub struct PolicePage {
+    pub c: Chrome,
+    pub form: FormState,
+    pub rows: Vec<PoliceRow>,
+    pub names: Vec<(String, String)>,
+    pub saved: bool,
+}
+
+impl PolicePage {
+    /// Seizure fields with their drug kind.
+    pub fn seized(&self) -> Vec<(Substance, &'static str)> {
+        seized_fields().collect()
+    }
+
+    /// The name of a unit's division.
+    pub fn place(&self, code: &str) -> String {
+        self.names.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()).unwrap_or_else(|| code.to_string())
+    }
+
+    /// Grams of one kind in a filed form.
+    pub fn grams(&self, r: &PoliceRow, s: &Substance) -> String {
+        r.figures.seized_mg.get(s).map(|mg| format!("{:.3}", *mg as f64 / 1000.0)).unwrap_or_else(|| "0".into())
+    }
+
+    /// Drug kind label.
+    pub fn drug(&self, s: &Substance) -> &'static str {
+        s.label(self.c.l())
+    }
+
+    /// The form's values to correct a filed one (link target).
+    pub fn edit_link(&self, r: &PoliceRow) -> String {
+        format!("/police?month={}&division={}", r.month, r.division_code)
+    }
+}
+
+/// Query of the police page: a filed form to correct.
+#[derive(Debug, Default, Deserialize)]
+pub struct PoliceQuery {
+    #[serde(default)]
+    pub month: String,
+    #[serde(default)]
+    pub division: String,
+    #[serde(default)]
+    pub saved: String,
+}
+
+async fn police_page(state: &AppState, a: Authed, form: FormState, status: StatusCode, saved: bool) -> PageResult {
+    let rows = police::list(&state.db, &a.actor, 60).await?;
+    let mut names: Vec<(String, String)> = Vec::new();
+    for level in [DivisionLevel::County, DivisionLevel::Town] {
+        names.extend(
+            deployment::in_scope(&state.db, a.actor.scope, level)
+                .await?
+                .into_iter()
+                .map(|x| (x.code.to_string(), x.name)),
+        );
+    }
+    Ok((status, PolicePage { c: a.chrome, form, rows, names, saved }).into_response())
+}
+
+/// GET /police: a new form for last month, or a filed one to correct.
+pub async fn police_form(State(state): State<AppState>, a: Authed, Query(q): Query<PoliceQuery>) -> PageResult {
+    let now = state.clock.now();
+    let lang = a.chrome.lang;
+    let mut form = FormState::new("police", lang);
+    let month = Period::parse(&q.month)
+        .ok()
+        .and_then(|p| if let Period::Month(m) = p { Some(m) } else { None })
+        .unwrap_or_else(|| Month::of(now.today).plus(-1));
+    let division = DivisionCode::parse(&q.division).unwrap_or(a.actor.scope);
+    form.values.insert("month".into(), month.to_string());
+    form.values.insert("division".into(), division.to_string());
+    if let Some(r) = police::get(&state.db, &a.actor, &division, month).await? {
+        form.values.insert("cases_solved".into(), r.figures.cases_solved.to_string());
+        form.values.insert("suspects_arrested".into(), r.figures.suspects_arrested.to_string());
+        form.values.insert("users_dealt".into(), r.figures.users_dealt.to_string());
+        for (s, field) in seized_fields() {
+            if let Some(mg) = r.figures.seized_mg.get(&s) {
+                form.values.insert(field.into(), format!("{:.3}", *mg as f64 / 1000.0));
+            }
+        }
+        form.values.insert("version".into(), r.version.to_string());
+    }
+    police_page(&state, a, form, StatusCode::OK, q.saved == "1").await
+}
+
+/// POST /police.
+pub async fn file_police(State(state): State<AppState>, a: Authed, Form(f): Form<PoliceInput>) -> PageResult {
+    let now = state.clock.now();
+    let mut values = form_values(&f);
+    for (k, v) in &f.seized {
+        values.insert(k.clone(), v.clone());
+    }
+    match police::file(&state.db, &a.actor, now, &f).await {
+        Ok(()) => Ok(Redirect::to("/police?saved=1").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let fs = FormState { form: "police".into(), values, errors, lang };
+            police_page(&state, a, fs, StatusCode::UNPROCESSABLE_ENTITY, false).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
