@@ -259,9 +259,10 @@ impl DomainError {
             DomainError::InvalidText { field } => {
                 format!("{}含有不可见字符、控制字符或不含任何文字，请重新输入。", l(field))
             }
-            DomainError::InvalidPeriod { input } => {
+            DomainError::InvalidPeriod { field, input } => {
                 format!(
-                    "统计期间“{}”无效：请按月 2026-10、季度 2026-Q4 或年 2026 填写（2000至2100年）。",
+                    "{}“{}”无效：请按月 2026-10、季度 2026-Q4 或年 2026 填写（2000至2100年）。",
+                    l(field),
                     shorten(input)
                 )
             }
