@@ -384,6 +384,7 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         "date" => ("日期", "Date"),
         "period" => ("统计期间", "Period"),
         "month" => ("月份", "Month"),
+        "worker_ratio" => ("社工配比（在册人数:1名社工）", "Registered persons per social worker"),
         "cases_solved" => ("破获毒品刑事案件", "Drug cases solved"),
         "suspects_arrested" => ("抓获犯罪嫌疑人", "Suspects arrested"),
         "users_dealt" => ("查处吸毒人员", "Drug users dealt with"),
@@ -457,7 +458,11 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         "town" => ("接收街道", "Receiving town"),
         "file" => ("移交文件", "Transfer file"),
         "transfer" => ("变更执行地申请", "Transfer request"),
-        _ => ("该项", "This field"),
+        f => match f.strip_prefix("target.").and_then(crate::indicator::Indicator::from_code) {
+            // An indicator's target on the settings form: the indicator's name.
+            Some(i) => (i.definition().label_zh, i.definition().label_en),
+            None => ("该项", "This field"),
+        },
     };
     if lang == "en" { en } else { zh }
 }

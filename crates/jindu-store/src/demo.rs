@@ -147,26 +147,30 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     }
 
     let txn = crate::service::begin_write(db).await?;
-    // Workstations and social workers: one workstation per town, workers in proportion.
-    let workers_needed = persons.div_ceil(30).max(towns.len());
+    // Workstations and social workers: a workstation in every town but the last two (coverage
+    // below target on the 驾驶舱), and one worker per 45 persons, fewer than the 30:1 the
+    // speeches ask for (a gap to show).
+    let workers_needed = persons.div_ceil(45).max(towns.len());
     let mut workers: Vec<(Uuid, DivisionCode)> = Vec::new();
     for (i, t) in towns.iter().enumerate() {
-        let ws = uuid(&mut rng);
-        workstation::Entity::insert(workstation::ActiveModel {
-            id: Set(ws),
-            name: Set(format!("{}社区戒毒(康复)工作站", t.name)),
-            division_code: Set(t.code.to_string()),
-            created_at: Set(now.instant),
-        })
-        .exec(&txn)
-        .await?;
-        crate::service::indicators::add_structure(
-            &txn,
-            &t.code.to_string(),
-            jindu_domain::indicator::CellKey::TownsWithWorkstation,
-            now.today,
-        )
-        .await?;
+        let ws = (i + 2 < towns.len() || towns.len() < 3).then(|| uuid(&mut rng));
+        if let Some(ws) = ws {
+            workstation::Entity::insert(workstation::ActiveModel {
+                id: Set(ws),
+                name: Set(format!("{}社区戒毒(康复)工作站", t.name)),
+                division_code: Set(t.code.to_string()),
+                created_at: Set(now.instant),
+            })
+            .exec(&txn)
+            .await?;
+            crate::service::indicators::add_structure(
+                &txn,
+                &t.code.to_string(),
+                jindu_domain::indicator::CellKey::TownsWithWorkstation,
+                now.today,
+            )
+            .await?;
+        }
         let share = workers_needed / towns.len() + usize::from(i < workers_needed % towns.len());
         for _ in 0..share {
             let n = workers.len() + 1;
@@ -180,7 +184,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                         password: Some(DEMO_PASSWORD.into()),
                         role: jindu_domain::Role::SocialWorker.as_code().into(),
                         division: t.code,
-                        workstation_id: Some(ws),
+                        workstation_id: ws,
                         must_change_password: false,
                     },
                 )
@@ -194,7 +198,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                     password_hash: Set(None),
                     role: Set(jindu_domain::Role::SocialWorker.as_code().into()),
                     division_code: Set(t.code.to_string()),
-                    workstation_id: Set(Some(ws)),
+                    workstation_id: Set(ws),
                     must_change_password: Set(false),
                     created_at: Set(now.instant),
                     failed_logins: Set(0),
@@ -205,6 +209,13 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                     password_changed_at: Set(Some(now.instant)),
                 })
                 .exec(&txn)
+                .await?;
+                crate::service::indicators::add_structure(
+                    &txn,
+                    &t.code.to_string(),
+                    jindu_domain::indicator::CellKey::SocialWorkers,
+                    now.today,
+                )
                 .await?;
                 id
             };
@@ -642,6 +653,27 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             reason: "已搬至该社区居住，申请变更执行地（演示）".into(),
         };
         crate::service::transfers::request(db, vault, &office, now, pid, &request).await?;
+    }
+    // Two years of the county police's monthly forms (公安月报), synthetic.
+    if let Some(police) = users::authenticate(db, "police", DEMO_PASSWORD).await? {
+        let this = jindu_domain::indicator::Month::of(now.today);
+        for back in (1..=24).rev() {
+            let m = this.plus(-back);
+            let cases: u32 = rng.random_range(2..10);
+            let mut form = crate::service::police::PoliceInput {
+                month: m.to_string(),
+                cases_solved: cases.to_string(),
+                suspects_arrested: (cases + rng.random_range(0..6)).to_string(),
+                users_dealt: rng.random_range(5..26u32).to_string(),
+                ..Default::default()
+            };
+            for (field, max_g) in [("seized_methamphetamine", 800u32), ("seized_heroin", 120), ("seized_ketamine", 300)]
+            {
+                let mg = rng.random_range(0..max_g * 1000);
+                form.seized.insert(field.into(), format!("{}.{:03}", mg / 1000, mg % 1000));
+            }
+            crate::service::police::file(db, &police, now, &form).await?;
+        }
     }
     // Fresh statistics after the bulk load (PostgreSQL's autovacuum would gather them later;
     // SQLite only when asked): the planner otherwise guesses from empty tables.

@@ -280,6 +280,7 @@ fn level_label(level: Option<DivisionLevel>, lang: &str) -> String {
 
 /// GET /dashboard.
 pub async fn page(State(state): State<AppState>, a: Authed, Query(q): Query<DashboardQuery>) -> PageResult {
+    a.actor.require(Permission::ViewCounts)?;
     let now = state.clock.now();
     let p = parse_query(&q, now.today)?;
     let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by).await?;
@@ -350,6 +351,7 @@ impl RowsPage {
 
 /// GET /dashboard/rows.
 pub async fn rows(State(state): State<AppState>, a: Authed, Query(q): Query<DashboardQuery>) -> PageResult {
+    a.actor.require(Permission::ViewPersons)?;
     let now = state.clock.now();
     let p = parse_query(&q, now.today)?;
     let indicator = Indicator::from_code(q.indicator.trim()).ok_or_else(|| {
@@ -447,6 +449,7 @@ async fn police_page(state: &AppState, a: Authed, form: FormState, status: Statu
 
 /// GET /police: a new form for last month, or a filed one to correct.
 pub async fn police_form(State(state): State<AppState>, a: Authed, Query(q): Query<PoliceQuery>) -> PageResult {
+    a.actor.require(Permission::ReportPolice)?;
     let now = state.clock.now();
     let lang = a.chrome.lang;
     let mut form = FormState::new("police", lang);
@@ -484,6 +487,62 @@ pub async fn file_police(State(state): State<AppState>, a: Authed, Form(f): Form
             let lang = a.chrome.lang;
             let fs = FormState { form: "police".into(), values, errors, lang };
             police_page(&state, a, fs, StatusCode::UNPROCESSABLE_ENTITY, false).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The indicator settings page (targets, social-worker ratio).
+#[derive(Template, WebTemplate)]
+#[template(path = "indicator_settings.html")]
+pub struct SettingsPage {
+    pub c: Chrome,
+    pub form: FormState,
+    pub saved: bool,
+}
+
+impl SettingsPage {
+    /// Every indicator.
+    pub fn all(&self) -> &'static [Indicator] {
+        Indicator::ALL
+    }
+
+    /// Direction in the page language.
+    pub fn direction(&self, i: &Indicator) -> String {
+        match i.definition().direction {
+            jindu_domain::indicator::Direction::HigherIsBetter => self.c.t("dash.higher"),
+            jindu_domain::indicator::Direction::LowerIsBetter => self.c.t("dash.lower"),
+        }
+    }
+}
+
+/// GET /settings/indicators.
+pub async fn settings(State(state): State<AppState>, a: Authed, Query(q): Query<PoliceQuery>) -> PageResult {
+    a.actor.require(Permission::Configure)?;
+    let s = jindu_store::service::indicators::settings(&state.db).await?;
+    let mut form = FormState::new("indicators", a.chrome.lang);
+    form.values.insert("worker_ratio".into(), s.worker_ratio.to_string());
+    for i in Indicator::ALL {
+        let v = s.target(*i).map(|t| format!("{t}")).unwrap_or_default();
+        form.values.insert(i.target_field().into(), v);
+    }
+    Ok(SettingsPage { c: a.chrome, form, saved: q.saved == "1" }.into_response())
+}
+
+/// POST /settings/indicators.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    a: Authed,
+    Form(f): Form<std::collections::BTreeMap<String, String>>,
+) -> PageResult {
+    let now = state.clock.now();
+    match jindu_store::service::indicators::save_settings(&state.db, &a.actor, now, &f).await {
+        Ok(_) => Ok(Redirect::to("/settings/indicators?saved=1").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let values = f.into_iter().collect();
+            let form = FormState { form: "indicators".into(), values, errors, lang };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, SettingsPage { c: a.chrome, form, saved: false }).into_response())
         }
         Err(e) => Err(e.into()),
     }

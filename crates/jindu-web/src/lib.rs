@@ -159,6 +159,8 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .get("/overview", pages::overview)
         .get("/dashboard", dashboard::page)
         .get("/dashboard/rows", dashboard::rows)
+        .get("/settings/indicators", dashboard::settings)
+        .post("/settings/indicators", dashboard::save_settings)
         .get("/police", dashboard::police_form)
         .post("/police", dashboard::file_police)
         .get("/audit", pages::audit_log)

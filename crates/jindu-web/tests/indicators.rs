@@ -542,6 +542,47 @@ both!(the_dashboard_page_links_each_number_to_its_rows, |app: TestApp| async mov
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = app.get("/dashboard/rows?indicator=loss_rate&period=2026-11").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Targets are the office's: a 10 % ceiling on 失控率 makes 20 % still red, 30 % makes it green.
+    let (s, html) = app.get("/settings/indicators").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains(r#"name="target.loss_rate" value="5""#), "{html}");
+    let mut form: Vec<(String, String)> =
+        Indicator::ALL.iter().map(|i| (i.target_field().to_string(), String::new())).collect();
+    form.push(("worker_ratio".into(), "30".into()));
+    form.retain(|(k, _)| k != "target.loss_rate");
+    form.push(("target.loss_rate".into(), "101".into()));
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (s, html, _) = app.post("/settings/indicators", &refs).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("失控率“101”不是有效的数：请填写0到100之间的数"), "{html}");
+    let fixed: Vec<(&str, &str)> =
+        refs.iter().map(|(k, v)| if *k == "target.loss_rate" { (*k, "30") } else { (*k, *v) }).collect();
+    let (s, _, loc) = app.post("/settings/indicators", &fixed).await;
+    assert_eq!((s, loc.as_deref()), (StatusCode::SEE_OTHER, Some("/settings/indicators?saved=1")));
+    let (_, html) = app.get("/dashboard?period=2026-11").await;
+    assert!(
+        html.contains(
+            r#"<a class="kpi" href="/dashboard?scope=430405000000&#38;period=2026-11&#38;rank=loss_rate#ranking""#
+        ),
+        "{html}"
+    );
+    // The police form page: a bad figure is named, nothing stored; a good one shows at once.
+    let (s, html, _) =
+        app.post("/police", &[("month", "2026-11"), ("division", "430405"), ("cases_solved", "三")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("破获毒品刑事案件“三”不是有效的数"), "{html}");
+    let (s, _, loc) = app
+        .post(
+            "/police",
+            &[("month", "2026-11"), ("division", "430405"), ("cases_solved", "7"), ("seized_heroin", "12.5")],
+        )
+        .await;
+    assert_eq!((s, loc.as_deref()), (StatusCode::SEE_OTHER, Some("/police?saved=1")));
+    let (_, html) = app.get("/dashboard?period=2026-11").await;
+    assert!(html.contains(r#"data-testid="kpi-cases_solved""#) || html.contains("破获毒品刑事案件"));
+    let d = dashboard::dashboard(&app.db, &app.admin, None, month(202611), Indicator::LossRate).await.unwrap();
+    assert_eq!(d.row(Indicator::CasesSolved).unwrap().figure.value, Some(7.0));
+    assert_eq!(d.row(Indicator::Seized).unwrap().figure.display(Unit::Grams), "12.500");
     // Excel of the page's tables.
     let r = app.client.get(app.url("/dashboard.xlsx?period=2026-11")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);

@@ -295,6 +295,78 @@ impl IndicatorSettings {
     }
 }
 
+impl IndicatorSettings {
+    /// Settings from the office's form: `worker_ratio` (1–1000) and `target.<code>` for every
+    /// indicator (empty = no target; a number ≥ 0, at most 100 for a rate, up to three
+    /// decimals). Every target is stored explicitly, so a later change of a default does not move
+    /// an office's choice.
+    ///
+    /// # Errors
+    /// Every problem, each naming its field ([`DomainError::InvalidNumber`]).
+    pub fn from_form(form: &BTreeMap<String, String>) -> Result<IndicatorSettings, Vec<crate::DomainError>> {
+        let mut errors = Vec::new();
+        let get = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or("");
+        let ratio = get("worker_ratio");
+        let worker_ratio = match ratio.parse::<u32>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => {
+                errors.push(crate::DomainError::InvalidNumber {
+                    field: "worker_ratio",
+                    input: ratio.chars().take(40).collect(),
+                    max: 1000,
+                });
+                30
+            }
+        };
+        let mut targets = BTreeMap::new();
+        for i in Indicator::ALL {
+            let field = i.target_field();
+            let raw = get(field);
+            if raw.is_empty() {
+                targets.insert(i.code().to_string(), None);
+                continue;
+            }
+            let max = if i.definition().unit == Unit::Percent { 100.0 } else { 1e12 };
+            let ok = raw.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0 && *v <= max);
+            let decimals = raw.split_once('.').map_or(0, |(_, f)| f.len());
+            match ok {
+                Some(v) if decimals <= 3 => {
+                    targets.insert(i.code().to_string(), Some(v));
+                }
+                _ => errors.push(crate::DomainError::InvalidNumber {
+                    field,
+                    input: raw.chars().take(40).collect(),
+                    max: max as u64,
+                }),
+            }
+        }
+        if errors.is_empty() { Ok(IndicatorSettings { worker_ratio, targets }) } else { Err(errors) }
+    }
+}
+
+impl Indicator {
+    /// The form field of this indicator's target, e.g. `target.loss_rate`.
+    pub fn target_field(self) -> &'static str {
+        macro_rules! fields {
+            ($($v:ident => $f:literal),+ $(,)?) => { match self { $(Indicator::$v => $f),+ } };
+        }
+        fields! {
+            Registered => "target.registered", UnderControl => "target.under_control", Lost => "target.lost",
+            LossRate => "target.loss_rate", ControlRate => "target.control_rate", ReportRate => "target.report_rate",
+            ExecutionRate => "target.execution_rate", Abstinent3y => "target.abstinent_3y",
+            AbstinenceRate => "target.abstinence_rate", NewlyFound => "target.newly_found",
+            Relapses => "target.relapses", TestsDue => "target.tests_due", TestsDone => "target.tests_done",
+            TestsOnTimeRate => "target.tests_on_time_rate", TestPositiveRate => "target.test_positive_rate",
+            VisitsDue => "target.visits_due", VisitsDone => "target.visits_done",
+            VisitsOnTimeRate => "target.visits_on_time_rate", WorkstationCoverage => "target.workstation_coverage",
+            SocialWorkers => "target.social_workers", PersonsPerWorker => "target.persons_per_worker",
+            WorkerGap => "target.worker_gap", CasesSolved => "target.cases_solved",
+            SuspectsArrested => "target.suspects_arrested", UsersDealtWith => "target.users_dealt",
+            Seized => "target.seized",
+        }
+    }
+}
+
 /// The cell sums of one jurisdiction as read from the store: the running totals of the stock
 /// cells and every cell's value per month from some month on (`from`). A stock figure at the end
 /// of month M is the total minus the months after M, so `from` must be at most M + 1.
@@ -596,6 +668,29 @@ mod tests {
         assert_eq!(evaluate(Indicator::TestsOnTimeRate, &c, q4, &s).display(Unit::Percent), "75.0%");
         assert_eq!(evaluate(Indicator::TestsDone, &c, q4.year_before(), &s).value, Some(10.0));
         assert_eq!(evaluate(Indicator::Seized, &c, q4, &s).display(Unit::Grams), "31.750");
+    }
+
+    #[test]
+    fn settings_from_the_form_name_each_bad_field() {
+        let mut form: BTreeMap<String, String> = BTreeMap::new();
+        form.insert("worker_ratio".into(), "20".into());
+        form.insert("target.loss_rate".into(), "3.5".into());
+        form.insert("target.lost".into(), "".into());
+        let s = IndicatorSettings::from_form(&form).unwrap();
+        assert_eq!(s.worker_ratio, 20);
+        assert_eq!(s.target(Indicator::LossRate), Some(3.5));
+        assert_eq!(s.target(Indicator::Lost), None);
+        assert_eq!(s.target(Indicator::ControlRate), None, "an empty field means no target");
+        form.insert("worker_ratio".into(), "0".into());
+        form.insert("target.loss_rate".into(), "101".into());
+        form.insert("target.registered".into(), "-1".into());
+        form.insert("target.seized".into(), "1.2345".into());
+        let errors = IndicatorSettings::from_form(&form).unwrap_err();
+        let fields: Vec<_> = errors.iter().filter_map(|e| e.field()).collect();
+        assert_eq!(fields, ["worker_ratio", "target.registered", "target.loss_rate", "target.seized"]);
+        for i in Indicator::ALL {
+            assert_eq!(i.target_field(), format!("target.{}", i.code()));
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, EventKind, RiskTi
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    TransactionSession,
 };
 use uuid::Uuid;
 
@@ -522,4 +523,40 @@ pub async fn group_by_base<C: ConnectionTrait>(
         }
     }
     Ok((by_status, done, positive))
+}
+
+/// Saves the office's indicator settings from the form (targets and the social-worker ratio),
+/// audited (`settings.indicators`). Needs `Configure`. The figures change at the next page load.
+///
+/// # Errors
+/// [`ServiceError::Forbidden`] without `Configure`; [`ServiceError::Invalid`] naming every bad
+/// field; nothing is stored then.
+pub async fn save_settings<C: ConnectionTrait + sea_orm::TransactionTrait>(
+    db: &C,
+    actor: &super::Actor,
+    now: Now,
+    form: &BTreeMap<String, String>,
+) -> ServiceResult<IndicatorSettings> {
+    actor.require(jindu_domain::Permission::Configure)?;
+    let settings = IndicatorSettings::from_form(form)
+        .map_err(|errors| ServiceError::Invalid(errors.into_iter().map(Into::into).collect()))?;
+    let json = serde_json::to_string(&settings).map_err(|e| ServiceError::Data(e.to_string()))?;
+    let _audit = super::audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    deployment::put_setting(&txn, SETTINGS_KEY, &json).await?;
+    super::audit::append(
+        &txn,
+        &super::audit::Who::actor(actor),
+        now,
+        super::audit::Entry {
+            action: "settings.indicators".into(),
+            object_type: None,
+            object_id: None,
+            outcome: super::audit::Outcome::Ok,
+            detail: Some(json),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(settings)
 }

@@ -1,0 +1,70 @@
+// Browser test: the 驾驶舱 in Debian's headless Chromium on the demo (珠晖区). A number leads to
+// exactly that many rows; a write shows on the next page load; a leader sees counts and the
+// ranking of towns, never names.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { demoServer } from './harness.mjs';
+
+const ctx = demoServer('dashboard', 22000);
+const { base, dir } = ctx;
+
+async function signIn(username) {
+  const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill('Demo-2026-jindu');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  return page;
+}
+
+const number = async (page, code) => Number((await page.getByTestId(`kpi-${code}`).textContent()).trim());
+
+test('a number on the dashboard lists exactly that many rows, and a write shows at once', async () => {
+  const page = await signIn('office');
+  await page.goto(`${base}/dashboard`);
+  await page.getByRole('heading', { name: /驾驶舱/ }).waitFor();
+  assert.ok(await page.getByTestId('demo-banner').isVisible(), 'every demo page says 演示数据');
+  assert.ok(await page.locator('figure.chart svg polyline').count() >= 1, 'trend charts are drawn');
+  assert.ok(await page.locator('table[data-testid=ranking] tbody tr').count() >= 8, 'the towns are ranked');
+  const lost = await number(page, 'lost');
+  assert.ok(lost > 0, 'the demo has persons lost from control');
+  await page.screenshot({ path: join(dir, 'dashboard.png'), fullPage: true });
+
+  await page.locator('a[data-indicator=lost]').click();
+  await page.waitForURL(/\/dashboard\/rows\?indicator=lost/);
+  assert.equal(await page.locator('tr[data-row=person]').count(), lost, 'one row per person lost');
+  assert.match(await page.getByTestId('drill-total').textContent(), new RegExp(`^\\s*${lost}\\s`));
+
+  // Record a loss of contact for a person under control: the next load counts one more.
+  await page.goto(`${base}/persons?status=under_control`);
+  await page.locator('table a[href^="/persons/"]').first().click();
+  await page.waitForURL(/\/persons\/[0-9a-f-]+$/);
+  await page.locator('#ev-kind').selectOption('contact_lost');
+  await page.getByTestId('event-form').getByRole('button', { name: '保存' }).click();
+  await page.waitForLoadState('load');
+  await page.goto(`${base}/dashboard`);
+  assert.equal(await number(page, 'lost'), lost + 1, 'the write is on the dashboard at the next load');
+  await page.locator('a[data-indicator=lost]').click();
+  assert.equal(await page.locator('tr[data-row=person]').count(), lost + 1);
+});
+
+test('a leader sees figures and the ranking of towns, not names', async () => {
+  const page = await signIn('leader');
+  assert.match(page.url(), /\/dashboard/, 'a leader starts on the 驾驶舱');
+  const registered = await number(page, 'registered');
+  assert.ok(registered > 500, `the demo district has its registry (${registered})`);
+  const href = await page.locator('a[data-indicator=registered]').getAttribute('href');
+  assert.match(href, /rank=registered#ranking/, 'a count leads a leader to the ranking, not to names');
+  await page.goto(`${base}${href}`);
+  const rows = page.locator('table[data-testid=ranking] tbody tr');
+  let sum = 0;
+  for (let i = 0; i < await rows.count(); i += 1) {
+    sum += Number((await rows.nth(i).locator('td').nth(2).textContent()).trim());
+  }
+  assert.equal(sum, registered, 'the towns add up to the district');
+  const rowsPage = await page.goto(`${base}/dashboard/rows?indicator=lost`);
+  assert.equal(rowsPage.status(), 403);
+});
