@@ -127,7 +127,7 @@ pub async fn person_contribution<C: ConnectionTrait>(
     let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
         return Ok(None);
     };
-    let events: Vec<(String, NaiveDate, Option<String>, Option<String>)> = event::Entity::find()
+    let events: Vec<EventRow> = event::Entity::find()
         .select_only()
         .columns([event::Column::Kind, event::Column::OccurredOn, event::Column::TestResult, event::Column::Detail])
         .filter(event::Column::PersonId.eq(person_id))
@@ -142,6 +142,9 @@ pub async fn person_contribution<C: ConnectionTrait>(
     Ok(Some((p.town_code, p.division_code, c)))
 }
 
+/// One event as the indicators read it: kind, day, test result, detail.
+type EventRow = (String, NaiveDate, Option<String>, Option<String>);
+
 /// Event kinds the indicators read.
 const FACT_KINDS: [EventKind; 6] = [
     EventKind::ContactLost,
@@ -154,7 +157,7 @@ const FACT_KINDS: [EventKind; 6] = [
 
 fn contribution_of(
     p: &person::Model,
-    events: &[(String, NaiveDate, Option<String>, Option<String>)],
+    events: &[EventRow],
     measures: &[measure::Model],
     schedule: &jindu_domain::Schedule,
     cal: &jindu_domain::WorkCalendar,
@@ -326,7 +329,8 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C, mut progress: impl FnMut(u64)) 
         let Some(last) = persons.last() else { break };
         after = Some(last.id);
         let ids: Vec<Uuid> = persons.iter().map(|p| p.id).collect();
-        let mut events: HashMap<Uuid, Vec<(String, NaiveDate, Option<String>, Option<String>)>> = HashMap::new();
+        let mut events: HashMap<Uuid, Vec<EventRow>> = HashMap::new();
+        #[allow(clippy::type_complexity)]
         let rows: Vec<(Uuid, String, NaiveDate, Option<String>, Option<String>)> = event::Entity::find()
             .select_only()
             .columns([
