@@ -14,6 +14,7 @@ use rand::Rng;
 
 mod bench;
 mod keys;
+mod report;
 mod token;
 mod transfer;
 
@@ -99,6 +100,11 @@ enum Command {
         #[command(subcommand)]
         command: transfer::TransferCommand,
     },
+    /// 报表 / Reports for the office: the indicators of a division and period as JSON or Excel.
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
+    },
     /// 密钥 / Field-encryption keys: status and rotation.
     Keys {
         #[command(subcommand)]
@@ -178,6 +184,19 @@ enum UserCommand {
         division: Option<String>,
     },
 }
+
+/// Bad input on the command line (a field named in the message): exit code 2, as for clap's
+/// own usage errors.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 fn explain(e: ServiceError) -> anyhow::Error {
     match e {
@@ -411,6 +430,7 @@ async fn run(cli: Cli) -> Result<()> {
             bench::run(url, persons, requests, &security).await
         }
         Command::Keys { command } => keys::run(command).await,
+        Command::Report { command } => report::run(command).await,
         Command::Token { command } => token::run(command).await,
         Command::Transfer { command } => transfer::run(command).await,
         Command::User { command: UserCommand::Reset { db: url, username, action } } => {
@@ -487,7 +507,7 @@ async fn main() {
             }
         }
         eprintln!("错误 / error: {msg}");
-        std::process::exit(1);
+        std::process::exit(if e.downcast_ref::<UsageError>().is_some() { 2 } else { 1 });
     }
 }
 

@@ -385,3 +385,147 @@ fn init_can_choose_national_cryptography() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `jindu report indicators` in the current directory `dir`.
+fn report(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_jindu"))
+        .args(["report", "indicators"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn value_of(report: &serde_json::Value, code: &str) -> f64 {
+    let list = report["indicators"].as_array().unwrap();
+    list.iter().find(|i| i["code"] == code).unwrap_or_else(|| panic!("{code}"))["value"].as_f64().unwrap()
+}
+
+#[tokio::test]
+async fn report_indicators_agrees_with_the_person_table_and_writes_a_workbook() {
+    use jindu_domain::indicator::{Indicator, Month, Period};
+    use jindu_store::entities::{audit_record, person};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let (dir, db) = temp_db();
+    let (code, out, err) = jindu(&["demo", "--no-serve", "--persons", "150", "--db", &db]);
+    assert_eq!(code, 0, "{out}{err}");
+    // The current month: stock figures are the registry as it stands.
+    let period = Period::Month(Month::of(jindu_domain::clock::Now::system().today)).code();
+
+    let (code, out, err) = report(&dir, &["--db", &db, "--scope", "430405", "--period", &period, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["jurisdiction"]["code"], "430405");
+    assert_eq!(r["jurisdiction"]["name"], "珠晖区");
+    assert_eq!(r["period"]["code"], period.as_str());
+    assert_eq!(r["demo"], true);
+    assert_eq!(r["indicators"].as_array().unwrap().len(), Indicator::ALL.len());
+
+    // 在册 = 在控 + 羁押 + 失控 + 出境, counted in the person table.
+    let conn = jindu_store::db::connect_existing(&db).await.unwrap();
+    let persons = person::Entity::find().all(&conn).await.unwrap();
+    let registered = |prefix: &str| {
+        persons
+            .iter()
+            .filter(|p| p.division_code.starts_with(prefix))
+            .filter(|p| ["under_control", "in_custody", "lost_contact", "abroad"].contains(&p.control_status.as_str()))
+            .count() as f64
+    };
+    let with = |status: &[&str]| persons.iter().filter(|p| status.contains(&p.control_status.as_str())).count() as f64;
+    assert!(registered("430405") > 50.0, "the demo has registered persons");
+    assert_eq!(value_of(&r, "registered"), registered("430405"));
+    assert_eq!(value_of(&r, "under_control"), with(&["under_control", "in_custody"]));
+    assert_eq!(value_of(&r, "lost"), with(&["lost_contact"]));
+    assert_eq!(value_of(&r, "abstinent_3y"), with(&["abstinent_3y"]));
+    // The towns below add up to the district, ranked on 失控率.
+    let kids = r["children"].as_array().unwrap();
+    assert_eq!(kids.len(), 10, "珠晖区 has 10 streets and towns");
+    let sum: f64 = kids.iter().map(|k| k["figures"]["registered"]["value"].as_f64().unwrap()).sum();
+    assert_eq!(sum, registered("430405"));
+    assert_eq!(r["rank_by"], "loss_rate");
+    assert_eq!(kids[0]["rank"], 1);
+
+    // A town and a community: their own persons (a community's figures are summed from its
+    // persons, cells being kept per town).
+    let mut by_community: std::collections::BTreeMap<&str, usize> = Default::default();
+    for p in &persons {
+        *by_community.entry(p.division_code.as_str()).or_default() += 1;
+    }
+    let (community, _) = by_community.iter().max_by_key(|(_, n)| **n).unwrap();
+    let town = &community[..9];
+    for scope in [town, *community] {
+        let (code, out, err) = report(
+            &dir,
+            &["--db", &db, "--scope", scope, "--period", &period, "--format", "json", "--rank-by", "registered"],
+        );
+        assert_eq!(code, 0, "{scope}: {err}");
+        let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(value_of(&r, "registered"), registered(scope), "{scope}");
+        assert!(value_of(&r, "registered") > 0.0, "{scope}");
+    }
+
+    // The workbook: to --out, or to indicators-CODE-PERIOD.xlsx in the current directory.
+    let (code, out, err) = report(
+        &dir,
+        &["--db", &db, "--scope", "430405", "--period", &period, "--format", "xlsx", "--out", "report.xlsx"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("report.xlsx"), "{out}");
+    let (code, _, err) = report(&dir, &["--db", &db, "--scope", "430405", "--period", "2026-Q4", "--format", "xlsx"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(dir.join("indicators-430405-2026-Q4.xlsx").exists());
+    {
+        use calamine::{Data, Reader, Xlsx};
+        let mut wb: Xlsx<_> = calamine::open_workbook(dir.join("report.xlsx")).unwrap();
+        assert_eq!(wb.sheet_names(), ["指标", "下级排名", "趋势", "缴获毒品"]);
+        let sheet = wb.worksheet_range("指标").unwrap();
+        let cell = |r: u32, c: u32| sheet.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+        assert!(matches!(cell(0, 0), Data::String(s) if s.starts_with("【演示数据】珠晖区（430405）")));
+        assert_eq!(cell(1, 0), Data::String("指标".into()));
+        assert_eq!(cell(1, 2), Data::String("数值".into()));
+        assert_eq!(cell(2, 0), Data::String("在册人数".into()));
+        assert_eq!(cell(2, 2), Data::Float(registered("430405")));
+        let ranking = wb.worksheet_range("下级排名").unwrap();
+        assert_eq!(ranking.get_value((1, 0)), Some(&Data::String("排名".into())));
+        assert_eq!(ranking.get_value((2, 0)), Some(&Data::Float(1.0)));
+    }
+
+    // Refused input: the field named, exit code 2, nothing audited.
+    let refused: [(&[&str], &str); 7] = [
+        (&["--scope", "430405", "--period", "2026-13", "--format", "json"], "统计期间"),
+        (&["--scope", "430405", "--period", "十月", "--format", "xlsx"], "统计期间"),
+        (&["--scope", "439999", "--period", &period, "--format", "json"], "统计范围"),
+        (&["--scope", "43a405", "--period", &period, "--format", "json"], "统计范围"),
+        (&["--scope", "nation", "--period", &period, "--format", "json"], "统计范围"),
+        (&["--scope", "430405", "--period", &period, "--format", "csv"], "导出格式"),
+        (&["--scope", "430405", "--period", &period, "--format", "json", "--rank-by", "nope"], "排名指标"),
+    ];
+    for (args, field) in refused {
+        let (code, out, err) = report(&dir, &[&["--db", db.as_str()][..], args].concat());
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains(field) && err.contains(" / "), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+
+    // Each report given out is in the audit log, and the chain holds.
+    let audited = audit_record::Entity::find()
+        .filter(audit_record::Column::Action.eq("report.indicators"))
+        .order_by_asc(audit_record::Column::Seq)
+        .all(&conn)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 5, "json ×3, xlsx ×2");
+    assert_eq!(audited[0].username, "cli");
+    let detail = format!("scope 430405 period {period} format json rank_by loss_rate");
+    assert_eq!(audited[0].detail.as_deref(), Some(detail.as_str()));
+    assert_eq!(audited[4].object_id.as_deref(), Some("430405000000"));
+    conn.close().await.unwrap();
+    let (code, out, err) = jindu(&["audit", "verify", "--db", &db]);
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

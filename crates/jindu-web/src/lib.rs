@@ -24,6 +24,7 @@ mod casework;
 pub mod csrf;
 mod dashboard;
 mod error;
+pub mod export;
 mod form;
 mod pages;
 pub mod routes;

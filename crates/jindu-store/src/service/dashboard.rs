@@ -162,10 +162,14 @@ pub async fn dashboard_of<C: ConnectionTrait>(
     let settings = indicators::settings(db).await?;
     let (first, last) = period.months();
     let from = first.plus(-12).min(last.plus(-11));
-    let cells = indicators::cells_of(db, std::slice::from_ref(&jurisdiction.code), from)
-        .await?
-        .remove(&jurisdiction.code)
-        .unwrap_or_default();
+    let cells = if jurisdiction.level == Some(DivisionLevel::Village) {
+        community_cells(db, &jurisdiction.code).await?
+    } else {
+        indicators::cells_of(db, std::slice::from_ref(&jurisdiction.code), from)
+            .await?
+            .remove(&jurisdiction.code)
+            .unwrap_or_default()
+    };
     let before = period.year_before();
     let figures = Indicator::ALL
         .iter()
@@ -202,6 +206,30 @@ pub async fn dashboard_of<C: ConnectionTrait>(
         .collect();
     let children = children_of(db, &jurisdiction, period, rank_by, &settings).await?;
     Ok(Dashboard { jurisdiction, trail, period, figures, trends, children, rank_by, seizures, settings })
+}
+
+/// A community's cells: cells are kept per town and above, so a community's are summed from the
+/// contributions of its town's persons who live in it (as for the communities in a town's
+/// ranking).
+async fn community_cells<C: ConnectionTrait>(db: &C, code: &str) -> ServiceResult<ScopeCells> {
+    let town = DivisionCode::parse(code)
+        .ok()
+        .and_then(|c| c.parent())
+        .map(|t| t.to_string())
+        .ok_or_else(|| ServiceError::Data(format!("community code {code}")))?;
+    let mut cells = ScopeCells::new();
+    for (_, division_code, c) in indicators::contributions_in(db, &town, &town).await? {
+        if division_code != code {
+            continue;
+        }
+        for (k, m, v) in c.iter() {
+            cells.add(k, m, v);
+            if k.is_stock() {
+                cells.add(k, Month::TOTAL, v);
+            }
+        }
+    }
+    Ok(cells)
 }
 
 /// The jurisdictions below `j` with their figures, ranked: provinces below the country, …, towns
