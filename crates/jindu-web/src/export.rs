@@ -112,6 +112,7 @@ struct Formats {
     text: Format,
     wrap: Format,
     center: Format,
+    right: Format,
     missed: Format,
     demo: Format,
 }
@@ -128,9 +129,10 @@ impl Formats {
         Formats {
             title: Format::new().set_bold().set_font_size(14),
             header,
-            text: Format::new().set_align(FormatAlign::Top),
-            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            text: Format::new(),
+            wrap: Format::new().set_text_wrap(),
             center: Format::new().set_align(FormatAlign::Center),
+            right: Format::new().set_align(FormatAlign::Right),
             missed: Format::new().set_align(FormatAlign::Center).set_bold().set_font_color(Color::RGB(0xC0_00_00)),
             demo: Format::new().set_bold().set_font_color(Color::RGB(0xC0_00_00)),
         }
@@ -167,11 +169,28 @@ fn start_sheet(
         ws.write_string_with_format(HEADER_ROW, c, header, &f.header)?;
         ws.set_column_width(c, *width)?;
     }
+    // Room for headers wrapped on two lines (Excel does not grow a row for wrapped text it is
+    // given, LibreOffice neither).
+    let lines = columns.iter().map(|(h, w)| lines_in(h, *w)).max().unwrap_or(1);
+    ws.set_row_height(HEADER_ROW, LINE_HEIGHT * f64::from(lines.max(1)) + 3.0)?;
     ws.set_freeze_panes(HEADER_ROW + 1, 0)?;
     ws.set_repeat_rows(0, HEADER_ROW)?;
     ws.set_header(print_header(title));
     ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
     Ok(())
+}
+
+/// Height of one line of text at the default font, in points.
+const LINE_HEIGHT: f64 = 15.0;
+
+/// Lines `text` takes when wrapped in a column `width` characters wide (a Chinese character is
+/// about two).
+fn lines_in(text: &str, width: f64) -> u32 {
+    let w: f64 = text.chars().map(|c| if c.is_ascii() { 1.0 } else { 2.0 }).sum();
+    let per_line = (width - 1.0).max(1.0);
+    // At most a handful of lines: the value is a row height, not a count that matters.
+    (w / per_line).ceil().clamp(1.0, 10.0) as u32
 }
 
 /// A column index (the sheets have a handful of columns).
@@ -248,6 +267,10 @@ pub fn dashboard_xlsx(d: &Dashboard, lang: &str, demo: bool) -> Result<Vec<u8>, 
     Ok(wb.save_to_buffer()?)
 }
 
+/// Widths of the wrapped columns of 指标.
+const FORMULA_WIDTH: f64 = 50.0;
+const SOURCE_WIDTH: f64 = 40.0;
+
 fn indicators_sheet(ws: &mut Worksheet, d: &Dashboard, lang: &str, demo: bool, f: &Formats) -> Result<(), XlsxError> {
     let before = d.period.year_before().label(lang);
     let columns = [
@@ -261,8 +284,8 @@ fn indicators_sheet(ws: &mut Worksheet, d: &Dashboard, lang: &str, demo: bool, f
         (format!("{}（{before}）", t(lang, "同期", "Year before")), 13.0),
         (t(lang, "同比变化（率为百分点）", "Change (rates: points)").to_string(), 13.0),
         (t(lang, "达标情况", "Target").to_string(), 9.0),
-        (t(lang, "计算公式", "Formula").to_string(), 48.0),
-        (t(lang, "来源", "Source").to_string(), 36.0),
+        (t(lang, "计算公式", "Formula").to_string(), FORMULA_WIDTH),
+        (t(lang, "来源", "Source").to_string(), SOURCE_WIDTH),
         (t(lang, "代码", "Code").to_string(), 22.0),
     ];
     let title = title_of(d, lang, t(lang, "禁毒工作指标", "drug-control indicators"), demo);
@@ -272,7 +295,7 @@ fn indicators_sheet(ws: &mut Worksheet, d: &Dashboard, lang: &str, demo: bool, f
         let def = r.indicator.definition();
         let num = Formats::number(def.unit);
         ws.write_string_with_format(row, 0, def.label(lang), &f.text)?;
-        ws.write_string(row, 1, r.figure.display(def.unit))?;
+        ws.write_string_with_format(row, 1, r.figure.display(def.unit), &f.right)?;
         write_value(ws, row, 2, r.figure.value, &num, f)?;
         ws.write_string(row, 3, unit_label(def.unit, lang))?;
         if matches!(def.unit, Unit::Percent | Unit::PerWorker) {
@@ -289,6 +312,10 @@ fn indicators_sheet(ws: &mut Worksheet, d: &Dashboard, lang: &str, demo: bool, f
         ws.write_string_with_format(row, 10, def.formula_zh, &f.wrap)?;
         ws.write_string_with_format(row, 11, def.source, &f.wrap)?;
         ws.write_string(row, 12, def.code)?;
+        let lines = lines_in(def.formula_zh, FORMULA_WIDTH).max(lines_in(def.source, SOURCE_WIDTH));
+        if lines > 1 {
+            ws.set_row_height(row, LINE_HEIGHT * f64::from(lines))?;
+        }
         row += 1;
     }
     if demo {
