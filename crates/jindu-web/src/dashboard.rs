@@ -547,3 +547,32 @@ pub async fn save_settings(
         Err(e) => Err(e.into()),
     }
 }
+
+/// GET /dashboard.xlsx: the page's tables as a workbook (audited as `indicator.export`).
+pub async fn export(State(state): State<AppState>, a: Authed, Query(q): Query<DashboardQuery>) -> PageResult {
+    a.actor.require(Permission::ViewCounts)?;
+    let now = state.clock.now();
+    let p = parse_query(&q, now.today)?;
+    let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by).await?;
+    let bytes = crate::export::dashboard_xlsx(&d, a.chrome.l(), a.chrome.demo)?;
+    {
+        let _audit = jindu_store::service::audit::lock().await;
+        jindu_store::service::audit::append(
+            &state.db,
+            &jindu_store::service::audit::Who::actor(&a.actor),
+            now,
+            jindu_store::service::audit::Entry::ok("indicator.export", "division", &d.jurisdiction.code)
+                .with_detail(d.period.code()),
+        )
+        .await?;
+    }
+    let name = crate::export::xlsx_file_name(&d);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, crate::export::XLSX_CONTENT_TYPE.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -160,6 +160,7 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .get("/overview", pages::overview)
         .get("/dashboard", dashboard::page)
         .get("/dashboard/rows", dashboard::rows)
+        .get("/dashboard.xlsx", dashboard::export)
         .get("/settings/indicators", dashboard::settings)
         .post("/settings/indicators", dashboard::save_settings)
         .get("/police", dashboard::police_form)

@@ -81,6 +81,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/overview", Access::Needs(Permission::ViewCounts), false),
     r("GET", "/dashboard", Access::Needs(Permission::ViewCounts), false),
     r("GET", "/dashboard/rows", Access::Needs(Permission::ViewPersons), false),
+    r("GET", "/dashboard.xlsx", Access::Needs(Permission::ViewCounts), false),
     r("GET", "/settings/indicators", Access::Needs(Permission::Configure), false),
     r("POST", "/settings/indicators", Access::Needs(Permission::Configure), false),
     r("GET", "/police", Access::Needs(Permission::ReportPolice), false),
