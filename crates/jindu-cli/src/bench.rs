@@ -9,7 +9,7 @@ use jindu_store::{Vault, db, demo};
 use jindu_web::{AppState, Clock};
 
 /// p50, p99 and mean of `samples` in milliseconds.
-fn summary(samples: &mut [Duration]) -> (f64, f64, f64) {
+pub(crate) fn summary(samples: &mut [Duration]) -> (f64, f64, f64) {
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let at = |q: f64| {

@@ -13,6 +13,7 @@ use jindu_web::{AppState, Clock};
 use rand::Rng;
 
 mod bench;
+mod bench_indicators;
 mod keys;
 mod report;
 mod token;
@@ -152,6 +153,27 @@ enum BenchCommand {
         /// a fresh database, with ratios; needs the default temporary SQLite database).
         #[arg(long, default_value = "both")]
         security: String,
+    },
+    /// Time the 驾驶舱 over a synthetic national caseload (real divisions, two years of events):
+    /// p50/p99 for the country, 湖南省 and 珠晖区, against a plain GROUP BY over the base tables,
+    /// and event writes with and without the upkeep of the indicator cells.
+    Indicators {
+        /// Persons; several sizes (comma-separated, e.g. 25000,250000) also print the growth.
+        #[arg(long, value_delimiter = ',', default_value = "250000")]
+        persons: Vec<usize>,
+        /// A postgres:// server URL to create a fresh database per size on (dropped after);
+        /// default: a temporary SQLite file per size.
+        #[arg(long)]
+        db: Option<String>,
+        /// Timed 驾驶舱 requests per scope.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        /// Timed event writes with upkeep (and as many without).
+        #[arg(long, default_value_t = 400)]
+        writes: usize,
+        /// Load only the divisions under this code (must contain 430405; default: the country).
+        #[arg(long)]
+        within: Option<String>,
     },
 }
 
@@ -428,6 +450,36 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench { command: BenchCommand::Pages { db: url, persons, requests, security } } => {
             bench::run(url, persons, requests, &security).await
+        }
+        Command::Bench { command: BenchCommand::Indicators { persons, db: url, requests, writes, within } } => {
+            let within = match within {
+                Some(w) => Some(
+                    DivisionCode::parse(&w)
+                        .map_err(|e| anyhow::anyhow!("--within: {} / {}", e.message_zh(), e.message_en()))?,
+                ),
+                None => None,
+            };
+            if let Some(w) = within {
+                let district = DivisionCode::parse(jindu_store::synthetic::DISTRICT)?;
+                anyhow::ensure!(
+                    w.contains(&district),
+                    "--within {} 必须包含珠晖区(430405)，例如 43、4304 或 430405 / --within {} must contain 珠晖区 (430405), e.g. 43, 4304 or 430405",
+                    w.prefix(),
+                    w.prefix()
+                );
+            }
+            anyhow::ensure!(
+                !persons.is_empty() && persons.iter().all(|n| *n >= 10),
+                "--persons 每个规模至少 10 人 / --persons needs sizes of at least 10"
+            );
+            bench_indicators::run(bench_indicators::Options {
+                db: url,
+                persons,
+                requests: requests.max(1),
+                writes,
+                within,
+            })
+            .await
         }
         Command::Keys { command } => keys::run(command).await,
         Command::Report { command } => report::run(command).await,

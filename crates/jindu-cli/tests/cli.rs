@@ -529,3 +529,47 @@ async fn report_indicators_agrees_with_the_person_table_and_writes_a_workbook() 
     assert_eq!(code, 0, "{out}{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn bench_indicators_prints_every_figure_and_the_kept_cells_agree_with_group_by() {
+    // Two tiny sizes over 珠晖区's divisions only (the national list takes a minute in a debug
+    // build): every scope prints timings, and "yes" means the kept cells equal a GROUP BY over
+    // the base tables (persons by status, tests done and positive in the month).
+    let (code, out, err) = jindu(&[
+        "bench",
+        "indicators",
+        "--persons",
+        "60,120",
+        "--within",
+        "430405",
+        "--requests",
+        "5",
+        "--writes",
+        "8",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("persons: 60 in 1 counties"), "{out}");
+    assert!(out.contains("persons: 120 in 1 counties"), "{out}");
+    for scope in ["全国 000000000000", "湖南省 430000000000", "珠晖区 430405000000"] {
+        let lines: Vec<&str> = out.lines().filter(|l| l.starts_with(scope)).collect();
+        // Two sizes, each with a timing line and a summary line.
+        assert_eq!(lines.len(), 4, "{scope}: {out}");
+        assert_eq!(lines.iter().filter(|l| l.contains("  yes (在册")).count(), 2, "{scope}: {out}");
+    }
+    assert!(!out.contains(" NO "), "{out}");
+    assert_eq!(out.matches("upkeep costs").count(), 4, "{out}");
+    assert_eq!(out.matches("p50 growth 60 → 120 persons").count(), 3, "{out}");
+    assert!(out.contains("peak memory (VmHWM)"), "{out}");
+
+    // Refused input: a scope without 珠晖区, an empty size, a database that is not PostgreSQL.
+    let (code, _, err) = jindu(&["bench", "indicators", "--persons", "60", "--within", "110105"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("必须包含珠晖区") && err.contains("must contain"), "{err}");
+    let (code, _, err) = jindu(&["bench", "indicators", "--persons", "0"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("至少 10 人"), "{err}");
+    let (code, _, err) =
+        jindu(&["bench", "indicators", "--persons", "60", "--within", "430405", "--db", "sqlite://x.db"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("postgres://"), "{err}");
+}

@@ -36,9 +36,6 @@ pub enum DivisionDataError {
 /// parents before children. Takes about a second for the national file (it is streamed,
 /// only the subtree is kept). Errors: `Unknown` when `root` is not in the list.
 pub fn embedded_subtree(root: DivisionCode) -> Result<Vec<DivisionRow>, DivisionDataError> {
-    let mut xz = xz2::read::XzDecoder::new(DIVISIONS_XZ);
-    let mut text = String::new();
-    xz.read_to_string(&mut text).map_err(|e| DivisionDataError::Corrupt(e.to_string()))?;
     let prefix = root.prefix();
     let mut ancestors = Vec::new();
     let mut anc = root.parent();
@@ -46,25 +43,49 @@ pub fn embedded_subtree(root: DivisionCode) -> Result<Vec<DivisionRow>, Division
         ancestors.push(p);
         anc = p.parent();
     }
+    let rows = embedded_rows(
+        // Cheap prefix test on the raw digits before parsing.
+        |code| code.starts_with(&prefix) || prefix.starts_with(code),
+        |dc| root.contains(dc) || ancestors.contains(dc),
+    )?;
+    if !rows.iter().any(|r| r.code == root) {
+        return Err(DivisionDataError::Unknown(root.prefix()));
+    }
+    Ok(rows)
+}
+
+/// Every division of the country (665,276 rows in the 2023 edition), parents before children:
+/// what `jindu bench indicators` loads to measure at national scale.
+pub fn embedded_all() -> Result<Vec<DivisionRow>, DivisionDataError> {
+    embedded_rows(|_| true, |_| true)
+}
+
+/// The shipped rows whose raw code passes `quick` and whose parsed code passes `keep`, sorted
+/// by level then code, with their name paths.
+fn embedded_rows(
+    quick: impl Fn(&str) -> bool,
+    keep: impl Fn(&DivisionCode) -> bool,
+) -> Result<Vec<DivisionRow>, DivisionDataError> {
+    let mut xz = xz2::read::XzDecoder::new(DIVISIONS_XZ);
+    let mut text = String::new();
+    xz.read_to_string(&mut text).map_err(|e| DivisionDataError::Corrupt(e.to_string()))?;
     let mut raw: Vec<(DivisionCode, String)> = Vec::new();
     for line in text.lines().skip(1) {
         let Some((code, name)) = line.split_once(',') else {
             return Err(DivisionDataError::Corrupt(line.to_string()));
         };
-        // Cheap prefix test on the raw digits before parsing.
-        let in_tree = code.starts_with(&prefix) || prefix.starts_with(code);
-        if !in_tree {
+        if !quick(code) {
             continue;
         }
         let dc = DivisionCode::parse(code).map_err(|_| DivisionDataError::Corrupt(line.to_string()))?;
-        if root.contains(&dc) || ancestors.contains(&dc) {
+        if keep(&dc) {
             raw.push((dc, name.to_string()));
         }
     }
-    if !raw.iter().any(|(c, _)| *c == root) {
-        return Err(DivisionDataError::Unknown(root.prefix()));
-    }
     raw.sort_by_key(|(c, _)| (level_rank(c.level()), *c));
+    // Four codes of the national list collapse onto their parent's 12 digits (东莞市 4419 and its
+    // 441900, 中山市, 儋州市, 金门县 350527 and its 350527000): the first (higher) row is kept.
+    raw.dedup_by_key(|(c, _)| *c);
     let mut paths: HashMap<DivisionCode, String> = HashMap::new();
     let mut rows = Vec::with_capacity(raw.len());
     for (code, name) in raw {

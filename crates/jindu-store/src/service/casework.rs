@@ -226,10 +226,9 @@ pub async fn reconcile<C: ConnectionTrait>(
             duties = duties_of(db, person_id).await?;
         }
     }
-    let tier = RiskTier::from_code(
-        &person::Entity::find_by_id(person_id).one(db).await?.map(|q| q.risk_tier).unwrap_or_default(),
-    )
-    .unwrap_or(tier);
+    // The person as stored now (status, lost date, the tier just assessed).
+    let stored_now = person::Entity::find_by_id(person_id).one(db).await?.ok_or(ServiceError::NotFound("person"))?;
+    let tier = RiskTier::from_code(&stored_now.risk_tier).unwrap_or(tier);
     let abstinence = if open.is_none() { abstinence_of(&events, &measures_all) } else { None };
     // A transfer waiting for its decision: the alert goes to the side that decides (the
     // receiving town, or for a request to take the person over, the person's own town).
@@ -282,7 +281,7 @@ pub async fn reconcile<C: ConnectionTrait>(
     .await?;
     out.alerts_raised = raised;
     out.alerts_resolved = resolved;
-    super::indicators::maintain(db, person_id).await?;
+    super::indicators::maintain_loaded(db, &stored_now, tier, &measures_all, &cal).await?;
     Ok(out)
 }
 

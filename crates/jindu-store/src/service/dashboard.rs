@@ -46,7 +46,8 @@ pub struct Jurisdiction {
 }
 
 impl Jurisdiction {
-    fn of(d: &Division) -> Jurisdiction {
+    /// The jurisdiction of a division.
+    pub fn of(d: &Division) -> Jurisdiction {
         Jurisdiction { code: d.code.to_string(), name: d.name.clone(), level: Some(d.level) }
     }
 
@@ -244,10 +245,9 @@ async fn children_of<C: ConnectionTrait>(
 ) -> ServiceResult<Vec<ChildRow>> {
     let rows: Vec<division::Model> = match j.level {
         None => {
-            division::Entity::find()
-                .filter(division::Column::Level.eq(DivisionLevel::Province.as_code()))
-                .all(db)
-                .await?
+            // Provinces are the rows without a parent (an indexed read; the level column is not
+            // indexed and the national list has 665,276 rows).
+            division::Entity::find().filter(division::Column::ParentCode.is_null()).all(db).await?
         }
         Some(DivisionLevel::Village) => Vec::new(),
         Some(_) => division::Entity::find().filter(division::Column::ParentCode.eq(j.code.clone())).all(db).await?,
