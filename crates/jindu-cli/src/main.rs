@@ -14,6 +14,7 @@ use rand::Rng;
 
 mod bench;
 mod bench_indicators;
+mod import;
 mod keys;
 mod report;
 mod token;
@@ -80,6 +81,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// 导入 / Import an office's sheets (persons from .xlsx or .csv).
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
     },
     /// 性能测试 / Benchmarks that print figures (no pass/fail).
     Bench {
@@ -483,6 +489,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Keys { command } => keys::run(command).await,
         Command::Report { command } => report::run(command).await,
+        Command::Import { command } => import::run(command).await,
         Command::Token { command } => token::run(command).await,
         Command::Transfer { command } => transfer::run(command).await,
         Command::User { command: UserCommand::Reset { db: url, username, action } } => {

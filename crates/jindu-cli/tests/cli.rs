@@ -551,9 +551,9 @@ fn bench_indicators_prints_every_figure_and_the_kept_cells_agree_with_group_by()
     assert!(out.contains("persons: 60 in 1 counties"), "{out}");
     assert!(out.contains("persons: 120 in 1 counties"), "{out}");
     for scope in ["全国 000000000000", "湖南省 430000000000", "珠晖区 430405000000"] {
-        let lines: Vec<&str> = out.lines().filter(|l| l.starts_with(scope)).collect();
-        // Two sizes, each with a timing line and a summary line.
-        assert_eq!(lines.len(), 4, "{scope}: {out}");
+        let lines: Vec<&str> = out.lines().filter(|l| l.contains(scope)).collect();
+        // Two sizes, each with a timing line and a summary line, and the growth line.
+        assert_eq!(lines.len(), 5, "{scope}: {out}");
         assert_eq!(lines.iter().filter(|l| l.contains("  yes (在册")).count(), 2, "{scope}: {out}");
     }
     assert!(!out.contains(" NO "), "{out}");
@@ -572,4 +572,63 @@ fn bench_indicators_prints_every_figure_and_the_kept_cells_agree_with_group_by()
         jindu(&["bench", "indicators", "--persons", "60", "--within", "430405", "--db", "sqlite://x.db"]);
     assert_eq!(code, 1);
     assert!(err.contains("postgres://"), "{err}");
+}
+
+#[test]
+fn import_persons_checks_then_imports_once_and_names_bad_rows() {
+    let (dir, db) = temp_db();
+    let (code, _, err) = jindu(&["demo", "--no-serve", "--persons", "10", "--db", &db]);
+    assert_eq!(code, 0, "{err}");
+    let id = |seq: u32| {
+        let first17 = format!("43040519850301{seq:03}");
+        let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
+        format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+    };
+    // Excel's "CSV UTF-8" (with a byte-order mark), the office's own headers.
+    let good = dir.join("登记表.csv");
+    let text = format!(
+        "\u{FEFF}姓名,公民身份号码,乡镇（街道）,管控措施,决定日期\n测试甲,{},东风街道,社区戒毒,2026-10-01\n测试乙,{},广东路街道,,\n",
+        id(901),
+        id(902)
+    );
+    std::fs::write(&good, text).unwrap();
+    let file = good.to_str().unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec!["import", "persons", "--db", &db, "--username", "office"];
+        args.extend_from_slice(extra);
+        jindu(&args)
+    };
+    let (code, out, err) = import(&["--dry-run", file]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 行 rows: 2 行可导入 valid, 0 人已登记"), "{out}");
+    assert!(out.contains("nothing stored (--dry-run)"), "{out}");
+    let (code, out, err) = import(&[file]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("已导入 2 人 / imported 2 persons"), "{out}");
+    let (code, out, _) = import(&[file]);
+    assert_eq!(code, 0);
+    assert!(out.contains("0 行可导入 valid, 2 人已登记(跳过)"), "{out}");
+    assert!(out.contains("已导入 0 人"), "{out}");
+
+    // One bad row: named with its row number, exit 1, nothing stored.
+    let bad = dir.join("bad.csv");
+    let wrong = format!("{}X", &id(904)[..17]);
+    std::fs::write(&bad, format!("姓名,身份证号,乡镇(街道)\n测试丙,{},东风街道\n测试丁,{wrong},东风街道\n", id(903)))
+        .unwrap();
+    let (code, out, err) = import(&[bad.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("第 3 行 row 3 [id_number]"), "{out}");
+    assert!(err.contains("未导入任何数据") && err.contains("nothing was imported"), "{err}");
+    let (_, out, _) = import(&[bad.to_str().unwrap()]);
+    assert!(out.contains("0 人已登记"), "the good row of the refused file was not stored: {out}");
+
+    // Not a sheet; an unknown account.
+    std::fs::write(dir.join("x.pdf"), b"%PDF").unwrap();
+    let (code, _, err) = import(&[dir.join("x.pdf").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("不支持的文件类型") && err.contains("Unsupported file type"), "{err}");
+    let (code, _, err) = jindu(&["import", "persons", "--db", &db, "--username", "nobody", file]);
+    assert_eq!(code, 1);
+    assert!(err.contains("用户“nobody”不存在"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -29,6 +29,7 @@ pub mod event;
 pub mod exemption;
 pub mod id_number;
 pub mod ids;
+pub mod import;
 pub mod indicator;
 pub mod kinds;
 pub mod leave;

@@ -14,6 +14,7 @@ pub mod entities;
 pub mod migration;
 pub mod rekey;
 pub mod service;
+pub mod sheet;
 pub mod synthetic;
 pub mod vault;
 

@@ -1,0 +1,373 @@
+//! 导入 an office's registry sheet (.xlsx or .csv) as persons with their first measure. Every
+//! row goes through the registration form's own rules (`persons::register`), inside one
+//! transaction: a dry run rolls it back and reports; a real run commits only when no row has a
+//! problem. Nothing is ever half imported. A person already registered in the actor's scope is
+//! skipped (so re-importing a file creates no duplicates); a row repeating an earlier row's ID
+//! number is a problem naming that row. Audited with the file's SHA-256.
+
+use std::collections::HashMap;
+
+use jindu_domain::clock::Now;
+use jindu_domain::import::{DivisionIndex, DivisionLookup, HeaderMap, PersonColumn, division_of, find_header};
+use jindu_domain::{AddictionFinding, IdNumber, MeasureKind, Permission, Role, Substance};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
+};
+use sha2::Digest;
+use uuid::Uuid;
+
+use super::persons::{self, NewPerson};
+use super::transfers::{Duplicate, find_duplicate};
+use super::{Actor, FieldError, ServiceError, ServiceResult, audit};
+use crate::Vault;
+use crate::entities::{app_user, division};
+use crate::sheet::read_sheet;
+
+/// One problem of one row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowProblem {
+    /// Row number as the spreadsheet shows it (1-based, header and title rows counted).
+    pub row: usize,
+    /// Field (`id_number`, `division`, …; `row` for the row as a whole).
+    pub field: String,
+    pub zh: String,
+    pub en: String,
+}
+
+/// What an import found and did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ImportReport {
+    pub file_name: String,
+    /// SHA-256 of the file, hex.
+    pub file_hash: String,
+    /// Row number (1-based) of the header.
+    pub header_row: usize,
+    /// The columns recognised: (field, the file's header).
+    pub columns: Vec<(String, String)>,
+    /// Headers not recognised (ignored).
+    pub ignored: Vec<String>,
+    /// Data rows read (blank rows skipped).
+    pub rows: usize,
+    /// Persons already registered in scope: skipped.
+    pub existing: usize,
+    /// Rows that pass (created, or to be created on a real run).
+    pub valid: usize,
+    /// Persons created (0 on a dry run or when any row has a problem).
+    pub created: usize,
+    pub problems: Vec<RowProblem>,
+    pub dry_run: bool,
+}
+
+impl ImportReport {
+    /// Rows with at least one problem.
+    pub fn rows_with_problems(&self) -> usize {
+        let mut rows: Vec<usize> = self.problems.iter().map(|p| p.row).collect();
+        rows.dedup();
+        rows.len()
+    }
+}
+
+/// Imports the persons of a sheet (see the module). `progress(done, total)` after each row.
+/// Needs `EditPersons`.
+///
+/// # Errors
+/// [`ServiceError::Forbidden`]; [`ServiceError::Invalid`] (field `file`) when the file cannot be
+/// read or has no usable header; store errors. Problems of rows are not errors: they are in the
+/// report, and then nothing is stored.
+#[allow(clippy::too_many_arguments)]
+pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    file_name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+    mut progress: impl FnMut(usize, usize),
+) -> ServiceResult<ImportReport> {
+    actor.require(Permission::EditPersons)?;
+    let file_error =
+        |zh: String, en: String| ServiceError::Invalid(vec![FieldError::new("file", "file.invalid", zh, en)]);
+    let sheet = read_sheet(file_name, bytes).map_err(|e| {
+        let s = e.to_string();
+        let (zh, en) = s.split_once(" / ").map_or((s.clone(), s.clone()), |(a, b)| (a.to_string(), b.to_string()));
+        file_error(zh, en)
+    })?;
+    let header = find_header(&sheet).map_err(|e| file_error(e.message_zh(), e.message_en()))?;
+    let mut report = ImportReport {
+        file_name: file_name.chars().take(120).collect(),
+        file_hash: hex(&sha2::Sha256::digest(bytes)),
+        header_row: header.row + 1,
+        columns: header
+            .columns
+            .iter()
+            .map(|(c, i)| (c.field().to_string(), sheet[header.row].get(*i).cloned().unwrap_or_default()))
+            .collect(),
+        ignored: header.ignored.iter().map(|(_, h)| h.clone()).collect(),
+        dry_run,
+        ..Default::default()
+    };
+    let workers = social_workers(db, actor).await?;
+    let divisions = division_index(db, actor).await?;
+    let data: Vec<(usize, &Vec<String>)> = sheet
+        .iter()
+        .enumerate()
+        .skip(header.row + 1)
+        .filter(|(_, r)| r.iter().any(|c| !jindu_domain::import::clean_cell(c).is_empty()))
+        .map(|(i, r)| (i + 1, r))
+        .collect();
+    report.rows = data.len();
+    let txn = super::begin_write(db).await?;
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (k, (row, cells)) in data.iter().enumerate() {
+        let row = *row;
+        let mut problem = |field: &str, zh: String, en: String| {
+            report.problems.push(RowProblem { row, field: field.to_string(), zh, en });
+        };
+        let input = match row_input(&header, cells, &workers, &divisions) {
+            Ok(i) => i,
+            Err(errors) => {
+                for e in errors {
+                    problem(e.field, e.zh, e.en);
+                }
+                progress(k + 1, data.len());
+                continue;
+            }
+        };
+        // Repeats inside the file, then persons already registered.
+        if let Ok(n) = IdNumber::parse_on(&input.id_number, now.today) {
+            if let Some(first) = seen.get(n.as_str()) {
+                problem(
+                    "id_number",
+                    format!("身份证号与第 {first} 行重复。"),
+                    format!("The ID number repeats row {first}."),
+                );
+                progress(k + 1, data.len());
+                continue;
+            }
+            seen.insert(n.as_str().to_string(), row);
+            if let Some(Duplicate::InScope(_)) = find_duplicate(&txn, vault, actor, &n).await? {
+                report.existing += 1;
+                progress(k + 1, data.len());
+                continue;
+            }
+        }
+        match persons::register(&txn, vault, actor, now, input).await {
+            Ok(_) => report.valid += 1,
+            Err(ServiceError::Invalid(errors)) => {
+                for e in errors {
+                    problem(e.field, e.zh, e.en);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        progress(k + 1, data.len());
+    }
+    let commit = !dry_run && report.problems.is_empty();
+    if commit {
+        report.created = report.valid;
+        let _audit = audit::lock().await;
+        audit::append(
+            &txn,
+            &audit::Who::actor(actor),
+            now,
+            audit::Entry {
+                action: "person.import".into(),
+                object_type: None,
+                object_id: None,
+                outcome: audit::Outcome::Ok,
+                detail: Some(format!(
+                    "{} sha256={} rows={} created={} existing={}",
+                    report.file_name, report.file_hash, report.rows, report.created, report.existing
+                )),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+    } else {
+        txn.rollback().await?;
+        // Refusals and dry runs are recorded too (outside the rolled-back transaction).
+        let _audit = audit::lock().await;
+        audit::append(
+            db,
+            &audit::Who::actor(actor),
+            now,
+            audit::Entry {
+                action: if dry_run { "person.import_check" } else { "person.import_refused" }.into(),
+                object_type: None,
+                object_id: None,
+                outcome: if dry_run { audit::Outcome::Ok } else { audit::Outcome::Failed },
+                detail: Some(format!(
+                    "{} sha256={} rows={} problems={}",
+                    report.file_name,
+                    report.file_hash,
+                    report.rows,
+                    report.problems.len()
+                )),
+            },
+        )
+        .await?;
+    }
+    Ok(report)
+}
+
+/// The towns and communities in the actor's scope, to resolve what the sheet names.
+async fn division_index<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<DivisionIndex> {
+    let rows: Vec<(String, String)> = division::Entity::find()
+        .select_only()
+        .columns([division::Column::Code, division::Column::NamePath])
+        .filter(division::Column::Code.starts_with(actor.scope.prefix()))
+        .filter(
+            division::Column::Level
+                .is_in([jindu_domain::DivisionLevel::Town.as_code(), jindu_domain::DivisionLevel::Village.as_code()]),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(DivisionIndex::new(rows))
+}
+
+/// Social workers the actor may assign: (user name, display name without "(社工)", id,
+/// division code).
+async fn social_workers<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+) -> ServiceResult<Vec<(String, String, Uuid, String)>> {
+    Ok(app_user::Entity::find()
+        .filter(app_user::Column::Role.eq(Role::SocialWorker.as_code()))
+        .filter(app_user::Column::DivisionCode.starts_with(actor.scope.prefix()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| {
+            let display = u.display_name.split(['(', '（']).next().unwrap_or_default().trim().to_string();
+            (u.username, display, u.id, u.division_code)
+        })
+        .collect())
+}
+
+/// A row as the registration form takes it; measure kind, substance and finding may be given by
+/// their Chinese or English names, the social worker by user name or name.
+fn row_input(
+    h: &HeaderMap,
+    cells: &[String],
+    workers: &[(String, String, Uuid, String)],
+    divisions: &DivisionIndex,
+) -> Result<NewPerson, Vec<FieldError>> {
+    let cell = |c: PersonColumn| h.cell(cells, c);
+    let mut errors = Vec::new();
+    let mut choice = |c: PersonColumn, text: String, codes: &[(&'static str, &'static str, &'static str)]| {
+        let t = jindu_domain::import::normalize_header(&text);
+        if t.is_empty() {
+            return String::new();
+        }
+        match codes.iter().find(|(code, zh, en)| t == *code || t == *zh || t == en.to_ascii_lowercase()) {
+            Some((code, _, _)) => (*code).to_string(),
+            None => {
+                errors.push(FieldError::new(
+                    c.field(),
+                    "choice.invalid",
+                    format!(
+                        "{}“{}”无法识别，可填：{}。",
+                        c.template_header().trim_end_matches('*'),
+                        text.chars().take(40).collect::<String>(),
+                        codes.iter().map(|(_, zh, _)| *zh).collect::<Vec<_>>().join("、")
+                    ),
+                    format!(
+                        "{} '{}' is not recognised; use one of: {}.",
+                        c.field(),
+                        text.chars().take(40).collect::<String>(),
+                        codes.iter().map(|(_, _, en)| *en).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+                String::new()
+            }
+        }
+    };
+    let measure_kinds: Vec<_> = MeasureKind::ALL.iter().map(|k| (k.as_code(), k.label_zh(), k.label_en())).collect();
+    // The short forms registries use, then the names.
+    let measure_kind = match jindu_domain::import::normalize_header(&cell(PersonColumn::MeasureKind)).as_str() {
+        "社戒" => MeasureKind::CommunityDetox.as_code().to_string(),
+        "社康" => MeasureKind::CommunityRehab.as_code().to_string(),
+        "强戒" | "强制戒毒" => MeasureKind::CompulsoryIsolation.as_code().to_string(),
+        _ => choice(PersonColumn::MeasureKind, cell(PersonColumn::MeasureKind), &measure_kinds),
+    };
+    let substances: Vec<_> = Substance::ALL.iter().map(|k| (k.as_code(), k.label_zh(), k.label_en())).collect();
+    let substance = choice(PersonColumn::Substance, cell(PersonColumn::Substance), &substances);
+    let findings: Vec<_> = AddictionFinding::ALL.iter().map(|k| (k.as_code(), k.label_zh(), k.label_en())).collect();
+    let finding = choice(PersonColumn::AddictionFinding, cell(PersonColumn::AddictionFinding), &findings);
+    let division_text = division_of(&cell(PersonColumn::Town), &cell(PersonColumn::Community));
+    let division = match divisions.resolve(&division_text) {
+        Ok(code) => code,
+        // Empty: the form's own "required" sentence.
+        Err(_) if division_text.is_empty() => String::new(),
+        Err(DivisionLookup::NotFound) => {
+            errors.push(FieldError::new(
+                "division",
+                "division.outside",
+                format!("所属辖区“{division_text}”不存在或不在本辖区范围内（填乡镇街道、社区名称或区划代码）。"),
+                format!("Division '{division_text}' does not exist or is outside your jurisdiction (give a town, a community or a code)."),
+            ));
+            String::new()
+        }
+        Err(DivisionLookup::Ambiguous(paths)) => {
+            errors.push(FieldError::new(
+                "division",
+                "division.ambiguous",
+                format!("所属辖区“{division_text}”有重名：{}。请连同乡镇街道填写。", paths.join("、")),
+                format!("Division '{division_text}' is ambiguous: {}. Give the town with it.", paths.join(", ")),
+            ));
+            String::new()
+        }
+    };
+    let worker_text = cell(PersonColumn::SocialWorker);
+    let social_worker_id = if worker_text.is_empty() {
+        String::new()
+    } else {
+        let matches: Vec<&(String, String, Uuid, String)> =
+            workers.iter().filter(|(u, d, _, _)| *u == worker_text || *d == worker_text).collect();
+        match matches.as_slice() {
+            [one] => one.2.to_string(),
+            _ => {
+                errors.push(FieldError::new(
+                    "social_worker",
+                    if matches.is_empty() { "social_worker.unknown" } else { "social_worker.ambiguous" },
+                    if matches.is_empty() {
+                        format!("责任社工“{worker_text}”不是本辖区的社工账号（填用户名或姓名）。")
+                    } else {
+                        format!("责任社工“{worker_text}”有重名，请改填用户名。")
+                    },
+                    if matches.is_empty() {
+                        format!("Social worker '{worker_text}' is no social-worker account in scope (give the user name or name).")
+                    } else {
+                        format!("Several social workers are called '{worker_text}'; give the user name.")
+                    },
+                ));
+                String::new()
+            }
+        }
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(NewPerson {
+        name: cell(PersonColumn::Name),
+        id_number: cell(PersonColumn::IdNumber),
+        phone: cell(PersonColumn::Phone),
+        address: cell(PersonColumn::Address),
+        division,
+        addiction_finding: finding,
+        substance,
+        social_worker_id,
+        first_found_on: cell(PersonColumn::FirstFoundOn),
+        measure_kind,
+        decision_date: cell(PersonColumn::DecisionDate),
+        report_date: cell(PersonColumn::ReportDate),
+        note: cell(PersonColumn::Note),
+        ..Default::default()
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
