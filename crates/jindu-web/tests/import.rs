@@ -11,7 +11,7 @@ use common::*;
 use jindu_domain::clock::Now;
 use jindu_store::entities::{audit_record, measure, person};
 use jindu_store::service::import::{ImportReport, import_persons};
-use jindu_store::service::{ServiceError, audit};
+use jindu_store::service::{ServiceError, audit, indicators};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 fn now() -> Now {
@@ -60,6 +60,12 @@ both!(a_gbk_sheet_is_checked_then_imported_once, |app: TestApp| async move {
     let r = run(&app, "登记表.csv", &gbk, false).await;
     assert_eq!((r.valid, r.created), (3, 3), "{:?}", r.problems);
     assert_eq!(app.person_count().await, before + 3);
+    // The import's upkeep of the indicator cells, summed and applied once, equals a recomputation.
+    let kept = indicators::all_cells(&app.db).await.unwrap();
+    indicators::rebuild(&app.db, |_| {}).await.unwrap();
+    assert_eq!(kept, indicators::all_cells(&app.db).await.unwrap());
+    let registered = kept.get(&("430405000000".to_string(), 0, "st.under_control".to_string())).copied();
+    assert!(registered.unwrap_or(0) >= 3, "{kept:?}");
     // The community given by its short name, the town run together with the district, the
     // short form 强戒 and an Excel serial date (45901 = 2025-09-01).
     let zhang =

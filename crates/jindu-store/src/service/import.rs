@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::persons::{self, NewPerson};
 use super::transfers::{Duplicate, find_duplicate};
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit};
+use super::{Actor, FieldError, ServiceError, ServiceResult, audit, indicators};
 use crate::Vault;
 use crate::entities::{app_user, division};
 use crate::sheet::read_sheet;
@@ -118,51 +118,59 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
         .collect();
     report.rows = data.len();
     let txn = super::begin_write(db).await?;
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for (k, (row, cells)) in data.iter().enumerate() {
-        let row = *row;
-        let mut problem = |field: &str, zh: String, en: String| {
-            report.problems.push(RowProblem { row, field: field.to_string(), zh, en });
-        };
-        let input = match row_input(&header, cells, &workers, &divisions) {
-            Ok(i) => i,
-            Err(errors) => {
-                for e in errors {
-                    problem(e.field, e.zh, e.en);
+    // The indicator cells are brought up to date once for all rows (see `indicators::deferring`).
+    indicators::deferring(async {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (k, (row, cells)) in data.iter().enumerate() {
+            let row = *row;
+            let mut problem = |field: &str, zh: String, en: String| {
+                report.problems.push(RowProblem { row, field: field.to_string(), zh, en });
+            };
+            let input = match row_input(&header, cells, &workers, &divisions) {
+                Ok(i) => i,
+                Err(errors) => {
+                    for e in errors {
+                        problem(e.field, e.zh, e.en);
+                    }
+                    progress(k + 1, data.len());
+                    continue;
                 }
-                progress(k + 1, data.len());
-                continue;
-            }
-        };
-        // Repeats inside the file, then persons already registered.
-        if let Ok(n) = IdNumber::parse_on(&input.id_number, now.today) {
-            if let Some(first) = seen.get(n.as_str()) {
-                problem(
-                    "id_number",
-                    format!("身份证号与第 {first} 行重复。"),
-                    format!("The ID number repeats row {first}."),
-                );
-                progress(k + 1, data.len());
-                continue;
-            }
-            seen.insert(n.as_str().to_string(), row);
-            if let Some(Duplicate::InScope(_)) = find_duplicate(&txn, vault, actor, &n).await? {
-                report.existing += 1;
-                progress(k + 1, data.len());
-                continue;
-            }
-        }
-        match persons::register(&txn, vault, actor, now, input).await {
-            Ok(_) => report.valid += 1,
-            Err(ServiceError::Invalid(errors)) => {
-                for e in errors {
-                    problem(e.field, e.zh, e.en);
+            };
+            // Repeats inside the file, then persons already registered.
+            if let Ok(n) = IdNumber::parse_on(&input.id_number, now.today) {
+                if let Some(first) = seen.get(n.as_str()) {
+                    problem(
+                        "id_number",
+                        format!("身份证号与第 {first} 行重复。"),
+                        format!("The ID number repeats row {first}."),
+                    );
+                    progress(k + 1, data.len());
+                    continue;
+                }
+                seen.insert(n.as_str().to_string(), row);
+                if let Some(Duplicate::InScope(_)) = find_duplicate(&txn, vault, actor, &n).await? {
+                    report.existing += 1;
+                    progress(k + 1, data.len());
+                    continue;
                 }
             }
-            Err(e) => return Err(e),
+            match persons::register(&txn, vault, actor, now, input).await {
+                Ok(_) => report.valid += 1,
+                Err(ServiceError::Invalid(errors)) => {
+                    for e in errors {
+                        problem(e.field, e.zh, e.en);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+            progress(k + 1, data.len());
         }
-        progress(k + 1, data.len());
-    }
+        if !dry_run && report.problems.is_empty() {
+            indicators::apply_deferred(&txn).await?;
+        }
+        Ok::<(), ServiceError>(())
+    })
+    .await?;
     let commit = !dry_run && report.problems.is_empty();
     if commit {
         report.created = report.valid;
