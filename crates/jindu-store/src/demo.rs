@@ -494,13 +494,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             created_at: Set(now.instant),
             ..Default::default()
         };
-        am.reported_on = Set(clock.reported_on);
-        am.suspensions = Set(serde_json::to_string(&clock.suspensions).map_err(|e| ServiceError::Data(e.to_string()))?);
-        am.ended_on = Set(clock.ended.map(|(d, _)| d));
-        am.end_reason = Set(clock.ended.map(|(_, r)| r.as_code().to_string()));
-        am.status = Set(clock.status(today).as_code().to_string());
-        am.report_deadline = Set(clock.report_deadline(&cal));
-        am.planned_last_day = Set(clock.planned_last_day(today));
+        crate::service::measures::clock_columns(&mut am, &clock, now, &cal)?;
         measure_rows.push(am);
         event_rows.extend(events);
         let person_name = name(&mut rng);

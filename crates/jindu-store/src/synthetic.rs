@@ -425,13 +425,7 @@ fn person(
         created_at: Set(now.instant),
         ..Default::default()
     };
-    m.reported_on = Set(clock.reported_on);
-    m.suspensions = Set(serde_json::to_string(&clock.suspensions).map_err(|e| ServiceError::Data(e.to_string()))?);
-    m.ended_on = Set(clock.ended.map(|(d, _)| d));
-    m.end_reason = Set(clock.ended.map(|(_, r)| r.as_code().to_string()));
-    m.status = Set(clock.status(today).as_code().to_string());
-    m.report_deadline = Set(clock.report_deadline(cal));
-    m.planned_last_day = Set(clock.planned_last_day(today));
+    crate::service::measures::clock_columns(&mut m, &clock, now, cal)?;
     batch.measures.push(m);
 
     let birth = add_days(today, -rng.random_range(18 * 365..60 * 365));
