@@ -32,10 +32,29 @@ pub enum ImportCommand {
         /// The sheet (.xlsx, .xls, .ods or .csv).
         file: PathBuf,
     },
+    /// 导入检测、报到、走访记录 / Import events (tests, check-ins, visits, talks, assistance) of
+    /// registered persons, one per row, found by ID number; all or nothing, like persons.
+    Events {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        #[command(flatten)]
+        keys: keys::KeyArgs,
+        /// The account the import is made as (needs the permission of each event kind).
+        #[arg(long)]
+        username: String,
+        /// Check and report only; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The sheet (.xlsx, .xls, .ods or .csv).
+        file: PathBuf,
+    },
 }
 
 pub async fn run(command: ImportCommand) -> Result<()> {
-    let ImportCommand::Persons { db: url, keys: key_args, username, dry_run, file } = command;
+    let (events, url, key_args, username, dry_run, file) = match command {
+        ImportCommand::Persons { db, keys, username, dry_run, file } => (false, db, keys, username, dry_run, file),
+        ImportCommand::Events { db, keys, username, dry_run, file } => (true, db, keys, username, dry_run, file),
+    };
     let conn = db::connect_existing(&url).await?;
     let vault = keys::open(&conn, &url, &key_args).await?;
     let bytes = std::fs::read(&file).with_context(|| format!("读取 / reading {}", file.display()))?;
@@ -57,11 +76,15 @@ pub async fn run(command: ImportCommand) -> Result<()> {
     );
     bar.set_message(if dry_run { "检查 checking" } else { "导入 importing" });
     let started = std::time::Instant::now();
-    let report = import::import_persons(&conn, &vault, &actor, Now::system(), &name, &bytes, dry_run, |done, total| {
+    let progress = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
-    })
-    .await
+    };
+    let report = if events {
+        import::import_events(&conn, &vault, &actor, Now::system(), &name, &bytes, dry_run, progress).await
+    } else {
+        import::import_persons(&conn, &vault, &actor, Now::system(), &name, &bytes, dry_run, progress).await
+    }
     .map_err(explain)?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
@@ -77,10 +100,11 @@ pub async fn run(command: ImportCommand) -> Result<()> {
         println!("未使用的列 / ignored columns: {}", report.ignored.join(", "));
     }
     println!(
-        "{} 行 rows: {} 行可导入 valid, {} 人已登记(跳过) already registered (skipped), {} 行有问题 with problems; {:.1} s ({:.0} 行/秒 rows/s)",
+        "{} 行 rows: {} 行可导入 valid, {} {} (skipped), {} 行有问题 with problems; {:.1} s ({:.0} 行/秒 rows/s)",
         report.rows,
         report.valid,
         report.existing,
+        if events { "条已记录(跳过) already recorded" } else { "人已登记(跳过) already registered" },
         report.rows_with_problems(),
         secs,
         report.rows as f64 / secs.max(1e-9)
@@ -98,7 +122,11 @@ pub async fn run(command: ImportCommand) -> Result<()> {
     if dry_run {
         println!("检查通过，未写入数据(--dry-run) / all rows pass; nothing stored (--dry-run)");
     } else {
-        println!("已导入 {} 人 / imported {} persons", report.created, report.created);
+        if events {
+            println!("已导入 {} 条记录 / imported {} events", report.created, report.created);
+        } else {
+            println!("已导入 {} 人 / imported {} persons", report.created, report.created);
+        }
     }
     Ok(())
 }

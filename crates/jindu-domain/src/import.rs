@@ -5,6 +5,30 @@
 
 use std::collections::BTreeMap;
 
+/// The columns of one kind of sheet (persons, events): how each is named in a header.
+pub trait SheetColumn: Copy + Ord + std::fmt::Debug + 'static {
+    /// Every column, in the order of the template.
+    const COLUMNS: &'static [Self];
+    /// Two columns a header row must both name (a title row names neither).
+    const KEY: [Self; 2];
+    /// Columns the header must have besides the key: each inner list is satisfied by any one.
+    const REQUIRED: &'static [&'static [Self]];
+    /// Field name in error messages.
+    fn field(self) -> &'static str;
+    /// The template's header (a `*` marks the required columns).
+    fn template_header(self) -> &'static str;
+    /// Header words that mean this column, after [`normalize_header`].
+    fn synonyms(self) -> &'static [&'static str];
+    /// The column a header means, if any.
+    fn from_header(header: &str) -> Option<Self> {
+        let h = normalize_header(header);
+        if h.is_empty() {
+            return None;
+        }
+        Self::COLUMNS.iter().copied().find(|c| c.synonyms().contains(&h.as_str()))
+    }
+}
+
 /// A column of a person sheet Jindu understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PersonColumn {
@@ -102,6 +126,32 @@ impl PersonColumn {
         }
     }
 
+    /// How to fill the column, for the template's 填写说明 sheet (Chinese; the values the
+    /// registration form takes).
+    pub fn hint_zh(self) -> &'static str {
+        match self {
+            PersonColumn::Name => "必填。",
+            PersonColumn::IdNumber => "必填。18位公民身份号码（15位旧号码亦可）；请将单元格设为文本，以免末位变成0。",
+            PersonColumn::Sex => "可不填：以身份证号为准。",
+            PersonColumn::Phone => "手机或固定电话。",
+            PersonColumn::Address => "现居住地址。",
+            PersonColumn::Town => "必填（或在“社区(村)”中写全路径）。乡镇街道名称或12位区划代码，如：广东路街道。",
+            PersonColumn::Community => "社区或村名称，如：湖北路社区；也可写“珠晖区广东路街道湖北路社区”。",
+            PersonColumn::MeasureKind => {
+                "可填：社区戒毒、社区康复、强制隔离戒毒（或简称社戒、社康、强戒）等；不填则只登记人员。"
+            }
+            PersonColumn::DecisionDate => {
+                "填了管控措施则必填。日期可写 2026-09-01、2026/9/1、2026年9月1日、20260901 或 Excel 日期。"
+            }
+            PersonColumn::ReportDate => "社区戒毒、社区康复的报到日期，格式同决定日期。",
+            PersonColumn::FirstFoundOn => "格式同决定日期。",
+            PersonColumn::SocialWorker => "本辖区社工的用户名或姓名。",
+            PersonColumn::Substance => "如：冰毒、海洛因、氯胺酮。",
+            PersonColumn::AddictionFinding => "如：吸毒成瘾、吸毒成瘾严重。",
+            PersonColumn::Note => "不超过500字。",
+        }
+    }
+
     /// Header words that mean this column, after [`normalize_header`]: the forms seen in
     /// registries kept in Excel and WPS, and the field name itself.
     pub fn synonyms(self) -> &'static [&'static str] {
@@ -166,11 +216,152 @@ impl PersonColumn {
 
     /// The column a header means, if any.
     pub fn from_header(header: &str) -> Option<PersonColumn> {
-        let h = normalize_header(header);
-        if h.is_empty() {
-            return None;
+        <PersonColumn as SheetColumn>::from_header(header)
+    }
+}
+
+impl SheetColumn for PersonColumn {
+    const COLUMNS: &'static [PersonColumn] = &PersonColumn::ALL;
+    const KEY: [PersonColumn; 2] = [PersonColumn::Name, PersonColumn::IdNumber];
+    const REQUIRED: &'static [&'static [PersonColumn]] = &[&[PersonColumn::Town, PersonColumn::Community]];
+    fn field(self) -> &'static str {
+        PersonColumn::field(self)
+    }
+    fn template_header(self) -> &'static str {
+        PersonColumn::template_header(self)
+    }
+    fn synonyms(self) -> &'static [&'static str] {
+        PersonColumn::synonyms(self)
+    }
+}
+
+/// A column of an event sheet (检测、报到、走访记录): one row per event of a registered person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventColumn {
+    /// 身份证号 (required): finds the person among those registered in scope.
+    IdNumber,
+    /// 姓名: when given, must be the registered person's name (a check against a wrong number).
+    Name,
+    /// 类型 (required): 报到, 检测/尿检, 走访, 谈话, 帮扶 (see [`event_kind_of`]).
+    Kind,
+    /// 日期 (required): the day it happened, in any form dates take.
+    Date,
+    /// 检测方式: 尿检, 毛发, 唾液, 血液 (tests only; 尿检 as the kind implies it).
+    TestMethod,
+    /// 检测结果: 阴性, 阳性, 拒绝/逃避检测 (tests only).
+    TestResult,
+    /// 检出毒品: the substance of a positive result.
+    Substance,
+    /// 备注 / 情况.
+    Note,
+}
+
+impl EventColumn {
+    /// Every column, in the order of the template.
+    pub const ALL: [EventColumn; 8] = [
+        EventColumn::IdNumber,
+        EventColumn::Name,
+        EventColumn::Kind,
+        EventColumn::Date,
+        EventColumn::TestMethod,
+        EventColumn::TestResult,
+        EventColumn::Substance,
+        EventColumn::Note,
+    ];
+}
+
+impl SheetColumn for EventColumn {
+    const COLUMNS: &'static [EventColumn] = &EventColumn::ALL;
+    const KEY: [EventColumn; 2] = [EventColumn::IdNumber, EventColumn::Date];
+    const REQUIRED: &'static [&'static [EventColumn]] = &[&[EventColumn::Kind]];
+    fn field(self) -> &'static str {
+        match self {
+            EventColumn::IdNumber => "id_number",
+            EventColumn::Name => "name",
+            EventColumn::Kind => "kind",
+            EventColumn::Date => "date",
+            EventColumn::TestMethod => "test_method",
+            EventColumn::TestResult => "test_result",
+            EventColumn::Substance => "substance",
+            EventColumn::Note => "note",
         }
-        PersonColumn::ALL.into_iter().find(|c| c.synonyms().contains(&h.as_str()))
+    }
+    fn template_header(self) -> &'static str {
+        match self {
+            EventColumn::IdNumber => "身份证号*",
+            EventColumn::Name => "姓名",
+            EventColumn::Kind => "类型*",
+            EventColumn::Date => "日期*",
+            EventColumn::TestMethod => "检测方式",
+            EventColumn::TestResult => "检测结果",
+            EventColumn::Substance => "检出毒品",
+            EventColumn::Note => "备注",
+        }
+    }
+    fn synonyms(self) -> &'static [&'static str] {
+        match self {
+            EventColumn::IdNumber => PersonColumn::IdNumber.synonyms(),
+            EventColumn::Name => PersonColumn::Name.synonyms(),
+            EventColumn::Kind => &["类型", "事项", "工作类型", "记录类型", "工作事项", "类别", "kind"],
+            EventColumn::Date => &[
+                "日期",
+                "时间",
+                "工作日期",
+                "检测日期",
+                "检测时间",
+                "走访日期",
+                "走访时间",
+                "报到日期",
+                "发生日期",
+                "date",
+            ],
+            EventColumn::TestMethod => &["检测方式", "检测方法", "检测类型", "test_method"],
+            EventColumn::TestResult => &["检测结果", "结果", "尿检结果", "test_result"],
+            EventColumn::Substance => &["检出毒品", "检出毒品种类", "阳性毒品种类", "substance"],
+            EventColumn::Note => &["备注", "说明", "情况", "工作情况", "note"],
+        }
+    }
+}
+
+/// The event kind a sheet names, with the words registries use: 报到; 检测, 尿检, 毛发检测,
+/// 吸毒检测; 走访, 家访; 谈话, 谈心谈话, 约谈; 帮扶, 救助. Returns the kind and, for 尿检 and
+/// 毛发检测, the test method it implies. Only the kinds an event sheet may bring (not measure
+/// events, which have their own rules).
+pub fn event_kind_of(text: &str) -> Option<(crate::EventKind, Option<crate::TestMethod>)> {
+    use crate::{EventKind as K, TestMethod as M};
+    let t = normalize_header(text);
+    Some(match t.as_str() {
+        "报到" | "定期报到" | "check_in" => (K::CheckIn, None),
+        "检测" | "吸毒检测" | "毒品检测" | "drug_test" => (K::DrugTest, None),
+        "尿检" | "尿液检测" => (K::DrugTest, Some(M::Urine)),
+        "毛发检测" | "毛发" => (K::DrugTest, Some(M::Hair)),
+        "走访" | "家访" | "见面走访" | "visit" => (K::Visit, None),
+        "谈话" | "谈心谈话" | "约谈" | "interview" => (K::Interview, None),
+        "帮扶" | "救助" | "帮扶救助" | "assistance" => (K::Assistance, None),
+        _ => return None,
+    })
+}
+
+/// A test method from a sheet: 尿检/尿液/尿, 毛发, 唾液, 血液/血检, or the code.
+pub fn test_method_of(text: &str) -> Option<crate::TestMethod> {
+    use crate::TestMethod as M;
+    match normalize_header(text).as_str() {
+        "尿检" | "尿液" | "尿" | "尿液检测" | "urine" => Some(M::Urine),
+        "毛发" | "毛发检测" | "hair" => Some(M::Hair),
+        "唾液" | "唾液检测" | "saliva" => Some(M::Saliva),
+        "血液" | "血检" | "血液检测" | "blood" => Some(M::Blood),
+        _ => None,
+    }
+}
+
+/// A test result from a sheet: 阴性/阴/−, 阳性/阳/+, 拒检/拒绝检测/逃避检测, or the code.
+pub fn test_result_of(text: &str) -> Option<crate::TestResult> {
+    use crate::TestResult as R;
+    match normalize_header(text).as_str() {
+        "阴性" | "阴" | "-" | "−" | "negative" => Some(R::Negative),
+        "阳性" | "阳" | "+" | "positive" => Some(R::Positive),
+        "拒检" | "拒绝检测" | "逃避检测" | "拒绝/逃避检测" | "refused" => Some(R::Refused),
+        _ => None,
     }
 }
 
@@ -201,39 +392,42 @@ pub const HEADER_SEARCH_ROWS: usize = 20;
 
 /// Where the header is and which column holds what.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeaderMap {
+pub struct HeaderMap<C: SheetColumn = PersonColumn> {
     /// 0-based index of the header row in the sheet.
     pub row: usize,
     /// Column index of each recognised column.
-    pub columns: BTreeMap<PersonColumn, usize>,
+    pub columns: BTreeMap<C, usize>,
     /// Headers not recognised (ignored), with their column index.
     pub ignored: Vec<(usize, String)>,
 }
 
-impl HeaderMap {
+impl<C: SheetColumn> HeaderMap<C> {
     /// The cell of `column` in `row`, cleaned; empty when the column is absent or the row short.
-    pub fn cell(&self, row: &[String], column: PersonColumn) -> String {
+    pub fn cell(&self, row: &[String], column: C) -> String {
         self.columns.get(&column).and_then(|i| row.get(*i)).map(|s| clean_cell(s)).unwrap_or_default()
     }
 }
 
 /// Why no header could be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HeaderError {
-    /// No row among the first [`HEADER_SEARCH_ROWS`] names both 姓名 and 身份证号.
+pub enum HeaderError<C: SheetColumn = PersonColumn> {
+    /// No row among the first [`HEADER_SEARCH_ROWS`] names both key columns (姓名 and 身份证号
+    /// for persons).
     NotFound,
-    /// The header names these required columns nowhere (姓名, 身份证号, and a 乡镇 or 社区 column).
-    Missing(Vec<PersonColumn>),
+    /// The header names these required columns nowhere (for persons: a 乡镇 or 社区 column).
+    Missing(Vec<C>),
     /// Two columns mean the same thing: (column, first header, second header).
-    Twice(PersonColumn, String, String),
+    Twice(C, String, String),
 }
 
-impl HeaderError {
+impl<C: SheetColumn> HeaderError<C> {
     /// The sentence in Chinese.
     pub fn message_zh(&self) -> String {
         match self {
             HeaderError::NotFound => format!(
-                "前{HEADER_SEARCH_ROWS}行中没有找到表头：表头须包含“姓名”和“身份证号”（或“公民身份号码”“证件号码”）。请使用导入模板或检查文件。"
+                "前{HEADER_SEARCH_ROWS}行中没有找到表头：表头须包含“{}”和“{}”（身份证号也可写作“公民身份号码”“证件号码”）。请使用导入模板或检查文件。",
+                C::KEY[0].template_header().trim_end_matches('*'),
+                C::KEY[1].template_header().trim_end_matches('*'),
             ),
             HeaderError::Missing(cols) => format!(
                 "表头缺少必填列：{}。",
@@ -249,7 +443,11 @@ impl HeaderError {
     pub fn message_en(&self) -> String {
         match self {
             HeaderError::NotFound => format!(
-                "No header found in the first {HEADER_SEARCH_ROWS} rows: it must name 姓名 (name) and 身份证号 (ID number). Use the import template or check the file."
+                "No header found in the first {HEADER_SEARCH_ROWS} rows: it must name {} ({}) and {} ({}). Use the import template or check the file.",
+                C::KEY[0].template_header().trim_end_matches('*'),
+                C::KEY[0].field(),
+                C::KEY[1].template_header().trim_end_matches('*'),
+                C::KEY[1].field(),
             ),
             HeaderError::Missing(cols) => format!(
                 "The header lacks required columns: {}.",
@@ -262,17 +460,25 @@ impl HeaderError {
     }
 }
 
-/// Finds the header among the first [`HEADER_SEARCH_ROWS`] rows: the row with the most
-/// recognised headers among those naming both 姓名 and 身份证号 (a merged title cell spans the
-/// row above and names neither). Requires a 乡镇 or 社区 column too.
+/// Finds the header of a person sheet: [`find_header_of`] for [`PersonColumn`].
 ///
 /// # Errors
 /// [`HeaderError`] as documented on its variants.
 pub fn find_header(rows: &[Vec<String>]) -> Result<HeaderMap, HeaderError> {
+    find_header_of::<PersonColumn>(rows)
+}
+
+/// Finds the header among the first [`HEADER_SEARCH_ROWS`] rows: the row with the most
+/// recognised headers among those naming both [`SheetColumn::KEY`] columns (a merged title cell
+/// spans the row above and names neither). Requires the [`SheetColumn::REQUIRED`] columns too.
+///
+/// # Errors
+/// [`HeaderError`] as documented on its variants.
+pub fn find_header_of<C: SheetColumn>(rows: &[Vec<String>]) -> Result<HeaderMap<C>, HeaderError<C>> {
     let mut best: Option<(usize, usize)> = None;
     for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
-        let cols: Vec<PersonColumn> = row.iter().filter_map(|h| PersonColumn::from_header(h)).collect();
-        if cols.contains(&PersonColumn::Name) && cols.contains(&PersonColumn::IdNumber) {
+        let cols: Vec<C> = row.iter().filter_map(|h| C::from_header(h)).collect();
+        if C::KEY.iter().all(|k| cols.contains(k)) {
             let score = cols.len();
             if best.is_none_or(|(_, s)| score > s) {
                 best = Some((i, score));
@@ -281,10 +487,10 @@ pub fn find_header(rows: &[Vec<String>]) -> Result<HeaderMap, HeaderError> {
     }
     let (row_index, _) = best.ok_or(HeaderError::NotFound)?;
     let row = rows.get(row_index).ok_or(HeaderError::NotFound)?;
-    let mut columns: BTreeMap<PersonColumn, usize> = BTreeMap::new();
+    let mut columns: BTreeMap<C, usize> = BTreeMap::new();
     let mut ignored = Vec::new();
     for (i, h) in row.iter().enumerate() {
-        match PersonColumn::from_header(h) {
+        match C::from_header(h) {
             Some(c) => {
                 if let Some(first) = columns.get(&c) {
                     let first_header = row.get(*first).cloned().unwrap_or_default();
@@ -296,8 +502,10 @@ pub fn find_header(rows: &[Vec<String>]) -> Result<HeaderMap, HeaderError> {
             None => {}
         }
     }
-    if !columns.contains_key(&PersonColumn::Town) && !columns.contains_key(&PersonColumn::Community) {
-        return Err(HeaderError::Missing(vec![PersonColumn::Town]));
+    for any in C::REQUIRED {
+        if !any.iter().any(|c| columns.contains_key(c)) {
+            return Err(HeaderError::Missing(any.iter().take(1).copied().collect()));
+        }
     }
     Ok(HeaderMap { row: row_index, columns, ignored })
 }
@@ -336,7 +544,8 @@ pub enum DivisionLookup {
 impl DivisionIndex {
     /// From (12-digit code, name path such as `湖南省/衡阳市/珠晖区/广东路街道`) pairs.
     /// A community is also found by its short name: the list says 湖北路社区居委会, a sheet
-    /// 湖北路社区.
+    /// 湖北路社区; and a village by the name offices give it: the list says 金甲村委会, a sheet
+    /// 金甲村.
     pub fn new(rows: impl IntoIterator<Item = (String, String)>) -> DivisionIndex {
         let mut out = Vec::new();
         for (code, path) in rows {
@@ -352,6 +561,19 @@ impl DivisionIndex {
                 .join("/");
             if short != path {
                 out.push((code.clone(), short.clone(), short.replace('/', "")));
+            }
+            let village = path
+                .split('/')
+                .map(|part| {
+                    ["村民委员会", "村委会"]
+                        .iter()
+                        .find_map(|suffix| part.strip_suffix(suffix).filter(|s| !s.is_empty()))
+                        .map_or_else(|| part.to_string(), |name| format!("{name}村"))
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            if village != path {
+                out.push((code.clone(), village.clone(), village.replace('/', "")));
             }
             out.push((code, path.clone(), path.replace('/', "")));
         }
@@ -505,5 +727,64 @@ mod tests {
         assert_eq!(idx.resolve("路街道"), Err(DivisionLookup::NotFound));
         assert_eq!(idx.resolve("430405009000"), Err(DivisionLookup::NotFound));
         assert_eq!(idx.resolve(""), Err(DivisionLookup::NotFound));
+    }
+
+    #[test]
+    fn a_village_is_found_by_the_name_offices_give_it() {
+        // The division list says 金甲村委会 and 黄洲村民委员会; sheets say 金甲村 and 黄洲村
+        // (found in the 社区(村) column of sheets saved by LibreOffice and openpyxl).
+        let idx = DivisionIndex::new([
+            ("430405100000".to_string(), "湖南省/衡阳市/珠晖区/茶山坳镇".to_string()),
+            ("430405100006".to_string(), "湖南省/衡阳市/珠晖区/茶山坳镇/金甲居委会".to_string()),
+            ("430405100219".to_string(), "湖南省/衡阳市/珠晖区/茶山坳镇/金甲村委会".to_string()),
+            ("430405100220".to_string(), "湖南省/衡阳市/珠晖区/茶山坳镇/黄洲村民委员会".to_string()),
+            ("430405100224".to_string(), "湖南省/衡阳市/珠晖区/茶山坳镇/皇田村".to_string()),
+        ]);
+        assert_eq!(idx.resolve(&division_of("茶山坳镇", "金甲村")), Ok("430405100219".into()));
+        assert_eq!(idx.resolve("金甲村"), Ok("430405100219".into()));
+        assert_eq!(idx.resolve("茶山坳镇金甲村"), Ok("430405100219".into()));
+        assert_eq!(idx.resolve("黄洲村"), Ok("430405100220".into()));
+        assert_eq!(idx.resolve("皇田村"), Ok("430405100224".into()), "listed without a suffix");
+        assert_eq!(idx.resolve("金甲村委会"), Ok("430405100219".into()));
+        assert_eq!(idx.resolve("金甲居委会"), Ok("430405100006".into()));
+        // The bare name stays what it was: both 金甲s.
+        assert!(matches!(idx.resolve("金甲"), Err(DivisionLookup::Ambiguous(p)) if p.len() == 2));
+    }
+
+    #[test]
+    fn an_event_sheet_header_is_found_below_its_title() {
+        let rows: Vec<Vec<String>> = vec![
+            vec!["2026年尿检记录".into()],
+            vec!["序号".into(), "姓名".into(), "公民身份号码".into(), "检测时间".into(), "事项".into(), "结果".into()],
+        ];
+        let h = find_header_of::<EventColumn>(&rows).unwrap();
+        assert_eq!(h.row, 1);
+        assert_eq!(h.columns.get(&EventColumn::IdNumber), Some(&2));
+        assert_eq!(h.columns.get(&EventColumn::Date), Some(&3));
+        assert_eq!(h.columns.get(&EventColumn::Kind), Some(&4));
+        assert_eq!(h.columns.get(&EventColumn::TestResult), Some(&5));
+        assert_eq!(h.ignored, vec![(0, "序号".to_string())]);
+        // Without a 类型 column: named as missing.
+        let rows: Vec<Vec<String>> = vec![vec!["身份证号".into(), "日期".into()]];
+        let e = find_header_of::<EventColumn>(&rows).unwrap_err();
+        assert_eq!(e, HeaderError::Missing(vec![EventColumn::Kind]));
+        assert_eq!(e.message_zh(), "表头缺少必填列：类型。");
+        let e = find_header_of::<EventColumn>(&[vec!["姓名".into()]]).unwrap_err();
+        assert!(e.message_zh().contains("“身份证号”和“日期”"), "{}", e.message_zh());
+    }
+
+    #[test]
+    fn event_words_of_registries_are_understood() {
+        use crate::{EventKind as K, TestMethod as M, TestResult as R};
+        assert_eq!(event_kind_of("尿检"), Some((K::DrugTest, Some(M::Urine))));
+        assert_eq!(event_kind_of(" 家访 "), Some((K::Visit, None)));
+        assert_eq!(event_kind_of("谈心谈话"), Some((K::Interview, None)));
+        assert_eq!(event_kind_of("报到"), Some((K::CheckIn, None)));
+        assert_eq!(event_kind_of("措施结束"), None, "measure events are not brought by a sheet");
+        assert_eq!(test_result_of("阴性"), Some(R::Negative));
+        assert_eq!(test_result_of("＋"), Some(R::Positive));
+        assert_eq!(test_result_of("拒检"), Some(R::Refused));
+        assert_eq!(test_method_of("毛发"), Some(M::Hair));
+        assert_eq!(test_result_of("待定"), None);
     }
 }

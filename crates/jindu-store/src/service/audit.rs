@@ -170,6 +170,30 @@ pub fn record_hash(r: &audit_record::Model) -> String {
     })
 }
 
+tokio::task_local! {
+    /// The head not yet written, inside [`deferring_head`].
+    static DEFERRED_HEAD: std::cell::RefCell<Option<String>>;
+}
+
+/// Runs `f` with the head setting (`audit.head`) kept in memory: [`append`] inside it chains
+/// records as usual but does not rewrite the setting row; [`write_deferred_head`], called inside
+/// `f` before its transaction commits, writes it once. For an import, which appends one record per
+/// row inside one transaction: PostgreSQL keeps every version of a row updated in a transaction
+/// until it commits, so rewriting the one setting row per record made each update slower than the
+/// last. The chain is unchanged: the records and the final head are the same as without it.
+pub async fn deferring_head<F: std::future::Future>(f: F) -> F::Output {
+    DEFERRED_HEAD.scope(std::cell::RefCell::new(None), f).await
+}
+
+/// Inside [`deferring_head`]: writes the head of the last record appended, if any. Outside it,
+/// does nothing.
+pub async fn write_deferred_head<C: ConnectionTrait>(db: &C) -> ServiceResult<()> {
+    if let Some(head) = DEFERRED_HEAD.try_with(|h| h.borrow_mut().take()).ok().flatten() {
+        deployment::put_setting(db, HEAD_KEY, &head).await?;
+    }
+    Ok(())
+}
+
 /// Appends one record inside `db` (a transaction the caller commits). The caller holds [`lock`].
 pub async fn append<C: ConnectionTrait>(db: &C, who: &Who, now: Now, entry: Entry) -> ServiceResult<()> {
     if !enabled() {
@@ -217,7 +241,10 @@ pub async fn append<C: ConnectionTrait>(db: &C, who: &Who, now: Now, entry: Entr
     })
     .exec(db)
     .await?;
-    deployment::put_setting(db, HEAD_KEY, &head).await?;
+    let kept = DEFERRED_HEAD.try_with(|h| *h.borrow_mut() = Some(head.clone())).is_ok();
+    if !kept {
+        deployment::put_setting(db, HEAD_KEY, &head).await?;
+    }
     Ok(())
 }
 
@@ -399,19 +426,7 @@ pub async fn search<C: ConnectionTrait + TransactionTrait>(
     filter: &AuditFilter,
 ) -> ServiceResult<Page<audit_record::Model>> {
     actor.require(jindu_domain::Permission::ReadAudit)?;
-    let mut q = audit_record::Entity::find();
-    if !filter.username.trim().is_empty() {
-        q = q.filter(audit_record::Column::Username.eq(filter.username.trim()));
-    }
-    if !filter.action.trim().is_empty() {
-        q = q.filter(audit_record::Column::Action.starts_with(filter.action.trim()));
-    }
-    if !filter.object_id.trim().is_empty() {
-        q = q.filter(audit_record::Column::ObjectId.eq(filter.object_id.trim()));
-    }
-    if !filter.outcome.trim().is_empty() {
-        q = q.filter(audit_record::Column::Outcome.eq(filter.outcome.trim()));
-    }
+    let q = search_query(filter);
     let total = q.clone().count(db).await?;
     let page = filter.page.trim().parse::<u64>().unwrap_or(1).clamp(1, 1_000_000);
     let rows = q
@@ -428,6 +443,37 @@ pub async fn search<C: ConnectionTrait + TransactionTrait>(
     )
     .await?;
     Ok(Page { rows, page, per_page: AUDIT_PER_PAGE, total })
+}
+
+/// Most records an export of the audit log holds (the newest); narrow the filter for older ones.
+pub const AUDIT_EXPORT_LIMIT: u64 = 100_000;
+
+/// Every record matching `filter` (its page ignored), newest first, at most
+/// [`AUDIT_EXPORT_LIMIT`], for an export. Needs `ReadAudit`; the caller audits the export.
+pub async fn search_all<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    filter: &AuditFilter,
+) -> ServiceResult<Vec<audit_record::Model>> {
+    actor.require(jindu_domain::Permission::ReadAudit)?;
+    Ok(search_query(filter).order_by_desc(audit_record::Column::Seq).limit(AUDIT_EXPORT_LIMIT).all(db).await?)
+}
+
+fn search_query(filter: &AuditFilter) -> sea_orm::Select<audit_record::Entity> {
+    let mut q = audit_record::Entity::find();
+    if !filter.username.trim().is_empty() {
+        q = q.filter(audit_record::Column::Username.eq(filter.username.trim()));
+    }
+    if !filter.action.trim().is_empty() {
+        q = q.filter(audit_record::Column::Action.starts_with(filter.action.trim()));
+    }
+    if !filter.object_id.trim().is_empty() {
+        q = q.filter(audit_record::Column::ObjectId.eq(filter.object_id.trim()));
+    }
+    if !filter.outcome.trim().is_empty() {
+        q = q.filter(audit_record::Column::Outcome.eq(filter.outcome.trim()));
+    }
+    q
 }
 
 /// Who viewed a person's record: the latest `limit` `person.read`/`person.unmask` records for

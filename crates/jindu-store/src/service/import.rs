@@ -8,10 +8,14 @@
 use std::collections::HashMap;
 
 use jindu_domain::clock::Now;
-use jindu_domain::import::{DivisionIndex, DivisionLookup, HeaderMap, PersonColumn, division_of, find_header};
+use jindu_domain::import::{
+    DivisionIndex, DivisionLookup, EventColumn, HeaderMap, PersonColumn, division_of, event_kind_of, find_header,
+    find_header_of, test_method_of, test_result_of,
+};
 use jindu_domain::{AddictionFinding, IdNumber, MeasureKind, Permission, Role, Substance};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionSession,
+    TransactionTrait,
 };
 use sha2::Digest;
 use uuid::Uuid;
@@ -20,7 +24,7 @@ use super::persons::{self, NewPerson};
 use super::transfers::{Duplicate, find_duplicate};
 use super::{Actor, FieldError, ServiceError, ServiceResult, audit, indicators};
 use crate::Vault;
-use crate::entities::{app_user, division};
+use crate::entities::{app_user, division, event};
 use crate::sheet::read_sheet;
 
 /// One problem of one row.
@@ -118,8 +122,9 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
         .collect();
     report.rows = data.len();
     let txn = super::begin_write(db).await?;
-    // The indicator cells are brought up to date once for all rows (see `indicators::deferring`).
-    indicators::deferring(async {
+    // The indicator cells and the audit head are brought up to date once for all rows (see
+    // `indicators::deferring` and `audit::deferring_head`).
+    audit::deferring_head(indicators::deferring(async {
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (k, (row, cells)) in data.iter().enumerate() {
             let row = *row;
@@ -167,30 +172,31 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
         }
         if !dry_run && report.problems.is_empty() {
             indicators::apply_deferred(&txn).await?;
+            report.created = report.valid;
+            let _audit = audit::lock().await;
+            audit::append(
+                &txn,
+                &audit::Who::actor(actor),
+                now,
+                audit::Entry {
+                    action: "person.import".into(),
+                    object_type: None,
+                    object_id: None,
+                    outcome: audit::Outcome::Ok,
+                    detail: Some(format!(
+                        "{} sha256={} rows={} created={} existing={}",
+                        report.file_name, report.file_hash, report.rows, report.created, report.existing
+                    )),
+                },
+            )
+            .await?;
+            audit::write_deferred_head(&txn).await?;
         }
         Ok::<(), ServiceError>(())
-    })
+    }))
     .await?;
     let commit = !dry_run && report.problems.is_empty();
     if commit {
-        report.created = report.valid;
-        let _audit = audit::lock().await;
-        audit::append(
-            &txn,
-            &audit::Who::actor(actor),
-            now,
-            audit::Entry {
-                action: "person.import".into(),
-                object_type: None,
-                object_id: None,
-                outcome: audit::Outcome::Ok,
-                detail: Some(format!(
-                    "{} sha256={} rows={} created={} existing={}",
-                    report.file_name, report.file_hash, report.rows, report.created, report.existing
-                )),
-            },
-        )
-        .await?;
         txn.commit().await?;
     } else {
         txn.rollback().await?;
@@ -202,6 +208,279 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
             now,
             audit::Entry {
                 action: if dry_run { "person.import_check" } else { "person.import_refused" }.into(),
+                object_type: None,
+                object_id: None,
+                outcome: if dry_run { audit::Outcome::Ok } else { audit::Outcome::Failed },
+                detail: Some(format!(
+                    "{} sha256={} rows={} problems={}",
+                    report.file_name,
+                    report.file_hash,
+                    report.rows,
+                    report.problems.len()
+                )),
+            },
+        )
+        .await?;
+    }
+    Ok(report)
+}
+
+/// Imports the events of a sheet (检测、报到、走访、谈话、帮扶 records, one per row) for persons
+/// registered in the actor's scope, found by ID number; the same rules as the event form
+/// (`measures::record_event`: dates not in the future, a result and method for a test, a
+/// substance for a positive result, nothing for a deceased person), all rows in one transaction
+/// as [`import_persons`] does: a dry run rolls back, a real run commits only without problems.
+/// An event already recorded (same person, kind and day; for a test also the same result) is
+/// counted in `existing` and skipped, so re-importing a file records nothing twice. A row whose
+/// 姓名 is not the registered person's is a problem. Needs the permission of each event kind;
+/// audited with the file's SHA-256 (`event.import`).
+///
+/// # Errors
+/// As [`import_persons`].
+#[allow(clippy::too_many_arguments)]
+pub async fn import_events<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    file_name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+    mut progress: impl FnMut(usize, usize),
+) -> ServiceResult<ImportReport> {
+    if ![Permission::RecordWork, Permission::RecordTests, Permission::RecordContact].iter().any(|p| actor.can(*p)) {
+        return Err(ServiceError::Forbidden(Permission::RecordWork));
+    }
+    let file_error =
+        |zh: String, en: String| ServiceError::Invalid(vec![FieldError::new("file", "file.invalid", zh, en)]);
+    let sheet = read_sheet(file_name, bytes).map_err(|e| {
+        let s = e.to_string();
+        let (zh, en) = s.split_once(" / ").map_or((s.clone(), s.clone()), |(a, b)| (a.to_string(), b.to_string()));
+        file_error(zh, en)
+    })?;
+    let header = find_header_of::<EventColumn>(&sheet).map_err(|e| file_error(e.message_zh(), e.message_en()))?;
+    let mut report = ImportReport {
+        file_name: file_name.chars().take(120).collect(),
+        file_hash: hex(&sha2::Sha256::digest(bytes)),
+        header_row: header.row + 1,
+        columns: header
+            .columns
+            .iter()
+            .map(|(c, i)| {
+                (
+                    jindu_domain::import::SheetColumn::field(*c).to_string(),
+                    sheet[header.row].get(*i).cloned().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        ignored: header.ignored.iter().map(|(_, h)| h.clone()).collect(),
+        dry_run,
+        ..Default::default()
+    };
+    let data: Vec<(usize, &Vec<String>)> = sheet
+        .iter()
+        .enumerate()
+        .skip(header.row + 1)
+        .filter(|(_, r)| r.iter().any(|c| !jindu_domain::import::clean_cell(c).is_empty()))
+        .map(|(i, r)| (i + 1, r))
+        .collect();
+    report.rows = data.len();
+    let txn = super::begin_write(db).await?;
+    audit::deferring_head(indicators::deferring(async {
+        // ID number → (person id, registered name); the rows seen (person, kind, day, result).
+        let mut persons_found: HashMap<String, Option<(Uuid, String)>> = HashMap::new();
+        let mut seen: HashMap<(Uuid, String, String, String), usize> = HashMap::new();
+        for (k, (row, cells)) in data.iter().enumerate() {
+            let row = *row;
+            progress(k + 1, data.len());
+            let cell = |c: EventColumn| header.cell(cells, c);
+            let mut problems: Vec<(String, String, String)> = Vec::new();
+            let id_text = cell(EventColumn::IdNumber);
+            let person = match IdNumber::parse_on(&id_text, now.today) {
+                Err(e) => {
+                    problems.push(("id_number".into(), e.message_zh("身份证号"), e.message_en("ID number")));
+                    None
+                }
+                Ok(n) => {
+                    if !persons_found.contains_key(n.as_str()) {
+                        let found = match find_duplicate(&txn, vault, actor, &n).await? {
+                            Some(Duplicate::InScope(pid)) => {
+                                let p = super::persons::load_visible(&txn, actor, pid).await?;
+                                let name = vault.open("person", "name", &pid.to_string(), &p.name)?;
+                                Some((pid, name))
+                            }
+                            _ => None,
+                        };
+                        persons_found.insert(n.as_str().to_string(), found);
+                    }
+                    match persons_found.get(n.as_str()).cloned().flatten() {
+                        Some(p) => Some(p),
+                        None => {
+                            problems.push((
+                                "id_number".into(),
+                                format!("身份证号 {} 不是本辖区的在册人员：请先登记或导入人员。", n.masked()),
+                                format!("ID number {} is not a person registered in your jurisdiction: register or import the person first.", n.masked()),
+                            ));
+                            None
+                        }
+                    }
+                }
+            };
+            let name = cell(EventColumn::Name);
+            if let Some((_, registered)) = &person
+                && !name.is_empty()
+                && jindu_domain::import::normalize_header(&name) != jindu_domain::import::normalize_header(registered)
+            {
+                problems.push((
+                    "name".into(),
+                    format!("姓名“{}”与该身份证号登记的姓名不符。", name.chars().take(20).collect::<String>()),
+                    format!("Name '{}' is not the name registered for this ID number.", name.chars().take(20).collect::<String>()),
+                ));
+            }
+            let kind_text = cell(EventColumn::Kind);
+            let kind = event_kind_of(&kind_text);
+            if kind.is_none() {
+                problems.push((
+                    "kind".into(),
+                    if kind_text.is_empty() { "请填写类型（报到、检测、尿检、走访、谈话、帮扶）。".to_string() } else {
+                        format!("类型“{}”无法识别，可填：报到、检测、尿检、毛发检测、走访、谈话、帮扶。", kind_text.chars().take(20).collect::<String>())
+                    },
+                    if kind_text.is_empty() { "Give the kind (报到, 检测, 尿检, 走访, 谈话, 帮扶).".to_string() } else {
+                        format!("Kind '{}' is not recognised; use 报到, 检测, 尿检, 毛发检测, 走访, 谈话 or 帮扶.", kind_text.chars().take(20).collect::<String>())
+                    },
+                ));
+            }
+            let method_text = cell(EventColumn::TestMethod);
+            let method = if method_text.is_empty() { kind.and_then(|(_, m)| m) } else { test_method_of(&method_text) };
+            if !method_text.is_empty() && method.is_none() {
+                problems.push((
+                    "test_method".into(),
+                    format!("检测方式“{}”无法识别，可填：尿检、毛发、唾液、血液。", method_text.chars().take(20).collect::<String>()),
+                    format!("Test method '{}' is not recognised; use 尿检, 毛发, 唾液 or 血液.", method_text.chars().take(20).collect::<String>()),
+                ));
+            }
+            let result_text = cell(EventColumn::TestResult);
+            let result = test_result_of(&result_text);
+            if !result_text.is_empty() && result.is_none() {
+                problems.push((
+                    "test_result".into(),
+                    format!("检测结果“{}”无法识别，可填：阴性、阳性、拒检。", result_text.chars().take(20).collect::<String>()),
+                    format!("Test result '{}' is not recognised; use 阴性, 阳性 or 拒检.", result_text.chars().take(20).collect::<String>()),
+                ));
+            }
+            let substance_text = cell(EventColumn::Substance);
+            let substance = if substance_text.is_empty() {
+                String::new()
+            } else {
+                let t = jindu_domain::import::normalize_header(&substance_text);
+                match Substance::ALL.iter().find(|s| {
+                    let zh = jindu_domain::import::normalize_header(s.label_zh());
+                    t == s.as_code() || t == zh || zh.split(['(', ')']).any(|part| !part.is_empty() && part == t)
+                }) {
+                    Some(s) => s.as_code().to_string(),
+                    None => {
+                        problems.push((
+                            "substance".into(),
+                            format!("检出毒品“{}”无法识别。", substance_text.chars().take(20).collect::<String>()),
+                            format!("Substance '{}' is not recognised.", substance_text.chars().take(20).collect::<String>()),
+                        ));
+                        String::new()
+                    }
+                }
+            };
+            let date_text = cell(EventColumn::Date);
+            let date = jindu_domain::event::parse_date("date", &date_text);
+            if let Err(e) = &date {
+                problems.push(("date".into(), e.message_zh(), e.message_en()));
+            }
+            if let (Some((pid, _)), Some((k, _)), Ok(day)) = (&person, kind, &date)
+                && problems.is_empty()
+            {
+                let key = (*pid, k.as_code().to_string(), day.to_string(), result.map(|r| r.as_code()).unwrap_or("").to_string());
+                if let Some(first) = seen.get(&key) {
+                    problems.push((
+                        "row".into(),
+                        format!("与第 {first} 行是同一人同一天的同一记录。"),
+                        format!("Repeats row {first}: the same person, kind and day."),
+                    ));
+                } else {
+                    seen.insert(key, row);
+                    let mut q = event::Entity::find()
+                        .filter(event::Column::PersonId.eq(*pid))
+                        .filter(event::Column::Kind.eq(k.as_code()))
+                        .filter(event::Column::OccurredOn.eq(*day));
+                    if let Some(r) = result {
+                        q = q.filter(event::Column::TestResult.eq(r.as_code()));
+                    }
+                    if q.count(&txn).await? > 0 {
+                        report.existing += 1;
+                        continue;
+                    }
+                    let input = super::measures::NewEvent {
+                        kind: k.as_code().to_string(),
+                        date: day.to_string(),
+                        test_method: method.map(|m| m.as_code().to_string()).unwrap_or_default(),
+                        test_result: result.map(|r| r.as_code().to_string()).unwrap_or_default(),
+                        substance,
+                        note: cell(EventColumn::Note),
+                        ..Default::default()
+                    };
+                    match super::measures::record_event(&txn, vault, actor, now, *pid, input).await {
+                        Ok(_) => report.valid += 1,
+                        Err(ServiceError::Invalid(errors)) => {
+                            for e in errors {
+                                problems.push((e.field.to_string(), e.zh, e.en));
+                            }
+                        }
+                        Err(ServiceError::Forbidden(_)) => problems.push((
+                            "kind".into(),
+                            format!("您的角色不能记录“{}”。", k.label_zh()),
+                            format!("Your role may not record {}.", k.label_en()),
+                        )),
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            for (field, zh, en) in problems {
+                report.problems.push(RowProblem { row, field, zh, en });
+            }
+        }
+        if !dry_run && report.problems.is_empty() {
+            indicators::apply_deferred(&txn).await?;
+            report.created = report.valid;
+            let _audit = audit::lock().await;
+            audit::append(
+                &txn,
+                &audit::Who::actor(actor),
+                now,
+                audit::Entry {
+                    action: "event.import".into(),
+                    object_type: None,
+                    object_id: None,
+                    outcome: audit::Outcome::Ok,
+                    detail: Some(format!(
+                        "{} sha256={} rows={} created={} existing={}",
+                        report.file_name, report.file_hash, report.rows, report.created, report.existing
+                    )),
+                },
+            )
+            .await?;
+            audit::write_deferred_head(&txn).await?;
+        }
+        Ok::<(), ServiceError>(())
+    }))
+    .await?;
+    if !dry_run && report.problems.is_empty() {
+        txn.commit().await?;
+    } else {
+        txn.rollback().await?;
+        let _audit = audit::lock().await;
+        audit::append(
+            db,
+            &audit::Who::actor(actor),
+            now,
+            audit::Entry {
+                action: if dry_run { "event.import_check" } else { "event.import_refused" }.into(),
                 object_type: None,
                 object_id: None,
                 outcome: if dry_run { audit::Outcome::Ok } else { audit::Outcome::Failed },
@@ -269,7 +548,18 @@ fn row_input(
         if t.is_empty() {
             return String::new();
         }
-        match codes.iter().find(|(code, zh, en)| t == *code || t == *zh || t == en.to_ascii_lowercase()) {
+        // Registries write 冰毒 for 甲基苯丙胺(冰毒), 吸毒成瘾 for 成瘾: either part of a label with
+        // a parenthesis matches, and a leading 吸毒 is dropped.
+        let short = t.strip_prefix("吸毒").filter(|s| !s.is_empty()).unwrap_or(&t);
+        let names = |zh: &str| -> Vec<String> {
+            let zh = jindu_domain::import::normalize_header(zh);
+            let mut v: Vec<String> = zh.split(['(', ')']).filter(|s| !s.is_empty()).map(str::to_string).collect();
+            v.push(zh);
+            v
+        };
+        match codes.iter().find(|(code, zh, en)| {
+            t == *code || t == en.to_ascii_lowercase() || names(zh).iter().any(|n| n == &t || n == short)
+        }) {
             Some((code, _, _)) => (*code).to_string(),
             None => {
                 errors.push(FieldError::new(

@@ -548,6 +548,47 @@ pub async fn list<C: ConnectionTrait>(
     filter: &PersonFilter,
 ) -> ServiceResult<Page<PersonView>> {
     actor.require(Permission::ViewPersons)?;
+    let q = list_query(vault, actor, filter);
+    let total = q.clone().count(db).await?;
+    let page = filter.page.trim().parse::<u64>().unwrap_or(1).clamp(1, 1_000_000);
+    let models = q
+        .order_by_asc(person::Column::DivisionCode)
+        .order_by_asc(person::Column::Id)
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+        .all(db)
+        .await?;
+    let rows = views(db, vault, now, models, false).await?;
+    Ok(Page { rows, page, per_page: PER_PAGE, total })
+}
+
+/// Every person of the list with `filter` (its page ignored), in the list's order, for an export;
+/// `unmask` shows ID numbers, phones and addresses in full (the caller has checked `Unmask` and
+/// audits it). Read in batches of 1,000.
+pub async fn list_all<C: ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    filter: &PersonFilter,
+    unmask: bool,
+) -> ServiceResult<Vec<PersonView>> {
+    actor.require(Permission::ViewPersons)?;
+    if unmask {
+        actor.require(Permission::Unmask)?;
+    }
+    let q =
+        list_query(vault, actor, filter).order_by_asc(person::Column::DivisionCode).order_by_asc(person::Column::Id);
+    let mut out = Vec::new();
+    let mut pages = q.paginate(db, 1000);
+    while let Some(models) = pages.fetch_and_next().await? {
+        out.extend(views(db, vault, now, models, unmask).await?);
+    }
+    Ok(out)
+}
+
+/// The query of the person list: scope, caseload, sealed or not, and the filters.
+fn list_query(vault: &Vault, actor: &Actor, filter: &PersonFilter) -> sea_orm::Select<person::Entity> {
     let (lo, hi) = scope_bounds(&actor.scope);
     let mut q = person::Entity::find().filter(person::Column::DivisionCode.between(lo, hi));
     q = if filter.sealed.trim() == "1" && actor.can(Permission::OpenSealed) {
@@ -587,17 +628,7 @@ pub async fn list<C: ConnectionTrait>(
             Err(_) => q.filter(person::Column::NameBidx.is_in(vault.name_search(text))),
         };
     }
-    let total = q.clone().count(db).await?;
-    let page = filter.page.trim().parse::<u64>().unwrap_or(1).clamp(1, 1_000_000);
-    let models = q
-        .order_by_asc(person::Column::DivisionCode)
-        .order_by_asc(person::Column::Id)
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-        .all(db)
-        .await?;
-    let rows = views(db, vault, now, models, false).await?;
-    Ok(Page { rows, page, per_page: PER_PAGE, total })
+    q
 }
 
 async fn views<C: ConnectionTrait>(

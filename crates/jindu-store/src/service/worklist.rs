@@ -46,6 +46,17 @@ pub async fn worklist<C: ConnectionTrait>(
     actor: &Actor,
     now: Now,
 ) -> ServiceResult<Worklist> {
+    worklist_up_to(db, vault, actor, now, Some(WORKLIST_LIMIT * 3)).await
+}
+
+/// The worklist with at most `limit` obligations read (`None`: all, for an export).
+pub async fn worklist_up_to<C: ConnectionTrait>(
+    db: &C,
+    vault: &crate::Vault,
+    actor: &Actor,
+    now: Now,
+    limit: Option<u64>,
+) -> ServiceResult<Worklist> {
     actor.require(Permission::ViewPersons)?;
     let (lo, hi) = scope_bounds(&actor.scope);
     let horizon = add_days(now.today, 7);
@@ -55,7 +66,7 @@ pub async fn worklist<C: ConnectionTrait>(
     if actor.caseload_only() {
         q = q.filter(obligation::Column::SocialWorkerId.eq(actor.user_id));
     }
-    let obligations = q.order_by_asc(obligation::Column::DueDate).limit(WORKLIST_LIMIT * 3).all(db).await?;
+    let obligations = q.order_by_asc(obligation::Column::DueDate).limit(limit).all(db).await?;
     let ids: Vec<Uuid> = obligations.iter().map(|o| o.person_id).collect();
     let mut persons = BTreeMap::new();
     for chunk in ids.chunks(500) {
