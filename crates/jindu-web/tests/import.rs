@@ -9,7 +9,7 @@ mod common;
 
 use common::*;
 use jindu_domain::clock::Now;
-use jindu_store::entities::{audit_record, measure, person};
+use jindu_store::entities::{audit_record, event, measure, person};
 use jindu_store::service::import::{ImportReport, import_persons};
 use jindu_store::service::{ServiceError, audit, indicators};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -171,5 +171,73 @@ both!(an_xlsx_with_a_merged_title_imports, |app: TestApp| async move {
     assert_eq!(r.header_row, 2);
     assert_eq!((r.rows, r.created), (1, 1), "{:?}", r.problems);
     assert_eq!(app.person_count().await, before + 1);
+    app
+});
+
+async fn events(app: &TestApp, name: &str, bytes: &[u8], dry_run: bool) -> ImportReport {
+    jindu_store::service::import::import_events(&app.db, &app.vault, &app.admin, now(), name, bytes, dry_run, |_, _| {})
+        .await
+        .unwrap()
+}
+
+both!(an_event_sheet_is_checked_row_by_row_then_recorded_once, |app: TestApp| async move {
+    let a = app.person("张检", &id_for(501), "2026-09-01", "2026-09-08").await;
+    app.person("李访", &id_for(502), "2026-09-01", "2026-09-08").await;
+    let unregistered = id_for(599);
+    // A title row, the office's words; rows 3–9: three good, four with problems.
+    let sheet = |bad: bool| {
+        let mut s =
+            String::from("2026年10月检测走访台账,,,,,,\n公民身份号码,姓名,事项,检测时间,检测结果,检出毒品,情况\n");
+        s.push_str(&format!("{},张检,尿检,2026-10-05,阴性,,按时检测\n", id_for(501)));
+        s.push_str(&format!("{},,家访,2026/10/6,,,见到本人\n", id_for(502)));
+        s.push_str(&format!("{},张检,毛发检测,2026年10月20日,阳性,冰毒,\n", id_for(501)));
+        if bad {
+            s.push_str(&format!("{unregistered},王某,尿检,2026-10-07,阴性,,\n")); // row 6: not registered here
+            s.push_str(&format!("{},李某,走访,2026-10-08,,,\n", id_for(502))); // row 7: wrong name
+            s.push_str(&format!("{},,报到,2026-12-01,,,\n", id_for(502))); // row 8: in the future
+            s.push_str(&format!("{},,检测,2026-10-09,,,\n", id_for(501))); // row 9: no method, no result
+        }
+        s
+    };
+    let events_before = app.event_count().await;
+    let r = events(&app, "台账.csv", sheet(true).as_bytes(), false).await;
+    assert_eq!(r.header_row, 2);
+    assert_eq!((r.rows, r.created), (7, 0));
+    let rows: Vec<(usize, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str())).collect();
+    assert_eq!(rows[0], (6, "id_number"), "{:?}", r.problems);
+    assert!(r.problems[0].zh.contains("不是本辖区的在册人员"), "{}", r.problems[0].zh);
+    assert!(!r.problems[0].zh.contains(&unregistered), "the number is masked in the message");
+    assert_eq!(rows[1], (7, "name"));
+    assert_eq!(rows[2].0, 8);
+    assert!(rows[2..].iter().any(|(row, f)| *row == 9 && *f == "test_result"), "{:?}", r.problems);
+    assert_eq!(app.event_count().await, events_before, "nothing recorded when any row has a problem");
+
+    // The three good rows: recorded once; a second run finds them and records nothing.
+    let r = events(&app, "台账.csv", sheet(false).as_bytes(), false).await;
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!((r.rows, r.valid, r.existing, r.created), (3, 3, 0, 3));
+    let recorded = event::Entity::find()
+        .filter(event::Column::PersonId.eq(a))
+        .filter(event::Column::Kind.eq("drug_test"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    type Test = (String, Option<String>, Option<String>, Option<String>);
+    let mut tests: Vec<Test> = recorded
+        .iter()
+        .map(|e| (e.occurred_on.to_string(), e.test_method.clone(), e.test_result.clone(), e.substance.clone()))
+        .collect();
+    tests.sort();
+    assert_eq!(
+        tests,
+        vec![
+            ("2026-10-05".into(), Some("urine".into()), Some("negative".into()), None),
+            ("2026-10-20".into(), Some("hair".into()), Some("positive".into()), Some("methamphetamine".into())),
+        ]
+    );
+    let r = events(&app, "台账.csv", sheet(false).as_bytes(), false).await;
+    assert_eq!((r.existing, r.created), (3, 0));
+    assert_eq!(app.event_count().await, events_before + 3);
+    assert!(matches!(audit::verify(&app.db).await.unwrap(), audit::Verdict::Intact { .. }));
     app
 });
