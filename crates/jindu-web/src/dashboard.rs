@@ -266,7 +266,9 @@ impl DashboardPage {
     }
 }
 
-fn level_label(level: Option<DivisionLevel>, lang: &str) -> String {
+/// What the jurisdictions below one of `level` are called, plural: `各街道（乡镇）`, `Towns and
+/// streets`; empty below a community.
+pub(crate) fn level_label(level: Option<DivisionLevel>, lang: &str) -> String {
     let en = lang == "en";
     match level {
         None => if en { "Provinces" } else { "各省" }.to_string(),
@@ -575,4 +577,57 @@ pub async fn export(State(state): State<AppState>, a: Authed, Query(q): Query<Da
         bytes,
     )
         .into_response())
+}
+
+/// The file format of a 通报.
+enum BulletinFormat {
+    Docx,
+    Xlsx,
+}
+
+/// GET /dashboard/bulletin.docx and /dashboard/bulletin.xlsx: the 通报 of the page's jurisdiction
+/// and period, dated today (audited as `bulletin.export` with the period code and the format).
+async fn bulletin(state: AppState, a: Authed, q: DashboardQuery, format: BulletinFormat) -> PageResult {
+    a.actor.require(Permission::ViewCounts)?;
+    let now = state.clock.now();
+    let p = parse_query(&q, now.today)?;
+    let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by).await?;
+    let (bytes, content_type, ext) = match format {
+        BulletinFormat::Docx => {
+            (crate::bulletin::bulletin_docx(&d, a.chrome.demo, now.today)?, crate::bulletin::DOCX_CONTENT_TYPE, "docx")
+        }
+        BulletinFormat::Xlsx => {
+            (crate::bulletin::bulletin_xlsx(&d, a.chrome.demo, now.today)?, crate::export::XLSX_CONTENT_TYPE, "xlsx")
+        }
+    };
+    {
+        let _audit = jindu_store::service::audit::lock().await;
+        jindu_store::service::audit::append(
+            &state.db,
+            &jindu_store::service::audit::Who::actor(&a.actor),
+            now,
+            jindu_store::service::audit::Entry::ok("bulletin.export", "division", &d.jurisdiction.code)
+                .with_detail(format!("{} {ext}", d.period.code())),
+        )
+        .await?;
+    }
+    let name = crate::bulletin::bulletin_file_name(&d, ext);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// GET /dashboard/bulletin.docx: the 通报 as a Word document (GB/T 9704-2012 layout).
+pub async fn bulletin_docx(State(state): State<AppState>, a: Authed, Query(q): Query<DashboardQuery>) -> PageResult {
+    bulletin(state, a, q, BulletinFormat::Docx).await
+}
+
+/// GET /dashboard/bulletin.xlsx: the 通报's tables as a workbook.
+pub async fn bulletin_xlsx(State(state): State<AppState>, a: Authed, Query(q): Query<DashboardQuery>) -> PageResult {
+    bulletin(state, a, q, BulletinFormat::Xlsx).await
 }

@@ -19,11 +19,14 @@ use serde_json::{Value, json};
 /// MIME type of [`dashboard_xlsx`]'s bytes (for a `Content-Type` header).
 pub const XLSX_CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// The workbook could not be written (an internal fault, never the user's input).
+/// The workbook or document could not be written (an internal fault, never the user's input).
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("writing the workbook: {0}")]
     Xlsx(#[from] XlsxError),
+    /// The Word document of a 通报 ([`crate::bulletin::bulletin_docx`]).
+    #[error("writing the document: {0}")]
+    Docx(#[from] docx_rs::DocxError),
 }
 
 impl From<ExportError> for crate::AppError {
@@ -61,12 +64,12 @@ fn direction_code(d: Direction) -> &'static str {
     }
 }
 
-fn unit_label(u: Unit, lang: &str) -> &'static str {
+pub(crate) fn unit_label(u: Unit, lang: &str) -> &'static str {
     if lang == "en" { u.label_en() } else { u.label_zh() }
 }
 
 /// A column header from an indicator: its name with the unit, e.g. `失控率（%）`, `在册人数（人）`.
-fn indicator_header(i: Indicator, lang: &str) -> String {
+pub(crate) fn indicator_header(i: Indicator, lang: &str) -> String {
     let d = i.definition();
     let unit = unit_label(d.unit, lang);
     match (unit.is_empty(), lang == "en") {
@@ -86,6 +89,15 @@ fn number_format(u: Unit) -> &'static str {
     }
 }
 
+/// Decimals shown for a unit's values in text, as [`number_format`] shows them in a cell.
+pub(crate) fn decimals(u: Unit) -> usize {
+    match u {
+        Unit::Percent | Unit::PerWorker => 1,
+        Unit::Grams => 3,
+        _ => 0,
+    }
+}
+
 /// The same with an explicit sign (changes).
 fn signed_format(u: Unit) -> &'static str {
     match u {
@@ -96,7 +108,7 @@ fn signed_format(u: Unit) -> &'static str {
 }
 
 /// The 12-digit code in its short form (`430405`), or as stored for the country.
-fn short_code(code: &str) -> String {
+pub(crate) fn short_code(code: &str) -> String {
     DivisionCode::parse(code).map(|c| c.prefix()).unwrap_or_else(|_| code.to_string())
 }
 
@@ -106,19 +118,19 @@ pub fn xlsx_file_name(d: &Dashboard) -> String {
 }
 
 /// The formats of a workbook.
-struct Formats {
+pub(crate) struct Formats {
     title: Format,
-    header: Format,
+    pub(crate) header: Format,
     text: Format,
-    wrap: Format,
-    center: Format,
+    pub(crate) wrap: Format,
+    pub(crate) center: Format,
     right: Format,
-    missed: Format,
+    pub(crate) missed: Format,
     demo: Format,
 }
 
 impl Formats {
-    fn new() -> Formats {
+    pub(crate) fn new() -> Formats {
         let header = Format::new()
             .set_bold()
             .set_text_wrap()
@@ -138,11 +150,11 @@ impl Formats {
         }
     }
 
-    fn number(u: Unit) -> Format {
+    pub(crate) fn number(u: Unit) -> Format {
         Format::new().set_num_format(number_format(u))
     }
 
-    fn signed(u: Unit) -> Format {
+    pub(crate) fn signed(u: Unit) -> Format {
         Format::new().set_num_format(signed_format(u))
     }
 }
@@ -154,7 +166,7 @@ fn print_header(title: &str) -> String {
 
 /// Starts a sheet: its name, the title in row 1 and the column headers in row 2 (both frozen and
 /// repeated on printed pages), the column widths.
-fn start_sheet(
+pub(crate) fn start_sheet(
     ws: &mut Worksheet,
     name: &str,
     title: &str,
@@ -194,12 +206,12 @@ fn lines_in(text: &str, width: f64) -> u32 {
 }
 
 /// A column index (the sheets have a handful of columns).
-fn col(c: usize) -> u16 {
+pub(crate) fn col(c: usize) -> u16 {
     u16::try_from(c).unwrap_or(u16::MAX)
 }
 
 /// Writes a value, or “—” when there is none.
-fn write_value(
+pub(crate) fn write_value(
     ws: &mut Worksheet,
     row: u32,
     c: u16,
@@ -214,7 +226,7 @@ fn write_value(
 }
 
 /// The demo line below the data: every sheet of a demo database says so.
-fn demo_line(ws: &mut Worksheet, row: u32, lang: &str, f: &Formats) -> Result<(), XlsxError> {
+pub(crate) fn demo_line(ws: &mut Worksheet, row: u32, lang: &str, f: &Formats) -> Result<(), XlsxError> {
     ws.write_string_with_format(row, 0, t(lang, "演示数据", "Demo data"), &f.demo)?;
     ws.write_string_with_format(
         row,
@@ -229,14 +241,16 @@ fn demo_line(ws: &mut Worksheet, row: u32, lang: &str, f: &Formats) -> Result<()
     Ok(())
 }
 
-fn title_of(d: &Dashboard, lang: &str, what: &str, demo: bool) -> String {
+/// The title row of a sheet: `【演示数据】珠晖区（430405） 2026年10月 {what}` (the mark only for demo
+/// data).
+pub(crate) fn title_of(d: &Dashboard, lang: &str, what: &str, demo: bool) -> String {
     let place = format!("{}（{}）", d.jurisdiction.name, short_code(&d.jurisdiction.code));
     let mark = if demo { t(lang, "【演示数据】", "[Demo data] ") } else { "" };
     format!("{mark}{place} {} {what}", d.period.label(lang))
 }
 
 /// Whether a figure meets its target: 达标, 未达标, or “—” without a target or a value.
-fn verdict(r: &FigureRow, lang: &str) -> &'static str {
+pub(crate) fn verdict(r: &FigureRow, lang: &str) -> &'static str {
     if r.target.is_none() || r.figure.value.is_none() {
         "—"
     } else if r.misses {

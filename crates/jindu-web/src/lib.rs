@@ -20,12 +20,15 @@ rust_i18n::i18n!("locales", fallback = "zh-CN");
 mod admin;
 pub mod api;
 mod auth;
+pub mod bulletin;
 mod casework;
 pub mod csrf;
 mod dashboard;
 mod error;
 pub mod export;
 mod form;
+pub mod import_page;
+pub mod lists;
 mod pages;
 pub mod routes;
 pub mod session_store;
@@ -73,6 +76,8 @@ pub struct AppState {
     pub behind_tls: bool,
     /// The field-encryption keys (checked against the database before serving).
     pub vault: jindu_store::Vault,
+    /// Import jobs running or finished in this process (see [`import_page`]).
+    pub imports: import_page::ImportJobs,
     /// Sign-in attempts per client address (password and second-factor posts).
     login_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
 }
@@ -91,6 +96,7 @@ impl AppState {
             demo,
             vault,
             behind_tls: false,
+            imports: import_page::ImportJobs::default(),
             login_limiter: Arc::new(governor::RateLimiter::keyed(quota)),
         }
     }
@@ -130,6 +136,15 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .get("/persons", pages::persons)
         .get("/persons/new", pages::new_person_form)
         .post("/persons/new", pages::register_person)
+        .get("/export/audit/{format}", lists::export_audit)
+        .get("/export/indicators/{format}", lists::export_indicators)
+        .get("/export/{list}/{format}", lists::export)
+        .get("/import", import_page::form)
+        .post_limited("/import", import_page::upload, import_page::IMPORT_LIMIT)
+        .get("/import/template.xlsx", import_page::template)
+        .get("/import/{job}", import_page::job)
+        .post("/import/{job}/commit", import_page::commit)
+        .get("/import/{job}/problems.xlsx", import_page::problems_xlsx)
         .get("/persons/{id}", pages::person)
         .get("/persons/{id}/edit", pages::edit_person_form)
         .post("/persons/{id}/edit", pages::edit_person)
@@ -161,6 +176,8 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .get("/dashboard", dashboard::page)
         .get("/dashboard/rows", dashboard::rows)
         .get("/dashboard.xlsx", dashboard::export)
+        .get("/dashboard/bulletin.docx", dashboard::bulletin_docx)
+        .get("/dashboard/bulletin.xlsx", dashboard::bulletin_xlsx)
         .get("/settings/indicators", dashboard::settings)
         .post("/settings/indicators", dashboard::save_settings)
         .get("/police", dashboard::police_form)

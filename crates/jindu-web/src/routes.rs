@@ -51,6 +51,15 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/persons", Access::Needs(Permission::ViewPersons), false),
     r("GET", "/persons/new", Access::Needs(Permission::EditPersons), false),
     r("POST", "/persons/new", Access::Needs(Permission::EditPersons), false),
+    r("GET", "/export/audit/{format}", Access::Needs(Permission::ReadAudit), false),
+    r("GET", "/export/indicators/{format}", Access::Needs(Permission::ViewCounts), false),
+    r("GET", "/export/{list}/{format}", Access::Needs(Permission::ViewPersons), false),
+    r("GET", "/import", Access::Needs(Permission::EditPersons), false),
+    r("POST", "/import", Access::Needs(Permission::EditPersons), false),
+    r("GET", "/import/template.xlsx", Access::Needs(Permission::EditPersons), false),
+    r("GET", "/import/{job}", Access::Needs(Permission::EditPersons), false),
+    r("POST", "/import/{job}/commit", Access::Needs(Permission::EditPersons), false),
+    r("GET", "/import/{job}/problems.xlsx", Access::Needs(Permission::EditPersons), false),
     r("GET", "/persons/{id}", Access::Needs(Permission::ViewPersons), true),
     r("GET", "/persons/{id}/edit", Access::Needs(Permission::EditPersons), true),
     r("POST", "/persons/{id}/edit", Access::Needs(Permission::EditPersons), true),
@@ -82,6 +91,8 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/dashboard", Access::Needs(Permission::ViewCounts), false),
     r("GET", "/dashboard/rows", Access::Needs(Permission::ViewPersons), false),
     r("GET", "/dashboard.xlsx", Access::Needs(Permission::ViewCounts), false),
+    r("GET", "/dashboard/bulletin.docx", Access::Needs(Permission::ViewCounts), false),
+    r("GET", "/dashboard/bulletin.xlsx", Access::Needs(Permission::ViewCounts), false),
     r("GET", "/settings/indicators", Access::Needs(Permission::Configure), false),
     r("POST", "/settings/indicators", Access::Needs(Permission::Configure), false),
     r("GET", "/police", Access::Needs(Permission::ReportPolice), false),
@@ -129,6 +140,18 @@ impl Book {
         T: 'static,
     {
         self.router = self.router.route(path, post(handler));
+        self.registered.push(("POST", path));
+        self
+    }
+
+    /// Registers a POST route whose body may be up to `limit` bytes (an upload), instead of the
+    /// application's [`crate::BODY_LIMIT`].
+    pub fn post_limited<H, T>(mut self, path: &'static str, handler: H, limit: usize) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, post(handler).layer(axum::extract::DefaultBodyLimit::max(limit)));
         self.registered.push(("POST", path));
         self
     }

@@ -126,6 +126,11 @@ impl Chrome {
         if self.lang == "en" { d.format("%Y-%m-%d").to_string() } else { d.format("%Y年%-m月%-d日").to_string() }
     }
 
+    /// An instant as Beijing time, to the minute: 2026-11-29 23:15.
+    pub fn instant(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string()
+    }
+
     /// "第2年" / "year 2" of a measure.
     pub fn year_n<Y: std::fmt::Display>(&self, y: Y) -> String {
         if self.lang == "en" { format!("year {y}") } else { format!("第{y}年") }

@@ -1,0 +1,600 @@
+//! 导出 of the lists people work from: 在册人员, 逾期事项, 近期到期事项, 预警, 失控人员, 指标 and 审计日志,
+//! as .xlsx (Chinese headers, a title row, the header row frozen and repeated on printed pages,
+//! widths from the content, dates as Excel dates) or as CSV in UTF-8 with a byte-order mark (so
+//! that Excel opens it in Chinese), at `GET /export/{list}/{xlsx|csv}` with the list page's own
+//! filters in the query.
+//!
+//! What an export shows is what the list page shows to the same user: the same scope (a social
+//! worker: the own caseload), ID numbers and phones masked. A role holding `Unmask` may add
+//! `unmask=1` to the persons export for ID numbers, phones and addresses in full. Every export is
+//! audited (`export.{list}`, with format, filter and row count; `unmasked` when it was).
+
+use axum::extract::{Path, Query, State};
+use chrono::NaiveDate;
+use jindu_domain::Permission;
+use jindu_store::service::persons::PersonFilter;
+use jindu_store::service::{alerts, audit, caseload, dashboard, persons, worklist};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use crate::auth::Authed;
+use crate::export::{Formats, HEADER_ROW, XLSX_CONTENT_TYPE, demo_line, start_sheet};
+use crate::import_page::attachment;
+use crate::pages::PageResult;
+use crate::{AppError, AppState};
+
+/// One cell of an exported list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Int(i64),
+    /// A number with decimals (rates, grams).
+    Real(f64),
+    Date(NaiveDate),
+    Empty,
+}
+
+impl Value {
+    fn text(&self) -> String {
+        match self {
+            Value::Text(s) => s.clone(),
+            Value::Int(i) => i.to_string(),
+            Value::Real(f) => format!("{f}"),
+            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::Empty => String::new(),
+        }
+    }
+
+    /// Display width in characters (a Chinese character counts two).
+    fn width(&self) -> usize {
+        self.text().chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Text(s)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Text(s.to_string())
+    }
+}
+
+impl From<Option<NaiveDate>> for Value {
+    fn from(d: Option<NaiveDate>) -> Self {
+        d.map_or(Value::Empty, Value::Date)
+    }
+}
+
+/// A list as a table: sheet name, title (jurisdiction, list, date), column headers, rows.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub sheet: String,
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// Days from Excel's day 0 (1899-12-30) to `d`: the serial number Excel stores for a date.
+pub fn excel_serial(d: NaiveDate) -> f64 {
+    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
+    (d - epoch).num_days() as f64
+}
+
+/// The table as an .xlsx workbook: title in row 1, headers in row 2 (both frozen), the 演示数据
+/// line under the rows when `demo`, column widths from the longest value (4 to 50 characters).
+///
+/// # Errors
+/// Only a fault of the workbook writer.
+pub fn to_xlsx(t: &Table, demo: bool) -> Result<Vec<u8>, XlsxError> {
+    let f = Formats::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let columns: Vec<(String, f64)> = t
+        .headers
+        .iter()
+        .enumerate()
+        .map(|(c, h)| {
+            let widest = t.rows.iter().filter_map(|r| r.get(c)).map(Value::width).max().unwrap_or(0);
+            let header = h.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum::<usize>();
+            (h.clone(), (widest.max(header).clamp(4, 50) + 2) as f64)
+        })
+        .collect();
+    start_sheet(ws, &t.sheet, &t.title, &columns, &f)?;
+    for (r, row) in t.rows.iter().enumerate() {
+        let r = HEADER_ROW + 1 + u32::try_from(r).unwrap_or(u32::MAX - HEADER_ROW - 2);
+        for (c, v) in row.iter().enumerate() {
+            let c = u16::try_from(c).unwrap_or(u16::MAX);
+            match v {
+                Value::Text(s) => {
+                    ws.write_string(r, c, s)?;
+                }
+                Value::Int(i) => {
+                    ws.write_number(r, c, *i as f64)?;
+                }
+                Value::Real(x) => {
+                    ws.write_number(r, c, *x)?;
+                }
+                Value::Date(d) => {
+                    ws.write_number_with_format(r, c, excel_serial(*d), &date)?;
+                }
+                Value::Empty => {}
+            }
+        }
+    }
+    if t.headers.len() > 1 {
+        let last = HEADER_ROW + u32::try_from(t.rows.len()).unwrap_or(0);
+        ws.autofilter(HEADER_ROW, 0, last, u16::try_from(t.headers.len() - 1).unwrap_or(0))?;
+    }
+    if demo {
+        demo_line(ws, HEADER_ROW + 2 + u32::try_from(t.rows.len()).unwrap_or(0), "zh", &f)?;
+    }
+    wb.save_to_buffer()
+}
+
+/// The table as CSV for Excel: UTF-8 with a byte-order mark, CRLF line ends, fields quoted when
+/// they hold a comma, quote or line break (RFC 4180). A text cell starting with `=`, `+`, `-`, `@`
+/// or a tab gets a leading `'` so that Excel shows it instead of evaluating it (OWASP: CSV
+/// injection). The title row comes first, then the headers; 演示数据 last when `demo`.
+pub fn to_csv(t: &Table, demo: bool) -> Vec<u8> {
+    fn field(out: &mut String, s: &str) {
+        if s.contains([',', '"', '\n', '\r']) {
+            out.push('"');
+            out.push_str(&s.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(s);
+        }
+    }
+    let mut out = String::from("\u{feff}");
+    field(&mut out, &t.title);
+    out.push_str("\r\n");
+    for (i, h) in t.headers.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        field(&mut out, h);
+    }
+    out.push_str("\r\n");
+    for row in &t.rows {
+        for (i, v) in row.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let mut s = v.text();
+            if matches!(v, Value::Text(_)) && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                s.insert(0, '\'');
+            }
+            field(&mut out, &s);
+        }
+        out.push_str("\r\n");
+    }
+    if demo {
+        out.push_str("演示数据（虚构人员） / Demo data (invented persons)\r\n");
+    }
+    out.into_bytes()
+}
+
+/// The query of an export: the list page's filters (each list reads its own), `unmask=1`.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct ExportQuery {
+    #[serde(default)]
+    pub town: String,
+    #[serde(default)]
+    pub community: String,
+    #[serde(default)]
+    pub measure: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub sealed: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub acked: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub object_id: String,
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub unmask: String,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub period: String,
+    #[serde(default)]
+    pub rank: String,
+}
+
+/// `GET /export/audit/{format}` (needs `ReadAudit`).
+pub async fn export_audit(
+    state: State<AppState>,
+    a: Authed,
+    Path(format): Path<String>,
+    q: Query<ExportQuery>,
+) -> PageResult {
+    export_list(state, a, "audit".into(), format, q).await
+}
+
+/// `GET /export/indicators/{format}` (needs `ViewCounts`).
+pub async fn export_indicators(
+    state: State<AppState>,
+    a: Authed,
+    Path(format): Path<String>,
+    q: Query<ExportQuery>,
+) -> PageResult {
+    export_list(state, a, "indicators".into(), format, q).await
+}
+
+/// `GET /export/{list}/{format}`: `list` one of `persons`, `overdue`, `due`, `alerts`, `lost`
+/// (needs `ViewPersons`); `format` `xlsx` or `csv`. 404 for anything else.
+pub async fn export(
+    state: State<AppState>,
+    a: Authed,
+    Path((list, format)): Path<(String, String)>,
+    q: Query<ExportQuery>,
+) -> PageResult {
+    a.actor.require(Permission::ViewPersons)?;
+    if list == "audit" || list == "indicators" {
+        return Err(AppError::NotFound);
+    }
+    export_list(state, a, list, format, q).await
+}
+
+async fn export_list(
+    State(state): State<AppState>,
+    a: Authed,
+    list: String,
+    format: String,
+    Query(q): Query<ExportQuery>,
+) -> PageResult {
+    if format != "xlsx" && format != "csv" {
+        return Err(AppError::NotFound);
+    }
+    let now = state.clock.now();
+    let lang = a.chrome.l();
+    let place = place_name(&state, &a).await;
+    let today = now.today.format("%Y-%m-%d");
+    let mut unmasked = false;
+    let table = match list.as_str() {
+        "persons" => {
+            let filter = PersonFilter {
+                town: q.town.clone(),
+                community: q.community.clone(),
+                measure: q.measure.clone(),
+                status: q.status.clone(),
+                q: q.q.clone(),
+                page: String::new(),
+                sealed: q.sealed.clone(),
+            };
+            unmasked = q.unmask == "1" && a.actor.can(Permission::Unmask);
+            let rows = persons::list_all(&state.db, &state.vault, &a.actor, now, &filter, unmasked).await?;
+            persons_table(&rows, &a, &format!("{place}在册人员名单（{today}）"), unmasked)
+        }
+        "overdue" | "due" => {
+            let wl = worklist::worklist_up_to(&state.db, &state.vault, &a.actor, now, None).await?;
+            let (items, title) = if list == "overdue" {
+                (wl.overdue, format!("{place}逾期事项（{today}）"))
+            } else {
+                (wl.today.into_iter().chain(wl.this_week).collect(), format!("{place}今日及7日内到期事项（{today}）"))
+            };
+            Table {
+                sheet: if list == "overdue" { "逾期事项" } else { "到期事项" }.into(),
+                title,
+                headers: [
+                    "姓名",
+                    "身份证号",
+                    "事项",
+                    "到期日",
+                    if list == "overdue" { "逾期天数" } else { "距到期天数" },
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows: items
+                    .iter()
+                    .map(|d| {
+                        vec![
+                            d.name.clone().into(),
+                            d.id_number_masked.clone().into(),
+                            d.kind.label(lang).into(),
+                            Value::Date(d.due_date),
+                            Value::Int(d.overdue_days.abs()),
+                        ]
+                    })
+                    .collect(),
+            }
+        }
+        "alerts" => {
+            a.actor.require(Permission::ViewPersons)?;
+            let filter = alerts::AlertFilter { kind: q.kind.clone(), acked: q.acked.clone(), page: String::new() };
+            let rows = alerts::inbox(&state.db, &state.vault, &a.actor, now, &filter, lang).await?;
+            Table {
+                sheet: "预警".into(),
+                title: format!("{place}预警提醒（{today}）"),
+                headers: ["预警类别", "姓名", "日期", "已过天数", "情况", "已阅"].map(String::from).to_vec(),
+                rows: rows
+                    .iter()
+                    .map(|al| {
+                        let detail = match al.duty {
+                            Some(d) => {
+                                std::iter::once(d.label(lang).to_string()).chain(al.grounds.clone()).collect::<Vec<_>>()
+                            }
+                            None => al.grounds.clone(),
+                        };
+                        vec![
+                            al.kind.label(lang).into(),
+                            al.person_name.clone().into(),
+                            Value::Date(al.ref_date),
+                            Value::Int(al.days),
+                            detail.join("；").into(),
+                            if al.acked.is_some() { "是" } else { "否" }.into(),
+                        ]
+                    })
+                    .collect(),
+            }
+        }
+        "lost" => {
+            let rows = caseload::lost_list(&state.db, &state.vault, &a.actor, now).await?;
+            Table {
+                sheet: "失控人员".into(),
+                title: format!("{place}失控人员名单（{today}）"),
+                headers: ["姓名", "身份证号", "联系电话", "最后联系", "乡镇(街道)", "失控日期", "失控天数", "是否升级"]
+                    .map(String::from)
+                    .to_vec(),
+                rows: rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.name.clone().into(),
+                            r.id_masked.clone().into(),
+                            r.phone_masked.clone().map_or(Value::Empty, Value::Text),
+                            r.last_contact.into(),
+                            r.town_code.clone().into(),
+                            r.lost_since.into(),
+                            Value::Int(r.days),
+                            if r.escalated { "已升级至区禁毒办" } else { "乡镇(街道)" }.into(),
+                        ]
+                    })
+                    .collect(),
+            }
+        }
+        "indicators" => {
+            a.actor.require(Permission::ViewCounts)?;
+            let dq = crate::dashboard::DashboardQuery {
+                scope: q.scope.clone(),
+                period: q.period.clone(),
+                rank: q.rank.clone(),
+                ..Default::default()
+            };
+            let p = crate::dashboard::parse_query(&dq, now.today)?;
+            let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by).await?;
+            Table {
+                sheet: "指标".into(),
+                title: format!("{}禁毒工作指标（{}）", d.jurisdiction.name, d.period.label(lang)),
+                headers: ["指标", "数值", "单位", "去年同期", "增减", "目标", "是否达标"].map(String::from).to_vec(),
+                rows: d
+                    .figures
+                    .iter()
+                    .map(|r| {
+                        let num = |v: Option<f64>| v.map_or(Value::Text("—".into()), Value::Real);
+                        let def = r.indicator.definition();
+                        vec![
+                            def.label(lang).into(),
+                            num(r.figure.value),
+                            crate::export::unit_label(def.unit, lang).into(),
+                            num(r.year_before.value),
+                            num(r.change()),
+                            r.target.map_or(Value::Empty, Value::Real),
+                            match r.target {
+                                None => Value::Empty,
+                                Some(_) if r.misses => "未达标".into(),
+                                Some(_) => "达标".into(),
+                            },
+                        ]
+                    })
+                    .collect(),
+            }
+        }
+        "audit" => {
+            let filter = audit::AuditFilter {
+                username: q.username.clone(),
+                action: q.action.clone(),
+                object_id: q.object_id.clone(),
+                outcome: q.outcome.clone(),
+                page: String::new(),
+            };
+            let rows = audit::search_all(&state.db, &a.actor, &filter).await?;
+            Table {
+                sheet: "审计日志".into(),
+                title: format!("审计日志（导出于 {today}）"),
+                headers: ["序号", "时间", "用户", "单位", "地址", "操作", "对象类型", "对象", "结果", "详情", "校验值"]
+                    .map(String::from)
+                    .to_vec(),
+                rows: rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            Value::Int(r.seq),
+                            a.chrome.instant(&r.at).into(),
+                            r.username.clone().into(),
+                            r.unit.clone().into(),
+                            r.address.clone().into(),
+                            r.action.clone().into(),
+                            r.object_type.clone().unwrap_or_default().into(),
+                            r.object_id.clone().unwrap_or_default().into(),
+                            r.outcome.clone().into(),
+                            r.detail.clone().unwrap_or_default().into(),
+                            r.hash.clone().into(),
+                        ]
+                    })
+                    .collect(),
+            }
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let bytes = if format == "xlsx" {
+        to_xlsx(&table, a.chrome.demo).map_err(|e| AppError::Internal(e.to_string()))?
+    } else {
+        to_csv(&table, a.chrome.demo)
+    };
+    // The filters given (empty ones left out), for the audit record.
+    let filter: String = serde_urlencoded::to_string(&q)
+        .unwrap_or_default()
+        .split('&')
+        .filter(|kv| !kv.ends_with('='))
+        .collect::<Vec<_>>()
+        .join("&")
+        .chars()
+        .take(300)
+        .collect();
+    crate::import_page::audit_download(
+        &state,
+        &a,
+        &format!("export.{list}"),
+        format!(
+            "{format} rows={}{}{}{filter}",
+            table.rows.len(),
+            if unmasked { " unmasked" } else { "" },
+            if filter.is_empty() { "" } else { " " }
+        ),
+    )
+    .await?;
+    let name = format!("{}-{}.{format}", table.sheet, now.today.format("%Y%m%d"));
+    let content_type = if format == "xlsx" { XLSX_CONTENT_TYPE } else { "text/csv; charset=utf-8" };
+    Ok(attachment(content_type, &name, bytes))
+}
+
+fn persons_table(rows: &[persons::PersonView], a: &Authed, title: &str, unmasked: bool) -> Table {
+    let lang = a.chrome.l();
+    let mut headers: Vec<String> = [
+        "姓名",
+        "身份证号",
+        "性别",
+        "年龄",
+        "所属辖区",
+        "管控措施",
+        "管控状态",
+        "风险等级",
+        "责任社工",
+        "初次发现日期",
+    ]
+    .map(String::from)
+    .to_vec();
+    if unmasked {
+        headers.extend(["联系电话", "现住址"].map(String::from));
+    }
+    Table {
+        sheet: "在册人员".into(),
+        title: title.to_string(),
+        headers,
+        rows: rows
+            .iter()
+            .map(|p| {
+                let mut row = vec![
+                    p.name.clone().into(),
+                    p.id_display.clone().into(),
+                    p.sex.label(lang).into(),
+                    Value::Int(i64::from(p.age)),
+                    p.division_path.clone().into(),
+                    p.current_measure.map_or(Value::Empty, |m| m.label(lang).into()),
+                    p.status.label(lang).into(),
+                    a.chrome.tier(&p.risk_tier).into(),
+                    p.social_worker.clone().map_or(Value::Empty, Value::Text),
+                    p.first_found_on.into(),
+                ];
+                if unmasked {
+                    row.push(p.phone.clone().map_or(Value::Empty, Value::Text));
+                    row.push(p.address.clone().map_or(Value::Empty, Value::Text));
+                }
+                row
+            })
+            .collect(),
+    }
+}
+
+/// The name of the user's jurisdiction (珠晖区), or nothing.
+async fn place_name(state: &AppState, a: &Authed) -> String {
+    jindu_store::service::deployment::division_by_code(&state.db, a.actor.scope)
+        .await
+        .ok()
+        .flatten()
+        .map(|d| d.name)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn sample() -> Table {
+        Table {
+            sheet: "在册人员".into(),
+            title: "珠晖区在册人员名单（2026-11-29）".into(),
+            headers: vec!["姓名".into(), "身份证号".into(), "年龄".into(), "日期".into(), "备注".into()],
+            rows: vec![
+                vec![
+                    "张三".into(),
+                    "430405********001X".into(),
+                    Value::Int(41),
+                    Value::Date(NaiveDate::from_ymd_opt(2026, 9, 1).unwrap()),
+                    "=1+1".into(),
+                ],
+                vec!["李, \"四\"".into(), "430405********0023".into(), Value::Int(33), Value::Empty, Value::Empty],
+            ],
+        }
+    }
+
+    #[test]
+    fn csv_has_a_bom_crlf_quotes_and_defuses_formulas() {
+        let bytes = to_csv(&sample(), true);
+        assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(lines[0], "珠晖区在册人员名单（2026-11-29）");
+        assert_eq!(lines[1], "姓名,身份证号,年龄,日期,备注");
+        assert_eq!(lines[2], "张三,430405********001X,41,2026-09-01,'=1+1");
+        assert_eq!(lines[3], "\"李, \"\"四\"\"\",430405********0023,33,,");
+        assert_eq!(lines[4], "演示数据（虚构人员） / Demo data (invented persons)");
+        assert!(!String::from_utf8(to_csv(&sample(), false)).unwrap().contains("演示数据"));
+    }
+
+    #[test]
+    fn excel_serials_are_excels() {
+        // Excel shows 45901 as 2025-09-01 and 46265 as 2026-08-31.
+        assert_eq!(excel_serial(NaiveDate::from_ymd_opt(2025, 9, 1).unwrap()), 45901.0);
+        assert_eq!(excel_serial(NaiveDate::from_ymd_opt(2026, 8, 31).unwrap()), 46265.0);
+    }
+
+    #[test]
+    fn xlsx_reads_back_with_a_frozen_header_and_real_dates() {
+        use calamine::{Data, Reader, Xlsx};
+        let bytes = to_xlsx(&sample(), true).unwrap();
+        let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+        let r = wb.worksheet_range("在册人员").unwrap();
+        assert_eq!(r.get_value((0, 0)), Some(&Data::String("珠晖区在册人员名单（2026-11-29）".into())));
+        assert_eq!(r.get_value((1, 1)), Some(&Data::String("身份证号".into())));
+        assert_eq!(r.get_value((2, 0)), Some(&Data::String("张三".into())));
+        assert_eq!(r.get_value((2, 2)), Some(&Data::Float(41.0)));
+        match r.get_value((2, 3)) {
+            Some(Data::DateTime(d)) => assert_eq!(d.as_f64(), 45901.0 + 365.0),
+            other => panic!("date cell: {other:?}"),
+        }
+        // A formula-looking text stays text in a workbook.
+        assert_eq!(r.get_value((2, 4)), Some(&Data::String("=1+1".into())));
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut xml).unwrap();
+        assert!(xml.contains(r#"<pane ySplit="2" topLeftCell="A3""#), "frozen below the header: {xml}");
+        assert!(xml.contains("<autoFilter"));
+    }
+}
