@@ -1,0 +1,285 @@
+//! Import of sheets written by other programs than Jindu's own writer (issue #6, "Tests"), on
+//! SQLite and PostgreSQL. The files are committed in `tests/fixtures/import/`; `make.sh` there
+//! regenerates them and names the programs and versions. Every person in them is invented.
+//!
+//! - `libreoffice.xlsx`, saved by LibreOffice Calc 7.4.7 (`soffice --headless --convert-to xlsx`
+//!   from a CSV imported with typed columns): the dates are real date cells (Excel serials with
+//!   a `yyyy-mm-dd` format, checked here with calamine), phone numbers are number cells, the
+//!   header is in row 1 with full-width brackets (乡镇（街道）), a leap day (2024-02-29) comes in as
+//!   a serial, and a village is named as offices say it (金甲村 for 金甲村委会).
+//! - `openpyxl.xlsx`, written by openpyxl 3.1.5: two merged title rows above the header (row 3),
+//!   the office's own header words (姓 名 with a space, 公民身份号码, 所属街道, 社区(村), 责任社工),
+//!   决定日期 as datetime cells in three number formats (one with a time of day, one with the
+//!   Chinese 年月日 format), 报到日期 as text (2026年9月8日), a formatted but empty row after the
+//!   tenth person, a social worker named by display name; 20 persons.
+//! - `gbk.csv`, made by `iconv -f UTF-8 -t GBK` from a CSV laid out as Windows Excel saves one:
+//!   a title row and a 填报单位 row padded with commas, CRLF line endings, dates as 2026/9/1, the
+//!   short forms 强戒/社戒/社康, an ID number ending in X, a quoted note holding a comma.
+//! - `one_bad_row.xlsx`, written by openpyxl: 1,000 persons under a merged title; the ID number
+//!   in spreadsheet row 618 has a wrong check digit, so that row alone is named and nothing is
+//!   stored.
+//!
+//! Each valid file is imported, read back (division resolved to its code, measure kind, decision
+//! and report dates exactly as given), and imported again, which creates nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use calamine::{Data, Reader};
+use common::*;
+use jindu_domain::clock::Now;
+use jindu_store::entities::{measure, person};
+use jindu_store::service::import::{ImportReport, import_persons};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+const LIBREOFFICE: &[u8] = include_bytes!("fixtures/import/libreoffice.xlsx");
+const OPENPYXL: &[u8] = include_bytes!("fixtures/import/openpyxl.xlsx");
+const GBK: &[u8] = include_bytes!("fixtures/import/gbk.csv");
+const ONE_BAD_ROW: &[u8] = include_bytes!("fixtures/import/one_bad_row.xlsx");
+
+async fn run(app: &TestApp, name: &str, bytes: &[u8]) -> ImportReport {
+    import_persons(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), name, bytes, false, |_, _| {})
+        .await
+        .unwrap()
+}
+
+/// What was stored for the person with `id_number`, read back from the entities.
+#[derive(Debug, PartialEq, Eq)]
+struct Stored {
+    name: String,
+    division: String,
+    phone: Option<String>,
+    note: Option<String>,
+    social_worker: Option<Uuid>,
+    /// (kind, decision date, report date) of the one measure, if any.
+    measure: Option<(String, String, Option<String>)>,
+}
+
+async fn stored(app: &TestApp, id_number: &str) -> Stored {
+    let found = person::Entity::find()
+        .filter(person::Column::IdNumberBidx.eq(app.vault.id_number_index(id_number)))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "one person with {id_number}");
+    let p = &found[0];
+    let row = p.id.to_string();
+    assert_eq!(app.vault.open("person", "id_number", &row, &p.id_number).unwrap(), id_number);
+    let measures = measure::Entity::find().filter(measure::Column::PersonId.eq(p.id)).all(&app.db).await.unwrap();
+    assert!(measures.len() <= 1, "{measures:?}");
+    Stored {
+        name: app.vault.open("person", "name", &row, &p.name).unwrap(),
+        division: p.division_code.clone(),
+        phone: app.vault.open_opt("person", "phone", p.id, p.phone.as_deref()).unwrap(),
+        note: app.vault.open_opt("person", "note", p.id, p.note.as_deref()).unwrap(),
+        social_worker: p.social_worker_id,
+        measure: measures
+            .first()
+            .map(|m| (m.kind.clone(), m.decision_date.to_string(), m.reported_on.map(|d| d.to_string()))),
+    }
+}
+
+/// Expected measure: kind, decision date, report date.
+fn measure(kind: &str, decision: &str, report: Option<&str>) -> Option<(String, String, Option<String>)> {
+    Some((kind.to_string(), decision.to_string(), report.map(str::to_string)))
+}
+
+/// The first sheet's cells as calamine gives them (to pin what the other program wrote).
+fn cells(bytes: &[u8]) -> calamine::Range<Data> {
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    book.worksheet_range_at(0).unwrap().unwrap()
+}
+
+/// A cell by its spreadsheet address (row 1-based, column letter).
+fn cell(range: &calamine::Range<Data>, row: u32, col: char) -> Data {
+    range.get_value((row - 1, col as u32 - 'A' as u32)).cloned().unwrap_or(Data::Empty)
+}
+
+fn serial(d: &Data) -> f64 {
+    match d {
+        Data::DateTime(x) => x.as_f64(),
+        other => panic!("a date cell, not {other:?}"),
+    }
+}
+
+/// Imports the same file again: every person is found registered, nothing is created.
+async fn import_again(app: &TestApp, name: &str, bytes: &[u8], rows: usize) {
+    let before = app.person_count().await;
+    let r = run(app, name, bytes).await;
+    assert_eq!((r.rows, r.valid, r.existing, r.created), (rows, 0, rows, 0), "{:?}", r.problems);
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(app.person_count().await, before);
+}
+
+both!(a_libreoffice_xlsx_with_date_cells_imports, |app: TestApp| async move {
+    // What LibreOffice wrote: dates as date cells (serials), the ID number as text, the phone as
+    // a number.
+    let range = cells(LIBREOFFICE);
+    assert_eq!(cell(&range, 1, 'H'), Data::String("决定日期".into()));
+    assert_eq!(serial(&cell(&range, 2, 'H')), 46266.0, "2026-09-01");
+    assert_eq!(serial(&cell(&range, 2, 'I')), 46273.0, "2026-09-08");
+    assert_eq!(serial(&cell(&range, 7, 'H')), 45351.0, "2024-02-29");
+    assert_eq!(cell(&range, 2, 'C'), Data::String("43040519850312011X".into()));
+    assert_eq!(cell(&range, 2, 'D'), Data::Float(13907341201.0));
+
+    let before = app.person_count().await;
+    let r = run(&app, "libreoffice.xlsx", LIBREOFFICE).await;
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(r.header_row, 1);
+    assert_eq!((r.rows, r.valid, r.existing, r.created), (8, 8, 0, 8));
+    assert_eq!(r.ignored, vec!["序号".to_string()]);
+    assert_eq!(app.person_count().await, before + 8);
+
+    assert_eq!(
+        stored(&app, "43040519850312011X").await,
+        Stored {
+            name: "陈志远".into(),
+            division: "430405009007".into(),
+            phone: Some("13907341201".into()),
+            note: None,
+            social_worker: None,
+            measure: measure("community_detox", "2026-09-01", Some("2026-09-08")),
+        }
+    );
+    // The leap day, a date cell too; a community of 衡州路街道 without a phone.
+    let zheng = stored(&app, "430405199902280625").await;
+    assert_eq!((zheng.name.as_str(), zheng.division.as_str(), zheng.phone), ("郑雨婷", "430405007006", None));
+    assert_eq!(zheng.measure, measure("community_rehab", "2024-02-29", Some("2024-03-04")));
+    // Compulsory isolation without a report date; a village given as 金甲村; the town alone;
+    // voluntary detox.
+    let zhou = stored(&app, "430405198810230423").await;
+    assert_eq!(zhou.division, "430405012001");
+    assert_eq!(zhou.measure, measure("compulsory_isolation", "2026-03-18", None));
+    assert_eq!(stored(&app, "430405197006010513").await.division, "430405100219");
+    assert_eq!(stored(&app, "430405198309090711").await.division, "430405011000");
+    let sun = stored(&app, "430405199504170826").await;
+    assert_eq!(sun.measure, measure("voluntary_detox", "2026-06-30", None));
+
+    import_again(&app, "libreoffice.xlsx", LIBREOFFICE, 8).await;
+    app
+});
+
+both!(an_openpyxl_xlsx_with_merged_titles_and_a_blank_row_imports, |app: TestApp| async move {
+    // The social worker the sheet names (by display name), of 广东路街道.
+    let worker = app.user("sg07", "周敏(社工)", "social_worker", "430405009", false).await;
+    let range = cells(OPENPYXL);
+    assert_eq!(cell(&range, 1, 'A'), Data::String("珠晖区社区戒毒社区康复人员花名册".into()));
+    assert_eq!(cell(&range, 1, 'B'), Data::Empty, "the rest of the merged title is empty");
+    assert_eq!(cell(&range, 3, 'B'), Data::String("姓 名".into()));
+    assert_eq!(serial(&cell(&range, 4, 'G')), 46266.0, "2026-09-01 as a datetime cell");
+    let with_time = serial(&cell(&range, 6, 'G'));
+    assert!((with_time - (46268.0 + 14.5 / 24.0)).abs() < 1e-6, "2026-09-03 14:30: {with_time}");
+    assert_eq!(serial(&cell(&range, 7, 'G')), 46154.0, "2026-05-12 in the 年月日 format");
+    assert_eq!(cell(&range, 4, 'H'), Data::String("2026年9月8日".into()));
+    assert!((1..=10).all(|c| cell(&range, 14, (b'A' + c - 1) as char) == Data::Empty), "row 14 is blank");
+
+    let before = app.person_count().await;
+    let r = run(&app, "花名册.xlsx", OPENPYXL).await;
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(r.header_row, 3, "below the two merged title rows");
+    assert_eq!((r.rows, r.valid, r.existing, r.created), (20, 20, 0, 20), "the blank row is no person");
+    assert_eq!(r.ignored, vec!["序号".to_string()]);
+    let columns: Vec<(&str, &str)> = r.columns.iter().map(|(f, h)| (f.as_str(), h.as_str())).collect();
+    assert_eq!(
+        columns,
+        vec![
+            ("name", "姓 名"),
+            ("id_number", "公民身份号码"),
+            ("town", "所属街道"),
+            ("division", "社区(村)"),
+            ("measure_kind", "管控措施"),
+            ("decision_date", "决定日期"),
+            ("report_date", "报到日期"),
+            ("social_worker", "责任社工"),
+            ("note", "备注"),
+        ]
+    );
+    assert_eq!(app.person_count().await, before + 20);
+
+    assert_eq!(
+        stored(&app, "430405198602140132").await,
+        Stored {
+            name: "李文博".into(),
+            division: "430405009007".into(),
+            phone: None,
+            note: None,
+            social_worker: Some(worker),
+            measure: measure("community_detox", "2026-09-01", Some("2026-09-08")),
+        }
+    );
+    // A datetime with a time of day is the day; the 年月日 number format; a village (太山村 for
+    // 太山村委会) and one listed without a suffix (民星村); the person after the blank row.
+    let zhao = stored(&app, "430405199705110352").await;
+    assert_eq!((zhao.name.as_str(), zhao.division.as_str()), ("赵子豪", "430405009015"));
+    assert_eq!(zhao.measure, measure("community_detox", "2026-09-03", Some("2026-09-10")));
+    assert_eq!(zhao.social_worker, Some(worker));
+    let qian = stored(&app, "430405199311190468").await;
+    assert_eq!(qian.measure, measure("compulsory_isolation", "2026-05-12", None));
+    assert_eq!(qian.social_worker, None);
+    assert_eq!(stored(&app, "430405196804150807").await.division, "430405014202");
+    assert_eq!(stored(&app, "430405197909210911").await.division, "430405014222");
+    let chen = stored(&app, "430405200001010156").await;
+    assert_eq!((chen.name.as_str(), chen.division.as_str()), ("陈宇航", "430405200207"));
+    assert_eq!(chen.measure, measure("community_detox", "2026-11-02", Some("2026-11-06")));
+
+    import_again(&app, "花名册.xlsx", OPENPYXL, 20).await;
+    app
+});
+
+both!(a_gbk_csv_saved_like_windows_excel_imports, |app: TestApp| async move {
+    // The bytes are GBK (not UTF-8) with CRLF line ends.
+    assert_eq!(jindu_store::sheet::decode_text(GBK).1, jindu_store::sheet::TextEncoding::Gb18030);
+    assert!(GBK.ends_with(b"\r\n") && !GBK.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r'));
+
+    let before = app.person_count().await;
+    let r = run(&app, "登记表.csv", GBK).await;
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(r.header_row, 3, "below the title and 填报单位 rows");
+    assert_eq!((r.rows, r.valid, r.existing, r.created), (10, 10, 0, 10));
+    assert_eq!(r.ignored, vec!["序号".to_string()]);
+    assert_eq!(app.person_count().await, before + 10);
+
+    assert_eq!(
+        stored(&app, "430405199003181244").await,
+        Stored {
+            name: "欧阳娜".into(),
+            division: "430405009007".into(),
+            phone: Some("13975401111".into()),
+            note: None,
+            social_worker: None,
+            measure: measure("community_detox", "2026-09-01", Some("2026-09-08")),
+        }
+    );
+    // The quoted note with its comma, whole; 强戒 with an ID number ending in X; 社康 at the town.
+    let gong = stored(&app, "430405197707081330").await;
+    assert_eq!((gong.name.as_str(), gong.note.as_deref()), ("龚振华", Some("已报到,按时检测")));
+    assert_eq!(gong.measure, measure("community_rehab", "2026-06-15", Some("2026-06-19")));
+    let tan = stored(&app, "43040519660222111X").await;
+    assert_eq!((tan.name.as_str(), tan.division.as_str()), ("谭伟", "430405011005"));
+    assert_eq!(tan.measure, measure("compulsory_isolation", "2026-04-30", None));
+    let luo = stored(&app, "430405197509121936").await;
+    assert_eq!(
+        (luo.division.as_str(), luo.measure),
+        ("430405100000", measure("community_rehab", "2026-03-09", Some("2026-03-12")))
+    );
+
+    import_again(&app, "登记表.csv", GBK, 10).await;
+    app
+});
+
+both!(one_bad_check_digit_in_an_openpyxl_thousand_stores_nothing, |app: TestApp| async move {
+    let range = cells(ONE_BAD_ROW);
+    assert_eq!(range.end(), Some((1001, 5)), "a title, the header and 1,000 rows");
+    let before = app.person_count().await;
+    let r = run(&app, "名单.xlsx", ONE_BAD_ROW).await;
+    assert_eq!(r.header_row, 2);
+    assert_eq!(r.rows, 1000);
+    let named: Vec<(usize, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str())).collect();
+    assert_eq!(named, vec![(618, "id_number")], "{:?}", r.problems);
+    assert!(r.problems[0].zh.contains("校验码"), "{}", r.problems[0].zh);
+    assert_eq!((r.valid, r.existing, r.created), (999, 0, 0));
+    assert_eq!(app.person_count().await, before, "nothing stored when any row fails");
+    app
+});
