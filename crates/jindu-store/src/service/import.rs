@@ -121,6 +121,9 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
         .map(|(i, r)| (i + 1, r))
         .collect();
     report.rows = data.len();
+    // The audit lock for the whole import, taken before the transaction (the order every writer
+    // keeps); rows are registered inside this one transaction without savepoints.
+    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     // The indicator cells and the audit head are brought up to date once for all rows (see
     // `indicators::deferring` and `audit::deferring_head`).
@@ -159,7 +162,7 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
                     continue;
                 }
             }
-            match persons::register(&txn, vault, actor, now, input).await {
+            match persons::register_in(&txn, vault, actor, now, input).await {
                 Ok(_) => report.valid += 1,
                 Err(ServiceError::Invalid(errors)) => {
                     for e in errors {
@@ -173,7 +176,6 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
         if !dry_run && report.problems.is_empty() {
             indicators::apply_deferred(&txn).await?;
             report.created = report.valid;
-            let _audit = audit::lock().await;
             audit::append(
                 &txn,
                 &audit::Who::actor(actor),
@@ -200,8 +202,8 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
         txn.commit().await?;
     } else {
         txn.rollback().await?;
-        // Refusals and dry runs are recorded too (outside the rolled-back transaction).
-        let _audit = audit::lock().await;
+        // Refusals and dry runs are recorded too (outside the rolled-back transaction; the
+        // audit lock is still held).
         audit::append(
             db,
             &audit::Who::actor(actor),
