@@ -125,6 +125,7 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
     // keeps); rows are registered inside this one transaction without savepoints.
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
+    plan_for_growing_tables(&txn).await?;
     // The indicator cells and the audit head are brought up to date once for all rows (see
     // `indicators::deferring` and `audit::deferring_head`).
     audit::deferring_head(indicators::deferring(async {
@@ -288,6 +289,7 @@ pub async fn import_events<C: ConnectionTrait + TransactionTrait>(
         .collect();
     report.rows = data.len();
     let txn = super::begin_write(db).await?;
+    plan_for_growing_tables(&txn).await?;
     audit::deferring_head(indicators::deferring(async {
         // ID number → (person id, registered name); the rows seen (person, kind, day, result).
         let mut persons_found: HashMap<String, Option<(Uuid, String)>> = HashMap::new();
@@ -498,6 +500,18 @@ pub async fn import_events<C: ConnectionTrait + TransactionTrait>(
         .await?;
     }
     Ok(report)
+}
+
+/// PostgreSQL only: plans every statement of this transaction for the tables as they are now
+/// (`SET LOCAL plan_cache_mode = force_custom_plan`). An import starts on small tables; a
+/// prepared statement's cached generic plan chose a sequential scan of the two-page `person`
+/// table and kept it while the transaction grew it to thousands of pages, so every lookup by id
+/// read the whole table (a 100,000-row import slowed to ~17 rows/s after 10,000 rows).
+async fn plan_for_growing_tables<C: ConnectionTrait>(txn: &C) -> ServiceResult<()> {
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+    }
+    Ok(())
 }
 
 /// The towns and communities in the actor's scope, to resolve what the sheet names.
