@@ -388,7 +388,9 @@ async fn export_list(
                         let def = r.indicator.definition();
                         // As the page shows them: rates to 0.1, grams to 0.001, counts whole.
                         let scale = 10f64.powi(i32::try_from(crate::export::decimals(def.unit)).unwrap_or(0));
-                        let num = |v: Option<f64>| v.map_or(Value::Text("—".into()), |x| Value::Real((x * scale).round() / scale));
+                        let num = |v: Option<f64>| {
+                            v.map_or(Value::Text("—".into()), |x| Value::Real((x * scale).round() / scale))
+                        };
                         vec![
                             def.label(lang).into(),
                             num(r.figure.value),
