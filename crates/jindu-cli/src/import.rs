@@ -1,6 +1,7 @@
-//! `jindu import persons FILE [--dry-run]`: an office's registry sheet (.xlsx or .csv, UTF-8 or
-//! GBK) into the registry, all rows or none, with a progress bar and a report of every row's
-//! problems. Acts as an existing account (`--username`), which the audit log names.
+//! `jindu import persons|measures|events FILE [--dry-run] [--header-row N] [--map 表头=字段]…`:
+//! an office's sheet (.xlsx or .csv, UTF-8 or GBK) into the registry, all rows or none, with a
+//! progress bar and a report of every row's problems. Acts as an existing account
+//! (`--username`), which the audit log names.
 
 use std::path::PathBuf;
 
@@ -18,43 +19,53 @@ use crate::{explain, keys};
 pub enum ImportCommand {
     /// 导入人员登记表 / Import persons (with their first measure) from .xlsx or .csv; every row is
     /// checked first, and nothing is stored unless all pass.
-    Persons {
-        #[arg(long, default_value = "sqlite://jindu.db")]
-        db: String,
-        #[command(flatten)]
-        keys: keys::KeyArgs,
-        /// The account the import is made as (needs 人员编辑; its scope bounds the rows).
-        #[arg(long)]
-        username: String,
-        /// Check and report only; store nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// The sheet (.xlsx, .xls, .ods or .csv).
-        file: PathBuf,
-    },
+    Persons(ImportArgs),
+    /// 导入戒毒措施 / Import measures of registered persons found by ID number: later decisions,
+    /// and past measures with their end date and reason; all or nothing, like persons.
+    Measures(ImportArgs),
     /// 导入检测、报到、走访记录 / Import events (tests, check-ins, visits, talks, assistance) of
     /// registered persons, one per row, found by ID number; all or nothing, like persons.
-    Events {
-        #[arg(long, default_value = "sqlite://jindu.db")]
-        db: String,
-        #[command(flatten)]
-        keys: keys::KeyArgs,
-        /// The account the import is made as (needs the permission of each event kind).
-        #[arg(long)]
-        username: String,
-        /// Check and report only; store nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// The sheet (.xlsx, .xls, .ods or .csv).
-        file: PathBuf,
-    },
+    Events(ImportArgs),
+}
+
+/// What every import takes.
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    #[arg(long, default_value = "sqlite://jindu.db")]
+    db: String,
+    #[command(flatten)]
+    keys: keys::KeyArgs,
+    /// The account the import is made as (its permissions and scope bound the rows).
+    #[arg(long)]
+    username: String,
+    /// Check and report only; store nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// 表头所在行 / The header row (1-based) when Jindu cannot find it.
+    #[arg(long)]
+    header_row: Option<usize>,
+    /// 列对应 / Read a column as a field: `--map 证照号=id_number` (`=-` ignores the column;
+    /// repeat for each column). The fields are listed in the error of a wrong one.
+    #[arg(long = "map", value_name = "HEADER=FIELD")]
+    map: Vec<String>,
+    /// The sheet (.xlsx, .xls, .ods or .csv).
+    file: PathBuf,
 }
 
 pub async fn run(command: ImportCommand) -> Result<()> {
-    let (events, url, key_args, username, dry_run, file) = match command {
-        ImportCommand::Persons { db, keys, username, dry_run, file } => (false, db, keys, username, dry_run, file),
-        ImportCommand::Events { db, keys, username, dry_run, file } => (true, db, keys, username, dry_run, file),
+    let (kind, args) = match command {
+        ImportCommand::Persons(a) => (import::SheetKind::Persons, a),
+        ImportCommand::Measures(a) => (import::SheetKind::Measures, a),
+        ImportCommand::Events(a) => (import::SheetKind::Events, a),
     };
+    let ImportArgs { db: url, keys: key_args, username, dry_run, header_row, map, file } = args;
+    let mut mapping: Vec<(String, String)> = Vec::new();
+    for m in &map {
+        let Some((header, field)) = m.rsplit_once('=') else {
+            bail!("--map “{m}” 应写作 表头=字段 / --map '{m}' must be HEADER=FIELD");
+        };
+        mapping.push((header.to_string(), field.to_string()));
+    }
     let conn = db::connect_existing(&url).await?;
     let vault = keys::open(&conn, &url, &key_args).await?;
     let bytes = std::fs::read(&file).with_context(|| format!("读取 / reading {}", file.display()))?;
@@ -80,12 +91,9 @@ pub async fn run(command: ImportCommand) -> Result<()> {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let report = if events {
-        import::import_events(&conn, &vault, &actor, Now::system(), &name, &bytes, dry_run, progress).await
-    } else {
-        import::import_persons(&conn, &vault, &actor, Now::system(), &name, &bytes, dry_run, progress).await
-    }
-    .map_err(explain)?;
+    let request = import::ImportRequest { file_name: &name, bytes: &bytes, dry_run, header_row, mapping: &mapping };
+    let report =
+        import::import_sheet(&conn, &vault, &actor, Now::system(), kind, request, progress).await.map_err(explain)?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     println!(
@@ -104,7 +112,10 @@ pub async fn run(command: ImportCommand) -> Result<()> {
         report.rows,
         report.valid,
         report.existing,
-        if events { "条已记录(跳过) already recorded" } else { "人已登记(跳过) already registered" },
+        match kind {
+            import::SheetKind::Persons => "人已登记(跳过) already registered",
+            _ => "条已登记(跳过) already recorded",
+        },
         report.rows_with_problems(),
         secs,
         report.rows as f64 / secs.max(1e-9)
@@ -122,10 +133,16 @@ pub async fn run(command: ImportCommand) -> Result<()> {
     if dry_run {
         println!("检查通过，未写入数据(--dry-run) / all rows pass; nothing stored (--dry-run)");
     } else {
-        if events {
-            println!("已导入 {} 条记录 / imported {} events", report.created, report.created);
-        } else {
-            println!("已导入 {} 人 / imported {} persons", report.created, report.created);
+        match kind {
+            import::SheetKind::Persons => {
+                println!("已导入 {} 人 / imported {} persons", report.created, report.created)
+            }
+            import::SheetKind::Measures => {
+                println!("已导入 {} 项措施 / imported {} measures", report.created, report.created)
+            }
+            import::SheetKind::Events => {
+                println!("已导入 {} 条记录 / imported {} events", report.created, report.created)
+            }
         }
     }
     Ok(())

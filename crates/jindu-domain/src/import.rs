@@ -323,6 +323,131 @@ impl SheetColumn for EventColumn {
     }
 }
 
+/// A column of a measure sheet (戒毒措施台账): one row per measure decision of a registered
+/// person, for measures after the first (a person sheet brings the first) and for the history
+/// of earlier measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MeasureColumn {
+    /// 身份证号 (required): finds the person among those registered in scope.
+    IdNumber,
+    /// 姓名: when given, must be the registered person's name.
+    Name,
+    /// 管控措施 (required): 社区戒毒 / 社区康复 / 强制隔离戒毒 and their short forms.
+    MeasureKind,
+    /// 决定日期 (required).
+    DecisionDate,
+    /// 报到日期 of a community measure.
+    ReportDate,
+    /// 解除/终止日期: the measure ended on this day (history).
+    EndDate,
+    /// 结束原因: 期满解除, 被判刑, 收容教育, 转强制隔离戒毒, 死亡, 其他 (with 解除/终止日期).
+    EndReason,
+    /// 豁免已核查: 是 when the officer checked the exemptions of 禁毒法 §39 for a compulsory
+    /// isolation of a woman or a minor under 16.
+    ExemptionsChecked,
+}
+
+impl MeasureColumn {
+    /// Every column, in the order of the template.
+    pub const ALL: [MeasureColumn; 8] = [
+        MeasureColumn::IdNumber,
+        MeasureColumn::Name,
+        MeasureColumn::MeasureKind,
+        MeasureColumn::DecisionDate,
+        MeasureColumn::ReportDate,
+        MeasureColumn::EndDate,
+        MeasureColumn::EndReason,
+        MeasureColumn::ExemptionsChecked,
+    ];
+}
+
+impl SheetColumn for MeasureColumn {
+    const COLUMNS: &'static [MeasureColumn] = &MeasureColumn::ALL;
+    const KEY: [MeasureColumn; 2] = [MeasureColumn::IdNumber, MeasureColumn::DecisionDate];
+    const REQUIRED: &'static [&'static [MeasureColumn]] = &[&[MeasureColumn::MeasureKind]];
+    fn field(self) -> &'static str {
+        match self {
+            MeasureColumn::IdNumber => "id_number",
+            MeasureColumn::Name => "name",
+            MeasureColumn::MeasureKind => "measure_kind",
+            MeasureColumn::DecisionDate => "decision_date",
+            MeasureColumn::ReportDate => "report_date",
+            MeasureColumn::EndDate => "end_date",
+            MeasureColumn::EndReason => "end_reason",
+            MeasureColumn::ExemptionsChecked => "exemptions_checked",
+        }
+    }
+    fn template_header(self) -> &'static str {
+        match self {
+            MeasureColumn::IdNumber => "身份证号*",
+            MeasureColumn::Name => "姓名",
+            MeasureColumn::MeasureKind => "管控措施*",
+            MeasureColumn::DecisionDate => "决定日期*",
+            MeasureColumn::ReportDate => "报到日期",
+            MeasureColumn::EndDate => "解除(终止)日期",
+            MeasureColumn::EndReason => "结束原因",
+            MeasureColumn::ExemptionsChecked => "豁免已核查",
+        }
+    }
+    fn synonyms(self) -> &'static [&'static str] {
+        match self {
+            MeasureColumn::IdNumber => PersonColumn::IdNumber.synonyms(),
+            MeasureColumn::Name => PersonColumn::Name.synonyms(),
+            MeasureColumn::MeasureKind => PersonColumn::MeasureKind.synonyms(),
+            MeasureColumn::DecisionDate => PersonColumn::DecisionDate.synonyms(),
+            MeasureColumn::ReportDate => PersonColumn::ReportDate.synonyms(),
+            MeasureColumn::EndDate => &[
+                "解除(终止)日期",
+                "解除日期",
+                "终止日期",
+                "结束日期",
+                "解除时间",
+                "期满日期",
+                "实际解除日期",
+                "end_date",
+            ],
+            MeasureColumn::EndReason => &["结束原因", "解除原因", "终止原因", "解除(终止)原因", "end_reason"],
+            MeasureColumn::ExemptionsChecked => &["豁免已核查", "豁免情形已核查", "已核查豁免", "exemptions_checked"],
+        }
+    }
+}
+
+/// A measure kind as registries write it: the name (社区戒毒, 社区康复, 强制隔离戒毒), the short
+/// forms 社戒 / 社康 / 强戒 / 强制戒毒, or the code.
+pub fn measure_kind_of(text: &str) -> Option<crate::MeasureKind> {
+    use crate::MeasureKind as K;
+    let t = normalize_header(text);
+    match t.as_str() {
+        "社戒" => return Some(K::CommunityDetox),
+        "社康" => return Some(K::CommunityRehab),
+        "强戒" | "强制戒毒" => return Some(K::CompulsoryIsolation),
+        _ => {}
+    }
+    K::ALL.iter().copied().find(|k| t == k.as_code() || t == normalize_header(k.label_zh()))
+}
+
+/// Why a measure ended, as registries write it: 期满解除 / 期满 / 解除, 被判刑 / 判刑, 收容教育,
+/// 转强制隔离戒毒 / 转强戒, 死亡, 其他, the label Jindu shows (`被判刑(终止)`), or the code.
+pub fn end_reason_of(text: &str) -> Option<crate::EndReason> {
+    use crate::EndReason as R;
+    let t = normalize_header(text);
+    match t.as_str() {
+        "期满解除" | "期满" | "解除" | "到期解除" => return Some(R::Expiry),
+        "被判刑" | "判刑" | "判处刑罚" => return Some(R::Imprisonment),
+        "收容教育" => return Some(R::CompulsoryEducation),
+        "转强制隔离戒毒" | "转强戒" | "强制隔离戒毒" => return Some(R::ToCompulsoryIsolation),
+        "死亡" => return Some(R::Death),
+        "其他" | "其它" => return Some(R::Other),
+        _ => {}
+    }
+    R::ALL.iter().copied().find(|r| t == r.as_code() || t == normalize_header(r.label_zh()))
+}
+
+/// A yes/no cell: 是 / Y / yes / 1 / √ / true are yes; anything else (blank included) is no.
+pub fn yes_of(text: &str) -> bool {
+    matches!(normalize_header(text).as_str(), "是" | "y" | "yes" | "1" | "√" | "true" | "已核查")
+}
+
 /// The event kind a sheet names, with the words registries use: 报到; 检测, 尿检, 毛发检测,
 /// 吸毒检测; 走访, 家访; 谈话, 谈心谈话, 约谈; 帮扶, 救助. Returns the kind and, for 尿检 and
 /// 毛发检测, the test method it implies. Only the kinds an event sheet may bring (not measure
@@ -425,7 +550,7 @@ impl<C: SheetColumn> HeaderError<C> {
     pub fn message_zh(&self) -> String {
         match self {
             HeaderError::NotFound => format!(
-                "前{HEADER_SEARCH_ROWS}行中没有找到表头：表头须包含“{}”和“{}”（身份证号也可写作“公民身份号码”“证件号码”）。请使用导入模板或检查文件。",
+                "前{HEADER_SEARCH_ROWS}行中没有找到表头：表头须包含“{}”和“{}”（身份证号也可写作“公民身份号码”“证件号码”）。请使用导入模板，或用“列对应”指定表头所在行和各列的含义。",
                 C::KEY[0].template_header().trim_end_matches('*'),
                 C::KEY[1].template_header().trim_end_matches('*'),
             ),
@@ -443,7 +568,7 @@ impl<C: SheetColumn> HeaderError<C> {
     pub fn message_en(&self) -> String {
         match self {
             HeaderError::NotFound => format!(
-                "No header found in the first {HEADER_SEARCH_ROWS} rows: it must name {} ({}) and {} ({}). Use the import template or check the file.",
+                "No header found in the first {HEADER_SEARCH_ROWS} rows: it must name {} ({}) and {} ({}). Use the import template, or map the columns by hand (the header row and what each column means).",
                 C::KEY[0].template_header().trim_end_matches('*'),
                 C::KEY[0].field(),
                 C::KEY[1].template_header().trim_end_matches('*'),
@@ -475,22 +600,142 @@ pub fn find_header(rows: &[Vec<String>]) -> Result<HeaderMap, HeaderError> {
 /// # Errors
 /// [`HeaderError`] as documented on its variants.
 pub fn find_header_of<C: SheetColumn>(rows: &[Vec<String>]) -> Result<HeaderMap<C>, HeaderError<C>> {
-    let mut best: Option<(usize, usize)> = None;
-    for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
-        let cols: Vec<C> = row.iter().filter_map(|h| C::from_header(h)).collect();
-        if C::KEY.iter().all(|k| cols.contains(k)) {
-            let score = cols.len();
-            if best.is_none_or(|(_, s)| score > s) {
-                best = Some((i, score));
+    find_header_mapped(rows, &ColumnMapping::default())
+}
+
+/// 列对应: the user's own reading of a sheet whose layout the header words do not cover. Each
+/// entry maps a header, as the file writes it, to a column, or to none (the column is ignored);
+/// headers not named are read by their words as usual. `header_row` (1-based, as the
+/// spreadsheet shows it) says which row is the header when it cannot be found. Kept with an
+/// import so that the check and the commit read the file the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMapping<C: SheetColumn> {
+    /// The header row, 1-based; `None` searches for it.
+    pub header_row: Option<usize>,
+    /// Normalised header text ([`normalize_header`]) → the column it means, `None` to ignore it.
+    pub columns: BTreeMap<String, Option<C>>,
+}
+
+impl<C: SheetColumn> Default for ColumnMapping<C> {
+    fn default() -> Self {
+        ColumnMapping { header_row: None, columns: BTreeMap::new() }
+    }
+}
+
+impl<C: SheetColumn> ColumnMapping<C> {
+    /// Builds a mapping from (header, field) pairs as a form or the command line gives them:
+    /// `field` is a column's field name ([`SheetColumn::field`]), `""` or `-` to ignore the
+    /// column, `auto` to read it by its words.
+    ///
+    /// # Errors
+    /// The sentences (Chinese, English) naming a field that is no column of this sheet, or a
+    /// header row of 0.
+    pub fn from_pairs<'a>(
+        header_row: Option<usize>,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, (String, String)> {
+        if header_row == Some(0) {
+            return Err(("表头行号从 1 开始。".into(), "The header row is counted from 1.".into()));
+        }
+        let mut columns = BTreeMap::new();
+        for (header, field) in pairs {
+            let h = normalize_header(header);
+            if h.is_empty() {
+                continue;
             }
+            let field = field.trim();
+            let column = match field {
+                "auto" => continue,
+                "" | "-" | "ignore" => None,
+                f => match C::COLUMNS.iter().copied().find(|c| c.field() == f) {
+                    Some(c) => Some(c),
+                    None => {
+                        return Err((
+                            format!("列“{}”对应的字段“{}”不存在，可选：{}。", header.trim(), f, fields_list::<C>()),
+                            format!(
+                                "Column \"{}\" is mapped to \"{}\", which is no field; use one of: {}.",
+                                header.trim(),
+                                f,
+                                fields_list::<C>()
+                            ),
+                        ));
+                    }
+                },
+            };
+            columns.insert(h, column);
+        }
+        Ok(ColumnMapping { header_row, columns })
+    }
+
+    /// True when nothing is mapped by hand.
+    pub fn is_empty(&self) -> bool {
+        self.header_row.is_none() && self.columns.is_empty()
+    }
+
+    /// The column a header means under this mapping: the user's choice first, then the words.
+    pub fn column_of(&self, header: &str) -> Option<C> {
+        match self.columns.get(&normalize_header(header)) {
+            Some(choice) => *choice,
+            None => C::from_header(header),
         }
     }
-    let (row_index, _) = best.ok_or(HeaderError::NotFound)?;
+
+    /// The mapping as (header, field) pairs, `-` for an ignored column: the form of
+    /// [`ColumnMapping::from_pairs`], for keeping and showing.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        self.columns.iter().map(|(h, c)| (h.clone(), c.map_or("-".to_string(), |c| c.field().to_string()))).collect()
+    }
+}
+
+fn fields_list<C: SheetColumn>() -> String {
+    C::COLUMNS
+        .iter()
+        .map(|c| format!("{}({})", c.field(), c.template_header().trim_end_matches('*')))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// [`find_header_of`] under a [`ColumnMapping`]: the mapped headers count as the columns they
+/// are mapped to, both in finding the header row and in reading it; a given `header_row` is
+/// taken as it is (it must still hold the key columns).
+///
+/// # Errors
+/// [`HeaderError`] as documented on its variants; with a `header_row` that lacks a key column,
+/// [`HeaderError::Missing`] naming it.
+pub fn find_header_mapped<C: SheetColumn>(
+    rows: &[Vec<String>],
+    mapping: &ColumnMapping<C>,
+) -> Result<HeaderMap<C>, HeaderError<C>> {
+    let row_index = match mapping.header_row {
+        Some(n) => {
+            let i = n.saturating_sub(1);
+            let row = rows.get(i).ok_or(HeaderError::NotFound)?;
+            let cols: Vec<C> = row.iter().filter_map(|h| mapping.column_of(h)).collect();
+            let missing: Vec<C> = C::KEY.iter().copied().filter(|k| !cols.contains(k)).collect();
+            if !missing.is_empty() {
+                return Err(HeaderError::Missing(missing));
+            }
+            i
+        }
+        None => {
+            let mut best: Option<(usize, usize)> = None;
+            for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+                let cols: Vec<C> = row.iter().filter_map(|h| mapping.column_of(h)).collect();
+                if C::KEY.iter().all(|k| cols.contains(k)) {
+                    let score = cols.len();
+                    if best.is_none_or(|(_, s)| score > s) {
+                        best = Some((i, score));
+                    }
+                }
+            }
+            best.ok_or(HeaderError::NotFound)?.0
+        }
+    };
     let row = rows.get(row_index).ok_or(HeaderError::NotFound)?;
     let mut columns: BTreeMap<C, usize> = BTreeMap::new();
     let mut ignored = Vec::new();
     for (i, h) in row.iter().enumerate() {
-        match C::from_header(h) {
+        match mapping.column_of(h) {
             Some(c) => {
                 if let Some(first) = columns.get(&c) {
                     let first_header = row.get(*first).cloned().unwrap_or_default();
@@ -786,5 +1031,77 @@ mod tests {
         assert_eq!(test_result_of("拒检"), Some(R::Refused));
         assert_eq!(test_method_of("毛发"), Some(M::Hair));
         assert_eq!(test_result_of("待定"), None);
+    }
+
+    #[test]
+    fn a_mapping_reads_a_layout_the_words_do_not_cover() {
+        // 人员编号 means nothing to Jindu; 证照号 is the office's word for the ID number; the
+        // header is on row 3 under a title and a blank row.
+        let sheet = rows(&[
+            &["2026年吸毒人员台账", "", "", ""],
+            &[],
+            &["人员编号", "当事人", "证照号", "所属街道"],
+            &["7", "张三", "110101199003070016", "广东路街道"],
+        ]);
+        assert_eq!(find_header(&sheet), Err(HeaderError::NotFound));
+        let mapping = ColumnMapping::<PersonColumn>::from_pairs(
+            None,
+            [("当事人", "name"), ("证照号 ", "id_number"), ("人员编号", "-")],
+        )
+        .expect("fields exist");
+        let h = find_header_mapped(&sheet, &mapping).expect("header under the mapping");
+        assert_eq!(h.row, 2);
+        assert_eq!(h.columns.get(&PersonColumn::Name), Some(&1));
+        assert_eq!(h.columns.get(&PersonColumn::IdNumber), Some(&2));
+        assert_eq!(h.columns.get(&PersonColumn::Town), Some(&3));
+        // The ignored column is listed as ignored, not read.
+        assert_eq!(h.ignored, vec![(0, "人员编号".to_string())]);
+        assert_eq!(h.cell(&sheet[3], PersonColumn::IdNumber), "110101199003070016");
+        // A field that is no column is refused with its name; row 0 is refused.
+        let (zh, en) = ColumnMapping::<PersonColumn>::from_pairs(None, [("证照号", "passport")]).unwrap_err();
+        assert!(zh.contains("passport") && zh.contains("id_number(身份证号)"), "{zh}");
+        assert!(en.contains("\"passport\""), "{en}");
+        assert!(ColumnMapping::<PersonColumn>::from_pairs(Some(0), []).is_err());
+    }
+
+    #[test]
+    fn a_given_header_row_is_taken_and_must_hold_the_keys() {
+        let sheet = rows(&[&["姓名", "身份证号", "乡镇"], &["姓名", "证件号码", "乡镇", "备注"], &["张三", "x", "y"]]);
+        // Searching picks the row with more recognised headers (row 2); a given row 1 is kept.
+        assert_eq!(find_header(&sheet).map(|h| h.row), Ok(1));
+        let first = ColumnMapping::<PersonColumn>::from_pairs(Some(1), []).expect("row 1");
+        assert_eq!(find_header_mapped(&sheet, &first).map(|h| h.row), Ok(0));
+        let third = ColumnMapping::<PersonColumn>::from_pairs(Some(3), []).expect("row 3");
+        assert_eq!(
+            find_header_mapped(&sheet, &third),
+            Err(HeaderError::Missing(vec![PersonColumn::Name, PersonColumn::IdNumber]))
+        );
+        let beyond = ColumnMapping::<PersonColumn>::from_pairs(Some(9), []).expect("row 9");
+        assert_eq!(find_header_mapped(&sheet, &beyond), Err(HeaderError::NotFound));
+        // Mapping a second 身份证 column away resolves a doubled column.
+        let doubled = rows(&[&["姓名", "身份证号", "证件号码", "乡镇"]]);
+        assert!(matches!(find_header(&doubled), Err(HeaderError::Twice(PersonColumn::IdNumber, _, _))));
+        let mapping = ColumnMapping::<PersonColumn>::from_pairs(None, [("证件号码", "")]).expect("ignore");
+        assert_eq!(find_header_mapped(&doubled, &mapping).map(|h| h.columns[&PersonColumn::IdNumber]), Ok(1));
+    }
+
+    #[test]
+    fn measure_sheet_words_are_understood() {
+        use crate::{EndReason, MeasureKind};
+        let sheet =
+            rows(&[&["身份证号码", "姓名", "措施类型", "责令日期", "报到时间", "解除日期", "解除原因", "豁免已核查"]]);
+        let h = find_header_of::<MeasureColumn>(&sheet).expect("measure header");
+        assert_eq!(h.columns.len(), 8);
+        assert_eq!(h.columns[&MeasureColumn::EndReason], 6);
+        assert_eq!(measure_kind_of("社戒"), Some(MeasureKind::CommunityDetox));
+        assert_eq!(measure_kind_of("社区康复"), Some(MeasureKind::CommunityRehab));
+        assert_eq!(measure_kind_of("强 戒"), Some(MeasureKind::CompulsoryIsolation));
+        assert_eq!(measure_kind_of("戒毒"), None);
+        assert_eq!(end_reason_of("期满"), Some(EndReason::Expiry));
+        assert_eq!(end_reason_of("被判刑(终止)"), Some(EndReason::Imprisonment));
+        assert_eq!(end_reason_of("转强戒"), Some(EndReason::ToCompulsoryIsolation));
+        assert_eq!(end_reason_of("death"), Some(EndReason::Death));
+        assert_eq!(end_reason_of("出国"), None);
+        assert!(yes_of("是") && yes_of(" Y ") && yes_of("√") && !yes_of("") && !yes_of("否"));
     }
 }

@@ -74,12 +74,29 @@ pub fn read_sheet(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, She
 fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     let (text, _) = decode_text(bytes);
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let mut rows = Vec::new();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    // The reader skips blank lines, which Excel and WPS show as rows: they are put back, so row
+    // numbers in reports are the ones the user sees. A quoted cell spanning lines is one row.
+    // A record's position is where the reader started on it, before the blank lines it skipped.
+    let raw = text.as_bytes();
     for record in reader.records() {
         let record = record.map_err(|e| SheetError::Csv {
             line: e.position().map_or(0, |p| p.line()),
             detail: e.to_string().chars().take(120).collect(),
         })?;
+        let mut start = record.position().map_or(0, |p| p.byte()) as usize;
+        // After a CRLF terminator the position can sit between its CR and LF.
+        if start > 0 && raw.get(start - 1) == Some(&b'\r') && raw.get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        let blanks = raw
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .filter(|b| **b == b'\n')
+            .count();
+        rows.extend(std::iter::repeat_n(Vec::new(), blanks));
         rows.push(record.iter().map(str::to_string).collect());
     }
     Ok(rows)
@@ -157,5 +174,15 @@ mod tests {
         assert_eq!(cell_text(&Data::Float(1.5)), "1.5");
         assert_eq!(cell_text(&Data::Int(7)), "7");
         assert_eq!(cell_text(&Data::Empty), "");
+    }
+
+    #[test]
+    fn csv_rows_are_numbered_as_a_spreadsheet_shows_them() {
+        // A blank line is a row; a quoted cell over two lines is one row.
+        let text = "标题\n\n姓名,备注\n张三,\"第一行\n第二行\"\r\n\r\n李四,x\n";
+        let rows = read_sheet("a.csv", text.as_bytes()).expect("csv");
+        let firsts: Vec<&str> = rows.iter().map(|r| r.first().map_or("", String::as_str)).collect();
+        assert_eq!(firsts, vec!["标题", "", "姓名", "张三", "", "李四"]);
+        assert_eq!(rows[3][1], "第一行\n第二行");
     }
 }

@@ -2,9 +2,12 @@
 //! problems, download a copy of the file with an error column, then import it for real.
 //!
 //! An upload starts a background job ([`ImportJobs`]) that runs
-//! `jindu_store::service::import::import_persons` on the file — a dry run first, always — and
+//! `jindu_store::service::import::import_sheet` on the file — a dry run first, always — and
 //! counts rows as it goes; the job page refreshes itself every second until the report is ready
-//! (no script needed). “确认导入” runs the same bytes again, for real, all or nothing. Jobs are
+//! (no script needed). When the header is not what Jindu reads, or a column is read wrongly, the
+//! job page offers 列对应: the header row and each column's meaning, chosen by hand; that starts
+//! a new check with the mapping, which the commit then keeps. “确认导入” runs the same bytes and
+//! mapping again, for real, all or nothing. Jobs are
 //! kept in memory for [`JOB_HOURS`] hours, visible only to the user who started them; one import
 //! runs at a time (the write transaction of a large file would make a second one wait anyway).
 
@@ -14,13 +17,14 @@ use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
-use jindu_domain::import::{EventColumn, PersonColumn};
+use jindu_domain::import::{PersonColumn, normalize_header};
 use jindu_domain::{AddictionFinding, DivisionLevel, MeasureKind, Substance};
 use jindu_store::service::deployment;
-use jindu_store::service::import::{ImportReport, import_events, import_persons};
+pub use jindu_store::service::import::SheetKind;
+use jindu_store::service::import::{ImportReport, ImportRequest, import_sheet, sheet_preview};
 use jindu_store::service::{ServiceError, audit};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
 use uuid::Uuid;
@@ -43,18 +47,15 @@ pub const JOB_HOURS: i64 = 2;
 pub enum JobOutcome {
     /// The report: a dry run's, or a real run's (created > 0 unless every row existed).
     Report(ImportReport),
-    /// The file could not be read at all (no sheet, no header…): the sentence in both languages.
-    Refused { zh: String, en: String },
+    /// The file could not be read at all (no sheet, no header…): the sentence in both languages,
+    /// and when the header was the problem, the first rows of the sheet to map it by hand.
+    Refused { zh: String, en: String, preview: Vec<Vec<String>> },
 }
 
-/// What an uploaded sheet holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SheetKind {
-    /// 在册人员 with their first measure (`import_persons`).
-    Persons,
-    /// 检测、报到、走访… records of registered persons (`import_events`).
-    Events,
-}
+/// Rows and columns of a sheet shown for choosing its header by hand.
+pub const PREVIEW_ROWS: usize = 20;
+/// See [`PREVIEW_ROWS`].
+pub const PREVIEW_COLUMNS: usize = 40;
 
 /// One upload being checked or imported.
 #[derive(Debug)]
@@ -64,9 +65,13 @@ pub struct ImportJob {
     pub owner: Uuid,
     pub file_name: String,
     pub bytes: Arc<Vec<u8>>,
-    /// What the sheet holds: persons, or events of registered persons.
+    /// What the sheet holds: persons, measures, or events of registered persons.
     pub sheet: SheetKind,
     pub dry_run: bool,
+    /// The header row the user gave (1-based), if any.
+    pub header_row: Option<usize>,
+    /// The user's column mapping: (header, field or `-`).
+    pub mapping: Vec<(String, String)>,
     pub started: chrono::DateTime<chrono::Utc>,
     /// Rows processed so far, and the data rows of the file (0 while the file is being read).
     pub done: AtomicUsize,
@@ -209,11 +214,7 @@ pub async fn upload(
             }
             "mode" => dry_run = field.text().await.unwrap_or_default() != "commit",
             "sheet" => {
-                sheet = if field.text().await.unwrap_or_default() == "events" {
-                    SheetKind::Events
-                } else {
-                    SheetKind::Persons
-                }
+                sheet = SheetKind::from_code(&field.text().await.unwrap_or_default()).unwrap_or(SheetKind::Persons)
             }
             _ => {}
         }
@@ -224,7 +225,7 @@ pub async fn upload(
             "Choose a file to import (.xlsx, .xls, .ods or .csv).",
         ));
     };
-    let job = start_job(&state, &a, name, Arc::new(bytes), sheet, dry_run)?;
+    let job = start_job(&state, &a, name, Arc::new(bytes), sheet, dry_run, None, Vec::new())?;
     Ok(Redirect::to(&format!("/import/{}", job.id)).into_response())
 }
 
@@ -242,10 +243,103 @@ pub async fn commit(State(state): State<AppState>, a: Authed, Path(id): Path<Str
             });
         }
     }
-    let job = start_job(&state, &a, checked.file_name.clone(), checked.bytes.clone(), checked.sheet, false)?;
+    let job = start_job(
+        &state,
+        &a,
+        checked.file_name.clone(),
+        checked.bytes.clone(),
+        checked.sheet,
+        false,
+        checked.header_row,
+        checked.mapping.clone(),
+    )?;
     Ok(Redirect::to(&format!("/import/{}", job.id)).into_response())
 }
 
+/// `POST /import/{job}/map` (urlencoded: `header_row`, and `col{i}` = a field, `-` to ignore,
+/// `auto` to read by the header's words, for each cell `i` of that header row): checks the same
+/// file again with this 列对应.
+pub async fn remap(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> PageResult {
+    let checked = job_of(&state, &a, &id)?;
+    let value = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let header_row = match value("header_row").as_str() {
+        "" => None,
+        v => match v.parse::<usize>() {
+            Ok(n) if (1..=PREVIEW_ROWS).contains(&n) => Some(n),
+            _ => {
+                return Err(AppError::Form {
+                    status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    zh: format!("表头所在行须为 1 至 {PREVIEW_ROWS} 之间的数字。"),
+                    en: format!("The header row must be a number from 1 to {PREVIEW_ROWS}."),
+                });
+            }
+        },
+    };
+    let cells = header_cells(&checked, header_row);
+    let mut mapping: Vec<(String, String)> = Vec::new();
+    for (i, cell) in cells.iter().enumerate() {
+        let field = value(&format!("col{i}"));
+        if field.is_empty() || field == "auto" || normalize_header(cell).is_empty() {
+            continue;
+        }
+        let known = field == "-" || checked.sheet.columns().iter().any(|(f, _)| *f == field);
+        if !known {
+            return Err(AppError::Form {
+                status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                zh: format!("第 {} 列的对应“{}”不是可选的字段。", i + 1, field.chars().take(30).collect::<String>()),
+                en: format!(
+                    "Column {} is mapped to '{}', which is no field.",
+                    i + 1,
+                    field.chars().take(30).collect::<String>()
+                ),
+            });
+        }
+        mapping.push((cell.clone(), field));
+    }
+    let job = start_job(
+        &state,
+        &a,
+        checked.file_name.clone(),
+        checked.bytes.clone(),
+        checked.sheet,
+        true,
+        header_row,
+        mapping,
+    )?;
+    Ok(Redirect::to(&format!("/import/{}", job.id)).into_response())
+}
+
+/// The cells of the header row a job read, or of row `header_row` of its preview when given
+/// (the user choosing the row by hand).
+fn header_cells(job: &ImportJob, header_row: Option<usize>) -> Vec<String> {
+    match (job.outcome(), header_row) {
+        (Some(JobOutcome::Report(r)), None) => r.header_cells,
+        (Some(JobOutcome::Report(r)), Some(n)) if n == r.header_row => r.header_cells,
+        (_, row) => {
+            let preview = match job.outcome() {
+                Some(JobOutcome::Refused { preview, .. }) if !preview.is_empty() => preview,
+                _ => sheet_preview(&job.file_name, &job.bytes, PREVIEW_ROWS, PREVIEW_COLUMNS).unwrap_or_default(),
+            };
+            let n = row.unwrap_or_else(|| likely_header(&preview));
+            preview.get(n.saturating_sub(1)).cloned().unwrap_or_default()
+        }
+    }
+}
+
+/// The row (1-based) most likely to be the header of a preview: the first with the most filled
+/// cells (a title row has one).
+pub fn likely_header(preview: &[Vec<String>]) -> usize {
+    let filled = |r: &Vec<String>| r.iter().filter(|c| !c.is_empty()).count();
+    let most = preview.iter().map(filled).max().unwrap_or(0);
+    preview.iter().position(|r| filled(r) == most).map_or(1, |i| i + 1)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn start_job(
     state: &AppState,
     a: &Authed,
@@ -253,6 +347,8 @@ fn start_job(
     bytes: Arc<Vec<u8>>,
     sheet: SheetKind,
     dry_run: bool,
+    header_row: Option<usize>,
+    mapping: Vec<(String, String)>,
 ) -> Result<Arc<ImportJob>, AppError> {
     let now = state.clock.now();
     let job = state.imports.start(ImportJob {
@@ -262,6 +358,8 @@ fn start_job(
         bytes,
         sheet,
         dry_run,
+        header_row,
+        mapping,
         started: now.instant,
         done: AtomicUsize::new(0),
         total: AtomicUsize::new(0),
@@ -273,22 +371,32 @@ fn start_job(
             running.total.store(total, Ordering::Relaxed);
             running.done.store(done, Ordering::Relaxed);
         };
-        let (name, bytes, dry_run) = (&running.file_name, &running.bytes, running.dry_run);
-        let result = match running.sheet {
-            SheetKind::Persons => import_persons(&db, &vault, &actor, now, name, bytes, dry_run, progress).await,
-            SheetKind::Events => import_events(&db, &vault, &actor, now, name, bytes, dry_run, progress).await,
+        let request = ImportRequest {
+            file_name: &running.file_name,
+            bytes: &running.bytes,
+            dry_run: running.dry_run,
+            header_row: running.header_row,
+            mapping: &running.mapping,
         };
+        let result = import_sheet(&db, &vault, &actor, now, running.sheet, request, progress).await;
         let outcome = match result {
             Ok(report) => JobOutcome::Report(report),
             Err(ServiceError::Invalid(errors)) => JobOutcome::Refused {
                 zh: errors.iter().map(|e| e.zh.as_str()).collect::<Vec<_>>().join(" "),
                 en: errors.iter().map(|e| e.en.as_str()).collect::<Vec<_>>().join(" "),
+                // A header Jindu could not read: the first rows, to map it by hand.
+                preview: if errors.iter().any(|e| e.field == "header") {
+                    sheet_preview(&running.file_name, &running.bytes, PREVIEW_ROWS, PREVIEW_COLUMNS).unwrap_or_default()
+                } else {
+                    Vec::new()
+                },
             },
             Err(e) => {
                 tracing::error!(error = %e, "import job failed");
                 JobOutcome::Refused {
                     zh: "导入因内部错误中止，未保存任何数据。请稍后重试或联系系统管理员。".into(),
                     en: "The import stopped on an internal error; nothing was stored. Try again later or ask the administrator.".into(),
+                    preview: Vec::new(),
                 }
             }
         };
@@ -310,39 +418,105 @@ pub struct JobPage {
     pub c: Chrome,
     pub job: Arc<ImportJob>,
     pub outcome: Option<JobOutcome>,
+    /// The 列对应 form: the header row offered (1-based) and its cells, each with the field it
+    /// is read as now (`-` ignored) and the choice preselected (`auto` or a field).
+    pub map_row: usize,
+    pub map_cells: Vec<MapCell>,
+    /// The fields of this kind of sheet: (field, header), for the form's choices.
+    pub fields: Vec<(&'static str, &'static str)>,
+}
+
+/// One column of the 列对应 form.
+#[derive(Debug, Clone)]
+pub struct MapCell {
+    /// Column index (0-based) in the header row.
+    pub index: usize,
+    pub header: String,
+    /// What the header's words make of it: a field, or empty.
+    pub auto: String,
+    /// The user's choice kept from the last check: a field, `-`, or `auto`.
+    pub chosen: String,
 }
 
 impl JobPage {
     /// The header named for a field code (`id_number` → 身份证号), for the problems table.
     pub fn field_label(&self, field: &str) -> String {
-        PersonColumn::ALL
-            .iter()
-            .find(|c| c.field() == field)
-            .map(|c| {
-                if self.c.lang == "en" {
-                    field.to_string()
-                } else {
-                    c.template_header().trim_end_matches('*').to_string()
-                }
-            })
-            .unwrap_or_else(|| match (field, self.c.lang) {
-                (_, "en") => field.to_string(),
-                ("kind", _) => "类型".to_string(),
-                ("date", _) => "日期".to_string(),
-                ("test_method", _) => "检测方式".to_string(),
-                ("test_result", _) => "检测结果".to_string(),
-                ("division", _) => "所属辖区".to_string(),
-                ("row", _) => "整行".to_string(),
+        if self.c.lang == "en" {
+            return field.to_string();
+        }
+        self.fields.iter().find(|(f, _)| *f == field).map(|(_, h)| h.trim_end_matches('*').to_string()).unwrap_or_else(
+            || match field {
+                "division" => "所属辖区".to_string(),
+                "row" => "整行".to_string(),
+                "confirm_exemptions" | "exemptions_checked" => "豁免已核查".to_string(),
                 _ => field.to_string(),
-            })
+            },
+        )
+    }
+
+    /// True when the job ended and its file can be mapped by hand (a report, or a header that
+    /// could not be read).
+    pub fn can_map(&self) -> bool {
+        !self.map_cells.is_empty()
     }
 }
 
-/// `GET /import/{job}`.
-pub async fn job(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
+/// Query of a job page: `header_row` to show another row in the 列对应 form.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct JobQuery {
+    #[serde(default)]
+    pub header_row: Option<String>,
+}
+
+/// `GET /import/{job}[?header_row=N]`.
+pub async fn job(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Query(q): Query<JobQuery>,
+) -> PageResult {
     let job = job_of(&state, &a, &id)?;
     let outcome = job.outcome();
-    Ok(JobPage { c: a.chrome, job, outcome }.into_response())
+    let asked = q.header_row.and_then(|v| v.trim().parse::<usize>().ok()).filter(|n| (1..=PREVIEW_ROWS).contains(n));
+    let (map_row, auto_of): (usize, Vec<String>) = match &outcome {
+        Some(JobOutcome::Report(r)) if asked.is_none_or(|n| n == r.header_row) => {
+            let auto = r
+                .header_cells
+                .iter()
+                .map(|h| r.columns.iter().find(|(_, header)| header == h).map(|(f, _)| f.clone()).unwrap_or_default())
+                .collect();
+            (r.header_row, auto)
+        }
+        Some(JobOutcome::Report(_)) | Some(JobOutcome::Refused { .. }) => {
+            let preview = match &outcome {
+                Some(JobOutcome::Refused { preview, .. }) if !preview.is_empty() => preview.clone(),
+                _ => sheet_preview(&job.file_name, &job.bytes, PREVIEW_ROWS, PREVIEW_COLUMNS).unwrap_or_default(),
+            };
+            (asked.unwrap_or_else(|| likely_header(&preview)), Vec::new())
+        }
+        None => (0, Vec::new()),
+    };
+    let cells =
+        if outcome.is_some() && !matches!(&outcome, Some(JobOutcome::Refused { preview, .. }) if preview.is_empty()) {
+            header_cells(&job, Some(map_row))
+        } else {
+            Vec::new()
+        };
+    let map_cells = cells
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !h.is_empty())
+        .map(|(index, header)| {
+            let chosen = job
+                .mapping
+                .iter()
+                .find(|(h, _)| normalize_header(h) == normalize_header(header))
+                .map_or_else(|| "auto".to_string(), |(_, f)| f.clone());
+            MapCell { index, header: header.clone(), auto: auto_of.get(index).cloned().unwrap_or_default(), chosen }
+        })
+        .collect();
+    let fields = job.sheet.columns();
+    Ok(JobPage { c: a.chrome, job, outcome, map_row, map_cells, fields }.into_response())
 }
 
 /// `GET /import/{job}/problems.xlsx`: the uploaded sheet as it was read, with a 问题说明 column
@@ -438,9 +612,14 @@ pub async fn template(
     axum::extract::Query(q): axum::extract::Query<TemplateQuery>,
 ) -> PageResult {
     a.actor.require(jindu_domain::Permission::EditPersons)?;
-    if q.kind == "events" {
-        let bytes = events_template_xlsx(a.chrome.demo).map_err(|e| AppError::Internal(e.to_string()))?;
-        return Ok(attachment(XLSX_CONTENT_TYPE, "检测走访记录导入模板.xlsx", bytes));
+    if let Some(kind @ (SheetKind::Events | SheetKind::Measures)) = SheetKind::from_code(&q.kind) {
+        let bytes = records_template_xlsx(kind, a.chrome.demo).map_err(|e| AppError::Internal(e.to_string()))?;
+        let name = if kind == SheetKind::Events {
+            "检测走访记录导入模板.xlsx"
+        } else {
+            "戒毒措施导入模板.xlsx"
+        };
+        return Ok(attachment(XLSX_CONTENT_TYPE, name, bytes));
     }
     let towns = deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Town).await?;
     let communities = deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Village).await?;
@@ -453,67 +632,83 @@ pub async fn template(
     Ok(attachment(XLSX_CONTENT_TYPE, "在册人员导入模板.xlsx", bytes))
 }
 
-/// Query of the template download: `kind=events` for the event sheet.
+/// Query of the template download: `kind=events` or `kind=measures` (else persons).
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct TemplateQuery {
     #[serde(default)]
     pub kind: String,
 }
 
-/// The template of an event sheet: the headers [`EventColumn`] reads, an example row with a
-/// wrong check digit (it can never be imported by mistake), and the words each column takes.
+/// The template of an event sheet ([`jindu_domain::import::EventColumn`]) or a measure sheet
+/// ([`jindu_domain::import::MeasureColumn`]): the headers Jindu reads, an example row whose ID
+/// number has a wrong check digit (it can never be imported by mistake), and the words each
+/// column takes. `kind` [`SheetKind::Persons`] has its own ([`template_xlsx`]) and is refused.
 ///
 /// # Errors
 /// Only a fault of the workbook writer.
-pub fn events_template_xlsx(demo: bool) -> Result<Vec<u8>, XlsxError> {
-    use jindu_domain::import::SheetColumn;
+pub fn records_template_xlsx(kind: SheetKind, demo: bool) -> Result<Vec<u8>, XlsxError> {
+    // (header is the column's template header) example value, hint.
+    let (sheet_name, title, rows): (&str, &str, Vec<(&str, &str)>) = match kind {
+        SheetKind::Events => (
+            "检测走访记录",
+            "检测、报到、走访记录导入模板（带*为必填；第3行为示例，导入前请删除）",
+            vec![
+                ("43040519850301001X", "必填。须为本辖区已登记的人员。"),
+                ("示例 张三", "可不填；填写时须与登记的姓名一致。"),
+                ("尿检", "必填。可填：报到、检测、尿检、毛发检测、走访、家访、谈话、帮扶。"),
+                ("2026-11-02", "必填。不能晚于今天。格式如 2026-11-02、2026/11/2、2026年11月2日 或 Excel 日期。"),
+                ("尿检", "检测时必填（类型为尿检、毛发检测时可不填）：尿检、毛发、唾液、血液。"),
+                ("阴性", "检测时必填：阴性、阳性、拒检。"),
+                ("", "检测结果为阳性时必填，如：冰毒、海洛因、氯胺酮。"),
+                ("示例行，导入前删除", "不超过500字。"),
+            ],
+        ),
+        SheetKind::Measures => (
+            "戒毒措施",
+            "戒毒措施导入模板（带*为必填；第3行为示例，导入前请删除）",
+            vec![
+                ("43040519850301001X", "必填。须为本辖区已登记的人员（新人员请先用在册人员模板导入）。"),
+                ("示例 张三", "可不填；填写时须与登记的姓名一致。"),
+                ("社区康复", "必填：社区戒毒（社戒）、社区康复（社康）、强制隔离戒毒（强戒）。"),
+                (
+                    "2026-10-08",
+                    "必填。不能晚于今天。同一人的各行按决定日期先后办理：决定强制隔离戒毒时，正在执行的社区戒毒自动终止（禁毒法第38条）。",
+                ),
+                ("2026-10-15", "社区戒毒、社区康复已报到的填写报到日期，不早于决定日期。"),
+                ("", "已结束的历史措施填写解除或终止日期；不填表示措施仍在执行。历史措施不得与已登记的措施时间重叠。"),
+                ("", "填了解除(终止)日期时必填：期满解除、被判刑、收容教育、转强制隔离戒毒、死亡、其他。"),
+                ("", "对妇女或未满16周岁的人员决定强制隔离戒毒时，核查禁毒法第39条的情形后填“是”。"),
+            ],
+        ),
+        SheetKind::Persons => return Err(XlsxError::ParameterError("the person template is template_xlsx".into())),
+    };
     let f = Formats::new();
     let mut wb = Workbook::new();
     let text = Format::new().set_num_format("@");
+    let columns = kind.columns();
     {
         let ws = wb.add_worksheet();
-        let columns: Vec<(String, f64)> = EventColumn::ALL
+        let widths: Vec<(String, f64)> = columns
             .iter()
-            .map(|c| (c.template_header().to_string(), if *c == EventColumn::IdNumber { 22.0 } else { 14.0 }))
+            .map(|(field, header)| (header.to_string(), if *field == "id_number" { 22.0 } else { 14.0 }))
             .collect();
-        start_sheet(
-            ws,
-            "检测走访记录",
-            "检测、报到、走访记录导入模板（带*为必填；第3行为示例，导入前请删除）",
-            &columns,
-            &f,
-        )?;
-        for c in 0..EventColumn::ALL.len() {
-            ws.set_column_format(u16::try_from(c).unwrap_or(0), &text)?;
-        }
-        for (c, v) in
-            ["43040519850301001X", "示例 张三", "尿检", "2026-11-02", "尿检", "阴性", "", "示例行，导入前删除"]
-                .iter()
-                .enumerate()
-        {
-            ws.write_string_with_format(2, u16::try_from(c).unwrap_or(0), *v, &text)?;
+        start_sheet(ws, sheet_name, title, &widths, &f)?;
+        for (c, (example, _)) in rows.iter().enumerate() {
+            let col = u16::try_from(c).unwrap_or(0);
+            ws.set_column_format(col, &text)?;
+            ws.write_string_with_format(2, col, *example, &text)?;
         }
     }
     {
         let ws = wb.add_worksheet();
         start_sheet(ws, "填写说明", "各列填写说明", &[("列".into(), 16.0), ("说明".into(), 90.0)], &f)?;
-        let hints = [
-            "必填。须为本辖区已登记的人员。",
-            "可不填；填写时须与登记的姓名一致。",
-            "必填。可填：报到、检测、尿检、毛发检测、走访、家访、谈话、帮扶。",
-            "必填。不能晚于今天。格式如 2026-11-02、2026/11/2、2026年11月2日 或 Excel 日期。",
-            "检测时必填（类型为尿检、毛发检测时可不填）：尿检、毛发、唾液、血液。",
-            "检测时必填：阴性、阳性、拒检。",
-            "检测结果为阳性时必填，如：冰毒、海洛因、氯胺酮。",
-            "不超过500字。",
-        ];
-        for (r, (c, hint)) in EventColumn::ALL.iter().zip(hints).enumerate() {
+        for (r, ((_, header), (_, hint))) in columns.iter().zip(&rows).enumerate() {
             let row = u32::try_from(r).unwrap_or(0) + 2;
-            ws.write_string(row, 0, c.template_header())?;
-            ws.write_string_with_format(row, 1, hint, &f.wrap)?;
+            ws.write_string(row, 0, *header)?;
+            ws.write_string_with_format(row, 1, *hint, &f.wrap)?;
         }
         if demo {
-            demo_line(ws, u32::try_from(EventColumn::ALL.len()).unwrap_or(0) + 4, "zh", &f)?;
+            demo_line(ws, u32::try_from(columns.len()).unwrap_or(0) + 4, "zh", &f)?;
         }
     }
     wb.save_to_buffer()

@@ -144,6 +144,7 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .get("/import/template.xlsx", import_page::template)
         .get("/import/{job}", import_page::job)
         .post("/import/{job}/commit", import_page::commit)
+        .post("/import/{job}/map", import_page::remap)
         .get("/import/{job}/problems.xlsx", import_page::problems_xlsx)
         .get("/persons/{id}", pages::person)
         .get("/persons/{id}/edit", pages::edit_person_form)

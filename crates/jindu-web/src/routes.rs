@@ -59,6 +59,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/import/template.xlsx", Access::Needs(Permission::EditPersons), false),
     r("GET", "/import/{job}", Access::Needs(Permission::EditPersons), false),
     r("POST", "/import/{job}/commit", Access::Needs(Permission::EditPersons), false),
+    r("POST", "/import/{job}/map", Access::Needs(Permission::EditPersons), false),
     r("GET", "/import/{job}/problems.xlsx", Access::Needs(Permission::EditPersons), false),
     r("GET", "/persons/{id}", Access::Needs(Permission::ViewPersons), true),
     r("GET", "/persons/{id}/edit", Access::Needs(Permission::EditPersons), true),

@@ -269,3 +269,71 @@ both!(the_template_is_read_back_by_the_import, |app: TestApp| async move {
     assert!(html.contains("<tr><td>3</td><td>身份证号</td>"), "{html}");
     app
 });
+
+both!(the_measures_and_events_templates_are_read_back, |app: TestApp| async move {
+    use jindu_domain::import::{EventColumn, MeasureColumn, find_header_of};
+    app.login().await;
+    let (s, _, bytes) = download(&app, "/import/template.xlsx?kind=measures").await;
+    assert_eq!(s, StatusCode::OK);
+    let rows = jindu_store::sheet::read_sheet("模板.xlsx", &bytes).unwrap();
+    let header = find_header_of::<MeasureColumn>(&rows).unwrap();
+    assert_eq!((header.row, header.columns.len()), (1, MeasureColumn::ALL.len()));
+    let (s, _, bytes) = download(&app, "/import/template.xlsx?kind=events").await;
+    assert_eq!(s, StatusCode::OK);
+    let rows = jindu_store::sheet::read_sheet("模板.xlsx", &bytes).unwrap();
+    let header = find_header_of::<EventColumn>(&rows).unwrap();
+    assert_eq!((header.row, header.columns.len()), (1, EventColumn::ALL.len()));
+    app
+});
+
+both!(a_layout_jindu_cannot_read_is_mapped_by_hand_then_imported, |app: TestApp| async move {
+    app.login().await;
+    let before = app.person_count().await;
+    // A title, a blank row, then headers Jindu does not know (当事人, 证照号) and one to ignore.
+    let csv = format!(
+        "人员名单,,,\n\n编号,当事人,证照号,所属街道\n1,钱映,{},东风街道\n2,吴照,{},广东路街道\n",
+        id_for(301),
+        id_for(302)
+    );
+    let (job, html) = upload(&app, "名单.csv", csv.into_bytes()).await;
+    assert!(html.contains("data-testid=\"import-refused\""), "{html}");
+    assert!(html.contains("列对应"), "the sentence points to the mapping");
+    // The first rows are shown, and the form offers the fullest row (row 3) and its cells.
+    assert!(html.contains("data-testid=\"import-preview\""), "{html}");
+    assert!(html.contains("name=\"header_row\" value=\"3\""), "{html}");
+    assert!(html.contains("<label for=\"col2\">证照号</label>"), "{html}");
+    // Another row can be shown; an impossible one falls back to the guess.
+    let (_, other) = app.get(&format!("{job}?header_row=1")).await;
+    assert!(other.contains("<label for=\"col0\">人员名单</label>"), "{other}");
+
+    // A field that does not exist is refused with a sentence.
+    let (s, body, _) = app.post(&format!("{job}/map"), &[("header_row", "3"), ("col2", "passport")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("不是可选的字段"), "{body}");
+    let (s, body, _) = app.post(&format!("{job}/map"), &[("header_row", "99")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    let (s, _, loc) = app
+        .post(
+            &format!("{job}/map"),
+            &[("header_row", "3"), ("col0", "-"), ("col1", "name"), ("col2", "id_number"), ("col3", "auto")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (mapped, html) = follow(&app, &loc.unwrap()).await;
+    assert!(html.contains("data-testid=\"import-clean\""), "{html}");
+    assert_eq!(testid(&html, "valid"), "2");
+    assert!(html.contains("data-testid=\"mapping-used\""), "{html}");
+    // The form shows the choices kept.
+    assert!(html.contains("<option value=\"id_number\" selected>"), "{html}");
+    assert_eq!(app.person_count().await, before, "a check stores nothing");
+    // The commit reads the file with the same mapping.
+    let (s, _, loc) = app.post(&format!("{mapped}/commit"), &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, html) = follow(&app, &loc.unwrap()).await;
+    assert_eq!(testid(&html, "created"), "2");
+    assert_eq!(app.person_count().await, before + 2);
+    let rec = last_audit(&app, "person.import").await;
+    assert!(rec.detail.unwrap().contains("证照号>id_number"));
+    app
+});

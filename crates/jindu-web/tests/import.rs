@@ -241,3 +241,171 @@ both!(an_event_sheet_is_checked_row_by_row_then_recorded_once, |app: TestApp| as
     assert!(matches!(audit::verify(&app.db).await.unwrap(), audit::Verdict::Intact { .. }));
     app
 });
+
+async fn measures(app: &TestApp, bytes: &[u8], dry_run: bool) -> ImportReport {
+    jindu_store::service::import::import_sheet(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        now(),
+        jindu_store::service::import::SheetKind::Measures,
+        jindu_store::service::import::ImportRequest::new("措施.csv", bytes, dry_run),
+        |_, _| {},
+    )
+    .await
+    .unwrap()
+}
+
+/// (kind, decision date, end date, end reason) of a person's measures, oldest decision first.
+async fn measures_of(app: &TestApp, person: uuid::Uuid) -> Vec<(String, String, Option<String>, Option<String>)> {
+    let mut v: Vec<_> = measure::Entity::find()
+        .filter(measure::Column::PersonId.eq(person))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.kind, m.decision_date.to_string(), m.ended_on.map(|d| d.to_string()), m.end_reason))
+        .collect();
+    v.sort_by(|a, b| a.1.cmp(&b.1));
+    v
+}
+
+both!(a_measure_sheet_brings_later_and_past_measures_once, |app: TestApp| async move {
+    // id_for(601), (602): men born 1985; id_for(604): a woman (even 17th digit).
+    let man = app.person("张措", &id_for(601), "2026-09-01", "2026-09-08").await;
+    app.person("李措", &id_for(602), "2026-09-01", "2026-09-08").await;
+    let woman = app.person("王措", &id_for(604), "2026-09-01", "2026-09-08").await;
+    let header = "戒毒措施台账,,,,,,,\n身份证号码,姓名,措施类型,责令日期,报到时间,解除日期,解除原因,豁免已核查\n";
+    let good = [
+        // Row 3: compulsory isolation; ends the open community detox (禁毒法 §38).
+        format!("{},张措,强戒,2026-10-10,,,,\n", id_for(601)),
+        // Row 4: a past community detox, ended at expiry three years later.
+        format!("{},,社区戒毒,2020-01-05,2020-01-10,2023-01-09,期满,\n", id_for(601)),
+    ];
+    let bad = [
+        // Row 5: a community rehabilitation while the detox is open.
+        format!("{},,社区康复,2026-10-01,,,,\n", id_for(602)),
+        // Row 6: a past measure overlapping the open detox (from 2026-09-01).
+        format!("{},,社戒,2021-03-01,,2026-09-15,期满解除,\n", id_for(602)),
+        // Row 7: no one registered here.
+        format!("{},,社区戒毒,2026-10-01,,,,\n", id_for(699)),
+        // Row 8: an end reason without its date.
+        format!("{},,强制隔离戒毒,2026-10-01,,,期满,\n", id_for(602)),
+        // Row 9: a woman's compulsory isolation without the §39 check.
+        format!("{},,强制隔离戒毒,2026-10-20,,,,\n", id_for(604)),
+    ];
+    let measures_before = measure::Entity::find().count(&app.db).await.unwrap();
+    let text = format!("{header}{}{}", good.concat(), bad.concat());
+    let r = measures(&app, text.as_bytes(), false).await;
+    assert_eq!((r.rows, r.created), (7, 0));
+    let rows: Vec<(usize, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str())).collect();
+    assert_eq!(
+        rows,
+        vec![(5, "measure_kind"), (6, "end_date"), (7, "id_number"), (8, "end_date"), (9, "exemptions_checked")],
+        "{:?}",
+        r.problems
+    );
+    assert!(r.problems[0].zh.contains("尚未结束"), "{}", r.problems[0].zh);
+    assert!(r.problems[1].zh.contains("2026-09-01 至 至今"), "{}", r.problems[1].zh);
+    assert!(r.problems[4].zh.contains("豁免已核查"), "{}", r.problems[4].zh);
+    assert_eq!(measure::Entity::find().count(&app.db).await.unwrap(), measures_before, "nothing stored");
+
+    // The good rows and the woman's row with the check done: three measures, once.
+    let checked = format!("{},王措,强制隔离戒毒,2026-10-20,,,,是\n", id_for(604));
+    let text = format!("{header}{}{checked}", good.concat());
+    let r = measures(&app, text.as_bytes(), false).await;
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!((r.rows, r.valid, r.existing, r.created), (3, 3, 0, 3));
+    let s = |v: &str| v.to_string();
+    assert_eq!(
+        measures_of(&app, man).await,
+        vec![
+            (s("community_detox"), s("2020-01-05"), Some(s("2023-01-09")), Some(s("expiry"))),
+            (s("community_detox"), s("2026-09-01"), Some(s("2026-10-10")), Some(s("to_compulsory_isolation"))),
+            (s("compulsory_isolation"), s("2026-10-10"), None, None),
+        ]
+    );
+    assert_eq!(
+        measures_of(&app, woman).await,
+        vec![
+            (s("community_detox"), s("2026-09-01"), Some(s("2026-10-20")), Some(s("to_compulsory_isolation"))),
+            (s("compulsory_isolation"), s("2026-10-20"), None, None),
+        ]
+    );
+    // The past measure's report and end are on the timeline with the sheet's dates.
+    let ended: Vec<String> = event::Entity::find()
+        .filter(event::Column::PersonId.eq(man))
+        .filter(event::Column::Kind.eq("measure_ended"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.occurred_on.to_string())
+        .collect();
+    assert_eq!(ended.len(), 2);
+    assert!(ended.contains(&s("2023-01-09")) && ended.contains(&s("2026-10-10")), "{ended:?}");
+    let r = measures(&app, text.as_bytes(), false).await;
+    assert_eq!((r.existing, r.created), (3, 0), "{:?}", r.problems);
+    assert_eq!(measure::Entity::find().count(&app.db).await.unwrap(), measures_before + 3);
+    let logged = audit_record::Entity::find()
+        .filter(audit_record::Column::Action.eq("measure.import"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(logged, 2, "each real run that committed is audited");
+    assert!(matches!(audit::verify(&app.db).await.unwrap(), audit::Verdict::Intact { .. }));
+    app
+});
+
+both!(a_column_mapping_reads_the_office_layout, |app: TestApp| async move {
+    use jindu_store::service::import::{ImportRequest, SheetKind, import_sheet};
+    // 证照号 and 当事人 are not words Jindu knows; 编号 is a column to ignore.
+    let text = format!(
+        "人员名单,,,\n\n编号,当事人,证照号,所属街道\n1,孙映,{},东风街道\n2,周射,{},广东路街道\n",
+        id_for(701),
+        id_for(702)
+    );
+    let e = import_persons(&app.db, &app.vault, &app.admin, now(), "名单.csv", text.as_bytes(), true, |_, _| {})
+        .await
+        .unwrap_err();
+    match e {
+        ServiceError::Invalid(errors) => {
+            assert_eq!(errors[0].field, "header");
+            assert!(errors[0].zh.contains("列对应"), "{}", errors[0].zh);
+        }
+        other => panic!("{other:?}"),
+    }
+    let mapping = vec![
+        ("当事人".to_string(), "name".to_string()),
+        ("证照号".to_string(), "id_number".to_string()),
+        ("编号".to_string(), "-".to_string()),
+    ];
+    let before = app.person_count().await;
+    let request = ImportRequest {
+        header_row: Some(3),
+        mapping: &mapping,
+        ..ImportRequest::new("名单.csv", text.as_bytes(), false)
+    };
+    let r = import_sheet(&app.db, &app.vault, &app.admin, now(), SheetKind::Persons, request, |_, _| {}).await.unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!((r.header_row, r.rows, r.created), (3, 2, 2));
+    assert_eq!(r.header_cells, vec!["编号", "当事人", "证照号", "所属街道"]);
+    assert_eq!(r.ignored, vec!["编号".to_string()]);
+    assert_eq!(app.person_count().await, before + 2);
+    let detail = audit_record::Entity::find()
+        .filter(audit_record::Column::Action.eq("person.import"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .and_then(|a| a.detail)
+        .unwrap();
+    assert!(detail.contains("map=") && detail.contains("证照号>id_number"), "{detail}");
+    // A field that does not exist is refused before anything is read.
+    let wrong = vec![("证照号".to_string(), "passport".to_string())];
+    let request = ImportRequest { mapping: &wrong, ..ImportRequest::new("名单.csv", text.as_bytes(), true) };
+    match import_sheet(&app.db, &app.vault, &app.admin, now(), SheetKind::Persons, request, |_, _| {}).await {
+        Err(ServiceError::Invalid(errors)) => assert_eq!(errors[0].field, "mapping"),
+        other => panic!("{other:?}"),
+    }
+    app
+});

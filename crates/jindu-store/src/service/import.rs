@@ -1,18 +1,26 @@
-//! 导入 an office's registry sheet (.xlsx or .csv) as persons with their first measure. Every
-//! row goes through the registration form's own rules (`persons::register`), inside one
-//! transaction: a dry run rolls it back and reports; a real run commits only when no row has a
-//! problem. Nothing is ever half imported. A person already registered in the actor's scope is
-//! skipped (so re-importing a file creates no duplicates); a row repeating an earlier row's ID
-//! number is a problem naming that row. Audited with the file's SHA-256.
+//! 导入 an office's sheets (.xlsx or .csv): persons with their first measure, later and past
+//! measures (戒毒措施台账), and events (检测、报到、走访…). Every row goes through the rules of
+//! its form (`persons::register_in`, `measures::decide_in`, `measures::record_event_in`), inside
+//! one transaction: a dry run rolls it back and reports; a real run commits only when no row has
+//! a problem. Nothing is ever half imported. What is already registered in the actor's scope is
+//! skipped (so re-importing a file creates no duplicates); a row repeating an earlier row is a
+//! problem naming that row. The header is found by its words, or read as the user mapped it
+//! ([`ColumnMapping`]). Audited with the file's SHA-256.
+//!
+//! One engine (`run`) reads the sheet, finds the header, takes the audit lock and the
+//! transaction, feeds the rows to a `SheetImport` and writes the report and the audit record;
+//! each kind of sheet says only what one row does.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use jindu_domain::clock::Now;
 use jindu_domain::import::{
-    DivisionIndex, DivisionLookup, EventColumn, HeaderMap, PersonColumn, division_of, event_kind_of, find_header,
-    find_header_of, test_method_of, test_result_of,
+    ColumnMapping, DivisionIndex, DivisionLookup, EventColumn, HeaderError, HeaderMap, MeasureColumn, PersonColumn,
+    SheetColumn, clean_cell, division_of, end_reason_of, event_kind_of, find_header_mapped, measure_kind_of,
+    normalize_header, test_method_of, test_result_of, yes_of,
 };
-use jindu_domain::{AddictionFinding, IdNumber, MeasureKind, Permission, Role, Substance};
+use jindu_domain::{AddictionFinding, DomainError, IdNumber, MeasureKind, Permission, Role, Substance};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionSession,
     TransactionTrait,
@@ -22,10 +30,92 @@ use uuid::Uuid;
 
 use super::persons::{self, NewPerson};
 use super::transfers::{Duplicate, find_duplicate};
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit, indicators};
+use super::{Actor, FieldError, ServiceError, ServiceResult, audit, indicators, measures};
 use crate::Vault;
-use crate::entities::{app_user, division, event};
+use crate::entities::{app_user, division, event, measure};
 use crate::sheet::read_sheet;
+
+/// The kinds of sheet Jindu imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SheetKind {
+    /// 在册人员 with their first measure ([`PersonColumn`]).
+    Persons,
+    /// 戒毒措施: later decisions and the history of ended measures ([`MeasureColumn`]).
+    Measures,
+    /// 检测、报到、走访… records of registered persons ([`EventColumn`]).
+    Events,
+}
+
+impl SheetKind {
+    /// Every kind, in the order the import page offers them.
+    pub const ALL: [SheetKind; 3] = [SheetKind::Persons, SheetKind::Measures, SheetKind::Events];
+
+    /// The code used in URLs and on the command line: `persons`, `measures`, `events`.
+    pub fn as_code(self) -> &'static str {
+        match self {
+            SheetKind::Persons => "persons",
+            SheetKind::Measures => "measures",
+            SheetKind::Events => "events",
+        }
+    }
+
+    /// The kind of a code, if any.
+    pub fn from_code(code: &str) -> Option<SheetKind> {
+        SheetKind::ALL.into_iter().find(|k| k.as_code() == code)
+    }
+
+    /// The Chinese name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            SheetKind::Persons => "在册人员",
+            SheetKind::Measures => "戒毒措施",
+            SheetKind::Events => "检测走访等工作记录",
+        }
+    }
+
+    /// The English name.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            SheetKind::Persons => "Registered persons",
+            SheetKind::Measures => "Measures",
+            SheetKind::Events => "Tests, visits and other records",
+        }
+    }
+
+    /// The columns of this kind of sheet: (field, template header), in the template's order.
+    pub fn columns(self) -> Vec<(&'static str, &'static str)> {
+        fn of<C: SheetColumn>() -> Vec<(&'static str, &'static str)> {
+            C::COLUMNS.iter().map(|c| (c.field(), c.template_header())).collect()
+        }
+        match self {
+            SheetKind::Persons => of::<PersonColumn>(),
+            SheetKind::Measures => of::<MeasureColumn>(),
+            SheetKind::Events => of::<EventColumn>(),
+        }
+    }
+}
+
+/// What to import and how to read it.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportRequest<'a> {
+    /// The file's name as uploaded (its extension decides how it is read).
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+    /// Check only: everything is done and then rolled back.
+    pub dry_run: bool,
+    /// The header row (1-based) when the user gave it; `None` searches for it.
+    pub header_row: Option<usize>,
+    /// The user's column mapping: (header as in the file, field; `-` ignores the column).
+    pub mapping: &'a [(String, String)],
+}
+
+impl<'a> ImportRequest<'a> {
+    /// A request reading the header by its words.
+    pub fn new(file_name: &'a str, bytes: &'a [u8], dry_run: bool) -> Self {
+        ImportRequest { file_name, bytes, dry_run, header_row: None, mapping: &[] }
+    }
+}
 
 /// One problem of one row.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -46,17 +136,21 @@ pub struct ImportReport {
     pub file_hash: String,
     /// Row number (1-based) of the header.
     pub header_row: usize,
+    /// The cells of the header row, as the file writes them (for the column-mapping form).
+    pub header_cells: Vec<String>,
     /// The columns recognised: (field, the file's header).
     pub columns: Vec<(String, String)>,
     /// Headers not recognised (ignored).
     pub ignored: Vec<String>,
+    /// The column mapping the user gave, as (normalised header, field or `-`).
+    pub mapping: Vec<(String, String)>,
     /// Data rows read (blank rows skipped).
     pub rows: usize,
-    /// Persons already registered in scope: skipped.
+    /// Rows already registered in scope: skipped.
     pub existing: usize,
     /// Rows that pass (created, or to be created on a real run).
     pub valid: usize,
-    /// Persons created (0 on a dry run or when any row has a problem).
+    /// Records created (0 on a dry run or when any row has a problem).
     pub created: usize,
     pub problems: Vec<RowProblem>,
     pub dry_run: bool,
@@ -66,18 +160,33 @@ impl ImportReport {
     /// Rows with at least one problem.
     pub fn rows_with_problems(&self) -> usize {
         let mut rows: Vec<usize> = self.problems.iter().map(|p| p.row).collect();
+        rows.sort_unstable();
         rows.dedup();
         rows.len()
     }
 }
 
-/// Imports the persons of a sheet (see the module). `progress(done, total)` after each row.
-/// Needs `EditPersons`.
+/// The first rows of a sheet, for choosing its header row by hand when it cannot be found: at
+/// most `rows` rows of at most `columns` cells, cleaned.
 ///
 /// # Errors
-/// [`ServiceError::Forbidden`]; [`ServiceError::Invalid`] (field `file`) when the file cannot be
-/// read or has no usable header; store errors. Problems of rows are not errors: they are in the
-/// report, and then nothing is stored.
+/// `Invalid` (field `file`) when the file cannot be read.
+pub fn sheet_preview(file_name: &str, bytes: &[u8], rows: usize, columns: usize) -> ServiceResult<Vec<Vec<String>>> {
+    let sheet = read_sheet(file_name, bytes).map_err(file_error)?;
+    Ok(sheet.iter().take(rows).map(|r| r.iter().take(columns).map(|c| clean_cell(c)).collect()).collect())
+}
+
+fn file_error(e: crate::sheet::SheetError) -> ServiceError {
+    let s = e.to_string();
+    let (zh, en) = s.split_once(" / ").map_or((s.clone(), s.clone()), |(a, b)| (a.to_string(), b.to_string()));
+    ServiceError::Invalid(vec![FieldError::new("file", "file.invalid", zh, en)])
+}
+
+/// Imports the persons of a sheet reading its header by its words: [`import_sheet`] for
+/// [`SheetKind::Persons`].
+///
+/// # Errors
+/// As [`import_sheet`].
 #[allow(clippy::too_many_arguments)]
 pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
     db: &C,
@@ -87,94 +196,191 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
     file_name: &str,
     bytes: &[u8],
     dry_run: bool,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize) + Send,
 ) -> ServiceResult<ImportReport> {
-    actor.require(Permission::EditPersons)?;
-    let file_error =
-        |zh: String, en: String| ServiceError::Invalid(vec![FieldError::new("file", "file.invalid", zh, en)]);
-    let sheet = read_sheet(file_name, bytes).map_err(|e| {
-        let s = e.to_string();
-        let (zh, en) = s.split_once(" / ").map_or((s.clone(), s.clone()), |(a, b)| (a.to_string(), b.to_string()));
-        file_error(zh, en)
+    import_sheet(db, vault, actor, now, SheetKind::Persons, ImportRequest::new(file_name, bytes, dry_run), progress)
+        .await
+}
+
+/// Imports the events of a sheet reading its header by its words: [`import_sheet`] for
+/// [`SheetKind::Events`].
+///
+/// # Errors
+/// As [`import_sheet`].
+#[allow(clippy::too_many_arguments)]
+pub async fn import_events<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    file_name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+    progress: impl FnMut(usize, usize) + Send,
+) -> ServiceResult<ImportReport> {
+    import_sheet(db, vault, actor, now, SheetKind::Events, ImportRequest::new(file_name, bytes, dry_run), progress)
+        .await
+}
+
+/// Imports a sheet of `kind` (see the module). `progress(done, total)` after each row.
+///
+/// - **Persons**: each row is registered as the registration form does, with its first measure;
+///   a person already registered in scope is `existing`; needs `EditPersons`.
+/// - **Measures**: each row is a decision for a person registered in scope, found by ID number
+///   (a 姓名 given must be the registered one). Without 解除(终止)日期 it is decided as the measure
+///   form does (a compulsory isolation ends an open community detox, 禁毒法 §38; any other new
+///   decision while a measure is open is a problem); with one it is a past measure that must not
+///   overlap another. Rows apply in order of decision date. The same person, kind and decision
+///   date already registered is `existing`. Needs `ManageMeasures`.
+/// - **Events**: each row is a 检测、报到、走访、谈话 or 帮扶 record of a person registered in
+///   scope, under the event form's rules (no future dates, a test's method and result, a
+///   positive result's substance); the same person, kind, day (and result) already recorded is
+///   `existing`. Needs the permission of each kind.
+///
+/// # Errors
+/// [`ServiceError::Forbidden`]; [`ServiceError::Invalid`] with field `file` when the file cannot
+/// be read, `header` when it has no usable header (the sentence names what is missing), or
+/// `mapping` when the mapping names no field; store errors. Problems of rows are not errors: they
+/// are in the report, and then nothing is stored.
+pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    kind: SheetKind,
+    request: ImportRequest<'_>,
+    progress: impl FnMut(usize, usize) + Send,
+) -> ServiceResult<ImportReport> {
+    match kind {
+        SheetKind::Persons => {
+            actor.require(Permission::EditPersons)?;
+            let rows = PersonRows {
+                vault,
+                actor,
+                now,
+                workers: social_workers(db, actor).await?,
+                divisions: division_index(db, actor).await?,
+                seen: HashMap::new(),
+            };
+            run(db, actor, now, request, rows, progress).await
+        }
+        SheetKind::Measures => {
+            actor.require(Permission::ManageMeasures)?;
+            let rows = MeasureRows { finder: PersonFinder::new(vault, actor, now), seen: HashMap::new() };
+            run(db, actor, now, request, rows, progress).await
+        }
+        SheetKind::Events => {
+            if ![Permission::RecordWork, Permission::RecordTests, Permission::RecordContact]
+                .iter()
+                .any(|p| actor.can(*p))
+            {
+                return Err(ServiceError::Forbidden(Permission::RecordWork));
+            }
+            let rows = EventRows { finder: PersonFinder::new(vault, actor, now), seen: HashMap::new() };
+            run(db, actor, now, request, rows, progress).await
+        }
+    }
+}
+
+/// What one row came to.
+enum RowOutcome {
+    /// Written (to be kept on a real run without problems).
+    Valid,
+    /// Already registered: skipped.
+    Existing,
+    /// The row's problems; nothing of it is kept.
+    Problems(Vec<FieldError>),
+}
+
+/// One kind of sheet: its columns and what one row does inside the import's transaction.
+trait SheetImport: Send {
+    type Column: SheetColumn + Send + Sync;
+    /// The audit object: `person`, `measure`, `event` (actions `{object}.import`,
+    /// `{object}.import_check`, `{object}.import_refused`).
+    const OBJECT: &'static str;
+
+    /// Puts the data rows in the order they apply (default: the file's order).
+    fn order(&self, _header: &HeaderMap<Self::Column>, _rows: &mut [(usize, &Vec<String>)]) {}
+
+    /// Checks and writes one row (`row` as the spreadsheet numbers it).
+    fn row<T: ConnectionTrait + Sync>(
+        &mut self,
+        txn: &T,
+        row: usize,
+        cells: &[String],
+        header: &HeaderMap<Self::Column>,
+    ) -> impl Future<Output = ServiceResult<RowOutcome>> + Send;
+}
+
+/// The engine every import runs (see the module): reads the sheet and its header, holds the
+/// audit lock and then one write transaction for all rows (no savepoint per row), brings the
+/// indicator cells and the audit head up to date once, commits only a real run without problems,
+/// and audits the outcome with the file's hash.
+async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    request: ImportRequest<'_>,
+    mut rows: S,
+    mut progress: impl FnMut(usize, usize) + Send,
+) -> ServiceResult<ImportReport> {
+    let mapping = ColumnMapping::<S::Column>::from_pairs(
+        request.header_row,
+        request.mapping.iter().map(|(h, f)| (h.as_str(), f.as_str())),
+    )
+    .map_err(|(zh, en)| ServiceError::Invalid(vec![FieldError::new("mapping", "mapping.invalid", zh, en)]))?;
+    let sheet = read_sheet(request.file_name, request.bytes).map_err(file_error)?;
+    let header = find_header_mapped(&sheet, &mapping).map_err(|e: HeaderError<S::Column>| {
+        ServiceError::Invalid(vec![FieldError::new("header", "header.invalid", e.message_zh(), e.message_en())])
     })?;
-    let header = find_header(&sheet).map_err(|e| file_error(e.message_zh(), e.message_en()))?;
+    let header_cells: Vec<String> = sheet[header.row].iter().map(|c| clean_cell(c)).collect();
     let mut report = ImportReport {
-        file_name: file_name.chars().take(120).collect(),
-        file_hash: hex(&sha2::Sha256::digest(bytes)),
+        file_name: request.file_name.chars().take(120).collect(),
+        file_hash: hex(&sha2::Sha256::digest(request.bytes)),
         header_row: header.row + 1,
         columns: header
             .columns
             .iter()
-            .map(|(c, i)| (c.field().to_string(), sheet[header.row].get(*i).cloned().unwrap_or_default()))
+            .map(|(c, i)| (c.field().to_string(), header_cells.get(*i).cloned().unwrap_or_default()))
             .collect(),
+        header_cells,
         ignored: header.ignored.iter().map(|(_, h)| h.clone()).collect(),
-        dry_run,
+        mapping: mapping.pairs(),
+        dry_run: request.dry_run,
         ..Default::default()
     };
-    let workers = social_workers(db, actor).await?;
-    let divisions = division_index(db, actor).await?;
-    let data: Vec<(usize, &Vec<String>)> = sheet
+    let mut data: Vec<(usize, &Vec<String>)> = sheet
         .iter()
         .enumerate()
         .skip(header.row + 1)
-        .filter(|(_, r)| r.iter().any(|c| !jindu_domain::import::clean_cell(c).is_empty()))
+        .filter(|(_, r)| r.iter().any(|c| !clean_cell(c).is_empty()))
         .map(|(i, r)| (i + 1, r))
         .collect();
+    rows.order(&header, &mut data);
     report.rows = data.len();
     // The audit lock for the whole import, taken before the transaction (the order every writer
-    // keeps); rows are registered inside this one transaction without savepoints.
+    // keeps); rows are written inside this one transaction without savepoints.
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     plan_for_growing_tables(&txn).await?;
     // The indicator cells and the audit head are brought up to date once for all rows (see
     // `indicators::deferring` and `audit::deferring_head`).
     audit::deferring_head(indicators::deferring(async {
-        let mut seen: HashMap<String, usize> = HashMap::new();
         for (k, (row, cells)) in data.iter().enumerate() {
-            let row = *row;
-            let mut problem = |field: &str, zh: String, en: String| {
-                report.problems.push(RowProblem { row, field: field.to_string(), zh, en });
-            };
-            let input = match row_input(&header, cells, &workers, &divisions) {
-                Ok(i) => i,
-                Err(errors) => {
-                    for e in errors {
-                        problem(e.field, e.zh, e.en);
-                    }
-                    progress(k + 1, data.len());
-                    continue;
-                }
-            };
-            // Repeats inside the file, then persons already registered.
-            if let Ok(n) = IdNumber::parse_on(&input.id_number, now.today) {
-                if let Some(first) = seen.get(n.as_str()) {
-                    problem(
-                        "id_number",
-                        format!("身份证号与第 {first} 行重复。"),
-                        format!("The ID number repeats row {first}."),
-                    );
-                    progress(k + 1, data.len());
-                    continue;
-                }
-                seen.insert(n.as_str().to_string(), row);
-                if let Some(Duplicate::InScope(_)) = find_duplicate(&txn, vault, actor, &n).await? {
-                    report.existing += 1;
-                    progress(k + 1, data.len());
-                    continue;
-                }
-            }
-            match persons::register_in(&txn, vault, actor, now, input).await {
-                Ok(_) => report.valid += 1,
-                Err(ServiceError::Invalid(errors)) => {
-                    for e in errors {
-                        problem(e.field, e.zh, e.en);
-                    }
-                }
-                Err(e) => return Err(e),
+            match rows.row(&txn, *row, cells, &header).await? {
+                RowOutcome::Valid => report.valid += 1,
+                RowOutcome::Existing => report.existing += 1,
+                RowOutcome::Problems(problems) => report.problems.extend(problems.into_iter().map(|e| RowProblem {
+                    row: *row,
+                    field: if e.field.is_empty() { "row".to_string() } else { e.field.to_string() },
+                    zh: e.zh,
+                    en: e.en,
+                })),
             }
             progress(k + 1, data.len());
         }
-        if !dry_run && report.problems.is_empty() {
+        report.problems.sort_by_key(|p| p.row);
+        if !request.dry_run && report.problems.is_empty() {
             indicators::apply_deferred(&txn).await?;
             report.created = report.valid;
             audit::append(
@@ -182,13 +388,18 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
                 &audit::Who::actor(actor),
                 now,
                 audit::Entry {
-                    action: "person.import".into(),
+                    action: format!("{}.import", S::OBJECT),
                     object_type: None,
                     object_id: None,
                     outcome: audit::Outcome::Ok,
                     detail: Some(format!(
-                        "{} sha256={} rows={} created={} existing={}",
-                        report.file_name, report.file_hash, report.rows, report.created, report.existing
+                        "{} sha256={} rows={} created={} existing={}{}",
+                        report.file_name,
+                        report.file_hash,
+                        report.rows,
+                        report.created,
+                        report.existing,
+                        mapping_note(&report)
                     )),
                 },
             )
@@ -198,8 +409,7 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
         Ok::<(), ServiceError>(())
     }))
     .await?;
-    let commit = !dry_run && report.problems.is_empty();
-    if commit {
+    if !request.dry_run && report.problems.is_empty() {
         txn.commit().await?;
     } else {
         txn.rollback().await?;
@@ -210,16 +420,17 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
             &audit::Who::actor(actor),
             now,
             audit::Entry {
-                action: if dry_run { "person.import_check" } else { "person.import_refused" }.into(),
+                action: format!("{}.{}", S::OBJECT, if request.dry_run { "import_check" } else { "import_refused" }),
                 object_type: None,
                 object_id: None,
-                outcome: if dry_run { audit::Outcome::Ok } else { audit::Outcome::Failed },
+                outcome: if request.dry_run { audit::Outcome::Ok } else { audit::Outcome::Failed },
                 detail: Some(format!(
-                    "{} sha256={} rows={} problems={}",
+                    "{} sha256={} rows={} problems={}{}",
                     report.file_name,
                     report.file_hash,
                     report.rows,
-                    report.problems.len()
+                    report.problems.len(),
+                    mapping_note(&report)
                 )),
             },
         )
@@ -228,278 +439,419 @@ pub async fn import_persons<C: ConnectionTrait + TransactionTrait>(
     Ok(report)
 }
 
-/// Imports the events of a sheet (检测、报到、走访、谈话、帮扶 records, one per row) for persons
-/// registered in the actor's scope, found by ID number; the same rules as the event form
-/// (`measures::record_event`: dates not in the future, a result and method for a test, a
-/// substance for a positive result, nothing for a deceased person), all rows in one transaction
-/// as [`import_persons`] does: a dry run rolls back, a real run commits only without problems.
-/// An event already recorded (same person, kind and day; for a test also the same result) is
-/// counted in `existing` and skipped, so re-importing a file records nothing twice. A row whose
-/// 姓名 is not the registered person's is a problem. Needs the permission of each event kind;
-/// audited with the file's SHA-256 (`event.import`).
-///
-/// # Errors
-/// As [`import_persons`].
-#[allow(clippy::too_many_arguments)]
-pub async fn import_events<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    vault: &Vault,
-    actor: &Actor,
+/// The mapping for the audit detail: ` map=证照号>id_number,…` (empty without one).
+fn mapping_note(report: &ImportReport) -> String {
+    if report.mapping.is_empty() {
+        return String::new();
+    }
+    let pairs: Vec<String> =
+        report.mapping.iter().map(|(h, f)| format!("{}>{}", h.chars().take(20).collect::<String>(), f)).collect();
+    format!(" map={}", pairs.join(","))
+}
+
+/// The rows of a person sheet.
+struct PersonRows<'a> {
+    vault: &'a Vault,
+    actor: &'a Actor,
     now: Now,
-    file_name: &str,
-    bytes: &[u8],
-    dry_run: bool,
-    mut progress: impl FnMut(usize, usize),
-) -> ServiceResult<ImportReport> {
-    if ![Permission::RecordWork, Permission::RecordTests, Permission::RecordContact].iter().any(|p| actor.can(*p)) {
-        return Err(ServiceError::Forbidden(Permission::RecordWork));
-    }
-    let file_error =
-        |zh: String, en: String| ServiceError::Invalid(vec![FieldError::new("file", "file.invalid", zh, en)]);
-    let sheet = read_sheet(file_name, bytes).map_err(|e| {
-        let s = e.to_string();
-        let (zh, en) = s.split_once(" / ").map_or((s.clone(), s.clone()), |(a, b)| (a.to_string(), b.to_string()));
-        file_error(zh, en)
-    })?;
-    let header = find_header_of::<EventColumn>(&sheet).map_err(|e| file_error(e.message_zh(), e.message_en()))?;
-    let mut report = ImportReport {
-        file_name: file_name.chars().take(120).collect(),
-        file_hash: hex(&sha2::Sha256::digest(bytes)),
-        header_row: header.row + 1,
-        columns: header
-            .columns
-            .iter()
-            .map(|(c, i)| {
-                (
-                    jindu_domain::import::SheetColumn::field(*c).to_string(),
-                    sheet[header.row].get(*i).cloned().unwrap_or_default(),
-                )
-            })
-            .collect(),
-        ignored: header.ignored.iter().map(|(_, h)| h.clone()).collect(),
-        dry_run,
-        ..Default::default()
-    };
-    let data: Vec<(usize, &Vec<String>)> = sheet
-        .iter()
-        .enumerate()
-        .skip(header.row + 1)
-        .filter(|(_, r)| r.iter().any(|c| !jindu_domain::import::clean_cell(c).is_empty()))
-        .map(|(i, r)| (i + 1, r))
-        .collect();
-    report.rows = data.len();
-    let txn = super::begin_write(db).await?;
-    plan_for_growing_tables(&txn).await?;
-    audit::deferring_head(indicators::deferring(async {
-        // ID number → (person id, registered name); the rows seen (person, kind, day, result).
-        let mut persons_found: HashMap<String, Option<(Uuid, String)>> = HashMap::new();
-        let mut seen: HashMap<(Uuid, String, String, String), usize> = HashMap::new();
-        for (k, (row, cells)) in data.iter().enumerate() {
-            let row = *row;
-            progress(k + 1, data.len());
-            let cell = |c: EventColumn| header.cell(cells, c);
-            let mut problems: Vec<(String, String, String)> = Vec::new();
-            let id_text = cell(EventColumn::IdNumber);
-            let person = match IdNumber::parse_on(&id_text, now.today) {
-                Err(e) => {
-                    problems.push(("id_number".into(), e.message_zh("身份证号"), e.message_en("ID number")));
-                    None
-                }
-                Ok(n) => {
-                    if !persons_found.contains_key(n.as_str()) {
-                        let found = match find_duplicate(&txn, vault, actor, &n).await? {
-                            Some(Duplicate::InScope(pid)) => {
-                                let p = super::persons::load_visible(&txn, actor, pid).await?;
-                                let name = vault.open("person", "name", &pid.to_string(), &p.name)?;
-                                Some((pid, name))
-                            }
-                            _ => None,
-                        };
-                        persons_found.insert(n.as_str().to_string(), found);
-                    }
-                    match persons_found.get(n.as_str()).cloned().flatten() {
-                        Some(p) => Some(p),
-                        None => {
-                            problems.push((
-                                "id_number".into(),
-                                format!("身份证号 {} 不是本辖区的在册人员：请先登记或导入人员。", n.masked()),
-                                format!("ID number {} is not a person registered in your jurisdiction: register or import the person first.", n.masked()),
-                            ));
-                            None
-                        }
-                    }
-                }
-            };
-            let name = cell(EventColumn::Name);
-            if let Some((_, registered)) = &person
-                && !name.is_empty()
-                && jindu_domain::import::normalize_header(&name) != jindu_domain::import::normalize_header(registered)
-            {
-                problems.push((
-                    "name".into(),
-                    format!("姓名“{}”与该身份证号登记的姓名不符。", name.chars().take(20).collect::<String>()),
-                    format!("Name '{}' is not the name registered for this ID number.", name.chars().take(20).collect::<String>()),
-                ));
+    /// Social workers in scope: (user name, display name, id, division code).
+    workers: Vec<(String, String, Uuid, String)>,
+    divisions: DivisionIndex,
+    /// ID numbers seen in the file → the row that first gave them.
+    seen: HashMap<String, usize>,
+}
+
+impl SheetImport for PersonRows<'_> {
+    type Column = PersonColumn;
+    const OBJECT: &'static str = "person";
+
+    async fn row<T: ConnectionTrait + Sync>(
+        &mut self,
+        txn: &T,
+        row: usize,
+        cells: &[String],
+        header: &HeaderMap<PersonColumn>,
+    ) -> ServiceResult<RowOutcome> {
+        let input = match row_input(header, cells, &self.workers, &self.divisions) {
+            Ok(i) => i,
+            Err(errors) => return Ok(RowOutcome::Problems(errors)),
+        };
+        // Repeats inside the file, then persons already registered.
+        if let Ok(n) = IdNumber::parse_on(&input.id_number, self.now.today) {
+            if let Some(first) = self.seen.get(n.as_str()) {
+                return Ok(RowOutcome::Problems(vec![FieldError::new(
+                    "id_number",
+                    "import.repeat",
+                    format!("身份证号与第 {first} 行重复。"),
+                    format!("The ID number repeats row {first}."),
+                )]));
             }
-            let kind_text = cell(EventColumn::Kind);
-            let kind = event_kind_of(&kind_text);
-            if kind.is_none() {
-                problems.push((
-                    "kind".into(),
-                    if kind_text.is_empty() { "请填写类型（报到、检测、尿检、走访、谈话、帮扶）。".to_string() } else {
-                        format!("类型“{}”无法识别，可填：报到、检测、尿检、毛发检测、走访、谈话、帮扶。", kind_text.chars().take(20).collect::<String>())
-                    },
-                    if kind_text.is_empty() { "Give the kind (报到, 检测, 尿检, 走访, 谈话, 帮扶).".to_string() } else {
-                        format!("Kind '{}' is not recognised; use 报到, 检测, 尿检, 毛发检测, 走访, 谈话 or 帮扶.", kind_text.chars().take(20).collect::<String>())
-                    },
-                ));
-            }
-            let method_text = cell(EventColumn::TestMethod);
-            let method = if method_text.is_empty() { kind.and_then(|(_, m)| m) } else { test_method_of(&method_text) };
-            if !method_text.is_empty() && method.is_none() {
-                problems.push((
-                    "test_method".into(),
-                    format!("检测方式“{}”无法识别，可填：尿检、毛发、唾液、血液。", method_text.chars().take(20).collect::<String>()),
-                    format!("Test method '{}' is not recognised; use 尿检, 毛发, 唾液 or 血液.", method_text.chars().take(20).collect::<String>()),
-                ));
-            }
-            let result_text = cell(EventColumn::TestResult);
-            let result = test_result_of(&result_text);
-            if !result_text.is_empty() && result.is_none() {
-                problems.push((
-                    "test_result".into(),
-                    format!("检测结果“{}”无法识别，可填：阴性、阳性、拒检。", result_text.chars().take(20).collect::<String>()),
-                    format!("Test result '{}' is not recognised; use 阴性, 阳性 or 拒检.", result_text.chars().take(20).collect::<String>()),
-                ));
-            }
-            let substance_text = cell(EventColumn::Substance);
-            let substance = if substance_text.is_empty() {
-                String::new()
-            } else {
-                let t = jindu_domain::import::normalize_header(&substance_text);
-                match Substance::ALL.iter().find(|s| {
-                    let zh = jindu_domain::import::normalize_header(s.label_zh());
-                    t == s.as_code() || t == zh || zh.split(['(', ')']).any(|part| !part.is_empty() && part == t)
-                }) {
-                    Some(s) => s.as_code().to_string(),
-                    None => {
-                        problems.push((
-                            "substance".into(),
-                            format!("检出毒品“{}”无法识别。", substance_text.chars().take(20).collect::<String>()),
-                            format!("Substance '{}' is not recognised.", substance_text.chars().take(20).collect::<String>()),
-                        ));
-                        String::new()
-                    }
-                }
-            };
-            let date_text = cell(EventColumn::Date);
-            let date = jindu_domain::event::parse_date("date", &date_text);
-            if let Err(e) = &date {
-                problems.push(("date".into(), e.message_zh(), e.message_en()));
-            }
-            if let (Some((pid, _)), Some((k, _)), Ok(day)) = (&person, kind, &date)
-                && problems.is_empty()
-            {
-                let key = (*pid, k.as_code().to_string(), day.to_string(), result.map(|r| r.as_code()).unwrap_or("").to_string());
-                if let Some(first) = seen.get(&key) {
-                    problems.push((
-                        "row".into(),
-                        format!("与第 {first} 行是同一人同一天的同一记录。"),
-                        format!("Repeats row {first}: the same person, kind and day."),
-                    ));
-                } else {
-                    seen.insert(key, row);
-                    let mut q = event::Entity::find()
-                        .filter(event::Column::PersonId.eq(*pid))
-                        .filter(event::Column::Kind.eq(k.as_code()))
-                        .filter(event::Column::OccurredOn.eq(*day));
-                    if let Some(r) = result {
-                        q = q.filter(event::Column::TestResult.eq(r.as_code()));
-                    }
-                    if q.count(&txn).await? > 0 {
-                        report.existing += 1;
-                        continue;
-                    }
-                    let input = super::measures::NewEvent {
-                        kind: k.as_code().to_string(),
-                        date: day.to_string(),
-                        test_method: method.map(|m| m.as_code().to_string()).unwrap_or_default(),
-                        test_result: result.map(|r| r.as_code().to_string()).unwrap_or_default(),
-                        substance,
-                        note: cell(EventColumn::Note),
-                        ..Default::default()
-                    };
-                    match super::measures::record_event(&txn, vault, actor, now, *pid, input).await {
-                        Ok(_) => report.valid += 1,
-                        Err(ServiceError::Invalid(errors)) => {
-                            for e in errors {
-                                problems.push((e.field.to_string(), e.zh, e.en));
-                            }
-                        }
-                        Err(ServiceError::Forbidden(_)) => problems.push((
-                            "kind".into(),
-                            format!("您的角色不能记录“{}”。", k.label_zh()),
-                            format!("Your role may not record {}.", k.label_en()),
-                        )),
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
-            for (field, zh, en) in problems {
-                report.problems.push(RowProblem { row, field, zh, en });
+            self.seen.insert(n.as_str().to_string(), row);
+            if let Some(Duplicate::InScope(_)) = find_duplicate(txn, self.vault, self.actor, &n).await? {
+                return Ok(RowOutcome::Existing);
             }
         }
-        if !dry_run && report.problems.is_empty() {
-            indicators::apply_deferred(&txn).await?;
-            report.created = report.valid;
-            let _audit = audit::lock().await;
-            audit::append(
-                &txn,
-                &audit::Who::actor(actor),
-                now,
-                audit::Entry {
-                    action: "event.import".into(),
-                    object_type: None,
-                    object_id: None,
-                    outcome: audit::Outcome::Ok,
-                    detail: Some(format!(
-                        "{} sha256={} rows={} created={} existing={}",
-                        report.file_name, report.file_hash, report.rows, report.created, report.existing
-                    )),
-                },
-            )
+        match persons::register_in(txn, self.vault, self.actor, self.now, input).await {
+            Ok(_) => Ok(RowOutcome::Valid),
+            Err(ServiceError::Invalid(errors)) => Ok(RowOutcome::Problems(errors)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Finds the person a measure or event row is about: by ID number among those registered in
+/// the actor's scope (a person registered elsewhere gets the same masked sentence as an unknown
+/// number), checking a given 姓名 against the registered one. Remembers each number.
+struct PersonFinder<'a> {
+    vault: &'a Vault,
+    actor: &'a Actor,
+    now: Now,
+    /// ID number → (person id, registered name), or `None` when not in scope.
+    found: HashMap<String, Option<(Uuid, String)>>,
+}
+
+impl<'a> PersonFinder<'a> {
+    fn new(vault: &'a Vault, actor: &'a Actor, now: Now) -> Self {
+        PersonFinder { vault, actor, now, found: HashMap::new() }
+    }
+
+    /// The person of `id_text` (pushing a problem when there is none) and the problem of a
+    /// `name` that is not theirs.
+    async fn find<T: ConnectionTrait>(
+        &mut self,
+        txn: &T,
+        id_text: &str,
+        name: &str,
+        problems: &mut Vec<FieldError>,
+    ) -> ServiceResult<Option<Uuid>> {
+        let n = match IdNumber::parse_on(id_text, self.now.today) {
+            Ok(n) => n,
+            Err(reason) => {
+                problems.push(DomainError::IdNumber { field: "id_number", reason }.into());
+                return Ok(None);
+            }
+        };
+        if !self.found.contains_key(n.as_str()) {
+            let found = match find_duplicate(txn, self.vault, self.actor, &n).await? {
+                Some(Duplicate::InScope(pid)) => {
+                    let p = persons::load_visible(txn, self.actor, pid).await?;
+                    Some((pid, self.vault.open("person", "name", &pid.to_string(), &p.name)?))
+                }
+                _ => None,
+            };
+            self.found.insert(n.as_str().to_string(), found);
+        }
+        let Some((pid, registered)) = self.found.get(n.as_str()).cloned().flatten() else {
+            problems.push(FieldError::new(
+                "id_number",
+                "import.not_registered",
+                format!("身份证号 {} 不是本辖区的在册人员：请先登记或导入人员。", n.masked()),
+                format!(
+                    "ID number {} is not a person registered in your jurisdiction: register or import the person first.",
+                    n.masked()
+                ),
+            ));
+            return Ok(None);
+        };
+        if !name.is_empty() && normalize_header(name) != normalize_header(&registered) {
+            let shown: String = name.chars().take(20).collect();
+            problems.push(FieldError::new(
+                "name",
+                "import.name_mismatch",
+                format!("姓名“{shown}”与该身份证号登记的姓名不符。"),
+                format!("Name '{shown}' is not the name registered for this ID number."),
+            ));
+        }
+        Ok(Some(pid))
+    }
+}
+
+/// A problem with a cell whose text is not recognised: `{header}“{text}”无法识别，可填：{hint}。`
+fn unrecognised(field: &'static str, header_zh: &str, text: &str, hint_zh: &str, hint_en: &str) -> FieldError {
+    let shown: String = text.chars().take(20).collect();
+    FieldError::new(
+        field,
+        "choice.invalid",
+        format!("{header_zh}“{shown}”无法识别，可填：{hint_zh}。"),
+        format!("{field} '{shown}' is not recognised; use {hint_en}."),
+    )
+}
+
+/// The rows of a measure sheet.
+struct MeasureRows<'a> {
+    finder: PersonFinder<'a>,
+    /// (person, kind, decision date) seen in the file → the row that first gave it.
+    seen: HashMap<(Uuid, MeasureKind, chrono::NaiveDate), usize>,
+}
+
+impl SheetImport for MeasureRows<'_> {
+    type Column = MeasureColumn;
+    const OBJECT: &'static str = "measure";
+
+    /// In order of decision date (rows whose date cannot be read first, to report them), so a
+    /// compulsory isolation ends the community detox decided before it.
+    fn order(&self, header: &HeaderMap<MeasureColumn>, rows: &mut [(usize, &Vec<String>)]) {
+        rows.sort_by_cached_key(|(_, cells)| {
+            jindu_domain::event::parse_date("decision_date", &header.cell(cells, MeasureColumn::DecisionDate)).ok()
+        });
+    }
+
+    async fn row<T: ConnectionTrait + Sync>(
+        &mut self,
+        txn: &T,
+        row: usize,
+        cells: &[String],
+        header: &HeaderMap<MeasureColumn>,
+    ) -> ServiceResult<RowOutcome> {
+        let cell = |c: MeasureColumn| header.cell(cells, c);
+        let mut problems = Vec::new();
+        let person =
+            self.finder.find(txn, &cell(MeasureColumn::IdNumber), &cell(MeasureColumn::Name), &mut problems).await?;
+        let kind_text = cell(MeasureColumn::MeasureKind);
+        let kind = measure_kind_of(&kind_text);
+        if kind_text.is_empty() {
+            problems.push(DomainError::Required { field: "measure_kind" }.into());
+        } else if kind.is_none() {
+            problems.push(unrecognised(
+                "measure_kind",
+                "管控措施",
+                &kind_text,
+                "社区戒毒、社区康复、强制隔离戒毒",
+                "社区戒毒, 社区康复 or 强制隔离戒毒",
+            ));
+        }
+        let decision_text = cell(MeasureColumn::DecisionDate);
+        let report_text = cell(MeasureColumn::ReportDate);
+        let decision =
+            measures::parse_decision(kind.map_or("", |k| k.as_code()), &decision_text, &report_text, self.finder.now);
+        if let Err(errors) = &decision {
+            // The kind's own problem is already there.
+            problems.extend(errors.iter().filter(|e| e.field != "measure_kind").cloned());
+        }
+        let end_text = cell(MeasureColumn::EndDate);
+        let reason_text = cell(MeasureColumn::EndReason);
+        let end = if end_text.is_empty() {
+            if !reason_text.is_empty() {
+                problems.push(FieldError::new(
+                    "end_date",
+                    "import.end_date_missing",
+                    "填写了结束原因，但没有解除(终止)日期。",
+                    "An end reason is given without the end date.",
+                ));
+            }
+            None
+        } else {
+            let date = jindu_domain::event::parse_date("end_date", &end_text).map_err(|e| problems.push(e.into())).ok();
+            let reason = end_reason_of(&reason_text);
+            if reason_text.is_empty() {
+                problems.push(DomainError::Required { field: "end_reason" }.into());
+            } else if reason.is_none() {
+                problems.push(unrecognised(
+                    "end_reason",
+                    "结束原因",
+                    &reason_text,
+                    "期满解除、被判刑、收容教育、转强制隔离戒毒、死亡、其他",
+                    "期满解除, 被判刑, 收容教育, 转强制隔离戒毒, 死亡 or 其他",
+                ));
+            }
+            date.zip(reason)
+        };
+        let (Some(pid), Ok(input), true) = (person, decision, problems.is_empty()) else {
+            return Ok(RowOutcome::Problems(problems));
+        };
+        let key = (pid, input.kind, input.decision_date);
+        if let Some(first) = self.seen.get(&key) {
+            return Ok(RowOutcome::Problems(vec![FieldError::new(
+                "row",
+                "import.repeat",
+                format!("与第 {first} 行是同一人同一决定日期的同一措施。"),
+                format!("Repeats row {first}: the same person, measure and decision date."),
+            )]));
+        }
+        self.seen.insert(key, row);
+        let registered = measure::Entity::find()
+            .filter(measure::Column::PersonId.eq(pid))
+            .filter(measure::Column::Kind.eq(input.kind.as_code()))
+            .filter(measure::Column::DecisionDate.eq(input.decision_date))
+            .count(txn)
             .await?;
-            audit::write_deferred_head(&txn).await?;
+        if registered > 0 {
+            return Ok(RowOutcome::Existing);
         }
-        Ok::<(), ServiceError>(())
-    }))
-    .await?;
-    if !dry_run && report.problems.is_empty() {
-        txn.commit().await?;
-    } else {
-        txn.rollback().await?;
-        let _audit = audit::lock().await;
-        audit::append(
-            db,
-            &audit::Who::actor(actor),
-            now,
-            audit::Entry {
-                action: if dry_run { "event.import_check" } else { "event.import_refused" }.into(),
-                object_type: None,
-                object_id: None,
-                outcome: if dry_run { audit::Outcome::Ok } else { audit::Outcome::Failed },
-                detail: Some(format!(
-                    "{} sha256={} rows={} problems={}",
-                    report.file_name,
-                    report.file_hash,
-                    report.rows,
-                    report.problems.len()
-                )),
-            },
-        )
-        .await?;
+        let actor = self.finder.actor;
+        let now = self.finder.now;
+        let written = match end {
+            Some((ended_on, reason)) => {
+                measures::record_past_measure_in(txn, actor, now, pid, input, ended_on, reason).await.map(|_| ())
+            }
+            None => measures::decide_in(
+                txn,
+                actor,
+                now,
+                pid,
+                input.kind.as_code(),
+                &decision_text,
+                &report_text,
+                yes_of(&cell(MeasureColumn::ExemptionsChecked)),
+            )
+            .await
+            .map(|_| ()),
+        };
+        match written {
+            Ok(()) => Ok(RowOutcome::Valid),
+            Err(ServiceError::Invalid(errors)) => Ok(RowOutcome::Problems(
+                errors
+                    .into_iter()
+                    .map(|e| {
+                        if e.field == "confirm_exemptions" {
+                            // The form's checkbox is this sheet's column.
+                            FieldError::new(
+                                "exemptions_checked",
+                                e.code,
+                                format!("{}核查后在“豁免已核查”列填“是”。", e.zh),
+                                format!("{} Once checked, write 是 in the column 豁免已核查.", e.en),
+                            )
+                        } else {
+                            e
+                        }
+                    })
+                    .collect(),
+            )),
+            Err(e) => Err(e),
+        }
     }
-    Ok(report)
+}
+
+/// The rows of an event sheet.
+struct EventRows<'a> {
+    finder: PersonFinder<'a>,
+    /// (person, kind, day, result) seen in the file → the row that first gave it.
+    seen: HashMap<(Uuid, String, String, String), usize>,
+}
+
+impl SheetImport for EventRows<'_> {
+    type Column = EventColumn;
+    const OBJECT: &'static str = "event";
+
+    async fn row<T: ConnectionTrait + Sync>(
+        &mut self,
+        txn: &T,
+        row: usize,
+        cells: &[String],
+        header: &HeaderMap<EventColumn>,
+    ) -> ServiceResult<RowOutcome> {
+        let cell = |c: EventColumn| header.cell(cells, c);
+        let mut problems = Vec::new();
+        let person =
+            self.finder.find(txn, &cell(EventColumn::IdNumber), &cell(EventColumn::Name), &mut problems).await?;
+        let kind_text = cell(EventColumn::Kind);
+        let kind = event_kind_of(&kind_text);
+        if kind_text.is_empty() {
+            problems.push(FieldError::new(
+                "kind",
+                "required",
+                "请填写类型（报到、检测、尿检、走访、谈话、帮扶）。",
+                "Give the kind (报到, 检测, 尿检, 走访, 谈话, 帮扶).",
+            ));
+        } else if kind.is_none() {
+            problems.push(unrecognised(
+                "kind",
+                "类型",
+                &kind_text,
+                "报到、检测、尿检、毛发检测、走访、谈话、帮扶",
+                "报到, 检测, 尿检, 毛发检测, 走访, 谈话 or 帮扶",
+            ));
+        }
+        let method_text = cell(EventColumn::TestMethod);
+        let method = if method_text.is_empty() { kind.and_then(|(_, m)| m) } else { test_method_of(&method_text) };
+        if !method_text.is_empty() && method.is_none() {
+            problems.push(unrecognised(
+                "test_method",
+                "检测方式",
+                &method_text,
+                "尿检、毛发、唾液、血液",
+                "尿检, 毛发, 唾液 or 血液",
+            ));
+        }
+        let result_text = cell(EventColumn::TestResult);
+        let result = test_result_of(&result_text);
+        if !result_text.is_empty() && result.is_none() {
+            problems.push(unrecognised(
+                "test_result",
+                "检测结果",
+                &result_text,
+                "阴性、阳性、拒检",
+                "阴性, 阳性 or 拒检",
+            ));
+        }
+        let substance_text = cell(EventColumn::Substance);
+        let substance = if substance_text.is_empty() {
+            String::new()
+        } else {
+            let t = normalize_header(&substance_text);
+            match Substance::ALL.iter().find(|s| {
+                let zh = normalize_header(s.label_zh());
+                t == s.as_code() || t == zh || zh.split(['(', ')']).any(|part| !part.is_empty() && part == t)
+            }) {
+                Some(s) => s.as_code().to_string(),
+                None => {
+                    let shown: String = substance_text.chars().take(20).collect();
+                    problems.push(FieldError::new(
+                        "substance",
+                        "choice.invalid",
+                        format!("检出毒品“{shown}”无法识别。"),
+                        format!("Substance '{shown}' is not recognised."),
+                    ));
+                    String::new()
+                }
+            }
+        };
+        let date =
+            jindu_domain::event::parse_date("date", &cell(EventColumn::Date)).map_err(|e| problems.push(e.into())).ok();
+        let (Some(pid), Some((kind, _)), Some(day), true) = (person, kind, date, problems.is_empty()) else {
+            return Ok(RowOutcome::Problems(problems));
+        };
+        let key = (pid, kind.as_code().to_string(), day.to_string(), result.map_or("", |r| r.as_code()).to_string());
+        if let Some(first) = self.seen.get(&key) {
+            return Ok(RowOutcome::Problems(vec![FieldError::new(
+                "row",
+                "import.repeat",
+                format!("与第 {first} 行是同一人同一天的同一记录。"),
+                format!("Repeats row {first}: the same person, kind and day."),
+            )]));
+        }
+        self.seen.insert(key, row);
+        let mut recorded = event::Entity::find()
+            .filter(event::Column::PersonId.eq(pid))
+            .filter(event::Column::Kind.eq(kind.as_code()))
+            .filter(event::Column::OccurredOn.eq(day));
+        if let Some(r) = result {
+            recorded = recorded.filter(event::Column::TestResult.eq(r.as_code()));
+        }
+        if recorded.count(txn).await? > 0 {
+            return Ok(RowOutcome::Existing);
+        }
+        let input = measures::NewEvent {
+            kind: kind.as_code().to_string(),
+            date: day.to_string(),
+            test_method: method.map(|m| m.as_code().to_string()).unwrap_or_default(),
+            test_result: result.map(|r| r.as_code().to_string()).unwrap_or_default(),
+            substance,
+            note: cell(EventColumn::Note),
+            ..Default::default()
+        };
+        match measures::record_event_in(txn, self.finder.vault, self.finder.actor, self.finder.now, pid, input).await {
+            Ok(_) => Ok(RowOutcome::Valid),
+            Err(ServiceError::Invalid(errors)) => Ok(RowOutcome::Problems(errors)),
+            Err(ServiceError::Forbidden(_)) => Ok(RowOutcome::Problems(vec![FieldError::new(
+                "kind",
+                "forbidden",
+                format!("您的角色不能记录“{}”。", kind.label_zh()),
+                format!("Your role may not record {}.", kind.label_en()),
+            )])),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// PostgreSQL only: plans every statement of this transaction for the tables as they are now

@@ -188,7 +188,30 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::ManageMeasures)?;
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
-    let p = load_visible(&txn, actor, person_id).await?;
+    let id = decide_in(&txn, actor, now, person_id, kind, decision, report, exemptions_confirmed).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// [`decide`] inside the caller's transaction: no permission check, no audit lock, no commit
+/// (the caller holds the lock, then the transaction, and checked `ManageMeasures`). An error may
+/// leave part of the writes in the transaction: the caller rolls it back (an import does when
+/// any row has a problem).
+///
+/// # Errors
+/// As [`decide`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn decide_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    kind: &str,
+    decision: &str,
+    report: &str,
+    exemptions_confirmed: bool,
+) -> ServiceResult<Uuid> {
+    let p = load_visible(txn, actor, person_id).await?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     check_event_allowed(status, EventKind::MeasureDecided)?;
     let input = parse_decision(kind, decision, report, now).map_err(ServiceError::Invalid)?;
@@ -206,17 +229,17 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
                 .collect(),
         ));
     }
-    if let Some(open) = open_measure(&txn, person_id).await? {
+    if let Some(open) = open_measure(txn, person_id).await? {
         let open_kind = stored("measure kind", &open.kind, MeasureKind::from_code)?;
         if input.kind == MeasureKind::CompulsoryIsolation && open_kind != MeasureKind::CompulsoryIsolation {
-            let cal = deployment::calendar(&txn).await?;
+            let cal = deployment::calendar(txn).await?;
             let mut clock = clock_of(&open)?;
             clock.end(input.decision_date, EndReason::ToCompulsoryIsolation, now.today)?;
             let mut am: measure::ActiveModel = open.clone().into();
             clock_columns(&mut am, &clock, now, &cal)?;
-            am.update(&txn).await?;
+            am.update(txn).await?;
             insert_event(
-                &txn,
+                txn,
                 actor,
                 now,
                 person_id,
@@ -237,10 +260,10 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
             .into());
         }
     }
-    let id = insert_decision(&txn, actor, now, person_id, input).await?;
-    super::casework::reconcile(&txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id)).await?;
+    let id = insert_decision(txn, actor, now, person_id, input).await?;
+    super::casework::reconcile(txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id)).await?;
     audit::append(
-        &txn,
+        txn,
         &audit::Who::actor(actor),
         now,
         audit::Entry::ok("measure.decide", "person", person_id).with_detail(format!(
@@ -255,7 +278,83 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
         )),
     )
     .await?;
-    txn.commit().await?;
+    Ok(id)
+}
+
+/// A measure of a person's history, decided and already ended (an import's 戒毒措施台账 row
+/// with a 解除(终止)日期), inside the caller's transaction as [`decide_in`]. It must not overlap
+/// any measure the person has (each runs from its decision to its end, an open one without
+/// end), so it can sit before an open measure; its events are dated as the sheet says. The end
+/// follows the measure's own rules ([`MeasureClock::end`]: not before the decision).
+///
+/// # Errors
+/// `Invalid` naming `end_date` when it overlaps a measure, or from the clock; the person's
+/// status forbidding a decision; store errors.
+pub(crate) async fn record_past_measure_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    input: DecisionInput,
+    ended_on: NaiveDate,
+    reason: EndReason,
+) -> ServiceResult<Uuid> {
+    let p = load_visible(txn, actor, person_id).await?;
+    let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
+    check_event_allowed(status, EventKind::MeasureDecided)?;
+    validate_event_date("end_date", ended_on, now.today)?;
+    if ended_on < input.decision_date {
+        return Err(DomainError::DateBefore {
+            field: "end_date",
+            date: ended_on,
+            other_field: "decision_date",
+            other: input.decision_date,
+        }
+        .into());
+    }
+    let existing = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(txn).await?;
+    if let Some(m) =
+        existing.iter().find(|m| m.decision_date <= ended_on && m.ended_on.is_none_or(|e| input.decision_date <= e))
+    {
+        let kind = stored("measure kind", &m.kind, MeasureKind::from_code)?;
+        let until = m.ended_on.map_or_else(|| "至今".to_string(), |e| e.to_string());
+        return Err(FieldError::new(
+            "end_date",
+            "measure.overlap",
+            format!("与已登记的{}（{} 至 {}）时间重叠。", kind.label_zh(), m.decision_date, until),
+            format!(
+                "Overlaps the {} already registered ({} to {}).",
+                kind.label_en().to_lowercase(),
+                m.decision_date,
+                m.ended_on.map_or_else(|| "now".to_string(), |e| e.to_string())
+            ),
+        )
+        .into());
+    }
+    let id = insert_decision(txn, actor, now, person_id, input).await?;
+    let m = measure::Entity::find_by_id(id).one(txn).await?.ok_or(ServiceError::NotFound("measure"))?;
+    let cal = deployment::calendar(txn).await?;
+    let mut clock = clock_of(&m)?;
+    clock.end(ended_on, reason, now.today)?;
+    let mut am: measure::ActiveModel = m.into();
+    clock_columns(&mut am, &clock, now, &cal)?;
+    am.update(txn).await?;
+    let detail = serde_json::json!({ "end_reason": reason.as_code() }).to_string();
+    insert_event(txn, actor, now, person_id, Some(id), EventKind::MeasureEnded, ended_on, None, Some(detail)).await?;
+    super::casework::reconcile(txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id)).await?;
+    audit::append(
+        txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("measure.decide", "person", person_id).with_detail(format!(
+            "{} {} ended {} {}",
+            input.kind.as_code(),
+            input.decision_date,
+            ended_on,
+            reason.as_code()
+        )),
+    )
+    .await?;
     Ok(id)
 }
 
@@ -303,9 +402,28 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::ManageMeasures)?;
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
-    let p = load_visible(&txn, actor, person_id).await?;
+    act_in(&txn, actor, now, person_id, measure_id, action, date).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// [`act`] inside the caller's transaction (as [`decide_in`]: no permission check, lock or
+/// commit; an error may leave writes for the caller to roll back).
+///
+/// # Errors
+/// As [`act`].
+pub(crate) async fn act_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    measure_id: Uuid,
+    action: MeasureAction,
+    date: &str,
+) -> ServiceResult<()> {
+    let p = load_visible(txn, actor, person_id).await?;
     let m = measure::Entity::find_by_id(measure_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .filter(|m| m.person_id == p.id)
         .ok_or(ServiceError::NotFound("measure"))?;
@@ -320,7 +438,7 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
         parse_date(field, date)?
     };
     validate_event_date(field, date, now.today)?;
-    let cal = deployment::calendar(&txn).await?;
+    let cal = deployment::calendar(txn).await?;
     let mut clock = clock_of(&m)?;
     let kind = match action {
         MeasureAction::Report => {
@@ -358,7 +476,7 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
     };
     let mut am: measure::ActiveModel = m.into();
     clock_columns(&mut am, &clock, now, &cal)?;
-    am.update(&txn).await?;
+    am.update(txn).await?;
     let detail = match action {
         MeasureAction::End(reason) => Some(serde_json::json!({ "end_reason": reason.as_code() }).to_string()),
         MeasureAction::ReleaseToRehab => Some(
@@ -366,23 +484,22 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
         ),
         _ => None,
     };
-    insert_event(&txn, actor, now, person_id, Some(measure_id), kind, date, None, detail).await?;
+    insert_event(txn, actor, now, person_id, Some(measure_id), kind, date, None, detail).await?;
     if action == MeasureAction::ReleaseToRehab {
         let rehab = DecisionInput { kind: MeasureKind::CommunityRehab, decision_date: date, report_date: None };
-        insert_decision(&txn, actor, now, person_id, rehab).await?;
+        insert_decision(txn, actor, now, person_id, rehab).await?;
     }
     let trigger =
         matches!(action, MeasureAction::End(_) | MeasureAction::ReleaseToRehab).then_some(AssessmentTrigger::Event);
-    super::casework::reconcile(&txn, person_id, now, trigger, Some(actor.user_id)).await?;
+    super::casework::reconcile(txn, person_id, now, trigger, Some(actor.user_id)).await?;
     audit::append(
-        &txn,
+        txn,
         &audit::Who::actor(actor),
         now,
         audit::Entry::ok(format!("measure.{}", kind.as_code()), "person", person_id)
             .with_detail(measure_id.to_string()),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -446,7 +563,29 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
     }
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
-    let p = load_visible(&txn, actor, person_id).await?;
+    let id = record_event_in(&txn, vault, actor, now, person_id, input).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// [`record_event`] inside the caller's transaction: the caller checked the permission of the
+/// kind, holds the audit lock and then the transaction, and commits. Every problem of the input
+/// is found before anything is written, so an `Invalid` leaves the transaction as it was.
+///
+/// # Errors
+/// As [`record_event`].
+pub(crate) async fn record_event_in<C: ConnectionTrait>(
+    txn: &C,
+    vault: &crate::Vault,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    input: NewEvent,
+) -> ServiceResult<Uuid> {
+    if let Some(k) = EventKind::from_code(input.kind.trim()) {
+        actor.require(jindu_domain::access::permission_for_event(k))?;
+    }
+    let p = load_visible(txn, actor, person_id).await?;
     super::persons::check_version(&input.version, p.version)?;
     let mut errors: Vec<FieldError> = Vec::new();
     let kind = parse_code("kind", &input.kind, EventKind::from_code)
@@ -518,7 +657,7 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
         }
         let target = Uuid::parse_str(input.amends.trim()).ok();
         let found = match target {
-            Some(t) => event::Entity::find_by_id(t).one(&txn).await?.filter(|e| e.person_id == p.id),
+            Some(t) => event::Entity::find_by_id(t).one(txn).await?.filter(|e| e.person_id == p.id),
             None => None,
         };
         match found {
@@ -535,40 +674,6 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
     let (Some(kind), Some(date), true) = (kind, date, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
     };
-    let open = open_measure(&txn, person_id).await?;
-    // A check-in on a measure awaiting its report is the report itself.
-    if let (EventKind::CheckIn, Some(m)) = (kind, &open) {
-        let mut clock = clock_of(m)?;
-        if clock.status(now.today) == MeasureStatus::AwaitingReport
-            && matches!(clock.kind, MeasureKind::CommunityDetox | MeasureKind::CommunityRehab)
-        {
-            let cal = deployment::calendar(&txn).await?;
-            clock.record_report(date, now.today)?;
-            let mut am: measure::ActiveModel = m.clone().into();
-            clock_columns(&mut am, &clock, now, &cal)?;
-            am.update(&txn).await?;
-            insert_event(&txn, actor, now, person_id, Some(m.id), EventKind::MeasureStarted, date, None, None).await?;
-        }
-    }
-    // Lost and found: the day lost is kept on the person; finding them records the gap.
-    let detail = match kind {
-        EventKind::ContactRestored => {
-            let since = p.lost_since.unwrap_or(date);
-            super::casework::set_lost_since(&txn, person_id, None).await?;
-            Some(
-                serde_json::json!({
-                    "lost_since": since,
-                    "gap_days": jindu_domain::alert::lost_gap_days(since, date),
-                })
-                .to_string(),
-            )
-        }
-        EventKind::ContactLost => {
-            super::casework::set_lost_since(&txn, person_id, Some(date)).await?;
-            None
-        }
-        _ => None,
-    };
     if kind == EventKind::ContactRestored && p.lost_since.is_some_and(|s| date < s) {
         return Err(ServiceError::Invalid(vec![
             DomainError::DateBefore {
@@ -580,6 +685,40 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
             .into(),
         ]));
     }
+    let open = open_measure(txn, person_id).await?;
+    // A check-in on a measure awaiting its report is the report itself.
+    if let (EventKind::CheckIn, Some(m)) = (kind, &open) {
+        let mut clock = clock_of(m)?;
+        if clock.status(now.today) == MeasureStatus::AwaitingReport
+            && matches!(clock.kind, MeasureKind::CommunityDetox | MeasureKind::CommunityRehab)
+        {
+            let cal = deployment::calendar(txn).await?;
+            clock.record_report(date, now.today)?;
+            let mut am: measure::ActiveModel = m.clone().into();
+            clock_columns(&mut am, &clock, now, &cal)?;
+            am.update(txn).await?;
+            insert_event(txn, actor, now, person_id, Some(m.id), EventKind::MeasureStarted, date, None, None).await?;
+        }
+    }
+    // Lost and found: the day lost is kept on the person; finding them records the gap.
+    let detail = match kind {
+        EventKind::ContactRestored => {
+            let since = p.lost_since.unwrap_or(date);
+            super::casework::set_lost_since(txn, person_id, None).await?;
+            Some(
+                serde_json::json!({
+                    "lost_since": since,
+                    "gap_days": jindu_domain::alert::lost_gap_days(since, date),
+                })
+                .to_string(),
+            )
+        }
+        EventKind::ContactLost => {
+            super::casework::set_lost_since(txn, person_id, Some(date)).await?;
+            None
+        }
+        _ => None,
+    };
     let id = Uuid::now_v7();
     event::Entity::insert(event::ActiveModel {
         id: Set(id),
@@ -596,22 +735,22 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
         amends_event_id: Set(amends),
         detail: Set(detail),
     })
-    .exec(&txn)
+    .exec(txn)
     .await?;
     if kind == EventKind::CheckIn {
         // A check-in after a transfer is the report at the new place (戒毒条例 §22).
-        super::transfers::record_report(&txn, actor, now, person_id, date).await?;
+        super::transfers::record_report(txn, actor, now, person_id, date).await?;
     }
     let new_status = status_after(status, kind);
     if new_status != status {
-        set_status(&txn, &p, new_status, now).await?;
+        set_status(txn, &p, new_status, now).await?;
     }
     // A relapse brings a sealed record back under dynamic control (戒毒条例 §7).
     if kind == EventKind::Relapse && p.sealed_on.is_some() {
         person::Entity::update_many()
             .col_expr(person::Column::SealedOn, sea_orm::sea_query::Expr::value(Option::<NaiveDate>::None))
             .filter(person::Column::Id.eq(person_id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
     let trigger = matches!(
@@ -619,15 +758,14 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
         EventKind::DrugTest | EventKind::Relapse | EventKind::Violation | EventKind::ContactLost | EventKind::Amendment
     )
     .then_some(AssessmentTrigger::Event);
-    super::casework::reconcile(&txn, person_id, now, trigger, Some(actor.user_id)).await?;
+    super::casework::reconcile(txn, person_id, now, trigger, Some(actor.user_id)).await?;
     audit::append(
-        &txn,
+        txn,
         &audit::Who::actor(actor),
         now,
         audit::Entry::ok("event.create", "person", person_id).with_detail(format!("{} {}", kind.as_code(), id)),
     )
     .await?;
-    txn.commit().await?;
     Ok(id)
 }
 
