@@ -25,6 +25,7 @@ pub mod clock;
 pub mod days;
 pub mod division;
 pub mod error;
+pub mod evaluation;
 pub mod event;
 pub mod exemption;
 pub mod id_number;
