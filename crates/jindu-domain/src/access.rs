@@ -64,6 +64,9 @@ coded_enum!(
         /// File the police unit's monthly figures (公安月报: cases, arrests, users dealt with,
         /// seizures).
         ReportPolice => ("report_police", "填报公安月报", "File police monthly figures"),
+        /// Keep evaluation schemes, run evaluations, score manual items, adjust, freeze and
+        /// publish rankings (考评).
+        ManageEvaluation => ("manage_evaluation", "管理考评", "Manage evaluations"),
     }
 );
 
@@ -103,6 +106,7 @@ pub fn default_profile(role: Role) -> RoleProfile {
                 Configure,
                 OpenSealed,
                 ReportPolice,
+                ManageEvaluation,
             ]),
             false,
         ),

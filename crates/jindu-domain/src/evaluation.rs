@@ -637,11 +637,11 @@ pub fn rank_totals(totals: &[Points]) -> Vec<u32> {
 /// The local examples of DOMAIN.md §8 as editable templates (local, configurable; every number
 /// is an example, not a rule):
 ///
-/// - **乡镇（街道）禁毒工作考评（示例）**, 100 points: 组织领导 10; 预防教育 20 (知晓率 > 95 % = 3,
-///   > 98 % = 5, as Hangzhou 2018); 社区戒毒社区康复 35 of which 在控率 17 (a town scheme), with
-///   −0.5 per missed test (a county scheme) and −0.5 per person lost from control; 禁种铲毒 10;
-///   工作保障 25 (30 registered persons per social worker, DOMAIN §8; −1 per missing case file);
-///   a veto (重大涉毒案事件) and a bonus of up to 3.
+/// - **乡镇（街道）禁毒工作考评（示例）**, 100 points: 组织领导 10; 预防教育 20 (知晓率 above
+///   95 % = 3, above 98 % = 5, as Hangzhou 2018); 社区戒毒社区康复 35 of which 在控率 17 (a town
+///   scheme), with −0.5 per missed test (a county scheme) and −0.5 per person lost from control;
+///   禁种铲毒 10; 工作保障 25 (30 registered persons per social worker, DOMAIN §8; −1 per missing
+///   case file); a veto (重大涉毒案事件) and a bonus of up to 3.
 /// - **成员单位禁毒工作考评（示例）**, 100 points after the county scheme: 组织领导 10, 宣传教育 30,
 ///   职责任务 30, 专项工作 30, with the same veto; scored by inspectors.
 pub fn templates() -> Vec<EvaluationScheme> {

@@ -669,6 +669,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             crate::service::police::file(db, &police, now, &form).await?;
         }
     }
+    demo_evaluation(db, &office, now, &mut rng).await?;
     // Fresh statistics after the bulk load (PostgreSQL's autovacuum would gather them later;
     // SQLite only when asked): the planner otherwise guesses from empty tables.
     db.execute_unprepared("ANALYZE").await?;
@@ -678,4 +679,60 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         events: n_events,
         social_workers: workers.len() as u64,
     })
+}
+
+/// 考评 in the demo (issue #7): this year's town scheme from the first shipped template;
+/// published runs for last year and for each finished quarter of this year, and a draft for the
+/// year so far; inspectors' scores invented from a standing kept per town across periods (so
+/// the trend is plausible), a bonus for two towns, no veto.
+async fn demo_evaluation<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    office: &crate::service::Actor,
+    now: Now,
+    rng: &mut ChaCha8Rng,
+) -> ServiceResult<()> {
+    use crate::service::evaluation::{self, ManualEntry, RunStatus};
+    use jindu_domain::evaluation::{Points, Rule};
+    let year = chrono::Datelike::year(&now.today);
+    let Some(mut scheme) = jindu_domain::evaluation::templates().into_iter().next() else {
+        return Ok(());
+    };
+    scheme.name = format!("{year}年{}", scheme.name);
+    let scheme_id = evaluation::create_scheme(db, office, now, year, scheme.clone()).await?;
+    let towns = deployment::in_scope(db, office.scope, DivisionLevel::Town).await?;
+    let standing: Vec<f64> = towns.iter().map(|_| rng.random_range(0.74..0.99)).collect();
+    let quarter = chrono::Datelike::month0(&now.today) / 3 + 1;
+    let mut periods: Vec<(String, bool)> = vec![(format!("{}", year - 1), true)];
+    periods.extend((1..quarter).map(|q| (format!("{year}-Q{q}"), true)));
+    periods.push((year.to_string(), false));
+    for (period, publish) in periods {
+        let run = evaluation::create_run(db, office, now, scheme_id, &period).await?;
+        let mut scores = Vec::new();
+        for (k, town) in towns.iter().enumerate() {
+            for (_, item) in scheme.walk() {
+                let Some(rule) = item.rule.as_ref().filter(|r| r.is_manual()) else { continue };
+                let points = match rule {
+                    Rule::Veto { .. } => Points::ZERO,
+                    Rule::Bonus { .. } => Points::whole(if k % 4 == 1 { rng.random_range(1..=3) } else { 0 }),
+                    _ => {
+                        let share = (standing[k] + rng.random_range(-0.06..0.06)).clamp(0.3, 1.0);
+                        // To the half point, as inspectors score.
+                        Points(((item.points.as_f64() * share * 2.0).round() * 50.0) as i64).min(item.points)
+                    }
+                };
+                scores.push(ManualEntry {
+                    unit: town.code.to_string(),
+                    item: item.code.clone(),
+                    points,
+                    note: "演示评分".into(),
+                });
+            }
+        }
+        evaluation::score_manual_all(db, office, now, run, &scores).await?;
+        if publish {
+            evaluation::advance(db, office, now, run, RunStatus::Frozen).await?;
+            evaluation::advance(db, office, now, run, RunStatus::Published).await?;
+        }
+    }
+    Ok(())
 }

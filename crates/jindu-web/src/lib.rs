@@ -25,6 +25,7 @@ mod casework;
 pub mod csrf;
 mod dashboard;
 mod error;
+mod evaluation_page;
 pub mod export;
 mod form;
 pub mod import_page;
@@ -146,6 +147,14 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .post("/import/{job}/commit", import_page::commit)
         .post("/import/{job}/map", import_page::remap)
         .get("/import/{job}/problems.xlsx", import_page::problems_xlsx)
+        .get("/evaluation", evaluation_page::index)
+        .post("/evaluation/schemes", evaluation_page::create_scheme)
+        .post("/evaluation/runs", evaluation_page::create_run)
+        .get("/evaluation/{run}", evaluation_page::run)
+        .post("/evaluation/{run}/advance", evaluation_page::advance)
+        .get("/evaluation/{run}/units/{unit}", evaluation_page::unit)
+        .post("/evaluation/{run}/units/{unit}/score", evaluation_page::score)
+        .post("/evaluation/{run}/units/{unit}/adjust", evaluation_page::adjust)
         .get("/persons/{id}", pages::person)
         .get("/persons/{id}/edit", pages::edit_person_form)
         .post("/persons/{id}/edit", pages::edit_person)

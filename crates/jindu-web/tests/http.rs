@@ -519,7 +519,10 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     .replace("{list}", "persons")
                     .replace("{format}", "xlsx")
                     // Import jobs belong to the user who started them: another id is not found.
-                    .replace("{job}", &Uuid::now_v7().to_string());
+                    .replace("{job}", &Uuid::now_v7().to_string())
+                    // No evaluation run exists: any id is not found.
+                    .replace("{run}", &Uuid::now_v7().to_string())
+                    .replace("{unit}", "430405009000");
                 seq += 1;
                 let id_number = synthetic_id(seq);
                 let version = persons::detail(&app.db, &app.vault, &app.admin, now, pid)
@@ -582,7 +585,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     Access::Needs(p) if !profile.allows(p) => {
                         assert_eq!(status, StatusCode::FORBIDDEN, "{what}")
                     }
-                    Access::Needs(_) if !in_scope || spec.path.contains("{job}") => {
+                    Access::Needs(_) if !in_scope || spec.path.contains("{job}") || spec.path.contains("{run}") => {
                         assert_eq!(status, StatusCode::NOT_FOUND, "{what}")
                     }
                     Access::Needs(_) => assert!(

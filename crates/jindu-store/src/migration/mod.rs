@@ -9,6 +9,7 @@ mod m0003_second_factor;
 mod m0004_casework;
 mod m0005_transfer;
 mod m0006_indicators;
+mod m0007_evaluation;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_casework::Migration),
             Box::new(m0005_transfer::Migration),
             Box::new(m0006_indicators::Migration),
+            Box::new(m0007_evaluation::Migration),
         ]
     }
 }

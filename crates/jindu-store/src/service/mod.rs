@@ -14,6 +14,7 @@ pub mod casework;
 pub mod conduct;
 pub mod dashboard;
 pub mod deployment;
+pub mod evaluation;
 pub mod import;
 pub mod indicators;
 pub mod measures;

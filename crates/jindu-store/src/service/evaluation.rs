@@ -1,0 +1,680 @@
+//! 考评 in the store: schemes (from the shipped templates, editable), runs over the towns of a
+//! jurisdiction for a period with every unit's result and trace, inspectors' scores of manual
+//! items, adjustments with a reason, freezing and publishing. The scoring itself is
+//! `jindu_domain::evaluation`; this module only gathers its inputs (the indicator values of each
+//! unit, from the kept cells, and the manual scores) and keeps its outputs. Every write is
+//! audited.
+//!
+//! A `draft` run is recomputed from live data on every change (and on [`recompute`]); a
+//! `frozen` run keeps its results whatever happens to the data afterwards; a `published` run is
+//! frozen and shown on the 驾驶舱 and in the 通报.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jindu_domain::clock::Now;
+use jindu_domain::evaluation::{self, EvaluationScheme, ManualScore, Points, Subject, UnitInputs, UnitScore};
+use jindu_domain::indicator::{Period, evaluate};
+use jindu_domain::{DivisionCode, DivisionLevel, Permission};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, indicators};
+use crate::entities::{evaluation_manual, evaluation_result, evaluation_run, evaluation_scheme};
+
+/// Status of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// 草稿: recomputed from live data.
+    Draft,
+    /// 已冻结: results kept as they are.
+    Frozen,
+    /// 已发布: frozen and shown to leaders and in the 通报.
+    Published,
+}
+
+impl RunStatus {
+    /// `draft`, `frozen`, `published`.
+    pub fn as_code(self) -> &'static str {
+        match self {
+            RunStatus::Draft => "draft",
+            RunStatus::Frozen => "frozen",
+            RunStatus::Published => "published",
+        }
+    }
+
+    /// The status of a code.
+    pub fn from_code(code: &str) -> Option<RunStatus> {
+        [RunStatus::Draft, RunStatus::Frozen, RunStatus::Published].into_iter().find(|s| s.as_code() == code)
+    }
+
+    /// 草稿 / 已冻结 / 已发布.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RunStatus::Draft => "草稿",
+            RunStatus::Frozen => "已冻结",
+            RunStatus::Published => "已发布",
+        }
+    }
+}
+
+/// A scheme as stored.
+#[derive(Debug, Clone)]
+pub struct SchemeRecord {
+    pub id: Uuid,
+    pub year: i32,
+    pub scheme: EvaluationScheme,
+    pub version: i32,
+}
+
+/// One unit's stored result.
+#[derive(Debug, Clone)]
+pub struct UnitResult {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub score: UnitScore,
+    /// The scheme's total before the adjustment.
+    pub computed_total: Points,
+    pub adjustment: Points,
+    pub adjustment_reason: Option<String>,
+    /// computed + adjustment, at least 0.
+    pub total: Points,
+    pub rank: Option<u32>,
+    pub grade: String,
+}
+
+/// A run with its results in rank order.
+#[derive(Debug, Clone)]
+pub struct RunView {
+    pub id: Uuid,
+    pub name: String,
+    pub period: Period,
+    pub scope: String,
+    pub status: RunStatus,
+    pub scheme: EvaluationScheme,
+    pub computed_at: chrono::DateTime<chrono::Utc>,
+    pub results: Vec<UnitResult>,
+}
+
+fn data_error(what: &str, e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Data(format!("{what}: {e}"))
+}
+
+fn scheme_of(body: &str) -> ServiceResult<EvaluationScheme> {
+    serde_json::from_str(body).map_err(|e| data_error("evaluation scheme", e))
+}
+
+/// The schemes, newest year first. Needs `ViewCounts`.
+///
+/// # Errors
+/// Forbidden; store errors.
+pub async fn schemes<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<Vec<SchemeRecord>> {
+    actor.require(Permission::ViewCounts)?;
+    evaluation_scheme::Entity::find()
+        .order_by_desc(evaluation_scheme::Column::Year)
+        .order_by_asc(evaluation_scheme::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| Ok(SchemeRecord { id: m.id, year: m.year, scheme: scheme_of(&m.body)?, version: m.version }))
+        .collect()
+}
+
+/// Stores a scheme for `year` (a copy of a template, or one edited); it must pass
+/// [`EvaluationScheme::validate`]. Needs `ManageEvaluation`. Audited `evaluation.scheme_create`.
+///
+/// # Errors
+/// Forbidden; `Invalid` (field `scheme`) with the validation's sentence, or (field `year`) for a
+/// year outside 2000–2100; store errors.
+pub async fn create_scheme<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    year: i32,
+    scheme: EvaluationScheme,
+) -> ServiceResult<Uuid> {
+    actor.require(Permission::ManageEvaluation)?;
+    if !(2000..=2100).contains(&year) {
+        return Err(FieldError::new(
+            "year",
+            "year.invalid",
+            "年度须在 2000 至 2100 之间。",
+            "The year must be 2000–2100.",
+        )
+        .into());
+    }
+    scheme.validate().map_err(|e| FieldError::new("scheme", "scheme.invalid", e.message_zh(), e.message_en()))?;
+    let body = serde_json::to_string(&scheme).map_err(|e| data_error("evaluation scheme", e))?;
+    let id = Uuid::now_v7();
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    evaluation_scheme::ActiveModel {
+        id: Set(id),
+        year: Set(year),
+        name: Set(scheme.name.chars().take(100).collect()),
+        subject: Set(match scheme.subject {
+            Subject::Towns => "towns".into(),
+            Subject::MemberUnits => "member_units".into(),
+        }),
+        body: Set(body),
+        version: Set(1),
+        created_by: Set(Some(actor.user_id)),
+        created_at: Set(now.instant),
+        updated_at: Set(now.instant),
+    }
+    .insert(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("evaluation.scheme_create", "evaluation_scheme", id)
+            .with_detail(format!("{year} {}", scheme.name)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// The indicator values of each unit for `period`: for every indicator the scheme reads, the
+/// figure the 驾驶舱 shows (`None` where a rate has no denominator).
+async fn unit_values<C: ConnectionTrait>(
+    db: &C,
+    units: &[String],
+    period: Period,
+    scheme: &EvaluationScheme,
+) -> ServiceResult<HashMap<String, BTreeMap<jindu_domain::indicator::Indicator, Option<f64>>>> {
+    let settings = indicators::settings(db).await?;
+    let (first, _) = period.months();
+    let mut cells = indicators::cells_of(db, units, first).await?;
+    let wanted = scheme.indicators();
+    Ok(units
+        .iter()
+        .map(|u| {
+            let c = cells.remove(u).unwrap_or_default();
+            let values = wanted.iter().map(|i| (*i, evaluate(*i, &c, period, &settings).value)).collect();
+            (u.clone(), values)
+        })
+        .collect())
+}
+
+/// Computes a draft run's results from live data and the manual scores, and stores them with
+/// their ranks and grades (adjustments kept). Inside the caller's transaction.
+async fn compute_in<C: ConnectionTrait>(db: &C, run: &evaluation_run::Model, now: Now) -> ServiceResult<()> {
+    let scheme = scheme_of(&run.scheme_body)?;
+    let period = Period::parse(&run.period).map_err(|e| data_error("run period", e.message_en()))?;
+    let scope: DivisionCode = run.scope.parse().map_err(|_| data_error("run scope", &run.scope))?;
+    let towns = deployment::in_scope(db, scope, DivisionLevel::Town).await?;
+    let codes: Vec<String> = towns.iter().map(|t| t.code.to_string()).collect();
+    let values = unit_values(db, &codes, period, &scheme).await?;
+    let mut manual: HashMap<String, BTreeMap<String, ManualScore>> = HashMap::new();
+    for m in evaluation_manual::Entity::find().filter(evaluation_manual::Column::RunId.eq(run.id)).all(db).await? {
+        manual
+            .entry(m.unit_code)
+            .or_default()
+            .insert(m.item_code, ManualScore { points: Points(m.points), note: m.note });
+    }
+    let kept: HashMap<String, evaluation_result::Model> = evaluation_result::Entity::find()
+        .filter(evaluation_result::Column::RunId.eq(run.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.unit_code.clone(), r))
+        .collect();
+    let mut rows: Vec<evaluation_result::ActiveModel> = Vec::with_capacity(towns.len());
+    let mut totals = Vec::with_capacity(towns.len());
+    for town in &towns {
+        let code = town.code.to_string();
+        let inputs = UnitInputs {
+            values: values.get(&code).cloned().unwrap_or_default(),
+            manual: manual.remove(&code).unwrap_or_default(),
+        };
+        let score = evaluation::score_unit(&scheme, &inputs);
+        let (adjustment, reason) = kept.get(&code).map_or((0, None), |k| (k.adjustment, k.adjustment_reason.clone()));
+        let total = Points((score.total.0 + adjustment).max(0));
+        totals.push(total);
+        rows.push(evaluation_result::ActiveModel {
+            run_id: Set(run.id),
+            unit_code: Set(code),
+            unit_name: Set(town.name.clone()),
+            result: Set(serde_json::to_string(&score).map_err(|e| data_error("unit score", e))?),
+            computed_total: Set(score.total.0),
+            adjustment: Set(adjustment),
+            adjustment_reason: Set(reason),
+            total: Set(total.0),
+            rank: Set(None),
+            grade: Set(scheme.grade(total).map(|g| g.label_zh.clone()).unwrap_or_default()),
+            complete: Set(score.complete),
+        });
+    }
+    let ranks = evaluation::rank_totals(&totals);
+    evaluation_result::Entity::delete_many().filter(evaluation_result::Column::RunId.eq(run.id)).exec(db).await?;
+    for (mut row, rank) in rows.into_iter().zip(ranks) {
+        row.rank = Set(i32::try_from(rank).ok());
+        row.insert(db).await?;
+    }
+    evaluation_run::Entity::update_many()
+        .col_expr(evaluation_run::Column::ComputedAt, sea_orm::sea_query::Expr::value(now.instant))
+        .filter(evaluation_run::Column::Id.eq(run.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Starts a run of a scheme over the towns of the actor's jurisdiction for `period` (`2026`,
+/// `2026-Q4`, `2026-11`) and computes it. Needs `ManageEvaluation`. Audited `evaluation.run_create`.
+///
+/// # Errors
+/// Forbidden; NotFound (`scheme`); `Invalid` (field `period`); `Invalid` (field `scheme`) for a
+/// scheme of member units (no register of member units yet); store errors.
+pub async fn create_run<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    scheme_id: Uuid,
+    period: &str,
+) -> ServiceResult<Uuid> {
+    actor.require(Permission::ManageEvaluation)?;
+    let period = Period::parse(period).map_err(|e| ServiceError::Invalid(vec![e.into()]))?;
+    let stored =
+        evaluation_scheme::Entity::find_by_id(scheme_id).one(db).await?.ok_or(ServiceError::NotFound("scheme"))?;
+    let scheme = scheme_of(&stored.body)?;
+    if scheme.subject != Subject::Towns {
+        return Err(FieldError::new(
+            "scheme",
+            "scheme.member_units",
+            "成员单位名录尚未建立，暂只能对乡镇（街道）考评。",
+            "There is no register of member units yet; only towns can be evaluated.",
+        )
+        .into());
+    }
+    let id = Uuid::now_v7();
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let run = evaluation_run::ActiveModel {
+        id: Set(id),
+        scheme_id: Set(scheme_id),
+        name: Set(format!("{}（{}）", scheme.name, period.label_zh())),
+        period: Set(period.code()),
+        scope: Set(actor.scope.to_string()),
+        status: Set(RunStatus::Draft.as_code().into()),
+        scheme_body: Set(stored.body.clone()),
+        version: Set(1),
+        created_by: Set(Some(actor.user_id)),
+        created_at: Set(now.instant),
+        computed_at: Set(now.instant),
+        frozen_at: Set(None),
+        published_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    compute_in(&txn, &run, now).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("evaluation.run_create", "evaluation_run", id).with_detail(format!(
+            "{} {}",
+            period.code(),
+            scheme.name
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Loads a run the actor may see (its scope within the actor's).
+async fn load_run<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<evaluation_run::Model> {
+    let run = evaluation_run::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound("evaluation run"))?;
+    match run.scope.parse::<DivisionCode>() {
+        Ok(scope) if actor.scope.contains(&scope) => Ok(run),
+        _ => Err(ServiceError::NotFound("evaluation run")),
+    }
+}
+
+fn require_draft(run: &evaluation_run::Model) -> ServiceResult<()> {
+    if run.status == RunStatus::Draft.as_code() {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "run",
+            "evaluation.frozen",
+            "考评已冻结，不能再修改。",
+            "The evaluation is frozen and can no longer change.",
+        )
+        .into())
+    }
+}
+
+/// Runs `f` on a draft run inside a write transaction, recomputes it, audits `action` with
+/// `detail`, commits.
+async fn change_draft<C, F>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    run_id: Uuid,
+    action: &str,
+    detail: String,
+    f: F,
+) -> ServiceResult<()>
+where
+    C: ConnectionTrait + TransactionTrait,
+    F: AsyncFnOnce(&C::Transaction, &EvaluationScheme) -> ServiceResult<()>,
+{
+    actor.require(Permission::ManageEvaluation)?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let run = load_run(&txn, actor, run_id).await?;
+    require_draft(&run)?;
+    let scheme = scheme_of(&run.scheme_body)?;
+    f(&txn, &scheme).await?;
+    compute_in(&txn, &run, now).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok(action.to_string(), "evaluation_run", run_id).with_detail(detail),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Recomputes a draft run from live data. Needs `ManageEvaluation`.
+///
+/// # Errors
+/// Forbidden; NotFound; `Invalid` (field `run`) when frozen; store errors.
+pub async fn recompute<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    run_id: Uuid,
+) -> ServiceResult<()> {
+    change_draft(
+        db,
+        actor,
+        now,
+        run_id,
+        "evaluation.recompute",
+        String::new(),
+        async |_: &C::Transaction, _: &EvaluationScheme| Ok(()),
+    )
+    .await
+}
+
+/// An inspector's score of a manual item of a unit (`points` as typed: `8`, `7.5`), with a
+/// note; a veto item takes `1` (triggered) or `0`. Replaces an earlier score. Needs
+/// `ManageEvaluation`; audited `evaluation.score` with the points.
+///
+/// # Errors
+/// Forbidden; NotFound (run, unit, item); `Invalid` (field `points`) for a number that is not one,
+/// outside 0 and the item's points, or an item that is not manual; (field `run`) when frozen.
+#[allow(clippy::too_many_arguments)]
+pub async fn score_manual<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    run_id: Uuid,
+    unit: &str,
+    item: &str,
+    points: &str,
+    note: &str,
+) -> ServiceResult<()> {
+    let p = Points::parse("points", points).map_err(|e| ServiceError::Invalid(vec![e.into()]))?;
+    let score = ManualEntry { unit: unit.to_string(), item: item.to_string(), points: p, note: note.to_string() };
+    score_manual_all(db, actor, now, run_id, &[score]).await
+}
+
+/// One manual score for [`score_manual_all`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManualEntry {
+    pub unit: String,
+    pub item: String,
+    pub points: Points,
+    pub note: String,
+}
+
+/// Several manual scores at once (a sheet of an inspection), checked as [`score_manual`] does,
+/// all or none, then one recomputation. Audited `evaluation.score` with every score.
+///
+/// # Errors
+/// As [`score_manual`], for the first score that fails.
+pub async fn score_manual_all<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    run_id: Uuid,
+    scores: &[ManualEntry],
+) -> ServiceResult<()> {
+    let detail = scores.iter().map(|s| format!("{} {} {}", s.unit, s.item, s.points)).collect::<Vec<_>>().join("; ");
+    change_draft(
+        db,
+        actor,
+        now,
+        run_id,
+        "evaluation.score",
+        detail,
+        async |txn: &C::Transaction, scheme: &EvaluationScheme| {
+            let units: Vec<String> = evaluation_result::Entity::find()
+                .filter(evaluation_result::Column::RunId.eq(run_id))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|r| r.unit_code)
+                .collect();
+            for s in scores {
+                let Some((_, found)) = scheme.walk().into_iter().find(|(_, i)| i.code == s.item) else {
+                    return Err(ServiceError::NotFound("evaluation item"));
+                };
+                let rule = found.rule.as_ref().filter(|r| r.is_manual()).ok_or_else(|| {
+                    ServiceError::from(FieldError::new(
+                        "points",
+                        "evaluation.not_manual",
+                        "该项由系统按指标自动计分，不能人工评分。",
+                        "This item is scored from its indicator, not by hand.",
+                    ))
+                })?;
+                let max = if matches!(rule, evaluation::Rule::Veto { .. }) { Points::whole(1) } else { found.points };
+                if s.points < Points::ZERO || s.points > max {
+                    return Err(FieldError::new(
+                        "points",
+                        "evaluation.points_range",
+                        format!("得分须在 0 至 {max} 之间。"),
+                        format!("The score must lie between 0 and {max}."),
+                    )
+                    .into());
+                }
+                if !units.contains(&s.unit) {
+                    return Err(ServiceError::NotFound("evaluation unit"));
+                }
+                evaluation_manual::Entity::delete_many()
+                    .filter(evaluation_manual::Column::RunId.eq(run_id))
+                    .filter(evaluation_manual::Column::UnitCode.eq(s.unit.as_str()))
+                    .filter(evaluation_manual::Column::ItemCode.eq(s.item.as_str()))
+                    .exec(txn)
+                    .await?;
+                evaluation_manual::ActiveModel {
+                    run_id: Set(run_id),
+                    unit_code: Set(s.unit.clone()),
+                    item_code: Set(s.item.clone()),
+                    points: Set(s.points.0),
+                    note: Set(s.note.trim().chars().take(500).collect()),
+                    scored_by: Set(Some(actor.user_id)),
+                    scored_at: Set(now.instant),
+                }
+                .insert(txn)
+                .await?;
+            }
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// 调整: adds `points` (either sign, e.g. `-2` or `1.5`) to a unit's total with a reason (at
+/// least 4 characters); `0` removes the adjustment. Needs `ManageEvaluation`; audited
+/// `evaluation.adjust` with the points and the reason.
+///
+/// # Errors
+/// Forbidden; NotFound; `Invalid` (field `points` or `reason`); (field `run`) when frozen.
+#[allow(clippy::too_many_arguments)]
+pub async fn adjust<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    run_id: Uuid,
+    unit: &str,
+    points: &str,
+    reason: &str,
+) -> ServiceResult<()> {
+    let p = Points::parse("points", points).map_err(|e| ServiceError::Invalid(vec![e.into()]))?;
+    let reason: String = reason.trim().chars().take(500).collect();
+    if p != Points::ZERO && reason.chars().count() < 4 {
+        return Err(FieldError::new(
+            "reason",
+            "evaluation.reason",
+            "请写明调整理由（至少4个字）。",
+            "Give the reason for the adjustment (at least 4 characters).",
+        )
+        .into());
+    }
+    let unit = unit.to_string();
+    let detail = format!("{unit} {p} {reason}");
+    change_draft(
+        db,
+        actor,
+        now,
+        run_id,
+        "evaluation.adjust",
+        detail,
+        async |txn: &C::Transaction, _: &EvaluationScheme| {
+            let res = evaluation_result::Entity::update_many()
+                .col_expr(evaluation_result::Column::Adjustment, sea_orm::sea_query::Expr::value(p.0))
+                .col_expr(
+                    evaluation_result::Column::AdjustmentReason,
+                    sea_orm::sea_query::Expr::value(if p == Points::ZERO { None } else { Some(reason.clone()) }),
+                )
+                .filter(evaluation_result::Column::RunId.eq(run_id))
+                .filter(evaluation_result::Column::UnitCode.eq(unit.as_str()))
+                .exec(txn)
+                .await?;
+            if res.rows_affected == 0 {
+                return Err(ServiceError::NotFound("evaluation unit"));
+            }
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Freezes a draft run (its results no longer follow the data), or publishes a frozen one.
+/// Needs `ManageEvaluation`; audited `evaluation.freeze` / `evaluation.publish`.
+///
+/// # Errors
+/// Forbidden; NotFound; `Invalid` (field `run`) for a step out of order (publishing a draft,
+/// freezing a frozen run).
+pub async fn advance<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    run_id: Uuid,
+    to: RunStatus,
+) -> ServiceResult<()> {
+    actor.require(Permission::ManageEvaluation)?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let run = load_run(&txn, actor, run_id).await?;
+    let from = RunStatus::from_code(&run.status).ok_or_else(|| data_error("run status", &run.status))?;
+    let ok = matches!((from, to), (RunStatus::Draft, RunStatus::Frozen) | (RunStatus::Frozen, RunStatus::Published));
+    if !ok {
+        return Err(FieldError::new(
+            "run",
+            "evaluation.order",
+            format!("{}的考评不能改为{}：先冻结，再发布。", from.label_zh(), to.label_zh()),
+            format!("A run that is {} cannot become {}: freeze first, then publish.", from.as_code(), to.as_code()),
+        )
+        .into());
+    }
+    let mut am: evaluation_run::ActiveModel = run.clone().into();
+    am.status = Set(to.as_code().into());
+    am.version = Set(run.version + 1);
+    if to == RunStatus::Frozen {
+        am.frozen_at = Set(Some(now.instant));
+    } else {
+        am.published_at = Set(Some(now.instant));
+    }
+    am.update(&txn).await?;
+    let action = if to == RunStatus::Frozen { "evaluation.freeze" } else { "evaluation.publish" };
+    audit::append(&txn, &audit::Who::actor(actor), now, audit::Entry::ok(action, "evaluation_run", run_id)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A run with its results in rank order. Needs `ViewCounts`; a run not yet published needs
+/// `ManageEvaluation` too (leaders see published rankings only).
+///
+/// # Errors
+/// Forbidden; NotFound; store errors.
+pub async fn run<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: Uuid) -> ServiceResult<RunView> {
+    actor.require(Permission::ViewCounts)?;
+    let run = load_run(db, actor, run_id).await?;
+    let status = RunStatus::from_code(&run.status).ok_or_else(|| data_error("run status", &run.status))?;
+    if status != RunStatus::Published {
+        actor.require(Permission::ManageEvaluation)?;
+    }
+    let mut results: Vec<UnitResult> = evaluation_result::Entity::find()
+        .filter(evaluation_result::Column::RunId.eq(run.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(UnitResult {
+                score: serde_json::from_str(&r.result).map_err(|e| data_error("unit score", e))?,
+                unit_code: r.unit_code,
+                unit_name: r.unit_name,
+                computed_total: Points(r.computed_total),
+                adjustment: Points(r.adjustment),
+                adjustment_reason: r.adjustment_reason,
+                total: Points(r.total),
+                rank: r.rank.and_then(|x| u32::try_from(x).ok()),
+                grade: r.grade,
+            })
+        })
+        .collect::<ServiceResult<_>>()?;
+    results.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.unit_code.cmp(&b.unit_code)));
+    Ok(RunView {
+        id: run.id,
+        name: run.name,
+        period: Period::parse(&run.period).map_err(|e| data_error("run period", e.message_en()))?,
+        scope: run.scope,
+        status,
+        scheme: scheme_of(&run.scheme_body)?,
+        computed_at: run.computed_at,
+        results,
+    })
+}
+
+/// The runs of the actor's jurisdiction, newest first: (id, name, period code, status). Draft
+/// and frozen runs only for `ManageEvaluation`.
+///
+/// # Errors
+/// Forbidden; store errors.
+pub async fn runs<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<Vec<(Uuid, String, String, RunStatus)>> {
+    actor.require(Permission::ViewCounts)?;
+    let manage = actor.can(Permission::ManageEvaluation);
+    Ok(evaluation_run::Entity::find()
+        .order_by_desc(evaluation_run::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|r| r.scope.parse::<DivisionCode>().is_ok_and(|s| actor.scope.contains(&s)))
+        .filter_map(|r| {
+            let s = RunStatus::from_code(&r.status)?;
+            (manage || s == RunStatus::Published).then_some((r.id, r.name, r.period, s))
+        })
+        .collect())
+}

@@ -1,0 +1,312 @@
+//! 考评 pages: the schemes and runs (`/evaluation`), a run's ranking (`/evaluation/{run}`) and
+//! one unit's items with their traces and the inspectors' forms
+//! (`/evaluation/{run}/units/{unit}`). Handlers only translate to `service::evaluation`; a
+//! refused form comes back on its page with the sentences (422).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use jindu_domain::Permission;
+use jindu_domain::evaluation::{self as domain, ScoreBasis};
+use jindu_store::service::evaluation::{self, RunStatus, RunView, SchemeRecord, UnitResult};
+use jindu_store::service::{FieldError, ServiceError};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::Authed;
+use crate::form::Form;
+use crate::pages::{PageResult, form_values, parse_id};
+use crate::view::{Chrome, FormState};
+
+/// `/evaluation`: schemes, runs, and the forms to add them.
+#[derive(Template, WebTemplate)]
+#[template(path = "evaluation.html")]
+pub struct EvaluationPage {
+    pub c: Chrome,
+    pub schemes: Vec<SchemeRecord>,
+    pub runs: Vec<(Uuid, String, String, RunStatus)>,
+    /// (index, name) of the shipped templates.
+    pub templates: Vec<(usize, String)>,
+    pub form: FormState,
+    pub this_year: i32,
+}
+
+async fn evaluation_page(state: &AppState, a: Authed, form: FormState, status: StatusCode) -> PageResult {
+    let schemes = evaluation::schemes(&state.db, &a.actor).await?;
+    let runs = evaluation::runs(&state.db, &a.actor).await?;
+    let templates = domain::templates().into_iter().enumerate().map(|(i, t)| (i, t.name)).collect();
+    let this_year = chrono::Datelike::year(&state.clock.now().today);
+    Ok((status, EvaluationPage { c: a.chrome, schemes, runs, templates, form, this_year }).into_response())
+}
+
+/// `GET /evaluation`.
+pub async fn index(State(state): State<AppState>, a: Authed) -> PageResult {
+    let lang = a.chrome.lang;
+    evaluation_page(&state, a, FormState::new("", lang), StatusCode::OK).await
+}
+
+/// The form that copies a template into a scheme of a year.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct NewScheme {
+    #[serde(default)]
+    pub template: String,
+    #[serde(default)]
+    pub year: String,
+}
+
+/// `POST /evaluation/schemes`.
+pub async fn create_scheme(State(state): State<AppState>, a: Authed, Form(f): Form<NewScheme>) -> PageResult {
+    // Permission first (403), then the form (422), as every service does.
+    a.actor.require(Permission::ManageEvaluation)?;
+    let values = form_values(&f);
+    let template = f.template.trim().parse::<usize>().ok().and_then(|i| domain::templates().into_iter().nth(i));
+    let year = f.year.trim().parse::<i32>().ok();
+    let res = match (template, year) {
+        (Some(t), Some(y)) => {
+            let mut t = t;
+            t.name = format!("{y}年{}", t.name);
+            evaluation::create_scheme(&state.db, &a.actor, state.clock.now(), y, t).await
+        }
+        (None, _) => Err(FieldError::new("template", "template.invalid", "请选择模板。", "Choose a template.").into()),
+        (_, None) => Err(FieldError::new(
+            "year",
+            "year.invalid",
+            "年度须为数字，如 2026。",
+            "The year must be a number such as 2026.",
+        )
+        .into()),
+    };
+    match res {
+        Ok(_) => Ok(Redirect::to("/evaluation").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let fs = FormState { form: "scheme".into(), values, errors, lang };
+            evaluation_page(&state, a, fs, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The form that starts a run.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct NewRun {
+    #[serde(default)]
+    pub scheme: String,
+    #[serde(default)]
+    pub period: String,
+}
+
+/// `POST /evaluation/runs`.
+pub async fn create_run(State(state): State<AppState>, a: Authed, Form(f): Form<NewRun>) -> PageResult {
+    a.actor.require(Permission::ManageEvaluation)?;
+    let values = form_values(&f);
+    let res = match Uuid::parse_str(f.scheme.trim()) {
+        Ok(id) => evaluation::create_run(&state.db, &a.actor, state.clock.now(), id, &f.period).await,
+        Err(_) => Err(FieldError::new("scheme", "scheme.invalid", "请选择考评方案。", "Choose a scheme.").into()),
+    };
+    match res {
+        Ok(id) => Ok(Redirect::to(&format!("/evaluation/{id}")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let fs = FormState { form: "run".into(), values, errors, lang };
+            evaluation_page(&state, a, fs, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `/evaluation/{run}`: the ranking.
+#[derive(Template, WebTemplate)]
+#[template(path = "evaluation_run.html")]
+pub struct RunPage {
+    pub c: Chrome,
+    pub run: RunView,
+    pub form: FormState,
+}
+
+async fn run_page(state: &AppState, a: Authed, id: Uuid, form: FormState, status: StatusCode) -> PageResult {
+    let run = evaluation::run(&state.db, &a.actor, id).await?;
+    Ok((status, RunPage { c: a.chrome, run, form }).into_response())
+}
+
+/// `GET /evaluation/{run}`.
+pub async fn run(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id)?;
+    let lang = a.chrome.lang;
+    run_page(&state, a, id, FormState::new("", lang), StatusCode::OK).await
+}
+
+/// The buttons of a run: `recompute`, `freeze`, `publish`.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct RunAction {
+    #[serde(default)]
+    pub action: String,
+}
+
+/// `POST /evaluation/{run}/advance`.
+pub async fn advance(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<RunAction>,
+) -> PageResult {
+    a.actor.require(Permission::ManageEvaluation)?;
+    let id = parse_id(&id)?;
+    let now = state.clock.now();
+    let res = match f.action.trim() {
+        "recompute" => evaluation::recompute(&state.db, &a.actor, now, id).await,
+        "freeze" => evaluation::advance(&state.db, &a.actor, now, id, RunStatus::Frozen).await,
+        "publish" => evaluation::advance(&state.db, &a.actor, now, id, RunStatus::Published).await,
+        _ => Err(FieldError::new("run", "action.invalid", "未知的操作。", "Unknown action.").into()),
+    };
+    match res {
+        Ok(()) => Ok(Redirect::to(&format!("/evaluation/{id}")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let fs = FormState { form: "run".into(), values: form_values(&f), errors, lang };
+            run_page(&state, a, id, fs, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `/evaluation/{run}/units/{unit}`: one unit's items with their traces.
+#[derive(Template, WebTemplate)]
+#[template(path = "evaluation_unit.html")]
+pub struct UnitPage {
+    pub c: Chrome,
+    pub run: RunView,
+    pub unit: UnitResult,
+    pub form: FormState,
+}
+
+impl UnitPage {
+    /// True when the viewer may score and adjust (a draft run, `ManageEvaluation`).
+    pub fn editable(&self) -> bool {
+        self.run.status == RunStatus::Draft && self.c.can("manage_evaluation")
+    }
+
+    /// The manual score given to an item, as the form shows it (empty when none).
+    pub fn given(&self, code: &str) -> String {
+        self.unit
+            .score
+            .items
+            .iter()
+            .find(|i| i.code == code && i.basis == ScoreBasis::Manual)
+            .map(|i| if i.vetoed { "1".to_string() } else { i.earned.to_string() })
+            .unwrap_or_default()
+    }
+
+    /// True for an item an inspector scores.
+    pub fn is_manual(&self, code: &str) -> bool {
+        self.run
+            .scheme
+            .walk()
+            .iter()
+            .any(|(_, i)| i.code == code && i.rule.as_ref().is_some_and(domain::Rule::is_manual))
+    }
+
+    /// True for a veto item.
+    pub fn is_veto(&self, code: &str) -> bool {
+        self.run.scheme.walk().iter().any(|(_, i)| i.code == code && matches!(i.rule, Some(domain::Rule::Veto { .. })))
+    }
+
+    /// The item's note (what the inspector checks).
+    pub fn note(&self, code: &str) -> String {
+        self.run.scheme.walk().iter().find(|(_, i)| i.code == code).map(|(_, i)| i.note.clone()).unwrap_or_default()
+    }
+
+    /// Indentation of an item's title by its depth.
+    pub fn indent(depth: &usize) -> String {
+        format!("padding-left:{}em", depth * 2)
+    }
+}
+
+async fn unit_page(
+    state: &AppState,
+    a: Authed,
+    id: Uuid,
+    unit: &str,
+    form: FormState,
+    status: StatusCode,
+) -> PageResult {
+    let run = evaluation::run(&state.db, &a.actor, id).await?;
+    let result = run.results.iter().find(|r| r.unit_code == unit).cloned().ok_or(crate::AppError::NotFound)?;
+    Ok((status, UnitPage { c: a.chrome, run, unit: result, form }).into_response())
+}
+
+/// `GET /evaluation/{run}/units/{unit}`.
+pub async fn unit(State(state): State<AppState>, a: Authed, Path((id, unit)): Path<(String, String)>) -> PageResult {
+    let id = parse_id(&id)?;
+    let lang = a.chrome.lang;
+    unit_page(&state, a, id, &unit, FormState::new("", lang), StatusCode::OK).await
+}
+
+/// An inspector's score of one item.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct ScoreForm {
+    #[serde(default)]
+    pub item: String,
+    #[serde(default)]
+    pub points: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /evaluation/{run}/units/{unit}/score`.
+pub async fn score(
+    State(state): State<AppState>,
+    a: Authed,
+    Path((id, unit)): Path<(String, String)>,
+    Form(f): Form<ScoreForm>,
+) -> PageResult {
+    a.actor.require(Permission::ManageEvaluation)?;
+    let id = parse_id(&id)?;
+    let res =
+        evaluation::score_manual(&state.db, &a.actor, state.clock.now(), id, &unit, &f.item, &f.points, &f.note).await;
+    after_unit_write(&state, a, id, &unit, format!("score-{}", f.item.trim()), form_values(&f), res).await
+}
+
+/// An adjustment of a unit's total.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct AdjustForm {
+    #[serde(default)]
+    pub points: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /evaluation/{run}/units/{unit}/adjust`.
+pub async fn adjust(
+    State(state): State<AppState>,
+    a: Authed,
+    Path((id, unit)): Path<(String, String)>,
+    Form(f): Form<AdjustForm>,
+) -> PageResult {
+    a.actor.require(Permission::ManageEvaluation)?;
+    let id = parse_id(&id)?;
+    let res = evaluation::adjust(&state.db, &a.actor, state.clock.now(), id, &unit, &f.points, &f.reason).await;
+    after_unit_write(&state, a, id, &unit, "adjust".into(), form_values(&f), res).await
+}
+
+async fn after_unit_write(
+    state: &AppState,
+    a: Authed,
+    id: Uuid,
+    unit: &str,
+    form: String,
+    values: std::collections::HashMap<String, String>,
+    res: Result<(), ServiceError>,
+) -> PageResult {
+    match res {
+        Ok(()) => Ok(Redirect::to(&format!("/evaluation/{id}/units/{unit}")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let fs = FormState { form, values, errors, lang };
+            unit_page(state, a, id, unit, fs, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
