@@ -29,8 +29,10 @@ fn jindu(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// A valid synthetic ID number, unique for `seq` below 336,000 (born 1977, month and day from
+/// `seq`).
 fn id(seq: u32) -> String {
-    let first17 = format!("430405197707{:02}{:03}", 1 + seq / 1000 % 28, seq % 1000);
+    let first17 = format!("4304051977{:02}{:02}{:03}", 1 + seq / 28_000 % 12, 1 + seq / 1000 % 28, seq % 1000);
     let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
     format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
 }
@@ -98,16 +100,24 @@ async fn crash_run(url: &str, dir: &Path) {
     let mut outcomes = (0, 0);
     for round in 0..rounds {
         let at = full.mul_f64(rng.random_range(0.02..1.10));
+        let log = dir.join(format!("round-{round}.log"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_jindu"))
             .args([&import[..], &[file]].concat())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
         std::thread::sleep(at);
         // SIGKILL: no destructor, no rollback by the process itself.
         let _ = child.kill();
         let status = child.wait().unwrap();
+        // A run that ended before the kill must have succeeded: an error is a defect, not a
+        // crash to survive.
+        assert!(
+            status.code().is_none_or(|c| c == 0),
+            "round {round}: the import failed on its own ({status}) before the kill at {at:?}: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
         let n = persons(url).await;
         println!("round {round}: killed after {at:?} ({status}); persons {} → {n}", base);
         assert!(
@@ -162,4 +172,11 @@ fn uuid_suffix() -> String {
         std::process::id(),
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
     )
+}
+
+#[test]
+fn the_generated_sheet_repeats_no_id_number_up_to_100000_rows() {
+    // A repeat would make the import refuse the file, and every round would "leave nothing".
+    let ids: std::collections::HashSet<String> = (0..100_000).map(id).collect();
+    assert_eq!(ids.len(), 100_000);
 }
