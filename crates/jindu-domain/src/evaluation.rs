@@ -457,6 +457,11 @@ fn fmt_value(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// `what：note`, or `what` alone when the note is blank.
+fn with_note(what: &str, note: &str) -> String {
+    if note.trim().is_empty() { what.to_string() } else { format!("{what}：{}", note.trim()) }
+}
+
 /// Scores one leaf: (earned, basis, value, trace, vetoed).
 fn score_leaf(item: &SchemeItem, rule: &Rule, inputs: &UnitInputs) -> (Points, ScoreBasis, Option<f64>, String, bool) {
     let max = item.points;
@@ -467,8 +472,7 @@ fn score_leaf(item: &SchemeItem, rule: &Rule, inputs: &UnitInputs) -> (Points, S
             Some(m) => match rule {
                 Rule::Veto { .. } => {
                     let hit = m.points > Points::ZERO;
-                    let trace =
-                        if hit { format!("一票否决：{}", m.note) } else { format!("未触发：{}", m.note) };
+                    let trace = with_note(if hit { "一票否决" } else { "未触发" }, &m.note);
                     (Points::ZERO, ScoreBasis::Manual, None, trace, hit)
                 }
                 _ => {
@@ -478,7 +482,7 @@ fn score_leaf(item: &SchemeItem, rule: &Rule, inputs: &UnitInputs) -> (Points, S
                     } else {
                         String::new()
                     };
-                    (p, ScoreBasis::Manual, None, format!("人工评分 {p}{capped}：{}", m.note), false)
+                    (p, ScoreBasis::Manual, None, with_note(&format!("人工评分 {p}{capped}"), &m.note), false)
                 }
             },
         };

@@ -61,7 +61,7 @@ pub const MARGIN_LEFT_TWIPS: i32 = mm(28);
 /// Right margin: 26 mm = 1474 twips (the 156 mm type area).
 pub const MARGIN_RIGHT_TWIPS: i32 = mm(26);
 /// Width of the type area in twips (156 mm): the width of the ranking table.
-const TEXT_WIDTH: usize = 8844;
+pub(crate) const TEXT_WIDTH: usize = 8844;
 
 /// The title's font for Chinese characters (2号小标宋体, GB/T 9704-2012 §7.2.3).
 pub const TITLE_FONT: &str = "方正小标宋简体";
@@ -291,7 +291,7 @@ const NEXT_STEPS: &str = "各单位要对照本通报，认真查找工作中存
 
 /// The faces of the document.
 #[derive(Clone, Copy)]
-enum Face {
+pub(crate) enum Face {
     /// 方正小标宋简体 二号 (digits in 黑体).
     Title,
     /// 仿宋_GB2312 三号.
@@ -312,7 +312,7 @@ fn fonts(east_asia: &str, western: &str) -> RunFonts {
 }
 
 /// A run of text in a face.
-fn run(text: impl Into<String>, face: Face) -> Run {
+pub(crate) fn run(text: impl Into<String>, face: Face) -> Run {
     let (f, size) = match face {
         Face::Title => (fonts(TITLE_FONT, HEITI), SIZE_ERHAO),
         Face::Body => (fonts(BODY_FONT, BODY_FONT), SIZE_SANHAO),
@@ -330,7 +330,7 @@ fn fixed_lines() -> LineSpacing {
 }
 
 /// A paragraph of body text: justified, first line indented two characters, fixed lines.
-fn body_paragraph(runs: Vec<Run>) -> Paragraph {
+pub(crate) fn body_paragraph(runs: Vec<Run>) -> Paragraph {
     let p = Paragraph::new()
         .align(AlignmentType::Both)
         .indent(None, Some(SpecialIndentType::FirstLine(2 * CHAR)), None, None)
@@ -339,22 +339,22 @@ fn body_paragraph(runs: Vec<Run>) -> Paragraph {
 }
 
 /// A paragraph of one run of body text.
-fn body(text: impl Into<String>) -> Paragraph {
+pub(crate) fn body(text: impl Into<String>) -> Paragraph {
     body_paragraph(vec![run(text, Face::Body)])
 }
 
 /// A first-level heading (`一、总体情况`, 黑体).
-fn heading(text: &str) -> Paragraph {
+pub(crate) fn heading(text: &str) -> Paragraph {
     body_paragraph(vec![run(text, Face::Heading)]).keep_next(true)
 }
 
 /// A second-level heading (`（一）排名靠后单位`, 楷体).
-fn subheading(text: &str) -> Paragraph {
+pub(crate) fn subheading(text: &str) -> Paragraph {
     body_paragraph(vec![run(text, Face::Subheading)]).keep_next(true)
 }
 
 /// An empty line of body height.
-fn blank_line() -> Paragraph {
+pub(crate) fn blank_line() -> Paragraph {
     Paragraph::new().line_spacing(fixed_lines()).add_run(run("", Face::Body))
 }
 
@@ -367,7 +367,7 @@ fn text_twips(text: &str) -> i32 {
 /// below the text, the office two characters from the right margin, the date on the next line
 /// starting two characters to the right of the office's first character; a date longer than that
 /// allows sits two characters from the margin and the office moves left to keep the offset.
-fn signature(office: &str, date: &str) -> Vec<Paragraph> {
+pub(crate) fn signature(office: &str, date: &str) -> Vec<Paragraph> {
     let (o, t) = (text_twips(office), text_twips(date));
     let date_right = (o - t).max(2 * CHAR);
     let office_right = date_right + t - o + 2 * CHAR;
@@ -382,7 +382,7 @@ fn signature(office: &str, date: &str) -> Vec<Paragraph> {
 }
 
 /// A cell of the ranking table, `width` twips wide.
-fn cell(text: &str, width: usize, face: Face, align: AlignmentType) -> TableCell {
+pub(crate) fn cell(text: &str, width: usize, face: Face, align: AlignmentType) -> TableCell {
     TableCell::new().width(width, WidthType::Dxa).vertical_align(VAlignType::Center).add_paragraph(
         Paragraph::new()
             .align(align)
@@ -435,6 +435,12 @@ fn ranking_table(d: &Dashboard) -> Table {
             .collect();
         rows.push(TableRow::new(cells).cant_split());
     }
+    table_of(rows, grid)
+}
+
+/// A table across the type area with a fixed `grid` (column widths in twips, summing to at most
+/// 8,844, the 156 mm type area), narrow cell padding, centred.
+pub(crate) fn table_of(rows: Vec<TableRow>, grid: Vec<usize>) -> Table {
     Table::new(rows)
         .set_grid(grid)
         .layout(TableLayoutType::Fixed)
@@ -586,6 +592,25 @@ pub fn bulletin_docx(d: &Dashboard, demo: bool, issued_on: NaiveDate) -> Result<
     after_table.push(body(NEXT_STEPS));
     after_table.extend(signature(&office, &chinese_date(issued_on)));
 
+    let mut blocks: Vec<Block> = paragraphs.into_iter().map(Block::Paragraph).collect();
+    blocks.extend(table.map(Block::Table));
+    blocks.extend(after_table.into_iter().map(Block::Paragraph));
+    official_document(blocks, issued_on)
+}
+
+/// A part of an official document's body: a paragraph or a table.
+pub(crate) enum Block {
+    Paragraph(Paragraph),
+    Table(Table),
+}
+
+/// The `.docx` bytes of an official document of `blocks` laid out per GB/T 9704-2012: A4, margins
+/// 37/35/28/26 mm, 仿宋_GB2312 三号 by default, page numbers `— 1 —` in the footers, created on
+/// `issued_on`.
+///
+/// # Errors
+/// [`ExportError::Docx`] if the document cannot be assembled (an internal fault).
+pub(crate) fn official_document(blocks: Vec<Block>, issued_on: NaiveDate) -> Result<Vec<u8>, ExportError> {
     let page_style =
         Style::new(PAGE_NUMBER_STYLE, StyleType::Paragraph).name("页码").fonts(fonts(SONGTI, SONGTI)).size(SIZE_SIHAO);
     let mut docx = docx_rs::Docx::new()
@@ -606,14 +631,11 @@ pub fn bulletin_docx(d: &Dashboard, demo: bool, issued_on: NaiveDate) -> Result<
         .footer(page_number_footer(true))
         .even_footer(page_number_footer(false))
         .created_at(&format!("{}T00:00:00Z", issued_on.format("%Y-%m-%d")));
-    for p in paragraphs {
-        docx = docx.add_paragraph(p);
-    }
-    if let Some(t) = table {
-        docx = docx.add_table(t);
-    }
-    for p in after_table {
-        docx = docx.add_paragraph(p);
+    for b in blocks {
+        docx = match b {
+            Block::Paragraph(p) => docx.add_paragraph(p),
+            Block::Table(t) => docx.add_table(t),
+        };
     }
     let mut out = std::io::Cursor::new(Vec::new());
     docx.build().pack(&mut out).map_err(DocxError::from)?;
@@ -809,7 +831,7 @@ fn side_text(i: Indicator) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use std::io::{Cursor, Read};
@@ -900,7 +922,7 @@ mod tests {
         }
     }
 
-    fn document_xml(bytes: &[u8]) -> String {
+    pub(crate) fn document_xml(bytes: &[u8]) -> String {
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
         let mut s = String::new();
         zip.by_name("word/document.xml").unwrap().read_to_string(&mut s).unwrap();
@@ -923,7 +945,7 @@ mod tests {
     }
 
     /// The text of every `<w:t>` in a fragment, concatenated.
-    fn text(fragment: &str) -> String {
+    pub(crate) fn text(fragment: &str) -> String {
         let mut out = String::new();
         let mut rest = fragment;
         while let Some(i) = rest.find("<w:t") {
@@ -944,7 +966,7 @@ mod tests {
     }
 
     /// The body's paragraphs outside tables, each as its XML.
-    fn paragraphs(xml: &str) -> Vec<&str> {
+    pub(crate) fn paragraphs(xml: &str) -> Vec<&str> {
         let mut body = xml;
         let mut out = Vec::new();
         loop {
@@ -1307,8 +1329,35 @@ mod tests {
         assert!(pages >= 1, "no page in the PDF");
     }
 
+    /// The PDF LibreOffice makes of `docx`, or `None` (with a line saying so) where `soffice` is
+    /// missing and `JINDU_REQUIRE_LIBREOFFICE` is not `1`.
+    pub(crate) fn soffice_pdf(docx: &[u8], prefix: &str) -> Option<Vec<u8>> {
+        if Command::new("soffice").arg("--version").output().is_err() {
+            if std::env::var("JINDU_REQUIRE_LIBREOFFICE").as_deref() == Ok("1") {
+                panic!("soffice is not installed but JINDU_REQUIRE_LIBREOFFICE=1");
+            }
+            println!("skipped: soffice is not installed (apt-get install libreoffice-writer-nogui)");
+            return None;
+        }
+        let dir = TempDir::new(prefix);
+        let dir = &dir.0;
+        let path = dir.join("doc.docx");
+        std::fs::write(&path, docx).unwrap();
+        let out = Command::new("soffice")
+            .arg(format!("-env:UserInstallation=file://{}", dir.join("profile").display()))
+            .args(["--headless", "--convert-to", "pdf", "--outdir"])
+            .arg(dir)
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "soffice: {}", String::from_utf8_lossy(&out.stderr));
+        let pdf = std::fs::read(dir.join("doc.pdf")).expect("a PDF next to the document");
+        assert!(pdf.starts_with(b"%PDF"));
+        Some(pdf)
+    }
+
     /// Page objects in a PDF: `/Type /Page` (spaces optional), not `/Type /Pages`.
-    fn pdf_pages(pdf: &[u8]) -> usize {
+    pub(crate) fn pdf_pages(pdf: &[u8]) -> usize {
         let body = String::from_utf8_lossy(pdf);
         body.match_indices("/Type")
             .filter(|(i, _)| {
@@ -1324,10 +1373,10 @@ mod tests {
     }
 
     /// A directory of its own under the system's temporary directory, removed when dropped.
-    struct TempDir(std::path::PathBuf);
+    pub(crate) struct TempDir(pub(crate) std::path::PathBuf);
 
     impl TempDir {
-        fn new(prefix: &str) -> TempDir {
+        pub(crate) fn new(prefix: &str) -> TempDir {
             let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
             TempDir(dir)

@@ -157,9 +157,21 @@ pub struct DashboardPage {
     /// Period links: (label, code).
     pub periods: Vec<(String, String)>,
     pub child_level: String,
+    /// The published evaluation runs over this jurisdiction and each unit's place (考评排名).
+    pub standings: jindu_store::service::evaluation::Standings,
 }
 
 impl DashboardPage {
+    /// A trend as shown: `↑2`, `↓1`, `—` (no change), empty without two ranked runs.
+    pub fn trend(&self, row: &jindu_store::service::evaluation::StandingRow) -> String {
+        match row.trend() {
+            Some(0) => "—".to_string(),
+            Some(n) if n > 0 => format!("↑{n}"),
+            Some(n) => format!("↓{}", -n),
+            None => String::new(),
+        }
+    }
+
     /// Query string of this page for another period/scope/ranking (HTML-escaped by the template).
     pub fn q(
         &self,
@@ -311,7 +323,11 @@ pub async fn page(State(state): State<AppState>, a: Authed, Query(q): Query<Dash
         ),
     ];
     let child_level = level_label(d.jurisdiction.level, lang);
-    Ok(DashboardPage { c: a.chrome, d, charts, headline, periods, child_level }.into_response())
+    let standings = match d.jurisdiction.code.parse() {
+        Ok(code) => jindu_store::service::evaluation::standings(&state.db, &a.actor, code, 6).await?,
+        Err(_) => Default::default(),
+    };
+    Ok(DashboardPage { c: a.chrome, d, charts, headline, periods, child_level, standings }.into_response())
 }
 
 /// The rows behind a number.

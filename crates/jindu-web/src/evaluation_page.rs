@@ -310,3 +310,48 @@ async fn after_unit_write(
         Err(e) => Err(e.into()),
     }
 }
+
+/// `GET /evaluation/{run}/bulletin.docx` and `.xlsx`: the 考评结果通报 of a run the actor may see
+/// (leaders: published runs only), dated the day it was published (today before that). Audited
+/// `bulletin.evaluation` with the format.
+async fn bulletin(state: AppState, a: Authed, id: &str, docx: bool) -> PageResult {
+    let id = parse_id(id)?;
+    let now = state.clock.now();
+    let r = evaluation::run(&state.db, &a.actor, id).await?;
+    let issued_on = r.published_at.map_or(now.today, jindu_domain::clock::shanghai_date);
+    let (bytes, content_type, ext) = if docx {
+        (crate::evaluation_bulletin::docx(&r, a.chrome.demo, issued_on)?, crate::bulletin::DOCX_CONTENT_TYPE, "docx")
+    } else {
+        (crate::evaluation_bulletin::xlsx(&r, a.chrome.demo, issued_on)?, crate::export::XLSX_CONTENT_TYPE, "xlsx")
+    };
+    {
+        use jindu_store::service::audit;
+        let _audit = audit::lock().await;
+        audit::append(
+            &state.db,
+            &audit::Who::actor(&a.actor),
+            now,
+            audit::Entry::ok("bulletin.evaluation", "evaluation_run", r.id).with_detail(ext.to_string()),
+        )
+        .await?;
+    }
+    let name = crate::evaluation_bulletin::file_name(&r, ext);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `GET /evaluation/{run}/bulletin.docx`.
+pub async fn bulletin_docx(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
+    bulletin(state, a, &id, true).await
+}
+
+/// `GET /evaluation/{run}/bulletin.xlsx`.
+pub async fn bulletin_xlsx(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
+    bulletin(state, a, &id, false).await
+}

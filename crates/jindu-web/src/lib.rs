@@ -25,6 +25,7 @@ mod casework;
 pub mod csrf;
 mod dashboard;
 mod error;
+pub mod evaluation_bulletin;
 mod evaluation_page;
 pub mod export;
 mod form;
@@ -151,6 +152,8 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .post("/evaluation/schemes", evaluation_page::create_scheme)
         .post("/evaluation/runs", evaluation_page::create_run)
         .get("/evaluation/{run}", evaluation_page::run)
+        .get("/evaluation/{run}/bulletin.docx", evaluation_page::bulletin_docx)
+        .get("/evaluation/{run}/bulletin.xlsx", evaluation_page::bulletin_xlsx)
         .post("/evaluation/{run}/advance", evaluation_page::advance)
         .get("/evaluation/{run}/units/{unit}", evaluation_page::unit)
         .post("/evaluation/{run}/units/{unit}/score", evaluation_page::score)

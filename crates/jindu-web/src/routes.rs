@@ -64,6 +64,8 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/evaluation/schemes", Access::Needs(Permission::ManageEvaluation), false),
     r("POST", "/evaluation/runs", Access::Needs(Permission::ManageEvaluation), false),
     r("GET", "/evaluation/{run}", Access::Needs(Permission::ViewCounts), false),
+    r("GET", "/evaluation/{run}/bulletin.docx", Access::Needs(Permission::ViewCounts), false),
+    r("GET", "/evaluation/{run}/bulletin.xlsx", Access::Needs(Permission::ViewCounts), false),
     r("POST", "/evaluation/{run}/advance", Access::Needs(Permission::ManageEvaluation), false),
     r("GET", "/evaluation/{run}/units/{unit}", Access::Needs(Permission::ViewCounts), false),
     r("POST", "/evaluation/{run}/units/{unit}/score", Access::Needs(Permission::ManageEvaluation), false),

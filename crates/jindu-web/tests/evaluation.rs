@@ -171,6 +171,35 @@ both!(a_run_scores_ranks_vetoes_adjusts_and_freezes, |app: TestApp| async move {
     assert_eq!(evaluation::run(&app.db, &leader, run).await.unwrap().results.len(), 10);
     let listed = evaluation::runs(&app.db, &leader).await.unwrap();
     assert_eq!(listed.iter().map(|r| r.0).collect::<Vec<_>>(), vec![run], "the leader lists published runs only");
+
+    // The 驾驶舱's standings: one published run, no trend yet.
+    let district = "430405000000".parse().unwrap();
+    let st = evaluation::standings(&app.db, &leader, district, 6).await.unwrap();
+    assert_eq!(st.runs.len(), 1);
+    assert_eq!(st.units.len(), 10);
+    assert_eq!(st.units[0].unit_code, GUANGDONG);
+    assert_eq!(st.units[0].trend(), None);
+    // The second run published a minute later: 广东路 falls from 1st (89.5) to 10th (7), 东风
+    // rises from 10th (vetoed, 0) to a shared 1st (10).
+    let later = Now::at(fixed_instant() + chrono::Duration::minutes(1));
+    evaluation::advance(&app.db, &app.admin, later, again, RunStatus::Frozen).await.unwrap();
+    evaluation::advance(&app.db, &app.admin, later, again, RunStatus::Published).await.unwrap();
+    let st = evaluation::standings(&app.db, &leader, district, 6).await.unwrap();
+    assert_eq!(st.runs.iter().map(|r| r.0).collect::<Vec<_>>(), vec![run, again]);
+    let gd = st.units.iter().find(|u| u.unit_code == GUANGDONG).unwrap();
+    assert_eq!(gd.places, vec![Some((1, Points(8950), "合格".into())), Some((10, Points::whole(7), "不合格".into()))]);
+    assert_eq!(gd.trend(), Some(-9));
+    let df = st.units.iter().find(|u| u.unit_code == DONGFENG).unwrap();
+    assert_eq!(
+        df.places,
+        vec![Some((10, Points::ZERO, "不合格".into())), Some((1, Points::whole(10), "不合格".into()))]
+    );
+    assert_eq!(df.trend(), Some(9));
+    assert_eq!(st.units.last().unwrap().unit_code, GUANGDONG, "in the order of the latest ranking");
+    // Only the last `limit` runs; nothing for a scope outside the viewer's.
+    assert_eq!(evaluation::standings(&app.db, &leader, district, 1).await.unwrap().runs.len(), 1);
+    let elsewhere = "430406000000".parse().unwrap();
+    assert!(evaluation::standings(&app.db, &leader, elsewhere, 6).await.unwrap().runs.is_empty());
     app
 });
 
@@ -214,5 +243,27 @@ both!(the_pages_show_the_ranking_and_take_scores, |app: TestApp| async move {
     assert_eq!(s, reqwest::StatusCode::SEE_OTHER);
     let (_, page) = app.get(&run).await;
     assert!(page.contains("已发布"), "{page}");
+    // The bulletin of the published run, both formats, audited; the 驾驶舱 shows the standings.
+    for (ext, mime) in [
+        ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ] {
+        let r = app.client.get(app.url(&format!("{run}/bulletin.{ext}"))).send().await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], mime);
+        let bytes = r.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PK"), "a zip package");
+    }
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let audited = jindu_store::entities::audit_record::Entity::find()
+        .filter(jindu_store::entities::audit_record::Column::Action.eq("bulletin.evaluation"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 2);
+    let (s, _) = app.get(&format!("{run}/bulletin.pdf")).await;
+    assert_eq!(s, reqwest::StatusCode::NOT_FOUND);
+    let (_, page) = app.get("/dashboard").await;
+    assert!(page.contains("data-testid=\"standings\"") && page.contains(&format!("href=\"{run}\"")), "{page}");
     app
 });

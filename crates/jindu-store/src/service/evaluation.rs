@@ -92,10 +92,15 @@ pub struct RunView {
     pub id: Uuid,
     pub name: String,
     pub period: Period,
+    /// The jurisdiction's division code (12 digits).
     pub scope: String,
+    /// The jurisdiction's name, e.g. `珠晖区`.
+    pub scope_name: String,
     pub status: RunStatus,
     pub scheme: EvaluationScheme,
     pub computed_at: chrono::DateTime<chrono::Utc>,
+    /// When the run was published (None before).
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
     pub results: Vec<UnitResult>,
 }
 
@@ -646,7 +651,12 @@ pub async fn run<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: Uuid) -> Ser
         })
         .collect::<ServiceResult<_>>()?;
     results.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.unit_code.cmp(&b.unit_code)));
+    let scope_name = match run.scope.parse::<DivisionCode>() {
+        Ok(code) => deployment::division_by_code(db, code).await?.map_or_else(|| run.scope.clone(), |d| d.name),
+        Err(_) => run.scope.clone(),
+    };
     Ok(RunView {
+        scope_name,
         id: run.id,
         name: run.name,
         period: Period::parse(&run.period).map_err(|e| data_error("run period", e.message_en()))?,
@@ -654,6 +664,7 @@ pub async fn run<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: Uuid) -> Ser
         status,
         scheme: scheme_of(&run.scheme_body)?,
         computed_at: run.computed_at,
+        published_at: run.published_at,
         results,
     })
 }
@@ -677,4 +688,88 @@ pub async fn runs<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<Ve
             (manage || s == RunStatus::Published).then_some((r.id, r.name, r.period, s))
         })
         .collect())
+}
+
+/// One unit's places in the published runs of a jurisdiction (考评排名走势).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandingRow {
+    pub unit_code: String,
+    pub unit_name: String,
+    /// Per run of [`Standings::runs`], oldest first: (rank, total, grade), `None` where the unit
+    /// was not in that run or had no rank.
+    pub places: Vec<Option<(u32, Points, String)>>,
+}
+
+impl StandingRow {
+    /// The latest place.
+    pub fn latest(&self) -> Option<&(u32, Points, String)> {
+        self.places.last().and_then(Option::as_ref)
+    }
+
+    /// Places moved between the two latest runs the unit was ranked in: positive when it moved
+    /// up (rank 5 → 2 is +3), `None` with fewer than two.
+    pub fn trend(&self) -> Option<i64> {
+        let mut ranked = self.places.iter().rev().flatten();
+        let last = ranked.next()?;
+        let before = ranked.next()?;
+        Some(i64::from(before.0) - i64::from(last.0))
+    }
+}
+
+/// The published evaluation runs of one jurisdiction with every unit's place in each (the
+/// 驾驶舱's 考评排名 and its trend).
+#[derive(Debug, Clone, Default)]
+pub struct Standings {
+    /// The runs, oldest period first (by last month, then first month): (id, name, period).
+    pub runs: Vec<(Uuid, String, Period)>,
+    /// One row per unit, in the order of the latest run's ranking (units not in it last).
+    pub units: Vec<StandingRow>,
+}
+
+/// The published runs over `scope` (at most `limit`, the latest ones) with each unit's places.
+/// Needs `ViewCounts`; a scope outside the actor's gives nothing.
+///
+/// # Errors
+/// Forbidden; store errors.
+pub async fn standings<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    scope: DivisionCode,
+    limit: usize,
+) -> ServiceResult<Standings> {
+    actor.require(Permission::ViewCounts)?;
+    if !actor.scope.contains(&scope) {
+        return Ok(Standings::default());
+    }
+    let mut runs: Vec<(evaluation_run::Model, Period)> = evaluation_run::Entity::find()
+        .filter(evaluation_run::Column::Scope.eq(scope.to_string()))
+        .filter(evaluation_run::Column::Status.eq(RunStatus::Published.as_code()))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|r| Period::parse(&r.period).ok().map(|p| (r, p)))
+        .collect();
+    runs.sort_by_key(|(r, p)| {
+        let (first, last) = p.months();
+        (last, std::cmp::Reverse(first), r.published_at)
+    });
+    let skip = runs.len().saturating_sub(limit);
+    let runs: Vec<_> = runs.into_iter().skip(skip).collect();
+    let mut rows: BTreeMap<String, StandingRow> = BTreeMap::new();
+    for (k, (run, _)) in runs.iter().enumerate() {
+        let results =
+            evaluation_result::Entity::find().filter(evaluation_result::Column::RunId.eq(run.id)).all(db).await?;
+        for r in results {
+            let row = rows.entry(r.unit_code.clone()).or_insert_with(|| StandingRow {
+                unit_code: r.unit_code.clone(),
+                unit_name: r.unit_name.clone(),
+                places: vec![None; runs.len()],
+            });
+            row.unit_name = r.unit_name;
+            row.places[k] = r.rank.and_then(|x| u32::try_from(x).ok()).map(|x| (x, Points(r.total), r.grade));
+        }
+    }
+    let mut units: Vec<StandingRow> = rows.into_values().collect();
+    units.sort_by_key(|u| (u.latest().map_or(u32::MAX, |p| p.0), u.unit_code.clone()));
+    Ok(Standings { runs: runs.into_iter().map(|(r, p)| (r.id, r.name, p)).collect(), units })
 }
