@@ -15,6 +15,7 @@
 //! - [`risk`]: risk tiers from a factor table; [`breach`]: serious breach (戒毒条例 §20);
 //!   [`leave`]: leave and overstay (§19); [`alert`]: the alerts of a person and the lost-contact
 //!   rule; [`abstinence`]: three years off drugs (§7); [`exemption`]: 禁毒法 §39.
+//! - [`responsibility`]: 责任书 and 规划任务 status, and the files kept as proof.
 //! - [`indicator`]: the indicators (统计指标), their cells and what a person's record adds.
 
 pub mod abstinence;
@@ -36,6 +37,7 @@ pub mod kinds;
 pub mod leave;
 pub mod measure;
 pub mod obligation;
+pub mod responsibility;
 pub mod risk;
 pub mod status;
 pub mod transfer;

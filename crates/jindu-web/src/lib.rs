@@ -32,6 +32,7 @@ mod form;
 pub mod import_page;
 pub mod lists;
 mod pages;
+mod responsibility_page;
 pub mod routes;
 pub mod session_store;
 mod transfers;
@@ -149,6 +150,17 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .post("/import/{job}/map", import_page::remap)
         .get("/import/{job}/problems.xlsx", import_page::problems_xlsx)
         .get("/evaluation", evaluation_page::index)
+        .get("/responsibility", responsibility_page::page)
+        .post_limited("/responsibility/letters", responsibility_page::save_letter, responsibility_page::UPLOAD_LIMIT)
+        .post("/responsibility/tasks", responsibility_page::create_task)
+        .post_limited(
+            "/responsibility/tasks/{task}/evidence",
+            responsibility_page::add_evidence,
+            responsibility_page::UPLOAD_LIMIT,
+        )
+        .post("/responsibility/tasks/{task}/close", responsibility_page::close)
+        .post("/responsibility/tasks/{task}/reopen", responsibility_page::reopen)
+        .get("/attachments/{file}", responsibility_page::attachment)
         .post("/evaluation/schemes", evaluation_page::create_scheme)
         .post("/evaluation/runs", evaluation_page::create_run)
         .get("/evaluation/{run}", evaluation_page::run)

@@ -306,7 +306,17 @@ pub async fn workbench(State(state): State<AppState>, a: Authed) -> PageResult {
     let now = state.clock.now();
     let wl = worklist::worklist(&state.db, &state.vault, &a.actor, now).await?;
     let alerts = jindu_store::service::alerts::counts(&state.db, &a.actor).await?;
-    Ok(WorkbenchPage { c: a.chrome, today: now.today, wl, alerts }.into_response())
+    // The unit's overdue plan tasks (not for a social worker's own caseload).
+    let tasks = if a.actor.can(Permission::ViewCounts) && !a.actor.profile.own_caseload_only {
+        jindu_store::service::responsibility::tasks(&state.db, &a.actor, now, true)
+            .await?
+            .into_iter()
+            .filter(|t| matches!(t.status, jindu_domain::responsibility::TaskStatus::Overdue { .. }))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(WorkbenchPage { c: a.chrome, today: now.today, wl, alerts, tasks }.into_response())
 }
 
 pub async fn persons(State(state): State<AppState>, a: Authed, Query(filter): Query<PersonFilter>) -> PageResult {

@@ -263,6 +263,8 @@ pub struct WorkbenchPage {
     pub wl: Worklist,
     /// Unacknowledged alerts of the user's inbox, per kind.
     pub alerts: jindu_store::service::alerts::AlertCounts,
+    /// Overdue plan tasks owned within the user's scope (规划任务逾期).
+    pub tasks: Vec<jindu_store::service::responsibility::TaskRow>,
 }
 
 #[derive(Template, WebTemplate)]

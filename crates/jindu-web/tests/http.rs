@@ -522,7 +522,10 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     .replace("{job}", &Uuid::now_v7().to_string())
                     // No evaluation run exists: any id is not found.
                     .replace("{run}", &Uuid::now_v7().to_string())
-                    .replace("{unit}", "430405009000");
+                    .replace("{unit}", "430405009000")
+                    // No plan task or stored file exists: any id is not found.
+                    .replace("{task}", &Uuid::now_v7().to_string())
+                    .replace("{file}", &Uuid::now_v7().to_string());
                 seq += 1;
                 let id_number = synthetic_id(seq);
                 let version = persons::detail(&app.db, &app.vault, &app.admin, now, pid)
@@ -585,7 +588,14 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     Access::Needs(p) if !profile.allows(p) => {
                         assert_eq!(status, StatusCode::FORBIDDEN, "{what}")
                     }
-                    Access::Needs(_) if !in_scope || spec.path.contains("{job}") || spec.path.contains("{run}") => {
+                    // A form for a task that does not exist: its sentence (422) or not found.
+                    Access::Needs(_) if in_scope && spec.path.contains("{task}") => assert!(
+                        [StatusCode::NOT_FOUND, StatusCode::UNPROCESSABLE_ENTITY].contains(&status),
+                        "{what}: {status}"
+                    ),
+                    Access::Needs(_)
+                        if !in_scope || ["{job}", "{run}", "{file}"].iter().any(|p| spec.path.contains(p)) =>
+                    {
                         assert_eq!(status, StatusCode::NOT_FOUND, "{what}")
                     }
                     Access::Needs(_) => assert!(

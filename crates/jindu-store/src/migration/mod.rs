@@ -10,6 +10,7 @@ mod m0004_casework;
 mod m0005_transfer;
 mod m0006_indicators;
 mod m0007_evaluation;
+mod m0008_responsibility;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_transfer::Migration),
             Box::new(m0006_indicators::Migration),
             Box::new(m0007_evaluation::Migration),
+            Box::new(m0008_responsibility::Migration),
         ]
     }
 }

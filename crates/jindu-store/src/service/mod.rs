@@ -20,6 +20,7 @@ pub mod indicators;
 pub mod measures;
 pub mod persons;
 pub mod police;
+pub mod responsibility;
 pub mod second_factor;
 pub mod tokens;
 pub mod transfer_file;

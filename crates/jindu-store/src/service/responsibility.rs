@@ -1,0 +1,753 @@
+//! 定责考责 in the store: responsibility letters (责任书) of the towns per year with their scans,
+//! plan tasks (规划任务) with evidence, close-out (销账) and reopening, and the stored files. The
+//! rules (a letter's and a task's status, which files are kept) are
+//! `jindu_domain::responsibility`; every write and every download is audited.
+//!
+//! Who may do what: reading needs `ViewCounts` within the actor's scope; registering letters,
+//! adding tasks, closing them out and reopening them need `ManageEvaluation` (the office); the
+//! owner town's users (`ViewCounts`, scope containing the task's owner) report progress and add
+//! evidence.
+
+use chrono::{Datelike, NaiveDate};
+use jindu_domain::clock::Now;
+use jindu_domain::event::parse_date;
+use jindu_domain::responsibility::{LetterStatus, TaskStatus, check_attachment};
+use jindu_domain::{DivisionCode, DivisionLevel, Permission};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionSession, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment};
+use crate::entities::{attachment, plan_task, responsibility_letter, task_evidence};
+
+/// A file as uploaded: its name and bytes.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A stored file's description (no body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentInfo {
+    pub id: Uuid,
+    pub file_name: String,
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
+}
+
+fn info(m: &attachment::Model) -> AttachmentInfo {
+    AttachmentInfo {
+        id: m.id,
+        file_name: m.file_name.clone(),
+        content_type: m.content_type.clone(),
+        size: m.size,
+        sha256: m.sha256.clone(),
+    }
+}
+
+fn invalid(field: &'static str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> ServiceError {
+    FieldError::new(field, code, zh, en).into()
+}
+
+/// Checks and stores an upload in `db` (inside the caller's transaction).
+async fn store_file<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    field: &'static str,
+    up: &Upload,
+) -> ServiceResult<AttachmentInfo> {
+    let kind = check_attachment(&up.bytes)
+        .map_err(|e| invalid(field, "attachment.invalid", e.message_zh(), e.message_en()))?;
+    // The last part of a path, whether the browser sent `/` or Windows' `\\`.
+    let name: String = up
+        .file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .map(|n| n.trim().chars().filter(|c| !c.is_control()).take(120).collect())
+        .filter(|n: &String| !n.is_empty())
+        .unwrap_or_else(|| "扫描件".to_string());
+    let m = attachment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        file_name: Set(name),
+        content_type: Set(kind.content_type().into()),
+        size: Set(i64::try_from(up.bytes.len()).unwrap_or(i64::MAX)),
+        sha256: Set(Sha256::digest(&up.bytes).iter().map(|b| format!("{b:02x}")).collect()),
+        body: Set(up.bytes.clone()),
+        created_by: Set(Some(actor.user_id)),
+        created_at: Set(now.instant),
+    }
+    .insert(db)
+    .await?;
+    Ok(info(&m))
+}
+
+/// A stored file for download: (description, body). Needs `ViewCounts`, and the file must belong
+/// to a letter or task within the actor's scope. Audited `attachment.download`.
+///
+/// # Errors
+/// Forbidden; NotFound (also for a file outside the scope).
+pub async fn attachment_body<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    id: Uuid,
+) -> ServiceResult<(AttachmentInfo, Vec<u8>)> {
+    actor.require(Permission::ViewCounts)?;
+    let letter = responsibility_letter::Entity::find()
+        .filter(responsibility_letter::Column::AttachmentId.eq(id))
+        .one(db)
+        .await?
+        .map(|l| l.unit_code);
+    let owner = match letter {
+        Some(u) => Some(u),
+        None => match task_evidence::Entity::find().filter(task_evidence::Column::AttachmentId.eq(id)).one(db).await? {
+            Some(e) => plan_task::Entity::find_by_id(e.task_id).one(db).await?.map(|t| t.owner_code),
+            None => None,
+        },
+    };
+    let in_scope = owner.and_then(|o| o.parse::<DivisionCode>().ok()).is_some_and(|c| actor.scope.contains(&c));
+    if !in_scope {
+        return Err(ServiceError::NotFound("attachment"));
+    }
+    let m = attachment::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound("attachment"))?;
+    let _audit = audit::lock().await;
+    audit::append(
+        db,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("attachment.download", "attachment", id).with_detail(format!("sha256={}", m.sha256)),
+    )
+    .await?;
+    Ok((info(&m), m.body))
+}
+
+// ---------------------------------------------------------------------------------------------
+// 责任书
+
+/// One town's letter for a year (or its absence).
+#[derive(Debug, Clone)]
+pub struct LetterRow {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub status: LetterStatus,
+    pub parties: Option<String>,
+    pub signed_on: Option<NaiveDate>,
+    pub attachment: Option<AttachmentInfo>,
+}
+
+/// The towns of the actor's scope with their letter for `year`, in code order. Needs
+/// `ViewCounts`.
+///
+/// # Errors
+/// Forbidden; store errors.
+pub async fn letters<C: ConnectionTrait>(db: &C, actor: &Actor, year: i32) -> ServiceResult<Vec<LetterRow>> {
+    actor.require(Permission::ViewCounts)?;
+    let towns = deployment::in_scope(db, actor.scope, DivisionLevel::Town).await?;
+    let kept: Vec<responsibility_letter::Model> =
+        responsibility_letter::Entity::find().filter(responsibility_letter::Column::Year.eq(year)).all(db).await?;
+    let ids: Vec<Uuid> = kept.iter().filter_map(|l| l.attachment_id).collect();
+    let files: Vec<attachment::Model> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        attachment::Entity::find()
+            .select_only()
+            .columns([
+                attachment::Column::Id,
+                attachment::Column::FileName,
+                attachment::Column::ContentType,
+                attachment::Column::Size,
+                attachment::Column::Sha256,
+                attachment::Column::CreatedBy,
+                attachment::Column::CreatedAt,
+            ])
+            .filter(attachment::Column::Id.is_in(ids))
+            .into_model::<AttachmentHead>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(AttachmentHead::into_model)
+            .collect()
+    };
+    Ok(towns
+        .iter()
+        .map(|t| {
+            let code = t.code.to_string();
+            match kept.iter().find(|l| l.unit_code == code) {
+                None => LetterRow {
+                    unit_code: code,
+                    unit_name: t.name.clone(),
+                    status: LetterStatus::Missing,
+                    parties: None,
+                    signed_on: None,
+                    attachment: None,
+                },
+                Some(l) => {
+                    let file = l.attachment_id.and_then(|id| files.iter().find(|f| f.id == id)).map(info);
+                    LetterRow {
+                        unit_code: code,
+                        unit_name: t.name.clone(),
+                        status: LetterStatus::of(l.signed_on, file.is_some()),
+                        parties: Some(l.parties.clone()),
+                        signed_on: l.signed_on,
+                        attachment: file,
+                    }
+                }
+            }
+        })
+        .collect())
+}
+
+/// An attachment's columns without its body (for lists).
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct AttachmentHead {
+    id: Uuid,
+    file_name: String,
+    content_type: String,
+    size: i64,
+    sha256: String,
+    created_by: Option<Uuid>,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl AttachmentHead {
+    fn into_model(self) -> attachment::Model {
+        attachment::Model {
+            id: self.id,
+            file_name: self.file_name,
+            content_type: self.content_type,
+            size: self.size,
+            sha256: self.sha256,
+            body: Vec::new(),
+            created_by: self.created_by,
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// A letter as entered: the year, the town (12-digit code), the parties, the signed date (any
+/// form [`parse_date`] reads, blank for none) and the scan (optional: a later save may add it).
+#[derive(Debug, Clone, Default)]
+pub struct LetterForm {
+    pub year: String,
+    pub unit_code: String,
+    pub parties: String,
+    pub signed_on: String,
+    pub scan: Option<Upload>,
+}
+
+/// Registers or updates a town's letter for a year; a new scan replaces the old one (which stays
+/// stored, with its hash in the audit log). Needs `ManageEvaluation`. Audited `letter.save` with
+/// the status and the scan's SHA-256.
+///
+/// # Errors
+/// Forbidden; `Invalid` naming `year` (not 2000–2100), `unit` (not a town in scope), `parties`
+/// (blank or over 200 characters), `signed_on` (not a date, in the future, or more than a year
+/// away from the letter's year), `scan` (empty, over 10 MiB, not PDF/PNG/JPEG); nothing stored.
+pub async fn save_letter<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    form: LetterForm,
+) -> ServiceResult<LetterStatus> {
+    actor.require(Permission::ManageEvaluation)?;
+    let mut errors = Vec::new();
+    let year = form.year.trim().parse::<i32>().ok().filter(|y| (2000..=2100).contains(y));
+    if year.is_none() {
+        errors.push(FieldError::new(
+            "year",
+            "letter.year",
+            "年度须为 2000 至 2100 之间的数字。",
+            "The year must be a number from 2000 to 2100.",
+        ));
+    }
+    let town = match form.unit_code.trim().parse::<DivisionCode>() {
+        Ok(c) if actor.scope.contains(&c) && c.level() == DivisionLevel::Town => {
+            deployment::division_by_code(db, c).await?
+        }
+        _ => None,
+    };
+    if town.is_none() {
+        errors.push(FieldError::new(
+            "unit",
+            "letter.unit",
+            "请选择本辖区的乡镇（街道）。",
+            "Choose a town of your jurisdiction.",
+        ));
+    }
+    let parties = form.parties.trim().to_string();
+    if parties.is_empty() || parties.chars().count() > 200 {
+        errors.push(FieldError::new(
+            "parties",
+            "letter.parties",
+            "请填写签订双方（200字以内）。",
+            "Give the parties (at most 200 characters).",
+        ));
+    }
+    let mut signed_on = None;
+    if !form.signed_on.trim().is_empty() {
+        match parse_date("signed_on", &form.signed_on) {
+            Err(e) => errors.push(e.into()),
+            Ok(d) if d > now.today => errors.push(FieldError::new(
+                "signed_on",
+                "letter.future",
+                "签订日期不能晚于今天。",
+                "The signing date cannot be in the future.",
+            )),
+            Ok(d) if year.is_some_and(|y| (d.year() - y).abs() > 1) => errors.push(FieldError::new(
+                "signed_on",
+                "letter.year_mismatch",
+                format!("签订日期 {d} 与责任书年度相差一年以上，请核对。"),
+                format!("The signing date {d} is more than a year away from the letter's year; check it."),
+            )),
+            Ok(d) => signed_on = Some(d),
+        }
+    }
+    if let Some(scan) = &form.scan
+        && let Err(e) = check_attachment(&scan.bytes)
+    {
+        errors.push(FieldError::new("scan", "attachment.invalid", e.message_zh(), e.message_en()));
+    }
+    let (Some(year), Some(town), true) = (year, town, errors.is_empty()) else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let code = town.code.to_string();
+    let file = match &form.scan {
+        Some(up) => Some(store_file(&txn, actor, now, "scan", up).await?),
+        None => None,
+    };
+    let kept = responsibility_letter::Entity::find()
+        .filter(responsibility_letter::Column::Year.eq(year))
+        .filter(responsibility_letter::Column::UnitCode.eq(&code))
+        .one(&txn)
+        .await?;
+    let (id, attachment_id) = match kept {
+        Some(l) => {
+            let attachment_id = file.as_ref().map(|f| f.id).or(l.attachment_id);
+            let mut am: responsibility_letter::ActiveModel = l.clone().into();
+            am.parties = Set(parties);
+            am.signed_on = Set(signed_on);
+            am.attachment_id = Set(attachment_id);
+            am.version = Set(l.version + 1);
+            am.updated_by = Set(Some(actor.user_id));
+            am.updated_at = Set(now.instant);
+            am.update(&txn).await?;
+            (l.id, attachment_id)
+        }
+        None => {
+            let id = Uuid::now_v7();
+            responsibility_letter::ActiveModel {
+                id: Set(id),
+                year: Set(year),
+                unit_code: Set(code),
+                unit_name: Set(town.name.clone()),
+                parties: Set(parties),
+                signed_on: Set(signed_on),
+                attachment_id: Set(file.as_ref().map(|f| f.id)),
+                version: Set(1),
+                updated_by: Set(Some(actor.user_id)),
+                created_at: Set(now.instant),
+                updated_at: Set(now.instant),
+            }
+            .insert(&txn)
+            .await?;
+            (id, file.as_ref().map(|f| f.id))
+        }
+    };
+    let status = LetterStatus::of(signed_on, attachment_id.is_some());
+    let mut detail = format!("{year} {} {}", town.name, status.label_en());
+    if let Some(f) = &file {
+        detail.push_str(&format!(" scan sha256={}", f.sha256));
+    }
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("letter.save", "responsibility_letter", id).with_detail(detail),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(status)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 规划任务
+
+/// A task as listed, with its status on the day asked.
+#[derive(Debug, Clone)]
+pub struct TaskRow {
+    pub id: Uuid,
+    pub plan: String,
+    pub title: String,
+    pub owner_code: String,
+    pub owner_name: String,
+    pub co_units: String,
+    pub due_on: NaiveDate,
+    pub status: TaskStatus,
+    pub close_note: Option<String>,
+    pub reopen_reason: Option<String>,
+    /// Evidence, oldest first: (note, file, when).
+    pub evidence: Vec<(String, Option<AttachmentInfo>, chrono::DateTime<chrono::Utc>)>,
+}
+
+/// The tasks whose owner is within the actor's scope, overdue first (longest late first), then
+/// not started, in progress and done, each by due date. `only_open` leaves out the done ones.
+/// Needs `ViewCounts`.
+///
+/// # Errors
+/// Forbidden; store errors.
+pub async fn tasks<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    only_open: bool,
+) -> ServiceResult<Vec<TaskRow>> {
+    actor.require(Permission::ViewCounts)?;
+    let mut q = plan_task::Entity::find()
+        .filter(plan_task::Column::OwnerCode.starts_with(actor.scope.prefix()))
+        .order_by_asc(plan_task::Column::DueOn);
+    if only_open {
+        q = q.filter(plan_task::Column::ClosedAt.is_null());
+    }
+    let rows = q.all(db).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|t| t.id).collect();
+    let evidence = if ids.is_empty() {
+        Vec::new()
+    } else {
+        task_evidence::Entity::find()
+            .filter(task_evidence::Column::TaskId.is_in(ids))
+            .order_by_asc(task_evidence::Column::AddedAt)
+            .all(db)
+            .await?
+    };
+    let file_ids: Vec<Uuid> = evidence.iter().filter_map(|e| e.attachment_id).collect();
+    let files: Vec<attachment::Model> = if file_ids.is_empty() {
+        Vec::new()
+    } else {
+        attachment::Entity::find()
+            .select_only()
+            .columns([
+                attachment::Column::Id,
+                attachment::Column::FileName,
+                attachment::Column::ContentType,
+                attachment::Column::Size,
+                attachment::Column::Sha256,
+                attachment::Column::CreatedBy,
+                attachment::Column::CreatedAt,
+            ])
+            .filter(attachment::Column::Id.is_in(file_ids))
+            .into_model::<AttachmentHead>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(AttachmentHead::into_model)
+            .collect()
+    };
+    let mut out: Vec<TaskRow> = rows
+        .into_iter()
+        .map(|t| TaskRow {
+            status: TaskStatus::on(now.today, t.due_on, t.started_at.is_some(), t.closed_at.is_some()),
+            evidence: evidence
+                .iter()
+                .filter(|e| e.task_id == t.id)
+                .map(|e| {
+                    let f = e.attachment_id.and_then(|id| files.iter().find(|f| f.id == id)).map(info);
+                    (e.note.clone(), f, e.added_at)
+                })
+                .collect(),
+            id: t.id,
+            plan: t.plan,
+            title: t.title,
+            owner_code: t.owner_code,
+            owner_name: t.owner_name,
+            co_units: t.co_units,
+            due_on: t.due_on,
+            close_note: t.close_note,
+            reopen_reason: t.reopen_reason,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        let key = |s: TaskStatus| match s {
+            TaskStatus::Overdue { days } => (0, -days),
+            TaskStatus::NotStarted => (1, 0),
+            TaskStatus::InProgress => (2, 0),
+            TaskStatus::Done => (3, 0),
+        };
+        key(a.status).cmp(&key(b.status)).then(a.due_on.cmp(&b.due_on))
+    });
+    Ok(out)
+}
+
+/// A task as entered: plan, title, the owner town (12-digit code), co-units (free text, names
+/// separated by `、` or commas), the due date.
+#[derive(Debug, Clone, Default)]
+pub struct TaskForm {
+    pub plan: String,
+    pub title: String,
+    pub owner_code: String,
+    pub co_units: String,
+    pub due_on: String,
+}
+
+/// Adds a task. Needs `ManageEvaluation`. Audited `task.create`.
+///
+/// # Errors
+/// Forbidden; `Invalid` naming `plan` or `title` (blank or too long: 100 and 300 characters),
+/// `owner` (not a town in scope), `co_units` (over 500 characters), `due_on` (not a date).
+pub async fn create_task<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    form: TaskForm,
+) -> ServiceResult<Uuid> {
+    actor.require(Permission::ManageEvaluation)?;
+    let mut errors = Vec::new();
+    let text = |v: &str, max: usize| Some(v.trim().to_string()).filter(|t| !t.is_empty() && t.chars().count() <= max);
+    let plan = text(&form.plan, 100);
+    if plan.is_none() {
+        errors.push(FieldError::new(
+            "plan",
+            "task.plan",
+            "请填写所属规划（100字以内）。",
+            "Give the plan (at most 100 characters).",
+        ));
+    }
+    let title = text(&form.title, 300);
+    if title.is_none() {
+        errors.push(FieldError::new(
+            "title",
+            "task.title",
+            "请填写任务内容（300字以内）。",
+            "Give the task (at most 300 characters).",
+        ));
+    }
+    let owner = match form.owner_code.trim().parse::<DivisionCode>() {
+        Ok(c) if actor.scope.contains(&c) && c.level() == DivisionLevel::Town => {
+            deployment::division_by_code(db, c).await?
+        }
+        _ => None,
+    };
+    if owner.is_none() {
+        errors.push(FieldError::new(
+            "owner",
+            "task.owner",
+            "请选择本辖区的牵头单位（乡镇、街道）。",
+            "Choose the owner town of your jurisdiction.",
+        ));
+    }
+    let co_units: Vec<String> = form
+        .co_units
+        .split(['、', ',', '，', ';', '；'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let co_units = co_units.join("、");
+    if co_units.chars().count() > 500 {
+        errors.push(FieldError::new(
+            "co_units",
+            "task.co_units",
+            "配合单位过多（500字以内）。",
+            "Too many co-units (at most 500 characters).",
+        ));
+    }
+    let due = match parse_date("due_on", &form.due_on) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            errors.push(e.into());
+            None
+        }
+    };
+    let (Some(plan), Some(title), Some(owner), Some(due), true) = (plan, title, owner, due, errors.is_empty()) else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let id = Uuid::now_v7();
+    plan_task::ActiveModel {
+        id: Set(id),
+        plan: Set(plan),
+        title: Set(title),
+        owner_code: Set(owner.code.to_string()),
+        owner_name: Set(owner.name.clone()),
+        co_units: Set(co_units),
+        due_on: Set(due),
+        started_at: Set(None),
+        closed_at: Set(None),
+        close_note: Set(None),
+        reopen_reason: Set(None),
+        version: Set(1),
+        created_by: Set(Some(actor.user_id)),
+        created_at: Set(now.instant),
+    }
+    .insert(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("task.create", "plan_task", id).with_detail(format!("{} due {due}", owner.name)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+async fn task_in_scope<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<plan_task::Model> {
+    let t = plan_task::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound("task"))?;
+    match t.owner_code.parse::<DivisionCode>() {
+        Ok(c) if actor.scope.contains(&c) => Ok(t),
+        _ => Err(ServiceError::NotFound("task")),
+    }
+}
+
+/// Adds progress or evidence to a task: a note (required, ≤ 500 characters) and optionally a
+/// file; the task becomes 进行中 if it was 未开始. Needs `ViewCounts` and the task's owner within
+/// the actor's scope (the owner town's users, the office). Audited `task.evidence`.
+///
+/// # Errors
+/// Forbidden; NotFound; `Invalid` naming `note` or `file`, or `task` for a task already closed
+/// out (reopen it first).
+pub async fn add_evidence<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    task_id: Uuid,
+    note: &str,
+    file: Option<Upload>,
+) -> ServiceResult<()> {
+    actor.require(Permission::ViewCounts)?;
+    let note = note.trim();
+    let mut errors = Vec::new();
+    if note.is_empty() || note.chars().count() > 500 {
+        errors.push(FieldError::new(
+            "note",
+            "task.note",
+            "请填写进展说明（500字以内）。",
+            "Describe the progress (at most 500 characters).",
+        ));
+    }
+    if let Some(f) = &file
+        && let Err(e) = check_attachment(&f.bytes)
+    {
+        errors.push(FieldError::new("file", "attachment.invalid", e.message_zh(), e.message_en()));
+    }
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let t = task_in_scope(&txn, actor, task_id).await?;
+    if t.closed_at.is_some() {
+        errors.push(FieldError::new(
+            "task",
+            "task.closed",
+            "任务已销账，如需补充材料请先由禁毒办重新打开。",
+            "The task is closed out; the office must reopen it before more evidence is added.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let stored = match &file {
+        Some(f) => Some(store_file(&txn, actor, now, "file", f).await?),
+        None => None,
+    };
+    task_evidence::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        task_id: Set(t.id),
+        attachment_id: Set(stored.as_ref().map(|f| f.id)),
+        note: Set(note.to_string()),
+        added_by: Set(Some(actor.user_id)),
+        added_at: Set(now.instant),
+    }
+    .insert(&txn)
+    .await?;
+    let mut am: plan_task::ActiveModel = t.clone().into();
+    if t.started_at.is_none() {
+        am.started_at = Set(Some(now.instant));
+    }
+    am.version = Set(t.version + 1);
+    am.update(&txn).await?;
+    let detail = stored.map_or_else(|| "note".to_string(), |f| format!("file sha256={}", f.sha256));
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("task.evidence", "plan_task", t.id).with_detail(detail),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Closes a task out (销账, with a note) or reopens it (with a reason). Needs
+/// `ManageEvaluation`. Audited `task.close` / `task.reopen` with the note.
+///
+/// # Errors
+/// Forbidden; NotFound; `Invalid` naming `note` (blank or over 500 characters) or `task` (closing
+/// a closed task, reopening an open one).
+pub async fn close_or_reopen<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    task_id: Uuid,
+    close: bool,
+    note: &str,
+) -> ServiceResult<()> {
+    actor.require(Permission::ManageEvaluation)?;
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 500 {
+        return Err(if close {
+            invalid(
+                "note",
+                "task.close_note",
+                "销账须写明完成情况（500字以内）。",
+                "Closing out needs a note on what was done (at most 500 characters).",
+            )
+        } else {
+            invalid(
+                "note",
+                "task.reopen_reason",
+                "重新打开须写明理由（500字以内）。",
+                "Reopening needs a reason (at most 500 characters).",
+            )
+        });
+    }
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let t = task_in_scope(&txn, actor, task_id).await?;
+    if t.closed_at.is_some() == close {
+        return Err(if close {
+            invalid("task", "task.already_closed", "任务已销账。", "The task is already closed out.")
+        } else {
+            invalid("task", "task.not_closed", "任务尚未销账，无需重新打开。", "The task is not closed out.")
+        });
+    }
+    let mut am: plan_task::ActiveModel = t.clone().into();
+    if close {
+        am.closed_at = Set(Some(now.instant));
+        am.close_note = Set(Some(note.to_string()));
+    } else {
+        am.closed_at = Set(None);
+        am.reopen_reason = Set(Some(note.to_string()));
+    }
+    am.version = Set(t.version + 1);
+    am.update(&txn).await?;
+    let action = if close { "task.close" } else { "task.reopen" };
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok(action, "plan_task", t.id).with_detail(note.to_string()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

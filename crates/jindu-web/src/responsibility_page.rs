@@ -1,0 +1,325 @@
+//! 定责考责 page `/responsibility`: the towns' responsibility letters (责任书) of a year with the
+//! units still without a signed one, and the plan tasks (规划任务) with their status, evidence,
+//! close-out (销账) and reopening. Handlers only translate to `service::responsibility`; a refused
+//! form comes back on the page with its sentences (422). Files arrive as multipart forms whose
+//! CSRF token is in the query string (as the import page does).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use chrono::Datelike;
+use jindu_domain::Permission;
+use jindu_domain::responsibility::{ATTACHMENT_LIMIT, LetterStatus, TaskStatus};
+use jindu_store::service::responsibility::{self, LetterForm, LetterRow, TaskForm, TaskRow, Upload};
+use jindu_store::service::{ServiceError, deployment};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::Authed;
+use crate::error::AppError;
+use crate::form::Form;
+use crate::pages::{PageResult, parse_id};
+use crate::view::{Chrome, FormState};
+
+/// Largest request with a file: the file limit and 1 MiB for the other fields.
+pub const UPLOAD_LIMIT: usize = ATTACHMENT_LIMIT + 1024 * 1024;
+
+/// `/responsibility`.
+#[derive(Template, WebTemplate)]
+#[template(path = "responsibility.html")]
+pub struct ResponsibilityPage {
+    pub c: Chrome,
+    pub year: i32,
+    pub letters: Vec<LetterRow>,
+    pub tasks: Vec<TaskRow>,
+    /// (code, name) of the towns in scope, for the forms.
+    pub towns: Vec<(String, String)>,
+    pub form: FormState,
+}
+
+impl ResponsibilityPage {
+    /// The units without a signed letter.
+    pub fn unsigned(&self) -> Vec<&LetterRow> {
+        self.letters.iter().filter(|l| l.status != LetterStatus::Signed).collect()
+    }
+
+    /// A letter status as shown.
+    pub fn letter_status(&self, s: &LetterStatus) -> &'static str {
+        if self.c.l() == "en" { s.label_en() } else { s.label_zh() }
+    }
+
+    /// A task status as shown, with the days late.
+    pub fn task_status(&self, s: &TaskStatus) -> String {
+        let label = if self.c.l() == "en" { s.label_en() } else { s.label_zh() };
+        match s {
+            TaskStatus::Overdue { days } if self.c.l() == "en" => format!("{label} {days} d"),
+            TaskStatus::Overdue { days } => format!("{label} {days} 天"),
+            _ => label.to_string(),
+        }
+    }
+
+    /// Size of a file as shown: `1.2 MB`, `35 KB`.
+    pub fn size(&self, bytes: &i64) -> String {
+        if *bytes >= 1024 * 1024 {
+            format!("{:.1} MB", *bytes as f64 / 1048576.0)
+        } else {
+            format!("{} KB", (*bytes + 1023) / 1024)
+        }
+    }
+}
+
+/// `?year=2026`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct YearQuery {
+    #[serde(default)]
+    pub year: String,
+}
+
+async fn render(state: &AppState, a: Authed, year: i32, form: FormState, status: StatusCode) -> PageResult {
+    let now = state.clock.now();
+    let letters = responsibility::letters(&state.db, &a.actor, year).await?;
+    let tasks = responsibility::tasks(&state.db, &a.actor, now, false).await?;
+    let towns = deployment::in_scope(&state.db, a.actor.scope, jindu_domain::DivisionLevel::Town)
+        .await?
+        .into_iter()
+        .map(|t| (t.code.to_string(), t.name))
+        .collect();
+    Ok((status, ResponsibilityPage { c: a.chrome, year, letters, tasks, towns, form }).into_response())
+}
+
+/// `GET /responsibility`.
+pub async fn page(State(state): State<AppState>, a: Authed, Query(q): Query<YearQuery>) -> PageResult {
+    a.actor.require(Permission::ViewCounts)?;
+    let this_year = state.clock.now().today.year();
+    let year = q.year.trim().parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).unwrap_or(this_year);
+    let lang = a.chrome.lang;
+    render(&state, a, year, FormState::new("", lang), StatusCode::OK).await
+}
+
+/// The text fields and the file of a multipart form.
+async fn read_multipart(
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    file_field: &str,
+) -> Result<(HashMap<String, String>, Option<Upload>), AppError> {
+    let bad = |status: StatusCode, zh: String, en: String| AppError::Form { status, zh, en };
+    let mut form = form.map_err(|_| {
+        bad(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "请在页面上填写表单后提交。".into(),
+            "Fill in the form on the page.".into(),
+        )
+    })?;
+    let mut values = HashMap::new();
+    let mut file = None;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(bad(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("文件过大：最大 {} MB。", ATTACHMENT_LIMIT / 1048576),
+                    format!("The file is too large: at most {} MB.", ATTACHMENT_LIMIT / 1048576),
+                ));
+            }
+            Err(_) => {
+                return Err(bad(
+                    StatusCode::BAD_REQUEST,
+                    "上传的内容无法读取，请重新提交。".into(),
+                    "The upload could not be read; submit it again.".into(),
+                ));
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == file_field {
+            let file_name = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| {
+                bad(
+                    StatusCode::BAD_REQUEST,
+                    "文件上传不完整，请重试。".into(),
+                    "The file did not arrive whole; try again.".into(),
+                )
+            })?;
+            if !file_name.is_empty() || !bytes.is_empty() {
+                file = Some(Upload { file_name, bytes: bytes.to_vec() });
+            }
+        } else {
+            values.insert(name, field.text().await.unwrap_or_default());
+        }
+    }
+    Ok((values, file))
+}
+
+fn v(values: &HashMap<String, String>, k: &str) -> String {
+    values.get(k).cloned().unwrap_or_default()
+}
+
+/// `POST /responsibility/letters` (multipart: `year`, `unit`, `parties`, `signed_on`, `scan`).
+pub async fn save_letter(
+    State(state): State<AppState>,
+    a: Authed,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    a.actor.require(Permission::ManageEvaluation)?;
+    let (values, scan) = read_multipart(form, "scan").await?;
+    let f = LetterForm {
+        year: v(&values, "year"),
+        unit_code: v(&values, "unit"),
+        parties: v(&values, "parties"),
+        signed_on: v(&values, "signed_on"),
+        scan,
+    };
+    let year = f.year.trim().parse::<i32>().ok().filter(|y| (2000..=2100).contains(y));
+    match responsibility::save_letter(&state.db, &a.actor, state.clock.now(), f).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/responsibility?year={}#letters", year.unwrap_or_default())).into_response())
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let shown = year.unwrap_or_else(|| state.clock.now().today.year());
+            render(
+                &state,
+                a,
+                shown,
+                FormState { form: "letter".into(), values, errors, lang },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The form that adds a task.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct NewTask {
+    #[serde(default)]
+    pub plan: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub co_units: String,
+    #[serde(default)]
+    pub due_on: String,
+}
+
+/// `POST /responsibility/tasks`.
+pub async fn create_task(State(state): State<AppState>, a: Authed, Form(f): Form<NewTask>) -> PageResult {
+    a.actor.require(Permission::ManageEvaluation)?;
+    let values = crate::pages::form_values(&f);
+    let form = TaskForm { plan: f.plan, title: f.title, owner_code: f.owner, co_units: f.co_units, due_on: f.due_on };
+    match responsibility::create_task(&state.db, &a.actor, state.clock.now(), form).await {
+        Ok(_) => Ok(Redirect::to("/responsibility#tasks").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let year = state.clock.now().today.year();
+            render(
+                &state,
+                a,
+                year,
+                FormState { form: "task".into(), values, errors, lang },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /responsibility/tasks/{id}/evidence` (multipart: `note`, `file`).
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    a.actor.require(Permission::ViewCounts)?;
+    let id: Uuid = parse_id(&id)?;
+    let (values, file) = read_multipart(form, "file").await?;
+    match responsibility::add_evidence(&state.db, &a.actor, state.clock.now(), id, &v(&values, "note"), file).await {
+        Ok(()) => Ok(Redirect::to("/responsibility#tasks").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let year = state.clock.now().today.year();
+            let fs = FormState { form: format!("evidence-{id}"), values, errors, lang };
+            render(&state, a, year, fs, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The form of a close-out or a reopening.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct TaskNote {
+    #[serde(default)]
+    pub note: String,
+}
+
+async fn close_or_reopen(state: AppState, a: Authed, id: &str, close: bool, note: TaskNote) -> PageResult {
+    a.actor.require(Permission::ManageEvaluation)?;
+    let id: Uuid = parse_id(id)?;
+    let values = crate::pages::form_values(&note);
+    match responsibility::close_or_reopen(&state.db, &a.actor, state.clock.now(), id, close, &note.note).await {
+        Ok(()) => Ok(Redirect::to("/responsibility#tasks").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let year = state.clock.now().today.year();
+            let fs =
+                FormState { form: format!("{}-{id}", if close { "close" } else { "reopen" }), values, errors, lang };
+            render(&state, a, year, fs, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /responsibility/tasks/{id}/close`: 销账 with a note.
+pub async fn close(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<TaskNote>,
+) -> PageResult {
+    close_or_reopen(state, a, &id, true, f).await
+}
+
+/// `POST /responsibility/tasks/{id}/reopen`: reopening with a reason.
+pub async fn reopen(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<TaskNote>,
+) -> PageResult {
+    close_or_reopen(state, a, &id, false, f).await
+}
+
+/// `GET /attachments/{id}`: a stored scan or evidence file (audited).
+pub async fn attachment(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
+    a.actor.require(Permission::ViewCounts)?;
+    let id: Uuid = parse_id(&id)?;
+    let (info, body) = responsibility::attachment_body(&state.db, &a.actor, state.clock.now(), id).await?;
+    let ascii: String =
+        info.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
+    let encoded: String = info
+        .file_name
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b == b'.' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, info.content_type.clone()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
