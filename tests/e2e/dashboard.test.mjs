@@ -81,3 +81,41 @@ test('a leader sees figures and the ranking of towns, not names', async () => {
   const rowsPage = await page.goto(`${base}/dashboard/rows?indicator=lost`);
   assert.equal(rowsPage.status(), 403);
 });
+
+test('rankings over the published runs, a run\'s bulletin, a signed letter and a task closed out', async () => {
+  const page = await signIn('office');
+  await page.goto(`${base}/dashboard`);
+  const standings = page.getByTestId('standings');
+  await standings.waitFor();
+  assert.equal(await standings.locator('tbody tr').count(), 10, 'the ten towns of 珠晖区');
+  assert.ok(await standings.locator('thead a').count() >= 2, 'last year and this year\'s finished quarters');
+  await standings.locator('thead a').last().click();
+  await page.waitForURL(/\/evaluation\/[0-9a-f-]+$/);
+  assert.equal((await page.getByTestId('run-status').textContent()).trim(), '已发布');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('bulletin-docx').click()]);
+  assert.match(download.suggestedFilename(), /^evaluation-430405-\d{4}-Q\d\.docx$/);
+
+  await page.goto(`${base}/responsibility`);
+  const unsigned = await page.getByTestId('unsigned').textContent();
+  assert.match(unsigned, /待签订/);
+  assert.match(unsigned, /未签订/);
+  const form = page.getByTestId('letter-form');
+  const town = await form.locator('#l-unit option').last().getAttribute('value');
+  await form.locator('#l-unit').selectOption(town);
+  await form.locator('#l-parties').fill('珠晖区禁毒委员会 — 街道办事处');
+  await form.locator('#l-signed').fill('2026-03-01');
+  await form.locator('#l-scan').setInputFiles({ name: '责任书.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+  await form.getByRole('button', { name: '保存' }).click();
+  await page.waitForLoadState('load');
+  assert.equal((await page.locator(`tr[data-unit="${town}"] [data-testid=letter-status]`).textContent()).trim(), '已签订');
+
+  // The overdue task: 销账 with a note, then it reads 已完成.
+  const row = page.locator('tr[data-task]', { has: page.locator('td.overdue') }).first();
+  const id = await row.getAttribute('data-task');
+  await row.locator('summary', { hasText: '销账' }).click();
+  await page.locator(`#c-${id}`).fill('经核查已完成');
+  await row.getByRole('button', { name: '销账' }).click();
+  await page.waitForLoadState('load');
+  assert.equal((await page.locator(`tr[data-task="${id}"] [data-testid=task-status]`).textContent()).trim().split(/\s/)[0], '已完成');
+  await page.screenshot({ path: join(dir, 'responsibility.png'), fullPage: true });
+});

@@ -670,6 +670,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         }
     }
     demo_evaluation(db, &office, now, &mut rng).await?;
+    demo_responsibility(db, &office, now).await?;
     // Fresh statistics after the bulk load (PostgreSQL's autovacuum would gather them later;
     // SQLite only when asked): the planner otherwise guesses from empty tables.
     db.execute_unprepared("ANALYZE").await?;
@@ -732,6 +733,102 @@ async fn demo_evaluation<C: ConnectionTrait + TransactionTrait>(
         if publish {
             evaluation::advance(db, office, now, run, RunStatus::Frozen).await?;
             evaluation::advance(db, office, now, run, RunStatus::Published).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A one-page PDF that says, in ASCII, that it stands in for a scanned letter of `town` (a
+/// synthetic scan for the demo), with a correct cross-reference table.
+fn demo_scan_pdf(label: &str) -> Vec<u8> {
+    let text = format!(
+        "BT /F1 18 Tf 72 760 Td (DEMO DATA - synthetic responsibility letter scan) Tj 0 -28 Td ({label}) Tj ET"
+    );
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"
+            .to_string(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    out
+}
+
+/// 责任书 and 规划任务 in the demo (issue #7): this year's letters, signed with a synthetic scan by
+/// all towns but the last two (one registered without its scan, one missing); six tasks of a
+/// three-year plan: one closed out, one in progress with a note, one overdue, the rest ahead.
+async fn demo_responsibility<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    office: &crate::service::Actor,
+    now: Now,
+) -> ServiceResult<()> {
+    use crate::service::responsibility::{self, LetterForm, TaskForm, Upload};
+    let year = chrono::Datelike::year(&now.today);
+    let towns = deployment::in_scope(db, office.scope, DivisionLevel::Town).await?;
+    let n = towns.len();
+    for (k, town) in towns.iter().enumerate() {
+        if k + 1 == n {
+            continue;
+        }
+        let signed = k + 2 < n;
+        let day = chrono::NaiveDate::from_ymd_opt(year, 2, 20)
+            .map(|d| (d + chrono::Duration::days(k as i64 * 3)).min(now.today));
+        let form = LetterForm {
+            year: year.to_string(),
+            unit_code: town.code.to_string(),
+            parties: format!("珠晖区禁毒委员会 — {}", town.name),
+            signed_on: if signed { day.map(|d| d.to_string()).unwrap_or_default() } else { String::new() },
+            scan: signed.then(|| Upload {
+                file_name: format!("{year}年{}禁毒工作责任书（演示）.pdf", town.name),
+                bytes: demo_scan_pdf(&format!("{year} {}", town.code)),
+            }),
+        };
+        responsibility::save_letter(db, office, now, form).await?;
+    }
+    let plan = "6·27工程三年行动（演示）";
+    let days = |n: i64| (now.today + chrono::Duration::days(n)).to_string();
+    let tasks = [
+        ("建成社区戒毒社区康复工作站并配齐专职社工", 0, -60, "closed"),
+        ("开展禁毒宣传进校园、进社区活动", 1, 45, "progress"),
+        ("完成易制毒化学品企业全面排查", 2, -12, ""),
+        ("建立吸毒人员动态管控台账", 3, 90, ""),
+        ("打造禁毒示范社区一个", 4, 200, ""),
+        ("落实禁毒工作经费保障", 5, 30, ""),
+    ];
+    for (title, town, due, state) in tasks {
+        let Some(owner) = towns.get(town % n.max(1)) else { continue };
+        let form = TaskForm {
+            plan: plan.into(),
+            title: title.into(),
+            owner_code: owner.code.to_string(),
+            co_units: "区公安分局、区民政局".into(),
+            due_on: days(due),
+        };
+        let id = responsibility::create_task(db, office, now, form).await?;
+        match state {
+            "closed" => {
+                responsibility::add_evidence(db, office, now, id, "工作站已挂牌，配备社工3名（演示）", None).await?;
+                responsibility::close_or_reopen(db, office, now, id, true, "经实地核查已完成（演示）").await?;
+            }
+            "progress" => {
+                responsibility::add_evidence(db, office, now, id, "已完成两所学校的宣讲（演示）", None).await?;
+            }
+            _ => {}
         }
     }
     Ok(())

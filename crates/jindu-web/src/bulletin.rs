@@ -592,16 +592,16 @@ pub fn bulletin_docx(d: &Dashboard, demo: bool, issued_on: NaiveDate) -> Result<
     after_table.push(body(NEXT_STEPS));
     after_table.extend(signature(&office, &chinese_date(issued_on)));
 
-    let mut blocks: Vec<Block> = paragraphs.into_iter().map(Block::Paragraph).collect();
-    blocks.extend(table.map(Block::Table));
-    blocks.extend(after_table.into_iter().map(Block::Paragraph));
+    let mut blocks: Vec<Block> = paragraphs.into_iter().map(|p| Block::Paragraph(Box::new(p))).collect();
+    blocks.extend(table.map(|t| Block::Table(Box::new(t))));
+    blocks.extend(after_table.into_iter().map(|p| Block::Paragraph(Box::new(p))));
     official_document(blocks, issued_on)
 }
 
 /// A part of an official document's body: a paragraph or a table.
 pub(crate) enum Block {
-    Paragraph(Paragraph),
-    Table(Table),
+    Paragraph(Box<Paragraph>),
+    Table(Box<Table>),
 }
 
 /// The `.docx` bytes of an official document of `blocks` laid out per GB/T 9704-2012: A4, margins
@@ -633,8 +633,8 @@ pub(crate) fn official_document(blocks: Vec<Block>, issued_on: NaiveDate) -> Res
         .created_at(&format!("{}T00:00:00Z", issued_on.format("%Y-%m-%d")));
     for b in blocks {
         docx = match b {
-            Block::Paragraph(p) => docx.add_paragraph(p),
-            Block::Table(t) => docx.add_table(t),
+            Block::Paragraph(p) => docx.add_paragraph(*p),
+            Block::Table(t) => docx.add_table(*t),
         };
     }
     let mut out = std::io::Cursor::new(Vec::new());

@@ -90,7 +90,7 @@ fn losses(u: &UnitResult, k: usize) -> Vec<(&ItemScore, Points)> {
         .filter(|i| !matches!(i.basis, ScoreBasis::Group) && i.max > Points::ZERO && i.earned < i.max)
         .map(|i| (i, i.max - i.earned))
         .collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.sort_by_key(|b| std::cmp::Reverse(b.1));
     out.truncate(k);
     out
 }
@@ -173,7 +173,7 @@ fn ranking_table(r: &RunView) -> docx_rs::Table {
 /// [`ExportError::Docx`] if the document cannot be assembled (an internal fault).
 pub fn docx(r: &RunView, demo: bool, issued_on: NaiveDate) -> Result<Vec<u8>, ExportError> {
     let mut blocks: Vec<Block> = Vec::new();
-    let mut p = |x: Paragraph| blocks.push(Block::Paragraph(x));
+    let mut p = |x: Paragraph| blocks.push(Block::Paragraph(Box::new(x)));
     let centred = || {
         Paragraph::new().align(AlignmentType::Center).line_spacing(
             docx_rs::LineSpacing::new()
@@ -210,8 +210,8 @@ pub fn docx(r: &RunView, demo: bool, issued_on: NaiveDate) -> Result<Vec<u8>, Ex
         "{n}个单位中，{}；平均得分{avg}分。各单位得分及排名见下表（得分相同的单位名次并列）。",
         grade_counts(r)
     )));
-    blocks.push(Block::Table(ranking_table(r)));
-    let mut p = |x: Paragraph| blocks.push(Block::Paragraph(x));
+    blocks.push(Block::Table(Box::new(ranking_table(r))));
+    let mut p = |x: Paragraph| blocks.push(Block::Paragraph(Box::new(x)));
 
     p(heading("二、先进单位"));
     let top = excellent(r);
