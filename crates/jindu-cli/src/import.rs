@@ -26,6 +26,10 @@ pub enum ImportCommand {
     /// 导入检测、报到、走访记录 / Import events (tests, check-ins, visits, talks, assistance) of
     /// registered persons, one per row, found by ID number; all or nothing, like persons.
     Events(ImportArgs),
+    /// 导入规划任务 / Import plan tasks (所属规划, 任务内容, 牵头单位, 配合单位, 完成时限); a task
+    /// already there (same plan, task and owner) is skipped; all or nothing. Needs the office's
+    /// 管理考评 permission.
+    Tasks(ImportArgs),
 }
 
 /// What every import takes.
@@ -57,6 +61,7 @@ pub async fn run(command: ImportCommand) -> Result<()> {
         ImportCommand::Persons(a) => (import::SheetKind::Persons, a),
         ImportCommand::Measures(a) => (import::SheetKind::Measures, a),
         ImportCommand::Events(a) => (import::SheetKind::Events, a),
+        ImportCommand::Tasks(a) => (import::SheetKind::Tasks, a),
     };
     let ImportArgs { db: url, keys: key_args, username, dry_run, header_row, map, file } = args;
     let mut mapping: Vec<(String, String)> = Vec::new();
@@ -142,6 +147,9 @@ pub async fn run(command: ImportCommand) -> Result<()> {
             }
             import::SheetKind::Events => {
                 println!("已导入 {} 条记录 / imported {} events", report.created, report.created)
+            }
+            import::SheetKind::Tasks => {
+                println!("已导入 {} 项任务 / imported {} tasks", report.created, report.created)
             }
         }
     }

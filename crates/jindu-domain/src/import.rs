@@ -361,6 +361,61 @@ impl MeasureColumn {
     ];
 }
 
+/// A column of a plan-task sheet (规划任务): one row per task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TaskColumn {
+    /// 所属规划 (required), e.g. `6·27工程三年行动`.
+    Plan,
+    /// 任务内容 (required).
+    Title,
+    /// 牵头单位 (required): a town of the jurisdiction, by name (`广东路街道`, `珠晖区广东路街道`)
+    /// or code.
+    Owner,
+    /// 配合单位: names separated by `、` or commas.
+    CoUnits,
+    /// 完成时限 (required): the due date, in any form dates take.
+    Due,
+}
+
+impl TaskColumn {
+    /// Every column, in the order of the template.
+    pub const ALL: [TaskColumn; 5] =
+        [TaskColumn::Plan, TaskColumn::Title, TaskColumn::Owner, TaskColumn::CoUnits, TaskColumn::Due];
+}
+
+impl SheetColumn for TaskColumn {
+    const COLUMNS: &'static [TaskColumn] = &TaskColumn::ALL;
+    const KEY: [TaskColumn; 2] = [TaskColumn::Title, TaskColumn::Owner];
+    const REQUIRED: &'static [&'static [TaskColumn]] = &[&[TaskColumn::Plan], &[TaskColumn::Due]];
+    fn field(self) -> &'static str {
+        match self {
+            TaskColumn::Plan => "plan",
+            TaskColumn::Title => "title",
+            TaskColumn::Owner => "owner",
+            TaskColumn::CoUnits => "co_units",
+            TaskColumn::Due => "due_on",
+        }
+    }
+    fn template_header(self) -> &'static str {
+        match self {
+            TaskColumn::Plan => "所属规划*",
+            TaskColumn::Title => "任务内容*",
+            TaskColumn::Owner => "牵头单位*",
+            TaskColumn::CoUnits => "配合单位",
+            TaskColumn::Due => "完成时限*",
+        }
+    }
+    fn synonyms(self) -> &'static [&'static str] {
+        match self {
+            TaskColumn::Plan => &["所属规划", "规划", "规划名称", "所属行动", "专项行动", "plan"],
+            TaskColumn::Title => &["任务内容", "任务", "任务名称", "工作任务", "具体任务", "工作内容", "title"],
+            TaskColumn::Owner => &["牵头单位", "责任单位", "主责单位", "承办单位", "owner"],
+            TaskColumn::CoUnits => &["配合单位", "协办单位", "协作单位", "co_units"],
+            TaskColumn::Due => &["完成时限", "完成时间", "截止日期", "截止时间", "时限", "完成期限", "due_on", "due"],
+        }
+    }
+}
+
 impl SheetColumn for MeasureColumn {
     const COLUMNS: &'static [MeasureColumn] = &MeasureColumn::ALL;
     const KEY: [MeasureColumn; 2] = [MeasureColumn::IdNumber, MeasureColumn::DecisionDate];

@@ -612,12 +612,12 @@ pub async fn template(
     axum::extract::Query(q): axum::extract::Query<TemplateQuery>,
 ) -> PageResult {
     a.actor.require(jindu_domain::Permission::EditPersons)?;
-    if let Some(kind @ (SheetKind::Events | SheetKind::Measures)) = SheetKind::from_code(&q.kind) {
+    if let Some(kind @ (SheetKind::Events | SheetKind::Measures | SheetKind::Tasks)) = SheetKind::from_code(&q.kind) {
         let bytes = records_template_xlsx(kind, a.chrome.demo).map_err(|e| AppError::Internal(e.to_string()))?;
-        let name = if kind == SheetKind::Events {
-            "检测走访记录导入模板.xlsx"
-        } else {
-            "戒毒措施导入模板.xlsx"
+        let name = match kind {
+            SheetKind::Events => "检测走访记录导入模板.xlsx",
+            SheetKind::Tasks => "规划任务导入模板.xlsx",
+            _ => "戒毒措施导入模板.xlsx",
         };
         return Ok(attachment(XLSX_CONTENT_TYPE, name, bytes));
     }
@@ -678,6 +678,20 @@ pub fn records_template_xlsx(kind: SheetKind, demo: bool) -> Result<Vec<u8>, Xls
                 ("", "已结束的历史措施填写解除或终止日期；不填表示措施仍在执行。历史措施不得与已登记的措施时间重叠。"),
                 ("", "填了解除(终止)日期时必填：期满解除、被判刑、收容教育、转强制隔离戒毒、死亡、其他。"),
                 ("", "对妇女或未满16周岁的人员决定强制隔离戒毒时，核查禁毒法第39条的情形后填“是”。"),
+            ],
+        ),
+        SheetKind::Tasks => (
+            "规划任务",
+            "规划任务导入模板（带*为必填；第3行为示例，导入前请删除）",
+            vec![
+                ("6·27工程三年行动", "必填，100字以内。"),
+                ("建成社区戒毒社区康复工作站", "必填，300字以内。同一规划、同一牵头单位的同一任务已存在时跳过。"),
+                (
+                    "示例街道",
+                    "必填：本辖区的乡镇（街道），填名称（如 广东路街道）或区划代码。示例行的“示例街道”不存在，不会被导入。",
+                ),
+                ("区公安分局、区民政局", "可不填；多个单位用顿号或逗号分隔。"),
+                ("2027-06-30", "必填。格式如 2027-06-30、2027/6/30、2027年6月30日 或 Excel 日期。"),
             ],
         ),
         SheetKind::Persons => return Err(XlsxError::ParameterError("the person template is template_xlsx".into())),

@@ -270,7 +270,7 @@ both!(the_template_is_read_back_by_the_import, |app: TestApp| async move {
     app
 });
 
-both!(the_measures_and_events_templates_are_read_back, |app: TestApp| async move {
+both!(the_measures_events_and_tasks_templates_are_read_back, |app: TestApp| async move {
     use jindu_domain::import::{EventColumn, MeasureColumn, find_header_of};
     app.login().await;
     let (s, _, bytes) = download(&app, "/import/template.xlsx?kind=measures").await;
@@ -283,6 +283,24 @@ both!(the_measures_and_events_templates_are_read_back, |app: TestApp| async move
     let rows = jindu_store::sheet::read_sheet("模板.xlsx", &bytes).unwrap();
     let header = find_header_of::<EventColumn>(&rows).unwrap();
     assert_eq!((header.row, header.columns.len()), (1, EventColumn::ALL.len()));
+    // The tasks template: read back, and its example row (owner 示例街道) is refused.
+    let (s, _, bytes) = download(&app, "/import/template.xlsx?kind=tasks").await;
+    assert_eq!(s, StatusCode::OK);
+    let rows = jindu_store::sheet::read_sheet("模板.xlsx", &bytes).unwrap();
+    let header = find_header_of::<jindu_domain::import::TaskColumn>(&rows).unwrap();
+    assert_eq!((header.row, header.columns.len()), (1, jindu_domain::import::TaskColumn::ALL.len()));
+    let report = jindu_store::service::import::import_sheet(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        jindu_domain::clock::Now::at(fixed_instant()),
+        jindu_store::service::import::SheetKind::Tasks,
+        jindu_store::service::import::ImportRequest::new("模板.xlsx", &bytes, true),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.problems.iter().map(|p| (p.row, p.field.as_str())).collect::<Vec<_>>(), vec![(3, "owner")]);
     app
 });
 

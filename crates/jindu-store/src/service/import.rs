@@ -17,8 +17,8 @@ use std::future::Future;
 use jindu_domain::clock::Now;
 use jindu_domain::import::{
     ColumnMapping, DivisionIndex, DivisionLookup, EventColumn, HeaderError, HeaderMap, MeasureColumn, PersonColumn,
-    SheetColumn, clean_cell, division_of, end_reason_of, event_kind_of, find_header_mapped, measure_kind_of,
-    normalize_header, test_method_of, test_result_of, yes_of,
+    SheetColumn, TaskColumn, clean_cell, division_of, end_reason_of, event_kind_of, find_header_mapped,
+    measure_kind_of, normalize_header, test_method_of, test_result_of, yes_of,
 };
 use jindu_domain::{AddictionFinding, DomainError, IdNumber, MeasureKind, Permission, Role, Substance};
 use sea_orm::{
@@ -45,11 +45,13 @@ pub enum SheetKind {
     Measures,
     /// 检测、报到、走访… records of registered persons ([`EventColumn`]).
     Events,
+    /// 规划任务 of a plan ([`TaskColumn`]); needs `ManageEvaluation`.
+    Tasks,
 }
 
 impl SheetKind {
     /// Every kind, in the order the import page offers them.
-    pub const ALL: [SheetKind; 3] = [SheetKind::Persons, SheetKind::Measures, SheetKind::Events];
+    pub const ALL: [SheetKind; 4] = [SheetKind::Persons, SheetKind::Measures, SheetKind::Events, SheetKind::Tasks];
 
     /// The code used in URLs and on the command line: `persons`, `measures`, `events`.
     pub fn as_code(self) -> &'static str {
@@ -57,6 +59,7 @@ impl SheetKind {
             SheetKind::Persons => "persons",
             SheetKind::Measures => "measures",
             SheetKind::Events => "events",
+            SheetKind::Tasks => "tasks",
         }
     }
 
@@ -71,6 +74,7 @@ impl SheetKind {
             SheetKind::Persons => "在册人员",
             SheetKind::Measures => "戒毒措施",
             SheetKind::Events => "检测走访等工作记录",
+            SheetKind::Tasks => "规划任务",
         }
     }
 
@@ -80,6 +84,7 @@ impl SheetKind {
             SheetKind::Persons => "Registered persons",
             SheetKind::Measures => "Measures",
             SheetKind::Events => "Tests, visits and other records",
+            SheetKind::Tasks => "Plan tasks",
         }
     }
 
@@ -92,6 +97,7 @@ impl SheetKind {
             SheetKind::Persons => of::<PersonColumn>(),
             SheetKind::Measures => of::<MeasureColumn>(),
             SheetKind::Events => of::<EventColumn>(),
+            SheetKind::Tasks => of::<TaskColumn>(),
         }
     }
 }
@@ -277,6 +283,16 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
                 return Err(ServiceError::Forbidden(Permission::RecordWork));
             }
             let rows = EventRows { finder: PersonFinder::new(vault, actor, now), seen: HashMap::new() };
+            run(db, actor, now, request, rows, progress).await
+        }
+        SheetKind::Tasks => {
+            actor.require(Permission::ManageEvaluation)?;
+            let towns = super::deployment::in_scope(db, actor.scope, jindu_domain::DivisionLevel::Town)
+                .await?
+                .into_iter()
+                .map(|t| (t.code.to_string(), t.name, t.name_path))
+                .collect();
+            let rows = TaskRows { actor, now, towns, seen: HashMap::new() };
             run(db, actor, now, request, rows, progress).await
         }
     }
@@ -851,6 +867,117 @@ impl SheetImport for EventRows<'_> {
             )])),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// Plan-task sheets: each row through the same checks as the page's form
+/// ([`responsibility::check_task`]); the owner town by name (`广东路街道`, with its district
+/// before it, or without 街道/镇/乡) or code; a task with the same plan, title and owner is
+/// already there (skipped), and the same one twice in the file is a problem.
+struct TaskRows<'a> {
+    actor: &'a Actor,
+    now: Now,
+    /// (code, name, name path) of the towns in scope.
+    towns: Vec<(String, String, String)>,
+    /// (plan, title, owner) → the row that first gave it.
+    seen: HashMap<(String, String, String), usize>,
+}
+
+impl TaskRows<'_> {
+    /// The code of the town `text` names, if exactly one does.
+    fn town(&self, text: &str) -> Option<String> {
+        let t = normalize_header(text);
+        if t.is_empty() {
+            return None;
+        }
+        let short = |n: &str| {
+            n.trim_end_matches("街道办事处")
+                .trim_end_matches("街道")
+                .trim_end_matches('镇')
+                .trim_end_matches('乡')
+                .to_string()
+        };
+        let hits: Vec<&String> = self
+            .towns
+            .iter()
+            .filter(|(code, name, path)| {
+                let n = normalize_header(name);
+                let p: String = normalize_header(path).chars().filter(|c| *c != '/').collect();
+                t == n
+                    || t == p
+                    || (t.len() > n.len() && p.ends_with(&t))
+                    || (t.chars().all(|c| c.is_ascii_digit()) && t.len() >= 9 && code.starts_with(&t))
+                    || (!short(&n).is_empty() && short(&t) == short(&n))
+            })
+            .map(|(code, _, _)| code)
+            .collect();
+        match hits.as_slice() {
+            [one] => Some((*one).clone()),
+            _ => None,
+        }
+    }
+}
+
+impl SheetImport for TaskRows<'_> {
+    type Column = TaskColumn;
+    const OBJECT: &'static str = "task";
+
+    async fn row<T: ConnectionTrait + Sync>(
+        &mut self,
+        txn: &T,
+        row: usize,
+        cells: &[String],
+        header: &HeaderMap<TaskColumn>,
+    ) -> ServiceResult<RowOutcome> {
+        let cell = |c: TaskColumn| header.cell(cells, c);
+        let owner_text = cell(TaskColumn::Owner);
+        let owner = self.town(&owner_text);
+        let form = super::responsibility::TaskForm {
+            plan: cell(TaskColumn::Plan),
+            title: cell(TaskColumn::Title),
+            owner_code: owner.clone().unwrap_or_default(),
+            co_units: cell(TaskColumn::CoUnits),
+            due_on: cell(TaskColumn::Due),
+        };
+        let checked = match super::responsibility::check_task(txn, self.actor, &form).await? {
+            Ok(c) => c,
+            Err(mut problems) => {
+                if owner.is_none()
+                    && !owner_text.is_empty()
+                    && let Some(p) = problems.iter_mut().find(|p| p.field == "owner")
+                {
+                    let shown: String = owner_text.chars().take(30).collect();
+                    *p = FieldError::new(
+                        "owner",
+                        "task.owner",
+                        format!("牵头单位“{shown}”不是本辖区的乡镇（街道）。"),
+                        format!("Owner '{shown}' is not a town of your jurisdiction."),
+                    );
+                }
+                return Ok(RowOutcome::Problems(problems));
+            }
+        };
+        let key = (checked.plan.clone(), checked.title.clone(), checked.owner_code.clone());
+        if let Some(first) = self.seen.get(&key) {
+            return Ok(RowOutcome::Problems(vec![FieldError::new(
+                "row",
+                "import.repeat",
+                format!("与第 {first} 行是同一规划、同一牵头单位的同一任务。"),
+                format!("Repeats row {first}: the same plan, task and owner."),
+            )]));
+        }
+        self.seen.insert(key, row);
+        let there = crate::entities::plan_task::Entity::find()
+            .filter(crate::entities::plan_task::Column::Plan.eq(&checked.plan))
+            .filter(crate::entities::plan_task::Column::Title.eq(&checked.title))
+            .filter(crate::entities::plan_task::Column::OwnerCode.eq(&checked.owner_code))
+            .count(txn)
+            .await?;
+        if there > 0 {
+            return Ok(RowOutcome::Existing);
+        }
+        super::responsibility::insert_task(txn, self.actor, self.now, checked, &format!(" (import row {row})")).await?;
+        Ok(RowOutcome::Valid)
     }
 }
 

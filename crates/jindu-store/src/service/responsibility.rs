@@ -498,18 +498,23 @@ pub struct TaskForm {
     pub due_on: String,
 }
 
-/// Adds a task. Needs `ManageEvaluation`. Audited `task.create`.
-///
-/// # Errors
-/// Forbidden; `Invalid` naming `plan` or `title` (blank or too long: 100 and 300 characters),
-/// `owner` (not a town in scope), `co_units` (over 500 characters), `due_on` (not a date).
-pub async fn create_task<C: ConnectionTrait + TransactionTrait>(
+/// A task that passed [`check_task`]: (plan, title, owner code, owner name, co-units, due).
+#[derive(Debug, Clone)]
+pub(crate) struct CheckedTask {
+    pub plan: String,
+    pub title: String,
+    pub owner_code: String,
+    pub owner_name: String,
+    pub co_units: String,
+    pub due: NaiveDate,
+}
+
+/// Checks a task form against the towns of the actor's scope: every problem, field by field.
+pub(crate) async fn check_task<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
-    now: Now,
-    form: TaskForm,
-) -> ServiceResult<Uuid> {
-    actor.require(Permission::ManageEvaluation)?;
+    form: &TaskForm,
+) -> ServiceResult<Result<CheckedTask, Vec<FieldError>>> {
     let mut errors = Vec::new();
     let text = |v: &str, max: usize| Some(v.trim().to_string()).filter(|t| !t.is_empty() && t.chars().count() <= max);
     let plan = text(&form.plan, 100);
@@ -567,20 +572,33 @@ pub async fn create_task<C: ConnectionTrait + TransactionTrait>(
             None
         }
     };
-    let (Some(plan), Some(title), Some(owner), Some(due), true) = (plan, title, owner, due, errors.is_empty()) else {
-        return Err(ServiceError::Invalid(errors));
-    };
-    let _audit = audit::lock().await;
-    let txn = super::begin_write(db).await?;
+    Ok(match (plan, title, owner, due, errors.is_empty()) {
+        (Some(plan), Some(title), Some(owner), Some(due), true) => {
+            Ok(CheckedTask { plan, title, owner_code: owner.code.to_string(), owner_name: owner.name, co_units, due })
+        }
+        _ => Err(errors),
+    })
+}
+
+/// Stores a checked task and audits `task.create` (`detail` after the owner and due date), in
+/// the caller's transaction and under its audit lock.
+pub(crate) async fn insert_task<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    t: CheckedTask,
+    detail: &str,
+) -> ServiceResult<Uuid> {
     let id = Uuid::now_v7();
+    let summary = format!("{} due {}{detail}", t.owner_name, t.due);
     plan_task::ActiveModel {
         id: Set(id),
-        plan: Set(plan),
-        title: Set(title),
-        owner_code: Set(owner.code.to_string()),
-        owner_name: Set(owner.name.clone()),
-        co_units: Set(co_units),
-        due_on: Set(due),
+        plan: Set(t.plan),
+        title: Set(t.title),
+        owner_code: Set(t.owner_code),
+        owner_name: Set(t.owner_name),
+        co_units: Set(t.co_units),
+        due_on: Set(t.due),
         started_at: Set(None),
         closed_at: Set(None),
         close_note: Set(None),
@@ -589,15 +607,34 @@ pub async fn create_task<C: ConnectionTrait + TransactionTrait>(
         created_by: Set(Some(actor.user_id)),
         created_at: Set(now.instant),
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
     audit::append(
-        &txn,
+        db,
         &audit::Who::actor(actor),
         now,
-        audit::Entry::ok("task.create", "plan_task", id).with_detail(format!("{} due {due}", owner.name)),
+        audit::Entry::ok("task.create", "plan_task", id).with_detail(summary),
     )
     .await?;
+    Ok(id)
+}
+
+/// Adds a task. Needs `ManageEvaluation`. Audited `task.create`.
+///
+/// # Errors
+/// Forbidden; `Invalid` naming `plan` or `title` (blank or too long: 100 and 300 characters),
+/// `owner` (not a town in scope), `co_units` (over 500 characters), `due_on` (not a date).
+pub async fn create_task<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    form: TaskForm,
+) -> ServiceResult<Uuid> {
+    actor.require(Permission::ManageEvaluation)?;
+    let checked = check_task(db, actor, &form).await?.map_err(ServiceError::Invalid)?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let id = insert_task(&txn, actor, now, checked, "").await?;
     txn.commit().await?;
     Ok(id)
 }
