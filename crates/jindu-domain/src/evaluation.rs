@@ -341,6 +341,11 @@ impl EvaluationScheme {
                     if item.points < Points::ZERO {
                         return rule_error("分值不能为负 / points cannot be negative");
                     }
+                    if self.subject == Subject::MemberUnits && rule.source().is_some() {
+                        return rule_error(
+                            "成员单位没有辖区指标，只能人工评分 / member units have no indicators of a jurisdiction; score them by hand",
+                        );
+                    }
                     match rule {
                         Rule::Steps { steps, .. } => {
                             if steps.is_empty()
@@ -1037,6 +1042,10 @@ mod tests {
             Some(Rule::Linear { source: value(Indicator::ControlRate), zero_at: 5.0, full_at: 5.0 });
         assert!(matches!(s.validate(), Err(SchemeError::Rule(c, _)) if c == "2.1"));
         assert!(SchemeError::Bands.message_zh().contains("等次"));
+        // A member unit has no indicators of a jurisdiction: its rules are read by hand.
+        let mut s = scheme();
+        s.subject = Subject::MemberUnits;
+        assert!(matches!(s.validate(), Err(SchemeError::Rule(c, why)) if c == "2.1" && why.contains("人工评分")));
     }
 
     #[test]

@@ -6,6 +6,9 @@
 //! - A task is 已完成 once the office closed it out (销账), whatever its due date; otherwise
 //!   逾期 when today is after its due date, 进行中 once its owner reported progress or evidence,
 //!   else 未开始.
+//! - A member unit (成员单位) of the district's anti-drug committee is known by
+//!   [`member_unit_code`]: the district's 6 digits, `U` and its number (`430405U07`), so it can
+//!   never be mistaken for a division code (digits only).
 //! - A file kept as proof is a PDF, a PNG or a JPEG, recognised by its first bytes (not by its
 //!   name), of at most [`ATTACHMENT_LIMIT`] bytes.
 
@@ -199,6 +202,27 @@ impl TaskStatus {
     }
 }
 
+/// The code of the `n`th member unit (成员单位) of a district: its 6-digit code, `U`, and `n`
+/// in two digits at least (`430405U01`, `430405U123`). Local convention of Jindu.
+pub fn member_unit_code(district: crate::DivisionCode, n: u32) -> String {
+    let digits = district.to_string();
+    format!("{}U{n:02}", &digits[..digits.len().min(6)])
+}
+
+/// The (district prefix, number) of a member-unit code; `None` for anything else (a division
+/// code, a typo).
+pub fn parse_member_unit_code(code: &str) -> Option<(&str, u32)> {
+    let (district, n) = code.split_once('U')?;
+    let ok = district.len() == 6
+        && district.bytes().all(|b| b.is_ascii_digit())
+        && n.len() >= 2
+        && n.bytes().all(|b| b.is_ascii_digit());
+    if !ok {
+        return None;
+    }
+    Some((district, n.parse().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -239,5 +263,18 @@ mod tests {
         assert_eq!(TaskStatus::on(d("2027-01-01"), due, false, false), TaskStatus::Overdue { days: 32 });
         assert_eq!(TaskStatus::on(d("2026-11-01"), due, true, false), TaskStatus::InProgress);
         assert_eq!(TaskStatus::on(d("2027-01-01"), due, true, true), TaskStatus::Done, "closed out late is done");
+    }
+
+    #[test]
+    fn member_unit_codes_round_trip_and_differ_from_division_codes() {
+        let zhuhui: crate::DivisionCode = "430405000000".parse().unwrap();
+        assert_eq!(member_unit_code(zhuhui, 7), "430405U07");
+        assert_eq!(member_unit_code(zhuhui, 123), "430405U123");
+        assert_eq!(parse_member_unit_code("430405U07"), Some(("430405", 7)));
+        assert_eq!(parse_member_unit_code("430405001000"), None);
+        assert_eq!(parse_member_unit_code("43040U07"), None);
+        assert_eq!(parse_member_unit_code("430405U7"), None);
+        assert_eq!(parse_member_unit_code("430405Uab"), None);
+        assert!("430405U07".parse::<crate::DivisionCode>().is_err());
     }
 }

@@ -158,7 +158,8 @@ pub struct DashboardPage {
     pub periods: Vec<(String, String)>,
     pub child_level: String,
     /// The published evaluation runs over this jurisdiction and each unit's place (考评排名).
-    pub standings: jindu_store::service::evaluation::Standings,
+    /// The towns' places in the published runs (考评排名), then the member units'.
+    pub standings: Vec<jindu_store::service::evaluation::Standings>,
 }
 
 impl DashboardPage {
@@ -323,10 +324,16 @@ pub async fn page(State(state): State<AppState>, a: Authed, Query(q): Query<Dash
         ),
     ];
     let child_level = level_label(d.jurisdiction.level, lang);
-    let standings = match d.jurisdiction.code.parse() {
-        Ok(code) => jindu_store::service::evaluation::standings(&state.db, &a.actor, code, 6).await?,
-        Err(_) => Default::default(),
-    };
+    let mut standings = Vec::new();
+    if let Ok(code) = d.jurisdiction.code.parse() {
+        use jindu_domain::evaluation::Subject;
+        for subject in [Subject::Towns, Subject::MemberUnits] {
+            let s = jindu_store::service::evaluation::standings(&state.db, &a.actor, code, subject, 6).await?;
+            if !s.runs.is_empty() {
+                standings.push(s);
+            }
+        }
+    }
     Ok(DashboardPage { c: a.chrome, d, charts, headline, periods, child_level, standings }.into_response())
 }
 

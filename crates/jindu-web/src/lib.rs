@@ -153,6 +153,7 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .get("/responsibility", responsibility_page::page)
         .post_limited("/responsibility/letters", responsibility_page::save_letter, responsibility_page::UPLOAD_LIMIT)
         .post("/responsibility/tasks", responsibility_page::create_task)
+        .post("/responsibility/units", responsibility_page::create_member_unit)
         .post_limited(
             "/responsibility/tasks/{task}/evidence",
             responsibility_page::add_evidence,

@@ -1,5 +1,6 @@
-//! 定责考责 page `/responsibility`: the towns' responsibility letters (责任书) of a year with the
-//! units still without a signed one, and the plan tasks (规划任务) with their status, evidence,
+//! 定责考责 page `/responsibility`: the responsibility letters (责任书) of the towns and member
+//! units of a year with the units still without a signed one, the register of member units
+//! (成员单位名录), and the plan tasks (规划任务) with their status, evidence,
 //! close-out (销账) and reopening. Handlers only translate to `service::responsibility`; a refused
 //! form comes back on the page with its sentences (422). Files arrive as multipart forms whose
 //! CSRF token is in the query string (as the import page does).
@@ -14,8 +15,9 @@ use axum::response::{IntoResponse, Redirect};
 use chrono::Datelike;
 use jindu_domain::Permission;
 use jindu_domain::responsibility::{ATTACHMENT_LIMIT, LetterStatus, TaskStatus};
+use jindu_store::service::ServiceError;
 use jindu_store::service::responsibility::{self, LetterForm, LetterRow, TaskForm, TaskRow, Upload};
-use jindu_store::service::{ServiceError, deployment};
+use jindu_store::service::units::{self, MemberUnit, MemberUnitForm, Unit, UnitKind};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -36,8 +38,10 @@ pub struct ResponsibilityPage {
     pub year: i32,
     pub letters: Vec<LetterRow>,
     pub tasks: Vec<TaskRow>,
-    /// (code, name) of the towns in scope, for the forms.
-    pub towns: Vec<(String, String)>,
+    /// The towns, then the member units, in scope, for the forms.
+    pub units: Vec<Unit>,
+    /// The register of member units (成员单位名录) in scope.
+    pub members: Vec<MemberUnit>,
     pub form: FormState,
 }
 
@@ -62,6 +66,12 @@ impl ResponsibilityPage {
         }
     }
 
+    /// The units of a kind, for an `<optgroup>`.
+    pub fn units_of(&self, town: &bool) -> Vec<&Unit> {
+        let kind = if *town { UnitKind::Town } else { UnitKind::MemberUnit };
+        self.units.iter().filter(|u| u.kind == kind).collect()
+    }
+
     /// Size of a file as shown: `1.2 MB`, `35 KB`.
     pub fn size(&self, bytes: &i64) -> String {
         if *bytes >= 1024 * 1024 {
@@ -83,12 +93,9 @@ async fn render(state: &AppState, a: Authed, year: i32, form: FormState, status:
     let now = state.clock.now();
     let letters = responsibility::letters(&state.db, &a.actor, year).await?;
     let tasks = responsibility::tasks(&state.db, &a.actor, now, false).await?;
-    let towns = deployment::in_scope(&state.db, a.actor.scope, jindu_domain::DivisionLevel::Town)
-        .await?
-        .into_iter()
-        .map(|t| (t.code.to_string(), t.name))
-        .collect();
-    Ok((status, ResponsibilityPage { c: a.chrome, year, letters, tasks, towns, form }).into_response())
+    let units = units::in_scope(&state.db, a.actor.scope, None).await?;
+    let members = units::member_units(&state.db, &a.actor).await?;
+    Ok((status, ResponsibilityPage { c: a.chrome, year, letters, tasks, units, members, form }).into_response())
 }
 
 /// `GET /responsibility`.
@@ -186,6 +193,38 @@ pub async fn save_letter(
                 a,
                 shown,
                 FormState { form: "letter".into(), values, errors, lang },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The form that registers a member unit.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct NewMemberUnit {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub duties: String,
+}
+
+/// `POST /responsibility/units`: registers a member unit (成员单位).
+pub async fn create_member_unit(State(state): State<AppState>, a: Authed, Form(f): Form<NewMemberUnit>) -> PageResult {
+    a.actor.require(Permission::ManageEvaluation)?;
+    let values = crate::pages::form_values(&f);
+    let form = MemberUnitForm { name: f.name, duties: f.duties };
+    match units::create_member_unit(&state.db, &a.actor, state.clock.now(), form).await {
+        Ok(_) => Ok(Redirect::to("/responsibility#units").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let year = state.clock.now().today.year();
+            render(
+                &state,
+                a,
+                year,
+                FormState { form: "unit".into(), values, errors, lang },
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await

@@ -64,6 +64,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/responsibility", Access::Needs(Permission::ViewCounts), false),
     r("POST", "/responsibility/letters", Access::Needs(Permission::ManageEvaluation), false),
     r("POST", "/responsibility/tasks", Access::Needs(Permission::ManageEvaluation), false),
+    r("POST", "/responsibility/units", Access::Needs(Permission::ManageEvaluation), false),
     r("POST", "/responsibility/tasks/{task}/evidence", Access::Needs(Permission::ViewCounts), false),
     r("POST", "/responsibility/tasks/{task}/close", Access::Needs(Permission::ManageEvaluation), false),
     r("POST", "/responsibility/tasks/{task}/reopen", Access::Needs(Permission::ManageEvaluation), false),

@@ -174,7 +174,7 @@ both!(a_run_scores_ranks_vetoes_adjusts_and_freezes, |app: TestApp| async move {
 
     // The 驾驶舱's standings: one published run, no trend yet.
     let district = "430405000000".parse().unwrap();
-    let st = evaluation::standings(&app.db, &leader, district, 6).await.unwrap();
+    let st = evaluation::standings(&app.db, &leader, district, Subject::Towns, 6).await.unwrap();
     assert_eq!(st.runs.len(), 1);
     assert_eq!(st.units.len(), 10);
     assert_eq!(st.units[0].unit_code, GUANGDONG);
@@ -184,7 +184,7 @@ both!(a_run_scores_ranks_vetoes_adjusts_and_freezes, |app: TestApp| async move {
     let later = Now::at(fixed_instant() + chrono::Duration::minutes(1));
     evaluation::advance(&app.db, &app.admin, later, again, RunStatus::Frozen).await.unwrap();
     evaluation::advance(&app.db, &app.admin, later, again, RunStatus::Published).await.unwrap();
-    let st = evaluation::standings(&app.db, &leader, district, 6).await.unwrap();
+    let st = evaluation::standings(&app.db, &leader, district, Subject::Towns, 6).await.unwrap();
     assert_eq!(st.runs.iter().map(|r| r.0).collect::<Vec<_>>(), vec![run, again]);
     let gd = st.units.iter().find(|u| u.unit_code == GUANGDONG).unwrap();
     assert_eq!(gd.places, vec![Some((1, Points(8950), "合格".into())), Some((10, Points::whole(7), "不合格".into()))]);
@@ -197,9 +197,9 @@ both!(a_run_scores_ranks_vetoes_adjusts_and_freezes, |app: TestApp| async move {
     assert_eq!(df.trend(), Some(9));
     assert_eq!(st.units.last().unwrap().unit_code, GUANGDONG, "in the order of the latest ranking");
     // Only the last `limit` runs; nothing for a scope outside the viewer's.
-    assert_eq!(evaluation::standings(&app.db, &leader, district, 1).await.unwrap().runs.len(), 1);
+    assert_eq!(evaluation::standings(&app.db, &leader, district, Subject::Towns, 1).await.unwrap().runs.len(), 1);
     let elsewhere = "430406000000".parse().unwrap();
-    assert!(evaluation::standings(&app.db, &leader, elsewhere, 6).await.unwrap().runs.is_empty());
+    assert!(evaluation::standings(&app.db, &leader, elsewhere, Subject::Towns, 6).await.unwrap().runs.is_empty());
     app
 });
 
@@ -267,3 +267,147 @@ both!(the_pages_show_the_ranking_and_take_scores, |app: TestApp| async move {
     assert!(page.contains("data-testid=\"standings\"") && page.contains(&format!("href=\"{run}\"")), "{page}");
     app
 });
+
+// 成员单位: a register, letters and tasks for them, and a run of the member-unit template ranked
+// by hand-worked totals (a tie, a veto), kept apart from the towns' standings.
+both!(member_units_sign_own_tasks_and_are_ranked, |app: TestApp| async move {
+    use jindu_store::service::responsibility::{self, LetterForm, TaskForm};
+    use jindu_store::service::units::{self, MemberUnitForm, UnitKind};
+    let scheme_id = evaluation::create_scheme(&app.db, &app.admin, now(), 2026, evaluation_templates(1)).await.unwrap();
+    // No member unit yet: the run is refused with a sentence, nothing stored.
+    match evaluation::create_run(&app.db, &app.admin, now(), scheme_id, "2026").await.unwrap_err() {
+        ServiceError::Invalid(e) => assert!(e[0].zh.contains("尚未登记成员单位"), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(evaluation::runs(&app.db, &app.admin).await.unwrap().is_empty());
+
+    let register = |name: &str| MemberUnitForm { name: name.into(), duties: "本系统禁毒工作".into() };
+    let police = units::create_member_unit(&app.db, &app.admin, now(), register("区公安分局")).await.unwrap();
+    let school = units::create_member_unit(&app.db, &app.admin, now(), register("区教育局")).await.unwrap();
+    let health = units::create_member_unit(&app.db, &app.admin, now(), register(" 区卫健局 ")).await.unwrap();
+    assert_eq!((police.as_str(), school.as_str(), health.as_str()), ("430405U01", "430405U02", "430405U03"));
+    let field = |e: ServiceError| match e {
+        ServiceError::Invalid(errors) => errors.into_iter().map(|e| e.field).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    let again = units::create_member_unit(&app.db, &app.admin, now(), register("区卫健局")).await.unwrap_err();
+    assert_eq!(field(again), vec!["name"]);
+    let blank = MemberUnitForm { name: "  ".into(), duties: "职".repeat(501) };
+    assert_eq!(
+        field(units::create_member_unit(&app.db, &app.admin, now(), blank).await.unwrap_err()),
+        vec!["name", "duties"]
+    );
+    let listed = units::member_units(&app.db, &app.admin).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|m| m.unit.name.as_str()).collect::<Vec<_>>(),
+        vec!["区公安分局", "区教育局", "区卫健局"]
+    );
+    assert_eq!(listed[2].unit.name_path, "湖南省/衡阳市/珠晖区/区卫健局");
+    // A town's officer sees no member unit; the leader cannot register one.
+    let officer_id = app.user("zg10", "专干", "town_officer", DONGFENG, false).await;
+    let officer = users::actor(&app.db, officer_id).await.unwrap().unwrap();
+    assert!(units::member_units(&app.db, &officer).await.unwrap().is_empty());
+    let leader_id = app.user("leader1", "领导", "leader", "430405", false).await;
+    let leader = users::actor(&app.db, leader_id).await.unwrap().unwrap();
+    assert!(matches!(
+        units::create_member_unit(&app.db, &leader, now(), register("团区委")).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+
+    // Letters: the ten towns and the three member units; a member unit signs.
+    let letter = LetterForm {
+        year: "2026".into(),
+        unit_code: police.clone(),
+        parties: "珠晖区禁毒委员会 — 区公安分局".into(),
+        signed_on: "2026-03-01".into(),
+        scan: None,
+    };
+    responsibility::save_letter(&app.db, &app.admin, now(), letter).await.unwrap();
+    let letters = responsibility::letters(&app.db, &app.admin, 2026).await.unwrap();
+    assert_eq!(letters.len(), 13);
+    assert_eq!(letters.iter().filter(|l| l.unit_kind == UnitKind::MemberUnit).count(), 3);
+    assert!(letters.iter().any(|l| l.unit_code == police && l.parties.is_some()));
+    assert_eq!(responsibility::letters(&app.db, &officer, 2026).await.unwrap().len(), 1, "only the officer's town");
+    // A task owned by a member unit: listed for the office, not for a town's officer.
+    let t = TaskForm {
+        plan: "6·27工程三年行动".into(),
+        title: "开展校园禁毒教育".into(),
+        owner_code: school.clone(),
+        co_units: String::new(),
+        due_on: "2026-12-31".into(),
+    };
+    responsibility::create_task(&app.db, &app.admin, now(), t.clone()).await.unwrap();
+    let tasks = responsibility::tasks(&app.db, &app.admin, now(), false).await.unwrap();
+    assert_eq!(tasks.iter().map(|t| t.owner_name.as_str()).collect::<Vec<_>>(), vec!["区教育局"]);
+    assert!(responsibility::tasks(&app.db, &officer, now(), false).await.unwrap().is_empty());
+    let unknown = TaskForm { owner_code: "430405U09".into(), ..t };
+    assert_eq!(
+        field(responsibility::create_task(&app.db, &app.admin, now(), unknown).await.unwrap_err()),
+        vec!["owner"]
+    );
+
+    // The run: items 1 (10), 2 (30), 3 (30), 4 (30) by hand, a veto.
+    let run = evaluation::create_run(&app.db, &app.admin, now(), scheme_id, "2026").await.unwrap();
+    let scores = [
+        (&police, ["9", "28.5", "27", "26"]), // 90.5: 优秀
+        (&school, ["8", "25", "25", "22"]),   // 80: 合格
+        (&health, ["8", "25", "25", "22"]),   // 80, then vetoed: 0
+    ];
+    for (unit, points) in scores {
+        for (item, p) in ["1", "2", "3", "4"].into_iter().zip(points) {
+            evaluation::score_manual(&app.db, &app.admin, now(), run, unit, item, p, "检查记录").await.unwrap();
+        }
+    }
+    let t = table(&app, run).await;
+    assert_eq!(
+        t,
+        vec![
+            (police.clone(), Points(9050), Some(1)),
+            (school.clone(), Points::whole(80), Some(2)),
+            (health.clone(), Points::whole(80), Some(2)),
+        ]
+    );
+    evaluation::score_manual(&app.db, &app.admin, now(), run, &health, "9", "1", "发生涉毒违纪案件").await.unwrap();
+    let view = evaluation::run(&app.db, &app.admin, run).await.unwrap();
+    let row = |u: &str| view.results.iter().find(|r| r.unit_code == u).unwrap();
+    assert_eq!((row(&police).rank, row(&police).grade.as_str()), (Some(1), "优秀"));
+    assert_eq!((row(&school).rank, row(&school).grade.as_str()), (Some(2), "合格"));
+    assert_eq!((row(&health).total, row(&health).rank, row(&health).grade.as_str()), (Points::ZERO, Some(3), "不合格"));
+    assert_eq!(row(&health).unit_name, "区卫健局");
+    // Published: the member units' standings, apart from the towns' (none).
+    evaluation::advance(&app.db, &app.admin, now(), run, RunStatus::Frozen).await.unwrap();
+    evaluation::advance(&app.db, &app.admin, now(), run, RunStatus::Published).await.unwrap();
+    let district = "430405000000".parse().unwrap();
+    let st = evaluation::standings(&app.db, &leader, district, Subject::MemberUnits, 6).await.unwrap();
+    assert_eq!(
+        st.units.iter().map(|u| u.unit_name.as_str()).collect::<Vec<_>>(),
+        vec!["区公安分局", "区教育局", "区卫健局"]
+    );
+    assert!(evaluation::standings(&app.db, &leader, district, Subject::Towns, 6).await.unwrap().runs.is_empty());
+
+    // A member-unit scheme reading an indicator cannot be stored.
+    let mut reads = evaluation_templates(1);
+    reads.items[0].rule =
+        Some(Rule::Deduction { source: Source::Value { indicator: Indicator::Lost }, each: Points(50), cap: None });
+    assert_eq!(
+        field(evaluation::create_scheme(&app.db, &app.admin, now(), 2026, reads).await.unwrap_err()),
+        vec!["scheme"]
+    );
+
+    // Through the pages: the register form, a duplicate refused with its sentence.
+    app.login().await;
+    let (s, _, _) = app.post("/responsibility/units", &[("name", "团区委"), ("duties", "青少年禁毒教育")]).await;
+    assert_eq!(s, reqwest::StatusCode::SEE_OTHER);
+    let (s, body, _) = app.post("/responsibility/units", &[("name", "团区委"), ("duties", "")]).await;
+    assert_eq!(s, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("成员单位“团区委”已登记"), "{body}");
+    let (_, page) = app.get("/responsibility").await;
+    assert!(page.contains("data-testid=\"member-units\"") && page.contains("430405U04"), "{page}");
+    let (_, page) = app.get("/dashboard").await;
+    assert!(page.contains("data-testid=\"standings\"") && page.contains("区公安分局"), "{page}");
+    app
+});
+
+fn evaluation_templates(i: usize) -> EvaluationScheme {
+    jindu_domain::evaluation::templates().remove(i)
+}

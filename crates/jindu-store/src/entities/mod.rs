@@ -17,6 +17,7 @@ pub mod event;
 pub mod indicator_cell;
 pub mod leave_request;
 pub mod measure;
+pub mod member_unit;
 pub mod obligation;
 pub mod person;
 pub mod person_indicator;

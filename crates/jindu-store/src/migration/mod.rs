@@ -11,6 +11,7 @@ mod m0005_transfer;
 mod m0006_indicators;
 mod m0007_evaluation;
 mod m0008_responsibility;
+mod m0009_member_unit;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_indicators::Migration),
             Box::new(m0007_evaluation::Migration),
             Box::new(m0008_responsibility::Migration),
+            Box::new(m0009_member_unit::Migration),
         ]
     }
 }

@@ -14,13 +14,14 @@ use std::collections::{BTreeMap, HashMap};
 use jindu_domain::clock::Now;
 use jindu_domain::evaluation::{self, EvaluationScheme, ManualScore, Points, Subject, UnitInputs, UnitScore};
 use jindu_domain::indicator::{Period, evaluate};
-use jindu_domain::{DivisionCode, DivisionLevel, Permission};
+use jindu_domain::{DivisionCode, Permission};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
+use super::units::{self, UnitKind};
 use super::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, indicators};
 use crate::entities::{evaluation_manual, evaluation_result, evaluation_run, evaluation_scheme};
 
@@ -192,6 +193,10 @@ async fn unit_values<C: ConnectionTrait>(
     period: Period,
     scheme: &EvaluationScheme,
 ) -> ServiceResult<HashMap<String, BTreeMap<jindu_domain::indicator::Indicator, Option<f64>>>> {
+    if scheme.indicators().is_empty() {
+        // Manual items only (every scheme of member units): nothing to read.
+        return Ok(units.iter().map(|u| (u.clone(), BTreeMap::new())).collect());
+    }
     let settings = indicators::settings(db).await?;
     let (first, _) = period.months();
     let mut cells = indicators::cells_of(db, units, first).await?;
@@ -212,8 +217,8 @@ async fn compute_in<C: ConnectionTrait>(db: &C, run: &evaluation_run::Model, now
     let scheme = scheme_of(&run.scheme_body)?;
     let period = Period::parse(&run.period).map_err(|e| data_error("run period", e.message_en()))?;
     let scope: DivisionCode = run.scope.parse().map_err(|_| data_error("run scope", &run.scope))?;
-    let towns = deployment::in_scope(db, scope, DivisionLevel::Town).await?;
-    let codes: Vec<String> = towns.iter().map(|t| t.code.to_string()).collect();
+    let towns = units::in_scope(db, scope, Some(unit_kind(scheme.subject))).await?;
+    let codes: Vec<String> = towns.iter().map(|t| t.code.clone()).collect();
     let values = unit_values(db, &codes, period, &scheme).await?;
     let mut manual: HashMap<String, BTreeMap<String, ManualScore>> = HashMap::new();
     for m in evaluation_manual::Entity::find().filter(evaluation_manual::Column::RunId.eq(run.id)).all(db).await? {
@@ -232,7 +237,7 @@ async fn compute_in<C: ConnectionTrait>(db: &C, run: &evaluation_run::Model, now
     let mut rows: Vec<evaluation_result::ActiveModel> = Vec::with_capacity(towns.len());
     let mut totals = Vec::with_capacity(towns.len());
     for town in &towns {
-        let code = town.code.to_string();
+        let code = town.code.clone();
         let inputs = UnitInputs {
             values: values.get(&code).cloned().unwrap_or_default(),
             manual: manual.remove(&code).unwrap_or_default(),
@@ -273,8 +278,9 @@ async fn compute_in<C: ConnectionTrait>(db: &C, run: &evaluation_run::Model, now
 /// `2026-Q4`, `2026-11`) and computes it. Needs `ManageEvaluation`. Audited `evaluation.run_create`.
 ///
 /// # Errors
-/// Forbidden; NotFound (`scheme`); `Invalid` (field `period`); `Invalid` (field `scheme`) for a
-/// scheme of member units (no register of member units yet); store errors.
+/// Forbidden; NotFound (`scheme`); `Invalid` (field `period`); `Invalid` (field `scheme`) when
+/// the scheme's subject has no unit in the actor's scope (no member unit registered yet); store
+/// errors.
 pub async fn create_run<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
@@ -287,13 +293,21 @@ pub async fn create_run<C: ConnectionTrait + TransactionTrait>(
     let stored =
         evaluation_scheme::Entity::find_by_id(scheme_id).one(db).await?.ok_or(ServiceError::NotFound("scheme"))?;
     let scheme = scheme_of(&stored.body)?;
-    if scheme.subject != Subject::Towns {
-        return Err(FieldError::new(
-            "scheme",
-            "scheme.member_units",
-            "成员单位名录尚未建立，暂只能对乡镇（街道）考评。",
-            "There is no register of member units yet; only towns can be evaluated.",
-        )
+    if units::in_scope(db, actor.scope, Some(unit_kind(scheme.subject))).await?.is_empty() {
+        return Err(match scheme.subject {
+            Subject::MemberUnits => FieldError::new(
+                "scheme",
+                "scheme.member_units",
+                "本辖区尚未登记成员单位，请先在“责任书与任务”页登记成员单位。",
+                "No member unit is registered in your jurisdiction; register them on the responsibility page first.",
+            ),
+            Subject::Towns => FieldError::new(
+                "scheme",
+                "scheme.towns",
+                "本辖区没有乡镇（街道）可考评。",
+                "Your jurisdiction has no town to evaluate.",
+            ),
+        }
         .into());
     }
     let id = Uuid::now_v7();
@@ -330,6 +344,14 @@ pub async fn create_run<C: ConnectionTrait + TransactionTrait>(
     .await?;
     txn.commit().await?;
     Ok(id)
+}
+
+/// The kind of unit a scheme scores.
+fn unit_kind(subject: Subject) -> UnitKind {
+    match subject {
+        Subject::Towns => UnitKind::Town,
+        Subject::MemberUnits => UnitKind::MemberUnit,
+    }
 }
 
 /// Loads a run the actor may see (its scope within the actor's).
@@ -726,8 +748,9 @@ pub struct Standings {
     pub units: Vec<StandingRow>,
 }
 
-/// The published runs over `scope` (at most `limit`, the latest ones) with each unit's places.
-/// Needs `ViewCounts`; a scope outside the actor's gives nothing.
+/// The published runs over `scope` of schemes scoring `subject` (towns, or member units; at most
+/// `limit`, the latest ones) with each unit's places. Needs `ViewCounts`; a scope outside the
+/// actor's gives nothing.
 ///
 /// # Errors
 /// Forbidden; store errors.
@@ -735,6 +758,7 @@ pub async fn standings<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     scope: DivisionCode,
+    subject: Subject,
     limit: usize,
 ) -> ServiceResult<Standings> {
     actor.require(Permission::ViewCounts)?;
@@ -747,6 +771,7 @@ pub async fn standings<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
+        .filter(|r| scheme_of(&r.scheme_body).is_ok_and(|s| s.subject == subject))
         .filter_map(|r| Period::parse(&r.period).ok().map(|p| (r, p)))
         .collect();
     runs.sort_by_key(|(r, p)| {

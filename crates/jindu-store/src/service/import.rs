@@ -287,10 +287,10 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
         }
         SheetKind::Tasks => {
             actor.require(Permission::ManageEvaluation)?;
-            let towns = super::deployment::in_scope(db, actor.scope, jindu_domain::DivisionLevel::Town)
+            let towns = super::units::in_scope(db, actor.scope, None)
                 .await?
                 .into_iter()
-                .map(|t| (t.code.to_string(), t.name, t.name_path))
+                .map(|t| (t.code, t.name, t.name_path))
                 .collect();
             let rows = TaskRows { actor, now, towns, seen: HashMap::new() };
             run(db, actor, now, request, rows, progress).await
@@ -871,13 +871,13 @@ impl SheetImport for EventRows<'_> {
 }
 
 /// Plan-task sheets: each row through the same checks as the page's form
-/// ([`responsibility::check_task`]); the owner town by name (`广东路街道`, with its district
-/// before it, or without 街道/镇/乡) or code; a task with the same plan, title and owner is
+/// ([`responsibility::check_task`]); the owner (a town or a member unit) by name (`广东路街道`,
+/// with its district before it, or without 街道/镇/乡; `区公安分局`) or code; a task with the same plan, title and owner is
 /// already there (skipped), and the same one twice in the file is a problem.
 struct TaskRows<'a> {
     actor: &'a Actor,
     now: Now,
-    /// (code, name, name path) of the towns in scope.
+    /// (code, name, name path) of the towns and member units in scope.
     towns: Vec<(String, String, String)>,
     /// (plan, title, owner) → the row that first gave it.
     seen: HashMap<(String, String, String), usize>,

@@ -25,6 +25,7 @@ pub mod second_factor;
 pub mod tokens;
 pub mod transfer_file;
 pub mod transfers;
+pub mod units;
 pub mod users;
 pub mod worklist;
 

@@ -9,10 +9,10 @@
 //! evidence.
 
 use chrono::{Datelike, NaiveDate};
+use jindu_domain::Permission;
 use jindu_domain::clock::Now;
 use jindu_domain::event::parse_date;
 use jindu_domain::responsibility::{LetterStatus, TaskStatus, check_attachment};
-use jindu_domain::{DivisionCode, DivisionLevel, Permission};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionSession, TransactionTrait,
@@ -20,7 +20,8 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment};
+use super::units::{self, UnitKind};
+use super::{Actor, FieldError, ServiceError, ServiceResult, audit};
 use crate::entities::{attachment, plan_task, responsibility_letter, task_evidence};
 
 /// A file as uploaded: its name and bytes.
@@ -113,7 +114,10 @@ pub async fn attachment_body<C: ConnectionTrait + TransactionTrait>(
             None => None,
         },
     };
-    let in_scope = owner.and_then(|o| o.parse::<DivisionCode>().ok()).is_some_and(|c| actor.scope.contains(&c));
+    let in_scope = match owner {
+        Some(o) => units::in_actor_scope(db, actor, &o).await?.is_some(),
+        None => false,
+    };
     if !in_scope {
         return Err(ServiceError::NotFound("attachment"));
     }
@@ -137,20 +141,22 @@ pub async fn attachment_body<C: ConnectionTrait + TransactionTrait>(
 pub struct LetterRow {
     pub unit_code: String,
     pub unit_name: String,
+    /// A town or a member unit.
+    pub unit_kind: UnitKind,
     pub status: LetterStatus,
     pub parties: Option<String>,
     pub signed_on: Option<NaiveDate>,
     pub attachment: Option<AttachmentInfo>,
 }
 
-/// The towns of the actor's scope with their letter for `year`, in code order. Needs
-/// `ViewCounts`.
+/// The units of the actor's scope (the towns, then the member units, each in code order) with
+/// their letter for `year`. Needs `ViewCounts`.
 ///
 /// # Errors
 /// Forbidden; store errors.
 pub async fn letters<C: ConnectionTrait>(db: &C, actor: &Actor, year: i32) -> ServiceResult<Vec<LetterRow>> {
     actor.require(Permission::ViewCounts)?;
-    let towns = deployment::in_scope(db, actor.scope, DivisionLevel::Town).await?;
+    let towns = units::in_scope(db, actor.scope, None).await?;
     let kept: Vec<responsibility_letter::Model> =
         responsibility_letter::Entity::find().filter(responsibility_letter::Column::Year.eq(year)).all(db).await?;
     let ids: Vec<Uuid> = kept.iter().filter_map(|l| l.attachment_id).collect();
@@ -179,11 +185,12 @@ pub async fn letters<C: ConnectionTrait>(db: &C, actor: &Actor, year: i32) -> Se
     Ok(towns
         .iter()
         .map(|t| {
-            let code = t.code.to_string();
+            let code = t.code.clone();
             match kept.iter().find(|l| l.unit_code == code) {
                 None => LetterRow {
                     unit_code: code,
                     unit_name: t.name.clone(),
+                    unit_kind: t.kind,
                     status: LetterStatus::Missing,
                     parties: None,
                     signed_on: None,
@@ -194,6 +201,7 @@ pub async fn letters<C: ConnectionTrait>(db: &C, actor: &Actor, year: i32) -> Se
                     LetterRow {
                         unit_code: code,
                         unit_name: t.name.clone(),
+                        unit_kind: t.kind,
                         status: LetterStatus::of(l.signed_on, file.is_some()),
                         parties: Some(l.parties.clone()),
                         signed_on: l.signed_on,
@@ -268,18 +276,13 @@ pub async fn save_letter<C: ConnectionTrait + TransactionTrait>(
             "The year must be a number from 2000 to 2100.",
         ));
     }
-    let town = match form.unit_code.trim().parse::<DivisionCode>() {
-        Ok(c) if actor.scope.contains(&c) && c.level() == DivisionLevel::Town => {
-            deployment::division_by_code(db, c).await?
-        }
-        _ => None,
-    };
+    let town = units::in_actor_scope(db, actor, &form.unit_code).await?;
     if town.is_none() {
         errors.push(FieldError::new(
             "unit",
             "letter.unit",
-            "请选择本辖区的乡镇（街道）。",
-            "Choose a town of your jurisdiction.",
+            "请选择本辖区的乡镇（街道）或成员单位。",
+            "Choose a town or member unit of your jurisdiction.",
         ));
     }
     let parties = form.parties.trim().to_string();
@@ -320,7 +323,7 @@ pub async fn save_letter<C: ConnectionTrait + TransactionTrait>(
     };
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
-    let code = town.code.to_string();
+    let code = town.code.clone();
     let file = match &form.scan {
         Some(up) => Some(store_file(&txn, actor, now, "scan", up).await?),
         None => None,
@@ -535,18 +538,13 @@ pub(crate) async fn check_task<C: ConnectionTrait>(
             "Give the task (at most 300 characters).",
         ));
     }
-    let owner = match form.owner_code.trim().parse::<DivisionCode>() {
-        Ok(c) if actor.scope.contains(&c) && c.level() == DivisionLevel::Town => {
-            deployment::division_by_code(db, c).await?
-        }
-        _ => None,
-    };
+    let owner = units::in_actor_scope(db, actor, &form.owner_code).await?;
     if owner.is_none() {
         errors.push(FieldError::new(
             "owner",
             "task.owner",
-            "请选择本辖区的牵头单位（乡镇、街道）。",
-            "Choose the owner town of your jurisdiction.",
+            "请选择本辖区的牵头单位（乡镇、街道或成员单位）。",
+            "Choose the owner (a town or member unit) of your jurisdiction.",
         ));
     }
     let co_units: Vec<String> = form
@@ -574,7 +572,7 @@ pub(crate) async fn check_task<C: ConnectionTrait>(
     };
     Ok(match (plan, title, owner, due, errors.is_empty()) {
         (Some(plan), Some(title), Some(owner), Some(due), true) => {
-            Ok(CheckedTask { plan, title, owner_code: owner.code.to_string(), owner_name: owner.name, co_units, due })
+            Ok(CheckedTask { plan, title, owner_code: owner.code, owner_name: owner.name, co_units, due })
         }
         _ => Err(errors),
     })
@@ -641,9 +639,9 @@ pub async fn create_task<C: ConnectionTrait + TransactionTrait>(
 
 async fn task_in_scope<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<plan_task::Model> {
     let t = plan_task::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound("task"))?;
-    match t.owner_code.parse::<DivisionCode>() {
-        Ok(c) if actor.scope.contains(&c) => Ok(t),
-        _ => Err(ServiceError::NotFound("task")),
+    match units::in_actor_scope(db, actor, &t.owner_code).await? {
+        Some(_) => Ok(t),
+        None => Err(ServiceError::NotFound("task")),
     }
 }
 
