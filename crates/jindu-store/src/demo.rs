@@ -671,6 +671,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     }
     demo_evaluation(db, &office, now, &mut rng).await?;
     demo_responsibility(db, &office, now).await?;
+    demo_member_units(db, &office, now, &mut rng).await?;
     // Fresh statistics after the bulk load (PostgreSQL's autovacuum would gather them later;
     // SQLite only when asked): the planner otherwise guesses from empty tables.
     db.execute_unprepared("ANALYZE").await?;
@@ -829,6 +830,109 @@ async fn demo_responsibility<C: ConnectionTrait + TransactionTrait>(
                 responsibility::add_evidence(db, office, now, id, "已完成两所学校的宣讲（演示）", None).await?;
             }
             _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The member units (成员单位) of the demo district's committee: the usual departments of a
+/// district government (generic names, no real body's data), this year's letters (all signed
+/// but two), two tasks of the plan, and the member-unit template: last year's run published, this
+/// year's in draft, scored by hand as inspectors do.
+async fn demo_member_units<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    office: &crate::service::Actor,
+    now: Now,
+    rng: &mut ChaCha8Rng,
+) -> ServiceResult<()> {
+    use crate::service::evaluation::{self, ManualEntry, RunStatus};
+    use crate::service::responsibility::{self, LetterForm, TaskForm, Upload};
+    use crate::service::units::{self, MemberUnitForm};
+    use jindu_domain::evaluation::{Points, Rule};
+    let register = [
+        ("区委政法委", "统筹协调禁毒工作，督导考评"),
+        ("区公安分局", "禁毒执法、吸毒人员查处与管控、易制毒化学品管理"),
+        ("区教育局", "学校毒品预防教育"),
+        ("区卫健局", "戒毒医疗、药物维持治疗、麻精药品管理"),
+        ("区民政局", "社区戒毒康复人员救助与社会工作"),
+        ("区司法局", "强制隔离戒毒衔接、社区矫正对象禁毒教育"),
+        ("区人社局", "戒毒康复人员就业帮扶"),
+        ("区市场监管局", "易制毒化学品经营监管"),
+        ("区文旅广体局", "娱乐场所禁毒管理、禁毒宣传"),
+        ("区财政局", "禁毒经费保障"),
+        ("团区委", "青少年毒品预防教育"),
+        ("区妇联", "家庭禁毒宣传"),
+    ];
+    let mut codes = Vec::new();
+    for (name, duties) in register {
+        let form = MemberUnitForm { name: name.into(), duties: duties.into() };
+        codes.push((units::create_member_unit(db, office, now, form).await?, name));
+    }
+    let year = chrono::Datelike::year(&now.today);
+    let n = codes.len();
+    for (k, (code, name)) in codes.iter().enumerate() {
+        if k + 1 == n {
+            continue;
+        }
+        let signed = k + 2 < n;
+        let day =
+            chrono::NaiveDate::from_ymd_opt(year, 3, 1).map(|d| (d + chrono::Duration::days(k as i64)).min(now.today));
+        let form = LetterForm {
+            year: year.to_string(),
+            unit_code: code.clone(),
+            parties: format!("珠晖区禁毒委员会 — {name}"),
+            signed_on: if signed { day.map(|d| d.to_string()).unwrap_or_default() } else { String::new() },
+            scan: signed.then(|| Upload {
+                file_name: format!("{year}年{name}禁毒工作责任书（演示）.pdf"),
+                bytes: demo_scan_pdf(&format!("{year} {code}")),
+            }),
+        };
+        responsibility::save_letter(db, office, now, form).await?;
+    }
+    let days = |n: i64| (now.today + chrono::Duration::days(n)).to_string();
+    for (title, k, due) in [("开展全区中小学毒品预防教育全覆盖", 2, 20), ("完成娱乐场所禁毒责任书签订与检查", 8, -5)]
+    {
+        let Some((code, _)) = codes.get(k) else { continue };
+        let form = TaskForm {
+            plan: "6·27工程三年行动（演示）".into(),
+            title: title.into(),
+            owner_code: code.clone(),
+            co_units: "区公安分局".into(),
+            due_on: days(due),
+        };
+        responsibility::create_task(db, office, now, form).await?;
+    }
+    let Some(mut scheme) = jindu_domain::evaluation::templates().into_iter().nth(1) else {
+        return Ok(());
+    };
+    scheme.name = format!("{year}年{}", scheme.name);
+    let scheme_id = evaluation::create_scheme(db, office, now, year, scheme.clone()).await?;
+    let standing: Vec<f64> = codes.iter().map(|_| rng.random_range(0.72..0.98)).collect();
+    for (period, publish) in [(format!("{}", year - 1), true), (year.to_string(), false)] {
+        let run = evaluation::create_run(db, office, now, scheme_id, &period).await?;
+        let mut scores = Vec::new();
+        for (k, (code, _)) in codes.iter().enumerate() {
+            for (_, item) in scheme.walk() {
+                let Some(rule) = item.rule.as_ref() else { continue };
+                let points = match rule {
+                    Rule::Veto { .. } => Points::ZERO,
+                    _ => {
+                        let share = (standing[k] + rng.random_range(-0.05..0.05)).clamp(0.3, 1.0);
+                        Points(((item.points.as_f64() * share * 2.0).round() * 50.0) as i64).min(item.points)
+                    }
+                };
+                scores.push(ManualEntry {
+                    unit: code.clone(),
+                    item: item.code.clone(),
+                    points,
+                    note: "演示评分".into(),
+                });
+            }
+        }
+        evaluation::score_manual_all(db, office, now, run, &scores).await?;
+        if publish {
+            evaluation::advance(db, office, now, run, RunStatus::Frozen).await?;
+            evaluation::advance(db, office, now, run, RunStatus::Published).await?;
         }
     }
     Ok(())
