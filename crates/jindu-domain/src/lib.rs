@@ -27,6 +27,7 @@ pub mod days;
 pub mod division;
 pub mod error;
 pub mod evaluation;
+pub mod evaluation_edit;
 pub mod event;
 pub mod exemption;
 pub mod id_number;

@@ -5,12 +5,13 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use jindu_domain::Permission;
 use jindu_domain::evaluation::{self as domain, ScoreBasis};
-use jindu_store::service::evaluation::{self, RunStatus, RunView, SchemeRecord, UnitResult};
+use jindu_domain::evaluation_edit::{self as domain_edit, ItemDraft};
+use jindu_store::service::evaluation::{self, RunStatus, RunView, SchemeEdit, SchemeRecord, UnitResult};
 use jindu_store::service::{FieldError, ServiceError};
 use uuid::Uuid;
 
@@ -220,7 +221,7 @@ impl UnitPage {
 
     /// Indentation of an item's title by its depth.
     pub fn indent(depth: &usize) -> String {
-        format!("padding-left:{}em", depth * 2)
+        format!("depth-{}", (*depth).min(4))
     }
 }
 
@@ -354,4 +355,200 @@ pub async fn bulletin_docx(State(state): State<AppState>, a: Authed, Path(id): P
 /// `GET /evaluation/{run}/bulletin.xlsx`.
 pub async fn bulletin_xlsx(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
     bulletin(state, a, &id, false).await
+}
+
+/// `/evaluation/schemes/{scheme}`: a scheme's items with how each scores, and the forms that
+/// edit one item (`?edit=3.1`), add one (`?parent=3`, or at the top level), remove one, and
+/// rename the scheme and set its bands. Runs keep the scheme as it was when they started.
+#[derive(Template, WebTemplate)]
+#[template(path = "evaluation_scheme.html")]
+pub struct SchemePage {
+    pub c: Chrome,
+    pub record: SchemeRecord,
+    /// The item form's fields.
+    pub draft: ItemDraft,
+    /// The code of the item being edited (none: adding).
+    pub original: String,
+    /// Where a new item goes (blank: top level).
+    pub parent: String,
+    /// The settings form's fields: (name, bands).
+    pub settings: (String, String),
+    pub form: FormState,
+}
+
+impl SchemePage {
+    /// (code, label) of the kinds of item.
+    pub fn kinds(&self) -> Vec<(&'static str, &'static str)> {
+        domain_edit::ITEM_KINDS.iter().map(|(k, zh, en)| (*k, if self.c.l() == "en" { *en } else { *zh })).collect()
+    }
+
+    /// (code, label) of the indicators a rule may read.
+    pub fn sources(&self) -> Vec<(String, String)> {
+        domain_edit::source_choices()
+    }
+
+    /// How an item scores, in a line.
+    pub fn rule(&self, item: &domain::SchemeItem) -> String {
+        domain_edit::rule_summary_zh(item)
+    }
+
+    /// True when the viewer may edit.
+    pub fn editable(&self) -> bool {
+        self.c.can("manage_evaluation")
+    }
+}
+
+/// `?edit=3.1` or `?parent=3`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SchemeQuery {
+    #[serde(default)]
+    pub edit: String,
+    #[serde(default)]
+    pub parent: String,
+}
+
+async fn scheme_page(
+    state: &AppState,
+    a: Authed,
+    id: Uuid,
+    form: FormState,
+    item: Option<(ItemDraft, String, String)>,
+    settings: Option<(String, String)>,
+    status: StatusCode,
+) -> PageResult {
+    let record = evaluation::scheme(&state.db, &a.actor, id).await?;
+    let settings =
+        settings.unwrap_or_else(|| (record.scheme.name.clone(), domain_edit::format_bands(&record.scheme.bands)));
+    let (draft, original, parent) = item
+        .unwrap_or_else(|| (ItemDraft { kind: "manual".into(), ..ItemDraft::default() }, String::new(), String::new()));
+    Ok((status, SchemePage { c: a.chrome, record, draft, original, parent, settings, form }).into_response())
+}
+
+/// `GET /evaluation/schemes/{scheme}`.
+pub async fn scheme(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Query(q): Query<SchemeQuery>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let record = evaluation::scheme(&state.db, &a.actor, id).await?;
+    let edit = q.edit.trim();
+    let item = record.scheme.walk().into_iter().find(|(_, i)| i.code == edit).map(|(_, i)| i.clone());
+    let item = match item {
+        Some(i) => Some((ItemDraft::of(&i), i.code.clone(), String::new())),
+        None => Some((
+            ItemDraft { kind: "manual".into(), ..ItemDraft::default() },
+            String::new(),
+            q.parent.trim().chars().take(20).collect(),
+        )),
+    };
+    let lang = a.chrome.lang;
+    scheme_page(&state, a, id, FormState::new("", lang), item, None, StatusCode::OK).await
+}
+
+/// The item form: the item's fields, which item it replaces and where a new one goes, and the
+/// version the form showed.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct ItemForm {
+    #[serde(flatten)]
+    pub draft: ItemDraft,
+    #[serde(default)]
+    pub original: String,
+    #[serde(default)]
+    pub parent: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+fn version_of(text: &str) -> i32 {
+    text.trim().parse().unwrap_or(-1)
+}
+
+/// `POST /evaluation/schemes/{scheme}/items`: saves one item (edited or new).
+pub async fn save_item(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<ItemForm>,
+) -> PageResult {
+    a.actor.require(Permission::ManageEvaluation)?;
+    let id = parse_id(&id)?;
+    let edit = SchemeEdit::PutItem {
+        original: Some(f.original.clone()),
+        parent: Some(f.parent.clone()),
+        draft: Box::new(f.draft.clone()),
+    };
+    match evaluation::edit_scheme(&state.db, &a.actor, state.clock.now(), id, version_of(&f.version), edit).await {
+        Ok(_) => Ok(Redirect::to(&format!("/evaluation/schemes/{id}#items")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let fs = FormState { form: "item".into(), values: form_values(&f), errors, lang };
+            let item = Some((f.draft, f.original, f.parent));
+            scheme_page(&state, a, id, fs, item, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The form that removes an item.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct RemoveItem {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+/// `POST /evaluation/schemes/{scheme}/remove`.
+pub async fn remove_item(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<RemoveItem>,
+) -> PageResult {
+    a.actor.require(Permission::ManageEvaluation)?;
+    let id = parse_id(&id)?;
+    let edit = SchemeEdit::RemoveItem { code: f.code.clone() };
+    match evaluation::edit_scheme(&state.db, &a.actor, state.clock.now(), id, version_of(&f.version), edit).await {
+        Ok(_) => Ok(Redirect::to(&format!("/evaluation/schemes/{id}#items")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let fs = FormState { form: "remove".into(), values: form_values(&f), errors, lang };
+            scheme_page(&state, a, id, fs, None, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The form that renames a scheme and sets its bands.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct SchemeSettings {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub bands: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+/// `POST /evaluation/schemes/{scheme}/settings`.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Form(f): Form<SchemeSettings>,
+) -> PageResult {
+    a.actor.require(Permission::ManageEvaluation)?;
+    let id = parse_id(&id)?;
+    let edit = SchemeEdit::Settings { name: f.name.clone(), bands: f.bands.clone() };
+    match evaluation::edit_scheme(&state.db, &a.actor, state.clock.now(), id, version_of(&f.version), edit).await {
+        Ok(_) => Ok(Redirect::to(&format!("/evaluation/schemes/{id}")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let fs = FormState { form: "settings".into(), values: form_values(&f), errors, lang };
+            scheme_page(&state, a, id, fs, None, Some((f.name, f.bands)), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

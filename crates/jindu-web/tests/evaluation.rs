@@ -411,3 +411,137 @@ both!(member_units_sign_own_tasks_and_are_ranked, |app: TestApp| async move {
 fn evaluation_templates(i: usize) -> EvaluationScheme {
     jindu_domain::evaluation::templates().remove(i)
 }
+
+// The shipped template adapted through the scheme page: an item's rule changed (a deduction of
+// 8 points, −1 each, at most 5 off, checked against seven lost), an item added under a group,
+// one removed, the bands replaced; bad input and a stale form refused with nothing stored; a run
+// started before the edit keeps the scheme it began with.
+both!(a_scheme_is_edited_item_by_item, |app: TestApp| async move {
+    let scheme_id = evaluation::create_scheme(&app.db, &app.admin, now(), 2026, evaluation_templates(0)).await.unwrap();
+    let before = evaluation::create_run(&app.db, &app.admin, now(), scheme_id, "2026-11").await.unwrap();
+    app.login().await;
+    let page = format!("/evaluation/schemes/{scheme_id}");
+    let (s, body) = app.get(&format!("{page}?edit=3.4")).await;
+    assert_eq!(s, reqwest::StatusCode::OK);
+    assert!(body.contains("扣分：失控人数 每次扣 0.5，最多扣 6") && body.contains("value=\"3.4\""), "{body}");
+    let item = |points: &str, version: &str| {
+        vec![
+            ("original", "3.4".to_string()),
+            ("parent", String::new()),
+            ("version", version.to_string()),
+            ("code", "3.4".into()),
+            ("title", "失控人员".into()),
+            ("kind", "deduction".into()),
+            ("points", points.to_string()),
+            ("source", "lost".into()),
+            ("each", "1".into()),
+            ("cap", "5".into()),
+            ("note", "每失控一人扣 1 分，最多扣 5 分。".into()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        let url = format!("{page}/items");
+        async move {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post(&url, &f).await
+        }
+    };
+    // Bad points: the sentence on its field, nothing stored.
+    let (s, body, _) = post(item("十", "1")).await;
+    assert_eq!(s, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("请填写 0 至 1000 之间的分数"), "{body}");
+    assert_eq!(evaluation::scheme(&app.db, &app.admin, scheme_id).await.unwrap().version, 1);
+    let (s, _, _) = post(item("8", "1")).await;
+    assert_eq!(s, reqwest::StatusCode::SEE_OTHER);
+    let record = evaluation::scheme(&app.db, &app.admin, scheme_id).await.unwrap();
+    assert_eq!(record.version, 2);
+    assert_eq!(record.scheme.items.iter().find(|i| i.code == "3").unwrap().points, Points::whole(37));
+    assert_eq!(record.scheme.base_points(), Points::whole(102));
+    // The same form again (version 1): someone saved since; refused.
+    let (s, _, _) = post(item("7", "1")).await;
+    assert_eq!(s, reqwest::StatusCode::CONFLICT);
+    // A manual item added under group 2, then item 5.3 removed: 102 + 4 − 10 = 96.
+    let added = vec![
+        ("original", String::new()),
+        ("parent", "2".to_string()),
+        ("version", "2".into()),
+        ("code", "2.3".into()),
+        ("title", "禁毒示范创建".into()),
+        ("kind", "manual".into()),
+        ("points", "4".into()),
+    ];
+    assert_eq!(post(added.clone()).await.0, reqwest::StatusCode::SEE_OTHER);
+    // The same code twice: the scheme's sentence.
+    let dup: Vec<_> =
+        added.iter().map(|(k, v)| (*k, if *k == "version" { "3".to_string() } else { v.clone() })).collect();
+    let (s, body, _) = post(dup).await;
+    assert_eq!(s, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("考评项编号“2.3”重复"), "{body}");
+    let (s, _, _) = app.post(&format!("{page}/remove"), &[("code", "5.3"), ("version", "3")]).await;
+    assert_eq!(s, reqwest::StatusCode::SEE_OTHER);
+    // Bands out of order: refused; then set.
+    let (s, body, _) = app
+        .post(
+            &format!("{page}/settings"),
+            &[("name", "2026年考评"), ("bands", "60 合格；90 优秀；0 不合格"), ("version", "4")],
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("等次须按分数线从高到低"), "{body}");
+    let (s, _, _) = app
+        .post(
+            &format!("{page}/settings"),
+            &[("name", "2026年乡镇考评"), ("bands", "85 优秀；70 合格；0 不合格"), ("version", "4")],
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::SEE_OTHER);
+    let record = evaluation::scheme(&app.db, &app.admin, scheme_id).await.unwrap();
+    assert_eq!((record.version, record.scheme.name.as_str()), (5, "2026年乡镇考评"));
+    assert_eq!(record.scheme.base_points(), Points::whole(96));
+    let (_, body) = app.get(&page).await;
+    assert!(body.contains("data-testid=\"base-warning\"") && body.contains("禁毒示范创建"), "{body}");
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let edits = jindu_store::entities::audit_record::Entity::find()
+        .filter(jindu_store::entities::audit_record::Column::Action.eq("evaluation.scheme_edit"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(edits, 4);
+
+    // Seven lost in 广东路: the run started before keeps 6 points (−0.5 × 7 = −3.5: 2.5); a new
+    // run reads the edited rule (−1 × 7 = −7, capped at 5: 3 of 8).
+    for k in 0..7 {
+        let p = app.person(&format!("失{k}"), &id_for(100 + k), "2026-09-01", "2026-09-08").await;
+        lose(&app, p).await;
+    }
+    evaluation::recompute(&app.db, &app.admin, now(), before).await.unwrap();
+    let after = evaluation::create_run(&app.db, &app.admin, now(), scheme_id, "2026-11").await.unwrap();
+    let earned = |view: &evaluation::RunView| {
+        let r = view.results.iter().find(|r| r.unit_code == GUANGDONG).unwrap();
+        let i = r.score.items.iter().find(|i| i.code == "3.4").unwrap();
+        (i.max, i.earned)
+    };
+    let old = evaluation::run(&app.db, &app.admin, before).await.unwrap();
+    assert_eq!(earned(&old), (Points::whole(6), Points(250)));
+    let new = evaluation::run(&app.db, &app.admin, after).await.unwrap();
+    assert_eq!(earned(&new), (Points::whole(8), Points::whole(3)));
+    assert_eq!(new.scheme.grade(Points::whole(72)).unwrap().label_zh, "合格");
+    // A leader reads the scheme but cannot edit it.
+    let leader_id = app.user("leader1", "领导", "leader", "430405", false).await;
+    let leader = users::actor(&app.db, leader_id).await.unwrap().unwrap();
+    assert!(evaluation::scheme(&app.db, &leader, scheme_id).await.is_ok());
+    assert!(matches!(
+        evaluation::edit_scheme(
+            &app.db,
+            &leader,
+            now(),
+            scheme_id,
+            5,
+            evaluation::SchemeEdit::RemoveItem { code: "1".into() }
+        )
+        .await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    app
+});

@@ -522,6 +522,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     .replace("{job}", &Uuid::now_v7().to_string())
                     // No evaluation run exists: any id is not found.
                     .replace("{run}", &Uuid::now_v7().to_string())
+                    .replace("{scheme}", &Uuid::now_v7().to_string())
                     .replace("{unit}", "430405009000")
                     // No plan task or stored file exists: any id is not found.
                     .replace("{task}", &Uuid::now_v7().to_string())
@@ -594,7 +595,8 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                         "{what}: {status}"
                     ),
                     Access::Needs(_)
-                        if !in_scope || ["{job}", "{run}", "{file}"].iter().any(|p| spec.path.contains(p)) =>
+                        if !in_scope
+                            || ["{job}", "{run}", "{file}", "{scheme}"].iter().any(|p| spec.path.contains(p)) =>
                     {
                         assert_eq!(status, StatusCode::NOT_FOUND, "{what}")
                     }

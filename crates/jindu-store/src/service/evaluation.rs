@@ -12,7 +12,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use jindu_domain::clock::Now;
-use jindu_domain::evaluation::{self, EvaluationScheme, ManualScore, Points, Subject, UnitInputs, UnitScore};
+use jindu_domain::evaluation::{
+    self, EvaluationScheme, ManualScore, Points, SchemeError, Subject, UnitInputs, UnitScore,
+};
+use jindu_domain::evaluation_edit::{EditProblem, ItemDraft, format_bands, parse_bands};
 use jindu_domain::indicator::{Period, evaluate};
 use jindu_domain::{DivisionCode, Permission};
 use sea_orm::{
@@ -183,6 +186,108 @@ pub async fn create_scheme<C: ConnectionTrait + TransactionTrait>(
     .await?;
     txn.commit().await?;
     Ok(id)
+}
+
+/// One scheme, by id. Needs `ViewCounts`.
+///
+/// # Errors
+/// Forbidden; NotFound; store errors.
+pub async fn scheme<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<SchemeRecord> {
+    actor.require(Permission::ViewCounts)?;
+    let m = evaluation_scheme::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound("scheme"))?;
+    Ok(SchemeRecord { id: m.id, year: m.year, scheme: scheme_of(&m.body)?, version: m.version })
+}
+
+/// An edit of a scheme (see `jindu_domain::evaluation_edit`).
+#[derive(Debug, Clone)]
+pub enum SchemeEdit {
+    /// Replace the item coded `original`, or add one under `parent` (blank: top level).
+    PutItem { original: Option<String>, parent: Option<String>, draft: Box<ItemDraft> },
+    /// Remove an item and everything below it.
+    RemoveItem { code: String },
+    /// Rename, and replace the bands (`90 优秀；80 合格；…`).
+    Settings { name: String, bands: String },
+}
+
+/// Edits a stored scheme whose version is `version` (the one the form showed) and returns the
+/// new version. Runs already started keep the scheme as it was when they started; new runs use
+/// the edited one. Needs `ManageEvaluation`. Audited `evaluation.scheme_edit` with what changed.
+///
+/// # Errors
+/// Forbidden; NotFound; `Conflict` when someone saved the scheme since `version`; `Invalid`
+/// naming the item form's field, or `scheme` with the reason the edited scheme could not score
+/// (nothing stored); store errors.
+pub async fn edit_scheme<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    id: Uuid,
+    version: i32,
+    edit: SchemeEdit,
+) -> ServiceResult<i32> {
+    actor.require(Permission::ManageEvaluation)?;
+    let problem = |p: EditProblem| FieldError::new(p.field, "scheme.item", p.zh, p.en);
+    let refused = |e: SchemeError| FieldError::new("scheme", "scheme.invalid", e.message_zh(), e.message_en());
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let m = evaluation_scheme::Entity::find_by_id(id).one(&txn).await?.ok_or(ServiceError::NotFound("scheme"))?;
+    if m.version != version {
+        return Err(ServiceError::Conflict);
+    }
+    let mut scheme = scheme_of(&m.body)?;
+    let detail = match edit {
+        SchemeEdit::PutItem { original, parent, draft } => {
+            let item = draft.parse().map_err(|ps| ServiceError::Invalid(ps.into_iter().map(problem).collect()))?;
+            let blank = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            let (original, parent) = (blank(original), blank(parent));
+            let detail = match &original {
+                Some(o) => format!("item {o} → {} {} ({} points)", item.code, item.title, item.points),
+                None => format!("item {} {} added under {}", item.code, item.title, parent.as_deref().unwrap_or("top")),
+            };
+            scheme.put_item(original.as_deref(), parent.as_deref(), item).map_err(refused)?;
+            detail
+        }
+        SchemeEdit::RemoveItem { code } => {
+            scheme.remove_item(code.trim()).map_err(refused)?;
+            format!("item {} removed", code.trim())
+        }
+        SchemeEdit::Settings { name, bands } => {
+            let mut errors = Vec::new();
+            if name.trim().is_empty() || name.trim().chars().count() > 100 {
+                errors.push(FieldError::new(
+                    "name",
+                    "scheme.name",
+                    "请填写方案名称（100字以内）。",
+                    "Give the scheme's name (at most 100 characters).",
+                ));
+            }
+            let bands = parse_bands(&bands).map_err(|p| errors.push(problem(p))).ok();
+            match bands {
+                Some(bands) if errors.is_empty() => {
+                    scheme.set_name_and_bands(&name, bands).map_err(refused)?;
+                }
+                _ => return Err(ServiceError::Invalid(errors)),
+            }
+            format!("name {} bands {}", scheme.name, format_bands(&scheme.bands))
+        }
+    };
+    let body = serde_json::to_string(&scheme).map_err(|e| data_error("evaluation scheme", e))?;
+    let mut am: evaluation_scheme::ActiveModel = m.clone().into();
+    am.name = Set(scheme.name.chars().take(100).collect());
+    am.body = Set(body);
+    am.version = Set(m.version + 1);
+    am.updated_at = Set(now.instant);
+    am.update(&txn).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("evaluation.scheme_edit", "evaluation_scheme", id)
+            .with_detail(format!("v{} {detail}", m.version + 1)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(m.version + 1)
 }
 
 /// The indicator values of each unit for `period`: for every indicator the scheme reads, the

@@ -166,8 +166,8 @@ pub struct MemberUnitForm {
 /// the actor's scope. Audited `member_unit.create`.
 ///
 /// # Errors
-/// Forbidden (the district outside the actor's scope); `Invalid` naming `name` (blank, over 50
-/// characters, or already registered) or `duties` (over 500 characters); nothing stored. `Data`
+/// Forbidden; `Invalid` naming `name` (blank, over 50 characters, already registered, or an
+/// actor below the district) or `duties` (over 500 characters); nothing stored. `Data`
 /// before `jindu init`.
 pub async fn create_member_unit<C: ConnectionTrait + TransactionTrait>(
     db: &C,
@@ -177,20 +177,24 @@ pub async fn create_member_unit<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<String> {
     actor.require(Permission::ManageEvaluation)?;
     let root = deployment::root(db).await?.ok_or_else(|| ServiceError::Data("no deployment root".into()))?;
+    // The committee is the district's: the district of the deployment, or of the actor in a
+    // city-wide one. A town's office cannot register one.
     let district = if root.level == DivisionLevel::County {
-        root
+        Some(root).filter(|d| actor.scope.contains(&d.code))
+    } else if actor.scope.level() == DivisionLevel::County {
+        deployment::division_by_code(db, actor.scope).await?
     } else {
-        // A city-wide deployment: the member units belong to the actor's district.
-        match actor.scope.level() {
-            DivisionLevel::County => deployment::division_by_code(db, actor.scope)
-                .await?
-                .ok_or(ServiceError::Forbidden(Permission::ManageEvaluation))?,
-            _ => return Err(ServiceError::Forbidden(Permission::ManageEvaluation)),
-        }
+        None
     };
-    if !actor.scope.contains(&district.code) {
-        return Err(ServiceError::Forbidden(Permission::ManageEvaluation));
-    }
+    let Some(district) = district else {
+        return Err(FieldError::new(
+            "name",
+            "unit.scope",
+            "成员单位属于区（县）禁毒委员会，须由区（县）禁毒办登记。",
+            "Member units belong to the district's committee; the district office registers them.",
+        )
+        .into());
+    };
     let name: String = form.name.split_whitespace().collect::<Vec<_>>().join(" ");
     let duties = form.duties.trim().to_string();
     let mut errors = Vec::new();
