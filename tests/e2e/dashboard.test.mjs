@@ -119,3 +119,41 @@ test('rankings over the published runs, a run\'s bulletin, a signed letter and a
   assert.equal((await page.locator(`tr[data-task="${id}"] [data-testid=task-status]`).textContent()).trim().split(/\s/)[0], '已完成');
   await page.screenshot({ path: join(dir, 'responsibility.png'), fullPage: true });
 });
+
+test('the office adapts a scheme item by item; member units are registered and ranked apart', async () => {
+  const page = await signIn('office');
+  await page.goto(`${base}/dashboard`);
+  const members = page.getByTestId('standings-more');
+  await members.waitFor();
+  assert.equal(await members.locator('tbody tr').count(), 12, 'the twelve member units of the demo committee');
+
+  await page.goto(`${base}/evaluation`);
+  await page.getByTestId('evaluation-schemes').getByRole('link', { name: /乡镇（街道）禁毒工作考评/ }).click();
+  await page.waitForURL(/\/evaluation\/schemes\/[0-9a-f-]+$/);
+  const row = page.locator('tr[data-item="3.4"]');
+  assert.match(await row.textContent(), /扣分：失控人数 每次扣 0\.5，最多扣 6/);
+  await row.getByRole('link', { name: '修改' }).click();
+  const form = page.getByTestId('item-form');
+  assert.equal(await form.locator('#i-code').inputValue(), '3.4');
+  // A bad number: the sentence on the field, nothing saved.
+  await form.locator('#i-each').fill('一分');
+  await form.getByRole('button', { name: '保存考评项' }).click();
+  await page.waitForLoadState('load');
+  assert.match(await page.getByTestId('error-summary').textContent(), /0 至 1000/);
+  await page.locator('#i-each').fill('1');
+  await page.locator('#i-cap').fill('4');
+  await page.getByTestId('item-form').getByRole('button', { name: '保存考评项' }).click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('tr[data-item="3.4"]').textContent(), /每次扣 1，最多扣 4/);
+  assert.equal((await page.locator('tr[data-item="3"] td').nth(2).textContent()).trim(), '35');
+  await page.screenshot({ path: join(dir, 'scheme.png'), fullPage: true });
+
+  await page.goto(`${base}/responsibility#units`);
+  const register = page.getByTestId('unit-form');
+  await register.locator('#u-name').fill('区交通运输局');
+  await register.locator('#u-duties').fill('寄递物流禁毒管理');
+  await register.getByRole('button', { name: '登记成员单位' }).click();
+  await page.waitForLoadState('load');
+  assert.equal(await page.getByTestId('member-units').locator('tbody tr').count(), 13);
+  assert.match(await page.getByTestId('member-units').textContent(), /430405U13\s*区交通运输局/);
+});
