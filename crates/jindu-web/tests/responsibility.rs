@@ -350,29 +350,43 @@ both!(tasks_import_from_a_sheet_all_or_nothing, |app: TestApp| async move {
     let r = run(bad.as_bytes(), false).await;
     let problems: Vec<(usize, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str())).collect();
     assert_eq!(problems, vec![(6, "owner"), (7, "due_on"), (8, "row")], "{:?}", r.problems);
-    assert_eq!(r.problems[0].zh, "牵头单位“示例街道”不是本辖区的乡镇（街道）。");
+    assert_eq!(r.problems[0].zh, "牵头单位“示例街道”不是本辖区的乡镇（街道）或已登记的成员单位。");
     assert_eq!(r.problems[2].zh, "与第 3 行是同一规划、同一牵头单位的同一任务。");
     assert_eq!(r.created, 0);
     assert!(responsibility::tasks(&app.db, &app.admin, now(), false).await.unwrap().is_empty(), "nothing stored");
 
+    // A member unit, once registered, owns a task by its name.
+    let police = jindu_store::service::units::create_member_unit(
+        &app.db,
+        &app.admin,
+        now(),
+        jindu_store::service::units::MemberUnitForm { name: "区公安分局".into(), duties: String::new() },
+    )
+    .await
+    .unwrap();
     let good: &'static str = "所属规划,任务内容,牵头单位,配合单位,完成时限\r\n\
 6·27工程三年行动,建成社区戒毒社区康复工作站,广东路街道,区公安分局、区民政局,2027-06-30\r\n\
 6·27工程三年行动,开展禁毒宣传月活动,珠晖区东风街道,,2026年6月30日\r\n\
-6·27工程三年行动,排查易制毒化学品企业,430405009,区应急管理局,2027/3/31\r\n";
+6·27工程三年行动,排查易制毒化学品企业,430405009,区应急管理局,2027/3/31\r\n\
+6·27工程三年行动,开展禁毒执法专项行动,区公安分局,,2027-12-31\r\n";
     let r = run(good.as_bytes(), false).await;
     assert!(r.problems.is_empty(), "{:?}", r.problems);
-    assert_eq!((r.rows, r.valid, r.created), (3, 3, 3));
+    assert_eq!((r.rows, r.valid, r.created), (4, 4, 4));
     let rows = responsibility::tasks(&app.db, &app.admin, now(), false).await.unwrap();
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 4);
+    assert_eq!(
+        rows.iter().filter(|t| t.owner_code == police).map(|t| t.owner_name.as_str()).collect::<Vec<_>>(),
+        vec!["区公安分局"]
+    );
     // Due 2026-06-30, today 2026-11-29: 152 days late, listed first.
     assert_eq!((rows[0].owner_code.as_str(), rows[0].status), (DONGFENG, TaskStatus::Overdue { days: 152 }));
     assert!(rows.iter().filter(|t| t.owner_code == GUANGDONG).count() == 2);
-    assert_eq!(audited(&app, "task.create").await, 3);
+    assert_eq!(audited(&app, "task.create").await, 4);
     assert_eq!(audited(&app, "task.import").await, 1);
     // Again: every task is there, nothing written twice.
     let r = run(good.as_bytes(), false).await;
-    assert_eq!((r.existing, r.created), (3, 0));
-    assert_eq!(responsibility::tasks(&app.db, &app.admin, now(), false).await.unwrap().len(), 3);
+    assert_eq!((r.existing, r.created), (4, 0));
+    assert_eq!(responsibility::tasks(&app.db, &app.admin, now(), false).await.unwrap().len(), 4);
     // A leader cannot import tasks.
     let leader_id = app.user("leader1", "领导", "leader", "430405", false).await;
     let leader = users::actor(&app.db, leader_id).await.unwrap().unwrap();

@@ -950,8 +950,8 @@ impl SheetImport for TaskRows<'_> {
                     *p = FieldError::new(
                         "owner",
                         "task.owner",
-                        format!("牵头单位“{shown}”不是本辖区的乡镇（街道）。"),
-                        format!("Owner '{shown}' is not a town of your jurisdiction."),
+                        format!("牵头单位“{shown}”不是本辖区的乡镇（街道）或已登记的成员单位。"),
+                        format!("Owner '{shown}' is not a town or registered member unit of your jurisdiction."),
                     );
                 }
                 return Ok(RowOutcome::Problems(problems));
