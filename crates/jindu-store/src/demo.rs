@@ -718,8 +718,7 @@ async fn demo_evaluation<C: ConnectionTrait + TransactionTrait>(
                     Rule::Bonus { .. } => Points::whole(if k % 4 == 1 { rng.random_range(1..=3) } else { 0 }),
                     _ => {
                         let share = (standing[k] + rng.random_range(-0.06..0.06)).clamp(0.3, 1.0);
-                        // To the half point, as inspectors score.
-                        Points(((item.points.as_f64() * share * 2.0).round() * 50.0) as i64).min(item.points)
+                        inspector_points(item.points, share)
                     }
                 };
                 scores.push(ManualEntry {
@@ -737,6 +736,11 @@ async fn demo_evaluation<C: ConnectionTrait + TransactionTrait>(
         }
     }
     Ok(())
+}
+
+/// `share` of an item's points, to the half point as inspectors score, at most the item's.
+fn inspector_points(max: jindu_domain::evaluation::Points, share: f64) -> jindu_domain::evaluation::Points {
+    jindu_domain::evaluation::Points(((max.as_f64() * share * 2.0).round() * 50.0) as i64).min(max)
 }
 
 /// A one-page PDF that says, in ASCII, that it stands in for a scanned letter of `town` (a
@@ -918,7 +922,7 @@ async fn demo_member_units<C: ConnectionTrait + TransactionTrait>(
                     Rule::Veto { .. } => Points::ZERO,
                     _ => {
                         let share = (standing[k] + rng.random_range(-0.05..0.05)).clamp(0.3, 1.0);
-                        Points(((item.points.as_f64() * share * 2.0).round() * 50.0) as i64).min(item.points)
+                        inspector_points(item.points, share)
                     }
                 };
                 scores.push(ManualEntry {

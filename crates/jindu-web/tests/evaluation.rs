@@ -403,6 +403,11 @@ both!(member_units_sign_own_tasks_and_are_ranked, |app: TestApp| async move {
     assert!(body.contains("成员单位“团区委”已登记"), "{body}");
     let (_, page) = app.get("/responsibility").await;
     assert!(page.contains("data-testid=\"member-units\"") && page.contains("430405U04"), "{page}");
+    // The register is shown once, in the page and not in its title.
+    assert_eq!(page.matches("id=\"units\"").count(), 1, "{page}");
+    let title = &page[page.find("<title>").unwrap() + "<title>".len()..page.find("</title>").unwrap()];
+    assert!(!title.contains('<'), "{title}");
+    assert!(!title.contains("成员单位名录"), "{title}");
     let (_, page) = app.get("/dashboard").await;
     assert!(page.contains("data-testid=\"standings\"") && page.contains("区公安分局"), "{page}");
     app
