@@ -30,6 +30,10 @@ pub enum ImportCommand {
     /// already there (same plan, task and owner) is skipped; all or nothing. Needs the office's
     /// 管理考评 permission.
     Tasks(ImportArgs),
+    /// 导入工作站及社工 / Import workstations (工作站名称, 乡镇(街道), 地址, 成立日期, 禁毒社工) and
+    /// link their social workers (existing accounts, by user name or name); a workstation already
+    /// there (same town and name) only gains the staff named; all or nothing. Needs 系统配置.
+    Workstations(ImportArgs),
 }
 
 /// What every import takes.
@@ -62,6 +66,7 @@ pub async fn run(command: ImportCommand) -> Result<()> {
         ImportCommand::Measures(a) => (import::SheetKind::Measures, a),
         ImportCommand::Events(a) => (import::SheetKind::Events, a),
         ImportCommand::Tasks(a) => (import::SheetKind::Tasks, a),
+        ImportCommand::Workstations(a) => (import::SheetKind::Workstations, a),
     };
     let ImportArgs { db: url, keys: key_args, username, dry_run, header_row, map, file } = args;
     let mut mapping: Vec<(String, String)> = Vec::new();
@@ -151,6 +156,10 @@ pub async fn run(command: ImportCommand) -> Result<()> {
             import::SheetKind::Tasks => {
                 println!("已导入 {} 项任务 / imported {} tasks", report.created, report.created)
             }
+            import::SheetKind::Workstations => println!(
+                "已导入 {} 个工作站（新建或补充社工）/ imported {} workstations (new, or with staff added)",
+                report.created, report.created
+            ),
         }
     }
     Ok(())

@@ -19,6 +19,7 @@ mod keys;
 mod report;
 mod token;
 mod transfer;
+mod workstation;
 
 #[derive(Parser, Debug)]
 #[command(name = "jindu", version, about = "禁毒工作综合管理平台 Jindu drug-control platform")]
@@ -96,6 +97,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// 工作站 / Community detox and rehabilitation workstations and their social workers.
+    Workstation {
+        #[command(subcommand)]
+        command: workstation::WorkstationCommand,
     },
     /// API令牌 / API tokens for the JSON API.
     Token {
@@ -491,6 +497,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Report { command } => report::run(command).await,
         Command::Import { command } => import::run(command).await,
         Command::Token { command } => token::run(command).await,
+        Command::Workstation { command } => workstation::run(command).await,
         Command::Transfer { command } => transfer::run(command).await,
         Command::User { command: UserCommand::Reset { db: url, username, action } } => {
             let conn = db::connect_existing(&url).await?;

@@ -42,6 +42,7 @@ pub mod responsibility;
 pub mod risk;
 pub mod status;
 pub mod transfer;
+pub mod workstation;
 
 pub use access::{Permission, Role, RoleProfile};
 pub use days::WorkCalendar;

@@ -155,10 +155,14 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     for (i, t) in towns.iter().enumerate() {
         let ws = (i + 2 < towns.len() || towns.len() < 3).then(|| uuid(&mut rng));
         if let Some(ws) = ws {
+            // Opened in the years after 2016, one town after another (synthetic).
+            let opened_on = now.today - chrono::Days::new(3 * 365 - 130 * i as u64);
             workstation::Entity::insert(workstation::ActiveModel {
                 id: Set(ws),
                 name: Set(format!("{}社区戒毒(康复)工作站", t.name)),
                 division_code: Set(t.code.to_string()),
+                address: Set(format!("{}综治中心二楼（演示）", t.name)),
+                opened_on: Set(Some(opened_on)),
                 created_at: Set(now.instant),
             })
             .exec(&txn)
@@ -167,7 +171,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 &txn,
                 &t.code.to_string(),
                 jindu_domain::indicator::CellKey::TownsWithWorkstation,
-                now.today,
+                opened_on,
             )
             .await?;
         }

@@ -210,6 +210,8 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 id: Set(id),
                 name: Set(format!("工作站{town}(演示)")),
                 division_code: Set(town.to_string()),
+                address: Set(String::new()),
+                opened_on: Set(None),
                 created_at: Set(now.instant - chrono::Duration::days(800)),
             });
         }

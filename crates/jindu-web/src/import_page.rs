@@ -612,11 +612,14 @@ pub async fn template(
     axum::extract::Query(q): axum::extract::Query<TemplateQuery>,
 ) -> PageResult {
     a.actor.require(jindu_domain::Permission::EditPersons)?;
-    if let Some(kind @ (SheetKind::Events | SheetKind::Measures | SheetKind::Tasks)) = SheetKind::from_code(&q.kind) {
+    if let Some(kind @ (SheetKind::Events | SheetKind::Measures | SheetKind::Tasks | SheetKind::Workstations)) =
+        SheetKind::from_code(&q.kind)
+    {
         let bytes = records_template_xlsx(kind, a.chrome.demo).map_err(|e| AppError::Internal(e.to_string()))?;
         let name = match kind {
             SheetKind::Events => "检测走访记录导入模板.xlsx",
             SheetKind::Tasks => "规划任务导入模板.xlsx",
+            SheetKind::Workstations => "工作站及社工导入模板.xlsx",
             _ => "戒毒措施导入模板.xlsx",
         };
         return Ok(attachment(XLSX_CONTENT_TYPE, name, bytes));
@@ -692,6 +695,26 @@ pub fn records_template_xlsx(kind: SheetKind, demo: bool) -> Result<Vec<u8>, Xls
                 ),
                 ("区公安分局、区民政局", "可不填；多个单位用顿号或逗号分隔。"),
                 ("2027-06-30", "必填。格式如 2027-06-30、2027/6/30、2027年6月30日 或 Excel 日期。"),
+            ],
+        ),
+        SheetKind::Workstations => (
+            "工作站及社工",
+            "社区戒毒（康复）工作站及禁毒社工导入模板（带*为必填；第3行为示例，导入前请删除）",
+            vec![
+                ("示例街道社区戒毒(康复)工作站", "必填，50字以内。同一乡镇（街道）的同名工作站已存在时只补充社工。"),
+                (
+                    "示例街道",
+                    "必填：本辖区的乡镇（街道），填名称（如 广东路街道）或区划代码。示例行的“示例街道”不存在，不会被导入。",
+                ),
+                ("示例街道综治中心二楼", "可不填，100字以内。"),
+                (
+                    "2019-06-26",
+                    "可不填；工作站覆盖率从成立当月起计。格式如 2019-06-26、2019/6/26、2019年6月26日 或 Excel 日期。",
+                ),
+                (
+                    "sg01、张丽",
+                    "可不填：在该工作站工作的禁毒社工，填用户名或姓名，多人用顿号或逗号分隔。账号由系统管理员先行创建，所属单位须在该乡镇（街道）。",
+                ),
             ],
         ),
         SheetKind::Persons => return Err(XlsxError::ParameterError("the person template is template_xlsx".into())),

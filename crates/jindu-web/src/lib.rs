@@ -37,6 +37,7 @@ pub mod routes;
 pub mod session_store;
 mod transfers;
 mod view;
+mod workstations_page;
 
 pub use csrf::csrf_field_value;
 pub use error::AppError;
@@ -150,6 +151,11 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .post("/import/{job}/map", import_page::remap)
         .get("/import/{job}/problems.xlsx", import_page::problems_xlsx)
         .get("/evaluation", evaluation_page::index)
+        .get("/workstations", workstations_page::page)
+        .post("/workstations", workstations_page::create)
+        .post("/workstations/{ws}", workstations_page::update)
+        .post("/workstations/{ws}/staff", workstations_page::add_staff)
+        .post("/workstations/{ws}/staff/{user}/remove", workstations_page::remove_staff)
         .get("/responsibility", responsibility_page::page)
         .post_limited("/responsibility/letters", responsibility_page::save_letter, responsibility_page::UPLOAD_LIMIT)
         .post("/responsibility/tasks", responsibility_page::create_task)

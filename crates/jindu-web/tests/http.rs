@@ -526,7 +526,10 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     .replace("{unit}", "430405009000")
                     // No plan task or stored file exists: any id is not found.
                     .replace("{task}", &Uuid::now_v7().to_string())
-                    .replace("{file}", &Uuid::now_v7().to_string());
+                    .replace("{file}", &Uuid::now_v7().to_string())
+                    // No workstation exists: any id is not found.
+                    .replace("{ws}", &Uuid::now_v7().to_string())
+                    .replace("{user}", &app.admin.user_id.to_string());
                 seq += 1;
                 let id_number = synthetic_id(seq);
                 let version = persons::detail(&app.db, &app.vault, &app.admin, now, pid)
@@ -596,7 +599,9 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     ),
                     Access::Needs(_)
                         if !in_scope
-                            || ["{job}", "{run}", "{file}", "{scheme}"].iter().any(|p| spec.path.contains(p)) =>
+                            || ["{job}", "{run}", "{file}", "{scheme}", "{ws}"]
+                                .iter()
+                                .any(|p| spec.path.contains(p)) =>
                     {
                         assert_eq!(status, StatusCode::NOT_FOUND, "{what}")
                     }

@@ -123,6 +123,8 @@ async fn district(app: &TestApp) -> [Uuid; 5] {
         id: Set(Uuid::now_v7()),
         name: Set("广东路街道社区戒毒(康复)工作站".into()),
         division_code: Set(TOWN_A.into()),
+        address: Set(String::new()),
+        opened_on: Set(None),
         created_at: Set(fixed_instant()),
     })
     .exec(&app.db)

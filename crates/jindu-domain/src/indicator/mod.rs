@@ -437,7 +437,8 @@ impl Figure {
         Figure { value: Some(n as f64), numerator: n, denominator: 1 }
     }
 
-    fn rate(num: i64, den: i64) -> Figure {
+    /// A rate in %: `num` of `den`, no value when `den` is 0.
+    pub fn rate(num: i64, den: i64) -> Figure {
         Figure { value: (den != 0).then(|| num as f64 * 100.0 / den as f64), numerator: num, denominator: den }
     }
 

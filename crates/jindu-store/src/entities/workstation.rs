@@ -9,6 +9,11 @@ pub struct Model {
     pub name: String,
     /// 12-digit code of the town/street it serves.
     pub division_code: String,
+    /// 地址 (may be empty).
+    pub address: String,
+    /// 成立日期: the day it began to serve (coverage counts from its month); `None` for rows
+    /// kept before it was asked, which count from `created_at`.
+    pub opened_on: Option<Date>,
     pub created_at: DateTimeUtc,
 }
 

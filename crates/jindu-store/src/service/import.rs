@@ -47,11 +47,15 @@ pub enum SheetKind {
     Events,
     /// 规划任务 of a plan ([`TaskColumn`]); needs `ManageEvaluation`.
     Tasks,
+    /// 工作站及社工名册: workstations of the towns and their staff
+    /// ([`jindu_domain::workstation::WorkstationColumn`]); needs `Configure`.
+    Workstations,
 }
 
 impl SheetKind {
     /// Every kind, in the order the import page offers them.
-    pub const ALL: [SheetKind; 4] = [SheetKind::Persons, SheetKind::Measures, SheetKind::Events, SheetKind::Tasks];
+    pub const ALL: [SheetKind; 5] =
+        [SheetKind::Persons, SheetKind::Measures, SheetKind::Events, SheetKind::Tasks, SheetKind::Workstations];
 
     /// The code used in URLs and on the command line: `persons`, `measures`, `events`.
     pub fn as_code(self) -> &'static str {
@@ -60,6 +64,7 @@ impl SheetKind {
             SheetKind::Measures => "measures",
             SheetKind::Events => "events",
             SheetKind::Tasks => "tasks",
+            SheetKind::Workstations => "workstations",
         }
     }
 
@@ -75,6 +80,7 @@ impl SheetKind {
             SheetKind::Measures => "戒毒措施",
             SheetKind::Events => "检测走访等工作记录",
             SheetKind::Tasks => "规划任务",
+            SheetKind::Workstations => "工作站及社工",
         }
     }
 
@@ -85,6 +91,7 @@ impl SheetKind {
             SheetKind::Measures => "Measures",
             SheetKind::Events => "Tests, visits and other records",
             SheetKind::Tasks => "Plan tasks",
+            SheetKind::Workstations => "Workstations and staff",
         }
     }
 
@@ -98,6 +105,7 @@ impl SheetKind {
             SheetKind::Measures => of::<MeasureColumn>(),
             SheetKind::Events => of::<EventColumn>(),
             SheetKind::Tasks => of::<TaskColumn>(),
+            SheetKind::Workstations => of::<jindu_domain::workstation::WorkstationColumn>(),
         }
     }
 }
@@ -295,11 +303,16 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
             let rows = TaskRows { actor, now, towns, seen: HashMap::new() };
             run(db, actor, now, request, rows, progress).await
         }
+        SheetKind::Workstations => {
+            actor.require(Permission::Configure)?;
+            let rows = super::workstations::SheetRows::new(actor, now);
+            run(db, actor, now, request, rows, progress).await
+        }
     }
 }
 
 /// What one row came to.
-enum RowOutcome {
+pub(super) enum RowOutcome {
     /// Written (to be kept on a real run without problems).
     Valid,
     /// Already registered: skipped.
@@ -309,7 +322,7 @@ enum RowOutcome {
 }
 
 /// One kind of sheet: its columns and what one row does inside the import's transaction.
-trait SheetImport: Send {
+pub(super) trait SheetImport: Send {
     type Column: SheetColumn + Send + Sync;
     /// The audit object: `person`, `measure`, `event` (actions `{object}.import`,
     /// `{object}.import_check`, `{object}.import_refused`).

@@ -349,7 +349,9 @@ async fn structure<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<(String, Con
     let mut ws_towns: BTreeMap<String, NaiveDate> = BTreeMap::new();
     for w in workstation::Entity::find().all(db).await? {
         let town = town_of(&w.division_code)?;
-        let day = Now::at(w.created_at).today;
+        // Coverage counts from the day the workstation opened (kept since issue #18), else from
+        // the day it was entered.
+        let day = w.opened_on.unwrap_or(Now::at(w.created_at).today);
         ws_towns.entry(town).and_modify(|d| *d = Ord::min(*d, day)).or_insert(day);
     }
     for (t, day) in ws_towns {
@@ -384,6 +386,12 @@ pub async fn add_structure<C: ConnectionTrait>(db: &C, code: &str, key: CellKey,
     let mut c = Contribution::new();
     c.add(key, Month::of(on), 1);
     apply(db, &town_of(code)?, &c).await
+}
+
+/// Adds a change of the structure cells (towns with a workstation, social workers) to the town
+/// of `code` and every jurisdiction above it (called by the writes that change workstations).
+pub async fn apply_structure<C: ConnectionTrait>(db: &C, code: &str, delta: &Contribution) -> ServiceResult<()> {
+    apply(db, &town_of(code)?, delta).await
 }
 
 /// Counts of a rebuild.

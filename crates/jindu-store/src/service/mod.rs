@@ -28,6 +28,7 @@ pub mod transfers;
 pub mod units;
 pub mod users;
 pub mod worklist;
+pub mod workstations;
 
 /// The signed-in user on whose behalf a service runs.
 #[derive(Debug, Clone, PartialEq, Eq)]

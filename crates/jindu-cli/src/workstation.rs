@@ -1,0 +1,124 @@
+//! `jindu workstation list|add|staff`: the 社区戒毒(康复)工作站 of the towns and their social
+//! workers from the command line, as the 工作站 page keeps them (a sheet of many:
+//! `jindu import workstations FILE`). Acts as an existing account (`--username`, which needs
+//! 系统配置 to change anything), which the audit log names.
+
+use anyhow::{Result, bail};
+use clap::Subcommand;
+use jindu_domain::clock::Now;
+use jindu_domain::indicator::Unit;
+use jindu_store::db;
+use jindu_store::entities::app_user;
+use jindu_store::service::{Actor, users, workstations};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::{UsageError, explain};
+
+#[derive(Subcommand, Debug)]
+pub enum WorkstationCommand {
+    /// 工作站名册 / List the workstations in the account's scope with their staff and the coverage.
+    List {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        #[arg(long)]
+        username: String,
+    },
+    /// 新建工作站 / Open a workstation at a town.
+    Add {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        #[arg(long)]
+        username: String,
+        /// 工作站名称.
+        #[arg(long)]
+        name: String,
+        /// The town: 12- or 9-digit code or name (广东路街道).
+        #[arg(long)]
+        town: String,
+        #[arg(long, default_value = "")]
+        address: String,
+        /// 成立日期, e.g. 2019-06-26.
+        #[arg(long, default_value = "")]
+        opened_on: String,
+    },
+    /// 添加社工 / Add a social worker (user name or name) to a workstation's staff.
+    Staff {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        #[arg(long)]
+        username: String,
+        /// The workstation's id (from `list`).
+        #[arg(long)]
+        id: String,
+        /// The social worker's user name (or name).
+        #[arg(long)]
+        worker: String,
+    },
+}
+
+async fn actor_named(conn: &jindu_store::DatabaseConnection, username: &str) -> Result<Actor> {
+    let Some(user) = app_user::Entity::find()
+        .filter(app_user::Column::Username.eq(username.trim().to_lowercase()))
+        .one(conn)
+        .await?
+    else {
+        bail!("用户“{username}”不存在 / no user '{username}'");
+    };
+    match users::actor(conn, user.id).await.map_err(explain)? {
+        Some(a) => Ok(a),
+        None => bail!("用户“{username}”不存在 / no user '{username}'"),
+    }
+}
+
+pub async fn run(command: WorkstationCommand) -> Result<()> {
+    match command {
+        WorkstationCommand::List { db: url, username } => {
+            let conn = db::connect_existing(&url).await?;
+            let actor = actor_named(&conn, &username).await?;
+            let now = Now::system();
+            let rows = workstations::list(&conn, &actor).await.map_err(explain)?;
+            let cov = workstations::coverage(&conn, &actor, now.today).await.map_err(explain)?;
+            println!(
+                "工作站覆盖率 / coverage: {} ({} / {} 个乡镇街道 towns)",
+                cov.figure.display(Unit::Percent),
+                cov.covered,
+                cov.towns
+            );
+            for w in rows {
+                let staff: Vec<String> =
+                    w.staff.iter().map(|s| format!("{}({})", s.display_name, s.username)).collect();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    w.id,
+                    w.name,
+                    w.town_path,
+                    w.opened_on.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                    w.address,
+                    staff.join("、")
+                );
+            }
+            Ok(())
+        }
+        WorkstationCommand::Add { db: url, username, name, town, address, opened_on } => {
+            let conn = db::connect_existing(&url).await?;
+            let actor = actor_named(&conn, &username).await?;
+            let form = workstations::WorkstationForm { name, town, address, opened_on };
+            let id = workstations::create(&conn, &actor, Now::system(), &form).await.map_err(explain)?;
+            println!("已新建工作站 / workstation created: {id}");
+            Ok(())
+        }
+        WorkstationCommand::Staff { db: url, username, id, worker } => {
+            let Ok(id) = Uuid::parse_str(id.trim()) else {
+                return Err(
+                    UsageError(format!("--id “{id}” 不是工作站编号 / --id '{id}' is not a workstation id")).into()
+                );
+            };
+            let conn = db::connect_existing(&url).await?;
+            let actor = actor_named(&conn, &username).await?;
+            workstations::add_staff(&conn, &actor, Now::system(), id, &worker).await.map_err(explain)?;
+            println!("已添加社工 / social worker added: {worker}");
+            Ok(())
+        }
+    }
+}

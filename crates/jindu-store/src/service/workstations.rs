@@ -1,0 +1,688 @@
+//! 社区戒毒(康复)工作站 the workstations of the towns and their staff (禁毒社工), kept by the office:
+//! created on the 工作站 page, with `jindu workstation`, or from a sheet of units and staff
+//! (`jindu import workstations`, the import page). A workstation serves one town (乡镇（街道）);
+//! the towns with at least one open workstation make the 工作站覆盖率 of the 驾驶舱 (speech of
+//! 8·31: 17 workstations, coverage 46 %), counted from the month the first one opened.
+//!
+//! Staff are social-worker accounts linked to a workstation (`app_user.workstation_id`); an
+//! account keeps its own unit (data scope), which must lie in the workstation's town.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use jindu_domain::clock::Now;
+use jindu_domain::import::HeaderMap;
+use jindu_domain::indicator::{CellKey, Contribution, Figure, Month};
+use jindu_domain::workstation::{WorkstationColumn, staff_names};
+use jindu_domain::{DivisionCode, DivisionLevel, Permission, Role};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, indicators};
+use crate::entities::{app_user, workstation};
+
+/// One member of a workstation's staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+}
+
+/// A workstation as the page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkstationRow {
+    pub id: Uuid,
+    pub name: String,
+    /// The town it serves (12 digits).
+    pub town: DivisionCode,
+    /// `湖南省/衡阳市/珠晖区/广东路街道`.
+    pub town_path: String,
+    pub address: String,
+    /// 成立日期; `None` for workstations kept before the date was asked.
+    pub opened_on: Option<NaiveDate>,
+    /// Social workers linked to it, by user name.
+    pub staff: Vec<StaffMember>,
+}
+
+/// Coverage of a scope: towns, towns with a workstation opened on or before the day, and the
+/// 工作站覆盖率 as the 驾驶舱 computes it (`figure.display(Unit::Percent)` → `45.9%`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Coverage {
+    pub towns: u64,
+    pub covered: u64,
+    pub figure: Figure,
+}
+
+/// The workstation form, as typed: `town` by 9- or 12-digit code, name (`广东路街道`) or name
+/// path; `opened_on` in any form `jindu_domain::event::parse_date` takes (empty: not known).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct WorkstationForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub town: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub opened_on: String,
+}
+
+/// A form that passed the checks.
+#[derive(Debug, Clone)]
+pub(super) struct Checked {
+    pub name: String,
+    pub town: deployment::Division,
+    pub address: String,
+    pub opened_on: Option<NaiveDate>,
+}
+
+/// The town (level 乡镇（街道）) in the actor's scope that `text` names: a 9- or 12-digit code, the
+/// name, the name path (with or without `/`) or the name without 街道/镇/乡.
+async fn town_named<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    text: &str,
+) -> ServiceResult<Result<deployment::Division, FieldError>> {
+    let t: String = text.split_whitespace().collect();
+    if t.is_empty() {
+        return Ok(Err(jindu_domain::DomainError::Required { field: "town" }.into()));
+    }
+    let towns = deployment::in_scope(db, actor.scope, DivisionLevel::Town).await?;
+    let short = |n: &str| {
+        n.trim_end_matches("街道办事处")
+            .trim_end_matches("街道")
+            .trim_end_matches('镇')
+            .trim_end_matches('乡')
+            .to_string()
+    };
+    let hits: Vec<&deployment::Division> = towns
+        .iter()
+        .filter(|d| {
+            let code = d.code.to_string();
+            let path: String = d.name_path.chars().filter(|c| *c != '/').collect();
+            (t.bytes().all(|b| b.is_ascii_digit()) && (t == code || (t.len() == 9 && code.starts_with(&t))))
+                || t == d.name
+                || t == d.name_path
+                || t == path
+                || (t.chars().count() > d.name.chars().count() && path.ends_with(&t))
+                || (!short(&d.name).is_empty() && short(&t) == short(&d.name))
+        })
+        .collect();
+    let shown: String = t.chars().take(30).collect();
+    Ok(match hits.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(FieldError::new(
+            "town",
+            "workstation.town",
+            format!("乡镇（街道）“{shown}”不在您的辖区内（填乡镇街道名称或区划代码）。"),
+            format!("Town '{shown}' is not in your jurisdiction (give a town's name or code)."),
+        )),
+        many => Err(FieldError::new(
+            "town",
+            "workstation.town_ambiguous",
+            format!(
+                "乡镇（街道）“{shown}”有重名：{}。请填区划代码。",
+                many.iter().map(|d| d.name_path.as_str()).collect::<Vec<_>>().join("、")
+            ),
+            format!(
+                "Town '{shown}' is ambiguous: {}. Give its code.",
+                many.iter().map(|d| d.name_path.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        )),
+    })
+}
+
+/// Checks a workstation form: name 1–50 characters, a town of the actor's scope, address at
+/// most 100 characters, the opening date a date not after today. Every problem is returned, in
+/// form order.
+pub(super) async fn check<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    form: &WorkstationForm,
+) -> ServiceResult<Result<Checked, Vec<FieldError>>> {
+    let mut errors = Vec::new();
+    let name: String = form.name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || name.chars().count() > 50 {
+        errors.push(FieldError::new(
+            "name",
+            "workstation.name",
+            "请填写工作站名称（50字以内）。",
+            "Give the workstation's name (at most 50 characters).",
+        ));
+    }
+    let town = match town_named(db, actor, &form.town).await? {
+        Ok(t) => Some(t),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let address = form.address.trim().to_string();
+    if address.chars().count() > 100 {
+        errors.push(FieldError::new(
+            "address",
+            "workstation.address",
+            "地址过长（100字以内）。",
+            "The address is too long (at most 100 characters).",
+        ));
+    }
+    let opened_on = if form.opened_on.trim().is_empty() {
+        None
+    } else {
+        match jindu_domain::event::parse_date("opened_on", &form.opened_on) {
+            Ok(d) if d > now.today => {
+                errors.push(FieldError::new(
+                    "opened_on",
+                    "workstation.opened_future",
+                    format!("成立日期 {d} 晚于今天。"),
+                    format!("The opening date {d} is after today."),
+                ));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                errors.push(e.into());
+                None
+            }
+        }
+    };
+    Ok(match (town, errors.is_empty()) {
+        (Some(town), true) => Ok(Checked { name, town, address, opened_on }),
+        _ => Err(errors),
+    })
+}
+
+/// The month a town's coverage counts from: the earliest opening (or entry) of its workstations.
+fn first_month(rows: &[workstation::Model]) -> Option<Month> {
+    rows.iter().map(|w| w.opened_on.unwrap_or(Now::at(w.created_at).today)).min().map(Month::of)
+}
+
+/// Brings the town's 已建工作站 cell up to date after its workstations changed (`before` as they
+/// were), in the caller's transaction.
+async fn recount_town<C: ConnectionTrait>(db: &C, town: &str, before: &[workstation::Model]) -> ServiceResult<()> {
+    let after = workstation::Entity::find().filter(workstation::Column::DivisionCode.eq(town)).all(db).await?;
+    let (old, new) = (first_month(before), first_month(&after));
+    if old == new {
+        return Ok(());
+    }
+    let mut c = Contribution::new();
+    if let Some(m) = old {
+        c.add(CellKey::TownsWithWorkstation, m, -1);
+    }
+    if let Some(m) = new {
+        c.add(CellKey::TownsWithWorkstation, m, 1);
+    }
+    indicators::apply_structure(db, town, &c).await
+}
+
+/// Inserts a checked workstation in the caller's transaction (no audit lock, no audit record:
+/// the caller's) and returns its id. `Invalid` naming `name` when the town already has one of
+/// that name.
+pub(super) async fn insert<C: ConnectionTrait>(db: &C, now: Now, checked: &Checked) -> ServiceResult<Uuid> {
+    let town = checked.town.code.to_string();
+    let before = workstation::Entity::find().filter(workstation::Column::DivisionCode.eq(&town)).all(db).await?;
+    if before.iter().any(|w| w.name == checked.name) {
+        return Err(FieldError::new(
+            "name",
+            "workstation.duplicate",
+            format!("{}已有名为“{}”的工作站。", checked.town.name, checked.name),
+            format!("{} already has a workstation called '{}'.", checked.town.name, checked.name),
+        )
+        .into());
+    }
+    let id = Uuid::now_v7();
+    workstation::ActiveModel {
+        id: Set(id),
+        name: Set(checked.name.clone()),
+        division_code: Set(town.clone()),
+        address: Set(checked.address.clone()),
+        opened_on: Set(checked.opened_on),
+        created_at: Set(now.instant),
+    }
+    .insert(db)
+    .await?;
+    recount_town(db, &town, &before).await?;
+    Ok(id)
+}
+
+fn forbidden_unless_configure(actor: &Actor) -> ServiceResult<()> {
+    actor.require(Permission::Configure)
+}
+
+/// Creates a workstation. Needs `Configure` (禁毒办, 系统管理员); the town must lie in the actor's
+/// scope. Audited `workstation.create`; the 驾驶舱's coverage counts it from its opening month.
+///
+/// # Errors
+/// Forbidden; `Invalid` naming `name`, `town`, `address`, `opened_on` (every problem at once);
+/// nothing stored.
+pub async fn create<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    form: &WorkstationForm,
+) -> ServiceResult<Uuid> {
+    forbidden_unless_configure(actor)?;
+    let checked = check(db, actor, now, form).await?.map_err(ServiceError::Invalid)?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let id = insert(&txn, now, &checked).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("workstation.create", "workstation", id.to_string()).with_detail(format!(
+            "{} town={} opened_on={}",
+            checked.name,
+            checked.town.code,
+            checked.opened_on.map(|d| d.to_string()).unwrap_or_default()
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// The workstation `id` when its town lies in the actor's scope (an out-of-scope one is missing).
+async fn visible<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<workstation::Model> {
+    workstation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|w| actor.sees(&w.division_code))
+        .ok_or(ServiceError::NotFound("workstation"))
+}
+
+/// Changes a workstation's name, address and opening date (its town stays: a workstation of
+/// another town is another workstation). Needs `Configure`; audited `workstation.update` with
+/// the values before and after.
+///
+/// # Errors
+/// Forbidden; `NotFound` outside the scope; `Invalid` as for [`create`] (and `town` when the
+/// form names another town).
+pub async fn update<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    id: Uuid,
+    form: &WorkstationForm,
+) -> ServiceResult<()> {
+    forbidden_unless_configure(actor)?;
+    let kept = visible(db, actor, id).await?;
+    let mut form = form.clone();
+    if form.town.trim().is_empty() {
+        form.town = kept.division_code.clone();
+    }
+    let checked = check(db, actor, now, &form).await?.map_err(ServiceError::Invalid)?;
+    if checked.town.code.to_string() != kept.division_code {
+        return Err(FieldError::new(
+            "town",
+            "workstation.town_fixed",
+            "工作站所在的乡镇（街道）不能更改；请另建工作站。",
+            "A workstation's town cannot change; create another workstation.",
+        )
+        .into());
+    }
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let before =
+        workstation::Entity::find().filter(workstation::Column::DivisionCode.eq(&kept.division_code)).all(&txn).await?;
+    if before.iter().any(|w| w.id != id && w.name == checked.name) {
+        return Err(FieldError::new(
+            "name",
+            "workstation.duplicate",
+            format!("{}已有名为“{}”的工作站。", checked.town.name, checked.name),
+            format!("{} already has a workstation called '{}'.", checked.town.name, checked.name),
+        )
+        .into());
+    }
+    let show = |name: &str, address: &str, opened: Option<NaiveDate>| {
+        format!("name={name} address={address} opened_on={}", opened.map(|d| d.to_string()).unwrap_or_default())
+    };
+    let detail = format!(
+        "{} → {}",
+        show(&kept.name, &kept.address, kept.opened_on),
+        show(&checked.name, &checked.address, checked.opened_on)
+    );
+    let mut model = kept.clone().into_active_model();
+    model.name = Set(checked.name.clone());
+    model.address = Set(checked.address.clone());
+    model.opened_on = Set(checked.opened_on);
+    model.update(&txn).await?;
+    recount_town(&txn, &kept.division_code, &before).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("workstation.update", "workstation", id.to_string()).with_detail(detail),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The social-worker account `username` (or display name, when one account has it) that may
+/// join the workstation of `town`: a social worker whose unit lies in that town.
+pub(super) async fn staff_account<C: ConnectionTrait>(
+    db: &C,
+    town: &deployment::Division,
+    who: &str,
+) -> ServiceResult<Result<app_user::Model, FieldError>> {
+    let who = who.trim();
+    let in_town = app_user::Entity::find()
+        .filter(app_user::Column::Role.eq(Role::SocialWorker.as_code()))
+        .filter(app_user::Column::DivisionCode.starts_with(town.code.prefix()))
+        .all(db)
+        .await?;
+    let lower = who.to_lowercase();
+    let display = |u: &app_user::Model| u.display_name.split(['(', '（']).next().unwrap_or_default().trim().to_string();
+    let by_name: Vec<&app_user::Model> = in_town.iter().filter(|u| u.username == lower).collect();
+    let hits: Vec<&app_user::Model> =
+        if by_name.is_empty() { in_town.iter().filter(|u| display(u) == who).collect() } else { by_name };
+    let shown: String = who.chars().take(30).collect();
+    Ok(match hits.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(FieldError::new(
+            "staff",
+            "workstation.staff_unknown",
+            format!(
+                "“{shown}”不是{}的禁毒社工账号（填用户名或姓名；账号由系统管理员创建，所属单位须在该乡镇街道）。",
+                town.name
+            ),
+            format!(
+                "'{shown}' is no social-worker account of {} (give the user name or name; the system administrator creates accounts, with a unit in that town).",
+                town.name
+            ),
+        )),
+        _ => Err(FieldError::new(
+            "staff",
+            "workstation.staff_ambiguous",
+            format!("{}有多名禁毒社工叫“{shown}”，请改填用户名。", town.name),
+            format!("Several social workers of {} are called '{shown}'; give the user name.", town.name),
+        )),
+    })
+}
+
+/// Links `user` to workstation `ws` in the caller's transaction and audits it
+/// (`workstation.staff_add`, with the workstation before and after). Returns false when the
+/// account was already linked to it.
+pub(super) async fn link<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    ws: &workstation::Model,
+    user: &app_user::Model,
+) -> ServiceResult<bool> {
+    if user.workstation_id == Some(ws.id) {
+        return Ok(false);
+    }
+    let before = user.workstation_id.map(|w| w.to_string()).unwrap_or_else(|| "-".into());
+    let mut model = user.clone().into_active_model();
+    model.workstation_id = Set(Some(ws.id));
+    model.update(db).await?;
+    audit::append(
+        db,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("workstation.staff_add", "user", user.id.to_string())
+            .with_detail(format!("{} workstation {before} → {} ({})", user.username, ws.id, ws.name)),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Links the social worker `who` (user name, or the name when only one has it) to a workstation.
+/// Needs `Configure`; the account's unit must lie in the workstation's town. Audited.
+///
+/// # Errors
+/// Forbidden; `NotFound` for a workstation outside the scope; `Invalid` naming `staff`.
+pub async fn add_staff<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    id: Uuid,
+    who: &str,
+) -> ServiceResult<()> {
+    forbidden_unless_configure(actor)?;
+    let ws = visible(db, actor, id).await?;
+    let code = ws.division_code.parse::<DivisionCode>().map_err(|_| ServiceError::Data("workstation town".into()))?;
+    let town = deployment::division_by_code(db, code).await?.ok_or(ServiceError::NotFound("division"))?;
+    let user = staff_account(db, &town, who).await?.map_err(|e| ServiceError::Invalid(vec![e]))?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    link(&txn, actor, now, &ws, &user).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Unlinks a social worker from a workstation (the account stays, with its caseload). Needs
+/// `Configure`; audited `workstation.staff_remove`.
+///
+/// # Errors
+/// Forbidden; `NotFound` when the workstation is outside the scope or the account is not on its
+/// staff.
+pub async fn remove_staff<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    id: Uuid,
+    user_id: Uuid,
+) -> ServiceResult<()> {
+    forbidden_unless_configure(actor)?;
+    let ws = visible(db, actor, id).await?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let user = app_user::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .filter(|u| u.workstation_id == Some(ws.id))
+        .ok_or(ServiceError::NotFound("user"))?;
+    let mut model = user.clone().into_active_model();
+    model.workstation_id = Set(None);
+    model.update(&txn).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("workstation.staff_remove", "user", user.id.to_string())
+            .with_detail(format!("{} workstation {} ({}) → -", user.username, ws.id, ws.name)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The workstations in the actor's scope, by town then name, with their staff. Needs
+/// `ViewCounts`.
+///
+/// # Errors
+/// Forbidden; store errors.
+pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<Vec<WorkstationRow>> {
+    actor.require(Permission::ViewCounts)?;
+    let rows = workstation::Entity::find()
+        .filter(workstation::Column::DivisionCode.starts_with(actor.scope.prefix()))
+        .order_by_asc(workstation::Column::DivisionCode)
+        .order_by_asc(workstation::Column::Name)
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|w| w.id).collect();
+    let mut staff: BTreeMap<Uuid, Vec<StaffMember>> = BTreeMap::new();
+    for u in app_user::Entity::find()
+        .filter(app_user::Column::WorkstationId.is_in(ids))
+        .order_by_asc(app_user::Column::Username)
+        .all(db)
+        .await?
+    {
+        if let Some(w) = u.workstation_id {
+            staff.entry(w).or_default().push(StaffMember {
+                user_id: u.id,
+                username: u.username,
+                display_name: u.display_name,
+            });
+        }
+    }
+    let mut paths: BTreeMap<String, String> = BTreeMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for w in rows {
+        let town =
+            w.division_code.parse::<DivisionCode>().map_err(|_| ServiceError::Data("workstation town".into()))?;
+        let town_path = match paths.get(&w.division_code) {
+            Some(p) => p.clone(),
+            None => {
+                let p = deployment::division_by_code(db, town)
+                    .await?
+                    .map(|d| d.name_path)
+                    .unwrap_or_else(|| w.division_code.clone());
+                paths.insert(w.division_code.clone(), p.clone());
+                p
+            }
+        };
+        out.push(WorkstationRow {
+            staff: staff.remove(&w.id).unwrap_or_default(),
+            id: w.id,
+            name: w.name,
+            town,
+            town_path,
+            address: w.address,
+            opened_on: w.opened_on,
+        });
+    }
+    Ok(out)
+}
+
+/// The coverage of the actor's scope on `day`: towns, towns with a workstation opened on or
+/// before it, and the rate (the 驾驶舱's 工作站覆盖率, same rule). Needs `ViewCounts`.
+///
+/// # Errors
+/// Forbidden; store errors.
+pub async fn coverage<C: ConnectionTrait>(db: &C, actor: &Actor, day: NaiveDate) -> ServiceResult<Coverage> {
+    actor.require(Permission::ViewCounts)?;
+    let towns = deployment::in_scope(db, actor.scope, DivisionLevel::Town).await?.len() as u64;
+    let mut covered: BTreeMap<String, ()> = BTreeMap::new();
+    for w in workstation::Entity::find()
+        .filter(workstation::Column::DivisionCode.starts_with(actor.scope.prefix()))
+        .all(db)
+        .await?
+    {
+        if w.opened_on.unwrap_or(Now::at(w.created_at).today) <= day {
+            covered.insert(w.division_code, ());
+        }
+    }
+    let covered = covered.len() as u64;
+    Ok(Coverage { towns, covered, figure: Figure::rate(covered as i64, towns as i64) })
+}
+
+/// The rows of a workstation sheet (`SheetKind::Workstations`): each row creates its workstation
+/// (or finds it: same town and name) and links the social workers its staff cell names. A row
+/// whose workstation is kept and whose staff are all linked already is `existing`.
+pub(super) struct SheetRows<'a> {
+    actor: &'a Actor,
+    now: Now,
+    /// (town code, name) → the row that first gave it.
+    seen: BTreeMap<(String, String), usize>,
+    /// Accounts linked by an earlier row of this file → that row.
+    staffed: BTreeMap<Uuid, usize>,
+}
+
+impl<'a> SheetRows<'a> {
+    pub(super) fn new(actor: &'a Actor, now: Now) -> Self {
+        SheetRows { actor, now, seen: BTreeMap::new(), staffed: BTreeMap::new() }
+    }
+}
+
+impl super::import::SheetImport for SheetRows<'_> {
+    type Column = WorkstationColumn;
+    const OBJECT: &'static str = "workstation";
+
+    async fn row<T: ConnectionTrait + Sync>(
+        &mut self,
+        txn: &T,
+        row: usize,
+        cells: &[String],
+        header: &HeaderMap<WorkstationColumn>,
+    ) -> ServiceResult<super::import::RowOutcome> {
+        use super::import::RowOutcome;
+        let cell = |c: WorkstationColumn| header.cell(cells, c);
+        let form = WorkstationForm {
+            name: cell(WorkstationColumn::Name),
+            town: cell(WorkstationColumn::Town),
+            address: cell(WorkstationColumn::Address),
+            opened_on: cell(WorkstationColumn::OpenedOn),
+        };
+        let checked = check(txn, self.actor, self.now, &form).await?;
+        // The staff are checked even when the workstation's cells have problems (every problem of
+        // the row at once), against the town when it is known.
+        let mut problems = match &checked {
+            Ok(_) => Vec::new(),
+            Err(p) => p.clone(),
+        };
+        let mut staff = Vec::new();
+        let town = match &checked {
+            Ok(c) => Some(c.town.clone()),
+            Err(_) => town_named(txn, self.actor, &form.town).await?.ok(),
+        };
+        if let Some(town) = &town {
+            for who in staff_names(&cell(WorkstationColumn::Staff)) {
+                match staff_account(txn, town, &who).await? {
+                    Ok(u) => match self.staffed.get(&u.id) {
+                        Some(first) => problems.push(FieldError::new(
+                            "staff",
+                            "workstation.staff_repeat",
+                            format!("社工“{who}”已在第 {first} 行的工作站。"),
+                            format!("Social worker '{who}' is already on the staff of row {first}."),
+                        )),
+                        None => staff.push(u),
+                    },
+                    Err(e) => problems.push(e),
+                }
+            }
+        }
+        let Ok(checked) = checked else { return Ok(RowOutcome::Problems(problems)) };
+        let key = (checked.town.code.to_string(), checked.name.clone());
+        if let Some(first) = self.seen.get(&key) {
+            problems.push(FieldError::new(
+                "row",
+                "import.repeat",
+                format!("与第 {first} 行是同一乡镇（街道）的同一工作站。"),
+                format!("Repeats row {first}: the same workstation of the same town."),
+            ));
+        }
+        if !problems.is_empty() {
+            return Ok(RowOutcome::Problems(problems));
+        }
+        self.seen.insert(key, row);
+        for u in &staff {
+            self.staffed.insert(u.id, row);
+        }
+        let kept = workstation::Entity::find()
+            .filter(workstation::Column::DivisionCode.eq(checked.town.code.to_string()))
+            .filter(workstation::Column::Name.eq(&checked.name))
+            .one(txn)
+            .await?;
+        let (ws, created) = match kept {
+            Some(w) => (w, false),
+            None => {
+                let id = insert(txn, self.now, &checked).await?;
+                audit::append(
+                    txn,
+                    &audit::Who::actor(self.actor),
+                    self.now,
+                    audit::Entry::ok("workstation.create", "workstation", id.to_string())
+                        .with_detail(format!("{} town={} (import row {row})", checked.name, checked.town.code)),
+                )
+                .await?;
+                let w =
+                    workstation::Entity::find_by_id(id).one(txn).await?.ok_or(ServiceError::NotFound("workstation"))?;
+                (w, true)
+            }
+        };
+        let mut linked = false;
+        for u in &staff {
+            linked |= link(txn, self.actor, self.now, &ws, u).await?;
+        }
+        Ok(if created || linked { RowOutcome::Valid } else { RowOutcome::Existing })
+    }
+}
