@@ -632,3 +632,38 @@ fn import_persons_checks_then_imports_once_and_names_bad_rows() {
     assert!(err.contains("用户“nobody”不存在"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn workstations_are_listed_added_and_staffed_from_the_shell() {
+    let (dir, db) = temp_db();
+    let (code, _, err) = jindu(&["demo", "--no-serve", "--persons", "10", "--db", &db]);
+    assert_eq!(code, 0, "{err}");
+    let ws = |args: &[&str]| {
+        let mut all = vec!["workstation"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--db", &db, "--username", "office"]);
+        jindu(&all)
+    };
+    // The demo leaves the last two of 珠晖区's ten towns without one: 8 / 10.
+    let (code, out, err) = ws(&["list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("80.0% (8 / 10"), "{out}");
+    let (code, _, err) = ws(&["add", "--name", "和平乡工作站", "--town", "和平乡", "--opened-on", "2099-01-01"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("成立日期 2099-01-01 晚于今天") && err.contains("is after today"), "{err}");
+    let (code, out, err) = ws(&["add", "--name", "和平乡工作站", "--town", "430405200", "--opened-on", "2020-05-04"]);
+    assert_eq!(code, 0, "{err}");
+    let id = out.trim().rsplit(": ").next().unwrap().to_string();
+    let (_, out, _) = ws(&["list"]);
+    assert!(out.contains("90.0% (9 / 10") && out.contains("和平乡工作站\t湖南省/衡阳市/珠晖区/和平乡\t2020-05-04"), "{out}");
+    let (code, _, err) = ws(&["staff", "--id", "not-an-id", "--worker", "sg01"]);
+    assert_eq!(code, 2, "a malformed id is a usage error");
+    assert!(err.contains("--id"), "{err}");
+    let (code, _, err) = ws(&["staff", "--id", &id, "--worker", "nobody"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("“nobody”不是和平乡的禁毒社工账号"), "{err}");
+    let (code, out, err) = jindu(&["audit", "verify", "--db", &db]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("审计日志完整"), "{out}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
