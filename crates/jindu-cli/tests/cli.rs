@@ -655,7 +655,10 @@ fn workstations_are_listed_added_and_staffed_from_the_shell() {
     assert_eq!(code, 0, "{err}");
     let id = out.trim().rsplit(": ").next().unwrap().to_string();
     let (_, out, _) = ws(&["list"]);
-    assert!(out.contains("90.0% (9 / 10") && out.contains("和平乡工作站\t湖南省/衡阳市/珠晖区/和平乡\t2020-05-04"), "{out}");
+    assert!(
+        out.contains("90.0% (9 / 10") && out.contains("和平乡工作站\t湖南省/衡阳市/珠晖区/和平乡\t2020-05-04"),
+        "{out}"
+    );
     let (code, _, err) = ws(&["staff", "--id", "not-an-id", "--worker", "sg01"]);
     assert_eq!(code, 2, "a malformed id is a usage error");
     assert!(err.contains("--id"), "{err}");

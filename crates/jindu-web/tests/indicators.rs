@@ -592,3 +592,104 @@ both!(the_dashboard_page_links_each_number_to_its_rows, |app: TestApp| async mov
     assert_eq!(&bytes[..2], b"PK");
     app
 });
+
+/// (在册, tests done, visits done) of a town for a month on its 驾驶舱.
+async fn town_figures(app: &TestApp, town: &str, m: i32) -> (i64, i64, i64) {
+    let d = dashboard::dashboard(
+        &app.db,
+        &office(app).await,
+        Some(jindu_domain::DivisionCode::parse(town).unwrap()),
+        month(m),
+        Indicator::Registered,
+    )
+    .await
+    .unwrap();
+    let v = |i: Indicator| d.row(i).unwrap().figure.numerator;
+    (v(Indicator::Registered), v(Indicator::TestsDone), v(Indicator::VisitsDone))
+}
+
+// Issue #18 item 11: history stays where it happened. A person of 广东路街道 (A) under community
+// detox since September, tested in September, October and November and visited twice in
+// October, is transferred to 冶金街道 on 2026-12-03 (accepted the same day) and then, on
+// 12-10, corrected to 东风街道 (B) by an edit. Each town keeps the months it held the person:
+// A September to November exactly as before, 冶金街道 nothing before December, B from the
+// correction's month. The kept cells equal a rebuild throughout.
+both!(a_transfer_or_a_correction_leaves_past_months_with_the_town_that_did_the_work, |app: TestApp| async move {
+    const YEJIN: &str = "430405011000"; // 冶金街道
+    let p = register(&app, "迁一", 801, VILLAGE_A, |n| {
+        n.measure_kind = "community_detox".into();
+        n.decision_date = "2026-09-01".into();
+        n.report_date = "2026-09-05".into();
+    })
+    .await;
+    event(&app, p, "drug_test", "2026-09-20", "negative").await;
+    event(&app, p, "drug_test", "2026-10-15", "negative").await;
+    event(&app, p, "visit", "2026-10-01", "").await;
+    event(&app, p, "visit", "2026-10-20", "").await;
+    event(&app, p, "drug_test", "2026-11-10", "negative").await;
+    let months = [202609, 202610, 202611];
+    let mut before = Vec::new();
+    for m in months {
+        before.push(town_figures(&app, TOWN_A, m).await);
+    }
+    // Tests and visits by hand; 在册 in November (the month of registration, whichever date
+    // 在册 counts from).
+    let flows: Vec<(i64, i64)> = before.iter().map(|(_, t, v)| (*t, *v)).collect();
+    assert_eq!(flows, vec![(1, 0), (1, 2), (1, 0)], "A's tests and visits by hand");
+    assert_eq!(before[2].0, 1);
+
+    let dec3 = Now::at(fixed_instant() + chrono::Duration::days(4));
+    let t = jindu_store::service::transfers::request(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        dec3,
+        p,
+        &jindu_store::service::transfers::TransferRequest {
+            to_division: "430405011002".into(), reason: "搬家".into()
+        },
+    )
+    .await
+    .unwrap();
+    jindu_store::service::transfers::decide(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        dec3,
+        p,
+        &jindu_store::service::transfers::TransferDecision {
+            action: "accept".into(),
+            reject_reason: String::new(),
+            transfer: t.to_string(),
+        },
+    )
+    .await
+    .unwrap();
+    for (m, b) in months.iter().zip(&before) {
+        assert_eq!(town_figures(&app, TOWN_A, *m).await, *b, "A keeps {m}");
+        assert_eq!(town_figures(&app, YEJIN, *m).await, (0, 0, 0), "冶金街道 did nothing in {m}");
+    }
+    assert_eq!(town_figures(&app, TOWN_A, 202612).await.0, 0, "A no longer holds the person in December");
+    assert_eq!(town_figures(&app, YEJIN, 202612).await.0, 1, "冶金街道 holds the person from December");
+    // The district's figures do not change.
+    assert_eq!(town_figures(&app, "430405", 202610).await, before[1]);
+    assert_cells_match_rebuild(&app).await;
+
+    // A correction on 12-10 (the office fixes the division): the months before stay.
+    let dec10 = Now::at(fixed_instant() + chrono::Duration::days(11));
+    let mut form = persons::edit_values(&app.db, &app.vault, &app.admin, p).await.unwrap();
+    form.division = VILLAGE_B.into();
+    persons::update(&app.db, &app.vault, &app.admin, dec10, p, form).await.unwrap();
+    for (m, b) in months.iter().zip(&before) {
+        assert_eq!(town_figures(&app, TOWN_A, *m).await, *b, "A still keeps {m}");
+        assert_eq!(town_figures(&app, TOWN_B, *m).await.0, 0, "B held nobody in {m}");
+    }
+    assert_eq!(town_figures(&app, TOWN_B, 202612).await.0, 1, "B from the correction's month");
+    assert_eq!(town_figures(&app, YEJIN, 202612).await.0, 0, "the month belongs to its last holder");
+    assert_eq!(town_figures(&app, "430405", 202612).await.0, 1);
+    assert_cells_match_rebuild(&app).await;
+    for (m, b) in months.iter().zip(&before) {
+        assert_eq!(town_figures(&app, TOWN_A, *m).await, *b, "a rebuild agrees for A in {m}");
+    }
+    app
+});

@@ -274,6 +274,104 @@ impl Contribution {
     }
 }
 
+/// 属地 Splits a person's contribution among the towns that held them, so that a town's past
+/// figures stay with the town that did the work when the person moves on (a transfer of the place
+/// of execution, 戒毒条例 §22, or a corrected division). `first` held the person until the first
+/// move; each move `(month, town)` hands the person to `town` from that month on (the moves in
+/// month order; a later move in the same month wins).
+///
+/// The rule: **a month belongs to the town that holds the person at its end** — the same instant
+/// the 驾驶舱 counts 在册 at. A flow cell (tests done, visits, duties due…) goes to the town of its
+/// month; a stock cell (status, measures under execution) is that town's for the months it held
+/// the person: the receiving town gets the value the person brings (`+stock` in the move's
+/// month), and the town left behind closes it (`−stock` there), so its earlier months keep their
+/// value. The parts sum to `c` cell by cell. Towns with nothing left are omitted; with no move the
+/// whole contribution is `first`'s.
+pub fn split_by_town(c: &Contribution, first: &str, moves: &[(Month, String)]) -> BTreeMap<String, Contribution> {
+    // Segments: (town, from month inclusive or None = always, to month exclusive or None).
+    let mut segments: Vec<(&str, Option<Month>, Option<Month>)> = Vec::new();
+    let mut town = first;
+    let mut from: Option<Month> = None;
+    for (m, to) in moves {
+        if from.is_some_and(|f| *m <= f) {
+            // Two moves in one month: the later one holds the month.
+            town = to;
+            continue;
+        }
+        if to != town {
+            segments.push((town, from, Some(*m)));
+            town = to;
+            from = Some(*m);
+        }
+    }
+    segments.push((town, from, None));
+    let mut parts: BTreeMap<String, Contribution> = BTreeMap::new();
+    if segments.len() == 1 {
+        if !c.is_empty() {
+            parts.insert(town.to_string(), c.clone());
+        }
+        return parts;
+    }
+    for (seg_town, a, b) in &segments {
+        let part = parts.entry((*seg_town).to_string()).or_default();
+        let inside = |m: Month| a.is_none_or(|a| m >= a) && b.is_none_or(|b| m < b);
+        for (k, m, v) in c.iter() {
+            if !k.is_stock() {
+                if inside(m) {
+                    part.add(k, m, v);
+                }
+                continue;
+            }
+            // Stock: the deltas strictly inside the segment, the value brought in at its start,
+            // and the value handed on at its end.
+            match a {
+                Some(a) if m <= *a => part.add(k, *a, v),
+                _ if inside(m) => part.add(k, m, v),
+                _ => {}
+            }
+            if let Some(b) = b
+                && m < *b
+            {
+                part.add(k, *b, -v);
+            }
+        }
+    }
+    parts.retain(|_, p| !p.is_empty());
+    parts
+}
+
+/// The kept form of a split contribution: [`Contribution::encode`] alone when `current` holds all
+/// of it (every person who never moved), else one `town\tcells` line per town.
+pub fn encode_parts(parts: &BTreeMap<String, Contribution>, current: &str) -> String {
+    match parts.len() {
+        0 => String::new(),
+        1 if parts.contains_key(current) => parts.values().next().map(Contribution::encode).unwrap_or_default(),
+        _ => parts.iter().map(|(t, c)| format!("{t}\t{}", c.encode())).collect::<Vec<_>>().join("\n"),
+    }
+}
+
+/// Parses [`encode_parts`]' form; a plain encoding is all `current`'s.
+///
+/// # Errors
+/// As [`Contribution::decode`].
+pub fn decode_parts(text: &str, current: &str) -> Result<BTreeMap<String, Contribution>, DomainError> {
+    let mut parts = BTreeMap::new();
+    if !text.contains('\t') {
+        let c = Contribution::decode(text)?;
+        if !c.is_empty() {
+            parts.insert(current.to_string(), c);
+        }
+        return Ok(parts);
+    }
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let (town, cells) = line
+            .split_once('\t')
+            .ok_or_else(|| DomainError::InvalidChoice { field: "indicator", input: line.chars().take(40).collect() })?;
+        parts.insert(town.to_string(), Contribution::decode(cells)?);
+    }
+    Ok(parts)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -288,6 +386,106 @@ mod tests {
         }
         assert_eq!(CellKey::from_code("st.nobody"), None);
         assert_eq!(CellKey::from_code(""), None);
+    }
+
+    /// A person registered in March 2026 at A (under control), lost in July, moved to B in
+    /// September (accepted on the 20th), found again in October; tests in April (A), September
+    /// and October: A keeps March–August as they were, B holds September on.
+    #[test]
+    fn a_move_leaves_past_months_with_the_town_that_held_them() {
+        let (uc, lost) = (CellKey::Status(ControlStatus::UnderControl), CellKey::Status(ControlStatus::LostContact));
+        let mut c = Contribution::new();
+        c.add(uc, Month(202603), 1);
+        c.add(uc, Month(202607), -1);
+        c.add(lost, Month(202607), 1);
+        c.add(lost, Month(202610), -1);
+        c.add(uc, Month(202610), 1);
+        c.add(CellKey::TestsDone, Month(202604), 1);
+        c.add(CellKey::TestsDone, Month(202609), 2);
+        c.add(CellKey::TestsDone, Month(202610), 1);
+        let parts = split_by_town(&c, "A", &[(Month(202609), "B".into())]);
+        let (a, b) = (&parts["A"], &parts["B"]);
+        // A: under control March–June, lost July–August, nothing from September.
+        for (m, u, l) in
+            [(202603, 1, 0), (202606, 1, 0), (202607, 0, 1), (202608, 0, 1), (202609, 0, 0), (202612, 0, 0)]
+        {
+            assert_eq!((a.value(uc, Month(0), Month(m)), a.value(lost, Month(0), Month(m))), (u, l), "A {m}");
+        }
+        // B: lost in September, under control from October; nothing before.
+        for (m, u, l) in [(202608, 0, 0), (202609, 0, 1), (202610, 1, 0), (202612, 1, 0)] {
+            assert_eq!((b.value(uc, Month(0), Month(m)), b.value(lost, Month(0), Month(m))), (u, l), "B {m}");
+        }
+        assert_eq!(a.value(CellKey::TestsDone, Month(202601), Month(202612)), 1);
+        assert_eq!(b.value(CellKey::TestsDone, Month(202601), Month(202612)), 3);
+        // The parts add up to the whole, cell by cell.
+        let mut sum = Contribution::new();
+        for p in parts.values() {
+            for (k, m, v) in p.iter() {
+                sum.add(k, m, v);
+            }
+        }
+        assert_eq!(sum, c);
+        // Kept and read back; a person who never moved keeps the plain form.
+        let text = encode_parts(&parts, "B");
+        assert!(text.contains('\t'));
+        assert_eq!(decode_parts(&text, "B").unwrap(), parts);
+        let alone = split_by_town(&c, "A", &[]);
+        assert_eq!(encode_parts(&alone, "A"), c.encode());
+        assert_eq!(decode_parts(&c.encode(), "A").unwrap(), alone);
+        assert!(decode_parts("", "A").unwrap().is_empty());
+    }
+
+    /// There and back again, two moves in one month, a move to the same town, a move before
+    /// any cell: every shape of timeline keeps the sum and gives each month to its holder.
+    #[test]
+    fn every_timeline_shape_keeps_the_sum() {
+        let uc = CellKey::Status(ControlStatus::UnderControl);
+        let mut c = Contribution::new();
+        c.add(uc, Month(202601), 1);
+        c.add(CellKey::VisitsDone, Month(202602), 1);
+        c.add(CellKey::VisitsDone, Month(202605), 1);
+        c.add(CellKey::VisitsDone, Month(202608), 1);
+        let cases: Vec<(Vec<(Month, String)>, Vec<(&str, i32, i64)>)> = vec![
+            // A → B in April → A in July: A holds Jan–Mar and Jul–, B Apr–Jun.
+            (
+                vec![(Month(202604), "B".into()), (Month(202607), "A".into())],
+                vec![
+                    ("A", 202603, 1),
+                    ("A", 202605, 0),
+                    ("A", 202607, 1),
+                    ("B", 202603, 0),
+                    ("B", 202606, 1),
+                    ("B", 202607, 0),
+                ],
+            ),
+            // Two moves in April: C holds April on.
+            (
+                vec![(Month(202604), "B".into()), (Month(202604), "C".into())],
+                vec![("A", 202603, 1), ("A", 202604, 0), ("C", 202604, 1)],
+            ),
+            // A "move" to the same town changes nothing.
+            (vec![(Month(202604), "A".into())], vec![("A", 202612, 1)]),
+            // Moved before the first cell: all of it is the new town's.
+            (vec![(Month(202512), "B".into())], vec![("B", 202601, 1), ("B", 202612, 1)]),
+        ];
+        for (moves, expect) in cases {
+            let parts = split_by_town(&c, "A", &moves);
+            let mut sum = Contribution::new();
+            for p in parts.values() {
+                for (k, m, v) in p.iter() {
+                    sum.add(k, m, v);
+                }
+            }
+            assert_eq!(sum, c, "{moves:?}");
+            for (town, m, v) in expect {
+                let got = parts.get(town).map_or(0, |p| p.value(uc, Month(0), Month(m)));
+                assert_eq!(got, v, "{moves:?}: {town} {m}");
+            }
+        }
+        // Visits follow the month's holder: A → B in April → A in July.
+        let parts = split_by_town(&c, "A", &[(Month(202604), "B".into()), (Month(202607), "A".into())]);
+        assert_eq!(parts["A"].value(CellKey::VisitsDone, Month(202601), Month(202612)), 2);
+        assert_eq!(parts["B"].value(CellKey::VisitsDone, Month(202601), Month(202612)), 1);
     }
 
     #[test]

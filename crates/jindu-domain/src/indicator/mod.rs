@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::kinds::ControlStatus;
-pub use cell::{CellKey, Contribution, SEIZURE_KINDS};
+pub use cell::{CellKey, Contribution, SEIZURE_KINDS, decode_parts, encode_parts, split_by_town};
 pub use period::{Month, Period, PeriodKind};
 
 /// Whether a higher or a lower value is better.

@@ -16,7 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::indicator::person::{EventFact, MeasureFact, PersonRecord, contribution};
-use jindu_domain::indicator::{CellKey, Contribution, IndicatorSettings, Month, ScopeCells};
+use jindu_domain::indicator::{
+    CellKey, Contribution, IndicatorSettings, Month, ScopeCells, decode_parts, encode_parts, split_by_town,
+};
 use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, EventKind, RiskTier, Role, TestResult};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -79,9 +81,13 @@ pub async fn apply_deferred<C: ConnectionTrait>(db: &C) -> ServiceResult<()> {
             continue;
         };
         if let Some(o) = person_indicator::Entity::find_by_id(id).one(db).await? {
-            add(&o.town_code, &Contribution::decode(&o.cells)?, -1);
+            for (t, c) in decode_parts(&o.cells, &o.town_code)? {
+                add(&t, &c, -1);
+            }
         }
-        add(&town, &new, 1);
+        for (t, c) in &new {
+            add(t, c, 1);
+        }
         keep_contribution(db, id, town, division_code, &new).await?;
     }
     for (town, delta) in per_town {
@@ -96,13 +102,13 @@ async fn keep_contribution<C: ConnectionTrait>(
     person_id: Uuid,
     town: String,
     division_code: String,
-    c: &Contribution,
+    parts: &BTreeMap<String, Contribution>,
 ) -> ServiceResult<()> {
     let row = person_indicator::ActiveModel {
         person_id: Set(person_id),
+        cells: Set(encode_parts(parts, &town)),
         town_code: Set(town),
         division_code: Set(division_code),
-        cells: Set(c.encode()),
     };
     person_indicator::Entity::insert(row)
         .on_conflict(
@@ -192,11 +198,12 @@ async fn upsert_cells<C: ConnectionTrait>(db: &C, rows: &[(String, i32, String, 
     Ok(())
 }
 
-/// The record of one person as the indicators see it, with the person's town and division.
+/// The record of one person as the indicators see it, with the person's town and division, split
+/// among the towns that held the person ([`split_by_town`]).
 pub async fn person_contribution<C: ConnectionTrait>(
     db: &C,
     person_id: Uuid,
-) -> ServiceResult<Option<(String, String, Contribution)>> {
+) -> ServiceResult<Option<(String, String, BTreeMap<String, Contribution>)>> {
     let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
         return Ok(None);
     };
@@ -207,15 +214,15 @@ pub async fn person_contribution<C: ConnectionTrait>(
     Ok(Some((p.town_code, p.division_code, c)))
 }
 
-/// The contribution of a person whose row, tier and measures the caller has loaded: reads the
-/// events the indicators need and the schedule.
+/// The contribution of a person whose row, tier and measures the caller has loaded, split among
+/// the towns that held the person: reads the events the indicators need and the schedule.
 async fn loaded_contribution<C: ConnectionTrait>(
     db: &C,
     p: &person::Model,
     tier: RiskTier,
     measures: &[measure::Model],
     cal: &jindu_domain::WorkCalendar,
-) -> ServiceResult<Contribution> {
+) -> ServiceResult<BTreeMap<String, Contribution>> {
     let events: Vec<EventRow> = event::Entity::find()
         .select_only()
         .columns([event::Column::Kind, event::Column::OccurredOn, event::Column::TestResult, event::Column::Detail])
@@ -224,7 +231,48 @@ async fn loaded_contribution<C: ConnectionTrait>(
         .all(db)
         .await?;
     let schedule = deployment::schedule(db).await?;
-    contribution_of(p, tier, &events, measures, &schedule, cal)
+    let c = contribution_of(p, tier, &events, measures, &schedule, cal)?;
+    Ok(parts_of(p, &events, &c))
+}
+
+/// 属地 The towns that held a person: the town before the first move, and each move (month,
+/// town), from the person's timeline — a transfer of the place of execution accepted inside the
+/// deployment (戒毒条例 §22: event `transfer`, step `accepted`, with `from` and `to`) or a
+/// corrected division (event `amendment` with `division_from` and `division_to`), in the order
+/// of their days. The person's town now holds the last segment, whatever the timeline says.
+fn town_timeline(current_town: &str, events: &[EventRow]) -> (String, Vec<(Month, String)>) {
+    let mut moves: Vec<(NaiveDate, String, String)> = Vec::new();
+    for (kind, on, _, detail) in events {
+        let (from_key, to_key) = match EventKind::from_code(kind) {
+            Some(EventKind::Transfer) => ("from", "to"),
+            Some(EventKind::Amendment) => ("division_from", "division_to"),
+            _ => continue,
+        };
+        let Some(v) = detail.as_deref().and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) else {
+            continue;
+        };
+        if from_key == "from" && v.get("step").and_then(|s| s.as_str()) != Some("accepted") {
+            continue;
+        }
+        let town = |key: &str| v.get(key).and_then(|c| c.as_str()).and_then(|c| town_of(c).ok());
+        if let (Some(from), Some(to)) = (town(from_key), town(to_key)) {
+            moves.push((*on, from, to));
+        }
+    }
+    moves.sort_by(|a, b| a.0.cmp(&b.0));
+    let first = moves.first().map_or_else(|| current_town.to_string(), |(_, from, _)| from.clone());
+    let mut out: Vec<(Month, String)> = moves.into_iter().map(|(on, _, to)| (Month::of(on), to)).collect();
+    match out.last_mut() {
+        Some((_, last)) if last != current_town => *last = current_town.to_string(),
+        _ => {}
+    }
+    (first, out)
+}
+
+/// A person's contribution split among the towns that held them ([`town_timeline`]).
+fn parts_of(p: &person::Model, events: &[EventRow], c: &Contribution) -> BTreeMap<String, Contribution> {
+    let (first, moves) = town_timeline(&p.town_code, events);
+    split_by_town(c, &first, &moves)
 }
 
 /// One event as the indicators read it: kind, day, test result, detail.
@@ -312,21 +360,22 @@ pub async fn maintain_loaded<C: ConnectionTrait>(
     }
     let new = loaded_contribution(db, p, tier, measures, cal).await?;
     let (person_id, town, division_code) = (p.id, p.town_code.clone(), p.division_code.clone());
-    let old = person_indicator::Entity::find_by_id(person_id).one(db).await?;
-    match &old {
-        Some(o) if o.town_code == town => {
-            let before = Contribution::decode(&o.cells)?;
-            if before == new && o.division_code == division_code {
+    let before = match person_indicator::Entity::find_by_id(person_id).one(db).await? {
+        Some(o) => {
+            let before = decode_parts(&o.cells, &o.town_code)?;
+            if before == new && o.division_code == division_code && o.town_code == town {
                 return Ok(());
             }
-            apply(db, &town, &new.minus(&before)).await?;
+            before
         }
-        Some(o) => {
-            let before = Contribution::decode(&o.cells)?;
-            apply(db, &o.town_code, &Contribution::new().minus(&before)).await?;
-            apply(db, &town, &new).await?;
-        }
-        None => apply(db, &town, &new).await?,
+        None => BTreeMap::new(),
+    };
+    // Each town that held the person gets the difference of its own part.
+    let empty = Contribution::new();
+    let towns: std::collections::BTreeSet<&String> = before.keys().chain(new.keys()).collect();
+    for t in towns {
+        let delta = new.get(t).unwrap_or(&empty).minus(before.get(t).unwrap_or(&empty));
+        apply(db, t, &delta).await?;
     }
     keep_contribution(db, person_id, town, division_code, &new).await?;
     Ok(())
@@ -462,12 +511,15 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C, mut progress: impl FnMut(u64)) 
                 &schedule,
                 &cal,
             )?;
-            add(&p.town_code, &c)?;
+            let parts = parts_of(p, events.get(&p.id).map_or(&[][..], |v| v), &c);
+            for (town, part) in &parts {
+                add(town, part)?;
+            }
             kept.push(person_indicator::ActiveModel {
                 person_id: Set(p.id),
                 town_code: Set(p.town_code.clone()),
                 division_code: Set(p.division_code.clone()),
-                cells: Set(c.encode()),
+                cells: Set(encode_parts(&parts, &p.town_code)),
             });
             out.persons += 1;
         }
@@ -581,18 +633,23 @@ pub async fn contributions_in<C: ConnectionTrait>(
     lo: &str,
     hi: &str,
 ) -> ServiceResult<Vec<(Uuid, String, Contribution)>> {
-    let rows: Vec<(Uuid, String, String)> = person_indicator::Entity::find()
+    let rows: Vec<(Uuid, String, String, String)> = person_indicator::Entity::find()
         .select_only()
         .columns([
             person_indicator::Column::PersonId,
             person_indicator::Column::DivisionCode,
+            person_indicator::Column::TownCode,
             person_indicator::Column::Cells,
         ])
         .filter(person_indicator::Column::TownCode.between(lo, hi))
         .into_tuple()
         .all(db)
         .await?;
-    rows.into_iter().map(|(id, d, c)| Ok((id, d, Contribution::decode(&c)?))).collect()
+    // A person counts in their community for the months their town held them (the part of the
+    // current town; what an earlier town did stays with it).
+    rows.into_iter()
+        .map(|(id, d, town, c)| Ok((id, d, decode_parts(&c, &town)?.remove(&town).unwrap_or_default())))
+        .collect()
 }
 
 /// Figures from the base tables by plain `GROUP BY` (no kept cells): persons by control status

@@ -1155,6 +1155,11 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         return Err(ServiceError::Conflict);
     }
     let note = format!("修改人员信息：{}", changed.join("、"));
+    // A corrected division is a move of the indicators' 属地 from today on: the months before stay
+    // with the town that held the person (`indicators::town_timeline`).
+    let detail = (division_code.to_string() != p.division_code).then(|| {
+        serde_json::json!({ "division_from": p.division_code, "division_to": division_code.to_string() }).to_string()
+    });
     measures::insert_event(
         &txn,
         actor,
@@ -1164,7 +1169,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         jindu_domain::EventKind::Amendment,
         now.today,
         Some((vault, &note)),
-        None,
+        detail,
     )
     .await?;
     casework::reconcile(&txn, id, now, Some(AssessmentTrigger::Profile), Some(actor.user_id)).await?;
