@@ -259,7 +259,7 @@ fn town_timeline(current_town: &str, events: &[EventRow]) -> (String, Vec<(Month
             moves.push((*on, from, to));
         }
     }
-    moves.sort_by(|a, b| a.0.cmp(&b.0));
+    moves.sort_by_key(|m| m.0);
     let first = moves.first().map_or_else(|| current_town.to_string(), |(_, from, _)| from.clone());
     let mut out: Vec<(Month, String)> = moves.into_iter().map(|(on, _, to)| (Month::of(on), to)).collect();
     match out.last_mut() {
