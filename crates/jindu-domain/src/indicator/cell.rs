@@ -445,7 +445,9 @@ mod tests {
         c.add(CellKey::VisitsDone, Month(202602), 1);
         c.add(CellKey::VisitsDone, Month(202605), 1);
         c.add(CellKey::VisitsDone, Month(202608), 1);
-        let cases: Vec<(Vec<(Month, String)>, Vec<(&str, i32, i64)>)> = vec![
+        // (moves, expected (town, month, under-control value at the month's end)).
+        type Case<'a> = (Vec<(Month, String)>, Vec<(&'a str, i32, i64)>);
+        let cases: Vec<Case> = vec![
             // A → B in April → A in July: A holds Jan–Mar and Jul–, B Apr–Jun.
             (
                 vec![(Month(202604), "B".into()), (Month(202607), "A".into())],
