@@ -454,6 +454,11 @@ impl JobPage {
         )
     }
 
+    /// A skipped footer row's number as the page says it: 第7行 / row 7.
+    pub fn skipped_row(&self, row: &usize) -> String {
+        if self.c.lang == "en" { format!("row {row}") } else { format!("第{row}行") }
+    }
+
     /// True when the job ended and its file can be mapped by hand (a report, or a header that
     /// could not be read).
     pub fn can_map(&self) -> bool {
@@ -590,6 +595,8 @@ pub fn annotated_copy(rows: &[Vec<String>], report: &ImportReport, lang: &str) -
             )?;
         } else if let Some(list) = problems {
             ws.write_string_with_format(row, problem_col, list.join("\n"), &note_fmt)?;
+        } else if report.skipped.iter().any(|(n, _)| *n == r + 1) {
+            ws.write_string(row, problem_col, if lang == "en" { "Footer row: skipped" } else { "表尾行：已跳过" })?;
         }
     }
     for (c, w) in widths.iter().enumerate() {

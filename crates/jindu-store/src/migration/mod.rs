@@ -12,6 +12,7 @@ mod m0006_indicators;
 mod m0007_evaluation;
 mod m0008_responsibility;
 mod m0009_member_unit;
+mod m0010_import;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_evaluation::Migration),
             Box::new(m0008_responsibility::Migration),
             Box::new(m0009_member_unit::Migration),
+            Box::new(m0010_import::Migration),
         ]
     }
 }

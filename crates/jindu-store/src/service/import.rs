@@ -17,8 +17,10 @@ use std::future::Future;
 use jindu_domain::clock::Now;
 use jindu_domain::import::{
     ColumnMapping, DivisionIndex, DivisionLookup, EventColumn, HeaderError, HeaderMap, MeasureColumn, PersonColumn,
-    SheetColumn, TaskColumn, clean_cell, division_of, end_reason_of, event_kind_of, find_header_mapped,
-    measure_kind_of, normalize_header, test_method_of, test_result_of, yes_of,
+    SheetColumn, TaskColumn, clean_cell, date_cell_1904, division_of, end_reason_of, event_kind_of,
+    excel_number_damage, excel_number_sentences, find_header_mapped, footer_text, masked_number, masked_number_sentences,
+    measure_kind_of, normalize_header,
+    test_method_of, test_result_of, yes_of,
 };
 use jindu_domain::{AddictionFinding, DomainError, IdNumber, MeasureKind, Permission, Role, Substance};
 use sea_orm::{
@@ -33,7 +35,7 @@ use super::transfers::{Duplicate, find_duplicate};
 use super::{Actor, FieldError, ServiceError, ServiceResult, audit, indicators, measures};
 use crate::Vault;
 use crate::entities::{app_user, division, event, measure};
-use crate::sheet::read_sheet;
+use crate::sheet::{read_book, read_sheet};
 
 /// The kinds of sheet Jindu imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -150,8 +152,11 @@ pub struct ImportReport {
     pub ignored: Vec<String>,
     /// The column mapping the user gave, as (normalised header, field or `-`).
     pub mapping: Vec<(String, String)>,
-    /// Data rows read (blank rows skipped).
+    /// Data rows read (blank rows and footer rows skipped).
     pub rows: usize,
+    /// Footer rows under (or between) the records, recognised and skipped (合计：3人, 填表人：…,
+    /// 审核人：…, 制表日期：…, 备注：…): (row number as the spreadsheet shows it, the row's text).
+    pub skipped: Vec<(usize, String)>,
     /// Rows already registered in scope: skipped.
     pub existing: usize,
     /// Rows that pass (created, or to be created on a real run).
@@ -345,10 +350,25 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
         request.mapping.iter().map(|(h, f)| (h.as_str(), f.as_str())),
     )
     .map_err(|(zh, en)| ServiceError::Invalid(vec![FieldError::new("mapping", "mapping.invalid", zh, en)]))?;
-    let sheet = read_sheet(request.file_name, request.bytes).map_err(file_error)?;
+    let book = read_book(request.file_name, request.bytes).map_err(file_error)?;
+    let mut sheet = book.rows;
     let header = find_header_mapped(&sheet, &mapping).map_err(|e: HeaderError<S::Column>| {
         ServiceError::Invalid(vec![FieldError::new("header", "header.invalid", e.message_zh(), e.message_en())])
     })?;
+    if book.date1904 {
+        // A plain number in a date column is a serial of the workbook's 1904 date system
+        // (date-formatted cells were read as dates already).
+        let dates: Vec<usize> = header.columns.iter().filter(|(c, _)| c.is_date()).map(|(_, i)| *i).collect();
+        for row in sheet.iter_mut().skip(header.row + 1) {
+            for i in &dates {
+                if let Some(cell) = row.get_mut(*i)
+                    && let Some(date) = date_cell_1904(&clean_cell(cell))
+                {
+                    *cell = date;
+                }
+            }
+        }
+    }
     let header_cells: Vec<String> = sheet[header.row].iter().map(|c| clean_cell(c)).collect();
     let mut report = ImportReport {
         file_name: request.file_name.chars().take(120).collect(),
@@ -365,13 +385,19 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
         dry_run: request.dry_run,
         ..Default::default()
     };
-    let mut data: Vec<(usize, &Vec<String>)> = sheet
-        .iter()
-        .enumerate()
-        .skip(header.row + 1)
-        .filter(|(_, r)| r.iter().any(|c| !clean_cell(c).is_empty()))
-        .map(|(i, r)| (i + 1, r))
-        .collect();
+    let mut data: Vec<(usize, &Vec<String>)> = Vec::new();
+    for (i, r) in sheet.iter().enumerate().skip(header.row + 1) {
+        if !r.iter().any(|c| !clean_cell(c).is_empty()) {
+            continue;
+        }
+        match footer_text(r, &header) {
+            Some(text) => report.skipped.push((i + 1, text)),
+            None => data.push((i + 1, r)),
+        }
+    }
+    // The columns whose text must keep its digits (ID numbers, phones).
+    let digit_columns: Vec<(S::Column, usize)> =
+        header.columns.iter().filter(|(c, _)| c.keeps_digits()).map(|(c, i)| (*c, *i)).collect();
     rows.order(&header, &mut data);
     report.rows = data.len();
     // The audit lock for the whole import, taken before the transaction (the order every writer
@@ -383,16 +409,54 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
     // `indicators::deferring` and `audit::deferring_head`).
     audit::deferring_head(indicators::deferring(async {
         for (k, (row, cells)) in data.iter().enumerate() {
-            match rows.row(&txn, *row, cells, &header).await? {
-                RowOutcome::Valid => report.valid += 1,
-                RowOutcome::Existing => report.existing += 1,
-                RowOutcome::Problems(problems) => report.problems.extend(problems.into_iter().map(|e| RowProblem {
+            // A number Excel cut to 15 digits is refused whatever the row's rules say of it.
+            let damaged: Vec<FieldError> = digit_columns
+                .iter()
+                .filter_map(|(c, i)| {
+                    let text = clean_cell(cells.get(*i).map_or("", String::as_str));
+                    let label = c.template_header().trim_end_matches('*');
+                    if excel_number_damage(&text) {
+                        let (zh, en) = excel_number_sentences(label, c.field(), &text);
+                        Some(FieldError::new(c.field(), "import.excel_number", zh, en))
+                    } else if masked_number(&text) {
+                        let (zh, en) = masked_number_sentences(label, c.field(), &text);
+                        Some(FieldError::new(c.field(), "import.masked", zh, en))
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            let outcome = rows.row(&txn, *row, cells, &header).await?;
+            let problems = match outcome {
+                RowOutcome::Valid if damaged.is_empty() => {
+                    report.valid += 1;
+                    Vec::new()
+                }
+                RowOutcome::Existing if damaged.is_empty() => {
+                    report.existing += 1;
+                    Vec::new()
+                }
+                // A row written in spite of a damaged cell is rolled back with the import.
+                RowOutcome::Valid | RowOutcome::Existing => damaged,
+                RowOutcome::Problems(more) => {
+                    let mut all = damaged;
+                    let taken: Vec<&'static str> = all.iter().map(|e| e.field).collect();
+                    all.extend(more.into_iter().filter(|e| !taken.contains(&e.field)));
+                    all
+                }
+            };
+            let mut problems: Vec<RowProblem> = problems
+                .into_iter()
+                .map(|e| RowProblem {
                     row: *row,
                     field: if e.field.is_empty() { "row".to_string() } else { e.field.to_string() },
                     zh: e.zh,
                     en: e.en,
-                })),
-            }
+                })
+                .collect();
+            // Every problem of the row, in the order of the sheet's columns.
+            problems.sort_by_key(|p| column_order(&header, &p.field));
+            report.problems.extend(problems);
             progress(k + 1, data.len());
         }
         report.problems.sort_by_key(|p| p.row);
@@ -455,6 +519,18 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
     Ok(report)
 }
 
+/// Where a problem's field stands among the sheet's columns (a problem of no column last): the
+/// form's field names that differ from the sheet's are mapped to their column.
+fn column_order<C: SheetColumn>(header: &HeaderMap<C>, field: &str) -> usize {
+    let alias = match field {
+        "social_worker_id" => "social_worker",
+        "division" => "town",
+        "town" => "division",
+        _ => field,
+    };
+    header.index_of_field(field).or_else(|| header.index_of_field(alias)).unwrap_or(usize::MAX)
+}
+
 /// The mapping for the audit detail: ` map=证照号>id_number,…` (empty without one).
 fn mapping_note(report: &ImportReport) -> String {
     if report.mapping.is_empty() {
@@ -488,10 +564,10 @@ impl SheetImport for PersonRows<'_> {
         cells: &[String],
         header: &HeaderMap<PersonColumn>,
     ) -> ServiceResult<RowOutcome> {
-        let input = match row_input(header, cells, &self.workers, &self.divisions) {
-            Ok(i) => i,
-            Err(errors) => return Ok(RowOutcome::Problems(errors)),
-        };
+        // The sheet's own words (places, social worker, choices) first; a field that failed
+        // there is given blank to the form's rules, which then check every other field, so a
+        // row's problems are all named at once.
+        let (input, mut problems) = row_input(header, cells, &self.workers, &self.divisions);
         // Repeats inside the file, then persons already registered.
         if let Ok(n) = IdNumber::parse_on(&input.id_number, self.now.today) {
             if let Some(first) = self.seen.get(n.as_str()) {
@@ -503,13 +579,25 @@ impl SheetImport for PersonRows<'_> {
                 )]));
             }
             self.seen.insert(n.as_str().to_string(), row);
-            if let Some(Duplicate::InScope(_)) = find_duplicate(txn, self.vault, self.actor, &n).await? {
+            if problems.is_empty()
+                && let Some(Duplicate::InScope(_)) = find_duplicate(txn, self.vault, self.actor, &n).await?
+            {
                 return Ok(RowOutcome::Existing);
             }
         }
         match persons::register_in(txn, self.vault, self.actor, self.now, input).await {
-            Ok(_) => Ok(RowOutcome::Valid),
-            Err(ServiceError::Invalid(errors)) => Ok(RowOutcome::Problems(errors)),
+            // Written although the sheet's words failed: the import is rolled back.
+            Ok(_) if problems.is_empty() => Ok(RowOutcome::Valid),
+            Ok(_) => Ok(RowOutcome::Problems(problems)),
+            Err(ServiceError::Invalid(errors)) => {
+                let taken: Vec<&'static str> = problems.iter().map(|e| e.field).collect();
+                let blanked = |f: &str| match f {
+                    "social_worker_id" => taken.contains(&"social_worker"),
+                    _ => taken.contains(&f),
+                };
+                problems.extend(errors.into_iter().filter(|e| !blanked(e.field)));
+                Ok(RowOutcome::Problems(problems))
+            }
             Err(e) => Err(e),
         }
     }
@@ -1029,13 +1117,15 @@ async fn social_workers<C: ConnectionTrait>(
 }
 
 /// A row as the registration form takes it; measure kind, substance and finding may be given by
-/// their Chinese or English names, the social worker by user name or name.
+/// their Chinese or English names, the social worker by user name or name. Returns the input
+/// with every field the sheet's words could not give left blank, and the problems of those
+/// fields.
 fn row_input(
     h: &HeaderMap,
     cells: &[String],
     workers: &[(String, String, Uuid, String)],
     divisions: &DivisionIndex,
-) -> Result<NewPerson, Vec<FieldError>> {
+) -> (NewPerson, Vec<FieldError>) {
     let cell = |c: PersonColumn| h.cell(cells, c);
     let mut errors = Vec::new();
     let mut choice = |c: PersonColumn, text: String, codes: &[(&'static str, &'static str, &'static str)]| {
@@ -1089,6 +1179,18 @@ fn row_input(
     let substance = choice(PersonColumn::Substance, cell(PersonColumn::Substance), &substances);
     let findings: Vec<_> = AddictionFinding::ALL.iter().map(|k| (k.as_code(), k.label_zh(), k.label_en())).collect();
     let finding = choice(PersonColumn::AddictionFinding, cell(PersonColumn::AddictionFinding), &findings);
+    if measure_kind.is_empty() && !cell(PersonColumn::MeasureKind).is_empty() {
+        // The kind was not recognised, so the form will not read the measure's dates: their own
+        // problems are named now.
+        for (c, field) in [(PersonColumn::DecisionDate, "decision_date"), (PersonColumn::ReportDate, "report_date")] {
+            let text = cell(c);
+            if !text.is_empty()
+                && let Err(e) = jindu_domain::event::parse_date(field, &text)
+            {
+                errors.push(e.into());
+            }
+        }
+    }
     let division_text = division_of(&cell(PersonColumn::Town), &cell(PersonColumn::Community));
     let division = match divisions.resolve(&division_text) {
         Ok(code) => code,
@@ -1140,10 +1242,7 @@ fn row_input(
             }
         }
     };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(NewPerson {
+    let input = NewPerson {
         name: cell(PersonColumn::Name),
         id_number: cell(PersonColumn::IdNumber),
         phone: cell(PersonColumn::Phone),
@@ -1158,7 +1257,8 @@ fn row_input(
         report_date: cell(PersonColumn::ReportDate),
         note: cell(PersonColumn::Note),
         ..Default::default()
-    })
+    };
+    (input, errors)
 }
 
 fn hex(bytes: &[u8]) -> String {
