@@ -156,8 +156,10 @@ impl PersonColumn {
             }
             PersonColumn::ReportDate => "社区戒毒、社区康复的报到日期，格式同决定日期。",
             PersonColumn::FirstFoundOn => "格式同决定日期。",
-            PersonColumn::SocialWorker => "本辖区社工的用户名或姓名。",
-            PersonColumn::Substance => "如：冰毒、海洛因、氯胺酮。",
+            PersonColumn::SocialWorker => {
+                "本辖区社工的用户名或姓名；尚未建社工账号时，检查后可选择按表创建社工（暂不能登录）或暂不分配。"
+            }
+            PersonColumn::Substance => "如：冰毒、麻古、K粉、海洛因、摇头丸、大麻；写了几种时以第一种为主要滥用毒品。",
             PersonColumn::AddictionFinding => "如：吸毒成瘾、吸毒成瘾严重。",
             PersonColumn::Note => "不超过500字。",
         }
@@ -219,9 +221,19 @@ impl PersonColumn {
             PersonColumn::SocialWorker => {
                 &["责任社工", "社工", "专职社工", "禁毒社工", "负责社工", "社工姓名", "social_worker"]
             }
-            PersonColumn::Substance => {
-                &["滥用毒品种类", "毒品种类", "吸食毒品种类", "主要滥用毒品", "滥用毒品", "substance"]
-            }
+            PersonColumn::Substance => &[
+                "滥用毒品种类",
+                "毒品种类",
+                "吸食毒品种类",
+                "主要滥用毒品",
+                "滥用毒品",
+                "吸毒种类",
+                "吸食种类",
+                "吸毒类型",
+                "毒品类型",
+                "滥用种类",
+                "substance",
+            ],
             PersonColumn::AddictionFinding => &["成瘾认定", "成瘾程度", "吸毒成瘾认定", "addiction_finding"],
             PersonColumn::Note => &["备注", "说明", "note"],
         }
@@ -668,6 +680,37 @@ pub fn footer_text<C: SheetColumn>(cells: &[String], header: &HeaderMap<C>) -> O
     });
     footer.then(|| {
         cells.iter().map(|c| clean_cell(c)).filter(|c| !c.is_empty()).collect::<Vec<_>>().join(" ").chars().take(80).collect()
+    })
+}
+
+/// A drug type as registries write it (吸毒种类 / 滥用毒品种类 / 检出毒品): the names Jindu
+/// shows (甲基苯丙胺(冰毒), either part), the code, or the words offices use: 冰毒, 冰, 溜冰, 麻古,
+/// 麻果 (methamphetamine tablets), 甲基苯丙胺; 海洛因, 白粉; K粉, K仔, 氯胺酮; 摇头丸, MDMA;
+/// 大麻; 可卡因; 吗啡; 其他. Several types in one cell (`冰毒、K粉`) give the first, the main one
+/// (主要滥用毒品); `None` when that one is not recognised. Aliases: local default.
+pub fn substance_of(text: &str) -> Option<crate::Substance> {
+    use crate::Substance as S;
+    let first = normalize_header(text);
+    let first = first.split(['、', ',', '，', '/', ';', '；', '+']).find(|p| !p.is_empty())?;
+    let alias = match first {
+        "冰毒" | "冰" | "溜冰" | "麻古" | "麻果" | "甲基苯丙胺" | "甲基苯丙胺片剂" => Some(S::Methamphetamine),
+        "海洛因" | "白粉" | "海洛英" => Some(S::Heroin),
+        "k粉" | "k仔" | "k" | "氯胺酮" => Some(S::Ketamine),
+        "摇头丸" | "mdma" | "迷魂药" => Some(S::Mdma),
+        "大麻" | "大麻烟" => Some(S::Cannabis),
+        "可卡因" => Some(S::Cocaine),
+        "吗啡" => Some(S::Morphine),
+        "其他" | "其它" => Some(S::Other),
+        _ => None,
+    };
+    alias.or_else(|| {
+        S::ALL.iter().copied().find(|s| {
+            let zh = normalize_header(s.label_zh());
+            first == s.as_code()
+                || first == s.label_en().to_ascii_lowercase()
+                || first == zh
+                || zh.split(['(', ')']).any(|part| !part.is_empty() && part == first)
+        })
     })
 }
 
@@ -1167,6 +1210,34 @@ mod tests {
         for typed in ["2018-12-15", "2018年12月15日", "20181215", "-5", "abc", "", "1.2.3"] {
             assert_eq!(date_cell_1904(typed), None, "{typed}");
         }
+    }
+
+    #[test]
+    fn drug_types_are_read_with_the_words_offices_write() {
+        use crate::Substance as S;
+        for (text, want) in [
+            ("冰毒", S::Methamphetamine),
+            ("麻古", S::Methamphetamine),
+            ("甲基苯丙胺(冰毒)", S::Methamphetamine),
+            ("K粉", S::Ketamine),
+            ("ｋ粉", S::Ketamine),
+            ("氯胺酮", S::Ketamine),
+            ("海洛因", S::Heroin),
+            ("白粉", S::Heroin),
+            ("摇头丸", S::Mdma),
+            ("MDMA", S::Mdma),
+            ("大麻", S::Cannabis),
+            ("methamphetamine", S::Methamphetamine),
+            ("冰毒、K粉", S::Methamphetamine),
+            ("K粉,冰毒", S::Ketamine),
+            ("其它", S::Other),
+        ] {
+            assert_eq!(substance_of(text), Some(want), "{text}");
+        }
+        assert_eq!(substance_of("可乐"), None);
+        assert_eq!(substance_of(""), None);
+        assert_eq!(PersonColumn::from_header("吸毒种类"), Some(PersonColumn::Substance));
+        assert_eq!(PersonColumn::from_header("滥用毒品种类"), Some(PersonColumn::Substance));
     }
 
     #[test]

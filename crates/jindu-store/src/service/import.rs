@@ -22,7 +22,7 @@ use jindu_domain::import::{
     measure_kind_of, normalize_header,
     test_method_of, test_result_of, yes_of,
 };
-use jindu_domain::{AddictionFinding, DomainError, IdNumber, MeasureKind, Permission, Role, Substance};
+use jindu_domain::{AddictionFinding, DomainError, IdNumber, MeasureKind, Permission, Role};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionSession,
     TransactionTrait,
@@ -116,12 +116,64 @@ pub struct ImportRequest<'a> {
     pub header_row: Option<usize>,
     /// The user's column mapping: (header as in the file, field; `-` ignores the column).
     pub mapping: &'a [(String, String)],
+    /// What to do with a social worker a person sheet names who has no account in scope.
+    pub unknown_workers: UnknownWorkers,
+}
+
+/// What a person import does with a 责任社工 the sheet names who has no social-worker account in
+/// scope (a fresh deployment has none yet; issue #18 item 7).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownWorkers {
+    /// A problem of the row (the default): the report lists the names
+    /// ([`ImportReport::unknown_workers`]) so that the office can choose.
+    #[default]
+    Refuse,
+    /// Create a caseload-owner account per name and town, which cannot sign in (no password; the
+    /// system administrator gives it a login), listed in [`ImportReport::new_workers`] and audited
+    /// (`user.create_from_import`).
+    Create,
+    /// Import the persons without a social worker, each with a warning
+    /// ([`ImportReport::warnings`]).
+    Unassigned,
+}
+
+impl UnknownWorkers {
+    /// The code of a form or the command line: `refuse`, `create`, `unassigned`.
+    pub fn from_code(code: &str) -> Option<UnknownWorkers> {
+        match code.trim() {
+            "refuse" | "" => Some(UnknownWorkers::Refuse),
+            "create" => Some(UnknownWorkers::Create),
+            "unassigned" => Some(UnknownWorkers::Unassigned),
+            _ => None,
+        }
+    }
+
+    /// The code (see [`UnknownWorkers::from_code`]).
+    pub fn as_code(self) -> &'static str {
+        match self {
+            UnknownWorkers::Refuse => "refuse",
+            UnknownWorkers::Create => "create",
+            UnknownWorkers::Unassigned => "unassigned",
+        }
+    }
+}
+
+/// A social-worker account an import made (or, on a dry run, would make) for a name of the sheet.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NewWorker {
+    /// The name as the sheet writes it (the account's display name).
+    pub name: String,
+    /// The generated user name, `sw-{town}-{n}`.
+    pub username: String,
+    /// The town the account serves (12 digits).
+    pub division_code: String,
 }
 
 impl<'a> ImportRequest<'a> {
     /// A request reading the header by its words.
     pub fn new(file_name: &'a str, bytes: &'a [u8], dry_run: bool) -> Self {
-        ImportRequest { file_name, bytes, dry_run, header_row: None, mapping: &[] }
+        ImportRequest { file_name, bytes, dry_run, header_row: None, mapping: &[], unknown_workers: UnknownWorkers::Refuse }
     }
 }
 
@@ -164,6 +216,13 @@ pub struct ImportReport {
     /// Records created (0 on a dry run or when any row has a problem).
     pub created: usize,
     pub problems: Vec<RowProblem>,
+    /// Rows imported with something left out (a social worker without an account, imported
+    /// unassigned): not problems, the rows are stored.
+    pub warnings: Vec<RowProblem>,
+    /// Social workers the sheet names who have no account in scope (person sheets).
+    pub unknown_workers: Vec<String>,
+    /// Accounts made for them ([`UnknownWorkers::Create`]; on a dry run, those it would make).
+    pub new_workers: Vec<NewWorker>,
     pub dry_run: bool,
 }
 
@@ -272,6 +331,11 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
                 workers: social_workers(db, actor).await?,
                 divisions: division_index(db, actor).await?,
                 seen: HashMap::new(),
+                policy: request.unknown_workers,
+                made: HashMap::new(),
+                unknown: Vec::new(),
+                new_workers: Vec::new(),
+                warnings: Vec::new(),
             };
             run(db, actor, now, request, rows, progress).await
         }
@@ -322,6 +386,9 @@ trait SheetImport: Send {
 
     /// Puts the data rows in the order they apply (default: the file's order).
     fn order(&self, _header: &HeaderMap<Self::Column>, _rows: &mut [(usize, &Vec<String>)]) {}
+
+    /// Adds what the rows found besides their problems to the report (after the last row).
+    fn finish(&mut self, _report: &mut ImportReport) {}
 
     /// Checks and writes one row (`row` as the spreadsheet numbers it).
     fn row<T: ConnectionTrait + Sync>(
@@ -459,6 +526,7 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
             report.problems.extend(problems);
             progress(k + 1, data.len());
         }
+        rows.finish(&mut report);
         report.problems.sort_by_key(|p| p.row);
         if !request.dry_run && report.problems.is_empty() {
             indicators::apply_deferred(&txn).await?;
@@ -551,11 +619,78 @@ struct PersonRows<'a> {
     divisions: DivisionIndex,
     /// ID numbers seen in the file → the row that first gave them.
     seen: HashMap<String, usize>,
+    /// What to do with a social worker who has no account.
+    policy: UnknownWorkers,
+    /// (name, town code) → the account made for it in this import.
+    made: HashMap<(String, String), Uuid>,
+    /// Names without an account, in the order the sheet first gives them.
+    unknown: Vec<String>,
+    new_workers: Vec<NewWorker>,
+    warnings: Vec<RowProblem>,
+}
+
+impl PersonRows<'_> {
+    /// The caseload-owner account for the social worker `name` of `town` (12 digits): the one
+    /// this import already made, or a new one that cannot sign in (no password; the system
+    /// administrator gives it a login), user name `sw-{town9}-{n}`, audited.
+    async fn worker_for<T: ConnectionTrait>(&mut self, txn: &T, name: &str, town: &str) -> ServiceResult<Uuid> {
+        let key = (name.to_string(), town.to_string());
+        if let Some(id) = self.made.get(&key) {
+            return Ok(*id);
+        }
+        let town_code = jindu_domain::DivisionCode::parse(town).map_err(|e| ServiceError::Data(e.to_string()))?;
+        let mut n = 1;
+        let username = loop {
+            let candidate = format!("sw-{}-{n}", town_code.prefix());
+            let taken = app_user::Entity::find().filter(app_user::Column::Username.eq(&candidate)).count(txn).await?;
+            if taken == 0 {
+                break candidate;
+            }
+            n += 1;
+        };
+        let id = super::users::add(
+            txn,
+            self.now,
+            super::users::NewUser {
+                username: username.clone(),
+                display_name: name.to_string(),
+                password: None,
+                role: Role::SocialWorker.as_code().to_string(),
+                division: town_code,
+                workstation_id: None,
+                must_change_password: true,
+            },
+        )
+        .await?;
+        audit::append(
+            txn,
+            &audit::Who::actor(self.actor),
+            self.now,
+            audit::Entry {
+                action: "user.create_from_import".to_string(),
+                object_type: Some("user"),
+                object_id: Some(id.to_string()),
+                outcome: audit::Outcome::Ok,
+                detail: Some(format!("{username} {name} {town} role=social_worker login=disabled")),
+            },
+        )
+        .await?;
+        self.made.insert(key, id);
+        self.workers.push((username.clone(), name.to_string(), id, town.to_string()));
+        self.new_workers.push(NewWorker { name: name.to_string(), username, division_code: town.to_string() });
+        Ok(id)
+    }
 }
 
 impl SheetImport for PersonRows<'_> {
     type Column = PersonColumn;
     const OBJECT: &'static str = "person";
+
+    fn finish(&mut self, report: &mut ImportReport) {
+        report.unknown_workers = std::mem::take(&mut self.unknown);
+        report.new_workers = std::mem::take(&mut self.new_workers);
+        report.warnings = std::mem::take(&mut self.warnings);
+    }
 
     async fn row<T: ConnectionTrait + Sync>(
         &mut self,
@@ -567,7 +702,27 @@ impl SheetImport for PersonRows<'_> {
         // The sheet's own words (places, social worker, choices) first; a field that failed
         // there is given blank to the form's rules, which then check every other field, so a
         // row's problems are all named at once.
-        let (input, mut problems) = row_input(header, cells, &self.workers, &self.divisions);
+        let (mut input, mut problems, missing) =
+            row_input(header, cells, &self.workers, &self.divisions, self.policy);
+        if let Some(name) = missing {
+            if !self.unknown.contains(&name) {
+                self.unknown.push(name.clone());
+            }
+            match self.policy {
+                UnknownWorkers::Create if problems.is_empty() && input.division.len() == 12 => {
+                    // The account belongs to the person's town (a social worker serves a town).
+                    let town = format!("{}000", &input.division[..9]);
+                    input.social_worker_id = self.worker_for(txn, &name, &town).await?.to_string();
+                }
+                UnknownWorkers::Create | UnknownWorkers::Refuse => {}
+                UnknownWorkers::Unassigned => self.warnings.push(RowProblem {
+                    row,
+                    field: "social_worker".into(),
+                    zh: format!("责任社工“{name}”没有账号：该人员暂不分配社工，导入后请在人员页面指定。"),
+                    en: format!("Social worker '{name}' has no account: the person is imported unassigned; assign one on the person's page."),
+                }),
+            }
+        }
         // Repeats inside the file, then persons already registered.
         if let Ok(n) = IdNumber::parse_on(&input.id_number, self.now.today) {
             if let Some(first) = self.seen.get(n.as_str()) {
@@ -892,11 +1047,7 @@ impl SheetImport for EventRows<'_> {
         let substance = if substance_text.is_empty() {
             String::new()
         } else {
-            let t = normalize_header(&substance_text);
-            match Substance::ALL.iter().find(|s| {
-                let zh = normalize_header(s.label_zh());
-                t == s.as_code() || t == zh || zh.split(['(', ')']).any(|part| !part.is_empty() && part == t)
-            }) {
+            match jindu_domain::import::substance_of(&substance_text) {
                 Some(s) => s.as_code().to_string(),
                 None => {
                     let shown: String = substance_text.chars().take(20).collect();
@@ -1118,14 +1269,16 @@ async fn social_workers<C: ConnectionTrait>(
 
 /// A row as the registration form takes it; measure kind, substance and finding may be given by
 /// their Chinese or English names, the social worker by user name or name. Returns the input
-/// with every field the sheet's words could not give left blank, and the problems of those
-/// fields.
+/// with every field the sheet's words could not give left blank, the problems of those fields
+/// (a social worker without an account is one only when `policy` refuses it), and the social
+/// worker the sheet names who has no account.
 fn row_input(
     h: &HeaderMap,
     cells: &[String],
     workers: &[(String, String, Uuid, String)],
     divisions: &DivisionIndex,
-) -> (NewPerson, Vec<FieldError>) {
+    policy: UnknownWorkers,
+) -> (NewPerson, Vec<FieldError>, Option<String>) {
     let cell = |c: PersonColumn| h.cell(cells, c);
     let mut errors = Vec::new();
     let mut choice = |c: PersonColumn, text: String, codes: &[(&'static str, &'static str, &'static str)]| {
@@ -1175,10 +1328,23 @@ fn row_input(
         "强戒" | "强制戒毒" => MeasureKind::CompulsoryIsolation.as_code().to_string(),
         _ => choice(PersonColumn::MeasureKind, cell(PersonColumn::MeasureKind), &measure_kinds),
     };
-    let substances: Vec<_> = Substance::ALL.iter().map(|k| (k.as_code(), k.label_zh(), k.label_en())).collect();
-    let substance = choice(PersonColumn::Substance, cell(PersonColumn::Substance), &substances);
     let findings: Vec<_> = AddictionFinding::ALL.iter().map(|k| (k.as_code(), k.label_zh(), k.label_en())).collect();
     let finding = choice(PersonColumn::AddictionFinding, cell(PersonColumn::AddictionFinding), &findings);
+    let substance_text = cell(PersonColumn::Substance);
+    let substance = match jindu_domain::import::substance_of(&substance_text) {
+        Some(s) => s.as_code().to_string(),
+        None if substance_text.is_empty() => String::new(),
+        None => {
+            let shown: String = substance_text.chars().take(40).collect();
+            errors.push(FieldError::new(
+                "substance",
+                "choice.invalid",
+                format!("滥用毒品种类“{shown}”无法识别，可填：冰毒、麻古、K粉、海洛因、摇头丸、大麻、可卡因、吗啡、其他。"),
+                format!("substance '{shown}' is not recognised; use one of: 冰毒, 麻古, K粉, 海洛因, 摇头丸, 大麻, 可卡因, 吗啡, 其他."),
+            ));
+            String::new()
+        }
+    };
     if measure_kind.is_empty() && !cell(PersonColumn::MeasureKind).is_empty() {
         // The kind was not recognised, so the form will not read the measure's dates: their own
         // problems are named now.
@@ -1216,24 +1382,40 @@ fn row_input(
         }
     };
     let worker_text = cell(PersonColumn::SocialWorker);
+    let mut missing_worker = None;
     let social_worker_id = if worker_text.is_empty() {
         String::new()
     } else {
-        let matches: Vec<&(String, String, Uuid, String)> =
+        let mut matches: Vec<&(String, String, Uuid, String)> =
             workers.iter().filter(|(u, d, _, _)| *u == worker_text || *d == worker_text).collect();
+        if !division.is_empty() {
+            // Only a social worker serving the person's own place can take the person (the same
+            // name may serve several towns); one elsewhere counts as no account here.
+            let serves = |w: &String| {
+                jindu_domain::DivisionCode::parse(w).is_ok_and(|c| division.starts_with(&c.prefix()))
+            };
+            matches.retain(|(_, _, _, w)| serves(w));
+        }
         match matches.as_slice() {
             [one] => one.2.to_string(),
+            [] if policy != UnknownWorkers::Refuse => {
+                missing_worker = Some(worker_text.clone());
+                String::new()
+            }
             _ => {
+                if matches.is_empty() {
+                    missing_worker = Some(worker_text.clone());
+                }
                 errors.push(FieldError::new(
                     "social_worker",
                     if matches.is_empty() { "social_worker.unknown" } else { "social_worker.ambiguous" },
                     if matches.is_empty() {
-                        format!("责任社工“{worker_text}”不是本辖区的社工账号（填用户名或姓名）。")
+                        format!("责任社工“{worker_text}”不是本辖区的社工账号（填用户名或姓名）；新系统尚未建社工账号时，可选择“按表创建社工”或“暂不分配社工”后重新检查。")
                     } else {
                         format!("责任社工“{worker_text}”有重名，请改填用户名。")
                     },
                     if matches.is_empty() {
-                        format!("Social worker '{worker_text}' is no social-worker account in scope (give the user name or name).")
+                        format!("Social worker '{worker_text}' is no social-worker account in scope (give the user name or name); where no accounts exist yet, choose to create them from the sheet or to import the persons unassigned, and check again.")
                     } else {
                         format!("Several social workers are called '{worker_text}'; give the user name.")
                     },
@@ -1258,7 +1440,7 @@ fn row_input(
         note: cell(PersonColumn::Note),
         ..Default::default()
     };
-    (input, errors)
+    (input, errors, missing_worker)
 }
 
 fn hex(bytes: &[u8]) -> String {
