@@ -106,8 +106,14 @@ pub async fn run(command: ImportCommand) -> Result<()> {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let request =
-        import::ImportRequest { file_name: &name, bytes: &bytes, dry_run, header_row, mapping: &mapping, unknown_workers };
+    let request = import::ImportRequest {
+        file_name: &name,
+        bytes: &bytes,
+        dry_run,
+        header_row,
+        mapping: &mapping,
+        unknown_workers,
+    };
     let report =
         import::import_sheet(&conn, &vault, &actor, Now::system(), kind, request, progress).await.map_err(explain)?;
     bar.finish_and_clear();

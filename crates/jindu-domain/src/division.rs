@@ -293,7 +293,9 @@ mod tests {
     #[test]
     fn the_placeholder_level_of_municipalities_is_transparent() {
         let c = |s: &str| DivisionCode::parse(s).expect("code");
-        for (code, name) in [("3101", "市辖区"), ("1101", "市辖区"), ("1201", "市辖区"), ("5001", "市辖区"), ("5002", "县")] {
+        for (code, name) in
+            [("3101", "市辖区"), ("1101", "市辖区"), ("1201", "市辖区"), ("5001", "市辖区"), ("5002", "县")]
+        {
             assert!(is_transparent_level(&c(code), name), "{code} {name}");
         }
         // A real city's 市辖区 is not a municipality's; a municipality's district is a real level.

@@ -351,7 +351,8 @@ impl SheetColumn for EventColumn {
             EventColumn::Substance => &["检出毒品", "检出毒品种类", "阳性毒品种类", "substance"],
             EventColumn::Note => &["备注", "说明", "情况", "工作情况", "note"],
         }
-    }    fn is_date(self) -> bool {
+    }
+    fn is_date(self) -> bool {
         self == EventColumn::Date
     }
     fn keeps_digits(self) -> bool {
@@ -449,7 +450,8 @@ impl SheetColumn for TaskColumn {
             TaskColumn::CoUnits => &["配合单位", "协办单位", "协作单位", "co_units"],
             TaskColumn::Due => &["完成时限", "完成时间", "截止日期", "截止时间", "时限", "完成期限", "due_on", "due"],
         }
-    }    fn is_date(self) -> bool {
+    }
+    fn is_date(self) -> bool {
         self == TaskColumn::Due
     }
 }
@@ -502,7 +504,8 @@ impl SheetColumn for MeasureColumn {
             MeasureColumn::EndReason => &["结束原因", "解除原因", "终止原因", "解除(终止)原因", "end_reason"],
             MeasureColumn::ExemptionsChecked => &["豁免已核查", "豁免情形已核查", "已核查豁免", "exemptions_checked"],
         }
-    }    fn is_date(self) -> bool {
+    }
+    fn is_date(self) -> bool {
         matches!(self, MeasureColumn::DecisionDate | MeasureColumn::ReportDate | MeasureColumn::EndDate)
     }
     fn keeps_digits(self) -> bool {
@@ -646,8 +649,28 @@ pub fn date_cell_1904(text: &str) -> Option<String> {
 /// table (合计：3人, 填表人：…, 审核人：…, 制表日期：…, 备注：…). Local default, from the
 /// registries offices keep.
 pub const FOOTER_WORDS: [&str; 23] = [
-    "合计", "总计", "小计", "共计", "总人数", "填表人", "填报人", "制表人", "审核人", "审批人", "负责人", "联系人",
-    "经办人", "制表日期", "填表日期", "填报日期", "报送日期", "制表时间", "填表时间", "备注", "说明", "注",
+    "合计",
+    "总计",
+    "小计",
+    "共计",
+    "总人数",
+    "填表人",
+    "填报人",
+    "制表人",
+    "审核人",
+    "审批人",
+    "负责人",
+    "联系人",
+    "经办人",
+    "制表日期",
+    "填表日期",
+    "填报日期",
+    "报送日期",
+    "制表时间",
+    "填表时间",
+    "备注",
+    "说明",
+    "注",
     "演示数据",
 ];
 
@@ -664,11 +687,7 @@ pub fn footer_text<C: SheetColumn>(cells: &[String], header: &HeaderMap<C>) -> O
     if numbered {
         return None;
     }
-    let norm: String = first
-        .chars()
-        .map(crate::id_number::to_half_width)
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let norm: String = first.chars().map(crate::id_number::to_half_width).filter(|c| !c.is_whitespace()).collect();
     let footer = FOOTER_WORDS.iter().any(|w| {
         norm.strip_prefix(w).is_some_and(|rest| {
             rest.starts_with(':')
@@ -679,7 +698,15 @@ pub fn footer_text<C: SheetColumn>(cells: &[String], header: &HeaderMap<C>) -> O
         })
     });
     footer.then(|| {
-        cells.iter().map(|c| clean_cell(c)).filter(|c| !c.is_empty()).collect::<Vec<_>>().join(" ").chars().take(80).collect()
+        cells
+            .iter()
+            .map(|c| clean_cell(c))
+            .filter(|c| !c.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(80)
+            .collect()
     })
 }
 
@@ -693,7 +720,9 @@ pub fn substance_of(text: &str) -> Option<crate::Substance> {
     let first = normalize_header(text);
     let first = first.split(['、', ',', '，', '/', ';', '；', '+']).find(|p| !p.is_empty())?;
     let alias = match first {
-        "冰毒" | "冰" | "溜冰" | "麻古" | "麻果" | "甲基苯丙胺" | "甲基苯丙胺片剂" => Some(S::Methamphetamine),
+        "冰毒" | "冰" | "溜冰" | "麻古" | "麻果" | "甲基苯丙胺" | "甲基苯丙胺片剂" => {
+            Some(S::Methamphetamine)
+        }
         "海洛因" | "白粉" | "海洛英" => Some(S::Heroin),
         "k粉" | "k仔" | "k" | "氯胺酮" => Some(S::Ketamine),
         "摇头丸" | "mdma" | "迷魂药" => Some(S::Mdma),
@@ -758,7 +787,9 @@ pub fn masked_number(text: &str) -> bool {
 pub fn masked_number_sentences(label_zh: &str, label_en: &str, text: &str) -> (String, String) {
     let shown: String = text.trim().chars().take(30).collect();
     (
-        format!("{label_zh}“{shown}”是打码后的号码，隐去的数字无法导入。请导出完整号码（人员名单导出时选“显示完整信息”）后再导入。"),
+        format!(
+            "{label_zh}“{shown}”是打码后的号码，隐去的数字无法导入。请导出完整号码（人员名单导出时选“显示完整信息”）后再导入。"
+        ),
         format!(
             "{label_en} '{shown}' is masked; the hidden digits cannot be imported. Export the full numbers (the person list's unmasked export) and import that file."
         ),
@@ -1186,7 +1217,18 @@ mod tests {
         ] {
             assert!(excel_number_damage(damaged), "{damaged}");
         }
-        for fine in ["310110198503190012", "43040519850301123X", "430405850312113", "13907341201", "0734-8123456", "1.5", "E+17", "3.1E", "123456789012345.0", ""] {
+        for fine in [
+            "310110198503190012",
+            "43040519850301123X",
+            "430405850312113",
+            "13907341201",
+            "0734-8123456",
+            "1.5",
+            "E+17",
+            "3.1E",
+            "123456789012345.0",
+            "",
+        ] {
             assert!(!excel_number_damage(fine), "{fine}");
         }
         let (zh, en) = excel_number_sentences("身份证号", "ID number", "3.1011019850319E+17");
@@ -1248,11 +1290,11 @@ mod tests {
         assert_eq!(footer(&["合计：3人", "", "", ""]), Some("合计：3人".into()));
         assert_eq!(footer(&["合计", "", "", "3人"]), Some("合计 3人".into()));
         assert_eq!(footer(&["", "合计3人"]), Some("合计3人".into()));
-        assert_eq!(footer(&["填表人：张三", "", "审核人：李四", "制表日期：2026年11月30日"]).is_some(), true);
+        assert!(footer(&["填表人：张三", "", "审核人：李四", "制表日期：2026年11月30日"]).is_some());
         assert_eq!(footer(&["审核人：李四"]), Some("审核人：李四".into()));
         assert_eq!(footer(&["制表日期: 2026-11-30"]), Some("制表日期: 2026-11-30".into()));
         assert_eq!(footer(&["备注：社区康复人员另表报送。"]), Some("备注：社区康复人员另表报送。".into()));
-        assert_eq!(footer(&["注：本表由街道填报"]).is_some(), true);
+        assert!(footer(&["注：本表由街道填报"]).is_some());
         // Persons: a name that begins like a footer word, a person named 备注 with an ID number.
         assert_eq!(footer(&["1", "注明", "430405198503011234", "东风街道"]), None);
         assert_eq!(footer(&["备注：", "", "430405198503011234", ""]), None);

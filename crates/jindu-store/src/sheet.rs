@@ -285,10 +285,7 @@ mod tests {
         assert_eq!(cell_text(&Data::DateTime(ExcelDateTime::new(43449.0, DateTime, false))), "2018-12-15");
         assert_eq!(cell_text(&Data::DateTime(ExcelDateTime::new(41987.0, DateTime, true))), "2018-12-15");
         assert_eq!(cell_text(&Data::DateTime(ExcelDateTime::new(41987.0, DateTime, false))), "2014-12-14");
-        assert_eq!(
-            cell_text(&Data::DateTime(ExcelDateTime::new(43449.375, DateTime, false))),
-            "2018-12-15 09:00:00"
-        );
+        assert_eq!(cell_text(&Data::DateTime(ExcelDateTime::new(43449.375, DateTime, false))), "2018-12-15 09:00:00");
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub const JOB_HOURS: i64 = 2;
 
 /// How an import job ended.
 #[derive(Debug, Clone)]
+// One outcome per import job, held while its page is shown: the report's size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum JobOutcome {
     /// The report: a dry run's, or a real run's (created > 0 unless every row existed).
     Report(ImportReport),

@@ -497,7 +497,8 @@ both!(numbers_excel_cut_to_15_digits_are_refused_never_rebuilt, |app: TestApp| a
     assert_eq!((r.rows, r.valid), (4, 1));
 
     // An event sheet's ID number too.
-    let r = events(&app, "记录.csv", "身份证号,类型,日期\n3.1011019850319E+17,走访,2026-11-20\n".as_bytes(), true).await;
+    let r =
+        events(&app, "记录.csv", "身份证号,类型,日期\n3.1011019850319E+17,走访,2026-11-20\n".as_bytes(), true).await;
     let got: Vec<(usize, &str, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str(), p.zh.as_str())).collect();
     assert_eq!(got, vec![(2, "id_number", cut("身份证号", "3.1011019850319E+17").as_str())]);
     app
@@ -561,10 +562,8 @@ both!(every_problem_of_a_row_is_named_in_column_order, |app: TestApp| async move
 
 both!(footer_rows_of_any_sheet_are_skipped_and_listed, |app: TestApp| async move {
     app.login().await;
-    let rows = vec![
-        format!("张甲,{},广东路街道,湖北路社区,,,", id_for(801)),
-        format!("李乙,{},东风街道,,,,", id_for(802)),
-    ];
+    let rows =
+        vec![format!("张甲,{},广东路街道,湖北路社区,,,", id_for(801)), format!("李乙,{},东风街道,,,,", id_for(802))];
     let mut text = office_csv(&rows);
     text.push_str("合计：2人,,,,,,,\n");
     text.push_str("填表人：王五,,,审核人：赵六,,制表日期：2026年11月30日,,\n");
@@ -640,7 +639,17 @@ both!(a_municipal_deployment_resolves_its_places_by_every_name_path, |app: TestA
 /// What a deployment holds of each person, comparable across deployments: (name, ID number,
 /// division, phone, address, first found on, open measure (kind, decision, report)), sorted.
 #[allow(clippy::type_complexity)]
-async fn registry(app: &TestApp) -> Vec<(String, String, String, Option<String>, Option<String>, Option<String>, Option<(String, String, Option<String>)>)> {
+async fn registry(
+    app: &TestApp,
+) -> Vec<(
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<(String, String, Option<String>)>,
+)> {
     let mut out = Vec::new();
     for p in person::Entity::find().all(&app.db).await.unwrap() {
         let row = p.id.to_string();
@@ -663,9 +672,29 @@ both!(a_jindu_person_export_imports_back_into_a_fresh_deployment, |app: TestApp|
     use jindu_store::service::persons::{self, NewPerson};
     app.login().await;
     let people = [
-        ("赵一", id_for(1001), "430405009007", "13907341201", "广东路12号", "2026-03-02", "community_detox", "2026-09-01", "2026-09-08"),
+        (
+            "赵一",
+            id_for(1001),
+            "430405009007",
+            "13907341201",
+            "广东路12号",
+            "2026-03-02",
+            "community_detox",
+            "2026-09-01",
+            "2026-09-08",
+        ),
         ("钱二", id_for(1002), "430405010000", "", "", "", "community_rehab", "2026-08-15", ""),
-        ("孙三", id_for(1003), "430405009009", "0734-8123456", "", "2025-12-30", "compulsory_isolation", "2026-03-18", ""),
+        (
+            "孙三",
+            id_for(1003),
+            "430405009009",
+            "0734-8123456",
+            "",
+            "2025-12-30",
+            "compulsory_isolation",
+            "2026-03-18",
+            "",
+        ),
         ("李四", id_for(1004), "430405100000", "", "", "2024-06-01", "", "", ""),
     ];
     for (name, n, division, phone, address, found, kind, decided, reported) in &people {
@@ -768,7 +797,10 @@ both!(a_fresh_deployment_imports_a_registry_naming_its_social_workers, |app: Tes
     let go = |text: String, dry_run: bool, workers: UnknownWorkers| {
         let (db, vault, actor) = (app.db.clone(), app.vault.clone(), app.admin.clone());
         async move {
-            let request = ImportRequest { unknown_workers: workers, ..ImportRequest::new("名册.csv", text.as_bytes(), dry_run) };
+            let request = ImportRequest {
+                unknown_workers: workers,
+                ..ImportRequest::new("名册.csv", text.as_bytes(), dry_run)
+            };
             import_sheet(&db, &vault, &actor, now(), SheetKind::Persons, request, |_, _| {}).await.unwrap()
         }
     };

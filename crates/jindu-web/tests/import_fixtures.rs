@@ -310,14 +310,22 @@ both!(a_workbook_in_the_1904_date_system_keeps_its_dates, |app: TestApp| async m
         .await
         .unwrap()
         .into_iter()
-        .map(|p| (app.vault.open("person", "name", &p.id.to_string(), &p.name).unwrap(), p.first_found_on.map(|d| d.to_string())))
+        .map(|p| {
+            (
+                app.vault.open("person", "name", &p.id.to_string(), &p.name).unwrap(),
+                p.first_found_on.map(|d| d.to_string()),
+            )
+        })
         .filter(|(n, _)| n == "周一鸣" || n == "吴二妹")
         .collect();
     let mut found = found;
     found.sort();
     assert_eq!(
         found,
-        vec![("吴二妹".to_string(), Some("2016-07-01".to_string())), ("周一鸣".to_string(), Some("2018-11-30".to_string()))]
+        vec![
+            ("吴二妹".to_string(), Some("2016-07-01".to_string())),
+            ("周一鸣".to_string(), Some("2018-11-30".to_string()))
+        ]
     );
     import_again(&app, "date1904.xlsx", DATE1904, 2).await;
     app

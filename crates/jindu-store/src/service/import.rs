@@ -18,9 +18,8 @@ use jindu_domain::clock::Now;
 use jindu_domain::import::{
     ColumnMapping, DivisionIndex, DivisionLookup, EventColumn, HeaderError, HeaderMap, MeasureColumn, PersonColumn,
     SheetColumn, TaskColumn, clean_cell, date_cell_1904, division_of, end_reason_of, event_kind_of,
-    excel_number_damage, excel_number_sentences, find_header_mapped, footer_text, masked_number, masked_number_sentences,
-    measure_kind_of, normalize_header,
-    test_method_of, test_result_of, yes_of,
+    excel_number_damage, excel_number_sentences, find_header_mapped, footer_text, masked_number,
+    masked_number_sentences, measure_kind_of, normalize_header, test_method_of, test_result_of, yes_of,
 };
 use jindu_domain::{AddictionFinding, DomainError, IdNumber, MeasureKind, Permission, Role};
 use sea_orm::{
@@ -173,7 +172,14 @@ pub struct NewWorker {
 impl<'a> ImportRequest<'a> {
     /// A request reading the header by its words.
     pub fn new(file_name: &'a str, bytes: &'a [u8], dry_run: bool) -> Self {
-        ImportRequest { file_name, bytes, dry_run, header_row: None, mapping: &[], unknown_workers: UnknownWorkers::Refuse }
+        ImportRequest {
+            file_name,
+            bytes,
+            dry_run,
+            header_row: None,
+            mapping: &[],
+            unknown_workers: UnknownWorkers::Refuse,
+        }
     }
 }
 
@@ -702,8 +708,7 @@ impl SheetImport for PersonRows<'_> {
         // The sheet's own words (places, social worker, choices) first; a field that failed
         // there is given blank to the form's rules, which then check every other field, so a
         // row's problems are all named at once.
-        let (mut input, mut problems, missing) =
-            row_input(header, cells, &self.workers, &self.divisions, self.policy);
+        let (mut input, mut problems, missing) = row_input(header, cells, &self.workers, &self.divisions, self.policy);
         if let Some(name) = missing {
             if !self.unknown.contains(&name) {
                 self.unknown.push(name.clone());
@@ -1391,9 +1396,8 @@ fn row_input(
         if !division.is_empty() {
             // Only a social worker serving the person's own place can take the person (the same
             // name may serve several towns); one elsewhere counts as no account here.
-            let serves = |w: &String| {
-                jindu_domain::DivisionCode::parse(w).is_ok_and(|c| division.starts_with(&c.prefix()))
-            };
+            let serves =
+                |w: &String| jindu_domain::DivisionCode::parse(w).is_ok_and(|c| division.starts_with(&c.prefix()));
             matches.retain(|(_, _, _, w)| serves(w));
         }
         match matches.as_slice() {
