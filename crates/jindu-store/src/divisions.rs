@@ -136,6 +136,31 @@ pub async fn store_rows<C: ConnectionTrait>(db: &C, rows: &[DivisionRow]) -> Res
     Ok(rows.len())
 }
 
+/// Rewrites stored name paths that still hold a municipality's 市辖区 / 县 level
+/// (`上海市/市辖区/杨浦区/控江路街道` → `上海市/杨浦区/控江路街道`), as [`embedded_subtree`] now
+/// writes them; the level's own row keeps its path. Returns the rows changed. Used by the
+/// migration `m0010_import` for deployments initialised before (issue #18 item 9).
+///
+/// # Errors
+/// Database errors.
+pub async fn drop_municipal_placeholder_level<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    let mut changed = 0;
+    for (_, city) in jindu_domain::division::MUNICIPALITIES {
+        for level in ["市辖区", "县"] {
+            // REPLACE and LIKE mean the same on SQLite and PostgreSQL; the names hold no quote
+            // or wildcard.
+            changed += db
+                .execute_unprepared(&format!(
+                    "UPDATE division SET name_path = REPLACE(name_path, '{city}/{level}/', '{city}/') \
+                     WHERE name_path LIKE '{city}/{level}/%'"
+                ))
+                .await?
+                .rows_affected();
+        }
+    }
+    Ok(changed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

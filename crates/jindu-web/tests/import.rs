@@ -633,6 +633,39 @@ both!(a_municipal_deployment_resolves_its_places_by_every_name_path, |app: TestA
         .unwrap()
         .unwrap();
     assert_eq!(d.name_path, "上海市/杨浦区/控江路街道");
+    // A deployment initialised before keeps the level in its stored paths: the migration's
+    // rewrite takes it out of the paths below it, and the level's own row keeps its name.
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(
+            "UPDATE division SET name_path = REPLACE(name_path, '上海市/', '上海市/市辖区/') WHERE code LIKE '310110%'",
+        )
+        .await
+        .unwrap();
+    let old = |code: &'static str| {
+        let db = app.db.clone();
+        async move {
+            jindu_store::entities::division::Entity::find_by_id(code.to_string())
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .name_path
+        }
+    };
+    assert_eq!(old("310110012000").await, "上海市/市辖区/杨浦区/控江路街道");
+    let changed = jindu_store::divisions::drop_municipal_placeholder_level(&app.db).await.unwrap();
+    assert_eq!(
+        changed as usize,
+        jindu_store::entities::division::Entity::find()
+            .filter(jindu_store::entities::division::Column::Code.starts_with("310110"))
+            .count(&app.db)
+            .await
+            .unwrap() as usize
+    );
+    assert_eq!(old("310110012000").await, "上海市/杨浦区/控江路街道");
+    assert_eq!(old("310110012001").await, "上海市/杨浦区/控江路街道/控一居委会");
+    assert_eq!(old("310100000000").await, "上海市/市辖区");
     app
 });
 

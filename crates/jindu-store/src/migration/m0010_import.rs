@@ -16,19 +16,7 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        for (_, city) in jindu_domain::division::MUNICIPALITIES {
-            for level in ["市辖区", "县"] {
-                // REPLACE and LIKE mean the same on SQLite and PostgreSQL; the names hold no
-                // quote or wildcard.
-                db.execute_unprepared(&format!(
-                    "UPDATE division SET name_path = REPLACE(name_path, '{city}/{level}/', '{city}/') \
-                     WHERE name_path LIKE '{city}/{level}/%'"
-                ))
-                .await?;
-            }
-        }
-        Ok(())
+        crate::divisions::drop_municipal_placeholder_level(m.get_connection()).await.map(|_| ())
     }
 
     async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
