@@ -56,6 +56,11 @@ pub struct ImportArgs {
     /// repeat for each column). The fields are listed in the error of a wrong one.
     #[arg(long = "map", value_name = "HEADER=FIELD")]
     map: Vec<String>,
+    /// 责任社工没有账号时 / A 责任社工 without an account: `refuse` (a problem of the row),
+    /// `create` (a caseload-owner account per name and town that cannot sign in), `unassigned`
+    /// (import the person without one, with a warning).
+    #[arg(long, default_value = "refuse", value_name = "refuse|create|unassigned")]
+    unknown_workers: String,
     /// The sheet (.xlsx, .xls, .ods or .csv).
     file: PathBuf,
 }
@@ -68,7 +73,12 @@ pub async fn run(command: ImportCommand) -> Result<()> {
         ImportCommand::Tasks(a) => (import::SheetKind::Tasks, a),
         ImportCommand::Workstations(a) => (import::SheetKind::Workstations, a),
     };
-    let ImportArgs { db: url, keys: key_args, username, dry_run, header_row, map, file } = args;
+    let ImportArgs { db: url, keys: key_args, username, dry_run, header_row, map, unknown_workers, file } = args;
+    let Some(unknown_workers) = import::UnknownWorkers::from_code(&unknown_workers) else {
+        bail!(
+            "--unknown-workers 只能是 refuse、create 或 unassigned / --unknown-workers must be refuse, create or unassigned"
+        );
+    };
     let mut mapping: Vec<(String, String)> = Vec::new();
     for m in &map {
         let Some((header, field)) = m.rsplit_once('=') else {
@@ -101,7 +111,14 @@ pub async fn run(command: ImportCommand) -> Result<()> {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let request = import::ImportRequest { file_name: &name, bytes: &bytes, dry_run, header_row, mapping: &mapping };
+    let request = import::ImportRequest {
+        file_name: &name,
+        bytes: &bytes,
+        dry_run,
+        header_row,
+        mapping: &mapping,
+        unknown_workers,
+    };
     let report =
         import::import_sheet(&conn, &vault, &actor, Now::system(), kind, request, progress).await.map_err(explain)?;
     bar.finish_and_clear();
@@ -130,6 +147,27 @@ pub async fn run(command: ImportCommand) -> Result<()> {
         secs,
         report.rows as f64 / secs.max(1e-9)
     );
+    for (row, text) in &report.skipped {
+        println!("第 {row} 行 row {row}: 表尾行，已跳过 / footer row, skipped: {text}");
+    }
+    for w in &report.new_workers {
+        println!(
+            "{} 社工账号 / social-worker account {} ({}), {} — 不能登录 / cannot sign in",
+            if dry_run { "将创建 / would create" } else { "已创建 / created" },
+            w.username,
+            w.name,
+            w.division_code
+        );
+    }
+    for p in &report.warnings {
+        println!("第 {} 行 row {} [{}]: {} / {}", p.row, p.row, p.field, p.zh, p.en);
+    }
+    if !report.unknown_workers.is_empty() && unknown_workers == import::UnknownWorkers::Refuse {
+        println!(
+            "没有账号的责任社工 / social workers without an account: {} — --unknown-workers create|unassigned",
+            report.unknown_workers.join("、")
+        );
+    }
     for p in &report.problems {
         println!("第 {} 行 row {} [{}]: {} / {}", p.row, p.row, p.field, p.zh, p.en);
     }

@@ -92,6 +92,37 @@ impl DivisionLevel {
     }
 }
 
+/// The four municipalities directly under the central government (直辖市): 北京市, 天津市,
+/// 上海市, 重庆市, by province code.
+pub const MUNICIPALITIES: [(&str, &str); 4] = [("11", "北京市"), ("12", "天津市"), ("31", "上海市"), ("50", "重庆市")];
+
+/// True for the statistical placeholder level of a municipality: the city-level rows 市辖区
+/// (1101, 1201, 3101, 5001) and 县 (5002) of the national list, which no address, sheet or
+/// person ever names (上海市杨浦区控江路街道, not 上海市市辖区杨浦区…). Such a level is left out of
+/// the name paths below it (`上海市/杨浦区/控江路街道`); its own row keeps its name.
+pub fn is_transparent_level(code: &DivisionCode, name: &str) -> bool {
+    code.level() == DivisionLevel::City
+        && MUNICIPALITIES.iter().any(|(p, _)| code.prefix().starts_with(p))
+        && matches!(name.trim(), "市辖区" | "县")
+}
+
+/// A name path without the municipalities' placeholder level (see [`is_transparent_level`]):
+/// `上海市/市辖区/杨浦区/控江路街道` → `上海市/杨浦区/控江路街道`, `重庆市/县/城口县` →
+/// `重庆市/城口县`; any other path unchanged. For name paths stored before the level was left out.
+pub fn transparent_path(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        [province, level, rest @ ..]
+            if !rest.is_empty()
+                && MUNICIPALITIES.iter().any(|(_, n)| n == province)
+                && matches!(*level, "市辖区" | "县") =>
+        {
+            std::iter::once(*province).chain(rest.iter().copied()).collect::<Vec<_>>().join("/")
+        }
+        _ => path.to_string(),
+    }
+}
+
 /// A 12-digit administrative division code. Serialised as the number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "u64", into = "u64")]
@@ -257,5 +288,25 @@ mod tests {
         assert!(DivisionCode::try_from(LIMIT).is_err());
         assert_eq!(DivisionLevel::from_code("town"), Some(DivisionLevel::Town));
         assert_eq!(DivisionLevel::Town.label_zh(), "乡级");
+    }
+
+    #[test]
+    fn the_placeholder_level_of_municipalities_is_transparent() {
+        let c = |s: &str| DivisionCode::parse(s).expect("code");
+        for (code, name) in
+            [("3101", "市辖区"), ("1101", "市辖区"), ("1201", "市辖区"), ("5001", "市辖区"), ("5002", "县")]
+        {
+            assert!(is_transparent_level(&c(code), name), "{code} {name}");
+        }
+        // A real city's 市辖区 is not a municipality's; a municipality's district is a real level.
+        assert!(!is_transparent_level(&c("4304"), "市辖区"));
+        assert!(!is_transparent_level(&c("310110"), "杨浦区"));
+        assert!(!is_transparent_level(&c("31"), "上海市"));
+        assert_eq!(transparent_path("上海市/市辖区/杨浦区/控江路街道"), "上海市/杨浦区/控江路街道");
+        assert_eq!(transparent_path("重庆市/县/城口县"), "重庆市/城口县");
+        assert_eq!(transparent_path("北京市/市辖区/东城区"), "北京市/东城区");
+        assert_eq!(transparent_path("天津市/市辖区"), "天津市/市辖区", "the level's own row keeps its name");
+        assert_eq!(transparent_path("湖南省/衡阳市/市辖区"), "湖南省/衡阳市/市辖区");
+        assert_eq!(transparent_path("湖南省/衡阳市/珠晖区"), "湖南省/衡阳市/珠晖区");
     }
 }

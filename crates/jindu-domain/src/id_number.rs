@@ -95,7 +95,7 @@ impl IdNumberError {
                 format!("{label}校验码错误：应为{expected}，实为{found}。")
             }
             IdNumberError::ExcelNumber => format!(
-                "{label}已被Excel当作数字处理（如1.10105E+17），末尾几位已丢失。请将该列设置为“文本”格式后重新填写。"
+                "{label}已被Excel当作数字处理（如1.10105E+17）：Excel只保留15位有效数字，末尾几位已丢失，无法还原。请将该列设置为“文本”格式后重新填写，或在号码前加英文单引号（'）。"
             ),
             IdNumberError::BirthInFuture => format!("{label}中的出生日期晚于今天。"),
             IdNumberError::Region { code } => format!("{label}前两位“{code}”不是有效的省级行政区划代码。"),
@@ -119,7 +119,7 @@ impl IdNumberError {
                 format!("{label} check digit is wrong: expected {expected}, found {found}.")
             }
             IdNumberError::ExcelNumber => format!(
-                "{label} was turned into a number by Excel (e.g. 1.10105E+17) and its last digits are lost. Format the column as text and enter it again."
+                "{label} was turned into a number by Excel (e.g. 1.10105E+17): Excel keeps only 15 significant digits, so its last digits are lost and cannot be recovered. Format the column as text and enter it again, or type an apostrophe (') before it."
             ),
             IdNumberError::BirthInFuture => format!("{label} has a date of birth after today."),
             IdNumberError::Region { code } => format!("{label} starts with \"{code}\", which is no province code."),

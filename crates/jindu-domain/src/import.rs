@@ -19,6 +19,17 @@ pub trait SheetColumn: Copy + Ord + std::fmt::Debug + 'static {
     fn template_header(self) -> &'static str;
     /// Header words that mean this column, after [`normalize_header`].
     fn synonyms(self) -> &'static [&'static str];
+    /// The column holds dates (a plain number in it is an Excel date serial of the workbook's
+    /// date system, see [`date_cell_1904`]).
+    fn is_date(self) -> bool {
+        false
+    }
+    /// The column holds digits that are text (ID numbers, phones; later credit codes and
+    /// licence numbers): a cell Excel turned into a number has lost digits
+    /// ([`excel_number_damage`]) and is refused, never reconstructed.
+    fn keeps_digits(self) -> bool {
+        false
+    }
     /// The column a header means, if any.
     fn from_header(header: &str) -> Option<Self> {
         let h = normalize_header(header);
@@ -145,8 +156,10 @@ impl PersonColumn {
             }
             PersonColumn::ReportDate => "社区戒毒、社区康复的报到日期，格式同决定日期。",
             PersonColumn::FirstFoundOn => "格式同决定日期。",
-            PersonColumn::SocialWorker => "本辖区社工的用户名或姓名。",
-            PersonColumn::Substance => "如：冰毒、海洛因、氯胺酮。",
+            PersonColumn::SocialWorker => {
+                "本辖区社工的用户名或姓名；尚未建社工账号时，检查后可选择按表创建社工（暂不能登录）或暂不分配。"
+            }
+            PersonColumn::Substance => "如：冰毒、麻古、K粉、海洛因、摇头丸、大麻；写了几种时以第一种为主要滥用毒品。",
             PersonColumn::AddictionFinding => "如：吸毒成瘾、吸毒成瘾严重。",
             PersonColumn::Note => "不超过500字。",
         }
@@ -195,6 +208,8 @@ impl PersonColumn {
                 "行政区划",
                 "区划代码",
                 "所属区划",
+                "所属辖区",
+                "辖区",
                 "division",
             ],
             PersonColumn::MeasureKind => &["管控措施", "戒毒措施", "措施", "措施类型", "管控类型", "measure_kind"],
@@ -206,9 +221,19 @@ impl PersonColumn {
             PersonColumn::SocialWorker => {
                 &["责任社工", "社工", "专职社工", "禁毒社工", "负责社工", "社工姓名", "social_worker"]
             }
-            PersonColumn::Substance => {
-                &["滥用毒品种类", "毒品种类", "吸食毒品种类", "主要滥用毒品", "滥用毒品", "substance"]
-            }
+            PersonColumn::Substance => &[
+                "滥用毒品种类",
+                "毒品种类",
+                "吸食毒品种类",
+                "主要滥用毒品",
+                "滥用毒品",
+                "吸毒种类",
+                "吸食种类",
+                "吸毒类型",
+                "毒品类型",
+                "滥用种类",
+                "substance",
+            ],
             PersonColumn::AddictionFinding => &["成瘾认定", "成瘾程度", "吸毒成瘾认定", "addiction_finding"],
             PersonColumn::Note => &["备注", "说明", "note"],
         }
@@ -232,6 +257,12 @@ impl SheetColumn for PersonColumn {
     }
     fn synonyms(self) -> &'static [&'static str] {
         PersonColumn::synonyms(self)
+    }
+    fn is_date(self) -> bool {
+        matches!(self, PersonColumn::DecisionDate | PersonColumn::ReportDate | PersonColumn::FirstFoundOn)
+    }
+    fn keeps_digits(self) -> bool {
+        matches!(self, PersonColumn::IdNumber | PersonColumn::Phone)
     }
 }
 
@@ -320,6 +351,12 @@ impl SheetColumn for EventColumn {
             EventColumn::Substance => &["检出毒品", "检出毒品种类", "阳性毒品种类", "substance"],
             EventColumn::Note => &["备注", "说明", "情况", "工作情况", "note"],
         }
+    }
+    fn is_date(self) -> bool {
+        self == EventColumn::Date
+    }
+    fn keeps_digits(self) -> bool {
+        self == EventColumn::IdNumber
     }
 }
 
@@ -414,6 +451,9 @@ impl SheetColumn for TaskColumn {
             TaskColumn::Due => &["完成时限", "完成时间", "截止日期", "截止时间", "时限", "完成期限", "due_on", "due"],
         }
     }
+    fn is_date(self) -> bool {
+        self == TaskColumn::Due
+    }
 }
 
 impl SheetColumn for MeasureColumn {
@@ -464,6 +504,12 @@ impl SheetColumn for MeasureColumn {
             MeasureColumn::EndReason => &["结束原因", "解除原因", "终止原因", "解除(终止)原因", "end_reason"],
             MeasureColumn::ExemptionsChecked => &["豁免已核查", "豁免情形已核查", "已核查豁免", "exemptions_checked"],
         }
+    }
+    fn is_date(self) -> bool {
+        matches!(self, MeasureColumn::DecisionDate | MeasureColumn::ReportDate | MeasureColumn::EndDate)
+    }
+    fn keeps_digits(self) -> bool {
+        self == MeasureColumn::IdNumber
     }
 }
 
@@ -545,6 +591,158 @@ pub fn test_result_of(text: &str) -> Option<crate::TestResult> {
     }
 }
 
+/// True when a cell that must stay text (an ID number, a phone …) holds a number Excel has
+/// already cut to 15 significant digits: scientific notation as Excel shows or a CSV saves it
+/// (`3.1011019850319E+17`, `1.38E+10`, `4.30405E+17`), or a decimal number of more than 15
+/// digits (`310110198503190000.0`). The lost digits cannot be known: such a cell is refused,
+/// never reconstructed (DOMAIN §9: "two people must never collapse into one").
+pub fn excel_number_damage(text: &str) -> bool {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).map(crate::id_number::to_half_width).collect();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let t = t.strip_prefix(['+', '-']).unwrap_or(&t);
+    if let Some((mantissa, exp)) = t.split_once(['E', 'e']) {
+        let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+        let mantissa_ok = match mantissa.split_once('.') {
+            Some((a, b)) => digits(a) && (b.is_empty() || digits(b)),
+            None => digits(mantissa),
+        };
+        return mantissa_ok && digits(exp);
+    }
+    matches!(t.split_once('.'), Some((a, b)) if digits(a) && a.len() > 15 && (b.is_empty() || digits(b)))
+}
+
+/// The sentences (Chinese, English) refusing a cell of the column `label_zh` / `label_en` that
+/// [`excel_number_damage`] found: Excel dropped the last digits, and how to fix the column.
+pub fn excel_number_sentences(label_zh: &str, label_en: &str, text: &str) -> (String, String) {
+    let shown: String = text.trim().chars().take(30).collect();
+    (
+        format!(
+            "{label_zh}“{shown}”已被Excel存成数字：Excel只保留15位有效数字，末尾几位已丢失，无法还原。请把该列单元格格式设为“文本”后重新输入，或在号码前加英文单引号（'）后重新输入。"
+        ),
+        format!(
+            "{label_en} '{shown}' was stored by Excel as a number: Excel keeps only 15 significant digits, so the last digits are lost and cannot be recovered. Set the column's format to Text and type the numbers again, or type an apostrophe (') before each number."
+        ),
+    )
+}
+
+/// A plain number in a date column of a workbook saved in the 1904 date system (Excel for Mac,
+/// some WPS exports), as the date it means: serial 0 is 1904-01-01, so `41987` is 2018-12-15
+/// (the same serial in the 1900 system is 2014-12-14, 1,462 days earlier). Returns the date as
+/// `YYYY-MM-DD`, or `None` when the text is no serial (a typed date, text, a negative number),
+/// which is then read as it is. A time fraction (`41987.5`) is dropped.
+pub fn date_cell_1904(text: &str) -> Option<String> {
+    let t = text.trim();
+    let int = match t.split_once('.') {
+        Some((a, b)) if b.bytes().all(|c| c.is_ascii_digit()) => a,
+        Some(_) => return None,
+        None => t,
+    };
+    if int.is_empty() || int.len() > 7 || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = int.parse().ok()?;
+    let date = chrono::NaiveDate::from_ymd_opt(1904, 1, 1)?.checked_add_days(chrono::Days::new(n))?;
+    (date <= chrono::NaiveDate::from_ymd_opt(9999, 12, 31)?).then(|| date.format("%Y-%m-%d").to_string())
+}
+
+/// The words a footer row of a registry starts with: totals and the signatures under the
+/// table (合计：3人, 填表人：…, 审核人：…, 制表日期：…, 备注：…). Local default, from the
+/// registries offices keep.
+pub const FOOTER_WORDS: [&str; 23] = [
+    "合计",
+    "总计",
+    "小计",
+    "共计",
+    "总人数",
+    "填表人",
+    "填报人",
+    "制表人",
+    "审核人",
+    "审批人",
+    "负责人",
+    "联系人",
+    "经办人",
+    "制表日期",
+    "填表日期",
+    "填报日期",
+    "报送日期",
+    "制表时间",
+    "填表时间",
+    "备注",
+    "说明",
+    "注",
+    "演示数据",
+];
+
+/// The text of a footer row (see [`FOOTER_WORDS`]), or `None` for a row that may be a record.
+/// A footer row's first non-empty cell starts with a footer word followed by a colon
+/// (`填表人：张三`), or is a total (`合计`, `合计3人`, `共计：3人`), and its ID-number cell
+/// (a [`SheetColumn::KEY`] column that [`SheetColumn::keeps_digits`]), unless it is that first
+/// cell, holds no digit: a person named 备注 with an ID number stays a person.
+pub fn footer_text<C: SheetColumn>(cells: &[String], header: &HeaderMap<C>) -> Option<String> {
+    let (at, first) = cells.iter().map(|c| clean_cell(c)).enumerate().find(|(_, c)| !c.is_empty())?;
+    let numbered = C::KEY.iter().filter(|k| k.keeps_digits()).any(|k| {
+        header.columns.get(k).is_some_and(|i| *i != at) && header.cell(cells, *k).chars().any(|c| c.is_ascii_digit())
+    });
+    if numbered {
+        return None;
+    }
+    let norm: String = first.chars().map(crate::id_number::to_half_width).filter(|c| !c.is_whitespace()).collect();
+    let footer = FOOTER_WORDS.iter().any(|w| {
+        norm.strip_prefix(w).is_some_and(|rest| {
+            rest.starts_with(':')
+                || (matches!(*w, "合计" | "总计" | "小计" | "共计")
+                    && (rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_digit())))
+                // The line Jindu's own exports end with in a demo deployment.
+                || (*w == "演示数据" && (rest.is_empty() || rest.starts_with('(')))
+        })
+    });
+    footer.then(|| {
+        cells
+            .iter()
+            .map(|c| clean_cell(c))
+            .filter(|c| !c.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(80)
+            .collect()
+    })
+}
+
+/// A drug type as registries write it (吸毒种类 / 滥用毒品种类 / 检出毒品): the names Jindu
+/// shows (甲基苯丙胺(冰毒), either part), the code, or the words offices use: 冰毒, 冰, 溜冰, 麻古,
+/// 麻果 (methamphetamine tablets), 甲基苯丙胺; 海洛因, 白粉; K粉, K仔, 氯胺酮; 摇头丸, MDMA;
+/// 大麻; 可卡因; 吗啡; 其他. Several types in one cell (`冰毒、K粉`) give the first, the main one
+/// (主要滥用毒品); `None` when that one is not recognised. Aliases: local default.
+pub fn substance_of(text: &str) -> Option<crate::Substance> {
+    use crate::Substance as S;
+    let first = normalize_header(text);
+    let first = first.split(['、', ',', '，', '/', ';', '；', '+']).find(|p| !p.is_empty())?;
+    let alias = match first {
+        "冰毒" | "冰" | "溜冰" | "麻古" | "麻果" | "甲基苯丙胺" | "甲基苯丙胺片剂" => {
+            Some(S::Methamphetamine)
+        }
+        "海洛因" | "白粉" | "海洛英" => Some(S::Heroin),
+        "k粉" | "k仔" | "k" | "氯胺酮" => Some(S::Ketamine),
+        "摇头丸" | "mdma" | "迷魂药" => Some(S::Mdma),
+        "大麻" | "大麻烟" => Some(S::Cannabis),
+        "可卡因" => Some(S::Cocaine),
+        "吗啡" => Some(S::Morphine),
+        "其他" | "其它" => Some(S::Other),
+        _ => None,
+    };
+    alias.or_else(|| {
+        S::ALL.iter().copied().find(|s| {
+            let zh = normalize_header(s.label_zh());
+            first == s.as_code()
+                || first == s.label_en().to_ascii_lowercase()
+                || first == zh
+                || zh.split(['(', ')']).any(|part| !part.is_empty() && part == first)
+        })
+    })
+}
+
 /// A header cell made comparable: full-width letters, digits and brackets to half-width,
 /// spaces, line breaks, `*` and `＊` (required marks), trailing colons and zero-width characters
 /// removed, ASCII lower-cased. `"公民身份\n号码＊"` → `"公民身份号码"`; `"乡镇（街道）"` → `"乡镇(街道)"`.
@@ -562,9 +760,40 @@ pub fn normalize_header(s: &str) -> String {
 }
 
 /// A cell's text cleaned for checking: zero-width characters and byte-order marks removed,
-/// surrounding whitespace (including the ideographic space) trimmed.
+/// surrounding whitespace (including the ideographic space) trimmed, and a leading apostrophe
+/// before a digit or before `= + - @` dropped: the mark that keeps a number as text in Excel
+/// (`'310110198503190012`, written into a CSV as it was typed) and the one Jindu's own CSV
+/// export puts before such text against formula injection.
 pub fn clean_cell(s: &str) -> String {
-    s.chars().filter(|c| !matches!(c, '\u{200B}' | '\u{FEFF}')).collect::<String>().trim().to_string()
+    let t = s.chars().filter(|c| !matches!(c, '\u{200B}' | '\u{FEFF}')).collect::<String>();
+    let t = t.trim();
+    match t.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '=' | '+' | '-' | '@')) => {
+            rest.trim().to_string()
+        }
+        _ => t.to_string(),
+    }
+}
+
+/// True when a number cell (ID number, phone) holds a masked number as Jindu and other systems
+/// show it (`430405********1234`, `138****5678`): the hidden digits cannot be imported.
+pub fn masked_number(text: &str) -> bool {
+    let t = text.trim();
+    t.contains(['*', '＊']) && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '*' | '＊' | 'X' | 'x' | ' '))
+}
+
+/// The sentences (Chinese, English) refusing a masked number in the column `label_zh` /
+/// `label_en` (see [`masked_number`]).
+pub fn masked_number_sentences(label_zh: &str, label_en: &str, text: &str) -> (String, String) {
+    let shown: String = text.trim().chars().take(30).collect();
+    (
+        format!(
+            "{label_zh}“{shown}”是打码后的号码，隐去的数字无法导入。请导出完整号码（人员名单导出时选“显示完整信息”）后再导入。"
+        ),
+        format!(
+            "{label_en} '{shown}' is masked; the hidden digits cannot be imported. Export the full numbers (the person list's unmasked export) and import that file."
+        ),
+    )
 }
 
 /// Rows searched for the header (title rows and notes above it are skipped).
@@ -585,6 +814,12 @@ impl<C: SheetColumn> HeaderMap<C> {
     /// The cell of `column` in `row`, cleaned; empty when the column is absent or the row short.
     pub fn cell(&self, row: &[String], column: C) -> String {
         self.columns.get(&column).and_then(|i| row.get(*i)).map(|s| clean_cell(s)).unwrap_or_default()
+    }
+
+    /// The column index of the column whose [`SheetColumn::field`] is `field`, if the sheet has
+    /// it: to list a row's problems in the order of the sheet's columns.
+    pub fn index_of_field(&self, field: &str) -> Option<usize> {
+        self.columns.iter().find(|(c, _)| c.field() == field).map(|(_, i)| *i)
     }
 }
 
@@ -848,7 +1083,20 @@ impl DivisionIndex {
     /// 金甲村.
     pub fn new(rows: impl IntoIterator<Item = (String, String)>) -> DivisionIndex {
         let mut out = Vec::new();
-        for (code, path) in rows {
+        for (code, stored) in rows {
+            // A path stored with a municipality's 市辖区 level is found without it too.
+            let transparent = crate::division::transparent_path(&stored);
+            let forms = if transparent == stored { vec![stored] } else { vec![transparent, stored] };
+            for path in forms {
+                Self::push_forms(&mut out, &code, path);
+            }
+        }
+        DivisionIndex { rows: out }
+    }
+
+    /// Pushes a path and the short forms it is also found by.
+    fn push_forms(out: &mut Vec<(String, String, String)>, code: &str, path: String) {
+        {
             let short = path
                 .split('/')
                 .map(|part| {
@@ -860,7 +1108,7 @@ impl DivisionIndex {
                 .collect::<Vec<_>>()
                 .join("/");
             if short != path {
-                out.push((code.clone(), short.clone(), short.replace('/', "")));
+                out.push((code.to_string(), short.clone(), short.replace('/', "")));
             }
             let village = path
                 .split('/')
@@ -873,11 +1121,10 @@ impl DivisionIndex {
                 .collect::<Vec<_>>()
                 .join("/");
             if village != path {
-                out.push((code.clone(), village.clone(), village.replace('/', "")));
+                out.push((code.to_string(), village.clone(), village.replace('/', "")));
             }
-            out.push((code, path.clone(), path.replace('/', "")));
+            out.push((code.to_string(), path.clone(), path.replace('/', "")));
         }
-        DivisionIndex { rows: out }
     }
 
     /// The code of the division `text` names: a 12-digit (or 9-digit) code; a name path whose
@@ -888,7 +1135,15 @@ impl DivisionIndex {
     /// [`DivisionLookup::NotFound`], or [`DivisionLookup::Ambiguous`] with the candidates.
     pub fn resolve(&self, text: &str) -> Result<String, DivisionLookup> {
         let t: String = normalize_header(text);
-        let t = t.trim_matches('/');
+        // A municipality's 市辖区 level written out is read as if it were not (see
+        // `division::transparent_path`).
+        let mut t = crate::division::transparent_path(t.trim_matches('/'));
+        for (_, m) in crate::division::MUNICIPALITIES {
+            if let Some(rest) = t.strip_prefix(m).and_then(|r| r.strip_prefix("市辖区")).filter(|r| !r.is_empty()) {
+                t = format!("{m}{rest}");
+            }
+        }
+        let t = t.as_str();
         if t.is_empty() {
             return Err(DivisionLookup::NotFound);
         }
@@ -900,8 +1155,17 @@ impl DivisionIndex {
                 Err(DivisionLookup::NotFound)
             };
         }
-        let hits: Vec<&(String, String, String)> = if t.contains('/') {
+        let slashed: Vec<&(String, String, String)> = if t.contains('/') {
             self.rows.iter().filter(|(_, p, _)| p == t || p.ends_with(&format!("/{t}"))).collect()
+        } else {
+            Vec::new()
+        };
+        // A path whose parts are run together in places (珠晖区广东路街道/湖北路社区) is read as
+        // if written all run together.
+        let flat = t.replace('/', "");
+        let t = flat.as_str();
+        let hits: Vec<&(String, String, String)> = if !slashed.is_empty() {
+            slashed
         } else {
             // The last name exactly, or the run-together path ending in the text at a name boundary.
             self.rows
@@ -934,6 +1198,109 @@ mod tests {
 
     fn rows(data: &[&[&str]]) -> Vec<Vec<String>> {
         data.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()
+    }
+
+    #[test]
+    fn numbers_excel_cut_are_recognised_in_every_form() {
+        // As an .xlsx number cell reads (sheet.rs writes ≥10¹⁵ in Excel's form), as a CSV saves
+        // what Excel showed, with a lower-case e, full-width, or a decimal tail.
+        for damaged in [
+            "3.1011019850319E+17",
+            "3.10110198503E+17",
+            "1.38E+10",
+            "4.30405E+17",
+            "1E+15",
+            "1.38e10",
+            "３．１０１１０１９８５０３１９Ｅ＋１７",
+            "310110198503190000.0",
+            " 4.3040519850301E+17 ",
+        ] {
+            assert!(excel_number_damage(damaged), "{damaged}");
+        }
+        for fine in [
+            "310110198503190012",
+            "43040519850301123X",
+            "430405850312113",
+            "13907341201",
+            "0734-8123456",
+            "1.5",
+            "E+17",
+            "3.1E",
+            "123456789012345.0",
+            "",
+        ] {
+            assert!(!excel_number_damage(fine), "{fine}");
+        }
+        let (zh, en) = excel_number_sentences("身份证号", "ID number", "3.1011019850319E+17");
+        assert_eq!(
+            zh,
+            "身份证号“3.1011019850319E+17”已被Excel存成数字：Excel只保留15位有效数字，末尾几位已丢失，无法还原。请把该列单元格格式设为“文本”后重新输入，或在号码前加英文单引号（'）后重新输入。"
+        );
+        assert!(en.starts_with("ID number '3.1011019850319E+17' was stored by Excel as a number"), "{en}");
+        assert!(en.contains("apostrophe (')"), "{en}");
+    }
+
+    #[test]
+    fn serials_of_the_1904_date_system() {
+        // 2018-12-15: serial 41987 in the 1904 system (43449 in the 1900 system).
+        assert_eq!(date_cell_1904("41987"), Some("2018-12-15".into()));
+        assert_eq!(date_cell_1904("41987.75"), Some("2018-12-15".into()));
+        assert_eq!(date_cell_1904("0"), Some("1904-01-01".into()));
+        assert_eq!(date_cell_1904("1"), Some("1904-01-02".into()));
+        // A leap day: 1904-01-01 + 43889 days (45351 − 1462 in the 1900 system's terms).
+        assert_eq!(date_cell_1904("43889"), Some("2024-02-29".into()));
+        for typed in ["2018-12-15", "2018年12月15日", "20181215", "-5", "abc", "", "1.2.3"] {
+            assert_eq!(date_cell_1904(typed), None, "{typed}");
+        }
+    }
+
+    #[test]
+    fn drug_types_are_read_with_the_words_offices_write() {
+        use crate::Substance as S;
+        for (text, want) in [
+            ("冰毒", S::Methamphetamine),
+            ("麻古", S::Methamphetamine),
+            ("甲基苯丙胺(冰毒)", S::Methamphetamine),
+            ("K粉", S::Ketamine),
+            ("ｋ粉", S::Ketamine),
+            ("氯胺酮", S::Ketamine),
+            ("海洛因", S::Heroin),
+            ("白粉", S::Heroin),
+            ("摇头丸", S::Mdma),
+            ("MDMA", S::Mdma),
+            ("大麻", S::Cannabis),
+            ("methamphetamine", S::Methamphetamine),
+            ("冰毒、K粉", S::Methamphetamine),
+            ("K粉,冰毒", S::Ketamine),
+            ("其它", S::Other),
+        ] {
+            assert_eq!(substance_of(text), Some(want), "{text}");
+        }
+        assert_eq!(substance_of("可乐"), None);
+        assert_eq!(substance_of(""), None);
+        assert_eq!(PersonColumn::from_header("吸毒种类"), Some(PersonColumn::Substance));
+        assert_eq!(PersonColumn::from_header("滥用毒品种类"), Some(PersonColumn::Substance));
+    }
+
+    #[test]
+    fn footer_rows_are_told_from_persons() {
+        let sheet = rows(&[&["序号", "姓名", "身份证号", "乡镇"]]);
+        let h = find_header(&sheet).expect("header");
+        let footer = |cells: &[&str]| footer_text(&cells.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &h);
+        assert_eq!(footer(&["合计：3人", "", "", ""]), Some("合计：3人".into()));
+        assert_eq!(footer(&["合计", "", "", "3人"]), Some("合计 3人".into()));
+        assert_eq!(footer(&["", "合计3人"]), Some("合计3人".into()));
+        assert!(footer(&["填表人：张三", "", "审核人：李四", "制表日期：2026年11月30日"]).is_some());
+        assert_eq!(footer(&["审核人：李四"]), Some("审核人：李四".into()));
+        assert_eq!(footer(&["制表日期: 2026-11-30"]), Some("制表日期: 2026-11-30".into()));
+        assert_eq!(footer(&["备注：社区康复人员另表报送。"]), Some("备注：社区康复人员另表报送。".into()));
+        assert!(footer(&["注：本表由街道填报"]).is_some());
+        // Persons: a name that begins like a footer word, a person named 备注 with an ID number.
+        assert_eq!(footer(&["1", "注明", "430405198503011234", "东风街道"]), None);
+        assert_eq!(footer(&["备注：", "", "430405198503011234", ""]), None);
+        assert_eq!(footer(&["3", "合计", "430405198503011234", ""]), None);
+        assert_eq!(footer(&["", "", "", ""]), None);
+        assert_eq!(footer(&["合计人员", "", "", ""]), None, "合计 followed by no number nor colon");
     }
 
     #[test]
@@ -994,6 +1361,11 @@ mod tests {
         assert_eq!(division_of("广东路街道", "430405001001"), "430405001001");
         assert_eq!(division_of("广东路街道", "珠晖区/广东路街道/新民社区"), "珠晖区/广东路街道/新民社区");
         assert_eq!(clean_cell("\u{FEFF} 张三\u{200B} "), "张三");
+        assert_eq!(clean_cell("'310110198503190012"), "310110198503190012");
+        assert_eq!(clean_cell(" '+8613907341201"), "+8613907341201");
+        assert_eq!(clean_cell("'张三"), "'张三");
+        assert!(masked_number("430405********1234") && masked_number("138****5678"));
+        assert!(!masked_number("430405198503011234") && !masked_number("张*") && !masked_number(""));
     }
 
     #[test]
@@ -1016,6 +1388,9 @@ mod tests {
         assert_eq!(idx.resolve("珠晖区/广东路街道"), Ok("430405001000".into()));
         assert_eq!(idx.resolve(" 广东路街道／新民社区 "), Ok("430405001001".into()));
         assert_eq!(idx.resolve("广东路街道新民社区"), Ok("430405001001".into()));
+        // Parts run together on either side of a slash.
+        assert_eq!(idx.resolve("珠晖区广东路街道/新民社区"), Ok("430405001001".into()));
+        assert_eq!(idx.resolve(&division_of("珠晖区东风路街道", "湖北路社区")), Ok("430405002002".into()));
         assert_eq!(
             idx.resolve("新民社区"),
             Err(DivisionLookup::Ambiguous(vec![
@@ -1027,6 +1402,29 @@ mod tests {
         assert_eq!(idx.resolve("路街道"), Err(DivisionLookup::NotFound));
         assert_eq!(idx.resolve("430405009000"), Err(DivisionLookup::NotFound));
         assert_eq!(idx.resolve(""), Err(DivisionLookup::NotFound));
+    }
+
+    #[test]
+    fn municipal_places_resolve_with_or_without_the_placeholder_level() {
+        for stored in ["上海市/杨浦区/控江路街道", "上海市/市辖区/杨浦区/控江路街道"] {
+            let idx = DivisionIndex::new([
+                ("310110012000".to_string(), stored.to_string()),
+                ("310110012003".to_string(), format!("{stored}/控江一村居委会")),
+                ("310110001000".to_string(), stored.replace("控江路", "定海路")),
+            ]);
+            for text in [
+                "上海市杨浦区控江路街道",
+                "上海市/杨浦区/控江路街道",
+                "杨浦区控江路街道",
+                "杨浦区/控江路街道",
+                "控江路街道",
+                "310110012",
+            ] {
+                assert_eq!(idx.resolve(text), Ok("310110012000".into()), "{text} in {stored}");
+            }
+            assert_eq!(idx.resolve("上海市杨浦区控江路街道控江一村"), Ok("310110012003".into()), "{stored}");
+            assert_eq!(idx.resolve("上海市市辖区杨浦区控江路街道"), Ok("310110012000".into()), "{stored}");
+        }
     }
 
     #[test]

@@ -86,15 +86,22 @@ fn embedded_rows(
     // Four codes of the national list collapse onto their parent's 12 digits (东莞市 4419 and its
     // 441900, 中山市, 儋州市, 金门县 350527 and its 350527000): the first (higher) row is kept.
     raw.dedup_by_key(|(c, _)| *c);
+    // The path each division gives the divisions below it: a municipality's 市辖区 / 县 level
+    // gives its parent's (上海市/杨浦区, not 上海市/市辖区/杨浦区; issue #18 item 9).
     let mut paths: HashMap<DivisionCode, String> = HashMap::new();
     let mut rows = Vec::with_capacity(raw.len());
     for (code, name) in raw {
         let parent = code.parent();
-        let name_path = match parent.and_then(|p| paths.get(&p)) {
+        let above = parent.and_then(|p| paths.get(&p));
+        let name_path = match above {
             Some(pp) => format!("{pp}/{name}"),
             None => name.clone(),
         };
-        paths.insert(code, name_path.clone());
+        let below = match above {
+            Some(pp) if jindu_domain::division::is_transparent_level(&code, &name) => pp.clone(),
+            _ => name_path.clone(),
+        };
+        paths.insert(code, below);
         rows.push(DivisionRow { code, name, level: code.level(), parent, name_path });
     }
     Ok(rows)
@@ -129,6 +136,31 @@ pub async fn store_rows<C: ConnectionTrait>(db: &C, rows: &[DivisionRow]) -> Res
     Ok(rows.len())
 }
 
+/// Rewrites stored name paths that still hold a municipality's 市辖区 / 县 level
+/// (`上海市/市辖区/杨浦区/控江路街道` → `上海市/杨浦区/控江路街道`), as [`embedded_subtree`] now
+/// writes them; the level's own row keeps its path. Returns the rows changed. Used by the
+/// migration `m0010_import` for deployments initialised before (issue #18 item 9).
+///
+/// # Errors
+/// Database errors.
+pub async fn drop_municipal_placeholder_level<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    let mut changed = 0;
+    for (_, city) in jindu_domain::division::MUNICIPALITIES {
+        for level in ["市辖区", "县"] {
+            // REPLACE and LIKE mean the same on SQLite and PostgreSQL; the names hold no quote
+            // or wildcard.
+            changed += db
+                .execute_unprepared(&format!(
+                    "UPDATE division SET name_path = REPLACE(name_path, '{city}/{level}/', '{city}/') \
+                     WHERE name_path LIKE '{city}/{level}/%'"
+                ))
+                .await?
+                .rows_affected();
+        }
+    }
+    Ok(changed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +177,23 @@ mod tests {
         let gdl = rows.iter().find(|r| r.code.prefix() == "430405009").unwrap();
         assert_eq!(gdl.name_path, "湖南省/衡阳市/珠晖区/广东路街道");
         assert_eq!(rows[0].name, "湖南省");
+    }
+
+    #[test]
+    fn municipalities_name_their_districts_without_the_placeholder_level() {
+        let rows = embedded_subtree(DivisionCode::parse("3101").unwrap()).unwrap();
+        let path = |code: &str| rows.iter().find(|r| r.code.prefix() == code).map(|r| r.name_path.clone());
+        assert_eq!(path("31"), Some("上海市".into()));
+        assert_eq!(path("3101"), Some("上海市/市辖区".into()), "the level's own row keeps its name");
+        assert_eq!(path("310110"), Some("上海市/杨浦区".into()));
+        assert_eq!(path("310110012"), Some("上海市/杨浦区/控江路街道".into()));
+        assert!(rows.iter().all(|r| !r.name_path.contains("/市辖区/")));
+        let cq = embedded_subtree(DivisionCode::parse("5002").unwrap()).unwrap();
+        let county = cq.iter().find(|r| r.code.level() == DivisionLevel::County).unwrap();
+        assert!(county.name_path.starts_with("重庆市/") && !county.name_path.contains("/县/"), "{}", county.name_path);
+        // Elsewhere nothing changes.
+        let zh = embedded_subtree(DivisionCode::parse("430405").unwrap()).unwrap();
+        assert!(zh.iter().any(|r| r.name_path == "湖南省/衡阳市/珠晖区"));
     }
 
     #[test]

@@ -2,8 +2,13 @@
 //! in UTF-8 with or without a byte-order mark or in GB18030/GBK (what Chinese Excel and WPS save).
 //! A sheet is returned as rows of cell texts; what the cells mean is decided by
 //! `jindu_domain::import`.
+//!
+//! What a workbook knows beyond its cells is honoured here (issue #18): its date system (1900 or
+//! 1904), its vertically merged cells (filled from the region's first cell), and the digits a
+//! number-typed cell has lost (a number of more than 15 digits is written as Excel shows it,
+//! `3.1011019850319E+17`, never as a plausible `310110198503190000`).
 
-use calamine::{Data, Reader};
+use calamine::{Data, Reader, Sheets};
 
 /// Why a file could not be read as a sheet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,23 +57,48 @@ pub fn decode_text(bytes: &[u8]) -> (String, TextEncoding) {
     }
 }
 
-/// Reads the first sheet of a workbook, or a CSV, by the file name's extension. Cells are text:
-/// numbers without a fractional part are written without one (`430405` not `430405.0`), dates
-/// and times as Excel serial numbers (which the date parser takes), errors (`#N/A`) as empty.
+/// A sheet as read: its cell texts, row 1 first, and the workbook's date system.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sheet {
+    /// Rows of cell texts from A1 (see [`read_sheet`] for how cells become text).
+    pub rows: Vec<Vec<String>>,
+    /// The workbook counts its date serials in the 1904 date system (Excel for Mac, some WPS
+    /// exports: serial 0 is 1904-01-01, 1,462 days after the 1900 system's). Date-formatted
+    /// cells are already written as dates; a plain number in a date column is a serial of this
+    /// system (`jindu_domain::import::date_cell_1904`). Always false for a CSV.
+    pub date1904: bool,
+}
+
+/// Reads the first sheet of a workbook, or a CSV, by the file name's extension: [`read_book`]'s
+/// rows.
 ///
 /// # Errors
 /// [`SheetError`] as documented on its variants.
 pub fn read_sheet(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    read_book(file_name, bytes).map(|s| s.rows)
+}
+
+/// Reads the first sheet of a workbook, or a CSV, by the file name's extension. Cells are text:
+/// numbers without a fractional part are written without one (`430405` not `430405.0`); a
+/// number of more than 15 digits (which Excel cannot hold: its last digits are already zeros)
+/// as Excel shows it, `3.1011019850319E+17`; date cells as the date (`2018-12-15`, with
+/// ` 09:30:00` when they hold a time of day) in the workbook's own date system; errors (`#N/A`)
+/// as empty. A vertically merged region (one town written once for three rows) gives its first
+/// cell's text to the cells below it, in rows that hold anything else (.xlsx and .xls).
+///
+/// # Errors
+/// [`SheetError`] as documented on its variants.
+pub fn read_book(file_name: &str, bytes: &[u8]) -> Result<Sheet, SheetError> {
     let ext = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    let rows = match ext.as_str() {
-        "csv" | "txt" => read_csv(bytes)?,
+    let sheet = match ext.as_str() {
+        "csv" | "txt" => Sheet { rows: read_csv(bytes)?, date1904: false },
         "xlsx" | "xlsm" | "xls" | "ods" => read_workbook(bytes)?,
         _ => return Err(SheetError::Kind(file_name.chars().take(60).collect())),
     };
-    if rows.iter().all(|r| r.iter().all(|c| c.trim().is_empty())) {
+    if sheet.rows.iter().all(|r| r.iter().all(|c| c.trim().is_empty())) {
         return Err(SheetError::Empty);
     }
-    Ok(rows)
+    Ok(sheet)
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
@@ -102,9 +132,16 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     Ok(rows)
 }
 
-fn read_workbook(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| SheetError::Workbook(e.to_string().chars().take(120).collect()))?;
+fn read_workbook(bytes: &[u8]) -> Result<Sheet, SheetError> {
+    let bad = |e: &dyn std::fmt::Display| SheetError::Workbook(e.to_string().chars().take(120).collect());
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
+    // The date system is the workbook's (xlsx: <workbookPr date1904="1"/>; xls: the DATE1904
+    // record); merged regions of the first sheet.
+    let (date1904, merged) = match &mut book {
+        Sheets::Xlsx(x) => (x.has_1904_epoch(), x.merge_cells_by_sheet_id(0).map_err(|e| bad(&e))?),
+        Sheets::Xls(x) => (x.has_1904_epoch(), x.merge_cells_by_sheet_id(0).map_err(|e| bad(&e))?),
+        _ => (false, Vec::new()),
+    };
     let range = book
         .worksheet_range_at(0)
         .ok_or(SheetError::Empty)?
@@ -117,24 +154,76 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
         out.extend(r.iter().map(cell_text));
         rows.push(out);
     }
-    Ok(rows)
+    fill_merged(&mut rows, merged.iter().map(|d| (d.start, d.end)));
+    Ok(Sheet { rows, date1904 })
 }
+
+/// Gives each vertically merged region's first cell text to the cells below it in the same
+/// column (Excel keeps the text in the first cell only), in rows that hold something else: a
+/// town written once for three persons is every one's town. Horizontal merges (titles, grouped
+/// headers) are left as they are. Regions are ((first row, first column), (last row, last
+/// column)), 0-based from A1.
+fn fill_merged(rows: &mut [Vec<String>], regions: impl Iterator<Item = ((u32, u32), (u32, u32))>) {
+    for ((r0, c0), (r1, _)) in regions {
+        let (r0, c0, r1) = (r0 as usize, c0 as usize, r1 as usize);
+        let Some(text) = rows.get(r0).and_then(|r| r.get(c0)).filter(|t| !t.trim().is_empty()).cloned() else {
+            continue;
+        };
+        for row in rows.iter_mut().take(r1 + 1).skip(r0 + 1) {
+            if !row.iter().any(|c| !c.trim().is_empty()) {
+                continue;
+            }
+            if row.len() <= c0 {
+                row.resize(c0 + 1, String::new());
+            }
+            if row[c0].trim().is_empty() {
+                row[c0] = text.clone();
+            }
+        }
+    }
+}
+
+/// Excel holds 15 significant digits; a number cell at or above 10¹⁵ has lost digits.
+const EXCEL_DIGITS_LIMIT: f64 = 1e15;
 
 /// A workbook cell as text.
 fn cell_text(c: &Data) -> String {
     match c {
         Data::Empty | Data::Error(_) => String::new(),
         Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
+        Data::Int(i) if (i.unsigned_abs() as f64) < EXCEL_DIGITS_LIMIT => i.to_string(),
+        Data::Int(i) => number_text(*i as f64),
+        Data::Float(f) => number_text(*f),
         Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
-        Data::DateTime(d) => {
-            let v = d.as_f64();
-            if v.fract() == 0.0 { format!("{}", v as i64) } else { v.to_string() }
+        Data::DateTime(d) if d.is_datetime() && d.as_f64() >= 1.0 => {
+            let (y, m, day, h, min, s, _) = d.to_ymd_hms_milli();
+            if (h, min, s) == (0, 0, 0) {
+                format!("{y:04}-{m:02}-{day:02}")
+            } else {
+                format!("{y:04}-{m:02}-{day:02} {h:02}:{min:02}:{s:02}")
+            }
         }
+        Data::DateTime(d) => number_text(d.as_f64()),
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
     }
+}
+
+/// A number as text: whole numbers without a fraction (`430405`), others as Rust writes them
+/// (`1.5`), and numbers of 10¹⁵ and more as Excel's General format shows them, with at most 15
+/// significant digits (`3.1011019850319E+17`): their last digits are gone, and writing them out
+/// in full (`310110198503190000`) would make a valid-looking ID number of them.
+fn number_text(f: f64) -> String {
+    if !f.is_finite() {
+        return String::new();
+    }
+    if f.abs() >= EXCEL_DIGITS_LIMIT {
+        let sci = format!("{f:.14E}");
+        let (mantissa, exp) = sci.split_once('E').unwrap_or((&sci, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        let exp: i32 = exp.parse().unwrap_or(0);
+        return format!("{mantissa}E{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    }
+    if f.fract() == 0.0 { format!("{}", f as i64) } else { f.to_string() }
 }
 
 #[cfg(test)]
@@ -174,6 +263,51 @@ mod tests {
         assert_eq!(cell_text(&Data::Float(1.5)), "1.5");
         assert_eq!(cell_text(&Data::Int(7)), "7");
         assert_eq!(cell_text(&Data::Empty), "");
+    }
+
+    #[test]
+    fn numbers_excel_cannot_hold_are_written_as_excel_shows_them() {
+        // An 18-digit ID number typed into a number cell: Excel kept 310110198503190000.
+        assert_eq!(cell_text(&Data::Float(310_110_198_503_190_000.0)), "3.1011019850319E+17");
+        assert_eq!(cell_text(&Data::Float(430_405_198_503_010_000.0)), "4.3040519850301E+17");
+        assert_eq!(cell_text(&Data::Float(1e15)), "1E+15");
+        assert_eq!(cell_text(&Data::Int(1_234_567_890_123_456)), "1.23456789012346E+15");
+        // 15 digits (an old ID number) and an 11-digit phone are exact.
+        assert_eq!(cell_text(&Data::Float(430_405_850_312_113.0)), "430405850312113");
+        assert_eq!(cell_text(&Data::Float(13_907_341_201.0)), "13907341201");
+        assert_eq!(cell_text(&Data::Float(-2e16)), "-2E+16");
+    }
+
+    #[test]
+    fn dates_are_read_in_the_workbooks_date_system() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType::DateTime};
+        // 2018-12-15 is serial 43449 in the 1900 system and 41987 in the 1904 system.
+        assert_eq!(cell_text(&Data::DateTime(ExcelDateTime::new(43449.0, DateTime, false))), "2018-12-15");
+        assert_eq!(cell_text(&Data::DateTime(ExcelDateTime::new(41987.0, DateTime, true))), "2018-12-15");
+        assert_eq!(cell_text(&Data::DateTime(ExcelDateTime::new(41987.0, DateTime, false))), "2014-12-14");
+        assert_eq!(cell_text(&Data::DateTime(ExcelDateTime::new(43449.375, DateTime, false))), "2018-12-15 09:00:00");
+    }
+
+    #[test]
+    fn a_vertical_merge_fills_the_rows_below_it() {
+        let mut rows: Vec<Vec<String>> = [
+            vec!["标题", "", ""],
+            vec!["姓名", "身份证号", "乡镇"],
+            vec!["甲", "1", "广东路街道"],
+            vec!["乙", "2", ""],
+            vec!["丙", "3"],
+            vec!["", "", ""],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|s| s.to_string()).collect())
+        .collect();
+        // The title merged across (left alone); the town merged down rows 3–6 (the blank row 6
+        // stays blank).
+        fill_merged(&mut rows, [((0, 0), (0, 2)), ((2, 2), (5, 2))].into_iter());
+        assert_eq!(rows[0], vec!["标题", "", ""]);
+        assert_eq!(rows[3][2], "广东路街道");
+        assert_eq!(rows[4], vec!["丙", "3", "广东路街道"]);
+        assert_eq!(rows[5], vec!["", "", ""]);
     }
 
     #[test]

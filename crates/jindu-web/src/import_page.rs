@@ -24,7 +24,7 @@ use jindu_domain::import::{PersonColumn, normalize_header};
 use jindu_domain::{AddictionFinding, DivisionLevel, MeasureKind, Substance};
 use jindu_store::service::deployment;
 pub use jindu_store::service::import::SheetKind;
-use jindu_store::service::import::{ImportReport, ImportRequest, import_sheet, sheet_preview};
+use jindu_store::service::import::{ImportReport, ImportRequest, UnknownWorkers, import_sheet, sheet_preview};
 use jindu_store::service::{ServiceError, audit};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
 use uuid::Uuid;
@@ -44,6 +44,8 @@ pub const JOB_HOURS: i64 = 2;
 
 /// How an import job ended.
 #[derive(Debug, Clone)]
+// One outcome per import job, held while its page is shown: the report's size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum JobOutcome {
     /// The report: a dry run's, or a real run's (created > 0 unless every row existed).
     Report(ImportReport),
@@ -72,6 +74,8 @@ pub struct ImportJob {
     pub header_row: Option<usize>,
     /// The user's column mapping: (header, field or `-`).
     pub mapping: Vec<(String, String)>,
+    /// What to do with a 责任社工 without an account (chosen after a check that named some).
+    pub unknown_workers: UnknownWorkers,
     pub started: chrono::DateTime<chrono::Utc>,
     /// Rows processed so far, and the data rows of the file (0 while the file is being read).
     pub done: AtomicUsize,
@@ -181,6 +185,7 @@ pub async fn upload(
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut dry_run = true;
     let mut sheet = SheetKind::Persons;
+    let mut workers = UnknownWorkers::Refuse;
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
@@ -216,6 +221,9 @@ pub async fn upload(
             "sheet" => {
                 sheet = SheetKind::from_code(&field.text().await.unwrap_or_default()).unwrap_or(SheetKind::Persons)
             }
+            "workers" => {
+                workers = UnknownWorkers::from_code(&field.text().await.unwrap_or_default()).unwrap_or_default()
+            }
             _ => {}
         }
     }
@@ -225,7 +233,7 @@ pub async fn upload(
             "Choose a file to import (.xlsx, .xls, .ods or .csv).",
         ));
     };
-    let job = start_job(&state, &a, name, Arc::new(bytes), sheet, dry_run, None, Vec::new())?;
+    let job = start_job(&state, &a, name, Arc::new(bytes), sheet, dry_run, None, Vec::new(), workers)?;
     Ok(Redirect::to(&format!("/import/{}", job.id)).into_response())
 }
 
@@ -252,6 +260,7 @@ pub async fn commit(State(state): State<AppState>, a: Authed, Path(id): Path<Str
         false,
         checked.header_row,
         checked.mapping.clone(),
+        checked.unknown_workers,
     )?;
     Ok(Redirect::to(&format!("/import/{}", job.id)).into_response())
 }
@@ -267,6 +276,29 @@ pub async fn remap(
 ) -> PageResult {
     let checked = job_of(&state, &a, &id)?;
     let value = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let workers = match form.iter().find(|(n, _)| n == "workers") {
+        None => checked.unknown_workers,
+        Some((_, v)) => UnknownWorkers::from_code(v).ok_or_else(|| AppError::Form {
+            status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            zh: "没有账号的责任社工只能选择“按表创建社工”或“暂不分配社工”。".into(),
+            en: "For social workers without an account choose to create them or to import unassigned.".into(),
+        })?,
+    };
+    if !form.iter().any(|(n, _)| n == "header_row") {
+        // Only the choice for social workers without an account: the same reading of the file.
+        let job = start_job(
+            &state,
+            &a,
+            checked.file_name.clone(),
+            checked.bytes.clone(),
+            checked.sheet,
+            true,
+            checked.header_row,
+            checked.mapping.clone(),
+            workers,
+        )?;
+        return Ok(Redirect::to(&format!("/import/{}", job.id)).into_response());
+    }
     let header_row = match value("header_row").as_str() {
         "" => None,
         v => match v.parse::<usize>() {
@@ -310,6 +342,7 @@ pub async fn remap(
         true,
         header_row,
         mapping,
+        workers,
     )?;
     Ok(Redirect::to(&format!("/import/{}", job.id)).into_response())
 }
@@ -349,6 +382,7 @@ fn start_job(
     dry_run: bool,
     header_row: Option<usize>,
     mapping: Vec<(String, String)>,
+    unknown_workers: UnknownWorkers,
 ) -> Result<Arc<ImportJob>, AppError> {
     let now = state.clock.now();
     let job = state.imports.start(ImportJob {
@@ -360,6 +394,7 @@ fn start_job(
         dry_run,
         header_row,
         mapping,
+        unknown_workers,
         started: now.instant,
         done: AtomicUsize::new(0),
         total: AtomicUsize::new(0),
@@ -377,6 +412,7 @@ fn start_job(
             dry_run: running.dry_run,
             header_row: running.header_row,
             mapping: &running.mapping,
+            unknown_workers: running.unknown_workers,
         };
         let result = import_sheet(&db, &vault, &actor, now, running.sheet, request, progress).await;
         let outcome = match result {
@@ -452,6 +488,16 @@ impl JobPage {
                 _ => field.to_string(),
             },
         )
+    }
+
+    /// True when the check named social workers without an account and no choice was made yet.
+    pub fn asks_for_workers(&self, r: &ImportReport) -> bool {
+        !r.unknown_workers.is_empty() && self.job.unknown_workers == UnknownWorkers::Refuse
+    }
+
+    /// A skipped footer row's number as the page says it: 第7行 / row 7.
+    pub fn skipped_row(&self, row: impl std::fmt::Display) -> String {
+        if self.c.lang == "en" { format!("row {row}") } else { format!("第{row}行") }
     }
 
     /// True when the job ended and its file can be mapped by hand (a report, or a header that
@@ -590,6 +636,8 @@ pub fn annotated_copy(rows: &[Vec<String>], report: &ImportReport, lang: &str) -
             )?;
         } else if let Some(list) = problems {
             ws.write_string_with_format(row, problem_col, list.join("\n"), &note_fmt)?;
+        } else if report.skipped.iter().any(|(n, _)| *n == r + 1) {
+            ws.write_string(row, problem_col, if lang == "en" { "Footer row: skipped" } else { "表尾行：已跳过" })?;
         }
     }
     for (c, w) in widths.iter().enumerate() {

@@ -100,7 +100,7 @@ both!(the_person_export_equals_the_list_and_is_audited, |app: TestApp| async mov
     let r = sheet(&bytes);
     let ids: Vec<String> = (2..5).map(|row| text(&r, row, 1)).collect();
     assert!(ids.contains(&id_for(1)), "{ids:?}");
-    assert_eq!(text(&r, 1, 10), "联系电话");
+    assert_eq!(text(&r, 1, 12), "联系电话");
     let rec = last_audit(&app, "export.persons").await;
     assert!(rec.detail.as_deref().unwrap().contains("unmasked"), "{:?}", rec.detail);
     app

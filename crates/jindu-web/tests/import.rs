@@ -409,3 +409,533 @@ both!(a_column_mapping_reads_the_office_layout, |app: TestApp| async move {
     }
     app
 });
+
+/// Uploads `bytes` as `name` to the import page for a check and follows the job page until it
+/// has ended: (job path, page).
+async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> (String, String) {
+    let token = csrf(&app.client, &app.base).await;
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()))
+        .text("mode", "check");
+    let r = app.client.post(app.url(&format!("/import?csrf={token}"))).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let job = r.headers().get("location").unwrap().to_str().unwrap().to_string();
+    for _ in 0..600 {
+        let (s, html) = app.get(&job).await;
+        assert_eq!(s, reqwest::StatusCode::OK);
+        if !html.contains("data-testid=\"import-running\"") {
+            return (job, html);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the import job {job} did not end within a minute");
+}
+
+/// The Chinese sentence refusing a cell Excel cut to 15 digits.
+fn cut(label: &str, text: &str) -> String {
+    format!(
+        "{label}“{text}”已被Excel存成数字：Excel只保留15位有效数字，末尾几位已丢失，无法还原。请把该列单元格格式设为“文本”后重新输入，或在号码前加英文单引号（'）后重新输入。"
+    )
+}
+
+both!(numbers_excel_cut_to_15_digits_are_refused_never_rebuilt, |app: TestApp| async move {
+    // An .xlsx whose ID and phone columns are number-typed (issue #18 item 3).
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, h) in ["姓名", "身份证号", "联系电话", "乡镇(街道)"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    // Row 2: 310110198503190012 typed into a number cell: Excel kept 310110198503190000.
+    ws.write_string(1, 0, "甲").unwrap();
+    ws.write_number(1, 1, 310_110_198_503_190_000.0).unwrap();
+    ws.write_string(1, 3, "东风街道").unwrap();
+    // Row 3: an 18-digit number ending in 000.
+    ws.write_string(2, 0, "乙").unwrap();
+    ws.write_number(2, 1, 430_405_198_503_010_000.0).unwrap();
+    ws.write_string(2, 3, "东风街道").unwrap();
+    // Row 4: a valid old 15-digit number and an 11-digit phone as numbers: exact, accepted.
+    ws.write_string(3, 0, "丙").unwrap();
+    ws.write_number(3, 1, 430_405_850_312_113.0).unwrap();
+    ws.write_number(3, 2, 13_907_341_201.0).unwrap();
+    ws.write_string(3, 3, "东风街道").unwrap();
+    // Row 5: text, as it should be.
+    ws.write_string(4, 0, "丁").unwrap();
+    ws.write_string(4, 1, id_for(500)).unwrap();
+    ws.write_string(4, 3, "东风街道").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let before = app.person_count().await;
+    let r = run(&app, "号码.xlsx", &bytes, false).await;
+    let got: Vec<(usize, &str, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str(), p.zh.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (2, "id_number", cut("身份证号", "3.1011019850319E+17").as_str()),
+            (3, "id_number", cut("身份证号", "4.3040519850301E+17").as_str()),
+        ]
+    );
+    assert!(r.problems[0].en.contains("Excel keeps only 15 significant digits"), "{}", r.problems[0].en);
+    assert_eq!((r.rows, r.valid, r.created), (4, 2, 0));
+    assert_eq!(app.person_count().await, before, "nothing stored, no 310110198503190000 made up");
+
+    // A CSV saved from what Excel showed: the same kind as text, with other columns' problems.
+    let csv = format!(
+        "姓名,身份证号,联系电话,乡镇(街道)\n戊,3.10110198503E+17,,东风街道\n己,{},1.38E+10,东风街道\n庚,310110198503190000.0,1.39e10,东风街道\n辛,{},13907341201,东风街道\n",
+        id_for(501),
+        id_for(502)
+    );
+    let r = run(&app, "号码.csv", csv.as_bytes(), true).await;
+    let got: Vec<(usize, &str, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str(), p.zh.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (2, "id_number", cut("身份证号", "3.10110198503E+17").as_str()),
+            (3, "phone", cut("联系电话", "1.38E+10").as_str()),
+            (4, "id_number", cut("身份证号", "310110198503190000.0").as_str()),
+            (4, "phone", cut("联系电话", "1.39e10").as_str()),
+        ]
+    );
+    assert_eq!((r.rows, r.valid), (4, 1));
+
+    // An event sheet's ID number too.
+    let r =
+        events(&app, "记录.csv", "身份证号,类型,日期\n3.1011019850319E+17,走访,2026-11-20\n".as_bytes(), true).await;
+    let got: Vec<(usize, &str, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str(), p.zh.as_str())).collect();
+    assert_eq!(got, vec![(2, "id_number", cut("身份证号", "3.1011019850319E+17").as_str())]);
+    app
+});
+
+both!(every_problem_of_a_row_is_named_in_column_order, |app: TestApp| async move {
+    app.login().await;
+    // Row 2: a wrong check digit and an unknown social worker. Row 3: six fields wrong at once.
+    // Row 4: clean.
+    let good = id_for(700);
+    let expected_check = good.chars().last().unwrap();
+    let wrong = format!("{}{}", &good[..17], if expected_check == '0' { '1' } else { '0' });
+    let csv = format!(
+        "姓名,身份证号,联系电话,乡镇(街道),管控措施,决定日期,责任社工,滥用毒品种类\n\
+         甲,{wrong},,东风街道,,,社工03,\n\
+         乙,{},1.38E+10,不存在街道,戒烟,2026/13/45,社工03,可乐\n\
+         丙,{},,东风街道,社区戒毒,2026-09-01,,冰毒\n",
+        id_for(701),
+        id_for(702)
+    );
+    let r = run(&app, "问题.csv", csv.as_bytes(), true).await;
+    let got: Vec<(usize, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (2, "id_number"),
+            (2, "social_worker"),
+            (3, "phone"),
+            (3, "division"),
+            (3, "measure_kind"),
+            (3, "decision_date"),
+            (3, "social_worker"),
+            (3, "substance"),
+        ],
+        "{:?}",
+        r.problems
+    );
+    let check = format!("身份证号校验码错误：应为{expected_check}，实为{}。", wrong.chars().last().unwrap());
+    assert_eq!(r.problems[0].zh, check);
+    let worker = "责任社工“社工03”不是本辖区的社工账号（填用户名或姓名）；新系统尚未建社工账号时，可选择“按表创建社工”或“暂不分配社工”后重新检查。";
+    assert_eq!(r.problems[1].zh, worker);
+    assert_eq!(r.problems[3].zh, "所属辖区“不存在街道”不存在或不在本辖区范围内（填乡镇街道、社区名称或区划代码）。");
+    assert!(r.problems[5].zh.contains("2026/13/45"), "{}", r.problems[5].zh);
+    assert_eq!((r.rows, r.valid, r.rows_with_problems()), (3, 1, 2));
+
+    // The page lists both problems of row 2, and the problem copy holds both in its note.
+    let (job, html) = upload(&app, "问题.csv", csv.clone().into_bytes()).await;
+    let at = html.find("<tr><td>2</td><td>身份证号</td>").unwrap_or_else(|| panic!("{html}"));
+    let next = html[at..].find("<tr><td>2</td><td>责任社工</td>").expect("the second problem of row 2");
+    assert!(html[at..at + next].contains(&check), "{html}");
+    let r = app.client.get(app.url(&format!("{job}/problems.xlsx"))).send().await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let rows = jindu_store::sheet::read_sheet("问题.xlsx", &bytes).unwrap();
+    assert_eq!(rows[0][8], "问题说明");
+    assert_eq!(rows[1][8], format!("{check}\n{worker}"));
+    assert_eq!(rows[2][8].lines().count(), 6, "{}", rows[2][8]);
+    assert_eq!(rows[3].get(8).map_or("", String::as_str), "");
+    app
+});
+
+both!(footer_rows_of_any_sheet_are_skipped_and_listed, |app: TestApp| async move {
+    app.login().await;
+    let rows =
+        vec![format!("张甲,{},广东路街道,湖北路社区,,,", id_for(801)), format!("李乙,{},东风街道,,,,", id_for(802))];
+    let mut text = office_csv(&rows);
+    text.push_str("合计：2人,,,,,,,\n");
+    text.push_str("填表人：王五,,,审核人：赵六,,制表日期：2026年11月30日,,\n");
+    text.push_str("\n注：本表由街道禁毒办填报。,,,,,,,\n");
+    let r = run(&app, "登记表.csv", text.as_bytes(), true).await;
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!((r.rows, r.valid), (2, 2));
+    assert_eq!(
+        r.skipped,
+        vec![
+            (6, "合计：2人".to_string()),
+            (7, "填表人：王五 审核人：赵六 制表日期：2026年11月30日".to_string()),
+            (9, "注：本表由街道禁毒办填报。".to_string()),
+        ]
+    );
+    // A row with an ID number is a person, whatever its first cell says.
+    let csv = format!("姓名,身份证号,乡镇(街道)\n合计,{},东风街道\n合计：,,\n", id_for(803));
+    let r = run(&app, "x.csv", csv.as_bytes(), true).await;
+    assert_eq!((r.rows, r.valid, r.skipped.len()), (1, 1, 1), "{:?}", r.problems);
+    // The page says which rows were skipped.
+    let (_, html) = upload(&app, "登记表.csv", text.into_bytes()).await;
+    assert!(html.contains("第6行“合计：2人”"), "{html}");
+    assert!(html.contains("第9行“注：本表由街道禁毒办填报。”"), "{html}");
+    app
+});
+
+both!(a_municipal_deployment_resolves_its_places_by_every_name_path, |app: TestApp| async move {
+    use jindu_domain::DivisionCode;
+    use jindu_store::service::{deployment, users};
+    deployment::init(&app.db, DivisionCode::parse("310110").unwrap()).await.unwrap();
+    app.user("yangpu", "杨浦区禁毒办", "office", "310110", false).await;
+    let office = users::authenticate(&app.db, "yangpu", PASSWORD).await.unwrap().unwrap();
+    let places = [
+        ("上海市杨浦区控江路街道", "", "310110012000"),
+        ("上海市/杨浦区/控江路街道", "", "310110012000"),
+        ("杨浦区控江路街道", "", "310110012000"),
+        ("控江路街道", "", "310110012000"),
+        ("上海市市辖区杨浦区控江路街道", "", "310110012000"),
+        ("上海市杨浦区控江路街道", "控一居委会", "310110012001"),
+        ("", "上海市/杨浦区/控江路街道/控一居委会", "310110012001"),
+        ("", "上海市杨浦区定海路街道", "310110001000"),
+    ];
+    let mut csv = String::from("姓名,身份证号,乡镇(街道),社区(村)\n");
+    for (i, (town, community, _)) in places.iter().enumerate() {
+        let name = ["钱甲", "钱乙", "钱丙", "钱丁", "钱戊", "钱己", "钱庚", "钱辛"][i];
+        csv.push_str(&format!("{name},{},{town},{community}\n", id_for(900 + i as u32)));
+    }
+    let r = import_persons(&app.db, &app.vault, &office, now(), "杨浦.csv", csv.as_bytes(), false, |_, _| {})
+        .await
+        .unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(r.created, places.len());
+    for (i, (_, _, code)) in places.iter().enumerate() {
+        let n = id_for(900 + i as u32);
+        let p = person::Entity::find()
+            .filter(person::Column::IdNumberBidx.eq(app.vault.id_number_index(&n)))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.division_code, *code, "row {}", i + 2);
+    }
+    // The stored name paths leave the 市辖区 level out.
+    let d = jindu_store::entities::division::Entity::find_by_id("310110012000".to_string())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.name_path, "上海市/杨浦区/控江路街道");
+    // A deployment initialised before keeps the level in its stored paths: the migration's
+    // rewrite takes it out of the paths below it, and the level's own row keeps its name.
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(
+            "UPDATE division SET name_path = REPLACE(name_path, '上海市/', '上海市/市辖区/') WHERE code LIKE '310110%'",
+        )
+        .await
+        .unwrap();
+    let old = |code: &'static str| {
+        let db = app.db.clone();
+        async move {
+            jindu_store::entities::division::Entity::find_by_id(code.to_string())
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .name_path
+        }
+    };
+    assert_eq!(old("310110012000").await, "上海市/市辖区/杨浦区/控江路街道");
+    let changed = jindu_store::divisions::drop_municipal_placeholder_level(&app.db).await.unwrap();
+    assert_eq!(
+        changed as usize,
+        jindu_store::entities::division::Entity::find()
+            .filter(jindu_store::entities::division::Column::Code.starts_with("310110"))
+            .count(&app.db)
+            .await
+            .unwrap() as usize
+    );
+    assert_eq!(old("310110012000").await, "上海市/杨浦区/控江路街道");
+    assert_eq!(old("310110012001").await, "上海市/杨浦区/控江路街道/控一居委会");
+    assert_eq!(old("310100000000").await, "上海市/市辖区");
+    app
+});
+
+/// What a deployment holds of each person, comparable across deployments: (name, ID number,
+/// division, phone, address, first found on, open measure (kind, decision, report)), sorted.
+#[allow(clippy::type_complexity)]
+async fn registry(
+    app: &TestApp,
+) -> Vec<(
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<(String, String, Option<String>)>,
+)> {
+    let mut out = Vec::new();
+    for p in person::Entity::find().all(&app.db).await.unwrap() {
+        let row = p.id.to_string();
+        let m = measure::Entity::find().filter(measure::Column::PersonId.eq(p.id)).one(&app.db).await.unwrap();
+        out.push((
+            app.vault.open("person", "name", &row, &p.name).unwrap(),
+            app.vault.open("person", "id_number", &row, &p.id_number).unwrap(),
+            p.division_code.clone(),
+            app.vault.open_opt("person", "phone", p.id, p.phone.as_deref()).unwrap(),
+            app.vault.open_opt("person", "address", p.id, p.address.as_deref()).unwrap(),
+            p.first_found_on.map(|d| d.to_string()),
+            m.map(|m| (m.kind, m.decision_date.to_string(), m.reported_on.map(|d| d.to_string()))),
+        ));
+    }
+    out.sort();
+    out
+}
+
+both!(a_jindu_person_export_imports_back_into_a_fresh_deployment, |app: TestApp| async move {
+    use jindu_store::service::persons::{self, NewPerson};
+    app.login().await;
+    let people = [
+        (
+            "赵一",
+            id_for(1001),
+            "430405009007",
+            "13907341201",
+            "广东路12号",
+            "2026-03-02",
+            "community_detox",
+            "2026-09-01",
+            "2026-09-08",
+        ),
+        ("钱二", id_for(1002), "430405010000", "", "", "", "community_rehab", "2026-08-15", ""),
+        (
+            "孙三",
+            id_for(1003),
+            "430405009009",
+            "0734-8123456",
+            "",
+            "2025-12-30",
+            "compulsory_isolation",
+            "2026-03-18",
+            "",
+        ),
+        ("李四", id_for(1004), "430405100000", "", "", "2024-06-01", "", "", ""),
+    ];
+    for (name, n, division, phone, address, found, kind, decided, reported) in &people {
+        persons::register(
+            &app.db,
+            &app.vault,
+            &app.admin,
+            now(),
+            NewPerson {
+                name: name.to_string(),
+                id_number: n.clone(),
+                division: division.to_string(),
+                phone: phone.to_string(),
+                address: address.to_string(),
+                first_found_on: found.to_string(),
+                measure_kind: kind.to_string(),
+                decision_date: decided.to_string(),
+                report_date: reported.to_string(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let original = registry(&app).await;
+    assert_eq!(original.len(), 4);
+    let get = |path: &'static str| {
+        let client = app.client.clone();
+        let url = app.url(path);
+        async move { client.get(url).send().await.unwrap().bytes().await.unwrap().to_vec() }
+    };
+    let csv = get("/export/persons/csv?unmask=1").await;
+    let xlsx = get("/export/persons/xlsx?unmask=1").await;
+    let masked = get("/export/persons/xlsx").await;
+
+    // A fresh deployment of the same kind: each export imports back, every person as it was.
+    let backend = match sea_orm::ConnectionTrait::get_database_backend(&app.db) {
+        sea_orm::DbBackend::Sqlite => Backend::Sqlite,
+        _ => Backend::Postgres,
+    };
+    for (name, bytes) in [("在册人员.csv", &csv), ("在册人员.xlsx", &xlsx)] {
+        let fresh = TestApp::start(backend).await;
+        let r = run(&fresh, name, bytes, false).await;
+        assert!(r.problems.is_empty(), "{name}: {:?}", r.problems);
+        assert_eq!((r.header_row, r.rows, r.created), (2, 4, 4), "{name}");
+        assert_eq!(r.ignored, vec!["年龄".to_string(), "管控状态".into(), "风险等级".into()], "{name}");
+        // The demo line under the rows is Jindu's own footer.
+        assert_eq!(r.skipped.len(), 1, "{name}: {:?}", r.skipped);
+        assert!(r.skipped[0].1.starts_with("演示数据"), "{:?}", r.skipped);
+        assert_eq!(registry(&fresh).await, original, "{name}");
+        // And once more: nothing twice.
+        let r = run(&fresh, name, bytes, false).await;
+        assert_eq!((r.existing, r.created), (4, 0), "{name}: {:?}", r.problems);
+        fresh.finish().await;
+    }
+
+    // The masked export cannot come back: each number is named, nothing is stored.
+    let fresh = TestApp::start(backend).await;
+    let r = run(&fresh, "在册人员.xlsx", &masked, false).await;
+    assert_eq!(r.created, 0);
+    assert_eq!(r.rows_with_problems(), 4);
+    let first = r.problems.iter().find(|p| p.field == "id_number").expect("an ID problem");
+    assert!(first.zh.contains("是打码后的号码，隐去的数字无法导入"), "{}", first.zh);
+    assert_eq!(fresh.person_count().await, 0);
+    fresh.finish().await;
+    app
+});
+
+/// Follows a job page until the job has ended.
+async fn follow(app: &TestApp, job: &str) -> String {
+    for _ in 0..600 {
+        let (_, html) = app.get(job).await;
+        if !html.contains("data-testid=\"import-running\"") {
+            return html;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the import job {job} did not end within a minute");
+}
+
+both!(a_fresh_deployment_imports_a_registry_naming_its_social_workers, |app: TestApp| async move {
+    use jindu_store::entities::app_user;
+    use jindu_store::service::import::{ImportRequest, SheetKind, UnknownWorkers, import_sheet};
+    app.login().await;
+    let sheet = |seq: u32| {
+        format!(
+            "姓名,身份证号,乡镇(街道),社区(村),责任社工,吸毒种类\n\
+             甲,{},广东路街道,湖北路社区,社工03,冰毒\n\
+             乙,{},广东路街道,,社工03,K粉\n\
+             丙,{},东风街道,,社工03,麻古\n\
+             丁,{},东风街道,,社工07,海洛因\n\
+             戊,{},东风街道,,,摇头丸、冰毒\n",
+            id_for(seq),
+            id_for(seq + 1),
+            id_for(seq + 2),
+            id_for(seq + 3),
+            id_for(seq + 4)
+        )
+    };
+    let go = |text: String, dry_run: bool, workers: UnknownWorkers| {
+        let (db, vault, actor) = (app.db.clone(), app.vault.clone(), app.admin.clone());
+        async move {
+            let request = ImportRequest {
+                unknown_workers: workers,
+                ..ImportRequest::new("名册.csv", text.as_bytes(), dry_run)
+            };
+            import_sheet(&db, &vault, &actor, now(), SheetKind::Persons, request, |_, _| {}).await.unwrap()
+        }
+    };
+    let users_before = app_user::Entity::find().count(&app.db).await.unwrap();
+
+    // By default each row naming a worker without an account is a problem; the names are listed.
+    let r = go(sheet(1100), true, UnknownWorkers::Refuse).await;
+    let got: Vec<(usize, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str())).collect();
+    assert_eq!(got, vec![(2, "social_worker"), (3, "social_worker"), (4, "social_worker"), (5, "social_worker")]);
+    assert_eq!(r.unknown_workers, vec!["社工03".to_string(), "社工07".to_string()]);
+    assert!(r.columns.contains(&("substance".to_string(), "吸毒种类".to_string())), "{:?}", r.columns);
+    assert!(r.ignored.is_empty(), "{:?}", r.ignored);
+
+    // Create: one caseload owner per name and town (社工03 serves two towns), listed; a dry run
+    // stores none of them.
+    let r = go(sheet(1100), true, UnknownWorkers::Create).await;
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    let made: Vec<(&str, &str, &str)> =
+        r.new_workers.iter().map(|w| (w.name.as_str(), w.username.as_str(), w.division_code.as_str())).collect();
+    assert_eq!(
+        made,
+        vec![
+            ("社工03", "sw-430405009-1", "430405009000"),
+            ("社工03", "sw-430405010-1", "430405010000"),
+            ("社工07", "sw-430405010-2", "430405010000"),
+        ]
+    );
+    assert_eq!(app_user::Entity::find().count(&app.db).await.unwrap(), users_before);
+    let r = go(sheet(1100), false, UnknownWorkers::Create).await;
+    assert_eq!((r.created, r.new_workers.len()), (5, 3), "{:?}", r.problems);
+    let accounts = app_user::Entity::find()
+        .filter(app_user::Column::Username.starts_with("sw-4304050"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(accounts.len(), 3);
+    assert!(accounts.iter().all(|u| u.role == "social_worker" && u.password_hash.is_none()), "no login");
+    let created = audit_record::Entity::find()
+        .filter(audit_record::Column::Action.eq("user.create_from_import"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(created, 3, "one audit record per account");
+    // Each person with the account of their own town, and the drug type the sheet wrote.
+    let expected = [
+        (1100, Some("sw-430405009-1"), "methamphetamine"),
+        (1101, Some("sw-430405009-1"), "ketamine"),
+        (1102, Some("sw-430405010-1"), "methamphetamine"),
+        (1103, Some("sw-430405010-2"), "heroin"),
+        (1104, None, "mdma"),
+    ];
+    for (seq, worker, substance) in expected {
+        let p = person::Entity::find()
+            .filter(person::Column::IdNumberBidx.eq(app.vault.id_number_index(&id_for(seq))))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let owner = accounts.iter().find(|u| Some(u.id) == p.social_worker_id).map(|u| u.username.as_str());
+        assert_eq!((owner, p.substance.as_deref()), (worker, Some(substance)), "{seq}");
+    }
+
+    // The same file again: 社工03 is now two accounts, one per town; each row finds its own.
+    let r = go(sheet(1100), true, UnknownWorkers::Refuse).await;
+    assert!(r.problems.is_empty() && r.unknown_workers.is_empty(), "{:?}", r.problems);
+    assert_eq!(r.existing, 5);
+
+    // Unassigned, through the page: the check names the workers and offers the choice; the
+    // choice checks again, and the rows are imported with a warning each.
+    let text = format!(
+        "姓名,身份证号,乡镇(街道),责任社工\n己,{},东风街道,社工09\n庚,{},东风街道,社工10\n辛,{},东风街道,社工03\n",
+        id_for(1200),
+        id_for(1201),
+        id_for(1202)
+    );
+    let (job, html) = upload(&app, "名册.csv", text.into_bytes()).await;
+    assert!(html.contains("data-testid=\"import-unknown-workers\""), "{html}");
+    assert!(html.contains("社工09") && html.contains("社工10"), "{html}");
+    let (s, _, loc) = app.post(&format!("{job}/map"), &[("workers", "unassigned")]).await;
+    assert_eq!(s, reqwest::StatusCode::SEE_OTHER);
+    let job = loc.unwrap();
+    let html = follow(&app, &job).await;
+    assert!(html.contains("data-testid=\"import-clean\""), "{html}");
+    assert!(html.contains("第2行：责任社工“社工09”没有账号"), "{html}");
+    assert!(html.contains("第3行：责任社工“社工10”没有账号"), "{html}");
+    let (s, _, loc) = app.post(&format!("{job}/commit"), &[]).await;
+    assert_eq!(s, reqwest::StatusCode::SEE_OTHER);
+    let html = follow(&app, &loc.unwrap()).await;
+    assert!(html.contains("data-testid=\"import-done\""), "{html}");
+    let unassigned = person::Entity::find()
+        .filter(person::Column::IdNumberBidx.eq(app.vault.id_number_index(&id_for(1200))))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(unassigned.social_worker_id, None);
+    let assigned = person::Entity::find()
+        .filter(person::Column::IdNumberBidx.eq(app.vault.id_number_index(&id_for(1202))))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(accounts.iter().any(|u| Some(u.id) == assigned.social_worker_id && u.username == "sw-430405010-1"));
+    app
+});

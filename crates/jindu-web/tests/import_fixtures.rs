@@ -19,6 +19,12 @@
 //!   in spreadsheet row 618 has a wrong check digit, so that row alone is named and nothing is
 //!   stored.
 //!
+//! - `date1904.xlsx` (issue #18 item 4), written by openpyxl in the 1904 date system: 决定日期
+//!   as date cells, 报到日期 and 初次发现日期 as plain serial numbers of that system.
+//! - `merged_footer.xlsx` (issue #18 item 5), written by openpyxl: towns, the measure and a
+//!   decision date written once over several rows (vertical merges), and footer rows under the
+//!   table (合计, 填表人/审核人/制表日期, 备注).
+//!
 //! Each valid file is imported, read back (division resolved to its code, measure kind, decision
 //! and report dates exactly as given), and imported again, which creates nothing.
 
@@ -38,6 +44,8 @@ const LIBREOFFICE: &[u8] = include_bytes!("fixtures/import/libreoffice.xlsx");
 const OPENPYXL: &[u8] = include_bytes!("fixtures/import/openpyxl.xlsx");
 const GBK: &[u8] = include_bytes!("fixtures/import/gbk.csv");
 const ONE_BAD_ROW: &[u8] = include_bytes!("fixtures/import/one_bad_row.xlsx");
+const DATE1904: &[u8] = include_bytes!("fixtures/import/date1904.xlsx");
+const MERGED_FOOTER: &[u8] = include_bytes!("fixtures/import/merged_footer.xlsx");
 
 async fn run(app: &TestApp, name: &str, bytes: &[u8]) -> ImportReport {
     import_persons(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), name, bytes, false, |_, _| {})
@@ -281,5 +289,79 @@ both!(one_bad_check_digit_in_an_openpyxl_thousand_stores_nothing, |app: TestApp|
     assert!(r.problems[0].zh.contains("校验码"), "{}", r.problems[0].zh);
     assert_eq!((r.valid, r.existing, r.created), (999, 0, 0));
     assert_eq!(app.person_count().await, before, "nothing stored when any row fails");
+    app
+});
+
+both!(a_workbook_in_the_1904_date_system_keeps_its_dates, |app: TestApp| async move {
+    // What openpyxl wrote: 2018-12-15 as the 1904 system's serial 41987 (the 1900 system's
+    // 2014-12-14), in a date cell; 2018-12-22 and 2018-11-30 as plain numbers.
+    let r0 = cells(DATE1904);
+    assert_eq!(serial(&cell(&r0, 2, 'E')), 41987.0);
+    assert_eq!(cell(&r0, 2, 'F'), Data::Float(41994.0));
+    assert_eq!(cell(&r0, 2, 'G'), Data::Float(41972.0));
+    let r = run(&app, "date1904.xlsx", DATE1904).await;
+    assert_eq!((r.rows, r.created), (2, 2), "{:?}", r.problems);
+    let zhou = stored(&app, "430405198503120152").await;
+    assert_eq!(zhou.measure, measure("community_detox", "2018-12-15", Some("2018-12-22")));
+    let wu = stored(&app, "430405199001010249").await;
+    assert_eq!(wu.measure, measure("community_rehab", "2020-02-29", Some("2020-03-02")), "a leap day");
+    let found: Vec<(String, Option<String>)> = person::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            (
+                app.vault.open("person", "name", &p.id.to_string(), &p.name).unwrap(),
+                p.first_found_on.map(|d| d.to_string()),
+            )
+        })
+        .filter(|(n, _)| n == "周一鸣" || n == "吴二妹")
+        .collect();
+    let mut found = found;
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("吴二妹".to_string(), Some("2016-07-01".to_string())),
+            ("周一鸣".to_string(), Some("2018-11-30".to_string()))
+        ]
+    );
+    import_again(&app, "date1904.xlsx", DATE1904, 2).await;
+    app
+});
+
+both!(merged_towns_fill_their_rows_and_footers_are_skipped, |app: TestApp| async move {
+    let r = run(&app, "merged_footer.xlsx", MERGED_FOOTER).await;
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!((r.header_row, r.rows, r.created), (2, 5, 5));
+    assert_eq!(
+        r.skipped,
+        vec![
+            (8, "合计：5人".to_string()),
+            (9, "填表人：张三 审核人：李四 制表日期：2026年11月30日".to_string()),
+            (10, "备注：本表不含强制隔离戒毒人员。".to_string()),
+        ]
+    );
+    let id = |birth: &str, seq: u32| {
+        let first17 = format!("430405{birth}{seq:03}");
+        let b: [u8; 17] = first17.as_bytes().try_into().unwrap();
+        format!("{first17}{}", jindu_domain::id_number::check_digit(&b))
+    };
+    // 广东路街道 written once in D3:D5, 东风街道 in D6:D7; 社区戒毒 once in F3:F7; the decision
+    // date 2026-10-10 once in G6:G7.
+    let expected = [
+        ("钱一", id("19800101", 31), "430405009007", "2026-09-01"),
+        ("钱二", id("19810202", 42), "430405009009", "2026-09-02"),
+        ("钱三", id("19820303", 51), "430405009000", "2026-09-03"),
+        ("钱四", id("19830404", 62), "430405010000", "2026-10-10"),
+        ("钱五", id("19840505", 71), "430405010000", "2026-10-10"),
+    ];
+    for (name, n, division, decided) in expected {
+        let s = stored(&app, &n).await;
+        assert_eq!((s.name.as_str(), s.division.as_str()), (name, division));
+        assert_eq!(s.measure, measure("community_detox", decided, None), "{name}");
+    }
+    import_again(&app, "merged_footer.xlsx", MERGED_FOOTER, 5).await;
     app
 });

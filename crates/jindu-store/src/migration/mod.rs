@@ -13,6 +13,7 @@ mod m0007_evaluation;
 mod m0008_responsibility;
 mod m0009_member_unit;
 mod m0010_workstation;
+mod m0011_import;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_responsibility::Migration),
             Box::new(m0009_member_unit::Migration),
             Box::new(m0010_workstation::Migration),
+            Box::new(m0011_import::Migration),
         ]
     }
 }

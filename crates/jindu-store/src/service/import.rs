@@ -17,10 +17,11 @@ use std::future::Future;
 use jindu_domain::clock::Now;
 use jindu_domain::import::{
     ColumnMapping, DivisionIndex, DivisionLookup, EventColumn, HeaderError, HeaderMap, MeasureColumn, PersonColumn,
-    SheetColumn, TaskColumn, clean_cell, division_of, end_reason_of, event_kind_of, find_header_mapped,
-    measure_kind_of, normalize_header, test_method_of, test_result_of, yes_of,
+    SheetColumn, TaskColumn, clean_cell, date_cell_1904, division_of, end_reason_of, event_kind_of,
+    excel_number_damage, excel_number_sentences, find_header_mapped, footer_text, masked_number,
+    masked_number_sentences, measure_kind_of, normalize_header, test_method_of, test_result_of, yes_of,
 };
-use jindu_domain::{AddictionFinding, DomainError, IdNumber, MeasureKind, Permission, Role, Substance};
+use jindu_domain::{AddictionFinding, DomainError, IdNumber, MeasureKind, Permission, Role};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionSession,
     TransactionTrait,
@@ -33,7 +34,7 @@ use super::transfers::{Duplicate, find_duplicate};
 use super::{Actor, FieldError, ServiceError, ServiceResult, audit, indicators, measures};
 use crate::Vault;
 use crate::entities::{app_user, division, event, measure};
-use crate::sheet::read_sheet;
+use crate::sheet::{read_book, read_sheet};
 
 /// The kinds of sheet Jindu imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -122,12 +123,71 @@ pub struct ImportRequest<'a> {
     pub header_row: Option<usize>,
     /// The user's column mapping: (header as in the file, field; `-` ignores the column).
     pub mapping: &'a [(String, String)],
+    /// What to do with a social worker a person sheet names who has no account in scope.
+    pub unknown_workers: UnknownWorkers,
+}
+
+/// What a person import does with a 责任社工 the sheet names who has no social-worker account in
+/// scope (a fresh deployment has none yet; issue #18 item 7).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownWorkers {
+    /// A problem of the row (the default): the report lists the names
+    /// ([`ImportReport::unknown_workers`]) so that the office can choose.
+    #[default]
+    Refuse,
+    /// Create a caseload-owner account per name and town, which cannot sign in (no password; the
+    /// system administrator gives it a login), listed in [`ImportReport::new_workers`] and audited
+    /// (`user.create_from_import`).
+    Create,
+    /// Import the persons without a social worker, each with a warning
+    /// ([`ImportReport::warnings`]).
+    Unassigned,
+}
+
+impl UnknownWorkers {
+    /// The code of a form or the command line: `refuse`, `create`, `unassigned`.
+    pub fn from_code(code: &str) -> Option<UnknownWorkers> {
+        match code.trim() {
+            "refuse" | "" => Some(UnknownWorkers::Refuse),
+            "create" => Some(UnknownWorkers::Create),
+            "unassigned" => Some(UnknownWorkers::Unassigned),
+            _ => None,
+        }
+    }
+
+    /// The code (see [`UnknownWorkers::from_code`]).
+    pub fn as_code(self) -> &'static str {
+        match self {
+            UnknownWorkers::Refuse => "refuse",
+            UnknownWorkers::Create => "create",
+            UnknownWorkers::Unassigned => "unassigned",
+        }
+    }
+}
+
+/// A social-worker account an import made (or, on a dry run, would make) for a name of the sheet.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NewWorker {
+    /// The name as the sheet writes it (the account's display name).
+    pub name: String,
+    /// The generated user name, `sw-{town}-{n}`.
+    pub username: String,
+    /// The town the account serves (12 digits).
+    pub division_code: String,
 }
 
 impl<'a> ImportRequest<'a> {
     /// A request reading the header by its words.
     pub fn new(file_name: &'a str, bytes: &'a [u8], dry_run: bool) -> Self {
-        ImportRequest { file_name, bytes, dry_run, header_row: None, mapping: &[] }
+        ImportRequest {
+            file_name,
+            bytes,
+            dry_run,
+            header_row: None,
+            mapping: &[],
+            unknown_workers: UnknownWorkers::Refuse,
+        }
     }
 }
 
@@ -158,8 +218,11 @@ pub struct ImportReport {
     pub ignored: Vec<String>,
     /// The column mapping the user gave, as (normalised header, field or `-`).
     pub mapping: Vec<(String, String)>,
-    /// Data rows read (blank rows skipped).
+    /// Data rows read (blank rows and footer rows skipped).
     pub rows: usize,
+    /// Footer rows under (or between) the records, recognised and skipped (合计：3人, 填表人：…,
+    /// 审核人：…, 制表日期：…, 备注：…): (row number as the spreadsheet shows it, the row's text).
+    pub skipped: Vec<(usize, String)>,
     /// Rows already registered in scope: skipped.
     pub existing: usize,
     /// Rows that pass (created, or to be created on a real run).
@@ -167,6 +230,13 @@ pub struct ImportReport {
     /// Records created (0 on a dry run or when any row has a problem).
     pub created: usize,
     pub problems: Vec<RowProblem>,
+    /// Rows imported with something left out (a social worker without an account, imported
+    /// unassigned): not problems, the rows are stored.
+    pub warnings: Vec<RowProblem>,
+    /// Social workers the sheet names who have no account in scope (person sheets).
+    pub unknown_workers: Vec<String>,
+    /// Accounts made for them ([`UnknownWorkers::Create`]; on a dry run, those it would make).
+    pub new_workers: Vec<NewWorker>,
     pub dry_run: bool,
 }
 
@@ -275,6 +345,11 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
                 workers: social_workers(db, actor).await?,
                 divisions: division_index(db, actor).await?,
                 seen: HashMap::new(),
+                policy: request.unknown_workers,
+                made: HashMap::new(),
+                unknown: Vec::new(),
+                new_workers: Vec::new(),
+                warnings: Vec::new(),
             };
             run(db, actor, now, request, rows, progress).await
         }
@@ -331,6 +406,9 @@ pub(super) trait SheetImport: Send {
     /// Puts the data rows in the order they apply (default: the file's order).
     fn order(&self, _header: &HeaderMap<Self::Column>, _rows: &mut [(usize, &Vec<String>)]) {}
 
+    /// Adds what the rows found besides their problems to the report (after the last row).
+    fn finish(&mut self, _report: &mut ImportReport) {}
+
     /// Checks and writes one row (`row` as the spreadsheet numbers it).
     fn row<T: ConnectionTrait + Sync>(
         &mut self,
@@ -358,10 +436,25 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
         request.mapping.iter().map(|(h, f)| (h.as_str(), f.as_str())),
     )
     .map_err(|(zh, en)| ServiceError::Invalid(vec![FieldError::new("mapping", "mapping.invalid", zh, en)]))?;
-    let sheet = read_sheet(request.file_name, request.bytes).map_err(file_error)?;
+    let book = read_book(request.file_name, request.bytes).map_err(file_error)?;
+    let mut sheet = book.rows;
     let header = find_header_mapped(&sheet, &mapping).map_err(|e: HeaderError<S::Column>| {
         ServiceError::Invalid(vec![FieldError::new("header", "header.invalid", e.message_zh(), e.message_en())])
     })?;
+    if book.date1904 {
+        // A plain number in a date column is a serial of the workbook's 1904 date system
+        // (date-formatted cells were read as dates already).
+        let dates: Vec<usize> = header.columns.iter().filter(|(c, _)| c.is_date()).map(|(_, i)| *i).collect();
+        for row in sheet.iter_mut().skip(header.row + 1) {
+            for i in &dates {
+                if let Some(cell) = row.get_mut(*i)
+                    && let Some(date) = date_cell_1904(&clean_cell(cell))
+                {
+                    *cell = date;
+                }
+            }
+        }
+    }
     let header_cells: Vec<String> = sheet[header.row].iter().map(|c| clean_cell(c)).collect();
     let mut report = ImportReport {
         file_name: request.file_name.chars().take(120).collect(),
@@ -378,13 +471,19 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
         dry_run: request.dry_run,
         ..Default::default()
     };
-    let mut data: Vec<(usize, &Vec<String>)> = sheet
-        .iter()
-        .enumerate()
-        .skip(header.row + 1)
-        .filter(|(_, r)| r.iter().any(|c| !clean_cell(c).is_empty()))
-        .map(|(i, r)| (i + 1, r))
-        .collect();
+    let mut data: Vec<(usize, &Vec<String>)> = Vec::new();
+    for (i, r) in sheet.iter().enumerate().skip(header.row + 1) {
+        if !r.iter().any(|c| !clean_cell(c).is_empty()) {
+            continue;
+        }
+        match footer_text(r, &header) {
+            Some(text) => report.skipped.push((i + 1, text)),
+            None => data.push((i + 1, r)),
+        }
+    }
+    // The columns whose text must keep its digits (ID numbers, phones).
+    let digit_columns: Vec<(S::Column, usize)> =
+        header.columns.iter().filter(|(c, _)| c.keeps_digits()).map(|(c, i)| (*c, *i)).collect();
     rows.order(&header, &mut data);
     report.rows = data.len();
     // The audit lock for the whole import, taken before the transaction (the order every writer
@@ -396,18 +495,57 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
     // `indicators::deferring` and `audit::deferring_head`).
     audit::deferring_head(indicators::deferring(async {
         for (k, (row, cells)) in data.iter().enumerate() {
-            match rows.row(&txn, *row, cells, &header).await? {
-                RowOutcome::Valid => report.valid += 1,
-                RowOutcome::Existing => report.existing += 1,
-                RowOutcome::Problems(problems) => report.problems.extend(problems.into_iter().map(|e| RowProblem {
+            // A number Excel cut to 15 digits is refused whatever the row's rules say of it.
+            let damaged: Vec<FieldError> = digit_columns
+                .iter()
+                .filter_map(|(c, i)| {
+                    let text = clean_cell(cells.get(*i).map_or("", String::as_str));
+                    let label = c.template_header().trim_end_matches('*');
+                    if excel_number_damage(&text) {
+                        let (zh, en) = excel_number_sentences(label, c.field(), &text);
+                        Some(FieldError::new(c.field(), "import.excel_number", zh, en))
+                    } else if masked_number(&text) {
+                        let (zh, en) = masked_number_sentences(label, c.field(), &text);
+                        Some(FieldError::new(c.field(), "import.masked", zh, en))
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            let outcome = rows.row(&txn, *row, cells, &header).await?;
+            let problems = match outcome {
+                RowOutcome::Valid if damaged.is_empty() => {
+                    report.valid += 1;
+                    Vec::new()
+                }
+                RowOutcome::Existing if damaged.is_empty() => {
+                    report.existing += 1;
+                    Vec::new()
+                }
+                // A row written in spite of a damaged cell is rolled back with the import.
+                RowOutcome::Valid | RowOutcome::Existing => damaged,
+                RowOutcome::Problems(more) => {
+                    let mut all = damaged;
+                    let taken: Vec<&'static str> = all.iter().map(|e| e.field).collect();
+                    all.extend(more.into_iter().filter(|e| !taken.contains(&e.field)));
+                    all
+                }
+            };
+            let mut problems: Vec<RowProblem> = problems
+                .into_iter()
+                .map(|e| RowProblem {
                     row: *row,
                     field: if e.field.is_empty() { "row".to_string() } else { e.field.to_string() },
                     zh: e.zh,
                     en: e.en,
-                })),
-            }
+                })
+                .collect();
+            // Every problem of the row, in the order of the sheet's columns.
+            problems.sort_by_key(|p| column_order(&header, &p.field));
+            report.problems.extend(problems);
             progress(k + 1, data.len());
         }
+        rows.finish(&mut report);
         report.problems.sort_by_key(|p| p.row);
         if !request.dry_run && report.problems.is_empty() {
             indicators::apply_deferred(&txn).await?;
@@ -468,6 +606,18 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
     Ok(report)
 }
 
+/// Where a problem's field stands among the sheet's columns (a problem of no column last): the
+/// form's field names that differ from the sheet's are mapped to their column.
+fn column_order<C: SheetColumn>(header: &HeaderMap<C>, field: &str) -> usize {
+    let alias = match field {
+        "social_worker_id" => "social_worker",
+        "division" => "town",
+        "town" => "division",
+        _ => field,
+    };
+    header.index_of_field(field).or_else(|| header.index_of_field(alias)).unwrap_or(usize::MAX)
+}
+
 /// The mapping for the audit detail: ` map=证照号>id_number,…` (empty without one).
 fn mapping_note(report: &ImportReport) -> String {
     if report.mapping.is_empty() {
@@ -488,11 +638,78 @@ struct PersonRows<'a> {
     divisions: DivisionIndex,
     /// ID numbers seen in the file → the row that first gave them.
     seen: HashMap<String, usize>,
+    /// What to do with a social worker who has no account.
+    policy: UnknownWorkers,
+    /// (name, town code) → the account made for it in this import.
+    made: HashMap<(String, String), Uuid>,
+    /// Names without an account, in the order the sheet first gives them.
+    unknown: Vec<String>,
+    new_workers: Vec<NewWorker>,
+    warnings: Vec<RowProblem>,
+}
+
+impl PersonRows<'_> {
+    /// The caseload-owner account for the social worker `name` of `town` (12 digits): the one
+    /// this import already made, or a new one that cannot sign in (no password; the system
+    /// administrator gives it a login), user name `sw-{town9}-{n}`, audited.
+    async fn worker_for<T: ConnectionTrait>(&mut self, txn: &T, name: &str, town: &str) -> ServiceResult<Uuid> {
+        let key = (name.to_string(), town.to_string());
+        if let Some(id) = self.made.get(&key) {
+            return Ok(*id);
+        }
+        let town_code = jindu_domain::DivisionCode::parse(town).map_err(|e| ServiceError::Data(e.to_string()))?;
+        let mut n = 1;
+        let username = loop {
+            let candidate = format!("sw-{}-{n}", town_code.prefix());
+            let taken = app_user::Entity::find().filter(app_user::Column::Username.eq(&candidate)).count(txn).await?;
+            if taken == 0 {
+                break candidate;
+            }
+            n += 1;
+        };
+        let id = super::users::add(
+            txn,
+            self.now,
+            super::users::NewUser {
+                username: username.clone(),
+                display_name: name.to_string(),
+                password: None,
+                role: Role::SocialWorker.as_code().to_string(),
+                division: town_code,
+                workstation_id: None,
+                must_change_password: true,
+            },
+        )
+        .await?;
+        audit::append(
+            txn,
+            &audit::Who::actor(self.actor),
+            self.now,
+            audit::Entry {
+                action: "user.create_from_import".to_string(),
+                object_type: Some("user"),
+                object_id: Some(id.to_string()),
+                outcome: audit::Outcome::Ok,
+                detail: Some(format!("{username} {name} {town} role=social_worker login=disabled")),
+            },
+        )
+        .await?;
+        self.made.insert(key, id);
+        self.workers.push((username.clone(), name.to_string(), id, town.to_string()));
+        self.new_workers.push(NewWorker { name: name.to_string(), username, division_code: town.to_string() });
+        Ok(id)
+    }
 }
 
 impl SheetImport for PersonRows<'_> {
     type Column = PersonColumn;
     const OBJECT: &'static str = "person";
+
+    fn finish(&mut self, report: &mut ImportReport) {
+        report.unknown_workers = std::mem::take(&mut self.unknown);
+        report.new_workers = std::mem::take(&mut self.new_workers);
+        report.warnings = std::mem::take(&mut self.warnings);
+    }
 
     async fn row<T: ConnectionTrait + Sync>(
         &mut self,
@@ -501,10 +718,29 @@ impl SheetImport for PersonRows<'_> {
         cells: &[String],
         header: &HeaderMap<PersonColumn>,
     ) -> ServiceResult<RowOutcome> {
-        let input = match row_input(header, cells, &self.workers, &self.divisions) {
-            Ok(i) => i,
-            Err(errors) => return Ok(RowOutcome::Problems(errors)),
-        };
+        // The sheet's own words (places, social worker, choices) first; a field that failed
+        // there is given blank to the form's rules, which then check every other field, so a
+        // row's problems are all named at once.
+        let (mut input, mut problems, missing) = row_input(header, cells, &self.workers, &self.divisions, self.policy);
+        if let Some(name) = missing {
+            if !self.unknown.contains(&name) {
+                self.unknown.push(name.clone());
+            }
+            match self.policy {
+                UnknownWorkers::Create if problems.is_empty() && input.division.len() == 12 => {
+                    // The account belongs to the person's town (a social worker serves a town).
+                    let town = format!("{}000", &input.division[..9]);
+                    input.social_worker_id = self.worker_for(txn, &name, &town).await?.to_string();
+                }
+                UnknownWorkers::Create | UnknownWorkers::Refuse => {}
+                UnknownWorkers::Unassigned => self.warnings.push(RowProblem {
+                    row,
+                    field: "social_worker".into(),
+                    zh: format!("责任社工“{name}”没有账号：该人员暂不分配社工，导入后请在人员页面指定。"),
+                    en: format!("Social worker '{name}' has no account: the person is imported unassigned; assign one on the person's page."),
+                }),
+            }
+        }
         // Repeats inside the file, then persons already registered.
         if let Ok(n) = IdNumber::parse_on(&input.id_number, self.now.today) {
             if let Some(first) = self.seen.get(n.as_str()) {
@@ -516,13 +752,25 @@ impl SheetImport for PersonRows<'_> {
                 )]));
             }
             self.seen.insert(n.as_str().to_string(), row);
-            if let Some(Duplicate::InScope(_)) = find_duplicate(txn, self.vault, self.actor, &n).await? {
+            if problems.is_empty()
+                && let Some(Duplicate::InScope(_)) = find_duplicate(txn, self.vault, self.actor, &n).await?
+            {
                 return Ok(RowOutcome::Existing);
             }
         }
         match persons::register_in(txn, self.vault, self.actor, self.now, input).await {
-            Ok(_) => Ok(RowOutcome::Valid),
-            Err(ServiceError::Invalid(errors)) => Ok(RowOutcome::Problems(errors)),
+            // Written although the sheet's words failed: the import is rolled back.
+            Ok(_) if problems.is_empty() => Ok(RowOutcome::Valid),
+            Ok(_) => Ok(RowOutcome::Problems(problems)),
+            Err(ServiceError::Invalid(errors)) => {
+                let taken: Vec<&'static str> = problems.iter().map(|e| e.field).collect();
+                let blanked = |f: &str| match f {
+                    "social_worker_id" => taken.contains(&"social_worker"),
+                    _ => taken.contains(&f),
+                };
+                problems.extend(errors.into_iter().filter(|e| !blanked(e.field)));
+                Ok(RowOutcome::Problems(problems))
+            }
             Err(e) => Err(e),
         }
     }
@@ -817,11 +1065,7 @@ impl SheetImport for EventRows<'_> {
         let substance = if substance_text.is_empty() {
             String::new()
         } else {
-            let t = normalize_header(&substance_text);
-            match Substance::ALL.iter().find(|s| {
-                let zh = normalize_header(s.label_zh());
-                t == s.as_code() || t == zh || zh.split(['(', ')']).any(|part| !part.is_empty() && part == t)
-            }) {
+            match jindu_domain::import::substance_of(&substance_text) {
                 Some(s) => s.as_code().to_string(),
                 None => {
                     let shown: String = substance_text.chars().take(20).collect();
@@ -1042,13 +1286,17 @@ async fn social_workers<C: ConnectionTrait>(
 }
 
 /// A row as the registration form takes it; measure kind, substance and finding may be given by
-/// their Chinese or English names, the social worker by user name or name.
+/// their Chinese or English names, the social worker by user name or name. Returns the input
+/// with every field the sheet's words could not give left blank, the problems of those fields
+/// (a social worker without an account is one only when `policy` refuses it), and the social
+/// worker the sheet names who has no account.
 fn row_input(
     h: &HeaderMap,
     cells: &[String],
     workers: &[(String, String, Uuid, String)],
     divisions: &DivisionIndex,
-) -> Result<NewPerson, Vec<FieldError>> {
+    policy: UnknownWorkers,
+) -> (NewPerson, Vec<FieldError>, Option<String>) {
     let cell = |c: PersonColumn| h.cell(cells, c);
     let mut errors = Vec::new();
     let mut choice = |c: PersonColumn, text: String, codes: &[(&'static str, &'static str, &'static str)]| {
@@ -1098,10 +1346,35 @@ fn row_input(
         "强戒" | "强制戒毒" => MeasureKind::CompulsoryIsolation.as_code().to_string(),
         _ => choice(PersonColumn::MeasureKind, cell(PersonColumn::MeasureKind), &measure_kinds),
     };
-    let substances: Vec<_> = Substance::ALL.iter().map(|k| (k.as_code(), k.label_zh(), k.label_en())).collect();
-    let substance = choice(PersonColumn::Substance, cell(PersonColumn::Substance), &substances);
     let findings: Vec<_> = AddictionFinding::ALL.iter().map(|k| (k.as_code(), k.label_zh(), k.label_en())).collect();
     let finding = choice(PersonColumn::AddictionFinding, cell(PersonColumn::AddictionFinding), &findings);
+    let substance_text = cell(PersonColumn::Substance);
+    let substance = match jindu_domain::import::substance_of(&substance_text) {
+        Some(s) => s.as_code().to_string(),
+        None if substance_text.is_empty() => String::new(),
+        None => {
+            let shown: String = substance_text.chars().take(40).collect();
+            errors.push(FieldError::new(
+                "substance",
+                "choice.invalid",
+                format!("滥用毒品种类“{shown}”无法识别，可填：冰毒、麻古、K粉、海洛因、摇头丸、大麻、可卡因、吗啡、其他。"),
+                format!("substance '{shown}' is not recognised; use one of: 冰毒, 麻古, K粉, 海洛因, 摇头丸, 大麻, 可卡因, 吗啡, 其他."),
+            ));
+            String::new()
+        }
+    };
+    if measure_kind.is_empty() && !cell(PersonColumn::MeasureKind).is_empty() {
+        // The kind was not recognised, so the form will not read the measure's dates: their own
+        // problems are named now.
+        for (c, field) in [(PersonColumn::DecisionDate, "decision_date"), (PersonColumn::ReportDate, "report_date")] {
+            let text = cell(c);
+            if !text.is_empty()
+                && let Err(e) = jindu_domain::event::parse_date(field, &text)
+            {
+                errors.push(e.into());
+            }
+        }
+    }
     let division_text = division_of(&cell(PersonColumn::Town), &cell(PersonColumn::Community));
     let division = match divisions.resolve(&division_text) {
         Ok(code) => code,
@@ -1127,24 +1400,39 @@ fn row_input(
         }
     };
     let worker_text = cell(PersonColumn::SocialWorker);
+    let mut missing_worker = None;
     let social_worker_id = if worker_text.is_empty() {
         String::new()
     } else {
-        let matches: Vec<&(String, String, Uuid, String)> =
+        let mut matches: Vec<&(String, String, Uuid, String)> =
             workers.iter().filter(|(u, d, _, _)| *u == worker_text || *d == worker_text).collect();
+        if !division.is_empty() {
+            // Only a social worker serving the person's own place can take the person (the same
+            // name may serve several towns); one elsewhere counts as no account here.
+            let serves =
+                |w: &String| jindu_domain::DivisionCode::parse(w).is_ok_and(|c| division.starts_with(&c.prefix()));
+            matches.retain(|(_, _, _, w)| serves(w));
+        }
         match matches.as_slice() {
             [one] => one.2.to_string(),
+            [] if policy != UnknownWorkers::Refuse => {
+                missing_worker = Some(worker_text.clone());
+                String::new()
+            }
             _ => {
+                if matches.is_empty() {
+                    missing_worker = Some(worker_text.clone());
+                }
                 errors.push(FieldError::new(
                     "social_worker",
                     if matches.is_empty() { "social_worker.unknown" } else { "social_worker.ambiguous" },
                     if matches.is_empty() {
-                        format!("责任社工“{worker_text}”不是本辖区的社工账号（填用户名或姓名）。")
+                        format!("责任社工“{worker_text}”不是本辖区的社工账号（填用户名或姓名）；新系统尚未建社工账号时，可选择“按表创建社工”或“暂不分配社工”后重新检查。")
                     } else {
                         format!("责任社工“{worker_text}”有重名，请改填用户名。")
                     },
                     if matches.is_empty() {
-                        format!("Social worker '{worker_text}' is no social-worker account in scope (give the user name or name).")
+                        format!("Social worker '{worker_text}' is no social-worker account in scope (give the user name or name); where no accounts exist yet, choose to create them from the sheet or to import the persons unassigned, and check again.")
                     } else {
                         format!("Several social workers are called '{worker_text}'; give the user name.")
                     },
@@ -1153,10 +1441,7 @@ fn row_input(
             }
         }
     };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(NewPerson {
+    let input = NewPerson {
         name: cell(PersonColumn::Name),
         id_number: cell(PersonColumn::IdNumber),
         phone: cell(PersonColumn::Phone),
@@ -1171,7 +1456,8 @@ fn row_input(
         report_date: cell(PersonColumn::ReportDate),
         note: cell(PersonColumn::Note),
         ..Default::default()
-    })
+    };
+    (input, errors, missing_worker)
 }
 
 fn hex(bytes: &[u8]) -> String {

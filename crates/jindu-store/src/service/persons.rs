@@ -521,6 +521,9 @@ pub struct PersonView {
     pub version: i32,
     /// Kind of the open (not ended) measure, if any.
     pub current_measure: Option<MeasureKind>,
+    /// Decision date and report date (if reported) of that measure: what the person export
+    /// writes so that its file imports back (issue #18 item 8).
+    pub current_dates: Option<(NaiveDate, Option<NaiveDate>)>,
     /// Score of the latest risk assessment.
     pub risk_score: Option<i32>,
     pub circumstances: Circumstances,
@@ -671,16 +674,16 @@ async fn views<C: ConnectionTrait>(
     models
         .into_iter()
         .map(|m| {
-            let current = open
-                .iter()
-                .filter(|x| x.person_id == m.id)
-                .max_by_key(|x| x.decision_date)
-                .and_then(|x| MeasureKind::from_code(&x.kind));
+            let open_measure = open.iter().filter(|x| x.person_id == m.id).max_by_key(|x| x.decision_date);
+            let current = open_measure.and_then(|x| MeasureKind::from_code(&x.kind));
+            let dates = open_measure.map(|x| (x.decision_date, x.reported_on));
             let worker =
                 m.social_worker_id.and_then(|w| workers.iter().find(|u| u.id == w)).map(|u| u.display_name.clone());
             let path =
                 divisions.iter().find(|d| d.code == m.division_code).map(|d| d.name_path.clone()).unwrap_or_default();
-            to_view(open_person(vault, m)?, now, current, worker, path, unmask)
+            let mut view = to_view(open_person(vault, m)?, now, current, worker, path, unmask)?;
+            view.current_dates = dates;
+            Ok(view)
         })
         .collect()
 }
@@ -728,6 +731,7 @@ fn to_view(
         note: m.note,
         version: m.version,
         current_measure: current,
+        current_dates: None,
         risk_score: m.risk_score,
         circumstances: Circumstances {
             employed: m.employed,
