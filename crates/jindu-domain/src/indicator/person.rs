@@ -51,6 +51,10 @@ pub struct PersonRecord<'a> {
     pub events: &'a [EventFact],
     /// Measures, any order.
     pub measures: &'a [MeasureFact],
+    /// The day the figures are taken on (today, Asia/Shanghai). A scheduled test or visit due
+    /// before it and not met is a missed duty: it stays due in its month and the schedule runs
+    /// on from it ([`replay_duties`]).
+    pub as_of: NaiveDate,
 }
 
 /// The person's cells:
@@ -64,8 +68,10 @@ pub struct PersonRecord<'a> {
 ///   report month, both until the month the measure ended.
 /// - **flows**: `NewlyFound` in the first-found month; each `Relapse`; each test with a positive
 ///   or negative result (`TestsDone`, `TestsPositive`); each visit (`VisitsDone`).
-/// - **duties due** ([`replay_duties`]): test and visit duties of every measure served in the
-///   community, counted in the month they fell due, and met when done by the due date.
+/// - **duties due** ([`replay_duties`]): every test and visit duty the schedule of a measure
+///   served in the community set up to [`PersonRecord::as_of`], missed or not, counted in the
+///   month it fell due, and met when done by the due date; none from the day the person left
+///   dynamic control (died, three years abstinent, released: [`super::Headcount::Registered`]).
 pub fn contribution(record: &PersonRecord<'_>, schedule: &Schedule, cal: &WorkCalendar) -> Contribution {
     let mut c = Contribution::new();
     for (status, from, to) in status_timeline(record) {
@@ -93,6 +99,11 @@ pub fn contribution(record: &PersonRecord<'_>, schedule: &Schedule, cal: &WorkCa
             _ => {}
         }
     }
+    // Duties stop when the person leaves dynamic control (死亡, 戒断三年, 解除).
+    let left_on = status_timeline(record)
+        .into_iter()
+        .find(|(s, _, _)| !super::Headcount::Registered.includes(*s))
+        .map(|(_, from, _)| from);
     for mf in record.measures {
         let clock = &mf.clock;
         if clock.needs_report() {
@@ -124,7 +135,10 @@ pub fn contribution(record: &PersonRecord<'_>, schedule: &Schedule, cal: &WorkCa
                 .filter(|e| e.kind == event && e.test_result != Some(TestResult::Refused))
                 .map(|e| e.on)
                 .collect();
-            for duty in replay_duties(schedule, kind, clock, record.tier, &done, cal) {
+            for duty in replay_duties(schedule, kind, clock, record.tier, &done, record.as_of, cal) {
+                if left_on.is_some_and(|l| duty.due >= l) {
+                    break;
+                }
                 c.add(due_key, Month::of(duty.due), 1);
                 if duty.met_on.is_some_and(|d| d <= duty.due) {
                     c.add(met_key, Month::of(duty.due), 1);
@@ -177,22 +191,33 @@ pub fn status_timeline(record: &PersonRecord<'_>) -> Vec<(ControlStatus, NaiveDa
 pub struct ReplayedDuty {
     /// Its due date (last day).
     pub due: NaiveDate,
-    /// The day it was done (the first such act after the previous one), if done.
+    /// The act that met it (on time when on or before `due`, late otherwise); `None` when
+    /// missed or still open.
     pub met_on: Option<NaiveDate>,
 }
 
-/// The duties of `kind` (test or visit) a measure has had so far, replayed with the same rule
-/// as the worklist ([`next_due`]): the first duty counts from the start of the measure; each
-/// act (`done`, any order; several on one day count once) meets the open duty and anchors the
-/// next one; the replay ends at the first duty not yet met (the one open on the worklist) or
-/// when no further duty is due (isolation, term over, or due on or after the day the measure
-/// ended or an open suspension began).
+/// Safety bound on the duties replayed for one measure and kind (weekly visits over three
+/// years are 157).
+const MAX_DUTIES: usize = 2_000;
+
+/// The duties of `kind` (test or visit) a measure has had up to `as_of`, replayed with the
+/// worklist's rule ([`next_due`]): the first duty counts from the start of the measure; an act
+/// (`done`, any order; several on one day count once) done on or before the open duty's due
+/// date meets it on time and the next duty counts from the act. An act after the due date meets
+/// it late (and anchors the next one) when it comes before the duty that would have followed;
+/// otherwise the duty is **missed** and the next one counts from the missed due date, so every
+/// scheduled duty stays due whether or not the person turns up (issue #18: a person who never
+/// tests is due every month, not once). Without acts, duties due before `as_of` are missed;
+/// the first one due on or after `as_of` is the open one (on the worklist) and ends the replay.
+/// It also ends when no further duty is due (isolation, term over, or due on or after the day
+/// the measure ended or an open suspension began).
 pub fn replay_duties(
     schedule: &Schedule,
     kind: ObligationKind,
     clock: &MeasureClock,
     tier: RiskTier,
     done: &[NaiveDate],
+    as_of: NaiveDate,
     cal: &WorkCalendar,
 ) -> Vec<ReplayedDuty> {
     let mut out = Vec::new();
@@ -214,21 +239,40 @@ pub fn replay_duties(
         done.iter().copied().filter(|d| *d >= start && end.is_none_or(|e| *d <= e)).collect();
     acts.sort_unstable();
     acts.dedup();
+    let next = |anchor: Option<NaiveDate>| {
+        next_due(schedule, kind, &clock, tier, anchor, anchor.unwrap_or(start), cal).map(|d| d.due_date)
+    };
     let mut anchor: Option<NaiveDate> = None;
-    // Each turn meets a duty with the next act, or records the open duty and stops.
-    for i in 0..=acts.len() {
-        let sim = anchor.unwrap_or(start);
-        let Some(due) = next_due(schedule, kind, &clock, tier, anchor, sim, cal) else {
+    let mut i = 0;
+    while out.len() < MAX_DUTIES {
+        let Some(due) = next(anchor) else {
             break;
         };
-        if end.is_some_and(|e| due.due_date >= e) {
+        if end.is_some_and(|e| due >= e) || anchor.is_some_and(|a| due <= a) {
             break;
         }
-        let met = acts.get(i).copied();
-        out.push(ReplayedDuty { due: due.due_date, met_on: met });
-        match met {
-            Some(d) => anchor = Some(d),
-            None => break,
+        match acts.get(i).copied() {
+            Some(act) if act <= due => {
+                out.push(ReplayedDuty { due, met_on: Some(act) });
+                anchor = Some(act);
+                i += 1;
+            }
+            Some(act) if next(Some(due)).is_none_or(|following| act <= following) => {
+                out.push(ReplayedDuty { due, met_on: Some(act) });
+                anchor = Some(act);
+                i += 1;
+            }
+            Some(_) => {
+                out.push(ReplayedDuty { due, met_on: None });
+                anchor = Some(due);
+            }
+            None => {
+                out.push(ReplayedDuty { due, met_on: None });
+                if due >= as_of {
+                    break;
+                }
+                anchor = Some(due);
+            }
         }
     }
     out
@@ -282,6 +326,7 @@ mod tests {
             tier: RiskTier::Low,
             events: &events,
             measures: &[],
+            as_of: d(2026, 11, 29),
         };
         let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
         let uc = CellKey::Status(ControlStatus::UnderControl);
@@ -305,6 +350,7 @@ mod tests {
             tier: RiskTier::Low,
             events: &[],
             measures: &[],
+            as_of: d(2026, 11, 29),
         };
         let t = status_timeline(&r);
         assert_eq!(
@@ -338,6 +384,7 @@ mod tests {
             tier: RiskTier::Low,
             events: &events,
             measures: &measures,
+            as_of: d(2026, 2, 15),
         };
         let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
         assert_eq!(c.get(CellKey::CommunityDecided, Month(202601)), 1);
@@ -372,6 +419,7 @@ mod tests {
             tier: RiskTier::Low,
             events: &[],
             measures: &measures,
+            as_of: d(2026, 11, 29),
         };
         let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
         assert_eq!(c.get(CellKey::CommunityDecided, Month(202601)), 1);
@@ -383,7 +431,8 @@ mod tests {
     }
 
     /// A closed suspension (2026-03-01 to 05-01) does not stop the schedule: tests 02-15, 03-01
-    /// and 05-20 meet the duties due 02-19 and 03-15 in time and 04-01 late; 06-20 is open.
+    /// and 05-20 meet the duties due 02-19 and 03-15 in time; the duty due 04-01 is missed (no
+    /// test before the next one fell due on 05-01), 05-01 is met late on 05-20; 06-20 is open.
     /// An open suspension from 2026-03-10 leaves only the duty due 02-19.
     #[test]
     fn suspensions_in_the_replay() {
@@ -392,23 +441,106 @@ mod tests {
         m.clock.resume(d(2026, 5, 1), d(2026, 5, 1)).unwrap();
         let done = [d(2026, 5, 20), d(2026, 2, 15), d(2026, 3, 1), d(2026, 3, 1)];
         let cal = WorkCalendar::new();
-        let duties =
-            replay_duties(&Schedule::default(), ObligationKind::DrugTest, &m.clock, RiskTier::Low, &done, &cal);
+        let duties = replay_duties(
+            &Schedule::default(),
+            ObligationKind::DrugTest,
+            &m.clock,
+            RiskTier::Low,
+            &done,
+            d(2026, 6, 1),
+            &cal,
+        );
         let dues: Vec<_> = duties.iter().map(|x| (x.due, x.met_on)).collect();
         assert_eq!(
             dues,
             vec![
                 (d(2026, 2, 19), Some(d(2026, 2, 15))),
                 (d(2026, 3, 15), Some(d(2026, 3, 1))),
-                (d(2026, 4, 1), Some(d(2026, 5, 20))),
+                (d(2026, 4, 1), None),
+                (d(2026, 5, 1), Some(d(2026, 5, 20))),
                 (d(2026, 6, 20), None),
             ]
         );
         let mut open = detox(d(2026, 1, 5), Some(d(2026, 1, 19)));
         open.clock.suspend(d(2026, 3, 10), d(2026, 3, 10)).unwrap();
-        let duties =
-            replay_duties(&Schedule::default(), ObligationKind::DrugTest, &open.clock, RiskTier::Low, &done, &cal);
+        let duties = replay_duties(
+            &Schedule::default(),
+            ObligationKind::DrugTest,
+            &open.clock,
+            RiskTier::Low,
+            &done,
+            d(2026, 6, 1),
+            &cal,
+        );
         let dues: Vec<_> = duties.iter().map(|x| (x.due, x.met_on)).collect();
         assert_eq!(dues, vec![(d(2026, 2, 19), Some(d(2026, 2, 15)))]);
+    }
+
+    /// Issue #18 item 13: community detox decided 2026-01-05, reported 2026-01-19 (year 1:
+    /// monthly tests; low tier: a visit every 30 days), never tested nor visited, figures taken
+    /// on 2026-11-29. Tests due 02-19, 03-19, …, 11-19: one in each of the 10 months Feb–Nov,
+    /// none met (rate 0 %); the open one, 12-19, in December. Visits due 02-18, 03-20, 04-19,
+    /// 05-19, 06-18, 07-18, 08-17, 09-16, 10-16, 11-15: again one a month, none met.
+    #[test]
+    fn a_person_who_never_tests_is_due_every_scheduled_test() {
+        let measures = [detox(d(2026, 1, 5), Some(d(2026, 1, 19)))];
+        let record = |status, events: &'static [EventFact]| PersonRecord {
+            registered_on: d(2026, 1, 5),
+            first_found_on: None,
+            status,
+            tier: RiskTier::Low,
+            events,
+            measures: &measures,
+            as_of: d(2026, 11, 29),
+        };
+        let c = contribution(&record(ControlStatus::UnderControl, &[]), &Schedule::default(), &WorkCalendar::new());
+        for m in 202602..=202611 {
+            assert_eq!(c.get(CellKey::TestsDue, Month(m)), 1, "tests due in {m}");
+            assert_eq!(c.get(CellKey::VisitsDue, Month(m)), 1, "visits due in {m}");
+        }
+        assert_eq!(c.get(CellKey::TestsDue, Month(202601)), 0);
+        assert_eq!(c.value(CellKey::TestsDue, Month(202601), Month(202611)), 10);
+        assert_eq!(c.value(CellKey::TestsDueMet, Month(202601), Month(202612)), 0);
+        assert_eq!(c.get(CellKey::TestsDue, Month(202612)), 1, "the open duty, due 12-19");
+        assert_eq!(c.value(CellKey::TestsDue, Month(202701), Month(202912)), 0);
+        assert_eq!(c.value(CellKey::VisitsDue, Month(202601), Month(202611)), 10);
+        assert_eq!(c.get(CellKey::VisitsDue, Month(202612)), 1, "the open visit, due 12-15");
+        // A person lost from control keeps every duty due (the same 10).
+        let lost = contribution(&record(ControlStatus::LostContact, &[]), &Schedule::default(), &WorkCalendar::new());
+        assert_eq!(lost.value(CellKey::TestsDue, Month(202601), Month(202611)), 10);
+        // A person who died has no duties from the day of death (the stored status from
+        // registration here, so none at all).
+        let dead = contribution(&record(ControlStatus::Deceased, &[]), &Schedule::default(), &WorkCalendar::new());
+        assert_eq!(dead.value(CellKey::TestsDue, Month(202601), Month(202612)), 0);
+    }
+
+    /// Tests 02-10 (on time for 02-19) and 04-25, figures taken 2026-07-01: due 03-10 missed
+    /// (04-25 is after the duty that follows it, 04-10), due 04-10 met late on 04-25, then
+    /// 05-25 and 06-25 missed, 07-25 open. Five due by June, one on time.
+    #[test]
+    fn missed_and_late_tests_each_keep_their_duty() {
+        let m = detox(d(2026, 1, 5), Some(d(2026, 1, 19)));
+        let done = [d(2026, 4, 25), d(2026, 2, 10)];
+        let duties = replay_duties(
+            &Schedule::default(),
+            ObligationKind::DrugTest,
+            &m.clock,
+            RiskTier::Low,
+            &done,
+            d(2026, 7, 1),
+            &WorkCalendar::new(),
+        );
+        let dues: Vec<_> = duties.iter().map(|x| (x.due, x.met_on)).collect();
+        assert_eq!(
+            dues,
+            vec![
+                (d(2026, 2, 19), Some(d(2026, 2, 10))),
+                (d(2026, 3, 10), None),
+                (d(2026, 4, 10), Some(d(2026, 4, 25))),
+                (d(2026, 5, 25), None),
+                (d(2026, 6, 25), None),
+                (d(2026, 7, 25), None),
+            ]
+        );
     }
 }
