@@ -225,13 +225,16 @@ both!(every_figure_of_a_small_district_by_hand, |app: TestApp| async move {
     // A year before: nothing.
     assert_eq!(d.row(Indicator::Registered).unwrap().year_before.value, Some(0.0));
     assert_eq!(d.row(Indicator::Registered).unwrap().change(), Some(5.0));
-    // Trend: registered 0 until October, 5 in November (all registered today).
+    // Trend: registered from their legal dates (#18 item 12): none until September; in October
+    // P1 (first found 10-01) and P2 (decided 10-02); 5 in November (P3 decided 11-02, P4 and P5
+    // with no earlier date, entered today).
     let trend = &d.trends.iter().find(|(i, _)| *i == Indicator::Registered).unwrap().1;
     assert_eq!(trend.len(), 12);
     assert_eq!(trend[0].0, Month(202512));
     assert_eq!(trend[11], (Month(202611), trend[11].1));
     assert_eq!(trend[11].1.value, Some(5.0));
-    assert_eq!(trend[10].1.value, Some(0.0));
+    assert_eq!(trend[10].1.value, Some(2.0));
+    assert_eq!(trend[9].1.value, Some(0.0));
     // Ranking of towns on 失控率 (lower is better): B 0.0 % first, A 50.0 % second, the rest
     // without persons unranked.
     assert_eq!(d.children[0].jurisdiction.code, TOWN_B);
@@ -792,10 +795,11 @@ both!(missed_tests_keep_counting_and_the_town_stays_ranked, |app: TestApp| async
 });
 
 // Issue #18 item 14: growth on the same period a year before and 涉毒区划占比. The district of
-// `district` with P1 registered 2025-06-01 instead (so 在册 Nov 2025 = 1) and P5 first found
-// 2025-10-15, P4 2026-10-20: 在册 Nov 2026 5 on 1 → +400.0 %; 新发现 Oct 2026 2 (P1, P4) on
-// Oct 2025 1 (P5) → +100.0 %; Nov 2026 0 on 0 → none. 涉毒区划占比: 2 of the district's towns
-// now (A, B), 1 a year before (A); in 广东路街道 1 of its communities (湖北路社区).
+// `district` with P1 entered 2025-06-01 instead and P5 first found 2025-10-15 (both 在册 in Nov
+// 2025, P5 from its first-found date: item 12), P4 first found 2026-10-20: 在册 Nov 2026 5 on 2
+// → +150.0 %; 新发现 Oct 2026 2 (P1, P4) on Oct 2025 1 (P5) → +100.0 %; Nov 2026 0 on 0 → none.
+// 涉毒区划占比: 2 of the district's towns now (A, B) and a year before (A: P1, B: P5); in
+// 广东路街道 1 of its communities (湖北路社区).
 both!(growth_and_the_share_of_sub_divisions_with_registered_persons, |app: TestApp| async move {
     let [p1, _, _, p4, p5] = district(&app).await;
     use jindu_store::entities::person;
@@ -817,7 +821,7 @@ both!(growth_and_the_share_of_sub_divisions_with_registered_persons, |app: TestA
         dashboard::dashboard(&app.db, &app.admin, None, month(202611), Indicator::LossRate, now().today).await.unwrap();
     let row = |i: Indicator| d.row(i).unwrap().clone();
     let g = row(Indicator::RegisteredGrowth).figure;
-    assert_eq!((g.numerator, g.denominator, g.display(Unit::Percent)), (5, 1, "400.0%".to_string()));
+    assert_eq!((g.numerator, g.denominator, g.display(Unit::Percent)), (5, 2, "150.0%".to_string()));
     assert_eq!(row(Indicator::NewlyFoundGrowth).figure.value, None, "0 on 0");
     let oct =
         dashboard::dashboard(&app.db, &app.admin, None, month(202610), Indicator::LossRate, now().today).await.unwrap();
@@ -826,7 +830,7 @@ both!(growth_and_the_share_of_sub_divisions_with_registered_persons, |app: TestA
     let towns = towns_in_district(&app).await as i64;
     let share = row(Indicator::AffectedShare);
     assert_eq!((share.figure.numerator, share.figure.denominator), (2, towns));
-    assert_eq!((share.year_before.numerator, share.year_before.denominator), (1, towns));
+    assert_eq!((share.year_before.numerator, share.year_before.denominator), (2, towns));
     // At a town: its communities.
     let communities =
         division::Entity::find().filter(division::Column::ParentCode.eq(TOWN_A)).count(&app.db).await.unwrap() as i64;
@@ -845,12 +849,12 @@ both!(growth_and_the_share_of_sub_divisions_with_registered_persons, |app: TestA
     // In the JSON report and on the page.
     let json = jindu_web::export::dashboard_json(&d);
     let item = |c: &str| json["indicators"].as_array().unwrap().iter().find(|i| i["code"] == c).unwrap().clone();
-    assert_eq!(item("registered_growth")["display"], "400.0%");
+    assert_eq!(item("registered_growth")["display"], "150.0%");
     assert_eq!(item("affected_share")["numerator"], 2);
     assert_eq!(item("affected_share")["denominator"], towns);
     app.login().await;
     let (_, html) = app.get("/dashboard?period=2026-11").await;
-    assert!(html.contains("在册人数同比增长率") && html.contains("400.0%"), "{html}");
+    assert!(html.contains("在册人数同比增长率") && html.contains("150.0%"), "{html}");
     assert!(html.contains("涉毒区划占比"), "{html}");
     app
 });
@@ -899,5 +903,41 @@ both!(the_dashboard_opens_on_the_last_complete_month_and_marks_a_partial_one, |a
     let labels: Vec<String> = trends.rows().map(|r| r[0].to_string()).collect();
     assert!(labels.contains(&"2026年11月（截至11月29日）".to_string()), "{labels:?}");
     assert!(labels.contains(&"2026年10月".to_string()), "{labels:?}");
+    app
+});
+
+// Issue #18 item 12: imported history counts from its legal dates. Three persons decided
+// 2026-09-10 and reported 09-15 (community detox), entered on 2026-11-29 and never tested: 在册
+// 3 in September and October, as the 3 tests due in October (10-15) — not 在册 0 with 应检测 3.
+// The same persons through the import (a sheet with the decision dates) count the same.
+both!(imported_history_counts_from_its_legal_dates, |app: TestApp| async move {
+    for seq in 21..=23 {
+        register(&app, &format!("历史{seq}"), seq, VILLAGE_A, |p| {
+            p.measure_kind = "community_detox".into();
+            p.decision_date = "2026-09-10".into();
+            p.report_date = "2026-09-15".into();
+        })
+        .await;
+    }
+    let fig = |d: &dashboard::Dashboard, i: Indicator| d.row(i).unwrap().figure.value;
+    let aug =
+        dashboard::dashboard(&app.db, &app.admin, None, month(202608), Indicator::LossRate, now().today).await.unwrap();
+    assert_eq!(fig(&aug, Indicator::Registered), Some(0.0));
+    let sep =
+        dashboard::dashboard(&app.db, &app.admin, None, month(202609), Indicator::LossRate, now().today).await.unwrap();
+    assert_eq!((fig(&sep, Indicator::Registered), fig(&sep, Indicator::TestsDue)), (Some(3.0), Some(0.0)));
+    let oct =
+        dashboard::dashboard(&app.db, &app.admin, None, month(202610), Indicator::LossRate, now().today).await.unwrap();
+    assert_eq!(
+        (fig(&oct, Indicator::Registered), fig(&oct, Indicator::UnderControl), fig(&oct, Indicator::TestsDue)),
+        (Some(3.0), Some(3.0), Some(3.0))
+    );
+    assert_eq!(oct.row(Indicator::ControlRate).unwrap().figure.display(Unit::Percent), "100.0%");
+    assert_eq!(oct.row(Indicator::TestsOnTimeRate).unwrap().figure.display(Unit::Percent), "0.0%");
+    let drill = dashboard::drill(&app.db, &app.vault, &app.admin, now(), None, Indicator::Registered, month(202610), 1)
+        .await
+        .unwrap();
+    assert_eq!(drill.persons, 3, "the drill-down lists the same persons");
+    assert_cells_match_rebuild(&app).await;
     app
 });

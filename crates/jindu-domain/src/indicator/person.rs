@@ -38,8 +38,8 @@ pub struct MeasureFact {
 /// A person's record as the indicators see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonRecord<'a> {
-    /// Day the record entered Jindu (its creation, Asia/Shanghai): the person is counted from
-    /// this month.
+    /// Day the record entered Jindu (its creation, Asia/Shanghai). The person is counted from
+    /// [`registered_from`]: this day or an earlier legal date the record gives.
     pub registered_on: NaiveDate,
     /// 初次发现日期, for 新发现.
     pub first_found_on: Option<NaiveDate>,
@@ -58,7 +58,8 @@ pub struct PersonRecord<'a> {
 }
 
 /// The person's cells:
-/// - **status** (stock): the control status replayed from registration (在控) through each
+/// - **status** (stock): the control status replayed from registration ([`registered_from`],
+///   在控) through each
 ///   `ContactLost`, `ContactRestored`, `Relapse` and `StatusChanged` in date order (the rules of
 ///   [`status_after`]); when the replay does not end in the stored status, the stored status
 ///   wins from the last change. Changes dated before registration count from registration.
@@ -149,9 +150,25 @@ pub fn contribution(record: &PersonRecord<'_>, schedule: &Schedule, cal: &WorkCa
     c
 }
 
-/// The control status over time: `(status, from, until)` with `until` the day the next status
-/// began (`None` for the current one).
+/// The day a person counts as registered (在册) from: the earliest of the day the record entered
+/// Jindu, the first-found date (police register a person found using drugs, 禁毒法 §32) and the
+/// decision date of any measure. History entered later (an import of an older registry) thus
+/// counts from its legal dates, as its duties do (issue #18, item 12): a person decided on
+/// 2026-10-10 and imported on 2026-12-06 is 在册 in October and November, when the tests it was
+/// due fell due.
+pub fn registered_from(record: &PersonRecord<'_>) -> NaiveDate {
+    record
+        .measures
+        .iter()
+        .map(|m| m.clock.decision_date)
+        .chain(record.first_found_on)
+        .fold(record.registered_on, NaiveDate::min)
+}
+
+/// The control status over time from [`registered_from`]: `(status, from, until)` with `until`
+/// the day the next status began (`None` for the current one).
 pub fn status_timeline(record: &PersonRecord<'_>) -> Vec<(ControlStatus, NaiveDate, Option<NaiveDate>)> {
+    let registered_on = registered_from(record);
     let mut evs: Vec<&EventFact> = record
         .events
         .iter()
@@ -163,7 +180,7 @@ pub fn status_timeline(record: &PersonRecord<'_>) -> Vec<(ControlStatus, NaiveDa
         })
         .collect();
     evs.sort_by_key(|e| e.on);
-    let mut changes: Vec<(ControlStatus, NaiveDate)> = vec![(ControlStatus::UnderControl, record.registered_on)];
+    let mut changes: Vec<(ControlStatus, NaiveDate)> = vec![(ControlStatus::UnderControl, registered_on)];
     let mut cur = ControlStatus::UnderControl;
     for e in evs {
         let next = match e.kind {
@@ -171,12 +188,12 @@ pub fn status_timeline(record: &PersonRecord<'_>) -> Vec<(ControlStatus, NaiveDa
             k => status_after(cur, k),
         };
         if next != cur {
-            changes.push((next, e.on.max(record.registered_on)));
+            changes.push((next, e.on.max(registered_on)));
             cur = next;
         }
     }
     if cur != record.status {
-        let on = changes.last().map_or(record.registered_on, |(_, d)| *d);
+        let on = changes.last().map_or(registered_on, |(_, d)| *d);
         changes.push((record.status, on));
     }
     let mut out = Vec::with_capacity(changes.len());
@@ -542,5 +559,34 @@ mod tests {
                 (d(2026, 7, 25), None),
             ]
         );
+    }
+
+    /// Issue #18 item 12: imported history counts from its legal dates. Community detox decided
+    /// 2026-10-10, reported 10-12, entered Jindu 2026-12-06, never tested: 在册 (在控) from
+    /// October, as its duties (due 11-12, one in November) — not from December. A record without
+    /// a measure counts from its first-found date when earlier than its entry, else from its entry.
+    #[test]
+    fn imported_history_counts_from_its_legal_dates() {
+        let measures = [detox(d(2026, 10, 10), Some(d(2026, 10, 12)))];
+        let r = PersonRecord {
+            registered_on: d(2026, 12, 6),
+            first_found_on: None,
+            status: ControlStatus::UnderControl,
+            tier: RiskTier::Low,
+            events: &[],
+            measures: &measures,
+            as_of: d(2026, 12, 6),
+        };
+        assert_eq!(registered_from(&r), d(2026, 10, 10));
+        let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
+        let uc = CellKey::Status(ControlStatus::UnderControl);
+        assert_eq!(c.value(uc, Month(202601), Month(202609)), 0);
+        assert_eq!(c.value(uc, Month(202601), Month(202610)), 1, "在册 at the end of October");
+        assert_eq!(c.value(uc, Month(202601), Month(202611)), 1, "and November");
+        assert_eq!(c.get(CellKey::TestsDue, Month(202611)), 1);
+        let found = PersonRecord { measures: &[], first_found_on: Some(d(2025, 3, 2)), ..r.clone() };
+        assert_eq!(registered_from(&found), d(2025, 3, 2));
+        let later = PersonRecord { measures: &[], first_found_on: Some(d(2027, 1, 1)), ..r };
+        assert_eq!(registered_from(&later), d(2026, 12, 6));
     }
 }
