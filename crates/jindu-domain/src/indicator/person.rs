@@ -1,6 +1,8 @@
 //! What one person's record adds to the indicator cells ([`contribution`]). A pure function of
-//! the stored facts (no reading of today's date), so the figures kept incrementally equal a
-//! recomputation from scratch at any time.
+//! the stored facts and the day the figures are taken on ([`PersonRecord::as_of`], passed in,
+//! never read from a clock), so the figures kept incrementally equal a recomputation from
+//! scratch on the same day. Missed duties accrue as days pass: the hourly sweep reconciles every
+//! person, which brings each one's cells to today.
 
 use chrono::NaiveDate;
 
