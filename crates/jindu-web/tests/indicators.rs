@@ -781,6 +781,34 @@ both!(missed_tests_keep_counting_and_the_town_stays_ranked, |app: TestApp| async
     .unwrap();
     assert_eq!(a.row(Indicator::VisitsDue).unwrap().figure.value, Some(3.0));
     assert_eq!(a.row(Indicator::VisitsOnTimeRate).unwrap().figure.display(Unit::Percent), "0.0%");
+    // The evaluation deduction follows (DOMAIN §8, a county scheme: −0.5 per missed urine test):
+    // over 2026-Q3 广东路街道 misses 3 (Jul, Aug, Sep) → 10 − 1.5 = 8.5; 东风街道 none → 10.
+    use jindu_domain::evaluation::{EvaluationScheme, Points, Rule, SchemeItem, Source, Subject, default_bands};
+    use jindu_store::service::evaluation;
+    let scheme = EvaluationScheme {
+        name: "按期检测".into(),
+        subject: Subject::Towns,
+        items: vec![SchemeItem {
+            code: "1".into(),
+            title: "按期检测".into(),
+            points: Points::whole(10),
+            rule: Some(Rule::Deduction {
+                source: Source::Shortfall { due: Indicator::TestsDue, done: Indicator::TestsDone },
+                each: Points(50),
+                cap: None,
+            }),
+            note: String::new(),
+            children: vec![],
+        }],
+        bands: default_bands(),
+    };
+    let scheme_id = evaluation::create_scheme(&app.db, &app.admin, now(), 2026, scheme).await.unwrap();
+    let run = evaluation::create_run(&app.db, &app.admin, now(), scheme_id, "2026-Q3").await.unwrap();
+    let view = evaluation::run(&app.db, &app.admin, run).await.unwrap();
+    let unit = |code: &str| view.results.iter().find(|r| r.unit_code == code).unwrap();
+    assert_eq!(unit(TOWN_A).total, Points(850));
+    assert_eq!(unit(TOWN_A).score.items[0].trace, "应检测 − 已检测 = 3；每次扣 0.5，共扣 1.5；得 8.5");
+    assert_eq!(unit(TOWN_B).total, Points::whole(10));
     assert_cells_match_rebuild(&app).await;
     // Days pass: the hourly sweep reconciles every person, so the duty due 12-19 is missed too.
     let later = Now::at(chrono::DateTime::parse_from_rfc3339("2026-12-25T04:00:00Z").unwrap().to_utc());
@@ -903,6 +931,12 @@ both!(the_dashboard_opens_on_the_last_complete_month_and_marks_a_partial_one, |a
     let labels: Vec<String> = trends.rows().map(|r| r[0].to_string()).collect();
     assert!(labels.contains(&"2026年11月（截至11月29日）".to_string()), "{labels:?}");
     assert!(labels.contains(&"2026年10月".to_string()), "{labels:?}");
+    // The indicators CSV says so in its title line; a complete month does not.
+    let (s, csv) = app.get("/export/indicators/csv?period=2026-11").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(csv.contains("禁毒工作指标（2026年11月（截至11月29日））"), "{csv}");
+    let (_, csv) = app.get("/export/indicators/csv?period=2026-10").await;
+    assert!(csv.contains("禁毒工作指标（2026年10月）"), "{csv}");
     app
 });
 
