@@ -210,7 +210,7 @@ async fn one_size(url: &str, n: usize, opts: &Options, postgres: bool) -> Result
     for (code, j, trail) in &scopes {
         let label = format!("{} {}", j.name, j.code);
         for _ in 0..5 {
-            dashboard::dashboard_of(&conn, j.clone(), trail.clone(), period, Indicator::Registered)
+            dashboard::dashboard_of(&conn, j.clone(), trail.clone(), period, Indicator::Registered, today)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
@@ -218,7 +218,7 @@ async fn one_size(url: &str, n: usize, opts: &Options, postgres: bool) -> Result
         let mut shown = None;
         for _ in 0..opts.requests {
             let t = Instant::now();
-            let d = dashboard::dashboard_of(&conn, j.clone(), trail.clone(), period, Indicator::Registered)
+            let d = dashboard::dashboard_of(&conn, j.clone(), trail.clone(), period, Indicator::Registered, today)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             samples.push(t.elapsed());

@@ -69,7 +69,8 @@ enum Command {
         /// Seed of the synthetic caseload (same seed and date, same data).
         #[arg(long, default_value_t = 2026)]
         seed: u64,
-        /// Number of synthetic persons (the speech's figure by default).
+        /// Number of synthetic registered (在册) persons (the speech's 862 by default); about one
+        /// in ten more records are of persons out of the register (died, abstinent, released).
         #[arg(long, default_value_t = demo::DEMO_PERSONS)]
         persons: usize,
         /// Generate (or reuse) the data and exit without serving.
@@ -419,8 +420,8 @@ async fn run(cli: Cli) -> Result<()> {
             let secs = started.elapsed().as_secs_f64();
             if summary.generated {
                 println!(
-                    "演示数据已生成 / demo data generated: {} 人 persons, {} 条记录 events, {} 名社工 social workers, {secs:.1} s",
-                    summary.persons, summary.events, summary.social_workers
+                    "演示数据已生成 / demo data generated: {} 人 persons, {} 条记录 events, {} 名社工 social workers, {secs:.1} s; 在册 {} 人 registered of {} 份档案 records (死亡、戒断三年、解除 not registered)",
+                    summary.registered, summary.events, summary.social_workers, summary.registered, summary.persons
                 );
             } else {
                 println!(

@@ -182,7 +182,10 @@ pub async fn run(command: ReportCommand) -> Result<()> {
         }
     }
     trail.reverse();
-    let d = dashboard::dashboard_of(&conn, jurisdiction(&division), trail, period, rank_by).await.map_err(explain)?;
+    // A period not over is marked 截至… in the JSON and the workbook (issue #18, item 17).
+    let d = dashboard::dashboard_of(&conn, jurisdiction(&division), trail, period, rank_by, Now::system().today)
+        .await
+        .map_err(explain)?;
     let demo = deployment::is_demo(&conn).await.map_err(explain)?;
     let now = Now::system();
 

@@ -129,6 +129,8 @@ fn demo_is_deterministic_for_a_seed_and_reuses_its_database() {
     let (code, out, err) = jindu(&["demo", "--db", &db, "--persons", "60", "--seed", "7", "--no-serve"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("60 人 persons"), "{out}");
+    // Issue #18 item 10: `--persons` is the 在册 of the demo (862 by default, the speech's).
+    assert!(out.contains("在册 60 人 registered of "), "{out}");
     let (code, out2, _) = jindu(&["demo", "--db", &db, "--no-serve"]);
     assert_eq!(code, 0);
     assert!(out2.contains("沿用已有演示数据"), "{out2}");

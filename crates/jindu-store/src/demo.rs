@@ -1,6 +1,7 @@
 //! The synthetic caseload of `jindu demo` (演示数据): 珠晖区's real divisions with workstations,
-//! social workers and 862 invented persons (the figure of the speech) with about two years of
-//! history. Deterministic for a seed and a date. No real person's data is used: names are drawn
+//! social workers and 862 invented registered (在册) persons (the figure of the speech), plus the
+//! records of persons who died, stayed abstinent three years or were released (not 在册), with
+//! about two years of history. Deterministic for a seed and a date. No real person's data is used: names are drawn
 //! from common characters, ID numbers are invented with a valid check digit.
 
 use chrono::NaiveDate;
@@ -19,10 +20,13 @@ use uuid::Uuid;
 
 use crate::entities::{absence, app_user, event, leave_request, measure, person, working_group_member, workstation};
 use crate::service::{ServiceError, ServiceResult, casework, deployment, users};
+use jindu_domain::indicator::Headcount;
+use sea_orm::{ColumnTrait, QueryFilter};
 
 /// The district of the first speech: 湖南省衡阳市珠晖区.
 pub const DEMO_DIVISION: &str = "430405";
-/// Registered persons in the speech ("在册登记吸毒人员就达862人").
+/// Registered persons in the speech ("在册登记吸毒人员就达862人"): the demo's 在册
+/// ([`jindu_domain::indicator::Headcount::Registered`]) on the 驾驶舱, the overview and the list.
 pub const DEMO_PERSONS: usize = 862;
 /// The demo 禁毒办 (office) user name: the whole district.
 pub const DEMO_ADMIN: &str = "office";
@@ -43,7 +47,10 @@ pub const DEMO_PASSWORD: &str = "Demo-2026-jindu";
 pub struct DemoSummary {
     /// False when the database already held a caseload and was reused as it is.
     pub generated: bool,
+    /// Person records, whatever the status.
     pub persons: u64,
+    /// Of those, 在册 (registered: under control, in custody, lost or abroad).
+    pub registered: u64,
     pub events: u64,
     pub social_workers: u64,
 }
@@ -87,8 +94,10 @@ fn id_number(rng: &mut ChaCha8Rng, today: NaiveDate) -> Option<IdNumber> {
 
 /// Creates the demo deployment in `db` unless it already holds persons: divisions of 珠晖区,
 /// a workstation per town, social workers at about 30 persons each, the demo accounts, and
-/// `persons` synthetic persons with measures in every state, check-ins, tests (mostly negative,
-/// some positive), visits, interviews and assistance, some persons overdue and some lost.
+/// synthetic persons with measures in every state, check-ins, tests (mostly negative, some
+/// positive), visits, interviews and assistance, some persons overdue and some lost: exactly
+/// `persons` of them 在册 (so the demo's headline is the speech's 862), and about one in ten
+/// more in statuses out of the register (死亡, 戒断三年, 解除).
 pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     vault: &crate::Vault,
@@ -99,7 +108,11 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     let existing = person::Entity::find().count(db).await?;
     if existing > 0 {
         let events = event::Entity::find().count(db).await?;
-        return Ok(DemoSummary { generated: false, persons: existing, events, social_workers: 0 });
+        let registered = person::Entity::find()
+            .filter(person::Column::ControlStatus.is_in(Headcount::Registered.statuses().iter().map(|s| s.as_code())))
+            .count(db)
+            .await?;
+        return Ok(DemoSummary { generated: false, persons: existing, registered, events, social_workers: 0 });
     }
     let root = DivisionCode::parse(DEMO_DIVISION).map_err(|e| ServiceError::Data(e.message_en()))?;
     if deployment::root(db).await?.is_none() {
@@ -242,7 +255,10 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     // term has just run (the 7-day notice, §23).
     let mut under_control_seen = 0u32;
     let mut transfer_candidates: Vec<(Uuid, DivisionCode)> = Vec::new();
-    for _ in 0..persons {
+    // Persons are drawn until `persons` of them are 在册 (the others are records out of the
+    // register: died, abstinent three years, released).
+    let mut registered = 0usize;
+    while registered < persons {
         let Some(village) = pick(&mut rng, &villages).cloned() else {
             break;
         };
@@ -268,6 +284,9 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             r if r < 0.97 => ControlStatus::Abstinent3y,
             _ => ControlStatus::Released,
         };
+        if Headcount::Registered.includes(status) {
+            registered += 1;
+        }
         let tier = *pick(&mut rng, &[RiskTier::High, RiskTier::Medium, RiskTier::Medium, RiskTier::Low, RiskTier::Low])
             .unwrap_or(&RiskTier::Low);
         let substance = *pick(
@@ -682,6 +701,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     Ok(DemoSummary {
         generated: true,
         persons: person_ids.len() as u64,
+        registered: registered as u64,
         events: n_events,
         social_workers: workers.len() as u64,
     })

@@ -250,7 +250,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     let started = std::time::Instant::now();
     let total = out.persons;
     let txn = begin_write(db).await?;
-    let rebuilt = indicators::rebuild(&txn, |n| progress("cells", n, total)).await?;
+    let rebuilt = indicators::rebuild(&txn, plan.today, |n| progress("cells", n, total)).await?;
     txn.commit().await?;
     out.cells = rebuilt.cells;
     out.rebuild_s = started.elapsed().as_secs_f64();

@@ -325,6 +325,11 @@ pub struct PersonPageDto {
     pub per_page: u64,
     pub total: u64,
     pub pages: u64,
+    /// Counts of persons of the token's scope and the filters other than `status`, by the
+    /// definitions the 驾驶舱 uses (`jindu_domain::indicator::Headcount`): keys `registered`
+    /// (在册 = 在控 + 羁押 + 失控 + 出境), `in_control` (在控, custody included), `lost`, `abroad`,
+    /// `abstinent_3y`, `deceased`, `released`. Sealed records are not in the list.
+    pub headcounts: std::collections::BTreeMap<String, u64>,
 }
 
 /// A person's record beyond the list fields.
@@ -568,7 +573,13 @@ async fn list_persons(
         sealed: String::new(),
     };
     let page = persons::list(&state.db, &state.vault, &actor, state.clock.now(), &filter).await?;
+    let headcounts = persons::headcounts(&state.db, &state.vault, &actor, &filter)
+        .await?
+        .into_iter()
+        .map(|(h, n)| (h.code().to_string(), n))
+        .collect();
     Ok(Json(PersonPageDto {
+        headcounts,
         pages: page.pages(),
         rows: page.rows.iter().map(PersonDto::from).collect(),
         page: page.page,

@@ -104,7 +104,7 @@ pub fn chinese_date(day: NaiveDate) -> String {
 
 /// The title: `{jurisdiction}禁毒工作情况通报（{period}）`, e.g. `珠晖区禁毒工作情况通报（2026年10月）`.
 pub fn bulletin_title(d: &Dashboard) -> String {
-    format!("{}禁毒工作情况通报（{}）", d.jurisdiction.name, d.period.label_zh())
+    format!("{}禁毒工作情况通报（{}）", d.jurisdiction.name, crate::export::period_label(d, "zh-CN"))
 }
 
 /// File name of the document or workbook: `bulletin-430405-2026-10.docx` (`ext` without the dot).
@@ -477,7 +477,7 @@ fn page_number_footer(odd: bool) -> Footer {
 /// [`ExportError::Docx`] if the document cannot be assembled (an internal fault).
 pub fn bulletin_docx(d: &Dashboard, demo: bool, issued_on: NaiveDate) -> Result<Vec<u8>, ExportError> {
     let office = issuing_office(d);
-    let period = d.period.label_zh();
+    let period = crate::export::period_label(d, "zh-CN");
     let mut paragraphs: Vec<Paragraph> = Vec::new();
     let title = Paragraph::new().align(AlignmentType::Center).line_spacing(fixed_lines()).keep_next(true);
     paragraphs.push(title.add_run(run(bulletin_title(d), Face::Title)));
@@ -919,6 +919,7 @@ pub(crate) mod tests {
             rank_by: Indicator::LossRate,
             seizures: Vec::new(),
             settings,
+            as_of: None,
         }
     }
 

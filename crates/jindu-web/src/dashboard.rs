@@ -69,11 +69,12 @@ fn refuse(errors: Vec<FieldError>) -> AppError {
     }
 }
 
-/// Parses the query (period defaults to the current month, ranking to 失控率).
+/// Parses the query (period defaults to the last complete month — the current one is only days
+/// old and its rates are not comparable — ranking to 失控率).
 pub fn parse_query(q: &DashboardQuery, today: chrono::NaiveDate) -> Result<Parsed, AppError> {
     let mut errors: Vec<FieldError> = Vec::new();
     let period = if q.period.trim().is_empty() {
-        Period::containing(PeriodKind::Month, today)
+        Period::last_complete_month(today)
     } else {
         Period::parse(&q.period).unwrap_or_else(|e| {
             errors.push(e.into());
@@ -118,12 +119,23 @@ pub struct TrendChart {
     pub max_label: String,
     pub first_month: String,
     pub last_month: String,
+    /// The partial last month's mark (`2026-11 截至11月29日`), empty when every month is whole.
+    pub partial_note: String,
 }
 
 const CHART_W: f64 = 300.0;
 const CHART_H: f64 = 90.0;
 
-fn chart(label: String, unit: Unit, series: &[(Month, Figure)]) -> TrendChart {
+/// A trend chart; `as_of(m)` is the day month `m` is taken to when it is not over (its point is
+/// labelled 截至… so a partial month does not read as a collapse).
+fn chart(
+    label: String,
+    unit: Unit,
+    series: &[(Month, Figure)],
+    as_of: impl Fn(Month) -> Option<chrono::NaiveDate>,
+    lang: &str,
+) -> TrendChart {
+    let mut partial_note = String::new();
     let max = series.iter().filter_map(|(_, f)| f.value).fold(0.0_f64, f64::max);
     let top = if max <= 0.0 { 1.0 } else { max * 1.1 };
     let n = series.len().max(2) as f64 - 1.0;
@@ -134,7 +146,14 @@ fn chart(label: String, unit: Unit, series: &[(Month, Figure)]) -> TrendChart {
         let Some(v) = f.value else { continue };
         let y = CHART_H - 8.0 - (CHART_H - 16.0) * v / top;
         points.push(format!("{x:.1},{y:.1}"));
-        dots.push((x, y, m.to_string(), f.display(unit)));
+        let month = match as_of(*m) {
+            Some(d) => {
+                partial_note = format!("{m} {}", jindu_domain::indicator::as_of_label(d, lang));
+                partial_note.clone()
+            }
+            None => m.to_string(),
+        };
+        dots.push((x, y, month, f.display(unit)));
     }
     TrendChart {
         label,
@@ -143,6 +162,7 @@ fn chart(label: String, unit: Unit, series: &[(Month, Figure)]) -> TrendChart {
         max_label: Figure { value: Some(max), numerator: 0, denominator: 1 }.display(unit),
         first_month: series.first().map(|(m, _)| m.to_string()).unwrap_or_default(),
         last_month: series.last().map(|(m, _)| m.to_string()).unwrap_or_default(),
+        partial_note,
     }
 }
 
@@ -171,6 +191,11 @@ impl DashboardPage {
             Some(n) => format!("↓{}", -n),
             None => String::new(),
         }
+    }
+
+    /// The partial-period mark: 截至11月29日 / as of 29 Nov.
+    pub fn as_of(&self, day: &chrono::NaiveDate) -> String {
+        jindu_domain::indicator::as_of_label(*day, self.c.l())
     }
 
     /// Query string of this page for another period/scope/ranking (HTML-escaped by the template).
@@ -298,26 +323,27 @@ pub async fn page(State(state): State<AppState>, a: Authed, Query(q): Query<Dash
     a.actor.require(Permission::ViewCounts)?;
     let now = state.clock.now();
     let p = parse_query(&q, now.today)?;
-    let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by).await?;
+    let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by, now.today).await?;
     let lang = a.chrome.l();
     let charts = d
         .trends
         .iter()
-        .map(|(i, series)| chart(i.definition().label(lang).to_string(), i.definition().unit, series))
+        .map(|(i, series)| {
+            chart(i.definition().label(lang).to_string(), i.definition().unit, series, |m| d.month_as_of(m), lang)
+        })
         .collect();
     let headline = HEADLINE.iter().filter_map(|i| d.row(*i).cloned()).collect();
     let this_month = Period::containing(PeriodKind::Month, now.today);
+    let mark = |zh: &str, en: &str| {
+        let label = if lang == "en" { en } else { zh };
+        let day = jindu_domain::indicator::as_of_label(now.today, lang);
+        if lang == "en" { format!("{label} ({day})") } else { format!("{label}（{day}）") }
+    };
     let periods = vec![
-        (if lang == "en" { "This month" } else { "本月" }.to_string(), this_month.code()),
+        (mark("本月", "This month"), this_month.code()),
         (if lang == "en" { "Last month" } else { "上月" }.to_string(), this_month.previous().code()),
-        (
-            if lang == "en" { "This quarter" } else { "本季度" }.to_string(),
-            Period::containing(PeriodKind::Quarter, now.today).code(),
-        ),
-        (
-            if lang == "en" { "This year" } else { "本年度" }.to_string(),
-            Period::containing(PeriodKind::Year, now.today).code(),
-        ),
+        (mark("本季度", "This quarter"), Period::containing(PeriodKind::Quarter, now.today).code()),
+        (mark("本年度", "This year"), Period::containing(PeriodKind::Year, now.today).code()),
         (
             if lang == "en" { "Last year" } else { "上年度" }.to_string(),
             Period::containing(PeriodKind::Year, now.today).previous().code(),
@@ -578,7 +604,7 @@ pub async fn export(State(state): State<AppState>, a: Authed, Query(q): Query<Da
     a.actor.require(Permission::ViewCounts)?;
     let now = state.clock.now();
     let p = parse_query(&q, now.today)?;
-    let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by).await?;
+    let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by, now.today).await?;
     let bytes = crate::export::dashboard_xlsx(&d, a.chrome.l(), a.chrome.demo)?;
     {
         let _audit = jindu_store::service::audit::lock().await;
@@ -614,7 +640,7 @@ async fn bulletin(state: AppState, a: Authed, q: DashboardQuery, format: Bulleti
     a.actor.require(Permission::ViewCounts)?;
     let now = state.clock.now();
     let p = parse_query(&q, now.today)?;
-    let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by).await?;
+    let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by, now.today).await?;
     let (bytes, content_type, ext) = match format {
         BulletinFormat::Docx => {
             (crate::bulletin::bulletin_docx(&d, a.chrome.demo, now.today)?, crate::bulletin::DOCX_CONTENT_TYPE, "docx")

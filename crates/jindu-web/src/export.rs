@@ -246,7 +246,15 @@ pub(crate) fn demo_line(ws: &mut Worksheet, row: u32, lang: &str, f: &Formats) -
 pub(crate) fn title_of(d: &Dashboard, lang: &str, what: &str, demo: bool) -> String {
     let place = format!("{}（{}）", d.jurisdiction.name, short_code(&d.jurisdiction.code));
     let mark = if demo { t(lang, "【演示数据】", "[Demo data] ") } else { "" };
-    format!("{mark}{place} {} {what}", d.period.label(lang))
+    format!("{mark}{place} {} {what}", period_label(d, lang))
+}
+
+/// The period's label, with the partial mark when it is not over (`2026年12月（截至12月6日）`).
+pub(crate) fn period_label(d: &Dashboard, lang: &str) -> String {
+    match d.as_of {
+        Some(day) => d.period.label_on(day, lang),
+        None => d.period.label(lang),
+    }
 }
 
 /// Whether a figure meets its target: 达标, 未达标, or “—” without a target or a value.
@@ -391,7 +399,13 @@ fn trends_sheet(ws: &mut Worksheet, d: &Dashboard, lang: &str, demo: bool, f: &F
     let months: Vec<_> = d.trends.first().map(|(_, s)| s.iter().map(|(m, _)| *m).collect()).unwrap_or_default();
     let mut row = HEADER_ROW + 1;
     for (k, m) in months.iter().enumerate() {
-        ws.write_string(row, 0, jindu_domain::indicator::Period::Month(*m).label(lang))?;
+        // The current month is marked 截至… (issue #18, item 17).
+        let month = jindu_domain::indicator::Period::Month(*m);
+        let label = match d.month_as_of(*m) {
+            Some(day) => month.label_on(day, lang),
+            None => month.label(lang),
+        };
+        ws.write_string(row, 0, label)?;
         for (c, (i, series)) in d.trends.iter().enumerate() {
             let v = series.get(k).and_then(|(_, fig)| fig.value);
             write_value(ws, row, col(1 + c), v, &Formats::number(i.definition().unit), f)?;
@@ -462,6 +476,13 @@ pub fn dashboard_json(d: &Dashboard) -> Value {
         })
     };
     let period = |p: jindu_domain::indicator::Period| json!({ "code": p.code(), "label_zh": p.label_zh(), "label_en": p.label_en() });
+    let as_of = d.as_of.map(|day| {
+        json!({
+            "date": day.to_string(),
+            "label_zh": jindu_domain::indicator::as_of_label(day, "zh-CN"),
+            "label_en": jindu_domain::indicator::as_of_label(day, "en"),
+        })
+    });
     let indicators: Vec<Value> = d
         .figures
         .iter()
@@ -520,6 +541,7 @@ pub fn dashboard_json(d: &Dashboard) -> Value {
                         let mut v = figure_json(fig, unit);
                         if let Some(o) = v.as_object_mut() {
                             o.insert("month".into(), Value::String(m.to_string()));
+                            o.insert("partial".into(), Value::Bool(d.month_as_of(*m).is_some()));
                         }
                         v
                     })
@@ -546,6 +568,8 @@ pub fn dashboard_json(d: &Dashboard) -> Value {
         "jurisdiction": jurisdiction(&d.jurisdiction),
         "trail": d.trail.iter().map(jurisdiction).collect::<Vec<_>>(),
         "period": period(d.period),
+        "partial": d.as_of.is_some(),
+        "as_of": as_of,
         "year_before": period(d.period.year_before()),
         "rank_by": d.rank_by.code(),
         "worker_ratio": d.settings.worker_ratio,
@@ -656,6 +680,7 @@ mod tests {
             rank_by: Indicator::LossRate,
             seizures,
             settings,
+            as_of: None,
         }
     }
 

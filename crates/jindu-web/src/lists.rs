@@ -376,10 +376,11 @@ async fn export_list(
                 ..Default::default()
             };
             let p = crate::dashboard::parse_query(&dq, now.today)?;
-            let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by).await?;
+            let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by, now.today).await?;
             Table {
                 sheet: "指标".into(),
-                title: format!("{}禁毒工作指标（{}）", d.jurisdiction.name, d.period.label(lang)),
+                // A period not over is marked 截至… (issue #18, item 17).
+                title: format!("{}禁毒工作指标（{}）", d.jurisdiction.name, d.period.label_on(now.today, lang)),
                 headers: ["指标", "数值", "单位", "去年同期", "增减", "目标", "是否达标"].map(String::from).to_vec(),
                 rows: d
                     .figures

@@ -333,7 +333,8 @@ pub async fn persons(State(state): State<AppState>, a: Authed, Query(filter): Qu
         ("sealed", filter.sealed.as_str()),
     ])
     .unwrap_or_default();
-    Ok(PersonsPage { c: a.chrome, page, filter, towns, communities, qs }.into_response())
+    let headcounts = persons::headcounts(&state.db, &state.vault, &a.actor, &filter).await?;
+    Ok(PersonsPage { c: a.chrome, page, filter, towns, communities, qs, headcounts }.into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -277,6 +277,28 @@ pub struct PersonsPage {
     pub communities: Vec<Division>,
     /// Query string of the filters without `page`, for paging links.
     pub qs: String,
+    /// 在册, 在控, 失控 … of the list's scope and filters (the status filter aside), by the
+    /// definitions of the 驾驶舱 ([`jindu_domain::indicator::Headcount`]).
+    pub headcounts: Vec<(jindu_domain::indicator::Headcount, u64)>,
+}
+
+impl PersonsPage {
+    /// The counts shown above the list: 在册, 在控, 失控.
+    pub fn headline(&self) -> Vec<(jindu_domain::indicator::Headcount, u64)> {
+        use jindu_domain::indicator::Headcount as H;
+        self.headcounts
+            .iter()
+            .copied()
+            .filter(|(h, _)| matches!(h, H::Registered | H::UnderControl | H::Lost))
+            .collect()
+    }
+
+    /// The status filter's group choices (在册, 在控 incl. custody): (code, label).
+    pub fn groups(&self) -> Vec<(&'static str, &'static str)> {
+        use jindu_domain::indicator::Headcount as H;
+        let l = self.c.l();
+        [H::Registered, H::UnderControl].iter().map(|h| (h.code(), h.label(l))).collect()
+    }
 }
 
 #[derive(Template, WebTemplate)]

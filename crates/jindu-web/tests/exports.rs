@@ -150,7 +150,8 @@ both!(every_list_exports_and_unknown_lists_are_404, |app: TestApp| async move {
     // The office's 13 exports above, newest first, each with its user and chain hash.
     let rows: Vec<&str> = csv.lines().skip(2).filter(|l| !l.starts_with("演示数据")).collect();
     assert_eq!(rows.len(), 13, "{csv}");
-    assert!(rows[0].contains(",xlsx rows=26,"), "{}", rows[0]);
+    // One row per indicator: 29 since #18 added 在册 and 新发现 growth and 涉毒区划占比.
+    assert!(rows[0].contains(",xlsx rows=29,"), "{}", rows[0]);
     assert!(rows[0].contains(",office,") && rows[0].contains("export.indicators"), "{}", rows[0]);
     app
 });

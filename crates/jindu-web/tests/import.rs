@@ -62,7 +62,7 @@ both!(a_gbk_sheet_is_checked_then_imported_once, |app: TestApp| async move {
     assert_eq!(app.person_count().await, before + 3);
     // The import's upkeep of the indicator cells, summed and applied once, equals a recomputation.
     let kept = indicators::all_cells(&app.db).await.unwrap();
-    indicators::rebuild(&app.db, |_| {}).await.unwrap();
+    indicators::rebuild(&app.db, jindu_domain::clock::Now::at(fixed_instant()).today, |_| {}).await.unwrap();
     assert_eq!(kept, indicators::all_cells(&app.db).await.unwrap());
     let registered = kept.get(&("430405000000".to_string(), 0, "st.under_control".to_string())).copied();
     assert!(registered.unwrap_or(0) >= 3, "{kept:?}");

@@ -64,8 +64,13 @@ fn month(m: i32) -> Period {
 
 /// The kept cells equal a recomputation from scratch (which then replaces them).
 async fn assert_cells_match_rebuild(app: &TestApp) {
+    assert_cells_match_rebuild_on(app, jindu_domain::clock::Now::at(fixed_instant()).today).await;
+}
+
+/// [`assert_cells_match_rebuild`] as of `day` (the day of the last write: duties count up to it).
+async fn assert_cells_match_rebuild_on(app: &TestApp, day: chrono::NaiveDate) {
     let kept = indicators::all_cells(&app.db).await.unwrap();
-    indicators::rebuild(&app.db, |_| {}).await.unwrap();
+    indicators::rebuild(&app.db, day, |_| {}).await.unwrap();
     let fresh = indicators::all_cells(&app.db).await.unwrap();
     if kept != fresh {
         let only_kept: Vec<_> = kept.iter().filter(|(k, v)| fresh.get(*k) != Some(*v)).take(10).collect();
@@ -172,7 +177,8 @@ both!(every_figure_of_a_small_district_by_hand, |app: TestApp| async move {
     assert!(matches!(police::file(&app.db, &police_user, now(), &form).await, Err(ServiceError::Conflict)));
 
     let office = office(&app).await;
-    let d = dashboard::dashboard(&app.db, &office, None, month(202611), Indicator::LossRate).await.unwrap();
+    let d =
+        dashboard::dashboard(&app.db, &office, None, month(202611), Indicator::LossRate, now().today).await.unwrap();
     let v = |i: Indicator| d.row(i).unwrap().figure;
     let show = |i: Indicator| v(i).display(i.definition().unit);
     assert_eq!(d.jurisdiction.name, "珠晖区");
@@ -185,10 +191,13 @@ both!(every_figure_of_a_small_district_by_hand, |app: TestApp| async move {
     assert!(d.row(Indicator::LossRate).unwrap().misses, "20 % lost is above the 5 % target");
     // 报到率: November's one decision (P3) not reported → 0.0 %; October 1 of 2; Q4 1 of 3.
     assert_eq!(show(Indicator::ReportRate), "0.0%");
-    let oct = dashboard::dashboard(&app.db, &office, None, month(202610), Indicator::LossRate).await.unwrap();
+    let oct =
+        dashboard::dashboard(&app.db, &office, None, month(202610), Indicator::LossRate, now().today).await.unwrap();
     assert_eq!(oct.row(Indicator::ReportRate).unwrap().figure.display(Unit::Percent), "50.0%");
     assert_eq!(oct.row(Indicator::NewlyFound).unwrap().figure.value, Some(1.0));
-    let q4 = dashboard::dashboard(&app.db, &office, None, Period::Quarter(2026, 4), Indicator::LossRate).await.unwrap();
+    let q4 = dashboard::dashboard(&app.db, &office, None, Period::Quarter(2026, 4), Indicator::LossRate, now().today)
+        .await
+        .unwrap();
     assert_eq!(q4.row(Indicator::ReportRate).unwrap().figure.display(Unit::Percent), "33.3%");
     // 执行率: 3 community measures in force, 2 reported → 66.7 %.
     assert_eq!(show(Indicator::ExecutionRate), "66.7%");
@@ -199,7 +208,8 @@ both!(every_figure_of_a_small_district_by_hand, |app: TestApp| async move {
     assert_eq!(v(Indicator::TestsDue).value, Some(2.0));
     assert_eq!(show(Indicator::TestsOnTimeRate), "50.0%");
     // December: P1's duty due 12-10 was met on 11-20; the next is due 12-20, open.
-    let dec = dashboard::dashboard(&app.db, &office, None, month(202612), Indicator::LossRate).await.unwrap();
+    let dec =
+        dashboard::dashboard(&app.db, &office, None, month(202612), Indicator::LossRate, now().today).await.unwrap();
     assert_eq!(dec.row(Indicator::TestsDue).unwrap().figure.value, Some(2.0));
     assert_eq!(dec.row(Indicator::TestsOnTimeRate).unwrap().figure.display(Unit::Percent), "50.0%");
     assert_eq!(v(Indicator::Relapses).value, Some(1.0));
@@ -222,13 +232,16 @@ both!(every_figure_of_a_small_district_by_hand, |app: TestApp| async move {
     // A year before: nothing.
     assert_eq!(d.row(Indicator::Registered).unwrap().year_before.value, Some(0.0));
     assert_eq!(d.row(Indicator::Registered).unwrap().change(), Some(5.0));
-    // Trend: registered 0 until October, 5 in November (all registered today).
+    // Trend: registered from their legal dates (#18 item 12): none until September; in October
+    // P1 (first found 10-01) and P2 (decided 10-02); 5 in November (P3 decided 11-02, P4 and P5
+    // with no earlier date, entered today).
     let trend = &d.trends.iter().find(|(i, _)| *i == Indicator::Registered).unwrap().1;
     assert_eq!(trend.len(), 12);
     assert_eq!(trend[0].0, Month(202512));
     assert_eq!(trend[11], (Month(202611), trend[11].1));
     assert_eq!(trend[11].1.value, Some(5.0));
-    assert_eq!(trend[10].1.value, Some(0.0));
+    assert_eq!(trend[10].1.value, Some(2.0));
+    assert_eq!(trend[9].1.value, Some(0.0));
     // Ranking of towns on 失控率 (lower is better): B 0.0 % first, A 50.0 % second, the rest
     // without persons unranked.
     assert_eq!(d.children[0].jurisdiction.code, TOWN_B);
@@ -246,6 +259,7 @@ both!(every_figure_of_a_small_district_by_hand, |app: TestApp| async move {
         Some(DivisionCode::parse(TOWN_A).unwrap()),
         month(202611),
         Indicator::Registered,
+        now().today,
     )
     .await
     .unwrap();
@@ -281,7 +295,7 @@ both!(every_figure_of_a_small_district_by_hand, |app: TestApp| async move {
         dashboard::drill(&app.db, &app.vault, &leader, now(), None, Indicator::Lost, month(202611), 1).await,
         Err(ServiceError::Forbidden(_))
     ));
-    assert!(dashboard::dashboard(&app.db, &leader, None, month(202611), Indicator::Lost).await.is_ok());
+    assert!(dashboard::dashboard(&app.db, &leader, None, month(202611), Indicator::Lost, now().today).await.is_ok());
 
     // The same figures by a plain GROUP BY over the base tables.
     let (by_status, done, positive) =
@@ -582,7 +596,8 @@ both!(the_dashboard_page_links_each_number_to_its_rows, |app: TestApp| async mov
     assert_eq!((s, loc.as_deref()), (StatusCode::SEE_OTHER, Some("/police?saved=1")));
     let (_, html) = app.get("/dashboard?period=2026-11").await;
     assert!(html.contains(r#"data-testid="kpi-cases_solved""#) || html.contains("破获毒品刑事案件"));
-    let d = dashboard::dashboard(&app.db, &app.admin, None, month(202611), Indicator::LossRate).await.unwrap();
+    let d =
+        dashboard::dashboard(&app.db, &app.admin, None, month(202611), Indicator::LossRate, now().today).await.unwrap();
     assert_eq!(d.row(Indicator::CasesSolved).unwrap().figure.value, Some(7.0));
     assert_eq!(d.row(Indicator::Seized).unwrap().figure.display(Unit::Grams), "12.500");
     // Excel of the page's tables.
@@ -601,6 +616,8 @@ async fn town_figures(app: &TestApp, town: &str, m: i32) -> (i64, i64, i64) {
         Some(jindu_domain::DivisionCode::parse(town).unwrap()),
         month(m),
         Indicator::Registered,
+        // After the last write of the test below (12-10): figures read as of that day.
+        (fixed_instant() + chrono::Duration::days(11)).date_naive(),
     )
     .await
     .unwrap();
@@ -673,7 +690,7 @@ both!(a_transfer_or_a_correction_leaves_past_months_with_the_town_that_did_the_w
     assert_eq!(town_figures(&app, YEJIN, 202612).await.0, 1, "冶金街道 holds the person from December");
     // The district's figures do not change.
     assert_eq!(town_figures(&app, "430405", 202610).await, before[1]);
-    assert_cells_match_rebuild(&app).await;
+    assert_cells_match_rebuild_on(&app, dec3.today).await;
 
     // A correction on 12-10 (the office fixes the division): the months before stay.
     let dec10 = Now::at(fixed_instant() + chrono::Duration::days(11));
@@ -687,9 +704,384 @@ both!(a_transfer_or_a_correction_leaves_past_months_with_the_town_that_did_the_w
     assert_eq!(town_figures(&app, TOWN_B, 202612).await.0, 1, "B from the correction's month");
     assert_eq!(town_figures(&app, YEJIN, 202612).await.0, 0, "the month belongs to its last holder");
     assert_eq!(town_figures(&app, "430405", 202612).await.0, 1);
-    assert_cells_match_rebuild(&app).await;
+    assert_cells_match_rebuild_on(&app, dec10.today).await;
     for (m, b) in months.iter().zip(&before) {
         assert_eq!(town_figures(&app, TOWN_A, *m).await, *b, "a rebuild agrees for A in {m}");
     }
+    app
+});
+
+/// Changes a person's control status through the service (as the status form does).
+async fn set_status(app: &TestApp, id: Uuid, status: &str, date: &str) {
+    let v = version(app, id).await;
+    persons::change_status(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        now(),
+        id,
+        &StatusChange { status: status.into(), date: date.into(), version: v },
+    )
+    .await
+    .unwrap();
+}
+
+// Issue #18 item 10: one 在册. The hand-worked district (P1–P5: 3 在控, 1 羁押, 1 失控) plus P6
+// abroad (出境, still 在册), P7 and P8 deceased (死亡, not 在册): 8 records, 在册 6, 在控 4
+// (custody included), 失控 1. The 驾驶舱, its JSON report (`jindu report indicators`), the
+// overview, the person list's header and its 在册 filter, and the API's list agree.
+both!(one_registered_count_on_every_page_list_report_and_the_api, |app: TestApp| async move {
+    district(&app).await;
+    let p6 = register(&app, "己六", 6, VILLAGE_B, |_| {}).await;
+    set_status(&app, p6, "abroad", "2026-11-20").await;
+    for (name, seq) in [("庚七", 7), ("辛八", 8)] {
+        let p = register(&app, name, seq, VILLAGE_A, |_| {}).await;
+        set_status(&app, p, "deceased", "2026-11-21").await;
+    }
+    // 驾驶舱 (November, the current month on the tests' clock).
+    let d =
+        dashboard::dashboard(&app.db, &app.admin, None, month(202611), Indicator::LossRate, now().today).await.unwrap();
+    let v = |i: Indicator| d.row(i).unwrap().figure.value;
+    assert_eq!(
+        (v(Indicator::Registered), v(Indicator::UnderControl), v(Indicator::Lost)),
+        (Some(6.0), Some(4.0), Some(1.0))
+    );
+    // The report (`jindu report indicators` prints this JSON).
+    let report = dashboard::dashboard_of(
+        &app.db,
+        dashboard::Jurisdiction {
+            code: "430405000000".into(),
+            name: "珠晖区".into(),
+            level: Some(jindu_domain::DivisionLevel::County),
+        },
+        Vec::new(),
+        month(202611),
+        Indicator::LossRate,
+        now().today,
+    )
+    .await
+    .unwrap();
+    let json = jindu_web::export::dashboard_json(&report);
+    let by_code =
+        |c: &str| json["indicators"].as_array().unwrap().iter().find(|i| i["code"] == c).unwrap()["value"].as_f64();
+    assert_eq!((by_code("registered"), by_code("under_control"), by_code("lost")), (Some(6.0), Some(4.0), Some(1.0)));
+    // The overview.
+    let ov = jindu_store::service::worklist::overview(&app.db, &app.admin, now()).await.unwrap();
+    use jindu_domain::indicator::Headcount;
+    assert_eq!(ov.total, 8, "every record");
+    assert_eq!(
+        (ov.headcount(Headcount::Registered), ov.headcount(Headcount::UnderControl), ov.headcount(Headcount::Lost)),
+        (6, 4, 1)
+    );
+    assert_eq!(ov.headcount(Headcount::Deceased), 2);
+    let town_b = ov.by_town.iter().find(|t| t.code == TOWN_B).unwrap();
+    assert_eq!((town_b.registered, town_b.under_control, town_b.lost), (4, 3, 0), "P3, P4 (custody), P5 + P6 abroad");
+    let town_a = ov.by_town.iter().find(|t| t.code == TOWN_A).unwrap();
+    assert_eq!((town_a.total, town_a.registered, town_a.lost), (4, 2, 1), "P1, P2 + two deceased");
+    app.login().await;
+    let (s, html) = app.get("/overview").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains(r#"data-testid="headcount-registered"><a href="/persons?status=registered">6</a>"#),
+        "{html}"
+    );
+    // The person list: its header counts by the same definitions; its 在册 filter lists 6.
+    let (_, html) = app.get("/persons").await;
+    assert!(html.contains(r#"data-testid="list-registered">6<"#), "{html}");
+    assert!(html.contains(r#"data-testid="list-in_control">4<"#), "{html}");
+    assert!(html.contains(r#"data-testid="list-lost">1<"#), "{html}");
+    let filter = persons::PersonFilter { status: "registered".into(), ..Default::default() };
+    let listed = persons::list(&app.db, &app.vault, &app.admin, now(), &filter).await.unwrap();
+    assert_eq!(listed.total, 6);
+    let filter = persons::PersonFilter { status: "in_control".into(), ..Default::default() };
+    assert_eq!(persons::list(&app.db, &app.vault, &app.admin, now(), &filter).await.unwrap().total, 4);
+    // A town filter narrows the header too: 广东路街道 has 2 在册.
+    let (_, html) = app.get(&format!("/persons?town={}", &TOWN_A[..9])).await;
+    assert!(html.contains(r#"data-testid="list-registered">2<"#), "{html}");
+    // The API.
+    let (_, token) = jindu_store::service::tokens::create(
+        &app.db,
+        now(),
+        app.admin.user_id,
+        "t",
+        jindu_domain::Role::Office,
+        DivisionCode::parse("430405").unwrap(),
+        30,
+    )
+    .await
+    .unwrap();
+    let r = app.client.get(app.url("/api/v1/persons")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(body["total"], 8);
+    assert_eq!(
+        (body["headcounts"]["registered"].as_u64(), body["headcounts"]["in_control"].as_u64()),
+        (Some(6), Some(4))
+    );
+    let r = app.client.get(app.url("/api/v1/persons?status=registered")).bearer_auth(&token).send().await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(body["total"], 6);
+    app
+});
+
+// Issue #18 item 13: missed duties keep counting. Q (广东路街道): community detox decided
+// 2026-01-05, reported 2026-01-19, never tested (year 1: a test a month). R (东风街道): the same,
+// tested on 11-10 (meets the duty due 11-19) and before (each month on the 10th). Tests due
+// in each month Feb–Nov: Q 1 (02-19, 03-19, …, 11-19), never met; R 1, met. In November:
+// 广东路街道 0.0 % (1 due, 0 on time), still ranked (2nd), 东风街道 100.0 % (1st). Q's year to
+// date (Jan–Nov): 10 due, 0 done → the county scheme's −0.5 each = −5. After the sweep on
+// 2026-12-25, Q's duty due 12-19 is missed too.
+both!(missed_tests_keep_counting_and_the_town_stays_ranked, |app: TestApp| async move {
+    let q = register(&app, "壬九", 9, VILLAGE_A, |p| {
+        p.measure_kind = "community_detox".into();
+        p.decision_date = "2026-01-05".into();
+        p.report_date = "2026-01-19".into();
+    })
+    .await;
+    let r = register(&app, "癸十", 10, VILLAGE_B, |p| {
+        p.measure_kind = "community_detox".into();
+        p.decision_date = "2026-01-05".into();
+        p.report_date = "2026-01-19".into();
+    })
+    .await;
+    for m in 2..=11 {
+        event(&app, r, "drug_test", &format!("2026-{m:02}-10"), "negative").await;
+    }
+    let town = |code: &str| Some(DivisionCode::parse(code).unwrap());
+    for m in 202602..=202611 {
+        let a = dashboard::dashboard(&app.db, &app.admin, town(TOWN_A), month(m), Indicator::LossRate, now().today)
+            .await
+            .unwrap();
+        assert_eq!(a.row(Indicator::TestsDue).unwrap().figure.value, Some(1.0), "Q's test due in {m}");
+        assert_eq!(a.row(Indicator::TestsOnTimeRate).unwrap().figure.display(Unit::Percent), "0.0%", "{m}");
+    }
+    let ytd = Period::Quarter(2026, 3);
+    let a =
+        dashboard::dashboard(&app.db, &app.admin, town(TOWN_A), ytd, Indicator::LossRate, now().today).await.unwrap();
+    let shortfall =
+        a.row(Indicator::TestsDue).unwrap().figure.numerator - a.row(Indicator::TestsDone).unwrap().figure.numerator;
+    assert_eq!(shortfall, 3, "Jul, Aug, Sep missed: −1.5 at −0.5 each");
+    let mut due = 0;
+    for m in 202601..=202611 {
+        let a = dashboard::dashboard(&app.db, &app.admin, town(TOWN_A), month(m), Indicator::LossRate, now().today)
+            .await
+            .unwrap();
+        due += a.row(Indicator::TestsDue).unwrap().figure.numerator
+            - a.row(Indicator::TestsDone).unwrap().figure.numerator;
+    }
+    assert_eq!(due, 10, "ten missed tests Jan–Nov: −5 points at −0.5 each (DOMAIN §8)");
+    // The ranking of towns on 按期检测率: 东风街道 100 %, 广东路街道 0 % — ranked, not dropped.
+    let d = dashboard::dashboard(&app.db, &app.admin, None, month(202611), Indicator::TestsOnTimeRate, now().today)
+        .await
+        .unwrap();
+    assert_eq!(d.children[0].jurisdiction.code, TOWN_B);
+    assert_eq!((d.children[0].rank, d.children[0].rank_figure.display(Unit::Percent)), (Some(1), "100.0%".to_string()));
+    assert_eq!(d.children[1].jurisdiction.code, TOWN_A);
+    assert_eq!((d.children[1].rank, d.children[1].rank_figure.display(Unit::Percent)), (Some(2), "0.0%".to_string()));
+    // Visits (low tier, every 30 days from 01-19): Q was never visited: one due each month Feb–Nov.
+    let a = dashboard::dashboard(
+        &app.db,
+        &app.admin,
+        town(TOWN_A),
+        Period::Quarter(2026, 2),
+        Indicator::LossRate,
+        now().today,
+    )
+    .await
+    .unwrap();
+    assert_eq!(a.row(Indicator::VisitsDue).unwrap().figure.value, Some(3.0));
+    assert_eq!(a.row(Indicator::VisitsOnTimeRate).unwrap().figure.display(Unit::Percent), "0.0%");
+    // The evaluation deduction follows (DOMAIN §8, a county scheme: −0.5 per missed urine test):
+    // over 2026-Q3 广东路街道 misses 3 (Jul, Aug, Sep) → 10 − 1.5 = 8.5; 东风街道 none → 10.
+    use jindu_domain::evaluation::{EvaluationScheme, Points, Rule, SchemeItem, Source, Subject, default_bands};
+    use jindu_store::service::evaluation;
+    let scheme = EvaluationScheme {
+        name: "按期检测".into(),
+        subject: Subject::Towns,
+        items: vec![SchemeItem {
+            code: "1".into(),
+            title: "按期检测".into(),
+            points: Points::whole(10),
+            rule: Some(Rule::Deduction {
+                source: Source::Shortfall { due: Indicator::TestsDue, done: Indicator::TestsDone },
+                each: Points(50),
+                cap: None,
+            }),
+            note: String::new(),
+            children: vec![],
+        }],
+        bands: default_bands(),
+    };
+    let scheme_id = evaluation::create_scheme(&app.db, &app.admin, now(), 2026, scheme).await.unwrap();
+    let run = evaluation::create_run(&app.db, &app.admin, now(), scheme_id, "2026-Q3").await.unwrap();
+    let view = evaluation::run(&app.db, &app.admin, run).await.unwrap();
+    let unit = |code: &str| view.results.iter().find(|r| r.unit_code == code).unwrap();
+    assert_eq!(unit(TOWN_A).total, Points(850));
+    assert_eq!(unit(TOWN_A).score.items[0].trace, "应检测 − 已检测 = 3；每次扣 0.5，共扣 1.5；得 8.5");
+    assert_eq!(unit(TOWN_B).total, Points::whole(10));
+    assert_cells_match_rebuild(&app).await;
+    // Days pass: the hourly sweep reconciles every person, so the duty due 12-19 is missed too.
+    let later = Now::at(chrono::DateTime::parse_from_rfc3339("2026-12-25T04:00:00Z").unwrap().to_utc());
+    jindu_store::service::casework::sweep(&app.db, later, 100).await.unwrap();
+    let dec = dashboard::dashboard(&app.db, &app.admin, town(TOWN_A), month(202612), Indicator::LossRate, later.today)
+        .await
+        .unwrap();
+    assert_eq!(dec.row(Indicator::TestsDue).unwrap().figure.value, Some(1.0));
+    assert_eq!(dec.row(Indicator::TestsOnTimeRate).unwrap().figure.display(Unit::Percent), "0.0%");
+    let _ = q;
+    app
+});
+
+// Issue #18 item 14: growth on the same period a year before and 涉毒区划占比. The district of
+// `district` with P1 entered 2025-06-01 instead and P5 first found 2025-10-15 (both 在册 in Nov
+// 2025, P5 from its first-found date: item 12), P4 first found 2026-10-20: 在册 Nov 2026 5 on 2
+// → +150.0 %; 新发现 Oct 2026 2 (P1, P4) on Oct 2025 1 (P5) → +100.0 %; Nov 2026 0 on 0 → none.
+// 涉毒区划占比: 2 of the district's towns now (A, B) and a year before (A: P1, B: P5); in
+// 广东路街道 1 of its communities (湖北路社区).
+both!(growth_and_the_share_of_sub_divisions_with_registered_persons, |app: TestApp| async move {
+    let [p1, _, _, p4, p5] = district(&app).await;
+    use jindu_store::entities::person;
+    use sea_orm::ActiveModelTrait;
+    let june = chrono::DateTime::parse_from_rfc3339("2025-06-01T04:00:00Z").unwrap().to_utc();
+    for (id, created, found) in [(p1, Some(june), None), (p5, None, Some("2025-10-15")), (p4, None, Some("2026-10-20"))]
+    {
+        let mut m: person::ActiveModel = person::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().into();
+        if let Some(c) = created {
+            m.created_at = Set(c);
+        }
+        if let Some(f) = found {
+            m.first_found_on = Set(Some(chrono::NaiveDate::parse_from_str(f, "%Y-%m-%d").unwrap()));
+        }
+        m.update(&app.db).await.unwrap();
+    }
+    indicators::rebuild(&app.db, now().today, |_| {}).await.unwrap();
+    let d =
+        dashboard::dashboard(&app.db, &app.admin, None, month(202611), Indicator::LossRate, now().today).await.unwrap();
+    let row = |i: Indicator| d.row(i).unwrap().clone();
+    let g = row(Indicator::RegisteredGrowth).figure;
+    assert_eq!((g.numerator, g.denominator, g.display(Unit::Percent)), (5, 2, "150.0%".to_string()));
+    assert_eq!(row(Indicator::NewlyFoundGrowth).figure.value, None, "0 on 0");
+    let oct =
+        dashboard::dashboard(&app.db, &app.admin, None, month(202610), Indicator::LossRate, now().today).await.unwrap();
+    let n = oct.row(Indicator::NewlyFoundGrowth).unwrap().figure;
+    assert_eq!((n.numerator, n.denominator, n.display(Unit::Percent)), (2, 1, "100.0%".to_string()));
+    let towns = towns_in_district(&app).await as i64;
+    let share = row(Indicator::AffectedShare);
+    assert_eq!((share.figure.numerator, share.figure.denominator), (2, towns));
+    assert_eq!((share.year_before.numerator, share.year_before.denominator), (2, towns));
+    // At a town: its communities.
+    let communities =
+        division::Entity::find().filter(division::Column::ParentCode.eq(TOWN_A)).count(&app.db).await.unwrap() as i64;
+    let a = dashboard::dashboard(
+        &app.db,
+        &app.admin,
+        Some(DivisionCode::parse(TOWN_A).unwrap()),
+        month(202611),
+        Indicator::LossRate,
+        now().today,
+    )
+    .await
+    .unwrap();
+    let s = a.row(Indicator::AffectedShare).unwrap().figure;
+    assert_eq!((s.numerator, s.denominator), (1, communities));
+    // In the JSON report and on the page.
+    let json = jindu_web::export::dashboard_json(&d);
+    let item = |c: &str| json["indicators"].as_array().unwrap().iter().find(|i| i["code"] == c).unwrap().clone();
+    assert_eq!(item("registered_growth")["display"], "150.0%");
+    assert_eq!(item("affected_share")["numerator"], 2);
+    assert_eq!(item("affected_share")["denominator"], towns);
+    app.login().await;
+    let (_, html) = app.get("/dashboard?period=2026-11").await;
+    assert!(html.contains("在册人数同比增长率") && html.contains("150.0%"), "{html}");
+    assert!(html.contains("涉毒区划占比"), "{html}");
+    app
+});
+
+// Issue #18 item 17: the 驾驶舱 opens on the last complete month (October on the tests' clock,
+// 2026-11-29); November, only days from its end, is marked 截至11月29日 on the page, on its
+// trend point, in the JSON report and in the workbook's title and trend rows.
+both!(the_dashboard_opens_on_the_last_complete_month_and_marks_a_partial_one, |app: TestApp| async move {
+    district(&app).await;
+    app.login().await;
+    let (s, html) = app.get("/dashboard").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("2026年10月"), "{html}");
+    assert!(!html.contains(r#"data-testid="partial""#), "October is complete");
+    assert!(html.contains("本月（截至11月29日）"), "the link to the current month says so");
+    let (_, html) = app.get("/dashboard?period=2026-11").await;
+    assert!(html.contains(r#"data-as-of="2026-11-29">截至11月29日</span>"#), "{html}");
+    assert!(html.contains(r#"data-testid="trend-partial">2026-11 截至11月29日<"#), "{html}");
+    let (_, html) = app.get("/dashboard?period=2026-Q4").await;
+    assert!(html.contains(r#"data-testid="partial""#), "a quarter not over is partial too");
+    let (_, html) = app.get("/dashboard?period=2026-10").await;
+    assert!(!html.contains(r#"data-testid="partial""#));
+    assert!(!html.contains(r#"data-testid="trend-partial""#), "October's trend ends in October");
+    let nov =
+        dashboard::dashboard(&app.db, &app.admin, None, month(202611), Indicator::LossRate, now().today).await.unwrap();
+    let json = jindu_web::export::dashboard_json(&nov);
+    assert_eq!((json["partial"].as_bool(), json["as_of"]["date"].as_str()), (Some(true), Some("2026-11-29")));
+    assert_eq!(json["as_of"]["label_zh"], "截至11月29日");
+    let months = json["trends"][0]["months"].as_array().unwrap();
+    assert_eq!((months[11]["month"].as_str(), months[11]["partial"].as_bool()), (Some("2026-11"), Some(true)));
+    assert_eq!(months[10]["partial"].as_bool(), Some(false));
+    let oct =
+        dashboard::dashboard(&app.db, &app.admin, None, month(202610), Indicator::LossRate, now().today).await.unwrap();
+    let json = jindu_web::export::dashboard_json(&oct);
+    assert_eq!((json["partial"].as_bool(), json["as_of"].is_null()), (Some(false), true));
+    // The workbook: title and the trend's last row.
+    use calamine::{Reader, open_workbook_from_rs};
+    let r = app.client.get(app.url("/dashboard.xlsx?period=2026-11")).send().await.unwrap();
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut wb: calamine::Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheets = wb.sheet_names();
+    let first = wb.worksheet_range(&sheets[0]).unwrap();
+    let title = first.get_value((0, 0)).unwrap().to_string();
+    assert!(title.contains("2026年11月（截至11月29日）"), "{title}");
+    let trends = wb.worksheet_range(&sheets[2]).unwrap();
+    let labels: Vec<String> = trends.rows().map(|r| r[0].to_string()).collect();
+    assert!(labels.contains(&"2026年11月（截至11月29日）".to_string()), "{labels:?}");
+    assert!(labels.contains(&"2026年10月".to_string()), "{labels:?}");
+    // The indicators CSV says so in its title line; a complete month does not.
+    let (s, csv) = app.get("/export/indicators/csv?period=2026-11").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(csv.contains("禁毒工作指标（2026年11月（截至11月29日））"), "{csv}");
+    let (_, csv) = app.get("/export/indicators/csv?period=2026-10").await;
+    assert!(csv.contains("禁毒工作指标（2026年10月）"), "{csv}");
+    app
+});
+
+// Issue #18 item 12: imported history counts from its legal dates. Three persons decided
+// 2026-09-10 and reported 09-15 (community detox), entered on 2026-11-29 and never tested: 在册
+// 3 in September and October, as the 3 tests due in October (10-15) — not 在册 0 with 应检测 3.
+// The same persons through the import (a sheet with the decision dates) count the same.
+both!(imported_history_counts_from_its_legal_dates, |app: TestApp| async move {
+    for seq in 21..=23 {
+        register(&app, &format!("历史{seq}"), seq, VILLAGE_A, |p| {
+            p.measure_kind = "community_detox".into();
+            p.decision_date = "2026-09-10".into();
+            p.report_date = "2026-09-15".into();
+        })
+        .await;
+    }
+    let fig = |d: &dashboard::Dashboard, i: Indicator| d.row(i).unwrap().figure.value;
+    let aug =
+        dashboard::dashboard(&app.db, &app.admin, None, month(202608), Indicator::LossRate, now().today).await.unwrap();
+    assert_eq!(fig(&aug, Indicator::Registered), Some(0.0));
+    let sep =
+        dashboard::dashboard(&app.db, &app.admin, None, month(202609), Indicator::LossRate, now().today).await.unwrap();
+    assert_eq!((fig(&sep, Indicator::Registered), fig(&sep, Indicator::TestsDue)), (Some(3.0), Some(0.0)));
+    let oct =
+        dashboard::dashboard(&app.db, &app.admin, None, month(202610), Indicator::LossRate, now().today).await.unwrap();
+    assert_eq!(
+        (fig(&oct, Indicator::Registered), fig(&oct, Indicator::UnderControl), fig(&oct, Indicator::TestsDue)),
+        (Some(3.0), Some(3.0), Some(3.0))
+    );
+    assert_eq!(oct.row(Indicator::ControlRate).unwrap().figure.display(Unit::Percent), "100.0%");
+    assert_eq!(oct.row(Indicator::TestsOnTimeRate).unwrap().figure.display(Unit::Percent), "0.0%");
+    let drill = dashboard::drill(&app.db, &app.vault, &app.admin, now(), None, Indicator::Registered, month(202610), 1)
+        .await
+        .unwrap();
+    assert_eq!(drill.persons, 3, "the drill-down lists the same persons");
+    assert_cells_match_rebuild(&app).await;
     app
 });

@@ -42,6 +42,7 @@ async fn dashboard_coverage(app: &TestApp, actor: &jindu_store::service::Actor, 
         Some(DivisionCode::parse(scope).unwrap()),
         Period::Month(Month(202611)),
         Indicator::Registered,
+        now().today,
     )
     .await
     .unwrap();
@@ -77,7 +78,7 @@ both!(seventeen_workstations_in_thirty_seven_towns_are_45_9_percent, |app: TestA
     assert_eq!(format!("{:.0}", cov.figure.value.unwrap()), "46", "the speech's rounding");
     assert_eq!(dashboard_coverage(&app, &office, "360902").await, (17, 37, "45.9%".to_string()));
     // The kept cells equal a rebuild from the records.
-    indicators::rebuild(&app.db, |_| {}).await.unwrap();
+    indicators::rebuild(&app.db, now().today, |_| {}).await.unwrap();
     assert_eq!(dashboard_coverage(&app, &office, "360902").await, (17, 37, "45.9%".to_string()));
     // Coverage counts from the month each opened: at the end of June 2019 the towns opened in
     // January to June (i = 0…5) and January to May (i = 12…16) were covered: 11 / 37 = 29.7 %.
@@ -165,12 +166,12 @@ both!(the_workstation_page_opens_edits_and_staffs_a_workstation, |app: TestApp| 
         app.post(&format!("/workstations/{id}"), &[("name", "广东路街道工作站"), ("opened_on", "2026-11-29")]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(dashboard_coverage(&app, &app.admin, "430405").await, (1, 10, "10.0%".to_string()));
-    let oct = dashboard::dashboard(&app.db, &app.admin, None, Period::Month(Month(202610)), Indicator::Registered)
+    let oct = dashboard::dashboard(&app.db, &app.admin, None, Period::Month(Month(202610)), Indicator::Registered, now().today)
         .await
         .unwrap();
     assert_eq!(oct.row(Indicator::WorkstationCoverage).unwrap().figure.numerator, 0, "not open in October");
-    indicators::rebuild(&app.db, |_| {}).await.unwrap();
-    let oct = dashboard::dashboard(&app.db, &app.admin, None, Period::Month(Month(202610)), Indicator::Registered)
+    indicators::rebuild(&app.db, now().today, |_| {}).await.unwrap();
+    let oct = dashboard::dashboard(&app.db, &app.admin, None, Period::Month(Month(202610)), Indicator::Registered, now().today)
         .await
         .unwrap();
     assert_eq!(oct.row(Indicator::WorkstationCoverage).unwrap().figure.numerator, 0, "a rebuild agrees");

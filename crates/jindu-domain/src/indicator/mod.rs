@@ -12,6 +12,7 @@
 //! period's months. A rate is `None` when its denominator is zero (shown as “—”).
 
 pub mod cell;
+pub mod headcount;
 pub mod period;
 pub mod person;
 pub mod police;
@@ -22,7 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::kinds::ControlStatus;
 pub use cell::{CellKey, Contribution, SEIZURE_KINDS, decode_parts, encode_parts, split_by_town};
-pub use period::{Month, Period, PeriodKind};
+pub use headcount::Headcount;
+pub use period::{Month, Period, PeriodKind, as_of_label};
 
 /// Whether a higher or a lower value is better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +120,14 @@ indicators! {
     /// 在册人数 = 在控 (incl. 羁押) + 失控 + 出境 (persons under dynamic control, 戒毒条例 §4).
     Registered => ("registered", "在册人数", "Registered persons", Persons, LowerIsBetter, None,
         "在控（含羁押）+ 失控 + 出境（不含死亡、戒断三年未复吸、解除）", "戒毒条例 §4, §7"),
+    /// 在册人数同比增长率 (年均增速 of the speeches) = (在册 at the end of the period − 在册 at
+    /// the end of the same period a year before) ÷ the latter × 100 %; none when that is 0.
+    RegisteredGrowth => ("registered_growth", "在册人数同比增长率", "Registered, growth on a year before", Percent, LowerIsBetter, None,
+        "（期末在册 − 上年同期末在册）÷ 上年同期末在册 × 100%（上年同期为0时无值）", "讲话：吸毒人员“以年均20%左右的速度急增”（同比口径，local）"),
+    /// 涉毒区划占比 = direct sub-divisions with at least one registered person ÷ all direct
+    /// sub-divisions × 100 % ([`affected_share`]; needs the jurisdictions below).
+    AffectedShare => ("affected_share", "涉毒区划占比", "Sub-divisions with registered persons", Percent, LowerIsBetter, None,
+        "期末有在册人员的直属下级区划 ÷ 直属下级区划 × 100%", "讲话：涉毒县区“占全省县（区）总数的79%”（local）"),
     /// 在控人数 = 在控 + 羁押.
     UnderControl => ("under_control", "在控人数", "Under control", Persons, HigherIsBetter, None,
         "管控状态为在控或羁押的人数", "戒毒条例 §4"),
@@ -145,6 +155,10 @@ indicators! {
     /// 新发现吸毒人员 (by first-found date).
     NewlyFound => ("newly_found", "新发现吸毒人员", "Newly found", Persons, LowerIsBetter, None,
         "初次发现日期在期内的人数", "禁毒法 §32"),
+    /// 新发现同比增长率 = (新发现 in the period − in the same period a year before) ÷ the latter
+    /// × 100 %; none when that is 0.
+    NewlyFoundGrowth => ("newly_found_growth", "新发现同比增长率", "Newly found, growth on a year before", Percent, LowerIsBetter, None,
+        "（期内新发现 − 上年同期新发现）÷ 上年同期新发现 × 100%（上年同期为0时无值）", "讲话：年均增速（同比口径，local）"),
     /// 复吸人次.
     Relapses => ("relapses", "复吸人次", "Relapses", PersonTimes, LowerIsBetter, None,
         "期内记录的复吸", "禁毒法 §38"),
@@ -351,7 +365,9 @@ impl Indicator {
             ($($v:ident => $f:literal),+ $(,)?) => { match self { $(Indicator::$v => $f),+ } };
         }
         fields! {
-            Registered => "target.registered", UnderControl => "target.under_control", Lost => "target.lost",
+            Registered => "target.registered", RegisteredGrowth => "target.registered_growth",
+            AffectedShare => "target.affected_share", NewlyFoundGrowth => "target.newly_found_growth",
+            UnderControl => "target.under_control", Lost => "target.lost",
             LossRate => "target.loss_rate", ControlRate => "target.control_rate", ReportRate => "target.report_rate",
             ExecutionRate => "target.execution_rate", Abstinent3y => "target.abstinent_3y",
             AbstinenceRate => "target.abstinence_rate", NewlyFound => "target.newly_found",
@@ -442,6 +458,17 @@ impl Figure {
         Figure { value: (den != 0).then(|| num as f64 * 100.0 / den as f64), numerator: num, denominator: den }
     }
 
+    /// Growth in % of `now` on `before` (同比增长率): `(now − before) ÷ before × 100`, `None`
+    /// when `before` is 0; numerator `now`, denominator `before`. E.g. 120 on 100 → 20.0 %,
+    /// 90 on 100 → −10.0 %.
+    pub fn growth(now: i64, before: i64) -> Figure {
+        Figure {
+            value: (before != 0).then(|| (now - before) as f64 * 100.0 / before as f64),
+            numerator: now,
+            denominator: before,
+        }
+    }
+
     /// The value rounded as shown: rates and per-worker ratios to one decimal, grams to three,
     /// counts whole; “—” when there is no value.
     pub fn display(&self, unit: Unit) -> String {
@@ -466,26 +493,42 @@ pub fn misses_target(value: Option<f64>, target: Option<f64>, direction: Directi
     }
 }
 
+/// 涉毒区划占比: the share in % of the direct sub-divisions with at least one registered person,
+/// from each sub-division's 在册 at the end of the period (`registered`, one entry per
+/// sub-division); `None` without sub-divisions. E.g. 34 of 43 counties → 79.1 %.
+pub fn affected_share(registered: &[i64]) -> Figure {
+    let with = registered.iter().filter(|n| **n > 0).count() as i64;
+    Figure::rate(with, registered.len() as i64)
+}
+
 /// The value of `indicator` for a jurisdiction's cells over `period`, with the settings' worker
-/// ratio. Registered = 在控 + 失控 + 出境 (persons in custody count as under control and are
-/// registered too: 在册 = 在控(含羁押) + 失控 + 出境).
+/// ratio. The counts of persons are those of [`Headcount`] (在册 = 在控(含羁押) + 失控 + 出境).
+/// Growth rates compare with the same period a year before (its months must be in `cells`).
+/// [`Indicator::AffectedShare`] needs the jurisdictions below ([`affected_share`]): from one
+/// jurisdiction's cells it has no value.
 pub fn evaluate(indicator: Indicator, cells: &ScopeCells, period: Period, settings: &IndicatorSettings) -> Figure {
-    use ControlStatus as S;
     let c = |k: CellKey| cells.cell(k, period);
-    let st = |s: S| c(CellKey::Status(s));
-    let under_control = st(S::UnderControl) + st(S::InCustody);
-    let lost = st(S::LostContact);
-    let registered = under_control + lost + st(S::Abroad);
+    let st = |s: ControlStatus| c(CellKey::Status(s));
+    let under_control = Headcount::UnderControl.count(st);
+    let lost = Headcount::Lost.count(st);
+    let registered = Headcount::Registered.count(st);
+    let before = |i: Indicator| evaluate(i, cells, period.year_before(), settings).numerator;
     match indicator {
         Indicator::Registered => Figure::count(registered),
+        Indicator::RegisteredGrowth => Figure::growth(registered, before(Indicator::Registered)),
+        Indicator::AffectedShare => Figure { value: None, numerator: 0, denominator: 0 },
+        Indicator::NewlyFoundGrowth => Figure::growth(c(CellKey::NewlyFound), before(Indicator::NewlyFound)),
         Indicator::UnderControl => Figure::count(under_control),
         Indicator::Lost => Figure::count(lost),
         Indicator::LossRate => Figure::rate(lost, under_control + lost),
         Indicator::ControlRate => Figure::rate(under_control, registered),
         Indicator::ReportRate => Figure::rate(c(CellKey::ReportedInTime), c(CellKey::CommunityDecided)),
         Indicator::ExecutionRate => Figure::rate(c(CellKey::CommunityExecuting), c(CellKey::CommunityOrdered)),
-        Indicator::Abstinent3y => Figure::count(st(S::Abstinent3y)),
-        Indicator::AbstinenceRate => Figure::rate(st(S::Abstinent3y), registered + st(S::Abstinent3y)),
+        Indicator::Abstinent3y => Figure::count(Headcount::Abstinent3y.count(st)),
+        Indicator::AbstinenceRate => {
+            let abstinent = Headcount::Abstinent3y.count(st);
+            Figure::rate(abstinent, registered + abstinent)
+        }
         Indicator::NewlyFound => Figure::count(c(CellKey::NewlyFound)),
         Indicator::Relapses => Figure::count(c(CellKey::Relapse)),
         Indicator::TestsDue => Figure::count(c(CellKey::TestsDue)),
@@ -723,5 +766,64 @@ mod tests {
         assert_eq!(s.target(Indicator::LossRate), Some(3.0));
         assert_eq!(s.target(Indicator::Lost), None);
         assert_eq!(s.target(Indicator::ControlRate), Some(95.0));
+    }
+
+    /// The drill-down of every count of persons lists the statuses of its [`Headcount`].
+    #[test]
+    fn drill_keys_follow_the_headcounts() {
+        for (i, h) in [
+            (Indicator::Registered, Headcount::Registered),
+            (Indicator::UnderControl, Headcount::UnderControl),
+            (Indicator::Lost, Headcount::Lost),
+            (Indicator::Abstinent3y, Headcount::Abstinent3y),
+        ] {
+            let keys: Vec<CellKey> = h.statuses().iter().map(|s| CellKey::Status(*s)).collect();
+            let mut drill = i.drill_keys().unwrap().to_vec();
+            drill.sort();
+            let mut keys = keys;
+            keys.sort();
+            assert_eq!(drill, keys, "{}", i.code());
+        }
+    }
+
+    /// 在册 120 at the end of Nov 2026 against 100 a year before: +20.0 %; 新发现 9 in Nov 2026
+    /// against 12 in Nov 2025: −25.0 %; none when last year's figure is 0 (Oct: 新发现 0 in Oct
+    /// 2025). A quarter compares Q4 with Q4.
+    #[test]
+    fn growth_on_the_same_period_a_year_before() {
+        let uc = CellKey::Status(ControlStatus::UnderControl);
+        let c = cells(&[
+            (uc, 202401, 100),
+            (uc, 202603, 20),
+            (CellKey::NewlyFound, 202511, 12),
+            (CellKey::NewlyFound, 202611, 9),
+            (CellKey::NewlyFound, 202610, 3),
+        ]);
+        let s = IndicatorSettings::default();
+        let nov = Period::Month(Month(202611));
+        let g = evaluate(Indicator::RegisteredGrowth, &c, nov, &s);
+        assert_eq!((g.numerator, g.denominator, g.display(Unit::Percent)), (120, 100, "20.0%".to_string()));
+        let n = evaluate(Indicator::NewlyFoundGrowth, &c, nov, &s);
+        assert_eq!((n.numerator, n.denominator, n.display(Unit::Percent)), (9, 12, "-25.0%".to_string()));
+        let oct = evaluate(Indicator::NewlyFoundGrowth, &c, OCT, &s);
+        assert_eq!((oct.value, oct.numerator, oct.denominator), (None, 3, 0));
+        let q4 = evaluate(Indicator::NewlyFoundGrowth, &c, Period::Quarter(2026, 4), &s);
+        assert_eq!(q4.display(Unit::Percent), "0.0%", "12 in Q4 2026 against 12 in Q4 2025");
+        assert_eq!(Figure::growth(0, 0).value, None);
+        assert_eq!(Figure::growth(5, 0).display(Unit::Percent), "—");
+    }
+
+    /// 涉毒区划占比: 34 of 43 sub-divisions with registered persons → 79.1 % (the speech's 79 %);
+    /// none of 3 → 0.0 %; no sub-divisions → no value.
+    #[test]
+    fn share_of_sub_divisions_with_registered_persons() {
+        let mut v = vec![0i64; 9];
+        v.extend(std::iter::repeat_n(2i64, 34));
+        let f = affected_share(&v);
+        assert_eq!((f.numerator, f.denominator, f.display(Unit::Percent)), (34, 43, "79.1".to_string() + "%"));
+        assert_eq!(affected_share(&[0, 0, 0]).display(Unit::Percent), "0.0%");
+        assert_eq!(affected_share(&[]).value, None);
+        let c = cells(&[(CellKey::Status(ControlStatus::UnderControl), 202401, 5)]);
+        assert_eq!(evaluate(Indicator::AffectedShare, &c, OCT, &IndicatorSettings::default()).value, None);
     }
 }

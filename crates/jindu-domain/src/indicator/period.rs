@@ -184,6 +184,38 @@ impl Period {
     pub fn label(self, lang: &str) -> String {
         if lang == "en" { self.label_en() } else { self.label_zh() }
     }
+
+    /// The day its figures are taken to when the period is not over on `today` (its last day
+    /// is today or later): `Some(today)`, shown as 截至12月6日 (a partial period, whose flows
+    /// and rates are not comparable with whole ones); `None` for a complete period.
+    pub fn as_of(self, today: NaiveDate) -> Option<NaiveDate> {
+        let (_, last) = self.months();
+        (last >= Month::of(today)).then_some(today)
+    }
+
+    /// The last complete month on `today` (the month before today's): the 驾驶舱 opens on it.
+    pub fn last_complete_month(today: NaiveDate) -> Period {
+        Period::Month(Month::of(today).plus(-1))
+    }
+
+    /// Its label with the partial mark when not over on `today`: `2026年12月（截至12月6日）`,
+    /// `2026-12 (as of 6 Dec)`; the plain label otherwise.
+    pub fn label_on(self, today: NaiveDate, lang: &str) -> String {
+        match self.as_of(today) {
+            Some(d) if lang == "en" => format!("{} ({})", self.label(lang), as_of_label(d, lang)),
+            Some(d) => format!("{}（{}）", self.label(lang), as_of_label(d, lang)),
+            None => self.label(lang),
+        }
+    }
+}
+
+/// The partial-period mark: `截至12月6日` / `as of 6 Dec` (the day included).
+pub fn as_of_label(day: NaiveDate, lang: &str) -> String {
+    if lang == "en" {
+        format!("as of {}", day.format("%-d %b"))
+    } else {
+        format!("截至{}月{}日", day.month(), day.day())
+    }
 }
 
 /// Kind of a reporting period.
@@ -239,5 +271,26 @@ mod tests {
         assert_eq!(Period::Quarter(2026, 4).code(), "2026-Q4");
         assert_eq!(Period::parse(&Period::Quarter(2026, 4).code()).unwrap(), Period::Quarter(2026, 4));
         assert_eq!(Period::Quarter(2026, 4).label_zh(), "2026年第4季度");
+    }
+
+    /// On 2026-12-06 December, Q4 and 2026 are partial; November is the last complete month.
+    /// On 2026-11-29 (the tests' clock) November is partial and October complete.
+    #[test]
+    fn partial_periods_are_marked_as_of_today() {
+        let dec6 = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        assert_eq!(Period::Month(Month(202612)).as_of(dec6), Some(dec6));
+        assert_eq!(Period::Quarter(2026, 4).as_of(dec6), Some(dec6));
+        assert_eq!(Period::Year(2026).as_of(dec6), Some(dec6));
+        assert_eq!(Period::Month(Month(202611)).as_of(dec6), None);
+        assert_eq!(Period::Year(2025).as_of(dec6), None);
+        assert_eq!(Period::last_complete_month(dec6), Period::Month(Month(202611)));
+        assert_eq!(Period::Month(Month(202612)).label_on(dec6, "zh-CN"), "2026年12月（截至12月6日）");
+        assert_eq!(Period::Month(Month(202612)).label_on(dec6, "en"), "2026-12 (as of 6 Dec)");
+        assert_eq!(Period::Month(Month(202611)).label_on(dec6, "zh-CN"), "2026年11月");
+        let nov29 = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        assert_eq!(Period::last_complete_month(nov29), Period::Month(Month(202610)));
+        assert_eq!(Period::Month(Month(202611)).label_on(nov29, "zh-CN"), "2026年11月（截至11月29日）");
+        let jan3 = NaiveDate::from_ymd_opt(2027, 1, 3).unwrap();
+        assert_eq!(Period::last_complete_month(jan3), Period::Month(Month(202612)));
     }
 }

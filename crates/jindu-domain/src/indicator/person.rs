@@ -1,6 +1,8 @@
 //! What one person's record adds to the indicator cells ([`contribution`]). A pure function of
-//! the stored facts (no reading of today's date), so the figures kept incrementally equal a
-//! recomputation from scratch at any time.
+//! the stored facts and the day the figures are taken on ([`PersonRecord::as_of`], passed in,
+//! never read from a clock), so the figures kept incrementally equal a recomputation from
+//! scratch on the same day. Missed duties accrue as days pass: the hourly sweep reconciles every
+//! person, which brings each one's cells to today.
 
 use chrono::NaiveDate;
 
@@ -38,8 +40,8 @@ pub struct MeasureFact {
 /// A person's record as the indicators see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonRecord<'a> {
-    /// Day the record entered Jindu (its creation, Asia/Shanghai): the person is counted from
-    /// this month.
+    /// Day the record entered Jindu (its creation, Asia/Shanghai). The person is counted from
+    /// [`registered_from`]: this day or an earlier legal date the record gives.
     pub registered_on: NaiveDate,
     /// 初次发现日期, for 新发现.
     pub first_found_on: Option<NaiveDate>,
@@ -51,10 +53,15 @@ pub struct PersonRecord<'a> {
     pub events: &'a [EventFact],
     /// Measures, any order.
     pub measures: &'a [MeasureFact],
+    /// The day the figures are taken on (today, Asia/Shanghai). A scheduled test or visit due
+    /// before it and not met is a missed duty: it stays due in its month and the schedule runs
+    /// on from it ([`replay_duties`]).
+    pub as_of: NaiveDate,
 }
 
 /// The person's cells:
-/// - **status** (stock): the control status replayed from registration (在控) through each
+/// - **status** (stock): the control status replayed from registration ([`registered_from`],
+///   在控) through each
 ///   `ContactLost`, `ContactRestored`, `Relapse` and `StatusChanged` in date order (the rules of
 ///   [`status_after`]); when the replay does not end in the stored status, the stored status
 ///   wins from the last change. Changes dated before registration count from registration.
@@ -64,8 +71,10 @@ pub struct PersonRecord<'a> {
 ///   report month, both until the month the measure ended.
 /// - **flows**: `NewlyFound` in the first-found month; each `Relapse`; each test with a positive
 ///   or negative result (`TestsDone`, `TestsPositive`); each visit (`VisitsDone`).
-/// - **duties due** ([`replay_duties`]): test and visit duties of every measure served in the
-///   community, counted in the month they fell due, and met when done by the due date.
+/// - **duties due** ([`replay_duties`]): every test and visit duty the schedule of a measure
+///   served in the community set up to [`PersonRecord::as_of`], missed or not, counted in the
+///   month it fell due, and met when done by the due date; none from the day the person left
+///   dynamic control (died, three years abstinent, released: [`super::Headcount::Registered`]).
 pub fn contribution(record: &PersonRecord<'_>, schedule: &Schedule, cal: &WorkCalendar) -> Contribution {
     let mut c = Contribution::new();
     for (status, from, to) in status_timeline(record) {
@@ -93,6 +102,11 @@ pub fn contribution(record: &PersonRecord<'_>, schedule: &Schedule, cal: &WorkCa
             _ => {}
         }
     }
+    // Duties stop when the person leaves dynamic control (死亡, 戒断三年, 解除).
+    let left_on = status_timeline(record)
+        .into_iter()
+        .find(|(s, _, _)| !super::Headcount::Registered.includes(*s))
+        .map(|(_, from, _)| from);
     for mf in record.measures {
         let clock = &mf.clock;
         if clock.needs_report() {
@@ -124,7 +138,10 @@ pub fn contribution(record: &PersonRecord<'_>, schedule: &Schedule, cal: &WorkCa
                 .filter(|e| e.kind == event && e.test_result != Some(TestResult::Refused))
                 .map(|e| e.on)
                 .collect();
-            for duty in replay_duties(schedule, kind, clock, record.tier, &done, cal) {
+            for duty in replay_duties(schedule, kind, clock, record.tier, &done, record.as_of, cal) {
+                if left_on.is_some_and(|l| duty.due >= l) {
+                    break;
+                }
                 c.add(due_key, Month::of(duty.due), 1);
                 if duty.met_on.is_some_and(|d| d <= duty.due) {
                     c.add(met_key, Month::of(duty.due), 1);
@@ -135,9 +152,25 @@ pub fn contribution(record: &PersonRecord<'_>, schedule: &Schedule, cal: &WorkCa
     c
 }
 
-/// The control status over time: `(status, from, until)` with `until` the day the next status
-/// began (`None` for the current one).
+/// The day a person counts as registered (在册) from: the earliest of the day the record entered
+/// Jindu, the first-found date (police register a person found using drugs, 禁毒法 §32) and the
+/// decision date of any measure. History entered later (an import of an older registry) thus
+/// counts from its legal dates, as its duties do (issue #18, item 12): a person decided on
+/// 2026-10-10 and imported on 2026-12-06 is 在册 in October and November, when the tests it was
+/// due fell due.
+pub fn registered_from(record: &PersonRecord<'_>) -> NaiveDate {
+    record
+        .measures
+        .iter()
+        .map(|m| m.clock.decision_date)
+        .chain(record.first_found_on)
+        .fold(record.registered_on, NaiveDate::min)
+}
+
+/// The control status over time from [`registered_from`]: `(status, from, until)` with `until`
+/// the day the next status began (`None` for the current one).
 pub fn status_timeline(record: &PersonRecord<'_>) -> Vec<(ControlStatus, NaiveDate, Option<NaiveDate>)> {
+    let registered_on = registered_from(record);
     let mut evs: Vec<&EventFact> = record
         .events
         .iter()
@@ -149,7 +182,7 @@ pub fn status_timeline(record: &PersonRecord<'_>) -> Vec<(ControlStatus, NaiveDa
         })
         .collect();
     evs.sort_by_key(|e| e.on);
-    let mut changes: Vec<(ControlStatus, NaiveDate)> = vec![(ControlStatus::UnderControl, record.registered_on)];
+    let mut changes: Vec<(ControlStatus, NaiveDate)> = vec![(ControlStatus::UnderControl, registered_on)];
     let mut cur = ControlStatus::UnderControl;
     for e in evs {
         let next = match e.kind {
@@ -157,12 +190,12 @@ pub fn status_timeline(record: &PersonRecord<'_>) -> Vec<(ControlStatus, NaiveDa
             k => status_after(cur, k),
         };
         if next != cur {
-            changes.push((next, e.on.max(record.registered_on)));
+            changes.push((next, e.on.max(registered_on)));
             cur = next;
         }
     }
     if cur != record.status {
-        let on = changes.last().map_or(record.registered_on, |(_, d)| *d);
+        let on = changes.last().map_or(registered_on, |(_, d)| *d);
         changes.push((record.status, on));
     }
     let mut out = Vec::with_capacity(changes.len());
@@ -177,22 +210,33 @@ pub fn status_timeline(record: &PersonRecord<'_>) -> Vec<(ControlStatus, NaiveDa
 pub struct ReplayedDuty {
     /// Its due date (last day).
     pub due: NaiveDate,
-    /// The day it was done (the first such act after the previous one), if done.
+    /// The act that met it (on time when on or before `due`, late otherwise); `None` when
+    /// missed or still open.
     pub met_on: Option<NaiveDate>,
 }
 
-/// The duties of `kind` (test or visit) a measure has had so far, replayed with the same rule
-/// as the worklist ([`next_due`]): the first duty counts from the start of the measure; each
-/// act (`done`, any order; several on one day count once) meets the open duty and anchors the
-/// next one; the replay ends at the first duty not yet met (the one open on the worklist) or
-/// when no further duty is due (isolation, term over, or due on or after the day the measure
-/// ended or an open suspension began).
+/// Safety bound on the duties replayed for one measure and kind (weekly visits over three
+/// years are 157).
+const MAX_DUTIES: usize = 2_000;
+
+/// The duties of `kind` (test or visit) a measure has had up to `as_of`, replayed with the
+/// worklist's rule ([`next_due`]): the first duty counts from the start of the measure; an act
+/// (`done`, any order; several on one day count once) done on or before the open duty's due
+/// date meets it on time and the next duty counts from the act. An act after the due date meets
+/// it late (and anchors the next one) when it comes before the duty that would have followed;
+/// otherwise the duty is **missed** and the next one counts from the missed due date, so every
+/// scheduled duty stays due whether or not the person turns up (issue #18: a person who never
+/// tests is due every month, not once). Without acts, duties due before `as_of` are missed;
+/// the first one due on or after `as_of` is the open one (on the worklist) and ends the replay.
+/// It also ends when no further duty is due (isolation, term over, or due on or after the day
+/// the measure ended or an open suspension began).
 pub fn replay_duties(
     schedule: &Schedule,
     kind: ObligationKind,
     clock: &MeasureClock,
     tier: RiskTier,
     done: &[NaiveDate],
+    as_of: NaiveDate,
     cal: &WorkCalendar,
 ) -> Vec<ReplayedDuty> {
     let mut out = Vec::new();
@@ -214,21 +258,40 @@ pub fn replay_duties(
         done.iter().copied().filter(|d| *d >= start && end.is_none_or(|e| *d <= e)).collect();
     acts.sort_unstable();
     acts.dedup();
+    let next = |anchor: Option<NaiveDate>| {
+        next_due(schedule, kind, &clock, tier, anchor, anchor.unwrap_or(start), cal).map(|d| d.due_date)
+    };
     let mut anchor: Option<NaiveDate> = None;
-    // Each turn meets a duty with the next act, or records the open duty and stops.
-    for i in 0..=acts.len() {
-        let sim = anchor.unwrap_or(start);
-        let Some(due) = next_due(schedule, kind, &clock, tier, anchor, sim, cal) else {
+    let mut i = 0;
+    while out.len() < MAX_DUTIES {
+        let Some(due) = next(anchor) else {
             break;
         };
-        if end.is_some_and(|e| due.due_date >= e) {
+        if end.is_some_and(|e| due >= e) || anchor.is_some_and(|a| due <= a) {
             break;
         }
-        let met = acts.get(i).copied();
-        out.push(ReplayedDuty { due: due.due_date, met_on: met });
-        match met {
-            Some(d) => anchor = Some(d),
-            None => break,
+        match acts.get(i).copied() {
+            Some(act) if act <= due => {
+                out.push(ReplayedDuty { due, met_on: Some(act) });
+                anchor = Some(act);
+                i += 1;
+            }
+            Some(act) if next(Some(due)).is_none_or(|following| act <= following) => {
+                out.push(ReplayedDuty { due, met_on: Some(act) });
+                anchor = Some(act);
+                i += 1;
+            }
+            Some(_) => {
+                out.push(ReplayedDuty { due, met_on: None });
+                anchor = Some(due);
+            }
+            None => {
+                out.push(ReplayedDuty { due, met_on: None });
+                if due >= as_of {
+                    break;
+                }
+                anchor = Some(due);
+            }
         }
     }
     out
@@ -282,6 +345,7 @@ mod tests {
             tier: RiskTier::Low,
             events: &events,
             measures: &[],
+            as_of: d(2026, 11, 29),
         };
         let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
         let uc = CellKey::Status(ControlStatus::UnderControl);
@@ -305,6 +369,7 @@ mod tests {
             tier: RiskTier::Low,
             events: &[],
             measures: &[],
+            as_of: d(2026, 11, 29),
         };
         let t = status_timeline(&r);
         assert_eq!(
@@ -338,6 +403,7 @@ mod tests {
             tier: RiskTier::Low,
             events: &events,
             measures: &measures,
+            as_of: d(2026, 2, 15),
         };
         let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
         assert_eq!(c.get(CellKey::CommunityDecided, Month(202601)), 1);
@@ -372,6 +438,7 @@ mod tests {
             tier: RiskTier::Low,
             events: &[],
             measures: &measures,
+            as_of: d(2026, 11, 29),
         };
         let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
         assert_eq!(c.get(CellKey::CommunityDecided, Month(202601)), 1);
@@ -383,7 +450,8 @@ mod tests {
     }
 
     /// A closed suspension (2026-03-01 to 05-01) does not stop the schedule: tests 02-15, 03-01
-    /// and 05-20 meet the duties due 02-19 and 03-15 in time and 04-01 late; 06-20 is open.
+    /// and 05-20 meet the duties due 02-19 and 03-15 in time; the duty due 04-01 is missed (no
+    /// test before the next one fell due on 05-01), 05-01 is met late on 05-20; 06-20 is open.
     /// An open suspension from 2026-03-10 leaves only the duty due 02-19.
     #[test]
     fn suspensions_in_the_replay() {
@@ -392,23 +460,135 @@ mod tests {
         m.clock.resume(d(2026, 5, 1), d(2026, 5, 1)).unwrap();
         let done = [d(2026, 5, 20), d(2026, 2, 15), d(2026, 3, 1), d(2026, 3, 1)];
         let cal = WorkCalendar::new();
-        let duties =
-            replay_duties(&Schedule::default(), ObligationKind::DrugTest, &m.clock, RiskTier::Low, &done, &cal);
+        let duties = replay_duties(
+            &Schedule::default(),
+            ObligationKind::DrugTest,
+            &m.clock,
+            RiskTier::Low,
+            &done,
+            d(2026, 6, 1),
+            &cal,
+        );
         let dues: Vec<_> = duties.iter().map(|x| (x.due, x.met_on)).collect();
         assert_eq!(
             dues,
             vec![
                 (d(2026, 2, 19), Some(d(2026, 2, 15))),
                 (d(2026, 3, 15), Some(d(2026, 3, 1))),
-                (d(2026, 4, 1), Some(d(2026, 5, 20))),
+                (d(2026, 4, 1), None),
+                (d(2026, 5, 1), Some(d(2026, 5, 20))),
                 (d(2026, 6, 20), None),
             ]
         );
         let mut open = detox(d(2026, 1, 5), Some(d(2026, 1, 19)));
         open.clock.suspend(d(2026, 3, 10), d(2026, 3, 10)).unwrap();
-        let duties =
-            replay_duties(&Schedule::default(), ObligationKind::DrugTest, &open.clock, RiskTier::Low, &done, &cal);
+        let duties = replay_duties(
+            &Schedule::default(),
+            ObligationKind::DrugTest,
+            &open.clock,
+            RiskTier::Low,
+            &done,
+            d(2026, 6, 1),
+            &cal,
+        );
         let dues: Vec<_> = duties.iter().map(|x| (x.due, x.met_on)).collect();
         assert_eq!(dues, vec![(d(2026, 2, 19), Some(d(2026, 2, 15)))]);
+    }
+
+    /// Issue #18 item 13: community detox decided 2026-01-05, reported 2026-01-19 (year 1:
+    /// monthly tests; low tier: a visit every 30 days), never tested nor visited, figures taken
+    /// on 2026-11-29. Tests due 02-19, 03-19, …, 11-19: one in each of the 10 months Feb–Nov,
+    /// none met (rate 0 %); the open one, 12-19, in December. Visits due 02-18, 03-20, 04-19,
+    /// 05-19, 06-18, 07-18, 08-17, 09-16, 10-16, 11-15: again one a month, none met.
+    #[test]
+    fn a_person_who_never_tests_is_due_every_scheduled_test() {
+        let measures = [detox(d(2026, 1, 5), Some(d(2026, 1, 19)))];
+        let record = |status, events: &'static [EventFact]| PersonRecord {
+            registered_on: d(2026, 1, 5),
+            first_found_on: None,
+            status,
+            tier: RiskTier::Low,
+            events,
+            measures: &measures,
+            as_of: d(2026, 11, 29),
+        };
+        let c = contribution(&record(ControlStatus::UnderControl, &[]), &Schedule::default(), &WorkCalendar::new());
+        for m in 202602..=202611 {
+            assert_eq!(c.get(CellKey::TestsDue, Month(m)), 1, "tests due in {m}");
+            assert_eq!(c.get(CellKey::VisitsDue, Month(m)), 1, "visits due in {m}");
+        }
+        assert_eq!(c.get(CellKey::TestsDue, Month(202601)), 0);
+        assert_eq!(c.value(CellKey::TestsDue, Month(202601), Month(202611)), 10);
+        assert_eq!(c.value(CellKey::TestsDueMet, Month(202601), Month(202612)), 0);
+        assert_eq!(c.get(CellKey::TestsDue, Month(202612)), 1, "the open duty, due 12-19");
+        assert_eq!(c.value(CellKey::TestsDue, Month(202701), Month(202912)), 0);
+        assert_eq!(c.value(CellKey::VisitsDue, Month(202601), Month(202611)), 10);
+        assert_eq!(c.get(CellKey::VisitsDue, Month(202612)), 1, "the open visit, due 12-15");
+        // A person lost from control keeps every duty due (the same 10).
+        let lost = contribution(&record(ControlStatus::LostContact, &[]), &Schedule::default(), &WorkCalendar::new());
+        assert_eq!(lost.value(CellKey::TestsDue, Month(202601), Month(202611)), 10);
+        // A person who died has no duties from the day of death (the stored status from
+        // registration here, so none at all).
+        let dead = contribution(&record(ControlStatus::Deceased, &[]), &Schedule::default(), &WorkCalendar::new());
+        assert_eq!(dead.value(CellKey::TestsDue, Month(202601), Month(202612)), 0);
+    }
+
+    /// Tests 02-10 (on time for 02-19) and 04-25, figures taken 2026-07-01: due 03-10 missed
+    /// (04-25 is after the duty that follows it, 04-10), due 04-10 met late on 04-25, then
+    /// 05-25 and 06-25 missed, 07-25 open. Five due by June, one on time.
+    #[test]
+    fn missed_and_late_tests_each_keep_their_duty() {
+        let m = detox(d(2026, 1, 5), Some(d(2026, 1, 19)));
+        let done = [d(2026, 4, 25), d(2026, 2, 10)];
+        let duties = replay_duties(
+            &Schedule::default(),
+            ObligationKind::DrugTest,
+            &m.clock,
+            RiskTier::Low,
+            &done,
+            d(2026, 7, 1),
+            &WorkCalendar::new(),
+        );
+        let dues: Vec<_> = duties.iter().map(|x| (x.due, x.met_on)).collect();
+        assert_eq!(
+            dues,
+            vec![
+                (d(2026, 2, 19), Some(d(2026, 2, 10))),
+                (d(2026, 3, 10), None),
+                (d(2026, 4, 10), Some(d(2026, 4, 25))),
+                (d(2026, 5, 25), None),
+                (d(2026, 6, 25), None),
+                (d(2026, 7, 25), None),
+            ]
+        );
+    }
+
+    /// Issue #18 item 12: imported history counts from its legal dates. Community detox decided
+    /// 2026-10-10, reported 10-12, entered Jindu 2026-12-06, never tested: 在册 (在控) from
+    /// October, as its duties (due 11-12, one in November) — not from December. A record without
+    /// a measure counts from its first-found date when earlier than its entry, else from its entry.
+    #[test]
+    fn imported_history_counts_from_its_legal_dates() {
+        let measures = [detox(d(2026, 10, 10), Some(d(2026, 10, 12)))];
+        let r = PersonRecord {
+            registered_on: d(2026, 12, 6),
+            first_found_on: None,
+            status: ControlStatus::UnderControl,
+            tier: RiskTier::Low,
+            events: &[],
+            measures: &measures,
+            as_of: d(2026, 12, 6),
+        };
+        assert_eq!(registered_from(&r), d(2026, 10, 10));
+        let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
+        let uc = CellKey::Status(ControlStatus::UnderControl);
+        assert_eq!(c.value(uc, Month(202601), Month(202609)), 0);
+        assert_eq!(c.value(uc, Month(202601), Month(202610)), 1, "在册 at the end of October");
+        assert_eq!(c.value(uc, Month(202601), Month(202611)), 1, "and November");
+        assert_eq!(c.get(CellKey::TestsDue, Month(202611)), 1);
+        let found = PersonRecord { measures: &[], first_found_on: Some(d(2025, 3, 2)), ..r.clone() };
+        assert_eq!(registered_from(&found), d(2025, 3, 2));
+        let later = PersonRecord { measures: &[], first_found_on: Some(d(2027, 1, 1)), ..r };
+        assert_eq!(registered_from(&later), d(2026, 12, 6));
     }
 }

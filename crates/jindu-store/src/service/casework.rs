@@ -281,7 +281,7 @@ pub async fn reconcile<C: ConnectionTrait>(
     .await?;
     out.alerts_raised = raised;
     out.alerts_resolved = resolved;
-    super::indicators::maintain_loaded(db, &stored_now, tier, &measures_all, &cal).await?;
+    super::indicators::maintain_loaded(db, &stored_now, tier, &measures_all, &cal, now.today).await?;
     Ok(out)
 }
 

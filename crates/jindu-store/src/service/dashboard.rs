@@ -6,9 +6,11 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::indicator::{
-    Figure, Indicator, IndicatorSettings, Month, Period, SEIZURE_KINDS, ScopeCells, evaluate, misses_target, rank,
+    Figure, Indicator, IndicatorSettings, Month, Period, SEIZURE_KINDS, ScopeCells, affected_share, evaluate,
+    misses_target, rank,
 };
 use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, DomainError, Permission, Substance};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -105,6 +107,9 @@ pub struct Dashboard {
     /// Milligrams seized by kind: this period, the same period a year before.
     pub seizures: Vec<(Substance, i64, i64)>,
     pub settings: IndicatorSettings,
+    /// `Some(today)` when the period is not over (a partial period, shown as 截至12月6日:
+    /// [`Period::as_of`]); its flows and rates are not comparable with whole periods.
+    pub as_of: Option<NaiveDate>,
 }
 
 impl Dashboard {
@@ -112,10 +117,16 @@ impl Dashboard {
     pub fn row(&self, i: Indicator) -> Option<&FigureRow> {
         self.figures.iter().find(|f| f.indicator == i)
     }
+
+    /// The day the figures of trend month `m` are taken to, when that month is not over (the
+    /// last point of a trend in the current month): `Some(as_of)`.
+    pub fn month_as_of(&self, m: Month) -> Option<NaiveDate> {
+        self.as_of.filter(|d| Month::of(*d) <= m)
+    }
 }
 
-/// The 驾驶舱 of `scope` (default: the viewer's own) for `period`, ranking the jurisdictions below
-/// on `rank_by`. Needs `ViewCounts`.
+/// The 驾驶舱 of `scope` (default: the viewer's own) for `period` as on `today` (a period not
+/// over is marked partial), ranking the jurisdictions below on `rank_by`. Needs `ViewCounts`.
 ///
 /// # Errors
 /// [`ServiceError::Forbidden`] without `ViewCounts`; [`ServiceError::NotFound`] for a scope outside
@@ -126,6 +137,7 @@ pub async fn dashboard<C: ConnectionTrait>(
     scope: Option<DivisionCode>,
     period: Period,
     rank_by: Indicator,
+    today: NaiveDate,
 ) -> ServiceResult<Dashboard> {
     actor.require(Permission::ViewCounts)?;
     let code = scope.unwrap_or(actor.scope);
@@ -148,7 +160,7 @@ pub async fn dashboard<C: ConnectionTrait>(
         }
     }
     trail.reverse();
-    dashboard_of(db, Jurisdiction::of(&d), trail, period, rank_by).await
+    dashboard_of(db, Jurisdiction::of(&d), trail, period, rank_by, today).await
 }
 
 /// The 驾驶舱 of any jurisdiction, without a viewer (the bench and scheduled reports use it for the
@@ -159,10 +171,12 @@ pub async fn dashboard_of<C: ConnectionTrait>(
     trail: Vec<Jurisdiction>,
     period: Period,
     rank_by: Indicator,
+    today: NaiveDate,
 ) -> ServiceResult<Dashboard> {
     let settings = indicators::settings(db).await?;
     let (first, last) = period.months();
-    let from = first.plus(-12).min(last.plus(-11));
+    // Two years back: the same period a year before, and its own growth on the year before it.
+    let from = first.plus(-24).min(last.plus(-11));
     let cells = if jurisdiction.level == Some(DivisionLevel::Village) {
         community_cells(db, &jurisdiction.code).await?
     } else {
@@ -205,8 +219,18 @@ pub async fn dashboard_of<C: ConnectionTrait>(
             (*s, cells.cell(k, period), cells.cell(k, before))
         })
         .collect();
-    let children = children_of(db, &jurisdiction, period, rank_by, &settings).await?;
-    Ok(Dashboard { jurisdiction, trail, period, figures, trends, children, rank_by, seizures, settings })
+    let (children, registered_below) = children_of(db, &jurisdiction, period, rank_by, &settings).await?;
+    // 涉毒区划占比 from the jurisdictions below (none below a community: no value).
+    let mut figures: Vec<FigureRow> = figures;
+    if let Some(row) = figures.iter_mut().find(|r| r.indicator == Indicator::AffectedShare) {
+        let now: Vec<i64> = registered_below.iter().map(|(n, _)| *n).collect();
+        let before: Vec<i64> = registered_below.iter().map(|(_, b)| *b).collect();
+        row.figure = affected_share(&now);
+        row.year_before = affected_share(&before);
+        row.misses = misses_target(row.figure.value, row.target, Indicator::AffectedShare.definition().direction);
+    }
+    let as_of = period.as_of(today);
+    Ok(Dashboard { jurisdiction, trail, period, figures, trends, children, rank_by, seizures, settings, as_of })
 }
 
 /// A community's cells: cells are kept per town and above, so a community's are summed from the
@@ -233,16 +257,20 @@ async fn community_cells<C: ConnectionTrait>(db: &C, code: &str) -> ServiceResul
     Ok(cells)
 }
 
+/// The registered persons of each jurisdiction below: at the end of the period and of the same
+/// period a year before.
+type RegisteredBelow = Vec<(i64, i64)>;
+
 /// The jurisdictions below `j` with their figures, ranked: provinces below the country, …, towns
 /// below a county (from the kept cells); communities below a town (summed from the town's
-/// persons).
+/// persons). Also each one's 在册 now and a year before (for 涉毒区划占比).
 async fn children_of<C: ConnectionTrait>(
     db: &C,
     j: &Jurisdiction,
     period: Period,
     rank_by: Indicator,
     settings: &IndicatorSettings,
-) -> ServiceResult<Vec<ChildRow>> {
+) -> ServiceResult<(Vec<ChildRow>, RegisteredBelow)> {
     let rows: Vec<division::Model> = match j.level {
         None => {
             // Provinces are the rows without a parent (an indexed read; the level column is not
@@ -253,7 +281,7 @@ async fn children_of<C: ConnectionTrait>(
         Some(_) => division::Entity::find().filter(division::Column::ParentCode.eq(j.code.clone())).all(db).await?,
     };
     if rows.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let kids: Vec<Jurisdiction> = rows
         .iter()
@@ -274,12 +302,15 @@ async fn children_of<C: ConnectionTrait>(
         by
     } else {
         let codes: Vec<String> = kids.iter().map(|k| k.code.clone()).collect();
-        indicators::cells_of(db, &codes, first).await?
+        indicators::cells_of(db, &codes, first.plus(-12)).await?
     };
+    let mut registered_below = Vec::with_capacity(kids.len());
     let mut out: Vec<ChildRow> = kids
         .into_iter()
         .map(|k| {
             let c = cells.remove(&k.code).unwrap_or_default();
+            let registered = |p: Period| evaluate(Indicator::Registered, &c, p, settings).numerator;
+            registered_below.push((registered(period), registered(period.year_before())));
             ChildRow {
                 figures: CHILD_COLUMNS.iter().map(|i| evaluate(*i, &c, period, settings)).collect(),
                 rank_figure: evaluate(rank_by, &c, period, settings),
@@ -298,7 +329,7 @@ async fn children_of<C: ConnectionTrait>(
             ranked.push(row);
         }
     }
-    Ok(ranked)
+    Ok((ranked, registered_below))
 }
 
 /// One person behind a figure.

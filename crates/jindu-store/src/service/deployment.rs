@@ -45,8 +45,9 @@ pub async fn init<C: ConnectionTrait + TransactionTrait>(db: &C, root: DivisionC
     let txn = super::begin_write(db).await?;
     let n = store_rows(&txn, &rows).await?;
     put_setting(&txn, ROOT_KEY, &root.to_string()).await?;
-    // The towns of the list enter the indicators (workstation coverage).
-    super::indicators::rebuild(&txn, |_| {}).await?;
+    // The towns of the list enter the indicators (workstation coverage). A fresh deployment has
+    // no persons, so the day the duties are counted to does not matter; today is right anyway.
+    super::indicators::rebuild(&txn, jindu_domain::clock::Now::system().today, |_| {}).await?;
     txn.commit().await?;
     Ok(n)
 }

@@ -548,7 +548,7 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
         rows.finish(&mut report);
         report.problems.sort_by_key(|p| p.row);
         if !request.dry_run && report.problems.is_empty() {
-            indicators::apply_deferred(&txn).await?;
+            indicators::apply_deferred(&txn, now.today).await?;
             report.created = report.valid;
             audit::append(
                 &txn,

@@ -64,8 +64,9 @@ pub async fn deferring<F: std::future::Future>(f: F) -> F::Output {
 }
 
 /// Inside [`deferring`]: brings the cells up to date for every person noted so far, summing the
-/// differences per town and applying each town's sum once. Outside it, does nothing.
-pub async fn apply_deferred<C: ConnectionTrait>(db: &C) -> ServiceResult<()> {
+/// differences per town and applying each town's sum once; `as_of` is today (missed duties count
+/// up to it). Outside it, does nothing.
+pub async fn apply_deferred<C: ConnectionTrait>(db: &C, as_of: NaiveDate) -> ServiceResult<()> {
     let mut ids = DEFERRED.try_with(|d| std::mem::take(&mut *d.borrow_mut())).unwrap_or_default();
     ids.sort();
     ids.dedup();
@@ -77,7 +78,7 @@ pub async fn apply_deferred<C: ConnectionTrait>(db: &C) -> ServiceResult<()> {
         }
     };
     for id in ids {
-        let Some((town, division_code, new)) = person_contribution(db, id).await? else {
+        let Some((town, division_code, new)) = person_contribution(db, id, as_of).await? else {
             continue;
         };
         if let Some(o) = person_indicator::Entity::find_by_id(id).one(db).await? {
@@ -198,11 +199,12 @@ async fn upsert_cells<C: ConnectionTrait>(db: &C, rows: &[(String, i32, String, 
     Ok(())
 }
 
-/// The record of one person as the indicators see it, with the person's town and division, split
-/// among the towns that held the person ([`split_by_town`]).
+/// The record of one person as the indicators see it on `as_of` (today), with the person's town
+/// and division, split among the towns that held the person ([`split_by_town`]).
 pub async fn person_contribution<C: ConnectionTrait>(
     db: &C,
     person_id: Uuid,
+    as_of: NaiveDate,
 ) -> ServiceResult<Option<(String, String, BTreeMap<String, Contribution>)>> {
     let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
         return Ok(None);
@@ -210,7 +212,7 @@ pub async fn person_contribution<C: ConnectionTrait>(
     let measures = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(db).await?;
     let cal = deployment::calendar(db).await?;
     let tier = RiskTier::from_code(&p.risk_tier).unwrap_or(RiskTier::Low);
-    let c = loaded_contribution(db, &p, tier, &measures, &cal).await?;
+    let c = loaded_contribution(db, &p, tier, &measures, &cal, as_of).await?;
     Ok(Some((p.town_code, p.division_code, c)))
 }
 
@@ -222,6 +224,7 @@ async fn loaded_contribution<C: ConnectionTrait>(
     tier: RiskTier,
     measures: &[measure::Model],
     cal: &jindu_domain::WorkCalendar,
+    as_of: NaiveDate,
 ) -> ServiceResult<BTreeMap<String, Contribution>> {
     let events: Vec<EventRow> = event::Entity::find()
         .select_only()
@@ -231,7 +234,7 @@ async fn loaded_contribution<C: ConnectionTrait>(
         .all(db)
         .await?;
     let schedule = deployment::schedule(db).await?;
-    let c = contribution_of(p, tier, &events, measures, &schedule, cal)?;
+    let c = contribution_of(p, tier, &events, measures, &schedule, cal, as_of)?;
     Ok(parts_of(p, &events, &c))
 }
 
@@ -298,6 +301,7 @@ fn contribution_of(
     measures: &[measure::Model],
     schedule: &jindu_domain::Schedule,
     cal: &jindu_domain::WorkCalendar,
+    as_of: NaiveDate,
 ) -> ServiceResult<Contribution> {
     let facts: Vec<EventFact> = events
         .iter()
@@ -325,14 +329,17 @@ fn contribution_of(
         tier,
         events: &facts,
         measures: &measure_facts,
+        as_of,
     };
     Ok(contribution(&record, schedule, cal))
 }
 
 /// Brings the cells up to date with one person's record: adds the difference between the
 /// contribution now and the one kept with the person (moving it whole when the person changed
-/// town), and keeps the new one. Runs inside the caller's transaction.
-pub async fn maintain<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<()> {
+/// town), and keeps the new one. Runs inside the caller's transaction. `as_of` is today: the
+/// duties missed up to it count (so the hourly sweep, which reconciles every person, keeps
+/// them counting as days pass).
+pub async fn maintain<C: ConnectionTrait>(db: &C, person_id: Uuid, as_of: NaiveDate) -> ServiceResult<()> {
     if !MAINTAIN.load(Ordering::Relaxed) {
         return Ok(());
     }
@@ -342,7 +349,7 @@ pub async fn maintain<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceRes
     let measures = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(db).await?;
     let cal = deployment::calendar(db).await?;
     let tier = RiskTier::from_code(&p.risk_tier).unwrap_or(RiskTier::Low);
-    maintain_loaded(db, &p, tier, &measures, &cal).await
+    maintain_loaded(db, &p, tier, &measures, &cal, as_of).await
 }
 
 /// [`maintain`] for a caller that has the person's row (as stored now, but for `tier`, the
@@ -354,11 +361,12 @@ pub async fn maintain_loaded<C: ConnectionTrait>(
     tier: RiskTier,
     measures: &[measure::Model],
     cal: &jindu_domain::WorkCalendar,
+    as_of: NaiveDate,
 ) -> ServiceResult<()> {
     if !MAINTAIN.load(Ordering::Relaxed) || DEFERRED.try_with(|d| d.borrow_mut().push(p.id)).is_ok() {
         return Ok(());
     }
-    let new = loaded_contribution(db, p, tier, measures, cal).await?;
+    let new = loaded_contribution(db, p, tier, measures, cal, as_of).await?;
     let (person_id, town, division_code) = (p.id, p.town_code.clone(), p.division_code.clone());
     let before = match person_indicator::Entity::find_by_id(person_id).one(db).await? {
         Some(o) => {
@@ -451,9 +459,14 @@ pub struct Rebuilt {
 }
 
 /// Recomputes every cell from the records (persons, police forms, divisions, workstations,
-/// social workers) and replaces the kept ones, in the caller's transaction. Persons are read in
-/// pages of 2,000 with their events and measures; `progress` is told after each page.
-pub async fn rebuild<C: ConnectionTrait>(db: &C, mut progress: impl FnMut(u64)) -> ServiceResult<Rebuilt> {
+/// social workers) and replaces the kept ones, in the caller's transaction, as on `as_of`
+/// (today: missed duties count up to it). Persons are read in pages of 2,000 with their events
+/// and measures; `progress` is told after each page.
+pub async fn rebuild<C: ConnectionTrait>(
+    db: &C,
+    as_of: NaiveDate,
+    mut progress: impl FnMut(u64),
+) -> ServiceResult<Rebuilt> {
     // Summed per town (or the division a police form or a staff row names) first, then each
     // town's sum is added to the jurisdictions above it once: five times fewer additions than
     // adding every person to every level.
@@ -510,6 +523,7 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C, mut progress: impl FnMut(u64)) 
                 ms.get(&p.id).map_or(&[][..], |v| v),
                 &schedule,
                 &cal,
+                as_of,
             )?;
             let parts = parts_of(p, events.get(&p.id).map_or(&[][..], |v| v), &c);
             for (town, part) in &parts {

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::event::parse_date;
+use jindu_domain::indicator::Headcount;
 use jindu_domain::{
     AddictionFinding, AssessmentTrigger, ControlStatus, DivisionCode, DivisionLevel, DomainError, IdNumber,
     MeasureKind, Permission, RiskTier, Role, Substance,
@@ -610,7 +611,43 @@ pub async fn list_all<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// The query of the person list: scope, caseload, sealed or not, and the filters.
+/// The counts of persons ([`Headcount`]: 在册, 在控, 失控, …) of the person list's scope, caseload
+/// and filters — all but the status filter, so the list states how many of its persons are 在册
+/// by the one definition the 驾驶舱, the overview, the API and the report use. One grouped count
+/// over `control_status`. Needs `ViewPersons`.
+pub async fn headcounts<C: ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    filter: &PersonFilter,
+) -> ServiceResult<Vec<(Headcount, u64)>> {
+    actor.require(Permission::ViewPersons)?;
+    let unfiltered = PersonFilter { status: String::new(), page: String::new(), ..filter.clone() };
+    let rows: Vec<(String, i64)> = list_query(vault, actor, &unfiltered)
+        .select_only()
+        .column(person::Column::ControlStatus)
+        .column_as(
+            sea_orm::sea_query::Expr::from(sea_orm::sea_query::Func::count(sea_orm::sea_query::Expr::col(
+                person::Column::Id,
+            ))),
+            "n",
+        )
+        .group_by(person::Column::ControlStatus)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut by_status: std::collections::HashMap<ControlStatus, i64> = std::collections::HashMap::new();
+    for (status, n) in rows {
+        *by_status.entry(stored("control_status", &status, ControlStatus::from_code)?).or_default() += n;
+    }
+    Ok(Headcount::ALL
+        .iter()
+        .map(|h| (*h, u64::try_from(h.count(|s| by_status.get(&s).copied().unwrap_or(0))).unwrap_or(0)))
+        .collect())
+}
+
+/// The query of the person list: scope, caseload, sealed or not, and the filters. `status` is a
+/// control status code or a [`Headcount`] code (`registered` = 在册, `in_control`, `lost`).
 fn list_query(vault: &Vault, actor: &Actor, filter: &PersonFilter) -> sea_orm::Select<person::Entity> {
     let (lo, hi) = scope_bounds(&actor.scope);
     let mut q = person::Entity::find().filter(person::Column::DivisionCode.between(lo, hi));
@@ -631,6 +668,8 @@ fn list_query(vault: &Vault, actor: &Actor, filter: &PersonFilter) -> sea_orm::S
     }
     if let Some(s) = ControlStatus::from_code(filter.status.trim()) {
         q = q.filter(person::Column::ControlStatus.eq(s.as_code()));
+    } else if let Some(h) = Headcount::from_code(filter.status.trim()) {
+        q = q.filter(person::Column::ControlStatus.is_in(h.statuses().iter().map(|s| s.as_code())));
     }
     if let Some(k) = MeasureKind::from_code(filter.measure.trim()) {
         q = q.filter(

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::days::{add_days, overdue_days};
+use jindu_domain::indicator::Headcount;
 use jindu_domain::{ControlStatus, DivisionLevel, MeasureKind, ObligationKind, Permission};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
@@ -99,10 +100,14 @@ pub async fn worklist_up_to<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Counts for a district overview.
+/// Counts for a district overview. The counts of persons are those of
+/// [`jindu_domain::indicator::Headcount`], as on the 驾驶舱 and the person list.
 #[derive(Debug, Clone, Default)]
 pub struct Overview {
+    /// Every person record in scope, whatever the status (档案总数).
     pub total: u64,
+    /// 在册, 在控 (含羁押), 失控, 出境, 戒断三年, 死亡, 解除 ([`Headcount::ALL`]).
+    pub headcounts: Vec<(Headcount, u64)>,
     pub by_status: Vec<(ControlStatus, u64)>,
     pub by_measure: Vec<(MeasureKind, u64)>,
     /// Per town: code, name, total, under control, lost, overdue obligations.
@@ -115,10 +120,22 @@ pub struct Overview {
 pub struct TownRow {
     pub code: String,
     pub name: String,
+    /// Every record of the town.
     pub total: u64,
+    /// 在册 ([`Headcount::Registered`]).
+    pub registered: u64,
+    /// 在控, custody included ([`Headcount::UnderControl`]).
     pub under_control: u64,
+    /// 失控 ([`Headcount::Lost`]).
     pub lost: u64,
     pub overdue: u64,
+}
+
+impl Overview {
+    /// One of the [`Headcount`]s.
+    pub fn headcount(&self, h: Headcount) -> u64 {
+        self.headcounts.iter().find(|(k, _)| *k == h).map_or(0, |(_, n)| *n)
+    }
 }
 
 /// Counts by status, by open measure and by town within the actor's scope (a social worker: their
@@ -144,7 +161,10 @@ pub async fn overview<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> Se
     let mut towns: BTreeMap<String, TownRow> = BTreeMap::new();
     for d in deployment::in_scope(db, actor.scope, DivisionLevel::Town).await? {
         let code = d.code.to_string();
-        towns.insert(code.clone(), TownRow { code, name: d.name, total: 0, under_control: 0, lost: 0, overdue: 0 });
+        towns.insert(
+            code.clone(),
+            TownRow { code, name: d.name, total: 0, registered: 0, under_control: 0, lost: 0, overdue: 0 },
+        );
     }
     let mut total = 0;
     for (town, status, n) in rows {
@@ -154,11 +174,10 @@ pub async fn overview<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> Se
         total += n;
         if let Some(t) = towns.get_mut(&town) {
             t.total += n;
-            match status {
-                ControlStatus::UnderControl => t.under_control += n,
-                ControlStatus::LostContact => t.lost += n,
-                _ => {}
-            }
+            let counts = |h: Headcount| if h.includes(status) { n } else { 0 };
+            t.registered += counts(Headcount::Registered);
+            t.under_control += counts(Headcount::UnderControl);
+            t.lost += counts(Headcount::Lost);
         }
     }
     let measures: Vec<(String, i64)> = measure::Entity::find()
@@ -212,8 +231,16 @@ pub async fn overview<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> Se
             t.overdue += n;
         }
     }
+    let headcounts = Headcount::ALL
+        .iter()
+        .map(|h| {
+            let n = h.count(|s| by_status.get(&s).map_or(0, |n| i64::try_from(*n).unwrap_or(i64::MAX)));
+            (*h, u64::try_from(n).unwrap_or(0))
+        })
+        .collect();
     Ok(Overview {
         total,
+        headcounts,
         by_status: by_status.into_iter().collect(),
         by_measure,
         by_town: towns.into_values().collect(),
