@@ -61,8 +61,10 @@ pub async fn create_user(State(state): State<AppState>, a: Authed, Form(f): Form
                 ("role".to_string(), f.role.clone()),
                 ("division".to_string(), f.division.clone()),
             ]);
+            let refused = errors.clone();
             let form = FormState { form: "user".into(), values, errors, lang: a.chrome.lang };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, users_page(&state, a, form, None).await?).into_response())
+            let page = (StatusCode::UNPROCESSABLE_ENTITY, users_page(&state, a, form, None).await?).into_response();
+            Ok(crate::error::mark_scope_refusal(page, &refused, &f.division))
         }
         Err(e) => Err(e.into()),
     }

@@ -149,6 +149,9 @@ impl From<ServiceError> for ApiError {
                 "forbidden",
                 "您的角色无权执行此操作 / your role is not allowed to do this",
             ),
+            ServiceError::Refused(e) => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("{} / {}", e.zh, e.en))
+            }
             ServiceError::Conflict => ApiError::new(
                 StatusCode::CONFLICT,
                 "conflict",

@@ -655,6 +655,13 @@ pub async fn save_risk_settings(
     Form(f): Form<std::collections::HashMap<String, String>>,
 ) -> PageResult {
     a.actor.require(Permission::Configure)?;
+    // Deployment-wide: refused (403) before the form is read for a scope smaller than the root.
+    jindu_store::service::deployment::require_deployment_wide(
+        &state.db,
+        &a.actor,
+        jindu_domain::access::DeploymentSetting::RiskTable,
+    )
+    .await?;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut num = |k: &'static str, max: u32| -> u32 {
         match f.get(k).map(|v| v.trim()).unwrap_or("").parse::<u32>() {
