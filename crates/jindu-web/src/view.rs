@@ -462,6 +462,32 @@ impl PersonPage {
                 Some(d) => format!("未经批准离开{d}日。"),
                 None => String::new(),
             },
+            EventKind::Reassigned => {
+                // Names kept with the event (issue #18 item 2); older events carry ids only.
+                let name = |k: &str, none_zh: &str, none_en: &str| match v.get(k).and_then(|x| x.as_str()) {
+                    Some(n) => n.to_string(),
+                    None if v.get(k.trim_end_matches("_name")).is_some_and(|x| !x.is_null()) => {
+                        if en {
+                            "a former worker".into()
+                        } else {
+                            "原社工".into()
+                        }
+                    }
+                    None => {
+                        if en {
+                            none_en.into()
+                        } else {
+                            none_zh.into()
+                        }
+                    }
+                };
+                let (from, to) = (name("from_name", "未分配", "nobody"), name("to_name", "未分配", "nobody"));
+                if en {
+                    format!("Social worker: {from} → {to}.")
+                } else {
+                    format!("责任社工：{from} → {to}。")
+                }
+            }
             EventKind::BreachReported => {
                 let n = v.get("evidence").and_then(|x| x.as_array()).map(|a| a.len()).unwrap_or(0);
                 if en { format!("{n} evidence records sent.") } else { format!("附证据记录{n}条。") }

@@ -742,8 +742,12 @@ pub(crate) async fn record_event_in<C: ConnectionTrait>(
         super::transfers::record_report(txn, actor, now, person_id, date).await?;
     }
     let new_status = status_after(status, kind);
+    // The audit record names a status the event changed, before and after (issue #18 item 2:
+    // an import of events changes persons in bulk).
+    let mut change = String::new();
     if new_status != status {
         set_status(txn, &p, new_status, now).await?;
+        change = format!("; status {} -> {}", status.as_code(), new_status.as_code());
     }
     // A relapse brings a sealed record back under dynamic control (戒毒条例 §7).
     if kind == EventKind::Relapse && p.sealed_on.is_some() {
@@ -763,7 +767,7 @@ pub(crate) async fn record_event_in<C: ConnectionTrait>(
         txn,
         &audit::Who::actor(actor),
         now,
-        audit::Entry::ok("event.create", "person", person_id).with_detail(format!("{} {}", kind.as_code(), id)),
+        audit::Entry::ok("event.create", "person", person_id).with_detail(format!("{} {}{change}", kind.as_code(), id)),
     )
     .await?;
     Ok(id)
