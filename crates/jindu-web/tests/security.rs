@@ -15,7 +15,10 @@ use jindu_store::service::audit::{self, Verdict};
 use jindu_store::service::persons::NewPerson;
 use jindu_store::service::{caseload, casework, deployment, indicators, persons, second_factor};
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// A refused attempt: path, form, and the words naming the setting.
+type Attempt<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
 use uuid::Uuid;
 
 fn now() -> Now {
@@ -152,7 +155,7 @@ both!(deployment_wide_settings_and_roles_change_only_at_the_root, |app: TestApp|
         ("permissions", "unmask"),
         ("permissions", "edit_persons"),
     ];
-    let attempts: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let attempts: Vec<Attempt> = vec![
         ("/admin/roles", leader_up.to_vec(), "“角色权限”"),
         ("/admin/roles", vec![("role", "office"), ("permissions", "view_counts")], "“角色权限”"),
         ("/admin/roles", vec![("role", "leader"), ("reset", "1")], "“角色权限”"),
