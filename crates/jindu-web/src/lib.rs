@@ -247,7 +247,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(same_origin_posts))
         .layer(sessions)
         // The JSON API authenticates by token: outside the session layer, no cookie.
-        .merge(api::router())
+        .merge(api::router().layer(axum::middleware::from_fn_with_state(state.clone(), api::audit_refusals)))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
