@@ -503,3 +503,55 @@ both!(a_thousand_row_import_writes_one_record_per_person_inside_its_transaction,
     assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
     app
 });
+
+both!(an_imported_measure_sheet_records_what_each_row_ended, |app: TestApp| async move {
+    use jindu_store::entities::measure;
+    let a = register(&app, "措施甲", 41, None).await;
+    let b = register(&app, "措施乙", 43, None).await;
+    let open = |p: Uuid| {
+        let db = app.db.clone();
+        async move {
+            measure::Entity::find()
+                .filter(measure::Column::PersonId.eq(p))
+                .filter(measure::Column::EndedOn.is_null())
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        }
+    };
+    let (ma, mb) = (open(a).await, open(b).await);
+    // Compulsory isolation decided 2026-11-20 for both: each ends the open community detox.
+    let text = format!(
+        "身份证号码,姓名,措施类型,责令日期\n{},措施甲,强戒,2026-11-20\n{},措施乙,强制隔离戒毒,2026-11-20\n",
+        id_for(41),
+        id_for(43)
+    );
+    let r = jindu_store::service::import::import_sheet(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        now(),
+        jindu_store::service::import::SheetKind::Measures,
+        jindu_store::service::import::ImportRequest::new("措施.csv", text.as_bytes(), false),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.rows, r.created), (2, 2), "{:?}", r.problems);
+    let decided: Vec<(String, String)> = records(&app, "measure.decide")
+        .await
+        .into_iter()
+        .filter(|(_, d)| d.starts_with("compulsory_isolation"))
+        .collect();
+    assert_eq!(
+        decided,
+        vec![
+            (a.to_string(), format!("compulsory_isolation 2026-11-20; ended community_detox {ma} on 2026-11-20")),
+            (b.to_string(), format!("compulsory_isolation 2026-11-20; ended community_detox {mb} on 2026-11-20")),
+        ]
+    );
+    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+    app
+});

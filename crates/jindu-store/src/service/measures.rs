@@ -229,9 +229,12 @@ pub(crate) async fn decide_in<C: ConnectionTrait>(
                 .collect(),
         ));
     }
+    // A measure this decision ends, for the audit record (before and after, issue #18 item 2).
+    let mut ended = String::new();
     if let Some(open) = open_measure(txn, person_id).await? {
         let open_kind = stored("measure kind", &open.kind, MeasureKind::from_code)?;
         if input.kind == MeasureKind::CompulsoryIsolation && open_kind != MeasureKind::CompulsoryIsolation {
+            ended = format!("; ended {} {} on {}", open_kind.as_code(), open.id, input.decision_date);
             let cal = deployment::calendar(txn).await?;
             let mut clock = clock_of(&open)?;
             clock.end(input.decision_date, EndReason::ToCompulsoryIsolation, now.today)?;
@@ -267,7 +270,7 @@ pub(crate) async fn decide_in<C: ConnectionTrait>(
         &audit::Who::actor(actor),
         now,
         audit::Entry::ok("measure.decide", "person", person_id).with_detail(format!(
-            "{} {}{}",
+            "{} {}{}{ended}",
             input.kind.as_code(),
             input.decision_date,
             if exemptions.is_empty() {
