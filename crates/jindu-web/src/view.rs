@@ -407,6 +407,8 @@ pub struct RolesPage {
     pub profiles: Vec<(jindu_domain::RoleProfile, bool)>,
     pub permissions: Vec<jindu_domain::Permission>,
     pub form: FormState,
+    /// For a user below the deployment's root: why the page is read-only (no save buttons).
+    pub read_only: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -416,6 +418,8 @@ pub struct SettingsPage {
     pub settings: jindu_store::service::admin::SecuritySettings,
     pub roles: Vec<jindu_domain::Role>,
     pub form: FormState,
+    /// For a user below the deployment's root: why the page is read-only (no save button).
+    pub read_only: Option<String>,
 }
 
 impl PersonPage {

@@ -201,8 +201,22 @@ both!(deployment_wide_settings_and_roles_change_only_at_the_root, |app: TestApp|
     );
     assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
 
-    // The city's administrator can: the leader role everywhere, security, risk and targets.
+    // The pages say so to 珠晖区's administrator, without save buttons; the city's administrator
+    // gets the forms.
     let admr = client_for(&app, "admr", root_admin, true).await;
+    for path in ["/admin/roles", "/admin/settings", "/settings/risk"] {
+        let buttons = |b: &str| b.matches(r#"<button type="submit""#).count();
+        let (s, below) = get(&app, &adm5, path).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        assert!(below.contains(r#"data-testid="root-only""#) && below.contains(ROOT_ONLY_ZH), "{path}: {below}");
+        let (s, root) = get(&app, &admr, path).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        assert!(!root.contains("root-only"), "{path}");
+        // The roles page saves each of the 8 roles (save and reset), the others once.
+        let saves = if path == "/admin/roles" { 16 } else { 1 };
+        assert_eq!(buttons(&root) - buttons(&below), saves, "{path}: no save button below the root");
+    }
+    // The city's administrator can: the leader role everywhere, security, risk and targets.
     let (s, body) = post(&app, &admr, "/admin/roles", &leader_up).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
     assert_eq!(get(&app, &ld6, "/persons").await.0, StatusCode::OK, "the root's edit holds in every district");
