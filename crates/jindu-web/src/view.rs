@@ -468,24 +468,26 @@ impl PersonPage {
             },
             EventKind::Reassigned => {
                 // Names kept with the event (issue #18 item 2); older events carry ids only.
-                let name = |k: &str, none_zh: &str, none_en: &str| match v.get(k).and_then(|x| x.as_str()) {
+                // The name kept, else (an older event with an id only) words for that side.
+                let name = |k: &str, id: &str, unnamed: (&str, &str)| match v.get(k).and_then(|x| x.as_str()) {
                     Some(n) => n.to_string(),
-                    None if v.get(k.trim_end_matches("_name")).is_some_and(|x| !x.is_null()) => {
+                    None if v.get(id).is_some_and(|x| !x.is_null()) => {
                         if en {
-                            "a former worker".into()
+                            unnamed.1.to_string()
                         } else {
-                            "原社工".into()
+                            unnamed.0.to_string()
                         }
                     }
                     None => {
                         if en {
-                            none_en.into()
+                            "nobody".to_string()
                         } else {
-                            none_zh.into()
+                            "未分配".to_string()
                         }
                     }
                 };
-                let (from, to) = (name("from_name", "未分配", "nobody"), name("to_name", "未分配", "nobody"));
+                let from = name("from_name", "from", ("原社工", "the former worker"));
+                let to = name("to_name", "to", ("新社工", "a new worker"));
                 if en {
                     format!("Social worker: {from} → {to}.")
                 } else {
