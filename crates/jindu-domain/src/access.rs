@@ -187,6 +187,67 @@ pub fn check_profile(profile: &RoleProfile) -> Result<(), SeparationOfDuties> {
     Ok(())
 }
 
+coded_enum!(
+    /// 全局设置 a setting or role profile that holds for the whole deployment (every division
+    /// below its root), as opposed to records that belong to one division. Each is edited on one
+    /// page; see [`check_deployment_wide`] for who may change it.
+    DeploymentSetting {
+        /// 角色权限 `/admin/roles`: what each role may do, in every division.
+        RoleProfiles => ("role_profiles", "角色权限", "Role permissions"),
+        /// 安全设置 `/admin/settings`: audit retention and the roles that need a second factor.
+        Security => ("security", "安全设置（审计日志保存期、双因素认证角色）", "Security settings (audit retention, second-factor roles)"),
+        /// 风险评估表 `/settings/risk`: the risk factor table, the alert and lost-contact rules and
+        /// the tier labels.
+        RiskTable => ("risk_table", "风险评估表、预警和失控规则", "Risk factor table, alert and lost-contact rules"),
+        /// 指标设置 `/settings/indicators`: indicator targets and the social-worker ratio.
+        IndicatorTargets => ("indicator_targets", "指标目标值和社工配比", "Indicator targets and social-worker ratio"),
+    }
+);
+
+/// A change to a deployment-wide setting refused because the editor's scope is only part of
+/// the deployment. `root` is the deployment root as the sentence shows it (name or code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootOnly {
+    pub setting: DeploymentSetting,
+    pub root: String,
+}
+
+impl RootOnly {
+    /// The refusal in Chinese.
+    pub fn message_zh(&self) -> String {
+        format!(
+            "“{}”对整个部署（{}）生效，只能由管理范围为整个部署的用户修改；您的管理范围只是其中一部分，本次未作任何修改。",
+            self.setting.label_zh(),
+            self.root
+        )
+    }
+
+    /// The refusal in English.
+    pub fn message_en(&self) -> String {
+        format!(
+            "'{}' apply to the whole deployment ({}) and may be changed only by a user whose scope is the whole deployment; your scope is a part of it, so nothing was changed.",
+            self.setting.label_en(),
+            self.root
+        )
+    }
+}
+
+/// Who may change a deployment-wide setting: a user whose data scope `scope` covers the
+/// deployment's root division `root` (the root itself, or above it). A user scoped to one
+/// district of a city deployment would otherwise change every other district's permissions and
+/// rules (issue #18 item 1). Local rule, the simplest sound one: no per-district overrides.
+///
+/// # Errors
+/// [`RootOnly`] naming the setting and `root_label` (how the sentence names the root).
+pub fn check_deployment_wide(
+    setting: DeploymentSetting,
+    scope: &crate::DivisionCode,
+    root: &crate::DivisionCode,
+    root_label: &str,
+) -> Result<(), RootOnly> {
+    if scope.contains(root) { Ok(()) } else { Err(RootOnly { setting, root: root_label.to_string() }) }
+}
+
 /// The permission needed to record an event of `kind` through the event form.
 pub fn permission_for_event(kind: EventKind) -> Permission {
     match kind {
@@ -244,6 +305,33 @@ mod tests {
         let mut leader = default_profile(Role::Leader);
         leader.permissions.insert(Permission::ViewPersons);
         assert_eq!(check_profile(&leader), Ok(()));
+    }
+
+    #[test]
+    fn only_a_scope_covering_the_deployment_root_changes_deployment_wide_settings() {
+        let code = |s: &str| crate::DivisionCode::parse(s).unwrap();
+        let city = code("4304");
+        // (scope, root, allowed)
+        let cases = [
+            ("4304", "4304", true),         // the city's own administrator
+            ("43", "4304", true),           // a scope above the root
+            ("430405", "4304", false),      // one district of the city
+            ("430406", "4304", false),      // another district
+            ("430405009", "430405", false), // a town of a district deployment
+            ("430405", "430405", true),     // a district deployment's root
+            ("310110", "3101", false),      // 上海市辖区's 杨浦区
+        ];
+        for (scope, root, allowed) in cases {
+            for setting in DeploymentSetting::ALL {
+                let r = check_deployment_wide(*setting, &code(scope), &code(root), "衡阳市");
+                assert_eq!(r.is_ok(), allowed, "{scope} at root {root}: {setting:?}");
+            }
+        }
+        let e = check_deployment_wide(DeploymentSetting::RoleProfiles, &code("430405"), &city, "湖南省/衡阳市")
+            .unwrap_err();
+        assert_eq!(e, RootOnly { setting: DeploymentSetting::RoleProfiles, root: "湖南省/衡阳市".into() });
+        assert!(e.message_zh().starts_with("“角色权限”对整个部署（湖南省/衡阳市）生效"), "{}", e.message_zh());
+        assert!(e.message_en().contains("'Role permissions' apply to the whole deployment (湖南省/衡阳市)"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use jindu_domain::access::DeploymentSetting;
 use jindu_domain::{DivisionLevel, Permission, Role};
 use jindu_store::service::admin::{self, NewAccount, RoleEdit};
 use jindu_store::service::{ServiceError, deployment};
@@ -61,8 +62,10 @@ pub async fn create_user(State(state): State<AppState>, a: Authed, Form(f): Form
                 ("role".to_string(), f.role.clone()),
                 ("division".to_string(), f.division.clone()),
             ]);
+            let refused = errors.clone();
             let form = FormState { form: "user".into(), values, errors, lang: a.chrome.lang };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, users_page(&state, a, form, None).await?).into_response())
+            let page = (StatusCode::UNPROCESSABLE_ENTITY, users_page(&state, a, form, None).await?).into_response();
+            Ok(crate::error::mark_scope_refusal(page, &refused, &f.division))
         }
         Err(e) => Err(e.into()),
     }
@@ -101,9 +104,19 @@ pub async fn user_action(
     }
 }
 
+/// `Some(sentence)` when the user may read but not change `setting` (scope below the root).
+async fn read_only(state: &AppState, a: &Authed, setting: DeploymentSetting) -> Result<Option<String>, AppError> {
+    match deployment::require_deployment_wide(&state.db, &a.actor, setting).await {
+        Ok(()) => Ok(None),
+        Err(ServiceError::Refused(e)) => Ok(Some(e.message(a.chrome.lang).to_string())),
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn roles_page(state: &AppState, a: Authed, form: FormState) -> Result<RolesPage, AppError> {
     let profiles = admin::role_profiles(&state.db, &a.actor).await?;
-    Ok(RolesPage { c: a.chrome, profiles, permissions: Permission::ALL.to_vec(), form })
+    let read_only = read_only(state, &a, DeploymentSetting::RoleProfiles).await?;
+    Ok(RolesPage { c: a.chrome, profiles, permissions: Permission::ALL.to_vec(), form, read_only })
 }
 
 pub async fn roles(State(state): State<AppState>, a: Authed) -> PageResult {
@@ -137,7 +150,8 @@ pub async fn save_role(
 
 async fn settings_page(state: &AppState, a: Authed, form: FormState) -> Result<SettingsPage, AppError> {
     let settings = admin::security_settings(&state.db, &a.actor).await?;
-    Ok(SettingsPage { c: a.chrome, settings, roles: Role::ALL.to_vec(), form })
+    let read_only = read_only(state, &a, DeploymentSetting::Security).await?;
+    Ok(SettingsPage { c: a.chrome, settings, roles: Role::ALL.to_vec(), form, read_only })
 }
 
 pub async fn settings(State(state): State<AppState>, a: Authed) -> PageResult {

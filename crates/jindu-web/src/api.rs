@@ -149,6 +149,9 @@ impl From<ServiceError> for ApiError {
                 "forbidden",
                 "您的角色无权执行此操作 / your role is not allowed to do this",
             ),
+            ServiceError::Refused(e) => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("{} / {}", e.zh, e.en))
+            }
             ServiceError::Conflict => ApiError::new(
                 StatusCode::CONFLICT,
                 "conflict",
@@ -262,11 +265,59 @@ impl FromRequestParts<AppState> for ApiActor {
         match tokens::authenticate(&state.db, state.clock.now(), secret).await? {
             Some(mut actor) => {
                 actor.address = crate::auth::client_address(parts);
+                if let Some(slot) = parts.extensions.get::<ActorSlot>()
+                    && let Ok(mut held) = slot.0.lock()
+                {
+                    *held = Some(actor.clone());
+                }
                 Ok(ApiActor(actor))
             }
             None => Err(ApiError::unauthorized()),
         }
     }
+}
+
+/// Where [`ApiActor`] leaves the token's actor for [`audit_refusals`], which runs around the
+/// handler and cannot see its extractors.
+#[derive(Clone, Default)]
+struct ActorSlot(std::sync::Arc<std::sync::Mutex<Option<Actor>>>);
+
+/// Records every API request refused to a valid token in the audit log, in its own small
+/// transaction, as the pages do (`access.denied`, outcome `denied`, object `METHOD path`, detail
+/// `status; route METHOD template; api`): 403 (the role lacks the permission) and 404 on a route
+/// that needs a token (an id outside the token's scope answers like a missing one). A request
+/// without a valid token (401) has no actor and is not recorded.
+pub async fn audit_refusals(
+    State(state): State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let slot = ActorSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let what = format!("{} {}", req.method(), req.uri().path());
+    let method = req.method().as_str().to_string();
+    let template = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
+    let response = next.run(req).await;
+    let status = response.status();
+    let guarded = template
+        .as_deref()
+        .is_some_and(|t| API_ROUTES.iter().any(|r| r.method == method && r.path == t && r.access != Access::Public));
+    let audited = status == StatusCode::FORBIDDEN || (status == StatusCode::NOT_FOUND && guarded);
+    let actor = slot.0.lock().ok().and_then(|mut held| held.take());
+    if audited && let Some(actor) = actor {
+        use jindu_store::service::audit;
+        let entry = audit::Entry {
+            action: "access.denied".into(),
+            object_type: Some("route"),
+            object_id: Some(what.chars().take(200).collect()),
+            outcome: audit::Outcome::Denied,
+            detail: Some(format!("{}; route {method} {}; api", status.as_u16(), template.as_deref().unwrap_or("-"))),
+        };
+        if let Err(e) = audit::record(&state.db, &audit::Who::actor(&actor), state.clock.now(), entry).await {
+            tracing::error!("audit of an API refusal failed: {e}");
+        }
+    }
+    response
 }
 
 // ---------------------------------------------------------------------------------------------

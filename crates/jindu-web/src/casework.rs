@@ -572,6 +572,8 @@ pub struct RiskSettingsPage {
     pub tiers: Option<(u64, u64, u64)>,
     pub form: FormState,
     pub saved: Option<u64>,
+    /// For a user below the deployment's root: why the table is read-only (no save button).
+    pub read_only: Option<String>,
 }
 
 impl RiskSettingsPage {
@@ -626,6 +628,17 @@ pub async fn risk_settings(State(state): State<AppState>, a: Authed, Query(q): Q
     let tiers = tier_counts(&state, &a).await?;
     let lang = a.chrome.lang;
     let display = jindu_store::service::casework::tier_display(&state.db).await?;
+    let read_only = match jindu_store::service::deployment::require_deployment_wide(
+        &state.db,
+        &a.actor,
+        jindu_domain::access::DeploymentSetting::RiskTable,
+    )
+    .await
+    {
+        Ok(()) => None,
+        Err(ServiceError::Refused(e)) => Some(e.message(lang).to_string()),
+        Err(e) => return Err(e.into()),
+    };
     Ok(RiskSettingsPage {
         c: a.chrome,
         display,
@@ -634,6 +647,7 @@ pub async fn risk_settings(State(state): State<AppState>, a: Authed, Query(q): Q
         tiers,
         form: FormState::new("risk", lang),
         saved: q.saved.parse().ok(),
+        read_only,
     }
     .into_response())
 }
@@ -655,6 +669,13 @@ pub async fn save_risk_settings(
     Form(f): Form<std::collections::HashMap<String, String>>,
 ) -> PageResult {
     a.actor.require(Permission::Configure)?;
+    // Deployment-wide: refused (403) before the form is read for a scope smaller than the root.
+    jindu_store::service::deployment::require_deployment_wide(
+        &state.db,
+        &a.actor,
+        jindu_domain::access::DeploymentSetting::RiskTable,
+    )
+    .await?;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut num = |k: &'static str, max: u32| -> u32 {
         match f.get(k).map(|v| v.trim()).unwrap_or("").parse::<u32>() {
@@ -720,7 +741,7 @@ pub async fn save_risk_settings(
             let form = FormState { form: "risk".into(), values, errors, lang };
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                RiskSettingsPage { c: a.chrome, display, table, rules, tiers, form, saved: None },
+                RiskSettingsPage { c: a.chrome, display, table, rules, tiers, form, saved: None, read_only: None },
             )
                 .into_response())
         }

@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use jindu_store::service::ServiceError;
+use jindu_store::service::{FieldError, ServiceError};
 
 /// An error page. Internal causes are logged, not shown.
 #[derive(Debug)]
@@ -29,6 +29,7 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound(_) => AppError::NotFound,
             ServiceError::Conflict => AppError::Conflict,
             ServiceError::Forbidden(_) => AppError::Forbidden,
+            ServiceError::Refused(e) => AppError::Form { status: StatusCode::FORBIDDEN, zh: e.zh, en: e.en },
             ServiceError::Invalid(errs) => {
                 AppError::BadRequest(errs.iter().map(|e| format!("{} / {}", e.zh, e.en)).collect::<Vec<_>>().join(" "))
             }
@@ -76,4 +77,23 @@ impl IntoResponse for AppError {
             }
         }
     }
+}
+
+/// Codes of the field errors that refuse a division or unit outside the user's scope (or the
+/// deployment): a 422 carrying one is a refused attempt and is audited like a 403 or 404.
+pub const SCOPE_REFUSAL_CODES: &[&str] = &["division.outside", "division.out_of_scope"];
+
+/// Marks a refused form response (422) as a scope refusal for the audit layer
+/// (`audit_refusals` in the crate root); the text says which field and value.
+#[derive(Debug, Clone)]
+pub struct ScopeRefusal(pub String);
+
+/// Adds [`ScopeRefusal`] to `response` when `errors` refuse a division or unit outside the
+/// user's scope ([`SCOPE_REFUSAL_CODES`]); `typed` is the value as submitted.
+pub fn mark_scope_refusal(mut response: Response, errors: &[FieldError], typed: &str) -> Response {
+    if let Some(e) = errors.iter().find(|e| SCOPE_REFUSAL_CODES.contains(&e.code)) {
+        let typed: String = typed.chars().take(60).collect();
+        response.extensions_mut().insert(ScopeRefusal(format!("{} {} ({})", e.field, typed, e.code)));
+    }
+    response
 }

@@ -253,7 +253,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(same_origin_posts))
         .layer(sessions)
         // The JSON API authenticates by token: outside the session layer, no cookie.
-        .merge(api::router())
+        .merge(api::router().layer(axum::middleware::from_fn_with_state(state.clone(), api::audit_refusals)))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -297,33 +297,62 @@ async fn same_origin_posts(req: axum::extract::Request, next: axum::middleware::
     next.run(req).await
 }
 
-/// Records every request a signed-in user was refused (403: the role lacks the permission) in the
-/// audit log as `access.denied` with the method and path, so that probing shows up.
+/// Records every request a signed-in user was refused in the audit log, in its own small
+/// transaction, as `access.denied` (outcome `denied`) with the method and path as the object
+/// (the target) and the status and route template as the detail (the action attempted):
+/// - 403: the role lacks the permission, or the change reaches outside the user's scope
+///   (a deployment-wide setting changed from one district);
+/// - 404 on a route that needs a signed-in user: an id outside the scope answers like a missing
+///   one, and both are recorded (unknown paths and the public routes — static files, the login
+///   page — are not, so nothing floods);
+/// - 422 carrying [`error::ScopeRefusal`]: a division outside the scope typed into a form.
+///
+/// Requests without a signed-in user (sent to the login page) are not recorded: there is no
+/// actor.
 async fn audit_refusals(
     axum::extract::State(state): axum::extract::State<AppState>,
     session: tower_sessions::Session,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    use axum::http::StatusCode;
     let what = format!("{} {}", req.method(), req.uri().path());
+    let method = req.method().as_str().to_string();
+    let template = req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
     let address = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".into());
     let response = next.run(req).await;
-    if response.status() == axum::http::StatusCode::FORBIDDEN
+    let status = response.status();
+    let signed_in_route = template.as_deref().is_some_and(|t| {
+        routes::ROUTES.iter().any(|r| r.method == method && r.path == t && r.access != routes::Access::Public)
+    });
+    let refusal = response.extensions().get::<error::ScopeRefusal>().map(|r| r.0.clone());
+    let audited = match status {
+        StatusCode::FORBIDDEN => true,
+        StatusCode::NOT_FOUND => signed_in_route,
+        StatusCode::UNPROCESSABLE_ENTITY => refusal.is_some(),
+        _ => false,
+    };
+    if audited
         && let Ok(Some(user)) = session.get::<uuid::Uuid>(auth::USER_KEY).await
         && let Ok(Some(mut actor)) = jindu_store::service::users::actor(&state.db, user).await
     {
         use jindu_store::service::audit;
         actor.address = address;
+        let mut detail = format!("{}; route {method} {}", status.as_u16(), template.as_deref().unwrap_or("-"));
+        if let Some(r) = refusal {
+            detail.push_str("; outside scope: ");
+            detail.push_str(&r);
+        }
         let entry = audit::Entry {
             action: "access.denied".into(),
             object_type: Some("route"),
             object_id: Some(what.chars().take(200).collect()),
             outcome: audit::Outcome::Denied,
-            detail: None,
+            detail: Some(detail),
         };
         if let Err(e) = audit::record(&state.db, &audit::Who::actor(&actor), state.clock.now(), entry).await {
             tracing::error!("audit of a refusal failed: {e}");

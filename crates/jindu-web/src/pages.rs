@@ -540,13 +540,16 @@ pub async fn register_person(State(state): State<AppState>, a: Authed, Form(f): 
         Ok(id) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
         Err(ServiceError::Invalid(errors)) => {
             let lang = a.chrome.lang;
-            new_person_page(
+            let refused = errors.clone();
+            let typed = values.get("division").cloned().unwrap_or_default();
+            let page = new_person_page(
                 &state,
                 a,
                 FormState { form: "person".into(), values, errors, lang },
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
-            .await
+            .await?;
+            Ok(crate::error::mark_scope_refusal(page, &refused, &typed))
         }
         Err(e) => Err(e.into()),
     }
@@ -592,8 +595,11 @@ pub async fn edit_person(
         Ok(()) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
         Err(ServiceError::Invalid(errors)) => {
             let lang = a.chrome.lang;
+            let refused = errors.clone();
+            let typed = values.get("division").cloned().unwrap_or_default();
             let fs = FormState { form: "edit".into(), values, errors, lang };
-            edit_person_page(&state, a, id, Some(fs), StatusCode::UNPROCESSABLE_ENTITY).await
+            let page = edit_person_page(&state, a, id, Some(fs), StatusCode::UNPROCESSABLE_ENTITY).await?;
+            Ok(crate::error::mark_scope_refusal(page, &refused, &typed))
         }
         Err(e) => Err(e.into()),
     }

@@ -138,6 +138,17 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/healthz", Access::Public, false),
 ];
 
+/// The routes that change a deployment-wide setting or role profile (method, path): besides
+/// their permission they need a scope covering the deployment's root, else 403 with a sentence
+/// (`jindu_domain::access::check_deployment_wide`, issue #18 item 1). The access matrix test
+/// checks each of them for users below the root.
+pub const DEPLOYMENT_WIDE: &[(&str, &str)] = &[
+    ("POST", "/admin/roles"),
+    ("POST", "/admin/settings"),
+    ("POST", "/settings/risk"),
+    ("POST", "/settings/indicators"),
+];
+
 /// A router under construction that remembers what was registered.
 pub struct Book {
     router: Router<AppState>,

@@ -429,6 +429,8 @@ pub struct RolesPage {
     pub profiles: Vec<(jindu_domain::RoleProfile, bool)>,
     pub permissions: Vec<jindu_domain::Permission>,
     pub form: FormState,
+    /// For a user below the deployment's root: why the page is read-only (no save buttons).
+    pub read_only: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -438,6 +440,8 @@ pub struct SettingsPage {
     pub settings: jindu_store::service::admin::SecuritySettings,
     pub roles: Vec<jindu_domain::Role>,
     pub form: FormState,
+    /// For a user below the deployment's root: why the page is read-only (no save button).
+    pub read_only: Option<String>,
 }
 
 impl PersonPage {
@@ -484,6 +488,34 @@ impl PersonPage {
                 Some(d) => format!("未经批准离开{d}日。"),
                 None => String::new(),
             },
+            EventKind::Reassigned => {
+                // Names kept with the event (issue #18 item 2); older events carry ids only.
+                // The name kept, else (an older event with an id only) words for that side.
+                let name = |k: &str, id: &str, unnamed: (&str, &str)| match v.get(k).and_then(|x| x.as_str()) {
+                    Some(n) => n.to_string(),
+                    None if v.get(id).is_some_and(|x| !x.is_null()) => {
+                        if en {
+                            unnamed.1.to_string()
+                        } else {
+                            unnamed.0.to_string()
+                        }
+                    }
+                    None => {
+                        if en {
+                            "nobody".to_string()
+                        } else {
+                            "未分配".to_string()
+                        }
+                    }
+                };
+                let from = name("from_name", "from", ("原社工", "the former worker"));
+                let to = name("to_name", "to", ("新社工", "a new worker"));
+                if en {
+                    format!("Social worker: {from} → {to}.")
+                } else {
+                    format!("责任社工：{from} → {to}。")
+                }
+            }
             EventKind::BreachReported => {
                 let n = v.get("evidence").and_then(|x| x.as_array()).map(|a| a.len()).unwrap_or(0);
                 if en { format!("{n} evidence records sent.") } else { format!("附证据记录{n}条。") }

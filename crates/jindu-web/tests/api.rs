@@ -606,3 +606,41 @@ fn api_routes_table_equals_the_openapi_routes() {
         assert_eq!(s.person_scoped, s.path.contains("{id}"), "{s:?}");
     }
 }
+
+both!(refused_api_calls_are_each_one_audit_record, |app: TestApp| async move {
+    use jindu_store::entities::audit_record;
+    use jindu_store::service::audit::{self, Verdict};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let leader = add_user(&app.db, "ld", Role::Leader, "430405").await;
+    let (_, leader_token) =
+        tokens::create(&app.db, now(), leader, "t", Role::Leader, DivisionCode::parse("430405").unwrap(), 30)
+            .await
+            .unwrap();
+    let (_, office_token) = app.office_token(30).await;
+    // 403: a leader's token has no person list; 404: an id nobody in scope has; 401: no token.
+    assert_eq!(app.get("/api/v1/persons", Some(&leader_token)).await.0, StatusCode::FORBIDDEN);
+    let missing = Uuid::now_v7();
+    let path = format!("/api/v1/persons/{missing}");
+    assert_eq!(app.get(&path, Some(&office_token)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&path, None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/v1/persons", Some("jdu_nonsense")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/openapi.json", Some(&office_token)).await.0, StatusCode::OK);
+    let denied: Vec<(String, String, String)> = audit_record::Entity::find()
+        .filter(audit_record::Column::Action.eq("access.denied"))
+        .order_by_asc(audit_record::Column::Seq)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.username, r.object_id.unwrap_or_default(), r.detail.unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        denied,
+        vec![
+            ("ld".to_string(), "GET /api/v1/persons".to_string(), "403; route GET /api/v1/persons; api".to_string()),
+            ("office".to_string(), format!("GET {path}"), "404; route GET /api/v1/persons/{id}; api".to_string()),
+        ]
+    );
+    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+    app
+});

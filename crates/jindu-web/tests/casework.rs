@@ -412,10 +412,39 @@ both!(lost_by_rule_escalates_and_the_gap_is_recorded_when_found, |app: TestApp| 
         .unwrap();
     assert_eq!((lost_event.occurred_on.to_string(), lost_event.recorded_by), ("2026-12-29".to_string(), None));
     assert_eq!(open_alerts(&app, id).await, vec!["lost_contact:2026-12-29"]);
+    // Audited per person with before and after (issue #18 item 2): the rule's own record, and
+    // the sweep's record of everything it changed for this person.
+    let sweep_records = || async {
+        jindu_store::entities::audit_record::Entity::find()
+            .filter(jindu_store::entities::audit_record::Column::Action.eq("sweep.person"))
+            .filter(jindu_store::entities::audit_record::Column::ObjectId.eq(id.to_string()))
+            .order_by_asc(jindu_store::entities::audit_record::Column::Seq)
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.username, r.detail.unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+    let rule = jindu_store::entities::audit_record::Entity::find()
+        .filter(jindu_store::entities::audit_record::Column::Action.eq("person.lost_by_rule"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(rule.detail.unwrap().ends_with("+30; status under_control -> lost_contact"));
+    let swept = sweep_records().await;
+    assert_eq!(swept.len(), 1, "{swept:?}");
+    assert_eq!(swept[0].0, "system");
+    assert!(swept[0].1.contains("status under_control -> lost_contact (2026-12-29)"), "{swept:?}");
+    assert!(swept[0].1.contains("alerts raised: lost_contact"), "{swept:?}");
     // 2027-01-05: 7 days lost, escalated to the district office.
     app.advance(24 * 60);
     casework::sweep(&app.db, now_of(&app), 100).await.unwrap();
     assert_eq!(open_alerts(&app, id).await, vec!["lost_contact:2026-12-29", "lost_escalated:2026-12-29"]);
+    let swept = sweep_records().await;
+    assert_eq!(swept.len(), 2);
+    assert_eq!(swept[1].1, "alerts raised: lost_escalated", "only the escalation changed");
     let town = actor(&app, "zg", "town_officer", "430405009").await;
     let police = actor(&app, "pcs", "police", "430405009").await;
     let today = now_of(&app);

@@ -422,9 +422,10 @@ fn synthetic_id(seq: u32) -> String {
 both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
     use jindu_domain::Role;
     use jindu_domain::access::default_profile;
-    use jindu_web::routes::{Access, ROUTES};
+    use jindu_web::routes::{Access, DEPLOYMENT_WIDE, ROUTES};
     let now = Now::at(fixed_instant());
     let town = DivisionCode::parse("430405009").unwrap();
+    let mut deployment_wide = 0;
     // One user per role, all scoped to 广东路街道.
     let mut worker_id = None;
     for role in Role::ALL {
@@ -592,6 +593,14 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     Access::Needs(p) if !profile.allows(p) => {
                         assert_eq!(status, StatusCode::FORBIDDEN, "{what}")
                     }
+                    // Deployment-wide settings and role profiles: every user here is scoped to
+                    // a town, below the deployment's root (430405), so each is refused with the
+                    // sentence that names the root (issue #18 item 1).
+                    Access::Needs(_) if DEPLOYMENT_WIDE.contains(&(spec.method, spec.path)) => {
+                        assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+                        assert!(body.contains("对整个部署（湖南省/衡阳市/珠晖区）生效"), "{what}: {body}");
+                        deployment_wide += 1;
+                    }
                     // A form for a task that does not exist: its sentence (422) or not found.
                     Access::Needs(_) if in_scope && spec.path.contains("{task}") => assert!(
                         [StatusCode::NOT_FOUND, StatusCode::UNPROCESSABLE_ENTITY].contains(&status),
@@ -618,6 +627,8 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
     }
     // 8 roles × (every route + the person routes twice).
     assert_eq!(checked, Role::ALL.len() * (ROUTES.len() + ROUTES.iter().filter(|s| s.person_scoped).count()));
+    // Refused below the root: the administrator on all four, the office on risk and indicators.
+    assert_eq!(deployment_wide, 4 + 2);
     app
 });
 

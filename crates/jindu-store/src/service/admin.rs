@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use jindu_domain::access::{check_profile, default_profile};
+use jindu_domain::access::{DeploymentSetting, check_profile, default_profile};
 use jindu_domain::clock::Now;
 use jindu_domain::{DivisionCode, Permission, Role, RoleProfile};
 use sea_orm::sea_query::Expr;
@@ -268,8 +268,10 @@ pub struct RoleEdit {
 }
 
 /// Saves a role's permissions after the separation-of-duties check; takes effect at each
-/// user's next request. Needs `ManageUsers`; audited (`config.role`, detail = the permission
-/// codes). Errors: `Invalid` naming `role` or `permissions`.
+/// user's next request in every division of the deployment, so only a user whose scope is the
+/// whole deployment may save ([`deployment::require_deployment_wide`]). Needs `ManageUsers`;
+/// audited (`config.role`, detail = the permission codes). Errors: `Refused` (403) for a
+/// scope smaller than the deployment; `Invalid` naming `role` or `permissions`.
 pub async fn save_role<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
@@ -277,6 +279,7 @@ pub async fn save_role<C: ConnectionTrait + TransactionTrait>(
     edit: &RoleEdit,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageUsers)?;
+    deployment::require_deployment_wide(db, actor, DeploymentSetting::RoleProfiles).await?;
     let role = super::parse_code("role", &edit.role, Role::from_code)?;
     let profile = if edit.reset {
         default_profile(role)
@@ -350,8 +353,9 @@ pub async fn security_settings<C: ConnectionTrait>(db: &C, actor: &Actor) -> Ser
 }
 
 /// Saves the security settings: retention as typed (whole months, 6–120), roles by code.
-/// Needs `ManageUsers`; audited (`config.change`). Errors: `Invalid` naming `retention_months`
-/// or `totp_roles`.
+/// Deployment-wide: only a user whose scope is the whole deployment may save. Needs
+/// `ManageUsers`; audited (`config.change`). Errors: `Refused` (403) for a scope smaller than
+/// the deployment; `Invalid` naming `retention_months` or `totp_roles`.
 pub async fn save_security_settings<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
@@ -360,6 +364,7 @@ pub async fn save_security_settings<C: ConnectionTrait + TransactionTrait>(
     totp_roles: &[String],
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageUsers)?;
+    deployment::require_deployment_wide(db, actor, DeploymentSetting::Security).await?;
     let months = match retention_months.trim().parse::<u32>() {
         Ok(m) if (audit::MIN_RETENTION_MONTHS..=120).contains(&m) => m,
         _ => {

@@ -218,9 +218,12 @@ pub async fn loads<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<(
 
 /// Reassigns `persons` to the social worker `to_worker`, all or none, in one transaction: each
 /// person must be visible to the actor and lie in the worker's town (a worker serves the
-/// persons of their own workstation's town). Obligations follow the person. Each person gets a
-/// `Reassigned` timeline event; one audit record lists the count. Returns how many moved
-/// (persons already assigned to that worker are left as they are). Needs `ManageMeasures`.
+/// persons of their own workstation's town). Obligations follow the person. Each person moved
+/// gets a `Reassigned` timeline event whose detail ([`ReassignDetail`]) names the previous and
+/// the new worker, and one audit record `caseload.reassign` on the person with before and after
+/// ([`ReassignDetail::audit_text`]), in the same transaction (issue #18 item 2). Returns how
+/// many moved (persons already assigned to that worker are left as they are, without a record).
+/// Needs `ManageMeasures`.
 pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
@@ -268,6 +271,10 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
         if p.social_worker_id == Some(worker.id) {
             continue;
         }
+        let previous = match p.social_worker_id {
+            Some(w) => app_user::Entity::find_by_id(w).one(&txn).await?.map(|u| (u.id, u.display_name)),
+            None => None,
+        };
         person::Entity::update_many()
             .col_expr(person::Column::SocialWorkerId, Expr::value(worker.id))
             .col_expr(person::Column::Version, Expr::value(p.version + 1))
@@ -278,20 +285,53 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
             .await
             .map_err(ServiceError::from)
             .and_then(|r| if r.rows_affected == 1 { Ok(()) } else { Err(ServiceError::Conflict) })?;
-        let detail = serde_json::json!({ "from": p.social_worker_id, "to": worker.id }).to_string();
-        insert_event(&txn, actor, now, p.id, None, EventKind::Reassigned, now.today, None, Some(detail)).await?;
+        let detail = ReassignDetail {
+            from: previous.as_ref().map(|(id, _)| *id).or(p.social_worker_id),
+            from_name: previous.map(|(_, name)| name),
+            to: worker.id,
+            to_name: worker.display_name.clone(),
+        };
+        let json = serde_json::to_string(&detail).map_err(|e| ServiceError::Data(e.to_string()))?;
+        insert_event(&txn, actor, now, p.id, None, EventKind::Reassigned, now.today, None, Some(json)).await?;
         super::measures::refresh_obligations(&txn, p.id, now).await?;
+        audit::append(
+            &txn,
+            &audit::Who::actor(actor),
+            now,
+            audit::Entry::ok("caseload.reassign", "person", p.id).with_detail(detail.audit_text()),
+        )
+        .await?;
         moved += 1;
     }
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("caseload.reassign", "user", worker.id).with_detail(format!("{moved} persons")),
-    )
-    .await?;
     txn.commit().await?;
     Ok(moved)
+}
+
+/// What a reassignment changed, kept as the `Reassigned` event's detail (JSON) and shown on the
+/// timeline: the previous worker (`None` when the person had none) and the new one, by id and
+/// display name at the time.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReassignDetail {
+    pub from: Option<Uuid>,
+    pub from_name: Option<String>,
+    pub to: Uuid,
+    pub to_name: String,
+}
+
+impl ReassignDetail {
+    /// The audit record's detail: `social_worker <before> -> <after>`, each side
+    /// `name [id]` or `none`, e.g. `social_worker 社工一 [0192…] -> 社工二 [0193…]`.
+    pub fn audit_text(&self) -> String {
+        let side = |id: Option<Uuid>, name: Option<&str>| match id {
+            Some(id) => format!("{} [{id}]", name.unwrap_or("?")),
+            None => "none".to_string(),
+        };
+        format!(
+            "social_worker {} -> {}",
+            side(self.from, self.from_name.as_deref()),
+            side(Some(self.to), Some(&self.to_name))
+        )
+    }
 }
 
 /// The name of a division code (the code itself when unknown).
@@ -602,10 +642,12 @@ pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
 /// Saves the office's factor table (JSON fields as typed in the form), the alert rules and the
 /// tier labels and colours, then
 /// re-assesses every person of the deployment with the new table (trigger `table`), one short
-/// transaction each. Needs `Configure`. Returns how many persons were re-assessed.
+/// transaction each, with one audit record `risk.table_reassess` for each person whose tier or
+/// alerts changed (before and after). Needs `Configure`; deployment-wide, so only a user whose scope is the whole
+/// deployment may save. Returns how many persons were re-assessed.
 ///
 /// # Errors
-/// `Invalid` naming `risk_table` when the thresholds are inconsistent (medium must be below high
+/// `Refused` (403) for a scope smaller than the deployment; `Invalid` naming `risk_table` when the thresholds are inconsistent (medium must be below high
 /// and above 0).
 pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
     db: &C,
@@ -616,6 +658,7 @@ pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
     display: jindu_domain::risk::TierDisplay,
 ) -> ServiceResult<u64> {
     actor.require(Permission::Configure)?;
+    deployment::require_deployment_wide(db, actor, jindu_domain::access::DeploymentSetting::RiskTable).await?;
     let display = display.checked()?;
     if table.medium_at == 0 || table.medium_at >= table.high_at {
         return Err(FieldError::new(
@@ -664,7 +707,18 @@ pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
     for id in &ids {
         let _audit = audit::lock().await;
         let txn = super::begin_write(db).await?;
-        casework::reconcile(&txn, *id, now, Some(AssessmentTrigger::Table), Some(actor.user_id)).await?;
+        let r = casework::reconcile(&txn, *id, now, Some(AssessmentTrigger::Table), Some(actor.user_id)).await?;
+        // A bulk change: one record per person it changed, with before and after (issue #18
+        // item 2), by the editor of the table, in the same transaction.
+        if let Some(text) = r.audit_text() {
+            audit::append(
+                &txn,
+                &audit::Who::actor(actor),
+                now,
+                audit::Entry::ok("risk.table_reassess", "person", *id).with_detail(text),
+            )
+            .await?;
+        }
         txn.commit().await?;
     }
     Ok(ids.len() as u64)

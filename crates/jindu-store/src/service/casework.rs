@@ -56,26 +56,51 @@ pub async fn alert_rules<C: ConnectionTrait>(db: &C) -> ServiceResult<AlertRules
     }
 }
 
-/// What a reconciliation changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What a reconciliation changed, with before and after (for the sweep's and the table
+/// re-assessment's audit record of each person, issue #18 item 2).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reconciled {
     /// A new assessment was stored.
     pub assessed: bool,
     /// The tier changed.
     pub tier_changed: bool,
-    /// The lost-contact rule set the person lost on this day.
+    /// Tier and score before and after, when the person was assessed.
+    pub tier_from: Option<(RiskTier, Option<i32>)>,
+    pub tier_to: Option<(RiskTier, i32)>,
+    /// The lost-contact rule set the person lost on this day (from `status_before`).
     pub lost_on: Option<NaiveDate>,
+    /// The control status before the lost-contact rule changed it.
+    pub status_before: Option<ControlStatus>,
     pub alerts_raised: u32,
     pub alerts_resolved: u32,
+    /// Kinds of the alerts raised (or raised again) and resolved, in order.
+    pub raised_kinds: Vec<AlertKind>,
+    pub resolved_kinds: Vec<AlertKind>,
 }
 
-impl std::ops::AddAssign for Reconciled {
-    fn add_assign(&mut self, o: Reconciled) {
-        self.assessed |= o.assessed;
-        self.tier_changed |= o.tier_changed;
-        self.lost_on = self.lost_on.or(o.lost_on);
-        self.alerts_raised += o.alerts_raised;
-        self.alerts_resolved += o.alerts_resolved;
+impl Reconciled {
+    /// The person's changes as an audit detail, `None` when nothing a user would see changed:
+    /// `risk_tier low (3) -> high (9); status under_control -> lost_contact (2026-11-01);
+    /// alerts raised: overdue,lost; alerts resolved: report_due`.
+    pub fn audit_text(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.tier_changed
+            && let (Some((from, from_score)), Some((to, to_score))) = (self.tier_from, self.tier_to)
+        {
+            let old = from_score.map_or_else(|| "-".to_string(), |s| s.to_string());
+            parts.push(format!("risk_tier {} ({old}) -> {} ({to_score})", from.as_code(), to.as_code()));
+        }
+        if let (Some(on), Some(before)) = (self.lost_on, self.status_before) {
+            parts.push(format!("status {} -> {} ({on})", before.as_code(), ControlStatus::LostContact.as_code()));
+        }
+        let kinds = |k: &[AlertKind]| k.iter().map(|k| k.as_code()).collect::<Vec<_>>().join(",");
+        if !self.raised_kinds.is_empty() {
+            parts.push(format!("alerts raised: {}", kinds(&self.raised_kinds)));
+        }
+        if !self.resolved_kinds.is_empty() {
+            parts.push(format!("alerts resolved: {}", kinds(&self.resolved_kinds)));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 }
 
@@ -159,13 +184,16 @@ pub async fn reconcile<C: ConnectionTrait>(
             &audit::Who::system(),
             now,
             audit::Entry::ok("person.lost_by_rule", "person", person_id).with_detail(format!(
-                "{} {} +{}",
+                "{} {} +{}; status {} -> {}",
                 due.kind.as_code(),
                 due.due_date,
-                rules.lost_after_overdue_days
+                rules.lost_after_overdue_days,
+                status.as_code(),
+                ControlStatus::LostContact.as_code()
             )),
         )
         .await?;
+        out.status_before = Some(status);
         measures::refresh_obligations(db, person_id, now).await?;
         status = ControlStatus::LostContact;
         lost_since = Some(lost_on);
@@ -213,6 +241,8 @@ pub async fn reconcile<C: ConnectionTrait>(
             out.assessed = true;
         }
         out.tier_changed = old_tier != result.tier.as_code();
+        out.tier_from = RiskTier::from_code(&old_tier).map(|t| (t, p.risk_score));
+        out.tier_to = Some((result.tier, result.score as i32));
         person::Entity::update_many()
             .col_expr(person::Column::RiskTier, Expr::value(result.tier.as_code()))
             .col_expr(person::Column::RiskScore, Expr::value(result.score as i32))
@@ -269,7 +299,7 @@ pub async fn reconcile<C: ConnectionTrait>(
         }
         None => None,
     };
-    let (raised, resolved) = store_alerts(
+    let (raised_kinds, resolved_kinds) = store_alerts(
         db,
         &p,
         &specs,
@@ -279,8 +309,10 @@ pub async fn reconcile<C: ConnectionTrait>(
         now,
     )
     .await?;
-    out.alerts_raised = raised;
-    out.alerts_resolved = resolved;
+    out.alerts_raised = raised_kinds.len() as u32;
+    out.alerts_resolved = resolved_kinds.len() as u32;
+    out.raised_kinds = raised_kinds;
+    out.resolved_kinds = resolved_kinds;
     super::indicators::maintain_loaded(db, &stored_now, tier, &measures_all, &cal, now.today).await?;
     Ok(out)
 }
@@ -534,10 +566,10 @@ async fn store_alerts<C: ConnectionTrait>(
     breach_reported_on: Option<NaiveDate>,
     transfer_division: Option<&str>,
     now: Now,
-) -> ServiceResult<(u32, u32)> {
+) -> ServiceResult<(Vec<AlertKind>, Vec<AlertKind>)> {
     let existing = alert::Entity::find().filter(alert::Column::PersonId.eq(p.id)).all(db).await?;
-    let mut raised = 0;
-    let mut resolved = 0;
+    let mut raised = Vec::new();
+    let mut resolved = Vec::new();
     for s in specs {
         let detail = match (s.kind, breach) {
             (AlertKind::SeriousBreach, Some(b)) => AlertDetail {
@@ -557,7 +589,7 @@ async fn store_alerts<C: ConnectionTrait>(
         match existing.iter().find(|a| a.kind == s.kind.as_code() && a.ref_key == s.key) {
             Some(a) => {
                 if a.resolved_at.is_some() {
-                    raised += 1;
+                    raised.push(s.kind);
                 }
                 if a.resolved_at.is_some()
                     || a.detail != detail
@@ -588,18 +620,18 @@ async fn store_alerts<C: ConnectionTrait>(
                 })
                 .exec(db)
                 .await?;
-                raised += 1;
+                raised.push(s.kind);
             }
         }
     }
-    let stale: Vec<Uuid> = existing
+    let stale_alerts: Vec<&alert::Model> = existing
         .iter()
         .filter(|a| a.resolved_at.is_none())
         .filter(|a| !specs.iter().any(|s| s.kind.as_code() == a.kind && s.key == a.ref_key))
-        .map(|a| a.id)
         .collect();
+    let stale: Vec<Uuid> = stale_alerts.iter().map(|a| a.id).collect();
     if !stale.is_empty() {
-        resolved = stale.len() as u32;
+        resolved = stale_alerts.iter().filter_map(|a| AlertKind::from_code(&a.kind)).collect();
         alert::Entity::update_many()
             .col_expr(alert::Column::ResolvedAt, Expr::value(now.instant))
             .filter(alert::Column::Id.is_in(stale))
@@ -620,7 +652,9 @@ pub struct SweepReport {
 }
 
 /// The periodic sweep: reconciles every person not deceased, in batches of `batch` persons, one
-/// short transaction per person (so a server keeps serving meanwhile). Idempotent: a second
+/// short transaction per person (so a server keeps serving meanwhile). Each person it changes
+/// (risk tier, lost status, alerts raised or resolved) gets one audit record `sweep.person` by
+/// `system` with before and after ([`Reconciled::audit_text`]) in that transaction. Idempotent: a second
 /// sweep on the same day changes nothing. The server runs it at start and every hour;
 /// `jindu sweep` runs it from the shell.
 pub async fn sweep<C: ConnectionTrait + sea_orm::TransactionTrait>(
@@ -648,6 +682,17 @@ pub async fn sweep<C: ConnectionTrait + sea_orm::TransactionTrait>(
             let _audit = audit::lock().await;
             let txn = super::begin_write(db).await?;
             let r = reconcile(&txn, id, now, None, None).await?;
+            // One record per person the sweep changed, with before and after, in the same
+            // transaction (issue #18 item 2); nothing for a person it left as they were.
+            if let Some(text) = r.audit_text() {
+                audit::append(
+                    &txn,
+                    &audit::Who::system(),
+                    now,
+                    audit::Entry::ok("sweep.person", "person", id).with_detail(text),
+                )
+                .await?;
+            }
             txn.commit().await?;
             report.persons += 1;
             report.assessed += u64::from(r.assessed);

@@ -1,5 +1,6 @@
 //! The deployment: its root division, the divisions loaded for it, settings and calendar.
 
+use jindu_domain::access::{DeploymentSetting, check_deployment_wide};
 use jindu_domain::{DivisionCode, DivisionLevel, Schedule, WorkCalendar};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
@@ -72,6 +73,24 @@ pub async fn put_setting<C: ConnectionTrait>(db: &C, key: &str, value: &str) -> 
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// `Ok` when `actor` may change the deployment-wide `setting`: their scope covers the
+/// deployment's root ([`check_deployment_wide`], issue #18 item 1). Call before any write of a
+/// role profile or deployment-wide setting, after the permission check.
+///
+/// # Errors
+/// [`ServiceError::Refused`] (403) naming the setting and the root's name path, field `setting`,
+/// code `deployment.root_only`; `NotFound("deployment")` before `init`.
+pub async fn require_deployment_wide<C: ConnectionTrait>(
+    db: &C,
+    actor: &super::Actor,
+    setting: DeploymentSetting,
+) -> ServiceResult<()> {
+    let root = root(db).await?.ok_or(ServiceError::NotFound("deployment"))?;
+    check_deployment_wide(setting, &actor.scope, &root.code, &root.name_path).map_err(|e| {
+        ServiceError::Refused(super::FieldError::new("setting", "deployment.root_only", e.message_zh(), e.message_en()))
+    })
 }
 
 /// A stored setting, if any.

@@ -718,8 +718,9 @@ pub async fn group_by_base<C: ConnectionTrait>(
 /// audited (`settings.indicators`). Needs `Configure`. The figures change at the next page load.
 ///
 /// # Errors
-/// [`ServiceError::Forbidden`] without `Configure`; [`ServiceError::Invalid`] naming every bad
-/// field; nothing is stored then.
+/// [`ServiceError::Forbidden`] without `Configure`; [`ServiceError::Refused`] (403) for a user
+/// whose scope is only part of the deployment (the targets are deployment-wide);
+/// [`ServiceError::Invalid`] naming every bad field; nothing is stored then.
 pub async fn save_settings<C: ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
     actor: &super::Actor,
@@ -727,6 +728,7 @@ pub async fn save_settings<C: ConnectionTrait + sea_orm::TransactionTrait>(
     form: &BTreeMap<String, String>,
 ) -> ServiceResult<IndicatorSettings> {
     actor.require(jindu_domain::Permission::Configure)?;
+    deployment::require_deployment_wide(db, actor, jindu_domain::access::DeploymentSetting::IndicatorTargets).await?;
     let settings = IndicatorSettings::from_form(form)
         .map_err(|errors| ServiceError::Invalid(errors.into_iter().map(Into::into).collect()))?;
     let json = serde_json::to_string(&settings).map_err(|e| ServiceError::Data(e.to_string()))?;

@@ -229,9 +229,12 @@ pub(crate) async fn decide_in<C: ConnectionTrait>(
                 .collect(),
         ));
     }
+    // A measure this decision ends, for the audit record (before and after, issue #18 item 2).
+    let mut ended = String::new();
     if let Some(open) = open_measure(txn, person_id).await? {
         let open_kind = stored("measure kind", &open.kind, MeasureKind::from_code)?;
         if input.kind == MeasureKind::CompulsoryIsolation && open_kind != MeasureKind::CompulsoryIsolation {
+            ended = format!("; ended {} {} on {}", open_kind.as_code(), open.id, input.decision_date);
             let cal = deployment::calendar(txn).await?;
             let mut clock = clock_of(&open)?;
             clock.end(input.decision_date, EndReason::ToCompulsoryIsolation, now.today)?;
@@ -267,7 +270,7 @@ pub(crate) async fn decide_in<C: ConnectionTrait>(
         &audit::Who::actor(actor),
         now,
         audit::Entry::ok("measure.decide", "person", person_id).with_detail(format!(
-            "{} {}{}",
+            "{} {}{}{ended}",
             input.kind.as_code(),
             input.decision_date,
             if exemptions.is_empty() {
@@ -742,8 +745,12 @@ pub(crate) async fn record_event_in<C: ConnectionTrait>(
         super::transfers::record_report(txn, actor, now, person_id, date).await?;
     }
     let new_status = status_after(status, kind);
+    // The audit record names a status the event changed, before and after (issue #18 item 2:
+    // an import of events changes persons in bulk).
+    let mut change = String::new();
     if new_status != status {
         set_status(txn, &p, new_status, now).await?;
+        change = format!("; status {} -> {}", status.as_code(), new_status.as_code());
     }
     // A relapse brings a sealed record back under dynamic control (戒毒条例 §7).
     if kind == EventKind::Relapse && p.sealed_on.is_some() {
@@ -763,7 +770,7 @@ pub(crate) async fn record_event_in<C: ConnectionTrait>(
         txn,
         &audit::Who::actor(actor),
         now,
-        audit::Entry::ok("event.create", "person", person_id).with_detail(format!("{} {}", kind.as_code(), id)),
+        audit::Entry::ok("event.create", "person", person_id).with_detail(format!("{} {}{change}", kind.as_code(), id)),
     )
     .await?;
     Ok(id)

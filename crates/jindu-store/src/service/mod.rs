@@ -110,6 +110,10 @@ pub enum ServiceError {
     /// The role lacks a permission; nothing was read or written.
     #[error("无权执行此操作 / not allowed: {0:?}")]
     Forbidden(Permission),
+    /// Refused for a reason the sentence gives (403: e.g. a deployment-wide setting changed by a
+    /// user scoped to part of the deployment); nothing was read or written.
+    #[error("{} / {}", .0.zh, .0.en)]
+    Refused(FieldError),
     /// A stale edit (optimistic concurrency).
     #[error("记录已被他人修改，请刷新后重试 / the record was changed by someone else; reload and try again")]
     Conflict,

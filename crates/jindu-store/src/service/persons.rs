@@ -485,11 +485,26 @@ pub async fn register_in<C: ConnectionTrait>(
     })
     .exec(txn)
     .await?;
+    let measure_summary = measure_input.as_ref().map(|m| format!("{} {}", m.kind.as_code(), m.decision_date));
     if let Some(m) = measure_input {
         measures::insert_decision(txn, actor, now, id, m).await?;
     }
     casework::reconcile(txn, id, now, Some(AssessmentTrigger::Registration), Some(actor.user_id)).await?;
-    audit::append(txn, &audit::Who::actor(actor), now, audit::Entry::ok("person.create", "person", id)).await?;
+    // What was created (before: nothing), so a bulk import leaves one record per person that
+    // says where and with whom (issue #18 item 2).
+    let created = format!(
+        "division {}; social_worker {}; measure {}",
+        profile.division,
+        profile.worker.map_or_else(|| "none".to_string(), |w| w.to_string()),
+        measure_summary.unwrap_or_else(|| "none".to_string())
+    );
+    audit::append(
+        txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("person.create", "person", id).with_detail(created),
+    )
+    .await?;
     Ok(id)
 }
 

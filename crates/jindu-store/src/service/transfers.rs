@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::persons::load_visible;
 use super::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, measures, scope_bounds, stored};
-use crate::entities::{division, measure, person, transfer};
+use crate::entities::{app_user, division, measure, obligation, person, transfer};
 use crate::vault::Vault;
 
 /// The request form on the person page, as typed.
@@ -243,6 +243,37 @@ async fn insert_row<C: ConnectionTrait>(
 }
 
 /// Timeline note and detail of a transfer step.
+/// What the audit record of an accepted transfer names.
+struct AcceptAudit<'a> {
+    transfer: Uuid,
+    /// (12-digit code, name path) of the unit the person leaves.
+    from: (&'a str, &'a str),
+    /// (12-digit code, name path) of the unit that takes the person over.
+    to: (&'a str, &'a str),
+    /// The social worker cleared: `name [id]` or `none`.
+    worker: &'a str,
+    /// Every duty moved, `kind due-date`, by kind.
+    duties: &'a [String],
+    /// The 15-day report duty at the new place (戒毒条例 §22).
+    report_due: Option<NaiveDate>,
+}
+
+/// The detail of `transfer.accept`: `transfer ID; division CODE PATH -> CODE PATH;
+/// social_worker NAME [ID] -> none; duties moved: KIND DATE, …; transfer_report DATE`.
+fn accept_audit_text(a: &AcceptAudit<'_>) -> String {
+    format!(
+        "transfer {}; division {} {} -> {} {}; social_worker {} -> none; duties moved: {}; transfer_report {}",
+        a.transfer,
+        a.from.0,
+        a.from.1,
+        a.to.0,
+        a.to.1,
+        a.worker,
+        if a.duties.is_empty() { "none".to_string() } else { a.duties.join(", ") },
+        a.report_due.map_or_else(|| "none".to_string(), |d| d.to_string())
+    )
+}
+
 fn step_detail(t_id: Uuid, step: &str, from: &str, to: &str) -> String {
     serde_json::json!({ "transfer_id": t_id.to_string(), "step": step, "from": from, "to": to }).to_string()
 }
@@ -489,7 +520,31 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
         TransferAction::Reject => format!("变更执行地申请被退回：{to_path}"),
         _ => format!("变更执行地申请已撤回：{from_path} → {to_path}"),
     };
+    // What an acceptance moves, for its audit record (issue #18 item 2): both units, the
+    // social worker cleared, every duty with its due date, and the new report duty.
+    let mut audit_detail = format!("transfer {}", t.id);
     if action == TransferAction::Accept {
+        let duties = obligation::Entity::find()
+            .filter(obligation::Column::PersonId.eq(p.id))
+            .order_by_asc(obligation::Column::Kind)
+            .all(&txn)
+            .await?;
+        let worker = match p.social_worker_id {
+            Some(w) => match app_user::Entity::find_by_id(w).one(&txn).await? {
+                Some(u) => format!("{} [{}]", u.display_name, u.id),
+                None => format!("? [{w}]"),
+            },
+            None => "none".to_string(),
+        };
+        let moved: Vec<String> = duties.iter().map(|o| format!("{} {}", o.kind, o.due_date)).collect();
+        audit_detail = accept_audit_text(&AcceptAudit {
+            transfer: t.id,
+            from: (&t.from_division_code, &from_path),
+            to: (&t.to_division_code, &to_path),
+            worker: &worker,
+            duties: &moved,
+            report_due: deadline,
+        });
         let moved = person::Entity::update_many()
             .set(person::ActiveModel {
                 division_code: Set(t.to_division_code.clone()),
@@ -527,8 +582,8 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
         Some(detail),
     )
     .await?;
-    let entry =
-        audit::Entry::ok(format!("transfer.{}", action.as_code()), "person", p.id).with_detail(t.id.to_string());
+    let entry = audit::Entry::ok(format!("transfer.{}", action.as_code()), "person", p.id)
+        .with_detail(if action == TransferAction::Accept { audit_detail } else { t.id.to_string() });
     super::casework::finish_write(txn, actor, now, p.id, None, entry).await?;
     let person_visible = match action {
         TransferAction::Accept => actor.sees(&t.to_division_code) && !actor.caseload_only(),
