@@ -388,7 +388,7 @@ pub async fn rows(State(state): State<AppState>, a: Authed, Query(q): Query<Dash
             .into(),
         ])
     })?;
-    let page: u64 = q.page.trim().parse().unwrap_or(1);
+    let page = jindu_domain::query::page("page", &q.page).map_err(|e| AppError::from(vec![e]))?;
     let d = match dashboard::drill(&state.db, &state.vault, &a.actor, now, p.scope, indicator, p.period, page).await {
         Ok(d) => d,
         Err(ServiceError::Invalid(errors)) => return Err(refuse(errors)),

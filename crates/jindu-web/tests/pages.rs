@@ -1,0 +1,495 @@
+//! Issue #18, the page items: the 工作台 grouped by town and kind and paged (16), strict query
+//! parameters on every list, export and the API (18), and the correction of a mistyped measure
+//! date with its clocks recomputed (19). Each on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use chrono::NaiveDate;
+use common::*;
+use jindu_domain::clock::Now;
+use jindu_store::entities::{audit_record, event, measure, obligation};
+use jindu_store::service::persons::{self, NewPerson};
+use reqwest::StatusCode;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use uuid::Uuid;
+
+fn synthetic_id(seq: u32) -> String {
+    let first17 = format!("430405199101{:02}{:03}", 1 + seq / 1000 % 28, seq % 1000);
+    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
+    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// A name of three characters that no other name of the caseload contains: 测 + two digits.
+fn name(n: u32) -> String {
+    const D: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    format!("测{}{}", D[(n / 10 % 10) as usize], D[(n % 10) as usize])
+}
+
+/// Registers person `n` in `community` under community detox (decided 2026-11-01, reported
+/// 2026-11-02), then replaces the duties the schedule gave with `duties` (kind, due date) owned by
+/// `worker`: a caseload whose every due date is chosen by hand.
+async fn person_with(app: &TestApp, n: u32, community: &str, worker: Option<Uuid>, duties: &[(&str, &str)]) -> Uuid {
+    let id = persons::register(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        Now::at(fixed_instant()),
+        NewPerson {
+            name: name(n),
+            id_number: synthetic_id(n),
+            division: community.into(),
+            measure_kind: "community_detox".into(),
+            decision_date: "2026-11-01".into(),
+            report_date: "2026-11-02".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    obligation::Entity::delete_many().filter(obligation::Column::PersonId.eq(id)).exec(&app.db).await.unwrap();
+    for (kind, due) in duties {
+        obligation::Entity::insert(obligation::ActiveModel {
+            person_id: Set(id),
+            kind: Set(kind.to_string()),
+            due_date: Set(day(due)),
+            division_code: Set(community.to_string()),
+            social_worker_id: Set(worker),
+            measure_id: Set(None),
+        })
+        .exec(&app.db)
+        .await
+        .unwrap();
+    }
+    id
+}
+
+/// The hand-built caseload of the workbench tests (today 2026-11-29):
+/// - 广东路 430405009 (community 430405009007): persons 1–55 each a drug test overdue, due
+///   2026-11-01 + (n − 1) mod 5 days (eleven on each of 11-01 … 11-05); persons 1–3 also a visit
+///   due today; persons 4–5 a check-in due 2026-12-03 (within 7 days). Persons 1–3 are the
+///   social worker's.
+/// - 430405007 (community 430405007006): persons 61–64 each a visit overdue (2026-11-20); person
+///   61 a drug test due 2026-12-06 (the 7th day: within the week), person 62 one due 2026-12-07
+///   (later: on no list).
+///
+/// Overdue 55 + 4 = 59; today 3; within 7 days 2 + 1 = 3.
+async fn caseload(app: &TestApp, worker: Uuid) {
+    let dates = ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"];
+    for n in 1..=55u32 {
+        let mut duties = vec![("drug_test", dates[((n - 1) % 5) as usize])];
+        if n <= 3 {
+            duties.push(("visit", "2026-11-29"));
+        }
+        if n == 4 || n == 5 {
+            duties.push(("check_in", "2026-12-03"));
+        }
+        person_with(app, n, "430405009007", (n <= 3).then_some(worker), &duties).await;
+    }
+    for n in 61..=64u32 {
+        let mut duties = vec![("visit", "2026-11-20")];
+        match n {
+            61 => duties.push(("drug_test", "2026-12-06")),
+            62 => duties.push(("drug_test", "2026-12-07")),
+            _ => {}
+        }
+        person_with(app, n, "430405007006", None, &duties).await;
+    }
+}
+
+/// The number shown in the element with `data-testid="{id}"`.
+fn figure(html: &str, id: &str) -> u64 {
+    let marker = format!("data-testid=\"{id}\">");
+    let at = html.find(&marker).unwrap_or_else(|| panic!("no {id} in page"));
+    let rest = &html[at + marker.len()..];
+    rest[..rest.find('<').unwrap()].trim().parse().unwrap_or_else(|_| panic!("{id}: {}", &rest[..20]))
+}
+
+/// The three counts (overdue, today, week) of the summary row of `town` and `kind` (empty: the
+/// town's total row).
+fn group_row(html: &str, town: &str, kind: &str) -> Option<[u64; 3]> {
+    let marker = format!("data-town=\"{town}\" data-kind=\"{kind}\">");
+    let at = html.find(&marker)?;
+    let row = &html[at..at + html[at..].find("</tr>").unwrap()];
+    let mut out = [0u64; 3];
+    for (i, list) in ["overdue", "today", "week"].iter().enumerate() {
+        let cell = &row[row.find(&format!("data-list=\"{list}\"")).unwrap()..];
+        let a = &cell[cell.find("\">").unwrap() + 2..];
+        let a = &a[a.find("\">").unwrap() + 2..];
+        out[i] = a[..a.find('<').unwrap()].parse().unwrap();
+    }
+    Some(out)
+}
+
+/// How many duty lines of `kind` the page lists (each has one 记录 link).
+fn lines(html: &str, kind: &str) -> usize {
+    html.matches(&format!("?record={kind}#record")).count()
+}
+
+both!(workbench_groups_by_town_and_kind_and_pages_the_lists, |app: TestApp| async move {
+    let worker = app.user("sgw", "社工", "social_worker", "430405009", false).await;
+    caseload(&app, worker).await;
+    app.login().await;
+
+    let (s, html) = app.get("/").await;
+    assert_eq!(s, StatusCode::OK);
+    // The figures of the whole district at the top.
+    assert_eq!(figure(&html, "count-overdue"), 59);
+    assert_eq!(figure(&html, "count-today"), 3);
+    assert_eq!(figure(&html, "count-week"), 3);
+    // The summary by town and kind.
+    assert!(html.contains("data-testid=\"workbench-groups\""));
+    assert_eq!(group_row(&html, "430405009", ""), Some([55, 3, 2]));
+    assert_eq!(group_row(&html, "430405009", "drug_test"), Some([55, 0, 0]));
+    assert_eq!(group_row(&html, "430405009", "visit"), Some([0, 3, 0]));
+    assert_eq!(group_row(&html, "430405009", "check_in"), Some([0, 0, 2]));
+    assert_eq!(group_row(&html, "430405007", ""), Some([4, 0, 1]));
+    assert_eq!(group_row(&html, "430405007", "visit"), Some([4, 0, 0]));
+    assert_eq!(group_row(&html, "430405007", "drug_test"), Some([0, 0, 1]));
+    assert_eq!(group_row(&html, "430405009", "report"), None, "no row without duties");
+    assert!(html.contains("href=\"/?town=430405009&#38;kind=drug_test&#38;list=overdue\""), "a count opens its list");
+    // The three lists, each a first page of at most 50: 50 of 59 overdue, the 3 of today, the 3
+    // of the week.
+    assert_eq!(figure(&html, "total-overdue"), 59);
+    assert_eq!(figure(&html, "total-due-today"), 3);
+    assert_eq!(figure(&html, "total-week"), 3);
+    assert_eq!(lines(&html, "drug_test"), 50 + 1, "50 overdue tests (one due within the week)");
+    assert_eq!(lines(&html, "visit"), 3, "today's visits; the 4 overdue visits are due 11-20, after 50 tests");
+    assert!(html.contains("href=\"/?list=overdue&#38;page=2\""), "the next page of the overdue list");
+
+    // One town and kind, page 2: the last 5 of 55, which are due 2026-11-05.
+    let (s, html) = app.get("/?town=430405009&kind=drug_test&list=overdue&page=2").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(figure(&html, "count-overdue"), 59, "the figures stay the district's");
+    assert_eq!(figure(&html, "total-overdue"), 55);
+    assert!(!html.contains("data-testid=\"section-due-today\""), "only the chosen list");
+    assert_eq!(lines(&html, "drug_test"), 5);
+    for n in [34, 39, 44, 49, 54] {
+        assert!(html.contains(&format!(">{}</a>", name(n))), "person {n} is on page 2");
+    }
+    assert!(!html.contains(&format!(">{}</a>", name(29))), "person 29 is on page 1");
+    assert!(html.contains("第 2 / 2 页") || html.contains(">2 / 2<") || html.contains(" 2 / 2"), "page 2 of 2");
+    assert!(
+        html.contains("href=\"/?town=430405009&#38;kind=drug_test&#38;list=overdue&#38;page=1\""),
+        "paging keeps the filter"
+    );
+    let (_, page1) = app.get("/?town=430405009&kind=drug_test&list=overdue").await;
+    assert_eq!(lines(&page1, "drug_test"), 50);
+    assert!(page1.contains(&format!(">{}</a>", name(29))));
+    // A page past the end is empty, not an error.
+    let (s, html) = app.get("/?town=430405009&kind=drug_test&list=overdue&page=3").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(lines(&html, "drug_test"), 0);
+
+    // The other town; a kind over both towns.
+    let (_, html) = app.get("/?town=430405007").await;
+    assert_eq!((figure(&html, "total-overdue"), figure(&html, "total-due-today"), figure(&html, "total-week")), (4, 0, 1));
+    let (_, html) = app.get("/?kind=visit").await;
+    assert_eq!((figure(&html, "total-overdue"), figure(&html, "total-due-today"), figure(&html, "total-week")), (4, 3, 0));
+    // The town form sends 12 digits; the same town.
+    let (_, html) = app.get("/?town=430405007000&kind=visit&list=overdue").await;
+    assert_eq!(figure(&html, "total-overdue"), 4);
+
+    // The exports follow the filter: 4 overdue visits in 430405007.
+    let r = app.client.get(app.url("/export/overdue/csv?town=430405007&kind=visit")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = r.text().await.unwrap();
+    assert_eq!(csv.lines().filter(|l| l.contains(",2026-11-20,")).count(), 4, "{csv}");
+    assert_eq!(csv.lines().filter(|l| l.starts_with("测")).count(), 4, "{csv}");
+
+    // A social worker's own caseload stays simple: own figures, no summary, no filter form.
+    let sw = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let token = csrf(&sw, &app.base).await;
+    let r = sw
+        .post(app.url("/login"))
+        .form(&[("username", "sgw"), ("password", PASSWORD), ("next", "/"), ("csrf", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = sw.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert_eq!((figure(&html, "count-overdue"), figure(&html, "count-today"), figure(&html, "count-week")), (3, 3, 0));
+    assert!(!html.contains("workbench-groups") && !html.contains("workbench-filter"));
+    assert_eq!(lines(&html, "drug_test"), 3);
+    assert_eq!(lines(&html, "visit"), 3);
+    app
+});
+
+// Every GET route with query parameters × a value it does not take → 422 naming the parameter,
+// in Chinese and English.
+both!(bad_query_values_are_refused_naming_the_parameter, |app: TestApp| async move {
+    let person = app.person("查询甲", ID_A, "2026-11-01", "2026-11-02").await;
+    app.login().await;
+    let p = format!("/persons/{person}");
+    let table: Vec<(String, &str)> = vec![
+        ("/persons?town=abc".into(), "town"),
+        ("/persons?town=430406001".into(), "town"),
+        ("/persons?town=430405".into(), "town"),
+        ("/persons?community=43040500900".into(), "community"),
+        ("/persons?community=110105001001".into(), "community"),
+        ("/persons?status=xyz".into(), "status"),
+        ("/persons?measure=jail".into(), "measure"),
+        ("/persons?risk=extreme".into(), "risk"),
+        ("/persons?page=-1".into(), "page"),
+        ("/persons?page=0".into(), "page"),
+        ("/persons?page=abc".into(), "page"),
+        ("/persons?sealed=yes".into(), "sealed"),
+        ("/?town=abc".into(), "town"),
+        ("/?town=430406001".into(), "town"),
+        ("/?kind=nap".into(), "kind"),
+        ("/?list=later".into(), "list"),
+        ("/?page=-1".into(), "page"),
+        ("/alerts?kind=foo".into(), "kind"),
+        ("/alerts?acked=2".into(), "acked"),
+        ("/alerts?page=1.5".into(), "page"),
+        ("/audit?outcome=maybe".into(), "outcome"),
+        ("/audit?page=-1".into(), "page"),
+        (format!("{p}?record=nap"), "record"),
+        (format!("{p}?unmask=yes"), "unmask"),
+        (format!("{p}?decide=jail"), "decide"),
+        ("/caseload?from=42".into(), "from"),
+        ("/caseload?moved=-1".into(), "moved"),
+        ("/abstinence?confirmed=x".into(), "confirmed"),
+        ("/export/persons/csv?status=xyz".into(), "status"),
+        ("/export/persons/xlsx?town=abc".into(), "town"),
+        ("/export/persons/csv?unmask=yes".into(), "unmask"),
+        ("/export/persons/csv?risk=x".into(), "risk"),
+        ("/export/overdue/csv?kind=nap".into(), "kind"),
+        ("/export/due/xlsx?town=430406001".into(), "town"),
+        ("/export/alerts/csv?kind=foo".into(), "kind"),
+        ("/export/alerts/csv?acked=2".into(), "acked"),
+        ("/export/audit/csv?outcome=x".into(), "outcome"),
+        ("/dashboard/rows?indicator=lost&page=-1".into(), "page"),
+    ];
+    for (path, field) in &table {
+        let (s, body) = app.get(path).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {s}");
+        assert!(body.contains(&format!("查询参数 {field} 的取值")), "{path}: {body}");
+        assert!(body.contains(&format!("Query parameter {field}:")), "{path}: {body}");
+    }
+    // Several bad parameters: each named.
+    let (s, body) = app.get("/persons?status=xyz&page=-1&town=abc").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    for f in ["status", "page", "town"] {
+        assert!(body.contains(&format!("查询参数 {f} ")), "{f}: {body}");
+    }
+    // What the pages themselves send is accepted.
+    for path in [
+        "/persons?town=430405009000&community=430405009007&measure=community_detox&status=under_control&q=&risk=",
+        "/persons?town=430405009&page=2&sealed=",
+        "/?town=430405009&kind=drug_test&list=overdue&page=1",
+        "/alerts?kind=&acked=1&page=1",
+        "/audit?outcome=ok&page=1",
+        "/caseload?from=none&moved=3",
+        "/export/persons/csv?town=430405009000&risk=low",
+    ] {
+        let (s, body) = app.get(path).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {body}");
+    }
+    let (s, body) = app.get(&format!("{p}?record=drug_test&unmask=0&decide=")).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (_, body) = app.get("/persons?town=430405009000").await;
+    assert!(body.contains("查询甲"));
+    let (_, body) = app.get("/persons?town=430405007").await;
+    assert!(!body.contains("查询甲"), "another town lists nobody of 430405009");
+    app
+});
+
+both!(measure_date_correction_recomputes_the_clocks, |app: TestApp| async move {
+    let person = app.person("更正甲", ID_A, "2026-02-25", "2026-03-10").await;
+    let m = measure::Entity::find().filter(measure::Column::PersonId.eq(person)).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(m.planned_last_day, Some(day("2029-03-09")));
+    let due = |kind: &'static str| {
+        let db = app.db.clone();
+        async move {
+            obligation::Entity::find()
+                .filter(obligation::Column::PersonId.eq(person))
+                .filter(obligation::Column::Kind.eq(kind))
+                .one(&db)
+                .await
+                .unwrap()
+                .map(|o| o.due_date)
+        }
+    };
+    // Reported 2026-03-10, nothing recorded since: check-in 15 days on, test a month on.
+    assert_eq!(due("check_in").await, Some(day("2026-03-25")));
+    assert_eq!(due("drug_test").await, Some(day("2026-04-10")));
+    let visit_before = due("visit").await.unwrap();
+    app.login().await;
+    let path = format!("/persons/{person}/measures/{}", m.id);
+    let events_before = app.event_count().await;
+
+    // Refused: each a sentence naming the field, nothing stored.
+    for (form, says) in [
+        (vec![("field", "report_date"), ("date", "2026-03-01"), ("reason", " ")], "请填写理由"),
+        (vec![("field", "report_date"), ("date", "2026-02-24"), ("reason", "笔误")], "不能早于决定日期"),
+        (vec![("field", "report_date"), ("date", "2026-11-30"), ("reason", "笔误")], "不能晚于今天"),
+        (vec![("field", "report_date"), ("date", "2026-13-40"), ("reason", "笔误")], "不是有效日期"),
+        (vec![("field", "decision_date"), ("date", "2026-03-11"), ("reason", "笔误")], "不能早于决定日期"),
+        (vec![("field", "report_date"), ("date", "2026-03-10"), ("reason", "笔误")], "无需更正"),
+        (vec![("field", "start"), ("date", "2026-03-01"), ("reason", "笔误")], "无效"),
+    ] {
+        let mut form = form.clone();
+        form.push(("action", "correct"));
+        let (s, body, _) = app.post(&path, &form).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{form:?}");
+        assert!(body.contains(says), "{form:?} should say {says}");
+    }
+    assert_eq!(app.event_count().await, events_before, "nothing stored");
+    let same = measure::Entity::find_by_id(m.id).one(&app.db).await.unwrap().unwrap();
+    assert_eq!((same.reported_on, same.planned_last_day), (Some(day("2026-03-10")), Some(day("2029-03-09"))));
+
+    // The correction: 2026-03-10 → 2026-03-01.
+    let (s, _, loc) = app
+        .post(
+            &path,
+            &[("action", "correct"), ("field", "report_date"), ("date", "2026-03-01"), ("reason", "录入错误，以报到登记表为准")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(loc.as_deref(), Some(format!("/persons/{person}").as_str()));
+    let fixed = measure::Entity::find_by_id(m.id).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(fixed.reported_on, Some(day("2026-03-01")));
+    assert_eq!(fixed.planned_last_day, Some(day("2029-02-28")), "3 years from 2026-03-01");
+    assert_eq!(fixed.decision_date, day("2026-02-25"));
+    assert_eq!(fixed.report_deadline, Some(day("2026-03-12")), "the deadline runs from the decision");
+    assert_eq!(due("check_in").await, Some(day("2026-03-16")));
+    assert_eq!(due("drug_test").await, Some(day("2026-04-01")));
+    assert_eq!(due("visit").await, Some(visit_before - chrono::Duration::days(9)));
+    // The amendment: one timeline event with old, new, reason, who and when, pointing at the report.
+    let amendments = event::Entity::find()
+        .filter(event::Column::PersonId.eq(person))
+        .filter(event::Column::Kind.eq("amendment"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(amendments.len(), 1);
+    let a = &amendments[0];
+    let detail: serde_json::Value = serde_json::from_str(a.detail.as_deref().unwrap()).unwrap();
+    assert_eq!(detail["field"], "report_date");
+    assert_eq!(detail["old"], "2026-03-10");
+    assert_eq!(detail["new"], "2026-03-01");
+    assert_eq!(a.occurred_on, day("2026-11-29"));
+    assert_eq!(a.recorded_by, Some(app.admin.user_id));
+    let started = event::Entity::find_by_id(a.amends_event_id.unwrap()).one(&app.db).await.unwrap().unwrap();
+    assert_eq!((started.kind.as_str(), started.occurred_on), ("measure_started", day("2026-03-10")));
+    let (_, html) = app.get(&format!("/persons/{person}")).await;
+    assert!(html.contains("措施日期更正：报到日期 2026-03-10 → 2026-03-01。"), "{html}");
+    assert!(html.contains("录入错误，以报到登记表为准"), "the reason on the timeline");
+    assert!(html.contains("data-testid=\"planned-last-day\">2029-02-28<"), "the page shows the new end");
+    let audited = audit_record::Entity::find()
+        .filter(audit_record::Column::Action.eq("measure.correct"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1);
+    assert!(audited[0].detail.as_deref().unwrap().ends_with("report_date 2026-03-10 -> 2026-03-01"));
+
+    // The decision date moves the report deadline: 2026-02-20 + 15 days = Saturday 03-07 → 03-09.
+    let (s, _, _) = app
+        .post(&path, &[("action", "correct"), ("field", "decision_date"), ("date", "2026-02-20"), ("reason", "笔误")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let fixed = measure::Entity::find_by_id(m.id).one(&app.db).await.unwrap().unwrap();
+    assert_eq!((fixed.decision_date, fixed.report_deadline), (day("2026-02-20"), Some(day("2026-03-09"))));
+    assert_eq!(fixed.planned_last_day, Some(day("2029-02-28")), "the term runs from the report");
+
+    // A corrected decision may not overlap another measure: end this one 2026-06-30, decide
+    // community rehabilitation 2026-07-15, then move that decision to 2026-06-01.
+    let (s, _, _) =
+        app.post(&path, &[("action", "end"), ("date", "2026-06-30"), ("end_reason", "compulsory_education")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, body, _) = app
+        .post(
+            &format!("/persons/{person}/measures"),
+            &[("measure_kind", "community_rehab"), ("decision_date", "2026-07-15"), ("report_date", "")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let rehab = measure::Entity::find()
+        .filter(measure::Column::PersonId.eq(person))
+        .filter(measure::Column::Kind.eq("community_rehab"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let (s, body, _) = app
+        .post(
+            &format!("/persons/{person}/measures/{}", rehab.id),
+            &[("action", "correct"), ("field", "decision_date"), ("date", "2026-06-01"), ("reason", "笔误")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("时间重叠"), "{body}");
+    let n = event::Entity::find()
+        .filter(event::Column::PersonId.eq(person))
+        .filter(event::Column::Kind.eq("amendment"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(n, 2, "the refused correction stored nothing");
+    app
+});
+
+both!(api_refuses_bad_query_values_as_json, |app: TestApp| async move {
+    app.person("接口甲", ID_A, "2026-11-01", "2026-11-02").await;
+    let (_, secret) = jindu_store::service::tokens::create(
+        &app.db,
+        Now::at(fixed_instant()),
+        app.admin.user_id,
+        "test",
+        jindu_domain::Role::Office,
+        jindu_domain::DivisionCode::parse("430405").unwrap(),
+        30,
+    )
+    .await
+    .unwrap();
+    for (query, field, code) in [
+        ("town=abc", "town", "query.division"),
+        ("town=430406001", "town", "query.out_of_scope"),
+        ("community=110105001001", "community", "query.out_of_scope"),
+        ("status=xyz", "status", "query.choice"),
+        ("measure=jail", "measure", "query.choice"),
+        ("risk=extreme", "risk", "query.choice"),
+        ("page=-1", "page", "query.page"),
+    ] {
+        let r = app
+            .client
+            .get(app.url(&format!("/api/v1/persons?{query}")))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_eq!(v["code"], "invalid", "{query}");
+        assert_eq!(v["errors"][0]["field"], field, "{query}");
+        assert_eq!(v["errors"][0]["code"], code, "{query}");
+        assert!(v["errors"][0]["message_zh"].as_str().unwrap().contains(&format!("查询参数 {field}")));
+        assert!(v["errors"][0]["message_en"].as_str().unwrap().contains(&format!("Query parameter {field}")));
+    }
+    for (query, field) in [("town=abc", "town"), ("kind=nap", "kind"), ("town=430406001", "town")] {
+        let r = app
+            .client
+            .get(app.url(&format!("/api/v1/obligations?{query}")))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_eq!(v["errors"][0]["field"], field, "{query}");
+    }
+    let r = app.client.get(app.url("/api/v1/obligations?town=430405009&kind=")).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app.client.get(app.url("/api/v1/persons?town=430405009&risk=")).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(v["total"], 1);
+    app
+});
