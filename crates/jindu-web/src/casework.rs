@@ -639,7 +639,7 @@ pub async fn risk_settings(State(state): State<AppState>, a: Authed, Query(q): Q
         rules,
         tiers,
         form: FormState::new("risk", lang),
-        saved: q.saved.parse().ok(),
+        saved: jindu_domain::query::number("saved", &q.saved, 0, 100_000_000).map_err(|e| AppError::from(vec![e]))?,
     }
     .into_response())
 }

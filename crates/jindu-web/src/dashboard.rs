@@ -478,11 +478,34 @@ pub async fn police_form(State(state): State<AppState>, a: Authed, Query(q): Que
     let now = state.clock.now();
     let lang = a.chrome.lang;
     let mut form = FormState::new("police", lang);
-    let month = Period::parse(&q.month)
-        .ok()
-        .and_then(|p| if let Period::Month(m) = p { Some(m) } else { None })
-        .unwrap_or_else(|| Month::of(now.today).plus(-1));
-    let division = DivisionCode::parse(&q.division).unwrap_or(a.actor.scope);
+    let month = if q.month.trim().is_empty() {
+        Month::of(now.today).plus(-1)
+    } else {
+        match Period::parse(&q.month) {
+            Ok(Period::Month(m)) => m,
+            Ok(_) => return Err(refuse(vec![jindu_domain::DomainError::InvalidPeriod {
+                field: "month",
+                input: q.month.chars().take(40).collect(),
+            }
+            .into()])),
+            Err(e) => return Err(refuse(vec![e.into()])),
+        }
+    };
+    let division = if q.division.trim().is_empty() {
+        a.actor.scope
+    } else {
+        match DivisionCode::parse(&q.division) {
+            Ok(d) if a.actor.scope.contains(&d) => d,
+            _ => {
+                return Err(AppError::from(vec![jindu_domain::DomainError::InvalidFilter {
+                    field: "division",
+                    input: q.division.chars().take(40).collect(),
+                    expected: jindu_domain::query::Expected::InScope(a.actor.scope.prefix()),
+                }]));
+            }
+        }
+    };
+    let saved = jindu_domain::query::flag("saved", &q.saved).map_err(|e| AppError::from(vec![e]))?;
     form.values.insert("month".into(), month.to_string());
     form.values.insert("division".into(), division.to_string());
     if let Some(r) = police::get(&state.db, &a.actor, &division, month).await? {
@@ -496,7 +519,7 @@ pub async fn police_form(State(state): State<AppState>, a: Authed, Query(q): Que
         }
         form.values.insert("version".into(), r.version.to_string());
     }
-    police_page(&state, a, form, StatusCode::OK, q.saved == "1").await
+    police_page(&state, a, form, StatusCode::OK, saved).await
 }
 
 /// POST /police.
@@ -544,6 +567,7 @@ impl SettingsPage {
 /// GET /settings/indicators.
 pub async fn settings(State(state): State<AppState>, a: Authed, Query(q): Query<PoliceQuery>) -> PageResult {
     a.actor.require(Permission::Configure)?;
+    let saved = jindu_domain::query::flag("saved", &q.saved).map_err(|e| AppError::from(vec![e]))?;
     let s = jindu_store::service::indicators::settings(&state.db).await?;
     let mut form = FormState::new("indicators", a.chrome.lang);
     form.values.insert("worker_ratio".into(), s.worker_ratio.to_string());
@@ -551,7 +575,7 @@ pub async fn settings(State(state): State<AppState>, a: Authed, Query(q): Query<
         let v = s.target(*i).map(|t| format!("{t}")).unwrap_or_default();
         form.values.insert(i.target_field().into(), v);
     }
-    Ok(SettingsPage { c: a.chrome, form, saved: q.saved == "1" }.into_response())
+    Ok(SettingsPage { c: a.chrome, form, saved }.into_response())
 }
 
 /// POST /settings/indicators.
