@@ -459,7 +459,8 @@ mod tests {
         // The decision date moves the report deadline: 2026-02-20 + 15 days = 2026-03-07 (Saturday)
         // → Monday 2026-03-09.
         let cal = WorkCalendar::new();
-        let earlier = c.corrected(DateField::Decision, ymd("2026-02-20"), today).unwrap_or_else(|e| unreachable!("{e}"));
+        let earlier =
+            c.corrected(DateField::Decision, ymd("2026-02-20"), today).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(earlier.report_deadline(&cal), Some(ymd("2026-03-09")));
         assert_eq!(earlier.planned_last_day(today), c.planned_last_day(today), "the term runs from the report");
     }
@@ -505,7 +506,8 @@ mod tests {
             Some(("measure.no_report_for_kind", None))
         );
         // Its decision is its start: 2026-02-25 → 2026-02-20 moves the 2-year term.
-        let fixed = iso.corrected(DateField::Decision, ymd("2026-02-20"), today).unwrap_or_else(|e| unreachable!("{e}"));
+        let fixed =
+            iso.corrected(DateField::Decision, ymd("2026-02-20"), today).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(fixed.planned_last_day(today), Some(ymd("2028-02-19")));
         // An end before the corrected decision is refused.
         let mut ended = iso.clone();

@@ -480,8 +480,7 @@ async fn caseload_page(
         };
         caseload_persons(state, &a, worker).await?
     };
-    let moved =
-        jindu_domain::query::number("moved", &q.moved, 0, 1_000_000).map_err(|e| AppError::from(vec![e]))?;
+    let moved = jindu_domain::query::number("moved", &q.moved, 0, 1_000_000).map_err(|e| AppError::from(vec![e]))?;
     Ok((status, CaseloadPage { c: a.chrome, loads, unassigned, towns, persons, from, form, moved }).into_response())
 }
 

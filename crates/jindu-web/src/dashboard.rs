@@ -483,11 +483,15 @@ pub async fn police_form(State(state): State<AppState>, a: Authed, Query(q): Que
     } else {
         match Period::parse(&q.month) {
             Ok(Period::Month(m)) => m,
-            Ok(_) => return Err(refuse(vec![jindu_domain::DomainError::InvalidPeriod {
-                field: "month",
-                input: q.month.chars().take(40).collect(),
+            Ok(_) => {
+                return Err(refuse(vec![
+                    jindu_domain::DomainError::InvalidPeriod {
+                        field: "month",
+                        input: q.month.chars().take(40).collect(),
+                    }
+                    .into(),
+                ]));
             }
-            .into()])),
             Err(e) => return Err(refuse(vec![e.into()])),
         }
     };

@@ -383,8 +383,12 @@ impl PersonQuery {
             c.take(query::choice("record", record, jindu_domain::EventKind::ALL, jindu_domain::EventKind::as_code));
         }
         let unmask = c.take(query::flag("unmask", &self.unmask));
-        let decide =
-            c.take(query::choice("decide", &self.decide, jindu_domain::MeasureKind::ALL, jindu_domain::MeasureKind::as_code));
+        let decide = c.take(query::choice(
+            "decide",
+            &self.decide,
+            jindu_domain::MeasureKind::ALL,
+            jindu_domain::MeasureKind::as_code,
+        ));
         c.finish()?;
         Ok((decide, unmask))
     }

@@ -189,9 +189,15 @@ both!(workbench_groups_by_town_and_kind_and_pages_the_lists, |app: TestApp| asyn
 
     // The other town; a kind over both towns.
     let (_, html) = app.get("/?town=430405007").await;
-    assert_eq!((figure(&html, "total-overdue"), figure(&html, "total-due-today"), figure(&html, "total-week")), (4, 0, 1));
+    assert_eq!(
+        (figure(&html, "total-overdue"), figure(&html, "total-due-today"), figure(&html, "total-week")),
+        (4, 0, 1)
+    );
     let (_, html) = app.get("/?kind=visit").await;
-    assert_eq!((figure(&html, "total-overdue"), figure(&html, "total-due-today"), figure(&html, "total-week")), (4, 3, 0));
+    assert_eq!(
+        (figure(&html, "total-overdue"), figure(&html, "total-due-today"), figure(&html, "total-week")),
+        (4, 3, 0)
+    );
     // The town form sends 12 digits; the same town.
     let (_, html) = app.get("/?town=430405007000&kind=visit&list=overdue").await;
     assert_eq!(figure(&html, "total-overdue"), 4);
@@ -478,6 +484,15 @@ both!(bad_query_values_are_refused_naming_the_parameter, |app: TestApp| async mo
     app
 });
 
+/// The kept indicator cells equal a recomputation from scratch (which then replaces them).
+async fn cells_match_rebuild(app: &TestApp) {
+    use jindu_store::service::indicators;
+    let kept = indicators::all_cells(&app.db).await.unwrap();
+    indicators::rebuild(&app.db, |_| {}).await.unwrap();
+    let fresh = indicators::all_cells(&app.db).await.unwrap();
+    assert_eq!(kept, fresh, "kept cells differ from a rebuild");
+}
+
 both!(measure_date_correction_recomputes_the_clocks, |app: TestApp| async move {
     let person = app.person("更正甲", ID_A, "2026-02-25", "2026-03-10").await;
     let m = measure::Entity::find().filter(measure::Column::PersonId.eq(person)).one(&app.db).await.unwrap().unwrap();
@@ -526,7 +541,12 @@ both!(measure_date_correction_recomputes_the_clocks, |app: TestApp| async move {
     let (s, _, loc) = app
         .post(
             &path,
-            &[("action", "correct"), ("field", "report_date"), ("date", "2026-03-01"), ("reason", "录入错误，以报到登记表为准")],
+            &[
+                ("action", "correct"),
+                ("field", "report_date"),
+                ("date", "2026-03-01"),
+                ("reason", "录入错误，以报到登记表为准"),
+            ],
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
@@ -568,6 +588,10 @@ both!(measure_date_correction_recomputes_the_clocks, |app: TestApp| async move {
     assert_eq!(audited.len(), 1);
     assert!(audited[0].detail.as_deref().unwrap().ends_with("report_date 2026-03-10 -> 2026-03-01"));
 
+    // The person's indicator contributions were recomputed in the same write: the kept cells
+    // equal a rebuild from scratch.
+    cells_match_rebuild(&app).await;
+
     // The decision date moves the report deadline: 2026-02-20 + 15 days = Saturday 03-07 → 03-09.
     let (s, _, _) = app
         .post(&path, &[("action", "correct"), ("field", "decision_date"), ("date", "2026-02-20"), ("reason", "笔误")])
@@ -576,6 +600,7 @@ both!(measure_date_correction_recomputes_the_clocks, |app: TestApp| async move {
     let fixed = measure::Entity::find_by_id(m.id).one(&app.db).await.unwrap().unwrap();
     assert_eq!((fixed.decision_date, fixed.report_deadline), (day("2026-02-20"), Some(day("2026-03-09"))));
     assert_eq!(fixed.planned_last_day, Some(day("2029-02-28")), "the term runs from the report");
+    cells_match_rebuild(&app).await;
 
     // A corrected decision may not overlap another measure: end this one 2026-06-30, decide
     // community rehabilitation 2026-07-15, then move that decision to 2026-06-01.
@@ -636,13 +661,7 @@ both!(api_refuses_bad_query_values_as_json, |app: TestApp| async move {
         ("risk=extreme", "risk", "query.choice"),
         ("page=-1", "page", "query.page"),
     ] {
-        let r = app
-            .client
-            .get(app.url(&format!("/api/v1/persons?{query}")))
-            .bearer_auth(&secret)
-            .send()
-            .await
-            .unwrap();
+        let r = app.client.get(app.url(&format!("/api/v1/persons?{query}"))).bearer_auth(&secret).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
         let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
         assert_eq!(v["code"], "invalid", "{query}");
@@ -652,18 +671,14 @@ both!(api_refuses_bad_query_values_as_json, |app: TestApp| async move {
         assert!(v["errors"][0]["message_en"].as_str().unwrap().contains(&format!("Query parameter {field}")));
     }
     for (query, field) in [("town=abc", "town"), ("kind=nap", "kind"), ("town=430406001", "town")] {
-        let r = app
-            .client
-            .get(app.url(&format!("/api/v1/obligations?{query}")))
-            .bearer_auth(&secret)
-            .send()
-            .await
-            .unwrap();
+        let r =
+            app.client.get(app.url(&format!("/api/v1/obligations?{query}"))).bearer_auth(&secret).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
         let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
         assert_eq!(v["errors"][0]["field"], field, "{query}");
     }
-    let r = app.client.get(app.url("/api/v1/obligations?town=430405009&kind=")).bearer_auth(&secret).send().await.unwrap();
+    let r =
+        app.client.get(app.url("/api/v1/obligations?town=430405009&kind=")).bearer_auth(&secret).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let r = app.client.get(app.url("/api/v1/persons?town=430405009&risk=")).bearer_auth(&secret).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);

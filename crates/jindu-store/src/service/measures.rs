@@ -582,7 +582,10 @@ pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
             name,
             "measure.correction_unchanged",
             format!("{}已经是{date}，无需更正。", jindu_domain::error::field_label(name, "zh")),
-            format!("The {} is already {date}; nothing to correct.", jindu_domain::error::field_label(name, "en").to_lowercase()),
+            format!(
+                "The {} is already {date}; nothing to correct.",
+                jindu_domain::error::field_label(name, "en").to_lowercase()
+            ),
         )
         .into());
     }
