@@ -466,6 +466,11 @@ impl Choices {
     pub fn measure_kinds() -> &'static [MeasureKind] {
         MeasureKind::ALL
     }
+    /// The risk tiers, for the person list's filter.
+    pub fn risk_tiers() -> &'static [jindu_domain::RiskTier] {
+        jindu_domain::RiskTier::ALL
+    }
+
     pub fn statuses() -> &'static [ControlStatus] {
         ControlStatus::ALL
     }

@@ -481,6 +481,15 @@ both!(bad_query_values_are_refused_naming_the_parameter, |app: TestApp| async mo
     assert!(body.contains("查询甲"));
     let (_, body) = app.get("/persons?town=430405007").await;
     assert!(!body.contains("查询甲"), "another town lists nobody of 430405009");
+    // The risk filter: the person is listed under exactly one tier, and the form offers it.
+    let mut tiers = 0;
+    for t in ["high", "medium", "low"] {
+        let (s, body) = app.get(&format!("/persons?risk={t}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(body.contains(&format!("<option value=\"{t}\" selected>")), "{t} chosen in the form");
+        tiers += usize::from(body.contains("查询甲"));
+    }
+    assert_eq!(tiers, 1);
     app
 });
 
