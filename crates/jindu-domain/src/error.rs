@@ -140,6 +140,16 @@ pub enum DomainError {
         /// Stable reason code.
         reason: &'static str,
     },
+    /// A query parameter of a list, export or API address (`?town=abc`, `?page=-1`) that is not
+    /// one of the values the address takes ([`crate::query`]). Code `query.<expected code>`.
+    InvalidFilter {
+        /// The query parameter, e.g. `town`.
+        field: &'static str,
+        /// The value given.
+        input: String,
+        /// What the parameter takes.
+        expected: crate::query::Expected,
+    },
 }
 
 impl std::fmt::Display for DomainError {
@@ -180,6 +190,7 @@ impl DomainError {
                 "open_exists" => "transfer.open_exists",
                 _ => "transfer.state",
             },
+            DomainError::InvalidFilter { expected, .. } => expected.code(),
         }
     }
 
@@ -198,7 +209,7 @@ impl DomainError {
             | DomainError::TooLong { field, .. }
             | DomainError::InvalidText { field }
             | DomainError::InvalidNumber { field, .. } => Some(field),
-            DomainError::InvalidPeriod { field, .. } => Some(field),
+            DomainError::InvalidPeriod { field, .. } | DomainError::InvalidFilter { field, .. } => Some(field),
             DomainError::Transfer { reason: "same_town" } => Some("to_division"),
             DomainError::Transfer { .. } => None,
             DomainError::IllegalTransition { .. }
@@ -278,6 +289,9 @@ impl DomainError {
                 "open_exists" => "该人员已有一项未办结的变更执行地申请，请先办结或撤回。".to_string(),
                 other => format!("该变更执行地申请当前不能进行此操作（{other}）。"),
             },
+            DomainError::InvalidFilter { field, input, expected } => {
+                format!("查询参数 {field} 的取值“{}”无效：{}", shorten(input), expected.describe_zh())
+            }
         }
     }
 
@@ -357,6 +371,9 @@ impl DomainError {
                 }
                 other => format!("This transfer does not allow that step now ({other})."),
             },
+            DomainError::InvalidFilter { field, input, expected } => {
+                format!("Query parameter {field}: \"{}\" is not valid; {}", shorten(input), expected.describe_en())
+            }
         }
     }
 }

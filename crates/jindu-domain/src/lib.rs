@@ -38,6 +38,7 @@ pub mod kinds;
 pub mod leave;
 pub mod measure;
 pub mod obligation;
+pub mod query;
 pub mod responsibility;
 pub mod risk;
 pub mod status;

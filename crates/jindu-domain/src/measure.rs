@@ -324,9 +324,199 @@ impl MeasureClock {
     }
 }
 
+/// A recorded date of a measure that the office may correct when it was mistyped (issue #18,
+/// item 19; local rule): the decision date, or the report date (which is the start of community
+/// detox and rehabilitation, 戒毒条例 §14, §38, and of voluntary detox and maintenance therapy
+/// when given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DateField {
+    /// 决定日期.
+    Decision,
+    /// 报到日期.
+    Report,
+}
+
+impl DateField {
+    /// Every correctable date.
+    pub const ALL: &'static [DateField] = &[DateField::Decision, DateField::Report];
+
+    /// Form field and stable code: `decision_date` or `report_date`.
+    pub fn as_code(self) -> &'static str {
+        match self {
+            DateField::Decision => "decision_date",
+            DateField::Report => "report_date",
+        }
+    }
+}
+
+impl MeasureClock {
+    /// The recorded value of `field` (`None`: a report not recorded yet).
+    pub fn date_of(&self, field: DateField) -> Option<NaiveDate> {
+        match field {
+            DateField::Decision => Some(self.decision_date),
+            DateField::Report => self.reported_on,
+        }
+    }
+
+    /// The clock with the mistyped `field` corrected to `date`: every date that follows from it
+    /// (report deadline, start, planned last day, phase years) is then recomputed from the
+    /// corrected clock. The correction must keep the measure's own order of dates: decision ≤
+    /// report (start) ≤ suspensions ≤ end, nothing after today.
+    ///
+    /// # Errors
+    /// - [`DomainError::DateInFuture`] (the corrected field) when `date` is after `today`;
+    /// - for the report date: [`DomainError::MeasureState`] `no_report_for_kind` (compulsory
+    ///   isolation runs from its decision, 戒毒条例 §27) or `not_started` (no report recorded:
+    ///   record the report instead); [`DomainError::DateBefore`] `report_date` before
+    ///   `decision_date`;
+    /// - for the decision date: [`DomainError::DateBefore`] with `report_date` when the recorded
+    ///   report would come before the new decision;
+    /// - [`DomainError::DateBefore`] `suspend_date` / `end_date` when a recorded suspension or the
+    ///   end would come before the new start or decision.
+    pub fn corrected(&self, field: DateField, date: NaiveDate, today: NaiveDate) -> Result<MeasureClock, DomainError> {
+        let f = field.as_code();
+        if date > today {
+            return Err(DomainError::DateInFuture { field: f, date, today });
+        }
+        let mut c = self.clone();
+        match field {
+            DateField::Decision => {
+                if let Some(r) = c.reported_on.filter(|r| *r < date) {
+                    return Err(DomainError::DateBefore {
+                        field: "report_date",
+                        date: r,
+                        other_field: "decision_date",
+                        other: date,
+                    });
+                }
+                c.decision_date = date;
+            }
+            DateField::Report => {
+                if c.kind == MeasureKind::CompulsoryIsolation {
+                    return Err(DomainError::MeasureState { reason: "no_report_for_kind" });
+                }
+                if c.reported_on.is_none() {
+                    return Err(DomainError::MeasureState { reason: "not_started" });
+                }
+                if date < c.decision_date {
+                    return Err(DomainError::DateBefore {
+                        field: f,
+                        date,
+                        other_field: "decision_date",
+                        other: c.decision_date,
+                    });
+                }
+                c.reported_on = Some(date);
+            }
+        }
+        if let Some(start) = c.start_date()
+            && let Some(s) = c.suspensions.iter().find(|s| s.from < start)
+        {
+            return Err(DomainError::DateBefore {
+                field: "suspend_date",
+                date: s.from,
+                other_field: if c.start_date() == Some(c.decision_date) && field == DateField::Decision {
+                    "decision_date"
+                } else {
+                    "start_date"
+                },
+                other: start,
+            });
+        }
+        if let Some((end, _)) = c.ended {
+            let first = c.start_date().unwrap_or(c.decision_date).max(c.decision_date);
+            if end < first {
+                return Err(DomainError::DateBefore { field: "end_date", date: end, other_field: f, other: first });
+            }
+        }
+        Ok(c)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ymd(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn correcting_the_report_date_moves_the_term() {
+        let today = ymd("2026-11-29");
+        let mut c = MeasureClock::decide(MeasureKind::CommunityDetox, ymd("2026-02-25"), today).unwrap_or_else(|e| {
+            unreachable!("{e}");
+        });
+        c.record_report(ymd("2026-03-10"), today).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(c.planned_last_day(today), Some(ymd("2029-03-09")));
+        let fixed = c.corrected(DateField::Report, ymd("2026-03-01"), today).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(fixed.reported_on, Some(ymd("2026-03-01")));
+        assert_eq!(fixed.start_date(), Some(ymd("2026-03-01")));
+        assert_eq!(fixed.planned_last_day(today), Some(ymd("2029-02-28")));
+        // Year 1 ends 2027-02-28 after the correction (it ended 2027-03-09 before).
+        assert_eq!(fixed.phase_year(ymd("2027-03-01")), Some(2));
+        assert_eq!(c.phase_year(ymd("2027-03-01")), Some(1));
+        // The decision date moves the report deadline: 2026-02-20 + 15 days = 2026-03-07 (Saturday)
+        // → Monday 2026-03-09.
+        let cal = WorkCalendar::new();
+        let earlier =
+            c.corrected(DateField::Decision, ymd("2026-02-20"), today).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(earlier.report_deadline(&cal), Some(ymd("2026-03-09")));
+        assert_eq!(earlier.planned_last_day(today), c.planned_last_day(today), "the term runs from the report");
+    }
+
+    #[test]
+    fn corrections_keep_the_order_of_dates() {
+        let today = ymd("2026-11-29");
+        let mut c = MeasureClock::decide(MeasureKind::CommunityDetox, ymd("2026-02-25"), today).unwrap_or_else(|e| {
+            unreachable!("{e}");
+        });
+        let code = |r: Result<MeasureClock, DomainError>| r.err().map(|e| (e.code(), e.field()));
+        // No report recorded: there is nothing to correct.
+        assert_eq!(code(c.corrected(DateField::Report, ymd("2026-03-01"), today)), Some(("measure.not_started", None)));
+        c.record_report(ymd("2026-03-10"), today).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(
+            code(c.corrected(DateField::Report, ymd("2026-11-30"), today)),
+            Some(("date.in_future", Some("report_date")))
+        );
+        assert_eq!(
+            code(c.corrected(DateField::Report, ymd("2026-02-24"), today)),
+            Some(("date.before", Some("report_date")))
+        );
+        assert_eq!(
+            code(c.corrected(DateField::Decision, ymd("2026-03-11"), today)),
+            Some(("date.before", Some("report_date")))
+        );
+        assert_eq!(
+            code(c.corrected(DateField::Decision, ymd("2026-12-01"), today)),
+            Some(("date.in_future", Some("decision_date")))
+        );
+        // A suspension from 2026-06-01 forbids a start after it.
+        c.suspend(ymd("2026-06-01"), today).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(
+            code(c.corrected(DateField::Report, ymd("2026-06-02"), today)),
+            Some(("date.before", Some("suspend_date")))
+        );
+        assert!(c.corrected(DateField::Report, ymd("2026-05-31"), today).is_ok());
+        // Compulsory isolation has no report.
+        let iso = MeasureClock::decide(MeasureKind::CompulsoryIsolation, ymd("2026-02-25"), today)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(
+            code(iso.corrected(DateField::Report, ymd("2026-03-01"), today)),
+            Some(("measure.no_report_for_kind", None))
+        );
+        // Its decision is its start: 2026-02-25 → 2026-02-20 moves the 2-year term.
+        let fixed =
+            iso.corrected(DateField::Decision, ymd("2026-02-20"), today).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(fixed.planned_last_day(today), Some(ymd("2028-02-19")));
+        // An end before the corrected decision is refused.
+        let mut ended = iso.clone();
+        ended.end(ymd("2026-03-01"), EndReason::Death, today).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(
+            code(ended.corrected(DateField::Decision, ymd("2026-03-02"), today)),
+            Some(("date.before", Some("end_date")))
+        );
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -588,7 +588,9 @@ pub struct PersonQuery {
     pub status: Option<String>,
     /// Name (substring) or ID number (exact).
     pub q: Option<String>,
-    /// 1-based page number (20 per page).
+    /// Risk tier code (`high`, `medium`, `low`).
+    pub risk: Option<String>,
+    /// 1-based page number (20 per page), 1 to 1,000,000.
     pub page: Option<String>,
 }
 
@@ -605,6 +607,7 @@ pub struct PersonQuery {
         (status = 200, description = "A page of persons", body = PersonPageDto),
         (status = 401, description = "Missing or invalid token", body = ApiErrorBody),
         (status = 403, description = "The role may not view persons", body = ApiErrorBody),
+        (status = 422, description = "A query parameter with a value the list does not take (named in `errors`)", body = ApiErrorBody),
     )
 )]
 async fn list_persons(
@@ -622,6 +625,7 @@ async fn list_persons(
         q: q.q.unwrap_or_default(),
         page: q.page.unwrap_or_default(),
         sealed: String::new(),
+        risk: q.risk.unwrap_or_default(),
     };
     let page = persons::list(&state.db, &state.vault, &actor, state.clock.now(), &filter).await?;
     let headcounts = persons::headcounts(&state.db, &state.vault, &actor, &filter)
@@ -760,19 +764,46 @@ async fn person_measures(
     Ok(Json(d.measures.iter().map(MeasureDto::from).collect()))
 }
 
-/// The worklist of the token's scope: overdue, due today, due this week.
+/// Filters of the worklist; all optional.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ObligationQuery {
+    /// 9-digit town code inside the token's scope.
+    pub town: Option<String>,
+    /// Obligation kind code (`check_in`, `drug_test`, `visit`, `report`, `transfer_report`).
+    pub kind: Option<String>,
+}
+
+/// The worklist of the token's scope: overdue, due today, due this week (at most
+/// 1,500 obligations read, oldest due first), optionally of one town and one kind of duty.
 #[utoipa::path(
     get,
     path = "/api/v1/obligations",
     tag = "obligations",
+    params(ObligationQuery),
     responses(
         (status = 200, description = "The worklist", body = WorklistDto),
         (status = 401, description = "Missing or invalid token", body = ApiErrorBody),
         (status = 403, description = "The role may not view persons", body = ApiErrorBody),
+        (status = 422, description = "A query parameter with a value the list does not take (named in `errors`)", body = ApiErrorBody),
     )
 )]
-async fn obligations(ApiActor(actor): ApiActor, State(state): State<AppState>) -> ApiResult<Json<WorklistDto>> {
-    let wl = worklist::worklist(&state.db, &state.vault, &actor, state.clock.now()).await?;
+async fn obligations(
+    ApiActor(actor): ApiActor,
+    State(state): State<AppState>,
+    query: Result<Query<ObligationQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<WorklistDto>> {
+    let Query(q) =
+        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("查询参数有误 / {e}")))?;
+    actor.require(Permission::ViewPersons)?;
+    let filter = worklist::WorklistFilter {
+        town: q.town.unwrap_or_default(),
+        kind: q.kind.unwrap_or_default(),
+        ..Default::default()
+    }
+    .check(&actor)?;
+    let limit = Some(worklist::WORKLIST_LIMIT * 3);
+    let wl = worklist::worklist_filtered(&state.db, &state.vault, &actor, state.clock.now(), &filter, limit).await?;
     let items = |v: &[DueItem]| v.iter().map(DueItemDto::from).collect();
     Ok(Json(WorklistDto { overdue: items(&wl.overdue), today: items(&wl.today), this_week: items(&wl.this_week) }))
 }

@@ -416,9 +416,10 @@ pub struct ConfirmedQuery {
 
 pub async fn abstinence(State(state): State<AppState>, a: Authed, Query(q): Query<ConfirmedQuery>) -> PageResult {
     let now = state.clock.now();
+    let confirmed = jindu_domain::query::flag("confirmed", &q.confirmed).map_err(|e| AppError::from(vec![e]))?;
     let rows = caseload::abstinence_candidates(&state.db, &state.vault, &a.actor, now).await?;
     let towns = town_names(&state, &a).await?;
-    Ok(AbstinencePage { c: a.chrome, today: now.today, rows, towns, confirmed: q.confirmed == "1" }.into_response())
+    Ok(AbstinencePage { c: a.chrome, today: now.today, rows, towns, confirmed }.into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -472,10 +473,14 @@ async fn caseload_page(
     let persons = if from.is_empty() {
         Vec::new()
     } else {
-        let worker = if from == "none" { None } else { Some(Uuid::parse_str(&from).map_err(|_| AppError::NotFound)?) };
+        let worker = if from == "none" {
+            None
+        } else {
+            jindu_domain::query::id("from", &from).map_err(|e| AppError::from(vec![e]))?
+        };
         caseload_persons(state, &a, worker).await?
     };
-    let moved = q.moved.parse().ok();
+    let moved = jindu_domain::query::number("moved", &q.moved, 0, 1_000_000).map_err(|e| AppError::from(vec![e]))?;
     Ok((status, CaseloadPage { c: a.chrome, loads, unassigned, towns, persons, from, form, moved }).into_response())
 }
 
@@ -646,7 +651,7 @@ pub async fn risk_settings(State(state): State<AppState>, a: Authed, Query(q): Q
         rules,
         tiers,
         form: FormState::new("risk", lang),
-        saved: q.saved.parse().ok(),
+        saved: jindu_domain::query::number("saved", &q.saved, 0, 100_000_000).map_err(|e| AppError::from(vec![e]))?,
         read_only,
     }
     .into_response())

@@ -414,7 +414,7 @@ pub async fn rows(State(state): State<AppState>, a: Authed, Query(q): Query<Dash
             .into(),
         ])
     })?;
-    let page: u64 = q.page.trim().parse().unwrap_or(1);
+    let page = jindu_domain::query::page("page", &q.page).map_err(|e| AppError::from(vec![e]))?;
     let d = match dashboard::drill(&state.db, &state.vault, &a.actor, now, p.scope, indicator, p.period, page).await {
         Ok(d) => d,
         Err(ServiceError::Invalid(errors)) => return Err(refuse(errors)),
@@ -504,11 +504,38 @@ pub async fn police_form(State(state): State<AppState>, a: Authed, Query(q): Que
     let now = state.clock.now();
     let lang = a.chrome.lang;
     let mut form = FormState::new("police", lang);
-    let month = Period::parse(&q.month)
-        .ok()
-        .and_then(|p| if let Period::Month(m) = p { Some(m) } else { None })
-        .unwrap_or_else(|| Month::of(now.today).plus(-1));
-    let division = DivisionCode::parse(&q.division).unwrap_or(a.actor.scope);
+    let month = if q.month.trim().is_empty() {
+        Month::of(now.today).plus(-1)
+    } else {
+        match Period::parse(&q.month) {
+            Ok(Period::Month(m)) => m,
+            Ok(_) => {
+                return Err(refuse(vec![
+                    jindu_domain::DomainError::InvalidPeriod {
+                        field: "month",
+                        input: q.month.chars().take(40).collect(),
+                    }
+                    .into(),
+                ]));
+            }
+            Err(e) => return Err(refuse(vec![e.into()])),
+        }
+    };
+    let division = if q.division.trim().is_empty() {
+        a.actor.scope
+    } else {
+        match DivisionCode::parse(&q.division) {
+            Ok(d) if a.actor.scope.contains(&d) => d,
+            _ => {
+                return Err(AppError::from(vec![jindu_domain::DomainError::InvalidFilter {
+                    field: "division",
+                    input: q.division.chars().take(40).collect(),
+                    expected: jindu_domain::query::Expected::InScope(a.actor.scope.prefix()),
+                }]));
+            }
+        }
+    };
+    let saved = jindu_domain::query::flag("saved", &q.saved).map_err(|e| AppError::from(vec![e]))?;
     form.values.insert("month".into(), month.to_string());
     form.values.insert("division".into(), division.to_string());
     if let Some(r) = police::get(&state.db, &a.actor, &division, month).await? {
@@ -522,7 +549,7 @@ pub async fn police_form(State(state): State<AppState>, a: Authed, Query(q): Que
         }
         form.values.insert("version".into(), r.version.to_string());
     }
-    police_page(&state, a, form, StatusCode::OK, q.saved == "1").await
+    police_page(&state, a, form, StatusCode::OK, saved).await
 }
 
 /// POST /police.
@@ -570,6 +597,7 @@ impl SettingsPage {
 /// GET /settings/indicators.
 pub async fn settings(State(state): State<AppState>, a: Authed, Query(q): Query<PoliceQuery>) -> PageResult {
     a.actor.require(Permission::Configure)?;
+    let saved = jindu_domain::query::flag("saved", &q.saved).map_err(|e| AppError::from(vec![e]))?;
     let s = jindu_store::service::indicators::settings(&state.db).await?;
     let mut form = FormState::new("indicators", a.chrome.lang);
     form.values.insert("worker_ratio".into(), s.worker_ratio.to_string());
@@ -577,7 +605,7 @@ pub async fn settings(State(state): State<AppState>, a: Authed, Query(q): Query<
         let v = s.target(*i).map(|t| format!("{t}")).unwrap_or_default();
         form.values.insert(i.target_field().into(), v);
     }
-    Ok(SettingsPage { c: a.chrome, form, saved: q.saved == "1" }.into_response())
+    Ok(SettingsPage { c: a.chrome, form, saved }.into_response())
 }
 
 /// POST /settings/indicators.

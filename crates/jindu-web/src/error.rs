@@ -19,6 +19,9 @@ pub enum AppError {
     Forbidden,
     /// 409: stale edit.
     Conflict,
+    /// 422: refused input (a query parameter of a list or export, a field): one sentence per
+    /// problem, each naming its field, in Chinese and English.
+    Invalid(Vec<jindu_store::service::FieldError>),
     /// 500: logged; the page says only that something went wrong.
     Internal(String),
 }
@@ -30,9 +33,7 @@ impl From<ServiceError> for AppError {
             ServiceError::Conflict => AppError::Conflict,
             ServiceError::Forbidden(_) => AppError::Forbidden,
             ServiceError::Refused(e) => AppError::Form { status: StatusCode::FORBIDDEN, zh: e.zh, en: e.en },
-            ServiceError::Invalid(errs) => {
-                AppError::BadRequest(errs.iter().map(|e| format!("{} / {}", e.zh, e.en)).collect::<Vec<_>>().join(" "))
-            }
+            ServiceError::Invalid(errs) => AppError::Invalid(errs),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -46,6 +47,12 @@ fn page(status: StatusCode, zh: &str, en: &str) -> Response {
     }
 }
 
+impl From<Vec<jindu_domain::DomainError>> for AppError {
+    fn from(errs: Vec<jindu_domain::DomainError>) -> Self {
+        AppError::Invalid(errs.into_iter().map(Into::into).collect())
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
@@ -54,6 +61,11 @@ impl IntoResponse for AppError {
             }
             AppError::BadRequest(msg) => page(StatusCode::BAD_REQUEST, "请求有误", &msg),
             AppError::Form { status, zh, en } => page(status, &zh, &en),
+            AppError::Invalid(errs) => page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &errs.iter().map(|e| e.zh.as_str()).collect::<Vec<_>>().join(" "),
+                &errs.iter().map(|e| e.en.as_str()).collect::<Vec<_>>().join(" "),
+            ),
             AppError::MethodNotAllowed => page(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "此地址只接受表单提交，请从页面上的按钮操作",

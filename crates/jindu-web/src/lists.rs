@@ -213,6 +213,8 @@ pub struct ExportQuery {
     pub period: String,
     #[serde(default)]
     pub rank: String,
+    #[serde(default)]
+    pub risk: String,
 }
 
 /// `GET /export/audit/{format}` (needs `ReadAudit`).
@@ -265,6 +267,7 @@ async fn export_list(
     let place = place_name(&state, &a).await;
     let today = now.today.format("%Y-%m-%d");
     let mut unmasked = false;
+    let unmask_asked = jindu_domain::query::flag("unmask", &q.unmask).map_err(|e| AppError::from(vec![e]))?;
     let table = match list.as_str() {
         "persons" => {
             let filter = PersonFilter {
@@ -275,13 +278,16 @@ async fn export_list(
                 q: q.q.clone(),
                 page: String::new(),
                 sealed: q.sealed.clone(),
+                risk: q.risk.clone(),
             };
-            unmasked = q.unmask == "1" && a.actor.can(Permission::Unmask);
+            unmasked = unmask_asked && a.actor.can(Permission::Unmask);
             let rows = persons::list_all(&state.db, &state.vault, &a.actor, now, &filter, unmasked).await?;
             persons_table(&rows, &a, &format!("{place}在册人员名单（{today}）"), unmasked)
         }
         "overdue" | "due" => {
-            let wl = worklist::worklist_up_to(&state.db, &state.vault, &a.actor, now, None).await?;
+            let f = worklist::WorklistFilter { town: q.town.clone(), kind: q.kind.clone(), ..Default::default() }
+                .check(&a.actor)?;
+            let wl = worklist::worklist_filtered(&state.db, &state.vault, &a.actor, now, &f, None).await?;
             let (items, title) = if list == "overdue" {
                 (wl.overdue, format!("{place}逾期事项（{today}）"))
             } else {

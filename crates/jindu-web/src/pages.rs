@@ -291,7 +291,13 @@ pub async fn set_lang(session: Session, Query(q): Query<LangQuery>) -> PageResul
     Ok(Redirect::to(&safe_next(&q.back)).into_response())
 }
 
-pub async fn workbench(State(state): State<AppState>, a: Authed) -> PageResult {
+/// `GET /[?town=&kind=&list=&page=]`: the 工作台 (see [`worklist::workbench`]); a refused
+/// parameter is 422 naming it.
+pub async fn workbench(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<worklist::WorklistFilter>,
+) -> PageResult {
     // Roles without person data start where their work is.
     if !a.actor.can(Permission::ViewPersons) {
         let to = if a.actor.can(Permission::ViewCounts) {
@@ -304,7 +310,8 @@ pub async fn workbench(State(state): State<AppState>, a: Authed) -> PageResult {
         return Ok(Redirect::to(to).into_response());
     }
     let now = state.clock.now();
-    let wl = worklist::worklist(&state.db, &state.vault, &a.actor, now).await?;
+    let filter = q.check(&a.actor)?;
+    let wb = worklist::workbench(&state.db, &state.vault, &a.actor, now, &filter).await?;
     let alerts = jindu_store::service::alerts::counts(&state.db, &a.actor).await?;
     // The unit's overdue plan tasks (not for a social worker's own caseload).
     let tasks = if a.actor.can(Permission::ViewCounts) && !a.actor.profile.own_caseload_only {
@@ -316,7 +323,17 @@ pub async fn workbench(State(state): State<AppState>, a: Authed) -> PageResult {
     } else {
         Vec::new()
     };
-    Ok(WorkbenchPage { c: a.chrome, today: now.today, wl, alerts, tasks }.into_response())
+    let summary = !a.actor.caseload_only();
+    let towns = if summary {
+        deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Town)
+            .await?
+            .into_iter()
+            .map(|d| (d.code.prefix(), d.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(WorkbenchPage { c: a.chrome, today: now.today, wb, filter, summary, towns, alerts, tasks }.into_response())
 }
 
 pub async fn persons(State(state): State<AppState>, a: Authed, Query(filter): Query<PersonFilter>) -> PageResult {
@@ -331,6 +348,7 @@ pub async fn persons(State(state): State<AppState>, a: Authed, Query(filter): Qu
         ("status", filter.status.as_str()),
         ("q", filter.q.as_str()),
         ("sealed", filter.sealed.as_str()),
+        ("risk", filter.risk.as_str()),
     ])
     .unwrap_or_default();
     let headcounts = persons::headcounts(&state.db, &state.vault, &a.actor, &filter).await?;
@@ -347,6 +365,34 @@ pub struct PersonQuery {
     /// A measure kind code: open the decision form with it chosen (from the serious-breach card).
     #[serde(default)]
     decide: String,
+}
+
+impl PersonQuery {
+    /// Reads the query strictly ([`jindu_domain::query`]): `record` an event or duty kind code,
+    /// `unmask` 1 or 0, `decide` a measure kind code. Returns (measure to decide, unmask).
+    ///
+    /// # Errors
+    /// 422 naming every refused parameter.
+    fn check(&self) -> Result<(Option<jindu_domain::MeasureKind>, bool), AppError> {
+        use jindu_domain::query;
+        let mut c = query::Check::new();
+        let record = self.record.trim();
+        if !record.is_empty()
+            && jindu_domain::EventKind::from_code(record).is_none()
+            && jindu_domain::ObligationKind::from_code(record).is_none()
+        {
+            c.take(query::choice("record", record, jindu_domain::EventKind::ALL, jindu_domain::EventKind::as_code));
+        }
+        let unmask = c.take(query::flag("unmask", &self.unmask));
+        let decide = c.take(query::choice(
+            "decide",
+            &self.decide,
+            jindu_domain::MeasureKind::ALL,
+            jindu_domain::MeasureKind::as_code,
+        ));
+        c.finish()?;
+        Ok((decide, unmask))
+    }
 }
 
 /// The person page, with field errors of `form` if any; `unmask` shows personal data in full
@@ -391,7 +437,8 @@ pub async fn person(
 ) -> PageResult {
     let id = parse_id(&id)?;
     let lang = a.chrome.lang;
-    let form = match jindu_domain::MeasureKind::from_code(q.decide.trim()) {
+    let (decide, unmask) = q.check()?;
+    let form = match decide {
         Some(k) => {
             let mut f = FormState::new("decide", lang);
             f.values.insert("measure_kind".into(), k.as_code().into());
@@ -399,7 +446,7 @@ pub async fn person(
         }
         None => FormState::new("", lang),
     };
-    person_page(&state, a, id, form, q.record, StatusCode::OK, q.unmask == "1").await
+    person_page(&state, a, id, form, q.record.trim().to_string(), StatusCode::OK, unmask).await
 }
 
 /// Turns a service result into a redirect (success) or the person page with field errors.
@@ -474,6 +521,12 @@ pub struct ActionForm {
     date: String,
     #[serde(default)]
     end_reason: String,
+    /// For `action=correct`: the date corrected (`decision_date`, `report_date`).
+    #[serde(default)]
+    field: String,
+    /// For `action=correct`: why (required).
+    #[serde(default)]
+    reason: String,
 }
 
 pub async fn measure_action(
@@ -486,6 +539,12 @@ pub async fn measure_action(
     let mid = parse_id(&mid)?;
     let now = state.clock.now();
     let values = form_values(&f);
+    if f.action.trim() == "correct" {
+        // A mistyped decision or report date (needs EditPersons, checked by the service).
+        let input = measures::DateCorrection { field: f.field.clone(), date: f.date.clone(), reason: f.reason.clone() };
+        let res = measures::correct_date(&state.db, &state.vault, &a.actor, now, id, mid, &input).await;
+        return after_person_write(&state, a, id, &format!("correct-{mid}"), values, res).await;
+    }
     let res = match measures::parse_action(&f.action, &f.end_reason) {
         Ok(action) => measures::act(&state.db, &a.actor, now, id, mid, action, &f.date).await,
         Err(e) => Err(e.into()),

@@ -102,7 +102,10 @@ async fn render(state: &AppState, a: Authed, year: i32, form: FormState, status:
 pub async fn page(State(state): State<AppState>, a: Authed, Query(q): Query<YearQuery>) -> PageResult {
     a.actor.require(Permission::ViewCounts)?;
     let this_year = state.clock.now().today.year();
-    let year = q.year.trim().parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).unwrap_or(this_year);
+    let year = jindu_domain::query::number("year", &q.year, 2000, 2100)
+        .map_err(|e| AppError::from(vec![e]))?
+        .and_then(|y| i32::try_from(y).ok())
+        .unwrap_or(this_year);
     let lang = a.chrome.lang;
     render(&state, a, year, FormState::new("", lang), StatusCode::OK).await
 }

@@ -11,7 +11,7 @@ use jindu_store::service::FieldError;
 use jindu_store::service::Page;
 use jindu_store::service::deployment::Division;
 use jindu_store::service::persons::{PersonDetail, PersonFilter, PersonView};
-use jindu_store::service::worklist::{Overview, Worklist};
+use jindu_store::service::worklist::Overview;
 
 /// A date or optional date as templates hand it over (by value or by any depth of reference).
 pub trait DateLike {
@@ -260,11 +260,106 @@ pub struct PasswordPage {
 pub struct WorkbenchPage {
     pub c: Chrome,
     pub today: NaiveDate,
-    pub wl: Worklist,
+    pub wb: jindu_store::service::worklist::Workbench,
+    pub filter: jindu_store::service::worklist::CheckedWorklistFilter,
+    /// Whether the summary by town and kind and the filter are shown (not for a social worker's
+    /// own caseload).
+    pub summary: bool,
+    /// Towns of the scope for the filter: (9-digit code, name).
+    pub towns: Vec<(String, String)>,
     /// Unacknowledged alerts of the user's inbox, per kind.
     pub alerts: jindu_store::service::alerts::AlertCounts,
     /// Overdue plan tasks owned within the user's scope (规划任务逾期).
     pub tasks: Vec<jindu_store::service::responsibility::TaskRow>,
+}
+
+/// One list of the workbench as the page shows it.
+pub struct DueSection<'a> {
+    /// Locale key of the heading.
+    pub key: &'static str,
+    /// CSS class and test id suffix (`overdue`, `due-today`, `week`).
+    pub cls: &'static str,
+    pub list: jindu_store::service::worklist::DueList,
+    pub page: &'a Page<jindu_store::service::worklist::DueItem>,
+}
+
+impl WorkbenchPage {
+    /// The lists shown: the chosen one, or all three (each its first page).
+    pub fn sections(&self) -> Vec<DueSection<'_>> {
+        use jindu_store::service::worklist::DueList;
+        [
+            DueSection { key: "workbench.overdue", cls: "overdue", list: DueList::Overdue, page: &self.wb.overdue },
+            DueSection { key: "workbench.today", cls: "due-today", list: DueList::Today, page: &self.wb.today },
+            DueSection { key: "workbench.week", cls: "week", list: DueList::Week, page: &self.wb.week },
+        ]
+        .into_iter()
+        .filter(|s| self.filter.list.is_none_or(|l| l == s.list))
+        .collect()
+    }
+
+    /// The filter's town and kind as a query string (`town=430405009&kind=drug_test`), for the
+    /// exports and the page links; empty when unfiltered.
+    pub fn filter_qs(&self) -> String {
+        let town = self.filter.town.map(|t| t.prefix()).unwrap_or_default();
+        let kind = self.filter.kind.map(|k| k.as_code()).unwrap_or_default();
+        serde_urlencoded::to_string([("town", town.as_str()), ("kind", kind)])
+            .unwrap_or_default()
+            .split('&')
+            .filter(|kv| !kv.ends_with('='))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The address of `page` of `list` with the filter kept.
+    pub fn page_link(&self, list: &jindu_store::service::worklist::DueList, page: u64) -> String {
+        let f = self.filter_qs();
+        format!("/?{f}{}list={}&page={page}", if f.is_empty() { "" } else { "&" }, list.as_code())
+    }
+
+    /// The address of the list `list` (`overdue`, `today`, `week`) narrowed to a town (9 digits)
+    /// and a kind code; an empty town or kind does not narrow.
+    pub fn group_link(&self, town: &str, kind: &str, list: &str) -> String {
+        let mut parts = Vec::new();
+        if !town.is_empty() {
+            parts.push(format!("town={town}"));
+        }
+        if !kind.is_empty() {
+            parts.push(format!("kind={kind}"));
+        }
+        parts.push(format!("list={list}"));
+        format!("/?{}", parts.join("&"))
+    }
+
+    /// Whether the filter narrows the lists (town or kind chosen).
+    pub fn filtered(&self) -> bool {
+        self.filter.town.is_some() || self.filter.kind.is_some()
+    }
+
+    /// The chosen town's 9-digit code, or empty.
+    pub fn town_code(&self) -> String {
+        self.filter.town.map(|t| t.prefix()).unwrap_or_default()
+    }
+
+    /// The chosen kind's code, or empty.
+    pub fn kind_code(&self) -> &'static str {
+        self.filter.kind.map(|k| k.as_code()).unwrap_or_default()
+    }
+
+    /// Per town: the town's code and name and its overdue, today and week counts over every kind.
+    pub fn town_totals(&self) -> Vec<(String, String, u64, u64, u64)> {
+        let mut out: Vec<(String, String, u64, u64, u64)> = Vec::new();
+        for g in &self.wb.groups {
+            match out.last_mut() {
+                Some(t) if t.0 == g.town => {
+                    t.2 += g.overdue;
+                    t.3 += g.today;
+                    t.4 += g.week;
+                }
+                _ => out.push((g.town.clone(), g.town_name.clone(), g.overdue, g.today, g.week)),
+            }
+        }
+        out
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -382,12 +477,22 @@ pub struct OverviewPage {
 pub struct Choices;
 
 impl Choices {
+    /// The kinds of duty of the workbench's filter.
+    pub fn obligation_kinds() -> &'static [jindu_domain::ObligationKind] {
+        jindu_domain::ObligationKind::ALL
+    }
+
     pub fn event_kinds() -> &'static [EventKind] {
         jindu_store::service::measures::FORM_EVENT_KINDS
     }
     pub fn measure_kinds() -> &'static [MeasureKind] {
         MeasureKind::ALL
     }
+    /// The risk tiers, for the person list's filter.
+    pub fn risk_tiers() -> &'static [jindu_domain::RiskTier] {
+        jindu_domain::RiskTier::ALL
+    }
+
     pub fn statuses() -> &'static [ControlStatus] {
         ControlStatus::ALL
     }
@@ -469,6 +574,15 @@ impl PersonPage {
                     format!("Set by the rule: {duty} due {} overdue {n} days.", text("due_date"))
                 } else {
                     format!("系统按规则认定：{duty}（应于{}）逾期{n}日。", text("due_date"))
+                }
+            }
+            EventKind::Amendment if v.get("field").is_some() => {
+                let field = jindu_domain::error::field_label(&text("field"), if en { "en" } else { "zh" });
+                let old = if text("old").is_empty() { "—".to_string() } else { text("old") };
+                if en {
+                    format!("Measure date corrected: {field} {old} → {}.", text("new"))
+                } else {
+                    format!("措施日期更正：{field} {old} → {}。", text("new"))
                 }
             }
             EventKind::LeaveReturn => match num("late_days") {

@@ -151,6 +151,23 @@ pub struct AlertFilter {
     pub page: String,
 }
 
+impl AlertFilter {
+    /// Reads the filter strictly ([`jindu_domain::query`]): `kind` an alert kind code, `acked`
+    /// 1 or 0, `page` 1 to 1,000,000. Returns (kind, with acknowledged, page).
+    ///
+    /// # Errors
+    /// `Invalid` naming every refused parameter.
+    pub fn check(&self) -> ServiceResult<(Option<AlertKind>, bool, u64)> {
+        use jindu_domain::query;
+        let mut c = query::Check::new();
+        let kind = c.take(query::choice("kind", &self.kind, AlertKind::ALL, AlertKind::as_code));
+        let acked = c.take(query::flag("acked", &self.acked));
+        let page = c.take(query::page("page", &self.page));
+        super::query_checked(c)?;
+        Ok((kind, acked, page))
+    }
+}
+
 /// Alerts per inbox page.
 pub const ALERTS_PER_PAGE: usize = 100;
 
@@ -165,8 +182,7 @@ pub async fn inbox<C: ConnectionTrait>(
     lang: &str,
 ) -> ServiceResult<Vec<AlertView>> {
     actor.require(Permission::ViewPersons)?;
-    let want = AlertKind::from_code(filter.kind.trim());
-    let with_acked = filter.acked.trim() == "1";
+    let (want, with_acked, _) = filter.check()?;
     let open = open_for(db, actor).await?;
     let open: Vec<_> = open
         .into_iter()

@@ -415,6 +415,28 @@ pub struct AuditFilter {
     pub page: String,
 }
 
+impl AuditFilter {
+    /// Reads the filter strictly ([`jindu_domain::query`]): `outcome` one of `ok`, `denied`,
+    /// `failed`; `page` 1 to 1,000,000 (returned). User name, action prefix and object id are
+    /// free text matched as given.
+    ///
+    /// # Errors
+    /// `Invalid` naming every refused parameter.
+    pub fn check(&self) -> ServiceResult<u64> {
+        use jindu_domain::query;
+        let mut c = query::Check::new();
+        c.take(query::choice(
+            "outcome",
+            &self.outcome,
+            &[Outcome::Ok, Outcome::Denied, Outcome::Failed],
+            Outcome::as_code,
+        ));
+        let page = c.take(query::page("page", &self.page));
+        super::query_checked(c)?;
+        Ok(page)
+    }
+}
+
 /// Audit records per viewer page.
 pub const AUDIT_PER_PAGE: u64 = 50;
 
@@ -426,9 +448,9 @@ pub async fn search<C: ConnectionTrait + TransactionTrait>(
     filter: &AuditFilter,
 ) -> ServiceResult<Page<audit_record::Model>> {
     actor.require(jindu_domain::Permission::ReadAudit)?;
+    let page = filter.check()?;
     let q = search_query(filter);
     let total = q.clone().count(db).await?;
-    let page = filter.page.trim().parse::<u64>().unwrap_or(1).clamp(1, 1_000_000);
     let rows = q
         .order_by_desc(audit_record::Column::Seq)
         .offset((page - 1) * AUDIT_PER_PAGE)
@@ -456,6 +478,7 @@ pub async fn search_all<C: ConnectionTrait>(
     filter: &AuditFilter,
 ) -> ServiceResult<Vec<audit_record::Model>> {
     actor.require(jindu_domain::Permission::ReadAudit)?;
+    filter.check()?;
     Ok(search_query(filter).order_by_desc(audit_record::Column::Seq).limit(AUDIT_EXPORT_LIMIT).all(db).await?)
 }
 

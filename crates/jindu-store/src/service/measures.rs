@@ -506,6 +506,182 @@ pub(crate) async fn act_in<C: ConnectionTrait>(
     Ok(())
 }
 
+/// A correction of a mistyped measure date, as typed: the date (`decision_date` or
+/// `report_date`), its right value and why.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct DateCorrection {
+    #[serde(default)]
+    pub field: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Corrects a mistyped decision or report date of a measure of a person the actor may see
+/// (needs `EditPersons`; issue #18 item 19). The corrected clock must keep the measure's order of
+/// dates ([`MeasureClock::corrected`]) and a corrected decision date must not overlap another
+/// measure of the person. In one transaction: the measure's dates and every date that follows
+/// (report deadline, planned last day, status), an `amendment` event on the timeline pointing at
+/// the measure's decision or report event (detail `{"field","old","new","measure_id"}`, the
+/// reason as its sealed note; who and when as every event), the obligations and the person's
+/// indicator contributions recomputed ([`super::casework::reconcile`]), and an audit record
+/// `measure.correct` with field, old and new value.
+///
+/// # Errors
+/// `Invalid` naming `field`, the date's own field (`decision_date`, `report_date`), `reason`
+/// (required, at most 500 characters, no hidden characters), or the date the correction would
+/// put out of order; `Forbidden`, `NotFound` (person or measure out of scope).
+#[allow(clippy::too_many_arguments)]
+pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &crate::Vault,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    measure_id: Uuid,
+    input: &DateCorrection,
+) -> ServiceResult<()> {
+    use jindu_domain::measure::DateField;
+    actor.require(Permission::EditPersons)?;
+    let _audit = audit::lock().await;
+    let txn = super::begin_write(db).await?;
+    let p = load_visible(&txn, actor, person_id).await?;
+    let m = measure::Entity::find_by_id(measure_id)
+        .one(&txn)
+        .await?
+        .filter(|m| m.person_id == p.id)
+        .ok_or(ServiceError::NotFound("measure"))?;
+    let mut errors: Vec<FieldError> = Vec::new();
+    let field = match DateField::ALL.iter().copied().find(|f| f.as_code() == input.field.trim()) {
+        Some(f) => Some(f),
+        None => {
+            errors.push(
+                DomainError::InvalidChoice { field: "field", input: input.field.chars().take(40).collect() }.into(),
+            );
+            None
+        }
+    };
+    let name = field.map_or("date", DateField::as_code);
+    let date = if input.date.trim().is_empty() {
+        errors.push(DomainError::Required { field: name }.into());
+        None
+    } else {
+        parse_date(name, &input.date).map_err(|e| errors.push(e.into())).ok()
+    };
+    let reason = if input.reason.trim().is_empty() {
+        errors.push(DomainError::Required { field: "reason" }.into());
+        None
+    } else {
+        validate_note("reason", &input.reason).map_err(|e| errors.push(e.into())).ok()
+    };
+    let (Some(field), Some(date), Some(reason), true) = (field, date, reason, errors.is_empty()) else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    let clock = clock_of(&m)?;
+    let old = clock.date_of(field);
+    if old == Some(date) {
+        return Err(FieldError::new(
+            name,
+            "measure.correction_unchanged",
+            format!("{}已经是{date}，无需更正。", jindu_domain::error::field_label(name, "zh")),
+            format!(
+                "The {} is already {date}; nothing to correct.",
+                jindu_domain::error::field_label(name, "en").to_lowercase()
+            ),
+        )
+        .into());
+    }
+    let fixed = clock.corrected(field, date, now.today)?;
+    if field == DateField::Decision {
+        let others = measure::Entity::find()
+            .filter(measure::Column::PersonId.eq(person_id))
+            .filter(measure::Column::Id.ne(measure_id))
+            .all(&txn)
+            .await?;
+        let end = fixed.ended.map(|(e, _)| e);
+        if let Some(o) = others.iter().find(|o| {
+            // Measures may meet on a day (one ends as the next is decided), not overlap.
+            o.decision_date < end.unwrap_or(NaiveDate::MAX) && o.ended_on.is_none_or(|e| date < e)
+        }) {
+            let kind = stored("measure kind", &o.kind, MeasureKind::from_code)?;
+            return Err(FieldError::new(
+                name,
+                "measure.overlap",
+                format!(
+                    "更正后与已登记的{}（{} 至 {}）时间重叠。",
+                    kind.label_zh(),
+                    o.decision_date,
+                    o.ended_on.map_or_else(|| "至今".to_string(), |e| e.to_string())
+                ),
+                format!(
+                    "Corrected, it would overlap the {} already registered ({} to {}).",
+                    kind.label_en().to_lowercase(),
+                    o.decision_date,
+                    o.ended_on.map_or_else(|| "now".to_string(), |e| e.to_string())
+                ),
+            )
+            .into());
+        }
+    }
+    let cal = deployment::calendar(&txn).await?;
+    let mut am: measure::ActiveModel = m.into();
+    am.decision_date = Set(fixed.decision_date);
+    clock_columns(&mut am, &fixed, now, &cal)?;
+    am.update(&txn).await?;
+    let target_kind = match field {
+        DateField::Decision => EventKind::MeasureDecided,
+        DateField::Report => EventKind::MeasureStarted,
+    };
+    let target = event::Entity::find()
+        .filter(event::Column::PersonId.eq(person_id))
+        .filter(event::Column::MeasureId.eq(measure_id))
+        .filter(event::Column::Kind.eq(target_kind.as_code()))
+        .order_by_asc(event::Column::RecordedAt)
+        .one(&txn)
+        .await?;
+    let detail = serde_json::json!({
+        "field": field.as_code(),
+        "old": old,
+        "new": date,
+        "measure_id": measure_id,
+    })
+    .to_string();
+    let id = insert_event(
+        &txn,
+        actor,
+        now,
+        person_id,
+        Some(measure_id),
+        EventKind::Amendment,
+        now.today,
+        Some((vault, reason.as_str())),
+        Some(detail),
+    )
+    .await?;
+    if let Some(t) = target {
+        event::Entity::update_many()
+            .col_expr(event::Column::AmendsEventId, sea_orm::sea_query::Expr::value(Some(t.id)))
+            .filter(event::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+    }
+    super::casework::reconcile(&txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id)).await?;
+    audit::append(
+        &txn,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("measure.correct", "person", person_id).with_detail(format!(
+            "{measure_id} {} {} -> {date}",
+            field.as_code(),
+            old.map_or_else(|| "-".to_string(), |d| d.to_string())
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// The event form, as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct NewEvent {

@@ -154,6 +154,15 @@ pub(crate) fn parse_code<T>(field: &'static str, input: &str, parse: fn(&str) ->
         .ok_or_else(|| FieldError::from(DomainError::InvalidChoice { field, input: input.chars().take(40).collect() }))
 }
 
+/// The refused query parameters of a [`jindu_domain::query::Check`], as `Invalid` (each error
+/// names its parameter); `Ok` when every parameter was accepted.
+///
+/// # Errors
+/// `Invalid` with one [`FieldError`] per refused parameter.
+pub fn query_checked(check: jindu_domain::query::Check) -> ServiceResult<()> {
+    check.finish().map_err(|errs| ServiceError::Invalid(errs.into_iter().map(FieldError::from).collect()))
+}
+
 pub(crate) fn stored<T>(what: &str, value: &str, parse: fn(&str) -> Option<T>) -> ServiceResult<T> {
     parse(value).ok_or_else(|| ServiceError::Data(format!("{what}: {value}")))
 }

@@ -564,21 +564,84 @@ pub struct PersonFilter {
     /// encrypted at rest).
     #[serde(default)]
     pub q: String,
-    /// 1-based page number as typed; anything unreadable means page 1.
+    /// 1-based page number as typed (empty: 1).
     #[serde(default)]
     pub page: String,
     /// `1`: the records sealed after three years' abstinence instead (needs `OpenSealed`;
     /// otherwise ignored: routine lists never show them).
     #[serde(default)]
     pub sealed: String,
+    /// A risk tier code (`high`, `medium`, `low`); empty = all.
+    #[serde(default)]
+    pub risk: String,
+}
+
+/// A [`PersonFilter`] read strictly ([`jindu_domain::query`]): every value given is one the list
+/// takes, divisions inside the actor's scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckedPersonFilter {
+    pub town: Option<DivisionCode>,
+    pub community: Option<DivisionCode>,
+    pub measure: Option<MeasureKind>,
+    pub status: Option<ControlStatus>,
+    /// A count of the glossary instead of one status (`registered` = 在册, `in_control`, `lost`).
+    pub headcount: Option<Headcount>,
+    pub risk: Option<jindu_domain::RiskTier>,
+    /// 1-based.
+    pub page: u64,
+    pub sealed: bool,
+}
+
+impl PersonFilter {
+    /// Reads the filter strictly for `actor`: `town` a 9-digit town and `community` a 12-digit
+    /// community inside the actor's scope, `measure`, `status` (a control status or a
+    /// [`Headcount`] code) and `risk` known codes, `page` 1 to
+    /// 1,000,000, `sealed` 1 or 0. The search text `q` is free.
+    ///
+    /// # Errors
+    /// `Invalid` naming every refused parameter (`query.*` codes).
+    pub fn check(&self, actor: &Actor) -> ServiceResult<CheckedPersonFilter> {
+        use jindu_domain::query;
+        let mut c = query::Check::new();
+        // `status` takes a control status or one of the glossary's counts (在册, 在控, 失控).
+        let headcount = Headcount::from_code(self.status.trim())
+            .filter(|_| ControlStatus::from_code(self.status.trim()).is_none());
+        let f = CheckedPersonFilter {
+            town: c.take(query::division("town", &self.town, jindu_domain::DivisionLevel::Town, &actor.scope)),
+            community: c.take(query::division(
+                "community",
+                &self.community,
+                jindu_domain::DivisionLevel::Village,
+                &actor.scope,
+            )),
+            measure: c.take(query::choice("measure", &self.measure, MeasureKind::ALL, MeasureKind::as_code)),
+            status: if headcount.is_some() {
+                None
+            } else {
+                c.take(query::choice("status", &self.status, ControlStatus::ALL, ControlStatus::as_code))
+            },
+            headcount,
+            risk: c.take(query::choice(
+                "risk",
+                &self.risk,
+                jindu_domain::RiskTier::ALL,
+                jindu_domain::RiskTier::as_code,
+            )),
+            page: c.take(query::page("page", &self.page)),
+            sealed: c.take(query::flag("sealed", &self.sealed)),
+        };
+        super::query_checked(c)?;
+        Ok(f)
+    }
 }
 
 /// Persons per list page.
 pub const PER_PAGE: u64 = 20;
 
 /// The person list within the actor's scope (a social worker sees their own caseload), with
-/// filters and paging, ordered by division then registration. Unknown filter values are
-/// ignored. The search text matches a full name or an ID number exactly.
+/// filters and paging, ordered by division then registration. Every filter value is read
+/// strictly ([`PersonFilter::check`]): an unknown one is refused, never ignored. The search text
+/// matches a full name or an ID number exactly.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     vault: &Vault,
@@ -587,9 +650,10 @@ pub async fn list<C: ConnectionTrait>(
     filter: &PersonFilter,
 ) -> ServiceResult<Page<PersonView>> {
     actor.require(Permission::ViewPersons)?;
-    let q = list_query(vault, actor, filter);
+    let checked = filter.check(actor)?;
+    let q = list_query(vault, actor, filter, &checked);
     let total = q.clone().count(db).await?;
-    let page = filter.page.trim().parse::<u64>().unwrap_or(1).clamp(1, 1_000_000);
+    let page = checked.page;
     let models = q
         .order_by_asc(person::Column::DivisionCode)
         .order_by_asc(person::Column::Id)
@@ -616,8 +680,10 @@ pub async fn list_all<C: ConnectionTrait>(
     if unmask {
         actor.require(Permission::Unmask)?;
     }
-    let q =
-        list_query(vault, actor, filter).order_by_asc(person::Column::DivisionCode).order_by_asc(person::Column::Id);
+    let checked = filter.check(actor)?;
+    let q = list_query(vault, actor, filter, &checked)
+        .order_by_asc(person::Column::DivisionCode)
+        .order_by_asc(person::Column::Id);
     let mut out = Vec::new();
     let mut pages = q.paginate(db, 1000);
     while let Some(models) = pages.fetch_and_next().await? {
@@ -638,7 +704,8 @@ pub async fn headcounts<C: ConnectionTrait>(
 ) -> ServiceResult<Vec<(Headcount, u64)>> {
     actor.require(Permission::ViewPersons)?;
     let unfiltered = PersonFilter { status: String::new(), page: String::new(), ..filter.clone() };
-    let rows: Vec<(String, i64)> = list_query(vault, actor, &unfiltered)
+    let checked = unfiltered.check(actor)?;
+    let rows: Vec<(String, i64)> = list_query(vault, actor, &unfiltered, &checked)
         .select_only()
         .column(person::Column::ControlStatus)
         .column_as(
@@ -663,10 +730,15 @@ pub async fn headcounts<C: ConnectionTrait>(
 
 /// The query of the person list: scope, caseload, sealed or not, and the filters. `status` is a
 /// control status code or a [`Headcount`] code (`registered` = 在册, `in_control`, `lost`).
-fn list_query(vault: &Vault, actor: &Actor, filter: &PersonFilter) -> sea_orm::Select<person::Entity> {
+fn list_query(
+    vault: &Vault,
+    actor: &Actor,
+    filter: &PersonFilter,
+    checked: &CheckedPersonFilter,
+) -> sea_orm::Select<person::Entity> {
     let (lo, hi) = scope_bounds(&actor.scope);
     let mut q = person::Entity::find().filter(person::Column::DivisionCode.between(lo, hi));
-    q = if filter.sealed.trim() == "1" && actor.can(Permission::OpenSealed) {
+    q = if checked.sealed && actor.can(Permission::OpenSealed) {
         q.filter(person::Column::SealedOn.is_not_null())
     } else {
         q.filter(person::Column::SealedOn.is_null())
@@ -674,19 +746,22 @@ fn list_query(vault: &Vault, actor: &Actor, filter: &PersonFilter) -> sea_orm::S
     if actor.caseload_only() {
         q = q.filter(person::Column::SocialWorkerId.eq(actor.user_id));
     }
-    if let Ok(t) = DivisionCode::parse(filter.town.trim()) {
+    if let Some(t) = checked.town {
         let (lo, hi) = scope_bounds(&t);
         q = q.filter(person::Column::TownCode.between(lo, hi));
     }
-    if let Ok(c) = DivisionCode::parse(filter.community.trim()) {
+    if let Some(c) = checked.community {
         q = q.filter(person::Column::DivisionCode.eq(c.to_string()));
     }
-    if let Some(s) = ControlStatus::from_code(filter.status.trim()) {
+    if let Some(s) = checked.status {
         q = q.filter(person::Column::ControlStatus.eq(s.as_code()));
-    } else if let Some(h) = Headcount::from_code(filter.status.trim()) {
+    } else if let Some(h) = checked.headcount {
         q = q.filter(person::Column::ControlStatus.is_in(h.statuses().iter().map(|s| s.as_code())));
     }
-    if let Some(k) = MeasureKind::from_code(filter.measure.trim()) {
+    if let Some(r) = checked.risk {
+        q = q.filter(person::Column::RiskTier.eq(r.as_code()));
+    }
+    if let Some(k) = checked.measure {
         q = q.filter(
             person::Column::Id.in_subquery(
                 sea_orm::sea_query::Query::select()

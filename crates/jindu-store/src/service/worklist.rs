@@ -8,12 +8,14 @@ use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::days::{add_days, overdue_days};
 use jindu_domain::indicator::Headcount;
-use jindu_domain::{ControlStatus, DivisionLevel, MeasureKind, ObligationKind, Permission};
+use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, MeasureKind, ObligationKind, Permission};
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 use uuid::Uuid;
 
-use super::{Actor, ServiceResult, deployment, scope_bounds, stored};
+use super::{Actor, Page, ServiceResult, deployment, scope_bounds, stored};
 use crate::entities::{measure, obligation, person};
 
 /// One line of the worklist.
@@ -58,39 +60,25 @@ pub async fn worklist_up_to<C: ConnectionTrait>(
     now: Now,
     limit: Option<u64>,
 ) -> ServiceResult<Worklist> {
+    worklist_filtered(db, vault, actor, now, &CheckedWorklistFilter::default(), limit).await
+}
+
+/// [`worklist_up_to`] narrowed to one town and/or one kind of duty (the workbench's filter; its
+/// list and page are not used), for the exports of the workbench's lists.
+pub async fn worklist_filtered<C: ConnectionTrait>(
+    db: &C,
+    vault: &crate::Vault,
+    actor: &Actor,
+    now: Now,
+    filter: &CheckedWorklistFilter,
+    limit: Option<u64>,
+) -> ServiceResult<Worklist> {
     actor.require(Permission::ViewPersons)?;
-    let (lo, hi) = scope_bounds(&actor.scope);
     let horizon = add_days(now.today, 7);
-    let mut q = obligation::Entity::find()
-        .filter(obligation::Column::DivisionCode.between(lo, hi))
-        .filter(obligation::Column::DueDate.lte(horizon));
-    if actor.caseload_only() {
-        q = q.filter(obligation::Column::SocialWorkerId.eq(actor.user_id));
-    }
+    let q = in_scope(actor, filter).filter(obligation::Column::DueDate.lte(horizon));
     let obligations = q.order_by_asc(obligation::Column::DueDate).limit(limit).all(db).await?;
-    let ids: Vec<Uuid> = obligations.iter().map(|o| o.person_id).collect();
-    let mut persons = BTreeMap::new();
-    for chunk in ids.chunks(500) {
-        for p in person::Entity::find().filter(person::Column::Id.is_in(chunk.to_vec())).all(db).await? {
-            persons.insert(p.id, p);
-        }
-    }
     let mut out = Worklist::default();
-    for o in obligations {
-        let Some(p) = persons.get(&o.person_id) else {
-            continue;
-        };
-        let row = p.id.to_string();
-        let id_number = vault.open("person", "id_number", &row, &p.id_number)?;
-        let masked = jindu_domain::IdNumber::parse(&id_number).map(|n| n.masked()).unwrap_or_default();
-        let item = DueItem {
-            person_id: p.id,
-            name: vault.open("person", "name", &row, &p.name)?,
-            id_number_masked: masked,
-            kind: stored("obligation kind", &o.kind, ObligationKind::from_code)?,
-            due_date: o.due_date,
-            overdue_days: overdue_days(o.due_date, now.today),
-        };
+    for item in items(db, vault, now, obligations).await? {
         match item.overdue_days {
             d if d > 0 => out.overdue.push(item),
             0 => out.today.push(item),
@@ -98,6 +86,257 @@ pub async fn worklist_up_to<C: ConnectionTrait>(
         }
     }
     Ok(out)
+}
+
+/// The obligations the actor sees (scope; a social worker: own caseload), narrowed by the
+/// filter's town and kind.
+fn in_scope(actor: &Actor, filter: &CheckedWorklistFilter) -> sea_orm::Select<obligation::Entity> {
+    let (lo, hi) = scope_bounds(&actor.scope);
+    let mut q = obligation::Entity::find().filter(obligation::Column::DivisionCode.between(lo, hi));
+    if actor.caseload_only() {
+        q = q.filter(obligation::Column::SocialWorkerId.eq(actor.user_id));
+    }
+    if let Some(t) = filter.town {
+        let (lo, hi) = scope_bounds(&t);
+        q = q.filter(obligation::Column::DivisionCode.between(lo, hi));
+    }
+    if let Some(k) = filter.kind {
+        q = q.filter(obligation::Column::Kind.eq(k.as_code()));
+    }
+    q
+}
+
+/// The lines of `obligations` (in their order), with the persons' names opened from the vault.
+async fn items<C: ConnectionTrait>(
+    db: &C,
+    vault: &crate::Vault,
+    now: Now,
+    obligations: Vec<obligation::Model>,
+) -> ServiceResult<Vec<DueItem>> {
+    let ids: Vec<Uuid> = obligations.iter().map(|o| o.person_id).collect();
+    let mut persons = BTreeMap::new();
+    for chunk in ids.chunks(500) {
+        for p in person::Entity::find().filter(person::Column::Id.is_in(chunk.to_vec())).all(db).await? {
+            persons.insert(p.id, p);
+        }
+    }
+    let mut out = Vec::with_capacity(obligations.len());
+    for o in obligations {
+        let Some(p) = persons.get(&o.person_id) else {
+            continue;
+        };
+        let row = p.id.to_string();
+        let id_number = vault.open("person", "id_number", &row, &p.id_number)?;
+        let masked = jindu_domain::IdNumber::parse(&id_number).map(|n| n.masked()).unwrap_or_default();
+        out.push(DueItem {
+            person_id: p.id,
+            name: vault.open("person", "name", &row, &p.name)?,
+            id_number_masked: masked,
+            kind: stored("obligation kind", &o.kind, ObligationKind::from_code)?,
+            due_date: o.due_date,
+            overdue_days: overdue_days(o.due_date, now.today),
+        });
+    }
+    Ok(out)
+}
+
+/// One of the three lists of the workbench.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DueList {
+    /// Due before today.
+    Overdue,
+    /// Due today.
+    Today,
+    /// Due in the next 7 days after today.
+    Week,
+}
+
+impl DueList {
+    /// Every list, in the page's order.
+    pub const ALL: &'static [DueList] = &[DueList::Overdue, DueList::Today, DueList::Week];
+
+    /// Query code: `overdue`, `today`, `week`.
+    pub fn as_code(self) -> &'static str {
+        match self {
+            DueList::Overdue => "overdue",
+            DueList::Today => "today",
+            DueList::Week => "week",
+        }
+    }
+}
+
+/// The workbench's query as typed: `town` (9-digit code), `kind` (obligation kind code), `list`
+/// (`overdue`, `today`, `week`; empty: the three lists, each its first page) and `page`.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct WorklistFilter {
+    #[serde(default)]
+    pub town: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub list: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+/// A [`WorklistFilter`] read strictly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CheckedWorklistFilter {
+    pub town: Option<DivisionCode>,
+    pub kind: Option<ObligationKind>,
+    pub list: Option<DueList>,
+    /// 1-based page of `list` (1 when no list is chosen).
+    pub page: u64,
+}
+
+impl WorklistFilter {
+    /// Reads the query strictly ([`jindu_domain::query`]): `town` a 9-digit town inside the
+    /// actor's scope, `kind` an obligation kind code, `list` one of the three lists, `page` 1 to
+    /// 1,000,000.
+    ///
+    /// # Errors
+    /// `Invalid` naming every refused parameter.
+    pub fn check(&self, actor: &Actor) -> ServiceResult<CheckedWorklistFilter> {
+        use jindu_domain::query;
+        let mut c = query::Check::new();
+        let f = CheckedWorklistFilter {
+            town: c.take(query::division("town", &self.town, DivisionLevel::Town, &actor.scope)),
+            kind: c.take(query::choice("kind", &self.kind, ObligationKind::ALL, ObligationKind::as_code)),
+            list: c.take(query::choice("list", &self.list, DueList::ALL, DueList::as_code)),
+            page: c.take(query::page("page", &self.page)),
+        };
+        super::query_checked(c)?;
+        Ok(f)
+    }
+}
+
+/// Lines per page of a workbench list.
+pub const WORKBENCH_PER_PAGE: u64 = 50;
+
+/// One line of the workbench's summary: the duties of one town and kind, per list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRow {
+    /// The town's 9-digit code.
+    pub town: String,
+    /// The town's name (the code when the division list does not know it).
+    pub town_name: String,
+    pub kind: ObligationKind,
+    pub overdue: u64,
+    pub today: u64,
+    pub week: u64,
+}
+
+/// The 工作台: the figures of the whole scope, the duties grouped by town and kind, and the
+/// three lists narrowed by the filter, one page each.
+#[derive(Debug, Clone)]
+pub struct Workbench {
+    /// Exact counts of the whole scope (the filter not applied): overdue, today, next 7 days.
+    pub overdue_total: u64,
+    pub today_total: u64,
+    pub week_total: u64,
+    /// Towns × kinds with at least one duty, by town code then kind.
+    pub groups: Vec<GroupRow>,
+    /// Each list with the filter's town and kind, a page of [`WORKBENCH_PER_PAGE`] (the chosen
+    /// list at the filter's page, the others at page 1).
+    pub overdue: Page<DueItem>,
+    pub today: Page<DueItem>,
+    pub week: Page<DueItem>,
+}
+
+/// The date bounds of a list: (first due date, last due date), both inclusive.
+fn bounds(list: DueList, today: NaiveDate) -> (Option<NaiveDate>, NaiveDate) {
+    match list {
+        DueList::Overdue => (None, add_days(today, -1)),
+        DueList::Today => (Some(today), today),
+        DueList::Week => (Some(add_days(today, 1)), add_days(today, 7)),
+    }
+}
+
+/// The workbench of the actor (a social worker: own caseload). Counts are grouped reads over
+/// the index `(division_code, due_date)`, bounded by communities × kinds; each list reads one
+/// page of obligations. Needs `ViewPersons`.
+pub async fn workbench<C: ConnectionTrait>(
+    db: &C,
+    vault: &crate::Vault,
+    actor: &Actor,
+    now: Now,
+    filter: &CheckedWorklistFilter,
+) -> ServiceResult<Workbench> {
+    actor.require(Permission::ViewPersons)?;
+    let names: BTreeMap<String, String> = deployment::in_scope(db, actor.scope, DivisionLevel::Town)
+        .await?
+        .into_iter()
+        .map(|d| (d.code.prefix(), d.name))
+        .collect();
+    let mut groups: BTreeMap<(String, ObligationKind), GroupRow> = BTreeMap::new();
+    let mut totals = [0u64; 3];
+    for (i, list) in DueList::ALL.iter().enumerate() {
+        let (from, to) = bounds(*list, now.today);
+        let rows: Vec<(String, String, i64)> = in_scope(actor, &CheckedWorklistFilter::default())
+            .select_only()
+            .column(obligation::Column::DivisionCode)
+            .column(obligation::Column::Kind)
+            .column_as(Expr::from(Func::count(Expr::col(obligation::Column::PersonId))), "n")
+            .apply_if(from, |q, d| q.filter(obligation::Column::DueDate.gte(d)))
+            .filter(obligation::Column::DueDate.lte(to))
+            .group_by(obligation::Column::DivisionCode)
+            .group_by(obligation::Column::Kind)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (code, kind, n) in rows {
+            let n = u64::try_from(n).unwrap_or(0);
+            let kind = stored("obligation kind", &kind, ObligationKind::from_code)?;
+            let town: String = code.chars().take(9).collect();
+            let row = groups.entry((town.clone(), kind)).or_insert_with(|| GroupRow {
+                town_name: names.get(&town).cloned().unwrap_or_else(|| town.clone()),
+                town,
+                kind,
+                overdue: 0,
+                today: 0,
+                week: 0,
+            });
+            match list {
+                DueList::Overdue => row.overdue += n,
+                DueList::Today => row.today += n,
+                DueList::Week => row.week += n,
+            }
+            if let Some(t) = totals.get_mut(i) {
+                *t += n;
+            }
+        }
+    }
+    let mut pages = Vec::with_capacity(3);
+    for list in DueList::ALL {
+        let page = if filter.list == Some(*list) { filter.page } else { 1 };
+        let (from, to) = bounds(*list, now.today);
+        let q = in_scope(actor, filter)
+            .apply_if(from, |q, d| q.filter(obligation::Column::DueDate.gte(d)))
+            .filter(obligation::Column::DueDate.lte(to));
+        let total = q.clone().count(db).await?;
+        let rows = q
+            .order_by_asc(obligation::Column::DueDate)
+            .order_by_asc(obligation::Column::DivisionCode)
+            .order_by_asc(obligation::Column::PersonId)
+            .order_by_asc(obligation::Column::Kind)
+            .offset((page - 1) * WORKBENCH_PER_PAGE)
+            .limit(WORKBENCH_PER_PAGE)
+            .all(db)
+            .await?;
+        pages.push(Page { rows: items(db, vault, now, rows).await?, page, per_page: WORKBENCH_PER_PAGE, total });
+    }
+    let mut pages = pages.into_iter();
+    let [overdue_total, today_total, week_total] = totals;
+    let empty = || Page { rows: Vec::new(), page: 1, per_page: WORKBENCH_PER_PAGE, total: 0 };
+    Ok(Workbench {
+        overdue_total,
+        today_total,
+        week_total,
+        groups: groups.into_values().collect(),
+        overdue: pages.next().unwrap_or_else(empty),
+        today: pages.next().unwrap_or_else(empty),
+        week: pages.next().unwrap_or_else(empty),
+    })
 }
 
 /// Counts for a district overview. The counts of persons are those of

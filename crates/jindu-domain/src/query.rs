@@ -1,0 +1,337 @@
+//! Query parameters of lists, exports and the JSON API (`?town=430405009&page=2`): each value is
+//! read strictly. An empty or absent parameter means "no filter"; any other value must be one the
+//! address takes, or the request is refused (422) with a sentence naming the parameter
+//! ([`DomainError::InvalidFilter`]). Never "ignore it and show everything": a mistyped filter that
+//! silently returns the whole scope is read as the answer (issue #18, item 18; local rule).
+//!
+//! Pure: the caller passes the user's scope.
+
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use crate::division::{DivisionCode, DivisionLevel};
+use crate::error::DomainError;
+
+/// Highest page number a list accepts (a local bound: far above any real list).
+pub const MAX_PAGE: u64 = 1_000_000;
+
+/// What a query parameter takes, for the sentence of a refused value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// A whole page number from 1 to [`MAX_PAGE`].
+    Page,
+    /// One of these codes.
+    OneOf(Vec<&'static str>),
+    /// A division code of this level (2, 4, 6, 9 or 12 digits).
+    Division(DivisionLevel),
+    /// A division inside the user's area, whose code starts with this prefix.
+    InScope(String),
+    /// A calendar date such as 2026-11-29.
+    Date,
+    /// `1` or `0`.
+    Flag,
+    /// A record id (UUID).
+    Id,
+    /// A whole number from `min` to `max`.
+    Number {
+        /// Smallest value.
+        min: u64,
+        /// Largest value.
+        max: u64,
+    },
+}
+
+impl Expected {
+    /// Stable code of the refusal: `query.page`, `query.choice`, `query.division`,
+    /// `query.out_of_scope`, `query.date`, `query.flag`, `query.id` or `query.number`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Expected::Page => "query.page",
+            Expected::OneOf(_) => "query.choice",
+            Expected::Division(_) => "query.division",
+            Expected::InScope(_) => "query.out_of_scope",
+            Expected::Date => "query.date",
+            Expected::Flag => "query.flag",
+            Expected::Id => "query.id",
+            Expected::Number { .. } => "query.number",
+        }
+    }
+
+    /// What the parameter takes, as the end of a Chinese sentence.
+    pub fn describe_zh(&self) -> String {
+        match self {
+            Expected::Page => format!("页码应为1至{MAX_PAGE}之间的整数。"),
+            Expected::OneOf(codes) => format!("应为以下取值之一：{}。", codes.join("、")),
+            Expected::Division(level) => {
+                format!("应为{}位数字的{}代码。", level.digits(), level.label_zh())
+            }
+            Expected::InScope(prefix) => format!("该区划不在您的管辖范围内（区划代码应以{prefix}开头）。"),
+            Expected::Date => "应为有效日期，如 2026-11-29。".to_string(),
+            Expected::Flag => "应为1或0（或不填）。".to_string(),
+            Expected::Id => "应为记录编号（UUID）。".to_string(),
+            Expected::Number { min, max } => format!("应为{min}至{max}之间的整数。"),
+        }
+    }
+
+    /// What the parameter takes, as the end of an English sentence.
+    pub fn describe_en(&self) -> String {
+        match self {
+            Expected::Page => format!("a page is a whole number from 1 to {MAX_PAGE}."),
+            Expected::OneOf(codes) => format!("expected one of: {}.", codes.join(", ")),
+            Expected::Division(level) => {
+                format!("expected the {}-digit code of a {}.", level.digits(), level.label_en().to_lowercase())
+            }
+            Expected::InScope(prefix) => {
+                format!("the division is outside your area (its code must start with {prefix}).")
+            }
+            Expected::Date => "expected a valid date such as 2026-11-29.".to_string(),
+            Expected::Flag => "expected 1 or 0 (or nothing).".to_string(),
+            Expected::Id => "expected a record id (UUID).".to_string(),
+            Expected::Number { min, max } => format!("expected a whole number from {min} to {max}."),
+        }
+    }
+}
+
+fn refuse(field: &'static str, raw: &str, expected: Expected) -> DomainError {
+    DomainError::InvalidFilter { field, input: raw.trim().chars().take(40).collect(), expected }
+}
+
+/// A page number: empty → 1; else a whole number from 1 to [`MAX_PAGE`].
+///
+/// # Errors
+/// [`DomainError::InvalidFilter`] (`query.page`) for `0`, `-1`, `abc`, `2.5` or more than
+/// [`MAX_PAGE`].
+pub fn page(field: &'static str, raw: &str) -> Result<u64, DomainError> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(1);
+    }
+    t.parse::<u64>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| refuse(field, raw, Expected::Page))
+}
+
+/// One of the codes of `all` (e.g. `ControlStatus::ALL` with `as_code`): empty → `None`.
+///
+/// # Errors
+/// [`DomainError::InvalidFilter`] (`query.choice`) listing the codes.
+pub fn choice<T: Copy>(
+    field: &'static str,
+    raw: &str,
+    all: &[T],
+    as_code: fn(T) -> &'static str,
+) -> Result<Option<T>, DomainError> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    all.iter()
+        .copied()
+        .find(|v| as_code(*v) == t)
+        .map(Some)
+        .ok_or_else(|| refuse(field, raw, Expected::OneOf(all.iter().map(|v| as_code(*v)).collect())))
+}
+
+/// A yes/no flag: empty or `0` → false, `1` → true.
+///
+/// # Errors
+/// [`DomainError::InvalidFilter`] (`query.flag`) for anything else.
+pub fn flag(field: &'static str, raw: &str) -> Result<bool, DomainError> {
+    match raw.trim() {
+        "" | "0" => Ok(false),
+        "1" => Ok(true),
+        _ => Err(refuse(field, raw, Expected::Flag)),
+    }
+}
+
+/// A division of exactly `level` inside `scope` (the user's area), by its own digits or padded to
+/// 12 (`430405009` or `430405009000` for a town): empty → `None`.
+///
+/// # Errors
+/// [`DomainError::InvalidFilter`]: `query.division` when it is not a division code of that level
+/// (`abc`, `4304050091`, a county for a town); `query.out_of_scope` when it lies outside `scope`.
+pub fn division(
+    field: &'static str,
+    raw: &str,
+    level: DivisionLevel,
+    scope: &DivisionCode,
+) -> Result<Option<DivisionCode>, DomainError> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let code = DivisionCode::parse(t)
+        .ok()
+        .filter(|c| c.level() == level)
+        .ok_or_else(|| refuse(field, raw, Expected::Division(level)))?;
+    if !scope.contains(&code) {
+        return Err(refuse(field, raw, Expected::InScope(scope.prefix())));
+    }
+    Ok(Some(code))
+}
+
+/// A calendar date in any form [`crate::event::parse_date`] reads: empty → `None`.
+///
+/// # Errors
+/// [`DomainError::InvalidFilter`] (`query.date`) for `2026-13-40`, `yesterday`, ….
+pub fn date(field: &'static str, raw: &str) -> Result<Option<NaiveDate>, DomainError> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    crate::event::parse_date(field, t).map(Some).map_err(|_| refuse(field, raw, Expected::Date))
+}
+
+/// A record id: empty → `None`.
+///
+/// # Errors
+/// [`DomainError::InvalidFilter`] (`query.id`) when it is not a UUID.
+pub fn id(field: &'static str, raw: &str) -> Result<Option<Uuid>, DomainError> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    Uuid::parse_str(t).map(Some).map_err(|_| refuse(field, raw, Expected::Id))
+}
+
+/// A whole number from `min` to `max`: empty → `None`.
+///
+/// # Errors
+/// [`DomainError::InvalidFilter`] (`query.number`).
+pub fn number(field: &'static str, raw: &str, min: u64, max: u64) -> Result<Option<u64>, DomainError> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse::<u64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .map(Some)
+        .ok_or_else(|| refuse(field, raw, Expected::Number { min, max }))
+}
+
+/// Collects the errors of several parameters: every bad parameter is named, not only the first.
+#[derive(Debug, Default)]
+pub struct Check {
+    errors: Vec<DomainError>,
+}
+
+impl Check {
+    /// An empty check.
+    pub fn new() -> Check {
+        Check::default()
+    }
+
+    /// The value of `r`, or `T::default()` after keeping its error.
+    pub fn take<T: Default>(&mut self, r: Result<T, DomainError>) -> T {
+        match r {
+            Ok(v) => v,
+            Err(e) => {
+                self.errors.push(e);
+                T::default()
+            }
+        }
+    }
+
+    /// `Ok` when no parameter was refused, else every error in the order checked.
+    ///
+    /// # Errors
+    /// The refused parameters.
+    pub fn finish(self) -> Result<(), Vec<DomainError>> {
+        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::kinds::ControlStatus;
+
+    fn scope() -> DivisionCode {
+        DivisionCode::parse("430405").unwrap()
+    }
+
+    #[test]
+    fn pages_are_whole_numbers_from_one() {
+        assert_eq!(page("page", ""), Ok(1));
+        assert_eq!(page("page", " 3 "), Ok(3));
+        assert_eq!(page("page", "1000000"), Ok(1_000_000));
+        for bad in ["0", "-1", "abc", "2.5", "1000001", "1e3", "+-2"] {
+            let e = page("page", bad).unwrap_err();
+            assert_eq!(e.code(), "query.page", "{bad}");
+            assert_eq!(e.field(), Some("page"));
+            assert!(e.message_zh().contains("查询参数 page"), "{}", e.message_zh());
+            assert!(e.message_en().contains("Query parameter page"), "{}", e.message_en());
+        }
+    }
+
+    #[test]
+    fn choices_name_the_allowed_codes() {
+        assert_eq!(choice("status", "", ControlStatus::ALL, ControlStatus::as_code), Ok(None));
+        assert_eq!(
+            choice("status", "lost_contact", ControlStatus::ALL, ControlStatus::as_code),
+            Ok(Some(ControlStatus::LostContact))
+        );
+        let e = choice("status", "xyz", ControlStatus::ALL, ControlStatus::as_code).unwrap_err();
+        assert_eq!(e.code(), "query.choice");
+        assert_eq!(e.field(), Some("status"));
+        assert!(e.message_zh().starts_with("查询参数 status 的取值“xyz”无效：应为以下取值之一：under_control、"));
+        assert!(e.message_en().contains("expected one of: under_control, "), "{}", e.message_en());
+        // Codes are exact: no case folding, no labels.
+        assert!(choice("status", "UNDER_CONTROL", ControlStatus::ALL, ControlStatus::as_code).is_err());
+    }
+
+    #[test]
+    fn divisions_have_their_level_and_lie_in_scope() {
+        let s = scope();
+        assert_eq!(division("town", "", DivisionLevel::Town, &s), Ok(None));
+        assert_eq!(
+            division("town", "430405009", DivisionLevel::Town, &s),
+            Ok(Some(DivisionCode::parse("430405009").unwrap()))
+        );
+        for bad in ["abc", "43040500", "430405", "430405009007", "4304050091"] {
+            assert_eq!(division("town", bad, DivisionLevel::Town, &s).unwrap_err().code(), "query.division", "{bad}");
+        }
+        let e = division("town", "430406001", DivisionLevel::Town, &s).unwrap_err();
+        assert_eq!(e.code(), "query.out_of_scope");
+        assert!(e.message_zh().contains("430405"), "{}", e.message_zh());
+        assert_eq!(
+            division("town", "430405009000", DivisionLevel::Town, &s),
+            Ok(Some(DivisionCode::parse("430405009").unwrap()))
+        );
+        assert_eq!(
+            division("community", "430405009007", DivisionLevel::Village, &s),
+            Ok(Some(DivisionCode::parse("430405009007").unwrap()))
+        );
+        assert_eq!(
+            division("community", "110105001001", DivisionLevel::Village, &s).unwrap_err().code(),
+            "query.out_of_scope"
+        );
+    }
+
+    #[test]
+    fn dates_flags_ids_and_numbers() {
+        assert_eq!(date("from", "2026-02-28"), Ok(NaiveDate::from_ymd_opt(2026, 2, 28)));
+        for bad in ["2026-13-40", "2026-02-30", "tomorrow"] {
+            assert_eq!(date("from", bad).unwrap_err().code(), "query.date", "{bad}");
+        }
+        assert_eq!(flag("sealed", ""), Ok(false));
+        assert_eq!(flag("sealed", "0"), Ok(false));
+        assert_eq!(flag("sealed", "1"), Ok(true));
+        assert_eq!(flag("sealed", "yes").unwrap_err().code(), "query.flag");
+        assert!(id("from", "0190a0a0-0000-7000-8000-000000000000").unwrap().is_some());
+        assert_eq!(id("from", "42").unwrap_err().code(), "query.id");
+        assert_eq!(number("year", "2026", 2000, 2100), Ok(Some(2026)));
+        assert_eq!(number("year", "1999", 2000, 2100).unwrap_err().code(), "query.number");
+    }
+
+    #[test]
+    fn a_check_keeps_every_error() {
+        let mut c = Check::new();
+        let p = c.take(page("page", "-1"));
+        let s = c.take(choice("status", "xyz", ControlStatus::ALL, ControlStatus::as_code));
+        let f = c.take(flag("sealed", "1"));
+        assert_eq!((p, s, f), (0, None, true));
+        let errs = c.finish().unwrap_err();
+        assert_eq!(errs.iter().map(|e| e.field()).collect::<Vec<_>>(), vec![Some("page"), Some("status")]);
+    }
+}
