@@ -255,6 +255,7 @@ const GET_QUERIES: &[(&str, &[&str], &[&str], &str)] = &[
     ("/import/{job}/problems.xlsx", &[], &[], ""),
     ("/evaluation", &[], &[], ""),
     ("/responsibility", &["year"], &[], ""),
+    ("/workstations", &[], &[], ""),
     ("/attachments/{file}", &[], &[], ""),
     ("/evaluation/schemes/{scheme}", &[], &["edit", "parent"], "a form page: an unknown item opens the new-item form"),
     ("/evaluation/{run}", &[], &[], ""),

@@ -604,8 +604,8 @@ impl PersonFilter {
         use jindu_domain::query;
         let mut c = query::Check::new();
         // `status` takes a control status or one of the glossary's counts (在册, 在控, 失控).
-        let headcount = Headcount::from_code(self.status.trim())
-            .filter(|_| ControlStatus::from_code(self.status.trim()).is_none());
+        let headcount =
+            Headcount::from_code(self.status.trim()).filter(|_| ControlStatus::from_code(self.status.trim()).is_none());
         let f = CheckedPersonFilter {
             town: c.take(query::division("town", &self.town, jindu_domain::DivisionLevel::Town, &actor.scope)),
             community: c.take(query::division(
