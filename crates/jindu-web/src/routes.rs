@@ -18,6 +18,20 @@ pub enum Access {
     SignedIn,
     /// A signed-in user whose role holds the permission.
     Needs(Permission),
+    /// A signed-in user whose role holds any of the permissions (the 工作站 page: 查看统计数 to read
+    /// it, 系统配置 to keep it).
+    NeedsAny(&'static [Permission]),
+}
+
+impl Access {
+    /// Whether a role with `profile` passes: `None` for public and signed-in routes.
+    pub fn allows(&self, profile: &jindu_domain::RoleProfile) -> Option<bool> {
+        match self {
+            Access::Public | Access::SignedIn => None,
+            Access::Needs(p) => Some(profile.allows(*p)),
+            Access::NeedsAny(ps) => Some(ps.iter().any(|p| profile.allows(*p))),
+        }
+    }
 }
 
 /// One route: method, path template, access, and whether it names a person (`{id}`), so that
@@ -61,7 +75,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/import/{job}/commit", Access::Needs(Permission::EditPersons), false),
     r("POST", "/import/{job}/map", Access::Needs(Permission::EditPersons), false),
     r("GET", "/evaluation", Access::Needs(Permission::ViewCounts), false),
-    r("GET", "/workstations", Access::Needs(Permission::ViewCounts), false),
+    r("GET", "/workstations", Access::NeedsAny(&[Permission::ViewCounts, Permission::Configure]), false),
     r("POST", "/workstations", Access::Needs(Permission::Configure), false),
     r("POST", "/workstations/{ws}", Access::Needs(Permission::Configure), false),
     r("POST", "/workstations/{ws}/staff", Access::Needs(Permission::Configure), false),

@@ -591,23 +591,23 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                             "{what}: {status}"
                         )
                     }
-                    Access::Needs(p) if !profile.allows(p) => {
+                    a @ (Access::Needs(_) | Access::NeedsAny(_)) if a.allows(&profile) == Some(false) => {
                         assert_eq!(status, StatusCode::FORBIDDEN, "{what}")
                     }
                     // Deployment-wide settings and role profiles: every user here is scoped to
                     // a town, below the deployment's root (430405), so each is refused with the
                     // sentence that names the root (issue #18 item 1).
-                    Access::Needs(_) if DEPLOYMENT_WIDE.contains(&(spec.method, spec.path)) => {
+                    Access::Needs(_) | Access::NeedsAny(_) if DEPLOYMENT_WIDE.contains(&(spec.method, spec.path)) => {
                         assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
                         assert!(body.contains("对整个部署（湖南省/衡阳市/珠晖区）生效"), "{what}: {body}");
                         deployment_wide += 1;
                     }
                     // A form for a task that does not exist: its sentence (422) or not found.
-                    Access::Needs(_) if in_scope && spec.path.contains("{task}") => assert!(
+                    Access::Needs(_) | Access::NeedsAny(_) if in_scope && spec.path.contains("{task}") => assert!(
                         [StatusCode::NOT_FOUND, StatusCode::UNPROCESSABLE_ENTITY].contains(&status),
                         "{what}: {status}"
                     ),
-                    Access::Needs(_)
+                    Access::Needs(_) | Access::NeedsAny(_)
                         if !in_scope
                             || ["{job}", "{run}", "{file}", "{scheme}", "{ws}"]
                                 .iter()
@@ -615,7 +615,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     {
                         assert_eq!(status, StatusCode::NOT_FOUND, "{what}")
                     }
-                    Access::Needs(_) => assert!(
+                    Access::Needs(_) | Access::NeedsAny(_) => assert!(
                         [StatusCode::OK, StatusCode::SEE_OTHER, StatusCode::UNPROCESSABLE_ENTITY].contains(&status),
                         "{what}: {status} {body}"
                     ),
