@@ -3,6 +3,8 @@
 //! `jindu import workstations FILE`). Acts as an existing account (`--username`, which needs
 //! 系统配置 to change anything), which the audit log names.
 
+use std::io::Write;
+
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use jindu_domain::clock::Now;
@@ -79,16 +81,17 @@ pub async fn run(command: WorkstationCommand) -> Result<()> {
             let now = Now::system();
             let rows = workstations::list(&conn, &actor).await.map_err(explain)?;
             let cov = workstations::coverage(&conn, &actor, now.today).await.map_err(explain)?;
-            println!(
+            // Written with errors handled: `| head` closing the pipe ends the listing quietly.
+            let mut lines = vec![format!(
                 "工作站覆盖率 / coverage: {} ({} / {} 个乡镇街道 towns)",
                 cov.figure.display(Unit::Percent),
                 cov.covered,
                 cov.towns
-            );
+            )];
             for w in rows {
                 let staff: Vec<String> =
                     w.staff.iter().map(|s| format!("{}({})", s.display_name, s.username)).collect();
-                println!(
+                lines.push(format!(
                     "{}\t{}\t{}\t{}\t{}\t{}",
                     w.id,
                     w.name,
@@ -96,7 +99,15 @@ pub async fn run(command: WorkstationCommand) -> Result<()> {
                     w.opened_on.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
                     w.address,
                     staff.join("、")
-                );
+                ));
+            }
+            let mut out = std::io::stdout().lock();
+            for line in lines {
+                match writeln!(out, "{line}") {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+                    Err(e) => return Err(e.into()),
+                }
             }
             Ok(())
         }

@@ -219,7 +219,22 @@ pub async fn upload(
             }
             "mode" => dry_run = field.text().await.unwrap_or_default() != "commit",
             "sheet" => {
-                sheet = SheetKind::from_code(&field.text().await.unwrap_or_default()).unwrap_or(SheetKind::Persons)
+                let code = field.text().await.unwrap_or_default();
+                // An unknown kind is refused, never read as a person sheet.
+                sheet = match SheetKind::from_code(code.trim()) {
+                    Some(k) => k,
+                    None if code.trim().is_empty() => SheetKind::Persons,
+                    None => {
+                        let shown: String = code.chars().take(20).collect();
+                        let kinds: Vec<&str> = SheetKind::ALL.iter().map(|k| k.as_code()).collect();
+                        return Err(AppError::Invalid(vec![jindu_store::service::FieldError::new(
+                            "sheet",
+                            "import.sheet_unknown",
+                            format!("表格内容“{shown}”无法识别，可选：{}。", kinds.join("、")),
+                            format!("Sheet kind '{shown}' is not known; choose one of {}.", kinds.join(", ")),
+                        )]));
+                    }
+                }
             }
             "workers" => {
                 workers = UnknownWorkers::from_code(&field.text().await.unwrap_or_default()).unwrap_or_default()

@@ -298,3 +298,62 @@ both!(a_sheet_of_workstations_and_staff_imports_all_or_nothing, |app: TestApp| a
     ));
     app
 });
+
+// What a hostile trial found: invisible or control characters stored in a name, a blank town
+// named as another form's field, an empty staff cell, and a social worker moved silently from
+// another workstation. Each is refused with its own sentence, nothing stored.
+both!(hidden_characters_blank_fields_and_staff_of_another_workstation_are_refused, |app: TestApp| async move {
+    let refused = |r: Result<uuid::Uuid, ServiceError>| match r {
+        Err(ServiceError::Invalid(e)) => e.iter().map(|e| (e.field, e.code)).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    for name in ["测试站\u{0}", "测试站\u{202e}", "\u{feff}站", "\u{200b}\u{200b}", "——"] {
+        let r = workstations::create(&app.db, &app.admin, now(), &form(name, "430405009", "")).await;
+        assert_eq!(refused(r), vec![("name", "workstation.name_hidden")], "{name:?}");
+    }
+    let mut f = form("广东路工作站", "430405009", "");
+    f.address = "广东路\u{200b}1号".into();
+    assert_eq!(
+        refused(workstations::create(&app.db, &app.admin, now(), &f).await),
+        vec![("address", "workstation.address_hidden")]
+    );
+    let r = workstations::create(&app.db, &app.admin, now(), &form("广东路工作站", " ", "")).await;
+    assert_eq!(refused(r), vec![("town", "workstation.town_required")]);
+    assert_eq!(workstation_count(&app).await, 0);
+
+    let a = workstations::create(&app.db, &app.admin, now(), &form("甲站", "430405009", "")).await.unwrap();
+    let b = workstations::create(&app.db, &app.admin, now(), &form("乙站", "430405009", "")).await.unwrap();
+    app.user("sw_x", "社工戊", "social_worker", "430405009007", false).await;
+    let staff_refused = |r: Result<(), ServiceError>| match r {
+        Err(ServiceError::Invalid(e)) => (e[0].code, e[0].zh.clone()),
+        other => panic!("{other:?}"),
+    };
+    let (code, _) = staff_refused(workstations::add_staff(&app.db, &app.admin, now(), a, "  ").await);
+    assert_eq!(code, "workstation.staff_required");
+    workstations::add_staff(&app.db, &app.admin, now(), a, "sw_x").await.unwrap();
+    let (code, zh) = staff_refused(workstations::add_staff(&app.db, &app.admin, now(), b, "社工戊").await);
+    assert_eq!(
+        (code, zh.as_str()),
+        ("workstation.staff_elsewhere", "社工“社工戊”已在“甲站”工作，请先从该工作站移出。")
+    );
+    let on =
+        app_user::Entity::find().filter(app_user::Column::Username.eq("sw_x")).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(on.workstation_id, Some(a), "still on the first workstation");
+    // A sheet moving the worker is refused the same way, nothing stored.
+    let sheet = "工作站名称,乡镇(街道),禁毒社工\n乙站,广东路街道,sw_x\n丙站,广东路街道,\n";
+    let report = import_sheet(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        now(),
+        SheetKind::Workstations,
+        ImportRequest::new("名册.csv", sheet.as_bytes(), false),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    let problems: Vec<(usize, &str)> = report.problems.iter().map(|p| (p.row, p.field.as_str())).collect();
+    assert_eq!(problems, vec![(2, "staff")]);
+    assert_eq!((report.created, workstation_count(&app).await), (0, 2));
+    app
+});

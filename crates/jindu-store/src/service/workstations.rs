@@ -89,7 +89,12 @@ async fn town_named<C: ConnectionTrait>(
 ) -> ServiceResult<Result<deployment::Division, FieldError>> {
     let t: String = text.split_whitespace().collect();
     if t.is_empty() {
-        return Ok(Err(jindu_domain::DomainError::Required { field: "town" }.into()));
+        return Ok(Err(FieldError::new(
+            "town",
+            "workstation.town_required",
+            "请选择工作站所在的乡镇（街道）。",
+            "Choose the town the workstation serves.",
+        )));
     }
     let towns = deployment::in_scope(db, actor.scope, DivisionLevel::Town).await?;
     let short = |n: &str| {
@@ -147,12 +152,20 @@ pub(super) async fn check<C: ConnectionTrait>(
 ) -> ServiceResult<Result<Checked, Vec<FieldError>>> {
     let mut errors = Vec::new();
     let name: String = form.name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let hidden = |t: &str| t.chars().any(jindu_domain::event::is_hidden);
     if name.is_empty() || name.chars().count() > 50 {
         errors.push(FieldError::new(
             "name",
             "workstation.name",
             "请填写工作站名称（50字以内）。",
             "Give the workstation's name (at most 50 characters).",
+        ));
+    } else if hidden(&name) || !name.chars().any(char::is_alphanumeric) {
+        errors.push(FieldError::new(
+            "name",
+            "workstation.name_hidden",
+            "工作站名称含有不可见字符或控制字符（或只有符号），请重新输入。",
+            "The workstation's name holds invisible or control characters (or only symbols); type it again.",
         ));
     }
     let town = match town_named(db, actor, &form.town).await? {
@@ -169,6 +182,13 @@ pub(super) async fn check<C: ConnectionTrait>(
             "workstation.address",
             "地址过长（100字以内）。",
             "The address is too long (at most 100 characters).",
+        ));
+    } else if hidden(&address) {
+        errors.push(FieldError::new(
+            "address",
+            "workstation.address_hidden",
+            "地址含有不可见字符或控制字符，请重新输入。",
+            "The address holds invisible or control characters; type it again.",
         ));
     }
     let opened_on = if form.opened_on.trim().is_empty() {
@@ -378,6 +398,14 @@ pub(super) async fn staff_account<C: ConnectionTrait>(
     who: &str,
 ) -> ServiceResult<Result<app_user::Model, FieldError>> {
     let who = who.trim();
+    if who.is_empty() {
+        return Ok(Err(FieldError::new(
+            "staff",
+            "workstation.staff_required",
+            "请填写社工的用户名或姓名。",
+            "Give the social worker's user name or name.",
+        )));
+    }
     let in_town = app_user::Entity::find()
         .filter(app_user::Column::Role.eq(Role::SocialWorker.as_code()))
         .filter(app_user::Column::DivisionCode.starts_with(town.code.prefix()))
@@ -410,6 +438,23 @@ pub(super) async fn staff_account<C: ConnectionTrait>(
             format!("Several social workers of {} are called '{shown}'; give the user name.", town.name),
         )),
     })
+}
+
+/// The refusal when `user` is on the staff of another workstation than `ws` (a worker moves only
+/// after being taken off the old one, so no workstation loses staff unseen).
+pub(super) async fn on_other_staff<C: ConnectionTrait>(
+    db: &C,
+    ws: &workstation::Model,
+    user: &app_user::Model,
+) -> ServiceResult<Option<FieldError>> {
+    let Some(other) = user.workstation_id.filter(|w| *w != ws.id) else { return Ok(None) };
+    let name = workstation::Entity::find_by_id(other).one(db).await?.map(|w| w.name).unwrap_or_default();
+    Ok(Some(FieldError::new(
+        "staff",
+        "workstation.staff_elsewhere",
+        format!("社工“{}”已在“{name}”工作，请先从该工作站移出。", user.display_name),
+        format!("Social worker '{}' is on the staff of '{name}'; take them off it first.", user.display_name),
+    )))
 }
 
 /// Links `user` to workstation `ws` in the caller's transaction and audits it
@@ -457,6 +502,9 @@ pub async fn add_staff<C: ConnectionTrait + TransactionTrait>(
     let code = ws.division_code.parse::<DivisionCode>().map_err(|_| ServiceError::Data("workstation town".into()))?;
     let town = deployment::division_by_code(db, code).await?.ok_or(ServiceError::NotFound("division"))?;
     let user = staff_account(db, &town, who).await?.map_err(|e| ServiceError::Invalid(vec![e]))?;
+    if let Some(e) = on_other_staff(db, &ws, &user).await? {
+        return Err(e.into());
+    }
     let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     link(&txn, actor, now, &ws, &user).await?;
@@ -686,6 +734,15 @@ impl super::import::SheetImport for SheetRows<'_> {
                 (w, true)
             }
         };
+        let mut elsewhere = Vec::new();
+        for u in &staff {
+            if let Some(e) = on_other_staff(txn, &ws, u).await? {
+                elsewhere.push(e);
+            }
+        }
+        if !elsewhere.is_empty() {
+            return Ok(RowOutcome::Problems(elsewhere));
+        }
         let mut linked = false;
         for u in &staff {
             linked |= link(txn, self.actor, self.now, &ws, u).await?;
