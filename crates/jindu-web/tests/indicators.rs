@@ -646,9 +646,12 @@ both!(a_transfer_or_a_correction_leaves_past_months_with_the_town_that_did_the_w
     event(&app, p, "drug_test", "2026-11-10", "negative").await;
     let months = [202609, 202610, 202611];
     let mut before = Vec::new();
+    let mut community_before = Vec::new();
     for m in months {
         before.push(town_figures(&app, TOWN_A, m).await);
+        community_before.push(town_figures(&app, VILLAGE_A, m).await);
     }
+    assert_eq!(community_before, before, "the community holds the town's one person");
     // Tests and visits by hand; 在册 in November (the month of registration, whichever date
     // 在册 counts from).
     let flows: Vec<(i64, i64)> = before.iter().map(|(_, t, v)| (*t, *v)).collect();
@@ -684,8 +687,27 @@ both!(a_transfer_or_a_correction_leaves_past_months_with_the_town_that_did_the_w
     .unwrap();
     for (m, b) in months.iter().zip(&before) {
         assert_eq!(town_figures(&app, TOWN_A, *m).await, *b, "A keeps {m}");
+        assert_eq!(town_figures(&app, VILLAGE_A, *m).await, *b, "A's community keeps {m}");
         assert_eq!(town_figures(&app, YEJIN, *m).await, (0, 0, 0), "冶金街道 did nothing in {m}");
+        assert_eq!(town_figures(&app, "430405011002", *m).await, (0, 0, 0), "nor its community in {m}");
     }
+    assert_eq!(town_figures(&app, "430405011002", 202612).await.0, 1, "the receiving community from December");
+    assert_eq!(town_figures(&app, VILLAGE_A, 202612).await.0, 0);
+    // The drill-down of A's October lists the person among its tests, counted, not shown by
+    // name to whom cannot see them now (the office sees the whole district: shown).
+    let drill = dashboard::drill(
+        &app.db,
+        &app.vault,
+        &office(&app).await,
+        Now::at(fixed_instant() + chrono::Duration::days(4)),
+        Some(jindu_domain::DivisionCode::parse(TOWN_A).unwrap()),
+        Indicator::TestsDone,
+        month(202610),
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(drill.persons, 1, "A's October test is listed where it was done");
     assert_eq!(town_figures(&app, TOWN_A, 202612).await.0, 0, "A no longer holds the person in December");
     assert_eq!(town_figures(&app, YEJIN, 202612).await.0, 1, "冶金街道 holds the person from December");
     // The district's figures do not change.
@@ -699,6 +721,7 @@ both!(a_transfer_or_a_correction_leaves_past_months_with_the_town_that_did_the_w
     persons::update(&app.db, &app.vault, &app.admin, dec10, p, form).await.unwrap();
     for (m, b) in months.iter().zip(&before) {
         assert_eq!(town_figures(&app, TOWN_A, *m).await, *b, "A still keeps {m}");
+        assert_eq!(town_figures(&app, VILLAGE_A, *m).await, *b, "A's community still keeps {m}");
         assert_eq!(town_figures(&app, TOWN_B, *m).await.0, 0, "B held nobody in {m}");
     }
     assert_eq!(town_figures(&app, TOWN_B, 202612).await.0, 1, "B from the correction's month");

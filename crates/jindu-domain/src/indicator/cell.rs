@@ -274,9 +274,10 @@ impl Contribution {
     }
 }
 
-/// 属地 Splits a person's contribution among the towns that held them, so that a town's past
-/// figures stay with the town that did the work when the person moves on (a transfer of the place
-/// of execution, 戒毒条例 §22, or a corrected division). `first` held the person until the first
+/// 属地 Splits a person's contribution among the towns (or communities: any division codes) that
+/// held them, so that a town's past figures stay with the town that did the work when the person
+/// moves on (a transfer of the place of execution, 戒毒条例 §22, or a corrected division). The
+/// store splits by community and sums the parts per town. `first` held the person until the first
 /// move; each move `(month, town)` hands the person to `town` from that month on (the moves in
 /// month order; a later move in the same month wins).
 ///

@@ -21,6 +21,7 @@ pub mod member_unit;
 pub mod obligation;
 pub mod person;
 pub mod person_indicator;
+pub mod person_part;
 pub mod plan_task;
 pub mod police_report;
 pub mod responsibility_letter;

@@ -14,6 +14,7 @@ mod m0008_responsibility;
 mod m0009_member_unit;
 mod m0010_workstation;
 mod m0011_import;
+mod m0012_person_part;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_member_unit::Migration),
             Box::new(m0010_workstation::Migration),
             Box::new(m0011_import::Migration),
+            Box::new(m0012_person_part::Migration),
         ]
     }
 }

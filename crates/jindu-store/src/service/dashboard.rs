@@ -409,16 +409,16 @@ pub async fn drill<C: ConnectionTrait>(
         (lo.clone(), hi.clone())
     };
     let (first, last) = period.months();
-    let mut found: Vec<(Uuid, i64)> = Vec::new();
+    // A person counts where they were held in the period (属地), possibly in two parts.
+    let mut per_person: HashMap<Uuid, i64> = HashMap::new();
     for (id, division_code, c) in indicators::contributions_in(db, &town_lo, &town_hi).await? {
         if division_code < lo || division_code > hi {
             continue;
         }
-        let v: i64 = keys.iter().map(|k| c.value(*k, first, last)).sum();
-        if v > 0 {
-            found.push((id, v));
-        }
+        *per_person.entry(id).or_default() += keys.iter().map(|k| c.value(*k, first, last)).sum::<i64>();
     }
+    let mut found: Vec<(Uuid, i64)> = per_person.into_iter().filter(|(_, v)| *v > 0).collect();
+    found.sort();
     let total: i64 = found.iter().map(|(_, v)| v).sum();
     let values: HashMap<Uuid, i64> = found.iter().copied().collect();
     let mut visible: Vec<DrillRow> = Vec::new();
@@ -428,7 +428,9 @@ pub async fn drill<C: ConnectionTrait>(
         for p in person::Entity::find().filter(person::Column::Id.is_in(chunk.to_vec())).all(db).await? {
             let sealed_hidden = p.sealed_on.is_some() && !actor.can(Permission::OpenSealed);
             let caseload_hidden = actor.caseload_only() && p.social_worker_id != Some(actor.user_id);
-            if sealed_hidden || caseload_hidden {
+            // Counted where they were held, but shown only to those who see them now.
+            let moved_away = !actor.sees(&p.division_code);
+            if sealed_hidden || caseload_hidden || moved_away {
                 hidden += 1;
                 continue;
             }

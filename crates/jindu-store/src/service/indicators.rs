@@ -28,7 +28,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{ServiceError, ServiceResult, deployment, measures, stored};
-use crate::entities::{app_user, division, event, indicator_cell, measure, person, person_indicator, workstation};
+use crate::entities::{
+    app_user, division, event, indicator_cell, measure, person, person_indicator, person_part, workstation,
+};
 
 /// Scope code of the whole country.
 pub const NATION: &str = "000000000000";
@@ -82,17 +84,35 @@ pub async fn apply_deferred<C: ConnectionTrait>(db: &C, as_of: NaiveDate) -> Ser
             continue;
         };
         if let Some(o) = person_indicator::Entity::find_by_id(id).one(db).await? {
-            for (t, c) in decode_parts(&o.cells, &o.town_code)? {
+            for (t, c) in sum_per_town(&decode_parts(&o.cells, &o.division_code)?)? {
                 add(&t, &c, -1);
             }
         }
-        for (t, c) in &new {
-            add(t, c, 1);
+        for (t, c) in sum_per_town(&new)? {
+            add(&t, &c, 1);
         }
         keep_contribution(db, id, town, division_code, &new).await?;
     }
     for (town, delta) in per_town {
         apply(db, &town, &delta).await?;
+    }
+    Ok(())
+}
+
+/// Keeps the divisions of a person's parts (`person_part`) when there is more than one (a person
+/// who moved), so the towns they left still find them.
+async fn keep_parts<C: ConnectionTrait>(
+    db: &C,
+    person_id: Uuid,
+    parts: &BTreeMap<String, Contribution>,
+) -> ServiceResult<()> {
+    person_part::Entity::delete_many().filter(person_part::Column::PersonId.eq(person_id)).exec(db).await?;
+    if parts.len() > 1 {
+        person_part::Entity::insert_many(
+            parts.keys().map(|d| person_part::ActiveModel { division_code: Set(d.clone()), person_id: Set(person_id) }),
+        )
+        .exec(db)
+        .await?;
     }
     Ok(())
 }
@@ -105,9 +125,10 @@ async fn keep_contribution<C: ConnectionTrait>(
     division_code: String,
     parts: &BTreeMap<String, Contribution>,
 ) -> ServiceResult<()> {
+    keep_parts(db, person_id, parts).await?;
     let row = person_indicator::ActiveModel {
         person_id: Set(person_id),
-        cells: Set(encode_parts(parts, &town)),
+        cells: Set(encode_parts(parts, &division_code)),
         town_code: Set(town),
         division_code: Set(division_code),
     };
@@ -238,12 +259,13 @@ async fn loaded_contribution<C: ConnectionTrait>(
     Ok(parts_of(p, &events, &c))
 }
 
-/// 属地 The towns that held a person: the town before the first move, and each move (month,
-/// town), from the person's timeline — a transfer of the place of execution accepted inside the
-/// deployment (戒毒条例 §22: event `transfer`, step `accepted`, with `from` and `to`) or a
-/// corrected division (event `amendment` with `division_from` and `division_to`), in the order
-/// of their days. The person's town now holds the last segment, whatever the timeline says.
-fn town_timeline(current_town: &str, events: &[EventRow]) -> (String, Vec<(Month, String)>) {
+/// 属地 The divisions (community, or town) that held a person: the one before the first move,
+/// and each move (month, division), from the person's timeline — a transfer of the place of
+/// execution accepted inside the deployment (戒毒条例 §22: event `transfer`, step `accepted`, with
+/// `from` and `to`) or a corrected division (event `amendment` with `division_from` and
+/// `division_to`), in the order of their days. The person's division now holds the last segment,
+/// whatever the timeline says.
+fn division_timeline(current: &str, events: &[EventRow]) -> (String, Vec<(Month, String)>) {
     let mut moves: Vec<(NaiveDate, String, String)> = Vec::new();
     for (kind, on, _, detail) in events {
         let (from_key, to_key) = match EventKind::from_code(kind) {
@@ -257,25 +279,40 @@ fn town_timeline(current_town: &str, events: &[EventRow]) -> (String, Vec<(Month
         if from_key == "from" && v.get("step").and_then(|s| s.as_str()) != Some("accepted") {
             continue;
         }
-        let town = |key: &str| v.get(key).and_then(|c| c.as_str()).and_then(|c| town_of(c).ok());
-        if let (Some(from), Some(to)) = (town(from_key), town(to_key)) {
+        let code = |key: &str| {
+            v.get(key).and_then(|c| c.as_str()).filter(|c| DivisionCode::parse(c).is_ok()).map(str::to_string)
+        };
+        if let (Some(from), Some(to)) = (code(from_key), code(to_key)) {
             moves.push((*on, from, to));
         }
     }
     moves.sort_by_key(|m| m.0);
-    let first = moves.first().map_or_else(|| current_town.to_string(), |(_, from, _)| from.clone());
+    let first = moves.first().map_or_else(|| current.to_string(), |(_, from, _)| from.clone());
     let mut out: Vec<(Month, String)> = moves.into_iter().map(|(on, _, to)| (Month::of(on), to)).collect();
     match out.last_mut() {
-        Some((_, last)) if last != current_town => *last = current_town.to_string(),
+        Some((_, last)) if last != current => *last = current.to_string(),
         _ => {}
     }
     (first, out)
 }
 
-/// A person's contribution split among the towns that held them ([`town_timeline`]).
+/// A person's contribution split among the divisions that held them ([`division_timeline`]):
+/// keyed by division code (community or town); each part counts in the cells of its town.
 fn parts_of(p: &person::Model, events: &[EventRow], c: &Contribution) -> BTreeMap<String, Contribution> {
-    let (first, moves) = town_timeline(&p.town_code, events);
+    let (first, moves) = division_timeline(&p.division_code, events);
     split_by_town(c, &first, &moves)
+}
+
+/// The parts of a split contribution summed per town (the cells are kept per town and above).
+fn sum_per_town(parts: &BTreeMap<String, Contribution>) -> ServiceResult<BTreeMap<String, Contribution>> {
+    let mut out: BTreeMap<String, Contribution> = BTreeMap::new();
+    for (division, c) in parts {
+        let e = out.entry(town_of(division)?).or_default();
+        for (k, m, v) in c.iter() {
+            e.add(k, m, v);
+        }
+    }
+    Ok(out)
 }
 
 /// One event as the indicators read it: kind, day, test result, detail.
@@ -370,7 +407,7 @@ pub async fn maintain_loaded<C: ConnectionTrait>(
     let (person_id, town, division_code) = (p.id, p.town_code.clone(), p.division_code.clone());
     let before = match person_indicator::Entity::find_by_id(person_id).one(db).await? {
         Some(o) => {
-            let before = decode_parts(&o.cells, &o.town_code)?;
+            let before = decode_parts(&o.cells, &o.division_code)?;
             if before == new && o.division_code == division_code && o.town_code == town {
                 return Ok(());
             }
@@ -378,11 +415,12 @@ pub async fn maintain_loaded<C: ConnectionTrait>(
         }
         None => BTreeMap::new(),
     };
-    // Each town that held the person gets the difference of its own part.
+    // Each town that held the person gets the difference of its own parts.
+    let (before_towns, new_towns) = (sum_per_town(&before)?, sum_per_town(&new)?);
     let empty = Contribution::new();
-    let towns: std::collections::BTreeSet<&String> = before.keys().chain(new.keys()).collect();
+    let towns: std::collections::BTreeSet<&String> = before_towns.keys().chain(new_towns.keys()).collect();
     for t in towns {
-        let delta = new.get(t).unwrap_or(&empty).minus(before.get(t).unwrap_or(&empty));
+        let delta = new_towns.get(t).unwrap_or(&empty).minus(before_towns.get(t).unwrap_or(&empty));
         apply(db, t, &delta).await?;
     }
     keep_contribution(db, person_id, town, division_code, &new).await?;
@@ -479,6 +517,8 @@ pub async fn rebuild<C: ConnectionTrait>(
         Ok(())
     };
     person_indicator::Entity::delete_many().exec(db).await?;
+    person_part::Entity::delete_many().exec(db).await?;
+    let mut moved: Vec<person_part::ActiveModel> = Vec::new();
     let schedule = deployment::schedule(db).await?;
     let cal = deployment::calendar(db).await?;
     let mut out = Rebuilt::default();
@@ -526,19 +566,29 @@ pub async fn rebuild<C: ConnectionTrait>(
                 as_of,
             )?;
             let parts = parts_of(p, events.get(&p.id).map_or(&[][..], |v| v), &c);
-            for (town, part) in &parts {
-                add(town, part)?;
+            for (town, part) in sum_per_town(&parts)? {
+                add(&town, &part)?;
+            }
+            if parts.len() > 1 {
+                moved.extend(
+                    parts
+                        .keys()
+                        .map(|d| person_part::ActiveModel { division_code: Set(d.clone()), person_id: Set(p.id) }),
+                );
             }
             kept.push(person_indicator::ActiveModel {
                 person_id: Set(p.id),
                 town_code: Set(p.town_code.clone()),
                 division_code: Set(p.division_code.clone()),
-                cells: Set(encode_parts(&parts, &p.town_code)),
+                cells: Set(encode_parts(&parts, &p.division_code)),
             });
             out.persons += 1;
         }
         for chunk in kept.chunks(500) {
             person_indicator::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+        }
+        for chunk in std::mem::take(&mut moved).chunks(500) {
+            person_part::Entity::insert_many(chunk.to_vec()).exec(db).await?;
         }
         progress(out.persons);
     }
@@ -640,30 +690,56 @@ fn quote_code(s: &str) -> ServiceResult<String> {
     }
 }
 
-/// The contributions of the persons of the towns in `lo..=hi` (12-digit bounds), with each
-/// person's id and division: community figures and drill-down read them.
+/// The contributions of the persons held by the towns in `lo..=hi` (12-digit bounds), one entry
+/// per person and division (community or town) that held them there, with the months it held
+/// them ([`split_by_town`]): community figures and drill-down read them. A person who moved away
+/// keeps counting where they were, for the months they were there; a person may appear twice
+/// when they moved between two communities of the range.
 pub async fn contributions_in<C: ConnectionTrait>(
     db: &C,
     lo: &str,
     hi: &str,
 ) -> ServiceResult<Vec<(Uuid, String, Contribution)>> {
-    let rows: Vec<(Uuid, String, String, String)> = person_indicator::Entity::find()
+    let columns =
+        [person_indicator::Column::PersonId, person_indicator::Column::DivisionCode, person_indicator::Column::Cells];
+    let mut rows: Vec<(Uuid, String, String)> = person_indicator::Entity::find()
         .select_only()
-        .columns([
-            person_indicator::Column::PersonId,
-            person_indicator::Column::DivisionCode,
-            person_indicator::Column::TownCode,
-            person_indicator::Column::Cells,
-        ])
+        .columns(columns)
         .filter(person_indicator::Column::TownCode.between(lo, hi))
         .into_tuple()
         .all(db)
         .await?;
-    // A person counts in their community for the months their town held them (the part of the
-    // current town; what an earlier town did stays with it).
-    rows.into_iter()
-        .map(|(id, d, town, c)| Ok((id, d, decode_parts(&c, &town)?.remove(&town).unwrap_or_default())))
-        .collect()
+    // Persons who have left the range since: their parts name the divisions they were held by.
+    let (part_lo, part_hi) = (lo.to_string(), format!("{}999", hi.trim_end_matches("000")));
+    let gone: Vec<Uuid> = person_part::Entity::find()
+        .select_only()
+        .column(person_part::Column::PersonId)
+        .filter(person_part::Column::DivisionCode.between(part_lo, part_hi))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let have: std::collections::HashSet<Uuid> = rows.iter().map(|r| r.0).collect();
+    let gone: Vec<Uuid> = gone.into_iter().filter(|id| !have.contains(id)).collect();
+    for chunk in gone.chunks(500) {
+        let more: Vec<(Uuid, String, String)> = person_indicator::Entity::find()
+            .select_only()
+            .columns(columns)
+            .filter(person_indicator::Column::PersonId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        rows.extend(more);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, division, cells) in rows {
+        for (d, c) in decode_parts(&cells, &division)? {
+            let town = town_of(&d)?;
+            if town.as_str() >= lo && town.as_str() <= hi {
+                out.push((id, d, c));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Figures from the base tables by plain `GROUP BY` (no kept cells): persons by control status
