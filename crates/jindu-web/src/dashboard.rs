@@ -76,10 +76,24 @@ pub fn parse_query(q: &DashboardQuery, today: chrono::NaiveDate) -> Result<Parse
     let period = if q.period.trim().is_empty() {
         Period::last_complete_month(today)
     } else {
-        Period::parse(&q.period).unwrap_or_else(|e| {
-            errors.push(e.into());
-            Period::containing(PeriodKind::Month, today)
-        })
+        match Period::parse(&q.period) {
+            // A period that has not begun has no figures: it is named, never shown as today's.
+            Ok(p) if p.months().0 > jindu_domain::indicator::Month::of(today) => {
+                let shown: String = q.period.trim().chars().take(20).collect();
+                errors.push(FieldError::new(
+                    "period",
+                    "period.future",
+                    format!("统计期间“{shown}”尚未开始（今天是{today}），请选择已开始的月份、季度或年度。"),
+                    format!("The period '{shown}' has not begun (today is {today}); choose a month, quarter or year that has."),
+                ));
+                Period::containing(PeriodKind::Month, today)
+            }
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(e.into());
+                Period::containing(PeriodKind::Month, today)
+            }
+        }
     };
     let scope = if q.scope.trim().is_empty() {
         None

@@ -1108,3 +1108,26 @@ both!(imported_history_counts_from_its_legal_dates, |app: TestApp| async move {
     assert_cells_match_rebuild(&app).await;
     app
 });
+
+// A period that has not begun is refused naming it (a hostile trial found 2027-01 and 2100 shown
+// with today's figures as "本期尚未结束"); the current, partial month still opens. Today is
+// 2026-11-29.
+both!(a_period_that_has_not_begun_is_refused, |app: TestApp| async move {
+    app.login().await;
+    for path in [
+        "/dashboard?period=2026-12",
+        "/dashboard?period=2027-01",
+        "/dashboard?period=2027-Q1",
+        "/dashboard?period=2100",
+        "/dashboard.xlsx?period=2027",
+        "/export/indicators/csv?period=2026-12",
+    ] {
+        let (s, body) = app.get(path).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert!(body.contains("尚未开始（今天是2026-11-29）") && body.contains("has not begun"), "{path}: {body}");
+    }
+    for path in ["/dashboard?period=2026-11", "/dashboard?period=2026-Q4", "/dashboard?period=2026"] {
+        assert_eq!(app.get(path).await.0, StatusCode::OK, "{path}");
+    }
+    app
+});
