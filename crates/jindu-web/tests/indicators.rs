@@ -1126,6 +1126,11 @@ both!(a_period_that_has_not_begun_is_refused, |app: TestApp| async move {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
         assert!(body.contains("尚未开始（今天是2026-11-29）") && body.contains("has not begun"), "{path}: {body}");
     }
+    // The person list's status names every value it takes, the glossary's counts included.
+    let (s, body) = app.get("/persons?status=xyz").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("lost_contact") && body.contains("registered") && body.contains("in_control"), "{body}");
+    assert_eq!(app.get("/persons?status=registered").await.0, StatusCode::OK);
     for path in ["/dashboard?period=2026-11", "/dashboard?period=2026-Q4", "/dashboard?period=2026"] {
         assert_eq!(app.get(path).await.0, StatusCode::OK, "{path}");
     }

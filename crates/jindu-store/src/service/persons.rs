@@ -618,7 +618,26 @@ impl PersonFilter {
             status: if headcount.is_some() {
                 None
             } else {
-                c.take(query::choice("status", &self.status, ControlStatus::ALL, ControlStatus::as_code))
+                // The refusal lists the glossary's counts too (they are accepted above).
+                c.take(query::choice("status", &self.status, ControlStatus::ALL, ControlStatus::as_code).map_err(|e| {
+                    match e {
+                        jindu_domain::DomainError::InvalidFilter {
+                            field,
+                            input,
+                            expected: query::Expected::OneOf(mut codes),
+                        } => {
+                            let counts: Vec<&'static str> =
+                                Headcount::ALL.iter().map(|h| h.code()).filter(|h| !codes.contains(h)).collect();
+                            codes.extend(counts);
+                            jindu_domain::DomainError::InvalidFilter {
+                                field,
+                                input,
+                                expected: query::Expected::OneOf(codes),
+                            }
+                        }
+                        other => other,
+                    }
+                }))
             },
             headcount,
             risk: c.take(query::choice(
