@@ -682,7 +682,10 @@ pub const FOOTER_WORDS: [&str; 23] = [
 pub fn footer_text<C: SheetColumn>(cells: &[String], header: &HeaderMap<C>) -> Option<String> {
     let (at, first) = cells.iter().map(|c| clean_cell(c)).enumerate().find(|(_, c)| !c.is_empty())?;
     let numbered = C::KEY.iter().filter(|k| k.keeps_digits()).any(|k| {
-        header.columns.get(k).is_some_and(|i| *i != at) && header.cell(cells, *k).chars().any(|c| c.is_ascii_digit())
+        // An ID number or phone, even a mistyped one, has at least 6 digits; a count written in
+        // the ID column of a footer (`合计,4人`) does not.
+        header.columns.get(k).is_some_and(|i| *i != at)
+            && header.cell(cells, *k).chars().filter(char::is_ascii_digit).count() >= 6
     });
     if numbered {
         return None;
@@ -1301,6 +1304,11 @@ mod tests {
         assert_eq!(footer(&["3", "合计", "430405198503011234", ""]), None);
         assert_eq!(footer(&["", "", "", ""]), None);
         assert_eq!(footer(&["合计人员", "", "", ""]), None, "合计 followed by no number nor colon");
+        // A footer whose count stands in the ID column (found by a hostile trial: `合计,4人`).
+        assert_eq!(footer(&["合计", "", "4人", ""]), Some("合计 4人".into()));
+        assert_eq!(footer(&["合计", "", "共12人", ""]), Some("合计 共12人".into()));
+        // A truncated ID number still makes a person.
+        assert_eq!(footer(&["合计", "", "43040519", ""]), None);
     }
 
     #[test]
