@@ -319,9 +319,14 @@ both!(hidden_characters_blank_fields_and_staff_of_another_workstation_are_refuse
     );
     let r = workstations::create(&app.db, &app.admin, now(), &form("广东路工作站", " ", "")).await;
     assert_eq!(refused(r), vec![("town", "workstation.town_required")]);
+    // Before the 禁毒法 took effect (2008-06-01) no workstation opened; that day itself is fine.
+    let r = workstations::create(&app.db, &app.admin, now(), &form("广东路工作站", "430405009", "1899-12-31")).await;
+    assert_eq!(refused(r), vec![("opened_on", "workstation.opened_early")]);
+    let r = workstations::create(&app.db, &app.admin, now(), &form("广东路工作站", "430405009", "2008-05-31")).await;
+    assert_eq!(refused(r), vec![("opened_on", "workstation.opened_early")]);
     assert_eq!(workstation_count(&app).await, 0);
 
-    let a = workstations::create(&app.db, &app.admin, now(), &form("甲站", "430405009", "")).await.unwrap();
+    let a = workstations::create(&app.db, &app.admin, now(), &form("甲站", "430405009", "2008-06-01")).await.unwrap();
     let b = workstations::create(&app.db, &app.admin, now(), &form("乙站", "430405009", "")).await.unwrap();
     app.user("sw_x", "社工戊", "social_worker", "430405009007", false).await;
     let staff_refused = |r: Result<(), ServiceError>| match r {

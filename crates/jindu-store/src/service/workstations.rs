@@ -57,6 +57,13 @@ pub struct Coverage {
     pub figure: Figure,
 }
 
+/// The day the 禁毒法 took effect (2008-06-01, 禁毒法 §71), which introduced community detox
+/// (§33) and community rehabilitation (§48): the earliest opening date of a workstation.
+pub const COMMUNITY_MEASURES_FROM: NaiveDate = match NaiveDate::from_ymd_opt(2008, 6, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
 /// The workstation form, as typed: `town` by 9- or 12-digit code, name (`广东路街道`) or name
 /// path; `opened_on` in any form `jindu_domain::event::parse_date` takes (empty: not known).
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
@@ -195,6 +202,17 @@ pub(super) async fn check<C: ConnectionTrait>(
         None
     } else {
         match jindu_domain::event::parse_date("opened_on", &form.opened_on) {
+            // Community detox and rehabilitation began with the 禁毒法 (in force 2008-06-01): no
+            // workstation for them opened earlier.
+            Ok(d) if d < COMMUNITY_MEASURES_FROM => {
+                errors.push(FieldError::new(
+                    "opened_on",
+                    "workstation.opened_early",
+                    format!("成立日期 {d} 早于禁毒法施行之日（2008年6月1日），社区戒毒（康复）工作站不会更早成立。"),
+                    format!("The opening date {d} is before the Anti-Drug Law took effect (2008-06-01); no such workstation opened earlier."),
+                ));
+                None
+            }
             Ok(d) if d > now.today => {
                 errors.push(FieldError::new(
                     "opened_on",
