@@ -236,8 +236,55 @@ impl From<DivisionCode> for u64 {
     }
 }
 
+/// Whether `text`, as an office writes a town in a sheet or a form, names the unit with `code`
+/// (12 digits), `name` (`广东路街道`) and `name_path` (`湖南省/衡阳市/珠晖区/广东路街道`): its code
+/// (12 digits, or at least its first 9), its name, its path with or without `/`, the end of its
+/// path (`珠晖区广东路街道`), or its name without 街道办事处/街道/镇/乡 (`广东路`). Spaces and the
+/// full-width forms are the caller's to normalise. Used for 牵头单位 and 工作站 towns alike.
+pub fn names_unit(text: &str, code: &str, name: &str, name_path: &str) -> bool {
+    let short = |n: &str| {
+        n.trim_end_matches("街道办事处")
+            .trim_end_matches("街道")
+            .trim_end_matches('镇')
+            .trim_end_matches('乡')
+            .to_string()
+    };
+    let path: String = name_path.chars().filter(|c| *c != '/').collect();
+    if text.is_empty() {
+        return false;
+    }
+    (text.bytes().all(|b| b.is_ascii_digit()) && text.len() >= 9 && code.starts_with(text))
+        || text == name
+        || text == name_path
+        || text == path
+        || (text.chars().count() > name.chars().count() && path.ends_with(text))
+        || (!short(name).is_empty() && short(text) == short(name))
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_unit_is_named_as_offices_write_it() {
+        let (code, name, path) = ("430405009000", "广东路街道", "湖南省/衡阳市/珠晖区/广东路街道");
+        for text in [
+            "430405009000",
+            "430405009",
+            "广东路街道",
+            "广东路",
+            path,
+            "湖南省衡阳市珠晖区广东路街道",
+            "珠晖区广东路街道",
+        ] {
+            assert!(names_unit(text, code, name, path), "{text}");
+        }
+        for text in ["", "43040500", "430405010", "东风街道", "广东", "路街道"] {
+            assert!(!names_unit(text, code, name, path), "{text}");
+        }
+        // A member unit: no short form to strip, found by its name and path.
+        assert!(names_unit("区公安分局", "430405U01", "区公安分局", "湖南省/衡阳市/珠晖区/区公安分局"));
+        assert!(names_unit("和平", "430405200000", "和平乡", "湖南省/衡阳市/珠晖区/和平乡"));
+    }
     use super::*;
 
     fn c(s: &str) -> DivisionCode {

@@ -1147,24 +1147,11 @@ impl TaskRows<'_> {
         if t.is_empty() {
             return None;
         }
-        let short = |n: &str| {
-            n.trim_end_matches("街道办事处")
-                .trim_end_matches("街道")
-                .trim_end_matches('镇')
-                .trim_end_matches('乡')
-                .to_string()
-        };
         let hits: Vec<&String> = self
             .towns
             .iter()
             .filter(|(code, name, path)| {
-                let n = normalize_header(name);
-                let p: String = normalize_header(path).chars().filter(|c| *c != '/').collect();
-                t == n
-                    || t == p
-                    || (t.len() > n.len() && p.ends_with(&t))
-                    || (t.chars().all(|c| c.is_ascii_digit()) && t.len() >= 9 && code.starts_with(&t))
-                    || (!short(&n).is_empty() && short(&t) == short(&n))
+                jindu_domain::division::names_unit(&t, code, &normalize_header(name), &normalize_header(path))
             })
             .map(|(code, _, _)| code)
             .collect();

@@ -104,25 +104,9 @@ async fn town_named<C: ConnectionTrait>(
         )));
     }
     let towns = deployment::in_scope(db, actor.scope, DivisionLevel::Town).await?;
-    let short = |n: &str| {
-        n.trim_end_matches("街道办事处")
-            .trim_end_matches("街道")
-            .trim_end_matches('镇')
-            .trim_end_matches('乡')
-            .to_string()
-    };
     let hits: Vec<&deployment::Division> = towns
         .iter()
-        .filter(|d| {
-            let code = d.code.to_string();
-            let path: String = d.name_path.chars().filter(|c| *c != '/').collect();
-            (t.bytes().all(|b| b.is_ascii_digit()) && (t == code || (t.len() == 9 && code.starts_with(&t))))
-                || t == d.name
-                || t == d.name_path
-                || t == path
-                || (t.chars().count() > d.name.chars().count() && path.ends_with(&t))
-                || (!short(&d.name).is_empty() && short(&t) == short(&d.name))
-        })
+        .filter(|d| jindu_domain::division::names_unit(&t, &d.code.to_string(), &d.name, &d.name_path))
         .collect();
     let shown: String = t.chars().take(30).collect();
     Ok(match hits.as_slice() {
@@ -258,6 +242,16 @@ async fn recount_town<C: ConnectionTrait>(db: &C, town: &str, before: &[workstat
     indicators::apply_structure(db, town, &c).await
 }
 
+/// The refusal of a name the town's workstations already have.
+fn duplicate_name(checked: &Checked) -> FieldError {
+    FieldError::new(
+        "name",
+        "workstation.duplicate",
+        format!("{}已有名为“{}”的工作站。", checked.town.name, checked.name),
+        format!("{} already has a workstation called '{}'.", checked.town.name, checked.name),
+    )
+}
+
 /// Inserts a checked workstation in the caller's transaction (no audit lock, no audit record:
 /// the caller's) and returns its id. `Invalid` naming `name` when the town already has one of
 /// that name.
@@ -265,13 +259,7 @@ pub(super) async fn insert<C: ConnectionTrait>(db: &C, now: Now, checked: &Check
     let town = checked.town.code.to_string();
     let before = workstation::Entity::find().filter(workstation::Column::DivisionCode.eq(&town)).all(db).await?;
     if before.iter().any(|w| w.name == checked.name) {
-        return Err(FieldError::new(
-            "name",
-            "workstation.duplicate",
-            format!("{}已有名为“{}”的工作站。", checked.town.name, checked.name),
-            format!("{} already has a workstation called '{}'.", checked.town.name, checked.name),
-        )
-        .into());
+        return Err(duplicate_name(checked).into());
     }
     let id = Uuid::now_v7();
     workstation::ActiveModel {
@@ -375,13 +363,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     let before =
         workstation::Entity::find().filter(workstation::Column::DivisionCode.eq(&kept.division_code)).all(&txn).await?;
     if before.iter().any(|w| w.id != id && w.name == checked.name) {
-        return Err(FieldError::new(
-            "name",
-            "workstation.duplicate",
-            format!("{}已有名为“{}”的工作站。", checked.town.name, checked.name),
-            format!("{} already has a workstation called '{}'.", checked.town.name, checked.name),
-        )
-        .into());
+        return Err(duplicate_name(&checked).into());
     }
     let show = |name: &str, address: &str, opened: Option<NaiveDate>| {
         format!("name={name} address={address} opened_on={}", opened.map(|d| d.to_string()).unwrap_or_default())
