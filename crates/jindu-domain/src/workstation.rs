@@ -1,7 +1,17 @@
 //! 社区戒毒(康复)工作站 the columns of a sheet of workstations and their staff (工作站及社工名册), as
 //! offices keep it: one row per workstation, its staff named in one cell.
 
+use chrono::NaiveDate;
+
 use crate::import::SheetColumn;
+
+/// The day the 禁毒法 took effect (2008-06-01, 禁毒法 §71), which introduced community detox
+/// (§33) and community rehabilitation (§48): no workstation for them opened earlier, so an
+/// earlier 成立日期 is refused.
+pub const COMMUNITY_MEASURES_FROM: NaiveDate = match NaiveDate::from_ymd_opt(2008, 6, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
 
 /// A column of a workstation sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

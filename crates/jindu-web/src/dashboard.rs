@@ -78,7 +78,7 @@ pub fn parse_query(q: &DashboardQuery, today: chrono::NaiveDate) -> Result<Parse
     } else {
         match Period::parse(&q.period) {
             // A period that has not begun has no figures: it is named, never shown as today's.
-            Ok(p) if p.months().0 > jindu_domain::indicator::Month::of(today) => {
+            Ok(p) if !p.has_begun(today) => {
                 let shown: String = q.period.trim().chars().take(20).collect();
                 errors.push(FieldError::new(
                     "period",

@@ -193,6 +193,12 @@ impl Period {
         (last >= Month::of(today)).then_some(today)
     }
 
+    /// Whether the period has begun on `today` (its first month is today's or earlier): a period
+    /// that has not has no figures and is refused, never shown with today's (local rule).
+    pub fn has_begun(self, today: NaiveDate) -> bool {
+        self.months().0 <= Month::of(today)
+    }
+
     /// The last complete month on `today` (the month before today's): the 驾驶舱 opens on it.
     pub fn last_complete_month(today: NaiveDate) -> Period {
         Period::Month(Month::of(today).plus(-1))
@@ -231,8 +237,26 @@ pub enum PeriodKind {
 
 #[cfg(test)]
 mod tests {
+
     #![allow(clippy::unwrap_used)]
     use super::*;
+    #[test]
+    fn a_period_has_begun_from_its_first_day() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let today = day(2026, 11, 29);
+        for (p, begun) in [
+            ("2026-11", true),
+            ("2026-12", false),
+            ("2026-Q4", true),
+            ("2027-Q1", false),
+            ("2026", true),
+            ("2027", false),
+            ("2100", false),
+        ] {
+            assert_eq!(Period::parse(p).unwrap().has_begun(today), begun, "{p}");
+        }
+        assert!(Period::parse("2026-12").unwrap().has_begun(day(2026, 12, 1)));
+    }
 
     #[test]
     fn months_add_across_years() {

@@ -57,13 +57,6 @@ pub struct Coverage {
     pub figure: Figure,
 }
 
-/// The day the 禁毒法 took effect (2008-06-01, 禁毒法 §71), which introduced community detox
-/// (§33) and community rehabilitation (§48): the earliest opening date of a workstation.
-pub const COMMUNITY_MEASURES_FROM: NaiveDate = match NaiveDate::from_ymd_opt(2008, 6, 1) {
-    Some(d) => d,
-    None => NaiveDate::MIN,
-};
-
 /// The workstation form, as typed: `town` by 9- or 12-digit code, name (`广东路街道`) or name
 /// path; `opened_on` in any form `jindu_domain::event::parse_date` takes (empty: not known).
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
@@ -188,7 +181,7 @@ pub(super) async fn check<C: ConnectionTrait>(
         match jindu_domain::event::parse_date("opened_on", &form.opened_on) {
             // Community detox and rehabilitation began with the 禁毒法 (in force 2008-06-01): no
             // workstation for them opened earlier.
-            Ok(d) if d < COMMUNITY_MEASURES_FROM => {
+            Ok(d) if d < jindu_domain::workstation::COMMUNITY_MEASURES_FROM => {
                 errors.push(FieldError::new(
                     "opened_on",
                     "workstation.opened_early",
