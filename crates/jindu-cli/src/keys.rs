@@ -50,8 +50,9 @@ pub async fn open(conn: &jindu_store::DatabaseConnection, url: &str, args: &KeyA
     Ok(vault)
 }
 
-/// Loads the keys of an initialised database and checks they are its keys.
-async fn open_keys(conn: &jindu_store::DatabaseConnection, url: &str, args: &KeyArgs) -> Result<Vault> {
+/// Loads the keys of an initialised database and checks they are its keys (the audit
+/// commands, which need the key of the audit seal but read no person).
+pub async fn open_keys(conn: &jindu_store::DatabaseConnection, url: &str, args: &KeyArgs) -> Result<Vault> {
     let path = args.path(url);
     let vault = Vault::load(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
     if !env_keys() {
@@ -182,6 +183,11 @@ pub async fn run(command: KeysCommand) -> Result<()> {
                 started.elapsed().as_secs_f64()
             );
             let left = rekey::pending(&conn, &vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            // The audit seal is signed again with the new key, so retiring the old one keeps the
+            // log verifiable (anchors exported before stay checkable only while it is kept).
+            jindu_store::service::audit::seal(&conn, &vault, jindu_domain::clock::Now::system())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             if retire {
                 if left.total() > 0 {
                     bail!(

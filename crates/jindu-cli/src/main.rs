@@ -132,21 +132,44 @@ enum Command {
         /// Persons per batch (each person is one short transaction).
         #[arg(long, default_value_t = 500)]
         batch: u64,
+        /// Keys for sealing the audit log afterwards (skipped, with a note, when they cannot be read).
+        #[command(flatten)]
+        keys: keys::KeyArgs,
     },
 }
 
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
-    /// 校验哈希链 / Verify the hash chain; exit 1 at the first changed, inserted or deleted record.
+    /// 签封并校验 / Seal the records committed since the last seal, then verify the chains and the
+    /// seal in one snapshot; exit 1 at the first changed, inserted or deleted record. With
+    /// `--anchor FILE` (from `jindu audit anchor`), also detect a rollback to an older copy.
     Verify {
         #[arg(long, default_value = "sqlite://jindu.db")]
         db: String,
+        /// A signed head exported earlier by `jindu audit anchor`.
+        #[arg(long)]
+        anchor: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        keys: keys::KeyArgs,
+    },
+    /// 导出签封锚点 / Seal, then print the signed head (seal number, sequence, lane heads, time,
+    /// HMAC) as JSON, or write it to `--out`, for an office to keep elsewhere.
+    Anchor {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        /// Write the anchor to this file instead of printing it.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        keys: keys::KeyArgs,
     },
     /// 清理过期审计记录 / Remove records older than the retention (setting, at least 6 months);
     /// the chain stays verifiable.
     Prune {
         #[arg(long, default_value = "sqlite://jindu.db")]
         db: String,
+        #[command(flatten)]
+        keys: keys::KeyArgs,
     },
 }
 
@@ -265,6 +288,7 @@ async fn serve(
     // The sweep: what time alone changes (a duty going overdue, the lost-contact rule, the
     // monthly risk review, notices falling due) — at start, then every hour.
     let sweep_db = conn.clone();
+    let sweep_vault = vault.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(SWEEP_EVERY_SECS));
         loop {
@@ -282,6 +306,22 @@ async fn serve(
                 ),
                 Err(e) => tracing::error!("sweep failed: {e}"),
             }
+            if let Err(e) = audit::seal(&sweep_db, &sweep_vault, Now::system()).await {
+                tracing::error!("audit seal after the sweep failed: {e}");
+            }
+        }
+    });
+    // The audit seal: records committed by this or any other process are sealed within seconds.
+    let seal_db = conn.clone();
+    let seal_vault = vault.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(audit::SEAL_EVERY_SECS));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(e) = audit::seal(&seal_db, &seal_vault, Now::system()).await {
+                tracing::error!("audit seal failed: {e}");
+            }
         }
     });
     let mut state = AppState::new(conn, vault, Clock::System, demo_flag);
@@ -295,10 +335,18 @@ const SWEEP_EVERY_SECS: u64 = 3600;
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Sweep { db: url, batch } => {
+        Command::Sweep { db: url, batch, keys: key_args } => {
             let conn = db::connect_existing(&url).await?;
             let started = Instant::now();
             let r = jindu_store::service::casework::sweep(&conn, Now::system(), batch).await.map_err(explain)?;
+            match keys::open_keys(&conn, &url, &key_args).await {
+                Ok(vault) => {
+                    audit::seal(&conn, &vault, Now::system()).await.map_err(explain)?;
+                }
+                Err(e) => eprintln!(
+                    "审计日志未签封（密钥不可用），将由服务或 jindu audit verify 签封 / audit log not sealed (keys unavailable: {e}); the server or jindu audit verify will seal it"
+                ),
+            }
             println!(
                 "巡检完成 / sweep done: {} 人 persons, {} 次评估 assessed, {} 人按规则失控 lost by rule, 新预警 {} raised, 解除 {} resolved ({:.1} s)",
                 r.persons,
@@ -442,9 +490,22 @@ async fn run(cli: Cli) -> Result<()> {
             }
             serve(&url, conn, vault, listen, true, false).await
         }
-        Command::Audit { command: AuditCommand::Verify { db: url } } => {
+        Command::Audit { command: AuditCommand::Verify { db: url, anchor, keys: key_args } } => {
             let conn = db::connect_existing(&url).await?;
-            let verdict = jindu_store::service::audit::verify(&conn).await.map_err(explain)?;
+            let vault = keys::open_keys(&conn, &url, &key_args).await?;
+            audit::seal(&conn, &vault, Now::system()).await.map_err(explain)?;
+            let verdict = match anchor {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path).with_context(|| {
+                        format!("无法读取锚点文件 / cannot read the anchor file {}", path.display())
+                    })?;
+                    let anchor = audit::Seal::parse(&text).map_err(|e| {
+                        anyhow::anyhow!("锚点文件格式不对 / the anchor file is not a Jindu audit anchor: {e}")
+                    })?;
+                    audit::verify_anchor(&conn, &vault, &anchor).await.map_err(explain)?
+                }
+                None => audit::verify(&conn, &vault).await.map_err(explain)?,
+            };
             if matches!(verdict, jindu_store::service::audit::Verdict::Intact { .. }) {
                 println!("{}", verdict.message());
                 Ok(())
@@ -452,10 +513,37 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("{}", verdict.message())
             }
         }
-        Command::Audit { command: AuditCommand::Prune { db: url } } => {
+        Command::Audit { command: AuditCommand::Anchor { db: url, out, keys: key_args } } => {
             let conn = db::connect_existing(&url).await?;
+            let vault = keys::open_keys(&conn, &url, &key_args).await?;
+            let seal = audit::anchor(&conn, &vault, Now::system()).await.map_err(explain)?;
+            let json = seal.to_json();
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, format!("{json}\n")).with_context(|| {
+                        format!("无法写入锚点文件 / cannot write the anchor file {}", path.display())
+                    })?;
+                    println!(
+                        "已导出审计锚点：签封 {}，序号 {}，时间 {} → {} / audit anchor exported: seal {}, sequence {}, at {} → {}",
+                        seal.n,
+                        seal.seq,
+                        seal.at,
+                        path.display(),
+                        seal.n,
+                        seal.seq,
+                        seal.at,
+                        path.display()
+                    );
+                }
+                None => println!("{json}"),
+            }
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Prune { db: url, keys: key_args } } => {
+            let conn = db::connect_existing(&url).await?;
+            let vault = keys::open_keys(&conn, &url, &key_args).await?;
             let months = audit::retention_months(&conn).await.map_err(explain)?;
-            let n = audit::prune(&conn, &audit::Who::cli(), Now::system()).await.map_err(explain)?;
+            let n = audit::prune(&conn, &vault, &audit::Who::cli(), Now::system()).await.map_err(explain)?;
             println!(
                 "已清理 {n} 条超过 {months} 个月的审计记录 / removed {n} audit records older than {months} months"
             );

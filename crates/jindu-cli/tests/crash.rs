@@ -126,7 +126,7 @@ async fn crash_run(url: &str, dir: &Path) {
             base + u64::from(rows)
         );
         integrity(url).await;
-        let (code, out, err) = jindu(&["audit", "verify", "--db", url]);
+        let (code, out, err) = jindu(&["audit", "verify", "--db", url, "--key-file", key]);
         assert_eq!(code, 0, "audit chain after a kill at {at:?}: {out}{err}");
         if n == base {
             outcomes.0 += 1;

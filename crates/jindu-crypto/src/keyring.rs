@@ -46,6 +46,8 @@ const CIPHERTEXT_PREFIX: &str = "j1";
 const INFO_ENC: &[u8] = b"jindu enc v1";
 /// HKDF info for the blind-index subkey.
 const INFO_BIDX: &[u8] = b"jindu bidx v1";
+/// HKDF info for the audit-seal subkey.
+const INFO_AUDIT: &[u8] = b"jindu audit v1";
 /// Value of the `format` member of a key document.
 const KEY_FILE_FORMAT: &str = "jindu-keyring";
 
@@ -233,6 +235,54 @@ impl VersionEntry {
         let tag = self.derived.index.tag(column, value);
         format!("b{}:{}", self.version, URL_SAFE_NO_PAD.encode(tag))
     }
+}
+
+/// HMAC of `message` with the audit subkey of `master` (32 bytes for both hashes).
+fn audit_mac(algorithm: Algorithm, master: &MasterKey, message: &[u8]) -> Result<[u8; 32], CryptoError> {
+    let mut key = Zeroizing::new([0u8; 32]);
+    let mut out = [0u8; 32];
+    match algorithm {
+        Algorithm::Aes256Gcm => {
+            Hkdf::<Sha256>::new(None, &master.bytes)
+                .expand(INFO_AUDIT, &mut key[..])
+                .map_err(|_| CryptoError::KeyDerivation)?;
+            let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(&key[..]).map_err(|_| CryptoError::KeyDerivation)?;
+            m.update(message);
+            out.copy_from_slice(&m.finalize().into_bytes());
+        }
+        Algorithm::Sm4Gcm => {
+            Hkdf::<Sm3>::new(None, &master.bytes)
+                .expand(INFO_AUDIT, &mut key[..])
+                .map_err(|_| CryptoError::KeyDerivation)?;
+            let mut m = <Hmac<Sm3> as KeyInit>::new_from_slice(&key[..]).map_err(|_| CryptoError::KeyDerivation)?;
+            m.update(message);
+            out.copy_from_slice(&m.finalize().into_bytes());
+        }
+    }
+    Ok(out)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    s
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    s.as_bytes()
+        .chunks(2)
+        .map(|p| {
+            let d = |c: u8| char::from(c).to_digit(16);
+            u8::try_from(d(*p.first()?)? * 16 + d(*p.get(1)?)?).ok()
+        })
+        .collect()
 }
 
 /// The parsed header of a stored ciphertext.
@@ -796,6 +846,32 @@ impl KeyRing {
             .map(|e| e.blind_index(column, normalized_value))
             .collect()
     }
+
+    /// The audit-seal tag of `message` under the active key version: HMAC-SHA256 (AES rings) or
+    /// HMAC-SM3 (SM4 rings) with a 32-byte subkey derived by HKDF (info `"jindu audit v1"`),
+    /// independent of the encryption and blind-index subkeys. Returns the key version used and
+    /// the tag as 64 lowercase hex characters. Check it with
+    /// [`audit_tag_matches`](KeyRing::audit_tag_matches).
+    ///
+    /// # Errors
+    /// [`CryptoError::KeyDerivation`] (not expected to happen).
+    pub fn audit_tag(&self, message: &[u8]) -> Result<(u32, String), CryptoError> {
+        Ok((self.active.version, hex(&audit_mac(self.algorithm, &self.active.master, message)?)))
+    }
+
+    /// Whether `tag` (64 hex characters) is the audit-seal tag of `message` under key `version`
+    /// (compared in constant time).
+    ///
+    /// # Errors
+    /// [`CryptoError::UnknownKeyVersion`] when the ring no longer holds `version` (retired),
+    /// [`CryptoError::KeyDerivation`] (not expected).
+    pub fn audit_tag_matches(&self, version: u32, message: &[u8], tag: &str) -> Result<bool, CryptoError> {
+        let entry = self.entry(version).ok_or(CryptoError::UnknownKeyVersion(version))?;
+        let expected = audit_mac(self.algorithm, &entry.master, message)?;
+        let Some(given) = unhex(tag) else { return Ok(false) };
+        Ok(given.len() == expected.len()
+            && given.iter().zip(expected.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0)
+    }
 }
 
 /// Creates `path` exclusively with mode 0600 and writes `bytes`, synced.
@@ -863,6 +939,25 @@ mod tests {
         use sm3::Digest;
         let d = Sm3::digest(b"abc");
         assert_eq!(d.as_slice(), hex("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0").as_slice());
+    }
+
+    #[test]
+    fn audit_tags_need_the_key_and_name_their_version() {
+        for alg in [Algorithm::Aes256Gcm, Algorithm::Sm4Gcm] {
+            let mut ring = KeyRing::from_master_key(alg, MasterKey::from_bytes([7u8; 32])).unwrap();
+            let (v, tag) = ring.audit_tag(b"seal 1").unwrap();
+            assert_eq!((v, tag.len()), (1, 64));
+            assert!(ring.audit_tag_matches(1, b"seal 1", &tag).unwrap());
+            assert!(!ring.audit_tag_matches(1, b"seal 2", &tag).unwrap());
+            assert!(!ring.audit_tag_matches(1, b"seal 1", "zz").unwrap());
+            let other = KeyRing::from_master_key(alg, MasterKey::from_bytes([8u8; 32])).unwrap();
+            assert!(!other.audit_tag_matches(1, b"seal 1", &tag).unwrap());
+            ring.rotate().unwrap();
+            assert_eq!(ring.audit_tag(b"seal 1").unwrap().0, 2);
+            assert!(ring.audit_tag_matches(1, b"seal 1", &tag).unwrap(), "older versions still check");
+            ring.retire_version(1).unwrap();
+            assert!(matches!(ring.audit_tag_matches(1, b"seal 1", &tag), Err(CryptoError::UnknownKeyVersion(1))));
+        }
     }
 
     /// Pins the derivation and blind-index construction to fixed outputs so

@@ -264,6 +264,38 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// The keyed tag sealing the audit log (see [`KeyRing::audit_tag`]): the key version and 64 hex
+    /// characters. The key never leaves the key file, so someone with only database access cannot
+    /// make a seal.
+    ///
+    /// # Errors
+    /// [`VaultError::Crypto`] (key derivation; not expected).
+    pub fn audit_tag(&self, message: &[u8]) -> Result<(u32, String), VaultError> {
+        Ok(self.ring().audit_tag(message)?)
+    }
+
+    /// The key version [`audit_tag`](Vault::audit_tag) signs with now (the active one).
+    pub fn audit_key_version(&self) -> u32 {
+        self.ring().active_version()
+    }
+
+    /// Whether `tag` is the audit seal of `message` under key `version`. Meeting a version the ring
+    /// lacks reloads the key file once (a rotation in progress).
+    ///
+    /// # Errors
+    /// [`VaultError::Crypto`] with `UnknownKeyVersion` when the ring no longer holds `version`.
+    pub fn audit_tag_matches(&self, version: u32, message: &[u8], tag: &str) -> Result<bool, VaultError> {
+        match self.ring().audit_tag_matches(version, message, tag) {
+            Err(CryptoError::UnknownKeyVersion(_)) if self.inner.source.is_some() => {
+                self.maybe_reload(true);
+                Ok(self.current().audit_tag_matches(version, message, tag)?)
+            }
+            other => Ok(other?),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -199,7 +199,7 @@ both!(deployment_wide_settings_and_roles_change_only_at_the_root, |app: TestApp|
             ("POST /settings/indicators".to_string(), "403; route POST /settings/indicators".to_string()),
         ]
     );
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { .. }));
 
     // The pages say so to 珠晖区's administrator, without save buttons; the city's administrator
     // gets the forms.
@@ -235,7 +235,7 @@ both!(deployment_wide_settings_and_roles_change_only_at_the_root, |app: TestApp|
     assert_eq!(get(&app, &ld6, "/persons").await.0, StatusCode::FORBIDDEN);
     assert!(denied(&app, "admr").await.is_empty());
     assert_eq!(denied(&app, "adm5").await.len(), 6, "no new refusal of 珠晖区's administrator");
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { .. }));
     app
 });
 
@@ -297,7 +297,7 @@ both!(refused_attempts_outside_the_scope_are_each_one_audit_record, |app: TestAp
     assert_eq!(get(&app, &anonymous, "/admin/roles").await.0, StatusCode::SEE_OTHER);
     assert_eq!(get(&app, &anonymous, &format!("/persons/{missing}")).await.0, StatusCode::SEE_OTHER);
     assert_eq!(all_denied(&app).await, start + 4);
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { .. }));
     app
 });
 
@@ -380,7 +380,7 @@ both!(a_bulk_reassignment_leaves_one_record_per_person_with_both_workers, |app: 
     assert!(body.contains("责任社工：社工一 → 社工二。"), "{body}");
     let (_, body) = app.get(&format!("/persons/{c}")).await;
     assert!(body.contains("责任社工：未分配 → 社工二。"), "{body}");
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { .. }));
     app
 });
 
@@ -470,7 +470,7 @@ both!(the_sweep_records_each_person_it_changes_with_before_and_after, |app: Test
     let n = sweep_records.len();
     casework::sweep(&app.db, now(), 50).await.unwrap();
     assert_eq!(records(&app, "sweep.person").await.len(), n);
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { .. }));
     app
 });
 
@@ -514,7 +514,7 @@ both!(a_thousand_row_import_writes_one_record_per_person_inside_its_transaction,
         "what was created"
     );
     assert_eq!(records(&app, "person.import").await.len(), 1);
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { .. }));
     app
 });
 
@@ -566,6 +566,364 @@ both!(an_imported_measure_sheet_records_what_each_row_ended, |app: TestApp| asyn
             (b.to_string(), format!("compulsory_isolation 2026-11-20; ended community_detox {mb} on 2026-11-20")),
         ]
     );
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { .. }));
     app
 });
+
+// -------------------------------------------------------------------------------------------
+// Issue #19 item 6: the audit chain with several writers (lanes, a keyed seal, anchors).
+// -------------------------------------------------------------------------------------------
+
+// Two servers on one database (each with its own pool), a sweep and a "cron report" on further
+// pools, a sealer, and `verify` in a loop — all at once. No write fails, no verify raises an
+// alarm, and the log verifies at the end with every record sealed.
+both!(audit_two_servers_a_sweep_and_a_report_write_at_once_and_verify_holds, |app: TestApp| async move {
+    app.login().await;
+    let a = app.person("测试甲", ID_A, "2026-08-25", "2026-09-01").await;
+    let b = app.person("测试乙", "430405199001011233", "2026-08-25", "2026-09-01").await;
+    let (base2, client2, db2) = app.second_server().await;
+    let sweep_db = jindu_store::db::connect(&app.db_url).await.unwrap();
+    let verify_db = jindu_store::db::connect(&app.db_url).await.unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+
+    // Verify in a loop while everything else runs; count the verdicts.
+    let verifier = {
+        let (db, vault, stop) = (verify_db.clone(), app.vault.clone(), stop.clone());
+        tokio::spawn(async move {
+            let (mut runs, mut alarms) = (0u32, Vec::new());
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) || runs < 20 {
+                match audit::verify(&db, &vault).await.unwrap() {
+                    Verdict::Intact { .. } => {}
+                    other => alarms.push(other),
+                }
+                runs += 1;
+            }
+            (runs, alarms)
+        })
+    };
+    // The seal of a running server, every few milliseconds here.
+    let sealer = {
+        let (db, vault, stop) = (db2.clone(), app.vault.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut seals = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                if matches!(audit::seal(&db, &vault, now()).await.unwrap(), audit::Sealed::Sealed { .. }) {
+                    seals += 1;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            seals
+        })
+    };
+    // The sweep and a cron report (an audited CLI write) on pools of their own.
+    let background = {
+        let db = sweep_db.clone();
+        tokio::spawn(async move {
+            for i in 0..5 {
+                casework::sweep(&db, now(), 50).await.unwrap();
+                audit::record(&db, &audit::Who::cli(), now(), audit::Entry::ok("report.indicators", "division", i))
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    // Users on both servers: visits recorded and person pages read (each read audited).
+    let mut users = Vec::new();
+    for k in 0..8 {
+        let (client, base) =
+            if k % 2 == 0 { (app.client.clone(), app.base.clone()) } else { (client2.clone(), base2.clone()) };
+        let person = if k % 4 < 2 { a } else { b };
+        users.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for _ in 0..6 {
+                let token = csrf(&client, &base).await;
+                let r = client
+                    .post(format!("{base}/persons/{person}/events"))
+                    .form(&[("kind", "visit"), ("date", "2026-11-29"), ("csrf", token.as_str())])
+                    .send()
+                    .await
+                    .unwrap();
+                statuses.push(r.status());
+                let r = client.get(format!("{base}/persons/{person}")).send().await.unwrap();
+                statuses.push(r.status());
+            }
+            statuses
+        }));
+    }
+    let mut failed = 0;
+    for u in users {
+        for s in u.await.unwrap() {
+            if s != StatusCode::SEE_OTHER && s != StatusCode::OK {
+                failed += 1;
+            }
+        }
+    }
+    background.await.unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (runs, alarms) = verifier.await.unwrap();
+    let seals = sealer.await.unwrap();
+    let lanes = jindu_store::entities::audit_lane::Entity::find().all(&app.db).await.unwrap().len();
+    println!(
+        "two servers: {failed} failed requests of 96; {runs} verifies, {} alarms; {seals} seals; {lanes} lanes",
+        alarms.len()
+    );
+    assert_eq!(failed, 0, "no request fails");
+    assert!(alarms.is_empty(), "false alarms: {alarms:?}");
+    assert!(runs >= 20);
+    // Everything committed is sealed and verifies; every audited action is there.
+    audit::seal(&app.db, &app.vault, now()).await.unwrap();
+    let v = audit::verify(&app.db, &app.vault).await.unwrap();
+    let total: u64 = audit_record::Entity::find().all(&app.db).await.unwrap().len() as u64;
+    assert_eq!(v, Verdict::Intact { records: total, unsealed: 0 });
+    let visits = audit_record::Entity::find()
+        .filter(audit_record::Column::Action.eq("event.create"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(visits, 48);
+    for db in [db2, sweep_db, verify_db] {
+        db.close().await.ok();
+    }
+    app
+});
+
+// `audit anchor` exported, the database rolled back to an older copy: `verify --anchor` says
+// so; the older anchor still verifies; an altered anchor is refused.
+both!(audit_anchor_detects_a_rollback_to_an_older_copy, |app: TestApp| async move {
+    use sea_orm::ConnectionTrait;
+    app.login().await;
+    let id = app.person("测试丙", ID_A, "2026-08-25", "2026-09-01").await;
+    let first = audit::anchor(&app.db, &app.vault, now()).await.unwrap();
+    let first_seal = deployment::get_setting(&app.db, "audit.seal").await.unwrap().unwrap();
+    let kept: Vec<i64> = audit_record::Entity::find().all(&app.db).await.unwrap().into_iter().map(|r| r.seq).collect();
+    for _ in 0..3 {
+        let (s, _) = app.get(&format!("/persons/{id}")).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let second = audit::anchor(&app.db, &app.vault, now()).await.unwrap();
+    assert!(second.n > first.n && second.seq > first.seq);
+    // The anchor survives a round trip through its file format.
+    let second = audit::Seal::parse(&second.to_json()).unwrap();
+    assert_eq!(
+        audit::verify_anchor(&app.db, &app.vault, &second).await.unwrap(),
+        Verdict::Intact { records: 5, unsealed: 0 }
+    );
+    // An altered anchor (a later head claimed without the key) is refused.
+    let mut altered = second.clone();
+    altered.n += 10;
+    assert_eq!(audit::verify_anchor(&app.db, &app.vault, &altered).await.unwrap(), Verdict::AnchorForged);
+    // Roll back: the database as it was at the first anchor (its records and its seal).
+    let list = kept.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",");
+    app.db.execute_unprepared(&format!("DELETE FROM audit_record WHERE seq NOT IN ({list})")).await.unwrap();
+    deployment::put_setting(&app.db, "audit.seal", &first_seal).await.unwrap();
+    // On its own the older copy is a consistent log …
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { .. }));
+    // … but not against the anchor kept elsewhere.
+    assert_eq!(
+        audit::verify_anchor(&app.db, &app.vault, &second).await.unwrap(),
+        Verdict::RolledBack { anchor: second.n, found: first.n }
+    );
+    assert!(matches!(audit::verify_anchor(&app.db, &app.vault, &first).await.unwrap(), Verdict::Intact { .. }));
+    // A copy whose last anchored record was changed is caught as well.
+    let head = &first.lanes[0];
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE audit_record SET detail = 'x' WHERE lane = {} AND lane_seq = {}",
+            head.lane, head.head_seq
+        ))
+        .await
+        .unwrap();
+    assert!(!matches!(audit::verify_anchor(&app.db, &app.vault, &first).await.unwrap(), Verdict::Intact { .. }));
+    app
+});
+
+// Retention removing every record: nothing audited for the whole retention period, then a
+// clock that jumps years ahead. Numbering continues above what was removed (lane positions and
+// sequence numbers), the log verifies, and an anchor taken before still holds.
+both!(audit_prune_of_every_record_continues_above_the_anchor, |app: TestApp| async move {
+    let t0 = fixed_instant();
+    for i in 0..3 {
+        audit::record(&app.db, &audit::Who::cli(), Now::at(t0), audit::Entry::ok("test.event", "test", i))
+            .await
+            .unwrap();
+    }
+    let anchor = audit::anchor(&app.db, &app.vault, Now::at(t0)).await.unwrap();
+    let max_before = anchor.seq;
+    // Nothing audited for 13 months: the prune removes every record.
+    let later = Now::at(t0 + chrono::Duration::days(400));
+    let removed = audit::prune(&app.db, &app.vault, &audit::Who::cli(), later).await.unwrap();
+    assert_eq!(removed, 3);
+    let rows = audit_record::Entity::find().order_by_asc(audit_record::Column::Seq).all(&app.db).await.unwrap();
+    assert_eq!(rows.len(), 1, "only the prune's own record");
+    assert_eq!(rows[0].action, "audit.prune");
+    assert!(rows[0].seq > max_before, "the sequence does not restart: {} > {max_before}", rows[0].seq);
+    assert_eq!(rows[0].lane_seq, anchor.lanes[0].head_seq + 1, "the lane continues above its base");
+    assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { records: 1, unsealed: 0 });
+    assert!(matches!(audit::verify_anchor(&app.db, &app.vault, &anchor).await.unwrap(), Verdict::Intact { .. }));
+    audit::record(&app.db, &audit::Who::cli(), later, audit::Entry::ok("test.event", "test", 9)).await.unwrap();
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { records: 2, unsealed: 1 }));
+
+    // The clock jumps ten years ahead: the prune removes everything, records just written
+    // included; records stamped with the jumped clock and then the right one follow.
+    let jumped = Now::at(t0 + chrono::Duration::days(3650));
+    let removed = audit::prune(&app.db, &app.vault, &audit::Who::cli(), jumped).await.unwrap();
+    assert_eq!(removed, 2);
+    audit::record(&app.db, &audit::Who::cli(), jumped, audit::Entry::ok("test.event", "test", 10)).await.unwrap();
+    audit::record(&app.db, &audit::Who::cli(), later, audit::Entry::ok("test.event", "test", 11)).await.unwrap();
+    audit::seal(&app.db, &app.vault, later).await.unwrap();
+    let rows = audit_record::Entity::find().order_by_asc(audit_record::Column::Seq).all(&app.db).await.unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(rows.windows(2).all(|w| w[0].seq < w[1].seq && w[0].lane_seq < w[1].lane_seq));
+    assert!(rows[0].seq > max_before + 2);
+    assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { records: 3, unsealed: 0 });
+    assert!(matches!(audit::verify_anchor(&app.db, &app.vault, &anchor).await.unwrap(), Verdict::Intact { .. }));
+    // Deleting the oldest kept record is still caught (it is not a prune: the base did not move).
+    use sea_orm::ConnectionTrait;
+    app.db.execute_unprepared(&format!("DELETE FROM audit_record WHERE seq = {}", rows[0].seq)).await.unwrap();
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Gap { .. }));
+    // Moving a lane's base by hand (a fake prune) is caught by the seal.
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE audit_lane SET base_seq = {} WHERE lane = {}",
+            rows[0].lane_seq, rows[0].lane
+        ))
+        .await
+        .unwrap();
+    assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::SealForged);
+    // The sealer does not seal over it, so it stays visible.
+    assert_eq!(audit::seal(&app.db, &app.vault, later).await.unwrap(), audit::Sealed::Refused);
+    assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::SealForged);
+    // Nor over a sealed lane removed (its records moved into another one).
+    app.db.execute_unprepared("DELETE FROM audit_lane").await.unwrap();
+    assert_eq!(audit::seal(&app.db, &app.vault, later).await.unwrap(), audit::Sealed::Refused);
+    assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::SealForged);
+    app
+});
+
+/// A database written before the lanes (one chain, an unkeyed head setting, an earlier prune)
+/// is upgraded in place: its records become lane 1, re-chained; an `audit.upgrade` record says
+/// so and what the check of the old chain found; the first seal then covers them all.
+async fn audit_log_of_an_older_version_is_upgraded_in_place(backend: Backend) {
+    use jindu_store::migration::Migrator;
+    use sea_orm::ActiveValue::{NotSet, Set};
+    use sea_orm_migration::MigratorTrait;
+    let app = TestApp::start(backend).await;
+    // A second, older database beside the test app's: migrated up to m0012 only.
+    let url = match backend {
+        Backend::Sqlite => format!("{}-old", app.db_url),
+        Backend::Postgres => {
+            let admin =
+                std::env::var("JINDU_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            jindu_store::db::create_postgres_database(&admin, &format!("jindu_t_{}", Uuid::now_v7().simple()))
+                .await
+                .unwrap()
+        }
+    };
+    let url_rwc = if url.starts_with("sqlite") { format!("{url}?mode=rwc") } else { url.clone() };
+    let db = sea_orm::Database::connect(&url_rwc).await.unwrap();
+    Migrator::up(&db, Some(12)).await.unwrap();
+    fn old_hash(r: &audit_record::Model) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for f in [
+            r.seq.to_string(),
+            r.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            String::new(),
+            r.username.clone(),
+            r.unit.clone(),
+            r.address.clone(),
+            r.action.clone(),
+            r.object_type.clone().unwrap_or_default(),
+            r.object_id.clone().unwrap_or_default(),
+            r.outcome.clone(),
+            r.detail.clone().unwrap_or_default(),
+            r.prev_hash.clone(),
+        ] {
+            h.update(f.as_bytes());
+            h.update([0x1f]);
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+    // Records 4 to 6 after a prune that removed 1 to 3 (anchor 3:…), as the old version wrote them.
+    let mut prev = "a".repeat(64);
+    deployment::put_setting(&db, "audit.anchor", &format!("3:{prev}")).await.unwrap();
+    for seq in 4..=6 {
+        let mut r = audit_record::Model {
+            seq,
+            lane: 0,
+            lane_seq: 0,
+            at: fixed_instant(),
+            user_id: None,
+            username: "cli".into(),
+            unit: String::new(),
+            address: "local".into(),
+            action: "test.old".into(),
+            object_type: Some("test".into()),
+            object_id: Some(seq.to_string()),
+            outcome: "ok".into(),
+            detail: None,
+            prev_hash: prev.clone(),
+            hash: String::new(),
+        };
+        r.hash = old_hash(&r);
+        prev = r.hash.clone();
+        audit_record::Entity::insert(audit_record::ActiveModel {
+            seq: Set(r.seq),
+            lane: NotSet,
+            lane_seq: NotSet,
+            at: Set(r.at),
+            user_id: Set(None),
+            username: Set(r.username),
+            unit: Set(r.unit),
+            address: Set(r.address),
+            action: Set(r.action),
+            object_type: Set(r.object_type),
+            object_id: Set(r.object_id),
+            outcome: Set(r.outcome),
+            detail: Set(None),
+            prev_hash: Set(r.prev_hash),
+            hash: Set(r.hash),
+        })
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+    }
+    deployment::put_setting(&db, "audit.head", &format!("6:{prev}")).await.unwrap();
+    db.close().await.unwrap();
+    // The new version opens it: migrated in place.
+    let db = jindu_store::db::connect(&url).await.unwrap();
+    let rows = audit_record::Entity::find().order_by_asc(audit_record::Column::Seq).all(&db).await.unwrap();
+    assert_eq!(rows.len(), 4);
+    assert!(rows.iter().all(|r| r.lane == 1));
+    assert_eq!(rows.iter().map(|r| r.lane_seq).collect::<Vec<_>>(), vec![4, 5, 6, 7]);
+    assert_eq!(rows[3].action, "audit.upgrade");
+    assert!(rows[3].seq > 6, "numbering continues: {}", rows[3].seq);
+    let detail = rows[3].detail.clone().unwrap();
+    assert!(detail.contains("3 records re-chained") && detail.contains("old chain: intact"), "{detail}");
+    assert_eq!(deployment::get_setting(&db, "audit.head").await.unwrap(), None);
+    assert_eq!(audit::verify(&db, &app.vault).await.unwrap(), Verdict::Intact { records: 4, unsealed: 4 });
+    assert!(matches!(audit::seal(&db, &app.vault, now()).await.unwrap(), audit::Sealed::Sealed { new: 4, .. }));
+    assert_eq!(audit::verify(&db, &app.vault).await.unwrap(), Verdict::Intact { records: 4, unsealed: 0 });
+    // New records continue the lane.
+    audit::record(&db, &audit::Who::cli(), now(), audit::Entry::ok("test.new", "test", 1)).await.unwrap();
+    assert_eq!(audit::verify(&db, &app.vault).await.unwrap(), Verdict::Intact { records: 5, unsealed: 1 });
+    db.close().await.unwrap();
+    if let Backend::Postgres = backend {
+        let admin =
+            std::env::var("JINDU_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let name = url.rsplit('/').next().unwrap().to_string();
+        jindu_store::db::drop_postgres_database(&admin, &name).await.unwrap();
+    }
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_log_of_an_older_version_is_upgraded_in_place_sqlite() {
+    audit_log_of_an_older_version_is_upgraded_in_place(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_log_of_an_older_version_is_upgraded_in_place_postgres() {
+    audit_log_of_an_older_version_is_upgraded_in_place(Backend::Postgres).await;
+}

@@ -1,12 +1,18 @@
-//! 审计日志 one audit record. Append-only; each record carries the hash of the previous one.
+//! 审计日志 one audit record. Append-only; each record carries the hash of the previous record of
+//! its lane (see `service::audit`).
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_record")]
 pub struct Model {
-    /// 1, 2, 3, … without gaps.
+    /// Identity and display order across the whole log: increasing, with gaps where a writer's
+    /// transaction rolled back (PostgreSQL sequence `audit_record_seq`; on SQLite max + 1).
     #[sea_orm(primary_key, auto_increment = false)]
     pub seq: i64,
+    /// The chain (lane) the record was appended to; see `audit_lane`.
+    pub lane: i32,
+    /// Position in its lane: base + 1, base + 2, … without gaps.
+    pub lane_seq: i64,
     pub at: DateTimeUtc,
     pub user_id: Option<Uuid>,
     pub username: String,
@@ -21,9 +27,9 @@ pub struct Model {
     /// `ok`, `denied`, `failed`.
     pub outcome: String,
     pub detail: Option<String>,
-    /// Hex SHA-256 of the previous record (64 zeros for the first).
+    /// Hex SHA-256 of the previous record of the lane (the lane's base hash for the first).
     pub prev_hash: String,
-    /// Hex SHA-256 over this record's fields and `prev_hash`.
+    /// Hex SHA-256 over this record's fields (lane and position included) and `prev_hash`.
     pub hash: String,
 }
 

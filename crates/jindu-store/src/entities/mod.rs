@@ -7,6 +7,7 @@ pub mod alert_ack;
 pub mod api_token;
 pub mod app_user;
 pub mod attachment;
+pub mod audit_lane;
 pub mod audit_record;
 pub mod division;
 pub mod evaluation_manual;

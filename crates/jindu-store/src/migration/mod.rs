@@ -15,6 +15,7 @@ mod m0009_member_unit;
 mod m0010_workstation;
 mod m0011_import;
 mod m0012_person_part;
+mod m0013_audit_lanes;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_workstation::Migration),
             Box::new(m0011_import::Migration),
             Box::new(m0012_person_part::Migration),
+            Box::new(m0013_audit_lanes::Migration),
         ]
     }
 }

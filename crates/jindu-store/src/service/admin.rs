@@ -210,7 +210,6 @@ pub async fn user_action<C: ConnectionTrait + TransactionTrait>(
         .into());
     }
     let mut password = None;
-    let _guard = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let q = app_user::Entity::update_many().filter(app_user::Column::Id.eq(id));
     match action {
@@ -312,7 +311,6 @@ pub async fn save_role<C: ConnectionTrait + TransactionTrait>(
     }
     let json = serde_json::to_string(&profile).map_err(|e| ServiceError::Data(e.to_string()))?;
     let codes: Vec<&str> = profile.permissions.iter().map(|p| p.as_code()).collect();
-    let _guard = audit::lock().await;
     let txn = super::begin_write(db).await?;
     deployment::put_setting(&txn, &format!("{ROLE_SETTING_PREFIX}{}", role.as_code()), &json).await?;
     audit::append(
@@ -396,7 +394,6 @@ pub async fn save_security_settings<C: ConnectionTrait + TransactionTrait>(
         )
         .into());
     }
-    let _guard = audit::lock().await;
     let txn = super::begin_write(db).await?;
     deployment::put_setting(&txn, audit::RETENTION_KEY, &months.to_string()).await?;
     deployment::put_setting(&txn, second_factor::TOTP_ROLES_KEY, &roles.join(",")).await?;

@@ -248,7 +248,6 @@ pub async fn acknowledge<C: ConnectionTrait + TransactionTrait>(
         "" => None,
         n => Some(jindu_domain::event::validate_note("note", n)?),
     };
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let open = open_for(&txn, actor).await?;
     let Some((a, _)) = open.into_iter().find(|(a, _)| a.id == alert_id) else {

@@ -1,13 +1,31 @@
-//! 审计日志 the append-only, hash-chained audit log (等保2.0; 网安法 §21 keeps logs at least
-//! 6 months — Jindu deletes none). Every login, every read of a person's details, every write
-//! and every configuration change is recorded with time, user, unit, address, action, object
-//! and outcome. Record N stores the SHA-256 of record N−1; the head (last seq and hash) is also
-//! kept in the settings, so `verify` finds a changed, inserted or deleted record, including
-//! the last one.
+//! 审计日志 the append-only, tamper-evident audit log (等保2.0; 网安法 §21 keeps logs at least
+//! 6 months). Every login, every read of a person's details, every write and every configuration
+//! change is recorded with time, user, unit, address, action, object and outcome.
 //!
-//! Appends are serialised: a write service takes [`lock`] before it opens its transaction and
-//! appends inside that transaction (on PostgreSQL an advisory lock also serialises several
-//! server processes), so the chain never forks.
+//! **Lanes.** A record is appended inside the writer's own transaction to a *lane*: a SHA-256
+//! hash chain (record N of a lane stores the hash of record N−1 of the same lane). On PostgreSQL a
+//! writer takes any lane no other transaction holds (`SELECT … FOR UPDATE SKIP LOCKED`, never
+//! waiting; a new lane when all are busy), so writers never queue behind one another and a lane
+//! is extended by one transaction at a time, in commit order, without gaps. On SQLite the
+//! database already admits one writer at a time (`BEGIN IMMEDIATE`), and lane 1 is the only one.
+//!
+//! **Seal.** [`seal`] (after the writes of a server every [`SEAL_EVERY_SECS`] seconds, by the
+//! sweep, by `jindu audit verify|anchor|prune`) checks the records committed since the last seal
+//! and stores one signed head: every lane's base and head (position and hash), the highest
+//! sequence covered, a counter and the time, with an HMAC under a key derived from the
+//! deployment's key ring (never in the database). It takes a short lock of its own (an advisory
+//! lock on PostgreSQL, the write lock on SQLite) only while it seals; writers never take it.
+//!
+//! **Verify.** [`verify`] reads one consistent snapshot and walks every lane from its base: a
+//! changed record (hash), a deleted one (gap, or a sealed head missing), an inserted one (broken
+//! link, a record below a lane's base or in an unknown lane) and a rewritten seal (HMAC) are each
+//! reported; records after the sealed heads are counted as not yet sealed, and checked for the
+//! same changes. [`verify_anchor`] compares a seal kept elsewhere ([`anchor`]) with the database:
+//! an older copy of the database (a rollback) lacks the anchored heads or carries an older seal.
+//!
+//! **Retention.** [`prune`] removes records older than the retention; each lane keeps the last
+//! removed record's position and hash as its base, inside the seal, so the next record continues
+//! above it (never restarting at 1) and verification starts there.
 
 use std::fmt::Write as _;
 
@@ -18,23 +36,30 @@ use sea_orm::{
     QuerySelect, Statement, TransactionSession, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
-use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 use super::{Actor, Page, ServiceError, ServiceResult, deployment};
-use crate::entities::audit_record;
+use crate::Vault;
+use crate::entities::{audit_lane, audit_record};
 
-static APPEND_LOCK: Mutex<()> = Mutex::const_new(());
-const HEAD_KEY: &str = "audit.head";
-/// Setting holding `seq:hash` of the last record removed by [`prune`]: the chain restarts there.
-const ANCHOR_KEY: &str = "audit.anchor";
+/// Setting holding the signed head ([`Seal`], JSON).
+const SEAL_KEY: &str = "audit.seal";
+/// SQLite only: the highest sequence number ever removed by [`prune`], so numbering continues
+/// above it when retention removed every record (PostgreSQL's sequence never goes back).
+const SEQ_FLOOR_KEY: &str = "audit.seq_floor";
 /// Setting: months the audit log is kept before [`prune`] may remove records.
 pub const RETENTION_KEY: &str = "audit.retention_months";
 /// Shortest retention allowed (months): 网络安全法 §21(三), logs kept at least six months.
 pub const MIN_RETENTION_MONTHS: u32 = 6;
 /// Default retention (months; local default, configurable, never below the minimum).
 pub const DEFAULT_RETENTION_MONTHS: u32 = 12;
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// Seconds between two seals of a running server (local default): records are sealed within
+/// about this long after their transaction commits.
+pub const SEAL_EVERY_SECS: u64 = 2;
+/// The hash before the first record of a lane.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// PostgreSQL advisory lock key held by [`seal`] and [`prune`] only (never by writers).
+const SEAL_LOCK: i64 = 4651;
 
 /// Benchmarks only: when cleared, [`append`] and [`record`] do nothing (see
 /// [`disable_for_bench`]). Set for every real run.
@@ -49,11 +74,6 @@ pub fn disable_for_bench() {
 
 fn enabled() -> bool {
     ENABLED.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Takes the process-wide audit append lock. Hold it for the whole write transaction.
-pub async fn lock() -> MutexGuard<'static, ()> {
-    APPEND_LOCK.lock().await
 }
 
 /// How an audited action ended.
@@ -143,11 +163,21 @@ fn stored_instant(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }
 
-/// SHA-256 (hex) over the record's fields in a fixed order, separated by unit separators.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// SHA-256 (hex) over the record's fields in a fixed order (sequence, lane and position included),
+/// separated by unit separators.
 pub fn record_hash(r: &audit_record::Model) -> String {
     let mut h = Sha256::new();
     let fields = [
         r.seq.to_string(),
+        r.lane.to_string(),
+        r.lane_seq.to_string(),
         r.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
         r.user_id.map(|u| u.to_string()).unwrap_or_default(),
         r.username.clone(),
@@ -164,51 +194,94 @@ pub fn record_hash(r: &audit_record::Model) -> String {
         h.update(f.as_bytes());
         h.update([0x1f]);
     }
-    h.finalize().iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    hex(&h.finalize())
 }
 
-tokio::task_local! {
-    /// The head not yet written, inside [`deferring_head`].
-    static DEFERRED_HEAD: std::cell::RefCell<Option<String>>;
+/// The lane this transaction appends to, with its base `(lane, base_seq, base_hash)`. PostgreSQL:
+/// the lowest lane no other transaction holds, locked until this one ends (`SKIP LOCKED`: never
+/// waits, so it cannot deadlock with the writer's row locks); a new lane when every lane is busy.
+/// SQLite: lane 1 (the database admits one writer at a time).
+async fn take_lane<C: ConnectionTrait>(db: &C) -> ServiceResult<(i32, i64, String)> {
+    let backend = db.get_database_backend();
+    let row = if backend == DbBackend::Postgres {
+        let free = db
+            .query_one_raw(Statement::from_string(
+                backend,
+                "SELECT lane, base_seq, base_hash FROM audit_lane ORDER BY lane LIMIT 1 FOR UPDATE SKIP LOCKED",
+            ))
+            .await?;
+        match free {
+            Some(r) => r,
+            None => db
+                .query_one_raw(Statement::from_sql_and_values(
+                    backend,
+                    "INSERT INTO audit_lane (lane, base_seq, base_hash) \
+                     VALUES (CAST(nextval('audit_lane_seq') AS INTEGER), 0, $1) RETURNING lane, base_seq, base_hash",
+                    [GENESIS.into()],
+                ))
+                .await?
+                .ok_or_else(|| ServiceError::Data("audit_lane: insert returned no row".into()))?,
+        }
+    } else {
+        db.query_one_raw(Statement::from_string(
+            backend,
+            "SELECT lane, base_seq, base_hash FROM audit_lane WHERE lane = 1",
+        ))
+        .await?
+        .ok_or_else(|| ServiceError::Data("audit_lane: lane 1 missing".into()))?
+    };
+    Ok((row.try_get("", "lane")?, row.try_get("", "base_seq")?, row.try_get("", "base_hash")?))
 }
 
-/// Runs `f` with the head setting (`audit.head`) kept in memory: [`append`] inside it chains
-/// records as usual but does not rewrite the setting row; [`write_deferred_head`], called inside
-/// `f` before its transaction commits, writes it once. For an import, which appends one record per
-/// row inside one transaction: PostgreSQL keeps every version of a row updated in a transaction
-/// until it commits, so rewriting the one setting row per record made each update slower than the
-/// last. The chain is unchanged: the records and the final head are the same as without it.
-pub async fn deferring_head<F: std::future::Future>(f: F) -> F::Output {
-    DEFERRED_HEAD.scope(std::cell::RefCell::new(None), f).await
-}
-
-/// Inside [`deferring_head`]: writes the head of the last record appended, if any. Outside it,
-/// does nothing.
-pub async fn write_deferred_head<C: ConnectionTrait>(db: &C) -> ServiceResult<()> {
-    if let Some(head) = DEFERRED_HEAD.try_with(|h| h.borrow_mut().take()).ok().flatten() {
-        deployment::put_setting(db, HEAD_KEY, &head).await?;
+/// The next sequence number: PostgreSQL's `audit_record_seq`; on SQLite (one writer at a time)
+/// the highest in the table plus one, never below the highest ever removed by [`prune`].
+async fn next_seq<C: ConnectionTrait>(db: &C) -> ServiceResult<i64> {
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres {
+        let row = db
+            .query_one_raw(Statement::from_string(backend, "SELECT nextval('audit_record_seq') AS n"))
+            .await?
+            .ok_or_else(|| ServiceError::Data("audit_record_seq: no value".into()))?;
+        return Ok(row.try_get("", "n")?);
     }
-    Ok(())
+    let last = audit_record::Entity::find().order_by_desc(audit_record::Column::Seq).limit(1).one(db).await?;
+    let floor = match &last {
+        Some(_) => 0,
+        None => deployment::get_setting(db, SEQ_FLOOR_KEY).await?.and_then(|v| v.parse().ok()).unwrap_or(0),
+    };
+    Ok(last.map_or(0, |l| l.seq).max(floor) + 1)
 }
 
-/// Appends one record inside `db` (a transaction the caller commits). The caller holds [`lock`].
+/// Appends one record inside `db` (a write transaction the caller commits): takes a lane (see
+/// the module notes), chains the record to the lane's last one and inserts it. Nothing
+/// deployment-wide is locked; the record is sealed by the next [`seal`].
+///
+/// # Errors
+/// `Db` on a database failure (the caller's transaction then rolls back, record included).
 pub async fn append<C: ConnectionTrait>(db: &C, who: &Who, now: Now, entry: Entry) -> ServiceResult<()> {
     if !enabled() {
         return Ok(());
     }
-    if db.get_database_backend() == DbBackend::Postgres {
-        db.execute_raw(Statement::from_string(DbBackend::Postgres, "SELECT pg_advisory_xact_lock(4650)")).await?;
-    }
-    let last = audit_record::Entity::find().order_by_desc(audit_record::Column::Seq).limit(1).one(db).await?;
-    let (seq, prev_hash) = match last {
-        Some(l) => (l.seq + 1, l.hash),
-        None => (1, GENESIS.to_string()),
+    let (lane, base_seq, base_hash) = take_lane(db).await?;
+    let last = audit_record::Entity::find()
+        .filter(audit_record::Column::Lane.eq(lane))
+        .order_by_desc(audit_record::Column::LaneSeq)
+        .limit(1)
+        .one(db)
+        .await?;
+    let seq = match &last {
+        // SQLite: lane 1 is the only lane, so its last record holds the highest number.
+        Some(l) if db.get_database_backend() != DbBackend::Postgres => l.seq + 1,
+        _ => next_seq(db).await?,
+    };
+    let (lane_seq, prev_hash) = match last {
+        Some(l) if l.lane_seq > base_seq => (l.lane_seq + 1, l.hash),
+        _ => (base_seq + 1, base_hash),
     };
     let mut record = audit_record::Model {
         seq,
+        lane,
+        lane_seq,
         at: stored_instant(now.instant),
         user_id: who.user_id,
         username: who.username.clone(),
@@ -223,9 +296,10 @@ pub async fn append<C: ConnectionTrait>(db: &C, who: &Who, now: Now, entry: Entr
         hash: String::new(),
     };
     record.hash = record_hash(&record);
-    let head = format!("{}:{}", record.seq, record.hash);
     audit_record::Entity::insert(audit_record::ActiveModel {
         seq: Set(record.seq),
+        lane: Set(record.lane),
+        lane_seq: Set(record.lane_seq),
         at: Set(record.at),
         user_id: Set(record.user_id),
         username: Set(record.username),
@@ -241,14 +315,13 @@ pub async fn append<C: ConnectionTrait>(db: &C, who: &Who, now: Now, entry: Entr
     })
     .exec(db)
     .await?;
-    let kept = DEFERRED_HEAD.try_with(|h| *h.borrow_mut() = Some(head.clone())).is_ok();
-    if !kept {
-        deployment::put_setting(db, HEAD_KEY, &head).await?;
-    }
     Ok(())
 }
 
 /// Records one entry in its own transaction (reads, logins, refusals).
+///
+/// # Errors
+/// As [`append`].
 pub async fn record<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     who: &Who,
@@ -258,35 +331,305 @@ pub async fn record<C: ConnectionTrait + TransactionTrait>(
     if !enabled() {
         return Ok(());
     }
-    let _guard = lock().await;
     let txn = super::begin_write(db).await?;
     append(&txn, who, now, entry).await?;
     txn.commit().await?;
     Ok(())
 }
 
-/// What `verify` found.
+// ---------------------------------------------------------------------------------------------
+// The seal
+// ---------------------------------------------------------------------------------------------
+
+/// One lane as sealed: `(lane, base_seq, base_hash, head_seq, head_hash)`; the head is the base
+/// when no kept record of the lane is sealed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SealedLane {
+    /// The lane (`audit_lane.lane`).
+    pub lane: i32,
+    /// Position of the last record removed by retention (0 when none).
+    pub base_seq: i64,
+    /// Its hash (64 zeros when none).
+    pub base_hash: String,
+    /// Position of the last sealed record (the base when none is kept).
+    pub head_seq: i64,
+    /// Its hash (hex SHA-256).
+    pub head_hash: String,
+}
+
+/// The signed head of the audit log, as stored (setting `audit.seal`) and as exported by
+/// `jindu audit anchor`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Seal {
+    /// Format tag, `jindu-audit-seal/1`.
+    pub format: String,
+    /// 1, 2, 3, …: how many times the log was sealed; a copy of the database with a lower one is
+    /// older than the anchor.
+    pub n: u64,
+    /// When it was sealed (UTC, RFC 3339, microseconds).
+    pub at: String,
+    /// The highest record sequence number covered (0 when none).
+    pub seq: i64,
+    /// Every lane's base and sealed head, by lane.
+    pub lanes: Vec<SealedLane>,
+    /// Key version of the HMAC.
+    pub key_version: u32,
+    /// HMAC (hex) over [`Seal::message`] under the audit subkey of that key version.
+    pub hmac: String,
+}
+
+const SEAL_FORMAT: &str = "jindu-audit-seal/1";
+
+impl Seal {
+    /// The bytes the HMAC covers: every field but the HMAC, one per line.
+    pub fn message(&self) -> Vec<u8> {
+        let mut m = format!("{}\n{}\n{}\n{}\n", self.format, self.n, self.at, self.seq);
+        for l in &self.lanes {
+            let _ = writeln!(m, "{}:{}:{}:{}:{}", l.lane, l.base_seq, l.base_hash, l.head_seq, l.head_hash);
+        }
+        m.into_bytes()
+    }
+
+    /// Reads an exported seal (JSON).
+    ///
+    /// # Errors
+    /// `Data` naming what is wrong with the text.
+    pub fn parse(text: &str) -> ServiceResult<Seal> {
+        let seal: Seal = serde_json::from_str(text).map_err(|e| ServiceError::Data(format!("audit seal: {e}")))?;
+        if seal.format != SEAL_FORMAT {
+            return Err(ServiceError::Data(format!("audit seal: format {}", seal.format)));
+        }
+        Ok(seal)
+    }
+
+    /// The seal as JSON (one line), for the setting and the anchor file.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    fn lane(&self, lane: i32) -> Option<&SealedLane> {
+        self.lanes.iter().find(|l| l.lane == lane)
+    }
+
+    fn sign(mut self, vault: &Vault) -> ServiceResult<Seal> {
+        let (version, tag) = vault.audit_tag(&self.message())?;
+        self.key_version = version;
+        self.hmac = tag;
+        Ok(self)
+    }
+
+    fn genuine(&self, vault: &Vault) -> ServiceResult<bool> {
+        Ok(vault.audit_tag_matches(self.key_version, &self.message(), &self.hmac)?)
+    }
+}
+
+async fn read_seal<C: ConnectionTrait>(db: &C) -> ServiceResult<Option<Seal>> {
+    match deployment::get_setting(db, SEAL_KEY).await? {
+        Some(text) => Ok(Some(Seal::parse(&text)?)),
+        None => Ok(None),
+    }
+}
+
+/// What [`seal`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sealed {
+    /// Records up to sequence `seq` are sealed (seal number `n`); `new` records were added to it.
+    Sealed { n: u64, seq: i64, new: u64 },
+    /// Nothing new to seal.
+    Unchanged,
+    /// Sealing stopped at a record that does not chain (changed, inserted, or a lane's sealed
+    /// base rewritten); run [`verify`] for the details. Nothing after it is sealed.
+    Refused,
+}
+
+async fn lanes<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<audit_lane::Model>> {
+    Ok(audit_lane::Entity::find().order_by_asc(audit_lane::Column::Lane).all(db).await?)
+}
+
+async fn take_seal_lock<C: ConnectionTrait>(db: &C) -> ServiceResult<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT pg_advisory_xact_lock({SEAL_LOCK})"),
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+fn seal_instant(now: Now) -> String {
+    stored_instant(now.instant).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Seals the records committed since the last seal (see the module notes): checks that each
+/// lane's new records chain from its sealed head, then stores a new signed head. Holds a lock
+/// of its own only while it runs (writers never take it). Safe to run from several processes.
+///
+/// # Errors
+/// `Db`; `Vault` when the key ring lacks the version of the stored seal; `Data` for an
+/// unreadable seal.
+pub async fn seal<C: ConnectionTrait + TransactionTrait>(db: &C, vault: &Vault, now: Now) -> ServiceResult<Sealed> {
+    let txn = super::begin_write(db).await?;
+    take_seal_lock(&txn).await?;
+    let old = read_seal(&txn).await?;
+    if let Some(o) = &old
+        && !o.genuine(vault)?
+    {
+        tracing::error!("audit seal does not verify: not sealing; run `jindu audit verify`");
+        return Ok(Sealed::Refused);
+    }
+    let mut out = Vec::new();
+    let mut max_seq = old.as_ref().map_or(0, |o| o.seq);
+    let mut new = 0u64;
+    let mut refused = false;
+    let lanes = lanes(&txn).await?;
+    // A sealed lane that disappeared would drop out of the next seal unnoticed: refuse.
+    if let Some(o) = &old
+        && o.lanes.iter().any(|s| !lanes.iter().any(|l| l.lane == s.lane))
+    {
+        tracing::error!("a sealed audit lane is missing: not sealing; run `jindu audit verify`");
+        return Ok(Sealed::Refused);
+    }
+    for l in lanes {
+        let (mut head_seq, mut head_hash) = match old.as_ref().and_then(|o| o.lane(l.lane)) {
+            Some(s) if s.base_seq != l.base_seq || s.base_hash != l.base_hash => {
+                tracing::error!("audit lane {} base differs from its seal: not sealing", l.lane);
+                return Ok(Sealed::Refused);
+            }
+            Some(s) => (s.head_seq, s.head_hash.clone()),
+            // A lane born after the last seal starts at the genesis; one with a retention base
+            // the seal does not know was made by hand.
+            None if old.is_some() && (l.base_seq != 0 || l.base_hash != GENESIS) => {
+                tracing::error!("audit lane {} has a base its seal does not know: not sealing", l.lane);
+                return Ok(Sealed::Refused);
+            }
+            None => (l.base_seq, l.base_hash.clone()),
+        };
+        'walk: loop {
+            let batch = audit_record::Entity::find()
+                .filter(audit_record::Column::Lane.eq(l.lane))
+                .filter(audit_record::Column::LaneSeq.gt(head_seq))
+                .order_by_asc(audit_record::Column::LaneSeq)
+                .limit(1000)
+                .all(&txn)
+                .await?;
+            if batch.is_empty() {
+                break;
+            }
+            for r in batch {
+                if r.lane_seq != head_seq + 1 || r.prev_hash != head_hash || record_hash(&r) != r.hash {
+                    tracing::error!("audit record {} does not chain: sealing stops before it", r.seq);
+                    refused = true;
+                    break 'walk;
+                }
+                head_seq = r.lane_seq;
+                head_hash = r.hash;
+                max_seq = max_seq.max(r.seq);
+                new += 1;
+            }
+        }
+        out.push(SealedLane { lane: l.lane, base_seq: l.base_seq, base_hash: l.base_hash, head_seq, head_hash });
+    }
+    if new == 0 && old.as_ref().is_some_and(|o| o.lanes == out && o.key_version == vault.audit_key_version()) {
+        txn.commit().await?;
+        return Ok(if refused { Sealed::Refused } else { Sealed::Unchanged });
+    }
+    let n = old.as_ref().map_or(0, |o| o.n) + 1;
+    let seal = Seal {
+        format: SEAL_FORMAT.into(),
+        n,
+        at: seal_instant(now),
+        seq: max_seq,
+        lanes: out,
+        key_version: 0,
+        hmac: String::new(),
+    }
+    .sign(vault)?;
+    deployment::put_setting(&txn, SEAL_KEY, &seal.to_json()).await?;
+    txn.commit().await?;
+    Ok(if refused { Sealed::Refused } else { Sealed::Sealed { n, seq: max_seq, new } })
+}
+
+/// Seals (see [`seal`]) and returns the signed head, for `jindu audit anchor`: an office keeps
+/// it elsewhere and later checks the database against it with [`verify_anchor`].
+///
+/// # Errors
+/// As [`seal`]; `Data` when the log has never been sealed and has no lane (not initialised).
+pub async fn anchor<C: ConnectionTrait + TransactionTrait>(db: &C, vault: &Vault, now: Now) -> ServiceResult<Seal> {
+    seal(db, vault, now).await?;
+    match read_seal(db).await? {
+        Some(s) => Ok(s),
+        None => {
+            // An empty log: seal its lanes as they are.
+            let txn = super::begin_write(db).await?;
+            take_seal_lock(&txn).await?;
+            let lanes = lanes(&txn)
+                .await?
+                .into_iter()
+                .map(|l| SealedLane {
+                    lane: l.lane,
+                    base_seq: l.base_seq,
+                    head_seq: l.base_seq,
+                    head_hash: l.base_hash.clone(),
+                    base_hash: l.base_hash,
+                })
+                .collect();
+            let seal = Seal {
+                format: SEAL_FORMAT.into(),
+                n: 1,
+                at: seal_instant(now),
+                seq: 0,
+                lanes,
+                key_version: 0,
+                hmac: String::new(),
+            }
+            .sign(vault)?;
+            deployment::put_setting(&txn, SEAL_KEY, &seal.to_json()).await?;
+            txn.commit().await?;
+            Ok(seal)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verification
+// ---------------------------------------------------------------------------------------------
+
+/// What `verify` found. Sequence numbers are the records' `seq`; lane positions are named as such.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// Every record chains to the previous one and the head matches: `records` checked.
-    Intact { records: u64 },
-    /// The first record whose stored hash does not match its fields (changed).
+    /// Every record chains to the previous one of its lane and the sealed heads match:
+    /// `records` checked, of which `unsealed` were appended after the last seal.
+    Intact { records: u64, unsealed: u64 },
+    /// A record whose stored hash does not match its fields (changed).
     Modified { seq: i64 },
-    /// A record whose `prev_hash` does not match the record before it (inserted or reordered).
+    /// A record that does not chain to the record before it in its lane, lies at or below its
+    /// lane's base, or sits in a lane that does not exist (inserted or altered).
     BrokenLink { seq: i64 },
-    /// Sequence numbers jump from `after` to `next` (records deleted between them).
-    Gap { after: i64, next: i64 },
-    /// The head kept in the settings does not match the last record (the last records deleted
-    /// or the log rewritten).
+    /// Positions in `lane` jump from `after` to `next` (records deleted between them).
+    Gap { lane: i32, after: i64, next: i64 },
+    /// The sealed head of a lane is missing or different (`expected` and `found` as
+    /// `lane:position:hash`): the last records were deleted or the log was rewritten.
     HeadMismatch { expected: String, found: String },
+    /// The stored seal does not carry a valid HMAC, or a lane's base differs from the sealed one:
+    /// the seal or the retention anchor was rewritten without the key.
+    SealForged,
+    /// The database is older than an anchor kept elsewhere (`anchor` and `found` are seal
+    /// numbers), or lacks a record the anchor covers: a rollback to an older copy.
+    RolledBack { anchor: u64, found: u64 },
+    /// The anchor file itself does not carry a valid HMAC for this deployment's keys.
+    AnchorForged,
 }
 
 impl Verdict {
     /// A sentence in Chinese and English.
     pub fn message(&self) -> String {
         match self {
-            Verdict::Intact { records } => format!(
-                "审计日志完整：共 {records} 条记录，哈希链校验通过。/ Audit log intact: {records} records, hash chain verified."
+            Verdict::Intact { records, unsealed: 0 } => format!(
+                "审计日志完整：共 {records} 条记录，哈希链与签名校验通过。/ Audit log intact: {records} records, hash chains and seal verified."
+            ),
+            Verdict::Intact { records, unsealed } => format!(
+                "审计日志完整：共 {records} 条记录，其中 {unsealed} 条尚未签封（链已校验）。/ Audit log intact: {records} records, {unsealed} of them not yet sealed (their chain verified)."
             ),
             Verdict::Modified { seq } => {
                 format!("第 {seq} 条审计记录被修改（哈希不符）。/ Audit record {seq} was modified (hash mismatch).")
@@ -294,66 +637,209 @@ impl Verdict {
             Verdict::BrokenLink { seq } => format!(
                 "第 {seq} 条审计记录与前一条不衔接（插入或篡改）。/ Audit record {seq} does not chain to the previous one (inserted or altered)."
             ),
-            Verdict::Gap { after, next } => format!(
-                "第 {after} 条与第 {next} 条审计记录之间有记录被删除。/ Audit records between {after} and {next} were deleted."
+            Verdict::Gap { lane, after, next } => format!(
+                "审计通道 {lane} 第 {after} 与第 {next} 位之间有记录被删除。/ Audit records between positions {after} and {next} of lane {lane} were deleted."
             ),
             Verdict::HeadMismatch { expected, found } => format!(
-                "审计日志末尾不符（应为 {expected}，实为 {found}）：末尾记录被删除或日志被重写。/ The end of the audit log does not match (expected {expected}, found {found}): the last records were deleted or the log was rewritten."
+                "审计日志签封的末尾不符（应为 {expected}，实为 {found}）：末尾记录被删除或日志被重写。/ The sealed end of the audit log does not match (expected {expected}, found {found}): the last records were deleted or the log was rewritten."
             ),
+            Verdict::SealForged => "审计日志的签封无效（签名不符或保留基点被改）：签封在没有密钥的情况下被改写。/ The audit log's seal is not valid (HMAC mismatch or a retention base changed): it was rewritten without the key.".into(),
+            Verdict::RolledBack { anchor, found } => format!(
+                "数据库比外部保存的锚点旧（锚点签封 {anchor}，数据库 {found}）或缺少锚点覆盖的记录：数据库被回滚到旧副本。/ The database is older than the anchor kept elsewhere (anchor seal {anchor}, database {found}) or lacks records the anchor covers: it was rolled back to an older copy."
+            ),
+            Verdict::AnchorForged => "锚点文件的签名不符（不是本部署的密钥签发或已被改动）。/ The anchor file's HMAC does not verify (not made with this deployment's keys, or altered).".into(),
         }
     }
 }
 
-/// Walks the whole log in sequence order (1,000 records at a time) and reports the first
-/// problem, or `Intact`.
-pub async fn verify<C: ConnectionTrait>(db: &C) -> ServiceResult<Verdict> {
-    let (mut prev_seq, mut prev_hash) = anchor(db).await?;
-    let mut count = 0u64;
-    loop {
-        let batch = audit_record::Entity::find()
-            .filter(audit_record::Column::Seq.gt(prev_seq))
-            .order_by_asc(audit_record::Column::Seq)
-            .limit(1000)
-            .all(db)
+/// Opens the read-only snapshot verification reads: `REPEATABLE READ READ ONLY` on PostgreSQL,
+/// one read transaction (one WAL snapshot) on SQLite.
+async fn snapshot<C: ConnectionTrait + TransactionTrait>(db: &C) -> ServiceResult<C::Transaction> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        // SQLite (WAL): the first read of a deferred transaction fixes its snapshot.
+        return Ok(db.begin().await?);
+    }
+    Ok(db
+        .begin_with_options(sea_orm::TransactionOptions {
+            isolation_level: Some(sea_orm::IsolationLevel::RepeatableRead),
+            access_mode: Some(sea_orm::AccessMode::ReadOnly),
+            sqlite_transaction_mode: None,
+        })
+        .await?)
+}
+
+/// Checks the whole log in one consistent snapshot (writers may keep running) and reports the
+/// first problem, or `Intact` with the count of records not yet sealed. Does not seal; the CLI
+/// seals first.
+///
+/// # Errors
+/// `Db`; `Vault` when the ring lacks the seal's key version; `Data` for an unreadable seal.
+pub async fn verify<C: ConnectionTrait + TransactionTrait>(db: &C, vault: &Vault) -> ServiceResult<Verdict> {
+    let txn = snapshot(db).await?;
+    let verdict = verify_in(&txn, vault).await?;
+    txn.commit().await?;
+    Ok(verdict.0)
+}
+
+/// [`verify`], then the database against an anchor kept elsewhere: the anchor must carry a valid
+/// HMAC, the database's seal must be at least as new, and every lane head the anchor sealed must
+/// still be in the database with the same hash (or lie below the lane's base, removed by
+/// retention since).
+///
+/// # Errors
+/// As [`verify`].
+pub async fn verify_anchor<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    anchor: &Seal,
+) -> ServiceResult<Verdict> {
+    if !anchor.genuine(vault)? {
+        return Ok(Verdict::AnchorForged);
+    }
+    let txn = snapshot(db).await?;
+    let (verdict, seal) = verify_in(&txn, vault).await?;
+    if !matches!(verdict, Verdict::Intact { .. }) {
+        txn.commit().await?;
+        return Ok(verdict);
+    }
+    let found = seal.as_ref().map_or(0, |s| s.n);
+    let rolled_back = Verdict::RolledBack { anchor: anchor.n, found };
+    let Some(seal) = seal else {
+        txn.commit().await?;
+        return Ok(rolled_back);
+    };
+    if seal.n < anchor.n || seal.seq < anchor.seq {
+        txn.commit().await?;
+        return Ok(rolled_back);
+    }
+    for a in &anchor.lanes {
+        let Some(now_lane) = seal.lane(a.lane) else {
+            txn.commit().await?;
+            return Ok(rolled_back);
+        };
+        if a.head_seq <= now_lane.base_seq {
+            // Removed by retention since the anchor: the base carries on from at least there.
+            if a.head_seq == now_lane.base_seq && a.head_hash != now_lane.base_hash {
+                txn.commit().await?;
+                return Ok(rolled_back);
+            }
+            continue;
+        }
+        let r = audit_record::Entity::find()
+            .filter(audit_record::Column::Lane.eq(a.lane))
+            .filter(audit_record::Column::LaneSeq.eq(a.head_seq))
+            .one(&txn)
             .await?;
-        if batch.is_empty() {
-            break;
-        }
-        for r in batch {
-            if r.seq != prev_seq + 1 {
-                return Ok(Verdict::Gap { after: prev_seq, next: r.seq });
-            }
-            if record_hash(&r) != r.hash {
-                return Ok(Verdict::Modified { seq: r.seq });
-            }
-            if r.prev_hash != prev_hash {
-                return Ok(Verdict::BrokenLink { seq: r.seq });
-            }
-            prev_seq = r.seq;
-            prev_hash = r.hash;
-            count += 1;
+        if r.is_none_or(|r| r.hash != a.head_hash) || now_lane.head_seq < a.head_seq {
+            txn.commit().await?;
+            return Ok(rolled_back);
         }
     }
-    let head = deployment::get_setting(db, HEAD_KEY).await?.unwrap_or_else(|| format!("0:{GENESIS}"));
-    let found = format!("{prev_seq}:{prev_hash}");
-    if head != found {
-        return Ok(Verdict::HeadMismatch { expected: head, found });
-    }
-    Ok(Verdict::Intact { records: count })
+    txn.commit().await?;
+    Ok(verdict)
 }
 
-/// Where the chain starts: `(0, genesis)`, or the last record removed by [`prune`].
-async fn anchor<C: ConnectionTrait>(db: &C) -> ServiceResult<(i64, String)> {
-    Ok(match deployment::get_setting(db, ANCHOR_KEY).await? {
-        Some(a) => match a.split_once(':') {
-            Some((seq, hash)) => {
-                (seq.parse().map_err(|_| ServiceError::Data(format!("{ANCHOR_KEY}: {a}")))?, hash.to_string())
+/// The verification proper, inside a snapshot; also returns the (genuine) seal read.
+async fn verify_in<C: ConnectionTrait>(db: &C, vault: &Vault) -> ServiceResult<(Verdict, Option<Seal>)> {
+    let seal = read_seal(db).await?;
+    if let Some(s) = &seal
+        && !s.genuine(vault)?
+    {
+        return Ok((Verdict::SealForged, seal));
+    }
+    let lanes = lanes(db).await?;
+    // Every sealed lane must still exist with the sealed base.
+    if let Some(s) = &seal {
+        for sl in &s.lanes {
+            match lanes.iter().find(|l| l.lane == sl.lane) {
+                Some(l) if l.base_seq == sl.base_seq && l.base_hash == sl.base_hash => {}
+                _ => return Ok((Verdict::SealForged, seal)),
             }
-            None => return Err(ServiceError::Data(format!("{ANCHOR_KEY}: {a}"))),
-        },
-        None => (0, GENESIS.to_string()),
-    })
+        }
+    }
+    let known: Vec<i32> = lanes.iter().map(|l| l.lane).collect();
+    if let Some(stray) = audit_record::Entity::find()
+        .filter(audit_record::Column::Lane.is_not_in(known))
+        .order_by_asc(audit_record::Column::Seq)
+        .one(db)
+        .await?
+    {
+        return Ok((Verdict::BrokenLink { seq: stray.seq }, seal));
+    }
+    let mut records = 0u64;
+    let mut unsealed = 0u64;
+    for l in &lanes {
+        let sealed = seal.as_ref().and_then(|s| s.lane(l.lane));
+        if sealed.is_none() && (l.base_seq != 0 || l.base_hash != GENESIS) && seal.is_some() {
+            // A lane with a retention base that the seal does not know.
+            return Ok((Verdict::SealForged, seal));
+        }
+        if let Some(below) = audit_record::Entity::find()
+            .filter(audit_record::Column::Lane.eq(l.lane))
+            .filter(audit_record::Column::LaneSeq.lte(l.base_seq))
+            .order_by_asc(audit_record::Column::LaneSeq)
+            .one(db)
+            .await?
+        {
+            return Ok((Verdict::BrokenLink { seq: below.seq }, seal));
+        }
+        let (sealed_seq, sealed_hash) =
+            sealed.map_or((l.base_seq, l.base_hash.as_str()), |s| (s.head_seq, s.head_hash.as_str()));
+        let (mut pos, mut hash) = (l.base_seq, l.base_hash.clone());
+        loop {
+            let batch = audit_record::Entity::find()
+                .filter(audit_record::Column::Lane.eq(l.lane))
+                .filter(audit_record::Column::LaneSeq.gt(pos))
+                .order_by_asc(audit_record::Column::LaneSeq)
+                .limit(1000)
+                .all(db)
+                .await?;
+            if batch.is_empty() {
+                break;
+            }
+            for r in batch {
+                if r.lane_seq != pos + 1 {
+                    return Ok((Verdict::Gap { lane: l.lane, after: pos, next: r.lane_seq }, seal));
+                }
+                if record_hash(&r) != r.hash {
+                    return Ok((Verdict::Modified { seq: r.seq }, seal));
+                }
+                if r.prev_hash != hash {
+                    return Ok((Verdict::BrokenLink { seq: r.seq }, seal));
+                }
+                if r.lane_seq == sealed_seq && r.hash != sealed_hash {
+                    return Ok((
+                        Verdict::HeadMismatch {
+                            expected: format!("{}:{sealed_seq}:{sealed_hash}", l.lane),
+                            found: format!("{}:{}:{}", l.lane, r.lane_seq, r.hash),
+                        },
+                        seal,
+                    ));
+                }
+                pos = r.lane_seq;
+                hash = r.hash;
+                records += 1;
+                if pos > sealed_seq {
+                    unsealed += 1;
+                }
+            }
+        }
+        if pos < sealed_seq {
+            return Ok((
+                Verdict::HeadMismatch {
+                    expected: format!("{}:{sealed_seq}:{sealed_hash}", l.lane),
+                    found: format!("{}:{pos}:{hash}", l.lane),
+                },
+                seal,
+            ));
+        }
+    }
+    Ok((Verdict::Intact { records, unsealed }, seal))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Retention
+// ---------------------------------------------------------------------------------------------
 
 /// The retention in force (months).
 pub async fn retention_months<C: ConnectionTrait>(db: &C) -> ServiceResult<u32> {
@@ -364,30 +850,105 @@ pub async fn retention_months<C: ConnectionTrait>(db: &C) -> ServiceResult<u32> 
         .max(MIN_RETENTION_MONTHS))
 }
 
-/// Removes the records older than the retention (whole calendar months before `now`), keeping
-/// the chain verifiable: the last removed record's sequence number and hash become the anchor
-/// [`verify`] starts from, and the removal itself is recorded (`audit.prune`). Returns the
-/// number of records removed.
-pub async fn prune<C: ConnectionTrait + TransactionTrait>(db: &C, who: &Who, now: Now) -> ServiceResult<u64> {
+/// Removes the sealed records older than the retention (whole calendar months before `now`),
+/// keeping the log verifiable: each lane's last removed record becomes its base (position and
+/// hash), written into a new seal, so the lane continues above it even when every record was
+/// removed. Seals first; a lane a writer holds at that moment is left for the next prune. The
+/// removal itself is recorded (`audit.prune`). Returns the number of records removed.
+///
+/// # Errors
+/// `Refused` when the log does not verify as sealed (a forged seal: nothing is removed); as
+/// [`seal`] otherwise.
+pub async fn prune<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    who: &Who,
+    now: Now,
+) -> ServiceResult<u64> {
     let months = retention_months(db).await?;
-    let cutoff = now.instant.checked_sub_months(chrono::Months::new(months)).unwrap_or(now.instant);
-    let _guard = lock().await;
+    let cutoff = stored_instant(now.instant.checked_sub_months(chrono::Months::new(months)).unwrap_or(now.instant));
+    seal(db, vault, now).await?;
     let txn = super::begin_write(db).await?;
-    let last = audit_record::Entity::find()
-        .filter(audit_record::Column::At.lt(stored_instant(cutoff)))
-        .order_by_desc(audit_record::Column::Seq)
-        .limit(1)
-        .one(&txn)
-        .await?;
-    let removed = match last {
-        Some(l) => {
-            let res =
-                audit_record::Entity::delete_many().filter(audit_record::Column::Seq.lte(l.seq)).exec(&txn).await?;
-            deployment::put_setting(&txn, ANCHOR_KEY, &format!("{}:{}", l.seq, l.hash)).await?;
-            res.rows_affected
-        }
-        None => 0,
+    take_seal_lock(&txn).await?;
+    let refused = || {
+        ServiceError::Refused(super::FieldError::new(
+            "",
+            "audit.seal_invalid",
+            "审计日志签封无效，未清理任何记录；请先运行 jindu audit verify。",
+            "The audit log's seal is not valid; nothing was removed. Run jindu audit verify first.",
+        ))
     };
+    let Some(mut current) = read_seal(&txn).await? else {
+        // Nothing was ever sealed: nothing may be removed.
+        txn.commit().await?;
+        return Ok(0);
+    };
+    if !current.genuine(vault)? {
+        return Err(refused());
+    }
+    let backend = txn.get_database_backend();
+    let mut removed = 0u64;
+    let mut floor: i64 = 0;
+    for sl in current.lanes.iter_mut() {
+        if backend == DbBackend::Postgres {
+            let free = txn
+                .query_one_raw(Statement::from_sql_and_values(
+                    backend,
+                    "SELECT lane FROM audit_lane WHERE lane = $1 FOR UPDATE SKIP LOCKED",
+                    [sl.lane.into()],
+                ))
+                .await?;
+            if free.is_none() {
+                continue;
+            }
+        }
+        let Some(last) = audit_record::Entity::find()
+            .filter(audit_record::Column::Lane.eq(sl.lane))
+            .filter(audit_record::Column::LaneSeq.lte(sl.head_seq))
+            .filter(audit_record::Column::At.lt(cutoff))
+            .order_by_desc(audit_record::Column::LaneSeq)
+            .limit(1)
+            .one(&txn)
+            .await?
+        else {
+            continue;
+        };
+        let gone = audit_record::Entity::find()
+            .filter(audit_record::Column::Lane.eq(sl.lane))
+            .filter(audit_record::Column::LaneSeq.lte(last.lane_seq))
+            .order_by_desc(audit_record::Column::Seq)
+            .limit(1)
+            .one(&txn)
+            .await?;
+        floor = floor.max(gone.map_or(0, |g| g.seq));
+        let res = audit_record::Entity::delete_many()
+            .filter(audit_record::Column::Lane.eq(sl.lane))
+            .filter(audit_record::Column::LaneSeq.lte(last.lane_seq))
+            .exec(&txn)
+            .await?;
+        removed += res.rows_affected;
+        audit_lane::Entity::update_many()
+            .col_expr(audit_lane::Column::BaseSeq, sea_orm::sea_query::Expr::value(last.lane_seq))
+            .col_expr(audit_lane::Column::BaseHash, sea_orm::sea_query::Expr::value(last.hash.clone()))
+            .filter(audit_lane::Column::Lane.eq(sl.lane))
+            .exec(&txn)
+            .await?;
+        sl.base_seq = last.lane_seq;
+        sl.base_hash = last.hash;
+    }
+    if removed > 0 {
+        if backend != DbBackend::Postgres {
+            let old: i64 =
+                deployment::get_setting(&txn, SEQ_FLOOR_KEY).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
+            deployment::put_setting(&txn, SEQ_FLOOR_KEY, &old.max(floor).to_string()).await?;
+        }
+        current.n += 1;
+        current.at = seal_instant(now);
+        current.key_version = 0;
+        current.hmac = String::new();
+        let signed = current.sign(vault)?;
+        deployment::put_setting(&txn, SEAL_KEY, &signed.to_json()).await?;
+    }
     append(
         &txn,
         who,
@@ -397,6 +958,7 @@ pub async fn prune<C: ConnectionTrait + TransactionTrait>(db: &C, who: &Who, now
     )
     .await?;
     txn.commit().await?;
+    seal(db, vault, now).await?;
     Ok(removed)
 }
 

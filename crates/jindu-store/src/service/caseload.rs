@@ -79,7 +79,6 @@ pub async fn add_member<C: ConnectionTrait + TransactionTrait>(
     phone: &str,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::RecordWork)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     super::persons::ensure_not_sealed(&p)?;
@@ -140,7 +139,6 @@ pub async fn remove_member<C: ConnectionTrait + TransactionTrait>(
     member_id: Uuid,
 ) -> ServiceResult<()> {
     actor.require(Permission::RecordWork)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     super::persons::ensure_not_sealed(&p)?;
@@ -247,7 +245,6 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
             DomainError::InvalidChoice { field: "to_worker", input: to_worker.chars().take(40).collect() }.into()
         );
     };
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let worker_prefix = jindu_domain::DivisionCode::parse(&worker.division_code)
         .map(|d| d.prefix())
@@ -505,7 +502,6 @@ pub async fn confirm_abstinence<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
     actor.require(Permission::OpenSealed)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
@@ -623,7 +619,6 @@ pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
     person_id: Uuid,
 ) -> ServiceResult<()> {
     actor.require(Permission::RecordWork)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     super::persons::ensure_not_sealed(&p)?;
@@ -670,7 +665,6 @@ pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
         .into());
     }
     {
-        let _audit = audit::lock().await;
         let txn = super::begin_write(db).await?;
         let json = serde_json::to_string(table).map_err(|e| ServiceError::Data(e.to_string()))?;
         deployment::put_setting(&txn, casework::RISK_TABLE_KEY, &json).await?;
@@ -705,7 +699,6 @@ pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
             .await?
     };
     for id in &ids {
-        let _audit = audit::lock().await;
         let txn = super::begin_write(db).await?;
         let r = casework::reconcile(&txn, *id, now, Some(AssessmentTrigger::Table), Some(actor.user_id)).await?;
         // A bulk change: one record per person it changed, with before and after (issue #18

@@ -124,6 +124,7 @@ pub async fn reconcile<C: ConnectionTrait>(
     by: Option<Uuid>,
 ) -> ServiceResult<Reconciled> {
     let mut out = Reconciled::default();
+    measures::lock_person(db, person_id).await?;
     let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
         return Ok(out);
     };
@@ -679,7 +680,6 @@ pub async fn sweep<C: ConnectionTrait + sea_orm::TransactionTrait>(
         let ids: Vec<Uuid> = q.into_tuple().all(db).await?;
         let Some(last) = ids.last().copied() else { break };
         for id in ids {
-            let _audit = audit::lock().await;
             let txn = super::begin_write(db).await?;
             let r = reconcile(&txn, id, now, None, None).await?;
             // One record per person the sweep changed, with before and after, in the same

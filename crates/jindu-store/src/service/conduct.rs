@@ -105,7 +105,6 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
     input: &NewLeave,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::RecordWork)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     super::persons::ensure_not_sealed(&p)?;
@@ -232,7 +231,6 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
     note: &str,
 ) -> ServiceResult<()> {
     actor.require(Permission::RecordWork)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     super::persons::ensure_not_sealed(&p)?;
@@ -369,7 +367,6 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
     returned_on: &str,
 ) -> ServiceResult<()> {
     actor.require(Permission::RecordContact)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     super::persons::ensure_not_sealed(&p)?;
@@ -591,7 +588,6 @@ pub async fn report_breach<C: ConnectionTrait + TransactionTrait>(
     note: &str,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageMeasures)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     super::persons::ensure_not_sealed(&p)?;

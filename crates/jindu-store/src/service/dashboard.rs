@@ -452,7 +452,6 @@ pub async fn drill<C: ConnectionTrait>(
     let page = page.max(1);
     let rows: Vec<DrillRow> =
         visible.into_iter().skip(((page - 1) * DRILL_PER_PAGE) as usize).take(DRILL_PER_PAGE as usize).collect();
-    let _audit = audit::lock().await;
     audit::append(
         db,
         &audit::Who::actor(actor),

@@ -158,7 +158,6 @@ pub async fn create_scheme<C: ConnectionTrait + TransactionTrait>(
     scheme.validate().map_err(|e| FieldError::new("scheme", "scheme.invalid", e.message_zh(), e.message_en()))?;
     let body = serde_json::to_string(&scheme).map_err(|e| data_error("evaluation scheme", e))?;
     let id = Uuid::now_v7();
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     evaluation_scheme::ActiveModel {
         id: Set(id),
@@ -228,7 +227,6 @@ pub async fn edit_scheme<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::ManageEvaluation)?;
     let problem = |p: EditProblem| FieldError::new(p.field, "scheme.item", p.zh, p.en);
     let refused = |e: SchemeError| FieldError::new("scheme", "scheme.invalid", e.message_zh(), e.message_en());
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let m = evaluation_scheme::Entity::find_by_id(id).one(&txn).await?.ok_or(ServiceError::NotFound("scheme"))?;
     if m.version != version {
@@ -416,7 +414,6 @@ pub async fn create_run<C: ConnectionTrait + TransactionTrait>(
         .into());
     }
     let id = Uuid::now_v7();
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let run = evaluation_run::ActiveModel {
         id: Set(id),
@@ -498,7 +495,6 @@ where
     F: AsyncFnOnce(&C::Transaction, &EvaluationScheme) -> ServiceResult<()>,
 {
     actor.require(Permission::ManageEvaluation)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let run = load_run(&txn, actor, run_id).await?;
     require_draft(&run)?;
@@ -717,7 +713,6 @@ pub async fn advance<C: ConnectionTrait + TransactionTrait>(
     to: RunStatus,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageEvaluation)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let run = load_run(&txn, actor, run_id).await?;
     let from = RunStatus::from_code(&run.status).ok_or_else(|| data_error("run status", &run.status))?;

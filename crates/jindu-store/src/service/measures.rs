@@ -186,7 +186,6 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     exemptions_confirmed: bool,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageMeasures)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let id = decide_in(&txn, actor, now, person_id, kind, decision, report, exemptions_confirmed).await?;
     txn.commit().await?;
@@ -403,7 +402,6 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
     date: &str,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     act_in(&txn, actor, now, person_id, measure_id, action, date).await?;
     txn.commit().await?;
@@ -544,7 +542,6 @@ pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     use jindu_domain::measure::DateField;
     actor.require(Permission::EditPersons)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     let m = measure::Entity::find_by_id(measure_id)
@@ -740,7 +737,6 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
             .any(|p| actor.can(*p)) => {}
         None => return Err(ServiceError::Forbidden(Permission::RecordWork)),
     }
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let id = record_event_in(&txn, vault, actor, now, person_id, input).await?;
     txn.commit().await?;
@@ -973,10 +969,33 @@ pub(crate) async fn set_status<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Serialises the writes that recompute one person's derived state (obligations, the kept
+/// indicator contribution) until the caller's transaction ends: on PostgreSQL the person's row is
+/// locked `FOR NO KEY UPDATE` (which does not conflict with the key-share locks that inserting
+/// the person's events takes, so two writers of one person queue here instead of deadlocking);
+/// SQLite admits one writer at a time anyway. Writers of different persons never wait for each
+/// other. Without it two transactions could both delete and re-insert the same obligation rows
+/// (`obligation_pkey`), as the process-wide audit lock used to prevent by serialising everything.
+///
+/// # Errors
+/// `Db` on a database failure.
+pub async fn lock_person<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT 1 FROM person WHERE id = $1 FOR NO KEY UPDATE",
+            [person_id.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Recomputes the obligations (next report deadline, check-in, test, visit) of one person from
 /// their open measure, control status, risk tier and the last events of each kind, replacing
 /// the stored rows. Only persons under control carry obligations.
 pub async fn refresh_obligations<C: ConnectionTrait>(db: &C, person_id: Uuid, now: Now) -> ServiceResult<()> {
+    lock_person(db, person_id).await?;
     obligation::Entity::delete_many().filter(obligation::Column::PersonId.eq(person_id)).exec(db).await?;
     let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
         return Ok(());

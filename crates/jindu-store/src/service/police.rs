@@ -147,7 +147,6 @@ pub async fn file<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     actor.require(Permission::ReportPolice)?;
     let (division, month, figures) = parse(actor, now.today, input)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let code = division.to_string();
     let old = police_report::Entity::find_by_id((code.clone(), month.0)).one(&txn).await?;

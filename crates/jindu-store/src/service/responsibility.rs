@@ -122,7 +122,6 @@ pub async fn attachment_body<C: ConnectionTrait + TransactionTrait>(
         return Err(ServiceError::NotFound("attachment"));
     }
     let m = attachment::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound("attachment"))?;
-    let _audit = audit::lock().await;
     audit::append(
         db,
         &audit::Who::actor(actor),
@@ -321,7 +320,6 @@ pub async fn save_letter<C: ConnectionTrait + TransactionTrait>(
     let (Some(year), Some(town), true) = (year, town, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
     };
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let code = town.code.clone();
     let file = match &form.scan {
@@ -630,7 +628,6 @@ pub async fn create_task<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageEvaluation)?;
     let checked = check_task(db, actor, &form).await?.map_err(ServiceError::Invalid)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let id = insert_task(&txn, actor, now, checked, "").await?;
     txn.commit().await?;
@@ -676,7 +673,6 @@ pub async fn add_evidence<C: ConnectionTrait + TransactionTrait>(
     {
         errors.push(FieldError::new("file", "attachment.invalid", e.message_zh(), e.message_en()));
     }
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let t = task_in_scope(&txn, actor, task_id).await?;
     if t.closed_at.is_some() {
@@ -755,7 +751,6 @@ pub async fn close_or_reopen<C: ConnectionTrait + TransactionTrait>(
             )
         });
     }
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let t = task_in_scope(&txn, actor, task_id).await?;
     if t.closed_at.is_some() == close {

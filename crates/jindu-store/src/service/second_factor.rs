@@ -107,7 +107,6 @@ pub async fn enrol<C: ConnectionTrait + TransactionTrait>(
         return Err(wrong_code().into());
     };
     let sealed = vault.seal("app_user", "totp_secret", &actor.user_id.to_string(), secret_base32)?;
-    let _guard = audit::lock().await;
     let txn = super::begin_write(db).await?;
     app_user::Entity::update_many()
         .col_expr(app_user::Column::TotpSecret, sea_orm::sea_query::Expr::value(Some(sealed)))

@@ -291,7 +291,6 @@ pub async fn request<C: ConnectionTrait + TransactionTrait>(
     input: &TransferRequest,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageMeasures)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     let mut errors = Vec::new();
@@ -351,7 +350,6 @@ pub async fn request_pull<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::ManageMeasures)?;
     let number = IdNumber::parse_on(&input.id_number, now.today)
         .map_err(|reason| DomainError::IdNumber { field: "id_number", reason })?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let not_here = || {
         ServiceError::from(FieldError::new(
@@ -441,7 +439,6 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     input: &TransferDecision,
 ) -> ServiceResult<Decided> {
     actor.require(Permission::ManageMeasures)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::NotFound("person"))?;
     let visible = load_visible(&txn, actor, person_id).await.is_ok();

@@ -214,7 +214,6 @@ pub async fn create_member_unit<C: ConnectionTrait + TransactionTrait>(
             "The duties are too long (at most 500 characters).",
         ));
     }
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let kept = member_unit::Entity::find()
         .filter(member_unit::Column::DivisionCode.eq(district.code.to_string()))

@@ -415,7 +415,6 @@ pub async fn change_password<C: ConnectionTrait + sea_orm::TransactionTrait>(
         return Err(ServiceError::Invalid(errors));
     }
     let hash = hash_password(new)?;
-    let _guard = audit::lock().await;
     let txn = super::begin_write(db).await?;
     app_user::Entity::update_many()
         .col_expr(app_user::Column::PasswordHash, sea_orm::sea_query::Expr::value(Some(hash)))

@@ -293,7 +293,6 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<Uuid> {
     forbidden_unless_configure(actor)?;
     let checked = check(db, actor, now, form).await?.map_err(ServiceError::Invalid)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let id = insert(&txn, now, &checked).await?;
     audit::append(
@@ -351,7 +350,6 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         )
         .into());
     }
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let before =
         workstation::Entity::find().filter(workstation::Column::DivisionCode.eq(&kept.division_code)).all(&txn).await?;
@@ -498,7 +496,6 @@ pub async fn add_staff<C: ConnectionTrait + TransactionTrait>(
     if let Some(e) = on_other_staff(db, &ws, &user).await? {
         return Err(e.into());
     }
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     link(&txn, actor, now, &ws, &user).await?;
     txn.commit().await?;
@@ -520,7 +517,6 @@ pub async fn remove_staff<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     forbidden_unless_configure(actor)?;
     let ws = visible(db, actor, id).await?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let user = app_user::Entity::find_by_id(user_id)
         .one(&txn)
