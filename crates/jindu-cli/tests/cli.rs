@@ -303,7 +303,7 @@ async fn keys_rotate_reencrypts_everything_and_a_wrong_key_is_refused() {
         vault.open("working_group_member", "name", &m.id.to_string(), &m.name).unwrap();
     }
     conn.close().await.unwrap();
-    let (code, out, err) = jindu(&["audit", "verify", "--db", &url]);
+    let (code, out, err) = jindu(&["audit", "verify", "--db", &url, "--key-file", key_arg]);
     assert_eq!(code, 0, "{out}{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -438,7 +438,13 @@ async fn report_indicators_agrees_with_the_person_table_and_writes_a_workbook() 
             .filter(|p| ["under_control", "in_custody", "lost_contact", "abroad"].contains(&p.control_status.as_str()))
             .count() as f64
     };
-    let with = |status: &[&str]| persons.iter().filter(|p| status.contains(&p.control_status.as_str())).count() as f64;
+    // (Persons handed over to another county are no longer the district's.)
+    let with = |status: &[&str]| {
+        persons
+            .iter()
+            .filter(|p| p.division_code.starts_with("430405") && status.contains(&p.control_status.as_str()))
+            .count() as f64
+    };
     assert!(registered("430405") > 50.0, "the demo has registered persons");
     assert_eq!(value_of(&r, "registered"), registered("430405"));
     assert_eq!(value_of(&r, "under_control"), with(&["under_control", "in_custody"]));
@@ -588,8 +594,11 @@ fn import_persons_checks_then_imports_once_and_names_bad_rows() {
     };
     // Excel's "CSV UTF-8" (with a byte-order mark), the office's own headers.
     let good = dir.join("登记表.csv");
+    // Decided two months ago (the CLI runs on today's date; an older unreported decision would
+    // be asked for its report or end date).
+    let decided = jindu_domain::days::add_days(jindu_domain::clock::Now::system().today, -60);
     let text = format!(
-        "\u{FEFF}姓名,公民身份号码,乡镇（街道）,管控措施,决定日期\n测试甲,{},东风街道,社区戒毒,2026-10-01\n测试乙,{},广东路街道,,\n",
+        "\u{FEFF}姓名,公民身份号码,乡镇（街道）,管控措施,决定日期\n测试甲,{},东风街道,社区戒毒,{decided}\n测试乙,{},广东路街道,,\n",
         id(901),
         id(902)
     );
@@ -670,5 +679,159 @@ fn workstations_are_listed_added_and_staffed_from_the_shell() {
     let (code, out, err) = jindu(&["audit", "verify", "--db", &db]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("审计日志完整"), "{out}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `jindu audit anchor` exports the signed head; after the database file is replaced by an
+/// older copy, `jindu audit verify --anchor` says it was rolled back, while the older anchor
+/// still verifies; a file that is not an anchor is refused with a sentence.
+#[test]
+fn audit_anchor_detects_a_database_rolled_back_to_an_older_copy() {
+    let (dir, db) = temp_db();
+    let (code, _, err) = jindu(&["init", "--division", "430405", "--db", &db]);
+    assert_eq!(code, 0, "{err}");
+    let first = dir.join("first.json");
+    let (code, out, err) = jindu(&["audit", "anchor", "--db", &db, "--out", first.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("已导出审计锚点") && out.contains("audit anchor exported"), "{out}");
+    // The older copy (the database file and its write-ahead log, if any).
+    let copy = dir.join("old.db");
+    std::fs::copy(dir.join("t.db"), &copy).unwrap();
+    let wal = dir.join("t.db-wal").exists();
+    if wal {
+        std::fs::copy(dir.join("t.db-wal"), dir.join("old.db-wal")).unwrap();
+    }
+    let (code, _, err) = jindu(&["user", "reset", "--db", &db, "--username", "admin", "--action", "unlock"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, json, err) = jindu(&["audit", "anchor", "--db", &db]);
+    assert_eq!(code, 0, "{err}");
+    assert!(json.contains("\"format\":\"jindu-audit-seal/1\"") && json.contains("\"hmac\""), "{json}");
+    let second = dir.join("second.json");
+    std::fs::write(&second, &json).unwrap();
+    let (code, out, err) = jindu(&["audit", "verify", "--db", &db, "--anchor", second.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("审计日志完整"), "{out}");
+    // Roll back to the older copy.
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("t.db{suffix}")));
+    }
+    std::fs::copy(&copy, dir.join("t.db")).unwrap();
+    if wal {
+        std::fs::copy(dir.join("old.db-wal"), dir.join("t.db-wal")).unwrap();
+    }
+    let (code, out, err) = jindu(&["audit", "verify", "--db", &db]);
+    assert_eq!(code, 0, "on its own the older copy is consistent: {err}");
+    assert!(out.contains("审计日志完整"), "{out}");
+    let (code, _, err) = jindu(&["audit", "verify", "--db", &db, "--anchor", second.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("回滚") && err.contains("rolled back"), "{err}");
+    let (code, _, err) = jindu(&["audit", "verify", "--db", &db, "--anchor", first.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"format\":\"something else\"}").unwrap();
+    let (code, _, err) = jindu(&["audit", "verify", "--db", &db, "--anchor", bad.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("锚点文件格式不对"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The 24 complete months before the current one, oldest first, as `YYYY-MM`.
+fn last_24_months() -> Vec<String> {
+    use jindu_domain::indicator::Month;
+    let this = Month::of(jindu_domain::clock::Now::system().today);
+    (1..=24).rev().map(|back| this.plus(-back).to_string()).collect()
+}
+
+/// Issue #18 item 20: the demo moves like a district over two years. Checks a demo of 400
+/// registered persons on `db` month by month through `jindu report indicators`, and its
+/// transfer history in the database.
+async fn check_demo_dynamics(dir: &std::path::Path, db: &str) {
+    use jindu_store::entities::{person, transfer};
+    use sea_orm::EntityTrait;
+    let (code, out, err) = jindu(&["demo", "--no-serve", "--persons", "400", "--db", db]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mut series: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    let codes = [
+        "registered",
+        "newly_found",
+        "relapses",
+        "lost",
+        "abstinent_3y",
+        "social_workers",
+        "tests_due",
+        "tests_done",
+        "tests_on_time_rate",
+        "visits_on_time_rate",
+    ];
+    for m in last_24_months() {
+        let (code, out, err) = report(dir, &["--db", db, "--scope", "430405", "--period", &m, "--format", "json"]);
+        assert_eq!(code, 0, "{m}: {err}");
+        let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+        for c in codes {
+            series.entry(c).or_default().push(value_of(&r, c));
+        }
+    }
+    let s = |c: &str| series[c].clone();
+    let months_with = |c: &str| s(c).iter().filter(|v| **v > 0.0).count();
+    let distinct = |c: &str| {
+        let mut v: Vec<i64> = s(c).iter().map(|x| (*x * 10.0) as i64).collect();
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+    };
+    let steps = |c: &str| {
+        let v = s(c);
+        let ups = v.windows(2).filter(|w| w[1] > w[0]).count();
+        let downs = v.windows(2).filter(|w| w[1] < w[0]).count();
+        (ups, downs)
+    };
+    let all = format!("{series:?}");
+    // New discoveries and relapses nearly every month; 在册 moving, not flat.
+    assert!(months_with("newly_found") >= 16, "新发现 in most months: {all}");
+    assert!(months_with("relapses") >= 20, "复吸 in most months: {all}");
+    assert!(distinct("registered") >= 8, "在册 moves: {all}");
+    // Losses rise and fall: persons lost, and persons found again.
+    let (ups, downs) = steps("lost");
+    assert!(ups >= 3 && downs >= 3, "失控 rises and falls ({ups} up, {downs} down): {all}");
+    // Persons leave the register for three years' abstinence across the two years.
+    assert!(steps("abstinent_3y").0 >= 6, "戒断三年 grows: {all}");
+    assert!(distinct("social_workers") >= 2, "social workers were taken on: {all}");
+    // Duties: every month has tests due, done near the number due (an ended measure keeps its
+    // duties), mostly on time.
+    for (i, (due, done)) in s("tests_due").iter().zip(s("tests_done")).enumerate() {
+        assert!(*due > 0.0 && done / due > 0.6 && done / due < 1.6, "month {i}: {due} due, {done} done: {all}");
+    }
+    for c in ["tests_on_time_rate", "visits_on_time_rate"] {
+        assert!(s(c).iter().all(|r| (55.0..=100.0).contains(r)), "{c}: {all}");
+    }
+    // Transfers of the two years: moved between towns, received from and handed over to other
+    // counties; the persons handed over are no longer the district's.
+    let conn = jindu_store::db::connect_existing(db).await.unwrap();
+    let transfers = transfer::Entity::find().all(&conn).await.unwrap();
+    let count = |external: bool, status: &str| {
+        transfers.iter().filter(|t| t.external == external && t.status == status).count()
+    };
+    assert!(count(false, "reported") >= 3, "moved between towns");
+    assert!(count(true, "reported") >= 3, "received from another county");
+    assert!(count(true, "handed_over") >= 3, "handed over to another county");
+    let persons = person::Entity::find().all(&conn).await.unwrap();
+    for t in transfers.iter().filter(|t| t.status == "handed_over") {
+        let p = persons.iter().find(|p| p.id == t.person_id).unwrap();
+        assert!(!p.division_code.starts_with("430405"), "handed over: out of the district");
+    }
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_demo_moves_like_a_district_over_two_years() {
+    let (dir, db) = temp_db();
+    check_demo_dynamics(&dir, &db).await;
+    std::fs::remove_dir_all(&dir).unwrap();
+    let admin = std::env::var("JINDU_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let name = format!("jindu_moves_{}", rand_suffix());
+    let pg = jindu_store::db::create_postgres_database(&admin, &name).await.unwrap();
+    let (dir, _) = temp_db();
+    check_demo_dynamics(&dir, &pg).await;
+    jindu_store::db::drop_postgres_database(&admin, &name).await.unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }

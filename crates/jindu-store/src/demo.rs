@@ -18,9 +18,12 @@ use rand_chacha::ChaCha8Rng;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, TransactionSession, TransactionTrait};
 use uuid::Uuid;
 
-use crate::entities::{absence, app_user, event, leave_request, measure, person, working_group_member, workstation};
+use crate::entities::{
+    absence, app_user, event, leave_request, measure, person, transfer, working_group_member, workstation,
+};
 use crate::service::{ServiceError, ServiceResult, casework, deployment, users};
-use jindu_domain::indicator::Headcount;
+use jindu_domain::indicator::{Headcount, Month};
+use jindu_domain::transfer::TransferStatus;
 use sea_orm::{ColumnTrait, QueryFilter};
 
 /// The district of the first speech: 湖南省衡阳市珠晖区.
@@ -66,6 +69,60 @@ const GIVEN: &[&str] = &[
     "晨", "琳", "志", "红", "海", "云", "峰", "亮", "雪", "松", "林", "湘", "衡", "雁", "蓉", "彬", "兵", "燕", "春",
     "秋", "冬", "德",
 ];
+
+/// Counties next to 珠晖区 (雁峰区, 石鼓区, 蒸湘区, 南岳区, 衡阳县, 衡南县): where the demo's persons
+/// received from or handed over to another system were managed.
+const NEIGHBOURS: &[&str] = &["430406", "430407", "430408", "430412", "430421", "430422"];
+
+/// Days shown by the demo's history: two years (issue #18 item 20).
+const HISTORY_DAYS: i64 = 730;
+
+/// What happened to a demo person under control in the two years shown, beyond being found
+/// and leaving the register (issue #18 item 20: a district that moves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Story {
+    /// Nothing beyond the daily work.
+    Stayed,
+    /// 失联 on the first day, 找回 on the second.
+    LostAndFound(NaiveDate, NaiveDate),
+    /// 变更执行地 from another town of the district on this day (戒毒条例 §22).
+    MovedFromTown(NaiveDate),
+    /// Received from another county's system (a transfer file) on this day.
+    Arrived(NaiveDate),
+    /// Handed over to another county's system on this day: no longer the district's (not 在册).
+    HandedOver(NaiveDate),
+}
+
+impl Story {
+    /// About one in seven lost and found again (after three weeks to eight months), one in
+    /// twenty-five moved from another town, about one in thirty received from and one in thirty
+    /// handed over to another county.
+    fn draw(rng: &mut ChaCha8Rng, today: NaiveDate) -> Story {
+        let day = |rng: &mut ChaCha8Rng| add_days(today, -rng.random_range(30..HISTORY_DAYS));
+        match rng.random_range(0..100) {
+            0..14 => {
+                let found = add_days(today, -rng.random_range(5..HISTORY_DAYS));
+                Story::LostAndFound(add_days(found, -rng.random_range(20..240)), found)
+            }
+            14..18 => Story::MovedFromTown(day(rng)),
+            18..21 => Story::Arrived(day(rng)),
+            21..24 => Story::HandedOver(day(rng)),
+            _ => Story::Stayed,
+        }
+    }
+
+    /// The story, or `Stayed` where it does not fit the record: lost at least two months into a
+    /// started measure; moved at least a month after registration.
+    fn fit(self, start: Option<NaiveDate>, registered: NaiveDate) -> Story {
+        match self {
+            Story::LostAndFound(lost, _) if start.is_none_or(|s| lost < add_days(s, 60)) => Story::Stayed,
+            Story::MovedFromTown(on) | Story::Arrived(on) | Story::HandedOver(on) if on < add_days(registered, 30) => {
+                Story::Stayed
+            }
+            s => s,
+        }
+    }
+}
 
 fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> Option<&'a T> {
     if items.is_empty() { None } else { items.get(rng.random_range(0..items.len())) }
@@ -125,6 +182,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     let villages = deployment::in_scope(db, root, DivisionLevel::Village).await?;
     let schedule = Schedule::default();
     let cal = deployment::calendar(db).await?;
+    let risk_table = casework::risk_table(db).await?;
 
     // Accounts.
     users::add(
@@ -191,8 +249,10 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         let share = workers_needed / towns.len() + usize::from(i < workers_needed % towns.len());
         for _ in 0..share {
             let n = workers.len() + 1;
+            // Workers were taken on over four years, a few in the two years shown.
+            let hired = add_days(now.today, -rng.random_range(60..1500));
             let id = if n == 1 {
-                users::add(
+                let id = users::add(
                     &txn,
                     now,
                     users::NewUser {
@@ -205,7 +265,23 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                         must_change_password: false,
                     },
                 )
-                .await?
+                .await?;
+                // Hired some years ago, as the other workers (the account is made today).
+                app_user::Entity::update_many()
+                    .col_expr(
+                        app_user::Column::CreatedAt,
+                        sea_orm::sea_query::Expr::value(
+                            hired.and_hms_opt(1, 0, 0).map_or(now.instant, |t| t.and_utc()),
+                        ),
+                    )
+                    .filter(app_user::Column::Id.eq(id))
+                    .exec(&txn)
+                    .await?;
+                let mut moved = jindu_domain::indicator::Contribution::new();
+                moved.add(jindu_domain::indicator::CellKey::SocialWorkers, Month::of(now.today), -1);
+                moved.add(jindu_domain::indicator::CellKey::SocialWorkers, Month::of(hired), 1);
+                crate::service::indicators::apply_structure(&txn, &t.code.to_string(), &moved).await?;
+                id
             } else {
                 let id = uuid(&mut rng);
                 app_user::Entity::insert(app_user::ActiveModel {
@@ -217,7 +293,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                     division_code: Set(t.code.to_string()),
                     workstation_id: Set(ws),
                     must_change_password: Set(false),
-                    created_at: Set(now.instant),
+                    created_at: Set(hired.and_hms_opt(1, 0, 0).map_or(now.instant, |t| t.and_utc())),
                     failed_logins: Set(0),
                     locked_until: Set(None),
                     totp_secret: Set(None),
@@ -231,7 +307,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                     &txn,
                     &t.code.to_string(),
                     jindu_domain::indicator::CellKey::SocialWorkers,
-                    now.today,
+                    hired,
                 )
                 .await?;
                 id
@@ -250,6 +326,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     let mut absence_rows = Vec::new();
     let mut leave_rows = Vec::new();
     let mut group_rows = Vec::new();
+    let mut transfer_rows: Vec<transfer::ActiveModel> = Vec::new();
     // The first persons under control are set up to show the notices of the measure chain:
     // two in compulsory isolation released within days (戒毒条例 §34), two whose community detox
     // term has just run (the 7-day notice, §23).
@@ -276,19 +353,31 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         person_ids.push(pid);
         let roll: f64 = rng.random();
         let status = match roll {
-            r if r < 0.80 => ControlStatus::UnderControl,
-            r if r < 0.86 => ControlStatus::LostContact,
-            r if r < 0.90 => ControlStatus::InCustody,
-            r if r < 0.92 => ControlStatus::Deceased,
-            r if r < 0.93 => ControlStatus::Abroad,
-            r if r < 0.97 => ControlStatus::Abstinent3y,
+            r if r < 0.75 => ControlStatus::UnderControl,
+            r if r < 0.79 => ControlStatus::LostContact,
+            r if r < 0.83 => ControlStatus::InCustody,
+            r if r < 0.85 => ControlStatus::Deceased,
+            r if r < 0.86 => ControlStatus::Abroad,
+            r if r < 0.95 => ControlStatus::Abstinent3y,
             _ => ControlStatus::Released,
         };
-        if Headcount::Registered.includes(status) {
-            registered += 1;
-        }
-        let tier = *pick(&mut rng, &[RiskTier::High, RiskTier::Medium, RiskTier::Medium, RiskTier::Low, RiskTier::Low])
-            .unwrap_or(&RiskTier::Low);
+        // The first four persons under control carry the notices of the measure chain; the
+        // stories of the two years shown (issue #18 item 20) are drawn for the others.
+        let plain = status == ControlStatus::UnderControl && under_control_seen >= 4;
+        let story = if plain { Story::draw(&mut rng, today) } else { Story::Stayed };
+        let finding = pick(
+            &mut rng,
+            &[
+                AddictionFinding::Addicted,
+                AddictionFinding::Addicted,
+                AddictionFinding::SeverelyAddicted,
+                AddictionFinding::NotAddicted,
+            ],
+        )
+        .copied()
+        .unwrap_or(AddictionFinding::Addicted);
+        let (employed, stable_housing, family_support, violent) =
+            (rng.random_bool(0.6), rng.random_bool(0.85), rng.random_bool(0.7), rng.random_bool(0.03));
         let substance = *pick(
             &mut rng,
             &[
@@ -301,7 +390,24 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             ],
         )
         .unwrap_or(&Substance::Methamphetamine);
-        let first_found = add_days(today, -rng.random_range(400..3000));
+        let scenario = if status == ControlStatus::UnderControl && !matches!(story, Story::HandedOver(_)) {
+            under_control_seen += 1;
+            under_control_seen
+        } else {
+            0
+        };
+        // 初次发现: new discoveries fall across the two years shown, fewer in the later year (a
+        // district whose prevention work tells); everyone else was found before them.
+        let newly_found = Headcount::Registered.includes(status)
+            && !matches!(status, ControlStatus::InCustody | ControlStatus::LostContact)
+            && !(1..=4).contains(&scenario)
+            && story == Story::Stayed
+            && rng.random_bool(0.22);
+        let first_found = if newly_found {
+            add_days(today, -(15.0 + (HISTORY_DAYS - 15) as f64 * rng.random::<f64>().powf(0.8)) as i64)
+        } else {
+            add_days(today, -rng.random_range(760..3000))
+        };
         let ev = |kind: EventKind, on: NaiveDate, measure_id: Option<Uuid>, rng: &mut ChaCha8Rng| event::ActiveModel {
             id: Set(uuid(rng)),
             person_id: Set(pid),
@@ -319,12 +425,6 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         };
 
         // The measure history: (kind, decision, report, suspension, end).
-        let scenario = if status == ControlStatus::UnderControl {
-            under_control_seen += 1;
-            under_control_seen
-        } else {
-            0
-        };
         let kind = match rng.random_range(0..100) {
             _ if scenario == 1 || scenario == 2 => MeasureKind::CompulsoryIsolation,
             _ if scenario == 3 || scenario == 4 => MeasureKind::CommunityDetox,
@@ -335,20 +435,30 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             92..97 => MeasureKind::MaintenanceTherapy,
             _ => MeasureKind::VoluntaryDetox,
         };
-        let (decision, ended): (NaiveDate, Option<(i64, EndReason)>) = match status {
-            ControlStatus::Abstinent3y => {
-                (add_days(today, -rng.random_range(1200..1600)), Some((0, EndReason::Expiry)))
+        // The day the person left the register (死亡, 戒断三年未复吸, 解除), within the two years.
+        let exit_on = match status {
+            ControlStatus::Deceased => Some(add_days(today, -rng.random_range(20..1500))),
+            ControlStatus::Abstinent3y | ControlStatus::Released => Some(add_days(today, -rng.random_range(10..1500))),
+            _ => None,
+        };
+        let (decision, ended): (NaiveDate, Option<(NaiveDate, EndReason)>) = match (status, exit_on) {
+            // Three years of community measures, then three years without relapse.
+            (ControlStatus::Abstinent3y, Some(exit)) => (add_days(exit, -rng.random_range(2200..2600)), None),
+            // Released after the measure ran its term.
+            (ControlStatus::Released, Some(exit)) => (add_days(exit, -rng.random_range(1200..1500)), None),
+            (ControlStatus::Deceased, Some(exit)) => {
+                (add_days(exit, -rng.random_range(60..700)), Some((exit, EndReason::Death)))
             }
-            // Released long ago: some have been off drugs three years and await confirmation.
-            ControlStatus::Released => (add_days(today, -rng.random_range(2000..2500)), Some((0, EndReason::Expiry))),
-            ControlStatus::Deceased => {
-                (add_days(today, -rng.random_range(200..700)), Some((rng.random_range(30..150), EndReason::Death)))
-            }
-            ControlStatus::InCustody => (add_days(today, -rng.random_range(200..700)), None),
+            (ControlStatus::InCustody, _) => (add_days(today, -rng.random_range(200..700)), None),
+            // Most of those lost were lost years ago; some in the two years shown.
+            (ControlStatus::LostContact, _) => (add_days(today, -rng.random_range(400..2400)), None),
             _ if scenario == 1 || scenario == 2 => (add_days(today, -727 - i64::from(scenario)), None),
             _ if scenario == 3 || scenario == 4 => (add_days(today, -1115 - 5 * i64::from(scenario)), None),
-            _ => (add_days(today, -rng.random_range(10..730)), None),
+            _ if newly_found => (add_days(first_found, rng.random_range(3..40)).min(today), None),
+            // Decided at any point of a three-year term (a steady caseload).
+            _ => (add_days(today, -rng.random_range(10..1095)), None),
         };
+        let expires = matches!(status, ControlStatus::Abstinent3y | ControlStatus::Released);
         let mut clock = match MeasureClock::decide(kind, decision, today) {
             Ok(c) => c,
             Err(e) => return Err(e.into()),
@@ -369,7 +479,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             clock.record_report(decision, today)?;
         }
         if status == ControlStatus::InCustody && clock.start_date().is_some() {
-            let from = add_days(today, -rng.random_range(5..60));
+            let from = add_days(today, -rng.random_range(5..240));
             if clock.start_date().is_some_and(|s| s < from) {
                 clock.suspend(from, today)?;
                 events.push(ev(EventKind::MeasureSuspended, from, None, &mut rng));
@@ -388,66 +498,108 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         // Daily work: follow the schedule with jitter until today, or until the person
         // stopped complying (overdue) or was lost.
         let stop = match status {
-            ControlStatus::LostContact => add_days(today, -rng.random_range(30..120)),
+            // Lost some time after the decision.
+            ControlStatus::LostContact => {
+                let span = (today - decision).num_days().max(60);
+                add_days(decision, rng.random_range(20..span - 20))
+            }
             ControlStatus::InCustody => clock.suspensions.last().map(|s| s.from).unwrap_or(today),
-            ControlStatus::Deceased => ended.map(|(d, _)| add_days(today, -d)).unwrap_or(today),
+            ControlStatus::Deceased => ended.map(|(d, _)| d).unwrap_or(today),
             ControlStatus::UnderControl if rng.random_bool(0.12) => add_days(today, -rng.random_range(10..50)),
             _ => today,
         };
-        let end_day = match ended {
-            Some((_, EndReason::Expiry)) => clock.planned_last_day(today).unwrap_or(today).min(today),
-            Some((d, _)) => add_days(today, -d),
-            None => today,
+        let ended = match ended {
+            None if expires => Some((clock.planned_last_day(today).unwrap_or(today).min(today), EndReason::Expiry)),
+            e => e,
         };
-        let horizon = stop.min(end_day);
-        for kind_o in [ObligationKind::CheckIn, ObligationKind::DrugTest, ObligationKind::Visit] {
-            let mut last: Option<NaiveDate> = clock.start_date();
-            let mut guard = 0;
-            while guard < 400 {
-                guard += 1;
-                let Some(due) = next_due(&schedule, kind_o, &clock, tier, last, horizon, &cal) else {
-                    break;
-                };
-                let on = add_days(due.due_date, rng.random_range(-3..=1));
-                if on > horizon || last.is_some_and(|l| on <= l) {
-                    break;
-                }
-                last = Some(on);
-                let mut e = match kind_o {
-                    ObligationKind::CheckIn => ev(EventKind::CheckIn, on, None, &mut rng),
-                    ObligationKind::DrugTest => ev(EventKind::DrugTest, on, None, &mut rng),
-                    _ => ev(EventKind::Visit, on, None, &mut rng),
-                };
-                if kind_o == ObligationKind::DrugTest {
-                    let r: f64 = rng.random();
-                    let (res, sub) = if r < 0.93 {
-                        (TestResult::Negative, None)
-                    } else if r < 0.98 {
-                        (TestResult::Positive, Some(substance))
-                    } else {
-                        (TestResult::Refused, None)
-                    };
-                    e.test_method = Set(Some(
-                        if rng.random_bool(0.9) { TestMethod::Urine } else { TestMethod::Hair }.as_code().to_string(),
-                    ));
-                    e.test_result = Set(Some(res.as_code().to_string()));
-                    e.substance = Set(sub.map(|s| s.as_code().to_string()));
-                }
-                events.push(e);
-                if kind_o == ObligationKind::Visit && rng.random_bool(0.25) {
-                    let mut a = ev(EventKind::Assistance, on, None, &mut rng);
-                    a.note = Set(Some(
-                        pick(&mut rng, &["就业推荐", "低保申请协助", "心理疏导", "技能培训报名", "临时救助"])
-                            .copied()
-                            .unwrap_or("心理疏导")
-                            .to_string(),
-                    ));
-                    events.push(a);
-                }
-                if kind_o == ObligationKind::Visit && rng.random_bool(0.15) {
-                    events.push(ev(EventKind::Interview, on, None, &mut rng));
-                }
+        let end_day = ended.map_or(today, |(d, _)| d);
+        let story = story.fit(clock.start_date(), first_found.min(decision));
+        let handed_over = matches!(story, Story::HandedOver(_));
+        if Headcount::Registered.includes(status) && !handed_over {
+            registered += 1;
+        }
+        let horizon = match story {
+            Story::HandedOver(on) => stop.min(end_day).min(on),
+            _ => stop.min(end_day),
+        };
+        // While lost (and the weeks before anyone noticed), nothing was done.
+        let gap = match story {
+            Story::LostAndFound(lost, found) => Some((add_days(lost, -20), found)),
+            _ => None,
+        };
+        // The measure before the current one, for a person registered long ago whose current
+        // measure began in the two years shown: a community detox that ran its term (then a
+        // relapse and the new decision), or the compulsory isolation a community rehabilitation
+        // follows (戒毒条例 §37). Without it, the duties of two years ago would be a third of today's.
+        let has_prior = Headcount::Registered.includes(status)
+            && !newly_found
+            && !(1..=4).contains(&scenario)
+            && !matches!(status, ControlStatus::LostContact | ControlStatus::InCustody)
+            && decision > add_days(today, -HISTORY_DAYS);
+        // The tier the assessment at registration gives from what is known before any test (the
+        // visits follow it, so that the 按期走访率 replays the schedule the person had).
+        let tier = jindu_domain::risk::assess(
+            &jindu_domain::risk::RiskFactors {
+                substance: Some(substance),
+                finding: Some(finding),
+                positive_tests_90d: 0,
+                missed_duties_90d: 0,
+                detox_episodes: u32::from(has_prior),
+                // The relapse before the current decision (below) is the last known use.
+                days_since_last_use: has_prior.then(|| (today - decision).num_days() + 10),
+                employed,
+                stable_housing,
+                family_support,
+                violent_or_self_harm: violent,
+                serious_breach: false,
+                lost: false,
+            },
+            &risk_table,
+        )
+        .tier;
+        let work = Work { schedule: &schedule, cal: &cal, tier, substance, horizon, gap };
+        events.extend(daily_work(&mut rng, &clock, &work, &ev));
+        let mut registered_on = first_found.min(decision);
+        let mut prior_events = Vec::new();
+        if has_prior {
+            let isolation = kind == MeasureKind::CommunityRehab;
+            let (prior_kind, back) = if isolation {
+                (MeasureKind::CompulsoryIsolation, rng.random_range(735..760))
+            } else {
+                (MeasureKind::CommunityDetox, rng.random_range(1130..1220))
+            };
+            let prior_decided = add_days(decision, -back);
+            let mut prior = MeasureClock::decide(prior_kind, prior_decided, today)?;
+            prior_events.push(ev(EventKind::MeasureDecided, prior_decided, None, &mut rng));
+            if !isolation {
+                let report = add_days(prior_decided, rng.random_range(1..=14));
+                prior.record_report(report, today)?;
+                prior_events.push(ev(EventKind::MeasureStarted, report, None, &mut rng));
+                prior_events.push(ev(EventKind::CheckIn, report, None, &mut rng));
             }
+            let last = prior.planned_last_day(today).unwrap_or(decision).min(add_days(decision, -1));
+            let prior_work = Work { schedule: &schedule, cal: &cal, tier, substance, horizon: last, gap: None };
+            prior_events.extend(daily_work(&mut rng, &prior, &prior_work, &ev));
+            prior.end(last, EndReason::Expiry, today)?;
+            prior_events.push(ev(EventKind::MeasureEnded, last, None, &mut rng));
+            let prior_id = uuid(&mut rng);
+            for e in &mut prior_events {
+                e.measure_id = Set(Some(prior_id));
+            }
+            if !isolation {
+                prior_events.push(ev(EventKind::Relapse, add_days(decision, -rng.random_range(3..20)), None, &mut rng));
+            }
+            let mut am = measure::ActiveModel {
+                id: Set(prior_id),
+                person_id: Set(pid),
+                kind: Set(prior_kind.as_code().to_string()),
+                decision_date: Set(prior_decided),
+                created_at: Set(now.instant),
+                ..Default::default()
+            };
+            crate::service::measures::clock_columns(&mut am, &prior, now, &cal)?;
+            measure_rows.push(am);
+            registered_on = registered_on.min(prior_decided);
         }
         if let Some((_, reason)) = ended {
             clock.end(end_day.max(clock.start_date().unwrap_or(decision)), reason, today)?;
@@ -466,11 +618,92 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             lost_since = Some(on);
             events.push(ev(EventKind::ContactLost, on, None, &mut rng));
         }
+        // Status changes the record went through, as the status form records them: into custody,
+        // and out of the register.
+        let changed_on = match status {
+            ControlStatus::InCustody => Some(clock.open_suspension().map_or(decision, |s| s.from)),
+            _ => exit_on,
+        };
+        if let Some(on) = changed_on {
+            let mut e = ev(EventKind::StatusChanged, on, None, &mut rng);
+            e.detail = Set(Some(
+                serde_json::json!({ "from": ControlStatus::UnderControl.as_code(), "to": status.as_code() })
+                    .to_string(),
+            ));
+            e.note = Set(Some(format!("{} → {}", ControlStatus::UnderControl.label_zh(), status.label_zh())));
+            events.push(e);
+        }
+        // Where the person was managed: moved here from another town, received from or handed
+        // over to another county (戒毒条例 §22), as the transfer pages record them.
+        let mut managed_in = (village.code, town);
+        match story {
+            Story::LostAndFound(lost, found) => {
+                events.push(ev(EventKind::ContactLost, lost, None, &mut rng));
+                events.push(ev(EventKind::ContactRestored, found, None, &mut rng));
+            }
+            Story::MovedFromTown(on) | Story::Arrived(on) | Story::HandedOver(on) => {
+                let elsewhere = match story {
+                    Story::MovedFromTown(_) => {
+                        let others: Vec<&deployment::Division> =
+                            villages.iter().filter(|v| v.parent.is_some_and(|p| p != town)).collect();
+                        pick(&mut rng, &others).map(|v| (v.code, v.parent.unwrap_or(v.code)))
+                    }
+                    _ => pick(&mut rng, NEIGHBOURS).and_then(|c| DivisionCode::parse(c).ok()).map(|c| (c, c)),
+                };
+                if let Some(elsewhere) = elsewhere {
+                    let (from, to, step, status) = match story {
+                        Story::HandedOver(_) => {
+                            managed_in = elsewhere;
+                            ((village.code, town), elsewhere, "handed_over", TransferStatus::HandedOver)
+                        }
+                        Story::Arrived(_) => (elsewhere, (village.code, town), "imported", TransferStatus::Reported),
+                        _ => (elsewhere, (village.code, town), "accepted", TransferStatus::Reported),
+                    };
+                    let tid = uuid(&mut rng);
+                    let mut e = ev(EventKind::Transfer, on, None, &mut rng);
+                    e.detail = Set(Some(
+                        serde_json::json!({ "transfer_id": tid.to_string(), "step": step, "from": from.0.to_string(), "to": to.0.to_string() })
+                            .to_string(),
+                    ));
+                    events.push(e);
+                    let external = step != "accepted";
+                    let at = on.and_hms_opt(2, 0, 0).map_or(now.instant, |t| t.and_utc());
+                    let reported = (status == TransferStatus::Reported).then(|| add_days(on, rng.random_range(1..12)));
+                    transfer_rows.push(transfer::ActiveModel {
+                        id: Set(tid),
+                        person_id: Set(pid),
+                        from_division_code: Set(from.0.to_string()),
+                        from_town_code: Set(from.1.to_string()),
+                        to_division_code: Set(to.0.to_string()),
+                        to_town_code: Set(to.1.to_string()),
+                        status: Set(status.as_code().to_string()),
+                        pull: Set(false),
+                        requested_by: Set((!external).then_some(admin.user_id)),
+                        requested_at: Set(at),
+                        reason: Set(None),
+                        decided_by: Set(Some(admin.user_id)),
+                        decided_at: Set(Some(at)),
+                        decided_on: Set(Some(on)),
+                        reject_reason: Set(None),
+                        report_deadline: Set(
+                            (step != "handed_over").then(|| jindu_domain::transfer::report_deadline(on, &cal))
+                        ),
+                        reported_on: Set(reported.map(|r| r.min(today))),
+                        external: Set(external),
+                        file_hash: Set(
+                            external.then(|| format!("{:032x}{:032x}", rng.random::<u128>(), rng.random::<u128>()))
+                        ),
+                    });
+                }
+            }
+            Story::Stayed => {}
+        }
         // Conduct toward 戒毒条例 §20 for a few in community detox: unauthorised departures
         // (three of them make a serious breach) and leave requests.
         let mut absences = Vec::new();
         let mut leaves = Vec::new();
         if status == ControlStatus::UnderControl
+            && !handed_over
             && kind == MeasureKind::CommunityDetox
             && let Some(start) = clock.start_date().filter(|s| *s < add_days(today, -120))
         {
@@ -520,6 +753,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         crate::service::measures::clock_columns(&mut am, &clock, now, &cal)?;
         measure_rows.push(am);
         event_rows.extend(events);
+        event_rows.extend(prior_events);
         let person_name = name(&mut rng);
         let phone = format!("1{}{:09}", rng.random_range(3..9), rng.random_range(0..1_000_000_000u64));
         let address = format!(
@@ -544,41 +778,35 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             id_number: Set(sealed.id_number),
             phone: Set(sealed.phone),
             address: Set(sealed.address),
-            division_code: Set(village.code.to_string()),
-            town_code: Set(town.to_string()),
+            division_code: Set(managed_in.0.to_string()),
+            town_code: Set(managed_in.1.to_string()),
             control_status: Set(status.as_code().to_string()),
             risk_tier: Set(tier.as_code().to_string()),
-            addiction_finding: Set(pick(
-                &mut rng,
-                &[
-                    AddictionFinding::Addicted,
-                    AddictionFinding::Addicted,
-                    AddictionFinding::SeverelyAddicted,
-                    AddictionFinding::NotAddicted,
-                ],
-            )
-            .copied()
-            .unwrap_or(AddictionFinding::Addicted)
-            .as_code()
-            .to_string()),
+            addiction_finding: Set(finding.as_code().to_string()),
             substance: Set(Some(substance.as_code().to_string())),
-            social_worker_id: Set(worker),
-            first_found_on: Set(Some(first_found.min(decision))),
+            social_worker_id: Set(worker.filter(|_| !handed_over)),
+            first_found_on: Set(Some(registered_on)),
             note: Set(None),
             name_bidx: Set(Some(sealed.name_bidx)),
             id_number_bidx: Set(Some(sealed.id_number_bidx)),
-            employed: Set(Some(rng.random_bool(0.6))),
-            stable_housing: Set(Some(rng.random_bool(0.85))),
-            family_support: Set(Some(rng.random_bool(0.7))),
-            violent_or_self_harm: Set(Some(rng.random_bool(0.03))),
+            employed: Set(Some(employed)),
+            stable_housing: Set(Some(stable_housing)),
+            family_support: Set(Some(family_support)),
+            violent_or_self_harm: Set(Some(violent)),
             lost_since: Set(lost_since),
-            sealed_on: Set((status == ControlStatus::Abstinent3y).then(|| add_days(today, -rng.random_range(10..300)))),
+            sealed_on: Set(exit_on.filter(|_| status == ControlStatus::Abstinent3y)),
             risk_assessed_on: Set(None),
             risk_score: Set(None),
             version: Set(1),
             // Registered when first found (09:00 in Shanghai), as a real registry would show: the
             // lost-contact rule then judges the whole history.
-            created_at: Set(first_found.min(decision).and_hms_opt(1, 0, 0).map(|t| t.and_utc()).unwrap_or(now.instant)),
+            // (A person received from another county entered Jindu with the transfer file.)
+            created_at: Set(match story {
+                Story::Arrived(on) => on,
+                _ => registered_on,
+            }
+            .and_hms_opt(1, 0, 0)
+            .map_or(now.instant, |t| t.and_utc())),
             updated_at: Set(now.instant),
         });
         for (left, back, eid, rid) in absences {
@@ -614,7 +842,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 created_at: Set(now.instant),
             });
         }
-        if status == ControlStatus::UnderControl {
+        if status == ControlStatus::UnderControl && !handed_over {
             for (role, label) in [(GroupRole::Family, "家属"), (GroupRole::CommunityPolice, "社区民警")] {
                 let gid = uuid(&mut rng);
                 let member = format!("{}({label})", name(&mut rng));
@@ -655,6 +883,9 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     }
     for chunk in group_rows.chunks(200) {
         working_group_member::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+    }
+    for chunk in transfer_rows.chunks(200) {
+        transfer::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
     // Risk assessment, duties, the lost-contact rule and alerts, as the server keeps them.
     for pid in &person_ids {
@@ -705,6 +936,92 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         events: n_events,
         social_workers: workers.len() as u64,
     })
+}
+
+/// Makes a demo person's event of a kind on a day (with an optional measure).
+type MakeEvent<'a> = dyn Fn(EventKind, NaiveDate, Option<Uuid>, &mut ChaCha8Rng) -> event::ActiveModel + 'a;
+
+/// What the daily work of a demo person follows: the schedule and calendar, the risk tier, the
+/// drug a positive test finds, the last day worked and a span when nothing was done.
+struct Work<'a> {
+    schedule: &'a Schedule,
+    cal: &'a jindu_domain::WorkCalendar,
+    tier: RiskTier,
+    substance: Substance,
+    horizon: NaiveDate,
+    gap: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// The check-ins, tests, visits (with some assistance and interviews) of one measure served in
+/// the community, following its schedule up to `work.horizon`: nine in ten on or up to four days
+/// before their due date, the others up to six days late; tests mostly negative, some positive
+/// (some of those recorded as a relapse), a few refused. `ev` makes an event of a kind on a day.
+fn daily_work(
+    rng: &mut ChaCha8Rng,
+    clock: &MeasureClock,
+    work: &Work<'_>,
+    ev: &MakeEvent<'_>,
+) -> Vec<event::ActiveModel> {
+    let mut events = Vec::new();
+    let (horizon, gap) = (work.horizon, work.gap);
+    for kind_o in [ObligationKind::CheckIn, ObligationKind::DrugTest, ObligationKind::Visit] {
+        let mut last: Option<NaiveDate> = clock.start_date();
+        let mut guard = 0;
+        while guard < 400 {
+            guard += 1;
+            let Some(due) = next_due(work.schedule, kind_o, clock, work.tier, last, horizon, work.cal) else {
+                break;
+            };
+            let jitter = if rng.random_bool(0.9) { -rng.random_range(0..=4) } else { rng.random_range(1..=6) };
+            let on = add_days(due.due_date, jitter);
+            if on > horizon || last.is_some_and(|l| on <= l) {
+                break;
+            }
+            last = Some(on);
+            if gap.is_some_and(|(from, to)| from <= on && on < to) {
+                continue;
+            }
+            let mut e = match kind_o {
+                ObligationKind::CheckIn => ev(EventKind::CheckIn, on, None, rng),
+                ObligationKind::DrugTest => ev(EventKind::DrugTest, on, None, rng),
+                _ => ev(EventKind::Visit, on, None, rng),
+            };
+            if kind_o == ObligationKind::DrugTest {
+                let r: f64 = rng.random();
+                let (res, sub) = if r < 0.93 {
+                    (TestResult::Negative, None)
+                } else if r < 0.98 {
+                    (TestResult::Positive, Some(work.substance))
+                } else {
+                    (TestResult::Refused, None)
+                };
+                e.test_method = Set(Some(
+                    if rng.random_bool(0.9) { TestMethod::Urine } else { TestMethod::Hair }.as_code().to_string(),
+                ));
+                e.test_result = Set(Some(res.as_code().to_string()));
+                e.substance = Set(sub.map(|s| s.as_code().to_string()));
+                // A positive test is sometimes recorded as a relapse (复吸) too.
+                if res == TestResult::Positive && rng.random_bool(0.15) {
+                    events.push(ev(EventKind::Relapse, on, None, rng));
+                }
+            }
+            events.push(e);
+            if kind_o == ObligationKind::Visit && rng.random_bool(0.25) {
+                let mut a = ev(EventKind::Assistance, on, None, rng);
+                a.note = Set(Some(
+                    pick(rng, &["就业推荐", "低保申请协助", "心理疏导", "技能培训报名", "临时救助"])
+                        .copied()
+                        .unwrap_or("心理疏导")
+                        .to_string(),
+                ));
+                events.push(a);
+            }
+            if kind_o == ObligationKind::Visit && rng.random_bool(0.15) {
+                events.push(ev(EventKind::Interview, on, None, rng));
+            }
+        }
+    }
+    events
 }
 
 /// 考评 in the demo (issue #7): this year's town scheme from the first shipped template;

@@ -201,17 +201,26 @@ both!(every_figure_of_a_small_district_by_hand, |app: TestApp| async move {
     assert_eq!(q4.row(Indicator::ReportRate).unwrap().figure.display(Unit::Percent), "33.3%");
     // 执行率: 3 community measures in force, 2 reported → 66.7 %.
     assert_eq!(show(Indicator::ExecutionRate), "66.7%");
-    // Tests: 2 done, 1 positive (50.0 %); due in November: P1's 11-20 (met 11-10) and P2's
-    // 11-30 (not done) → 1 of 2 on time.
+    // Tests: 2 done, 1 positive (50.0 %); due in November as of 11-29: P1's 11-20 (met 11-10);
+    // P2's 11-30 (not done) is not due yet → 1 of 1 on time.
     assert_eq!(v(Indicator::TestsDone).value, Some(2.0));
     assert_eq!(show(Indicator::TestPositiveRate), "50.0%");
-    assert_eq!(v(Indicator::TestsDue).value, Some(2.0));
-    assert_eq!(show(Indicator::TestsOnTimeRate), "50.0%");
-    // December: P1's duty due 12-10 was met on 11-20; the next is due 12-20, open.
+    assert_eq!(v(Indicator::TestsDue).value, Some(1.0));
+    assert_eq!(show(Indicator::TestsOnTimeRate), "100.0%");
+    // December: P1's duty due 12-10 was met early on 11-20 (due and met); the next, due 12-20,
+    // is open and not due yet.
     let dec =
         dashboard::dashboard(&app.db, &office, None, month(202612), Indicator::LossRate, now().today).await.unwrap();
-    assert_eq!(dec.row(Indicator::TestsDue).unwrap().figure.value, Some(2.0));
-    assert_eq!(dec.row(Indicator::TestsOnTimeRate).unwrap().figure.display(Unit::Percent), "50.0%");
+    assert_eq!(dec.row(Indicator::TestsDue).unwrap().figure.value, Some(1.0));
+    assert_eq!(dec.row(Indicator::TestsOnTimeRate).unwrap().figure.display(Unit::Percent), "100.0%");
+    // On 12-01 (after the sweep brings every person's figures to that day) P2's duty due 11-30
+    // is missed: November 1 of 2 on time.
+    let dec1 = (fixed_instant() + chrono::Duration::days(2)).date_naive();
+    indicators::rebuild(&app.db, dec1, |_| {}).await.unwrap();
+    let nov = dashboard::dashboard(&app.db, &office, None, month(202611), Indicator::LossRate, dec1).await.unwrap();
+    assert_eq!(nov.row(Indicator::TestsDue).unwrap().figure.value, Some(2.0));
+    assert_eq!(nov.row(Indicator::TestsOnTimeRate).unwrap().figure.display(Unit::Percent), "50.0%");
+    indicators::rebuild(&app.db, now().today, |_| {}).await.unwrap();
     assert_eq!(v(Indicator::Relapses).value, Some(1.0));
     assert_eq!(v(Indicator::Abstinent3y).value, Some(0.0));
     // One workstation among the district's towns; one social worker: 5 per worker, no gap.
@@ -731,6 +740,66 @@ both!(a_transfer_or_a_correction_leaves_past_months_with_the_town_that_did_the_w
     for (m, b) in months.iter().zip(&before) {
         assert_eq!(town_figures(&app, TOWN_A, *m).await, *b, "a rebuild agrees for A in {m}");
     }
+    app
+});
+
+// Issue #18 item 11's kind, found building item 20: a person handed over to another county's
+// system (transfer file, 戒毒条例 §22) counts where the work was done until the hand-over and
+// not after; the receiving system counts the person from the day of receipt, not from the
+// decision made elsewhere. Before, the hand-over moved the whole history out of the district
+// (September to November lost their 在册 and their tests) and the receiver counted months in
+// which it held nobody. 迁二 of 广东路街道: community detox decided 2026-09-01, reported 09-05,
+// tested in September, October and November; handed over to 雁峰区 (430406) on 2026-12-03.
+both!(a_person_handed_over_counts_here_until_the_hand_over_and_there_from_receipt, |app: TestApp| async move {
+    use jindu_store::service::{audit, transfer_file};
+    let p = register(&app, "迁二", 802, VILLAGE_A, |n| {
+        n.measure_kind = "community_detox".into();
+        n.decision_date = "2026-09-01".into();
+        n.report_date = "2026-09-05".into();
+    })
+    .await;
+    event(&app, p, "drug_test", "2026-09-20", "negative").await;
+    event(&app, p, "drug_test", "2026-10-15", "negative").await;
+    event(&app, p, "drug_test", "2026-11-10", "negative").await;
+    let months = [202609, 202610, 202611];
+    for m in months {
+        assert_eq!(town_figures(&app, TOWN_A, m).await, (1, 1, 0), "A before the hand-over, {m}");
+    }
+    let dec3 = Now::at(fixed_instant() + chrono::Duration::days(4));
+    let file = transfer_file::export(&app.db, &app.vault, &audit::Who::cli(), dec3, p, "430406").await.unwrap();
+    for m in months {
+        assert_eq!(town_figures(&app, TOWN_A, m).await, (1, 1, 0), "A keeps {m}");
+        assert_eq!(town_figures(&app, "430405", m).await, (1, 1, 0), "the district keeps {m}");
+    }
+    assert_eq!(town_figures(&app, TOWN_A, 202612).await.0, 0, "not A's from December");
+    assert_eq!(town_figures(&app, "430405", 202612).await.0, 0, "nor the district's");
+    assert_cells_match_rebuild_on(&app, dec3.today).await;
+    for m in months {
+        assert_eq!(town_figures(&app, TOWN_A, m).await, (1, 1, 0), "a rebuild agrees for {m}");
+    }
+
+    // Received by another deployment on 12-03 into 东风街道: counted there from December only.
+    let backend = if app.cleanup.is_some() { Backend::Postgres } else { Backend::Sqlite };
+    let other = TestApp::start(backend).await;
+    let received = transfer_file::import(
+        &other.db,
+        &other.vault,
+        &audit::Who::cli(),
+        dec3,
+        &file.bytes,
+        &file.passphrase,
+        VILLAGE_B,
+    )
+    .await
+    .unwrap();
+    assert!(received.created);
+    for m in months {
+        assert_eq!(town_figures(&other, TOWN_B, m).await.0, 0, "B held nobody in {m}");
+    }
+    assert_eq!(town_figures(&other, TOWN_B, 202612).await.0, 1, "B from the month of receipt");
+    assert_cells_match_rebuild_on(&other, dec3.today).await;
+    assert_eq!(town_figures(&other, TOWN_B, 202610).await.0, 0, "a rebuild agrees");
+    other.finish().await;
     app
 });
 

@@ -73,7 +73,8 @@ pub struct PersonRecord<'a> {
 ///   or negative result (`TestsDone`, `TestsPositive`); each visit (`VisitsDone`).
 /// - **duties due** ([`replay_duties`]): every test and visit duty the schedule of a measure
 ///   served in the community set up to [`PersonRecord::as_of`], missed or not, counted in the
-///   month it fell due, and met when done by the due date; none from the day the person left
+///   month it fell due once its due date is before `as_of` (or it was met early: the open duty
+///   is not due yet), and met when done by the due date; an ended measure keeps its duties; none from the day the person left
 ///   dynamic control (died, three years abstinent, released: [`super::Headcount::Registered`]).
 pub fn contribution(record: &PersonRecord<'_>, schedule: &Schedule, cal: &WorkCalendar) -> Contribution {
     let mut c = Contribution::new();
@@ -141,6 +142,11 @@ pub fn contribution(record: &PersonRecord<'_>, schedule: &Schedule, cal: &WorkCa
             for duty in replay_duties(schedule, kind, clock, record.tier, &done, record.as_of, cal) {
                 if left_on.is_some_and(|l| duty.due >= l) {
                     break;
+                }
+                // The open duty counts once it falls due (or is met early): figures taken
+                // mid-month count the duties of the month so far.
+                if duty.met_on.is_none() && duty.due >= record.as_of {
+                    continue;
                 }
                 c.add(due_key, Month::of(duty.due), 1);
                 if duty.met_on.is_some_and(|d| d <= duty.due) {
@@ -248,8 +254,10 @@ pub fn replay_duties(
     };
     // While suspended now (detained, 戒毒条例 §24) nothing falls due from the suspension on;
     // duties before it are replayed on the clock without the open suspension.
+    // An ended measure keeps the duties it had until it ended: the schedule is replayed on the
+    // clock as it ran (without the end, which `next_due` reads as "no duty any more").
     let mut clock = clock.clone();
-    let mut end = clock.ended.map(|(d, _)| d);
+    let mut end = clock.ended.take().map(|(d, _)| d);
     if let Some(open) = clock.open_suspension().cloned() {
         clock.suspensions.pop();
         end = Some(end.map_or(open.from, |e| e.min(open.from)));
@@ -386,7 +394,7 @@ mod tests {
 
     /// Community detox decided 2026-01-05 (deadline 2026-01-20), reported 2026-01-19: in time.
     /// Year-1 tests monthly from 2026-01-19: due 02-19 (done 02-10: met), due 03-10 (done
-    /// 03-20: late), due 04-20 (not done: open) → 3 due, 1 met; 2 tests, 1 positive.
+    /// 03-20: late), due 04-20 (not done: open, not due yet) → 2 due, 1 met; 2 tests, 1 positive.
     #[test]
     fn measures_and_duties_count_in_their_months() {
         let events = [
@@ -416,10 +424,13 @@ mod tests {
         assert_eq!(c.get(CellKey::TestsDueMet, Month(202602)), 1);
         assert_eq!(c.get(CellKey::TestsDue, Month(202603)), 1);
         assert_eq!(c.get(CellKey::TestsDueMet, Month(202603)), 0);
-        assert_eq!(c.get(CellKey::TestsDue, Month(202604)), 1);
-        assert_eq!(c.value(CellKey::TestsDue, Month(202601), Month(202612)), 3);
+        assert_eq!(c.get(CellKey::TestsDue, Month(202604)), 0, "the open one, due 04-20, is not due on 02-15");
+        assert_eq!(c.value(CellKey::TestsDue, Month(202601), Month(202612)), 2);
         assert_eq!(c.value(CellKey::TestsDueMet, Month(202601), Month(202612)), 1);
-        // Low tier visits every 30 days from 2026-01-19: one open duty due 2026-02-18.
+        // Low tier visits every 30 days from 2026-01-19: one open duty due 2026-02-18, not due
+        // on 02-15; taken on 02-19 it is missed and due in February.
+        assert_eq!(c.value(CellKey::VisitsDue, Month(202601), Month(202612)), 0);
+        let c = contribution(&PersonRecord { as_of: d(2026, 2, 19), ..r }, &Schedule::default(), &WorkCalendar::new());
         assert_eq!(c.get(CellKey::VisitsDue, Month(202602)), 1);
         assert_eq!(c.value(CellKey::VisitsDue, Month(202601), Month(202612)), 1);
     }
@@ -498,7 +509,7 @@ mod tests {
     /// Issue #18 item 13: community detox decided 2026-01-05, reported 2026-01-19 (year 1:
     /// monthly tests; low tier: a visit every 30 days), never tested nor visited, figures taken
     /// on 2026-11-29. Tests due 02-19, 03-19, …, 11-19: one in each of the 10 months Feb–Nov,
-    /// none met (rate 0 %); the open one, 12-19, in December. Visits due 02-18, 03-20, 04-19,
+    /// none met (rate 0 %); the open one, 12-19, not yet due. Visits due 02-18, 03-20, 04-19,
     /// 05-19, 06-18, 07-18, 08-17, 09-16, 10-16, 11-15: again one a month, none met.
     #[test]
     fn a_person_who_never_tests_is_due_every_scheduled_test() {
@@ -520,10 +531,15 @@ mod tests {
         assert_eq!(c.get(CellKey::TestsDue, Month(202601)), 0);
         assert_eq!(c.value(CellKey::TestsDue, Month(202601), Month(202611)), 10);
         assert_eq!(c.value(CellKey::TestsDueMet, Month(202601), Month(202612)), 0);
-        assert_eq!(c.get(CellKey::TestsDue, Month(202612)), 1, "the open duty, due 12-19");
+        assert_eq!(c.get(CellKey::TestsDue, Month(202612)), 0, "the open duty, due 12-19, is not due yet");
         assert_eq!(c.value(CellKey::TestsDue, Month(202701), Month(202912)), 0);
         assert_eq!(c.value(CellKey::VisitsDue, Month(202601), Month(202611)), 10);
-        assert_eq!(c.get(CellKey::VisitsDue, Month(202612)), 1, "the open visit, due 12-15");
+        assert_eq!(c.get(CellKey::VisitsDue, Month(202612)), 0, "the open visit, due 12-15, is not due yet");
+        // Taken on 12-16 instead: the visit due 12-15 is missed and due; the test due 12-19 not yet.
+        let later = PersonRecord { as_of: d(2026, 12, 16), ..record(ControlStatus::UnderControl, &[]) };
+        let c = contribution(&later, &Schedule::default(), &WorkCalendar::new());
+        assert_eq!(c.get(CellKey::VisitsDue, Month(202612)), 1, "the visit due 12-15");
+        assert_eq!(c.get(CellKey::TestsDue, Month(202612)), 0, "the test due 12-19");
         // A person lost from control keeps every duty due (the same 10).
         let lost = contribution(&record(ControlStatus::LostContact, &[]), &Schedule::default(), &WorkCalendar::new());
         assert_eq!(lost.value(CellKey::TestsDue, Month(202601), Month(202611)), 10);
@@ -531,6 +547,43 @@ mod tests {
         // registration here, so none at all).
         let dead = contribution(&record(ControlStatus::Deceased, &[]), &Schedule::default(), &WorkCalendar::new());
         assert_eq!(dead.value(CellKey::TestsDue, Month(202601), Month(202612)), 0);
+    }
+
+    /// An ended measure keeps the duties it had (the kind of issue #18 item 13): community detox
+    /// reported 2026-01-19, tests monthly, ended 2026-06-30 (其他), figures taken 2026-11-29.
+    /// Tests due 02-19, 03-19, 04-19, 05-19, 06-19 (five, all before the end), none after.
+    /// Before this, the end wiped every duty of the measure from the past months.
+    #[test]
+    fn an_ended_measure_keeps_the_duties_it_had() {
+        let mut m = detox(d(2026, 1, 5), Some(d(2026, 1, 19)));
+        m.clock.end(d(2026, 6, 30), crate::kinds::EndReason::Other, d(2026, 6, 30)).unwrap();
+        let r = PersonRecord {
+            registered_on: d(2026, 1, 5),
+            first_found_on: None,
+            status: ControlStatus::UnderControl,
+            tier: RiskTier::Low,
+            events: &[],
+            measures: std::slice::from_ref(&m),
+            as_of: d(2026, 11, 29),
+        };
+        let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
+        for month in 202602..=202606 {
+            assert_eq!(c.get(CellKey::TestsDue, Month(month)), 1, "test due in {month}");
+        }
+        assert_eq!(c.value(CellKey::TestsDue, Month(202601), Month(202612)), 5);
+        let dues: Vec<NaiveDate> = replay_duties(
+            &Schedule::default(),
+            ObligationKind::DrugTest,
+            &m.clock,
+            RiskTier::Low,
+            &[],
+            d(2026, 11, 29),
+            &WorkCalendar::new(),
+        )
+        .iter()
+        .map(|x| x.due)
+        .collect();
+        assert_eq!(dues, vec![d(2026, 2, 19), d(2026, 3, 19), d(2026, 4, 19), d(2026, 5, 19), d(2026, 6, 19)]);
     }
 
     /// Tests 02-10 (on time for 02-19) and 04-25, figures taken 2026-07-01: due 03-10 missed

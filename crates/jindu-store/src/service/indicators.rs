@@ -261,8 +261,9 @@ async fn loaded_contribution<C: ConnectionTrait>(
 
 /// 属地 The divisions (community, or town) that held a person: the one before the first move,
 /// and each move (month, division), from the person's timeline — a transfer of the place of
-/// execution accepted inside the deployment (戒毒条例 §22: event `transfer`, step `accepted`, with
-/// `from` and `to`) or a corrected division (event `amendment` with `division_from` and
+/// execution (戒毒条例 §22: event `transfer` with `from` and `to`) accepted inside the deployment
+/// (step `accepted`), handed over to another system (`handed_over`: the person counts here until
+/// that month) or received from one (`imported`: from that month), or a corrected division (event `amendment` with `division_from` and
 /// `division_to`), in the order of their days. The person's division now holds the last segment,
 /// whatever the timeline says.
 fn division_timeline(current: &str, events: &[EventRow]) -> (String, Vec<(Month, String)>) {
@@ -276,7 +277,9 @@ fn division_timeline(current: &str, events: &[EventRow]) -> (String, Vec<(Month,
         let Some(v) = detail.as_deref().and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) else {
             continue;
         };
-        if from_key == "from" && v.get("step").and_then(|s| s.as_str()) != Some("accepted") {
+        if from_key == "from"
+            && !matches!(v.get("step").and_then(|s| s.as_str()), Some("accepted" | "handed_over" | "imported"))
+        {
             continue;
         }
         let code = |key: &str| {
@@ -808,7 +811,6 @@ pub async fn save_settings<C: ConnectionTrait + sea_orm::TransactionTrait>(
     let settings = IndicatorSettings::from_form(form)
         .map_err(|errors| ServiceError::Invalid(errors.into_iter().map(Into::into).collect()))?;
     let json = serde_json::to_string(&settings).map_err(|e| ServiceError::Data(e.to_string()))?;
-    let _audit = super::audit::lock().await;
     let txn = super::begin_write(db).await?;
     deployment::put_setting(&txn, SETTINGS_KEY, &json).await?;
     super::audit::append(

@@ -209,7 +209,6 @@ pub async fn export<C: ConnectionTrait + TransactionTrait>(
         )
         .into());
     }
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = person::Entity::find_by_id(person_id)
         .one(&txn)
@@ -387,6 +386,8 @@ pub async fn export<C: ConnectionTrait + TransactionTrait>(
     })
     .exec(&txn)
     .await?;
+    // The figures: the person counts here until the hand-over and in the other county after.
+    super::indicators::maintain(&txn, p.id, now.today).await?;
     audit::append(
         &txn,
         who,
@@ -474,7 +475,6 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
     })?;
     let file_hash = hex_sha256(file);
 
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     // The same file again: nothing new.
     if let Some(t) = transfer::Entity::find().filter(transfer::Column::FileHash.eq(file_hash.clone())).one(&txn).await?
