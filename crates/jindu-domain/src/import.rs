@@ -63,6 +63,13 @@ pub enum PersonColumn {
     DecisionDate,
     /// 报到日期 of a community measure.
     ReportDate,
+    /// 结束日期 of the measure (解除/终止): the measure is imported as ended on this day.
+    EndDate,
+    /// 结束原因 (with 结束日期): 期满解除, 被判刑, 收容教育, 转强制隔离戒毒, 死亡, 其他.
+    EndReason,
+    /// 管控状态: 在控, 失控, 羁押, 死亡, 出境, 戒断三年未复吸, 解除 (the label, English label or
+    /// code); blank is 在控. A status other than 在控 is recorded on the import day.
+    ControlStatus,
     /// 初次发现日期.
     FirstFoundOn,
     /// 责任社工: the social worker's user name or display name, in the person's town.
@@ -77,7 +84,7 @@ pub enum PersonColumn {
 
 impl PersonColumn {
     /// Every column, in the order of the template Jindu provides.
-    pub const ALL: [PersonColumn; 15] = [
+    pub const ALL: [PersonColumn; 18] = [
         PersonColumn::Name,
         PersonColumn::IdNumber,
         PersonColumn::Sex,
@@ -88,6 +95,9 @@ impl PersonColumn {
         PersonColumn::MeasureKind,
         PersonColumn::DecisionDate,
         PersonColumn::ReportDate,
+        PersonColumn::EndDate,
+        PersonColumn::EndReason,
+        PersonColumn::ControlStatus,
         PersonColumn::FirstFoundOn,
         PersonColumn::SocialWorker,
         PersonColumn::Substance,
@@ -108,6 +118,9 @@ impl PersonColumn {
             PersonColumn::MeasureKind => "measure_kind",
             PersonColumn::DecisionDate => "decision_date",
             PersonColumn::ReportDate => "report_date",
+            PersonColumn::EndDate => "end_date",
+            PersonColumn::EndReason => "end_reason",
+            PersonColumn::ControlStatus => "control_status",
             PersonColumn::FirstFoundOn => "first_found_on",
             PersonColumn::SocialWorker => "social_worker",
             PersonColumn::Substance => "substance",
@@ -129,6 +142,9 @@ impl PersonColumn {
             PersonColumn::MeasureKind => "管控措施",
             PersonColumn::DecisionDate => "决定日期",
             PersonColumn::ReportDate => "报到日期",
+            PersonColumn::EndDate => "结束日期",
+            PersonColumn::EndReason => "结束原因",
+            PersonColumn::ControlStatus => "管控状态",
             PersonColumn::FirstFoundOn => "初次发现日期",
             PersonColumn::SocialWorker => "责任社工",
             PersonColumn::Substance => "滥用毒品种类",
@@ -155,6 +171,13 @@ impl PersonColumn {
                 "填了管控措施则必填。日期可写 2026-09-01、2026/9/1、2026年9月1日、20260901 或 Excel 日期。"
             }
             PersonColumn::ReportDate => "社区戒毒、社区康复的报到日期，格式同决定日期。",
+            PersonColumn::EndDate => {
+                "措施已解除或终止的，填解除(终止)日期，并填结束原因。多年前决定、未填报到日期的社区戒毒（康复），须填结束日期、报到日期或管控状态之一。"
+            }
+            PersonColumn::EndReason => "填了结束日期则必填：期满解除、被判刑、收容教育、转强制隔离戒毒、死亡、其他。",
+            PersonColumn::ControlStatus => {
+                "可不填（即在控）。可填：在控、失控、羁押、死亡、出境、戒断三年未复吸、解除；在控以外的状态按导入当日记录。"
+            }
             PersonColumn::FirstFoundOn => "格式同决定日期。",
             PersonColumn::SocialWorker => {
                 "本辖区社工的用户名或姓名；尚未建社工账号时，检查后可选择按表创建社工（暂不能登录）或暂不分配。"
@@ -215,6 +238,11 @@ impl PersonColumn {
             PersonColumn::MeasureKind => &["管控措施", "戒毒措施", "措施", "措施类型", "管控类型", "measure_kind"],
             PersonColumn::DecisionDate => &["决定日期", "决定时间", "责令日期", "措施决定日期", "decision_date"],
             PersonColumn::ReportDate => &["报到日期", "报到时间", "实际报到日期", "report_date"],
+            PersonColumn::EndDate => MeasureColumn::EndDate.synonyms(),
+            PersonColumn::EndReason => MeasureColumn::EndReason.synonyms(),
+            PersonColumn::ControlStatus => {
+                &["管控状态", "人员状态", "当前状态", "状态", "管控情况", "在控状态", "control_status"]
+            }
             PersonColumn::FirstFoundOn => {
                 &["初次发现日期", "首次发现日期", "初次发现时间", "首次发现时间", "发现日期", "first_found_on"]
             }
@@ -259,7 +287,10 @@ impl SheetColumn for PersonColumn {
         PersonColumn::synonyms(self)
     }
     fn is_date(self) -> bool {
-        matches!(self, PersonColumn::DecisionDate | PersonColumn::ReportDate | PersonColumn::FirstFoundOn)
+        matches!(
+            self,
+            PersonColumn::DecisionDate | PersonColumn::ReportDate | PersonColumn::EndDate | PersonColumn::FirstFoundOn
+        )
     }
     fn keeps_digits(self) -> bool {
         matches!(self, PersonColumn::IdNumber | PersonColumn::Phone)
@@ -542,6 +573,31 @@ pub fn end_reason_of(text: &str) -> Option<crate::EndReason> {
         _ => {}
     }
     R::ALL.iter().copied().find(|r| t == r.as_code() || t == normalize_header(r.label_zh()))
+}
+
+/// A control status as registries write it: the label Jindu shows (在控, 失控, 羁押, 死亡, 出境,
+/// 戒断三年未复吸, 解除), its English label, the code, or the words offices use: 在管 / 正常
+/// (在控), 脱管 / 失联 (失控), 在押 / 服刑 (羁押), 戒断三年 / 戒断 (戒断三年未复吸), 已解除 /
+/// 解除管控 (解除). Aliases: local default.
+pub fn control_status_of(text: &str) -> Option<crate::ControlStatus> {
+    use crate::ControlStatus as S;
+    let t = normalize_header(text);
+    let alias = match t.as_str() {
+        "在管" | "正常" | "在控人员" => Some(S::UnderControl),
+        "脱管" | "失联" | "失控人员" => Some(S::LostContact),
+        "在押" | "服刑" | "羁押中" => Some(S::InCustody),
+        "已死亡" => Some(S::Deceased),
+        "已出境" => Some(S::Abroad),
+        "戒断三年" | "戒断" | "戒断3年未复吸" | "戒断三年以上" => Some(S::Abstinent3y),
+        "已解除" | "解除管控" => Some(S::Released),
+        _ => None,
+    };
+    alias.or_else(|| {
+        S::ALL
+            .iter()
+            .copied()
+            .find(|s| t == s.as_code() || t == normalize_header(s.label_en()) || t == normalize_header(s.label_zh()))
+    })
 }
 
 /// A yes/no cell: 是 / Y / yes / 1 / √ / true are yes; anything else (blank included) is no.
@@ -1198,6 +1254,30 @@ impl DivisionIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_statuses_are_read_as_registries_write_them() {
+        use crate::ControlStatus as S;
+        for (text, status) in [
+            ("在控", S::UnderControl),
+            ("在管", S::UnderControl),
+            ("Under control", S::UnderControl),
+            ("失控", S::LostContact),
+            ("脱管", S::LostContact),
+            ("羁押", S::InCustody),
+            ("戒断三年未复吸", S::Abstinent3y),
+            ("戒断三年", S::Abstinent3y),
+            ("abstinent_3y", S::Abstinent3y),
+            ("解除", S::Released),
+            ("已解除", S::Released),
+            ("死亡", S::Deceased),
+            (" 出境 ", S::Abroad),
+        ] {
+            assert_eq!(control_status_of(text), Some(status), "{text}");
+        }
+        assert_eq!(control_status_of("良好"), None);
+        assert_eq!(control_status_of(""), None);
+    }
 
     fn rows(data: &[&[&str]]) -> Vec<Vec<String>> {
         data.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()

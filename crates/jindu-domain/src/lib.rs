@@ -33,6 +33,7 @@ pub mod exemption;
 pub mod id_number;
 pub mod ids;
 pub mod import;
+pub mod imported_measure;
 pub mod indicator;
 pub mod kinds;
 pub mod leave;

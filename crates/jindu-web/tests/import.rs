@@ -97,7 +97,7 @@ both!(a_gbk_sheet_is_checked_then_imported_once, |app: TestApp| async move {
         .unwrap();
     assert_eq!(imports.len(), 2);
     assert!(imports[0].detail.as_deref().unwrap_or_default().contains(&format!("sha256={}", r.file_hash)));
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), audit::Verdict::Intact { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), audit::Verdict::Intact { .. }));
     app
 });
 
@@ -238,7 +238,7 @@ both!(an_event_sheet_is_checked_row_by_row_then_recorded_once, |app: TestApp| as
     let r = events(&app, "台账.csv", sheet(false).as_bytes(), false).await;
     assert_eq!((r.existing, r.created), (3, 0));
     assert_eq!(app.event_count().await, events_before + 3);
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), audit::Verdict::Intact { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), audit::Verdict::Intact { .. }));
     app
 });
 
@@ -353,7 +353,7 @@ both!(a_measure_sheet_brings_later_and_past_measures_once, |app: TestApp| async 
         .await
         .unwrap();
     assert_eq!(logged, 2, "each real run that committed is audited");
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), audit::Verdict::Intact { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), audit::Verdict::Intact { .. }));
     app
 });
 
@@ -773,7 +773,9 @@ both!(a_jindu_person_export_imports_back_into_a_fresh_deployment, |app: TestApp|
         let r = run(&fresh, name, bytes, false).await;
         assert!(r.problems.is_empty(), "{name}: {:?}", r.problems);
         assert_eq!((r.header_row, r.rows, r.created), (2, 4, 4), "{name}");
-        assert_eq!(r.ignored, vec!["年龄".to_string(), "管控状态".into(), "风险等级".into()], "{name}");
+        // 管控状态 is read since issue #18 item 12 (all 在控 here: nothing to change).
+        assert_eq!(r.ignored, vec!["年龄".to_string(), "风险等级".into()], "{name}");
+        assert!(r.columns.iter().any(|(f, h)| f == "control_status" && h == "管控状态"), "{:?}", r.columns);
         // The demo line under the rows is Jindu's own footer.
         assert_eq!(r.skipped.len(), 1, "{name}: {:?}", r.skipped);
         assert!(r.skipped[0].1.starts_with("演示数据"), "{:?}", r.skipped);
@@ -937,5 +939,215 @@ both!(a_fresh_deployment_imports_a_registry_naming_its_social_workers, |app: Tes
         .unwrap()
         .unwrap();
     assert!(accounts.iter().any(|u| Some(u.id) == assigned.social_worker_id && u.username == "sw-430405010-1"));
+    app
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue #18 item 12: a community measure decided long ago, imported without a report date, an
+// end date or a control status, would be a report overdue for decades on the import day. The
+// dry run names the row and asks for the missing column; with it the row imports and puts
+// nothing overdue on the worklist. Today is 2026-11-29 (`fixed_instant`).
+
+/// A valid synthetic ID number of a person born on `birth` (YYYYMMDD), sequence `seq`.
+fn id_born(birth: &str, seq: u32) -> String {
+    let first17 = format!("430405{birth}{seq:03}");
+    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
+    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+}
+
+/// The instant 10:00 in Beijing of `day` (YYYY-MM-DD): an import day other than the fixed one.
+fn on(day: &str) -> Now {
+    Now::at(chrono::DateTime::parse_from_rfc3339(&format!("{day}T02:00:00Z")).unwrap().with_timezone(&chrono::Utc))
+}
+
+// The import futures are large in a debug build: boxed, so that a test awaiting several does
+// not overflow the test thread's stack.
+async fn persons_on(app: &TestApp, at: Now, bytes: &[u8], dry_run: bool) -> ImportReport {
+    Box::pin(import_persons(&app.db, &app.vault, &app.admin, at, "登记表.csv", bytes, dry_run, |_, _| {}))
+        .await
+        .unwrap()
+}
+
+async fn measures_on(app: &TestApp, at: Now, bytes: &[u8], dry_run: bool) -> ImportReport {
+    Box::pin(jindu_store::service::import::import_sheet(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        at,
+        jindu_store::service::import::SheetKind::Measures,
+        jindu_store::service::import::ImportRequest::new("措施.csv", bytes, dry_run),
+        |_, _| {},
+    ))
+    .await
+    .unwrap()
+}
+
+/// (row, field, Chinese sentence) of each problem.
+fn problems(r: &ImportReport) -> Vec<(usize, &str, &str)> {
+    r.problems.iter().map(|p| (p.row, p.field.as_str(), p.zh.as_str())).collect()
+}
+
+/// The overdue days of a person's overdue duties on the worklist of the office on `at`.
+async fn overdue_of(app: &TestApp, at: Now, id_number: &str) -> Vec<(String, i64)> {
+    let n = jindu_domain::IdNumber::parse_on(id_number, at.today).unwrap();
+    let Some(jindu_store::service::transfers::Duplicate::InScope(pid)) =
+        jindu_store::service::transfers::find_duplicate(&app.db, &app.vault, &app.admin, &n).await.unwrap()
+    else {
+        panic!("{id_number} not registered");
+    };
+    let list = jindu_store::service::worklist::worklist_up_to(&app.db, &app.vault, &app.admin, at, None).await.unwrap();
+    list.overdue.iter().filter(|d| d.person_id == pid).map(|d| (d.kind.as_code().to_string(), d.overdue_days)).collect()
+}
+
+const PERSON_HEADER: &str = "姓名,身份证号,乡镇(街道),管控措施,决定日期,报到日期,结束日期,结束原因,管控状态\n";
+
+both!(a_person_row_decided_long_ago_without_dates_is_named_in_the_dry_run, |app: TestApp| async move {
+    let csv = format!(
+        "{PERSON_HEADER}\
+         老甲,{},东风街道,社区戒毒,1986-05-01,,,,\n\
+         老乙,{},东风街道,社区康复,2023-11-13,,,,\n\
+         老丙,{},东风街道,社区戒毒,2026-05-04,,,,\n\
+         老丁,{},东风街道,强制隔离戒毒,1986-05-01,,,,\n\
+         老戊,{},东风街道,社区戒毒,2026-11-02,,,,\n",
+        id_born("19600101", 11),
+        id_born("19700202", 21),
+        id_born("19800303", 31),
+        id_born("19600404", 41),
+        id_born("19900505", 51),
+    );
+    let before = app.person_count().await;
+    let r = run(&app, "登记表.csv", csv.as_bytes(), true).await;
+    assert_eq!(
+        problems(&r),
+        vec![
+            // Decided Thu 1986-05-01: report by Fri 1986-05-16; reported then, the 3 years end on
+            // 1989-05-15; 1986-05-16 → 2026-11-29 is 14,807 days.
+            (
+                2,
+                "end_date",
+                "第 2 行：措施决定日期 1986-05-01，未填报到日期、结束日期和管控状态；即使按最迟报到日 1986-05-16 起算，社区戒毒期限也已于 1989-05-15 届满；照此导入，Jindu 将认定此人逾期未报到 14807 天。请填写结束日期（及结束原因）、报到日期，或已不在册的管控状态（解除、戒断三年未复吸、死亡）。"
+            ),
+            // Decided Mon 2023-11-13: report by Tue 2023-11-28; the term's last day 2026-11-27,
+            // before the import day; 1,097 days overdue.
+            (
+                3,
+                "end_date",
+                "第 3 行：措施决定日期 2023-11-13，未填报到日期、结束日期和管控状态；即使按最迟报到日 2023-11-28 起算，社区康复期限也已于 2026-11-27 届满；照此导入，Jindu 将认定此人逾期未报到 1097 天。请填写结束日期（及结束原因）、报到日期，或已不在册的管控状态（解除、戒断三年未复吸、死亡）。"
+            ),
+            // Decided Mon 2026-05-04: report by Tue 2026-05-19, 194 days ago; the term may run.
+            (
+                4,
+                "report_date",
+                "第 4 行：措施决定日期 2026-05-04，未填报到日期、结束日期和管控状态；报到期限 2026-05-19 已过 194 天（超过 90 天）；照此导入，Jindu 将认定此人逾期未报到 194 天。请填写报到日期、结束日期（及结束原因）或管控状态（确未报到的，填“在控”或“失控”予以确认）。"
+            ),
+        ],
+        "{:?}",
+        r.problems
+    );
+    assert_eq!(
+        r.problems[0].en,
+        "Row 2: the measure was decided on 1986-05-01 and the row gives no report date, no end date and no control status; even counted from the last day to report (1986-05-16), the term of community detox ran out on 1989-05-15; imported as it is, Jindu would show the report overdue by 14807 days. Fill in the end date (with the end reason), the report date, or a status out of the register (解除, 戒断三年未复吸, 死亡)."
+    );
+    // A compulsory isolation runs from its decision (no report) and a decision of 27 days ago
+    // (report overdue 12 days) are not asked about.
+    assert_eq!((r.rows, r.valid, r.rows_with_problems()), (5, 2, 3));
+    // The real run stores nothing.
+    let r = run(&app, "登记表.csv", csv.as_bytes(), false).await;
+    assert_eq!((r.created, r.rows_with_problems()), (0, 3));
+    assert_eq!(app.person_count().await, before);
+    app
+});
+
+both!(a_person_row_with_its_end_or_status_imports_with_nothing_overdue, |app: TestApp| async move {
+    let (ended, released, abstinent, confirmed, recent) = (
+        id_born("19600101", 12),
+        id_born("19700202", 22),
+        id_born("19600606", 32),
+        id_born("19800303", 42),
+        id_born("19900505", 52),
+    );
+    let csv = format!(
+        "{PERSON_HEADER}\
+         旧甲,{ended},东风街道,社区戒毒,1986-05-01,,1989-05-15,期满解除,\n\
+         旧乙,{released},东风街道,社区康复,2023-11-13,,,,解除\n\
+         旧丙,{abstinent},东风街道,社区戒毒,1986-05-01,,,,戒断三年未复吸\n\
+         旧丁,{confirmed},东风街道,社区戒毒,2026-05-04,,,,在控\n\
+         旧戊,{recent},东风街道,社区戒毒,2026-11-02,,,,\n"
+    );
+    let r = run(&app, "登记表.csv", csv.as_bytes(), false).await;
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(r.created, 5);
+    // The measure ended as the sheet says; the statuses are recorded.
+    let m = measure::Entity::find()
+        .filter(measure::Column::DecisionDate.eq(chrono::NaiveDate::from_ymd_opt(1986, 5, 1).unwrap()))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let mut ends: Vec<(Option<String>, Option<String>)> =
+        m.iter().map(|m| (m.ended_on.map(|d| d.to_string()), m.end_reason.clone())).collect();
+    ends.sort();
+    assert_eq!(ends, vec![(None, None), (Some("1989-05-15".into()), Some("expiry".into()))]);
+    let statuses: Vec<String> =
+        person::Entity::find().all(&app.db).await.unwrap().into_iter().map(|p| p.control_status).collect();
+    assert_eq!(statuses.iter().filter(|s| *s == "released").count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| *s == "abstinent_3y").count(), 1, "{statuses:?}");
+    // Nothing overdue for the ended measure and the persons out of the register.
+    for n in [&ended, &released, &abstinent] {
+        assert_eq!(overdue_of(&app, now(), n).await, vec![], "{n}");
+    }
+    // The confirmed and the recent ones are real overdue reports: 194 and 12 days (deadlines
+    // Tue 2026-05-19 and Tue 2026-11-17).
+    assert_eq!(overdue_of(&app, now(), &confirmed).await, vec![("report".to_string(), 194)]);
+    assert_eq!(overdue_of(&app, now(), &recent).await, vec![("report".to_string(), 12)]);
+    app
+});
+
+both!(the_ninety_day_threshold_holds_to_the_day, |app: TestApp| async move {
+    // Decided Sun 2026-08-16: report by Mon 2026-08-31. On 2026-11-29 it is 90 days overdue
+    // (imports), on 2026-11-30 91 days (asked about); 2026-11-28, 89 days.
+    let person = id_born("19800707", 13);
+    let csv = format!("{PERSON_HEADER}边甲,{person},东风街道,社区戒毒,2026-08-16,,,,\n");
+    for (day, ok) in [("2026-11-28", true), ("2026-11-29", true), ("2026-11-30", false)] {
+        let r = persons_on(&app, on(day), csv.as_bytes(), true).await;
+        assert_eq!(r.problems.is_empty(), ok, "{day}: {:?}", r.problems);
+    }
+    let r = persons_on(&app, on("2026-11-30"), csv.as_bytes(), true).await;
+    assert_eq!(
+        problems(&r),
+        vec![(
+            2,
+            "report_date",
+            "第 2 行：措施决定日期 2026-08-16，未填报到日期、结束日期和管控状态；报到期限 2026-08-31 已过 91 天（超过 90 天）；照此导入，Jindu 将认定此人逾期未报到 91 天。请填写报到日期、结束日期（及结束原因）或管控状态（确未报到的，填“在控”或“失控”予以确认）。"
+        )]
+    );
+    app
+});
+
+both!(a_measure_sheet_row_decided_long_ago_is_asked_for_its_end, |app: TestApp| async move {
+    // The measure sheet: a person registered without a measure, then a community rehabilitation
+    // decided on Sun 2026-08-16 (report by Mon 2026-08-31) on either side of the 90 days, and a
+    // community detox of 1986 without and with its end.
+    let csv = format!("{PERSON_HEADER}边乙,{},东风街道,,,,,,\n", id_born("19600808", 23));
+    assert_eq!(persons_on(&app, now(), csv.as_bytes(), false).await.created, 1);
+    let header = "身份证号,管控措施,决定日期,报到日期,解除日期,结束原因\n";
+    let rehab = format!("{header}{},社区康复,2026-08-16,,,\n", id_born("19600808", 23));
+    for (day, ok) in [("2026-11-28", true), ("2026-11-29", true), ("2026-11-30", false)] {
+        let r = measures_on(&app, on(day), rehab.as_bytes(), true).await;
+        assert_eq!(r.problems.is_empty(), ok, "{day}: {:?}", r.problems);
+    }
+    let old = format!("{header}{},社区戒毒,1986-05-01,,,\n", id_born("19600808", 23));
+    let r = measures_on(&app, now(), old.as_bytes(), true).await;
+    assert_eq!(
+        problems(&r),
+        vec![(
+            2,
+            "end_date",
+            "第 2 行：措施决定日期 1986-05-01，未填报到日期和解除(终止)日期；即使按最迟报到日 1986-05-16 起算，社区戒毒期限也已于 1989-05-15 届满；照此导入，Jindu 将认定此人逾期未报到 14807 天。请填写解除(终止)日期（及结束原因）或报到日期。"
+        )]
+    );
+    let ended = format!("{header}{},社区戒毒,1986-05-01,,1989-05-15,期满解除\n", id_born("19600808", 23));
+    let r = measures_on(&app, now(), ended.as_bytes(), false).await;
+    assert_eq!((r.created, r.problems.len()), (1, 0), "{:?}", r.problems);
+    assert_eq!(overdue_of(&app, now(), &id_born("19600808", 23)).await, vec![]);
     app
 });

@@ -185,9 +185,16 @@ both!(an_openpyxl_xlsx_with_merged_titles_and_a_blank_row_imports, |app: TestApp
 
     let before = app.person_count().await;
     let r = run(&app, "花名册.xlsx", OPENPYXL).await;
-    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    // Issue #18 item 12: 王立新's 社区康复 decided 2026-06-18 gives no report date; the deadline
+    // (Fri 2026-07-03) passed 149 days before the import day, more than 90: the row is asked
+    // about, nothing is stored.
+    let asked: Vec<(usize, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str())).collect();
+    assert_eq!(asked, vec![(12, "report_date")], "{:?}", r.problems);
+    assert!(r.problems[0].zh.starts_with("第 12 行：措施决定日期 2026-06-18，"), "{}", r.problems[0].zh);
+    assert!(r.problems[0].zh.contains("报到期限 2026-07-03 已过 149 天"), "{}", r.problems[0].zh);
+    assert_eq!((r.rows, r.valid, r.created), (20, 19, 0), "the blank row is no person");
+    assert_eq!(app.person_count().await, before);
     assert_eq!(r.header_row, 3, "below the two merged title rows");
-    assert_eq!((r.rows, r.valid, r.existing, r.created), (20, 20, 0, 20), "the blank row is no person");
     assert_eq!(r.ignored, vec!["序号".to_string()]);
     let columns: Vec<(&str, &str)> = r.columns.iter().map(|(f, h)| (f.as_str(), h.as_str())).collect();
     assert_eq!(
@@ -204,6 +211,12 @@ both!(an_openpyxl_xlsx_with_merged_titles_and_a_blank_row_imports, |app: TestApp
             ("note", "备注"),
         ]
     );
+    // The office confirms that 王立新 has not reported (管控状态 在控): the cells as the import
+    // read them from the .xlsx, with that column added, saved as CSV, import all 20.
+    let confirmed = confirmed_csv(OPENPYXL, 12);
+    let r = run(&app, "花名册.csv", confirmed.as_bytes()).await;
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!((r.header_row, r.rows, r.valid, r.existing, r.created), (3, 20, 20, 0, 20));
     assert_eq!(app.person_count().await, before + 20);
 
     assert_eq!(
@@ -232,9 +245,30 @@ both!(an_openpyxl_xlsx_with_merged_titles_and_a_blank_row_imports, |app: TestApp
     assert_eq!((chen.name.as_str(), chen.division.as_str()), ("陈宇航", "430405200207"));
     assert_eq!(chen.measure, measure("community_detox", "2026-11-02", Some("2026-11-06")));
 
-    import_again(&app, "花名册.xlsx", OPENPYXL, 20).await;
+    import_again(&app, "花名册.csv", confirmed.as_bytes(), 20).await;
     app
 });
+
+/// The cells of the .xlsx `bytes` as the import reads them, with a column 管控状态 whose cell is
+/// 在控 on spreadsheet row `row` (the office confirming a real overdue report), as CSV.
+fn confirmed_csv(bytes: &[u8], row: usize) -> String {
+    let rows = jindu_store::sheet::read_sheet("花名册.xlsx", bytes).unwrap();
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let quote = |c: &str| format!("\"{}\"", c.replace('"', "\"\""));
+    rows.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut cells: Vec<String> = (0..width).map(|j| quote(r.get(j).map_or("", String::as_str))).collect();
+            cells.push(quote(match i + 1 {
+                3 => "管控状态",
+                n if n == row => "在控",
+                _ => "",
+            }));
+            cells.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 both!(a_gbk_csv_saved_like_windows_excel_imports, |app: TestApp| async move {
     // The bytes are GBK (not UTF-8) with CRLF line ends.
@@ -284,10 +318,18 @@ both!(one_bad_check_digit_in_an_openpyxl_thousand_stores_nothing, |app: TestApp|
     let r = run(&app, "名单.xlsx", ONE_BAD_ROW).await;
     assert_eq!(r.header_row, 2);
     assert_eq!(r.rows, 1000);
-    let named: Vec<(usize, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str())).collect();
-    assert_eq!(named, vec![(618, "id_number")], "{:?}", r.problems);
-    assert!(r.problems[0].zh.contains("校验码"), "{}", r.problems[0].zh);
-    assert_eq!((r.valid, r.existing, r.created), (999, 0, 0));
+    // Every 社区戒毒 here gives no report date, decided from 2024-01-01 on: since issue #18 item 12
+    // each whose report is more than 90 days overdue is asked about too (956 rows, row 618 among
+    // them; the 44 others are within 90 days). The bad check digit is still named, alone of its
+    // kind.
+    let named: Vec<(usize, &str)> =
+        r.problems.iter().filter(|p| !p.zh.contains("逾期未报到")).map(|p| (p.row, p.field.as_str())).collect();
+    assert_eq!(named, vec![(618, "id_number")], "{:?}", named);
+    let bad = r.problems.iter().find(|p| p.row == 618 && p.field == "id_number").unwrap();
+    assert!(bad.zh.contains("校验码"), "{}", bad.zh);
+    let stale = r.problems.iter().filter(|p| p.zh.contains("逾期未报到")).count();
+    assert!(r.problems.iter().filter(|p| p.zh.contains("逾期未报到")).all(|p| p.field == "report_date"));
+    assert_eq!((stale, r.rows_with_problems(), r.valid, r.existing, r.created), (956, 956, 44, 0, 0));
     assert_eq!(app.person_count().await, before, "nothing stored when any row fails");
     app
 });

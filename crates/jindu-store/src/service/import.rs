@@ -17,11 +17,14 @@ use std::future::Future;
 use jindu_domain::clock::Now;
 use jindu_domain::import::{
     ColumnMapping, DivisionIndex, DivisionLookup, EventColumn, HeaderError, HeaderMap, MeasureColumn, PersonColumn,
-    SheetColumn, TaskColumn, clean_cell, date_cell_1904, division_of, end_reason_of, event_kind_of,
+    SheetColumn, TaskColumn, clean_cell, control_status_of, date_cell_1904, division_of, end_reason_of, event_kind_of,
     excel_number_damage, excel_number_sentences, find_header_mapped, footer_text, masked_number,
     masked_number_sentences, measure_kind_of, normalize_header, test_method_of, test_result_of, yes_of,
 };
-use jindu_domain::{AddictionFinding, DomainError, IdNumber, MeasureKind, Permission, Role};
+use jindu_domain::imported_measure::{ImportedMeasure, MeasureSheet, StaleMeasure, stale_measure};
+use jindu_domain::{
+    AddictionFinding, ControlStatus, DomainError, EndReason, IdNumber, MeasureKind, Permission, Role, WorkCalendar,
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionSession,
     TransactionTrait,
@@ -350,13 +353,18 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
                 unknown: Vec::new(),
                 new_workers: Vec::new(),
                 warnings: Vec::new(),
+                cal: super::deployment::calendar(db).await?,
             };
-            run(db, actor, now, request, rows, progress).await
+            Box::pin(run(db, actor, now, request, rows, progress)).await
         }
         SheetKind::Measures => {
             actor.require(Permission::ManageMeasures)?;
-            let rows = MeasureRows { finder: PersonFinder::new(vault, actor, now), seen: HashMap::new() };
-            run(db, actor, now, request, rows, progress).await
+            let rows = MeasureRows {
+                finder: PersonFinder::new(vault, actor, now),
+                seen: HashMap::new(),
+                cal: super::deployment::calendar(db).await?,
+            };
+            Box::pin(run(db, actor, now, request, rows, progress)).await
         }
         SheetKind::Events => {
             if ![Permission::RecordWork, Permission::RecordTests, Permission::RecordContact]
@@ -366,7 +374,7 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
                 return Err(ServiceError::Forbidden(Permission::RecordWork));
             }
             let rows = EventRows { finder: PersonFinder::new(vault, actor, now), seen: HashMap::new() };
-            run(db, actor, now, request, rows, progress).await
+            Box::pin(run(db, actor, now, request, rows, progress)).await
         }
         SheetKind::Tasks => {
             actor.require(Permission::ManageEvaluation)?;
@@ -376,12 +384,12 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
                 .map(|t| (t.code, t.name, t.name_path))
                 .collect();
             let rows = TaskRows { actor, now, towns, seen: HashMap::new() };
-            run(db, actor, now, request, rows, progress).await
+            Box::pin(run(db, actor, now, request, rows, progress)).await
         }
         SheetKind::Workstations => {
             actor.require(Permission::Configure)?;
             let rows = super::workstations::SheetRows::new(actor, now);
-            run(db, actor, now, request, rows, progress).await
+            Box::pin(run(db, actor, now, request, rows, progress)).await
         }
     }
 }
@@ -488,12 +496,10 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
     report.rows = data.len();
     // The audit lock for the whole import, taken before the transaction (the order every writer
     // keeps); rows are written inside this one transaction without savepoints.
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     plan_for_growing_tables(&txn).await?;
-    // The indicator cells and the audit head are brought up to date once for all rows (see
-    // `indicators::deferring` and `audit::deferring_head`).
-    audit::deferring_head(indicators::deferring(async {
+    // The indicator cells are brought up to date once for all rows (see `indicators::deferring`).
+    indicators::deferring(async {
         for (k, (row, cells)) in data.iter().enumerate() {
             // A number Excel cut to 15 digits is refused whatever the row's rules say of it.
             let damaged: Vec<FieldError> = digit_columns
@@ -512,7 +518,8 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
                     }
                 })
                 .collect();
-            let outcome = rows.row(&txn, *row, cells, &header).await?;
+            // Boxed: a row's future (the form's rules, the writes) is large; kept off the engine's.
+            let outcome = Box::pin(rows.row(&txn, *row, cells, &header)).await?;
             let problems = match outcome {
                 RowOutcome::Valid if damaged.is_empty() => {
                     report.valid += 1;
@@ -571,10 +578,9 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
                 },
             )
             .await?;
-            audit::write_deferred_head(&txn).await?;
         }
         Ok::<(), ServiceError>(())
-    }))
+    })
     .await?;
     if !request.dry_run && report.problems.is_empty() {
         txn.commit().await?;
@@ -646,9 +652,46 @@ struct PersonRows<'a> {
     unknown: Vec<String>,
     new_workers: Vec<NewWorker>,
     warnings: Vec<RowProblem>,
+    /// The deployment's working-day calendar (report deadlines).
+    cal: WorkCalendar,
 }
 
 impl PersonRows<'_> {
+    /// What a registered row's 结束日期 and 管控状态 say, inside the import's transaction: the
+    /// row's measure ended on that day for that reason (as the measure form ends one), then the
+    /// person's status changed on the import day (the sheet gives no date for it). Returns the
+    /// problems the rules of those forms find, named at the sheet's columns.
+    async fn after_registration<T: ConnectionTrait>(
+        &self,
+        txn: &T,
+        person_id: Uuid,
+        end: Option<(chrono::NaiveDate, EndReason)>,
+        status: Option<ControlStatus>,
+    ) -> ServiceResult<Vec<FieldError>> {
+        let at = |field: &'static str, errors: Vec<FieldError>| -> Vec<FieldError> {
+            errors.into_iter().map(|e| FieldError { field, ..e }).collect()
+        };
+        if let Some((on, reason)) = end
+            && let Some(m) = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).one(txn).await?
+        {
+            let action = measures::MeasureAction::End(reason);
+            match measures::act_in(txn, self.actor, self.now, person_id, m.id, action, &on.to_string()).await {
+                Ok(()) => {}
+                Err(ServiceError::Invalid(errors)) => return Ok(at("end_date", errors)),
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(to) = status.filter(|s| *s != ControlStatus::UnderControl) {
+            let p = persons::load_visible(txn, self.actor, person_id).await?;
+            match persons::change_status_in(txn, self.vault, self.actor, self.now, &p, to, self.now.today).await {
+                Ok(()) => {}
+                Err(ServiceError::Invalid(errors)) => return Ok(at("control_status", errors)),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Vec::new())
+    }
+
     /// The caseload-owner account for the social worker `name` of `town` (12 digits): the one
     /// this import already made, or a new one that cannot sign in (no password; the system
     /// administrator gives it a login), user name `sw-{town9}-{n}`, audited.
@@ -722,6 +765,35 @@ impl SheetImport for PersonRows<'_> {
         // there is given blank to the form's rules, which then check every other field, so a
         // row's problems are all named at once.
         let (mut input, mut problems, missing) = row_input(header, cells, &self.workers, &self.divisions, self.policy);
+        let cell = |c: PersonColumn| header.cell(cells, c);
+        let end = end_of(&cell(PersonColumn::EndDate), &cell(PersonColumn::EndReason), &mut problems);
+        if !cell(PersonColumn::EndDate).is_empty() && cell(PersonColumn::MeasureKind).is_empty() {
+            problems.push(FieldError::new(
+                "end_date",
+                "import.end_without_measure",
+                "填写了结束日期，但没有管控措施。",
+                "An end date is given without a measure.",
+            ));
+        }
+        let status_text = cell(PersonColumn::ControlStatus);
+        let status = control_status_of(&status_text);
+        if status.is_none() && !status_text.is_empty() {
+            problems.push(unrecognised(
+                "control_status",
+                "管控状态",
+                &status_text,
+                "在控、失控、羁押、死亡、出境、戒断三年未复吸、解除",
+                "在控, 失控, 羁押, 死亡, 出境, 戒断三年未复吸 or 解除",
+            ));
+        }
+        let measure = RowMeasure {
+            kind_code: &input.measure_kind,
+            decision_text: &input.decision_date,
+            reported: !input.report_date.trim().is_empty(),
+            ended: !cell(PersonColumn::EndDate).is_empty(),
+            status,
+        };
+        problems.extend(measure.stale_problem(row, MeasureSheet::Persons, &self.cal, self.now));
         if let Some(name) = missing {
             if !self.unknown.contains(&name) {
                 self.unknown.push(name.clone());
@@ -759,8 +831,12 @@ impl SheetImport for PersonRows<'_> {
             }
         }
         match persons::register_in(txn, self.vault, self.actor, self.now, input).await {
+            Ok(pid) if problems.is_empty() => {
+                // Boxed: the end and status writes are large futures, kept off the row's own.
+                let more = Box::pin(self.after_registration(txn, pid, end, status)).await?;
+                Ok(if more.is_empty() { RowOutcome::Valid } else { RowOutcome::Problems(more) })
+            }
             // Written although the sheet's words failed: the import is rolled back.
-            Ok(_) if problems.is_empty() => Ok(RowOutcome::Valid),
             Ok(_) => Ok(RowOutcome::Problems(problems)),
             Err(ServiceError::Invalid(errors)) => {
                 let taken: Vec<&'static str> = problems.iter().map(|e| e.field).collect();
@@ -854,11 +930,75 @@ fn unrecognised(field: &'static str, header_zh: &str, text: &str, hint_zh: &str,
     )
 }
 
+/// The end of a measure a row gives: its 解除(终止)日期 and 结束原因, both needed; the problems of
+/// either are pushed (an end reason without a date, a date that cannot be read, a reason missing
+/// or not recognised).
+fn end_of(end_text: &str, reason_text: &str, problems: &mut Vec<FieldError>) -> Option<(chrono::NaiveDate, EndReason)> {
+    if end_text.is_empty() {
+        if !reason_text.is_empty() {
+            problems.push(FieldError::new(
+                "end_date",
+                "import.end_date_missing",
+                "填写了结束原因，但没有解除(终止)日期。",
+                "An end reason is given without the end date.",
+            ));
+        }
+        return None;
+    }
+    let date = jindu_domain::event::parse_date("end_date", end_text).map_err(|e| problems.push(e.into())).ok();
+    let reason = end_reason_of(reason_text);
+    if reason_text.is_empty() {
+        problems.push(DomainError::Required { field: "end_reason" }.into());
+    } else if reason.is_none() {
+        problems.push(unrecognised(
+            "end_reason",
+            "结束原因",
+            reason_text,
+            "期满解除、被判刑、收容教育、转强制隔离戒毒、死亡、其他",
+            "期满解除, 被判刑, 收容教育, 转强制隔离戒毒, 死亡 or 其他",
+        ));
+    }
+    date.zip(reason)
+}
+
+/// What an import row says of its measure, as typed.
+struct RowMeasure<'a> {
+    /// The measure kind's code (blank or unknown: no measure to check).
+    kind_code: &'a str,
+    /// The decision date as the sheet writes it.
+    decision_text: &'a str,
+    /// The row gives a report date.
+    reported: bool,
+    /// The row gives an end date.
+    ended: bool,
+    /// The control status the row gives.
+    status: Option<ControlStatus>,
+}
+
+impl RowMeasure<'_> {
+    /// The problem of the row (spreadsheet row `row`) when its community measure would come in
+    /// as a report overdue for long ([`stale_measure`], issue #18 item 12); nothing when the
+    /// kind or the decision date cannot be read (their own problems name them).
+    fn stale_problem(&self, row: usize, sheet: MeasureSheet, cal: &WorkCalendar, now: Now) -> Option<FieldError> {
+        let imported = ImportedMeasure {
+            kind: MeasureKind::from_code(self.kind_code)?,
+            decision_date: jindu_domain::event::parse_date("decision_date", self.decision_text).ok()?,
+            reported: self.reported,
+            ended: self.ended,
+            status: self.status,
+        };
+        let stale = stale_measure(&imported, sheet, cal, now.today)?;
+        Some(FieldError::new(stale.field(), StaleMeasure::CODE, stale.message_zh(row), stale.message_en(row)))
+    }
+}
+
 /// The rows of a measure sheet.
 struct MeasureRows<'a> {
     finder: PersonFinder<'a>,
     /// (person, kind, decision date) seen in the file → the row that first gave it.
     seen: HashMap<(Uuid, MeasureKind, chrono::NaiveDate), usize>,
+    /// The deployment's working-day calendar (report deadlines).
+    cal: WorkCalendar,
 }
 
 impl SheetImport for MeasureRows<'_> {
@@ -906,33 +1046,15 @@ impl SheetImport for MeasureRows<'_> {
             problems.extend(errors.iter().filter(|e| e.field != "measure_kind").cloned());
         }
         let end_text = cell(MeasureColumn::EndDate);
-        let reason_text = cell(MeasureColumn::EndReason);
-        let end = if end_text.is_empty() {
-            if !reason_text.is_empty() {
-                problems.push(FieldError::new(
-                    "end_date",
-                    "import.end_date_missing",
-                    "填写了结束原因，但没有解除(终止)日期。",
-                    "An end reason is given without the end date.",
-                ));
-            }
-            None
-        } else {
-            let date = jindu_domain::event::parse_date("end_date", &end_text).map_err(|e| problems.push(e.into())).ok();
-            let reason = end_reason_of(&reason_text);
-            if reason_text.is_empty() {
-                problems.push(DomainError::Required { field: "end_reason" }.into());
-            } else if reason.is_none() {
-                problems.push(unrecognised(
-                    "end_reason",
-                    "结束原因",
-                    &reason_text,
-                    "期满解除、被判刑、收容教育、转强制隔离戒毒、死亡、其他",
-                    "期满解除, 被判刑, 收容教育, 转强制隔离戒毒, 死亡 or 其他",
-                ));
-            }
-            date.zip(reason)
+        let end = end_of(&end_text, &cell(MeasureColumn::EndReason), &mut problems);
+        let measure = RowMeasure {
+            kind_code: kind.map_or("", |k| k.as_code()),
+            decision_text: &decision_text,
+            reported: !report_text.is_empty(),
+            ended: !end_text.is_empty(),
+            status: None,
         };
+        problems.extend(measure.stale_problem(row, MeasureSheet::Measures, &self.cal, self.finder.now));
         let (Some(pid), Ok(input), true) = (person, decision, problems.is_empty()) else {
             return Ok(RowOutcome::Problems(problems));
         };

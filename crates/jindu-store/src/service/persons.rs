@@ -357,7 +357,6 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
     input: NewPerson,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::EditPersons)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let id = register_in(&txn, vault, actor, now, input).await?;
     txn.commit().await?;
@@ -1101,7 +1100,6 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     input: &StatusChange,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = load_visible(&txn, actor, id).await?;
     check_version(&input.version, p.version)?;
@@ -1121,13 +1119,36 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
         }
         .into());
     }
+    change_status_in(&txn, vault, actor, now, &p, to, on).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// [`change_status`] inside the caller's transaction, for a person already loaded in scope: no
+/// permission check, version check, lock or commit (an import's rows, a form). Records the
+/// `status_changed` event dated `on`, the lost-since date, the person's obligations and the
+/// audit record `person.status`.
+///
+/// # Errors
+/// The status change the domain refuses ([`jindu_domain::status::check_status_change`]); store
+/// errors.
+pub(crate) async fn change_status_in<C: ConnectionTrait>(
+    txn: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    p: &person::Model,
+    to: ControlStatus,
+    on: NaiveDate,
+) -> ServiceResult<()> {
+    let id = p.id;
     let from = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     jindu_domain::status::check_status_change(from, to)?;
-    measures::set_status(&txn, &p, to, now).await?;
+    measures::set_status(txn, p, to, now).await?;
     let detail = serde_json::json!({ "from": from.as_code(), "to": to.as_code() }).to_string();
     let note = format!("{} → {}", from.label_zh(), to.label_zh());
     measures::insert_event(
-        &txn,
+        txn,
         actor,
         now,
         id,
@@ -1139,19 +1160,18 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     )
     .await?;
     if to != ControlStatus::LostContact {
-        casework::set_lost_since(&txn, id, None).await?;
+        casework::set_lost_since(txn, id, None).await?;
     } else {
-        casework::set_lost_since(&txn, id, Some(on)).await?;
+        casework::set_lost_since(txn, id, Some(on)).await?;
     }
-    casework::reconcile(&txn, id, now, None, Some(actor.user_id)).await?;
+    casework::reconcile(txn, id, now, None, Some(actor.user_id)).await?;
     audit::append(
-        &txn,
+        txn,
         &audit::Who::actor(actor),
         now,
         audit::Entry::ok("person.status", "person", id).with_detail(format!("{} -> {}", from.as_code(), to.as_code())),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -1198,7 +1218,6 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     input: EditPerson,
 ) -> ServiceResult<()> {
     actor.require(Permission::EditPersons)?;
-    let _audit = audit::lock().await;
     let txn = super::begin_write(db).await?;
     let p = open_person(vault, load_visible(&txn, actor, id).await?)?;
     let Ok(version) = input.version.trim().parse::<i32>() else {
