@@ -240,11 +240,123 @@ impl Check {
     }
 }
 
+/// Why a query string was refused before its values were read: what the address's parameters
+/// cannot hold at all. Answered 400 with a sentence naming the parameter, on every page and in
+/// the API alike (issue #18, item 18; local rule).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryStringError {
+    /// A parameter given more than once (`?status=a&status=b`): which value is meant cannot be
+    /// known, and taking either would answer another question than the one asked.
+    Repeated(String),
+    /// A parameter the address cannot read (`detail` says why, as the reader found it), or the
+    /// query string as a whole when `parameter` is `None`.
+    Malformed {
+        /// The parameter, when the reader named it.
+        parameter: Option<String>,
+        /// Why, in the reader's words (English).
+        detail: String,
+    },
+}
+
+/// The longest parameter name a sentence repeats (a name is the user's text).
+const NAME_SHOWN: usize = 40;
+
+fn shown(name: &str) -> String {
+    name.chars().filter(|c| !c.is_control()).take(NAME_SHOWN).collect()
+}
+
+impl QueryStringError {
+    /// Stable code: `query.repeated` or `query.malformed`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            QueryStringError::Repeated(_) => "query.repeated",
+            QueryStringError::Malformed { .. } => "query.malformed",
+        }
+    }
+
+    /// The parameter named, if any (shortened to 40 characters, control characters removed).
+    pub fn parameter(&self) -> Option<String> {
+        match self {
+            QueryStringError::Repeated(p) => Some(shown(p)),
+            QueryStringError::Malformed { parameter, .. } => parameter.as_deref().map(shown),
+        }
+    }
+
+    /// The sentence in Chinese.
+    pub fn message_zh(&self) -> String {
+        match (self, self.parameter()) {
+            (QueryStringError::Repeated(_), Some(p)) => {
+                format!("查询参数 {p} 出现了不止一次：每个参数只能给一个值，请去掉重复的 {p}=…。")
+            }
+            (QueryStringError::Malformed { detail, .. }, Some(p)) => {
+                format!("查询参数 {p} 无法读取（{}）：请检查地址中 {p}=… 的写法。", shown(detail))
+            }
+            (_, _) => "地址中的查询参数无法读取：请检查问号（?）之后的写法，形如 town=430405009&page=2。".to_string(),
+        }
+    }
+
+    /// The sentence in English.
+    pub fn message_en(&self) -> String {
+        match (self, self.parameter()) {
+            (QueryStringError::Repeated(_), Some(p)) => {
+                format!("Query parameter {p}: given more than once; give it one value (remove the repeated {p}=…).")
+            }
+            (QueryStringError::Malformed { detail, .. }, Some(p)) => {
+                format!("Query parameter {p}: cannot be read ({}); check how {p}=… is written in the address.", shown(detail))
+            }
+            (_, _) => "The query string of the address cannot be read; check what follows the question mark (?), e.g. town=430405009&page=2.".to_string(),
+        }
+    }
+}
+
+/// The first parameter name that `keys` (the query string's names, in order) gives more than
+/// once; `None` when each is given once.
+pub fn repeated_parameter<'a>(keys: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = std::collections::BTreeSet::new();
+    keys.into_iter().find(|k| !seen.insert(*k))
+}
+
+/// The parameter a reader's message names between backticks (serde: ``duplicate field `status` ``,
+/// ``unknown field `x` ``), if any.
+pub fn parameter_in(detail: &str) -> Option<&str> {
+    let (_, rest) = detail.split_once('`')?;
+    let (name, _) = rest.split_once('`')?;
+    (!name.is_empty()).then_some(name)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::kinds::ControlStatus;
+
+    #[test]
+    fn a_repeated_or_unreadable_parameter_is_named_in_both_languages() {
+        assert_eq!(repeated_parameter(["town", "status", "page", "status"]), Some("status"));
+        assert_eq!(repeated_parameter(["town", "status", "page"]), None);
+        assert_eq!(repeated_parameter([]), None);
+        let e = QueryStringError::Repeated("status".into());
+        assert_eq!(e.code(), "query.repeated");
+        assert_eq!(e.message_zh(), "查询参数 status 出现了不止一次：每个参数只能给一个值，请去掉重复的 status=…。");
+        assert_eq!(
+            e.message_en(),
+            "Query parameter status: given more than once; give it one value (remove the repeated status=…)."
+        );
+        assert_eq!(parameter_in("duplicate field `status`"), Some("status"));
+        assert_eq!(parameter_in("invalid digit found in string"), None);
+        let e = QueryStringError::Malformed { parameter: Some("page".into()), detail: "invalid digit".into() };
+        assert_eq!(e.message_zh(), "查询参数 page 无法读取（invalid digit）：请检查地址中 page=… 的写法。");
+        assert_eq!(
+            e.message_en(),
+            "Query parameter page: cannot be read (invalid digit); check how page=… is written in the address."
+        );
+        let e = QueryStringError::Malformed { parameter: None, detail: String::new() };
+        assert!(e.message_zh().starts_with("地址中的查询参数无法读取"));
+        assert!(e.message_en().starts_with("The query string of the address cannot be read"));
+        // A name is the user's text: shortened, control characters dropped.
+        let long = format!("a\u{7}{}", "b".repeat(100));
+        assert_eq!(QueryStringError::Repeated(long).parameter().map(|p| p.chars().count()), Some(40));
+    }
 
     fn scope() -> DivisionCode {
         DivisionCode::parse("430405").unwrap()

@@ -13,7 +13,9 @@ use std::sync::OnceLock;
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, State};
+
+use crate::strict_query::ApiQuery;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -111,6 +113,25 @@ pub struct ApiError {
 impl ApiError {
     fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         ApiError { status, body: ApiErrorBody { code: code.into(), message: message.into(), errors: None } }
+    }
+
+    /// 400 `bad_request` for a query string refused before its values were read (a repeated or
+    /// unreadable parameter, [`crate::strict_query`]), the parameter named in `errors`.
+    pub(crate) fn query_string(e: &jindu_domain::query::QueryStringError) -> Self {
+        let (zh, en) = (e.message_zh(), e.message_en());
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            body: ApiErrorBody {
+                code: "bad_request".into(),
+                message: format!("{zh} / {en}"),
+                errors: Some(vec![FieldErrorDto {
+                    field: e.parameter().unwrap_or_default(),
+                    code: e.code().into(),
+                    message_zh: zh,
+                    message_en: en,
+                }]),
+            },
+        }
     }
 
     /// 401: no token, or an unknown, expired or revoked one.
@@ -613,10 +634,8 @@ pub struct PersonQuery {
 async fn list_persons(
     ApiActor(actor): ApiActor,
     State(state): State<AppState>,
-    query: Result<Query<PersonQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<PersonQuery>,
 ) -> ApiResult<Json<PersonPageDto>> {
-    let Query(q) =
-        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("查询参数有误 / {e}")))?;
     let filter = PersonFilter {
         town: q.town.unwrap_or_default(),
         community: q.community.unwrap_or_default(),
@@ -791,10 +810,8 @@ pub struct ObligationQuery {
 async fn obligations(
     ApiActor(actor): ApiActor,
     State(state): State<AppState>,
-    query: Result<Query<ObligationQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ObligationQuery>,
 ) -> ApiResult<Json<WorklistDto>> {
-    let Query(q) =
-        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("查询参数有误 / {e}")))?;
     actor.require(Permission::ViewPersons)?;
     let filter = worklist::WorklistFilter {
         town: q.town.unwrap_or_default(),

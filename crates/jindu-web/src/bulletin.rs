@@ -1309,14 +1309,7 @@ pub(crate) mod tests {
         let docx = dir.join("bulletin.docx");
         std::fs::write(&docx, bulletin_docx(&sample(), true, issued()).unwrap()).unwrap();
         let started = Instant::now();
-        // A profile of its own, so that a running LibreOffice or a parallel test cannot lock it.
-        let out = Command::new("soffice")
-            .arg(format!("-env:UserInstallation=file://{}", dir.join("profile").display()))
-            .args(["--headless", "--convert-to", "pdf", "--outdir"])
-            .arg(dir)
-            .arg(&docx)
-            .output()
-            .unwrap();
+        let out = run_soffice(dir, &docx);
         let took = started.elapsed();
         assert!(out.status.success(), "soffice: {}", String::from_utf8_lossy(&out.stderr));
         let pdf = std::fs::read(dir.join("bulletin.pdf")).expect("a PDF next to the document");
@@ -1344,17 +1337,30 @@ pub(crate) mod tests {
         let dir = &dir.0;
         let path = dir.join("doc.docx");
         std::fs::write(&path, docx).unwrap();
-        let out = Command::new("soffice")
-            .arg(format!("-env:UserInstallation=file://{}", dir.join("profile").display()))
-            .args(["--headless", "--convert-to", "pdf", "--outdir"])
-            .arg(dir)
-            .arg(&path)
-            .output()
-            .unwrap();
+        let out = run_soffice(dir, &path);
         assert!(out.status.success(), "soffice: {}", String::from_utf8_lossy(&out.stderr));
         let pdf = std::fs::read(dir.join("doc.pdf")).expect("a PDF next to the document");
         assert!(pdf.starts_with(b"%PDF"));
         Some(pdf)
+    }
+
+    /// One conversion at a time in this process: two LibreOffice first starts in parallel (each
+    /// with a fresh profile of its own, so that a running LibreOffice cannot lock it) aborted one
+    /// of them in CI ("Unspecified Application Error"). A failed start is tried once more.
+    fn run_soffice(dir: &std::path::Path, docx: &std::path::Path) -> std::process::Output {
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let run = || {
+            Command::new("soffice")
+                .arg(format!("-env:UserInstallation=file://{}", dir.join("profile").display()))
+                .args(["--headless", "--convert-to", "pdf", "--outdir"])
+                .arg(dir)
+                .arg(docx)
+                .output()
+                .unwrap()
+        };
+        let out = run();
+        if out.status.success() { out } else { run() }
     }
 
     /// Page objects in a PDF: `/Type /Page` (spaces optional), not `/Type /Pages`.

@@ -2,7 +2,7 @@
 //! candidates, caseloads, the risk factor table, and the person page's leave, absence, breach,
 //! working-group and risk forms. Handlers only translate; the rules are in the services.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use jindu_domain::alert::AlertRules;
@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::auth::Authed;
 use crate::form::Form;
 use crate::pages::{PageResult, after_person_write, form_values, parse_id};
+use crate::strict_query::StrictQuery;
 use crate::view::{Chrome, FormState};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -315,7 +316,11 @@ async fn alerts_page(
         .into_response())
 }
 
-pub async fn inbox(State(state): State<AppState>, a: Authed, Query(filter): Query<alerts::AlertFilter>) -> PageResult {
+pub async fn inbox(
+    State(state): State<AppState>,
+    a: Authed,
+    StrictQuery(filter): StrictQuery<alerts::AlertFilter>,
+) -> PageResult {
     a.actor.require(Permission::ViewPersons)?;
     let lang = a.chrome.lang;
     alerts_page(&state, a, filter, FormState::new("", lang), StatusCode::OK).await
@@ -414,7 +419,11 @@ pub struct ConfirmedQuery {
     confirmed: String,
 }
 
-pub async fn abstinence(State(state): State<AppState>, a: Authed, Query(q): Query<ConfirmedQuery>) -> PageResult {
+pub async fn abstinence(
+    State(state): State<AppState>,
+    a: Authed,
+    StrictQuery(q): StrictQuery<ConfirmedQuery>,
+) -> PageResult {
     let now = state.clock.now();
     let confirmed = jindu_domain::query::flag("confirmed", &q.confirmed).map_err(|e| AppError::from(vec![e]))?;
     let rows = caseload::abstinence_candidates(&state.db, &state.vault, &a.actor, now).await?;
@@ -513,7 +522,11 @@ async fn caseload_persons(
     Ok(out)
 }
 
-pub async fn caseload(State(state): State<AppState>, a: Authed, Query(q): Query<CaseloadQuery>) -> PageResult {
+pub async fn caseload(
+    State(state): State<AppState>,
+    a: Authed,
+    StrictQuery(q): StrictQuery<CaseloadQuery>,
+) -> PageResult {
     a.actor.require(Permission::ManageMeasures)?;
     let lang = a.chrome.lang;
     caseload_page(&state, a, q, FormState::new("", lang), StatusCode::OK).await
@@ -626,7 +639,11 @@ pub struct SavedQuery {
     saved: String,
 }
 
-pub async fn risk_settings(State(state): State<AppState>, a: Authed, Query(q): Query<SavedQuery>) -> PageResult {
+pub async fn risk_settings(
+    State(state): State<AppState>,
+    a: Authed,
+    StrictQuery(q): StrictQuery<SavedQuery>,
+) -> PageResult {
     a.actor.require(Permission::Configure)?;
     let table = jindu_store::service::casework::risk_table(&state.db).await?;
     let rules = jindu_store::service::casework::alert_rules(&state.db).await?;

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use jindu_domain::indicator::police::seized_fields;
@@ -21,6 +21,7 @@ use crate::auth::Authed;
 use crate::error::AppError;
 use crate::form::Form;
 use crate::pages::{PageResult, form_values};
+use crate::strict_query::StrictQuery;
 use crate::view::{Chrome, FormState};
 
 /// The big numbers at the top, in this order.
@@ -333,7 +334,7 @@ pub(crate) fn level_label(level: Option<DivisionLevel>, lang: &str) -> String {
 }
 
 /// GET /dashboard.
-pub async fn page(State(state): State<AppState>, a: Authed, Query(q): Query<DashboardQuery>) -> PageResult {
+pub async fn page(State(state): State<AppState>, a: Authed, StrictQuery(q): StrictQuery<DashboardQuery>) -> PageResult {
     a.actor.require(Permission::ViewCounts)?;
     let now = state.clock.now();
     let p = parse_query(&q, now.today)?;
@@ -415,7 +416,7 @@ impl RowsPage {
 }
 
 /// GET /dashboard/rows.
-pub async fn rows(State(state): State<AppState>, a: Authed, Query(q): Query<DashboardQuery>) -> PageResult {
+pub async fn rows(State(state): State<AppState>, a: Authed, StrictQuery(q): StrictQuery<DashboardQuery>) -> PageResult {
     a.actor.require(Permission::ViewPersons)?;
     let now = state.clock.now();
     let p = parse_query(&q, now.today)?;
@@ -513,7 +514,11 @@ async fn police_page(state: &AppState, a: Authed, form: FormState, status: Statu
 }
 
 /// GET /police: a new form for last month, or a filed one to correct.
-pub async fn police_form(State(state): State<AppState>, a: Authed, Query(q): Query<PoliceQuery>) -> PageResult {
+pub async fn police_form(
+    State(state): State<AppState>,
+    a: Authed,
+    StrictQuery(q): StrictQuery<PoliceQuery>,
+) -> PageResult {
     a.actor.require(Permission::ReportPolice)?;
     let now = state.clock.now();
     let lang = a.chrome.lang;
@@ -609,7 +614,11 @@ impl SettingsPage {
 }
 
 /// GET /settings/indicators.
-pub async fn settings(State(state): State<AppState>, a: Authed, Query(q): Query<PoliceQuery>) -> PageResult {
+pub async fn settings(
+    State(state): State<AppState>,
+    a: Authed,
+    StrictQuery(q): StrictQuery<PoliceQuery>,
+) -> PageResult {
     a.actor.require(Permission::Configure)?;
     let saved = jindu_domain::query::flag("saved", &q.saved).map_err(|e| AppError::from(vec![e]))?;
     let s = jindu_store::service::indicators::settings(&state.db).await?;
@@ -642,14 +651,17 @@ pub async fn save_settings(
 }
 
 /// GET /dashboard.xlsx: the page's tables as a workbook (audited as `indicator.export`).
-pub async fn export(State(state): State<AppState>, a: Authed, Query(q): Query<DashboardQuery>) -> PageResult {
+pub async fn export(
+    State(state): State<AppState>,
+    a: Authed,
+    StrictQuery(q): StrictQuery<DashboardQuery>,
+) -> PageResult {
     a.actor.require(Permission::ViewCounts)?;
     let now = state.clock.now();
     let p = parse_query(&q, now.today)?;
     let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by, now.today).await?;
     let bytes = crate::export::dashboard_xlsx(&d, a.chrome.l(), a.chrome.demo)?;
     {
-        let _audit = jindu_store::service::audit::lock().await;
         jindu_store::service::audit::append(
             &state.db,
             &jindu_store::service::audit::Who::actor(&a.actor),
@@ -692,7 +704,6 @@ async fn bulletin(state: AppState, a: Authed, q: DashboardQuery, format: Bulleti
         }
     };
     {
-        let _audit = jindu_store::service::audit::lock().await;
         jindu_store::service::audit::append(
             &state.db,
             &jindu_store::service::audit::Who::actor(&a.actor),
@@ -714,11 +725,19 @@ async fn bulletin(state: AppState, a: Authed, q: DashboardQuery, format: Bulleti
 }
 
 /// GET /dashboard/bulletin.docx: the 通报 as a Word document (GB/T 9704-2012 layout).
-pub async fn bulletin_docx(State(state): State<AppState>, a: Authed, Query(q): Query<DashboardQuery>) -> PageResult {
+pub async fn bulletin_docx(
+    State(state): State<AppState>,
+    a: Authed,
+    StrictQuery(q): StrictQuery<DashboardQuery>,
+) -> PageResult {
     bulletin(state, a, q, BulletinFormat::Docx).await
 }
 
 /// GET /dashboard/bulletin.xlsx: the 通报's tables as a workbook.
-pub async fn bulletin_xlsx(State(state): State<AppState>, a: Authed, Query(q): Query<DashboardQuery>) -> PageResult {
+pub async fn bulletin_xlsx(
+    State(state): State<AppState>,
+    a: Authed,
+    StrictQuery(q): StrictQuery<DashboardQuery>,
+) -> PageResult {
     bulletin(state, a, q, BulletinFormat::Xlsx).await
 }

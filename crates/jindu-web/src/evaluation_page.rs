@@ -5,7 +5,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use jindu_domain::Permission;
@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::auth::Authed;
 use crate::form::Form;
 use crate::pages::{PageResult, form_values, parse_id};
+use crate::strict_query::StrictQuery;
 use crate::view::{Chrome, FormState};
 
 /// `/evaluation`: schemes, runs, and the forms to add them.
@@ -327,7 +328,6 @@ async fn bulletin(state: AppState, a: Authed, id: &str, docx: bool) -> PageResul
     };
     {
         use jindu_store::service::audit;
-        let _audit = audit::lock().await;
         audit::append(
             &state.db,
             &audit::Who::actor(&a.actor),
@@ -429,7 +429,7 @@ pub async fn scheme(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
-    Query(q): Query<SchemeQuery>,
+    StrictQuery(q): StrictQuery<SchemeQuery>,
 ) -> PageResult {
     let id = parse_id(&id)?;
     let record = evaluation::scheme(&state.db, &a.actor, id).await?;

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use jindu_domain::import::{PersonColumn, normalize_header};
@@ -32,6 +32,7 @@ use uuid::Uuid;
 use crate::auth::Authed;
 use crate::export::{Formats, XLSX_CONTENT_TYPE, demo_line, start_sheet};
 use crate::pages::PageResult;
+use crate::strict_query::StrictQuery;
 use crate::view::Chrome;
 use crate::{AppError, AppState};
 
@@ -534,11 +535,16 @@ pub async fn job(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
-    Query(q): Query<JobQuery>,
+    StrictQuery(q): StrictQuery<JobQuery>,
 ) -> PageResult {
+    // The header row the user picked on the preview: a whole number of the rows shown, else 422
+    // naming the parameter (never silently the detected row); read before the job is looked up.
+    let asked =
+        jindu_domain::query::number("header_row", q.header_row.as_deref().unwrap_or(""), 1, PREVIEW_ROWS as u64)
+            .map_err(|e| AppError::from(vec![e]))?
+            .and_then(|n| usize::try_from(n).ok());
     let job = job_of(&state, &a, &id)?;
     let outcome = job.outcome();
-    let asked = q.header_row.and_then(|v| v.trim().parse::<usize>().ok()).filter(|n| (1..=PREVIEW_ROWS).contains(n));
     let (map_row, auto_of): (usize, Vec<String>) = match &outcome {
         Some(JobOutcome::Report(r)) if asked.is_none_or(|n| n == r.header_row) => {
             let auto = r
@@ -672,12 +678,13 @@ pub fn annotated_copy(rows: &[Vec<String>], report: &ImportReport, lang: &str) -
 pub async fn template(
     State(state): State<AppState>,
     a: Authed,
-    axum::extract::Query(q): axum::extract::Query<TemplateQuery>,
+    StrictQuery(q): StrictQuery<TemplateQuery>,
 ) -> PageResult {
     a.actor.require(jindu_domain::Permission::EditPersons)?;
-    if let Some(kind @ (SheetKind::Events | SheetKind::Measures | SheetKind::Tasks | SheetKind::Workstations)) =
-        SheetKind::from_code(&q.kind)
-    {
+    // Blank is the person sheet; any other value must be a kind of sheet (422 naming `kind`).
+    let kind = jindu_domain::query::choice("kind", &q.kind, &SheetKind::ALL, SheetKind::as_code)
+        .map_err(|e| AppError::from(vec![e]))?;
+    if let Some(kind @ (SheetKind::Events | SheetKind::Measures | SheetKind::Tasks | SheetKind::Workstations)) = kind {
         let bytes = records_template_xlsx(kind, a.chrome.demo).map_err(|e| AppError::Internal(e.to_string()))?;
         let name = match kind {
             SheetKind::Events => "检测走访记录导入模板.xlsx",

@@ -35,6 +35,7 @@ mod pages;
 mod responsibility_page;
 pub mod routes;
 pub mod session_store;
+pub mod strict_query;
 mod transfers;
 mod view;
 mod workstations_page;

@@ -9,7 +9,7 @@
 //! `unmask=1` to the persons export for ID numbers, phones and addresses in full. Every export is
 //! audited (`export.{list}`, with format, filter and row count; `unmasked` when it was).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::NaiveDate;
 use jindu_domain::Permission;
 use jindu_store::service::persons::PersonFilter;
@@ -20,6 +20,7 @@ use crate::auth::Authed;
 use crate::export::{Formats, HEADER_ROW, XLSX_CONTENT_TYPE, demo_line, start_sheet};
 use crate::import_page::attachment;
 use crate::pages::PageResult;
+use crate::strict_query::StrictQuery;
 use crate::{AppError, AppState};
 
 /// One cell of an exported list.
@@ -222,7 +223,7 @@ pub async fn export_audit(
     state: State<AppState>,
     a: Authed,
     Path(format): Path<String>,
-    q: Query<ExportQuery>,
+    q: StrictQuery<ExportQuery>,
 ) -> PageResult {
     export_list(state, a, "audit".into(), format, q).await
 }
@@ -232,7 +233,7 @@ pub async fn export_indicators(
     state: State<AppState>,
     a: Authed,
     Path(format): Path<String>,
-    q: Query<ExportQuery>,
+    q: StrictQuery<ExportQuery>,
 ) -> PageResult {
     export_list(state, a, "indicators".into(), format, q).await
 }
@@ -243,7 +244,7 @@ pub async fn export(
     state: State<AppState>,
     a: Authed,
     Path((list, format)): Path<(String, String)>,
-    q: Query<ExportQuery>,
+    q: StrictQuery<ExportQuery>,
 ) -> PageResult {
     a.actor.require(Permission::ViewPersons)?;
     if list == "audit" || list == "indicators" {
@@ -257,7 +258,7 @@ async fn export_list(
     a: Authed,
     list: String,
     format: String,
-    Query(q): Query<ExportQuery>,
+    StrictQuery(q): StrictQuery<ExportQuery>,
 ) -> PageResult {
     if format != "xlsx" && format != "csv" {
         return Err(AppError::NotFound);

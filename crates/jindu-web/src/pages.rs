@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::form::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jindu_domain::{DivisionLevel, Permission};
@@ -18,6 +18,7 @@ use crate::auth::{
     AUTH_AT_KEY, Authed, ClientAddr, ENROL_SECRET_KEY, LANG_KEY, MUST_CHANGE_KEY, MUST_ENROL_KEY, PENDING_NEXT_KEY,
     PENDING_TOTP_KEY, USER_KEY, lang_of, safe_next,
 };
+use crate::strict_query::StrictQuery;
 use crate::view::*;
 use crate::{AppError, AppState};
 
@@ -44,7 +45,7 @@ pub struct NextQuery {
 pub async fn login_form(
     State(state): State<AppState>,
     session: Session,
-    Query(q): Query<NextQuery>,
+    StrictQuery(q): StrictQuery<NextQuery>,
 ) -> impl IntoResponse {
     let c = Chrome::new(lang_of(&session).await, state.demo, None, crate::csrf::token(&session).await);
     LoginPage { c, username: String::new(), next: safe_next(&q.next), error: None }
@@ -285,7 +286,7 @@ pub struct LangQuery {
     back: String,
 }
 
-pub async fn set_lang(session: Session, Query(q): Query<LangQuery>) -> PageResult {
+pub async fn set_lang(session: Session, StrictQuery(q): StrictQuery<LangQuery>) -> PageResult {
     let lang = if q.to == "en" { "en" } else { "zh-CN" };
     session.insert(LANG_KEY, lang).await.map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Redirect::to(&safe_next(&q.back)).into_response())
@@ -296,7 +297,7 @@ pub async fn set_lang(session: Session, Query(q): Query<LangQuery>) -> PageResul
 pub async fn workbench(
     State(state): State<AppState>,
     a: Authed,
-    Query(q): Query<worklist::WorklistFilter>,
+    StrictQuery(q): StrictQuery<worklist::WorklistFilter>,
 ) -> PageResult {
     // Roles without person data start where their work is.
     if !a.actor.can(Permission::ViewPersons) {
@@ -336,7 +337,11 @@ pub async fn workbench(
     Ok(WorkbenchPage { c: a.chrome, today: now.today, wb, filter, summary, towns, alerts, tasks }.into_response())
 }
 
-pub async fn persons(State(state): State<AppState>, a: Authed, Query(filter): Query<PersonFilter>) -> PageResult {
+pub async fn persons(
+    State(state): State<AppState>,
+    a: Authed,
+    StrictQuery(filter): StrictQuery<PersonFilter>,
+) -> PageResult {
     let now = state.clock.now();
     let page = persons::list(&state.db, &state.vault, &a.actor, now, &filter).await?;
     let towns = deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Town).await?;
@@ -433,7 +438,7 @@ pub async fn person(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
-    Query(q): Query<PersonQuery>,
+    StrictQuery(q): StrictQuery<PersonQuery>,
 ) -> PageResult {
     let id = parse_id(&id)?;
     let lang = a.chrome.lang;
@@ -705,7 +710,7 @@ pub async fn healthz() -> &'static str {
 pub async fn audit_log(
     State(state): State<AppState>,
     a: Authed,
-    Query(mut filter): Query<audit::AuditFilter>,
+    StrictQuery(mut filter): StrictQuery<audit::AuditFilter>,
 ) -> PageResult {
     let now = state.clock.now();
     // Filters are echoed into the page: hidden characters are dropped (they match nothing).

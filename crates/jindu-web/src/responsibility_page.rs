@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chrono::Datelike;
@@ -25,6 +25,7 @@ use crate::auth::Authed;
 use crate::error::AppError;
 use crate::form::Form;
 use crate::pages::{PageResult, parse_id};
+use crate::strict_query::StrictQuery;
 use crate::view::{Chrome, FormState};
 
 /// Largest request with a file: the file limit and 1 MiB for the other fields.
@@ -99,7 +100,7 @@ async fn render(state: &AppState, a: Authed, year: i32, form: FormState, status:
 }
 
 /// `GET /responsibility`.
-pub async fn page(State(state): State<AppState>, a: Authed, Query(q): Query<YearQuery>) -> PageResult {
+pub async fn page(State(state): State<AppState>, a: Authed, StrictQuery(q): StrictQuery<YearQuery>) -> PageResult {
     a.actor.require(Permission::ViewCounts)?;
     let this_year = state.clock.now().today.year();
     let year = jindu_domain::query::number("year", &q.year, 2000, 2100)

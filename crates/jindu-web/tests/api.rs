@@ -641,6 +641,6 @@ both!(refused_api_calls_are_each_one_audit_record, |app: TestApp| async move {
             ("office".to_string(), format!("GET {path}"), "404; route GET /api/v1/persons/{id}; api".to_string()),
         ]
     );
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { .. }));
     app
 });

@@ -647,7 +647,7 @@ fn every_registered_route_is_in_the_access_table() {
 }
 
 both!(audit_chain_catches_changed_deleted_and_inserted_records, |app: TestApp| async move {
-    use jindu_store::service::audit::{self, Verdict};
+    use jindu_store::service::audit::{self, Sealed, Verdict};
     use sea_orm::ConnectionTrait;
     // Activity: a failed and a good login, a registration, a read and an event.
     let (s, _, _) = app.post("/login", &[("username", "office"), ("password", "wrong-password")]).await;
@@ -671,66 +671,132 @@ both!(audit_chain_catches_changed_deleted_and_inserted_records, |app: TestApp| a
         ]
     );
     assert_eq!(rows[3].object_id.as_deref(), Some(id.to_string().as_str()));
-    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { records: 5 });
+    // One writer at a time: one lane, positions 1 to 5.
+    assert!(rows.iter().all(|r| r.lane == rows[0].lane));
+    assert_eq!(rows.iter().map(|r| r.lane_seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
+    let lane = rows[0].lane;
+    let pos = |seq: i64| rows.iter().find(|r| r.seq == seq).map(|r| r.lane_seq).unwrap();
+    let (s2, s3, s5) = (rows[1].seq, rows[2].seq, rows[4].seq);
+    // Not yet sealed: intact, and reported as unsealed (not as tampering).
+    assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { records: 5, unsealed: 5 });
+    // The same changes are caught before and after the seal.
+    for sealed in [false, true] {
+        if sealed {
+            assert!(matches!(
+                audit::seal(&app.db, &app.vault, Now::at(fixed_instant())).await.unwrap(),
+                Sealed::Sealed { new: 5, .. }
+            ));
+            assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { records: 5, unsealed: 0 });
+        }
+        // Changed: record 3's action rewritten.
+        app.db
+            .execute_unprepared(&format!("UPDATE audit_record SET action = 'person.update' WHERE seq = {s3}"))
+            .await
+            .unwrap();
+        assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Modified { seq: s3 });
+        app.db
+            .execute_unprepared(&format!("UPDATE audit_record SET action = 'person.create' WHERE seq = {s3}"))
+            .await
+            .unwrap();
+        assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { records: 5, .. }));
 
-    // Changed: record 3's action rewritten.
-    app.db.execute_unprepared("UPDATE audit_record SET action = 'person.update' WHERE seq = 3").await.unwrap();
-    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::Modified { seq: 3 });
-    app.db.execute_unprepared("UPDATE audit_record SET action = 'person.create' WHERE seq = 3").await.unwrap();
-    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { records: 5 });
+        // Deleted in the middle.
+        let saved = rows[1].clone();
+        app.db.execute_unprepared(&format!("DELETE FROM audit_record WHERE seq = {s2}")).await.unwrap();
+        assert_eq!(
+            audit::verify(&app.db, &app.vault).await.unwrap(),
+            Verdict::Gap { lane, after: pos(s2) - 1, next: pos(s3) }
+        );
+        restore(&app, saved).await;
+        assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { records: 5, .. }));
+        // Deleted at the end: once sealed, the sealed head is missing; before, the tail just
+        // ends earlier (the limit of an unsealed record, sealed within seconds by a server).
+        let last = rows[4].clone();
+        app.db.execute_unprepared(&format!("DELETE FROM audit_record WHERE seq = {s5}")).await.unwrap();
+        let v = audit::verify(&app.db, &app.vault).await.unwrap();
+        if sealed {
+            assert!(matches!(v, Verdict::HeadMismatch { .. }), "{v:?}");
+        } else {
+            assert_eq!(v, Verdict::Intact { records: 4, unsealed: 4 });
+        }
+        restore(&app, last).await;
 
-    // Deleted in the middle, and at the end.
-    let saved = rows[1].clone();
-    app.db.execute_unprepared("DELETE FROM audit_record WHERE seq = 2").await.unwrap();
-    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::Gap { after: 1, next: 3 });
-    restore(&app, saved).await;
-    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::Intact { records: 5 });
-    let last = rows[4].clone();
-    app.db.execute_unprepared("DELETE FROM audit_record WHERE seq = 5").await.unwrap();
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::HeadMismatch { .. }));
-    restore(&app, last).await;
+        // Inserted without the hash right: a broken record.
+        let mut junk = rows[4].clone();
+        junk.seq = s5 + 100;
+        junk.lane_seq = 6;
+        junk.action = "person.read".into();
+        restore(&app, junk).await;
+        assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Modified { seq: s5 + 100 });
+        app.db.execute_unprepared(&format!("DELETE FROM audit_record WHERE seq = {}", s5 + 100)).await.unwrap();
+        assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { records: 5, .. }));
+    }
 
-    // Inserted: a forged record between 2 and 3 (renumbering the rest) breaks the link.
-    let mut forged = rows[1].clone();
+    // Inserted with a correct hash between 2 and 3 (renumbering the rest) breaks the next record.
     for r in rows.iter().skip(2).rev() {
         app.db
-            .execute_unprepared(&format!("UPDATE audit_record SET seq = {} WHERE seq = {}", r.seq + 1, r.seq))
+            .execute_unprepared(&format!(
+                "UPDATE audit_record SET seq = {}, lane_seq = {} WHERE seq = {}",
+                r.seq + 1000,
+                r.lane_seq + 1,
+                r.seq
+            ))
             .await
             .unwrap();
     }
-    forged.seq = 3;
+    let mut forged = rows[1].clone();
+    forged.seq = 999;
+    forged.lane_seq = 3;
     forged.action = "person.read".into();
     forged.prev_hash = rows[1].hash.clone();
     forged.hash = audit::record_hash(&forged);
     restore(&app, forged).await;
-    // The renumbered record 3 → 4 no longer matches its own hash.
-    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::Modified { seq: 4 });
+    // The renumbered record no longer matches its own hash.
+    assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Modified { seq: s3 + 1000 });
     app
 });
 
 both!(audit_chain_catches_a_record_appended_behind_its_back, |app: TestApp| async move {
     use jindu_store::service::audit::{self, Verdict};
+    use sea_orm::ConnectionTrait;
     app.login().await;
     let rows = audit_rows(&app).await;
     assert_eq!(rows.len(), 1);
-    // A well-formed record 2 chained to record 1, written straight into the table.
+    audit::seal(&app.db, &app.vault, Now::at(fixed_instant())).await.unwrap();
+    // A record chained to record 1 but placed at or below the sealed head is caught.
     let mut forged = rows[0].clone();
-    forged.seq = 2;
+    forged.seq = rows[0].seq + 1;
+    forged.lane_seq = 0;
     forged.action = "person.read".into();
     forged.prev_hash = rows[0].hash.clone();
     forged.hash = audit::record_hash(&forged);
     restore(&app, forged.clone()).await;
-    assert_eq!(
-        audit::verify(&app.db).await.unwrap(),
-        Verdict::HeadMismatch { expected: format!("1:{}", rows[0].hash), found: format!("2:{}", forged.hash) }
-    );
+    assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::BrokenLink { seq: forged.seq });
+    app.db.execute_unprepared(&format!("DELETE FROM audit_record WHERE seq = {}", forged.seq)).await.unwrap();
     // A record whose prev_hash points elsewhere is a broken link.
-    use sea_orm::ConnectionTrait;
-    app.db.execute_unprepared("DELETE FROM audit_record WHERE seq = 2").await.unwrap();
+    forged.lane_seq = 2;
     forged.prev_hash = "f".repeat(64);
     forged.hash = audit::record_hash(&forged);
-    restore(&app, forged).await;
-    assert_eq!(audit::verify(&app.db).await.unwrap(), Verdict::BrokenLink { seq: 2 });
+    restore(&app, forged.clone()).await;
+    assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::BrokenLink { seq: forged.seq });
+    // The sealer does not seal past it.
+    assert_eq!(audit::seal(&app.db, &app.vault, Now::at(fixed_instant())).await.unwrap(), audit::Sealed::Refused);
+    app.db.execute_unprepared(&format!("DELETE FROM audit_record WHERE seq = {}", forged.seq)).await.unwrap();
+    // A record in a lane that does not exist.
+    forged.lane = 77;
+    forged.lane_seq = 1;
+    forged.prev_hash = jindu_store::service::audit::GENESIS.into();
+    forged.hash = audit::record_hash(&forged);
+    restore(&app, forged.clone()).await;
+    assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::BrokenLink { seq: forged.seq });
+    app.db.execute_unprepared(&format!("DELETE FROM audit_record WHERE seq = {}", forged.seq)).await.unwrap();
+    // The seal rewritten without the key (a later head claimed) is caught.
+    let seal = jindu_store::service::deployment::get_setting(&app.db, "audit.seal").await.unwrap().unwrap();
+    let forged_seal = seal.replace("\"n\":1", "\"n\":9");
+    jindu_store::service::deployment::put_setting(&app.db, "audit.seal", &forged_seal).await.unwrap();
+    assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::SealForged);
+    jindu_store::service::deployment::put_setting(&app.db, "audit.seal", &seal).await.unwrap();
+    assert_eq!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Intact { records: 1, unsealed: 0 });
     app
 });
 
@@ -985,7 +1051,7 @@ both!(concurrent_writes_wait_their_turn, |app: TestApp| async move {
     }
     assert_eq!(app.event_count().await, before + 10);
     assert!(matches!(
-        jindu_store::service::audit::verify(&app.db).await.unwrap(),
+        jindu_store::service::audit::verify(&app.db, &app.vault).await.unwrap(),
         jindu_store::service::audit::Verdict::Intact { .. }
     ));
     app
@@ -1379,7 +1445,7 @@ both!(the_system_administrator_manages_accounts_roles_and_settings, |app: TestAp
     for a in ["user.create", "user.unlock", "user.reset_password", "config.role", "config.change"] {
         assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
     }
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), audit::Verdict::Intact { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), audit::Verdict::Intact { .. }));
     app
 });
 
@@ -1391,22 +1457,22 @@ both!(audit_prune_keeps_the_retention_and_the_chain_verifiable, |app: TestApp| a
         let at = start + chrono::Duration::days(30 * i);
         audit::record(&app.db, &Who::cli(), Now::at(at), Entry::ok("test.event", "test", i)).await.unwrap();
     }
-    let before = audit::verify(&app.db).await.unwrap();
-    let Verdict::Intact { records } = before else { panic!("{before:?}") };
-    let removed = audit::prune(&app.db, &Who::cli(), Now::at(fixed_instant())).await.unwrap();
+    let before = audit::verify(&app.db, &app.vault).await.unwrap();
+    let Verdict::Intact { records, .. } = before else { panic!("{before:?}") };
+    let removed = audit::prune(&app.db, &app.vault, &Who::cli(), Now::at(fixed_instant())).await.unwrap();
     // Cut-off = 2026-11-29 02:00Z − 12 months = 2025-11-29 02:00Z. The records start
     // 2025-10-25 (day 0) and come every 30 days: days 0 and 30 (2025-11-24) are older, day 60
     // (2025-12-24) is not. The test set-up audits nothing before them.
     assert_eq!(removed, 2);
-    let after = audit::verify(&app.db).await.unwrap();
-    assert_eq!(after, Verdict::Intact { records: records - 2 + 1 }, "the prune is itself recorded");
+    let after = audit::verify(&app.db, &app.vault).await.unwrap();
+    assert_eq!(after, Verdict::Intact { records: records - 2 + 1, unsealed: 0 }, "the prune is itself recorded");
     // Tampering after a prune is still caught.
     use sea_orm::ConnectionTrait;
     app.db
         .execute_unprepared("UPDATE audit_record SET detail = 'x' WHERE action = 'test.event' AND object_id = '5'")
         .await
         .unwrap();
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), Verdict::Modified { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), Verdict::Modified { .. }));
     app
 });
 

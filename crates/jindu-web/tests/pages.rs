@@ -250,8 +250,8 @@ const GET_QUERIES: &[(&str, &[&str], &[&str], &str)] = &[
         "",
     ),
     ("/import", &[], &[], ""),
-    ("/import/template.xlsx", &[], &["kind"], "not strict yet: import pages (items 3-9) belong to another change"),
-    ("/import/{job}", &[], &["header_row"], "not strict yet: import pages (items 3-9) belong to another change"),
+    ("/import/template.xlsx", &["kind"], &[], ""),
+    ("/import/{job}", &["header_row"], &[], "read before the job is looked up"),
     ("/import/{job}/problems.xlsx", &[], &[], ""),
     ("/evaluation", &[], &[], ""),
     ("/responsibility", &["year"], &[], ""),
@@ -355,6 +355,12 @@ fn bad_values(person: Uuid) -> Vec<(&'static str, &'static str, String)> {
         ("/export/{list}/{format}", "kind", "/export/overdue/csv?kind=nap".into()),
         ("/export/{list}/{format}", "kind", "/export/alerts/csv?kind=foo".into()),
         ("/export/{list}/{format}", "acked", "/export/alerts/csv?acked=2".into()),
+        ("/import/template.xlsx", "kind", "/import/template.xlsx?kind=people".into()),
+        ("/import/template.xlsx", "kind", "/import/template.xlsx?kind=PERSONS".into()),
+        ("/import/{job}", "header_row", format!("/import/{}?header_row=0", Uuid::nil())),
+        ("/import/{job}", "header_row", format!("/import/{}?header_row=21", Uuid::nil())),
+        ("/import/{job}", "header_row", format!("/import/{}?header_row=abc", Uuid::nil())),
+        ("/import/{job}", "header_row", format!("/import/{}?header_row=-3", Uuid::nil())),
     ];
     t.sort_by_key(|(r, f, _)| (*r, *f));
     t
@@ -694,5 +700,74 @@ both!(api_refuses_bad_query_values_as_json, |app: TestApp| async move {
     assert_eq!(r.status(), StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(v["total"], 1);
+    app
+});
+
+/// A concrete address of `route` (GET_QUERIES): the query string is read before any record is
+/// looked up, so a well-formed id of nothing does.
+fn concrete(route: &str, person: Uuid) -> String {
+    let nil = Uuid::nil().to_string();
+    route
+        .replace("{id}", &person.to_string())
+        .replace("{list}", "persons")
+        .replace("{format}", "csv")
+        .replace("{job}", &nil)
+        .replace("{scheme}", &nil)
+        .replace("{run}", &nil)
+        .replace("{unit}", &nil)
+        .replace("{file}", &nil)
+}
+
+both!(a_repeated_parameter_is_refused_naming_it_on_every_route, |app: TestApp| async move {
+    // Every parameter of every GET route, strict or free, given twice: 400 with the sentence in
+    // both languages naming it (axum's own answer was "Failed to deserialize query string:
+    // duplicate field `status`").
+    let person = app.person("重复甲", ID_A, "2026-11-01", "2026-11-02").await;
+    app.login().await;
+    let (_, secret) = jindu_store::service::tokens::create(
+        &app.db,
+        Now::at(fixed_instant()),
+        app.admin.user_id,
+        "test",
+        jindu_domain::Role::Office,
+        jindu_domain::DivisionCode::parse("430405").unwrap(),
+        30,
+    )
+    .await
+    .unwrap();
+    let mut tried = 0;
+    for (route, strict, free, _) in GET_QUERIES {
+        for field in strict.iter().chain(free.iter()) {
+            let path = format!("{}?{field}=1&{field}=2", concrete(route, person));
+            if route.starts_with("/api/") {
+                let r = app.client.get(app.url(&path)).bearer_auth(&secret).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+                let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+                assert_eq!(v["code"], "bad_request", "{path}");
+                assert_eq!(v["errors"][0]["field"], *field, "{path}");
+                assert_eq!(v["errors"][0]["code"], "query.repeated", "{path}");
+                assert_eq!(
+                    v["message"],
+                    format!(
+                        "查询参数 {field} 出现了不止一次：每个参数只能给一个值，请去掉重复的 {field}=…。 / Query parameter {field}: given more than once; give it one value (remove the repeated {field}=…)."
+                    ),
+                    "{path}"
+                );
+            } else {
+                let (s, body) = app.get(&path).await;
+                assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {body}");
+                assert!(body.contains(&format!("查询参数 {field} 出现了不止一次")), "{path}: {body}");
+                assert!(body.contains(&format!("Query parameter {field}: given more than once")), "{path}: {body}");
+            }
+            tried += 1;
+        }
+    }
+    assert!(tried >= 60, "{tried}");
+    // The same value twice is still two values; a parameter of no route, repeated, is ignored
+    // as any unknown parameter is.
+    let (s, body) = app.get("/persons?status=under_control&status=under_control").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    let (s, _) = app.get("/persons?utm=1&utm=2").await;
+    assert_eq!(s, StatusCode::OK);
     app
 });

@@ -206,7 +206,7 @@ both!(the_workstation_page_opens_edits_and_staffs_a_workstation, |app: TestApp| 
     ] {
         assert_eq!(audited(&app, action).await, n, "{action}");
     }
-    assert!(matches!(audit::verify(&app.db).await.unwrap(), audit::Verdict::Intact { .. }));
+    assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), audit::Verdict::Intact { .. }));
 
     // A leader sees the page and cannot change it.
     let leader = app.user("leader", "区领导", "leader", "430405", false).await;

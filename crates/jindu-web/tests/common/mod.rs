@@ -22,6 +22,8 @@ pub const PASSWORD: &str = "Test-Password-2026";
 
 pub struct TestApp {
     pub base: String,
+    /// The database URL (a second server or process opens its own pool on it).
+    pub db_url: String,
     pub client: reqwest::Client,
     pub db: jindu_store::DatabaseConnection,
     pub vault: jindu_store::Vault,
@@ -66,6 +68,7 @@ impl TestApp {
             }
         };
         let db = jindu_store::db::connect(&url).await.unwrap();
+        let db_url = url.clone();
         let now = Now::at(fixed_instant());
         deployment::init(&db, DivisionCode::parse("430405").unwrap()).await.unwrap();
         users::add(
@@ -95,7 +98,17 @@ impl TestApp {
         });
         let client =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { base: format!("http://{addr}"), client, db, vault, admin, cleanup, clock: clock_handle, _dir: dir }
+        TestApp {
+            base: format!("http://{addr}"),
+            db_url,
+            client,
+            db,
+            vault,
+            admin,
+            cleanup,
+            clock: clock_handle,
+            _dir: dir,
+        }
     }
 
     /// Adds an account with the test password: user name, display name, role code, division, and
@@ -126,6 +139,31 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// A second server over the same database with its own connection pool (as a second
+    /// `serve` process would have), and a client signed in to it as `office`. Returns the
+    /// server's base URL, the client and the pool.
+    pub async fn second_server(&self) -> (String, reqwest::Client, jindu_store::DatabaseConnection) {
+        let db = jindu_store::db::connect(&self.db_url).await.unwrap();
+        let (clock, _) = Clock::manual(fixed_instant());
+        let state = AppState::new(db.clone(), self.vault.clone(), clock, true);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, jindu_web::router(state)).await;
+        });
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let token = csrf(&client, &base).await;
+        let r = client
+            .post(format!("{base}/login"))
+            .form(&[("username", "office"), ("password", PASSWORD), ("next", "/"), ("csrf", &token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        (base, client, db)
     }
 
     pub async fn login(&self) {
