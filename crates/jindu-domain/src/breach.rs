@@ -172,10 +172,7 @@ pub fn met_on<Id: Copy>(records: &[ConductRecord<Id>], since: NaiveDate, today: 
 mod overstay_tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::test_days::d;
 
     /// Leave approved back by 2026-03-10, back 2026-03-31: 21 days without permission; plus a
     /// departure 2026-05-01 → 2026-05-11 (10 days): 31 days > 30 → §20(三); 1 departure only.
@@ -231,10 +228,7 @@ mod overstay_tests {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::test_days::d;
 
     fn rec(id: u32, on: &str, conduct: Conduct) -> ConductRecord<u32> {
         ConductRecord { id, on: d(on), conduct }

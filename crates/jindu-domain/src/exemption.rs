@@ -72,10 +72,7 @@ pub fn isolation_exemptions(sex: Sex, birth: NaiveDate, decision_date: NaiveDate
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::test_days::d;
 
     #[test]
     fn sixteen_is_reached_the_day_after_the_birthday() {

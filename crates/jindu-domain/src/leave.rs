@@ -136,10 +136,7 @@ pub fn overstay(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::test_days::d;
 
     #[test]
     fn notice_from_three_days() {

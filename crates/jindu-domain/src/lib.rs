@@ -55,3 +55,13 @@ pub use ids::*;
 pub use kinds::*;
 pub use measure::{MeasureClock, Suspension};
 pub use obligation::{Due, Schedule};
+
+/// Test helper: a calendar day written `YYYY-MM-DD`.
+#[cfg(test)]
+pub(crate) mod test_days {
+    /// The day `s` (`YYYY-MM-DD`); panics on anything else (tests only).
+    #[allow(clippy::unwrap_used)]
+    pub(crate) fn d(s: &str) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+}

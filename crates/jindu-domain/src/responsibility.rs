@@ -227,10 +227,7 @@ pub fn parse_member_unit_code(code: &str) -> Option<(&str, u32)> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
+    use crate::test_days::d;
 
     #[test]
     fn files_are_recognised_by_their_first_bytes() {

@@ -471,18 +471,22 @@ mod tests {
         m.clock.resume(d(2026, 5, 1), d(2026, 5, 1)).unwrap();
         let done = [d(2026, 5, 20), d(2026, 2, 15), d(2026, 3, 1), d(2026, 3, 1)];
         let cal = WorkCalendar::new();
-        let duties = replay_duties(
-            &Schedule::default(),
-            ObligationKind::DrugTest,
-            &m.clock,
-            RiskTier::Low,
-            &done,
-            d(2026, 6, 1),
-            &cal,
-        );
-        let dues: Vec<_> = duties.iter().map(|x| (x.due, x.met_on)).collect();
+        let dues = |clock: &MeasureClock| -> Vec<_> {
+            replay_duties(
+                &Schedule::default(),
+                ObligationKind::DrugTest,
+                clock,
+                RiskTier::Low,
+                &done,
+                d(2026, 6, 1),
+                &cal,
+            )
+            .iter()
+            .map(|x| (x.due, x.met_on))
+            .collect()
+        };
         assert_eq!(
-            dues,
+            dues(&m.clock),
             vec![
                 (d(2026, 2, 19), Some(d(2026, 2, 15))),
                 (d(2026, 3, 15), Some(d(2026, 3, 1))),
@@ -493,17 +497,7 @@ mod tests {
         );
         let mut open = detox(d(2026, 1, 5), Some(d(2026, 1, 19)));
         open.clock.suspend(d(2026, 3, 10), d(2026, 3, 10)).unwrap();
-        let duties = replay_duties(
-            &Schedule::default(),
-            ObligationKind::DrugTest,
-            &open.clock,
-            RiskTier::Low,
-            &done,
-            d(2026, 6, 1),
-            &cal,
-        );
-        let dues: Vec<_> = duties.iter().map(|x| (x.due, x.met_on)).collect();
-        assert_eq!(dues, vec![(d(2026, 2, 19), Some(d(2026, 2, 15)))]);
+        assert_eq!(dues(&open.clock), vec![(d(2026, 2, 19), Some(d(2026, 2, 15)))]);
     }
 
     /// Issue #18 item 13: community detox decided 2026-01-05, reported 2026-01-19 (year 1:
