@@ -12,7 +12,6 @@ use sea_orm::{
 };
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-use sha2::{Digest, Sha256};
 
 use super::{a, index};
 use crate::entities::{audit_lane, audit_record, setting};
@@ -33,26 +32,9 @@ async fn add_column(m: &SchemaManager<'_>, col: ColumnDef) -> Result<(), DbErr> 
 
 /// The record hash before this migration (no lane, no position), to check the old chain.
 fn old_hash(r: &audit_record::Model) -> String {
-    let mut h = Sha256::new();
-    let fields = [
-        r.seq.to_string(),
-        r.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-        r.user_id.map(|u| u.to_string()).unwrap_or_default(),
-        r.username.clone(),
-        r.unit.clone(),
-        r.address.clone(),
-        r.action.clone(),
-        r.object_type.clone().unwrap_or_default(),
-        r.object_id.clone().unwrap_or_default(),
-        r.outcome.clone(),
-        r.detail.clone().unwrap_or_default(),
-        r.prev_hash.clone(),
-    ];
-    for f in fields {
-        h.update(f.as_bytes());
-        h.update([0x1f]);
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    let mut fields = vec![r.seq.to_string()];
+    fields.extend(audit::entry_fields(r));
+    audit::unit_separated_sha256(&fields)
 }
 
 async fn get(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {

@@ -173,11 +173,16 @@ fn hex(bytes: &[u8]) -> String {
 /// SHA-256 (hex) over the record's fields in a fixed order (sequence, lane and position included),
 /// separated by unit separators.
 pub fn record_hash(r: &audit_record::Model) -> String {
-    let mut h = Sha256::new();
-    let fields = [
-        r.seq.to_string(),
-        r.lane.to_string(),
-        r.lane_seq.to_string(),
+    let mut fields = vec![r.seq.to_string(), r.lane.to_string(), r.lane_seq.to_string()];
+    fields.extend(entry_fields(r));
+    unit_separated_sha256(&fields)
+}
+
+/// The fields of a record after its place in the chain, in the order every version of the
+/// chain hashed them: time, user, username, unit, address, action, object type and id,
+/// outcome, detail, the previous record's hash.
+pub(crate) fn entry_fields(r: &audit_record::Model) -> [String; 11] {
+    [
         r.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
         r.user_id.map(|u| u.to_string()).unwrap_or_default(),
         r.username.clone(),
@@ -189,7 +194,12 @@ pub fn record_hash(r: &audit_record::Model) -> String {
         r.outcome.clone(),
         r.detail.clone().unwrap_or_default(),
         r.prev_hash.clone(),
-    ];
+    ]
+}
+
+/// SHA-256 (hex) of `fields`, each followed by the unit separator 0x1F.
+pub(crate) fn unit_separated_sha256(fields: &[String]) -> String {
+    let mut h = Sha256::new();
     for f in fields {
         h.update(f.as_bytes());
         h.update([0x1f]);

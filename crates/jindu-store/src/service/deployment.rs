@@ -160,8 +160,16 @@ pub async fn division_by_path<C: ConnectionTrait>(db: &C, path: &str) -> Service
 
 /// The children of a division, ordered by code.
 pub async fn children<C: ConnectionTrait>(db: &C, parent: DivisionCode) -> ServiceResult<Vec<Division>> {
+    divisions_where(db, division::Column::ParentCode.eq(parent.to_string())).await
+}
+
+/// The divisions matching `condition`, ordered by code.
+async fn divisions_where<C: ConnectionTrait>(
+    db: &C,
+    condition: impl sea_orm::sea_query::IntoCondition,
+) -> ServiceResult<Vec<Division>> {
     division::Entity::find()
-        .filter(division::Column::ParentCode.eq(parent.to_string()))
+        .filter(condition)
         .order_by_asc(division::Column::Code)
         .all(db)
         .await?
@@ -177,15 +185,13 @@ pub async fn in_scope<C: ConnectionTrait>(
     level: DivisionLevel,
 ) -> ServiceResult<Vec<Division>> {
     let (lo, hi) = super::scope_bounds(&scope);
-    division::Entity::find()
-        .filter(division::Column::Code.between(lo, hi))
-        .filter(division::Column::Level.eq(level.as_code()))
-        .order_by_asc(division::Column::Code)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(to_division)
-        .collect()
+    divisions_where(
+        db,
+        sea_orm::Condition::all()
+            .add(division::Column::Code.between(lo, hi))
+            .add(division::Column::Level.eq(level.as_code())),
+    )
+    .await
 }
 
 /// The obligation schedule in force (local default unless the office changed it).

@@ -102,6 +102,26 @@ pub(crate) async fn insert_event<C: ConnectionTrait>(
     note: Option<(&crate::Vault, &str)>,
     detail: Option<String>,
 ) -> ServiceResult<Uuid> {
+    insert_event_by(db, Some(actor.user_id), now, person_id, measure_id, kind, on, note, detail).await
+}
+
+/// [`insert_event`] recorded by `recorded_by` (a user, or `None` for the system): the one
+/// place a timeline event without test fields is inserted (transfers, transfer files, sweeps).
+///
+/// # Errors
+/// `Db`; `Vault` when the note cannot be sealed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_event_by<C: ConnectionTrait>(
+    db: &C,
+    recorded_by: Option<Uuid>,
+    now: Now,
+    person_id: Uuid,
+    measure_id: Option<Uuid>,
+    kind: EventKind,
+    on: NaiveDate,
+    note: Option<(&crate::Vault, &str)>,
+    detail: Option<String>,
+) -> ServiceResult<Uuid> {
     let id = Uuid::now_v7();
     let note = note.map(|(vault, text)| vault.seal("event", "note", &id.to_string(), text)).transpose()?;
     event::Entity::insert(event::ActiveModel {
@@ -111,7 +131,7 @@ pub(crate) async fn insert_event<C: ConnectionTrait>(
         kind: Set(kind.as_code().to_string()),
         occurred_on: Set(on),
         recorded_at: Set(now.instant),
-        recorded_by: Set(Some(actor.user_id)),
+        recorded_by: Set(recorded_by),
         test_method: Set(None),
         test_result: Set(None),
         substance: Set(None),
@@ -234,24 +254,7 @@ pub(crate) async fn decide_in<C: ConnectionTrait>(
         let open_kind = stored("measure kind", &open.kind, MeasureKind::from_code)?;
         if input.kind == MeasureKind::CompulsoryIsolation && open_kind != MeasureKind::CompulsoryIsolation {
             ended = format!("; ended {} {} on {}", open_kind.as_code(), open.id, input.decision_date);
-            let cal = deployment::calendar(txn).await?;
-            let mut clock = clock_of(&open)?;
-            clock.end(input.decision_date, EndReason::ToCompulsoryIsolation, now.today)?;
-            let mut am: measure::ActiveModel = open.clone().into();
-            clock_columns(&mut am, &clock, now, &cal)?;
-            am.update(txn).await?;
-            insert_event(
-                txn,
-                actor,
-                now,
-                person_id,
-                Some(open.id),
-                EventKind::MeasureEnded,
-                input.decision_date,
-                None,
-                None,
-            )
-            .await?;
+            end_row(txn, actor, now, open, input.decision_date, EndReason::ToCompulsoryIsolation, None).await?;
         } else {
             return Err(FieldError::new(
                 "measure_kind",
@@ -281,6 +284,31 @@ pub(crate) async fn decide_in<C: ConnectionTrait>(
     )
     .await?;
     Ok(id)
+}
+
+/// Ends the measure `m` on `on` for `reason` (its clock's rules: [`MeasureClock::end`]), keeps
+/// its clock columns and records the `MeasureEnded` event with `detail`, in `txn`.
+///
+/// # Errors
+/// `Invalid` from the clock (an end before the decision); `Db`.
+async fn end_row<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    now: Now,
+    m: measure::Model,
+    on: NaiveDate,
+    reason: EndReason,
+    detail: Option<String>,
+) -> ServiceResult<()> {
+    let cal = deployment::calendar(txn).await?;
+    let mut clock = clock_of(&m)?;
+    clock.end(on, reason, now.today)?;
+    let (measure_id, person_id) = (m.id, m.person_id);
+    let mut am: measure::ActiveModel = m.into();
+    clock_columns(&mut am, &clock, now, &cal)?;
+    am.update(txn).await?;
+    insert_event(txn, actor, now, person_id, Some(measure_id), EventKind::MeasureEnded, on, None, detail).await?;
+    Ok(())
 }
 
 /// A measure of a person's history, decided and already ended (an import's 戒毒措施台账 row
@@ -335,14 +363,8 @@ pub(crate) async fn record_past_measure_in<C: ConnectionTrait>(
     }
     let id = insert_decision(txn, actor, now, person_id, input).await?;
     let m = measure::Entity::find_by_id(id).one(txn).await?.ok_or(ServiceError::NotFound("measure"))?;
-    let cal = deployment::calendar(txn).await?;
-    let mut clock = clock_of(&m)?;
-    clock.end(ended_on, reason, now.today)?;
-    let mut am: measure::ActiveModel = m.into();
-    clock_columns(&mut am, &clock, now, &cal)?;
-    am.update(txn).await?;
     let detail = serde_json::json!({ "end_reason": reason.as_code() }).to_string();
-    insert_event(txn, actor, now, person_id, Some(id), EventKind::MeasureEnded, ended_on, None, Some(detail)).await?;
+    end_row(txn, actor, now, m, ended_on, reason, Some(detail)).await?;
     super::casework::reconcile(txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id)).await?;
     audit::append(
         txn,

@@ -347,44 +347,21 @@ pub async fn export<C: ConnectionTrait + TransactionTrait>(
     })
     .exec(&txn)
     .await?;
-    let moved = person::Entity::update_many()
-        .set(person::ActiveModel {
-            division_code: Set(to_code.to_string()),
-            town_code: Set(county.to_string()),
-            social_worker_id: Set(None),
-            version: Set(p.version + 1),
-            updated_at: Set(now.instant),
-            ..Default::default()
-        })
-        .filter(person::Column::Id.eq(p.id))
-        .filter(person::Column::Version.eq(p.version))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected != 1 {
-        return Err(ServiceError::Conflict);
-    }
+    super::transfers::move_person(&txn, &p, &to_code.to_string(), &county.to_string(), now).await?;
     obligation::Entity::delete_many().filter(obligation::Column::PersonId.eq(p.id)).exec(&txn).await?;
-    let event_id = Uuid::now_v7();
     let note = format!("移交至系统外（异地执行）：{}，文件 SHA-256 {}", to_code, &file_hash[..16]);
-    event::Entity::insert(event::ActiveModel {
-        id: Set(event_id),
-        person_id: Set(p.id),
-        measure_id: Set(None),
-        kind: Set(EventKind::Transfer.as_code().to_string()),
-        occurred_on: Set(now.today),
-        recorded_at: Set(now.instant),
-        recorded_by: Set(who.user_id),
-        test_method: Set(None),
-        test_result: Set(None),
-        substance: Set(None),
-        note: Set(vault.seal_opt("event", "note", event_id, Some(&note))?),
-        amends_event_id: Set(None),
-        detail: Set(Some(
-            serde_json::json!({ "transfer_id": transfer_id.to_string(), "step": "handed_over", "from": p.division_code, "to": to_code.to_string(), "file_hash": file_hash })
-                .to_string(),
-        )),
-    })
-    .exec(&txn)
+    let detail = serde_json::json!({ "transfer_id": transfer_id.to_string(), "step": "handed_over", "from": p.division_code, "to": to_code.to_string(), "file_hash": file_hash }).to_string();
+    super::measures::insert_event_by(
+        &txn,
+        who.user_id,
+        now,
+        p.id,
+        None,
+        EventKind::Transfer,
+        now.today,
+        Some((vault, &note)),
+        Some(detail),
+    )
     .await?;
     // The figures: the person counts here until the hand-over and in the other county after.
     super::indicators::maintain(&txn, p.id, now.today).await?;
@@ -665,30 +642,22 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
     })
     .exec(&txn)
     .await?;
-    let event_id = Uuid::now_v7();
     let note = format!(
         "自系统外接收（异地执行）：原执行地 {}，应于{deadline}前报到（戒毒条例第二十二条）",
         payload.person.division_code
     );
-    event::Entity::insert(event::ActiveModel {
-        id: Set(event_id),
-        person_id: Set(person_id),
-        measure_id: Set(None),
-        kind: Set(EventKind::Transfer.as_code().to_string()),
-        occurred_on: Set(now.today),
-        recorded_at: Set(now.instant),
-        recorded_by: Set(who.user_id),
-        test_method: Set(None),
-        test_result: Set(None),
-        substance: Set(None),
-        note: Set(vault.seal_opt("event", "note", event_id, Some(&note))?),
-        amends_event_id: Set(None),
-        detail: Set(Some(
-            serde_json::json!({ "transfer_id": transfer_id.to_string(), "step": "imported", "from": payload.person.division_code, "to": division.to_string(), "file_hash": file_hash })
-                .to_string(),
-        )),
-    })
-    .exec(&txn)
+    let detail = serde_json::json!({ "transfer_id": transfer_id.to_string(), "step": "imported", "from": payload.person.division_code, "to": division.to_string(), "file_hash": file_hash }).to_string();
+    super::measures::insert_event_by(
+        &txn,
+        who.user_id,
+        now,
+        person_id,
+        None,
+        EventKind::Transfer,
+        now.today,
+        Some((vault, &note)),
+        Some(detail),
+    )
     .await?;
     super::casework::reconcile(&txn, person_id, now, Some(jindu_domain::AssessmentTrigger::Registration), who.user_id)
         .await?;

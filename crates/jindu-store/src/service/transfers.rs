@@ -274,6 +274,38 @@ fn accept_audit_text(a: &AcceptAudit<'_>) -> String {
     )
 }
 
+/// Moves the person to `division_code` in `town_code` (the place of execution changed: 戒毒条例
+/// §22), without a social worker until the new place assigns one, if nobody changed the record
+/// since `p` was read.
+///
+/// # Errors
+/// `Conflict` when the record changed meanwhile; `Db`.
+pub(crate) async fn move_person<C: ConnectionTrait>(
+    db: &C,
+    p: &person::Model,
+    division_code: &str,
+    town_code: &str,
+    now: Now,
+) -> ServiceResult<()> {
+    let moved = person::Entity::update_many()
+        .set(person::ActiveModel {
+            division_code: Set(division_code.to_string()),
+            town_code: Set(town_code.to_string()),
+            social_worker_id: Set(None),
+            version: Set(p.version + 1),
+            updated_at: Set(now.instant),
+            ..Default::default()
+        })
+        .filter(person::Column::Id.eq(p.id))
+        .filter(person::Column::Version.eq(p.version))
+        .exec(db)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(ServiceError::Conflict);
+    }
+    Ok(())
+}
+
 fn step_detail(t_id: Uuid, step: &str, from: &str, to: &str) -> String {
     serde_json::json!({ "transfer_id": t_id.to_string(), "step": step, "from": from, "to": to }).to_string()
 }
@@ -296,6 +328,31 @@ pub async fn request<C: ConnectionTrait + TransactionTrait>(
     let mut errors = Vec::new();
     let to = deployment_division(&txn, "to_division", &input.to_division).await.map_err(|e| push(&mut errors, e)).ok();
     let reason = reason_text("reason", &input.reason).map_err(|e| push(&mut errors, e)).ok().flatten();
+    open_request(txn, vault, actor, now, &p, to, reason, errors, RequestedBy::From).await
+}
+
+/// Which side asked: the person's town ([`request`]) or the new place ([`request_pull`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RequestedBy {
+    From,
+    To,
+}
+
+/// The shared end of [`request`] and [`request_pull`]: checks the status and the open transfer,
+/// refuses with every problem found (`errors` carries those of the form), then writes the
+/// transfer, its timeline event and audit record in `txn` and commits.
+#[allow(clippy::too_many_arguments)]
+async fn open_request<T: ConnectionTrait + sea_orm::TransactionSession>(
+    txn: T,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    p: &person::Model,
+    to: Option<(DivisionCode, DivisionCode)>,
+    reason: Option<String>,
+    mut errors: Vec<FieldError>,
+    by: RequestedBy,
+) -> ServiceResult<Uuid> {
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     if let Err(e) = jindu_domain::status::check_event_allowed(status, EventKind::Transfer) {
         errors.push(e.into());
@@ -307,10 +364,15 @@ pub async fn request<C: ConnectionTrait + TransactionTrait>(
     }
     let (Some(to), true) = (to, errors.is_empty()) else { return Err(ServiceError::Invalid(errors)) };
     let id = Uuid::now_v7();
-    insert_row(&txn, vault, id, &p, to, TransferStatus::Requested, false, Some(actor.user_id), reason.as_deref(), now)
+    let pull = by == RequestedBy::To;
+    insert_row(&txn, vault, id, p, to, TransferStatus::Requested, pull, Some(actor.user_id), reason.as_deref(), now)
         .await?;
     let (from_path, to_path) = (path_of(&txn, &p.division_code).await?, path_of(&txn, &to.0.to_string()).await?);
-    let note = format!("申请变更执行地：{from_path} → {to_path}");
+    let (note, action) = if pull {
+        (format!("接收地申请接收（变更执行地）：{from_path} → {to_path}"), "transfer.request_pull")
+    } else {
+        (format!("申请变更执行地：{from_path} → {to_path}"), "transfer.request")
+    };
     let detail = step_detail(id, "requested", &p.division_code, &to.0.to_string());
     measures::insert_event(
         &txn,
@@ -324,7 +386,7 @@ pub async fn request<C: ConnectionTrait + TransactionTrait>(
         Some(detail),
     )
     .await?;
-    let entry = audit::Entry::ok("transfer.request", "person", p.id).with_detail(format!("{id} -> {}", to.0));
+    let entry = audit::Entry::ok(action, "person", p.id).with_detail(format!("{id} -> {}", to.0));
     super::casework::finish_write(txn, actor, now, p.id, None, entry).await?;
     Ok(id)
 }
@@ -378,40 +440,7 @@ pub async fn request_pull<C: ConnectionTrait + TransactionTrait>(
         errors.push(DomainError::OutOfScope { field: "to_division" }.into());
     }
     let reason = reason_text("reason", &input.reason).map_err(|e| push(&mut errors, e)).ok().flatten();
-    let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
-    if let Err(e) = jindu_domain::status::check_event_allowed(status, EventKind::Transfer) {
-        errors.push(e.into());
-    }
-    if let Some((_, town)) = to
-        && let Err(e) = rules::check_request(&p.town_code, &town.to_string(), open_of(&txn, p.id).await?.is_some())
-    {
-        errors.push(e.into());
-    }
-    let (Some(to), true) = (to, errors.is_empty()) else { return Err(ServiceError::Invalid(errors)) };
-    let id = Uuid::now_v7();
-    insert_row(&txn, vault, id, &p, to, TransferStatus::Requested, true, Some(actor.user_id), reason.as_deref(), now)
-        .await?;
-    let note = format!(
-        "接收地申请接收（变更执行地）：{} → {}",
-        path_of(&txn, &p.division_code).await?,
-        path_of(&txn, &to.0.to_string()).await?
-    );
-    let detail = step_detail(id, "requested", &p.division_code, &to.0.to_string());
-    measures::insert_event(
-        &txn,
-        actor,
-        now,
-        p.id,
-        None,
-        EventKind::Transfer,
-        now.today,
-        Some((vault, &note)),
-        Some(detail),
-    )
-    .await?;
-    let entry = audit::Entry::ok("transfer.request_pull", "person", p.id).with_detail(format!("{id} -> {}", to.0));
-    super::casework::finish_write(txn, actor, now, p.id, None, entry).await?;
-    Ok(id)
+    open_request(txn, vault, actor, now, &p, to, reason, errors, RequestedBy::To).await
 }
 
 /// What a decision led to.
@@ -542,22 +571,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
             duties: &moved,
             report_due: deadline,
         });
-        let moved = person::Entity::update_many()
-            .set(person::ActiveModel {
-                division_code: Set(t.to_division_code.clone()),
-                town_code: Set(t.to_town_code.clone()),
-                social_worker_id: Set(None),
-                version: Set(p.version + 1),
-                updated_at: Set(now.instant),
-                ..Default::default()
-            })
-            .filter(person::Column::Id.eq(p.id))
-            .filter(person::Column::Version.eq(p.version))
-            .exec(&txn)
-            .await?;
-        if moved.rows_affected != 1 {
-            return Err(ServiceError::Conflict);
-        }
+        move_person(&txn, &p, &t.to_division_code, &t.to_town_code, now).await?;
     }
     let open_measure = measure::Entity::find()
         .filter(measure::Column::PersonId.eq(p.id))
