@@ -9,9 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use jindu_domain::clock::Now;
 use jindu_store::db;
-use jindu_store::entities::app_user;
 use jindu_store::service::{import, users};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{explain, keys};
 
@@ -89,14 +87,7 @@ pub async fn run(command: ImportCommand) -> Result<()> {
     let conn = db::connect_existing(&url).await?;
     let vault = keys::open(&conn, &url, &key_args).await?;
     let bytes = std::fs::read(&file).with_context(|| format!("读取 / reading {}", file.display()))?;
-    let Some(user) = app_user::Entity::find()
-        .filter(app_user::Column::Username.eq(username.trim().to_lowercase()))
-        .one(&conn)
-        .await?
-    else {
-        bail!("用户“{username}”不存在 / no user '{username}'");
-    };
-    let Some(actor) = users::actor(&conn, user.id).await.map_err(explain)? else {
+    let Some(actor) = users::actor_by_username(&conn, &username).await.map_err(explain)? else {
         bail!("用户“{username}”不存在 / no user '{username}'");
     };
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -10,9 +10,7 @@ use clap::Subcommand;
 use jindu_domain::clock::Now;
 use jindu_domain::indicator::Unit;
 use jindu_store::db;
-use jindu_store::entities::app_user;
 use jindu_store::service::{Actor, users, workstations};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::{UsageError, explain};
@@ -60,14 +58,7 @@ pub enum WorkstationCommand {
 }
 
 async fn actor_named(conn: &jindu_store::DatabaseConnection, username: &str) -> Result<Actor> {
-    let Some(user) = app_user::Entity::find()
-        .filter(app_user::Column::Username.eq(username.trim().to_lowercase()))
-        .one(conn)
-        .await?
-    else {
-        bail!("用户“{username}”不存在 / no user '{username}'");
-    };
-    match users::actor(conn, user.id).await.map_err(explain)? {
+    match users::actor_by_username(conn, username).await.map_err(explain)? {
         Some(a) => Ok(a),
         None => bail!("用户“{username}”不存在 / no user '{username}'"),
     }

@@ -6,6 +6,7 @@
 //! - `service`: every read and write the web and CLI do, `(db, &Actor, now, input)`,
 //!   with validation by `jindu_domain` and each write in one transaction.
 //! - `demo`: the deterministic synthetic caseload of `jindu demo`.
+//! - `sessions`: the rows of the web sessions (`web_session`), for the web's session store.
 
 pub mod db;
 pub mod demo;
@@ -14,6 +15,7 @@ pub mod entities;
 pub mod migration;
 pub mod rekey;
 pub mod service;
+pub mod sessions;
 pub mod sheet;
 pub mod synthetic;
 pub mod vault;

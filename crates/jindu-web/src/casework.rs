@@ -5,10 +5,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use jindu_domain::DivisionLevel;
 use jindu_domain::alert::AlertRules;
 use jindu_domain::clock::Now;
 use jindu_domain::risk::FactorTable;
-use jindu_domain::{DivisionLevel, Permission};
 use jindu_store::service::caseload::{self, AssessmentView, CandidateRow, LostRow, MemberView, WorkerLoad};
 use jindu_store::service::conduct::{self, AbsenceView, BreachView, LeaveView, NewLeave};
 use jindu_store::service::persons::PersonDetail;
@@ -53,18 +53,10 @@ impl CaseWork {
 pub async fn load(state: &AppState, a: &Authed, d: &PersonDetail, now: Now) -> Result<CaseWork, AppError> {
     let id = d.person.id;
     let lang = a.chrome.l();
-    let alerts = jindu_store::entities::alert::Entity::find()
-        .filter(jindu_store::entities::alert::Column::PersonId.eq(id))
-        .filter(jindu_store::entities::alert::Column::ResolvedAt.is_null())
-        .all(&state.db)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+    let alerts = alerts::open_of_person(&state.db, id, now.today)
+        .await?
         .into_iter()
-        .filter_map(|al| {
-            jindu_domain::AlertKind::from_code(&al.kind).map(|k| {
-                (k.label(lang).to_string(), al.ref_date, jindu_domain::days::overdue_days(al.ref_date, now.today))
-            })
-        })
+        .map(|al| (al.kind.label(lang).to_string(), al.ref_date, al.days))
         .collect();
     Ok(CaseWork {
         assessments: caseload::assessments_of(&state.db, id, 12).await?,
@@ -77,20 +69,8 @@ pub async fn load(state: &AppState, a: &Authed, d: &PersonDetail, now: Now) -> R
     })
 }
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
 fn person_id(s: &str) -> Result<Uuid, AppError> {
     parse_id(s)
-}
-
-/// A sub-record id typed in a form: missing or unreadable is a field error (422), not a 404.
-fn sub_id(field: &'static str, s: &str) -> Result<Uuid, ServiceError> {
-    match s.trim() {
-        "" => Err(jindu_domain::DomainError::Required { field }.into()),
-        t => Uuid::parse_str(t).map_err(|_| {
-            jindu_domain::DomainError::InvalidChoice { field, input: t.chars().take(40).collect() }.into()
-        }),
-    }
 }
 
 pub async fn request_leave(
@@ -138,27 +118,20 @@ pub async fn act_on_leave(
     Form(f): Form<LeaveActionForm>,
 ) -> PageResult {
     let id = person_id(&id)?;
-    a.actor.require(Permission::RecordWork)?;
-    jindu_store::service::persons::load_visible(&state.db, &a.actor, id).await?;
     let values = form_values(&f);
     let form = format!("leave-{}", f.leave_id.trim());
-    let res = match sub_id("leave", &f.leave_id) {
-        Ok(lid) => {
-            conduct::act_on_leave(
-                &state.db,
-                &state.vault,
-                &a.actor,
-                state.clock.now(),
-                id,
-                lid,
-                &f.action,
-                &f.date,
-                &f.note,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
+    let res = conduct::act_on_leave_form(
+        &state.db,
+        &state.vault,
+        &a.actor,
+        state.clock.now(),
+        id,
+        &f.leave_id,
+        &f.action,
+        &f.date,
+        &f.note,
+    )
+    .await;
     after_person_write(&state, a, id, &form, values, res).await
 }
 
@@ -245,13 +218,8 @@ pub async fn remove_member(
     Form(f): Form<MemberRemoveForm>,
 ) -> PageResult {
     let id = person_id(&id)?;
-    a.actor.require(Permission::RecordWork)?;
-    jindu_store::service::persons::load_visible(&state.db, &a.actor, id).await?;
     let values = form_values(&f);
-    let res = match sub_id("member", &f.member_id) {
-        Ok(mid) => caseload::remove_member(&state.db, &a.actor, state.clock.now(), id, mid).await,
-        Err(e) => Err(e),
-    };
+    let res = caseload::remove_member_form(&state.db, &a.actor, state.clock.now(), id, &f.member_id).await;
     after_person_write(&state, a, id, "group", values, res).await
 }
 
@@ -321,7 +289,6 @@ pub async fn inbox(
     a: Authed,
     StrictQuery(filter): StrictQuery<alerts::AlertFilter>,
 ) -> PageResult {
-    a.actor.require(Permission::ViewPersons)?;
     let lang = a.chrome.lang;
     alerts_page(&state, a, filter, FormState::new("", lang), StatusCode::OK).await
 }
@@ -335,12 +302,9 @@ pub struct AckForm {
 }
 
 pub async fn acknowledge(State(state): State<AppState>, a: Authed, Form(f): Form<AckForm>) -> PageResult {
-    a.actor.require(Permission::ViewPersons)?;
     let values = form_values(&f);
-    let res = match sub_id("alert", &f.alert_id) {
-        Ok(aid) => alerts::acknowledge(&state.db, &state.vault, &a.actor, state.clock.now(), aid, &f.note).await,
-        Err(e) => Err(e),
-    };
+    let res =
+        alerts::acknowledge_form(&state.db, &state.vault, &a.actor, state.clock.now(), &f.alert_id, &f.note).await;
     match res {
         Ok(()) => Ok(Redirect::to("/alerts").into_response()),
         Err(ServiceError::Invalid(errors)) => {
@@ -487,39 +451,10 @@ async fn caseload_page(
         } else {
             jindu_domain::query::id("from", &from).map_err(|e| AppError::from(vec![e]))?
         };
-        caseload_persons(state, &a, worker).await?
+        caseload::persons_of_worker(&state.db, &state.vault, &a.actor, worker).await?
     };
     let moved = jindu_domain::query::number("moved", &q.moved, 0, 1_000_000).map_err(|e| AppError::from(vec![e]))?;
     Ok((status, CaseloadPage { c: a.chrome, loads, unassigned, towns, persons, from, form, moved }).into_response())
-}
-
-/// The persons of one worker (or the unassigned) in scope, by name.
-async fn caseload_persons(
-    state: &AppState,
-    a: &Authed,
-    worker: Option<Uuid>,
-) -> Result<Vec<(Uuid, String, String)>, AppError> {
-    use jindu_store::entities::person;
-    let (lo, hi) = jindu_store::service::scope_bounds(&a.actor.scope);
-    let q = person::Entity::find()
-        .filter(person::Column::DivisionCode.between(lo, hi))
-        .filter(person::Column::SealedOn.is_null())
-        .filter(person::Column::ControlStatus.ne(jindu_domain::ControlStatus::Deceased.as_code()));
-    let q = match worker {
-        Some(w) => q.filter(person::Column::SocialWorkerId.eq(w)),
-        None => q.filter(person::Column::SocialWorkerId.is_null()),
-    };
-    let rows = q.all(&state.db).await.map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut out = Vec::with_capacity(rows.len());
-    for p in rows {
-        let name = state
-            .vault
-            .open("person", "name", &p.id.to_string(), &p.name)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        out.push((p.id, name, p.division_code));
-    }
-    out.sort_by(|x, y| x.2.cmp(&y.2).then(x.1.cmp(&y.1)));
-    Ok(out)
 }
 
 pub async fn caseload(
@@ -527,13 +462,11 @@ pub async fn caseload(
     a: Authed,
     StrictQuery(q): StrictQuery<CaseloadQuery>,
 ) -> PageResult {
-    a.actor.require(Permission::ManageMeasures)?;
     let lang = a.chrome.lang;
     caseload_page(&state, a, q, FormState::new("", lang), StatusCode::OK).await
 }
 
 pub async fn reassign(State(state): State<AppState>, a: Authed, body: String) -> PageResult {
-    a.actor.require(Permission::ManageMeasures)?;
     // Repeated `person` fields (checkboxes): parsed from the body as pairs.
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).map_err(|_| AppError::Form {
         status: StatusCode::BAD_REQUEST,
@@ -543,22 +476,8 @@ pub async fn reassign(State(state): State<AppState>, a: Authed, body: String) ->
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let from = get("from");
     let to = get("to_worker");
-    let mut ids = Vec::new();
-    let mut errors: Vec<FieldError> = Vec::new();
-    for (_, v) in pairs.iter().filter(|(n, _)| n == "person") {
-        match Uuid::parse_str(v.trim()) {
-            Ok(id) => ids.push(id),
-            Err(_) => errors.push(
-                jindu_domain::DomainError::InvalidChoice { field: "persons", input: v.chars().take(40).collect() }
-                    .into(),
-            ),
-        }
-    }
-    let res = if errors.is_empty() {
-        caseload::reassign(&state.db, &a.actor, state.clock.now(), &ids, &to).await
-    } else {
-        Err(ServiceError::Invalid(errors))
-    };
+    let persons: Vec<String> = pairs.iter().filter(|(n, _)| n == "person").map(|(_, v)| v.clone()).collect();
+    let res = caseload::reassign_form(&state.db, &a.actor, state.clock.now(), &persons, &to).await;
     match res {
         Ok(n) => Ok(Redirect::to(&format!("/caseload?from={}&moved={n}", urlencode(&from))).into_response()),
         Err(ServiceError::Invalid(errors)) => {
@@ -644,43 +563,20 @@ pub async fn risk_settings(
     a: Authed,
     StrictQuery(q): StrictQuery<SavedQuery>,
 ) -> PageResult {
-    a.actor.require(Permission::Configure)?;
-    let table = jindu_store::service::casework::risk_table(&state.db).await?;
-    let rules = jindu_store::service::casework::alert_rules(&state.db).await?;
-    let tiers = tier_counts(&state, &a).await?;
+    let s = caseload::risk_settings(&state.db, &a.actor).await?;
     let lang = a.chrome.lang;
-    let display = jindu_store::service::casework::tier_display(&state.db).await?;
-    let read_only = match jindu_store::service::deployment::require_deployment_wide(
-        &state.db,
-        &a.actor,
-        jindu_domain::access::DeploymentSetting::RiskTable,
-    )
-    .await
-    {
-        Ok(()) => None,
-        Err(ServiceError::Refused(e)) => Some(e.message(lang).to_string()),
-        Err(e) => return Err(e.into()),
-    };
+    let read_only = s.read_only.map(|e| e.message(lang).to_string());
     Ok(RiskSettingsPage {
         c: a.chrome,
-        display,
-        table,
-        rules,
-        tiers,
+        display: s.display,
+        table: s.table,
+        rules: s.rules,
+        tiers: s.tiers,
         form: FormState::new("risk", lang),
         saved: jindu_domain::query::number("saved", &q.saved, 0, 100_000_000).map_err(|e| AppError::from(vec![e]))?,
         read_only,
     }
     .into_response())
-}
-
-/// Persons per tier in scope, for roles that see counts (not the system administrator).
-async fn tier_counts(state: &AppState, a: &Authed) -> Result<Option<(u64, u64, u64)>, AppError> {
-    if a.actor.can(Permission::ViewCounts) {
-        Ok(Some(caseload::tier_counts(&state.db, &a.actor).await?))
-    } else {
-        Ok(None)
-    }
 }
 
 /// Every field of the table and rules as typed; each must be a whole number 0–100 (days up to
@@ -690,14 +586,9 @@ pub async fn save_risk_settings(
     a: Authed,
     Form(f): Form<std::collections::HashMap<String, String>>,
 ) -> PageResult {
-    a.actor.require(Permission::Configure)?;
-    // Deployment-wide: refused (403) before the form is read for a scope smaller than the root.
-    jindu_store::service::deployment::require_deployment_wide(
-        &state.db,
-        &a.actor,
-        jindu_domain::access::DeploymentSetting::RiskTable,
-    )
-    .await?;
+    // Deployment-wide: refused (403) before the form is read for a scope smaller than the root;
+    // the tier names and colours in force, for those the submission leaves out.
+    let current = caseload::risk_settings_for_edit(&state.db, &a.actor).await?;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut num = |k: &'static str, max: u32| -> u32 {
         match f.get(k).map(|v| v.trim()).unwrap_or("").parse::<u32>() {
@@ -742,7 +633,6 @@ pub async fn save_risk_settings(
         escalate_after_days: num("escalate_after_days", 365),
     };
     // Tier names and colours left out of the submission stay as they are.
-    let current = jindu_store::service::casework::tier_display(&state.db).await?;
     let text = |k: String, keep: &String| f.get(&k).cloned().unwrap_or_else(|| keep.clone());
     let display = jindu_domain::risk::TierDisplay {
         labels_zh: std::array::from_fn(|i| text(format!("tier_label_{i}"), &current.labels_zh[i])),
@@ -758,7 +648,7 @@ pub async fn save_risk_settings(
         Ok(n) => Ok(Redirect::to(&format!("/settings/risk?saved={n}")).into_response()),
         Err(ServiceError::Invalid(errors)) => {
             let lang = a.chrome.lang;
-            let tiers = tier_counts(&state, &a).await?;
+            let tiers = caseload::risk_tier_counts(&state.db, &a.actor).await?;
             let values = f.into_iter().collect();
             let form = FormState { form: "risk".into(), values, errors, lang };
             Ok((

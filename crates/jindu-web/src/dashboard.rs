@@ -335,7 +335,7 @@ pub(crate) fn level_label(level: Option<DivisionLevel>, lang: &str) -> String {
 
 /// GET /dashboard.
 pub async fn page(State(state): State<AppState>, a: Authed, StrictQuery(q): StrictQuery<DashboardQuery>) -> PageResult {
-    a.actor.require(Permission::ViewCounts)?;
+    dashboard::authorize_page(&a.actor)?;
     let now = state.clock.now();
     let p = parse_query(&q, now.today)?;
     let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by, now.today).await?;
@@ -417,7 +417,7 @@ impl RowsPage {
 
 /// GET /dashboard/rows.
 pub async fn rows(State(state): State<AppState>, a: Authed, StrictQuery(q): StrictQuery<DashboardQuery>) -> PageResult {
-    a.actor.require(Permission::ViewPersons)?;
+    dashboard::authorize_drill(&a.actor)?;
     let now = state.clock.now();
     let p = parse_query(&q, now.today)?;
     let indicator = Indicator::from_code(q.indicator.trim()).ok_or_else(|| {
@@ -519,7 +519,7 @@ pub async fn police_form(
     a: Authed,
     StrictQuery(q): StrictQuery<PoliceQuery>,
 ) -> PageResult {
-    a.actor.require(Permission::ReportPolice)?;
+    police::authorize_form(&a.actor)?;
     let now = state.clock.now();
     let lang = a.chrome.lang;
     let mut form = FormState::new("police", lang);
@@ -619,9 +619,8 @@ pub async fn settings(
     a: Authed,
     StrictQuery(q): StrictQuery<PoliceQuery>,
 ) -> PageResult {
-    a.actor.require(Permission::Configure)?;
+    let s = jindu_store::service::indicators::settings_form(&state.db, &a.actor).await?;
     let saved = jindu_domain::query::flag("saved", &q.saved).map_err(|e| AppError::from(vec![e]))?;
-    let s = jindu_store::service::indicators::settings(&state.db).await?;
     let mut form = FormState::new("indicators", a.chrome.lang);
     form.values.insert("worker_ratio".into(), s.worker_ratio.to_string());
     for i in Indicator::ALL {
@@ -656,21 +655,12 @@ pub async fn export(
     a: Authed,
     StrictQuery(q): StrictQuery<DashboardQuery>,
 ) -> PageResult {
-    a.actor.require(Permission::ViewCounts)?;
+    dashboard::authorize_page(&a.actor)?;
     let now = state.clock.now();
     let p = parse_query(&q, now.today)?;
     let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by, now.today).await?;
     let bytes = crate::export::dashboard_xlsx(&d, a.chrome.l(), a.chrome.demo)?;
-    {
-        jindu_store::service::audit::append(
-            &state.db,
-            &jindu_store::service::audit::Who::actor(&a.actor),
-            now,
-            jindu_store::service::audit::Entry::ok("indicator.export", "division", &d.jurisdiction.code)
-                .with_detail(d.period.code()),
-        )
-        .await?;
-    }
+    dashboard::record_download(&state.db, &a.actor, now, &d, dashboard::Download::Workbook).await?;
     let name = crate::export::xlsx_file_name(&d);
     Ok((
         [
@@ -691,7 +681,7 @@ enum BulletinFormat {
 /// GET /dashboard/bulletin.docx and /dashboard/bulletin.xlsx: the 通报 of the page's jurisdiction
 /// and period, dated today (audited as `bulletin.export` with the period code and the format).
 async fn bulletin(state: AppState, a: Authed, q: DashboardQuery, format: BulletinFormat) -> PageResult {
-    a.actor.require(Permission::ViewCounts)?;
+    dashboard::authorize_page(&a.actor)?;
     let now = state.clock.now();
     let p = parse_query(&q, now.today)?;
     let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by, now.today).await?;
@@ -703,16 +693,7 @@ async fn bulletin(state: AppState, a: Authed, q: DashboardQuery, format: Bulleti
             (crate::bulletin::bulletin_xlsx(&d, a.chrome.demo, now.today)?, crate::export::XLSX_CONTENT_TYPE, "xlsx")
         }
     };
-    {
-        jindu_store::service::audit::append(
-            &state.db,
-            &jindu_store::service::audit::Who::actor(&a.actor),
-            now,
-            jindu_store::service::audit::Entry::ok("bulletin.export", "division", &d.jurisdiction.code)
-                .with_detail(format!("{} {ext}", d.period.code())),
-        )
-        .await?;
-    }
+    dashboard::record_download(&state.db, &a.actor, now, &d, dashboard::Download::Bulletin { format: ext }).await?;
     let name = crate::bulletin::bulletin_file_name(&d, ext);
     Ok((
         [

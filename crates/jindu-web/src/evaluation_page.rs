@@ -8,11 +8,10 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use jindu_domain::Permission;
 use jindu_domain::evaluation::{self as domain, ScoreBasis};
 use jindu_domain::evaluation_edit::{self as domain_edit, ItemDraft};
+use jindu_store::service::ServiceError;
 use jindu_store::service::evaluation::{self, RunStatus, RunView, SchemeEdit, SchemeRecord, UnitResult};
-use jindu_store::service::{FieldError, ServiceError};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -60,26 +59,10 @@ pub struct NewScheme {
 
 /// `POST /evaluation/schemes`.
 pub async fn create_scheme(State(state): State<AppState>, a: Authed, Form(f): Form<NewScheme>) -> PageResult {
-    // Permission first (403), then the form (422), as every service does.
-    a.actor.require(Permission::ManageEvaluation)?;
+    // The service checks the permission first (403), then the form (422).
     let values = form_values(&f);
-    let template = f.template.trim().parse::<usize>().ok().and_then(|i| domain::templates().into_iter().nth(i));
-    let year = f.year.trim().parse::<i32>().ok();
-    let res = match (template, year) {
-        (Some(t), Some(y)) => {
-            let mut t = t;
-            t.name = format!("{y}年{}", t.name);
-            evaluation::create_scheme(&state.db, &a.actor, state.clock.now(), y, t).await
-        }
-        (None, _) => Err(FieldError::new("template", "template.invalid", "请选择模板。", "Choose a template.").into()),
-        (_, None) => Err(FieldError::new(
-            "year",
-            "year.invalid",
-            "年度须为数字，如 2026。",
-            "The year must be a number such as 2026.",
-        )
-        .into()),
-    };
+    let res =
+        evaluation::create_scheme_from_template(&state.db, &a.actor, state.clock.now(), &f.template, &f.year).await;
     match res {
         Ok(_) => Ok(Redirect::to("/evaluation").into_response()),
         Err(ServiceError::Invalid(errors)) => {
@@ -102,12 +85,8 @@ pub struct NewRun {
 
 /// `POST /evaluation/runs`.
 pub async fn create_run(State(state): State<AppState>, a: Authed, Form(f): Form<NewRun>) -> PageResult {
-    a.actor.require(Permission::ManageEvaluation)?;
     let values = form_values(&f);
-    let res = match Uuid::parse_str(f.scheme.trim()) {
-        Ok(id) => evaluation::create_run(&state.db, &a.actor, state.clock.now(), id, &f.period).await,
-        Err(_) => Err(FieldError::new("scheme", "scheme.invalid", "请选择考评方案。", "Choose a scheme.").into()),
-    };
+    let res = evaluation::create_run_form(&state.db, &a.actor, state.clock.now(), &f.scheme, &f.period).await;
     match res {
         Ok(id) => Ok(Redirect::to(&format!("/evaluation/{id}")).into_response()),
         Err(ServiceError::Invalid(errors)) => {
@@ -154,15 +133,8 @@ pub async fn advance(
     Path(id): Path<String>,
     Form(f): Form<RunAction>,
 ) -> PageResult {
-    a.actor.require(Permission::ManageEvaluation)?;
     let id = parse_id(&id)?;
-    let now = state.clock.now();
-    let res = match f.action.trim() {
-        "recompute" => evaluation::recompute(&state.db, &a.actor, now, id).await,
-        "freeze" => evaluation::advance(&state.db, &a.actor, now, id, RunStatus::Frozen).await,
-        "publish" => evaluation::advance(&state.db, &a.actor, now, id, RunStatus::Published).await,
-        _ => Err(FieldError::new("run", "action.invalid", "未知的操作。", "Unknown action.").into()),
-    };
+    let res = evaluation::run_action(&state.db, &a.actor, state.clock.now(), id, &f.action).await;
     match res {
         Ok(()) => Ok(Redirect::to(&format!("/evaluation/{id}")).into_response()),
         Err(ServiceError::Invalid(errors)) => {
@@ -264,7 +236,6 @@ pub async fn score(
     Path((id, unit)): Path<(String, String)>,
     Form(f): Form<ScoreForm>,
 ) -> PageResult {
-    a.actor.require(Permission::ManageEvaluation)?;
     let id = parse_id(&id)?;
     let res =
         evaluation::score_manual(&state.db, &a.actor, state.clock.now(), id, &unit, &f.item, &f.points, &f.note).await;
@@ -287,7 +258,6 @@ pub async fn adjust(
     Path((id, unit)): Path<(String, String)>,
     Form(f): Form<AdjustForm>,
 ) -> PageResult {
-    a.actor.require(Permission::ManageEvaluation)?;
     let id = parse_id(&id)?;
     let res = evaluation::adjust(&state.db, &a.actor, state.clock.now(), id, &unit, &f.points, &f.reason).await;
     after_unit_write(&state, a, id, &unit, "adjust".into(), form_values(&f), res).await
@@ -326,16 +296,7 @@ async fn bulletin(state: AppState, a: Authed, id: &str, docx: bool) -> PageResul
     } else {
         (crate::evaluation_bulletin::xlsx(&r, a.chrome.demo, issued_on)?, crate::export::XLSX_CONTENT_TYPE, "xlsx")
     };
-    {
-        use jindu_store::service::audit;
-        audit::append(
-            &state.db,
-            &audit::Who::actor(&a.actor),
-            now,
-            audit::Entry::ok("bulletin.evaluation", "evaluation_run", r.id).with_detail(ext.to_string()),
-        )
-        .await?;
-    }
+    evaluation::record_bulletin(&state.db, &a.actor, now, &r, ext).await?;
     let name = crate::evaluation_bulletin::file_name(&r, ext);
     Ok((
         [
@@ -472,7 +433,6 @@ pub async fn save_item(
     Path(id): Path<String>,
     Form(f): Form<ItemForm>,
 ) -> PageResult {
-    a.actor.require(Permission::ManageEvaluation)?;
     let id = parse_id(&id)?;
     let edit = SchemeEdit::PutItem {
         original: Some(f.original.clone()),
@@ -507,7 +467,6 @@ pub async fn remove_item(
     Path(id): Path<String>,
     Form(f): Form<RemoveItem>,
 ) -> PageResult {
-    a.actor.require(Permission::ManageEvaluation)?;
     let id = parse_id(&id)?;
     let edit = SchemeEdit::RemoveItem { code: f.code.clone() };
     match evaluation::edit_scheme(&state.db, &a.actor, state.clock.now(), id, version_of(&f.version), edit).await {
@@ -539,7 +498,6 @@ pub async fn save_settings(
     Path(id): Path<String>,
     Form(f): Form<SchemeSettings>,
 ) -> PageResult {
-    a.actor.require(Permission::ManageEvaluation)?;
     let id = parse_id(&id)?;
     let edit = SchemeEdit::Settings { name: f.name.clone(), bands: f.bands.clone() };
     match evaluation::edit_scheme(&state.db, &a.actor, state.clock.now(), id, version_of(&f.version), edit).await {

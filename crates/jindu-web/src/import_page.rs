@@ -158,7 +158,7 @@ pub struct ImportPage {
 
 /// `GET /import`.
 pub async fn form(State(state): State<AppState>, a: Authed) -> PageResult {
-    a.actor.require(jindu_domain::Permission::EditPersons)?;
+    jindu_store::service::import::authorize(&a.actor)?;
     let jobs = state.imports.of(a.actor.user_id);
     let columns = PersonColumn::ALL.iter().map(|c| (c.template_header(), c.hint_zh())).collect();
     Ok(ImportPage { c: a.chrome, jobs, columns }.into_response())
@@ -170,7 +170,7 @@ pub async fn upload(
     a: Authed,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> PageResult {
-    a.actor.require(jindu_domain::Permission::EditPersons)?;
+    jindu_store::service::import::authorize(&a.actor)?;
     let Ok(mut form) = form else {
         return Err(AppError::Form {
             status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -255,7 +255,7 @@ pub async fn upload(
 
 /// `POST /import/{job}/commit`: imports for real the file a clean dry run checked.
 pub async fn commit(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
-    a.actor.require(jindu_domain::Permission::EditPersons)?;
+    jindu_store::service::import::authorize(&a.actor)?;
     let checked = job_of(&state, &a, &id)?;
     match checked.outcome() {
         Some(JobOutcome::Report(r)) if r.dry_run && r.problems.is_empty() => {}
@@ -458,7 +458,7 @@ fn start_job(
 }
 
 fn job_of(state: &AppState, a: &Authed, id: &str) -> Result<Arc<ImportJob>, AppError> {
-    a.actor.require(jindu_domain::Permission::EditPersons)?;
+    jindu_store::service::import::authorize(&a.actor)?;
     let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
     state.imports.get(id, a.actor.user_id).ok_or(AppError::NotFound)
 }
@@ -680,7 +680,7 @@ pub async fn template(
     a: Authed,
     StrictQuery(q): StrictQuery<TemplateQuery>,
 ) -> PageResult {
-    a.actor.require(jindu_domain::Permission::EditPersons)?;
+    jindu_store::service::import::authorize(&a.actor)?;
     // Blank is the person sheet; any other value must be a kind of sheet (422 naming `kind`).
     let kind = jindu_domain::query::choice("kind", &q.kind, &SheetKind::ALL, SheetKind::as_code)
         .map_err(|e| AppError::from(vec![e]))?;

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use chrono::{DateTime, Utc};
 use jindu_domain::clock::Now;
-use sea_orm::DatabaseConnection;
+use jindu_store::DatabaseConnection;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};

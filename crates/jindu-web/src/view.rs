@@ -400,7 +400,7 @@ impl PersonsPage {
 #[template(path = "audit.html")]
 pub struct AuditPage {
     pub c: Chrome,
-    pub page: jindu_store::service::Page<jindu_store::entities::audit_record::Model>,
+    pub page: jindu_store::service::Page<jindu_store::service::audit::Record>,
     pub filter: jindu_store::service::audit::AuditFilter,
     pub qs: String,
 }

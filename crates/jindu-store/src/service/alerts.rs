@@ -233,6 +233,60 @@ pub async fn inbox<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// [`acknowledge`] with the alert's id as typed in the form: the permission is checked first
+/// (403), then the id (a field error naming `alert`, 422).
+///
+/// # Errors
+/// As [`acknowledge`]; `Invalid` (field `alert`) for an id that is not one.
+pub async fn acknowledge_form<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    alert_id: &str,
+    note: &str,
+) -> ServiceResult<()> {
+    actor.require(Permission::ViewPersons)?;
+    let alert_id = super::sub_id("alert", alert_id)?;
+    acknowledge(db, vault, actor, now, alert_id, note).await
+}
+
+/// One open alert of a person, as the person page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAlert {
+    pub kind: AlertKind,
+    /// The date the alert refers to (a due date, the day lost…).
+    pub ref_date: NaiveDate,
+    /// Days since `ref_date` (negative before it).
+    pub days: i64,
+}
+
+/// The unresolved alerts of a person the caller has loaded within the actor's scope (the
+/// person page), in stored order; a kind this version does not know is left out.
+///
+/// # Errors
+/// Store errors.
+pub async fn open_of_person<C: ConnectionTrait>(
+    db: &C,
+    person_id: Uuid,
+    today: NaiveDate,
+) -> ServiceResult<Vec<OpenAlert>> {
+    Ok(alert::Entity::find()
+        .filter(alert::Column::PersonId.eq(person_id))
+        .filter(alert::Column::ResolvedAt.is_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|al| {
+            AlertKind::from_code(&al.kind).map(|kind| OpenAlert {
+                kind,
+                ref_date: al.ref_date,
+                days: jindu_domain::days::overdue_days(al.ref_date, today),
+            })
+        })
+        .collect())
+}
+
 /// Acknowledges (已阅) an alert the actor receives, with an optional note (sealed). Again on an
 /// acknowledged alert replaces the note. `NotFound` for an alert outside the actor's inbox.
 pub async fn acknowledge<C: ConnectionTrait + TransactionTrait>(

@@ -42,6 +42,9 @@ use super::{Actor, Page, ServiceError, ServiceResult, deployment};
 use crate::Vault;
 use crate::entities::{audit_lane, audit_record};
 
+/// One stored audit record, as the audit viewer lists it (the row of `audit_record`).
+pub type Record = audit_record::Model;
+
 /// Setting holding the signed head ([`Seal`], JSON).
 const SEAL_KEY: &str = "audit.seal";
 /// SQLite only: the highest sequence number ever removed by [`prune`], so numbering continues

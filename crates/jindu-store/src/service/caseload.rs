@@ -161,6 +161,25 @@ pub async fn remove_member<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
+/// [`remove_member`] with the member's id as typed in the form: the permission (403) and the
+/// person's scope (404) are checked before the id, so a blank or unreadable id is a field error
+/// (422, field `member`) only for someone who may change the group.
+///
+/// # Errors
+/// As [`remove_member`]; `Invalid` (field `member`) for an id that is not one.
+pub async fn remove_member_form<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    member_id: &str,
+) -> ServiceResult<()> {
+    actor.require(Permission::RecordWork)?;
+    load_visible(db, actor, person_id).await?;
+    let member_id = super::sub_id("member", member_id)?;
+    remove_member(db, actor, now, person_id, member_id).await
+}
+
 /// One social worker's caseload figure.
 #[derive(Debug, Clone)]
 pub struct WorkerLoad {
@@ -212,6 +231,67 @@ pub async fn loads<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<(
             .collect(),
         unassigned,
     ))
+}
+
+/// [`reassign`] with the persons' ids as the form's checkboxes sent them: the permission is
+/// checked first (403), then every id (one `InvalidChoice` of field `persons` for each that is
+/// not one, nothing moved), then [`reassign`].
+///
+/// # Errors
+/// As [`reassign`]; `Invalid` (field `persons`) for unreadable ids.
+pub async fn reassign_form<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    persons: &[String],
+    to_worker: &str,
+) -> ServiceResult<u64> {
+    actor.require(Permission::ManageMeasures)?;
+    let mut ids = Vec::with_capacity(persons.len());
+    let mut errors: Vec<FieldError> = Vec::new();
+    for v in persons {
+        match Uuid::parse_str(v.trim()) {
+            Ok(id) => ids.push(id),
+            Err(_) => {
+                errors.push(DomainError::InvalidChoice { field: "persons", input: v.chars().take(40).collect() }.into())
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    reassign(db, actor, now, &ids, to_worker).await
+}
+
+/// The persons of one social worker (`Some(id)`) or the unassigned (`None`) in the actor's
+/// scope, to pick on the caseload page: (id, name, division code), by division then name.
+/// Sealed and deceased persons are left out (they are not reassigned). Needs `ManageMeasures`.
+///
+/// # Errors
+/// Forbidden; store errors; `Vault` when a name cannot be opened.
+pub async fn persons_of_worker<C: ConnectionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    worker: Option<Uuid>,
+) -> ServiceResult<Vec<(Uuid, String, String)>> {
+    actor.require(Permission::ManageMeasures)?;
+    let (lo, hi) = scope_bounds(&actor.scope);
+    let q = person::Entity::find()
+        .filter(person::Column::DivisionCode.between(lo, hi))
+        .filter(person::Column::SealedOn.is_null())
+        .filter(person::Column::ControlStatus.ne(ControlStatus::Deceased.as_code()));
+    let q = match worker {
+        Some(w) => q.filter(person::Column::SocialWorkerId.eq(w)),
+        None => q.filter(person::Column::SocialWorkerId.is_null()),
+    };
+    let mut out = Vec::new();
+    for p in q.all(db).await? {
+        let name = vault.open("person", "name", &p.id.to_string(), &p.name)?;
+        out.push((p.id, name, p.division_code));
+    }
+    out.sort_by(|x, y| x.2.cmp(&y.2).then(x.1.cmp(&y.1)));
+    Ok(out)
 }
 
 /// Reassigns `persons` to the social worker `to_worker`, all or none, in one transaction: each
@@ -715,6 +795,70 @@ pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
         txn.commit().await?;
     }
     Ok(ids.len() as u64)
+}
+
+/// What the risk settings page (风险评估表) shows: the table, the rules and the tier display in
+/// force, the persons per tier in scope (for roles that see counts, not the system
+/// administrator) and, for a user below the deployment's root, why the table is read-only.
+#[derive(Debug, Clone)]
+pub struct RiskSettings {
+    pub table: FactorTable,
+    pub rules: jindu_domain::alert::AlertRules,
+    pub display: jindu_domain::risk::TierDisplay,
+    /// (high, medium, low), or `None` for a role that does not see counts.
+    pub tiers: Option<(u64, u64, u64)>,
+    /// The sentence of the deployment-wide refusal when the actor may read but not save.
+    pub read_only: Option<FieldError>,
+}
+
+/// The risk settings page's data. Needs `Configure`.
+///
+/// # Errors
+/// Forbidden; store errors.
+pub async fn risk_settings<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<RiskSettings> {
+    actor.require(Permission::Configure)?;
+    let read_only = match deployment::require_deployment_wide(
+        db,
+        actor,
+        jindu_domain::access::DeploymentSetting::RiskTable,
+    )
+    .await
+    {
+        Ok(()) => None,
+        Err(ServiceError::Refused(e)) => Some(e),
+        Err(e) => return Err(e),
+    };
+    Ok(RiskSettings {
+        table: casework::risk_table(db).await?,
+        rules: casework::alert_rules(db).await?,
+        display: casework::tier_display(db).await?,
+        tiers: risk_tier_counts(db, actor).await?,
+        read_only,
+    })
+}
+
+/// Persons per tier in scope for the risk settings page, `None` for a role without `ViewCounts`.
+///
+/// # Errors
+/// Store errors.
+pub async fn risk_tier_counts<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<Option<(u64, u64, u64)>> {
+    if actor.can(Permission::ViewCounts) { Ok(Some(tier_counts(db, actor).await?)) } else { Ok(None) }
+}
+
+/// Opens the risk settings for saving: checks `Configure` and that the table is the actor's to
+/// change (deployment-wide: refused with the sentence naming the root, 403), before the form is
+/// read, and returns the tier display in force (names and colours left out of a submission stay
+/// as they are).
+///
+/// # Errors
+/// Forbidden; `Refused` below the deployment's root; store errors.
+pub async fn risk_settings_for_edit<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+) -> ServiceResult<jindu_domain::risk::TierDisplay> {
+    actor.require(Permission::Configure)?;
+    deployment::require_deployment_wide(db, actor, jindu_domain::access::DeploymentSetting::RiskTable).await?;
+    casework::tier_display(db).await
 }
 
 /// The tier a count of persons have in scope, for the risk settings page: (high, medium, low).

@@ -214,6 +214,30 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
     Ok(id)
 }
 
+/// [`act_on_leave`] with the leave's id as typed in the form: the permission (403) and the
+/// person's scope (404) are checked before the id, so a blank or unreadable id is a field error
+/// (422, field `leave`) only for someone who may act on the person's leave.
+///
+/// # Errors
+/// As [`act_on_leave`]; `Invalid` (field `leave`) for an id that is not one.
+#[allow(clippy::too_many_arguments)]
+pub async fn act_on_leave_form<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    person_id: Uuid,
+    leave_id: &str,
+    action: &str,
+    date: &str,
+    note: &str,
+) -> ServiceResult<()> {
+    actor.require(Permission::RecordWork)?;
+    load_visible(db, actor, person_id).await?;
+    let leave_id = super::sub_id("leave", leave_id)?;
+    act_on_leave(db, vault, actor, now, person_id, leave_id, action, date, note).await
+}
+
 /// Approves, refuses or cancels a leave request, or records the return (销假) on `date`.
 /// Everything needs `RecordWork`; approving and refusing also `ManageMeasures` (the town
 /// decides). A return after the approved day back leaves an overstay that counts

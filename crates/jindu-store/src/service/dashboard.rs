@@ -13,7 +13,7 @@ use jindu_domain::indicator::{
     misses_target, rank,
 };
 use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, DomainError, Permission, Substance};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
 use super::deployment::{self, Division};
@@ -373,7 +373,7 @@ pub const DRILL_PER_PAGE: u64 = 50;
 /// `indicator`) or a scope above a county (field `scope`); [`ServiceError::NotFound`] for a
 /// scope outside the viewer's.
 #[allow(clippy::too_many_arguments)]
-pub async fn drill<C: ConnectionTrait>(
+pub async fn drill<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     vault: &Vault,
     actor: &Actor,
@@ -452,7 +452,8 @@ pub async fn drill<C: ConnectionTrait>(
     let page = page.max(1);
     let rows: Vec<DrillRow> =
         visible.into_iter().skip(((page - 1) * DRILL_PER_PAGE) as usize).take(DRILL_PER_PAGE as usize).collect();
-    audit::append(
+    // The list read is audited in a write transaction of its own (a read opens none).
+    audit::record(
         db,
         &audit::Who::actor(actor),
         now,
@@ -472,4 +473,55 @@ pub async fn drill<C: ConnectionTrait>(
         hidden,
         rows: Page { rows, page, per_page: DRILL_PER_PAGE, total: listed },
     })
+}
+
+/// The 驾驶舱 page, its workbook and its 通报 need `ViewCounts`: checked before the query is read
+/// (403 before any 422), then again by [`dashboard`].
+///
+/// # Errors
+/// Forbidden.
+pub fn authorize_page(actor: &Actor) -> ServiceResult<()> {
+    actor.require(Permission::ViewCounts)
+}
+
+/// The persons behind a figure (the drill-down list) need `ViewPersons`: checked before the
+/// query is read (403 before any 422), then again by [`drill`].
+///
+/// # Errors
+/// Forbidden.
+pub fn authorize_drill(actor: &Actor) -> ServiceResult<()> {
+    actor.require(Permission::ViewPersons)
+}
+
+/// A download of the 驾驶舱's figures, for its audit record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Download {
+    /// The page's tables as a workbook (`indicator.export`, detail: the period code).
+    Workbook,
+    /// The 通报 as `format` (`docx`, `xlsx`) (`bulletin.export`, detail: the period code and
+    /// the format).
+    Bulletin { format: &'static str },
+}
+
+/// Records that the actor downloaded `what` of the dashboard `d` (which they loaded with
+/// [`dashboard`], so the permission and the scope were checked), on the jurisdiction, in its own
+/// write transaction.
+///
+/// # Errors
+/// Store errors.
+pub async fn record_download<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    d: &Dashboard,
+    what: Download,
+) -> ServiceResult<()> {
+    let entry = match what {
+        Download::Workbook => {
+            audit::Entry::ok("indicator.export", "division", &d.jurisdiction.code).with_detail(d.period.code())
+        }
+        Download::Bulletin { format } => audit::Entry::ok("bulletin.export", "division", &d.jurisdiction.code)
+            .with_detail(format!("{} {format}", d.period.code())),
+    };
+    audit::record(db, &audit::Who::actor(actor), now, entry).await
 }

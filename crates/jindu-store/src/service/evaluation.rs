@@ -132,6 +132,39 @@ pub async fn schemes<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult
         .collect()
 }
 
+/// [`create_scheme`] from the form that starts a scheme: `template` the index of one of
+/// [`evaluation::templates`], `year` as typed; the scheme is named `{year}年{template name}`.
+/// The permission is checked first (403), then the fields.
+///
+/// # Errors
+/// Forbidden; `Invalid` (field `template`: 请选择模板; field `year`: not a number); as
+/// [`create_scheme`].
+pub async fn create_scheme_from_template<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    template: &str,
+    year: &str,
+) -> ServiceResult<Uuid> {
+    actor.require(Permission::ManageEvaluation)?;
+    let template = template.trim().parse::<usize>().ok().and_then(|i| evaluation::templates().into_iter().nth(i));
+    let year = year.trim().parse::<i32>().ok();
+    match (template, year) {
+        (Some(mut t), Some(y)) => {
+            t.name = format!("{y}年{}", t.name);
+            create_scheme(db, actor, now, y, t).await
+        }
+        (None, _) => Err(FieldError::new("template", "template.invalid", "请选择模板。", "Choose a template.").into()),
+        (_, None) => Err(FieldError::new(
+            "year",
+            "year.invalid",
+            "年度须为数字，如 2026。",
+            "The year must be a number such as 2026.",
+        )
+        .into()),
+    }
+}
+
 /// Stores a scheme for `year` (a copy of a template, or one edited); it must pass
 /// [`EvaluationScheme::validate`]. Needs `ManageEvaluation`. Audited `evaluation.scheme_create`.
 ///
@@ -512,6 +545,68 @@ where
     Ok(())
 }
 
+/// [`create_run`] from the form that starts a run: `scheme` the scheme's id as chosen, `period`
+/// as typed. The permission is checked first (403), then the fields.
+///
+/// # Errors
+/// Forbidden; `Invalid` (field `scheme`: 请选择考评方案) for an id that is not one; as
+/// [`create_run`].
+pub async fn create_run_form<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    scheme: &str,
+    period: &str,
+) -> ServiceResult<Uuid> {
+    actor.require(Permission::ManageEvaluation)?;
+    match Uuid::parse_str(scheme.trim()) {
+        Ok(id) => create_run(db, actor, now, id, period).await,
+        Err(_) => Err(FieldError::new("scheme", "scheme.invalid", "请选择考评方案。", "Choose a scheme.").into()),
+    }
+}
+
+/// The buttons of a run page: `recompute` ([`recompute`]), `freeze` and `publish`
+/// ([`advance`]). Needs `ManageEvaluation`, checked before the action is read.
+///
+/// # Errors
+/// Forbidden; `Invalid` (field `run`, 未知的操作) for another action; as the action's service.
+pub async fn run_action<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    run_id: Uuid,
+    action: &str,
+) -> ServiceResult<()> {
+    actor.require(Permission::ManageEvaluation)?;
+    match action.trim() {
+        "recompute" => recompute(db, actor, now, run_id).await,
+        "freeze" => advance(db, actor, now, run_id, RunStatus::Frozen).await,
+        "publish" => advance(db, actor, now, run_id, RunStatus::Published).await,
+        _ => Err(FieldError::new("run", "action.invalid", "未知的操作。", "Unknown action.").into()),
+    }
+}
+
+/// Records that the actor downloaded the 考评结果通报 of `run` (which they loaded with [`run`])
+/// as `format` (`docx`, `xlsx`): `bulletin.evaluation` on the run, in its own write transaction.
+///
+/// # Errors
+/// Store errors.
+pub async fn record_bulletin<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    run: &RunView,
+    format: &str,
+) -> ServiceResult<()> {
+    audit::record(
+        db,
+        &audit::Who::actor(actor),
+        now,
+        audit::Entry::ok("bulletin.evaluation", "evaluation_run", run.id).with_detail(format.to_string()),
+    )
+    .await
+}
+
 /// Recomputes a draft run from live data. Needs `ManageEvaluation`.
 ///
 /// # Errors
@@ -552,6 +647,8 @@ pub async fn score_manual<C: ConnectionTrait + TransactionTrait>(
     points: &str,
     note: &str,
 ) -> ServiceResult<()> {
+    // Permission first (403), then the number typed (422).
+    actor.require(Permission::ManageEvaluation)?;
     let p = Points::parse("points", points).map_err(|e| ServiceError::Invalid(vec![e.into()]))?;
     let score = ManualEntry { unit: unit.to_string(), item: item.to_string(), points: p, note: note.to_string() };
     score_manual_all(db, actor, now, run_id, &[score]).await
@@ -659,6 +756,8 @@ pub async fn adjust<C: ConnectionTrait + TransactionTrait>(
     points: &str,
     reason: &str,
 ) -> ServiceResult<()> {
+    // Permission first (403), then the number and the reason typed (422).
+    actor.require(Permission::ManageEvaluation)?;
     let p = Points::parse("points", points).map_err(|e| ServiceError::Invalid(vec![e.into()]))?;
     let reason: String = reason.trim().chars().take(500).collect();
     if p != Points::ZERO && reason.chars().count() < 4 {

@@ -253,6 +253,16 @@ impl ImportReport {
     }
 }
 
+/// The import page (批量导入), its jobs, their reports and the templates are for roles that
+/// register persons (`EditPersons`): checked before an upload is read or a job looked up (403
+/// first). What each sheet writes is checked again by [`import_sheet`].
+///
+/// # Errors
+/// Forbidden.
+pub fn authorize(actor: &Actor) -> ServiceResult<()> {
+    actor.require(Permission::EditPersons)
+}
+
 /// The first rows of a sheet, for choosing its header row by hand when it cannot be found: at
 /// most `rows` rows of at most `columns` cells, cleaned.
 ///
@@ -586,9 +596,9 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
         txn.commit().await?;
     } else {
         txn.rollback().await?;
-        // Refusals and dry runs are recorded too (outside the rolled-back transaction; the
-        // audit lock is still held).
-        audit::append(
+        // Refusals and dry runs are recorded too, in a write transaction of their own (the
+        // import's was rolled back).
+        audit::record(
             db,
             &audit::Who::actor(actor),
             now,

@@ -147,6 +147,16 @@ async fn keep_contribution<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The indicator settings for the form that edits them (指标设置). Needs `Configure` (a user
+/// below the deployment's root may read them; [`save_settings`] refuses their save).
+///
+/// # Errors
+/// Forbidden; store errors.
+pub async fn settings_form<C: ConnectionTrait>(db: &C, actor: &super::Actor) -> ServiceResult<IndicatorSettings> {
+    actor.require(jindu_domain::Permission::Configure)?;
+    settings(db).await
+}
+
 /// The indicator settings in force: the office's edit, or the shipped default (30:1).
 pub async fn settings<C: ConnectionTrait>(db: &C) -> ServiceResult<IndicatorSettings> {
     match deployment::get_setting(db, SETTINGS_KEY).await? {

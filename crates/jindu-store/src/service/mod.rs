@@ -163,6 +163,20 @@ pub fn query_checked(check: jindu_domain::query::Check) -> ServiceResult<()> {
     check.finish().map_err(|errs| ServiceError::Invalid(errs.into_iter().map(FieldError::from).collect()))
 }
 
+/// A sub-record id typed in a form (a leave, a working-group member, an alert): missing or
+/// unreadable is a field error (422) naming `field`, never a 404. The `_form` services call it
+/// after the permission and the person's scope are checked.
+///
+/// # Errors
+/// `Invalid`: `Required` when blank, `InvalidChoice` when not an id.
+pub fn sub_id(field: &'static str, input: &str) -> ServiceResult<Uuid> {
+    match input.trim() {
+        "" => Err(DomainError::Required { field }.into()),
+        t => Uuid::parse_str(t)
+            .map_err(|_| DomainError::InvalidChoice { field, input: t.chars().take(40).collect() }.into()),
+    }
+}
+
 pub(crate) fn stored<T>(what: &str, value: &str, parse: fn(&str) -> Option<T>) -> ServiceResult<T> {
     parse(value).ok_or_else(|| ServiceError::Data(format!("{what}: {value}")))
 }

@@ -683,6 +683,16 @@ pub async fn list<C: ConnectionTrait>(
     Ok(Page { rows, page, per_page: PER_PAGE, total })
 }
 
+/// The exports of person lists (`/export/{list}/…`: persons, due and overdue duties, alerts,
+/// lost) need `ViewPersons`: checked before the list's name and the query are read (403 first),
+/// then again by the service that reads each list.
+///
+/// # Errors
+/// Forbidden.
+pub fn authorize_list_export(actor: &Actor) -> ServiceResult<()> {
+    actor.require(Permission::ViewPersons)
+}
+
 /// Every person of the list with `filter` (its page ignored), in the list's order, for an export;
 /// `unmask` shows ID numbers, phones and addresses in full (the caller has checked `Unmask` and
 /// audits it). Read in batches of 1,000.

@@ -223,6 +223,15 @@ pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, limit: u64) -> Serv
         .collect()
 }
 
+/// The 公安月报 form needs `ReportPolice`: checked before the query (month, unit) is read, so a
+/// role without it is refused (403) before any 422.
+///
+/// # Errors
+/// Forbidden.
+pub fn authorize_form(actor: &Actor) -> ServiceResult<()> {
+    actor.require(Permission::ReportPolice)
+}
+
 /// The form of one unit and month, if filed (within the actor's scope).
 pub async fn get<C: ConnectionTrait>(
     db: &C,

@@ -122,7 +122,8 @@ pub async fn attachment_body<C: ConnectionTrait + TransactionTrait>(
         return Err(ServiceError::NotFound("attachment"));
     }
     let m = attachment::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound("attachment"))?;
-    audit::append(
+    // The download is audited in a write transaction of its own (a read opens none).
+    audit::record(
         db,
         &audit::Who::actor(actor),
         now,
@@ -248,6 +249,32 @@ pub struct LetterForm {
     pub parties: String,
     pub signed_on: String,
     pub scan: Option<Upload>,
+}
+
+/// The 责任书 page needs `ViewCounts`: checked before the query (year) is read (403 first).
+///
+/// # Errors
+/// Forbidden.
+pub fn authorize_page(actor: &Actor) -> ServiceResult<()> {
+    actor.require(Permission::ViewCounts)
+}
+
+/// Saving a 责任书 needs `ManageEvaluation`: checked before the upload is read (403 first), then
+/// again by [`save_letter`].
+///
+/// # Errors
+/// Forbidden.
+pub fn authorize_letter(actor: &Actor) -> ServiceResult<()> {
+    actor.require(Permission::ManageEvaluation)
+}
+
+/// Adding evidence to a task needs `ViewCounts`: checked before the upload is read (403 first),
+/// then again by [`add_evidence`].
+///
+/// # Errors
+/// Forbidden.
+pub fn authorize_evidence(actor: &Actor) -> ServiceResult<()> {
+    actor.require(Permission::ViewCounts)
 }
 
 /// Registers or updates a town's letter for a year; a new scan replaces the old one (which stays

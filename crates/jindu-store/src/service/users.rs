@@ -192,6 +192,19 @@ pub async fn actor<C: ConnectionTrait>(db: &C, id: Uuid) -> ServiceResult<Option
     }
 }
 
+/// The actor of the account `username` (case and surrounding spaces ignored), or `None` when
+/// there is none: the CLI's `--username`.
+///
+/// # Errors
+/// Store errors.
+pub async fn actor_by_username<C: ConnectionTrait>(db: &C, username: &str) -> ServiceResult<Option<Actor>> {
+    match app_user::Entity::find().filter(app_user::Column::Username.eq(username.trim().to_lowercase())).one(db).await?
+    {
+        Some(u) => Ok(Some(to_actor(db, u).await?)),
+        None => Ok(None),
+    }
+}
+
 /// Social workers whose unit lies inside `scope`, as (id, display name, division code).
 pub async fn social_workers<C: ConnectionTrait>(
     db: &C,

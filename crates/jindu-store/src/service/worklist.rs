@@ -197,6 +197,8 @@ impl WorklistFilter {
     /// # Errors
     /// `Invalid` naming every refused parameter.
     pub fn check(&self, actor: &Actor) -> ServiceResult<CheckedWorklistFilter> {
+        // The lists are of persons: the permission before the query (403, then 422).
+        actor.require(Permission::ViewPersons)?;
         use jindu_domain::query;
         let mut c = query::Check::new();
         let f = CheckedWorklistFilter {
