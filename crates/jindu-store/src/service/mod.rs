@@ -6,29 +6,20 @@ use jindu_domain::{DivisionCode, DomainError, Permission, Role, RoleProfile};
 use sea_orm::DbErr;
 use uuid::Uuid;
 
-pub mod admin;
-pub mod alerts;
+// Services grouped by work line; each module is also reachable at `service::<module>`.
+pub mod accountability;
+pub mod administration;
 pub mod audit;
-pub mod caseload;
 pub mod casework;
-pub mod conduct;
-pub mod dashboard;
-pub mod deployment;
-pub mod evaluation;
 pub mod import;
-pub mod indicators;
-pub mod measures;
-pub mod persons;
-pub mod police;
-pub mod responsibility;
-pub mod second_factor;
-pub mod tokens;
-pub mod transfer_file;
-pub mod transfers;
-pub mod units;
-pub mod users;
-pub mod worklist;
-pub mod workstations;
+pub mod registry;
+pub mod statistics;
+
+pub use accountability::{evaluation, responsibility, units};
+pub use administration::{admin, deployment, second_factor, tokens, users};
+pub use casework::{alerts, caseload, conduct, worklist, workstations};
+pub use registry::{measures, persons, police, transfer_file, transfers};
+pub use statistics::{dashboard, indicators};
 
 /// The signed-in user on whose behalf a service runs.
 #[derive(Debug, Clone, PartialEq, Eq)]

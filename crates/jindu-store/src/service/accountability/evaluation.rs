@@ -24,9 +24,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::units::{self, UnitKind};
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, indicators};
 use crate::entities::{evaluation_manual, evaluation_result, evaluation_run, evaluation_scheme};
+use crate::service::units::{self, UnitKind};
+use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, indicators};
 
 /// Status of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -191,7 +191,7 @@ pub async fn create_scheme<C: ConnectionTrait + TransactionTrait>(
     scheme.validate().map_err(|e| FieldError::new("scheme", "scheme.invalid", e.message_zh(), e.message_en()))?;
     let body = serde_json::to_string(&scheme).map_err(|e| data_error("evaluation scheme", e))?;
     let id = Uuid::now_v7();
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     evaluation_scheme::ActiveModel {
         id: Set(id),
         year: Set(year),
@@ -260,7 +260,7 @@ pub async fn edit_scheme<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::ManageEvaluation)?;
     let problem = |p: EditProblem| FieldError::new(p.field, "scheme.item", p.zh, p.en);
     let refused = |e: SchemeError| FieldError::new("scheme", "scheme.invalid", e.message_zh(), e.message_en());
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let m = evaluation_scheme::Entity::find_by_id(id).one(&txn).await?.ok_or(ServiceError::NotFound("scheme"))?;
     if m.version != version {
         return Err(ServiceError::Conflict);
@@ -447,7 +447,7 @@ pub async fn create_run<C: ConnectionTrait + TransactionTrait>(
         .into());
     }
     let id = Uuid::now_v7();
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let run = evaluation_run::ActiveModel {
         id: Set(id),
         scheme_id: Set(scheme_id),
@@ -528,7 +528,7 @@ where
     F: AsyncFnOnce(&C::Transaction, &EvaluationScheme) -> ServiceResult<()>,
 {
     actor.require(Permission::ManageEvaluation)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let run = load_run(&txn, actor, run_id).await?;
     require_draft(&run)?;
     let scheme = scheme_of(&run.scheme_body)?;
@@ -812,7 +812,7 @@ pub async fn advance<C: ConnectionTrait + TransactionTrait>(
     to: RunStatus,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageEvaluation)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let run = load_run(&txn, actor, run_id).await?;
     let from = RunStatus::from_code(&run.status).ok_or_else(|| data_error("run status", &run.status))?;
     let ok = matches!((from, to), (RunStatus::Draft, RunStatus::Frozen) | (RunStatus::Frozen, RunStatus::Published));

@@ -12,8 +12,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Actor, ServiceError, ServiceResult, audit, scope_bounds, stored};
 use crate::entities::{alert, alert_ack, person};
+use crate::service::{Actor, ServiceError, ServiceResult, audit, scope_bounds, stored};
 use crate::vault::Vault;
 
 /// One alert as the inbox shows it.
@@ -163,7 +163,7 @@ impl AlertFilter {
         let kind = c.take(query::choice("kind", &self.kind, AlertKind::ALL, AlertKind::as_code));
         let acked = c.take(query::flag("acked", &self.acked));
         let page = c.take(query::page("page", &self.page));
-        super::query_checked(c)?;
+        crate::service::query_checked(c)?;
         Ok((kind, acked, page))
     }
 }
@@ -247,7 +247,7 @@ pub async fn acknowledge_form<C: ConnectionTrait + TransactionTrait>(
     note: &str,
 ) -> ServiceResult<()> {
     actor.require(Permission::ViewPersons)?;
-    let alert_id = super::sub_id("alert", alert_id)?;
+    let alert_id = crate::service::sub_id("alert", alert_id)?;
     acknowledge(db, vault, actor, now, alert_id, note).await
 }
 
@@ -302,7 +302,7 @@ pub async fn acknowledge<C: ConnectionTrait + TransactionTrait>(
         "" => None,
         n => Some(jindu_domain::event::validate_note("note", n)?),
     };
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let open = open_for(&txn, actor).await?;
     let Some((a, _)) = open.into_iter().find(|(a, _)| a.id == alert_id) else {
         return Err(ServiceError::NotFound("alert"));

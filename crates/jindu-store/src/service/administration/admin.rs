@@ -13,10 +13,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::audit::{self, Entry, Who};
-use super::users::{self, ROLE_SETTING_PREFIX};
-use super::{Actor, FieldError, ServiceError, ServiceResult, deployment, scope_bounds, second_factor};
 use crate::entities::{app_user, division};
+use crate::service::audit::{self, Entry, Who};
+use crate::service::users::{self, ROLE_SETTING_PREFIX};
+use crate::service::{Actor, FieldError, ServiceError, ServiceResult, deployment, scope_bounds, second_factor};
 
 /// One account as the administration page lists it.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ pub async fn list_users<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> 
         .into_iter()
         .map(|u| {
             Ok(UserRow {
-                role: super::stored("role", &u.role, Role::from_code)?,
+                role: crate::service::stored("role", &u.role, Role::from_code)?,
                 division_path: divisions
                     .iter()
                     .find(|d| d.code == u.division_code)
@@ -210,7 +210,7 @@ pub async fn user_action<C: ConnectionTrait + TransactionTrait>(
         .into());
     }
     let mut password = None;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let q = app_user::Entity::update_many().filter(app_user::Column::Id.eq(id));
     match action {
         UserAction::Unlock => {
@@ -279,13 +279,13 @@ pub async fn save_role<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageUsers)?;
     deployment::require_deployment_wide(db, actor, DeploymentSetting::RoleProfiles).await?;
-    let role = super::parse_code("role", &edit.role, Role::from_code)?;
+    let role = crate::service::parse_code("role", &edit.role, Role::from_code)?;
     let profile = if edit.reset {
         default_profile(role)
     } else {
         let mut permissions = BTreeSet::new();
         for code in &edit.permissions {
-            permissions.insert(super::parse_code("permissions", code, Permission::from_code)?);
+            permissions.insert(crate::service::parse_code("permissions", code, Permission::from_code)?);
         }
         RoleProfile { role, permissions, own_caseload_only: edit.own_caseload_only }
     };
@@ -311,7 +311,7 @@ pub async fn save_role<C: ConnectionTrait + TransactionTrait>(
     }
     let json = serde_json::to_string(&profile).map_err(|e| ServiceError::Data(e.to_string()))?;
     let codes: Vec<&str> = profile.permissions.iter().map(|p| p.as_code()).collect();
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     deployment::put_setting(&txn, &format!("{ROLE_SETTING_PREFIX}{}", role.as_code()), &json).await?;
     audit::append(
         &txn,
@@ -383,7 +383,7 @@ pub async fn save_security_settings<C: ConnectionTrait + TransactionTrait>(
     };
     let mut roles = Vec::new();
     for code in totp_roles {
-        roles.push(super::parse_code("totp_roles", code, Role::from_code)?.as_code());
+        roles.push(crate::service::parse_code("totp_roles", code, Role::from_code)?.as_code());
     }
     if !roles.contains(&Role::SystemAdmin.as_code()) {
         return Err(FieldError::new(
@@ -394,7 +394,7 @@ pub async fn save_security_settings<C: ConnectionTrait + TransactionTrait>(
         )
         .into());
     }
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     deployment::put_setting(&txn, audit::RETENTION_KEY, &months.to_string()).await?;
     deployment::put_setting(&txn, second_factor::TOTP_ROLES_KEY, &roles.join(",")).await?;
     audit::append(

@@ -15,8 +15,8 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit, indicators, scope_bounds};
 use crate::entities::police_report;
+use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, indicators, scope_bounds};
 
 /// The form as typed: month `2026-10`, the unit's division code (empty = the user's own),
 /// counts and grams as text, and the version read (empty for a new form).
@@ -147,7 +147,7 @@ pub async fn file<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     actor.require(Permission::ReportPolice)?;
     let (division, month, figures) = parse(actor, now.today, input)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let code = division.to_string();
     let old = police_report::Entity::find_by_id((code.clone(), month.0)).one(&txn).await?;
     let (old_figures, version) = match &old {

@@ -21,8 +21,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, indicators};
 use crate::entities::{app_user, workstation};
+use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, indicators};
 
 /// One member of a workstation's staff.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub struct WorkstationForm {
 
 /// A form that passed the checks.
 #[derive(Debug, Clone)]
-pub(super) struct Checked {
+pub(in crate::service) struct Checked {
     pub name: String,
     pub town: deployment::Division,
     pub address: String,
@@ -128,7 +128,7 @@ async fn town_named<C: ConnectionTrait>(
 /// Checks a workstation form: name 1–50 characters, a town of the actor's scope, address at
 /// most 100 characters, the opening date a date not after today. Every problem is returned, in
 /// form order.
-pub(super) async fn check<C: ConnectionTrait>(
+pub(in crate::service) async fn check<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     now: Now,
@@ -248,7 +248,7 @@ fn duplicate_name(checked: &Checked) -> FieldError {
 /// Inserts a checked workstation in the caller's transaction (no audit lock, no audit record:
 /// the caller's) and returns its id. `Invalid` naming `name` when the town already has one of
 /// that name.
-pub(super) async fn insert<C: ConnectionTrait>(db: &C, now: Now, checked: &Checked) -> ServiceResult<Uuid> {
+pub(in crate::service) async fn insert<C: ConnectionTrait>(db: &C, now: Now, checked: &Checked) -> ServiceResult<Uuid> {
     let town = checked.town.code.to_string();
     let before = workstation::Entity::find().filter(workstation::Column::DivisionCode.eq(&town)).all(db).await?;
     if before.iter().any(|w| w.name == checked.name) {
@@ -293,7 +293,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<Uuid> {
     forbidden_unless_configure(actor)?;
     let checked = check(db, actor, now, form).await?.map_err(ServiceError::Invalid)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let id = insert(&txn, now, &checked).await?;
     audit::append(
         &txn,
@@ -350,7 +350,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         )
         .into());
     }
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let before =
         workstation::Entity::find().filter(workstation::Column::DivisionCode.eq(&kept.division_code)).all(&txn).await?;
     if before.iter().any(|w| w.id != id && w.name == checked.name) {
@@ -383,7 +383,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 
 /// The social-worker account `username` (or display name, when one account has it) that may
 /// join the workstation of `town`: a social worker whose unit lies in that town.
-pub(super) async fn staff_account<C: ConnectionTrait>(
+pub(in crate::service) async fn staff_account<C: ConnectionTrait>(
     db: &C,
     town: &deployment::Division,
     who: &str,
@@ -433,7 +433,7 @@ pub(super) async fn staff_account<C: ConnectionTrait>(
 
 /// The refusal when `user` is on the staff of another workstation than `ws` (a worker moves only
 /// after being taken off the old one, so no workstation loses staff unseen).
-pub(super) async fn on_other_staff<C: ConnectionTrait>(
+pub(in crate::service) async fn on_other_staff<C: ConnectionTrait>(
     db: &C,
     ws: &workstation::Model,
     user: &app_user::Model,
@@ -451,7 +451,7 @@ pub(super) async fn on_other_staff<C: ConnectionTrait>(
 /// Links `user` to workstation `ws` in the caller's transaction and audits it
 /// (`workstation.staff_add`, with the workstation before and after). Returns false when the
 /// account was already linked to it.
-pub(super) async fn link<C: ConnectionTrait>(
+pub(in crate::service) async fn link<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     now: Now,
@@ -496,7 +496,7 @@ pub async fn add_staff<C: ConnectionTrait + TransactionTrait>(
     if let Some(e) = on_other_staff(db, &ws, &user).await? {
         return Err(e.into());
     }
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     link(&txn, actor, now, &ws, &user).await?;
     txn.commit().await?;
     Ok(())
@@ -517,7 +517,7 @@ pub async fn remove_staff<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     forbidden_unless_configure(actor)?;
     let ws = visible(db, actor, id).await?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let user = app_user::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
@@ -622,7 +622,7 @@ pub async fn coverage<C: ConnectionTrait>(db: &C, actor: &Actor, day: NaiveDate)
 /// The rows of a workstation sheet (`SheetKind::Workstations`): each row creates its workstation
 /// (or finds it: same town and name) and links the social workers its staff cell names. A row
 /// whose workstation is kept and whose staff are all linked already is `existing`.
-pub(super) struct SheetRows<'a> {
+pub(in crate::service) struct SheetRows<'a> {
     actor: &'a Actor,
     now: Now,
     /// (town code, name) → the row that first gave it.
@@ -632,12 +632,12 @@ pub(super) struct SheetRows<'a> {
 }
 
 impl<'a> SheetRows<'a> {
-    pub(super) fn new(actor: &'a Actor, now: Now) -> Self {
+    pub(in crate::service) fn new(actor: &'a Actor, now: Now) -> Self {
         SheetRows { actor, now, seen: BTreeMap::new(), staffed: BTreeMap::new() }
     }
 }
 
-impl super::import::SheetImport for SheetRows<'_> {
+impl crate::service::import::SheetImport for SheetRows<'_> {
     type Column = WorkstationColumn;
     const OBJECT: &'static str = "workstation";
 
@@ -647,8 +647,8 @@ impl super::import::SheetImport for SheetRows<'_> {
         row: usize,
         cells: &[String],
         header: &HeaderMap<WorkstationColumn>,
-    ) -> ServiceResult<super::import::RowOutcome> {
-        use super::import::RowOutcome;
+    ) -> ServiceResult<crate::service::import::RowOutcome> {
+        use crate::service::import::RowOutcome;
         let cell = |c: WorkstationColumn| header.cell(cells, c);
         let form = WorkstationForm {
             name: cell(WorkstationColumn::Name),

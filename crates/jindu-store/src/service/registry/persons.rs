@@ -15,9 +15,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::measures::{self, MeasureView};
-use super::{Actor, FieldError, Page, ServiceError, ServiceResult, audit, casework, parse_code, scope_bounds, stored};
 use crate::entities::{app_user, division, event, measure, obligation, person};
+use crate::service::measures::{self, MeasureView};
+use crate::service::{
+    Actor, FieldError, Page, ServiceError, ServiceResult, audit, casework, parse_code, scope_bounds, stored,
+};
 use crate::vault::Vault;
 
 /// The sealed (encrypted) columns of a person row and its blind indexes, from plaintext.
@@ -357,7 +359,7 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
     input: NewPerson,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::EditPersons)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let id = register_in(&txn, vault, actor, now, input).await?;
     txn.commit().await?;
     Ok(id)
@@ -387,7 +389,7 @@ pub async fn register_in<C: ConnectionTrait>(
         }
     };
     if let Some(n) = &id_number
-        && let Some(dup) = super::transfers::find_duplicate(db, vault, actor, n).await?
+        && let Some(dup) = crate::service::transfers::find_duplicate(db, vault, actor, n).await?
     {
         // Scope-safe: in scope, open the record; elsewhere, only the town (or county) and whom
         // to contact, never the name or details (issue #4 item 8).
@@ -648,7 +650,7 @@ impl PersonFilter {
             page: c.take(query::page("page", &self.page)),
             sealed: c.take(query::flag("sealed", &self.sealed)),
         };
-        super::query_checked(c)?;
+        crate::service::query_checked(c)?;
         Ok(f)
     }
 }
@@ -1110,7 +1112,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     input: &StatusChange,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = load_visible(&txn, actor, id).await?;
     check_version(&input.version, p.version)?;
     let to = parse_code("status", &input.status, ControlStatus::from_code)?;
@@ -1228,7 +1230,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     input: EditPerson,
 ) -> ServiceResult<()> {
     actor.require(Permission::EditPersons)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = open_person(vault, load_visible(&txn, actor, id).await?)?;
     let Ok(version) = input.version.trim().parse::<i32>() else {
         return Err(ServiceError::Conflict);
@@ -1370,9 +1372,9 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 pub async fn form_choices<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
-) -> ServiceResult<(Vec<super::deployment::Division>, Vec<(Uuid, String, String)>)> {
+) -> ServiceResult<(Vec<crate::service::deployment::Division>, Vec<(Uuid, String, String)>)> {
     actor.require(Permission::EditPersons)?;
-    let communities = super::deployment::in_scope(db, actor.scope, DivisionLevel::Village).await?;
-    let workers = super::users::social_workers(db, &actor.scope).await?;
+    let communities = crate::service::deployment::in_scope(db, actor.scope, DivisionLevel::Village).await?;
+    let workers = crate::service::users::social_workers(db, &actor.scope).await?;
     Ok((communities, workers))
 }

@@ -13,8 +13,8 @@ use sea_orm::{
     TransactionSession, TransactionTrait,
 };
 
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment};
 use crate::entities::member_unit;
+use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment};
 
 /// The kind of a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,7 +214,7 @@ pub async fn create_member_unit<C: ConnectionTrait + TransactionTrait>(
             "The duties are too long (at most 500 characters).",
         ));
     }
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let kept = member_unit::Entity::find()
         .filter(member_unit::Column::DivisionCode.eq(district.code.to_string()))
         .all(&txn)

@@ -7,8 +7,8 @@ use jindu_domain::{DivisionCode, Role, RoleProfile, clock::Now};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::{Actor, FieldError, ServiceError, ServiceResult};
 use crate::entities::app_user;
+use crate::service::{Actor, FieldError, ServiceError, ServiceResult};
 
 /// Setting key prefix of an edited role profile (`role.office` → JSON of `RoleProfile`).
 pub const ROLE_SETTING_PREFIX: &str = "role.";
@@ -16,7 +16,7 @@ pub const ROLE_SETTING_PREFIX: &str = "role.";
 /// The profile in force for `role`: the administrator's edit if any, else the shipped default.
 pub async fn role_profile<C: ConnectionTrait>(db: &C, role: Role) -> ServiceResult<RoleProfile> {
     let key = format!("{ROLE_SETTING_PREFIX}{}", role.as_code());
-    match super::deployment::get_setting(db, &key).await? {
+    match crate::service::deployment::get_setting(db, &key).await? {
         Some(json) => serde_json::from_str(&json).map_err(|e| ServiceError::Data(format!("{key}: {e}"))),
         None => Ok(default_profile(role)),
     }
@@ -136,7 +136,7 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
     .await?;
     if input.role.trim() == Role::SocialWorker.as_code() {
         // Social workers count in the indicators (ratio and gap, 30:1).
-        super::indicators::add_structure(
+        crate::service::indicators::add_structure(
             db,
             &input.division.to_string(),
             jindu_domain::indicator::CellKey::SocialWorkers,
@@ -210,7 +210,7 @@ pub async fn social_workers<C: ConnectionTrait>(
     db: &C,
     scope: &DivisionCode,
 ) -> ServiceResult<Vec<(Uuid, String, String)>> {
-    let (lo, hi) = super::scope_bounds(scope);
+    let (lo, hi) = crate::service::scope_bounds(scope);
     Ok(app_user::Entity::find()
         .filter(app_user::Column::Role.eq(Role::SocialWorker.as_code()))
         .filter(app_user::Column::DivisionCode.between(lo, hi))
@@ -233,7 +233,7 @@ pub enum LoginOutcome {
     /// `must_enrol_totp`: the role requires a second factor the user has not set up yet.
     Ok { actor: Box<Actor>, must_change_password: bool, must_enrol_totp: bool },
     /// The password is right and the account has a second factor: ask for the TOTP code
-    /// (see [`super::second_factor::verify`]) before signing in.
+    /// (see [`crate::service::second_factor::verify`]) before signing in.
     SecondFactor { user_id: Uuid },
     /// Wrong user name or password (one message for both).
     Failed,
@@ -250,7 +250,7 @@ pub async fn login<C: ConnectionTrait + sea_orm::TransactionTrait>(
     password: &str,
     address: &str,
 ) -> ServiceResult<LoginOutcome> {
-    use super::audit::{self, Entry, Outcome, Who};
+    use crate::service::audit::{self, Entry, Outcome, Who};
     let username = &username.trim().to_lowercase();
     let typed: String = username.chars().take(64).collect();
     let who = |user_id: Option<Uuid>, unit: &str| Who {
@@ -357,7 +357,7 @@ pub(crate) async fn signed_in<C: ConnectionTrait>(
     let enrolled = user.totp_enabled;
     let mut actor = to_actor(db, user).await?;
     actor.address = address.to_string();
-    let must_enrol_totp = !enrolled && super::second_factor::required(db, actor.role).await?;
+    let must_enrol_totp = !enrolled && crate::service::second_factor::required(db, actor.role).await?;
     Ok(LoginOutcome::Ok { actor: Box::new(actor), must_change_password, must_enrol_totp })
 }
 
@@ -372,7 +372,7 @@ pub async fn change_password<C: ConnectionTrait + sea_orm::TransactionTrait>(
     new: &str,
     confirm: &str,
 ) -> ServiceResult<()> {
-    use super::audit::{self, Entry, Who};
+    use crate::service::audit::{self, Entry, Who};
     let user = app_user::Entity::find_by_id(actor.user_id).one(db).await?.ok_or(ServiceError::NotFound("user"))?;
     let ok = match &user.password_hash {
         Some(hash) => PasswordHash::new(hash)
@@ -428,7 +428,7 @@ pub async fn change_password<C: ConnectionTrait + sea_orm::TransactionTrait>(
         return Err(ServiceError::Invalid(errors));
     }
     let hash = hash_password(new)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     app_user::Entity::update_many()
         .col_expr(app_user::Column::PasswordHash, sea_orm::sea_query::Expr::value(Some(hash)))
         .col_expr(app_user::Column::MustChangePassword, sea_orm::sea_query::Expr::value(false))

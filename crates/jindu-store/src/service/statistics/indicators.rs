@@ -27,10 +27,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{ServiceError, ServiceResult, deployment, measures, stored};
 use crate::entities::{
     app_user, division, event, indicator_cell, measure, person, person_indicator, person_part, workstation,
 };
+use crate::service::{ServiceError, ServiceResult, deployment, measures, stored};
 
 /// Scope code of the whole country.
 pub const NATION: &str = "000000000000";
@@ -152,7 +152,10 @@ async fn keep_contribution<C: ConnectionTrait>(
 ///
 /// # Errors
 /// Forbidden; store errors.
-pub async fn settings_form<C: ConnectionTrait>(db: &C, actor: &super::Actor) -> ServiceResult<IndicatorSettings> {
+pub async fn settings_form<C: ConnectionTrait>(
+    db: &C,
+    actor: &crate::service::Actor,
+) -> ServiceResult<IndicatorSettings> {
     actor.require(jindu_domain::Permission::Configure)?;
     settings(db).await
 }
@@ -608,7 +611,7 @@ pub async fn rebuild<C: ConnectionTrait>(
     for (town, c) in structure(db).await? {
         add(&town, &c)?;
     }
-    for (code, c) in super::police::contributions(db).await? {
+    for (code, c) in crate::service::police::contributions(db).await? {
         add(&code, &c)?;
     }
     let mut sums: HashMap<String, Contribution> = HashMap::new();
@@ -766,7 +769,7 @@ pub async fn group_by_base<C: ConnectionTrait>(
     to: Month,
 ) -> ServiceResult<(BTreeMap<String, i64>, i64, i64)> {
     let (lo, hi) = match scope {
-        Some(s) => super::scope_bounds(s),
+        Some(s) => crate::service::scope_bounds(s),
         None => ("0".repeat(12), "9".repeat(12)),
     };
     let (lo, hi) = (quote_code(&lo)?, quote_code(&hi)?);
@@ -812,7 +815,7 @@ pub async fn group_by_base<C: ConnectionTrait>(
 /// [`ServiceError::Invalid`] naming every bad field; nothing is stored then.
 pub async fn save_settings<C: ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
-    actor: &super::Actor,
+    actor: &crate::service::Actor,
     now: Now,
     form: &BTreeMap<String, String>,
 ) -> ServiceResult<IndicatorSettings> {
@@ -821,17 +824,17 @@ pub async fn save_settings<C: ConnectionTrait + sea_orm::TransactionTrait>(
     let settings = IndicatorSettings::from_form(form)
         .map_err(|errors| ServiceError::Invalid(errors.into_iter().map(Into::into).collect()))?;
     let json = serde_json::to_string(&settings).map_err(|e| ServiceError::Data(e.to_string()))?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     deployment::put_setting(&txn, SETTINGS_KEY, &json).await?;
-    super::audit::append(
+    crate::service::audit::append(
         &txn,
-        &super::audit::Who::actor(actor),
+        &crate::service::audit::Who::actor(actor),
         now,
-        super::audit::Entry {
+        crate::service::audit::Entry {
             action: "settings.indicators".into(),
             object_type: None,
             object_id: None,
-            outcome: super::audit::Outcome::Ok,
+            outcome: crate::service::audit::Outcome::Ok,
             detail: Some(json),
         },
     )

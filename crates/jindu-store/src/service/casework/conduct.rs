@@ -1,6 +1,6 @@
 //! 请假/销假, 擅自离开 and 严重违反协议上报: the conduct of a person under community measures that
 //! counts toward serious breach (戒毒条例 §19–§21). Each write is one transaction that also
-//! re-derives the person's alerts ([`super::casework::reconcile`]).
+//! re-derives the person's alerts ([`crate::service::casework::reconcile`]).
 
 use chrono::NaiveDate;
 use jindu_domain::clock::Now;
@@ -11,10 +11,10 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
 
-use super::measures::insert_event;
-use super::persons::load_visible;
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit, casework, stored};
 use crate::entities::{absence, event, leave_request, measure};
+use crate::service::measures::insert_event;
+use crate::service::persons::load_visible;
+use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, casework, stored};
 use crate::vault::Vault;
 
 /// Longest destination and reason of a leave (characters).
@@ -105,9 +105,9 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
     input: &NewLeave,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::RecordWork)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
-    super::persons::ensure_not_sealed(&p)?;
+    crate::service::persons::ensure_not_sealed(&p)?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     jindu_domain::status::check_event_allowed(status, EventKind::LeaveRequest)?;
     community_start(&txn, person_id).await?;
@@ -234,7 +234,7 @@ pub async fn act_on_leave_form<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     actor.require(Permission::RecordWork)?;
     load_visible(db, actor, person_id).await?;
-    let leave_id = super::sub_id("leave", leave_id)?;
+    let leave_id = crate::service::sub_id("leave", leave_id)?;
     act_on_leave(db, vault, actor, now, person_id, leave_id, action, date, note).await
 }
 
@@ -255,9 +255,9 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
     note: &str,
 ) -> ServiceResult<()> {
     actor.require(Permission::RecordWork)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
-    super::persons::ensure_not_sealed(&p)?;
+    crate::service::persons::ensure_not_sealed(&p)?;
     let action = LeaveAction::from_code(action.trim()).ok_or_else(|| {
         ServiceError::from(FieldError::from(DomainError::InvalidChoice {
             field: "action",
@@ -391,9 +391,9 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
     returned_on: &str,
 ) -> ServiceResult<()> {
     actor.require(Permission::RecordContact)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
-    super::persons::ensure_not_sealed(&p)?;
+    crate::service::persons::ensure_not_sealed(&p)?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     let open = absence::Entity::find()
         .filter(absence::Column::PersonId.eq(person_id))
@@ -612,9 +612,9 @@ pub async fn report_breach<C: ConnectionTrait + TransactionTrait>(
     note: &str,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageMeasures)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
-    super::persons::ensure_not_sealed(&p)?;
+    crate::service::persons::ensure_not_sealed(&p)?;
     let note = match note.trim() {
         "" => None,
         n => Some(jindu_domain::event::validate_note("note", n)?),

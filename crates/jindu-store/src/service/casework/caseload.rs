@@ -15,12 +15,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::measures::{insert_event, set_status};
-use super::persons::load_visible;
-use super::{
+use crate::entities::{app_user, event, measure, person, risk_assessment, working_group_member};
+use crate::service::measures::{insert_event, set_status};
+use crate::service::persons::load_visible;
+use crate::service::{
     Actor, FieldError, ServiceError, ServiceResult, audit, casework, deployment, parse_code, scope_bounds, stored,
 };
-use crate::entities::{app_user, event, measure, person, risk_assessment, working_group_member};
 use crate::vault::Vault;
 
 /// A working-group member as the person page shows it.
@@ -79,15 +79,15 @@ pub async fn add_member<C: ConnectionTrait + TransactionTrait>(
     phone: &str,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::RecordWork)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
-    super::persons::ensure_not_sealed(&p)?;
+    crate::service::persons::ensure_not_sealed(&p)?;
     let mut errors = Vec::new();
     let role = parse_code("role", role, GroupRole::from_code).map_err(|e| errors.push(e)).ok();
     let name = jindu_domain::event::validate_name("member_name", name).map_err(|e| errors.push(e.into())).ok();
     let phone = match phone.trim() {
         "" => None,
-        p if p.chars().count() <= super::persons::MAX_PHONE_CHARS
+        p if p.chars().count() <= crate::service::persons::MAX_PHONE_CHARS
             && p.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ') =>
         {
             Some(p.to_string())
@@ -139,9 +139,9 @@ pub async fn remove_member<C: ConnectionTrait + TransactionTrait>(
     member_id: Uuid,
 ) -> ServiceResult<()> {
     actor.require(Permission::RecordWork)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
-    super::persons::ensure_not_sealed(&p)?;
+    crate::service::persons::ensure_not_sealed(&p)?;
     let res = working_group_member::Entity::delete_many()
         .filter(working_group_member::Column::Id.eq(member_id))
         .filter(working_group_member::Column::PersonId.eq(person_id))
@@ -176,7 +176,7 @@ pub async fn remove_member_form<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     actor.require(Permission::RecordWork)?;
     load_visible(db, actor, person_id).await?;
-    let member_id = super::sub_id("member", member_id)?;
+    let member_id = crate::service::sub_id("member", member_id)?;
     remove_member(db, actor, now, person_id, member_id).await
 }
 
@@ -325,14 +325,14 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
             DomainError::InvalidChoice { field: "to_worker", input: to_worker.chars().take(40).collect() }.into()
         );
     };
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let worker_prefix = jindu_domain::DivisionCode::parse(&worker.division_code)
         .map(|d| d.prefix())
         .map_err(|_| ServiceError::Data(format!("worker division {}", worker.division_code)))?;
     let mut moved = 0;
     for id in persons {
         let p = load_visible(&txn, actor, *id).await?;
-        super::persons::ensure_not_sealed(&p)?;
+        crate::service::persons::ensure_not_sealed(&p)?;
         if !p.division_code.starts_with(&worker_prefix) {
             return Err(FieldError::new(
                 "to_worker",
@@ -370,7 +370,7 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
         };
         let json = serde_json::to_string(&detail).map_err(|e| ServiceError::Data(e.to_string()))?;
         insert_event(&txn, actor, now, p.id, None, EventKind::Reassigned, now.today, None, Some(json)).await?;
-        super::measures::refresh_obligations(&txn, p.id, now).await?;
+        crate::service::measures::refresh_obligations(&txn, p.id, now).await?;
         audit::append(
             &txn,
             &audit::Who::actor(actor),
@@ -582,7 +582,7 @@ pub async fn confirm_abstinence<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
     actor.require(Permission::OpenSealed)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     let ms = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(&txn).await?;
@@ -699,9 +699,9 @@ pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
     person_id: Uuid,
 ) -> ServiceResult<()> {
     actor.require(Permission::RecordWork)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
-    super::persons::ensure_not_sealed(&p)?;
+    crate::service::persons::ensure_not_sealed(&p)?;
     casework::finish_write(
         txn,
         actor,
@@ -745,7 +745,7 @@ pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
         .into());
     }
     {
-        let txn = super::begin_write(db).await?;
+        let txn = crate::service::begin_write(db).await?;
         let json = serde_json::to_string(table).map_err(|e| ServiceError::Data(e.to_string()))?;
         deployment::put_setting(&txn, casework::RISK_TABLE_KEY, &json).await?;
         let rjson = serde_json::to_string(rules).map_err(|e| ServiceError::Data(e.to_string()))?;
@@ -779,7 +779,7 @@ pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
             .await?
     };
     for id in &ids {
-        let txn = super::begin_write(db).await?;
+        let txn = crate::service::begin_write(db).await?;
         let r = casework::reconcile(&txn, *id, now, Some(AssessmentTrigger::Table), Some(actor.user_id)).await?;
         // A bulk change: one record per person it changed, with before and after (issue #18
         // item 2), by the editor of the table, in the same transaction.

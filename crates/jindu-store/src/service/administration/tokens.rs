@@ -12,8 +12,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{Actor, FieldError, ServiceError, ServiceResult, deployment, users};
 use crate::entities::{api_token, app_user};
+use crate::service::{Actor, FieldError, ServiceError, ServiceResult, deployment, users};
 
 /// Prefix of every token secret (lets scanners and people recognise a leaked token).
 pub const PREFIX: &str = "jdu_";

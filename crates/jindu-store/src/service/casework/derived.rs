@@ -21,8 +21,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{ServiceError, ServiceResult, audit, deployment, measures, stored};
 use crate::entities::{absence, alert, event, leave_request, measure, obligation, person, risk_assessment, transfer};
+use crate::service::{ServiceError, ServiceResult, audit, deployment, measures, stored};
 
 /// Setting key of the office's risk factor table (JSON of [`FactorTable`]).
 pub const RISK_TABLE_KEY: &str = "risk.table";
@@ -113,7 +113,7 @@ impl Reconciled {
 ///    no earlier than the day the record was registered or the person last found) records
 ///    `ContactLost` (by the system, with the rule in its detail) and sets the person lost;
 /// 4. the alerts: raised, updated or resolved to match [`derive`];
-/// 5. the indicator cells ([`super::indicators::maintain`]).
+/// 5. the indicator cells ([`crate::service::indicators::maintain`]).
 ///
 /// The caller holds the audit lock when it writes in the same transaction (every service does).
 pub async fn reconcile<C: ConnectionTrait>(
@@ -314,7 +314,7 @@ pub async fn reconcile<C: ConnectionTrait>(
     out.alerts_resolved = resolved_kinds.len() as u32;
     out.raised_kinds = raised_kinds;
     out.resolved_kinds = resolved_kinds;
-    super::indicators::maintain_loaded(db, &stored_now, tier, &measures_all, &cal, now.today).await?;
+    crate::service::indicators::maintain_loaded(db, &stored_now, tier, &measures_all, &cal, now.today).await?;
     Ok(out)
 }
 
@@ -322,7 +322,7 @@ pub async fn reconcile<C: ConnectionTrait>(
 /// ([`reconcile`]), appends the audit record of the actor's action and commits.
 pub(crate) async fn finish_write<T: ConnectionTrait + sea_orm::TransactionSession>(
     txn: T,
-    actor: &super::Actor,
+    actor: &crate::service::Actor,
     now: Now,
     person_id: Uuid,
     trigger: Option<AssessmentTrigger>,
@@ -680,7 +680,7 @@ pub async fn sweep<C: ConnectionTrait + sea_orm::TransactionTrait>(
         let ids: Vec<Uuid> = q.into_tuple().all(db).await?;
         let Some(last) = ids.last().copied() else { break };
         for id in ids {
-            let txn = super::begin_write(db).await?;
+            let txn = crate::service::begin_write(db).await?;
             let r = reconcile(&txn, id, now, None, None).await?;
             // One record per person the sweep changed, with before and after, in the same
             // transaction (issue #18 item 2); nothing for a person it left as they were.

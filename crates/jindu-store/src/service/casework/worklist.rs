@@ -15,8 +15,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Actor, Page, ServiceResult, deployment, scope_bounds, stored};
 use crate::entities::{measure, obligation, person};
+use crate::service::{Actor, Page, ServiceResult, deployment, scope_bounds, stored};
 
 /// One line of the worklist.
 #[derive(Debug, Clone)]
@@ -207,7 +207,7 @@ impl WorklistFilter {
             list: c.take(query::choice("list", &self.list, DueList::ALL, DueList::as_code)),
             page: c.take(query::page("page", &self.page)),
         };
-        super::query_checked(c)?;
+        crate::service::query_checked(c)?;
         Ok(f)
     }
 }

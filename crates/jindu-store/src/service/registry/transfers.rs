@@ -23,9 +23,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::persons::load_visible;
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, measures, scope_bounds, stored};
 use crate::entities::{app_user, division, measure, obligation, person, transfer};
+use crate::service::persons::load_visible;
+use crate::service::{
+    Actor, FieldError, ServiceError, ServiceResult, audit, deployment, measures, scope_bounds, stored,
+};
 use crate::vault::Vault;
 
 /// The request form on the person page, as typed.
@@ -323,7 +325,7 @@ pub async fn request<C: ConnectionTrait + TransactionTrait>(
     input: &TransferRequest,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageMeasures)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     let mut errors = Vec::new();
     let to = deployment_division(&txn, "to_division", &input.to_division).await.map_err(|e| push(&mut errors, e)).ok();
@@ -387,7 +389,7 @@ async fn open_request<T: ConnectionTrait + sea_orm::TransactionSession>(
     )
     .await?;
     let entry = audit::Entry::ok(action, "person", p.id).with_detail(format!("{id} -> {}", to.0));
-    super::casework::finish_write(txn, actor, now, p.id, None, entry).await?;
+    crate::service::casework::finish_write(txn, actor, now, p.id, None, entry).await?;
     Ok(id)
 }
 
@@ -412,7 +414,7 @@ pub async fn request_pull<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::ManageMeasures)?;
     let number = IdNumber::parse_on(&input.id_number, now.today)
         .map_err(|reason| DomainError::IdNumber { field: "id_number", reason })?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let not_here = || {
         ServiceError::from(FieldError::new(
             "id_number",
@@ -468,7 +470,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     input: &TransferDecision,
 ) -> ServiceResult<Decided> {
     actor.require(Permission::ManageMeasures)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::NotFound("person"))?;
     let visible = load_visible(&txn, actor, person_id).await.is_ok();
     // The transfer the form was shown for: a missing or malformed id decides nothing (it must
@@ -595,7 +597,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     .await?;
     let entry = audit::Entry::ok(format!("transfer.{}", action.as_code()), "person", p.id)
         .with_detail(if action == TransferAction::Accept { audit_detail } else { t.id.to_string() });
-    super::casework::finish_write(txn, actor, now, p.id, None, entry).await?;
+    crate::service::casework::finish_write(txn, actor, now, p.id, None, entry).await?;
     let person_visible = match action {
         TransferAction::Accept => actor.sees(&t.to_division_code) && !actor.caseload_only(),
         _ => visible,
@@ -651,7 +653,7 @@ async fn view_of<C: ConnectionTrait>(
     let p = person::Entity::find_by_id(t.person_id).one(db).await?;
     let (name_masked, id_number_masked, sex, age) = match &p {
         Some(p) => {
-            let opened = super::persons::open_person(vault, p.clone())?;
+            let opened = crate::service::persons::open_person(vault, p.clone())?;
             (
                 jindu_crypto::mask_name(&opened.name),
                 jindu_crypto::mask_id_number(&opened.id_number),

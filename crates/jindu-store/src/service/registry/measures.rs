@@ -18,9 +18,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::persons::load_visible;
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, parse_code, stored};
 use crate::entities::{event, measure, obligation, person};
+use crate::service::persons::load_visible;
+use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, parse_code, stored};
 
 /// A parsed measure decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,7 +206,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     exemptions_confirmed: bool,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageMeasures)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let id = decide_in(&txn, actor, now, person_id, kind, decision, report, exemptions_confirmed).await?;
     txn.commit().await?;
     Ok(id)
@@ -266,7 +266,8 @@ pub(crate) async fn decide_in<C: ConnectionTrait>(
         }
     }
     let id = insert_decision(txn, actor, now, person_id, input).await?;
-    super::casework::reconcile(txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id)).await?;
+    crate::service::casework::reconcile(txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id))
+        .await?;
     audit::append(
         txn,
         &audit::Who::actor(actor),
@@ -365,7 +366,8 @@ pub(crate) async fn record_past_measure_in<C: ConnectionTrait>(
     let m = measure::Entity::find_by_id(id).one(txn).await?.ok_or(ServiceError::NotFound("measure"))?;
     let detail = serde_json::json!({ "end_reason": reason.as_code() }).to_string();
     end_row(txn, actor, now, m, ended_on, reason, Some(detail)).await?;
-    super::casework::reconcile(txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id)).await?;
+    crate::service::casework::reconcile(txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id))
+        .await?;
     audit::append(
         txn,
         &audit::Who::actor(actor),
@@ -424,7 +426,7 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
     date: &str,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     act_in(&txn, actor, now, person_id, measure_id, action, date).await?;
     txn.commit().await?;
     Ok(())
@@ -514,7 +516,7 @@ pub(crate) async fn act_in<C: ConnectionTrait>(
     }
     let trigger =
         matches!(action, MeasureAction::End(_) | MeasureAction::ReleaseToRehab).then_some(AssessmentTrigger::Event);
-    super::casework::reconcile(txn, person_id, now, trigger, Some(actor.user_id)).await?;
+    crate::service::casework::reconcile(txn, person_id, now, trigger, Some(actor.user_id)).await?;
     audit::append(
         txn,
         &audit::Who::actor(actor),
@@ -545,7 +547,7 @@ pub struct DateCorrection {
 /// (report deadline, planned last day, status), an `amendment` event on the timeline pointing at
 /// the measure's decision or report event (detail `{"field","old","new","measure_id"}`, the
 /// reason as its sealed note; who and when as every event), the obligations and the person's
-/// indicator contributions recomputed ([`super::casework::reconcile`]), and an audit record
+/// indicator contributions recomputed ([`crate::service::casework::reconcile`]), and an audit record
 /// `measure.correct` with field, old and new value.
 ///
 /// # Errors
@@ -564,7 +566,7 @@ pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     use jindu_domain::measure::DateField;
     actor.require(Permission::EditPersons)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = load_visible(&txn, actor, person_id).await?;
     let m = measure::Entity::find_by_id(measure_id)
         .one(&txn)
@@ -685,7 +687,8 @@ pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
             .exec(&txn)
             .await?;
     }
-    super::casework::reconcile(&txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id)).await?;
+    crate::service::casework::reconcile(&txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id))
+        .await?;
     audit::append(
         &txn,
         &audit::Who::actor(actor),
@@ -759,7 +762,7 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
             .any(|p| actor.can(*p)) => {}
         None => return Err(ServiceError::Forbidden(Permission::RecordWork)),
     }
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let id = record_event_in(&txn, vault, actor, now, person_id, input).await?;
     txn.commit().await?;
     Ok(id)
@@ -783,7 +786,7 @@ pub(crate) async fn record_event_in<C: ConnectionTrait>(
         actor.require(jindu_domain::access::permission_for_event(k))?;
     }
     let p = load_visible(txn, actor, person_id).await?;
-    super::persons::check_version(&input.version, p.version)?;
+    crate::service::persons::check_version(&input.version, p.version)?;
     let mut errors: Vec<FieldError> = Vec::new();
     let kind = parse_code("kind", &input.kind, EventKind::from_code)
         .and_then(|k| {
@@ -901,7 +904,7 @@ pub(crate) async fn record_event_in<C: ConnectionTrait>(
     let detail = match kind {
         EventKind::ContactRestored => {
             let since = p.lost_since.unwrap_or(date);
-            super::casework::set_lost_since(txn, person_id, None).await?;
+            crate::service::casework::set_lost_since(txn, person_id, None).await?;
             Some(
                 serde_json::json!({
                     "lost_since": since,
@@ -911,7 +914,7 @@ pub(crate) async fn record_event_in<C: ConnectionTrait>(
             )
         }
         EventKind::ContactLost => {
-            super::casework::set_lost_since(txn, person_id, Some(date)).await?;
+            crate::service::casework::set_lost_since(txn, person_id, Some(date)).await?;
             None
         }
         _ => None,
@@ -936,7 +939,7 @@ pub(crate) async fn record_event_in<C: ConnectionTrait>(
     .await?;
     if kind == EventKind::CheckIn {
         // A check-in after a transfer is the report at the new place (戒毒条例 §22).
-        super::transfers::record_report(txn, actor, now, person_id, date).await?;
+        crate::service::transfers::record_report(txn, actor, now, person_id, date).await?;
     }
     let new_status = status_after(status, kind);
     // The audit record names a status the event changed, before and after (issue #18 item 2:
@@ -959,7 +962,7 @@ pub(crate) async fn record_event_in<C: ConnectionTrait>(
         EventKind::DrugTest | EventKind::Relapse | EventKind::Violation | EventKind::ContactLost | EventKind::Amendment
     )
     .then_some(AssessmentTrigger::Event);
-    super::casework::reconcile(txn, person_id, now, trigger, Some(actor.user_id)).await?;
+    crate::service::casework::reconcile(txn, person_id, now, trigger, Some(actor.user_id)).await?;
     audit::append(
         txn,
         &audit::Who::actor(actor),
@@ -1071,7 +1074,7 @@ pub async fn refresh_obligations<C: ConnectionTrait>(db: &C, person_id: Uuid, no
         }
     }
     // After a transfer, the report at the new place within 15 days (戒毒条例 §22).
-    if let Some(due) = super::transfers::pending_report_deadline(db, person_id).await? {
+    if let Some(due) = crate::service::transfers::pending_report_deadline(db, person_id).await? {
         rows.push(obligation::ActiveModel {
             person_id: Set(person_id),
             kind: Set(ObligationKind::TransferReport.as_code().to_string()),

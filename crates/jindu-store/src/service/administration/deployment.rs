@@ -7,9 +7,9 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::{ServiceError, ServiceResult};
 use crate::divisions::{embedded_subtree, store_rows};
 use crate::entities::{division, setting, work_calendar};
+use crate::service::{ServiceError, ServiceResult};
 
 const ROOT_KEY: &str = "deployment.root";
 const SCHEDULE_KEY: &str = "schedule";
@@ -35,7 +35,7 @@ fn to_division(m: division::Model) -> ServiceResult<Division> {
 /// Running it again is harmless (rows are replaced). Errors: `Invalid` for an unknown code.
 pub async fn init<C: ConnectionTrait + TransactionTrait>(db: &C, root: DivisionCode) -> ServiceResult<usize> {
     let rows = embedded_subtree(root).map_err(|e| {
-        ServiceError::Invalid(vec![super::FieldError::new(
+        ServiceError::Invalid(vec![crate::service::FieldError::new(
             "division",
             "division.unknown",
             format!("区划代码 {} 不存在。", root.prefix()),
@@ -43,12 +43,12 @@ pub async fn init<C: ConnectionTrait + TransactionTrait>(db: &C, root: DivisionC
         )])
         .with_log(e.to_string())
     })?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let n = store_rows(&txn, &rows).await?;
     put_setting(&txn, ROOT_KEY, &root.to_string()).await?;
     // The towns of the list enter the indicators (workstation coverage). A fresh deployment has
     // no persons, so the day the duties are counted to does not matter; today is right anyway.
-    super::indicators::rebuild(&txn, jindu_domain::clock::Now::system().today, |_| {}).await?;
+    crate::service::indicators::rebuild(&txn, jindu_domain::clock::Now::system().today, |_| {}).await?;
     txn.commit().await?;
     Ok(n)
 }
@@ -84,12 +84,17 @@ pub async fn put_setting<C: ConnectionTrait>(db: &C, key: &str, value: &str) -> 
 /// code `deployment.root_only`; `NotFound("deployment")` before `init`.
 pub async fn require_deployment_wide<C: ConnectionTrait>(
     db: &C,
-    actor: &super::Actor,
+    actor: &crate::service::Actor,
     setting: DeploymentSetting,
 ) -> ServiceResult<()> {
     let root = root(db).await?.ok_or(ServiceError::NotFound("deployment"))?;
     check_deployment_wide(setting, &actor.scope, &root.code, &root.name_path).map_err(|e| {
-        ServiceError::Refused(super::FieldError::new("setting", "deployment.root_only", e.message_zh(), e.message_en()))
+        ServiceError::Refused(crate::service::FieldError::new(
+            "setting",
+            "deployment.root_only",
+            e.message_zh(),
+            e.message_en(),
+        ))
     })
 }
 
@@ -184,7 +189,7 @@ pub async fn in_scope<C: ConnectionTrait>(
     scope: DivisionCode,
     level: DivisionLevel,
 ) -> ServiceResult<Vec<Division>> {
-    let (lo, hi) = super::scope_bounds(&scope);
+    let (lo, hi) = crate::service::scope_bounds(&scope);
     divisions_where(
         db,
         sea_orm::Condition::all()

@@ -20,9 +20,9 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::units::{self, UnitKind};
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit};
 use crate::entities::{attachment, plan_task, responsibility_letter, task_evidence};
+use crate::service::units::{self, UnitKind};
+use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit};
 
 /// A file as uploaded: its name and bytes.
 #[derive(Debug, Clone)]
@@ -347,7 +347,7 @@ pub async fn save_letter<C: ConnectionTrait + TransactionTrait>(
     let (Some(year), Some(town), true) = (year, town, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
     };
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let code = town.code.clone();
     let file = match &form.scan {
         Some(up) => Some(store_file(&txn, actor, now, "scan", up).await?),
@@ -655,7 +655,7 @@ pub async fn create_task<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageEvaluation)?;
     let checked = check_task(db, actor, &form).await?.map_err(ServiceError::Invalid)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let id = insert_task(&txn, actor, now, checked, "").await?;
     txn.commit().await?;
     Ok(id)
@@ -700,7 +700,7 @@ pub async fn add_evidence<C: ConnectionTrait + TransactionTrait>(
     {
         errors.push(FieldError::new("file", "attachment.invalid", e.message_zh(), e.message_en()));
     }
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let t = task_in_scope(&txn, actor, task_id).await?;
     if t.closed_at.is_some() {
         errors.push(FieldError::new(
@@ -778,7 +778,7 @@ pub async fn close_or_reopen<C: ConnectionTrait + TransactionTrait>(
             )
         });
     }
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let t = task_in_scope(&txn, actor, task_id).await?;
     if t.closed_at.is_some() == close {
         return Err(if close {

@@ -11,11 +11,11 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Transactio
 use totp_rs::{Algorithm, Secret, TOTP};
 use uuid::Uuid;
 
-use super::audit::{self, Entry, Outcome, Who};
-use super::users::LoginOutcome;
-use super::{Actor, FieldError, ServiceError, ServiceResult};
 use crate::Vault;
 use crate::entities::app_user;
+use crate::service::audit::{self, Entry, Outcome, Who};
+use crate::service::users::LoginOutcome;
+use crate::service::{Actor, FieldError, ServiceError, ServiceResult};
 
 /// Setting listing the role codes that must use a second factor (comma-separated).
 pub const TOTP_ROLES_KEY: &str = "security.totp_roles";
@@ -28,7 +28,8 @@ pub const STEP_SECONDS: i64 = 30;
 
 /// True when `role` must sign in with a second factor.
 pub async fn required<C: ConnectionTrait>(db: &C, role: Role) -> ServiceResult<bool> {
-    let roles = super::deployment::get_setting(db, TOTP_ROLES_KEY).await?.unwrap_or_else(|| DEFAULT_TOTP_ROLES.into());
+    let roles =
+        crate::service::deployment::get_setting(db, TOTP_ROLES_KEY).await?.unwrap_or_else(|| DEFAULT_TOTP_ROLES.into());
     Ok(roles.split(',').any(|r| r.trim() == role.as_code()))
 }
 
@@ -107,7 +108,7 @@ pub async fn enrol<C: ConnectionTrait + TransactionTrait>(
         return Err(wrong_code().into());
     };
     let sealed = vault.seal("app_user", "totp_secret", &actor.user_id.to_string(), secret_base32)?;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     app_user::Entity::update_many()
         .col_expr(app_user::Column::TotpSecret, sea_orm::sea_query::Expr::value(Some(sealed)))
         .col_expr(app_user::Column::TotpEnabled, sea_orm::sea_query::Expr::value(true))
@@ -167,10 +168,10 @@ pub async fn verify<C: ConnectionTrait + TransactionTrait>(
                 .exec(db)
                 .await?;
             audit::record(db, &who, now, entry(Outcome::Ok, "second factor")).await?;
-            super::users::signed_in(db, user, address).await
+            crate::service::users::signed_in(db, user, address).await
         }
         None => {
-            let locked_until = super::users::count_failure(db, &user, now, false).await?;
+            let locked_until = crate::service::users::count_failure(db, &user, now, false).await?;
             audit::record(db, &who, now, entry(Outcome::Failed, "second factor: wrong code")).await?;
             Ok(match locked_until {
                 Some(until) => LoginOutcome::Locked { until },

@@ -26,8 +26,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{FieldError, ServiceError, ServiceResult, audit, deployment, measures};
 use crate::entities::{event, measure, obligation, person, transfer};
+use crate::service::{FieldError, ServiceError, ServiceResult, audit, deployment, measures};
 use crate::vault::Vault;
 
 /// The envelope's `format` value.
@@ -209,18 +209,18 @@ pub async fn export<C: ConnectionTrait + TransactionTrait>(
         )
         .into());
     }
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     let p = person::Entity::find_by_id(person_id)
         .one(&txn)
         .await?
         .filter(|p| p.division_code.starts_with(&root.code.prefix()))
         .ok_or(ServiceError::NotFound("person"))?;
-    let status = super::stored("control_status", &p.control_status, ControlStatus::from_code)?;
+    let status = crate::service::stored("control_status", &p.control_status, ControlStatus::from_code)?;
     jindu_domain::status::check_event_allowed(status, EventKind::Transfer)?;
-    if super::transfers::open_of(&txn, p.id).await?.is_some() {
+    if crate::service::transfers::open_of(&txn, p.id).await?.is_some() {
         return Err(DomainError::Transfer { reason: "open_exists" }.into());
     }
-    let opened = super::persons::open_person(vault, p.clone())?;
+    let opened = crate::service::persons::open_person(vault, p.clone())?;
     let ms = measure::Entity::find()
         .filter(measure::Column::PersonId.eq(p.id))
         .order_by_asc(measure::Column::DecisionDate)
@@ -347,11 +347,11 @@ pub async fn export<C: ConnectionTrait + TransactionTrait>(
     })
     .exec(&txn)
     .await?;
-    super::transfers::move_person(&txn, &p, &to_code.to_string(), &county.to_string(), now).await?;
+    crate::service::transfers::move_person(&txn, &p, &to_code.to_string(), &county.to_string(), now).await?;
     obligation::Entity::delete_many().filter(obligation::Column::PersonId.eq(p.id)).exec(&txn).await?;
     let note = format!("移交至系统外（异地执行）：{}，文件 SHA-256 {}", to_code, &file_hash[..16]);
     let detail = serde_json::json!({ "transfer_id": transfer_id.to_string(), "step": "handed_over", "from": p.division_code, "to": to_code.to_string(), "file_hash": file_hash }).to_string();
-    super::measures::insert_event_by(
+    crate::service::measures::insert_event_by(
         &txn,
         who.user_id,
         now,
@@ -364,7 +364,7 @@ pub async fn export<C: ConnectionTrait + TransactionTrait>(
     )
     .await?;
     // The figures: the person counts here until the hand-over and in the other county after.
-    super::indicators::maintain(&txn, p.id, now.today).await?;
+    crate::service::indicators::maintain(&txn, p.id, now.today).await?;
     audit::append(
         &txn,
         who,
@@ -387,7 +387,7 @@ pub struct Imported {
 }
 
 fn opt_code<T>(field: &'static str, v: &Option<String>, parse: fn(&str) -> Option<T>) -> ServiceResult<Option<T>> {
-    v.as_deref().map(|s| super::parse_code(field, s, parse).map_err(ServiceError::from)).transpose()
+    v.as_deref().map(|s| crate::service::parse_code(field, s, parse).map_err(ServiceError::from)).transpose()
 }
 
 /// Imports a transfer file into town or community `town` of this deployment, run by the
@@ -452,7 +452,7 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
     })?;
     let file_hash = hex_sha256(file);
 
-    let txn = super::begin_write(db).await?;
+    let txn = crate::service::begin_write(db).await?;
     // The same file again: nothing new.
     if let Some(t) = transfer::Entity::find().filter(transfer::Column::FileHash.eq(file_hash.clone())).one(&txn).await?
     {
@@ -477,17 +477,18 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
     {
         // The operator has the whole deployment in view: name the town, as the form does.
         let cli = import_actor(&txn, who).await?;
-        if let Some(dup) = super::transfers::find_duplicate(&txn, vault, &cli, n).await? {
+        if let Some(dup) = crate::service::transfers::find_duplicate(&txn, vault, &cli, n).await? {
             errors.push(dup.error());
         }
     }
     let name = jindu_domain::event::validate_name("name", &pd.name).map_err(|e| errors.push(e.into())).ok();
-    let sex = super::parse_code("sex", &pd.sex, Sex::from_code).map_err(|e| errors.push(e)).ok();
-    let status = super::parse_code("control_status", &pd.control_status, ControlStatus::from_code)
+    let sex = crate::service::parse_code("sex", &pd.sex, Sex::from_code).map_err(|e| errors.push(e)).ok();
+    let status = crate::service::parse_code("control_status", &pd.control_status, ControlStatus::from_code)
         .map_err(|e| errors.push(e))
         .ok();
-    let tier = super::parse_code("risk_tier", &pd.risk_tier, RiskTier::from_code).map_err(|e| errors.push(e)).ok();
-    let finding = super::parse_code("addiction_finding", &pd.addiction_finding, AddictionFinding::from_code)
+    let tier =
+        crate::service::parse_code("risk_tier", &pd.risk_tier, RiskTier::from_code).map_err(|e| errors.push(e)).ok();
+    let finding = crate::service::parse_code("addiction_finding", &pd.addiction_finding, AddictionFinding::from_code)
         .map_err(|e| errors.push(e))
         .ok();
     let substance = opt_code("substance", &pd.substance, Substance::from_code).map_err(|e| push(&mut errors, e)).ok();
@@ -507,7 +508,7 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
         }
     }
     for e in &payload.events {
-        if let Err(x) = super::parse_code("kind", &e.kind, EventKind::from_code) {
+        if let Err(x) = crate::service::parse_code("kind", &e.kind, EventKind::from_code) {
             errors.push(x);
         }
         if e.occurred_on > now.today {
@@ -531,7 +532,7 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
     };
 
     let person_id = Uuid::now_v7();
-    let sealed = super::persons::seal_person(
+    let sealed = crate::service::persons::seal_person(
         vault,
         person_id,
         &name,
@@ -647,7 +648,7 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
         payload.person.division_code
     );
     let detail = serde_json::json!({ "transfer_id": transfer_id.to_string(), "step": "imported", "from": payload.person.division_code, "to": division.to_string(), "file_hash": file_hash }).to_string();
-    super::measures::insert_event_by(
+    crate::service::measures::insert_event_by(
         &txn,
         who.user_id,
         now,
@@ -659,8 +660,14 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
         Some(detail),
     )
     .await?;
-    super::casework::reconcile(&txn, person_id, now, Some(jindu_domain::AssessmentTrigger::Registration), who.user_id)
-        .await?;
+    crate::service::casework::reconcile(
+        &txn,
+        person_id,
+        now,
+        Some(jindu_domain::AssessmentTrigger::Registration),
+        who.user_id,
+    )
+    .await?;
     // Without a running measure there is no schedule, but the report duty still applies.
     if obligation::Entity::find()
         .filter(obligation::Column::PersonId.eq(person_id))
@@ -702,7 +709,7 @@ fn push(errors: &mut Vec<FieldError>, e: ServiceError) {
 
 /// Rebuilds and checks a measure's clock from the file by replaying its steps.
 fn measure_clock(m: &MeasureData, today: NaiveDate) -> ServiceResult<MeasureClock> {
-    let kind = super::parse_code("measure_kind", &m.kind, MeasureKind::from_code)?;
+    let kind = crate::service::parse_code("measure_kind", &m.kind, MeasureKind::from_code)?;
     let mut clock = MeasureClock::decide(kind, m.decision_date, today)?;
     if let Some(r) = m.reported_on {
         clock.record_report(r, today)?;
@@ -714,7 +721,9 @@ fn measure_clock(m: &MeasureData, today: NaiveDate) -> ServiceResult<MeasureCloc
         }
     }
     match (m.ended_on, m.end_reason.as_deref()) {
-        (Some(d), Some(r)) => clock.end(d, super::parse_code("end_reason", r, EndReason::from_code)?, today)?,
+        (Some(d), Some(r)) => {
+            clock.end(d, crate::service::parse_code("end_reason", r, EndReason::from_code)?, today)?
+        }
         (None, None) => {}
         _ => return Err(DomainError::Required { field: "end_reason" }.into()),
     }
@@ -750,9 +759,9 @@ async fn target<C: ConnectionTrait>(db: &C, town: &str) -> ServiceResult<(Divisi
 }
 
 /// An actor with the whole deployment in view, standing for the operator in the duplicate check.
-async fn import_actor<C: ConnectionTrait>(db: &C, who: &audit::Who) -> ServiceResult<super::Actor> {
+async fn import_actor<C: ConnectionTrait>(db: &C, who: &audit::Who) -> ServiceResult<crate::service::Actor> {
     let root = deployment::root(db).await?.ok_or_else(|| ServiceError::Data("no deployment root".into()))?;
-    Ok(super::Actor {
+    Ok(crate::service::Actor {
         user_id: who.user_id.unwrap_or_else(Uuid::nil),
         username: who.username.clone(),
         display_name: who.username.clone(),

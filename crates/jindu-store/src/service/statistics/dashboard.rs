@@ -1,7 +1,7 @@
 //! 驾驶舱 the indicators of one jurisdiction for one period: every figure with its target and the
 //! same period a year before, monthly trends, the jurisdictions below ranked on a chosen
 //! indicator, the seizures by drug kind, and the rows behind a figure (drill-down). Reads the
-//! cells kept by [`super::indicators`]: a handful of rows per jurisdiction, whatever the size of
+//! cells kept by [`crate::service::indicators`]: a handful of rows per jurisdiction, whatever the size of
 //! the registry.
 
 use std::collections::HashMap;
@@ -16,9 +16,9 @@ use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, DomainError, Perm
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
-use super::deployment::{self, Division};
-use super::{Actor, Page, ServiceError, ServiceResult, audit, indicators, scope_bounds, stored};
 use crate::entities::{division, person};
+use crate::service::deployment::{self, Division};
+use crate::service::{Actor, Page, ServiceError, ServiceResult, audit, indicators, scope_bounds, stored};
 use crate::vault::Vault;
 
 /// The figures shown for each jurisdiction below the one viewed.
@@ -392,7 +392,7 @@ pub async fn drill<C: ConnectionTrait + TransactionTrait>(
         .drill_keys()
         .ok_or_else(|| DomainError::InvalidChoice { field: "indicator", input: indicator.code().to_string() })?;
     if matches!(code.level(), DivisionLevel::Province | DivisionLevel::City) {
-        return Err(super::FieldError::new(
+        return Err(crate::service::FieldError::new(
             "scope",
             "scope.too_wide",
             "名单只能按区县、街道（乡镇）或社区查看，请先在下级排名中选择范围。",
