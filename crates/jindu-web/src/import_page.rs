@@ -31,7 +31,7 @@ use uuid::Uuid;
 
 use crate::auth::Authed;
 use crate::export::{Formats, XLSX_CONTENT_TYPE, demo_line, start_sheet};
-use crate::pages::PageResult;
+use crate::page::PageResult;
 use crate::strict_query::StrictQuery;
 use crate::view::Chrome;
 use crate::{AppError, AppState};

@@ -17,28 +17,30 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 
+// Handlers in folders by work line (as jindu-store's services), the document writers, and the
+// pieces every handler shares.
+mod account;
+mod accountability;
 mod admin;
 pub mod api;
+mod audit_page;
 mod auth;
-pub mod bulletin;
 mod casework;
 pub mod csrf;
-mod dashboard;
+pub mod documents;
 mod error;
-pub mod evaluation_bulletin;
-mod evaluation_page;
-pub mod export;
 mod form;
 pub mod import_page;
 pub mod lists;
-mod pages;
-mod responsibility_page;
+mod page;
+mod registry;
 pub mod routes;
 pub mod session_store;
+mod statistics;
 pub mod strict_query;
-mod transfers;
 mod view;
-mod workstations_page;
+
+pub use documents::{bulletin, evaluation_bulletin, export};
 
 pub use csrf::csrf_field_value;
 pub use error::AppError;
@@ -126,21 +128,21 @@ impl AppState {
 /// Every page route, registered through the recording [`routes::Book`].
 pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
     routes::Book::new()
-        .get("/", pages::workbench)
-        .get("/login", pages::login_form)
-        .post("/login", pages::login)
-        .get("/login/totp", pages::totp_login_form)
-        .post("/login/totp", pages::totp_login)
-        .post("/logout", pages::logout)
-        .get("/lang", pages::set_lang)
-        .get("/account", pages::account)
-        .get("/account/password", pages::password_form)
-        .post("/account/password", pages::change_password)
-        .get("/account/totp", pages::totp_setup_form)
-        .post("/account/totp", pages::totp_setup)
-        .get("/persons", pages::persons)
-        .get("/persons/new", pages::new_person_form)
-        .post("/persons/new", pages::register_person)
+        .get("/", casework::workbench::workbench)
+        .get("/login", account::login_form)
+        .post("/login", account::login)
+        .get("/login/totp", account::totp_login_form)
+        .post("/login/totp", account::totp_login)
+        .post("/logout", account::logout)
+        .get("/lang", account::set_lang)
+        .get("/account", account::account)
+        .get("/account/password", account::password_form)
+        .post("/account/password", account::change_password)
+        .get("/account/totp", account::totp_setup_form)
+        .post("/account/totp", account::totp_setup)
+        .get("/persons", registry::persons::persons)
+        .get("/persons/new", registry::persons::new_person_form)
+        .post("/persons/new", registry::persons::register_person)
         .get("/export/audit/{format}", lists::export_audit)
         .get("/export/indicators/{format}", lists::export_indicators)
         .get("/export/{list}/{format}", lists::export)
@@ -151,44 +153,48 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .post("/import/{job}/commit", import_page::commit)
         .post("/import/{job}/map", import_page::remap)
         .get("/import/{job}/problems.xlsx", import_page::problems_xlsx)
-        .get("/evaluation", evaluation_page::index)
-        .get("/workstations", workstations_page::page)
-        .post("/workstations", workstations_page::create)
-        .post("/workstations/{ws}", workstations_page::update)
-        .post("/workstations/{ws}/staff", workstations_page::add_staff)
-        .post("/workstations/{ws}/staff/{user}/remove", workstations_page::remove_staff)
-        .get("/responsibility", responsibility_page::page)
-        .post_limited("/responsibility/letters", responsibility_page::save_letter, responsibility_page::UPLOAD_LIMIT)
-        .post("/responsibility/tasks", responsibility_page::create_task)
-        .post("/responsibility/units", responsibility_page::create_member_unit)
+        .get("/evaluation", accountability::evaluation::index)
+        .get("/workstations", casework::workstations::page)
+        .post("/workstations", casework::workstations::create)
+        .post("/workstations/{ws}", casework::workstations::update)
+        .post("/workstations/{ws}/staff", casework::workstations::add_staff)
+        .post("/workstations/{ws}/staff/{user}/remove", casework::workstations::remove_staff)
+        .get("/responsibility", accountability::responsibility::page)
+        .post_limited(
+            "/responsibility/letters",
+            accountability::responsibility::save_letter,
+            accountability::responsibility::UPLOAD_LIMIT,
+        )
+        .post("/responsibility/tasks", accountability::responsibility::create_task)
+        .post("/responsibility/units", accountability::responsibility::create_member_unit)
         .post_limited(
             "/responsibility/tasks/{task}/evidence",
-            responsibility_page::add_evidence,
-            responsibility_page::UPLOAD_LIMIT,
+            accountability::responsibility::add_evidence,
+            accountability::responsibility::UPLOAD_LIMIT,
         )
-        .post("/responsibility/tasks/{task}/close", responsibility_page::close)
-        .post("/responsibility/tasks/{task}/reopen", responsibility_page::reopen)
-        .get("/attachments/{file}", responsibility_page::attachment)
-        .post("/evaluation/schemes", evaluation_page::create_scheme)
-        .get("/evaluation/schemes/{scheme}", evaluation_page::scheme)
-        .post("/evaluation/schemes/{scheme}/items", evaluation_page::save_item)
-        .post("/evaluation/schemes/{scheme}/remove", evaluation_page::remove_item)
-        .post("/evaluation/schemes/{scheme}/settings", evaluation_page::save_settings)
-        .post("/evaluation/runs", evaluation_page::create_run)
-        .get("/evaluation/{run}", evaluation_page::run)
-        .get("/evaluation/{run}/bulletin.docx", evaluation_page::bulletin_docx)
-        .get("/evaluation/{run}/bulletin.xlsx", evaluation_page::bulletin_xlsx)
-        .post("/evaluation/{run}/advance", evaluation_page::advance)
-        .get("/evaluation/{run}/units/{unit}", evaluation_page::unit)
-        .post("/evaluation/{run}/units/{unit}/score", evaluation_page::score)
-        .post("/evaluation/{run}/units/{unit}/adjust", evaluation_page::adjust)
-        .get("/persons/{id}", pages::person)
-        .get("/persons/{id}/edit", pages::edit_person_form)
-        .post("/persons/{id}/edit", pages::edit_person)
-        .post("/persons/{id}/events", pages::record_event)
-        .post("/persons/{id}/measures", pages::decide_measure)
-        .post("/persons/{id}/status", pages::change_status)
-        .post("/persons/{id}/measures/{mid}", pages::measure_action)
+        .post("/responsibility/tasks/{task}/close", accountability::responsibility::close)
+        .post("/responsibility/tasks/{task}/reopen", accountability::responsibility::reopen)
+        .get("/attachments/{file}", accountability::responsibility::attachment)
+        .post("/evaluation/schemes", accountability::evaluation::create_scheme)
+        .get("/evaluation/schemes/{scheme}", accountability::evaluation::scheme)
+        .post("/evaluation/schemes/{scheme}/items", accountability::evaluation::save_item)
+        .post("/evaluation/schemes/{scheme}/remove", accountability::evaluation::remove_item)
+        .post("/evaluation/schemes/{scheme}/settings", accountability::evaluation::save_settings)
+        .post("/evaluation/runs", accountability::evaluation::create_run)
+        .get("/evaluation/{run}", accountability::evaluation::run)
+        .get("/evaluation/{run}/bulletin.docx", accountability::evaluation::bulletin_docx)
+        .get("/evaluation/{run}/bulletin.xlsx", accountability::evaluation::bulletin_xlsx)
+        .post("/evaluation/{run}/advance", accountability::evaluation::advance)
+        .get("/evaluation/{run}/units/{unit}", accountability::evaluation::unit)
+        .post("/evaluation/{run}/units/{unit}/score", accountability::evaluation::score)
+        .post("/evaluation/{run}/units/{unit}/adjust", accountability::evaluation::adjust)
+        .get("/persons/{id}", registry::persons::person)
+        .get("/persons/{id}/edit", registry::persons::edit_person_form)
+        .post("/persons/{id}/edit", registry::persons::edit_person)
+        .post("/persons/{id}/events", registry::persons::record_event)
+        .post("/persons/{id}/measures", registry::persons::decide_measure)
+        .post("/persons/{id}/status", registry::persons::change_status)
+        .post("/persons/{id}/measures/{mid}", registry::persons::measure_action)
         .post("/persons/{id}/leave", casework::request_leave)
         .post("/persons/{id}/leave/act", casework::act_on_leave)
         .post("/persons/{id}/absence", casework::record_absence)
@@ -205,21 +211,21 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .post("/caseload", casework::reassign)
         .get("/settings/risk", casework::risk_settings)
         .post("/settings/risk", casework::save_risk_settings)
-        .post("/persons/{id}/transfer", transfers::request)
-        .post("/persons/{id}/transfer/decision", transfers::decide)
-        .get("/transfers", transfers::list)
-        .post("/transfers/pull", transfers::pull)
-        .get("/overview", pages::overview)
-        .get("/dashboard", dashboard::page)
-        .get("/dashboard/rows", dashboard::rows)
-        .get("/dashboard.xlsx", dashboard::export)
-        .get("/dashboard/bulletin.docx", dashboard::bulletin_docx)
-        .get("/dashboard/bulletin.xlsx", dashboard::bulletin_xlsx)
-        .get("/settings/indicators", dashboard::settings)
-        .post("/settings/indicators", dashboard::save_settings)
-        .get("/police", dashboard::police_form)
-        .post("/police", dashboard::file_police)
-        .get("/audit", pages::audit_log)
+        .post("/persons/{id}/transfer", registry::transfers::request)
+        .post("/persons/{id}/transfer/decision", registry::transfers::decide)
+        .get("/transfers", registry::transfers::list)
+        .post("/transfers/pull", registry::transfers::pull)
+        .get("/overview", casework::workbench::overview)
+        .get("/dashboard", statistics::dashboard::page)
+        .get("/dashboard/rows", statistics::dashboard::rows)
+        .get("/dashboard.xlsx", statistics::dashboard::export)
+        .get("/dashboard/bulletin.docx", statistics::dashboard::bulletin_docx)
+        .get("/dashboard/bulletin.xlsx", statistics::dashboard::bulletin_xlsx)
+        .get("/settings/indicators", statistics::dashboard::settings)
+        .post("/settings/indicators", statistics::dashboard::save_settings)
+        .get("/police", statistics::dashboard::police_form)
+        .post("/police", statistics::dashboard::file_police)
+        .get("/audit", audit_page::audit_log)
         .get("/admin/users", admin::users)
         .post("/admin/users", admin::create_user)
         .post("/admin/users/{uid}", admin::user_action)
@@ -227,9 +233,9 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .post("/admin/roles", admin::save_role)
         .get("/admin/settings", admin::settings)
         .post("/admin/settings", admin::save_settings)
-        .get("/static/app.css", pages::stylesheet)
+        .get("/static/app.css", page::stylesheet)
         .get("/static/tiers.css", casework::tier_stylesheet)
-        .get("/healthz", pages::healthz)
+        .get("/healthz", page::healthz)
         .finish()
 }
 
@@ -247,8 +253,8 @@ pub fn router(state: AppState) -> Router {
     let hsts = state.behind_tls;
     let (routes, _) = app_routes();
     routes
-        .fallback(pages::not_found)
-        .method_not_allowed_fallback(pages::method_not_allowed)
+        .fallback(page::not_found)
+        .method_not_allowed_fallback(page::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), audit_refusals))
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::from_fn(same_origin_posts))

@@ -19,7 +19,7 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use crate::auth::Authed;
 use crate::export::{Formats, HEADER_ROW, XLSX_CONTENT_TYPE, demo_line, start_sheet};
 use crate::import_page::attachment;
-use crate::pages::PageResult;
+use crate::page::PageResult;
 use crate::strict_query::StrictQuery;
 use crate::{AppError, AppState};
 
@@ -376,13 +376,13 @@ async fn export_list(
         "indicators" => {
             // The service checks `ViewCounts` before the query is read (403 first).
             dashboard::authorize_page(&a.actor)?;
-            let dq = crate::dashboard::DashboardQuery {
+            let dq = crate::statistics::dashboard::DashboardQuery {
                 scope: q.scope.clone(),
                 period: q.period.clone(),
                 rank: q.rank.clone(),
                 ..Default::default()
             };
-            let p = crate::dashboard::parse_query(&dq, now.today)?;
+            let p = crate::statistics::dashboard::parse_query(&dq, now.today)?;
             let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by, now.today).await?;
             Table {
                 sheet: "指标".into(),

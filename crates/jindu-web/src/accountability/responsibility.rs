@@ -23,7 +23,7 @@ use crate::AppState;
 use crate::auth::Authed;
 use crate::error::AppError;
 use crate::form::Form;
-use crate::pages::{PageResult, parse_id};
+use crate::page::{PageResult, parse_id};
 use crate::strict_query::StrictQuery;
 use crate::view::{Chrome, FormState};
 
@@ -216,7 +216,7 @@ pub struct NewMemberUnit {
 
 /// `POST /responsibility/units`: registers a member unit (成员单位).
 pub async fn create_member_unit(State(state): State<AppState>, a: Authed, Form(f): Form<NewMemberUnit>) -> PageResult {
-    let values = crate::pages::form_values(&f);
+    let values = crate::page::form_values(&f);
     let form = MemberUnitForm { name: f.name, duties: f.duties };
     match units::create_member_unit(&state.db, &a.actor, state.clock.now(), form).await {
         Ok(_) => Ok(Redirect::to("/responsibility#units").into_response()),
@@ -253,7 +253,7 @@ pub struct NewTask {
 
 /// `POST /responsibility/tasks`.
 pub async fn create_task(State(state): State<AppState>, a: Authed, Form(f): Form<NewTask>) -> PageResult {
-    let values = crate::pages::form_values(&f);
+    let values = crate::page::form_values(&f);
     let form = TaskForm { plan: f.plan, title: f.title, owner_code: f.owner, co_units: f.co_units, due_on: f.due_on };
     match responsibility::create_task(&state.db, &a.actor, state.clock.now(), form).await {
         Ok(_) => Ok(Redirect::to("/responsibility#tasks").into_response()),
@@ -305,7 +305,7 @@ pub struct TaskNote {
 
 async fn close_or_reopen(state: AppState, a: Authed, id: &str, close: bool, note: TaskNote) -> PageResult {
     let id: Uuid = parse_id(id)?;
-    let values = crate::pages::form_values(&note);
+    let values = crate::page::form_values(&note);
     match responsibility::close_or_reopen(&state.db, &a.actor, state.clock.now(), id, close, &note.note).await {
         Ok(()) => Ok(Redirect::to("/responsibility#tasks").into_response()),
         Err(ServiceError::Invalid(errors)) => {

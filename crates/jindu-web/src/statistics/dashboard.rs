@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::auth::Authed;
 use crate::error::AppError;
 use crate::form::Form;
-use crate::pages::{PageResult, form_values};
+use crate::page::{PageResult, form_values};
 use crate::strict_query::StrictQuery;
 use crate::view::{Chrome, FormState};
 

@@ -2,6 +2,9 @@
 //! candidates, caseloads, the risk factor table, and the person page's leave, absence, breach,
 //! working-group and risk forms. Handlers only translate; the rules are in the services.
 
+pub(crate) mod workbench;
+pub(crate) mod workstations;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -18,7 +21,8 @@ use uuid::Uuid;
 
 use crate::auth::Authed;
 use crate::form::Form;
-use crate::pages::{PageResult, after_person_write, form_values, parse_id};
+use crate::page::{PageResult, form_values, parse_id};
+use crate::registry::persons::after_person_write;
 use crate::strict_query::StrictQuery;
 use crate::view::{Chrome, FormState};
 use crate::{AppError, AppState};

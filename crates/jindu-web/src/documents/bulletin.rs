@@ -277,7 +277,7 @@ fn direction_text(i: Indicator) -> &'static str {
 
 /// Who is below: `各街道（乡镇）`, or `各下级单位` for the rare level without a name.
 fn below(d: &Dashboard) -> String {
-    let l = crate::dashboard::level_label(d.jurisdiction.level, "zh-CN");
+    let l = crate::statistics::dashboard::level_label(d.jurisdiction.level, "zh-CN");
     if l.is_empty() { "各下级单位".to_string() } else { l }
 }
 

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::Authed;
 use crate::form::Form;
-use crate::pages::{PageResult, form_values, parse_id};
+use crate::page::{PageResult, form_values, parse_id};
 use crate::strict_query::StrictQuery;
 use crate::view::{Chrome, FormState};
 

@@ -16,7 +16,7 @@ use jindu_store::service::{ServiceError, deployment};
 use crate::AppState;
 use crate::auth::Authed;
 use crate::form::Form;
-use crate::pages::{PageResult, parse_id};
+use crate::page::{PageResult, parse_id};
 use crate::view::{Chrome, FormState};
 
 /// `/workstations`.
@@ -76,7 +76,7 @@ type FormValues = std::collections::HashMap<String, String>;
 
 /// `POST /workstations`: opens a workstation.
 pub async fn create(State(state): State<AppState>, a: Authed, Form(f): Form<WorkstationForm>) -> PageResult {
-    let values = crate::pages::form_values(&f);
+    let values = crate::page::form_values(&f);
     match workstations::create(&state.db, &a.actor, state.clock.now(), &f).await {
         Ok(id) => Ok(Redirect::to(&format!("/workstations#ws-{id}")).into_response()),
         Err(e) => refused(&state, a, "new", values, e).await,
@@ -91,7 +91,7 @@ pub async fn update(
     Form(f): Form<WorkstationForm>,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let values = crate::pages::form_values(&f);
+    let values = crate::page::form_values(&f);
     match workstations::update(&state.db, &a.actor, state.clock.now(), id, &f).await {
         Ok(()) => Ok(Redirect::to(&format!("/workstations#ws-{id}")).into_response()),
         Err(e) => refused(&state, a, &format!("edit-{id}"), values, e).await,
@@ -113,7 +113,7 @@ pub async fn add_staff(
     Form(f): Form<StaffForm>,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let values = crate::pages::form_values(&f);
+    let values = crate::page::form_values(&f);
     match workstations::add_staff(&state.db, &a.actor, state.clock.now(), id, &f.staff).await {
         Ok(()) => Ok(Redirect::to(&format!("/workstations#ws-{id}")).into_response()),
         Err(e) => refused(&state, a, &format!("staff-{id}"), values, e).await,

@@ -14,7 +14,8 @@ use jindu_store::service::{Actor, ServiceError};
 use crate::AppState;
 use crate::auth::Authed;
 use crate::form::Form;
-use crate::pages::{PageResult, after_person_write, form_values, parse_id};
+use crate::page::{PageResult, form_values, parse_id};
+use crate::registry::persons::after_person_write;
 use crate::view::{Chrome, FormState};
 
 /// The /transfers page.
