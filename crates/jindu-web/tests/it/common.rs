@@ -110,10 +110,50 @@ fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
+/// The templates [`drop_templates`] removes when the test binary exits: the PostgreSQL one (admin
+/// URL, name) and the SQLite one's directory.
+static PG_TEMPLATE_MADE: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+static SQLITE_TEMPLATE_MADE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+unsafe extern "C" {
+    /// The C library's `atexit`: libtest has no hook after the last test, the process's exit is one.
+    fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+}
+
+/// Run by the C library at the process's exit: drops the run's templates. On a thread of its
+/// own (the exiting thread's thread-locals, tokio's among them, may be gone by now), and never
+/// unwinding into C.
+extern "C" fn drop_templates() {
+    let work = std::thread::spawn(|| {
+        if let Some(dir) = SQLITE_TEMPLATE_MADE.get() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some((admin, name)) = PG_TEMPLATE_MADE.get()
+            && let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build()
+        {
+            let _ = rt.block_on(jindu_store::db::drop_postgres_database(admin, name));
+        }
+    });
+    let _ = work.join();
+}
+
+/// Registers [`drop_templates`] once.
+fn drop_templates_at_exit() {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    REGISTERED.call_once(|| {
+        // SAFETY: `atexit` only stores the pointer to a function that takes nothing, returns
+        // nothing and does not unwind (its work runs on a joined thread; a panic there ends
+        // that thread only).
+        unsafe {
+            atexit(drop_templates);
+        }
+    });
+}
+
 /// The PostgreSQL template of this run of the test binary, made by the first test that needs
-/// it (the others wait): `jindu_tpl_<seconds>_<pid>`. A test binary has no hook at its exit, so
-/// templates are dropped by later runs: those older than a day, and those older than an hour
-/// whose process is gone.
+/// it (the others wait): `jindu_tpl_<seconds>_<pid>`, dropped when the process exits. Templates
+/// left by a run that did not exit (killed) are dropped by later runs: those older than a day,
+/// and those older than an hour whose process is gone.
 async fn pg_template() -> &'static str {
     static TEMPLATE: OnceCell<String> = OnceCell::const_new();
     TEMPLATE
@@ -141,6 +181,8 @@ async fn pg_template() -> &'static str {
             admin.close().await.ok();
             let name = format!("jindu_tpl_{}_{}", unix_now(), std::process::id());
             let url = jindu_store::db::create_postgres_database(&admin_url, &name).await.unwrap();
+            let _ = PG_TEMPLATE_MADE.set((admin_url, name.clone()));
+            drop_templates_at_exit();
             fill_template(&url).await;
             name
         })
@@ -148,8 +190,8 @@ async fn pg_template() -> &'static str {
 }
 
 /// The SQLite template of this run: a migrated, initialised database file in a directory named
-/// after the process (`jindu-test-tpl-<pid>` in the temporary directory), removed by a later run
-/// once that process is gone.
+/// after the process (`jindu-test-tpl-<pid>` in the temporary directory), removed when the
+/// process exits, or by a later run once that process is gone.
 async fn sqlite_template() -> &'static std::path::Path {
     static TEMPLATE: OnceCell<std::path::PathBuf> = OnceCell::const_new();
     TEMPLATE
@@ -168,6 +210,8 @@ async fn sqlite_template() -> &'static std::path::Path {
             let dir = tmp.join(format!("jindu-test-tpl-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).unwrap();
+            let _ = SQLITE_TEMPLATE_MADE.set(dir.clone());
+            drop_templates_at_exit();
             let path = dir.join("t.db");
             fill_template(&format!("sqlite://{}", path.display())).await;
             let wal = dir.join("t.db-wal");
