@@ -42,6 +42,8 @@ pub struct TestApp {
     /// The database URL (a second server or process opens its own pool on it).
     pub db_url: String,
     pub client: reqwest::Client,
+    /// A client for the JSON API: no cookies, redirects not followed.
+    pub api_client: reqwest::Client,
     pub db: jindu_store::DatabaseConnection,
     pub vault: jindu_store::Vault,
     /// The `office` account (禁毒办, the whole district).
@@ -293,6 +295,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             db_url,
             client,
+            api_client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             db,
             vault,
             admin,
@@ -478,7 +481,7 @@ impl TestApp {
         path: &str,
         token: Option<&str>,
     ) -> (StatusCode, String, reqwest::header::HeaderMap) {
-        let mut req = api_client().get(format!("{base}{path}"));
+        let mut req = self.api_client.get(format!("{base}{path}"));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -495,7 +498,8 @@ impl TestApp {
 
     /// POST a JSON `body` to an API `path` with a bearer token: status and body.
     pub async fn api_post(&self, path: &str, token: &str, body: &str) -> (StatusCode, String) {
-        let r = api_client()
+        let r = self
+            .api_client
             .post(self.url(path))
             .bearer_auth(token)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -513,11 +517,6 @@ impl TestApp {
             jindu_store::db::drop_postgres_database(admin, name).await.unwrap();
         }
     }
-}
-
-/// A client for the JSON API: no cookies, redirects not followed.
-fn api_client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 /// An account made by [`TestApp::with_user`]: who it is, and its own signed-in client.
