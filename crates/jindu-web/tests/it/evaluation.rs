@@ -4,11 +4,7 @@
 //! reason, recomputing unchanged data giving the same result, and a frozen run that no longer
 //! follows the data.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use jindu_domain::clock::Now;
 use jindu_domain::evaluation::{EvaluationScheme, Points, Rule, SchemeItem, Source, Subject, default_bands};
 use jindu_domain::indicator::Indicator;

@@ -11,8 +11,6 @@
 //! `JINDU_CRASH_ROUNDS` bounds the kills (default 6); `JINDU_CRASH_FULL_SECS` gives the
 //! uninterrupted time instead of measuring it (for 100,000 rows, where a check takes minutes).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;

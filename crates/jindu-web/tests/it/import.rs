@@ -3,11 +3,7 @@
 //! re-import that creates no duplicates, one bad row among 1,000 named by its row number with
 //! nothing stored, repeats inside the file, and an .xlsx.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use jindu_domain::clock::Now;
 use jindu_store::entities::{audit_record, event, measure, person};
 use jindu_store::service::import::{ImportReport, import_persons};

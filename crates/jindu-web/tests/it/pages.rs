@@ -2,12 +2,9 @@
 //! parameters on every list, export and the API (18), and the correction of a mistyped measure
 //! date with its clocks recomputed (19). Each on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
+use crate::common::*;
 use chrono::NaiveDate;
-use common::*;
+use jindu_domain::Role;
 use jindu_domain::clock::Now;
 use jindu_store::entities::{audit_record, event, measure, obligation};
 use jindu_store::service::persons::{self, NewPerson};
@@ -419,47 +416,27 @@ both!(bad_query_values_are_refused_naming_the_parameter, |app: TestApp| async mo
     }
     // The police form (a role with ReportPolice): a division outside the scope, a bad flag, a
     // quarter for a month.
-    app.user("jc", "公安", "police", "430405", false).await;
-    let police =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let token = csrf(&police, &app.base).await;
-    police
-        .post(app.url("/login"))
-        .form(&[("username", "jc"), ("password", PASSWORD), ("next", "/police"), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap();
+    let police = app.with_user(Role::Police, "430405").await;
     for (path, says) in [
         ("/police?division=440000", "查询参数 division 的取值"),
         ("/police?saved=yes", "查询参数 saved 的取值"),
         ("/police?month=2026-Q3", "2026-Q3"),
     ] {
-        let r = police.get(app.url(path)).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
-        assert!(r.text().await.unwrap().contains(says), "{path}");
+        let (s, body) = police.get(path).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert!(body.contains(says), "{path}");
     }
-    let r = police.get(app.url("/police?month=2026-10&division=430405000000&saved=1")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(police.get("/police?month=2026-10&division=430405000000&saved=1").await.0, StatusCode::OK);
     // The audit log and its export, as the auditor (the office may not read it).
-    app.user("aud", "审计员", "auditor", "430405", false).await;
-    let auditor =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let token = csrf(&auditor, &app.base).await;
-    auditor
-        .post(app.url("/login"))
-        .form(&[("username", "aud"), ("password", PASSWORD), ("next", "/audit"), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap();
+    let auditor = app.with_user(Role::Auditor, "430405").await;
     for (path, field) in
         [("/audit?outcome=maybe", "outcome"), ("/audit?page=-1", "page"), ("/export/audit/csv?outcome=x", "outcome")]
     {
-        let r = auditor.get(app.url(path)).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
-        assert!(r.text().await.unwrap().contains(&format!("查询参数 {field} 的取值")), "{path}");
+        let (s, body) = auditor.get(path).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert!(body.contains(&format!("查询参数 {field} 的取值")), "{path}");
     }
-    let r = auditor.get(app.url("/audit?outcome=ok&page=1")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(auditor.get("/audit?outcome=ok&page=1").await.0, StatusCode::OK);
     // Several bad parameters: each named.
     let (s, body) = app.get("/persons?status=xyz&page=-1&town=abc").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);

@@ -5,11 +5,7 @@
 //! (§7), the 禁毒法 §39 warnings, the alerts inbox, caseloads and the working group. Every date
 //! and figure below is worked out by hand from DOMAIN.md.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use jindu_domain::clock::Now;
 use jindu_domain::{AlertKind, RiskTier};
 use jindu_store::entities::{alert, event, person, risk_assessment};

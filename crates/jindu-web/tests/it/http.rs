@@ -3,12 +3,8 @@
 //! database (a temporary SQLite file, or a PostgreSQL database created and dropped here).
 //! PostgreSQL: `JINDU_TEST_PG_URL` (default postgres://postgres@127.0.0.1:5432/test).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
+use crate::common::*;
 use chrono::NaiveDate;
-use common::*;
 use jindu_domain::DivisionCode;
 use jindu_domain::clock::Now;
 use jindu_store::service::persons::NewPerson;

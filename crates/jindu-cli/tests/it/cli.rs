@@ -1,5 +1,4 @@
 //! The `jindu` binary refuses bad input with a sentence and exit code 1, and stores nothing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
 

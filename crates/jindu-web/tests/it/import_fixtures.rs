@@ -28,12 +28,8 @@
 //! Each valid file is imported, read back (division resolved to its code, measure kind, decision
 //! and report dates exactly as given), and imported again, which creates nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
+use crate::common::*;
 use calamine::{Data, Reader};
-use common::*;
 use jindu_domain::clock::Now;
 use jindu_store::entities::{measure, person};
 use jindu_store::service::import::{ImportReport, import_persons};

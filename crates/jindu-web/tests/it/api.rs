@@ -3,195 +3,38 @@
 //! on SQLite and on PostgreSQL (`JINDU_TEST_PG_URL`, default
 //! postgres://postgres@127.0.0.1:5432/test), each on its own fresh database.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-use std::future::Future;
-
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use jindu_domain::clock::Now;
 use jindu_domain::{DivisionCode, Role};
 use jindu_store::service::persons::NewPerson;
-use jindu_store::service::{Actor, ServiceError, deployment, persons, tokens, users};
-use jindu_web::{AppState, Clock};
+use jindu_store::service::{ServiceError, persons, tokens};
 use reqwest::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
 
-/// 2026-11-29 10:00 in Asia/Shanghai.
-fn fixed_instant() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-29T02:00:00Z").unwrap().with_timezone(&Utc)
-}
+use crate::common::*;
 
 fn now() -> Now {
     Now::at(fixed_instant())
 }
 
-const PASSWORD: &str = "Test-Password-2026";
-
-mod tempdir {
-    /// A temporary directory removed on drop.
-    pub struct Dir(pub std::path::PathBuf);
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-struct TestApp {
-    base: String,
-    client: reqwest::Client,
-    db: jindu_store::DatabaseConnection,
-    vault: jindu_store::Vault,
-    /// The office user (whole district).
-    admin: Actor,
-    cleanup: Option<(String, String)>,
-    _dir: Option<tempdir::Dir>,
-}
-
-/// Serves the router over `db` with `clock` on a free port; returns the base URL.
-async fn serve(db: jindu_store::DatabaseConnection, vault: jindu_store::Vault, clock: Clock) -> String {
-    let state = AppState::new(db, vault, clock, false);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, jindu_web::router(state)).await;
-    });
-    format!("http://{addr}")
-}
-
-impl TestApp {
-    async fn start(backend: Backend) -> TestApp {
-        let (url, cleanup, dir) = match backend {
-            Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("jindu-api-test-{}", Uuid::now_v7()));
-                std::fs::create_dir_all(&dir).unwrap();
-                (format!("sqlite://{}", dir.join("t.db").display()), None, Some(tempdir::Dir(dir)))
-            }
-            Backend::Postgres => {
-                let admin = std::env::var("JINDU_TEST_PG_URL")
-                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-                let name = format!("jindu_api_{}", Uuid::now_v7().simple());
-                let url = jindu_store::db::create_postgres_database(&admin, &name)
-                    .await
-                    .expect("PostgreSQL must be running for the tests");
-                (url, Some((admin, name)), None)
-            }
-        };
-        let db = jindu_store::db::connect(&url).await.unwrap();
-        deployment::init(&db, DivisionCode::parse("430405").unwrap()).await.unwrap();
-        add_user(&db, "office", Role::Office, "430405").await;
-        let admin = users::authenticate(&db, "office", PASSWORD).await.unwrap().unwrap();
-        let vault =
-            jindu_store::Vault::new(jindu_crypto::KeyRing::generate(jindu_crypto::Algorithm::Aes256Gcm).unwrap());
-        let base = serve(db.clone(), vault.clone(), Clock::Fixed(fixed_instant())).await;
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { base, client, db, vault, admin, cleanup, _dir: dir }
-    }
-
-    async fn finish(self) {
-        if let Some((admin, name)) = &self.cleanup {
-            self.db.clone().close().await.ok();
-            jindu_store::db::drop_postgres_database(admin, name).await.unwrap();
-        }
-    }
-
-    /// A token for the office user over the whole district.
-    async fn office_token(&self, days: u32) -> (Uuid, String) {
-        tokens::create(
-            &self.db,
-            now(),
-            self.admin.user_id,
-            "test",
-            Role::Office,
-            DivisionCode::parse("430405").unwrap(),
-            days,
-        )
-        .await
-        .unwrap()
-    }
-
-    /// GET `path` from `base` with an optional bearer token: status, body, headers.
-    async fn get_at(
-        &self,
-        base: &str,
-        path: &str,
-        token: Option<&str>,
-    ) -> (StatusCode, String, reqwest::header::HeaderMap) {
-        let mut req = self.client.get(format!("{base}{path}"));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let r = req.send().await.unwrap();
-        let (s, h) = (r.status(), r.headers().clone());
-        (s, r.text().await.unwrap(), h)
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, String) {
-        let (s, b, _) = self.get_at(&self.base, path, token).await;
-        (s, b)
-    }
-
-    async fn post_json(&self, path: &str, token: &str, body: &str) -> (StatusCode, String) {
-        let r = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        let s = r.status();
-        (s, r.text().await.unwrap())
-    }
-
-    /// Registers a person under community detox in `division` (as the office user).
-    async fn person(&self, name: &str, seq: u32, division: &str, worker: Option<Uuid>) -> Uuid {
-        persons::register(
-            &self.db,
-            &self.vault,
-            &self.admin,
-            now(),
-            NewPerson {
-                name: name.into(),
-                id_number: synthetic_id(seq),
-                division: division.into(),
-                social_worker_id: worker.map(|w| w.to_string()).unwrap_or_default(),
-                measure_kind: "community_detox".into(),
-                decision_date: "2026-08-25".into(),
-                report_date: "2026-09-01".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-    }
-
-    async fn event_count(&self) -> u64 {
-        use sea_orm::{EntityTrait, PaginatorTrait};
-        jindu_store::entities::event::Entity::find().count(&self.db).await.unwrap()
-    }
-}
-
-async fn add_user(db: &jindu_store::DatabaseConnection, username: &str, role: Role, division: &str) -> Uuid {
-    users::add(
-        db,
+/// Registers a person under community detox in `division` (as the office user), with the
+/// synthetic ID number `seq` and an optional social worker.
+async fn person(app: &TestApp, name: &str, seq: u32, division: &str, worker: Option<Uuid>) -> Uuid {
+    persons::register(
+        &app.db,
+        &app.vault,
+        &app.admin,
         now(),
-        users::NewUser {
-            username: username.into(),
-            display_name: role.label_zh().into(),
-            password: Some(PASSWORD.into()),
-            role: role.as_code().into(),
-            division: DivisionCode::parse(division).unwrap(),
-            workstation_id: None,
-            must_change_password: false,
+        NewPerson {
+            name: name.into(),
+            id_number: synthetic_id(seq),
+            division: division.into(),
+            social_worker_id: worker.map(|w| w.to_string()).unwrap_or_default(),
+            measure_kind: "community_detox".into(),
+            decision_date: "2026-08-25".into(),
+            report_date: "2026-09-01".into(),
+            ..Default::default()
         },
     )
     .await
@@ -215,39 +58,13 @@ fn assert_401(status: StatusCode, body: &str, what: &str) {
     assert_eq!(v["message"], "缺少或无效的API令牌 / missing or invalid API token", "{what}");
 }
 
-async fn on_backend<F, Fut>(backend: Backend, test: F)
-where
-    F: FnOnce(TestApp) -> Fut,
-    Fut: Future<Output = TestApp>,
-{
-    let app = TestApp::start(backend).await;
-    let app = test(app).await;
-    app.finish().await;
-}
-
-macro_rules! both {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                on_backend(Backend::Sqlite, $body).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                on_backend(Backend::Postgres, $body).await;
-            }
-        }
-    };
-}
-
 both!(token_lists_persons_and_bad_tokens_get_401, |app: TestApp| async move {
-    app.person("甲某", 1, "430405009007", None).await;
-    app.person("乙某", 2, "430405007006", None).await;
+    person(&app, "甲某", 1, "430405009007", None).await;
+    person(&app, "乙某", 2, "430405007006", None).await;
     let (id, secret) = app.office_token(tokens::DEFAULT_DAYS).await;
     assert!(secret.starts_with("jdu_"));
 
-    let (s, body, headers) = app.get_at(&app.base, "/api/v1/persons", Some(&secret)).await;
+    let (s, body, headers) = app.api_get_at(&app.base, "/api/v1/persons", Some(&secret)).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert!(headers.get(reqwest::header::SET_COOKIE).is_none(), "the API sets no cookie");
     assert_eq!(headers.get(reqwest::header::CACHE_CONTROL).unwrap(), "no-store");
@@ -259,7 +76,7 @@ both!(token_lists_persons_and_bad_tokens_get_401, |app: TestApp| async move {
     assert_eq!(row["current_measure"], "community_detox");
     assert!(!body.contains(&synthetic_id(1)), "no full ID number");
     // Filters pass through.
-    let (s, body) = app.get("/api/v1/persons?town=430405009", Some(&secret)).await;
+    let (s, body) = app.api_get("/api/v1/persons?town=430405009", Some(&secret)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(json(&body)["total"], 1);
 
@@ -277,14 +94,14 @@ both!(token_lists_persons_and_bad_tokens_get_401, |app: TestApp| async move {
     }
 
     // Missing, malformed, unknown and truncated tokens.
-    let (s, body, headers) = app.get_at(&app.base, "/api/v1/persons", None).await;
+    let (s, body, headers) = app.api_get_at(&app.base, "/api/v1/persons", None).await;
     assert_401(s, &body, "no token");
     assert_eq!(headers.get(reqwest::header::WWW_AUTHENTICATE).unwrap(), "Bearer");
-    let (s, body) = app.get("/api/v1/persons", Some("jdu_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).await;
+    let (s, body) = app.api_get("/api/v1/persons", Some("jdu_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).await;
     assert_401(s, &body, "unknown token");
-    let (s, body) = app.get("/api/v1/persons", Some(&secret[..secret.len() - 1])).await;
+    let (s, body) = app.api_get("/api/v1/persons", Some(&secret[..secret.len() - 1])).await;
     assert_401(s, &body, "truncated token");
-    let (s, body) = app.get("/api/v1/persons", Some("not-a-token")).await;
+    let (s, body) = app.api_get("/api/v1/persons", Some("not-a-token")).await;
     assert_401(s, &body, "no prefix");
     let r = app
         .client
@@ -296,26 +113,26 @@ both!(token_lists_persons_and_bad_tokens_get_401, |app: TestApp| async move {
     let s = r.status();
     assert_401(s, &r.text().await.unwrap(), "basic auth");
     // A token is not a session: the pages still want a sign-in.
-    let (s, _) = app.get("/persons", Some(&secret)).await;
+    let (s, _) = app.api_get("/persons", Some(&secret)).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     app
 });
 
 both!(expired_token_gets_401, |app: TestApp| async move {
-    app.person("甲某", 1, "430405009007", None).await;
+    person(&app, "甲某", 1, "430405009007", None).await;
     let (_, secret) = app.office_token(1).await;
-    let (s, _) = app.get("/api/v1/persons", Some(&secret)).await;
+    let (s, _) = app.api_get("/api/v1/persons", Some(&secret)).await;
     assert_eq!(s, StatusCode::OK);
     // 23 hours later: still valid.
-    let later = serve(app.db.clone(), app.vault.clone(), Clock::Fixed(fixed_instant() + Duration::hours(23))).await;
-    let (s, body, _) = app.get_at(&later, "/api/v1/persons", Some(&secret)).await;
+    let later = app.serve_at(fixed_instant() + Duration::hours(23)).await;
+    let (s, body, _) = app.api_get_at(&later, "/api/v1/persons", Some(&secret)).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     // Exactly at expiry and 2 days later: refused.
-    let at = serve(app.db.clone(), app.vault.clone(), Clock::Fixed(fixed_instant() + Duration::days(1))).await;
-    let (s, body, _) = app.get_at(&at, "/api/v1/persons", Some(&secret)).await;
+    let at = app.serve_at(fixed_instant() + Duration::days(1)).await;
+    let (s, body, _) = app.api_get_at(&at, "/api/v1/persons", Some(&secret)).await;
     assert_401(s, &body, "at expiry");
-    let after = serve(app.db.clone(), app.vault.clone(), Clock::Fixed(fixed_instant() + Duration::days(2))).await;
-    let (s, body, _) = app.get_at(&after, "/api/v1/obligations", Some(&secret)).await;
+    let after = app.serve_at(fixed_instant() + Duration::days(2)).await;
+    let (s, body, _) = app.api_get_at(&after, "/api/v1/obligations", Some(&secret)).await;
     assert_401(s, &body, "expired");
     // Days outside 1..=365 are refused.
     for days in [0, 366] {
@@ -340,14 +157,14 @@ both!(expired_token_gets_401, |app: TestApp| async move {
 both!(revoked_token_gets_401, |app: TestApp| async move {
     let (id, secret) = app.office_token(30).await;
     let (keep_id, keep) = app.office_token(30).await;
-    let (s, _) = app.get("/api/v1/obligations", Some(&secret)).await;
+    let (s, _) = app.api_get("/api/v1/obligations", Some(&secret)).await;
     assert_eq!(s, StatusCode::OK);
     tokens::revoke(&app.db, now(), id).await.unwrap();
-    let (s, body) = app.get("/api/v1/obligations", Some(&secret)).await;
+    let (s, body) = app.api_get("/api/v1/obligations", Some(&secret)).await;
     assert_401(s, &body, "revoked");
     // Revoking twice is harmless; the other token still works.
     tokens::revoke(&app.db, now(), id).await.unwrap();
-    let (s, _) = app.get("/api/v1/obligations", Some(&keep)).await;
+    let (s, _) = app.api_get("/api/v1/obligations", Some(&keep)).await;
     assert_eq!(s, StatusCode::OK);
     let list = tokens::list(&app.db, app.admin.user_id).await.unwrap();
     let revoked = list.iter().find(|t| t.id == id).unwrap();
@@ -359,7 +176,7 @@ both!(revoked_token_gets_401, |app: TestApp| async move {
 });
 
 both!(token_scope_cannot_exceed_the_users, |app: TestApp| async move {
-    let officer = add_user(&app.db, "officer", Role::TownOfficer, "430405009").await;
+    let officer = app.with_user(Role::TownOfficer, "430405009").await.id;
     let create = |role: Role, division: &str| {
         let db = app.db.clone();
         let division = DivisionCode::parse(division).unwrap();
@@ -385,16 +202,16 @@ both!(token_scope_cannot_exceed_the_users, |app: TestApp| async move {
     ));
 
     // Own scope and a narrower one work; the narrower sees less.
-    app.person("甲某", 1, "430405009007", None).await;
-    app.person("乙某", 2, "430405009", None).await;
-    app.person("丙某", 3, "430405007006", None).await;
+    person(&app, "甲某", 1, "430405009007", None).await;
+    person(&app, "乙某", 2, "430405009", None).await;
+    person(&app, "丙某", 3, "430405007006", None).await;
     let (_, town) = create(Role::TownOfficer, "430405009").await.unwrap();
     let (_, community) = create(Role::TownOfficer, "430405009007").await.unwrap();
-    let (s, body) = app.get("/api/v1/persons", Some(&town)).await;
+    let (s, body) = app.api_get("/api/v1/persons", Some(&town)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(json(&body)["total"], 2);
     assert!(!body.contains("丙某"));
-    let (s, body) = app.get("/api/v1/persons", Some(&community)).await;
+    let (s, body) = app.api_get("/api/v1/persons", Some(&community)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(json(&body)["total"], 1);
     assert!(body.contains("甲某"));
@@ -412,7 +229,7 @@ both!(token_scope_cannot_exceed_the_users, |app: TestApp| async move {
         .await
         .unwrap();
     }
-    let (s, body) = app.get("/api/v1/persons", Some(&town)).await;
+    let (s, body) = app.api_get("/api/v1/persons", Some(&town)).await;
     assert_401(s, &body, "role changed");
     app
 });
@@ -425,14 +242,14 @@ both!(every_api_route_by_every_role_in_and_out_of_scope, |app: TestApp| async mo
     let mut ids = Vec::new();
     let mut worker = None;
     for role in Role::ALL {
-        let id = add_user(&app.db, &format!("u_{}", role.as_code()), *role, town).await;
+        let id = app.with_user(*role, town).await.id;
         if *role == Role::SocialWorker {
             worker = Some(id);
         }
         ids.push((*role, id));
     }
-    let inside = app.person("范围内", 1, "430405009007", worker).await;
-    let outside = app.person("范围外", 2, "430405007006", None).await;
+    let inside = person(&app, "范围内", 1, "430405009007", worker).await;
+    let outside = person(&app, "范围外", 2, "430405007006", None).await;
     let mut checked = 0;
     for (role, user_id) in &ids {
         let profile = default_profile(*role);
@@ -451,8 +268,8 @@ both!(every_api_route_by_every_role_in_and_out_of_scope, |app: TestApp| async mo
             for (in_scope, pid) in targets {
                 let path = spec.path.replace("{id}", &pid.to_string());
                 let (status, body) = match spec.method {
-                    "GET" => app.get(&path, Some(&token)).await,
-                    "POST" => app.post_json(&path, &token, r#"{"kind":"visit","date":"2026-11-29"}"#).await,
+                    "GET" => app.api_get(&path, Some(&token)).await,
+                    "POST" => app.api_post(&path, &token, r#"{"kind":"visit","date":"2026-11-29"}"#).await,
                     m => panic!("method {m} not covered by the test"),
                 };
                 let what = format!(
@@ -502,20 +319,20 @@ both!(every_api_route_by_every_role_in_and_out_of_scope, |app: TestApp| async mo
     )
     .await
     .unwrap();
-    let (s1, b1) = app.get(&format!("/api/v1/persons/{outside}"), Some(&token)).await;
-    let (s2, b2) = app.get(&format!("/api/v1/persons/{}", Uuid::now_v7()), Some(&token)).await;
-    let (s3, b3) = app.get("/api/v1/persons/not-a-uuid", Some(&token)).await;
+    let (s1, b1) = app.api_get(&format!("/api/v1/persons/{outside}"), Some(&token)).await;
+    let (s2, b2) = app.api_get(&format!("/api/v1/persons/{}", Uuid::now_v7()), Some(&token)).await;
+    let (s3, b3) = app.api_get("/api/v1/persons/not-a-uuid", Some(&token)).await;
     assert_eq!((s1, &b1), (StatusCode::NOT_FOUND, &b2));
     assert_eq!((s2, &b2), (s3, &b3));
     app
 });
 
 both!(future_event_date_is_422_naming_date, |app: TestApp| async move {
-    let inside = app.person("甲某", 1, "430405009007", None).await;
+    let inside = person(&app, "甲某", 1, "430405009007", None).await;
     let (_, token) = app.office_token(30).await;
     let path = format!("/api/v1/persons/{inside}/events");
     let before = app.event_count().await;
-    let (s, body) = app.post_json(&path, &token, r#"{"kind":"visit","date":"2026-11-30"}"#).await;
+    let (s, body) = app.api_post(&path, &token, r#"{"kind":"visit","date":"2026-11-30"}"#).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let v = json(&body);
     assert_eq!(v["code"], "invalid");
@@ -525,27 +342,27 @@ both!(future_event_date_is_422_naming_date, |app: TestApp| async move {
         && e["message_en"].as_str().is_some_and(|m| !m.is_empty())));
     assert_eq!(app.event_count().await, before, "nothing stored");
     // Malformed JSON is a JSON 400, not an HTML page.
-    let (s, body) = app.post_json(&path, &token, "{kind:").await;
+    let (s, body) = app.api_post(&path, &token, "{kind:").await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(json(&body)["code"], "bad_request");
     // A missing or mistyped field is a 422 naming it, in both languages; a control character
     // in the note is refused; none of these stores anything.
-    let (s, body) = app.post_json(&path, &token, r#"{"kind":"visit"}"#).await;
+    let (s, body) = app.api_post(&path, &token, r#"{"kind":"visit"}"#).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let v = json(&body);
     assert_eq!(
         (v["errors"][0]["field"].as_str(), v["errors"][0]["message_zh"].as_str()),
         (Some("date"), Some("缺少字段“date”。"))
     );
-    let (s, body) = app.post_json(&path, &token, r#"{"kind":"visit","date":20261129}"#).await;
+    let (s, body) = app.api_post(&path, &token, r#"{"kind":"visit","date":20261129}"#).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(json(&body)["errors"][0]["field"], "date");
-    let (s, body) = app.post_json(&path, &token, r#"{"kind":"visit","date":"2026-11-29","note":"a\u0000b"}"#).await;
+    let (s, body) = app.api_post(&path, &token, r#"{"kind":"visit","date":"2026-11-29","note":"a\u0000b"}"#).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(app.event_count().await, before, "nothing stored");
     // A good one is stored and shows in the timeline; a stale version is 409.
     let (s, body) = app
-        .post_json(
+        .api_post(
             &path,
             &token,
             r#"{"kind":"drug_test","date":"2026-11-29","test_method":"urine","test_result":"negative"}"#,
@@ -553,28 +370,28 @@ both!(future_event_date_is_422_naming_date, |app: TestApp| async move {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     let id = json(&body)["id"].as_str().unwrap().to_string();
-    let (s, body) = app.get(&path, Some(&token)).await;
+    let (s, body) = app.api_get(&path, Some(&token)).await;
     assert_eq!(s, StatusCode::OK);
     let events = json(&body);
     let e = events.as_array().unwrap().iter().find(|e| e["id"] == id.as_str()).unwrap();
     assert_eq!(e["kind"], "drug_test");
     assert_eq!(e["test_result"], "negative");
-    let (s, body) = app.post_json(&path, &token, r#"{"kind":"visit","date":"2026-11-29","version":999}"#).await;
+    let (s, body) = app.api_post(&path, &token, r#"{"kind":"visit","date":"2026-11-29","version":999}"#).await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     // The person's page and measures.
-    let (s, body) = app.get(&format!("/api/v1/persons/{inside}"), Some(&token)).await;
+    let (s, body) = app.api_get(&format!("/api/v1/persons/{inside}"), Some(&token)).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let d = json(&body);
     assert_eq!(d["person"]["name"], "甲某");
     assert_eq!(d["measures"][0]["kind"], "community_detox");
-    let (s, body) = app.get(&format!("/api/v1/persons/{inside}/measures"), Some(&token)).await;
+    let (s, body) = app.api_get(&format!("/api/v1/persons/{inside}/measures"), Some(&token)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(json(&body)[0]["decision_date"], "2026-08-25");
     app
 });
 
 both!(openapi_document_is_public_json, |app: TestApp| async move {
-    let (s, body, headers) = app.get_at(&app.base, "/api/openapi.json", None).await;
+    let (s, body, headers) = app.api_get_at(&app.base, "/api/openapi.json", None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(headers.get(reqwest::header::CONTENT_TYPE).unwrap().to_str().unwrap().starts_with("application/json"));
     let doc = json(&body);
@@ -611,20 +428,17 @@ both!(refused_api_calls_are_each_one_audit_record, |app: TestApp| async move {
     use jindu_store::entities::audit_record;
     use jindu_store::service::audit::{self, Verdict};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let leader = add_user(&app.db, "ld", Role::Leader, "430405").await;
-    let (_, leader_token) =
-        tokens::create(&app.db, now(), leader, "t", Role::Leader, DivisionCode::parse("430405").unwrap(), 30)
-            .await
-            .unwrap();
+    let leader = app.with_user(Role::Leader, "430405").await;
+    let leader_token = leader.token(30).await;
     let (_, office_token) = app.office_token(30).await;
     // 403: a leader's token has no person list; 404: an id nobody in scope has; 401: no token.
-    assert_eq!(app.get("/api/v1/persons", Some(&leader_token)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.api_get("/api/v1/persons", Some(&leader_token)).await.0, StatusCode::FORBIDDEN);
     let missing = Uuid::now_v7();
     let path = format!("/api/v1/persons/{missing}");
-    assert_eq!(app.get(&path, Some(&office_token)).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(app.get(&path, None).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get("/api/v1/persons", Some("jdu_nonsense")).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get("/api/openapi.json", Some(&office_token)).await.0, StatusCode::OK);
+    assert_eq!(app.api_get(&path, Some(&office_token)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.api_get(&path, None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.api_get("/api/v1/persons", Some("jdu_nonsense")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.api_get("/api/openapi.json", Some(&office_token)).await.0, StatusCode::OK);
     let denied: Vec<(String, String, String)> = audit_record::Entity::find()
         .filter(audit_record::Column::Action.eq("access.denied"))
         .order_by_asc(audit_record::Column::Seq)
@@ -637,7 +451,11 @@ both!(refused_api_calls_are_each_one_audit_record, |app: TestApp| async move {
     assert_eq!(
         denied,
         vec![
-            ("ld".to_string(), "GET /api/v1/persons".to_string(), "403; route GET /api/v1/persons; api".to_string()),
+            (
+                "leader_1".to_string(),
+                "GET /api/v1/persons".to_string(),
+                "403; route GET /api/v1/persons; api".to_string()
+            ),
             ("office".to_string(), format!("GET {path}"), "404; route GET /api/v1/persons/{id}; api".to_string()),
         ]
     );

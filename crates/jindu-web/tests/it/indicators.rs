@@ -3,14 +3,10 @@
 //! randomized sequence of writes (proptest), against a plain GROUP BY over the base tables, the
 //! police monthly form, the ranking of towns, drill-down and the pages.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
-use common::*;
-use jindu_domain::DivisionCode;
+use crate::common::*;
 use jindu_domain::clock::Now;
 use jindu_domain::indicator::{Indicator, Month, Period, Unit};
+use jindu_domain::{DivisionCode, Role};
 use jindu_store::entities::{division, workstation};
 use jindu_store::service::measures::NewEvent;
 use jindu_store::service::persons::{NewPerson, StatusChange};
@@ -298,8 +294,7 @@ both!(every_figure_of_a_small_district_by_hand, |app: TestApp| async move {
         dashboard::drill(&app.db, &app.vault, &office, now(), None, Indicator::LossRate, month(202611), 1).await,
         Err(ServiceError::Invalid(_))
     ));
-    let leader =
-        users::actor(&app.db, app.user("boss", "领导", "leader", "430405", false).await).await.unwrap().unwrap();
+    let leader = app.with_user(Role::Leader, "430405").await.actor;
     assert!(matches!(
         dashboard::drill(&app.db, &app.vault, &leader, now(), None, Indicator::Lost, month(202611), 1).await,
         Err(ServiceError::Forbidden(_))
@@ -346,8 +341,7 @@ both!(police_forms_refuse_bad_input_and_store_nothing, |app: TestApp| async move
         0
     );
     // A social worker may not file.
-    let sw =
-        users::actor(&app.db, app.user("sw", "社工", "social_worker", TOWN_B, false).await).await.unwrap().unwrap();
+    let sw = app.with_user(Role::SocialWorker, TOWN_B).await.actor;
     let ok = PoliceInput { month: "2026-11".into(), cases_solved: "1".into(), ..Default::default() };
     assert!(matches!(police::file(&app.db, &sw, now(), &ok).await, Err(ServiceError::Forbidden(_))));
     police::file(&app.db, &pol, now(), &ok).await.unwrap();

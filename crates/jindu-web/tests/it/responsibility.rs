@@ -3,11 +3,7 @@
 //! letter, plan tasks with their status on 2026-11-29 (the tests' today), evidence, close-out
 //! (销账), reopening, the scope of a town's officer, and the pages.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use jindu_domain::clock::Now;
 use jindu_domain::responsibility::{LetterStatus, TaskStatus};
 use jindu_store::service::responsibility::{self, LetterForm, TaskForm, Upload};

@@ -3,11 +3,7 @@
 //! 37 towns → 45.9 %) on the page and on the 驾驶舱, counted from the month a workstation opened;
 //! bad input named field by field with nothing stored; every change audited.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use jindu_domain::DivisionCode;
 use jindu_domain::clock::Now;
 use jindu_domain::indicator::{Indicator, Month, Period, Unit};

@@ -3,11 +3,7 @@
 //! of its districts), every refused attempt is one audit record, and bulk actions leave one
 //! audit record per person with before and after.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use jindu_domain::clock::Now;
 use jindu_domain::{DivisionCode, DivisionLevel};
 use jindu_store::entities::{audit_record, event, obligation, person};

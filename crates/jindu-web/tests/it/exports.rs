@@ -5,14 +5,10 @@
 //! a 问题说明 column, stores nothing, then imports a clean file after 确认导入; the template
 //! Jindu hands out is read back by the import's own header finder.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
 use std::io::Cursor;
 
+use crate::common::*;
 use calamine::{Data, Reader, Xlsx};
-use common::*;
 use jindu_store::entities::audit_record;
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};

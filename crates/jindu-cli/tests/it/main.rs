@@ -1,0 +1,7 @@
+//! The integration tests of the `jindu` binary, one test binary (`cargo test -p jindu-cli --test it`):
+//! the command line (`cli`) and crash safety of the import (`crash`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli;
+mod crash;
