@@ -200,3 +200,38 @@ pub async fn begin_write<C: sea_orm::TransactionTrait>(db: &C) -> Result<C::Tran
     })
     .await
 }
+
+/// Whether a write about a person may touch a record sealed after three years abstinent
+/// (戒毒条例 §7 and the local sealing rule: only the forms that bring a person back may).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sealed {
+    /// A sealed record is refused (`person.sealed`, naming the day it was sealed).
+    Refused,
+    /// A sealed record is written (the caller's permission says who may open one).
+    Allowed,
+}
+
+/// The beginning of every write about one person: checks `permission` (403 before anything is
+/// read), opens the write transaction ([`begin_write`]) and loads the person within the actor's
+/// data scope ([`persons::load_visible`]: outside it, or outside a social worker's own caseload,
+/// the person is `NotFound`, like a missing one), refusing a sealed record unless `sealed` allows
+/// it. The caller writes in the returned transaction and ends with
+/// [`casework::finish_write`] (derived state, audit record, commit).
+///
+/// # Errors
+/// `Forbidden`, `NotFound`, `Invalid` (`person.sealed`), `Db`.
+pub(crate) async fn open_person_write<C: sea_orm::TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    permission: Permission,
+    person_id: Uuid,
+    sealed: Sealed,
+) -> ServiceResult<(C::Transaction, crate::entities::person::Model)> {
+    actor.require(permission)?;
+    let txn = begin_write(db).await?;
+    let p = persons::load_visible(&txn, actor, person_id).await?;
+    if sealed == Sealed::Refused {
+        persons::ensure_not_sealed(&p)?;
+    }
+    Ok((txn, p))
+}

@@ -78,10 +78,14 @@ pub async fn add_member<C: ConnectionTrait + TransactionTrait>(
     name: &str,
     phone: &str,
 ) -> ServiceResult<Uuid> {
-    actor.require(Permission::RecordWork)?;
-    let txn = crate::service::begin_write(db).await?;
-    let p = load_visible(&txn, actor, person_id).await?;
-    crate::service::persons::ensure_not_sealed(&p)?;
+    let (txn, _) = crate::service::open_person_write(
+        db,
+        actor,
+        Permission::RecordWork,
+        person_id,
+        crate::service::Sealed::Refused,
+    )
+    .await?;
     let mut errors = Vec::new();
     let role = parse_code("role", role, GroupRole::from_code).map_err(|e| errors.push(e)).ok();
     let name = jindu_domain::event::validate_name("member_name", name).map_err(|e| errors.push(e.into())).ok();
@@ -138,10 +142,14 @@ pub async fn remove_member<C: ConnectionTrait + TransactionTrait>(
     person_id: Uuid,
     member_id: Uuid,
 ) -> ServiceResult<()> {
-    actor.require(Permission::RecordWork)?;
-    let txn = crate::service::begin_write(db).await?;
-    let p = load_visible(&txn, actor, person_id).await?;
-    crate::service::persons::ensure_not_sealed(&p)?;
+    let (txn, _) = crate::service::open_person_write(
+        db,
+        actor,
+        Permission::RecordWork,
+        person_id,
+        crate::service::Sealed::Refused,
+    )
+    .await?;
     let res = working_group_member::Entity::delete_many()
         .filter(working_group_member::Column::Id.eq(member_id))
         .filter(working_group_member::Column::PersonId.eq(person_id))
@@ -581,9 +589,14 @@ pub async fn confirm_abstinence<C: ConnectionTrait + TransactionTrait>(
     person_id: Uuid,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
-    actor.require(Permission::OpenSealed)?;
-    let txn = crate::service::begin_write(db).await?;
-    let p = load_visible(&txn, actor, person_id).await?;
+    let (txn, p) = crate::service::open_person_write(
+        db,
+        actor,
+        Permission::OpenSealed,
+        person_id,
+        crate::service::Sealed::Allowed,
+    )
+    .await?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     let ms = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(&txn).await?;
     let events = event::Entity::find()
@@ -698,10 +711,14 @@ pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
     now: Now,
     person_id: Uuid,
 ) -> ServiceResult<()> {
-    actor.require(Permission::RecordWork)?;
-    let txn = crate::service::begin_write(db).await?;
-    let p = load_visible(&txn, actor, person_id).await?;
-    crate::service::persons::ensure_not_sealed(&p)?;
+    let (txn, _) = crate::service::open_person_write(
+        db,
+        actor,
+        Permission::RecordWork,
+        person_id,
+        crate::service::Sealed::Refused,
+    )
+    .await?;
     casework::finish_write(
         txn,
         actor,

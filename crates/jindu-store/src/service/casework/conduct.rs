@@ -104,10 +104,14 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
     person_id: Uuid,
     input: &NewLeave,
 ) -> ServiceResult<Uuid> {
-    actor.require(Permission::RecordWork)?;
-    let txn = crate::service::begin_write(db).await?;
-    let p = load_visible(&txn, actor, person_id).await?;
-    crate::service::persons::ensure_not_sealed(&p)?;
+    let (txn, p) = crate::service::open_person_write(
+        db,
+        actor,
+        Permission::RecordWork,
+        person_id,
+        crate::service::Sealed::Refused,
+    )
+    .await?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     jindu_domain::status::check_event_allowed(status, EventKind::LeaveRequest)?;
     community_start(&txn, person_id).await?;
@@ -254,10 +258,14 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
     date: &str,
     note: &str,
 ) -> ServiceResult<()> {
-    actor.require(Permission::RecordWork)?;
-    let txn = crate::service::begin_write(db).await?;
-    let p = load_visible(&txn, actor, person_id).await?;
-    crate::service::persons::ensure_not_sealed(&p)?;
+    let (txn, _) = crate::service::open_person_write(
+        db,
+        actor,
+        Permission::RecordWork,
+        person_id,
+        crate::service::Sealed::Refused,
+    )
+    .await?;
     let action = LeaveAction::from_code(action.trim()).ok_or_else(|| {
         ServiceError::from(FieldError::from(DomainError::InvalidChoice {
             field: "action",
@@ -390,10 +398,14 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
     left_on: &str,
     returned_on: &str,
 ) -> ServiceResult<()> {
-    actor.require(Permission::RecordContact)?;
-    let txn = crate::service::begin_write(db).await?;
-    let p = load_visible(&txn, actor, person_id).await?;
-    crate::service::persons::ensure_not_sealed(&p)?;
+    let (txn, p) = crate::service::open_person_write(
+        db,
+        actor,
+        Permission::RecordContact,
+        person_id,
+        crate::service::Sealed::Refused,
+    )
+    .await?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     let open = absence::Entity::find()
         .filter(absence::Column::PersonId.eq(person_id))
@@ -611,10 +623,14 @@ pub async fn report_breach<C: ConnectionTrait + TransactionTrait>(
     person_id: Uuid,
     note: &str,
 ) -> ServiceResult<Uuid> {
-    actor.require(Permission::ManageMeasures)?;
-    let txn = crate::service::begin_write(db).await?;
-    let p = load_visible(&txn, actor, person_id).await?;
-    crate::service::persons::ensure_not_sealed(&p)?;
+    let (txn, _) = crate::service::open_person_write(
+        db,
+        actor,
+        Permission::ManageMeasures,
+        person_id,
+        crate::service::Sealed::Refused,
+    )
+    .await?;
     let note = match note.trim() {
         "" => None,
         n => Some(jindu_domain::event::validate_note("note", n)?),

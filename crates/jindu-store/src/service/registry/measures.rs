@@ -565,9 +565,14 @@ pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
     input: &DateCorrection,
 ) -> ServiceResult<()> {
     use jindu_domain::measure::DateField;
-    actor.require(Permission::EditPersons)?;
-    let txn = crate::service::begin_write(db).await?;
-    let p = load_visible(&txn, actor, person_id).await?;
+    let (txn, p) = crate::service::open_person_write(
+        db,
+        actor,
+        Permission::EditPersons,
+        person_id,
+        crate::service::Sealed::Allowed,
+    )
+    .await?;
     let m = measure::Entity::find_by_id(measure_id)
         .one(&txn)
         .await?

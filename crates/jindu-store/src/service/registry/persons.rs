@@ -1111,9 +1111,9 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     id: Uuid,
     input: &StatusChange,
 ) -> ServiceResult<()> {
-    actor.require(Permission::ManageMeasures)?;
-    let txn = crate::service::begin_write(db).await?;
-    let p = load_visible(&txn, actor, id).await?;
+    let (txn, p) =
+        crate::service::open_person_write(db, actor, Permission::ManageMeasures, id, crate::service::Sealed::Allowed)
+            .await?;
     check_version(&input.version, p.version)?;
     let to = parse_code("status", &input.status, ControlStatus::from_code)?;
     let on = if input.date.trim().is_empty() {

@@ -324,9 +324,14 @@ pub async fn request<C: ConnectionTrait + TransactionTrait>(
     person_id: Uuid,
     input: &TransferRequest,
 ) -> ServiceResult<Uuid> {
-    actor.require(Permission::ManageMeasures)?;
-    let txn = crate::service::begin_write(db).await?;
-    let p = load_visible(&txn, actor, person_id).await?;
+    let (txn, p) = crate::service::open_person_write(
+        db,
+        actor,
+        Permission::ManageMeasures,
+        person_id,
+        crate::service::Sealed::Allowed,
+    )
+    .await?;
     let mut errors = Vec::new();
     let to = deployment_division(&txn, "to_division", &input.to_division).await.map_err(|e| push(&mut errors, e)).ok();
     let reason = reason_text("reason", &input.reason).map_err(|e| push(&mut errors, e)).ok().flatten();
