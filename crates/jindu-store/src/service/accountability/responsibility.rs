@@ -149,6 +149,32 @@ pub struct LetterRow {
     pub attachment: Option<AttachmentInfo>,
 }
 
+/// The attachments `ids` without their bytes (name, type, size, hash, who and when), for the
+/// lists that show them; none read when `ids` is empty.
+async fn attachment_heads<C: ConnectionTrait>(db: &C, ids: Vec<Uuid>) -> ServiceResult<Vec<attachment::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(attachment::Entity::find()
+        .select_only()
+        .columns([
+            attachment::Column::Id,
+            attachment::Column::FileName,
+            attachment::Column::ContentType,
+            attachment::Column::Size,
+            attachment::Column::Sha256,
+            attachment::Column::CreatedBy,
+            attachment::Column::CreatedAt,
+        ])
+        .filter(attachment::Column::Id.is_in(ids))
+        .into_model::<AttachmentHead>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(AttachmentHead::into_model)
+        .collect())
+}
+
 /// The units of the actor's scope (the towns, then the member units, each in code order) with
 /// their letter for `year`. Needs `ViewCounts`.
 ///
@@ -160,28 +186,7 @@ pub async fn letters<C: ConnectionTrait>(db: &C, actor: &Actor, year: i32) -> Se
     let kept: Vec<responsibility_letter::Model> =
         responsibility_letter::Entity::find().filter(responsibility_letter::Column::Year.eq(year)).all(db).await?;
     let ids: Vec<Uuid> = kept.iter().filter_map(|l| l.attachment_id).collect();
-    let files: Vec<attachment::Model> = if ids.is_empty() {
-        Vec::new()
-    } else {
-        attachment::Entity::find()
-            .select_only()
-            .columns([
-                attachment::Column::Id,
-                attachment::Column::FileName,
-                attachment::Column::ContentType,
-                attachment::Column::Size,
-                attachment::Column::Sha256,
-                attachment::Column::CreatedBy,
-                attachment::Column::CreatedAt,
-            ])
-            .filter(attachment::Column::Id.is_in(ids))
-            .into_model::<AttachmentHead>()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(AttachmentHead::into_model)
-            .collect()
-    };
+    let files = attachment_heads(db, ids).await?;
     Ok(towns
         .iter()
         .map(|t| {
@@ -458,28 +463,7 @@ pub async fn tasks<C: ConnectionTrait>(
             .await?
     };
     let file_ids: Vec<Uuid> = evidence.iter().filter_map(|e| e.attachment_id).collect();
-    let files: Vec<attachment::Model> = if file_ids.is_empty() {
-        Vec::new()
-    } else {
-        attachment::Entity::find()
-            .select_only()
-            .columns([
-                attachment::Column::Id,
-                attachment::Column::FileName,
-                attachment::Column::ContentType,
-                attachment::Column::Size,
-                attachment::Column::Sha256,
-                attachment::Column::CreatedBy,
-                attachment::Column::CreatedAt,
-            ])
-            .filter(attachment::Column::Id.is_in(file_ids))
-            .into_model::<AttachmentHead>()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(AttachmentHead::into_model)
-            .collect()
-    };
+    let files = attachment_heads(db, file_ids).await?;
     let mut out: Vec<TaskRow> = rows
         .into_iter()
         .map(|t| TaskRow {
