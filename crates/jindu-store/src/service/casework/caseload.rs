@@ -273,7 +273,8 @@ pub async fn reassign_form<C: ConnectionTrait + TransactionTrait>(
 
 /// The persons of one social worker (`Some(id)`) or the unassigned (`None`) in the actor's
 /// scope, to pick on the caseload page: (id, name, division code), by division then name.
-/// Sealed and deceased persons are left out (they are not reassigned). Needs `ManageMeasures`.
+/// Sealed and deceased persons are left out (they are not reassigned), and only persons the
+/// actor may see are listed (`persons::visible_to`). Needs `ManageMeasures`.
 ///
 /// # Errors
 /// Forbidden; store errors; `Vault` when a name cannot be opened.
@@ -294,7 +295,7 @@ pub async fn persons_of_worker<C: ConnectionTrait>(
         None => q.filter(person::Column::SocialWorkerId.is_null()),
     };
     let mut out = Vec::new();
-    for p in q.all(db).await? {
+    for p in q.all(db).await?.into_iter().filter(|p| crate::service::persons::visible_to(actor, p)) {
         let name = vault.open("person", "name", &p.id.to_string(), &p.name)?;
         out.push((p.id, name, p.division_code));
     }

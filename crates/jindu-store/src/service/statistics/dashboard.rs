@@ -426,11 +426,9 @@ pub async fn drill<C: ConnectionTrait + TransactionTrait>(
     let ids: Vec<Uuid> = found.iter().map(|(id, _)| *id).collect();
     for chunk in ids.chunks(500) {
         for p in person::Entity::find().filter(person::Column::Id.is_in(chunk.to_vec())).all(db).await? {
-            let sealed_hidden = p.sealed_on.is_some() && !actor.can(Permission::OpenSealed);
-            let caseload_hidden = actor.caseload_only() && p.social_worker_id != Some(actor.user_id);
-            // Counted where they were held, but shown only to those who see them now.
-            let moved_away = !actor.sees(&p.division_code);
-            if sealed_hidden || caseload_hidden || moved_away {
+            // Counted where they were held, but shown only to those who see them now (sealed,
+            // another worker's caseload, moved away: the one rule of `persons::visible_to`).
+            if !crate::service::persons::visible_to(actor, &p) {
                 hidden += 1;
                 continue;
             }
