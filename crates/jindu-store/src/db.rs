@@ -66,17 +66,23 @@ async fn open(url: &str, create: bool) -> Result<DatabaseConnection, ConnectErro
     let mut opts = ConnectOptions::new(url);
     opts.sqlx_logging(false);
     match backend {
-        Backend::Sqlite => opts.max_connections(4).min_connections(1),
+        // Every pooled connection gets the same settings (a PRAGMA sent once would reach only
+        // the connection that ran it): WAL (readers never wait for the writer), NORMAL sync
+        // (durable at each checkpoint; safe with WAL), foreign keys on, and a writer waits up
+        // to 30 s for the write lock before giving up (a busy office then sees a slow save,
+        // not an error).
+        Backend::Sqlite => opts.max_connections(4).min_connections(1).map_sqlx_sqlite_opts(|o| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(std::time::Duration::from_secs(30))
+        }),
         Backend::Postgres => opts.max_connections(16).min_connections(1),
     };
     // Fail within seconds when the server is down, not after half a minute.
     opts.connect_timeout(std::time::Duration::from_secs(5)).acquire_timeout(std::time::Duration::from_secs(10));
     let db = Database::connect(opts).await?;
-    if backend == Backend::Sqlite {
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"] {
-            db.execute_unprepared(pragma).await?;
-        }
-    }
     Migrator::up(&db, None).await?;
     Ok(db)
 }

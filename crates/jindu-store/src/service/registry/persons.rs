@@ -969,7 +969,46 @@ pub struct PersonDetail {
     pub obligations: Vec<ObligationView>,
 }
 
-/// The person page: details, measures (newest first), timeline (newest first) and obligations.
+/// 查阅 How one person's record is read, for the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// ID number, phone and address masked (the person page as shown by default).
+    Masked,
+    /// In full: needs `Unmask`.
+    Unmasked,
+}
+
+/// The one audited read of a person's record (issue #19 item 1): checks `ViewPersons` (and
+/// `Unmask` for [`Reading::Unmasked`]) before anything is read, loads the person within the
+/// actor's data scope ([`load_visible`]: out of scope answers `NotFound` like a missing record)
+/// and records the read in a unit of its own — `person.unmask` for an unmasked read,
+/// `person.open_sealed` for a sealed record, else `person.read` — one record per read.
+///
+/// # Errors
+/// `Forbidden`, `NotFound`, `Db`.
+pub(crate) async fn read_person<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    id: Uuid,
+    reading: Reading,
+) -> ServiceResult<person::Model> {
+    actor.require(Permission::ViewPersons)?;
+    if reading == Reading::Unmasked {
+        actor.require(Permission::Unmask)?;
+    }
+    let p = load_visible(db, actor, id).await?;
+    let action = match reading {
+        Reading::Unmasked => "person.unmask",
+        Reading::Masked if p.sealed_on.is_some() => "person.open_sealed",
+        Reading::Masked => "person.read",
+    };
+    audit::record(db, &audit::Who::actor(actor), now, audit::Entry::ok(action, "person", id)).await?;
+    Ok(p)
+}
+
+/// The person page: details, measures (newest first), timeline (newest first) and obligations,
+/// read through [`read_person`] (permission, scope, one audit record).
 pub async fn detail<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     vault: &Vault,
@@ -977,8 +1016,30 @@ pub async fn detail<C: ConnectionTrait + TransactionTrait>(
     now: Now,
     id: Uuid,
 ) -> ServiceResult<PersonDetail> {
-    actor.require(Permission::ViewPersons)?;
-    let p = load_visible(db, actor, id).await?;
+    detail_as(db, vault, actor, now, id, Reading::Masked).await
+}
+
+/// The person page with the ID number, phone and address in full. Needs `Unmask`; the read is
+/// audited as `person.unmask`. Errors as [`detail`], plus `Forbidden`.
+pub async fn detail_unmasked<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    id: Uuid,
+) -> ServiceResult<PersonDetail> {
+    detail_as(db, vault, actor, now, id, Reading::Unmasked).await
+}
+
+async fn detail_as<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &Vault,
+    actor: &Actor,
+    now: Now,
+    id: Uuid,
+    reading: Reading,
+) -> ServiceResult<PersonDetail> {
+    let p = read_person(db, actor, now, id, reading).await?;
     let measures = measures::views_for(db, now, id).await?;
     let events = event::Entity::find()
         .filter(event::Column::PersonId.eq(id))
@@ -1025,29 +1086,10 @@ pub async fn detail<C: ConnectionTrait + TransactionTrait>(
             })
         })
         .collect::<ServiceResult<Vec<_>>>()?;
-    let action = if p.sealed_on.is_some() { "person.open_sealed" } else { "person.read" };
-    audit::record(db, &audit::Who::actor(actor), now, audit::Entry::ok(action, "person", id)).await?;
+    let unmasked = reading == Reading::Unmasked;
     let view =
-        views(db, vault, now, vec![p], false).await?.into_iter().next().ok_or(ServiceError::NotFound("person"))?;
+        views(db, vault, now, vec![p], unmasked).await?.into_iter().next().ok_or(ServiceError::NotFound("person"))?;
     Ok(PersonDetail { person: view, measures, events, obligations })
-}
-
-/// The person page with the ID number, phone and address in full. Needs `Unmask`; every
-/// unmask is audited (`person.unmask`). Errors as [`detail`], plus `Forbidden`.
-pub async fn detail_unmasked<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    vault: &Vault,
-    actor: &Actor,
-    now: Now,
-    id: Uuid,
-) -> ServiceResult<PersonDetail> {
-    actor.require(Permission::Unmask)?;
-    let mut d = detail(db, vault, actor, now, id).await?;
-    let p = load_visible(db, actor, id).await?;
-    audit::record(db, &audit::Who::actor(actor), now, audit::Entry::ok("person.unmask", "person", id)).await?;
-    d.person =
-        views(db, vault, now, vec![p], true).await?.into_iter().next().ok_or(ServiceError::NotFound("person"))?;
-    Ok(d)
 }
 
 /// The stored values of a person's record for the edit form. Phone and address are in full only
