@@ -96,7 +96,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     plan: &Plan,
     mut progress: impl FnMut(&str, u64, u64),
 ) -> ServiceResult<Generated> {
-    let district = DivisionCode::parse(DISTRICT).map_err(|e| ServiceError::Data(e.message_en()))?;
+    let district = DivisionCode::parse(DISTRICT).map_err(|e| ServiceError::Data(e.to_string()))?;
     if plan.within.is_some_and(|w| !w.contains(&district)) {
         return Err(ServiceError::Invalid(vec![crate::service::FieldError::new(
             "within",
