@@ -65,8 +65,9 @@ impl Message {
         self
     }
 
-    /// A sentence given in both languages by the caller (`msg.text`): the way still-inline
-    /// sentences reach the catalogue's renderer until each gets a code of its own. Prefer a code.
+    /// A text given in both languages by the caller (`msg.inline`): only for words that exist
+    /// as stored data (sentences kept in records written before the catalogue). New sentences
+    /// get a code of their own in the catalogue.
     pub fn bilingual(zh: impl Into<String>, en: impl Into<String>) -> Self {
         Message::new("msg.inline").label("text", zh.into(), en.into())
     }

@@ -75,12 +75,6 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    /// A field error with both sentences written inline (`msg.inline`). Being replaced by
-    /// [`FieldError::of`] with a catalogue code (issue #19 item 3); do not add new ones.
-    pub fn new(field: &'static str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        FieldError { field, code, message: Message::bilingual(zh, en) }
-    }
-
     /// A field error whose code is the message's code without its `msg.` prefix
     /// (`msg.user.name_taken` → `user.name_taken`).
     pub fn of(field: &'static str, message: Message) -> Self {
