@@ -189,7 +189,8 @@ async fn one_size(url: &str, n: usize, opts: &Options, postgres: bool) -> Result
     let mut scopes: Vec<(Option<DivisionCode>, Jurisdiction, Vec<Jurisdiction>)> =
         vec![(None, Jurisdiction::nation(), vec![Jurisdiction::nation()])];
     for code in ["43", synthetic::DISTRICT] {
-        let c = DivisionCode::parse(code).map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+        let c =
+            DivisionCode::parse(code).map_err(|e| anyhow::anyhow!("{}", jindu_messages::render(&e.message(), "en")))?;
         let d = deployment::division_by_code(&conn, c)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
@@ -343,7 +344,8 @@ fn event_input(k: usize, today: chrono::NaiveDate) -> measures::NewEvent {
 
 /// An office account of 珠晖区 for the timed writes.
 async fn office_actor(conn: &jindu_store::DatabaseConnection) -> Result<Actor> {
-    let division = DivisionCode::parse(synthetic::DISTRICT).map_err(|e| anyhow::anyhow!("{}", e.message_en()))?;
+    let division = DivisionCode::parse(synthetic::DISTRICT)
+        .map_err(|e| anyhow::anyhow!("{}", jindu_messages::render(&e.message(), "en")))?;
     let id = jindu_store::service::users::add(
         conn,
         Now::system(),

@@ -124,7 +124,7 @@ async fn measure(url: &str, o: &Options) -> Result<()> {
     let t = Instant::now();
     audit::seal(&conn, &vault, Now::system()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let v = audit::verify(&conn, &vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("audit verify after the load ({:.2} s): {}", t.elapsed().as_secs_f64(), v.message());
+    println!("audit verify after the load ({:.2} s): {}", t.elapsed().as_secs_f64(), crate::both(&v.message()));
     Ok(())
 }
 

@@ -151,7 +151,7 @@ pub async fn run(command: ImportCommand) -> Result<()> {
         );
     }
     for p in &report.warnings {
-        println!("第 {} 行 row {} [{}]: {} / {}", p.row, p.row, p.field, p.zh, p.en);
+        println!("第 {} 行 row {} [{}]: {}", p.row, p.row, p.field, crate::both(&p.message));
     }
     if !report.unknown_workers.is_empty() && unknown_workers == import::UnknownWorkers::Refuse {
         println!(
@@ -160,7 +160,7 @@ pub async fn run(command: ImportCommand) -> Result<()> {
         );
     }
     for p in &report.problems {
-        println!("第 {} 行 row {} [{}]: {} / {}", p.row, p.row, p.field, p.zh, p.en);
+        println!("第 {} 行 row {} [{}]: {}", p.row, p.row, p.field, crate::both(&p.message));
     }
     if !report.problems.is_empty() {
         bail!(

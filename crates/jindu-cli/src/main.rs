@@ -277,12 +277,18 @@ impl std::error::Error for UsageError {}
 
 fn explain(e: ServiceError) -> anyhow::Error {
     match e {
-        ServiceError::Invalid(errs) => anyhow::anyhow!(
-            "{}",
-            errs.iter().map(|e: &FieldError| format!("{} / {}", e.zh, e.en)).collect::<Vec<_>>().join("\n")
-        ),
+        ServiceError::Invalid(errs) => {
+            anyhow::anyhow!("{}", errs.iter().map(|e: &FieldError| both(&e.message)).collect::<Vec<_>>().join("\n"))
+        }
+        ServiceError::Refused(e) => anyhow::anyhow!("{}", both(&e.message)),
         other => anyhow::anyhow!("{other}"),
     }
+}
+
+/// A catalogue message as the CLI prints it: `中文 / English`.
+pub(crate) fn both(message: &jindu_domain::message::Message) -> String {
+    let (zh, en) = jindu_messages::render_both(message);
+    format!("{zh} / {en}")
 }
 
 fn generated_password() -> String {
@@ -378,8 +384,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Init { division, db: url, admin, keys: key_args, algorithm } => {
-            let code = DivisionCode::parse(&division)
-                .map_err(|e| anyhow::anyhow!("{} / {}", e.message_zh(), e.message_en()))?;
+            let code = DivisionCode::parse(&division).map_err(|e| anyhow::anyhow!("{}", both(&e.message())))?;
             let algorithm = jindu_crypto::Algorithm::from_code(&algorithm).map_err(|e| anyhow::anyhow!("{e}"))?;
             let conn = db::connect(&url).await?;
             if let Some(root) = deployment::root(&conn).await.map_err(explain)? {
@@ -526,10 +531,10 @@ async fn run(cli: Cli) -> Result<()> {
                 None => audit::verify(&conn, &vault).await.map_err(explain)?,
             };
             if matches!(verdict, jindu_store::service::audit::Verdict::Intact { .. }) {
-                println!("{}", verdict.message());
+                println!("{}", both(&verdict.message()));
                 Ok(())
             } else {
-                bail!("{}", verdict.message())
+                bail!("{}", both(&verdict.message()))
             }
         }
         Command::Audit { command: AuditCommand::Anchor { db: url, out, keys: key_args } } => {
@@ -576,10 +581,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench { command: BenchCommand::Indicators { persons, db: url, requests, writes, within } } => {
             let within = match within {
-                Some(w) => Some(
-                    DivisionCode::parse(&w)
-                        .map_err(|e| anyhow::anyhow!("--within: {} / {}", e.message_zh(), e.message_en()))?,
-                ),
+                Some(w) => {
+                    Some(DivisionCode::parse(&w).map_err(|e| anyhow::anyhow!("--within: {}", both(&e.message())))?)
+                }
                 None => None,
             };
             if let Some(w) = within {
@@ -629,8 +633,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .context("数据库尚未初始化 / the database is not initialised")?;
             let division = match division {
                 Some(d) => {
-                    let code = DivisionCode::parse(&d)
-                        .map_err(|e| anyhow::anyhow!("{} / {}", e.message_zh(), e.message_en()))?;
+                    let code = DivisionCode::parse(&d).map_err(|e| anyhow::anyhow!("{}", both(&e.message())))?;
                     if !root.code.contains(&code)
                         || deployment::division_by_code(&conn, code).await.map_err(explain)?.is_none()
                     {

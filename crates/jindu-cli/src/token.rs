@@ -71,9 +71,7 @@ pub async fn run(command: TokenCommand) -> Result<()> {
             let conn = db::connect_existing(&url).await?;
             let (user_id, role, own) = owner(&conn, &username).await?;
             let division = match division {
-                Some(d) => {
-                    DivisionCode::parse(&d).map_err(|e| anyhow::anyhow!("{} / {}", e.message_zh(), e.message_en()))?
-                }
+                Some(d) => DivisionCode::parse(&d).map_err(|e| anyhow::anyhow!("{}", crate::both(&e.message())))?,
                 None => own,
             };
             let (id, secret) =

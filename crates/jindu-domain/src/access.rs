@@ -3,6 +3,7 @@
 //! the permissions of a role (stored by the application), never the scope rule: a user sees
 //! the records whose division code starts with the prefix of their unit's division.
 
+use crate::message::Message;
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
@@ -136,21 +137,12 @@ pub struct SeparationOfDuties {
 }
 
 impl SeparationOfDuties {
-    /// The refusal in Chinese.
-    pub fn message_zh(&self) -> String {
-        format!(
-            "“{}”不能拥有“{}”权限：系统管理、审计和业务数据须由不同角色分别负责（三员分立）。",
-            self.role.label_zh(),
-            self.permission.label_zh()
-        )
-    }
-
-    /// The refusal in English.
-    pub fn message_en(&self) -> String {
-        format!(
-            "The role '{}' cannot hold '{}': administration, audit and case data stay with separate roles (separation of duties).",
-            self.role.label_en(),
-            self.permission.label_en()
+    /// The refusal (`msg.role.separation`) naming the role and the permission.
+    pub fn message(&self) -> Message {
+        Message::new("msg.role.separation").label("role", self.role.label_zh(), self.role.label_en()).label(
+            "permission",
+            self.permission.label_zh(),
+            self.permission.label_en(),
         )
     }
 }
@@ -213,22 +205,11 @@ pub struct RootOnly {
 }
 
 impl RootOnly {
-    /// The refusal in Chinese.
-    pub fn message_zh(&self) -> String {
-        format!(
-            "“{}”对整个部署（{}）生效，只能由管理范围为整个部署的用户修改；您的管理范围只是其中一部分，本次未作任何修改。",
-            self.setting.label_zh(),
-            self.root
-        )
-    }
-
-    /// The refusal in English.
-    pub fn message_en(&self) -> String {
-        format!(
-            "'{}' apply to the whole deployment ({}) and may be changed only by a user whose scope is the whole deployment; your scope is a part of it, so nothing was changed.",
-            self.setting.label_en(),
-            self.root
-        )
+    /// The refusal (`msg.deployment.root_only`) naming the setting and the deployment's root.
+    pub fn message(&self) -> Message {
+        Message::new("msg.deployment.root_only")
+            .label("setting", self.setting.label_zh(), self.setting.label_en())
+            .text("root", &self.root)
     }
 }
 
@@ -272,6 +253,7 @@ pub fn permission_for_event(kind: EventKind) -> Permission {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::testing;
 
     #[test]
     fn administration_is_separated_from_case_data() {
@@ -300,7 +282,7 @@ mod tests {
         assert_eq!(check_profile(&office).map_err(|e| e.permission), Err(Permission::ReadAudit));
         let mut auditor = default_profile(Role::Auditor);
         auditor.permissions.insert(Permission::ManageUsers);
-        assert!(check_profile(&auditor).unwrap_err().message_zh().contains("三员分立"));
+        assert!(testing::zh(&check_profile(&auditor).unwrap_err().message()).contains("三员分立"));
         // Within the business roles anything goes: e.g. leaders may be given person lists.
         let mut leader = default_profile(Role::Leader);
         leader.permissions.insert(Permission::ViewPersons);
@@ -330,8 +312,12 @@ mod tests {
         let e = check_deployment_wide(DeploymentSetting::RoleProfiles, &code("430405"), &city, "湖南省/衡阳市")
             .unwrap_err();
         assert_eq!(e, RootOnly { setting: DeploymentSetting::RoleProfiles, root: "湖南省/衡阳市".into() });
-        assert!(e.message_zh().starts_with("“角色权限”对整个部署（湖南省/衡阳市）生效"), "{}", e.message_zh());
-        assert!(e.message_en().contains("'Role permissions' apply to the whole deployment (湖南省/衡阳市)"));
+        assert!(
+            testing::zh(&e.message()).starts_with("“角色权限”对整个部署（湖南省/衡阳市）生效"),
+            "{}",
+            testing::zh(&e.message())
+        );
+        assert!(testing::en(&e.message()).contains("'Role permissions' apply to the whole deployment (湖南省/衡阳市)"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! does (left 2026-01-01, back 2026-01-31 = 30 days); an absence not yet ended counts up to today;
 //! overlapping records of the same absence are counted once.
 
+use crate::message::Message;
 use chrono::NaiveDate;
 
 /// Evading or refusing tests: this many times or more is a serious breach (戒毒条例 §20(一)).
@@ -42,7 +43,7 @@ pub struct ConductRecord<Id> {
 }
 
 /// A ground of serious breach that is met.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Ground {
     /// §20(一): tests evaded or refused `count` times (≥ 3).
     TestRefusals { count: u32 },
@@ -53,33 +54,14 @@ pub enum Ground {
 }
 
 impl Ground {
-    /// The ground as a sentence in Chinese, citing the article.
-    pub fn describe_zh(&self) -> String {
+    /// The ground as a sentence citing the article (`msg.breach.*`).
+    pub fn message(&self) -> Message {
         match self {
-            Ground::TestRefusals { count } => {
-                format!("逃避或者拒绝接受检测{count}次（戒毒条例第二十条第一项：3次以上）")
-            }
+            Ground::TestRefusals { count } => Message::new("msg.breach.test_refusals").text("count", count),
             Ground::UnauthorisedDepartures { count } => {
-                format!("未经批准离开社区戒毒执行地所在县（市、区）{count}次（第二十条第二项：3次以上）")
+                Message::new("msg.breach.unauthorised_departures").text("count", count)
             }
-            Ground::ProlongedAbsence { days } => {
-                format!("未经批准离开执行地累计{days}日（第二十条第三项：超过30日）")
-            }
-        }
-    }
-
-    /// The ground as a sentence in English.
-    pub fn describe_en(&self) -> String {
-        match self {
-            Ground::TestRefusals { count } => {
-                format!("Evaded or refused tests {count} times (Regulation art. 20(1): 3 or more).")
-            }
-            Ground::UnauthorisedDepartures { count } => {
-                format!("Left the county without permission {count} times (art. 20(2): 3 or more).")
-            }
-            Ground::ProlongedAbsence { days } => {
-                format!("Away without permission for {days} days in total (art. 20(3): more than 30).")
-            }
+            Ground::ProlongedAbsence { days } => Message::new("msg.breach.prolonged_absence").text("days", days),
         }
     }
 }
@@ -228,6 +210,7 @@ mod overstay_tests {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::message::testing;
     use crate::test_days::d;
 
     fn rec(id: u32, on: &str, conduct: Conduct) -> ConductRecord<u32> {
@@ -247,7 +230,7 @@ mod tests {
         let a = assess(&three, d(SINCE), d(TODAY));
         assert_eq!(a.grounds, vec![Ground::TestRefusals { count: 3 }]);
         assert_eq!(a.evidence, vec![1, 2, 3]);
-        assert!(a.grounds[0].describe_zh().contains("3次"));
+        assert!(testing::zh(&a.grounds[0].message()).contains("3次"));
     }
 
     #[test]

@@ -1,17 +1,19 @@
-//! The one error type of the domain, with stable codes and whole-sentence messages in Chinese and
-//! English. Every validation in Jindu reports through [`DomainError`], so the web forms, the CLI
-//! and the importers show the same words for the same mistake.
+//! The one error type of the domain, with stable codes and its sentences as catalogue messages
+//! (the words are in `crates/jindu-messages/locales/domain.yml`). Every validation in Jindu
+//! reports through [`DomainError`], so the web forms, the CLI and the importers show the same
+//! words for the same mistake.
 
 use chrono::NaiveDate;
 
 use crate::id_number::IdNumberError;
 use crate::kinds::{ControlStatus, EventKind, MeasureStatus};
+use crate::message::{Message, shorten};
 use crate::transfer::TransferStatus;
 
 /// A rule of the domain was broken. Each variant has a stable [`code`](DomainError::code)
-/// (snake_case, dotted), the form [`field`](DomainError::field) it belongs to, and messages in
-/// Chinese ([`message_zh`](DomainError::message_zh)) and English
-/// ([`message_en`](DomainError::message_en)). `Display` gives the English message.
+/// (snake_case, dotted), the form [`field`](DomainError::field) it belongs to, and its sentence as
+/// a catalogue [`message`](DomainError::message) (`msg.<code>` with the field's label and the
+/// values as parameters), rendered in Chinese or English at the edge.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     /// An identity number failed GB 11643-1999 validation (DOMAIN §9). Code `id_number.<reason>`.
@@ -152,9 +154,14 @@ pub enum DomainError {
     },
 }
 
+/// The code and the field, for logs and internal errors (`division.malformed (division)`); the
+/// sentence a person reads is [`DomainError::message`], rendered from the catalogue.
 impl std::fmt::Display for DomainError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message_en())
+        match self.field() {
+            Some(field) => write!(f, "{} ({field})", self.code()),
+            None => f.write_str(self.code()),
+        }
     }
 }
 
@@ -220,171 +227,67 @@ impl DomainError {
         }
     }
 
-    /// The message in `lang`: `"en"` gives English, anything else Chinese.
-    pub fn message(&self, lang: &str) -> String {
-        if lang == "en" { self.message_en() } else { self.message_zh() }
-    }
-
-    /// A whole Chinese sentence naming the field, e.g. `身份证号校验码错误：应为X，实为3。`
-    pub fn message_zh(&self) -> String {
-        let l = |f: &str| field_label(f, "zh");
+    /// The sentence to show, as its catalogue code (`msg.` + [`code`](DomainError::code), or
+    /// `msg.query.invalid` for a refused query parameter) and its parameters; the edge renders
+    /// it with `jindu_messages::render`, e.g. `身份证号校验码错误：应为X，实为3。`
+    pub fn message(&self) -> Message {
         match self {
-            DomainError::IdNumber { field, reason } => reason.message_zh(l(field)),
+            DomainError::IdNumber { field, reason } => reason.message(field),
             DomainError::DateInFuture { field, date, today } => {
-                format!("{}不能晚于今天（{today}），填写的是{date}。", l(field))
+                Message::new("msg.date.in_future").field("field", field).text("date", date).text("today", today)
             }
-            DomainError::DateBefore { field, date, other_field, other } => {
-                format!("{}（{date}）不能早于{}（{other}）。", l(field), l(other_field))
-            }
+            DomainError::DateBefore { field, date, other_field, other } => Message::new("msg.date.before")
+                .field("field", field)
+                .text("date", date)
+                .label("other_field", field_label(other_field, "zh"), field_label(other_field, "en").to_lowercase())
+                .text("other", other),
             DomainError::InvalidDate { field, input } => {
-                format!("{}“{}”不是有效日期，请按 2023-05-06 的格式填写。", l(field), shorten(input))
+                Message::new("msg.date.invalid").field("field", field).text("input", shorten(input))
             }
-            DomainError::Required { field } => format!("请填写{}。", l(field)),
-            DomainError::InvalidChoice { field, input } => {
-                format!("{}的取值“{}”无效，请从列表中选择。", l(field), shorten(input))
-            }
+            DomainError::Required { field } => Message::new("msg.required").field("field", field),
+            DomainError::InvalidChoice { field, input } => Message::new("msg.invalid_choice")
+                .label("field", field_label(field, "zh"), field_label(field, "en").to_lowercase())
+                .text("input", shorten(input)),
             DomainError::DivisionCode { field, input } => {
-                format!("{}“{}”格式不正确：区划代码应为2、4、6、9或12位数字。", l(field), shorten(input))
+                Message::new("msg.division.malformed").field("field", field).text("input", shorten(input))
             }
-            DomainError::OutOfScope { field } => {
-                format!("{}不在本系统或您的管辖范围内。", l(field))
-            }
-            DomainError::IllegalTransition { from, action } => {
-                format!("当前状态为“{}”，不能进行“{}”。", code_label(from, "zh"), code_label(action, "zh"))
-            }
+            DomainError::OutOfScope { field } => Message::new("msg.division.out_of_scope").field("field", field),
+            DomainError::IllegalTransition { from, action } => Message::new("msg.transition.illegal")
+                .label("from", code_label(from, "zh"), code_label(from, "en"))
+                .label("action", code_label(action, "zh"), code_label(action, "en")),
             DomainError::SameStatus { status } => {
-                format!("当前状态已经是“{}”，无需变更。", code_label(status, "zh"))
+                Message::new("msg.status.unchanged").label("status", code_label(status, "zh"), code_label(status, "en"))
             }
             DomainError::MeasureState { reason } => match *reason {
-                "no_report_for_kind" => "强制隔离戒毒自决定之日起执行，无需报到。".to_string(),
-                "already_reported" => "该措施已登记报到，不能重复报到。".to_string(),
-                "already_ended" => "该措施已经结束，不能再次结束。".to_string(),
-                "not_started" => "该措施尚未开始执行（尚未报到）。".to_string(),
-                other => format!("该措施当前不能进行此操作（{other}）。"),
+                "no_report_for_kind" => Message::new("msg.measure.no_report_for_kind"),
+                "already_reported" => Message::new("msg.measure.already_reported"),
+                "already_ended" => Message::new("msg.measure.already_ended"),
+                "not_started" => Message::new("msg.measure.not_started"),
+                other => Message::new("msg.measure.state").text("reason", other),
             },
             DomainError::NotFound { what } => {
-                format!("找不到该{}，可能已被删除或不在您的管辖范围内。", what_label(what, "zh"))
+                Message::new("msg.not_found").label("what", what_label(what, "zh"), what_label(what, "en"))
             }
-            DomainError::Conflict => "该记录已被他人修改，请刷新页面后重试。".to_string(),
-            DomainError::TooLong { field, max } => format!("{}过长：最多{max}个字。", l(field)),
-            DomainError::InvalidText { field } => {
-                format!("{}含有不可见字符、控制字符或不含任何文字，请重新输入。", l(field))
-            }
+            DomainError::Conflict => Message::new("msg.conflict"),
+            DomainError::TooLong { field, max } => Message::new("msg.too_long").field("field", field).text("max", max),
+            DomainError::InvalidText { field } => Message::new("msg.text.invalid").field("field", field),
             DomainError::InvalidPeriod { field, input } => {
-                format!(
-                    "{}“{}”无效：请按月 2026-10、季度 2026-Q4 或年 2026 填写（2000至2100年）。",
-                    l(field),
-                    shorten(input)
-                )
+                Message::new("msg.period.invalid").field("field", field).text("input", shorten(input))
             }
             DomainError::InvalidNumber { field, input, max } => {
-                format!(
-                    "{}“{}”不是有效的数：请填写0到{max}之间的数（重量以克计，最多三位小数）。",
-                    l(field),
-                    shorten(input)
-                )
+                Message::new("msg.number.invalid").field("field", field).text("input", shorten(input)).text("max", max)
             }
             DomainError::Transfer { reason } => match *reason {
-                "same_town" => "变更后的执行地须为其他街道（乡镇），不能是当前所在街道。".to_string(),
-                "open_exists" => "该人员已有一项未办结的变更执行地申请，请先办结或撤回。".to_string(),
-                other => format!("该变更执行地申请当前不能进行此操作（{other}）。"),
+                "same_town" => Message::new("msg.transfer.same_town"),
+                "open_exists" => Message::new("msg.transfer.open_exists"),
+                other => Message::new("msg.transfer.state").text("reason", other),
             },
-            DomainError::InvalidFilter { field, input, expected } => {
-                format!("查询参数 {field} 的取值“{}”无效：{}", shorten(input), expected.describe_zh())
-            }
+            DomainError::InvalidFilter { field, input, expected } => Message::new("msg.query.invalid")
+                .text("field", field)
+                .text("input", shorten(input))
+                .nested("expected", expected.message()),
         }
     }
-
-    /// A whole English sentence naming the field, e.g.
-    /// `ID number check digit is wrong: expected X, found 3.`
-    pub fn message_en(&self) -> String {
-        let l = |f: &str| field_label(f, "en");
-        match self {
-            DomainError::IdNumber { field, reason } => reason.message_en(l(field)),
-            DomainError::DateInFuture { field, date, today } => {
-                format!("{} cannot be after today ({today}); got {date}.", l(field))
-            }
-            DomainError::DateBefore { field, date, other_field, other } => {
-                format!("{} ({date}) cannot be before the {} ({other}).", l(field), l(other_field).to_lowercase())
-            }
-            DomainError::InvalidDate { field, input } => {
-                format!("{} \"{}\" is not a valid date; write it as 2023-05-06.", l(field), shorten(input))
-            }
-            DomainError::Required { field } => format!("{} is required.", l(field)),
-            DomainError::InvalidChoice { field, input } => format!(
-                "\"{}\" is not a valid choice for {}; pick one from the list.",
-                shorten(input),
-                l(field).to_lowercase()
-            ),
-            DomainError::DivisionCode { field, input } => format!(
-                "{} \"{}\" is malformed: a division code has 2, 4, 6, 9 or 12 digits.",
-                l(field),
-                shorten(input)
-            ),
-            DomainError::OutOfScope { field } => {
-                format!("{} is outside this deployment or your area.", l(field))
-            }
-            DomainError::IllegalTransition { from, action } => format!(
-                "\"{}\" is not allowed while the status is \"{}\".",
-                code_label(action, "en"),
-                code_label(from, "en")
-            ),
-            DomainError::SameStatus { status } => {
-                format!("The status is already \"{}\"; nothing to change.", code_label(status, "en"))
-            }
-            DomainError::MeasureState { reason } => match *reason {
-                "no_report_for_kind" => {
-                    "Compulsory isolation runs from the decision date; there is no report to record.".to_string()
-                }
-                "already_reported" => "The report for this measure has already been recorded.".to_string(),
-                "already_ended" => "This measure has already ended.".to_string(),
-                "not_started" => "This measure has not started yet (no report recorded).".to_string(),
-                other => format!("This measure does not allow that step now ({other})."),
-            },
-            DomainError::NotFound { what } => format!(
-                "The {} was not found; it may have been deleted or be outside your area.",
-                what_label(what, "en")
-            ),
-            DomainError::Conflict => {
-                "Someone else changed this record first; reload the page and try again.".to_string()
-            }
-            DomainError::TooLong { field, max } => {
-                format!("{} is too long: at most {max} characters.", l(field))
-            }
-            DomainError::InvalidText { field } => {
-                format!("{} contains invisible or control characters, or no letters; enter it again.", l(field))
-            }
-            DomainError::InvalidPeriod { field, input } => format!(
-                "{} “{}” is not valid: write a month 2026-10, a quarter 2026-Q4 or a year 2026 (2000 to 2100).",
-                l(field),
-                shorten(input)
-            ),
-            DomainError::InvalidNumber { field, input, max } => format!(
-                "{} “{}” is not a valid number: enter 0 to {max} (weights in grams, at most three decimals).",
-                l(field),
-                shorten(input)
-            ),
-            DomainError::Transfer { reason } => match *reason {
-                "same_town" => "The new place of execution must be another town, not the current one.".to_string(),
-                "open_exists" => {
-                    "This person already has an open transfer request; finish or withdraw it first.".to_string()
-                }
-                other => format!("This transfer does not allow that step now ({other})."),
-            },
-            DomainError::InvalidFilter { field, input, expected } => {
-                format!("Query parameter {field}: \"{}\" is not valid; {}", shorten(input), expected.describe_en())
-            }
-        }
-    }
-}
-
-/// Keeps echoed user input short in messages (40 characters).
-fn shorten(input: &str) -> String {
-    let mut s: String = input.chars().take(40).collect();
-    if input.chars().count() > 40 {
-        s.push('…');
-    }
-    s
 }
 
 /// Label of a form field in `lang` (`"en"` English, anything else Chinese), for messages and
@@ -545,6 +448,9 @@ fn what_label(what: &str, lang: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Arg;
+
+    // The sentences themselves are checked where the catalogue is: jindu-messages' tests.
 
     #[test]
     fn check_digit_message_names_the_field() {
@@ -554,30 +460,15 @@ mod tests {
         };
         assert_eq!(e.code(), "id_number.check_digit");
         assert_eq!(e.field(), Some("id_number"));
-        assert_eq!(e.message_zh(), "身份证号校验码错误：应为X，实为3。");
-        assert_eq!(e.message_en(), "ID number check digit is wrong: expected X, found 3.");
-        assert_eq!(e.message("en"), e.to_string());
-    }
-
-    #[test]
-    fn date_before_message() {
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let e = DomainError::DateBefore {
-            field: "report_date",
-            date: d("2024-02-20"),
-            other_field: "decision_date",
-            other: d("2024-02-21"),
-        };
-        assert_eq!(e.code(), "date.before");
-        assert_eq!(e.message_zh(), "报到日期（2024-02-20）不能早于决定日期（2024-02-21）。");
-        assert_eq!(e.message_en(), "Report date (2024-02-20) cannot be before the decision date (2024-02-21).");
+        assert_eq!(e.message().code, "msg.id_number.check_digit");
+        assert_eq!(e.message().arg("expected"), Some(&Arg::Text("X".into())));
+        assert_eq!(e.to_string(), "id_number.check_digit (id_number)");
     }
 
     #[test]
     fn transition_message_uses_labels() {
         let e = DomainError::IllegalTransition { from: "deceased", action: "drug_test" };
-        assert_eq!(e.message_zh(), "当前状态为“死亡”，不能进行“检测”。");
-        assert_eq!(e.message_en(), "\"Drug test\" is not allowed while the status is \"Deceased\".");
+        assert_eq!(e.message().arg("from"), Some(&Arg::Label { zh: "死亡".into(), en: "Deceased".into() }));
         assert_eq!(e.field(), None);
         assert_eq!(DomainError::Conflict.code(), "conflict");
         assert_eq!(field_label("division", "zh"), "所属辖区");

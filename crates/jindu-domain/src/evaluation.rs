@@ -11,6 +11,7 @@
 //! urine test, 在控率 17 of 35, bands ≥ 90 / 80–90 / 60–79 / < 60); every number in a scheme is
 //! local and configurable.
 
+use crate::message::Message;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -272,27 +273,16 @@ pub enum SchemeError {
 }
 
 impl SchemeError {
-    /// The sentence in Chinese.
-    pub fn message_zh(&self) -> String {
+    /// The sentence (`msg.scheme.*`) naming the item.
+    pub fn message(&self) -> Message {
         match self {
-            SchemeError::DuplicateCode(c) => format!("考评项编号“{c}”重复。"),
-            SchemeError::Shape(c) => format!("考评项“{c}”须要么有下级项，要么有评分规则。"),
-            SchemeError::PointsMismatch(c, p, s) => format!("考评项“{c}”的分值 {p} 与下级项分值之和 {s} 不符。"),
-            SchemeError::Rule(c, why) => format!("考评项“{c}”的评分规则有误：{why}"),
-            SchemeError::Bands => "等次须按分数线从高到低排列，最后一档为 0 分以上。".into(),
-        }
-    }
-
-    /// The sentence in English.
-    pub fn message_en(&self) -> String {
-        match self {
-            SchemeError::DuplicateCode(c) => format!("Item code '{c}' is used twice."),
-            SchemeError::Shape(c) => format!("Item '{c}' must have either children or a scoring rule."),
+            SchemeError::DuplicateCode(c) => Message::new("msg.scheme.duplicate_code").text("code", c),
+            SchemeError::Shape(c) => Message::new("msg.scheme.shape").text("code", c),
             SchemeError::PointsMismatch(c, p, s) => {
-                format!("Item '{c}' has {p} points but its children add up to {s}.")
+                Message::new("msg.scheme.points_mismatch").text("code", c).text("points", p).text("sum", s)
             }
-            SchemeError::Rule(c, why) => format!("The rule of item '{c}' cannot score: {why}"),
-            SchemeError::Bands => "Grade bands must descend by their minimum and end at 0.".into(),
+            SchemeError::Rule(c, why) => Message::new("msg.scheme.rule").text("code", c).text("why", why),
+            SchemeError::Bands => Message::new("msg.scheme.bands"),
         }
     }
 }
@@ -807,6 +797,7 @@ pub fn templates() -> Vec<EvaluationScheme> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::message::testing;
 
     fn leaf(code: &str, points: i64, rule: Rule) -> SchemeItem {
         SchemeItem {
@@ -1041,7 +1032,7 @@ mod tests {
         s.items[1].children[0].rule =
             Some(Rule::Linear { source: value(Indicator::ControlRate), zero_at: 5.0, full_at: 5.0 });
         assert!(matches!(s.validate(), Err(SchemeError::Rule(c, _)) if c == "2.1"));
-        assert!(SchemeError::Bands.message_zh().contains("等次"));
+        assert!(testing::zh(&SchemeError::Bands.message()).contains("等次"));
         // A member unit has no indicators of a jurisdiction: its rules are read by hand.
         let mut s = scheme();
         s.subject = Subject::MemberUnits;
@@ -1051,7 +1042,7 @@ mod tests {
     #[test]
     fn the_shipped_templates_score_out_of_a_hundred() {
         for t in templates() {
-            t.validate().unwrap_or_else(|e| panic!("{}: {}", t.name, e.message_zh()));
+            t.validate().unwrap_or_else(|e| panic!("{}: {}", t.name, testing::zh(&e.message())));
             assert_eq!(t.base_points(), Points::whole(100), "{}", t.name);
         }
         let town = &templates()[0];

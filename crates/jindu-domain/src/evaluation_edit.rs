@@ -13,18 +13,20 @@
 
 use crate::evaluation::{EvaluationScheme, GradeBand, Points, Rule, SchemeError, SchemeItem, Source, Step, Subject};
 use crate::indicator::{Direction, Indicator};
+use crate::message::Message;
 
-/// A problem with one field of the item form: the field and the sentence in both languages.
+/// A problem with one field of the item form: the field and its sentence (`msg.scheme_item.*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EditProblem {
+    /// The field of the item form.
     pub field: &'static str,
-    pub zh: String,
-    pub en: String,
+    /// The sentence, rendered from the catalogue at the edge.
+    pub message: Message,
 }
 
 impl EditProblem {
-    fn new(field: &'static str, zh: impl Into<String>, en: impl Into<String>) -> EditProblem {
-        EditProblem { field, zh: zh.into(), en: en.into() }
+    fn new(field: &'static str, message: Message) -> EditProblem {
+        EditProblem { field, message }
     }
 }
 
@@ -123,13 +125,7 @@ pub fn format_bands(bands: &[GradeBand]) -> String {
 pub fn parse_bands(text: &str) -> Result<Vec<GradeBand>, EditProblem> {
     let mut out = Vec::new();
     for part in text.split(['；', ';', ',', '，', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
-        let bad = || {
-            EditProblem::new(
-                "bands",
-                format!("等次“{part}”应写作“分数线 等次名”，如“90 优秀”。"),
-                format!("The band '{part}' should read 'minimum label', e.g. '90 优秀'."),
-            )
-        };
+        let bad = || EditProblem::new("bands", Message::new("msg.scheme_item.band").text("part", part));
         let split = part.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
         let (min, label) = part.split_at(split);
         let min = Points::parse("bands", min).map_err(|_| bad())?;
@@ -148,11 +144,7 @@ pub fn parse_bands(text: &str) -> Result<Vec<GradeBand>, EditProblem> {
         out.push(GradeBand { min, label_zh: label.to_string(), label_en: en.to_string() });
     }
     if out.is_empty() {
-        return Err(EditProblem::new(
-            "bands",
-            "请填写等次，如“90 优秀；80 合格；60 基本合格；0 不合格”。",
-            "Give the bands.",
-        ));
+        return Err(EditProblem::new("bands", Message::new("msg.scheme_item.bands")));
     }
     Ok(out)
 }
@@ -273,34 +265,22 @@ impl ItemDraft {
         let mut problems = Vec::new();
         let code = self.code.trim().to_string();
         if code.is_empty() || code.chars().count() > 20 || code.chars().any(char::is_whitespace) {
-            problems.push(EditProblem::new(
-                "code",
-                "请填写编号（20字以内，不含空格），如 3.1。",
-                "Give a code (at most 20 characters, no spaces), e.g. 3.1.",
-            ));
+            problems.push(EditProblem::new("code", Message::new("msg.scheme_item.code")));
         }
         let title = self.title.trim().to_string();
         if title.is_empty() || title.chars().count() > 100 {
-            problems.push(EditProblem::new(
-                "title",
-                "请填写考评内容（100字以内）。",
-                "Give the item's title (at most 100 characters).",
-            ));
+            problems.push(EditProblem::new("title", Message::new("msg.scheme_item.title")));
         }
         let note = self.note.trim().to_string();
         if note.chars().count() > 500 {
-            problems.push(EditProblem::new(
-                "note",
-                "评分说明过长（500字以内）。",
-                "The note is too long (at most 500 characters).",
-            ));
+            problems.push(EditProblem::new("note", Message::new("msg.scheme_item.note")));
         }
         let kind = self.kind.trim();
         let number = |field: &'static str, text: &str, problems: &mut Vec<EditProblem>| -> Option<f64> {
             match text.trim().trim_end_matches('%').parse::<f64>() {
                 Ok(v) if v.is_finite() => Some(v),
                 _ => {
-                    problems.push(EditProblem::new(field, "请填写数字。", "Give a number."));
+                    problems.push(EditProblem::new(field, Message::new("msg.scheme_item.number")));
                     None
                 }
             }
@@ -309,11 +289,7 @@ impl ItemDraft {
             match Points::parse(field, text) {
                 Ok(p) if p >= Points::ZERO && p <= Points::whole(1000) => Some(p),
                 _ => {
-                    problems.push(EditProblem::new(
-                        field,
-                        "请填写 0 至 1000 之间的分数，最多两位小数。",
-                        "Give points from 0 to 1000, at most two decimals.",
-                    ));
+                    problems.push(EditProblem::new(field, Message::new("msg.scheme_item.points")));
                     None
                 }
             }
@@ -327,11 +303,7 @@ impl ItemDraft {
         let source = if self.source.trim().is_empty() { None } else { parse_source(&self.source) };
         let needs_source = matches!(kind, "steps" | "linear" | "deduction");
         if (needs_source && source.is_none()) || (!self.source.trim().is_empty() && source.is_none()) {
-            problems.push(EditProblem::new(
-                "source",
-                "请选择计分所依据的指标。",
-                "Choose the indicator the rule reads.",
-            ));
+            problems.push(EditProblem::new("source", Message::new("msg.scheme_item.source")));
         }
         let rule = match kind {
             "group" => None,
@@ -339,11 +311,7 @@ impl ItemDraft {
             "steps" => {
                 let steps = parse_steps(&self.steps);
                 if steps.is_none() {
-                    problems.push(EditProblem::new(
-                        "steps",
-                        "分档应写作“指标值:得分”，多档以分号隔开，如“90:3；95:6”。",
-                        "Write steps as 'value:points' separated by semicolons, e.g. '90:3; 95:6'.",
-                    ));
+                    problems.push(EditProblem::new("steps", Message::new("msg.scheme_item.steps")));
                 }
                 let direction =
                     if self.direction.trim() == "lower" { Direction::LowerIsBetter } else { Direction::HigherIsBetter };
@@ -382,7 +350,7 @@ impl ItemDraft {
                 each.map(|each| Rule::Bonus { source, each })
             }
             _ => {
-                problems.push(EditProblem::new("kind", "请选择计分方式。", "Choose how the item is scored."));
+                problems.push(EditProblem::new("kind", Message::new("msg.scheme_item.kind")));
                 None
             }
         };

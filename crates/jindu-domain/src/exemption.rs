@@ -4,6 +4,7 @@
 //! date, DOMAIN §11); the exempted do community detox instead. Jindu cannot know of a pregnancy
 //! or a baby, so for every woman it asks the officer to confirm.
 
+use crate::message::Message;
 use chrono::NaiveDate;
 
 use crate::days::age_full_years;
@@ -30,26 +31,11 @@ impl Exemption {
         }
     }
 
-    /// The warning in Chinese, citing the article.
-    pub fn warning_zh(self) -> String {
+    /// The warning citing the article (`msg.exemption.*`).
+    pub fn warning(self) -> Message {
         match self {
-            Exemption::UnderSixteen { age } => {
-                format!("该人员决定日时{age}周岁，未满16周岁，可以不适用强制隔离戒毒（禁毒法第三十九条第二款）。")
-            }
-            Exemption::PregnantOrNursing => {
-                "该人员为女性：怀孕或者正在哺乳自己不满一周岁婴儿的妇女，不适用强制隔离戒毒（禁毒法第三十九条第一款），请核实。"
-                    .to_string()
-            }
-        }
-    }
-
-    /// The warning in English.
-    pub fn warning_en(self) -> String {
-        match self {
-            Exemption::UnderSixteen { age } => format!(
-                "The person was {age} on the decision date, under 16: compulsory isolation may be waived (Anti-Drug Law art. 39(2))."
-            ),
-            Exemption::PregnantOrNursing => "The person is a woman: compulsory isolation does not apply to a woman who is pregnant or nursing her own baby under one year (art. 39(1)). Please check.".to_string(),
+            Exemption::UnderSixteen { age } => Message::new("msg.exemption.under_sixteen").text("age", age),
+            Exemption::PregnantOrNursing => Message::new("msg.exemption.pregnant_or_nursing"),
         }
     }
 }

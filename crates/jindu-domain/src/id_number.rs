@@ -3,6 +3,7 @@
 //! An ID number is text from end to end: [`IdNumber`] always holds the normalised 18-character
 //! form (ASCII digits and an upper-case `X` check character).
 
+use crate::message::Message;
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
@@ -80,49 +81,26 @@ impl IdNumberError {
         }
     }
 
-    /// Chinese sentence with `label` naming the field (e.g. `身份证号`).
-    pub fn message_zh(&self, label: &str) -> String {
+    /// The sentence (`msg.` + [`code`](IdNumberError::code)) with the label of `field` as the
+    /// parameter `field`.
+    pub fn message(&self, field: &str) -> Message {
+        let m = Message::new(match self {
+            IdNumberError::Empty => "msg.id_number.empty",
+            IdNumberError::Length { .. } => "msg.id_number.length",
+            IdNumberError::Character { .. } => "msg.id_number.character",
+            IdNumberError::BirthDate => "msg.id_number.birth_date",
+            IdNumberError::CheckDigit { .. } => "msg.id_number.check_digit",
+            IdNumberError::ExcelNumber => "msg.id_number.excel_number",
+            IdNumberError::BirthInFuture => "msg.id_number.birth_in_future",
+            IdNumberError::Region { .. } => "msg.id_number.region",
+        })
+        .field("field", field);
         match self {
-            IdNumberError::Empty => format!("请填写{label}。"),
-            IdNumberError::Length { len } => {
-                format!("{label}位数不对：应为18位（或旧版15位），实为{len}位。")
-            }
-            IdNumberError::Character { position, found } => {
-                format!("{label}第{position}位“{found}”无效：只能是数字，第18位可以是X。")
-            }
-            IdNumberError::BirthDate => format!("{label}中的出生日期（第7–14位）不是有效日期。"),
-            IdNumberError::CheckDigit { expected, found } => {
-                format!("{label}校验码错误：应为{expected}，实为{found}。")
-            }
-            IdNumberError::ExcelNumber => format!(
-                "{label}已被Excel当作数字处理（如1.10105E+17）：Excel只保留15位有效数字，末尾几位已丢失，无法还原。请将该列设置为“文本”格式后重新填写，或在号码前加英文单引号（'）。"
-            ),
-            IdNumberError::BirthInFuture => format!("{label}中的出生日期晚于今天。"),
-            IdNumberError::Region { code } => format!("{label}前两位“{code}”不是有效的省级行政区划代码。"),
-        }
-    }
-
-    /// English sentence with `label` naming the field (e.g. `ID number`).
-    pub fn message_en(&self, label: &str) -> String {
-        match self {
-            IdNumberError::Empty => format!("{label} is required."),
-            IdNumberError::Length { len } => {
-                format!("{label} must have 18 characters (or 15 in the old form); it has {len}.")
-            }
-            IdNumberError::Character { position, found } => format!(
-                "{label} has an invalid character \"{found}\" at position {position}: only digits are allowed, and X as the 18th."
-            ),
-            IdNumberError::BirthDate => {
-                format!("{label} contains an impossible date of birth (characters 7–14).")
-            }
-            IdNumberError::CheckDigit { expected, found } => {
-                format!("{label} check digit is wrong: expected {expected}, found {found}.")
-            }
-            IdNumberError::ExcelNumber => format!(
-                "{label} was turned into a number by Excel (e.g. 1.10105E+17): Excel keeps only 15 significant digits, so its last digits are lost and cannot be recovered. Format the column as text and enter it again, or type an apostrophe (') before it."
-            ),
-            IdNumberError::BirthInFuture => format!("{label} has a date of birth after today."),
-            IdNumberError::Region { code } => format!("{label} starts with \"{code}\", which is no province code."),
+            IdNumberError::Length { len } => m.text("len", len),
+            IdNumberError::Character { position, found } => m.text("position", position).text("found", found),
+            IdNumberError::CheckDigit { expected, found } => m.text("expected", expected).text("found", found),
+            IdNumberError::Region { code } => m.text("code", code),
+            _ => m,
         }
     }
 }

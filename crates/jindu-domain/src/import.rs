@@ -3,6 +3,7 @@
 //! merged cells above it are skipped), and the clean-up of cell text. Pure: the file is read by
 //! the store, the rows are checked by the same rules as the registration form.
 
+use crate::message::Message;
 use std::collections::BTreeMap;
 
 /// The columns of one kind of sheet (persons, events): how each is named in a header.
@@ -667,18 +668,13 @@ pub fn excel_number_damage(text: &str) -> bool {
     matches!(t.split_once('.'), Some((a, b)) if digits(a) && a.len() > 15 && (b.is_empty() || digits(b)))
 }
 
-/// The sentences (Chinese, English) refusing a cell of the column `label_zh` / `label_en` that
-/// [`excel_number_damage`] found: Excel dropped the last digits, and how to fix the column.
-pub fn excel_number_sentences(label_zh: &str, label_en: &str, text: &str) -> (String, String) {
+/// The refusal (`msg.import.excel_number`) of a cell of the column `label_zh` / `label_en`
+/// that [`excel_number_damage`] found: Excel dropped the last digits, and how to fix the column.
+pub fn excel_number_message(label_zh: &str, label_en: &str, text: &str) -> Message {
     let shown: String = text.trim().chars().take(30).collect();
-    (
-        format!(
-            "{label_zh}“{shown}”已被Excel存成数字：Excel只保留15位有效数字，末尾几位已丢失，无法还原。请把该列单元格格式设为“文本”后重新输入，或在号码前加英文单引号（'）后重新输入。"
-        ),
-        format!(
-            "{label_en} '{shown}' was stored by Excel as a number: Excel keeps only 15 significant digits, so the last digits are lost and cannot be recovered. Set the column's format to Text and type the numbers again, or type an apostrophe (') before each number."
-        ),
-    )
+    Message::new("msg.import.excel_number")
+        .label("column", label_zh.to_string(), label_en.to_string())
+        .text("shown", shown)
 }
 
 /// A plain number in a date column of a workbook saved in the 1904 date system (Excel for Mac,
@@ -841,18 +837,11 @@ pub fn masked_number(text: &str) -> bool {
     t.contains(['*', '＊']) && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '*' | '＊' | 'X' | 'x' | ' '))
 }
 
-/// The sentences (Chinese, English) refusing a masked number in the column `label_zh` /
-/// `label_en` (see [`masked_number`]).
-pub fn masked_number_sentences(label_zh: &str, label_en: &str, text: &str) -> (String, String) {
+/// The refusal (`msg.import.masked`) of a masked number in the column `label_zh` / `label_en`
+/// (see [`masked_number`]).
+pub fn masked_number_message(label_zh: &str, label_en: &str, text: &str) -> Message {
     let shown: String = text.trim().chars().take(30).collect();
-    (
-        format!(
-            "{label_zh}“{shown}”是打码后的号码，隐去的数字无法导入。请导出完整号码（人员名单导出时选“显示完整信息”）后再导入。"
-        ),
-        format!(
-            "{label_en} '{shown}' is masked; the hidden digits cannot be imported. Export the full numbers (the person list's unmasked export) and import that file."
-        ),
-    )
+    Message::new("msg.import.masked").label("column", label_zh.to_string(), label_en.to_string()).text("shown", shown)
 }
 
 /// Rows searched for the header (title rows and notes above it are skipped).
@@ -895,40 +884,21 @@ pub enum HeaderError<C: SheetColumn = PersonColumn> {
 }
 
 impl<C: SheetColumn> HeaderError<C> {
-    /// The sentence in Chinese.
-    pub fn message_zh(&self) -> String {
+    /// The sentence (`msg.header.not_found`, `.missing`, `.twice`) naming the columns.
+    pub fn message(&self) -> Message {
+        let header = |c: &C| c.template_header().trim_end_matches('*').to_string();
         match self {
-            HeaderError::NotFound => format!(
-                "前{HEADER_SEARCH_ROWS}行中没有找到表头：表头须包含“{}”和“{}”（身份证号也可写作“公民身份号码”“证件号码”）。请使用导入模板，或用“列对应”指定表头所在行和各列的含义。",
-                C::KEY[0].template_header().trim_end_matches('*'),
-                C::KEY[1].template_header().trim_end_matches('*'),
-            ),
-            HeaderError::Missing(cols) => format!(
-                "表头缺少必填列：{}。",
-                cols.iter().map(|c| c.template_header().trim_end_matches('*')).collect::<Vec<_>>().join("、")
+            HeaderError::NotFound => Message::new("msg.header.not_found")
+                .text("rows", HEADER_SEARCH_ROWS)
+                .label("first", header(&C::KEY[0]), format!("{} ({})", header(&C::KEY[0]), C::KEY[0].field()))
+                .label("second", header(&C::KEY[1]), format!("{} ({})", header(&C::KEY[1]), C::KEY[1].field())),
+            HeaderError::Missing(cols) => Message::new("msg.header.missing").label(
+                "columns",
+                cols.iter().map(header).collect::<Vec<_>>().join("、"),
+                cols.iter().map(|c| c.field()).collect::<Vec<_>>().join(", "),
             ),
             HeaderError::Twice(c, a, b) => {
-                format!("“{a}”和“{b}”两列都表示“{}”，请删除或改名其中一列。", c.template_header().trim_end_matches('*'))
-            }
-        }
-    }
-
-    /// The sentence in English.
-    pub fn message_en(&self) -> String {
-        match self {
-            HeaderError::NotFound => format!(
-                "No header found in the first {HEADER_SEARCH_ROWS} rows: it must name {} ({}) and {} ({}). Use the import template, or map the columns by hand (the header row and what each column means).",
-                C::KEY[0].template_header().trim_end_matches('*'),
-                C::KEY[0].field(),
-                C::KEY[1].template_header().trim_end_matches('*'),
-                C::KEY[1].field(),
-            ),
-            HeaderError::Missing(cols) => format!(
-                "The header lacks required columns: {}.",
-                cols.iter().map(|c| c.field()).collect::<Vec<_>>().join(", ")
-            ),
-            HeaderError::Twice(c, a, b) => {
-                format!("Columns \"{a}\" and \"{b}\" both mean {}; remove or rename one.", c.field())
+                Message::new("msg.header.twice").text("a", a).text("b", b).label("column", header(c), c.field())
             }
         }
     }
@@ -977,14 +947,14 @@ impl<C: SheetColumn> ColumnMapping<C> {
     /// column, `auto` to read it by its words.
     ///
     /// # Errors
-    /// The sentences (Chinese, English) naming a field that is no column of this sheet, or a
-    /// header row of 0.
+    /// The refusal (`msg.mapping.*`) naming a field that is no column of this sheet, or a header
+    /// row of 0.
     pub fn from_pairs<'a>(
         header_row: Option<usize>,
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, (String, String)> {
+    ) -> Result<Self, Message> {
         if header_row == Some(0) {
-            return Err(("表头行号从 1 开始。".into(), "The header row is counted from 1.".into()));
+            return Err(Message::new("msg.mapping.header_row"));
         }
         let mut columns = BTreeMap::new();
         for (header, field) in pairs {
@@ -999,15 +969,10 @@ impl<C: SheetColumn> ColumnMapping<C> {
                 f => match C::COLUMNS.iter().copied().find(|c| c.field() == f) {
                     Some(c) => Some(c),
                     None => {
-                        return Err((
-                            format!("列“{}”对应的字段“{}”不存在，可选：{}。", header.trim(), f, fields_list::<C>()),
-                            format!(
-                                "Column \"{}\" is mapped to \"{}\", which is no field; use one of: {}.",
-                                header.trim(),
-                                f,
-                                fields_list::<C>()
-                            ),
-                        ));
+                        return Err(Message::new("msg.mapping.field")
+                            .text("header", header.trim())
+                            .text("field", f)
+                            .text("fields", fields_list::<C>()));
                     }
                 },
             };
@@ -1254,6 +1219,7 @@ impl DivisionIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::testing;
 
     #[test]
     fn control_statuses_are_read_as_registries_write_them() {
@@ -1314,7 +1280,8 @@ mod tests {
         ] {
             assert!(!excel_number_damage(fine), "{fine}");
         }
-        let (zh, en) = excel_number_sentences("身份证号", "ID number", "3.1011019850319E+17");
+        let m = excel_number_message("身份证号", "ID number", "3.1011019850319E+17");
+        let (zh, en) = (testing::zh(&m), testing::en(&m));
         assert_eq!(
             zh,
             "身份证号“3.1011019850319E+17”已被Excel存成数字：Excel只保留15位有效数字，末尾几位已丢失，无法还原。请把该列单元格格式设为“文本”后重新输入，或在号码前加英文单引号（'）后重新输入。"
@@ -1434,11 +1401,15 @@ mod tests {
         assert_eq!(find_header(&rows(&[&["标题"], &["序号", "姓名"]])), Err(HeaderError::NotFound));
         let e = find_header(&rows(&[&["姓名", "身份证号", "电话"]])).unwrap_err();
         assert_eq!(e, HeaderError::Missing(vec![PersonColumn::Town]));
-        assert_eq!(e.message_zh(), "表头缺少必填列：乡镇(街道)。");
-        assert_eq!(e.message_en(), "The header lacks required columns: town.");
+        assert_eq!(testing::zh(&e.message()), "表头缺少必填列：乡镇(街道)。");
+        assert_eq!(testing::en(&e.message()), "The header lacks required columns: town.");
         let e = find_header(&rows(&[&["姓名", "身份证号", "证件号码", "街道"]])).unwrap_err();
         assert_eq!(e, HeaderError::Twice(PersonColumn::IdNumber, "身份证号".into(), "证件号码".into()));
-        assert!(e.message_zh().contains("“身份证号”和“证件号码”两列都表示“身份证号”"), "{}", e.message_zh());
+        assert!(
+            testing::zh(&e.message()).contains("“身份证号”和“证件号码”两列都表示“身份证号”"),
+            "{}",
+            testing::zh(&e.message())
+        );
     }
 
     #[test]
@@ -1554,9 +1525,9 @@ mod tests {
         let rows: Vec<Vec<String>> = vec![vec!["身份证号".into(), "日期".into()]];
         let e = find_header_of::<EventColumn>(&rows).unwrap_err();
         assert_eq!(e, HeaderError::Missing(vec![EventColumn::Kind]));
-        assert_eq!(e.message_zh(), "表头缺少必填列：类型。");
+        assert_eq!(testing::zh(&e.message()), "表头缺少必填列：类型。");
         let e = find_header_of::<EventColumn>(&[vec!["姓名".into()]]).unwrap_err();
-        assert!(e.message_zh().contains("“身份证号”和“日期”"), "{}", e.message_zh());
+        assert!(testing::zh(&e.message()).contains("“身份证号”和“日期”"), "{}", testing::zh(&e.message()));
     }
 
     #[test]
@@ -1599,7 +1570,8 @@ mod tests {
         assert_eq!(h.ignored, vec![(0, "人员编号".to_string())]);
         assert_eq!(h.cell(&sheet[3], PersonColumn::IdNumber), "110101199003070016");
         // A field that is no column is refused with its name; row 0 is refused.
-        let (zh, en) = ColumnMapping::<PersonColumn>::from_pairs(None, [("证照号", "passport")]).unwrap_err();
+        let m = ColumnMapping::<PersonColumn>::from_pairs(None, [("证照号", "passport")]).unwrap_err();
+        let (zh, en) = (testing::zh(&m), testing::en(&m));
         assert!(zh.contains("passport") && zh.contains("id_number(身份证号)"), "{zh}");
         assert!(en.contains("\"passport\""), "{en}");
         assert!(ColumnMapping::<PersonColumn>::from_pairs(Some(0), []).is_err());

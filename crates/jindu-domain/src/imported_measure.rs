@@ -6,6 +6,7 @@
 //! date, the report date or the control status (issue #18, item 12). Pure: the import day and
 //! the working-day calendar are parameters.
 
+use crate::message::Message;
 use chrono::NaiveDate;
 
 use crate::days::{WorkCalendar, overdue_days, term_last_day};
@@ -132,74 +133,43 @@ impl StaleMeasure {
         if self.term_over_on.is_some() { "end_date" } else { "report_date" }
     }
 
-    /// The sentence in Chinese for spreadsheet row `row` (1-based, as the sheet shows it).
-    pub fn message_zh(&self, row: usize) -> String {
-        let kind = self.kind.label_zh();
+    /// The sentence (`msg.import.stale_measure`) for spreadsheet row `row` (1-based, as the
+    /// sheet shows it): what the row gives, what Jindu would conclude and what to fill in.
+    pub fn message(&self, row: usize) -> Message {
         let (given, fill) = match self.sheet {
             MeasureSheet::Persons => (
-                "未填报到日期、结束日期和管控状态",
+                "msg.import.stale.given_persons",
                 match self.term_over_on {
-                    Some(_) => {
-                        "请填写结束日期（及结束原因）、报到日期，或已不在册的管控状态（解除、戒断三年未复吸、死亡）"
-                    }
-                    None => "请填写报到日期、结束日期（及结束原因）或管控状态（确未报到的，填“在控”或“失控”予以确认）",
+                    Some(_) => "msg.import.stale.fill_persons_over",
+                    None => "msg.import.stale.fill_persons",
                 },
             ),
-            MeasureSheet::Measures => ("未填报到日期和解除(终止)日期", "请填写解除(终止)日期（及结束原因）或报到日期"),
+            MeasureSheet::Measures => ("msg.import.stale.given_measures", "msg.import.stale.fill_measures"),
         };
         let conclusion = match self.term_over_on {
-            Some(last) => format!(
-                "即使按最迟报到日 {} 起算，{kind}期限也已于 {last} 届满；照此导入，Jindu 将认定此人逾期未报到 {} 天",
-                self.report_deadline, self.overdue_days
-            ),
-            None => format!(
-                "报到期限 {} 已过 {} 天（超过 {STALE_REPORT_DAYS} 天）；照此导入，Jindu 将认定此人逾期未报到 {} 天",
-                self.report_deadline, self.overdue_days, self.overdue_days
-            ),
+            Some(last) => Message::new("msg.import.stale.term_over")
+                .text("deadline", self.report_deadline)
+                .label("kind", self.kind.label_zh(), self.kind.label_en().to_lowercase())
+                .text("last", last)
+                .text("days", self.overdue_days),
+            None => Message::new("msg.import.stale.overdue")
+                .text("deadline", self.report_deadline)
+                .text("days", self.overdue_days)
+                .text("limit", STALE_REPORT_DAYS),
         };
-        format!("第 {row} 行：措施决定日期 {}，{given}；{conclusion}。{fill}。", self.decision_date)
-    }
-
-    /// The sentence in English for spreadsheet row `row`.
-    pub fn message_en(&self, row: usize) -> String {
-        let kind = self.kind.label_en().to_lowercase();
-        let (given, fill) = match self.sheet {
-            MeasureSheet::Persons => (
-                "gives no report date, no end date and no control status",
-                match self.term_over_on {
-                    Some(_) => {
-                        "Fill in the end date (with the end reason), the report date, or a status out of the register (解除, 戒断三年未复吸, 死亡)."
-                    }
-                    None => {
-                        "Fill in the report date, the end date (with the end reason) or the control status (write 在控 or 失控 to confirm that the person has not reported)."
-                    }
-                },
-            ),
-            MeasureSheet::Measures => (
-                "gives no report date and no end date",
-                "Fill in the end date (with the end reason) or the report date.",
-            ),
-        };
-        let conclusion = match self.term_over_on {
-            Some(last) => format!(
-                "even counted from the last day to report ({}), the term of {kind} ran out on {last}; imported as it is, Jindu would show the report overdue by {} days",
-                self.report_deadline, self.overdue_days
-            ),
-            None => format!(
-                "the last day to report ({}) passed {} days ago (more than {STALE_REPORT_DAYS}); imported as it is, Jindu would show the report overdue by {} days",
-                self.report_deadline, self.overdue_days, self.overdue_days
-            ),
-        };
-        format!(
-            "Row {row}: the measure was decided on {} and the row {given}; {conclusion}. {fill}",
-            self.decision_date
-        )
+        Message::new("msg.import.stale_measure")
+            .text("row", row)
+            .text("decision_date", self.decision_date)
+            .nested("given", Message::new(given))
+            .nested("conclusion", conclusion)
+            .nested("fill", Message::new(fill))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::testing;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -240,11 +210,11 @@ mod tests {
         );
         assert_eq!(s.field(), "end_date");
         assert_eq!(
-            s.message_zh(7),
+            testing::zh(&s.message(7)),
             "第 7 行：措施决定日期 1986-05-01，未填报到日期、结束日期和管控状态；即使按最迟报到日 1986-05-16 起算，社区戒毒期限也已于 1989-05-15 届满；照此导入，Jindu 将认定此人逾期未报到 14807 天。请填写结束日期（及结束原因）、报到日期，或已不在册的管控状态（解除、戒断三年未复吸、死亡）。"
         );
         assert_eq!(
-            s.message_en(7),
+            testing::en(&s.message(7)),
             "Row 7: the measure was decided on 1986-05-01 and the row gives no report date, no end date and no control status; even counted from the last day to report (1986-05-16), the term of community detox ran out on 1989-05-15; imported as it is, Jindu would show the report overdue by 14807 days. Fill in the end date (with the end reason), the report date, or a status out of the register (解除, 戒断三年未复吸, 死亡)."
         );
     }
@@ -270,11 +240,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            s.message_zh(3),
+            testing::zh(&s.message(3)),
             "第 3 行：措施决定日期 2026-08-16，未填报到日期和解除(终止)日期；报到期限 2026-08-31 已过 91 天（超过 90 天）；照此导入，Jindu 将认定此人逾期未报到 91 天。请填写解除(终止)日期（及结束原因）或报到日期。"
         );
         assert_eq!(
-            s.message_en(3),
+            testing::en(&s.message(3)),
             "Row 3: the measure was decided on 2026-08-16 and the row gives no report date and no end date; the last day to report (2026-08-31) passed 91 days ago (more than 90); imported as it is, Jindu would show the report overdue by 91 days. Fill in the end date (with the end reason) or the report date."
         );
     }

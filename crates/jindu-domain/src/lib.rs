@@ -11,7 +11,8 @@
 //! - [`event`]: date and note validation for timeline events.
 //! - [`transfer`]: transfers of the place of execution (戒毒条例 §22).
 //! - [`access`]: roles, permissions and the data scope.
-//! - [`error`]: the one error type with stable codes and bilingual messages.
+//! - [`error`]: the one error type with stable codes; [`message`]: a sentence as a code and its
+//!   parameters, rendered from the catalogue (`jindu-messages`) at the edge.
 //! - [`risk`]: risk tiers from a factor table; [`breach`]: serious breach (戒毒条例 §20);
 //!   [`leave`]: leave and overstay (§19); [`alert`]: the alerts of a person and the lost-contact
 //!   rule; [`abstinence`]: three years off drugs (§7); [`exemption`]: 禁毒法 §39.
@@ -38,6 +39,7 @@ pub mod indicator;
 pub mod kinds;
 pub mod leave;
 pub mod measure;
+pub mod message;
 pub mod obligation;
 pub mod query;
 pub mod responsibility;

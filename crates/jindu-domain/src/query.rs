@@ -6,6 +6,7 @@
 //!
 //! Pure: the caller passes the user's scope.
 
+use crate::message::Message;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -57,37 +58,24 @@ impl Expected {
         }
     }
 
-    /// What the parameter takes, as the end of a Chinese sentence.
-    pub fn describe_zh(&self) -> String {
+    /// What the parameter takes, as the end of the sentence `msg.query.invalid`
+    /// (`msg.` + [`code`](Expected::code)).
+    pub fn message(&self) -> Message {
         match self {
-            Expected::Page => format!("页码应为1至{MAX_PAGE}之间的整数。"),
-            Expected::OneOf(codes) => format!("应为以下取值之一：{}。", codes.join("、")),
-            Expected::Division(level) => {
-                format!("应为{}位数字的{}代码。", level.digits(), level.label_zh())
+            Expected::Page => Message::new("msg.query.page").text("max", MAX_PAGE),
+            Expected::OneOf(codes) => {
+                Message::new("msg.query.choice").label("codes", codes.join("、"), codes.join(", "))
             }
-            Expected::InScope(prefix) => format!("该区划不在您的管辖范围内（区划代码应以{prefix}开头）。"),
-            Expected::Date => "应为有效日期，如 2026-11-29。".to_string(),
-            Expected::Flag => "应为1或0（或不填）。".to_string(),
-            Expected::Id => "应为记录编号（UUID）。".to_string(),
-            Expected::Number { min, max } => format!("应为{min}至{max}之间的整数。"),
-        }
-    }
-
-    /// What the parameter takes, as the end of an English sentence.
-    pub fn describe_en(&self) -> String {
-        match self {
-            Expected::Page => format!("a page is a whole number from 1 to {MAX_PAGE}."),
-            Expected::OneOf(codes) => format!("expected one of: {}.", codes.join(", ")),
-            Expected::Division(level) => {
-                format!("expected the {}-digit code of a {}.", level.digits(), level.label_en().to_lowercase())
-            }
-            Expected::InScope(prefix) => {
-                format!("the division is outside your area (its code must start with {prefix}).")
-            }
-            Expected::Date => "expected a valid date such as 2026-11-29.".to_string(),
-            Expected::Flag => "expected 1 or 0 (or nothing).".to_string(),
-            Expected::Id => "expected a record id (UUID).".to_string(),
-            Expected::Number { min, max } => format!("expected a whole number from {min} to {max}."),
+            Expected::Division(level) => Message::new("msg.query.division").text("digits", level.digits()).label(
+                "level",
+                level.label_zh(),
+                level.label_en().to_lowercase(),
+            ),
+            Expected::InScope(prefix) => Message::new("msg.query.out_of_scope").text("prefix", prefix),
+            Expected::Date => Message::new("msg.query.date"),
+            Expected::Flag => Message::new("msg.query.flag"),
+            Expected::Id => Message::new("msg.query.id"),
+            Expected::Number { min, max } => Message::new("msg.query.number").text("min", min).text("max", max),
         }
     }
 }
@@ -282,29 +270,14 @@ impl QueryStringError {
         }
     }
 
-    /// The sentence in Chinese.
-    pub fn message_zh(&self) -> String {
+    /// The sentence (`msg.query.repeated`, `.malformed`, `.unreadable`) naming the parameter.
+    pub fn message(&self) -> Message {
         match (self, self.parameter()) {
-            (QueryStringError::Repeated(_), Some(p)) => {
-                format!("查询参数 {p} 出现了不止一次：每个参数只能给一个值，请去掉重复的 {p}=…。")
-            }
+            (QueryStringError::Repeated(_), Some(p)) => Message::new("msg.query.repeated").text("parameter", p),
             (QueryStringError::Malformed { detail, .. }, Some(p)) => {
-                format!("查询参数 {p} 无法读取（{}）：请检查地址中 {p}=… 的写法。", shown(detail))
+                Message::new("msg.query.malformed").text("parameter", p).text("detail", shown(detail))
             }
-            (_, _) => "地址中的查询参数无法读取：请检查问号（?）之后的写法，形如 town=430405009&page=2。".to_string(),
-        }
-    }
-
-    /// The sentence in English.
-    pub fn message_en(&self) -> String {
-        match (self, self.parameter()) {
-            (QueryStringError::Repeated(_), Some(p)) => {
-                format!("Query parameter {p}: given more than once; give it one value (remove the repeated {p}=…).")
-            }
-            (QueryStringError::Malformed { detail, .. }, Some(p)) => {
-                format!("Query parameter {p}: cannot be read ({}); check how {p}=… is written in the address.", shown(detail))
-            }
-            (_, _) => "The query string of the address cannot be read; check what follows the question mark (?), e.g. town=430405009&page=2.".to_string(),
+            (_, _) => Message::new("msg.query.unreadable"),
         }
     }
 }
@@ -329,6 +302,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::kinds::ControlStatus;
+    use crate::message::testing;
 
     #[test]
     fn a_repeated_or_unreadable_parameter_is_named_in_both_languages() {
@@ -337,22 +311,25 @@ mod tests {
         assert_eq!(repeated_parameter([]), None);
         let e = QueryStringError::Repeated("status".into());
         assert_eq!(e.code(), "query.repeated");
-        assert_eq!(e.message_zh(), "查询参数 status 出现了不止一次：每个参数只能给一个值，请去掉重复的 status=…。");
         assert_eq!(
-            e.message_en(),
+            testing::zh(&e.message()),
+            "查询参数 status 出现了不止一次：每个参数只能给一个值，请去掉重复的 status=…。"
+        );
+        assert_eq!(
+            testing::en(&e.message()),
             "Query parameter status: given more than once; give it one value (remove the repeated status=…)."
         );
         assert_eq!(parameter_in("duplicate field `status`"), Some("status"));
         assert_eq!(parameter_in("invalid digit found in string"), None);
         let e = QueryStringError::Malformed { parameter: Some("page".into()), detail: "invalid digit".into() };
-        assert_eq!(e.message_zh(), "查询参数 page 无法读取（invalid digit）：请检查地址中 page=… 的写法。");
+        assert_eq!(testing::zh(&e.message()), "查询参数 page 无法读取（invalid digit）：请检查地址中 page=… 的写法。");
         assert_eq!(
-            e.message_en(),
+            testing::en(&e.message()),
             "Query parameter page: cannot be read (invalid digit); check how page=… is written in the address."
         );
         let e = QueryStringError::Malformed { parameter: None, detail: String::new() };
-        assert!(e.message_zh().starts_with("地址中的查询参数无法读取"));
-        assert!(e.message_en().starts_with("The query string of the address cannot be read"));
+        assert!(testing::zh(&e.message()).starts_with("地址中的查询参数无法读取"));
+        assert!(testing::en(&e.message()).starts_with("The query string of the address cannot be read"));
         // A name is the user's text: shortened, control characters dropped.
         let long = format!("a\u{7}{}", "b".repeat(100));
         assert_eq!(QueryStringError::Repeated(long).parameter().map(|p| p.chars().count()), Some(40));
@@ -371,8 +348,8 @@ mod tests {
             let e = page("page", bad).unwrap_err();
             assert_eq!(e.code(), "query.page", "{bad}");
             assert_eq!(e.field(), Some("page"));
-            assert!(e.message_zh().contains("查询参数 page"), "{}", e.message_zh());
-            assert!(e.message_en().contains("Query parameter page"), "{}", e.message_en());
+            assert!(testing::zh(&e.message()).contains("查询参数 page"), "{}", testing::zh(&e.message()));
+            assert!(testing::en(&e.message()).contains("Query parameter page"), "{}", testing::en(&e.message()));
         }
     }
 
@@ -386,8 +363,6 @@ mod tests {
         let e = choice("status", "xyz", ControlStatus::ALL, ControlStatus::as_code).unwrap_err();
         assert_eq!(e.code(), "query.choice");
         assert_eq!(e.field(), Some("status"));
-        assert!(e.message_zh().starts_with("查询参数 status 的取值“xyz”无效：应为以下取值之一：under_control、"));
-        assert!(e.message_en().contains("expected one of: under_control, "), "{}", e.message_en());
         // Codes are exact: no case folding, no labels.
         assert!(choice("status", "UNDER_CONTROL", ControlStatus::ALL, ControlStatus::as_code).is_err());
     }
@@ -405,7 +380,6 @@ mod tests {
         }
         let e = division("town", "430406001", DivisionLevel::Town, &s).unwrap_err();
         assert_eq!(e.code(), "query.out_of_scope");
-        assert!(e.message_zh().contains("430405"), "{}", e.message_zh());
         assert_eq!(
             division("town", "430405009000", DivisionLevel::Town, &s),
             Ok(Some(DivisionCode::parse("430405009").unwrap()))

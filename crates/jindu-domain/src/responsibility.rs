@@ -12,6 +12,7 @@
 //! - A file kept as proof is a PDF, a PNG or a JPEG, recognised by its first bytes (not by its
 //!   name), of at most [`ATTACHMENT_LIMIT`] bytes.
 
+use crate::message::Message;
 use chrono::NaiveDate;
 
 /// Largest stored file: 10 MiB (local default, configurable). A scanned A4 page at 300 dpi is
@@ -62,29 +63,14 @@ pub enum AttachmentError {
 }
 
 impl AttachmentError {
-    /// The sentence in Chinese.
-    pub fn message_zh(self) -> String {
+    /// The sentence (`msg.attachment.empty`, `.too_large` with the size, `.kind`).
+    pub fn message(self) -> Message {
         match self {
-            AttachmentError::Empty => "文件为空，请重新选择。".into(),
-            AttachmentError::TooLarge(n) => {
-                format!("文件过大（{:.1} MB）：最大 {} MB。", n as f64 / 1048576.0, ATTACHMENT_LIMIT / 1048576)
-            }
-            AttachmentError::Kind => "只能上传 PDF、PNG 或 JPEG 格式的扫描件。".into(),
-        }
-    }
-
-    /// The sentence in English.
-    pub fn message_en(self) -> String {
-        match self {
-            AttachmentError::Empty => "The file is empty; choose it again.".into(),
-            AttachmentError::TooLarge(n) => {
-                format!(
-                    "The file is too large ({:.1} MB): at most {} MB.",
-                    n as f64 / 1048576.0,
-                    ATTACHMENT_LIMIT / 1048576
-                )
-            }
-            AttachmentError::Kind => "Only PDF, PNG or JPEG scans can be uploaded.".into(),
+            AttachmentError::Empty => Message::new("msg.attachment.empty"),
+            AttachmentError::TooLarge(n) => Message::new("msg.attachment.too_large")
+                .text("size", format!("{:.1}", n as f64 / 1048576.0))
+                .text("max", ATTACHMENT_LIMIT / 1048576),
+            AttachmentError::Kind => Message::new("msg.attachment.kind"),
         }
     }
 }
@@ -227,6 +213,7 @@ pub fn parse_member_unit_code(code: &str) -> Option<(&str, u32)> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::message::testing;
     use crate::test_days::d;
 
     #[test]
@@ -239,7 +226,7 @@ mod tests {
         assert_eq!(check_attachment(b""), Err(AttachmentError::Empty));
         let big = vec![b'%'; ATTACHMENT_LIMIT + 1];
         assert_eq!(check_attachment(&big), Err(AttachmentError::TooLarge(10_485_761)));
-        assert_eq!(AttachmentError::TooLarge(10_485_761).message_zh(), "文件过大（10.0 MB）：最大 10 MB。");
+        assert_eq!(testing::zh(&AttachmentError::TooLarge(10_485_761).message()), "文件过大（10.0 MB）：最大 10 MB。");
         let mut exactly = b"%PDF-".to_vec();
         exactly.resize(ATTACHMENT_LIMIT, b' ');
         assert_eq!(check_attachment(&exactly), Ok(AttachmentKind::Pdf), "10 MiB exactly is allowed");

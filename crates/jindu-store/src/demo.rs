@@ -171,7 +171,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             .await?;
         return Ok(DemoSummary { generated: false, persons: existing, registered, events, social_workers: 0 });
     }
-    let root = DivisionCode::parse(DEMO_DIVISION).map_err(|e| ServiceError::Data(e.message_en()))?;
+    let root = DivisionCode::parse(DEMO_DIVISION).map_err(|e| ServiceError::Data(e.to_string()))?;
     if deployment::root(db).await?.is_none() {
         deployment::init(db, root).await?;
     }

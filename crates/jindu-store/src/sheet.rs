@@ -9,26 +9,35 @@
 //! `3.1011019850319E+17`, never as a plausible `310110198503190000`).
 
 use calamine::{Data, Reader, Sheets};
+use jindu_domain::message::Message;
 
 /// Why a file could not be read as a sheet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SheetError {
     /// The file name ends in none of .xlsx, .xlsm, .xls, .ods, .csv, .txt.
-    #[error(
-        "不支持的文件类型“{0}”：请上传 .xlsx 或 .csv 文件。 / Unsupported file type '{0}': upload an .xlsx or .csv file."
-    )]
+    #[error("sheet.kind: {0}")]
     Kind(String),
     /// The workbook is damaged, encrypted or not what its name says.
-    #[error(
-        "无法读取表格文件：{0}。请用 Excel 或 WPS 另存为 .xlsx 后重试。 / The workbook could not be read: {0}. Save it again as .xlsx in Excel or WPS and retry."
-    )]
+    #[error("sheet.workbook: {0}")]
     Workbook(String),
     /// The workbook has no sheet, or the sheet no rows.
-    #[error("文件中没有数据。 / The file holds no data.")]
+    #[error("sheet.empty")]
     Empty,
     /// A CSV line could not be split into cells.
-    #[error("CSV 第 {line} 行无法解析：{detail}。 / CSV line {line} could not be read: {detail}.")]
+    #[error("sheet.csv: line {line}: {detail}")]
     Csv { line: u64, detail: String },
+}
+
+impl SheetError {
+    /// The sentence to show (`msg.sheet.*`); `Display` gives the code and the detail, for logs.
+    pub fn message(&self) -> Message {
+        match self {
+            SheetError::Kind(ext) => Message::new("msg.sheet.kind").text("kind", ext),
+            SheetError::Workbook(detail) => Message::new("msg.sheet.workbook").text("detail", detail),
+            SheetError::Empty => Message::new("msg.sheet.empty"),
+            SheetError::Csv { line, detail } => Message::new("msg.sheet.csv").text("line", line).text("detail", detail),
+        }
+    }
 }
 
 /// The text encodings a CSV is read in.
@@ -253,8 +262,8 @@ mod tests {
         assert_eq!(read_sheet("a.pdf", b"%PDF").unwrap_err(), SheetError::Kind("a.pdf".into()));
         assert!(matches!(read_sheet("a.xlsx", b"not a zip").unwrap_err(), SheetError::Workbook(_)));
         assert_eq!(read_sheet("a.csv", b"\n,,\n").unwrap_err(), SheetError::Empty);
-        let e = read_sheet("a.xlsx", b"PK").unwrap_err().to_string();
-        assert!(e.contains("无法读取表格文件") && e.contains("could not be read"), "{e}");
+        let (zh, en) = jindu_messages::render_both(&read_sheet("a.xlsx", b"PK").unwrap_err().message());
+        assert!(zh.contains("无法读取表格文件") && en.contains("could not be read"), "{zh} / {en}");
     }
 
     #[test]

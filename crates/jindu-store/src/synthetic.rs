@@ -96,13 +96,11 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     plan: &Plan,
     mut progress: impl FnMut(&str, u64, u64),
 ) -> ServiceResult<Generated> {
-    let district = DivisionCode::parse(DISTRICT).map_err(|e| ServiceError::Data(e.message_en()))?;
+    let district = DivisionCode::parse(DISTRICT).map_err(|e| ServiceError::Data(e.to_string()))?;
     if plan.within.is_some_and(|w| !w.contains(&district)) {
-        return Err(ServiceError::Invalid(vec![crate::service::FieldError::new(
+        return Err(ServiceError::Invalid(vec![crate::service::FieldError::of(
             "within",
-            "within.outside",
-            "范围必须包含珠晖区(430405)。",
-            "The scope must contain 珠晖区 (430405).",
+            jindu_domain::message::Message::new("msg.within.outside"),
         )]));
     }
     let mut out = Generated::default();

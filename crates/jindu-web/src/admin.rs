@@ -108,7 +108,7 @@ pub async fn user_action(
 async fn read_only(state: &AppState, a: &Authed, setting: DeploymentSetting) -> Result<Option<String>, AppError> {
     match deployment::require_deployment_wide(&state.db, &a.actor, setting).await {
         Ok(()) => Ok(None),
-        Err(ServiceError::Refused(e)) => Ok(Some(e.message(a.chrome.lang).to_string())),
+        Err(ServiceError::Refused(e)) => Ok(Some(jindu_messages::render(&e.message, a.chrome.lang))),
         Err(e) => Err(e.into()),
     }
 }

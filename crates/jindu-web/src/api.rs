@@ -8,6 +8,7 @@
 //! from the same annotations as the router and cannot drift from it; [`API_ROUTES`] lists the
 //! access of each route and a test compares it with [`api_registered_routes`].
 
+use jindu_domain::message::Message;
 use std::sync::OnceLock;
 
 use axum::Json;
@@ -115,10 +116,16 @@ impl ApiError {
         ApiError { status, body: ApiErrorBody { code: code.into(), message: message.into(), errors: None } }
     }
 
+    /// An error whose `message` is the catalogue's sentence in both languages (`中文 / English`).
+    fn of(status: StatusCode, code: &str, message: &Message) -> Self {
+        let (zh, en) = jindu_messages::render_both(message);
+        Self::new(status, code, format!("{zh} / {en}"))
+    }
+
     /// 400 `bad_request` for a query string refused before its values were read (a repeated or
     /// unreadable parameter, [`crate::strict_query`]), the parameter named in `errors`.
     pub(crate) fn query_string(e: &jindu_domain::query::QueryStringError) -> Self {
-        let (zh, en) = (e.message_zh(), e.message_en());
+        let (zh, en) = jindu_messages::render_both(&e.message());
         ApiError {
             status: StatusCode::BAD_REQUEST,
             body: ApiErrorBody {
@@ -136,11 +143,11 @@ impl ApiError {
 
     /// 401: no token, or an unknown, expired or revoked one.
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "缺少或无效的API令牌 / missing or invalid API token")
+        Self::of(StatusCode::UNAUTHORIZED, "unauthorized", &Message::new("msg.api.unauthorized"))
     }
 
     fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "未找到该记录 / the record was not found")
+        Self::of(StatusCode::NOT_FOUND, "not_found", &Message::new("msg.api.not_found"))
     }
 }
 
@@ -151,40 +158,33 @@ impl From<ServiceError> for ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 body: ApiErrorBody {
                     code: "invalid".into(),
-                    message: errs.iter().map(|e| format!("{} / {}", e.zh, e.en)).collect::<Vec<_>>().join(" "),
+                    message: errs
+                        .iter()
+                        .map(|e| {
+                            let (zh, en) = jindu_messages::render_both(&e.message);
+                            format!("{zh} / {en}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     errors: Some(
                         errs.into_iter()
-                            .map(|e| FieldErrorDto {
-                                field: e.field.into(),
-                                code: e.code.into(),
-                                message_zh: e.zh,
-                                message_en: e.en,
+                            .map(|e| {
+                                let (message_zh, message_en) = jindu_messages::render_both(&e.message);
+                                FieldErrorDto { field: e.field.into(), code: e.code.into(), message_zh, message_en }
                             })
                             .collect(),
                     ),
                 },
             },
             ServiceError::NotFound(_) => ApiError::not_found(),
-            ServiceError::Forbidden(_) => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "您的角色无权执行此操作 / your role is not allowed to do this",
-            ),
-            ServiceError::Refused(e) => {
-                ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("{} / {}", e.zh, e.en))
+            ServiceError::Forbidden(_) => {
+                ApiError::of(StatusCode::FORBIDDEN, "forbidden", &Message::new("msg.api.forbidden"))
             }
-            ServiceError::Conflict => ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                "记录已被他人修改，请刷新后重试 / the record was changed by someone else; reload and try again",
-            ),
+            ServiceError::Refused(e) => ApiError::of(StatusCode::FORBIDDEN, "forbidden", &e.message),
+            ServiceError::Conflict => ApiError::of(StatusCode::CONFLICT, "conflict", &Message::new("msg.api.conflict")),
             other @ (ServiceError::Db(_) | ServiceError::Data(_) | ServiceError::Vault(_)) => {
                 tracing::error!("api internal error: {other}");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "系统内部错误，请稍后重试 / internal error; please try again later",
-                )
+                ApiError::of(StatusCode::INTERNAL_SERVER_ERROR, "internal", &Message::new("msg.api.internal"))
             }
         }
     }
@@ -197,17 +197,14 @@ impl From<JsonRejection> for ApiError {
                 // serde's text: "…: date: invalid type: …" or "…: missing field `date`".
                 let text = e.body_text();
                 let detail = text.rsplit_once("target type: ").map_or(text.as_str(), |(_, d)| d).to_string();
-                let (field, zh, en) =
+                let (field, message) =
                     if let Some(f) = detail.split("missing field `").nth(1).and_then(|r| r.split('`').next()) {
-                        (f.to_string(), format!("缺少字段“{f}”。"), format!("Field '{f}' is missing."))
+                        (f.to_string(), Message::new("msg.api.field_missing").text("field", f))
                     } else {
                         let (f, why) = detail.split_once(": ").unwrap_or(("", detail.as_str()));
-                        (
-                            f.to_string(),
-                            format!("字段“{f}”的值类型或取值不正确（{why}）。"),
-                            format!("Field '{f}' has a wrong type or value ({why})."),
-                        )
+                        (f.to_string(), Message::new("msg.api.field_invalid").text("field", f).text("why", why))
                     };
+                let (zh, en) = jindu_messages::render_both(&message);
                 ApiError {
                     status: StatusCode::UNPROCESSABLE_ENTITY,
                     body: ApiErrorBody {
@@ -222,27 +219,20 @@ impl From<JsonRejection> for ApiError {
                     },
                 }
             }
-            JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            JsonRejection::MissingJsonContentType(_) => ApiError::of(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                "请求须带 Content-Type: application/json / send Content-Type: application/json",
+                &Message::new("msg.api.content_type"),
             ),
-            JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::of(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
-                format!(
-                    "请求体过大（上限 {} KB）/ the body is too large (limit {} KB)",
-                    crate::BODY_LIMIT / 1024,
-                    crate::BODY_LIMIT / 1024
-                ),
+                &Message::new("msg.api.too_large").text("limit", crate::BODY_LIMIT / 1024),
             ),
             other => {
                 let status = if other.status().is_client_error() { other.status() } else { StatusCode::BAD_REQUEST };
-                ApiError::new(
-                    status,
-                    "bad_request",
-                    format!("请求体须为符合格式的JSON / the body must be well-formed JSON ({})", other.body_text()),
-                )
+                let (zh, en) = jindu_messages::render_both(&Message::new("msg.api.malformed"));
+                ApiError::new(status, "bad_request", format!("{zh} / {en} ({})", other.body_text()))
             }
         }
     }

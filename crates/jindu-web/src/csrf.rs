@@ -7,6 +7,7 @@ use axum::extract::Request;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use jindu_domain::message::Message;
 use tower_sessions::Session;
 
 use crate::AppError;
@@ -40,12 +41,7 @@ fn equal(a: &str, b: &str) -> bool {
 }
 
 fn refused() -> Response {
-    AppError::Form {
-        status: StatusCode::FORBIDDEN,
-        zh: "表单已失效（安全校验未通过），请刷新页面后重新提交。".into(),
-        en: "The form has expired (security check failed). Reload the page and submit again.".into(),
-    }
-    .into_response()
+    AppError::Form { status: StatusCode::FORBIDDEN, message: Message::new("msg.form.expired") }.into_response()
 }
 
 /// Middleware (inside the session layer): a POST must carry the session's token in the
@@ -81,8 +77,7 @@ pub async fn check(session: Session, req: Request, next: Next) -> Response {
         Err(_) => {
             return AppError::Form {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
-                zh: "提交的内容过大。".into(),
-                en: "The submission is too large.".into(),
+                message: Message::new("msg.form.too_large"),
             }
             .into_response();
         }

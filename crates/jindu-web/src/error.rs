@@ -9,10 +9,8 @@ use jindu_store::service::{FieldError, ServiceError};
 pub enum AppError {
     /// 404: the page or object does not exist or is outside the user's scope.
     NotFound,
-    /// 400 with a bilingual sentence.
-    BadRequest(String),
-    /// A refused form submission (status from the rejection) with both sentences.
-    Form { status: StatusCode, zh: String, en: String },
+    /// A refused form submission (status from the rejection) with its sentence from the catalogue.
+    Form { status: StatusCode, message: jindu_domain::message::Message },
     /// 405: a POST-only address opened with GET (e.g. after signing in).
     MethodNotAllowed,
     /// 403: the role may not do this.
@@ -32,7 +30,7 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound(_) => AppError::NotFound,
             ServiceError::Conflict => AppError::Conflict,
             ServiceError::Forbidden(_) => AppError::Forbidden,
-            ServiceError::Refused(e) => AppError::Form { status: StatusCode::FORBIDDEN, zh: e.zh, en: e.en },
+            ServiceError::Refused(e) => AppError::Form { status: StatusCode::FORBIDDEN, message: e.message },
             ServiceError::Invalid(errs) => AppError::Invalid(errs),
             other => AppError::Internal(other.to_string()),
         }
@@ -47,6 +45,12 @@ fn page(status: StatusCode, zh: &str, en: &str) -> Response {
     }
 }
 
+/// The error page with the catalogue's sentence `code` (no parameters).
+fn page_of(status: StatusCode, code: &'static str) -> Response {
+    let (zh, en) = jindu_messages::render_both(&jindu_domain::message::Message::new(code));
+    page(status, &zh, &en)
+}
+
 impl From<Vec<jindu_domain::DomainError>> for AppError {
     fn from(errs: Vec<jindu_domain::DomainError>) -> Self {
         AppError::Invalid(errs.into_iter().map(Into::into).collect())
@@ -56,36 +60,22 @@ impl From<Vec<jindu_domain::DomainError>> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
-            AppError::NotFound => {
-                page(StatusCode::NOT_FOUND, "未找到该页面或记录", "The page or record was not found.")
+            AppError::NotFound => page_of(StatusCode::NOT_FOUND, "msg.page.not_found"),
+            AppError::Form { status, message } => {
+                let (zh, en) = jindu_messages::render_both(&message);
+                page(status, &zh, &en)
             }
-            AppError::BadRequest(msg) => page(StatusCode::BAD_REQUEST, "请求有误", &msg),
-            AppError::Form { status, zh, en } => page(status, &zh, &en),
             AppError::Invalid(errs) => page(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &errs.iter().map(|e| e.zh.as_str()).collect::<Vec<_>>().join(" "),
-                &errs.iter().map(|e| e.en.as_str()).collect::<Vec<_>>().join(" "),
+                &errs.iter().map(|e| jindu_messages::render(&e.message, "zh")).collect::<Vec<_>>().join(" "),
+                &errs.iter().map(|e| jindu_messages::render(&e.message, "en")).collect::<Vec<_>>().join(" "),
             ),
-            AppError::MethodNotAllowed => page(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "此地址只接受表单提交，请从页面上的按钮操作",
-                "This address only accepts form submissions; use the buttons on the page.",
-            ),
-            AppError::Forbidden => {
-                page(StatusCode::FORBIDDEN, "您的角色无权执行此操作", "Your role is not allowed to do this.")
-            }
-            AppError::Conflict => page(
-                StatusCode::CONFLICT,
-                "记录已被他人修改，请返回刷新后重试",
-                "The record was changed by someone else; go back, reload and try again.",
-            ),
+            AppError::MethodNotAllowed => page_of(StatusCode::METHOD_NOT_ALLOWED, "msg.page.post_only"),
+            AppError::Forbidden => page_of(StatusCode::FORBIDDEN, "msg.page.forbidden"),
+            AppError::Conflict => page_of(StatusCode::CONFLICT, "msg.page.conflict"),
             AppError::Internal(detail) => {
                 tracing::error!("internal error: {detail}");
-                page(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "系统内部错误，请稍后重试",
-                    "Internal error; please try again later.",
-                )
+                page_of(StatusCode::INTERNAL_SERVER_ERROR, "msg.page.internal")
             }
         }
     }

@@ -3,6 +3,7 @@
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequest, Request};
+use jindu_domain::message::Message;
 use serde::de::DeserializeOwned;
 
 use crate::AppError;
@@ -28,31 +29,20 @@ where
 
 fn explain(e: &FormRejection) -> AppError {
     let text = e.body_text();
-    let (zh, en) = match e {
-        FormRejection::InvalidFormContentType(_) => (
-            "请用网页表单提交（Content-Type 须为 application/x-www-form-urlencoded）。".to_string(),
-            "Submit the page's form (Content-Type must be application/x-www-form-urlencoded).".to_string(),
-        ),
+    let message = match e {
+        FormRejection::InvalidFormContentType(_) => Message::new("msg.form.content_type"),
         FormRejection::FailedToDeserializeForm(_) | FormRejection::FailedToDeserializeFormBody(_) => {
             let field = text.split('`').nth(1).unwrap_or("");
-            (
-                format!(
-                    "表单内容不完整或格式不对（字段：{}），未保存任何内容。请返回页面重新提交。",
-                    jindu_domain::error::field_label(field, "zh")
-                ),
-                format!(
-                    "The form is incomplete or malformed (field: {field}); nothing was saved. Go back and submit the page again."
-                ),
+            Message::new("msg.form.malformed").label(
+                "field",
+                jindu_domain::error::field_label(field, "zh"),
+                field.to_string(),
             )
         }
-        _ if text.contains("length limit") => (
-            format!("提交的内容过大（上限 {} KB），未保存任何内容。", crate::BODY_LIMIT / 1024),
-            format!("The submission is too large (limit {} KB); nothing was saved.", crate::BODY_LIMIT / 1024),
-        ),
-        _ => (
-            "无法读取提交的表单，未保存任何内容。".to_string(),
-            "The form could not be read; nothing was saved.".to_string(),
-        ),
+        _ if text.contains("length limit") => {
+            Message::new("msg.form.body_too_large").text("limit", crate::BODY_LIMIT / 1024)
+        }
+        _ => Message::new("msg.form.unreadable"),
     };
-    AppError::Form { status: e.status(), zh, en }
+    AppError::Form { status: e.status(), message }
 }

@@ -11,6 +11,7 @@
 //! kept in memory for [`JOB_HOURS`] hours, visible only to the user who started them; one import
 //! runs at a time (the write transaction of a large file would make a second one wait anyway).
 
+use jindu_domain::message::Message;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -137,8 +138,7 @@ impl ImportJobs {
         if jobs.values().any(|j| j.outcome().is_none()) {
             return Err(AppError::Form {
                 status: axum::http::StatusCode::CONFLICT,
-                zh: "另一项导入正在进行，请等它完成后再试。".into(),
-                en: "Another import is running; try again when it has finished.".into(),
+                message: Message::new("msg.import.busy"),
             });
         }
         let job = Arc::new(job);
@@ -174,14 +174,12 @@ pub async fn upload(
     let Ok(mut form) = form else {
         return Err(AppError::Form {
             status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            zh: "请在“批量导入”页面选择文件后上传。".into(),
-            en: "Choose a file on the Import page and upload it.".into(),
+            message: Message::new("msg.import.no_file"),
         });
     };
-    let bad = |zh: &str, en: &str| AppError::Form {
+    let bad = |code: &'static str| AppError::Form {
         status: axum::http::StatusCode::BAD_REQUEST,
-        zh: zh.to_string(),
-        en: en.to_string(),
+        message: Message::new(code),
     };
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut dry_run = true;
@@ -194,28 +192,18 @@ pub async fn upload(
             Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
                 return Err(AppError::Form {
                     status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    zh: format!("文件过大：最大 {} MB。请分成几个文件导入。", IMPORT_LIMIT / 1024 / 1024),
-                    en: format!(
-                        "The file is too large: at most {} MB. Split it into several files.",
-                        IMPORT_LIMIT / 1024 / 1024
-                    ),
+                    message: Message::new("msg.import.too_large").text("max", IMPORT_LIMIT / 1024 / 1024),
                 });
             }
             Err(_) => {
-                return Err(bad(
-                    "上传的内容无法读取，请重新选择文件。",
-                    "The upload could not be read; choose the file again.",
-                ));
+                return Err(bad("msg.import.upload_unreadable"));
             }
         };
         let field_name = field.name().unwrap_or("").to_string();
         match field_name.as_str() {
             "file" => {
                 let name = field.file_name().unwrap_or("").to_string();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| bad("文件上传不完整，请重试。", "The file did not arrive whole; try again."))?;
+                let bytes = field.bytes().await.map_err(|_| bad("msg.upload.incomplete"))?;
                 file = Some((name, bytes.to_vec()));
             }
             "mode" => dry_run = field.text().await.unwrap_or_default() != "commit",
@@ -228,11 +216,13 @@ pub async fn upload(
                     None => {
                         let shown: String = code.chars().take(20).collect();
                         let kinds: Vec<&str> = SheetKind::ALL.iter().map(|k| k.as_code()).collect();
-                        return Err(AppError::Invalid(vec![jindu_store::service::FieldError::new(
+                        return Err(AppError::Invalid(vec![jindu_store::service::FieldError::of(
                             "sheet",
-                            "import.sheet_unknown",
-                            format!("表格内容“{shown}”无法识别，可选：{}。", kinds.join("、")),
-                            format!("Sheet kind '{shown}' is not known; choose one of {}.", kinds.join(", ")),
+                            Message::new("msg.import.sheet_unknown").text("shown", shown).label(
+                                "kinds",
+                                kinds.join("、"),
+                                kinds.join(", "),
+                            ),
                         )]));
                     }
                 }
@@ -244,10 +234,7 @@ pub async fn upload(
         }
     }
     let Some((name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
-        return Err(bad(
-            "请选择要导入的文件（.xlsx、.xls、.ods 或 .csv）。",
-            "Choose a file to import (.xlsx, .xls, .ods or .csv).",
-        ));
+        return Err(bad("msg.import.choose_file"));
     };
     let job = start_job(&state, &a, name, Arc::new(bytes), sheet, dry_run, None, Vec::new(), workers)?;
     Ok(Redirect::to(&format!("/import/{}", job.id)).into_response())
@@ -262,8 +249,7 @@ pub async fn commit(State(state): State<AppState>, a: Authed, Path(id): Path<Str
         _ => {
             return Err(AppError::Form {
                 status: axum::http::StatusCode::CONFLICT,
-                zh: "只有检查无误的文件才能确认导入。".into(),
-                en: "Only a file whose check found no problems can be imported.".into(),
+                message: Message::new("msg.import.not_checked"),
             });
         }
     }
@@ -296,8 +282,7 @@ pub async fn remap(
         None => checked.unknown_workers,
         Some((_, v)) => UnknownWorkers::from_code(v).ok_or_else(|| AppError::Form {
             status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            zh: "没有账号的责任社工只能选择“按表创建社工”或“暂不分配社工”。".into(),
-            en: "For social workers without an account choose to create them or to import unassigned.".into(),
+            message: Message::new("msg.import.workers_choice"),
         })?,
     };
     if !form.iter().any(|(n, _)| n == "header_row") {
@@ -322,8 +307,7 @@ pub async fn remap(
             _ => {
                 return Err(AppError::Form {
                     status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                    zh: format!("表头所在行须为 1 至 {PREVIEW_ROWS} 之间的数字。"),
-                    en: format!("The header row must be a number from 1 to {PREVIEW_ROWS}."),
+                    message: Message::new("msg.import.header_row").text("max", PREVIEW_ROWS),
                 });
             }
         },
@@ -339,12 +323,9 @@ pub async fn remap(
         if !known {
             return Err(AppError::Form {
                 status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                zh: format!("第 {} 列的对应“{}”不是可选的字段。", i + 1, field.chars().take(30).collect::<String>()),
-                en: format!(
-                    "Column {} is mapped to '{}', which is no field.",
-                    i + 1,
-                    field.chars().take(30).collect::<String>()
-                ),
+                message: Message::new("msg.import.mapping_unknown")
+                    .text("column", i + 1)
+                    .text("field", field.chars().take(30).collect::<String>()),
             });
         }
         mapping.push((cell.clone(), field));
@@ -434,8 +415,8 @@ fn start_job(
         let outcome = match result {
             Ok(report) => JobOutcome::Report(report),
             Err(ServiceError::Invalid(errors)) => JobOutcome::Refused {
-                zh: errors.iter().map(|e| e.zh.as_str()).collect::<Vec<_>>().join(" "),
-                en: errors.iter().map(|e| e.en.as_str()).collect::<Vec<_>>().join(" "),
+                zh: errors.iter().map(|e| jindu_messages::render(&e.message, "zh")).collect::<Vec<_>>().join(" "),
+                en: errors.iter().map(|e| jindu_messages::render(&e.message, "en")).collect::<Vec<_>>().join(" "),
                 // A header Jindu could not read: the first rows, to map it by hand.
                 preview: if errors.iter().any(|e| e.field == "header") {
                     sheet_preview(&running.file_name, &running.bytes, PREVIEW_ROWS, PREVIEW_COLUMNS).unwrap_or_default()
@@ -445,11 +426,8 @@ fn start_job(
             },
             Err(e) => {
                 tracing::error!(error = %e, "import job failed");
-                JobOutcome::Refused {
-                    zh: "导入因内部错误中止，未保存任何数据。请稍后重试或联系系统管理员。".into(),
-                    en: "The import stopped on an internal error; nothing was stored. Try again later or ask the administrator.".into(),
-                    preview: Vec::new(),
-                }
+                let (zh, en) = jindu_messages::render_both(&Message::new("msg.import.internal"));
+                JobOutcome::Refused { zh, en, preview: Vec::new() }
             }
         };
         *running.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
@@ -594,8 +572,8 @@ pub async fn problems_xlsx(State(state): State<AppState>, a: Authed, Path(id): P
     let Some(JobOutcome::Report(report)) = job.outcome() else {
         return Err(AppError::NotFound);
     };
-    let rows =
-        jindu_store::sheet::read_sheet(&job.file_name, &job.bytes).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let rows = jindu_store::sheet::read_sheet(&job.file_name, &job.bytes)
+        .map_err(|e| AppError::Form { status: axum::http::StatusCode::BAD_REQUEST, message: e.message() })?;
     let bytes = annotated_copy(&rows, &report, a.chrome.lang).map_err(|e| AppError::Internal(e.to_string()))?;
     audit_download(
         &state,
@@ -628,7 +606,7 @@ pub fn annotated_copy(rows: &[Vec<String>], report: &ImportReport, lang: &str) -
         .set_background_color(Color::RGB(0xFF_E0_E0));
     let mut by_row: HashMap<usize, Vec<String>> = HashMap::new();
     for p in &report.problems {
-        by_row.entry(p.row).or_default().push(if lang == "en" { p.en.clone() } else { p.zh.clone() });
+        by_row.entry(p.row).or_default().push(jindu_messages::render(&p.message, lang));
     }
     let header = report.header_row.saturating_sub(1);
     let mut widths = vec![6usize; width];

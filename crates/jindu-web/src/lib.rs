@@ -4,6 +4,7 @@
 //! function with the signed-in `Actor` and the time from the one clock, and render the result
 //! or the field errors. No domain rule lives here.
 
+use jindu_domain::message::Message;
 use std::sync::Arc;
 
 use axum::Router;
@@ -14,8 +15,6 @@ use jindu_store::DatabaseConnection;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-
-rust_i18n::i18n!("locales", fallback = "zh-CN");
 
 // Handlers in folders by work line (as jindu-store's services), the document writers, and the
 // pieces every handler shares.
@@ -117,8 +116,7 @@ impl AppState {
         Some(
             AppError::Form {
                 status: axum::http::StatusCode::TOO_MANY_REQUESTS,
-                zh: "登录尝试过于频繁，请一分钟后再试。".into(),
-                en: "Too many sign-in attempts: try again in a minute.".into(),
+                message: Message::new("msg.login.rate_limited"),
             }
             .into_response(),
         )
@@ -295,8 +293,7 @@ async fn same_origin_posts(req: axum::extract::Request, next: axum::middleware::
         if cross_site || foreign_origin {
             return AppError::Form {
                 status: axum::http::StatusCode::FORBIDDEN,
-                zh: "请求来自其他网站，已拒绝（跨站请求伪造防护）。请从本系统的页面提交。".into(),
-                en: "The request came from another site and was refused (cross-site request forgery protection). Submit from this system's pages.".into(),
+                message: Message::new("msg.form.cross_site"),
             }
             .into_response();
         }

@@ -322,7 +322,7 @@ async fn export_list(
         }
         "alerts" => {
             let filter = alerts::AlertFilter { kind: q.kind.clone(), acked: q.acked.clone(), page: String::new() };
-            let rows = alerts::inbox(&state.db, &state.vault, &a.actor, now, &filter, lang).await?;
+            let rows = alerts::inbox(&state.db, &state.vault, &a.actor, now, &filter).await?;
             Table {
                 sheet: "预警".into(),
                 title: format!("{place}预警提醒（{today}）"),
@@ -330,11 +330,10 @@ async fn export_list(
                 rows: rows
                     .iter()
                     .map(|al| {
+                        let grounds = al.grounds.iter().map(|g| jindu_messages::render(g, lang));
                         let detail = match al.duty {
-                            Some(d) => {
-                                std::iter::once(d.label(lang).to_string()).chain(al.grounds.clone()).collect::<Vec<_>>()
-                            }
-                            None => al.grounds.clone(),
+                            Some(d) => std::iter::once(d.label(lang).to_string()).chain(grounds).collect::<Vec<_>>(),
+                            None => grounds.collect(),
                         };
                         vec![
                             al.kind.label(lang).into(),

@@ -45,11 +45,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for StrictQuery<T>
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        read_query(parts.uri.query()).map(StrictQuery).map_err(|e| AppError::Form {
-            status: StatusCode::BAD_REQUEST,
-            zh: e.message_zh(),
-            en: e.message_en(),
-        })
+        read_query(parts.uri.query())
+            .map(StrictQuery)
+            .map_err(|e| AppError::Form { status: StatusCode::BAD_REQUEST, message: e.message() })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Page models (askama templates) and the helpers templates call: translations, labels and
 //! form state with errors next to their fields.
 
+use jindu_domain::message::Message;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -100,9 +101,14 @@ impl Chrome {
         self.perms.contains(&code)
     }
 
-    /// The translation of `key` (see `locales/app.yml`).
+    /// The translation of `key` from the one catalogue (`crates/jindu-messages/locales/`).
     pub fn t(&self, key: &str) -> String {
-        rust_i18n::t!(key, locale = self.lang).into_owned()
+        jindu_messages::t(key, self.lang)
+    }
+
+    /// A catalogue message (an error's sentence) in the page's language.
+    pub fn render(&self, message: &jindu_domain::message::Message) -> String {
+        jindu_messages::render(message, self.lang)
     }
 
     /// `lang` attribute of the page.
@@ -170,16 +176,16 @@ impl FormState {
 
     /// The error sentence for `field`, if any.
     pub fn e(&self, field: &str) -> Option<String> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message(if self.lang == "en" { "en" } else { "zh" }).to_string())
+        self.errors.iter().find(|e| e.field == field).map(|e| jindu_messages::render(&e.message, self.lang))
     }
 
     /// Errors that belong to no field shown by the form (listed at its top).
     pub fn general(&self, shown: &[&str]) -> Vec<String> {
-        let lang = if self.lang == "en" { "en" } else { "zh" };
-        self.errors.iter().filter(|e| !shown.contains(&e.field)).map(|e| e.message(lang).to_string()).collect()
+        self.errors
+            .iter()
+            .filter(|e| !shown.contains(&e.field))
+            .map(|e| jindu_messages::render(&e.message, self.lang))
+            .collect()
     }
 
     /// True when this state belongs to the form `prefix-id` (one form per measure or event).
@@ -556,86 +562,66 @@ impl PersonPage {
         let Some(v) = e.detail.as_deref().and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) else {
             return String::new();
         };
-        let en = self.c.lang == "en";
         let num = |k: &str| v.get(k).and_then(|x| x.as_i64());
         let text = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
-        match e.kind {
+        let message = match e.kind {
             EventKind::ContactRestored => match num("gap_days") {
-                Some(g) if en => format!("Out of control {g} days (lost on {}).", text("lost_since")),
-                Some(g) => format!("失控{g}日（自{}起）。", text("lost_since")),
-                None => String::new(),
+                Some(g) => {
+                    Message::new("msg.event.contact_restored").text("days", g).text("lost_since", text("lost_since"))
+                }
+                None => return String::new(),
             },
             EventKind::ContactLost if text("rule") == "overdue" => {
-                let duty = jindu_domain::ObligationKind::from_code(&text("duty"))
-                    .map(|k| k.label(self.c.l()).to_string())
-                    .unwrap_or_default();
-                let n = num("after_days").unwrap_or(0);
-                if en {
-                    format!("Set by the rule: {duty} due {} overdue {n} days.", text("due_date"))
-                } else {
-                    format!("系统按规则认定：{duty}（应于{}）逾期{n}日。", text("due_date"))
-                }
+                let duty = jindu_domain::ObligationKind::from_code(&text("duty"));
+                Message::new("msg.event.contact_lost")
+                    .label("duty", duty.map_or("", |k| k.label("zh")), duty.map_or("", |k| k.label("en")))
+                    .text("due_date", text("due_date"))
+                    .text("days", num("after_days").unwrap_or(0))
             }
             EventKind::Amendment if v.get("field").is_some() => {
-                let field = jindu_domain::error::field_label(&text("field"), if en { "en" } else { "zh" });
                 let old = if text("old").is_empty() { "—".to_string() } else { text("old") };
-                if en {
-                    format!("Measure date corrected: {field} {old} → {}.", text("new"))
-                } else {
-                    format!("措施日期更正：{field} {old} → {}。", text("new"))
-                }
+                Message::new("msg.event.measure_corrected")
+                    .field("field", &text("field"))
+                    .text("old", old)
+                    .text("new", text("new"))
             }
             EventKind::LeaveReturn => match num("late_days") {
-                Some(d) if d > 0 && en => format!("Back {d} days after the approved day ({}).", text("leave_to")),
-                Some(d) if d > 0 => format!("超过批准返回日期（{}）{d}日。", text("leave_to")),
-                _ => String::new(),
+                Some(d) if d > 0 => {
+                    Message::new("msg.event.leave_late").text("days", d).text("leave_to", text("leave_to"))
+                }
+                _ => return String::new(),
             },
             EventKind::LeaveRequest if v.get("from").is_some() => {
-                if en {
-                    format!("{} to {}", text("from"), text("to"))
-                } else {
-                    format!("{} 至 {}", text("from"), text("to"))
-                }
+                Message::new("msg.event.leave_span").text("from", text("from")).text("to", text("to"))
             }
             EventKind::Returned => match num("days") {
-                Some(d) if en => format!("Away {d} days without permission."),
-                Some(d) => format!("未经批准离开{d}日。"),
-                None => String::new(),
+                Some(d) => Message::new("msg.event.returned").text("days", d),
+                None => return String::new(),
             },
             EventKind::Reassigned => {
                 // Names kept with the event (issue #18 item 2); older events carry ids only.
                 // The name kept, else (an older event with an id only) words for that side.
-                let name = |k: &str, id: &str, unnamed: (&str, &str)| match v.get(k).and_then(|x| x.as_str()) {
-                    Some(n) => n.to_string(),
-                    None if v.get(id).is_some_and(|x| !x.is_null()) => {
-                        if en {
-                            unnamed.1.to_string()
-                        } else {
-                            unnamed.0.to_string()
-                        }
-                    }
-                    None => {
-                        if en {
-                            "nobody".to_string()
-                        } else {
-                            "未分配".to_string()
-                        }
-                    }
+                let name = |k: &str, id: &str, unnamed: &'static str| match v.get(k).and_then(|x| x.as_str()) {
+                    Some(n) => Message::new("msg.inline").text("text", n),
+                    None if v.get(id).is_some_and(|x| !x.is_null()) => Message::new(unnamed),
+                    None => Message::new("msg.event.worker_none"),
                 };
-                let from = name("from_name", "from", ("原社工", "the former worker"));
-                let to = name("to_name", "to", ("新社工", "a new worker"));
-                if en {
-                    format!("Social worker: {from} → {to}.")
-                } else {
-                    format!("责任社工：{from} → {to}。")
-                }
+                Message::new("msg.event.reassigned")
+                    .nested("from", name("from_name", "from", "msg.event.worker_former"))
+                    .nested("to", name("to_name", "to", "msg.event.worker_new"))
             }
             EventKind::BreachReported => {
                 let n = v.get("evidence").and_then(|x| x.as_array()).map(|a| a.len()).unwrap_or(0);
-                if en { format!("{n} evidence records sent.") } else { format!("附证据记录{n}条。") }
+                // The grounds as kept since the catalogue (earlier reports kept them in the note).
+                let grounds: Vec<jindu_domain::breach::Ground> =
+                    v.get("grounds").and_then(|g| serde_json::from_value(g.clone()).ok()).unwrap_or_default();
+                let mut out: Vec<String> = grounds.iter().map(|g| self.c.render(&g.message())).collect();
+                out.push(self.c.render(&Message::new("msg.event.evidence_sent").text("count", n)));
+                return out.join(if self.c.lang == "en" { " " } else { "" });
             }
-            _ => String::new(),
-        }
+            _ => return String::new(),
+        };
+        self.c.render(&message)
     }
 
     /// The timeline date of an evidence event, for the breach card.
@@ -653,7 +639,7 @@ impl PersonPage {
                 Some(r) => r.label(self.c.l()).to_string(),
                 None => e.kind.label(self.c.l()).to_string(),
             })
-            .unwrap_or_else(|| if self.c.lang == "en" { "Overstayed leave".into() } else { "请假逾期未归".into() })
+            .unwrap_or_else(|| self.c.render(&Message::new("msg.event.overstayed_leave")))
     }
 
     /// A yes/no/not-recorded answer in the page language.

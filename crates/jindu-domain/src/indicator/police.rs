@@ -133,7 +133,6 @@ mod tests {
             assert_eq!(e.code(), "number.invalid", "{bad}");
             assert_eq!(e.field(), Some("seized_heroin"));
         }
-        assert!(parse_grams("seized_heroin", "-1").unwrap_err().message_zh().starts_with("缴获海洛因“-1”不是有效的数"));
     }
 
     #[test]

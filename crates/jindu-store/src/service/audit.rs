@@ -27,6 +27,7 @@
 //! removed record's position and hash as its base, inside the seal, so the next record continues
 //! above it (never restarting at 1) and verification starts there.
 
+use jindu_domain::message::Message;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
@@ -666,32 +667,27 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// A sentence in Chinese and English.
-    pub fn message(&self) -> String {
+    /// The verdict as a catalogue message (`msg.audit.*`), rendered by the CLI.
+    pub fn message(&self) -> jindu_domain::message::Message {
+        use jindu_domain::message::Message;
         match self {
-            Verdict::Intact { records, unsealed: 0 } => format!(
-                "审计日志完整：共 {records} 条记录，哈希链与签名校验通过。/ Audit log intact: {records} records, hash chains and seal verified."
-            ),
-            Verdict::Intact { records, unsealed } => format!(
-                "审计日志完整：共 {records} 条记录，其中 {unsealed} 条尚未签封（链已校验）。/ Audit log intact: {records} records, {unsealed} of them not yet sealed (their chain verified)."
-            ),
-            Verdict::Modified { seq } => {
-                format!("第 {seq} 条审计记录被修改（哈希不符）。/ Audit record {seq} was modified (hash mismatch).")
+            Verdict::Intact { records, unsealed: 0 } => Message::new("msg.audit.intact").text("records", records),
+            Verdict::Intact { records, unsealed } => {
+                Message::new("msg.audit.intact_unsealed").text("records", records).text("unsealed", unsealed)
             }
-            Verdict::BrokenLink { seq } => format!(
-                "第 {seq} 条审计记录与前一条不衔接（插入或篡改）。/ Audit record {seq} does not chain to the previous one (inserted or altered)."
-            ),
-            Verdict::Gap { lane, after, next } => format!(
-                "审计通道 {lane} 第 {after} 与第 {next} 位之间有记录被删除。/ Audit records between positions {after} and {next} of lane {lane} were deleted."
-            ),
-            Verdict::HeadMismatch { expected, found } => format!(
-                "审计日志签封的末尾不符（应为 {expected}，实为 {found}）：末尾记录被删除或日志被重写。/ The sealed end of the audit log does not match (expected {expected}, found {found}): the last records were deleted or the log was rewritten."
-            ),
-            Verdict::SealForged => "审计日志的签封无效（签名不符或保留基点被改）：签封在没有密钥的情况下被改写。/ The audit log's seal is not valid (HMAC mismatch or a retention base changed): it was rewritten without the key.".into(),
-            Verdict::RolledBack { anchor, found } => format!(
-                "数据库比外部保存的锚点旧（锚点签封 {anchor}，数据库 {found}）或缺少锚点覆盖的记录：数据库被回滚到旧副本。/ The database is older than the anchor kept elsewhere (anchor seal {anchor}, database {found}) or lacks records the anchor covers: it was rolled back to an older copy."
-            ),
-            Verdict::AnchorForged => "锚点文件的签名不符（不是本部署的密钥签发或已被改动）。/ The anchor file's HMAC does not verify (not made with this deployment's keys, or altered).".into(),
+            Verdict::Modified { seq } => Message::new("msg.audit.modified").text("seq", seq),
+            Verdict::BrokenLink { seq } => Message::new("msg.audit.broken_link").text("seq", seq),
+            Verdict::Gap { lane, after, next } => {
+                Message::new("msg.audit.gap").text("lane", lane).text("after", after).text("next", next)
+            }
+            Verdict::HeadMismatch { expected, found } => {
+                Message::new("msg.audit.head_mismatch").text("expected", expected).text("found", found)
+            }
+            Verdict::SealForged => Message::new("msg.audit.seal_forged"),
+            Verdict::RolledBack { anchor, found } => {
+                Message::new("msg.audit.rolled_back").text("anchor", anchor).text("found", found)
+            }
+            Verdict::AnchorForged => Message::new("msg.audit.anchor_forged"),
         }
     }
 }
@@ -914,14 +910,7 @@ pub async fn prune<C: ConnectionTrait + TransactionTrait>(
     seal(db, vault, now).await?;
     let txn = super::begin_write(db).await?;
     take_seal_lock(&txn).await?;
-    let refused = || {
-        ServiceError::Refused(super::FieldError::new(
-            "",
-            "audit.seal_invalid",
-            "审计日志签封无效，未清理任何记录；请先运行 jindu audit verify。",
-            "The audit log's seal is not valid; nothing was removed. Run jindu audit verify first.",
-        ))
-    };
+    let refused = || ServiceError::Refused(super::FieldError::of("", Message::new("msg.audit.seal_invalid")));
     let Some(mut current) = read_seal(&txn).await? else {
         // Nothing was ever sealed: nothing may be removed.
         txn.commit().await?;

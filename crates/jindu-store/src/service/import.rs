@@ -11,6 +11,7 @@
 //! work, feeds the rows to a `SheetImport` and writes the report and the audit record;
 //! each kind of sheet says only what one row does.
 
+use jindu_domain::message::Message;
 use std::collections::HashMap;
 use std::future::Future;
 
@@ -18,8 +19,8 @@ use jindu_domain::clock::Now;
 use jindu_domain::import::{
     ColumnMapping, DivisionIndex, DivisionLookup, EventColumn, HeaderError, HeaderMap, MeasureColumn, PersonColumn,
     SheetColumn, TaskColumn, clean_cell, control_status_of, date_cell_1904, division_of, end_reason_of, event_kind_of,
-    excel_number_damage, excel_number_sentences, find_header_mapped, footer_text, masked_number,
-    masked_number_sentences, measure_kind_of, normalize_header, test_method_of, test_result_of, yes_of,
+    excel_number_damage, excel_number_message, find_header_mapped, footer_text, masked_number, masked_number_message,
+    measure_kind_of, normalize_header, test_method_of, test_result_of, yes_of,
 };
 use jindu_domain::imported_measure::{ImportedMeasure, MeasureSheet, StaleMeasure, stale_measure};
 use jindu_domain::{
@@ -198,8 +199,8 @@ pub struct RowProblem {
     pub row: usize,
     /// Field (`id_number`, `division`, …; `row` for the row as a whole).
     pub field: String,
-    pub zh: String,
-    pub en: String,
+    /// The problem, rendered at the edge from the catalogue.
+    pub message: Message,
 }
 
 /// What an import found and did.
@@ -271,9 +272,7 @@ pub fn sheet_preview(file_name: &str, bytes: &[u8], rows: usize, columns: usize)
 }
 
 fn file_error(e: crate::sheet::SheetError) -> ServiceError {
-    let s = e.to_string();
-    let (zh, en) = s.split_once(" / ").map_or((s.clone(), s.clone()), |(a, b)| (a.to_string(), b.to_string()));
-    ServiceError::Invalid(vec![FieldError::new("file", "file.invalid", zh, en)])
+    ServiceError::Invalid(vec![FieldError::coded("file", "file.invalid", e.message())])
 }
 
 /// Imports the persons of a sheet reading its header by its words: [`import_sheet`] for
@@ -450,11 +449,11 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
         request.header_row,
         request.mapping.iter().map(|(h, f)| (h.as_str(), f.as_str())),
     )
-    .map_err(|(zh, en)| ServiceError::Invalid(vec![FieldError::new("mapping", "mapping.invalid", zh, en)]))?;
+    .map_err(|m| ServiceError::Invalid(vec![FieldError::coded("mapping", "mapping.invalid", m)]))?;
     let book = read_book(request.file_name, request.bytes).map_err(file_error)?;
     let mut sheet = book.rows;
     let header = find_header_mapped(&sheet, &mapping).map_err(|e: HeaderError<S::Column>| {
-        ServiceError::Invalid(vec![FieldError::new("header", "header.invalid", e.message_zh(), e.message_en())])
+        ServiceError::Invalid(vec![FieldError::coded("header", "header.invalid", e.message())])
     })?;
     if book.date1904 {
         // A plain number in a date column is a serial of the workbook's 1904 date system
@@ -515,11 +514,9 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
                     let text = clean_cell(cells.get(*i).map_or("", String::as_str));
                     let label = c.template_header().trim_end_matches('*');
                     if excel_number_damage(&text) {
-                        let (zh, en) = excel_number_sentences(label, c.field(), &text);
-                        Some(FieldError::new(c.field(), "import.excel_number", zh, en))
+                        Some(FieldError::of(c.field(), excel_number_message(label, c.field(), &text)))
                     } else if masked_number(&text) {
-                        let (zh, en) = masked_number_sentences(label, c.field(), &text);
-                        Some(FieldError::new(c.field(), "import.masked", zh, en))
+                        Some(FieldError::of(c.field(), masked_number_message(label, c.field(), &text)))
                     } else {
                         None
                     }
@@ -550,8 +547,7 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
                 .map(|e| RowProblem {
                     row: *row,
                     field: if e.field.is_empty() { "row".to_string() } else { e.field.to_string() },
-                    zh: e.zh,
-                    en: e.en,
+                    message: e.message,
                 })
                 .collect();
             // Every problem of the row, in the order of the sheet's columns.
@@ -770,12 +766,7 @@ impl SheetImport for PersonRows<'_> {
         let cell = |c: PersonColumn| header.cell(cells, c);
         let end = end_of(&cell(PersonColumn::EndDate), &cell(PersonColumn::EndReason), &mut problems);
         if !cell(PersonColumn::EndDate).is_empty() && cell(PersonColumn::MeasureKind).is_empty() {
-            problems.push(FieldError::new(
-                "end_date",
-                "import.end_without_measure",
-                "填写了结束日期，但没有管控措施。",
-                "An end date is given without a measure.",
-            ));
+            problems.push(FieldError::of("end_date", Message::new("msg.import.end_without_measure")));
         }
         let status_text = cell(PersonColumn::ControlStatus);
         let status = control_status_of(&status_text);
@@ -810,19 +801,17 @@ impl SheetImport for PersonRows<'_> {
                 UnknownWorkers::Unassigned => self.warnings.push(RowProblem {
                     row,
                     field: "social_worker".into(),
-                    zh: format!("责任社工“{name}”没有账号：该人员暂不分配社工，导入后请在人员页面指定。"),
-                    en: format!("Social worker '{name}' has no account: the person is imported unassigned; assign one on the person's page."),
+                    message: Message::new("msg.import.worker_unassigned").text("name", name),
                 }),
             }
         }
         // Repeats inside the file, then persons already registered.
         if let Ok(n) = IdNumber::parse_on(&input.id_number, self.now.today) {
             if let Some(first) = self.seen.get(n.as_str()) {
-                return Ok(RowOutcome::Problems(vec![FieldError::new(
+                return Ok(RowOutcome::Problems(vec![FieldError::coded(
                     "id_number",
                     "import.repeat",
-                    format!("身份证号与第 {first} 行重复。"),
-                    format!("The ID number repeats row {first}."),
+                    Message::new("msg.import.repeat_person").text("first", first),
                 )]));
             }
             self.seen.insert(n.as_str().to_string(), row);
@@ -897,38 +886,31 @@ impl<'a> PersonFinder<'a> {
             self.found.insert(n.as_str().to_string(), found);
         }
         let Some((pid, registered)) = self.found.get(n.as_str()).cloned().flatten() else {
-            problems.push(FieldError::new(
+            problems.push(FieldError::of(
                 "id_number",
-                "import.not_registered",
-                format!("身份证号 {} 不是本辖区的在册人员：请先登记或导入人员。", n.masked()),
-                format!(
-                    "ID number {} is not a person registered in your jurisdiction: register or import the person first.",
-                    n.masked()
-                ),
+                Message::new("msg.import.not_registered").text("masked", n.masked()),
             ));
             return Ok(None);
         };
         if !name.is_empty() && normalize_header(name) != normalize_header(&registered) {
             let shown: String = name.chars().take(20).collect();
-            problems.push(FieldError::new(
-                "name",
-                "import.name_mismatch",
-                format!("姓名“{shown}”与该身份证号登记的姓名不符。"),
-                format!("Name '{shown}' is not the name registered for this ID number."),
-            ));
+            problems.push(FieldError::of("name", Message::new("msg.import.name_mismatch").text("shown", shown)));
         }
         Ok(Some(pid))
     }
 }
 
-/// A problem with a cell whose text is not recognised: `{header}“{text}”无法识别，可填：{hint}。`
+/// A problem with a cell whose text is not recognised (`msg.import.unrecognised`): the column
+/// (its header in Chinese, its field in English), the text and what the column takes.
 fn unrecognised(field: &'static str, header_zh: &str, text: &str, hint_zh: &str, hint_en: &str) -> FieldError {
     let shown: String = text.chars().take(20).collect();
-    FieldError::new(
+    FieldError::coded(
         field,
         "choice.invalid",
-        format!("{header_zh}“{shown}”无法识别，可填：{hint_zh}。"),
-        format!("{field} '{shown}' is not recognised; use {hint_en}."),
+        Message::new("msg.import.unrecognised")
+            .label("column", header_zh.to_string(), field)
+            .text("shown", shown)
+            .label("hint", hint_zh.to_string(), hint_en.to_string()),
     )
 }
 
@@ -938,12 +920,7 @@ fn unrecognised(field: &'static str, header_zh: &str, text: &str, hint_zh: &str,
 fn end_of(end_text: &str, reason_text: &str, problems: &mut Vec<FieldError>) -> Option<(chrono::NaiveDate, EndReason)> {
     if end_text.is_empty() {
         if !reason_text.is_empty() {
-            problems.push(FieldError::new(
-                "end_date",
-                "import.end_date_missing",
-                "填写了结束原因，但没有解除(终止)日期。",
-                "An end reason is given without the end date.",
-            ));
+            problems.push(FieldError::of("end_date", Message::new("msg.import.end_date_missing")));
         }
         return None;
     }
@@ -990,7 +967,7 @@ impl RowMeasure<'_> {
             status: self.status,
         };
         let stale = stale_measure(&imported, sheet, cal, now.today)?;
-        Some(FieldError::new(stale.field(), StaleMeasure::CODE, stale.message_zh(row), stale.message_en(row)))
+        Some(FieldError::coded(stale.field(), StaleMeasure::CODE, stale.message(row)))
     }
 }
 
@@ -1062,11 +1039,10 @@ impl SheetImport for MeasureRows<'_> {
         };
         let key = (pid, input.kind, input.decision_date);
         if let Some(first) = self.seen.get(&key) {
-            return Ok(RowOutcome::Problems(vec![FieldError::new(
+            return Ok(RowOutcome::Problems(vec![FieldError::coded(
                 "row",
                 "import.repeat",
-                format!("与第 {first} 行是同一人同一决定日期的同一措施。"),
-                format!("Repeats row {first}: the same person, measure and decision date."),
+                Message::new("msg.import.repeat_measure").text("first", first),
             )]));
         }
         self.seen.insert(key, row);
@@ -1106,11 +1082,10 @@ impl SheetImport for MeasureRows<'_> {
                     .map(|e| {
                         if e.field == "confirm_exemptions" {
                             // The form's checkbox is this sheet's column.
-                            FieldError::new(
+                            FieldError::coded(
                                 "exemptions_checked",
                                 e.code,
-                                format!("{}核查后在“豁免已核查”列填“是”。", e.zh),
-                                format!("{} Once checked, write 是 in the column 豁免已核查.", e.en),
+                                Message::new("msg.import.exemptions_checked").nested("problem", e.message),
                             )
                         } else {
                             e
@@ -1148,12 +1123,7 @@ impl SheetImport for EventRows<'_> {
         let kind_text = cell(EventColumn::Kind);
         let kind = event_kind_of(&kind_text);
         if kind_text.is_empty() {
-            problems.push(FieldError::new(
-                "kind",
-                "required",
-                "请填写类型（报到、检测、尿检、走访、谈话、帮扶）。",
-                "Give the kind (报到, 检测, 尿检, 走访, 谈话, 帮扶).",
-            ));
+            problems.push(FieldError::coded("kind", "required", Message::new("msg.import.kind_required")));
         } else if kind.is_none() {
             problems.push(unrecognised(
                 "kind",
@@ -1193,11 +1163,10 @@ impl SheetImport for EventRows<'_> {
                 Some(s) => s.as_code().to_string(),
                 None => {
                     let shown: String = substance_text.chars().take(20).collect();
-                    problems.push(FieldError::new(
+                    problems.push(FieldError::coded(
                         "substance",
                         "choice.invalid",
-                        format!("检出毒品“{shown}”无法识别。"),
-                        format!("Substance '{shown}' is not recognised."),
+                        Message::new("msg.import.drug_found_unknown").text("shown", shown),
                     ));
                     String::new()
                 }
@@ -1210,11 +1179,10 @@ impl SheetImport for EventRows<'_> {
         };
         let key = (pid, kind.as_code().to_string(), day.to_string(), result.map_or("", |r| r.as_code()).to_string());
         if let Some(first) = self.seen.get(&key) {
-            return Ok(RowOutcome::Problems(vec![FieldError::new(
+            return Ok(RowOutcome::Problems(vec![FieldError::coded(
                 "row",
                 "import.repeat",
-                format!("与第 {first} 行是同一人同一天的同一记录。"),
-                format!("Repeats row {first}: the same person, kind and day."),
+                Message::new("msg.import.repeat_event").text("first", first),
             )]));
         }
         self.seen.insert(key, row);
@@ -1240,11 +1208,10 @@ impl SheetImport for EventRows<'_> {
         match measures::record_event_in(txn, self.finder.vault, self.finder.actor, self.finder.now, pid, input).await {
             Ok(_) => Ok(RowOutcome::Valid),
             Err(ServiceError::Invalid(errors)) => Ok(RowOutcome::Problems(errors)),
-            Err(ServiceError::Forbidden(_)) => Ok(RowOutcome::Problems(vec![FieldError::new(
+            Err(ServiceError::Forbidden(_)) => Ok(RowOutcome::Problems(vec![FieldError::coded(
                 "kind",
                 "forbidden",
-                format!("您的角色不能记录“{}”。", kind.label_zh()),
-                format!("Your role may not record {}.", kind.label_en()),
+                Message::new("msg.import.kind_forbidden").label("kind", kind.label_zh(), kind.label_en()),
             )])),
             Err(e) => Err(e),
         }
@@ -1315,11 +1282,10 @@ impl SheetImport for TaskRows<'_> {
                     && let Some(p) = problems.iter_mut().find(|p| p.field == "owner")
                 {
                     let shown: String = owner_text.chars().take(30).collect();
-                    *p = FieldError::new(
+                    *p = FieldError::coded(
                         "owner",
                         "task.owner",
-                        format!("牵头单位“{shown}”不是本辖区的乡镇（街道）或已登记的成员单位。"),
-                        format!("Owner '{shown}' is not a town or registered member unit of your jurisdiction."),
+                        Message::new("msg.task.owner_unknown").text("shown", shown),
                     );
                 }
                 return Ok(RowOutcome::Problems(problems));
@@ -1327,11 +1293,10 @@ impl SheetImport for TaskRows<'_> {
         };
         let key = (checked.plan.clone(), checked.title.clone(), checked.owner_code.clone());
         if let Some(first) = self.seen.get(&key) {
-            return Ok(RowOutcome::Problems(vec![FieldError::new(
+            return Ok(RowOutcome::Problems(vec![FieldError::coded(
                 "row",
                 "import.repeat",
-                format!("与第 {first} 行是同一规划、同一牵头单位的同一任务。"),
-                format!("Repeats row {first}: the same plan, task and owner."),
+                Message::new("msg.import.repeat_task").text("first", first),
             )]));
         }
         self.seen.insert(key, row);
@@ -1429,21 +1394,17 @@ fn row_input(
         }) {
             Some((code, _, _)) => (*code).to_string(),
             None => {
-                errors.push(FieldError::new(
+                errors.push(FieldError::coded(
                     c.field(),
                     "choice.invalid",
-                    format!(
-                        "{}“{}”无法识别，可填：{}。",
-                        c.template_header().trim_end_matches('*'),
-                        text.chars().take(40).collect::<String>(),
-                        codes.iter().map(|(_, zh, _)| *zh).collect::<Vec<_>>().join("、")
-                    ),
-                    format!(
-                        "{} '{}' is not recognised; use one of: {}.",
-                        c.field(),
-                        text.chars().take(40).collect::<String>(),
-                        codes.iter().map(|(_, _, en)| *en).collect::<Vec<_>>().join(", ")
-                    ),
+                    Message::new("msg.import.choice_invalid")
+                        .label("field", c.template_header().trim_end_matches('*'), c.field())
+                        .text("input", text.chars().take(40).collect::<String>())
+                        .label(
+                            "choices",
+                            codes.iter().map(|(_, zh, _)| *zh).collect::<Vec<_>>().join("、"),
+                            codes.iter().map(|(_, _, en)| *en).collect::<Vec<_>>().join(", "),
+                        ),
                 ));
                 String::new()
             }
@@ -1465,11 +1426,10 @@ fn row_input(
         None if substance_text.is_empty() => String::new(),
         None => {
             let shown: String = substance_text.chars().take(40).collect();
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
                 "substance",
                 "choice.invalid",
-                format!("滥用毒品种类“{shown}”无法识别，可填：冰毒、麻古、K粉、海洛因、摇头丸、大麻、可卡因、吗啡、其他。"),
-                format!("substance '{shown}' is not recognised; use one of: 冰毒, 麻古, K粉, 海洛因, 摇头丸, 大麻, 可卡因, 吗啡, 其他."),
+                Message::new("msg.import.substance_unknown").text("shown", shown),
             ));
             String::new()
         }
@@ -1492,20 +1452,21 @@ fn row_input(
         // Empty: the form's own "required" sentence.
         Err(_) if division_text.is_empty() => String::new(),
         Err(DivisionLookup::NotFound) => {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
                 "division",
                 "division.outside",
-                format!("所属辖区“{division_text}”不存在或不在本辖区范围内（填乡镇街道、社区名称或区划代码）。"),
-                format!("Division '{division_text}' does not exist or is outside your jurisdiction (give a town, a community or a code)."),
+                Message::new("msg.import.division_outside").text("division_text", division_text),
             ));
             String::new()
         }
         Err(DivisionLookup::Ambiguous(paths)) => {
-            errors.push(FieldError::new(
+            errors.push(FieldError::of(
                 "division",
-                "division.ambiguous",
-                format!("所属辖区“{division_text}”有重名：{}。请连同乡镇街道填写。", paths.join("、")),
-                format!("Division '{division_text}' is ambiguous: {}. Give the town with it.", paths.join(", ")),
+                Message::new("msg.division.ambiguous").text("division_text", division_text).label(
+                    "paths",
+                    paths.join("、"),
+                    paths.join(", "),
+                ),
             ));
             String::new()
         }
@@ -1534,19 +1495,14 @@ fn row_input(
                 if matches.is_empty() {
                     missing_worker = Some(worker_text.clone());
                 }
-                errors.push(FieldError::new(
+                errors.push(FieldError::of(
                     "social_worker",
-                    if matches.is_empty() { "social_worker.unknown" } else { "social_worker.ambiguous" },
-                    if matches.is_empty() {
-                        format!("责任社工“{worker_text}”不是本辖区的社工账号（填用户名或姓名）；新系统尚未建社工账号时，可选择“按表创建社工”或“暂不分配社工”后重新检查。")
+                    Message::new(if matches.is_empty() {
+                        "msg.social_worker.unknown"
                     } else {
-                        format!("责任社工“{worker_text}”有重名，请改填用户名。")
-                    },
-                    if matches.is_empty() {
-                        format!("Social worker '{worker_text}' is no social-worker account in scope (give the user name or name); where no accounts exist yet, choose to create them from the sheet or to import the persons unassigned, and check again.")
-                    } else {
-                        format!("Several social workers are called '{worker_text}'; give the user name.")
-                    },
+                        "msg.social_worker.ambiguous"
+                    })
+                    .text("name", &worker_text),
                 ));
                 String::new()
             }

@@ -2,6 +2,7 @@
 //! user (`Actor`), the current time (`Now`, from the one clock) and raw input; validates with
 //! `jindu_domain`; enforces the data scope; and writes in one transaction.
 
+use jindu_domain::message::Message;
 use jindu_domain::{DivisionCode, DomainError, Permission, Role, RoleProfile};
 use sea_orm::DbErr;
 use uuid::Uuid;
@@ -63,32 +64,36 @@ impl Actor {
     }
 }
 
-/// A problem with one input field, as a sentence in Chinese and in English.
+/// A problem with one input field: the field, a stable code and the sentence as a catalogue
+/// [`Message`] (code and parameters), rendered in the reader's language at the edge
+/// (`jindu_messages::render`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     /// The form field name, e.g. `id_number`; empty for the form as a whole.
     pub field: &'static str,
     /// Stable code, e.g. `id_number.check_digit`.
     pub code: &'static str,
-    pub zh: String,
-    pub en: String,
+    /// The sentence to show, e.g. `msg.id_number.check_digit` with the field's label.
+    pub message: Message,
 }
 
 impl FieldError {
-    /// A field error with both sentences given.
-    pub fn new(field: &'static str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        FieldError { field, code, zh: zh.into(), en: en.into() }
+    /// A field error whose code is the message's code without its `msg.` prefix
+    /// (`msg.user.name_taken` → `user.name_taken`).
+    pub fn of(field: &'static str, message: Message) -> Self {
+        let code = message.code.strip_prefix("msg.").unwrap_or(message.code);
+        FieldError { field, code, message }
     }
 
-    /// The sentence in `lang` (`en` or Chinese).
-    pub fn message(&self, lang: &str) -> &str {
-        if lang == "en" { &self.en } else { &self.zh }
+    /// A field error with a code of its own and a message (when several sentences share a code).
+    pub fn coded(field: &'static str, code: &'static str, message: Message) -> Self {
+        FieldError { field, code, message }
     }
 }
 
 impl From<DomainError> for FieldError {
     fn from(e: DomainError) -> Self {
-        FieldError { field: e.field().unwrap_or(""), code: e.code(), zh: e.message_zh(), en: e.message_en() }
+        FieldError { field: e.field().unwrap_or(""), code: e.code(), message: e.message() }
     }
 }
 
@@ -106,7 +111,7 @@ pub enum ServiceError {
     Forbidden(Permission),
     /// Refused for a reason the sentence gives (403: e.g. a deployment-wide setting changed by a
     /// user scoped to part of the deployment); nothing was read or written.
-    #[error("{} / {}", .0.zh, .0.en)]
+    #[error("refused: {}", .0.code)]
     Refused(FieldError),
     /// A stale edit (optimistic concurrency).
     #[error("记录已被他人修改，请刷新后重试 / the record was changed by someone else; reload and try again")]

@@ -5,6 +5,7 @@
 //! form comes back on the page with its sentences (422). Files arrive as multipart forms whose
 //! CSRF token is in the query string (as the import page does).
 
+use jindu_domain::message::Message;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -115,14 +116,8 @@ async fn read_multipart(
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
     file_field: &str,
 ) -> Result<(HashMap<String, String>, Option<Upload>), AppError> {
-    let bad = |status: StatusCode, zh: String, en: String| AppError::Form { status, zh, en };
-    let mut form = form.map_err(|_| {
-        bad(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "请在页面上填写表单后提交。".into(),
-            "Fill in the form on the page.".into(),
-        )
-    })?;
+    let bad = |status: StatusCode, message: Message| AppError::Form { status, message };
+    let mut form = form.map_err(|_| bad(StatusCode::UNPROCESSABLE_ENTITY, Message::new("msg.form.fill_in")))?;
     let mut values = HashMap::new();
     let mut file = None;
     loop {
@@ -132,28 +127,18 @@ async fn read_multipart(
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 return Err(bad(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("文件过大：最大 {} MB。", ATTACHMENT_LIMIT / 1048576),
-                    format!("The file is too large: at most {} MB.", ATTACHMENT_LIMIT / 1048576),
+                    Message::new("msg.upload.too_large").text("max", ATTACHMENT_LIMIT / 1048576),
                 ));
             }
             Err(_) => {
-                return Err(bad(
-                    StatusCode::BAD_REQUEST,
-                    "上传的内容无法读取，请重新提交。".into(),
-                    "The upload could not be read; submit it again.".into(),
-                ));
+                return Err(bad(StatusCode::BAD_REQUEST, Message::new("msg.upload.unreadable")));
             }
         };
         let name = field.name().unwrap_or("").to_string();
         if name == file_field {
             let file_name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|_| {
-                bad(
-                    StatusCode::BAD_REQUEST,
-                    "文件上传不完整，请重试。".into(),
-                    "The file did not arrive whole; try again.".into(),
-                )
-            })?;
+            let bytes =
+                field.bytes().await.map_err(|_| bad(StatusCode::BAD_REQUEST, Message::new("msg.upload.incomplete")))?;
             if !file_name.is_empty() || !bytes.is_empty() {
                 file = Some(Upload { file_name, bytes: bytes.to_vec() });
             }

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect};
 use jindu_domain::DivisionLevel;
 use jindu_domain::alert::AlertRules;
 use jindu_domain::clock::Now;
+use jindu_domain::message::Message;
 use jindu_domain::risk::FactorTable;
 use jindu_store::service::caseload::{self, AssessmentView, CandidateRow, LostRow, MemberView, WorkerLoad};
 use jindu_store::service::conduct::{self, AbsenceView, BreachView, LeaveView, NewLeave};
@@ -66,7 +67,7 @@ pub async fn load(state: &AppState, a: &Authed, d: &PersonDetail, now: Now) -> R
         assessments: caseload::assessments_of(&state.db, id, 12).await?,
         leaves: conduct::leaves_of(&state.db, &state.vault, id, now.today).await?,
         absences: conduct::absences_of(&state.db, id, now.today).await?,
-        breach: conduct::breach_view(&state.db, id, now.today, lang).await?,
+        breach: conduct::breach_view(&state.db, id, now.today).await?,
         // Phones in full only where the person's own are shown in full (audited unmask).
         group: caseload::group_of(&state.db, &state.vault, id, d.person.unmasked).await?,
         alerts,
@@ -275,7 +276,7 @@ async fn alerts_page(
     status: StatusCode,
 ) -> PageResult {
     let now = state.clock.now();
-    let all = alerts::inbox(&state.db, &state.vault, &a.actor, now, &filter, a.chrome.l()).await?;
+    let all = alerts::inbox(&state.db, &state.vault, &a.actor, now, &filter).await?;
     let counts = alerts::counts(&state.db, &a.actor).await?;
     let kinds = jindu_domain::alert::kinds_for(a.actor.role);
     let total = all.len();
@@ -474,8 +475,7 @@ pub async fn reassign(State(state): State<AppState>, a: Authed, body: String) ->
     // Repeated `person` fields (checkboxes): parsed from the body as pairs.
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).map_err(|_| AppError::Form {
         status: StatusCode::BAD_REQUEST,
-        zh: "无法读取提交的表单，未保存任何内容。".into(),
-        en: "The form could not be read; nothing was saved.".into(),
+        message: Message::new("msg.form.unreadable"),
     })?;
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let from = get("from");
@@ -569,7 +569,7 @@ pub async fn risk_settings(
 ) -> PageResult {
     let s = caseload::risk_settings(&state.db, &a.actor).await?;
     let lang = a.chrome.lang;
-    let read_only = s.read_only.map(|e| e.message(lang).to_string());
+    let read_only = s.read_only.map(|e| jindu_messages::render(&e.message, lang));
     Ok(RiskSettingsPage {
         c: a.chrome,
         display: s.display,
@@ -598,11 +598,9 @@ pub async fn save_risk_settings(
         match f.get(k).map(|v| v.trim()).unwrap_or("").parse::<u32>() {
             Ok(n) if n <= max => n,
             _ => {
-                errors.push(FieldError::new(
+                errors.push(FieldError::of(
                     k,
-                    "risk.number",
-                    format!("“{}”须为0至{max}的整数。", label_zh(k)),
-                    format!("'{k}' must be a whole number from 0 to {max}."),
+                    Message::new("msg.risk.number").label("field", label_zh(k), k).text("max", max),
                 ));
                 0
             }

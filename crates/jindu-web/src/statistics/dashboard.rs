@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use jindu_domain::indicator::police::seized_fields;
 use jindu_domain::indicator::{Figure, Indicator, Month, Period, PeriodKind, Unit};
+use jindu_domain::message::Message;
 use jindu_domain::{DivisionCode, DivisionLevel, Permission, Substance};
 use jindu_store::service::dashboard::{self, CHILD_COLUMNS, Dashboard, Drill, FigureRow};
 use jindu_store::service::police::{self, PoliceInput, PoliceRow};
@@ -63,11 +64,7 @@ pub struct Parsed {
 }
 
 fn refuse(errors: Vec<FieldError>) -> AppError {
-    AppError::Form {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        zh: errors.iter().map(|e| e.zh.clone()).collect::<Vec<_>>().join(" "),
-        en: errors.iter().map(|e| e.en.clone()).collect::<Vec<_>>().join(" "),
-    }
+    AppError::Invalid(errors)
 }
 
 /// Parses the query (period defaults to the last complete month — the current one is only days
@@ -81,11 +78,9 @@ pub fn parse_query(q: &DashboardQuery, today: chrono::NaiveDate) -> Result<Parse
             // A period that has not begun has no figures: it is named, never shown as today's.
             Ok(p) if !p.has_begun(today) => {
                 let shown: String = q.period.trim().chars().take(20).collect();
-                errors.push(FieldError::new(
+                errors.push(FieldError::of(
                     "period",
-                    "period.future",
-                    format!("统计期间“{shown}”尚未开始（今天是{today}），请选择已开始的月份、季度或年度。"),
-                    format!("The period '{shown}' has not begun (today is {today}); choose a month, quarter or year that has."),
+                    Message::new("msg.period.future").text("shown", shown).text("today", today),
                 ));
                 Period::containing(PeriodKind::Month, today)
             }

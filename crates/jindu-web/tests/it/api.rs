@@ -3,6 +3,7 @@
 //! on SQLite and on PostgreSQL (`JINDU_TEST_PG_URL`, default
 //! postgres://postgres@127.0.0.1:5432/test), each on its own fresh database.
 
+use crate::common::Sentences;
 use chrono::Duration;
 use jindu_domain::clock::Now;
 use jindu_domain::{DivisionCode, Role};
@@ -184,7 +185,7 @@ both!(token_scope_cannot_exceed_the_users, |app: TestApp| async move {
     };
     let field_of = |r: Result<(Uuid, String), ServiceError>| match r {
         Err(ServiceError::Invalid(errs)) => {
-            assert!(errs.iter().all(|e| !e.zh.is_empty() && !e.en.is_empty()), "bilingual");
+            assert!(errs.iter().all(|e| !e.zh().is_empty() && !e.en().is_empty()), "bilingual");
             errs.iter().map(|e| e.field).collect::<Vec<_>>()
         }
         other => panic!("expected Invalid, got {other:?}"),

@@ -205,14 +205,17 @@ both!(three_departures_make_a_serious_breach_reported_with_evidence, |app: TestA
     for (left, back) in [("2026-07-01", "2026-07-05"), ("2026-08-01", "2026-08-03")] {
         conduct::record_absence(&app.db, &police, now(), id, left, back).await.unwrap();
     }
-    let b = conduct::breach_view(&app.db, id, now().today, "zh").await.unwrap().unwrap();
+    let b = conduct::breach_view(&app.db, id, now().today).await.unwrap().unwrap();
     assert_eq!((b.departures, b.absence_days, b.is_serious()), (2, 6, false));
     // A report now is refused: no ground is met.
     assert!(conduct::report_breach(&app.db, &app.vault, &town, now(), id, "").await.is_err());
     conduct::record_absence(&app.db, &police, now(), id, "2026-09-01", "2026-09-02").await.unwrap();
-    let b = conduct::breach_view(&app.db, id, now().today, "zh").await.unwrap().unwrap();
+    let b = conduct::breach_view(&app.db, id, now().today).await.unwrap().unwrap();
     assert_eq!((b.departures, b.absence_days, b.evidence.len()), (3, 7, 3));
-    assert_eq!(b.grounds, vec!["未经批准离开社区戒毒执行地所在县（市、区）3次（第二十条第二项：3次以上）".to_string()]);
+    assert_eq!(
+        zh(&b.grounds),
+        vec!["未经批准离开社区戒毒执行地所在县（市、区）3次（第二十条第二项：3次以上）".to_string()]
+    );
     // Dated on the day the third departure met the ground, not on the start of the measure.
     assert!(open_alerts(&app, id).await.contains(&"serious_breach:2026-09-01".to_string()));
     // The same trip entered again is refused (a double submission must not make a breach).
@@ -227,7 +230,7 @@ both!(three_departures_make_a_serious_breach_reported_with_evidence, |app: TestA
     let inbox = |a: Actor| {
         let (db, vault) = (app.db.clone(), app.vault.clone());
         async move {
-            alerts::inbox(&db, &vault, &a, now(), &alerts::AlertFilter::default(), "zh")
+            alerts::inbox(&db, &vault, &a, now(), &alerts::AlertFilter::default())
                 .await
                 .unwrap()
                 .into_iter()
@@ -243,7 +246,7 @@ both!(three_departures_make_a_serious_breach_reported_with_evidence, |app: TestA
     conduct::report_breach(&app.db, &app.vault, &town, now(), id, "").await.unwrap();
     let again = conduct::report_breach(&app.db, &app.vault, &town, now(), id, "").await.unwrap_err();
     assert!(format!("{again:?}").contains("breach.reported"), "{again:?}");
-    let reported = alerts::inbox(&app.db, &app.vault, &police, now(), &alerts::AlertFilter::default(), "zh")
+    let reported = alerts::inbox(&app.db, &app.vault, &police, now(), &alerts::AlertFilter::default())
         .await
         .unwrap()
         .into_iter()
@@ -277,9 +280,9 @@ both!(three_departures_make_a_serious_breach_reported_with_evidence, |app: TestA
     })
     .await;
     conduct::record_absence(&app.db, &police, now(), other, "2026-09-01", "").await.unwrap();
-    let b = conduct::breach_view(&app.db, other, now().today, "zh").await.unwrap().unwrap();
+    let b = conduct::breach_view(&app.db, other, now().today).await.unwrap().unwrap();
     assert_eq!((b.departures, b.absence_days), (1, 89));
-    assert_eq!(b.grounds, vec!["未经批准离开执行地累计89日（第二十条第三项：超过30日）".to_string()]);
+    assert_eq!(zh(&b.grounds), vec!["未经批准离开执行地累计89日（第二十条第三项：超过30日）".to_string()]);
     // Met on the 31st day away: 2026-10-02.
     assert_eq!(b.met_on.map(|d| d.to_string()), Some("2026-10-02".into()));
     // A second departure while the first is open is refused, naming the field.
@@ -299,7 +302,7 @@ both!(three_departures_make_a_serious_breach_reported_with_evidence, |app: TestA
         })
         .await;
     }
-    let b = conduct::breach_view(&app.db, third, now().today, "zh").await.unwrap().unwrap();
+    let b = conduct::breach_view(&app.db, third, now().today).await.unwrap().unwrap();
     assert_eq!((b.test_refusals, b.grounds.len()), (3, 1));
     app
 });
@@ -331,7 +334,7 @@ both!(leave_approved_overstayed_and_returned, |app: TestApp| async move {
     // 91 days away: refused with the limit in words.
     let long = conduct::NewLeave { leave_from: "2026-12-01".into(), leave_to: "2027-03-02".into(), ..input.clone() };
     let e = conduct::request_leave(&app.db, &app.vault, &app.admin, now(), id, &long).await.unwrap_err();
-    assert!(format!("{e:?}").contains("一次请假最长90日，所填为91日"), "{e:?}");
+    assert!(crate::common::said(&e).contains("一次请假最长90日，所填为91日"), "{e:?}");
     // Back before leaving: refused naming the field.
     let bad = conduct::NewLeave { leave_to: "2026-11-30".into(), ..input.clone() };
     let e = conduct::request_leave(&app.db, &app.vault, &app.admin, now(), id, &bad).await.unwrap_err();
@@ -350,7 +353,7 @@ both!(leave_approved_overstayed_and_returned, |app: TestApp| async move {
     let r = casework::sweep(&app.db, now_of(&app), 100).await.unwrap();
     assert!(r.alerts_raised >= 1);
     assert!(open_alerts(&app, id).await.contains(&"leave_overdue:2026-12-03".to_string()));
-    let b = conduct::breach_view(&app.db, id, now_of(&app).today, "zh").await.unwrap().unwrap();
+    let b = conduct::breach_view(&app.db, id, now_of(&app).today).await.unwrap().unwrap();
     assert_eq!((b.departures, b.absence_days), (0, 7));
     // Back on 2026-12-10: the leave is closed 7 days late and the alert resolved.
     conduct::act_on_leave(&app.db, &app.vault, &app.admin, now_of(&app), id, lid, "return", "2026-12-10", "")
@@ -447,7 +450,7 @@ both!(lost_by_rule_escalates_and_the_gap_is_recorded_when_found, |app: TestApp| 
     let kinds = |a: Actor| {
         let (db, vault) = (app.db.clone(), app.vault.clone());
         async move {
-            alerts::inbox(&db, &vault, &a, today, &alerts::AlertFilter::default(), "zh")
+            alerts::inbox(&db, &vault, &a, today, &alerts::AlertFilter::default())
                 .await
                 .unwrap()
                 .into_iter()
@@ -786,3 +789,8 @@ both!(a_sealed_record_is_not_registered_again, |app: TestApp| async move {
     assert!(format!("{e:?}").contains("id_number.duplicate_sealed"), "{e:?}");
     app
 });
+
+/// Sentences of the catalogue, rendered in Chinese.
+fn zh(grounds: &[jindu_domain::breach::Ground]) -> Vec<String> {
+    grounds.iter().map(|g| jindu_messages::render(&g.message(), "zh")).collect()
+}

@@ -659,3 +659,42 @@ pub fn id_b() -> String {
     let first17: [u8; 17] = ID_B.as_bytes()[..17].try_into().unwrap();
     format!("{}{}", &ID_B[..17], jindu_domain::id_number::check_digit(&first17))
 }
+
+/// The sentences of a refusal as people read them: rendered from the one catalogue.
+pub trait Sentences {
+    /// The Chinese sentence.
+    fn zh(&self) -> String;
+    /// The English sentence.
+    fn en(&self) -> String;
+}
+
+impl Sentences for jindu_store::service::FieldError {
+    fn zh(&self) -> String {
+        jindu_messages::render(&self.message, "zh")
+    }
+    fn en(&self) -> String {
+        jindu_messages::render(&self.message, "en")
+    }
+}
+
+impl Sentences for jindu_store::service::import::RowProblem {
+    fn zh(&self) -> String {
+        jindu_messages::render(&self.message, "zh")
+    }
+    fn en(&self) -> String {
+        jindu_messages::render(&self.message, "en")
+    }
+}
+
+/// What a refused service call says, as people read it: every sentence of an `Invalid` or
+/// `Refused`, in Chinese then English, rendered from the catalogue (else the error's `Debug`).
+pub fn said(e: &jindu_store::service::ServiceError) -> String {
+    use jindu_store::service::ServiceError;
+    match e {
+        ServiceError::Invalid(errs) => {
+            errs.iter().map(|e| format!("{} / {}", e.zh(), e.en())).collect::<Vec<_>>().join("\n")
+        }
+        ServiceError::Refused(e) => format!("{} / {}", e.zh(), e.en()),
+        other => format!("{other:?}"),
+    }
+}

@@ -4,6 +4,7 @@
 //! reason, recomputing unchanged data giving the same result, and a frozen run that no longer
 //! follows the data.
 
+use crate::common::Sentences;
 use crate::common::*;
 use jindu_domain::clock::Now;
 use jindu_domain::evaluation::{EvaluationScheme, Points, Rule, SchemeItem, Source, Subject, default_bands};
@@ -272,7 +273,7 @@ both!(member_units_sign_own_tasks_and_are_ranked, |app: TestApp| async move {
     let scheme_id = evaluation::create_scheme(&app.db, &app.admin, now(), 2026, evaluation_templates(1)).await.unwrap();
     // No member unit yet: the run is refused with a sentence, nothing stored.
     match evaluation::create_run(&app.db, &app.admin, now(), scheme_id, "2026").await.unwrap_err() {
-        ServiceError::Invalid(e) => assert!(e[0].zh.contains("尚未登记成员单位"), "{e:?}"),
+        ServiceError::Invalid(e) => assert!(e[0].zh().contains("尚未登记成员单位"), "{e:?}"),
         other => panic!("{other:?}"),
     }
     assert!(evaluation::runs(&app.db, &app.admin).await.unwrap().is_empty());

@@ -3,6 +3,7 @@
 //! database (a temporary SQLite file, or a PostgreSQL database created and dropped here).
 //! PostgreSQL: `JINDU_TEST_PG_URL` (default postgres://postgres@127.0.0.1:5432/test).
 
+use crate::common::Sentences;
 use crate::common::*;
 use chrono::NaiveDate;
 use jindu_domain::DivisionCode;
@@ -1970,7 +1971,7 @@ both!(transfer_file_round_trip_into_another_deployment, |app: TestApp| async mov
     match wrong {
         Err(jindu_store::service::ServiceError::Invalid(es)) => {
             assert_eq!(es[0].field, "passphrase");
-            assert!(es[0].zh.contains("口令错误") && es[0].en.contains("Wrong passphrase"));
+            assert!(es[0].zh().contains("口令错误") && es[0].en().contains("Wrong passphrase"));
         }
         other => panic!("expected a passphrase error, got {other:?}"),
     }

@@ -3,6 +3,7 @@
 //! re-import that creates no duplicates, one bad row among 1,000 named by its row number with
 //! nothing stored, repeats inside the file, and an .xlsx.
 
+use crate::common::Sentences;
 use crate::common::*;
 use jindu_domain::clock::Now;
 use jindu_store::entities::{audit_record, event, measure, person};
@@ -110,7 +111,7 @@ both!(one_bad_row_among_a_thousand_stores_nothing, |app: TestApp| async move {
     assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
     assert_eq!(r.problems[0].row, 503);
     assert_eq!(r.problems[0].field, "id_number");
-    assert!(r.problems[0].zh.contains("校验码"), "{}", r.problems[0].zh);
+    assert!(r.problems[0].zh().contains("校验码"), "{}", r.problems[0].zh());
     assert_eq!(app.person_count().await, before, "nothing stored when any row fails");
     app
 });
@@ -125,9 +126,9 @@ both!(repeats_unknown_places_and_bad_files_are_named, |app: TestApp| async move 
     let r = run(&app, "x.csv", office_csv(&rows).as_bytes(), true).await;
     let by_row: Vec<(usize, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str())).collect();
     assert_eq!(by_row, vec![(5, "division"), (6, "measure_kind"), (7, "id_number")], "{:?}", r.problems);
-    assert_eq!(r.problems[0].zh, "所属辖区“不存在街道”不存在或不在本辖区范围内（填乡镇街道、社区名称或区划代码）。");
-    assert!(r.problems[1].zh.contains("社区戒毒"), "the choices are listed: {}", r.problems[1].zh);
-    assert_eq!(r.problems[2].zh, "身份证号与第 4 行重复。");
+    assert_eq!(r.problems[0].zh(), "所属辖区“不存在街道”不存在或不在本辖区范围内（填乡镇街道、社区名称或区划代码）。");
+    assert!(r.problems[1].zh().contains("社区戒毒"), "the choices are listed: {}", r.problems[1].zh());
+    assert_eq!(r.problems[2].zh(), "身份证号与第 4 行重复。");
 
     // A file that is no sheet, and a sheet without the required columns.
     let e = import_persons(&app.db, &app.vault, &app.admin, now(), "x.xlsx", b"PK\x03\x04junk", true, |_, _| {}).await;
@@ -144,7 +145,7 @@ both!(repeats_unknown_places_and_bad_files_are_named, |app: TestApp| async move 
     )
     .await;
     match e {
-        Err(ServiceError::Invalid(v)) => assert_eq!(v[0].zh, "表头缺少必填列：乡镇(街道)。"),
+        Err(ServiceError::Invalid(v)) => assert_eq!(v[0].zh(), "表头缺少必填列：乡镇(街道)。"),
         other => panic!("{other:?}"),
     }
     app
@@ -201,8 +202,8 @@ both!(an_event_sheet_is_checked_row_by_row_then_recorded_once, |app: TestApp| as
     assert_eq!((r.rows, r.created), (7, 0));
     let rows: Vec<(usize, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str())).collect();
     assert_eq!(rows[0], (6, "id_number"), "{:?}", r.problems);
-    assert!(r.problems[0].zh.contains("不是本辖区的在册人员"), "{}", r.problems[0].zh);
-    assert!(!r.problems[0].zh.contains(&unregistered), "the number is masked in the message");
+    assert!(r.problems[0].zh().contains("不是本辖区的在册人员"), "{}", r.problems[0].zh());
+    assert!(!r.problems[0].zh().contains(&unregistered), "the number is masked in the message");
     assert_eq!(rows[1], (7, "name"));
     assert_eq!(rows[2].0, 8);
     assert!(rows[2..].iter().any(|(row, f)| *row == 9 && *f == "test_result"), "{:?}", r.problems);
@@ -301,9 +302,9 @@ both!(a_measure_sheet_brings_later_and_past_measures_once, |app: TestApp| async 
         "{:?}",
         r.problems
     );
-    assert!(r.problems[0].zh.contains("尚未结束"), "{}", r.problems[0].zh);
-    assert!(r.problems[1].zh.contains("2026-09-01 至 至今"), "{}", r.problems[1].zh);
-    assert!(r.problems[4].zh.contains("豁免已核查"), "{}", r.problems[4].zh);
+    assert!(r.problems[0].zh().contains("尚未结束"), "{}", r.problems[0].zh());
+    assert!(r.problems[1].zh().contains("2026-09-01 至 至今"), "{}", r.problems[1].zh());
+    assert!(r.problems[4].zh().contains("豁免已核查"), "{}", r.problems[4].zh());
     assert_eq!(measure::Entity::find().count(&app.db).await.unwrap(), measures_before, "nothing stored");
 
     // The good rows and the woman's row with the check done: three measures, once.
@@ -367,7 +368,7 @@ both!(a_column_mapping_reads_the_office_layout, |app: TestApp| async move {
     match e {
         ServiceError::Invalid(errors) => {
             assert_eq!(errors[0].field, "header");
-            assert!(errors[0].zh.contains("列对应"), "{}", errors[0].zh);
+            assert!(errors[0].zh().contains("列对应"), "{}", errors[0].zh());
         }
         other => panic!("{other:?}"),
     }
@@ -461,7 +462,7 @@ both!(numbers_excel_cut_to_15_digits_are_refused_never_rebuilt, |app: TestApp| a
     let bytes = book.save_to_buffer().unwrap();
     let before = app.person_count().await;
     let r = run(&app, "号码.xlsx", &bytes, false).await;
-    let got: Vec<(usize, &str, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str(), p.zh.as_str())).collect();
+    let got: Vec<(usize, &str, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str(), &*p.zh().leak())).collect();
     assert_eq!(
         got,
         vec![
@@ -469,7 +470,7 @@ both!(numbers_excel_cut_to_15_digits_are_refused_never_rebuilt, |app: TestApp| a
             (3, "id_number", cut("身份证号", "4.3040519850301E+17").as_str()),
         ]
     );
-    assert!(r.problems[0].en.contains("Excel keeps only 15 significant digits"), "{}", r.problems[0].en);
+    assert!(r.problems[0].en().contains("Excel keeps only 15 significant digits"), "{}", r.problems[0].en());
     assert_eq!((r.rows, r.valid, r.created), (4, 2, 0));
     assert_eq!(app.person_count().await, before, "nothing stored, no 310110198503190000 made up");
 
@@ -480,7 +481,7 @@ both!(numbers_excel_cut_to_15_digits_are_refused_never_rebuilt, |app: TestApp| a
         id_for(502)
     );
     let r = run(&app, "号码.csv", csv.as_bytes(), true).await;
-    let got: Vec<(usize, &str, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str(), p.zh.as_str())).collect();
+    let got: Vec<(usize, &str, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str(), &*p.zh().leak())).collect();
     assert_eq!(
         got,
         vec![
@@ -495,7 +496,7 @@ both!(numbers_excel_cut_to_15_digits_are_refused_never_rebuilt, |app: TestApp| a
     // An event sheet's ID number too.
     let r =
         events(&app, "记录.csv", "身份证号,类型,日期\n3.1011019850319E+17,走访,2026-11-20\n".as_bytes(), true).await;
-    let got: Vec<(usize, &str, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str(), p.zh.as_str())).collect();
+    let got: Vec<(usize, &str, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str(), &*p.zh().leak())).collect();
     assert_eq!(got, vec![(2, "id_number", cut("身份证号", "3.1011019850319E+17").as_str())]);
     app
 });
@@ -533,11 +534,11 @@ both!(every_problem_of_a_row_is_named_in_column_order, |app: TestApp| async move
         r.problems
     );
     let check = format!("身份证号校验码错误：应为{expected_check}，实为{}。", wrong.chars().last().unwrap());
-    assert_eq!(r.problems[0].zh, check);
+    assert_eq!(r.problems[0].zh(), check);
     let worker = "责任社工“社工03”不是本辖区的社工账号（填用户名或姓名）；新系统尚未建社工账号时，可选择“按表创建社工”或“暂不分配社工”后重新检查。";
-    assert_eq!(r.problems[1].zh, worker);
-    assert_eq!(r.problems[3].zh, "所属辖区“不存在街道”不存在或不在本辖区范围内（填乡镇街道、社区名称或区划代码）。");
-    assert!(r.problems[5].zh.contains("2026/13/45"), "{}", r.problems[5].zh);
+    assert_eq!(r.problems[1].zh(), worker);
+    assert_eq!(r.problems[3].zh(), "所属辖区“不存在街道”不存在或不在本辖区范围内（填乡镇街道、社区名称或区划代码）。");
+    assert!(r.problems[5].zh().contains("2026/13/45"), "{}", r.problems[5].zh());
     assert_eq!((r.rows, r.valid, r.rows_with_problems()), (3, 1, 2));
 
     // The page lists both problems of row 2, and the problem copy holds both in its note.
@@ -788,7 +789,7 @@ both!(a_jindu_person_export_imports_back_into_a_fresh_deployment, |app: TestApp|
     assert_eq!(r.created, 0);
     assert_eq!(r.rows_with_problems(), 4);
     let first = r.problems.iter().find(|p| p.field == "id_number").expect("an ID problem");
-    assert!(first.zh.contains("是打码后的号码，隐去的数字无法导入"), "{}", first.zh);
+    assert!(first.zh().contains("是打码后的号码，隐去的数字无法导入"), "{}", first.zh());
     assert_eq!(fresh.person_count().await, 0);
     fresh.finish().await;
     app
@@ -979,8 +980,9 @@ async fn measures_on(app: &TestApp, at: Now, bytes: &[u8], dry_run: bool) -> Imp
 }
 
 /// (row, field, Chinese sentence) of each problem.
+/// (The sentences are rendered here, so leaked to live as long as the test.)
 fn problems(r: &ImportReport) -> Vec<(usize, &str, &str)> {
-    r.problems.iter().map(|p| (p.row, p.field.as_str(), p.zh.as_str())).collect()
+    r.problems.iter().map(|p| (p.row, p.field.as_str(), &*p.zh().leak())).collect()
 }
 
 /// The overdue days of a person's overdue duties on the worklist of the office on `at`.
@@ -1041,7 +1043,7 @@ both!(a_person_row_decided_long_ago_without_dates_is_named_in_the_dry_run, |app:
         r.problems
     );
     assert_eq!(
-        r.problems[0].en,
+        r.problems[0].en(),
         "Row 2: the measure was decided on 1986-05-01 and the row gives no report date, no end date and no control status; even counted from the last day to report (1986-05-16), the term of community detox ran out on 1989-05-15; imported as it is, Jindu would show the report overdue by 14807 days. Fill in the end date (with the end reason), the report date, or a status out of the register (解除, 戒断三年未复吸, 死亡)."
     );
     // A compulsory isolation runs from its decision (no report) and a decision of 27 days ago

@@ -28,6 +28,7 @@
 //! Each valid file is imported, read back (division resolved to its code, measure kind, decision
 //! and report dates exactly as given), and imported again, which creates nothing.
 
+use crate::common::Sentences;
 use crate::common::*;
 use calamine::{Data, Reader};
 use jindu_domain::clock::Now;
@@ -186,8 +187,8 @@ both!(an_openpyxl_xlsx_with_merged_titles_and_a_blank_row_imports, |app: TestApp
     // about, nothing is stored.
     let asked: Vec<(usize, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str())).collect();
     assert_eq!(asked, vec![(12, "report_date")], "{:?}", r.problems);
-    assert!(r.problems[0].zh.starts_with("第 12 行：措施决定日期 2026-06-18，"), "{}", r.problems[0].zh);
-    assert!(r.problems[0].zh.contains("报到期限 2026-07-03 已过 149 天"), "{}", r.problems[0].zh);
+    assert!(r.problems[0].zh().starts_with("第 12 行：措施决定日期 2026-06-18，"), "{}", r.problems[0].zh());
+    assert!(r.problems[0].zh().contains("报到期限 2026-07-03 已过 149 天"), "{}", r.problems[0].zh());
     assert_eq!((r.rows, r.valid, r.created), (20, 19, 0), "the blank row is no person");
     assert_eq!(app.person_count().await, before);
     assert_eq!(r.header_row, 3, "below the two merged title rows");
@@ -319,12 +320,12 @@ both!(one_bad_check_digit_in_an_openpyxl_thousand_stores_nothing, |app: TestApp|
     // them; the 44 others are within 90 days). The bad check digit is still named, alone of its
     // kind.
     let named: Vec<(usize, &str)> =
-        r.problems.iter().filter(|p| !p.zh.contains("逾期未报到")).map(|p| (p.row, p.field.as_str())).collect();
+        r.problems.iter().filter(|p| !p.zh().contains("逾期未报到")).map(|p| (p.row, p.field.as_str())).collect();
     assert_eq!(named, vec![(618, "id_number")], "{:?}", named);
     let bad = r.problems.iter().find(|p| p.row == 618 && p.field == "id_number").unwrap();
-    assert!(bad.zh.contains("校验码"), "{}", bad.zh);
-    let stale = r.problems.iter().filter(|p| p.zh.contains("逾期未报到")).count();
-    assert!(r.problems.iter().filter(|p| p.zh.contains("逾期未报到")).all(|p| p.field == "report_date"));
+    assert!(bad.zh().contains("校验码"), "{}", bad.zh());
+    let stale = r.problems.iter().filter(|p| p.zh().contains("逾期未报到")).count();
+    assert!(r.problems.iter().filter(|p| p.zh().contains("逾期未报到")).all(|p| p.field == "report_date"));
     assert_eq!((stale, r.rows_with_problems(), r.valid, r.existing, r.created), (956, 956, 44, 0, 0));
     assert_eq!(app.person_count().await, before, "nothing stored when any row fails");
     app

@@ -3,6 +3,7 @@
 //! randomized sequence of writes (proptest), against a plain GROUP BY over the base tables, the
 //! police monthly form, the ranking of towns, drill-down and the pages.
 
+use crate::common::Sentences;
 use crate::common::*;
 use jindu_domain::clock::Now;
 use jindu_domain::indicator::{Indicator, Month, Period, Unit};
@@ -329,8 +330,8 @@ both!(police_forms_refuse_bad_input_and_store_nothing, |app: TestApp| async move
     };
     let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
     assert_eq!(fields, ["cases_solved", "suspects_arrested", "seized_heroin", "month", "division"]);
-    assert!(errors[0].zh.contains("破获毒品刑事案件“-1”不是有效的数"), "{}", errors[0].zh);
-    assert!(errors[2].zh.contains("缴获海洛因“1.2345”"), "{}", errors[2].zh);
+    assert!(errors[0].zh().contains("破获毒品刑事案件“-1”不是有效的数"), "{}", errors[0].zh());
+    assert!(errors[2].zh().contains("缴获海洛因“1.2345”"), "{}", errors[2].zh());
     assert_eq!(jindu_store::entities::police_report::Entity::find().count(&app.db).await.unwrap(), 0);
     assert_eq!(
         jindu_store::entities::indicator_cell::Entity::find()

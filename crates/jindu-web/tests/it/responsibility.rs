@@ -3,6 +3,7 @@
 //! letter, plan tasks with their status on 2026-11-29 (the tests' today), evidence, close-out
 //! (销账), reopening, the scope of a town's officer, and the pages.
 
+use crate::common::Sentences;
 use crate::common::*;
 use jindu_domain::clock::Now;
 use jindu_domain::responsibility::{LetterStatus, TaskStatus};
@@ -90,7 +91,7 @@ both!(letters_are_kept_with_their_scans_and_the_unsigned_units_listed, |app: Tes
     assert_eq!(fields(e), vec!["year", "unit", "parties", "signed_on", "scan"]);
     let future = LetterForm { signed_on: "2026-12-01".into(), ..pending_form() };
     match responsibility::save_letter(&app.db, &app.admin, now(), future).await.unwrap_err() {
-        ServiceError::Invalid(errors) => assert_eq!(errors[0].zh, "签订日期不能晚于今天。"),
+        ServiceError::Invalid(errors) => assert_eq!(errors[0].zh(), "签订日期不能晚于今天。"),
         other => panic!("{other:?}"),
     }
     assert_eq!(audited(&app, "letter.save").await, 2);
@@ -346,8 +347,8 @@ both!(tasks_import_from_a_sheet_all_or_nothing, |app: TestApp| async move {
     let r = run(bad.as_bytes(), false).await;
     let problems: Vec<(usize, &str)> = r.problems.iter().map(|p| (p.row, p.field.as_str())).collect();
     assert_eq!(problems, vec![(6, "owner"), (7, "due_on"), (8, "row")], "{:?}", r.problems);
-    assert_eq!(r.problems[0].zh, "牵头单位“示例街道”不是本辖区的乡镇（街道）或已登记的成员单位。");
-    assert_eq!(r.problems[2].zh, "与第 3 行是同一规划、同一牵头单位的同一任务。");
+    assert_eq!(r.problems[0].zh(), "牵头单位“示例街道”不是本辖区的乡镇（街道）或已登记的成员单位。");
+    assert_eq!(r.problems[2].zh(), "与第 3 行是同一规划、同一牵头单位的同一任务。");
     assert_eq!(r.created, 0);
     assert!(responsibility::tasks(&app.db, &app.admin, now(), false).await.unwrap().is_empty(), "nothing stored");
 

@@ -3,6 +3,7 @@
 //! 37 towns → 45.9 %) on the page and on the 驾驶舱, counted from the month a workstation opened;
 //! bad input named field by field with nothing stored; every change audited.
 
+use crate::common::Sentences;
 use crate::common::*;
 use jindu_domain::DivisionCode;
 use jindu_domain::clock::Now;
@@ -238,7 +239,7 @@ both!(a_sheet_of_workstations_and_staff_imports_all_or_nothing, |app: TestApp| a
         "{:#?}",
         report.problems
     );
-    assert!(report.problems.iter().any(|p| p.zh.contains("“赵敏”不是东阳渡街道的禁毒社工账号")));
+    assert!(report.problems.iter().any(|p| p.zh().contains("“赵敏”不是东阳渡街道的禁毒社工账号")));
     assert_eq!((report.created, workstation_count(&app).await), (0, 0), "nothing stored");
 
     let good = format!(
@@ -326,7 +327,7 @@ both!(hidden_characters_blank_fields_and_staff_of_another_workstation_are_refuse
     let b = workstations::create(&app.db, &app.admin, now(), &form("乙站", "430405009", "")).await.unwrap();
     app.user("sw_x", "社工戊", "social_worker", "430405009007", false).await;
     let staff_refused = |r: Result<(), ServiceError>| match r {
-        Err(ServiceError::Invalid(e)) => (e[0].code, e[0].zh.clone()),
+        Err(ServiceError::Invalid(e)) => (e[0].code, e[0].zh().clone()),
         other => panic!("{other:?}"),
     };
     let (code, _) = staff_refused(workstations::add_staff(&app.db, &app.admin, now(), a, "  ").await);

@@ -9,6 +9,7 @@
 //! `frozen` run keeps its results whatever happens to the data afterwards; a `published` run is
 //! frozen and shown on the 驾驶舱 and in the 通报.
 
+use jindu_domain::message::Message;
 use std::collections::{BTreeMap, HashMap};
 
 use jindu_domain::clock::Now;
@@ -154,14 +155,8 @@ pub async fn create_scheme_from_template<C: ConnectionTrait + TransactionTrait>(
             t.name = format!("{y}年{}", t.name);
             create_scheme(db, actor, now, y, t).await
         }
-        (None, _) => Err(FieldError::new("template", "template.invalid", "请选择模板。", "Choose a template.").into()),
-        (_, None) => Err(FieldError::new(
-            "year",
-            "year.invalid",
-            "年度须为数字，如 2026。",
-            "The year must be a number such as 2026.",
-        )
-        .into()),
+        (None, _) => Err(FieldError::of("template", Message::new("msg.template.invalid")).into()),
+        (_, None) => Err(FieldError::coded("year", "year.invalid", Message::new("msg.year.invalid")).into()),
     }
 }
 
@@ -180,15 +175,9 @@ pub async fn create_scheme<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageEvaluation)?;
     if !(2000..=2100).contains(&year) {
-        return Err(FieldError::new(
-            "year",
-            "year.invalid",
-            "年度须在 2000 至 2100 之间。",
-            "The year must be 2000–2100.",
-        )
-        .into());
+        return Err(FieldError::coded("year", "year.invalid", Message::new("msg.year.out_of_range")).into());
     }
-    scheme.validate().map_err(|e| FieldError::new("scheme", "scheme.invalid", e.message_zh(), e.message_en()))?;
+    scheme.validate().map_err(|e| FieldError::coded("scheme", "scheme.invalid", e.message()))?;
     let body = serde_json::to_string(&scheme).map_err(|e| data_error("evaluation scheme", e))?;
     let id = Uuid::now_v7();
     let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
@@ -255,8 +244,8 @@ pub async fn edit_scheme<C: ConnectionTrait + TransactionTrait>(
     edit: SchemeEdit,
 ) -> ServiceResult<i32> {
     actor.require(Permission::ManageEvaluation)?;
-    let problem = |p: EditProblem| FieldError::new(p.field, "scheme.item", p.zh, p.en);
-    let refused = |e: SchemeError| FieldError::new("scheme", "scheme.invalid", e.message_zh(), e.message_en());
+    let problem = |p: EditProblem| FieldError::coded(p.field, "scheme.item", p.message);
+    let refused = |e: SchemeError| FieldError::coded("scheme", "scheme.invalid", e.message());
     let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
     let m = evaluation_scheme::Entity::find_by_id(id).one(&txn).await?.ok_or(ServiceError::NotFound("scheme"))?;
     if m.version != version {
@@ -282,12 +271,7 @@ pub async fn edit_scheme<C: ConnectionTrait + TransactionTrait>(
         SchemeEdit::Settings { name, bands } => {
             let mut errors = Vec::new();
             if name.trim().is_empty() || name.trim().chars().count() > 100 {
-                errors.push(FieldError::new(
-                    "name",
-                    "scheme.name",
-                    "请填写方案名称（100字以内）。",
-                    "Give the scheme's name (at most 100 characters).",
-                ));
+                errors.push(FieldError::of("name", Message::new("msg.scheme.name")));
             }
             let bands = parse_bands(&bands).map_err(|p| errors.push(problem(p))).ok();
             match bands {
@@ -345,7 +329,7 @@ async fn unit_values<C: ConnectionTrait>(
 /// their ranks and grades (adjustments kept). Inside the caller's transaction.
 async fn compute_in<C: ConnectionTrait>(db: &C, run: &evaluation_run::Model, now: Now) -> ServiceResult<()> {
     let scheme = scheme_of(&run.scheme_body)?;
-    let period = Period::parse(&run.period).map_err(|e| data_error("run period", e.message_en()))?;
+    let period = Period::parse(&run.period).map_err(|e| data_error("run period", e.to_string()))?;
     let scope: DivisionCode = run.scope.parse().map_err(|_| data_error("run scope", &run.scope))?;
     let towns = units::in_scope(db, scope, Some(unit_kind(scheme.subject))).await?;
     let codes: Vec<String> = towns.iter().map(|t| t.code.clone()).collect();
@@ -425,18 +409,8 @@ pub async fn create_run<C: ConnectionTrait + TransactionTrait>(
     let scheme = scheme_of(&stored.body)?;
     if units::in_scope(db, actor.scope, Some(unit_kind(scheme.subject))).await?.is_empty() {
         return Err(match scheme.subject {
-            Subject::MemberUnits => FieldError::new(
-                "scheme",
-                "scheme.member_units",
-                "本辖区尚未登记成员单位，请先在“责任书与任务”页登记成员单位。",
-                "No member unit is registered in your jurisdiction; register them on the responsibility page first.",
-            ),
-            Subject::Towns => FieldError::new(
-                "scheme",
-                "scheme.towns",
-                "本辖区没有乡镇（街道）可考评。",
-                "Your jurisdiction has no town to evaluate.",
-            ),
+            Subject::MemberUnits => FieldError::of("scheme", Message::new("msg.scheme.member_units")),
+            Subject::Towns => FieldError::of("scheme", Message::new("msg.scheme.towns")),
         }
         .into());
     }
@@ -491,13 +465,7 @@ fn require_draft(run: &evaluation_run::Model) -> ServiceResult<()> {
     if run.status == RunStatus::Draft.as_code() {
         Ok(())
     } else {
-        Err(FieldError::new(
-            "run",
-            "evaluation.frozen",
-            "考评已冻结，不能再修改。",
-            "The evaluation is frozen and can no longer change.",
-        )
-        .into())
+        Err(FieldError::of("run", Message::new("msg.evaluation.frozen")).into())
     }
 }
 
@@ -544,7 +512,7 @@ pub async fn create_run_form<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::ManageEvaluation)?;
     match Uuid::parse_str(scheme.trim()) {
         Ok(id) => create_run(db, actor, now, id, period).await,
-        Err(_) => Err(FieldError::new("scheme", "scheme.invalid", "请选择考评方案。", "Choose a scheme.").into()),
+        Err(_) => Err(FieldError::of("scheme", Message::new("msg.scheme.invalid")).into()),
     }
 }
 
@@ -565,7 +533,7 @@ pub async fn run_action<C: ConnectionTrait + TransactionTrait>(
         "recompute" => recompute(db, actor, now, run_id).await,
         "freeze" => advance(db, actor, now, run_id, RunStatus::Frozen).await,
         "publish" => advance(db, actor, now, run_id, RunStatus::Published).await,
-        _ => Err(FieldError::new("run", "action.invalid", "未知的操作。", "Unknown action.").into()),
+        _ => Err(FieldError::of("run", Message::new("msg.action.invalid")).into()),
     }
 }
 
@@ -679,22 +647,13 @@ pub async fn score_manual_all<C: ConnectionTrait + TransactionTrait>(
                     return Err(ServiceError::NotFound("evaluation item"));
                 };
                 let rule = found.rule.as_ref().filter(|r| r.is_manual()).ok_or_else(|| {
-                    ServiceError::from(FieldError::new(
-                        "points",
-                        "evaluation.not_manual",
-                        "该项由系统按指标自动计分，不能人工评分。",
-                        "This item is scored from its indicator, not by hand.",
-                    ))
+                    ServiceError::from(FieldError::of("points", Message::new("msg.evaluation.not_manual")))
                 })?;
                 let max = if matches!(rule, evaluation::Rule::Veto { .. }) { Points::whole(1) } else { found.points };
                 if s.points < Points::ZERO || s.points > max {
-                    return Err(FieldError::new(
-                        "points",
-                        "evaluation.points_range",
-                        format!("得分须在 0 至 {max} 之间。"),
-                        format!("The score must lie between 0 and {max}."),
-                    )
-                    .into());
+                    return Err(
+                        FieldError::of("points", Message::new("msg.evaluation.points_range").text("max", max)).into()
+                    );
                 }
                 if !units.contains(&s.unit) {
                     return Err(ServiceError::NotFound("evaluation unit"));
@@ -744,13 +703,7 @@ pub async fn adjust<C: ConnectionTrait + TransactionTrait>(
     let p = Points::parse("points", points).map_err(|e| ServiceError::Invalid(vec![e.into()]))?;
     let reason: String = reason.trim().chars().take(500).collect();
     if p != Points::ZERO && reason.chars().count() < 4 {
-        return Err(FieldError::new(
-            "reason",
-            "evaluation.reason",
-            "请写明调整理由（至少4个字）。",
-            "Give the reason for the adjustment (at least 4 characters).",
-        )
-        .into());
+        return Err(FieldError::of("reason", Message::new("msg.evaluation.reason")).into());
     }
     let unit = unit.to_string();
     let detail = format!("{unit} {p} {reason}");
@@ -800,11 +753,13 @@ pub async fn advance<C: ConnectionTrait + TransactionTrait>(
     let from = RunStatus::from_code(&run.status).ok_or_else(|| data_error("run status", &run.status))?;
     let ok = matches!((from, to), (RunStatus::Draft, RunStatus::Frozen) | (RunStatus::Frozen, RunStatus::Published));
     if !ok {
-        return Err(FieldError::new(
+        return Err(FieldError::of(
             "run",
-            "evaluation.order",
-            format!("{}的考评不能改为{}：先冻结，再发布。", from.label_zh(), to.label_zh()),
-            format!("A run that is {} cannot become {}: freeze first, then publish.", from.as_code(), to.as_code()),
+            Message::new("msg.evaluation.order").label("from", from.label_zh(), from.as_code()).label(
+                "to",
+                to.label_zh(),
+                to.as_code(),
+            ),
         )
         .into());
     }
@@ -863,7 +818,7 @@ pub async fn run<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: Uuid) -> Ser
         scope_name,
         id: run.id,
         name: run.name,
-        period: Period::parse(&run.period).map_err(|e| data_error("run period", e.message_en()))?,
+        period: Period::parse(&run.period).map_err(|e| data_error("run period", e.to_string()))?,
         scope: run.scope,
         status,
         scheme: scheme_of(&run.scheme_body)?,

@@ -12,6 +12,7 @@ use chrono::{Datelike, NaiveDate};
 use jindu_domain::Permission;
 use jindu_domain::clock::Now;
 use jindu_domain::event::parse_date;
+use jindu_domain::message::Message;
 use jindu_domain::responsibility::{LetterStatus, TaskStatus, check_attachment};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -53,8 +54,8 @@ fn info(m: &attachment::Model) -> AttachmentInfo {
     }
 }
 
-fn invalid(field: &'static str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> ServiceError {
-    FieldError::new(field, code, zh, en).into()
+fn invalid(field: &'static str, code: &'static str, message: Message) -> ServiceError {
+    FieldError::coded(field, code, message).into()
 }
 
 /// Checks and stores an upload in `db` (inside the caller's transaction).
@@ -65,8 +66,7 @@ async fn store_file<C: ConnectionTrait>(
     field: &'static str,
     up: &Upload,
 ) -> ServiceResult<AttachmentInfo> {
-    let kind = check_attachment(&up.bytes)
-        .map_err(|e| invalid(field, "attachment.invalid", e.message_zh(), e.message_en()))?;
+    let kind = check_attachment(&up.bytes).map_err(|e| invalid(field, "attachment.invalid", e.message()))?;
     // The last part of a path, whether the browser sent `/` or Windows' `\\`.
     let name: String = up
         .file_name
@@ -300,54 +300,31 @@ pub async fn save_letter<C: ConnectionTrait + TransactionTrait>(
     let mut errors = Vec::new();
     let year = form.year.trim().parse::<i32>().ok().filter(|y| (2000..=2100).contains(y));
     if year.is_none() {
-        errors.push(FieldError::new(
-            "year",
-            "letter.year",
-            "年度须为 2000 至 2100 之间的数字。",
-            "The year must be a number from 2000 to 2100.",
-        ));
+        errors.push(FieldError::of("year", Message::new("msg.letter.year")));
     }
     let town = units::in_actor_scope(db, actor, &form.unit_code).await?;
     if town.is_none() {
-        errors.push(FieldError::new(
-            "unit",
-            "letter.unit",
-            "请选择本辖区的乡镇（街道）或成员单位。",
-            "Choose a town or member unit of your jurisdiction.",
-        ));
+        errors.push(FieldError::of("unit", Message::new("msg.letter.unit")));
     }
     let parties = form.parties.trim().to_string();
     if parties.is_empty() || parties.chars().count() > 200 {
-        errors.push(FieldError::new(
-            "parties",
-            "letter.parties",
-            "请填写签订双方（200字以内）。",
-            "Give the parties (at most 200 characters).",
-        ));
+        errors.push(FieldError::of("parties", Message::new("msg.letter.parties")));
     }
     let mut signed_on = None;
     if !form.signed_on.trim().is_empty() {
         match parse_date("signed_on", &form.signed_on) {
             Err(e) => errors.push(e.into()),
-            Ok(d) if d > now.today => errors.push(FieldError::new(
-                "signed_on",
-                "letter.future",
-                "签订日期不能晚于今天。",
-                "The signing date cannot be in the future.",
-            )),
-            Ok(d) if year.is_some_and(|y| (d.year() - y).abs() > 1) => errors.push(FieldError::new(
-                "signed_on",
-                "letter.year_mismatch",
-                format!("签订日期 {d} 与责任书年度相差一年以上，请核对。"),
-                format!("The signing date {d} is more than a year away from the letter's year; check it."),
-            )),
+            Ok(d) if d > now.today => errors.push(FieldError::of("signed_on", Message::new("msg.letter.future"))),
+            Ok(d) if year.is_some_and(|y| (d.year() - y).abs() > 1) => {
+                errors.push(FieldError::of("signed_on", Message::new("msg.letter.year_mismatch").text("d", d)))
+            }
             Ok(d) => signed_on = Some(d),
         }
     }
     if let Some(scan) = &form.scan
         && let Err(e) = check_attachment(&scan.bytes)
     {
-        errors.push(FieldError::new("scan", "attachment.invalid", e.message_zh(), e.message_en()));
+        errors.push(FieldError::coded("scan", "attachment.invalid", e.message()));
     }
     let (Some(year), Some(town), true) = (year, town, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
@@ -525,30 +502,15 @@ pub(crate) async fn check_task<C: ConnectionTrait>(
     let text = |v: &str, max: usize| Some(v.trim().to_string()).filter(|t| !t.is_empty() && t.chars().count() <= max);
     let plan = text(&form.plan, 100);
     if plan.is_none() {
-        errors.push(FieldError::new(
-            "plan",
-            "task.plan",
-            "请填写所属规划（100字以内）。",
-            "Give the plan (at most 100 characters).",
-        ));
+        errors.push(FieldError::of("plan", Message::new("msg.task.plan")));
     }
     let title = text(&form.title, 300);
     if title.is_none() {
-        errors.push(FieldError::new(
-            "title",
-            "task.title",
-            "请填写任务内容（300字以内）。",
-            "Give the task (at most 300 characters).",
-        ));
+        errors.push(FieldError::of("title", Message::new("msg.task.title")));
     }
     let owner = units::in_actor_scope(db, actor, &form.owner_code).await?;
     if owner.is_none() {
-        errors.push(FieldError::new(
-            "owner",
-            "task.owner",
-            "请选择本辖区的牵头单位（乡镇、街道或成员单位）。",
-            "Choose the owner (a town or member unit) of your jurisdiction.",
-        ));
+        errors.push(FieldError::coded("owner", "task.owner", Message::new("msg.task.owner")));
     }
     let co_units: Vec<String> = form
         .co_units
@@ -559,12 +521,7 @@ pub(crate) async fn check_task<C: ConnectionTrait>(
         .collect();
     let co_units = co_units.join("、");
     if co_units.chars().count() > 500 {
-        errors.push(FieldError::new(
-            "co_units",
-            "task.co_units",
-            "配合单位过多（500字以内）。",
-            "Too many co-units (at most 500 characters).",
-        ));
+        errors.push(FieldError::of("co_units", Message::new("msg.task.co_units")));
     }
     let due = match parse_date("due_on", &form.due_on) {
         Ok(d) => Some(d),
@@ -660,27 +617,17 @@ pub async fn add_evidence<C: ConnectionTrait + TransactionTrait>(
     let note = note.trim();
     let mut errors = Vec::new();
     if note.is_empty() || note.chars().count() > 500 {
-        errors.push(FieldError::new(
-            "note",
-            "task.note",
-            "请填写进展说明（500字以内）。",
-            "Describe the progress (at most 500 characters).",
-        ));
+        errors.push(FieldError::of("note", Message::new("msg.task.note")));
     }
     if let Some(f) = &file
         && let Err(e) = check_attachment(&f.bytes)
     {
-        errors.push(FieldError::new("file", "attachment.invalid", e.message_zh(), e.message_en()));
+        errors.push(FieldError::coded("file", "attachment.invalid", e.message()));
     }
     let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ViewCounts).await?;
     let t = task_in_scope(&txn, actor, task_id).await?;
     if t.closed_at.is_some() {
-        errors.push(FieldError::new(
-            "task",
-            "task.closed",
-            "任务已销账，如需补充材料请先由禁毒办重新打开。",
-            "The task is closed out; the office must reopen it before more evidence is added.",
-        ));
+        errors.push(FieldError::of("task", Message::new("msg.task.closed")));
     }
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
@@ -729,28 +676,18 @@ pub async fn close_or_reopen<C: ConnectionTrait + TransactionTrait>(
     let note = note.trim();
     if note.is_empty() || note.chars().count() > 500 {
         return Err(if close {
-            invalid(
-                "note",
-                "task.close_note",
-                "销账须写明完成情况（500字以内）。",
-                "Closing out needs a note on what was done (at most 500 characters).",
-            )
+            invalid("note", "task.close_note", Message::new("msg.task.close_note"))
         } else {
-            invalid(
-                "note",
-                "task.reopen_reason",
-                "重新打开须写明理由（500字以内）。",
-                "Reopening needs a reason (at most 500 characters).",
-            )
+            invalid("note", "task.reopen_reason", Message::new("msg.task.reopen_reason"))
         });
     }
     let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
     let t = task_in_scope(&txn, actor, task_id).await?;
     if t.closed_at.is_some() == close {
         return Err(if close {
-            invalid("task", "task.already_closed", "任务已销账。", "The task is already closed out.")
+            invalid("task", "task.already_closed", Message::new("msg.task.already_closed"))
         } else {
-            invalid("task", "task.not_closed", "任务尚未销账，无需重新打开。", "The task is not closed out.")
+            invalid("task", "task.not_closed", Message::new("msg.task.not_closed"))
         });
     }
     let mut am: plan_task::ActiveModel = t.clone().into();

@@ -6,6 +6,7 @@
 //! district's office and anything above it), not for a town's users.
 
 use jindu_domain::clock::Now;
+use jindu_domain::message::Message;
 use jindu_domain::responsibility::{member_unit_code, parse_member_unit_code};
 use jindu_domain::{DivisionCode, DivisionLevel, Permission};
 use sea_orm::{
@@ -187,32 +188,16 @@ pub async fn create_member_unit<C: ConnectionTrait + TransactionTrait>(
         None
     };
     let Some(district) = district else {
-        return Err(FieldError::new(
-            "name",
-            "unit.scope",
-            "成员单位属于区（县）禁毒委员会，须由区（县）禁毒办登记。",
-            "Member units belong to the district's committee; the district office registers them.",
-        )
-        .into());
+        return Err(FieldError::of("name", Message::new("msg.unit.scope")).into());
     };
     let name: String = form.name.split_whitespace().collect::<Vec<_>>().join(" ");
     let duties = form.duties.trim().to_string();
     let mut errors = Vec::new();
     if name.is_empty() || name.chars().count() > 50 {
-        errors.push(FieldError::new(
-            "name",
-            "unit.name",
-            "请填写单位名称（50字以内）。",
-            "Give the unit's name (at most 50 characters).",
-        ));
+        errors.push(FieldError::of("name", Message::new("msg.unit.name")));
     }
     if duties.chars().count() > 500 {
-        errors.push(FieldError::new(
-            "duties",
-            "unit.duties",
-            "禁毒工作职责过长（500字以内）。",
-            "The duties are too long (at most 500 characters).",
-        ));
+        errors.push(FieldError::of("duties", Message::new("msg.unit.duties")));
     }
     let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
     let kept = member_unit::Entity::find()
@@ -220,12 +205,7 @@ pub async fn create_member_unit<C: ConnectionTrait + TransactionTrait>(
         .all(&txn)
         .await?;
     if !name.is_empty() && kept.iter().any(|m| m.name == name) {
-        errors.push(FieldError::new(
-            "name",
-            "unit.duplicate",
-            format!("成员单位“{name}”已登记。"),
-            format!("The member unit '{name}' is already registered."),
-        ));
+        errors.push(FieldError::of("name", Message::new("msg.unit.duplicate").text("name", &name)));
     }
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));

@@ -2,6 +2,7 @@
 //! reset second factor), role permissions (within the separation of duties) and security
 //! settings (audit retention, roles that need a second factor). Every change is audited.
 
+use jindu_domain::message::Message;
 use std::collections::BTreeSet;
 
 use jindu_domain::access::{DeploymentSetting, check_profile, default_profile};
@@ -115,12 +116,7 @@ pub async fn create_user<C: ConnectionTrait + TransactionTrait>(
             Some(code)
         }
         _ => {
-            errors.push(FieldError::new(
-                "division",
-                "division.outside",
-                "所属单位辖区不存在或不在您的管理范围内。",
-                "The unit's division does not exist or is outside your scope.",
-            ));
+            errors.push(FieldError::coded("division", "division.outside", Message::new("msg.division.outside_unit")));
             None
         }
     };
@@ -199,13 +195,7 @@ pub async fn user_action<C: ConnectionTrait + TransactionTrait>(
         _ => return Err(ServiceError::NotFound("user")),
     };
     if user.id == actor.user_id {
-        return Err(FieldError::new(
-            "action",
-            "user.self",
-            "不能对自己的账号执行此操作，请由另一名系统管理员办理。",
-            "You cannot do this to your own account; ask another system administrator.",
-        )
-        .into());
+        return Err(FieldError::of("action", Message::new("msg.user.self")).into());
     }
     let mut password = None;
     let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageUsers).await?;
@@ -286,25 +276,12 @@ pub async fn save_role<C: ConnectionTrait + TransactionTrait>(
         }
         RoleProfile { role, permissions, own_caseload_only: edit.own_caseload_only }
     };
-    check_profile(&profile)
-        .map_err(|e| FieldError::new("permissions", "role.separation", e.message_zh(), e.message_en()))?;
+    check_profile(&profile).map_err(|e| FieldError::of("permissions", e.message()))?;
     if role == Role::Auditor && !profile.allows(Permission::ReadAudit) {
-        return Err(FieldError::new(
-            "permissions",
-            "role.audit",
-            "不能取消审计员的“查看审计日志”权限，否则将无人能审查系统操作。",
-            "You cannot take 'Read the audit log' from the auditor: no one could review what was done.",
-        )
-        .into());
+        return Err(FieldError::of("permissions", Message::new("msg.role.audit")).into());
     }
     if role == actor.role && !profile.allows(Permission::ManageUsers) {
-        return Err(FieldError::new(
-            "permissions",
-            "role.lockout",
-            "不能取消本角色的“管理用户”权限，否则将无人能管理账号。",
-            "You cannot take 'Manage users' from your own role: no one could manage accounts any more.",
-        )
-        .into());
+        return Err(FieldError::of("permissions", Message::new("msg.role.lockout")).into());
     }
     let json = serde_json::to_string(&profile).map_err(|e| ServiceError::Data(e.to_string()))?;
     let codes: Vec<&str> = profile.permissions.iter().map(|p| p.as_code()).collect();
@@ -358,17 +335,9 @@ pub async fn save_security_settings<C: ConnectionTrait + TransactionTrait>(
     let months = match retention_months.trim().parse::<u32>() {
         Ok(m) if (audit::MIN_RETENTION_MONTHS..=120).contains(&m) => m,
         _ => {
-            return Err(FieldError::new(
+            return Err(FieldError::of(
                 "retention_months",
-                "retention.range",
-                format!(
-                    "审计日志保存期须为{}至120个月的整数（网络安全法第二十一条：不少于六个月）。",
-                    audit::MIN_RETENTION_MONTHS
-                ),
-                format!(
-                    "The audit retention must be a whole number of months from {} to 120 (Cybersecurity Law art. 21: at least six months).",
-                    audit::MIN_RETENTION_MONTHS
-                ),
+                Message::new("msg.retention.range").text("min", audit::MIN_RETENTION_MONTHS),
             )
             .into());
         }
@@ -378,13 +347,7 @@ pub async fn save_security_settings<C: ConnectionTrait + TransactionTrait>(
         roles.push(crate::service::parse_code("totp_roles", code, Role::from_code)?.as_code());
     }
     if !roles.contains(&Role::SystemAdmin.as_code()) {
-        return Err(FieldError::new(
-            "totp_roles",
-            "totp.admin",
-            "系统管理员必须使用双因素认证。",
-            "The system administrator must use a second factor.",
-        )
-        .into());
+        return Err(FieldError::of("totp_roles", Message::new("msg.totp.admin")).into());
     }
     let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageUsers).await?;
     deployment::put_setting(&txn, audit::RETENTION_KEY, &months.to_string()).await?;

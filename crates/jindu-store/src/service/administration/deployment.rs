@@ -1,6 +1,7 @@
 //! The deployment: its root division, the divisions loaded for it, settings and calendar.
 
 use jindu_domain::access::{DeploymentSetting, check_deployment_wide};
+use jindu_domain::message::Message;
 use jindu_domain::{DivisionCode, DivisionLevel, Schedule, WorkCalendar};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 
@@ -32,11 +33,9 @@ fn to_division(m: division::Model) -> ServiceResult<Division> {
 /// Running it again is harmless (rows are replaced). Errors: `Invalid` for an unknown code.
 pub async fn init<C: ConnectionTrait + TransactionTrait>(db: &C, root: DivisionCode) -> ServiceResult<usize> {
     let rows = embedded_subtree(root).map_err(|e| {
-        ServiceError::Invalid(vec![crate::service::FieldError::new(
+        ServiceError::Invalid(vec![crate::service::FieldError::of(
             "division",
-            "division.unknown",
-            format!("区划代码 {} 不存在。", root.prefix()),
-            format!("Division code {} does not exist.", root.prefix()),
+            Message::new("msg.division.unknown").text("prefix", root.prefix()),
         )])
         .with_log(e.to_string())
     })?;
@@ -86,14 +85,8 @@ pub async fn require_deployment_wide<C: ConnectionTrait>(
     setting: DeploymentSetting,
 ) -> ServiceResult<()> {
     let root = root(db).await?.ok_or(ServiceError::NotFound("deployment"))?;
-    check_deployment_wide(setting, &actor.scope, &root.code, &root.name_path).map_err(|e| {
-        ServiceError::Refused(crate::service::FieldError::new(
-            "setting",
-            "deployment.root_only",
-            e.message_zh(),
-            e.message_en(),
-        ))
-    })
+    check_deployment_wide(setting, &actor.scope, &root.code, &root.name_path)
+        .map_err(|e| ServiceError::Refused(crate::service::FieldError::of("setting", e.message())))
 }
 
 /// A stored setting, if any.

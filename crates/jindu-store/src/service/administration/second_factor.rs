@@ -7,6 +7,7 @@
 
 use jindu_domain::Role;
 use jindu_domain::clock::Now;
+use jindu_domain::message::Message;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use totp_rs::{Algorithm, Secret, TOTP};
 use uuid::Uuid;
@@ -40,14 +41,7 @@ pub fn new_secret() -> String {
 }
 
 fn totp(secret_base32: &str, account: &str) -> Result<TOTP, FieldError> {
-    let bad = || {
-        FieldError::new(
-            "code",
-            "totp.secret",
-            "动态口令密钥无效，请重新开始绑定。",
-            "The authenticator secret is not valid; start the setup again.",
-        )
-    };
+    let bad = || FieldError::of("code", Message::new("msg.totp.secret"));
     let bytes = Secret::Encoded(secret_base32.to_string()).to_bytes().map_err(|_| bad())?;
     TOTP::new(Algorithm::SHA1, 6, 1, STEP_SECONDS as u64, bytes, Some(ISSUER.into()), account.replace(':', "_"))
         .map_err(|_| bad())
@@ -84,12 +78,7 @@ fn accepted_step(t: &TOTP, code: &str, at: i64, last: Option<i64>) -> Option<i64
 }
 
 fn wrong_code() -> FieldError {
-    FieldError::new(
-        "code",
-        "totp.wrong",
-        "动态口令不正确或已使用，请输入验证器当前显示的6位数字。",
-        "The code is wrong or was already used: enter the 6 digits the authenticator shows now.",
-    )
+    FieldError::of("code", Message::new("msg.totp.wrong"))
 }
 
 /// Enrols the signed-in user: `code` must be the current code of `secret_base32` (proving the

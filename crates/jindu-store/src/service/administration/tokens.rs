@@ -7,6 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use jindu_domain::clock::Now;
+use jindu_domain::message::Message;
 use jindu_domain::{DivisionCode, Role};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use sha2::{Digest, Sha256};
@@ -93,51 +94,30 @@ pub async fn create<C: ConnectionTrait>(
     let mut errors = Vec::new();
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        errors.push(FieldError::new(
-            "name",
-            "token.name",
-            format!("令牌名称须为1–{MAX_NAME_CHARS}个字符。"),
-            format!("The token name must be 1–{MAX_NAME_CHARS} characters."),
-        ));
+        errors.push(FieldError::of("name", Message::new("msg.token.name").text("MAX_NAME_CHARS", MAX_NAME_CHARS)));
     }
     if !(1..=MAX_DAYS).contains(&days) {
-        errors.push(FieldError::new(
-            "days",
-            "token.days",
-            format!("有效期须为1–{MAX_DAYS}天。"),
-            format!("The validity must be 1–{MAX_DAYS} days."),
-        ));
+        errors.push(FieldError::of("days", Message::new("msg.token.days").text("MAX_DAYS", MAX_DAYS)));
     }
     if role == Role::SystemAdmin {
         // The API serves case data only, and a token would step around the administrator's
         // second factor.
-        errors.push(FieldError::new(
-            "role",
-            "token.admin",
-            "系统管理员不能申请接口令牌。",
-            "The system administrator cannot have API tokens.",
-        ));
+        errors.push(FieldError::of("role", Message::new("msg.token.admin")));
     }
     if role.as_code() != user.role {
-        errors.push(FieldError::new(
+        errors.push(FieldError::of(
             "role",
-            "token.role",
-            format!(
-                "令牌的角色须与用户本人的角色（{}）相同。",
-                Role::from_code(&user.role).map_or(user.role.as_str(), |r| r.label_zh())
-            ),
-            format!(
-                "The token's role must be the user's own role ({}).",
-                Role::from_code(&user.role).map_or(user.role.as_str(), |r| r.label_en())
+            Message::new("msg.token.role").label(
+                "role",
+                (Role::from_code(&user.role).map_or(user.role.as_str(), |r| r.label_zh())).to_string(),
+                (Role::from_code(&user.role).map_or(user.role.as_str(), |r| r.label_en())).to_string(),
             ),
         ));
     }
     if !user_scope.contains(&division) || deployment::division_by_code(db, division).await?.is_none() {
-        errors.push(FieldError::new(
+        errors.push(FieldError::of(
             "division",
-            "token.division",
-            format!("令牌的辖区“{division}”须在用户本人的辖区（{user_scope}）之内。"),
-            format!("The token's division '{division}' must lie within the user's own ({user_scope})."),
+            Message::new("msg.token.division").text("division", division).text("user_scope", user_scope),
         ));
     }
     if !errors.is_empty() {

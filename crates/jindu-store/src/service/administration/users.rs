@@ -3,6 +3,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use jindu_domain::access::default_profile;
+use jindu_domain::message::Message;
 use jindu_domain::{DivisionCode, Role, RoleProfile, clock::Now};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -46,12 +47,7 @@ pub fn check_password_policy(password: &str) -> Result<(), FieldError> {
         password.chars().any(|c| !c.is_ascii_alphanumeric()),
     ];
     if password.chars().count() < 10 || classes.iter().filter(|b| **b).count() < 3 {
-        return Err(FieldError::new(
-            "password",
-            "password.policy",
-            "密码至少10位，且包含大写字母、小写字母、数字、符号中的至少三类。",
-            "The password needs at least 10 characters from at least 3 of: upper case, lower case, digits, symbols.",
-        ));
+        return Err(FieldError::of("password", Message::new("msg.password.policy")));
     }
     Ok(())
 }
@@ -78,27 +74,19 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
         || username.chars().count() > 32
         || !username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
     {
-        errors.push(FieldError::new(
-            "username",
-            "username.format",
-            "用户名须为1–32位字母、数字、下划线、点或连字符。",
-            "The username must be 1–32 letters, digits, underscores, dots or hyphens.",
-        ));
+        errors.push(FieldError::of("username", Message::new("msg.username.format")));
     } else if app_user::Entity::find().filter(app_user::Column::Username.eq(&username)).one(db).await?.is_some() {
-        errors.push(FieldError::new(
-            "username",
-            "username.taken",
-            "该用户名已被使用。",
-            "This username is already taken.",
-        ));
+        errors.push(FieldError::of("username", Message::new("msg.username.taken")));
     }
     let codes: Vec<&str> = Role::ALL.iter().map(|r| r.as_code()).collect();
     if Role::from_code(input.role.trim()).is_none() {
-        errors.push(FieldError::new(
+        errors.push(FieldError::of(
             "role",
-            "role.unknown",
-            format!("角色“{}”不存在，可选：{}。", input.role, codes.join("、")),
-            format!("Role '{}' does not exist; choose one of {}.", input.role, codes.join(", ")),
+            Message::new("msg.role.unknown").text("role", &input.role).label(
+                "roles",
+                codes.join("、"),
+                codes.join(", "),
+            ),
         ));
     }
     let hash = match &input.password {
@@ -400,29 +388,14 @@ pub async fn change_password<C: ConnectionTrait + sea_orm::TransactionTrait>(
             ),
         };
         audit::record(db, &Who::actor(actor), now, entry).await?;
-        errors.push(FieldError::new(
-            "current",
-            "password.current",
-            "当前密码不正确。",
-            "The current password is wrong.",
-        ));
+        errors.push(FieldError::of("current", Message::new("msg.password.current")));
     }
     if let Err(e) = check_password_policy(new) {
         errors.push(e);
     } else if new != confirm {
-        errors.push(FieldError::new(
-            "confirm",
-            "password.confirm",
-            "两次输入的新密码不一致。",
-            "The two new passwords differ.",
-        ));
+        errors.push(FieldError::of("confirm", Message::new("msg.password.confirm")));
     } else if new == current {
-        errors.push(FieldError::new(
-            "password",
-            "password.same",
-            "新密码不能与当前密码相同。",
-            "The new password must differ from the current one.",
-        ));
+        errors.push(FieldError::of("password", Message::new("msg.password.same")));
     }
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));

@@ -4,7 +4,9 @@
 
 use chrono::NaiveDate;
 use jindu_domain::alert::kinds_for;
+use jindu_domain::breach::Ground;
 use jindu_domain::clock::Now;
+use jindu_domain::message::Message;
 use jindu_domain::{AlertKind, Permission};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
@@ -23,8 +25,8 @@ pub struct AlertView {
     pub ref_date: NaiveDate,
     /// Days past (positive) or before (negative) the reference day, as of today.
     pub days: i64,
-    /// For a serious breach: the grounds met, as sentences in the viewer's language.
-    pub grounds: Vec<String>,
+    /// For a serious breach: the grounds met, as catalogue messages.
+    pub grounds: Vec<Message>,
     /// For a serious breach: the ids of the evidence events.
     pub evidence: Vec<Uuid>,
     /// For a serious breach: the day it was reported to the police.
@@ -176,7 +178,6 @@ pub async fn inbox<C: ConnectionTrait>(
     actor: &Actor,
     now: Now,
     filter: &AlertFilter,
-    lang: &str,
 ) -> ServiceResult<Vec<AlertView>> {
     actor.require(Permission::ViewPersons)?;
     let (want, with_acked, _) = filter.check()?;
@@ -191,12 +192,7 @@ pub async fn inbox<C: ConnectionTrait>(
     for (a, ack) in open {
         let Some(p) = persons.iter().find(|p| p.id == a.person_id) else { continue };
         let detail: serde_json::Value = serde_json::from_str(&a.detail).unwrap_or(serde_json::Value::Null);
-        let grounds_key = if lang == "en" { "grounds_en" } else { "grounds_zh" };
-        let grounds = detail
-            .get(grounds_key)
-            .and_then(|g| g.as_array())
-            .map(|g| g.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
-            .unwrap_or_default();
+        let grounds = stored_grounds(&detail);
         let evidence = detail
             .get("evidence")
             .and_then(|g| g.as_array())
@@ -322,4 +318,25 @@ pub async fn acknowledge<C: ConnectionTrait + TransactionTrait>(
     txn.audit(audit::Entry::ok("alert.ack", "person", a.person_id).with_detail(format!("{} {}", a.kind, a.id))).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The grounds kept with a serious-breach alert: the grounds themselves (`grounds`), or, in an
+/// alert raised before the catalogue, the sentences it kept in both languages.
+fn stored_grounds(detail: &serde_json::Value) -> Vec<Message> {
+    if let Some(g) = detail.get("grounds") {
+        let grounds: Vec<Ground> = serde_json::from_value(g.clone()).unwrap_or_default();
+        return grounds.iter().map(Ground::message).collect();
+    }
+    let sentences = |key: &str| -> Vec<String> {
+        detail
+            .get(key)
+            .and_then(|g| g.as_array())
+            .map(|g| g.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    sentences("grounds_zh")
+        .into_iter()
+        .zip(sentences("grounds_en"))
+        .map(|(zh, en)| Message::bilingual(zh, en))
+        .collect()
 }

@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use jindu_domain::abstinence::Abstinence;
 use jindu_domain::clock::Now;
+use jindu_domain::message::Message;
 use jindu_domain::risk::{FactorScore, FactorTable};
 use jindu_domain::{AssessmentTrigger, ControlStatus, DomainError, EventKind, GroupRole, Permission, RiskTier, Role};
 use sea_orm::sea_query::Expr;
@@ -95,12 +96,7 @@ pub async fn add_member<C: ConnectionTrait + TransactionTrait>(
             Some(p.to_string())
         }
         _ => {
-            errors.push(FieldError::new(
-                "phone",
-                "phone.format",
-                "联系电话格式不正确。",
-                "The phone number is not valid.",
-            ));
+            errors.push(FieldError::of("phone", Message::new("msg.phone.format")));
             None
         }
     };
@@ -331,14 +327,9 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
         let p = load_visible(&txn, actor, *id).await?;
         crate::service::persons::ensure_not_sealed(&p)?;
         if !p.division_code.starts_with(&worker_prefix) {
-            return Err(FieldError::new(
+            return Err(FieldError::of(
                 "to_worker",
-                "caseload.other_town",
-                format!("所选社工不在该人员所属街道（{}），不能承接。", town_name(&txn, &p.town_code).await?),
-                format!(
-                    "The chosen social worker does not serve this person's town ({}).",
-                    town_name(&txn, &p.town_code).await?
-                ),
+                Message::new("msg.caseload.other_town").text("town", town_name(&txn, &p.town_code).await?),
             )
             .into());
         }
@@ -590,25 +581,13 @@ pub async fn confirm_abstinence<C: ConnectionTrait + TransactionTrait>(
         .await?;
     let a = casework::abstinence_of(&events, &ms);
     if status == ControlStatus::Abstinent3y {
-        return Err(FieldError::new(
-            "action",
-            "abstinence.confirmed",
-            "该人员已确认戒断三年未复吸，无需重复确认。",
-            "Three years' abstinence was already confirmed for this person.",
-        )
-        .into());
+        return Err(FieldError::of("action", Message::new("msg.abstinence.confirmed")).into());
     }
     let ok = matches!(status, ControlStatus::UnderControl | ControlStatus::Released)
         && !ms.iter().any(|m| m.ended_on.is_none())
         && a.is_some_and(|a| a.qualifies(now.today));
     let Some(a) = a.filter(|_| ok) else {
-        return Err(FieldError::new(
-            "action",
-            "abstinence.not_qualified",
-            "该人员尚不符合戒断三年未复吸的条件（无在执行措施，且自末次阳性检测、末次吸毒记录、末次措施结束之日起满三年）。",
-            "The person does not qualify yet: no open measure and three full years since the last positive test, recorded use and measure end.",
-        )
-        .into());
+        return Err(FieldError::of("action", Message::new("msg.abstinence.not_qualified")).into());
     };
     set_status(&txn, &p, ControlStatus::Abstinent3y, now).await?;
     person::Entity::update_many()
@@ -734,13 +713,7 @@ pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
     deployment::require_deployment_wide(db, actor, jindu_domain::access::DeploymentSetting::RiskTable).await?;
     let display = display.checked()?;
     if table.medium_at == 0 || table.medium_at >= table.high_at {
-        return Err(FieldError::new(
-            "risk_table",
-            "risk.thresholds",
-            "中风险分界须大于0且小于高风险分界。",
-            "The medium threshold must be above 0 and below the high threshold.",
-        )
-        .into());
+        return Err(FieldError::of("risk_table", Message::new("msg.risk.thresholds")).into());
     }
     {
         let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::Configure).await?;

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::event::{parse_date, validate_event_date, validate_free_text};
 use jindu_domain::leave::{LeaveAction, check_dates, next_status};
+use jindu_domain::message::Message;
 use jindu_domain::{AssessmentTrigger, ControlStatus, DomainError, EventKind, LeaveStatus, MeasureKind, Permission};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
@@ -77,21 +78,12 @@ async fn community_start<C: ConnectionTrait>(db: &C, person_id: Uuid) -> Service
         .filter(measure::Column::PersonId.eq(person_id))
         .filter(measure::Column::EndedOn.is_null())
         .filter(
-            measure::Column::Kind
-                .is_in([MeasureKind::CommunityDetox.as_code(), MeasureKind::CommunityRehab.as_code()]),
+            measure::Column::Kind.is_in([MeasureKind::CommunityDetox.as_code(), MeasureKind::CommunityRehab.as_code()]),
         )
         .one(db)
         .await?
         .and_then(|m| m.reported_on)
-        .ok_or_else(|| {
-            FieldError::new(
-                "action",
-                "conduct.no_community_measure",
-                "该人员当前没有已报到的社区戒毒或社区康复措施，不适用请假和擅自离开的登记（戒毒条例第十九、二十条）。",
-                "The person has no community detox or rehabilitation under way; leave and unauthorised departures do not apply (Regulation arts. 19, 20).",
-            )
-            .into()
-        })
+        .ok_or_else(|| FieldError::of("action", Message::new("msg.conduct.no_community_measure")).into())
 }
 
 /// Records a leave request (请假, written notice before leaving the county for 3 days or more,
@@ -122,32 +114,20 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
     // Leave is asked for beforehand (戒毒条例 §19), and not for a trip months ahead.
     if let Some(f) = from {
         if f < now.today {
-            errors.push(FieldError::new(
-                "leave_from",
-                "leave.past",
-                format!("请假须在离开前提出（戒毒条例第十九条），离开日期不能早于今天（{}）；已经离开的，请登记擅自离开。", now.today),
-                format!("Leave is asked for before leaving (art. 19): the day of leaving cannot be before today ({}); record a departure for someone already away.", now.today),
-            ));
+            errors.push(FieldError::of("leave_from", Message::new("msg.leave.past").text("today", now.today)));
         } else if (f - now.today).num_days() > jindu_domain::leave::MAX_LEAVE_DAYS {
-            errors.push(FieldError::new(
+            errors.push(FieldError::of(
                 "leave_from",
-                "leave.far",
-                format!("离开日期距今超过{}日，请临近出行时再申请。", jindu_domain::leave::MAX_LEAVE_DAYS),
-                format!(
-                    "The day of leaving is more than {} days ahead; ask nearer the time.",
-                    jindu_domain::leave::MAX_LEAVE_DAYS
-                ),
+                Message::new("msg.leave.far").text("max", jindu_domain::leave::MAX_LEAVE_DAYS),
             ));
         }
     }
     if let (Some(f), Some(t)) = (from, to) {
         let days = jindu_domain::leave::days_away(f, t);
         if days > jindu_domain::leave::MAX_LEAVE_DAYS {
-            errors.push(FieldError::new(
+            errors.push(FieldError::of(
                 "leave_to",
-                "leave.too_long",
-                format!("一次请假最长{}日，所填为{days}日。", jindu_domain::leave::MAX_LEAVE_DAYS),
-                format!("One leave is at most {} days; this one is {days}.", jindu_domain::leave::MAX_LEAVE_DAYS),
+                Message::new("msg.leave.too_long").text("max", jindu_domain::leave::MAX_LEAVE_DAYS).text("days", days),
             ));
         } else if let Err(e) = check_dates(f, t) {
             errors.push(e.into());
@@ -177,13 +157,7 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
         .one(&txn)
         .await?;
     if open.is_some() {
-        return Err(FieldError::new(
-            "leave_from",
-            "leave.overlap",
-            "该时段已有待审批或已批准的请假，请勿重复申请。",
-            "A pending or approved leave already covers these days.",
-        )
-        .into());
+        return Err(FieldError::of("leave_from", Message::new("msg.leave.overlap")).into());
     }
     let id = Uuid::now_v7();
     let row = id.to_string();
@@ -283,13 +257,7 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
     let status = stored("leave status", &l.status, LeaveStatus::from_code)?;
     let next = next_status(status, action)?;
     if action == LeaveAction::Approve && now.today > l.leave_to {
-        return Err(FieldError::new(
-            "action",
-            "leave.expired",
-            format!("该请假的返回日期（{}）已过，不能再批准；已按期返回的请撤销申请，未经批准离开的请登记擅自离开。", l.leave_to),
-            format!("The day back ({}) has passed: the leave can no longer be approved. Cancel it, or record an unauthorised departure.", l.leave_to),
-        )
-        .into());
+        return Err(FieldError::of("action", Message::new("msg.leave.expired").text("leave_to", l.leave_to)).into());
     }
     let note = match note.trim() {
         "" => None,
@@ -438,13 +406,7 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
             "absence.return"
         }
         (Some(_), false) => {
-            return Err(FieldError::new(
-                "left_on",
-                "absence.open",
-                "该人员上次擅自离开尚未登记返回，请先登记返回日期。",
-                "The last unauthorised departure has no return yet; record the return first.",
-            )
-            .into());
+            return Err(FieldError::of("left_on", Message::new("msg.absence.open")).into());
         }
         (None, _) => {
             jindu_domain::status::check_event_allowed(status, EventKind::UnauthorisedDeparture)?;
@@ -483,14 +445,9 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
             let earlier = absence::Entity::find().filter(absence::Column::PersonId.eq(person_id)).all(&txn).await?;
             if let Some(o) = earlier.iter().find(|o| o.left_on <= until && o.returned_on.unwrap_or(now.today) >= left) {
                 let back_text = o.returned_on.map(|d| d.to_string()).unwrap_or_default();
-                return Err(FieldError::new(
+                return Err(FieldError::of(
                     "left_on",
-                    "absence.overlap",
-                    format!("与已登记的擅自离开（{} 至 {back_text}）重叠，同一次离开不能重复登记。", o.left_on),
-                    format!(
-                        "This overlaps the departure already recorded ({} to {back_text}); a trip is recorded once.",
-                        o.left_on
-                    ),
+                    Message::new("msg.absence.overlap").text("left_on", o.left_on).text("back_text", back_text),
                 )
                 .into());
             }
@@ -549,7 +506,7 @@ pub async fn absences_of<C: ConnectionTrait>(
 }
 
 /// The serious-breach assessment of a person's open community detox, as the person page shows
-/// it: counts, grounds (as sentences in `lang`), evidence, and the reports to the police made.
+/// it: counts, grounds (as catalogue messages), evidence, and the reports to the police made.
 #[derive(Debug, Clone)]
 pub struct BreachView {
     /// The first day a ground was met.
@@ -557,7 +514,8 @@ pub struct BreachView {
     pub test_refusals: u32,
     pub departures: u32,
     pub absence_days: i64,
-    pub grounds: Vec<String>,
+    /// The grounds met (§20); their sentences are the catalogue's (`Ground::message`).
+    pub grounds: Vec<jindu_domain::breach::Ground>,
     pub evidence: Vec<Uuid>,
     /// Days the reports to the police were recorded.
     pub reported_on: Vec<NaiveDate>,
@@ -575,7 +533,6 @@ pub async fn breach_view<C: ConnectionTrait>(
     db: &C,
     person_id: Uuid,
     today: NaiveDate,
-    lang: &str,
 ) -> ServiceResult<Option<BreachView>> {
     let Some(m) = measure::Entity::find()
         .filter(measure::Column::PersonId.eq(person_id))
@@ -603,7 +560,7 @@ pub async fn breach_view<C: ConnectionTrait>(
         test_refusals: b.test_refusals,
         departures: b.departures,
         absence_days: b.absence_days,
-        grounds: b.grounds.iter().map(|g| if lang == "en" { g.describe_en() } else { g.describe_zh() }).collect(),
+        grounds: b.grounds.clone(),
         evidence: b.evidence,
         reported_on,
     }))
@@ -633,23 +590,11 @@ pub async fn report_breach<C: ConnectionTrait + TransactionTrait>(
         "" => None,
         n => Some(jindu_domain::event::validate_note("note", n)?),
     };
-    let Some(b) = breach_view(&txn, person_id, now.today, "zh").await?.filter(BreachView::is_serious) else {
-        return Err(FieldError::new(
-            "action",
-            "breach.none",
-            "该人员目前不符合严重违反社区戒毒协议的情形（戒毒条例第二十条），无需报告。",
-            "No ground of serious breach (Regulation art. 20) is met; there is nothing to report.",
-        )
-        .into());
+    let Some(b) = breach_view(&txn, person_id, now.today).await?.filter(BreachView::is_serious) else {
+        return Err(FieldError::of("action", Message::new("msg.breach.none")).into());
     };
     if let Some(day) = b.reported_on.iter().copied().filter(|d| b.met_on.is_some_and(|m| *d >= m)).max() {
-        return Err(FieldError::new(
-            "action",
-            "breach.reported",
-            format!("该严重违反情形已于{day}报告公安，无需重复报告。"),
-            format!("This serious breach was reported to the police on {day}; it need not be reported again."),
-        )
-        .into());
+        return Err(FieldError::of("action", Message::new("msg.breach.reported").text("day", day)).into());
     }
     let detail = serde_json::json!({
         "met_on": b.met_on,
@@ -660,7 +605,8 @@ pub async fn report_breach<C: ConnectionTrait + TransactionTrait>(
         "absence_days": b.absence_days,
     })
     .to_string();
-    let note_text = note.unwrap_or_else(|| b.grounds.join("；"));
+    // The grounds are kept in the detail (shown in the reader's language on the timeline); the
+    // note is the reporter's own, if any.
     let id = insert_event(
         &txn,
         actor,
@@ -669,7 +615,7 @@ pub async fn report_breach<C: ConnectionTrait + TransactionTrait>(
         None,
         EventKind::BreachReported,
         now.today,
-        Some((vault, &note_text)),
+        note.as_deref().map(|n| (vault, n)),
         Some(detail),
     )
     .await?;

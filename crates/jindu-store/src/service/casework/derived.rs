@@ -543,10 +543,9 @@ pub fn abstinence_of(events: &[event::Model], measures_all: &[measure::Model]) -
 #[derive(Debug, Serialize)]
 struct AlertDetail<'a> {
     days: i64,
+    /// For a serious breach: the grounds met (their sentences are the catalogue's).
     #[serde(skip_serializing_if = "Option::is_none")]
-    grounds_zh: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    grounds_en: Option<Vec<String>>,
+    grounds: Option<&'a [jindu_domain::breach::Ground]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     evidence: Option<&'a [Uuid]>,
     /// For a serious breach: the day it was reported to the police, once it was.
@@ -570,12 +569,11 @@ async fn store_alerts<C: ConnectionTrait>(
         let detail = match (s.kind, breach) {
             (AlertKind::SeriousBreach, Some(b)) => AlertDetail {
                 days: s.days,
-                grounds_zh: Some(b.grounds.iter().map(|g| g.describe_zh()).collect()),
-                grounds_en: Some(b.grounds.iter().map(|g| g.describe_en()).collect()),
+                grounds: Some(&b.grounds),
                 evidence: Some(&b.evidence),
                 reported_on: breach_reported_on,
             },
-            _ => AlertDetail { days: s.days, grounds_zh: None, grounds_en: None, evidence: None, reported_on: None },
+            _ => AlertDetail { days: s.days, grounds: None, evidence: None, reported_on: None },
         };
         let detail = serde_json::to_string(&detail).map_err(|e| ServiceError::Data(e.to_string()))?;
         let division = match (s.kind, transfer_division) {

@@ -7,6 +7,7 @@
 //! Staff are social-worker accounts linked to a workstation (`app_user.workstation_id`); an
 //! account keeps its own unit (data scope), which must lie in the workstation's town.
 
+use jindu_domain::message::Message;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -89,12 +90,7 @@ async fn town_named<C: ConnectionTrait>(
 ) -> ServiceResult<Result<deployment::Division, FieldError>> {
     let t: String = text.split_whitespace().collect();
     if t.is_empty() {
-        return Ok(Err(FieldError::new(
-            "town",
-            "workstation.town_required",
-            "请选择工作站所在的乡镇（街道）。",
-            "Choose the town the workstation serves.",
-        )));
+        return Ok(Err(FieldError::of("town", Message::new("msg.workstation.town_required"))));
     }
     let towns = deployment::in_scope(db, actor.scope, DivisionLevel::Town).await?;
     let hits: Vec<&deployment::Division> = towns
@@ -104,22 +100,13 @@ async fn town_named<C: ConnectionTrait>(
     let shown: String = t.chars().take(30).collect();
     Ok(match hits.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => Err(FieldError::new(
+        [] => Err(FieldError::of("town", Message::new("msg.workstation.town").text("shown", shown))),
+        many => Err(FieldError::of(
             "town",
-            "workstation.town",
-            format!("乡镇（街道）“{shown}”不在您的辖区内（填乡镇街道名称或区划代码）。"),
-            format!("Town '{shown}' is not in your jurisdiction (give a town's name or code)."),
-        )),
-        many => Err(FieldError::new(
-            "town",
-            "workstation.town_ambiguous",
-            format!(
-                "乡镇（街道）“{shown}”有重名：{}。请填区划代码。",
-                many.iter().map(|d| d.name_path.as_str()).collect::<Vec<_>>().join("、")
-            ),
-            format!(
-                "Town '{shown}' is ambiguous: {}. Give its code.",
-                many.iter().map(|d| d.name_path.as_str()).collect::<Vec<_>>().join(", ")
+            Message::new("msg.workstation.town_ambiguous").text("shown", shown).label(
+                "towns",
+                (many.iter().map(|d| d.name_path.as_str()).collect::<Vec<_>>().join("、")).to_string(),
+                (many.iter().map(|d| d.name_path.as_str()).collect::<Vec<_>>().join(", ")).to_string(),
             ),
         )),
     })
@@ -138,19 +125,9 @@ pub(in crate::service) async fn check<C: ConnectionTrait>(
     let name: String = form.name.split_whitespace().collect::<Vec<_>>().join(" ");
     let hidden = |t: &str| t.chars().any(jindu_domain::event::is_hidden);
     if name.is_empty() || name.chars().count() > 50 {
-        errors.push(FieldError::new(
-            "name",
-            "workstation.name",
-            "请填写工作站名称（50字以内）。",
-            "Give the workstation's name (at most 50 characters).",
-        ));
+        errors.push(FieldError::of("name", Message::new("msg.workstation.name")));
     } else if hidden(&name) || !name.chars().any(char::is_alphanumeric) {
-        errors.push(FieldError::new(
-            "name",
-            "workstation.name_hidden",
-            "工作站名称含有不可见字符或控制字符（或只有符号），请重新输入。",
-            "The workstation's name holds invisible or control characters (or only symbols); type it again.",
-        ));
+        errors.push(FieldError::of("name", Message::new("msg.workstation.name_hidden")));
     }
     let town = match town_named(db, actor, &form.town).await? {
         Ok(t) => Some(t),
@@ -161,19 +138,9 @@ pub(in crate::service) async fn check<C: ConnectionTrait>(
     };
     let address = form.address.trim().to_string();
     if address.chars().count() > 100 {
-        errors.push(FieldError::new(
-            "address",
-            "workstation.address",
-            "地址过长（100字以内）。",
-            "The address is too long (at most 100 characters).",
-        ));
+        errors.push(FieldError::of("address", Message::new("msg.workstation.address")));
     } else if hidden(&address) {
-        errors.push(FieldError::new(
-            "address",
-            "workstation.address_hidden",
-            "地址含有不可见字符或控制字符，请重新输入。",
-            "The address holds invisible or control characters; type it again.",
-        ));
+        errors.push(FieldError::of("address", Message::new("msg.workstation.address_hidden")));
     }
     let opened_on = if form.opened_on.trim().is_empty() {
         None
@@ -182,21 +149,11 @@ pub(in crate::service) async fn check<C: ConnectionTrait>(
             // Community detox and rehabilitation began with the 禁毒法 (in force 2008-06-01): no
             // workstation for them opened earlier.
             Ok(d) if d < jindu_domain::workstation::COMMUNITY_MEASURES_FROM => {
-                errors.push(FieldError::new(
-                    "opened_on",
-                    "workstation.opened_early",
-                    format!("成立日期 {d} 早于禁毒法施行之日（2008年6月1日），社区戒毒（康复）工作站不会更早成立。"),
-                    format!("The opening date {d} is before the Anti-Drug Law took effect (2008-06-01); no such workstation opened earlier."),
-                ));
+                errors.push(FieldError::of("opened_on", Message::new("msg.workstation.opened_early").text("d", d)));
                 None
             }
             Ok(d) if d > now.today => {
-                errors.push(FieldError::new(
-                    "opened_on",
-                    "workstation.opened_future",
-                    format!("成立日期 {d} 晚于今天。"),
-                    format!("The opening date {d} is after today."),
-                ));
+                errors.push(FieldError::of("opened_on", Message::new("msg.workstation.opened_future").text("d", d)));
                 None
             }
             Ok(d) => Some(d),
@@ -237,11 +194,9 @@ async fn recount_town<C: ConnectionTrait>(db: &C, town: &str, before: &[workstat
 
 /// The refusal of a name the town's workstations already have.
 fn duplicate_name(checked: &Checked) -> FieldError {
-    FieldError::new(
+    FieldError::of(
         "name",
-        "workstation.duplicate",
-        format!("{}已有名为“{}”的工作站。", checked.town.name, checked.name),
-        format!("{} already has a workstation called '{}'.", checked.town.name, checked.name),
+        Message::new("msg.workstation.duplicate").text("town", &checked.town.name).text("name", &checked.name),
     )
 }
 
@@ -337,13 +292,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     }
     let checked = check(db, actor, now, &form).await?.map_err(ServiceError::Invalid)?;
     if checked.town.code.to_string() != kept.division_code {
-        return Err(FieldError::new(
-            "town",
-            "workstation.town_fixed",
-            "工作站所在的乡镇（街道）不能更改；请另建工作站。",
-            "A workstation's town cannot change; create another workstation.",
-        )
-        .into());
+        return Err(FieldError::of("town", Message::new("msg.workstation.town_fixed")).into());
     }
     let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::Configure).await?;
     let before =
@@ -379,12 +328,7 @@ pub(in crate::service) async fn staff_account<C: ConnectionTrait>(
 ) -> ServiceResult<Result<app_user::Model, FieldError>> {
     let who = who.trim();
     if who.is_empty() {
-        return Ok(Err(FieldError::new(
-            "staff",
-            "workstation.staff_required",
-            "请填写社工的用户名或姓名。",
-            "Give the social worker's user name or name.",
-        )));
+        return Ok(Err(FieldError::of("staff", Message::new("msg.workstation.staff_required"))));
     }
     let in_town = app_user::Entity::find()
         .filter(app_user::Column::Role.eq(Role::SocialWorker.as_code()))
@@ -399,23 +343,13 @@ pub(in crate::service) async fn staff_account<C: ConnectionTrait>(
     let shown: String = who.chars().take(30).collect();
     Ok(match hits.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => Err(FieldError::new(
+        [] => Err(FieldError::of(
             "staff",
-            "workstation.staff_unknown",
-            format!(
-                "“{shown}”不是{}的禁毒社工账号（填用户名或姓名；账号由系统管理员创建，所属单位须在该乡镇街道）。",
-                town.name
-            ),
-            format!(
-                "'{shown}' is no social-worker account of {} (give the user name or name; the system administrator creates accounts, with a unit in that town).",
-                town.name
-            ),
+            Message::new("msg.workstation.staff_unknown").text("shown", shown).text("name", &town.name),
         )),
-        _ => Err(FieldError::new(
+        _ => Err(FieldError::of(
             "staff",
-            "workstation.staff_ambiguous",
-            format!("{}有多名禁毒社工叫“{shown}”，请改填用户名。", town.name),
-            format!("Several social workers of {} are called '{shown}'; give the user name.", town.name),
+            Message::new("msg.workstation.staff_ambiguous").text("name", &town.name).text("shown", shown),
         )),
     })
 }
@@ -429,11 +363,9 @@ pub(in crate::service) async fn on_other_staff<C: ConnectionTrait>(
 ) -> ServiceResult<Option<FieldError>> {
     let Some(other) = user.workstation_id.filter(|w| *w != ws.id) else { return Ok(None) };
     let name = workstation::Entity::find_by_id(other).one(db).await?.map(|w| w.name).unwrap_or_default();
-    Ok(Some(FieldError::new(
+    Ok(Some(FieldError::of(
         "staff",
-        "workstation.staff_elsewhere",
-        format!("社工“{}”已在“{name}”工作，请先从该工作站移出。", user.display_name),
-        format!("Social worker '{}' is on the staff of '{name}'; take them off it first.", user.display_name),
+        Message::new("msg.workstation.staff_elsewhere").text("display_name", &user.display_name).text("name", name),
     )))
 }
 
@@ -653,11 +585,9 @@ impl crate::service::import::SheetImport for SheetRows<'_> {
             for who in staff_names(&cell(WorkstationColumn::Staff)) {
                 match staff_account(txn, town, &who).await? {
                     Ok(u) => match self.staffed.get(&u.id) {
-                        Some(first) => problems.push(FieldError::new(
+                        Some(first) => problems.push(FieldError::of(
                             "staff",
-                            "workstation.staff_repeat",
-                            format!("社工“{who}”已在第 {first} 行的工作站。"),
-                            format!("Social worker '{who}' is already on the staff of row {first}."),
+                            Message::new("msg.workstation.staff_repeat").text("who", who).text("first", first),
                         )),
                         None => staff.push(u),
                     },
@@ -668,11 +598,10 @@ impl crate::service::import::SheetImport for SheetRows<'_> {
         let Ok(checked) = checked else { return Ok(RowOutcome::Problems(problems)) };
         let key = (checked.town.code.to_string(), checked.name.clone());
         if let Some(first) = self.seen.get(&key) {
-            problems.push(FieldError::new(
+            problems.push(FieldError::coded(
                 "row",
                 "import.repeat",
-                format!("与第 {first} 行是同一乡镇（街道）的同一工作站。"),
-                format!("Repeats row {first}: the same workstation of the same town."),
+                Message::new("msg.import.repeat_workstation").text("first", first),
             ));
         }
         if !problems.is_empty() {

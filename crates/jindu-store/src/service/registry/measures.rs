@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::event::{parse_date, validate_event_date, validate_note};
 use jindu_domain::measure::MeasureClock;
+use jindu_domain::message::Message;
 use jindu_domain::obligation::next_due;
 use jindu_domain::status::{check_event_allowed, status_after};
 use jindu_domain::{
@@ -244,7 +245,7 @@ pub(crate) async fn decide_in<T: ConnectionTrait + sea_orm::TransactionSession>(
         return Err(ServiceError::Invalid(
             exemptions
                 .iter()
-                .map(|e| FieldError::new("confirm_exemptions", "measure.exemption", e.warning_zh(), e.warning_en()))
+                .map(|e| FieldError::coded("confirm_exemptions", "measure.exemption", e.warning()))
                 .collect(),
         ));
     }
@@ -256,11 +257,13 @@ pub(crate) async fn decide_in<T: ConnectionTrait + sea_orm::TransactionSession>(
             ended = format!("; ended {} {} on {}", open_kind.as_code(), open.id, input.decision_date);
             end_row(txn, actor, now, open, input.decision_date, EndReason::ToCompulsoryIsolation, None).await?;
         } else {
-            return Err(FieldError::new(
+            return Err(FieldError::of(
                 "measure_kind",
-                "measure.open",
-                format!("该人员的{}尚未结束，请先结束当前措施。", open_kind.label_zh()),
-                format!("This person's {} has not ended; end it first.", open_kind.label_en().to_lowercase()),
+                Message::new("msg.measure.open").label(
+                    "kind",
+                    open_kind.label_zh(),
+                    open_kind.label_en().to_lowercase(),
+                ),
             )
             .into());
         }
@@ -343,16 +346,12 @@ pub(crate) async fn record_past_measure_in<T: ConnectionTrait + sea_orm::Transac
     {
         let kind = stored("measure kind", &m.kind, MeasureKind::from_code)?;
         let until = m.ended_on.map_or_else(|| "至今".to_string(), |e| e.to_string());
-        return Err(FieldError::new(
+        return Err(FieldError::of(
             "end_date",
-            "measure.overlap",
-            format!("与已登记的{}（{} 至 {}）时间重叠。", kind.label_zh(), m.decision_date, until),
-            format!(
-                "Overlaps the {} already registered ({} to {}).",
-                kind.label_en().to_lowercase(),
-                m.decision_date,
-                m.ended_on.map_or_else(|| "now".to_string(), |e| e.to_string())
-            ),
+            Message::new("msg.measure.overlap")
+                .label("kind", kind.label_zh(), kind.label_en().to_lowercase())
+                .text("decision_date", m.decision_date)
+                .label("until", until, m.ended_on.map_or_else(|| "now".to_string(), |e| e.to_string())),
         )
         .into());
     }
@@ -475,13 +474,7 @@ pub(crate) async fn act_in<T: ConnectionTrait + sea_orm::TransactionSession>(
         }
         MeasureAction::ReleaseToRehab => {
             if clock.kind != MeasureKind::CompulsoryIsolation {
-                return Err(FieldError::new(
-                    "action",
-                    "measure.not_isolation",
-                    "只有强制隔离戒毒可以解除并转社区康复。",
-                    "Only a compulsory isolation can be ended with community rehabilitation.",
-                )
-                .into());
+                return Err(FieldError::of("action", Message::new("msg.measure.not_isolation")).into());
             }
             clock.end(date, EndReason::Expiry, now.today)?;
             EventKind::MeasureEnded
@@ -593,14 +586,15 @@ pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
     let clock = clock_of(&m)?;
     let old = clock.date_of(field);
     if old == Some(date) {
-        return Err(FieldError::new(
+        return Err(FieldError::of(
             name,
-            "measure.correction_unchanged",
-            format!("{}已经是{date}，无需更正。", jindu_domain::error::field_label(name, "zh")),
-            format!(
-                "The {} is already {date}; nothing to correct.",
-                jindu_domain::error::field_label(name, "en").to_lowercase()
-            ),
+            Message::new("msg.measure.correction_unchanged")
+                .label(
+                    "field",
+                    jindu_domain::error::field_label(name, "zh"),
+                    jindu_domain::error::field_label(name, "en").to_lowercase(),
+                )
+                .text("date", date),
         )
         .into());
     }
@@ -617,21 +611,17 @@ pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
             o.decision_date < end.unwrap_or(NaiveDate::MAX) && o.ended_on.is_none_or(|e| date < e)
         }) {
             let kind = stored("measure kind", &o.kind, MeasureKind::from_code)?;
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 name,
                 "measure.overlap",
-                format!(
-                    "更正后与已登记的{}（{} 至 {}）时间重叠。",
-                    kind.label_zh(),
-                    o.decision_date,
-                    o.ended_on.map_or_else(|| "至今".to_string(), |e| e.to_string())
-                ),
-                format!(
-                    "Corrected, it would overlap the {} already registered ({} to {}).",
-                    kind.label_en().to_lowercase(),
-                    o.decision_date,
-                    o.ended_on.map_or_else(|| "now".to_string(), |e| e.to_string())
-                ),
+                Message::new("msg.measure.overlap_corrected")
+                    .label("kind", kind.label_zh(), kind.label_en().to_lowercase())
+                    .text("decision_date", o.decision_date)
+                    .label(
+                        "until",
+                        o.ended_on.map_or_else(|| "至今".to_string(), |e| e.to_string()),
+                        o.ended_on.map_or_else(|| "now".to_string(), |e| e.to_string()),
+                    ),
             )
             .into());
         }

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::event::parse_date;
 use jindu_domain::indicator::Headcount;
+use jindu_domain::message::Message;
 use jindu_domain::{
     AddictionFinding, AssessmentTrigger, ControlStatus, DivisionCode, DivisionLevel, DomainError, IdNumber,
     MeasureKind, Permission, RiskTier, Role, Substance,
@@ -122,14 +123,8 @@ pub async fn resolve_division<C: ConnectionTrait>(
     input: &str,
 ) -> Result<(DivisionCode, DivisionCode), FieldError> {
     let input = input.trim();
-    let not_in = || {
-        FieldError::new(
-            "division",
-            "division.outside",
-            format!("所属辖区“{input}”不存在或不在本系统的辖区范围内。"),
-            format!("Division '{input}' does not exist or is not within this deployment's jurisdiction."),
-        )
-    };
+    let not_in =
+        || FieldError::coded("division", "division.outside", Message::new("msg.division.outside").text("input", input));
     if input.is_empty() {
         return Err(DomainError::Required { field: "division" }.into());
     }
@@ -157,12 +152,7 @@ pub async fn resolve_division<C: ConnectionTrait>(
         DivisionLevel::Town => code,
         DivisionLevel::Village => code.parent().ok_or_else(not_in)?,
         _ => {
-            return Err(FieldError::new(
-                "division",
-                "division.level",
-                "所属辖区须为街道/乡镇或社区/村。",
-                "The division must be a town/street or a community/village.",
-            ));
+            return Err(FieldError::of("division", Message::new("msg.division.level")));
         }
     };
     Ok((code, town))
@@ -326,7 +316,7 @@ pub async fn parse_profile<C: ConnectionTrait>(
         && (p.chars().count() > MAX_PHONE_CHARS
             || !p.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' '))
     {
-        errors.push(FieldError::new("phone", "phone.format", "联系电话格式不正确。", "The phone number is not valid."));
+        errors.push(FieldError::of("phone", Message::new("msg.phone.format")));
     }
     let address = opt(input.address)
         .map(|a| jindu_domain::event::validate_free_text("address", a, MAX_ADDRESS_CHARS))
@@ -901,13 +891,7 @@ fn to_view(
 /// dynamic control. A relapse (recorded as an event) brings it back.
 pub fn ensure_not_sealed(p: &person::Model) -> ServiceResult<()> {
     match p.sealed_on {
-        Some(day) => Err(FieldError::new(
-            "action",
-            "person.sealed",
-            format!("该档案已于{day}确认戒断三年并封存，不能办理此事项；如复吸，请记录“复吸”以恢复管控。"),
-            format!("This record was sealed on {day} (three years abstinent); record a relapse to bring it back under control."),
-        )
-        .into()),
+        Some(day) => Err(FieldError::of("action", Message::new("msg.person.sealed").text("day", day)).into()),
         None => Ok(()),
     }
 }

@@ -13,6 +13,7 @@ use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use jindu_domain::clock::Now;
 use jindu_domain::measure::MeasureClock;
+use jindu_domain::message::Message;
 use jindu_domain::transfer::{self as rules, TransferStatus};
 use jindu_domain::{
     AddictionFinding, ControlStatus, DivisionCode, DomainError, EndReason, EventKind, IdNumber, MeasureKind,
@@ -169,18 +170,12 @@ fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn file_error(zh: &str, en: &str) -> ServiceError {
-    FieldError::new("file", "transfer_file.invalid", zh, en).into()
+fn file_error(message: Message) -> ServiceError {
+    FieldError::coded("file", "transfer_file.invalid", message).into()
 }
 
 fn wrong_passphrase() -> ServiceError {
-    FieldError::new(
-        "passphrase",
-        "transfer_file.passphrase",
-        "口令错误或文件已损坏：无法解密移交文件，未导入任何内容。请核对导出方提供的口令。",
-        "Wrong passphrase or damaged file: the transfer file could not be decrypted and nothing was imported. Check the passphrase the exporting office gave you.",
-    )
-    .into()
+    FieldError::of("passphrase", Message::new("msg.transfer_file.passphrase")).into()
 }
 
 /// Exports person `person_id` to another deployment at `to` (a division code outside this
@@ -201,13 +196,7 @@ pub async fn export<C: ConnectionTrait + TransactionTrait>(
         .map_err(|_| DomainError::DivisionCode { field: "to_division", input: to.chars().take(40).collect() })?;
     let root = deployment::root(db).await?.ok_or_else(|| ServiceError::Data("no deployment root".into()))?;
     if root.code.contains(&to_code) {
-        return Err(FieldError::new(
-            "to_division",
-            "transfer_file.inside",
-            "目标地在本系统内：请在人员页面申请变更执行地，无需导出文件。",
-            "The target lies inside this system: request a transfer on the person page; no file is needed.",
-        )
-        .into());
+        return Err(FieldError::of("to_division", Message::new("msg.transfer_file.inside")).into());
     }
     let txn = crate::service::UnitOfWork::begin_as(db, who.clone(), now).await?;
     let p = person::Entity::find_by_id(person_id)
@@ -402,22 +391,14 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
     passphrase: &str,
     town: &str,
 ) -> ServiceResult<Imported> {
-    let envelope: Envelope = serde_json::from_slice(file).map_err(|_| {
-        file_error(
-            "这不是禁毒系统的移交文件（格式无法识别），未导入任何内容。",
-            "This is not a Jindu transfer file (unrecognised format); nothing was imported.",
-        )
-    })?;
+    let envelope: Envelope =
+        serde_json::from_slice(file).map_err(|_| file_error(Message::new("msg.transfer_file.not_jindu")))?;
     if envelope.format != FORMAT || envelope.version != VERSION {
         return Err(file_error(
-            &format!(
-                "移交文件的格式版本（{} {}）不受支持，本系统只接受版本 {VERSION}，未导入任何内容。",
-                envelope.format, envelope.version
-            ),
-            &format!(
-                "Transfer file format {} version {} is not supported (this system reads version {VERSION}); nothing was imported.",
-                envelope.format, envelope.version
-            ),
+            Message::new("msg.transfer_file.version")
+                .text("format", &envelope.format)
+                .text("version", envelope.version)
+                .text("supported", VERSION),
         ));
     }
     if envelope.kdf != "argon2id"
@@ -426,10 +407,7 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
         || envelope.t_cost > 10
         || envelope.p_cost > 8
     {
-        return Err(file_error(
-            "移交文件的加密参数不受支持，未导入任何内容。",
-            "The transfer file's encryption parameters are not supported; nothing was imported.",
-        ));
+        return Err(file_error(Message::new("msg.transfer_file.parameters")));
     }
     if normalize_passphrase(passphrase).is_empty() {
         return Err(DomainError::Required { field: "passphrase" }.into());
@@ -441,12 +419,8 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
     let plain = ring
         .decrypt(&jindu_crypto::Aad::new("transfer_file", "payload", &envelope.salt), &envelope.payload)
         .map_err(|_| wrong_passphrase())?;
-    let payload: Payload = serde_json::from_str(&plain).map_err(|_| {
-        file_error(
-            "移交文件内容不完整或已损坏，未导入任何内容。",
-            "The transfer file's content is incomplete or damaged; nothing was imported.",
-        )
-    })?;
+    let payload: Payload =
+        serde_json::from_str(&plain).map_err(|_| file_error(Message::new("msg.transfer_file.damaged")))?;
     let file_hash = hex_sha256(file);
 
     let txn = crate::service::UnitOfWork::begin_as(db, who.clone(), now).await?;
@@ -490,12 +464,7 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
         .ok();
     let substance = opt_code("substance", &pd.substance, Substance::from_code).map_err(|e| push(&mut errors, e)).ok();
     if number.as_ref().is_some_and(|n| n.birth_date() != pd.birth_date) {
-        errors.push(FieldError::new(
-            "birth_date",
-            "transfer_file.birth_date",
-            "移交文件中的出生日期与身份证号不符，未导入任何内容。",
-            "The date of birth in the transfer file does not match the ID number; nothing was imported.",
-        ));
+        errors.push(FieldError::of("birth_date", Message::new("msg.transfer_file.birth_date")));
     }
     let mut clocks = Vec::new();
     for m in &payload.measures {
@@ -690,7 +659,11 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
 fn push(errors: &mut Vec<FieldError>, e: ServiceError) {
     match e {
         ServiceError::Invalid(mut es) => errors.append(&mut es),
-        other => errors.push(FieldError::new("file", "transfer_file.invalid", other.to_string(), other.to_string())),
+        other => errors.push(FieldError::coded(
+            "file",
+            "transfer_file.invalid",
+            Message::new("msg.internal").text("detail", other),
+        )),
     }
 }
 
@@ -721,14 +694,10 @@ fn measure_clock(m: &MeasureData, today: NaiveDate) -> ServiceResult<MeasureCloc
 async fn target<C: ConnectionTrait>(db: &C, town: &str) -> ServiceResult<(DivisionCode, DivisionCode)> {
     let root = deployment::root(db).await?.ok_or_else(|| ServiceError::Data("no deployment root".into()))?;
     let outside = || {
-        ServiceError::from(FieldError::new(
+        ServiceError::from(FieldError::coded(
             "town",
             "division.outside",
-            format!("接收街道“{}”不是本系统的街道（乡镇）或社区（村）。", town.chars().take(40).collect::<String>()),
-            format!(
-                "Receiving town '{}' is not a town or community of this system.",
-                town.chars().take(40).collect::<String>()
-            ),
+            Message::new("msg.transfer_file.town_outside").text("town", town.chars().take(40).collect::<String>()),
         ))
     };
     if town.trim().is_empty() {

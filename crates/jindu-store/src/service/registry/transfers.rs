@@ -15,6 +15,7 @@
 
 use chrono::NaiveDate;
 use jindu_domain::clock::Now;
+use jindu_domain::message::Message;
 use jindu_domain::transfer::{self as rules, TransferAction, TransferStatus};
 use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, DomainError, EventKind, IdNumber, Permission};
 use sea_orm::{
@@ -160,11 +161,10 @@ async fn deployment_division<C: ConnectionTrait>(
         return Err(DomainError::Required { field }.into());
     }
     let outside = || {
-        ServiceError::from(FieldError::new(
+        ServiceError::from(FieldError::coded(
             field,
             "division.outside",
-            format!("“{}”不是本系统的街道（乡镇）或社区（村）。", input.chars().take(40).collect::<String>()),
-            format!("'{}' is not a town or community of this system.", input.chars().take(40).collect::<String>()),
+            Message::new("msg.transfer.division_outside").text("input", input.chars().take(40).collect::<String>()),
         ))
     };
     let Ok(code) = DivisionCode::parse(input) else { return Err(outside()) };
@@ -402,7 +402,7 @@ async fn open_request<T: ConnectionTrait + sea_orm::TransactionSession>(
 fn push(errors: &mut Vec<FieldError>, e: ServiceError) {
     match e {
         ServiceError::Invalid(mut es) => errors.append(&mut es),
-        other => errors.push(FieldError::new("", "internal", other.to_string(), other.to_string())),
+        other => errors.push(FieldError::coded("", "internal", Message::new("msg.internal").text("detail", other))),
     }
 }
 
@@ -421,14 +421,7 @@ pub async fn request_pull<C: ConnectionTrait + TransactionTrait>(
     let number = IdNumber::parse_on(&input.id_number, now.today)
         .map_err(|reason| DomainError::IdNumber { field: "id_number", reason })?;
     let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageMeasures).await?;
-    let not_here = || {
-        ServiceError::from(FieldError::new(
-            "id_number",
-            "transfer.not_elsewhere",
-            "该身份证号未在本系统的其他辖区登记，无需申请接收。",
-            "This ID number is not registered in another area of this system; there is nothing to take over.",
-        ))
-    };
+    let not_here = || ServiceError::from(FieldError::of("id_number", Message::new("msg.transfer.not_elsewhere")));
     let Some(p) = person::Entity::find()
         .filter(person::Column::IdNumberBidx.is_in(vault.id_number_search(number.as_str())))
         .one(&txn)
@@ -773,35 +766,17 @@ impl Duplicate {
     /// The field error shown on the registration (and import) form.
     pub fn error(&self) -> FieldError {
         match self {
-            Duplicate::InScope(_) => FieldError::new(
-                "id_number",
-                "id_number.duplicate_here",
-                "该身份证号已在本系统登记，就在本辖区：请打开该人员档案，勿重复登记。",
-                "This ID number is already registered in your own area: open that person's record instead of registering again.",
-            ),
-            Duplicate::OtherTown(town) => FieldError::new(
+            Duplicate::InScope(_) => FieldError::of("id_number", Message::new("msg.id_number.duplicate_here")),
+            Duplicate::OtherTown(town) => FieldError::coded(
                 "id_number",
                 "id_number.duplicate_elsewhere",
-                format!(
-                    "该身份证号已在其他辖区（{town}）登记，请联系该街道禁毒专干或区禁毒办；如该人员已在本辖区居住，可申请变更执行地。"
-                ),
-                format!(
-                    "This ID number is already registered in another area ({town}); contact that town's anti-drug officer or the district anti-drug office. If the person now lives here, you can request a transfer."
-                ),
+                Message::new("msg.id_number.duplicate_elsewhere").text("town", town),
             ),
-            Duplicate::Sealed => FieldError::new(
-                "id_number",
-                "id_number.duplicate_sealed",
-                "该身份证号的档案已确认戒断三年并封存，请勿重复登记；如该人员复吸，请联系区禁毒办打开档案记录复吸，恢复管控。",
-                "This ID number's record was sealed after three years' abstinence; do not register it again. If the person has relapsed, ask the district anti-drug office to open the record and record the relapse.",
-            ),
-            Duplicate::OtherCounty(county) => FieldError::new(
+            Duplicate::Sealed => FieldError::of("id_number", Message::new("msg.id_number.duplicate_sealed")),
+            Duplicate::OtherCounty(county) => FieldError::coded(
                 "id_number",
                 "id_number.duplicate_elsewhere",
-                format!("该身份证号已在本系统登记，已移交至其他区县（{county}），请联系当地禁毒办。"),
-                format!(
-                    "This ID number was registered here and handed over to another county ({county}); contact the anti-drug office there."
-                ),
+                Message::new("msg.id_number.duplicate_other_county").text("county", county),
             ),
         }
     }
@@ -866,12 +841,15 @@ mod tests {
     #[test]
     fn duplicate_messages_name_only_the_town_or_county() {
         let e = Duplicate::OtherTown("广东路街道".into()).error();
+        let (zh, en) = jindu_messages::render_both(&e.message);
         assert_eq!(
-            e.zh,
+            zh,
             "该身份证号已在其他辖区（广东路街道）登记，请联系该街道禁毒专干或区禁毒办；如该人员已在本辖区居住，可申请变更执行地。"
         );
-        assert!(e.en.contains("(广东路街道)"));
-        assert!(Duplicate::InScope(Uuid::nil()).error().zh.contains("已在本系统登记"));
+        assert!(en.contains("(广东路街道)"));
+        assert!(
+            jindu_messages::render(&Duplicate::InScope(Uuid::nil()).error().message, "zh").contains("已在本系统登记")
+        );
         assert_eq!(Duplicate::OtherCounty("雁峰区".into()).error().code, "id_number.duplicate_elsewhere");
     }
 }

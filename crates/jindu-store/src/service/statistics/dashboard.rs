@@ -4,6 +4,7 @@
 //! cells kept by [`crate::service::indicators`]: a handful of rows per jurisdiction, whatever the size of
 //! the registry.
 
+use jindu_domain::message::Message;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -392,13 +393,7 @@ pub async fn drill<C: ConnectionTrait + TransactionTrait>(
         .drill_keys()
         .ok_or_else(|| DomainError::InvalidChoice { field: "indicator", input: indicator.code().to_string() })?;
     if matches!(code.level(), DivisionLevel::Province | DivisionLevel::City) {
-        return Err(crate::service::FieldError::new(
-            "scope",
-            "scope.too_wide",
-            "名单只能按区县、街道（乡镇）或社区查看，请先在下级排名中选择范围。",
-            "Lists are shown for a county, town or community; choose one in the ranking below first.",
-        )
-        .into());
+        return Err(crate::service::FieldError::of("scope", Message::new("msg.scope.too_wide")).into());
     }
     let d = deployment::division_by_code(db, code).await?.ok_or(ServiceError::NotFound("division"))?;
     let (lo, hi) = scope_bounds(&code);
