@@ -47,6 +47,13 @@ fn page(status: StatusCode, zh: &str, en: &str) -> Response {
     }
 }
 
+/// A document or workbook that could not be written is an internal fault.
+impl From<jindu_documents::ExportError> for AppError {
+    fn from(e: jindu_documents::ExportError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
 impl From<Vec<jindu_domain::DomainError>> for AppError {
     fn from(errs: Vec<jindu_domain::DomainError>) -> Self {
         AppError::Invalid(errs.into_iter().map(Into::into).collect())

@@ -17,11 +17,11 @@ use jindu_store::service::{alerts, audit, caseload, dashboard, persons, worklist
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use crate::auth::Authed;
-use crate::export::{Formats, HEADER_ROW, XLSX_CONTENT_TYPE, demo_line, start_sheet};
 use crate::import_page::attachment;
 use crate::page::PageResult;
 use crate::strict_query::StrictQuery;
 use crate::{AppError, AppState};
+use jindu_documents::sheet::{Formats, HEADER_ROW, XLSX_CONTENT_TYPE, demo_line, start_sheet};
 
 /// One cell of an exported list.
 #[derive(Debug, Clone, PartialEq)]
@@ -395,14 +395,14 @@ async fn export_list(
                     .map(|r| {
                         let def = r.indicator.definition();
                         // As the page shows them: rates to 0.1, grams to 0.001, counts whole.
-                        let scale = 10f64.powi(i32::try_from(crate::export::decimals(def.unit)).unwrap_or(0));
+                        let scale = 10f64.powi(i32::try_from(jindu_documents::sheet::decimals(def.unit)).unwrap_or(0));
                         let num = |v: Option<f64>| {
                             v.map_or(Value::Text("—".into()), |x| Value::Real((x * scale).round() / scale))
                         };
                         vec![
                             def.label(lang).into(),
                             num(r.figure.value),
-                            crate::export::unit_label(def.unit, lang).into(),
+                            jindu_documents::export::unit_label(def.unit, lang).into(),
                             num(r.year_before.value),
                             num(r.change()),
                             r.target.map_or(Value::Empty, Value::Real),
