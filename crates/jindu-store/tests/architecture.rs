@@ -20,6 +20,14 @@
 //!    `TransactionTrait`: a service handed the connection itself) or any other local value is a
 //!    finding. Exceptions are listed in [`STORE_ALLOWED`] with their reason.
 //!
+//! 3. **The documents.** `crates/jindu-documents/src` (the .docx/.xlsx writers) renders views the
+//!    store has built: the same rule as the edges, no SeaORM, entities, audit appends,
+//!    permission checks or transactions.
+//! 4. **The generators.** `crates/jindu-demo/src` (the demo district and the bench caseloads)
+//!    writes rows in bulk through `jindu_store::seed`, but opens its transactions only with the
+//!    store's `seed::begin_write` and never appends to the audit log itself: no `audit::append`,
+//!    `audit::record`, `.require(` or a bare `.begin(` ([`GENERATOR_FORBIDDEN`]).
+//!
 //! What it cannot check: it does not follow calls, so a helper bounded by `ConnectionTrait`
 //! alone that some caller hands a bare connection passes here (the type system does not tell
 //! the two apart; `dashboard::drill` was such a case and now uses `audit::record`, which opens
@@ -41,6 +49,14 @@ const EDGE_FORBIDDEN: &[(&str, &str)] = &[
     (".require(", "permission checks belong to the service the handler calls"),
     ("begin_write", "write transactions are opened by store services"),
     (".begin(", "transactions are opened by store services"),
+];
+
+/// What the synthetic-data generators (`jindu-demo`) may not contain, with the reason.
+const GENERATOR_FORBIDDEN: &[(&str, &str)] = &[
+    ("audit::append", "the generators append no audit records; the services they call do"),
+    ("audit::record", "the generators append no audit records; the services they call do"),
+    (".require(", "permission checks belong to the services the generators call"),
+    (".begin(", "transactions are opened through the store's `seed::begin_write`"),
 ];
 
 /// Wiring allowed to stay in the edges: (path relative to the repository root, the pattern,
@@ -97,14 +113,25 @@ fn is_comment(line: &str) -> bool {
 
 /// The findings of rule 1 in `source` (a file at `rel`): "rel:line: pattern — why: code".
 fn edge_findings(rel: &str, source: &str) -> Vec<String> {
+    forbidden_findings(rel, source, EDGE_FORBIDDEN, EDGE_ALLOWED)
+}
+
+/// The lines of code of `source` (a file at `rel`) containing a `forbidden` pattern not in
+/// `allowed`: "rel:line: pattern — why: code".
+fn forbidden_findings(
+    rel: &str,
+    source: &str,
+    forbidden: &[(&str, &str)],
+    allowed: &[(&str, &str, &str)],
+) -> Vec<String> {
     let mut found = Vec::new();
     for (i, line) in source.lines().enumerate() {
         if is_comment(line) {
             continue;
         }
-        for (pattern, why) in EDGE_FORBIDDEN {
-            let allowed = EDGE_ALLOWED.iter().any(|(path, p, _)| *path == rel && p == pattern);
-            if line.contains(pattern) && !allowed {
+        for (pattern, why) in forbidden {
+            let excused = allowed.iter().any(|(path, p, _)| *path == rel && p == pattern);
+            if line.contains(pattern) && !excused {
                 found.push(format!("{rel}:{}: `{pattern}` — {why}: {}", i + 1, line.trim()));
             }
         }
@@ -214,7 +241,7 @@ fn store_findings(rel: &str, source: &str) -> Vec<String> {
 fn edges_translate_only() {
     let mut found = Vec::new();
     let mut files = 0;
-    for dir in ["crates/jindu-web/src", "crates/jindu-cli/src"] {
+    for dir in ["crates/jindu-web/src", "crates/jindu-cli/src", "crates/jindu-documents/src"] {
         for path in rust_files(&root().join(dir)) {
             files += 1;
             found.extend(edge_findings(&relative(&path), &read(&path)));
@@ -223,7 +250,7 @@ fn edges_translate_only() {
     assert!(files > 20, "only {files} files found under the edges: is the tree where the test looks?");
     assert!(
         found.is_empty(),
-        "jindu-web and jindu-cli must translate only (issue #19): move these into the jindu-store \
+        "jindu-web, jindu-cli and jindu-documents must translate only (issue #19): move these into the jindu-store \
          service they call, or list real wiring in EDGE_ALLOWED with its reason:\n{}",
         found.join("\n")
     );
@@ -242,6 +269,21 @@ fn store_appends_to_the_audit_log_inside_a_transaction() {
     assert!(found.is_empty(), "audit appends outside a transaction (issue #19):\n{}", found.join("\n"));
 }
 
+#[test]
+fn generators_write_through_the_store() {
+    let mut found = Vec::new();
+    let files = rust_files(&root().join("crates/jindu-demo/src"));
+    assert!(files.len() >= 2, "no generators found under crates/jindu-demo/src: is the tree where the test looks?");
+    for path in files {
+        found.extend(forbidden_findings(&relative(&path), &read(&path), GENERATOR_FORBIDDEN, &[]));
+    }
+    assert!(
+        found.is_empty(),
+        "jindu-demo writes through jindu_store::seed and the services (issue #19):\n{}",
+        found.join("\n")
+    );
+}
+
 /// The scans themselves find what they must (so a passing run means something).
 #[test]
 fn the_scans_catch_what_they_forbid() {
@@ -251,6 +293,12 @@ fn the_scans_catch_what_they_forbid() {
     assert!(found[0].starts_with("crates/jindu-web/src/x.rs:1: `sea_orm`"), "{found:?}");
     assert!(found[1].starts_with("crates/jindu-web/src/x.rs:3: `.require(`"), "{found:?}");
     assert!(found[2].starts_with("crates/jindu-web/src/x.rs:4: `begin_write`"), "{found:?}");
+
+    let generator = "    let txn = jindu_store::seed::begin_write(db).await?;\n    let t = db.begin().await?;\n    audit::append(&txn, &who, now, e).await?;\n";
+    let found = forbidden_findings("crates/jindu-demo/src/x.rs", generator, GENERATOR_FORBIDDEN, &[]);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].starts_with("crates/jindu-demo/src/x.rs:2: `.begin(`"), "{found:?}");
+    assert!(found[1].starts_with("crates/jindu-demo/src/x.rs:3: `audit::append`"), "{found:?}");
 
     let store = r#"
 pub async fn bare(db: &DatabaseConnection) -> ServiceResult<()> {

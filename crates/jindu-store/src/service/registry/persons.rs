@@ -24,7 +24,7 @@ use crate::vault::Vault;
 
 /// The sealed (encrypted) columns of a person row and its blind indexes, from plaintext.
 /// AAD = `person.<column>:<id>`.
-pub(crate) struct SealedPerson {
+pub struct SealedPerson {
     pub name: String,
     pub id_number: String,
     pub phone: Option<String>,
