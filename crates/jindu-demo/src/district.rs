@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, TransactionSession, TransactionTrait};
 use uuid::Uuid;
 
-use crate::rows::{draw_status, measure_row};
+use crate::rows::{draw_status, event_row, measure_row};
 
 use jindu_domain::indicator::{Headcount, Month};
 use jindu_domain::transfer::TransferStatus;
@@ -401,20 +401,9 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         } else {
             add_days(today, -rng.random_range(760..3000))
         };
-        let ev = |kind: EventKind, on: NaiveDate, measure_id: Option<Uuid>, rng: &mut ChaCha8Rng| event::ActiveModel {
-            id: Set(uuid(rng)),
-            person_id: Set(pid),
-            measure_id: Set(measure_id),
-            kind: Set(kind.as_code().to_string()),
-            occurred_on: Set(on),
-            recorded_at: Set(now.instant),
-            recorded_by: Set(Some(worker.unwrap_or(admin.user_id))),
-            test_method: Set(None),
-            test_result: Set(None),
-            substance: Set(None),
-            note: Set(None),
-            amends_event_id: Set(None),
-            detail: Set(None),
+        let recorder = Some(worker.unwrap_or(admin.user_id));
+        let ev = |kind: EventKind, on: NaiveDate, measure_id: Option<Uuid>, rng: &mut ChaCha8Rng| {
+            event_row(uuid(rng), pid, measure_id, kind, on, now, recorder)
         };
 
         // The measure history: (kind, decision, report, suspension, end).

@@ -1,11 +1,11 @@
 //! What the two generators ([`crate::district`], [`crate::synthetic`]) share: drawing a control
-//! status and building a measure row with its clock columns.
+//! status, building a measure row with its clock columns and an event row.
 
 use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::measure::MeasureClock;
-use jindu_domain::{ControlStatus, MeasureKind, WorkCalendar};
-use jindu_store::seed::measure;
+use jindu_domain::{ControlStatus, EventKind, MeasureKind, WorkCalendar};
+use jindu_store::seed::{event, measure};
 use jindu_store::service::ServiceResult;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -52,4 +52,32 @@ pub(crate) fn measure_row(
     };
     jindu_store::seed::clock_columns(&mut am, clock, now, cal)?;
     Ok(am)
+}
+
+/// The row of event `id` of `person_id` (under `measure_id`, if any): `kind` on `on`, recorded at
+/// `now` by `recorded_by` (none for the system), without a test, note, amendment or detail.
+pub(crate) fn event_row(
+    id: Uuid,
+    person_id: Uuid,
+    measure_id: Option<Uuid>,
+    kind: EventKind,
+    on: NaiveDate,
+    now: Now,
+    recorded_by: Option<Uuid>,
+) -> event::ActiveModel {
+    event::ActiveModel {
+        id: Set(id),
+        person_id: Set(person_id),
+        measure_id: Set(measure_id),
+        kind: Set(kind.as_code().to_string()),
+        occurred_on: Set(on),
+        recorded_at: Set(now.instant),
+        recorded_by: Set(recorded_by),
+        test_method: Set(None),
+        test_result: Set(None),
+        substance: Set(None),
+        note: Set(None),
+        amends_event_id: Set(None),
+        detail: Set(None),
+    }
 }

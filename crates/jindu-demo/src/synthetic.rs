@@ -23,7 +23,7 @@ use rand_chacha::ChaCha8Rng;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionSession, TransactionTrait};
 use uuid::Uuid;
 
-use crate::rows::{draw_status, measure_row};
+use crate::rows::{draw_status, event_row, measure_row};
 
 use jindu_store::seed::{self, DivisionRow, app_user, begin_write, event, measure, person, workstation};
 use jindu_store::service::{ServiceError, ServiceResult, deployment};
@@ -386,21 +386,7 @@ fn person(
     if status == ControlStatus::UnderControl && rng.random_bool(0.03) {
         events.push((EventKind::Relapse, add_days(today, -rng.random_range(1..700)).max(decision)));
     }
-    let ev = |id: Uuid, kind: EventKind, on: NaiveDate| event::ActiveModel {
-        id: Set(id),
-        person_id: Set(pid),
-        measure_id: Set(Some(mid)),
-        kind: Set(kind.as_code().to_string()),
-        occurred_on: Set(on),
-        recorded_at: Set(now.instant),
-        recorded_by: Set(None),
-        test_method: Set(None),
-        test_result: Set(None),
-        substance: Set(None),
-        note: Set(None),
-        amends_event_id: Set(None),
-        detail: Set(None),
-    };
+    let ev = |id: Uuid, kind: EventKind, on: NaiveDate| event_row(id, pid, Some(mid), kind, on, now, None);
     events.sort_by_key(|(_, on)| *on);
     for (kind, on) in events {
         batch.events.push(ev(ids.event.take(), kind, on));

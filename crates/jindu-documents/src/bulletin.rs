@@ -802,17 +802,16 @@ fn side_text(i: Indicator) -> &'static str {
 pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-    use std::io::{Cursor, Read};
     use std::process::Command;
     use std::time::Instant;
 
-    use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+    use calamine::{Data, Reader};
     use jindu_domain::indicator::{CellKey, IndicatorSettings, ScopeCells, rank};
     use jindu_domain::{ControlStatus, DivisionLevel};
     use jindu_store::service::dashboard::TRENDS;
 
     use super::*;
-    use crate::testing::{OCT, cells, child, figures, place};
+    use crate::testing::{cell_number, cell_text, cells, child, figures, open, place, zhuhui, zip_part};
 
     fn issued() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
@@ -844,25 +843,11 @@ pub(crate) mod tests {
             .into_iter()
             .map(|(i, r)| ChildRow { rank: r, ..unranked[i].clone() })
             .collect();
-        Dashboard {
-            jurisdiction: place("430405000000", "珠晖区", DivisionLevel::County),
-            trail: vec![place("430405000000", "珠晖区", DivisionLevel::County)],
-            period: OCT,
-            figures,
-            trends,
-            children,
-            rank_by: Indicator::LossRate,
-            seizures: Vec::new(),
-            settings,
-            as_of: None,
-        }
+        zhuhui(figures, trends, children, Vec::new(), settings)
     }
 
     pub(crate) fn document_xml(bytes: &[u8]) -> String {
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
-        let mut s = String::new();
-        zip.by_name("word/document.xml").unwrap().read_to_string(&mut s).unwrap();
-        s
+        zip_part(bytes, "word/document.xml")
     }
 
     /// The first element `<name …>` of `xml`, up to its `>`.
@@ -1126,27 +1111,6 @@ pub(crate) mod tests {
         assert_eq!(bulletin_file_name(&sample(), "docx"), "bulletin-430405-2026-10.docx");
     }
 
-    fn open(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
-        open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap()
-    }
-
-    fn cell_text(r: &calamine::Range<Data>, pos: (u32, u32)) -> String {
-        match r.get_value(pos) {
-            Some(Data::String(s)) => s.clone(),
-            other => panic!("{pos:?}: not text: {other:?}"),
-        }
-    }
-
-    /// A cell as a number, or `None` for the “—” of a missing value.
-    fn cell_number(r: &calamine::Range<Data>, pos: (u32, u32)) -> Option<f64> {
-        match r.get_value(pos) {
-            Some(Data::Float(v)) => Some(*v),
-            Some(Data::Int(v)) => Some(*v as f64),
-            Some(Data::String(s)) if s == "—" => None,
-            other => panic!("{pos:?}: not a number: {other:?}"),
-        }
-    }
-
     #[test]
     fn the_workbook_has_the_summary_the_ranking_and_the_lagging_units() {
         let d = sample();
@@ -1207,15 +1171,11 @@ pub(crate) mod tests {
         );
 
         // Title and headers frozen on every sheet; no demo mark on real data.
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).unwrap();
         for n in 1..=3 {
-            let mut s = String::new();
-            zip.by_name(&format!("xl/worksheets/sheet{n}.xml")).unwrap().read_to_string(&mut s).unwrap();
+            let s = zip_part(&bytes, &format!("xl/worksheets/sheet{n}.xml"));
             assert!(s.contains(r#"ySplit="2""#) && s.contains(r#"state="frozen""#), "sheet {n}");
         }
-        let mut s = String::new();
-        zip.by_name("xl/sharedStrings.xml").unwrap().read_to_string(&mut s).unwrap();
-        assert!(!s.contains("演示数据"));
+        assert!(!zip_part(&bytes, "xl/sharedStrings.xml").contains("演示数据"));
 
         let mut wb = open(&bulletin_xlsx(&d, true, issued()).unwrap());
         for name in ["总体情况", "排名", "滞后单位"] {

@@ -469,15 +469,13 @@ pub fn dashboard_json(d: &Dashboard) -> Value {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-    use std::io::{Cursor, Read};
-
-    use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+    use calamine::{Data, Reader};
     use jindu_domain::indicator::{CellKey, IndicatorSettings, Month, Period, ScopeCells, evaluate};
-    use jindu_domain::{ControlStatus, DivisionLevel, Substance};
+    use jindu_domain::{ControlStatus, Substance};
     use jindu_store::service::dashboard::TRENDS;
 
     use super::*;
-    use crate::testing::{OCT, cells, child, figures, place};
+    use crate::testing::{OCT, cell_number, cell_text as text, cells, child, figures, open, zhuhui, zip_part};
 
     /// A district at the end of October 2026, built as `dashboard_of` builds it: 在控 8 and
     /// 失控 2 (lost in July) → 失控率 20.0 %; a year before 10 under control, none lost → 0.0 %;
@@ -522,37 +520,12 @@ mod tests {
                 (*s, district.cell(CellKey::Seized(*s), OCT), district.cell(CellKey::Seized(*s), OCT.year_before()))
             })
             .collect();
-        Dashboard {
-            jurisdiction: place("430405000000", "珠晖区", DivisionLevel::County),
-            trail: vec![place("430405000000", "珠晖区", DivisionLevel::County)],
-            period: OCT,
-            figures,
-            trends,
-            children,
-            rank_by: Indicator::LossRate,
-            seizures,
-            settings,
-            as_of: None,
-        }
+        zhuhui(figures, trends, children, seizures, settings)
     }
 
-    fn open(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
-        open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap()
-    }
-
-    fn text(r: &calamine::Range<Data>, pos: (u32, u32)) -> String {
-        match r.get_value(pos) {
-            Some(Data::String(s)) => s.clone(),
-            other => panic!("{pos:?}: not text: {other:?}"),
-        }
-    }
-
+    /// A cell that must hold a number.
     fn number(r: &calamine::Range<Data>, pos: (u32, u32)) -> f64 {
-        match r.get_value(pos) {
-            Some(Data::Float(v)) => *v,
-            Some(Data::Int(v)) => *v as f64,
-            other => panic!("{pos:?}: not a number: {other:?}"),
-        }
+        cell_number(r, pos).unwrap_or_else(|| panic!("{pos:?}: “—”, not a number"))
     }
 
     /// The row whose first column is `label`.
@@ -561,10 +534,7 @@ mod tests {
     }
 
     fn sheet_xml(bytes: &[u8], n: usize) -> String {
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
-        let mut s = String::new();
-        zip.by_name(&format!("xl/worksheets/sheet{n}.xml")).unwrap().read_to_string(&mut s).unwrap();
-        s
+        zip_part(bytes, &format!("xl/worksheets/sheet{n}.xml"))
     }
 
     #[test]

@@ -34,8 +34,8 @@ pub struct SealedPerson {
     pub id_number_bidx: String,
 }
 
-/// Seals a person's personal fields for row `id`.
-pub(crate) fn seal_person(
+/// Seals a person's personal fields for row `id` (also the bulk loader's, [`crate::seed`]).
+pub fn seal_person(
     vault: &Vault,
     id: Uuid,
     name: &str,
