@@ -2,7 +2,7 @@
 //! district of `jindu demo`, the national caseload of `jindu bench indicators`) need to write
 //! invented records directly, in bulk, without one service call per record.
 //!
-//! Only synthetic data comes this way: `jindu-demo` refuses a database made by `jindu init`, and
+//! Only synthetic data comes this way: `jindu demo` refuses a database made by `jindu init`, and
 //! no page, API or CLI command of a deployment reaches these functions. Everything here writes
 //! inside a transaction the generator opened with [`begin_write`] (the store's one way to open a
 //! write transaction), with the same columns the services write: personal fields sealed by
