@@ -15,6 +15,7 @@ use rand::Rng;
 
 mod bench;
 mod bench_indicators;
+mod bench_writers;
 mod import;
 mod keys;
 mod report;
@@ -211,6 +212,24 @@ enum BenchCommand {
         /// Load only the divisions under this code (must contain 430405; default: the country).
         #[arg(long)]
         within: Option<String>,
+    },
+    /// Person-page reads per second alone and while many users write (each write a visit
+    /// recorded through the write path, with its audit record), then `audit verify`.
+    Writers {
+        /// Database URL; must be empty (default: a new SQLite file in the temp directory).
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = demo::DEMO_PERSONS)]
+        persons: usize,
+        /// Concurrent readers of person pages.
+        #[arg(long, default_value_t = 4)]
+        readers: usize,
+        /// Concurrent writers in the loaded phase.
+        #[arg(long, default_value_t = 16)]
+        writers: usize,
+        /// Length of each phase, seconds.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
     },
 }
 
@@ -552,6 +571,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench { command: BenchCommand::Pages { db: url, persons, requests, security } } => {
             bench::run(url, persons, requests, &security).await
+        }
+        Command::Bench { command: BenchCommand::Writers { db: url, persons, readers, writers, seconds } } => {
+            bench_writers::run(bench_writers::Options { url, persons, readers, writers, seconds }).await
         }
         Command::Bench { command: BenchCommand::Indicators { persons, db: url, requests, writes, within } } => {
             let within = match within {

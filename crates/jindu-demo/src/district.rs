@@ -15,7 +15,7 @@ use jindu_domain::{
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, TransactionSession, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::rows::{draw_status, event_row, measure_row};
@@ -219,7 +219,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         .await?;
     }
 
-    let txn = jindu_store::seed::begin_write(db).await?;
+    let txn = jindu_store::seed::UnitOfWork::begin_as(db, jindu_store::seed::Who::system(), now).await?;
     // Workstations and social workers: a workstation in every town but the last two (coverage
     // below target on the 驾驶舱), and one worker per 45 persons, fewer than the 30:1 the
     // speeches ask for (a gap to show).
@@ -846,7 +846,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     }
     // Risk assessment, duties, the lost-contact rule and alerts, as the server keeps them.
     for pid in &person_ids {
-        casework::reconcile(&txn, *pid, now, Some(AssessmentTrigger::Registration), None).await?;
+        jindu_store::seed::reconcile(&txn, *pid, Some(AssessmentTrigger::Registration)).await?;
     }
     txn.commit().await?;
     // Two requests to move a person to another town, waiting for the receiving town (戒毒条例 §22).

@@ -20,12 +20,12 @@ use jindu_domain::{
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionSession, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
 use crate::rows::{draw_status, event_row, measure_row};
 
-use jindu_store::seed::{self, DivisionRow, app_user, begin_write, event, measure, person, workstation};
+use jindu_store::seed::{self, DivisionRow, UnitOfWork, Who, app_user, event, measure, person, workstation};
 use jindu_store::service::{ServiceError, ServiceResult, deployment};
 
 /// The district every bench run holds a caseload in: 湖南省衡阳市珠晖区.
@@ -108,6 +108,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     }
     let mut out = Generated::default();
     let started = std::time::Instant::now();
+    let now = Now::at(plan.today.and_hms_opt(4, 0, 0).map(|t| t.and_utc()).unwrap_or_default());
     // 珠晖区 first (the deployment root, as `jindu init --division 430405`), then the rest.
     deployment::init(db, district).await?;
     let rows = match plan.within {
@@ -115,7 +116,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         Some(w) => seed::embedded_subtree(w),
     }
     .map_err(|e| ServiceError::Data(e.to_string()))?;
-    let txn = begin_write(db).await?;
+    let txn = UnitOfWork::begin_as(db, Who::system(), now).await?;
     for (i, chunk) in rows.chunks(20_000).enumerate() {
         seed::store_rows(&txn, chunk).await?;
         progress("divisions", ((i + 1) * 20_000).min(rows.len()) as u64, rows.len() as u64);
@@ -142,7 +143,6 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     }
 
     let started = std::time::Instant::now();
-    let now = Now::at(plan.today.and_hms_opt(4, 0, 0).map(|t| t.and_utc()).unwrap_or_default());
     let schedule = Schedule::default();
     let cal = deployment::calendar(db).await?;
     let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
@@ -181,7 +181,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 out.district_under_control.push(p.0);
             }
         }
-        let txn = begin_write(db).await?;
+        let txn = UnitOfWork::begin_as(db, Who::system(), now).await?;
         out.persons += batch.persons.len() as u64;
         out.measures += batch.measures.len() as u64;
         out.events += batch.events.len() as u64;
@@ -200,7 +200,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     }
 
     // Workstations in every other town with persons; a social worker per 45 persons.
-    let txn = begin_write(db).await?;
+    let txn = UnitOfWork::begin_as(db, Who::system(), now).await?;
     let mut staff_ids = Ids::new(4);
     let mut users = Vec::new();
     let mut stations = Vec::new();
@@ -250,7 +250,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
 
     let started = std::time::Instant::now();
     let total = out.persons;
-    let txn = begin_write(db).await?;
+    let txn = UnitOfWork::begin_as(db, Who::system(), now).await?;
     let rebuilt = seed::rebuild(&txn, plan.today, |n| progress("cells", n, total)).await?;
     txn.commit().await?;
     out.cells = rebuilt.cells;

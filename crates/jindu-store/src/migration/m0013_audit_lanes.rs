@@ -150,9 +150,8 @@ impl MigrationTrait for Migration {
         if count > 0 || base_seq > 0 {
             let found = problem.unwrap_or_else(|| "intact".into());
             let now = jindu_domain::clock::Now::system();
-            audit::append(
+            audit::append_in_migration(
                 db,
-                &audit::Who::system(),
                 now,
                 audit::Entry::ok("audit.upgrade", "audit", "lanes").with_detail(format!(
                     "{count} records re-chained as lane 1 under the keyed-seal scheme (m0013); old chain: {found}"

@@ -38,7 +38,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{Actor, Page, ServiceError, ServiceResult, deployment};
+use super::{Actor, Page, ServiceError, ServiceResult, UnitOfWork, deployment};
 use crate::Vault;
 use crate::entities::{audit_lane, audit_record};
 
@@ -265,13 +265,45 @@ async fn next_seq<C: ConnectionTrait>(db: &C) -> ServiceResult<i64> {
     Ok(last.map_or(0, |l| l.seq).max(floor) + 1)
 }
 
+impl<T: ConnectionTrait + sea_orm::TransactionSession> UnitOfWork<T> {
+    /// Appends the audit record of this write, by its writer at its clock reading, in its
+    /// transaction (committed with it or rolled back with it). See [`append`].
+    ///
+    /// # Errors
+    /// `Db` on a database failure (the write then rolls back, record included).
+    pub async fn audit(&self, entry: Entry) -> ServiceResult<()> {
+        append(self.transaction(), self.who(), self.now(), entry).await
+    }
+
+    /// Appends a record made in this write by someone other than its writer: Jindu's own rule
+    /// applied inside a person's write (`Who::system`, e.g. an alert raised by the lost-contact
+    /// rule while a test is recorded).
+    ///
+    /// # Errors
+    /// As [`UnitOfWork::audit`].
+    pub async fn audit_as(&self, who: &Who, entry: Entry) -> ServiceResult<()> {
+        append(self.transaction(), who, self.now(), entry).await
+    }
+}
+
+/// The one record a migration leaves (`m0013_audit_lanes`: the re-chaining it did). A migration
+/// runs once, before any server or command writes, each in its own transaction on PostgreSQL;
+/// nothing else may call this (the architecture test checks).
+///
+/// # Errors
+/// As [`append`].
+pub(crate) async fn append_in_migration<C: ConnectionTrait>(db: &C, now: Now, entry: Entry) -> ServiceResult<()> {
+    append(db, &Who::system(), now, entry).await
+}
+
 /// Appends one record inside `db` (a write transaction the caller commits): takes a lane (see
 /// the module notes), chains the record to the lane's last one and inserts it. Nothing
-/// deployment-wide is locked; the record is sealed by the next [`seal`].
+/// deployment-wide is locked; the record is sealed by the next [`seal`]. Private: a write
+/// appends through [`UnitOfWork::audit`], a read or a refusal through [`record`].
 ///
 /// # Errors
 /// `Db` on a database failure (the caller's transaction then rolls back, record included).
-pub async fn append<C: ConnectionTrait>(db: &C, who: &Who, now: Now, entry: Entry) -> ServiceResult<()> {
+async fn append<C: ConnectionTrait>(db: &C, who: &Who, now: Now, entry: Entry) -> ServiceResult<()> {
     if !enabled() {
         return Ok(());
     }
@@ -344,10 +376,9 @@ pub async fn record<C: ConnectionTrait + TransactionTrait>(
     if !enabled() {
         return Ok(());
     }
-    let txn = super::begin_write(db).await?;
-    append(&txn, who, now, entry).await?;
-    txn.commit().await?;
-    Ok(())
+    let uow = UnitOfWork::begin_as(db, who.clone(), now).await?;
+    uow.audit(entry).await?;
+    uow.commit().await
 }
 
 // ---------------------------------------------------------------------------------------------

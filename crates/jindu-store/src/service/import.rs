@@ -7,8 +7,8 @@
 //! problem naming that row. The header is found by its words, or read as the user mapped it
 //! ([`ColumnMapping`]). Audited with the file's SHA-256.
 //!
-//! One engine (`run`) reads the sheet, finds the header, takes the audit lock and the
-//! transaction, feeds the rows to a `SheetImport` and writes the report and the audit record;
+//! One engine (`run`) reads the sheet, finds the header, opens the unit of
+//! work, feeds the rows to a `SheetImport` and writes the report and the audit record;
 //! each kind of sheet says only what one row does.
 
 use std::collections::HashMap;
@@ -25,10 +25,7 @@ use jindu_domain::imported_measure::{ImportedMeasure, MeasureSheet, StaleMeasure
 use jindu_domain::{
     AddictionFinding, ControlStatus, DomainError, EndReason, IdNumber, MeasureKind, Permission, Role, WorkCalendar,
 };
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionSession,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait};
 use sha2::Digest;
 use uuid::Uuid;
 
@@ -428,17 +425,17 @@ pub(super) trait SheetImport: Send {
     fn finish(&mut self, _report: &mut ImportReport) {}
 
     /// Checks and writes one row (`row` as the spreadsheet numbers it).
-    fn row<T: ConnectionTrait + Sync>(
+    fn row<T: ConnectionTrait + sea_orm::TransactionSession + Send + Sync>(
         &mut self,
-        txn: &T,
+        txn: &crate::service::UnitOfWork<T>,
         row: usize,
         cells: &[String],
         header: &HeaderMap<Self::Column>,
     ) -> impl Future<Output = ServiceResult<RowOutcome>> + Send;
 }
 
-/// The engine every import runs (see the module): reads the sheet and its header, holds the
-/// audit lock and then one write transaction for all rows (no savepoint per row), brings the
+/// The engine every import runs (see the module): reads the sheet and its header, opens one
+/// unit of work for all rows (no savepoint per row), brings the
 /// indicator cells and the audit head up to date once, commits only a real run without problems,
 /// and audits the outcome with the file's hash.
 async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
@@ -504,9 +501,9 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
         header.columns.iter().filter(|(c, _)| c.keeps_digits()).map(|(c, i)| (*c, *i)).collect();
     rows.order(&header, &mut data);
     report.rows = data.len();
-    // The audit lock for the whole import, taken before the transaction (the order every writer
-    // keeps); rows are written inside this one transaction without savepoints.
-    let txn = super::begin_write(db).await?;
+    // One unit of work for the whole import (the caller checked the kind's permission): every
+    // row is written inside this one transaction, without savepoints, or none is.
+    let txn = super::UnitOfWork::begin_checked(db, actor, now).await?;
     plan_for_growing_tables(&txn).await?;
     // The indicator cells are brought up to date once for all rows (see `indicators::deferring`).
     indicators::deferring(async {
@@ -567,26 +564,21 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
         if !request.dry_run && report.problems.is_empty() {
             indicators::apply_deferred(&txn, now.today).await?;
             report.created = report.valid;
-            audit::append(
-                &txn,
-                &audit::Who::actor(actor),
-                now,
-                audit::Entry {
-                    action: format!("{}.import", S::OBJECT),
-                    object_type: None,
-                    object_id: None,
-                    outcome: audit::Outcome::Ok,
-                    detail: Some(format!(
-                        "{} sha256={} rows={} created={} existing={}{}",
-                        report.file_name,
-                        report.file_hash,
-                        report.rows,
-                        report.created,
-                        report.existing,
-                        mapping_note(&report)
-                    )),
-                },
-            )
+            txn.audit(audit::Entry {
+                action: format!("{}.import", S::OBJECT),
+                object_type: None,
+                object_id: None,
+                outcome: audit::Outcome::Ok,
+                detail: Some(format!(
+                    "{} sha256={} rows={} created={} existing={}{}",
+                    report.file_name,
+                    report.file_hash,
+                    report.rows,
+                    report.created,
+                    report.existing,
+                    mapping_note(&report)
+                )),
+            })
             .await?;
         }
         Ok::<(), ServiceError>(())
@@ -671,9 +663,9 @@ impl PersonRows<'_> {
     /// row's measure ended on that day for that reason (as the measure form ends one), then the
     /// person's status changed on the import day (the sheet gives no date for it). Returns the
     /// problems the rules of those forms find, named at the sheet's columns.
-    async fn after_registration<T: ConnectionTrait>(
+    async fn after_registration<T: ConnectionTrait + sea_orm::TransactionSession>(
         &self,
-        txn: &T,
+        txn: &super::UnitOfWork<T>,
         person_id: Uuid,
         end: Option<(chrono::NaiveDate, EndReason)>,
         status: Option<ControlStatus>,
@@ -705,7 +697,12 @@ impl PersonRows<'_> {
     /// The caseload-owner account for the social worker `name` of `town` (12 digits): the one
     /// this import already made, or a new one that cannot sign in (no password; the system
     /// administrator gives it a login), user name `sw-{town9}-{n}`, audited.
-    async fn worker_for<T: ConnectionTrait>(&mut self, txn: &T, name: &str, town: &str) -> ServiceResult<Uuid> {
+    async fn worker_for<T: ConnectionTrait + sea_orm::TransactionSession>(
+        &mut self,
+        txn: &super::UnitOfWork<T>,
+        name: &str,
+        town: &str,
+    ) -> ServiceResult<Uuid> {
         let key = (name.to_string(), town.to_string());
         if let Some(id) = self.made.get(&key) {
             return Ok(*id);
@@ -734,18 +731,13 @@ impl PersonRows<'_> {
             },
         )
         .await?;
-        audit::append(
-            txn,
-            &audit::Who::actor(self.actor),
-            self.now,
-            audit::Entry {
-                action: "user.create_from_import".to_string(),
-                object_type: Some("user"),
-                object_id: Some(id.to_string()),
-                outcome: audit::Outcome::Ok,
-                detail: Some(format!("{username} {name} {town} role=social_worker login=disabled")),
-            },
-        )
+        txn.audit(audit::Entry {
+            action: "user.create_from_import".to_string(),
+            object_type: Some("user"),
+            object_id: Some(id.to_string()),
+            outcome: audit::Outcome::Ok,
+            detail: Some(format!("{username} {name} {town} role=social_worker login=disabled")),
+        })
         .await?;
         self.made.insert(key, id);
         self.workers.push((username.clone(), name.to_string(), id, town.to_string()));
@@ -764,9 +756,9 @@ impl SheetImport for PersonRows<'_> {
         report.warnings = std::mem::take(&mut self.warnings);
     }
 
-    async fn row<T: ConnectionTrait + Sync>(
+    async fn row<T: ConnectionTrait + sea_orm::TransactionSession + Send + Sync>(
         &mut self,
-        txn: &T,
+        txn: &crate::service::UnitOfWork<T>,
         row: usize,
         cells: &[String],
         header: &HeaderMap<PersonColumn>,
@@ -1023,9 +1015,9 @@ impl SheetImport for MeasureRows<'_> {
         });
     }
 
-    async fn row<T: ConnectionTrait + Sync>(
+    async fn row<T: ConnectionTrait + sea_orm::TransactionSession + Send + Sync>(
         &mut self,
-        txn: &T,
+        txn: &crate::service::UnitOfWork<T>,
         row: usize,
         cells: &[String],
         header: &HeaderMap<MeasureColumn>,
@@ -1142,9 +1134,9 @@ impl SheetImport for EventRows<'_> {
     type Column = EventColumn;
     const OBJECT: &'static str = "event";
 
-    async fn row<T: ConnectionTrait + Sync>(
+    async fn row<T: ConnectionTrait + sea_orm::TransactionSession + Send + Sync>(
         &mut self,
-        txn: &T,
+        txn: &crate::service::UnitOfWork<T>,
         row: usize,
         cells: &[String],
         header: &HeaderMap<EventColumn>,
@@ -1298,9 +1290,9 @@ impl SheetImport for TaskRows<'_> {
     type Column = TaskColumn;
     const OBJECT: &'static str = "task";
 
-    async fn row<T: ConnectionTrait + Sync>(
+    async fn row<T: ConnectionTrait + sea_orm::TransactionSession + Send + Sync>(
         &mut self,
-        txn: &T,
+        txn: &crate::service::UnitOfWork<T>,
         row: usize,
         cells: &[String],
         header: &HeaderMap<TaskColumn>,

@@ -14,12 +14,15 @@ pub mod casework;
 pub mod import;
 pub mod registry;
 pub mod statistics;
+pub mod unit_of_work;
 
 pub use accountability::{evaluation, responsibility, units};
 pub use administration::{admin, deployment, second_factor, tokens, users};
 pub use casework::{alerts, caseload, conduct, worklist, workstations};
 pub use registry::{measures, persons, police, transfer_file, transfers};
 pub use statistics::{dashboard, indicators};
+pub use unit_of_work::UnitOfWork;
+pub(crate) use unit_of_work::begin_write;
 
 /// The signed-in user on whose behalf a service runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,18 +192,6 @@ impl<T> Page<T> {
     }
 }
 
-/// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at
-/// once, so a transaction that reads before it writes never finds its snapshot stale ("database
-/// is locked") when another write commits in between; it waits its turn instead. PostgreSQL
-/// ignores the mode.
-pub async fn begin_write<C: sea_orm::TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
-    db.begin_with_options(sea_orm::TransactionOptions {
-        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-}
-
 /// Whether a write about a person may touch a record sealed after three years abstinent
 /// (戒毒条例 §7 and the local sealing rule: only the forms that bring a person back may).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,10 +203,10 @@ pub(crate) enum Sealed {
 }
 
 /// The beginning of every write about one person: checks `permission` (403 before anything is
-/// read), opens the write transaction ([`begin_write`]) and loads the person within the actor's
+/// read), opens the unit of work ([`UnitOfWork::begin`]) and loads the person within the actor's
 /// data scope ([`persons::load_visible`]: outside it, or outside a social worker's own caseload,
 /// the person is `NotFound`, like a missing one), refusing a sealed record unless `sealed` allows
-/// it. The caller writes in the returned transaction and ends with
+/// it. The caller writes in the returned unit and ends with
 /// [`casework::finish_write`] (derived state, audit record, commit).
 ///
 /// # Errors
@@ -223,15 +214,15 @@ pub(crate) enum Sealed {
 pub(crate) async fn open_person_write<C: sea_orm::TransactionTrait>(
     db: &C,
     actor: &Actor,
+    now: jindu_domain::clock::Now,
     permission: Permission,
     person_id: Uuid,
     sealed: Sealed,
-) -> ServiceResult<(C::Transaction, crate::entities::person::Model)> {
-    actor.require(permission)?;
-    let txn = begin_write(db).await?;
-    let p = persons::load_visible(&txn, actor, person_id).await?;
+) -> ServiceResult<(UnitOfWork<C::Transaction>, crate::entities::person::Model)> {
+    let uow = UnitOfWork::begin(db, actor, now, permission).await?;
+    let p = persons::load_visible(&uow, actor, person_id).await?;
     if sealed == Sealed::Refused {
         persons::ensure_not_sealed(&p)?;
     }
-    Ok((txn, p))
+    Ok((uow, p))
 }

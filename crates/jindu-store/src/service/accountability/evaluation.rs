@@ -20,7 +20,7 @@ use jindu_domain::indicator::{Period, evaluate};
 use jindu_domain::{DivisionCode, Permission};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionSession, TransactionTrait,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -191,7 +191,7 @@ pub async fn create_scheme<C: ConnectionTrait + TransactionTrait>(
     scheme.validate().map_err(|e| FieldError::new("scheme", "scheme.invalid", e.message_zh(), e.message_en()))?;
     let body = serde_json::to_string(&scheme).map_err(|e| data_error("evaluation scheme", e))?;
     let id = Uuid::now_v7();
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
     evaluation_scheme::ActiveModel {
         id: Set(id),
         year: Set(year),
@@ -208,10 +208,7 @@ pub async fn create_scheme<C: ConnectionTrait + TransactionTrait>(
     }
     .insert(&txn)
     .await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
+    txn.audit(
         audit::Entry::ok("evaluation.scheme_create", "evaluation_scheme", id)
             .with_detail(format!("{year} {}", scheme.name)),
     )
@@ -260,7 +257,7 @@ pub async fn edit_scheme<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::ManageEvaluation)?;
     let problem = |p: EditProblem| FieldError::new(p.field, "scheme.item", p.zh, p.en);
     let refused = |e: SchemeError| FieldError::new("scheme", "scheme.invalid", e.message_zh(), e.message_en());
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
     let m = evaluation_scheme::Entity::find_by_id(id).one(&txn).await?.ok_or(ServiceError::NotFound("scheme"))?;
     if m.version != version {
         return Err(ServiceError::Conflict);
@@ -309,10 +306,7 @@ pub async fn edit_scheme<C: ConnectionTrait + TransactionTrait>(
     am.version = Set(m.version + 1);
     am.updated_at = Set(now.instant);
     am.update(&txn).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
+    txn.audit(
         audit::Entry::ok("evaluation.scheme_edit", "evaluation_scheme", id)
             .with_detail(format!("v{} {detail}", m.version + 1)),
     )
@@ -447,7 +441,7 @@ pub async fn create_run<C: ConnectionTrait + TransactionTrait>(
         .into());
     }
     let id = Uuid::now_v7();
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
     let run = evaluation_run::ActiveModel {
         id: Set(id),
         scheme_id: Set(scheme_id),
@@ -466,16 +460,11 @@ pub async fn create_run<C: ConnectionTrait + TransactionTrait>(
     .insert(&txn)
     .await?;
     compute_in(&txn, &run, now).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("evaluation.run_create", "evaluation_run", id).with_detail(format!(
-            "{} {}",
-            period.code(),
-            scheme.name
-        )),
-    )
+    txn.audit(audit::Entry::ok("evaluation.run_create", "evaluation_run", id).with_detail(format!(
+        "{} {}",
+        period.code(),
+        scheme.name
+    )))
     .await?;
     txn.commit().await?;
     Ok(id)
@@ -525,22 +514,16 @@ async fn change_draft<C, F>(
 ) -> ServiceResult<()>
 where
     C: ConnectionTrait + TransactionTrait,
-    F: AsyncFnOnce(&C::Transaction, &EvaluationScheme) -> ServiceResult<()>,
+    F: AsyncFnOnce(&crate::service::UnitOfWork<C::Transaction>, &EvaluationScheme) -> ServiceResult<()>,
 {
     actor.require(Permission::ManageEvaluation)?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
     let run = load_run(&txn, actor, run_id).await?;
     require_draft(&run)?;
     let scheme = scheme_of(&run.scheme_body)?;
     f(&txn, &scheme).await?;
     compute_in(&txn, &run, now).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok(action.to_string(), "evaluation_run", run_id).with_detail(detail),
-    )
-    .await?;
+    txn.audit(audit::Entry::ok(action.to_string(), "evaluation_run", run_id).with_detail(detail)).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -624,7 +607,7 @@ pub async fn recompute<C: ConnectionTrait + TransactionTrait>(
         run_id,
         "evaluation.recompute",
         String::new(),
-        async |_: &C::Transaction, _: &EvaluationScheme| Ok(()),
+        async |_: &crate::service::UnitOfWork<C::Transaction>, _: &EvaluationScheme| Ok(()),
     )
     .await
 }
@@ -683,7 +666,7 @@ pub async fn score_manual_all<C: ConnectionTrait + TransactionTrait>(
         run_id,
         "evaluation.score",
         detail,
-        async |txn: &C::Transaction, scheme: &EvaluationScheme| {
+        async |txn: &crate::service::UnitOfWork<C::Transaction>, scheme: &EvaluationScheme| {
             let units: Vec<String> = evaluation_result::Entity::find()
                 .filter(evaluation_result::Column::RunId.eq(run_id))
                 .all(txn)
@@ -778,7 +761,7 @@ pub async fn adjust<C: ConnectionTrait + TransactionTrait>(
         run_id,
         "evaluation.adjust",
         detail,
-        async |txn: &C::Transaction, _: &EvaluationScheme| {
+        async |txn: &crate::service::UnitOfWork<C::Transaction>, _: &EvaluationScheme| {
             let res = evaluation_result::Entity::update_many()
                 .col_expr(evaluation_result::Column::Adjustment, sea_orm::sea_query::Expr::value(p.0))
                 .col_expr(
@@ -812,7 +795,7 @@ pub async fn advance<C: ConnectionTrait + TransactionTrait>(
     to: RunStatus,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageEvaluation)?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
     let run = load_run(&txn, actor, run_id).await?;
     let from = RunStatus::from_code(&run.status).ok_or_else(|| data_error("run status", &run.status))?;
     let ok = matches!((from, to), (RunStatus::Draft, RunStatus::Frozen) | (RunStatus::Frozen, RunStatus::Published));
@@ -835,7 +818,7 @@ pub async fn advance<C: ConnectionTrait + TransactionTrait>(
     }
     am.update(&txn).await?;
     let action = if to == RunStatus::Frozen { "evaluation.freeze" } else { "evaluation.publish" };
-    audit::append(&txn, &audit::Who::actor(actor), now, audit::Entry::ok(action, "evaluation_run", run_id)).await?;
+    txn.audit(audit::Entry::ok(action, "evaluation_run", run_id)).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -15,7 +15,7 @@ use jindu_domain::event::parse_date;
 use jindu_domain::responsibility::{LetterStatus, TaskStatus, check_attachment};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionSession, TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -352,7 +352,7 @@ pub async fn save_letter<C: ConnectionTrait + TransactionTrait>(
     let (Some(year), Some(town), true) = (year, town, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
     };
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
     let code = town.code.clone();
     let file = match &form.scan {
         Some(up) => Some(store_file(&txn, actor, now, "scan", up).await?),
@@ -401,13 +401,7 @@ pub async fn save_letter<C: ConnectionTrait + TransactionTrait>(
     if let Some(f) = &file {
         detail.push_str(&format!(" scan sha256={}", f.sha256));
     }
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("letter.save", "responsibility_letter", id).with_detail(detail),
-    )
-    .await?;
+    txn.audit(audit::Entry::ok("letter.save", "responsibility_letter", id).with_detail(detail)).await?;
     txn.commit().await?;
     Ok(status)
 }
@@ -588,9 +582,9 @@ pub(crate) async fn check_task<C: ConnectionTrait>(
 }
 
 /// Stores a checked task and audits `task.create` (`detail` after the owner and due date), in
-/// the caller's transaction and under its audit lock.
-pub(crate) async fn insert_task<C: ConnectionTrait>(
-    db: &C,
+/// the caller's unit of work.
+pub(crate) async fn insert_task<T: ConnectionTrait + sea_orm::TransactionSession>(
+    db: &crate::service::UnitOfWork<T>,
     actor: &Actor,
     now: Now,
     t: CheckedTask,
@@ -616,13 +610,7 @@ pub(crate) async fn insert_task<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    audit::append(
-        db,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("task.create", "plan_task", id).with_detail(summary),
-    )
-    .await?;
+    db.audit(audit::Entry::ok("task.create", "plan_task", id).with_detail(summary)).await?;
     Ok(id)
 }
 
@@ -639,7 +627,7 @@ pub async fn create_task<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageEvaluation)?;
     let checked = check_task(db, actor, &form).await?.map_err(ServiceError::Invalid)?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
     let id = insert_task(&txn, actor, now, checked, "").await?;
     txn.commit().await?;
     Ok(id)
@@ -684,7 +672,7 @@ pub async fn add_evidence<C: ConnectionTrait + TransactionTrait>(
     {
         errors.push(FieldError::new("file", "attachment.invalid", e.message_zh(), e.message_en()));
     }
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ViewCounts).await?;
     let t = task_in_scope(&txn, actor, task_id).await?;
     if t.closed_at.is_some() {
         errors.push(FieldError::new(
@@ -718,13 +706,7 @@ pub async fn add_evidence<C: ConnectionTrait + TransactionTrait>(
     am.version = Set(t.version + 1);
     am.update(&txn).await?;
     let detail = stored.map_or_else(|| "note".to_string(), |f| format!("file sha256={}", f.sha256));
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("task.evidence", "plan_task", t.id).with_detail(detail),
-    )
-    .await?;
+    txn.audit(audit::Entry::ok("task.evidence", "plan_task", t.id).with_detail(detail)).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -762,7 +744,7 @@ pub async fn close_or_reopen<C: ConnectionTrait + TransactionTrait>(
             )
         });
     }
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
     let t = task_in_scope(&txn, actor, task_id).await?;
     if t.closed_at.is_some() == close {
         return Err(if close {
@@ -782,13 +764,7 @@ pub async fn close_or_reopen<C: ConnectionTrait + TransactionTrait>(
     am.version = Set(t.version + 1);
     am.update(&txn).await?;
     let action = if close { "task.close" } else { "task.reopen" };
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok(action, "plan_task", t.id).with_detail(note.to_string()),
-    )
-    .await?;
+    txn.audit(audit::Entry::ok(action, "plan_task", t.id).with_detail(note.to_string())).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use jindu_domain::responsibility::{member_unit_code, parse_member_unit_code};
 use jindu_domain::{DivisionCode, DivisionLevel, Permission};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionSession, TransactionTrait,
+    TransactionTrait,
 };
 
 use crate::entities::member_unit;
@@ -214,7 +214,7 @@ pub async fn create_member_unit<C: ConnectionTrait + TransactionTrait>(
             "The duties are too long (at most 500 characters).",
         ));
     }
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
     let kept = member_unit::Entity::find()
         .filter(member_unit::Column::DivisionCode.eq(district.code.to_string()))
         .all(&txn)
@@ -243,13 +243,7 @@ pub async fn create_member_unit<C: ConnectionTrait + TransactionTrait>(
     }
     .insert(&txn)
     .await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("member_unit.create", "member_unit", code.clone()).with_detail(name),
-    )
-    .await?;
+    txn.audit(audit::Entry::ok("member_unit.create", "member_unit", code.clone()).with_detail(name)).await?;
     txn.commit().await?;
     Ok(code)
 }

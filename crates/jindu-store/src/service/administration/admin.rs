@@ -8,9 +8,7 @@ use jindu_domain::access::{DeploymentSetting, check_profile, default_profile};
 use jindu_domain::clock::Now;
 use jindu_domain::{DivisionCode, Permission, Role, RoleProfile};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entities::{app_user, division};
@@ -210,7 +208,7 @@ pub async fn user_action<C: ConnectionTrait + TransactionTrait>(
         .into());
     }
     let mut password = None;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageUsers).await?;
     let q = app_user::Entity::update_many().filter(app_user::Column::Id.eq(id));
     match action {
         UserAction::Unlock => {
@@ -237,8 +235,7 @@ pub async fn user_action<C: ConnectionTrait + TransactionTrait>(
                 .await?;
         }
     }
-    audit::append(&txn, &Who::actor(actor), now, Entry::ok(action.code(), "user", id).with_detail(user.username))
-        .await?;
+    txn.audit(Entry::ok(action.code(), "user", id).with_detail(user.username)).await?;
     txn.commit().await?;
     Ok(password)
 }
@@ -311,18 +308,13 @@ pub async fn save_role<C: ConnectionTrait + TransactionTrait>(
     }
     let json = serde_json::to_string(&profile).map_err(|e| ServiceError::Data(e.to_string()))?;
     let codes: Vec<&str> = profile.permissions.iter().map(|p| p.as_code()).collect();
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageUsers).await?;
     deployment::put_setting(&txn, &format!("{ROLE_SETTING_PREFIX}{}", role.as_code()), &json).await?;
-    audit::append(
-        &txn,
-        &Who::actor(actor),
-        now,
-        Entry::ok("config.role", "role", role.as_code()).with_detail(format!(
-            "{}{}",
-            codes.join(","),
-            if profile.own_caseload_only { "; own caseload only" } else { "" }
-        )),
-    )
+    txn.audit(Entry::ok("config.role", "role", role.as_code()).with_detail(format!(
+        "{}{}",
+        codes.join(","),
+        if profile.own_caseload_only { "; own caseload only" } else { "" }
+    )))
     .await?;
     txn.commit().await?;
     Ok(())
@@ -394,13 +386,10 @@ pub async fn save_security_settings<C: ConnectionTrait + TransactionTrait>(
         )
         .into());
     }
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageUsers).await?;
     deployment::put_setting(&txn, audit::RETENTION_KEY, &months.to_string()).await?;
     deployment::put_setting(&txn, second_factor::TOTP_ROLES_KEY, &roles.join(",")).await?;
-    audit::append(
-        &txn,
-        &Who::actor(actor),
-        now,
+    txn.audit(
         Entry::ok("config.change", "setting", "security")
             .with_detail(format!("audit retention {months} months; second factor: {}", roles.join(","))),
     )

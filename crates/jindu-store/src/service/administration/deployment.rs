@@ -2,10 +2,7 @@
 
 use jindu_domain::access::{DeploymentSetting, check_deployment_wide};
 use jindu_domain::{DivisionCode, DivisionLevel, Schedule, WorkCalendar};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 
 use crate::divisions::{embedded_subtree, store_rows};
 use crate::entities::{division, setting, work_calendar};
@@ -43,12 +40,13 @@ pub async fn init<C: ConnectionTrait + TransactionTrait>(db: &C, root: DivisionC
         )])
         .with_log(e.to_string())
     })?;
-    let txn = crate::service::begin_write(db).await?;
+    let now = jindu_domain::clock::Now::system();
+    let txn = crate::service::UnitOfWork::begin_as(db, crate::service::audit::Who::cli(), now).await?;
     let n = store_rows(&txn, &rows).await?;
     put_setting(&txn, ROOT_KEY, &root.to_string()).await?;
     // The towns of the list enter the indicators (workstation coverage). A fresh deployment has
     // no persons, so the day the duties are counted to does not matter; today is right anyway.
-    crate::service::indicators::rebuild(&txn, jindu_domain::clock::Now::system().today, |_| {}).await?;
+    crate::service::indicators::rebuild(&txn, now.today, |_| {}).await?;
     txn.commit().await?;
     Ok(n)
 }

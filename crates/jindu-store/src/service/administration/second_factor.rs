@@ -7,7 +7,7 @@
 
 use jindu_domain::Role;
 use jindu_domain::clock::Now;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use totp_rs::{Algorithm, Secret, TOTP};
 use uuid::Uuid;
 
@@ -108,7 +108,7 @@ pub async fn enrol<C: ConnectionTrait + TransactionTrait>(
         return Err(wrong_code().into());
     };
     let sealed = vault.seal("app_user", "totp_secret", &actor.user_id.to_string(), secret_base32)?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin_checked(db, actor, now).await?;
     app_user::Entity::update_many()
         .col_expr(app_user::Column::TotpSecret, sea_orm::sea_query::Expr::value(Some(sealed)))
         .col_expr(app_user::Column::TotpEnabled, sea_orm::sea_query::Expr::value(true))
@@ -116,7 +116,7 @@ pub async fn enrol<C: ConnectionTrait + TransactionTrait>(
         .filter(app_user::Column::Id.eq(actor.user_id))
         .exec(&txn)
         .await?;
-    audit::append(&txn, &Who::actor(actor), now, Entry::ok("user.totp_enable", "user", actor.user_id)).await?;
+    txn.audit(Entry::ok("user.totp_enable", "user", actor.user_id)).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -428,7 +428,7 @@ pub async fn change_password<C: ConnectionTrait + sea_orm::TransactionTrait>(
         return Err(ServiceError::Invalid(errors));
     }
     let hash = hash_password(new)?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin_checked(db, actor, now).await?;
     app_user::Entity::update_many()
         .col_expr(app_user::Column::PasswordHash, sea_orm::sea_query::Expr::value(Some(hash)))
         .col_expr(app_user::Column::MustChangePassword, sea_orm::sea_query::Expr::value(false))
@@ -436,8 +436,8 @@ pub async fn change_password<C: ConnectionTrait + sea_orm::TransactionTrait>(
         .filter(app_user::Column::Id.eq(actor.user_id))
         .exec(&txn)
         .await?;
-    audit::append(&txn, &Who::actor(actor), now, Entry::ok("user.password", "user", actor.user_id)).await?;
-    sea_orm::TransactionSession::commit(txn).await?;
+    txn.audit(Entry::ok("user.password", "user", actor.user_id)).await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -6,10 +6,7 @@ use chrono::NaiveDate;
 use jindu_domain::alert::kinds_for;
 use jindu_domain::clock::Now;
 use jindu_domain::{AlertKind, Permission};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entities::{alert, alert_ack, person};
@@ -302,7 +299,7 @@ pub async fn acknowledge<C: ConnectionTrait + TransactionTrait>(
         "" => None,
         n => Some(jindu_domain::event::validate_note("note", n)?),
     };
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ViewPersons).await?;
     let open = open_for(&txn, actor).await?;
     let Some((a, _)) = open.into_iter().find(|(a, _)| a.id == alert_id) else {
         return Err(ServiceError::NotFound("alert"));
@@ -322,13 +319,7 @@ pub async fn acknowledge<C: ConnectionTrait + TransactionTrait>(
     })
     .exec(&txn)
     .await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("alert.ack", "person", a.person_id).with_detail(format!("{} {}", a.kind, a.id)),
-    )
-    .await?;
+    txn.audit(audit::Entry::ok("alert.ack", "person", a.person_id).with_detail(format!("{} {}", a.kind, a.id))).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -9,10 +9,7 @@ use jindu_domain::clock::Now;
 use jindu_domain::risk::{FactorScore, FactorTable};
 use jindu_domain::{AssessmentTrigger, ControlStatus, DomainError, EventKind, GroupRole, Permission, RiskTier, Role};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entities::{app_user, event, measure, person, risk_assessment, working_group_member};
@@ -81,6 +78,7 @@ pub async fn add_member<C: ConnectionTrait + TransactionTrait>(
     let (txn, _) = crate::service::open_person_write(
         db,
         actor,
+        now,
         Permission::RecordWork,
         person_id,
         crate::service::Sealed::Refused,
@@ -123,13 +121,8 @@ pub async fn add_member<C: ConnectionTrait + TransactionTrait>(
     })
     .exec(&txn)
     .await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("group.add", "person", person_id).with_detail(format!("{} {id}", role.as_code())),
-    )
-    .await?;
+    txn.audit(audit::Entry::ok("group.add", "person", person_id).with_detail(format!("{} {id}", role.as_code())))
+        .await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -145,6 +138,7 @@ pub async fn remove_member<C: ConnectionTrait + TransactionTrait>(
     let (txn, _) = crate::service::open_person_write(
         db,
         actor,
+        now,
         Permission::RecordWork,
         person_id,
         crate::service::Sealed::Refused,
@@ -158,13 +152,7 @@ pub async fn remove_member<C: ConnectionTrait + TransactionTrait>(
     if res.rows_affected != 1 {
         return Err(ServiceError::NotFound("member"));
     }
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("group.remove", "person", person_id).with_detail(member_id.to_string()),
-    )
-    .await?;
+    txn.audit(audit::Entry::ok("group.remove", "person", person_id).with_detail(member_id.to_string())).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -334,7 +322,7 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
             DomainError::InvalidChoice { field: "to_worker", input: to_worker.chars().take(40).collect() }.into()
         );
     };
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageMeasures).await?;
     let worker_prefix = jindu_domain::DivisionCode::parse(&worker.division_code)
         .map(|d| d.prefix())
         .map_err(|_| ServiceError::Data(format!("worker division {}", worker.division_code)))?;
@@ -380,13 +368,7 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
         let json = serde_json::to_string(&detail).map_err(|e| ServiceError::Data(e.to_string()))?;
         insert_event(&txn, actor, now, p.id, None, EventKind::Reassigned, now.today, None, Some(json)).await?;
         crate::service::measures::refresh_obligations(&txn, p.id, now).await?;
-        audit::append(
-            &txn,
-            &audit::Who::actor(actor),
-            now,
-            audit::Entry::ok("caseload.reassign", "person", p.id).with_detail(detail.audit_text()),
-        )
-        .await?;
+        txn.audit(audit::Entry::ok("caseload.reassign", "person", p.id).with_detail(detail.audit_text())).await?;
         moved += 1;
     }
     txn.commit().await?;
@@ -593,6 +575,7 @@ pub async fn confirm_abstinence<C: ConnectionTrait + TransactionTrait>(
     let (txn, p) = crate::service::open_person_write(
         db,
         actor,
+        now,
         Permission::OpenSealed,
         person_id,
         crate::service::Sealed::Allowed,
@@ -656,8 +639,6 @@ pub async fn confirm_abstinence<C: ConnectionTrait + TransactionTrait>(
     .await?;
     casework::finish_write(
         txn,
-        actor,
-        now,
         person_id,
         None,
         audit::Entry::ok("person.abstinence_confirm", "person", person_id).with_detail(format!("anchor {}", a.anchor)),
@@ -715,6 +696,7 @@ pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
     let (txn, _) = crate::service::open_person_write(
         db,
         actor,
+        now,
         Permission::RecordWork,
         person_id,
         crate::service::Sealed::Refused,
@@ -722,8 +704,6 @@ pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
     .await?;
     casework::finish_write(
         txn,
-        actor,
-        now,
         person_id,
         Some(AssessmentTrigger::Manual),
         audit::Entry::ok("risk.reassess", "person", person_id),
@@ -763,25 +743,20 @@ pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
         .into());
     }
     {
-        let txn = crate::service::begin_write(db).await?;
+        let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::Configure).await?;
         let json = serde_json::to_string(table).map_err(|e| ServiceError::Data(e.to_string()))?;
         deployment::put_setting(&txn, casework::RISK_TABLE_KEY, &json).await?;
         let rjson = serde_json::to_string(rules).map_err(|e| ServiceError::Data(e.to_string()))?;
         deployment::put_setting(&txn, casework::ALERT_RULES_KEY, &rjson).await?;
         let djson = serde_json::to_string(&display).map_err(|e| ServiceError::Data(e.to_string()))?;
         deployment::put_setting(&txn, casework::TIER_DISPLAY_KEY, &djson).await?;
-        audit::append(
-            &txn,
-            &audit::Who::actor(actor),
-            now,
-            audit::Entry {
-                action: "settings.risk_table".into(),
-                object_type: None,
-                object_id: None,
-                outcome: audit::Outcome::Ok,
-                detail: Some(json),
-            },
-        )
+        txn.audit(audit::Entry {
+            action: "settings.risk_table".into(),
+            object_type: None,
+            object_id: None,
+            outcome: audit::Outcome::Ok,
+            detail: Some(json),
+        })
         .await?;
         txn.commit().await?;
     }
@@ -797,18 +772,12 @@ pub async fn save_risk_table<C: ConnectionTrait + TransactionTrait>(
             .await?
     };
     for id in &ids {
-        let txn = crate::service::begin_write(db).await?;
-        let r = casework::reconcile(&txn, *id, now, Some(AssessmentTrigger::Table), Some(actor.user_id)).await?;
+        let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::Configure).await?;
+        let r = casework::reconcile(&txn, *id, Some(AssessmentTrigger::Table)).await?;
         // A bulk change: one record per person it changed, with before and after (issue #18
         // item 2), by the editor of the table, in the same transaction.
         if let Some(text) = r.audit_text() {
-            audit::append(
-                &txn,
-                &audit::Who::actor(actor),
-                now,
-                audit::Entry::ok("risk.table_reassess", "person", *id).with_detail(text),
-            )
-            .await?;
+            txn.audit(audit::Entry::ok("risk.table_reassess", "person", *id).with_detail(text)).await?;
         }
         txn.commit().await?;
     }

@@ -107,6 +107,7 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
     let (txn, p) = crate::service::open_person_write(
         db,
         actor,
+        now,
         Permission::RecordWork,
         person_id,
         crate::service::Sealed::Refused,
@@ -208,8 +209,6 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
     insert_event(&txn, actor, now, person_id, None, EventKind::LeaveRequest, now.today, None, Some(detail)).await?;
     casework::finish_write(
         txn,
-        actor,
-        now,
         person_id,
         None,
         audit::Entry::ok("leave.request", "person", person_id).with_detail(format!("{id} {from}..{to}")),
@@ -261,6 +260,7 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
     let (txn, _) = crate::service::open_person_write(
         db,
         actor,
+        now,
         Permission::RecordWork,
         person_id,
         crate::service::Sealed::Refused,
@@ -343,8 +343,6 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
     }
     casework::finish_write(
         txn,
-        actor,
-        now,
         person_id,
         None,
         audit::Entry::ok(format!("leave.{}", action.as_code()), "person", person_id).with_detail(l.id.to_string()),
@@ -401,6 +399,7 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
     let (txn, p) = crate::service::open_person_write(
         db,
         actor,
+        now,
         Permission::RecordContact,
         person_id,
         crate::service::Sealed::Refused,
@@ -520,8 +519,6 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
     };
     casework::finish_write(
         txn,
-        actor,
-        now,
         person_id,
         Some(AssessmentTrigger::Event),
         audit::Entry::ok(action, "person", person_id),
@@ -626,6 +623,7 @@ pub async fn report_breach<C: ConnectionTrait + TransactionTrait>(
     let (txn, _) = crate::service::open_person_write(
         db,
         actor,
+        now,
         Permission::ManageMeasures,
         person_id,
         crate::service::Sealed::Refused,
@@ -677,6 +675,6 @@ pub async fn report_breach<C: ConnectionTrait + TransactionTrait>(
     .await?;
     let entry =
         audit::Entry::ok("breach.report", "person", person_id).with_detail(format!("{} evidence", b.evidence.len()));
-    casework::finish_write(txn, actor, now, person_id, None, entry).await?;
+    casework::finish_write(txn, person_id, None, entry).await?;
     Ok(id)
 }

@@ -22,7 +22,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::entities::{absence, alert, event, leave_request, measure, obligation, person, risk_assessment, transfer};
-use crate::service::{ServiceError, ServiceResult, audit, deployment, measures, stored};
+use crate::service::{ServiceError, ServiceResult, UnitOfWork, audit, deployment, measures, stored};
+use sea_orm::TransactionSession;
 
 /// Setting key of the office's risk factor table (JSON of [`FactorTable`]).
 pub const RISK_TABLE_KEY: &str = "risk.table";
@@ -104,7 +105,8 @@ impl Reconciled {
     }
 }
 
-/// Brings everything derived about one person up to date, inside the caller's transaction:
+/// Brings everything derived about one person up to date, inside the caller's unit of work (at
+/// its clock reading; a reassessment names its user as assessor):
 /// 1. the risk assessment, when `trigger` asks for one or the last is a month old (a new row is
 ///    kept when the result changed, and always for registration, monthly, manual and table
 ///    triggers);
@@ -115,14 +117,12 @@ impl Reconciled {
 /// 4. the alerts: raised, updated or resolved to match [`derive`];
 /// 5. the indicator cells ([`crate::service::indicators::maintain`]).
 ///
-/// The caller holds the audit lock when it writes in the same transaction (every service does).
-pub async fn reconcile<C: ConnectionTrait>(
-    db: &C,
+pub(crate) async fn reconcile<T: ConnectionTrait + TransactionSession>(
+    uow: &UnitOfWork<T>,
     person_id: Uuid,
-    now: Now,
     trigger: Option<AssessmentTrigger>,
-    by: Option<Uuid>,
 ) -> ServiceResult<Reconciled> {
+    let (db, now, by) = (uow, uow.now(), uow.user_id());
     let mut out = Reconciled::default();
     measures::lock_person(db, person_id).await?;
     let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
@@ -180,10 +180,8 @@ pub async fn reconcile<C: ConnectionTrait>(
         .await?;
         measures::set_status(db, &p, ControlStatus::LostContact, now).await?;
         set_lost_since(db, person_id, Some(lost_on)).await?;
-        audit::append(
-            db,
+        uow.audit_as(
             &audit::Who::system(),
-            now,
             audit::Entry::ok("person.lost_by_rule", "person", person_id).with_detail(format!(
                 "{} {} +{}; status {} -> {}",
                 due.kind.as_code(),
@@ -321,17 +319,14 @@ pub async fn reconcile<C: ConnectionTrait>(
 /// The end of every write about one person: brings what is derived up to date
 /// ([`reconcile`]), appends the audit record of the actor's action and commits.
 pub(crate) async fn finish_write<T: ConnectionTrait + sea_orm::TransactionSession>(
-    txn: T,
-    actor: &crate::service::Actor,
-    now: Now,
+    uow: UnitOfWork<T>,
     person_id: Uuid,
     trigger: Option<AssessmentTrigger>,
     entry: audit::Entry,
 ) -> ServiceResult<()> {
-    reconcile(&txn, person_id, now, trigger, Some(actor.user_id)).await?;
-    audit::append(&txn, &audit::Who::actor(actor), now, entry).await?;
-    txn.commit().await?;
-    Ok(())
+    reconcile(&uow, person_id, trigger).await?;
+    uow.audit(entry).await?;
+    uow.commit().await
 }
 
 /// Drug tests and recorded use of a person, oldest first (risk, breach and abstinence read them).
@@ -663,7 +658,6 @@ pub async fn sweep<C: ConnectionTrait + sea_orm::TransactionTrait>(
     now: Now,
     batch: u64,
 ) -> ServiceResult<SweepReport> {
-    use sea_orm::TransactionSession;
     let mut report = SweepReport::default();
     let mut after: Option<Uuid> = None;
     loop {
@@ -680,18 +674,12 @@ pub async fn sweep<C: ConnectionTrait + sea_orm::TransactionTrait>(
         let ids: Vec<Uuid> = q.into_tuple().all(db).await?;
         let Some(last) = ids.last().copied() else { break };
         for id in ids {
-            let txn = crate::service::begin_write(db).await?;
-            let r = reconcile(&txn, id, now, None, None).await?;
+            let txn = UnitOfWork::begin_as(db, audit::Who::system(), now).await?;
+            let r = reconcile(&txn, id, None).await?;
             // One record per person the sweep changed, with before and after, in the same
             // transaction (issue #18 item 2); nothing for a person it left as they were.
             if let Some(text) = r.audit_text() {
-                audit::append(
-                    &txn,
-                    &audit::Who::system(),
-                    now,
-                    audit::Entry::ok("sweep.person", "person", id).with_detail(text),
-                )
-                .await?;
+                txn.audit(audit::Entry::ok("sweep.person", "person", id).with_detail(text)).await?;
             }
             txn.commit().await?;
             report.persons += 1;

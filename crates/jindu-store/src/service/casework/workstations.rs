@@ -17,7 +17,7 @@ use jindu_domain::workstation::{WorkstationColumn, staff_names};
 use jindu_domain::{DivisionCode, DivisionLevel, Permission, Role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, TransactionSession, TransactionTrait,
+    QueryOrder, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -245,7 +245,7 @@ fn duplicate_name(checked: &Checked) -> FieldError {
     )
 }
 
-/// Inserts a checked workstation in the caller's transaction (no audit lock, no audit record:
+/// Inserts a checked workstation in the caller's transaction (no audit record:
 /// the caller's) and returns its id. `Invalid` naming `name` when the town already has one of
 /// that name.
 pub(in crate::service) async fn insert<C: ConnectionTrait>(db: &C, now: Now, checked: &Checked) -> ServiceResult<Uuid> {
@@ -293,19 +293,14 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<Uuid> {
     forbidden_unless_configure(actor)?;
     let checked = check(db, actor, now, form).await?.map_err(ServiceError::Invalid)?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::Configure).await?;
     let id = insert(&txn, now, &checked).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("workstation.create", "workstation", id.to_string()).with_detail(format!(
-            "{} town={} opened_on={}",
-            checked.name,
-            checked.town.code,
-            checked.opened_on.map(|d| d.to_string()).unwrap_or_default()
-        )),
-    )
+    txn.audit(audit::Entry::ok("workstation.create", "workstation", id.to_string()).with_detail(format!(
+        "{} town={} opened_on={}",
+        checked.name,
+        checked.town.code,
+        checked.opened_on.map(|d| d.to_string()).unwrap_or_default()
+    )))
     .await?;
     txn.commit().await?;
     Ok(id)
@@ -350,7 +345,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         )
         .into());
     }
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::Configure).await?;
     let before =
         workstation::Entity::find().filter(workstation::Column::DivisionCode.eq(&kept.division_code)).all(&txn).await?;
     if before.iter().any(|w| w.id != id && w.name == checked.name) {
@@ -370,13 +365,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     model.opened_on = Set(checked.opened_on);
     model.update(&txn).await?;
     recount_town(&txn, &kept.division_code, &before).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("workstation.update", "workstation", id.to_string()).with_detail(detail),
-    )
-    .await?;
+    txn.audit(audit::Entry::ok("workstation.update", "workstation", id.to_string()).with_detail(detail)).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -451,10 +440,8 @@ pub(in crate::service) async fn on_other_staff<C: ConnectionTrait>(
 /// Links `user` to workstation `ws` in the caller's transaction and audits it
 /// (`workstation.staff_add`, with the workstation before and after). Returns false when the
 /// account was already linked to it.
-pub(in crate::service) async fn link<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    now: Now,
+pub(in crate::service) async fn link<T: ConnectionTrait + sea_orm::TransactionSession>(
+    db: &crate::service::UnitOfWork<T>,
     ws: &workstation::Model,
     user: &app_user::Model,
 ) -> ServiceResult<bool> {
@@ -465,10 +452,7 @@ pub(in crate::service) async fn link<C: ConnectionTrait>(
     let mut model = user.clone().into_active_model();
     model.workstation_id = Set(Some(ws.id));
     model.update(db).await?;
-    audit::append(
-        db,
-        &audit::Who::actor(actor),
-        now,
+    db.audit(
         audit::Entry::ok("workstation.staff_add", "user", user.id.to_string())
             .with_detail(format!("{} workstation {before} → {} ({})", user.username, ws.id, ws.name)),
     )
@@ -496,8 +480,8 @@ pub async fn add_staff<C: ConnectionTrait + TransactionTrait>(
     if let Some(e) = on_other_staff(db, &ws, &user).await? {
         return Err(e.into());
     }
-    let txn = crate::service::begin_write(db).await?;
-    link(&txn, actor, now, &ws, &user).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::Configure).await?;
+    link(&txn, &ws, &user).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -517,7 +501,7 @@ pub async fn remove_staff<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     forbidden_unless_configure(actor)?;
     let ws = visible(db, actor, id).await?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::Configure).await?;
     let user = app_user::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
@@ -526,10 +510,7 @@ pub async fn remove_staff<C: ConnectionTrait + TransactionTrait>(
     let mut model = user.clone().into_active_model();
     model.workstation_id = Set(None);
     model.update(&txn).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
+    txn.audit(
         audit::Entry::ok("workstation.staff_remove", "user", user.id.to_string())
             .with_detail(format!("{} workstation {} ({}) → -", user.username, ws.id, ws.name)),
     )
@@ -641,9 +622,9 @@ impl crate::service::import::SheetImport for SheetRows<'_> {
     type Column = WorkstationColumn;
     const OBJECT: &'static str = "workstation";
 
-    async fn row<T: ConnectionTrait + Sync>(
+    async fn row<T: ConnectionTrait + sea_orm::TransactionSession + Send + Sync>(
         &mut self,
-        txn: &T,
+        txn: &crate::service::UnitOfWork<T>,
         row: usize,
         cells: &[String],
         header: &HeaderMap<WorkstationColumn>,
@@ -710,10 +691,7 @@ impl crate::service::import::SheetImport for SheetRows<'_> {
             Some(w) => (w, false),
             None => {
                 let id = insert(txn, self.now, &checked).await?;
-                audit::append(
-                    txn,
-                    &audit::Who::actor(self.actor),
-                    self.now,
+                txn.audit(
                     audit::Entry::ok("workstation.create", "workstation", id.to_string())
                         .with_detail(format!("{} town={} (import row {row})", checked.name, checked.town.code)),
                 )
@@ -734,7 +712,7 @@ impl crate::service::import::SheetImport for SheetRows<'_> {
         }
         let mut linked = false;
         for u in &staff {
-            linked |= link(txn, self.actor, self.now, &ws, u).await?;
+            linked |= link(txn, &ws, u).await?;
         }
         Ok(if created || linked { RowOutcome::Valid } else { RowOutcome::Existing })
     }

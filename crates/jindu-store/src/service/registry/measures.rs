@@ -14,7 +14,7 @@ use jindu_domain::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionSession, TransactionTrait,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -208,13 +208,13 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     exemptions_confirmed: bool,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::ManageMeasures)?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageMeasures).await?;
     let id = decide_in(&txn, actor, now, person_id, kind, decision, report, exemptions_confirmed).await?;
     txn.commit().await?;
     Ok(id)
 }
 
-/// [`decide`] inside the caller's transaction: no permission check, no audit lock, no commit
+/// [`decide`] inside the caller's transaction: no permission check, no commit
 /// (the caller holds the lock, then the transaction, and checked `ManageMeasures`). An error may
 /// leave part of the writes in the transaction: the caller rolls it back (an import does when
 /// any row has a problem).
@@ -222,8 +222,8 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
 /// # Errors
 /// As [`decide`].
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn decide_in<C: ConnectionTrait>(
-    txn: &C,
+pub(crate) async fn decide_in<T: ConnectionTrait + sea_orm::TransactionSession>(
+    txn: &crate::service::UnitOfWork<T>,
     actor: &Actor,
     now: Now,
     person_id: Uuid,
@@ -268,23 +268,17 @@ pub(crate) async fn decide_in<C: ConnectionTrait>(
         }
     }
     let id = insert_decision(txn, actor, now, person_id, input).await?;
-    crate::service::casework::reconcile(txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id))
-        .await?;
-    audit::append(
-        txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("measure.decide", "person", person_id).with_detail(format!(
-            "{} {}{}{ended}",
-            input.kind.as_code(),
-            input.decision_date,
-            if exemptions.is_empty() {
-                String::new()
-            } else {
-                format!(" exemptions checked: {}", exemptions.iter().map(|e| e.as_code()).collect::<Vec<_>>().join(","))
-            }
-        )),
-    )
+    crate::service::casework::reconcile(txn, person_id, Some(AssessmentTrigger::Event)).await?;
+    txn.audit(audit::Entry::ok("measure.decide", "person", person_id).with_detail(format!(
+        "{} {}{}{ended}",
+        input.kind.as_code(),
+        input.decision_date,
+        if exemptions.is_empty() {
+            String::new()
+        } else {
+            format!(" exemptions checked: {}", exemptions.iter().map(|e| e.as_code()).collect::<Vec<_>>().join(","))
+        }
+    )))
     .await?;
     Ok(id)
 }
@@ -323,8 +317,8 @@ async fn end_row<C: ConnectionTrait>(
 /// # Errors
 /// `Invalid` naming `end_date` when it overlaps a measure, or from the clock; the person's
 /// status forbidding a decision; store errors.
-pub(crate) async fn record_past_measure_in<C: ConnectionTrait>(
-    txn: &C,
+pub(crate) async fn record_past_measure_in<T: ConnectionTrait + sea_orm::TransactionSession>(
+    txn: &crate::service::UnitOfWork<T>,
     actor: &Actor,
     now: Now,
     person_id: Uuid,
@@ -368,20 +362,14 @@ pub(crate) async fn record_past_measure_in<C: ConnectionTrait>(
     let m = measure::Entity::find_by_id(id).one(txn).await?.ok_or(ServiceError::NotFound("measure"))?;
     let detail = serde_json::json!({ "end_reason": reason.as_code() }).to_string();
     end_row(txn, actor, now, m, ended_on, reason, Some(detail)).await?;
-    crate::service::casework::reconcile(txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id))
-        .await?;
-    audit::append(
-        txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("measure.decide", "person", person_id).with_detail(format!(
-            "{} {} ended {} {}",
-            input.kind.as_code(),
-            input.decision_date,
-            ended_on,
-            reason.as_code()
-        )),
-    )
+    crate::service::casework::reconcile(txn, person_id, Some(AssessmentTrigger::Event)).await?;
+    txn.audit(audit::Entry::ok("measure.decide", "person", person_id).with_detail(format!(
+        "{} {} ended {} {}",
+        input.kind.as_code(),
+        input.decision_date,
+        ended_on,
+        reason.as_code()
+    )))
     .await?;
     Ok(id)
 }
@@ -428,7 +416,7 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
     date: &str,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageMeasures).await?;
     act_in(&txn, actor, now, person_id, measure_id, action, date).await?;
     txn.commit().await?;
     Ok(())
@@ -439,8 +427,8 @@ pub async fn act<C: ConnectionTrait + TransactionTrait>(
 ///
 /// # Errors
 /// As [`act`].
-pub(crate) async fn act_in<C: ConnectionTrait>(
-    txn: &C,
+pub(crate) async fn act_in<T: ConnectionTrait + sea_orm::TransactionSession>(
+    txn: &crate::service::UnitOfWork<T>,
     actor: &Actor,
     now: Now,
     person_id: Uuid,
@@ -518,11 +506,8 @@ pub(crate) async fn act_in<C: ConnectionTrait>(
     }
     let trigger =
         matches!(action, MeasureAction::End(_) | MeasureAction::ReleaseToRehab).then_some(AssessmentTrigger::Event);
-    crate::service::casework::reconcile(txn, person_id, now, trigger, Some(actor.user_id)).await?;
-    audit::append(
-        txn,
-        &audit::Who::actor(actor),
-        now,
+    crate::service::casework::reconcile(txn, person_id, trigger).await?;
+    txn.audit(
         audit::Entry::ok(format!("measure.{}", kind.as_code()), "person", person_id)
             .with_detail(measure_id.to_string()),
     )
@@ -570,6 +555,7 @@ pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
     let (txn, p) = crate::service::open_person_write(
         db,
         actor,
+        now,
         Permission::EditPersons,
         person_id,
         crate::service::Sealed::Allowed,
@@ -694,18 +680,12 @@ pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
             .exec(&txn)
             .await?;
     }
-    crate::service::casework::reconcile(&txn, person_id, now, Some(AssessmentTrigger::Event), Some(actor.user_id))
-        .await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("measure.correct", "person", person_id).with_detail(format!(
-            "{measure_id} {} {} -> {date}",
-            field.as_code(),
-            old.map_or_else(|| "-".to_string(), |d| d.to_string())
-        )),
-    )
+    crate::service::casework::reconcile(&txn, person_id, Some(AssessmentTrigger::Event)).await?;
+    txn.audit(audit::Entry::ok("measure.correct", "person", person_id).with_detail(format!(
+        "{measure_id} {} {} -> {date}",
+        field.as_code(),
+        old.map_or_else(|| "-".to_string(), |d| d.to_string())
+    )))
     .await?;
     txn.commit().await?;
     Ok(())
@@ -769,20 +749,20 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
             .any(|p| actor.can(*p)) => {}
         None => return Err(ServiceError::Forbidden(Permission::RecordWork)),
     }
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin_checked(db, actor, now).await?;
     let id = record_event_in(&txn, vault, actor, now, person_id, input).await?;
     txn.commit().await?;
     Ok(id)
 }
 
 /// [`record_event`] inside the caller's transaction: the caller checked the permission of the
-/// kind, holds the audit lock and then the transaction, and commits. Every problem of the input
+/// kind, opens the unit of work, and commits. Every problem of the input
 /// is found before anything is written, so an `Invalid` leaves the transaction as it was.
 ///
 /// # Errors
 /// As [`record_event`].
-pub(crate) async fn record_event_in<C: ConnectionTrait>(
-    txn: &C,
+pub(crate) async fn record_event_in<T: ConnectionTrait + sea_orm::TransactionSession>(
+    txn: &crate::service::UnitOfWork<T>,
     vault: &crate::Vault,
     actor: &Actor,
     now: Now,
@@ -946,7 +926,7 @@ pub(crate) async fn record_event_in<C: ConnectionTrait>(
     .await?;
     if kind == EventKind::CheckIn {
         // A check-in after a transfer is the report at the new place (戒毒条例 §22).
-        crate::service::transfers::record_report(txn, actor, now, person_id, date).await?;
+        crate::service::transfers::record_report(txn, person_id, date).await?;
     }
     let new_status = status_after(status, kind);
     // The audit record names a status the event changed, before and after (issue #18 item 2:
@@ -969,13 +949,12 @@ pub(crate) async fn record_event_in<C: ConnectionTrait>(
         EventKind::DrugTest | EventKind::Relapse | EventKind::Violation | EventKind::ContactLost | EventKind::Amendment
     )
     .then_some(AssessmentTrigger::Event);
-    crate::service::casework::reconcile(txn, person_id, now, trigger, Some(actor.user_id)).await?;
-    audit::append(
-        txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("event.create", "person", person_id).with_detail(format!("{} {}{change}", kind.as_code(), id)),
-    )
+    crate::service::casework::reconcile(txn, person_id, trigger).await?;
+    txn.audit(audit::Entry::ok("event.create", "person", person_id).with_detail(format!(
+        "{} {}{change}",
+        kind.as_code(),
+        id
+    )))
     .await?;
     Ok(id)
 }

@@ -11,7 +11,7 @@ use jindu_domain::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionSession, TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -359,7 +359,7 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
     input: NewPerson,
 ) -> ServiceResult<Uuid> {
     actor.require(Permission::EditPersons)?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::EditPersons).await?;
     let id = register_in(&txn, vault, actor, now, input).await?;
     txn.commit().await?;
     Ok(id)
@@ -372,8 +372,8 @@ pub async fn register<C: ConnectionTrait + TransactionTrait>(
 ///
 /// # Errors
 /// As [`register`].
-pub async fn register_in<C: ConnectionTrait>(
-    db: &C,
+pub async fn register_in<T: ConnectionTrait + sea_orm::TransactionSession>(
+    db: &crate::service::UnitOfWork<T>,
     vault: &Vault,
     actor: &Actor,
     now: Now,
@@ -490,7 +490,7 @@ pub async fn register_in<C: ConnectionTrait>(
     if let Some(m) = measure_input {
         measures::insert_decision(txn, actor, now, id, m).await?;
     }
-    casework::reconcile(txn, id, now, Some(AssessmentTrigger::Registration), Some(actor.user_id)).await?;
+    casework::reconcile(txn, id, Some(AssessmentTrigger::Registration)).await?;
     // What was created (before: nothing), so a bulk import leaves one record per person that
     // says where and with whom (issue #18 item 2).
     let created = format!(
@@ -499,13 +499,7 @@ pub async fn register_in<C: ConnectionTrait>(
         profile.worker.map_or_else(|| "none".to_string(), |w| w.to_string()),
         measure_summary.unwrap_or_else(|| "none".to_string())
     );
-    audit::append(
-        txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("person.create", "person", id).with_detail(created),
-    )
-    .await?;
+    txn.audit(audit::Entry::ok("person.create", "person", id).with_detail(created)).await?;
     Ok(id)
 }
 
@@ -1116,9 +1110,15 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     id: Uuid,
     input: &StatusChange,
 ) -> ServiceResult<()> {
-    let (txn, p) =
-        crate::service::open_person_write(db, actor, Permission::ManageMeasures, id, crate::service::Sealed::Allowed)
-            .await?;
+    let (txn, p) = crate::service::open_person_write(
+        db,
+        actor,
+        now,
+        Permission::ManageMeasures,
+        id,
+        crate::service::Sealed::Allowed,
+    )
+    .await?;
     check_version(&input.version, p.version)?;
     let to = parse_code("status", &input.status, ControlStatus::from_code)?;
     let on = if input.date.trim().is_empty() {
@@ -1149,8 +1149,8 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
 /// # Errors
 /// The status change the domain refuses ([`jindu_domain::status::check_status_change`]); store
 /// errors.
-pub(crate) async fn change_status_in<C: ConnectionTrait>(
-    txn: &C,
+pub(crate) async fn change_status_in<T: ConnectionTrait + sea_orm::TransactionSession>(
+    txn: &crate::service::UnitOfWork<T>,
     vault: &Vault,
     actor: &Actor,
     now: Now,
@@ -1181,13 +1181,12 @@ pub(crate) async fn change_status_in<C: ConnectionTrait>(
     } else {
         casework::set_lost_since(txn, id, Some(on)).await?;
     }
-    casework::reconcile(txn, id, now, None, Some(actor.user_id)).await?;
-    audit::append(
-        txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("person.status", "person", id).with_detail(format!("{} -> {}", from.as_code(), to.as_code())),
-    )
+    casework::reconcile(txn, id, None).await?;
+    txn.audit(audit::Entry::ok("person.status", "person", id).with_detail(format!(
+        "{} -> {}",
+        from.as_code(),
+        to.as_code()
+    )))
     .await?;
     Ok(())
 }
@@ -1235,7 +1234,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     input: EditPerson,
 ) -> ServiceResult<()> {
     actor.require(Permission::EditPersons)?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::EditPersons).await?;
     let p = open_person(vault, load_visible(&txn, actor, id).await?)?;
     let Ok(version) = input.version.trim().parse::<i32>() else {
         return Err(ServiceError::Conflict);
@@ -1360,14 +1359,8 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         detail,
     )
     .await?;
-    casework::reconcile(&txn, id, now, Some(AssessmentTrigger::Profile), Some(actor.user_id)).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("person.update", "person", id).with_detail(changed.join(",")),
-    )
-    .await?;
+    casework::reconcile(&txn, id, Some(AssessmentTrigger::Profile)).await?;
+    txn.audit(audit::Entry::ok("person.update", "person", id).with_detail(changed.join(","))).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -9,10 +9,7 @@ use jindu_domain::clock::Now;
 use jindu_domain::indicator::police::{PoliceMonth, parse_count, parse_grams, seized_fields};
 use jindu_domain::indicator::{Contribution, Month, Period};
 use jindu_domain::{DivisionCode, DivisionLevel, DomainError, Permission, Substance};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
 use crate::entities::police_report;
@@ -147,7 +144,7 @@ pub async fn file<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<()> {
     actor.require(Permission::ReportPolice)?;
     let (division, month, figures) = parse(actor, now.today, input)?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ReportPolice).await?;
     let code = division.to_string();
     let old = police_report::Entity::find_by_id((code.clone(), month.0)).one(&txn).await?;
     let (old_figures, version) = match &old {
@@ -178,10 +175,7 @@ pub async fn file<C: ConnectionTrait + TransactionTrait>(
     }
     let delta = figures.contribution(month).minus(&old_figures.contribution(month));
     indicators::apply(&txn, &code, &delta).await?;
-    audit::append(
-        &txn,
-        &audit::Who::actor(actor),
-        now,
+    txn.audit(
         audit::Entry::ok(if old.is_some() { "police.correct" } else { "police.file" }, "police_report", &code)
             .with_detail(format!(
                 "{month} cases {} arrests {} users {} seized_mg {}",

@@ -20,7 +20,7 @@ use jindu_domain::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionSession, TransactionTrait,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -209,7 +209,7 @@ pub async fn export<C: ConnectionTrait + TransactionTrait>(
         )
         .into());
     }
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin_as(db, who.clone(), now).await?;
     let p = person::Entity::find_by_id(person_id)
         .one(&txn)
         .await?
@@ -365,10 +365,7 @@ pub async fn export<C: ConnectionTrait + TransactionTrait>(
     .await?;
     // The figures: the person counts here until the hand-over and in the other county after.
     crate::service::indicators::maintain(&txn, p.id, now.today).await?;
-    audit::append(
-        &txn,
-        who,
-        now,
+    txn.audit(
         audit::Entry::ok("transfer.export", "person", p.id).with_detail(format!("{transfer_id} sha256={file_hash}")),
     )
     .await?;
@@ -452,7 +449,7 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
     })?;
     let file_hash = hex_sha256(file);
 
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin_as(db, who.clone(), now).await?;
     // The same file again: nothing new.
     if let Some(t) = transfer::Entity::find().filter(transfer::Column::FileHash.eq(file_hash.clone())).one(&txn).await?
     {
@@ -660,14 +657,7 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
         Some(detail),
     )
     .await?;
-    crate::service::casework::reconcile(
-        &txn,
-        person_id,
-        now,
-        Some(jindu_domain::AssessmentTrigger::Registration),
-        who.user_id,
-    )
-    .await?;
+    crate::service::casework::reconcile(&txn, person_id, Some(jindu_domain::AssessmentTrigger::Registration)).await?;
     // Without a running measure there is no schedule, but the report duty still applies.
     if obligation::Entity::find()
         .filter(obligation::Column::PersonId.eq(person_id))
@@ -688,10 +678,7 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
         .exec(&txn)
         .await?;
     }
-    audit::append(
-        &txn,
-        who,
-        now,
+    txn.audit(
         audit::Entry::ok("transfer.import", "person", person_id)
             .with_detail(format!("{transfer_id} sha256={file_hash}")),
     )

@@ -327,6 +327,7 @@ pub async fn request<C: ConnectionTrait + TransactionTrait>(
     let (txn, p) = crate::service::open_person_write(
         db,
         actor,
+        now,
         Permission::ManageMeasures,
         person_id,
         crate::service::Sealed::Allowed,
@@ -350,7 +351,7 @@ enum RequestedBy {
 /// transfer, its timeline event and audit record in `txn` and commits.
 #[allow(clippy::too_many_arguments)]
 async fn open_request<T: ConnectionTrait + sea_orm::TransactionSession>(
-    txn: T,
+    txn: crate::service::UnitOfWork<T>,
     vault: &Vault,
     actor: &Actor,
     now: Now,
@@ -394,7 +395,7 @@ async fn open_request<T: ConnectionTrait + sea_orm::TransactionSession>(
     )
     .await?;
     let entry = audit::Entry::ok(action, "person", p.id).with_detail(format!("{id} -> {}", to.0));
-    crate::service::casework::finish_write(txn, actor, now, p.id, None, entry).await?;
+    crate::service::casework::finish_write(txn, p.id, None, entry).await?;
     Ok(id)
 }
 
@@ -419,7 +420,7 @@ pub async fn request_pull<C: ConnectionTrait + TransactionTrait>(
     actor.require(Permission::ManageMeasures)?;
     let number = IdNumber::parse_on(&input.id_number, now.today)
         .map_err(|reason| DomainError::IdNumber { field: "id_number", reason })?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageMeasures).await?;
     let not_here = || {
         ServiceError::from(FieldError::new(
             "id_number",
@@ -475,7 +476,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     input: &TransferDecision,
 ) -> ServiceResult<Decided> {
     actor.require(Permission::ManageMeasures)?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageMeasures).await?;
     let p = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::NotFound("person"))?;
     let visible = load_visible(&txn, actor, person_id).await.is_ok();
     // The transfer the form was shown for: a missing or malformed id decides nothing (it must
@@ -602,7 +603,7 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     .await?;
     let entry = audit::Entry::ok(format!("transfer.{}", action.as_code()), "person", p.id)
         .with_detail(if action == TransferAction::Accept { audit_detail } else { t.id.to_string() });
-    crate::service::casework::finish_write(txn, actor, now, p.id, None, entry).await?;
+    crate::service::casework::finish_write(txn, p.id, None, entry).await?;
     let person_visible = match action {
         TransferAction::Accept => actor.sees(&t.to_division_code) && !actor.caseload_only(),
         _ => visible,
@@ -613,10 +614,8 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
 /// Called in the transaction of a check-in recorded on `date`: when the person has an accepted
 /// transfer decided on or before `date`, the check-in is the report at the new place
 /// (戒毒条例 §22) and the transfer ends as reported.
-pub(crate) async fn record_report<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    now: Now,
+pub(crate) async fn record_report<T: ConnectionTrait + sea_orm::TransactionSession>(
+    db: &crate::service::UnitOfWork<T>,
     person_id: Uuid,
     date: NaiveDate,
 ) -> ServiceResult<()> {
@@ -638,13 +637,7 @@ pub(crate) async fn record_report<C: ConnectionTrait>(
     if res.rows_affected != 1 {
         return Err(ServiceError::Conflict);
     }
-    audit::append(
-        db,
-        &audit::Who::actor(actor),
-        now,
-        audit::Entry::ok("transfer.report", "person", person_id).with_detail(format!("{} {date}", t.id)),
-    )
-    .await
+    db.audit(audit::Entry::ok("transfer.report", "person", person_id).with_detail(format!("{} {date}", t.id))).await
 }
 
 async fn view_of<C: ConnectionTrait>(

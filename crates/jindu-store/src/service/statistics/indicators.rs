@@ -23,7 +23,6 @@ use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, EventKind, RiskTi
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
-    TransactionSession,
 };
 use uuid::Uuid;
 
@@ -824,20 +823,15 @@ pub async fn save_settings<C: ConnectionTrait + sea_orm::TransactionTrait>(
     let settings = IndicatorSettings::from_form(form)
         .map_err(|errors| ServiceError::Invalid(errors.into_iter().map(Into::into).collect()))?;
     let json = serde_json::to_string(&settings).map_err(|e| ServiceError::Data(e.to_string()))?;
-    let txn = crate::service::begin_write(db).await?;
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, jindu_domain::Permission::Configure).await?;
     deployment::put_setting(&txn, SETTINGS_KEY, &json).await?;
-    crate::service::audit::append(
-        &txn,
-        &crate::service::audit::Who::actor(actor),
-        now,
-        crate::service::audit::Entry {
-            action: "settings.indicators".into(),
-            object_type: None,
-            object_id: None,
-            outcome: crate::service::audit::Outcome::Ok,
-            detail: Some(json),
-        },
-    )
+    txn.audit(crate::service::audit::Entry {
+        action: "settings.indicators".into(),
+        object_type: None,
+        object_id: None,
+        outcome: crate::service::audit::Outcome::Ok,
+        detail: Some(json),
+    })
     .await?;
     txn.commit().await?;
     Ok(settings)

@@ -1,0 +1,161 @@
+//! 一次写入 The unit of work: the one path every write of Jindu takes (issue #19 item 1).
+//!
+//! A write — from a page, the API, the CLI, an import, a transfer file, the sweep or the demo —
+//! begins a [`UnitOfWork`] with the actor (or the system or CLI as [`Who`]) and one clock
+//! reading ([`Now`]): the permission is checked before anything is read
+//! ([`UnitOfWork::begin`]), the write transaction is opened (`BEGIN IMMEDIATE` on SQLite),
+//! the command runs against the unit (it is a [`ConnectionTrait`], so every query and helper
+//! takes it where it took the transaction), derived state is kept current by the command
+//! (`casework::finish_write` for a person: duties, risk, alerts, indicator cells), its audit
+//! records are appended with [`UnitOfWork::audit`] in the same transaction, and
+//! [`UnitOfWork::commit`] ends it. Dropped without `commit` (an error on the way), it rolls back,
+//! audit records included.
+//!
+//! The type is the rule: the audit log's append is private to `service::audit`, reachable only
+//! through [`UnitOfWork::audit`] (and `audit::record`, which opens a unit for one record of a
+//! read or a refusal), so no audit record can be written outside a write transaction; and
+//! `crates/jindu-store/tests/architecture.rs` fails the build when code outside this module
+//! opens a write transaction.
+
+use jindu_domain::Permission;
+use jindu_domain::clock::Now;
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement, TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::audit::Who;
+use super::{Actor, ServiceResult};
+
+/// One write: a write transaction with who writes and when. `T` is the transaction type of the
+/// connection it was begun on (`DatabaseTransaction` for a pool or a transaction).
+#[derive(Debug)]
+pub struct UnitOfWork<T> {
+    txn: T,
+    who: Who,
+    now: Now,
+    /// The signed-in user, when a person writes (`None` for the system and the CLI): derived
+    /// state records who brought it about (a risk reassessment's assessor).
+    user_id: Option<Uuid>,
+}
+
+/// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at
+/// once, so a transaction that reads before it writes never finds its snapshot stale ("database
+/// is locked") when another write commits in between; it waits its turn instead. PostgreSQL
+/// ignores the mode.
+pub(crate) async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+impl<T: ConnectionTrait + TransactionSession> UnitOfWork<T> {
+    /// Begins a write by `actor` at `now` after checking that the role holds `permission`.
+    ///
+    /// # Errors
+    /// `Forbidden(permission)` before anything is read or opened; `Db` when the transaction
+    /// cannot be opened.
+    pub async fn begin<C>(db: &C, actor: &Actor, now: Now, permission: Permission) -> ServiceResult<Self>
+    where
+        C: TransactionTrait<Transaction = T>,
+    {
+        actor.require(permission)?;
+        Ok(UnitOfWork { txn: begin_write(db).await?, who: Who::actor(actor), now, user_id: Some(actor.user_id) })
+    }
+
+    /// Begins a write by `actor` at `now` whose permission the caller has checked already
+    /// (a write that follows a read of the same service, or one any signed-in user may make:
+    /// changing one's own password).
+    ///
+    /// # Errors
+    /// `Db` when the transaction cannot be opened.
+    pub async fn begin_checked<C>(db: &C, actor: &Actor, now: Now) -> ServiceResult<Self>
+    where
+        C: TransactionTrait<Transaction = T>,
+    {
+        Ok(UnitOfWork { txn: begin_write(db).await?, who: Who::actor(actor), now, user_id: Some(actor.user_id) })
+    }
+
+    /// Begins a write made as `who` whose permission is not a role's: Jindu itself
+    /// ([`Who::system`]: the sweep), the command line ([`Who::cli`]: `jindu init`, a transfer
+    /// file exported or received by the operator, the demo), or a user acting through such an
+    /// operator's path (a transfer file taken in from the page, `who` naming them).
+    ///
+    /// # Errors
+    /// `Db` when the transaction cannot be opened.
+    pub async fn begin_as<C>(db: &C, who: Who, now: Now) -> ServiceResult<Self>
+    where
+        C: TransactionTrait<Transaction = T>,
+    {
+        let user_id = who.user_id;
+        Ok(UnitOfWork { txn: begin_write(db).await?, who, now, user_id })
+    }
+
+    /// The one clock reading of this write.
+    pub fn now(&self) -> Now {
+        self.now
+    }
+
+    /// Who writes (for the audit log).
+    pub fn who(&self) -> &Who {
+        &self.who
+    }
+
+    /// The signed-in user who writes; `None` for the system and the CLI.
+    pub fn user_id(&self) -> Option<Uuid> {
+        self.user_id
+    }
+
+    /// Ends the write: commits the transaction, audit records included.
+    ///
+    /// # Errors
+    /// `Db` when the commit fails (nothing of the write is stored).
+    pub async fn commit(self) -> ServiceResult<()> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+
+    /// Ends the write without keeping anything (a dry run, a refused import): rolls back,
+    /// audit records included.
+    ///
+    /// # Errors
+    /// `Db` when the rollback fails (the database drops the transaction anyway).
+    pub async fn rollback(self) -> ServiceResult<()> {
+        self.txn.rollback().await?;
+        Ok(())
+    }
+
+    /// The transaction, for `service::audit` (its append is private to that module).
+    pub(super) fn transaction(&self) -> &T {
+        &self.txn
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: ConnectionTrait> ConnectionTrait for UnitOfWork<T> {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
