@@ -4,8 +4,9 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use jindu_demo::district as demo;
 use jindu_domain::clock::Now;
-use jindu_store::{Vault, db, demo};
+use jindu_store::{Vault, db};
 use jindu_web::{AppState, Clock};
 
 /// p50, p99 and mean of `samples` in milliseconds.

@@ -7,12 +7,12 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use jindu_demo::synthetic::{self, Plan};
 use jindu_domain::DivisionCode;
 use jindu_domain::clock::Now;
 use jindu_domain::indicator::{CellKey, Indicator, Month, Period};
 use jindu_store::service::dashboard::{self, Jurisdiction};
 use jindu_store::service::{Actor, deployment, indicators, measures};
-use jindu_store::synthetic::{self, Plan};
 use jindu_store::{Vault, db};
 
 use crate::bench::summary;

@@ -13,9 +13,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use jindu_demo::district as demo;
 use jindu_domain::clock::Now;
 use jindu_store::service::{audit, measures, users};
-use jindu_store::{Vault, db, demo};
+use jindu_store::{Vault, db};
 use jindu_web::{AppState, Clock};
 
 /// What one `jindu bench writers` run is asked for.

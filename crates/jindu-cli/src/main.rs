@@ -5,10 +5,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use jindu_demo::district as demo;
 use jindu_domain::DivisionCode;
 use jindu_domain::clock::Now;
+use jindu_store::db;
 use jindu_store::service::{FieldError, ServiceError, audit, deployment, users};
-use jindu_store::{db, demo};
 use jindu_web::{AppState, Clock};
 use rand::Rng;
 
@@ -587,7 +588,7 @@ async fn run(cli: Cli) -> Result<()> {
                 None => None,
             };
             if let Some(w) = within {
-                let district = DivisionCode::parse(jindu_store::synthetic::DISTRICT)?;
+                let district = DivisionCode::parse(jindu_demo::synthetic::DISTRICT)?;
                 anyhow::ensure!(
                     w.contains(&district),
                     "--within {} 必须包含珠晖区(430405)，例如 43、4304 或 430405 / --within {} must contain 珠晖区 (430405), e.g. 43, 4304 or 430405",

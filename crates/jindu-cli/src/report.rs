@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
+use jindu_documents::export;
 use jindu_domain::DivisionCode;
 use jindu_domain::clock::Now;
 use jindu_domain::indicator::{Indicator, Period};
 use jindu_store::db;
 use jindu_store::service::dashboard::{self, Jurisdiction};
 use jindu_store::service::{audit, deployment};
-use jindu_web::export;
 
 use crate::{UsageError, explain};
 

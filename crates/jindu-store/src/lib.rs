@@ -5,19 +5,18 @@
 //! - `divisions`: the shipped national division list and loading a deployment's subtree.
 //! - `service`: every read and write the web and CLI do, `(db, &Actor, now, input)`,
 //!   with validation by `jindu_domain` and each write in one transaction.
-//! - `demo`: the deterministic synthetic caseload of `jindu demo`.
+//! - `seed`: the bulk loader the synthetic-data generators of `jindu-demo` write through.
 //! - `sessions`: the rows of the web sessions (`web_session`), for the web's session store.
 
 pub mod db;
-pub mod demo;
 pub mod divisions;
 pub mod entities;
 pub mod migration;
 pub mod rekey;
+pub mod seed;
 pub mod service;
 pub mod sessions;
 pub mod sheet;
-pub mod synthetic;
 pub mod vault;
 
 pub use sea_orm::DatabaseConnection;

@@ -21,6 +21,14 @@
 //!    (which opens a unit for one record of a read or a refusal), or by the one migration that
 //!    calls `append_in_migration`.
 //!
+//! 3. **The documents.** `crates/jindu-documents/src` (the .docx/.xlsx writers) renders views the
+//!    store has built: the same rule as the edges, no SeaORM, entities, audit appends,
+//!    permission checks or transactions.
+//! 4. **The generators.** `crates/jindu-demo/src` (the demo district and the bench caseloads)
+//!    writes rows in bulk through `jindu_store::seed`, but opens its transactions only as units
+//!    of work (`seed::UnitOfWork::begin_as`) and never appends to the audit log itself: no
+//!    `audit::append`, `audit::record`, `.require(` or a bare `.begin(` ([`GENERATOR_FORBIDDEN`]).
+//!
 //! What it cannot check: it reads text, so a transaction opened through a macro or an alias of
 //! `begin` by another name passes here; code review keeps those out.
 
@@ -37,6 +45,14 @@ const EDGE_FORBIDDEN: &[(&str, &str)] = &[
     (".require(", "permission checks belong to the service the handler calls"),
     ("begin_write", "write transactions are opened by store services"),
     (".begin(", "transactions are opened by store services"),
+];
+
+/// What the synthetic-data generators (`jindu-demo`) may not contain, with the reason.
+const GENERATOR_FORBIDDEN: &[(&str, &str)] = &[
+    ("audit::append", "the generators append no audit records; the services they call do"),
+    ("audit::record", "the generators append no audit records; the services they call do"),
+    (".require(", "permission checks belong to the services the generators call"),
+    (".begin(", "transactions are units of work opened through `seed::UnitOfWork::begin_as`"),
 ];
 
 /// Wiring allowed to stay in the edges: (path relative to the repository root, the pattern,
@@ -56,11 +72,6 @@ const STORE_ALLOWED: &[(&str, &str)] = &[
         "crates/jindu-store/src/rekey.rs",
         "key rotation re-encrypts stored values in place under the new key, changing no content; \
          run by the operator from `jindu keys rotate`",
-    ),
-    (
-        "crates/jindu-store/src/synthetic.rs",
-        "the bench's bulk loader of synthetic caseloads (`jindu bench indicators`), never run on a \
-         deployment's database",
     ),
 ];
 
@@ -107,14 +118,25 @@ fn is_comment(line: &str) -> bool {
 
 /// The findings of rule 1 in `source` (a file at `rel`): "rel:line: pattern — why: code".
 fn edge_findings(rel: &str, source: &str) -> Vec<String> {
+    forbidden_findings(rel, source, EDGE_FORBIDDEN, EDGE_ALLOWED)
+}
+
+/// The lines of code of `source` (a file at `rel`) containing a `forbidden` pattern not in
+/// `allowed`: "rel:line: pattern — why: code".
+fn forbidden_findings(
+    rel: &str,
+    source: &str,
+    forbidden: &[(&str, &str)],
+    allowed: &[(&str, &str, &str)],
+) -> Vec<String> {
     let mut found = Vec::new();
     for (i, line) in source.lines().enumerate() {
         if is_comment(line) {
             continue;
         }
-        for (pattern, why) in EDGE_FORBIDDEN {
-            let allowed = EDGE_ALLOWED.iter().any(|(path, p, _)| *path == rel && p == pattern);
-            if line.contains(pattern) && !allowed {
+        for (pattern, why) in forbidden {
+            let excused = allowed.iter().any(|(path, p, _)| *path == rel && p == pattern);
+            if line.contains(pattern) && !excused {
                 found.push(format!("{rel}:{}: `{pattern}` — {why}: {}", i + 1, line.trim()));
             }
         }
@@ -160,7 +182,7 @@ fn store_findings(rel: &str, source: &str) -> Vec<String> {
 fn edges_translate_only() {
     let mut found = Vec::new();
     let mut files = 0;
-    for dir in ["crates/jindu-web/src", "crates/jindu-cli/src"] {
+    for dir in ["crates/jindu-web/src", "crates/jindu-cli/src", "crates/jindu-documents/src"] {
         for path in rust_files(&root().join(dir)) {
             files += 1;
             found.extend(edge_findings(&relative(&path), &read(&path)));
@@ -169,7 +191,7 @@ fn edges_translate_only() {
     assert!(files > 20, "only {files} files found under the edges: is the tree where the test looks?");
     assert!(
         found.is_empty(),
-        "jindu-web and jindu-cli must translate only (issue #19): move these into the jindu-store \
+        "jindu-web, jindu-cli and jindu-documents must translate only (issue #19): move these into the jindu-store \
          service they call, or list real wiring in EDGE_ALLOWED with its reason:\n{}",
         found.join("\n")
     );
@@ -191,6 +213,21 @@ fn store_writes_only_through_the_unit_of_work() {
     assert!(found.is_empty(), "writes outside the unit of work (issue #19):\n{}", found.join("\n"));
 }
 
+#[test]
+fn generators_write_through_the_store() {
+    let mut found = Vec::new();
+    let files = rust_files(&root().join("crates/jindu-demo/src"));
+    assert!(files.len() >= 2, "no generators found under crates/jindu-demo/src: is the tree where the test looks?");
+    for path in files {
+        found.extend(forbidden_findings(&relative(&path), &read(&path), GENERATOR_FORBIDDEN, &[]));
+    }
+    assert!(
+        found.is_empty(),
+        "jindu-demo writes through jindu_store::seed and the services (issue #19):\n{}",
+        found.join("\n")
+    );
+}
+
 /// The scans themselves find what they must (so a passing run means something).
 #[test]
 fn the_scans_catch_what_they_forbid() {
@@ -200,6 +237,12 @@ fn the_scans_catch_what_they_forbid() {
     assert!(found[0].starts_with("crates/jindu-web/src/x.rs:1: `sea_orm`"), "{found:?}");
     assert!(found[1].starts_with("crates/jindu-web/src/x.rs:3: `.require(`"), "{found:?}");
     assert!(found[2].starts_with("crates/jindu-web/src/x.rs:4: `begin_write`"), "{found:?}");
+
+    let generator = "    let txn = seed::UnitOfWork::begin_as(db, Who::system(), now).await?;\n    let t = db.begin().await?;\n    audit::append(&txn, &who, now, e).await?;\n";
+    let found = forbidden_findings("crates/jindu-demo/src/x.rs", generator, GENERATOR_FORBIDDEN, &[]);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].starts_with("crates/jindu-demo/src/x.rs:2: `.begin(`"), "{found:?}");
+    assert!(found[1].starts_with("crates/jindu-demo/src/x.rs:3: `audit::append`"), "{found:?}");
 
     let store = r#"
 pub async fn service<C: ConnectionTrait + TransactionTrait>(db: &C) -> ServiceResult<()> {

@@ -51,6 +51,13 @@ fn page_of(status: StatusCode, code: &'static str) -> Response {
     page(status, &zh, &en)
 }
 
+/// A document or workbook that could not be written is an internal fault.
+impl From<jindu_documents::ExportError> for AppError {
+    fn from(e: jindu_documents::ExportError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
 impl From<Vec<jindu_domain::DomainError>> for AppError {
     fn from(errs: Vec<jindu_domain::DomainError>) -> Self {
         AppError::Invalid(errs.into_iter().map(Into::into).collect())

@@ -31,11 +31,11 @@ use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
 use uuid::Uuid;
 
 use crate::auth::Authed;
-use crate::export::{Formats, XLSX_CONTENT_TYPE, demo_line, start_sheet};
 use crate::page::PageResult;
 use crate::strict_query::StrictQuery;
 use crate::view::Chrome;
 use crate::{AppError, AppState};
+use jindu_documents::sheet::{Formats, XLSX_CONTENT_TYPE, demo_line, start_sheet};
 
 /// Largest file accepted for import (bytes): 32 MiB, room for 100,000 rows of the template in
 /// .xlsx (≈ 9 MB) or .csv (≈ 14 MB). Local default.

@@ -26,7 +26,6 @@ mod audit_page;
 mod auth;
 mod casework;
 pub mod csrf;
-pub mod documents;
 mod error;
 mod form;
 pub mod import_page;
@@ -38,8 +37,6 @@ pub mod session_store;
 mod statistics;
 pub mod strict_query;
 mod view;
-
-pub use documents::{bulletin, evaluation_bulletin, export};
 
 pub use csrf::csrf_field_value;
 pub use error::AppError;

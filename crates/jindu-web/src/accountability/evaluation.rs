@@ -292,12 +292,20 @@ async fn bulletin(state: AppState, a: Authed, id: &str, docx: bool) -> PageResul
     let r = evaluation::run(&state.db, &a.actor, id).await?;
     let issued_on = r.published_at.map_or(now.today, jindu_domain::clock::shanghai_date);
     let (bytes, content_type, ext) = if docx {
-        (crate::evaluation_bulletin::docx(&r, a.chrome.demo, issued_on)?, crate::bulletin::DOCX_CONTENT_TYPE, "docx")
+        (
+            jindu_documents::evaluation_bulletin::docx(&r, a.chrome.demo, issued_on)?,
+            jindu_documents::bulletin::DOCX_CONTENT_TYPE,
+            "docx",
+        )
     } else {
-        (crate::evaluation_bulletin::xlsx(&r, a.chrome.demo, issued_on)?, crate::export::XLSX_CONTENT_TYPE, "xlsx")
+        (
+            jindu_documents::evaluation_bulletin::xlsx(&r, a.chrome.demo, issued_on)?,
+            jindu_documents::sheet::XLSX_CONTENT_TYPE,
+            "xlsx",
+        )
     };
     evaluation::record_bulletin(&state.db, &a.actor, now, &r, ext).await?;
-    let name = crate::evaluation_bulletin::file_name(&r, ext);
+    let name = jindu_documents::evaluation_bulletin::file_name(&r, ext);
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, content_type.to_string()),

@@ -314,20 +314,6 @@ impl DashboardPage {
     }
 }
 
-/// What the jurisdictions below one of `level` are called, plural: `各街道（乡镇）`, `Towns and
-/// streets`; empty below a community.
-pub(crate) fn level_label(level: Option<DivisionLevel>, lang: &str) -> String {
-    let en = lang == "en";
-    match level {
-        None => if en { "Provinces" } else { "各省" }.to_string(),
-        Some(DivisionLevel::Province) => if en { "Cities" } else { "各市" }.to_string(),
-        Some(DivisionLevel::City) => if en { "Counties" } else { "各区县" }.to_string(),
-        Some(DivisionLevel::County) => if en { "Towns and streets" } else { "各街道（乡镇）" }.to_string(),
-        Some(DivisionLevel::Town) => if en { "Communities" } else { "各社区（村）" }.to_string(),
-        Some(DivisionLevel::Village) => String::new(),
-    }
-}
-
 /// GET /dashboard.
 pub async fn page(State(state): State<AppState>, a: Authed, StrictQuery(q): StrictQuery<DashboardQuery>) -> PageResult {
     dashboard::authorize_page(&a.actor)?;
@@ -359,7 +345,7 @@ pub async fn page(State(state): State<AppState>, a: Authed, StrictQuery(q): Stri
             Period::containing(PeriodKind::Year, now.today).previous().code(),
         ),
     ];
-    let child_level = level_label(d.jurisdiction.level, lang);
+    let child_level = jindu_documents::export::level_label(d.jurisdiction.level, lang);
     let mut standings = Vec::new();
     if let Ok(code) = d.jurisdiction.code.parse() {
         use jindu_domain::evaluation::Subject;
@@ -654,12 +640,12 @@ pub async fn export(
     let now = state.clock.now();
     let p = parse_query(&q, now.today)?;
     let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by, now.today).await?;
-    let bytes = crate::export::dashboard_xlsx(&d, a.chrome.l(), a.chrome.demo)?;
+    let bytes = jindu_documents::export::dashboard_xlsx(&d, a.chrome.l(), a.chrome.demo)?;
     dashboard::record_download(&state.db, &a.actor, now, &d, dashboard::Download::Workbook).await?;
-    let name = crate::export::xlsx_file_name(&d);
+    let name = jindu_documents::export::xlsx_file_name(&d);
     Ok((
         [
-            (axum::http::header::CONTENT_TYPE, crate::export::XLSX_CONTENT_TYPE.to_string()),
+            (axum::http::header::CONTENT_TYPE, jindu_documents::sheet::XLSX_CONTENT_TYPE.to_string()),
             (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
         ],
         bytes,
@@ -681,15 +667,19 @@ async fn bulletin(state: AppState, a: Authed, q: DashboardQuery, format: Bulleti
     let p = parse_query(&q, now.today)?;
     let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by, now.today).await?;
     let (bytes, content_type, ext) = match format {
-        BulletinFormat::Docx => {
-            (crate::bulletin::bulletin_docx(&d, a.chrome.demo, now.today)?, crate::bulletin::DOCX_CONTENT_TYPE, "docx")
-        }
-        BulletinFormat::Xlsx => {
-            (crate::bulletin::bulletin_xlsx(&d, a.chrome.demo, now.today)?, crate::export::XLSX_CONTENT_TYPE, "xlsx")
-        }
+        BulletinFormat::Docx => (
+            jindu_documents::bulletin::bulletin_docx(&d, a.chrome.demo, now.today)?,
+            jindu_documents::bulletin::DOCX_CONTENT_TYPE,
+            "docx",
+        ),
+        BulletinFormat::Xlsx => (
+            jindu_documents::bulletin::bulletin_xlsx(&d, a.chrome.demo, now.today)?,
+            jindu_documents::sheet::XLSX_CONTENT_TYPE,
+            "xlsx",
+        ),
     };
     dashboard::record_download(&state.db, &a.actor, now, &d, dashboard::Download::Bulletin { format: ext }).await?;
-    let name = crate::bulletin::bulletin_file_name(&d, ext);
+    let name = jindu_documents::bulletin::bulletin_file_name(&d, ext);
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, content_type.to_string()),

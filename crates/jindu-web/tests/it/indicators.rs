@@ -848,7 +848,7 @@ both!(one_registered_count_on_every_page_list_report_and_the_api, |app: TestApp|
     )
     .await
     .unwrap();
-    let json = jindu_web::export::dashboard_json(&report);
+    let json = jindu_documents::export::dashboard_json(&report);
     let by_code =
         |c: &str| json["indicators"].as_array().unwrap().iter().find(|i| i["code"] == c).unwrap()["value"].as_f64();
     assert_eq!((by_code("registered"), by_code("under_control"), by_code("lost")), (Some(6.0), Some(4.0), Some(1.0)));
@@ -1072,7 +1072,7 @@ both!(growth_and_the_share_of_sub_divisions_with_registered_persons, |app: TestA
     let s = a.row(Indicator::AffectedShare).unwrap().figure;
     assert_eq!((s.numerator, s.denominator), (1, communities));
     // In the JSON report and on the page.
-    let json = jindu_web::export::dashboard_json(&d);
+    let json = jindu_documents::export::dashboard_json(&d);
     let item = |c: &str| json["indicators"].as_array().unwrap().iter().find(|i| i["code"] == c).unwrap().clone();
     assert_eq!(item("registered_growth")["display"], "150.0%");
     assert_eq!(item("affected_share")["numerator"], 2);
@@ -1105,7 +1105,7 @@ both!(the_dashboard_opens_on_the_last_complete_month_and_marks_a_partial_one, |a
     assert!(!html.contains(r#"data-testid="trend-partial""#), "October's trend ends in October");
     let nov =
         dashboard::dashboard(&app.db, &app.admin, None, month(202611), Indicator::LossRate, now().today).await.unwrap();
-    let json = jindu_web::export::dashboard_json(&nov);
+    let json = jindu_documents::export::dashboard_json(&nov);
     assert_eq!((json["partial"].as_bool(), json["as_of"]["date"].as_str()), (Some(true), Some("2026-11-29")));
     assert_eq!(json["as_of"]["label_zh"], "截至11月29日");
     let months = json["trends"][0]["months"].as_array().unwrap();
@@ -1113,7 +1113,7 @@ both!(the_dashboard_opens_on_the_last_complete_month_and_marks_a_partial_one, |a
     assert_eq!(months[10]["partial"].as_bool(), Some(false));
     let oct =
         dashboard::dashboard(&app.db, &app.admin, None, month(202610), Indicator::LossRate, now().today).await.unwrap();
-    let json = jindu_web::export::dashboard_json(&oct);
+    let json = jindu_documents::export::dashboard_json(&oct);
     assert_eq!((json["partial"].as_bool(), json["as_of"].is_null()), (Some(false), true));
     // The workbook: title and the trend's last row.
     use calamine::{Reader, open_workbook_from_rs};

@@ -73,7 +73,9 @@ pub(crate) fn clock_of(m: &measure::Model) -> ServiceResult<MeasureClock> {
     Ok(MeasureClock { kind, decision_date: m.decision_date, reported_on: m.reported_on, suspensions, ended })
 }
 
-pub(crate) fn clock_columns(
+/// Fills a measure row's clock columns (report day, suspensions, end, status) from `clock` on
+/// the day of `now` (also the bulk loader's, [`crate::seed`]).
+pub fn clock_columns(
     am: &mut measure::ActiveModel,
     clock: &MeasureClock,
     now: Now,

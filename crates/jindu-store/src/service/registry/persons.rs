@@ -25,7 +25,7 @@ use crate::vault::Vault;
 
 /// The sealed (encrypted) columns of a person row and its blind indexes, from plaintext.
 /// AAD = `person.<column>:<id>`.
-pub(crate) struct SealedPerson {
+pub struct SealedPerson {
     pub name: String,
     pub id_number: String,
     pub phone: Option<String>,
@@ -35,8 +35,8 @@ pub(crate) struct SealedPerson {
     pub id_number_bidx: String,
 }
 
-/// Seals a person's personal fields for row `id`.
-pub(crate) fn seal_person(
+/// Seals a person's personal fields for row `id` (also the bulk loader's, [`crate::seed`]).
+pub fn seal_person(
     vault: &Vault,
     id: Uuid,
     name: &str,

@@ -18,12 +18,14 @@ use rand_chacha::ChaCha8Rng;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, TransactionTrait};
 use uuid::Uuid;
 
-use crate::entities::{
-    absence, app_user, event, leave_request, measure, person, transfer, working_group_member, workstation,
-};
-use crate::service::{ServiceError, ServiceResult, casework, deployment, users};
+use crate::rows::{draw_status, event_row, measure_row};
+
 use jindu_domain::indicator::{Headcount, Month};
 use jindu_domain::transfer::TransferStatus;
+use jindu_store::seed::{
+    absence, app_user, event, leave_request, measure, person, transfer, working_group_member, workstation,
+};
+use jindu_store::service::{ServiceError, ServiceResult, casework, deployment, users};
 use sea_orm::{ColumnTrait, QueryFilter};
 
 /// The district of the first speech: 湖南省衡阳市珠晖区.
@@ -157,7 +159,7 @@ fn id_number(rng: &mut ChaCha8Rng, today: NaiveDate) -> Option<IdNumber> {
 /// more in statuses out of the register (死亡, 戒断三年, 解除).
 pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    vault: &crate::Vault,
+    vault: &jindu_store::Vault,
     now: Now,
     seed: u64,
     persons: usize,
@@ -217,7 +219,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         .await?;
     }
 
-    let txn = crate::service::UnitOfWork::begin_as(db, crate::service::audit::Who::system(), now).await?;
+    let txn = jindu_store::seed::UnitOfWork::begin_as(db, jindu_store::seed::Who::system(), now).await?;
     // Workstations and social workers: a workstation in every town but the last two (coverage
     // below target on the 驾驶舱), and one worker per 45 persons, fewer than the 30:1 the
     // speeches ask for (a gap to show).
@@ -238,7 +240,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             })
             .exec(&txn)
             .await?;
-            crate::service::indicators::add_structure(
+            jindu_store::seed::add_structure(
                 &txn,
                 &t.code.to_string(),
                 jindu_domain::indicator::CellKey::TownsWithWorkstation,
@@ -280,7 +282,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 let mut moved = jindu_domain::indicator::Contribution::new();
                 moved.add(jindu_domain::indicator::CellKey::SocialWorkers, Month::of(now.today), -1);
                 moved.add(jindu_domain::indicator::CellKey::SocialWorkers, Month::of(hired), 1);
-                crate::service::indicators::apply_structure(&txn, &t.code.to_string(), &moved).await?;
+                jindu_store::seed::apply_structure(&txn, &t.code.to_string(), &moved).await?;
                 id
             } else {
                 let id = uuid(&mut rng);
@@ -303,7 +305,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 })
                 .exec(&txn)
                 .await?;
-                crate::service::indicators::add_structure(
+                jindu_store::seed::add_structure(
                     &txn,
                     &t.code.to_string(),
                     jindu_domain::indicator::CellKey::SocialWorkers,
@@ -351,16 +353,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         };
         let pid = uuid(&mut rng);
         person_ids.push(pid);
-        let roll: f64 = rng.random();
-        let status = match roll {
-            r if r < 0.75 => ControlStatus::UnderControl,
-            r if r < 0.79 => ControlStatus::LostContact,
-            r if r < 0.83 => ControlStatus::InCustody,
-            r if r < 0.85 => ControlStatus::Deceased,
-            r if r < 0.86 => ControlStatus::Abroad,
-            r if r < 0.95 => ControlStatus::Abstinent3y,
-            _ => ControlStatus::Released,
-        };
+        let status = draw_status(&mut rng, [0.75, 0.79, 0.83, 0.85, 0.86, 0.95]);
         // The first four persons under control carry the notices of the measure chain; the
         // stories of the two years shown (issue #18 item 20) are drawn for the others.
         let plain = status == ControlStatus::UnderControl && under_control_seen >= 4;
@@ -408,20 +401,9 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         } else {
             add_days(today, -rng.random_range(760..3000))
         };
-        let ev = |kind: EventKind, on: NaiveDate, measure_id: Option<Uuid>, rng: &mut ChaCha8Rng| event::ActiveModel {
-            id: Set(uuid(rng)),
-            person_id: Set(pid),
-            measure_id: Set(measure_id),
-            kind: Set(kind.as_code().to_string()),
-            occurred_on: Set(on),
-            recorded_at: Set(now.instant),
-            recorded_by: Set(Some(worker.unwrap_or(admin.user_id))),
-            test_method: Set(None),
-            test_result: Set(None),
-            substance: Set(None),
-            note: Set(None),
-            amends_event_id: Set(None),
-            detail: Set(None),
+        let recorder = Some(worker.unwrap_or(admin.user_id));
+        let ev = |kind: EventKind, on: NaiveDate, measure_id: Option<Uuid>, rng: &mut ChaCha8Rng| {
+            event_row(uuid(rng), pid, measure_id, kind, on, now, recorder)
         };
 
         // The measure history: (kind, decision, report, suspension, end).
@@ -589,16 +571,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             if !isolation {
                 prior_events.push(ev(EventKind::Relapse, add_days(decision, -rng.random_range(3..20)), None, &mut rng));
             }
-            let mut am = measure::ActiveModel {
-                id: Set(prior_id),
-                person_id: Set(pid),
-                kind: Set(prior_kind.as_code().to_string()),
-                decision_date: Set(prior_decided),
-                created_at: Set(now.instant),
-                ..Default::default()
-            };
-            crate::service::measures::clock_columns(&mut am, &prior, now, &cal)?;
-            measure_rows.push(am);
+            measure_rows.push(measure_row(prior_id, pid, prior_kind, prior_decided, &prior, now, &cal)?);
             registered_on = registered_on.min(prior_decided);
         }
         if let Some((_, reason)) = ended {
@@ -742,16 +715,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         for e in &mut events {
             e.measure_id = Set(Some(mid));
         }
-        let mut am = measure::ActiveModel {
-            id: Set(mid),
-            person_id: Set(pid),
-            kind: Set(kind.as_code().to_string()),
-            decision_date: Set(decision),
-            created_at: Set(now.instant),
-            ..Default::default()
-        };
-        crate::service::measures::clock_columns(&mut am, &clock, now, &cal)?;
-        measure_rows.push(am);
+        measure_rows.push(measure_row(mid, pid, kind, decision, &clock, now, &cal)?);
         event_rows.extend(events);
         event_rows.extend(prior_events);
         let person_name = name(&mut rng);
@@ -761,15 +725,8 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             village.name.trim_end_matches("居委会").trim_end_matches("委员会"),
             rng.random_range(1..200)
         );
-        let sealed = crate::service::persons::seal_person(
-            vault,
-            pid,
-            &person_name,
-            idn.as_str(),
-            Some(&phone),
-            Some(&address),
-            None,
-        )?;
+        let sealed =
+            jindu_store::seed::seal_person(vault, pid, &person_name, idn.as_str(), Some(&phone), Some(&address), None)?;
         person_rows.push(person::ActiveModel {
             id: Set(pid),
             name: Set(sealed.name),
@@ -889,18 +846,18 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     }
     // Risk assessment, duties, the lost-contact rule and alerts, as the server keeps them.
     for pid in &person_ids {
-        casework::reconcile(&txn, *pid, Some(AssessmentTrigger::Registration)).await?;
+        jindu_store::seed::reconcile(&txn, *pid, Some(AssessmentTrigger::Registration)).await?;
     }
     txn.commit().await?;
     // Two requests to move a person to another town, waiting for the receiving town (戒毒条例 §22).
     let office = users::actor(db, admin.user_id).await?.ok_or(ServiceError::NotFound("user"))?;
     for (pid, town) in transfer_candidates {
         let Some(target) = villages.iter().find(|v| v.parent.is_some_and(|p| p != town)) else { continue };
-        let request = crate::service::transfers::TransferRequest {
+        let request = jindu_store::service::transfers::TransferRequest {
             to_division: target.code.to_string(),
             reason: "已搬至该社区居住，申请变更执行地（演示）".into(),
         };
-        crate::service::transfers::request(db, vault, &office, now, pid, &request).await?;
+        jindu_store::service::transfers::request(db, vault, &office, now, pid, &request).await?;
     }
     // Two years of the county police's monthly forms (公安月报), synthetic.
     if let Some(police) = users::authenticate(db, "police", DEMO_PASSWORD).await? {
@@ -908,7 +865,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         for back in (1..=24).rev() {
             let m = this.plus(-back);
             let cases: u32 = rng.random_range(2..10);
-            let mut form = crate::service::police::PoliceInput {
+            let mut form = jindu_store::service::police::PoliceInput {
                 month: m.to_string(),
                 cases_solved: cases.to_string(),
                 suspects_arrested: (cases + rng.random_range(0..6)).to_string(),
@@ -920,7 +877,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 let mg = rng.random_range(0..max_g * 1000);
                 form.seized.insert(field.into(), format!("{}.{:03}", mg / 1000, mg % 1000));
             }
-            crate::service::police::file(db, &police, now, &form).await?;
+            jindu_store::service::police::file(db, &police, now, &form).await?;
         }
     }
     demo_evaluation(db, &office, now, &mut rng).await?;
@@ -1030,40 +987,79 @@ fn daily_work(
 /// the trend is plausible), a bonus for two towns, no veto.
 async fn demo_evaluation<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    office: &crate::service::Actor,
+    office: &jindu_store::service::Actor,
     now: Now,
     rng: &mut ChaCha8Rng,
 ) -> ServiceResult<()> {
-    use crate::service::evaluation::{self, ManualEntry, RunStatus};
-    use jindu_domain::evaluation::{Points, Rule};
     let year = chrono::Datelike::year(&now.today);
     let Some(mut scheme) = jindu_domain::evaluation::templates().into_iter().next() else {
         return Ok(());
     };
     scheme.name = format!("{year}年{}", scheme.name);
-    let scheme_id = evaluation::create_scheme(db, office, now, year, scheme.clone()).await?;
     let towns = deployment::in_scope(db, office.scope, DivisionLevel::Town).await?;
-    let standing: Vec<f64> = towns.iter().map(|_| rng.random_range(0.74..0.99)).collect();
+    let units: Vec<String> = towns.iter().map(|t| t.code.to_string()).collect();
     let quarter = chrono::Datelike::month0(&now.today) / 3 + 1;
     let mut periods: Vec<(String, bool)> = vec![(format!("{}", year - 1), true)];
     periods.extend((1..quarter).map(|q| (format!("{year}-Q{q}"), true)));
     periods.push((year.to_string(), false));
+    let scoring = Scoring { standing: 0.74..0.99, spread: 0.06, manual_only: true, bonus: true };
+    score_runs(db, office, now, rng, scheme, &units, periods, scoring).await
+}
+
+/// How the demo's inspectors score the runs of one scheme.
+struct Scoring {
+    /// The range each unit's standing (its usual share of an item's points) is drawn from, once
+    /// per unit for all periods, so the trend is plausible.
+    standing: std::ops::Range<f64>,
+    /// How far one score strays from the unit's standing, either way.
+    spread: f64,
+    /// Only the items scored by hand (a town scheme computes the others from the figures);
+    /// otherwise every item with a rule.
+    manual_only: bool,
+    /// 1 to 3 bonus points for every fourth unit from the second, none for the others;
+    /// otherwise a bonus item is scored like the rest.
+    bonus: bool,
+}
+
+/// Creates this year's `scheme` and a run of it for each `(period, publish)`, scored by hand for
+/// `units` as `scoring` says (a veto item never applies); the runs to publish are frozen and
+/// published, the others stay drafts.
+#[allow(clippy::too_many_arguments)]
+async fn score_runs<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    office: &jindu_store::service::Actor,
+    now: Now,
+    rng: &mut ChaCha8Rng,
+    scheme: jindu_domain::evaluation::EvaluationScheme,
+    units: &[String],
+    periods: Vec<(String, bool)>,
+    scoring: Scoring,
+) -> ServiceResult<()> {
+    use jindu_domain::evaluation::{Points, Rule};
+    use jindu_store::service::evaluation::{self, ManualEntry, RunStatus};
+    let year = chrono::Datelike::year(&now.today);
+    let scheme_id = evaluation::create_scheme(db, office, now, year, scheme.clone()).await?;
+    let standing: Vec<f64> = units.iter().map(|_| rng.random_range(scoring.standing.clone())).collect();
     for (period, publish) in periods {
         let run = evaluation::create_run(db, office, now, scheme_id, &period).await?;
         let mut scores = Vec::new();
-        for (k, town) in towns.iter().enumerate() {
+        for (k, unit) in units.iter().enumerate() {
             for (_, item) in scheme.walk() {
-                let Some(rule) = item.rule.as_ref().filter(|r| r.is_manual()) else { continue };
+                let Some(rule) = item.rule.as_ref().filter(|r| !scoring.manual_only || r.is_manual()) else {
+                    continue;
+                };
                 let points = match rule {
                     Rule::Veto { .. } => Points::ZERO,
-                    Rule::Bonus { .. } => Points::whole(if k % 4 == 1 { rng.random_range(1..=3) } else { 0 }),
+                    Rule::Bonus { .. } if scoring.bonus => {
+                        Points::whole(if k % 4 == 1 { rng.random_range(1..=3) } else { 0 })
+                    }
                     _ => {
-                        let share = (standing[k] + rng.random_range(-0.06..0.06)).clamp(0.3, 1.0);
+                        let share = (standing[k] + rng.random_range(-scoring.spread..scoring.spread)).clamp(0.3, 1.0);
                         inspector_points(item.points, share)
                     }
                 };
                 scores.push(ManualEntry {
-                    unit: town.code.to_string(),
+                    unit: unit.clone(),
                     item: item.code.clone(),
                     points,
                     note: "演示评分".into(),
@@ -1120,10 +1116,10 @@ fn demo_scan_pdf(label: &str) -> Vec<u8> {
 /// three-year plan: one closed out, one in progress with a note, one overdue, the rest ahead.
 async fn demo_responsibility<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    office: &crate::service::Actor,
+    office: &jindu_store::service::Actor,
     now: Now,
 ) -> ServiceResult<()> {
-    use crate::service::responsibility::{self, LetterForm, TaskForm, Upload};
+    use jindu_store::service::responsibility::{self, LetterForm, TaskForm, Upload};
     let year = chrono::Datelike::year(&now.today);
     let towns = deployment::in_scope(db, office.scope, DivisionLevel::Town).await?;
     let n = towns.len();
@@ -1186,14 +1182,12 @@ async fn demo_responsibility<C: ConnectionTrait + TransactionTrait>(
 /// year's in draft, scored by hand as inspectors do.
 async fn demo_member_units<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    office: &crate::service::Actor,
+    office: &jindu_store::service::Actor,
     now: Now,
     rng: &mut ChaCha8Rng,
 ) -> ServiceResult<()> {
-    use crate::service::evaluation::{self, ManualEntry, RunStatus};
-    use crate::service::responsibility::{self, LetterForm, TaskForm, Upload};
-    use crate::service::units::{self, MemberUnitForm};
-    use jindu_domain::evaluation::{Points, Rule};
+    use jindu_store::service::responsibility::{self, LetterForm, TaskForm, Upload};
+    use jindu_store::service::units::{self, MemberUnitForm};
     let register = [
         ("区委政法委", "统筹协调禁毒工作，督导考评"),
         ("区公安分局", "禁毒执法、吸毒人员查处与管控、易制毒化学品管理"),
@@ -1251,34 +1245,8 @@ async fn demo_member_units<C: ConnectionTrait + TransactionTrait>(
         return Ok(());
     };
     scheme.name = format!("{year}年{}", scheme.name);
-    let scheme_id = evaluation::create_scheme(db, office, now, year, scheme.clone()).await?;
-    let standing: Vec<f64> = codes.iter().map(|_| rng.random_range(0.72..0.98)).collect();
-    for (period, publish) in [(format!("{}", year - 1), true), (year.to_string(), false)] {
-        let run = evaluation::create_run(db, office, now, scheme_id, &period).await?;
-        let mut scores = Vec::new();
-        for (k, (code, _)) in codes.iter().enumerate() {
-            for (_, item) in scheme.walk() {
-                let Some(rule) = item.rule.as_ref() else { continue };
-                let points = match rule {
-                    Rule::Veto { .. } => Points::ZERO,
-                    _ => {
-                        let share = (standing[k] + rng.random_range(-0.05..0.05)).clamp(0.3, 1.0);
-                        inspector_points(item.points, share)
-                    }
-                };
-                scores.push(ManualEntry {
-                    unit: code.clone(),
-                    item: item.code.clone(),
-                    points,
-                    note: "演示评分".into(),
-                });
-            }
-        }
-        evaluation::score_manual_all(db, office, now, run, &scores).await?;
-        if publish {
-            evaluation::advance(db, office, now, run, RunStatus::Frozen).await?;
-            evaluation::advance(db, office, now, run, RunStatus::Published).await?;
-        }
-    }
-    Ok(())
+    let units: Vec<String> = codes.iter().map(|(code, _)| code.clone()).collect();
+    let periods = vec![(format!("{}", year - 1), true), (year.to_string(), false)];
+    let scoring = Scoring { standing: 0.72..0.98, spread: 0.05, manual_only: false, bonus: false };
+    score_runs(db, office, now, rng, scheme, &units, periods, scoring).await
 }

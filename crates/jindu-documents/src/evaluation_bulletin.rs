@@ -15,16 +15,17 @@
 //! trace), both with a title row and frozen Chinese headers.
 
 use chrono::NaiveDate;
-use docx_rs::{AlignmentType, Paragraph, TableRow};
+use docx_rs::{AlignmentType, Paragraph};
 use jindu_domain::evaluation::{ItemScore, Points, ScoreBasis};
 use jindu_store::service::evaluation::{RunStatus, RunView, UnitResult};
-use rust_xlsxwriter::{DocProperties, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use crate::bulletin::{
-    Block, Face, TEXT_WIDTH, blank_line, body, body_paragraph, cell, chinese_date, heading, official_document, run,
-    signature, subheading, table_of,
+    Block, Face, TEXT_WIDTH, blank_line, body, body_paragraph, chinese_date, heading, official_document, ranking_grid,
+    ranking_rank, run, signature, subheading,
 };
-use crate::export::{self, ExportError, Formats, HEADER_ROW};
+use crate::export::{self, ExportError};
+use crate::sheet::{self, Formats, HEADER_ROW};
 
 /// The title: `关于2026年度禁毒工作考评结果的通报` (the run's name, with `结果` after it).
 pub fn title(r: &RunView) -> String {
@@ -137,31 +138,17 @@ fn ranking_table(r: &RunView) -> docx_rs::Table {
     grid.extend(std::iter::repeat_n(each, items.len()));
     let mut headers = vec!["排名".to_string(), "单位".into(), "总分".into(), "等级".into()];
     headers.extend(items.iter().map(|(_, t, p)| format!("{t}（{p}分）")));
-    let header_row = TableRow::new(
-        headers.iter().zip(&grid).map(|(h, w)| cell(h, *w, Face::HeaderCell, AlignmentType::Center)).collect(),
-    )
-    .cant_split();
-    let mut rows = vec![header_row];
-    for u in &r.results {
+    let rows = r.results.iter().map(|u| {
         let mut texts = vec![
-            u.rank.map_or_else(|| "—".to_string(), |k| k.to_string()),
+            ranking_rank(u.rank),
             u.unit_name.clone(),
             u.total.to_string(),
             if u.score.vetoed_by.is_empty() { u.grade.clone() } else { format!("{}（否决）", u.grade) },
         ];
         texts.extend(items.iter().map(|(code, _, _)| earned(u, code).map_or_else(|| "—".into(), |p| p.to_string())));
-        let cells = texts
-            .iter()
-            .zip(&grid)
-            .enumerate()
-            .map(|(k, (t, w))| {
-                let align = if k == 1 { AlignmentType::Left } else { AlignmentType::Center };
-                cell(t, *w, Face::Cell, align)
-            })
-            .collect();
-        rows.push(TableRow::new(cells).cant_split());
-    }
-    table_of(rows, grid)
+        texts
+    });
+    ranking_grid(&headers, rows, grid)
 }
 
 /// The 考评结果通报 as a Word document (`.docx` bytes) in the layout of the dashboard's 通报
@@ -295,14 +282,8 @@ fn sheet_title(r: &RunView, what: &str, demo: bool) -> String {
 /// [`ExportError::Xlsx`] if the workbook cannot be assembled (an internal fault).
 pub fn xlsx(r: &RunView, demo: bool, issued_on: NaiveDate) -> Result<Vec<u8>, ExportError> {
     let f = Formats::new();
-    let mut wb = Workbook::new();
-    wb.set_properties(
-        &DocProperties::new()
-            .set_title(title(r))
-            .set_author(issuing_office(r))
-            .set_company("Jindu")
-            .set_comment(format!("{} {}", r.period.code(), chinese_date(issued_on))),
-    );
+    let comment = format!("{} {}", r.period.code(), chinese_date(issued_on));
+    let mut wb = sheet::official_workbook(&title(r), &issuing_office(r), &comment);
     ranking_sheet(wb.add_worksheet(), r, demo, &f)?;
     detail_sheet(wb.add_worksheet(), r, demo, &f)?;
     Ok(wb.save_to_buffer()?)
@@ -327,14 +308,11 @@ fn ranking_sheet(ws: &mut Worksheet, r: &RunView, demo: bool, f: &Formats) -> Re
         ("一票否决".to_string(), 18.0),
     ];
     columns.extend(items.iter().map(|(_, t, p)| (format!("{t}（{p}分）"), 12.0)));
-    export::start_sheet(ws, "排名", &sheet_title(r, "考评排名", demo), &columns, f)?;
+    sheet::start_sheet(ws, "排名", &sheet_title(r, "考评排名", demo), &columns, f)?;
     let num = rust_xlsxwriter::Format::new().set_num_format("0.00");
     let mut row = HEADER_ROW + 1;
     for u in &r.results {
-        match u.rank {
-            Some(k) => ws.write_number_with_format(row, 0, f64::from(k), &f.center)?,
-            None => ws.write_string_with_format(row, 0, "—", &f.center)?,
-        };
+        sheet::write_rank(ws, row, 0, u.rank, f)?;
         ws.write_string(row, 1, &u.unit_name)?;
         ws.write_string(row, 2, export::short_code(&u.unit_code))?;
         points(ws, row, 3, u.total, &num)?;
@@ -347,13 +325,13 @@ fn ranking_sheet(ws: &mut Worksheet, r: &RunView, demo: bool, f: &Formats) -> Re
         }
         for (k, (code, _, _)) in items.iter().enumerate() {
             if let Some(p) = earned(u, code) {
-                points(ws, row, export::col(9 + k), p, &num)?;
+                points(ws, row, sheet::col(9 + k), p, &num)?;
             }
         }
         row += 1;
     }
     if demo {
-        export::demo_line(ws, row + 1, ZH, f)?;
+        sheet::demo_line(ws, row + 1, ZH, f)?;
     }
     ws.set_active(true);
     Ok(())
@@ -382,15 +360,12 @@ fn detail_sheet(ws: &mut Worksheet, r: &RunView, demo: bool, f: &Formats) -> Res
         ("取值".to_string(), 10.0),
         ("计算过程".to_string(), 60.0),
     ];
-    export::start_sheet(ws, "评分明细", &sheet_title(r, "评分明细", demo), &columns, f)?;
+    sheet::start_sheet(ws, "评分明细", &sheet_title(r, "评分明细", demo), &columns, f)?;
     let num = rust_xlsxwriter::Format::new().set_num_format("0.00");
     let mut row = HEADER_ROW + 1;
     for u in &r.results {
         for i in &u.score.items {
-            match u.rank {
-                Some(k) => ws.write_number_with_format(row, 0, f64::from(k), &f.center)?,
-                None => ws.write_string_with_format(row, 0, "—", &f.center)?,
-            };
+            sheet::write_rank(ws, row, 0, u.rank, f)?;
             ws.write_string(row, 1, &u.unit_name)?;
             ws.write_string(row, 2, &i.code)?;
             ws.write_string(row, 3, format!("{}{}", "　".repeat(i.depth), i.title))?;
@@ -405,7 +380,7 @@ fn detail_sheet(ws: &mut Worksheet, r: &RunView, demo: bool, f: &Formats) -> Res
         }
     }
     if demo {
-        export::demo_line(ws, row + 1, ZH, f)?;
+        sheet::demo_line(ws, row + 1, ZH, f)?;
     }
     Ok(())
 }

@@ -10,37 +10,25 @@
 //! frozen; values are numbers with the indicator's number format (rates to one decimal, as
 //! percentages: 20.0 means 20.0 %), and “—” where a rate has no value (a zero denominator).
 
-use jindu_domain::DivisionCode;
 use jindu_domain::indicator::{Direction, Figure, Indicator, Unit};
+use jindu_domain::{DivisionCode, DivisionLevel};
 use jindu_store::service::dashboard::{CHILD_COLUMNS, Dashboard, FigureRow};
-use rust_xlsxwriter::{Color, DocProperties, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{DocProperties, Format, Workbook, Worksheet, XlsxError};
 use serde_json::{Value, json};
 
-/// MIME type of [`dashboard_xlsx`]'s bytes (for a `Content-Type` header).
-pub const XLSX_CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+use crate::sheet::{
+    Formats, HEADER_ROW, LINE_HEIGHT, col, demo_line, lines_in, start_sheet, t, write_rank, write_value,
+};
 
 /// The workbook or document could not be written (an internal fault, never the user's input).
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// An `.xlsx` workbook.
     #[error("writing the workbook: {0}")]
     Xlsx(#[from] XlsxError),
     /// The Word document of a 通报 ([`crate::bulletin::bulletin_docx`]).
     #[error("writing the document: {0}")]
     Docx(#[from] docx_rs::DocxError),
-}
-
-impl From<ExportError> for crate::AppError {
-    fn from(e: ExportError) -> Self {
-        crate::AppError::Internal(e.to_string())
-    }
-}
-
-/// Row of the column headers (0-based; the title is row 0). Rows above the data are frozen.
-pub const HEADER_ROW: u32 = 1;
-
-/// Text in `lang`.
-fn t(lang: &str, zh: &'static str, en: &'static str) -> &'static str {
-    if lang == "en" { en } else { zh }
 }
 
 /// Stable code of a unit (JSON).
@@ -64,12 +52,13 @@ fn direction_code(d: Direction) -> &'static str {
     }
 }
 
-pub(crate) fn unit_label(u: Unit, lang: &str) -> &'static str {
+/// A unit's label in `lang` (`人`, `%`; `persons`, `%`).
+pub fn unit_label(u: Unit, lang: &str) -> &'static str {
     if lang == "en" { u.label_en() } else { u.label_zh() }
 }
 
 /// A column header from an indicator: its name with the unit, e.g. `失控率（%）`, `在册人数（人）`.
-pub(crate) fn indicator_header(i: Indicator, lang: &str) -> String {
+pub fn indicator_header(i: Indicator, lang: &str) -> String {
     let d = i.definition();
     let unit = unit_label(d.unit, lang);
     match (unit.is_empty(), lang == "en") {
@@ -79,37 +68,23 @@ pub(crate) fn indicator_header(i: Indicator, lang: &str) -> String {
     }
 }
 
-/// Excel number format of a unit's values: rates and ratios to one decimal, grams to three,
-/// counts whole.
-fn number_format(u: Unit) -> &'static str {
-    match u {
-        Unit::Percent | Unit::PerWorker => "0.0",
-        Unit::Grams => "0.000",
-        _ => "0",
-    }
-}
-
-/// Decimals shown for a unit's values in text, as [`number_format`] shows them in a cell.
-pub(crate) fn decimals(u: Unit) -> usize {
-    match u {
-        Unit::Percent | Unit::PerWorker => 1,
-        Unit::Grams => 3,
-        _ => 0,
-    }
-}
-
-/// The same with an explicit sign (changes).
-fn signed_format(u: Unit) -> &'static str {
-    match u {
-        Unit::Percent | Unit::PerWorker => "+0.0;-0.0;0.0",
-        Unit::Grams => "+0.000;-0.000;0.000",
-        _ => "+0;-0;0",
-    }
-}
-
 /// The 12-digit code in its short form (`430405`), or as stored for the country.
-pub(crate) fn short_code(code: &str) -> String {
+pub fn short_code(code: &str) -> String {
     DivisionCode::parse(code).map(|c| c.prefix()).unwrap_or_else(|_| code.to_string())
+}
+
+/// What the jurisdictions below one of `level` are called, plural: `各街道（乡镇）`, `Towns and
+/// streets`; empty below a community.
+pub fn level_label(level: Option<DivisionLevel>, lang: &str) -> String {
+    let en = lang == "en";
+    match level {
+        None => if en { "Provinces" } else { "各省" }.to_string(),
+        Some(DivisionLevel::Province) => if en { "Cities" } else { "各市" }.to_string(),
+        Some(DivisionLevel::City) => if en { "Counties" } else { "各区县" }.to_string(),
+        Some(DivisionLevel::County) => if en { "Towns and streets" } else { "各街道（乡镇）" }.to_string(),
+        Some(DivisionLevel::Town) => if en { "Communities" } else { "各社区（村）" }.to_string(),
+        Some(DivisionLevel::Village) => String::new(),
+    }
 }
 
 /// File name of the workbook: `indicators-430405-2026-10.xlsx`.
@@ -117,140 +92,16 @@ pub fn xlsx_file_name(d: &Dashboard) -> String {
     format!("indicators-{}-{}.xlsx", short_code(&d.jurisdiction.code), d.period.code())
 }
 
-/// The formats of a workbook.
-pub(crate) struct Formats {
-    title: Format,
-    pub(crate) header: Format,
-    text: Format,
-    pub(crate) wrap: Format,
-    pub(crate) center: Format,
-    right: Format,
-    pub(crate) missed: Format,
-    demo: Format,
-}
-
-impl Formats {
-    pub(crate) fn new() -> Formats {
-        let header = Format::new()
-            .set_bold()
-            .set_text_wrap()
-            .set_align(FormatAlign::Center)
-            .set_align(FormatAlign::VerticalCenter)
-            .set_background_color(Color::RGB(0xDD_E6_F0))
-            .set_border(FormatBorder::Thin);
-        Formats {
-            title: Format::new().set_bold().set_font_size(14),
-            header,
-            text: Format::new(),
-            wrap: Format::new().set_text_wrap(),
-            center: Format::new().set_align(FormatAlign::Center),
-            right: Format::new().set_align(FormatAlign::Right),
-            missed: Format::new().set_align(FormatAlign::Center).set_bold().set_font_color(Color::RGB(0xC0_00_00)),
-            demo: Format::new().set_bold().set_font_color(Color::RGB(0xC0_00_00)),
-        }
-    }
-
-    pub(crate) fn number(u: Unit) -> Format {
-        Format::new().set_num_format(number_format(u))
-    }
-
-    pub(crate) fn signed(u: Unit) -> Format {
-        Format::new().set_num_format(signed_format(u))
-    }
-}
-
-/// Excel header/footer text escapes `&`.
-fn print_header(title: &str) -> String {
-    format!("&C{}", title.replace('&', "&&"))
-}
-
-/// Starts a sheet: its name, the title in row 1 and the column headers in row 2 (both frozen and
-/// repeated on printed pages), the column widths.
-pub(crate) fn start_sheet(
-    ws: &mut Worksheet,
-    name: &str,
-    title: &str,
-    columns: &[(String, f64)],
-    f: &Formats,
-) -> Result<(), XlsxError> {
-    ws.set_name(name)?;
-    ws.write_string_with_format(0, 0, title, &f.title)?;
-    ws.set_row_height(0, 22)?;
-    for (c, (header, width)) in columns.iter().enumerate() {
-        let c = col(c);
-        ws.write_string_with_format(HEADER_ROW, c, header, &f.header)?;
-        ws.set_column_width(c, *width)?;
-    }
-    // Room for headers wrapped on two lines (Excel does not grow a row for wrapped text it is
-    // given, LibreOffice neither).
-    let lines = columns.iter().map(|(h, w)| lines_in(h, *w)).max().unwrap_or(1);
-    ws.set_row_height(HEADER_ROW, LINE_HEIGHT * f64::from(lines.max(1)) + 3.0)?;
-    ws.set_freeze_panes(HEADER_ROW + 1, 0)?;
-    ws.set_repeat_rows(0, HEADER_ROW)?;
-    ws.set_header(print_header(title));
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-    Ok(())
-}
-
-/// Height of one line of text at the default font, in points.
-const LINE_HEIGHT: f64 = 15.0;
-
-/// Lines `text` takes when wrapped in a column `width` characters wide (a Chinese character is
-/// about two).
-fn lines_in(text: &str, width: f64) -> u32 {
-    let w: f64 = text.chars().map(|c| if c.is_ascii() { 1.0 } else { 2.0 }).sum();
-    let per_line = (width - 1.0).max(1.0);
-    // At most a handful of lines: the value is a row height, not a count that matters.
-    (w / per_line).ceil().clamp(1.0, 10.0) as u32
-}
-
-/// A column index (the sheets have a handful of columns).
-pub(crate) fn col(c: usize) -> u16 {
-    u16::try_from(c).unwrap_or(u16::MAX)
-}
-
-/// Writes a value, or “—” when there is none.
-pub(crate) fn write_value(
-    ws: &mut Worksheet,
-    row: u32,
-    c: u16,
-    v: Option<f64>,
-    fmt: &Format,
-    f: &Formats,
-) -> Result<(), XlsxError> {
-    match v {
-        Some(v) if v.is_finite() => ws.write_number_with_format(row, c, v, fmt).map(|_| ()),
-        _ => ws.write_string_with_format(row, c, "—", &f.center).map(|_| ()),
-    }
-}
-
-/// The demo line below the data: every sheet of a demo database says so.
-pub(crate) fn demo_line(ws: &mut Worksheet, row: u32, lang: &str, f: &Formats) -> Result<(), XlsxError> {
-    ws.write_string_with_format(row, 0, t(lang, "演示数据", "Demo data"), &f.demo)?;
-    ws.write_string_with_format(
-        row,
-        1,
-        t(
-            lang,
-            "所有人员均为虚构，数字不代表任何真实辖区。",
-            "All persons are invented; the figures describe no real place.",
-        ),
-        &f.demo,
-    )?;
-    Ok(())
-}
-
 /// The title row of a sheet: `【演示数据】珠晖区（430405） 2026年10月 {what}` (the mark only for demo
 /// data).
-pub(crate) fn title_of(d: &Dashboard, lang: &str, what: &str, demo: bool) -> String {
+pub fn title_of(d: &Dashboard, lang: &str, what: &str, demo: bool) -> String {
     let place = format!("{}（{}）", d.jurisdiction.name, short_code(&d.jurisdiction.code));
     let mark = if demo { t(lang, "【演示数据】", "[Demo data] ") } else { "" };
     format!("{mark}{place} {} {what}", period_label(d, lang))
 }
 
 /// The period's label, with the partial mark when it is not over (`2026年12月（截至12月6日）`).
-pub(crate) fn period_label(d: &Dashboard, lang: &str) -> String {
+pub fn period_label(d: &Dashboard, lang: &str) -> String {
     match d.as_of {
         Some(day) => d.period.label_on(day, lang),
         None => d.period.label(lang),
@@ -258,7 +109,7 @@ pub(crate) fn period_label(d: &Dashboard, lang: &str) -> String {
 }
 
 /// Whether a figure meets its target: 达标, 未达标, or “—” without a target or a value.
-pub(crate) fn verdict(r: &FigureRow, lang: &str) -> &'static str {
+pub fn verdict(r: &FigureRow, lang: &str) -> &'static str {
     if r.target.is_none() || r.figure.value.is_none() {
         "—"
     } else if r.misses {
@@ -283,7 +134,7 @@ pub fn dashboard_xlsx(d: &Dashboard, lang: &str, demo: bool) -> Result<Vec<u8>, 
             .set_comment(d.period.code()),
     );
     indicators_sheet(wb.add_worksheet(), d, lang, demo, &f)?;
-    ranking_sheet(wb.add_worksheet(), d, lang, demo, &f)?;
+    ranking_sheet(wb.add_worksheet(), d, lang, t(lang, "下级排名", "Ranking"), RankedOn::Last, demo, &f)?;
     trends_sheet(wb.add_worksheet(), d, lang, demo, &f)?;
     seizures_sheet(wb.add_worksheet(), d, lang, demo, &f)?;
     Ok(wb.save_to_buffer()?)
@@ -347,38 +198,72 @@ fn indicators_sheet(ws: &mut Worksheet, d: &Dashboard, lang: &str, demo: bool, f
     Ok(())
 }
 
-fn ranking_sheet(ws: &mut Worksheet, d: &Dashboard, lang: &str, demo: bool, f: &Formats) -> Result<(), XlsxError> {
+/// `越高越好` / `越低越好` (`higher is better` / `lower is better`): which way an indicator ranks.
+pub(crate) fn direction_label(i: Indicator, lang: &str) -> &'static str {
+    match i.definition().direction {
+        Direction::HigherIsBetter => t(lang, "越高越好", "higher is better"),
+        Direction::LowerIsBetter => t(lang, "越低越好", "lower is better"),
+    }
+}
+
+/// Where the ranking figure's column stands in a [`ranking_sheet`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RankedOn {
+    /// Right after the code, before [`CHILD_COLUMNS`] (the 通报's 排名 sheet).
+    First,
+    /// After [`CHILD_COLUMNS`] (the 驾驶舱 workbook's 下级排名 sheet).
+    Last,
+}
+
+/// The sheet `name` ranking the jurisdictions below: 排名 (ties share a rank, “—” without one),
+/// 名称, 区划代码, the ranking figure (where `ranked_on` says) and [`CHILD_COLUMNS`]; the 驾驶舱
+/// workbook and the 通报's workbook both write it.
+pub(crate) fn ranking_sheet(
+    ws: &mut Worksheet,
+    d: &Dashboard,
+    lang: &str,
+    name: &str,
+    ranked_on: RankedOn,
+    demo: bool,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     let by = d.rank_by.definition();
     let mut columns = vec![
         (t(lang, "排名", "Rank").to_string(), 7.0),
         (t(lang, "名称", "Name").to_string(), 22.0),
         (t(lang, "区划代码", "Division code").to_string(), 15.0),
     ];
-    columns.extend(CHILD_COLUMNS.iter().map(|i| (indicator_header(*i, lang), 12.0)));
-    columns.push((format!("{}{}", t(lang, "排名依据：", "Ranked on: "), indicator_header(d.rank_by, lang)), 16.0));
-    let order = match by.direction {
-        Direction::HigherIsBetter => t(lang, "越高越好", "higher is better"),
-        Direction::LowerIsBetter => t(lang, "越低越好", "lower is better"),
+    let by_column = (format!("{}{}", t(lang, "排名依据：", "Ranked on: "), indicator_header(d.rank_by, lang)), 16.0);
+    let figures = CHILD_COLUMNS.iter().map(|i| (indicator_header(*i, lang), 12.0));
+    let (by_col, first_figure) = match ranked_on {
+        RankedOn::First => {
+            columns.push(by_column);
+            columns.extend(figures);
+            (3, 4)
+        }
+        RankedOn::Last => {
+            columns.extend(figures);
+            columns.push(by_column);
+            (3 + CHILD_COLUMNS.len(), 3)
+        }
     };
+    let order = direction_label(d.rank_by, lang);
     let what = if lang == "en" {
         format!("ranking of the divisions below on {} ({order})", by.label_en)
     } else {
         format!("下级排名（按{}，{order}）", by.label_zh)
     };
     let title = title_of(d, lang, &what, demo);
-    start_sheet(ws, t(lang, "下级排名", "Ranking"), &title, &columns, f)?;
+    start_sheet(ws, name, &title, &columns, f)?;
     let mut row = HEADER_ROW + 1;
     for child in &d.children {
-        match child.rank {
-            Some(r) => ws.write_number_with_format(row, 0, f64::from(r), &f.center)?,
-            None => ws.write_string_with_format(row, 0, "—", &f.center)?,
-        };
+        write_rank(ws, row, 0, child.rank, f)?;
         ws.write_string(row, 1, &child.jurisdiction.name)?;
         ws.write_string(row, 2, short_code(&child.jurisdiction.code))?;
+        write_value(ws, row, col(by_col), child.rank_figure.value, &Formats::number(by.unit), f)?;
         for (k, (i, fig)) in CHILD_COLUMNS.iter().zip(&child.figures).enumerate() {
-            write_value(ws, row, col(3 + k), fig.value, &Formats::number(i.definition().unit), f)?;
+            write_value(ws, row, col(first_figure + k), fig.value, &Formats::number(i.definition().unit), f)?;
         }
-        write_value(ws, row, col(3 + CHILD_COLUMNS.len()), child.rank_figure.value, &Formats::number(by.unit), f)?;
         row += 1;
     }
     if d.children.is_empty() {
@@ -584,30 +469,13 @@ pub fn dashboard_json(d: &Dashboard) -> Value {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-    use std::io::{Cursor, Read};
-
-    use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
-    use jindu_domain::indicator::{
-        CellKey, Contribution, IndicatorSettings, Month, Period, ScopeCells, evaluate, misses_target,
-    };
-    use jindu_domain::{ControlStatus, DivisionLevel, Substance};
-    use jindu_store::service::dashboard::{ChildRow, Jurisdiction, TRENDS};
+    use calamine::{Data, Reader};
+    use jindu_domain::indicator::{CellKey, IndicatorSettings, Month, Period, ScopeCells, evaluate};
+    use jindu_domain::{ControlStatus, Substance};
+    use jindu_store::service::dashboard::TRENDS;
 
     use super::*;
-
-    const OCT: Period = Period::Month(Month(202610));
-
-    fn cells(items: &[(CellKey, i32, i64)]) -> ScopeCells {
-        let mut c = Contribution::new();
-        for (k, m, v) in items {
-            c.add(*k, Month(*m), *v);
-        }
-        ScopeCells::from_contribution(&c)
-    }
-
-    fn place(code: &str, name: &str, level: DivisionLevel) -> Jurisdiction {
-        Jurisdiction { code: code.into(), name: name.into(), level: Some(level) }
-    }
+    use crate::testing::{OCT, cell_number, cell_text as text, cells, child, figures, open, zhuhui, zip_part};
 
     /// A district at the end of October 2026, built as `dashboard_of` builds it: 在控 8 and
     /// 失控 2 (lost in July) → 失控率 20.0 %; a year before 10 under control, none lost → 0.0 %;
@@ -625,20 +493,7 @@ mod tests {
             (heroin, 202510, 500),
         ]);
         let settings = IndicatorSettings::default();
-        let figures = Indicator::ALL
-            .iter()
-            .map(|i| {
-                let figure = evaluate(*i, &district, OCT, &settings);
-                let target = settings.target(*i);
-                FigureRow {
-                    indicator: *i,
-                    figure,
-                    year_before: evaluate(*i, &district, OCT.year_before(), &settings),
-                    target,
-                    misses: misses_target(figure.value, target, i.definition().direction),
-                }
-            })
-            .collect();
+        let figures = figures(&district, &settings);
         let trends = TRENDS
             .iter()
             .map(|i| {
@@ -651,12 +506,7 @@ mod tests {
                 (*i, series)
             })
             .collect();
-        let child = |code: &str, name: &str, c: &ScopeCells, rank: Option<u32>| ChildRow {
-            jurisdiction: place(code, name, DivisionLevel::Town),
-            figures: CHILD_COLUMNS.iter().map(|i| evaluate(*i, c, OCT, &settings)).collect(),
-            rank_figure: evaluate(Indicator::LossRate, c, OCT, &settings),
-            rank,
-        };
+        let child = |code: &str, name: &str, c: &ScopeCells, rank: Option<u32>| child(code, name, c, &settings, rank);
         let town_a = cells(&[(uc, 202401, 2), (uc, 202607, -1), (lost, 202607, 1)]);
         let town_b = cells(&[(uc, 202401, 3)]);
         let children = vec![
@@ -670,37 +520,12 @@ mod tests {
                 (*s, district.cell(CellKey::Seized(*s), OCT), district.cell(CellKey::Seized(*s), OCT.year_before()))
             })
             .collect();
-        Dashboard {
-            jurisdiction: place("430405000000", "珠晖区", DivisionLevel::County),
-            trail: vec![place("430405000000", "珠晖区", DivisionLevel::County)],
-            period: OCT,
-            figures,
-            trends,
-            children,
-            rank_by: Indicator::LossRate,
-            seizures,
-            settings,
-            as_of: None,
-        }
+        zhuhui(figures, trends, children, seizures, settings)
     }
 
-    fn open(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
-        open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap()
-    }
-
-    fn text(r: &calamine::Range<Data>, pos: (u32, u32)) -> String {
-        match r.get_value(pos) {
-            Some(Data::String(s)) => s.clone(),
-            other => panic!("{pos:?}: not text: {other:?}"),
-        }
-    }
-
+    /// A cell that must hold a number.
     fn number(r: &calamine::Range<Data>, pos: (u32, u32)) -> f64 {
-        match r.get_value(pos) {
-            Some(Data::Float(v)) => *v,
-            Some(Data::Int(v)) => *v as f64,
-            other => panic!("{pos:?}: not a number: {other:?}"),
-        }
+        cell_number(r, pos).unwrap_or_else(|| panic!("{pos:?}: “—”, not a number"))
     }
 
     /// The row whose first column is `label`.
@@ -709,10 +534,7 @@ mod tests {
     }
 
     fn sheet_xml(bytes: &[u8], n: usize) -> String {
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
-        let mut s = String::new();
-        zip.by_name(&format!("xl/worksheets/sheet{n}.xml")).unwrap().read_to_string(&mut s).unwrap();
-        s
+        zip_part(bytes, &format!("xl/worksheets/sheet{n}.xml"))
     }
 
     #[test]

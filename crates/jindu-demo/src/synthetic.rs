@@ -20,12 +20,13 @@ use jindu_domain::{
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionSession, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
-use crate::divisions::{self, DivisionRow};
-use crate::entities::{app_user, event, measure, person, workstation};
-use crate::service::{ServiceError, ServiceResult, begin_write, deployment, indicators};
+use crate::rows::{draw_status, event_row, measure_row};
+
+use jindu_store::seed::{self, DivisionRow, UnitOfWork, Who, app_user, event, measure, person, workstation};
+use jindu_store::service::{ServiceError, ServiceResult, deployment};
 
 /// The district every bench run holds a caseload in: 湖南省衡阳市珠晖区.
 pub const DISTRICT: &str = "430405";
@@ -92,29 +93,30 @@ impl Ids {
 /// [`ServiceError::Invalid`] for a `within` that does not contain 珠晖区; store errors.
 pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    vault: &crate::Vault,
+    vault: &jindu_store::Vault,
     plan: &Plan,
     mut progress: impl FnMut(&str, u64, u64),
 ) -> ServiceResult<Generated> {
     let district = DivisionCode::parse(DISTRICT).map_err(|e| ServiceError::Data(e.to_string()))?;
     if plan.within.is_some_and(|w| !w.contains(&district)) {
-        return Err(ServiceError::Invalid(vec![crate::service::FieldError::of(
+        return Err(ServiceError::Invalid(vec![jindu_store::service::FieldError::of(
             "within",
             jindu_domain::message::Message::new("msg.within.outside"),
         )]));
     }
     let mut out = Generated::default();
     let started = std::time::Instant::now();
+    let now = Now::at(plan.today.and_hms_opt(4, 0, 0).map(|t| t.and_utc()).unwrap_or_default());
     // 珠晖区 first (the deployment root, as `jindu init --division 430405`), then the rest.
     deployment::init(db, district).await?;
     let rows = match plan.within {
-        None => divisions::embedded_all(),
-        Some(w) => divisions::embedded_subtree(w),
+        None => seed::embedded_all(),
+        Some(w) => seed::embedded_subtree(w),
     }
     .map_err(|e| ServiceError::Data(e.to_string()))?;
-    let txn = begin_write(db).await?;
+    let txn = UnitOfWork::begin_as(db, Who::system(), now).await?;
     for (i, chunk) in rows.chunks(20_000).enumerate() {
-        divisions::store_rows(&txn, chunk).await?;
+        seed::store_rows(&txn, chunk).await?;
         progress("divisions", ((i + 1) * 20_000).min(rows.len()) as u64, rows.len() as u64);
     }
     txn.commit().await?;
@@ -139,7 +141,6 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     }
 
     let started = std::time::Instant::now();
-    let now = Now::at(plan.today.and_hms_opt(4, 0, 0).map(|t| t.and_utc()).unwrap_or_default());
     let schedule = Schedule::default();
     let cal = deployment::calendar(db).await?;
     let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
@@ -178,7 +179,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 out.district_under_control.push(p.0);
             }
         }
-        let txn = begin_write(db).await?;
+        let txn = UnitOfWork::begin_as(db, Who::system(), now).await?;
         out.persons += batch.persons.len() as u64;
         out.measures += batch.measures.len() as u64;
         out.events += batch.events.len() as u64;
@@ -197,7 +198,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     }
 
     // Workstations in every other town with persons; a social worker per 45 persons.
-    let txn = begin_write(db).await?;
+    let txn = UnitOfWork::begin_as(db, Who::system(), now).await?;
     let mut staff_ids = Ids::new(4);
     let mut users = Vec::new();
     let mut stations = Vec::new();
@@ -247,8 +248,8 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
 
     let started = std::time::Instant::now();
     let total = out.persons;
-    let txn = begin_write(db).await?;
-    let rebuilt = indicators::rebuild(&txn, plan.today, |n| progress("cells", n, total)).await?;
+    let txn = UnitOfWork::begin_as(db, Who::system(), now).await?;
+    let rebuilt = seed::rebuild(&txn, plan.today, |n| progress("cells", n, total)).await?;
     txn.commit().await?;
     out.cells = rebuilt.cells;
     out.rebuild_s = started.elapsed().as_secs_f64();
@@ -279,7 +280,7 @@ fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[T], fallback: T) -> T {
 #[allow(clippy::too_many_arguments)]
 fn person(
     rng: &mut ChaCha8Rng,
-    vault: &crate::Vault,
+    vault: &jindu_store::Vault,
     schedule: &Schedule,
     cal: &jindu_domain::WorkCalendar,
     now: Now,
@@ -291,15 +292,7 @@ fn person(
     let today = now.today;
     let window = add_days(today, -730);
     let pid = ids.person.take();
-    let status = match rng.random::<f64>() {
-        r if r < 0.80 => ControlStatus::UnderControl,
-        r if r < 0.86 => ControlStatus::LostContact,
-        r if r < 0.90 => ControlStatus::InCustody,
-        r if r < 0.92 => ControlStatus::Deceased,
-        r if r < 0.93 => ControlStatus::Abroad,
-        r if r < 0.97 => ControlStatus::Abstinent3y,
-        _ => ControlStatus::Released,
-    };
+    let status = draw_status(rng, [0.80, 0.86, 0.90, 0.92, 0.93, 0.97]);
     // Most persons are low risk; the visit schedule follows the tier (DOMAIN §3 defaults).
     let tier = match rng.random_range(0..10) {
         0 => RiskTier::High,
@@ -391,21 +384,7 @@ fn person(
     if status == ControlStatus::UnderControl && rng.random_bool(0.03) {
         events.push((EventKind::Relapse, add_days(today, -rng.random_range(1..700)).max(decision)));
     }
-    let ev = |id: Uuid, kind: EventKind, on: NaiveDate| event::ActiveModel {
-        id: Set(id),
-        person_id: Set(pid),
-        measure_id: Set(Some(mid)),
-        kind: Set(kind.as_code().to_string()),
-        occurred_on: Set(on),
-        recorded_at: Set(now.instant),
-        recorded_by: Set(None),
-        test_method: Set(None),
-        test_result: Set(None),
-        substance: Set(None),
-        note: Set(None),
-        amends_event_id: Set(None),
-        detail: Set(None),
-    };
+    let ev = |id: Uuid, kind: EventKind, on: NaiveDate| event_row(id, pid, Some(mid), kind, on, now, None);
     events.sort_by_key(|(_, on)| *on);
     for (kind, on) in events {
         batch.events.push(ev(ids.event.take(), kind, on));
@@ -417,16 +396,7 @@ fn person(
         e.substance = Set((r == TestResult::Positive).then(|| substance.as_code().to_string()));
         batch.events.push(e);
     }
-    let mut m = measure::ActiveModel {
-        id: Set(mid),
-        person_id: Set(pid),
-        kind: Set(kind.as_code().to_string()),
-        decision_date: Set(decision),
-        created_at: Set(now.instant),
-        ..Default::default()
-    };
-    crate::service::measures::clock_columns(&mut m, &clock, now, cal)?;
-    batch.measures.push(m);
+    batch.measures.push(measure_row(mid, pid, kind, decision, &clock, now, cal)?);
 
     let birth = add_days(today, -rng.random_range(18 * 365..60 * 365));
     let id_number = loop {
@@ -445,7 +415,7 @@ fn person(
     if rng.random_bool(0.6) {
         name.push_str(pick(rng, GIVEN, "明"));
     }
-    let sealed = crate::service::persons::seal_person(vault, pid, &name, id_number.as_str(), None, None, None)?;
+    let sealed = jindu_store::seed::seal_person(vault, pid, &name, id_number.as_str(), None, None, None)?;
     let registered = first_found.min(decision);
     batch.persons.push(person::ActiveModel {
         id: Set(pid),
