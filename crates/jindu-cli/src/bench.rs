@@ -119,20 +119,7 @@ async fn pages(url: &str, persons: usize, requests: usize, secure: bool) -> Resu
         let _ = jindu_web::serve(listener, state).await;
     });
     let base = format!("http://{addr}");
-    let client = reqwest::Client::builder().cookie_store(true).build()?;
-    let login_page = client.get(format!("{base}/login")).send().await?.text().await?;
-    let csrf = jindu_web::csrf_field_value(&login_page).unwrap_or_default();
-    let login = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("username", demo::DEMO_ADMIN),
-            ("password", demo::DEMO_PASSWORD),
-            ("next", "/"),
-            ("csrf", csrf.as_str()),
-        ])
-        .send()
-        .await?;
-    anyhow::ensure!(login.status().is_success(), "login failed: {}", login.status());
+    let client = signed_in(&base).await?;
     let list = client.get(format!("{base}/persons")).send().await?.text().await?;
     let person = list
         .split("href=\"/persons/")
@@ -168,6 +155,25 @@ async fn pages(url: &str, persons: usize, requests: usize, secure: bool) -> Resu
         figures.pages.push((name, p50, p99, mean));
     }
     Ok(figures)
+}
+
+/// A client signed in as the demo administrator on the server at `base`.
+pub(crate) async fn signed_in(base: &str) -> Result<reqwest::Client> {
+    let client = reqwest::Client::builder().cookie_store(true).build()?;
+    let login_page = client.get(format!("{base}/login")).send().await?.text().await?;
+    let csrf = jindu_web::csrf_field_value(&login_page).unwrap_or_default();
+    let login = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("username", demo::DEMO_ADMIN),
+            ("password", demo::DEMO_PASSWORD),
+            ("next", "/"),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await?;
+    anyhow::ensure!(login.status().is_success(), "login failed: {}", login.status());
+    Ok(client)
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ use jindu_store::service::{audit, measures, users};
 use jindu_store::{Vault, db};
 use jindu_web::{AppState, Clock};
 
+use crate::bench::signed_in;
+
 /// What one `jindu bench writers` run is asked for.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -127,25 +129,6 @@ async fn measure(url: &str, o: &Options) -> Result<()> {
     let v = audit::verify(&conn, &vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("audit verify after the load ({:.2} s): {}", t.elapsed().as_secs_f64(), crate::both(&v.message()));
     Ok(())
-}
-
-/// A client signed in as the demo administrator.
-async fn signed_in(base: &str) -> Result<reqwest::Client> {
-    let client = reqwest::Client::builder().cookie_store(true).build()?;
-    let login_page = client.get(format!("{base}/login")).send().await?.text().await?;
-    let csrf = jindu_web::csrf_field_value(&login_page).unwrap_or_default();
-    let login = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("username", demo::DEMO_ADMIN),
-            ("password", demo::DEMO_PASSWORD),
-            ("next", "/"),
-            ("csrf", csrf.as_str()),
-        ])
-        .send()
-        .await?;
-    anyhow::ensure!(login.status().is_success(), "login failed: {}", login.status());
-    Ok(client)
 }
 
 type Writers<'a> = (&'a jindu_store::DatabaseConnection, &'a Vault, &'a jindu_store::service::Actor, usize);

@@ -321,15 +321,7 @@ async fn serve(
             every.tick().await;
             let started = Instant::now();
             match jindu_store::service::casework::sweep(&sweep_db, Now::system(), 500).await {
-                Ok(r) => tracing::info!(
-                    "sweep: {} persons, {} assessed, {} lost by rule, {} alerts raised, {} resolved in {:.1} s",
-                    r.persons,
-                    r.assessed,
-                    r.lost,
-                    r.alerts_raised,
-                    r.alerts_resolved,
-                    started.elapsed().as_secs_f64()
-                ),
+                Ok(r) => tracing::info!("{}", sweep_line(&r, started.elapsed())),
                 Err(e) => tracing::error!("sweep failed: {e}"),
             }
             if let Err(e) = audit::seal(&sweep_db, &sweep_vault, Now::system()).await {
@@ -356,6 +348,19 @@ async fn serve(
     Ok(())
 }
 
+/// What a sweep did, in one line for the log and the shell.
+fn sweep_line(r: &jindu_store::service::casework::SweepReport, took: std::time::Duration) -> String {
+    format!(
+        "巡检完成 / sweep done: {} 人 persons, {} 次评估 assessed, {} 人按规则失控 lost by rule, 新预警 {} raised, 解除 {} resolved ({:.1} s)",
+        r.persons,
+        r.assessed,
+        r.lost,
+        r.alerts_raised,
+        r.alerts_resolved,
+        took.as_secs_f64()
+    )
+}
+
 /// Seconds between sweeps of a running server (local default).
 const SWEEP_EVERY_SECS: u64 = 3600;
 
@@ -373,15 +378,7 @@ async fn run(cli: Cli) -> Result<()> {
                     "审计日志未签封（密钥不可用），将由服务或 jindu audit verify 签封 / audit log not sealed (keys unavailable: {e}); the server or jindu audit verify will seal it"
                 ),
             }
-            println!(
-                "巡检完成 / sweep done: {} 人 persons, {} 次评估 assessed, {} 人按规则失控 lost by rule, 新预警 {} raised, 解除 {} resolved ({:.1} s)",
-                r.persons,
-                r.assessed,
-                r.lost,
-                r.alerts_raised,
-                r.alerts_resolved,
-                started.elapsed().as_secs_f64()
-            );
+            println!("{}", sweep_line(&r, started.elapsed()));
             Ok(())
         }
         Command::Init { division, db: url, admin, keys: key_args, algorithm } => {
