@@ -377,7 +377,7 @@ pub async fn record<C: ConnectionTrait + TransactionTrait>(
     if !enabled() {
         return Ok(());
     }
-    let uow = UnitOfWork::begin_as(db, who.clone(), now).await?;
+    let uow = UnitOfWork::begin_record(db, who.clone(), now).await?;
     uow.audit(entry).await?;
     uow.commit().await
 }

@@ -216,7 +216,7 @@ pub(crate) enum Sealed {
 ///
 /// # Errors
 /// `Forbidden`, `NotFound`, `Invalid` (`person.sealed`), `Db`.
-pub(crate) async fn open_person_write<C: sea_orm::TransactionTrait>(
+pub(crate) async fn open_person_write<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
     actor: &Actor,
     now: jindu_domain::clock::Now,
