@@ -38,30 +38,54 @@ pub struct UnitOfWork<T> {
     /// The signed-in user, when a person writes (`None` for the system and the CLI): derived
     /// state records who brought it about (a risk reassessment's assessor).
     user_id: Option<Uuid>,
-    /// This process's leave to hold a write transaction (see [`writers`]); `None` for the one
-    /// audit record of a read.
+    /// This process's leave to hold a write transaction (see [`leave`]); `None` for the one
+    /// audit record of a read on PostgreSQL.
     _permit: Option<SemaphorePermit<'static>>,
 }
 
 /// How many units of work of one process may hold a write transaction at once (local default,
 /// configurable here). SQLite admits one writer at a time: a second would only wait inside the
-/// database while holding one of the pool's 4 connections. PostgreSQL writes in parallel, but
-/// each transaction holds one of the pool's 16 connections. Writers beyond the limit wait for
-/// leave before they take a connection, so reads (a person page: a dozen queries) always find
-/// one: with 16 writers and no limit, person-page reads fell to 1 % of their unloaded rate on
-/// SQLite and 11 % on PostgreSQL (`jindu bench writers`, issue #19 item 6).
+/// database (sleeping in its busy handler) while holding one of the pool's 4 connections.
+/// PostgreSQL writes in parallel, but each transaction holds one of the pool's 16 connections.
+/// Writers beyond the limit wait for leave before they take a connection, so reads (a person
+/// page: a dozen queries) always find one.
 pub const SQLITE_WRITERS: usize = 1;
 /// See [`SQLITE_WRITERS`].
 pub const POSTGRES_WRITERS: usize = 6;
 
-static SQLITE_PERMITS: Semaphore = Semaphore::const_new(SQLITE_WRITERS);
+/// SQLite: the one write transaction of the process.
+static SQLITE_LOCK: Semaphore = Semaphore::const_new(SQLITE_WRITERS);
+/// SQLite: writers pass here one at a time to queue for [`SQLITE_LOCK`], so that the audit
+/// record of a read, which queues for the lock directly, waits behind one writer at most.
+static SQLITE_GATE: Semaphore = Semaphore::const_new(1);
+/// PostgreSQL: the writers of the process.
 static POSTGRES_PERMITS: Semaphore = Semaphore::const_new(POSTGRES_WRITERS);
 
-/// Leave to hold a write transaction on `backend` (waits, holding no connection, while
-/// [`SQLITE_WRITERS`] or [`POSTGRES_WRITERS`] units of this process hold one).
-async fn writers(backend: DbBackend) -> ServiceResult<SemaphorePermit<'static>> {
-    let permits = if backend == DbBackend::Postgres { &POSTGRES_PERMITS } else { &SQLITE_PERMITS };
-    permits.acquire().await.map_err(|e| super::ServiceError::Data(format!("write permits closed: {e}")))
+/// What a unit of work waits for before it takes a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leave {
+    /// A write: [`SQLITE_WRITERS`] or [`POSTGRES_WRITERS`] at a time, in turn.
+    Write,
+    /// The one audit record of a read or a refusal: on SQLite the database's write lock ahead
+    /// of all writers but the one holding it and the next; on PostgreSQL nothing (its record
+    /// takes a lane of its own).
+    Record,
+}
+
+/// Leave to hold a write transaction on `backend` (see [`Leave`]). With 16 writers and no
+/// leave, person-page reads fell to 1 % of their unloaded rate on SQLite and 11 % on PostgreSQL
+/// (`jindu bench writers`, issue #19 item 6).
+async fn leave(backend: DbBackend, kind: Leave) -> ServiceResult<Option<SemaphorePermit<'static>>> {
+    let closed = |e: tokio::sync::AcquireError| super::ServiceError::Data(format!("write leave closed: {e}"));
+    match (backend, kind) {
+        (DbBackend::Postgres, Leave::Write) => Ok(Some(POSTGRES_PERMITS.acquire().await.map_err(closed)?)),
+        (DbBackend::Postgres, Leave::Record) => Ok(None),
+        (_, Leave::Write) => {
+            let _gate = SQLITE_GATE.acquire().await.map_err(closed)?;
+            Ok(Some(SQLITE_LOCK.acquire().await.map_err(closed)?))
+        }
+        (_, Leave::Record) => Ok(Some(SQLITE_LOCK.acquire().await.map_err(closed)?)),
+    }
 }
 
 /// Opens a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at
@@ -87,7 +111,7 @@ impl<T: ConnectionTrait + TransactionSession> UnitOfWork<T> {
         C: ConnectionTrait + TransactionTrait<Transaction = T>,
     {
         actor.require(permission)?;
-        Self::open(db, Who::actor(actor), now, Some(actor.user_id), true).await
+        Self::open(db, Who::actor(actor), now, Some(actor.user_id), Leave::Write).await
     }
 
     /// Begins a write by `actor` at `now` whose permission the caller has checked already
@@ -100,7 +124,7 @@ impl<T: ConnectionTrait + TransactionSession> UnitOfWork<T> {
     where
         C: ConnectionTrait + TransactionTrait<Transaction = T>,
     {
-        Self::open(db, Who::actor(actor), now, Some(actor.user_id), true).await
+        Self::open(db, Who::actor(actor), now, Some(actor.user_id), Leave::Write).await
     }
 
     /// Begins a write made as `who` whose permission is not a role's: Jindu itself
@@ -115,12 +139,12 @@ impl<T: ConnectionTrait + TransactionSession> UnitOfWork<T> {
         C: ConnectionTrait + TransactionTrait<Transaction = T>,
     {
         let user_id = who.user_id;
-        Self::open(db, who, now, user_id, true).await
+        Self::open(db, who, now, user_id, Leave::Write).await
     }
 
     /// Begins the unit of one audit record of a read or a refusal (`audit::record`): a short
-    /// transaction that does not wait for leave behind the writes of the process (a person page
-    /// would otherwise queue behind every writer), only for the database's own write lock.
+    /// transaction that does not queue behind the writes of the process (a person page would
+    /// otherwise wait for every writer): see [`Leave::Record`].
     ///
     /// # Errors
     /// `Db` when the transaction cannot be opened.
@@ -129,14 +153,14 @@ impl<T: ConnectionTrait + TransactionSession> UnitOfWork<T> {
         C: ConnectionTrait + TransactionTrait<Transaction = T>,
     {
         let user_id = who.user_id;
-        Self::open(db, who, now, user_id, false).await
+        Self::open(db, who, now, user_id, Leave::Record).await
     }
 
-    async fn open<C>(db: &C, who: Who, now: Now, user_id: Option<Uuid>, limited: bool) -> ServiceResult<Self>
+    async fn open<C>(db: &C, who: Who, now: Now, user_id: Option<Uuid>, kind: Leave) -> ServiceResult<Self>
     where
         C: ConnectionTrait + TransactionTrait<Transaction = T>,
     {
-        let permit = if limited { Some(writers(db.get_database_backend()).await?) } else { None };
+        let permit = leave(db.get_database_backend(), kind).await?;
         Ok(UnitOfWork { txn: begin_write(db).await?, who, now, user_id, _permit: permit })
     }
 
