@@ -16,6 +16,12 @@
 //! read or a refusal), so no audit record can be written outside a write transaction; and
 //! `crates/jindu-store/tests/architecture.rs` fails the build when code outside this module
 //! opens a write transaction.
+//!
+//! Before it takes a pooled connection a unit waits for this process's leave to write
+//! ([`SQLITE_WRITERS`], [`POSTGRES_WRITERS`]), so that reads always find a connection; the one
+//! audit record of a read queues behind one writer at most. A unit must therefore never begin
+//! another before it commits (on SQLite the second would wait for leave the first holds); the
+//! services call helpers that take `&UnitOfWork` instead.
 
 use jindu_domain::Permission;
 use jindu_domain::clock::Now;
