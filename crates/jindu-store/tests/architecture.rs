@@ -62,18 +62,11 @@ const EDGE_ALLOWED: &[(&str, &str, &str)] = &[];
 
 /// What may open a write transaction in the store besides `service/unit_of_work.rs`:
 /// (path relative to the repository root, why).
-const STORE_ALLOWED: &[(&str, &str)] = &[
-    (
-        "crates/jindu-store/src/service/audit.rs",
-        "the audit chain's own bookkeeping (seal, anchor, prune) writes the chain's tables, not a \
+const STORE_ALLOWED: &[(&str, &str)] = &[(
+    "crates/jindu-store/src/service/audit.rs",
+    "the audit chain's own bookkeeping (seal, anchor, prune) writes the chain's tables, not a \
          record of the work; `audit::record` opens a unit of work",
-    ),
-    (
-        "crates/jindu-store/src/persistence/rekey.rs",
-        "key rotation re-encrypts stored values in place under the new key, changing no content; \
-         run by the operator from `jindu keys rotate`",
-    ),
-];
+)];
 
 /// What opens a transaction, for rule 2.
 const TRANSACTION_OPENERS: &[&str] =

@@ -8,12 +8,13 @@
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-    TransactionSession, TransactionTrait,
+    TransactionTrait,
 };
 
 use crate::Vault;
 use crate::entities::{alert_ack, app_user, event, leave_request, person, transfer, working_group_member};
-use crate::service::{ServiceResult, begin_write};
+use crate::service::audit::{Entry, Who};
+use crate::service::{ServiceResult, UnitOfWork};
 
 /// Values still to re-encrypt, per table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -108,14 +109,15 @@ fn reseal(vault: &Vault, table: &str, column: &str, row: &str, stored: Option<&s
         .transpose()
 }
 
-/// Re-encrypts up to `batch` rows of each table in one write transaction; returns the number
-/// of rows rewritten (0 when nothing is left).
+/// Re-encrypts up to `batch` rows of each table in one unit of work of the command line, with
+/// one audit record (`keys.reencrypt`, the number of rows) when it rewrote any; returns the
+/// number of rows rewritten (0 when nothing is left).
 pub async fn rotate_batch<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     vault: &Vault,
     batch: u64,
 ) -> ServiceResult<u64> {
-    let txn = begin_write(db).await?;
+    let txn = UnitOfWork::begin_as(db, Who::cli(), jindu_domain::clock::Now::system()).await?;
     let mut done = 0;
     for p in person::Entity::find().filter(person_stale(vault)).limit(batch).all(&txn).await? {
         let row = p.id.to_string();
@@ -222,6 +224,13 @@ pub async fn rotate_batch<C: ConnectionTrait + TransactionTrait>(
             .exec(&txn)
             .await?;
         done += 1;
+    }
+    if done > 0 {
+        txn.audit(
+            Entry::ok("keys.reencrypt", "database", "sealed_columns")
+                .with_detail(format!("{done} rows re-encrypted under key version {}", vault.ring().active_version())),
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(done)
