@@ -1,0 +1,155 @@
+//! 管理 Administration: divisions, accounts, API tokens, web sessions, settings and the working-day calendar.
+//!
+//! One inline module per table (SeaORM's `Entity`, `Model`, `Column` …), reachable as
+//! `entities::<table>` too.
+
+pub mod division {
+    //! 行政区划 a statistical division loaded for this deployment.
+    use sea_orm::entity::prelude::*;
+
+    /// One division row: `code` is the 12-digit code as text, `level` a `DivisionLevel` code.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "division")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        pub name: String,
+        pub level: String,
+        pub parent_code: Option<String>,
+        /// Full name path, e.g. `湖南省/衡阳市/珠晖区/广东路街道`.
+        pub name_path: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod app_user {
+    //! 用户 an account. Social workers (禁毒社工) are users with role `social_worker`.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "app_user")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        #[sea_orm(unique)]
+        pub username: String,
+        pub display_name: String,
+        /// argon2id PHC string; `None` for an account that cannot log in.
+        pub password_hash: Option<String>,
+        /// Role code (`jindu_domain::Role`).
+        pub role: String,
+        /// The 12-digit division code of the unit; the data scope is its significant prefix.
+        pub division_code: String,
+        pub workstation_id: Option<Uuid>,
+        pub must_change_password: bool,
+        pub created_at: DateTimeUtc,
+        /// Consecutive failed sign-ins since the last success.
+        pub failed_logins: i32,
+        /// Sign-in refused until this instant (lockout).
+        pub locked_until: Option<DateTimeUtc>,
+        /// TOTP secret (base32), encrypted at rest.
+        pub totp_secret: Option<String>,
+        pub totp_enabled: bool,
+        /// The last accepted TOTP time step (unix time / 30 s); a code of that step or earlier is
+        /// refused (no replay).
+        pub totp_last_step: Option<i64>,
+        pub password_changed_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod api_token {
+    //! API token: only its SHA-256 hash is stored; scoped to a role and division; expiring, revocable.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "api_token")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub name: String,
+        #[sea_orm(unique)]
+        pub token_hash: String,
+        /// The user on whose behalf the token acts.
+        pub user_id: Uuid,
+        /// Role code the token is limited to.
+        pub role: String,
+        /// 12-digit division code of the token's scope.
+        pub division_code: String,
+        pub created_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub last_used_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod session {
+    //! Web session records (tower-sessions), kept in our own database.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "web_session")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        /// JSON of the session record.
+        pub data: String,
+        pub expires_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod setting {
+    //! Deployment settings as key → JSON value (deployment division, schedule, …).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "setting")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        pub value: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod work_calendar {
+    //! 工作日历 statutory holidays (`holiday`) and make-up working days (`workday`, 调休)
+    //! entered by the office; Saturdays and Sundays are rest days by default.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "work_calendar_day")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub day: Date,
+        /// `holiday` or `workday`.
+        pub kind: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
