@@ -353,7 +353,7 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
                 now,
                 workers: social_workers(db, actor).await?,
                 divisions: division_index(db, actor).await?,
-                seen: HashMap::new(),
+                seen: FirstRows::default(),
                 policy: request.unknown_workers,
                 made: HashMap::new(),
                 unknown: Vec::new(),
@@ -367,7 +367,7 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
             actor.require(Permission::ManageMeasures)?;
             let rows = MeasureRows {
                 finder: PersonFinder::new(vault, actor, now),
-                seen: HashMap::new(),
+                seen: FirstRows::default(),
                 cal: super::deployment::calendar(db).await?,
             };
             Box::pin(run(db, actor, now, request, rows, progress)).await
@@ -379,7 +379,7 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
             {
                 return Err(ServiceError::Forbidden(Permission::RecordWork));
             }
-            let rows = EventRows { finder: PersonFinder::new(vault, actor, now), seen: HashMap::new() };
+            let rows = EventRows { finder: PersonFinder::new(vault, actor, now), seen: FirstRows::default() };
             Box::pin(run(db, actor, now, request, rows, progress)).await
         }
         SheetKind::Tasks => {
@@ -389,7 +389,7 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
                 .into_iter()
                 .map(|t| (t.code, t.name, t.name_path))
                 .collect();
-            let rows = TaskRows { actor, now, towns, seen: HashMap::new() };
+            let rows = TaskRows { actor, now, towns, seen: FirstRows::default() };
             Box::pin(run(db, actor, now, request, rows, progress)).await
         }
         SheetKind::Workstations => {
@@ -641,7 +641,7 @@ struct PersonRows<'a> {
     workers: Vec<(String, String, Uuid, String)>,
     divisions: DivisionIndex,
     /// ID numbers seen in the file → the row that first gave them.
-    seen: HashMap<String, usize>,
+    seen: FirstRows<String>,
     /// What to do with a social worker who has no account.
     policy: UnknownWorkers,
     /// (name, town code) → the account made for it in this import.
@@ -807,14 +807,9 @@ impl SheetImport for PersonRows<'_> {
         }
         // Repeats inside the file, then persons already registered.
         if let Ok(n) = IdNumber::parse_on(&input.id_number, self.now.today) {
-            if let Some(first) = self.seen.get(n.as_str()) {
-                return Ok(RowOutcome::Problems(vec![FieldError::coded(
-                    "id_number",
-                    "import.repeat",
-                    Message::new("msg.import.repeat_person").text("first", first),
-                )]));
+            if let Err(repeat) = self.seen.keep(n.as_str().to_string(), row, "id_number", "msg.import.repeat_person") {
+                return Ok(RowOutcome::Problems(vec![repeat]));
             }
-            self.seen.insert(n.as_str().to_string(), row);
             if problems.is_empty()
                 && let Some(Duplicate::InScope(_)) = find_duplicate(txn, self.vault, self.actor, &n).await?
             {
@@ -940,6 +935,35 @@ fn end_of(end_text: &str, reason_text: &str, problems: &mut Vec<FieldError>) -> 
     date.zip(reason)
 }
 
+/// The rows of a file by what each gives (an ID number; a person's measure, event; a task), to
+/// refuse a row that repeats an earlier one of the same file (`import.repeat`).
+struct FirstRows<K> {
+    /// What a row gave → the row (as the report numbers rows) that first gave it.
+    rows: HashMap<K, usize>,
+}
+
+impl<K> Default for FirstRows<K> {
+    fn default() -> Self {
+        FirstRows { rows: HashMap::new() }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> FirstRows<K> {
+    /// Keeps `key` as given by `row`, or — when an earlier row gave it — the problem naming that
+    /// row: field `field`, code `import.repeat`, the sentence `message`
+    /// (`msg.import.repeat_person`, …) with the row as `first`.
+    ///
+    /// # Errors
+    /// The problem of the repeated row (the first row stays the one kept).
+    fn keep(&mut self, key: K, row: usize, field: &'static str, message: &'static str) -> Result<(), FieldError> {
+        if let Some(first) = self.rows.get(&key) {
+            return Err(FieldError::coded(field, "import.repeat", Message::new(message).text("first", first)));
+        }
+        self.rows.insert(key, row);
+        Ok(())
+    }
+}
+
 /// What an import row says of its measure, as typed.
 struct RowMeasure<'a> {
     /// The measure kind's code (blank or unknown: no measure to check).
@@ -975,7 +999,7 @@ impl RowMeasure<'_> {
 struct MeasureRows<'a> {
     finder: PersonFinder<'a>,
     /// (person, kind, decision date) seen in the file → the row that first gave it.
-    seen: HashMap<(Uuid, MeasureKind, chrono::NaiveDate), usize>,
+    seen: FirstRows<(Uuid, MeasureKind, chrono::NaiveDate)>,
     /// The deployment's working-day calendar (report deadlines).
     cal: WorkCalendar,
 }
@@ -1038,14 +1062,9 @@ impl SheetImport for MeasureRows<'_> {
             return Ok(RowOutcome::Problems(problems));
         };
         let key = (pid, input.kind, input.decision_date);
-        if let Some(first) = self.seen.get(&key) {
-            return Ok(RowOutcome::Problems(vec![FieldError::coded(
-                "row",
-                "import.repeat",
-                Message::new("msg.import.repeat_measure").text("first", first),
-            )]));
+        if let Err(repeat) = self.seen.keep(key, row, "row", "msg.import.repeat_measure") {
+            return Ok(RowOutcome::Problems(vec![repeat]));
         }
-        self.seen.insert(key, row);
         let registered = measure::Entity::find()
             .filter(measure::Column::PersonId.eq(pid))
             .filter(measure::Column::Kind.eq(input.kind.as_code()))
@@ -1102,7 +1121,7 @@ impl SheetImport for MeasureRows<'_> {
 struct EventRows<'a> {
     finder: PersonFinder<'a>,
     /// (person, kind, day, result) seen in the file → the row that first gave it.
-    seen: HashMap<(Uuid, String, String, String), usize>,
+    seen: FirstRows<(Uuid, String, String, String)>,
 }
 
 impl SheetImport for EventRows<'_> {
@@ -1178,14 +1197,9 @@ impl SheetImport for EventRows<'_> {
             return Ok(RowOutcome::Problems(problems));
         };
         let key = (pid, kind.as_code().to_string(), day.to_string(), result.map_or("", |r| r.as_code()).to_string());
-        if let Some(first) = self.seen.get(&key) {
-            return Ok(RowOutcome::Problems(vec![FieldError::coded(
-                "row",
-                "import.repeat",
-                Message::new("msg.import.repeat_event").text("first", first),
-            )]));
+        if let Err(repeat) = self.seen.keep(key, row, "row", "msg.import.repeat_event") {
+            return Ok(RowOutcome::Problems(vec![repeat]));
         }
-        self.seen.insert(key, row);
         let mut recorded = event::Entity::find()
             .filter(event::Column::PersonId.eq(pid))
             .filter(event::Column::Kind.eq(kind.as_code()))
@@ -1228,7 +1242,7 @@ struct TaskRows<'a> {
     /// (code, name, name path) of the towns and member units in scope.
     towns: Vec<(String, String, String)>,
     /// (plan, title, owner) → the row that first gave it.
-    seen: HashMap<(String, String, String), usize>,
+    seen: FirstRows<(String, String, String)>,
 }
 
 impl TaskRows<'_> {
@@ -1292,14 +1306,9 @@ impl SheetImport for TaskRows<'_> {
             }
         };
         let key = (checked.plan.clone(), checked.title.clone(), checked.owner_code.clone());
-        if let Some(first) = self.seen.get(&key) {
-            return Ok(RowOutcome::Problems(vec![FieldError::coded(
-                "row",
-                "import.repeat",
-                Message::new("msg.import.repeat_task").text("first", first),
-            )]));
+        if let Err(repeat) = self.seen.keep(key, row, "row", "msg.import.repeat_task") {
+            return Ok(RowOutcome::Problems(vec![repeat]));
         }
-        self.seen.insert(key, row);
         let there = crate::entities::plan_task::Entity::find()
             .filter(crate::entities::plan_task::Column::Plan.eq(&checked.plan))
             .filter(crate::entities::plan_task::Column::Title.eq(&checked.title))

@@ -180,6 +180,32 @@ pub(crate) fn stored<T>(what: &str, value: &str, parse: fn(&str) -> Option<T>) -
     parse(value).ok_or_else(|| ServiceError::Data(format!("{what}: {value}")))
 }
 
+/// The rows about one person of the table whose person column is `person` (`measure`,
+/// `event`, `obligation`, `leave_request`, …: `person_id`), in `order` (column and direction,
+/// first the most significant): the measures, timeline, duties or leave of a person page, a
+/// transfer file or a reconciliation. No scope check: callers have loaded the person.
+///
+/// # Errors
+/// `DbErr` on a database failure.
+pub(crate) async fn person_rows<Col, C>(
+    db: &C,
+    person: Col,
+    person_id: Uuid,
+    order: &[(Col, sea_orm::Order)],
+) -> Result<Vec<<Col::EntityName as sea_orm::EntityTrait>::Model>, DbErr>
+where
+    Col: sea_orm::ColumnTrait,
+    Col::EntityName: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
+    let mut rows = <Col::EntityName as EntityTrait>::find().filter(person.eq(person_id));
+    for (column, direction) in order {
+        rows = rows.order_by(*column, direction.clone());
+    }
+    rows.all(db).await
+}
+
 /// One page of a list.
 #[derive(Debug, Clone)]
 pub struct Page<T> {

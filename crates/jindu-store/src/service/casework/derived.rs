@@ -16,12 +16,14 @@ use jindu_domain::{
     AddictionFinding, AlertKind, AssessmentTrigger, ControlStatus, Due, EventKind, LeaveStatus, MeasureKind,
     MeasureStatus, ObligationKind, RiskTier, Substance, TestResult,
 };
+use sea_orm::Order;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::entities::{absence, alert, event, leave_request, measure, obligation, person, risk_assessment, transfer};
+use crate::service::person_rows;
 use crate::service::{ServiceError, ServiceResult, UnitOfWork, audit, deployment, measures, stored};
 use sea_orm::TransactionSession;
 
@@ -130,11 +132,8 @@ pub(crate) async fn reconcile<T: ConnectionTrait + TransactionSession>(
     };
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     let events = test_and_use_events(db, person_id).await?;
-    let measures_all = measure::Entity::find()
-        .filter(measure::Column::PersonId.eq(person_id))
-        .order_by_desc(measure::Column::DecisionDate)
-        .all(db)
-        .await?;
+    let measures_all =
+        person_rows(db, measure::Column::PersonId, person_id, &[(measure::Column::DecisionDate, Order::Desc)]).await?;
     measures::refresh_obligations(db, person_id, now).await?;
     let rules = alert_rules(db).await?;
     let duties = duties_of(db, person_id).await?;
@@ -312,7 +311,9 @@ pub(crate) async fn reconcile<T: ConnectionTrait + TransactionSession>(
     out.alerts_resolved = resolved_kinds.len() as u32;
     out.raised_kinds = raised_kinds;
     out.resolved_kinds = resolved_kinds;
-    crate::service::indicators::maintain_loaded(db, &stored_now, tier, &measures_all, &cal, now.today).await?;
+    let loaded =
+        crate::service::indicators::LoadedPerson { person: &stored_now, tier, measures: &measures_all, cal: &cal };
+    crate::service::indicators::maintain_loaded(db, &loaded, now.today).await?;
     Ok(out)
 }
 

@@ -13,6 +13,7 @@ use jindu_domain::{
     AssessmentTrigger, ControlStatus, DomainError, EndReason, EventKind, MeasureKind, MeasureStatus, ObligationKind,
     Permission, RiskTier, Substance, Suspension, TestMethod, TestResult,
 };
+use sea_orm::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
@@ -20,8 +21,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entities::{event, measure, obligation, person};
+use crate::service::person_rows;
 use crate::service::persons::load_visible;
 use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, parse_code, stored};
+use crate::service::{Sealed, open_person_write};
 
 /// A parsed measure decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,60 +94,92 @@ pub fn clock_columns(
     Ok(())
 }
 
-/// Appends a plain event (no test fields) recorded by `actor` now; returns its id. A note
-/// comes with the vault that seals it (`event.note` is encrypted at rest).
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn insert_event<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    now: Now,
+/// A plain event (no test fields) for a person's timeline: its kind and day, the measure it
+/// belongs to, a note (sealed with the vault that comes with it: `event.note` is encrypted at
+/// rest) and a detail (JSON the timeline shows). The one place such an event is inserted:
+/// [`TimelineEvent::insert`] records it as the acting user, [`TimelineEvent::insert_by`] as a
+/// user or the system (transfers, transfer files, sweeps).
+#[derive(Debug, Clone)]
+#[must_use = "an event is stored only by `insert` or `insert_by`"]
+pub(crate) struct TimelineEvent<'a> {
     person_id: Uuid,
-    measure_id: Option<Uuid>,
     kind: EventKind,
     on: NaiveDate,
-    note: Option<(&crate::Vault, &str)>,
+    measure_id: Option<Uuid>,
+    note: Option<(&'a crate::Vault, &'a str)>,
     detail: Option<String>,
-) -> ServiceResult<Uuid> {
-    insert_event_by(db, Some(actor.user_id), now, person_id, measure_id, kind, on, note, detail).await
 }
 
-/// [`insert_event`] recorded by `recorded_by` (a user, or `None` for the system): the one
-/// place a timeline event without test fields is inserted (transfers, transfer files, sweeps).
-///
-/// # Errors
-/// `Db`; `Vault` when the note cannot be sealed.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn insert_event_by<C: ConnectionTrait>(
-    db: &C,
-    recorded_by: Option<Uuid>,
-    now: Now,
-    person_id: Uuid,
-    measure_id: Option<Uuid>,
-    kind: EventKind,
-    on: NaiveDate,
-    note: Option<(&crate::Vault, &str)>,
-    detail: Option<String>,
-) -> ServiceResult<Uuid> {
-    let id = Uuid::now_v7();
-    let note = note.map(|(vault, text)| vault.seal("event", "note", &id.to_string(), text)).transpose()?;
-    event::Entity::insert(event::ActiveModel {
-        id: Set(id),
-        person_id: Set(person_id),
-        measure_id: Set(measure_id),
-        kind: Set(kind.as_code().to_string()),
-        occurred_on: Set(on),
-        recorded_at: Set(now.instant),
-        recorded_by: Set(recorded_by),
-        test_method: Set(None),
-        test_result: Set(None),
-        substance: Set(None),
-        note: Set(note),
-        amends_event_id: Set(None),
-        detail: Set(detail),
-    })
-    .exec(db)
-    .await?;
-    Ok(id)
+impl<'a> TimelineEvent<'a> {
+    /// An event of `kind` about the person `person_id` on the day `on`, with no measure, note
+    /// or detail.
+    pub(crate) fn new(person_id: Uuid, kind: EventKind, on: NaiveDate) -> Self {
+        TimelineEvent { person_id, kind, on, measure_id: None, note: None, detail: None }
+    }
+
+    /// The measure the event belongs to (`None`: none).
+    pub(crate) fn measure(mut self, measure_id: impl Into<Option<Uuid>>) -> Self {
+        self.measure_id = measure_id.into();
+        self
+    }
+
+    /// A note, sealed with `vault` when the event is inserted.
+    pub(crate) fn note(self, vault: &'a crate::Vault, text: &'a str) -> Self {
+        self.note_opt(Some((vault, text)))
+    }
+
+    /// A note when there is one, with the vault that seals it.
+    pub(crate) fn note_opt(mut self, note: Option<(&'a crate::Vault, &'a str)>) -> Self {
+        self.note = note;
+        self
+    }
+
+    /// The detail the timeline shows (JSON; `None`: none).
+    pub(crate) fn detail(mut self, detail: impl Into<Option<String>>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+
+    /// Inserts the event as recorded by `actor` at `now`; returns its id.
+    ///
+    /// # Errors
+    /// `Db`; `Vault` when the note cannot be sealed.
+    pub(crate) async fn insert<C: ConnectionTrait>(self, db: &C, actor: &Actor, now: Now) -> ServiceResult<Uuid> {
+        self.insert_by(db, Some(actor.user_id), now).await
+    }
+
+    /// Inserts the event as recorded by `recorded_by` (a user, or `None` for the system) at
+    /// `now`; returns its id.
+    ///
+    /// # Errors
+    /// `Db`; `Vault` when the note cannot be sealed.
+    pub(crate) async fn insert_by<C: ConnectionTrait>(
+        self,
+        db: &C,
+        recorded_by: Option<Uuid>,
+        now: Now,
+    ) -> ServiceResult<Uuid> {
+        let id = Uuid::now_v7();
+        let note = self.note.map(|(vault, text)| vault.seal("event", "note", &id.to_string(), text)).transpose()?;
+        event::Entity::insert(event::ActiveModel {
+            id: Set(id),
+            person_id: Set(self.person_id),
+            measure_id: Set(self.measure_id),
+            kind: Set(self.kind.as_code().to_string()),
+            occurred_on: Set(self.on),
+            recorded_at: Set(now.instant),
+            recorded_by: Set(recorded_by),
+            test_method: Set(None),
+            test_result: Set(None),
+            substance: Set(None),
+            note: Set(note),
+            amends_event_id: Set(None),
+            detail: Set(self.detail),
+        })
+        .exec(db)
+        .await?;
+        Ok(id)
+    }
 }
 
 /// Inserts a decided measure for a person already loaded (no scope check here; callers do it),
@@ -173,10 +208,12 @@ pub async fn insert_decision<C: ConnectionTrait>(
     };
     clock_columns(&mut am, &clock, now, &cal)?;
     am.insert(db).await?;
-    insert_event(db, actor, now, person_id, Some(id), EventKind::MeasureDecided, input.decision_date, None, None)
+    TimelineEvent::new(person_id, EventKind::MeasureDecided, input.decision_date)
+        .measure(id)
+        .insert(db, actor, now)
         .await?;
     if let Some(r) = clock.reported_on {
-        insert_event(db, actor, now, person_id, Some(id), EventKind::MeasureStarted, r, None, None).await?;
+        TimelineEvent::new(person_id, EventKind::MeasureStarted, r).measure(id).insert(db, actor, now).await?;
     }
     Ok(id)
 }
@@ -307,7 +344,11 @@ async fn end_row<C: ConnectionTrait>(
     let mut am: measure::ActiveModel = m.into();
     clock_columns(&mut am, &clock, now, &cal)?;
     am.update(txn).await?;
-    insert_event(txn, actor, now, person_id, Some(measure_id), EventKind::MeasureEnded, on, None, detail).await?;
+    TimelineEvent::new(person_id, EventKind::MeasureEnded, on)
+        .measure(measure_id)
+        .detail(detail)
+        .insert(txn, actor, now)
+        .await?;
     Ok(())
 }
 
@@ -492,7 +533,7 @@ pub(crate) async fn act_in<T: ConnectionTrait + sea_orm::TransactionSession>(
         ),
         _ => None,
     };
-    insert_event(txn, actor, now, person_id, Some(measure_id), kind, date, None, detail).await?;
+    TimelineEvent::new(person_id, kind, date).measure(measure_id).detail(detail).insert(txn, actor, now).await?;
     if action == MeasureAction::ReleaseToRehab {
         let rehab = DecisionInput { kind: MeasureKind::CommunityRehab, decision_date: date, report_date: None };
         insert_decision(txn, actor, now, person_id, rehab).await?;
@@ -545,15 +586,7 @@ pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
     input: &DateCorrection,
 ) -> ServiceResult<()> {
     use jindu_domain::measure::DateField;
-    let (txn, p) = crate::service::open_person_write(
-        db,
-        actor,
-        now,
-        Permission::EditPersons,
-        person_id,
-        crate::service::Sealed::Allowed,
-    )
-    .await?;
+    let (txn, p) = open_person_write(db, actor, now, Permission::EditPersons, person_id, Sealed::Allowed).await?;
     let m = measure::Entity::find_by_id(measure_id)
         .one(&txn)
         .await?
@@ -651,18 +684,12 @@ pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
         "measure_id": measure_id,
     })
     .to_string();
-    let id = insert_event(
-        &txn,
-        actor,
-        now,
-        person_id,
-        Some(measure_id),
-        EventKind::Amendment,
-        now.today,
-        Some((vault, reason.as_str())),
-        Some(detail),
-    )
-    .await?;
+    let id = TimelineEvent::new(person_id, EventKind::Amendment, now.today)
+        .measure(measure_id)
+        .note(vault, reason.as_str())
+        .detail(detail)
+        .insert(&txn, actor, now)
+        .await?;
     if let Some(t) = target {
         event::Entity::update_many()
             .col_expr(event::Column::AmendsEventId, sea_orm::sea_query::Expr::value(Some(t.id)))
@@ -874,7 +901,10 @@ pub(crate) async fn record_event_in<T: ConnectionTrait + sea_orm::TransactionSes
             let mut am: measure::ActiveModel = m.clone().into();
             clock_columns(&mut am, &clock, now, &cal)?;
             am.update(txn).await?;
-            insert_event(txn, actor, now, person_id, Some(m.id), EventKind::MeasureStarted, date, None, None).await?;
+            TimelineEvent::new(person_id, EventKind::MeasureStarted, date)
+                .measure(m.id)
+                .insert(txn, actor, now)
+                .await?;
         }
     }
     // Lost and found: the day lost is kept on the person; finding them records the gap.
@@ -1089,10 +1119,7 @@ pub struct MeasureView {
 /// The measures of a person, newest decision first.
 pub async fn views_for<C: ConnectionTrait>(db: &C, now: Now, person_id: Uuid) -> ServiceResult<Vec<MeasureView>> {
     let cal = deployment::calendar(db).await?;
-    measure::Entity::find()
-        .filter(measure::Column::PersonId.eq(person_id))
-        .order_by_desc(measure::Column::DecisionDate)
-        .all(db)
+    person_rows(db, measure::Column::PersonId, person_id, &[(measure::Column::DecisionDate, Order::Desc)])
         .await?
         .iter()
         .map(|m| {

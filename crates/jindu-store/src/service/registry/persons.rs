@@ -10,6 +10,7 @@ use jindu_domain::{
     AddictionFinding, AssessmentTrigger, ControlStatus, DivisionCode, DivisionLevel, DomainError, IdNumber,
     MeasureKind, Permission, RiskTier, Role, Substance,
 };
+use sea_orm::Order;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
@@ -17,10 +18,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entities::{app_user, division, event, measure, obligation, person};
-use crate::service::measures::{self, MeasureView};
+use crate::service::measures::{self, MeasureView, TimelineEvent};
+use crate::service::person_rows;
 use crate::service::{
     Actor, FieldError, Page, ServiceError, ServiceResult, audit, casework, parse_code, scope_bounds, stored,
 };
+use crate::service::{Sealed, open_person_write};
 use crate::vault::Vault;
 
 /// The sealed (encrypted) columns of a person row and its blind indexes, from plaintext.
@@ -33,6 +36,33 @@ pub struct SealedPerson {
     pub note: Option<String>,
     pub name_bidx: String,
     pub id_number_bidx: String,
+}
+
+impl SealedPerson {
+    /// A new person row `id` registered at `now` with these sealed columns and blind indexes:
+    /// version 1, not lost, not sealed, not yet assessed. The caller sets every other column
+    /// (`..sealed.new_row(id, now)` after them): sex, birth date, divisions, status, tier, finding,
+    /// substance, social worker, first found, circumstances.
+    pub(crate) fn new_row(self, id: Uuid, now: Now) -> person::ActiveModel {
+        person::ActiveModel {
+            id: Set(id),
+            name: Set(self.name),
+            id_number: Set(self.id_number),
+            phone: Set(self.phone),
+            address: Set(self.address),
+            note: Set(self.note),
+            name_bidx: Set(Some(self.name_bidx)),
+            id_number_bidx: Set(Some(self.id_number_bidx)),
+            lost_since: Set(None),
+            sealed_on: Set(None),
+            risk_assessed_on: Set(None),
+            risk_score: Set(None),
+            version: Set(1),
+            created_at: Set(now.instant),
+            updated_at: Set(now.instant),
+            ..Default::default()
+        }
+    }
 }
 
 /// Seals a person's personal fields for row `id` (also the bulk loader's, [`crate::seed`]).
@@ -444,13 +474,8 @@ pub async fn register_in<T: ConnectionTrait + sea_orm::TransactionSession>(
     )?;
     let txn = db;
     person::Entity::insert(person::ActiveModel {
-        id: Set(id),
-        name: Set(sealed.name),
         sex: Set(id_number.sex().as_code().to_string()),
         birth_date: Set(id_number.birth_date()),
-        id_number: Set(sealed.id_number),
-        phone: Set(sealed.phone),
-        address: Set(sealed.address),
         division_code: Set(profile.division.to_string()),
         town_code: Set(profile.town.to_string()),
         control_status: Set(ControlStatus::UnderControl.as_code().to_string()),
@@ -459,20 +484,11 @@ pub async fn register_in<T: ConnectionTrait + sea_orm::TransactionSession>(
         substance: Set(profile.substance.map(|s| s.as_code().to_string())),
         social_worker_id: Set(profile.worker),
         first_found_on: Set(first_found),
-        note: Set(sealed.note),
-        name_bidx: Set(Some(sealed.name_bidx)),
-        id_number_bidx: Set(Some(sealed.id_number_bidx)),
         employed: Set(profile.circumstances.employed),
         stable_housing: Set(profile.circumstances.stable_housing),
         family_support: Set(profile.circumstances.family_support),
         violent_or_self_harm: Set(profile.circumstances.violent_or_self_harm),
-        lost_since: Set(None),
-        sealed_on: Set(None),
-        risk_assessed_on: Set(None),
-        risk_score: Set(None),
-        version: Set(1),
-        created_at: Set(now.instant),
-        updated_at: Set(now.instant),
+        ..sealed.new_row(id, now)
     })
     .exec(txn)
     .await?;
@@ -992,30 +1008,14 @@ pub(crate) async fn read_person<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// The person page: details, measures (newest first), timeline (newest first) and obligations,
-/// read through [`read_person`] (permission, scope, one audit record).
+/// read through [`read_person`] (permission, scope, one audit record). [`Reading::Masked`]
+/// shows the ID number, phone and address masked (430405********1234, 138****5678);
+/// [`Reading::Unmasked`] shows them in full, needs `Unmask` and is audited as `person.unmask`.
+///
+/// # Errors
+/// `Forbidden` (`ViewPersons`, or `Unmask` for an unmasked read), `NotFound` (missing or out of
+/// scope), `Db`, `Vault`.
 pub async fn detail<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    vault: &Vault,
-    actor: &Actor,
-    now: Now,
-    id: Uuid,
-) -> ServiceResult<PersonDetail> {
-    detail_as(db, vault, actor, now, id, Reading::Masked).await
-}
-
-/// The person page with the ID number, phone and address in full. Needs `Unmask`; the read is
-/// audited as `person.unmask`. Errors as [`detail`], plus `Forbidden`.
-pub async fn detail_unmasked<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    vault: &Vault,
-    actor: &Actor,
-    now: Now,
-    id: Uuid,
-) -> ServiceResult<PersonDetail> {
-    detail_as(db, vault, actor, now, id, Reading::Unmasked).await
-}
-
-async fn detail_as<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     vault: &Vault,
     actor: &Actor,
@@ -1025,12 +1025,13 @@ async fn detail_as<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<PersonDetail> {
     let p = read_person(db, actor, now, id, reading).await?;
     let measures = measures::views_for(db, now, id).await?;
-    let events = event::Entity::find()
-        .filter(event::Column::PersonId.eq(id))
-        .order_by_desc(event::Column::OccurredOn)
-        .order_by_desc(event::Column::RecordedAt)
-        .all(db)
-        .await?;
+    let events = person_rows(
+        db,
+        event::Column::PersonId,
+        id,
+        &[(event::Column::OccurredOn, Order::Desc), (event::Column::RecordedAt, Order::Desc)],
+    )
+    .await?;
     let user_ids: Vec<Uuid> = events.iter().filter_map(|e| e.recorded_by).collect();
     let users = app_user::Entity::find().filter(app_user::Column::Id.is_in(user_ids)).all(db).await?;
     let amended: Vec<(Uuid, Uuid)> = events.iter().filter_map(|e| e.amends_event_id.map(|a| (a, e.id))).collect();
@@ -1056,10 +1057,7 @@ async fn detail_as<C: ConnectionTrait + TransactionTrait>(
             })
         })
         .collect::<ServiceResult<Vec<_>>>()?;
-    let obligations = obligation::Entity::find()
-        .filter(obligation::Column::PersonId.eq(id))
-        .order_by_asc(obligation::Column::DueDate)
-        .all(db)
+    let obligations = person_rows(db, obligation::Column::PersonId, id, &[(obligation::Column::DueDate, Order::Asc)])
         .await?
         .into_iter()
         .map(|o| {
@@ -1136,15 +1134,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     id: Uuid,
     input: &StatusChange,
 ) -> ServiceResult<()> {
-    let (txn, p) = crate::service::open_person_write(
-        db,
-        actor,
-        now,
-        Permission::ManageMeasures,
-        id,
-        crate::service::Sealed::Allowed,
-    )
-    .await?;
+    let (txn, p) = open_person_write(db, actor, now, Permission::ManageMeasures, id, Sealed::Allowed).await?;
     check_version(&input.version, p.version)?;
     let to = parse_code("status", &input.status, ControlStatus::from_code)?;
     let on = if input.date.trim().is_empty() {
@@ -1190,18 +1180,11 @@ pub(crate) async fn change_status_in<T: ConnectionTrait + sea_orm::TransactionSe
     measures::set_status(txn, p, to, now).await?;
     let detail = serde_json::json!({ "from": from.as_code(), "to": to.as_code() }).to_string();
     let note = format!("{} → {}", from.label_zh(), to.label_zh());
-    measures::insert_event(
-        txn,
-        actor,
-        now,
-        id,
-        None,
-        jindu_domain::EventKind::StatusChanged,
-        on,
-        Some((vault, &note)),
-        Some(detail),
-    )
-    .await?;
+    TimelineEvent::new(id, jindu_domain::EventKind::StatusChanged, on)
+        .note(vault, &note)
+        .detail(detail)
+        .insert(txn, actor, now)
+        .await?;
     if to != ControlStatus::LostContact {
         casework::set_lost_since(txn, id, None).await?;
     } else {
@@ -1373,18 +1356,11 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     let detail = (division_code.to_string() != p.division_code).then(|| {
         serde_json::json!({ "division_from": p.division_code, "division_to": division_code.to_string() }).to_string()
     });
-    measures::insert_event(
-        &txn,
-        actor,
-        now,
-        id,
-        None,
-        jindu_domain::EventKind::Amendment,
-        now.today,
-        Some((vault, &note)),
-        detail,
-    )
-    .await?;
+    TimelineEvent::new(id, jindu_domain::EventKind::Amendment, now.today)
+        .note(vault, &note)
+        .detail(detail)
+        .insert(&txn, actor, now)
+        .await?;
     casework::reconcile(&txn, id, Some(AssessmentTrigger::Profile)).await?;
     txn.audit(audit::Entry::ok("person.update", "person", id).with_detail(changed.join(","))).await?;
     txn.commit().await?;

@@ -239,26 +239,60 @@ pub async fn person_contribution<C: ConnectionTrait>(
     person_id: Uuid,
     as_of: NaiveDate,
 ) -> ServiceResult<Option<(String, String, BTreeMap<String, Contribution>)>> {
-    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
+    let Some(l) = Loaded::read(db, person_id).await? else {
         return Ok(None);
     };
-    let measures = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(db).await?;
-    let cal = deployment::calendar(db).await?;
-    let tier = RiskTier::from_code(&p.risk_tier).unwrap_or(RiskTier::Low);
-    let c = loaded_contribution(db, &p, tier, &measures, &cal, as_of).await?;
-    Ok(Some((p.town_code, p.division_code, c)))
+    let c = loaded_contribution(db, &l.record(), as_of).await?;
+    Ok(Some((l.person.town_code, l.person.division_code, c)))
+}
+
+/// One person as the indicators read them when the caller has nothing at hand: the row, the risk
+/// tier stored with it (low when it cannot be read), the measures and the working-day calendar
+/// (lent out as a [`LoadedPerson`]).
+struct Loaded {
+    person: person::Model,
+    tier: RiskTier,
+    measures: Vec<measure::Model>,
+    cal: jindu_domain::WorkCalendar,
+}
+
+impl Loaded {
+    /// The person `person_id` with their measures, or `None` when there is no such person.
+    async fn read<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<Option<Self>> {
+        let Some(person) = person::Entity::find_by_id(person_id).one(db).await? else {
+            return Ok(None);
+        };
+        let measures = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(db).await?;
+        let cal = deployment::calendar(db).await?;
+        let tier = RiskTier::from_code(&person.risk_tier).unwrap_or(RiskTier::Low);
+        Ok(Some(Loaded { person, tier, measures, cal }))
+    }
+
+    /// The loaded person as a [`LoadedPerson`].
+    fn record(&self) -> LoadedPerson<'_> {
+        LoadedPerson { person: &self.person, tier: self.tier, measures: &self.measures, cal: &self.cal }
+    }
+}
+
+/// What the indicators need of one person that the caller has loaded: the person's row, the
+/// risk tier in force (after a reassessment: the new one, whatever the row says), every measure of
+/// the person and the deployment's working-day calendar (report deadlines).
+#[derive(Debug, Clone, Copy)]
+pub struct LoadedPerson<'a> {
+    pub person: &'a person::Model,
+    pub tier: RiskTier,
+    pub measures: &'a [measure::Model],
+    pub cal: &'a jindu_domain::WorkCalendar,
 }
 
 /// The contribution of a person whose row, tier and measures the caller has loaded, split among
 /// the towns that held the person: reads the events the indicators need and the schedule.
 async fn loaded_contribution<C: ConnectionTrait>(
     db: &C,
-    p: &person::Model,
-    tier: RiskTier,
-    measures: &[measure::Model],
-    cal: &jindu_domain::WorkCalendar,
+    loaded: &LoadedPerson<'_>,
     as_of: NaiveDate,
 ) -> ServiceResult<BTreeMap<String, Contribution>> {
+    let LoadedPerson { person: p, tier, measures, cal } = *loaded;
     let events: Vec<EventRow> = event::Entity::find()
         .select_only()
         .columns([event::Column::Kind, event::Column::OccurredOn, event::Column::TestResult, event::Column::Detail])
@@ -395,30 +429,28 @@ pub async fn maintain<C: ConnectionTrait>(db: &C, person_id: Uuid, as_of: NaiveD
     if !MAINTAIN.load(Ordering::Relaxed) {
         return Ok(());
     }
-    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
+    let Some(l) = Loaded::read(db, person_id).await? else {
         return Ok(());
     };
-    let measures = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(db).await?;
-    let cal = deployment::calendar(db).await?;
-    let tier = RiskTier::from_code(&p.risk_tier).unwrap_or(RiskTier::Low);
-    maintain_loaded(db, &p, tier, &measures, &cal, as_of).await
+    maintain_loaded(db, &l.record(), as_of).await
 }
 
-/// [`maintain`] for a caller that has the person's row (as stored now, but for `tier`, the
-/// tier in force after the caller's reassessment), measures and calendar at hand:
-/// `casework::reconcile`, at the end of every write about a person.
+/// [`maintain`] for a caller that has the person's record at hand (the row as stored now, but
+/// for the tier in force after the caller's reassessment): `casework::reconcile`, at the end of
+/// every write about a person.
+///
+/// # Errors
+/// `Db`; `Data` when a kept contribution cannot be read back.
 pub async fn maintain_loaded<C: ConnectionTrait>(
     db: &C,
-    p: &person::Model,
-    tier: RiskTier,
-    measures: &[measure::Model],
-    cal: &jindu_domain::WorkCalendar,
+    loaded: &LoadedPerson<'_>,
     as_of: NaiveDate,
 ) -> ServiceResult<()> {
+    let p = loaded.person;
     if !MAINTAIN.load(Ordering::Relaxed) || DEFERRED.try_with(|d| d.borrow_mut().push(p.id)).is_ok() {
         return Ok(());
     }
-    let new = loaded_contribution(db, p, tier, measures, cal, as_of).await?;
+    let new = loaded_contribution(db, loaded, as_of).await?;
     let (person_id, town, division_code) = (p.id, p.town_code.clone(), p.division_code.clone());
     let before = match person_indicator::Entity::find_by_id(person_id).one(db).await? {
         Some(o) => {
