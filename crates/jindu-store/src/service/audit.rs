@@ -101,36 +101,9 @@ impl Outcome {
     }
 }
 
-/// Who did it, when the actor is not a signed-in user (a failed login, the CLI).
-#[derive(Debug, Clone)]
-pub struct Who {
-    pub user_id: Option<Uuid>,
-    pub username: String,
-    pub unit: String,
-    pub address: String,
-}
-
-impl Who {
-    /// The signed-in actor.
-    pub fn actor(a: &Actor) -> Who {
-        Who {
-            user_id: Some(a.user_id),
-            username: a.username.clone(),
-            unit: a.scope.to_string(),
-            address: a.address.clone(),
-        }
-    }
-
-    /// Jindu itself applying a configured rule (the sweep, the lost-contact rule).
-    pub fn system() -> Who {
-        Who { user_id: None, username: "system".into(), unit: String::new(), address: "local".into() }
-    }
-
-    /// The command line (`jindu …`) acting as the operator of the server.
-    pub fn cli() -> Who {
-        Who { user_id: None, username: "cli".into(), unit: String::new(), address: "local".into() }
-    }
-}
+/// Who writes: defined with the unit of work (which records who writes), named here too
+/// because every audit record carries it.
+pub use super::unit_of_work::Who;
 
 /// One thing to record.
 #[derive(Debug, Clone)]
@@ -1103,7 +1076,7 @@ pub async fn person_access<C: ConnectionTrait>(
     limit: u64,
 ) -> ServiceResult<Vec<audit_record::Model>> {
     actor.require(jindu_domain::Permission::ViewRecordAccess)?;
-    super::persons::load_visible(db, actor, person_id).await?;
+    super::record::load_visible(db, actor, person_id).await?;
     Ok(audit_record::Entity::find()
         .filter(audit_record::Column::ObjectType.eq("person"))
         .filter(audit_record::Column::ObjectId.eq(person_id.to_string()))

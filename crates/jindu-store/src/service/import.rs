@@ -12,7 +12,7 @@
 //! each kind of sheet says only what one row does.
 
 use jindu_domain::message::Message;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
 use jindu_domain::clock::Now;
@@ -32,10 +32,11 @@ use uuid::Uuid;
 
 use super::persons::{self, NewPerson};
 use super::transfers::{Duplicate, find_duplicate};
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit, indicators, measures};
+use super::{Actor, FieldError, ServiceError, ServiceResult, audit, indicators, measures, record, workstations};
 use crate::Vault;
 use crate::entities::{app_user, division, event, measure};
 use crate::sheet::{read_book, read_sheet};
+use jindu_domain::workstation::{WorkstationColumn, staff_names};
 
 /// The kinds of sheet Jindu imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -394,14 +395,14 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
         }
         SheetKind::Workstations => {
             actor.require(Permission::Configure)?;
-            let rows = super::workstations::SheetRows::new(actor, now);
+            let rows = WorkstationRows::new(actor, now);
             Box::pin(run(db, actor, now, request, rows, progress)).await
         }
     }
 }
 
 /// What one row came to.
-pub(super) enum RowOutcome {
+enum RowOutcome {
     /// Written (to be kept on a real run without problems).
     Valid,
     /// Already registered: skipped.
@@ -411,7 +412,7 @@ pub(super) enum RowOutcome {
 }
 
 /// One kind of sheet: its columns and what one row does inside the import's transaction.
-pub(super) trait SheetImport: Send {
+trait SheetImport: Send {
     type Column: SheetColumn + Send + Sync;
     /// The audit object: `person`, `measure`, `event` (actions `{object}.import`,
     /// `{object}.import_check`, `{object}.import_refused`).
@@ -680,7 +681,7 @@ impl PersonRows<'_> {
             }
         }
         if let Some(to) = status.filter(|s| *s != ControlStatus::UnderControl) {
-            let p = persons::load_visible(txn, self.actor, person_id).await?;
+            let p = record::load_visible(txn, self.actor, person_id).await?;
             match persons::change_status_in(txn, self.vault, self.actor, self.now, &p, to, self.now.today).await {
                 Ok(()) => {}
                 Err(ServiceError::Invalid(errors)) => return Ok(at("control_status", errors)),
@@ -873,7 +874,7 @@ impl<'a> PersonFinder<'a> {
         if !self.found.contains_key(n.as_str()) {
             let found = match find_duplicate(txn, self.vault, self.actor, &n).await? {
                 Some(Duplicate::InScope(pid)) => {
-                    let p = persons::load_visible(txn, self.actor, pid).await?;
+                    let p = record::load_visible(txn, self.actor, pid).await?;
                     Some((pid, self.vault.open("person", "name", &pid.to_string(), &p.name)?))
                 }
                 _ => None,
@@ -1232,6 +1233,122 @@ impl SheetImport for EventRows<'_> {
     }
 }
 
+/// The rows of a workstation sheet (`SheetKind::Workstations`): each row creates its workstation
+/// (or finds it: same town and name) and links the social workers its staff cell names. A row
+/// whose workstation is kept and whose staff are all linked already is `existing`.
+struct WorkstationRows<'a> {
+    actor: &'a Actor,
+    now: Now,
+    /// (town code, name) → the row that first gave it.
+    seen: BTreeMap<(String, String), usize>,
+    /// Accounts linked by an earlier row of this file → that row.
+    staffed: BTreeMap<Uuid, usize>,
+}
+
+impl<'a> WorkstationRows<'a> {
+    /// The rows of a workstation sheet imported by `actor` at `now`.
+    fn new(actor: &'a Actor, now: Now) -> Self {
+        WorkstationRows { actor, now, seen: BTreeMap::new(), staffed: BTreeMap::new() }
+    }
+}
+
+impl SheetImport for WorkstationRows<'_> {
+    type Column = WorkstationColumn;
+    const OBJECT: &'static str = "workstation";
+
+    async fn row<T: ConnectionTrait + sea_orm::TransactionSession + Send + Sync>(
+        &mut self,
+        txn: &crate::service::UnitOfWork<T>,
+        row: usize,
+        cells: &[String],
+        header: &HeaderMap<WorkstationColumn>,
+    ) -> ServiceResult<RowOutcome> {
+        let cell = |c: WorkstationColumn| header.cell(cells, c);
+        let form = workstations::WorkstationForm {
+            name: cell(WorkstationColumn::Name),
+            town: cell(WorkstationColumn::Town),
+            address: cell(WorkstationColumn::Address),
+            opened_on: cell(WorkstationColumn::OpenedOn),
+        };
+        let checked = workstations::check(txn, self.actor, self.now, &form).await?;
+        // The staff are checked even when the workstation's cells have problems (every problem of
+        // the row at once), against the town when it is known.
+        let mut problems = match &checked {
+            Ok(_) => Vec::new(),
+            Err(p) => p.clone(),
+        };
+        let mut staff = Vec::new();
+        let town = match &checked {
+            Ok(c) => Some(c.town.clone()),
+            Err(_) => workstations::town_named(txn, self.actor, &form.town).await?.ok(),
+        };
+        if let Some(town) = &town {
+            for who in staff_names(&cell(WorkstationColumn::Staff)) {
+                match workstations::staff_account(txn, town, &who).await? {
+                    Ok(u) => match self.staffed.get(&u.id) {
+                        Some(first) => problems.push(FieldError::of(
+                            "staff",
+                            Message::new("msg.workstation.staff_repeat").text("who", who).text("first", first),
+                        )),
+                        None => staff.push(u),
+                    },
+                    Err(e) => problems.push(e),
+                }
+            }
+        }
+        let Ok(checked) = checked else { return Ok(RowOutcome::Problems(problems)) };
+        let key = (checked.town.code.to_string(), checked.name.clone());
+        if let Some(first) = self.seen.get(&key) {
+            problems.push(FieldError::coded(
+                "row",
+                "import.repeat",
+                Message::new("msg.import.repeat_workstation").text("first", first),
+            ));
+        }
+        if !problems.is_empty() {
+            return Ok(RowOutcome::Problems(problems));
+        }
+        self.seen.insert(key, row);
+        for u in &staff {
+            self.staffed.insert(u.id, row);
+        }
+        let kept = crate::entities::workstation::Entity::find()
+            .filter(crate::entities::workstation::Column::DivisionCode.eq(checked.town.code.to_string()))
+            .filter(crate::entities::workstation::Column::Name.eq(&checked.name))
+            .one(txn)
+            .await?;
+        let (ws, created) = match kept {
+            Some(w) => (w, false),
+            None => {
+                let id = workstations::insert(txn, self.now, &checked).await?;
+                txn.audit(
+                    audit::Entry::ok("workstation.create", "workstation", id.to_string())
+                        .with_detail(format!("{} town={} (import row {row})", checked.name, checked.town.code)),
+                )
+                .await?;
+                let w = crate::entities::workstation::Entity::find_by_id(id)
+                    .one(txn)
+                    .await?
+                    .ok_or(ServiceError::NotFound("workstation"))?;
+                (w, true)
+            }
+        };
+        let mut elsewhere = Vec::new();
+        for u in &staff {
+            if let Some(e) = workstations::on_other_staff(txn, &ws, u).await? {
+                elsewhere.push(e);
+            }
+        }
+        if !elsewhere.is_empty() {
+            return Ok(RowOutcome::Problems(elsewhere));
+        }
+        let mut linked = false;
+        for u in &staff {
+            linked |= workstations::link(txn, &ws, u).await?;
+        }
+        Ok(if created || linked { RowOutcome::Valid } else { RowOutcome::Existing })
+    }
+}
 /// Plan-task sheets: each row through the same checks as the page's form
 /// ([`responsibility::check_task`]); the owner (a town or a member unit) by name (`广东路街道`,
 /// with its district before it, or without 街道/镇/乡; `区公安分局`) or code; a task with the same plan, title and owner is

@@ -31,8 +31,43 @@ use sea_orm::{
 use tokio::sync::{Semaphore, SemaphorePermit};
 use uuid::Uuid;
 
-use super::audit::Who;
 use super::{Actor, ServiceResult};
+
+/// Who writes (and who an audit record names): a signed-in user ([`Who::actor`]), Jindu itself
+/// ([`Who::system`]) or the command line ([`Who::cli`]).
+#[derive(Debug, Clone)]
+pub struct Who {
+    /// The signed-in user; `None` for the system and the command line.
+    pub user_id: Option<Uuid>,
+    /// The user name the audit log shows (`system`, `cli` for those).
+    pub username: String,
+    /// The user's data scope (division code); empty for the system and the command line.
+    pub unit: String,
+    /// The client address; `local` for the system and the command line.
+    pub address: String,
+}
+
+impl Who {
+    /// The signed-in actor.
+    pub fn actor(a: &Actor) -> Who {
+        Who {
+            user_id: Some(a.user_id),
+            username: a.username.clone(),
+            unit: a.scope.to_string(),
+            address: a.address.clone(),
+        }
+    }
+
+    /// Jindu itself applying a configured rule (the sweep, the lost-contact rule).
+    pub fn system() -> Who {
+        Who { user_id: None, username: "system".into(), unit: String::new(), address: "local".into() }
+    }
+
+    /// The command line (`jindu …`) acting as the operator of the server.
+    pub fn cli() -> Who {
+        Who { user_id: None, username: "cli".into(), unit: String::new(), address: "local".into() }
+    }
+}
 
 /// One write: a write transaction with who writes and when. `T` is the transaction type of the
 /// connection it was begun on (`DatabaseTransaction` for a pool or a transaction).

@@ -1473,7 +1473,7 @@ async fn cookies_are_http_only_strict_and_secure_behind_tls() {
         let dir = tempfile_dir::Dir(std::env::temp_dir().join(format!("jindu-tls-{}", Uuid::now_v7())));
         std::fs::create_dir_all(&dir.0).unwrap();
         let db = jindu_store::db::connect(&format!("sqlite://{}", dir.0.join("t.db").display())).await.unwrap();
-        deployment::init(&db, DivisionCode::parse("430405").unwrap()).await.unwrap();
+        jindu_store::service::setup::init(&db, DivisionCode::parse("430405").unwrap()).await.unwrap();
         let vault =
             jindu_store::Vault::new(jindu_crypto::KeyRing::generate(jindu_crypto::Algorithm::Aes256Gcm).unwrap());
         let mut state = AppState::new(db, vault, Clock::Fixed(fixed_instant()), false);

@@ -15,13 +15,14 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use crate::entities::{app_user, event, measure, person, risk_assessment, working_group_member};
-use crate::service::measures::{TimelineEvent, set_status};
+use crate::service::Sealed;
 use crate::service::person_rows;
-use crate::service::persons::load_visible;
+use crate::service::record::load_visible;
+use crate::service::record::open_person_write;
+use crate::service::record::{TimelineEvent, set_status};
 use crate::service::{
     Actor, FieldError, ServiceError, ServiceResult, audit, casework, deployment, parse_code, scope_bounds, stored,
 };
-use crate::service::{Sealed, open_person_write};
 use crate::vault::Vault;
 
 /// A working-group member as the person page shows it.
@@ -247,7 +248,7 @@ pub async fn reassign_form<C: ConnectionTrait + TransactionTrait>(
 /// The persons of one social worker (`Some(id)`) or the unassigned (`None`) in the actor's
 /// scope, to pick on the caseload page: (id, name, division code), by division then name.
 /// Sealed and deceased persons are left out (they are not reassigned), and only persons the
-/// actor may see are listed (`persons::visible_to`). Needs `ManageMeasures`.
+/// actor may see are listed (`record::visible_to`). Needs `ManageMeasures`.
 ///
 /// # Errors
 /// Forbidden; store errors; `Vault` when a name cannot be opened.
@@ -268,7 +269,7 @@ pub async fn persons_of_worker<C: ConnectionTrait>(
         None => q.filter(person::Column::SocialWorkerId.is_null()),
     };
     let mut out = Vec::new();
-    for p in q.all(db).await?.into_iter().filter(|p| crate::service::persons::visible_to(actor, p)) {
+    for p in q.all(db).await?.into_iter().filter(|p| crate::service::record::visible_to(actor, p)) {
         let name = vault.open("person", "name", &p.id.to_string(), &p.name)?;
         out.push((p.id, name, p.division_code));
     }
@@ -314,7 +315,7 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
     let mut moved = 0;
     for id in persons {
         let p = load_visible(&txn, actor, *id).await?;
-        crate::service::persons::ensure_not_sealed(&p)?;
+        crate::service::record::ensure_not_sealed(&p)?;
         if !p.division_code.starts_with(&worker_prefix) {
             return Err(FieldError::of(
                 "to_worker",
@@ -347,7 +348,7 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
         };
         let json = serde_json::to_string(&detail).map_err(|e| ServiceError::Data(e.to_string()))?;
         TimelineEvent::new(p.id, EventKind::Reassigned, now.today).detail(json).insert(&txn, actor, now).await?;
-        crate::service::measures::refresh_obligations(&txn, p.id, now).await?;
+        crate::service::casework::refresh_obligations(&txn, p.id, now).await?;
         txn.audit(audit::Entry::ok("caseload.reassign", "person", p.id).with_detail(detail.audit_text())).await?;
         moved += 1;
     }

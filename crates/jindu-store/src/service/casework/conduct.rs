@@ -14,11 +14,12 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use crate::entities::{absence, event, leave_request, measure};
-use crate::service::measures::TimelineEvent;
+use crate::service::Sealed;
 use crate::service::person_rows;
-use crate::service::persons::load_visible;
+use crate::service::record::TimelineEvent;
+use crate::service::record::load_visible;
+use crate::service::record::open_person_write;
 use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, casework, stored};
-use crate::service::{Sealed, open_person_write};
 use crate::vault::Vault;
 
 /// Longest destination and reason of a leave (characters).

@@ -7,11 +7,10 @@ use jindu_domain::clock::Now;
 use jindu_domain::event::{parse_date, validate_event_date, validate_note};
 use jindu_domain::measure::MeasureClock;
 use jindu_domain::message::Message;
-use jindu_domain::obligation::next_due;
 use jindu_domain::status::{check_event_allowed, status_after};
 use jindu_domain::{
-    AssessmentTrigger, ControlStatus, DomainError, EndReason, EventKind, MeasureKind, MeasureStatus, ObligationKind,
-    Permission, RiskTier, Substance, Suspension, TestMethod, TestResult,
+    AssessmentTrigger, ControlStatus, DomainError, EndReason, EventKind, MeasureKind, MeasureStatus, Permission,
+    Substance, TestMethod, TestResult,
 };
 use sea_orm::Order;
 use sea_orm::{
@@ -20,11 +19,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::entities::{event, measure, obligation, person};
+use crate::entities::{event, measure, person};
+use crate::service::Sealed;
 use crate::service::person_rows;
-use crate::service::persons::load_visible;
+use crate::service::record::open_person_write;
+use crate::service::record::{TimelineEvent, clock_of, load_visible, open_measure, set_status};
 use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, parse_code, stored};
-use crate::service::{Sealed, open_person_write};
 
 /// A parsed measure decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,17 +65,6 @@ pub fn parse_decision(kind: &str, decision: &str, report: &str, now: Now) -> Res
     }
 }
 
-pub(crate) fn clock_of(m: &measure::Model) -> ServiceResult<MeasureClock> {
-    let kind = stored("measure kind", &m.kind, MeasureKind::from_code)?;
-    let suspensions: Vec<Suspension> =
-        serde_json::from_str(&m.suspensions).map_err(|e| ServiceError::Data(format!("suspensions: {e}")))?;
-    let ended = match (m.ended_on, m.end_reason.as_deref()) {
-        (Some(d), Some(r)) => Some((d, stored("end reason", r, EndReason::from_code)?)),
-        _ => None,
-    };
-    Ok(MeasureClock { kind, decision_date: m.decision_date, reported_on: m.reported_on, suspensions, ended })
-}
-
 /// Fills a measure row's clock columns (report day, suspensions, end, status) from `clock` on
 /// the day of `now` (also the bulk loader's, [`crate::seed`]).
 pub fn clock_columns(
@@ -92,94 +81,6 @@ pub fn clock_columns(
     am.report_deadline = Set(clock.report_deadline(cal));
     am.planned_last_day = Set(clock.planned_last_day(now.today));
     Ok(())
-}
-
-/// A plain event (no test fields) for a person's timeline: its kind and day, the measure it
-/// belongs to, a note (sealed with the vault that comes with it: `event.note` is encrypted at
-/// rest) and a detail (JSON the timeline shows). The one place such an event is inserted:
-/// [`TimelineEvent::insert`] records it as the acting user, [`TimelineEvent::insert_by`] as a
-/// user or the system (transfers, transfer files, sweeps).
-#[derive(Debug, Clone)]
-#[must_use = "an event is stored only by `insert` or `insert_by`"]
-pub(crate) struct TimelineEvent<'a> {
-    person_id: Uuid,
-    kind: EventKind,
-    on: NaiveDate,
-    measure_id: Option<Uuid>,
-    note: Option<(&'a crate::Vault, &'a str)>,
-    detail: Option<String>,
-}
-
-impl<'a> TimelineEvent<'a> {
-    /// An event of `kind` about the person `person_id` on the day `on`, with no measure, note
-    /// or detail.
-    pub(crate) fn new(person_id: Uuid, kind: EventKind, on: NaiveDate) -> Self {
-        TimelineEvent { person_id, kind, on, measure_id: None, note: None, detail: None }
-    }
-
-    /// The measure the event belongs to (`None`: none).
-    pub(crate) fn measure(mut self, measure_id: impl Into<Option<Uuid>>) -> Self {
-        self.measure_id = measure_id.into();
-        self
-    }
-
-    /// A note, sealed with `vault` when the event is inserted.
-    pub(crate) fn note(self, vault: &'a crate::Vault, text: &'a str) -> Self {
-        self.note_opt(Some((vault, text)))
-    }
-
-    /// A note when there is one, with the vault that seals it.
-    pub(crate) fn note_opt(mut self, note: Option<(&'a crate::Vault, &'a str)>) -> Self {
-        self.note = note;
-        self
-    }
-
-    /// The detail the timeline shows (JSON; `None`: none).
-    pub(crate) fn detail(mut self, detail: impl Into<Option<String>>) -> Self {
-        self.detail = detail.into();
-        self
-    }
-
-    /// Inserts the event as recorded by `actor` at `now`; returns its id.
-    ///
-    /// # Errors
-    /// `Db`; `Vault` when the note cannot be sealed.
-    pub(crate) async fn insert<C: ConnectionTrait>(self, db: &C, actor: &Actor, now: Now) -> ServiceResult<Uuid> {
-        self.insert_by(db, Some(actor.user_id), now).await
-    }
-
-    /// Inserts the event as recorded by `recorded_by` (a user, or `None` for the system) at
-    /// `now`; returns its id.
-    ///
-    /// # Errors
-    /// `Db`; `Vault` when the note cannot be sealed.
-    pub(crate) async fn insert_by<C: ConnectionTrait>(
-        self,
-        db: &C,
-        recorded_by: Option<Uuid>,
-        now: Now,
-    ) -> ServiceResult<Uuid> {
-        let id = Uuid::now_v7();
-        let note = self.note.map(|(vault, text)| vault.seal("event", "note", &id.to_string(), text)).transpose()?;
-        event::Entity::insert(event::ActiveModel {
-            id: Set(id),
-            person_id: Set(self.person_id),
-            measure_id: Set(self.measure_id),
-            kind: Set(self.kind.as_code().to_string()),
-            occurred_on: Set(self.on),
-            recorded_at: Set(now.instant),
-            recorded_by: Set(recorded_by),
-            test_method: Set(None),
-            test_result: Set(None),
-            substance: Set(None),
-            note: Set(note),
-            amends_event_id: Set(None),
-            detail: Set(self.detail),
-        })
-        .exec(db)
-        .await?;
-        Ok(id)
-    }
 }
 
 /// Inserts a decided measure for a person already loaded (no scope check here; callers do it),
@@ -216,16 +117,6 @@ pub async fn insert_decision<C: ConnectionTrait>(
         TimelineEvent::new(person_id, EventKind::MeasureStarted, r).measure(id).insert(db, actor, now).await?;
     }
     Ok(id)
-}
-
-/// The open (not ended) measure of a person, newest decision first.
-async fn open_measure<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<Option<measure::Model>> {
-    Ok(measure::Entity::find()
-        .filter(measure::Column::PersonId.eq(person_id))
-        .filter(measure::Column::EndedOn.is_null())
-        .order_by_desc(measure::Column::DecisionDate)
-        .one(db)
-        .await?)
 }
 
 /// Records a new measure decision for a person. A compulsory-isolation decision ends an open
@@ -790,7 +681,7 @@ pub(crate) async fn record_event_in<T: ConnectionTrait + sea_orm::TransactionSes
         actor.require(jindu_domain::access::permission_for_event(k))?;
     }
     let p = load_visible(txn, actor, person_id).await?;
-    crate::service::persons::check_version(&input.version, p.version)?;
+    crate::service::record::check_version(&input.version, p.version)?;
     let mut errors: Vec<FieldError> = Vec::new();
     let kind = parse_code("kind", &input.kind, EventKind::from_code)
         .and_then(|k| {
@@ -977,123 +868,6 @@ pub(crate) async fn record_event_in<T: ConnectionTrait + sea_orm::TransactionSes
     )))
     .await?;
     Ok(id)
-}
-
-/// Writes a new control status with the optimistic-concurrency check on `version`.
-pub(crate) async fn set_status<C: ConnectionTrait>(
-    db: &C,
-    p: &person::Model,
-    status: ControlStatus,
-    now: Now,
-) -> ServiceResult<()> {
-    let res = person::Entity::update_many()
-        .col_expr(person::Column::ControlStatus, sea_orm::sea_query::Expr::value(status.as_code()))
-        .col_expr(person::Column::Version, sea_orm::sea_query::Expr::value(p.version + 1))
-        .col_expr(person::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now.instant))
-        .filter(person::Column::Id.eq(p.id))
-        .filter(person::Column::Version.eq(p.version))
-        .exec(db)
-        .await?;
-    if res.rows_affected != 1 {
-        return Err(ServiceError::Conflict);
-    }
-    Ok(())
-}
-
-/// Serialises the writes that recompute one person's derived state (obligations, the kept
-/// indicator contribution) until the caller's transaction ends: on PostgreSQL the person's row is
-/// locked `FOR NO KEY UPDATE` (which does not conflict with the key-share locks that inserting
-/// the person's events takes, so two writers of one person queue here instead of deadlocking);
-/// SQLite admits one writer at a time anyway. Writers of different persons never wait for each
-/// other. Without it two transactions could both delete and re-insert the same obligation rows
-/// (`obligation_pkey`), as the process-wide audit lock used to prevent by serialising everything.
-///
-/// # Errors
-/// `Db` on a database failure.
-pub async fn lock_person<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<()> {
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        db.execute_raw(sea_orm::Statement::from_sql_and_values(
-            sea_orm::DbBackend::Postgres,
-            "SELECT 1 FROM person WHERE id = $1 FOR NO KEY UPDATE",
-            [person_id.into()],
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
-/// Recomputes the obligations (next report deadline, check-in, test, visit) of one person from
-/// their open measure, control status, risk tier and the last events of each kind, replacing
-/// the stored rows. Only persons under control carry obligations.
-pub async fn refresh_obligations<C: ConnectionTrait>(db: &C, person_id: Uuid, now: Now) -> ServiceResult<()> {
-    lock_person(db, person_id).await?;
-    obligation::Entity::delete_many().filter(obligation::Column::PersonId.eq(person_id)).exec(db).await?;
-    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
-        return Ok(());
-    };
-    if p.control_status != ControlStatus::UnderControl.as_code() {
-        return Ok(());
-    }
-    let Some(m) = open_measure(db, person_id).await? else {
-        return Ok(());
-    };
-    let clock = clock_of(&m)?;
-    let tier = stored("risk_tier", &p.risk_tier, RiskTier::from_code)?;
-    let schedule = deployment::schedule(db).await?;
-    let cal = deployment::calendar(db).await?;
-    let since = clock.start_date().unwrap_or(clock.decision_date);
-    let events = event::Entity::find()
-        .filter(event::Column::PersonId.eq(person_id))
-        .filter(event::Column::OccurredOn.gte(since))
-        .filter(event::Column::Kind.is_in([
-            EventKind::CheckIn.as_code(),
-            EventKind::DrugTest.as_code(),
-            EventKind::Visit.as_code(),
-        ]))
-        .all(db)
-        .await?;
-    let last = |kind: EventKind| {
-        events
-            .iter()
-            .filter(|e| e.kind == kind.as_code())
-            .filter(|e| kind != EventKind::DrugTest || e.test_result.as_deref() != Some(TestResult::Refused.as_code()))
-            .map(|e| e.occurred_on)
-            .max()
-    };
-    let mut rows = Vec::new();
-    for (ok, ek) in [
-        (ObligationKind::Report, None),
-        (ObligationKind::CheckIn, Some(EventKind::CheckIn)),
-        (ObligationKind::DrugTest, Some(EventKind::DrugTest)),
-        (ObligationKind::Visit, Some(EventKind::Visit)),
-    ] {
-        let last_done = ek.and_then(last);
-        if let Some(due) = next_due(&schedule, ok, &clock, tier, last_done, now.today, &cal) {
-            rows.push(obligation::ActiveModel {
-                person_id: Set(person_id),
-                kind: Set(ok.as_code().to_string()),
-                due_date: Set(due.due_date),
-                division_code: Set(p.division_code.clone()),
-                social_worker_id: Set(p.social_worker_id),
-                measure_id: Set(Some(m.id)),
-            });
-        }
-    }
-    // After a transfer, the report at the new place within 15 days (戒毒条例 §22).
-    if let Some(due) = crate::service::transfers::pending_report_deadline(db, person_id).await? {
-        rows.push(obligation::ActiveModel {
-            person_id: Set(person_id),
-            kind: Set(ObligationKind::TransferReport.as_code().to_string()),
-            due_date: Set(due),
-            division_code: Set(p.division_code.clone()),
-            social_worker_id: Set(p.social_worker_id),
-            measure_id: Set(Some(m.id)),
-        });
-    }
-    if !rows.is_empty() {
-        obligation::Entity::insert_many(rows).exec(db).await?;
-    }
-    Ok(())
 }
 
 /// A measure as the person page shows it, with its computed dates.

@@ -18,12 +18,14 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entities::{app_user, division, event, measure, obligation, person};
-use crate::service::measures::{self, MeasureView, TimelineEvent};
+use crate::service::Sealed;
+use crate::service::measures::{self, MeasureView};
 use crate::service::person_rows;
+use crate::service::record::open_person_write;
+use crate::service::record::{self, TimelineEvent, check_version, load_visible, open_person};
 use crate::service::{
     Actor, FieldError, Page, ServiceError, ServiceResult, audit, casework, parse_code, scope_bounds, stored,
 };
-use crate::service::{Sealed, open_person_write};
 use crate::vault::Vault;
 
 /// The sealed (encrypted) columns of a person row and its blind indexes, from plaintext.
@@ -85,17 +87,6 @@ pub fn seal_person(
         name_bidx: vault.name_index(name),
         id_number_bidx: vault.id_number_index(id_number),
     })
-}
-
-/// A person row with its sealed columns opened (plaintext). Never write it back as is.
-pub(crate) fn open_person(vault: &Vault, mut m: person::Model) -> ServiceResult<person::Model> {
-    let row = m.id.to_string();
-    m.name = vault.open("person", "name", &row, &m.name)?;
-    m.id_number = vault.open("person", "id_number", &row, &m.id_number)?;
-    m.phone = vault.open_opt("person", "phone", m.id, m.phone.as_deref())?;
-    m.address = vault.open_opt("person", "address", m.id, m.address.as_deref())?;
-    m.note = vault.open_opt("person", "note", m.id, m.note.as_deref())?;
-    Ok(m)
 }
 
 /// Longest accepted name (characters).
@@ -267,16 +258,6 @@ pub fn yes_no_code(v: Option<bool>) -> &'static str {
         Some(true) => "yes",
         Some(false) => "no",
         None => "",
-    }
-}
-
-/// Optimistic concurrency for forms: an empty `version` (an old client) is not checked; any
-/// other value must equal the stored version, else `Conflict`.
-pub fn check_version(version: &str, stored: i32) -> ServiceResult<()> {
-    match version.trim() {
-        "" => Ok(()),
-        v if v.parse::<i32>().ok() == Some(stored) => Ok(()),
-        _ => Err(ServiceError::Conflict),
     }
 }
 
@@ -903,35 +884,6 @@ fn to_view(
     })
 }
 
-/// Refuses work on a record sealed after three years' abstinence (戒毒条例 §7): it is out of
-/// dynamic control. A relapse (recorded as an event) brings it back.
-pub fn ensure_not_sealed(p: &person::Model) -> ServiceResult<()> {
-    match p.sealed_on {
-        Some(day) => Err(FieldError::of("action", Message::new("msg.person.sealed").text("day", day)).into()),
-        None => Ok(()),
-    }
-}
-
-/// The data-scope rule for one person's record, written once: the actor sees it when its
-/// division lies in the actor's scope, when it is on the actor's own caseload if the role is
-/// limited to one (社工), and when it is not sealed (three years abstinent) unless the role may
-/// open sealed records. Every read of a person ([`load_visible`], the drill-down behind a figure,
-/// the caseload picker) asks this.
-pub fn visible_to(actor: &Actor, p: &person::Model) -> bool {
-    actor.sees(&p.division_code)
-        && (!actor.caseload_only() || p.social_worker_id == Some(actor.user_id))
-        && (p.sealed_on.is_none() || actor.can(Permission::OpenSealed))
-}
-
-/// Loads a person the actor may see ([`visible_to`]); anything else answers
-/// `NotFound("person")`, so an out-of-scope id looks exactly like a missing one.
-pub async fn load_visible<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<person::Model> {
-    match person::Entity::find_by_id(id).one(db).await? {
-        Some(p) if visible_to(actor, &p) => Ok(p),
-        _ => Err(ServiceError::NotFound("person")),
-    }
-}
-
 /// A timeline entry.
 #[derive(Debug, Clone)]
 pub struct EventView {
@@ -1177,7 +1129,7 @@ pub(crate) async fn change_status_in<T: ConnectionTrait + sea_orm::TransactionSe
     let id = p.id;
     let from = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     jindu_domain::status::check_status_change(from, to)?;
-    measures::set_status(txn, p, to, now).await?;
+    record::set_status(txn, p, to, now).await?;
     let detail = serde_json::json!({ "from": from.as_code(), "to": to.as_code() }).to_string();
     let note = format!("{} → {}", from.label_zh(), to.label_zh());
     TimelineEvent::new(id, jindu_domain::EventKind::StatusChanged, on)
@@ -1377,98 +1329,4 @@ pub async fn form_choices<C: ConnectionTrait>(
     let communities = crate::service::deployment::in_scope(db, actor.scope, DivisionLevel::Village).await?;
     let workers = crate::service::users::social_workers(db, &actor.scope).await?;
     Ok((communities, workers))
-}
-
-#[cfg(test)]
-mod visibility_tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use jindu_domain::{DivisionCode, Role};
-
-    fn actor(role: Role, scope: &str, open_sealed: bool) -> Actor {
-        let mut profile = jindu_domain::access::default_profile(role);
-        if open_sealed {
-            profile.permissions.insert(Permission::OpenSealed);
-        } else {
-            profile.permissions.remove(&Permission::OpenSealed);
-        }
-        Actor {
-            user_id: Uuid::from_u128(7),
-            username: "u".into(),
-            display_name: "u".into(),
-            role,
-            profile,
-            scope: DivisionCode::parse(scope).unwrap(),
-            address: String::new(),
-            credentials_changed_at: None,
-        }
-    }
-
-    fn person(division: &str, worker: Option<u128>, sealed: bool) -> person::Model {
-        let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        let at = chrono::DateTime::<chrono::Utc>::from_timestamp(1_767_225_600, 0).unwrap();
-        person::Model {
-            id: Uuid::from_u128(1),
-            name: String::new(),
-            id_number: String::new(),
-            sex: "male".into(),
-            birth_date: day,
-            phone: None,
-            address: None,
-            division_code: division.into(),
-            town_code: division[..9].into(),
-            control_status: "under_control".into(),
-            risk_tier: "low".into(),
-            addiction_finding: "addicted".into(),
-            substance: None,
-            social_worker_id: worker.map(Uuid::from_u128),
-            first_found_on: None,
-            note: None,
-            name_bidx: None,
-            id_number_bidx: None,
-            employed: None,
-            stable_housing: None,
-            family_support: None,
-            violent_or_self_harm: None,
-            lost_since: None,
-            sealed_on: sealed.then_some(day),
-            risk_assessed_on: None,
-            risk_score: None,
-            version: 1,
-            created_at: at,
-            updated_at: at,
-        }
-    }
-
-    /// The whole rule, every combination: scope × own caseload × sealed.
-    #[test]
-    fn one_rule_decides_who_sees_a_person() {
-        let here = "430405001001";
-        let elsewhere = "430406001001";
-        let office = actor(Role::Office, "430405", false);
-        let office_sealed = actor(Role::Office, "430405", true);
-        let worker = actor(Role::SocialWorker, "430405001", false);
-        for (who, p, sees) in [
-            (&office, person(here, None, false), true),
-            (&office, person(elsewhere, None, false), false),
-            (&office, person(here, None, true), false),
-            (&office_sealed, person(here, None, true), true),
-            (&office_sealed, person(elsewhere, None, true), false),
-            (&worker, person(here, Some(7), false), true),
-            (&worker, person(here, Some(8), false), false),
-            (&worker, person(here, None, false), false),
-            (&worker, person(elsewhere, Some(7), false), false),
-            (&worker, person(here, Some(7), true), false),
-        ] {
-            assert_eq!(
-                visible_to(who, &p),
-                sees,
-                "{:?} {} {:?} {:?}",
-                who.role,
-                p.division_code,
-                p.social_worker_id,
-                p.sealed_on
-            );
-        }
-    }
 }

@@ -28,8 +28,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::entities::{event, measure, obligation, person, transfer};
-use crate::service::measures::TimelineEvent;
 use crate::service::person_rows;
+use crate::service::record::TimelineEvent;
 use crate::service::{FieldError, ServiceError, ServiceResult, audit, deployment, measures};
 use crate::vault::Vault;
 
@@ -208,10 +208,10 @@ pub async fn export<C: ConnectionTrait + TransactionTrait>(
         .ok_or(ServiceError::NotFound("person"))?;
     let status = crate::service::stored("control_status", &p.control_status, ControlStatus::from_code)?;
     jindu_domain::status::check_event_allowed(status, EventKind::Transfer)?;
-    if crate::service::transfers::open_of(&txn, p.id).await?.is_some() {
+    if crate::service::record::open_of(&txn, p.id).await?.is_some() {
         return Err(DomainError::Transfer { reason: "open_exists" }.into());
     }
-    let opened = crate::service::persons::open_person(vault, p.clone())?;
+    let opened = crate::service::record::open_person(vault, p.clone())?;
     let ms = person_rows(&txn, measure::Column::PersonId, p.id, &[(measure::Column::DecisionDate, Order::Asc)]).await?;
     let measures_data = ms
         .iter()

@@ -26,11 +26,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entities::{app_user, division, measure, obligation, person, transfer};
-use crate::service::measures::TimelineEvent;
+use crate::service::Sealed;
 use crate::service::person_rows;
-use crate::service::persons::load_visible;
+use crate::service::record::TimelineEvent;
+use crate::service::record::open_person_write;
+use crate::service::record::{load_visible, open_of};
 use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, scope_bounds, stored};
-use crate::service::{Sealed, open_person_write};
 use crate::vault::Vault;
 
 /// The request form on the person page, as typed.
@@ -125,30 +126,6 @@ fn decider_code(t: &transfer::Model) -> &str {
 /// The side that asked (and may withdraw).
 fn requester_code(t: &transfer::Model) -> &str {
     if t.pull { &t.to_division_code } else { &t.from_division_code }
-}
-
-/// The open (requested or accepted) transfer of a person, if any.
-pub(crate) async fn open_of<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<Option<transfer::Model>> {
-    Ok(transfer::Entity::find()
-        .filter(transfer::Column::PersonId.eq(person_id))
-        .filter(
-            transfer::Column::Status.is_in([TransferStatus::Requested.as_code(), TransferStatus::Accepted.as_code()]),
-        )
-        .order_by_desc(transfer::Column::RequestedAt)
-        .one(db)
-        .await?)
-}
-
-/// Report deadline at the new place while an accepted transfer waits for the person
-/// (戒毒条例 §22), for [`measures::refresh_obligations`].
-pub(crate) async fn pending_report_deadline<C: ConnectionTrait>(
-    db: &C,
-    person_id: Uuid,
-) -> ServiceResult<Option<NaiveDate>> {
-    Ok(open_of(db, person_id)
-        .await?
-        .filter(|t| t.status == TransferStatus::Accepted.as_code())
-        .and_then(|t| t.report_deadline))
 }
 
 /// A division of this deployment by code, checked to be a town or a community; errors name
@@ -622,7 +599,7 @@ async fn view_of<C: ConnectionTrait>(
     let p = person::Entity::find_by_id(t.person_id).one(db).await?;
     let (name_masked, id_number_masked, sex, age) = match &p {
         Some(p) => {
-            let opened = crate::service::persons::open_person(vault, p.clone())?;
+            let opened = crate::service::record::open_person(vault, p.clone())?;
             (
                 jindu_crypto::mask_name(&opened.name),
                 jindu_crypto::mask_id_number(&opened.id_number),

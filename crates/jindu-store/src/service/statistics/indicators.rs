@@ -16,10 +16,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::indicator::person::{EventFact, MeasureFact, PersonRecord, contribution};
+use jindu_domain::indicator::police::PoliceMonth;
 use jindu_domain::indicator::{
     CellKey, Contribution, IndicatorSettings, Month, ScopeCells, decode_parts, encode_parts, split_by_town,
 };
-use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, EventKind, RiskTier, Role, TestResult};
+use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, EventKind, RiskTier, Role, Substance, TestResult};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
@@ -27,9 +28,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entities::{
-    app_user, division, event, indicator_cell, measure, person, person_indicator, person_part, workstation,
+    app_user, division, event, indicator_cell, measure, person, person_indicator, person_part, police_report,
+    workstation,
 };
-use crate::service::{ServiceError, ServiceResult, deployment, measures, stored};
+use crate::service::{ServiceError, ServiceResult, deployment, record, stored};
 
 /// Scope code of the whole country.
 pub const NATION: &str = "000000000000";
@@ -406,7 +408,7 @@ fn contribution_of(
         .collect();
     let measure_facts = measures
         .iter()
-        .map(|m| Ok(MeasureFact { clock: measures::clock_of(m)?, report_deadline: m.report_deadline }))
+        .map(|m| Ok(MeasureFact { clock: record::clock_of(m)?, report_deadline: m.report_deadline }))
         .collect::<ServiceResult<Vec<_>>>()?;
     let record = PersonRecord {
         registered_on: Now::at(p.created_at).today,
@@ -474,6 +476,39 @@ pub async fn maintain_loaded<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The figures of a filed police form as stored (cases, suspects, users dealt with, grams seized
+/// by substance; zero amounts left out).
+///
+/// # Errors
+/// `Data` when a stored count or substance cannot be read back.
+pub(crate) fn police_figures(r: &police_report::Model) -> ServiceResult<PoliceMonth> {
+    let raw: BTreeMap<String, u64> =
+        serde_json::from_str(&r.seized_mg).map_err(|e| ServiceError::Data(format!("police seized: {e}")))?;
+    let mut seized_mg = BTreeMap::new();
+    for (k, v) in raw {
+        let s = Substance::from_code(&k).ok_or_else(|| ServiceError::Data(format!("police seized kind {k}")))?;
+        if v > 0 {
+            seized_mg.insert(s, v);
+        }
+    }
+    let n = |v: i32| u32::try_from(v).map_err(|_| ServiceError::Data(format!("police count {v}")));
+    Ok(PoliceMonth {
+        cases_solved: n(r.cases_solved)?,
+        suspects_arrested: n(r.suspects_arrested)?,
+        users_dealt: n(r.users_dealt)?,
+        seized_mg,
+    })
+}
+
+/// What every filed form adds to the cells, by unit (for [`rebuild`]).
+pub(crate) async fn police_contributions<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<(String, Contribution)>> {
+    police_report::Entity::find()
+        .all(db)
+        .await?
+        .iter()
+        .map(|r| Ok((r.division_code.clone(), police_figures(r)?.contribution(Month(r.month)))))
+        .collect()
+}
 /// Cells of the division list and the staff: towns (from the list), towns with a workstation,
 /// social-worker accounts, per town.
 async fn structure<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<(String, Contribution)>> {
@@ -642,7 +677,7 @@ pub async fn rebuild<C: ConnectionTrait>(
     for (town, c) in structure(db).await? {
         add(&town, &c)?;
     }
-    for (code, c) in crate::service::police::contributions(db).await? {
+    for (code, c) in police_contributions(db).await? {
         add(&code, &c)?;
     }
     let mut sums: HashMap<String, Contribution> = HashMap::new();
