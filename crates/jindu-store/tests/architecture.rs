@@ -1,5 +1,5 @@
 //! Architecture test (issue #19 item 1): the edges translate only, every audit record is
-//! appended inside a transaction, and the service modules form no cycle.
+//! appended inside a transaction, the service modules form no cycle and keep no SQL text.
 //!
 //! What it checks, by reading the source tree (a plain text scan, no parser):
 //!
@@ -37,6 +37,9 @@
 //!    each cycle with the line behind every step, when the graph has one. A folder's `mod` and
 //!    `pub use` lines are its layout, not references; test modules (`#[cfg(test)]` on) are
 //!    skipped.
+//! 6. **SQL in one module.** No line of `crates/jindu-store/src/service` may hold SQL text or
+//!    match the database backend ([`SERVICE_SQL_FORBIDDEN`]): those are named functions of
+//!    `crates/jindu-store/src/persistence/sql.rs`, each saying why it is raw or backend-specific.
 //!
 //! What it cannot check: it reads text, so a transaction opened through a macro or an alias of
 //! `begin` by another name passes here; code review keeps those out.
@@ -63,6 +66,24 @@ const GENERATOR_FORBIDDEN: &[(&str, &str)] = &[
     ("audit::record", "the generators append no audit records; the services they call do"),
     (".require(", "permission checks belong to the services the generators call"),
     (".begin(", "transactions are units of work opened through `seed::UnitOfWork::begin_as`"),
+];
+
+/// What the services (`crates/jindu-store/src/service`) may not contain, with the reason (rule
+/// 6): SQL text and what depends on the database live in `persistence/sql.rs`, as named
+/// functions saying why each must be raw or backend-specific.
+const SERVICE_SQL_FORBIDDEN: &[(&str, &str)] = &[
+    ("Statement::from", "SQL text belongs in persistence/sql.rs, as a named function"),
+    ("from_sql_and_values", "SQL text belongs in persistence/sql.rs, as a named function"),
+    ("DbBackend::", "a backend match belongs in persistence/sql.rs (`sql::writers`, `sql::snapshot_options`, …)"),
+    ("DatabaseBackend::", "a backend match belongs in persistence/sql.rs"),
+    ("get_database_backend() ==", "a backend match belongs in persistence/sql.rs"),
+    ("get_database_backend() !=", "a backend match belongs in persistence/sql.rs"),
+    ("execute_unprepared(\"", "SQL text belongs in persistence/sql.rs"),
+    ("\"SELECT ", "SQL text belongs in persistence/sql.rs"),
+    ("\"INSERT ", "SQL text belongs in persistence/sql.rs"),
+    ("\"UPDATE ", "SQL text belongs in persistence/sql.rs"),
+    ("\"DELETE ", "SQL text belongs in persistence/sql.rs"),
+    ("PRAGMA ", "SQL text belongs in persistence/sql.rs"),
 ];
 
 /// Wiring allowed to stay in the edges: (path relative to the repository root, the pattern,
@@ -696,4 +717,50 @@ fn the_cycle_scan_sees_uses_paths_and_reexports() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("work::derived → work::mid → work::high → work::derived"), "{found:?}");
     assert!(found[0].contains("work/mid.rs:2: pub fn helper() { super::high::x() }"), "{found:?}");
+}
+
+/// Rule 6: no SQL text and no backend match in the services; `persistence/sql.rs` holds them.
+#[test]
+fn services_hold_no_raw_sql() {
+    let files = rust_files(&root().join("crates/jindu-store/src/service"));
+    assert!(files.len() > 20, "only {} service files found: is the tree where the test looks?", files.len());
+    let mut found = Vec::new();
+    for path in files {
+        found.extend(forbidden_findings(&relative(&path), &read(&path), SERVICE_SQL_FORBIDDEN, &[]));
+    }
+    let sql = read(&root().join("crates/jindu-store/src/persistence/sql.rs"));
+    assert!(sql.contains("FOR NO KEY UPDATE"), "persistence/sql.rs no longer holds the statements: where did they go?");
+    assert!(
+        found.is_empty(),
+        "raw SQL or a backend match in the services: move it into a named function of \
+         crates/jindu-store/src/persistence/sql.rs:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The SQL scan finds what it forbids.
+#[test]
+fn the_sql_scan_catches_raw_sql() {
+    let service = r#"
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_raw(Statement::from_string(backend, "SELECT 1")).await?;
+    }
+    // a comment naming "SELECT " is fine
+    db.execute_unprepared("PRAGMA optimize").await?;
+    let b = crate::sql::writers(db);
+"#;
+    let found = forbidden_findings("crates/jindu-store/src/service/x.rs", service, SERVICE_SQL_FORBIDDEN, &[]);
+    let lines: Vec<&str> = found.iter().filter_map(|f| f.split(": `").next()).collect();
+    assert_eq!(
+        lines,
+        [
+            "crates/jindu-store/src/service/x.rs:2",
+            "crates/jindu-store/src/service/x.rs:2",
+            "crates/jindu-store/src/service/x.rs:3",
+            "crates/jindu-store/src/service/x.rs:3",
+            "crates/jindu-store/src/service/x.rs:6",
+            "crates/jindu-store/src/service/x.rs:6",
+        ],
+        "{found:?}"
+    );
 }

@@ -504,7 +504,8 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
     // One unit of work for the whole import (the caller checked the kind's permission): every
     // row is written inside this one transaction, without savepoints, or none is.
     let txn = super::UnitOfWork::begin_checked(db, actor, now).await?;
-    plan_for_growing_tables(&txn).await?;
+    // PostgreSQL plans each statement for the tables as the import grows them.
+    crate::sql::plan_for_growing_tables(&txn).await?;
     // The indicator cells are brought up to date once for all rows (see `indicators::deferring`).
     indicators::deferring(async {
         for (k, (row, cells)) in data.iter().enumerate() {
@@ -1438,18 +1439,6 @@ impl SheetImport for TaskRows<'_> {
         super::responsibility::insert_task(txn, self.actor, self.now, checked, &format!(" (import row {row})")).await?;
         Ok(RowOutcome::Valid)
     }
-}
-
-/// PostgreSQL only: plans every statement of this transaction for the tables as they are now
-/// (`SET LOCAL plan_cache_mode = force_custom_plan`). An import starts on small tables; a
-/// prepared statement's cached generic plan chose a sequential scan of the two-page `person`
-/// table and kept it while the transaction grew it to thousands of pages, so every lookup by id
-/// read the whole table (a 100,000-row import slowed to ~17 rows/s after 10,000 rows).
-async fn plan_for_growing_tables<C: ConnectionTrait>(txn: &C) -> ServiceResult<()> {
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
-    }
-    Ok(())
 }
 
 /// The towns and communities in the actor's scope, to resolve what the sheet names.

@@ -32,6 +32,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use uuid::Uuid;
 
 use super::{Actor, ServiceResult};
+use crate::sql::Writers;
 
 /// Who writes (and who an audit record names): a signed-in user ([`Who::actor`]), Jindu itself
 /// ([`Who::system`]) or the command line ([`Who::cli`]).
@@ -113,19 +114,20 @@ enum Leave {
     Record,
 }
 
-/// Leave to hold a write transaction on `backend` (see [`Leave`]). With 16 writers and no
-/// leave, person-page reads fell to 1 % of their unloaded rate on SQLite and 11 % on PostgreSQL
-/// (`jindu bench writers`, issue #19 item 6).
-async fn leave(backend: DbBackend, kind: Leave) -> ServiceResult<Option<SemaphorePermit<'static>>> {
+/// Leave to hold a write transaction on a database where `writers` may write at once
+/// ([`crate::sql::writers`]; see [`Leave`]). With 16 writers and no leave, person-page reads fell
+/// to 1 % of their unloaded rate on SQLite and 11 % on PostgreSQL (`jindu bench writers`, issue
+/// #19 item 6).
+async fn leave(writers: Writers, kind: Leave) -> ServiceResult<Option<SemaphorePermit<'static>>> {
     let closed = |e: tokio::sync::AcquireError| super::ServiceError::Data(format!("write leave closed: {e}"));
-    match (backend, kind) {
-        (DbBackend::Postgres, Leave::Write) => Ok(Some(POSTGRES_PERMITS.acquire().await.map_err(closed)?)),
-        (DbBackend::Postgres, Leave::Record) => Ok(None),
-        (_, Leave::Write) => {
+    match (writers, kind) {
+        (Writers::Many, Leave::Write) => Ok(Some(POSTGRES_PERMITS.acquire().await.map_err(closed)?)),
+        (Writers::Many, Leave::Record) => Ok(None),
+        (Writers::One, Leave::Write) => {
             let _gate = SQLITE_GATE.acquire().await.map_err(closed)?;
             Ok(Some(SQLITE_LOCK.acquire().await.map_err(closed)?))
         }
-        (_, Leave::Record) => Ok(Some(SQLITE_LOCK.acquire().await.map_err(closed)?)),
+        (Writers::One, Leave::Record) => Ok(Some(SQLITE_LOCK.acquire().await.map_err(closed)?)),
     }
 }
 
@@ -201,7 +203,7 @@ impl<T: ConnectionTrait + TransactionSession> UnitOfWork<T> {
     where
         C: ConnectionTrait + TransactionTrait<Transaction = T>,
     {
-        let permit = leave(db.get_database_backend(), kind).await?;
+        let permit = leave(crate::sql::writers(db), kind).await?;
         Ok(UnitOfWork { txn: begin_write(db).await?, who, now, user_id, _permit: permit })
     }
 

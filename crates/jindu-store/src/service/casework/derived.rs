@@ -763,9 +763,7 @@ pub async fn sweep<C: ConnectionTrait + sea_orm::TransactionTrait>(
         }
         after = Some(last);
     }
-    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        // SQLite gathers planner statistics only when asked; the hourly sweep asks.
-        db.execute_unprepared("PRAGMA optimize").await?;
-    }
+    // SQLite gathers planner statistics only when asked; the hourly sweep asks.
+    crate::sql::optimize(db).await?;
     Ok(report)
 }

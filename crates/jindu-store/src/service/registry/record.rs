@@ -218,8 +218,8 @@ pub(crate) async fn set_status<C: ConnectionTrait>(
 }
 
 /// Serialises the writes that recompute one person's derived state (obligations, the kept
-/// indicator contribution) until the caller's transaction ends: on PostgreSQL the person's row is
-/// locked `FOR NO KEY UPDATE` (which does not conflict with the key-share locks that inserting
+/// indicator contribution) until the caller's transaction ends ([`crate::sql::lock_person`]): on
+/// PostgreSQL the person's row is locked `FOR NO KEY UPDATE` (which does not conflict with the key-share locks that inserting
 /// the person's events takes, so two writers of one person queue here instead of deadlocking);
 /// SQLite admits one writer at a time anyway. Writers of different persons never wait for each
 /// other. Without it two transactions could both delete and re-insert the same obligation rows
@@ -228,15 +228,7 @@ pub(crate) async fn set_status<C: ConnectionTrait>(
 /// # Errors
 /// `Db` on a database failure.
 pub async fn lock_person<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<()> {
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        db.execute_raw(sea_orm::Statement::from_sql_and_values(
-            sea_orm::DbBackend::Postgres,
-            "SELECT 1 FROM person WHERE id = $1 FOR NO KEY UPDATE",
-            [person_id.into()],
-        ))
-        .await?;
-    }
-    Ok(())
+    Ok(crate::sql::lock_person(db, person_id).await?)
 }
 
 /// The open (not ended) measure of a person, newest decision first.

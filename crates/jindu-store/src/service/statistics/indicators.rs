@@ -22,9 +22,7 @@ use jindu_domain::indicator::{
 };
 use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, EventKind, RiskTier, Role, Substance, TestResult};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::entities::{
@@ -730,6 +728,15 @@ pub async fn all_cells<C: ConnectionTrait>(db: &C) -> ServiceResult<BTreeMap<(St
         .collect())
 }
 
+/// A statement of [`crate::sql`] refused a code that is not 12 digits (`Custom`): stored data
+/// that cannot be read, as `Data`; any other failure is the database's.
+fn refused_code(e: sea_orm::DbErr) -> ServiceError {
+    match e {
+        sea_orm::DbErr::Custom(what) => ServiceError::Data(what),
+        e => ServiceError::Db(e),
+    }
+}
+
 /// The cells of some jurisdictions: running totals and the months from `from` on (later months
 /// included, so a stock can be taken at the end of any month ≥ `from − 1`). One indexed range
 /// read per jurisdiction.
@@ -742,14 +749,8 @@ pub async fn cells_of<C: ConnectionTrait>(
     if scopes.is_empty() {
         return Ok(out);
     }
-    let backend = db.get_database_backend();
     for chunk in scopes.chunks(500) {
-        let list = chunk.iter().map(|s| quote_code(s)).collect::<ServiceResult<Vec<_>>>()?.join(",");
-        let sql = format!(
-            "SELECT scope, month, key, value FROM indicator_cell WHERE scope IN ({list}) AND (month = 0 OR month >= {})",
-            from.0
-        );
-        for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+        for row in crate::sql::indicator_cells(db, chunk, from.0).await.map_err(refused_code)? {
             let scope: String = row.try_get("", "scope")?;
             let month: i32 = row.try_get("", "month")?;
             let key: String = row.try_get("", "key")?;
@@ -761,15 +762,6 @@ pub async fn cells_of<C: ConnectionTrait>(
         }
     }
     Ok(out)
-}
-
-/// A 12-digit code as an SQL literal (digits only, so no quoting issue can arise).
-fn quote_code(s: &str) -> ServiceResult<String> {
-    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(format!("'{s}'"))
-    } else {
-        Err(ServiceError::Data(format!("scope code {s}")))
-    }
 }
 
 /// The contributions of the persons held by the towns in `lo..=hi` (12-digit bounds), one entry
@@ -838,26 +830,16 @@ pub async fn group_by_base<C: ConnectionTrait>(
         Some(s) => crate::service::scope_bounds(s),
         None => ("0".repeat(12), "9".repeat(12)),
     };
-    let (lo, hi) = (quote_code(&lo)?, quote_code(&hi)?);
     let (first, last) = match (from.first_day(), to.last_day()) {
         (Some(a), Some(b)) => (a, b),
         _ => return Err(ServiceError::Data(format!("months {from}..{to}"))),
     };
-    let backend = db.get_database_backend();
     let mut by_status = BTreeMap::new();
-    let sql = format!(
-        "SELECT control_status, COUNT(*) AS n FROM person WHERE division_code BETWEEN {lo} AND {hi} GROUP BY control_status"
-    );
-    for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+    for row in crate::sql::persons_by_status(db, &lo, &hi).await.map_err(refused_code)? {
         by_status.insert(row.try_get::<String>("", "control_status")?, row.try_get::<i64>("", "n")?);
     }
-    let sql = format!(
-        "SELECT e.test_result AS r, COUNT(*) AS n FROM event e JOIN person p ON p.id = e.person_id \
-         WHERE p.division_code BETWEEN {lo} AND {hi} AND e.kind = 'drug_test' \
-         AND e.occurred_on BETWEEN '{first}' AND '{last}' GROUP BY e.test_result"
-    );
     let (mut done, mut positive) = (0, 0);
-    for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+    for row in crate::sql::drug_tests_by_result(db, &lo, &hi, first, last).await.map_err(refused_code)? {
         let r: Option<String> = row.try_get("", "r")?;
         let n: i64 = row.try_get("", "n")?;
         match r.as_deref() {
