@@ -403,7 +403,7 @@ async fn run(cli: Cli) -> Result<()> {
                 );
             }
             let started = Instant::now();
-            let n = deployment::init(&conn, code).await.map_err(explain)?;
+            let n = jindu_store::service::setup::init(&conn, code).await.map_err(explain)?;
             println!(
                 "已载入区划 {n} 个（{:.1} 秒）/ loaded {n} divisions in {:.1} s",
                 started.elapsed().as_secs_f64(),

@@ -175,7 +175,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     }
     let root = DivisionCode::parse(DEMO_DIVISION).map_err(|e| ServiceError::Data(e.to_string()))?;
     if deployment::root(db).await?.is_none() {
-        deployment::init(db, root).await?;
+        jindu_store::service::setup::init(db, root).await?;
     }
     deployment::check_keys(db, vault).await?;
     deployment::put_setting(db, deployment::DEMO_KEY, "true").await?;

@@ -108,7 +108,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     let started = std::time::Instant::now();
     let now = Now::at(plan.today.and_hms_opt(4, 0, 0).map(|t| t.and_utc()).unwrap_or_default());
     // 珠晖区 first (the deployment root, as `jindu init --division 430405`), then the rest.
-    deployment::init(db, district).await?;
+    jindu_store::service::setup::init(db, district).await?;
     let rows = match plan.within {
         None => seed::embedded_all(),
         Some(w) => seed::embedded_subtree(w),

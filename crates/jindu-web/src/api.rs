@@ -671,7 +671,7 @@ async fn person_detail(
     id: Result<Path<Uuid>, PathRejection>,
 ) -> ApiResult<Json<PersonDetailDto>> {
     let Path(id) = id?;
-    let d = persons::detail(&state.db, &state.vault, &actor, state.clock.now(), id).await?;
+    let d = persons::detail(&state.db, &state.vault, &actor, state.clock.now(), id, persons::Reading::Masked).await?;
     let p = &d.person;
     Ok(Json(PersonDetailDto {
         person: PersonRecordDto {
@@ -707,7 +707,7 @@ async fn person_events(
     id: Result<Path<Uuid>, PathRejection>,
 ) -> ApiResult<Json<Vec<EventDto>>> {
     let Path(id) = id?;
-    let d = persons::detail(&state.db, &state.vault, &actor, state.clock.now(), id).await?;
+    let d = persons::detail(&state.db, &state.vault, &actor, state.clock.now(), id, persons::Reading::Masked).await?;
     Ok(Json(d.events.iter().map(EventDto::from).collect()))
 }
 
@@ -769,7 +769,7 @@ async fn person_measures(
     id: Result<Path<Uuid>, PathRejection>,
 ) -> ApiResult<Json<Vec<MeasureDto>>> {
     let Path(id) = id?;
-    let d = persons::detail(&state.db, &state.vault, &actor, state.clock.now(), id).await?;
+    let d = persons::detail(&state.db, &state.vault, &actor, state.clock.now(), id, persons::Reading::Masked).await?;
     Ok(Json(d.measures.iter().map(MeasureDto::from).collect()))
 }
 

@@ -16,4 +16,5 @@ pub mod entities;
 pub mod migration;
 pub mod rekey;
 pub mod sessions;
+pub mod sql;
 pub mod vault;

@@ -33,8 +33,8 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use jindu_domain::clock::Now;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement, TransactionSession, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionSession, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -42,6 +42,7 @@ use uuid::Uuid;
 use super::{Actor, Page, ServiceError, ServiceResult, UnitOfWork, deployment};
 use crate::Vault;
 use crate::entities::{audit_lane, audit_record};
+use crate::sql::Writers;
 
 /// One stored audit record, as the audit viewer lists it (the row of `audit_record`).
 pub type Record = audit_record::Model;
@@ -101,36 +102,9 @@ impl Outcome {
     }
 }
 
-/// Who did it, when the actor is not a signed-in user (a failed login, the CLI).
-#[derive(Debug, Clone)]
-pub struct Who {
-    pub user_id: Option<Uuid>,
-    pub username: String,
-    pub unit: String,
-    pub address: String,
-}
-
-impl Who {
-    /// The signed-in actor.
-    pub fn actor(a: &Actor) -> Who {
-        Who {
-            user_id: Some(a.user_id),
-            username: a.username.clone(),
-            unit: a.scope.to_string(),
-            address: a.address.clone(),
-        }
-    }
-
-    /// Jindu itself applying a configured rule (the sweep, the lost-contact rule).
-    pub fn system() -> Who {
-        Who { user_id: None, username: "system".into(), unit: String::new(), address: "local".into() }
-    }
-
-    /// The command line (`jindu …`) acting as the operator of the server.
-    pub fn cli() -> Who {
-        Who { user_id: None, username: "cli".into(), unit: String::new(), address: "local".into() }
-    }
-}
+/// Who writes: defined with the unit of work (which records who writes), named here too
+/// because every audit record carries it.
+pub use super::unit_of_work::Who;
 
 /// One thing to record.
 #[derive(Debug, Clone)]
@@ -216,47 +190,16 @@ pub(crate) fn unit_separated_sha256(fields: &[String]) -> String {
 /// waits, so it cannot deadlock with the writer's row locks); a new lane when every lane is busy.
 /// SQLite: lane 1 (the database admits one writer at a time).
 async fn take_lane<C: ConnectionTrait>(db: &C) -> ServiceResult<(i32, i64, String)> {
-    let backend = db.get_database_backend();
-    let row = if backend == DbBackend::Postgres {
-        let free = db
-            .query_one_raw(Statement::from_string(
-                backend,
-                "SELECT lane, base_seq, base_hash FROM audit_lane ORDER BY lane LIMIT 1 FOR UPDATE SKIP LOCKED",
-            ))
-            .await?;
-        match free {
-            Some(r) => r,
-            None => db
-                .query_one_raw(Statement::from_sql_and_values(
-                    backend,
-                    "INSERT INTO audit_lane (lane, base_seq, base_hash) \
-                     VALUES (CAST(nextval('audit_lane_seq') AS INTEGER), 0, $1) RETURNING lane, base_seq, base_hash",
-                    [GENESIS.into()],
-                ))
-                .await?
-                .ok_or_else(|| ServiceError::Data("audit_lane: insert returned no row".into()))?,
-        }
-    } else {
-        db.query_one_raw(Statement::from_string(
-            backend,
-            "SELECT lane, base_seq, base_hash FROM audit_lane WHERE lane = 1",
-        ))
+    crate::sql::take_audit_lane(db, GENESIS)
         .await?
-        .ok_or_else(|| ServiceError::Data("audit_lane: lane 1 missing".into()))?
-    };
-    Ok((row.try_get("", "lane")?, row.try_get("", "base_seq")?, row.try_get("", "base_hash")?))
+        .ok_or_else(|| ServiceError::Data("audit_lane: no lane (lane 1 missing, or a new lane not returned)".into()))
 }
 
 /// The next sequence number: PostgreSQL's `audit_record_seq`; on SQLite (one writer at a time)
 /// the highest in the table plus one, never below the highest ever removed by [`prune`].
 async fn next_seq<C: ConnectionTrait>(db: &C) -> ServiceResult<i64> {
-    let backend = db.get_database_backend();
-    if backend == DbBackend::Postgres {
-        let row = db
-            .query_one_raw(Statement::from_string(backend, "SELECT nextval('audit_record_seq') AS n"))
-            .await?
-            .ok_or_else(|| ServiceError::Data("audit_record_seq: no value".into()))?;
-        return Ok(row.try_get("", "n")?);
+    if let Some(n) = crate::sql::next_audit_seq(db).await? {
+        return Ok(n);
     }
     let last = audit_record::Entity::find().order_by_desc(audit_record::Column::Seq).limit(1).one(db).await?;
     let floor = match &last {
@@ -317,7 +260,7 @@ async fn append<C: ConnectionTrait>(db: &C, who: &Who, now: Now, entry: Entry) -
         .await?;
     let seq = match &last {
         // SQLite: lane 1 is the only lane, so its last record holds the highest number.
-        Some(l) if db.get_database_backend() != DbBackend::Postgres => l.seq + 1,
+        Some(l) if crate::sql::writers(db) == Writers::One => l.seq + 1,
         _ => next_seq(db).await?,
     };
     let (lane_seq, prev_hash) = match last {
@@ -491,15 +434,10 @@ async fn lanes<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<audit_lane::Mode
     Ok(audit_lane::Entity::find().order_by_asc(audit_lane::Column::Lane).all(db).await?)
 }
 
+/// Takes the lock that keeps sealing, anchoring and pruning apart ([`SEAL_LOCK`], until the
+/// transaction ends; [`crate::sql::advisory_lock`]).
 async fn take_seal_lock<C: ConnectionTrait>(db: &C) -> ServiceResult<()> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        db.execute_raw(Statement::from_string(
-            DbBackend::Postgres,
-            format!("SELECT pg_advisory_xact_lock({SEAL_LOCK})"),
-        ))
-        .await?;
-    }
-    Ok(())
+    Ok(crate::sql::advisory_lock(db, SEAL_LOCK).await?)
 }
 
 fn seal_instant(now: Now) -> String {
@@ -695,17 +633,11 @@ impl Verdict {
 /// Opens the read-only snapshot verification reads: `REPEATABLE READ READ ONLY` on PostgreSQL,
 /// one read transaction (one WAL snapshot) on SQLite.
 async fn snapshot<C: ConnectionTrait + TransactionTrait>(db: &C) -> ServiceResult<C::Transaction> {
-    if db.get_database_backend() != DbBackend::Postgres {
+    match crate::sql::snapshot_options(db) {
+        Some(options) => Ok(db.begin_with_options(options).await?),
         // SQLite (WAL): the first read of a deferred transaction fixes its snapshot.
-        return Ok(db.begin().await?);
+        None => Ok(db.begin().await?),
     }
-    Ok(db
-        .begin_with_options(sea_orm::TransactionOptions {
-            isolation_level: Some(sea_orm::IsolationLevel::RepeatableRead),
-            access_mode: Some(sea_orm::AccessMode::ReadOnly),
-            sqlite_transaction_mode: None,
-        })
-        .await?)
 }
 
 /// Checks the whole log in one consistent snapshot (writers may keep running) and reports the
@@ -919,21 +851,12 @@ pub async fn prune<C: ConnectionTrait + TransactionTrait>(
     if !current.genuine(vault)? {
         return Err(refused());
     }
-    let backend = txn.get_database_backend();
     let mut removed = 0u64;
     let mut floor: i64 = 0;
     for sl in current.lanes.iter_mut() {
-        if backend == DbBackend::Postgres {
-            let free = txn
-                .query_one_raw(Statement::from_sql_and_values(
-                    backend,
-                    "SELECT lane FROM audit_lane WHERE lane = $1 FOR UPDATE SKIP LOCKED",
-                    [sl.lane.into()],
-                ))
-                .await?;
-            if free.is_none() {
-                continue;
-            }
+        // A lane another transaction is appending to is passed over (PostgreSQL).
+        if !crate::sql::lock_audit_lane_if_free(&txn, sl.lane).await? {
+            continue;
         }
         let Some(last) = audit_record::Entity::find()
             .filter(audit_record::Column::Lane.eq(sl.lane))
@@ -970,7 +893,7 @@ pub async fn prune<C: ConnectionTrait + TransactionTrait>(
         sl.base_hash = last.hash;
     }
     if removed > 0 {
-        if backend != DbBackend::Postgres {
+        if crate::sql::writers(&txn) == Writers::One {
             let old: i64 =
                 deployment::get_setting(&txn, SEQ_FLOOR_KEY).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
             deployment::put_setting(&txn, SEQ_FLOOR_KEY, &old.max(floor).to_string()).await?;
@@ -1103,7 +1026,7 @@ pub async fn person_access<C: ConnectionTrait>(
     limit: u64,
 ) -> ServiceResult<Vec<audit_record::Model>> {
     actor.require(jindu_domain::Permission::ViewRecordAccess)?;
-    super::persons::load_visible(db, actor, person_id).await?;
+    super::record::load_visible(db, actor, person_id).await?;
     Ok(audit_record::Entity::find()
         .filter(audit_record::Column::ObjectType.eq("person"))
         .filter(audit_record::Column::ObjectId.eq(person_id.to_string()))

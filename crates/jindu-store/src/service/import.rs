@@ -12,7 +12,7 @@
 //! each kind of sheet says only what one row does.
 
 use jindu_domain::message::Message;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
 use jindu_domain::clock::Now;
@@ -32,10 +32,11 @@ use uuid::Uuid;
 
 use super::persons::{self, NewPerson};
 use super::transfers::{Duplicate, find_duplicate};
-use super::{Actor, FieldError, ServiceError, ServiceResult, audit, indicators, measures};
+use super::{Actor, FieldError, ServiceError, ServiceResult, audit, indicators, measures, record, workstations};
 use crate::Vault;
 use crate::entities::{app_user, division, event, measure};
 use crate::sheet::{read_book, read_sheet};
+use jindu_domain::workstation::{WorkstationColumn, staff_names};
 
 /// The kinds of sheet Jindu imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -353,7 +354,7 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
                 now,
                 workers: social_workers(db, actor).await?,
                 divisions: division_index(db, actor).await?,
-                seen: HashMap::new(),
+                seen: FirstRows::default(),
                 policy: request.unknown_workers,
                 made: HashMap::new(),
                 unknown: Vec::new(),
@@ -367,7 +368,7 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
             actor.require(Permission::ManageMeasures)?;
             let rows = MeasureRows {
                 finder: PersonFinder::new(vault, actor, now),
-                seen: HashMap::new(),
+                seen: FirstRows::default(),
                 cal: super::deployment::calendar(db).await?,
             };
             Box::pin(run(db, actor, now, request, rows, progress)).await
@@ -379,7 +380,7 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
             {
                 return Err(ServiceError::Forbidden(Permission::RecordWork));
             }
-            let rows = EventRows { finder: PersonFinder::new(vault, actor, now), seen: HashMap::new() };
+            let rows = EventRows { finder: PersonFinder::new(vault, actor, now), seen: FirstRows::default() };
             Box::pin(run(db, actor, now, request, rows, progress)).await
         }
         SheetKind::Tasks => {
@@ -389,19 +390,19 @@ pub async fn import_sheet<C: ConnectionTrait + TransactionTrait>(
                 .into_iter()
                 .map(|t| (t.code, t.name, t.name_path))
                 .collect();
-            let rows = TaskRows { actor, now, towns, seen: HashMap::new() };
+            let rows = TaskRows { actor, now, towns, seen: FirstRows::default() };
             Box::pin(run(db, actor, now, request, rows, progress)).await
         }
         SheetKind::Workstations => {
             actor.require(Permission::Configure)?;
-            let rows = super::workstations::SheetRows::new(actor, now);
+            let rows = WorkstationRows::new(actor, now);
             Box::pin(run(db, actor, now, request, rows, progress)).await
         }
     }
 }
 
 /// What one row came to.
-pub(super) enum RowOutcome {
+enum RowOutcome {
     /// Written (to be kept on a real run without problems).
     Valid,
     /// Already registered: skipped.
@@ -411,7 +412,7 @@ pub(super) enum RowOutcome {
 }
 
 /// One kind of sheet: its columns and what one row does inside the import's transaction.
-pub(super) trait SheetImport: Send {
+trait SheetImport: Send {
     type Column: SheetColumn + Send + Sync;
     /// The audit object: `person`, `measure`, `event` (actions `{object}.import`,
     /// `{object}.import_check`, `{object}.import_refused`).
@@ -503,7 +504,8 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
     // One unit of work for the whole import (the caller checked the kind's permission): every
     // row is written inside this one transaction, without savepoints, or none is.
     let txn = super::UnitOfWork::begin_checked(db, actor, now).await?;
-    plan_for_growing_tables(&txn).await?;
+    // PostgreSQL plans each statement for the tables as the import grows them.
+    crate::sql::plan_for_growing_tables(&txn).await?;
     // The indicator cells are brought up to date once for all rows (see `indicators::deferring`).
     indicators::deferring(async {
         for (k, (row, cells)) in data.iter().enumerate() {
@@ -641,7 +643,7 @@ struct PersonRows<'a> {
     workers: Vec<(String, String, Uuid, String)>,
     divisions: DivisionIndex,
     /// ID numbers seen in the file → the row that first gave them.
-    seen: HashMap<String, usize>,
+    seen: FirstRows<String>,
     /// What to do with a social worker who has no account.
     policy: UnknownWorkers,
     /// (name, town code) → the account made for it in this import.
@@ -680,7 +682,7 @@ impl PersonRows<'_> {
             }
         }
         if let Some(to) = status.filter(|s| *s != ControlStatus::UnderControl) {
-            let p = persons::load_visible(txn, self.actor, person_id).await?;
+            let p = record::load_visible(txn, self.actor, person_id).await?;
             match persons::change_status_in(txn, self.vault, self.actor, self.now, &p, to, self.now.today).await {
                 Ok(()) => {}
                 Err(ServiceError::Invalid(errors)) => return Ok(at("control_status", errors)),
@@ -807,14 +809,9 @@ impl SheetImport for PersonRows<'_> {
         }
         // Repeats inside the file, then persons already registered.
         if let Ok(n) = IdNumber::parse_on(&input.id_number, self.now.today) {
-            if let Some(first) = self.seen.get(n.as_str()) {
-                return Ok(RowOutcome::Problems(vec![FieldError::coded(
-                    "id_number",
-                    "import.repeat",
-                    Message::new("msg.import.repeat_person").text("first", first),
-                )]));
+            if let Err(repeat) = self.seen.keep(n.as_str().to_string(), row, "id_number", "msg.import.repeat_person") {
+                return Ok(RowOutcome::Problems(vec![repeat]));
             }
-            self.seen.insert(n.as_str().to_string(), row);
             if problems.is_empty()
                 && let Some(Duplicate::InScope(_)) = find_duplicate(txn, self.vault, self.actor, &n).await?
             {
@@ -878,7 +875,7 @@ impl<'a> PersonFinder<'a> {
         if !self.found.contains_key(n.as_str()) {
             let found = match find_duplicate(txn, self.vault, self.actor, &n).await? {
                 Some(Duplicate::InScope(pid)) => {
-                    let p = persons::load_visible(txn, self.actor, pid).await?;
+                    let p = record::load_visible(txn, self.actor, pid).await?;
                     Some((pid, self.vault.open("person", "name", &pid.to_string(), &p.name)?))
                 }
                 _ => None,
@@ -940,6 +937,35 @@ fn end_of(end_text: &str, reason_text: &str, problems: &mut Vec<FieldError>) -> 
     date.zip(reason)
 }
 
+/// The rows of a file by what each gives (an ID number; a person's measure, event; a task), to
+/// refuse a row that repeats an earlier one of the same file (`import.repeat`).
+struct FirstRows<K> {
+    /// What a row gave → the row (as the report numbers rows) that first gave it.
+    rows: HashMap<K, usize>,
+}
+
+impl<K> Default for FirstRows<K> {
+    fn default() -> Self {
+        FirstRows { rows: HashMap::new() }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> FirstRows<K> {
+    /// Keeps `key` as given by `row`, or — when an earlier row gave it — the problem naming that
+    /// row: field `field`, code `import.repeat`, the sentence `message`
+    /// (`msg.import.repeat_person`, …) with the row as `first`.
+    ///
+    /// # Errors
+    /// The problem of the repeated row (the first row stays the one kept).
+    fn keep(&mut self, key: K, row: usize, field: &'static str, message: &'static str) -> Result<(), FieldError> {
+        if let Some(first) = self.rows.get(&key) {
+            return Err(FieldError::coded(field, "import.repeat", Message::new(message).text("first", first)));
+        }
+        self.rows.insert(key, row);
+        Ok(())
+    }
+}
+
 /// What an import row says of its measure, as typed.
 struct RowMeasure<'a> {
     /// The measure kind's code (blank or unknown: no measure to check).
@@ -975,7 +1001,7 @@ impl RowMeasure<'_> {
 struct MeasureRows<'a> {
     finder: PersonFinder<'a>,
     /// (person, kind, decision date) seen in the file → the row that first gave it.
-    seen: HashMap<(Uuid, MeasureKind, chrono::NaiveDate), usize>,
+    seen: FirstRows<(Uuid, MeasureKind, chrono::NaiveDate)>,
     /// The deployment's working-day calendar (report deadlines).
     cal: WorkCalendar,
 }
@@ -1038,14 +1064,9 @@ impl SheetImport for MeasureRows<'_> {
             return Ok(RowOutcome::Problems(problems));
         };
         let key = (pid, input.kind, input.decision_date);
-        if let Some(first) = self.seen.get(&key) {
-            return Ok(RowOutcome::Problems(vec![FieldError::coded(
-                "row",
-                "import.repeat",
-                Message::new("msg.import.repeat_measure").text("first", first),
-            )]));
+        if let Err(repeat) = self.seen.keep(key, row, "row", "msg.import.repeat_measure") {
+            return Ok(RowOutcome::Problems(vec![repeat]));
         }
-        self.seen.insert(key, row);
         let registered = measure::Entity::find()
             .filter(measure::Column::PersonId.eq(pid))
             .filter(measure::Column::Kind.eq(input.kind.as_code()))
@@ -1102,7 +1123,7 @@ impl SheetImport for MeasureRows<'_> {
 struct EventRows<'a> {
     finder: PersonFinder<'a>,
     /// (person, kind, day, result) seen in the file → the row that first gave it.
-    seen: HashMap<(Uuid, String, String, String), usize>,
+    seen: FirstRows<(Uuid, String, String, String)>,
 }
 
 impl SheetImport for EventRows<'_> {
@@ -1178,14 +1199,9 @@ impl SheetImport for EventRows<'_> {
             return Ok(RowOutcome::Problems(problems));
         };
         let key = (pid, kind.as_code().to_string(), day.to_string(), result.map_or("", |r| r.as_code()).to_string());
-        if let Some(first) = self.seen.get(&key) {
-            return Ok(RowOutcome::Problems(vec![FieldError::coded(
-                "row",
-                "import.repeat",
-                Message::new("msg.import.repeat_event").text("first", first),
-            )]));
+        if let Err(repeat) = self.seen.keep(key, row, "row", "msg.import.repeat_event") {
+            return Ok(RowOutcome::Problems(vec![repeat]));
         }
-        self.seen.insert(key, row);
         let mut recorded = event::Entity::find()
             .filter(event::Column::PersonId.eq(pid))
             .filter(event::Column::Kind.eq(kind.as_code()))
@@ -1218,6 +1234,122 @@ impl SheetImport for EventRows<'_> {
     }
 }
 
+/// The rows of a workstation sheet (`SheetKind::Workstations`): each row creates its workstation
+/// (or finds it: same town and name) and links the social workers its staff cell names. A row
+/// whose workstation is kept and whose staff are all linked already is `existing`.
+struct WorkstationRows<'a> {
+    actor: &'a Actor,
+    now: Now,
+    /// (town code, name) → the row that first gave it.
+    seen: BTreeMap<(String, String), usize>,
+    /// Accounts linked by an earlier row of this file → that row.
+    staffed: BTreeMap<Uuid, usize>,
+}
+
+impl<'a> WorkstationRows<'a> {
+    /// The rows of a workstation sheet imported by `actor` at `now`.
+    fn new(actor: &'a Actor, now: Now) -> Self {
+        WorkstationRows { actor, now, seen: BTreeMap::new(), staffed: BTreeMap::new() }
+    }
+}
+
+impl SheetImport for WorkstationRows<'_> {
+    type Column = WorkstationColumn;
+    const OBJECT: &'static str = "workstation";
+
+    async fn row<T: ConnectionTrait + sea_orm::TransactionSession + Send + Sync>(
+        &mut self,
+        txn: &crate::service::UnitOfWork<T>,
+        row: usize,
+        cells: &[String],
+        header: &HeaderMap<WorkstationColumn>,
+    ) -> ServiceResult<RowOutcome> {
+        let cell = |c: WorkstationColumn| header.cell(cells, c);
+        let form = workstations::WorkstationForm {
+            name: cell(WorkstationColumn::Name),
+            town: cell(WorkstationColumn::Town),
+            address: cell(WorkstationColumn::Address),
+            opened_on: cell(WorkstationColumn::OpenedOn),
+        };
+        let checked = workstations::check(txn, self.actor, self.now, &form).await?;
+        // The staff are checked even when the workstation's cells have problems (every problem of
+        // the row at once), against the town when it is known.
+        let mut problems = match &checked {
+            Ok(_) => Vec::new(),
+            Err(p) => p.clone(),
+        };
+        let mut staff = Vec::new();
+        let town = match &checked {
+            Ok(c) => Some(c.town.clone()),
+            Err(_) => workstations::town_named(txn, self.actor, &form.town).await?.ok(),
+        };
+        if let Some(town) = &town {
+            for who in staff_names(&cell(WorkstationColumn::Staff)) {
+                match workstations::staff_account(txn, town, &who).await? {
+                    Ok(u) => match self.staffed.get(&u.id) {
+                        Some(first) => problems.push(FieldError::of(
+                            "staff",
+                            Message::new("msg.workstation.staff_repeat").text("who", who).text("first", first),
+                        )),
+                        None => staff.push(u),
+                    },
+                    Err(e) => problems.push(e),
+                }
+            }
+        }
+        let Ok(checked) = checked else { return Ok(RowOutcome::Problems(problems)) };
+        let key = (checked.town.code.to_string(), checked.name.clone());
+        if let Some(first) = self.seen.get(&key) {
+            problems.push(FieldError::coded(
+                "row",
+                "import.repeat",
+                Message::new("msg.import.repeat_workstation").text("first", first),
+            ));
+        }
+        if !problems.is_empty() {
+            return Ok(RowOutcome::Problems(problems));
+        }
+        self.seen.insert(key, row);
+        for u in &staff {
+            self.staffed.insert(u.id, row);
+        }
+        let kept = crate::entities::workstation::Entity::find()
+            .filter(crate::entities::workstation::Column::DivisionCode.eq(checked.town.code.to_string()))
+            .filter(crate::entities::workstation::Column::Name.eq(&checked.name))
+            .one(txn)
+            .await?;
+        let (ws, created) = match kept {
+            Some(w) => (w, false),
+            None => {
+                let id = workstations::insert(txn, self.now, &checked).await?;
+                txn.audit(
+                    audit::Entry::ok("workstation.create", "workstation", id.to_string())
+                        .with_detail(format!("{} town={} (import row {row})", checked.name, checked.town.code)),
+                )
+                .await?;
+                let w = crate::entities::workstation::Entity::find_by_id(id)
+                    .one(txn)
+                    .await?
+                    .ok_or(ServiceError::NotFound("workstation"))?;
+                (w, true)
+            }
+        };
+        let mut elsewhere = Vec::new();
+        for u in &staff {
+            if let Some(e) = workstations::on_other_staff(txn, &ws, u).await? {
+                elsewhere.push(e);
+            }
+        }
+        if !elsewhere.is_empty() {
+            return Ok(RowOutcome::Problems(elsewhere));
+        }
+        let mut linked = false;
+        for u in &staff {
+            linked |= workstations::link(txn, &ws, u).await?;
+        }
+        Ok(if created || linked { RowOutcome::Valid } else { RowOutcome::Existing })
+    }
+}
 /// Plan-task sheets: each row through the same checks as the page's form
 /// ([`responsibility::check_task`]); the owner (a town or a member unit) by name (`广东路街道`,
 /// with its district before it, or without 街道/镇/乡; `区公安分局`) or code; a task with the same plan, title and owner is
@@ -1228,7 +1360,7 @@ struct TaskRows<'a> {
     /// (code, name, name path) of the towns and member units in scope.
     towns: Vec<(String, String, String)>,
     /// (plan, title, owner) → the row that first gave it.
-    seen: HashMap<(String, String, String), usize>,
+    seen: FirstRows<(String, String, String)>,
 }
 
 impl TaskRows<'_> {
@@ -1292,14 +1424,9 @@ impl SheetImport for TaskRows<'_> {
             }
         };
         let key = (checked.plan.clone(), checked.title.clone(), checked.owner_code.clone());
-        if let Some(first) = self.seen.get(&key) {
-            return Ok(RowOutcome::Problems(vec![FieldError::coded(
-                "row",
-                "import.repeat",
-                Message::new("msg.import.repeat_task").text("first", first),
-            )]));
+        if let Err(repeat) = self.seen.keep(key, row, "row", "msg.import.repeat_task") {
+            return Ok(RowOutcome::Problems(vec![repeat]));
         }
-        self.seen.insert(key, row);
         let there = crate::entities::plan_task::Entity::find()
             .filter(crate::entities::plan_task::Column::Plan.eq(&checked.plan))
             .filter(crate::entities::plan_task::Column::Title.eq(&checked.title))
@@ -1312,18 +1439,6 @@ impl SheetImport for TaskRows<'_> {
         super::responsibility::insert_task(txn, self.actor, self.now, checked, &format!(" (import row {row})")).await?;
         Ok(RowOutcome::Valid)
     }
-}
-
-/// PostgreSQL only: plans every statement of this transaction for the tables as they are now
-/// (`SET LOCAL plan_cache_mode = force_custom_plan`). An import starts on small tables; a
-/// prepared statement's cached generic plan chose a sequential scan of the two-page `person`
-/// table and kept it while the transaction grew it to thousands of pages, so every lookup by id
-/// read the whole table (a 100,000-row import slowed to ~17 rows/s after 10,000 rows).
-async fn plan_for_growing_tables<C: ConnectionTrait>(txn: &C) -> ServiceResult<()> {
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
-    }
-    Ok(())
 }
 
 /// The towns and communities in the actor's scope, to resolve what the sheet names.

@@ -18,9 +18,9 @@ pub mod statistics;
 pub mod unit_of_work;
 
 pub use accountability::{evaluation, responsibility, units};
-pub use administration::{admin, deployment, second_factor, tokens, users};
+pub use administration::{admin, deployment, second_factor, setup, tokens, users};
 pub use casework::{alerts, caseload, conduct, worklist, workstations};
-pub use registry::{measures, persons, police, transfer_file, transfers};
+pub use registry::{measures, persons, police, record, transfer_file, transfers};
 pub use statistics::{dashboard, indicators};
 pub use unit_of_work::UnitOfWork;
 pub(crate) use unit_of_work::begin_write;
@@ -180,6 +180,32 @@ pub(crate) fn stored<T>(what: &str, value: &str, parse: fn(&str) -> Option<T>) -
     parse(value).ok_or_else(|| ServiceError::Data(format!("{what}: {value}")))
 }
 
+/// The rows about one person of the table whose person column is `person` (`measure`,
+/// `event`, `obligation`, `leave_request`, …: `person_id`), in `order` (column and direction,
+/// first the most significant): the measures, timeline, duties or leave of a person page, a
+/// transfer file or a reconciliation. No scope check: callers have loaded the person.
+///
+/// # Errors
+/// `DbErr` on a database failure.
+pub(crate) async fn person_rows<Col, C>(
+    db: &C,
+    person: Col,
+    person_id: Uuid,
+    order: &[(Col, sea_orm::Order)],
+) -> Result<Vec<<Col::EntityName as sea_orm::EntityTrait>::Model>, DbErr>
+where
+    Col: sea_orm::ColumnTrait,
+    Col::EntityName: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
+    let mut rows = <Col::EntityName as EntityTrait>::find().filter(person.eq(person_id));
+    for (column, direction) in order {
+        rows = rows.order_by(*column, direction.clone());
+    }
+    rows.all(db).await
+}
+
 /// One page of a list.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
@@ -205,29 +231,4 @@ pub(crate) enum Sealed {
     Refused,
     /// A sealed record is written (the caller's permission says who may open one).
     Allowed,
-}
-
-/// The beginning of every write about one person: checks `permission` (403 before anything is
-/// read), opens the unit of work ([`UnitOfWork::begin`]) and loads the person within the actor's
-/// data scope ([`persons::load_visible`]: outside it, or outside a social worker's own caseload,
-/// the person is `NotFound`, like a missing one), refusing a sealed record unless `sealed` allows
-/// it. The caller writes in the returned unit and ends with
-/// [`casework::finish_write`] (derived state, audit record, commit).
-///
-/// # Errors
-/// `Forbidden`, `NotFound`, `Invalid` (`person.sealed`), `Db`.
-pub(crate) async fn open_person_write<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
-    db: &C,
-    actor: &Actor,
-    now: jindu_domain::clock::Now,
-    permission: Permission,
-    person_id: Uuid,
-    sealed: Sealed,
-) -> ServiceResult<(UnitOfWork<C::Transaction>, crate::entities::person::Model)> {
-    let uow = UnitOfWork::begin(db, actor, now, permission).await?;
-    let p = persons::load_visible(&uow, actor, person_id).await?;
-    if sealed == Sealed::Refused {
-        persons::ensure_not_sealed(&p)?;
-    }
-    Ok((uow, p))
 }

@@ -31,8 +31,44 @@ use sea_orm::{
 use tokio::sync::{Semaphore, SemaphorePermit};
 use uuid::Uuid;
 
-use super::audit::Who;
 use super::{Actor, ServiceResult};
+use crate::sql::Writers;
+
+/// Who writes (and who an audit record names): a signed-in user ([`Who::actor`]), Jindu itself
+/// ([`Who::system`]) or the command line ([`Who::cli`]).
+#[derive(Debug, Clone)]
+pub struct Who {
+    /// The signed-in user; `None` for the system and the command line.
+    pub user_id: Option<Uuid>,
+    /// The user name the audit log shows (`system`, `cli` for those).
+    pub username: String,
+    /// The user's data scope (division code); empty for the system and the command line.
+    pub unit: String,
+    /// The client address; `local` for the system and the command line.
+    pub address: String,
+}
+
+impl Who {
+    /// The signed-in actor.
+    pub fn actor(a: &Actor) -> Who {
+        Who {
+            user_id: Some(a.user_id),
+            username: a.username.clone(),
+            unit: a.scope.to_string(),
+            address: a.address.clone(),
+        }
+    }
+
+    /// Jindu itself applying a configured rule (the sweep, the lost-contact rule).
+    pub fn system() -> Who {
+        Who { user_id: None, username: "system".into(), unit: String::new(), address: "local".into() }
+    }
+
+    /// The command line (`jindu …`) acting as the operator of the server.
+    pub fn cli() -> Who {
+        Who { user_id: None, username: "cli".into(), unit: String::new(), address: "local".into() }
+    }
+}
 
 /// One write: a write transaction with who writes and when. `T` is the transaction type of the
 /// connection it was begun on (`DatabaseTransaction` for a pool or a transaction).
@@ -78,19 +114,20 @@ enum Leave {
     Record,
 }
 
-/// Leave to hold a write transaction on `backend` (see [`Leave`]). With 16 writers and no
-/// leave, person-page reads fell to 1 % of their unloaded rate on SQLite and 11 % on PostgreSQL
-/// (`jindu bench writers`, issue #19 item 6).
-async fn leave(backend: DbBackend, kind: Leave) -> ServiceResult<Option<SemaphorePermit<'static>>> {
+/// Leave to hold a write transaction on a database where `writers` may write at once
+/// ([`crate::sql::writers`]; see [`Leave`]). With 16 writers and no leave, person-page reads fell
+/// to 1 % of their unloaded rate on SQLite and 11 % on PostgreSQL (`jindu bench writers`, issue
+/// #19 item 6).
+async fn leave(writers: Writers, kind: Leave) -> ServiceResult<Option<SemaphorePermit<'static>>> {
     let closed = |e: tokio::sync::AcquireError| super::ServiceError::Data(format!("write leave closed: {e}"));
-    match (backend, kind) {
-        (DbBackend::Postgres, Leave::Write) => Ok(Some(POSTGRES_PERMITS.acquire().await.map_err(closed)?)),
-        (DbBackend::Postgres, Leave::Record) => Ok(None),
-        (_, Leave::Write) => {
+    match (writers, kind) {
+        (Writers::Many, Leave::Write) => Ok(Some(POSTGRES_PERMITS.acquire().await.map_err(closed)?)),
+        (Writers::Many, Leave::Record) => Ok(None),
+        (Writers::One, Leave::Write) => {
             let _gate = SQLITE_GATE.acquire().await.map_err(closed)?;
             Ok(Some(SQLITE_LOCK.acquire().await.map_err(closed)?))
         }
-        (_, Leave::Record) => Ok(Some(SQLITE_LOCK.acquire().await.map_err(closed)?)),
+        (Writers::One, Leave::Record) => Ok(Some(SQLITE_LOCK.acquire().await.map_err(closed)?)),
     }
 }
 
@@ -166,7 +203,7 @@ impl<T: ConnectionTrait + TransactionSession> UnitOfWork<T> {
     where
         C: ConnectionTrait + TransactionTrait<Transaction = T>,
     {
-        let permit = leave(db.get_database_backend(), kind).await?;
+        let permit = leave(crate::sql::writers(db), kind).await?;
         Ok(UnitOfWork { txn: begin_write(db).await?, who, now, user_id, _permit: permit })
     }
 

@@ -95,11 +95,8 @@ pub(crate) async fn person_page(
     unmask: bool,
 ) -> PageResult {
     let now = state.clock.now();
-    let d = if unmask {
-        persons::detail_unmasked(&state.db, &state.vault, &a.actor, now, id).await?
-    } else {
-        persons::detail(&state.db, &state.vault, &a.actor, now, id).await?
-    };
+    let reading = if unmask { persons::Reading::Unmasked } else { persons::Reading::Masked };
+    let d = persons::detail(&state.db, &state.vault, &a.actor, now, id, reading).await?;
     let access = if a.actor.can(Permission::ViewRecordAccess) {
         audit::person_access(&state.db, &a.actor, id, 20)
             .await?
@@ -313,7 +310,8 @@ async fn edit_person_page(
     let now = state.clock.now();
     let values = persons::edit_values(&state.db, &state.vault, &a.actor, id).await?;
     // The person page's read (audited there); the ID number stays masked on the edit form.
-    let masked = persons::detail(&state.db, &state.vault, &a.actor, now, id).await?.person.id_display;
+    let masked =
+        persons::detail(&state.db, &state.vault, &a.actor, now, id, persons::Reading::Masked).await?.person.id_display;
     let form = match form {
         Some(f) => f,
         None => {

@@ -69,7 +69,10 @@ async fn open_alerts(app: &TestApp, id: Uuid) -> Vec<String> {
 
 /// Ends the person's only measure (期满解除) on `date`.
 async fn end_measure(app: &TestApp, id: Uuid, date: &str) {
-    let mid = persons::detail(&app.db, &app.vault, &app.admin, now(), id).await.unwrap().measures[0].id;
+    let mid =
+        persons::detail(&app.db, &app.vault, &app.admin, now(), id, persons::Reading::Masked).await.unwrap().measures
+            [0]
+        .id;
     let end = measures::MeasureAction::End(jindu_domain::EndReason::Expiry);
     measures::act(&app.db, &app.admin, now(), id, mid, end, date).await.unwrap();
 }
@@ -94,7 +97,7 @@ both!(risk_tier_from_the_record_sets_the_visit_frequency, |app: TestApp| async m
     let p = model(&app, id).await;
     assert_eq!((p.risk_tier.as_str(), p.risk_score), ("medium", Some(8)));
     // Medium: a visit every 14 days from the start (2026-11-20) → due 2026-12-04.
-    let d = persons::detail(&app.db, &app.vault, &app.admin, now(), id).await.unwrap();
+    let d = persons::detail(&app.db, &app.vault, &app.admin, now(), id, persons::Reading::Masked).await.unwrap();
     let visit = d.obligations.iter().find(|o| o.kind.as_code() == "visit").unwrap();
     assert_eq!(visit.due_date.to_string(), "2026-12-04");
 
@@ -108,7 +111,7 @@ both!(risk_tier_from_the_record_sets_the_visit_frequency, |app: TestApp| async m
     let p = model(&app, id).await;
     assert_eq!((p.risk_tier.as_str(), p.risk_score), ("high", Some(14)));
     // High: weekly → the visit is due 2026-11-27, already overdue 2 days.
-    let d = persons::detail(&app.db, &app.vault, &app.admin, now(), id).await.unwrap();
+    let d = persons::detail(&app.db, &app.vault, &app.admin, now(), id, persons::Reading::Masked).await.unwrap();
     let visit = d.obligations.iter().find(|o| o.kind.as_code() == "visit").unwrap();
     assert_eq!((visit.due_date.to_string(), visit.overdue_days), ("2026-11-27".to_string(), 2));
     assert!(open_alerts(&app, id).await.contains(&"duty_overdue:visit:2026-11-27".to_string()));
@@ -535,7 +538,7 @@ both!(three_years_abstinent_are_listed_confirmed_and_sealed, |app: TestApp| asyn
     assert!(!list.rows.iter().any(|r| r.id == id));
     let search = persons::PersonFilter { q: "戒断甲".into(), ..Default::default() };
     assert_eq!(persons::list(&app.db, &app.vault, &app.admin, now(), &search).await.unwrap().total, 0);
-    assert!(persons::detail(&app.db, &app.vault, &town, now(), id).await.is_err());
+    assert!(persons::detail(&app.db, &app.vault, &town, now(), id, persons::Reading::Masked).await.is_err());
     // The office opens it, audited as such.
     let sealed = persons::PersonFilter { sealed: "1".into(), ..Default::default() };
     assert_eq!(persons::list(&app.db, &app.vault, &app.admin, now(), &sealed).await.unwrap().total, 1);
@@ -557,7 +560,10 @@ both!(three_years_abstinent_are_listed_confirmed_and_sealed, |app: TestApp| asyn
     event(&app, &app.admin, id, "relapse", "2026-11-29", |e| e.substance = "methamphetamine".into()).await;
     let p = model(&app, id).await;
     assert_eq!((p.control_status.as_str(), p.sealed_on), ("under_control", None));
-    assert!(persons::detail(&app.db, &app.vault, &town, now(), id).await.is_ok(), "back in the town's lists");
+    assert!(
+        persons::detail(&app.db, &app.vault, &town, now(), id, persons::Reading::Masked).await.is_ok(),
+        "back in the town's lists"
+    );
     app
 });
 
@@ -570,7 +576,13 @@ both!(compulsory_isolation_warns_of_the_exemptions, |app: TestApp| async move {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("未满16周岁，可以不适用强制隔离戒毒"), "{body}");
     assert!(body.contains("怀孕或者正在哺乳自己不满一周岁婴儿的妇女"), "{body}");
-    assert!(persons::detail(&app.db, &app.vault, &app.admin, now(), id).await.unwrap().measures.is_empty());
+    assert!(
+        persons::detail(&app.db, &app.vault, &app.admin, now(), id, persons::Reading::Masked)
+            .await
+            .unwrap()
+            .measures
+            .is_empty()
+    );
     let mut confirmed = form.to_vec();
     confirmed.push(("confirm_exemptions", "1"));
     let (s, _, _) = app.post(&format!("/persons/{id}/measures"), &confirmed).await;
@@ -705,7 +717,7 @@ both!(measure_chain_detox_isolation_release_rehabilitation, |app: TestApp| async
     })
     .await;
     measures::decide(&app.db, &app.admin, now(), id, "compulsory_isolation", "2024-11-30", "", false).await.unwrap();
-    let d = persons::detail(&app.db, &app.vault, &app.admin, now(), id).await.unwrap();
+    let d = persons::detail(&app.db, &app.vault, &app.admin, now(), id, persons::Reading::Masked).await.unwrap();
     assert_eq!(d.measures.len(), 2);
     assert_eq!(
         d.measures[1].ended.map(|(day, r)| (day.to_string(), r.as_code())),
@@ -721,7 +733,7 @@ both!(measure_chain_detox_isolation_release_rehabilitation, |app: TestApp| async
         .post(&format!("/persons/{id}/measures/{mid}"), &[("action", "release_rehab"), ("date", "2026-11-29")])
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let d = persons::detail(&app.db, &app.vault, &app.admin, now(), id).await.unwrap();
+    let d = persons::detail(&app.db, &app.vault, &app.admin, now(), id, persons::Reading::Masked).await.unwrap();
     assert_eq!(d.measures.len(), 3);
     assert_eq!(d.measures[0].kind.as_code(), "community_rehab");
     assert_eq!(d.measures[0].report_deadline.map(|x| x.to_string()), Some("2026-12-14".into()));

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use jindu_domain::clock::Now;
 use jindu_domain::{DivisionCode, Role};
 use jindu_store::service::persons::NewPerson;
-use jindu_store::service::{Actor, deployment, persons, second_factor, tokens, users};
+use jindu_store::service::{Actor, persons, second_factor, setup, tokens, users};
 use jindu_web::{AppState, Clock};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
@@ -82,7 +82,7 @@ pub fn pg_admin_url() -> String {
 /// key ring (nothing is encrypted or audited).
 async fn fill_template(url: &str) {
     let db = jindu_store::db::connect(url).await.unwrap();
-    deployment::init(&db, DivisionCode::parse("430405").unwrap()).await.unwrap();
+    setup::init(&db, DivisionCode::parse("430405").unwrap()).await.unwrap();
     users::add(
         &db,
         Now::at(fixed_instant()),

@@ -199,7 +199,10 @@ both!(deceased_person_takes_no_test, |app: TestApp| async move {
     let (s, _, _) = app.post(&path, &[("kind", "contact_restored"), ("date", "2026-11-29")]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     // End the measure by death is a measure action; then mark deceased through the domain.
-    let detail = persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
+    let detail =
+        persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id, persons::Reading::Masked)
+            .await
+            .unwrap();
     let mid = detail.measures[0].id;
     let (s, _, _) = app
         .post(
@@ -250,7 +253,10 @@ both!(measure_clock_through_the_forms, |app: TestApp| async move {
     app.login().await;
     let (_, body) = app.get(&format!("/persons/{id}")).await;
     assert!(body.contains("2024年3月7日"), "report deadline shown");
-    let detail = persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
+    let detail =
+        persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id, persons::Reading::Masked)
+            .await
+            .unwrap();
     let mid = detail.measures[0].id;
     let path = format!("/persons/{id}/measures/{mid}");
     // Report before the decision: refused.
@@ -284,7 +290,10 @@ both!(measure_clock_through_the_forms, |app: TestApp| async move {
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let detail = persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
+    let detail =
+        persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id, persons::Reading::Masked)
+            .await
+            .unwrap();
     assert_eq!(detail.measures.len(), 2);
     // Compulsory isolation: 2 years from the decision, last day 2028-10-31.
     assert_eq!(detail.measures[0].planned_last_day, NaiveDate::from_ymd_opt(2028, 10, 31));
@@ -320,7 +329,10 @@ both!(lists_search_filter_and_overview, |app: TestApp| async move {
     assert!(body.contains(r#"data-testid="total">2<"#), "{body}");
     assert!(body.contains("广东路街道"));
     // An amendment points at the event it corrects.
-    let detail = persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), a).await.unwrap();
+    let detail =
+        persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), a, persons::Reading::Masked)
+            .await
+            .unwrap();
     let target = detail.events.last().unwrap().id;
     let (s, _, _) = app
         .post(
@@ -341,7 +353,10 @@ both!(lists_search_filter_and_overview, |app: TestApp| async move {
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let detail = persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), a).await.unwrap();
+    let detail =
+        persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), a, persons::Reading::Masked)
+            .await
+            .unwrap();
     assert!(detail.events.iter().find(|e| e.id == target).unwrap().amended_by.is_some());
     app
 });
@@ -370,7 +385,10 @@ both!(editing_a_person_uses_the_version, |app: TestApp| async move {
     // A good edit moves the person to 葵花里社区 and bumps the version to 2.
     let (s, _, _) = app.post(&path, &form("1", "0734-1234567")).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let detail = persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
+    let detail =
+        persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id, persons::Reading::Masked)
+            .await
+            .unwrap();
     assert_eq!(detail.person.version, 2);
     assert_eq!(detail.person.division_code, "430405009009");
     assert_eq!(detail.person.circumstances.employed, Some(true));
@@ -471,7 +489,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
         let db = app.db.clone();
         let vault = app.vault.clone();
         let admin = app.admin.clone();
-        async move { persons::detail(&db, &vault, &admin, now, id).await.unwrap().measures[0].id }
+        async move { persons::detail(&db, &vault, &admin, now, id, persons::Reading::Masked).await.unwrap().measures[0].id }
     };
     let (m_in, m_out) = (measure_of(inside).await, measure_of(outside).await);
 
@@ -531,7 +549,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     .replace("{user}", &app.admin.user_id.to_string());
                 seq += 1;
                 let id_number = synthetic_id(seq);
-                let version = persons::detail(&app.db, &app.vault, &app.admin, now, pid)
+                let version = persons::detail(&app.db, &app.vault, &app.admin, now, pid, persons::Reading::Masked)
                     .await
                     .unwrap()
                     .person
@@ -1455,7 +1473,7 @@ async fn cookies_are_http_only_strict_and_secure_behind_tls() {
         let dir = tempfile_dir::Dir(std::env::temp_dir().join(format!("jindu-tls-{}", Uuid::now_v7())));
         std::fs::create_dir_all(&dir.0).unwrap();
         let db = jindu_store::db::connect(&format!("sqlite://{}", dir.0.join("t.db").display())).await.unwrap();
-        deployment::init(&db, DivisionCode::parse("430405").unwrap()).await.unwrap();
+        jindu_store::service::setup::init(&db, DivisionCode::parse("430405").unwrap()).await.unwrap();
         let vault =
             jindu_store::Vault::new(jindu_crypto::KeyRing::generate(jindu_crypto::Algorithm::Aes256Gcm).unwrap());
         let mut state = AppState::new(db, vault, Clock::Fixed(fixed_instant()), false);
@@ -1519,7 +1537,11 @@ both!(findings_of_the_newcomer_trial_stay_fixed, |app: TestApp| async move {
     let (_, body) = app.get(&format!("/persons/{id}/edit")).await;
     assert!(body.contains("138****5678") && !body.contains("13812345678"), "masked in the edit form");
     let version =
-        persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id).await.unwrap().person.version;
+        persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id, persons::Reading::Masked)
+            .await
+            .unwrap()
+            .person
+            .version;
     let phone_shown = "138****5678";
     let address_shown = body.split(r#"name="address" value=""#).nth(1).unwrap().split('"').next().unwrap().to_string();
     let (s, _, _) = app
@@ -1536,7 +1558,10 @@ both!(findings_of_the_newcomer_trial_stay_fixed, |app: TestApp| async move {
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let full = persons::detail_unmasked(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id).await.unwrap();
+    let full =
+        persons::detail(&app.db, &app.vault, &app.admin, Now::at(fixed_instant()), id, persons::Reading::Unmasked)
+            .await
+            .unwrap();
     assert_eq!(full.person.phone.as_deref(), Some("13812345678"), "the stored phone is kept");
     assert_eq!(full.person.address.as_deref(), Some("衡阳市珠晖区广东路1号"));
     assert_eq!(full.person.note.as_deref(), Some("改了备注"));
@@ -2006,7 +2031,10 @@ both!(transfer_file_round_trip_into_another_deployment, |app: TestApp| async mov
     assert!(!again.created && again.person_id == imported.person_id);
     assert_eq!((other.person_count().await, other.event_count().await), (1, events), "re-import is idempotent");
     // The measure clock came along: 3 years from 2026-10-08 ends 2029-10-07.
-    let detail = persons::detail(&other.db, &other.vault, &other.admin, now, imported.person_id).await.unwrap();
+    let detail =
+        persons::detail(&other.db, &other.vault, &other.admin, now, imported.person_id, persons::Reading::Masked)
+            .await
+            .unwrap();
     assert_eq!(detail.person.name, "外转乙");
     assert_eq!(detail.measures[0].planned_last_day, NaiveDate::from_ymd_opt(2029, 10, 7));
     assert!(detail.obligations.iter().any(|o| o.kind == jindu_domain::ObligationKind::TransferReport

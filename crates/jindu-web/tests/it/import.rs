@@ -589,8 +589,8 @@ both!(footer_rows_of_any_sheet_are_skipped_and_listed, |app: TestApp| async move
 
 both!(a_municipal_deployment_resolves_its_places_by_every_name_path, |app: TestApp| async move {
     use jindu_domain::DivisionCode;
-    use jindu_store::service::{deployment, users};
-    deployment::init(&app.db, DivisionCode::parse("310110").unwrap()).await.unwrap();
+    use jindu_store::service::{setup, users};
+    setup::init(&app.db, DivisionCode::parse("310110").unwrap()).await.unwrap();
     app.user("yangpu", "杨浦区禁毒办", "office", "310110", false).await;
     let office = users::authenticate(&app.db, "yangpu", PASSWORD).await.unwrap().unwrap();
     let places = [

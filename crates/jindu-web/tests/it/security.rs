@@ -119,7 +119,7 @@ fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
 /// The deployment becomes the city 衡阳市 (4304) with its districts 珠晖区 (430405) and 雁峰区
 /// (430406): an administrator at each district, one at the city, a leader at 雁峰区.
 async fn city(app: &TestApp) -> (Uuid, Uuid, Uuid) {
-    deployment::init(&app.db, DivisionCode::parse("4304").unwrap()).await.unwrap();
+    jindu_store::service::setup::init(&app.db, DivisionCode::parse("4304").unwrap()).await.unwrap();
     let root = deployment::root(&app.db).await.unwrap().unwrap();
     assert_eq!(root.name_path, "湖南省/衡阳市");
     let a5 = app.user("adm5", "珠晖区管理员", "system_admin", "430405", false).await;

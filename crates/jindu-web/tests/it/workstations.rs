@@ -50,7 +50,7 @@ async fn dashboard_coverage(app: &TestApp, actor: &jindu_store::service::Actor, 
 // The speech (8·31): "全市已建立社区戒毒(康复)工作站17个，覆盖率达46%". 袁州区 (360902) has 37 towns
 // in the national list: 17 of them with a workstation are 17 / 37 = 45.945… % → 45.9 %.
 both!(seventeen_workstations_in_thirty_seven_towns_are_45_9_percent, |app: TestApp| async move {
-    deployment::init(&app.db, DivisionCode::parse("360902").unwrap()).await.unwrap();
+    jindu_store::service::setup::init(&app.db, DivisionCode::parse("360902").unwrap()).await.unwrap();
     let office = app.user("yz_office", "袁州区禁毒办", "office", "360902", false).await;
     let office = users::actor(&app.db, office).await.unwrap().unwrap();
     let towns = deployment::in_scope(&app.db, office.scope, jindu_domain::DivisionLevel::Town).await.unwrap();

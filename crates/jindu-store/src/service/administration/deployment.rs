@@ -1,15 +1,15 @@
-//! The deployment: its root division, the divisions loaded for it, settings and calendar.
+//! The deployment: its root division, the divisions loaded for it, settings and calendar (as
+//! stored: loading them is `setup::init`, above the indicators it fills).
 
 use jindu_domain::access::{DeploymentSetting, check_deployment_wide};
-use jindu_domain::message::Message;
 use jindu_domain::{DivisionCode, DivisionLevel, Schedule, WorkCalendar};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::divisions::{embedded_subtree, store_rows};
 use crate::entities::{division, setting, work_calendar};
 use crate::service::{ServiceError, ServiceResult};
 
-const ROOT_KEY: &str = "deployment.root";
+/// Setting key of the deployment's root division (written by `setup::init`).
+pub(crate) const ROOT_KEY: &str = "deployment.root";
 const SCHEDULE_KEY: &str = "schedule";
 
 /// A division as stored for the deployment.
@@ -26,35 +26,6 @@ fn to_division(m: division::Model) -> ServiceResult<Division> {
     let code = DivisionCode::parse(&m.code).map_err(|_| ServiceError::Data(format!("division {}", m.code)))?;
     let parent = m.parent_code.as_deref().and_then(|p| DivisionCode::parse(p).ok());
     Ok(Division { code, name: m.name, level: code.level(), parent, name_path: m.name_path })
-}
-
-/// Loads the divisions of `root` (its ancestors, itself and everything below it) from the
-/// shipped list and records `root` as the deployment's root. Returns the number of divisions.
-/// Running it again is harmless (rows are replaced). Errors: `Invalid` for an unknown code.
-pub async fn init<C: ConnectionTrait + TransactionTrait>(db: &C, root: DivisionCode) -> ServiceResult<usize> {
-    let rows = embedded_subtree(root).map_err(|e| {
-        ServiceError::Invalid(vec![crate::service::FieldError::of(
-            "division",
-            Message::new("msg.division.unknown").text("prefix", root.prefix()),
-        )])
-        .with_log(e.to_string())
-    })?;
-    let now = jindu_domain::clock::Now::system();
-    let txn = crate::service::UnitOfWork::begin_as(db, crate::service::audit::Who::cli(), now).await?;
-    let n = store_rows(&txn, &rows).await?;
-    put_setting(&txn, ROOT_KEY, &root.to_string()).await?;
-    // The towns of the list enter the indicators (workstation coverage). A fresh deployment has
-    // no persons, so the day the duties are counted to does not matter; today is right anyway.
-    crate::service::indicators::rebuild(&txn, now.today, |_| {}).await?;
-    txn.commit().await?;
-    Ok(n)
-}
-
-impl ServiceError {
-    fn with_log(self, detail: String) -> Self {
-        tracing::debug!("{detail}");
-        self
-    }
 }
 
 /// Stores a setting (replacing any old value).

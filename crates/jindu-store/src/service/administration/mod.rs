@@ -3,5 +3,6 @@
 pub mod admin;
 pub mod deployment;
 pub mod second_factor;
+pub mod setup;
 pub mod tokens;
 pub mod users;

@@ -5,7 +5,6 @@
 //! is accepted once (its time step must be later than the last accepted one); wrong codes
 //! count toward the same lockout as wrong passwords.
 
-use jindu_domain::Role;
 use jindu_domain::clock::Now;
 use jindu_domain::message::Message;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
@@ -16,23 +15,14 @@ use crate::Vault;
 use crate::entities::app_user;
 use crate::service::audit::{self, Entry, Outcome, Who};
 use crate::service::users::LoginOutcome;
+/// Who must use a second factor: kept with the accounts, whose sign-in asks it first.
+pub use crate::service::users::{DEFAULT_TOTP_ROLES, TOTP_ROLES_KEY, required};
 use crate::service::{Actor, FieldError, ServiceError, ServiceResult};
 
-/// Setting listing the role codes that must use a second factor (comma-separated).
-pub const TOTP_ROLES_KEY: &str = "security.totp_roles";
-/// Default of [`TOTP_ROLES_KEY`].
-pub const DEFAULT_TOTP_ROLES: &str = "system_admin";
 /// Issuer shown in authenticator apps.
 pub const ISSUER: &str = "Jindu";
 /// Length of a time step (seconds, RFC 6238 default).
 pub const STEP_SECONDS: i64 = 30;
-
-/// True when `role` must sign in with a second factor.
-pub async fn required<C: ConnectionTrait>(db: &C, role: Role) -> ServiceResult<bool> {
-    let roles =
-        crate::service::deployment::get_setting(db, TOTP_ROLES_KEY).await?.unwrap_or_else(|| DEFAULT_TOTP_ROLES.into());
-    Ok(roles.split(',').any(|r| r.trim() == role.as_code()))
-}
 
 /// A new random secret (160 bits, RFC 4226's recommendation), base32 as apps expect it.
 pub fn new_secret() -> String {

@@ -11,6 +11,18 @@ use uuid::Uuid;
 use crate::entities::app_user;
 use crate::service::{Actor, FieldError, ServiceError, ServiceResult};
 
+/// Setting listing the role codes that must use a second factor (comma-separated).
+pub const TOTP_ROLES_KEY: &str = "security.totp_roles";
+/// Default of [`TOTP_ROLES_KEY`].
+pub const DEFAULT_TOTP_ROLES: &str = "system_admin";
+/// True when `role` must sign in with a second factor (setting [`TOTP_ROLES_KEY`]; 等保2.0 三级:
+/// administrators by default).
+pub async fn required<C: ConnectionTrait>(db: &C, role: Role) -> ServiceResult<bool> {
+    let roles =
+        crate::service::deployment::get_setting(db, TOTP_ROLES_KEY).await?.unwrap_or_else(|| DEFAULT_TOTP_ROLES.into());
+    Ok(roles.split(',').any(|r| r.trim() == role.as_code()))
+}
+
 /// Setting key prefix of an edited role profile (`role.office` → JSON of `RoleProfile`).
 pub const ROLE_SETTING_PREFIX: &str = "role.";
 
@@ -345,7 +357,7 @@ pub(crate) async fn signed_in<C: ConnectionTrait>(
     let enrolled = user.totp_enabled;
     let mut actor = to_actor(db, user).await?;
     actor.address = address.to_string();
-    let must_enrol_totp = !enrolled && crate::service::second_factor::required(db, actor.role).await?;
+    let must_enrol_totp = !enrolled && required(db, actor.role).await?;
     Ok(LoginOutcome::Ok { actor: Box::new(actor), must_change_password, must_enrol_totp })
 }
 

@@ -9,13 +9,17 @@ use jindu_domain::clock::Now;
 use jindu_domain::message::Message;
 use jindu_domain::risk::{FactorScore, FactorTable};
 use jindu_domain::{AssessmentTrigger, ControlStatus, DomainError, EventKind, GroupRole, Permission, RiskTier, Role};
+use sea_orm::Order;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entities::{app_user, event, measure, person, risk_assessment, working_group_member};
-use crate::service::measures::{insert_event, set_status};
-use crate::service::persons::load_visible;
+use crate::service::Sealed;
+use crate::service::person_rows;
+use crate::service::record::load_visible;
+use crate::service::record::open_person_write;
+use crate::service::record::{TimelineEvent, set_status};
 use crate::service::{
     Actor, FieldError, ServiceError, ServiceResult, audit, casework, deployment, parse_code, scope_bounds, stored,
 };
@@ -39,28 +43,30 @@ pub async fn group_of<C: ConnectionTrait>(
     person_id: Uuid,
     full_phones: bool,
 ) -> ServiceResult<Vec<MemberView>> {
-    working_group_member::Entity::find()
-        .filter(working_group_member::Column::PersonId.eq(person_id))
-        .order_by_asc(working_group_member::Column::CreatedAt)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| {
-            let row = m.id.to_string();
-            Ok(MemberView {
-                id: m.id,
-                role: stored("group role", &m.role, GroupRole::from_code)?,
-                name: vault.open("working_group_member", "name", &row, &m.name)?,
-                phone: m
-                    .phone
-                    .as_deref()
-                    .map(|p| vault.open("working_group_member", "phone", &row, p))
-                    .transpose()?
-                    .map(|p| if full_phones { p } else { jindu_crypto::mask_phone(&p) }),
-                added_on: m.added_on,
-            })
+    person_rows(
+        db,
+        working_group_member::Column::PersonId,
+        person_id,
+        &[(working_group_member::Column::CreatedAt, Order::Asc)],
+    )
+    .await?
+    .into_iter()
+    .map(|m| {
+        let row = m.id.to_string();
+        Ok(MemberView {
+            id: m.id,
+            role: stored("group role", &m.role, GroupRole::from_code)?,
+            name: vault.open("working_group_member", "name", &row, &m.name)?,
+            phone: m
+                .phone
+                .as_deref()
+                .map(|p| vault.open("working_group_member", "phone", &row, p))
+                .transpose()?
+                .map(|p| if full_phones { p } else { jindu_crypto::mask_phone(&p) }),
+            added_on: m.added_on,
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// Adds a member to a person's working group (戒毒条例 §17): role, name, optional phone. Needs
@@ -76,15 +82,7 @@ pub async fn add_member<C: ConnectionTrait + TransactionTrait>(
     name: &str,
     phone: &str,
 ) -> ServiceResult<Uuid> {
-    let (txn, _) = crate::service::open_person_write(
-        db,
-        actor,
-        now,
-        Permission::RecordWork,
-        person_id,
-        crate::service::Sealed::Refused,
-    )
-    .await?;
+    let (txn, _) = open_person_write(db, actor, now, Permission::RecordWork, person_id, Sealed::Refused).await?;
     let mut errors = Vec::new();
     let role = parse_code("role", role, GroupRole::from_code).map_err(|e| errors.push(e)).ok();
     let name = jindu_domain::event::validate_name("member_name", name).map_err(|e| errors.push(e.into())).ok();
@@ -131,15 +129,7 @@ pub async fn remove_member<C: ConnectionTrait + TransactionTrait>(
     person_id: Uuid,
     member_id: Uuid,
 ) -> ServiceResult<()> {
-    let (txn, _) = crate::service::open_person_write(
-        db,
-        actor,
-        now,
-        Permission::RecordWork,
-        person_id,
-        crate::service::Sealed::Refused,
-    )
-    .await?;
+    let (txn, _) = open_person_write(db, actor, now, Permission::RecordWork, person_id, Sealed::Refused).await?;
     let res = working_group_member::Entity::delete_many()
         .filter(working_group_member::Column::Id.eq(member_id))
         .filter(working_group_member::Column::PersonId.eq(person_id))
@@ -258,7 +248,7 @@ pub async fn reassign_form<C: ConnectionTrait + TransactionTrait>(
 /// The persons of one social worker (`Some(id)`) or the unassigned (`None`) in the actor's
 /// scope, to pick on the caseload page: (id, name, division code), by division then name.
 /// Sealed and deceased persons are left out (they are not reassigned), and only persons the
-/// actor may see are listed (`persons::visible_to`). Needs `ManageMeasures`.
+/// actor may see are listed (`record::visible_to`). Needs `ManageMeasures`.
 ///
 /// # Errors
 /// Forbidden; store errors; `Vault` when a name cannot be opened.
@@ -279,7 +269,7 @@ pub async fn persons_of_worker<C: ConnectionTrait>(
         None => q.filter(person::Column::SocialWorkerId.is_null()),
     };
     let mut out = Vec::new();
-    for p in q.all(db).await?.into_iter().filter(|p| crate::service::persons::visible_to(actor, p)) {
+    for p in q.all(db).await?.into_iter().filter(|p| crate::service::record::visible_to(actor, p)) {
         let name = vault.open("person", "name", &p.id.to_string(), &p.name)?;
         out.push((p.id, name, p.division_code));
     }
@@ -325,7 +315,7 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
     let mut moved = 0;
     for id in persons {
         let p = load_visible(&txn, actor, *id).await?;
-        crate::service::persons::ensure_not_sealed(&p)?;
+        crate::service::record::ensure_not_sealed(&p)?;
         if !p.division_code.starts_with(&worker_prefix) {
             return Err(FieldError::of(
                 "to_worker",
@@ -357,8 +347,8 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
             to_name: worker.display_name.clone(),
         };
         let json = serde_json::to_string(&detail).map_err(|e| ServiceError::Data(e.to_string()))?;
-        insert_event(&txn, actor, now, p.id, None, EventKind::Reassigned, now.today, None, Some(json)).await?;
-        crate::service::measures::refresh_obligations(&txn, p.id, now).await?;
+        TimelineEvent::new(p.id, EventKind::Reassigned, now.today).detail(json).insert(&txn, actor, now).await?;
+        crate::service::casework::refresh_obligations(&txn, p.id, now).await?;
         txn.audit(audit::Entry::ok("caseload.reassign", "person", p.id).with_detail(detail.audit_text())).await?;
         moved += 1;
     }
@@ -563,15 +553,7 @@ pub async fn confirm_abstinence<C: ConnectionTrait + TransactionTrait>(
     person_id: Uuid,
 ) -> ServiceResult<()> {
     actor.require(Permission::ManageMeasures)?;
-    let (txn, p) = crate::service::open_person_write(
-        db,
-        actor,
-        now,
-        Permission::OpenSealed,
-        person_id,
-        crate::service::Sealed::Allowed,
-    )
-    .await?;
+    let (txn, p) = open_person_write(db, actor, now, Permission::OpenSealed, person_id, Sealed::Allowed).await?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     let ms = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(&txn).await?;
     let events = event::Entity::find()
@@ -604,18 +586,11 @@ pub async fn confirm_abstinence<C: ConnectionTrait + TransactionTrait>(
     })
     .to_string();
     let note = format!("确认戒断三年未复吸：{}{}，{}起满三年；档案封存", a.kind.label_zh(), a.anchor, a.qualifies_on);
-    insert_event(
-        &txn,
-        actor,
-        now,
-        person_id,
-        None,
-        EventKind::StatusChanged,
-        now.today,
-        Some((vault, &note)),
-        Some(detail),
-    )
-    .await?;
+    TimelineEvent::new(person_id, EventKind::StatusChanged, now.today)
+        .note(vault, &note)
+        .detail(detail)
+        .insert(&txn, actor, now)
+        .await?;
     casework::finish_write(
         txn,
         person_id,
@@ -672,15 +647,7 @@ pub async fn reassess<C: ConnectionTrait + TransactionTrait>(
     now: Now,
     person_id: Uuid,
 ) -> ServiceResult<()> {
-    let (txn, _) = crate::service::open_person_write(
-        db,
-        actor,
-        now,
-        Permission::RecordWork,
-        person_id,
-        crate::service::Sealed::Refused,
-    )
-    .await?;
+    let (txn, _) = open_person_write(db, actor, now, Permission::RecordWork, person_id, Sealed::Refused).await?;
     casework::finish_write(
         txn,
         person_id,

@@ -8,13 +8,17 @@ use jindu_domain::event::{parse_date, validate_event_date, validate_free_text};
 use jindu_domain::leave::{LeaveAction, check_dates, next_status};
 use jindu_domain::message::Message;
 use jindu_domain::{AssessmentTrigger, ControlStatus, DomainError, EventKind, LeaveStatus, MeasureKind, Permission};
+use sea_orm::Order;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entities::{absence, event, leave_request, measure};
-use crate::service::measures::insert_event;
-use crate::service::persons::load_visible;
+use crate::service::Sealed;
+use crate::service::person_rows;
+use crate::service::record::TimelineEvent;
+use crate::service::record::load_visible;
+use crate::service::record::open_person_write;
 use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, casework, stored};
 use crate::vault::Vault;
 
@@ -96,15 +100,7 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
     person_id: Uuid,
     input: &NewLeave,
 ) -> ServiceResult<Uuid> {
-    let (txn, p) = crate::service::open_person_write(
-        db,
-        actor,
-        now,
-        Permission::RecordWork,
-        person_id,
-        crate::service::Sealed::Refused,
-    )
-    .await?;
+    let (txn, p) = open_person_write(db, actor, now, Permission::RecordWork, person_id, Sealed::Refused).await?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     jindu_domain::status::check_event_allowed(status, EventKind::LeaveRequest)?;
     community_start(&txn, person_id).await?;
@@ -180,7 +176,7 @@ pub async fn request_leave<C: ConnectionTrait + TransactionTrait>(
     .exec(&txn)
     .await?;
     let detail = serde_json::json!({ "leave_id": id, "from": from, "to": to }).to_string();
-    insert_event(&txn, actor, now, person_id, None, EventKind::LeaveRequest, now.today, None, Some(detail)).await?;
+    TimelineEvent::new(person_id, EventKind::LeaveRequest, now.today).detail(detail).insert(&txn, actor, now).await?;
     casework::finish_write(
         txn,
         person_id,
@@ -231,15 +227,7 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
     date: &str,
     note: &str,
 ) -> ServiceResult<()> {
-    let (txn, _) = crate::service::open_person_write(
-        db,
-        actor,
-        now,
-        Permission::RecordWork,
-        person_id,
-        crate::service::Sealed::Refused,
-    )
-    .await?;
+    let (txn, _) = open_person_write(db, actor, now, Permission::RecordWork, person_id, Sealed::Refused).await?;
     let action = LeaveAction::from_code(action.trim()).ok_or_else(|| {
         ServiceError::from(FieldError::from(DomainError::InvalidChoice {
             field: "action",
@@ -307,7 +295,7 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
     if let Some(d) = returned {
         let detail = serde_json::json!({ "leave_id": l.id, "leave_to": l.leave_to, "late_days": (d - l.leave_to).num_days().max(0) })
             .to_string();
-        insert_event(&txn, actor, now, person_id, None, EventKind::LeaveReturn, d, None, Some(detail)).await?;
+        TimelineEvent::new(person_id, EventKind::LeaveReturn, d).detail(detail).insert(&txn, actor, now).await?;
     }
     casework::finish_write(
         txn,
@@ -326,10 +314,7 @@ pub async fn leaves_of<C: ConnectionTrait>(
     person_id: Uuid,
     today: NaiveDate,
 ) -> ServiceResult<Vec<LeaveView>> {
-    leave_request::Entity::find()
-        .filter(leave_request::Column::PersonId.eq(person_id))
-        .order_by_desc(leave_request::Column::LeaveFrom)
-        .all(db)
+    person_rows(db, leave_request::Column::PersonId, person_id, &[(leave_request::Column::LeaveFrom, Order::Desc)])
         .await?
         .into_iter()
         .map(|l| {
@@ -364,15 +349,7 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
     left_on: &str,
     returned_on: &str,
 ) -> ServiceResult<()> {
-    let (txn, p) = crate::service::open_person_write(
-        db,
-        actor,
-        now,
-        Permission::RecordContact,
-        person_id,
-        crate::service::Sealed::Refused,
-    )
-    .await?;
+    let (txn, p) = open_person_write(db, actor, now, Permission::RecordContact, person_id, Sealed::Refused).await?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     let open = absence::Entity::find()
         .filter(absence::Column::PersonId.eq(person_id))
@@ -395,8 +372,10 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
             let detail =
                 serde_json::json!({ "absence_id": a.id, "left_on": a.left_on, "days": (back - a.left_on).num_days() })
                     .to_string();
-            let eid =
-                insert_event(&txn, actor, now, person_id, None, EventKind::Returned, back, None, Some(detail)).await?;
+            let eid = TimelineEvent::new(person_id, EventKind::Returned, back)
+                .detail(detail)
+                .insert(&txn, actor, now)
+                .await?;
             absence::Entity::update_many()
                 .col_expr(absence::Column::ReturnedOn, Expr::value(back))
                 .col_expr(absence::Column::ReturnEventId, Expr::value(eid))
@@ -452,12 +431,9 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
                 .into());
             }
             let eid =
-                insert_event(&txn, actor, now, person_id, None, EventKind::UnauthorisedDeparture, left, None, None)
-                    .await?;
+                TimelineEvent::new(person_id, EventKind::UnauthorisedDeparture, left).insert(&txn, actor, now).await?;
             let rid = match back {
-                Some(b) => {
-                    Some(insert_event(&txn, actor, now, person_id, None, EventKind::Returned, b, None, None).await?)
-                }
+                Some(b) => Some(TimelineEvent::new(person_id, EventKind::Returned, b).insert(&txn, actor, now).await?),
                 None => None,
             };
             absence::Entity::insert(absence::ActiveModel {
@@ -490,10 +466,7 @@ pub async fn absences_of<C: ConnectionTrait>(
     person_id: Uuid,
     today: NaiveDate,
 ) -> ServiceResult<Vec<AbsenceView>> {
-    Ok(absence::Entity::find()
-        .filter(absence::Column::PersonId.eq(person_id))
-        .order_by_desc(absence::Column::LeftOn)
-        .all(db)
+    Ok(person_rows(db, absence::Column::PersonId, person_id, &[(absence::Column::LeftOn, Order::Desc)])
         .await?
         .into_iter()
         .map(|a| AbsenceView {
@@ -577,15 +550,7 @@ pub async fn report_breach<C: ConnectionTrait + TransactionTrait>(
     person_id: Uuid,
     note: &str,
 ) -> ServiceResult<Uuid> {
-    let (txn, _) = crate::service::open_person_write(
-        db,
-        actor,
-        now,
-        Permission::ManageMeasures,
-        person_id,
-        crate::service::Sealed::Refused,
-    )
-    .await?;
+    let (txn, _) = open_person_write(db, actor, now, Permission::ManageMeasures, person_id, Sealed::Refused).await?;
     let note = match note.trim() {
         "" => None,
         n => Some(jindu_domain::event::validate_note("note", n)?),
@@ -607,18 +572,11 @@ pub async fn report_breach<C: ConnectionTrait + TransactionTrait>(
     .to_string();
     // The grounds are kept in the detail (shown in the reader's language on the timeline); the
     // note is the reporter's own, if any.
-    let id = insert_event(
-        &txn,
-        actor,
-        now,
-        person_id,
-        None,
-        EventKind::BreachReported,
-        now.today,
-        note.as_deref().map(|n| (vault, n)),
-        Some(detail),
-    )
-    .await?;
+    let id = TimelineEvent::new(person_id, EventKind::BreachReported, now.today)
+        .note_opt(note.as_deref().map(|n| (vault, n)))
+        .detail(detail)
+        .insert(&txn, actor, now)
+        .await?;
     let entry =
         audit::Entry::ok("breach.report", "person", person_id).with_detail(format!("{} evidence", b.evidence.len()));
     casework::finish_write(txn, person_id, None, entry).await?;

@@ -16,13 +16,15 @@ use jindu_domain::{
     AddictionFinding, AlertKind, AssessmentTrigger, ControlStatus, Due, EventKind, LeaveStatus, MeasureKind,
     MeasureStatus, ObligationKind, RiskTier, Substance, TestResult,
 };
+use sea_orm::Order;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::entities::{absence, alert, event, leave_request, measure, obligation, person, risk_assessment, transfer};
-use crate::service::{ServiceError, ServiceResult, UnitOfWork, audit, deployment, measures, stored};
+use crate::service::person_rows;
+use crate::service::{ServiceError, ServiceResult, UnitOfWork, audit, deployment, record, stored};
 use sea_orm::TransactionSession;
 
 /// Setting key of the office's risk factor table (JSON of [`FactorTable`]).
@@ -110,7 +112,7 @@ impl Reconciled {
 /// 1. the risk assessment, when `trigger` asks for one or the last is a month old (a new row is
 ///    kept when the result changed, and always for registration, monthly, manual and table
 ///    triggers);
-/// 2. the duties ([`measures::refresh_obligations`]);
+/// 2. the duties ([`refresh_obligations`]);
 /// 3. the lost-contact rule: a check-in or test overdue by the configured days (counted from
 ///    no earlier than the day the record was registered or the person last found) records
 ///    `ContactLost` (by the system, with the rule in its detail) and sets the person lost;
@@ -124,18 +126,15 @@ pub(crate) async fn reconcile<T: ConnectionTrait + TransactionSession>(
 ) -> ServiceResult<Reconciled> {
     let (db, now, by) = (uow, uow.now(), uow.user_id());
     let mut out = Reconciled::default();
-    measures::lock_person(db, person_id).await?;
+    record::lock_person(db, person_id).await?;
     let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
         return Ok(out);
     };
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     let events = test_and_use_events(db, person_id).await?;
-    let measures_all = measure::Entity::find()
-        .filter(measure::Column::PersonId.eq(person_id))
-        .order_by_desc(measure::Column::DecisionDate)
-        .all(db)
-        .await?;
-    measures::refresh_obligations(db, person_id, now).await?;
+    let measures_all =
+        person_rows(db, measure::Column::PersonId, person_id, &[(measure::Column::DecisionDate, Order::Desc)]).await?;
+    refresh_obligations(db, person_id, now).await?;
     let rules = alert_rules(db).await?;
     let duties = duties_of(db, person_id).await?;
     let mut status = status;
@@ -178,7 +177,7 @@ pub(crate) async fn reconcile<T: ConnectionTrait + TransactionSession>(
         })
         .exec(db)
         .await?;
-        measures::set_status(db, &p, ControlStatus::LostContact, now).await?;
+        record::set_status(db, &p, ControlStatus::LostContact, now).await?;
         set_lost_since(db, person_id, Some(lost_on)).await?;
         uow.audit_as(
             &audit::Who::system(),
@@ -193,7 +192,7 @@ pub(crate) async fn reconcile<T: ConnectionTrait + TransactionSession>(
         )
         .await?;
         out.status_before = Some(status);
-        measures::refresh_obligations(db, person_id, now).await?;
+        refresh_obligations(db, person_id, now).await?;
         status = ControlStatus::LostContact;
         lost_since = Some(lost_on);
         out.lost_on = Some(lost_on);
@@ -203,7 +202,7 @@ pub(crate) async fn reconcile<T: ConnectionTrait + TransactionSession>(
     let tier = stored("risk_tier", &p.risk_tier, RiskTier::from_code)?;
     let cal = deployment::calendar(db).await?;
     let open = measures_all.iter().find(|m| m.ended_on.is_none());
-    let clock = open.map(measures::clock_of).transpose()?;
+    let clock = open.map(record::clock_of).transpose()?;
     let measure_facts = clock.as_ref().map(|c| MeasureFacts {
         kind: c.kind,
         planned_last_day: c.planned_last_day(now.today),
@@ -251,7 +250,7 @@ pub(crate) async fn reconcile<T: ConnectionTrait + TransactionSession>(
             .await?;
         if out.tier_changed {
             // The tier sets the visit interval.
-            measures::refresh_obligations(db, person_id, now).await?;
+            refresh_obligations(db, person_id, now).await?;
             duties = duties_of(db, person_id).await?;
         }
     }
@@ -312,7 +311,9 @@ pub(crate) async fn reconcile<T: ConnectionTrait + TransactionSession>(
     out.alerts_resolved = resolved_kinds.len() as u32;
     out.raised_kinds = raised_kinds;
     out.resolved_kinds = resolved_kinds;
-    crate::service::indicators::maintain_loaded(db, &stored_now, tier, &measures_all, &cal, now.today).await?;
+    let loaded =
+        crate::service::indicators::LoadedPerson { person: &stored_now, tier, measures: &measures_all, cal: &cal };
+    crate::service::indicators::maintain_loaded(db, &loaded, now.today).await?;
     Ok(out)
 }
 
@@ -347,6 +348,80 @@ async fn duties_of<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult
         .into_iter()
         .map(|o| Ok(Due { kind: stored("obligation kind", &o.kind, ObligationKind::from_code)?, due_date: o.due_date }))
         .collect()
+}
+
+/// Recomputes the obligations (next report deadline, check-in, test, visit) of one person from
+/// their open measure, control status, risk tier and the last events of each kind, replacing
+/// the stored rows. Only persons under control carry obligations.
+pub async fn refresh_obligations<C: ConnectionTrait>(db: &C, person_id: Uuid, now: Now) -> ServiceResult<()> {
+    record::lock_person(db, person_id).await?;
+    obligation::Entity::delete_many().filter(obligation::Column::PersonId.eq(person_id)).exec(db).await?;
+    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
+        return Ok(());
+    };
+    if p.control_status != ControlStatus::UnderControl.as_code() {
+        return Ok(());
+    }
+    let Some(m) = record::open_measure(db, person_id).await? else {
+        return Ok(());
+    };
+    let clock = record::clock_of(&m)?;
+    let tier = stored("risk_tier", &p.risk_tier, RiskTier::from_code)?;
+    let schedule = deployment::schedule(db).await?;
+    let cal = deployment::calendar(db).await?;
+    let since = clock.start_date().unwrap_or(clock.decision_date);
+    let events = event::Entity::find()
+        .filter(event::Column::PersonId.eq(person_id))
+        .filter(event::Column::OccurredOn.gte(since))
+        .filter(event::Column::Kind.is_in([
+            EventKind::CheckIn.as_code(),
+            EventKind::DrugTest.as_code(),
+            EventKind::Visit.as_code(),
+        ]))
+        .all(db)
+        .await?;
+    let last = |kind: EventKind| {
+        events
+            .iter()
+            .filter(|e| e.kind == kind.as_code())
+            .filter(|e| kind != EventKind::DrugTest || e.test_result.as_deref() != Some(TestResult::Refused.as_code()))
+            .map(|e| e.occurred_on)
+            .max()
+    };
+    let mut rows = Vec::new();
+    for (ok, ek) in [
+        (ObligationKind::Report, None),
+        (ObligationKind::CheckIn, Some(EventKind::CheckIn)),
+        (ObligationKind::DrugTest, Some(EventKind::DrugTest)),
+        (ObligationKind::Visit, Some(EventKind::Visit)),
+    ] {
+        let last_done = ek.and_then(last);
+        if let Some(due) = jindu_domain::obligation::next_due(&schedule, ok, &clock, tier, last_done, now.today, &cal) {
+            rows.push(obligation::ActiveModel {
+                person_id: Set(person_id),
+                kind: Set(ok.as_code().to_string()),
+                due_date: Set(due.due_date),
+                division_code: Set(p.division_code.clone()),
+                social_worker_id: Set(p.social_worker_id),
+                measure_id: Set(Some(m.id)),
+            });
+        }
+    }
+    // After a transfer, the report at the new place within 15 days (戒毒条例 §22).
+    if let Some(due) = record::pending_report_deadline(db, person_id).await? {
+        rows.push(obligation::ActiveModel {
+            person_id: Set(person_id),
+            kind: Set(ObligationKind::TransferReport.as_code().to_string()),
+            due_date: Set(due),
+            division_code: Set(p.division_code.clone()),
+            social_worker_id: Set(p.social_worker_id),
+            measure_id: Set(Some(m.id)),
+        });
+    }
+    if !rows.is_empty() {
+        obligation::Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(())
 }
 
 pub(crate) async fn set_lost_since<C: ConnectionTrait>(
@@ -688,9 +763,7 @@ pub async fn sweep<C: ConnectionTrait + sea_orm::TransactionTrait>(
         }
         after = Some(last);
     }
-    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        // SQLite gathers planner statistics only when asked; the hourly sweep asks.
-        db.execute_unprepared("PRAGMA optimize").await?;
-    }
+    // SQLite gathers planner statistics only when asked; the hourly sweep asks.
+    crate::sql::optimize(db).await?;
     Ok(report)
 }

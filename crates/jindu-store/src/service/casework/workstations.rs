@@ -12,9 +12,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use jindu_domain::clock::Now;
-use jindu_domain::import::HeaderMap;
 use jindu_domain::indicator::{CellKey, Contribution, Figure, Month};
-use jindu_domain::workstation::{WorkstationColumn, staff_names};
 use jindu_domain::{DivisionCode, DivisionLevel, Permission, Role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
@@ -83,7 +81,7 @@ pub(in crate::service) struct Checked {
 
 /// The town (level 乡镇（街道）) in the actor's scope that `text` names: a 9- or 12-digit code, the
 /// name, the name path (with or without `/`) or the name without 街道/镇/乡.
-async fn town_named<C: ConnectionTrait>(
+pub(in crate::service) async fn town_named<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     text: &str,
@@ -530,119 +528,4 @@ pub async fn coverage<C: ConnectionTrait>(db: &C, actor: &Actor, day: NaiveDate)
     }
     let covered = covered.len() as u64;
     Ok(Coverage { towns, covered, figure: Figure::rate(covered as i64, towns as i64) })
-}
-
-/// The rows of a workstation sheet (`SheetKind::Workstations`): each row creates its workstation
-/// (or finds it: same town and name) and links the social workers its staff cell names. A row
-/// whose workstation is kept and whose staff are all linked already is `existing`.
-pub(in crate::service) struct SheetRows<'a> {
-    actor: &'a Actor,
-    now: Now,
-    /// (town code, name) → the row that first gave it.
-    seen: BTreeMap<(String, String), usize>,
-    /// Accounts linked by an earlier row of this file → that row.
-    staffed: BTreeMap<Uuid, usize>,
-}
-
-impl<'a> SheetRows<'a> {
-    pub(in crate::service) fn new(actor: &'a Actor, now: Now) -> Self {
-        SheetRows { actor, now, seen: BTreeMap::new(), staffed: BTreeMap::new() }
-    }
-}
-
-impl crate::service::import::SheetImport for SheetRows<'_> {
-    type Column = WorkstationColumn;
-    const OBJECT: &'static str = "workstation";
-
-    async fn row<T: ConnectionTrait + sea_orm::TransactionSession + Send + Sync>(
-        &mut self,
-        txn: &crate::service::UnitOfWork<T>,
-        row: usize,
-        cells: &[String],
-        header: &HeaderMap<WorkstationColumn>,
-    ) -> ServiceResult<crate::service::import::RowOutcome> {
-        use crate::service::import::RowOutcome;
-        let cell = |c: WorkstationColumn| header.cell(cells, c);
-        let form = WorkstationForm {
-            name: cell(WorkstationColumn::Name),
-            town: cell(WorkstationColumn::Town),
-            address: cell(WorkstationColumn::Address),
-            opened_on: cell(WorkstationColumn::OpenedOn),
-        };
-        let checked = check(txn, self.actor, self.now, &form).await?;
-        // The staff are checked even when the workstation's cells have problems (every problem of
-        // the row at once), against the town when it is known.
-        let mut problems = match &checked {
-            Ok(_) => Vec::new(),
-            Err(p) => p.clone(),
-        };
-        let mut staff = Vec::new();
-        let town = match &checked {
-            Ok(c) => Some(c.town.clone()),
-            Err(_) => town_named(txn, self.actor, &form.town).await?.ok(),
-        };
-        if let Some(town) = &town {
-            for who in staff_names(&cell(WorkstationColumn::Staff)) {
-                match staff_account(txn, town, &who).await? {
-                    Ok(u) => match self.staffed.get(&u.id) {
-                        Some(first) => problems.push(FieldError::of(
-                            "staff",
-                            Message::new("msg.workstation.staff_repeat").text("who", who).text("first", first),
-                        )),
-                        None => staff.push(u),
-                    },
-                    Err(e) => problems.push(e),
-                }
-            }
-        }
-        let Ok(checked) = checked else { return Ok(RowOutcome::Problems(problems)) };
-        let key = (checked.town.code.to_string(), checked.name.clone());
-        if let Some(first) = self.seen.get(&key) {
-            problems.push(FieldError::coded(
-                "row",
-                "import.repeat",
-                Message::new("msg.import.repeat_workstation").text("first", first),
-            ));
-        }
-        if !problems.is_empty() {
-            return Ok(RowOutcome::Problems(problems));
-        }
-        self.seen.insert(key, row);
-        for u in &staff {
-            self.staffed.insert(u.id, row);
-        }
-        let kept = workstation::Entity::find()
-            .filter(workstation::Column::DivisionCode.eq(checked.town.code.to_string()))
-            .filter(workstation::Column::Name.eq(&checked.name))
-            .one(txn)
-            .await?;
-        let (ws, created) = match kept {
-            Some(w) => (w, false),
-            None => {
-                let id = insert(txn, self.now, &checked).await?;
-                txn.audit(
-                    audit::Entry::ok("workstation.create", "workstation", id.to_string())
-                        .with_detail(format!("{} town={} (import row {row})", checked.name, checked.town.code)),
-                )
-                .await?;
-                let w =
-                    workstation::Entity::find_by_id(id).one(txn).await?.ok_or(ServiceError::NotFound("workstation"))?;
-                (w, true)
-            }
-        };
-        let mut elsewhere = Vec::new();
-        for u in &staff {
-            if let Some(e) = on_other_staff(txn, &ws, u).await? {
-                elsewhere.push(e);
-            }
-        }
-        if !elsewhere.is_empty() {
-            return Ok(RowOutcome::Problems(elsewhere));
-        }
-        let mut linked = false;
-        for u in &staff {
-            linked |= link(txn, &ws, u).await?;
-        }
-        Ok(if created || linked { RowOutcome::Valid } else { RowOutcome::Existing })
-    }
 }

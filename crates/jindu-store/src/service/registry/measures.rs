@@ -7,20 +7,23 @@ use jindu_domain::clock::Now;
 use jindu_domain::event::{parse_date, validate_event_date, validate_note};
 use jindu_domain::measure::MeasureClock;
 use jindu_domain::message::Message;
-use jindu_domain::obligation::next_due;
 use jindu_domain::status::{check_event_allowed, status_after};
 use jindu_domain::{
-    AssessmentTrigger, ControlStatus, DomainError, EndReason, EventKind, MeasureKind, MeasureStatus, ObligationKind,
-    Permission, RiskTier, Substance, Suspension, TestMethod, TestResult,
+    AssessmentTrigger, ControlStatus, DomainError, EndReason, EventKind, MeasureKind, MeasureStatus, Permission,
+    Substance, TestMethod, TestResult,
 };
+use sea_orm::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
 };
 use uuid::Uuid;
 
-use crate::entities::{event, measure, obligation, person};
-use crate::service::persons::load_visible;
+use crate::entities::{event, measure, person};
+use crate::service::Sealed;
+use crate::service::person_rows;
+use crate::service::record::open_person_write;
+use crate::service::record::{TimelineEvent, clock_of, load_visible, open_measure, set_status};
 use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, parse_code, stored};
 
 /// A parsed measure decision.
@@ -62,17 +65,6 @@ pub fn parse_decision(kind: &str, decision: &str, report: &str, now: Now) -> Res
     }
 }
 
-pub(crate) fn clock_of(m: &measure::Model) -> ServiceResult<MeasureClock> {
-    let kind = stored("measure kind", &m.kind, MeasureKind::from_code)?;
-    let suspensions: Vec<Suspension> =
-        serde_json::from_str(&m.suspensions).map_err(|e| ServiceError::Data(format!("suspensions: {e}")))?;
-    let ended = match (m.ended_on, m.end_reason.as_deref()) {
-        (Some(d), Some(r)) => Some((d, stored("end reason", r, EndReason::from_code)?)),
-        _ => None,
-    };
-    Ok(MeasureClock { kind, decision_date: m.decision_date, reported_on: m.reported_on, suspensions, ended })
-}
-
 /// Fills a measure row's clock columns (report day, suspensions, end, status) from `clock` on
 /// the day of `now` (also the bulk loader's, [`crate::seed`]).
 pub fn clock_columns(
@@ -89,62 +81,6 @@ pub fn clock_columns(
     am.report_deadline = Set(clock.report_deadline(cal));
     am.planned_last_day = Set(clock.planned_last_day(now.today));
     Ok(())
-}
-
-/// Appends a plain event (no test fields) recorded by `actor` now; returns its id. A note
-/// comes with the vault that seals it (`event.note` is encrypted at rest).
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn insert_event<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    now: Now,
-    person_id: Uuid,
-    measure_id: Option<Uuid>,
-    kind: EventKind,
-    on: NaiveDate,
-    note: Option<(&crate::Vault, &str)>,
-    detail: Option<String>,
-) -> ServiceResult<Uuid> {
-    insert_event_by(db, Some(actor.user_id), now, person_id, measure_id, kind, on, note, detail).await
-}
-
-/// [`insert_event`] recorded by `recorded_by` (a user, or `None` for the system): the one
-/// place a timeline event without test fields is inserted (transfers, transfer files, sweeps).
-///
-/// # Errors
-/// `Db`; `Vault` when the note cannot be sealed.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn insert_event_by<C: ConnectionTrait>(
-    db: &C,
-    recorded_by: Option<Uuid>,
-    now: Now,
-    person_id: Uuid,
-    measure_id: Option<Uuid>,
-    kind: EventKind,
-    on: NaiveDate,
-    note: Option<(&crate::Vault, &str)>,
-    detail: Option<String>,
-) -> ServiceResult<Uuid> {
-    let id = Uuid::now_v7();
-    let note = note.map(|(vault, text)| vault.seal("event", "note", &id.to_string(), text)).transpose()?;
-    event::Entity::insert(event::ActiveModel {
-        id: Set(id),
-        person_id: Set(person_id),
-        measure_id: Set(measure_id),
-        kind: Set(kind.as_code().to_string()),
-        occurred_on: Set(on),
-        recorded_at: Set(now.instant),
-        recorded_by: Set(recorded_by),
-        test_method: Set(None),
-        test_result: Set(None),
-        substance: Set(None),
-        note: Set(note),
-        amends_event_id: Set(None),
-        detail: Set(detail),
-    })
-    .exec(db)
-    .await?;
-    Ok(id)
 }
 
 /// Inserts a decided measure for a person already loaded (no scope check here; callers do it),
@@ -173,22 +109,14 @@ pub async fn insert_decision<C: ConnectionTrait>(
     };
     clock_columns(&mut am, &clock, now, &cal)?;
     am.insert(db).await?;
-    insert_event(db, actor, now, person_id, Some(id), EventKind::MeasureDecided, input.decision_date, None, None)
+    TimelineEvent::new(person_id, EventKind::MeasureDecided, input.decision_date)
+        .measure(id)
+        .insert(db, actor, now)
         .await?;
     if let Some(r) = clock.reported_on {
-        insert_event(db, actor, now, person_id, Some(id), EventKind::MeasureStarted, r, None, None).await?;
+        TimelineEvent::new(person_id, EventKind::MeasureStarted, r).measure(id).insert(db, actor, now).await?;
     }
     Ok(id)
-}
-
-/// The open (not ended) measure of a person, newest decision first.
-async fn open_measure<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<Option<measure::Model>> {
-    Ok(measure::Entity::find()
-        .filter(measure::Column::PersonId.eq(person_id))
-        .filter(measure::Column::EndedOn.is_null())
-        .order_by_desc(measure::Column::DecisionDate)
-        .one(db)
-        .await?)
 }
 
 /// Records a new measure decision for a person. A compulsory-isolation decision ends an open
@@ -307,7 +235,11 @@ async fn end_row<C: ConnectionTrait>(
     let mut am: measure::ActiveModel = m.into();
     clock_columns(&mut am, &clock, now, &cal)?;
     am.update(txn).await?;
-    insert_event(txn, actor, now, person_id, Some(measure_id), EventKind::MeasureEnded, on, None, detail).await?;
+    TimelineEvent::new(person_id, EventKind::MeasureEnded, on)
+        .measure(measure_id)
+        .detail(detail)
+        .insert(txn, actor, now)
+        .await?;
     Ok(())
 }
 
@@ -492,7 +424,7 @@ pub(crate) async fn act_in<T: ConnectionTrait + sea_orm::TransactionSession>(
         ),
         _ => None,
     };
-    insert_event(txn, actor, now, person_id, Some(measure_id), kind, date, None, detail).await?;
+    TimelineEvent::new(person_id, kind, date).measure(measure_id).detail(detail).insert(txn, actor, now).await?;
     if action == MeasureAction::ReleaseToRehab {
         let rehab = DecisionInput { kind: MeasureKind::CommunityRehab, decision_date: date, report_date: None };
         insert_decision(txn, actor, now, person_id, rehab).await?;
@@ -545,15 +477,7 @@ pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
     input: &DateCorrection,
 ) -> ServiceResult<()> {
     use jindu_domain::measure::DateField;
-    let (txn, p) = crate::service::open_person_write(
-        db,
-        actor,
-        now,
-        Permission::EditPersons,
-        person_id,
-        crate::service::Sealed::Allowed,
-    )
-    .await?;
+    let (txn, p) = open_person_write(db, actor, now, Permission::EditPersons, person_id, Sealed::Allowed).await?;
     let m = measure::Entity::find_by_id(measure_id)
         .one(&txn)
         .await?
@@ -651,18 +575,12 @@ pub async fn correct_date<C: ConnectionTrait + TransactionTrait>(
         "measure_id": measure_id,
     })
     .to_string();
-    let id = insert_event(
-        &txn,
-        actor,
-        now,
-        person_id,
-        Some(measure_id),
-        EventKind::Amendment,
-        now.today,
-        Some((vault, reason.as_str())),
-        Some(detail),
-    )
-    .await?;
+    let id = TimelineEvent::new(person_id, EventKind::Amendment, now.today)
+        .measure(measure_id)
+        .note(vault, reason.as_str())
+        .detail(detail)
+        .insert(&txn, actor, now)
+        .await?;
     if let Some(t) = target {
         event::Entity::update_many()
             .col_expr(event::Column::AmendsEventId, sea_orm::sea_query::Expr::value(Some(t.id)))
@@ -763,7 +681,7 @@ pub(crate) async fn record_event_in<T: ConnectionTrait + sea_orm::TransactionSes
         actor.require(jindu_domain::access::permission_for_event(k))?;
     }
     let p = load_visible(txn, actor, person_id).await?;
-    crate::service::persons::check_version(&input.version, p.version)?;
+    crate::service::record::check_version(&input.version, p.version)?;
     let mut errors: Vec<FieldError> = Vec::new();
     let kind = parse_code("kind", &input.kind, EventKind::from_code)
         .and_then(|k| {
@@ -874,7 +792,10 @@ pub(crate) async fn record_event_in<T: ConnectionTrait + sea_orm::TransactionSes
             let mut am: measure::ActiveModel = m.clone().into();
             clock_columns(&mut am, &clock, now, &cal)?;
             am.update(txn).await?;
-            insert_event(txn, actor, now, person_id, Some(m.id), EventKind::MeasureStarted, date, None, None).await?;
+            TimelineEvent::new(person_id, EventKind::MeasureStarted, date)
+                .measure(m.id)
+                .insert(txn, actor, now)
+                .await?;
         }
     }
     // Lost and found: the day lost is kept on the person; finding them records the gap.
@@ -949,123 +870,6 @@ pub(crate) async fn record_event_in<T: ConnectionTrait + sea_orm::TransactionSes
     Ok(id)
 }
 
-/// Writes a new control status with the optimistic-concurrency check on `version`.
-pub(crate) async fn set_status<C: ConnectionTrait>(
-    db: &C,
-    p: &person::Model,
-    status: ControlStatus,
-    now: Now,
-) -> ServiceResult<()> {
-    let res = person::Entity::update_many()
-        .col_expr(person::Column::ControlStatus, sea_orm::sea_query::Expr::value(status.as_code()))
-        .col_expr(person::Column::Version, sea_orm::sea_query::Expr::value(p.version + 1))
-        .col_expr(person::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now.instant))
-        .filter(person::Column::Id.eq(p.id))
-        .filter(person::Column::Version.eq(p.version))
-        .exec(db)
-        .await?;
-    if res.rows_affected != 1 {
-        return Err(ServiceError::Conflict);
-    }
-    Ok(())
-}
-
-/// Serialises the writes that recompute one person's derived state (obligations, the kept
-/// indicator contribution) until the caller's transaction ends: on PostgreSQL the person's row is
-/// locked `FOR NO KEY UPDATE` (which does not conflict with the key-share locks that inserting
-/// the person's events takes, so two writers of one person queue here instead of deadlocking);
-/// SQLite admits one writer at a time anyway. Writers of different persons never wait for each
-/// other. Without it two transactions could both delete and re-insert the same obligation rows
-/// (`obligation_pkey`), as the process-wide audit lock used to prevent by serialising everything.
-///
-/// # Errors
-/// `Db` on a database failure.
-pub async fn lock_person<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<()> {
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        db.execute_raw(sea_orm::Statement::from_sql_and_values(
-            sea_orm::DbBackend::Postgres,
-            "SELECT 1 FROM person WHERE id = $1 FOR NO KEY UPDATE",
-            [person_id.into()],
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
-/// Recomputes the obligations (next report deadline, check-in, test, visit) of one person from
-/// their open measure, control status, risk tier and the last events of each kind, replacing
-/// the stored rows. Only persons under control carry obligations.
-pub async fn refresh_obligations<C: ConnectionTrait>(db: &C, person_id: Uuid, now: Now) -> ServiceResult<()> {
-    lock_person(db, person_id).await?;
-    obligation::Entity::delete_many().filter(obligation::Column::PersonId.eq(person_id)).exec(db).await?;
-    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
-        return Ok(());
-    };
-    if p.control_status != ControlStatus::UnderControl.as_code() {
-        return Ok(());
-    }
-    let Some(m) = open_measure(db, person_id).await? else {
-        return Ok(());
-    };
-    let clock = clock_of(&m)?;
-    let tier = stored("risk_tier", &p.risk_tier, RiskTier::from_code)?;
-    let schedule = deployment::schedule(db).await?;
-    let cal = deployment::calendar(db).await?;
-    let since = clock.start_date().unwrap_or(clock.decision_date);
-    let events = event::Entity::find()
-        .filter(event::Column::PersonId.eq(person_id))
-        .filter(event::Column::OccurredOn.gte(since))
-        .filter(event::Column::Kind.is_in([
-            EventKind::CheckIn.as_code(),
-            EventKind::DrugTest.as_code(),
-            EventKind::Visit.as_code(),
-        ]))
-        .all(db)
-        .await?;
-    let last = |kind: EventKind| {
-        events
-            .iter()
-            .filter(|e| e.kind == kind.as_code())
-            .filter(|e| kind != EventKind::DrugTest || e.test_result.as_deref() != Some(TestResult::Refused.as_code()))
-            .map(|e| e.occurred_on)
-            .max()
-    };
-    let mut rows = Vec::new();
-    for (ok, ek) in [
-        (ObligationKind::Report, None),
-        (ObligationKind::CheckIn, Some(EventKind::CheckIn)),
-        (ObligationKind::DrugTest, Some(EventKind::DrugTest)),
-        (ObligationKind::Visit, Some(EventKind::Visit)),
-    ] {
-        let last_done = ek.and_then(last);
-        if let Some(due) = next_due(&schedule, ok, &clock, tier, last_done, now.today, &cal) {
-            rows.push(obligation::ActiveModel {
-                person_id: Set(person_id),
-                kind: Set(ok.as_code().to_string()),
-                due_date: Set(due.due_date),
-                division_code: Set(p.division_code.clone()),
-                social_worker_id: Set(p.social_worker_id),
-                measure_id: Set(Some(m.id)),
-            });
-        }
-    }
-    // After a transfer, the report at the new place within 15 days (戒毒条例 §22).
-    if let Some(due) = crate::service::transfers::pending_report_deadline(db, person_id).await? {
-        rows.push(obligation::ActiveModel {
-            person_id: Set(person_id),
-            kind: Set(ObligationKind::TransferReport.as_code().to_string()),
-            due_date: Set(due),
-            division_code: Set(p.division_code.clone()),
-            social_worker_id: Set(p.social_worker_id),
-            measure_id: Set(Some(m.id)),
-        });
-    }
-    if !rows.is_empty() {
-        obligation::Entity::insert_many(rows).exec(db).await?;
-    }
-    Ok(())
-}
-
 /// A measure as the person page shows it, with its computed dates.
 #[derive(Debug, Clone)]
 pub struct MeasureView {
@@ -1089,10 +893,7 @@ pub struct MeasureView {
 /// The measures of a person, newest decision first.
 pub async fn views_for<C: ConnectionTrait>(db: &C, now: Now, person_id: Uuid) -> ServiceResult<Vec<MeasureView>> {
     let cal = deployment::calendar(db).await?;
-    measure::Entity::find()
-        .filter(measure::Column::PersonId.eq(person_id))
-        .order_by_desc(measure::Column::DecisionDate)
-        .all(db)
+    person_rows(db, measure::Column::PersonId, person_id, &[(measure::Column::DecisionDate, Order::Desc)])
         .await?
         .iter()
         .map(|m| {

@@ -3,5 +3,6 @@
 pub mod measures;
 pub mod persons;
 pub mod police;
+pub mod record;
 pub mod transfer_file;
 pub mod transfers;

@@ -10,6 +10,7 @@ use jindu_domain::{
     AddictionFinding, AssessmentTrigger, ControlStatus, DivisionCode, DivisionLevel, DomainError, IdNumber,
     MeasureKind, Permission, RiskTier, Role, Substance,
 };
+use sea_orm::Order;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
@@ -17,7 +18,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entities::{app_user, division, event, measure, obligation, person};
+use crate::service::Sealed;
 use crate::service::measures::{self, MeasureView};
+use crate::service::person_rows;
+use crate::service::record::open_person_write;
+use crate::service::record::{self, TimelineEvent, check_version, load_visible, open_person};
 use crate::service::{
     Actor, FieldError, Page, ServiceError, ServiceResult, audit, casework, parse_code, scope_bounds, stored,
 };
@@ -33,6 +38,33 @@ pub struct SealedPerson {
     pub note: Option<String>,
     pub name_bidx: String,
     pub id_number_bidx: String,
+}
+
+impl SealedPerson {
+    /// A new person row `id` registered at `now` with these sealed columns and blind indexes:
+    /// version 1, not lost, not sealed, not yet assessed. The caller sets every other column
+    /// (`..sealed.new_row(id, now)` after them): sex, birth date, divisions, status, tier, finding,
+    /// substance, social worker, first found, circumstances.
+    pub(crate) fn new_row(self, id: Uuid, now: Now) -> person::ActiveModel {
+        person::ActiveModel {
+            id: Set(id),
+            name: Set(self.name),
+            id_number: Set(self.id_number),
+            phone: Set(self.phone),
+            address: Set(self.address),
+            note: Set(self.note),
+            name_bidx: Set(Some(self.name_bidx)),
+            id_number_bidx: Set(Some(self.id_number_bidx)),
+            lost_since: Set(None),
+            sealed_on: Set(None),
+            risk_assessed_on: Set(None),
+            risk_score: Set(None),
+            version: Set(1),
+            created_at: Set(now.instant),
+            updated_at: Set(now.instant),
+            ..Default::default()
+        }
+    }
 }
 
 /// Seals a person's personal fields for row `id` (also the bulk loader's, [`crate::seed`]).
@@ -55,17 +87,6 @@ pub fn seal_person(
         name_bidx: vault.name_index(name),
         id_number_bidx: vault.id_number_index(id_number),
     })
-}
-
-/// A person row with its sealed columns opened (plaintext). Never write it back as is.
-pub(crate) fn open_person(vault: &Vault, mut m: person::Model) -> ServiceResult<person::Model> {
-    let row = m.id.to_string();
-    m.name = vault.open("person", "name", &row, &m.name)?;
-    m.id_number = vault.open("person", "id_number", &row, &m.id_number)?;
-    m.phone = vault.open_opt("person", "phone", m.id, m.phone.as_deref())?;
-    m.address = vault.open_opt("person", "address", m.id, m.address.as_deref())?;
-    m.note = vault.open_opt("person", "note", m.id, m.note.as_deref())?;
-    Ok(m)
 }
 
 /// Longest accepted name (characters).
@@ -237,16 +258,6 @@ pub fn yes_no_code(v: Option<bool>) -> &'static str {
         Some(true) => "yes",
         Some(false) => "no",
         None => "",
-    }
-}
-
-/// Optimistic concurrency for forms: an empty `version` (an old client) is not checked; any
-/// other value must equal the stored version, else `Conflict`.
-pub fn check_version(version: &str, stored: i32) -> ServiceResult<()> {
-    match version.trim() {
-        "" => Ok(()),
-        v if v.parse::<i32>().ok() == Some(stored) => Ok(()),
-        _ => Err(ServiceError::Conflict),
     }
 }
 
@@ -444,13 +455,8 @@ pub async fn register_in<T: ConnectionTrait + sea_orm::TransactionSession>(
     )?;
     let txn = db;
     person::Entity::insert(person::ActiveModel {
-        id: Set(id),
-        name: Set(sealed.name),
         sex: Set(id_number.sex().as_code().to_string()),
         birth_date: Set(id_number.birth_date()),
-        id_number: Set(sealed.id_number),
-        phone: Set(sealed.phone),
-        address: Set(sealed.address),
         division_code: Set(profile.division.to_string()),
         town_code: Set(profile.town.to_string()),
         control_status: Set(ControlStatus::UnderControl.as_code().to_string()),
@@ -459,20 +465,11 @@ pub async fn register_in<T: ConnectionTrait + sea_orm::TransactionSession>(
         substance: Set(profile.substance.map(|s| s.as_code().to_string())),
         social_worker_id: Set(profile.worker),
         first_found_on: Set(first_found),
-        note: Set(sealed.note),
-        name_bidx: Set(Some(sealed.name_bidx)),
-        id_number_bidx: Set(Some(sealed.id_number_bidx)),
         employed: Set(profile.circumstances.employed),
         stable_housing: Set(profile.circumstances.stable_housing),
         family_support: Set(profile.circumstances.family_support),
         violent_or_self_harm: Set(profile.circumstances.violent_or_self_harm),
-        lost_since: Set(None),
-        sealed_on: Set(None),
-        risk_assessed_on: Set(None),
-        risk_score: Set(None),
-        version: Set(1),
-        created_at: Set(now.instant),
-        updated_at: Set(now.instant),
+        ..sealed.new_row(id, now)
     })
     .exec(txn)
     .await?;
@@ -887,35 +884,6 @@ fn to_view(
     })
 }
 
-/// Refuses work on a record sealed after three years' abstinence (戒毒条例 §7): it is out of
-/// dynamic control. A relapse (recorded as an event) brings it back.
-pub fn ensure_not_sealed(p: &person::Model) -> ServiceResult<()> {
-    match p.sealed_on {
-        Some(day) => Err(FieldError::of("action", Message::new("msg.person.sealed").text("day", day)).into()),
-        None => Ok(()),
-    }
-}
-
-/// The data-scope rule for one person's record, written once: the actor sees it when its
-/// division lies in the actor's scope, when it is on the actor's own caseload if the role is
-/// limited to one (社工), and when it is not sealed (three years abstinent) unless the role may
-/// open sealed records. Every read of a person ([`load_visible`], the drill-down behind a figure,
-/// the caseload picker) asks this.
-pub fn visible_to(actor: &Actor, p: &person::Model) -> bool {
-    actor.sees(&p.division_code)
-        && (!actor.caseload_only() || p.social_worker_id == Some(actor.user_id))
-        && (p.sealed_on.is_none() || actor.can(Permission::OpenSealed))
-}
-
-/// Loads a person the actor may see ([`visible_to`]); anything else answers
-/// `NotFound("person")`, so an out-of-scope id looks exactly like a missing one.
-pub async fn load_visible<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<person::Model> {
-    match person::Entity::find_by_id(id).one(db).await? {
-        Some(p) if visible_to(actor, &p) => Ok(p),
-        _ => Err(ServiceError::NotFound("person")),
-    }
-}
-
 /// A timeline entry.
 #[derive(Debug, Clone)]
 pub struct EventView {
@@ -992,30 +960,14 @@ pub(crate) async fn read_person<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// The person page: details, measures (newest first), timeline (newest first) and obligations,
-/// read through [`read_person`] (permission, scope, one audit record).
+/// read through [`read_person`] (permission, scope, one audit record). [`Reading::Masked`]
+/// shows the ID number, phone and address masked (430405********1234, 138****5678);
+/// [`Reading::Unmasked`] shows them in full, needs `Unmask` and is audited as `person.unmask`.
+///
+/// # Errors
+/// `Forbidden` (`ViewPersons`, or `Unmask` for an unmasked read), `NotFound` (missing or out of
+/// scope), `Db`, `Vault`.
 pub async fn detail<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    vault: &Vault,
-    actor: &Actor,
-    now: Now,
-    id: Uuid,
-) -> ServiceResult<PersonDetail> {
-    detail_as(db, vault, actor, now, id, Reading::Masked).await
-}
-
-/// The person page with the ID number, phone and address in full. Needs `Unmask`; the read is
-/// audited as `person.unmask`. Errors as [`detail`], plus `Forbidden`.
-pub async fn detail_unmasked<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    vault: &Vault,
-    actor: &Actor,
-    now: Now,
-    id: Uuid,
-) -> ServiceResult<PersonDetail> {
-    detail_as(db, vault, actor, now, id, Reading::Unmasked).await
-}
-
-async fn detail_as<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     vault: &Vault,
     actor: &Actor,
@@ -1025,12 +977,13 @@ async fn detail_as<C: ConnectionTrait + TransactionTrait>(
 ) -> ServiceResult<PersonDetail> {
     let p = read_person(db, actor, now, id, reading).await?;
     let measures = measures::views_for(db, now, id).await?;
-    let events = event::Entity::find()
-        .filter(event::Column::PersonId.eq(id))
-        .order_by_desc(event::Column::OccurredOn)
-        .order_by_desc(event::Column::RecordedAt)
-        .all(db)
-        .await?;
+    let events = person_rows(
+        db,
+        event::Column::PersonId,
+        id,
+        &[(event::Column::OccurredOn, Order::Desc), (event::Column::RecordedAt, Order::Desc)],
+    )
+    .await?;
     let user_ids: Vec<Uuid> = events.iter().filter_map(|e| e.recorded_by).collect();
     let users = app_user::Entity::find().filter(app_user::Column::Id.is_in(user_ids)).all(db).await?;
     let amended: Vec<(Uuid, Uuid)> = events.iter().filter_map(|e| e.amends_event_id.map(|a| (a, e.id))).collect();
@@ -1056,10 +1009,7 @@ async fn detail_as<C: ConnectionTrait + TransactionTrait>(
             })
         })
         .collect::<ServiceResult<Vec<_>>>()?;
-    let obligations = obligation::Entity::find()
-        .filter(obligation::Column::PersonId.eq(id))
-        .order_by_asc(obligation::Column::DueDate)
-        .all(db)
+    let obligations = person_rows(db, obligation::Column::PersonId, id, &[(obligation::Column::DueDate, Order::Asc)])
         .await?
         .into_iter()
         .map(|o| {
@@ -1136,15 +1086,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     id: Uuid,
     input: &StatusChange,
 ) -> ServiceResult<()> {
-    let (txn, p) = crate::service::open_person_write(
-        db,
-        actor,
-        now,
-        Permission::ManageMeasures,
-        id,
-        crate::service::Sealed::Allowed,
-    )
-    .await?;
+    let (txn, p) = open_person_write(db, actor, now, Permission::ManageMeasures, id, Sealed::Allowed).await?;
     check_version(&input.version, p.version)?;
     let to = parse_code("status", &input.status, ControlStatus::from_code)?;
     let on = if input.date.trim().is_empty() {
@@ -1187,21 +1129,14 @@ pub(crate) async fn change_status_in<T: ConnectionTrait + sea_orm::TransactionSe
     let id = p.id;
     let from = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     jindu_domain::status::check_status_change(from, to)?;
-    measures::set_status(txn, p, to, now).await?;
+    record::set_status(txn, p, to, now).await?;
     let detail = serde_json::json!({ "from": from.as_code(), "to": to.as_code() }).to_string();
     let note = format!("{} → {}", from.label_zh(), to.label_zh());
-    measures::insert_event(
-        txn,
-        actor,
-        now,
-        id,
-        None,
-        jindu_domain::EventKind::StatusChanged,
-        on,
-        Some((vault, &note)),
-        Some(detail),
-    )
-    .await?;
+    TimelineEvent::new(id, jindu_domain::EventKind::StatusChanged, on)
+        .note(vault, &note)
+        .detail(detail)
+        .insert(txn, actor, now)
+        .await?;
     if to != ControlStatus::LostContact {
         casework::set_lost_since(txn, id, None).await?;
     } else {
@@ -1373,18 +1308,11 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     let detail = (division_code.to_string() != p.division_code).then(|| {
         serde_json::json!({ "division_from": p.division_code, "division_to": division_code.to_string() }).to_string()
     });
-    measures::insert_event(
-        &txn,
-        actor,
-        now,
-        id,
-        None,
-        jindu_domain::EventKind::Amendment,
-        now.today,
-        Some((vault, &note)),
-        detail,
-    )
-    .await?;
+    TimelineEvent::new(id, jindu_domain::EventKind::Amendment, now.today)
+        .note(vault, &note)
+        .detail(detail)
+        .insert(&txn, actor, now)
+        .await?;
     casework::reconcile(&txn, id, Some(AssessmentTrigger::Profile)).await?;
     txn.audit(audit::Entry::ok("person.update", "person", id).with_detail(changed.join(","))).await?;
     txn.commit().await?;
@@ -1401,98 +1329,4 @@ pub async fn form_choices<C: ConnectionTrait>(
     let communities = crate::service::deployment::in_scope(db, actor.scope, DivisionLevel::Village).await?;
     let workers = crate::service::users::social_workers(db, &actor.scope).await?;
     Ok((communities, workers))
-}
-
-#[cfg(test)]
-mod visibility_tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use jindu_domain::{DivisionCode, Role};
-
-    fn actor(role: Role, scope: &str, open_sealed: bool) -> Actor {
-        let mut profile = jindu_domain::access::default_profile(role);
-        if open_sealed {
-            profile.permissions.insert(Permission::OpenSealed);
-        } else {
-            profile.permissions.remove(&Permission::OpenSealed);
-        }
-        Actor {
-            user_id: Uuid::from_u128(7),
-            username: "u".into(),
-            display_name: "u".into(),
-            role,
-            profile,
-            scope: DivisionCode::parse(scope).unwrap(),
-            address: String::new(),
-            credentials_changed_at: None,
-        }
-    }
-
-    fn person(division: &str, worker: Option<u128>, sealed: bool) -> person::Model {
-        let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        let at = chrono::DateTime::<chrono::Utc>::from_timestamp(1_767_225_600, 0).unwrap();
-        person::Model {
-            id: Uuid::from_u128(1),
-            name: String::new(),
-            id_number: String::new(),
-            sex: "male".into(),
-            birth_date: day,
-            phone: None,
-            address: None,
-            division_code: division.into(),
-            town_code: division[..9].into(),
-            control_status: "under_control".into(),
-            risk_tier: "low".into(),
-            addiction_finding: "addicted".into(),
-            substance: None,
-            social_worker_id: worker.map(Uuid::from_u128),
-            first_found_on: None,
-            note: None,
-            name_bidx: None,
-            id_number_bidx: None,
-            employed: None,
-            stable_housing: None,
-            family_support: None,
-            violent_or_self_harm: None,
-            lost_since: None,
-            sealed_on: sealed.then_some(day),
-            risk_assessed_on: None,
-            risk_score: None,
-            version: 1,
-            created_at: at,
-            updated_at: at,
-        }
-    }
-
-    /// The whole rule, every combination: scope × own caseload × sealed.
-    #[test]
-    fn one_rule_decides_who_sees_a_person() {
-        let here = "430405001001";
-        let elsewhere = "430406001001";
-        let office = actor(Role::Office, "430405", false);
-        let office_sealed = actor(Role::Office, "430405", true);
-        let worker = actor(Role::SocialWorker, "430405001", false);
-        for (who, p, sees) in [
-            (&office, person(here, None, false), true),
-            (&office, person(elsewhere, None, false), false),
-            (&office, person(here, None, true), false),
-            (&office_sealed, person(here, None, true), true),
-            (&office_sealed, person(elsewhere, None, true), false),
-            (&worker, person(here, Some(7), false), true),
-            (&worker, person(here, Some(8), false), false),
-            (&worker, person(here, None, false), false),
-            (&worker, person(elsewhere, Some(7), false), false),
-            (&worker, person(here, Some(7), true), false),
-        ] {
-            assert_eq!(
-                visible_to(who, &p),
-                sees,
-                "{:?} {} {:?} {:?}",
-                who.role,
-                p.division_code,
-                p.social_worker_id,
-                p.sealed_on
-            );
-        }
-    }
 }

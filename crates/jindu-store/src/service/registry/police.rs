@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::indicator::police::{PoliceMonth, parse_count, parse_grams, seized_fields};
-use jindu_domain::indicator::{Contribution, Month, Period};
-use jindu_domain::{DivisionCode, DivisionLevel, DomainError, Permission, Substance};
+use jindu_domain::indicator::{Month, Period};
+use jindu_domain::{DivisionCode, DivisionLevel, DomainError, Permission};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
@@ -44,25 +44,6 @@ pub struct PoliceRow {
     pub figures: PoliceMonth,
     pub filed_at: chrono::DateTime<chrono::Utc>,
     pub version: i32,
-}
-
-fn figures_of(r: &police_report::Model) -> ServiceResult<PoliceMonth> {
-    let raw: BTreeMap<String, u64> =
-        serde_json::from_str(&r.seized_mg).map_err(|e| ServiceError::Data(format!("police seized: {e}")))?;
-    let mut seized_mg = BTreeMap::new();
-    for (k, v) in raw {
-        let s = Substance::from_code(&k).ok_or_else(|| ServiceError::Data(format!("police seized kind {k}")))?;
-        if v > 0 {
-            seized_mg.insert(s, v);
-        }
-    }
-    let n = |v: i32| u32::try_from(v).map_err(|_| ServiceError::Data(format!("police count {v}")));
-    Ok(PoliceMonth {
-        cases_solved: n(r.cases_solved)?,
-        suspects_arrested: n(r.suspects_arrested)?,
-        users_dealt: n(r.users_dealt)?,
-        seized_mg,
-    })
 }
 
 /// Validates the form; every problem at once, naming its field.
@@ -152,7 +133,7 @@ pub async fn file<C: ConnectionTrait + TransactionTrait>(
             if input.version.trim() != o.version.to_string() {
                 return Err(ServiceError::Conflict);
             }
-            (figures_of(o)?, o.version + 1)
+            (indicators::police_figures(o)?, o.version + 1)
         }
         None => (PoliceMonth::default(), 1),
     };
@@ -209,7 +190,7 @@ pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, limit: u64) -> Serv
             Ok(PoliceRow {
                 division_code: r.division_code.clone(),
                 month: Month(r.month),
-                figures: figures_of(r)?,
+                figures: indicators::police_figures(r)?,
                 filed_at: r.filed_at,
                 version: r.version,
             })
@@ -243,18 +224,8 @@ pub async fn get<C: ConnectionTrait>(
     Ok(Some(PoliceRow {
         division_code: r.division_code.clone(),
         month: Month(r.month),
-        figures: figures_of(&r)?,
+        figures: indicators::police_figures(&r)?,
         filed_at: r.filed_at,
         version: r.version,
     }))
-}
-
-/// What every filed form adds to the cells, by unit (for [`indicators::rebuild`]).
-pub(crate) async fn contributions<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<(String, Contribution)>> {
-    police_report::Entity::find()
-        .all(db)
-        .await?
-        .iter()
-        .map(|r| Ok((r.division_code.clone(), figures_of(r)?.contribution(Month(r.month)))))
-        .collect()
 }

@@ -19,15 +19,17 @@ use jindu_domain::{
     AddictionFinding, ControlStatus, DivisionCode, DomainError, EndReason, EventKind, IdNumber, MeasureKind,
     ObligationKind, RiskTier, Sex, Substance, Suspension, TestMethod, TestResult,
 };
+use sea_orm::Order;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::entities::{event, measure, obligation, person, transfer};
+use crate::service::person_rows;
+use crate::service::record::TimelineEvent;
 use crate::service::{FieldError, ServiceError, ServiceResult, audit, deployment, measures};
 use crate::vault::Vault;
 
@@ -206,15 +208,11 @@ pub async fn export<C: ConnectionTrait + TransactionTrait>(
         .ok_or(ServiceError::NotFound("person"))?;
     let status = crate::service::stored("control_status", &p.control_status, ControlStatus::from_code)?;
     jindu_domain::status::check_event_allowed(status, EventKind::Transfer)?;
-    if crate::service::transfers::open_of(&txn, p.id).await?.is_some() {
+    if crate::service::record::open_of(&txn, p.id).await?.is_some() {
         return Err(DomainError::Transfer { reason: "open_exists" }.into());
     }
-    let opened = crate::service::persons::open_person(vault, p.clone())?;
-    let ms = measure::Entity::find()
-        .filter(measure::Column::PersonId.eq(p.id))
-        .order_by_asc(measure::Column::DecisionDate)
-        .all(&txn)
-        .await?;
+    let opened = crate::service::record::open_person(vault, p.clone())?;
+    let ms = person_rows(&txn, measure::Column::PersonId, p.id, &[(measure::Column::DecisionDate, Order::Asc)]).await?;
     let measures_data = ms
         .iter()
         .map(|m| {
@@ -230,12 +228,13 @@ pub async fn export<C: ConnectionTrait + TransactionTrait>(
             })
         })
         .collect::<ServiceResult<Vec<_>>>()?;
-    let evs = event::Entity::find()
-        .filter(event::Column::PersonId.eq(p.id))
-        .order_by_asc(event::Column::OccurredOn)
-        .order_by_asc(event::Column::RecordedAt)
-        .all(&txn)
-        .await?;
+    let evs = person_rows(
+        &txn,
+        event::Column::PersonId,
+        p.id,
+        &[(event::Column::OccurredOn, Order::Asc), (event::Column::RecordedAt, Order::Asc)],
+    )
+    .await?;
     let events_data = evs
         .into_iter()
         .map(|e| {
@@ -340,18 +339,11 @@ pub async fn export<C: ConnectionTrait + TransactionTrait>(
     obligation::Entity::delete_many().filter(obligation::Column::PersonId.eq(p.id)).exec(&txn).await?;
     let note = format!("移交至系统外（异地执行）：{}，文件 SHA-256 {}", to_code, &file_hash[..16]);
     let detail = serde_json::json!({ "transfer_id": transfer_id.to_string(), "step": "handed_over", "from": p.division_code, "to": to_code.to_string(), "file_hash": file_hash }).to_string();
-    crate::service::measures::insert_event_by(
-        &txn,
-        who.user_id,
-        now,
-        p.id,
-        None,
-        EventKind::Transfer,
-        now.today,
-        Some((vault, &note)),
-        Some(detail),
-    )
-    .await?;
+    TimelineEvent::new(p.id, EventKind::Transfer, now.today)
+        .note(vault, &note)
+        .detail(detail)
+        .insert_by(&txn, who.user_id, now)
+        .await?;
     // The figures: the person counts here until the hand-over and in the other county after.
     crate::service::indicators::maintain(&txn, p.id, now.today).await?;
     txn.audit(
@@ -508,13 +500,8 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
         pd.note.as_deref(),
     )?;
     person::Entity::insert(person::ActiveModel {
-        id: Set(person_id),
-        name: Set(sealed.name),
         sex: Set(sex.as_code().to_string()),
         birth_date: Set(number.birth_date()),
-        id_number: Set(sealed.id_number),
-        phone: Set(sealed.phone),
-        address: Set(sealed.address),
         division_code: Set(division.to_string()),
         town_code: Set(town_code.to_string()),
         control_status: Set(status.as_code().to_string()),
@@ -523,20 +510,11 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
         substance: Set(substance.map(|s| s.as_code().to_string())),
         social_worker_id: Set(None),
         first_found_on: Set(pd.first_found_on),
-        note: Set(sealed.note),
-        name_bidx: Set(Some(sealed.name_bidx)),
-        id_number_bidx: Set(Some(sealed.id_number_bidx)),
         employed: Set(pd.employed),
         stable_housing: Set(pd.stable_housing),
         family_support: Set(pd.family_support),
         violent_or_self_harm: Set(pd.violent_or_self_harm),
-        lost_since: Set(None),
-        sealed_on: Set(None),
-        risk_assessed_on: Set(None),
-        risk_score: Set(None),
-        version: Set(1),
-        created_at: Set(now.instant),
-        updated_at: Set(now.instant),
+        ..sealed.new_row(person_id, now)
     })
     .exec(&txn)
     .await?;
@@ -614,18 +592,11 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
         payload.person.division_code
     );
     let detail = serde_json::json!({ "transfer_id": transfer_id.to_string(), "step": "imported", "from": payload.person.division_code, "to": division.to_string(), "file_hash": file_hash }).to_string();
-    crate::service::measures::insert_event_by(
-        &txn,
-        who.user_id,
-        now,
-        person_id,
-        None,
-        EventKind::Transfer,
-        now.today,
-        Some((vault, &note)),
-        Some(detail),
-    )
-    .await?;
+    TimelineEvent::new(person_id, EventKind::Transfer, now.today)
+        .note(vault, &note)
+        .detail(detail)
+        .insert_by(&txn, who.user_id, now)
+        .await?;
     crate::service::casework::reconcile(&txn, person_id, Some(jindu_domain::AssessmentTrigger::Registration)).await?;
     // Without a running measure there is no schedule, but the report duty still applies.
     if obligation::Entity::find()

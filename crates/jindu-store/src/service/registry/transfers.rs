@@ -18,6 +18,7 @@ use jindu_domain::clock::Now;
 use jindu_domain::message::Message;
 use jindu_domain::transfer::{self as rules, TransferAction, TransferStatus};
 use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, DomainError, EventKind, IdNumber, Permission};
+use sea_orm::Order;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
@@ -25,10 +26,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entities::{app_user, division, measure, obligation, person, transfer};
-use crate::service::persons::load_visible;
-use crate::service::{
-    Actor, FieldError, ServiceError, ServiceResult, audit, deployment, measures, scope_bounds, stored,
-};
+use crate::service::Sealed;
+use crate::service::person_rows;
+use crate::service::record::TimelineEvent;
+use crate::service::record::open_person_write;
+use crate::service::record::{load_visible, open_of};
+use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, scope_bounds, stored};
 use crate::vault::Vault;
 
 /// The request form on the person page, as typed.
@@ -123,30 +126,6 @@ fn decider_code(t: &transfer::Model) -> &str {
 /// The side that asked (and may withdraw).
 fn requester_code(t: &transfer::Model) -> &str {
     if t.pull { &t.to_division_code } else { &t.from_division_code }
-}
-
-/// The open (requested or accepted) transfer of a person, if any.
-pub(crate) async fn open_of<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<Option<transfer::Model>> {
-    Ok(transfer::Entity::find()
-        .filter(transfer::Column::PersonId.eq(person_id))
-        .filter(
-            transfer::Column::Status.is_in([TransferStatus::Requested.as_code(), TransferStatus::Accepted.as_code()]),
-        )
-        .order_by_desc(transfer::Column::RequestedAt)
-        .one(db)
-        .await?)
-}
-
-/// Report deadline at the new place while an accepted transfer waits for the person
-/// (戒毒条例 §22), for [`measures::refresh_obligations`].
-pub(crate) async fn pending_report_deadline<C: ConnectionTrait>(
-    db: &C,
-    person_id: Uuid,
-) -> ServiceResult<Option<NaiveDate>> {
-    Ok(open_of(db, person_id)
-        .await?
-        .filter(|t| t.status == TransferStatus::Accepted.as_code())
-        .and_then(|t| t.report_deadline))
 }
 
 /// A division of this deployment by code, checked to be a town or a community; errors name
@@ -324,15 +303,7 @@ pub async fn request<C: ConnectionTrait + TransactionTrait>(
     person_id: Uuid,
     input: &TransferRequest,
 ) -> ServiceResult<Uuid> {
-    let (txn, p) = crate::service::open_person_write(
-        db,
-        actor,
-        now,
-        Permission::ManageMeasures,
-        person_id,
-        crate::service::Sealed::Allowed,
-    )
-    .await?;
+    let (txn, p) = open_person_write(db, actor, now, Permission::ManageMeasures, person_id, Sealed::Allowed).await?;
     let mut errors = Vec::new();
     let to = deployment_division(&txn, "to_division", &input.to_division).await.map_err(|e| push(&mut errors, e)).ok();
     let reason = reason_text("reason", &input.reason).map_err(|e| push(&mut errors, e)).ok().flatten();
@@ -382,18 +353,11 @@ async fn open_request<T: ConnectionTrait + sea_orm::TransactionSession>(
         (format!("申请变更执行地：{from_path} → {to_path}"), "transfer.request")
     };
     let detail = step_detail(id, "requested", &p.division_code, &to.0.to_string());
-    measures::insert_event(
-        &txn,
-        actor,
-        now,
-        p.id,
-        None,
-        EventKind::Transfer,
-        now.today,
-        Some((vault, &note)),
-        Some(detail),
-    )
-    .await?;
+    TimelineEvent::new(p.id, EventKind::Transfer, now.today)
+        .note(vault, &note)
+        .detail(detail)
+        .insert(&txn, actor, now)
+        .await?;
     let entry = audit::Entry::ok(action, "person", p.id).with_detail(format!("{id} -> {}", to.0));
     crate::service::casework::finish_write(txn, p.id, None, entry).await?;
     Ok(id)
@@ -551,11 +515,8 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
     // social worker cleared, every duty with its due date, and the new report duty.
     let mut audit_detail = format!("transfer {}", t.id);
     if action == TransferAction::Accept {
-        let duties = obligation::Entity::find()
-            .filter(obligation::Column::PersonId.eq(p.id))
-            .order_by_asc(obligation::Column::Kind)
-            .all(&txn)
-            .await?;
+        let duties =
+            person_rows(&txn, obligation::Column::PersonId, p.id, &[(obligation::Column::Kind, Order::Asc)]).await?;
         let worker = match p.social_worker_id {
             Some(w) => match app_user::Entity::find_by_id(w).one(&txn).await? {
                 Some(u) => format!("{} [{}]", u.display_name, u.id),
@@ -582,18 +543,12 @@ pub async fn decide<C: ConnectionTrait + TransactionTrait>(
         .await?
         .map(|m| m.id);
     let detail = step_detail(t.id, to_status.as_code(), &t.from_division_code, &t.to_division_code);
-    measures::insert_event(
-        &txn,
-        actor,
-        now,
-        p.id,
-        open_measure,
-        EventKind::Transfer,
-        now.today,
-        Some((vault, &note)),
-        Some(detail),
-    )
-    .await?;
+    TimelineEvent::new(p.id, EventKind::Transfer, now.today)
+        .measure(open_measure)
+        .note(vault, &note)
+        .detail(detail)
+        .insert(&txn, actor, now)
+        .await?;
     let entry = audit::Entry::ok(format!("transfer.{}", action.as_code()), "person", p.id)
         .with_detail(if action == TransferAction::Accept { audit_detail } else { t.id.to_string() });
     crate::service::casework::finish_write(txn, p.id, None, entry).await?;
@@ -644,7 +599,7 @@ async fn view_of<C: ConnectionTrait>(
     let p = person::Entity::find_by_id(t.person_id).one(db).await?;
     let (name_masked, id_number_masked, sex, age) = match &p {
         Some(p) => {
-            let opened = crate::service::persons::open_person(vault, p.clone())?;
+            let opened = crate::service::record::open_person(vault, p.clone())?;
             (
                 jindu_crypto::mask_name(&opened.name),
                 jindu_crypto::mask_id_number(&opened.id_number),

@@ -422,8 +422,8 @@ pub async fn drill<C: ConnectionTrait + TransactionTrait>(
     for chunk in ids.chunks(500) {
         for p in person::Entity::find().filter(person::Column::Id.is_in(chunk.to_vec())).all(db).await? {
             // Counted where they were held, but shown only to those who see them now (sealed,
-            // another worker's caseload, moved away: the one rule of `persons::visible_to`).
-            if !crate::service::persons::visible_to(actor, &p) {
+            // another worker's caseload, moved away: the one rule of `record::visible_to`).
+            if !crate::service::record::visible_to(actor, &p) {
                 hidden += 1;
                 continue;
             }

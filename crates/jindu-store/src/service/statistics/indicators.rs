@@ -16,20 +16,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::NaiveDate;
 use jindu_domain::clock::Now;
 use jindu_domain::indicator::person::{EventFact, MeasureFact, PersonRecord, contribution};
+use jindu_domain::indicator::police::PoliceMonth;
 use jindu_domain::indicator::{
     CellKey, Contribution, IndicatorSettings, Month, ScopeCells, decode_parts, encode_parts, split_by_town,
 };
-use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, EventKind, RiskTier, Role, TestResult};
+use jindu_domain::{ControlStatus, DivisionCode, DivisionLevel, EventKind, RiskTier, Role, Substance, TestResult};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::entities::{
-    app_user, division, event, indicator_cell, measure, person, person_indicator, person_part, workstation,
+    app_user, division, event, indicator_cell, measure, person, person_indicator, person_part, police_report,
+    workstation,
 };
-use crate::service::{ServiceError, ServiceResult, deployment, measures, stored};
+use crate::service::{ServiceError, ServiceResult, deployment, record, stored};
 
 /// Scope code of the whole country.
 pub const NATION: &str = "000000000000";
@@ -239,26 +239,60 @@ pub async fn person_contribution<C: ConnectionTrait>(
     person_id: Uuid,
     as_of: NaiveDate,
 ) -> ServiceResult<Option<(String, String, BTreeMap<String, Contribution>)>> {
-    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
+    let Some(l) = Loaded::read(db, person_id).await? else {
         return Ok(None);
     };
-    let measures = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(db).await?;
-    let cal = deployment::calendar(db).await?;
-    let tier = RiskTier::from_code(&p.risk_tier).unwrap_or(RiskTier::Low);
-    let c = loaded_contribution(db, &p, tier, &measures, &cal, as_of).await?;
-    Ok(Some((p.town_code, p.division_code, c)))
+    let c = loaded_contribution(db, &l.record(), as_of).await?;
+    Ok(Some((l.person.town_code, l.person.division_code, c)))
+}
+
+/// One person as the indicators read them when the caller has nothing at hand: the row, the risk
+/// tier stored with it (low when it cannot be read), the measures and the working-day calendar
+/// (lent out as a [`LoadedPerson`]).
+struct Loaded {
+    person: person::Model,
+    tier: RiskTier,
+    measures: Vec<measure::Model>,
+    cal: jindu_domain::WorkCalendar,
+}
+
+impl Loaded {
+    /// The person `person_id` with their measures, or `None` when there is no such person.
+    async fn read<C: ConnectionTrait>(db: &C, person_id: Uuid) -> ServiceResult<Option<Self>> {
+        let Some(person) = person::Entity::find_by_id(person_id).one(db).await? else {
+            return Ok(None);
+        };
+        let measures = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(db).await?;
+        let cal = deployment::calendar(db).await?;
+        let tier = RiskTier::from_code(&person.risk_tier).unwrap_or(RiskTier::Low);
+        Ok(Some(Loaded { person, tier, measures, cal }))
+    }
+
+    /// The loaded person as a [`LoadedPerson`].
+    fn record(&self) -> LoadedPerson<'_> {
+        LoadedPerson { person: &self.person, tier: self.tier, measures: &self.measures, cal: &self.cal }
+    }
+}
+
+/// What the indicators need of one person that the caller has loaded: the person's row, the
+/// risk tier in force (after a reassessment: the new one, whatever the row says), every measure of
+/// the person and the deployment's working-day calendar (report deadlines).
+#[derive(Debug, Clone, Copy)]
+pub struct LoadedPerson<'a> {
+    pub person: &'a person::Model,
+    pub tier: RiskTier,
+    pub measures: &'a [measure::Model],
+    pub cal: &'a jindu_domain::WorkCalendar,
 }
 
 /// The contribution of a person whose row, tier and measures the caller has loaded, split among
 /// the towns that held the person: reads the events the indicators need and the schedule.
 async fn loaded_contribution<C: ConnectionTrait>(
     db: &C,
-    p: &person::Model,
-    tier: RiskTier,
-    measures: &[measure::Model],
-    cal: &jindu_domain::WorkCalendar,
+    loaded: &LoadedPerson<'_>,
     as_of: NaiveDate,
 ) -> ServiceResult<BTreeMap<String, Contribution>> {
+    let LoadedPerson { person: p, tier, measures, cal } = *loaded;
     let events: Vec<EventRow> = event::Entity::find()
         .select_only()
         .columns([event::Column::Kind, event::Column::OccurredOn, event::Column::TestResult, event::Column::Detail])
@@ -372,7 +406,7 @@ fn contribution_of(
         .collect();
     let measure_facts = measures
         .iter()
-        .map(|m| Ok(MeasureFact { clock: measures::clock_of(m)?, report_deadline: m.report_deadline }))
+        .map(|m| Ok(MeasureFact { clock: record::clock_of(m)?, report_deadline: m.report_deadline }))
         .collect::<ServiceResult<Vec<_>>>()?;
     let record = PersonRecord {
         registered_on: Now::at(p.created_at).today,
@@ -395,30 +429,28 @@ pub async fn maintain<C: ConnectionTrait>(db: &C, person_id: Uuid, as_of: NaiveD
     if !MAINTAIN.load(Ordering::Relaxed) {
         return Ok(());
     }
-    let Some(p) = person::Entity::find_by_id(person_id).one(db).await? else {
+    let Some(l) = Loaded::read(db, person_id).await? else {
         return Ok(());
     };
-    let measures = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(db).await?;
-    let cal = deployment::calendar(db).await?;
-    let tier = RiskTier::from_code(&p.risk_tier).unwrap_or(RiskTier::Low);
-    maintain_loaded(db, &p, tier, &measures, &cal, as_of).await
+    maintain_loaded(db, &l.record(), as_of).await
 }
 
-/// [`maintain`] for a caller that has the person's row (as stored now, but for `tier`, the
-/// tier in force after the caller's reassessment), measures and calendar at hand:
-/// `casework::reconcile`, at the end of every write about a person.
+/// [`maintain`] for a caller that has the person's record at hand (the row as stored now, but
+/// for the tier in force after the caller's reassessment): `casework::reconcile`, at the end of
+/// every write about a person.
+///
+/// # Errors
+/// `Db`; `Data` when a kept contribution cannot be read back.
 pub async fn maintain_loaded<C: ConnectionTrait>(
     db: &C,
-    p: &person::Model,
-    tier: RiskTier,
-    measures: &[measure::Model],
-    cal: &jindu_domain::WorkCalendar,
+    loaded: &LoadedPerson<'_>,
     as_of: NaiveDate,
 ) -> ServiceResult<()> {
+    let p = loaded.person;
     if !MAINTAIN.load(Ordering::Relaxed) || DEFERRED.try_with(|d| d.borrow_mut().push(p.id)).is_ok() {
         return Ok(());
     }
-    let new = loaded_contribution(db, p, tier, measures, cal, as_of).await?;
+    let new = loaded_contribution(db, loaded, as_of).await?;
     let (person_id, town, division_code) = (p.id, p.town_code.clone(), p.division_code.clone());
     let before = match person_indicator::Entity::find_by_id(person_id).one(db).await? {
         Some(o) => {
@@ -442,6 +474,39 @@ pub async fn maintain_loaded<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The figures of a filed police form as stored (cases, suspects, users dealt with, grams seized
+/// by substance; zero amounts left out).
+///
+/// # Errors
+/// `Data` when a stored count or substance cannot be read back.
+pub(crate) fn police_figures(r: &police_report::Model) -> ServiceResult<PoliceMonth> {
+    let raw: BTreeMap<String, u64> =
+        serde_json::from_str(&r.seized_mg).map_err(|e| ServiceError::Data(format!("police seized: {e}")))?;
+    let mut seized_mg = BTreeMap::new();
+    for (k, v) in raw {
+        let s = Substance::from_code(&k).ok_or_else(|| ServiceError::Data(format!("police seized kind {k}")))?;
+        if v > 0 {
+            seized_mg.insert(s, v);
+        }
+    }
+    let n = |v: i32| u32::try_from(v).map_err(|_| ServiceError::Data(format!("police count {v}")));
+    Ok(PoliceMonth {
+        cases_solved: n(r.cases_solved)?,
+        suspects_arrested: n(r.suspects_arrested)?,
+        users_dealt: n(r.users_dealt)?,
+        seized_mg,
+    })
+}
+
+/// What every filed form adds to the cells, by unit (for [`rebuild`]).
+pub(crate) async fn police_contributions<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<(String, Contribution)>> {
+    police_report::Entity::find()
+        .all(db)
+        .await?
+        .iter()
+        .map(|r| Ok((r.division_code.clone(), police_figures(r)?.contribution(Month(r.month)))))
+        .collect()
+}
 /// Cells of the division list and the staff: towns (from the list), towns with a workstation,
 /// social-worker accounts, per town.
 async fn structure<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<(String, Contribution)>> {
@@ -610,7 +675,7 @@ pub async fn rebuild<C: ConnectionTrait>(
     for (town, c) in structure(db).await? {
         add(&town, &c)?;
     }
-    for (code, c) in crate::service::police::contributions(db).await? {
+    for (code, c) in police_contributions(db).await? {
         add(&code, &c)?;
     }
     let mut sums: HashMap<String, Contribution> = HashMap::new();
@@ -663,6 +728,15 @@ pub async fn all_cells<C: ConnectionTrait>(db: &C) -> ServiceResult<BTreeMap<(St
         .collect())
 }
 
+/// A statement of [`crate::sql`] refused a code that is not 12 digits (`Custom`): stored data
+/// that cannot be read, as `Data`; any other failure is the database's.
+fn refused_code(e: sea_orm::DbErr) -> ServiceError {
+    match e {
+        sea_orm::DbErr::Custom(what) => ServiceError::Data(what),
+        e => ServiceError::Db(e),
+    }
+}
+
 /// The cells of some jurisdictions: running totals and the months from `from` on (later months
 /// included, so a stock can be taken at the end of any month ≥ `from − 1`). One indexed range
 /// read per jurisdiction.
@@ -675,14 +749,8 @@ pub async fn cells_of<C: ConnectionTrait>(
     if scopes.is_empty() {
         return Ok(out);
     }
-    let backend = db.get_database_backend();
     for chunk in scopes.chunks(500) {
-        let list = chunk.iter().map(|s| quote_code(s)).collect::<ServiceResult<Vec<_>>>()?.join(",");
-        let sql = format!(
-            "SELECT scope, month, key, value FROM indicator_cell WHERE scope IN ({list}) AND (month = 0 OR month >= {})",
-            from.0
-        );
-        for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+        for row in crate::sql::indicator_cells(db, chunk, from.0).await.map_err(refused_code)? {
             let scope: String = row.try_get("", "scope")?;
             let month: i32 = row.try_get("", "month")?;
             let key: String = row.try_get("", "key")?;
@@ -694,15 +762,6 @@ pub async fn cells_of<C: ConnectionTrait>(
         }
     }
     Ok(out)
-}
-
-/// A 12-digit code as an SQL literal (digits only, so no quoting issue can arise).
-fn quote_code(s: &str) -> ServiceResult<String> {
-    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(format!("'{s}'"))
-    } else {
-        Err(ServiceError::Data(format!("scope code {s}")))
-    }
 }
 
 /// The contributions of the persons held by the towns in `lo..=hi` (12-digit bounds), one entry
@@ -771,26 +830,16 @@ pub async fn group_by_base<C: ConnectionTrait>(
         Some(s) => crate::service::scope_bounds(s),
         None => ("0".repeat(12), "9".repeat(12)),
     };
-    let (lo, hi) = (quote_code(&lo)?, quote_code(&hi)?);
     let (first, last) = match (from.first_day(), to.last_day()) {
         (Some(a), Some(b)) => (a, b),
         _ => return Err(ServiceError::Data(format!("months {from}..{to}"))),
     };
-    let backend = db.get_database_backend();
     let mut by_status = BTreeMap::new();
-    let sql = format!(
-        "SELECT control_status, COUNT(*) AS n FROM person WHERE division_code BETWEEN {lo} AND {hi} GROUP BY control_status"
-    );
-    for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+    for row in crate::sql::persons_by_status(db, &lo, &hi).await.map_err(refused_code)? {
         by_status.insert(row.try_get::<String>("", "control_status")?, row.try_get::<i64>("", "n")?);
     }
-    let sql = format!(
-        "SELECT e.test_result AS r, COUNT(*) AS n FROM event e JOIN person p ON p.id = e.person_id \
-         WHERE p.division_code BETWEEN {lo} AND {hi} AND e.kind = 'drug_test' \
-         AND e.occurred_on BETWEEN '{first}' AND '{last}' GROUP BY e.test_result"
-    );
     let (mut done, mut positive) = (0, 0);
-    for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+    for row in crate::sql::drug_tests_by_result(db, &lo, &hi, first, last).await.map_err(refused_code)? {
         let r: Option<String> = row.try_get("", "r")?;
         let n: i64 = row.try_get("", "n")?;
         match r.as_deref() {
