@@ -1079,17 +1079,22 @@ both!(audit_viewer_who_viewed_and_cross_site_posts, |app: TestApp| async move {
     app
 });
 
+/// Registers `name` with [`ID_A`], a phone and an address (what the pages mask) in community
+/// 430405009007.
+async fn with_contacts(app: &TestApp, name: &str) -> Uuid {
+    app.register(NewPerson {
+        name: name.into(),
+        id_number: ID_A.into(),
+        phone: "13812345678".into(),
+        address: "衡阳市珠晖区广东路1号".into(),
+        division: "430405009007".into(),
+        ..Default::default()
+    })
+    .await
+}
+
 both!(personal_data_is_masked_and_unmasking_is_audited, |app: TestApp| async move {
-    let id = app
-        .register(NewPerson {
-            name: "测试卯".into(),
-            id_number: ID_A.into(),
-            phone: "13812345678".into(),
-            address: "衡阳市珠晖区广东路1号".into(),
-            division: "430405009007".into(),
-            ..Default::default()
-        })
-        .await;
+    let id = with_contacts(&app, "测试卯").await;
     app.login().await;
     let (_, body) = app.get(&format!("/persons/{id}")).await;
     assert!(body.contains("110105********002X") && body.contains("138****5678"), "masked by default");
@@ -1451,16 +1456,7 @@ async fn cookies_are_http_only_strict_and_secure_behind_tls() {
 both!(findings_of_the_newcomer_trial_stay_fixed, |app: TestApp| async move {
     use jindu_store::entities::audit_record;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let id = app
-        .register(NewPerson {
-            name: "测试申".into(),
-            id_number: ID_A.into(),
-            phone: "13812345678".into(),
-            address: "衡阳市珠晖区广东路1号".into(),
-            division: "430405009007".into(),
-            ..Default::default()
-        })
-        .await;
+    let id = with_contacts(&app, "测试申").await;
     // A town officer (no "show in full") edits with the phone and address masked; saving the
     // form unchanged keeps the stored values.
     app.user("zg09", "广东路专干", "town_officer", "430405009", false).await;
