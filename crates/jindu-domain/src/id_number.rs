@@ -69,32 +69,27 @@ pub enum IdNumberError {
 impl IdNumberError {
     /// Stable code, e.g. `id_number.check_digit`.
     pub fn code(&self) -> &'static str {
+        self.codes().0
+    }
+
+    /// The stable code and the catalogue key of its sentence (`msg.` + the code).
+    fn codes(&self) -> (&'static str, &'static str) {
         match self {
-            IdNumberError::Empty => "id_number.empty",
-            IdNumberError::Length { .. } => "id_number.length",
-            IdNumberError::Character { .. } => "id_number.character",
-            IdNumberError::BirthDate => "id_number.birth_date",
-            IdNumberError::CheckDigit { .. } => "id_number.check_digit",
-            IdNumberError::ExcelNumber => "id_number.excel_number",
-            IdNumberError::BirthInFuture => "id_number.birth_in_future",
-            IdNumberError::Region { .. } => "id_number.region",
+            IdNumberError::Empty => ("id_number.empty", "msg.id_number.empty"),
+            IdNumberError::Length { .. } => ("id_number.length", "msg.id_number.length"),
+            IdNumberError::Character { .. } => ("id_number.character", "msg.id_number.character"),
+            IdNumberError::BirthDate => ("id_number.birth_date", "msg.id_number.birth_date"),
+            IdNumberError::CheckDigit { .. } => ("id_number.check_digit", "msg.id_number.check_digit"),
+            IdNumberError::ExcelNumber => ("id_number.excel_number", "msg.id_number.excel_number"),
+            IdNumberError::BirthInFuture => ("id_number.birth_in_future", "msg.id_number.birth_in_future"),
+            IdNumberError::Region { .. } => ("id_number.region", "msg.id_number.region"),
         }
     }
 
     /// The sentence (`msg.` + [`code`](IdNumberError::code)) with the label of `field` as the
     /// parameter `field`.
     pub fn message(&self, field: &str) -> Message {
-        let m = Message::new(match self {
-            IdNumberError::Empty => "msg.id_number.empty",
-            IdNumberError::Length { .. } => "msg.id_number.length",
-            IdNumberError::Character { .. } => "msg.id_number.character",
-            IdNumberError::BirthDate => "msg.id_number.birth_date",
-            IdNumberError::CheckDigit { .. } => "msg.id_number.check_digit",
-            IdNumberError::ExcelNumber => "msg.id_number.excel_number",
-            IdNumberError::BirthInFuture => "msg.id_number.birth_in_future",
-            IdNumberError::Region { .. } => "msg.id_number.region",
-        })
-        .field("field", field);
+        let m = Message::new(self.codes().1).field("field", field);
         match self {
             IdNumberError::Length { len } => m.text("len", len),
             IdNumberError::Character { position, found } => m.text("position", position).text("found", found),

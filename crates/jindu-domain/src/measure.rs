@@ -139,6 +139,26 @@ impl MeasureClock {
         Some(term_last_day(start, years, self.suspended_days(today)))
     }
 
+    /// Checks a `date` of `field` that may be neither after `today` nor before the decision.
+    ///
+    /// # Errors
+    /// [`DomainError::DateInFuture`] (field `field`) after `today`; [`DomainError::DateBefore`]
+    /// (field `field`, other `decision_date`) before the decision date.
+    fn check_since_decision(&self, field: &'static str, date: NaiveDate, today: NaiveDate) -> Result<(), DomainError> {
+        if date > today {
+            return Err(DomainError::DateInFuture { field, date, today });
+        }
+        if date < self.decision_date {
+            return Err(DomainError::DateBefore {
+                field,
+                date,
+                other_field: "decision_date",
+                other: self.decision_date,
+            });
+        }
+        Ok(())
+    }
+
     /// Records the person's report, which starts a community measure [戒毒条例 §14, §38].
     ///
     /// # Errors
@@ -157,17 +177,7 @@ impl MeasureClock {
         if self.reported_on.is_some() {
             return Err(DomainError::MeasureState { reason: "already_reported" });
         }
-        if date > today {
-            return Err(DomainError::DateInFuture { field: "report_date", date, today });
-        }
-        if date < self.decision_date {
-            return Err(DomainError::DateBefore {
-                field: "report_date",
-                date,
-                other_field: "decision_date",
-                other: self.decision_date,
-            });
-        }
+        self.check_since_decision("report_date", date, today)?;
         self.reported_on = Some(date);
         Ok(())
     }
@@ -250,17 +260,7 @@ impl MeasureClock {
         if self.ended.is_some() {
             return Err(DomainError::IllegalTransition { from: self.status(today).as_code(), action: "end" });
         }
-        if date > today {
-            return Err(DomainError::DateInFuture { field: "date", date, today });
-        }
-        if date < self.decision_date {
-            return Err(DomainError::DateBefore {
-                field: "date",
-                date,
-                other_field: "decision_date",
-                other: self.decision_date,
-            });
-        }
+        self.check_since_decision("date", date, today)?;
         if let Some(open) = self.suspensions.last_mut().filter(|s| s.to.is_none()) {
             if date < open.from {
                 return Err(DomainError::DateBefore {
@@ -398,14 +398,7 @@ impl MeasureClock {
                 if c.reported_on.is_none() {
                     return Err(DomainError::MeasureState { reason: "not_started" });
                 }
-                if date < c.decision_date {
-                    return Err(DomainError::DateBefore {
-                        field: f,
-                        date,
-                        other_field: "decision_date",
-                        other: c.decision_date,
-                    });
-                }
+                c.check_since_decision(f, date, today)?;
                 c.reported_on = Some(date);
             }
         }

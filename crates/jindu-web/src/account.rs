@@ -22,6 +22,11 @@ use crate::strict_query::StrictQuery;
 use crate::view::*;
 use crate::{AppError, AppState};
 
+/// The chrome of a page before sign-in: the session's language and CSRF token, no user.
+async fn signed_out_chrome(state: &AppState, session: &Session) -> Chrome {
+    Chrome::new(lang_of(session).await, state.demo, None, crate::csrf::token(session).await)
+}
+
 #[derive(Deserialize, Default)]
 pub struct NextQuery {
     #[serde(default)]
@@ -33,7 +38,7 @@ pub async fn login_form(
     session: Session,
     StrictQuery(q): StrictQuery<NextQuery>,
 ) -> impl IntoResponse {
-    let c = Chrome::new(lang_of(&session).await, state.demo, None, crate::csrf::token(&session).await);
+    let c = signed_out_chrome(&state, &session).await;
     LoginPage { c, username: String::new(), next: safe_next(&q.next), error: None }
 }
 
@@ -123,7 +128,7 @@ pub async fn totp_login_form(State(state): State<AppState>, session: Session) ->
     if !matches!(session.get::<Uuid>(PENDING_TOTP_KEY).await, Ok(Some(_))) {
         return Ok(Redirect::to("/login").into_response());
     }
-    let c = Chrome::new(lang_of(&session).await, state.demo, None, crate::csrf::token(&session).await);
+    let c = signed_out_chrome(&state, &session).await;
     Ok(TotpLoginPage { c, error: None }.into_response())
 }
 

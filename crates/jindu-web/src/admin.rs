@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::auth::Authed;
 use crate::form::Form;
+use crate::page::{all_values, first_value};
 use crate::view::{AdminUsersPage, FormState, RolesPage, SettingsPage};
 use crate::{AppError, AppState};
 
@@ -130,12 +131,11 @@ pub async fn save_role(
     a: Authed,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let value = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let edit = RoleEdit {
-        role: value("role"),
-        permissions: pairs.iter().filter(|(k, _)| k == "permissions").map(|(_, v)| v.clone()).collect(),
-        own_caseload_only: !value("own_caseload_only").is_empty(),
-        reset: !value("reset").is_empty(),
+        role: first_value(&pairs, "role"),
+        permissions: all_values(&pairs, "permissions"),
+        own_caseload_only: !first_value(&pairs, "own_caseload_only").is_empty(),
+        reset: !first_value(&pairs, "reset").is_empty(),
     };
     match admin::save_role(&state.db, &a.actor, state.clock.now(), &edit).await {
         Ok(()) => Ok(Redirect::to("/admin/roles").into_response()),
@@ -164,8 +164,8 @@ pub async fn save_settings(
     a: Authed,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let months = pairs.iter().find(|(k, _)| k == "retention_months").map(|(_, v)| v.clone()).unwrap_or_default();
-    let roles: Vec<String> = pairs.iter().filter(|(k, _)| k == "totp_roles").map(|(_, v)| v.clone()).collect();
+    let months = first_value(&pairs, "retention_months");
+    let roles = all_values(&pairs, "totp_roles");
     match admin::save_security_settings(&state.db, &a.actor, state.clock.now(), &months, &roles).await {
         Ok(()) => Ok(Redirect::to("/admin/settings").into_response()),
         Err(ServiceError::Invalid(errors)) => {

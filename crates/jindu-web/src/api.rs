@@ -652,6 +652,17 @@ async fn list_persons(
     }))
 }
 
+/// The person of the path as the token's actor may see them (404 for a malformed id, one out of
+/// scope or none).
+async fn detail_of(
+    state: &AppState,
+    actor: &Actor,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> ApiResult<persons::PersonDetail> {
+    let Path(id) = id?;
+    Ok(persons::detail(&state.db, &state.vault, actor, state.clock.now(), id, persons::Reading::Masked).await?)
+}
+
 /// A person's record, measures and obligations.
 #[utoipa::path(
     get,
@@ -670,8 +681,7 @@ async fn person_detail(
     State(state): State<AppState>,
     id: Result<Path<Uuid>, PathRejection>,
 ) -> ApiResult<Json<PersonDetailDto>> {
-    let Path(id) = id?;
-    let d = persons::detail(&state.db, &state.vault, &actor, state.clock.now(), id, persons::Reading::Masked).await?;
+    let d = detail_of(&state, &actor, id).await?;
     let p = &d.person;
     Ok(Json(PersonDetailDto {
         person: PersonRecordDto {
@@ -706,8 +716,7 @@ async fn person_events(
     State(state): State<AppState>,
     id: Result<Path<Uuid>, PathRejection>,
 ) -> ApiResult<Json<Vec<EventDto>>> {
-    let Path(id) = id?;
-    let d = persons::detail(&state.db, &state.vault, &actor, state.clock.now(), id, persons::Reading::Masked).await?;
+    let d = detail_of(&state, &actor, id).await?;
     Ok(Json(d.events.iter().map(EventDto::from).collect()))
 }
 
@@ -768,8 +777,7 @@ async fn person_measures(
     State(state): State<AppState>,
     id: Result<Path<Uuid>, PathRejection>,
 ) -> ApiResult<Json<Vec<MeasureDto>>> {
-    let Path(id) = id?;
-    let d = persons::detail(&state.db, &state.vault, &actor, state.clock.now(), id, persons::Reading::Masked).await?;
+    let d = detail_of(&state, &actor, id).await?;
     Ok(Json(d.measures.iter().map(MeasureDto::from).collect()))
 }
 

@@ -31,7 +31,7 @@ use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
 use uuid::Uuid;
 
 use crate::auth::Authed;
-use crate::page::PageResult;
+use crate::page::{PageResult, first_value};
 use crate::strict_query::StrictQuery;
 use crate::view::Chrome;
 use crate::{AppError, AppState};
@@ -253,18 +253,7 @@ pub async fn commit(State(state): State<AppState>, a: Authed, Path(id): Path<Str
             });
         }
     }
-    let job = start_job(
-        &state,
-        &a,
-        checked.file_name.clone(),
-        checked.bytes.clone(),
-        checked.sheet,
-        false,
-        checked.header_row,
-        checked.mapping.clone(),
-        checked.unknown_workers,
-    )?;
-    Ok(Redirect::to(&format!("/import/{}", job.id)).into_response())
+    again(&state, &a, &checked, false, checked.header_row, checked.mapping.clone(), checked.unknown_workers)
 }
 
 /// `POST /import/{job}/map` (urlencoded: `header_row`, and `col{i}` = a field, `-` to ignore,
@@ -277,7 +266,7 @@ pub async fn remap(
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> PageResult {
     let checked = job_of(&state, &a, &id)?;
-    let value = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let value = |k: &str| first_value(&form, k).trim().to_string();
     let workers = match form.iter().find(|(n, _)| n == "workers") {
         None => checked.unknown_workers,
         Some((_, v)) => UnknownWorkers::from_code(v).ok_or_else(|| AppError::Form {
@@ -287,18 +276,7 @@ pub async fn remap(
     };
     if !form.iter().any(|(n, _)| n == "header_row") {
         // Only the choice for social workers without an account: the same reading of the file.
-        let job = start_job(
-            &state,
-            &a,
-            checked.file_name.clone(),
-            checked.bytes.clone(),
-            checked.sheet,
-            true,
-            checked.header_row,
-            checked.mapping.clone(),
-            workers,
-        )?;
-        return Ok(Redirect::to(&format!("/import/{}", job.id)).into_response());
+        return again(&state, &a, &checked, true, checked.header_row, checked.mapping.clone(), workers);
     }
     let header_row = match value("header_row").as_str() {
         "" => None,
@@ -330,18 +308,7 @@ pub async fn remap(
         }
         mapping.push((cell.clone(), field));
     }
-    let job = start_job(
-        &state,
-        &a,
-        checked.file_name.clone(),
-        checked.bytes.clone(),
-        checked.sheet,
-        true,
-        header_row,
-        mapping,
-        workers,
-    )?;
-    Ok(Redirect::to(&format!("/import/{}", job.id)).into_response())
+    again(&state, &a, &checked, true, header_row, mapping, workers)
 }
 
 /// The cells of the header row a job read, or of row `header_row` of its preview when given
@@ -367,6 +334,23 @@ pub fn likely_header(preview: &[Vec<String>]) -> usize {
     let filled = |r: &Vec<String>| r.iter().filter(|c| !c.is_empty()).count();
     let most = preview.iter().map(filled).max().unwrap_or(0);
     preview.iter().position(|r| filled(r) == most).map_or(1, |i| i + 1)
+}
+
+/// A new job on the file of `checked` (its name, bytes and sheet) with these settings, and the
+/// redirect to its page.
+fn again(
+    state: &AppState,
+    a: &Authed,
+    checked: &ImportJob,
+    dry_run: bool,
+    header_row: Option<usize>,
+    mapping: Vec<(String, String)>,
+    workers: UnknownWorkers,
+) -> PageResult {
+    let file_name = checked.file_name.clone();
+    let job =
+        start_job(state, a, file_name, checked.bytes.clone(), checked.sheet, dry_run, header_row, mapping, workers)?;
+    Ok(Redirect::to(&format!("/import/{}", job.id)).into_response())
 }
 
 #[allow(clippy::too_many_arguments)]

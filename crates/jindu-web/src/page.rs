@@ -23,6 +23,17 @@ pub(crate) fn form_values<T: serde::Serialize>(input: &T) -> HashMap<String, Str
         .unwrap_or_default()
 }
 
+/// The first value of the field `name` of a form read as pairs (one with repeated fields, e.g.
+/// checkboxes); empty when the form does not hold it.
+pub(crate) fn first_value(pairs: &[(String, String)], name: &str) -> String {
+    pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+/// Every value of the field `name` of a form read as pairs, in order.
+pub(crate) fn all_values(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs.iter().filter(|(n, _)| n == name).map(|(_, v)| v.clone()).collect()
+}
+
 pub async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],

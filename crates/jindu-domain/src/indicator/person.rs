@@ -332,6 +332,20 @@ mod tests {
         MeasureFact { clock, report_deadline }
     }
 
+    /// A person registered on `registered`, under control, low tier, without events, with
+    /// `measures`, the figures taken on `as_of`.
+    fn quiet(registered: NaiveDate, measures: &[MeasureFact], as_of: NaiveDate) -> PersonRecord<'_> {
+        PersonRecord {
+            registered_on: registered,
+            first_found_on: None,
+            status: ControlStatus::UnderControl,
+            tier: RiskTier::Low,
+            events: &[],
+            measures,
+            as_of,
+        }
+    }
+
     /// Registered 2024-03-10, lost 2025-06-02, found 2025-08-20, in custody from 2026-01-05
     /// (a status change): 在控 Mar 2024–May 2025, 失控 Jun–Jul 2025, 在控 Aug–Dec 2025, 羁押 from Jan 2026.
     #[test]
@@ -442,15 +456,7 @@ mod tests {
         let mut m = detox(d(2026, 1, 5), Some(d(2026, 1, 25)));
         m.clock.end(d(2026, 6, 30), EndReason::Other, d(2026, 6, 30)).unwrap();
         let measures = [m];
-        let r = PersonRecord {
-            registered_on: d(2026, 1, 5),
-            first_found_on: None,
-            status: ControlStatus::UnderControl,
-            tier: RiskTier::Low,
-            events: &[],
-            measures: &measures,
-            as_of: d(2026, 11, 29),
-        };
+        let r = quiet(d(2026, 1, 5), &measures, d(2026, 11, 29));
         let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
         assert_eq!(c.get(CellKey::CommunityDecided, Month(202601)), 1);
         assert_eq!(c.get(CellKey::ReportedInTime, Month(202601)), 0);
@@ -551,15 +557,7 @@ mod tests {
     fn an_ended_measure_keeps_the_duties_it_had() {
         let mut m = detox(d(2026, 1, 5), Some(d(2026, 1, 19)));
         m.clock.end(d(2026, 6, 30), crate::kinds::EndReason::Other, d(2026, 6, 30)).unwrap();
-        let r = PersonRecord {
-            registered_on: d(2026, 1, 5),
-            first_found_on: None,
-            status: ControlStatus::UnderControl,
-            tier: RiskTier::Low,
-            events: &[],
-            measures: std::slice::from_ref(&m),
-            as_of: d(2026, 11, 29),
-        };
+        let r = quiet(d(2026, 1, 5), std::slice::from_ref(&m), d(2026, 11, 29));
         let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
         for month in 202602..=202606 {
             assert_eq!(c.get(CellKey::TestsDue, Month(month)), 1, "test due in {month}");
@@ -617,15 +615,7 @@ mod tests {
     #[test]
     fn imported_history_counts_from_its_legal_dates() {
         let measures = [detox(d(2026, 10, 10), Some(d(2026, 10, 12)))];
-        let r = PersonRecord {
-            registered_on: d(2026, 12, 6),
-            first_found_on: None,
-            status: ControlStatus::UnderControl,
-            tier: RiskTier::Low,
-            events: &[],
-            measures: &measures,
-            as_of: d(2026, 12, 6),
-        };
+        let r = quiet(d(2026, 12, 6), &measures, d(2026, 12, 6));
         assert_eq!(registered_from(&r), d(2026, 10, 10));
         let c = contribution(&r, &Schedule::default(), &WorkCalendar::new());
         let uc = CellKey::Status(ControlStatus::UnderControl);

@@ -99,6 +99,29 @@ async fn render(state: &AppState, a: Authed, year: i32, form: FormState, status:
     Ok((status, ResponsibilityPage { c: a.chrome, year, letters, tasks, units, members, form }).into_response())
 }
 
+/// The answer to a posted form of the page: a redirect to `to` when the service saved it; the
+/// page of `year` (this year when `None`) again with the form `form`'s values and sentences (422)
+/// when it refused the input; any other error as it is.
+async fn answer<T>(
+    state: &AppState,
+    a: Authed,
+    saved: Result<T, ServiceError>,
+    to: &str,
+    year: Option<i32>,
+    form: String,
+    values: HashMap<String, String>,
+) -> PageResult {
+    match saved {
+        Ok(_) => Ok(Redirect::to(to).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let lang = a.chrome.lang;
+            let shown = year.unwrap_or_else(|| state.clock.now().today.year());
+            render(state, a, shown, FormState { form, values, errors, lang }, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `GET /responsibility`.
 pub async fn page(State(state): State<AppState>, a: Authed, StrictQuery(q): StrictQuery<YearQuery>) -> PageResult {
     responsibility::authorize_page(&a.actor)?;
@@ -170,24 +193,9 @@ pub async fn save_letter(
         scan,
     };
     let year = f.year.trim().parse::<i32>().ok().filter(|y| (2000..=2100).contains(y));
-    match responsibility::save_letter(&state.db, &a.actor, state.clock.now(), f).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/responsibility?year={}#letters", year.unwrap_or_default())).into_response())
-        }
-        Err(ServiceError::Invalid(errors)) => {
-            let lang = a.chrome.lang;
-            let shown = year.unwrap_or_else(|| state.clock.now().today.year());
-            render(
-                &state,
-                a,
-                shown,
-                FormState { form: "letter".into(), values, errors, lang },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let saved = responsibility::save_letter(&state.db, &a.actor, state.clock.now(), f).await;
+    let to = format!("/responsibility?year={}#letters", year.unwrap_or_default());
+    answer(&state, a, saved, &to, year, "letter".into(), values).await
 }
 
 /// The form that registers a member unit.
@@ -203,22 +211,8 @@ pub struct NewMemberUnit {
 pub async fn create_member_unit(State(state): State<AppState>, a: Authed, Form(f): Form<NewMemberUnit>) -> PageResult {
     let values = crate::page::form_values(&f);
     let form = MemberUnitForm { name: f.name, duties: f.duties };
-    match units::create_member_unit(&state.db, &a.actor, state.clock.now(), form).await {
-        Ok(_) => Ok(Redirect::to("/responsibility#units").into_response()),
-        Err(ServiceError::Invalid(errors)) => {
-            let lang = a.chrome.lang;
-            let year = state.clock.now().today.year();
-            render(
-                &state,
-                a,
-                year,
-                FormState { form: "unit".into(), values, errors, lang },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let saved = units::create_member_unit(&state.db, &a.actor, state.clock.now(), form).await;
+    answer(&state, a, saved, "/responsibility#units", None, "unit".into(), values).await
 }
 
 /// The form that adds a task.
@@ -240,22 +234,8 @@ pub struct NewTask {
 pub async fn create_task(State(state): State<AppState>, a: Authed, Form(f): Form<NewTask>) -> PageResult {
     let values = crate::page::form_values(&f);
     let form = TaskForm { plan: f.plan, title: f.title, owner_code: f.owner, co_units: f.co_units, due_on: f.due_on };
-    match responsibility::create_task(&state.db, &a.actor, state.clock.now(), form).await {
-        Ok(_) => Ok(Redirect::to("/responsibility#tasks").into_response()),
-        Err(ServiceError::Invalid(errors)) => {
-            let lang = a.chrome.lang;
-            let year = state.clock.now().today.year();
-            render(
-                &state,
-                a,
-                year,
-                FormState { form: "task".into(), values, errors, lang },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let saved = responsibility::create_task(&state.db, &a.actor, state.clock.now(), form).await;
+    answer(&state, a, saved, "/responsibility#tasks", None, "task".into(), values).await
 }
 
 /// `POST /responsibility/tasks/{id}/evidence` (multipart: `note`, `file`).
@@ -269,16 +249,9 @@ pub async fn add_evidence(
     responsibility::authorize_evidence(&a.actor)?;
     let id: Uuid = parse_id(&id)?;
     let (values, file) = read_multipart(form, "file").await?;
-    match responsibility::add_evidence(&state.db, &a.actor, state.clock.now(), id, &v(&values, "note"), file).await {
-        Ok(()) => Ok(Redirect::to("/responsibility#tasks").into_response()),
-        Err(ServiceError::Invalid(errors)) => {
-            let lang = a.chrome.lang;
-            let year = state.clock.now().today.year();
-            let fs = FormState { form: format!("evidence-{id}"), values, errors, lang };
-            render(&state, a, year, fs, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let saved =
+        responsibility::add_evidence(&state.db, &a.actor, state.clock.now(), id, &v(&values, "note"), file).await;
+    answer(&state, a, saved, "/responsibility#tasks", None, format!("evidence-{id}"), values).await
 }
 
 /// The form of a close-out or a reopening.
@@ -291,17 +264,9 @@ pub struct TaskNote {
 async fn close_or_reopen(state: AppState, a: Authed, id: &str, close: bool, note: TaskNote) -> PageResult {
     let id: Uuid = parse_id(id)?;
     let values = crate::page::form_values(&note);
-    match responsibility::close_or_reopen(&state.db, &a.actor, state.clock.now(), id, close, &note.note).await {
-        Ok(()) => Ok(Redirect::to("/responsibility#tasks").into_response()),
-        Err(ServiceError::Invalid(errors)) => {
-            let lang = a.chrome.lang;
-            let year = state.clock.now().today.year();
-            let fs =
-                FormState { form: format!("{}-{id}", if close { "close" } else { "reopen" }), values, errors, lang };
-            render(&state, a, year, fs, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let saved = responsibility::close_or_reopen(&state.db, &a.actor, state.clock.now(), id, close, &note.note).await;
+    let form = format!("{}-{id}", if close { "close" } else { "reopen" });
+    answer(&state, a, saved, "/responsibility#tasks", None, form, values).await
 }
 
 /// `POST /responsibility/tasks/{id}/close`: 销账 with a note.

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::auth::Authed;
 use crate::form::Form;
-use crate::page::{PageResult, form_values, parse_id};
+use crate::page::{PageResult, all_values, first_value, form_values, parse_id};
 use crate::registry::persons::after_person_write;
 use crate::strict_query::StrictQuery;
 use crate::view::{Chrome, FormState};
@@ -334,8 +334,13 @@ pub struct LostPage {
 impl LostPage {
     /// The name of a town code.
     pub fn town(&self, code: &str) -> String {
-        self.towns.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()).unwrap_or_else(|| code.to_string())
+        town_name(&self.towns, code, code)
     }
+}
+
+/// The name of the town `town` among `towns` (code, name); `shown` when it is not one of them.
+fn town_name(towns: &[(String, String)], town: &str, shown: &str) -> String {
+    towns.iter().find(|(c, _)| c == town).map(|(_, n)| n.clone()).unwrap_or_else(|| shown.to_string())
 }
 
 async fn town_names(state: &AppState, a: &Authed) -> Result<Vec<(String, String)>, AppError> {
@@ -367,7 +372,7 @@ pub struct AbstinencePage {
 impl AbstinencePage {
     /// The name of a town code.
     pub fn town(&self, code: &str) -> String {
-        self.towns.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone()).unwrap_or_else(|| code.to_string())
+        town_name(&self.towns, code, code)
     }
 
     /// The anchor kind in the page language.
@@ -418,7 +423,7 @@ impl CaseloadPage {
     /// The name of a division's town.
     pub fn town(&self, code: &str) -> String {
         let town = code.get(..9).map(|t| format!("{t}000")).unwrap_or_default();
-        self.towns.iter().find(|(c, _)| *c == town).map(|(_, n)| n.clone()).unwrap_or_else(|| code.to_string())
+        town_name(&self.towns, &town, code)
     }
 
     /// Registered persons per social worker in scope, and the configured ratio (30:1).
@@ -477,10 +482,9 @@ pub async fn reassign(State(state): State<AppState>, a: Authed, body: String) ->
         status: StatusCode::BAD_REQUEST,
         message: Message::new("msg.form.unreadable"),
     })?;
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let from = get("from");
-    let to = get("to_worker");
-    let persons: Vec<String> = pairs.iter().filter(|(n, _)| n == "person").map(|(_, v)| v.clone()).collect();
+    let from = first_value(&pairs, "from");
+    let to = first_value(&pairs, "to_worker");
+    let persons = all_values(&pairs, "person");
     let res = caseload::reassign_form(&state.db, &a.actor, state.clock.now(), &persons, &to).await;
     match res {
         Ok(n) => Ok(Redirect::to(&format!("/caseload?from={}&moved={n}", urlencode(&from))).into_response()),

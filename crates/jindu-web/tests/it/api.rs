@@ -8,7 +8,7 @@ use chrono::Duration;
 use jindu_domain::clock::Now;
 use jindu_domain::{DivisionCode, Role};
 use jindu_store::service::persons::NewPerson;
-use jindu_store::service::{ServiceError, persons, tokens};
+use jindu_store::service::{ServiceError, tokens};
 use reqwest::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
@@ -22,30 +22,21 @@ fn now() -> Now {
 /// Registers a person under community detox in `division` (as the office user), with the
 /// synthetic ID number `seq` and an optional social worker.
 async fn person(app: &TestApp, name: &str, seq: u32, division: &str, worker: Option<Uuid>) -> Uuid {
-    persons::register(
-        &app.db,
-        &app.vault,
-        &app.admin,
-        now(),
-        NewPerson {
-            name: name.into(),
-            id_number: synthetic_id(seq),
-            division: division.into(),
-            social_worker_id: worker.map(|w| w.to_string()).unwrap_or_default(),
-            measure_kind: "community_detox".into(),
-            decision_date: "2026-08-25".into(),
-            report_date: "2026-09-01".into(),
-            ..Default::default()
-        },
-    )
+    app.register(NewPerson {
+        name: name.into(),
+        id_number: synthetic_id(seq),
+        division: division.into(),
+        social_worker_id: worker.map(|w| w.to_string()).unwrap_or_default(),
+        measure_kind: "community_detox".into(),
+        decision_date: "2026-08-25".into(),
+        report_date: "2026-09-01".into(),
+        ..Default::default()
+    })
     .await
-    .unwrap()
 }
 
 fn synthetic_id(seq: u32) -> String {
-    let first17 = format!("430405199001{:02}{:03}", 1 + seq / 1000 % 28, seq % 1000);
-    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
-    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+    id_in_month("199001", seq)
 }
 
 fn json(body: &str) -> Value {

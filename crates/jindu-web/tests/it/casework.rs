@@ -22,9 +22,7 @@ fn now() -> Now {
 
 /// A valid synthetic ID number born on `birth` (YYYYMMDD) with sequence `seq` (odd = male).
 fn id_for(birth: &str, seq: u32) -> String {
-    let first17 = format!("430405{birth}{seq:03}");
-    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
-    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+    id_born(birth, seq)
 }
 
 /// Registers a person in 广东路街道 (430405009007) with the given fields.
@@ -36,7 +34,7 @@ async fn register(app: &TestApp, name: &str, seq: u32, f: impl FnOnce(&mut NewPe
         ..Default::default()
     };
     f(&mut p);
-    persons::register(&app.db, &app.vault, &app.admin, now(), p).await.unwrap()
+    app.register(p).await
 }
 
 async fn actor(app: &TestApp, username: &str, role: &str, division: &str) -> Actor {

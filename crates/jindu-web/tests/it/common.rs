@@ -289,8 +289,7 @@ impl TestApp {
         tokio::spawn(async move {
             let _ = axum::serve(listener, jindu_web::router(state)).await;
         });
-        let client =
-            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = cookie_client();
         TestApp {
             base: format!("http://{addr}"),
             db_url,
@@ -348,46 +347,35 @@ impl TestApp {
         tokio::spawn(async move {
             let _ = axum::serve(listener, jindu_web::router(state)).await;
         });
-        let client =
-            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let token = csrf(&client, &base).await;
-        let r = client
-            .post(format!("{base}/login"))
-            .form(&[("username", "office"), ("password", PASSWORD), ("next", "/"), ("csrf", &token)])
-            .send()
-            .await
-            .unwrap();
+        let client = cookie_client();
+        let r = sign_in(&client, &base, "office", Some("/")).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         (base, client, db)
     }
 
+    /// Signs the app's client in as `office` (with `next=/`).
     pub async fn login(&self) {
-        let csrf = csrf(&self.client, &self.base).await;
-        let r = self
-            .client
-            .post(self.url("/login"))
-            .form(&[("username", "office"), ("password", PASSWORD), ("next", "/"), ("csrf", &csrf)])
-            .send()
-            .await
-            .unwrap();
+        let r = sign_in(&self.client, &self.base, "office", Some("/")).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
     }
 
+    /// A new client of this app signed in as `username` with [`PASSWORD`] (no `next`), checked
+    /// to be redirected (303, "`username` signs in").
+    pub async fn signed_in(&self, username: &str) -> reqwest::Client {
+        let client = cookie_client();
+        let r = sign_in(&client, &self.base, username, None).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} signs in");
+        client
+    }
+
+    /// GET `path` with the app's client: status and body.
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
-        let r = self.client.get(self.url(path)).send().await.unwrap();
-        let s = r.status();
-        (s, r.text().await.unwrap())
+        get_page(&self.client, &self.base, path).await
     }
 
     /// Posts a form like a browser: with the session's CSRF token.
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
-        let token = csrf(&self.client, &self.base).await;
-        let mut form = form.to_vec();
-        form.push(("csrf", &token));
-        let r = self.client.post(self.url(path)).form(&form).send().await.unwrap();
-        let s = r.status();
-        let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
-        (s, r.text().await.unwrap(), loc)
+        post_form(&self.client, &self.base, path, form).await
     }
 
     pub async fn person_count(&self) -> u64 {
@@ -400,25 +388,23 @@ impl TestApp {
         jindu_store::entities::event::Entity::find().count(&self.db).await.unwrap()
     }
 
+    /// Registers `person` as the `office` account at [`fixed_instant`]; its id.
+    pub async fn register(&self, person: NewPerson) -> Uuid {
+        persons::register(&self.db, &self.vault, &self.admin, Now::at(fixed_instant()), person).await.unwrap()
+    }
+
     /// Registers a person under community detox decided on `decision`, reported on `report`.
     pub async fn person(&self, name: &str, id: &str, decision: &str, report: &str) -> Uuid {
-        persons::register(
-            &self.db,
-            &self.vault,
-            &self.admin,
-            Now::at(fixed_instant()),
-            NewPerson {
-                name: name.into(),
-                id_number: id.into(),
-                division: "430405009007".into(),
-                measure_kind: "community_detox".into(),
-                decision_date: decision.into(),
-                report_date: report.into(),
-                ..Default::default()
-            },
-        )
+        self.register(NewPerson {
+            name: name.into(),
+            id_number: id.into(),
+            division: "430405009007".into(),
+            measure_kind: "community_detox".into(),
+            decision_date: decision.into(),
+            report_date: report.into(),
+            ..Default::default()
+        })
         .await
-        .unwrap()
     }
 
     /// Which database this app runs on.
@@ -547,18 +533,8 @@ impl TestUser {
                         .await
                         .unwrap();
                 }
-                let client = reqwest::Client::builder()
-                    .cookie_store(true)
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .unwrap();
-                let token = csrf(&client, &self.base).await;
-                let r = client
-                    .post(format!("{}/login", self.base))
-                    .form(&[("username", self.username.as_str()), ("password", PASSWORD), ("csrf", &token)])
-                    .send()
-                    .await
-                    .unwrap();
+                let client = cookie_client();
+                let r = sign_in(&client, &self.base, &self.username, None).await;
                 assert_eq!(r.status(), StatusCode::SEE_OTHER, "{} signs in", self.username);
                 if admin {
                     let now = self.clock.read().unwrap().timestamp();
@@ -579,21 +555,12 @@ impl TestUser {
 
     /// GET `path` as this user: status and body.
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
-        let r = self.client().await.get(format!("{}{path}", self.base)).send().await.unwrap();
-        let s = r.status();
-        (s, r.text().await.unwrap())
+        get_page(self.client().await, &self.base, path).await
     }
 
     /// Posts a form as this user, with the session's CSRF token: status, body and location.
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
-        let client = self.client().await;
-        let token = csrf(client, &self.base).await;
-        let mut form = form.to_vec();
-        form.push(("csrf", &token));
-        let r = client.post(format!("{}{path}", self.base)).form(&form).send().await.unwrap();
-        let s = r.status();
-        let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
-        (s, r.text().await.unwrap(), loc)
+        post_form(self.client().await, &self.base, path, form).await
     }
 
     /// An API token over the user's own role and division, valid `days`: its secret.
@@ -621,6 +588,74 @@ pub async fn enrol_totp(app: &TestApp, user: Uuid, seconds_ago: i64) {
 pub async fn csrf(client: &reqwest::Client, base: &str) -> String {
     let html = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
     jindu_web::csrf_field_value(&html).expect("the login page carries a CSRF token")
+}
+
+/// A client that keeps its cookies and does not follow redirects, as a browser's session.
+pub fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Posts the sign-in form of the server at `base` with `client`'s CSRF token: `username`,
+/// [`PASSWORD`] and `next` when given. The answer, unchecked.
+pub async fn sign_in(client: &reqwest::Client, base: &str, username: &str, next: Option<&str>) -> reqwest::Response {
+    let token = csrf(client, base).await;
+    let mut form = vec![("username", username), ("password", PASSWORD)];
+    if let Some(next) = next {
+        form.push(("next", next));
+    }
+    form.push(("csrf", &token));
+    client.post(format!("{base}/login")).form(&form).send().await.unwrap()
+}
+
+/// GET `path` of the server at `base` with `client`: status and body.
+pub async fn get_page(client: &reqwest::Client, base: &str, path: &str) -> (StatusCode, String) {
+    let r = client.get(format!("{base}{path}")).send().await.unwrap();
+    let s = r.status();
+    (s, r.text().await.unwrap())
+}
+
+/// Posts `form` to `path` of the server at `base` like a browser, with `client`'s CSRF token:
+/// status, body and location.
+pub async fn post_form(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, Option<String>) {
+    let token = csrf(client, base).await;
+    let mut form = form.to_vec();
+    form.push(("csrf", &token));
+    let r = client.post(format!("{base}{path}")).form(&form).send().await.unwrap();
+    let s = r.status();
+    let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+    (s, r.text().await.unwrap(), loc)
+}
+
+/// Uploads `bytes` as `name` to the import page of `app` for a check (303 to the job page) and
+/// follows the job page until it has ended: (job path, page).
+pub async fn upload_for_check(app: &TestApp, name: &str, bytes: Vec<u8>) -> (String, String) {
+    let token = csrf(&app.client, &app.base).await;
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()))
+        .text("mode", "check");
+    let r = app.client.post(app.url(&format!("/import?csrf={token}"))).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let job = r.headers().get("location").unwrap().to_str().unwrap().to_string();
+    let html = follow_job(app, &job).await;
+    (job, html)
+}
+
+/// The page of the import job at `job` once the job has ended (each look 200, at most a minute).
+pub async fn follow_job(app: &TestApp, job: &str) -> String {
+    for _ in 0..600 {
+        let (s, html) = app.get(job).await;
+        assert_eq!(s, StatusCode::OK);
+        if !html.contains("data-testid=\"import-running\"") {
+            return html;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the import job {job} did not end within a minute");
 }
 
 pub async fn on_both<F, Fut>(backend: Backend, test: F)
@@ -653,6 +688,23 @@ macro_rules! both {
 // Valid synthetic ID numbers (check digits computed by GB 11643).
 pub const ID_A: &str = "11010519491231002X";
 pub const ID_B: &str = "430405199001011234";
+
+/// `first17` (17 digits) with its check digit (GB 11643).
+pub fn with_check_digit(first17: &str) -> String {
+    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
+    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+}
+
+/// A valid synthetic ID number of 珠晖区 born in `year_month` (YYYYMM) on day `1 + seq / 1000 % 28`,
+/// with sequence `seq % 1000`.
+pub fn id_in_month(year_month: &str, seq: u32) -> String {
+    with_check_digit(&format!("430405{year_month}{:02}{:03}", 1 + seq / 1000 % 28, seq % 1000))
+}
+
+/// A valid synthetic ID number of 珠晖区 born on `birth` (YYYYMMDD) with sequence `seq` (odd = male).
+pub fn id_born(birth: &str, seq: u32) -> String {
+    with_check_digit(&format!("430405{birth}{seq:03}"))
+}
 
 pub fn id_b() -> String {
     // Recompute ID_B's check digit so the constant's first 17 digits are what matters.

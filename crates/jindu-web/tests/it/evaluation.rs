@@ -19,9 +19,7 @@ fn now() -> Now {
 }
 
 fn id_for(seq: u32) -> String {
-    let first17 = format!("430405199004{:02}{:03}", 1 + seq / 1000 % 28, seq % 1000);
-    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
-    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+    id_in_month("199004", seq)
 }
 
 fn leaf(code: &str, points: i64, rule: Rule) -> SchemeItem {

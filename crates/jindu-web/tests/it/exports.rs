@@ -15,9 +15,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// A valid synthetic ID number with sequence `seq` (born 1988-05-dd).
 fn id_for(seq: u32) -> String {
-    let first17 = format!("430405198805{:02}{:03}", 1 + seq / 1000 % 28, seq % 1000);
-    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
-    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+    id_in_month("198805", seq)
 }
 
 async fn download(app: &TestApp, path: &str) -> (StatusCode, String, Vec<u8>) {
@@ -130,15 +128,8 @@ both!(every_list_exports_and_unknown_lists_are_404, |app: TestApp| async move {
     // The audit log is the auditor's: 403 for the office, the whole filtered log for an auditor.
     assert_eq!(download(&app, "/export/audit/xlsx").await.0, StatusCode::FORBIDDEN);
     app.user("aud", "审计员", "auditor", "430405", false).await;
-    let auditor =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let token = csrf(&auditor, &app.base).await;
-    let r = auditor
-        .post(app.url("/login"))
-        .form(&[("username", "aud"), ("password", PASSWORD), ("next", "/"), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap();
+    let auditor = cookie_client();
+    let r = sign_in(&auditor, &app.base, "aud", Some("/")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = auditor.get(app.url("/export/audit/csv?action=export.")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
@@ -152,28 +143,9 @@ both!(every_list_exports_and_unknown_lists_are_404, |app: TestApp| async move {
     app
 });
 
-/// Uploads `bytes` as `name` to the import page and follows the job page until it has ended.
-async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> (String, String) {
-    let token = csrf(&app.client, &app.base).await;
-    let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()))
-        .text("mode", "check");
-    let r = app.client.post(app.url(&format!("/import?csrf={token}"))).multipart(form).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
-    let job = r.headers().get("location").unwrap().to_str().unwrap().to_string();
-    follow(app, &job).await
-}
-
+/// The page of the import job at `job` once it has ended: (job path, page).
 async fn follow(app: &TestApp, job: &str) -> (String, String) {
-    for _ in 0..600 {
-        let (s, html) = app.get(job).await;
-        assert_eq!(s, StatusCode::OK);
-        if !html.contains("data-testid=\"import-running\"") {
-            return (job.to_string(), html);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the import job {job} did not end within a minute");
+    (job.to_string(), follow_job(app, job).await)
 }
 
 fn testid(html: &str, id: &str) -> String {
@@ -199,7 +171,7 @@ both!(the_import_page_checks_names_the_bad_row_then_imports, |app: TestApp| asyn
         csv
     };
     let csv = sheet_of(true);
-    let (job, html) = upload(&app, "登记表.csv", csv.clone().into_bytes()).await;
+    let (job, html) = upload_for_check(&app, "登记表.csv", csv.clone().into_bytes()).await;
     assert_eq!(testid(&html, "rows"), "40");
     assert_eq!(testid(&html, "valid"), "39");
     assert_eq!(testid(&html, "bad"), "1");
@@ -221,7 +193,7 @@ both!(the_import_page_checks_names_the_bad_row_then_imports, |app: TestApp| asyn
     assert_eq!(s, StatusCode::CONFLICT);
 
     // The corrected file: clean check, then 确认导入 imports all 40 at once.
-    let (job, html) = upload(&app, "登记表.csv", sheet_of(false).into_bytes()).await;
+    let (job, html) = upload_for_check(&app, "登记表.csv", sheet_of(false).into_bytes()).await;
     assert!(html.contains("data-testid=\"import-clean\""), "{html}");
     let (s, _, loc) = app.post(&format!("{job}/commit"), &[]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
@@ -239,7 +211,7 @@ both!(the_import_page_checks_names_the_bad_row_then_imports, |app: TestApp| asyn
 
 both!(a_file_that_is_no_sheet_is_refused_in_both_languages, |app: TestApp| async move {
     app.login().await;
-    let (_, html) = upload(&app, "photo.xlsx", b"not a zip file at all".to_vec()).await;
+    let (_, html) = upload_for_check(&app, "photo.xlsx", b"not a zip file at all".to_vec()).await;
     assert!(html.contains("data-testid=\"import-refused\""), "{html}");
     assert!(html.contains("未保存任何数据"));
     // No file at all: a sentence, not a 500.
@@ -261,7 +233,7 @@ both!(the_template_is_read_back_by_the_import, |app: TestApp| async move {
     assert_eq!(header.columns.len(), jindu_domain::import::PersonColumn::ALL.len());
     assert!(header.ignored.is_empty());
     // The example row can never be imported by mistake: its check digit is wrong.
-    let (_, html) = upload(&app, "模板.xlsx", bytes).await;
+    let (_, html) = upload_for_check(&app, "模板.xlsx", bytes).await;
     assert_eq!(testid(&html, "bad"), "1");
     assert!(html.contains("<tr><td>3</td><td>身份证号</td>"), "{html}");
     app
@@ -310,7 +282,7 @@ both!(a_layout_jindu_cannot_read_is_mapped_by_hand_then_imported, |app: TestApp|
         id_for(301),
         id_for(302)
     );
-    let (job, html) = upload(&app, "名单.csv", csv.into_bytes()).await;
+    let (job, html) = upload_for_check(&app, "名单.csv", csv.into_bytes()).await;
     assert!(html.contains("data-testid=\"import-refused\""), "{html}");
     assert!(html.contains("列对应"), "the sentence points to the mapping");
     // The first rows are shown, and the form offers the fullest row (row 3) and its cells.

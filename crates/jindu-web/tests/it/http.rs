@@ -234,22 +234,16 @@ both!(deceased_person_takes_no_test, |app: TestApp| async move {
 
 both!(measure_clock_through_the_forms, |app: TestApp| async move {
     // Decision 2024-02-21 (served), report deadline 2024-03-07 [戒毒条例 §14; DOMAIN §11].
-    let id = persons::register(
-        &app.db,
-        &app.vault,
-        &app.admin,
-        Now::at(fixed_instant()),
-        NewPerson {
+    let id = app
+        .register(NewPerson {
             name: "测试庚".into(),
             id_number: ID_A.into(),
             division: "430405009007".into(),
             measure_kind: "community_detox".into(),
             decision_date: "2024-02-21".into(),
             ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await;
     app.login().await;
     let (_, body) = app.get(&format!("/persons/{id}")).await;
     assert!(body.contains("2024年3月7日"), "report deadline shown");
@@ -430,9 +424,7 @@ both!(divisions_are_found_by_code_and_by_name_path, |app: TestApp| async move {
 
 /// A valid synthetic ID number born 1990-01-01 with sequence `seq` (check digit computed).
 fn synthetic_id(seq: u32) -> String {
-    let first17 = format!("430405199001{:02}{:03}", 1 + seq / 1000 % 28, seq % 1000);
-    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
-    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+    id_in_month("199001", seq)
 }
 
 both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
@@ -500,8 +492,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
     let mut checked = 0;
     for role in Role::ALL {
         let profile = default_profile(*role);
-        let client =
-            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = cookie_client();
         let token = csrf(&client, &app.base).await;
         let r = client
             .post(app.url("/login"))
@@ -947,8 +938,7 @@ both!(hostile_input_gets_sentences_not_500s, |app: TestApp| async move {
     assert!(r.text().await.unwrap().contains("请用网页表单提交"));
     // (Its own client: the server stops reading an oversized body and closes that connection.)
     let huge = "张".repeat(200_000);
-    let own =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let own = cookie_client();
     let token = csrf(&own, &app.base).await;
     own.post(app.url("/login"))
         .form(&[("username", "office"), ("password", PASSWORD), ("csrf", &token)])
@@ -1097,15 +1087,7 @@ both!(audit_viewer_who_viewed_and_cross_site_posts, |app: TestApp| async move {
     let (s, _) = app.get("/audit").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     app.user("aud", "审计员", "auditor", "430405", false).await;
-    let auditor =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let token = csrf(&auditor, &app.base).await;
-    auditor
-        .post(app.url("/login"))
-        .form(&[("username", "aud"), ("password", PASSWORD), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap();
+    let auditor = signed_in(&app, "aud").await;
     let body = auditor.get(app.url("/audit?action=person.read")).send().await.unwrap().text().await.unwrap();
     assert!(body.contains(&id.to_string()), "{body}");
     let body = auditor.get(app.url("/audit?action=audit.read")).send().await.unwrap().text().await.unwrap();
@@ -1115,23 +1097,22 @@ both!(audit_viewer_who_viewed_and_cross_site_posts, |app: TestApp| async move {
     app
 });
 
-both!(personal_data_is_masked_and_unmasking_is_audited, |app: TestApp| async move {
-    let id = persons::register(
-        &app.db,
-        &app.vault,
-        &app.admin,
-        Now::at(fixed_instant()),
-        NewPerson {
-            name: "测试卯".into(),
-            id_number: ID_A.into(),
-            phone: "13812345678".into(),
-            address: "衡阳市珠晖区广东路1号".into(),
-            division: "430405009007".into(),
-            ..Default::default()
-        },
-    )
+/// Registers `name` with [`ID_A`], a phone and an address (what the pages mask) in community
+/// 430405009007.
+async fn with_contacts(app: &TestApp, name: &str) -> Uuid {
+    app.register(NewPerson {
+        name: name.into(),
+        id_number: ID_A.into(),
+        phone: "13812345678".into(),
+        address: "衡阳市珠晖区广东路1号".into(),
+        division: "430405009007".into(),
+        ..Default::default()
+    })
     .await
-    .unwrap();
+}
+
+both!(personal_data_is_masked_and_unmasking_is_audited, |app: TestApp| async move {
+    let id = with_contacts(&app, "测试卯").await;
     app.login().await;
     let (_, body) = app.get(&format!("/persons/{id}")).await;
     assert!(body.contains("110105********002X") && body.contains("138****5678"), "masked by default");
@@ -1147,15 +1128,7 @@ both!(personal_data_is_masked_and_unmasking_is_audited, |app: TestApp| async mov
     // A social worker may not unmask.
     let sw = app.user("sw", "社工", "social_worker", "430405009", false).await;
     let _ = sw;
-    let other =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let token = csrf(&other, &app.base).await;
-    other
-        .post(app.url("/login"))
-        .form(&[("username", "sw"), ("password", PASSWORD), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap();
+    let other = signed_in(&app, "sw").await;
     let r = other.get(app.url(&format!("/persons/{id}?unmask=1"))).send().await.unwrap();
     assert!(r.status() == StatusCode::FORBIDDEN || r.status() == StatusCode::NOT_FOUND, "{}", r.status());
     app
@@ -1501,22 +1474,7 @@ async fn cookies_are_http_only_strict_and_secure_behind_tls() {
 both!(findings_of_the_newcomer_trial_stay_fixed, |app: TestApp| async move {
     use jindu_store::entities::audit_record;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let id = persons::register(
-        &app.db,
-        &app.vault,
-        &app.admin,
-        Now::at(fixed_instant()),
-        NewPerson {
-            name: "测试申".into(),
-            id_number: ID_A.into(),
-            phone: "13812345678".into(),
-            address: "衡阳市珠晖区广东路1号".into(),
-            division: "430405009007".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let id = with_contacts(&app, "测试申").await;
     // A town officer (no "show in full") edits with the phone and address masked; saving the
     // form unchanged keeps the stored values.
     app.user("zg09", "广东路专干", "town_officer", "430405009", false).await;
@@ -1633,15 +1591,7 @@ both!(findings_of_the_newcomer_trial_stay_fixed, |app: TestApp| async move {
 
 both!(a_password_reset_ends_the_other_sessions, |app: TestApp| async move {
     let uid = app.user("lead", "领导", "leader", "430405", false).await;
-    let other =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let token = csrf(&other, &app.base).await;
-    other
-        .post(app.url("/login"))
-        .form(&[("username", "lead"), ("password", PASSWORD), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap();
+    let other = signed_in(&app, "lead").await;
     assert_eq!(other.get(app.url("/overview")).send().await.unwrap().status(), StatusCode::OK);
     let root = app.user("root", "系统管理员", "system_admin", "430405", false).await;
     let actor = users::actor(&app.db, root).await.unwrap().unwrap();
@@ -1702,17 +1652,7 @@ both!(the_event_form_offers_only_what_the_role_may_record, |app: TestApp| async 
 
 /// A signed-in client for `username` (with the test password).
 async fn signed_in(app: &TestApp, username: &str) -> reqwest::Client {
-    let client =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let token = csrf(&client, &app.base).await;
-    let r = client
-        .post(app.url("/login"))
-        .form(&[("username", username), ("password", PASSWORD), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} signs in");
-    client
+    app.signed_in(username).await
 }
 
 /// Posts a form with `client`'s CSRF token; status, body and location.
@@ -1722,19 +1662,11 @@ async fn post_as(
     path: &str,
     form: &[(&str, &str)],
 ) -> (StatusCode, String, Option<String>) {
-    let token = csrf(client, &app.base).await;
-    let mut form = form.to_vec();
-    form.push(("csrf", &token));
-    let r = client.post(app.url(path)).form(&form).send().await.unwrap();
-    let s = r.status();
-    let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
-    (s, r.text().await.unwrap(), loc)
+    post_form(client, &app.base, path, form).await
 }
 
 async fn get_as(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let r = client.get(app.url(path)).send().await.unwrap();
-    let s = r.status();
-    (s, r.text().await.unwrap())
+    get_page(client, &app.base, path).await
 }
 
 /// Town officers of 广东路街道 (A, 009), 衡州路街道 (B, 007) and 东风街道 (C, 010), and a person at A

@@ -17,9 +17,7 @@ fn now() -> Now {
 
 /// A valid synthetic ID number with sequence `seq` (born 1985-03-0d).
 fn id_for(seq: u32) -> String {
-    let first17 = format!("430405198503{:02}{:03}", 1 + seq / 1000 % 28, seq % 1000);
-    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
-    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+    id_in_month("198503", seq)
 }
 
 async fn run(app: &TestApp, name: &str, bytes: &[u8], dry_run: bool) -> ImportReport {
@@ -407,27 +405,6 @@ both!(a_column_mapping_reads_the_office_layout, |app: TestApp| async move {
     app
 });
 
-/// Uploads `bytes` as `name` to the import page for a check and follows the job page until it
-/// has ended: (job path, page).
-async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> (String, String) {
-    let token = csrf(&app.client, &app.base).await;
-    let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()))
-        .text("mode", "check");
-    let r = app.client.post(app.url(&format!("/import?csrf={token}"))).multipart(form).send().await.unwrap();
-    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
-    let job = r.headers().get("location").unwrap().to_str().unwrap().to_string();
-    for _ in 0..600 {
-        let (s, html) = app.get(&job).await;
-        assert_eq!(s, reqwest::StatusCode::OK);
-        if !html.contains("data-testid=\"import-running\"") {
-            return (job, html);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the import job {job} did not end within a minute");
-}
-
 /// The Chinese sentence refusing a cell Excel cut to 15 digits.
 fn cut(label: &str, text: &str) -> String {
     format!(
@@ -542,7 +519,7 @@ both!(every_problem_of_a_row_is_named_in_column_order, |app: TestApp| async move
     assert_eq!((r.rows, r.valid, r.rows_with_problems()), (3, 1, 2));
 
     // The page lists both problems of row 2, and the problem copy holds both in its note.
-    let (job, html) = upload(&app, "问题.csv", csv.clone().into_bytes()).await;
+    let (job, html) = upload_for_check(&app, "问题.csv", csv.clone().into_bytes()).await;
     let at = html.find("<tr><td>2</td><td>身份证号</td>").unwrap_or_else(|| panic!("{html}"));
     let next = html[at..].find("<tr><td>2</td><td>责任社工</td>").expect("the second problem of row 2");
     assert!(html[at..at + next].contains(&check), "{html}");
@@ -581,7 +558,7 @@ both!(footer_rows_of_any_sheet_are_skipped_and_listed, |app: TestApp| async move
     let r = run(&app, "x.csv", csv.as_bytes(), true).await;
     assert_eq!((r.rows, r.valid, r.skipped.len()), (1, 1, 1), "{:?}", r.problems);
     // The page says which rows were skipped.
-    let (_, html) = upload(&app, "登记表.csv", text.into_bytes()).await;
+    let (_, html) = upload_for_check(&app, "登记表.csv", text.into_bytes()).await;
     assert!(html.contains("第6行“合计：2人”"), "{html}");
     assert!(html.contains("第9行“注：本表由街道禁毒办填报。”"), "{html}");
     app
@@ -699,7 +676,7 @@ async fn registry(
 }
 
 both!(a_jindu_person_export_imports_back_into_a_fresh_deployment, |app: TestApp| async move {
-    use jindu_store::service::persons::{self, NewPerson};
+    use jindu_store::service::persons::NewPerson;
     app.login().await;
     let people = [
         (
@@ -728,26 +705,19 @@ both!(a_jindu_person_export_imports_back_into_a_fresh_deployment, |app: TestApp|
         ("李四", id_for(1004), "430405100000", "", "", "2024-06-01", "", "", ""),
     ];
     for (name, n, division, phone, address, found, kind, decided, reported) in &people {
-        persons::register(
-            &app.db,
-            &app.vault,
-            &app.admin,
-            now(),
-            NewPerson {
-                name: name.to_string(),
-                id_number: n.clone(),
-                division: division.to_string(),
-                phone: phone.to_string(),
-                address: address.to_string(),
-                first_found_on: found.to_string(),
-                measure_kind: kind.to_string(),
-                decision_date: decided.to_string(),
-                report_date: reported.to_string(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        app.register(NewPerson {
+            name: name.to_string(),
+            id_number: n.clone(),
+            division: division.to_string(),
+            phone: phone.to_string(),
+            address: address.to_string(),
+            first_found_on: found.to_string(),
+            measure_kind: kind.to_string(),
+            decision_date: decided.to_string(),
+            report_date: reported.to_string(),
+            ..Default::default()
+        })
+        .await;
     }
     let original = registry(&app).await;
     assert_eq!(original.len(), 4);
@@ -794,18 +764,6 @@ both!(a_jindu_person_export_imports_back_into_a_fresh_deployment, |app: TestApp|
     fresh.finish().await;
     app
 });
-
-/// Follows a job page until the job has ended.
-async fn follow(app: &TestApp, job: &str) -> String {
-    for _ in 0..600 {
-        let (_, html) = app.get(job).await;
-        if !html.contains("data-testid=\"import-running\"") {
-            return html;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the import job {job} did not end within a minute");
-}
 
 both!(a_fresh_deployment_imports_a_registry_naming_its_social_workers, |app: TestApp| async move {
     use jindu_store::entities::app_user;
@@ -908,19 +866,19 @@ both!(a_fresh_deployment_imports_a_registry_naming_its_social_workers, |app: Tes
         id_for(1201),
         id_for(1202)
     );
-    let (job, html) = upload(&app, "名册.csv", text.into_bytes()).await;
+    let (job, html) = upload_for_check(&app, "名册.csv", text.into_bytes()).await;
     assert!(html.contains("data-testid=\"import-unknown-workers\""), "{html}");
     assert!(html.contains("社工09") && html.contains("社工10"), "{html}");
     let (s, _, loc) = app.post(&format!("{job}/map"), &[("workers", "unassigned")]).await;
     assert_eq!(s, reqwest::StatusCode::SEE_OTHER);
     let job = loc.unwrap();
-    let html = follow(&app, &job).await;
+    let html = follow_job(&app, &job).await;
     assert!(html.contains("data-testid=\"import-clean\""), "{html}");
     assert!(html.contains("第2行：责任社工“社工09”没有账号"), "{html}");
     assert!(html.contains("第3行：责任社工“社工10”没有账号"), "{html}");
     let (s, _, loc) = app.post(&format!("{job}/commit"), &[]).await;
     assert_eq!(s, reqwest::StatusCode::SEE_OTHER);
-    let html = follow(&app, &loc.unwrap()).await;
+    let html = follow_job(&app, &loc.unwrap()).await;
     assert!(html.contains("data-testid=\"import-done\""), "{html}");
     let unassigned = person::Entity::find()
         .filter(person::Column::IdNumberBidx.eq(app.vault.id_number_index(&id_for(1200))))
@@ -944,13 +902,6 @@ both!(a_fresh_deployment_imports_a_registry_naming_its_social_workers, |app: Tes
 // end date or a control status, would be a report overdue for decades on the import day. The
 // dry run names the row and asks for the missing column; with it the row imports and puts
 // nothing overdue on the worklist. Today is 2026-11-29 (`fixed_instant`).
-
-/// A valid synthetic ID number of a person born on `birth` (YYYYMMDD), sequence `seq`.
-fn id_born(birth: &str, seq: u32) -> String {
-    let first17 = format!("430405{birth}{seq:03}");
-    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
-    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
-}
 
 /// The instant 10:00 in Beijing of `day` (YYYY-MM-DD): an import day other than the fixed one.
 fn on(day: &str) -> Now {

@@ -382,19 +382,14 @@ both!(merged_towns_fill_their_rows_and_footers_are_skipped, |app: TestApp| async
             (10, "备注：本表不含强制隔离戒毒人员。".to_string()),
         ]
     );
-    let id = |birth: &str, seq: u32| {
-        let first17 = format!("430405{birth}{seq:03}");
-        let b: [u8; 17] = first17.as_bytes().try_into().unwrap();
-        format!("{first17}{}", jindu_domain::id_number::check_digit(&b))
-    };
     // 广东路街道 written once in D3:D5, 东风街道 in D6:D7; 社区戒毒 once in F3:F7; the decision
     // date 2026-10-10 once in G6:G7.
     let expected = [
-        ("钱一", id("19800101", 31), "430405009007", "2026-09-01"),
-        ("钱二", id("19810202", 42), "430405009009", "2026-09-02"),
-        ("钱三", id("19820303", 51), "430405009000", "2026-09-03"),
-        ("钱四", id("19830404", 62), "430405010000", "2026-10-10"),
-        ("钱五", id("19840505", 71), "430405010000", "2026-10-10"),
+        ("钱一", id_born("19800101", 31), "430405009007", "2026-09-01"),
+        ("钱二", id_born("19810202", 42), "430405009009", "2026-09-02"),
+        ("钱三", id_born("19820303", 51), "430405009000", "2026-09-03"),
+        ("钱四", id_born("19830404", 62), "430405010000", "2026-10-10"),
+        ("钱五", id_born("19840505", 71), "430405010000", "2026-10-10"),
     ];
     for (name, n, division, decided) in expected {
         let s = stored(&app, &n).await;

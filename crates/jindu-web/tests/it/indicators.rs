@@ -28,15 +28,24 @@ fn now() -> Now {
 }
 
 fn id_for(seq: u32) -> String {
-    let first17 = format!("43040519900101{seq:03}");
-    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
-    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+    id_born("19900101", seq)
 }
 
 async fn register(app: &TestApp, name: &str, seq: u32, village: &str, f: impl FnOnce(&mut NewPerson)) -> Uuid {
     let mut p = NewPerson { name: name.into(), id_number: id_for(seq), division: village.into(), ..Default::default() };
     f(&mut p);
-    persons::register(&app.db, &app.vault, &app.admin, now(), p).await.unwrap()
+    app.register(p).await
+}
+
+/// Registers person `name` (ID number `seq`) in `village` under community detox decided on
+/// `decision`, reported on `report`.
+async fn detox(app: &TestApp, name: &str, seq: u32, village: &str, decision: &str, report: &str) -> Uuid {
+    register(app, name, seq, village, |p| {
+        p.measure_kind = "community_detox".into();
+        p.decision_date = decision.into();
+        p.report_date = report.into();
+    })
+    .await
 }
 
 async fn event(app: &TestApp, id: Uuid, kind: &str, date: &str, result: &str) {
@@ -94,12 +103,7 @@ async fn district(app: &TestApp) -> [Uuid; 5] {
     .await;
     event(app, p1, "drug_test", "2026-11-10", "negative").await;
     event(app, p1, "drug_test", "2026-11-20", "positive").await;
-    let p2 = register(app, "乙二", 2, VILLAGE_A, |p| {
-        p.measure_kind = "community_detox".into();
-        p.decision_date = "2026-10-02".into();
-        p.report_date = "2026-10-30".into();
-    })
-    .await;
+    let p2 = detox(app, "乙二", 2, VILLAGE_A, "2026-10-02", "2026-10-30").await;
     event(app, p2, "contact_lost", "2026-11-25", "").await;
     let p3 = register(app, "丙三", 3, VILLAGE_B, |p| {
         p.measure_kind = "community_detox".into();
@@ -637,12 +641,7 @@ async fn town_figures(app: &TestApp, town: &str, m: i32) -> (i64, i64, i64) {
 // correction's month. The kept cells equal a rebuild throughout.
 both!(a_transfer_or_a_correction_leaves_past_months_with_the_town_that_did_the_work, |app: TestApp| async move {
     const YEJIN: &str = "430405011000"; // 冶金街道
-    let p = register(&app, "迁一", 801, VILLAGE_A, |n| {
-        n.measure_kind = "community_detox".into();
-        n.decision_date = "2026-09-01".into();
-        n.report_date = "2026-09-05".into();
-    })
-    .await;
+    let p = detox(&app, "迁一", 801, VILLAGE_A, "2026-09-01", "2026-09-05").await;
     event(&app, p, "drug_test", "2026-09-20", "negative").await;
     event(&app, p, "drug_test", "2026-10-15", "negative").await;
     event(&app, p, "visit", "2026-10-01", "").await;
@@ -747,12 +746,7 @@ both!(a_transfer_or_a_correction_leaves_past_months_with_the_town_that_did_the_w
 // tested in September, October and November; handed over to 雁峰区 (430406) on 2026-12-03.
 both!(a_person_handed_over_counts_here_until_the_hand_over_and_there_from_receipt, |app: TestApp| async move {
     use jindu_store::service::{audit, transfer_file};
-    let p = register(&app, "迁二", 802, VILLAGE_A, |n| {
-        n.measure_kind = "community_detox".into();
-        n.decision_date = "2026-09-01".into();
-        n.report_date = "2026-09-05".into();
-    })
-    .await;
+    let p = detox(&app, "迁二", 802, VILLAGE_A, "2026-09-01", "2026-09-05").await;
     event(&app, p, "drug_test", "2026-09-20", "negative").await;
     event(&app, p, "drug_test", "2026-10-15", "negative").await;
     event(&app, p, "drug_test", "2026-11-10", "negative").await;
@@ -886,17 +880,7 @@ both!(one_registered_count_on_every_page_list_report_and_the_api, |app: TestApp|
     let (_, html) = app.get(&format!("/persons?town={}", &TOWN_A[..9])).await;
     assert!(html.contains(r#"data-testid="list-registered">2<"#), "{html}");
     // The API.
-    let (_, token) = jindu_store::service::tokens::create(
-        &app.db,
-        now(),
-        app.admin.user_id,
-        "t",
-        jindu_domain::Role::Office,
-        DivisionCode::parse("430405").unwrap(),
-        30,
-    )
-    .await
-    .unwrap();
+    let (_, token) = app.office_token(30).await;
     let r = app.client.get(app.url("/api/v1/persons")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
@@ -919,18 +903,8 @@ both!(one_registered_count_on_every_page_list_report_and_the_api, |app: TestApp|
 // date (Jan–Nov): 10 due, 0 done → the county scheme's −0.5 each = −5. After the sweep on
 // 2026-12-25, Q's duty due 12-19 is missed too.
 both!(missed_tests_keep_counting_and_the_town_stays_ranked, |app: TestApp| async move {
-    let q = register(&app, "壬九", 9, VILLAGE_A, |p| {
-        p.measure_kind = "community_detox".into();
-        p.decision_date = "2026-01-05".into();
-        p.report_date = "2026-01-19".into();
-    })
-    .await;
-    let r = register(&app, "癸十", 10, VILLAGE_B, |p| {
-        p.measure_kind = "community_detox".into();
-        p.decision_date = "2026-01-05".into();
-        p.report_date = "2026-01-19".into();
-    })
-    .await;
+    let q = detox(&app, "壬九", 9, VILLAGE_A, "2026-01-05", "2026-01-19").await;
+    let r = detox(&app, "癸十", 10, VILLAGE_B, "2026-01-05", "2026-01-19").await;
     for m in 2..=11 {
         event(&app, r, "drug_test", &format!("2026-{m:02}-10"), "negative").await;
     }
@@ -1143,12 +1117,7 @@ both!(the_dashboard_opens_on_the_last_complete_month_and_marks_a_partial_one, |a
 // The same persons through the import (a sheet with the decision dates) count the same.
 both!(imported_history_counts_from_its_legal_dates, |app: TestApp| async move {
     for seq in 21..=23 {
-        register(&app, &format!("历史{seq}"), seq, VILLAGE_A, |p| {
-            p.measure_kind = "community_detox".into();
-            p.decision_date = "2026-09-10".into();
-            p.report_date = "2026-09-15".into();
-        })
-        .await;
+        detox(&app, &format!("历史{seq}"), seq, VILLAGE_A, "2026-09-10", "2026-09-15").await;
     }
     let fig = |d: &dashboard::Dashboard, i: Indicator| d.row(i).unwrap().figure.value;
     let aug =

@@ -5,17 +5,14 @@
 use crate::common::*;
 use chrono::NaiveDate;
 use jindu_domain::Role;
-use jindu_domain::clock::Now;
 use jindu_store::entities::{audit_record, event, measure, obligation};
-use jindu_store::service::persons::{self, NewPerson};
+use jindu_store::service::persons::NewPerson;
 use reqwest::StatusCode;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 fn synthetic_id(seq: u32) -> String {
-    let first17 = format!("430405199101{:02}{:03}", 1 + seq / 1000 % 28, seq % 1000);
-    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
-    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+    id_in_month("199101", seq)
 }
 
 fn day(s: &str) -> NaiveDate {
@@ -32,12 +29,8 @@ fn name(n: u32) -> String {
 /// 2026-11-02), then replaces the duties the schedule gave with `duties` (kind, due date) owned by
 /// `worker`: a caseload whose every due date is chosen by hand.
 async fn person_with(app: &TestApp, n: u32, community: &str, worker: Option<Uuid>, duties: &[(&str, &str)]) -> Uuid {
-    let id = persons::register(
-        &app.db,
-        &app.vault,
-        &app.admin,
-        Now::at(fixed_instant()),
-        NewPerson {
+    let id = app
+        .register(NewPerson {
             name: name(n),
             id_number: synthetic_id(n),
             division: community.into(),
@@ -45,10 +38,8 @@ async fn person_with(app: &TestApp, n: u32, community: &str, worker: Option<Uuid
             decision_date: "2026-11-01".into(),
             report_date: "2026-11-02".into(),
             ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await;
     obligation::Entity::delete_many().filter(obligation::Column::PersonId.eq(id)).exec(&app.db).await.unwrap();
     for (kind, due) in duties {
         obligation::Entity::insert(obligation::ActiveModel {
@@ -207,14 +198,8 @@ both!(workbench_groups_by_town_and_kind_and_pages_the_lists, |app: TestApp| asyn
     assert_eq!(csv.lines().filter(|l| l.starts_with("测")).count(), 4, "{csv}");
 
     // A social worker's own caseload stays simple: own figures, no summary, no filter form.
-    let sw = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let token = csrf(&sw, &app.base).await;
-    let r = sw
-        .post(app.url("/login"))
-        .form(&[("username", "sgw"), ("password", PASSWORD), ("next", "/"), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap();
+    let sw = cookie_client();
+    let r = sign_in(&sw, &app.base, "sgw", Some("/")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = sw.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     assert_eq!((figure(&html, "count-overdue"), figure(&html, "count-today"), figure(&html, "count-week")), (3, 3, 0));
@@ -634,17 +619,7 @@ both!(measure_date_correction_recomputes_the_clocks, |app: TestApp| async move {
 
 both!(api_refuses_bad_query_values_as_json, |app: TestApp| async move {
     app.person("接口甲", ID_A, "2026-11-01", "2026-11-02").await;
-    let (_, secret) = jindu_store::service::tokens::create(
-        &app.db,
-        Now::at(fixed_instant()),
-        app.admin.user_id,
-        "test",
-        jindu_domain::Role::Office,
-        jindu_domain::DivisionCode::parse("430405").unwrap(),
-        30,
-    )
-    .await
-    .unwrap();
+    let (_, secret) = app.office_token(30).await;
     for (query, field, code) in [
         ("town=abc", "town", "query.division"),
         ("town=430406001", "town", "query.out_of_scope"),
@@ -701,17 +676,7 @@ both!(a_repeated_parameter_is_refused_naming_it_on_every_route, |app: TestApp| a
     // duplicate field `status`").
     let person = app.person("重复甲", ID_A, "2026-11-01", "2026-11-02").await;
     app.login().await;
-    let (_, secret) = jindu_store::service::tokens::create(
-        &app.db,
-        Now::at(fixed_instant()),
-        app.admin.user_id,
-        "test",
-        jindu_domain::Role::Office,
-        jindu_domain::DivisionCode::parse("430405").unwrap(),
-        30,
-    )
-    .await
-    .unwrap();
+    let (_, secret) = app.office_token(30).await;
     let mut tried = 0;
     for (route, strict, free, _) in GET_QUERIES {
         for field in strict.iter().chain(free.iter()) {

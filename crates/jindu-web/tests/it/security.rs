@@ -9,7 +9,7 @@ use jindu_domain::{DivisionCode, DivisionLevel};
 use jindu_store::entities::{audit_record, event, obligation, person};
 use jindu_store::service::audit::{self, Verdict};
 use jindu_store::service::persons::NewPerson;
-use jindu_store::service::{caseload, casework, deployment, indicators, persons, second_factor};
+use jindu_store::service::{caseload, casework, deployment, indicators, second_factor};
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -27,16 +27,7 @@ async fn client_for(app: &TestApp, username: &str, user: Uuid, admin: bool) -> r
     if admin {
         enrol_totp(app, user, 120).await;
     }
-    let client =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let token = csrf(&client, &app.base).await;
-    let r = client
-        .post(app.url("/login"))
-        .form(&[("username", username), ("password", PASSWORD), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} signs in");
+    let client = app.signed_in(username).await;
     if admin {
         let code = second_factor::code_at(TOTP_SECRET, fixed_instant().timestamp()).unwrap();
         let (s, _) = post(app, &client, "/login/totp", &[("code", &code)]).await;
@@ -46,16 +37,12 @@ async fn client_for(app: &TestApp, username: &str, user: Uuid, admin: bool) -> r
 }
 
 async fn post(app: &TestApp, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-    let token = csrf(client, &app.base).await;
-    let mut form = form.to_vec();
-    form.push(("csrf", &token));
-    let r = client.post(app.url(path)).form(&form).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
+    let (s, body, _) = post_form(client, &app.base, path, form).await;
+    (s, body)
 }
 
 async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let r = client.get(app.url(path)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
+    get_page(client, &app.base, path).await
 }
 
 /// The `access.denied` records of `username`, oldest first: (object, detail).
@@ -288,8 +275,7 @@ both!(refused_attempts_outside_the_scope_are_each_one_audit_record, |app: TestAp
     assert_eq!(get(&app, &adm5, "/static/app.css").await.0, StatusCode::OK);
     assert_eq!(get(&app, &adm5, "/static/nothing.css").await.0, StatusCode::NOT_FOUND);
     assert_eq!(get(&app, &adm5, "/favicon.ico").await.0, StatusCode::NOT_FOUND);
-    let anonymous =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let anonymous = cookie_client();
     assert_eq!(get(&app, &anonymous, "/admin/roles").await.0, StatusCode::SEE_OTHER);
     assert_eq!(get(&app, &anonymous, &format!("/persons/{missing}")).await.0, StatusCode::SEE_OTHER);
     assert_eq!(all_denied(&app).await, start + 4);
@@ -299,30 +285,21 @@ both!(refused_attempts_outside_the_scope_are_each_one_audit_record, |app: TestAp
 
 /// A valid synthetic ID number with sequence `seq` (born 1988-06-01).
 fn id_for(seq: u32) -> String {
-    let first17 = format!("43040519880601{seq:03}");
-    let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
-    format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes))
+    id_born("19880601", seq)
 }
 
 async fn register(app: &TestApp, name: &str, seq: u32, worker: Option<Uuid>) -> Uuid {
-    persons::register(
-        &app.db,
-        &app.vault,
-        &app.admin,
-        now(),
-        NewPerson {
-            name: name.into(),
-            id_number: id_for(seq),
-            division: "430405009007".into(),
-            social_worker_id: worker.map(|w| w.to_string()).unwrap_or_default(),
-            measure_kind: "community_detox".into(),
-            decision_date: "2026-11-01".into(),
-            report_date: "2026-11-05".into(),
-            ..Default::default()
-        },
-    )
+    app.register(NewPerson {
+        name: name.into(),
+        id_number: id_for(seq),
+        division: "430405009007".into(),
+        social_worker_id: worker.map(|w| w.to_string()).unwrap_or_default(),
+        measure_kind: "community_detox".into(),
+        decision_date: "2026-11-01".into(),
+        report_date: "2026-11-05".into(),
+        ..Default::default()
+    })
     .await
-    .unwrap()
 }
 
 both!(a_bulk_reassignment_leaves_one_record_per_person_with_both_workers, |app: TestApp| async move {
@@ -474,8 +451,7 @@ both!(a_thousand_row_import_writes_one_record_per_person_inside_its_transaction,
     let mut csv = String::from("姓名,身份证号,所属街道,社区(村),管控措施,决定日期,报到日期\n");
     for i in 0..1000u32 {
         let first17 = format!("430405198{}{:02}{:02}{:03}", 1 + i / 336 % 9, 1 + i / 28 % 12, 1 + i % 28, i % 997);
-        let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
-        let id = format!("{first17}{}", jindu_domain::id_number::check_digit(&bytes));
+        let id = with_check_digit(&first17);
         csv.push_str(&format!("导入{i},{id},广东路街道,湖北路社区,社区戒毒,2026-09-01,2026-09-08\n"));
     }
     let started = std::time::Instant::now();
