@@ -25,37 +25,47 @@ fn locked_until(outcome: &LoginOutcome) -> chrono::DateTime<chrono::Utc> {
 
 both!(parallel_wrong_passwords_all_count_and_lock, |app: TestApp| async move {
     assert_eq!((MAX_FAILED_LOGINS, LOCKOUT_MINUTES), (5, 15), "the local defaults this test works from");
-    // 12 wrong passwords at once (the attack of issue #20: before, the count ended at 1 and the
-    // account stayed open).
-    let attempts = (0..12).map(|_| {
-        let db = app.db.clone();
-        tokio::spawn(async move { users::login(&db, at(0), "office", WRONG, "10.0.0.9").await.unwrap() })
-    });
-    let mut locked = 0;
+    // 50 wrong passwords at once (the attack of issue #20: before, 12 left the count at 1 and
+    // the account open). The account locks at exactly the fifth: at most four answers say
+    // "wrong", every other one says "locked until 10:15".
+    let attempts: Vec<_> = (0..50)
+        .map(|_| {
+            let db = app.db.clone();
+            tokio::spawn(async move { users::login(&db, at(0), "office", WRONG, "10.0.0.9").await.unwrap() })
+        })
+        .collect();
+    let (mut failed, mut locked) = (0, 0);
     for attempt in attempts {
         match attempt.await.unwrap() {
             LoginOutcome::Locked { until } => {
                 assert_eq!(until, fixed_instant() + Duration::minutes(15));
                 locked += 1;
             }
-            LoginOutcome::Failed => {}
+            LoginOutcome::Failed => failed += 1,
             other => panic!("a wrong password answered {other:?}"),
         }
     }
-    assert!(locked >= 1, "at least the fifth failure locks");
+    assert!(failed <= 4 && failed + locked == 50, "{failed} wrong, {locked} locked");
     let user =
         app_user::Entity::find().filter(app_user::Column::Username.eq("office")).one(&app.db).await.unwrap().unwrap();
     assert_eq!(
-        user.locked_until,
-        Some(fixed_instant() + Duration::minutes(15)),
-        "the lock was not undone by a later failure"
+        (user.failed_logins, user.locked_until),
+        (0, Some(fixed_instant() + Duration::minutes(15))),
+        "locked once, the count restarted, and no later failure undid the lock"
     );
-    // The right password is refused until 10:15, and signs in after.
-    let refused = users::login(&app.db, at(1), "office", PASSWORD, "10.0.0.9").await.unwrap();
-    assert_eq!(locked_until(&refused), fixed_instant() + Duration::minutes(15));
-    let refused = users::login(&app.db, at(14), "office", PASSWORD, "10.0.0.9").await.unwrap();
-    assert_eq!(locked_until(&refused), fixed_instant() + Duration::minutes(15));
-    let open = users::login(&app.db, at(15), "office", PASSWORD, "10.0.0.9").await.unwrap();
+    // The right password is refused until 10:15.
+    for minute in [1, 14] {
+        let refused = users::login(&app.db, at(minute), "office", PASSWORD, "10.0.0.9").await.unwrap();
+        assert_eq!(locked_until(&refused), fixed_instant() + Duration::minutes(15), "minute {minute}");
+    }
+    // At 10:15 the count starts from nothing: four failures answer "wrong", the fifth locks again.
+    for i in 0..4 {
+        let outcome = users::login(&app.db, at(15), "office", WRONG, "10.0.0.9").await.unwrap();
+        assert!(matches!(outcome, LoginOutcome::Failed), "failure {i} after the lock: {outcome:?}");
+    }
+    let fifth = users::login(&app.db, at(15), "office", WRONG, "10.0.0.9").await.unwrap();
+    assert_eq!(locked_until(&fifth), fixed_instant() + Duration::minutes(30));
+    let open = users::login(&app.db, at(30), "office", PASSWORD, "10.0.0.9").await.unwrap();
     assert!(matches!(open, LoginOutcome::Ok { .. }), "{open:?}");
     let user = app_user::Entity::find_by_id(user.id).one(&app.db).await.unwrap().unwrap();
     assert_eq!((user.failed_logins, user.locked_until), (0, None), "a sign-in ends the run of failures");
@@ -112,13 +122,17 @@ both!(an_unknown_name_answers_as_an_account_does, |app: TestApp| async move {
     let after = users::login(&app.db, at(15), "no-such-user", WRONG, "10.0.0.9").await.unwrap();
     assert!(matches!(after, LoginOutcome::Failed), "{after:?}");
     // Parallel failures under an unknown name count too.
-    let attempts = (0..12).map(|_| {
-        let db = app.db.clone();
-        tokio::spawn(async move { users::login(&db, at(20), "sprayed", WRONG, "10.0.0.9").await.unwrap() })
-    });
+    let attempts: Vec<_> = (0..12)
+        .map(|_| {
+            let db = app.db.clone();
+            tokio::spawn(async move { users::login(&db, at(20), "sprayed", WRONG, "10.0.0.9").await.unwrap() })
+        })
+        .collect();
+    let mut failed = 0;
     for attempt in attempts {
-        attempt.await.unwrap();
+        failed += usize::from(matches!(attempt.await.unwrap(), LoginOutcome::Failed));
     }
+    assert!(failed <= 4, "{failed} of 12 parallel failures answered \"wrong\"");
     let later = users::login(&app.db, at(21), "sprayed", WRONG, "10.0.0.9").await.unwrap();
     assert_eq!(locked_until(&later), fixed_instant() + Duration::minutes(35));
     app

@@ -374,88 +374,102 @@ pub(crate) async fn clear_failures<C: ConnectionTrait>(
 /// Counts one failed proof of identity (wrong password, wrong TOTP code, wrong current password)
 /// against `user`: the [`MAX_FAILED_LOGINS`]th in a row locks the account for
 /// [`LOCKOUT_MINUTES`] minutes and restarts the count. With `end_sessions`, a lock also ends the
-/// account's open sessions (the failure came from inside a session). Returns the lock's end,
-/// if this failure locked the account.
+/// account's open sessions (the failure came from inside a session). Returns the lock's end
+/// when the account is locked after this failure (by it, or by a parallel one).
 ///
-/// The count is incremented by the database (`failed_logins = failed_logins + 1`), so parallel
-/// failures all count; a failure never clears a lock.
+/// One statement counts and locks ([`count_in`]), so parallel failures all count, the account
+/// locks at exactly the [`MAX_FAILED_LOGINS`]th and a failure never clears a lock.
 pub(crate) async fn count_failure<C: ConnectionTrait>(
     db: &C,
     user: &app_user::Model,
     now: Now,
     end_sessions: bool,
 ) -> ServiceResult<Option<chrono::DateTime<chrono::Utc>>> {
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    app_user::Entity::update_many()
-        .col_expr(app_user::Column::FailedLogins, Expr::col(app_user::Column::FailedLogins).add(1))
-        .filter(app_user::Column::Id.eq(user.id))
-        .exec(db)
-        .await?;
-    let failures = app_user::Entity::find_by_id(user.id).one(db).await?.map_or(0, |u| u.failed_logins);
-    if failures < MAX_FAILED_LOGINS {
-        return Ok(None);
-    }
-    let until = now.instant + chrono::Duration::minutes(LOCKOUT_MINUTES);
-    let mut q = app_user::Entity::update_many()
-        .col_expr(app_user::Column::FailedLogins, Expr::value(0))
-        .col_expr(app_user::Column::LockedUntil, Expr::value(Some(until)))
-        .filter(app_user::Column::Id.eq(user.id))
-        .filter(app_user::Column::FailedLogins.gte(MAX_FAILED_LOGINS));
-    if end_sessions {
-        q = q.col_expr(app_user::Column::PasswordChangedAt, Expr::value(Some(now.instant)));
-    }
-    q.exec(db).await?;
-    Ok(Some(until))
+    let on_lock = end_sessions.then_some(app_user::Column::PasswordChangedAt);
+    count_in::<app_user::Entity, _>(
+        db,
+        app_user::Column::Id.eq(user.id),
+        (app_user::Column::FailedLogins, app_user::Column::LockedUntil),
+        Marks { on_lock, touched: None },
+        now,
+    )
+    .await?;
+    let after = app_user::Entity::find_by_id(user.id).one(db).await?;
+    Ok(after.and_then(|u| u.locked_until).filter(|until| *until > now.instant))
 }
 
 /// Counts a failed sign-in under `name`, which has no account, exactly as [`count_failure`]
-/// counts an account's (one upsert, `failed_logins + 1` by the database); rows untouched for a
-/// day are removed on the way, so names sprayed by a guesser do not pile up. Returns the end of
-/// the lock that holds the name (set earlier, or by this failure), if any.
+/// counts an account's; rows untouched for a day are removed on the way, so names sprayed by a
+/// guesser do not pile up. Returns the end of the lock that holds the name after it, if any.
 async fn unknown_name_failure<C: ConnectionTrait>(
     db: &C,
     name: &str,
     now: Now,
 ) -> ServiceResult<Option<chrono::DateTime<chrono::Utc>>> {
     use crate::entities::sign_in_throttle as throttle;
-    use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+    use sea_orm::sea_query::OnConflict;
     throttle::Entity::delete_many()
         .filter(throttle::Column::UpdatedAt.lt(now.instant - chrono::Duration::days(1)))
         .exec(db)
         .await?;
-    if let Some(row) = throttle::Entity::find_by_id(name.to_string()).one(db).await?
-        && let Some(until) = row.locked_until
-        && until > now.instant
-    {
-        return Ok(Some(until));
-    }
     throttle::Entity::insert(throttle::ActiveModel {
         username: Set(name.to_string()),
-        failed_logins: Set(1),
+        failed_logins: Set(0),
         locked_until: Set(None),
         updated_at: Set(now.instant),
     })
-    .on_conflict(
-        OnConflict::column(throttle::Column::Username)
-            .value(throttle::Column::FailedLogins, Expr::col((throttle::Entity, throttle::Column::FailedLogins)).add(1))
-            .value(throttle::Column::UpdatedAt, Expr::value(now.instant))
-            .to_owned(),
-    )
+    .on_conflict(OnConflict::column(throttle::Column::Username).do_nothing().to_owned())
     .exec_without_returning(db)
     .await?;
-    let failures = throttle::Entity::find_by_id(name.to_string()).one(db).await?.map_or(0, |r| r.failed_logins);
-    if failures < MAX_FAILED_LOGINS {
-        return Ok(None);
-    }
+    count_in::<throttle::Entity, _>(
+        db,
+        throttle::Column::Username.eq(name),
+        (throttle::Column::FailedLogins, throttle::Column::LockedUntil),
+        Marks { on_lock: None, touched: Some(throttle::Column::UpdatedAt) },
+        now,
+    )
+    .await?;
+    let after = throttle::Entity::find_by_id(name.to_string()).one(db).await?;
+    Ok(after.and_then(|r| r.locked_until).filter(|until| *until > now.instant))
+}
+
+/// The one statement that counts a failure in the row `row` of `E`, whose columns are
+/// `(failed, locked)` = (consecutive failures, locked until): unless a lock holds, `failed`
+/// goes up by one in the database; the [`MAX_FAILED_LOGINS`]th sets `locked` to now +
+/// [`LOCKOUT_MINUTES`] and `failed` back to 0; `marks` are set to now as they say. A row that
+/// is locked is left as it is.
+async fn count_in<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    row: sea_orm::sea_query::Expr,
+    (failed, locked): (E::Column, E::Column),
+    marks: Marks<E::Column>,
+    now: Now,
+) -> ServiceResult<()> {
+    use sea_orm::sea_query::{CaseStatement, Condition, Expr, ExprTrait};
     let until = now.instant + chrono::Duration::minutes(LOCKOUT_MINUTES);
-    throttle::Entity::update_many()
-        .col_expr(throttle::Column::FailedLogins, Expr::value(0))
-        .col_expr(throttle::Column::LockedUntil, Expr::value(Some(until)))
-        .filter(throttle::Column::Username.eq(name))
-        .filter(throttle::Column::FailedLogins.gte(MAX_FAILED_LOGINS))
-        .exec(db)
-        .await?;
-    Ok(Some(until))
+    let reaches = || Expr::col(failed).add(1).gte(MAX_FAILED_LOGINS);
+    let on_reaching =
+        |then: Expr, otherwise: Expr| -> Expr { CaseStatement::new().case(reaches(), then).finally(otherwise).into() };
+    let mut q = E::update_many()
+        .col_expr(failed, on_reaching(Expr::value(0), Expr::col(failed).add(1)))
+        .col_expr(locked, on_reaching(Expr::value(Some(until)), Expr::col(locked)))
+        .filter(row)
+        .filter(Condition::any().add(Expr::col(locked).is_null()).add(Expr::col(locked).lte(now.instant)));
+    if let Some(column) = marks.on_lock {
+        q = q.col_expr(column, on_reaching(Expr::value(Some(now.instant)), Expr::col(column)));
+    }
+    if let Some(column) = marks.touched {
+        q = q.col_expr(column, Expr::value(now.instant));
+    }
+    q.exec(db).await?;
+    Ok(())
+}
+
+/// Columns [`count_in`] sets to the clock reading: `on_lock` when the failure locks (an
+/// account's `password_changed_at`, which ends its sessions), `touched` on every counted failure.
+struct Marks<Column> {
+    on_lock: Option<Column>,
+    touched: Option<Column>,
 }
 
 /// The outcome of a completed sign-in of `user`.
