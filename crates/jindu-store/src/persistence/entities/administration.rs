@@ -66,6 +66,31 @@ pub mod app_user {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod sign_in_throttle {
+    //! 登录限制 failed sign-ins under a user name that has no account (issue #20): counted and
+    //! locked like an account's own, so an unknown name answers as a real one does. Rows not
+    //! touched for a day are removed by the next failure.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sign_in_throttle")]
+    pub struct Model {
+        /// The name as typed, trimmed, lower case, at most 64 characters.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub username: String,
+        /// Consecutive failed sign-ins (restarts at 0 when they lock).
+        pub failed_logins: i32,
+        /// Sign-in refused until this instant.
+        pub locked_until: Option<DateTimeUtc>,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod api_token {
     //! API token: only its SHA-256 hash is stored; scoped to a role and division; expiring, revocable.
     use sea_orm::entity::prelude::*;

@@ -16,6 +16,7 @@ mod m0010_workstation;
 mod m0011_import;
 mod m0012_person_part;
 mod m0013_audit_lanes;
+mod m0014_sign_in_throttle;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_import::Migration),
             Box::new(m0012_person_part::Migration),
             Box::new(m0013_audit_lanes::Migration),
+            Box::new(m0014_sign_in_throttle::Migration),
         ]
     }
 }

@@ -140,12 +140,11 @@ pub async fn verify<C: ConnectionTrait + TransactionTrait>(
     let t = totp(&secret, &user.username)?;
     match accepted_step(&t, code, now.instant.timestamp(), user.totp_last_step) {
         Some(step) => {
-            app_user::Entity::update_many()
-                .col_expr(app_user::Column::TotpLastStep, sea_orm::sea_query::Expr::value(Some(step)))
-                .col_expr(app_user::Column::FailedLogins, sea_orm::sea_query::Expr::value(0))
-                .filter(app_user::Column::Id.eq(user.id))
-                .exec(db)
-                .await?;
+            if let Some(until) = crate::service::users::clear_failures(db, user.id, now, Some(step)).await? {
+                // A parallel wrong code locked the account after it was read: the lock holds.
+                audit::record(db, &who, now, entry(Outcome::Denied, "second factor; locked")).await?;
+                return Ok(LoginOutcome::Locked { until });
+            }
             audit::record(db, &who, now, entry(Outcome::Ok, "second factor")).await?;
             crate::service::users::signed_in(db, user, address).await
         }

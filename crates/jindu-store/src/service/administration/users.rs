@@ -170,15 +170,11 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, username: &str, password: 
     let Some(user) =
         app_user::Entity::find().filter(app_user::Column::Username.eq(username.trim().to_lowercase())).one(db).await?
     else {
-        // Spend the same time as a real check so that timing does not reveal accounts.
-        let _ = hash_password(password);
+        // The same argon2 work as a real check, so that timing does not reveal accounts.
+        verify_password(password, None)?;
         return Ok(None);
     };
-    let Some(hash) = user.password_hash.clone() else {
-        return Ok(None);
-    };
-    let parsed = PasswordHash::new(&hash).map_err(|e| ServiceError::Data(format!("hash: {e}")))?;
-    if Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
+    if !verify_password(password, user.password_hash.as_deref())? {
         return Ok(None);
     }
     Ok(Some(to_actor(db, user).await?))
@@ -241,8 +237,16 @@ pub enum LoginOutcome {
     Locked { until: chrono::DateTime<chrono::Utc> },
 }
 
-/// Signs a user in: checks the lockout, the password (argon2id), counts failures (the 5th in
-/// a row locks the account for 15 minutes) and audits every attempt with the client `address`.
+/// Signs a user in: checks the password (argon2id), the lockout and counts failures (the 5th
+/// in a row locks the account for 15 minutes), and audits every attempt with the client
+/// `address`.
+///
+/// A name with no account is answered exactly as an account is (issue #20): the same argon2
+/// work is done (against a fixed hash), its failures are counted in `sign_in_throttle` and lock
+/// it after as many, so neither the answer nor its time tells whether an account exists.
+/// Failures are counted by the database (`failed_logins + 1`), never written back as a value
+/// read earlier, so parallel attempts cannot undo each other; a right password signs in only if
+/// no lock was set meanwhile.
 pub async fn login<C: ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
     now: Now,
@@ -267,23 +271,25 @@ pub async fn login<C: ConnectionTrait + sea_orm::TransactionTrait>(
         detail: Some(detail.to_string()),
     };
     let Some(user) = app_user::Entity::find().filter(app_user::Column::Username.eq(username)).one(db).await? else {
-        let _ = hash_password(password);
-        audit::record(db, &who(None, ""), now, entry(Outcome::Failed, "unknown user")).await?;
-        return Ok(LoginOutcome::Failed);
+        verify_password(password, None)?;
+        return Ok(match unknown_name_failure(db, &typed, now).await? {
+            Some(until) => {
+                audit::record(db, &who(None, ""), now, entry(Outcome::Denied, "unknown user; locked")).await?;
+                LoginOutcome::Locked { until }
+            }
+            None => {
+                audit::record(db, &who(None, ""), now, entry(Outcome::Failed, "unknown user")).await?;
+                LoginOutcome::Failed
+            }
+        });
     };
+    let verified = verify_password(password, user.password_hash.as_deref())?;
     if let Some(until) = user.locked_until
         && until > now.instant
     {
         audit::record(db, &who(Some(user.id), &user.division_code), now, entry(Outcome::Denied, "locked")).await?;
         return Ok(LoginOutcome::Locked { until });
     }
-    let verified = match &user.password_hash {
-        Some(hash) => {
-            let parsed = PasswordHash::new(hash).map_err(|e| ServiceError::Data(format!("hash: {e}")))?;
-            Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
-        }
-        None => false,
-    };
     if !verified {
         let locked_until = count_failure(db, &user, now, false).await?;
         let detail = if locked_until.is_some() { "wrong password; account locked" } else { "wrong password" };
@@ -293,15 +299,11 @@ pub async fn login<C: ConnectionTrait + sea_orm::TransactionTrait>(
             None => LoginOutcome::Failed,
         });
     }
-    app_user::Entity::update_many()
-        .col_expr(app_user::Column::FailedLogins, sea_orm::sea_query::Expr::value(0))
-        .col_expr(
-            app_user::Column::LockedUntil,
-            sea_orm::sea_query::Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-        )
-        .filter(app_user::Column::Id.eq(user.id))
-        .exec(db)
-        .await?;
+    if let Some(until) = clear_failures(db, user.id, now, None).await? {
+        // A parallel attempt locked the account after it was read: the lock holds.
+        audit::record(db, &who(Some(user.id), &user.division_code), now, entry(Outcome::Denied, "locked")).await?;
+        return Ok(LoginOutcome::Locked { until });
+    }
     if user.totp_enabled {
         audit::record(
             db,
@@ -316,35 +318,158 @@ pub async fn login<C: ConnectionTrait + sea_orm::TransactionTrait>(
     signed_in(db, user, address).await
 }
 
+/// Whether `password` matches the argon2id PHC string `hash`. Always does one argon2
+/// verification: with no hash (no account, or an account that cannot sign in) it verifies
+/// against a fixed hash and answers `false`, so every answer costs the same time.
+/// Errors: `Data` for a stored hash that is not a PHC string.
+pub(crate) fn verify_password(password: &str, hash: Option<&str>) -> ServiceResult<bool> {
+    static STAND_IN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let (hash, real) = match hash {
+        Some(h) => (h, true),
+        None => {
+            let stand_in = match STAND_IN.get() {
+                Some(h) => h,
+                None => {
+                    let h = hash_password("jindu stand-in: no account has this password")?;
+                    STAND_IN.get_or_init(|| h)
+                }
+            };
+            (stand_in.as_str(), false)
+        }
+    };
+    let parsed = PasswordHash::new(hash).map_err(|e| ServiceError::Data(format!("hash: {e}")))?;
+    Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && real)
+}
+
+/// Ends a run of failures after a right password (or second-factor code): the count restarts,
+/// an expired lock is cleared, and `totp_step` (the accepted code's time step) is kept. Done
+/// only while no lock holds, in one statement: if a parallel attempt locked the account after it
+/// was read, nothing changes and the lock's end is returned (the sign-in must be refused).
+pub(crate) async fn clear_failures<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    now: Now,
+    totp_step: Option<i64>,
+) -> ServiceResult<Option<chrono::DateTime<chrono::Utc>>> {
+    use sea_orm::sea_query::{Condition, Expr};
+    let mut q = app_user::Entity::update_many()
+        .col_expr(app_user::Column::FailedLogins, Expr::value(0))
+        .col_expr(app_user::Column::LockedUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .filter(app_user::Column::Id.eq(user_id))
+        .filter(
+            Condition::any()
+                .add(app_user::Column::LockedUntil.is_null())
+                .add(app_user::Column::LockedUntil.lte(now.instant)),
+        );
+    if let Some(step) = totp_step {
+        q = q.col_expr(app_user::Column::TotpLastStep, Expr::value(Some(step)));
+    }
+    if q.exec(db).await?.rows_affected > 0 {
+        return Ok(None);
+    }
+    let user = app_user::Entity::find_by_id(user_id).one(db).await?.ok_or(ServiceError::NotFound("user"))?;
+    Ok(Some(user.locked_until.unwrap_or(now.instant)))
+}
+
 /// Counts one failed proof of identity (wrong password, wrong TOTP code, wrong current password)
 /// against `user`: the [`MAX_FAILED_LOGINS`]th in a row locks the account for
 /// [`LOCKOUT_MINUTES`] minutes and restarts the count. With `end_sessions`, a lock also ends the
-/// account's open sessions (the failure came from inside a session). Returns the lock's end,
-/// if this failure locked the account.
+/// account's open sessions (the failure came from inside a session). Returns the lock's end
+/// when the account is locked after this failure (by it, or by a parallel one).
+///
+/// One statement counts and locks ([`count_in`]), so parallel failures all count, the account
+/// locks at exactly the [`MAX_FAILED_LOGINS`]th and a failure never clears a lock.
 pub(crate) async fn count_failure<C: ConnectionTrait>(
     db: &C,
     user: &app_user::Model,
     now: Now,
     end_sessions: bool,
 ) -> ServiceResult<Option<chrono::DateTime<chrono::Utc>>> {
-    use sea_orm::sea_query::Expr;
-    let failures = user.failed_logins + 1;
-    let (failures, locked_until) = if failures >= MAX_FAILED_LOGINS {
-        (0, Some(now.instant + chrono::Duration::minutes(LOCKOUT_MINUTES)))
-    } else {
-        (failures, None)
-    };
-    let mut q = app_user::Entity::update_many()
-        .col_expr(app_user::Column::FailedLogins, Expr::value(failures))
-        .filter(app_user::Column::Id.eq(user.id));
-    if locked_until.is_some() || !end_sessions {
-        q = q.col_expr(app_user::Column::LockedUntil, Expr::value(locked_until));
+    let on_lock = end_sessions.then_some(app_user::Column::PasswordChangedAt);
+    count_in::<app_user::Entity, _>(
+        db,
+        app_user::Column::Id.eq(user.id),
+        (app_user::Column::FailedLogins, app_user::Column::LockedUntil),
+        Marks { on_lock, touched: None },
+        now,
+    )
+    .await?;
+    let after = app_user::Entity::find_by_id(user.id).one(db).await?;
+    Ok(after.and_then(|u| u.locked_until).filter(|until| *until > now.instant))
+}
+
+/// Counts a failed sign-in under `name`, which has no account, exactly as [`count_failure`]
+/// counts an account's; rows untouched for a day are removed on the way, so names sprayed by a
+/// guesser do not pile up. Returns the end of the lock that holds the name after it, if any.
+async fn unknown_name_failure<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    now: Now,
+) -> ServiceResult<Option<chrono::DateTime<chrono::Utc>>> {
+    use crate::entities::sign_in_throttle as throttle;
+    use sea_orm::sea_query::OnConflict;
+    throttle::Entity::delete_many()
+        .filter(throttle::Column::UpdatedAt.lt(now.instant - chrono::Duration::days(1)))
+        .exec(db)
+        .await?;
+    throttle::Entity::insert(throttle::ActiveModel {
+        username: Set(name.to_string()),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        updated_at: Set(now.instant),
+    })
+    .on_conflict(OnConflict::column(throttle::Column::Username).do_nothing().to_owned())
+    .exec_without_returning(db)
+    .await?;
+    count_in::<throttle::Entity, _>(
+        db,
+        throttle::Column::Username.eq(name),
+        (throttle::Column::FailedLogins, throttle::Column::LockedUntil),
+        Marks { on_lock: None, touched: Some(throttle::Column::UpdatedAt) },
+        now,
+    )
+    .await?;
+    let after = throttle::Entity::find_by_id(name.to_string()).one(db).await?;
+    Ok(after.and_then(|r| r.locked_until).filter(|until| *until > now.instant))
+}
+
+/// The one statement that counts a failure in the row `row` of `E`, whose columns are
+/// `(failed, locked)` = (consecutive failures, locked until): unless a lock holds, `failed`
+/// goes up by one in the database; the [`MAX_FAILED_LOGINS`]th sets `locked` to now +
+/// [`LOCKOUT_MINUTES`] and `failed` back to 0; `marks` are set to now as they say. A row that
+/// is locked is left as it is.
+async fn count_in<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    row: sea_orm::sea_query::Expr,
+    (failed, locked): (E::Column, E::Column),
+    marks: Marks<E::Column>,
+    now: Now,
+) -> ServiceResult<()> {
+    use sea_orm::sea_query::{CaseStatement, Condition, Expr, ExprTrait};
+    let until = now.instant + chrono::Duration::minutes(LOCKOUT_MINUTES);
+    let reaches = || Expr::col(failed).add(1).gte(MAX_FAILED_LOGINS);
+    let on_reaching =
+        |then: Expr, otherwise: Expr| -> Expr { CaseStatement::new().case(reaches(), then).finally(otherwise).into() };
+    let mut q = E::update_many()
+        .col_expr(failed, on_reaching(Expr::value(0), Expr::col(failed).add(1)))
+        .col_expr(locked, on_reaching(Expr::value(Some(until)), Expr::col(locked)))
+        .filter(row)
+        .filter(Condition::any().add(Expr::col(locked).is_null()).add(Expr::col(locked).lte(now.instant)));
+    if let Some(column) = marks.on_lock {
+        q = q.col_expr(column, on_reaching(Expr::value(Some(now.instant)), Expr::col(column)));
     }
-    if locked_until.is_some() && end_sessions {
-        q = q.col_expr(app_user::Column::PasswordChangedAt, Expr::value(Some(now.instant)));
+    if let Some(column) = marks.touched {
+        q = q.col_expr(column, Expr::value(now.instant));
     }
     q.exec(db).await?;
-    Ok(locked_until)
+    Ok(())
+}
+
+/// Columns [`count_in`] sets to the clock reading: `on_lock` when the failure locks (an
+/// account's `password_changed_at`, which ends its sessions), `touched` on every counted failure.
+struct Marks<Column> {
+    on_lock: Option<Column>,
+    touched: Option<Column>,
 }
 
 /// The outcome of a completed sign-in of `user`.
@@ -374,12 +499,7 @@ pub async fn change_password<C: ConnectionTrait + sea_orm::TransactionTrait>(
 ) -> ServiceResult<()> {
     use crate::service::audit::{self, Entry, Who};
     let user = app_user::Entity::find_by_id(actor.user_id).one(db).await?.ok_or(ServiceError::NotFound("user"))?;
-    let ok = match &user.password_hash {
-        Some(hash) => PasswordHash::new(hash)
-            .map(|p| Argon2::default().verify_password(current.as_bytes(), &p).is_ok())
-            .unwrap_or(false),
-        None => false,
-    };
+    let ok = verify_password(current, user.password_hash.as_deref()).unwrap_or(false);
     let mut errors = Vec::new();
     if !ok {
         // A wrong current password counts as a failed sign-in: five in a row lock the account
