@@ -126,6 +126,30 @@ enum Command {
         #[command(subcommand)]
         command: keys::KeysCommand,
     },
+    /// 备份 / A consistent copy of the database while it serves (SQLite: VACUUM INTO; PostgreSQL:
+    /// pg_dump), mode 0600, checked, with its audit chain verified. The key file is not in it.
+    Backup {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        to: std::path::PathBuf,
+        /// The deployment's keys, to verify the copy's audit chain.
+        #[command(flatten)]
+        keys: keys::KeyArgs,
+    },
+    /// 恢复 / Restore a backup into a new SQLite file or an empty PostgreSQL database, check it
+    /// and verify its audit chain with the deployment's key file (`--key-file`).
+    Restore {
+        /// The backup file written by `jindu backup`.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Where to restore: a SQLite file that does not exist yet, or an empty PostgreSQL database.
+        #[arg(long)]
+        db: String,
+        #[command(flatten)]
+        keys: keys::KeyArgs,
+    },
     /// 巡检 / Bring every person's risk assessment, duties, lost-contact rule and alerts up to
     /// date (the server does this at start and every hour; run it from cron if no server runs).
     Sweep {
@@ -342,9 +366,15 @@ async fn serve(
             }
         }
     });
-    let mut state = AppState::new(conn, vault, Clock::System, demo_flag);
+    let mut state = AppState::new(conn.clone(), vault.clone(), Clock::System, demo_flag);
     state.behind_tls = behind_tls;
     jindu_web::serve(listener, state).await?;
+    // The last records of the requests that just finished are sealed before the process ends.
+    if let Err(e) = audit::seal(&conn, &vault, Now::system()).await {
+        tracing::error!("audit seal at shutdown failed: {e}");
+    }
+    conn.close().await?;
+    println!("Jindu 已停止 / stopped");
     Ok(())
 }
 
@@ -366,6 +396,58 @@ const SWEEP_EVERY_SECS: u64 = 3600;
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Backup { db: url, to, keys: key_args } => {
+            let conn = db::connect_existing(&url).await?;
+            let vault = keys::open_keys(&conn, &url, &key_args).await?;
+            let report = jindu_store::backup::backup(&conn, &url, &to).await?;
+            // The copy's audit chain, read with the deployment's keys (PostgreSQL: the database the
+            // dump was taken from, sealed first).
+            let verdict = match report.backend {
+                db::Backend::Sqlite => {
+                    let copy = db::connect_existing(&format!("sqlite://{}", to.display())).await?;
+                    let v = audit::verify(&copy, &vault).await.map_err(explain)?;
+                    copy.close().await?;
+                    v
+                }
+                db::Backend::Postgres => {
+                    audit::seal(&conn, &vault, Now::system()).await.map_err(explain)?;
+                    audit::verify(&conn, &vault).await.map_err(explain)?
+                }
+            };
+            if !matches!(verdict, jindu_store::service::audit::Verdict::Intact { .. }) {
+                bail!("{}", both(&verdict.message()));
+            }
+            println!(
+                "备份完成 / backup written: {} ({:.1} MB, 0600); {}",
+                to.display(),
+                report.bytes as f64 / 1_048_576.0,
+                both(&verdict.message())
+            );
+            println!(
+                "密钥文件 {} 不在备份中：请另行妥善保管，没有它备份无法读取 / the key file {} is not in the backup: keep a copy apart; without it the backup cannot be read",
+                key_args.path(&url).display(),
+                key_args.path(&url).display()
+            );
+            Ok(())
+        }
+        Command::Restore { from, db: url, keys: key_args } => {
+            let conn = jindu_store::backup::restore(&from, &url).await?;
+            let vault = match keys::open_keys(&conn, &url, &key_args).await {
+                Ok(v) => v,
+                Err(e) => bail!(
+                    "{e}\n已恢复到 {url}，但未能核验审计日志：请用 --key-file 指定原系统的密钥文件后运行 jindu audit verify / restored to {url}, but the audit log was not verified: run jindu audit verify with --key-file of the original deployment"
+                ),
+            };
+            let verdict = audit::verify(&conn, &vault).await.map_err(explain)?;
+            if !matches!(verdict, jindu_store::service::audit::Verdict::Intact { .. }) {
+                bail!(
+                    "已恢复到 {url}，但审计日志核验未通过 / restored to {url}, but the audit log failed verification: {}",
+                    both(&verdict.message())
+                );
+            }
+            println!("恢复完成 / restored into {url}; {}", both(&verdict.message()));
+            Ok(())
+        }
         Command::Sweep { db: url, batch, keys: key_args } => {
             let conn = db::connect_existing(&url).await?;
             let started = Instant::now();
@@ -441,6 +523,8 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Serve { db: url, listen, keys: key_args, behind_tls } => {
             let conn = db::connect_existing(&url).await?;
+            // A damaged SQLite file is refused before anything is served or written to it.
+            jindu_store::backup::integrity(&conn).await?;
             if deployment::root(&conn).await.map_err(explain)?.is_none() {
                 bail!(
                     "数据库尚未初始化，请先运行 jindu init --division CODE / the database is not initialised: run jindu init --division CODE first"
@@ -514,6 +598,8 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Audit { command: AuditCommand::Verify { db: url, anchor, keys: key_args } } => {
             let conn = db::connect_existing(&url).await?;
+            // A chain read from a damaged file proves nothing: the file is checked first.
+            jindu_store::backup::integrity(&conn).await?;
             let vault = keys::open_keys(&conn, &url, &key_args).await?;
             audit::seal(&conn, &vault, Now::system()).await.map_err(explain)?;
             let verdict = match anchor {

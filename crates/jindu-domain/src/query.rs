@@ -40,11 +40,14 @@ pub enum Expected {
         /// Largest value.
         max: u64,
     },
+    /// Free text of at most this many characters, without control characters.
+    Text(usize),
 }
 
 impl Expected {
     /// Stable code of the refusal: `query.page`, `query.choice`, `query.division`,
-    /// `query.out_of_scope`, `query.date`, `query.flag`, `query.id` or `query.number`.
+    /// `query.out_of_scope`, `query.date`, `query.flag`, `query.id`, `query.number` or
+    /// `query.text`.
     pub fn code(&self) -> &'static str {
         match self {
             Expected::Page => "query.page",
@@ -55,6 +58,7 @@ impl Expected {
             Expected::Flag => "query.flag",
             Expected::Id => "query.id",
             Expected::Number { .. } => "query.number",
+            Expected::Text(_) => "query.text",
         }
     }
 
@@ -76,6 +80,7 @@ impl Expected {
             Expected::Flag => Message::new("msg.query.flag"),
             Expected::Id => Message::new("msg.query.id"),
             Expected::Number { min, max } => Message::new("msg.query.number").text("min", min).text("max", max),
+            Expected::Text(max) => Message::new("msg.query.text").text("max", max),
         }
     }
 }
@@ -116,6 +121,22 @@ pub fn choice<T: Copy>(
         .find(|v| as_code(*v) == t)
         .map(Some)
         .ok_or_else(|| refuse(field, raw, Expected::OneOf(all.iter().map(|v| as_code(*v)).collect())))
+}
+
+/// Free text to match as given (a user name, an action prefix): trimmed; empty means no filter.
+/// A NUL or any other control character, or more than `max` characters, is refused rather than
+/// sent to the database (PostgreSQL cannot store a NUL and answered 500; issue #20 item 7).
+///
+/// # Errors
+/// [`DomainError::InvalidFilter`] (`query.text`).
+pub fn text(field: &'static str, raw: &str, max: usize) -> Result<String, DomainError> {
+    let t = raw.trim();
+    if t.chars().any(char::is_control) || t.chars().count() > max {
+        // The refused value is echoed with its control characters shown as U+FFFD.
+        let shown: String = raw.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect();
+        return Err(refuse(field, &shown, Expected::Text(max)));
+    }
+    Ok(t.to_string())
 }
 
 /// A yes/no flag: empty or `0` → false, `1` → true.
@@ -419,5 +440,21 @@ mod tests {
         assert_eq!((p, s, f), (0, None, true));
         let errs = c.finish().unwrap_err();
         assert_eq!(errs.iter().map(|e| e.field()).collect::<Vec<_>>(), vec![Some("page"), Some("status")]);
+    }
+
+    #[test]
+    fn free_text_refuses_control_characters_and_overlong_values() {
+        assert_eq!(text("username", "  sg01 ", 100).unwrap(), "sg01");
+        assert_eq!(text("username", "", 100).unwrap(), "");
+        assert_eq!(text("action", "登录", 2).unwrap(), "登录");
+        // Every C0 control, DEL and the C1 controls: NUL reached PostgreSQL and gave 500.
+        for c in (0u32..0x20).chain(0x7f..0xa0).filter_map(char::from_u32) {
+            let raw = format!("a{c}b");
+            let err = text("username", &raw, 100).unwrap_err();
+            assert_eq!(err.code(), "query.text", "{:?}", c);
+        }
+        let err = text("action", "登录了", 2).unwrap_err();
+        assert_eq!(err.field(), Some("action"));
+        assert_eq!(err.code(), "query.text");
     }
 }

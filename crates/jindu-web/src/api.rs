@@ -95,7 +95,8 @@ pub struct FieldErrorDto {
 /// An error answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiErrorBody {
-    /// `unauthorized`, `bad_request`, `invalid`, `forbidden`, `not_found`, `conflict` or `internal`.
+    /// `unauthorized`, `bad_request`, `invalid`, `forbidden`, `not_found`, `conflict`,
+    /// `too_large`, `unsupported_media_type` or `internal`.
     pub code: String,
     /// A sentence in Chinese and English (`中文 / English`).
     pub message: String,
@@ -523,8 +524,10 @@ impl From<&EventView> for EventDto {
 pub struct NewEventBody {
     /// Event kind code: `check_in`, `drug_test`, `visit`, `interview`, `assistance`,
     /// `leave_request`, `violation`, `relapse`, `contact_lost`, `contact_restored`, `amendment`.
+    #[schema(min_length = 1)]
     pub kind: String,
     /// The day it happened, `YYYY-MM-DD` (not in the future).
+    #[schema(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub date: String,
     /// For a test: method code.
     #[serde(default)]
@@ -725,7 +728,10 @@ async fn person_events(
     post,
     path = "/api/v1/persons/{id}/events",
     tag = "persons",
-    params(("id" = Uuid, Path, description = "Person id")),
+    params(
+        ("id" = Uuid, Path, description = "Person id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A key the client makes for this one write (e.g. a UUID), at most 100 characters: a retry with the same key answers 201 with the first event's id and stores nothing again"),
+    ),
     request_body = NewEventBody,
     responses(
         (status = 201, description = "Recorded", body = CreatedDto),
@@ -734,6 +740,8 @@ async fn person_events(
         (status = 403, description = "The role may not record this kind of event", body = ApiErrorBody),
         (status = 404, description = "No such person in the token's scope", body = ApiErrorBody),
         (status = 409, description = "Stale version", body = ApiErrorBody),
+        (status = 413, description = "The body is over the size limit (256 KB)", body = ApiErrorBody),
+        (status = 415, description = "The body is not sent as `application/json`", body = ApiErrorBody),
         (status = 422, description = "Refused input; nothing was stored", body = ApiErrorBody),
     )
 )]
@@ -741,10 +749,16 @@ async fn record_event(
     ApiActor(actor): ApiActor,
     State(state): State<AppState>,
     id: Result<Path<Uuid>, PathRejection>,
+    headers: axum::http::HeaderMap,
     body: Result<Json<NewEventBody>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
     let Path(person_id) = id?;
     let Json(b) = body?;
+    // A key that is not visible ASCII (a header cannot carry more) reads as one the service refuses.
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map_or_else(|_| "\u{0}".to_string(), str::to_string))
+        .unwrap_or_default();
     let input = measures::NewEvent {
         kind: b.kind,
         date: b.date,
@@ -754,6 +768,7 @@ async fn record_event(
         note: b.note.unwrap_or_default(),
         amends: b.amends.unwrap_or_default(),
         version: b.version.map(|v| v.to_string()).unwrap_or_default(),
+        idempotency_key,
     };
     let id = measures::record_event(&state.db, &state.vault, &actor, state.clock.now(), person_id, input).await?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id })))

@@ -181,6 +181,12 @@ pub async fn upload(
         status: axum::http::StatusCode::BAD_REQUEST,
         message: Message::new(code),
     };
+    // Over the limit, whether the limit is met between fields or inside the file (issue #20
+    // item 7: it was told to retry): say the limit.
+    let too_large = || AppError::Form {
+        status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        message: Message::new("msg.import.too_large").text("max", IMPORT_LIMIT / 1024 / 1024),
+    };
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut dry_run = true;
     let mut sheet = SheetKind::Persons;
@@ -189,12 +195,7 @@ pub async fn upload(
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::Form {
-                    status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    message: Message::new("msg.import.too_large").text("max", IMPORT_LIMIT / 1024 / 1024),
-                });
-            }
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
             Err(_) => {
                 return Err(bad("msg.import.upload_unreadable"));
             }
@@ -203,7 +204,13 @@ pub async fn upload(
         match field_name.as_str() {
             "file" => {
                 let name = field.file_name().unwrap_or("").to_string();
-                let bytes = field.bytes().await.map_err(|_| bad("msg.upload.incomplete"))?;
+                let bytes = field.bytes().await.map_err(|e| {
+                    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                        too_large()
+                    } else {
+                        bad("msg.upload.incomplete")
+                    }
+                })?;
                 file = Some((name, bytes.to_vec()));
             }
             "mode" => dry_run = field.text().await.unwrap_or_default() != "commit",

@@ -264,6 +264,9 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        // Pages and exports carry personal data: no browser or proxy keeps a copy (issue #20
+        // item 5). The stylesheets say their own.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
             move |_: &axum::http::Response<axum::body::Body>| {
@@ -362,11 +365,59 @@ async fn audit_refusals(
     response
 }
 
-/// Serves the application on `listener` until Ctrl-C.
+/// How long, after SIGTERM or Ctrl-C, requests in flight may take to finish before the server
+/// stops anyway (seconds; local default). Every write commits or rolls back whole, so a request
+/// cut after this is as if it had never been sent.
+pub const DRAIN_SECS: u64 = 20;
+
+/// Serves the application on `listener` until SIGTERM (a service manager, `docker stop`) or
+/// Ctrl-C; then it accepts no new connection and lets the requests in flight finish, for at most
+/// [`DRAIN_SECS`] (issue #20 item 4: SIGTERM used to cut them).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async move {
+            stop_signal().await;
+            tracing::info!("stopping: letting requests in flight finish (at most {DRAIN_SECS} s)");
+            let _ = stopping.send(true);
+        });
+    tokio::select! {
+        served = server.into_future() => served,
+        () = async move {
+            if stopped.wait_for(|s| *s).await.is_ok() {
+                tokio::time::sleep(std::time::Duration::from_secs(DRAIN_SECS)).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => {
+            tracing::warn!("stopped with requests still in flight after {DRAIN_SECS} s");
+            Ok(())
+        }
+    }
+}
+
+/// SIGTERM or Ctrl-C (SIGINT), whichever comes first.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(e) => {
+                    tracing::error!("cannot listen for SIGTERM: {e}");
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

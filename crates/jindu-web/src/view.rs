@@ -97,6 +97,12 @@ impl Chrome {
     }
 
     /// True when the user's role holds the permission with this code (for showing links and forms).
+    /// A new idempotency key (UUID v7) for one form as drawn: a double click or a resent form
+    /// posts the same key and the write is stored once (issue #20 item 4).
+    pub fn write_key(&self) -> String {
+        uuid::Uuid::now_v7().to_string()
+    }
+
     pub fn can(&self, code: &str) -> bool {
         self.perms.contains(&code)
     }

@@ -834,3 +834,47 @@ async fn the_demo_moves_like_a_district_over_two_years() {
     jindu_store::db::drop_postgres_database(&admin, &name).await.unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    // Issue #20 item 4: SIGTERM (a service manager, `docker stop`) cut the server off; now it
+    // lets requests in flight finish, seals the audit log and exits 0.
+    use std::io::{BufRead, BufReader, Read};
+    let (dir, db) = temp_db();
+    let (code, _, err) = jindu(&["init", "--division", "430405", "--db", &db]);
+    assert_eq!(code, 0, "{err}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_jindu"))
+        .args(["serve", "--db", &db, "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(server.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).and_then(|r| r.split('/').next()).expect(&line).to_string();
+    // The server answers, then gets SIGTERM.
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    std::io::Write::write_all(&mut stream, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok"), "{answer}");
+    let killed = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "still running 30 s after SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(0), "exit after SIGTERM: {status:?}; {rest}");
+    assert!(rest.contains("已停止 / stopped"), "{rest}");
+    // Nothing is left half-done: the audit log verifies.
+    let (code, out, err) = jindu(&["audit", "verify", "--db", &db]);
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

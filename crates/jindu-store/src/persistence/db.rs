@@ -25,6 +25,8 @@ pub enum ConnectError {
         "数据库文件 {0} 不存在，请先运行 jindu init 或检查 --db / database file {0} does not exist: run jindu init first or check --db"
     )]
     Missing(String),
+    #[error("无法创建数据库文件 {0}：{1} / cannot create the database file {0}: {1}")]
+    Create(String, String),
 }
 
 /// Classifies a database URL: `sqlite://PATH` (or `sqlite:PATH`) and `postgres://…`/`postgresql://…`.
@@ -48,8 +50,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
 /// For `serve` and the other commands that need an initialised deployment.
 pub async fn connect_existing(url: &str) -> Result<DatabaseConnection, ConnectError> {
     if backend_of(url)? == Backend::Sqlite {
-        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-        let path = path.split('?').next().unwrap_or(path);
+        let path = sqlite_path(url);
         if !std::path::Path::new(path).exists() {
             return Err(ConnectError::Missing(path.to_string()));
         }
@@ -57,8 +58,36 @@ pub async fn connect_existing(url: &str) -> Result<DatabaseConnection, ConnectEr
     open(url, false).await
 }
 
+/// The file path of a `sqlite:` URL (`sqlite://jindu.db?mode=rwc` → `jindu.db`).
+pub(crate) fn sqlite_path(url: &str) -> &str {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    path.split('?').next().unwrap_or(path)
+}
+
+/// Creates the SQLite file at `path`, empty and readable by its owner only (0600, like the key
+/// file; issue #20 item 5), when it does not exist yet; SQLite then creates its `-wal` and
+/// `-shm` files with the same mode. An in-memory database is left alone.
+pub(crate) fn create_private(path: &str) -> Result<(), ConnectError> {
+    if path.is_empty() || path == ":memory:" || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Created meanwhile by another process: SQLite opens it as it is.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(ConnectError::Create(path.to_string(), e.to_string())),
+    }
+}
+
 async fn open(url: &str, create: bool) -> Result<DatabaseConnection, ConnectError> {
     let backend = backend_of(url)?;
+    if backend == Backend::Sqlite && create && !url.contains("mode=memory") {
+        create_private(sqlite_path(url))?;
+    }
     let url = match backend {
         Backend::Sqlite if !url.contains('?') => format!("{url}?mode={}", if create { "rwc" } else { "rw" }),
         _ => url.to_string(),

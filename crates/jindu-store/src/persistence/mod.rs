@@ -7,10 +7,12 @@
 //!   the PostgreSQL databases of tests.
 //! - `vault`: the sealed (encrypted) columns and their blind indexes, under the key ring of
 //!   `jindu-crypto`; `rekey`: re-encrypting stored values under a new key.
+//! - `backup`: consistent copies of a serving database and their restore, each checked.
 //! - `sessions`: the rows of the web sessions (`web_session`), for the web's session store.
 //!
 //! Each is re-exported at the crate root (`jindu_store::entities`, `jindu_store::db`, …).
 
+pub mod backup;
 pub mod db;
 pub mod entities;
 pub mod migration;

@@ -254,3 +254,56 @@ pub async fn drug_tests_by_result<C: ConnectionTrait>(
     );
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await
 }
+
+/// Writes a consistent copy of the SQLite database `db` to the new file `path`
+/// (`VACUUM INTO`, SQLite ≥ 3.27): an online backup that readers and writers keep working
+/// beside; the copy holds every transaction committed before it began and nothing of any
+/// other. `None` on PostgreSQL (its copy is `pg_dump`'s, see `backup`).
+///
+/// # Errors
+/// Database failure (e.g. `path` exists or cannot be written).
+pub async fn vacuum_into<C: ConnectionTrait>(db: &C, path: &str) -> Result<Option<()>, DbErr> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(None);
+    }
+    db.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, "VACUUM INTO ?", [path.into()])).await?;
+    Ok(Some(()))
+}
+
+/// SQLite's own check of the database file (`PRAGMA quick_check`: every page, index and
+/// constraint the file format can check, without comparing index contents to tables), as the
+/// lines it prints: `["ok"]` for a sound file. Empty on PostgreSQL, whose pages are checked by
+/// the server itself.
+///
+/// # Errors
+/// Database failure (a file too damaged to be read at all answers here).
+pub async fn quick_check<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(Vec::new());
+    }
+    let rows = db.query_all_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA quick_check")).await?;
+    rows.iter().map(|r| r.try_get_by_index::<String>(0)).collect()
+}
+
+/// Whether the PostgreSQL database `db` has no table in its `public` schema (a database to
+/// restore a backup into must be empty; `information_schema` is the catalogue's SQL view). True
+/// on SQLite, where a restore makes a new file instead.
+///
+/// # Errors
+/// Database failure.
+pub async fn is_empty_postgres<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(true);
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+        ))
+        .await?;
+    let tables: i64 = match row {
+        Some(r) => r.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok(tables == 0)
+}

@@ -936,7 +936,7 @@ pub struct AuditFilter {
 impl AuditFilter {
     /// Reads the filter strictly ([`jindu_domain::query`]): `outcome` one of `ok`, `denied`,
     /// `failed`; `page` 1 to 1,000,000 (returned). User name, action prefix and object id are
-    /// free text matched as given.
+    /// free text matched as given, at most 100 characters without control characters.
     ///
     /// # Errors
     /// `Invalid` naming every refused parameter.
@@ -950,6 +950,9 @@ impl AuditFilter {
             Outcome::as_code,
         ));
         let page = c.take(query::page("page", &self.page));
+        c.take(query::text("username", &self.username, 100));
+        c.take(query::text("action", &self.action, 100));
+        c.take(query::text("object_id", &self.object_id, 100));
         super::query_checked(c)?;
         Ok(page)
     }

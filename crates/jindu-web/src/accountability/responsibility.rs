@@ -143,16 +143,15 @@ async fn read_multipart(
     let mut form = form.map_err(|_| bad(StatusCode::UNPROCESSABLE_ENTITY, Message::new("msg.form.fill_in")))?;
     let mut values = HashMap::new();
     let mut file = None;
+    // Over the limit, between fields or inside the file: say the limit (issue #20 item 7).
+    let too_large = || {
+        bad(StatusCode::PAYLOAD_TOO_LARGE, Message::new("msg.upload.too_large").text("max", ATTACHMENT_LIMIT / 1048576))
+    };
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(bad(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    Message::new("msg.upload.too_large").text("max", ATTACHMENT_LIMIT / 1048576),
-                ));
-            }
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
             Err(_) => {
                 return Err(bad(StatusCode::BAD_REQUEST, Message::new("msg.upload.unreadable")));
             }
@@ -160,8 +159,13 @@ async fn read_multipart(
         let name = field.name().unwrap_or("").to_string();
         if name == file_field {
             let file_name = field.file_name().unwrap_or("").to_string();
-            let bytes =
-                field.bytes().await.map_err(|_| bad(StatusCode::BAD_REQUEST, Message::new("msg.upload.incomplete")))?;
+            let bytes = field.bytes().await.map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large()
+                } else {
+                    bad(StatusCode::BAD_REQUEST, Message::new("msg.upload.incomplete"))
+                }
+            })?;
             if !file_name.is_empty() || !bytes.is_empty() {
                 file = Some(Upload { file_name, bytes: bytes.to_vec() });
             }

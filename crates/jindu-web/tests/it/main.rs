@@ -9,11 +9,11 @@
 #[macro_use]
 mod common;
 
-mod accounts;
 mod api;
 mod casework;
 mod evaluation;
 mod exports;
+mod hardening;
 mod http;
 mod import;
 mod import_fixtures;

@@ -128,6 +128,7 @@ pub mod session {
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "web_session")]
     pub struct Model {
+        /// The lower-case hex SHA-256 of the session id (the id itself is never stored).
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: String,
         /// JSON of the session record.

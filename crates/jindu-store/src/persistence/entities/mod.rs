@@ -18,5 +18,5 @@ pub use audit::{audit_lane, audit_record};
 pub use casework::{
     absence, alert, alert_ack, leave_request, obligation, risk_assessment, working_group_member, workstation,
 };
-pub use registry::{event, measure, person, person_part, police_report, transfer};
+pub use registry::{event, measure, person, person_part, police_report, transfer, write_receipt};
 pub use statistics::{indicator_cell, person_indicator};

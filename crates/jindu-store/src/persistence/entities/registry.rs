@@ -228,3 +228,29 @@ pub mod police_report {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod write_receipt {
+    //! 重复提交 the receipt of a timeline event recorded with an idempotency key (issue #20): a
+    //! retry with the same key by the same user answers the first event instead of recording
+    //! another. Kept 7 days (local default), pruned by later writes.
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "write_receipt")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        /// The key the client sent (the event form's hidden field, the API's `Idempotency-Key`),
+        /// at most 100 characters.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        pub person_id: Uuid,
+        pub event_id: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -17,6 +17,7 @@ mod m0011_import;
 mod m0012_person_part;
 mod m0013_audit_lanes;
 mod m0014_sign_in_throttle;
+mod m0015_write_receipt;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_person_part::Migration),
             Box::new(m0013_audit_lanes::Migration),
             Box::new(m0014_sign_in_throttle::Migration),
+            Box::new(m0015_write_receipt::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ use uuid::Uuid;
 use crate::entities::{event, measure, person};
 use crate::service::Sealed;
 use crate::service::person_rows;
+use crate::service::receipts;
 use crate::service::record::open_person_write;
 use crate::service::record::{TimelineEvent, clock_of, load_visible, open_measure, set_status};
 use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit, deployment, parse_code, stored};
@@ -618,6 +619,11 @@ pub struct NewEvent {
     /// Optimistic-concurrency version of the person as the form saw it; empty skips the check.
     #[serde(default)]
     pub version: String,
+    /// 重复提交标识: a key the client made for this one write (the form's hidden field, the
+    /// API's `Idempotency-Key`); a second write with the same key answers the first event
+    /// (`receipts`). Empty: none.
+    #[serde(default)]
+    pub idempotency_key: String,
 }
 
 /// Event kinds recorded through the event form (measure and transfer events have their own).
@@ -657,8 +663,29 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
             .any(|p| actor.can(*p)) => {}
         None => return Err(ServiceError::Forbidden(Permission::RecordWork)),
     }
+    let key = receipts::key_of(&input.idempotency_key)?;
     let txn = crate::service::UnitOfWork::begin_checked(db, actor, now).await?;
+    if let Some(key) = &key
+        && let Some(first) = receipts::recorded(&txn, actor.user_id, key, person_id).await?
+    {
+        // A retry or a double click: the first write's answer, nothing stored again.
+        txn.rollback().await?;
+        return Ok(first);
+    }
     let id = record_event_in(&txn, vault, actor, now, person_id, input).await?;
+    if let Some(key) = &key
+        && let Err(e) = receipts::keep(&txn, actor.user_id, key, person_id, id, now).await
+    {
+        drop(txn);
+        // A parallel retry with the same key committed first (PostgreSQL): its event is the
+        // answer, and this one is rolled back.
+        if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+            && let Some(first) = receipts::recorded(db, actor.user_id, key, person_id).await?
+        {
+            return Ok(first);
+        }
+        return Err(e.into());
+    }
     txn.commit().await?;
     Ok(id)
 }

@@ -3,6 +3,7 @@
 pub mod measures;
 pub mod persons;
 pub mod police;
+pub mod receipts;
 pub mod record;
 pub mod transfer_file;
 pub mod transfers;
