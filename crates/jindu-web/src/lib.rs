@@ -142,7 +142,12 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .get("/export/indicators/{format}", lists::export_indicators)
         .get("/export/{list}/{format}", lists::export)
         .get("/import", import_page::form)
-        .post_limited("/import", import_page::upload, import_page::IMPORT_LIMIT)
+        .post_limited(
+            "/import",
+            import_page::upload,
+            import_page::IMPORT_LIMIT,
+            Message::new("msg.import.too_large").text("max", import_page::IMPORT_LIMIT / 1024 / 1024),
+        )
         .get("/import/template.xlsx", import_page::template)
         .get("/import/{job}", import_page::job)
         .post("/import/{job}/commit", import_page::commit)
@@ -159,6 +164,7 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
             "/responsibility/letters",
             accountability::responsibility::save_letter,
             accountability::responsibility::UPLOAD_LIMIT,
+            accountability::responsibility::too_large(),
         )
         .post("/responsibility/tasks", accountability::responsibility::create_task)
         .post("/responsibility/units", accountability::responsibility::create_member_unit)
@@ -166,6 +172,7 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
             "/responsibility/tasks/{task}/evidence",
             accountability::responsibility::add_evidence,
             accountability::responsibility::UPLOAD_LIMIT,
+            accountability::responsibility::too_large(),
         )
         .post("/responsibility/tasks/{task}/close", accountability::responsibility::close)
         .post("/responsibility/tasks/{task}/reopen", accountability::responsibility::reopen)

@@ -31,6 +31,11 @@ use crate::view::{Chrome, FormState};
 /// Largest request with a file: the file limit and 1 MiB for the other fields.
 pub const UPLOAD_LIMIT: usize = ATTACHMENT_LIMIT + 1024 * 1024;
 
+/// "The file is too large: at most 10 MB" (the attachment limit, not [`UPLOAD_LIMIT`]).
+pub fn too_large() -> Message {
+    Message::new("msg.upload.too_large").text("max", ATTACHMENT_LIMIT / 1048576)
+}
+
 /// `/responsibility`.
 #[derive(Template, WebTemplate)]
 #[template(path = "responsibility.html")]
@@ -144,9 +149,7 @@ async fn read_multipart(
     let mut values = HashMap::new();
     let mut file = None;
     // Over the limit, between fields or inside the file: say the limit (issue #20 item 7).
-    let too_large = || {
-        bad(StatusCode::PAYLOAD_TOO_LARGE, Message::new("msg.upload.too_large").text("max", ATTACHMENT_LIMIT / 1048576))
-    };
+    let too_large = || bad(StatusCode::PAYLOAD_TOO_LARGE, too_large());
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
