@@ -522,42 +522,53 @@ pub struct RiskSettingsPage {
 }
 
 impl RiskSettingsPage {
-    /// The factor table's fields as (form name, value, label key).
+    /// The factor table's fields as (form name, value); see [`factor_fields`].
     pub fn fields(&self) -> Vec<(&'static str, u32)> {
-        let t = &self.table;
-        vec![
-            ("opioid_points", t.opioid_points),
-            ("synthetic_points", t.synthetic_points),
-            ("other_points", t.other_points),
-            ("addicted_points", t.addicted_points),
-            ("severely_addicted_points", t.severely_addicted_points),
-            ("per_positive_test", t.per_positive_test),
-            ("positive_tests_cap", t.positive_tests_cap),
-            ("per_missed_duty", t.per_missed_duty),
-            ("missed_duties_cap", t.missed_duties_cap),
-            ("per_detox_episode", t.per_detox_episode),
-            ("detox_episodes_cap", t.detox_episodes_cap),
-            ("last_use_180d", t.last_use_180d),
-            ("last_use_1y", t.last_use_1y),
-            ("last_use_2y", t.last_use_2y),
-            ("unemployed_points", t.unemployed_points),
-            ("no_housing_points", t.no_housing_points),
-            ("no_family_support_points", t.no_family_support_points),
-            ("breach_points", t.breach_points),
-            ("lost_points", t.lost_points),
-            ("medium_at", t.medium_at),
-            ("high_at", t.high_at),
-        ]
+        factor_fields(&self.table)
     }
 
-    /// The alert rules' fields: (name, value, largest accepted).
+    /// The alert rules' fields: (name, value, largest accepted); see [`rule_fields`].
     pub fn rule_fields(&self) -> Vec<(&'static str, u32, u32)> {
-        vec![
-            ("report_warn_days", self.rules.report_warn_days, 15),
-            ("lost_after_overdue_days", self.rules.lost_after_overdue_days, 365),
-            ("escalate_after_days", self.rules.escalate_after_days, 365),
-        ]
+        rule_fields(&self.rules)
     }
+}
+
+/// The factor table's fields as (form name, value); each name has a label in the catalogue
+/// (`cw.risk_field.<name>`).
+pub fn factor_fields(t: &FactorTable) -> Vec<(&'static str, u32)> {
+    vec![
+        ("opioid_points", t.opioid_points),
+        ("synthetic_points", t.synthetic_points),
+        ("other_points", t.other_points),
+        ("addicted_points", t.addicted_points),
+        ("severely_addicted_points", t.severely_addicted_points),
+        ("per_positive_test", t.per_positive_test),
+        ("positive_tests_cap", t.positive_tests_cap),
+        ("per_missed_duty", t.per_missed_duty),
+        ("missed_duties_cap", t.missed_duties_cap),
+        ("per_detox_episode", t.per_detox_episode),
+        ("detox_episodes_cap", t.detox_episodes_cap),
+        ("last_use_180d", t.last_use_180d),
+        ("last_use_1y", t.last_use_1y),
+        ("last_use_2y", t.last_use_2y),
+        ("unemployed_points", t.unemployed_points),
+        ("no_housing_points", t.no_housing_points),
+        ("no_family_support_points", t.no_family_support_points),
+        ("breach_points", t.breach_points),
+        ("lost_points", t.lost_points),
+        ("medium_at", t.medium_at),
+        ("high_at", t.high_at),
+    ]
+}
+
+/// The alert rules' fields: (name, value, largest accepted: days); each name has a label in the
+/// catalogue (`cw.risk_field.<name>`).
+pub fn rule_fields(rules: &AlertRules) -> Vec<(&'static str, u32, u32)> {
+    vec![
+        ("report_warn_days", rules.report_warn_days, 15),
+        ("lost_after_overdue_days", rules.lost_after_overdue_days, 365),
+        ("escalate_after_days", rules.escalate_after_days, 365),
+    ]
 }
 
 #[derive(Deserialize, Default)]
@@ -604,7 +615,9 @@ pub async fn save_risk_settings(
             _ => {
                 errors.push(FieldError::of(
                     k,
-                    Message::new("msg.risk.number").label("field", label_zh(k), k).text("max", max),
+                    Message::new("msg.risk.number")
+                        .label("field", risk_field_label(k, "zh"), risk_field_label(k, "en"))
+                        .text("max", max),
                 ));
                 0
             }
@@ -667,65 +680,13 @@ pub async fn save_risk_settings(
     }
 }
 
-/// Chinese label of a risk-settings field.
-pub fn label_zh(k: &str) -> &'static str {
-    match k {
-        "opioid_points" => "阿片类（海洛因、吗啡、可卡因）",
-        "synthetic_points" => "合成毒品（冰毒、K粉、摇头丸）",
-        "other_points" => "其他毒品",
-        "addicted_points" => "成瘾",
-        "severely_addicted_points" => "成瘾严重",
-        "per_positive_test" => "近90日每次阳性",
-        "positive_tests_cap" => "阳性分上限",
-        "per_missed_duty" => "近90日每项逾期",
-        "missed_duties_cap" => "逾期分上限",
-        "per_detox_episode" => "每次既往戒毒",
-        "detox_episodes_cap" => "既往戒毒分上限",
-        "last_use_180d" => "末次吸毒不足180日",
-        "last_use_1y" => "末次吸毒不足1年",
-        "last_use_2y" => "末次吸毒不足2年",
-        "unemployed_points" => "无稳定就业",
-        "no_housing_points" => "无固定住所",
-        "no_family_support_points" => "缺乏家庭支持",
-        "breach_points" => "严重违反社区戒毒协议",
-        "lost_points" => "失控",
-        "medium_at" => "中风险分界（分）",
-        "high_at" => "高风险分界（分）",
-        "report_warn_days" => "报到期限提前提醒（日）",
-        "lost_after_overdue_days" => "逾期多少日视为失控（日，0为不启用）",
-        "escalate_after_days" => "失控多少日升级至区禁毒办（日）",
-        _ => "该项",
-    }
-}
-
-/// English label of a risk-settings field.
-pub fn label_en(k: &str) -> &'static str {
-    match k {
-        "opioid_points" => "Opioids (heroin, morphine, cocaine)",
-        "synthetic_points" => "Synthetic drugs (meth, ketamine, MDMA)",
-        "other_points" => "Other drugs",
-        "addicted_points" => "Addicted",
-        "severely_addicted_points" => "Severely addicted",
-        "per_positive_test" => "Per positive test (90 days)",
-        "positive_tests_cap" => "Cap for positive tests",
-        "per_missed_duty" => "Per missed duty (90 days)",
-        "missed_duties_cap" => "Cap for missed duties",
-        "per_detox_episode" => "Per earlier detox",
-        "detox_episodes_cap" => "Cap for earlier detox",
-        "last_use_180d" => "Last use under 180 days ago",
-        "last_use_1y" => "Last use under 1 year ago",
-        "last_use_2y" => "Last use under 2 years ago",
-        "unemployed_points" => "No stable employment",
-        "no_housing_points" => "No fixed home",
-        "no_family_support_points" => "No family support",
-        "breach_points" => "Serious breach",
-        "lost_points" => "Lost contact",
-        "medium_at" => "Medium from (points)",
-        "high_at" => "High from (points)",
-        "report_warn_days" => "Warn before a report deadline (days)",
-        "lost_after_overdue_days" => "Overdue days that make a person lost (0 = off)",
-        "escalate_after_days" => "Days lost before escalation to the district",
-        _ => "This field",
+/// The label of a risk-settings field in `lang`, from the catalogue (`cw.risk_field.<field>` in
+/// `casework.yml`); a field without an entry reads "该项" / "This field".
+pub fn risk_field_label(field: &str, lang: &str) -> String {
+    let key = format!("cw.risk_field.{field}");
+    match jindu_messages::t(&key, lang) {
+        s if s == key => jindu_messages::t("cw.risk_field.unknown", lang),
+        s => s,
     }
 }
 
@@ -750,4 +711,27 @@ pub async fn tier_stylesheet(State(state): State<AppState>) -> axum::response::R
         css,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod risk_field_tests {
+    use super::*;
+
+    #[test]
+    fn every_risk_setting_has_a_label_in_both_languages() {
+        let names: Vec<&str> = factor_fields(&FactorTable::default())
+            .into_iter()
+            .map(|(k, _)| k)
+            .chain(rule_fields(&AlertRules::default()).into_iter().map(|(k, _, _)| k))
+            .collect();
+        assert_eq!(names.len(), 24);
+        for k in names {
+            for lang in ["zh", "en"] {
+                assert_ne!(risk_field_label(k, lang), risk_field_label("no_such_field", lang), "{k} in {lang}");
+            }
+        }
+        assert_eq!(risk_field_label("opioid_points", "zh"), "阿片类（海洛因、吗啡、可卡因）");
+        assert_eq!(risk_field_label("escalate_after_days", "en"), "Days lost before escalation to the district");
+        assert_eq!(risk_field_label("no_such_field", "en"), "This field");
+    }
 }
