@@ -972,6 +972,7 @@ pub async fn search<C: ConnectionTrait + TransactionTrait>(
     let page = filter.check()?;
     let q = search_query(filter);
     let total = q.clone().count(db).await?;
+    let page = crate::service::page_within(page, total, AUDIT_PER_PAGE);
     let rows = q
         .order_by_desc(audit_record::Column::Seq)
         .offset((page - 1) * AUDIT_PER_PAGE)

@@ -223,6 +223,13 @@ impl<T> Page<T> {
     }
 }
 
+/// The page to show when `requested` was asked for and the list holds `total` rows,
+/// `per_page` a page: the requested one, or the last when it asked past the end (a link to page
+/// 2 kept after the list shrank to one page shows page 1, never "page 2 of 1" with no rows).
+pub fn page_within(requested: u64, total: u64, per_page: u64) -> u64 {
+    requested.clamp(1, total.div_ceil(per_page.max(1)).max(1))
+}
+
 /// Whether a write about a person may touch a record sealed after three years abstinent
 /// (戒毒条例 §7 and the local sealing rule: only the forms that bring a person back may).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,4 +238,22 @@ pub(crate) enum Sealed {
     Refused,
     /// A sealed record is written (the caller's permission says who may open one).
     Allowed,
+}
+
+#[cfg(test)]
+mod page_tests {
+    #[test]
+    fn a_page_past_the_end_is_the_last_page() {
+        use super::page_within;
+        // 59 rows, 50 a page: pages 1 and 2.
+        assert_eq!(page_within(1, 59, 50), 1);
+        assert_eq!(page_within(2, 59, 50), 2);
+        assert_eq!(page_within(3, 59, 50), 2);
+        assert_eq!(page_within(1_000_000, 59, 50), 2);
+        // Exactly full pages: 100 rows make 2, not 3.
+        assert_eq!(page_within(3, 100, 50), 2);
+        // An empty list has one (empty) page; page 0 reads as 1.
+        assert_eq!(page_within(7, 0, 20), 1);
+        assert_eq!(page_within(0, 59, 50), 1);
+    }
 }

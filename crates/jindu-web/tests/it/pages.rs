@@ -170,10 +170,22 @@ both!(workbench_groups_by_town_and_kind_and_pages_the_lists, |app: TestApp| asyn
     let (_, page1) = app.get("/?town=430405009&kind=drug_test&list=overdue").await;
     assert_eq!(lines(&page1, "drug_test"), 50);
     assert!(page1.contains(&format!(">{}</a>", name(30))) && !page1.contains(&format!(">{}</a>", name(35))));
-    // A page past the end is empty, not an error.
-    let (s, html) = app.get("/?town=430405009&kind=drug_test&list=overdue&page=3").await;
+    // A page past the end (a link kept after the list shrank) shows the last page, never
+    // "page 3 of 2" with no rows.
+    for past in [3, 999] {
+        let (s, html) = app.get(&format!("/?town=430405009&kind=drug_test&list=overdue&page={past}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(lines(&html, "drug_test"), 5, "page {past} shows page 2");
+        assert!(html.contains(" 2 / 2") && !html.contains(&format!(" {past} / 2")), "page {past}");
+    }
+    // The same for the person list: 20 a page.
+    let (_, first) = app.get("/persons").await;
+    let total = figure(&first, "person-total");
+    let pages = total.div_ceil(20);
+    assert!(pages >= 2, "{total} persons");
+    let (s, html) = app.get("/persons?page=40").await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(lines(&html, "drug_test"), 0);
+    assert!(html.contains(&format!(" {pages} / {pages}")), "page 40 shows the last of {pages}");
 
     // The other town; a kind over both towns.
     let (_, html) = app.get("/?town=430405007").await;

@@ -316,6 +316,7 @@ pub async fn workbench<C: ConnectionTrait>(
             .apply_if(from, |q, d| q.filter(obligation::Column::DueDate.gte(d)))
             .filter(obligation::Column::DueDate.lte(to));
         let total = q.clone().count(db).await?;
+        let page = crate::service::page_within(page, total, WORKBENCH_PER_PAGE);
         let rows = q
             .order_by_asc(obligation::Column::DueDate)
             .order_by_asc(obligation::Column::DivisionCode)

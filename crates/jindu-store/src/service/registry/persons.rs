@@ -654,7 +654,7 @@ pub async fn list<C: ConnectionTrait>(
     let checked = filter.check(actor)?;
     let q = list_query(vault, actor, filter, &checked);
     let total = q.clone().count(db).await?;
-    let page = checked.page;
+    let page = crate::service::page_within(checked.page, total, PER_PAGE);
     let models = q
         .order_by_asc(person::Column::DivisionCode)
         .order_by_asc(person::Column::Id)

@@ -442,7 +442,7 @@ pub async fn drill<C: ConnectionTrait + TransactionTrait>(
     visible.sort_by(|a, b| a.division_code.cmp(&b.division_code).then_with(|| a.name.cmp(&b.name)));
     let persons = found.len() as u64;
     let listed = visible.len() as u64;
-    let page = page.max(1);
+    let page = crate::service::page_within(page, listed, DRILL_PER_PAGE);
     let rows: Vec<DrillRow> =
         visible.into_iter().skip(((page - 1) * DRILL_PER_PAGE) as usize).take(DRILL_PER_PAGE as usize).collect();
     // The list read is audited in a write transaction of its own (a read opens none).
