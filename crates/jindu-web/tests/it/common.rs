@@ -94,6 +94,7 @@ async fn fill_template(url: &str) {
             division: DivisionCode::parse("430405").unwrap(),
             workstation_id: None,
             must_change_password: false,
+            member_unit: None,
         },
     )
     .await
@@ -319,6 +320,7 @@ impl TestApp {
                 division: DivisionCode::parse(division).unwrap(),
                 workstation_id: None,
                 must_change_password: must_change,
+                member_unit: None,
             },
         )
         .await
