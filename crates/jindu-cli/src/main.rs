@@ -734,6 +734,8 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::User { command: UserCommand::Edit { db: url, username, role, division, member_unit } } => {
             let conn = db::connect_existing(&url).await?;
+            // User names are case-insensitive: printed as stored.
+            let username = username.trim().to_lowercase();
             let changes = jindu_store::service::admin::edit_user_from_shell(
                 &conn,
                 Now::system(),
