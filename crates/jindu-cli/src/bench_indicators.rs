@@ -357,6 +357,7 @@ async fn office_actor(conn: &jindu_store::DatabaseConnection) -> Result<Actor> {
             division,
             workstation_id: None,
             must_change_password: false,
+            member_unit: None,
         },
     )
     .await
@@ -370,6 +371,7 @@ async fn office_actor(conn: &jindu_store::DatabaseConnection) -> Result<Actor> {
         scope: division,
         address: String::new(),
         credentials_changed_at: None,
+        member_unit: None,
     })
 }
 

@@ -259,16 +259,34 @@ enum BenchCommand {
 
 #[derive(Subcommand, Debug)]
 enum UserCommand {
-    /// 重置账号 / Unlock an account, give it a new initial password, or remove its authenticator
-    /// (for when no administrator can sign in). Audited.
+    /// 重置账号 / Unlock an account, give it a new initial password, remove its authenticator
+    /// (for when no administrator can sign in), disable or enable it. Audited.
     Reset {
         #[arg(long, default_value = "sqlite://jindu.db")]
         db: String,
         #[arg(long)]
         username: String,
-        /// unlock, reset_password or reset_totp.
+        /// unlock, reset_password, reset_totp, disable (ends its sessions, revokes its API
+        /// tokens) or enable.
         #[arg(long)]
         action: String,
+    },
+    /// 修改账号 / Change an account's role, unit (data scope) or member unit: its sessions end
+    /// and its API tokens are revoked. Audited (old → new).
+    Edit {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        #[arg(long)]
+        username: String,
+        /// New role (system_admin, office, town_officer, social_worker, police, member_unit, leader, auditor).
+        #[arg(long)]
+        role: Option<String>,
+        /// New division code of the user's unit.
+        #[arg(long)]
+        division: Option<String>,
+        /// Member unit code (430405U03) of a member_unit account.
+        #[arg(long)]
+        member_unit: Option<String>,
     },
     /// 新增用户 / Add an account. The password is read from JINDU_PASSWORD or asked for.
     Add {
@@ -284,6 +302,10 @@ enum UserCommand {
         /// Division code of the user's unit; defaults to the deployment's root.
         #[arg(long)]
         division: Option<String>,
+        /// Member unit code (430405U03): required for a member_unit account, whose division is
+        /// the unit's district.
+        #[arg(long)]
+        member_unit: Option<String>,
     },
 }
 
@@ -503,6 +525,7 @@ async fn run(cli: Cli) -> Result<()> {
                     division: code,
                     workstation_id: None,
                     must_change_password: true,
+                    member_unit: None,
                 },
             )
             .await
@@ -709,7 +732,34 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::User { command: UserCommand::Add { db: url, username, display_name, role, division } } => {
+        Command::User { command: UserCommand::Edit { db: url, username, role, division, member_unit } } => {
+            let conn = db::connect_existing(&url).await?;
+            // User names are case-insensitive: printed as stored.
+            let username = username.trim().to_lowercase();
+            let changes = jindu_store::service::admin::edit_user_from_shell(
+                &conn,
+                Now::system(),
+                &username,
+                role.as_deref(),
+                division.as_deref(),
+                member_unit.as_deref(),
+            )
+            .await
+            .map_err(explain)?;
+            if changes.changed.is_empty() {
+                println!("未改变 / nothing changed: {username}");
+            }
+            for (action, old, new) in &changes.changed {
+                println!("{action} {username}: {old} → {new}");
+            }
+            if changes.tokens_revoked > 0 {
+                println!("已作废接口令牌 / API tokens revoked: {}", changes.tokens_revoked);
+            }
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Add { db: url, username, display_name, role, division, member_unit },
+        } => {
             let conn = db::connect_existing(&url).await?;
             let root = deployment::root(&conn)
                 .await
@@ -742,6 +792,7 @@ async fn run(cli: Cli) -> Result<()> {
                     division,
                     workstation_id: None,
                     must_change_password: true,
+                    member_unit,
                 },
             )
             .await

@@ -198,6 +198,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
             division: root,
             workstation_id: None,
             must_change_password: false,
+            member_unit: None,
         },
     )
     .await?;
@@ -214,6 +215,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 division: root,
                 workstation_id: None,
                 must_change_password: false,
+                member_unit: None,
             },
         )
         .await?;
@@ -265,6 +267,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                         division: t.code,
                         workstation_id: ws,
                         must_change_password: false,
+                        member_unit: None,
                     },
                 )
                 .await?;
@@ -302,6 +305,9 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                     totp_enabled: Set(false),
                     totp_last_step: Set(None),
                     password_changed_at: Set(Some(now.instant)),
+                    disabled_at: Set(None),
+                    sessions_ended_at: Set(None),
+                    member_unit_code: Set(None),
                 })
                 .exec(&txn)
                 .await?;

@@ -232,6 +232,9 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 totp_enabled: Set(false),
                 totp_last_step: Set(None),
                 password_changed_at: Set(None),
+                disabled_at: Set(None),
+                sessions_ended_at: Set(None),
+                member_unit_code: Set(None),
             });
         }
     }

@@ -116,6 +116,7 @@ async fn complete_login(
             Ok(Redirect::to(&safe_next(next)).into_response())
         }
         users::LoginOutcome::SecondFactor { .. } | users::LoginOutcome::Failed => Ok(failed(LoginError::Wrong)),
+        users::LoginOutcome::Disabled => Ok(failed(LoginError::Disabled)),
         users::LoginOutcome::Locked { until } => {
             let local = until.with_timezone(&chrono_tz::Asia::Shanghai).format("%H:%M").to_string();
             Ok(failed(LoginError::Locked(local)))
@@ -158,8 +159,8 @@ pub async fn totp_login(
         let c = Chrome::new(lang, state.demo, None, csrf.clone());
         (StatusCode::UNAUTHORIZED, TotpLoginPage { c, error: Some(error) }).into_response()
     };
-    if let users::LoginOutcome::Locked { .. } = outcome {
-        // Locked: start again from the password (after the lockout).
+    if let users::LoginOutcome::Locked { .. } | users::LoginOutcome::Disabled = outcome {
+        // Locked or disabled: start again from the password.
         let _ = session.remove::<Uuid>(PENDING_TOTP_KEY).await;
     }
     complete_login(&session, state.clock.now(), outcome, &next, failed).await

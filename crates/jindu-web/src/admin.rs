@@ -8,14 +8,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jindu_domain::access::DeploymentSetting;
 use jindu_domain::{DivisionLevel, Permission, Role};
-use jindu_store::service::admin::{self, NewAccount, RoleEdit};
+use jindu_store::service::admin::{self, AccountEdit, NewAccount, RoleEdit};
 use jindu_store::service::{ServiceError, deployment};
 use uuid::Uuid;
 
 use crate::auth::Authed;
 use crate::form::Form;
 use crate::page::{all_values, first_value};
-use crate::view::{AdminUsersPage, FormState, RolesPage, SettingsPage};
+use crate::view::{AdminUserPage, AdminUsersPage, FormState, RolesPage, SettingsPage};
 use crate::{AppError, AppState};
 
 type PageResult = Result<Response, AppError>;
@@ -34,6 +34,16 @@ async fn unit_choices(state: &AppState, a: &Authed) -> Result<Vec<(String, Strin
     Ok(out)
 }
 
+/// The member units a 成员单位 account may belong to: (code, name), in the administrator's scope.
+async fn member_unit_choices(state: &AppState, a: &Authed) -> Result<Vec<(String, String)>, AppError> {
+    use jindu_store::service::units::{self, UnitKind};
+    Ok(units::in_scope(&state.db, a.actor.scope, Some(UnitKind::MemberUnit))
+        .await?
+        .into_iter()
+        .map(|u| (u.code, u.name))
+        .collect())
+}
+
 async fn users_page(
     state: &AppState,
     a: Authed,
@@ -42,7 +52,8 @@ async fn users_page(
 ) -> Result<AdminUsersPage, AppError> {
     let users = admin::list_users(&state.db, &a.actor, state.clock.now()).await?;
     let units = unit_choices(state, &a).await?;
-    Ok(AdminUsersPage { c: a.chrome, users, units, roles: Role::ALL.to_vec(), form, notice })
+    let member_units = member_unit_choices(state, &a).await?;
+    Ok(AdminUsersPage { c: a.chrome, users, units, member_units, roles: Role::ALL.to_vec(), form, notice })
 }
 
 pub async fn users(State(state): State<AppState>, a: Authed) -> PageResult {
@@ -62,6 +73,7 @@ pub async fn create_user(State(state): State<AppState>, a: Authed, Form(f): Form
                 ("display_name".to_string(), f.display_name.clone()),
                 ("role".to_string(), f.role.clone()),
                 ("division".to_string(), f.division.clone()),
+                ("member_unit".to_string(), f.member_unit.clone()),
             ]);
             let refused = errors.clone();
             let form = FormState { form: "user".into(), values, errors, lang: a.chrome.lang };
@@ -100,6 +112,59 @@ pub async fn user_action(
         Err(ServiceError::Invalid(errors)) => {
             let form = FormState { form: "action".into(), values: HashMap::new(), errors, lang: a.chrome.lang };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, users_page(&state, a, form, None).await?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn user_page_with(
+    state: &AppState,
+    a: Authed,
+    id: Uuid,
+    form: Option<FormState>,
+) -> Result<AdminUserPage, AppError> {
+    let account = admin::account(&state.db, &a.actor, state.clock.now(), id).await?;
+    let units = unit_choices(state, &a).await?;
+    let member_units = member_unit_choices(state, &a).await?;
+    let form = form.unwrap_or_else(|| {
+        let values = HashMap::from([
+            ("role".to_string(), account.row.role.as_code().to_string()),
+            ("division".to_string(), account.row.division_code.clone()),
+            ("member_unit".to_string(), account.row.member_unit.as_ref().map(|(c, _)| c.clone()).unwrap_or_default()),
+        ]);
+        FormState { form: "user_edit".into(), values, errors: Vec::new(), lang: a.chrome.lang }
+    });
+    Ok(AdminUserPage { c: a.chrome, account, units, member_units, roles: Role::ALL.to_vec(), form })
+}
+
+/// `GET /admin/users/{uid}`: one account, its change form and disable/enable.
+pub async fn user_page(State(state): State<AppState>, a: Authed, Path(uid): Path<String>) -> PageResult {
+    let id = Uuid::parse_str(&uid).map_err(|_| AppError::NotFound)?;
+    Ok(user_page_with(&state, a, id, None).await?.into_response())
+}
+
+/// `POST /admin/users/{uid}/edit`: change of role, unit and member unit (`role`, `division`,
+/// `member_unit`); back to the list when saved, the page with the sentences (422) when refused.
+pub async fn edit_user(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(uid): Path<String>,
+    Form(f): Form<AccountEdit>,
+) -> PageResult {
+    let id = Uuid::parse_str(&uid).map_err(|_| AppError::NotFound)?;
+    match admin::edit_user(&state.db, &a.actor, state.clock.now(), id, &f).await {
+        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let values = HashMap::from([
+                ("role".to_string(), f.role.clone()),
+                ("division".to_string(), f.division.clone()),
+                ("member_unit".to_string(), f.member_unit.clone()),
+            ]);
+            let refused = errors.clone();
+            let form = FormState { form: "user_edit".into(), values, errors, lang: a.chrome.lang };
+            let page =
+                (StatusCode::UNPROCESSABLE_ENTITY, user_page_with(&state, a, id, Some(form)).await?).into_response();
+            Ok(crate::error::mark_scope_refusal(page, &refused, &f.division))
         }
         Err(e) => Err(e.into()),
     }

@@ -231,6 +231,8 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .get("/admin/users", admin::users)
         .post("/admin/users", admin::create_user)
         .post("/admin/users/{uid}", admin::user_action)
+        .get("/admin/users/{uid}", admin::user_page)
+        .post("/admin/users/{uid}/edit", admin::edit_user)
         .get("/admin/roles", admin::roles)
         .post("/admin/roles", admin::save_role)
         .get("/admin/settings", admin::settings)

@@ -187,6 +187,8 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/users", Access::Needs(Permission::ManageUsers), false),
     r("POST", "/admin/users", Access::Needs(Permission::ManageUsers), false),
     r("POST", "/admin/users/{uid}", Access::Needs(Permission::ManageUsers), false),
+    r("GET", "/admin/users/{uid}", Access::Needs(Permission::ManageUsers), false),
+    r("POST", "/admin/users/{uid}/edit", Access::Needs(Permission::ManageUsers), false),
     r("GET", "/admin/roles", Access::Needs(Permission::ManageUsers), false),
     r("POST", "/admin/roles", Access::Needs(Permission::ManageUsers), false),
     r("GET", "/admin/settings", Access::Needs(Permission::ManageUsers), false),

@@ -233,6 +233,8 @@ pub enum LoginError {
     Wrong,
     /// Locked until this Asia/Shanghai time of day (HH:MM).
     Locked(String),
+    /// The password was right but the account is disabled (停用).
+    Disabled,
 }
 
 #[derive(Template, WebTemplate)]
@@ -532,10 +534,28 @@ pub struct AdminUsersPage {
     pub users: Vec<jindu_store::service::admin::UserRow>,
     /// (12-digit code, name path) of the units a new account may belong to.
     pub units: Vec<(String, String)>,
+    /// (code, name) of the member units a 成员单位 account may belong to.
+    pub member_units: Vec<(String, String)>,
     pub roles: Vec<jindu_domain::Role>,
     pub form: FormState,
     /// (user name, initial password) to show once after creating or resetting an account.
     pub notice: Option<(String, String)>,
+}
+
+/// One account's page: its state, the change of role, unit and member unit, disable/enable.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_user.html")]
+pub struct AdminUserPage {
+    pub c: Chrome,
+    pub account: jindu_store::service::admin::AccountDetail,
+    /// (12-digit code, name path) of the units the account may belong to.
+    pub units: Vec<(String, String)>,
+    /// (code, name) of the member units a 成员单位 account may belong to.
+    pub member_units: Vec<(String, String)>,
+    pub roles: Vec<jindu_domain::Role>,
+    /// The edit form (`user_edit`; values are the account's own until a refused save), or the
+    /// disable/enable form's refusal (`action`).
+    pub form: FormState,
 }
 
 #[derive(Template, WebTemplate)]

@@ -878,3 +878,42 @@ fn serve_stops_cleanly_on_sigterm() {
     assert_eq!(code, 0, "{out}{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn user_edit_disable_and_enable_from_the_shell() {
+    // Issue #20 item 6: a change of unit, disable and enable, each printed and audited; the only
+    // administrator is kept; a member-unit account needs its unit.
+    let (dir, db) = temp_db();
+    let (code, _, err) = jindu(&["init", "--division", "430405", "--db", &db]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) =
+        jindu(&["user", "add", "--db", &db, "--username", "zg01", "--role", "town_officer", "--division", "430405009"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = jindu(&["user", "edit", "--db", &db, "--username", "ZG01", "--division", "430405007"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "user.division zg01: 430405009000 → 430405007000\n");
+    let (code, out, _) = jindu(&["user", "edit", "--db", &db, "--username", "zg01", "--division", "430405007"]);
+    assert_eq!((code, out.as_str()), (0, "未改变 / nothing changed: zg01\n"));
+    let (code, out, err) = jindu(&["user", "reset", "--db", &db, "--username", "zg01", "--action", "disable"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "已完成 / done: disable zg01\n");
+    let (code, _, err) = jindu(&["user", "reset", "--db", &db, "--username", "zg01", "--action", "disable"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("该账号已停用。 / This account is already disabled."), "{err}");
+    let (code, _, err) = jindu(&["user", "reset", "--db", &db, "--username", "zg01", "--action", "enable"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = jindu(&["user", "reset", "--db", &db, "--username", "admin", "--action", "disable"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("不能停用最后一个启用的系统管理员账号"), "{err}");
+    let (code, _, err) = jindu(&["user", "edit", "--db", &db, "--username", "admin", "--role", "office"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("不能停用最后一个启用的系统管理员账号"), "{err}");
+    let (code, _, err) = jindu(&["user", "add", "--db", &db, "--username", "jyj01", "--role", "member_unit"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("成员单位账号须选择所属成员单位。 / A member-unit account needs its member unit."), "{err}");
+    let (code, out, err) = jindu(&["audit", "verify", "--db", &db]);
+    assert_eq!(code, 0, "{err}");
+    // init's 2, zg01's creation, the change of unit, disable, enable.
+    assert!(out.contains("审计日志完整：共 6 条记录"), "{out}");
+    std::fs::remove_dir_all(dir).ok();
+}

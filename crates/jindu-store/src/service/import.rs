@@ -726,6 +726,7 @@ impl PersonRows<'_> {
                 division: town_code,
                 workstation_id: None,
                 must_change_password: true,
+                member_unit: None,
             },
         )
         .await?;

@@ -38,8 +38,14 @@ pub struct Actor {
     pub scope: DivisionCode,
     /// Client address of the request (for the audit log); empty for the CLI.
     pub address: String,
-    /// When the password or second factor last changed: sessions signed in before it end.
+    /// When the password, the second factor, the role, the unit or the account's status last
+    /// changed (the later of `password_changed_at` and `sessions_ended_at`): sessions signed in
+    /// before it end.
     pub credentials_changed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The member unit (`430405U03`) of a 成员单位 account: what it sees of the responsibility
+    /// module (责任书, 规划任务) is its own unit's; `None` for every other role (and a 成员单位
+    /// account not yet linked, which then sees no unit's).
+    pub member_unit: Option<String>,
 }
 
 impl Actor {

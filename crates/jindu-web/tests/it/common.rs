@@ -94,6 +94,7 @@ async fn fill_template(url: &str) {
             division: DivisionCode::parse("430405").unwrap(),
             workstation_id: None,
             must_change_password: false,
+            member_unit: None,
         },
     )
     .await
@@ -319,6 +320,7 @@ impl TestApp {
                 division: DivisionCode::parse(division).unwrap(),
                 workstation_id: None,
                 must_change_password: must_change,
+                member_unit: None,
             },
         )
         .await
@@ -414,11 +416,33 @@ impl TestApp {
 
     /// Adds an account with `role` over `division` (a district, town or community code) and the
     /// test password, named `<role>_<n>`: the user, their [`Actor`] for service calls, and a
-    /// client that signs in on first use (a system administrator passes the second factor).
+    /// client that signs in on first use (a system administrator passes the second factor). A
+    /// 成员单位 account sits at the district, linked to the member unit `测试成员单位` (registered
+    /// on first use), whatever `division` says.
     pub async fn with_user(&self, role: Role, division: &str) -> TestUser {
         let n = self.users_added.fetch_add(1, Ordering::Relaxed) + 1;
         let username = format!("{}_{n}", role.as_code());
-        let id = self.user(&username, role.label_zh(), role.as_code(), division, false).await;
+        let id = if role == Role::MemberUnit {
+            let unit = self.test_member_unit().await;
+            users::add(
+                &self.db,
+                Now::at(fixed_instant()),
+                users::NewUser {
+                    username: username.clone(),
+                    display_name: role.label_zh().into(),
+                    password: Some(PASSWORD.into()),
+                    role: role.as_code().into(),
+                    division: DivisionCode::parse("430405").unwrap(),
+                    workstation_id: None,
+                    must_change_password: false,
+                    member_unit: Some(unit),
+                },
+            )
+            .await
+            .unwrap()
+        } else {
+            self.user(&username, role.label_zh(), role.as_code(), division, false).await
+        };
         let actor = users::actor(&self.db, id).await.unwrap().unwrap();
         TestUser {
             id,
@@ -430,6 +454,18 @@ impl TestApp {
             clock: self.clock.clone(),
             client: OnceCell::new(),
         }
+    }
+
+    /// The code of the member unit `测试成员单位` of 珠晖区, registered by the office on first use.
+    pub async fn test_member_unit(&self) -> String {
+        use jindu_store::service::units;
+        let now = Now::at(fixed_instant());
+        let kept = units::member_units(&self.db, &self.admin).await.unwrap();
+        if let Some(m) = kept.into_iter().find(|m| m.unit.name == "测试成员单位") {
+            return m.unit.code;
+        }
+        let form = units::MemberUnitForm { name: "测试成员单位".into(), duties: String::new() };
+        units::create_member_unit(&self.db, &self.admin, now, form).await.unwrap()
     }
 
     /// Another server over the same pool whose clock stands still at `instant`; its base URL.

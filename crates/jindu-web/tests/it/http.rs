@@ -434,9 +434,19 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
     let now = Now::at(fixed_instant());
     let town = DivisionCode::parse("430405009").unwrap();
     let mut deployment_wide = 0;
-    // One user per role, all scoped to 广东路街道.
+    // One user per role, all scoped to 广东路街道 but the member unit's, which sits at its
+    // district (issue #20 item 6) and holds no permission.
     let mut worker_id = None;
+    let unit = jindu_store::service::units::create_member_unit(
+        &app.db,
+        &app.admin,
+        now,
+        jindu_store::service::units::MemberUnitForm { name: "区教育局".into(), duties: String::new() },
+    )
+    .await
+    .unwrap();
     for role in Role::ALL {
+        let member = *role == Role::MemberUnit;
         let id = users::add(
             &app.db,
             now,
@@ -445,9 +455,10 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                 display_name: role.label_zh().into(),
                 password: Some(PASSWORD.into()),
                 role: role.as_code().into(),
-                division: town,
+                division: if member { DivisionCode::parse("430405").unwrap() } else { town },
                 workstation_id: None,
                 must_change_password: false,
+                member_unit: member.then(|| unit.clone()),
             },
         )
         .await
@@ -523,7 +534,8 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     .path
                     .replace("{id}", &pid.to_string())
                     .replace("{mid}", &mid.to_string())
-                    .replace("{uid}", &app.admin.user_id.to_string())
+                    // An account inside the town (the administrator's scope).
+                    .replace("{uid}", &worker_id.unwrap().to_string())
                     .replace("{list}", "persons")
                     .replace("{format}", "xlsx")
                     // Import jobs belong to the user who started them: another id is not found.
@@ -835,6 +847,7 @@ both!(lockout_forced_password_change_and_idle_timeout, |app: TestApp| async move
             division: DivisionCode::parse("430405").unwrap(),
             workstation_id: None,
             must_change_password: true,
+            member_unit: None,
         },
     )
     .await

@@ -9,6 +9,7 @@
 #[macro_use]
 mod common;
 
+mod accounts;
 mod api;
 mod casework;
 mod evaluation;

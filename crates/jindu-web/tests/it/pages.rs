@@ -274,6 +274,7 @@ const GET_QUERIES: &[(&str, &[&str], &[&str], &str)] = &[
     ("/police", &["month", "division", "saved"], &[], ""),
     ("/audit", &["outcome", "page"], &["username", "action", "object_id"], ""),
     ("/admin/users", &[], &[], ""),
+    ("/admin/users/{uid}", &[], &[], ""),
     ("/admin/roles", &[], &[], ""),
     ("/admin/settings", &[], &[], ""),
     ("/static/app.css", &[], &[], ""),
@@ -680,6 +681,7 @@ fn concrete(route: &str, person: Uuid) -> String {
         .replace("{run}", &nil)
         .replace("{unit}", &nil)
         .replace("{file}", &nil)
+        .replace("{uid}", &nil)
 }
 
 both!(a_repeated_parameter_is_refused_naming_it_on_every_route, |app: TestApp| async move {

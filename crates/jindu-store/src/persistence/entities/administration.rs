@@ -58,6 +58,15 @@ pub mod app_user {
         /// refused (no replay).
         pub totp_last_step: Option<i64>,
         pub password_changed_at: Option<DateTimeUtc>,
+        /// Disabled (停用) at this instant: the account cannot sign in and its API tokens do not
+        /// work until it is enabled again; `None` for an enabled account.
+        pub disabled_at: Option<DateTimeUtc>,
+        /// Every session of the account signed in before this instant ends (a change of its
+        /// status, role or unit).
+        pub sessions_ended_at: Option<DateTimeUtc>,
+        /// The member unit (`member_unit.code`, e.g. `430405U03`) of a 成员单位 account; `None`
+        /// for every other role.
+        pub member_unit_code: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -175,14 +175,17 @@ async fn attachment_heads<C: ConnectionTrait>(db: &C, ids: Vec<Uuid>) -> Service
         .collect())
 }
 
-/// The units of the actor's scope (the towns, then the member units, each in code order) with
-/// their letter for `year`. Needs `ViewCounts`.
+/// The units of the actor's scope (the towns, then the member units, each in code order; a
+/// 成员单位 account: its own unit only) with their letter for `year`. Needs `ViewCounts`.
 ///
 /// # Errors
 /// Forbidden; store errors.
 pub async fn letters<C: ConnectionTrait>(db: &C, actor: &Actor, year: i32) -> ServiceResult<Vec<LetterRow>> {
     actor.require(Permission::ViewCounts)?;
-    let towns = units::in_scope(db, actor.scope, None).await?;
+    let mut towns = units::in_scope(db, actor.scope, None).await?;
+    if let Some(own) = units::member_unit_limit(actor) {
+        towns.retain(|u| Some(u.code.as_str()) == own);
+    }
     let kept: Vec<responsibility_letter::Model> =
         responsibility_letter::Entity::find().filter(responsibility_letter::Column::Year.eq(year)).all(db).await?;
     let ids: Vec<Uuid> = kept.iter().filter_map(|l| l.attachment_id).collect();
@@ -403,9 +406,9 @@ pub struct TaskRow {
     pub evidence: Vec<(String, Option<AttachmentInfo>, chrono::DateTime<chrono::Utc>)>,
 }
 
-/// The tasks whose owner is within the actor's scope, overdue first (longest late first), then
-/// not started, in progress and done, each by due date. `only_open` leaves out the done ones.
-/// Needs `ViewCounts`.
+/// The tasks whose owner is within the actor's scope (for a 成员单位 account: its own unit's,
+/// [`units::member_unit_limit`]), overdue first (longest late first), then not started, in
+/// progress and done, each by due date. `only_open` leaves out the done ones. Needs `ViewCounts`.
 ///
 /// # Errors
 /// Forbidden; store errors.
@@ -421,6 +424,10 @@ pub async fn tasks<C: ConnectionTrait>(
         .order_by_asc(plan_task::Column::DueOn);
     if only_open {
         q = q.filter(plan_task::Column::ClosedAt.is_null());
+    }
+    if let Some(own) = units::member_unit_limit(actor) {
+        // A member unit's users see their own unit's tasks only (none before it is linked).
+        q = q.filter(plan_task::Column::OwnerCode.eq(own.unwrap_or_default()));
     }
     let rows = q.all(db).await?;
     let ids: Vec<Uuid> = rows.iter().map(|t| t.id).collect();

@@ -138,11 +138,24 @@ pub async fn by_code<C: ConnectionTrait>(db: &C, code: &str) -> ServiceResult<Op
     Ok(Some(to_member(m, &district).unit))
 }
 
-/// The unit of `code` when it lies in the actor's scope.
+/// For a 成员单位 account, the one unit whose 责任书 and 规划任务 it sees: `Some(Some(code))`, or
+/// `Some(None)` for an account not linked to a unit (it sees none); `None` for every other role,
+/// whose data scope decides (issue #20 item 6).
+pub fn member_unit_limit(actor: &Actor) -> Option<Option<&str>> {
+    (actor.role == jindu_domain::Role::MemberUnit).then_some(actor.member_unit.as_deref())
+}
+
+/// The unit of `code` when it lies in the actor's scope (for a 成员单位 account: only its own
+/// unit, [`member_unit_limit`]).
 ///
 /// # Errors
 /// Store errors.
 pub async fn in_actor_scope<C: ConnectionTrait>(db: &C, actor: &Actor, code: &str) -> ServiceResult<Option<Unit>> {
+    if let Some(own) = member_unit_limit(actor)
+        && own != Some(code.trim())
+    {
+        return Ok(None);
+    }
     Ok(by_code(db, code).await?.filter(|u| actor.scope.contains(&u.division)))
 }
 

@@ -1,6 +1,15 @@
 //! 系统管理 what the system administrator does: accounts (create, unlock, reset password,
-//! reset second factor), role permissions (within the separation of duties) and security
-//! settings (audit retention, roles that need a second factor). Every change is audited.
+//! reset second factor, disable and enable, change of role, unit and member unit), role
+//! permissions (within the separation of duties) and security settings (audit retention, roles
+//! that need a second factor). Every change is audited.
+//!
+//! A change of an account's status, role or unit (issue #20 item 6) ends every session of the
+//! account at once (`sessions_ended_at`) and revokes its API tokens (each audited
+//! `token.revoke`): a token carries the role and division it was made for, so it is made anew
+//! for the new ones rather than silently re-scoped. The last enabled system administrator can
+//! be neither disabled nor given another role, and no administrator changes their own account.
+//! A social worker who still holds persons keeps their role and unit until the persons are
+//! reassigned (the sentence says how many): nobody's duties fall out of every caseload.
 
 use jindu_domain::message::Message;
 use std::collections::BTreeSet;
@@ -12,7 +21,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
 
-use crate::entities::{app_user, division};
+use crate::entities::{api_token, app_user, division, member_unit, person};
 use crate::service::audit::{self, Entry, Who};
 use crate::service::users::{self, ROLE_SETTING_PREFIX};
 use crate::service::{Actor, FieldError, ServiceError, ServiceResult, deployment, scope_bounds, second_factor};
@@ -29,6 +38,12 @@ pub struct UserRow {
     pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
     pub totp: bool,
     pub must_change_password: bool,
+    /// The 12-digit code of the unit (the data scope).
+    pub division_code: String,
+    /// Disabled (已停用) since this instant; `None` when enabled.
+    pub disabled_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The member unit of a 成员单位 account: (code, name), e.g. (`430405U03`, `区教育局`).
+    pub member_unit: Option<(String, String)>,
 }
 
 /// The accounts whose unit lies in the administrator's scope, by role then user name.
@@ -44,6 +59,12 @@ pub async fn list_users<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> 
         .await?;
     let codes: Vec<String> = users.iter().map(|u| u.division_code.clone()).collect();
     let divisions = division::Entity::find().filter(division::Column::Code.is_in(codes)).all(db).await?;
+    let unit_codes: Vec<String> = users.iter().filter_map(|u| u.member_unit_code.clone()).collect();
+    let units = if unit_codes.is_empty() {
+        Vec::new()
+    } else {
+        member_unit::Entity::find().filter(member_unit::Column::Code.is_in(unit_codes)).all(db).await?
+    };
     users
         .into_iter()
         .map(|u| {
@@ -57,6 +78,12 @@ pub async fn list_users<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> 
                 locked_until: u.locked_until.filter(|t| *t > now.instant),
                 totp: u.totp_enabled,
                 must_change_password: u.must_change_password,
+                disabled_at: u.disabled_at,
+                member_unit: u.member_unit_code.as_ref().map(|code| {
+                    let name = units.iter().find(|m| &m.code == code).map_or_else(|| code.clone(), |m| m.name.clone());
+                    (code.clone(), name)
+                }),
+                division_code: u.division_code,
                 id: u.id,
                 username: u.username,
                 display_name: u.display_name,
@@ -77,6 +104,9 @@ pub struct NewAccount {
     /// 12-digit code of the user's unit (its data scope).
     #[serde(default)]
     pub division: String,
+    /// The member unit (`430405U03`) of a 成员单位 account; blank for every other role.
+    #[serde(default)]
+    pub member_unit: String,
 }
 
 /// A generated initial password: 16 random characters from letters, digits (no look-alikes)
@@ -98,8 +128,10 @@ pub fn initial_password() -> String {
 }
 
 /// Creates an account with a generated initial password (returned once, never stored in
-/// clear). The unit must lie in the administrator's scope. Needs `ManageUsers`; audited
-/// (`user.create`). Errors: `Invalid` naming `username`, `display_name`, `role`, `division`.
+/// clear). The unit must lie in the administrator's scope; a 成员单位 account names its member
+/// unit ([`users::check_member_unit`]). Needs `ManageUsers`; audited (`user.create`, detail the
+/// role, and the member unit if any). Errors: `Invalid` naming `username`, `display_name`,
+/// `role`, `division`, `member_unit`.
 pub async fn create_user<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
@@ -135,11 +167,17 @@ pub async fn create_user<C: ConnectionTrait + TransactionTrait>(
             division,
             workstation_id: None,
             must_change_password: true,
+            member_unit: Some(input.member_unit.clone()),
         },
     )
     .await?;
-    audit::record(db, &Who::actor(actor), now, Entry::ok("user.create", "user", id).with_detail(input.role.trim()))
-        .await?;
+    let unit = input.member_unit.trim();
+    let detail = if unit.is_empty() {
+        input.role.trim().to_string()
+    } else {
+        format!("{}; member unit {unit}", input.role.trim())
+    };
+    audit::record(db, &Who::actor(actor), now, Entry::ok("user.create", "user", id).with_detail(detail)).await?;
     Ok((id, password))
 }
 
@@ -152,6 +190,10 @@ pub enum UserAction {
     ResetPassword,
     /// Remove the second factor (a lost phone); a role that needs one sets it up again.
     ResetTotp,
+    /// 停用: the account can no longer sign in, its sessions end and its API tokens are revoked.
+    Disable,
+    /// 启用: a disabled account may sign in again (with new API tokens).
+    Enable,
 }
 
 impl UserAction {
@@ -160,6 +202,8 @@ impl UserAction {
             "unlock" => Ok(UserAction::Unlock),
             "reset_password" => Ok(UserAction::ResetPassword),
             "reset_totp" => Ok(UserAction::ResetTotp),
+            "disable" => Ok(UserAction::Disable),
+            "enable" => Ok(UserAction::Enable),
             other => Err(jindu_domain::DomainError::InvalidChoice {
                 field: "action",
                 input: other.chars().take(40).collect(),
@@ -173,14 +217,20 @@ impl UserAction {
             UserAction::Unlock => "user.unlock",
             UserAction::ResetPassword => "user.reset_password",
             UserAction::ResetTotp => "user.reset_totp",
+            UserAction::Disable => "user.disable",
+            UserAction::Enable => "user.enable",
         }
     }
 }
 
-/// Applies `action` (`unlock`, `reset_password`, `reset_totp`) to account `id` in scope; never
-/// to one's own account (another administrator must do it). Returns the new initial password
-/// for `reset_password`. Needs `ManageUsers`; audited. Errors: `NotFound` outside scope,
-/// `Invalid` for an unknown action or one's own account.
+/// Applies `action` (`unlock`, `reset_password`, `reset_totp`, `disable`, `enable`) to account
+/// `id` in scope; never to one's own account (another administrator must do it). Returns the
+/// new initial password for `reset_password`. Needs `ManageUsers`; audited (`user.unlock`, …,
+/// `user.disable` and `user.enable` with detail `name: enabled → disabled` and the reverse).
+/// Disabling ends the account's sessions, revokes its API tokens and takes a social worker out
+/// of the count of social workers (enabling puts them back). Errors: `NotFound` outside scope,
+/// `Invalid` naming `action` for an unknown action, one's own account, disabling the last
+/// enabled system administrator, disabling a disabled account or enabling an enabled one.
 pub async fn user_action<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
@@ -198,9 +248,38 @@ pub async fn user_action<C: ConnectionTrait + TransactionTrait>(
         return Err(FieldError::of("action", Message::new("msg.user.self")).into());
     }
     let mut password = None;
+    let mut detail = user.username.clone();
     let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageUsers).await?;
     let q = app_user::Entity::update_many().filter(app_user::Column::Id.eq(id));
     match action {
+        UserAction::Disable => {
+            if user.disabled_at.is_some() {
+                return Err(FieldError::of("action", Message::new("msg.user.already_disabled")).into());
+            }
+            if user.role == Role::SystemAdmin.as_code() && other_enabled_admins(&txn, id).await? == 0 {
+                return Err(FieldError::of("action", Message::new("msg.user.last_admin")).into());
+            }
+            q.col_expr(app_user::Column::DisabledAt, Expr::value(Some(now.instant)))
+                .col_expr(app_user::Column::SessionsEndedAt, Expr::value(Some(now.instant)))
+                .exec(&txn)
+                .await?;
+            if user.role == Role::SocialWorker.as_code() {
+                count_social_worker(&txn, &user.division_code, now, -1).await?;
+            }
+            detail = format!("{}: enabled → disabled", user.username);
+        }
+        UserAction::Enable => {
+            if user.disabled_at.is_none() {
+                return Err(FieldError::of("action", Message::new("msg.user.not_disabled")).into());
+            }
+            q.col_expr(app_user::Column::DisabledAt, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+                .exec(&txn)
+                .await?;
+            if user.role == Role::SocialWorker.as_code() {
+                count_social_worker(&txn, &user.division_code, now, 1).await?;
+            }
+            detail = format!("{}: disabled → enabled", user.username);
+        }
         UserAction::Unlock => {
             q.col_expr(app_user::Column::FailedLogins, Expr::value(0))
                 .col_expr(app_user::Column::LockedUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
@@ -225,9 +304,260 @@ pub async fn user_action<C: ConnectionTrait + TransactionTrait>(
                 .await?;
         }
     }
-    txn.audit(Entry::ok(action.code(), "user", id).with_detail(user.username)).await?;
+    txn.audit(Entry::ok(action.code(), "user", id).with_detail(detail)).await?;
+    if action == UserAction::Disable {
+        revoke_tokens(&txn, id, now, "account disabled").await?;
+    }
     txn.commit().await?;
     Ok(password)
+}
+
+/// The enabled system administrators other than `id`, counted with their rows locked until the
+/// transaction ends (PostgreSQL `FOR UPDATE`; SQLite has one writer anyway), so two
+/// administrators disabling each other at once cannot leave none.
+async fn other_enabled_admins<C: ConnectionTrait>(db: &C, id: Uuid) -> ServiceResult<usize> {
+    use sea_orm::QuerySelect;
+    Ok(app_user::Entity::find()
+        .filter(app_user::Column::Role.eq(Role::SystemAdmin.as_code()))
+        .filter(app_user::Column::DisabledAt.is_null())
+        .lock_exclusive()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|u| u.id != id)
+        .count())
+}
+
+/// Revokes every API token of `user_id` still in force at `now`, one audit record `token.revoke`
+/// each (detail: `reason`), in the caller's unit of work. Returns how many.
+async fn revoke_tokens<T: ConnectionTrait + sea_orm::TransactionSession>(
+    txn: &crate::service::UnitOfWork<T>,
+    user_id: Uuid,
+    now: Now,
+    reason: &str,
+) -> ServiceResult<usize> {
+    let live = api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .filter(api_token::Column::ExpiresAt.gt(now.instant))
+        .all(txn)
+        .await?;
+    for t in &live {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::RevokedAt, Expr::value(Some(now.instant)))
+            .filter(api_token::Column::Id.eq(t.id))
+            .exec(txn)
+            .await?;
+        txn.audit(Entry::ok("token.revoke", "api_token", t.id).with_detail(format!("{}; {reason}", t.name))).await?;
+    }
+    Ok(live.len())
+}
+
+/// Adds `delta` (+1, −1) social workers to the indicator cells of the town of `division` in the
+/// month of `now` (the ratio of persons to social workers, 30:1).
+async fn count_social_worker<C: ConnectionTrait>(db: &C, division: &str, now: Now, delta: i64) -> ServiceResult<()> {
+    let mut c = jindu_domain::indicator::Contribution::new();
+    c.add(jindu_domain::indicator::CellKey::SocialWorkers, jindu_domain::indicator::Month::of(now.today), delta);
+    crate::service::indicators::apply_structure(db, division, &c).await
+}
+
+/// The account form of an edit, as typed: the role code, the 12-digit unit code and, for a
+/// 成员单位 account, its member unit code.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct AccountEdit {
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub division: String,
+    #[serde(default)]
+    pub member_unit: String,
+}
+
+/// One account with what its edit form shows: the row of the list and the choices.
+#[derive(Debug, Clone)]
+pub struct AccountDetail {
+    pub row: UserRow,
+    /// Persons (not sealed, not deceased) a social worker still holds; 0 for other roles.
+    pub caseload: u64,
+}
+
+/// The account `id` in the administrator's scope, for its edit page. Needs `ManageUsers`.
+///
+/// # Errors
+/// Forbidden; `NotFound` outside scope or unknown.
+pub async fn account<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now, id: Uuid) -> ServiceResult<AccountDetail> {
+    let row =
+        list_users(db, actor, now).await?.into_iter().find(|u| u.id == id).ok_or(ServiceError::NotFound("user"))?;
+    let caseload = if row.role == Role::SocialWorker { held_persons(db, id, None).await? } else { 0 };
+    Ok(AccountDetail { row, caseload })
+}
+
+/// The persons (not sealed, not deceased) assigned to social worker `id`, all of them or only
+/// those outside the division prefix `outside`.
+async fn held_persons<C: ConnectionTrait>(db: &C, id: Uuid, outside: Option<&str>) -> ServiceResult<u64> {
+    use sea_orm::PaginatorTrait;
+    let mut q = person::Entity::find()
+        .filter(person::Column::SocialWorkerId.eq(id))
+        .filter(person::Column::SealedOn.is_null())
+        .filter(person::Column::ControlStatus.ne(jindu_domain::ControlStatus::Deceased.as_code()));
+    if let Some(prefix) = outside {
+        q = q.filter(person::Column::DivisionCode.not_like(format!("{prefix}%")));
+    }
+    Ok(q.count(db).await?)
+}
+
+/// What [`edit_user`] changed: (action, old, new) per attribute changed, and the API tokens
+/// revoked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountChanges {
+    pub changed: Vec<(&'static str, String, String)>,
+    pub tokens_revoked: usize,
+}
+
+/// Changes the role, the unit (data scope) and the member unit of account `id` in the
+/// administrator's scope; never one's own. Every attribute changed is audited with its old and
+/// new value (`user.role` `zg09: town_officer → office`, `user.division`, `user.member_unit`,
+/// `none` for no unit), the account's sessions end at once (so the new scope applies at its next
+/// request), its API tokens are revoked, and the count of social workers follows the role and
+/// town. Nothing changed: nothing written. Needs `ManageUsers`.
+///
+/// # Errors
+/// Forbidden; `NotFound` outside scope; `Invalid` (nothing stored) naming `role` (unknown, one's
+/// own account, the last enabled system administrator, a social worker who still holds persons:
+/// the sentence says how many), `division` (not a division in scope, or not the member unit's
+/// district; a social worker's persons outside the new unit) or `member_unit`.
+pub async fn edit_user<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    id: Uuid,
+    input: &AccountEdit,
+) -> ServiceResult<AccountChanges> {
+    actor.require(Permission::ManageUsers)?;
+    let user = match app_user::Entity::find_by_id(id).one(db).await? {
+        Some(u) if actor.sees(&u.division_code) => u,
+        _ => return Err(ServiceError::NotFound("user")),
+    };
+    if user.id == actor.user_id {
+        return Err(FieldError::of("role", Message::new("msg.user.self")).into());
+    }
+    let mut errors = Vec::new();
+    let role = match crate::service::parse_code("role", &input.role, Role::from_code) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let division = match DivisionCode::parse(input.division.trim()) {
+        Ok(code) if actor.sees(&code.to_string()) && deployment::division_by_code(db, code).await?.is_some() => {
+            Some(code)
+        }
+        _ => {
+            errors.push(FieldError::coded("division", "division.outside", Message::new("msg.division.outside_unit")));
+            None
+        }
+    };
+    let (Some(role), Some(division), true) = (role, division, errors.is_empty()) else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    let member_unit = users::check_member_unit(db, Some(role), Some(&input.member_unit), division)
+        .await?
+        .map_err(ServiceError::Invalid)?;
+    let old_role = crate::service::stored("role", &user.role, Role::from_code)?;
+    let new_division = division.to_string();
+    let none = || "none".to_string();
+    let mut changes = AccountChanges::default();
+    if old_role != role {
+        changes.changed.push(("user.role", old_role.as_code().to_string(), role.as_code().to_string()));
+    }
+    if user.division_code != new_division {
+        changes.changed.push(("user.division", user.division_code.clone(), new_division.clone()));
+    }
+    if user.member_unit_code != member_unit {
+        changes.changed.push((
+            "user.member_unit",
+            user.member_unit_code.clone().unwrap_or_else(none),
+            member_unit.clone().unwrap_or_else(none),
+        ));
+    }
+    if changes.changed.is_empty() {
+        return Ok(changes);
+    }
+    let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageUsers).await?;
+    let enabled = user.disabled_at.is_none();
+    if old_role == Role::SystemAdmin
+        && role != Role::SystemAdmin
+        && enabled
+        && other_enabled_admins(&txn, id).await? == 0
+    {
+        return Err(FieldError::of("role", Message::new("msg.user.last_admin")).into());
+    }
+    if old_role == Role::SocialWorker {
+        let (field, held) = if role != Role::SocialWorker {
+            ("role", held_persons(&txn, id, None).await?)
+        } else {
+            ("division", held_persons(&txn, id, Some(&division.prefix())).await?)
+        };
+        if held > 0 {
+            return Err(FieldError::of(field, Message::new("msg.user.caseload").text("count", held)).into());
+        }
+    }
+    app_user::Entity::update_many()
+        .col_expr(app_user::Column::Role, Expr::value(role.as_code()))
+        .col_expr(app_user::Column::DivisionCode, Expr::value(new_division.clone()))
+        .col_expr(app_user::Column::MemberUnitCode, Expr::value(member_unit))
+        .col_expr(app_user::Column::SessionsEndedAt, Expr::value(Some(now.instant)))
+        .filter(app_user::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    if enabled && old_role == Role::SocialWorker {
+        count_social_worker(&txn, &user.division_code, now, -1).await?;
+    }
+    if enabled && role == Role::SocialWorker {
+        count_social_worker(&txn, &new_division, now, 1).await?;
+    }
+    for (action, old, new) in &changes.changed {
+        txn.audit(Entry::ok(*action, "user", id).with_detail(format!("{}: {old} → {new}", user.username))).await?;
+    }
+    changes.tokens_revoked = revoke_tokens(&txn, id, now, "account changed").await?;
+    txn.commit().await?;
+    Ok(changes)
+}
+
+/// From the server's shell (`jindu user edit`): [`edit_user`] on the account `username`, done
+/// by the command line with the whole deployment as its scope. Unchanged values may be left
+/// out (`None` keeps the role, the unit, the member unit).
+///
+/// # Errors
+/// `NotFound` for an unknown user; as [`edit_user`].
+pub async fn edit_user_from_shell<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    now: Now,
+    username: &str,
+    role: Option<&str>,
+    division: Option<&str>,
+    member_unit: Option<&str>,
+) -> ServiceResult<AccountChanges> {
+    let user = app_user::Entity::find()
+        .filter(app_user::Column::Username.eq(username.trim().to_lowercase()))
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    let shell = shell_actor(db).await?;
+    let edit = AccountEdit {
+        role: role.map_or_else(|| user.role.clone(), str::to_string),
+        division: division.map_or_else(|| user.division_code.clone(), str::to_string),
+        // A role other than 成员单位 keeps no member unit unless one is typed (then refused).
+        member_unit: match member_unit {
+            Some(m) => m.to_string(),
+            None if role.is_none_or(|r| r.trim() == Role::MemberUnit.as_code()) => {
+                user.member_unit_code.clone().unwrap_or_default()
+            }
+            None => String::new(),
+        },
+    };
+    edit_user(db, &shell, now, user.id, &edit).await
 }
 
 /// Every role's profile in force (the administrator's edit or the shipped default), with
@@ -372,13 +702,18 @@ pub async fn user_action_from_shell<C: ConnectionTrait + TransactionTrait>(
     action: &str,
 ) -> ServiceResult<Option<String>> {
     let user = app_user::Entity::find()
-        .filter(app_user::Column::Username.eq(username.trim()))
+        .filter(app_user::Column::Username.eq(username.trim().to_lowercase()))
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
-    // The shell acts with the whole deployment as its scope, as an administrator without an account.
+    let shell = shell_actor(db).await?;
+    user_action(db, &shell, now, user.id, action).await
+}
+
+/// The shell acts with the whole deployment as its scope, as an administrator without an account.
+async fn shell_actor<C: ConnectionTrait>(db: &C) -> ServiceResult<Actor> {
     let root = deployment::root(db).await?.ok_or(ServiceError::NotFound("deployment"))?;
-    let shell = Actor {
+    Ok(Actor {
         user_id: Uuid::nil(),
         username: "cli".into(),
         display_name: "命令行".into(),
@@ -387,6 +722,6 @@ pub async fn user_action_from_shell<C: ConnectionTrait + TransactionTrait>(
         scope: root.code,
         address: String::new(),
         credentials_changed_at: None,
-    };
-    user_action(db, &shell, now, user.id, action).await
+        member_unit: None,
+    })
 }

@@ -102,7 +102,8 @@ pub async fn enrol<C: ConnectionTrait + TransactionTrait>(
 
 /// Checks the TOTP code of a user whose password was accepted ([`LoginOutcome::SecondFactor`]).
 /// A wrong code counts as a failed sign-in (the 5th in a row locks the account); every attempt
-/// is audited (`login`, detail `second factor`). Returns `Ok`, `Failed` or `Locked`.
+/// is audited (`login`, detail `second factor`). Returns `Ok`, `Failed`, `Locked`, or
+/// `Disabled` for an account disabled since its password was accepted.
 pub async fn verify<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     vault: &Vault,
@@ -132,6 +133,11 @@ pub async fn verify<C: ConnectionTrait + TransactionTrait>(
     {
         audit::record(db, &who, now, entry(Outcome::Denied, "second factor; locked")).await?;
         return Ok(LoginOutcome::Locked { until });
+    }
+    if user.disabled_at.is_some() {
+        // Disabled between the password and the code.
+        audit::record(db, &who, now, entry(Outcome::Denied, "second factor; disabled")).await?;
+        return Ok(LoginOutcome::Disabled);
     }
     let secret = match (&user.totp_secret, user.totp_enabled) {
         (Some(s), true) => vault.open("app_user", "totp_secret", &user.id.to_string(), s)?,

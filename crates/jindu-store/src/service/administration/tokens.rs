@@ -143,7 +143,7 @@ pub async fn create<C: ConnectionTrait>(
 }
 
 /// The actor of a presented secret, or `None` when it is unknown, revoked or expired, or when
-/// its user is gone or no longer holds the token's role and division. The actor has the
+/// its user is gone, disabled or no longer holds the token's role and division. The actor has the
 /// token's role and division (not the user's current ones); `address` is left empty for the
 /// caller. Records the use in `last_used_at`.
 pub async fn authenticate<C: ConnectionTrait>(db: &C, now: Now, secret: &str) -> ServiceResult<Option<Actor>> {
@@ -162,6 +162,9 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, now: Now, secret: &str) ->
     let Some(user) = app_user::Entity::find_by_id(token.user_id).one(db).await? else {
         return Ok(None);
     };
+    if user.disabled_at.is_some() {
+        return Ok(None);
+    }
     let scope = DivisionCode::parse(&token.division_code)
         .map_err(|_| ServiceError::Data(format!("token division {}", token.division_code)))?;
     let role = Role::from_code(&token.role).ok_or_else(|| ServiceError::Data(format!("token role {}", token.role)))?;
@@ -172,6 +175,7 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, now: Now, secret: &str) ->
         return Ok(None);
     }
     let profile = users::role_profile(db, role).await?;
+    let sessions_end = users::sessions_end(&user);
     api_token::Entity::update_many()
         .set(api_token::ActiveModel { last_used_at: Set(Some(now.instant)), ..Default::default() })
         .filter(api_token::Column::Id.eq(token.id))
@@ -185,7 +189,8 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, now: Now, secret: &str) ->
         profile,
         scope,
         address: String::new(),
-        credentials_changed_at: user.password_changed_at,
+        credentials_changed_at: sessions_end,
+        member_unit: if role == Role::MemberUnit { user.member_unit_code } else { None },
     }))
 }
 

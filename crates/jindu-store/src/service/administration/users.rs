@@ -47,6 +47,51 @@ pub struct NewUser {
     pub division: DivisionCode,
     pub workstation_id: Option<Uuid>,
     pub must_change_password: bool,
+    /// The member unit (`member_unit.code`, e.g. `430405U03`) of a 成员单位 account: required for
+    /// that role, refused for any other ([`check_member_unit`]).
+    pub member_unit: Option<String>,
+}
+
+/// Checks the member unit of an account of `role` over `division`: a 成员单位 account needs one
+/// (`member_unit`, a registered member unit) and sits at the unit's district (`division` must be
+/// it); any other role has none. Returns the unit's code to store (`None` for other roles).
+///
+/// # Errors
+/// The problems, each naming its field: `member_unit` (`msg.user.member_unit_required`,
+/// `msg.user.member_unit_unknown`, `msg.user.member_unit_role`) or `division`
+/// (`msg.user.member_unit_division`, naming the unit's district).
+pub async fn check_member_unit<C: ConnectionTrait>(
+    db: &C,
+    role: Option<Role>,
+    member_unit: Option<&str>,
+    division: DivisionCode,
+) -> ServiceResult<Result<Option<String>, Vec<FieldError>>> {
+    use crate::service::units::{self, UnitKind};
+    let typed = member_unit.map(str::trim).filter(|c| !c.is_empty());
+    if role != Some(Role::MemberUnit) {
+        return Ok(match typed {
+            Some(_) => Err(vec![FieldError::of("member_unit", Message::new("msg.user.member_unit_role"))]),
+            None => Ok(None),
+        });
+    }
+    let Some(code) = typed else {
+        return Ok(Err(vec![FieldError::of("member_unit", Message::new("msg.user.member_unit_required"))]));
+    };
+    let unit = units::by_code(db, code).await?.filter(|u| u.kind == UnitKind::MemberUnit);
+    let Some(unit) = unit else {
+        return Ok(Err(vec![FieldError::of(
+            "member_unit",
+            Message::new("msg.user.member_unit_unknown").text("code", code.chars().take(40).collect::<String>()),
+        )]));
+    };
+    if unit.division != division {
+        let district = unit.name_path.rsplit_once('/').map_or(unit.name_path.as_str(), |(d, _)| d).to_string();
+        return Ok(Err(vec![FieldError::of(
+            "division",
+            Message::new("msg.user.member_unit_division").text("unit", &unit.name).text("district", district),
+        )]));
+    }
+    Ok(Ok(Some(unit.code)))
 }
 
 /// Checks a new password: at least 10 characters from at least 3 of upper case, lower case,
@@ -101,6 +146,16 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
             ),
         ));
     }
+    let member_unit =
+        match check_member_unit(db, Role::from_code(input.role.trim()), input.member_unit.as_deref(), input.division)
+            .await?
+        {
+            Ok(code) => code,
+            Err(e) => {
+                errors.extend(e);
+                None
+            }
+        };
     let hash = match &input.password {
         Some(p) => match check_password_policy(p) {
             Ok(()) => Some(hash_password(p)?),
@@ -131,6 +186,9 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
         totp_enabled: Set(false),
         totp_last_step: Set(None),
         password_changed_at: Set(Some(now.instant)),
+        disabled_at: Set(None),
+        sessions_ended_at: Set(None),
+        member_unit_code: Set(member_unit),
     })
     .exec(db)
     .await?;
@@ -152,6 +210,7 @@ async fn to_actor<C: ConnectionTrait>(db: &C, m: app_user::Model) -> ServiceResu
         .map_err(|_| ServiceError::Data(format!("user division {}", m.division_code)))?;
     let role = Role::from_code(&m.role).ok_or_else(|| ServiceError::Data(format!("user role {}", m.role)))?;
     let profile = role_profile(db, role).await?;
+    let sessions_end = sessions_end(&m);
     Ok(Actor {
         user_id: m.id,
         username: m.username,
@@ -160,12 +219,19 @@ async fn to_actor<C: ConnectionTrait>(db: &C, m: app_user::Model) -> ServiceResu
         profile,
         scope,
         address: String::new(),
-        credentials_changed_at: m.password_changed_at,
+        credentials_changed_at: sessions_end,
+        member_unit: if role == Role::MemberUnit { m.member_unit_code } else { None },
     })
 }
 
-/// Checks a username and password. `Ok(None)` for an unknown user, a wrong password or an
-/// account without a password (the caller shows one message for all three).
+/// The instant before which every session of `user` has ended: the later of its last password
+/// (or second-factor) change and its last change of status, role or unit.
+pub(crate) fn sessions_end(user: &app_user::Model) -> Option<chrono::DateTime<chrono::Utc>> {
+    user.password_changed_at.max(user.sessions_ended_at)
+}
+
+/// Checks a username and password. `Ok(None)` for an unknown user, a wrong password, an
+/// account without a password or a disabled account (the caller shows one message for all).
 pub async fn authenticate<C: ConnectionTrait>(db: &C, username: &str, password: &str) -> ServiceResult<Option<Actor>> {
     let Some(user) =
         app_user::Entity::find().filter(app_user::Column::Username.eq(username.trim().to_lowercase())).one(db).await?
@@ -174,17 +240,18 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, username: &str, password: 
         verify_password(password, None)?;
         return Ok(None);
     };
-    if !verify_password(password, user.password_hash.as_deref())? {
+    if !verify_password(password, user.password_hash.as_deref())? || user.disabled_at.is_some() {
         return Ok(None);
     }
     Ok(Some(to_actor(db, user).await?))
 }
 
-/// The actor for a user id (from a session), or `None` if the account is gone.
+/// The actor for a user id (from a session), or `None` if the account is gone or disabled (its
+/// session then ends).
 pub async fn actor<C: ConnectionTrait>(db: &C, id: Uuid) -> ServiceResult<Option<Actor>> {
     match app_user::Entity::find_by_id(id).one(db).await? {
-        Some(u) => Ok(Some(to_actor(db, u).await?)),
-        None => Ok(None),
+        Some(u) if u.disabled_at.is_none() => Ok(Some(to_actor(db, u).await?)),
+        _ => Ok(None),
     }
 }
 
@@ -192,16 +259,20 @@ pub async fn actor<C: ConnectionTrait>(db: &C, id: Uuid) -> ServiceResult<Option
 /// there is none: the CLI's `--username`.
 ///
 /// # Errors
-/// Store errors.
+/// `Invalid` naming `username` (`msg.login.disabled`) for a disabled account; store errors.
 pub async fn actor_by_username<C: ConnectionTrait>(db: &C, username: &str) -> ServiceResult<Option<Actor>> {
     match app_user::Entity::find().filter(app_user::Column::Username.eq(username.trim().to_lowercase())).one(db).await?
     {
+        Some(u) if u.disabled_at.is_some() => {
+            Err(FieldError::of("username", Message::new("msg.login.disabled")).into())
+        }
         Some(u) => Ok(Some(to_actor(db, u).await?)),
         None => Ok(None),
     }
 }
 
-/// Social workers whose unit lies inside `scope`, as (id, display name, division code).
+/// Enabled social workers whose unit lies inside `scope`, as (id, display name, division code):
+/// whom a person may be assigned to.
 pub async fn social_workers<C: ConnectionTrait>(
     db: &C,
     scope: &DivisionCode,
@@ -209,6 +280,7 @@ pub async fn social_workers<C: ConnectionTrait>(
     let (lo, hi) = crate::service::scope_bounds(scope);
     Ok(app_user::Entity::find()
         .filter(app_user::Column::Role.eq(Role::SocialWorker.as_code()))
+        .filter(app_user::Column::DisabledAt.is_null())
         .filter(app_user::Column::DivisionCode.between(lo, hi))
         .all(db)
         .await?
@@ -235,6 +307,10 @@ pub enum LoginOutcome {
     Failed,
     /// Too many failures: refused until this instant, even with the right password.
     Locked { until: chrono::DateTime<chrono::Utc> },
+    /// The password is right but the account is disabled (停用): refused. Told only to whoever
+    /// knows the password; a wrong password on a disabled account answers `Failed` or `Locked`
+    /// exactly as on any other, so the answer reveals nothing to a guesser.
+    Disabled,
 }
 
 /// Signs a user in: checks the password (argon2id), the lockout and counts failures (the 5th
@@ -246,7 +322,9 @@ pub enum LoginOutcome {
 /// it after as many, so neither the answer nor its time tells whether an account exists.
 /// Failures are counted by the database (`failed_logins + 1`), never written back as a value
 /// read earlier, so parallel attempts cannot undo each other; a right password signs in only if
-/// no lock was set meanwhile.
+/// no lock was set meanwhile. A disabled account answers a wrong password as any account does
+/// (counted, locked at the 5th) and the right one with [`LoginOutcome::Disabled`] (audited
+/// `login`, denied, `disabled`), before any second factor is asked.
 pub async fn login<C: ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
     now: Now,
@@ -298,6 +376,10 @@ pub async fn login<C: ConnectionTrait + sea_orm::TransactionTrait>(
             Some(until) => LoginOutcome::Locked { until },
             None => LoginOutcome::Failed,
         });
+    }
+    if user.disabled_at.is_some() {
+        audit::record(db, &who(Some(user.id), &user.division_code), now, entry(Outcome::Denied, "disabled")).await?;
+        return Ok(LoginOutcome::Disabled);
     }
     if let Some(until) = clear_failures(db, user.id, now, None).await? {
         // A parallel attempt locked the account after it was read: the lock holds.

@@ -297,10 +297,9 @@ pub async fn reassign<C: ConnectionTrait + TransactionTrait>(
         return Err(DomainError::Required { field: "persons" }.into());
     }
     let worker = match Uuid::parse_str(to_worker.trim()) {
-        Ok(id) => app_user::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .filter(|u| u.role == Role::SocialWorker.as_code() && actor.sees(&u.division_code)),
+        Ok(id) => app_user::Entity::find_by_id(id).one(db).await?.filter(|u| {
+            u.role == Role::SocialWorker.as_code() && u.disabled_at.is_none() && actor.sees(&u.division_code)
+        }),
         Err(_) => None,
     };
     let Some(worker) = worker else {

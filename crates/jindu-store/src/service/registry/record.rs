@@ -287,6 +287,7 @@ mod visibility_tests {
             scope: DivisionCode::parse(scope).unwrap(),
             address: String::new(),
             credentials_changed_at: None,
+            member_unit: None,
         }
     }
 

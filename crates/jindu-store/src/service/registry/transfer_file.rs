@@ -697,6 +697,7 @@ async fn import_actor<C: ConnectionTrait>(db: &C, who: &audit::Who) -> ServiceRe
         scope: root.code,
         address: who.address.clone(),
         credentials_changed_at: None,
+        member_unit: None,
     })
 }
 

@@ -536,6 +536,7 @@ async fn structure<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<(String, Con
         .select_only()
         .columns([app_user::Column::DivisionCode, app_user::Column::CreatedAt])
         .filter(app_user::Column::Role.eq(Role::SocialWorker.as_code()))
+        .filter(app_user::Column::DisabledAt.is_null())
         .into_tuple()
         .all(db)
         .await?;
