@@ -11,7 +11,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m0016_accounts"
+        "m0017_accounts"
     }
 }
 
