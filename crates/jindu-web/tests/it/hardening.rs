@@ -213,10 +213,10 @@ both!(an_upload_over_the_limit_is_told_the_limit, |app: TestApp| async move {
         let own = cookie_client();
         assert_eq!(sign_in(&own, &app.base, "office", None).await.status(), reqwest::StatusCode::SEE_OTHER);
         let token = csrf(&own, &app.base).await;
-        let form = reqwest::multipart::Form::new()
+        let form = upload_form(&token)
             .text("mode", "check")
             .part("file", reqwest::multipart::Part::bytes(vec![b'x'; size]).file_name("big.xlsx"));
-        let answer = own.post(format!("{}{path}?csrf={token}", app.base)).multipart(form).send().await.unwrap();
+        let answer = own.post(format!("{}{path}", app.base)).multipart(form).send().await.unwrap();
         let status = answer.status();
         let body = answer.text().await.unwrap();
         assert_eq!(status, reqwest::StatusCode::PAYLOAD_TOO_LARGE, "{path}: {body}");
@@ -348,5 +348,93 @@ both!(a_write_with_an_idempotency_key_is_stored_once, |app: TestApp| async move 
     }
     assert_eq!(answers[0], answers[1]);
     assert_eq!(events_of(&app, li).await, li_before + 2);
+    app
+});
+
+/// The letters' scans stored so far (rows of `attachment`).
+async fn stored_files(app: &TestApp) -> u64 {
+    use sea_orm::PaginatorTrait;
+    jindu_store::entities::attachment::Entity::find().count(&app.db).await.unwrap()
+}
+
+both!(an_upload_carries_its_csrf_token_in_the_first_field_never_in_the_url, |app: TestApp| async move {
+    // Issue #20 item 5: the upload forms put the token in the URL (`?csrf=`), where it lands in
+    // logs, history and `Referer`. Now it is the form's first field, and only there.
+    const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    app.login().await;
+    let token = csrf(&app.client, &app.base).await;
+    let letter = |form: reqwest::multipart::Form| {
+        form.text("year", "2026")
+            .text("unit", "430405009000")
+            .text("parties", "珠晖区禁毒委员会 — 广东路街道办事处")
+            .text("signed_on", "2026-03-15")
+            .part("scan", reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("责任书.pdf"))
+    };
+    let post = |path: String, form: reqwest::multipart::Form| {
+        let client = app.client.clone();
+        async move {
+            let r = client.post(path).multipart(form).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let letters = app.url("/responsibility/letters");
+    let refused = |(status, body): (reqwest::StatusCode, String), what: &str| {
+        assert_eq!(status, reqwest::StatusCode::FORBIDDEN, "{what}: {body}");
+        assert!(body.contains("表单已失效（安全校验未通过）"), "{what}: {body}");
+    };
+    // No token at all.
+    refused(post(letters.clone(), letter(reqwest::multipart::Form::new())).await, "no token");
+    // The token in the URL only (what the page did before).
+    refused(post(format!("{letters}?csrf={token}"), letter(reqwest::multipart::Form::new())).await, "URL");
+    // The token after the file.
+    let after = letter(reqwest::multipart::Form::new()).text("csrf", token.clone());
+    refused(post(letters.clone(), after).await, "token last");
+    // A wrong token first.
+    refused(post(letters.clone(), letter(upload_form(&"0".repeat(64)))).await, "wrong token");
+    // The token first, but to a route that is no upload route: the middleware refuses it.
+    let person = upload_form(&token).text("name", "张三").text("id_number", id_b());
+    refused(post(app.url("/persons/new"), person).await, "multipart to a form route");
+    assert_eq!(stored_files(&app).await, 0, "nothing stored by a refused upload");
+    // The token first: stored.
+    let (status, body) = post(letters.clone(), letter(upload_form(&token))).await;
+    assert_eq!(status, reqwest::StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(stored_files(&app).await, 1);
+    // A script may send it in the `x-csrf-token` header instead.
+    let r = app
+        .client
+        .post(letters.clone())
+        .header("x-csrf-token", &token)
+        .multipart(letter(reqwest::multipart::Form::new()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(stored_files(&app).await, 2);
+    // The page's forms: the hidden field first, no token in any action.
+    let (_, page) = app.get("/responsibility?year=2026").await;
+    let (_, import) = app.get("/import").await;
+    for html in [&page, &import] {
+        assert!(!html.contains("?csrf="), "{html}");
+        for form in html.split("<form ").skip(1).filter(|f| f.contains("multipart/form-data")) {
+            let first = form.split("<input").nth(1).unwrap_or("");
+            assert!(first.contains("name=\"csrf\""), "first field of {form}");
+        }
+    }
+    app
+});
+
+both!(a_token_in_the_url_is_not_read_for_any_form, |app: TestApp| async move {
+    // The query string is no longer read at all, so no form needs its token there.
+    app.login().await;
+    let token = csrf(&app.client, &app.base).await;
+    let r = app
+        .client
+        .post(app.url(&format!("/persons/new?csrf={token}")))
+        .form(&[("name", "张三"), ("id_number", id_b().as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("表单已失效（安全校验未通过）"));
     app
 });

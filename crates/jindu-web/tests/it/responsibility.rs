@@ -243,9 +243,9 @@ both!(tasks_run_from_not_started_to_closed_out_and_back, |app: TestApp| async mo
     app
 });
 
-/// Posts a letter's multipart `form` to the page with the CSRF `token` in the query string.
-async fn post_letter(app: &TestApp, token: &str, form: reqwest::multipart::Form) -> reqwest::Response {
-    app.client.post(app.url(&format!("/responsibility/letters?csrf={token}"))).multipart(form).send().await.unwrap()
+/// Posts a letter's multipart `form` (which starts with the CSRF token, see [`upload_form`]).
+async fn post_letter(app: &TestApp, form: reqwest::multipart::Form) -> reqwest::Response {
+    app.client.post(app.url("/responsibility/letters")).multipart(form).send().await.unwrap()
 }
 
 both!(the_page_takes_letters_and_tasks_and_the_workbench_shows_overdue_tasks, |app: TestApp| async move {
@@ -255,24 +255,24 @@ both!(the_page_takes_letters_and_tasks_and_the_workbench_shows_overdue_tasks, |a
     assert!(page.contains("data-testid=\"letters\"") && page.contains("广东路街道"), "{page}");
     // A letter with a scan, by multipart.
     let token = csrf(&app.client, &app.base).await;
-    let form = reqwest::multipart::Form::new()
+    let form = upload_form(&token)
         .text("year", "2026")
         .text("unit", GUANGDONG)
         .text("parties", "珠晖区禁毒委员会 — 广东路街道办事处")
         .text("signed_on", "2026-03-15")
         .part("scan", reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("责任书.pdf"));
-    let r = post_letter(&app, &token, form).await;
+    let r = post_letter(&app, form).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.get("/responsibility?year=2026").await;
     assert!(page.contains("已签订") && page.contains("责任书.pdf"), "{page}");
     assert!(page.contains("data-testid=\"unsigned\""), "{page}");
     // A Word file as the scan: the sentence on the page, 422, nothing stored.
-    let form = reqwest::multipart::Form::new()
+    let form = upload_form(&token)
         .text("year", "2026")
         .text("unit", DONGFENG)
         .text("parties", "甲 — 乙")
         .part("scan", reqwest::multipart::Part::bytes(b"PK\x03\x04word".to_vec()).file_name("责任书.docx"));
-    let r = post_letter(&app, &token, form).await;
+    let r = post_letter(&app, form).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("只能上传 PDF、PNG 或 JPEG 格式的扫描件。"));
     assert_eq!(audited(&app, "letter.save").await, 1);
