@@ -197,7 +197,7 @@ pub async fn save_letter(State(state): State<AppState>, a: Authed, form: Checked
         scan,
     };
     let year = f.year.trim().parse::<i32>().ok().filter(|y| (2000..=2100).contains(y));
-    let saved = responsibility::save_letter(&state.db, &a.actor, state.clock.now(), f).await;
+    let saved = responsibility::save_letter(&state.db, &state.vault, &a.actor, state.clock.now(), f).await;
     let to = format!("/responsibility?year={}#letters", year.unwrap_or_default());
     answer(&state, a, saved, &to, year, "letter".into(), values).await
 }
@@ -253,8 +253,16 @@ pub async fn add_evidence(
     responsibility::authorize_evidence(&a.actor)?;
     let id: Uuid = parse_id(&id)?;
     let (values, file) = read_multipart(form, "file").await?;
-    let saved =
-        responsibility::add_evidence(&state.db, &a.actor, state.clock.now(), id, &v(&values, "note"), file).await;
+    let saved = responsibility::add_evidence(
+        &state.db,
+        &state.vault,
+        &a.actor,
+        state.clock.now(),
+        id,
+        &v(&values, "note"),
+        file,
+    )
+    .await;
     answer(&state, a, saved, "/responsibility#tasks", None, format!("evidence-{id}"), values).await
 }
 
@@ -296,7 +304,8 @@ pub async fn reopen(
 /// `GET /attachments/{id}`: a stored scan or evidence file (audited).
 pub async fn attachment(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
     let id: Uuid = parse_id(&id)?;
-    let (info, body) = responsibility::attachment_body(&state.db, &a.actor, state.clock.now(), id).await?;
+    let (info, body) =
+        responsibility::attachment_body(&state.db, &state.vault, &a.actor, state.clock.now(), id).await?;
     let ascii: String =
         info.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
     let encoded: String = info

@@ -438,3 +438,93 @@ both!(a_token_in_the_url_is_not_read_for_any_form, |app: TestApp| async move {
     assert!(r.text().await.unwrap().contains("表单已失效（安全校验未通过）"));
     app
 });
+
+both!(stored_files_are_sealed_with_the_field_key_and_download_unchanged, |app: TestApp| async move {
+    // Issue #20 item 5: scans and evidence photos were stored as uploaded. Now their bytes are
+    // sealed (AEAD with the field key, AAD `attachment.body:<id>`); the download gives the file
+    // back byte for byte; files kept from before are read as stored, and `keys rotate` seals them.
+    use jindu_store::entities::{attachment, responsibility_letter};
+    use jindu_store::rekey;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    const MARKER: &[u8] = b"JINDU-SCAN-MARKER-7f3a";
+    let pdf = [&b"%PDF-1.4\n% "[..], MARKER, b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"].concat();
+    let contains = |hay: &[u8]| hay.windows(MARKER.len()).any(|w| w == MARKER);
+    app.login().await;
+    let token = csrf(&app.client, &app.base).await;
+    let form = upload_form(&token)
+        .text("year", "2026")
+        .text("unit", "430405009000")
+        .text("parties", "珠晖区禁毒委员会 — 广东路街道办事处")
+        .text("signed_on", "2026-03-15")
+        .part("scan", reqwest::multipart::Part::bytes(pdf.clone()).file_name("责任书.pdf"));
+    let r = app.client.post(app.url("/responsibility/letters")).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let stored = attachment::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert!(stored.body.starts_with(b"j1b:aes-256-gcm:1:"), "{:?}", &stored.body[..20.min(stored.body.len())]);
+    assert_eq!(stored.body.len(), pdf.len() + "j1b:aes-256-gcm:1:".len() + 28);
+    assert!(!contains(&stored.body), "the stored bytes hold the file's text");
+    assert_eq!(stored.size, pdf.len() as i64);
+    if let Some(dir) = &app._dir {
+        // SQLite: nowhere in the database file or its log.
+        for file in ["t.db", "t.db-wal"] {
+            let on_disk = std::fs::read(dir.0.join(file)).unwrap_or_default();
+            assert!(!contains(&on_disk), "{file} holds the file's text");
+        }
+    }
+    let download = |id: uuid::Uuid| {
+        let client = app.client.clone();
+        let url = app.url(&format!("/attachments/{id}"));
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            assert_eq!(r.status(), reqwest::StatusCode::OK);
+            r.bytes().await.unwrap().to_vec()
+        }
+    };
+    assert_eq!(download(stored.id).await, pdf);
+
+    // A file stored as uploaded by an older version: downloaded as it is.
+    let old_pdf = [&b"%PDF-1.4\n% old "[..], MARKER, b"\n%%EOF\n"].concat();
+    let old_id = uuid::Uuid::now_v7();
+    attachment::ActiveModel {
+        id: Set(old_id),
+        file_name: Set("旧扫描件.pdf".into()),
+        content_type: Set("application/pdf".into()),
+        size: Set(old_pdf.len() as i64),
+        sha256: Set("0".repeat(64)),
+        body: Set(old_pdf.clone()),
+        created_by: Set(None),
+        created_at: Set(fixed_instant()),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let letter = responsibility_letter::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let mut older: responsibility_letter::ActiveModel = letter.into();
+    older.id = Set(uuid::Uuid::now_v7());
+    older.unit_code = Set("430405010000".into());
+    older.attachment_id = Set(Some(old_id));
+    older.insert(&app.db).await.unwrap();
+    assert_eq!(download(old_id).await, old_pdf);
+    assert_eq!(rekey::pending(&app.db, &app.vault).await.unwrap().attachments, 1, "the old file waits for sealing");
+
+    // A key rotation re-seals both under version 2 (and seals the old one); both still download.
+    let mut ring = (*app.vault.ring()).clone();
+    ring.rotate().unwrap();
+    let rotated = jindu_store::Vault::new(ring);
+    assert_eq!(rekey::pending(&app.db, &rotated).await.unwrap().attachments, 2);
+    while rekey::rotate_batch(&app.db, &rotated, 1).await.unwrap() > 0 {}
+    assert_eq!(rekey::pending(&app.db, &rotated).await.unwrap().attachments, 0);
+    for f in attachment::Entity::find().all(&app.db).await.unwrap() {
+        assert!(f.body.starts_with(b"j1b:aes-256-gcm:2:") && !contains(&f.body), "{}", f.file_name);
+    }
+    let office = app.admin.clone();
+    let now = Now::at(fixed_instant());
+    use jindu_store::service::responsibility::attachment_body;
+    assert_eq!(attachment_body(&app.db, &rotated, &office, now, stored.id).await.unwrap().1, pdf);
+    assert_eq!(attachment_body(&app.db, &rotated, &office, now, old_id).await.unwrap().1, old_pdf);
+    // Another deployment's keys do not open it: an error, never the bytes.
+    let stranger =
+        jindu_store::Vault::new(jindu_crypto::KeyRing::generate(jindu_crypto::Algorithm::Aes256Gcm).unwrap());
+    assert!(attachment_body(&app.db, &stranger, &office, now, stored.id).await.is_err());
+    app
+});
