@@ -528,3 +528,47 @@ both!(stored_files_are_sealed_with_the_field_key_and_download_unchanged, |app: T
     assert!(attachment_body(&app.db, &stranger, &office, now, stored.id).await.is_err());
     app
 });
+
+both!(audit_times_never_run_backwards_in_sequence_order, |app: TestApp| async move {
+    // Issue #20 item 7: under load a record could carry an earlier time than the one before it
+    // (its writer read the clock, then waited for the write lock or a lane). 64 writers at once:
+    // half read the system clock, half carry clock readings that run backwards in the order they
+    // start; a record's time is never below its writer's reading, and never below the time of
+    // the record before it.
+    use jindu_store::entities::audit_record;
+    use jindu_store::service::audit::{self, Entry, Who};
+    use sea_orm::QueryOrder;
+    let base = Now::system().instant + Duration::minutes(1);
+    let writers: Vec<_> = (0..64i64)
+        .map(|i| {
+            let db = app.db.clone();
+            tokio::spawn(async move {
+                let now = if i % 2 == 0 { Now::system() } else { Now::at(base - Duration::milliseconds(i)) };
+                let entry = Entry::ok("test.order", "test", i).with_detail(now.instant.timestamp_micros().to_string());
+                audit::record(&db, &Who::system(), now, entry).await.unwrap();
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let records = audit_record::Entity::find()
+        .filter(audit_record::Column::Action.eq("test.order"))
+        .order_by_asc(audit_record::Column::Seq)
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 64);
+    for r in &records {
+        let read: i64 = r.detail.as_deref().unwrap().parse().unwrap();
+        assert!(r.at.timestamp_micros() >= read, "record {} is dated before its clock reading", r.seq);
+    }
+    let backwards: Vec<_> = records.windows(2).filter(|w| w[1].at < w[0].at).map(|w| (w[0].seq, w[1].seq)).collect();
+    assert!(backwards.is_empty(), "times run backwards between records {backwards:?}");
+    // The chain still verifies.
+    let vault = app.vault.clone();
+    audit::seal(&app.db, &vault, Now::system()).await.unwrap();
+    let verdict = audit::verify(&app.db, &vault).await.unwrap();
+    assert!(matches!(verdict, audit::Verdict::Intact { .. }), "{verdict:?}");
+    app
+});
