@@ -149,8 +149,8 @@ pub async fn run(command: KeysCommand) -> Result<()> {
                 ring.versions()
             );
             println!(
-                "待重新加密 / not yet under the active key: {} 人员 persons, {} 记录 events, {} 账号 accounts, {} 个案工作 case work",
-                p.persons, p.events, p.users, p.casework
+                "待重新加密 / not yet under the active key: {} 人员 persons, {} 记录 events, {} 账号 accounts, {} 个案工作 case work, {} 附件 files",
+                p.persons, p.events, p.users, p.casework, p.attachments
             );
             Ok(())
         }

@@ -42,6 +42,8 @@ const TAG_LEN: usize = 16;
 const BLIND_INDEX_LEN: usize = 16;
 /// Prefix of every stored ciphertext (format version 1).
 const CIPHERTEXT_PREFIX: &str = "j1";
+/// First bytes of a sealed byte string ([`KeyRing::encrypt_bytes`]).
+pub const SEALED_BYTES_PREFIX: &[u8] = b"j1b:";
 /// HKDF info for the field-encryption subkey.
 const INFO_ENC: &[u8] = b"jindu enc v1";
 /// HKDF info for the blind-index subkey.
@@ -313,6 +315,24 @@ fn parse_header(stored: &str) -> Result<Parsed<'_>, CryptoError> {
     let version = parts.next().and_then(parse_version).ok_or(CryptoError::Malformed("bad key version"))?;
     let body = parts.next().ok_or(CryptoError::Malformed("missing payload"))?;
     Ok(Parsed { algorithm, version, body })
+}
+
+/// Splits a sealed byte string into (algorithm, key version, nonce ‖ ciphertext ‖ tag).
+fn parse_bytes_header(stored: &[u8]) -> Result<(Algorithm, u32, &[u8]), CryptoError> {
+    let rest = stored.strip_prefix(SEALED_BYTES_PREFIX).ok_or(CryptoError::Malformed("missing j1b prefix"))?;
+    let mut fields = Vec::with_capacity(2);
+    let mut at = 0;
+    for _ in 0..2 {
+        // Header fields are short ASCII; a colon within the first 32 bytes ends each.
+        let window = rest.get(at..).unwrap_or_default();
+        let end = window.iter().take(32).position(|b| *b == b':').ok_or(CryptoError::Malformed("bad j1b header"))?;
+        let text = std::str::from_utf8(&window[..end]).map_err(|_| CryptoError::Malformed("bad j1b header"))?;
+        fields.push(text);
+        at += end + 1;
+    }
+    let algorithm = Algorithm::from_code(fields[0]).map_err(|_| CryptoError::Malformed("unknown algorithm code"))?;
+    let version = parse_version(fields[1]).ok_or(CryptoError::Malformed("bad key version"))?;
+    Ok((algorithm, version, rest.get(at..).unwrap_or_default()))
 }
 
 /// Reads the algorithm and key version from a stored ciphertext without
@@ -810,6 +830,72 @@ impl KeyRing {
         }
     }
 
+    /// Encrypts a byte string (a stored file) under the **active** key version with AEAD
+    /// (the ring's algorithm, a fresh random 96-bit nonce, `aad` as associated data), like
+    /// [`encrypt`](KeyRing::encrypt) but binary:
+    ///
+    /// `j1b:<alg-code>:<key-version>:` (ASCII) `‖ nonce (12 bytes) ‖ ciphertext ‖ tag (16 bytes)`
+    ///
+    /// so the result is `len("j1b:<alg>:<ver>:") + 28` bytes longer than `plaintext` (46 more
+    /// for AES under version 1). It always starts with [`SEALED_BYTES_PREFIX`].
+    ///
+    /// # Errors
+    /// [`CryptoError::InvalidAad`], [`CryptoError::Random`], [`CryptoError::Encrypt`] (only
+    /// for inputs over 64 GiB).
+    pub fn encrypt_bytes(&self, aad: &Aad<'_>, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        aad.validate()?;
+        let mut nonce = [0u8; NONCE_LEN];
+        os_random(&mut nonce)?;
+        let aad_bytes = aad.to_bytes();
+        let ct = self
+            .active
+            .derived
+            .cipher
+            .encrypt(nonce, Payload { msg: plaintext, aad: &aad_bytes })
+            .ok_or(CryptoError::Encrypt)?;
+        let header = format!("j1b:{}:{}:", self.algorithm.as_code(), self.active.version);
+        let mut out = Vec::with_capacity(header.len() + NONCE_LEN + ct.len());
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        Ok(out)
+    }
+
+    /// Decrypts a value produced by [`encrypt_bytes`](KeyRing::encrypt_bytes) with the same
+    /// `aad`, under the algorithm and key version named in its header (so values sealed before
+    /// a [`rotate`](KeyRing::rotate) keep opening). Never panics, whatever `stored` holds.
+    ///
+    /// # Errors
+    /// [`CryptoError::InvalidAad`]; [`CryptoError::Malformed`] when `stored` does not start with
+    /// `j1b:<known alg>:<version>:` or is shorter than nonce and tag;
+    /// [`CryptoError::UnknownKeyVersion`]; [`CryptoError::Decrypt`] on a wrong key, another
+    /// cell's AAD or altered bytes.
+    pub fn decrypt_bytes(&self, aad: &Aad<'_>, stored: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        aad.validate()?;
+        let (algorithm, version, blob) = parse_bytes_header(stored)?;
+        if blob.len() < NONCE_LEN + TAG_LEN {
+            return Err(CryptoError::Malformed("payload too short"));
+        }
+        let (nonce, ct) = blob.split_at(NONCE_LEN);
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Malformed("payload too short"))?;
+        let entry = self.entry(version).ok_or(CryptoError::UnknownKeyVersion(version))?;
+        let other;
+        let derived = if algorithm == self.algorithm {
+            &entry.derived
+        } else {
+            other = Derived::new(algorithm, &entry.master)?;
+            &other
+        };
+        let aad_bytes = aad.to_bytes();
+        derived.cipher.decrypt(nonce, Payload { msg: ct, aad: &aad_bytes }).ok_or(CryptoError::Decrypt)
+    }
+
+    /// The header a byte string sealed now starts with (`j1b:<alg>:<active version>:`): a value
+    /// that does not start with it needs re-sealing after a rotation.
+    pub fn current_bytes_header(&self) -> Vec<u8> {
+        format!("j1b:{}:{}:", self.algorithm.as_code(), self.active.version).into_bytes()
+    }
+
     // ------------------------------------------------------------------
     // Blind indexes
     // ------------------------------------------------------------------
@@ -994,5 +1080,38 @@ mod tests {
         for bad in ["", "0", "01", "+1", "-1", "4294967296", "1 ", "١"] {
             assert_eq!(parse_version(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn bytes_seal_open_rotate_and_refuse_another_cell() {
+        let mut ring = KeyRing::generate(Algorithm::Aes256Gcm).unwrap();
+        let aad = Aad::new("attachment", "body", "0190f3a2-7c4e-7b1a-9d2e-1f2a3b4c5d6e");
+        let plain = b"%PDF-1.4 JINDU-MARKER \x00\xff".to_vec();
+        let sealed = ring.encrypt_bytes(&aad, &plain).unwrap();
+        assert!(sealed.starts_with(b"j1b:aes-256-gcm:1:"));
+        assert_eq!(sealed.len(), plain.len() + "j1b:aes-256-gcm:1:".len() + 28);
+        assert!(!sealed.windows(12).any(|w| w == b"JINDU-MARKER"));
+        assert_eq!(ring.decrypt_bytes(&aad, &sealed).unwrap(), plain);
+        assert_eq!(ring.current_bytes_header(), b"j1b:aes-256-gcm:1:".to_vec());
+        // After a rotation the old value still opens; new ones carry version 2.
+        ring.rotate().unwrap();
+        assert_eq!(ring.decrypt_bytes(&aad, &sealed).unwrap(), plain);
+        assert!(ring.encrypt_bytes(&aad, &plain).unwrap().starts_with(b"j1b:aes-256-gcm:2:"));
+        // Another row, altered bytes, garbage: refused, never a panic.
+        let other = Aad::new("attachment", "body", "other");
+        assert!(matches!(ring.decrypt_bytes(&other, &sealed), Err(CryptoError::Decrypt)));
+        let mut altered = sealed.clone();
+        if let Some(last) = altered.last_mut() {
+            *last ^= 1;
+        }
+        assert!(matches!(ring.decrypt_bytes(&aad, &altered), Err(CryptoError::Decrypt)));
+        for bad in [&b""[..], b"j1b:", b"j1b:aes-256-gcm:", b"j1b:aes-256-gcm:0:xxxxxxxxxxxxxxxxxxxxxxxxxxxx", b"%PDF"]
+        {
+            assert!(matches!(ring.decrypt_bytes(&aad, bad), Err(CryptoError::Malformed(_))), "{bad:?}");
+        }
+        let sm4 = KeyRing::generate(Algorithm::Sm4Gcm).unwrap();
+        let s = sm4.encrypt_bytes(&aad, &plain).unwrap();
+        assert!(s.starts_with(b"j1b:sm4-gcm:1:"));
+        assert_eq!(sm4.decrypt_bytes(&aad, &s).unwrap(), plain);
     }
 }

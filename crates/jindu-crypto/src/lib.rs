@@ -6,6 +6,8 @@
 //!   `table.column:row_id`, so a ciphertext only decrypts in its own cell.
 //!   Output is a `TEXT`-friendly string
 //!   `j1:<alg>:<key-version>:<base64url(nonce ‖ ciphertext ‖ tag)>`.
+//! * [`KeyRing::encrypt_bytes`] / [`KeyRing::decrypt_bytes`]: the same for byte strings
+//!   (stored files), `j1b:<alg>:<key-version>:` followed by the raw nonce, ciphertext and tag.
 //! * [`KeyRing::blind_index`] / [`KeyRing::blind_indexes_for_search`]:
 //!   keyed HMAC (SHA-256 or SM3) indexes for exact search by ID number or
 //!   name without decrypting, stable across key rotation via per-version
@@ -39,7 +41,9 @@ mod mask;
 
 pub use algorithm::{Aad, Algorithm};
 pub use error::CryptoError;
-pub use keyring::{KeyRing, MasterKey, blind_index_version, check_key_file_permissions, stored_key_version};
+pub use keyring::{
+    KeyRing, MasterKey, SEALED_BYTES_PREFIX, blind_index_version, check_key_file_permissions, stored_key_version,
+};
 pub use mask::{
     mask_address, mask_id_number, mask_name, mask_phone, normalize_id_number, normalize_name, normalize_phone,
 };

@@ -887,8 +887,8 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
         }
     }
     demo_evaluation(db, &office, now, &mut rng).await?;
-    demo_responsibility(db, &office, now).await?;
-    demo_member_units(db, &office, now, &mut rng).await?;
+    demo_responsibility(db, vault, &office, now).await?;
+    demo_member_units(db, vault, &office, now, &mut rng).await?;
     // Fresh statistics after the bulk load (PostgreSQL's autovacuum would gather them later;
     // SQLite only when asked): the planner otherwise guesses from empty tables.
     db.execute_unprepared("ANALYZE").await?;
@@ -1122,6 +1122,7 @@ fn demo_scan_pdf(label: &str) -> Vec<u8> {
 /// three-year plan: one closed out, one in progress with a note, one overdue, the rest ahead.
 async fn demo_responsibility<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    vault: &jindu_store::Vault,
     office: &jindu_store::service::Actor,
     now: Now,
 ) -> ServiceResult<()> {
@@ -1146,7 +1147,7 @@ async fn demo_responsibility<C: ConnectionTrait + TransactionTrait>(
                 bytes: demo_scan_pdf(&format!("{year} {}", town.code)),
             }),
         };
-        responsibility::save_letter(db, office, now, form).await?;
+        responsibility::save_letter(db, vault, office, now, form).await?;
     }
     let plan = "6·27工程三年行动（演示）";
     let days = |n: i64| (now.today + chrono::Duration::days(n)).to_string();
@@ -1170,11 +1171,12 @@ async fn demo_responsibility<C: ConnectionTrait + TransactionTrait>(
         let id = responsibility::create_task(db, office, now, form).await?;
         match state {
             "closed" => {
-                responsibility::add_evidence(db, office, now, id, "工作站已挂牌，配备社工3名（演示）", None).await?;
+                responsibility::add_evidence(db, vault, office, now, id, "工作站已挂牌，配备社工3名（演示）", None)
+                    .await?;
                 responsibility::close_or_reopen(db, office, now, id, true, "经实地核查已完成（演示）").await?;
             }
             "progress" => {
-                responsibility::add_evidence(db, office, now, id, "已完成两所学校的宣讲（演示）", None).await?;
+                responsibility::add_evidence(db, vault, office, now, id, "已完成两所学校的宣讲（演示）", None).await?;
             }
             _ => {}
         }
@@ -1188,6 +1190,7 @@ async fn demo_responsibility<C: ConnectionTrait + TransactionTrait>(
 /// year's in draft, scored by hand as inspectors do.
 async fn demo_member_units<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    vault: &jindu_store::Vault,
     office: &jindu_store::service::Actor,
     now: Now,
     rng: &mut ChaCha8Rng,
@@ -1232,7 +1235,7 @@ async fn demo_member_units<C: ConnectionTrait + TransactionTrait>(
                 bytes: demo_scan_pdf(&format!("{year} {code}")),
             }),
         };
-        responsibility::save_letter(db, office, now, form).await?;
+        responsibility::save_letter(db, vault, office, now, form).await?;
     }
     let days = |n: i64| (now.today + chrono::Duration::days(n)).to_string();
     for (title, k, due) in [("开展全区中小学毒品预防教育全覆盖", 2, 20), ("完成娱乐场所禁毒责任书签订与检查", 8, -5)]

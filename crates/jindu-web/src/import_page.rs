@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use jindu_domain::import::{PersonColumn, normalize_header};
@@ -165,13 +165,9 @@ pub async fn form(State(state): State<AppState>, a: Authed) -> PageResult {
 }
 
 /// `POST /import` (multipart: `file`, `mode` = `check` or `commit`): starts a job, shows its page.
-pub async fn upload(
-    State(state): State<AppState>,
-    a: Authed,
-    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> PageResult {
+pub async fn upload(State(state): State<AppState>, a: Authed, form: crate::csrf::CheckedMultipart) -> PageResult {
     jindu_store::service::import::authorize(&a.actor)?;
-    let Ok(mut form) = form else {
+    let Ok(mut form) = form.form() else {
         return Err(AppError::Form {
             status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             message: Message::new("msg.import.no_file"),

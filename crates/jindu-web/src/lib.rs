@@ -122,6 +122,11 @@ impl AppState {
 
 /// Every page route, registered through the recording [`routes::Book`].
 pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
+    app_book().finish()
+}
+
+/// The book of every page route, before it is finished into a router.
+fn app_book() -> routes::Book {
     routes::Book::new()
         .get("/", casework::workbench::workbench)
         .get("/login", account::login_form)
@@ -240,7 +245,6 @@ pub fn app_routes() -> (Router<AppState>, Vec<(&'static str, &'static str)>) {
         .get("/static/app.css", page::stylesheet)
         .get("/static/tiers.css", casework::tier_stylesheet)
         .get("/healthz", page::healthz)
-        .finish()
 }
 
 /// Largest accepted request body (bytes); larger requests get 413.
@@ -255,12 +259,14 @@ pub fn router(state: AppState) -> Router {
         .with_secure(state.behind_tls)
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(30)));
     let hsts = state.behind_tls;
-    let (routes, _) = app_routes();
+    let book = app_book();
+    let uploads = book.uploads();
+    let (routes, _) = book.finish();
     routes
         .fallback(page::not_found)
         .method_not_allowed_fallback(page::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), audit_refusals))
-        .layer(axum::middleware::from_fn(csrf::check))
+        .layer(axum::middleware::from_fn_with_state(uploads, csrf::check))
         .layer(axum::middleware::from_fn(same_origin_posts))
         .layer(sessions)
         // The JSON API authenticates by token: outside the session layer, no cookie.

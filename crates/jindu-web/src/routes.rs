@@ -213,12 +213,13 @@ pub const DEPLOYMENT_WIDE: &[(&str, &str)] = &[
 pub struct Book {
     router: Router<AppState>,
     registered: Vec<(&'static str, &'static str)>,
+    uploads: Vec<&'static str>,
 }
 
 impl Book {
     /// An empty book.
     pub fn new() -> Self {
-        Book { router: Router::new(), registered: Vec::new() }
+        Book { router: Router::new(), registered: Vec::new(), uploads: Vec::new() }
     }
 
     /// Registers a GET route.
@@ -243,14 +244,19 @@ impl Book {
         self
     }
 
-    /// Registers a POST route whose body may be up to `limit` bytes (an upload), instead of the
-    /// application's [`crate::BODY_LIMIT`]. A request that declares a longer body is answered
-    /// 413 with `too_large` before the handler runs (see [`refuse_oversized`]).
+    /// Registers a POST route whose body may be up to `limit` bytes (an upload, a multipart
+    /// form), instead of the application's [`crate::BODY_LIMIT`]. A request that declares a
+    /// longer body is answered 413 with `too_large` before the handler runs (see
+    /// [`refuse_oversized`]). The handler's last argument must be
+    /// [`crate::csrf::CheckedMultipart`] (checked when compiling): the CSRF middleware lets a
+    /// multipart POST reach only these routes, and the extractor checks the token in the form's
+    /// first field.
     pub fn post_limited<H, T>(mut self, path: &'static str, handler: H, limit: usize, too_large: Message) -> Self
     where
         H: Handler<T, AppState>,
-        T: 'static,
+        T: crate::csrf::EndsWithCheckedMultipart + 'static,
     {
+        self.uploads.push(path);
         let refuse = axum::middleware::from_fn(move |req: Request, next: Next| {
             refuse_oversized(limit, too_large.clone(), req, next)
         });
@@ -258,6 +264,12 @@ impl Book {
             self.router.route(path, post(handler).layer(axum::extract::DefaultBodyLimit::max(limit)).layer(refuse));
         self.registered.push(("POST", path));
         self
+    }
+
+    /// The paths registered with [`Book::post_limited`] (the upload routes), for the CSRF
+    /// middleware.
+    pub fn uploads(&self) -> crate::csrf::Uploads {
+        crate::csrf::Uploads(self.uploads.clone().into())
     }
 
     /// The router and the list of (method, path) registered.

@@ -5,14 +5,14 @@
 //! version, or is plaintext left from before encryption (which is sealed here for the first
 //! time). Blind indexes are recomputed with the row.
 
-use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
     TransactionTrait,
 };
 
 use crate::Vault;
-use crate::entities::{alert_ack, app_user, event, leave_request, person, transfer, working_group_member};
+use crate::entities::{alert_ack, app_user, attachment, event, leave_request, person, transfer, working_group_member};
 use crate::service::audit::{Entry, Who};
 use crate::service::{ServiceResult, UnitOfWork};
 
@@ -28,12 +28,15 @@ pub struct Pending {
     /// Case-work rows (leave requests, working-group members, alert notes, transfer reasons)
     /// not under it.
     pub casework: u64,
+    /// Stored files (scans, evidence) not sealed under it, or kept unsealed from before files
+    /// were sealed (issue #20 item 5).
+    pub attachments: u64,
 }
 
 impl Pending {
     /// Total rows pending.
     pub fn total(&self) -> u64 {
-        self.persons + self.events + self.users + self.casework
+        self.persons + self.events + self.users + self.casework + self.attachments
     }
 }
 
@@ -70,6 +73,19 @@ fn member_stale(vault: &Vault) -> Condition {
         .add(stale(vault, working_group_member::Column::Phone))
 }
 
+/// Most stored files one batch re-seals (each may be several megabytes, held in memory twice
+/// while it is rewritten), whatever the batch size of the other tables.
+pub const ATTACHMENT_BATCH: u64 = 8;
+
+/// `attachment.body` does not start with the header of a file sealed now
+/// (`j1b:<alg>:<active version>:`): sealed under another key or algorithm, or never sealed.
+/// `substr` on a BLOB (SQLite) or `bytea` (PostgreSQL) counts bytes on both.
+fn attachment_stale(vault: &Vault) -> SimpleExpr {
+    let header = vault.current_bytes_header();
+    let len = i32::try_from(header.len()).unwrap_or(i32::MAX);
+    Expr::expr(Func::cust("substr").arg(Expr::col(attachment::Column::Body)).arg(1).arg(len)).ne(header)
+}
+
 /// Counts what is left to re-encrypt under `vault`'s active key.
 pub async fn pending<C: ConnectionTrait>(db: &C, vault: &Vault) -> ServiceResult<Pending> {
     Ok(Pending {
@@ -80,6 +96,7 @@ pub async fn pending<C: ConnectionTrait>(db: &C, vault: &Vault) -> ServiceResult
             + working_group_member::Entity::find().filter(member_stale(vault)).count(db).await?
             + alert_ack::Entity::find().filter(stale(vault, alert_ack::Column::Note)).count(db).await?
             + transfer::Entity::find().filter(transfer_stale(vault)).count(db).await?,
+        attachments: attachment::Entity::find().filter(attachment_stale(vault)).count(db).await?,
     })
 }
 
@@ -221,6 +238,26 @@ pub async fn rotate_batch<C: ConnectionTrait + TransactionTrait>(
                 Expr::value(reseal(vault, "transfer", "reject_reason", &row, t.reject_reason.as_deref())?),
             )
             .filter(transfer::Column::Id.eq(t.id))
+            .exec(&txn)
+            .await?;
+        done += 1;
+    }
+    // Stored files: opened (or taken as stored when never sealed) and sealed under the active key.
+    let files = attachment::Entity::find()
+        .select_only()
+        .column(attachment::Column::Id)
+        .filter(attachment_stale(vault))
+        .limit(Ord::min(batch, ATTACHMENT_BATCH))
+        .into_tuple::<uuid::Uuid>()
+        .all(&txn)
+        .await?;
+    for id in files {
+        let Some(f) = attachment::Entity::find_by_id(id).one(&txn).await? else { continue };
+        let row = id.to_string();
+        let plain = vault.open_bytes("attachment", "body", &row, f.body)?;
+        attachment::Entity::update_many()
+            .col_expr(attachment::Column::Body, Expr::value(vault.seal_bytes("attachment", "body", &row, &plain)?))
+            .filter(attachment::Column::Id.eq(id))
             .exec(&txn)
             .await?;
         done += 1;

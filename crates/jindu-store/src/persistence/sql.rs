@@ -125,6 +125,30 @@ pub async fn next_audit_seq<C: ConnectionTrait>(db: &C) -> Result<Option<i64>, D
     Ok(Some(row.try_get("", "n")?))
 }
 
+/// PostgreSQL: the sequence number and the time (microseconds since 1970) of the next audit
+/// record, taken together by `jindu_audit_stamp` (migration `m0018_audit_stamp`): the time is
+/// `wanted`, raised to the latest time stamped so far, under a lock held only while the two are
+/// taken — so times never decrease in sequence order. `None` on SQLite (one writer at a time;
+/// the appender orders them itself).
+///
+/// # Errors
+/// Database failure.
+pub async fn stamp_audit_record<C: ConnectionTrait>(db: &C, wanted_micros: i64) -> Result<Option<(i64, i64)>, DbErr> {
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Postgres {
+        return Ok(None);
+    }
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT seq, at_micros FROM jindu_audit_stamp($1)",
+            [wanted_micros.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("jindu_audit_stamp: no row".into()))?;
+    Ok(Some((row.try_get("", "seq")?, row.try_get("", "at_micros")?)))
+}
+
 /// Takes the transaction-scoped advisory lock `key` (PostgreSQL `pg_advisory_xact_lock`, released
 /// at commit or rollback; there is no table to lock), so that sealing, anchoring and pruning the
 /// audit log never run at once. SQLite: nothing (one writer at a time).

@@ -9,6 +9,18 @@
 //! is extended by one transaction at a time, in commit order, without gaps. On SQLite the
 //! database already admits one writer at a time (`BEGIN IMMEDIATE`), and lane 1 is the only one.
 //!
+//! **Time.** A record's time is its writer's clock reading (the `now` of its unit of work, the
+//! time its other rows carry), raised when needed to the time of the record before it in sequence
+//! order: a writer that read the clock earlier may append later (it waited for SQLite's write
+//! lock, or behind other writers), and a log whose times ran backwards under load reads as
+//! tampered with (issue #20 item 7). So times never decrease in sequence order, and a raised time
+//! lies between the writer's reading and the moment it appended (the record before it was
+//! appended earlier still). On SQLite the appender holds the write lock and reads the record
+//! before its own; on PostgreSQL, where writers append to lanes at once, the number and the time
+//! are taken together by `jindu_audit_stamp` (`crate::sql::stamp_audit_record`) under a lock held
+//! for those few instructions only, never until commit. A clock set ahead (a test's, or a wrong
+//! system clock) raises the times of the records after it until the clock catches up.
+//!
 //! **Seal.** [`seal`] (after the writes of a server every [`SEAL_EVERY_SECS`] seconds, by the
 //! sweep, by `jindu audit verify|anchor|prune`) checks the records committed since the last seal
 //! and stores one signed head: every lane's base and head (position and hash), the highest
@@ -216,7 +228,7 @@ impl<T: ConnectionTrait + sea_orm::TransactionSession> UnitOfWork<T> {
     /// # Errors
     /// `Db` on a database failure (the write then rolls back, record included).
     pub async fn audit(&self, entry: Entry) -> ServiceResult<()> {
-        append(self.transaction(), self.who(), self.now(), entry).await
+        append(self.transaction(), self.who(), self.now(), entry, Stamping::Ordered).await
     }
 
     /// Appends a record made in this write by someone other than its writer: Jindu's own rule
@@ -226,8 +238,18 @@ impl<T: ConnectionTrait + sea_orm::TransactionSession> UnitOfWork<T> {
     /// # Errors
     /// As [`UnitOfWork::audit`].
     pub async fn audit_as(&self, who: &Who, entry: Entry) -> ServiceResult<()> {
-        append(self.transaction(), who, self.now(), entry).await
+        append(self.transaction(), who, self.now(), entry, Stamping::Ordered).await
     }
+}
+
+/// How [`append`] takes a record's sequence number and time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stamping {
+    /// Together, so that times never decrease in sequence order (see the module notes, "Time").
+    Ordered,
+    /// A migration before `m0018_audit_stamp`: the sequence as it was, the time as read (nothing
+    /// else writes while migrations run).
+    Migration,
 }
 
 /// The one record a migration leaves (`m0013_audit_lanes`: the re-chaining it did). A migration
@@ -237,17 +259,24 @@ impl<T: ConnectionTrait + sea_orm::TransactionSession> UnitOfWork<T> {
 /// # Errors
 /// As [`append`].
 pub(crate) async fn append_in_migration<C: ConnectionTrait>(db: &C, now: Now, entry: Entry) -> ServiceResult<()> {
-    append(db, &Who::system(), now, entry).await
+    append(db, &Who::system(), now, entry, Stamping::Migration).await
 }
 
 /// Appends one record inside `db` (a write transaction the caller commits): takes a lane (see
-/// the module notes), chains the record to the lane's last one and inserts it. Nothing
-/// deployment-wide is locked; the record is sealed by the next [`seal`]. Private: a write
+/// the module notes), takes its sequence number and time (module notes, "Time": nothing
+/// deployment-wide stays locked past that instant), chains the record to the lane's last one and
+/// inserts it; the record is sealed by the next [`seal`]. Private: a write
 /// appends through [`UnitOfWork::audit`], a read or a refusal through [`record`].
 ///
 /// # Errors
 /// `Db` on a database failure (the caller's transaction then rolls back, record included).
-async fn append<C: ConnectionTrait>(db: &C, who: &Who, now: Now, entry: Entry) -> ServiceResult<()> {
+async fn append<C: ConnectionTrait>(
+    db: &C,
+    who: &Who,
+    now: Now,
+    entry: Entry,
+    stamping: Stamping,
+) -> ServiceResult<()> {
     if !enabled() {
         return Ok(());
     }
@@ -258,10 +287,21 @@ async fn append<C: ConnectionTrait>(db: &C, who: &Who, now: Now, entry: Entry) -
         .limit(1)
         .one(db)
         .await?;
-    let seq = match &last {
-        // SQLite: lane 1 is the only lane, so its last record holds the highest number.
-        Some(l) if crate::sql::writers(db) == Writers::One => l.seq + 1,
-        _ => next_seq(db).await?,
+    let read = stored_instant(now.instant);
+    let stamped = match stamping {
+        Stamping::Ordered => crate::sql::stamp_audit_record(db, read.timestamp_micros()).await?,
+        Stamping::Migration => None,
+    };
+    let (seq, at) = match (stamped, &last) {
+        // PostgreSQL: number and time taken together, the time raised to the latest so far.
+        (Some((seq, micros)), _) => (seq, DateTime::from_timestamp_micros(micros).unwrap_or(read)),
+        // SQLite: lane 1 is the only lane, so its last record holds the highest number and the
+        // latest time, and no other writer appends until this transaction ends.
+        (None, Some(l)) if crate::sql::writers(db) == Writers::One => {
+            let at = if stamping == Stamping::Ordered { read.max(l.at) } else { read };
+            (l.seq + 1, at)
+        }
+        (None, _) => (next_seq(db).await?, read),
     };
     let (lane_seq, prev_hash) = match last {
         Some(l) if l.lane_seq > base_seq => (l.lane_seq + 1, l.hash),
@@ -271,7 +311,7 @@ async fn append<C: ConnectionTrait>(db: &C, who: &Who, now: Now, entry: Entry) -
         seq,
         lane,
         lane_seq,
-        at: stored_instant(now.instant),
+        at,
         user_id: who.user_id,
         username: who.username.clone(),
         unit: who.unit.clone(),
@@ -911,6 +951,7 @@ pub async fn prune<C: ConnectionTrait + TransactionTrait>(
         now,
         Entry::ok("audit.prune", "audit", months)
             .with_detail(format!("removed {removed} records older than {months} months")),
+        Stamping::Ordered,
     )
     .await?;
     txn.commit().await?;

@@ -8,9 +8,10 @@
 use jindu_domain::message::Message;
 use std::collections::HashMap;
 
+use crate::csrf::CheckedMultipart;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chrono::Datelike;
@@ -141,11 +142,11 @@ pub async fn page(State(state): State<AppState>, a: Authed, StrictQuery(q): Stri
 
 /// The text fields and the file of a multipart form.
 async fn read_multipart(
-    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    form: CheckedMultipart,
     file_field: &str,
 ) -> Result<(HashMap<String, String>, Option<Upload>), AppError> {
     let bad = |status: StatusCode, message: Message| AppError::Form { status, message };
-    let mut form = form.map_err(|_| bad(StatusCode::UNPROCESSABLE_ENTITY, Message::new("msg.form.fill_in")))?;
+    let mut form = form.form().map_err(|_| bad(StatusCode::UNPROCESSABLE_ENTITY, Message::new("msg.form.fill_in")))?;
     let mut values = HashMap::new();
     let mut file = None;
     // Over the limit, between fields or inside the file: say the limit (issue #20 item 7).
@@ -184,11 +185,7 @@ fn v(values: &HashMap<String, String>, k: &str) -> String {
 }
 
 /// `POST /responsibility/letters` (multipart: `year`, `unit`, `parties`, `signed_on`, `scan`).
-pub async fn save_letter(
-    State(state): State<AppState>,
-    a: Authed,
-    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> PageResult {
+pub async fn save_letter(State(state): State<AppState>, a: Authed, form: CheckedMultipart) -> PageResult {
     // Refused (403) before the upload is read.
     responsibility::authorize_letter(&a.actor)?;
     let (values, scan) = read_multipart(form, "scan").await?;
@@ -200,7 +197,7 @@ pub async fn save_letter(
         scan,
     };
     let year = f.year.trim().parse::<i32>().ok().filter(|y| (2000..=2100).contains(y));
-    let saved = responsibility::save_letter(&state.db, &a.actor, state.clock.now(), f).await;
+    let saved = responsibility::save_letter(&state.db, &state.vault, &a.actor, state.clock.now(), f).await;
     let to = format!("/responsibility?year={}#letters", year.unwrap_or_default());
     answer(&state, a, saved, &to, year, "letter".into(), values).await
 }
@@ -250,14 +247,22 @@ pub async fn add_evidence(
     State(state): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
-    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    form: CheckedMultipart,
 ) -> PageResult {
     // Refused (403) before the upload is read.
     responsibility::authorize_evidence(&a.actor)?;
     let id: Uuid = parse_id(&id)?;
     let (values, file) = read_multipart(form, "file").await?;
-    let saved =
-        responsibility::add_evidence(&state.db, &a.actor, state.clock.now(), id, &v(&values, "note"), file).await;
+    let saved = responsibility::add_evidence(
+        &state.db,
+        &state.vault,
+        &a.actor,
+        state.clock.now(),
+        id,
+        &v(&values, "note"),
+        file,
+    )
+    .await;
     answer(&state, a, saved, "/responsibility#tasks", None, format!("evidence-{id}"), values).await
 }
 
@@ -299,7 +304,8 @@ pub async fn reopen(
 /// `GET /attachments/{id}`: a stored scan or evidence file (audited).
 pub async fn attachment(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
     let id: Uuid = parse_id(&id)?;
-    let (info, body) = responsibility::attachment_body(&state.db, &a.actor, state.clock.now(), id).await?;
+    let (info, body) =
+        responsibility::attachment_body(&state.db, &state.vault, &a.actor, state.clock.now(), id).await?;
     let ascii: String =
         info.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
     let encoded: String = info

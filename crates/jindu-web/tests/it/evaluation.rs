@@ -317,7 +317,7 @@ both!(member_units_sign_own_tasks_and_are_ranked, |app: TestApp| async move {
         signed_on: "2026-03-01".into(),
         scan: None,
     };
-    responsibility::save_letter(&app.db, &app.admin, now(), letter).await.unwrap();
+    responsibility::save_letter(&app.db, &app.vault, &app.admin, now(), letter).await.unwrap();
     let letters = responsibility::letters(&app.db, &app.admin, 2026).await.unwrap();
     assert_eq!(letters.len(), 13);
     assert_eq!(letters.iter().filter(|l| l.unit_kind == UnitKind::MemberUnit).count(), 3);

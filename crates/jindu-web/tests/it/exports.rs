@@ -216,8 +216,8 @@ both!(a_file_that_is_no_sheet_is_refused_in_both_languages, |app: TestApp| async
     assert!(html.contains("未保存任何数据"));
     // No file at all: a sentence, not a 500.
     let token = csrf(&app.client, &app.base).await;
-    let form = reqwest::multipart::Form::new().text("mode", "check");
-    let r = app.client.post(app.url(&format!("/import?csrf={token}"))).multipart(form).send().await.unwrap();
+    let form = upload_form(&token).text("mode", "check");
+    let r = app.client.post(app.url("/import")).multipart(form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("请选择要导入的文件"));
     app

@@ -213,10 +213,10 @@ both!(an_upload_over_the_limit_is_told_the_limit, |app: TestApp| async move {
         let own = cookie_client();
         assert_eq!(sign_in(&own, &app.base, "office", None).await.status(), reqwest::StatusCode::SEE_OTHER);
         let token = csrf(&own, &app.base).await;
-        let form = reqwest::multipart::Form::new()
+        let form = upload_form(&token)
             .text("mode", "check")
             .part("file", reqwest::multipart::Part::bytes(vec![b'x'; size]).file_name("big.xlsx"));
-        let answer = own.post(format!("{}{path}?csrf={token}", app.base)).multipart(form).send().await.unwrap();
+        let answer = own.post(format!("{}{path}", app.base)).multipart(form).send().await.unwrap();
         let status = answer.status();
         let body = answer.text().await.unwrap();
         assert_eq!(status, reqwest::StatusCode::PAYLOAD_TOO_LARGE, "{path}: {body}");
@@ -348,5 +348,227 @@ both!(a_write_with_an_idempotency_key_is_stored_once, |app: TestApp| async move 
     }
     assert_eq!(answers[0], answers[1]);
     assert_eq!(events_of(&app, li).await, li_before + 2);
+    app
+});
+
+/// The letters' scans stored so far (rows of `attachment`).
+async fn stored_files(app: &TestApp) -> u64 {
+    use sea_orm::PaginatorTrait;
+    jindu_store::entities::attachment::Entity::find().count(&app.db).await.unwrap()
+}
+
+both!(an_upload_carries_its_csrf_token_in_the_first_field_never_in_the_url, |app: TestApp| async move {
+    // Issue #20 item 5: the upload forms put the token in the URL (`?csrf=`), where it lands in
+    // logs, history and `Referer`. Now it is the form's first field, and only there.
+    const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    app.login().await;
+    let token = csrf(&app.client, &app.base).await;
+    let letter = |form: reqwest::multipart::Form| {
+        form.text("year", "2026")
+            .text("unit", "430405009000")
+            .text("parties", "珠晖区禁毒委员会 — 广东路街道办事处")
+            .text("signed_on", "2026-03-15")
+            .part("scan", reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("责任书.pdf"))
+    };
+    let post = |path: String, form: reqwest::multipart::Form| {
+        let client = app.client.clone();
+        async move {
+            let r = client.post(path).multipart(form).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let letters = app.url("/responsibility/letters");
+    let refused = |(status, body): (reqwest::StatusCode, String), what: &str| {
+        assert_eq!(status, reqwest::StatusCode::FORBIDDEN, "{what}: {body}");
+        assert!(body.contains("表单已失效（安全校验未通过）"), "{what}: {body}");
+    };
+    // No token at all.
+    refused(post(letters.clone(), letter(reqwest::multipart::Form::new())).await, "no token");
+    // The token in the URL only (what the page did before).
+    refused(post(format!("{letters}?csrf={token}"), letter(reqwest::multipart::Form::new())).await, "URL");
+    // The token after the file.
+    let after = letter(reqwest::multipart::Form::new()).text("csrf", token.clone());
+    refused(post(letters.clone(), after).await, "token last");
+    // A wrong token first.
+    refused(post(letters.clone(), letter(upload_form(&"0".repeat(64)))).await, "wrong token");
+    // The token first, but to a route that is no upload route: the middleware refuses it.
+    let person = upload_form(&token).text("name", "张三").text("id_number", id_b());
+    refused(post(app.url("/persons/new"), person).await, "multipart to a form route");
+    assert_eq!(stored_files(&app).await, 0, "nothing stored by a refused upload");
+    // The token first: stored.
+    let (status, body) = post(letters.clone(), letter(upload_form(&token))).await;
+    assert_eq!(status, reqwest::StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(stored_files(&app).await, 1);
+    // A script may send it in the `x-csrf-token` header instead.
+    let r = app
+        .client
+        .post(letters.clone())
+        .header("x-csrf-token", &token)
+        .multipart(letter(reqwest::multipart::Form::new()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(stored_files(&app).await, 2);
+    // The page's forms: the hidden field first, no token in any action.
+    let (_, page) = app.get("/responsibility?year=2026").await;
+    let (_, import) = app.get("/import").await;
+    for html in [&page, &import] {
+        assert!(!html.contains("?csrf="), "{html}");
+        for form in html.split("<form ").skip(1).filter(|f| f.contains("multipart/form-data")) {
+            let first = form.split("<input").nth(1).unwrap_or("");
+            assert!(first.contains("name=\"csrf\""), "first field of {form}");
+        }
+    }
+    app
+});
+
+both!(a_token_in_the_url_is_not_read_for_any_form, |app: TestApp| async move {
+    // The query string is no longer read at all, so no form needs its token there.
+    app.login().await;
+    let token = csrf(&app.client, &app.base).await;
+    let r = app
+        .client
+        .post(app.url(&format!("/persons/new?csrf={token}")))
+        .form(&[("name", "张三"), ("id_number", id_b().as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("表单已失效（安全校验未通过）"));
+    app
+});
+
+both!(stored_files_are_sealed_with_the_field_key_and_download_unchanged, |app: TestApp| async move {
+    // Issue #20 item 5: scans and evidence photos were stored as uploaded. Now their bytes are
+    // sealed (AEAD with the field key, AAD `attachment.body:<id>`); the download gives the file
+    // back byte for byte; files kept from before are read as stored, and `keys rotate` seals them.
+    use jindu_store::entities::{attachment, responsibility_letter};
+    use jindu_store::rekey;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    const MARKER: &[u8] = b"JINDU-SCAN-MARKER-7f3a";
+    let pdf = [&b"%PDF-1.4\n% "[..], MARKER, b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"].concat();
+    let contains = |hay: &[u8]| hay.windows(MARKER.len()).any(|w| w == MARKER);
+    app.login().await;
+    let token = csrf(&app.client, &app.base).await;
+    let form = upload_form(&token)
+        .text("year", "2026")
+        .text("unit", "430405009000")
+        .text("parties", "珠晖区禁毒委员会 — 广东路街道办事处")
+        .text("signed_on", "2026-03-15")
+        .part("scan", reqwest::multipart::Part::bytes(pdf.clone()).file_name("责任书.pdf"));
+    let r = app.client.post(app.url("/responsibility/letters")).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let stored = attachment::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert!(stored.body.starts_with(b"j1b:aes-256-gcm:1:"), "{:?}", &stored.body[..20.min(stored.body.len())]);
+    assert_eq!(stored.body.len(), pdf.len() + "j1b:aes-256-gcm:1:".len() + 28);
+    assert!(!contains(&stored.body), "the stored bytes hold the file's text");
+    assert_eq!(stored.size, pdf.len() as i64);
+    if let Some(dir) = &app._dir {
+        // SQLite: nowhere in the database file or its log.
+        for file in ["t.db", "t.db-wal"] {
+            let on_disk = std::fs::read(dir.0.join(file)).unwrap_or_default();
+            assert!(!contains(&on_disk), "{file} holds the file's text");
+        }
+    }
+    let download = |id: uuid::Uuid| {
+        let client = app.client.clone();
+        let url = app.url(&format!("/attachments/{id}"));
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            assert_eq!(r.status(), reqwest::StatusCode::OK);
+            r.bytes().await.unwrap().to_vec()
+        }
+    };
+    assert_eq!(download(stored.id).await, pdf);
+
+    // A file stored as uploaded by an older version: downloaded as it is.
+    let old_pdf = [&b"%PDF-1.4\n% old "[..], MARKER, b"\n%%EOF\n"].concat();
+    let old_id = uuid::Uuid::now_v7();
+    attachment::ActiveModel {
+        id: Set(old_id),
+        file_name: Set("旧扫描件.pdf".into()),
+        content_type: Set("application/pdf".into()),
+        size: Set(old_pdf.len() as i64),
+        sha256: Set("0".repeat(64)),
+        body: Set(old_pdf.clone()),
+        created_by: Set(None),
+        created_at: Set(fixed_instant()),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let letter = responsibility_letter::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let mut older: responsibility_letter::ActiveModel = letter.into();
+    older.id = Set(uuid::Uuid::now_v7());
+    older.unit_code = Set("430405010000".into());
+    older.attachment_id = Set(Some(old_id));
+    older.insert(&app.db).await.unwrap();
+    assert_eq!(download(old_id).await, old_pdf);
+    assert_eq!(rekey::pending(&app.db, &app.vault).await.unwrap().attachments, 1, "the old file waits for sealing");
+
+    // A key rotation re-seals both under version 2 (and seals the old one); both still download.
+    let mut ring = (*app.vault.ring()).clone();
+    ring.rotate().unwrap();
+    let rotated = jindu_store::Vault::new(ring);
+    assert_eq!(rekey::pending(&app.db, &rotated).await.unwrap().attachments, 2);
+    while rekey::rotate_batch(&app.db, &rotated, 1).await.unwrap() > 0 {}
+    assert_eq!(rekey::pending(&app.db, &rotated).await.unwrap().attachments, 0);
+    for f in attachment::Entity::find().all(&app.db).await.unwrap() {
+        assert!(f.body.starts_with(b"j1b:aes-256-gcm:2:") && !contains(&f.body), "{}", f.file_name);
+    }
+    let office = app.admin.clone();
+    let now = Now::at(fixed_instant());
+    use jindu_store::service::responsibility::attachment_body;
+    assert_eq!(attachment_body(&app.db, &rotated, &office, now, stored.id).await.unwrap().1, pdf);
+    assert_eq!(attachment_body(&app.db, &rotated, &office, now, old_id).await.unwrap().1, old_pdf);
+    // Another deployment's keys do not open it: an error, never the bytes.
+    let stranger =
+        jindu_store::Vault::new(jindu_crypto::KeyRing::generate(jindu_crypto::Algorithm::Aes256Gcm).unwrap());
+    assert!(attachment_body(&app.db, &stranger, &office, now, stored.id).await.is_err());
+    app
+});
+
+both!(audit_times_never_run_backwards_in_sequence_order, |app: TestApp| async move {
+    // Issue #20 item 7: under load a record could carry an earlier time than the one before it
+    // (its writer read the clock, then waited for the write lock or a lane). 64 writers at once:
+    // half read the system clock, half carry clock readings that run backwards in the order they
+    // start; a record's time is never below its writer's reading, and never below the time of
+    // the record before it.
+    use jindu_store::entities::audit_record;
+    use jindu_store::service::audit::{self, Entry, Who};
+    use sea_orm::QueryOrder;
+    let base = Now::system().instant + Duration::minutes(1);
+    let writers: Vec<_> = (0..64i64)
+        .map(|i| {
+            let db = app.db.clone();
+            tokio::spawn(async move {
+                let now = if i % 2 == 0 { Now::system() } else { Now::at(base - Duration::milliseconds(i)) };
+                let entry = Entry::ok("test.order", "test", i).with_detail(now.instant.timestamp_micros().to_string());
+                audit::record(&db, &Who::system(), now, entry).await.unwrap();
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let records = audit_record::Entity::find()
+        .filter(audit_record::Column::Action.eq("test.order"))
+        .order_by_asc(audit_record::Column::Seq)
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 64);
+    for r in &records {
+        let read: i64 = r.detail.as_deref().unwrap().parse().unwrap();
+        assert!(r.at.timestamp_micros() >= read, "record {} is dated before its clock reading", r.seq);
+    }
+    let backwards: Vec<_> = records.windows(2).filter(|w| w[1].at < w[0].at).map(|w| (w[0].seq, w[1].seq)).collect();
+    assert!(backwards.is_empty(), "times run backwards between records {backwards:?}");
+    // The chain still verifies.
+    let vault = app.vault.clone();
+    audit::seal(&app.db, &vault, Now::system()).await.unwrap();
+    let verdict = audit::verify(&app.db, &vault).await.unwrap();
+    assert!(matches!(verdict, audit::Verdict::Intact { .. }), "{verdict:?}");
     app
 });

@@ -48,7 +48,10 @@ both!(letters_are_kept_with_their_scans_and_the_unsigned_units_listed, |app: Tes
         signed_on: "2026年3月15日".into(),
         scan: Some(Upload { file_name: "C:\\扫描\\广东路责任书.pdf".into(), bytes: PDF.to_vec() }),
     };
-    assert_eq!(responsibility::save_letter(&app.db, &app.admin, now(), signed).await.unwrap(), LetterStatus::Signed);
+    assert_eq!(
+        responsibility::save_letter(&app.db, &app.vault, &app.admin, now(), signed).await.unwrap(),
+        LetterStatus::Signed
+    );
     let pending = LetterForm {
         year: "2026".into(),
         unit_code: DONGFENG.into(),
@@ -56,7 +59,10 @@ both!(letters_are_kept_with_their_scans_and_the_unsigned_units_listed, |app: Tes
         signed_on: "2026-03-16".into(),
         scan: None,
     };
-    assert_eq!(responsibility::save_letter(&app.db, &app.admin, now(), pending).await.unwrap(), LetterStatus::Pending);
+    assert_eq!(
+        responsibility::save_letter(&app.db, &app.vault, &app.admin, now(), pending).await.unwrap(),
+        LetterStatus::Pending
+    );
     let rows = responsibility::letters(&app.db, &app.admin, 2026).await.unwrap();
     let gd = rows.iter().find(|r| r.unit_code == GUANGDONG).unwrap();
     let file = gd.attachment.clone().unwrap();
@@ -87,10 +93,10 @@ both!(letters_are_kept_with_their_scans_and_the_unsigned_units_listed, |app: Tes
         signed_on: "2026-02-30".into(),
         scan: Some(Upload { file_name: "责任书.docx".into(), bytes: b"PK\x03\x04".to_vec() }),
     };
-    let e = responsibility::save_letter(&app.db, &app.admin, now(), bad).await.unwrap_err();
+    let e = responsibility::save_letter(&app.db, &app.vault, &app.admin, now(), bad).await.unwrap_err();
     assert_eq!(fields(e), vec!["year", "unit", "parties", "signed_on", "scan"]);
     let future = LetterForm { signed_on: "2026-12-01".into(), ..pending_form() };
-    match responsibility::save_letter(&app.db, &app.admin, now(), future).await.unwrap_err() {
+    match responsibility::save_letter(&app.db, &app.vault, &app.admin, now(), future).await.unwrap_err() {
         ServiceError::Invalid(errors) => assert_eq!(errors[0].zh(), "签订日期不能晚于今天。"),
         other => panic!("{other:?}"),
     }
@@ -99,17 +105,17 @@ both!(letters_are_kept_with_their_scans_and_the_unsigned_units_listed, |app: Tes
     // A leader reads the scan (audited); a town officer elsewhere cannot.
     let leader_id = app.user("leader1", "领导", "leader", "430405", false).await;
     let leader = users::actor(&app.db, leader_id).await.unwrap().unwrap();
-    let (info, body) = responsibility::attachment_body(&app.db, &leader, now(), file.id).await.unwrap();
+    let (info, body) = responsibility::attachment_body(&app.db, &app.vault, &leader, now(), file.id).await.unwrap();
     assert_eq!((info.sha256, body), (sha, PDF.to_vec()));
     assert_eq!(audited(&app, "attachment.download").await, 1);
     let officer_id = app.user("zg10", "专干", "town_officer", DONGFENG, false).await;
     let officer = users::actor(&app.db, officer_id).await.unwrap().unwrap();
     assert!(matches!(
-        responsibility::attachment_body(&app.db, &officer, now(), file.id).await,
+        responsibility::attachment_body(&app.db, &app.vault, &officer, now(), file.id).await,
         Err(ServiceError::NotFound(_))
     ));
     assert!(matches!(
-        responsibility::save_letter(&app.db, &leader, now(), pending_form()).await,
+        responsibility::save_letter(&app.db, &app.vault, &leader, now(), pending_form()).await,
         Err(ServiceError::Forbidden(_))
     ));
     app
@@ -172,6 +178,7 @@ both!(tasks_run_from_not_started_to_closed_out_and_back, |app: TestApp| async mo
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     responsibility::add_evidence(
         &app.db,
+        &app.vault,
         &gd,
         now(),
         today,
@@ -181,7 +188,7 @@ both!(tasks_run_from_not_started_to_closed_out_and_back, |app: TestApp| async mo
     .await
     .unwrap();
     assert!(matches!(
-        responsibility::add_evidence(&app.db, &df, now(), today, "越权", None).await,
+        responsibility::add_evidence(&app.db, &app.vault, &df, now(), today, "越权", None).await,
         Err(ServiceError::NotFound(_))
     ));
     assert_eq!(responsibility::tasks(&app.db, &df, now(), false).await.unwrap().len(), 1, "its own town's task only");
@@ -191,7 +198,7 @@ both!(tasks_run_from_not_started_to_closed_out_and_back, |app: TestApp| async mo
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0].1.as_ref().unwrap().content_type, "image/png");
     assert_eq!(
-        fields(responsibility::add_evidence(&app.db, &gd, now(), today, "  ", None).await.unwrap_err()),
+        fields(responsibility::add_evidence(&app.db, &app.vault, &gd, now(), today, "  ", None).await.unwrap_err()),
         vec!["note"]
     );
 
@@ -210,7 +217,7 @@ both!(tasks_run_from_not_started_to_closed_out_and_back, |app: TestApp| async mo
     assert_eq!(rows.last().unwrap().id, late, "done tasks last");
     assert_eq!(responsibility::tasks(&app.db, &app.admin, now(), true).await.unwrap().len(), 2, "open tasks only");
     assert_eq!(
-        fields(responsibility::add_evidence(&app.db, &gd, now(), late, "补充", None).await.unwrap_err()),
+        fields(responsibility::add_evidence(&app.db, &app.vault, &gd, now(), late, "补充", None).await.unwrap_err()),
         vec!["task"]
     );
     assert_eq!(
@@ -243,9 +250,9 @@ both!(tasks_run_from_not_started_to_closed_out_and_back, |app: TestApp| async mo
     app
 });
 
-/// Posts a letter's multipart `form` to the page with the CSRF `token` in the query string.
-async fn post_letter(app: &TestApp, token: &str, form: reqwest::multipart::Form) -> reqwest::Response {
-    app.client.post(app.url(&format!("/responsibility/letters?csrf={token}"))).multipart(form).send().await.unwrap()
+/// Posts a letter's multipart `form` (which starts with the CSRF token, see [`upload_form`]).
+async fn post_letter(app: &TestApp, form: reqwest::multipart::Form) -> reqwest::Response {
+    app.client.post(app.url("/responsibility/letters")).multipart(form).send().await.unwrap()
 }
 
 both!(the_page_takes_letters_and_tasks_and_the_workbench_shows_overdue_tasks, |app: TestApp| async move {
@@ -255,24 +262,24 @@ both!(the_page_takes_letters_and_tasks_and_the_workbench_shows_overdue_tasks, |a
     assert!(page.contains("data-testid=\"letters\"") && page.contains("广东路街道"), "{page}");
     // A letter with a scan, by multipart.
     let token = csrf(&app.client, &app.base).await;
-    let form = reqwest::multipart::Form::new()
+    let form = upload_form(&token)
         .text("year", "2026")
         .text("unit", GUANGDONG)
         .text("parties", "珠晖区禁毒委员会 — 广东路街道办事处")
         .text("signed_on", "2026-03-15")
         .part("scan", reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("责任书.pdf"));
-    let r = post_letter(&app, &token, form).await;
+    let r = post_letter(&app, form).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.get("/responsibility?year=2026").await;
     assert!(page.contains("已签订") && page.contains("责任书.pdf"), "{page}");
     assert!(page.contains("data-testid=\"unsigned\""), "{page}");
     // A Word file as the scan: the sentence on the page, 422, nothing stored.
-    let form = reqwest::multipart::Form::new()
+    let form = upload_form(&token)
         .text("year", "2026")
         .text("unit", DONGFENG)
         .text("parties", "甲 — 乙")
         .part("scan", reqwest::multipart::Part::bytes(b"PK\x03\x04word".to_vec()).file_name("责任书.docx"));
-    let r = post_letter(&app, &token, form).await;
+    let r = post_letter(&app, form).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("只能上传 PDF、PNG 或 JPEG 格式的扫描件。"));
     assert_eq!(audited(&app, "letter.save").await, 1);

@@ -19,6 +19,7 @@ mod m0013_audit_lanes;
 mod m0014_sign_in_throttle;
 mod m0015_write_receipt;
 mod m0017_accounts;
+mod m0018_audit_stamp;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_sign_in_throttle::Migration),
             Box::new(m0015_write_receipt::Migration),
             Box::new(m0017_accounts::Migration),
+            Box::new(m0018_audit_stamp::Migration),
         ]
     }
 }

@@ -21,6 +21,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::Vault;
 use crate::entities::{attachment, plan_task, responsibility_letter, task_evidence};
 use crate::service::units::{self, UnitKind};
 use crate::service::{Actor, FieldError, ServiceError, ServiceResult, audit};
@@ -58,9 +59,15 @@ fn invalid(field: &'static str, code: &'static str, message: Message) -> Service
     FieldError::coded(field, code, message).into()
 }
 
-/// Checks and stores an upload in `db` (inside the caller's transaction).
+/// The cell a file's bytes are sealed for (AAD `attachment.body:<id>`).
+const BODY: (&str, &str) = ("attachment", "body");
+
+/// Checks and stores an upload in `db` (inside the caller's transaction). The bytes are sealed
+/// with the field key ([`Vault::seal_bytes`], AAD `attachment.body:<id>`; issue #20 item 5); the
+/// name, type, size and SHA-256 (of the file as uploaded) stay readable for the lists.
 async fn store_file<C: ConnectionTrait>(
     db: &C,
+    vault: &Vault,
     actor: &Actor,
     now: Now,
     field: &'static str,
@@ -75,13 +82,15 @@ async fn store_file<C: ConnectionTrait>(
         .map(|n| n.trim().chars().filter(|c| !c.is_control()).take(120).collect())
         .filter(|n: &String| !n.is_empty())
         .unwrap_or_else(|| "扫描件".to_string());
+    let id = Uuid::now_v7();
+    let body = vault.seal_bytes(BODY.0, BODY.1, &id.to_string(), &up.bytes)?;
     let m = attachment::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         file_name: Set(name),
         content_type: Set(kind.content_type().into()),
         size: Set(i64::try_from(up.bytes.len()).unwrap_or(i64::MAX)),
         sha256: Set(Sha256::digest(&up.bytes).iter().map(|b| format!("{b:02x}")).collect()),
-        body: Set(up.bytes.clone()),
+        body: Set(body),
         created_by: Set(Some(actor.user_id)),
         created_at: Set(now.instant),
     }
@@ -90,13 +99,16 @@ async fn store_file<C: ConnectionTrait>(
     Ok(info(&m))
 }
 
-/// A stored file for download: (description, body). Needs `ViewCounts`, and the file must belong
-/// to a letter or task within the actor's scope. Audited `attachment.download`.
+/// A stored file for download: (description, body as uploaded, opened with the field key, or as
+/// stored when it was kept before files were sealed). Needs `ViewCounts`, and the file must
+/// belong to a letter or task within the actor's scope. Audited `attachment.download`.
 ///
 /// # Errors
-/// Forbidden; NotFound (also for a file outside the scope).
+/// Forbidden; NotFound (also for a file outside the scope); `Vault` when its bytes do not open
+/// with the key file (another deployment's keys, or altered).
 pub async fn attachment_body<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    vault: &Vault,
     actor: &Actor,
     now: Now,
     id: Uuid,
@@ -122,15 +134,17 @@ pub async fn attachment_body<C: ConnectionTrait + TransactionTrait>(
         return Err(ServiceError::NotFound("attachment"));
     }
     let m = attachment::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound("attachment"))?;
+    let info = info(&m);
+    let body = vault.open_bytes(BODY.0, BODY.1, &id.to_string(), m.body)?;
     // The download is audited in a write transaction of its own (a read opens none).
     audit::record(
         db,
         &audit::Who::actor(actor),
         now,
-        audit::Entry::ok("attachment.download", "attachment", id).with_detail(format!("sha256={}", m.sha256)),
+        audit::Entry::ok("attachment.download", "attachment", id).with_detail(format!("sha256={}", info.sha256)),
     )
     .await?;
-    Ok((info(&m), m.body))
+    Ok((info, body))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,6 +309,7 @@ pub fn authorize_evidence(actor: &Actor) -> ServiceResult<()> {
 /// away from the letter's year), `scan` (empty, over 10 MiB, not PDF/PNG/JPEG); nothing stored.
 pub async fn save_letter<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    vault: &Vault,
     actor: &Actor,
     now: Now,
     form: LetterForm,
@@ -335,7 +350,7 @@ pub async fn save_letter<C: ConnectionTrait + TransactionTrait>(
     let txn = crate::service::UnitOfWork::begin(db, actor, now, Permission::ManageEvaluation).await?;
     let code = town.code.clone();
     let file = match &form.scan {
-        Some(up) => Some(store_file(&txn, actor, now, "scan", up).await?),
+        Some(up) => Some(store_file(&txn, vault, actor, now, "scan", up).await?),
         None => None,
     };
     let kept = responsibility_letter::Entity::find()
@@ -614,6 +629,7 @@ async fn task_in_scope<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> S
 /// out (reopen it first).
 pub async fn add_evidence<C: ConnectionTrait + TransactionTrait>(
     db: &C,
+    vault: &Vault,
     actor: &Actor,
     now: Now,
     task_id: Uuid,
@@ -640,7 +656,7 @@ pub async fn add_evidence<C: ConnectionTrait + TransactionTrait>(
         return Err(ServiceError::Invalid(errors));
     }
     let stored = match &file {
-        Some(f) => Some(store_file(&txn, actor, now, "file", f).await?),
+        Some(f) => Some(store_file(&txn, vault, actor, now, "file", f).await?),
         None => None,
     };
     task_evidence::ActiveModel {
