@@ -18,6 +18,7 @@ mod m0012_person_part;
 mod m0013_audit_lanes;
 mod m0014_sign_in_throttle;
 mod m0015_write_receipt;
+mod m0016_import_job;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_audit_lanes::Migration),
             Box::new(m0014_sign_in_throttle::Migration),
             Box::new(m0015_write_receipt::Migration),
+            Box::new(m0016_import_job::Migration),
         ]
     }
 }
