@@ -262,6 +262,8 @@ struct StoredReport {
     unknown_workers: Vec<String>,
     new_workers: Vec<(String, String, String)>,
     dry_run: bool,
+    problem_rows: usize,
+    left_out: usize,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -315,6 +317,8 @@ impl StoredOutcome {
                     .map(|w| (w.name.clone(), w.username.clone(), w.division_code.clone()))
                     .collect(),
                 dry_run: r.dry_run,
+                problem_rows: r.problem_rows,
+                left_out: r.left_out,
             })),
         }
     }
@@ -348,6 +352,8 @@ impl StoredOutcome {
                     })
                     .collect(),
                 dry_run: r.dry_run,
+                problem_rows: r.problem_rows,
+                left_out: r.left_out,
             }),
         }
     }
@@ -454,7 +460,8 @@ pub async fn upload(
                         bad("msg.upload.incomplete")
                     }
                 })?;
-                file = Some((name, bytes.to_vec()));
+                // The buffer itself when it is not shared (no copy of a 32 MB file).
+                file = Some((name, Vec::from(bytes)));
             }
             "mode" => dry_run = field.text().await.unwrap_or_default() != "commit",
             "sheet" => {

@@ -118,3 +118,25 @@ both!(a_check_is_kept_in_the_database_and_committed_on_another_server, |app: Tes
     assert_eq!(app.person_count().await, before + 2);
     app
 });
+
+both!(a_report_keeps_the_first_ten_thousand_problems_and_counts_the_rest, |app: TestApp| async move {
+    let mut csv = String::from("姓名,身份证号,所属街道\n");
+    for i in 0..10_005u32 {
+        csv.push_str(&format!("人{i},{},不存在街道\n", id_in_month("198705", i)));
+    }
+    let r = jindu_store::service::import::import_persons(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        jindu_domain::clock::Now::at(fixed_instant()),
+        "x.csv",
+        csv.as_bytes(),
+        true,
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.rows, r.problems.len(), r.left_out, r.rows_with_problems()), (10_005, 10_000, 5, 10_005));
+    assert_eq!(r.problems[9_999].row, 10_001);
+    app
+});
