@@ -11,7 +11,7 @@ writing 5 to /proc/PID/clear_refs.
 
     python3 tests/bench/import_memory.py --jindu target/release/jindu [--dir /tmp/jindu-importmem]
 
-Prints one line per file: idle RSS, peak RSS, the peak over idle, seconds, and how the job ended.
+Prints one line per upload (the bomb once, the CSV five times): idle RSS, peak RSS, the peak over idle, seconds, and how the job ended.
 Only the standard library; stops the server it started.
 """
 import argparse
@@ -131,6 +131,7 @@ def main():
     p.add_argument("--jindu", default="target/release/jindu")
     p.add_argument("--dir", default="/tmp/jindu-importmem")
     p.add_argument("--port", default="18931")
+    p.add_argument("--csv-times", type=int, default=5, help="uploads of the CSV, one after the other (the issue's five)")
     a = p.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     db = f"sqlite://{a.dir}/demo.db"
@@ -151,7 +152,9 @@ def main():
         c = Client(base)
         c.login("office")
         c.get("/import")
-        for name, data in [("bomb.xlsx", bomb), ("big.csv", csv)]:
+        start = kb(server.pid, "VmRSS")
+        print(f"server after sign-in: {start / 1024:.0f} MB")
+        for name, data in [("bomb.xlsx", bomb)] + [("big.csv", csv)] * a.csv_times:
             time.sleep(1)
             with open(f"/proc/{server.pid}/clear_refs", "w") as f:
                 f.write("5")
@@ -177,6 +180,7 @@ def main():
                 f"after {after / 1024:.0f} MB, {secs:.1f} s, {ended.group(1) if ended else '?'}"
                 + (f": {words.group(1)[:120]}" if words else "")
             )
+        print(f"server at the end: {kb(server.pid, 'VmRSS') / 1024:.0f} MB")
     finally:
         server.terminate()
         server.wait(timeout=30)

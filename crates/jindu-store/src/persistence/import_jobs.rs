@@ -78,6 +78,9 @@ pub struct JobLine {
     pub summary: Option<String>,
 }
 
+/// The columns of a [`JobLine`], as read.
+type LineRow = (Uuid, String, bool, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>);
+
 /// Stores `body` as the file `id` uploaded by `owner`.
 ///
 /// # Errors
@@ -195,17 +198,16 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: Uuid, owner: Uuid) -> ServiceRe
 /// `ServiceError::Db` on a database failure.
 pub async fn list<C: ConnectionTrait>(db: &C, owner: Uuid, since: DateTime<Utc>) -> ServiceResult<Vec<JobLine>> {
     use import_job::Column as J;
-    let rows: Vec<(Uuid, String, bool, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>)> =
-        import_job::Entity::find()
-            .select_only()
-            .columns([J::Id, J::FileName, J::DryRun, J::StartedAt, J::FinishedAt, J::Summary])
-            .filter(J::OwnerId.eq(owner))
-            .filter(J::StartedAt.gte(since))
-            .order_by_desc(J::StartedAt)
-            .limit(50)
-            .into_tuple()
-            .all(db)
-            .await?;
+    let rows: Vec<LineRow> = import_job::Entity::find()
+        .select_only()
+        .columns([J::Id, J::FileName, J::DryRun, J::StartedAt, J::FinishedAt, J::Summary])
+        .filter(J::OwnerId.eq(owner))
+        .filter(J::StartedAt.gte(since))
+        .order_by_desc(J::StartedAt)
+        .limit(50)
+        .into_tuple()
+        .all(db)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(id, file_name, dry_run, started_at, finished_at, summary)| JobLine {
