@@ -7,9 +7,10 @@
 //! (no script needed). When the header is not what Jindu reads, or a column is read wrongly, the
 //! job page offers 列对应: the header row and each column's meaning, chosen by hand; that starts
 //! a new check with the mapping, which the commit then keeps. “确认导入” runs the same bytes and
-//! mapping again, for real, all or nothing. Jobs are
-//! kept in memory for [`JOB_HOURS`] hours, visible only to the user who started them; one import
-//! runs at a time (the write transaction of a large file would make a second one wait anyway).
+//! mapping again, for real, all or nothing. A job's file and report are kept in the database
+//! (`jindu_store::import_jobs`) for [`JOB_HOURS`] hours, visible only to the user who started
+//! them; only the progress of a running job is in memory ([`ImportJobs`]), and running jobs are
+//! bounded per user and in all ([`JobLimits`], issue #20 item 1).
 
 use jindu_domain::message::Message;
 use std::collections::HashMap;
