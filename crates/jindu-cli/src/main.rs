@@ -61,6 +61,14 @@ enum Command {
         /// Served behind a TLS-terminating reverse proxy: Secure cookies and HSTS.
         #[arg(long)]
         behind_tls: bool,
+        /// 同时进行的导入检查 / Import checks and imports this server runs at once (each holds
+        /// its file and rows in memory); one more is refused with 503.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+        import_jobs: u16,
+        /// Import checks and imports one user may have running at once; one more is refused
+        /// with 429.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+        import_jobs_per_user: u16,
     },
     /// 演示：珠晖区真实区划与虚构人员 / The demo: 珠晖区's real divisions and a synthetic caseload.
     Demo {
@@ -352,6 +360,7 @@ async fn serve(
     listen: SocketAddr,
     demo_flag: bool,
     behind_tls: bool,
+    import_limits: jindu_web::import_page::JobLimits,
 ) -> Result<()> {
     let listener =
         tokio::net::TcpListener::bind(listen).await.with_context(|| format!("无法监听 / cannot listen on {listen}"))?;
@@ -390,6 +399,7 @@ async fn serve(
     });
     let mut state = AppState::new(conn.clone(), vault.clone(), Clock::System, demo_flag);
     state.behind_tls = behind_tls;
+    state.imports = jindu_web::import_page::ImportJobs::new(import_limits);
     jindu_web::serve(listener, state).await?;
     // The last records of the requests that just finished are sealed before the process ends.
     if let Err(e) = audit::seal(&conn, &vault, Now::system()).await {
@@ -544,7 +554,7 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Serve { db: url, listen, keys: key_args, behind_tls } => {
+        Command::Serve { db: url, listen, keys: key_args, behind_tls, import_jobs, import_jobs_per_user } => {
             let conn = db::connect_existing(&url).await?;
             // A damaged SQLite file is refused before anything is served or written to it.
             jindu_store::backup::integrity(&conn).await?;
@@ -555,7 +565,11 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let vault = keys::open(&conn, &url, &key_args).await?;
             let demo_flag = deployment::is_demo(&conn).await.map_err(explain)?;
-            serve(&url, conn, vault, listen, demo_flag, behind_tls).await
+            let limits = jindu_web::import_page::JobLimits {
+                per_user: usize::from(import_jobs_per_user),
+                total: usize::from(import_jobs),
+            };
+            serve(&url, conn, vault, listen, demo_flag, behind_tls, limits).await
         }
         Command::Demo { db: url, listen, seed, persons, no_serve, keys: key_args } => {
             let started = Instant::now();
@@ -617,7 +631,7 @@ async fn run(cli: Cli) -> Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(&url, conn, vault, listen, true, false).await
+            serve(&url, conn, vault, listen, true, false, jindu_web::import_page::JobLimits::default()).await
         }
         Command::Audit { command: AuditCommand::Verify { db: url, anchor, keys: key_args } } => {
             let conn = db::connect_existing(&url).await?;

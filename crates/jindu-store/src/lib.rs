@@ -15,7 +15,7 @@ pub mod seed;
 pub mod service;
 pub mod sheet;
 
-pub use persistence::{backup, db, entities, migration, rekey, sessions, sql, vault};
+pub use persistence::{backup, db, entities, import_jobs, migration, rekey, sessions, sql, vault};
 
 pub use sea_orm::DatabaseConnection;
 pub use vault::Vault;

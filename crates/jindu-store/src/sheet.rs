@@ -26,6 +26,28 @@ pub enum SheetError {
     /// A CSV line could not be split into cells.
     #[error("sheet.csv: line {line}: {detail}")]
     Csv { line: u64, detail: String },
+    /// A workbook (a zip: .xlsx, .ods) unpacks to more than [`SheetLimits::unpacked_mb`] in all,
+    /// or one part of it to more than its share, or packs a large part absurdly tight (a “zip
+    /// bomb”): refused before its cells are read. `mb` is the limit passed.
+    #[error("sheet.unpacked: more than {mb} MB")]
+    Unpacked { mb: u64 },
+    /// The sheet uses more rows than [`SheetLimits::rows`]: `row` is the first row past it.
+    #[error("sheet.rows: row {row} past {limit}")]
+    Rows { limit: usize, row: usize },
+    /// A row uses more columns than [`SheetLimits::columns`] (`row` 1-based).
+    #[error("sheet.columns: row {row} past {limit}")]
+    Columns { limit: usize, row: usize },
+    /// The sheet's area (rows × columns from A1) or its text passes [`SheetLimits::cells`] or
+    /// [`SheetLimits::text_mb`], reached at `row`; `what` is `cells` or `text`.
+    #[error("sheet.size: {what} past {limit} at row {row}")]
+    Size { what: &'static str, limit: usize, row: usize },
+    /// One cell holds more than [`SheetLimits::cell_chars`] characters (Excel's own limit;
+    /// `row` 1-based).
+    #[error("sheet.cell: row {row} past {limit}")]
+    Cell { limit: usize, row: usize },
+    /// A CSV line (one record) takes more than [`SheetLimits::line_bytes`] bytes.
+    #[error("sheet.line: row {row} past {limit}")]
+    Line { limit: usize, row: usize },
 }
 
 impl SheetError {
@@ -36,6 +58,15 @@ impl SheetError {
             SheetError::Workbook(detail) => Message::new("msg.sheet.workbook").text("detail", detail),
             SheetError::Empty => Message::new("msg.sheet.empty"),
             SheetError::Csv { line, detail } => Message::new("msg.sheet.csv").text("line", line).text("detail", detail),
+            SheetError::Unpacked { mb } => Message::new("msg.sheet.unpacked").text("max", mb),
+            SheetError::Rows { limit, row } => Message::new("msg.sheet.rows").text("max", limit).text("row", row),
+            SheetError::Columns { limit, row } => Message::new("msg.sheet.columns").text("max", limit).text("row", row),
+            SheetError::Size { what: "text", limit, row } => {
+                Message::new("msg.sheet.text").text("max", limit / 1024 / 1024).text("row", row)
+            }
+            SheetError::Size { limit, row, .. } => Message::new("msg.sheet.cells").text("max", limit).text("row", row),
+            SheetError::Cell { limit, row } => Message::new("msg.sheet.cell").text("max", limit).text("row", row),
+            SheetError::Line { limit, row } => Message::new("msg.sheet.line").text("max", limit).text("row", row),
         }
     }
 }
@@ -98,10 +129,74 @@ pub fn read_sheet(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, She
 /// # Errors
 /// [`SheetError`] as documented on its variants.
 pub fn read_book(file_name: &str, bytes: &[u8]) -> Result<Sheet, SheetError> {
+    read_book_within(file_name, bytes, &SheetLimits::DEFAULT)
+}
+
+/// What a sheet may hold before it is refused, so that a small upload cannot make the server
+/// hold gigabytes (issue #20 item 1: a 1.2 MB .xlsx whose sheet unpacks to 348 MB). Each limit
+/// is a local default ([`SheetLimits::DEFAULT`]), chosen so that 100,000 rows of the template
+/// (≈ 9 MB as .xlsx, 14–30 MB as .csv) pass with room to spare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SheetLimits {
+    /// Megabytes (MiB) a zip workbook (.xlsx, .xlsm, .ods) may unpack to, all its parts
+    /// together, counted while unpacking (the sizes the zip declares are checked first but not
+    /// trusted).
+    pub unpacked_mb: u64,
+    /// Megabytes (MiB) the shared-string part of an .xlsx (`xl/sharedStrings.xml`, read whole
+    /// by the reader) may unpack to.
+    pub shared_strings_mb: u64,
+    /// A part unpacking to more than 16 MiB may be at most this many times its packed size
+    /// (sheets of real offices pack 5–30 times; a bomb of repeated rows 300 times and more).
+    pub ratio: u64,
+    /// Rows a sheet may use, counted from row 1 (title and header rows included).
+    pub rows: usize,
+    /// Columns a row may use, counted from column A.
+    pub columns: usize,
+    /// Cells of the area read (rows × the widest row, from A1): what is held in memory.
+    pub cells: usize,
+    /// Bytes (UTF-8) of all cell texts together.
+    pub text_bytes: usize,
+    /// Characters one cell may hold (Excel's own limit, 32,767).
+    pub cell_chars: usize,
+    /// Bytes one CSV line (one record) may take.
+    pub line_bytes: usize,
+}
+
+impl SheetLimits {
+    /// The local defaults: 256 MiB unpacked in all, 32 MiB of shared strings, a ratio of 100,
+    /// 200,000 rows, 200 columns, 3,000,000 cells, 64 MiB of text, 32,767 characters a cell,
+    /// 1 MiB a CSV line.
+    pub const DEFAULT: SheetLimits = SheetLimits {
+        unpacked_mb: 256,
+        shared_strings_mb: 32,
+        ratio: 100,
+        rows: 200_000,
+        columns: 200,
+        cells: 3_000_000,
+        text_bytes: 64 * 1024 * 1024,
+        cell_chars: 32_767,
+        line_bytes: 1024 * 1024,
+    };
+}
+
+/// [`read_book`] within `limits`.
+///
+/// # Errors
+/// [`SheetError`] as documented on its variants.
+pub fn read_book_within(file_name: &str, bytes: &[u8], limits: &SheetLimits) -> Result<Sheet, SheetError> {
     let ext = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     let sheet = match ext.as_str() {
-        "csv" | "txt" => Sheet { rows: read_csv(bytes)?, date1904: false },
-        "xlsx" | "xlsm" | "xls" | "ods" => read_workbook(bytes)?,
+        "csv" | "txt" => Sheet { rows: read_csv(bytes, limits)?, date1904: false },
+        // A zip (whatever its name says): its sizes are checked before it is opened; an .xlsx
+        // is then read cell by cell, anything else (an .ods, a renamed file) by the grid reader.
+        "xlsx" | "xlsm" | "xls" | "ods" if bytes.starts_with(b"PK") => {
+            check_zip(bytes, limits)?;
+            match read_xlsx(bytes, limits) {
+                Err(SheetError::Workbook(_)) if ext != "xlsx" => read_workbook(bytes, limits)?,
+                read => read?,
+            }
+        }
+        "xlsx" | "xlsm" | "xls" | "ods" => read_workbook(bytes, limits)?,
         _ => return Err(SheetError::Kind(file_name.chars().take(60).collect())),
     };
     if sheet.rows.iter().all(|r| r.iter().all(|c| c.trim().is_empty())) {
@@ -110,10 +205,20 @@ pub fn read_book(file_name: &str, bytes: &[u8]) -> Result<Sheet, SheetError> {
     Ok(sheet)
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
-    let (text, _) = decode_text(bytes);
+/// Decoded CSV text: borrowed when the bytes are UTF-8 already (no second copy of the file).
+fn decode_cow(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => encoding_rs::GB18030.decode(bytes).0,
+    }
+}
+
+fn read_csv(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Vec<String>>, SheetError> {
+    let text = decode_cow(bytes);
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut grid = Budget::new(limits);
     // The reader skips blank lines, which Excel and WPS show as rows: they are put back, so row
     // numbers in reports are the ones the user sees. A quoted cell spanning lines is one row.
     // A record's position is where the reader started on it, before the blank lines it skipped.
@@ -136,12 +241,178 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
             .filter(|b| **b == b'\n')
             .count();
         rows.extend(std::iter::repeat_n(Vec::new(), blanks));
-        rows.push(record.iter().map(str::to_string).collect());
+        let row = rows.len() + 1;
+        if record.as_slice().len() > limits.line_bytes {
+            return Err(SheetError::Line { limit: limits.line_bytes, row });
+        }
+        grid.row(row, record.len())?;
+        let mut cells = Vec::with_capacity(record.len());
+        for cell in record.iter() {
+            grid.text(row, cell)?;
+            cells.push(cell.to_string());
+        }
+        rows.push(cells);
     }
     Ok(rows)
 }
 
-fn read_workbook(bytes: &[u8]) -> Result<Sheet, SheetError> {
+/// What a sheet being read has used of its [`SheetLimits`].
+struct Budget<'a> {
+    limits: &'a SheetLimits,
+    /// Cells held (each row's length summed).
+    cells: usize,
+    text: usize,
+}
+
+impl<'a> Budget<'a> {
+    fn new(limits: &'a SheetLimits) -> Self {
+        Budget { limits, cells: 0, text: 0 }
+    }
+
+    /// Row `row` (1-based) of `width` cells: within the rows, columns and cells.
+    fn row(&mut self, row: usize, width: usize) -> Result<(), SheetError> {
+        let l = self.limits;
+        if row > l.rows {
+            return Err(SheetError::Rows { limit: l.rows, row });
+        }
+        if width > l.columns {
+            return Err(SheetError::Columns { limit: l.columns, row });
+        }
+        self.grow(row, width)
+    }
+
+    /// `more` cells added at row `row`.
+    fn grow(&mut self, row: usize, more: usize) -> Result<(), SheetError> {
+        self.cells = self.cells.saturating_add(more);
+        if self.cells > self.limits.cells {
+            return Err(SheetError::Size { what: "cells", limit: self.limits.cells, row });
+        }
+        Ok(())
+    }
+
+    /// A cell's text at row `row`: within the characters of a cell and the text of the sheet.
+    fn text(&mut self, row: usize, text: &str) -> Result<(), SheetError> {
+        let l = self.limits;
+        // A cell of more than 4 bytes × the limit surely has too many characters; else count.
+        if text.len() > l.cell_chars && (text.len() > 4 * l.cell_chars || text.chars().count() > l.cell_chars) {
+            return Err(SheetError::Cell { limit: l.cell_chars, row });
+        }
+        self.text = self.text.saturating_add(text.len());
+        if self.text > l.text_bytes {
+            return Err(SheetError::Size { what: "text", limit: l.text_bytes, row });
+        }
+        Ok(())
+    }
+}
+
+/// Checks a zip workbook before it is opened: the sizes its directory declares (in all, the
+/// shared strings, the packing ratio of each large part), then the sizes it really unpacks to,
+/// counted while unpacking into nothing and stopped at the limit (a declared size can lie).
+fn check_zip(bytes: &[u8], limits: &SheetLimits) -> Result<(), SheetError> {
+    use std::io::Read;
+    const MB: u64 = 1024 * 1024;
+    let bad = |e: &dyn std::fmt::Display| SheetError::Workbook(e.to_string().chars().take(120).collect());
+    let total_limit = limits.unpacked_mb.saturating_mul(MB);
+    let refused = SheetError::Unpacked { mb: limits.unpacked_mb };
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
+    let part_limit = |name: &str| {
+        if name.eq_ignore_ascii_case("xl/sharedStrings.xml") {
+            limits.shared_strings_mb.saturating_mul(MB)
+        } else {
+            total_limit
+        }
+    };
+    let too_tight = |unpacked: u64, packed: u64| unpacked > 16 * MB && unpacked > packed.saturating_mul(limits.ratio);
+    let mut declared: u64 = 0;
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i).map_err(|e| bad(&e))?;
+        declared = declared.saturating_add(part.size());
+        if declared > total_limit
+            || part.size() > part_limit(&part.name().unwrap_or_default())
+            || too_tight(part.size(), part.compressed_size())
+        {
+            return Err(refused);
+        }
+    }
+    let mut total: u64 = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| bad(&e))?;
+        let (limit, packed) = (part_limit(&part.name().unwrap_or_default()), part.compressed_size());
+        let mut unpacked: u64 = 0;
+        loop {
+            let n = part.read(&mut buf).map_err(|e| bad(&e))?;
+            if n == 0 {
+                break;
+            }
+            unpacked += n as u64;
+            total += n as u64;
+            if total > total_limit || unpacked > limit || too_tight(unpacked, packed) {
+                return Err(refused);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads the first sheet of an .xlsx cell by cell (never the whole sheet as the reader's own
+/// grid first), within `limits`: a sheet past them is refused at the row where it passes.
+fn read_xlsx(bytes: &[u8], limits: &SheetLimits) -> Result<Sheet, SheetError> {
+    let bad = |e: &dyn std::fmt::Display| SheetError::Workbook(e.to_string().chars().take(120).collect());
+    let mut book: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
+    let date1904 = book.has_1904_epoch();
+    let name = calamine::Reader::sheet_names(&book).first().cloned().ok_or(SheetError::Empty)?;
+    let merged = book.merge_cells_by_sheet_id(0).map_err(|e| bad(&e))?;
+    let mut cells = book.worksheet_cells_reader(&name).map_err(|e| bad(&e))?;
+    let mut budget = Budget::new(limits);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    // The area the sheet's reader would give: from the first used row and column to the last.
+    let (mut first_row, mut first_col, mut last_col) = (usize::MAX, usize::MAX, 0usize);
+    while let Some(cell) = cells.next_cell().map_err(|e| bad(&e))? {
+        if matches!(cell.get_value(), calamine::DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let (r, c) = (r as usize, c as usize);
+        let row = r + 1;
+        if row > limits.rows {
+            return Err(SheetError::Rows { limit: limits.rows, row });
+        }
+        if c >= limits.columns {
+            return Err(SheetError::Columns { limit: limits.columns, row });
+        }
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        budget.text(row, &text)?;
+        if rows.len() <= r {
+            rows.resize_with(r + 1, Vec::new);
+        }
+        let line = &mut rows[r];
+        if line.len() <= c {
+            budget.grow(row, c + 1 - line.len())?;
+            line.resize(c + 1, String::new());
+        }
+        line[c] = text;
+        (first_row, first_col, last_col) = (first_row.min(r), first_col.min(c), last_col.max(c));
+    }
+    drop(cells);
+    if first_row != usize::MAX {
+        // Every row of the area as wide as the widest, as the reader's grid has them.
+        let width = last_col + 1;
+        let area = (rows.len() - first_row).saturating_mul(width);
+        if area > limits.cells {
+            return Err(SheetError::Size { what: "cells", limit: limits.cells, row: rows.len() });
+        }
+        for line in rows.iter_mut().skip(first_row) {
+            line.resize(width, String::new());
+        }
+    }
+    fill_merged(&mut rows, merged.iter().map(|d| (d.start, d.end)));
+    Ok(Sheet { rows, date1904 })
+}
+
+/// Reads an .xls or .ods through the reader's whole grid (no cell-by-cell reader there), then
+/// checks it against `limits` before its cells become text.
+fn read_workbook(bytes: &[u8], limits: &SheetLimits) -> Result<Sheet, SheetError> {
     let bad = |e: &dyn std::fmt::Display| SheetError::Workbook(e.to_string().chars().take(120).collect());
     let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
     // The date system is the workbook's (xlsx: <workbookPr date1904="1"/>; xls: the DATE1904
@@ -157,10 +428,25 @@ fn read_workbook(bytes: &[u8]) -> Result<Sheet, SheetError> {
         .map_err(|e| SheetError::Workbook(e.to_string().chars().take(120).collect()))?;
     // Rows and columns from A1, so row numbers in reports are the ones Excel shows.
     let (row0, col0) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
+    let (height, width) = range.get_size();
+    if row0 + height > limits.rows {
+        return Err(SheetError::Rows { limit: limits.rows, row: limits.rows + 1 });
+    }
+    if col0 + width > limits.columns {
+        let first = range.rows().position(|r| r.len() + col0 > limits.columns).unwrap_or(0);
+        return Err(SheetError::Columns { limit: limits.columns, row: row0 + first + 1 });
+    }
+    let mut budget = Budget::new(limits);
     let mut rows: Vec<Vec<String>> = vec![Vec::new(); row0];
     for r in range.rows() {
+        let row = rows.len() + 1;
+        budget.grow(row, col0 + r.len())?;
         let mut out = vec![String::new(); col0];
-        out.extend(r.iter().map(cell_text));
+        for c in r {
+            let text = cell_text(c);
+            budget.text(row, &text)?;
+            out.push(text);
+        }
         rows.push(out);
     }
     fill_merged(&mut rows, merged.iter().map(|d| (d.start, d.end)));
@@ -327,5 +613,116 @@ mod tests {
         let firsts: Vec<&str> = rows.iter().map(|r| r.first().map_or("", String::as_str)).collect();
         assert_eq!(firsts, vec!["标题", "", "姓名", "张三", "", "李四"]);
         assert_eq!(rows[3][1], "第一行\n第二行");
+    }
+
+    /// An .xlsx of one sheet whose XML is `rows` identical rows of `cols` cells.
+    fn repeated_xlsx(rows: usize, cols: usize) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let part = |w: &mut zip::ZipWriter<_>, name: &str, text: &str| {
+            w.start_file(name, o).unwrap();
+            w.write_all(text.as_bytes()).unwrap();
+        };
+        part(
+            &mut w,
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        );
+        part(
+            &mut w,
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        );
+        part(
+            &mut w,
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        );
+        part(
+            &mut w,
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        );
+        w.start_file("xl/worksheets/sheet1.xml", o).unwrap();
+        w.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#).unwrap();
+        let row: String = (0..cols).map(|c| format!(r#"<c t="inlineStr"><is><t>v{c}</t></is></c>"#)).collect();
+        let row = format!("<row>{row}</row>");
+        for _ in 0..rows {
+            w.write_all(row.as_bytes()).unwrap();
+        }
+        w.write_all(b"</sheetData></worksheet>").unwrap();
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn an_xlsx_is_read_cell_by_cell_as_the_grid_reader_did() {
+        let bytes = repeated_xlsx(3, 2);
+        let sheet = read_book("a.xlsx", &bytes).expect("xlsx");
+        assert_eq!(sheet.rows, vec![vec!["v0", "v1"]; 3]);
+    }
+
+    #[test]
+    fn a_workbook_unpacking_past_the_limit_is_refused_before_it_is_read() {
+        // ≈ 2.2 MB of sheet XML packed into a few kilobytes: past 1 MB, and 100 times packed.
+        let bytes = repeated_xlsx(20_000, 3);
+        assert!(bytes.len() < 100_000, "{}", bytes.len());
+        let small = SheetLimits { unpacked_mb: 1, ..SheetLimits::DEFAULT };
+        assert_eq!(read_book_within("bomb.xlsx", &bytes, &small).unwrap_err(), SheetError::Unpacked { mb: 1 });
+        // Renamed .xls, it is still a zip and still refused.
+        assert_eq!(read_book_within("bomb.xls", &bytes, &small).unwrap_err(), SheetError::Unpacked { mb: 1 });
+        let (zh, en) = jindu_messages::render_both(&SheetError::Unpacked { mb: 256 }.message());
+        assert!(zh.contains("上限 256 MB，本地默认值") && en.contains("limit 256 MB, local default"), "{zh} / {en}");
+        // Within 256 MB, the same file reads.
+        assert_eq!(read_book("ok.xlsx", &bytes).expect("read").rows.len(), 20_000);
+    }
+
+    #[test]
+    fn rows_columns_and_cells_past_the_limits_are_named() {
+        let limits = SheetLimits { rows: 10, columns: 4, cells: 30, ..SheetLimits::DEFAULT };
+        assert_eq!(
+            read_book_within("a.xlsx", &repeated_xlsx(11, 2), &limits).unwrap_err(),
+            SheetError::Rows { limit: 10, row: 11 }
+        );
+        assert_eq!(
+            read_book_within("a.xlsx", &repeated_xlsx(2, 5), &limits).unwrap_err(),
+            SheetError::Columns { limit: 4, row: 1 }
+        );
+        assert_eq!(
+            read_book_within("a.xlsx", &repeated_xlsx(10, 4), &limits).unwrap_err(),
+            SheetError::Size { what: "cells", limit: 30, row: 8 }
+        );
+        let csv = "a,b\n".repeat(11);
+        assert_eq!(
+            read_book_within("a.csv", csv.as_bytes(), &limits).unwrap_err(),
+            SheetError::Rows { limit: 10, row: 11 }
+        );
+        assert_eq!(
+            read_book_within("a.csv", b"x\n\na,b,c,d,e\n", &limits).unwrap_err(),
+            SheetError::Columns { limit: 4, row: 3 }
+        );
+        let long = SheetLimits { line_bytes: 8, cell_chars: 5, ..SheetLimits::DEFAULT };
+        assert_eq!(
+            read_book_within("a.csv", b"ab\n123456789\n", &long).unwrap_err(),
+            SheetError::Line { limit: 8, row: 2 }
+        );
+        assert_eq!(
+            read_book_within("a.csv", "x\n一二三四五六\n".as_bytes(), &long).unwrap_err(),
+            SheetError::Line { limit: 8, row: 2 }
+        );
+        assert_eq!(
+            read_book_within(
+                "a.csv",
+                "一二三四五六\n".as_bytes(),
+                &SheetLimits { cell_chars: 5, ..SheetLimits::DEFAULT }
+            )
+            .unwrap_err(),
+            SheetError::Cell { limit: 5, row: 1 }
+        );
+        let (zh, en) = jindu_messages::render_both(&SheetError::Rows { limit: 200_000, row: 200_001 }.message());
+        assert_eq!(zh, "表格超过 200000 行（第 200001 行起超出，本地默认上限），未读取。请分成几个文件导入。");
+        assert!(en.starts_with("The sheet has more than 200000 rows (row 200001"), "{en}");
+        let (zh, _) = jindu_messages::render_both(&SheetError::Columns { limit: 200, row: 3 }.message());
+        assert_eq!(zh, "第 3 行超过 200 列（本地默认上限），未读取。请删除多余的列后重试。");
     }
 }

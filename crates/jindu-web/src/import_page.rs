@@ -7,9 +7,10 @@
 //! (no script needed). When the header is not what Jindu reads, or a column is read wrongly, the
 //! job page offers 列对应: the header row and each column's meaning, chosen by hand; that starts
 //! a new check with the mapping, which the commit then keeps. “确认导入” runs the same bytes and
-//! mapping again, for real, all or nothing. Jobs are
-//! kept in memory for [`JOB_HOURS`] hours, visible only to the user who started them; one import
-//! runs at a time (the write transaction of a large file would make a second one wait anyway).
+//! mapping again, for real, all or nothing. A job's file and report are kept in the database
+//! (`jindu_store::import_jobs`) for [`JOB_HOURS`] hours, visible only to the user who started
+//! them; only the progress of a running job is in memory ([`ImportJobs`]), and running jobs are
+//! bounded per user and in all ([`JobLimits`], issue #20 item 1).
 
 use jindu_domain::message::Message;
 use std::collections::HashMap;
@@ -41,8 +42,12 @@ use jindu_documents::sheet::{Formats, XLSX_CONTENT_TYPE, demo_line, start_sheet}
 /// .xlsx (≈ 9 MB) or .csv (≈ 14 MB). Local default.
 pub const IMPORT_LIMIT: usize = 32 * 1024 * 1024;
 
-/// Hours a finished job (its file and report) is kept in memory.
-pub const JOB_HOURS: i64 = 2;
+/// Hours a job (its file and report, in the database) is kept: 24 (local default).
+pub const JOB_HOURS: i64 = jindu_store::import_jobs::KEEP_HOURS;
+
+/// Hours after which a job that never ended, and is not running in this server, is reported as
+/// stopped (its server stopped in the middle; nothing of it was stored).
+pub const LOST_AFTER_HOURS: i64 = 6;
 
 /// How an import job ended.
 #[derive(Debug, Clone)]
@@ -61,14 +66,16 @@ pub const PREVIEW_ROWS: usize = 20;
 /// See [`PREVIEW_ROWS`].
 pub const PREVIEW_COLUMNS: usize = 40;
 
-/// One upload being checked or imported.
-#[derive(Debug)]
+/// One check or import of an upload, as stored (`jindu_store::import_jobs`), with its progress
+/// when it runs in this server.
+#[derive(Debug, Clone)]
 pub struct ImportJob {
     pub id: Uuid,
     /// The user who started it: no one else sees it.
     pub owner: Uuid,
+    /// The stored file it reads (removed once imported, or after [`JOB_HOURS`] hours).
+    pub file_id: Uuid,
     pub file_name: String,
-    pub bytes: Arc<Vec<u8>>,
     /// What the sheet holds: persons, measures, or events of registered persons.
     pub sheet: SheetKind,
     pub dry_run: bool,
@@ -79,71 +86,288 @@ pub struct ImportJob {
     /// What to do with a 责任社工 without an account (chosen after a check that named some).
     pub unknown_workers: UnknownWorkers,
     pub started: chrono::DateTime<chrono::Utc>,
-    /// Rows processed so far, and the data rows of the file (0 while the file is being read).
-    pub done: AtomicUsize,
-    pub total: AtomicUsize,
-    pub outcome: Mutex<Option<JobOutcome>>,
+    /// Rows processed so far, and the data rows of the file (0 while the file is being read, or
+    /// when the job runs in another server).
+    pub done: usize,
+    pub total: usize,
+    /// The outcome, once the job has ended.
+    pub outcome: Option<JobOutcome>,
 }
 
 impl ImportJob {
     /// The outcome, once the job has ended.
     pub fn outcome(&self) -> Option<JobOutcome> {
-        self.outcome.lock().map(|o| o.clone()).unwrap_or_else(|e| e.into_inner().clone())
+        self.outcome.clone()
     }
 
     /// Rows processed so far.
     pub fn done_rows(&self) -> usize {
-        self.done.load(Ordering::Relaxed)
+        self.done
     }
 
     /// Data rows of the file (0 while it is being read).
     pub fn total_rows(&self) -> usize {
-        self.total.load(Ordering::Relaxed)
+        self.total
     }
 
     /// Percent of rows done (0–100).
     pub fn percent(&self) -> usize {
-        let total = self.total.load(Ordering::Relaxed);
-        (self.done.load(Ordering::Relaxed) * 100).checked_div(total).unwrap_or(0)
+        (self.done * 100).checked_div(self.total).unwrap_or(0)
     }
 }
 
-/// The import jobs of this server process (in memory; a restart forgets them, never half an
-/// import: an unfinished transaction is rolled back by the database).
+/// Check and import jobs running at once (issue #20 item 1): each holds its file and its rows
+/// in memory while it runs. Local defaults: one per user, two in all (`jindu serve
+/// --import-jobs N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobLimits {
+    /// Jobs one user may have running; one more is refused with 429.
+    pub per_user: usize,
+    /// Jobs the server runs at once; one more is refused with 503.
+    pub total: usize,
+}
+
+impl Default for JobLimits {
+    fn default() -> Self {
+        JobLimits { per_user: 1, total: 2 }
+    }
+}
+
+/// Progress of a job running in this server.
+#[derive(Debug)]
+struct Running {
+    owner: Uuid,
+    done: AtomicUsize,
+    total: AtomicUsize,
+}
+
+/// The import jobs running in this server process: only their progress, and only while they
+/// run (a finished job's report and file are in the database, `jindu_store::import_jobs`);
+/// bounded by [`JobLimits`].
 #[derive(Clone, Default)]
-pub struct ImportJobs(Arc<Mutex<HashMap<Uuid, Arc<ImportJob>>>>);
+pub struct ImportJobs {
+    running: Arc<Mutex<HashMap<Uuid, Arc<Running>>>>,
+    limits: JobLimits,
+}
+
+/// A place among the running jobs, given back when dropped (the job ended, or failed to start).
+struct Slot {
+    jobs: ImportJobs,
+    id: Uuid,
+    running: Arc<Running>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.jobs.lock().remove(&self.id);
+    }
+}
 
 impl ImportJobs {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<ImportJob>>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    /// No job running; at most `limits` at once.
+    pub fn new(limits: JobLimits) -> Self {
+        ImportJobs { running: Arc::default(), limits }
     }
 
-    /// The job `id` if `owner` started it.
-    pub fn get(&self, id: Uuid, owner: Uuid) -> Option<Arc<ImportJob>> {
-        self.lock().get(&id).filter(|j| j.owner == owner).cloned()
+    /// The limits.
+    pub fn limits(&self) -> JobLimits {
+        self.limits
     }
 
-    /// `owner`'s jobs, newest first.
-    pub fn of(&self, owner: Uuid) -> Vec<Arc<ImportJob>> {
-        let mut v: Vec<_> = self.lock().values().filter(|j| j.owner == owner).cloned().collect();
-        v.sort_by_key(|j| std::cmp::Reverse(j.started));
-        v
+    /// Jobs running now in this server.
+    pub fn running(&self) -> usize {
+        self.lock().len()
     }
 
-    /// Adds a job unless another is running; forgets jobs older than [`JOB_HOURS`].
-    fn start(&self, job: ImportJob) -> Result<Arc<ImportJob>, AppError> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<Running>>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// (done, total) of job `id` if it runs here.
+    fn progress(&self, id: Uuid) -> Option<(usize, usize)> {
+        self.lock().get(&id).map(|r| (r.done.load(Ordering::Relaxed), r.total.load(Ordering::Relaxed)))
+    }
+
+    /// A place for job `id` of `owner`, unless the owner or the server runs as many as allowed.
+    fn reserve(&self, id: Uuid, owner: Uuid) -> Result<Slot, AppError> {
         let mut jobs = self.lock();
-        let horizon = job.started - chrono::Duration::hours(JOB_HOURS);
-        jobs.retain(|_, j| j.started > horizon || j.outcome().is_none());
-        if jobs.values().any(|j| j.outcome().is_none()) {
+        if jobs.values().filter(|r| r.owner == owner).count() >= self.limits.per_user {
             return Err(AppError::Form {
-                status: axum::http::StatusCode::CONFLICT,
-                message: Message::new("msg.import.busy"),
+                status: axum::http::StatusCode::TOO_MANY_REQUESTS,
+                message: Message::new("msg.import.busy_user").text("max", self.limits.per_user),
             });
         }
-        let job = Arc::new(job);
-        jobs.insert(job.id, job.clone());
-        Ok(job)
+        if jobs.len() >= self.limits.total {
+            return Err(AppError::Form {
+                status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                message: Message::new("msg.import.busy_all").text("max", self.limits.total),
+            });
+        }
+        let running = Arc::new(Running { owner, done: AtomicUsize::new(0), total: AtomicUsize::new(0) });
+        jobs.insert(id, running.clone());
+        Ok(Slot { jobs: self.clone(), id, running })
+    }
+}
+
+/// What the job list shows of a job.
+#[derive(Debug, Clone)]
+pub struct JobLine {
+    pub id: Uuid,
+    pub file_name: String,
+    pub dry_run: bool,
+    pub started: chrono::DateTime<chrono::Utc>,
+    /// `running`, `ok`, `bad` or `refused`.
+    pub state: &'static str,
+    /// Rows that pass, records created, rows with problems (of a report).
+    pub valid: usize,
+    pub created: usize,
+    pub bad_rows: usize,
+    /// Percent done of a job running here.
+    pub percent: usize,
+}
+
+/// What the job list keeps of an outcome (stored as JSON beside it).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Summary {
+    refused: bool,
+    valid: usize,
+    created: usize,
+    bad_rows: usize,
+}
+
+/// An outcome as stored: each problem's sentence in both languages (a [`Message`] is rendered
+/// from the catalogue when stored and read back as those words).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum StoredOutcome {
+    Report(Box<StoredReport>),
+    Refused { zh: String, en: String, preview: Vec<Vec<String>> },
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredReport {
+    file_name: String,
+    file_hash: String,
+    header_row: usize,
+    header_cells: Vec<String>,
+    columns: Vec<(String, String)>,
+    ignored: Vec<String>,
+    mapping: Vec<(String, String)>,
+    rows: usize,
+    skipped: Vec<(usize, String)>,
+    existing: usize,
+    valid: usize,
+    created: usize,
+    problems: Vec<StoredProblem>,
+    warnings: Vec<StoredProblem>,
+    unknown_workers: Vec<String>,
+    new_workers: Vec<(String, String, String)>,
+    dry_run: bool,
+    problem_rows: usize,
+    left_out: usize,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredProblem {
+    row: usize,
+    field: String,
+    zh: String,
+    en: String,
+}
+
+impl StoredProblem {
+    fn of(p: &jindu_store::service::import::RowProblem) -> Self {
+        let (zh, en) = jindu_messages::render_both(&p.message);
+        StoredProblem { row: p.row, field: p.field.clone(), zh, en }
+    }
+
+    fn problem(self) -> jindu_store::service::import::RowProblem {
+        jindu_store::service::import::RowProblem {
+            row: self.row,
+            field: self.field,
+            message: Message::bilingual(self.zh, self.en),
+        }
+    }
+}
+
+impl StoredOutcome {
+    fn of(outcome: &JobOutcome) -> Self {
+        match outcome {
+            JobOutcome::Refused { zh, en, preview } => {
+                StoredOutcome::Refused { zh: zh.clone(), en: en.clone(), preview: preview.clone() }
+            }
+            JobOutcome::Report(r) => StoredOutcome::Report(Box::new(StoredReport {
+                file_name: r.file_name.clone(),
+                file_hash: r.file_hash.clone(),
+                header_row: r.header_row,
+                header_cells: r.header_cells.clone(),
+                columns: r.columns.clone(),
+                ignored: r.ignored.clone(),
+                mapping: r.mapping.clone(),
+                rows: r.rows,
+                skipped: r.skipped.clone(),
+                existing: r.existing,
+                valid: r.valid,
+                created: r.created,
+                problems: r.problems.iter().map(StoredProblem::of).collect(),
+                warnings: r.warnings.iter().map(StoredProblem::of).collect(),
+                unknown_workers: r.unknown_workers.clone(),
+                new_workers: r
+                    .new_workers
+                    .iter()
+                    .map(|w| (w.name.clone(), w.username.clone(), w.division_code.clone()))
+                    .collect(),
+                dry_run: r.dry_run,
+                problem_rows: r.problem_rows,
+                left_out: r.left_out,
+            })),
+        }
+    }
+
+    fn outcome(self) -> JobOutcome {
+        match self {
+            StoredOutcome::Refused { zh, en, preview } => JobOutcome::Refused { zh, en, preview },
+            StoredOutcome::Report(r) => JobOutcome::Report(ImportReport {
+                file_name: r.file_name,
+                file_hash: r.file_hash,
+                header_row: r.header_row,
+                header_cells: r.header_cells,
+                columns: r.columns,
+                ignored: r.ignored,
+                mapping: r.mapping,
+                rows: r.rows,
+                skipped: r.skipped,
+                existing: r.existing,
+                valid: r.valid,
+                created: r.created,
+                problems: r.problems.into_iter().map(StoredProblem::problem).collect(),
+                warnings: r.warnings.into_iter().map(StoredProblem::problem).collect(),
+                unknown_workers: r.unknown_workers,
+                new_workers: r
+                    .new_workers
+                    .into_iter()
+                    .map(|(name, username, division_code)| jindu_store::service::import::NewWorker {
+                        name,
+                        username,
+                        division_code,
+                    })
+                    .collect(),
+                dry_run: r.dry_run,
+                problem_rows: r.problem_rows,
+                left_out: r.left_out,
+            }),
+        }
+    }
+}
+
+impl Summary {
+    fn of(outcome: &JobOutcome) -> Self {
+        match outcome {
+            JobOutcome::Refused { .. } => Summary { refused: true, ..Summary::default() },
+            JobOutcome::Report(r) => {
+                Summary { refused: false, valid: r.valid, created: r.created, bad_rows: r.rows_with_problems() }
+            }
+        }
     }
 }
 
@@ -152,14 +376,40 @@ impl ImportJobs {
 #[template(path = "import.html")]
 pub struct ImportPage {
     pub c: Chrome,
-    pub jobs: Vec<Arc<ImportJob>>,
+    pub jobs: Vec<JobLine>,
     pub columns: Vec<(&'static str, &'static str)>,
 }
 
 /// `GET /import`.
 pub async fn form(State(state): State<AppState>, a: Authed) -> PageResult {
     jindu_store::service::import::authorize(&a.actor)?;
-    let jobs = state.imports.of(a.actor.user_id);
+    let since = state.clock.now().instant - chrono::Duration::hours(JOB_HOURS);
+    let lines = jindu_store::import_jobs::list(&state.db, a.actor.user_id, since).await?;
+    let jobs = lines
+        .into_iter()
+        .map(|l| {
+            let summary: Option<Summary> = l.summary.as_deref().and_then(|s| serde_json::from_str(s).ok());
+            let state_of = match &summary {
+                None => "running",
+                Some(s) if s.refused => "refused",
+                Some(s) if s.bad_rows > 0 => "bad",
+                Some(_) => "ok",
+            };
+            let s = summary.unwrap_or_default();
+            let percent = state.imports.progress(l.id).map_or(0, |(d, t)| (d * 100).checked_div(t).unwrap_or(0));
+            JobLine {
+                id: l.id,
+                file_name: l.file_name,
+                dry_run: l.dry_run,
+                started: l.started_at,
+                state: state_of,
+                valid: s.valid,
+                created: s.created,
+                bad_rows: s.bad_rows,
+                percent,
+            }
+        })
+        .collect();
     let columns = PersonColumn::ALL.iter().map(|c| (c.template_header(), c.hint_zh())).collect();
     Ok(ImportPage { c: a.chrome, jobs, columns }.into_response())
 }
@@ -207,7 +457,8 @@ pub async fn upload(State(state): State<AppState>, a: Authed, form: crate::csrf:
                         bad("msg.upload.incomplete")
                     }
                 })?;
-                file = Some((name, bytes.to_vec()));
+                // The buffer itself when it is not shared (no copy of a 32 MB file).
+                file = Some((name, Vec::from(bytes)));
             }
             "mode" => dry_run = field.text().await.unwrap_or_default() != "commit",
             "sheet" => {
@@ -239,14 +490,22 @@ pub async fn upload(State(state): State<AppState>, a: Authed, form: crate::csrf:
     let Some((name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
         return Err(bad("msg.import.choose_file"));
     };
-    let job = start_job(&state, &a, name, Arc::new(bytes), sheet, dry_run, None, Vec::new(), workers)?;
-    Ok(Redirect::to(&format!("/import/{}", job.id)).into_response())
+    // The place among the running jobs first: a refused upload stores nothing.
+    let id = Uuid::now_v7();
+    let slot = state.imports.reserve(id, a.actor.user_id)?;
+    let now = state.clock.now().instant;
+    jindu_store::import_jobs::delete_before(&state.db, now - chrono::Duration::hours(JOB_HOURS)).await?;
+    let file_id = Uuid::now_v7();
+    jindu_store::import_jobs::save_file(&state.db, file_id, a.actor.user_id, bytes, now).await?;
+    let job = NewJob { file_id, file_name: name, sheet, dry_run, header_row: None, mapping: Vec::new(), workers };
+    start_job(&state, &a, slot, job).await?;
+    Ok(Redirect::to(&format!("/import/{id}")).into_response())
 }
 
 /// `POST /import/{job}/commit`: imports for real the file a clean dry run checked.
 pub async fn commit(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
     jindu_store::service::import::authorize(&a.actor)?;
-    let checked = job_of(&state, &a, &id)?;
+    let checked = job_of(&state, &a, &id).await?;
     match checked.outcome() {
         Some(JobOutcome::Report(r)) if r.dry_run && r.problems.is_empty() => {}
         _ => {
@@ -256,7 +515,7 @@ pub async fn commit(State(state): State<AppState>, a: Authed, Path(id): Path<Str
             });
         }
     }
-    again(&state, &a, &checked, false, checked.header_row, checked.mapping.clone(), checked.unknown_workers)
+    again(&state, &a, &checked, false, checked.header_row, checked.mapping.clone(), checked.unknown_workers).await
 }
 
 /// `POST /import/{job}/map` (urlencoded: `header_row`, and `col{i}` = a field, `-` to ignore,
@@ -268,7 +527,7 @@ pub async fn remap(
     Path(id): Path<String>,
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let checked = job_of(&state, &a, &id)?;
+    let checked = job_of(&state, &a, &id).await?;
     let value = |k: &str| first_value(&form, k).trim().to_string();
     let workers = match form.iter().find(|(n, _)| n == "workers") {
         None => checked.unknown_workers,
@@ -279,7 +538,7 @@ pub async fn remap(
     };
     if !form.iter().any(|(n, _)| n == "header_row") {
         // Only the choice for social workers without an account: the same reading of the file.
-        return again(&state, &a, &checked, true, checked.header_row, checked.mapping.clone(), workers);
+        return again(&state, &a, &checked, true, checked.header_row, checked.mapping.clone(), workers).await;
     }
     let header_row = match value("header_row").as_str() {
         "" => None,
@@ -293,7 +552,7 @@ pub async fn remap(
             }
         },
     };
-    let cells = header_cells(&checked, header_row);
+    let cells = header_cells(&state, &checked, header_row).await?;
     let mut mapping: Vec<(String, String)> = Vec::new();
     for (i, cell) in cells.iter().enumerate() {
         let field = value(&format!("col{i}"));
@@ -311,24 +570,38 @@ pub async fn remap(
         }
         mapping.push((cell.clone(), field));
     }
-    again(&state, &a, &checked, true, header_row, mapping, workers)
+    again(&state, &a, &checked, true, header_row, mapping, workers).await
 }
 
 /// The cells of the header row a job read, or of row `header_row` of its preview when given
 /// (the user choosing the row by hand).
-fn header_cells(job: &ImportJob, header_row: Option<usize>) -> Vec<String> {
-    match (job.outcome(), header_row) {
+async fn header_cells(state: &AppState, job: &ImportJob, header_row: Option<usize>) -> Result<Vec<String>, AppError> {
+    Ok(match (job.outcome(), header_row) {
         (Some(JobOutcome::Report(r)), None) => r.header_cells,
         (Some(JobOutcome::Report(r)), Some(n)) if n == r.header_row => r.header_cells,
         (_, row) => {
             let preview = match job.outcome() {
                 Some(JobOutcome::Refused { preview, .. }) if !preview.is_empty() => preview,
-                _ => sheet_preview(&job.file_name, &job.bytes, PREVIEW_ROWS, PREVIEW_COLUMNS).unwrap_or_default(),
+                _ => preview_of(state, job).await?,
             };
             let n = row.unwrap_or_else(|| likely_header(&preview));
             preview.get(n.saturating_sub(1)).cloned().unwrap_or_default()
         }
-    }
+    })
+}
+
+/// The first rows of a job's file (read again from the database).
+async fn preview_of(state: &AppState, job: &ImportJob) -> Result<Vec<Vec<String>>, AppError> {
+    let bytes = file_of(state, job).await?;
+    Ok(sheet_preview(&job.file_name, &bytes, PREVIEW_ROWS, PREVIEW_COLUMNS).unwrap_or_default())
+}
+
+/// The file a job reads, or 410 with a sentence when it is no longer kept.
+async fn file_of(state: &AppState, job: &ImportJob) -> Result<Vec<u8>, AppError> {
+    jindu_store::import_jobs::file(&state.db, job.file_id, job.owner).await?.ok_or_else(|| AppError::Form {
+        status: axum::http::StatusCode::GONE,
+        message: Message::new("msg.import.file_gone").text("hours", JOB_HOURS),
+    })
 }
 
 /// The row (1-based) most likely to be the header of a preview: the first with the most filled
@@ -339,9 +612,20 @@ pub fn likely_header(preview: &[Vec<String>]) -> usize {
     preview.iter().position(|r| filled(r) == most).map_or(1, |i| i + 1)
 }
 
-/// A new job on the file of `checked` (its name, bytes and sheet) with these settings, and the
+/// What a new job reads and how.
+struct NewJob {
+    file_id: Uuid,
+    file_name: String,
+    sheet: SheetKind,
+    dry_run: bool,
+    header_row: Option<usize>,
+    mapping: Vec<(String, String)>,
+    workers: UnknownWorkers,
+}
+
+/// A new job on the file of `checked` (its name, file and sheet) with these settings, and the
 /// redirect to its page.
-fn again(
+async fn again(
     state: &AppState,
     a: &Authed,
     checked: &ImportJob,
@@ -350,82 +634,174 @@ fn again(
     mapping: Vec<(String, String)>,
     workers: UnknownWorkers,
 ) -> PageResult {
-    let file_name = checked.file_name.clone();
-    let job =
-        start_job(state, a, file_name, checked.bytes.clone(), checked.sheet, dry_run, header_row, mapping, workers)?;
-    Ok(Redirect::to(&format!("/import/{}", job.id)).into_response())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn start_job(
-    state: &AppState,
-    a: &Authed,
-    file_name: String,
-    bytes: Arc<Vec<u8>>,
-    sheet: SheetKind,
-    dry_run: bool,
-    header_row: Option<usize>,
-    mapping: Vec<(String, String)>,
-    unknown_workers: UnknownWorkers,
-) -> Result<Arc<ImportJob>, AppError> {
-    let now = state.clock.now();
-    let job = state.imports.start(ImportJob {
-        id: Uuid::now_v7(),
-        owner: a.actor.user_id,
-        file_name,
-        bytes,
-        sheet,
+    let id = Uuid::now_v7();
+    let slot = state.imports.reserve(id, a.actor.user_id)?;
+    // The file must still be kept (imported already, or expired: 410 naming why).
+    if !jindu_store::import_jobs::file_kept(&state.db, checked.file_id, checked.owner).await? {
+        return Err(AppError::Form {
+            status: axum::http::StatusCode::GONE,
+            message: Message::new("msg.import.file_gone").text("hours", JOB_HOURS),
+        });
+    }
+    let job = NewJob {
+        file_id: checked.file_id,
+        file_name: checked.file_name.clone(),
+        sheet: checked.sheet,
         dry_run,
         header_row,
         mapping,
-        unknown_workers,
-        started: now.instant,
-        done: AtomicUsize::new(0),
-        total: AtomicUsize::new(0),
-        outcome: Mutex::new(None),
-    })?;
-    let (db, vault, actor, running) = (state.db.clone(), state.vault.clone(), a.actor.clone(), job.clone());
+        workers,
+    };
+    start_job(state, a, slot, job).await?;
+    Ok(Redirect::to(&format!("/import/{id}")).into_response())
+}
+
+/// Records job `slot.id` and runs it in the background: the file is read from the database, the
+/// outcome written there when it ends (then nothing of the job is left in memory), the file
+/// removed once imported, and the place among the running jobs given back.
+async fn start_job(state: &AppState, a: &Authed, slot: Slot, job: NewJob) -> Result<(), AppError> {
+    let now = state.clock.now();
+    jindu_store::import_jobs::start(
+        &state.db,
+        jindu_store::import_jobs::StoredJob {
+            id: slot.id,
+            owner: a.actor.user_id,
+            file_id: job.file_id,
+            file_name: job.file_name.clone(),
+            sheet: job.sheet.as_code().to_string(),
+            dry_run: job.dry_run,
+            header_row: job.header_row.and_then(|n| i32::try_from(n).ok()),
+            mapping: serde_json::to_string(&job.mapping).unwrap_or_else(|_| "[]".into()),
+            workers: job.workers.as_code().to_string(),
+            started_at: now.instant,
+            finished_at: None,
+            summary: None,
+            outcome: None,
+        },
+    )
+    .await?;
+    let (db, vault, actor, clock) = (state.db.clone(), state.vault.clone(), a.actor.clone(), state.clock.clone());
     tokio::spawn(async move {
-        let progress = |done: usize, total: usize| {
-            running.total.store(total, Ordering::Relaxed);
-            running.done.store(done, Ordering::Relaxed);
-        };
-        let request = ImportRequest {
-            file_name: &running.file_name,
-            bytes: &running.bytes,
-            dry_run: running.dry_run,
-            header_row: running.header_row,
-            mapping: &running.mapping,
-            unknown_workers: running.unknown_workers,
-        };
-        let result = import_sheet(&db, &vault, &actor, now, running.sheet, request, progress).await;
-        let outcome = match result {
-            Ok(report) => JobOutcome::Report(report),
-            Err(ServiceError::Invalid(errors)) => JobOutcome::Refused {
+        let (outcome, unreadable) = run_job(&db, &vault, &actor, now, &slot, &job).await;
+        // Imported, or a file that cannot be read at all (too large unpacked, past the limits,
+        // damaged): the file is not needed any more.
+        let done_with_file =
+            unreadable || matches!(&outcome, JobOutcome::Report(r) if !r.dry_run && r.problems.is_empty());
+        let summary = serde_json::to_string(&Summary::of(&outcome)).unwrap_or_default();
+        let stored = serde_json::to_string(&StoredOutcome::of(&outcome)).unwrap_or_default();
+        drop(outcome);
+        // The heavy part is over: the place is given back before the outcome is written, so
+        // that whoever sees the job ended can start the next one at once.
+        let (id, file_id) = (slot.id, job.file_id);
+        drop(job);
+        drop(slot);
+        let ended = clock.now().instant;
+        if let Err(e) = jindu_store::import_jobs::finish(&db, id, ended, summary, stored).await {
+            tracing::error!(error = %e, "import job outcome not stored");
+        }
+        if done_with_file && let Err(e) = jindu_store::import_jobs::delete_file(&db, file_id).await {
+            tracing::error!(error = %e, "imported file not removed");
+        }
+    });
+    Ok(())
+}
+
+/// Runs one job to its outcome; true with it when the file itself could not be read.
+async fn run_job(
+    db: &jindu_store::DatabaseConnection,
+    vault: &jindu_store::Vault,
+    actor: &jindu_store::service::Actor,
+    now: jindu_domain::clock::Now,
+    slot: &Slot,
+    job: &NewJob,
+) -> (JobOutcome, bool) {
+    let internal = || {
+        let (zh, en) = jindu_messages::render_both(&Message::new("msg.import.internal"));
+        JobOutcome::Refused { zh, en, preview: Vec::new() }
+    };
+    let bytes = match jindu_store::import_jobs::file(db, job.file_id, actor.user_id).await {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            let (zh, en) = jindu_messages::render_both(&Message::new("msg.import.file_gone").text("hours", JOB_HOURS));
+            return (JobOutcome::Refused { zh, en, preview: Vec::new() }, false);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "import file not read");
+            return (internal(), false);
+        }
+    };
+    let running = slot.running.clone();
+    let progress = |done: usize, total: usize| {
+        running.total.store(total, Ordering::Relaxed);
+        running.done.store(done, Ordering::Relaxed);
+    };
+    let request = ImportRequest {
+        file_name: &job.file_name,
+        bytes: &bytes,
+        dry_run: job.dry_run,
+        header_row: job.header_row,
+        mapping: &job.mapping,
+        unknown_workers: job.workers,
+    };
+    match import_sheet(db, vault, actor, now, job.sheet, request, progress).await {
+        Ok(report) => (JobOutcome::Report(report), false),
+        Err(ServiceError::Invalid(errors)) => (
+            JobOutcome::Refused {
                 zh: errors.iter().map(|e| jindu_messages::render(&e.message, "zh")).collect::<Vec<_>>().join(" "),
                 en: errors.iter().map(|e| jindu_messages::render(&e.message, "en")).collect::<Vec<_>>().join(" "),
                 // A header Jindu could not read: the first rows, to map it by hand.
                 preview: if errors.iter().any(|e| e.field == "header") {
-                    sheet_preview(&running.file_name, &running.bytes, PREVIEW_ROWS, PREVIEW_COLUMNS).unwrap_or_default()
+                    sheet_preview(&job.file_name, &bytes, PREVIEW_ROWS, PREVIEW_COLUMNS).unwrap_or_default()
                 } else {
                     Vec::new()
                 },
             },
-            Err(e) => {
-                tracing::error!(error = %e, "import job failed");
-                let (zh, en) = jindu_messages::render_both(&Message::new("msg.import.internal"));
-                JobOutcome::Refused { zh, en, preview: Vec::new() }
-            }
-        };
-        *running.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
-    });
-    Ok(job)
+            errors.iter().any(|e| e.field == "file"),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "import job failed");
+            (internal(), false)
+        }
+    }
 }
 
-fn job_of(state: &AppState, a: &Authed, id: &str) -> Result<Arc<ImportJob>, AppError> {
+/// Job `id` of the signed-in user, read from the database, with its progress when it runs here;
+/// 404 when it is not theirs or no longer kept.
+async fn job_of(state: &AppState, a: &Authed, id: &str) -> Result<ImportJob, AppError> {
     jindu_store::service::import::authorize(&a.actor)?;
     let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    state.imports.get(id, a.actor.user_id).ok_or(AppError::NotFound)
+    let stored = jindu_store::import_jobs::get(&state.db, id, a.actor.user_id).await?.ok_or(AppError::NotFound)?;
+    let progress = state.imports.progress(id);
+    let outcome = match stored.outcome.as_deref() {
+        Some(json) => match serde_json::from_str::<StoredOutcome>(json) {
+            Ok(o) => Some(o.outcome()),
+            Err(e) => return Err(AppError::Internal(format!("import job {id}: {e}"))),
+        },
+        // Never ended and not running here for hours: its server stopped in the middle.
+        None if progress.is_none()
+            && stored.started_at < state.clock.now().instant - chrono::Duration::hours(LOST_AFTER_HOURS) =>
+        {
+            let (zh, en) = jindu_messages::render_both(&Message::new("msg.import.internal"));
+            Some(JobOutcome::Refused { zh, en, preview: Vec::new() })
+        }
+        None => None,
+    };
+    let (done, total) = progress.unwrap_or((0, 0));
+    Ok(ImportJob {
+        id,
+        owner: stored.owner,
+        file_id: stored.file_id,
+        file_name: stored.file_name,
+        sheet: SheetKind::from_code(&stored.sheet).unwrap_or(SheetKind::Persons),
+        dry_run: stored.dry_run,
+        header_row: stored.header_row.and_then(|n| usize::try_from(n).ok()),
+        mapping: serde_json::from_str(&stored.mapping).unwrap_or_default(),
+        unknown_workers: UnknownWorkers::from_code(&stored.workers).unwrap_or_default(),
+        started: stored.started_at,
+        done,
+        total,
+        outcome,
+    })
 }
 
 /// A job's page: progress while it runs, then its report.
@@ -433,7 +809,7 @@ fn job_of(state: &AppState, a: &Authed, id: &str) -> Result<Arc<ImportJob>, AppE
 #[template(path = "import_job.html")]
 pub struct JobPage {
     pub c: Chrome,
-    pub job: Arc<ImportJob>,
+    pub job: ImportJob,
     pub outcome: Option<JobOutcome>,
     /// The 列对应 form: the header row offered (1-based) and its cells, each with the field it
     /// is read as now (`-` ignored) and the choice preselected (`auto` or a field).
@@ -508,7 +884,7 @@ pub async fn job(
         jindu_domain::query::number("header_row", q.header_row.as_deref().unwrap_or(""), 1, PREVIEW_ROWS as u64)
             .map_err(|e| AppError::from(vec![e]))?
             .and_then(|n| usize::try_from(n).ok());
-    let job = job_of(&state, &a, &id)?;
+    let job = job_of(&state, &a, &id).await?;
     let outcome = job.outcome();
     let (map_row, auto_of): (usize, Vec<String>) = match &outcome {
         Some(JobOutcome::Report(r)) if asked.is_none_or(|n| n == r.header_row) => {
@@ -522,7 +898,9 @@ pub async fn job(
         Some(JobOutcome::Report(_)) | Some(JobOutcome::Refused { .. }) => {
             let preview = match &outcome {
                 Some(JobOutcome::Refused { preview, .. }) if !preview.is_empty() => preview.clone(),
-                _ => sheet_preview(&job.file_name, &job.bytes, PREVIEW_ROWS, PREVIEW_COLUMNS).unwrap_or_default(),
+                // A file that could not be read: nothing to choose a header from.
+                Some(JobOutcome::Refused { .. }) => Vec::new(),
+                _ => preview_of(&state, &job).await?,
             };
             (asked.unwrap_or_else(|| likely_header(&preview)), Vec::new())
         }
@@ -530,7 +908,7 @@ pub async fn job(
     };
     let cells =
         if outcome.is_some() && !matches!(&outcome, Some(JobOutcome::Refused { preview, .. }) if preview.is_empty()) {
-            header_cells(&job, Some(map_row))
+            header_cells(&state, &job, Some(map_row)).await?
         } else {
             Vec::new()
         };
@@ -555,11 +933,12 @@ pub async fn job(
 /// after the last column naming every problem of each row, those rows shaded; the header row
 /// frozen.
 pub async fn problems_xlsx(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
-    let job = job_of(&state, &a, &id)?;
+    let job = job_of(&state, &a, &id).await?;
     let Some(JobOutcome::Report(report)) = job.outcome() else {
         return Err(AppError::NotFound);
     };
-    let rows = jindu_store::sheet::read_sheet(&job.file_name, &job.bytes)
+    let bytes = file_of(&state, &job).await?;
+    let rows = jindu_store::sheet::read_sheet(&job.file_name, &bytes)
         .map_err(|e| AppError::Form { status: axum::http::StatusCode::BAD_REQUEST, message: e.message() })?;
     let bytes = annotated_copy(&rows, &report, a.chrome.lang).map_err(|e| AppError::Internal(e.to_string()))?;
     audit_download(
@@ -904,4 +1283,37 @@ pub(crate) async fn audit_download(state: &AppState, a: &Authed, action: &str, d
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(e: AppError) -> (axum::http::StatusCode, &'static str) {
+        match e {
+            AppError::Form { status, message } => (status, message.code),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn running_jobs_are_bounded_per_user_and_in_all() {
+        let jobs = ImportJobs::new(JobLimits { per_user: 1, total: 2 });
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let first = jobs.reserve(Uuid::now_v7(), a).expect("a's first job");
+        // A second job of the same user: 429.
+        let e = jobs.reserve(Uuid::now_v7(), a).map(|_| ()).unwrap_err();
+        assert_eq!(status(e), (axum::http::StatusCode::TOO_MANY_REQUESTS, "msg.import.busy_user"));
+        let _second = jobs.reserve(Uuid::now_v7(), b).expect("b's job");
+        // A third job in all: 503, naming the limit.
+        let e = jobs.reserve(Uuid::now_v7(), c).map(|_| ()).unwrap_err();
+        assert_eq!(status(e), (axum::http::StatusCode::SERVICE_UNAVAILABLE, "msg.import.busy_all"));
+        let (zh, _) = jindu_messages::render_both(&Message::new("msg.import.busy_all").text("max", 2));
+        assert_eq!(zh, "服务器正在处理 2 项导入（本地默认上限），请稍后再试。");
+        assert_eq!(jobs.running(), 2);
+        // A job that ends gives its place back (nothing of it stays in memory).
+        drop(first);
+        assert_eq!(jobs.running(), 1);
+        let _third = jobs.reserve(Uuid::now_v7(), c).expect("c's job once a's has ended");
+    }
 }

@@ -79,7 +79,7 @@ pub struct AppState {
     pub behind_tls: bool,
     /// The field-encryption keys (checked against the database before serving).
     pub vault: jindu_store::Vault,
-    /// Import jobs running or finished in this process (see [`import_page`]).
+    /// Import jobs running in this process, and how many may (see [`import_page`]).
     pub imports: import_page::ImportJobs,
     /// Sign-in attempts per client address (password and second-factor posts).
     login_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,

@@ -240,7 +240,17 @@ pub struct ImportReport {
     /// Accounts made for them ([`UnknownWorkers::Create`]; on a dry run, those it would make).
     pub new_workers: Vec<NewWorker>,
     pub dry_run: bool,
+    /// Rows with at least one problem, counted as the rows are checked (see
+    /// [`ImportReport::rows_with_problems`]).
+    pub problem_rows: usize,
+    /// Problems found past the first [`MAX_PROBLEMS`], counted but not kept in `problems`.
+    pub left_out: usize,
 }
+
+/// Problems an import's report keeps (local default; issue #20 item 1): past them they are only
+/// counted ([`ImportReport::left_out`]). Nothing is stored when any row has a problem, so the
+/// first 10,000 are enough to correct the file.
+pub const MAX_PROBLEMS: usize = 10_000;
 
 impl ImportReport {
     /// Rows with at least one problem.
@@ -248,7 +258,8 @@ impl ImportReport {
         let mut rows: Vec<usize> = self.problems.iter().map(|p| p.row).collect();
         rows.sort_unstable();
         rows.dedup();
-        rows.len()
+        // Some problems left out: the rows counted while checking.
+        if self.left_out > 0 { rows.len().max(self.problem_rows) } else { rows.len() }
     }
 }
 
@@ -554,7 +565,14 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
                 .collect();
             // Every problem of the row, in the order of the sheet's columns.
             problems.sort_by_key(|p| column_order(&header, &p.field));
-            report.problems.extend(problems);
+            if !problems.is_empty() {
+                report.problem_rows += 1;
+            }
+            // The first MAX_PROBLEMS are kept; the others only counted (a report of every
+            // problem of 100,000 bad rows would hold hundreds of megabytes).
+            let room = MAX_PROBLEMS.saturating_sub(report.problems.len());
+            report.left_out += problems.len().saturating_sub(room);
+            report.problems.extend(problems.into_iter().take(room));
             progress(k + 1, data.len());
         }
         rows.finish(&mut report);
@@ -602,7 +620,7 @@ async fn run<C: ConnectionTrait + TransactionTrait, S: SheetImport>(
                     report.file_name,
                     report.file_hash,
                     report.rows,
-                    report.problems.len(),
+                    report.problems.len() + report.left_out,
                     mapping_note(&report)
                 )),
             },

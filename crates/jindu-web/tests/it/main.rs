@@ -18,6 +18,7 @@ mod hardening;
 mod http;
 mod import;
 mod import_fixtures;
+mod import_limits;
 mod indicators;
 mod openapi;
 mod pages;

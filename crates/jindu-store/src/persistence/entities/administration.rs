@@ -151,6 +151,71 @@ pub mod session {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod import_file {
+    //! 导入文件 the file an import checked, kept until it is imported or 24 hours have passed
+    //! (`import_jobs`).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "import_file")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// The user who uploaded it: no one else reads it.
+        pub owner_id: Uuid,
+        /// Bytes of `body`.
+        pub size: i64,
+        /// The file as uploaded (at most the import limit, 32 MiB).
+        pub body: Vec<u8>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod import_job {
+    //! 导入任务 one check or import of an [`super::import_file`], with its report once it has
+    //! ended (`import_jobs`).
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "import_job")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// The user who started it: no one else sees it.
+        pub owner_id: Uuid,
+        /// The `import_file` it reads (gone once imported or expired).
+        pub file_id: Uuid,
+        /// The file's name as uploaded.
+        pub file_name: String,
+        /// The kind of sheet (`SheetKind` code).
+        pub sheet: String,
+        pub dry_run: bool,
+        /// The header row the user gave (1-based), if any.
+        pub header_row: Option<i32>,
+        /// JSON of the user's column mapping: `[[header, field], …]`.
+        pub mapping: String,
+        /// `UnknownWorkers` code.
+        pub workers: String,
+        pub started_at: DateTimeUtc,
+        /// When it ended (null while it runs, or when its server stopped before the end).
+        pub finished_at: Option<DateTimeUtc>,
+        /// JSON of what the job list shows of its outcome (the web's business).
+        pub summary: Option<String>,
+        /// JSON of its outcome: the report or the refusal (the web's business).
+        pub outcome: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod setting {
     //! Deployment settings as key → JSON value (deployment division, schedule, …).
     use sea_orm::entity::prelude::*;

@@ -13,7 +13,9 @@ pub use accountability::{
     attachment, evaluation_manual, evaluation_result, evaluation_run, evaluation_scheme, member_unit, plan_task,
     responsibility_letter, task_evidence,
 };
-pub use administration::{api_token, app_user, division, session, setting, sign_in_throttle, work_calendar};
+pub use administration::{
+    api_token, app_user, division, import_file, import_job, session, setting, sign_in_throttle, work_calendar,
+};
 pub use audit::{audit_lane, audit_record};
 pub use casework::{
     absence, alert, alert_ack, leave_request, obligation, risk_assessment, working_group_member, workstation,

@@ -18,6 +18,7 @@ mod m0012_person_part;
 mod m0013_audit_lanes;
 mod m0014_sign_in_throttle;
 mod m0015_write_receipt;
+mod m0016_import_job;
 mod m0017_accounts;
 mod m0018_audit_stamp;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_audit_lanes::Migration),
             Box::new(m0014_sign_in_throttle::Migration),
             Box::new(m0015_write_receipt::Migration),
+            Box::new(m0016_import_job::Migration),
             Box::new(m0017_accounts::Migration),
             Box::new(m0018_audit_stamp::Migration),
         ]
