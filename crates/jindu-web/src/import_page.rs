@@ -496,7 +496,7 @@ pub async fn upload(State(state): State<AppState>, a: Authed, form: crate::csrf:
     let now = state.clock.now().instant;
     jindu_store::import_jobs::delete_before(&state.db, now - chrono::Duration::hours(JOB_HOURS)).await?;
     let file_id = Uuid::now_v7();
-    jindu_store::import_jobs::save_file(&state.db, file_id, a.actor.user_id, bytes, now).await?;
+    jindu_store::import_jobs::save_file(&state.db, &state.vault, file_id, a.actor.user_id, bytes, now).await?;
     let job = NewJob { file_id, file_name: name, sheet, dry_run, header_row: None, mapping: Vec::new(), workers };
     start_job(&state, &a, slot, job).await?;
     Ok(Redirect::to(&format!("/import/{id}")).into_response())
@@ -598,9 +598,11 @@ async fn preview_of(state: &AppState, job: &ImportJob) -> Result<Vec<Vec<String>
 
 /// The file a job reads, or 410 with a sentence when it is no longer kept.
 async fn file_of(state: &AppState, job: &ImportJob) -> Result<Vec<u8>, AppError> {
-    jindu_store::import_jobs::file(&state.db, job.file_id, job.owner).await?.ok_or_else(|| AppError::Form {
-        status: axum::http::StatusCode::GONE,
-        message: Message::new("msg.import.file_gone").text("hours", JOB_HOURS),
+    jindu_store::import_jobs::file(&state.db, &state.vault, job.file_id, job.owner).await?.ok_or_else(|| {
+        AppError::Form {
+            status: axum::http::StatusCode::GONE,
+            message: Message::new("msg.import.file_gone").text("hours", JOB_HOURS),
+        }
     })
 }
 
@@ -719,7 +721,7 @@ async fn run_job(
         let (zh, en) = jindu_messages::render_both(&Message::new("msg.import.internal"));
         JobOutcome::Refused { zh, en, preview: Vec::new() }
     };
-    let bytes = match jindu_store::import_jobs::file(db, job.file_id, actor.user_id).await {
+    let bytes = match jindu_store::import_jobs::file(db, vault, job.file_id, actor.user_id).await {
         Ok(Some(b)) => b,
         Ok(None) => {
             let (zh, en) = jindu_messages::render_both(&Message::new("msg.import.file_gone").text("hours", JOB_HOURS));

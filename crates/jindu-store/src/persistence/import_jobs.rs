@@ -5,9 +5,9 @@
 //! this module only stores it. Kept [`KEEP_HOURS`] hours; a file is removed as soon as it has
 //! been imported.
 //!
-//! The file is kept as uploaded, not sealed (the field keys seal text, and a sealed copy of a
-//! 32 MB file would cost several copies in memory): it lives at most [`KEEP_HOURS`] hours, in the
-//! database whose backups are already personal data.
+//! The file is sealed with the field key like an attachment ([`Vault::seal_bytes`], cell
+//! `import_file.body:<id>`): a registry sheet is personal data, and a copy in the database must
+//! not be readable without the key file. Sealing and opening cost one transient copy of the file.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::entities::{import_file, import_job};
 use crate::service::ServiceResult;
+use crate::vault::Vault;
 
 /// Hours a job and its file are kept (local default).
 pub const KEEP_HOURS: i64 = 24;
@@ -81,18 +82,24 @@ pub struct JobLine {
 /// The columns of a [`JobLine`], as read.
 type LineRow = (Uuid, String, bool, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>);
 
-/// Stores `body` as the file `id` uploaded by `owner`.
+/// Stores `body` as the file `id` uploaded by `owner`, sealed with the field key.
 ///
 /// # Errors
-/// `ServiceError::Db` on a database failure.
+/// `ServiceError::Db` on a database failure; `ServiceError::Vault` if sealing fails.
 pub async fn save_file<C: ConnectionTrait>(
     db: &C,
+    vault: &Vault,
     id: Uuid,
     owner: Uuid,
     body: Vec<u8>,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     let size = i64::try_from(body.len()).unwrap_or(i64::MAX);
+    let body = {
+        let sealed = vault.seal_bytes("import_file", "body", &id.to_string(), &body)?;
+        drop(body);
+        sealed
+    };
     import_file::Entity::insert(import_file::ActiveModel {
         id: Set(id),
         owner_id: Set(owner),
@@ -105,16 +112,18 @@ pub async fn save_file<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The bytes of file `id` if `owner` uploaded it and it is still kept.
+/// The bytes of file `id` if `owner` uploaded it and it is still kept, opened.
 ///
 /// # Errors
-/// `ServiceError::Db` on a database failure.
-pub async fn file<C: ConnectionTrait>(db: &C, id: Uuid, owner: Uuid) -> ServiceResult<Option<Vec<u8>>> {
-    Ok(import_file::Entity::find_by_id(id)
-        .filter(import_file::Column::OwnerId.eq(owner))
-        .one(db)
-        .await?
-        .map(|f| f.body))
+/// `ServiceError::Db` on a database failure; `ServiceError::Vault` when the stored file does
+/// not open with this deployment's keys.
+pub async fn file<C: ConnectionTrait>(db: &C, vault: &Vault, id: Uuid, owner: Uuid) -> ServiceResult<Option<Vec<u8>>> {
+    let Some(stored) =
+        import_file::Entity::find_by_id(id).filter(import_file::Column::OwnerId.eq(owner)).one(db).await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(vault.open_bytes("import_file", "body", &id.to_string(), stored.body)?))
 }
 
 /// True when file `id` of `owner` is still kept (without reading it).

@@ -5,6 +5,7 @@
 
 use crate::common::*;
 use reqwest::StatusCode;
+use sea_orm::EntityTrait;
 use std::io::Write;
 
 /// An .xlsx whose one sheet is `rows` identical rows of 15 text cells: `rows` = 580,000 unpacks
@@ -87,8 +88,15 @@ both!(a_check_is_kept_in_the_database_and_committed_on_another_server, |app: Tes
         id_in_month("198704", 2)
     );
     let before = app.person_count().await;
-    let (job, html) = upload_for_check(&app, "两人.csv", csv.into_bytes()).await;
+    let (job, html) = upload_for_check(&app, "两人.csv", csv.clone().into_bytes()).await;
     assert!(html.contains("data-testid=\"import-clean\""), "{html}");
+    // The file is kept sealed with the field key: no name or ID number of it in the row.
+    let stored = jindu_store::entities::import_file::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].body.starts_with(b"j1b:"), "sealed");
+    assert_eq!(stored[0].body.len(), csv.len() + 46, "header, nonce and tag around the file");
+    let shows = |needle: &str| stored[0].body.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(!shows(&id_in_month("198704", 1)) && !shows("东风街道"), "nothing of the sheet in clear");
     // A second server on the same database (an empty job table in its memory) shows the report
     // and imports the checked file.
     let (base, client, _db) = app.second_server().await;
