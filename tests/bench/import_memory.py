@@ -116,12 +116,13 @@ class Client:
         token = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
         b = uuid.uuid4().hex
         body = (
+            f'--{b}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{token}\r\n'
             f'--{b}\r\nContent-Disposition: form-data; name="mode"\r\n\r\ncheck\r\n'
             f'--{b}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
             f"Content-Type: application/octet-stream\r\n\r\n"
         ).encode() + data + f"\r\n--{b}--\r\n".encode()
         req = urllib.request.Request(
-            f"{self.base}/import?csrf={token}", data=body, headers={"Content-Type": f"multipart/form-data; boundary={b}"}
+            f"{self.base}/import", data=body, headers={"Content-Type": f"multipart/form-data; boundary={b}"}
         )
         return self.open(req)
 

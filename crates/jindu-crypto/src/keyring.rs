@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use aes_gcm::aead::array::Array;
 use aes_gcm::aead::consts::U12;
-use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::aead::{Aead, AeadInOut, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, AesGcm};
 use base64::Engine;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
@@ -141,6 +141,27 @@ impl FieldCipher {
         match self {
             FieldCipher::Aes(c) => c.encrypt(&nonce, payload).ok(),
             FieldCipher::Sm4(c) => c.encrypt(&nonce, payload).ok(),
+        }
+    }
+
+    /// Encrypts `buffer` in place; the tag, or `None` (message too long for the cipher).
+    fn encrypt_in_place(&self, nonce: [u8; NONCE_LEN], aad: &[u8], buffer: &mut [u8]) -> Option<[u8; TAG_LEN]> {
+        let nonce = Array::from(nonce);
+        let tag = match self {
+            FieldCipher::Aes(c) => c.encrypt_inout_detached(&nonce, aad, buffer.into()).ok()?,
+            FieldCipher::Sm4(c) => c.encrypt_inout_detached(&nonce, aad, buffer.into()).ok()?,
+        };
+        tag.as_slice().try_into().ok()
+    }
+
+    /// Decrypts `buffer` in place against `tag`; false on a wrong key, AAD, tag or altered bytes
+    /// (`buffer` then holds garbage the caller discards).
+    fn decrypt_in_place(&self, nonce: [u8; NONCE_LEN], aad: &[u8], buffer: &mut [u8], tag: [u8; TAG_LEN]) -> bool {
+        let nonce = Array::from(nonce);
+        let tag = Array::from(tag);
+        match self {
+            FieldCipher::Aes(c) => c.decrypt_inout_detached(&nonce, aad, buffer.into(), &tag).is_ok(),
+            FieldCipher::Sm4(c) => c.decrypt_inout_detached(&nonce, aad, buffer.into(), &tag).is_ok(),
         }
     }
 
@@ -344,6 +365,16 @@ fn parse_bytes_header(stored: &[u8]) -> Result<(Algorithm, u32, &[u8]), CryptoEr
 pub fn stored_key_version(stored: &str) -> Result<(Algorithm, u32), CryptoError> {
     let p = parse_header(stored)?;
     Ok((p.algorithm, p.version))
+}
+
+/// Reads the algorithm and key version of a sealed byte string (`j1b:<alg>:<version>:`) without
+/// decrypting it.
+///
+/// # Errors
+/// [`CryptoError::Malformed`] if `stored` does not start with `j1b:<known alg>:<version>:`.
+pub fn stored_bytes_key_version(stored: &[u8]) -> Result<(Algorithm, u32), CryptoError> {
+    let (algorithm, version, _) = parse_bytes_header(stored)?;
+    Ok((algorithm, version))
 }
 
 /// Reads the key version from a blind index produced by
@@ -890,6 +921,63 @@ impl KeyRing {
         derived.cipher.decrypt(nonce, Payload { msg: ct, aad: &aad_bytes }).ok_or(CryptoError::Decrypt)
     }
 
+    /// [`encrypt_bytes`](KeyRing::encrypt_bytes) without a second copy of the file: encrypts
+    /// `plaintext` in its own buffer and puts header and nonce before it (for files of tens of
+    /// MB, such as an import kept for its commit). The same stored form.
+    ///
+    /// # Errors
+    /// [`CryptoError::InvalidAad`]; [`CryptoError::Encrypt`]; [`CryptoError::Random`].
+    pub fn encrypt_bytes_owned(&self, aad: &Aad<'_>, mut plaintext: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
+        aad.validate()?;
+        let mut nonce = [0u8; NONCE_LEN];
+        os_random(&mut nonce)?;
+        let aad_bytes = aad.to_bytes();
+        let tag = self.active.derived.cipher.encrypt_in_place(nonce, &aad_bytes, &mut plaintext).ok_or_else(|| {
+            plaintext.zeroize();
+            CryptoError::Encrypt
+        })?;
+        let mut head = format!("j1b:{}:{}:", self.algorithm.as_code(), self.active.version).into_bytes();
+        head.extend_from_slice(&nonce);
+        plaintext.reserve_exact(head.len() + TAG_LEN);
+        plaintext.extend_from_slice(&tag);
+        plaintext.splice(0..0, head);
+        Ok(plaintext)
+    }
+
+    /// [`decrypt_bytes`](KeyRing::decrypt_bytes) in the stored value's own buffer (no second copy
+    /// of the file). Never panics, whatever `stored` holds.
+    ///
+    /// # Errors
+    /// As [`decrypt_bytes`](KeyRing::decrypt_bytes).
+    pub fn decrypt_bytes_owned(&self, aad: &Aad<'_>, mut stored: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
+        aad.validate()?;
+        let (algorithm, version, blob) = parse_bytes_header(&stored)?;
+        if blob.len() < NONCE_LEN + TAG_LEN {
+            return Err(CryptoError::Malformed("payload too short"));
+        }
+        let head = stored.len() - blob.len() + NONCE_LEN;
+        let nonce: [u8; NONCE_LEN] =
+            blob[..NONCE_LEN].try_into().map_err(|_| CryptoError::Malformed("payload too short"))?;
+        let tag: [u8; TAG_LEN] =
+            blob[blob.len() - TAG_LEN..].try_into().map_err(|_| CryptoError::Malformed("payload too short"))?;
+        let entry = self.entry(version).ok_or(CryptoError::UnknownKeyVersion(version))?;
+        let other;
+        let derived = if algorithm == self.algorithm {
+            &entry.derived
+        } else {
+            other = Derived::new(algorithm, &entry.master)?;
+            &other
+        };
+        let aad_bytes = aad.to_bytes();
+        let end = stored.len() - TAG_LEN;
+        if !derived.cipher.decrypt_in_place(nonce, &aad_bytes, &mut stored[head..end], tag) {
+            return Err(CryptoError::Decrypt);
+        }
+        stored.truncate(end);
+        stored.drain(..head);
+        Ok(stored)
+    }
+
     /// The header a byte string sealed now starts with (`j1b:<alg>:<active version>:`): a value
     /// that does not start with it needs re-sealing after a rotation.
     pub fn current_bytes_header(&self) -> Vec<u8> {
@@ -1113,5 +1201,40 @@ mod tests {
         let s = sm4.encrypt_bytes(&aad, &plain).unwrap();
         assert!(s.starts_with(b"j1b:sm4-gcm:1:"));
         assert_eq!(sm4.decrypt_bytes(&aad, &s).unwrap(), plain);
+    }
+
+    #[test]
+    fn bytes_sealed_in_their_own_buffer_are_the_same_stored_form() {
+        let aad = Aad::new("import_file", "body", "0190f3a2-7c4e-7b1a-9d2e-1f2a3b4c5d6e");
+        let plain = b"\xef\xbb\xbf\xe5\xa7\x93\xe5\x90\x8d,ID\n JINDU-MARKER \x00\xff".to_vec();
+        for algorithm in [Algorithm::Aes256Gcm, Algorithm::Sm4Gcm] {
+            let mut ring = KeyRing::generate(algorithm).unwrap();
+            let head = format!("j1b:{}:1:", algorithm.as_code());
+            // Owned and borrowed seal and open each other's values.
+            let owned = ring.encrypt_bytes_owned(&aad, plain.clone()).unwrap();
+            assert!(owned.starts_with(head.as_bytes()));
+            assert_eq!(owned.len(), plain.len() + head.len() + 28);
+            assert!(!owned.windows(12).any(|w| w == b"JINDU-MARKER"));
+            assert_eq!(ring.decrypt_bytes(&aad, &owned).unwrap(), plain);
+            let borrowed = ring.encrypt_bytes(&aad, &plain).unwrap();
+            assert_eq!(ring.decrypt_bytes_owned(&aad, borrowed).unwrap(), plain);
+            assert_eq!(ring.decrypt_bytes_owned(&aad, owned.clone()).unwrap(), plain);
+            // Empty files too.
+            let empty = ring.encrypt_bytes_owned(&aad, Vec::new()).unwrap();
+            assert_eq!(ring.decrypt_bytes_owned(&aad, empty).unwrap(), Vec::<u8>::new());
+            // After a rotation the old value opens; another cell, altered bytes, garbage refused.
+            ring.rotate().unwrap();
+            assert_eq!(ring.decrypt_bytes_owned(&aad, owned.clone()).unwrap(), plain);
+            let other = Aad::new("import_file", "body", "other");
+            assert!(matches!(ring.decrypt_bytes_owned(&other, owned.clone()), Err(CryptoError::Decrypt)));
+            for at in [head.len(), head.len() + 12, owned.len() - 1] {
+                let mut altered = owned.clone();
+                altered[at] ^= 1;
+                assert!(matches!(ring.decrypt_bytes_owned(&aad, altered), Err(CryptoError::Decrypt)), "{at}");
+            }
+            for bad in [&b""[..], b"j1b:", b"j1b:aes-256-gcm:1:short", b"%PDF"] {
+                assert!(matches!(ring.decrypt_bytes_owned(&aad, bad.to_vec()), Err(CryptoError::Malformed(_))));
+            }
+        }
     }
 }

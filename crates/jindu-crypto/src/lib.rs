@@ -42,7 +42,8 @@ mod mask;
 pub use algorithm::{Aad, Algorithm};
 pub use error::CryptoError;
 pub use keyring::{
-    KeyRing, MasterKey, SEALED_BYTES_PREFIX, blind_index_version, check_key_file_permissions, stored_key_version,
+    KeyRing, MasterKey, SEALED_BYTES_PREFIX, blind_index_version, check_key_file_permissions, stored_bytes_key_version,
+    stored_key_version,
 };
 pub use mask::{
     mask_address, mask_id_number, mask_name, mask_phone, normalize_id_number, normalize_name, normalize_phone,

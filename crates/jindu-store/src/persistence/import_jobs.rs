@@ -7,7 +7,8 @@
 //!
 //! The file is sealed with the field key like an attachment ([`Vault::seal_bytes`], cell
 //! `import_file.body:<id>`): a registry sheet is personal data, and a copy in the database must
-//! not be readable without the key file. Sealing and opening cost one transient copy of the file.
+//! not be readable without the key file. Sealing and opening work in the file's own buffer
+//! ([`Vault::seal_bytes_owned`], [`Vault::open_bytes`]): no second copy of up to 32 MB.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -95,11 +96,7 @@ pub async fn save_file<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     let size = i64::try_from(body.len()).unwrap_or(i64::MAX);
-    let body = {
-        let sealed = vault.seal_bytes("import_file", "body", &id.to_string(), &body)?;
-        drop(body);
-        sealed
-    };
+    let body = vault.seal_bytes_owned("import_file", "body", &id.to_string(), body)?;
     import_file::Entity::insert(import_file::ActiveModel {
         id: Set(id),
         owner_id: Set(owner),
