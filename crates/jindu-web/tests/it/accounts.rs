@@ -89,6 +89,24 @@ both!(a_disabled_account_cannot_sign_in_and_its_sessions_and_tokens_end, |app: T
     let (s, page) = root.get(&format!("/admin/users/{}", officer.id)).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("已停用</span> 停用时间 2026-11-29 10:00"), "{page}");
+    // No token is made for a disabled account: it would come alive on enable (hostile trial).
+    let made = jindu_store::service::tokens::create(
+        &app.db,
+        jindu_domain::clock::Now::at(fixed_instant()),
+        officer.id,
+        "while disabled",
+        officer.actor.role,
+        officer.actor.scope,
+        30,
+    )
+    .await;
+    match made {
+        Err(jindu_store::service::ServiceError::Invalid(errors)) => {
+            assert_eq!(errors[0].field, "username");
+            assert!(errors[0].zh().contains("该账号已停用，不能申请接口令牌"), "{}", errors[0].zh());
+        }
+        other => panic!("a token for a disabled account: {other:?}"),
+    }
     // Disabling twice is refused.
     let (s, body, _) = root.post(&format!("/admin/users/{}", officer.id), &[("action", "disable")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);

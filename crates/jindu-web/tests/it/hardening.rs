@@ -304,6 +304,25 @@ both!(a_write_with_an_idempotency_key_is_stored_once, |app: TestApp| async move 
         other => panic!("a key reused for another person: {other:?}"),
     }
     assert_eq!(events_of(&app, li).await, li_before);
+    // The same key for a different write about the same person (another date, kind or note) is
+    // refused: answering the first event would drop the new data while saying "recorded"
+    // (found by the hostile trial). The retry with the same fields still answers the first.
+    let zhang_before = events_of(&app, zhang).await;
+    let other_day = NewEvent { date: "2026-11-19".into(), ..visit("k-1") };
+    let other_note = NewEvent { note: "不同的内容".into(), ..visit("k-1") };
+    let other_kind = NewEvent { kind: "interview".into(), ..visit("k-1") };
+    for (what, input) in [("date", other_day), ("note", other_note), ("kind", other_kind)] {
+        match measures::record_event(&app.db, &app.vault, &actor, at(5), zhang, input).await {
+            Err(ServiceError::Invalid(errors)) => {
+                assert_eq!(errors[0].field, "idempotency_key", "{what}");
+                assert!(errors[0].zh().contains("已用于另一条不同内容的记录"), "{what}: {}", errors[0].zh());
+            }
+            other => panic!("a key reused with another {what}: {other:?}"),
+        }
+    }
+    assert_eq!(events_of(&app, zhang).await, zhang_before);
+    let retry = measures::record_event(&app.db, &app.vault, &actor, at(5), zhang, visit("k-1")).await.unwrap();
+    assert_eq!(retry, first);
 
     // The event form carries a key drawn with the page: the same form posted twice is one event.
     let client = cookie_client();

@@ -247,6 +247,9 @@ pub mod write_receipt {
         pub person_id: Uuid,
         pub event_id: Uuid,
         pub created_at: DateTimeUtc,
+        /// SHA-256 (hex) of the write's fields ([`crate::service::measures::NewEvent::digest`]);
+        /// none on receipts kept before m0019.
+        pub digest: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

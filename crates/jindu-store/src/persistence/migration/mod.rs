@@ -21,6 +21,7 @@ mod m0015_write_receipt;
 mod m0016_import_job;
 mod m0017_accounts;
 mod m0018_audit_stamp;
+mod m0019_receipt_digest;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_import_job::Migration),
             Box::new(m0017_accounts::Migration),
             Box::new(m0018_audit_stamp::Migration),
+            Box::new(m0019_receipt_digest::Migration),
         ]
     }
 }

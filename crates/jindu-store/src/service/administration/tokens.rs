@@ -77,7 +77,7 @@ pub async fn owner<C: ConnectionTrait>(db: &C, username: &str) -> ServiceResult<
 /// Creates a token for `user_id` limited to `role` and `division`, valid for `days` days
 /// (1–365). Returns its id and the secret, which is not stored and cannot be shown again.
 /// Errors: `NotFound("user")`; `Invalid` when the name is empty or too long, the days are out
-/// of range, the role is not the user's own, or the division is not a loaded division inside
+/// of range, the account is disabled, the role is not the user's own, or the division is not a loaded division inside
 /// the user's scope.
 pub async fn create<C: ConnectionTrait>(
     db: &C,
@@ -98,6 +98,11 @@ pub async fn create<C: ConnectionTrait>(
     }
     if !(1..=MAX_DAYS).contains(&days) {
         errors.push(FieldError::of("days", Message::new("msg.token.days").text("MAX_DAYS", MAX_DAYS)));
+    }
+    if user.disabled_at.is_some() {
+        // A token made now would come alive when the account is enabled, although enabling
+        // never brings back the tokens disabling revoked (found by the hostile trial).
+        errors.push(FieldError::of("username", Message::new("msg.token.disabled")));
     }
     if role == Role::SystemAdmin {
         // The API serves case data only, and a token would step around the administrator's

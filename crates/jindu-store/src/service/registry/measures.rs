@@ -626,6 +626,24 @@ pub struct NewEvent {
     pub idempotency_key: String,
 }
 
+impl NewEvent {
+    /// SHA-256 (hex) of what the write records — kind, date, test method, result, substance,
+    /// note and amended event, each trimmed, separated by NUL — kept with its idempotency
+    /// receipt: a retry carries the same digest, a key reused for another write does not. The
+    /// version and the key itself are not part of it.
+    pub fn digest(&self) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for part in
+            [&self.kind, &self.date, &self.test_method, &self.test_result, &self.substance, &self.note, &self.amends]
+        {
+            h.update(part.trim().as_bytes());
+            h.update([0u8]);
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
 /// Event kinds recorded through the event form (measure and transfer events have their own).
 pub const FORM_EVENT_KINDS: &[EventKind] = &[
     EventKind::CheckIn,
@@ -664,9 +682,10 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
         None => return Err(ServiceError::Forbidden(Permission::RecordWork)),
     }
     let key = receipts::key_of(&input.idempotency_key)?;
+    let digest = input.digest();
     let txn = crate::service::UnitOfWork::begin_checked(db, actor, now).await?;
     if let Some(key) = &key
-        && let Some(first) = receipts::recorded(&txn, actor.user_id, key, person_id).await?
+        && let Some(first) = receipts::recorded(&txn, actor.user_id, key, person_id, &digest).await?
     {
         // A retry or a double click: the first write's answer, nothing stored again.
         txn.rollback().await?;
@@ -674,13 +693,13 @@ pub async fn record_event<C: ConnectionTrait + TransactionTrait>(
     }
     let id = record_event_in(&txn, vault, actor, now, person_id, input).await?;
     if let Some(key) = &key
-        && let Err(e) = receipts::keep(&txn, actor.user_id, key, person_id, id, now).await
+        && let Err(e) = receipts::keep(&txn, actor.user_id, key, person_id, id, &digest, now).await
     {
         drop(txn);
         // A parallel retry with the same key committed first (PostgreSQL): its event is the
         // answer, and this one is rolled back.
         if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
-            && let Some(first) = receipts::recorded(db, actor.user_id, key, person_id).await?
+            && let Some(first) = receipts::recorded(db, actor.user_id, key, person_id, &digest).await?
         {
             return Ok(first);
         }

@@ -36,20 +36,29 @@ pub fn key_of(raw: &str) -> ServiceResult<Option<String>> {
     Ok(Some(key.to_string()))
 }
 
-/// The event recorded earlier by `user` with `key`, if any.
+/// The event recorded earlier by `user` with `key`, if any, when it was the same write
+/// (`digest`, see [`crate::service::measures::NewEvent::digest`]).
 ///
 /// # Errors
-/// `Invalid` (field `idempotency_key`) when the key was used for a write about another person:
-/// a client that reuses keys must not get someone else's answer. `Db` on failure.
-pub async fn recorded<C: ConnectionTrait>(db: &C, user: Uuid, key: &str, person: Uuid) -> ServiceResult<Option<Uuid>> {
+/// `Invalid` (field `idempotency_key`) when the key was used for a write about another person
+/// (a client that reuses keys must not get someone else's answer), or for a different write
+/// about this one (its data would be dropped while the answer said "recorded"). `Db` on failure.
+pub async fn recorded<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    key: &str,
+    person: Uuid,
+    digest: &str,
+) -> ServiceResult<Option<Uuid>> {
     let Some(receipt) = write_receipt::Entity::find_by_id((user, key.to_string())).one(db).await? else {
         return Ok(None);
     };
+    let refused = |code| ServiceError::Invalid(vec![FieldError::of("idempotency_key", Message::new(code))]);
     if receipt.person_id != person {
-        return Err(ServiceError::Invalid(vec![FieldError::of(
-            "idempotency_key",
-            Message::new("msg.idempotency.reused"),
-        )]));
+        return Err(refused("msg.idempotency.reused"));
+    }
+    if receipt.digest.as_deref().is_some_and(|d| d != digest) {
+        return Err(refused("msg.idempotency.other_write"));
     }
     Ok(Some(receipt.event_id))
 }
@@ -66,6 +75,7 @@ pub async fn keep<C: ConnectionTrait>(
     key: &str,
     person: Uuid,
     event: Uuid,
+    digest: &str,
     now: Now,
 ) -> Result<(), DbErr> {
     write_receipt::Entity::delete_many()
@@ -78,6 +88,7 @@ pub async fn keep<C: ConnectionTrait>(
         person_id: Set(person),
         event_id: Set(event),
         created_at: Set(now.instant),
+        digest: Set(Some(digest.to_string())),
     })
     .exec_without_returning(db)
     .await?;
