@@ -832,14 +832,8 @@ impl KeyRing {
         }
         let (nonce, ct) = blob.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Malformed("payload too short"))?;
-        let entry = self.entry(parsed.version).ok_or(CryptoError::UnknownKeyVersion(parsed.version))?;
-        let other;
-        let derived = if parsed.algorithm == self.algorithm {
-            &entry.derived
-        } else {
-            other = Derived::new(parsed.algorithm, &entry.master)?;
-            &other
-        };
+        let mut other = None;
+        let derived = self.derived_for(parsed.algorithm, parsed.version, &mut other)?;
         let aad_bytes = aad.to_bytes();
         let plain = derived.cipher.decrypt(nonce, Payload { msg: ct, aad: &aad_bytes }).ok_or(CryptoError::Decrypt)?;
         String::from_utf8(plain).map_err(|e| {
@@ -909,16 +903,28 @@ impl KeyRing {
         }
         let (nonce, ct) = blob.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Malformed("payload too short"))?;
-        let entry = self.entry(version).ok_or(CryptoError::UnknownKeyVersion(version))?;
-        let other;
-        let derived = if algorithm == self.algorithm {
-            &entry.derived
-        } else {
-            other = Derived::new(algorithm, &entry.master)?;
-            &other
-        };
+        let mut other = None;
+        let derived = self.derived_for(algorithm, version, &mut other)?;
         let aad_bytes = aad.to_bytes();
         derived.cipher.decrypt(nonce, Payload { msg: ct, aad: &aad_bytes }).ok_or(CryptoError::Decrypt)
+    }
+
+    /// The keys of `version` for `algorithm`: the ring's own, or derived into `other` when the
+    /// value was sealed under another algorithm (an algorithm change keeps old values opening).
+    ///
+    /// # Errors
+    /// [`CryptoError::UnknownKeyVersion`]; [`CryptoError::KeyDerivation`].
+    fn derived_for<'a>(
+        &'a self,
+        algorithm: Algorithm,
+        version: u32,
+        other: &'a mut Option<Derived>,
+    ) -> Result<&'a Derived, CryptoError> {
+        let entry = self.entry(version).ok_or(CryptoError::UnknownKeyVersion(version))?;
+        if algorithm == self.algorithm {
+            return Ok(&entry.derived);
+        }
+        Ok(other.insert(Derived::new(algorithm, &entry.master)?))
     }
 
     /// [`encrypt_bytes`](KeyRing::encrypt_bytes) without a second copy of the file: encrypts
@@ -960,14 +966,8 @@ impl KeyRing {
             blob[..NONCE_LEN].try_into().map_err(|_| CryptoError::Malformed("payload too short"))?;
         let tag: [u8; TAG_LEN] =
             blob[blob.len() - TAG_LEN..].try_into().map_err(|_| CryptoError::Malformed("payload too short"))?;
-        let entry = self.entry(version).ok_or(CryptoError::UnknownKeyVersion(version))?;
-        let other;
-        let derived = if algorithm == self.algorithm {
-            &entry.derived
-        } else {
-            other = Derived::new(algorithm, &entry.master)?;
-            &other
-        };
+        let mut other = None;
+        let derived = self.derived_for(algorithm, version, &mut other)?;
         let aad_bytes = aad.to_bytes();
         let end = stored.len() - TAG_LEN;
         if !derived.cipher.decrypt_in_place(nonce, &aad_bytes, &mut stored[head..end], tag) {

@@ -143,15 +143,7 @@ pub async fn create_user<C: ConnectionTrait + TransactionTrait>(
     if input.display_name.trim().is_empty() {
         errors.push(jindu_domain::DomainError::Required { field: "display_name" }.into());
     }
-    let division = match DivisionCode::parse(input.division.trim()) {
-        Ok(code) if actor.sees(&code.to_string()) && deployment::division_by_code(db, code).await?.is_some() => {
-            Some(code)
-        }
-        _ => {
-            errors.push(FieldError::coded("division", "division.outside", Message::new("msg.division.outside_unit")));
-            None
-        }
-    };
+    let division = division_in_scope(db, actor, &input.division, &mut errors).await?;
     let (Some(division), true) = (division, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
     };
@@ -449,15 +441,7 @@ pub async fn edit_user<C: ConnectionTrait + TransactionTrait>(
             None
         }
     };
-    let division = match DivisionCode::parse(input.division.trim()) {
-        Ok(code) if actor.sees(&code.to_string()) && deployment::division_by_code(db, code).await?.is_some() => {
-            Some(code)
-        }
-        _ => {
-            errors.push(FieldError::coded("division", "division.outside", Message::new("msg.division.outside_unit")));
-            None
-        }
-    };
+    let division = division_in_scope(db, actor, &input.division, &mut errors).await?;
     let (Some(role), Some(division), true) = (role, division, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
     };
@@ -724,4 +708,26 @@ async fn shell_actor<C: ConnectionTrait>(db: &C) -> ServiceResult<Actor> {
         credentials_changed_at: None,
         member_unit: None,
     })
+}
+
+/// The division an account is given (`raw`, a division code): a loaded division inside the
+/// administrator's scope, or `None` with the refusal (`division.outside`) pushed to `errors`.
+///
+/// # Errors
+/// `Db` on a database failure.
+async fn division_in_scope<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    raw: &str,
+    errors: &mut Vec<FieldError>,
+) -> ServiceResult<Option<DivisionCode>> {
+    match DivisionCode::parse(raw.trim()) {
+        Ok(code) if actor.sees(&code.to_string()) && deployment::division_by_code(db, code).await?.is_some() => {
+            Ok(Some(code))
+        }
+        _ => {
+            errors.push(FieldError::coded("division", "division.outside", Message::new("msg.division.outside_unit")));
+            Ok(None)
+        }
+    }
 }
