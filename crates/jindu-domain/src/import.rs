@@ -154,41 +154,6 @@ impl PersonColumn {
         }
     }
 
-    /// How to fill the column, for the template's 填写说明 sheet (Chinese; the values the
-    /// registration form takes).
-    pub fn hint_zh(self) -> &'static str {
-        match self {
-            PersonColumn::Name => "必填。",
-            PersonColumn::IdNumber => "必填。18位公民身份号码（15位旧号码亦可）；请将单元格设为文本，以免末位变成0。",
-            PersonColumn::Sex => "可不填：以身份证号为准。",
-            PersonColumn::Phone => "手机或固定电话。",
-            PersonColumn::Address => "现居住地址。",
-            PersonColumn::Town => "必填（或在“社区(村)”中写全路径）。乡镇街道名称或12位区划代码，如：广东路街道。",
-            PersonColumn::Community => "社区或村名称，如：湖北路社区；也可写“珠晖区广东路街道湖北路社区”。",
-            PersonColumn::MeasureKind => {
-                "可填：社区戒毒、社区康复、强制隔离戒毒（或简称社戒、社康、强戒）等；不填则只登记人员。"
-            }
-            PersonColumn::DecisionDate => {
-                "填了管控措施则必填。日期可写 2026-09-01、2026/9/1、2026年9月1日、20260901 或 Excel 日期。"
-            }
-            PersonColumn::ReportDate => "社区戒毒、社区康复的报到日期，格式同决定日期。",
-            PersonColumn::EndDate => {
-                "措施已解除或终止的，填解除(终止)日期，并填结束原因。多年前决定、未填报到日期的社区戒毒（康复），须填结束日期、报到日期或管控状态之一。"
-            }
-            PersonColumn::EndReason => "填了结束日期则必填：期满解除、被判刑、收容教育、转强制隔离戒毒、死亡、其他。",
-            PersonColumn::ControlStatus => {
-                "可不填（即在控）。可填：在控、失控、羁押、死亡、出境、戒断三年未复吸、解除；在控以外的状态按导入当日记录。"
-            }
-            PersonColumn::FirstFoundOn => "格式同决定日期。",
-            PersonColumn::SocialWorker => {
-                "本辖区社工的用户名或姓名；尚未建社工账号时，检查后可选择按表创建社工（暂不能登录）或暂不分配。"
-            }
-            PersonColumn::Substance => "如：冰毒、麻古、K粉、海洛因、摇头丸、大麻；写了几种时以第一种为主要滥用毒品。",
-            PersonColumn::AddictionFinding => "如：吸毒成瘾、吸毒成瘾严重。",
-            PersonColumn::Note => "不超过500字。",
-        }
-    }
-
     /// Header words that mean this column, after [`normalize_header`]: the forms seen in
     /// registries kept in Excel and WPS, and the field name itself.
     pub fn synonyms(self) -> &'static [&'static str] {

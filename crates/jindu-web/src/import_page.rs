@@ -377,7 +377,7 @@ impl Summary {
 pub struct ImportPage {
     pub c: Chrome,
     pub jobs: Vec<JobLine>,
-    pub columns: Vec<(&'static str, &'static str)>,
+    pub columns: Vec<(&'static str, String)>,
 }
 
 /// `GET /import`.
@@ -410,7 +410,9 @@ pub async fn form(State(state): State<AppState>, a: Authed) -> PageResult {
             }
         })
         .collect();
-    let columns = PersonColumn::ALL.iter().map(|c| (c.template_header(), c.hint_zh())).collect();
+    let lang = a.chrome.l();
+    let columns =
+        PersonColumn::ALL.iter().map(|c| (c.template_header(), hint(SheetKind::Persons, c.field(), lang))).collect();
     Ok(ImportPage { c: a.chrome, jobs, columns }.into_response())
 }
 
@@ -841,9 +843,8 @@ impl JobPage {
         }
         self.fields.iter().find(|(f, _)| *f == field).map(|(_, h)| h.trim_end_matches('*').to_string()).unwrap_or_else(
             || match field {
-                "division" => "所属辖区".to_string(),
-                "row" => "整行".to_string(),
-                "confirm_exemptions" | "exemptions_checked" => "豁免已核查".to_string(),
+                "division" | "row" | "exemptions_checked" => self.c.t(&format!("tpl.field.{field}")),
+                "confirm_exemptions" => self.c.t("tpl.field.exemptions_checked"),
                 _ => field.to_string(),
             },
         )
@@ -856,7 +857,7 @@ impl JobPage {
 
     /// A skipped footer row's number as the page says it: 第7行 / row 7.
     pub fn skipped_row(&self, row: impl std::fmt::Display) -> String {
-        if self.c.lang == "en" { format!("row {row}") } else { format!("第{row}行") }
+        jindu_messages::render_code("tpl.row", &[("row", row.to_string())], self.c.l())
     }
 
     /// True when the job ended and its file can be mapped by hand (a report, or a header that
@@ -951,7 +952,8 @@ pub async fn problems_xlsx(State(state): State<AppState>, a: Authed, Path(id): P
     )
     .await?;
     let stem = job.file_name.rsplit_once('.').map_or(job.file_name.as_str(), |(s, _)| s);
-    Ok(attachment(XLSX_CONTENT_TYPE, &format!("{stem}-问题.xlsx"), bytes))
+    let name = jindu_messages::render_code("tpl.check.file", &[("stem", stem.to_string())], a.chrome.l());
+    Ok(attachment(XLSX_CONTENT_TYPE, &name, bytes))
 }
 
 /// The sheet `rows` (as read, row 1 first) with the problems of `report` in a column after the
@@ -962,7 +964,7 @@ pub async fn problems_xlsx(State(state): State<AppState>, a: Authed, Path(id): P
 pub fn annotated_copy(rows: &[Vec<String>], report: &ImportReport, lang: &str) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    ws.set_name(if lang == "en" { "Check" } else { "检查结果" })?;
+    ws.set_name(jindu_messages::t("tpl.check.sheet", lang))?;
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     let problem_col = u16::try_from(width).unwrap_or(u16::MAX - 1);
     let header_fmt =
@@ -995,16 +997,11 @@ pub fn annotated_copy(rows: &[Vec<String>], report: &ImportReport, lang: &str) -
             }
         }
         if r == header {
-            ws.write_string_with_format(
-                row,
-                problem_col,
-                if lang == "en" { "Problems" } else { "问题说明" },
-                &header_fmt,
-            )?;
+            ws.write_string_with_format(row, problem_col, jindu_messages::t("tpl.check.problems", lang), &header_fmt)?;
         } else if let Some(list) = problems {
             ws.write_string_with_format(row, problem_col, list.join("\n"), &note_fmt)?;
         } else if report.skipped.iter().any(|(n, _)| *n == r + 1) {
-            ws.write_string(row, problem_col, if lang == "en" { "Footer row: skipped" } else { "表尾行：已跳过" })?;
+            ws.write_string(row, problem_col, jindu_messages::t("tpl.check.footer_skipped", lang))?;
         }
     }
     for (c, w) in widths.iter().enumerate() {
@@ -1031,14 +1028,10 @@ pub async fn template(
     let kind = jindu_domain::query::choice("kind", &q.kind, &SheetKind::ALL, SheetKind::as_code)
         .map_err(|e| AppError::from(vec![e]))?;
     if let Some(kind @ (SheetKind::Events | SheetKind::Measures | SheetKind::Tasks | SheetKind::Workstations)) = kind {
-        let bytes = records_template_xlsx(kind, a.chrome.demo).map_err(|e| AppError::Internal(e.to_string()))?;
-        let name = match kind {
-            SheetKind::Events => "检测走访记录导入模板.xlsx",
-            SheetKind::Tasks => "规划任务导入模板.xlsx",
-            SheetKind::Workstations => "工作站及社工导入模板.xlsx",
-            _ => "戒毒措施导入模板.xlsx",
-        };
-        return Ok(attachment(XLSX_CONTENT_TYPE, name, bytes));
+        let bytes =
+            records_template_xlsx(kind, a.chrome.l(), a.chrome.demo).map_err(|e| AppError::Internal(e.to_string()))?;
+        let name = jindu_messages::t(&format!("tpl.{}.file", kind.as_code()), a.chrome.l());
+        return Ok(attachment(XLSX_CONTENT_TYPE, &name, bytes));
     }
     let towns = deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Town).await?;
     let communities = deployment::in_scope(&state.db, a.actor.scope, DivisionLevel::Village).await?;
@@ -1047,8 +1040,8 @@ pub async fn template(
         .map(|t| (t.name.clone(), t.code.to_string()))
         .chain(communities.iter().map(|c| (c.name.clone(), c.code.to_string())))
         .collect();
-    let bytes = template_xlsx(&places, a.chrome.demo).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(attachment(XLSX_CONTENT_TYPE, "在册人员导入模板.xlsx", bytes))
+    let bytes = template_xlsx(&places, a.chrome.l(), a.chrome.demo).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(attachment(XLSX_CONTENT_TYPE, &jindu_messages::t("tpl.persons.file", a.chrome.l()), bytes))
 }
 
 /// Query of the template download: `kind=events` or `kind=measures` (else persons).
@@ -1065,76 +1058,20 @@ pub struct TemplateQuery {
 ///
 /// # Errors
 /// Only a fault of the workbook writer.
-pub fn records_template_xlsx(kind: SheetKind, demo: bool) -> Result<Vec<u8>, XlsxError> {
-    // (header is the column's template header) example value, hint.
-    let (sheet_name, title, rows): (&str, &str, Vec<(&str, &str)>) = match kind {
-        SheetKind::Events => (
-            "检测走访记录",
-            "检测、报到、走访记录导入模板（带*为必填；第3行为示例，导入前请删除）",
-            vec![
-                ("43040519850301001X", "必填。须为本辖区已登记的人员。"),
-                ("示例 张三", "可不填；填写时须与登记的姓名一致。"),
-                ("尿检", "必填。可填：报到、检测、尿检、毛发检测、走访、家访、谈话、帮扶。"),
-                ("2026-11-02", "必填。不能晚于今天。格式如 2026-11-02、2026/11/2、2026年11月2日 或 Excel 日期。"),
-                ("尿检", "检测时必填（类型为尿检、毛发检测时可不填）：尿检、毛发、唾液、血液。"),
-                ("阴性", "检测时必填：阴性、阳性、拒检。"),
-                ("", "检测结果为阳性时必填，如：冰毒、海洛因、氯胺酮。"),
-                ("示例行，导入前删除", "不超过500字。"),
-            ],
-        ),
-        SheetKind::Measures => (
-            "戒毒措施",
-            "戒毒措施导入模板（带*为必填；第3行为示例，导入前请删除）",
-            vec![
-                ("43040519850301001X", "必填。须为本辖区已登记的人员（新人员请先用在册人员模板导入）。"),
-                ("示例 张三", "可不填；填写时须与登记的姓名一致。"),
-                ("社区康复", "必填：社区戒毒（社戒）、社区康复（社康）、强制隔离戒毒（强戒）。"),
-                (
-                    "2026-10-08",
-                    "必填。不能晚于今天。同一人的各行按决定日期先后办理：决定强制隔离戒毒时，正在执行的社区戒毒自动终止（禁毒法第38条）。",
-                ),
-                ("2026-10-15", "社区戒毒、社区康复已报到的填写报到日期，不早于决定日期。"),
-                ("", "已结束的历史措施填写解除或终止日期；不填表示措施仍在执行。历史措施不得与已登记的措施时间重叠。"),
-                ("", "填了解除(终止)日期时必填：期满解除、被判刑、收容教育、转强制隔离戒毒、死亡、其他。"),
-                ("", "对妇女或未满16周岁的人员决定强制隔离戒毒时，核查禁毒法第39条的情形后填“是”。"),
-            ],
-        ),
-        SheetKind::Tasks => (
-            "规划任务",
-            "规划任务导入模板（带*为必填；第3行为示例，导入前请删除）",
-            vec![
-                ("6·27工程三年行动", "必填，100字以内。"),
-                ("建成社区戒毒社区康复工作站", "必填，300字以内。同一规划、同一牵头单位的同一任务已存在时跳过。"),
-                (
-                    "示例街道",
-                    "必填：本辖区的乡镇（街道），填名称（如 广东路街道）或区划代码。示例行的“示例街道”不存在，不会被导入。",
-                ),
-                ("区公安分局、区民政局", "可不填；多个单位用顿号或逗号分隔。"),
-                ("2027-06-30", "必填。格式如 2027-06-30、2027/6/30、2027年6月30日 或 Excel 日期。"),
-            ],
-        ),
-        SheetKind::Workstations => (
-            "工作站及社工",
-            "社区戒毒（康复）工作站及禁毒社工导入模板（带*为必填；第3行为示例，导入前请删除）",
-            vec![
-                ("示例街道社区戒毒(康复)工作站", "必填，50字以内。同一乡镇（街道）的同名工作站已存在时只补充社工。"),
-                (
-                    "示例街道",
-                    "必填：本辖区的乡镇（街道），填名称（如 广东路街道）或区划代码。示例行的“示例街道”不存在，不会被导入。",
-                ),
-                ("示例街道综治中心二楼", "可不填，100字以内。"),
-                (
-                    "2019-06-26",
-                    "可不填；工作站覆盖率从成立当月起计。格式如 2019-06-26、2019/6/26、2019年6月26日 或 Excel 日期。",
-                ),
-                (
-                    "sg01、张丽",
-                    "可不填：在该工作站工作的禁毒社工，填用户名或姓名，多人用顿号或逗号分隔。账号由系统管理员先行创建，所属单位须在该乡镇（街道）。",
-                ),
-            ],
-        ),
+pub fn records_template_xlsx(kind: SheetKind, lang: &str, demo: bool) -> Result<Vec<u8>, XlsxError> {
+    // The example value of each column, in the order of the template's columns.
+    let examples: &[&str] = match kind {
+        SheetKind::Events => &["43040519850301001X", "示例 张三", "尿检", "2026-11-02", "尿检", "阴性", "", ""],
+        SheetKind::Measures => &["43040519850301001X", "示例 张三", "社区康复", "2026-10-08", "2026-10-15", "", "", ""],
+        SheetKind::Tasks => {
+            &["6·27工程三年行动", "建成社区戒毒社区康复工作站", "示例街道", "区公安分局、区民政局", "2027-06-30"]
+        }
+        SheetKind::Workstations => {
+            &["示例街道社区戒毒(康复)工作站", "示例街道", "示例街道综治中心二楼", "2019-06-26", "sg01、张丽"]
+        }
         SheetKind::Persons => return Err(XlsxError::ParameterError("the person template is template_xlsx".into())),
     };
+    let words = |key: &str| jindu_messages::t(&format!("tpl.{}.{key}", kind.as_code()), lang);
     let f = Formats::new();
     let mut wb = Workbook::new();
     let text = Format::new().set_num_format("@");
@@ -1145,23 +1082,25 @@ pub fn records_template_xlsx(kind: SheetKind, demo: bool) -> Result<Vec<u8>, Xls
             .iter()
             .map(|(field, header)| (header.to_string(), if *field == "id_number" { 22.0 } else { 14.0 }))
             .collect();
-        start_sheet(ws, sheet_name, title, &widths, &f)?;
-        for (c, (example, _)) in rows.iter().enumerate() {
+        start_sheet(ws, &words("sheet"), &words("title"), &widths, &f)?;
+        for (c, ((field, _), example)) in columns.iter().zip(examples).enumerate() {
             let col = u16::try_from(c).unwrap_or(0);
             ws.set_column_format(col, &text)?;
-            ws.write_string_with_format(2, col, *example, &text)?;
+            let example =
+                if *field == "note" { jindu_messages::t("tpl.example_note", lang) } else { (*example).to_string() };
+            ws.write_string_with_format(2, col, &example, &text)?;
         }
     }
     {
         let ws = wb.add_worksheet();
-        start_sheet(ws, "填写说明", "各列填写说明", &[("列".into(), 16.0), ("说明".into(), 90.0)], &f)?;
-        for (r, ((_, header), (_, hint))) in columns.iter().zip(&rows).enumerate() {
+        instructions_sheet(ws, lang, &f)?;
+        for (r, (field, header)) in columns.iter().enumerate() {
             let row = u32::try_from(r).unwrap_or(0) + 2;
             ws.write_string(row, 0, *header)?;
-            ws.write_string_with_format(row, 1, *hint, &f.wrap)?;
+            ws.write_string_with_format(row, 1, hint(kind, field, lang), &f.wrap)?;
         }
         if demo {
-            demo_line(ws, u32::try_from(columns.len()).unwrap_or(0) + 4, "zh", &f)?;
+            demo_line(ws, u32::try_from(columns.len()).unwrap_or(0) + 4, lang, &f)?;
         }
     }
     wb.save_to_buffer()
@@ -1172,7 +1111,7 @@ pub fn records_template_xlsx(kind: SheetKind, demo: bool) -> Result<Vec<u8>, Xls
 ///
 /// # Errors
 /// Only a fault of the workbook writer.
-pub fn template_xlsx(places: &[(String, String)], demo: bool) -> Result<Vec<u8>, XlsxError> {
+pub fn template_xlsx(places: &[(String, String)], lang: &str, demo: bool) -> Result<Vec<u8>, XlsxError> {
     let f = Formats::new();
     let mut wb = Workbook::new();
     let text = Format::new().set_num_format("@");
@@ -1182,7 +1121,13 @@ pub fn template_xlsx(places: &[(String, String)], demo: bool) -> Result<Vec<u8>,
             .iter()
             .map(|c| (c.template_header().to_string(), if *c == PersonColumn::IdNumber { 22.0 } else { 14.0 }))
             .collect();
-        start_sheet(ws, "在册人员", "在册人员导入模板（带*为必填；第3行为示例，导入前请删除）", &columns, &f)?;
+        start_sheet(
+            ws,
+            &jindu_messages::t("tpl.persons.sheet", lang),
+            &jindu_messages::t("tpl.persons.title", lang),
+            &columns,
+            &f,
+        )?;
         let example = [
             "示例 张三",
             "43040519850301001X",
@@ -1198,52 +1143,50 @@ pub fn template_xlsx(places: &[(String, String)], demo: bool) -> Result<Vec<u8>,
             "",
             "冰毒",
             "吸毒成瘾",
-            "示例行，导入前删除",
+            "",
         ];
         // Every cell is text, so Excel keeps ID numbers and codes whole.
         for c in 0..PersonColumn::ALL.len() {
             ws.set_column_format(u16::try_from(c).unwrap_or(0), &text)?;
         }
-        for (c, v) in example.iter().enumerate() {
-            ws.write_string_with_format(2, u16::try_from(c).unwrap_or(0), *v, &text)?;
+        for (c, (column, v)) in PersonColumn::ALL.iter().zip(example).enumerate() {
+            let v =
+                if *column == PersonColumn::Note { jindu_messages::t("tpl.example_note", lang) } else { v.to_string() };
+            ws.write_string_with_format(2, u16::try_from(c).unwrap_or(0), &v, &text)?;
         }
     }
     {
         let ws = wb.add_worksheet();
-        start_sheet(ws, "填写说明", "各列填写说明", &[("列".into(), 16.0), ("说明".into(), 90.0)], &f)?;
+        instructions_sheet(ws, lang, &f)?;
         for (r, c) in PersonColumn::ALL.iter().enumerate() {
             let row = u32::try_from(r).unwrap_or(0) + 2;
             ws.write_string(row, 0, c.template_header())?;
-            ws.write_string_with_format(row, 1, c.hint_zh(), &f.wrap)?;
+            ws.write_string_with_format(row, 1, hint(SheetKind::Persons, c.field(), lang), &f.wrap)?;
         }
         let mut row = u32::try_from(PersonColumn::ALL.len()).unwrap_or(0) + 3;
         for (label, values) in [
-            ("管控措施可填", MeasureKind::ALL.iter().map(|k| k.label_zh()).collect::<Vec<_>>()),
-            ("毒品种类可填", Substance::ALL.iter().map(|k| k.label_zh()).collect()),
-            ("成瘾认定可填", AddictionFinding::ALL.iter().map(|k| k.label_zh()).collect()),
+            ("measure", MeasureKind::ALL.iter().map(|k| k.label_zh()).collect::<Vec<_>>()),
+            ("substance", Substance::ALL.iter().map(|k| k.label_zh()).collect()),
+            ("addiction", AddictionFinding::ALL.iter().map(|k| k.label_zh()).collect()),
         ] {
-            ws.write_string_with_format(row, 0, label, &f.header)?;
+            ws.write_string_with_format(row, 0, jindu_messages::t(&format!("tpl.allowed.{label}"), lang), &f.header)?;
             ws.write_string_with_format(row, 1, values.join("、"), &f.wrap)?;
             row += 1;
         }
-        ws.write_string_with_format(
-            row + 1,
-            1,
-            "表头可在第1至20行之间，上方可有标题行和合并单元格；列的顺序不限，常见的其他写法（公民身份号码、证件号码、所属街道等）也能识别。已在本辖区登记的人员会跳过，重复导入同一文件不会重复登记。",
-            &f.wrap,
-        )?;
+        ws.write_string_with_format(row + 1, 1, jindu_messages::t("tpl.persons.note", lang), &f.wrap)?;
         // Not on the first sheet: a line there would be read as a data row.
         if demo {
-            demo_line(ws, row + 3, "zh", &f)?;
+            demo_line(ws, row + 3, lang, &f)?;
         }
     }
     {
         let ws = wb.add_worksheet();
+        let t = |key: &str| jindu_messages::t(key, lang);
         start_sheet(
             ws,
-            "辖区",
-            "可填写的乡镇街道和社区（村）",
-            &[("名称".into(), 24.0), ("区划代码".into(), 16.0)],
+            &t("tpl.places.sheet"),
+            &t("tpl.places.title"),
+            &[(t("tpl.places.name"), 24.0), (t("tpl.places.code"), 16.0)],
             &f,
         )?;
         for (r, (name, code)) in places.iter().enumerate() {
@@ -1253,6 +1196,23 @@ pub fn template_xlsx(places: &[(String, String)], demo: bool) -> Result<Vec<u8>,
         }
     }
     wb.save_to_buffer()
+}
+
+/// How to fill the column `field` of a `kind` sheet, in `lang` (`tpl.hint.<kind>.<field>`).
+fn hint(kind: SheetKind, field: &str, lang: &str) -> String {
+    jindu_messages::t(&format!("tpl.hint.{}.{field}", kind.as_code()), lang)
+}
+
+/// Starts a template's 填写说明 sheet: its name, title and the two column headers.
+fn instructions_sheet(ws: &mut rust_xlsxwriter::Worksheet, lang: &str, f: &Formats) -> Result<(), XlsxError> {
+    let t = |key: &str| jindu_messages::t(key, lang);
+    start_sheet(
+        ws,
+        &t("tpl.instructions.sheet"),
+        &t("tpl.instructions.title"),
+        &[(t("tpl.col.column"), 16.0), (t("tpl.col.hint"), 90.0)],
+        f,
+    )
 }
 
 /// A download: `Content-Type`, and `Content-Disposition` with the UTF-8 file name (RFC 6266).

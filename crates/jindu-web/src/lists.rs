@@ -108,8 +108,7 @@ async fn export_list(
     }
     let now = state.clock.now();
     let lang = a.chrome.l();
-    let place = place_name(&state, &a).await;
-    let today = now.today.format("%Y-%m-%d");
+    let words = Words { lang, place: place_name(&state, &a).await, today: now.today.format("%Y-%m-%d").to_string() };
     let mut unmasked = false;
     let unmask_asked = jindu_domain::query::flag("unmask", &q.unmask).map_err(|e| AppError::from(vec![e]))?;
     let table = match list.as_str() {
@@ -126,29 +125,18 @@ async fn export_list(
             };
             unmasked = unmask_asked && a.actor.can(Permission::Unmask);
             let rows = persons::list_all(&state.db, &state.vault, &a.actor, now, &filter, unmasked).await?;
-            persons_table(&rows, &a, &format!("{place}在册人员名单（{today}）"), unmasked)
+            persons_table(&rows, &a, &words.title("persons"), unmasked)
         }
         "overdue" | "due" => {
             let f = worklist::WorklistFilter { town: q.town.clone(), kind: q.kind.clone(), ..Default::default() }
                 .check(&a.actor)?;
             let wl = worklist::worklist_filtered(&state.db, &state.vault, &a.actor, now, &f, None).await?;
-            let (items, title) = if list == "overdue" {
-                (wl.overdue, format!("{place}逾期事项（{today}）"))
-            } else {
-                (wl.today.into_iter().chain(wl.this_week).collect(), format!("{place}今日及7日内到期事项（{today}）"))
-            };
+            let items = if list == "overdue" { wl.overdue } else { wl.today.into_iter().chain(wl.this_week).collect() };
+            let days = if list == "overdue" { "days_overdue" } else { "days_to_due" };
             Table {
-                sheet: if list == "overdue" { "逾期事项" } else { "到期事项" }.into(),
-                title,
-                headers: [
-                    "姓名",
-                    "身份证号",
-                    "事项",
-                    "到期日",
-                    if list == "overdue" { "逾期天数" } else { "距到期天数" },
-                ]
-                .map(String::from)
-                .to_vec(),
+                sheet: words.sheet(&list),
+                title: words.title(&list),
+                headers: words.columns(&["name", "id_number", "duty", "due_date", days]),
                 rows: items
                     .iter()
                     .map(|d| {
@@ -167,9 +155,9 @@ async fn export_list(
             let filter = alerts::AlertFilter { kind: q.kind.clone(), acked: q.acked.clone(), page: String::new() };
             let rows = alerts::inbox(&state.db, &state.vault, &a.actor, now, &filter).await?;
             Table {
-                sheet: "预警".into(),
-                title: format!("{place}预警提醒（{today}）"),
-                headers: ["预警类别", "姓名", "日期", "已过天数", "情况", "已阅"].map(String::from).to_vec(),
+                sheet: words.sheet("alerts"),
+                title: words.title("alerts"),
+                headers: words.columns(&["alert_kind", "name", "date", "days_since", "detail", "acknowledged"]),
                 rows: rows
                     .iter()
                     .map(|al| {
@@ -184,7 +172,7 @@ async fn export_list(
                             Value::Date(al.ref_date),
                             Value::Int(al.days),
                             detail.join("；").into(),
-                            if al.acked.is_some() { "是" } else { "否" }.into(),
+                            words.yes_no(al.acked.is_some()).into(),
                         ]
                     })
                     .collect(),
@@ -193,11 +181,18 @@ async fn export_list(
         "lost" => {
             let rows = caseload::lost_list(&state.db, &state.vault, &a.actor, now).await?;
             Table {
-                sheet: "失控人员".into(),
-                title: format!("{place}失控人员名单（{today}）"),
-                headers: ["姓名", "身份证号", "联系电话", "最后联系", "乡镇(街道)", "失控日期", "失控天数", "是否升级"]
-                    .map(String::from)
-                    .to_vec(),
+                sheet: words.sheet("lost"),
+                title: words.title("lost"),
+                headers: words.columns(&[
+                    "name",
+                    "id_number",
+                    "phone",
+                    "last_contact",
+                    "town",
+                    "lost_since",
+                    "days_lost",
+                    "escalated",
+                ]),
                 rows: rows
                     .iter()
                     .map(|r| {
@@ -209,7 +204,7 @@ async fn export_list(
                             r.town_code.clone().into(),
                             r.lost_since.into(),
                             Value::Int(r.days),
-                            if r.escalated { "已升级至区禁毒办" } else { "乡镇(街道)" }.into(),
+                            words.t(if r.escalated { "exp.escalated_to_office" } else { "exp.at_town" }).into(),
                         ]
                     })
                     .collect(),
@@ -227,10 +222,22 @@ async fn export_list(
             let p = crate::statistics::dashboard::parse_query(&dq, now.today)?;
             let d = dashboard::dashboard(&state.db, &a.actor, p.scope, p.period, p.rank_by, now.today).await?;
             Table {
-                sheet: "指标".into(),
+                sheet: words.sheet("indicators"),
                 // A period not over is marked 截至… (issue #18, item 17).
-                title: format!("{}禁毒工作指标（{}）", d.jurisdiction.name, d.period.label_on(now.today, lang)),
-                headers: ["指标", "数值", "单位", "去年同期", "增减", "目标", "是否达标"].map(String::from).to_vec(),
+                title: jindu_messages::render_code(
+                    "exp.indicators.title",
+                    &[("place", d.jurisdiction.name.clone()), ("period", d.period.label_on(now.today, lang))],
+                    lang,
+                ),
+                headers: words.columns(&[
+                    "indicator",
+                    "value",
+                    "unit",
+                    "year_before",
+                    "change",
+                    "target",
+                    "meets_target",
+                ]),
                 rows: d
                     .figures
                     .iter()
@@ -250,8 +257,8 @@ async fn export_list(
                             r.target.map_or(Value::Empty, Value::Real),
                             match r.target {
                                 None => Value::Empty,
-                                Some(_) if r.misses => "未达标".into(),
-                                Some(_) => "达标".into(),
+                                Some(_) if r.misses => words.t("exp.target_missed").into(),
+                                Some(_) => words.t("exp.target_met").into(),
                             },
                         ]
                     })
@@ -268,11 +275,21 @@ async fn export_list(
             };
             let rows = audit::search_all(&state.db, &a.actor, &filter).await?;
             Table {
-                sheet: "审计日志".into(),
-                title: format!("审计日志（导出于 {today}）"),
-                headers: ["序号", "时间", "用户", "单位", "地址", "操作", "对象类型", "对象", "结果", "详情", "校验值"]
-                    .map(String::from)
-                    .to_vec(),
+                sheet: words.sheet("audit"),
+                title: words.title("audit"),
+                headers: words.columns(&[
+                    "seq",
+                    "time",
+                    "user",
+                    "org_unit",
+                    "ip",
+                    "action",
+                    "object_type",
+                    "object",
+                    "outcome",
+                    "audit_detail",
+                    "hash",
+                ]),
                 rows: rows
                     .iter()
                     .map(|r| {
@@ -329,29 +346,28 @@ async fn export_list(
 
 fn persons_table(rows: &[persons::PersonView], a: &Authed, title: &str, unmasked: bool) -> Table {
     let lang = a.chrome.l();
-    let mut headers: Vec<String> = [
-        "姓名",
-        "身份证号",
-        "性别",
-        "年龄",
-        "所属辖区",
-        "管控措施",
-        "决定日期",
-        "报到日期",
-        "管控状态",
-        "风险等级",
-        "责任社工",
-        "初次发现日期",
-    ]
-    .map(String::from)
-    .to_vec();
+    let words = Words { lang, place: String::new(), today: String::new() };
+    let mut columns = vec![
+        "name",
+        "id_number",
+        "sex",
+        "age",
+        "division",
+        "measure",
+        "decision_date",
+        "report_date",
+        "status",
+        "risk",
+        "social_worker",
+        "first_found_on",
+    ];
     if unmasked {
-        headers.extend(["联系电话", "现住址"].map(String::from));
+        columns.extend(["phone", "address"]);
     }
     Table {
-        sheet: "在册人员".into(),
+        sheet: words.sheet("persons"),
         title: title.to_string(),
-        headers,
+        headers: words.columns(&columns),
         rows: rows
             .iter()
             .map(|p| {
@@ -376,6 +392,44 @@ fn persons_table(rows: &[persons::PersonView], a: &Authed, title: &str, unmasked
                 row
             })
             .collect(),
+    }
+}
+
+/// The words of an export in the reader's language, from the catalogue (`locales/exports.yml`).
+struct Words<'a> {
+    lang: &'a str,
+    /// The jurisdiction's name, for titles.
+    place: String,
+    /// The day of the export, `YYYY-MM-DD`, for titles.
+    today: String,
+}
+
+impl Words<'_> {
+    fn t(&self, key: &str) -> String {
+        jindu_messages::t(key, self.lang)
+    }
+
+    /// The sheet's name for `list` (`exp.<list>.sheet`).
+    fn sheet(&self, list: &str) -> String {
+        self.t(&format!("exp.{list}.sheet"))
+    }
+
+    /// The title for `list` (`exp.<list>.title`) with the place and the day.
+    fn title(&self, list: &str) -> String {
+        jindu_messages::render_code(
+            &format!("exp.{list}.title"),
+            &[("place", self.place.clone()), ("today", self.today.clone())],
+            self.lang,
+        )
+    }
+
+    /// Column headers `exp.col.<name>`, in order.
+    fn columns(&self, names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| self.t(&format!("exp.col.{n}"))).collect()
+    }
+
+    fn yes_no(&self, yes: bool) -> String {
+        self.t(if yes { "exp.yes" } else { "exp.no" })
     }
 }
 

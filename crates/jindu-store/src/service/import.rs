@@ -792,13 +792,7 @@ impl SheetImport for PersonRows<'_> {
         let status_text = cell(PersonColumn::ControlStatus);
         let status = control_status_of(&status_text);
         if status.is_none() && !status_text.is_empty() {
-            problems.push(unrecognised(
-                "control_status",
-                "管控状态",
-                &status_text,
-                "在控、失控、羁押、死亡、出境、戒断三年未复吸、解除",
-                "在控, 失控, 羁押, 死亡, 出境, 戒断三年未复吸 or 解除",
-            ));
+            problems.push(unrecognised("control_status", "管控状态", &status_text, "msg.import.values.control_status"));
         }
         let measure = RowMeasure {
             kind_code: &input.measure_kind,
@@ -917,8 +911,9 @@ impl<'a> PersonFinder<'a> {
 }
 
 /// A problem with a cell whose text is not recognised (`msg.import.unrecognised`): the column
-/// (its header in Chinese, its field in English), the text and what the column takes.
-fn unrecognised(field: &'static str, header_zh: &str, text: &str, hint_zh: &str, hint_en: &str) -> FieldError {
+/// (its header in Chinese, its field in English), the text and what the column takes (the
+/// catalogue's sentence `values`, e.g. `msg.import.values.test_result`).
+fn unrecognised(field: &'static str, header_zh: &str, text: &str, values: &'static str) -> FieldError {
     let shown: String = text.chars().take(20).collect();
     FieldError::coded(
         field,
@@ -926,7 +921,7 @@ fn unrecognised(field: &'static str, header_zh: &str, text: &str, hint_zh: &str,
         Message::new("msg.import.unrecognised")
             .label("column", header_zh.to_string(), field)
             .text("shown", shown)
-            .label("hint", hint_zh.to_string(), hint_en.to_string()),
+            .nested("hint", Message::new(values)),
     )
 }
 
@@ -945,13 +940,7 @@ fn end_of(end_text: &str, reason_text: &str, problems: &mut Vec<FieldError>) -> 
     if reason_text.is_empty() {
         problems.push(DomainError::Required { field: "end_reason" }.into());
     } else if reason.is_none() {
-        problems.push(unrecognised(
-            "end_reason",
-            "结束原因",
-            reason_text,
-            "期满解除、被判刑、收容教育、转强制隔离戒毒、死亡、其他",
-            "期满解除, 被判刑, 收容教育, 转强制隔离戒毒, 死亡 or 其他",
-        ));
+        problems.push(unrecognised("end_reason", "结束原因", reason_text, "msg.import.values.end_reason"));
     }
     date.zip(reason)
 }
@@ -1053,13 +1042,7 @@ impl SheetImport for MeasureRows<'_> {
         if kind_text.is_empty() {
             problems.push(DomainError::Required { field: "measure_kind" }.into());
         } else if kind.is_none() {
-            problems.push(unrecognised(
-                "measure_kind",
-                "管控措施",
-                &kind_text,
-                "社区戒毒、社区康复、强制隔离戒毒",
-                "社区戒毒, 社区康复 or 强制隔离戒毒",
-            ));
+            problems.push(unrecognised("measure_kind", "管控措施", &kind_text, "msg.import.values.measure_kind"));
         }
         let decision_text = cell(MeasureColumn::DecisionDate);
         let report_text = cell(MeasureColumn::ReportDate);
@@ -1165,35 +1148,17 @@ impl SheetImport for EventRows<'_> {
         if kind_text.is_empty() {
             problems.push(FieldError::coded("kind", "required", Message::new("msg.import.kind_required")));
         } else if kind.is_none() {
-            problems.push(unrecognised(
-                "kind",
-                "类型",
-                &kind_text,
-                "报到、检测、尿检、毛发检测、走访、谈话、帮扶",
-                "报到, 检测, 尿检, 毛发检测, 走访, 谈话 or 帮扶",
-            ));
+            problems.push(unrecognised("kind", "类型", &kind_text, "msg.import.values.kind"));
         }
         let method_text = cell(EventColumn::TestMethod);
         let method = if method_text.is_empty() { kind.and_then(|(_, m)| m) } else { test_method_of(&method_text) };
         if !method_text.is_empty() && method.is_none() {
-            problems.push(unrecognised(
-                "test_method",
-                "检测方式",
-                &method_text,
-                "尿检、毛发、唾液、血液",
-                "尿检, 毛发, 唾液 or 血液",
-            ));
+            problems.push(unrecognised("test_method", "检测方式", &method_text, "msg.import.values.test_method"));
         }
         let result_text = cell(EventColumn::TestResult);
         let result = test_result_of(&result_text);
         if !result_text.is_empty() && result.is_none() {
-            problems.push(unrecognised(
-                "test_result",
-                "检测结果",
-                &result_text,
-                "阴性、阳性、拒检",
-                "阴性, 阳性 or 拒检",
-            ));
+            problems.push(unrecognised("test_result", "检测结果", &result_text, "msg.import.values.test_result"));
         }
         let substance_text = cell(EventColumn::Substance);
         let substance = if substance_text.is_empty() {

@@ -324,3 +324,44 @@ both!(a_layout_jindu_cannot_read_is_mapped_by_hand_then_imported, |app: TestApp|
     assert!(rec.detail.unwrap().contains("证照号>id_number"));
     app
 });
+
+both!(an_english_reader_gets_english_words_in_exports_and_templates, |app: TestApp| async move {
+    app.login().await;
+    app.person("周五", &id_for(8), "2026-09-01", "2026-09-08").await;
+    let r = app.client.get(app.url("/lang?to=en")).send().await.unwrap();
+    assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
+    // The person list: sheet name, title and headers from the catalogue (exports.yml).
+    let (s, _, bytes) = download(&app, "/export/persons/xlsx").await;
+    assert_eq!(s, StatusCode::OK);
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
+    assert_eq!(wb.sheet_names()[0], "Registered persons");
+    let r = sheet(&bytes);
+    assert!(text(&r, 0, 0).starts_with("Registered persons, "), "{}", text(&r, 0, 0));
+    assert_eq!(
+        (text(&r, 1, 0), text(&r, 1, 1), text(&r, 1, 8)),
+        ("Name".into(), "ID number".into(), "Control status".into())
+    );
+    // The overdue list and the alert list too.
+    let (_, _, bytes) = download(&app, "/export/overdue/xlsx").await;
+    let r = sheet(&bytes);
+    assert_eq!(text(&r, 1, 4), "Days overdue");
+    let (_, _, bytes) = download(&app, "/export/alerts/csv").await;
+    let csv = String::from_utf8_lossy(&bytes).to_string();
+    assert!(csv.contains("Alert,Name,Date,Days since,Details,Read"), "{csv}");
+    // The template: instructions in English, headers still the Chinese ones the import reads.
+    let (s, _, bytes) = download(&app, "/import/template.xlsx?kind=events").await;
+    assert_eq!(s, StatusCode::OK);
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
+    assert_eq!(wb.sheet_names(), vec!["Tests and visits".to_string(), "How to fill".to_string()]);
+    let how = wb.worksheet_range("How to fill").unwrap();
+    assert_eq!(text(&how, 2, 0), "身份证号*");
+    assert_eq!(text(&how, 2, 1), "Required. A person registered in the jurisdiction.");
+    let rows = jindu_store::sheet::read_sheet("template.xlsx", &bytes).unwrap();
+    let header = jindu_domain::import::find_header_of::<jindu_domain::import::EventColumn>(&rows).unwrap();
+    assert_eq!(header.columns.len(), jindu_domain::import::EventColumn::ALL.len());
+    assert_eq!(rows[2][7], "Example row: delete before importing");
+    let r = app.client.get(app.url("/import/template.xlsx")).send().await.unwrap();
+    let disposition = r.headers().get("content-disposition").unwrap().to_str().unwrap().to_string();
+    assert!(disposition.contains("registry-import-template.xlsx"), "{disposition}");
+    app
+});
