@@ -333,7 +333,7 @@ both!(an_english_reader_gets_english_words_in_exports_and_templates, |app: TestA
     // The person list: sheet name, title and headers from the catalogue (exports.yml).
     let (s, _, bytes) = download(&app, "/export/persons/xlsx").await;
     assert_eq!(s, StatusCode::OK);
-    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
+    let wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
     assert_eq!(wb.sheet_names()[0], "Registered persons");
     let r = sheet(&bytes);
     assert!(text(&r, 0, 0).starts_with("Registered persons, "), "{}", text(&r, 0, 0));
