@@ -54,17 +54,17 @@ pub async fn open(conn: &jindu_store::DatabaseConnection, url: &str, args: &KeyA
 /// commands, which need the key of the audit seal but read no person).
 pub async fn open_keys(conn: &jindu_store::DatabaseConnection, url: &str, args: &KeyArgs) -> Result<Vault> {
     let path = args.path(url);
-    let vault = Vault::load(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let vault = Vault::load(&path)?;
     if !env_keys() {
-        jindu_crypto::check_key_file_permissions(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+        jindu_crypto::check_key_file_permissions(&path)?;
     }
-    deployment::check_keys(conn, &vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    deployment::check_keys(conn, &vault).await?;
     Ok(vault)
 }
 
 /// Refuses a database whose persons were stored in clear by an older version.
 pub async fn refuse_plaintext(conn: &jindu_store::DatabaseConnection) -> Result<()> {
-    let n = rekey::plaintext_persons(conn).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let n = rekey::plaintext_persons(conn).await?;
     if n > 0 {
         bail!(
             "数据库中有 {n} 名人员的信息尚未加密（旧版本数据），请先运行 jindu keys rotate 加密 / {n} persons are stored unencrypted (made by an older version): run jindu keys rotate first"
@@ -77,15 +77,15 @@ pub async fn refuse_plaintext(conn: &jindu_store::DatabaseConnection) -> Result<
 /// Returns the vault and whether a file was created.
 pub fn load_or_create(path: &Path, algorithm: Algorithm) -> Result<(Vault, bool)> {
     if env_keys() {
-        return Ok((Vault::load(path).map_err(|e| anyhow::anyhow!("{e}"))?, false));
+        return Ok((Vault::load(path)?, false));
     }
     if path.exists() {
-        jindu_crypto::check_key_file_permissions(path).map_err(|e| anyhow::anyhow!("{e}"))?;
-        return Ok((Vault::from_file(path).map_err(|e| anyhow::anyhow!("{e}"))?, false));
+        jindu_crypto::check_key_file_permissions(path)?;
+        return Ok((Vault::from_file(path)?, false));
     }
-    let ring = KeyRing::generate(algorithm).map_err(|e| anyhow::anyhow!("{e}"))?;
-    ring.write_key_file(path, false).map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok((Vault::from_file(path).map_err(|e| anyhow::anyhow!("{e}"))?, true))
+    let ring = KeyRing::generate(algorithm)?;
+    ring.write_key_file(path, false)?;
+    Ok((Vault::from_file(path)?, true))
 }
 
 #[derive(Subcommand, Debug)]
@@ -114,17 +114,15 @@ pub enum KeysCommand {
 }
 
 async fn reencrypt(conn: &jindu_store::DatabaseConnection, vault: &Vault, batch: u64) -> Result<u64> {
-    let pending = rekey::pending(conn, vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let pending = rekey::pending(conn, vault).await?;
     let bar = ProgressBar::new(pending.total());
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .progress_chars("=> "),
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")?.progress_chars("=> "),
     );
     bar.set_message("重新加密 / re-encrypting");
     let mut total = 0;
     loop {
-        let n = rekey::rotate_batch(conn, vault, batch).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let n = rekey::rotate_batch(conn, vault, batch).await?;
         if n == 0 {
             break;
         }
@@ -141,7 +139,7 @@ pub async fn run(command: KeysCommand) -> Result<()> {
             let conn = db::connect_existing(&url).await?;
             let vault = open_keys(&conn, &url, &keys).await?;
             let ring = vault.ring();
-            let p = rekey::pending(&conn, &vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let p = rekey::pending(&conn, &vault).await?;
             println!(
                 "算法 / algorithm: {}  当前版本 / active version: {}  全部版本 / versions: {:?}",
                 ring.algorithm().as_code(),
@@ -164,13 +162,13 @@ pub async fn run(command: KeysCommand) -> Result<()> {
             let path = keys.path(&url);
             let conn = db::connect_existing(&url).await?;
             open_keys(&conn, &url, &keys).await?;
-            let mut ring = KeyRing::read_key_file(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut ring = KeyRing::read_key_file(&path)?;
             let old: Vec<u32> = ring.versions();
-            let version = ring.rotate().map_err(|e| anyhow::anyhow!("{e}"))?;
-            ring.write_key_file(&path, true).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let version = ring.rotate()?;
+            ring.write_key_file(&path, true)?;
             println!("新密钥版本 / new key version: {version}（{}）", path.display());
-            let vault = Vault::from_file(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
-            deployment::check_keys(&conn, &vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let vault = Vault::from_file(&path)?;
+            deployment::check_keys(&conn, &vault).await?;
             let started = Instant::now();
             let mut total = reencrypt(&conn, &vault, batch).await?;
             // A running server notices the new file within RELOAD_CHECK; values it sealed with
@@ -182,12 +180,10 @@ pub async fn run(command: KeysCommand) -> Result<()> {
                 started.elapsed().as_secs_f64(),
                 started.elapsed().as_secs_f64()
             );
-            let left = rekey::pending(&conn, &vault).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let left = rekey::pending(&conn, &vault).await?;
             // The audit seal is signed again with the new key, so retiring the old one keeps the
             // log verifiable (anchors exported before stay checkable only while it is kept).
-            jindu_store::service::audit::seal(&conn, &vault, jindu_domain::clock::Now::system())
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            jindu_store::service::audit::seal(&conn, &vault, jindu_domain::clock::Now::system()).await?;
             if retire {
                 if left.total() > 0 {
                     bail!(
@@ -197,9 +193,9 @@ pub async fn run(command: KeysCommand) -> Result<()> {
                     );
                 }
                 for v in old {
-                    ring.retire_version(v).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    ring.retire_version(v)?;
                 }
-                ring.write_key_file(&path, true).map_err(|e| anyhow::anyhow!("{e}"))?;
+                ring.write_key_file(&path, true)?;
                 println!("旧密钥版本已移除 / old key versions retired");
             } else {
                 println!(

@@ -9,7 +9,7 @@ use jindu_demo::district as demo;
 use jindu_domain::DivisionCode;
 use jindu_domain::clock::Now;
 use jindu_store::db;
-use jindu_store::service::{FieldError, ServiceError, audit, deployment, users};
+use jindu_store::service::{ServiceError, audit, deployment, users};
 use jindu_web::{AppState, Clock};
 use rand::Rng;
 
@@ -330,13 +330,29 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// A service's refusal or failure as the CLI prints it: each sentence `中文 / English` on a line.
 fn explain(e: ServiceError) -> anyhow::Error {
-    match e {
-        ServiceError::Invalid(errs) => {
-            anyhow::anyhow!("{}", errs.iter().map(|e: &FieldError| both(&e.message)).collect::<Vec<_>>().join("\n"))
-        }
-        ServiceError::Refused(e) => anyhow::anyhow!("{}", both(&e.message)),
-        other => anyhow::anyhow!("{other}"),
+    anyhow::anyhow!("{}", e.messages().iter().map(both).collect::<Vec<_>>().join("\n"))
+}
+
+/// One error of a chain as a person reads it: the storage layer's errors through the catalogue,
+/// any other by its own words.
+fn sentence(e: &(dyn std::error::Error + 'static)) -> String {
+    use jindu_store::backup::BackupError;
+    use jindu_store::db::ConnectError;
+    use jindu_store::vault::VaultError;
+    if let Some(e) = e.downcast_ref::<ServiceError>() {
+        e.messages().iter().map(both).collect::<Vec<_>>().join("\n")
+    } else if let Some(e) = e.downcast_ref::<ConnectError>() {
+        both(&e.message())
+    } else if let Some(e) = e.downcast_ref::<BackupError>() {
+        both(&e.message())
+    } else if let Some(e) = e.downcast_ref::<VaultError>() {
+        both(&e.message())
+    } else if let Some(e) = e.downcast_ref::<jindu_store::divisions::DivisionDataError>() {
+        both(&e.message())
+    } else {
+        e.to_string()
     }
 }
 
@@ -827,9 +843,9 @@ async fn main() {
         .init();
     if let Err(e) = run(Cli::parse()).await {
         // The top message, then causes it does not already contain (no triple repeats).
-        let mut msg = e.to_string();
+        let mut msg = sentence(e.as_ref());
         for cause in e.chain().skip(1) {
-            let c = cause.to_string();
+            let c = sentence(cause);
             if !msg.contains(&c) {
                 msg.push_str(": ");
                 msg.push_str(&c);

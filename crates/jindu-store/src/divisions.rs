@@ -23,13 +23,25 @@ pub struct DivisionRow {
     pub name_path: String,
 }
 
-/// Errors reading the embedded division list.
+/// Errors reading the embedded division list. `Display` is English for the log;
+/// [`DivisionDataError::message`] is the sentence for a person.
 #[derive(Debug, thiserror::Error)]
 pub enum DivisionDataError {
-    #[error("区划数据损坏 / division data corrupt: {0}")]
+    #[error("division data corrupt: {0}")]
     Corrupt(String),
-    #[error("区划代码 {0} 不存在 / division code {0} does not exist")]
+    #[error("division code {0} does not exist")]
     Unknown(String),
+}
+
+impl DivisionDataError {
+    /// The sentence for a person (catalogue `msg.store.divisions.*`).
+    pub fn message(&self) -> jindu_domain::message::Message {
+        use jindu_domain::message::Message;
+        match self {
+            DivisionDataError::Corrupt(cause) => Message::new("msg.store.divisions.corrupt").text("cause", cause),
+            DivisionDataError::Unknown(code) => Message::new("msg.store.divisions.unknown").text("code", code),
+        }
+    }
 }
 
 /// Reads the embedded list and returns `root`, its ancestors and every division below it,

@@ -60,7 +60,8 @@ fn init_loads_the_district_and_refuses_unknown_codes() {
     assert!(out.contains("admin 新初始密码 / new initial password: "), "{out}");
     let (code, _, err) = jindu(&["user", "reset", "--db", &db, "--username", "nobody", "--action", "unlock"]);
     assert_eq!(code, 1);
-    assert!(err.contains("未找到"), "{err}");
+    // The kind of record in both languages (msg.not_found with msg.object.user), no code word.
+    assert!(err.contains("找不到该用户") && err.contains("The user was not found"), "{err}");
     let (code, _, err) = jindu(&["user", "reset", "--db", &db, "--username", "admin", "--action", "explode"]);
     assert_eq!(code, 1);
     assert!(err.contains("action"), "{err}");

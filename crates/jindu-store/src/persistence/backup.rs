@@ -20,32 +20,51 @@ use sea_orm::{DatabaseConnection, DbErr};
 use super::db::{self, Backend, ConnectError};
 use super::sql;
 
-/// Why a backup or a restore was refused or failed; every message names the file and what to do,
-/// in Chinese and English.
+/// Why a backup or a restore was refused or failed. `Display` is English for the log;
+/// [`BackupError::message`] is the sentence for a person, naming the file and what to do
+/// (catalogue `msg.store.backup.*`).
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
     #[error("{0}")]
     Connect(#[from] ConnectError),
-    #[error("数据库错误 / database error: {0}")]
+    #[error("database error: {0}")]
     Db(#[from] DbErr),
-    #[error("文件 {0} 已存在，不会覆盖；请换一个文件名 / {0} exists and will not be overwritten: choose another name")]
+    #[error("{0} exists and will not be overwritten: choose another name")]
     Exists(String),
-    #[error("备份文件 {0} 不存在 / the backup file {0} does not exist")]
+    #[error("the backup file {0} does not exist")]
     MissingSource(String),
-    #[error(
-        "数据库 {0} 不是空库（已有数据表），不会在其上恢复；请新建一个空数据库 / database {0} is not empty (it has tables): restore into a new, empty database"
-    )]
+    #[error("database {0} is not empty (it has tables): restore into a new, empty database")]
     NotEmpty(String),
-    #[error("数据库完整性检查未通过：{0} / the database failed its integrity check: {0}")]
+    #[error("the database failed its integrity check: {0}")]
     Damaged(String),
-    #[error(
-        "无法运行 {0}（PostgreSQL 的备份工具，请安装 postgresql-client）：{1} / cannot run {0} (PostgreSQL's backup tool: install postgresql-client): {1}"
-    )]
+    #[error("cannot run {0} (PostgreSQL's backup tool: install postgresql-client): {1}")]
     Tool(&'static str, String),
-    #[error("{0} 失败 / {0} failed: {1}")]
+    #[error("{0} failed: {1}")]
     ToolFailed(&'static str, String),
-    #[error("文件操作失败 / file operation failed: {0}: {1}")]
+    #[error("file operation failed: {0}: {1}")]
     Io(String, String),
+}
+
+impl BackupError {
+    /// The sentence for a person, with the file, the tool or the cause as parameters.
+    pub fn message(&self) -> jindu_domain::message::Message {
+        use jindu_domain::message::Message;
+        match self {
+            BackupError::Connect(e) => e.message(),
+            BackupError::Db(e) => Message::new("msg.store.database_error").text("cause", e),
+            BackupError::Exists(path) => Message::new("msg.store.backup.exists").text("path", path),
+            BackupError::MissingSource(path) => Message::new("msg.store.backup.missing").text("path", path),
+            BackupError::NotEmpty(url) => Message::new("msg.store.backup.not_empty").text("url", url),
+            BackupError::Damaged(cause) => Message::new("msg.store.backup.damaged").text("cause", cause),
+            BackupError::Tool(tool, cause) => {
+                Message::new("msg.store.backup.tool").text("tool", tool).text("cause", cause)
+            }
+            BackupError::ToolFailed(tool, cause) => {
+                Message::new("msg.store.backup.tool_failed").text("tool", tool).text("cause", cause)
+            }
+            BackupError::Io(path, cause) => Message::new("msg.store.backup.io").text("path", path).text("cause", cause),
+        }
+    }
 }
 
 /// What [`backup`] wrote.

@@ -12,21 +12,33 @@ pub enum Backend {
     Postgres,
 }
 
-/// Errors of `connect`.
+/// Errors of `connect`. `Display` is English for the log; [`ConnectError::message`] is the
+/// sentence for a person (catalogue `msg.store.connect.*`).
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error(
-        "数据库地址无效，应为 sqlite://路径 或 postgres://… / invalid database URL, expected sqlite://PATH or postgres://…: {0}"
-    )]
+    #[error("invalid database URL, expected sqlite://PATH or postgres://…: {0}")]
     BadUrl(String),
-    #[error("无法连接数据库 / cannot connect to the database: {}", first_line(.0))]
+    #[error("cannot connect to the database: {}", first_line(.0))]
     Db(DbErr),
-    #[error(
-        "数据库文件 {0} 不存在，请先运行 jindu init 或检查 --db / database file {0} does not exist: run jindu init first or check --db"
-    )]
+    #[error("database file {0} does not exist: run jindu init first or check --db")]
     Missing(String),
-    #[error("无法创建数据库文件 {0}：{1} / cannot create the database file {0}: {1}")]
+    #[error("cannot create the database file {0}: {1}")]
     Create(String, String),
+}
+
+impl ConnectError {
+    /// The sentence for a person, with the URL, the file or the cause as parameters.
+    pub fn message(&self) -> jindu_domain::message::Message {
+        use jindu_domain::message::Message;
+        match self {
+            ConnectError::BadUrl(url) => Message::new("msg.store.connect.bad_url").text("url", url),
+            ConnectError::Db(e) => Message::new("msg.store.connect.failed").text("cause", first_line(e)),
+            ConnectError::Missing(path) => Message::new("msg.store.connect.missing").text("path", path),
+            ConnectError::Create(path, cause) => {
+                Message::new("msg.store.connect.create").text("path", path).text("cause", cause)
+            }
+        }
+    }
 }
 
 /// Classifies a database URL: `sqlite://PATH` (or `sqlite:PATH`) and `postgres://…`/`postgresql://…`.

@@ -43,14 +43,27 @@ pub enum VaultError {
     Crypto(#[from] CryptoError),
     /// A sealed value that does not open with any key in the ring (wrong key file, or tampering).
     #[error(
-        "加密字段无法解密（{cell}）：密钥文件与数据库不匹配，或数据被篡改 / a sealed value does not decrypt ({cell}): the key file does not belong to this database, or the data was altered"
+        "a sealed value does not decrypt ({cell}): the key file does not belong to this database, or the data was altered"
     )]
     Open { cell: String },
     /// The database's key check does not open with these keys.
     #[error(
-        "密钥与数据库不匹配：请使用初始化该数据库时生成的密钥文件（或 JINDU_KEYS 环境变量） / the keys do not belong to this database: use the key file made when it was initialised (or the JINDU_KEYS variable)"
+        "the keys do not belong to this database: use the key file made when it was initialised (or the JINDU_KEYS variable)"
     )]
     WrongKeys,
+}
+
+impl VaultError {
+    /// The sentence for a person (catalogue `msg.store.vault.*`); a key-file problem keeps the
+    /// key crate's own bilingual sentence as the parameter `cause`.
+    pub fn message(&self) -> jindu_domain::message::Message {
+        use jindu_domain::message::Message;
+        match self {
+            VaultError::Crypto(e) => Message::new("msg.store.vault.crypto").text("cause", e),
+            VaultError::Open { cell } => Message::new("msg.store.vault.open").text("cell", cell),
+            VaultError::WrongKeys => Message::new("msg.store.vault.wrong_keys"),
+        }
+    }
 }
 
 struct Source {

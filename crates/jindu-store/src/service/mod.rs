@@ -107,20 +107,20 @@ impl From<DomainError> for FieldError {
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     /// Input refused; nothing was stored.
-    #[error("输入有误 / invalid input: {0:?}")]
+    #[error("invalid input: {0:?}")]
     Invalid(Vec<FieldError>),
     /// The object does not exist or lies outside the actor's scope (the two look alike).
-    #[error("未找到 / not found: {0}")]
+    #[error("not found: {0}")]
     NotFound(&'static str),
     /// The role lacks a permission; nothing was read or written.
-    #[error("无权执行此操作 / not allowed: {0:?}")]
+    #[error("not allowed: {0:?}")]
     Forbidden(Permission),
     /// Refused for a reason the sentence gives (403: e.g. a deployment-wide setting changed by a
     /// user scoped to part of the deployment); nothing was read or written.
     #[error("refused: {}", .0.code)]
     Refused(FieldError),
     /// A stale edit (optimistic concurrency).
-    #[error("记录已被他人修改，请刷新后重试 / the record was changed by someone else; reload and try again")]
+    #[error("the record was changed by someone else; reload and try again")]
     Conflict,
     /// Database failure: logged, shown as a generic message.
     #[error("database: {0}")]
@@ -136,6 +136,51 @@ pub enum ServiceError {
 impl From<DomainError> for ServiceError {
     fn from(e: DomainError) -> Self {
         ServiceError::Invalid(vec![e.into()])
+    }
+}
+
+impl ServiceError {
+    /// The sentences for a person (the CLI prints them; pages and the API map the variants to
+    /// their own status and page): every problem of `Invalid`, the refusal's sentence, the kind of
+    /// record not found (`msg.not_found`), or a generic sentence for a fault that is logged.
+    pub fn messages(&self) -> Vec<Message> {
+        match self {
+            ServiceError::Invalid(errs) => errs.iter().map(|e| e.message.clone()).collect(),
+            ServiceError::Refused(e) => vec![e.message.clone()],
+            ServiceError::NotFound(what) => {
+                vec![Message::new("msg.not_found").nested("what", Message::new(object_code(what)))]
+            }
+            ServiceError::Forbidden(_) => vec![Message::new("msg.page.forbidden")],
+            ServiceError::Conflict => vec![Message::new("msg.conflict")],
+            ServiceError::Vault(e) => vec![e.message()],
+            ServiceError::Db(e) => vec![Message::new("msg.store.database_error").text("cause", e)],
+            ServiceError::Data(cause) => vec![Message::new("msg.store.data_error").text("cause", cause)],
+        }
+    }
+}
+
+/// The catalogue code of the name of a kind of record (`NotFound("user")` → `msg.object.user`).
+fn object_code(what: &str) -> &'static str {
+    match what {
+        "user" => "msg.object.user",
+        "person" => "msg.object.person",
+        "division" => "msg.object.division",
+        "scheme" => "msg.object.scheme",
+        "measure" => "msg.object.measure",
+        "deployment" => "msg.object.deployment",
+        "workstation" => "msg.object.workstation",
+        "token" => "msg.object.token",
+        "task" => "msg.object.task",
+        "evaluation unit" => "msg.object.evaluation_unit",
+        "evaluation run" => "msg.object.evaluation_run",
+        "evaluation item" => "msg.object.evaluation_item",
+        "attachment" => "msg.object.attachment",
+        "transfer" => "msg.object.transfer",
+        "police_report" => "msg.object.police_report",
+        "member" => "msg.object.member",
+        "leave" => "msg.object.leave",
+        "alert" => "msg.object.alert",
+        _ => "msg.object.record",
     }
 }
 
