@@ -427,7 +427,7 @@ impl<'a> Row<'a> {
     fn confidence(&self, errs: &mut Vec<DomainError>) -> (Confidence, Vec<String>) {
         let unconfirmed = self.list("unconfirmed");
         let c = match Confidence::from_code(self.cell("confidence")) {
-            Some(c) if (c == Confidence::Unconfirmed) == !unconfirmed.is_empty() => c,
+            Some(c) if (c == Confidence::Unconfirmed) != unconfirmed.is_empty() => c,
             _ => {
                 errs.push(self.invalid("confidence"));
                 Confidence::Unconfirmed
@@ -561,11 +561,7 @@ impl Catalogue {
         if errs.is_empty() { Ok(cat) } else { Err(errs) }
     }
 
-    fn check_and_index(
-        &mut self,
-        rows: [&[(String, usize)]; 4],
-        errs: &mut Vec<DomainError>,
-    ) {
+    fn check_and_index(&mut self, rows: [&[(String, usize)]; 4], errs: &mut Vec<DomainError>) {
         let [entry_rows, amendment_rows, alias_rows, mixture_rows] = rows;
         let at = |rows: &[(String, usize)], i: usize, field: &'static str, reason: CsvReason| {
             let (file, row) = rows.get(i).cloned().unwrap_or_default();
@@ -585,7 +581,12 @@ impl Catalogue {
                 errs.push(at(entry_rows, i, "amendment", CsvReason::UnknownRef { key: e.amendment.clone() }));
             }
             if e.effective_to.is_some_and(|to| to < e.effective_from) {
-                errs.push(at(entry_rows, i, "effective_to", CsvReason::Invalid { input: format!("{:?}", e.effective_to) }));
+                errs.push(at(
+                    entry_rows,
+                    i,
+                    "effective_to",
+                    CsvReason::Invalid { input: format!("{:?}", e.effective_to) },
+                ));
             }
         }
         for versions in by_id.values() {

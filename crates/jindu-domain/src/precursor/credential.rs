@@ -282,11 +282,9 @@ pub fn requirement(activity: Activity, entry: &Entry, crosses_city: bool) -> Opt
     let cat1 = entry.category == Category::One;
     let (kinds, timing, source) = match activity {
         Activity::Produce if cat1 => (vec![K::ProductionLicence], Timing::Before, "易制毒化学品管理条例 §8"),
-        Activity::Produce => (
-            vec![K::ProductionFiling],
-            Timing::WithinDaysAfterStart { days: 30 },
-            "易制毒化学品管理条例 §13",
-        ),
+        Activity::Produce => {
+            (vec![K::ProductionFiling], Timing::WithinDaysAfterStart { days: 30 }, "易制毒化学品管理条例 §13")
+        }
         Activity::Trade if cat1 => (vec![K::TradeLicence], Timing::Before, "易制毒化学品管理条例 §10"),
         Activity::Trade => {
             (vec![K::TradeFiling], Timing::WithinDaysAfterStart { days: 30 }, "易制毒化学品管理条例 §13")
@@ -341,7 +339,8 @@ mod tests {
         assert_eq!(c.check_on(d("2026-01-01"), None), Ok(()));
         assert_eq!(c.check_on(d("2026-12-31"), None), Ok(()));
         assert_eq!(c.check_on(d("2027-01-01"), None), Err(Invalidity::Expired { valid_to: d("2026-12-31") }));
-        let revoked = Credential { status: CredentialStatus::Revoked, status_since: Some(d("2026-06-10")), ..c.clone() };
+        let revoked =
+            Credential { status: CredentialStatus::Revoked, status_since: Some(d("2026-06-10")), ..c.clone() };
         assert_eq!(revoked.check_on(d("2026-06-09"), None), Ok(()));
         assert_eq!(
             revoked.check_on(d("2026-06-10"), None),
@@ -350,7 +349,10 @@ mod tests {
         // A one-trip permit: good on the day of its trip, used after it.
         let trip = licence(CredentialKind::TransportOneTrip);
         assert_eq!(trip.check_on(d("2026-03-02"), Some(d("2026-03-02"))), Ok(()));
-        assert_eq!(trip.check_on(d("2026-03-03"), Some(d("2026-03-02"))), Err(Invalidity::Used { on: d("2026-03-02") }));
+        assert_eq!(
+            trip.check_on(d("2026-03-03"), Some(d("2026-03-02"))),
+            Err(Invalidity::Used { on: d("2026-03-02") })
+        );
         // Multi-use kinds are not used up.
         assert_eq!(c.check_on(d("2026-03-03"), Some(d("2026-03-02"))), Ok(()));
     }
@@ -359,11 +361,22 @@ mod tests {
     fn burn_down_flags_the_crossing_movement() {
         // 100 kg licensed; 40 + 50 = 90 kg, then 15 kg → 105 kg: m3 crosses; m4 after it does not.
         let c = licence(CredentialKind::PurchaseLicence);
-        let uses = [use_("m3", "2026-03-01", 15_000), use_("m1", "2026-01-10", 40_000), use_("m2", "2026-02-01", 50_000), use_("m4", "2026-04-01", 1_000)];
+        let uses = [
+            use_("m3", "2026-03-01", 15_000),
+            use_("m1", "2026-01-10", 40_000),
+            use_("m2", "2026-02-01", 50_000),
+            use_("m4", "2026-04-01", 1_000),
+        ];
         let b = burn_down(&c, &uses);
         assert_eq!(
             b,
-            vec![BurnDown { entry: "e21".into(), licensed: 100_000, used: 106_000, remaining: -6_000, crossing: Some("m3".into()) }]
+            vec![BurnDown {
+                entry: "e21".into(),
+                licensed: 100_000,
+                used: 106_000,
+                remaining: -6_000,
+                crossing: Some("m3".into())
+            }]
         );
         // Exactly the licensed quantity does not cross.
         let b = burn_down(&c, &[use_("m1", "2026-01-10", 100_000)]);
@@ -391,7 +404,10 @@ mod tests {
         assert_eq!(kinds(Activity::Buy, "丙酮", false), Some(vec![K::PurchaseFiling]));
         assert_eq!(kinds(Activity::Transport, "丙酮", false), None);
         assert_eq!(kinds(Activity::Transport, "丙酮", true), Some(vec![K::TransportFiling]));
-        assert_eq!(kinds(Activity::Transport, "醋酸酐", true), Some(vec![K::TransportThreeMonths, K::TransportTwelveMonths]));
+        assert_eq!(
+            kinds(Activity::Transport, "醋酸酐", true),
+            Some(vec![K::TransportThreeMonths, K::TransportTwelveMonths])
+        );
         assert_eq!(kinds(Activity::Transport, "BMK", true), Some(vec![K::TransportOneTrip]));
         assert_eq!(kinds(Activity::Produce, "BMK", false), Some(vec![K::ProductionLicence]));
         let r = requirement(Activity::Trade, e("硫酸"), false).unwrap();

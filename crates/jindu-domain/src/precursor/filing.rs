@@ -113,7 +113,10 @@ mod tests {
         let sale = d("2026-09-28");
         let st = |filed, today| filing_state(sale, Category::One, filed, today, &cal);
         assert_eq!(st(Some(d("2026-10-08")), d("2026-12-01")), FilingState::OnTime { filed_on: d("2026-10-08") });
-        assert_eq!(st(Some(d("2026-10-09")), d("2026-12-01")), FilingState::Late { filed_on: d("2026-10-09"), days_late: 1 });
+        assert_eq!(
+            st(Some(d("2026-10-09")), d("2026-12-01")),
+            FilingState::Late { filed_on: d("2026-10-09"), days_late: 1 }
+        );
         assert_eq!(st(None, d("2026-10-08")), FilingState::Open { days_left: 0 });
         assert_eq!(st(None, d("2026-10-01")), FilingState::Open { days_left: 7 });
         assert_eq!(st(None, d("2026-10-10")), FilingState::Overdue { days_over: 2 });

@@ -325,7 +325,8 @@ pub fn monthly_balances(
             Some((w, e, stock, cat)) if *w == warehouse && *e == entry => Some((*stock, *cat)),
             _ => None,
         };
-        let opening = carried.map_or_else(|| openings.get(&(warehouse.clone(), entry.clone())).copied().unwrap_or(0), |c| c.0);
+        let opening =
+            carried.map_or_else(|| openings.get(&(warehouse.clone(), entry.clone())).copied().unwrap_or(0), |c| c.0);
         let category = m.category.or(carried.map(|c| c.1)).unwrap_or(Category::One);
         let book_closing = opening + m.ins - m.outs;
         let counted = m.counted.as_ref().map(|c| c.1);
@@ -392,12 +393,19 @@ mod tests {
     #[test]
     fn the_issue_balance_gap() {
         // Issue #21: 120 kg in, 95 kg out, 24.5 kg counted → book 25 kg, gap 500 g, flagged at 0.
-        let ms = [mv("m1", MovementKind::Purchase, 120_000, "2026-10-03"), mv("m2", MovementKind::Sale, 95_000, "2026-10-20")];
+        let ms = [
+            mv("m1", MovementKind::Purchase, 120_000, "2026-10-03"),
+            mv("m2", MovementKind::Sale, 95_000, "2026-10-20"),
+        ];
         let counted = crate::precursor::Quantity::parse("quantity", "24.5", "unit", "千克").unwrap().amount;
-        let b = monthly_balances(&ms, &[take("s1", counted, "2026-10-31")], &HashMap::new(), &BalanceTolerances::default());
+        let b =
+            monthly_balances(&ms, &[take("s1", counted, "2026-10-31")], &HashMap::new(), &BalanceTolerances::default());
         assert_eq!(b.len(), 1);
         let b = &b[0];
-        assert_eq!((b.opening, b.ins, b.outs, b.book_closing, b.counted, b.gap), (0, 120_000, 95_000, 25_000, Some(24_500), Some(500)));
+        assert_eq!(
+            (b.opening, b.ins, b.outs, b.book_closing, b.counted, b.gap),
+            (0, 120_000, 95_000, 25_000, Some(24_500), Some(500))
+        );
         assert!(b.flagged);
         assert_eq!(b.evidence, ["m1", "m2", "s1"]);
         // The same gap for category 3 (1 % of 25 kg = 250 g allowed) is still flagged; at 2 % (500 g) not.
@@ -422,11 +430,19 @@ mod tests {
             mv("m5", MovementKind::Use, 4_500, "2026-11-10"),
         ];
         let openings = HashMap::from([(("w1".to_string(), "e12".to_string()), 1_000)]);
-        let b = monthly_balances(&ms, &[take("s1", 25_500, "2026-10-31"), take("s2", 21_000, "2026-11-30")], &openings, &BalanceTolerances::default());
+        let b = monthly_balances(
+            &ms,
+            &[take("s1", 25_500, "2026-10-31"), take("s2", 21_000, "2026-11-30")],
+            &openings,
+            &BalanceTolerances::default(),
+        );
         // October: 1 000 + 120 000 − 95 000 = 26 000; counted 25 500 → gap 500.
         assert_eq!((b[0].book_closing, b[0].gap), (26_000, Some(500)));
         // November opens at October's count 25 500; use 7 000 reversed, 4 500 → 21 000; count 21 000.
-        assert_eq!((b[1].opening, b[1].outs, b[1].book_closing, b[1].gap, b[1].flagged), (25_500, 4_500, 21_000, Some(0), false));
+        assert_eq!(
+            (b[1].opening, b[1].outs, b[1].book_closing, b[1].gap, b[1].flagged),
+            (25_500, 4_500, 21_000, Some(0), false)
+        );
         assert_eq!(reversed_ids(&ms), HashSet::from(["m3"]));
         assert_eq!(check_reversal(&ms[3], &ms), Ok(()));
         let twice = Movement { id: "m6".into(), ..ms[3].clone() };
@@ -451,14 +467,28 @@ mod tests {
         let m = check_movement(&ok, &cat, today).unwrap();
         assert_eq!((m.entry.as_str(), m.category, m.quantity), ("e21", Category::Two, 24_500));
         let fields = |i: &MovementInput<'_>| {
-            check_movement(i, &cat, today).unwrap_err().iter().map(|e| (e.code(), e.field().unwrap_or(""))).collect::<Vec<_>>()
+            check_movement(i, &cat, today)
+                .unwrap_err()
+                .iter()
+                .map(|e| (e.code(), e.field().unwrap_or("")))
+                .collect::<Vec<_>>()
         };
         let future = MovementInput { date: Some(d("2026-12-08")), ..ok.clone() };
         assert_eq!(fields(&future), [("date.in_future", "date")]);
-        let bad = MovementInput { amount: "-3", kind: "gift", chemical: "4-哌啶酮", date: Some(d("2023-05-10")), ..ok.clone() };
+        let bad = MovementInput {
+            amount: "-3",
+            kind: "gift",
+            chemical: "4-哌啶酮",
+            date: Some(d("2023-05-10")),
+            ..ok.clone()
+        };
         assert_eq!(
             fields(&bad),
-            [("invalid_choice", "kind"), ("precursor.quantity.not_positive", "quantity"), ("precursor.chemical.not_yet", "chemical")]
+            [
+                ("invalid_choice", "kind"),
+                ("precursor.quantity.not_positive", "quantity"),
+                ("precursor.chemical.not_yet", "chemical")
+            ]
         );
         let litres = MovementInput { chemical: "高锰酸钾", amount: "2", unit: "L", ..ok.clone() };
         assert_eq!(fields(&litres), [("precursor.unit.needs_density", "density")]);

@@ -157,7 +157,9 @@ impl Problem {
             Problem::QuantityTooPrecise { input } => {
                 f(Message::new("msg.precursor.quantity.too_precise")).text("input", shorten(input))
             }
-            Problem::UnitUnknown { input } => f(Message::new("msg.precursor.unit.unknown")).text("input", shorten(input)),
+            Problem::UnitUnknown { input } => {
+                f(Message::new("msg.precursor.unit.unknown")).text("input", shorten(input))
+            }
             Problem::NeedsDensity { from, to } => f(Message::new("msg.precursor.unit.needs_density"))
                 .label("from", from.label_zh(), from.label_en())
                 .label("to", to.label_zh(), to.label_en()),
@@ -185,8 +187,12 @@ impl Problem {
                         Message::new("msg.precursor.csv.columns").text("expected", expected).text("found", found)
                     }
                     CsvReason::Required => Message::new("msg.precursor.csv.required"),
-                    CsvReason::Invalid { input } => Message::new("msg.precursor.csv.invalid").text("input", shorten(input)),
-                    CsvReason::Duplicate { key } => Message::new("msg.precursor.csv.duplicate").text("key", shorten(key)),
+                    CsvReason::Invalid { input } => {
+                        Message::new("msg.precursor.csv.invalid").text("input", shorten(input))
+                    }
+                    CsvReason::Duplicate { key } => {
+                        Message::new("msg.precursor.csv.duplicate").text("key", shorten(key))
+                    }
                     CsvReason::UnknownRef { key } => {
                         Message::new("msg.precursor.csv.unknown_ref").text("key", shorten(key))
                     }

@@ -107,7 +107,8 @@ impl Concentration {
     /// # Errors
     /// [`DomainError::Precursor`] with [`Problem::ConcentrationInvalid`] naming `field`.
     pub fn parse(field: &'static str, text: &str) -> Result<Concentration, DomainError> {
-        let bad = || DomainError::Precursor { field, problem: Problem::ConcentrationInvalid { input: text.to_string() } };
+        let bad =
+            || DomainError::Precursor { field, problem: Problem::ConcentrationInvalid { input: text.to_string() } };
         let t = normalise(text);
         let t = t.strip_suffix('%').unwrap_or(&t);
         let bp = decimal_scaled(t, 100).ok_or_else(bad)?;
