@@ -189,6 +189,17 @@ impl Credential {
     }
 }
 
+impl Credential {
+    /// Whether a renewal reminder is due on `today` (P-06): from [`Credential::renewal_reminder`]
+    /// to `valid_to` inclusive, while the recorded status is 有效.
+    pub fn renewal_due(&self, today: NaiveDate) -> bool {
+        match (self.renewal_reminder(), self.valid_to) {
+            (Some(from), Some(to)) => self.status == CredentialStatus::Valid && from <= today && today <= to,
+            _ => false,
+        }
+    }
+}
+
 /// One use of a credential: a sale or transport against it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialUse {
@@ -243,6 +254,28 @@ pub fn burn_down(credential: &Credential, uses: &[CredentialUse]) -> Vec<BurnDow
         .collect()
 }
 
+crate::kinds::coded_enum!(
+    /// 发证（备案）机关 the authority that issues a credential or takes a filing (MODULES §1.3).
+    Issuer {
+        /// 省级药品监督管理部门 (药品类 category 1).
+        ProvincialDrugAdmin => ("provincial_drug_admin", "省级药品监督管理部门", "Provincial drug administration"),
+        /// 省级应急管理部门 (formerly 安监; non-pharmaceutical category 1 production and trade).
+        ProvincialEmergency => ("provincial_emergency", "省级应急管理部门", "Provincial emergency management"),
+        /// 设区的市级应急管理部门 (category 2/3 production filings, category 2 trade filings).
+        CityEmergency => ("city_emergency", "设区的市级应急管理部门", "City emergency management"),
+        /// 县级应急管理部门 (category 3 trade filings).
+        CountyEmergency => ("county_emergency", "县级应急管理部门", "County emergency management"),
+        /// 省级公安机关 (non-pharmaceutical category 1 purchase licences).
+        ProvincialPolice => ("provincial_police", "省级公安机关", "Provincial police"),
+        /// 设区的市级公安机关 of the place of departure (category 1 transport).
+        CityPolice => ("city_police", "设区的市级公安机关", "City police"),
+        /// 县级公安机关 (category 2/3 purchase filings; category 2/3 transport).
+        CountyPolice => ("county_police", "县级公安机关", "County police"),
+        /// 商务主管部门 (import and export; delegable to the provincial level).
+        Commerce => ("commerce", "商务主管部门", "Commerce authority"),
+    }
+);
+
 /// When the credential must exist relative to the activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timing {
@@ -262,6 +295,11 @@ pub struct Requirement {
     pub kinds: Vec<CredentialKind>,
     /// When.
     pub timing: Timing,
+    /// Who issues it or takes the filing.
+    pub issuer: Issuer,
+    /// Days the authority has to decide (`Some(0)`: the same day), where MODULES gives them; the
+    /// 许可办法 counts working days for 60/30 [S], the 条例 writes "日".
+    pub decide_within_days: Option<u32>,
     /// The rule's source.
     pub source: &'static str,
 }
@@ -279,32 +317,60 @@ pub struct Requirement {
 /// | import / export | 商务部 licence | same | same |
 pub fn requirement(activity: Activity, entry: &Entry, crosses_city: bool) -> Option<Requirement> {
     use CredentialKind as K;
+    use Issuer as I;
     let cat1 = entry.category == Category::One;
-    let (kinds, timing, source) = match activity {
-        Activity::Produce if cat1 => (vec![K::ProductionLicence], Timing::Before, "易制毒化学品管理条例 §8"),
-        Activity::Produce => {
-            (vec![K::ProductionFiling], Timing::WithinDaysAfterStart { days: 30 }, "易制毒化学品管理条例 §13")
+    let pharma = cat1 && entry.pharma;
+    let after30 = Timing::WithinDaysAfterStart { days: 30 };
+    let (kinds, timing, issuer, days, source) = match activity {
+        Activity::Produce if pharma => {
+            (vec![K::ProductionLicence], Timing::Before, I::ProvincialDrugAdmin, Some(60), "易制毒化学品管理条例 §8")
         }
-        Activity::Trade if cat1 => (vec![K::TradeLicence], Timing::Before, "易制毒化学品管理条例 §10"),
-        Activity::Trade => {
-            (vec![K::TradeFiling], Timing::WithinDaysAfterStart { days: 30 }, "易制毒化学品管理条例 §13")
+        Activity::Produce if cat1 => {
+            (vec![K::ProductionLicence], Timing::Before, I::ProvincialEmergency, Some(60), "易制毒化学品管理条例 §8")
         }
-        Activity::Buy if cat1 => (vec![K::PurchaseLicence], Timing::Before, "易制毒化学品管理条例 §15"),
-        Activity::Buy => (vec![K::PurchaseFiling], Timing::Before, "易制毒化学品管理条例 §17"),
+        Activity::Produce => (vec![K::ProductionFiling], after30, I::CityEmergency, None, "易制毒化学品管理条例 §13"),
+        // The level of the 药监 deciding pharmaceutical trade licences after 2018 is unconfirmed.
+        Activity::Trade if pharma => {
+            (vec![K::TradeLicence], Timing::Before, I::ProvincialDrugAdmin, None, "易制毒化学品管理条例 §10")
+        }
+        Activity::Trade if cat1 => {
+            (vec![K::TradeLicence], Timing::Before, I::ProvincialEmergency, Some(30), "易制毒化学品管理条例 §10")
+        }
+        Activity::Trade if entry.category == Category::Two => {
+            (vec![K::TradeFiling], after30, I::CityEmergency, None, "易制毒化学品管理条例 §13")
+        }
+        Activity::Trade => (vec![K::TradeFiling], after30, I::CountyEmergency, None, "易制毒化学品管理条例 §13"),
+        Activity::Buy if pharma => {
+            (vec![K::PurchaseLicence], Timing::Before, I::ProvincialDrugAdmin, Some(10), "易制毒化学品管理条例 §15")
+        }
+        Activity::Buy if cat1 => {
+            (vec![K::PurchaseLicence], Timing::Before, I::ProvincialPolice, Some(10), "易制毒化学品管理条例 §15")
+        }
+        Activity::Buy => (vec![K::PurchaseFiling], Timing::Before, I::CountyPolice, None, "易制毒化学品管理条例 §17"),
         Activity::Transport if !crosses_city => return None,
         Activity::Transport => match entry.category {
-            Category::One => (vec![K::TransportOneTrip], Timing::Before, "易制毒化学品管理条例 §20–§22"),
+            Category::One => {
+                (vec![K::TransportOneTrip], Timing::Before, I::CityPolice, Some(10), "易制毒化学品管理条例 §20–§22")
+            }
             Category::Two => (
                 vec![K::TransportThreeMonths, K::TransportTwelveMonths],
                 Timing::Before,
+                I::CountyPolice,
+                Some(3),
                 "易制毒化学品管理条例 §20–§22",
             ),
-            Category::Three => (vec![K::TransportFiling], Timing::Before, "易制毒化学品管理条例 §20"),
+            Category::Three => {
+                (vec![K::TransportFiling], Timing::Before, I::CountyPolice, Some(0), "易制毒化学品管理条例 §20")
+            }
         },
-        Activity::Import => (vec![K::ImportLicence], Timing::Before, "禁毒法 §22 (商务部许可, MODULES §1.3)"),
-        Activity::Export => (vec![K::ExportLicence], Timing::Before, "禁毒法 §22 (商务部许可, MODULES §1.3)"),
+        Activity::Import => {
+            (vec![K::ImportLicence], Timing::Before, I::Commerce, None, "禁毒法 §22 (商务部许可, MODULES §1.3)")
+        }
+        Activity::Export => {
+            (vec![K::ExportLicence], Timing::Before, I::Commerce, None, "禁毒法 §22 (商务部许可, MODULES §1.3)")
+        }
     };
-    Some(Requirement { kinds, timing, source })
+    Some(Requirement { kinds, timing, issuer, decide_within_days: days, source })
 }
 
 #[cfg(test)]
@@ -389,6 +455,14 @@ mod tests {
         assert_eq!(c.renewal_reminder(), Some(d("2026-09-30")));
         let may = Credential { valid_to: Some(d("2027-05-31")), ..c.clone() };
         assert_eq!(may.renewal_reminder(), Some(d("2027-02-28")));
+        // Due from 2026-09-30 to 2026-12-31, while valid.
+        assert_eq!(
+            (c.renewal_due(d("2026-09-29")), c.renewal_due(d("2026-09-30")), c.renewal_due(d("2026-12-31"))),
+            (false, true, true)
+        );
+        assert!(!c.renewal_due(d("2027-01-01")));
+        let cancelled = Credential { status: CredentialStatus::Cancelled, ..c.clone() };
+        assert!(!cancelled.renewal_due(d("2026-10-15")));
         assert_eq!(Credential { valid_to: None, ..c }.renewal_reminder(), None);
     }
 
@@ -413,5 +487,16 @@ mod tests {
         let r = requirement(Activity::Trade, e("硫酸"), false).unwrap();
         assert_eq!((r.kinds, r.timing), (vec![K::TradeFiling], Timing::WithinDaysAfterStart { days: 30 }));
         assert_eq!(kinds(Activity::Export, "硫酸", false), Some(vec![K::ExportLicence]));
+        // Who decides, and how fast (MODULES §1.3).
+        let who = |a, name, crosses| requirement(a, e(name), crosses).map(|r| (r.issuer, r.decide_within_days));
+        assert_eq!(who(Activity::Buy, "麻黄素", false), Some((Issuer::ProvincialDrugAdmin, Some(10))));
+        assert_eq!(who(Activity::Buy, "BMK", false), Some((Issuer::ProvincialPolice, Some(10))));
+        assert_eq!(who(Activity::Buy, "丙酮", false), Some((Issuer::CountyPolice, None)));
+        assert_eq!(who(Activity::Produce, "BMK", false), Some((Issuer::ProvincialEmergency, Some(60))));
+        assert_eq!(who(Activity::Trade, "醋酸酐", false), Some((Issuer::CityEmergency, None)));
+        assert_eq!(who(Activity::Trade, "丙酮", false), Some((Issuer::CountyEmergency, None)));
+        assert_eq!(who(Activity::Transport, "醋酸酐", true), Some((Issuer::CountyPolice, Some(3))));
+        assert_eq!(who(Activity::Transport, "BMK", true), Some((Issuer::CityPolice, Some(10))));
+        assert_eq!(who(Activity::Transport, "丙酮", true), Some((Issuer::CountyPolice, Some(0))));
     }
 }

@@ -12,7 +12,7 @@ use crate::error::DomainError;
 
 use super::catalogue::{Catalogue, Category};
 use super::problem::Problem;
-use super::quantity::{Density, Quantity};
+use super::quantity::{Concentration, Density, Quantity};
 
 crate::kinds::coded_enum!(
     /// 出入库类型 kind of a ledger movement (MODULES §1.7).
@@ -68,6 +68,9 @@ pub struct Movement {
     pub counterparty: Option<String>,
     /// The movement this entry reverses.
     pub reverses: Option<String>,
+    /// 含量: the concentration, kept apart from the quantity (the quantity is of the product as
+    /// weighed or measured), when stated.
+    pub concentration: Option<Concentration>,
 }
 
 impl Movement {
@@ -104,6 +107,8 @@ pub struct MovementInput<'a> {
     pub counterparty: Option<&'a str>,
     /// Id of the movement reversed.
     pub reverses: Option<&'a str>,
+    /// Concentration as written (`36.5%`), empty when not stated.
+    pub concentration: &'a str,
 }
 
 /// Checks a movement (MODULES §1.7; Issue #21 bad input): the day is given and not after `today`
@@ -136,6 +141,11 @@ pub fn check_movement(
         errs.push(DomainError::InvalidChoice { field: "kind", input: input.kind.to_string() });
     }
     let quantity = Quantity::parse("quantity", input.amount, "unit", input.unit).map_err(|e| errs.push(e)).ok();
+    let concentration = if input.concentration.trim().is_empty() {
+        None
+    } else {
+        Concentration::parse("concentration", input.concentration).map_err(|e| errs.push(e)).ok()
+    };
     let entry = match date {
         Some(d) if !input.chemical.trim().is_empty() => {
             catalogue.require("chemical", input.chemical, d).map(|r| r.entry).map_err(|e| errs.push(e)).ok()
@@ -164,6 +174,7 @@ pub fn check_movement(
             date,
             counterparty: input.counterparty.map(str::to_string),
             reverses: input.reverses.map(str::to_string),
+            concentration,
         }),
         _ => Err(errs),
     }
@@ -383,6 +394,7 @@ mod tests {
             date: d(date),
             counterparty: None,
             reverses: None,
+            concentration: None,
         }
     }
 
@@ -465,7 +477,14 @@ mod tests {
             ..MovementInput::default()
         };
         let m = check_movement(&ok, &cat, today).unwrap();
-        assert_eq!((m.entry.as_str(), m.category, m.quantity), ("e21", Category::Two, 24_500));
+        assert_eq!((m.entry.as_str(), m.category, m.quantity, m.concentration), ("e21", Category::Two, 24_500, None));
+        let acid = MovementInput { chemical: "盐酸", concentration: "36.5%", ..ok.clone() };
+        assert_eq!(
+            check_movement(&acid, &cat, today).unwrap().concentration,
+            Some(Concentration { basis_points: 3650 })
+        );
+        let bad_acid = MovementInput { concentration: "120%", ..acid };
+        assert_eq!(check_movement(&bad_acid, &cat, today).unwrap_err()[0].code(), "precursor.concentration.invalid");
         let fields = |i: &MovementInput<'_>| {
             check_movement(i, &cat, today)
                 .unwrap_err()

@@ -160,7 +160,8 @@ impl Problem {
             Problem::UnitUnknown { input } => {
                 f(Message::new("msg.precursor.unit.unknown")).text("input", shorten(input))
             }
-            Problem::NeedsDensity { from, to } => f(Message::new("msg.precursor.unit.needs_density"))
+            Problem::NeedsDensity { from, to } => Message::new("msg.precursor.unit.needs_density")
+                .label("field", field_label(field, "zh"), field_label(field, "en").to_lowercase())
                 .label("from", from.label_zh(), from.label_en())
                 .label("to", to.label_zh(), to.label_en()),
             Problem::ConcentrationInvalid { input } => {
@@ -217,4 +218,44 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         _ => return crate::error::field_label(field, lang),
     };
     if lang == "en" { en } else { zh }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::DomainError;
+    use crate::message::testing::{en, zh};
+    use crate::precursor::{Catalogue, Measure, Quantity};
+    use crate::test_days::d;
+
+    #[test]
+    fn refusals_read_as_sentences_naming_the_field() {
+        let e = Quantity::parse("quantity", "-3", "unit", "kg").unwrap_err();
+        assert_eq!(zh(&e.message()), "数量必须大于0，填写的是“-3”；更正请录入冲销记录。");
+        let e = Quantity::parse("quantity", "5", "unit", "桶").unwrap_err();
+        assert_eq!(en(&e.message()), "Unit \"桶\" is not known: use t, kg, g, L or mL.");
+        let e = Quantity::parse("quantity", "2", "unit", "L")
+            .unwrap()
+            .to_measure(Measure::Mass, None, "density")
+            .unwrap_err();
+        assert_eq!(zh(&e.message()), "该品种按质量计量，按体积填写时须同时填写密度，否则无法换算。");
+        assert_eq!(
+            en(&e.message()),
+            "This chemical is kept by mass; a quantity by volume needs the density to be converted."
+        );
+        let cat = Catalogue::shipped().unwrap();
+        let e = cat.require("chemical", "4-哌啶酮", d("2023-05-10")).unwrap_err();
+        assert_eq!(zh(&e.message()), "易制毒化学品品种“4-哌啶酮”自2025-07-20起列入品种目录，2023-05-10尚未列管。");
+        let e = cat.require("chemical", "盐酸甲苯", d("2023-05-10")).unwrap_err();
+        assert_eq!(e.code(), "precursor.chemical.salt_of_category3");
+        let e = cat.require("chemical", "可乐", d("2023-05-10")).unwrap_err();
+        assert_eq!(
+            en(&e.message()),
+            "Chemical \"可乐\" is not in the precursor catalogue (2023-05-10), nor a known alias, salt or CAS number."
+        );
+        let e = DomainError::Precursor { field: "reverses", problem: Problem::Reversal { id: "m9".into() } };
+        assert_eq!(e.field(), Some("reverses"));
+        assert_eq!(zh(&e.message()), "被冲销的记录“m9”无法冲销：台账中没有该记录、记录内容不一致，或已被冲销。");
+    }
 }
