@@ -390,6 +390,12 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         "town" => ("接收街道", "Receiving town"),
         "file" => ("移交文件", "Transfer file"),
         "transfer" => ("变更执行地申请", "Transfer request"),
+        "chemical" => ("易制毒化学品品种", "Chemical"),
+        "quantity" => ("数量", "Quantity"),
+        "unit" => ("单位", "Unit"),
+        "concentration" => ("含量（浓度）", "Concentration"),
+        "density" => ("密度", "Density"),
+        "reverses" => ("被冲销的记录", "Reversed entry"),
         f => match f.strip_prefix("target.").and_then(crate::indicator::Indicator::from_code) {
             // An indicator's target on the settings form: the indicator's name.
             Some(i) => (i.definition().label_zh, i.definition().label_en),

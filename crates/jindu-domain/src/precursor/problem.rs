@@ -204,20 +204,10 @@ impl Problem {
     }
 }
 
-/// Label of a field of the precursor forms and files in `lang` (`"en"` English, else Chinese).
-/// Fields of other forms fall back to [`crate::error::field_label`].
+/// Label of a field of the precursor forms (`chemical`, `quantity`, `unit`, `concentration`,
+/// `density`, `reverses` …) in `lang`: [`crate::error::field_label`], where they are listed.
 pub fn field_label(field: &str, lang: &str) -> &'static str {
-    let (zh, en) = match field {
-        "quantity" => ("数量", "Quantity"),
-        "unit" => ("单位", "Unit"),
-        "concentration" => ("含量（浓度）", "Concentration"),
-        "density" => ("密度", "Density"),
-        "chemical" => ("易制毒化学品品种", "Chemical"),
-        "date" => ("日期", "Date"),
-        "reverses" => ("被冲销的记录", "Reversed entry"),
-        _ => return crate::error::field_label(field, lang),
-    };
-    if lang == "en" { en } else { zh }
+    crate::error::field_label(field, lang)
 }
 
 #[cfg(test)]
@@ -254,6 +244,7 @@ mod tests {
             en(&e.message()),
             "Chemical \"可乐\" is not in the precursor catalogue (2023-05-10), nor a known alias, salt or CAS number."
         );
+        assert_eq!(zh(&DomainError::Required { field: "chemical" }.message()), "请填写易制毒化学品品种。");
         let e = DomainError::Precursor { field: "reverses", problem: Problem::Reversal { id: "m9".into() } };
         assert_eq!(e.field(), Some("reverses"));
         assert_eq!(zh(&e.message()), "被冲销的记录“m9”无法冲销：台账中没有该记录、记录内容不一致，或已被冲销。");
