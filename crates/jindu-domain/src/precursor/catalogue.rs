@@ -1047,6 +1047,37 @@ mod tests {
     }
 
     #[test]
+    fn amendments_are_records_of_their_own() {
+        let c = cat();
+        let got: Vec<(&str, NaiveDate, Confidence)> =
+            c.amendments().iter().map(|a| (a.id.as_str(), a.effective, a.confidence)).collect();
+        use Confidence::{Confirmed as C, Unconfirmed as U};
+        assert_eq!(
+            got,
+            [
+                ("A445", d("2005-11-01"), C),
+                ("A2008", d("2008-08-01"), C),
+                ("A2012", d("2012-12-31"), U),
+                ("A2014", d("2014-12-31"), U),
+                ("A2018", d("2018-02-01"), U),
+                ("A2021", d("2021-06-07"), U),
+                ("A2024GBL", d("2024-01-01"), U),
+                ("A2024", d("2024-09-01"), C),
+                ("A2025", d("2025-07-20"), C),
+            ]
+        );
+        // Every entry's first day is its amendment's effective day.
+        for e in c.entries() {
+            let a = c.amendments().iter().find(|a| a.id == e.amendment).unwrap();
+            assert_eq!(e.effective_from, a.effective, "{}", e.id);
+        }
+        // CAS numbers MODULES warns about: norfentanyl 1609-66-1 (not -5); 16648-44-5 is MAPA.
+        assert_eq!(c.resolve("1609-66-1", d("2025-01-01")).unwrap().entry.name_zh, "去甲芬太尼");
+        assert_eq!(c.resolve("16648-44-5", d("2025-01-01")).unwrap().entry.id, "e27");
+        assert!(c.resolve("1609-66-5", d("2025-01-01")).is_err());
+    }
+
+    #[test]
     fn gbl_mixture_concessions() {
         let c = cat();
         let gbl = |pct: &str, product: &str, a: Activity, on: &str| {
