@@ -152,6 +152,14 @@ pub enum DomainError {
         /// What the parameter takes.
         expected: crate::query::Expected,
     },
+    /// A rule of the precursor-chemical work line (易制毒化学品, MODULES §1) refused the input; the
+    /// problem says which ([`crate::precursor::Problem`]). Code `precursor.<…>`.
+    Precursor {
+        /// Form field or CSV column.
+        field: &'static str,
+        /// What is wrong.
+        problem: crate::precursor::Problem,
+    },
 }
 
 /// The code and the field, for logs and internal errors (`division.malformed (division)`); the
@@ -198,6 +206,7 @@ impl DomainError {
                 _ => "transfer.state",
             },
             DomainError::InvalidFilter { expected, .. } => expected.code(),
+            DomainError::Precursor { problem, .. } => problem.code(),
         }
     }
 
@@ -216,7 +225,9 @@ impl DomainError {
             | DomainError::TooLong { field, .. }
             | DomainError::InvalidText { field }
             | DomainError::InvalidNumber { field, .. } => Some(field),
-            DomainError::InvalidPeriod { field, .. } | DomainError::InvalidFilter { field, .. } => Some(field),
+            DomainError::InvalidPeriod { field, .. }
+            | DomainError::InvalidFilter { field, .. }
+            | DomainError::Precursor { field, .. } => Some(field),
             DomainError::Transfer { reason: "same_town" } => Some("to_division"),
             DomainError::Transfer { .. } => None,
             DomainError::IllegalTransition { .. }
@@ -286,6 +297,7 @@ impl DomainError {
                 .text("field", field)
                 .text("input", shorten(input))
                 .nested("expected", expected.message()),
+            DomainError::Precursor { field, problem } => problem.message(field),
         }
     }
 }
@@ -378,6 +390,12 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         "town" => ("接收街道", "Receiving town"),
         "file" => ("移交文件", "Transfer file"),
         "transfer" => ("变更执行地申请", "Transfer request"),
+        "chemical" => ("易制毒化学品品种", "Chemical"),
+        "quantity" => ("数量", "Quantity"),
+        "unit" => ("单位", "Unit"),
+        "concentration" => ("含量（浓度）", "Concentration"),
+        "density" => ("密度", "Density"),
+        "reverses" => ("被冲销的记录", "Reversed entry"),
         f => match f.strip_prefix("target.").and_then(crate::indicator::Indicator::from_code) {
             // An indicator's target on the settings form: the indicator's name.
             Some(i) => (i.definition().label_zh, i.definition().label_en),
