@@ -35,11 +35,9 @@ pub async fn run(url: Option<String>, persons: usize, requests: usize, security:
         ("on", _) => &[true],
         ("off", _) => &[false],
         ("both", None) => &[true, false],
-        ("both", Some(_)) => anyhow::bail!(
-            "--security both 需要两个新数据库，请不带 --db 运行，或分别用 on / off / --security both needs two fresh databases: omit --db, or run on and off separately"
-        ),
+        ("both", Some(_)) => anyhow::bail!("{}", crate::say("cli.bench.security_both_needs_fresh", &[])),
         (other, _) => {
-            anyhow::bail!("--security 只能是 on、off 或 both / --security must be on, off or both, not {other}")
+            anyhow::bail!("{}", crate::say("cli.bench.security_invalid", &[("value", other.to_string())]))
         }
     };
     let mut results = Vec::new();

@@ -133,9 +133,7 @@ async fn fresh_database(base: Option<&str>, n: usize) -> Result<(String, Cleanup
             let url = db::create_postgres_database(admin, &name).await?;
             Ok((url, Cleanup::Postgres { admin: admin.to_string(), name }))
         }
-        Some(other) => anyhow::bail!(
-            "--db 只能是 postgres:// 服务器地址(每个规模新建一个库)；不填则用临时 SQLite 文件 / --db must be a postgres:// server URL (a fresh database is created per size); omit it for a temporary SQLite file, not {other}"
-        ),
+        Some(other) => anyhow::bail!("{}", crate::say("cli.bench.db_postgres_only", &[("value", other.to_string())])),
         None => {
             let dir = std::env::temp_dir().join(format!("jindu-bench-ind-{}-{n}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
@@ -286,7 +284,7 @@ async fn one_size(url: &str, n: usize, opts: &Options, postgres: bool) -> Result
         }
         persons = kept;
     }
-    anyhow::ensure!(!persons.is_empty(), "no person under control in 珠晖区 to write events for");
+    anyhow::ensure!(!persons.is_empty(), "{}", crate::say("cli.bench.no_person_to_write", &[]));
     let (mut with, mut without) = (Duration::ZERO, Duration::ZERO);
     let (mut n_with, mut n_without) = (0usize, 0usize);
     let rounds = 4;

@@ -11,7 +11,7 @@ use jindu_domain::clock::Now;
 use jindu_store::db;
 use jindu_store::service::{import, users};
 
-use crate::{explain, keys};
+use crate::{both, explain, keys, labelled, say, sentence};
 
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
@@ -73,30 +73,32 @@ pub async fn run(command: ImportCommand) -> Result<()> {
     };
     let ImportArgs { db: url, keys: key_args, username, dry_run, header_row, map, unknown_workers, file } = args;
     let Some(unknown_workers) = import::UnknownWorkers::from_code(&unknown_workers) else {
-        bail!(
-            "--unknown-workers 只能是 refuse、create 或 unassigned / --unknown-workers must be refuse, create or unassigned"
-        );
+        bail!("{}", say("cli.import.unknown_workers_invalid", &[]));
     };
     let mut mapping: Vec<(String, String)> = Vec::new();
     for m in &map {
         let Some((header, field)) = m.rsplit_once('=') else {
-            bail!("--map “{m}” 应写作 表头=字段 / --map '{m}' must be HEADER=FIELD");
+            bail!("{}", say("cli.import.map_malformed", &[("map", m.clone())]));
         };
         mapping.push((header.to_string(), field.to_string()));
     }
     let conn = db::connect_existing(&url).await?;
     let vault = keys::open(&conn, &url, &key_args).await?;
-    let bytes = std::fs::read(&file).with_context(|| format!("读取 / reading {}", file.display()))?;
+    let bytes =
+        std::fs::read(&file).with_context(|| say("cli.file.unreadable", &[("file", file.display().to_string())]))?;
     let Some(actor) = users::actor_by_username(&conn, &username).await.map_err(explain)? else {
-        bail!("用户“{username}”不存在 / no user '{username}'");
+        bail!("{}", say("cli.user.unknown", &[("username", username.clone())]));
     };
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} 行 rows {per_sec} {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{msg}} [{{bar:30}}] {{pos}}/{{len}} {} {{per_sec}} {{eta}}",
+            say("cli.import.rows", &[])
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    bar.set_message(if dry_run { "检查 checking" } else { "导入 importing" });
+    bar.set_message(say(if dry_run { "cli.import.checking" } else { "cli.import.importing" }, &[]));
     let started = std::time::Instant::now();
     let progress = |done: usize, total: usize| {
         bar.set_length(total as u64);
@@ -115,81 +117,72 @@ pub async fn run(command: ImportCommand) -> Result<()> {
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "文件 / file: {} (SHA-256 {}), 表头在第 {} 行 / header on row {}",
-        report.file_name, report.file_hash, report.header_row, report.header_row
+        "{} (SHA-256 {}); {}",
+        labelled("cli.import.file", &report.file_name),
+        report.file_hash,
+        say("cli.import.header_row", &[("row", report.header_row.to_string())])
     );
     println!(
-        "识别的列 / columns: {}",
-        report.columns.iter().map(|(f, h)| format!("{h}→{f}")).collect::<Vec<_>>().join(", ")
+        "{}",
+        labelled(
+            "cli.import.columns",
+            report.columns.iter().map(|(f, h)| format!("{h}→{f}")).collect::<Vec<_>>().join(", ")
+        )
     );
     if !report.ignored.is_empty() {
-        println!("未使用的列 / ignored columns: {}", report.ignored.join(", "));
+        println!("{}", labelled("cli.import.ignored", report.ignored.join(", ")));
     }
-    println!(
-        "{} 行 rows: {} 行可导入 valid, {} {} (skipped), {} 行有问题 with problems; {:.1} s ({:.0} 行/秒 rows/s)",
-        report.rows,
-        report.valid,
-        report.existing,
-        match kind {
-            import::SheetKind::Persons => "人已登记(跳过) already registered",
-            _ => "条已登记(跳过) already recorded",
-        },
-        report.rows_with_problems(),
-        secs,
-        report.rows as f64 / secs.max(1e-9)
-    );
+    let summary = [
+        ("rows", report.rows.to_string()),
+        ("valid", report.valid.to_string()),
+        ("existing", report.existing.to_string()),
+        ("problems", report.rows_with_problems().to_string()),
+        ("secs", format!("{secs:.1}")),
+        ("rate", format!("{:.0}", report.rows as f64 / secs.max(1e-9))),
+    ];
+    let summary_key = match kind {
+        import::SheetKind::Persons => "cli.import.summary_persons",
+        _ => "cli.import.summary_records",
+    };
+    println!("{}", say(summary_key, &summary));
     for (row, text) in &report.skipped {
-        println!("第 {row} 行 row {row}: 表尾行，已跳过 / footer row, skipped: {text}");
+        println!("{}", say("cli.import.footer_skipped", &[("row", row.to_string()), ("text", text.clone())]));
     }
     for w in &report.new_workers {
-        println!(
-            "{} 社工账号 / social-worker account {} ({}), {} — 不能登录 / cannot sign in",
-            if dry_run { "将创建 / would create" } else { "已创建 / created" },
-            w.username,
-            w.name,
-            w.division_code
-        );
+        let key = if dry_run { "cli.import.worker_would_create" } else { "cli.import.worker_created" };
+        let args = [("username", w.username.clone()), ("name", w.name.clone()), ("division", w.division_code.clone())];
+        println!("{}", say(key, &args));
     }
+    let row_problem = |p: &import::RowProblem| {
+        let line = sentence("cli.import.row_problem", &[("row", p.row.to_string()), ("field", p.field.clone())]);
+        both(&line.nested("problem", p.message.clone()))
+    };
     for p in &report.warnings {
-        println!("第 {} 行 row {} [{}]: {}", p.row, p.row, p.field, crate::both(&p.message));
+        println!("{}", row_problem(p));
     }
     if !report.unknown_workers.is_empty() && unknown_workers == import::UnknownWorkers::Refuse {
         println!(
-            "没有账号的责任社工 / social workers without an account: {} — --unknown-workers create|unassigned",
-            report.unknown_workers.join("、")
+            "{} — --unknown-workers create|unassigned",
+            labelled("cli.import.workers_without_account", report.unknown_workers.join("、"))
         );
     }
     for p in &report.problems {
-        println!("第 {} 行 row {} [{}]: {}", p.row, p.row, p.field, crate::both(&p.message));
+        println!("{}", row_problem(p));
     }
     if !report.problems.is_empty() {
-        bail!(
-            "有 {} 行存在问题，未导入任何数据 / {} rows have problems; nothing was imported",
-            report.rows_with_problems(),
-            report.rows_with_problems()
-        );
+        bail!("{}", say("cli.import.refused", &[("n", report.rows_with_problems().to_string())]));
     }
     if dry_run {
-        println!("检查通过，未写入数据(--dry-run) / all rows pass; nothing stored (--dry-run)");
+        println!("{}", say("cli.import.dry_run_passed", &[]));
     } else {
-        match kind {
-            import::SheetKind::Persons => {
-                println!("已导入 {} 人 / imported {} persons", report.created, report.created)
-            }
-            import::SheetKind::Measures => {
-                println!("已导入 {} 项措施 / imported {} measures", report.created, report.created)
-            }
-            import::SheetKind::Events => {
-                println!("已导入 {} 条记录 / imported {} events", report.created, report.created)
-            }
-            import::SheetKind::Tasks => {
-                println!("已导入 {} 项任务 / imported {} tasks", report.created, report.created)
-            }
-            import::SheetKind::Workstations => println!(
-                "已导入 {} 个工作站（新建或补充社工）/ imported {} workstations (new, or with staff added)",
-                report.created, report.created
-            ),
-        }
+        let done = match kind {
+            import::SheetKind::Persons => "cli.import.done_persons",
+            import::SheetKind::Measures => "cli.import.done_measures",
+            import::SheetKind::Events => "cli.import.done_events",
+            import::SheetKind::Tasks => "cli.import.done_tasks",
+            import::SheetKind::Workstations => "cli.import.done_workstations",
+        };
+        println!("{}", say(done, &[("n", report.created.to_string())]));
     }
     Ok(())
 }

@@ -11,6 +11,8 @@ use jindu_crypto::{Algorithm, KeyRing};
 use jindu_store::vault::{KEY_ENV_VAR, RELOAD_CHECK};
 use jindu_store::{Vault, db, rekey, service::deployment};
 
+use crate::{labelled, say};
+
 /// Where the keys come from.
 #[derive(Args, Debug, Clone, Default)]
 pub struct KeyArgs {
@@ -66,9 +68,7 @@ pub async fn open_keys(conn: &jindu_store::DatabaseConnection, url: &str, args: 
 pub async fn refuse_plaintext(conn: &jindu_store::DatabaseConnection) -> Result<()> {
     let n = rekey::plaintext_persons(conn).await?;
     if n > 0 {
-        bail!(
-            "数据库中有 {n} 名人员的信息尚未加密（旧版本数据），请先运行 jindu keys rotate 加密 / {n} persons are stored unencrypted (made by an older version): run jindu keys rotate first"
-        );
+        bail!("{}", say("cli.keys.plaintext", &[("n", n.to_string())]));
     }
     Ok(())
 }
@@ -117,9 +117,11 @@ async fn reencrypt(conn: &jindu_store::DatabaseConnection, vault: &Vault, batch:
     let pending = rekey::pending(conn, vault).await?;
     let bar = ProgressBar::new(pending.total());
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")?.progress_chars("=> "),
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+            ?
+            .progress_chars("=> "),
     );
-    bar.set_message("重新加密 / re-encrypting");
+    bar.set_message(say("cli.keys.reencrypting", &[]));
     let mut total = 0;
     loop {
         let n = rekey::rotate_batch(conn, vault, batch).await?;
@@ -141,22 +143,24 @@ pub async fn run(command: KeysCommand) -> Result<()> {
             let ring = vault.ring();
             let p = rekey::pending(&conn, &vault).await?;
             println!(
-                "算法 / algorithm: {}  当前版本 / active version: {}  全部版本 / versions: {:?}",
-                ring.algorithm().as_code(),
-                ring.active_version(),
-                ring.versions()
+                "{}  {}  {}",
+                labelled("cli.keys.algorithm", ring.algorithm().as_code()),
+                labelled("cli.keys.active_version", ring.active_version()),
+                labelled("cli.keys.versions", format!("{:?}", ring.versions()))
             );
-            println!(
-                "待重新加密 / not yet under the active key: {} 人员 persons, {} 记录 events, {} 账号 accounts, {} 个案工作 case work, {} 附件 files",
-                p.persons, p.events, p.users, p.casework, p.attachments
-            );
+            let pending = [
+                ("persons", p.persons.to_string()),
+                ("events", p.events.to_string()),
+                ("accounts", p.users.to_string()),
+                ("casework", p.casework.to_string()),
+                ("files", p.attachments.to_string()),
+            ];
+            println!("{}", say("cli.keys.pending", &pending));
             Ok(())
         }
         KeysCommand::Rotate { db: url, keys, batch, retire } => {
             if env_keys() {
-                bail!(
-                    "密钥来自环境变量 {KEY_ENV_VAR}，无法就地轮换；请改用密钥文件 / the keys come from {KEY_ENV_VAR} and cannot be rotated in place; use a key file"
-                );
+                bail!("{}", say("cli.keys.env_no_rotate", &[("var", KEY_ENV_VAR.to_string())]));
             }
             let batch = batch.clamp(1, 100_000);
             let path = keys.path(&url);
@@ -166,7 +170,7 @@ pub async fn run(command: KeysCommand) -> Result<()> {
             let old: Vec<u32> = ring.versions();
             let version = ring.rotate()?;
             ring.write_key_file(&path, true)?;
-            println!("新密钥版本 / new key version: {version}（{}）", path.display());
+            println!("{} ({})", labelled("cli.keys.new_version", version), path.display());
             let vault = Vault::from_file(&path)?;
             deployment::check_keys(&conn, &vault).await?;
             let started = Instant::now();
@@ -175,32 +179,25 @@ pub async fn run(command: KeysCommand) -> Result<()> {
             // the old key meanwhile are caught by a second pass after that.
             tokio::time::sleep(RELOAD_CHECK + std::time::Duration::from_secs(1)).await;
             total += reencrypt(&conn, &vault, batch).await?;
-            println!(
-                "已重新加密 {total} 行，用时 {:.1} 秒 / re-encrypted {total} rows in {:.1} s",
-                started.elapsed().as_secs_f64(),
-                started.elapsed().as_secs_f64()
-            );
+            let secs = format!("{:.1}", started.elapsed().as_secs_f64());
+            println!("{}", say("cli.keys.reencrypted", &[("n", total.to_string()), ("secs", secs)]));
             let left = rekey::pending(&conn, &vault).await?;
             // The audit seal is signed again with the new key, so retiring the old one keeps the
             // log verifiable (anchors exported before stay checkable only while it is kept).
-            jindu_store::service::audit::seal(&conn, &vault, jindu_domain::clock::Now::system()).await?;
+            jindu_store::service::audit::seal(&conn, &vault, jindu_domain::clock::Now::system())
+                .await
+                ?;
             if retire {
                 if left.total() > 0 {
-                    bail!(
-                        "仍有 {} 行未重新加密，旧密钥保留 / {} rows still pending; old keys kept",
-                        left.total(),
-                        left.total()
-                    );
+                    bail!("{}", say("cli.keys.still_pending", &[("n", left.total().to_string())]));
                 }
                 for v in old {
                     ring.retire_version(v)?;
                 }
                 ring.write_key_file(&path, true)?;
-                println!("旧密钥版本已移除 / old key versions retired");
+                println!("{}", say("cli.keys.retired", &[]));
             } else {
-                println!(
-                    "旧密钥版本 {old:?} 仍保留在密钥文件中；确认所有服务已重新加载后可用 --retire 移除 / old versions {old:?} stay in the key file; remove them with --retire once every server has reloaded"
-                );
+                println!("{}", say("cli.keys.old_kept", &[("versions", format!("{old:?}"))]));
             }
             Ok(())
         }

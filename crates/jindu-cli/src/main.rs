@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use jindu_demo::district as demo;
 use jindu_domain::DivisionCode;
 use jindu_domain::clock::Now;
+use jindu_domain::message::Message;
 use jindu_store::db;
 use jindu_store::service::{ServiceError, audit, deployment, users};
 use jindu_web::{AppState, Clock};
@@ -337,7 +338,7 @@ fn explain(e: ServiceError) -> anyhow::Error {
 
 /// One error of a chain as a person reads it: the storage layer's errors through the catalogue,
 /// any other by its own words.
-fn sentence(e: &(dyn std::error::Error + 'static)) -> String {
+fn error_words(e: &(dyn std::error::Error + 'static)) -> String {
     use jindu_store::backup::BackupError;
     use jindu_store::db::ConnectError;
     use jindu_store::vault::VaultError;
@@ -357,9 +358,66 @@ fn sentence(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// A catalogue message as the CLI prints it: `中文 / English`.
-pub(crate) fn both(message: &jindu_domain::message::Message) -> String {
+pub(crate) fn both(message: &Message) -> String {
     let (zh, en) = jindu_messages::render_both(message);
     format!("{zh} / {en}")
+}
+
+/// A sentence of the command line from the catalogue (`locales/cli.yml`, keys
+/// `cli.<command>.<what>`) as the CLI prints it: `中文 / English`, each `%{name}` replaced by its
+/// value (a number, a path, a code, a name: the same in both languages).
+pub(crate) fn say(key: &'static str, args: &[(&'static str, String)]) -> String {
+    debug_assert_eq!(
+        placeholders(&jindu_messages::t(key, "zh")),
+        args.iter().map(|(name, _)| *name).collect(),
+        "{key}: the parameters given are the sentence's placeholders"
+    );
+    both(&sentence(key, args))
+}
+
+/// The `%{name}` placeholders of a catalogue sentence.
+fn placeholders(template: &str) -> std::collections::BTreeSet<&str> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut rest = template;
+    while let Some(i) = rest.find("%{") {
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else { break };
+        out.insert(&after[..end]);
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+/// The sentence `key` as a [`Message`], for a parameter that is itself a message (a verdict, a
+/// row's problem) or a label that differs by language; printed with [`both`].
+pub(crate) fn sentence(key: &'static str, args: &[(&'static str, String)]) -> Message {
+    args.iter().fold(Message::new(key), |m, (name, value)| m.text(name, value))
+}
+
+/// A label from the catalogue and the value it announces, as the CLI prints it:
+/// `中文 / English: value` (an id, a path, a secret: printed once, easy to cut out).
+pub(crate) fn labelled(key: &'static str, value: impl std::fmt::Display) -> String {
+    format!("{}: {value}", say(key, &[]))
+}
+
+/// Whether a password or passphrase can be asked for: standard input is a terminal. Without
+/// one (cron, a pipe, `< /dev/null`) the prompt would fail with "No such device or address".
+fn can_prompt() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal()
+}
+
+/// A secret from the environment variable `var`, else asked for on the terminal with the label
+/// `prompt`; without a terminal, the usage error `missing` (which says to set `var`).
+pub(crate) fn secret(var: &str, prompt: &'static str, missing: &'static str) -> Result<String> {
+    if let Ok(value) = std::env::var(var) {
+        return Ok(value);
+    }
+    let refused = || anyhow::Error::from(UsageError(say(missing, &[])));
+    if !can_prompt() {
+        return Err(refused());
+    }
+    rpassword::prompt_password(format!("{}: ", say(prompt, &[]))).map_err(|_| refused())
 }
 
 fn generated_password() -> String {
@@ -378,10 +436,11 @@ async fn serve(
     behind_tls: bool,
     import_limits: jindu_web::import_page::JobLimits,
 ) -> Result<()> {
-    let listener =
-        tokio::net::TcpListener::bind(listen).await.with_context(|| format!("无法监听 / cannot listen on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| say("cli.serve.cannot_listen", &[("address", listen.to_string())]))?;
     let addr = listener.local_addr()?;
-    println!("Jindu 正在运行 / serving {db_url} at http://{addr}/");
+    println!("{}", say("cli.serve.running", &[("db", db_url.to_string()), ("address", addr.to_string())]));
     // The sweep: what time alone changes (a duty going overdue, the lost-contact rule, the
     // monthly risk review, notices falling due) — at start, then every hour.
     let sweep_db = conn.clone();
@@ -422,20 +481,22 @@ async fn serve(
         tracing::error!("audit seal at shutdown failed: {e}");
     }
     conn.close().await?;
-    println!("Jindu 已停止 / stopped");
+    println!("{}", say("cli.serve.stopped", &[]));
     Ok(())
 }
 
 /// What a sweep did, in one line for the log and the shell.
 fn sweep_line(r: &jindu_store::service::casework::SweepReport, took: std::time::Duration) -> String {
-    format!(
-        "巡检完成 / sweep done: {} 人 persons, {} 次评估 assessed, {} 人按规则失控 lost by rule, 新预警 {} raised, 解除 {} resolved ({:.1} s)",
-        r.persons,
-        r.assessed,
-        r.lost,
-        r.alerts_raised,
-        r.alerts_resolved,
-        took.as_secs_f64()
+    say(
+        "cli.sweep.done",
+        &[
+            ("persons", r.persons.to_string()),
+            ("assessed", r.assessed.to_string()),
+            ("lost", r.lost.to_string()),
+            ("raised", r.alerts_raised.to_string()),
+            ("resolved", r.alerts_resolved.to_string()),
+            ("secs", format!("{:.1}", took.as_secs_f64())),
+        ],
     )
 }
 
@@ -465,16 +526,14 @@ async fn run(cli: Cli) -> Result<()> {
             if !matches!(verdict, jindu_store::service::audit::Verdict::Intact { .. }) {
                 bail!("{}", both(&verdict.message()));
             }
-            println!(
-                "备份完成 / backup written: {} ({:.1} MB, 0600); {}",
-                to.display(),
-                report.bytes as f64 / 1_048_576.0,
-                both(&verdict.message())
+            let written = sentence(
+                "cli.backup.written",
+                &[("file", to.display().to_string()), ("mb", format!("{:.1}", report.bytes as f64 / 1_048_576.0))],
             );
+            println!("{}", both(&written.nested("verdict", verdict.message())));
             println!(
-                "密钥文件 {} 不在备份中：请另行妥善保管，没有它备份无法读取 / the key file {} is not in the backup: keep a copy apart; without it the backup cannot be read",
-                key_args.path(&url).display(),
-                key_args.path(&url).display()
+                "{}",
+                say("cli.backup.key_file_apart", &[("key_file", key_args.path(&url).display().to_string())])
             );
             Ok(())
         }
@@ -482,18 +541,15 @@ async fn run(cli: Cli) -> Result<()> {
             let conn = jindu_store::backup::restore(&from, &url).await?;
             let vault = match keys::open_keys(&conn, &url, &key_args).await {
                 Ok(v) => v,
-                Err(e) => bail!(
-                    "{e}\n已恢复到 {url}，但未能核验审计日志：请用 --key-file 指定原系统的密钥文件后运行 jindu audit verify / restored to {url}, but the audit log was not verified: run jindu audit verify with --key-file of the original deployment"
-                ),
+                Err(e) => bail!("{e}\n{}", say("cli.restore.unverified", &[("url", url.clone())])),
             };
             let verdict = audit::verify(&conn, &vault).await.map_err(explain)?;
             if !matches!(verdict, jindu_store::service::audit::Verdict::Intact { .. }) {
-                bail!(
-                    "已恢复到 {url}，但审计日志核验未通过 / restored to {url}, but the audit log failed verification: {}",
-                    both(&verdict.message())
-                );
+                let failed = sentence("cli.restore.failed_verification", &[("url", url.clone())]);
+                bail!("{}", both(&failed.nested("verdict", verdict.message())));
             }
-            println!("恢复完成 / restored into {url}; {}", both(&verdict.message()));
+            let done = sentence("cli.restore.done", &[("url", url.clone())]);
+            println!("{}", both(&done.nested("verdict", verdict.message())));
             Ok(())
         }
         Command::Sweep { db: url, batch, keys: key_args } => {
@@ -504,9 +560,7 @@ async fn run(cli: Cli) -> Result<()> {
                 Ok(vault) => {
                     audit::seal(&conn, &vault, Now::system()).await.map_err(explain)?;
                 }
-                Err(e) => eprintln!(
-                    "审计日志未签封（密钥不可用），将由服务或 jindu audit verify 签封 / audit log not sealed (keys unavailable: {e}); the server or jindu audit verify will seal it"
-                ),
+                Err(e) => eprintln!("{}: {e}", say("cli.sweep.not_sealed", &[])),
             }
             println!("{}", sweep_line(&r, started.elapsed()));
             Ok(())
@@ -516,29 +570,27 @@ async fn run(cli: Cli) -> Result<()> {
             let algorithm = jindu_crypto::Algorithm::from_code(&algorithm).map_err(|e| anyhow::anyhow!("{e}"))?;
             let conn = db::connect(&url).await?;
             if let Some(root) = deployment::root(&conn).await.map_err(explain)? {
-                bail!(
-                    "该数据库已初始化（辖区：{}）；新增账号请用 jindu user add / this database is already initialised for {}; add accounts with jindu user add",
-                    root.name_path,
-                    root.code.prefix()
-                );
+                bail!("{}", say("cli.init.already", &[("place", root.name_path.clone())]));
             }
             let key_path = key_args.path(&url);
             let (vault, created) = keys::load_or_create(&key_path, algorithm)?;
             deployment::check_keys(&conn, &vault).await.map_err(explain)?;
             if created {
                 println!(
-                    "已生成加密密钥 / field-encryption keys written to {}（{}，权限 0600）；请备份，丢失后数据无法解密 / back it up: without it the data cannot be read",
-                    key_path.display(),
-                    vault.ring().algorithm().as_code()
+                    "{}",
+                    say(
+                        "cli.init.keys_written",
+                        &[
+                            ("file", key_path.display().to_string()),
+                            ("algorithm", vault.ring().algorithm().as_code().to_string()),
+                        ],
+                    )
                 );
             }
             let started = Instant::now();
             let n = jindu_store::service::setup::init(&conn, code).await.map_err(explain)?;
-            println!(
-                "已载入区划 {n} 个（{:.1} 秒）/ loaded {n} divisions in {:.1} s",
-                started.elapsed().as_secs_f64(),
-                started.elapsed().as_secs_f64()
-            );
+            let secs = format!("{:.1}", started.elapsed().as_secs_f64());
+            println!("{}", say("cli.init.divisions", &[("n", n.to_string()), ("secs", secs)]));
             let password = generated_password();
             let admin_id = users::add(
                 &conn,
@@ -563,11 +615,13 @@ async fn run(cli: Cli) -> Result<()> {
             audit::record(&conn, &who, Now::system(), audit::Entry::ok("user.create", "user", admin_id))
                 .await
                 .map_err(explain)?;
-            println!("管理员 / administrator: {admin}  初始密码 / initial password: {password}");
-            println!("请妥善保管，首次登录后修改 / keep it safe and change it after the first sign-in.");
             println!(
-                "系统管理员不能查看案件数据；请用 jindu user add --role office 创建禁毒办账号 / the system administrator sees no case data: create office accounts with jindu user add --role office"
+                "{}  {}",
+                labelled("cli.init.administrator", &admin),
+                labelled("cli.init.initial_password", &password)
             );
+            println!("{}", say("cli.init.keep_password", &[]));
+            println!("{}", say("cli.init.admin_sees_no_cases", &[]));
             Ok(())
         }
         Command::Serve { db: url, listen, keys: key_args, behind_tls, import_jobs, import_jobs_per_user } => {
@@ -575,9 +629,7 @@ async fn run(cli: Cli) -> Result<()> {
             // A damaged SQLite file is refused before anything is served or written to it.
             jindu_store::backup::integrity(&conn).await?;
             if deployment::root(&conn).await.map_err(explain)?.is_none() {
-                bail!(
-                    "数据库尚未初始化，请先运行 jindu init --division CODE / the database is not initialised: run jindu init --division CODE first"
-                );
+                bail!("{}", say("cli.db.not_initialised", &[]));
             }
             let vault = keys::open(&conn, &url, &key_args).await?;
             let demo_flag = deployment::is_demo(&conn).await.map_err(explain)?;
@@ -593,9 +645,7 @@ async fn run(cli: Cli) -> Result<()> {
             if deployment::root(&conn).await.map_err(explain)?.is_some()
                 && !deployment::is_demo(&conn).await.map_err(explain)?
             {
-                bail!(
-                    "{url} 是正式数据库（由 jindu init 创建），演示数据不能写入其中 / {url} is a real database (made by jindu init): the demo will not write invented persons and demo accounts into it"
-                );
+                bail!("{}", say("cli.demo.real_database", &[("url", url.clone())]));
             }
             let key_path = key_args.path(&url);
             if !key_path.exists()
@@ -603,47 +653,47 @@ async fn run(cli: Cli) -> Result<()> {
                 && deployment::get_setting(&conn, deployment::KEY_CHECK_KEY).await.map_err(explain)?.is_some()
             {
                 bail!(
-                    "演示数据库 {url} 的密钥文件 {} 不存在，删除演示数据库后重试 / the key file {} of demo database {url} is missing: delete the demo database and run again",
-                    key_path.display(),
-                    key_path.display()
+                    "{}",
+                    say(
+                        "cli.demo.key_file_missing",
+                        &[("url", url.clone()), ("key_file", key_path.display().to_string())]
+                    )
                 );
             }
             let (vault, _) = keys::load_or_create(&key_path, jindu_crypto::Algorithm::Aes256Gcm)?;
             if let Err(e) = deployment::check_keys(&conn, &vault).await {
                 bail!(
-                    "{}；演示数据库与密钥文件 {} 不配套，删除演示数据库后重试 / the demo database does not match key file {}: delete the demo database and run again",
+                    "{}\n{}",
                     explain(e),
-                    key_args.path(&url).display(),
-                    key_args.path(&url).display()
+                    say("cli.demo.keys_mismatch", &[("key_file", key_path.display().to_string())])
                 );
             }
             if keys::refuse_plaintext(&conn).await.is_err() {
-                bail!(
-                    "演示数据库由旧版本生成（人员信息未加密），请删除 {} 后重新运行 / the demo database was made by an older version without encryption: delete it and run again",
-                    url
-                );
+                bail!("{}", say("cli.demo.plaintext", &[("url", url.clone())]));
             }
             let summary = demo::generate(&conn, &vault, Now::system(), seed, persons).await.map_err(explain)?;
             let secs = started.elapsed().as_secs_f64();
             if summary.generated {
-                println!(
-                    "演示数据已生成 / demo data generated: {} 人 persons, {} 条记录 events, {} 名社工 social workers, {secs:.1} s; 在册 {} 人 registered of {} 份档案 records (死亡、戒断三年、解除 not registered)",
-                    summary.registered, summary.events, summary.social_workers, summary.registered, summary.persons
-                );
+                let args = [
+                    ("registered", summary.registered.to_string()),
+                    ("events", summary.events.to_string()),
+                    ("workers", summary.social_workers.to_string()),
+                    ("secs", format!("{secs:.1}")),
+                    ("records", summary.persons.to_string()),
+                ];
+                println!("{}", say("cli.demo.generated", &args));
             } else {
-                println!(
-                    "沿用已有演示数据 / reusing the existing demo database: {} 人 persons, {} 条记录 events",
-                    summary.persons, summary.events
-                );
+                let args = [("persons", summary.persons.to_string()), ("events", summary.events.to_string())];
+                println!("{}", say("cli.demo.reused", &args));
             }
             let others: Vec<&str> = demo::DEMO_ROLE_ACCOUNTS.iter().map(|(u, _, _)| *u).collect();
-            println!(
-                "演示账号 / demo login: {}（禁毒办 office）, {}（社工 social worker）, {}；密码 / password: {}",
-                demo::DEMO_ADMIN,
-                demo::DEMO_SOCIAL_WORKER,
-                others.join(", "),
-                demo::DEMO_PASSWORD
-            );
+            let accounts = [
+                ("office", demo::DEMO_ADMIN.to_string()),
+                ("social_worker", demo::DEMO_SOCIAL_WORKER.to_string()),
+                ("others", others.join(", ")),
+                ("password", demo::DEMO_PASSWORD.to_string()),
+            ];
+            println!("{}", say("cli.demo.accounts", &accounts));
             if no_serve {
                 return Ok(());
             }
@@ -657,12 +707,10 @@ async fn run(cli: Cli) -> Result<()> {
             audit::seal(&conn, &vault, Now::system()).await.map_err(explain)?;
             let verdict = match anchor {
                 Some(path) => {
-                    let text = std::fs::read_to_string(&path).with_context(|| {
-                        format!("无法读取锚点文件 / cannot read the anchor file {}", path.display())
-                    })?;
-                    let anchor = audit::Seal::parse(&text).map_err(|e| {
-                        anyhow::anyhow!("锚点文件格式不对 / the anchor file is not a Jindu audit anchor: {e}")
-                    })?;
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| say("cli.audit.anchor_unreadable", &[("file", path.display().to_string())]))?;
+                    let anchor = audit::Seal::parse(&text)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", say("cli.audit.anchor_malformed", &[])))?;
                     audit::verify_anchor(&conn, &vault, &anchor).await.map_err(explain)?
                 }
                 None => audit::verify(&conn, &vault).await.map_err(explain)?,
@@ -681,20 +729,15 @@ async fn run(cli: Cli) -> Result<()> {
             let json = seal.to_json();
             match out {
                 Some(path) => {
-                    std::fs::write(&path, format!("{json}\n")).with_context(|| {
-                        format!("无法写入锚点文件 / cannot write the anchor file {}", path.display())
-                    })?;
-                    println!(
-                        "已导出审计锚点：签封 {}，序号 {}，时间 {} → {} / audit anchor exported: seal {}, sequence {}, at {} → {}",
-                        seal.n,
-                        seal.seq,
-                        seal.at,
-                        path.display(),
-                        seal.n,
-                        seal.seq,
-                        seal.at,
-                        path.display()
-                    );
+                    std::fs::write(&path, format!("{json}\n"))
+                        .with_context(|| say("cli.audit.anchor_unwritable", &[("file", path.display().to_string())]))?;
+                    let args = [
+                        ("seal", seal.n.to_string()),
+                        ("seq", seal.seq.to_string()),
+                        ("at", seal.at.to_string()),
+                        ("file", path.display().to_string()),
+                    ];
+                    println!("{}", say("cli.audit.anchor_exported", &args));
                 }
                 None => println!("{json}"),
             }
@@ -705,9 +748,7 @@ async fn run(cli: Cli) -> Result<()> {
             let vault = keys::open_keys(&conn, &url, &key_args).await?;
             let months = audit::retention_months(&conn).await.map_err(explain)?;
             let n = audit::prune(&conn, &vault, &audit::Who::cli(), Now::system()).await.map_err(explain)?;
-            println!(
-                "已清理 {n} 条超过 {months} 个月的审计记录 / removed {n} audit records older than {months} months"
-            );
+            println!("{}", say("cli.audit.pruned", &[("n", n.to_string()), ("months", months.to_string())]));
             Ok(())
         }
         Command::Bench { command: BenchCommand::Pages { db: url, persons, requests, security } } => {
@@ -727,14 +768,14 @@ async fn run(cli: Cli) -> Result<()> {
                 let district = DivisionCode::parse(jindu_demo::synthetic::DISTRICT)?;
                 anyhow::ensure!(
                     w.contains(&district),
-                    "--within {} 必须包含珠晖区(430405)，例如 43、4304 或 430405 / --within {} must contain 珠晖区 (430405), e.g. 43, 4304 or 430405",
-                    w.prefix(),
-                    w.prefix()
+                    "{}",
+                    say("cli.bench.within_district", &[("code", w.prefix().to_string())])
                 );
             }
             anyhow::ensure!(
                 !persons.is_empty() && persons.iter().all(|n| *n >= 10),
-                "--persons 每个规模至少 10 人 / --persons needs sizes of at least 10"
+                "{}",
+                say("cli.bench.persons_min", &[])
             );
             bench_indicators::run(bench_indicators::Options {
                 db: url,
@@ -757,8 +798,8 @@ async fn run(cli: Cli) -> Result<()> {
                 .await
                 .map_err(explain)?
             {
-                Some(p) => println!("{username} 新初始密码 / new initial password: {p}"),
-                None => println!("已完成 / done: {action} {username}"),
+                Some(p) => println!("{username} {}", labelled("cli.user.new_password", p)),
+                None => println!("{}", labelled("cli.user.done", format!("{action} {username}"))),
             }
             Ok(())
         }
@@ -777,13 +818,13 @@ async fn run(cli: Cli) -> Result<()> {
             .await
             .map_err(explain)?;
             if changes.changed.is_empty() {
-                println!("未改变 / nothing changed: {username}");
+                println!("{}", labelled("cli.user.unchanged", &username));
             }
             for (action, old, new) in &changes.changed {
                 println!("{action} {username}: {old} → {new}");
             }
             if changes.tokens_revoked > 0 {
-                println!("已作废接口令牌 / API tokens revoked: {}", changes.tokens_revoked);
+                println!("{}", labelled("cli.user.tokens_revoked", changes.tokens_revoked));
             }
             Ok(())
         }
@@ -791,26 +832,21 @@ async fn run(cli: Cli) -> Result<()> {
             command: UserCommand::Add { db: url, username, display_name, role, division, member_unit },
         } => {
             let conn = db::connect_existing(&url).await?;
-            let root = deployment::root(&conn)
-                .await
-                .map_err(explain)?
-                .context("数据库尚未初始化 / the database is not initialised")?;
+            let root =
+                deployment::root(&conn).await.map_err(explain)?.with_context(|| say("cli.db.not_initialised", &[]))?;
             let division = match division {
                 Some(d) => {
                     let code = DivisionCode::parse(&d).map_err(|e| anyhow::anyhow!("{}", both(&e.message())))?;
                     if !root.code.contains(&code)
                         || deployment::division_by_code(&conn, code).await.map_err(explain)?.is_none()
                     {
-                        bail!("区划 {d} 不在本系统辖区内 / division {d} is outside this deployment");
+                        bail!("{}", say("cli.user.division_outside", &[("code", d.clone())]));
                     }
                     code
                 }
                 None => root.code,
             };
-            let password = match std::env::var("JINDU_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => rpassword::prompt_password("密码 / password: ")?,
-            };
+            let password = secret("JINDU_PASSWORD", "cli.user.password_prompt", "cli.user.no_password")?;
             let id = users::add(
                 &conn,
                 Now::system(),
@@ -830,7 +866,7 @@ async fn run(cli: Cli) -> Result<()> {
             audit::record(&conn, &audit::Who::cli(), Now::system(), audit::Entry::ok("user.create", "user", id))
                 .await
                 .map_err(explain)?;
-            println!("已创建用户 / account created: {id}");
+            println!("{}", labelled("cli.user.created", id));
             Ok(())
         }
     }
@@ -843,25 +879,114 @@ async fn main() {
         .init();
     if let Err(e) = run(Cli::parse()).await {
         // The top message, then causes it does not already contain (no triple repeats).
-        let mut msg = sentence(e.as_ref());
+        let mut msg = error_words(e.as_ref());
         for cause in e.chain().skip(1) {
-            let c = sentence(cause);
+            let c = error_words(cause);
             if !msg.contains(&c) {
                 msg.push_str(": ");
                 msg.push_str(&c);
             }
         }
-        eprintln!("错误 / error: {msg}");
+        eprintln!("{}", labelled("cli.error", msg));
         std::process::exit(if e.downcast_ref::<UsageError>().is_some() { 2 } else { 1 });
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
     use clap::CommandFactory;
+
+    use super::*;
 
     #[test]
     fn verify_cli() {
         super::Cli::command().debug_assert();
+    }
+
+    /// The keys of `locales/cli.yml` with their zh-CN and en texts, read as written.
+    fn cli_catalogue() -> BTreeMap<String, (String, String)> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../jindu-messages/locales/cli.yml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut out: BTreeMap<String, (String, String)> = BTreeMap::new();
+        let mut key = String::new();
+        for line in text.lines() {
+            if let Some(k) = line.strip_suffix(':').filter(|_| !line.starts_with(' ') && !line.starts_with('#')) {
+                key = k.to_string();
+                out.insert(key.clone(), Default::default());
+            } else if let Some(v) = line.strip_prefix("  zh-CN: ") {
+                out.get_mut(&key).unwrap().0 = v.to_string();
+            } else if let Some(v) = line.strip_prefix("  en: ") {
+                out.get_mut(&key).unwrap().1 = v.to_string();
+            }
+        }
+        out
+    }
+
+    /// Every `"cli.…"` literal in `crates/jindu-cli/src/*.rs`, with where it is written.
+    fn keys_in_source() -> BTreeMap<String, String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut out = BTreeMap::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let mut rest = line;
+                while let Some(i) = rest.find("\"cli.") {
+                    let after = &rest[i + 1..];
+                    let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_')).unwrap_or(0);
+                    if after[end..].starts_with('"') && !after[..end].ends_with('.') {
+                        out.entry(after[..end].to_string()).or_insert_with(|| format!("{}:{}", path.display(), n + 1));
+                    }
+                    rest = &after[end..];
+                }
+            }
+        }
+        out
+    }
+
+    /// Every sentence the CLI prints is in the catalogue in both languages (a missing one would
+    /// print its bare key), and every `cli.*` entry is printed somewhere.
+    #[test]
+    fn every_cli_key_is_in_the_catalogue_and_every_entry_is_used() {
+        let catalogue = cli_catalogue();
+        let used = keys_in_source();
+        assert!(used.len() > 100 && used.contains_key("cli.init.divisions"), "the walk finds keys: {used:?}");
+        for (key, at) in &used {
+            assert!(catalogue.contains_key(key), "{at}: {key} is not in locales/cli.yml");
+            for lang in ["zh", "en"] {
+                assert_ne!(jindu_messages::t(key, lang), *key, "{at}: {key} has no {lang} text");
+            }
+        }
+        let unused: Vec<_> = catalogue.keys().filter(|k| !used.contains_key(*k)).collect();
+        assert!(unused.is_empty(), "entries of cli.yml the CLI never prints (remove them): {unused:?}");
+        for (key, (zh, en)) in &catalogue {
+            assert!(key.starts_with("cli."), "{key}: cli.yml holds the cli.* keys only");
+            assert_eq!(placeholders(zh), placeholders(en), "{key}: placeholders differ");
+        }
+    }
+
+    #[test]
+    fn say_prints_chinese_then_english_with_the_values() {
+        assert_eq!(
+            say("cli.init.divisions", &[("n", "88".into()), ("secs", "0.3".into())]),
+            "已载入区划 88 个（0.3 秒） / loaded 88 divisions in 0.3 s"
+        );
+        assert_eq!(labelled("cli.keys.new_version", 2), "新密钥版本 / new key version: 2");
+        let line = sentence("cli.import.row_problem", &[("row", "3".into()), ("field", "name".into())])
+            .nested("problem", Message::bilingual("甲。", "A."));
+        assert_eq!(both(&line), "第 3 行 [name]：甲。 / row 3 [name]: A.");
+    }
+
+    #[test]
+    #[should_panic(expected = "cli.init.divisions: the parameters given are the sentence's placeholders")]
+    fn say_refuses_a_missing_parameter_in_tests() {
+        say("cli.init.divisions", &[("n", "88".into())]);
+    }
+
+    #[test]
+    fn placeholders_are_found() {
+        assert_eq!(placeholders("a %{b} c %{d}%{b} %{"), BTreeSet::from(["b", "d"]));
     }
 }

@@ -15,7 +15,7 @@ use jindu_store::db;
 use jindu_store::service::dashboard::{self, Jurisdiction};
 use jindu_store::service::{audit, deployment};
 
-use crate::{UsageError, explain};
+use crate::{UsageError, both, explain, say, sentence};
 
 #[derive(Subcommand, Debug)]
 pub enum ReportCommand {
@@ -54,39 +54,27 @@ enum Format {
     Xlsx,
 }
 
-fn usage(zh: String, en: String) -> anyhow::Error {
-    UsageError(format!("{zh} / {en}")).into()
+/// The refusal `key` (a field of the command line and the value given): exit code 2.
+fn usage(key: &'static str, args: &[(&'static str, String)]) -> anyhow::Error {
+    UsageError(say(key, args)).into()
 }
 
 fn parse_format(s: &str) -> Result<Format> {
     match s.trim().to_ascii_lowercase().as_str() {
         "json" => Ok(Format::Json),
         "xlsx" | "excel" => Ok(Format::Xlsx),
-        _ => Err(usage(
-            format!("导出格式（--format）“{s}”无效：可选 json 或 xlsx"),
-            format!("format (--format) '{s}' is invalid: choose json or xlsx"),
-        )),
+        _ => Err(usage("cli.report.format_invalid", &[("value", s.to_string())])),
     }
 }
 
 fn parse_period(s: &str) -> Result<Period> {
-    Period::parse(s).map_err(|_| {
-        usage(
-            format!("统计期间（--period）“{s}”无效：请写 2026-10（月）、2026-Q4（季度）或 2026（年），年份 2000–2100"),
-            format!(
-                "period (--period) '{s}' is invalid: write 2026-10 (month), 2026-Q4 (quarter) or 2026 (year), years 2000–2100"
-            ),
-        )
-    })
+    Period::parse(s).map_err(|_| usage("cli.report.period_invalid", &[("value", s.to_string())]))
 }
 
 fn parse_rank_by(s: &str) -> Result<Indicator> {
     Indicator::from_code(s.trim()).ok_or_else(|| {
         let codes = Indicator::ALL.iter().map(|i| i.code()).collect::<Vec<_>>().join(", ");
-        usage(
-            format!("排名指标（--rank-by）“{s}”无效：可选 {codes}"),
-            format!("ranking indicator (--rank-by) '{s}' is invalid: choose one of {codes}"),
-        )
+        usage("cli.report.rank_by_invalid", &[("value", s.to_string()), ("codes", codes)])
     })
 }
 
@@ -94,29 +82,18 @@ fn parse_lang(s: &str) -> Result<&'static str> {
     match s.trim().to_ascii_lowercase().as_str() {
         "zh" | "zh-cn" => Ok("zh-CN"),
         "en" => Ok("en"),
-        _ => Err(usage(
-            format!("语言（--lang）“{s}”无效：可选 zh 或 en"),
-            format!("language (--lang) '{s}' is invalid: choose zh or en"),
-        )),
+        _ => Err(usage("cli.report.lang_invalid", &[("value", s.to_string())])),
     }
 }
 
 fn parse_scope(s: &str) -> Result<DivisionCode> {
     let t = s.trim();
     if t.eq_ignore_ascii_case("nation") || (!t.is_empty() && t.bytes().all(|b| b == b'0')) {
-        return Err(usage(
-            format!("统计范围（--scope）“{t}”：全国不在本系统的区划表中，请写本系统辖区内的区划代码（如 430405）"),
-            format!(
-                "scope (--scope) '{t}': the country is not in this deployment's division table; give a division code of the deployment (e.g. 430405)"
-            ),
-        ));
+        return Err(usage("cli.report.scope_nation", &[("value", t.to_string())]));
     }
     DivisionCode::parse(t).map_err(|_| {
         let shown: String = t.chars().take(40).collect();
-        usage(
-            format!("统计范围（--scope）“{shown}”格式不正确：区划代码应为2、4、6、9或12位数字"),
-            format!("scope (--scope) '{shown}' is malformed: a division code has 2, 4, 6, 9 or 12 digits"),
-        )
+        usage("cli.report.scope_malformed", &[("value", shown)])
     })
 }
 
@@ -125,8 +102,8 @@ fn parse_scope(s: &str) -> Result<DivisionCode> {
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("无法写入 / cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("无法写入 / cannot write {}", path.display()))?;
+    std::fs::write(&tmp, bytes).with_context(|| say("cli.file.unwritable", &[("file", tmp.display().to_string())]))?;
+    std::fs::rename(&tmp, path).with_context(|| say("cli.file.unwritable", &[("file", path.display().to_string())]))?;
     Ok(())
 }
 
@@ -141,27 +118,17 @@ pub async fn run(command: ReportCommand) -> Result<()> {
 
     let conn = db::connect_existing(&url).await?;
     let Some(root) = deployment::root(&conn).await.map_err(explain)? else {
-        bail!(
-            "数据库尚未初始化，请先运行 jindu init --division CODE / the database is not initialised: run jindu init --division CODE first"
-        );
+        bail!("{}", say("cli.db.not_initialised", &[]));
     };
     let division = match deployment::division_by_code(&conn, code).await.map_err(explain)? {
         Some(d) if root.code.contains(&code) => d,
         _ => {
-            return Err(usage(
-                format!(
-                    "统计范围（--scope）{} 不在本系统辖区内（本系统：{} {}）",
-                    code.prefix(),
-                    root.name_path,
-                    root.code.prefix()
-                ),
-                format!(
-                    "scope (--scope) {} is not a division of this deployment ({} {})",
-                    code.prefix(),
-                    root.code.prefix(),
-                    root.name_path
-                ),
-            ));
+            let args = [
+                ("code", code.prefix().to_string()),
+                ("place", root.name_path.clone()),
+                ("root", root.code.prefix().to_string()),
+            ];
+            return Err(usage("cli.report.scope_outside", &args));
         }
     };
     // The breadcrumb from the deployment's root down to the scope.
@@ -227,13 +194,13 @@ pub async fn run(command: ReportCommand) -> Result<()> {
         }
         Some(path) => {
             write_file(&path, &bytes)?;
-            println!(
-                "已写入指标报表 / indicator report written: {}（{} {}，{} 字节 bytes）",
-                path.display(),
-                d.jurisdiction.name,
-                period.label_zh(),
-                bytes.len()
-            );
+            let args = [
+                ("file", path.display().to_string()),
+                ("place", d.jurisdiction.name.clone()),
+                ("bytes", bytes.len().to_string()),
+            ];
+            let written = sentence("cli.report.written", &args).label("period", period.label_zh(), period.label_en());
+            println!("{}", both(&written));
         }
     }
     Ok(())

@@ -8,7 +8,7 @@ use jindu_store::db;
 use jindu_store::service::{audit, tokens};
 use uuid::Uuid;
 
-use crate::explain;
+use crate::{explain, labelled, say};
 
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {
@@ -52,7 +52,7 @@ async fn owner(
 ) -> Result<(Uuid, jindu_domain::Role, DivisionCode)> {
     match tokens::owner(conn, username).await.map_err(explain)? {
         Some(o) => Ok(o),
-        None => bail!("用户“{username}”不存在 / user '{username}' does not exist"),
+        None => bail!("{}", say("cli.user.unknown", &[("username", username.to_string())])),
     }
 }
 
@@ -84,10 +84,10 @@ pub async fn run(command: TokenCommand) -> Result<()> {
             )
             .await
             .map_err(explain)?;
-            println!("已创建API令牌 / API token created: {id}");
+            println!("{}", labelled("cli.token.created", id));
             println!("{secret}");
-            println!("有效期至 / expires: {} (UTC+8)", beijing(tokens::expires_at(now, days)));
-            println!("密钥只显示这一次，请妥善保管 / the secret is shown only this once; keep it safe.");
+            println!("{} (UTC+8)", labelled("cli.token.expires", beijing(tokens::expires_at(now, days))));
+            println!("{}", say("cli.token.shown_once", &[]));
             Ok(())
         }
         TokenCommand::List { db: url, username } => {
@@ -95,22 +95,24 @@ pub async fn run(command: TokenCommand) -> Result<()> {
             let (user_id, _, _) = owner(&conn, &username).await?;
             let list = tokens::list(&conn, user_id).await.map_err(explain)?;
             if list.is_empty() {
-                println!("没有API令牌 / no API tokens");
+                println!("{}", say("cli.token.none", &[]));
             }
             let fmt = beijing;
             for t in list {
                 let state = match (t.revoked_at, t.is_active(now)) {
-                    (Some(r), _) => format!("已吊销 revoked {}", fmt(r)),
-                    (None, true) => "有效 active".to_string(),
-                    (None, false) => "已过期 expired".to_string(),
+                    (Some(r), _) => format!("{} {}", say("cli.token.state_revoked", &[]), fmt(r)),
+                    (None, true) => say("cli.token.state_active", &[]),
+                    (None, false) => say("cli.token.state_expired", &[]),
                 };
                 println!(
-                    "{}  {}  {} {}  expires {}  last used {}  {}",
+                    "{}  {}  {} {}  {} {}  {} {}  {}",
                     t.id,
                     t.name,
                     t.role.as_code(),
                     t.division_code,
+                    say("cli.token.expires", &[]),
                     fmt(t.expires_at),
+                    say("cli.token.last_used", &[]),
                     t.last_used_at.map(fmt).unwrap_or_else(|| "—".into()),
                     state
                 );
@@ -119,20 +121,20 @@ pub async fn run(command: TokenCommand) -> Result<()> {
         }
         TokenCommand::Revoke { db: url, id } => {
             let Ok(id) = Uuid::parse_str(id.trim()) else {
-                bail!("令牌编号“{id}”格式不正确 / token id '{id}' is not a valid id");
+                bail!("{}", say("cli.token.id_malformed", &[("id", id.clone())]));
             };
             let conn = db::connect_existing(&url).await?;
             match tokens::revoke(&conn, now, id).await {
                 Ok(()) => {}
                 Err(jindu_store::service::ServiceError::NotFound(_)) => {
-                    bail!("令牌 {id} 不存在 / token {id} does not exist")
+                    bail!("{}", say("cli.token.not_found", &[("id", id.to_string())]))
                 }
                 Err(e) => return Err(explain(e)),
             }
             audit::record(&conn, &audit::Who::cli(), now, audit::Entry::ok("token.revoke", "api_token", id))
                 .await
                 .map_err(explain)?;
-            println!("已吊销API令牌 / API token revoked: {id}");
+            println!("{}", labelled("cli.token.revoked", id));
             Ok(())
         }
     }

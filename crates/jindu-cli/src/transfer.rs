@@ -11,7 +11,7 @@ use jindu_store::db;
 use jindu_store::service::{audit, transfer_file};
 use uuid::Uuid;
 
-use crate::{explain, keys};
+use crate::{explain, keys, labelled, say};
 
 #[derive(Subcommand, Debug)]
 pub enum TransferCommand {
@@ -54,43 +54,39 @@ pub async fn run(command: TransferCommand) -> Result<()> {
             let conn = db::connect_existing(&url).await?;
             let vault = keys::open(&conn, &url, &key_args).await?;
             let Ok(person) = Uuid::parse_str(person.trim()) else {
-                bail!("人员编号“{person}”格式不正确 / '{person}' is not a person id");
+                bail!("{}", say("cli.transfer.person_malformed", &[("person", person.clone())]));
             };
             if out.exists() {
-                bail!("文件 {} 已存在，未覆盖 / {} exists; not overwritten", out.display(), out.display());
+                bail!("{}", say("cli.file.exists", &[("file", out.display().to_string())]));
             }
             let exported =
                 transfer_file::export(&conn, &vault, &audit::Who::cli(), now, person, &to).await.map_err(explain)?;
-            std::fs::write(&out, &exported.bytes).with_context(|| format!("writing {}", out.display()))?;
-            println!("已导出移交文件 / transfer file written: {}", out.display());
+            std::fs::write(&out, &exported.bytes)
+                .with_context(|| say("cli.file.unwritable", &[("file", out.display().to_string())]))?;
+            println!("{}", labelled("cli.transfer.written", out.display()));
             println!("SHA-256: {}", exported.file_hash);
-            println!(
-                "一次性口令（只显示这一次，请另行告知接收方）/ one-time passphrase (shown once; send it separately):"
-            );
+            println!("{}", say("cli.transfer.passphrase_shown_once", &[]));
             println!("{}", exported.passphrase);
             Ok(())
         }
         TransferCommand::Import { db: url, keys: key_args, town, file } => {
             let conn = db::connect_existing(&url).await?;
             let vault = keys::open(&conn, &url, &key_args).await?;
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let passphrase = match std::env::var("JINDU_TRANSFER_PASSPHRASE") {
-                Ok(p) => p,
-                Err(_) => rpassword::prompt_password("口令 / passphrase: ")?,
-            };
+            let bytes = std::fs::read(&file)
+                .with_context(|| say("cli.file.unreadable", &[("file", file.display().to_string())]))?;
+            let passphrase = crate::secret(
+                "JINDU_TRANSFER_PASSPHRASE",
+                "cli.transfer.passphrase_prompt",
+                "cli.transfer.no_passphrase",
+            )?;
             let done = transfer_file::import(&conn, &vault, &audit::Who::cli(), now, &bytes, &passphrase, &town)
                 .await
                 .map_err(explain)?;
             if done.created {
-                println!(
-                    "已导入 / imported: person {}，应于 {} 前报到 / must report by {}",
-                    done.person_id, done.report_deadline, done.report_deadline
-                );
+                let args = [("person", done.person_id.to_string()), ("deadline", done.report_deadline.to_string())];
+                println!("{}", say("cli.transfer.imported", &args));
             } else {
-                println!(
-                    "该文件此前已导入，未新增任何内容 / this file was imported before; nothing new: person {}",
-                    done.person_id
-                );
+                println!("{}", say("cli.transfer.imported_before", &[("person", done.person_id.to_string())]));
             }
             Ok(())
         }

@@ -13,7 +13,7 @@ use jindu_store::db;
 use jindu_store::service::{Actor, users, workstations};
 use uuid::Uuid;
 
-use crate::{UsageError, explain};
+use crate::{UsageError, explain, labelled, say};
 
 #[derive(Subcommand, Debug)]
 pub enum WorkstationCommand {
@@ -60,7 +60,7 @@ pub enum WorkstationCommand {
 async fn actor_named(conn: &jindu_store::DatabaseConnection, username: &str) -> Result<Actor> {
     match users::actor_by_username(conn, username).await.map_err(explain)? {
         Some(a) => Ok(a),
-        None => bail!("用户“{username}”不存在 / no user '{username}'"),
+        None => bail!("{}", say("cli.user.unknown", &[("username", username.to_string())])),
     }
 }
 
@@ -73,12 +73,12 @@ pub async fn run(command: WorkstationCommand) -> Result<()> {
             let rows = workstations::list(&conn, &actor).await.map_err(explain)?;
             let cov = workstations::coverage(&conn, &actor, now.today).await.map_err(explain)?;
             // Written with errors handled: `| head` closing the pipe ends the listing quietly.
-            let mut lines = vec![format!(
-                "工作站覆盖率 / coverage: {} ({} / {} 个乡镇街道 towns)",
-                cov.figure.display(Unit::Percent),
-                cov.covered,
-                cov.towns
-            )];
+            let coverage = [
+                ("figure", cov.figure.display(Unit::Percent)),
+                ("covered", cov.covered.to_string()),
+                ("towns", cov.towns.to_string()),
+            ];
+            let mut lines = vec![say("cli.workstation.coverage", &coverage)];
             for w in rows {
                 let staff: Vec<String> =
                     w.staff.iter().map(|s| format!("{}({})", s.display_name, s.username)).collect();
@@ -107,19 +107,17 @@ pub async fn run(command: WorkstationCommand) -> Result<()> {
             let actor = actor_named(&conn, &username).await?;
             let form = workstations::WorkstationForm { name, town, address, opened_on };
             let id = workstations::create(&conn, &actor, Now::system(), &form).await.map_err(explain)?;
-            println!("已新建工作站 / workstation created: {id}");
+            println!("{}", labelled("cli.workstation.created", id));
             Ok(())
         }
         WorkstationCommand::Staff { db: url, username, id, worker } => {
             let Ok(id) = Uuid::parse_str(id.trim()) else {
-                return Err(
-                    UsageError(format!("--id “{id}” 不是工作站编号 / --id '{id}' is not a workstation id")).into()
-                );
+                return Err(UsageError(say("cli.workstation.id_malformed", &[("id", id.clone())])).into());
             };
             let conn = db::connect_existing(&url).await?;
             let actor = actor_named(&conn, &username).await?;
             workstations::add_staff(&conn, &actor, Now::system(), id, &worker).await.map_err(explain)?;
-            println!("已添加社工 / social worker added: {worker}");
+            println!("{}", labelled("cli.workstation.staff_added", &worker));
             Ok(())
         }
     }

@@ -100,6 +100,14 @@ fn init_loads_the_district_and_refuses_unknown_codes() {
     let (code, _, err) = jindu(&["user", "add", "--db", &db, "--username", "sg09", "--role", "social_worker"]);
     assert_eq!(code, 1);
     assert!(err.contains("该用户名已被使用"), "{err}");
+    // No person yet: the sweep finds nothing, in both languages.
+    let (code, out, err) = jindu(&["sweep", "--db", &db]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("巡检完成：0 人，评估 0 次，按规则失控 0 人，新预警 0 条，解除 0 条（"), "{out}");
+    assert!(
+        out.contains(" / sweep done: 0 persons, 0 assessed, 0 lost by rule, 0 alerts raised, 0 resolved ("),
+        "{out}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -128,9 +136,12 @@ fn demo_is_deterministic_for_a_seed_and_reuses_its_database() {
     let (dir, db) = temp_db();
     let (code, out, err) = jindu(&["demo", "--db", &db, "--persons", "60", "--seed", "7", "--no-serve"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("60 人 persons"), "{out}");
+    // The Chinese sentence, then the English one (the counts of events and records follow from
+    // the seed).
+    assert!(out.contains("演示数据已生成：60 人，"), "{out}");
+    assert!(out.contains(" / demo data generated: 60 persons, "), "{out}");
     // Issue #18 item 10: `--persons` is the 在册 of the demo (862 by default, the speech's).
-    assert!(out.contains("在册 60 人 registered of "), "{out}");
+    assert!(out.contains("；在册 60 人，共 ") && out.contains("; 60 registered of "), "{out}");
     let (code, out2, _) = jindu(&["demo", "--db", &db, "--no-serve"]);
     assert_eq!(code, 0);
     assert!(out2.contains("沿用已有演示数据"), "{out2}");
@@ -275,7 +286,9 @@ async fn keys_rotate_reencrypts_everything_and_a_wrong_key_is_refused() {
     let (code, out, err) = jindu(&["keys", "status", "--db", &url, "--key-file", key_arg]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("active version: 2") && out.contains("versions: [2]"), "{out}");
-    assert!(out.contains("0 人员 persons, 0 记录 events"), "{out}");
+    let nothing_pending = "待重新加密：0 人员，0 记录，0 账号，0 个案工作，0 附件 / not yet under the active key: \
+                           0 persons, 0 events, 0 accounts, 0 case work, 0 files\n";
+    assert!(out.ends_with(nothing_pending), "{out}");
 
     // Every value now opens with version 2 alone, unchanged; blind indexes find the same persons.
     let after = clear_values(&url, &key).await;
@@ -294,7 +307,6 @@ async fn keys_rotate_reencrypts_everything_and_a_wrong_key_is_refused() {
     }
     let stale = person::Entity::find().filter(person::Column::Name.not_like("j1:aes-256-gcm:2:%")).count(&conn).await;
     assert_eq!(stale.unwrap(), 0);
-    assert!(out.contains("0 个案工作 case work"), "{out}");
     // The case-work values (working-group names) open with the new key alone.
     let members = jindu_store::entities::working_group_member::Entity::find().all(&conn).await.unwrap();
     assert!(!members.is_empty(), "the demo has working groups");
@@ -336,7 +348,7 @@ async fn plaintext_left_by_an_older_version_is_refused_then_sealed_by_keys_rotat
     assert!(err.contains("3 名人员的信息尚未加密") && err.contains("jindu keys rotate"), "{err}");
     let (code, out, err) = jindu(&["keys", "status", "--db", &url, "--key-file", key_arg]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("3 人员 persons"), "{out}");
+    assert!(out.contains("待重新加密：3 人员，") && out.contains("not yet under the active key: 3 persons, "), "{out}");
     let (code, out, err) = jindu(&["keys", "rotate", "--db", &url, "--key-file", key_arg]);
     assert_eq!(code, 0, "{out}{err}");
     let after = clear_values(&url, &key).await;
@@ -611,15 +623,17 @@ fn import_persons_checks_then_imports_once_and_names_bad_rows() {
     };
     let (code, out, err) = import(&["--dry-run", file]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("2 行 rows: 2 行可导入 valid, 0 人已登记"), "{out}");
+    assert!(out.contains("\n2 行：2 行可导入，0 人已登记(跳过)，0 行有问题；"), "{out}");
+    assert!(out.contains(" / 2 rows: 2 valid, 0 already registered (skipped), 0 with problems; "), "{out}");
     assert!(out.contains("nothing stored (--dry-run)"), "{out}");
     let (code, out, err) = import(&[file]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("已导入 2 人 / imported 2 persons"), "{out}");
     let (code, out, _) = import(&[file]);
     assert_eq!(code, 0);
-    assert!(out.contains("0 行可导入 valid, 2 人已登记(跳过)"), "{out}");
-    assert!(out.contains("已导入 0 人"), "{out}");
+    assert!(out.contains("\n2 行：0 行可导入，2 人已登记(跳过)，0 行有问题；"), "{out}");
+    assert!(out.contains(" / 2 rows: 0 valid, 2 already registered (skipped), 0 with problems; "), "{out}");
+    assert!(out.ends_with("\n已导入 0 人 / imported 0 persons\n"), "{out}");
 
     // One bad row: named with its row number, exit 1, nothing stored.
     let bad = dir.join("bad.csv");
@@ -628,10 +642,17 @@ fn import_persons_checks_then_imports_once_and_names_bad_rows() {
         .unwrap();
     let (code, out, err) = import(&[bad.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("第 3 行 row 3 [id_number]"), "{out}");
-    assert!(err.contains("未导入任何数据") && err.contains("nothing was imported"), "{err}");
+    // The row's problem from the catalogue in both languages (the check digit 904 should have).
+    let expected = id(904).chars().nth(17).unwrap();
+    let row_3 = format!(
+        "\n第 3 行 [id_number]：身份证号校验码错误：应为{expected}，实为X。 / \
+         row 3 [id_number]: ID number check digit is wrong: expected {expected}, found X.\n"
+    );
+    assert!(out.contains(&row_3), "{out}");
+    assert!(out.contains("\n2 行：1 行可导入，0 人已登记(跳过)，1 行有问题；"), "{out}");
+    assert_eq!(err, "错误 / error: 有 1 行存在问题，未导入任何数据 / 1 rows have problems; nothing was imported\n");
     let (_, out, _) = import(&[bad.to_str().unwrap()]);
-    assert!(out.contains("0 人已登记"), "the good row of the refused file was not stored: {out}");
+    assert!(out.contains("\n2 行：1 行可导入，0 人已登记(跳过)，1 行有问题；"), "the good row was not stored: {out}");
 
     // Not a sheet; an unknown account.
     std::fs::write(dir.join("x.pdf"), b"%PDF").unwrap();
@@ -658,7 +679,7 @@ fn workstations_are_listed_added_and_staffed_from_the_shell() {
     // The demo leaves the last two of 珠晖区's ten towns without one: 8 / 10.
     let (code, out, err) = ws(&["list"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("80.0% (8 / 10"), "{out}");
+    assert!(out.starts_with("工作站覆盖率：80.0%（8 / 10 个乡镇街道） / coverage: 80.0% (8 / 10 towns)\n"), "{out}");
     let (code, _, err) = ws(&["add", "--name", "和平乡工作站", "--town", "和平乡", "--opened-on", "2099-01-01"]);
     assert_eq!(code, 1);
     assert!(err.contains("成立日期 2099-01-01 晚于今天") && err.contains("is after today"), "{err}");
@@ -667,7 +688,8 @@ fn workstations_are_listed_added_and_staffed_from_the_shell() {
     let id = out.trim().rsplit(": ").next().unwrap().to_string();
     let (_, out, _) = ws(&["list"]);
     assert!(
-        out.contains("90.0% (9 / 10") && out.contains("和平乡工作站\t湖南省/衡阳市/珠晖区/和平乡\t2020-05-04"),
+        out.starts_with("工作站覆盖率：90.0%（9 / 10 个乡镇街道） / coverage: 90.0% (9 / 10 towns)\n")
+            && out.contains("和平乡工作站\t湖南省/衡阳市/珠晖区/和平乡\t2020-05-04"),
         "{out}"
     );
     let (code, _, err) = ws(&["staff", "--id", "not-an-id", "--worker", "sg01"]);
@@ -917,4 +939,54 @@ fn user_edit_disable_and_enable_from_the_shell() {
     // init's 2, zg01's creation, the change of unit, disable, enable.
     assert!(out.contains("审计日志完整：共 6 条记录"), "{out}");
     std::fs::remove_dir_all(dir).ok();
+}
+
+/// Without JINDU_PASSWORD (or JINDU_TRANSFER_PASSPHRASE) and without a terminal — cron, a pipe,
+/// a service — `user add` and `transfer import` say which variable to set, exit 2 and store
+/// nothing (they used to print "No such device or address (os error 6)" from the prompt).
+#[test]
+fn a_secret_asked_for_without_a_terminal_names_the_variable_to_set() {
+    let (dir, db) = temp_db();
+    let (code, _, err) = jindu(&["init", "--division", "430405", "--db", &db]);
+    assert_eq!(code, 0, "{err}");
+    let without_terminal = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_jindu"))
+            .args(args)
+            .env_remove("JINDU_PASSWORD")
+            .env_remove("JINDU_TRANSFER_PASSPHRASE")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = without_terminal(&["user", "add", "--db", &db, "--username", "sg09", "--role", "office"]);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert_eq!(
+        err,
+        "错误 / error: 未提供密码：请设置环境变量 JINDU_PASSWORD，或在终端中运行本命令并输入密码 / \
+         no password given: set JINDU_PASSWORD, or run the command in a terminal and type it\n"
+    );
+    let file = dir.join("from-elsewhere.jindu");
+    std::fs::write(&file, b"a transfer file").unwrap();
+    let (code, out, err) =
+        without_terminal(&["transfer", "import", "--db", &db, "--town", "430405009", file.to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert_eq!(
+        err,
+        "错误 / error: 未提供口令：请设置环境变量 JINDU_TRANSFER_PASSPHRASE，或在终端中运行本命令并输入口令 / \
+         no passphrase given: set JINDU_TRANSFER_PASSPHRASE, or run the command in a terminal and type it\n"
+    );
+    // Nothing was written: the audit log holds init's two records only, and the same account is
+    // made once the variable is set.
+    let (code, out, err) = jindu(&["audit", "verify", "--db", &db]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("审计日志完整：共 2 条记录"), "{out}");
+    let (code, out, err) = jindu(&["user", "add", "--db", &db, "--username", "sg09", "--role", "office"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("已创建用户 / account created: "), "{out}");
+    std::fs::remove_dir_all(dir).unwrap();
 }
