@@ -1094,16 +1094,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     } else {
         parse_date("date", &input.date)?
     };
-    jindu_domain::event::validate_event_date("date", on, now.today)?;
-    if on < p.birth_date {
-        return Err(DomainError::DateBefore {
-            field: "date",
-            date: on,
-            other_field: "birth_date",
-            other: p.birth_date,
-        }
-        .into());
-    }
+    jindu_domain::event::validate_event_date_since("date", on, ("birth_date", p.birth_date), now.today)?;
     change_status_in(&txn, vault, actor, now, &p, to, on).await?;
     txn.commit().await?;
     Ok(())
