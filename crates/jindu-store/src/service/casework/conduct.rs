@@ -34,14 +34,11 @@ fn required_date(field: &'static str, input: &str) -> Result<NaiveDate, FieldErr
 
 /// The leave form, as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct NewLeave {
-    #[serde(default)]
     pub leave_from: String,
-    #[serde(default)]
     pub leave_to: String,
-    #[serde(default)]
     pub destination: String,
-    #[serde(default)]
     pub reason: String,
 }
 

@@ -435,12 +435,10 @@ pub(crate) async fn act_in<T: ConnectionTrait + sea_orm::TransactionSession>(
 /// A correction of a mistyped measure date, as typed: the date (`decision_date` or
 /// `report_date`), its right value and why.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct DateCorrection {
-    #[serde(default)]
     pub field: String,
-    #[serde(default)]
     pub date: String,
-    #[serde(default)]
     pub reason: String,
 }
 
