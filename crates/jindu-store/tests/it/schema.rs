@@ -136,17 +136,17 @@ fn check(backend: &str, actual: &str) {
     let expected = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read the snapshot {}: {e}; {update}", path.display()));
     if actual != expected {
-        let (line, (want, got)) = expected
-            .lines()
-            .chain(std::iter::repeat("<end of file>"))
-            .zip(actual.lines().chain(std::iter::repeat("<end of dump>")))
-            .enumerate()
-            .find(|(_, (e, a))| e != a)
-            .map(|(i, pair)| (i + 1, pair))
-            .unwrap_or((0, ("", "")));
+        // A schema change is a few lines gone and a few new (a column, an index): list them all.
+        let gone: Vec<&str> = expected.lines().filter(|l| !actual.lines().any(|a| a == *l)).collect();
+        let new: Vec<&str> = actual.lines().filter(|l| !expected.lines().any(|e| e == *l)).collect();
+        if gone.is_empty() && new.is_empty() {
+            panic!("the {backend} schema holds the lines of {} in another order; {update}", path.display());
+        }
         panic!(
-            "the {backend} schema differs from {} at line {line}:\n  snapshot: {want}\n  now:      {got}\n{update}",
-            path.display()
+            "the {backend} schema differs from {}\n- in the snapshot only:\n  {}\n- in the database only:\n  {}\n{update}",
+            path.display(),
+            gone.join("\n  "),
+            new.join("\n  ")
         );
     }
 }
