@@ -18,18 +18,11 @@ use crate::{UsageError, explain, labelled, say};
 #[derive(Subcommand, Debug)]
 pub enum WorkstationCommand {
     /// 工作站名册 / List the workstations in the account's scope with their staff and the coverage.
-    List {
-        #[arg(long, default_value = "sqlite://jindu.db")]
-        db: String,
-        #[arg(long)]
-        username: String,
-    },
+    List(Account),
     /// 新建工作站 / Open a workstation at a town.
     Add {
-        #[arg(long, default_value = "sqlite://jindu.db")]
-        db: String,
-        #[arg(long)]
-        username: String,
+        #[command(flatten)]
+        account: Account,
         /// 工作站名称.
         #[arg(long)]
         name: String,
@@ -44,10 +37,8 @@ pub enum WorkstationCommand {
     },
     /// 添加社工 / Add a social worker (user name or name) to a workstation's staff.
     Staff {
-        #[arg(long, default_value = "sqlite://jindu.db")]
-        db: String,
-        #[arg(long)]
-        username: String,
+        #[command(flatten)]
+        account: Account,
         /// The workstation's id (from `list`).
         #[arg(long)]
         id: String,
@@ -57,18 +48,31 @@ pub enum WorkstationCommand {
     },
 }
 
-async fn actor_named(conn: &jindu_store::DatabaseConnection, username: &str) -> Result<Actor> {
-    match users::actor_by_username(conn, username).await.map_err(explain)? {
-        Some(a) => Ok(a),
-        None => bail!("{}", say("cli.user.unknown", &[("username", username.to_string())])),
+/// The database and the account a command acts as (its permissions and scope bound the work).
+#[derive(clap::Args, Debug)]
+pub struct Account {
+    #[arg(long, default_value = "sqlite://jindu.db")]
+    db: String,
+    #[arg(long)]
+    username: String,
+}
+
+impl Account {
+    /// Opens the database and finds the account.
+    async fn open(&self) -> Result<(jindu_store::DatabaseConnection, Actor)> {
+        let conn = db::connect_existing(&self.db).await?;
+        let username = &self.username;
+        match users::actor_by_username(&conn, username).await.map_err(explain)? {
+            Some(actor) => Ok((conn, actor)),
+            None => bail!("{}", say("cli.user.unknown", &[("username", username.to_string())])),
+        }
     }
 }
 
 pub async fn run(command: WorkstationCommand) -> Result<()> {
     match command {
-        WorkstationCommand::List { db: url, username } => {
-            let conn = db::connect_existing(&url).await?;
-            let actor = actor_named(&conn, &username).await?;
+        WorkstationCommand::List(account) => {
+            let (conn, actor) = account.open().await?;
             let now = Now::system();
             let rows = workstations::list(&conn, &actor).await.map_err(explain)?;
             let cov = workstations::coverage(&conn, &actor, now.today).await.map_err(explain)?;
@@ -102,20 +106,18 @@ pub async fn run(command: WorkstationCommand) -> Result<()> {
             }
             Ok(())
         }
-        WorkstationCommand::Add { db: url, username, name, town, address, opened_on } => {
-            let conn = db::connect_existing(&url).await?;
-            let actor = actor_named(&conn, &username).await?;
+        WorkstationCommand::Add { account, name, town, address, opened_on } => {
+            let (conn, actor) = account.open().await?;
             let form = workstations::WorkstationForm { name, town, address, opened_on };
             let id = workstations::create(&conn, &actor, Now::system(), &form).await.map_err(explain)?;
             println!("{}", labelled("cli.workstation.created", id));
             Ok(())
         }
-        WorkstationCommand::Staff { db: url, username, id, worker } => {
+        WorkstationCommand::Staff { account, id, worker } => {
             let Ok(id) = Uuid::parse_str(id.trim()) else {
                 return Err(UsageError(say("cli.workstation.id_malformed", &[("id", id.clone())])).into());
             };
-            let conn = db::connect_existing(&url).await?;
-            let actor = actor_named(&conn, &username).await?;
+            let (conn, actor) = account.open().await?;
             workstations::add_staff(&conn, &actor, Now::system(), id, &worker).await.map_err(explain)?;
             println!("{}", labelled("cli.workstation.staff_added", &worker));
             Ok(())

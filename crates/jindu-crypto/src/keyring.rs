@@ -784,19 +784,7 @@ impl KeyRing {
     /// [`CryptoError::InvalidAad`], [`CryptoError::Random`],
     /// [`CryptoError::Encrypt`] (only for inputs over 64 GiB).
     pub fn encrypt(&self, aad: &Aad<'_>, plaintext: &str) -> Result<String, CryptoError> {
-        aad.validate()?;
-        let mut nonce = [0u8; NONCE_LEN];
-        os_random(&mut nonce)?;
-        let aad_bytes = aad.to_bytes();
-        let ct = self
-            .active
-            .derived
-            .cipher
-            .encrypt(nonce, Payload { msg: plaintext.as_bytes(), aad: &aad_bytes })
-            .ok_or(CryptoError::Encrypt)?;
-        let mut blob = Vec::with_capacity(NONCE_LEN + ct.len());
-        blob.extend_from_slice(&nonce);
-        blob.extend_from_slice(&ct);
+        let blob = self.seal(aad, plaintext.as_bytes(), Vec::new())?;
         Ok(format!(
             "{CIPHERTEXT_PREFIX}:{}:{}:{}",
             self.algorithm.as_code(),
@@ -868,6 +856,18 @@ impl KeyRing {
     /// [`CryptoError::InvalidAad`], [`CryptoError::Random`], [`CryptoError::Encrypt`] (only
     /// for inputs over 64 GiB).
     pub fn encrypt_bytes(&self, aad: &Aad<'_>, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let header = format!("j1b:{}:{}:", self.algorithm.as_code(), self.active.version);
+        self.seal(aad, plaintext, header.into_bytes())
+    }
+
+    /// `head ‖ nonce ‖ ciphertext ‖ tag`: `plaintext` sealed under the active key with `aad` and
+    /// a fresh random nonce, after `head` (what [`encrypt`](KeyRing::encrypt) and
+    /// [`encrypt_bytes`](KeyRing::encrypt_bytes) share).
+    ///
+    /// # Errors
+    /// [`CryptoError::InvalidAad`], [`CryptoError::Random`], [`CryptoError::Encrypt`] (only
+    /// for inputs over 64 GiB).
+    fn seal(&self, aad: &Aad<'_>, plaintext: &[u8], head: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
         aad.validate()?;
         let mut nonce = [0u8; NONCE_LEN];
         os_random(&mut nonce)?;
@@ -878,9 +878,8 @@ impl KeyRing {
             .cipher
             .encrypt(nonce, Payload { msg: plaintext, aad: &aad_bytes })
             .ok_or(CryptoError::Encrypt)?;
-        let header = format!("j1b:{}:{}:", self.algorithm.as_code(), self.active.version);
-        let mut out = Vec::with_capacity(header.len() + NONCE_LEN + ct.len());
-        out.extend_from_slice(header.as_bytes());
+        let mut out = head;
+        out.reserve(NONCE_LEN + ct.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
         Ok(out)

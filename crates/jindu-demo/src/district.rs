@@ -299,15 +299,9 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                     workstation_id: Set(ws),
                     must_change_password: Set(false),
                     created_at: Set(hired.and_hms_opt(1, 0, 0).map_or(now.instant, |t| t.and_utc())),
-                    failed_logins: Set(0),
-                    locked_until: Set(None),
-                    totp_secret: Set(None),
-                    totp_enabled: Set(false),
-                    totp_last_step: Set(None),
                     password_changed_at: Set(Some(now.instant)),
-                    disabled_at: Set(None),
-                    sessions_ended_at: Set(None),
                     member_unit_code: Set(None),
+                    ..app_user::ActiveModel::new_account()
                 })
                 .exec(&txn)
                 .await?;

@@ -226,15 +226,9 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 workstation_id: Set(ws),
                 must_change_password: Set(false),
                 created_at: Set(now.instant - chrono::Duration::days(800)),
-                failed_logins: Set(0),
-                locked_until: Set(None),
-                totp_secret: Set(None),
-                totp_enabled: Set(false),
-                totp_last_step: Set(None),
                 password_changed_at: Set(None),
-                disabled_at: Set(None),
-                sessions_ended_at: Set(None),
                 member_unit_code: Set(None),
+                ..app_user::ActiveModel::new_account()
             });
         }
     }

@@ -181,42 +181,31 @@ pub fn rule_summary_zh(item: &SchemeItem) -> String {
 
 /// One item as its form shows it: every field as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ItemDraft {
     /// 编号, e.g. `3.1`.
-    #[serde(default)]
     pub code: String,
     /// 考评内容.
-    #[serde(default)]
     pub title: String,
     /// 分值 (for a group: shown, recomputed from its children; for a veto: 0).
-    #[serde(default)]
     pub points: String,
     /// One of [`ITEM_KINDS`].
-    #[serde(default)]
     pub kind: String,
     /// [`source_code`]; blank for an inspector's veto or bonus.
-    #[serde(default)]
     pub source: String,
     /// `higher` or `lower` (steps only).
-    #[serde(default)]
     pub direction: String,
     /// [`format_steps`] (steps only).
-    #[serde(default)]
     pub steps: String,
     /// The value earning 0 (linear only).
-    #[serde(default)]
     pub zero_at: String,
     /// The value earning the item's points (linear only).
-    #[serde(default)]
     pub full_at: String,
     /// Points per occurrence (deduction, bonus).
-    #[serde(default)]
     pub each: String,
     /// Most deducted (deduction; blank: all the item's points).
-    #[serde(default)]
     pub cap: String,
     /// 评分说明.
-    #[serde(default)]
     pub note: String,
 }
 

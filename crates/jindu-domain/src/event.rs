@@ -22,6 +22,27 @@ pub fn validate_event_date(field: &'static str, date: NaiveDate, today: NaiveDat
     Ok(())
 }
 
+/// An event date may lie neither after today (DOMAIN §11) nor before the earlier date the event
+/// follows: `since` is that date's field and value (a leave's first day, the departure an
+/// absence ends, a measure's decision or start, the person's birth date).
+///
+/// # Errors
+/// [`DomainError::DateInFuture`] for `field` after `today`; [`DomainError::DateBefore`] (field
+/// `field`, other field `since.0`) before `since.1`. The same day is allowed.
+pub fn validate_event_date_since(
+    field: &'static str,
+    date: NaiveDate,
+    since: (&'static str, NaiveDate),
+    today: NaiveDate,
+) -> Result<(), DomainError> {
+    validate_event_date(field, date, today)?;
+    let (other_field, other) = since;
+    if date < other {
+        return Err(DomainError::DateBefore { field, date, other_field, other });
+    }
+    Ok(())
+}
+
 /// Parses a date as typed or pasted: `2023-05-06`, `2023/5/6`, `2023.5.6`, `2023年5月6日`,
 /// `20230506`, or an Excel date serial (`45052` → 2023-05-06; serial 1 = 1900-01-01, Excel's
 /// fictitious 1900-02-29 (serial 60) refused, valid 1..=2958465; a fractional time part is
@@ -139,6 +160,35 @@ mod tests {
 
     fn p(s: &str) -> Result<NaiveDate, DomainError> {
         parse_date("date", s)
+    }
+
+    /// DOMAIN §11: not after today, not before the date the event follows; both ends allowed.
+    #[test]
+    fn an_event_date_lies_between_the_earlier_date_and_today() {
+        let today = d(2026, 11, 29);
+        let since = ("leave_from", d(2026, 11, 20));
+        assert_eq!(validate_event_date_since("returned_on", d(2026, 11, 20), since, today), Ok(()));
+        assert_eq!(validate_event_date_since("returned_on", d(2026, 11, 29), since, today), Ok(()));
+        assert_eq!(
+            validate_event_date_since("returned_on", d(2026, 11, 19), since, today),
+            Err(DomainError::DateBefore {
+                field: "returned_on",
+                date: d(2026, 11, 19),
+                other_field: "leave_from",
+                other: d(2026, 11, 20),
+            })
+        );
+        assert_eq!(
+            validate_event_date_since("returned_on", d(2026, 11, 30), since, today),
+            Err(DomainError::DateInFuture { field: "returned_on", date: d(2026, 11, 30), today })
+        );
+        // A date both in the future and before the earlier one (an earlier date after today) is
+        // refused as in the future first.
+        let later = ("leave_from", d(2026, 12, 5));
+        assert_eq!(
+            validate_event_date_since("returned_on", d(2026, 12, 1), later, today),
+            Err(DomainError::DateInFuture { field: "returned_on", date: d(2026, 12, 1), today })
+        );
     }
 
     #[test]

@@ -145,18 +145,7 @@ impl MeasureClock {
     /// [`DomainError::DateInFuture`] (field `field`) after `today`; [`DomainError::DateBefore`]
     /// (field `field`, other `decision_date`) before the decision date.
     fn check_since_decision(&self, field: &'static str, date: NaiveDate, today: NaiveDate) -> Result<(), DomainError> {
-        if date > today {
-            return Err(DomainError::DateInFuture { field, date, today });
-        }
-        if date < self.decision_date {
-            return Err(DomainError::DateBefore {
-                field,
-                date,
-                other_field: "decision_date",
-                other: self.decision_date,
-            });
-        }
-        Ok(())
+        crate::event::validate_event_date_since(field, date, ("decision_date", self.decision_date), today)
     }
 
     /// Records the person's report, which starts a community measure [戒毒条例 §14, §38].
@@ -468,22 +457,16 @@ mod tests {
         // No report recorded: there is nothing to correct.
         assert_eq!(code(c.corrected(DateField::Report, ymd("2026-03-01"), today)), Some(("measure.not_started", None)));
         c.record_report(ymd("2026-03-10"), today).unwrap_or_else(|e| unreachable!("{e}"));
-        assert_eq!(
-            code(c.corrected(DateField::Report, ymd("2026-11-30"), today)),
-            Some(("date.in_future", Some("report_date")))
-        );
-        assert_eq!(
-            code(c.corrected(DateField::Report, ymd("2026-02-24"), today)),
-            Some(("date.before", Some("report_date")))
-        );
-        assert_eq!(
-            code(c.corrected(DateField::Decision, ymd("2026-03-11"), today)),
-            Some(("date.before", Some("report_date")))
-        );
-        assert_eq!(
-            code(c.corrected(DateField::Decision, ymd("2026-12-01"), today)),
-            Some(("date.in_future", Some("decision_date")))
-        );
+        // Decided 2026-02-25, reported 2026-03-10, today 2026-11-29: the report may move neither
+        // after today nor before the decision, the decision neither after the report nor today.
+        for (field, date, refused) in [
+            (DateField::Report, "2026-11-30", ("date.in_future", Some("report_date"))),
+            (DateField::Report, "2026-02-24", ("date.before", Some("report_date"))),
+            (DateField::Decision, "2026-03-11", ("date.before", Some("report_date"))),
+            (DateField::Decision, "2026-12-01", ("date.in_future", Some("decision_date"))),
+        ] {
+            assert_eq!(code(c.corrected(field, ymd(date), today)), Some(refused), "{date}");
+        }
         // A suspension from 2026-06-01 forbids a start after it.
         c.suspend(ymd("2026-06-01"), today).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(

@@ -28,8 +28,8 @@ async fn signed_out_chrome(state: &AppState, session: &Session) -> Chrome {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct NextQuery {
-    #[serde(default)]
     next: String,
 }
 
@@ -134,8 +134,8 @@ pub async fn totp_login_form(State(state): State<AppState>, session: Session) ->
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CodeForm {
-    #[serde(default)]
     code: String,
 }
 
@@ -229,12 +229,10 @@ pub async fn totp_setup(State(state): State<AppState>, a: Authed, Form(f): Form<
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
 pub struct PasswordForm {
-    #[serde(default)]
     current: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     confirm: String,
 }
 

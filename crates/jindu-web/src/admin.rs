@@ -85,8 +85,8 @@ pub async fn create_user(State(state): State<AppState>, a: Authed, Form(f): Form
 }
 
 #[derive(serde::Deserialize, Default)]
+#[serde(default)]
 pub struct ActionForm {
-    #[serde(default)]
     action: String,
 }
 

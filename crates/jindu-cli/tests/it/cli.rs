@@ -22,6 +22,17 @@ fn temp_db() -> (std::path::PathBuf, String) {
     (dir, url)
 }
 
+/// Fills the database at `url` with the demo district of `persons` persons (`jindu demo
+/// --no-serve`), its personal data sealed under the key file `key` when one is given.
+fn demo(url: &str, persons: &str, key: Option<&std::path::Path>) {
+    let mut args = vec!["demo", "--no-serve", "--persons", persons, "--db", url];
+    if let Some(key) = key {
+        args.extend(["--key-file", key.to_str().unwrap()]);
+    }
+    let (code, out, err) = jindu(&args);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
 fn rand_suffix() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
 }
@@ -211,9 +222,7 @@ async fn the_demo_at_rest_holds_no_names_or_id_numbers_in_clear() {
     // SQLite: the database file and its write-ahead log.
     let (dir, url) = temp_db();
     let key = dir.join("demo.key");
-    let (code, out, err) =
-        jindu(&["demo", "--no-serve", "--persons", "200", "--db", &url, "--key-file", key.to_str().unwrap()]);
-    assert_eq!(code, 0, "{out}{err}");
+    demo(&url, "200", Some(&key));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -231,9 +240,7 @@ async fn the_demo_at_rest_holds_no_names_or_id_numbers_in_clear() {
     let name = format!("jindu_rest_{}", rand_suffix());
     let pg = jindu_store::db::create_postgres_database(&admin, &name).await.unwrap();
     let pg_key = dir.join("pg.key");
-    let (code, out, err) =
-        jindu(&["demo", "--no-serve", "--persons", "200", "--db", &pg, "--key-file", pg_key.to_str().unwrap()]);
-    assert_eq!(code, 0, "{out}{err}");
+    demo(&pg, "200", Some(&pg_key));
     let clear = clear_values(&pg, &pg_key).await;
     let dump = Command::new("pg_dump").arg("--dbname").arg(&pg).output().unwrap();
     assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
@@ -249,8 +256,7 @@ async fn keys_rotate_reencrypts_everything_and_a_wrong_key_is_refused() {
     let (dir, url) = temp_db();
     let key = dir.join("t.key");
     let key_arg = key.to_str().unwrap();
-    let (code, out, err) = jindu(&["demo", "--no-serve", "--persons", "60", "--db", &url, "--key-file", key_arg]);
-    assert_eq!(code, 0, "{out}{err}");
+    demo(&url, "60", Some(&key));
     let before = clear_values(&url, &key).await;
 
     // Another database's keys are refused before anything is served.
@@ -327,8 +333,7 @@ async fn plaintext_left_by_an_older_version_is_refused_then_sealed_by_keys_rotat
     let (dir, url) = temp_db();
     let key = dir.join("t.key");
     let key_arg = key.to_str().unwrap();
-    let (code, out, err) = jindu(&["demo", "--no-serve", "--persons", "20", "--db", &url, "--key-file", key_arg]);
-    assert_eq!(code, 0, "{out}{err}");
+    demo(&url, "20", Some(&key));
     let before = clear_values(&url, &key).await;
     // Write three persons back in clear, as a database made before encryption holds them.
     let conn = jindu_store::db::connect_existing(&url).await.unwrap();
@@ -426,8 +431,7 @@ async fn report_indicators_agrees_with_the_person_table_and_writes_a_workbook() 
     use jindu_store::entities::{audit_record, person};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let (dir, db) = temp_db();
-    let (code, out, err) = jindu(&["demo", "--no-serve", "--persons", "150", "--db", &db]);
-    assert_eq!(code, 0, "{out}{err}");
+    demo(&db, "150", None);
     // The current month: stock figures are the registry as it stands.
     let period = Period::Month(Month::of(jindu_domain::clock::Now::system().today)).code();
 
@@ -597,8 +601,7 @@ fn bench_indicators_prints_every_figure_and_the_kept_cells_agree_with_group_by()
 #[test]
 fn import_persons_checks_then_imports_once_and_names_bad_rows() {
     let (dir, db) = temp_db();
-    let (code, _, err) = jindu(&["demo", "--no-serve", "--persons", "10", "--db", &db]);
-    assert_eq!(code, 0, "{err}");
+    demo(&db, "10", None);
     let id = |seq: u32| {
         let first17 = format!("43040519850301{seq:03}");
         let bytes: [u8; 17] = first17.as_bytes().try_into().unwrap();
@@ -668,8 +671,7 @@ fn import_persons_checks_then_imports_once_and_names_bad_rows() {
 #[test]
 fn workstations_are_listed_added_and_staffed_from_the_shell() {
     let (dir, db) = temp_db();
-    let (code, _, err) = jindu(&["demo", "--no-serve", "--persons", "10", "--db", &db]);
-    assert_eq!(code, 0, "{err}");
+    demo(&db, "10", None);
     let ws = |args: &[&str]| {
         let mut all = vec!["workstation"];
         all.extend_from_slice(args);

@@ -961,16 +961,12 @@ pub async fn prune<C: ConnectionTrait + TransactionTrait>(
 
 /// Filters of the audit viewer; empty strings mean "any".
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct AuditFilter {
-    #[serde(default)]
     pub username: String,
-    #[serde(default)]
     pub action: String,
-    #[serde(default)]
     pub object_id: String,
-    #[serde(default)]
     pub outcome: String,
-    #[serde(default)]
     pub page: String,
 }
 

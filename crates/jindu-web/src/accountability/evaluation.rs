@@ -50,10 +50,9 @@ pub async fn index(State(state): State<AppState>, a: Authed) -> PageResult {
 
 /// The form that copies a template into a scheme of a year.
 #[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct NewScheme {
-    #[serde(default)]
     pub template: String,
-    #[serde(default)]
     pub year: String,
 }
 
@@ -76,10 +75,9 @@ pub async fn create_scheme(State(state): State<AppState>, a: Authed, Form(f): Fo
 
 /// The form that starts a run.
 #[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct NewRun {
-    #[serde(default)]
     pub scheme: String,
-    #[serde(default)]
     pub period: String,
 }
 
@@ -121,8 +119,8 @@ pub async fn run(State(state): State<AppState>, a: Authed, Path(id): Path<String
 
 /// The buttons of a run: `recompute`, `freeze`, `publish`.
 #[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct RunAction {
-    #[serde(default)]
     pub action: String,
 }
 
@@ -220,12 +218,10 @@ pub async fn unit(State(state): State<AppState>, a: Authed, Path((id, unit)): Pa
 
 /// An inspector's score of one item.
 #[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct ScoreForm {
-    #[serde(default)]
     pub item: String,
-    #[serde(default)]
     pub points: String,
-    #[serde(default)]
     pub note: String,
 }
 
@@ -244,10 +240,9 @@ pub async fn score(
 
 /// An adjustment of a unit's total.
 #[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct AdjustForm {
-    #[serde(default)]
     pub points: String,
-    #[serde(default)]
     pub reason: String,
 }
 
@@ -369,10 +364,9 @@ impl SchemePage {
 
 /// `?edit=3.1` or `?parent=3`.
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct SchemeQuery {
-    #[serde(default)]
     pub edit: String,
-    #[serde(default)]
     pub parent: String,
 }
 
@@ -461,10 +455,9 @@ pub async fn save_item(
 
 /// The form that removes an item.
 #[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct RemoveItem {
-    #[serde(default)]
     pub code: String,
-    #[serde(default)]
     pub version: String,
 }
 
@@ -490,12 +483,10 @@ pub async fn remove_item(
 
 /// The form that renames a scheme and sets its bands.
 #[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct SchemeSettings {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub bands: String,
-    #[serde(default)]
     pub version: String,
 }
 

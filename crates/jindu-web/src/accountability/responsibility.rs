@@ -91,8 +91,8 @@ impl ResponsibilityPage {
 
 /// `?year=2026`.
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct YearQuery {
-    #[serde(default)]
     pub year: String,
 }
 
@@ -204,10 +204,9 @@ pub async fn save_letter(State(state): State<AppState>, a: Authed, form: Checked
 
 /// The form that registers a member unit.
 #[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct NewMemberUnit {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub duties: String,
 }
 
@@ -221,16 +220,12 @@ pub async fn create_member_unit(State(state): State<AppState>, a: Authed, Form(f
 
 /// The form that adds a task.
 #[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct NewTask {
-    #[serde(default)]
     pub plan: String,
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub owner: String,
-    #[serde(default)]
     pub co_units: String,
-    #[serde(default)]
     pub due_on: String,
 }
 
@@ -268,8 +263,8 @@ pub async fn add_evidence(
 
 /// The form of a close-out or a reopening.
 #[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct TaskNote {
-    #[serde(default)]
     pub note: String,
 }
 

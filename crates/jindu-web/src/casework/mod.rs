@@ -93,26 +93,20 @@ pub async fn request_leave(
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
 pub struct NewLeaveForm {
-    #[serde(default)]
     leave_from: String,
-    #[serde(default)]
     leave_to: String,
-    #[serde(default)]
     destination: String,
-    #[serde(default)]
     reason: String,
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
 pub struct LeaveActionForm {
-    #[serde(default)]
     leave_id: String,
-    #[serde(default)]
     action: String,
-    #[serde(default)]
     date: String,
-    #[serde(default)]
     note: String,
 }
 
@@ -141,10 +135,9 @@ pub async fn act_on_leave(
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
 pub struct AbsenceForm {
-    #[serde(default)]
     left_on: String,
-    #[serde(default)]
     returned_on: String,
 }
 
@@ -161,8 +154,8 @@ pub async fn record_absence(
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
 pub struct NoteForm {
-    #[serde(default)]
     note: String,
 }
 
@@ -179,12 +172,10 @@ pub async fn report_breach(
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
 pub struct MemberForm {
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     member_name: String,
-    #[serde(default)]
     phone: String,
 }
 
@@ -211,8 +202,8 @@ pub async fn add_member(
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
 pub struct MemberRemoveForm {
-    #[serde(default)]
     member_id: String,
 }
 
@@ -299,10 +290,9 @@ pub async fn inbox(
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
 pub struct AckForm {
-    #[serde(default)]
     alert_id: String,
-    #[serde(default)]
     note: String,
 }
 
@@ -388,8 +378,8 @@ impl AbstinencePage {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ConfirmedQuery {
-    #[serde(default)]
     confirmed: String,
 }
 
@@ -435,11 +425,10 @@ impl CaseloadPage {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CaseloadQuery {
     /// A worker id, `none` for the unassigned, or empty.
-    #[serde(default)]
     from: String,
-    #[serde(default)]
     moved: String,
 }
 
@@ -572,8 +561,8 @@ pub fn rule_fields(rules: &AlertRules) -> Vec<(&'static str, u32, u32)> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SavedQuery {
-    #[serde(default)]
     saved: String,
 }
 

@@ -100,8 +100,8 @@ pub async fn update(
 
 /// The staff form: a user name or name.
 #[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct StaffForm {
-    #[serde(default)]
     pub staff: String,
 }
 

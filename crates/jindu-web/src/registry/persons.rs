@@ -44,14 +44,12 @@ pub async fn persons(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct PersonQuery {
-    #[serde(default)]
     record: String,
     /// `1`: show the ID number, phone and address in full (needs Unmask; audited).
-    #[serde(default)]
     unmask: String,
     /// A measure kind code: open the decision form with it chosen (from the serious-breach card).
-    #[serde(default)]
     decide: String,
 }
 

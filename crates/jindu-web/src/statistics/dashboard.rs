@@ -43,16 +43,12 @@ pub const HEADLINE: [Indicator; 12] = [
 
 /// Query of the 驾驶舱: jurisdiction code, period (`2026-10`, `2026-Q4`, `2026`), ranking indicator.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct DashboardQuery {
-    #[serde(default)]
     pub scope: String,
-    #[serde(default)]
     pub period: String,
-    #[serde(default)]
     pub rank: String,
-    #[serde(default)]
     pub indicator: String,
-    #[serde(default)]
     pub page: String,
 }
 
@@ -471,12 +467,10 @@ impl PolicePage {
 
 /// Query of the police page: a filed form to correct.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct PoliceQuery {
-    #[serde(default)]
     pub month: String,
-    #[serde(default)]
     pub division: String,
-    #[serde(default)]
     pub saved: String,
 }
 

@@ -344,21 +344,7 @@ both!(a_member_unit_account_needs_its_unit_and_sees_its_own_tasks, |app: TestApp
     let row = body.split("data-user=\"jyj01\"").nth(1).unwrap().split("</tr>").next().unwrap();
     assert!(row.contains("<td>区教育局</td>"), "{row}");
     // The shell's `user add` goes through the same check.
-    let shell_add = users::add(
-        &app.db,
-        now(),
-        users::NewUser {
-            username: "jyj02".into(),
-            display_name: "联络员".into(),
-            password: Some(PASSWORD.into()),
-            role: "member_unit".into(),
-            division: DivisionCode::parse("430405").unwrap(),
-            workstation_id: None,
-            must_change_password: false,
-            member_unit: None,
-        },
-    )
-    .await;
+    let shell_add = users::add(&app.db, now(), new_user("jyj02", "联络员", "member_unit")).await;
     assert_eq!(refused(shell_add), vec![("member_unit", "成员单位账号须选择所属成员单位。".to_string())]);
 
     // Tasks of both units and of a town; the member unit's users (once their role may read the
@@ -385,16 +371,7 @@ both!(a_member_unit_account_needs_its_unit_and_sees_its_own_tasks, |app: TestApp
     let id = users::add(
         &app.db,
         now(),
-        users::NewUser {
-            username: "jyj03".into(),
-            display_name: "联络员".into(),
-            password: Some(PASSWORD.into()),
-            role: "member_unit".into(),
-            division: DivisionCode::parse("430405").unwrap(),
-            workstation_id: None,
-            must_change_password: false,
-            member_unit: Some(edu.clone()),
-        },
+        users::NewUser { member_unit: Some(edu.clone()), ..new_user("jyj03", "联络员", "member_unit") },
     )
     .await
     .unwrap();

@@ -417,9 +417,7 @@ fn api_routes_table_equals_the_openapi_routes() {
 }
 
 both!(refused_api_calls_are_each_one_audit_record, |app: TestApp| async move {
-    use jindu_store::entities::audit_record;
     use jindu_store::service::audit::{self, Verdict};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let leader = app.with_user(Role::Leader, "430405").await;
     let leader_token = leader.token(30).await;
     let (_, office_token) = app.office_token(30).await;
@@ -431,12 +429,9 @@ both!(refused_api_calls_are_each_one_audit_record, |app: TestApp| async move {
     assert_eq!(app.api_get(&path, None).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(app.api_get("/api/v1/persons", Some("jdu_nonsense")).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(app.api_get("/api/openapi.json", Some(&office_token)).await.0, StatusCode::OK);
-    let denied: Vec<(String, String, String)> = audit_record::Entity::find()
-        .filter(audit_record::Column::Action.eq("access.denied"))
-        .order_by_asc(audit_record::Column::Seq)
-        .all(&app.db)
+    let denied: Vec<(String, String, String)> = app
+        .audited("access.denied")
         .await
-        .unwrap()
         .into_iter()
         .map(|r| (r.username, r.object_id.unwrap_or_default(), r.detail.unwrap_or_default()))
         .collect();

@@ -426,12 +426,7 @@ both!(lost_by_rule_escalates_and_the_gap_is_recorded_when_found, |app: TestApp| 
             .map(|r| (r.username, r.detail.unwrap_or_default()))
             .collect::<Vec<_>>()
     };
-    let rule = jindu_store::entities::audit_record::Entity::find()
-        .filter(jindu_store::entities::audit_record::Column::Action.eq("person.lost_by_rule"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let rule = app.audited("person.lost_by_rule").await.remove(0);
     assert!(rule.detail.unwrap().ends_with("+30; status under_control -> lost_contact"));
     let swept = sweep_records().await;
     assert_eq!(swept.len(), 1, "{swept:?}");
@@ -543,11 +538,7 @@ both!(three_years_abstinent_are_listed_confirmed_and_sealed, |app: TestApp| asyn
     let (s, body) = app.get(&format!("/persons/{id}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.contains(r#"data-testid="sealed""#));
-    let audited = jindu_store::entities::audit_record::Entity::find()
-        .filter(jindu_store::entities::audit_record::Column::Action.eq("person.open_sealed"))
-        .count(&app.db)
-        .await
-        .unwrap();
+    let audited = app.audited("person.open_sealed").await.len();
     assert_eq!(audited, 1);
     assert!(open_alerts(&app, id).await.is_empty(), "a sealed record raises nothing");
     // Sealed records take no routine work; a relapse brings the record back under control.

@@ -77,28 +77,29 @@ pub fn pg_admin_url() -> String {
     std::env::var("JINDU_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
+/// The form of a new account with the test [`PASSWORD`] in 珠晖区 (430405): no workstation, no
+/// member unit, no forced password change. A test changes what it needs with
+/// `users::NewUser { must_change_password: true, ..new_user(…) }`.
+pub fn new_user(username: &str, display_name: &str, role: &str) -> users::NewUser {
+    users::NewUser {
+        username: username.into(),
+        display_name: display_name.into(),
+        password: Some(PASSWORD.into()),
+        role: role.into(),
+        division: DivisionCode::parse("430405").unwrap(),
+        workstation_id: None,
+        must_change_password: false,
+        member_unit: None,
+    }
+}
+
 /// Fills a fresh database as every test starts it: the 珠晖区 deployment and the `office`
 /// account with [`PASSWORD`]. What a template holds, so nothing here may depend on the test's
 /// key ring (nothing is encrypted or audited).
 async fn fill_template(url: &str) {
     let db = jindu_store::db::connect(url).await.unwrap();
     setup::init(&db, DivisionCode::parse("430405").unwrap()).await.unwrap();
-    users::add(
-        &db,
-        Now::at(fixed_instant()),
-        users::NewUser {
-            username: "office".into(),
-            display_name: "禁毒办".into(),
-            password: Some(PASSWORD.into()),
-            role: "office".into(),
-            division: DivisionCode::parse("430405").unwrap(),
-            workstation_id: None,
-            must_change_password: false,
-            member_unit: None,
-        },
-    )
-    .await
-    .unwrap();
+    users::add(&db, Now::at(fixed_instant()), new_user("office", "禁毒办", "office")).await.unwrap();
     if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
         // Everything into the main file, so that copying the file copies the database.
         db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.unwrap();
@@ -313,14 +314,9 @@ impl TestApp {
             &self.db,
             Now::at(fixed_instant()),
             users::NewUser {
-                username: username.into(),
-                display_name: display.into(),
-                password: Some(PASSWORD.into()),
-                role: role.into(),
                 division: DivisionCode::parse(division).unwrap(),
-                workstation_id: None,
                 must_change_password: must_change,
-                member_unit: None,
+                ..new_user(username, display, role)
             },
         )
         .await
@@ -380,6 +376,18 @@ impl TestApp {
         post_form(&self.client, &self.base, path, form).await
     }
 
+    /// The audit records of `action`, oldest first.
+    pub async fn audited(&self, action: &str) -> Vec<jindu_store::entities::audit_record::Model> {
+        use jindu_store::entities::audit_record;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        audit_record::Entity::find()
+            .filter(audit_record::Column::Action.eq(action))
+            .order_by_asc(audit_record::Column::Seq)
+            .all(&self.db)
+            .await
+            .unwrap()
+    }
+
     pub async fn person_count(&self) -> u64 {
         use sea_orm::{EntityTrait, PaginatorTrait};
         jindu_store::entities::person::Entity::find().count(&self.db).await.unwrap()
@@ -427,16 +435,7 @@ impl TestApp {
             users::add(
                 &self.db,
                 Now::at(fixed_instant()),
-                users::NewUser {
-                    username: username.clone(),
-                    display_name: role.label_zh().into(),
-                    password: Some(PASSWORD.into()),
-                    role: role.as_code().into(),
-                    division: DivisionCode::parse("430405").unwrap(),
-                    workstation_id: None,
-                    must_change_password: false,
-                    member_unit: Some(unit),
-                },
+                users::NewUser { member_unit: Some(unit), ..new_user(&username, role.label_zh(), role.as_code()) },
             )
             .await
             .unwrap()

@@ -249,12 +249,7 @@ both!(the_pages_show_the_ranking_and_take_scores, |app: TestApp| async move {
         let bytes = r.bytes().await.unwrap();
         assert!(bytes.starts_with(b"PK"), "a zip package");
     }
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    let audited = jindu_store::entities::audit_record::Entity::find()
-        .filter(jindu_store::entities::audit_record::Column::Action.eq("bulletin.evaluation"))
-        .count(&app.db)
-        .await
-        .unwrap();
+    let audited = app.audited("bulletin.evaluation").await.len();
     assert_eq!(audited, 2);
     let (s, _) = app.get(&format!("{run}/bulletin.pdf")).await;
     assert_eq!(s, reqwest::StatusCode::NOT_FOUND);
@@ -501,12 +496,7 @@ both!(a_scheme_is_edited_item_by_item, |app: TestApp| async move {
     assert_eq!(record.scheme.base_points(), Points::whole(96));
     let (_, body) = app.get(&page).await;
     assert!(body.contains("data-testid=\"base-warning\"") && body.contains("禁毒示范创建"), "{body}");
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    let edits = jindu_store::entities::audit_record::Entity::find()
-        .filter(jindu_store::entities::audit_record::Column::Action.eq("evaluation.scheme_edit"))
-        .count(&app.db)
-        .await
-        .unwrap();
+    let edits = app.audited("evaluation.scheme_edit").await.len();
     assert_eq!(edits, 4);
 
     // Seven lost in 广东路: the run started before keeps 6 points (−0.5 × 7 = −3.5: 2.5); a new

@@ -11,7 +11,6 @@ use crate::common::*;
 use calamine::{Data, Reader, Xlsx};
 use jindu_store::entities::audit_record;
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// A valid synthetic ID number with sequence `seq` (born 1988-05-dd).
 fn id_for(seq: u32) -> String {
@@ -36,13 +35,7 @@ fn text(r: &calamine::Range<Data>, row: u32, col: u32) -> String {
 }
 
 async fn last_audit(app: &TestApp, action: &str) -> audit_record::Model {
-    audit_record::Entity::find()
-        .filter(audit_record::Column::Action.eq(action))
-        .order_by_desc(audit_record::Column::Seq)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("no audit record {action}"))
+    app.audited(action).await.pop().unwrap_or_else(|| panic!("no audit record {action}"))
 }
 
 both!(the_person_export_equals_the_list_and_is_audited, |app: TestApp| async move {

@@ -554,9 +554,7 @@ both!(audit_times_never_run_backwards_in_sequence_order, |app: TestApp| async mo
     // half read the system clock, half carry clock readings that run backwards in the order they
     // start; a record's time is never below its writer's reading, and never below the time of
     // the record before it.
-    use jindu_store::entities::audit_record;
     use jindu_store::service::audit::{self, Entry, Who};
-    use sea_orm::QueryOrder;
     let base = Now::system().instant + Duration::minutes(1);
     let writers: Vec<_> = (0..64i64)
         .map(|i| {
@@ -571,12 +569,7 @@ both!(audit_times_never_run_backwards_in_sequence_order, |app: TestApp| async mo
     for w in writers {
         w.await.unwrap();
     }
-    let records = audit_record::Entity::find()
-        .filter(audit_record::Column::Action.eq("test.order"))
-        .order_by_asc(audit_record::Column::Seq)
-        .all(&app.db)
-        .await
-        .unwrap();
+    let records = app.audited("test.order").await;
     assert_eq!(records.len(), 64);
     for r in &records {
         let read: i64 = r.detail.as_deref().unwrap().parse().unwrap();

@@ -451,14 +451,9 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
             &app.db,
             now,
             users::NewUser {
-                username: format!("u_{}", role.as_code()),
-                display_name: role.label_zh().into(),
-                password: Some(PASSWORD.into()),
-                role: role.as_code().into(),
                 division: if member { DivisionCode::parse("430405").unwrap() } else { town },
-                workstation_id: None,
-                must_change_password: false,
                 member_unit: member.then(|| unit.clone()),
+                ..new_user(&format!("u_{}", role.as_code()), role.label_zh(), role.as_code())
             },
         )
         .await
@@ -836,22 +831,9 @@ async fn restore(app: &TestApp, r: jindu_store::entities::audit_record::Model) {
 
 both!(lockout_forced_password_change_and_idle_timeout, |app: TestApp| async move {
     let now = Now::at(fixed_instant());
-    users::add(
-        &app.db,
-        now,
-        users::NewUser {
-            username: "newbie".into(),
-            display_name: "新用户".into(),
-            password: Some(PASSWORD.into()),
-            role: "office".into(),
-            division: DivisionCode::parse("430405").unwrap(),
-            workstation_id: None,
-            must_change_password: true,
-            member_unit: None,
-        },
-    )
-    .await
-    .unwrap();
+    users::add(&app.db, now, users::NewUser { must_change_password: true, ..new_user("newbie", "新用户", "office") })
+        .await
+        .unwrap();
     let login = |password: &'static str| {
         let client = app.client.clone();
         let url = app.url("/login");
@@ -1496,8 +1478,6 @@ async fn cookies_are_http_only_strict_and_secure_behind_tls() {
 }
 
 both!(findings_of_the_newcomer_trial_stay_fixed, |app: TestApp| async move {
-    use jindu_store::entities::audit_record;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let id = with_contacts(&app, "测试申").await;
     // A town officer (no "show in full") edits with the phone and address masked; saving the
     // form unchanged keeps the stored values.
@@ -1551,12 +1531,7 @@ both!(findings_of_the_newcomer_trial_stay_fixed, |app: TestApp| async move {
     // A refused request is audited as access.denied.
     let (s, _) = app.get("/audit").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let denied = audit_record::Entity::find()
-        .filter(audit_record::Column::Action.eq("access.denied"))
-        .filter(audit_record::Column::Username.eq("zg09"))
-        .all(&app.db)
-        .await
-        .unwrap();
+    let denied: Vec<_> = app.audited("access.denied").await.into_iter().filter(|r| r.username == "zg09").collect();
     assert_eq!(denied.len(), 1);
     assert_eq!((denied[0].object_id.as_deref(), denied[0].outcome.as_str()), (Some("GET /audit"), "denied"));
 

@@ -6,7 +6,7 @@
 use crate::common::Sentences;
 use crate::common::*;
 use jindu_domain::clock::Now;
-use jindu_store::entities::{audit_record, event, measure, person};
+use jindu_store::entities::{event, measure, person};
 use jindu_store::service::import::{ImportReport, import_persons};
 use jindu_store::service::{ServiceError, audit, indicators};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -85,11 +85,7 @@ both!(a_gbk_sheet_is_checked_then_imported_once, |app: TestApp| async move {
     assert_eq!(app.person_count().await, before + 3);
 
     // Each import is audited with the file's hash, and the chain holds.
-    let imports = audit_record::Entity::find()
-        .filter(audit_record::Column::Action.eq("person.import"))
-        .all(&app.db)
-        .await
-        .unwrap();
+    let imports = app.audited("person.import").await;
     assert_eq!(imports.len(), 2);
     assert!(imports[0].detail.as_deref().unwrap_or_default().contains(&format!("sha256={}", r.file_hash)));
     assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), audit::Verdict::Intact { .. }));
@@ -342,11 +338,7 @@ both!(a_measure_sheet_brings_later_and_past_measures_once, |app: TestApp| async 
     let r = measures(&app, text.as_bytes(), false).await;
     assert_eq!((r.existing, r.created), (3, 0), "{:?}", r.problems);
     assert_eq!(measure::Entity::find().count(&app.db).await.unwrap(), measures_before + 3);
-    let logged = audit_record::Entity::find()
-        .filter(audit_record::Column::Action.eq("measure.import"))
-        .count(&app.db)
-        .await
-        .unwrap();
+    let logged = app.audited("measure.import").await.len();
     assert_eq!(logged, 2, "each real run that committed is audited");
     assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), audit::Verdict::Intact { .. }));
     app
@@ -387,13 +379,7 @@ both!(a_column_mapping_reads_the_office_layout, |app: TestApp| async move {
     assert_eq!(r.header_cells, vec!["编号", "当事人", "证照号", "所属街道"]);
     assert_eq!(r.ignored, vec!["编号".to_string()]);
     assert_eq!(app.person_count().await, before + 2);
-    let detail = audit_record::Entity::find()
-        .filter(audit_record::Column::Action.eq("person.import"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .and_then(|a| a.detail)
-        .unwrap();
+    let detail = app.audited("person.import").await.remove(0).detail.unwrap();
     assert!(detail.contains("map=") && detail.contains("证照号>id_number"), "{detail}");
     // A field that does not exist is refused before anything is read.
     let wrong = vec![("证照号".to_string(), "passport".to_string())];
@@ -828,11 +814,7 @@ both!(a_fresh_deployment_imports_a_registry_naming_its_social_workers, |app: Tes
         .unwrap();
     assert_eq!(accounts.len(), 3);
     assert!(accounts.iter().all(|u| u.role == "social_worker" && u.password_hash.is_none()), "no login");
-    let created = audit_record::Entity::find()
-        .filter(audit_record::Column::Action.eq("user.create_from_import"))
-        .count(&app.db)
-        .await
-        .unwrap();
+    let created = app.audited("user.create_from_import").await.len();
     assert_eq!(created, 3, "one audit record per account");
     // Each person with the account of their own town, and the drug type the sheet wrote.
     let expected = [

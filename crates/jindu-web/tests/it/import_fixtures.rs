@@ -109,6 +109,17 @@ fn serial(d: &Data) -> f64 {
     }
 }
 
+/// Imports a file every row of which is right: no problem, the header found at `header_row`
+/// (1-based), each of its `rows` rows a person registered anew.
+async fn import_all(app: &TestApp, name: &str, bytes: &[u8], header_row: usize, rows: usize) -> ImportReport {
+    let before = app.person_count().await;
+    let r = run(app, name, bytes).await;
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!((r.header_row, r.rows, r.valid, r.existing, r.created), (header_row, rows, rows, 0, rows));
+    assert_eq!(app.person_count().await, before + rows as u64);
+    r
+}
+
 /// Imports the same file again: every person is found registered, nothing is created.
 async fn import_again(app: &TestApp, name: &str, bytes: &[u8], rows: usize) {
     let before = app.person_count().await;
@@ -129,13 +140,8 @@ both!(a_libreoffice_xlsx_with_date_cells_imports, |app: TestApp| async move {
     assert_eq!(cell(&range, 2, 'C'), Data::String("43040519850312011X".into()));
     assert_eq!(cell(&range, 2, 'D'), Data::Float(13907341201.0));
 
-    let before = app.person_count().await;
-    let r = run(&app, "libreoffice.xlsx", LIBREOFFICE).await;
-    assert!(r.problems.is_empty(), "{:?}", r.problems);
-    assert_eq!(r.header_row, 1);
-    assert_eq!((r.rows, r.valid, r.existing, r.created), (8, 8, 0, 8));
+    let r = import_all(&app, "libreoffice.xlsx", LIBREOFFICE, 1, 8).await;
     assert_eq!(r.ignored, vec!["序号".to_string()]);
-    assert_eq!(app.person_count().await, before + 8);
 
     assert_eq!(
         stored(&app, "43040519850312011X").await,
@@ -211,10 +217,7 @@ both!(an_openpyxl_xlsx_with_merged_titles_and_a_blank_row_imports, |app: TestApp
     // The office confirms that 王立新 has not reported (管控状态 在控): the cells as the import
     // read them from the .xlsx, with that column added, saved as CSV, import all 20.
     let confirmed = confirmed_csv(OPENPYXL, 12);
-    let r = run(&app, "花名册.csv", confirmed.as_bytes()).await;
-    assert!(r.problems.is_empty(), "{:?}", r.problems);
-    assert_eq!((r.header_row, r.rows, r.valid, r.existing, r.created), (3, 20, 20, 0, 20));
-    assert_eq!(app.person_count().await, before + 20);
+    import_all(&app, "花名册.csv", confirmed.as_bytes(), 3, 20).await;
 
     assert_eq!(
         stored(&app, "430405198602140132").await,
@@ -272,13 +275,9 @@ both!(a_gbk_csv_saved_like_windows_excel_imports, |app: TestApp| async move {
     assert_eq!(jindu_store::sheet::decode_text(GBK).1, jindu_store::sheet::TextEncoding::Gb18030);
     assert!(GBK.ends_with(b"\r\n") && !GBK.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r'));
 
-    let before = app.person_count().await;
-    let r = run(&app, "登记表.csv", GBK).await;
-    assert!(r.problems.is_empty(), "{:?}", r.problems);
-    assert_eq!(r.header_row, 3, "below the title and 填报单位 rows");
-    assert_eq!((r.rows, r.valid, r.existing, r.created), (10, 10, 0, 10));
+    // The header in row 3: below the title and 填报单位 rows.
+    let r = import_all(&app, "登记表.csv", GBK, 3, 10).await;
     assert_eq!(r.ignored, vec!["序号".to_string()]);
-    assert_eq!(app.person_count().await, before + 10);
 
     assert_eq!(
         stored(&app, "430405199003181244").await,

@@ -5,10 +5,10 @@
 use crate::common::*;
 use chrono::NaiveDate;
 use jindu_domain::Role;
-use jindu_store::entities::{audit_record, event, measure, obligation};
+use jindu_store::entities::{event, measure, obligation};
 use jindu_store::service::persons::NewPerson;
 use reqwest::StatusCode;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 fn synthetic_id(seq: u32) -> String {
@@ -484,6 +484,16 @@ async fn cells_match_rebuild(app: &TestApp) {
     assert_eq!(kept, fresh, "kept cells differ from a rebuild");
 }
 
+/// The amendments (corrections of a measure's dates) on `person`'s timeline.
+async fn amendments_of(app: &TestApp, person: Uuid) -> Vec<event::Model> {
+    event::Entity::find()
+        .filter(event::Column::PersonId.eq(person))
+        .filter(event::Column::Kind.eq("amendment"))
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
 both!(measure_date_correction_recomputes_the_clocks, |app: TestApp| async move {
     let person = app.person("更正甲", ID_A, "2026-02-25", "2026-03-10").await;
     let m = measure::Entity::find().filter(measure::Column::PersonId.eq(person)).one(&app.db).await.unwrap().unwrap();
@@ -551,12 +561,7 @@ both!(measure_date_correction_recomputes_the_clocks, |app: TestApp| async move {
     assert_eq!(due("drug_test").await, Some(day("2026-04-01")));
     assert_eq!(due("visit").await, Some(visit_before - chrono::Duration::days(9)));
     // The amendment: one timeline event with old, new, reason, who and when, pointing at the report.
-    let amendments = event::Entity::find()
-        .filter(event::Column::PersonId.eq(person))
-        .filter(event::Column::Kind.eq("amendment"))
-        .all(&app.db)
-        .await
-        .unwrap();
+    let amendments = amendments_of(&app, person).await;
     assert_eq!(amendments.len(), 1);
     let a = &amendments[0];
     let detail: serde_json::Value = serde_json::from_str(a.detail.as_deref().unwrap()).unwrap();
@@ -571,11 +576,7 @@ both!(measure_date_correction_recomputes_the_clocks, |app: TestApp| async move {
     assert!(html.contains("措施日期更正：报到日期 2026-03-10 → 2026-03-01。"), "{html}");
     assert!(html.contains("录入错误，以报到登记表为准"), "the reason on the timeline");
     assert!(html.contains("data-testid=\"planned-last-day\">2029年2月28日<"), "the page shows the new end");
-    let audited = audit_record::Entity::find()
-        .filter(audit_record::Column::Action.eq("measure.correct"))
-        .all(&app.db)
-        .await
-        .unwrap();
+    let audited = app.audited("measure.correct").await;
     assert_eq!(audited.len(), 1);
     assert!(audited[0].detail.as_deref().unwrap().ends_with("report_date 2026-03-10 -> 2026-03-01"));
 
@@ -620,13 +621,7 @@ both!(measure_date_correction_recomputes_the_clocks, |app: TestApp| async move {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("时间重叠"), "{body}");
-    let n = event::Entity::find()
-        .filter(event::Column::PersonId.eq(person))
-        .filter(event::Column::Kind.eq("amendment"))
-        .count(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(n, 2, "the refused correction stored nothing");
+    assert_eq!(amendments_of(&app, person).await.len(), 2, "the refused correction stored nothing");
     app
 });
 

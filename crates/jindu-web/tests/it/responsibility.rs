@@ -10,7 +10,6 @@ use jindu_domain::responsibility::{LetterStatus, TaskStatus};
 use jindu_store::service::responsibility::{self, LetterForm, TaskForm, Upload};
 use jindu_store::service::{ServiceError, users};
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use sha2::Digest;
 
 fn now() -> Now {
@@ -26,14 +25,6 @@ fn fields(e: ServiceError) -> Vec<&'static str> {
         ServiceError::Invalid(errors) => errors.iter().map(|e| e.field).collect(),
         other => panic!("{other:?}"),
     }
-}
-
-async fn audited(app: &TestApp, action: &str) -> u64 {
-    jindu_store::entities::audit_record::Entity::find()
-        .filter(jindu_store::entities::audit_record::Column::Action.eq(action))
-        .count(&app.db)
-        .await
-        .unwrap()
 }
 
 both!(letters_are_kept_with_their_scans_and_the_unsigned_units_listed, |app: TestApp| async move {
@@ -100,14 +91,14 @@ both!(letters_are_kept_with_their_scans_and_the_unsigned_units_listed, |app: Tes
         ServiceError::Invalid(errors) => assert_eq!(errors[0].zh(), "签订日期不能晚于今天。"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(audited(&app, "letter.save").await, 2);
+    assert_eq!(app.audited("letter.save").await.len(), 2);
 
     // A leader reads the scan (audited); a town officer elsewhere cannot.
     let leader_id = app.user("leader1", "领导", "leader", "430405", false).await;
     let leader = users::actor(&app.db, leader_id).await.unwrap().unwrap();
     let (info, body) = responsibility::attachment_body(&app.db, &app.vault, &leader, now(), file.id).await.unwrap();
     assert_eq!((info.sha256, body), (sha, PDF.to_vec()));
-    assert_eq!(audited(&app, "attachment.download").await, 1);
+    assert_eq!(app.audited("attachment.download").await.len(), 1);
     let officer_id = app.user("zg10", "专干", "town_officer", DONGFENG, false).await;
     let officer = users::actor(&app.db, officer_id).await.unwrap().unwrap();
     assert!(matches!(
@@ -230,9 +221,9 @@ both!(tasks_run_from_not_started_to_closed_out_and_back, |app: TestApp| async mo
     assert_eq!(status(&rows, late), TaskStatus::Overdue { days: 29 });
     assert_eq!(rows[0].reopen_reason.as_deref(), Some("抽查发现未配备社工"));
     assert_eq!(rows[0].close_note.as_deref(), Some("工作站已挂牌运行"));
-    assert_eq!(audited(&app, "task.close").await, 1);
-    assert_eq!(audited(&app, "task.reopen").await, 1);
-    assert_eq!(audited(&app, "task.evidence").await, 1);
+    assert_eq!(app.audited("task.close").await.len(), 1);
+    assert_eq!(app.audited("task.reopen").await.len(), 1);
+    assert_eq!(app.audited("task.evidence").await.len(), 1);
 
     // Bad tasks: every field named, nothing stored.
     let bad = TaskForm {
@@ -282,7 +273,7 @@ both!(the_page_takes_letters_and_tasks_and_the_workbench_shows_overdue_tasks, |a
     let r = post_letter(&app, form).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("只能上传 PDF、PNG 或 JPEG 格式的扫描件。"));
-    assert_eq!(audited(&app, "letter.save").await, 1);
+    assert_eq!(app.audited("letter.save").await.len(), 1);
     // Without the token: refused.
     let form = reqwest::multipart::Form::new().text("year", "2026");
     let r = app.client.post(app.url("/responsibility/letters")).multipart(form).send().await.unwrap();
@@ -378,8 +369,8 @@ both!(tasks_import_from_a_sheet_all_or_nothing, |app: TestApp| async move {
     // Due 2026-06-30, today 2026-11-29: 152 days late, listed first.
     assert_eq!((rows[0].owner_code.as_str(), rows[0].status), (DONGFENG, TaskStatus::Overdue { days: 152 }));
     assert!(rows.iter().filter(|t| t.owner_code == GUANGDONG).count() == 2);
-    assert_eq!(audited(&app, "task.create").await, 4);
-    assert_eq!(audited(&app, "task.import").await, 1);
+    assert_eq!(app.audited("task.create").await.len(), 4);
+    assert_eq!(app.audited("task.import").await.len(), 1);
     // Again: every task is there, nothing written twice.
     let r = run(good.as_bytes(), false).await;
     assert_eq!((r.existing, r.created), (4, 0));

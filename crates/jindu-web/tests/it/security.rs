@@ -47,14 +47,10 @@ async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode
 
 /// The `access.denied` records of `username`, oldest first: (object, detail).
 async fn denied(app: &TestApp, username: &str) -> Vec<(String, String)> {
-    audit_record::Entity::find()
-        .filter(audit_record::Column::Action.eq("access.denied"))
-        .filter(audit_record::Column::Username.eq(username))
-        .order_by_asc(audit_record::Column::Seq)
-        .all(&app.db)
+    app.audited("access.denied")
         .await
-        .unwrap()
         .into_iter()
+        .filter(|r| r.username == username)
         .map(|r| {
             assert_eq!(r.outcome, "denied");
             (r.object_id.unwrap_or_default(), r.detail.unwrap_or_default())
@@ -63,22 +59,13 @@ async fn denied(app: &TestApp, username: &str) -> Vec<(String, String)> {
 }
 
 async fn all_denied(app: &TestApp) -> usize {
-    audit_record::Entity::find()
-        .filter(audit_record::Column::Action.eq("access.denied"))
-        .all(&app.db)
-        .await
-        .unwrap()
-        .len()
+    app.audited("access.denied").await.len()
 }
 
 /// The records of `action`, oldest first: (object id, detail).
 async fn records(app: &TestApp, action: &str) -> Vec<(String, String)> {
-    audit_record::Entity::find()
-        .filter(audit_record::Column::Action.eq(action))
-        .order_by_asc(audit_record::Column::Seq)
-        .all(&app.db)
+    app.audited(action)
         .await
-        .unwrap()
         .into_iter()
         .map(|r| (r.object_id.unwrap_or_default(), r.detail.unwrap_or_default()))
         .collect()
@@ -647,12 +634,7 @@ both!(audit_two_servers_a_sweep_and_a_report_write_at_once_and_verify_holds, |ap
     let v = audit::verify(&app.db, &app.vault).await.unwrap();
     let total: u64 = audit_record::Entity::find().all(&app.db).await.unwrap().len() as u64;
     assert_eq!(v, Verdict::Intact { records: total, unsealed: 0 });
-    let visits = audit_record::Entity::find()
-        .filter(audit_record::Column::Action.eq("event.create"))
-        .all(&app.db)
-        .await
-        .unwrap()
-        .len();
+    let visits = app.audited("event.create").await.len();
     assert_eq!(visits, 48);
     for db in [db2, sweep_db, verify_db] {
         db.close().await.ok();

@@ -8,7 +8,7 @@ use crate::common::*;
 use jindu_domain::DivisionCode;
 use jindu_domain::clock::Now;
 use jindu_domain::indicator::{Indicator, Month, Period, Unit};
-use jindu_store::entities::{app_user, audit_record, workstation};
+use jindu_store::entities::{app_user, workstation};
 use jindu_store::service::import::{ImportRequest, SheetKind, import_sheet};
 use jindu_store::service::workstations::{self, WorkstationForm};
 use jindu_store::service::{ServiceError, audit, dashboard, deployment, indicators, users};
@@ -17,10 +17,6 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 fn now() -> Now {
     Now::at(fixed_instant())
-}
-
-async fn audited(app: &TestApp, action: &str) -> u64 {
-    audit_record::Entity::find().filter(audit_record::Column::Action.eq(action)).count(&app.db).await.unwrap()
 }
 
 async fn workstation_count(app: &TestApp) -> u64 {
@@ -82,7 +78,7 @@ both!(seventeen_workstations_in_thirty_seven_towns_are_45_9_percent, |app: TestA
     let june =
         workstations::coverage(&app.db, &office, chrono::NaiveDate::from_ymd_opt(2019, 6, 30).unwrap()).await.unwrap();
     assert_eq!((june.covered, june.figure.display(Unit::Percent)), (11, "29.7%".to_string()));
-    assert_eq!(audited(&app, "workstation.create").await, 18);
+    assert_eq!(app.audited("workstation.create").await.len(), 18);
     app
 });
 
@@ -187,7 +183,7 @@ both!(the_workstation_page_opens_edits_and_staffs_a_workstation, |app: TestApp| 
         ("workstation.staff_add", 1),
         ("workstation.staff_remove", 1),
     ] {
-        assert_eq!(audited(&app, action).await, n, "{action}");
+        assert_eq!(app.audited(action).await.len(), n, "{action}");
     }
     assert!(matches!(audit::verify(&app.db, &app.vault).await.unwrap(), audit::Verdict::Intact { .. }));
 
@@ -268,9 +264,9 @@ both!(a_sheet_of_workstations_and_staff_imports_all_or_nothing, |app: TestApp| a
             .await
             .unwrap();
     assert_eq!((again.created, again.existing, workstation_count(&app).await), (0, 2, 2));
-    assert_eq!(audited(&app, "workstation.create").await, 2);
-    assert_eq!(audited(&app, "workstation.staff_add").await, 3);
-    assert_eq!(audited(&app, "workstation.import").await, 2, "each committed import once");
+    assert_eq!(app.audited("workstation.create").await.len(), 2);
+    assert_eq!(app.audited("workstation.staff_add").await.len(), 3);
+    assert_eq!(app.audited("workstation.import").await.len(), 2, "each committed import once");
     // Without 系统配置 nothing is imported.
     let officer = app.user("officer", "专干", "town_officer", "430405009000", false).await;
     let officer = users::actor(&app.db, officer).await.unwrap().unwrap();

@@ -73,6 +73,25 @@ pub mod app_user {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl ActiveModel {
+        /// The sign-in state every new account starts in: no failed sign-ins, not locked, no
+        /// second factor, enabled, no sessions ended. The caller sets who the account is (id,
+        /// names, password, role, unit, workstation, member unit) and when it was made.
+        pub fn new_account() -> Self {
+            use sea_orm::ActiveValue::Set;
+            Self {
+                failed_logins: Set(0),
+                locked_until: Set(None),
+                totp_secret: Set(None),
+                totp_enabled: Set(false),
+                totp_last_step: Set(None),
+                disabled_at: Set(None),
+                sessions_ended_at: Set(None),
+                ..Default::default()
+            }
+        }
+    }
 }
 
 pub mod sign_in_throttle {

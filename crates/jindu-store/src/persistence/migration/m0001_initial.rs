@@ -2,9 +2,8 @@
 //! obligations, sessions, settings and the working-day calendar.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
 
-use super::{a, index};
+use super::{create_table, create_table_keyed, drop_tables, index};
 
 pub struct Migration;
 
@@ -17,71 +16,29 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(a("division"))
-                .col(string(a("code")).primary_key())
-                .col(string(a("name")))
-                .col(string(a("level")))
-                .col(string_null(a("parent_code")))
-                .col(string(a("name_path")))
-                .to_owned(),
-        )
-        .await?;
+        create_table(m, "division", "code string pk, name string, level string, parent_code string?, name_path string")
+            .await?;
         index(m, "division", "ix_division_parent", &["parent_code"], false).await?;
         index(m, "division", "ix_division_name", &["name"], false).await?;
 
-        m.create_table(
-            Table::create()
-                .table(a("workstation"))
-                .col(uuid(a("id")).primary_key())
-                .col(string(a("name")))
-                .col(string(a("division_code")))
-                .col(timestamp_with_time_zone(a("created_at")))
-                .to_owned(),
-        )
-        .await?;
+        create_table(m, "workstation", "id uuid pk, name string, division_code string, created_at timestamptz").await?;
 
-        m.create_table(
-            Table::create()
-                .table(a("app_user"))
-                .col(uuid(a("id")).primary_key())
-                .col(string(a("username")).unique_key())
-                .col(string(a("display_name")))
-                .col(string_null(a("password_hash")))
-                .col(string(a("role")))
-                .col(string(a("division_code")))
-                .col(uuid_null(a("workstation_id")))
-                .col(boolean(a("must_change_password")))
-                .col(timestamp_with_time_zone(a("created_at")))
-                .to_owned(),
+        create_table(
+            m,
+            "app_user",
+            "id uuid pk, username string unique, display_name string, password_hash string?, role string, \
+             division_code string, workstation_id uuid?, must_change_password bool, created_at timestamptz",
         )
         .await?;
         index(m, "app_user", "ix_user_division_role", &["division_code", "role"], false).await?;
 
-        m.create_table(
-            Table::create()
-                .table(a("person"))
-                .col(uuid(a("id")).primary_key())
-                .col(string(a("name")))
-                .col(string(a("id_number")).unique_key())
-                .col(string(a("sex")))
-                .col(date(a("birth_date")))
-                .col(string_null(a("phone")))
-                .col(string_null(a("address")))
-                .col(string(a("division_code")))
-                .col(string(a("town_code")))
-                .col(string(a("control_status")))
-                .col(string(a("risk_tier")))
-                .col(string(a("addiction_finding")))
-                .col(string_null(a("substance")))
-                .col(uuid_null(a("social_worker_id")))
-                .col(date_null(a("first_found_on")))
-                .col(text_null(a("note")))
-                .col(integer(a("version")))
-                .col(timestamp_with_time_zone(a("created_at")))
-                .col(timestamp_with_time_zone(a("updated_at")))
-                .to_owned(),
+        create_table(
+            m,
+            "person",
+            "id uuid pk, name string, id_number string unique, sex string, birth_date date, phone string?, \
+             address string?, division_code string, town_code string, control_status string, risk_tier string, \
+             addiction_finding string, substance string?, social_worker_id uuid?, first_found_on date?, \
+             note text?, version int, created_at timestamptz, updated_at timestamptz",
         )
         .await?;
         index(m, "person", "ix_person_division", &["division_code", "control_status"], false).await?;
@@ -89,105 +46,59 @@ impl MigrationTrait for Migration {
         index(m, "person", "ix_person_name", &["name"], false).await?;
         index(m, "person", "ix_person_worker", &["social_worker_id"], false).await?;
 
-        m.create_table(
-            Table::create()
-                .table(a("measure"))
-                .col(uuid(a("id")).primary_key())
-                .col(uuid(a("person_id")))
-                .col(string(a("kind")))
-                .col(date(a("decision_date")))
-                .col(date_null(a("reported_on")))
-                .col(text(a("suspensions")))
-                .col(date_null(a("ended_on")))
-                .col(string_null(a("end_reason")))
-                .col(string(a("status")))
-                .col(date_null(a("report_deadline")))
-                .col(date_null(a("planned_last_day")))
-                .col(timestamp_with_time_zone(a("created_at")))
-                .to_owned(),
+        create_table(
+            m,
+            "measure",
+            "id uuid pk, person_id uuid, kind string, decision_date date, reported_on date?, suspensions text, \
+             ended_on date?, end_reason string?, status string, report_deadline date?, planned_last_day date?, \
+             created_at timestamptz",
         )
         .await?;
         index(m, "measure", "ix_measure_person", &["person_id", "decision_date"], false).await?;
 
-        m.create_table(
-            Table::create()
-                .table(a("event"))
-                .col(uuid(a("id")).primary_key())
-                .col(uuid(a("person_id")))
-                .col(uuid_null(a("measure_id")))
-                .col(string(a("kind")))
-                .col(date(a("occurred_on")))
-                .col(timestamp_with_time_zone(a("recorded_at")))
-                .col(uuid_null(a("recorded_by")))
-                .col(string_null(a("test_method")))
-                .col(string_null(a("test_result")))
-                .col(string_null(a("substance")))
-                .col(text_null(a("note")))
-                .col(uuid_null(a("amends_event_id")))
-                .col(text_null(a("detail")))
-                .to_owned(),
+        create_table(
+            m,
+            "event",
+            "id uuid pk, person_id uuid, measure_id uuid?, kind string, occurred_on date, recorded_at timestamptz, \
+             recorded_by uuid?, test_method string?, test_result string?, substance string?, note text?, \
+             amends_event_id uuid?, detail text?",
         )
         .await?;
         index(m, "event", "ix_event_person", &["person_id", "occurred_on"], false).await?;
         index(m, "event", "ix_event_kind_day", &["kind", "occurred_on"], false).await?;
 
-        m.create_table(
-            Table::create()
-                .table(a("obligation"))
-                .col(uuid(a("person_id")))
-                .col(string(a("kind")))
-                .col(date(a("due_date")))
-                .col(string(a("division_code")))
-                .col(uuid_null(a("social_worker_id")))
-                .col(uuid_null(a("measure_id")))
-                .primary_key(Index::create().col(a("person_id")).col(a("kind")))
-                .to_owned(),
+        create_table_keyed(
+            m,
+            "obligation",
+            "person_id uuid, kind string, due_date date, division_code string, social_worker_id uuid?, \
+             measure_id uuid?",
+            &["person_id", "kind"],
         )
         .await?;
         index(m, "obligation", "ix_obligation_scope_due", &["division_code", "due_date"], false).await?;
         index(m, "obligation", "ix_obligation_worker_due", &["social_worker_id", "due_date"], false).await?;
 
-        m.create_table(
-            Table::create()
-                .table(a("web_session"))
-                .col(string(a("id")).primary_key())
-                .col(text(a("data")))
-                .col(timestamp_with_time_zone(a("expires_at")))
-                .to_owned(),
-        )
-        .await?;
-
-        m.create_table(
-            Table::create().table(a("setting")).col(string(a("key")).primary_key()).col(text(a("value"))).to_owned(),
-        )
-        .await?;
-
-        m.create_table(
-            Table::create()
-                .table(a("work_calendar_day"))
-                .col(date(a("day")).primary_key())
-                .col(string(a("kind")))
-                .to_owned(),
-        )
-        .await?;
-        Ok(())
+        create_table(m, "web_session", "id string pk, data text, expires_at timestamptz").await?;
+        create_table(m, "setting", "key string pk, value text").await?;
+        create_table(m, "work_calendar_day", "day date pk, kind string").await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in [
-            "work_calendar_day",
-            "setting",
-            "web_session",
-            "obligation",
-            "event",
-            "measure",
-            "person",
-            "app_user",
-            "workstation",
-            "division",
-        ] {
-            m.drop_table(Table::drop().table(a(t)).to_owned()).await?;
-        }
-        Ok(())
+        drop_tables(
+            m,
+            &[
+                "work_calendar_day",
+                "setting",
+                "web_session",
+                "obligation",
+                "event",
+                "measure",
+                "person",
+                "app_user",
+                "workstation",
+                "division",
+            ],
+        )
+        .await
     }
 }

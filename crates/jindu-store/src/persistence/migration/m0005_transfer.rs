@@ -4,9 +4,8 @@
 //! creates nothing new.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
 
-use super::{a, index};
+use super::{create_table, drop_tables, index};
 
 pub struct Migration;
 
@@ -19,29 +18,13 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(a("transfer"))
-                .col(uuid(a("id")).primary_key())
-                .col(uuid(a("person_id")))
-                .col(string(a("from_division_code")))
-                .col(string(a("from_town_code")))
-                .col(string(a("to_division_code")))
-                .col(string(a("to_town_code")))
-                .col(string(a("status")))
-                .col(boolean(a("pull")))
-                .col(uuid_null(a("requested_by")))
-                .col(timestamp_with_time_zone(a("requested_at")))
-                .col(text_null(a("reason")))
-                .col(uuid_null(a("decided_by")))
-                .col(timestamp_with_time_zone_null(a("decided_at")))
-                .col(date_null(a("decided_on")))
-                .col(text_null(a("reject_reason")))
-                .col(date_null(a("report_deadline")))
-                .col(date_null(a("reported_on")))
-                .col(boolean(a("external")))
-                .col(string_null(a("file_hash")))
-                .to_owned(),
+        create_table(
+            m,
+            "transfer",
+            "id uuid pk, person_id uuid, from_division_code string, from_town_code string, to_division_code string, \
+             to_town_code string, status string, pull bool, requested_by uuid?, requested_at timestamptz, \
+             reason text?, decided_by uuid?, decided_at timestamptz?, decided_on date?, reject_reason text?, \
+             report_deadline date?, reported_on date?, external bool, file_hash string?",
         )
         .await?;
         index(m, "transfer", "ix_transfer_to_town", &["to_town_code", "status"], false).await?;
@@ -51,6 +34,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(a("transfer")).to_owned()).await
+        drop_tables(m, &["transfer"]).await
     }
 }

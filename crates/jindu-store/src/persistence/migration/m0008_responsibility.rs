@@ -3,9 +3,8 @@
 //! (`plan_task`) with their evidence (`task_evidence`).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
 
-use super::{a, index};
+use super::{create_table, drop_tables, index};
 
 pub struct Migration;
 
@@ -18,79 +17,40 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(a("attachment"))
-                .col(uuid(a("id")).primary_key())
-                .col(string(a("file_name")))
-                .col(string(a("content_type")))
-                .col(big_integer(a("size")))
-                .col(string(a("sha256")))
-                .col(blob(a("body")))
-                .col(uuid_null(a("created_by")))
-                .col(timestamp_with_time_zone(a("created_at")))
-                .to_owned(),
+        create_table(
+            m,
+            "attachment",
+            "id uuid pk, file_name string, content_type string, size bigint, sha256 string, body blob, \
+             created_by uuid?, created_at timestamptz",
         )
         .await?;
-        m.create_table(
-            Table::create()
-                .table(a("responsibility_letter"))
-                .col(uuid(a("id")).primary_key())
-                .col(integer(a("year")))
-                .col(string(a("unit_code")))
-                .col(string(a("unit_name")))
-                .col(string(a("parties")))
-                .col(date_null(a("signed_on")))
-                .col(uuid_null(a("attachment_id")))
-                .col(integer(a("version")))
-                .col(uuid_null(a("updated_by")))
-                .col(timestamp_with_time_zone(a("created_at")))
-                .col(timestamp_with_time_zone(a("updated_at")))
-                .to_owned(),
+        create_table(
+            m,
+            "responsibility_letter",
+            "id uuid pk, year int, unit_code string, unit_name string, parties string, signed_on date?, \
+             attachment_id uuid?, version int, updated_by uuid?, created_at timestamptz, updated_at timestamptz",
         )
         .await?;
         index(m, "responsibility_letter", "ux_letter_year_unit", &["year", "unit_code"], true).await?;
-        m.create_table(
-            Table::create()
-                .table(a("plan_task"))
-                .col(uuid(a("id")).primary_key())
-                .col(string(a("plan")))
-                .col(string(a("title")))
-                .col(string(a("owner_code")))
-                .col(string(a("owner_name")))
-                .col(text(a("co_units")))
-                .col(date(a("due_on")))
-                .col(timestamp_with_time_zone_null(a("started_at")))
-                .col(timestamp_with_time_zone_null(a("closed_at")))
-                .col(text_null(a("close_note")))
-                .col(text_null(a("reopen_reason")))
-                .col(integer(a("version")))
-                .col(uuid_null(a("created_by")))
-                .col(timestamp_with_time_zone(a("created_at")))
-                .to_owned(),
+        create_table(
+            m,
+            "plan_task",
+            "id uuid pk, plan string, title string, owner_code string, owner_name string, co_units text, \
+             due_on date, started_at timestamptz?, closed_at timestamptz?, close_note text?, reopen_reason text?, \
+             version int, created_by uuid?, created_at timestamptz",
         )
         .await?;
         index(m, "plan_task", "ix_plan_task_owner", &["owner_code"], false).await?;
-        m.create_table(
-            Table::create()
-                .table(a("task_evidence"))
-                .col(uuid(a("id")).primary_key())
-                .col(uuid(a("task_id")))
-                .col(uuid_null(a("attachment_id")))
-                .col(text(a("note")))
-                .col(uuid_null(a("added_by")))
-                .col(timestamp_with_time_zone(a("added_at")))
-                .to_owned(),
+        create_table(
+            m,
+            "task_evidence",
+            "id uuid pk, task_id uuid, attachment_id uuid?, note text, added_by uuid?, added_at timestamptz",
         )
         .await?;
-        index(m, "task_evidence", "ix_task_evidence_task", &["task_id"], false).await?;
-        Ok(())
+        index(m, "task_evidence", "ix_task_evidence_task", &["task_id"], false).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["task_evidence", "plan_task", "responsibility_letter", "attachment"] {
-            m.drop_table(Table::drop().table(a(t)).to_owned()).await?;
-        }
-        Ok(())
+        drop_tables(m, &["task_evidence", "plan_task", "responsibility_letter", "attachment"]).await
     }
 }

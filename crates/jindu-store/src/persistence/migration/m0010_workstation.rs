@@ -2,9 +2,8 @@
 //! opened, so coverage counts from the day it served, not from the day it was typed in.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
 
-use super::{a, index};
+use super::{add_columns, drop_columns, index};
 
 pub struct Migration;
 
@@ -17,15 +16,11 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        // SQLite: one ALTER per step.
-        m.alter_table(Table::alter().table(a("workstation")).add_column(string(a("address")).default("")).to_owned())
-            .await?;
-        m.alter_table(Table::alter().table(a("workstation")).add_column(date_null(a("opened_on"))).to_owned()).await?;
+        add_columns(m, "workstation", "address string default '', opened_on date?").await?;
         index(m, "workstation", "ix_workstation_division", &["division_code"], false).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(Table::alter().table(a("workstation")).drop_column(a("opened_on")).to_owned()).await?;
-        m.alter_table(Table::alter().table(a("workstation")).drop_column(a("address")).to_owned()).await
+        drop_columns(m, "workstation", &["opened_on", "address"]).await
     }
 }

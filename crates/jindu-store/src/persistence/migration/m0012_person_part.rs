@@ -2,9 +2,8 @@
 //! and lists of a town keep the persons it held in the months it held them.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
 
-use super::{a, index};
+use super::{create_table_keyed, drop_tables, index};
 
 pub struct Migration;
 
@@ -17,19 +16,12 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(a("person_part"))
-                .col(string(a("division_code")))
-                .col(uuid(a("person_id")))
-                .primary_key(Index::create().col(a("division_code")).col(a("person_id")))
-                .to_owned(),
-        )
-        .await?;
+        create_table_keyed(m, "person_part", "division_code string, person_id uuid", &["division_code", "person_id"])
+            .await?;
         index(m, "person_part", "ix_person_part_person", &["person_id"], false).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(a("person_part")).to_owned()).await
+        drop_tables(m, &["person_part"]).await
     }
 }

@@ -6,16 +6,14 @@
 //! from a first problem on keep their old hashes, so `verify` still shows the damage). The first
 //! seal (server start, `jindu audit verify`) then seals them under the deployment's key.
 
+use super::{add_columns, create_table, index};
+use crate::entities::{audit_lane, audit_record, setting};
+use crate::service::audit::{self, GENESIS};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Statement,
 };
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
-
-use super::{a, index};
-use crate::entities::{audit_lane, audit_record, setting};
-use crate::service::audit::{self, GENESIS};
 
 pub struct Migration;
 
@@ -23,11 +21,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m0013_audit_lanes"
     }
-}
-
-async fn add_column(m: &SchemaManager<'_>, col: ColumnDef) -> Result<(), DbErr> {
-    let mut col = col;
-    m.alter_table(Table::alter().table(a("audit_record")).add_column(&mut col).to_owned()).await
 }
 
 /// The record hash before this migration (no lane, no position), to check the old chain.
@@ -44,17 +37,8 @@ async fn get(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbE
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        add_column(m, integer(a("lane")).default(1).to_owned()).await?;
-        add_column(m, big_integer(a("lane_seq")).default(0).to_owned()).await?;
-        m.create_table(
-            Table::create()
-                .table(a("audit_lane"))
-                .col(integer(a("lane")).primary_key())
-                .col(big_integer(a("base_seq")))
-                .col(string(a("base_hash")))
-                .to_owned(),
-        )
-        .await?;
+        add_columns(m, "audit_record", "lane int default 1, lane_seq bigint default 0").await?;
+        create_table(m, "audit_lane", "lane int pk, base_seq bigint, base_hash string").await?;
         let db = m.get_connection();
         let backend = db.get_database_backend();
 

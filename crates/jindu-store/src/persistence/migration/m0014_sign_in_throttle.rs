@@ -3,9 +3,8 @@
 //! number of failures and answers exactly as a locked account does.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
 
-use super::{a, index};
+use super::{create_table, drop_tables, index};
 
 pub struct Migration;
 
@@ -18,20 +17,16 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(a("sign_in_throttle"))
-                .col(string(a("username")).primary_key())
-                .col(integer(a("failed_logins")))
-                .col(timestamp_with_time_zone_null(a("locked_until")))
-                .col(timestamp_with_time_zone(a("updated_at")))
-                .to_owned(),
+        create_table(
+            m,
+            "sign_in_throttle",
+            "username string pk, failed_logins int, locked_until timestamptz?, updated_at timestamptz",
         )
         .await?;
         index(m, "sign_in_throttle", "ix_sign_in_throttle_updated", &["updated_at"], false).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(a("sign_in_throttle")).to_owned()).await
+        drop_tables(m, &["sign_in_throttle"]).await
     }
 }

@@ -3,9 +3,8 @@
 //! the write twice.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
 
-use super::{a, index};
+use super::{create_table_keyed, drop_tables, index};
 
 pub struct Migration;
 
@@ -18,22 +17,17 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(a("write_receipt"))
-                .col(uuid(a("user_id")))
-                .col(string(a("key")))
-                .col(uuid(a("person_id")))
-                .col(uuid(a("event_id")))
-                .col(timestamp_with_time_zone(a("created_at")))
-                .primary_key(Index::create().col(a("user_id")).col(a("key")))
-                .to_owned(),
+        create_table_keyed(
+            m,
+            "write_receipt",
+            "user_id uuid, key string, person_id uuid, event_id uuid, created_at timestamptz",
+            &["user_id", "key"],
         )
         .await?;
         index(m, "write_receipt", "ix_write_receipt_created", &["created_at"], false).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(a("write_receipt")).to_owned()).await
+        drop_tables(m, &["write_receipt"]).await
     }
 }

@@ -4,9 +4,8 @@
 //! checked on one server can be imported on another sharing the database.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
 
-use super::{a, index};
+use super::{create_table, drop_tables, index};
 
 pub struct Migration;
 
@@ -19,35 +18,15 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(a("import_file"))
-                .col(uuid(a("id")).primary_key())
-                .col(uuid(a("owner_id")))
-                .col(big_integer(a("size")))
-                .col(blob(a("body")))
-                .col(timestamp_with_time_zone(a("created_at")))
-                .to_owned(),
-        )
-        .await?;
+        create_table(m, "import_file", "id uuid pk, owner_id uuid, size bigint, body blob, created_at timestamptz")
+            .await?;
         index(m, "import_file", "ix_import_file_created", &["created_at"], false).await?;
-        m.create_table(
-            Table::create()
-                .table(a("import_job"))
-                .col(uuid(a("id")).primary_key())
-                .col(uuid(a("owner_id")))
-                .col(uuid(a("file_id")))
-                .col(string(a("file_name")))
-                .col(string(a("sheet")))
-                .col(boolean(a("dry_run")))
-                .col(integer_null(a("header_row")))
-                .col(text(a("mapping")))
-                .col(string(a("workers")))
-                .col(timestamp_with_time_zone(a("started_at")))
-                .col(timestamp_with_time_zone_null(a("finished_at")))
-                .col(text_null(a("summary")))
-                .col(text_null(a("outcome")))
-                .to_owned(),
+        create_table(
+            m,
+            "import_job",
+            "id uuid pk, owner_id uuid, file_id uuid, file_name string, sheet string, dry_run bool, \
+             header_row int?, mapping text, workers string, started_at timestamptz, finished_at timestamptz?, \
+             summary text?, outcome text?",
         )
         .await?;
         index(m, "import_job", "ix_import_job_owner", &["owner_id", "started_at"], false).await?;
@@ -55,7 +34,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(a("import_job")).to_owned()).await?;
-        m.drop_table(Table::drop().table(a("import_file")).to_owned()).await
+        drop_tables(m, &["import_job", "import_file"]).await
     }
 }

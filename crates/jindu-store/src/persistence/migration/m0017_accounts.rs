@@ -3,9 +3,8 @@
 //! 成员单位 account is linked to its member unit (`member_unit_code`, a `member_unit.code`).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
 
-use super::{a, index};
+use super::{add_columns, drop_columns, drop_index, index};
 
 pub struct Migration;
 
@@ -15,26 +14,20 @@ impl MigrationName for Migration {
     }
 }
 
-/// One `ALTER TABLE … ADD COLUMN` per column (SQLite takes one at a time).
-async fn add_column(m: &SchemaManager<'_>, col: ColumnDef) -> Result<(), DbErr> {
-    let mut col = col;
-    m.alter_table(Table::alter().table(a("app_user")).add_column(&mut col).to_owned()).await
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        add_column(m, timestamp_with_time_zone_null(a("disabled_at"))).await?;
-        add_column(m, timestamp_with_time_zone_null(a("sessions_ended_at"))).await?;
-        add_column(m, string_null(a("member_unit_code"))).await?;
+        add_columns(
+            m,
+            "app_user",
+            "disabled_at timestamptz?, sessions_ended_at timestamptz?, member_unit_code string?",
+        )
+        .await?;
         index(m, "app_user", "ix_app_user_member_unit", &["member_unit_code"], false).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(Index::drop().name("ix_app_user_member_unit").table(a("app_user")).to_owned()).await?;
-        for col in ["member_unit_code", "sessions_ended_at", "disabled_at"] {
-            m.alter_table(Table::alter().table(a("app_user")).drop_column(a(col)).to_owned()).await?;
-        }
-        Ok(())
+        drop_index(m, "app_user", "ix_app_user_member_unit").await?;
+        drop_columns(m, "app_user", &["member_unit_code", "sessions_ended_at", "disabled_at"]).await
     }
 }

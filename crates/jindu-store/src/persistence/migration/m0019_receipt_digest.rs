@@ -4,9 +4,8 @@
 //! data is dropped. Receipts kept from before have none and answer as before.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
 
-use super::a;
+use super::{add_columns, drop_columns};
 
 pub struct Migration;
 
@@ -19,10 +18,10 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(Table::alter().table(a("write_receipt")).add_column(string_null(a("digest"))).to_owned()).await
+        add_columns(m, "write_receipt", "digest string?").await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(Table::alter().table(a("write_receipt")).drop_column(a("digest")).to_owned()).await
+        drop_columns(m, "write_receipt", &["digest"]).await
     }
 }

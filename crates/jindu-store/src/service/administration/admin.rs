@@ -94,18 +94,14 @@ pub async fn list_users<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now) -> 
 
 /// The new-account form, as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct NewAccount {
-    #[serde(default)]
     pub username: String,
-    #[serde(default)]
     pub display_name: String,
-    #[serde(default)]
     pub role: String,
     /// 12-digit code of the user's unit (its data scope).
-    #[serde(default)]
     pub division: String,
     /// The member unit (`430405U03`) of a 成员单位 account; blank for every other role.
-    #[serde(default)]
     pub member_unit: String,
 }
 
@@ -356,12 +352,10 @@ async fn count_social_worker<C: ConnectionTrait>(db: &C, division: &str, now: No
 /// The account form of an edit, as typed: the role code, the 12-digit unit code and, for a
 /// 成员单位 account, its member unit code.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct AccountEdit {
-    #[serde(default)]
     pub role: String,
-    #[serde(default)]
     pub division: String,
-    #[serde(default)]
     pub member_unit: String,
 }
 
@@ -523,12 +517,7 @@ pub async fn edit_user_from_shell<C: ConnectionTrait + TransactionTrait>(
     division: Option<&str>,
     member_unit: Option<&str>,
 ) -> ServiceResult<AccountChanges> {
-    let user = app_user::Entity::find()
-        .filter(app_user::Column::Username.eq(username.trim().to_lowercase()))
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound("user"))?;
-    let shell = shell_actor(db).await?;
+    let (user, shell) = shell_target(db, username).await?;
     let edit = AccountEdit {
         role: role.map_or_else(|| user.role.clone(), str::to_string),
         division: division.map_or_else(|| user.division_code.clone(), str::to_string),
@@ -685,13 +674,15 @@ pub async fn user_action_from_shell<C: ConnectionTrait + TransactionTrait>(
     username: &str,
     action: &str,
 ) -> ServiceResult<Option<String>> {
-    let user = app_user::Entity::find()
-        .filter(app_user::Column::Username.eq(username.trim().to_lowercase()))
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound("user"))?;
-    let shell = shell_actor(db).await?;
+    let (user, shell) = shell_target(db, username).await?;
     user_action(db, &shell, now, user.id, action).await
+}
+
+/// The account `username` a shell command acts on (`NotFound` when there is none), and the
+/// shell as the actor ([`shell_actor`]).
+async fn shell_target<C: ConnectionTrait>(db: &C, username: &str) -> ServiceResult<(app_user::Model, Actor)> {
+    let user = users::find_by_username(db, username).await?.ok_or(ServiceError::NotFound("user"))?;
+    Ok((user, shell_actor(db).await?))
 }
 
 /// The shell acts with the whole deployment as its scope, as an administrator without an account.

@@ -180,15 +180,9 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
         workstation_id: Set(input.workstation_id),
         must_change_password: Set(input.must_change_password),
         created_at: Set(now.instant),
-        failed_logins: Set(0),
-        locked_until: Set(None),
-        totp_secret: Set(None),
-        totp_enabled: Set(false),
-        totp_last_step: Set(None),
         password_changed_at: Set(Some(now.instant)),
-        disabled_at: Set(None),
-        sessions_ended_at: Set(None),
         member_unit_code: Set(member_unit),
+        ..app_user::ActiveModel::new_account()
     })
     .exec(db)
     .await?;
@@ -230,12 +224,19 @@ pub(crate) fn sessions_end(user: &app_user::Model) -> Option<chrono::DateTime<ch
     user.password_changed_at.max(user.sessions_ended_at)
 }
 
+/// The account named `username`, case and surrounding spaces ignored (names are stored trimmed
+/// and in lower case).
+pub(crate) async fn find_by_username<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+) -> Result<Option<app_user::Model>, sea_orm::DbErr> {
+    app_user::Entity::find().filter(app_user::Column::Username.eq(username.trim().to_lowercase())).one(db).await
+}
+
 /// Checks a username and password. `Ok(None)` for an unknown user, a wrong password, an
 /// account without a password or a disabled account (the caller shows one message for all).
 pub async fn authenticate<C: ConnectionTrait>(db: &C, username: &str, password: &str) -> ServiceResult<Option<Actor>> {
-    let Some(user) =
-        app_user::Entity::find().filter(app_user::Column::Username.eq(username.trim().to_lowercase())).one(db).await?
-    else {
+    let Some(user) = find_by_username(db, username).await? else {
         // The same argon2 work as a real check, so that timing does not reveal accounts.
         verify_password(password, None)?;
         return Ok(None);
@@ -261,8 +262,7 @@ pub async fn actor<C: ConnectionTrait>(db: &C, id: Uuid) -> ServiceResult<Option
 /// # Errors
 /// `Invalid` naming `username` (`msg.login.disabled`) for a disabled account; store errors.
 pub async fn actor_by_username<C: ConnectionTrait>(db: &C, username: &str) -> ServiceResult<Option<Actor>> {
-    match app_user::Entity::find().filter(app_user::Column::Username.eq(username.trim().to_lowercase())).one(db).await?
-    {
+    match find_by_username(db, username).await? {
         Some(u) if u.disabled_at.is_some() => {
             Err(FieldError::of("username", Message::new("msg.login.disabled")).into())
         }

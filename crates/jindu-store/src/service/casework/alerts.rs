@@ -138,15 +138,13 @@ pub async fn counts<C: ConnectionTrait>(db: &C, actor: &Actor) -> ServiceResult<
 
 /// Filters of the inbox.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct AlertFilter {
     /// An alert kind code; empty = all.
-    #[serde(default)]
     pub kind: String,
     /// `1`: also the alerts the viewer acknowledged.
-    #[serde(default)]
     pub acked: String,
     /// 1-based page as typed; anything unreadable is page 1.
-    #[serde(default)]
     pub page: String,
 }
 

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use jindu_domain::clock::Now;
-use jindu_domain::event::{parse_date, validate_event_date, validate_free_text};
+use jindu_domain::event::{parse_date, validate_event_date_since, validate_free_text};
 use jindu_domain::leave::{LeaveAction, check_dates, next_status};
 use jindu_domain::message::Message;
 use jindu_domain::{AssessmentTrigger, ControlStatus, DomainError, EventKind, LeaveStatus, MeasureKind, Permission};
@@ -34,14 +34,11 @@ fn required_date(field: &'static str, input: &str) -> Result<NaiveDate, FieldErr
 
 /// The leave form, as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct NewLeave {
-    #[serde(default)]
     pub leave_from: String,
-    #[serde(default)]
     pub leave_to: String,
-    #[serde(default)]
     pub destination: String,
-    #[serde(default)]
     pub reason: String,
 }
 
@@ -256,16 +253,7 @@ pub async fn act_on_leave<C: ConnectionTrait + TransactionTrait>(
     }
     let returned = if action == LeaveAction::Return {
         let d = required_date("returned_on", date)?;
-        validate_event_date("returned_on", d, now.today)?;
-        if d < l.leave_from {
-            return Err(DomainError::DateBefore {
-                field: "returned_on",
-                date: d,
-                other_field: "leave_from",
-                other: l.leave_from,
-            }
-            .into());
-        }
+        validate_event_date_since("returned_on", d, ("leave_from", l.leave_from), now.today)?;
         Some(d)
     } else {
         None
@@ -359,16 +347,7 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
     let action = match (open, left_on.trim().is_empty()) {
         (Some(a), true) => {
             let back = required_date("returned_on", returned_on)?;
-            validate_event_date("returned_on", back, now.today)?;
-            if back < a.left_on {
-                return Err(DomainError::DateBefore {
-                    field: "returned_on",
-                    date: back,
-                    other_field: "left_on",
-                    other: a.left_on,
-                }
-                .into());
-            }
+            validate_event_date_since("returned_on", back, ("left_on", a.left_on), now.today)?;
             let detail =
                 serde_json::json!({ "absence_id": a.id, "left_on": a.left_on, "days": (back - a.left_on).num_days() })
                     .to_string();
@@ -391,30 +370,12 @@ pub async fn record_absence<C: ConnectionTrait + TransactionTrait>(
             jindu_domain::status::check_event_allowed(status, EventKind::UnauthorisedDeparture)?;
             let start = community_start(&txn, person_id).await?;
             let left = required_date("left_on", left_on)?;
-            validate_event_date("left_on", left, now.today)?;
-            if left < start {
-                return Err(DomainError::DateBefore {
-                    field: "left_on",
-                    date: left,
-                    other_field: "start_date",
-                    other: start,
-                }
-                .into());
-            }
+            validate_event_date_since("left_on", left, ("start_date", start), now.today)?;
             let back = match returned_on.trim() {
                 "" => None,
                 r => {
                     let b = parse_date("returned_on", r)?;
-                    validate_event_date("returned_on", b, now.today)?;
-                    if b < left {
-                        return Err(DomainError::DateBefore {
-                            field: "returned_on",
-                            date: b,
-                            other_field: "left_on",
-                            other: left,
-                        }
-                        .into());
-                    }
+                    validate_event_date_since("returned_on", b, ("left_on", left), now.today)?;
                     Some(b)
                 }
             };

@@ -168,14 +168,11 @@ impl DueList {
 /// The workbench's query as typed: `town` (9-digit code), `kind` (obligation kind code), `list`
 /// (`overdue`, `today`, `week`; empty: the three lists, each its first page) and `page`.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct WorklistFilter {
-    #[serde(default)]
     pub town: String,
-    #[serde(default)]
     pub kind: String,
-    #[serde(default)]
     pub list: String,
-    #[serde(default)]
     pub page: String,
 }
 

@@ -59,14 +59,11 @@ pub struct Coverage {
 /// The workstation form, as typed: `town` by 9- or 12-digit code, name (`广东路街道`) or name
 /// path; `opened_on` in any form `jindu_domain::event::parse_date` takes (empty: not known).
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct WorkstationForm {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub town: String,
-    #[serde(default)]
     pub address: String,
-    #[serde(default)]
     pub opened_on: String,
 }
 

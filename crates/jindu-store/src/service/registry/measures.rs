@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use jindu_domain::clock::Now;
-use jindu_domain::event::{parse_date, validate_event_date, validate_note};
+use jindu_domain::event::{parse_date, validate_event_date, validate_event_date_since, validate_note};
 use jindu_domain::measure::MeasureClock;
 use jindu_domain::message::Message;
 use jindu_domain::status::{check_event_allowed, status_after};
@@ -265,16 +265,7 @@ pub(crate) async fn record_past_measure_in<T: ConnectionTrait + sea_orm::Transac
     let p = load_visible(txn, actor, person_id).await?;
     let status = stored("control_status", &p.control_status, ControlStatus::from_code)?;
     check_event_allowed(status, EventKind::MeasureDecided)?;
-    validate_event_date("end_date", ended_on, now.today)?;
-    if ended_on < input.decision_date {
-        return Err(DomainError::DateBefore {
-            field: "end_date",
-            date: ended_on,
-            other_field: "decision_date",
-            other: input.decision_date,
-        }
-        .into());
-    }
+    validate_event_date_since("end_date", ended_on, ("decision_date", input.decision_date), now.today)?;
     let existing = measure::Entity::find().filter(measure::Column::PersonId.eq(person_id)).all(txn).await?;
     if let Some(m) =
         existing.iter().find(|m| m.decision_date <= ended_on && m.ended_on.is_none_or(|e| input.decision_date <= e))
@@ -444,12 +435,10 @@ pub(crate) async fn act_in<T: ConnectionTrait + sea_orm::TransactionSession>(
 /// A correction of a mistyped measure date, as typed: the date (`decision_date` or
 /// `report_date`), its right value and why.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct DateCorrection {
-    #[serde(default)]
     pub field: String,
-    #[serde(default)]
     pub date: String,
-    #[serde(default)]
     pub reason: String,
 }
 

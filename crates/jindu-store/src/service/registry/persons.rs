@@ -533,28 +533,21 @@ pub struct PersonView {
 
 /// Filters of the person list; empty strings mean "any".
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct PersonFilter {
-    #[serde(default)]
     pub town: String,
-    #[serde(default)]
     pub community: String,
-    #[serde(default)]
     pub measure: String,
-    #[serde(default)]
     pub status: String,
     /// Full name or ID number (exact, any accepted form; found by blind index, since both are
     /// encrypted at rest).
-    #[serde(default)]
     pub q: String,
     /// 1-based page number as typed (empty: 1).
-    #[serde(default)]
     pub page: String,
     /// `1`: the records sealed after three years' abstinence instead (needs `OpenSealed`;
     /// otherwise ignored: routine lists never show them).
-    #[serde(default)]
     pub sealed: String,
     /// A risk tier code (`high`, `medium`, `low`); empty = all.
-    #[serde(default)]
     pub risk: String,
 }
 
@@ -1066,12 +1059,10 @@ pub async fn edit_values<C: ConnectionTrait>(
 /// The status form, as typed: new status code, the date it took effect, and the version the
 /// form was loaded at (optimistic concurrency; empty = not checked).
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct StatusChange {
-    #[serde(default)]
     pub status: String,
-    #[serde(default)]
     pub date: String,
-    #[serde(default)]
     pub version: String,
 }
 
@@ -1094,16 +1085,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     } else {
         parse_date("date", &input.date)?
     };
-    jindu_domain::event::validate_event_date("date", on, now.today)?;
-    if on < p.birth_date {
-        return Err(DomainError::DateBefore {
-            field: "date",
-            date: on,
-            other_field: "birth_date",
-            other: p.birth_date,
-        }
-        .into());
-    }
+    jindu_domain::event::validate_event_date_since("date", on, ("birth_date", p.birth_date), now.today)?;
     change_status_in(&txn, vault, actor, now, &p, to, on).await?;
     txn.commit().await?;
     Ok(())

@@ -36,36 +36,31 @@ use crate::vault::Vault;
 
 /// The request form on the person page, as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct TransferRequest {
     /// 12-digit code of the community or town of the new place (another town of the deployment).
-    #[serde(default)]
     pub to_division: String,
     /// Why (e.g. the person moved house); free text, sealed at rest.
-    #[serde(default)]
     pub reason: String,
 }
 
 /// The decision form: `action` is `accept`, `reject` or `cancel`; `transfer` the id the form
 /// was shown for (a different or already decided transfer gives `Conflict`).
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct TransferDecision {
-    #[serde(default)]
     pub action: String,
-    #[serde(default)]
     pub reject_reason: String,
-    #[serde(default)]
     pub transfer: String,
 }
 
 /// The "take this person over" form offered after a duplicate registration.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct PullRequest {
-    #[serde(default)]
     pub id_number: String,
     /// Community or town in the actor's own scope the person should move to.
-    #[serde(default)]
     pub to_division: String,
-    #[serde(default)]
     pub reason: String,
 }
 
