@@ -19,6 +19,7 @@ mod bench_indicators;
 mod bench_writers;
 mod import;
 mod keys;
+mod precursors;
 mod report;
 mod token;
 mod transfer;
@@ -109,6 +110,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// 易制毒化学品 / Precursor chemicals: the catalogue (import a new 公告, show the entries in force).
+    Precursors {
+        #[command(subcommand)]
+        command: precursors::PrecursorsCommand,
     },
     /// 工作站 / Community detox and rehabilitation workstations and their social workers.
     Workstation {
@@ -791,6 +797,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Import { command } => import::run(command).await,
         Command::Token { command } => token::run(command).await,
         Command::Workstation { command } => workstation::run(command).await,
+        Command::Precursors { command } => precursors::run(command).await,
         Command::Transfer { command } => transfer::run(command).await,
         Command::User { command: UserCommand::Reset { db: url, username, action } } => {
             let conn = db::connect_existing(&url).await?;

@@ -6,3 +6,4 @@
 mod backup;
 mod cli;
 mod crash;
+mod precursors;

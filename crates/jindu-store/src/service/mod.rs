@@ -13,6 +13,7 @@ pub mod administration;
 pub mod audit;
 pub mod casework;
 pub mod import;
+pub mod precursors;
 pub mod registry;
 pub mod statistics;
 pub mod unit_of_work;

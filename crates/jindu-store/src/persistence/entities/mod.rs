@@ -6,6 +6,7 @@ pub mod accountability;
 pub mod administration;
 pub mod audit;
 pub mod casework;
+pub mod precursor_catalogue;
 pub mod registry;
 pub mod statistics;
 

@@ -1,0 +1,3 @@
+//! 易制毒化学品 Precursor chemicals (issue #21): the catalogue as versioned data, …
+
+pub mod catalogue;
