@@ -152,6 +152,21 @@ pub enum DomainError {
         /// What the parameter takes.
         expected: crate::query::Expected,
     },
+    /// A 统一社会信用代码 failed GB 32100-2015 (issue #21). Code `credit_code.<reason>`.
+    CreditCode {
+        /// Form field, e.g. `credit_code`.
+        field: &'static str,
+        /// What is wrong with the code.
+        reason: crate::precursor::credit_code::CreditCodeError,
+    },
+    /// A field of a precursor enterprise refused for a reason of its own (no role, a phone, a
+    /// division level, a warehouse row, a taken credit code). Code `precursor.enterprise.<reason>`.
+    Enterprise {
+        /// Form field.
+        field: &'static str,
+        /// What is wrong.
+        reason: crate::precursor::enterprise::EnterpriseProblem,
+    },
 }
 
 /// The code and the field, for logs and internal errors (`division.malformed (division)`); the
@@ -198,6 +213,8 @@ impl DomainError {
                 _ => "transfer.state",
             },
             DomainError::InvalidFilter { expected, .. } => expected.code(),
+            DomainError::CreditCode { reason, .. } => reason.code(),
+            DomainError::Enterprise { reason, .. } => reason.code(),
         }
     }
 
@@ -217,6 +234,7 @@ impl DomainError {
             | DomainError::InvalidText { field }
             | DomainError::InvalidNumber { field, .. } => Some(field),
             DomainError::InvalidPeriod { field, .. } | DomainError::InvalidFilter { field, .. } => Some(field),
+            DomainError::CreditCode { field, .. } | DomainError::Enterprise { field, .. } => Some(field),
             DomainError::Transfer { reason: "same_town" } => Some("to_division"),
             DomainError::Transfer { .. } => None,
             DomainError::IllegalTransition { .. }
@@ -286,6 +304,8 @@ impl DomainError {
                 .text("field", field)
                 .text("input", shorten(input))
                 .nested("expected", expected.message()),
+            DomainError::CreditCode { field, reason } => reason.message(field),
+            DomainError::Enterprise { field, reason } => reason.message(field),
         }
     }
 }
@@ -381,7 +401,7 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         f => match f.strip_prefix("target.").and_then(crate::indicator::Indicator::from_code) {
             // An indicator's target on the settings form: the indicator's name.
             Some(i) => (i.definition().label_zh, i.definition().label_en),
-            None => ("该项", "This field"),
+            None => crate::precursor::enterprise::field_label(f).unwrap_or(("该项", "This field")),
         },
     };
     if lang == "en" { en } else { zh }

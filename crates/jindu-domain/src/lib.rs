@@ -17,6 +17,7 @@
 //!   [`leave`]: leave and overstay (§19); [`alert`]: the alerts of a person and the lost-contact
 //!   rule; [`abstinence`]: three years off drugs (§7); [`exemption`]: 禁毒法 §39.
 //! - [`responsibility`]: 责任书 and 规划任务 status, and the files kept as proof.
+//! - [`precursor`]: 易制毒化学品 (credit codes, the enterprise register).
 //! - [`indicator`]: the indicators (统计指标), their cells and what a person's record adds.
 
 pub mod abstinence;
@@ -41,6 +42,7 @@ pub mod leave;
 pub mod measure;
 pub mod message;
 pub mod obligation;
+pub mod precursor;
 pub mod query;
 pub mod responsibility;
 pub mod risk;
