@@ -304,7 +304,8 @@ enum UserCommand {
         username: String,
         #[arg(long)]
         display_name: Option<String>,
-        /// Role: system_admin, office, town_officer, social_worker, police, member_unit, leader, auditor.
+        /// Role: system_admin, office, town_officer, social_worker, police, member_unit, leader,
+        /// auditor, enterprise.
         #[arg(long)]
         role: String,
         /// Division code of the user's unit; defaults to the deployment's root.
@@ -314,6 +315,10 @@ enum UserCommand {
         /// the unit's district.
         #[arg(long)]
         member_unit: Option<String>,
+        /// 统一社会信用代码 of a registered enterprise: required for an enterprise account, whose
+        /// division is the enterprise's and whose data scope is that enterprise only.
+        #[arg(long)]
+        enterprise: Option<String>,
     },
 }
 
@@ -772,7 +777,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User {
-            command: UserCommand::Add { db: url, username, display_name, role, division, member_unit },
+            command: UserCommand::Add { db: url, username, display_name, role, division, member_unit, enterprise },
         } => {
             let conn = db::connect_existing(&url).await?;
             let root = deployment::root(&conn)
@@ -795,25 +800,29 @@ async fn run(cli: Cli) -> Result<()> {
                 Ok(p) => p,
                 Err(_) => rpassword::prompt_password("密码 / password: ")?,
             };
-            let id = users::add(
-                &conn,
-                Now::system(),
-                users::NewUser {
-                    display_name: display_name.unwrap_or_else(|| username.clone()),
-                    username,
-                    password: Some(password),
-                    role,
-                    division,
-                    workstation_id: None,
-                    must_change_password: true,
-                    member_unit,
-                },
-            )
-            .await
-            .map_err(explain)?;
-            audit::record(&conn, &audit::Who::cli(), Now::system(), audit::Entry::ok("user.create", "user", id))
-                .await
-                .map_err(explain)?;
+            let input = users::NewUser {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password: Some(password),
+                role,
+                division,
+                workstation_id: None,
+                must_change_password: true,
+                member_unit,
+            };
+            let id = if input.role.trim() == jindu_domain::Role::Enterprise.as_code() || enterprise.is_some() {
+                // The account, its link and both audit records in one unit of work.
+                let code = enterprise.unwrap_or_default();
+                jindu_store::service::enterprises::add_account(&conn, audit::Who::cli(), Now::system(), input, &code)
+                    .await
+                    .map_err(explain)?
+            } else {
+                let id = users::add(&conn, Now::system(), input).await.map_err(explain)?;
+                audit::record(&conn, &audit::Who::cli(), Now::system(), audit::Entry::ok("user.create", "user", id))
+                    .await
+                    .map_err(explain)?;
+                id
+            };
             println!("已创建用户 / account created: {id}");
             Ok(())
         }

@@ -235,6 +235,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 disabled_at: Set(None),
                 sessions_ended_at: Set(None),
                 member_unit_code: Set(None),
+                enterprise_id: Set(None),
             });
         }
     }

@@ -76,6 +76,8 @@ coded_enum!(
         ViewEnterprises => ("view_enterprises", "查看易制毒企业", "View precursor enterprises"),
         /// Register and edit 易制毒化学品 enterprises.
         ManageEnterprises => ("manage_enterprises", "登记和修改易制毒企业", "Register and edit precursor enterprises"),
+        /// Keep one's own enterprise record current (the 企业 account; `Actor::enterprise`).
+        EditOwnEnterprise => ("edit_own_enterprise", "维护本企业信息", "Keep the own enterprise's record"),
     }
 );
 
@@ -145,7 +147,7 @@ pub fn default_profile(role: Role) -> RoleProfile {
         Role::Auditor => (set(&[ReadAudit]), false),
         // Its own record only (the service limits it to `Actor::enterprise`); it keeps it
         // current. Unmask: the persons on the record are its own staff.
-        Role::Enterprise => (set(&[ViewEnterprises, ManageEnterprises, Unmask]), false),
+        Role::Enterprise => (set(&[ViewEnterprises, EditOwnEnterprise, Unmask]), false),
     };
     RoleProfile { role, permissions, own_caseload_only: own }
 }
@@ -355,10 +357,13 @@ mod tests {
 
     #[test]
     fn enterprises_are_kept_by_the_office_and_the_police_and_an_enterprise_sees_no_persons() {
-        for role in [Role::Office, Role::Police, Role::Enterprise] {
+        for role in [Role::Office, Role::Police] {
             let p = default_profile(role);
             assert!(p.allows(Permission::ViewEnterprises) && p.allows(Permission::ManageEnterprises), "{role:?}");
         }
+        let own = default_profile(Role::Enterprise);
+        assert!(own.allows(Permission::ViewEnterprises) && own.allows(Permission::EditOwnEnterprise));
+        assert!(!own.allows(Permission::ManageEnterprises), "an enterprise registers no other");
         for role in [Role::SystemAdmin, Role::Auditor, Role::Leader, Role::SocialWorker, Role::TownOfficer] {
             assert!(!default_profile(role).allows(Permission::ViewEnterprises), "{role:?}");
         }

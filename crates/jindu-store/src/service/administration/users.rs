@@ -189,6 +189,7 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
         disabled_at: Set(None),
         sessions_ended_at: Set(None),
         member_unit_code: Set(member_unit),
+        enterprise_id: Set(None),
     })
     .exec(db)
     .await?;
@@ -221,6 +222,7 @@ async fn to_actor<C: ConnectionTrait>(db: &C, m: app_user::Model) -> ServiceResu
         address: String::new(),
         credentials_changed_at: sessions_end,
         member_unit: if role == Role::MemberUnit { m.member_unit_code } else { None },
+        enterprise: if role == Role::Enterprise { m.enterprise_id } else { None },
     })
 }
 
