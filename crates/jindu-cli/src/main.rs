@@ -625,7 +625,8 @@ async fn run(cli: Cli) -> Result<()> {
                     summary.persons, summary.events
                 );
             }
-            let others: Vec<&str> = demo::DEMO_ROLE_ACCOUNTS.iter().map(|(u, _, _)| *u).collect();
+            let mut others: Vec<&str> = demo::DEMO_ROLE_ACCOUNTS.iter().map(|(u, _, _)| *u).collect();
+            others.push(demo::DEMO_ENTERPRISE_ACCOUNT);
             println!(
                 "演示账号 / demo login: {}（禁毒办 office）, {}（社工 social worker）, {}；密码 / password: {}",
                 demo::DEMO_ADMIN,

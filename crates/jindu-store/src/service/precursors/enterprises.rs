@@ -509,6 +509,14 @@ async fn insert_warehouses<C: ConnectionTrait>(db: &C, now: Now, id: Uuid, input
     Ok(())
 }
 
+/// Whether the actor may register enterprises (the new-enterprise form is drawn only then).
+///
+/// # Errors
+/// Forbidden (`ManageEnterprises`).
+pub fn authorize_create(actor: &Actor) -> ServiceResult<()> {
+    actor.require(Permission::ManageEnterprises)
+}
+
 /// Registers an enterprise. Needs `ManageEnterprises` (禁毒办, 派出所; a 企业 account keeps its own
 /// record but registers none); every division in the deployment's list and the actor's scope;
 /// the credit code not yet registered. Personal data sealed; audited
