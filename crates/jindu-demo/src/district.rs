@@ -1310,7 +1310,10 @@ async fn demo_enterprises<C: ConnectionTrait + TransactionTrait>(
         let (rep, rep_id) = person(rng);
         let (resp, resp_id) = person(rng);
         let warehouses = if roles.contains(&"store") {
-            vec![WarehouseForm { address: format!("{}演示仓储区{n}号库（演示）", town.name), division: town_code.clone() }]
+            vec![WarehouseForm {
+                address: format!("{}演示仓储区{n}号库（演示）", town.name),
+                division: town_code.clone(),
+            }]
         } else {
             Vec::new()
         };
@@ -1328,7 +1331,11 @@ async fn demo_enterprises<C: ConnectionTrait + TransactionTrait>(
             responsible_name: resp,
             responsible_id_number: resp_id.map(|i| i.as_str().to_string()).unwrap_or_default(),
             responsible_phone: format!("0734-83{:05}", 10000 + n),
-            hazardous_licence: if roles.contains(&"trade") { format!("湘衡危化经字（演示）{n:03}号") } else { String::new() },
+            hazardous_licence: if roles.contains(&"trade") {
+                format!("湘衡危化经字（演示）{n:03}号")
+            } else {
+                String::new()
+            },
             status: match n {
                 13 | 27 => "suspended".into(),
                 38 => "deregistered".into(),

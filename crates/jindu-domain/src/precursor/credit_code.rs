@@ -109,7 +109,8 @@ impl CreditCodeError {
 
     /// The sentence (`msg.precursor.credit_code.*`) with the label of `field` as `field`.
     pub fn message(&self, field: &str) -> Message {
-        let (zh, en) = super::enterprise::field_label(field).unwrap_or(("统一社会信用代码", "Unified social credit code"));
+        let (zh, en) =
+            super::enterprise::field_label(field).unwrap_or(("统一社会信用代码", "Unified social credit code"));
         let m = Message::new(self.codes().1).label("field", zh, en);
         match self {
             CreditCodeError::Empty => m,
@@ -319,7 +320,10 @@ mod tests {
         let zh = testing::zh(&e.message("credit_code"));
         assert_eq!(zh, "统一社会信用代码校验码错误：第18位应为“6”，实为“7”。");
         let en = testing::en(&e.message("credit_code"));
-        assert_eq!(en, "Unified social credit code check character is wrong: character 18 should be \"6\", found \"7\".");
+        assert_eq!(
+            en,
+            "Unified social credit code check character is wrong: character 18 should be \"6\", found \"7\"."
+        );
     }
 
     #[test]
@@ -398,14 +402,8 @@ mod tests {
             let code: String = code.into_iter().collect();
             assert_eq!(UnifiedSocialCreditCode::parse(&code), Err(Character { position: 11 + i, found: bad }));
         }
-        assert_eq!(
-            UnifiedSocialCreditCode::parse("9144030070846113-T"),
-            Err(Character { position: 17, found: '-' })
-        );
-        assert_eq!(
-            UnifiedSocialCreditCode::parse("91440300708461136中"),
-            Err(Character { position: 18, found: '中' })
-        );
+        assert_eq!(UnifiedSocialCreditCode::parse("9144030070846113-T"), Err(Character { position: 17, found: '-' }));
+        assert_eq!(UnifiedSocialCreditCode::parse("91440300708461136中"), Err(Character { position: 18, found: '中' }));
         assert_eq!(UnifiedSocialCreditCode::parse("9144A300708461136T"), Err(Division { found: "44A300".into() }));
         let e = UnifiedSocialCreditCode::parse("91440300").unwrap_err();
         assert_eq!(testing::zh(&e.message("credit_code")), "统一社会信用代码应为18位，实为8位。");

@@ -131,9 +131,7 @@ impl EnterpriseProblem {
         match self {
             EnterpriseProblem::TooManyWarehouses => m.text("max", MAX_WAREHOUSES),
             EnterpriseProblem::WarehouseIncomplete { row } => m.text("row", row),
-            EnterpriseProblem::Duplicate { code } | EnterpriseProblem::DivisionUnknown { code } => {
-                m.text("code", code)
-            }
+            EnterpriseProblem::Duplicate { code } | EnterpriseProblem::DivisionUnknown { code } => m.text("code", code),
             _ => m,
         }
     }
@@ -336,9 +334,7 @@ fn person(
     let id_number = if id.trim().is_empty() {
         None
     } else {
-        IdNumber::parse_on(id, today)
-            .map_err(|reason| errors.push(DomainError::IdNumber { field: id_f, reason }))
-            .ok()
+        IdNumber::parse_on(id, today).map_err(|reason| errors.push(DomainError::IdNumber { field: id_f, reason })).ok()
     };
     ResponsiblePerson { name, id_number, phone: phone(phone_f, tel, errors) }
 }
@@ -537,7 +533,10 @@ mod tests {
         assert_eq!(errors[0].code(), "credit_code.check");
         assert_eq!(testing::zh(&errors[0].message()), "统一社会信用代码校验码错误：第18位应为“6”，实为“7”。");
         assert_eq!(testing::zh(&errors[1].message()), "请填写单位名称。");
-        assert_eq!(testing::zh(&errors[2].message()), "请至少选择一种企业类型（生产、经营、使用、储存、运输、进出口）。");
+        assert_eq!(
+            testing::zh(&errors[2].message()),
+            "请至少选择一种企业类型（生产、经营、使用、储存、运输、进出口）。"
+        );
         assert_eq!(
             testing::zh(&errors[3].message()),
             "注册地区划应为乡镇（街道）或村（社区）的区划代码（9位或12位）。"

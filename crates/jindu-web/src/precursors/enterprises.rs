@@ -174,7 +174,11 @@ fn url_escape(s: &str) -> String {
 }
 
 /// `GET /precursors/enterprises`.
-pub async fn list(State(state): State<AppState>, a: Authed, StrictQuery(filter): StrictQuery<EnterpriseFilter>) -> PageResult {
+pub async fn list(
+    State(state): State<AppState>,
+    a: Authed,
+    StrictQuery(filter): StrictQuery<EnterpriseFilter>,
+) -> PageResult {
     let page = enterprises::list(&state.db, &a.actor, &filter).await?;
     let towns = jindu_store::service::deployment::in_scope(&state.db, a.actor.scope, jindu_domain::DivisionLevel::Town)
         .await?
@@ -197,10 +201,21 @@ pub async fn export(
     let table = Table {
         sheet: c.t("pe.title"),
         title: format!("{} {}", c.t("pe.title"), state.clock.now().today),
-        headers: ["pe.credit_code", "pe.name", "pe.roles", "pe.division", "pe.address", "pe.status", "pe.legal_rep", "pe.responsible", "pe.licence", "pe.police_unit"]
-            .iter()
-            .map(|k| c.t(k))
-            .collect(),
+        headers: [
+            "pe.credit_code",
+            "pe.name",
+            "pe.roles",
+            "pe.division",
+            "pe.address",
+            "pe.status",
+            "pe.legal_rep",
+            "pe.responsible",
+            "pe.licence",
+            "pe.police_unit",
+        ]
+        .iter()
+        .map(|k| c.t(k))
+        .collect(),
         rows: rows
             .iter()
             .map(|r| {
@@ -223,7 +238,10 @@ pub async fn export(
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, jindu_documents::sheet::XLSX_CONTENT_TYPE.to_string()),
-            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"precursor-enterprises.xlsx\"".to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"precursor-enterprises.xlsx\"".to_string(),
+            ),
         ],
         bytes,
     )

@@ -90,9 +90,10 @@ async fn enterprise_account(app: &TestApp, username: &str, code: &str) -> Actor 
 }
 
 both!(a_created_enterprise_is_stored_with_exact_values_sealed_and_audited, |app: TestApp| async move {
-    let id = enterprises::create(&app.db, &app.vault, &app.admin, now(), &form(CODE_A, "演示化工有限公司", "430405009"))
-        .await
-        .unwrap();
+    let id =
+        enterprises::create(&app.db, &app.vault, &app.admin, now(), &form(CODE_A, "演示化工有限公司", "430405009"))
+            .await
+            .unwrap();
     let m = precursor_enterprise::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
     assert_eq!(m.credit_code, CODE_A);
     assert_eq!(m.name, "演示化工有限公司");
@@ -290,7 +291,14 @@ both!(an_enterprise_account_sees_its_own_enterprise_only_and_no_persons, |app: T
     assert_eq!((m.business_scope.as_str(), m.version), ("硫酸、盐酸、丙酮、高锰酸钾批发（演示数据）", 2));
     // The ID number came back in full (the role may unmask its own staff's) and is kept.
     assert_eq!(
-        app.vault.open("precursor_enterprise", "legal_rep_id_number", &a.to_string(), m.legal_rep_id_number.as_deref().unwrap()).unwrap(),
+        app.vault
+            .open(
+                "precursor_enterprise",
+                "legal_rep_id_number",
+                &a.to_string(),
+                m.legal_rep_id_number.as_deref().unwrap()
+            )
+            .unwrap(),
         LEGAL_REP_ID
     );
     // A stale version: conflict.

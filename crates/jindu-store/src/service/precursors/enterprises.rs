@@ -11,8 +11,7 @@
 use jindu_domain::clock::Now;
 use jindu_domain::message::Message;
 use jindu_domain::precursor::enterprise::{
-    self as rule, EnterpriseForm, EnterpriseInput, EnterpriseProblem, EnterpriseRole, EnterpriseStatus,
-    WarehouseForm,
+    self as rule, EnterpriseForm, EnterpriseInput, EnterpriseProblem, EnterpriseRole, EnterpriseStatus, WarehouseForm,
 };
 use jindu_domain::{DivisionCode, DomainError, Permission, Role};
 use sea_orm::{
@@ -324,8 +323,7 @@ async fn view<C: ConnectionTrait>(db: &C, vault: &Vault, m: ent::Model, full: bo
         phone: phone_shown(open("responsible_phone", &m.responsible_phone)?),
     };
     let mut warehouses = Vec::new();
-    for w in wh::Entity::find().filter(wh::Column::EnterpriseId.eq(m.id)).order_by_asc(wh::Column::Seq).all(db).await?
-    {
+    for w in wh::Entity::find().filter(wh::Column::EnterpriseId.eq(m.id)).order_by_asc(wh::Column::Seq).all(db).await? {
         warehouses.push(WarehouseView {
             division_path: path_of(db, &w.division_code).await?,
             address: w.address,
@@ -380,7 +378,11 @@ pub async fn edit_form<C: ConnectionTrait + TransactionTrait>(
         business_scope: v.business_scope,
         registered_address: v.registered_address,
         registered_division: v.division,
-        warehouses: v.warehouses.into_iter().map(|w| WarehouseForm { address: w.address, division: w.division }).collect(),
+        warehouses: v
+            .warehouses
+            .into_iter()
+            .map(|w| WarehouseForm { address: w.address, division: w.division })
+            .collect(),
         legal_rep_name: v.legal_rep.name,
         legal_rep_id_number: v.legal_rep.id_number.unwrap_or_default(),
         legal_rep_phone: v.legal_rep.phone.unwrap_or_default(),
@@ -493,7 +495,12 @@ fn duplicate(code: &str) -> ServiceError {
         .into()
 }
 
-async fn insert_warehouses<C: ConnectionTrait>(db: &C, now: Now, id: Uuid, input: &EnterpriseInput) -> ServiceResult<()> {
+async fn insert_warehouses<C: ConnectionTrait>(
+    db: &C,
+    now: Now,
+    id: Uuid,
+    input: &EnterpriseInput,
+) -> ServiceResult<()> {
     for (i, w) in input.warehouses.iter().enumerate() {
         wh::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -618,12 +625,17 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     let stored = |col: &str, v: &Option<String>| vault.open_opt(TABLE, col, id, v.as_deref());
     let mut form = form.clone();
     // Masked values sent back unchanged keep the stored ones.
-    let (lri, lrp) = (stored("legal_rep_id_number", &kept.legal_rep_id_number)?, stored("legal_rep_phone", &kept.legal_rep_phone)?);
-    let (rsi, rsp) =
-        (stored("responsible_id_number", &kept.responsible_id_number)?, stored("responsible_phone", &kept.responsible_phone)?);
-    form.legal_rep_id_number = unmasked_or_typed(&form.legal_rep_id_number, lri.as_deref(), jindu_crypto::mask_id_number);
+    let (lri, lrp) =
+        (stored("legal_rep_id_number", &kept.legal_rep_id_number)?, stored("legal_rep_phone", &kept.legal_rep_phone)?);
+    let (rsi, rsp) = (
+        stored("responsible_id_number", &kept.responsible_id_number)?,
+        stored("responsible_phone", &kept.responsible_phone)?,
+    );
+    form.legal_rep_id_number =
+        unmasked_or_typed(&form.legal_rep_id_number, lri.as_deref(), jindu_crypto::mask_id_number);
     form.legal_rep_phone = unmasked_or_typed(&form.legal_rep_phone, lrp.as_deref(), jindu_crypto::mask_phone);
-    form.responsible_id_number = unmasked_or_typed(&form.responsible_id_number, rsi.as_deref(), jindu_crypto::mask_id_number);
+    form.responsible_id_number =
+        unmasked_or_typed(&form.responsible_id_number, rsi.as_deref(), jindu_crypto::mask_id_number);
     form.responsible_phone = unmasked_or_typed(&form.responsible_phone, rsp.as_deref(), jindu_crypto::mask_phone);
     let input = check_form(db, actor, now, &form).await?;
     if actor.role == Role::Enterprise {
@@ -712,7 +724,11 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 
 /// The stored row as a checked input (for the audit record's "before"); `None` when a stored
 /// value no longer passes today's checks (then only the new values are recorded).
-async fn stored_input<C: ConnectionTrait>(vault: &Vault, m: &ent::Model, db: &C) -> ServiceResult<Option<EnterpriseInput>> {
+async fn stored_input<C: ConnectionTrait>(
+    vault: &Vault,
+    m: &ent::Model,
+    db: &C,
+) -> ServiceResult<Option<EnterpriseInput>> {
     let open = |col: &str, v: &Option<String>| vault.open_opt(TABLE, col, m.id, v.as_deref());
     let warehouses = wh::Entity::find()
         .filter(wh::Column::EnterpriseId.eq(m.id))
