@@ -1306,9 +1306,10 @@ async fn demo_enterprises<C: ConnectionTrait + TransactionTrait>(
         let (kind, roles, scope) = kinds[i % kinds.len()];
         let Some(code) = compose('9', '1', DEMO_DIVISION, &format!("MA4L{n:04}")) else { continue };
         let town_code = town.code.prefix();
-        let person = |rng: &mut ChaCha8Rng| (name(rng), id_number(rng, now.today));
-        let (rep, rep_id) = person(rng);
-        let (resp, resp_id) = person(rng);
+        // Names of their own (演示法人01, 演示负责人01): an enterprise's people are kept by name in
+        // clear, so no demo person's (sealed) name may appear among them.
+        let (rep, rep_id) = (format!("演示法人{n:02}"), id_number(rng, now.today));
+        let (resp, resp_id) = (format!("演示负责人{n:02}"), id_number(rng, now.today));
         let warehouses = if roles.contains(&"store") {
             vec![WarehouseForm {
                 address: format!("{}演示仓储区{n}号库（演示）", town.name),
