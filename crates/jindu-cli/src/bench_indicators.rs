@@ -370,6 +370,7 @@ async fn office_actor(conn: &jindu_store::DatabaseConnection) -> Result<Actor> {
         address: String::new(),
         credentials_changed_at: None,
         member_unit: None,
+        enterprise: None,
     })
 }
 

@@ -117,9 +117,7 @@ async fn reencrypt(conn: &jindu_store::DatabaseConnection, vault: &Vault, batch:
     let pending = rekey::pending(conn, vault).await?;
     let bar = ProgressBar::new(pending.total());
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
-            ?
-            .progress_chars("=> "),
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")?.progress_chars("=> "),
     );
     bar.set_message(say("cli.keys.reencrypting", &[]));
     let mut total = 0;
@@ -184,9 +182,7 @@ pub async fn run(command: KeysCommand) -> Result<()> {
             let left = rekey::pending(&conn, &vault).await?;
             // The audit seal is signed again with the new key, so retiring the old one keeps the
             // log verifiable (anchors exported before stay checkable only while it is kept).
-            jindu_store::service::audit::seal(&conn, &vault, jindu_domain::clock::Now::system())
-                .await
-                ?;
+            jindu_store::service::audit::seal(&conn, &vault, jindu_domain::clock::Now::system()).await?;
             if retire {
                 if left.total() > 0 {
                     bail!("{}", say("cli.keys.still_pending", &[("n", left.total().to_string())]));

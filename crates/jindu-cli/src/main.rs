@@ -311,7 +311,8 @@ enum UserCommand {
         username: String,
         #[arg(long)]
         display_name: Option<String>,
-        /// Role: system_admin, office, town_officer, social_worker, police, member_unit, leader, auditor.
+        /// Role: system_admin, office, town_officer, social_worker, police, member_unit, leader,
+        /// auditor, enterprise.
         #[arg(long)]
         role: String,
         /// Division code of the user's unit; defaults to the deployment's root.
@@ -321,6 +322,10 @@ enum UserCommand {
         /// the unit's district.
         #[arg(long)]
         member_unit: Option<String>,
+        /// 统一社会信用代码 of a registered enterprise: required for an enterprise account, whose
+        /// division is the enterprise's and whose data scope is that enterprise only.
+        #[arg(long)]
+        enterprise: Option<String>,
     },
 }
 
@@ -692,7 +697,8 @@ async fn run(cli: Cli) -> Result<()> {
                 let args = [("persons", summary.persons.to_string()), ("events", summary.events.to_string())];
                 println!("{}", say("cli.demo.reused", &args));
             }
-            let others: Vec<&str> = demo::DEMO_ROLE_ACCOUNTS.iter().map(|(u, _, _)| *u).collect();
+            let mut others: Vec<&str> = demo::DEMO_ROLE_ACCOUNTS.iter().map(|(u, _, _)| *u).collect();
+            others.push(demo::DEMO_ENTERPRISE_ACCOUNT);
             let accounts = [
                 ("office", demo::DEMO_ADMIN.to_string()),
                 ("social_worker", demo::DEMO_SOCIAL_WORKER.to_string()),
@@ -836,7 +842,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User {
-            command: UserCommand::Add { db: url, username, display_name, role, division, member_unit },
+            command: UserCommand::Add { db: url, username, display_name, role, division, member_unit, enterprise },
         } => {
             let conn = db::connect_existing(&url).await?;
             let root =
@@ -854,25 +860,29 @@ async fn run(cli: Cli) -> Result<()> {
                 None => root.code,
             };
             let password = secret("JINDU_PASSWORD", "cli.user.password_prompt", "cli.user.no_password")?;
-            let id = users::add(
-                &conn,
-                Now::system(),
-                users::NewUser {
-                    display_name: display_name.unwrap_or_else(|| username.clone()),
-                    username,
-                    password: Some(password),
-                    role,
-                    division,
-                    workstation_id: None,
-                    must_change_password: true,
-                    member_unit,
-                },
-            )
-            .await
-            .map_err(explain)?;
-            audit::record(&conn, &audit::Who::cli(), Now::system(), audit::Entry::ok("user.create", "user", id))
-                .await
-                .map_err(explain)?;
+            let input = users::NewUser {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password: Some(password),
+                role,
+                division,
+                workstation_id: None,
+                must_change_password: true,
+                member_unit,
+            };
+            let id = if input.role.trim() == jindu_domain::Role::Enterprise.as_code() || enterprise.is_some() {
+                // The account, its link and both audit records in one unit of work.
+                let code = enterprise.unwrap_or_default();
+                jindu_store::service::enterprises::add_account(&conn, audit::Who::cli(), Now::system(), input, &code)
+                    .await
+                    .map_err(explain)?
+            } else {
+                let id = users::add(&conn, Now::system(), input).await.map_err(explain)?;
+                audit::record(&conn, &audit::Who::cli(), Now::system(), audit::Entry::ok("user.create", "user", id))
+                    .await
+                    .map_err(explain)?;
+                id
+            };
             println!("{}", labelled("cli.user.created", id));
             Ok(())
         }

@@ -44,6 +44,11 @@ pub const DEMO_ROLE_ACCOUNTS: &[(&str, jindu_domain::Role, &str)] = &[
 ];
 /// The demo social worker's user name (caseload view).
 pub const DEMO_SOCIAL_WORKER: &str = "sg01";
+/// The demo 企业 account (issue #21): linked to the first demo precursor enterprise, it sees that
+/// enterprise only.
+pub const DEMO_ENTERPRISE_ACCOUNT: &str = "qy01";
+/// Synthetic precursor enterprises in the demo district.
+pub const DEMO_ENTERPRISES: usize = 40;
 /// The demo password of both demo accounts. Demo only: printed by `jindu demo`.
 pub const DEMO_PASSWORD: &str = "Demo-2026-jindu";
 
@@ -301,6 +306,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                     created_at: Set(hired.and_hms_opt(1, 0, 0).map_or(now.instant, |t| t.and_utc())),
                     password_changed_at: Set(Some(now.instant)),
                     member_unit_code: Set(None),
+                    enterprise_id: Set(None),
                     ..app_user::ActiveModel::new_account()
                 })
                 .exec(&txn)
@@ -883,6 +889,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
     demo_evaluation(db, &office, now, &mut rng).await?;
     demo_responsibility(db, vault, &office, now).await?;
     demo_member_units(db, vault, &office, now, &mut rng).await?;
+    demo_enterprises(db, vault, &office, now, &mut rng).await?;
     // Fresh statistics after the bulk load (PostgreSQL's autovacuum would gather them later;
     // SQLite only when asked): the planner otherwise guesses from empty tables.
     db.execute_unprepared("ANALYZE").await?;
@@ -1252,4 +1259,107 @@ async fn demo_member_units<C: ConnectionTrait + TransactionTrait>(
     let periods = vec![(format!("{}", year - 1), true), (year.to_string(), false)];
     let scoring = Scoring { standing: 0.72..0.98, spread: 0.05, manual_only: false, bonus: false };
     score_runs(db, office, now, rng, scheme, &units, periods, scoring).await
+}
+
+/// 易制毒化学品生产经营单位 of the demo (issue #21 item 2): [`DEMO_ENTERPRISES`] synthetic
+/// enterprises spread over the towns of 珠晖区 (real division codes from the division list), every
+/// name marked 演示, valid credit codes computed by GB 32100 (registered in 430405, organisation
+/// bodies `MA4L0001`…, never a real enterprise's), users of the four 涉爆 chemicals 硫酸、盐酸、丙酮、
+/// 高锰酸钾 among them; and the 企业 account [`DEMO_ENTERPRISE_ACCOUNT`] linked to the first.
+async fn demo_enterprises<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    vault: &jindu_store::Vault,
+    office: &jindu_store::service::Actor,
+    now: Now,
+    rng: &mut ChaCha8Rng,
+) -> ServiceResult<()> {
+    use jindu_domain::precursor::credit_code::compose;
+    use jindu_domain::precursor::enterprise::{EnterpriseForm, WarehouseForm};
+    use jindu_store::service::enterprises;
+    let towns = deployment::in_scope(db, office.scope, DivisionLevel::Town).await?;
+    if towns.is_empty() {
+        return Ok(());
+    }
+    // (kind of business, roles, 经营范围): the four 涉爆 chemicals and other precursors.
+    let kinds: [(&str, &[&str], &str); 10] = [
+        ("化工贸易", &["trade", "store"], "硫酸、盐酸、丙酮、高锰酸钾等化工原料批发（不含危险化学品以外的许可项目）"),
+        ("精细化工", &["produce", "store"], "丙酮、甲苯回收生产；硫酸使用"),
+        ("试剂经营", &["trade", "store"], "实验室化学试剂销售：盐酸、硫酸、丙酮、乙醚、三氯甲烷"),
+        ("制药", &["use", "store"], "原料药制造，使用盐酸、丙酮、甲苯"),
+        ("表面处理", &["use"], "金属表面处理，使用硫酸、盐酸"),
+        ("电镀", &["use", "store"], "电镀加工，使用硫酸、盐酸、高锰酸钾"),
+        ("蓄电池", &["use"], "铅酸蓄电池生产，使用硫酸"),
+        ("物流运输", &["transport"], "危险货物道路运输（硫酸、盐酸、丙酮）"),
+        ("水处理", &["use", "trade"], "水处理药剂销售及使用：高锰酸钾、盐酸"),
+        ("印染", &["use"], "纺织印染，使用硫酸、高锰酸钾、醋酸酐以外的助剂"),
+    ];
+    let mut first = None;
+    for i in 0..DEMO_ENTERPRISES {
+        let n = i + 1;
+        let town = &towns[i % towns.len()];
+        let (kind, roles, scope) = kinds[i % kinds.len()];
+        let Some(code) = compose('9', '1', DEMO_DIVISION, &format!("MA4L{n:04}")) else { continue };
+        let town_code = town.code.prefix();
+        // Names of their own (演示法人01, 演示负责人01): an enterprise's people are kept by name in
+        // clear, so no demo person's (sealed) name may appear among them.
+        let (rep, rep_id) = (format!("演示法人{n:02}"), id_number(rng, now.today));
+        let (resp, resp_id) = (format!("演示负责人{n:02}"), id_number(rng, now.today));
+        let warehouses = if roles.contains(&"store") {
+            vec![WarehouseForm {
+                address: format!("{}演示仓储区{n}号库（演示）", town.name),
+                division: town_code.clone(),
+            }]
+        } else {
+            Vec::new()
+        };
+        let form = EnterpriseForm {
+            credit_code: code.to_string(),
+            name: format!("衡阳演示{n:02}号{kind}有限公司（演示）"),
+            roles: roles.iter().map(|r| (*r).to_string()).collect(),
+            business_scope: format!("{scope}（演示数据）"),
+            registered_address: format!("衡阳市珠晖区{}演示路{n}号", town.name),
+            registered_division: town_code.clone(),
+            warehouses,
+            legal_rep_name: rep,
+            legal_rep_id_number: rep_id.map(|i| i.as_str().to_string()).unwrap_or_default(),
+            legal_rep_phone: format!("1390734{:04}", 1000 + n),
+            responsible_name: resp,
+            responsible_id_number: resp_id.map(|i| i.as_str().to_string()).unwrap_or_default(),
+            responsible_phone: format!("0734-83{:05}", 10000 + n),
+            hazardous_licence: if roles.contains(&"trade") {
+                format!("湘衡危化经字（演示）{n:03}号")
+            } else {
+                String::new()
+            },
+            status: match n {
+                13 | 27 => "suspended".into(),
+                38 => "deregistered".into(),
+                _ => "normal".into(),
+            },
+            police_unit: town_code,
+            safety_unit: "珠晖区应急管理局（演示）".into(),
+        };
+        enterprises::create(db, vault, office, now, &form).await?;
+        first.get_or_insert(code);
+    }
+    if let Some(code) = first {
+        enterprises::add_account(
+            db,
+            jindu_store::service::audit::Who::system(),
+            now,
+            users::NewUser {
+                username: DEMO_ENTERPRISE_ACCOUNT.into(),
+                display_name: "衡阳演示01号化工贸易有限公司(演示)".into(),
+                password: Some(DEMO_PASSWORD.into()),
+                role: jindu_domain::Role::Enterprise.as_code().into(),
+                division: office.scope,
+                workstation_id: None,
+                must_change_password: false,
+                member_unit: None,
+            },
+            code.as_str(),
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -228,6 +228,7 @@ pub async fn generate<C: ConnectionTrait + TransactionTrait>(
                 created_at: Set(now.instant - chrono::Duration::days(800)),
                 password_changed_at: Set(None),
                 member_unit_code: Set(None),
+                enterprise_id: Set(None),
                 ..app_user::ActiveModel::new_account()
             });
         }

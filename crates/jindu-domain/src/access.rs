@@ -29,6 +29,9 @@ coded_enum!(
         Leader => ("leader", "领导", "Leader"),
         /// 审计员: the audit log, read-only.
         Auditor => ("auditor", "审计员", "Auditor"),
+        /// 企业: an 易制毒化学品 enterprise's own account (issue #21): its own enterprise record
+        /// only (`app_user.enterprise_id`), no person data.
+        Enterprise => ("enterprise", "企业", "Enterprise"),
     }
 );
 
@@ -68,6 +71,13 @@ coded_enum!(
         /// Keep evaluation schemes, run evaluations, score manual items, adjust, freeze and
         /// publish rankings (考评).
         ManageEvaluation => ("manage_evaluation", "管理考评", "Manage evaluations"),
+        /// See the register of 易制毒化学品 enterprises (issue #21): the list, the enterprise
+        /// page (personal data of its legal representative and manager masked unless `Unmask`).
+        ViewEnterprises => ("view_enterprises", "查看易制毒企业", "View precursor enterprises"),
+        /// Register and edit 易制毒化学品 enterprises.
+        ManageEnterprises => ("manage_enterprises", "登记和修改易制毒企业", "Register and edit precursor enterprises"),
+        /// Keep one's own enterprise record current (the 企业 account; `Actor::enterprise`).
+        EditOwnEnterprise => ("edit_own_enterprise", "维护本企业信息", "Keep the own enterprise's record"),
     }
 );
 
@@ -108,6 +118,8 @@ pub fn default_profile(role: Role) -> RoleProfile {
                 OpenSealed,
                 ReportPolice,
                 ManageEvaluation,
+                ViewEnterprises,
+                ManageEnterprises,
             ]),
             false,
         ),
@@ -116,12 +128,26 @@ pub fn default_profile(role: Role) -> RoleProfile {
             false,
         ),
         Role::SocialWorker => (set(&[ViewCounts, ViewPersons, RecordTests, RecordContact, RecordWork]), true),
-        Role::Police => {
-            (set(&[ViewCounts, ViewPersons, Unmask, EditPersons, RecordTests, RecordContact, ReportPolice]), false)
-        }
+        Role::Police => (
+            set(&[
+                ViewCounts,
+                ViewPersons,
+                Unmask,
+                EditPersons,
+                RecordTests,
+                RecordContact,
+                ReportPolice,
+                ViewEnterprises,
+                ManageEnterprises,
+            ]),
+            false,
+        ),
         Role::MemberUnit => (set(&[]), false),
         Role::Leader => (set(&[ViewCounts]), false),
         Role::Auditor => (set(&[ReadAudit]), false),
+        // Its own record only (the service limits it to `Actor::enterprise`); it keeps it
+        // current. Unmask: the persons on the record are its own staff.
+        Role::Enterprise => (set(&[ViewEnterprises, EditOwnEnterprise, Unmask]), false),
     };
     RoleProfile { role, permissions, own_caseload_only: own }
 }
@@ -327,6 +353,22 @@ mod tests {
         let auditor = default_profile(Role::Auditor);
         assert_eq!(auditor.permissions.iter().copied().collect::<Vec<_>>(), vec![Permission::ReadAudit]);
         assert!(default_profile(Role::MemberUnit).permissions.is_empty());
+    }
+
+    #[test]
+    fn enterprises_are_kept_by_the_office_and_the_police_and_an_enterprise_sees_no_persons() {
+        for role in [Role::Office, Role::Police] {
+            let p = default_profile(role);
+            assert!(p.allows(Permission::ViewEnterprises) && p.allows(Permission::ManageEnterprises), "{role:?}");
+        }
+        let own = default_profile(Role::Enterprise);
+        assert!(own.allows(Permission::ViewEnterprises) && own.allows(Permission::EditOwnEnterprise));
+        assert!(!own.allows(Permission::ManageEnterprises), "an enterprise registers no other");
+        for role in [Role::SystemAdmin, Role::Auditor, Role::Leader, Role::SocialWorker, Role::TownOfficer] {
+            assert!(!default_profile(role).allows(Permission::ViewEnterprises), "{role:?}");
+        }
+        let e = default_profile(Role::Enterprise);
+        assert!(!e.allows(Permission::ViewPersons) && !e.allows(Permission::ViewCounts));
     }
 
     #[test]

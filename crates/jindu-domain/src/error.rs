@@ -160,6 +160,21 @@ pub enum DomainError {
         /// What is wrong.
         problem: crate::precursor::Problem,
     },
+    /// A 统一社会信用代码 failed GB 32100-2015 (issue #21). Code `credit_code.<reason>`.
+    CreditCode {
+        /// Form field, e.g. `credit_code`.
+        field: &'static str,
+        /// What is wrong with the code.
+        reason: crate::precursor::credit_code::CreditCodeError,
+    },
+    /// A field of a precursor enterprise refused for a reason of its own (no role, a phone, a
+    /// division level, a warehouse row, a taken credit code). Code `precursor.enterprise.<reason>`.
+    Enterprise {
+        /// Form field.
+        field: &'static str,
+        /// What is wrong.
+        reason: crate::precursor::enterprise::EnterpriseProblem,
+    },
 }
 
 /// The code and the field, for logs and internal errors (`division.malformed (division)`); the
@@ -207,6 +222,8 @@ impl DomainError {
             },
             DomainError::InvalidFilter { expected, .. } => expected.code(),
             DomainError::Precursor { problem, .. } => problem.code(),
+            DomainError::CreditCode { reason, .. } => reason.code(),
+            DomainError::Enterprise { reason, .. } => reason.code(),
         }
     }
 
@@ -227,7 +244,9 @@ impl DomainError {
             | DomainError::InvalidNumber { field, .. } => Some(field),
             DomainError::InvalidPeriod { field, .. }
             | DomainError::InvalidFilter { field, .. }
-            | DomainError::Precursor { field, .. } => Some(field),
+            | DomainError::Precursor { field, .. }
+            | DomainError::CreditCode { field, .. }
+            | DomainError::Enterprise { field, .. } => Some(field),
             DomainError::Transfer { reason: "same_town" } => Some("to_division"),
             DomainError::Transfer { .. } => None,
             DomainError::IllegalTransition { .. }
@@ -298,6 +317,8 @@ impl DomainError {
                 .text("input", shorten(input))
                 .nested("expected", expected.message()),
             DomainError::Precursor { field, problem } => problem.message(field),
+            DomainError::CreditCode { field, reason } => reason.message(field),
+            DomainError::Enterprise { field, reason } => reason.message(field),
         }
     }
 }
@@ -399,7 +420,7 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         f => match f.strip_prefix("target.").and_then(crate::indicator::Indicator::from_code) {
             // An indicator's target on the settings form: the indicator's name.
             Some(i) => (i.definition().label_zh, i.definition().label_en),
-            None => ("该项", "This field"),
+            None => crate::precursor::enterprise::field_label(f).unwrap_or(("该项", "This field")),
         },
     };
     if lang == "en" { en } else { zh }

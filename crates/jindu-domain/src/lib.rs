@@ -18,7 +18,8 @@
 //!   rule; [`abstinence`]: three years off drugs (§7); [`exemption`]: 禁毒法 §39.
 //! - [`responsibility`]: 责任书 and 规划任务 status, and the files kept as proof.
 //! - [`precursor`]: 易制毒化学品: the catalogue as versioned data, quantities, credentials,
-//!   ledgers and mass balance, flow matching, the checks P-01…P-14 and an enterprise's risk tier.
+//!   ledgers and mass balance, flow matching, the checks P-01…P-14, an enterprise's risk tier,
+//!   credit codes and the enterprise register's form.
 //! - [`indicator`]: the indicators (统计指标), their cells and what a person's record adds.
 
 pub mod abstinence;

@@ -31,6 +31,7 @@ mod form;
 pub mod import_page;
 pub mod lists;
 mod page;
+mod precursors;
 mod registry;
 pub mod routes;
 pub mod session_store;
@@ -164,6 +165,13 @@ fn app_book() -> routes::Book {
         .post("/workstations/{ws}", casework::workstations::update)
         .post("/workstations/{ws}/staff", casework::workstations::add_staff)
         .post("/workstations/{ws}/staff/{user}/remove", casework::workstations::remove_staff)
+        .get("/precursors/enterprises", precursors::enterprises::list)
+        .get("/precursors/enterprises.xlsx", precursors::enterprises::export)
+        .get("/precursors/enterprises/new", precursors::enterprises::new_form)
+        .post("/precursors/enterprises", precursors::enterprises::create)
+        .get("/precursors/enterprises/{ent}", precursors::enterprises::page)
+        .get("/precursors/enterprises/{ent}/edit", precursors::enterprises::edit_form)
+        .post("/precursors/enterprises/{ent}", precursors::enterprises::update)
         .get("/responsibility", accountability::responsibility::page)
         .post_limited(
             "/responsibility/letters",

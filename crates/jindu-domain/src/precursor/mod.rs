@@ -11,10 +11,14 @@
 //! - [`checks`]: the automatic checks P-01…P-14 and the red flags, as findings.
 //! - [`risk`]: an enterprise's risk tier, explained.
 //! - [`problem`]: the refusals of this work line ([`crate::DomainError::Precursor`]).
+//! - [`credit_code`]: 统一社会信用代码 (GB 32100-2015) with its check characters.
+//! - [`enterprise`]: 易制毒化学品生产经营单位, the enterprise register's form and its checks.
 
 pub mod catalogue;
 pub mod checks;
 pub mod credential;
+pub mod credit_code;
+pub mod enterprise;
 pub mod filing;
 pub mod ledger;
 pub mod matching;
@@ -23,5 +27,7 @@ pub mod quantity;
 pub mod risk;
 
 pub use catalogue::{Catalogue, Category, Entry, NotControlled, Resolved};
+pub use credit_code::UnifiedSocialCreditCode;
+pub use enterprise::{EnterpriseRole, EnterpriseStatus};
 pub use problem::Problem;
 pub use quantity::{Concentration, Density, Measure, Quantity, Unit};

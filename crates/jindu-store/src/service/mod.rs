@@ -21,6 +21,7 @@ pub mod unit_of_work;
 pub use accountability::{evaluation, responsibility, units};
 pub use administration::{admin, deployment, second_factor, setup, tokens, users};
 pub use casework::{alerts, caseload, conduct, worklist, workstations};
+pub use precursors::enterprises;
 pub use registry::{measures, persons, police, receipts, record, transfer_file, transfers};
 pub use statistics::{dashboard, indicators};
 pub use unit_of_work::UnitOfWork;
@@ -47,6 +48,10 @@ pub struct Actor {
     /// module (责任书, 规划任务) is its own unit's; `None` for every other role (and a 成员单位
     /// account not yet linked, which then sees no unit's).
     pub member_unit: Option<String>,
+    /// The enterprise (`precursor_enterprise.id`) of a 企业 account: it sees and edits that
+    /// enterprise only (another answers `NotFound`); `None` for every other role (and a 企业
+    /// account not linked, which then sees none).
+    pub enterprise: Option<Uuid>,
 }
 
 impl Actor {

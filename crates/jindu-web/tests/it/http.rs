@@ -544,6 +544,9 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     .replace("{file}", &Uuid::now_v7().to_string())
                     // No workstation exists: any id is not found.
                     .replace("{ws}", &Uuid::now_v7().to_string())
+                    // No enterprise exists: any id is not found (a 企业 account's own is
+                    // checked in `precursors::`).
+                    .replace("{ent}", &Uuid::now_v7().to_string())
                     .replace("{user}", &app.admin.user_id.to_string());
                 seq += 1;
                 let id_number = synthetic_id(seq);
@@ -622,7 +625,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     ),
                     Access::Needs(_) | Access::NeedsAny(_)
                         if !in_scope
-                            || ["{job}", "{run}", "{file}", "{scheme}", "{ws}"]
+                            || ["{job}", "{run}", "{file}", "{scheme}", "{ws}", "{ent}"]
                                 .iter()
                                 .any(|p| spec.path.contains(p)) =>
                     {
@@ -639,7 +642,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
             }
         }
     }
-    // 8 roles × (every route + the person routes twice).
+    // 9 roles (the 企业 account too) × (every route + the person routes twice).
     assert_eq!(checked, Role::ALL.len() * (ROUTES.len() + ROUTES.iter().filter(|s| s.person_scoped).count()));
     // Refused below the root: the administrator on all four, the office on risk and indicators.
     assert_eq!(deployment_wide, 4 + 2);

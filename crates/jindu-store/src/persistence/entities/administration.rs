@@ -67,6 +67,9 @@ pub mod app_user {
         /// The member unit (`member_unit.code`, e.g. `430405U03`) of a 成员单位 account; `None`
         /// for every other role.
         pub member_unit_code: Option<String>,
+        /// The enterprise (`precursor_enterprise.id`) of a 企业 account (issue #21): its data scope
+        /// is that enterprise only; `None` for every other role.
+        pub enterprise_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ pub mod administration;
 pub mod audit;
 pub mod casework;
 pub mod precursor_catalogue;
+pub mod precursors;
 pub mod registry;
 pub mod statistics;
 
@@ -21,5 +22,6 @@ pub use audit::{audit_lane, audit_record};
 pub use casework::{
     absence, alert, alert_ack, leave_request, obligation, risk_assessment, working_group_member, workstation,
 };
+pub use precursors::{precursor_enterprise, precursor_warehouse};
 pub use registry::{event, measure, person, person_part, police_report, transfer, write_receipt};
 pub use statistics::{indicator_cell, person_indicator};

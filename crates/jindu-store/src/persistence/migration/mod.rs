@@ -27,6 +27,7 @@ mod m0016_import_job;
 mod m0017_accounts;
 mod m0018_audit_stamp;
 mod m0019_receipt_digest;
+mod m0020_precursor_enterprise;
 mod m0021_precursor_catalogue;
 
 /// All migrations in order.
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_accounts::Migration),
             Box::new(m0018_audit_stamp::Migration),
             Box::new(m0019_receipt_digest::Migration),
+            Box::new(m0020_precursor_enterprise::Migration),
             Box::new(m0021_precursor_catalogue::Migration),
         ]
     }

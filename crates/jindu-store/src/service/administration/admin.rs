@@ -698,6 +698,7 @@ async fn shell_actor<C: ConnectionTrait>(db: &C) -> ServiceResult<Actor> {
         address: String::new(),
         credentials_changed_at: None,
         member_unit: None,
+        enterprise: None,
     })
 }
 

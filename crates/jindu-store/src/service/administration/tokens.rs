@@ -196,6 +196,7 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, now: Now, secret: &str) ->
         address: String::new(),
         credentials_changed_at: sessions_end,
         member_unit: if role == Role::MemberUnit { user.member_unit_code } else { None },
+        enterprise: if role == Role::Enterprise { user.enterprise_id } else { None },
     }))
 }
 

@@ -182,6 +182,7 @@ pub async fn add<C: ConnectionTrait>(db: &C, now: Now, input: NewUser) -> Servic
         created_at: Set(now.instant),
         password_changed_at: Set(Some(now.instant)),
         member_unit_code: Set(member_unit),
+        enterprise_id: Set(None),
         ..app_user::ActiveModel::new_account()
     })
     .exec(db)
@@ -215,6 +216,7 @@ async fn to_actor<C: ConnectionTrait>(db: &C, m: app_user::Model) -> ServiceResu
         address: String::new(),
         credentials_changed_at: sessions_end,
         member_unit: if role == Role::MemberUnit { m.member_unit_code } else { None },
+        enterprise: if role == Role::Enterprise { m.enterprise_id } else { None },
     })
 }
 

@@ -288,6 +288,7 @@ mod visibility_tests {
             address: String::new(),
             credentials_changed_at: None,
             member_unit: None,
+            enterprise: None,
         }
     }
 

@@ -698,6 +698,7 @@ async fn import_actor<C: ConnectionTrait>(db: &C, who: &audit::Who) -> ServiceRe
         address: who.address.clone(),
         credentials_changed_at: None,
         member_unit: None,
+        enterprise: None,
     })
 }
 
