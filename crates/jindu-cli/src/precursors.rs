@@ -2,7 +2,7 @@
 //! item 1). `import` adds a future 公告's CSV files (its amendment row and its entry rows, the
 //! shape of `data/precursors/`) without a release, as the server's operator (or as `--username`,
 //! which needs 系统配置); `show` prints the entries in force on a day. Every sentence comes from
-//! `locales/cli.yml` (keys `cli.precursors.*`)`, printed `中文 / English`.
+//! `locales/cli.yml` (keys `cli.precursors.*`), printed `中文 / English`.
 
 use std::io::Write;
 use std::path::PathBuf;
