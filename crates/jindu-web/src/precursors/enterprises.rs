@@ -14,12 +14,12 @@ use jindu_domain::precursor::{EnterpriseRole, EnterpriseStatus};
 use jindu_store::service::enterprises::{self, EnterpriseFilter, EnterpriseRow, EnterpriseView, Reading};
 use jindu_store::service::{Page, ServiceError};
 
-use crate::AppState;
 use crate::auth::Authed;
 use crate::form::Form;
 use crate::page::{PageResult, parse_id};
 use crate::strict_query::StrictQuery;
 use crate::view::{Chrome, FormState};
+use crate::{AppError, AppState};
 
 /// Empty warehouse rows the form offers beyond the stored ones.
 const SPARE_WAREHOUSES: usize = 2;
@@ -257,7 +257,9 @@ pub async fn page(
     StrictQuery(q): StrictQuery<FullQuery>,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let reading = if q.full.trim() == "1" { Reading::Unmasked } else { Reading::Masked };
+    // `1` or nothing (`0` too); any other value is a 422 naming `full`, as `unmask` elsewhere.
+    let full = jindu_domain::query::flag("full", &q.full).map_err(|e| AppError::from(vec![e]))?;
+    let reading = if full { Reading::Unmasked } else { Reading::Masked };
     let e = enterprises::get(&state.db, &state.vault, &a.actor, state.clock.now(), id, reading).await?;
     Ok(EnterprisePage { c: a.chrome, e }.into_response())
 }
