@@ -78,6 +78,17 @@ coded_enum!(
         ManageEnterprises => ("manage_enterprises", "登记和修改易制毒企业", "Register and edit precursor enterprises"),
         /// Keep one's own enterprise record current (the 企业 account; `Actor::enterprise`).
         EditOwnEnterprise => ("edit_own_enterprise", "维护本企业信息", "Keep the own enterprise's record"),
+        /// Record an enterprise's ledger (movements, stock-takes, transports, incidents) and import
+        /// it from the enterprise's own files: the 企业 account for itself, the police and the
+        /// office for any enterprise in scope.
+        RecordLedger => ("record_ledger", "填报易制毒台账", "Record precursor ledgers"),
+        /// Register and change credentials (许可证、备案证明) of enterprises.
+        ManageCredentials => ("manage_credentials", "登记易制毒证照", "Register precursor credentials"),
+        /// Handle the findings of the automatic checks (已处理 with a note) in the inbox of the
+        /// supervising unit.
+        HandleFindings => ("handle_findings", "处理易制毒预警", "Handle precursor findings"),
+        /// Record inspections of enterprises (专项督查, 双随机) and their re-checks.
+        InspectEnterprises => ("inspect_enterprises", "易制毒企业检查", "Inspect precursor enterprises"),
     }
 );
 
@@ -120,6 +131,10 @@ pub fn default_profile(role: Role) -> RoleProfile {
                 ManageEvaluation,
                 ViewEnterprises,
                 ManageEnterprises,
+                RecordLedger,
+                ManageCredentials,
+                HandleFindings,
+                InspectEnterprises,
             ]),
             false,
         ),
@@ -139,6 +154,10 @@ pub fn default_profile(role: Role) -> RoleProfile {
                 ReportPolice,
                 ViewEnterprises,
                 ManageEnterprises,
+                RecordLedger,
+                ManageCredentials,
+                HandleFindings,
+                InspectEnterprises,
             ]),
             false,
         ),
@@ -147,7 +166,7 @@ pub fn default_profile(role: Role) -> RoleProfile {
         Role::Auditor => (set(&[ReadAudit]), false),
         // Its own record only (the service limits it to `Actor::enterprise`); it keeps it
         // current. Unmask: the persons on the record are its own staff.
-        Role::Enterprise => (set(&[ViewEnterprises, EditOwnEnterprise, Unmask]), false),
+        Role::Enterprise => (set(&[ViewEnterprises, EditOwnEnterprise, RecordLedger, Unmask]), false),
     };
     RoleProfile { role, permissions, own_caseload_only: own }
 }
@@ -364,6 +383,21 @@ mod tests {
         let own = default_profile(Role::Enterprise);
         assert!(own.allows(Permission::ViewEnterprises) && own.allows(Permission::EditOwnEnterprise));
         assert!(!own.allows(Permission::ManageEnterprises), "an enterprise registers no other");
+        assert!(own.allows(Permission::RecordLedger), "an enterprise keeps its own ledger");
+        for p in [Permission::ManageCredentials, Permission::HandleFindings, Permission::InspectEnterprises] {
+            assert!(!own.allows(p), "an enterprise does not {p:?}");
+        }
+        for role in [Role::Office, Role::Police] {
+            let p = default_profile(role);
+            for q in [
+                Permission::RecordLedger,
+                Permission::ManageCredentials,
+                Permission::HandleFindings,
+                Permission::InspectEnterprises,
+            ] {
+                assert!(p.allows(q), "{role:?} {q:?}");
+            }
+        }
         for role in [Role::SystemAdmin, Role::Auditor, Role::Leader, Role::SocialWorker, Role::TownOfficer] {
             assert!(!default_profile(role).allows(Permission::ViewEnterprises), "{role:?}");
         }

@@ -22,6 +22,10 @@ pub use audit::{audit_lane, audit_record};
 pub use casework::{
     absence, alert, alert_ack, leave_request, obligation, risk_assessment, working_group_member, workstation,
 };
-pub use precursors::{precursor_enterprise, precursor_warehouse};
+pub use precursors::{
+    precursor_credential, precursor_enterprise, precursor_finding, precursor_incident, precursor_inspection,
+    precursor_material_map, precursor_movement, precursor_risk, precursor_stock_take, precursor_transport,
+    precursor_warehouse,
+};
 pub use registry::{event, measure, person, person_part, police_report, transfer, write_receipt};
 pub use statistics::{indicator_cell, person_indicator};

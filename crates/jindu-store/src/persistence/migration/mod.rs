@@ -29,6 +29,7 @@ mod m0018_audit_stamp;
 mod m0019_receipt_digest;
 mod m0020_precursor_enterprise;
 mod m0021_precursor_catalogue;
+mod m0022_precursor_ledger;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_receipt_digest::Migration),
             Box::new(m0020_precursor_enterprise::Migration),
             Box::new(m0021_precursor_catalogue::Migration),
+            Box::new(m0022_precursor_ledger::Migration),
         ]
     }
 }
