@@ -170,6 +170,17 @@ pub enum Rule {
     /// 加分: `each` per occurrence of the source (or an inspector's score when none), at most the
     /// item's points, added on top of the base total.
     Bonus { source: Option<Source>, each: Points },
+    /// 易制毒流向不明扣分 (issue #21 item 7): the item's points less `each` per open mismatch
+    /// (open `FLOW-S` and `FLOW-P` findings) of the enterprises in the unit's division, at most
+    /// `cap` deducted (default: all the item's points), never below 0.
+    PrecursorMismatch { each: Points, cap: Option<Points> },
+    /// 易制毒流向闭环率达标: the item's points when the unit's 流向闭环率 in the period reaches
+    /// `target` percent, else 0; a unit without sales in the period earns the points (nothing
+    /// was left open).
+    PrecursorClosure { target: f64 },
+    /// 易制毒企业检查完成率: the item's points × inspections done / due in the period (at most
+    /// the item's points, rounded to 0.01); nothing due earns the points.
+    PrecursorInspections,
 }
 
 impl Rule {
@@ -178,10 +189,18 @@ impl Rule {
         matches!(self, Rule::Manual | Rule::Veto { source: None } | Rule::Bonus { source: None, .. })
     }
 
+    /// True for the precursor rules, which read the unit's precursor counts
+    /// ([`UnitInputs::precursor`]) rather than an indicator.
+    pub fn is_precursor(&self) -> bool {
+        matches!(self, Rule::PrecursorMismatch { .. } | Rule::PrecursorClosure { .. } | Rule::PrecursorInspections)
+    }
+
     /// The source it reads, if any.
     pub fn source(&self) -> Option<&Source> {
         match self {
-            Rule::Manual => None,
+            Rule::Manual | Rule::PrecursorMismatch { .. } | Rule::PrecursorClosure { .. } | Rule::PrecursorInspections => {
+                None
+            }
             Rule::Steps { source, .. } | Rule::Linear { source, .. } | Rule::Deduction { source, .. } => Some(source),
             Rule::Veto { source } | Rule::Bonus { source, .. } => source.as_ref(),
         }
@@ -308,6 +327,11 @@ impl EvaluationScheme {
             .collect()
     }
 
+    /// True when a rule of the scheme reads the units' precursor counts.
+    pub fn reads_precursors(&self) -> bool {
+        self.walk().iter().any(|(_, i)| i.rule.as_ref().is_some_and(Rule::is_precursor))
+    }
+
     /// Checks the scheme can score (see [`SchemeError`]).
     ///
     /// # Errors
@@ -331,7 +355,7 @@ impl EvaluationScheme {
                     if item.points < Points::ZERO {
                         return rule_error("分值不能为负 / points cannot be negative");
                     }
-                    if self.subject == Subject::MemberUnits && rule.source().is_some() {
+                    if self.subject == Subject::MemberUnits && (rule.source().is_some() || rule.is_precursor()) {
                         return rule_error(
                             "成员单位没有辖区指标，只能人工评分 / member units have no indicators of a jurisdiction; score them by hand",
                         );
@@ -361,7 +385,17 @@ impl EvaluationScheme {
                                 return rule_error("加分不能为负 / a bonus cannot be negative");
                             }
                         }
-                        Rule::Manual | Rule::Veto { .. } => {}
+                        Rule::PrecursorMismatch { each, cap } => {
+                            if *each <= Points::ZERO || cap.is_some_and(|c| c < Points::ZERO) {
+                                return rule_error("每次扣分须大于 0 / each deduction must be above 0");
+                            }
+                        }
+                        Rule::PrecursorClosure { target } => {
+                            if !(0.0..=100.0).contains(target) {
+                                return rule_error("目标值须在 0 与 100 之间 / the target must lie within 0 and 100");
+                            }
+                        }
+                        Rule::Manual | Rule::Veto { .. } | Rule::PrecursorInspections => {}
                     }
                 }
             }
@@ -392,6 +426,9 @@ pub struct ManualScore {
 pub struct UnitInputs {
     pub values: BTreeMap<Indicator, Option<f64>>,
     pub manual: BTreeMap<String, ManualScore>,
+    /// The unit's precursor counts for the period (for the precursor rules); `None` when not
+    /// gathered (those rules then have no data).
+    pub precursor: Option<crate::precursor::indicators::PrecursorCounts>,
 }
 
 /// How an item's score came about.
@@ -482,6 +519,9 @@ fn score_leaf(item: &SchemeItem, rule: &Rule, inputs: &UnitInputs) -> (Points, S
             },
         };
     }
+    if rule.is_precursor() {
+        return score_precursor(max, rule, inputs.precursor.as_ref());
+    }
     let Some(source) = rule.source() else {
         return (Points::ZERO, ScoreBasis::Pending, None, "待评分".into(), false);
     };
@@ -556,7 +596,76 @@ fn score_leaf(item: &SchemeItem, rule: &Rule, inputs: &UnitInputs) -> (Points, S
             let capped = if raw > max { format!("，以 {max} 为限") } else { String::new() };
             (p, ScoreBasis::Auto, Some(v), format!("{label} = {count}；每次加 {each}{capped}；加 {p}"), false)
         }
-        Rule::Manual => (Points::ZERO, ScoreBasis::Pending, None, "待评分".into(), false),
+        Rule::Manual
+        | Rule::PrecursorMismatch { .. }
+        | Rule::PrecursorClosure { .. }
+        | Rule::PrecursorInspections => (Points::ZERO, ScoreBasis::Pending, None, "待评分".into(), false),
+    }
+}
+
+/// Scores a precursor rule from the unit's counts: (earned, basis, value, trace, vetoed).
+fn score_precursor(
+    max: Points,
+    rule: &Rule,
+    counts: Option<&crate::precursor::indicators::PrecursorCounts>,
+) -> (Points, ScoreBasis, Option<f64>, String, bool) {
+    use crate::precursor::indicators::{closure_rate, inspection_rate};
+    let Some(c) = counts else {
+        return (Points::ZERO, ScoreBasis::NoData, None, "易制毒数据无数据，得 0".into(), false);
+    };
+    match rule {
+        Rule::PrecursorMismatch { each, cap } => {
+            let count = i64::try_from(c.open_mismatches).unwrap_or(i64::MAX);
+            let cap = cap.unwrap_or(max).min(max);
+            let raw = Points(each.0.saturating_mul(count));
+            let off = raw.min(cap);
+            let p = (max - off).max(Points::ZERO);
+            let capped = if raw > cap { format!("，达到扣分上限 {cap}") } else { String::new() };
+            (
+                p,
+                ScoreBasis::Auto,
+                Some(c.open_mismatches as f64),
+                format!("易制毒流向不明（未闭环） = {count}；每笔扣 {each}，共扣 {off}{capped}；得 {p}"),
+                false,
+            )
+        }
+        Rule::PrecursorClosure { target } => match closure_rate(c.sales, c.unmatched_sales) {
+            None => (max, ScoreBasis::Auto, None, format!("本期无易制毒销售，得 {max}"), false),
+            Some(v) => {
+                let p = if v >= *target { max } else { Points::ZERO };
+                let why = if v >= *target { "达到" } else { "未达到" };
+                (
+                    p,
+                    ScoreBasis::Auto,
+                    Some(v),
+                    format!(
+                        "流向闭环率 = {}/{} = {v:.2}%；{why}目标 {}%，得 {p}",
+                        c.sales - c.unmatched_sales.min(c.sales),
+                        c.sales,
+                        fmt_value(*target)
+                    ),
+                    false,
+                )
+            }
+        },
+        Rule::PrecursorInspections => match inspection_rate(c.inspections_done, c.inspections_due) {
+            None => (max, ScoreBasis::Auto, None, format!("本期无应检查企业，得 {max}"), false),
+            Some(v) => {
+                let p = Points::from_f64(max.as_f64() * v / 100.0).unwrap_or(Points::ZERO).clamp(Points::ZERO, max);
+                (
+                    p,
+                    ScoreBasis::Auto,
+                    Some(v),
+                    format!(
+                        "易制毒企业检查 已检查 {} / 应检查 {} = {v:.2}%；按比例得 {p}",
+                        c.inspections_done.min(c.inspections_due),
+                        c.inspections_due
+                    ),
+                    false,
+                )
+            }
+        },
+        _ => (Points::ZERO, ScoreBasis::Pending, None, "待评分".into(), false),
     }
 }
 
@@ -1080,5 +1189,76 @@ mod tests {
         assert!(r.complete);
         assert_eq!(r.total, Points(7450));
         assert_eq!(town.grade(r.total).unwrap().label_zh, "基本合格");
+    }
+
+    #[test]
+    fn precursor_rules_score_exactly() {
+        use crate::precursor::indicators::PrecursorCounts;
+        let leaf = |code: &str, points: i64, rule: Rule| SchemeItem {
+            code: code.into(),
+            title: code.into(),
+            points: Points::whole(points),
+            rule: Some(rule),
+            note: String::new(),
+            children: vec![],
+        };
+        let scheme = EvaluationScheme {
+            name: "易制毒".into(),
+            subject: Subject::Towns,
+            items: vec![
+                leaf("1", 5, Rule::PrecursorMismatch { each: Points(100), cap: Some(Points(400)) }),
+                leaf("2", 3, Rule::PrecursorClosure { target: 80.0 }),
+                leaf("3", 4, Rule::PrecursorInspections),
+                leaf("4", 88, Rule::Manual),
+            ],
+            bands: default_bands(),
+        };
+        scheme.validate().unwrap();
+        assert!(scheme.reads_precursors());
+        let inputs = |c: Option<PrecursorCounts>| UnitInputs {
+            manual: BTreeMap::from([("4".to_string(), ManualScore { points: Points::whole(88), note: String::new() })]),
+            precursor: c,
+            ..Default::default()
+        };
+        // 3 open mismatches: 5 − 3 × 1 = 2. 8 sales, 2 unmatched: 75 % < 80 %: 0. 3 of 4 due
+        // inspections done: 4 × 0.75 = 3. Total 88 + 2 + 0 + 3 = 93.
+        let c = PrecursorCounts {
+            sales: 8,
+            unmatched_sales: 2,
+            open_mismatches: 3,
+            inspections_due: 4,
+            inspections_done: 3,
+        };
+        let r = score_unit(&scheme, &inputs(Some(c)));
+        let earned: Vec<Points> = r.items.iter().map(|i| i.earned).collect();
+        assert_eq!(earned, [Points(200), Points::ZERO, Points(300), Points::whole(88)]);
+        assert_eq!(r.total, Points(9300));
+        assert_eq!(r.items[0].trace, "易制毒流向不明（未闭环） = 3；每笔扣 1，共扣 3；得 2");
+        assert_eq!(r.items[1].trace, "流向闭环率 = 6/8 = 75.00%；未达到目标 80%，得 0");
+        assert_eq!(r.items[2].trace, "易制毒企业检查 已检查 3 / 应检查 4 = 75.00%；按比例得 3");
+        // 7 mismatches: capped at 4 deducted → 1. 9 of 10 sales matched: 90 % ≥ 80 %: 3. Nothing
+        // due, no sales: full points.
+        let c = PrecursorCounts { sales: 10, unmatched_sales: 1, open_mismatches: 7, ..Default::default() };
+        let r = score_unit(&scheme, &inputs(Some(c)));
+        let earned: Vec<Points> = r.items.iter().map(|i| i.earned).collect();
+        assert_eq!(earned, [Points(100), Points::whole(3), Points::whole(4), Points::whole(88)]);
+        assert!(r.items[0].trace.ends_with("达到扣分上限 4；得 1"), "{}", r.items[0].trace);
+        // Not gathered: no data, 0.
+        let r = score_unit(&scheme, &inputs(None));
+        assert_eq!(r.items[0].basis, ScoreBasis::NoData);
+        assert_eq!(r.total, Points::whole(88));
+        // Member units have no division: refused.
+        let units = EvaluationScheme { subject: Subject::MemberUnits, ..scheme.clone() };
+        assert!(matches!(units.validate(), Err(SchemeError::Rule(ref c, _)) if c == "1"));
+        let bad = EvaluationScheme {
+            items: vec![leaf("1", 100, Rule::PrecursorClosure { target: 120.0 })],
+            ..scheme.clone()
+        };
+        assert!(matches!(bad.validate(), Err(SchemeError::Rule(..))));
+        // As JSON, the rule kinds are named as documented.
+        let json = serde_json::to_string(&scheme.items[0].rule).unwrap();
+        assert_eq!(json, r#"{"rule":"precursor_mismatch","each":100,"cap":400}"#);
+        let json = serde_json::to_string(&scheme.items[2].rule).unwrap();
+        assert_eq!(json, r#"{"rule":"precursor_inspections"}"#);
     }
 }

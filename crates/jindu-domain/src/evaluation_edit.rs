@@ -31,7 +31,7 @@ impl EditProblem {
 }
 
 /// The kinds of item: (code, Chinese, English). `group` has children; the others are rules.
-pub const ITEM_KINDS: [(&str, &str, &str); 7] = [
+pub const ITEM_KINDS: [(&str, &str, &str); 10] = [
     ("group", "分组（下设子项）", "Group (has sub-items)"),
     ("manual", "人工评分", "Scored by an inspector"),
     ("steps", "达标得分（分档）", "Steps"),
@@ -39,6 +39,9 @@ pub const ITEM_KINDS: [(&str, &str, &str); 7] = [
     ("deduction", "扣分（每次）", "Deduction per occurrence"),
     ("veto", "一票否决", "Veto"),
     ("bonus", "加分", "Bonus"),
+    ("precursor_mismatch", "易制毒流向不明扣分（每笔）", "Precursor: deduction per unmatched flow"),
+    ("precursor_closure", "易制毒流向闭环率达标", "Precursor: flow closure rate reaches the target"),
+    ("precursor_inspections", "易制毒企业检查完成率", "Precursor: share of due inspections done"),
 ];
 
 /// The kind code of an item's rule (`group` for none).
@@ -51,6 +54,9 @@ pub fn kind_code(rule: Option<&Rule>) -> &'static str {
         Some(Rule::Deduction { .. }) => "deduction",
         Some(Rule::Veto { .. }) => "veto",
         Some(Rule::Bonus { .. }) => "bonus",
+        Some(Rule::PrecursorMismatch { .. }) => "precursor_mismatch",
+        Some(Rule::PrecursorClosure { .. }) => "precursor_closure",
+        Some(Rule::PrecursorInspections) => "precursor_inspections",
     }
 }
 
@@ -176,6 +182,15 @@ pub fn rule_summary_zh(item: &SchemeItem) -> String {
             format!("加分：{} 每次加 {}，最多加 {}", s.label_zh(), each, item.points)
         }
         Some(Rule::Bonus { source: None, .. }) => format!("加分（检查人员评定，最多加 {}）", item.points),
+        Some(Rule::PrecursorMismatch { each, cap }) => {
+            format!("扣分：辖区易制毒企业流向不明（未闭环）每笔扣 {}，最多扣 {}", each, cap.unwrap_or(item.points))
+        }
+        Some(Rule::PrecursorClosure { target }) => {
+            format!("达标得分：辖区易制毒流向闭环率 ≥ {}% 得 {}（本期无销售得满分）", fmt_number(*target), item.points)
+        }
+        Some(Rule::PrecursorInspections) => {
+            format!("按比例：辖区易制毒企业 已检查 / 应检查 × {}（无应检查得满分）", item.points)
+        }
     }
 }
 
@@ -238,6 +253,11 @@ impl ItemDraft {
                 d.cap = cap.map(|c| c.to_string()).unwrap_or_default();
             }
             Some(Rule::Bonus { each, .. }) => d.each = each.to_string(),
+            Some(Rule::PrecursorMismatch { each, cap }) => {
+                d.each = each.to_string();
+                d.cap = cap.map(|c| c.to_string()).unwrap_or_default();
+            }
+            Some(Rule::PrecursorClosure { target }) => d.full_at = fmt_number(*target),
             _ => {}
         }
         d
@@ -330,6 +350,23 @@ impl ItemDraft {
                 }
             }
             "veto" => Some(Rule::Veto { source }),
+            "precursor_mismatch" => {
+                let each = points_of("each", &self.each, &mut problems);
+                let cap = if self.cap.trim().is_empty() {
+                    Some(None)
+                } else {
+                    points_of("cap", &self.cap, &mut problems).map(Some)
+                };
+                match (each, cap) {
+                    (Some(each), Some(cap)) => Some(Rule::PrecursorMismatch { each, cap }),
+                    _ => None,
+                }
+            }
+            // The target is typed in the 满分点 field (a percentage).
+            "precursor_closure" => {
+                number("full_at", &self.full_at, &mut problems).map(|target| Rule::PrecursorClosure { target })
+            }
+            "precursor_inspections" => Some(Rule::PrecursorInspections),
             "bonus" => {
                 let each = if self.each.trim().is_empty() && source.is_none() {
                     Some(Points::ZERO)
@@ -516,7 +553,7 @@ mod tests {
         // Seven lost: −7, capped at 5 → 3 of 8.
         let mut values = BTreeMap::new();
         values.insert(Indicator::Lost, Some(7.0));
-        let score = score_unit(&s, &UnitInputs { values, manual: BTreeMap::new() });
+        let score = score_unit(&s, &UnitInputs { values, manual: BTreeMap::new(), precursor: None });
         let item = score.items.iter().find(|i| i.code == "3.4").unwrap();
         assert_eq!(item.earned, Points::whole(3));
     }

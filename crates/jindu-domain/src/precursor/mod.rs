@@ -10,6 +10,8 @@
 //! - [`matching`]: flow matching (流向闭环) of sales and purchases.
 //! - [`checks`]: the automatic checks P-01…P-14 and the red flags, as findings.
 //! - [`risk`]: an enterprise's risk tier, explained.
+//! - [`inspection`]: inspections, their checklist and the day the next one is due.
+//! - [`indicators`]: the precursor figures of the 驾驶舱 and of evaluation.
 //! - [`problem`]: the refusals of this work line ([`crate::DomainError::Precursor`]).
 //! - [`credit_code`]: 统一社会信用代码 (GB 32100-2015) with its check characters.
 //! - [`enterprise`]: 易制毒化学品生产经营单位, the enterprise register's form and its checks.
@@ -20,6 +22,8 @@ pub mod credential;
 pub mod credit_code;
 pub mod enterprise;
 pub mod filing;
+pub mod indicators;
+pub mod inspection;
 pub mod ledger;
 pub mod matching;
 pub mod problem;
