@@ -334,6 +334,17 @@ async fn compute_in<C: ConnectionTrait>(db: &C, run: &evaluation_run::Model, now
     let towns = units::in_scope(db, scope, Some(unit_kind(scheme.subject))).await?;
     let codes: Vec<String> = towns.iter().map(|t| t.code.clone()).collect();
     let values = unit_values(db, &codes, period, &scheme).await?;
+    let mut precursor = HashMap::new();
+    if scheme.reads_precursors() {
+        let today = now.today;
+        for code in &codes {
+            if let Ok(d) = code.parse::<DivisionCode>() {
+                let (from, to) = crate::service::precursors::indicators::period_days(period);
+                precursor
+                    .insert(code.clone(), crate::service::precursors::indicators::counts(db, d, from, to, today).await?);
+            }
+        }
+    }
     let mut manual: HashMap<String, BTreeMap<String, ManualScore>> = HashMap::new();
     for m in evaluation_manual::Entity::find().filter(evaluation_manual::Column::RunId.eq(run.id)).all(db).await? {
         manual
@@ -355,6 +366,7 @@ async fn compute_in<C: ConnectionTrait>(db: &C, run: &evaluation_run::Model, now
         let inputs = UnitInputs {
             values: values.get(&code).cloned().unwrap_or_default(),
             manual: manual.remove(&code).unwrap_or_default(),
+            precursor: precursor.get(&code).copied(),
         };
         let score = evaluation::score_unit(&scheme, &inputs);
         let (adjustment, reason) = kept.get(&code).map_or((0, None), |k| (k.adjustment, k.adjustment_reason.clone()));

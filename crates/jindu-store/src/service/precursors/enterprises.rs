@@ -91,6 +91,8 @@ pub struct EnterpriseRow {
     pub responsible_name: String,
     pub hazardous_licence: Option<String>,
     pub police_unit: String,
+    /// The risk tier (`None`: not yet assessed).
+    pub tier: Option<jindu_domain::RiskTier>,
 }
 
 /// The list's filter as typed (query string).
@@ -108,6 +110,15 @@ pub struct EnterpriseFilter {
     /// Part of the name, or the credit code (any case, spaces ignored).
     #[serde(default)]
     pub q: String,
+    /// A risk tier code; empty: all.
+    #[serde(default)]
+    pub tier: String,
+    /// A category 1–3 of the chemicals on the ledger; empty: all.
+    #[serde(default)]
+    pub category: String,
+    /// `mismatch`: only enterprises with an open flow mismatch (FLOW-S or FLOW-P); empty: all.
+    #[serde(default)]
+    pub flag: String,
     #[serde(default)]
     pub page: String,
 }
@@ -119,6 +130,9 @@ pub struct CheckedEnterpriseFilter {
     pub role: Option<EnterpriseRole>,
     pub status: Option<EnterpriseStatus>,
     pub q: String,
+    pub tier: Option<jindu_domain::RiskTier>,
+    pub category: Option<i32>,
+    pub mismatch: bool,
     pub page: u64,
 }
 
@@ -136,16 +150,41 @@ impl EnterpriseFilter {
             role: c.take(query::choice("role", &self.role, EnterpriseRole::ALL, EnterpriseRole::as_code)),
             status: c.take(query::choice("status", &self.status, EnterpriseStatus::ALL, EnterpriseStatus::as_code)),
             q: c.take(query::text("q", &self.q, 100)),
+            tier: c.take(query::choice("tier", &self.tier, jindu_domain::RiskTier::ALL, jindu_domain::RiskTier::as_code)),
+            category: None,
+            mismatch: false,
             page: c.take(query::page("page", &self.page)),
         };
         crate::service::query_checked(c)?;
-        Ok(f)
+        let mut refused = Vec::new();
+        let category = match self.category.trim() {
+            "" => None,
+            "1" => Some(1),
+            "2" => Some(2),
+            "3" => Some(3),
+            _ => {
+                refused.push(FieldError::of("category", Message::new("msg.precursor.inspection.query_category")));
+                None
+            }
+        };
+        let mismatch = match self.flag.trim() {
+            "" => false,
+            "mismatch" => true,
+            _ => {
+                refused.push(FieldError::of("flag", Message::new("msg.precursor.inspection.query_flag")));
+                false
+            }
+        };
+        if !refused.is_empty() {
+            return Err(ServiceError::Invalid(refused));
+        }
+        Ok(CheckedEnterpriseFilter { category, mismatch, ..f })
     }
 }
 
 /// The query of the enterprises the actor sees: its scope (a range on `division_code`), and for
 /// a 企业 account its own enterprise only.
-fn visible_query(actor: &Actor) -> Select<ent::Entity> {
+pub(crate) fn visible_query(actor: &Actor) -> Select<ent::Entity> {
     let (lo, hi) = crate::service::scope_bounds(&actor.scope);
     let q = ent::Entity::find().filter(ent::Column::DivisionCode.between(lo, hi));
     if actor.role == Role::Enterprise {
@@ -158,7 +197,7 @@ fn visible_query(actor: &Actor) -> Select<ent::Entity> {
 
 /// The enterprise `id` when the actor sees it; `NotFound` for a missing one and for one outside
 /// the scope or, for a 企业 account, any other enterprise (the two look alike).
-async fn load_visible<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<ent::Model> {
+pub(crate) async fn load_visible<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<ent::Model> {
     visible_query(actor)
         .filter(ent::Column::Id.eq(id))
         .one(db)
@@ -185,6 +224,34 @@ fn filtered(actor: &Actor, f: &CheckedEnterpriseFilter) -> Select<ent::Entity> {
     if let Some(s) = f.status {
         q = q.filter(ent::Column::Status.eq(s.as_code()));
     }
+    if let Some(t) = f.tier {
+        use crate::entities::precursor_risk as risk;
+        let tiered = sea_orm::sea_query::Query::select()
+            .column(risk::Column::EnterpriseId)
+            .from(risk::Entity)
+            .and_where(risk::Column::Tier.eq(t.as_code()))
+            .to_owned();
+        q = q.filter(ent::Column::Id.in_subquery(tiered));
+    }
+    if let Some(c) = f.category {
+        use crate::entities::precursor_movement as mv;
+        let handled = sea_orm::sea_query::Query::select()
+            .column(mv::Column::EnterpriseId)
+            .from(mv::Entity)
+            .and_where(mv::Column::Category.eq(c))
+            .to_owned();
+        q = q.filter(ent::Column::Id.in_subquery(handled));
+    }
+    if f.mismatch {
+        use crate::entities::precursor_finding as finding;
+        let open = sea_orm::sea_query::Query::select()
+            .column(finding::Column::EnterpriseId)
+            .from(finding::Entity)
+            .and_where(finding::Column::Rule.is_in(["FLOW-S", "FLOW-P"]))
+            .and_where(finding::Column::ResolvedAt.is_null())
+            .to_owned();
+        q = q.filter(ent::Column::Id.in_subquery(open));
+    }
     if !f.q.is_empty() {
         let code: String = f.q.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
         q = q.filter(Condition::any().add(ent::Column::Name.contains(&f.q)).add(ent::Column::CreditCode.eq(code)));
@@ -205,7 +272,18 @@ fn row(m: ent::Model) -> ServiceResult<EnterpriseRow> {
         responsible_name: m.responsible_name,
         hazardous_licence: m.hazardous_licence,
         police_unit: m.police_unit,
+        tier: None,
     })
+}
+
+/// Fills in each row's risk tier.
+async fn with_tiers<C: ConnectionTrait>(db: &C, mut rows: Vec<EnterpriseRow>) -> ServiceResult<Vec<EnterpriseRow>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let tiers = super::risk::tiers_of(db, &ids).await?;
+    for r in &mut rows {
+        r.tier = tiers.get(&r.id).copied();
+    }
+    Ok(rows)
 }
 
 fn stored_status(code: &str) -> ServiceResult<EnterpriseStatus> {
@@ -238,6 +316,7 @@ pub async fn list<C: ConnectionTrait>(
         .into_iter()
         .map(row)
         .collect::<ServiceResult<Vec<_>>>()?;
+    let rows = with_tiers(db, rows).await?;
     Ok(Page { rows, page, per_page: PER_PAGE, total })
 }
 
@@ -253,7 +332,7 @@ pub async fn list_all<C: ConnectionTrait>(
 ) -> ServiceResult<Vec<EnterpriseRow>> {
     actor.require(Permission::ViewEnterprises)?;
     let checked = filter.check(actor)?;
-    filtered(actor, &checked)
+    let rows = filtered(actor, &checked)
         .order_by_asc(ent::Column::DivisionCode)
         .order_by_asc(ent::Column::Name)
         .order_by_asc(ent::Column::Id)
@@ -261,7 +340,8 @@ pub async fn list_all<C: ConnectionTrait>(
         .await?
         .into_iter()
         .map(row)
-        .collect()
+        .collect::<ServiceResult<Vec<_>>>()?;
+    with_tiers(db, rows).await
 }
 
 /// 查阅 How an enterprise's record is read, for the audit log.

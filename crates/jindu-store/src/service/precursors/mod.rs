@@ -2,6 +2,12 @@
 //!
 //! - [`catalogue`]: the versioned catalogue, the shipped files plus every imported 公告.
 //! - [`enterprises`]: the register of 易制毒化学品生产经营单位 and the 企业 account's own record.
+//! - [`inspections`]: 监督检查 with checklist, findings, rectification and re-check; the worklist.
+//! - [`risk`]: the enterprise risk tier, re-assessed from open findings and inspections.
+//! - [`indicators`]: the precursor figures of the 驾驶舱 and of evaluation.
 
 pub mod catalogue;
 pub mod enterprises;
+pub mod indicators;
+pub mod inspections;
+pub mod risk;
