@@ -172,6 +172,11 @@ fn app_book() -> routes::Book {
         .get("/precursors/enterprises/{ent}", precursors::enterprises::page)
         .get("/precursors/enterprises/{ent}/edit", precursors::enterprises::edit_form)
         .post("/precursors/enterprises/{ent}", precursors::enterprises::update)
+        .get("/precursors/inspections", precursors::inspections::list)
+        .get("/precursors/inspections.xlsx", precursors::inspections::export)
+        .get("/precursors/enterprises/{ent}/inspections/new", precursors::inspections::new_form)
+        .post("/precursors/enterprises/{ent}/inspections", precursors::inspections::create)
+        .post("/precursors/inspections/{insp}/recheck", precursors::inspections::recheck)
         .get("/responsibility", accountability::responsibility::page)
         .post_limited(
             "/responsibility/letters",

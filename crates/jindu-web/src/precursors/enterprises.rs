@@ -47,6 +47,15 @@ impl ListPage {
     pub fn role_labels(&self, roles: &[EnterpriseRole]) -> String {
         roles.iter().map(|r| r.label(self.c.l())).collect::<Vec<_>>().join("、")
     }
+    pub fn tiers(&self) -> &'static [jindu_domain::RiskTier] {
+        jindu_domain::RiskTier::ALL
+    }
+    pub fn tier_label(&self, t: &Option<jindu_domain::RiskTier>) -> String {
+        match t {
+            Some(t) => t.label(self.c.l()).to_string(),
+            None => self.c.t("pi.not_assessed"),
+        }
+    }
 }
 
 /// `/precursors/enterprises/{ent}`.
@@ -55,9 +64,28 @@ impl ListPage {
 pub struct EnterprisePage {
     pub c: Chrome,
     pub e: EnterpriseView,
+    /// Its inspections, newest first (`None`: the viewer may not inspect, e.g. a 企业 account).
+    pub inspections: Option<Vec<jindu_store::service::precursors::inspections::InspectionView>>,
+    /// Its risk tier (shown with the inspections; `None` inside: not yet assessed).
+    pub risk: Option<jindu_store::service::precursors::risk::RiskView>,
 }
 
 impl EnterprisePage {
+    pub fn recheck_results(&self) -> &'static [jindu_domain::precursor::inspection::RecheckResult] {
+        super::inspections::recheck_results()
+    }
+    pub fn item_label(&self, code: &str) -> String {
+        jindu_domain::precursor::inspection::checklist_label(code, self.c.l())
+    }
+    /// The checklist items not complying, as a line.
+    pub fn failed_items(&self, i: &jindu_store::service::precursors::inspections::InspectionView) -> String {
+        i.items
+            .iter()
+            .filter(|(_, r)| *r == jindu_domain::precursor::inspection::ItemResult::Fails)
+            .map(|(c, _)| self.item_label(c))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
     pub fn role_labels(&self) -> String {
         self.e.roles.iter().map(|r| r.label(self.c.l())).collect::<Vec<_>>().join("、")
     }
@@ -158,7 +186,16 @@ fn read_form(pairs: &[(String, String)]) -> (EnterpriseForm, i32) {
 /// The filter as a query string, for paging links and the export.
 fn query_string(f: &EnterpriseFilter) -> String {
     let enc = |s: &str| url_escape(s.trim());
-    format!("town={}&role={}&status={}&q={}", enc(&f.town), enc(&f.role), enc(&f.status), enc(&f.q))
+    format!(
+        "town={}&role={}&status={}&q={}&tier={}&category={}&flag={}",
+        enc(&f.town),
+        enc(&f.role),
+        enc(&f.status),
+        enc(&f.q),
+        enc(&f.tier),
+        enc(&f.category),
+        enc(&f.flag)
+    )
 }
 
 fn url_escape(s: &str) -> String {
@@ -212,6 +249,7 @@ pub async fn export(
             "pe.responsible",
             "pe.licence",
             "pe.police_unit",
+            "pi.tier",
         ]
         .iter()
         .map(|k| c.t(k))
@@ -230,6 +268,7 @@ pub async fn export(
                     Value::from(r.responsible_name.as_str()),
                     Value::from(r.hazardous_licence.clone().unwrap_or_default()),
                     Value::from(r.police_unit.as_str()),
+                    Value::from(r.tier.map(|t| t.label(l).to_string()).unwrap_or_else(|| c.t("pi.not_assessed"))),
                 ]
             })
             .collect(),
@@ -260,8 +299,18 @@ pub async fn page(
     // `1` or nothing (`0` too); any other value is a 422 naming `full`, as `unmask` elsewhere.
     let full = jindu_domain::query::flag("full", &q.full).map_err(|e| AppError::from(vec![e]))?;
     let reading = if full { Reading::Unmasked } else { Reading::Masked };
-    let e = enterprises::get(&state.db, &state.vault, &a.actor, state.clock.now(), id, reading).await?;
-    Ok(EnterprisePage { c: a.chrome, e }.into_response())
+    let now = state.clock.now();
+    let e = enterprises::get(&state.db, &state.vault, &a.actor, now, id, reading).await?;
+    let (inspections, risk) = if a.actor.can(jindu_domain::Permission::InspectEnterprises) {
+        use jindu_store::service::precursors::{inspections, risk};
+        (
+            Some(inspections::for_enterprise(&state.db, &state.vault, &a.actor, now, id).await?),
+            risk::risk_of(&state.db, id).await?,
+        )
+    } else {
+        (None, None)
+    };
+    Ok(EnterprisePage { c: a.chrome, e, inspections, risk }.into_response())
 }
 
 /// The enterprise page's query.

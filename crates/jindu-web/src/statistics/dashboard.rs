@@ -186,9 +186,59 @@ pub struct DashboardPage {
     /// The published evaluation runs over this jurisdiction and each unit's place (考评排名).
     /// The towns' places in the published runs (考评排名), then the member units'.
     pub standings: Vec<jindu_store::service::evaluation::Standings>,
+    /// The precursor figures of the jurisdiction and period (issue #21 item 7).
+    pub precursor: Option<jindu_store::service::precursors::indicators::PrecursorIndicators>,
 }
 
 impl DashboardPage {
+    /// A precursor rate as shown: `75.00 %`, `—`.
+    pub fn pre_rate(&self, v: &Option<f64>) -> String {
+        jindu_domain::precursor::indicators::format_rate(*v)
+    }
+
+    /// The label of a category row: 第1类, or 尚无台账.
+    pub fn pre_category(&self, c: &Option<i32>) -> String {
+        match c {
+            Some(n) => self.c.t("pi.ind_category").replace("%{n}", &n.to_string()),
+            None => self.c.t("pi.ind_no_ledger"),
+        }
+    }
+
+    /// The label of a tier row.
+    pub fn pre_tier(&self, t: &Option<jindu_domain::RiskTier>) -> String {
+        match t {
+            Some(t) => t.label(self.c.l()).to_string(),
+            None => self.c.t("pi.not_assessed"),
+        }
+    }
+
+    /// `town=…&` for the enterprise list when the jurisdiction is a town (the list filters by
+    /// town; above it the viewer's scope is the list's).
+    fn pre_town(&self) -> String {
+        match self.d.jurisdiction.level {
+            Some(DivisionLevel::Town) => format!("town={}&", self.d.jurisdiction.code.get(..9).unwrap_or_default()),
+            _ => String::new(),
+        }
+    }
+
+    /// Where a precursor figure leads (the list it counts): `category:1`, `tier:high`,
+    /// `mismatch`, `due`.
+    pub fn pre_link(&self, what: impl AsRef<str>) -> String {
+        let what = what.as_ref();
+        let town = self.pre_town();
+        let division = self.d.jurisdiction.code.trim_end_matches("000").to_string();
+        match what.split_once(':') {
+            Some(("category", n)) => format!("/precursors/enterprises?{town}category={n}"),
+            Some(("tier", t)) => format!("/precursors/enterprises?{town}tier={t}"),
+            _ if what == "mismatch" => format!("/precursors/enterprises?{town}flag=mismatch"),
+            _ if what == "due" => {
+                let until = self.precursor.as_ref().map(|p| p.to.to_string()).unwrap_or_default();
+                format!("/precursors/inspections?division={division}&until={until}")
+            }
+            _ => format!("/precursors/enterprises?{town}"),
+        }
+    }
+
     /// A trend as shown: `↑2`, `↓1`, `—` (no change), empty without two ranked runs.
     pub fn trend(&self, row: &jindu_store::service::evaluation::StandingRow) -> String {
         match row.trend() {
@@ -352,7 +402,14 @@ pub async fn page(State(state): State<AppState>, a: Authed, StrictQuery(q): Stri
             }
         }
     }
-    Ok(DashboardPage { c: a.chrome, d, charts, headline, periods, child_level, standings }.into_response())
+    let precursor = match d.jurisdiction.code.parse() {
+        Ok(code) => Some(
+            jindu_store::service::precursors::indicators::indicators(&state.db, &a.actor, code, p.period, now.today)
+                .await?,
+        ),
+        Err(_) => None,
+    };
+    Ok(DashboardPage { c: a.chrome, d, charts, headline, periods, child_level, standings, precursor }.into_response())
 }
 
 /// The rows behind a number.
