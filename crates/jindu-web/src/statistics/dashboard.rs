@@ -235,7 +235,7 @@ impl DashboardPage {
                 let until = self.precursor.as_ref().map(|p| p.to.to_string()).unwrap_or_default();
                 format!("/precursors/inspections?division={division}&until={until}")
             }
-            _ => format!("/precursors/enterprises?{town}"),
+            _ => format!("/precursors/enterprises?{}", town.trim_end_matches('&')),
         }
     }
 

@@ -547,6 +547,8 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     // No enterprise exists: any id is not found (a 企业 account's own is
                     // checked in `precursors::`).
                     .replace("{ent}", &Uuid::now_v7().to_string())
+                    // No inspection exists: any id is not found.
+                    .replace("{insp}", &Uuid::now_v7().to_string())
                     .replace("{user}", &app.admin.user_id.to_string());
                 seq += 1;
                 let id_number = synthetic_id(seq);
