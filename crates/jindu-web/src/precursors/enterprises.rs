@@ -55,6 +55,10 @@ impl ListPage {
 pub struct EnterprisePage {
     pub c: Chrome,
     pub e: EnterpriseView,
+    /// Its open findings (流向不明 shows on both sides).
+    pub findings: Vec<jindu_store::service::precursors::checks::FindingRow>,
+    /// Its sales and purchases whose counterparty is not on the register.
+    pub unregistered: u64,
 }
 
 impl EnterprisePage {
@@ -261,7 +265,9 @@ pub async fn page(
     let full = jindu_domain::query::flag("full", &q.full).map_err(|e| AppError::from(vec![e]))?;
     let reading = if full { Reading::Unmasked } else { Reading::Masked };
     let e = enterprises::get(&state.db, &state.vault, &a.actor, state.clock.now(), id, reading).await?;
-    Ok(EnterprisePage { c: a.chrome, e }.into_response())
+    let findings = jindu_store::service::precursors::checks::of_enterprise(&state.db, &a.actor, id).await?;
+    let unregistered = jindu_store::service::precursors::checks::unregistered_flows(&state.db, &a.actor, id).await?;
+    Ok(EnterprisePage { c: a.chrome, e, findings, unregistered }.into_response())
 }
 
 /// The enterprise page's query.

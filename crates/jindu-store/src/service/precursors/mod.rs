@@ -1,7 +1,9 @@
 //! 易制毒化学品 precursor chemicals (issue #21; MODULES §1): the services of the work line.
 //!
 //! - [`catalogue`]: the versioned catalogue, the shipped files plus every imported 公告.
+//! - [`checks`]: the findings of the automatic checks on stored data, reconciled, and the inbox.
 //! - [`enterprises`]: the register of 易制毒化学品生产经营单位 and the 企业 account's own record.
 
 pub mod catalogue;
+pub mod checks;
 pub mod enterprises;
