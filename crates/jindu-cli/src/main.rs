@@ -465,6 +465,17 @@ async fn serve(
                 Ok(r) => tracing::info!("{}", sweep_line(&r, started.elapsed())),
                 Err(e) => tracing::error!("sweep failed: {e}"),
             }
+            // The precursor checks from scratch: what time alone changes (a filing falling
+            // overdue, a credential entering its renewal window).
+            match jindu_store::service::precursors::checks::recheck_all(&sweep_db, Now::system(), 200).await {
+                Ok(r) => tracing::info!(
+                    "precursor checks: {} enterprises, {} raised, {} resolved",
+                    r.enterprises,
+                    r.raised,
+                    r.resolved
+                ),
+                Err(e) => tracing::error!("precursor checks failed: {e}"),
+            }
             if let Err(e) = audit::seal(&sweep_db, &sweep_vault, Now::system()).await {
                 tracing::error!("audit seal after the sweep failed: {e}");
             }

@@ -1,3 +1,4 @@
+//! `jindu precursors check` re-checks every enterprise's findings (`service::precursors::checks`).
 //! `jindu precursors catalogue import|show`: the 易制毒化学品品种目录 as versioned data (issue #21
 //! item 1). `import` adds a future 公告's CSV files (its amendment row and its entry rows, the
 //! shape of `data/precursors/`) without a release, as the server's operator (or as `--username`,
@@ -24,6 +25,15 @@ pub enum PrecursorsCommand {
     Catalogue {
         #[command(subcommand)]
         command: CatalogueCommand,
+    },
+    /// 全面核查 / Re-check every enterprise's findings from scratch (the hourly sweep does it too):
+    /// flow matching, mass balance, filings, credentials, red flags; prints what changed.
+    Check {
+        #[arg(long, default_value = "sqlite://jindu.db")]
+        db: String,
+        /// Enterprises per transaction.
+        #[arg(long, default_value_t = 200)]
+        chunk: u64,
     },
 }
 
@@ -54,7 +64,23 @@ pub enum CatalogueCommand {
 }
 
 pub async fn run(command: PrecursorsCommand) -> Result<()> {
-    let PrecursorsCommand::Catalogue { command } = command;
+    let command = match command {
+        PrecursorsCommand::Catalogue { command } => command,
+        PrecursorsCommand::Check { db: url, chunk } => {
+            let conn = db::connect_existing(&url).await?;
+            let started = std::time::Instant::now();
+            let r = jindu_store::service::precursors::checks::recheck_all(&conn, Now::system(), chunk)
+                .await
+                .map_err(explain)?;
+            let m = Message::new("cli.precursors.check.done")
+                .text("enterprises", r.enterprises)
+                .text("raised", r.raised)
+                .text("resolved", r.resolved)
+                .text("seconds", format!("{:.2}", started.elapsed().as_secs_f64()));
+            println!("{}", both(&m));
+            return Ok(());
+        }
+    };
     match command {
         CatalogueCommand::Import { db: url, username, files } => {
             let mut texts: Vec<(String, String)> = Vec::new();

@@ -285,6 +285,8 @@ pub struct WorkbenchPage {
     pub alerts: jindu_store::service::alerts::AlertCounts,
     /// Overdue plan tasks owned within the user's scope (规划任务逾期).
     pub tasks: Vec<jindu_store::service::responsibility::TaskRow>,
+    /// Open precursor findings of the user's inbox (派出所, 禁毒办; 0 for other roles).
+    pub precursor_findings: u64,
 }
 
 /// One list of the workbench as the page shows it.

@@ -30,6 +30,8 @@ crate::kinds::coded_enum!(
         P04 => ("P-04", "超出许可（备案）数量", "Over the licensed quantity"),
         /// Credential not valid that day [条例 §22; 许可办法].
         P05 => ("P-05", "证照当日无效", "Credential not valid that day"),
+        /// Renewal reminder: a credential ends within 3 months [第三类经营备案指南, S].
+        P06 => ("P-06", "证照即将到期", "Credential expiring soon"),
         /// Late police filing of a sale [条例 §19].
         P07 => ("P-07", "销售备案逾期", "Late sales filing"),
         /// Cash or barter [条例 §5].
@@ -40,6 +42,12 @@ crate::kinds::coded_enum!(
         P13 => ("P-13", "丢失被盗报告迟延", "Loss reported late"),
         /// Category 2/3 production or trade filed more than 30 days after starting [条例 §13].
         P14 => ("P-14", "生产经营备案逾期", "Production or trade filed late"),
+        /// Mass balance: book and counted stock differ by more than the office tolerance.
+        Balance => ("BAL", "账实不符", "Book and stock differ"),
+        /// 流向不明 on the seller's side: a sale the registered buyer did not record.
+        FlowSale => ("FLOW-S", "流向不明（销售方）", "Flow unmatched (seller)"),
+        /// 流向不明 on the buyer's side: a purchase the registered seller did not record.
+        FlowPurchase => ("FLOW-P", "流向不明（购买方）", "Flow unmatched (buyer)"),
         /// Repeated purchases just under a threshold (structuring).
         RfUnderThreshold => ("RF-01", "多次略低于限量购买", "Repeated purchases just under a threshold"),
         /// Cash, barter or an uncommon payment that no rule forbids.
@@ -63,11 +71,18 @@ impl Rule {
             Rule::P03 => "易制毒化学品管理条例 §14–§15、§17；购销办法 §3",
             Rule::P04 => "易制毒化学品管理条例 §40（条号未核实）；购销办法",
             Rule::P05 => "易制毒化学品管理条例 §22；许可办法",
+            Rule::P06 => {
+                "第三类易制毒化学品经营备案指南（有效期最后3个月内重新备案）；本地设置适用于所有有截止日的证照"
+            }
             Rule::P07 => "易制毒化学品管理条例 §19",
             Rule::P09 => "易制毒化学品管理条例 §5",
             Rule::P10 => "易制毒化学品管理条例 §20–§22、§24、§41",
             Rule::P13 => "易制毒化学品管理条例 §34（条号未核实）；报告时限为本地设置",
             Rule::P14 => "易制毒化学品管理条例 §13",
+            Rule::Balance => "易制毒化学品管理条例 §19（台账）；容差为本地设置（第一类默认为0）",
+            Rule::FlowSale | Rule::FlowPurchase => {
+                "易制毒化学品管理条例 §19（销售台账）；数量容差与时间窗为本地设置（流向闭环）"
+            }
             Rule::RfUnderThreshold => "本地设置（参照 DEA 21 CFR 1310 累计阈值、反洗钱拆分交易识别）",
             Rule::RfPayment => "本地设置（参照 DEA 21 CFR 1310.05 非常规付款）",
             Rule::RfNewCustomer => "本地设置（参照欧盟 273/2004：12个月内交付不足3次）",
@@ -613,6 +628,222 @@ pub fn rf_new_customer(sale: &Flow, history: &[Flow], settings: &RedFlagSettings
     })
 }
 
+/// P-06: the renewal reminder of a credential, due from 3 months before its last day to that day
+/// while it is recorded 有效 ([`Credential::renewal_due`]). The finding's day is the reminder's
+/// first day [第三类经营备案指南, S; MODULES §1.3].
+pub fn p06_renewal(credential: &Credential, today: NaiveDate) -> Option<Finding> {
+    if !credential.renewal_due(today) {
+        return None;
+    }
+    let (from, to) = (credential.renewal_reminder()?, credential.valid_to?);
+    Some(finding(
+        Rule::P06,
+        vec![credential.id.clone()],
+        from,
+        Message::new("msg.precursor.finding.p06")
+            .label("kind", credential.kind.label_zh(), credential.kind.label_en())
+            .text("number", &credential.number)
+            .text("to", to)
+            .text("from", from),
+    ))
+}
+
+/// The last day of a month.
+fn month_end(year: i32, month: u32) -> NaiveDate {
+    let first = NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(NaiveDate::MIN);
+    first.checked_add_months(Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(first)
+}
+
+/// BAL: a monthly balance ([`super::ledger::monthly_balances`]) whose stock-take differs from the
+/// book by more than the office tolerance (`flagged`). The finding's day is the month's last day;
+/// the evidence the month's movements and the stock-take (MODULES §1.8 mass balance).
+pub fn balance_findings(balances: &[super::ledger::Balance], cat: &Catalogue) -> Vec<Finding> {
+    balances
+        .iter()
+        .filter(|b| b.flagged)
+        .filter_map(|b| {
+            let (gap, counted) = (b.gap?, b.counted?);
+            let date = month_end(b.year, b.month);
+            let (zh, en) = chemical(cat, &b.entry, date);
+            let measure = cat.entries().iter().find(|e| e.id == b.entry).map_or(Measure::Mass, |e| e.measure);
+            Some(finding(
+                Rule::Balance,
+                b.evidence.clone(),
+                date,
+                Message::new("msg.precursor.finding.balance")
+                    .label("chemical", zh, en)
+                    .text("month", format!("{:04}-{:02}", b.year, b.month))
+                    .text("book", display_quantity(b.book_closing, measure))
+                    .text("counted", display_quantity(counted, measure))
+                    .text("gap", display_quantity(gap, measure)),
+            ))
+        })
+        .collect()
+}
+
+/// FLOW-S and FLOW-P (流向不明): the sales and purchases that [`super::matching::match_flows`] left
+/// unmatched, each a finding of its own side (the seller's sale, the buyer's purchase) with the
+/// other side's name (`name_of`: enterprise id → name). Only flows between two registered
+/// enterprises are matched at all: a counterparty not on the register is not a finding.
+pub fn flow_findings(
+    result: &super::matching::MatchResult,
+    sales: &[Flow],
+    purchases: &[Flow],
+    cat: &Catalogue,
+    name_of: &dyn Fn(&str) -> String,
+) -> Vec<Finding> {
+    let by_id =
+        |fs: &[Flow]| -> HashMap<String, usize> { fs.iter().enumerate().map(|(i, f)| (f.id.clone(), i)).collect() };
+    let (si, pi) = (by_id(sales), by_id(purchases));
+    let mut out = Vec::new();
+    let mut one = |f: &Flow, rule: Rule, code: &'static str, other: &str| {
+        let (zh, en) = chemical(cat, &f.entry, f.date);
+        let measure = cat.entries().iter().find(|e| e.id == f.entry).map_or(Measure::Mass, |e| e.measure);
+        out.push(finding(
+            rule,
+            vec![f.id.clone()],
+            f.date,
+            Message::new(code)
+                .text("date", f.date)
+                .text("other", name_of(other))
+                .label("chemical", zh, en)
+                .text("quantity", display_quantity(f.quantity, measure)),
+        ));
+    };
+    for id in &result.unmatched_sales {
+        if let Some(f) = si.get(id).and_then(|i| sales.get(*i)) {
+            one(f, Rule::FlowSale, "msg.precursor.finding.flow_sale", &f.buyer);
+        }
+    }
+    for id in &result.unmatched_purchases {
+        if let Some(f) = pi.get(id).and_then(|i| purchases.get(*i)) {
+            one(f, Rule::FlowPurchase, "msg.precursor.finding.flow_purchase", &f.seller);
+        }
+    }
+    out
+}
+
+/// The sentence codes of the findings, to read a stored finding's sentence back
+/// ([`StoredMessage::message`]).
+const FINDING_CODES: &[&str] = &[
+    "msg.precursor.finding.p01",
+    "msg.precursor.finding.p02",
+    "msg.precursor.finding.p03",
+    "msg.precursor.finding.p04",
+    "msg.precursor.finding.p05_not_yet",
+    "msg.precursor.finding.p05_expired",
+    "msg.precursor.finding.p05_withdrawn",
+    "msg.precursor.finding.p05_used",
+    "msg.precursor.finding.p06",
+    "msg.precursor.finding.p07_late",
+    "msg.precursor.finding.p07_overdue",
+    "msg.precursor.finding.p09",
+    "msg.precursor.finding.p10",
+    "msg.precursor.finding.p13_late",
+    "msg.precursor.finding.p13_unreported",
+    "msg.precursor.finding.p14",
+    "msg.precursor.finding.balance",
+    "msg.precursor.finding.flow_sale",
+    "msg.precursor.finding.flow_purchase",
+    "msg.precursor.finding.rf_under_threshold",
+    "msg.precursor.finding.rf_payment",
+    "msg.precursor.finding.rf_new_customer",
+];
+
+/// The parameter names the findings' sentences use.
+const FINDING_ARGS: &[&str] = &[
+    "name",
+    "date",
+    "chemical",
+    "category",
+    "kind",
+    "number",
+    "licensed",
+    "used",
+    "from",
+    "to",
+    "status",
+    "on",
+    "filed_on",
+    "days",
+    "sale_date",
+    "deadline",
+    "payment",
+    "hours",
+    "limit",
+    "activity",
+    "started_on",
+    "count",
+    "threshold",
+    "deliveries",
+    "quantity",
+    "month",
+    "book",
+    "counted",
+    "gap",
+    "other",
+];
+
+/// One parameter of a stored sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredArg {
+    /// Same in every language.
+    Text(String),
+    /// Chinese and English.
+    Label {
+        /// Chinese.
+        zh: String,
+        /// English.
+        en: String,
+    },
+}
+
+/// A finding's sentence as kept in the database (`precursor_finding.detail`): its code and its
+/// parameters, read back into a [`Message`] for the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    /// Catalogue code.
+    pub code: String,
+    /// Parameters by name.
+    pub args: Vec<(String, StoredArg)>,
+}
+
+impl StoredMessage {
+    /// The stored form of `m` (nested messages are not used by findings and are dropped).
+    pub fn of(m: &Message) -> StoredMessage {
+        use crate::message::Arg;
+        StoredMessage {
+            code: m.code.to_string(),
+            args: m
+                .args
+                .iter()
+                .filter_map(|(n, a)| {
+                    let v = match a {
+                        Arg::Text(t) => StoredArg::Text(t.clone()),
+                        Arg::Label { zh, en } => StoredArg::Label { zh: zh.to_string(), en: en.to_string() },
+                        Arg::Message(_) => return None,
+                    };
+                    Some(((*n).to_string(), v))
+                })
+                .collect(),
+        }
+    }
+
+    /// The sentence again; `None` when the code is not a finding's (a damaged record).
+    pub fn message(&self) -> Option<Message> {
+        let code = FINDING_CODES.iter().find(|c| **c == self.code)?;
+        let mut m = Message::new(code);
+        for (n, a) in &self.args {
+            let Some(name) = FINDING_ARGS.iter().find(|x| **x == n.as_str()) else { continue };
+            m = match a {
+                StoredArg::Text(t) => m.text(name, t),
+                StoredArg::Label { zh, en } => m.label(name, zh.clone(), en.clone()),
+            };
+        }
+        Some(m)
+    }
+}
+
 /// Counts of findings by rule, for the risk tier ([`super::risk`]).
 pub fn count_by_rule(findings: &[Finding]) -> HashMap<Rule, u32> {
     let mut out = HashMap::new();
@@ -895,6 +1126,86 @@ mod tests {
 
     fn r_vec(f: Finding) -> Vec<Finding> {
         vec![f]
+    }
+
+    #[test]
+    fn p06_from_three_months_before_the_end() {
+        let c = cred("c1", CredentialKind::TradeFiling, "A", "e41", "2024-04-01", "2027-03-31");
+        assert_eq!(c.renewal_reminder(), Some(d("2026-12-31")));
+        assert_eq!(p06_renewal(&c, d("2026-12-30")), None);
+        let f = p06_renewal(&c, d("2026-12-31")).unwrap();
+        assert_eq!((f.rule.as_code(), f.date, f.evidence.clone()), ("P-06", d("2026-12-31"), vec!["c1".to_string()]));
+        assert_eq!(zh(&f.message), "经营备案证明No.c1将于2027-03-31到期，自2026-12-31起应办理续期（重新备案）。");
+        assert!(p06_renewal(&c, d("2027-03-31")).is_some());
+        assert_eq!(p06_renewal(&c, d("2027-04-01")), None);
+        let cancelled = Credential { status: CredentialStatus::Cancelled, ..c };
+        assert_eq!(p06_renewal(&cancelled, d("2027-01-15")), None);
+    }
+
+    #[test]
+    fn balance_gap_of_500_g_is_a_finding() {
+        use crate::precursor::ledger::{BalanceTolerances, Movement, MovementKind, StockTake, monthly_balances};
+        let mv = |id: &str, kind, q, date: &str| Movement {
+            id: id.into(),
+            enterprise: "A".into(),
+            warehouse: "w1".into(),
+            entry: "e12".into(),
+            category: Category::One,
+            kind,
+            quantity: q,
+            date: d(date),
+            counterparty: None,
+            reverses: None,
+            concentration: None,
+        };
+        let ms = [
+            mv("m1", MovementKind::Purchase, 120_000, "2026-10-03"),
+            mv("m2", MovementKind::Sale, 95_000, "2026-10-20"),
+        ];
+        let take = StockTake {
+            id: "s1".into(),
+            warehouse: "w1".into(),
+            entry: "e12".into(),
+            date: d("2026-10-31"),
+            counted: 24_500,
+        };
+        let b = monthly_balances(&ms, &[take], &HashMap::new(), &BalanceTolerances::default());
+        let f = balance_findings(&b, &cat());
+        assert_eq!(f.len(), 1);
+        assert_eq!((f[0].rule.as_code(), f[0].date), ("BAL", d("2026-10-31")));
+        assert_eq!(f[0].evidence, ["m1", "m2", "s1"]);
+        assert_eq!(zh(&f[0].message), "2026-10麻黄素类物质账面结存25 kg，盘点24.5 kg，账实相差500 g，超出容差。");
+    }
+
+    #[test]
+    fn flows_unmatched_on_both_sides() {
+        use crate::precursor::matching::{MatchSettings, match_flows};
+        let sale = Flow { id: "s".into(), seller: "A".into(), buyer: "B".into(), ..f("s", "B", 50_000, "2026-03-02") };
+        let p = |q| Flow { id: "p".into(), ..f("p", "B", q, "2026-03-03") };
+        let set = MatchSettings::default();
+        let names = |id: &str| format!("企业{id}");
+        // 49.8 kg against 50 kg: 200 g off, 0.4 % ≤ 0.5 %: matched, nothing to find.
+        let r = match_flows(std::slice::from_ref(&sale), &[p(49_800)], &set);
+        assert!(flow_findings(&r, std::slice::from_ref(&sale), &[p(49_800)], &cat(), &names).is_empty());
+        // 48 kg: 4 % off: FLOW-S on the sale and FLOW-P on the purchase.
+        let r = match_flows(std::slice::from_ref(&sale), &[p(48_000)], &set);
+        let fs = flow_findings(&r, std::slice::from_ref(&sale), &[p(48_000)], &cat(), &names);
+        assert_eq!(
+            fs.iter().map(|x| (x.rule.as_code(), x.evidence[0].as_str())).collect::<Vec<_>>(),
+            [("FLOW-S", "s"), ("FLOW-P", "p")]
+        );
+        assert_eq!(
+            zh(&fs[0].message),
+            "2026-03-02销售给企业B的醋酸酐50 kg，对方台账中没有相符的购入记录（流向不明）。"
+        );
+        assert_eq!(
+            zh(&fs[1].message),
+            "2026-03-03自企业A购入的醋酸酐48 kg，对方台账中没有相符的销售记录（流向不明）。"
+        );
+        // Stored and read back: the same sentence.
+        let back = StoredMessage::of(&fs[1].message).message().unwrap();
+        assert_eq!(back, fs[1].message);
+        assert_eq!(StoredMessage { code: "other".into(), args: vec![] }.message(), None);
     }
 
     #[test]

@@ -53,7 +53,9 @@ pub async fn workbench(
     } else {
         Vec::new()
     };
-    Ok(WorkbenchPage { c: a.chrome, today: now.today, wb, filter, summary, towns, alerts, tasks }.into_response())
+    let precursor_findings = jindu_store::service::precursors::checks::open_count(&state.db, &a.actor).await?;
+    Ok(WorkbenchPage { c: a.chrome, today: now.today, wb, filter, summary, towns, alerts, tasks, precursor_findings }
+        .into_response())
 }
 
 pub async fn overview(State(state): State<AppState>, a: Authed) -> PageResult {

@@ -68,6 +68,10 @@ pub struct EnterprisePage {
     pub inspections: Option<Vec<jindu_store::service::precursors::inspections::InspectionView>>,
     /// Its risk tier (shown with the inspections; `None` inside: not yet assessed).
     pub risk: Option<jindu_store::service::precursors::risk::RiskView>,
+    /// Its open findings (流向不明 shows on both sides).
+    pub findings: Vec<jindu_store::service::precursors::checks::FindingRow>,
+    /// Its sales and purchases whose counterparty is not on the register.
+    pub unregistered: u64,
 }
 
 impl EnterprisePage {
@@ -310,7 +314,9 @@ pub async fn page(
     } else {
         (None, None)
     };
-    Ok(EnterprisePage { c: a.chrome, e, inspections, risk }.into_response())
+    let findings = jindu_store::service::precursors::checks::of_enterprise(&state.db, &a.actor, id).await?;
+    let unregistered = jindu_store::service::precursors::checks::unregistered_flows(&state.db, &a.actor, id).await?;
+    Ok(EnterprisePage { c: a.chrome, e, inspections, risk, findings, unregistered }.into_response())
 }
 
 /// The enterprise page's query.

@@ -1,4 +1,5 @@
-//! 易制毒 pages (issue #21): the enterprise register, inspections.
+//! 易制毒 pages (issue #21): the enterprise register, the findings inbox, inspections.
 
 pub mod enterprises;
+pub mod findings;
 pub mod inspections;

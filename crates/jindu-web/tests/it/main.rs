@@ -23,6 +23,7 @@ mod indicators;
 mod openapi;
 mod pages;
 mod precursor_inspections;
+mod precursor_findings;
 mod precursors;
 mod responsibility;
 mod security;

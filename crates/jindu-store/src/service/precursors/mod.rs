@@ -1,12 +1,14 @@
 //! 易制毒化学品 precursor chemicals (issue #21; MODULES §1): the services of the work line.
 //!
 //! - [`catalogue`]: the versioned catalogue, the shipped files plus every imported 公告.
+//! - [`checks`]: the findings of the automatic checks on stored data, reconciled, and the inbox.
 //! - [`enterprises`]: the register of 易制毒化学品生产经营单位 and the 企业 account's own record.
 //! - [`inspections`]: 监督检查 with checklist, findings, rectification and re-check; the worklist.
 //! - [`risk`]: the enterprise risk tier, re-assessed from open findings and inspections.
 //! - [`indicators`]: the precursor figures of the 驾驶舱 and of evaluation.
 
 pub mod catalogue;
+pub mod checks;
 pub mod enterprises;
 pub mod indicators;
 pub mod inspections;
