@@ -14,6 +14,7 @@ use jindu_domain::precursor::{EnterpriseRole, EnterpriseStatus};
 use jindu_store::service::enterprises::{self, EnterpriseFilter, EnterpriseRow, EnterpriseView, Reading};
 use jindu_store::service::{Page, ServiceError};
 
+use super::credentials::WalletWords as _;
 use crate::auth::Authed;
 use crate::form::Form;
 use crate::page::{PageResult, parse_id};
@@ -55,6 +56,16 @@ impl ListPage {
 pub struct EnterprisePage {
     pub c: Chrome,
     pub e: EnterpriseView,
+    /// The credentials (证照夹) on today.
+    pub wallet: Vec<jindu_store::service::credentials::WalletItem>,
+    /// The year the annual report link offers (last year).
+    pub report_year: i32,
+}
+
+impl super::credentials::WalletWords for EnterprisePage {
+    fn chrome(&self) -> &Chrome {
+        &self.c
+    }
 }
 
 impl EnterprisePage {
@@ -260,8 +271,11 @@ pub async fn page(
     // `1` or nothing (`0` too); any other value is a 422 naming `full`, as `unmask` elsewhere.
     let full = jindu_domain::query::flag("full", &q.full).map_err(|e| AppError::from(vec![e]))?;
     let reading = if full { Reading::Unmasked } else { Reading::Masked };
-    let e = enterprises::get(&state.db, &state.vault, &a.actor, state.clock.now(), id, reading).await?;
-    Ok(EnterprisePage { c: a.chrome, e }.into_response())
+    let now = state.clock.now();
+    let e = enterprises::get(&state.db, &state.vault, &a.actor, now, id, reading).await?;
+    let wallet = jindu_store::service::credentials::wallet(&state.db, &a.actor, now, id).await?;
+    let report_year = chrono::Datelike::year(&now.today) - 1;
+    Ok(EnterprisePage { c: a.chrome, e, wallet, report_year }.into_response())
 }
 
 /// The enterprise page's query.

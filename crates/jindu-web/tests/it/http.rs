@@ -547,6 +547,8 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     // No enterprise exists: any id is not found (a 企业 account's own is
                     // checked in `precursors::`).
                     .replace("{ent}", &Uuid::now_v7().to_string())
+                    // No credential exists: any id is not found.
+                    .replace("{cred}", &Uuid::now_v7().to_string())
                     .replace("{user}", &app.admin.user_id.to_string());
                 seq += 1;
                 let id_number = synthetic_id(seq);
@@ -625,7 +627,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     ),
                     Access::Needs(_) | Access::NeedsAny(_)
                         if !in_scope
-                            || ["{job}", "{run}", "{file}", "{scheme}", "{ws}", "{ent}"]
+                            || ["{job}", "{run}", "{file}", "{scheme}", "{ws}", "{ent}", "{cred}"]
                                 .iter()
                                 .any(|p| spec.path.contains(p)) =>
                     {

@@ -22,6 +22,7 @@ mod import_limits;
 mod indicators;
 mod openapi;
 mod pages;
+mod precursor_credentials;
 mod precursors;
 mod responsibility;
 mod security;
