@@ -23,7 +23,7 @@ use crate::view::*;
 use crate::{AppError, AppState};
 
 /// The chrome of a page before sign-in: the session's language and CSRF token, no user.
-async fn signed_out_chrome(state: &AppState, session: &Session) -> Chrome {
+pub(crate) async fn signed_out_chrome(state: &AppState, session: &Session) -> Chrome {
     Chrome::new(lang_of(session).await, state.demo, None, crate::csrf::token(session).await)
 }
 

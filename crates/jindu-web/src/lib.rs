@@ -180,6 +180,13 @@ fn app_book() -> routes::Book {
         .get("/precursors/enterprises/{ent}/inspections/new", precursors::inspections::new_form)
         .post("/precursors/enterprises/{ent}/inspections", precursors::inspections::create)
         .post("/precursors/inspections/{insp}/recheck", precursors::inspections::recheck)
+        .get("/precursors/enterprises/{ent}/credentials/new", precursors::credentials::new_form)
+        .post("/precursors/enterprises/{ent}/credentials", precursors::credentials::create)
+        .get("/precursors/enterprises/{ent}/annual-report.xlsx", precursors::credentials::annual_report_xlsx)
+        .get("/precursors/credentials", precursors::credentials::list)
+        .get("/precursors/credentials.xlsx", precursors::credentials::export)
+        .post("/precursors/credentials/{cred}/status", precursors::credentials::change_status)
+        .get("/verify/credential", precursors::credentials::verify)
         .get("/responsibility", accountability::responsibility::page)
         .post_limited(
             "/responsibility/letters",

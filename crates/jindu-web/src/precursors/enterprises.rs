@@ -14,6 +14,7 @@ use jindu_domain::precursor::{EnterpriseRole, EnterpriseStatus};
 use jindu_store::service::enterprises::{self, EnterpriseFilter, EnterpriseRow, EnterpriseView, Reading};
 use jindu_store::service::{Page, ServiceError};
 
+use super::credentials::WalletWords as _;
 use crate::auth::Authed;
 use crate::form::Form;
 use crate::page::{PageResult, parse_id};
@@ -72,6 +73,16 @@ pub struct EnterprisePage {
     pub findings: Vec<jindu_store::service::precursors::checks::FindingRow>,
     /// Its sales and purchases whose counterparty is not on the register.
     pub unregistered: u64,
+    /// The credentials (证照夹) on today.
+    pub wallet: Vec<jindu_store::service::credentials::WalletItem>,
+    /// The year the annual report link offers (last year).
+    pub report_year: i32,
+}
+
+impl super::credentials::WalletWords for EnterprisePage {
+    fn chrome(&self) -> &Chrome {
+        &self.c
+    }
 }
 
 impl EnterprisePage {
@@ -316,7 +327,9 @@ pub async fn page(
     };
     let findings = jindu_store::service::precursors::checks::of_enterprise(&state.db, &a.actor, id).await?;
     let unregistered = jindu_store::service::precursors::checks::unregistered_flows(&state.db, &a.actor, id).await?;
-    Ok(EnterprisePage { c: a.chrome, e, inspections, risk, findings, unregistered }.into_response())
+    let wallet = jindu_store::service::credentials::wallet(&state.db, &a.actor, now, id).await?;
+    let report_year = chrono::Datelike::year(&now.today) - 1;
+    Ok(EnterprisePage { c: a.chrome, e, inspections, risk, findings, unregistered, wallet, report_year }.into_response())
 }
 
 /// The enterprise page's query.

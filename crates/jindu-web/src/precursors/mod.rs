@@ -1,5 +1,7 @@
-//! 易制毒 pages (issue #21): the enterprise register, the findings inbox, inspections.
+//! 易制毒 pages (issue #21): the enterprise register, credentials and the public verify page, the
+//! findings inbox, inspections.
 
+pub mod credentials;
 pub mod enterprises;
 pub mod findings;
 pub mod inspections;

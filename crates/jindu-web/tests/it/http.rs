@@ -551,6 +551,8 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     .replace("{insp}", &Uuid::now_v7().to_string())
                     // No finding exists: any id is not found.
                     .replace("{finding}", &Uuid::now_v7().to_string())
+                    // No credential exists: any id is not found.
+                    .replace("{cred}", &Uuid::now_v7().to_string())
                     .replace("{user}", &app.admin.user_id.to_string());
                 seq += 1;
                 let id_number = synthetic_id(seq);
@@ -629,7 +631,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     ),
                     Access::Needs(_) | Access::NeedsAny(_)
                         if !in_scope
-                            || ["{job}", "{run}", "{file}", "{scheme}", "{ws}", "{ent}", "{finding}"]
+                            || ["{job}", "{run}", "{file}", "{scheme}", "{ws}", "{ent}", "{finding}", "{cred}"]
                                 .iter()
                                 .any(|p| spec.path.contains(p)) =>
                     {

@@ -24,6 +24,7 @@ mod openapi;
 mod pages;
 mod precursor_inspections;
 mod precursor_findings;
+mod precursor_credentials;
 mod precursors;
 mod responsibility;
 mod security;

@@ -257,6 +257,11 @@ const GET_QUERIES: &[(&str, &[&str], &[&str], &str)] = &[
     ("/precursors/enterprises/new", &[], &[], ""),
     ("/precursors/enterprises/{ent}", &["full"], &[], ""),
     ("/precursors/enterprises/{ent}/edit", &[], &[], ""),
+    ("/precursors/enterprises/{ent}/credentials/new", &[], &[], ""),
+    ("/precursors/enterprises/{ent}/annual-report.xlsx", &["year"], &[], ""),
+    ("/precursors/credentials", &["kind", "status", "expiring", "page"], &[], ""),
+    ("/precursors/credentials.xlsx", &["kind", "status", "expiring", "page"], &[], ""),
+    ("/verify/credential", &["number"], &[], "public: at most 64 characters, no control characters"),
     ("/attachments/{file}", &[], &[], ""),
     ("/evaluation/schemes/{scheme}", &[], &["edit", "parent"], "a form page: an unknown item opens the new-item form"),
     ("/evaluation/{run}", &[], &[], ""),
@@ -366,6 +371,19 @@ fn bad_values(person: Uuid) -> Vec<(&'static str, &'static str, String)> {
             "/precursors/enterprises/00000000-0000-0000-0000-000000000000?full=yes".into(),
         ),
         ("/precursors/enterprises.xlsx", "town", "/precursors/enterprises.xlsx?town=abc".into()),
+        (
+            "/precursors/enterprises/{ent}/annual-report.xlsx",
+            "year",
+            "/precursors/enterprises/00000000-0000-0000-0000-000000000000/annual-report.xlsx?year=1999".into(),
+        ),
+        ("/precursors/credentials", "kind", "/precursors/credentials?kind=licence".into()),
+        ("/precursors/credentials", "status", "/precursors/credentials?status=ok".into()),
+        ("/precursors/credentials", "expiring", "/precursors/credentials?expiring=0".into()),
+        ("/precursors/credentials", "page", "/precursors/credentials?page=0".into()),
+        ("/precursors/credentials.xlsx", "kind", "/precursors/credentials.xlsx?kind=x".into()),
+        ("/precursors/credentials.xlsx", "status", "/precursors/credentials.xlsx?status=x".into()),
+        ("/precursors/credentials.xlsx", "expiring", "/precursors/credentials.xlsx?expiring=abc".into()),
+        ("/precursors/credentials.xlsx", "page", "/precursors/credentials.xlsx?page=-1".into()),
         ("/precursors/enterprises.xlsx", "role", "/precursors/enterprises.xlsx?role=x".into()),
         ("/precursors/enterprises.xlsx", "status", "/precursors/enterprises.xlsx?status=x".into()),
         ("/precursors/enterprises.xlsx", "q", "/precursors/enterprises.xlsx?q=%00".into()),
@@ -415,6 +433,8 @@ const OWN_SENTENCES: &[(&str, &str)] = &[
     ("/export/indicators/{format}", "period"),
     ("/export/indicators/{format}", "rank"),
     ("/police", "month"),
+    // The public verify page's own sentence (precursor_credentials.rs).
+    ("/verify/credential", "number"),
 ];
 
 #[test]

@@ -15,19 +15,19 @@ use jindu_store::service::{Actor, ServiceError, audit, users};
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-fn now() -> Now {
+pub(crate) fn now() -> Now {
     Now::at(fixed_instant())
 }
 
 /// 华为技术有限公司's published code (its check character worked by hand in
 /// `jindu_domain::precursor::credit_code`): Σ Cᵢ·Wᵢ = 831, 831 mod 31 = 25, 31 − 25 = 6.
-const CODE_A: &str = "914403001922038216";
+pub(crate) const CODE_A: &str = "914403001922038216";
 /// 深圳市腾讯计算机系统有限公司's published code.
-const CODE_B: &str = "91440300708461136T";
+pub(crate) const CODE_B: &str = "91440300708461136T";
 /// A synthetic ID number (GB 11643: Σ = 196, 196 mod 11 = 9 → `3`).
 const LEGAL_REP_ID: &str = "430405199001011233";
 
-fn form(code: &str, name: &str, town: &str) -> EnterpriseForm {
+pub(crate) fn form(code: &str, name: &str, town: &str) -> EnterpriseForm {
     EnterpriseForm {
         credit_code: code.into(),
         name: name.into(),
@@ -67,7 +67,7 @@ async fn enterprise_count(app: &TestApp) -> u64 {
 
 /// A 企业 account `username` linked to the enterprise `code`, as `jindu user add --role
 /// enterprise --enterprise <code>` makes it.
-async fn enterprise_account(app: &TestApp, username: &str, code: &str) -> Actor {
+pub(crate) async fn enterprise_account(app: &TestApp, username: &str, code: &str) -> Actor {
     let id = enterprises::add_account(
         &app.db,
         audit::Who::cli(),
