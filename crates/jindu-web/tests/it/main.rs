@@ -22,6 +22,7 @@ mod import_limits;
 mod indicators;
 mod openapi;
 mod pages;
+mod precursor_ledger;
 mod precursors;
 mod responsibility;
 mod security;

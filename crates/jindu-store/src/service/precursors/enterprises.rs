@@ -145,7 +145,7 @@ impl EnterpriseFilter {
 
 /// The query of the enterprises the actor sees: its scope (a range on `division_code`), and for
 /// a 企业 account its own enterprise only.
-fn visible_query(actor: &Actor) -> Select<ent::Entity> {
+pub(crate) fn visible_query(actor: &Actor) -> Select<ent::Entity> {
     let (lo, hi) = crate::service::scope_bounds(&actor.scope);
     let q = ent::Entity::find().filter(ent::Column::DivisionCode.between(lo, hi));
     if actor.role == Role::Enterprise {
@@ -158,7 +158,7 @@ fn visible_query(actor: &Actor) -> Select<ent::Entity> {
 
 /// The enterprise `id` when the actor sees it; `NotFound` for a missing one and for one outside
 /// the scope or, for a 企业 account, any other enterprise (the two look alike).
-async fn load_visible<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<ent::Model> {
+pub(crate) async fn load_visible<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid) -> ServiceResult<ent::Model> {
     visible_query(actor)
         .filter(ent::Column::Id.eq(id))
         .one(db)

@@ -5,3 +5,5 @@
 
 pub mod catalogue;
 pub mod enterprises;
+pub mod ledger;
+pub mod ledger_import;
