@@ -420,7 +420,9 @@ pub fn field_label(field: &str, lang: &str) -> &'static str {
         f => match f.strip_prefix("target.").and_then(crate::indicator::Indicator::from_code) {
             // An indicator's target on the settings form: the indicator's name.
             Some(i) => (i.definition().label_zh, i.definition().label_en),
-            None => crate::precursor::enterprise::field_label(f).unwrap_or(("该项", "This field")),
+            None => crate::precursor::enterprise::field_label(f)
+                .or_else(|| crate::precursor::ledger::field_label(f))
+                .unwrap_or(("该项", "This field")),
         },
     };
     if lang == "en" { en } else { zh }

@@ -376,6 +376,48 @@ pub fn reversed_ids(ledger: &[Movement]) -> HashSet<&str> {
     ledger.iter().filter_map(|m| m.reverses.as_deref()).collect()
 }
 
+/// Labels of the ledger forms' fields (Chinese, English); `None` for a field not of these
+/// forms. Used by [`crate::error::field_label`] for the shared sentences (请填写…).
+pub fn field_label(field: &str) -> Option<(&'static str, &'static str)> {
+    Some(match field {
+        "warehouse" => ("仓库", "Warehouse"),
+        "document_no" => ("单据号", "Document number"),
+        "counterparty_code" => ("往来单位统一社会信用代码", "Counterparty's credit code"),
+        "counterparty_name" => ("往来单位或个人", "Counterparty"),
+        "payment" => ("付款方式", "Payment"),
+        "credential" => ("证号", "Credential number"),
+        "filed_on" => ("备案日期", "Filed on"),
+        "counted" => ("盘点数量", "Counted quantity"),
+        "origin" => ("起运地", "Origin"),
+        "destination" => ("目的地", "Destination"),
+        "departed_on" => ("起运日期", "Departed on"),
+        "carrier" => ("承运单位", "Carrier"),
+        "vehicle" => ("车牌号", "Vehicle"),
+        "incident_kind" => ("案事件类型", "Kind of incident"),
+        "discovered_at" => ("发现时间", "Discovered at"),
+        "reported_at" => ("报告公安时间", "Reported to the police at"),
+        "description" => ("情况描述", "Description"),
+        "material" => ("物料名称", "Material"),
+        "entry" => ("目录品种", "Catalogue entry"),
+        "movement" => ("台账记录", "Ledger entry"),
+        _ => return None,
+    })
+}
+
+crate::kinds::coded_enum!(
+    /// 案事件类型 of an incident (条例 §34; P-13).
+    IncidentKind {
+        /// 丢失.
+        Loss => ("loss", "丢失", "Loss"),
+        /// 被盗.
+        Theft => ("theft", "被盗", "Theft"),
+        /// 被抢.
+        Robbery => ("robbery", "被抢", "Robbery"),
+        /// 可疑订单.
+        SuspiciousOrder => ("suspicious_order", "可疑订单", "Suspicious order"),
+    }
+);
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

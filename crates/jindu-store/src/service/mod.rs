@@ -21,7 +21,7 @@ pub mod unit_of_work;
 pub use accountability::{evaluation, responsibility, units};
 pub use administration::{admin, deployment, second_factor, setup, tokens, users};
 pub use casework::{alerts, caseload, conduct, worklist, workstations};
-pub use precursors::{annual_report, credentials, enterprises};
+pub use precursors::{annual_report, credentials, enterprises, ledger, ledger_import};
 pub use registry::{measures, persons, police, receipts, record, transfer_file, transfers};
 pub use statistics::{dashboard, indicators};
 pub use unit_of_work::UnitOfWork;

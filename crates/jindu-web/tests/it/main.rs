@@ -25,6 +25,7 @@ mod pages;
 mod precursor_inspections;
 mod precursor_findings;
 mod precursor_credentials;
+mod precursor_ledger;
 mod precursors;
 mod responsibility;
 mod security;
