@@ -150,7 +150,12 @@ impl EnterpriseFilter {
             role: c.take(query::choice("role", &self.role, EnterpriseRole::ALL, EnterpriseRole::as_code)),
             status: c.take(query::choice("status", &self.status, EnterpriseStatus::ALL, EnterpriseStatus::as_code)),
             q: c.take(query::text("q", &self.q, 100)),
-            tier: c.take(query::choice("tier", &self.tier, jindu_domain::RiskTier::ALL, jindu_domain::RiskTier::as_code)),
+            tier: c.take(query::choice(
+                "tier",
+                &self.tier,
+                jindu_domain::RiskTier::ALL,
+                jindu_domain::RiskTier::as_code,
+            )),
             category: None,
             mismatch: false,
             page: c.take(query::page("page", &self.page)),

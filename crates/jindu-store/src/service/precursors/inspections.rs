@@ -60,6 +60,16 @@ pub fn authorize(actor: &Actor) -> ServiceResult<()> {
     actor.require(Permission::InspectEnterprises)
 }
 
+/// Whether the actor may record an inspection of `enterprise` (the form is drawn only then):
+/// `InspectEnterprises` and the enterprise within the scope.
+///
+/// # Errors
+/// Forbidden; NotFound (missing or outside the scope, alike).
+pub async fn authorize_for<C: ConnectionTrait>(db: &C, actor: &Actor, enterprise: Uuid) -> ServiceResult<()> {
+    actor.require(Permission::InspectEnterprises)?;
+    enterprises::load_visible(db, actor, enterprise).await.map(|_| ())
+}
+
 /// Records an inspection of `enterprise`. Needs `InspectEnterprises`; the enterprise within the
 /// actor's scope (`NotFound` otherwise). The form checked by `inspection::check` (every problem
 /// at once, each naming its field; nothing stored). Findings sealed; audited
@@ -142,11 +152,14 @@ pub async fn recheck<C: ConnectionTrait + TransactionTrait>(
         .map_err(|_| ServiceError::NotFound("precursor_inspection"))?;
     let stored = stored_result(&m.result)?;
     if !rule::finding_open(stored, m.recheck_result.as_deref().and_then(RecheckResult::from_code)) {
-        return Err(FieldError::of("recheck_result", Message::new("msg.precursor.inspection.nothing_to_recheck")).into());
+        return Err(
+            FieldError::of("recheck_result", Message::new("msg.precursor.inspection.nothing_to_recheck")).into()
+        );
     }
     let (on, r) = rule::check_recheck(rechecked_on, result, m.inspected_on, now.today).map_err(invalid)?;
     let uow = UnitOfWork::begin(db, actor, now, Permission::InspectEnterprises).await?;
-    let current = insp::Entity::find_by_id(id).one(&uow).await?.ok_or(ServiceError::NotFound("precursor_inspection"))?;
+    let current =
+        insp::Entity::find_by_id(id).one(&uow).await?.ok_or(ServiceError::NotFound("precursor_inspection"))?;
     if current.version != version {
         return Err(ServiceError::Conflict);
     }
@@ -224,7 +237,8 @@ fn view(vault: &Vault, m: insp::Model, today: NaiveDate) -> ServiceResult<Inspec
         serde_json::from_str(&m.checklist).map_err(|e| ServiceError::Data(format!("inspection checklist: {e}")))?;
     Ok(InspectionView {
         id: m.id,
-        kind: InspectionKind::from_code(&m.kind).ok_or_else(|| ServiceError::Data(format!("inspection kind {}", m.kind)))?,
+        kind: InspectionKind::from_code(&m.kind)
+            .ok_or_else(|| ServiceError::Data(format!("inspection kind {}", m.kind)))?,
         inspected_on: m.inspected_on,
         inspectors: m.inspectors,
         items: items.into_iter().filter_map(|(c, r)| ItemResult::from_code(&r).map(|r| (c, r))).collect(),
@@ -304,7 +318,11 @@ impl WorklistFilter {
                 }
             }
         };
-        if errors.is_empty() { Ok(CheckedWorklistFilter { division, until, tier }) } else { Err(ServiceError::Invalid(errors)) }
+        if errors.is_empty() {
+            Ok(CheckedWorklistFilter { division, until, tier })
+        } else {
+            Err(ServiceError::Invalid(errors))
+        }
     }
 }
 
