@@ -281,48 +281,20 @@ impl WorklistFilter {
     /// # Errors
     /// `Invalid` naming `query.division`, `query.until` or `query.tier`.
     pub fn check(&self, actor: &Actor, today: NaiveDate) -> ServiceResult<CheckedWorklistFilter> {
-        let mut errors = Vec::new();
-        let division = if self.division.trim().is_empty() {
-            actor.scope
-        } else {
-            match DivisionCode::parse(self.division.trim()) {
-                Ok(d) if actor.scope.contains(&d) => d,
-                _ => {
-                    errors.push(FieldError::of(
-                        "division",
-                        Message::new("msg.precursor.inspection.query_division").text("input", self.division.trim()),
-                    ));
-                    actor.scope
-                }
-            }
-        };
-        let until = if self.until.trim().is_empty() {
-            jindu_domain::days::add_days(today, 30)
-        } else {
-            match NaiveDate::parse_from_str(self.until.trim(), "%Y-%m-%d") {
-                Ok(d) => d,
-                Err(_) => {
-                    errors.push(FieldError::of("until", Message::new("msg.precursor.inspection.date")));
-                    today
-                }
-            }
-        };
-        let tier = if self.tier.trim().is_empty() {
-            None
-        } else {
-            match RiskTier::from_code(self.tier.trim()) {
-                Some(t) => Some(t),
-                None => {
-                    errors.push(FieldError::of("tier", Message::new("msg.precursor.inspection.query_tier")));
-                    None
-                }
-            }
-        };
-        if errors.is_empty() {
-            Ok(CheckedWorklistFilter { division, until, tier })
-        } else {
-            Err(ServiceError::Invalid(errors))
-        }
+        use jindu_domain::query;
+        let mut c = query::Check::new();
+        // Any level inside the scope: the code's own level (a malformed code is refused as a town).
+        let level =
+            DivisionCode::parse(self.division.trim()).map(|d| d.level()).unwrap_or(jindu_domain::DivisionLevel::Town);
+        let division = c.take(query::division("division", &self.division, level, &actor.scope));
+        let until = c.take(query::date("until", &self.until));
+        let tier = c.take(query::choice("tier", &self.tier, RiskTier::ALL, RiskTier::as_code));
+        crate::service::query_checked(c)?;
+        Ok(CheckedWorklistFilter {
+            division: division.unwrap_or(actor.scope),
+            until: until.unwrap_or_else(|| jindu_domain::days::add_days(today, 30)),
+            tier,
+        })
     }
 }
 
