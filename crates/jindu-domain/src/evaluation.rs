@@ -198,9 +198,10 @@ impl Rule {
     /// The source it reads, if any.
     pub fn source(&self) -> Option<&Source> {
         match self {
-            Rule::Manual | Rule::PrecursorMismatch { .. } | Rule::PrecursorClosure { .. } | Rule::PrecursorInspections => {
-                None
-            }
+            Rule::Manual
+            | Rule::PrecursorMismatch { .. }
+            | Rule::PrecursorClosure { .. }
+            | Rule::PrecursorInspections => None,
             Rule::Steps { source, .. } | Rule::Linear { source, .. } | Rule::Deduction { source, .. } => Some(source),
             Rule::Veto { source } | Rule::Bonus { source, .. } => source.as_ref(),
         }
@@ -596,10 +597,9 @@ fn score_leaf(item: &SchemeItem, rule: &Rule, inputs: &UnitInputs) -> (Points, S
             let capped = if raw > max { format!("，以 {max} 为限") } else { String::new() };
             (p, ScoreBasis::Auto, Some(v), format!("{label} = {count}；每次加 {each}{capped}；加 {p}"), false)
         }
-        Rule::Manual
-        | Rule::PrecursorMismatch { .. }
-        | Rule::PrecursorClosure { .. }
-        | Rule::PrecursorInspections => (Points::ZERO, ScoreBasis::Pending, None, "待评分".into(), false),
+        Rule::Manual | Rule::PrecursorMismatch { .. } | Rule::PrecursorClosure { .. } | Rule::PrecursorInspections => {
+            (Points::ZERO, ScoreBasis::Pending, None, "待评分".into(), false)
+        }
     }
 }
 

@@ -679,4 +679,27 @@ mod tests {
         assert_eq!(parse_source("tests_due-nothing"), None);
         assert_eq!(format_steps(&[Step { at: 92.5, points: Points(350) }]), "92.5:3.5");
     }
+
+    #[test]
+    fn precursor_kinds_round_trip_through_the_form() {
+        let draft = ItemDraft {
+            code: "6.1".into(),
+            title: "易制毒流向".into(),
+            points: "5".into(),
+            kind: "precursor_mismatch".into(),
+            each: "1".into(),
+            cap: "4".into(),
+            ..ItemDraft::default()
+        };
+        let item = draft.parse().unwrap();
+        assert_eq!(item.rule, Some(Rule::PrecursorMismatch { each: Points::whole(1), cap: Some(Points::whole(4)) }));
+        assert_eq!(rule_summary_zh(&item), "扣分：辖区易制毒企业流向不明（未闭环）每笔扣 1，最多扣 4");
+        assert_eq!(ItemDraft::of(&item).kind, "precursor_mismatch");
+        let closure = ItemDraft { kind: "precursor_closure".into(), full_at: "90".into(), ..draft.clone() };
+        assert_eq!(closure.parse().unwrap().rule, Some(Rule::PrecursorClosure { target: 90.0 }));
+        let bad = ItemDraft { kind: "precursor_closure".into(), full_at: "高".into(), ..draft.clone() };
+        assert_eq!(bad.parse().unwrap_err()[0].field, "full_at");
+        let insp = ItemDraft { kind: "precursor_inspections".into(), ..draft };
+        assert_eq!(insp.parse().unwrap().rule, Some(Rule::PrecursorInspections));
+    }
 }

@@ -118,12 +118,7 @@ pub async fn list(
     StrictQuery(filter): StrictQuery<WorklistFilter>,
 ) -> PageResult {
     let w = inspections::worklist(&state.db, &a.actor, state.clock.now().today, &filter).await?;
-    let qs = format!(
-        "division={}&until={}&tier={}",
-        filter.division.trim(),
-        filter.until.trim(),
-        filter.tier.trim()
-    );
+    let qs = format!("division={}&until={}&tier={}", filter.division.trim(), filter.until.trim(), filter.tier.trim());
     Ok(WorklistPage { c: a.chrome, w, filter, qs }.into_response())
 }
 
@@ -170,10 +165,19 @@ pub async fn export(
     let table = Table {
         sheet: c.t("pi.title"),
         title: format!("{} {}", c.t("pi.title"), today),
-        headers: ["pi.filter", "pi.enterprise", "pi.credit_code", "pi.division", "pi.tier", "pi.last", "pi.due", "pi.overdue_days"]
-            .iter()
-            .map(|k| c.t(k))
-            .collect(),
+        headers: [
+            "pi.filter",
+            "pi.enterprise",
+            "pi.credit_code",
+            "pi.division",
+            "pi.tier",
+            "pi.last",
+            "pi.due",
+            "pi.overdue_days",
+        ]
+        .iter()
+        .map(|k| c.t(k))
+        .collect(),
         rows,
     };
     let bytes = to_xlsx(&table, c.demo).map_err(|e| crate::AppError::from(ServiceError::Data(format!("xlsx: {e}"))))?;
@@ -191,9 +195,10 @@ pub async fn export(
 }
 
 /// `GET /precursors/enterprises/{ent}/inspections/new`.
-pub async fn new_form(a: Authed, Path(id): Path<String>) -> PageResult {
+pub async fn new_form(State(state): State<AppState>, a: Authed, Path(id): Path<String>) -> PageResult {
     inspections::authorize(&a.actor)?;
     let id = parse_id(&id)?;
+    inspections::authorize_for(&state.db, &a.actor, id).await?;
     let lang = a.chrome.lang;
     let form = InspectionForm {
         items: CHECKLIST.iter().map(|(c, _, _)| (c.to_string(), ItemResult::Complies.as_code().to_string())).collect(),

@@ -170,7 +170,7 @@ both!(closure_rate_of_eight_sales_with_two_unmatched_is_75_percent, |app: TestAp
     let town = DivisionCode::parse("430405009").unwrap();
     let (from, to) = indicators::period_days(Period::parse("2026-11").unwrap());
     assert_eq!((from, to), (d("2026-11-01"), d("2026-11-30")));
-    let c = indicators::counts(&app.db, town, from, to, now().today).await.unwrap();
+    let c = indicators::counts(&app.db, town, from, to).await.unwrap();
     assert_eq!((c.sales, c.unmatched_sales, c.open_mismatches), (8, 2, 4));
     let p = indicators::indicators(&app.db, &app.admin, town, Period::parse("2026-11").unwrap(), now().today)
         .await
@@ -181,11 +181,14 @@ both!(closure_rate_of_eight_sales_with_two_unmatched_is_75_percent, |app: TestAp
     assert_eq!(p.by_category, vec![(Some(1), 1), (Some(3), 1)]);
     assert_eq!(p.enterprises, 2);
     // Neither assessed yet; both never inspected, so due from registration (2026-11-29).
-    assert_eq!(p.by_tier, vec![(Some(RiskTier::High), 0), (Some(RiskTier::Medium), 0), (Some(RiskTier::Low), 0), (None, 2)]);
+    assert_eq!(
+        p.by_tier,
+        vec![(Some(RiskTier::High), 0), (Some(RiskTier::Medium), 0), (Some(RiskTier::Low), 0), (None, 2)]
+    );
     assert_eq!((p.counts.inspections_due, p.counts.inspections_done), (2, 0));
     // Another town: nothing.
     let other = DivisionCode::parse("430405007").unwrap();
-    let c = indicators::counts(&app.db, other, from, to, now().today).await.unwrap();
+    let c = indicators::counts(&app.db, other, from, to).await.unwrap();
     assert_eq!((c.sales, c.open_mismatches), (0, 0));
     // On the 驾驶舱 with its drill-down to the enterprises with open mismatches.
     app.login().await;
@@ -201,7 +204,10 @@ both!(closure_rate_of_eight_sales_with_two_unmatched_is_75_percent, |app: TestAp
     let (s, body) = get_page(&app.client, &app.base, "/precursors/enterprises?category=3").await;
     assert_eq!(s, StatusCode::OK);
     assert!(!body.contains("演示销售公司") && body.contains("演示购买公司"));
-    assert_eq!(get_page(&app.client, &app.base, "/precursors/enterprises?category=4").await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        get_page(&app.client, &app.base, "/precursors/enterprises?category=4").await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     app
 });
 
@@ -218,8 +224,7 @@ both!(tier_from_counted_factors_with_the_default_table, |app: TestApp| async mov
     risk::reassess(&app.db, now(), &[a]).await.unwrap();
     let r = risk::risk_of(&app.db, a).await.unwrap().unwrap();
     assert_eq!((r.tier, r.score), (RiskTier::Medium, 7));
-    let lines: Vec<(u32, String)> =
-        r.reasons.iter().map(|(p, m)| (*p, jindu_messages::render(m, "zh-CN"))).collect();
+    let lines: Vec<(u32, String)> = r.reasons.iter().map(|(p, m)| (*p, jindu_messages::render(m, "zh-CN"))).collect();
     assert_eq!(
         lines,
         vec![(3, "流向不明1笔".to_string()), (2, "备案逾期2次".to_string()), (2, "现金或实物交易1笔".to_string())]
@@ -435,5 +440,61 @@ both!(an_enterprise_account_cannot_reach_inspections_nor_another_enterprise, |ap
     let (s, body) = get_page(&app.client, &app.base, &format!("/precursors/enterprises/{a}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.contains(r#"data-result="rectify""#) && body.contains(r#"data-tier="low""#), "{body}");
+    app
+});
+
+both!(an_evaluation_run_scores_the_precursor_rules_of_each_town, |app: TestApp| async move {
+    use jindu_domain::evaluation::{EvaluationScheme, Points, Rule, SchemeItem, Subject, default_bands};
+    use jindu_store::service::evaluation;
+    let leaf = |code: &str, points: i64, rule: Rule| SchemeItem {
+        code: code.into(),
+        title: format!("项{code}"),
+        points: Points::whole(points),
+        rule: Some(rule),
+        note: String::new(),
+        children: vec![],
+    };
+    let scheme = EvaluationScheme {
+        name: "易制毒考评".into(),
+        subject: Subject::Towns,
+        items: vec![
+            leaf("1", 5, Rule::PrecursorMismatch { each: Points::whole(1), cap: None }),
+            leaf("2", 3, Rule::PrecursorClosure { target: 80.0 }),
+            leaf("3", 2, Rule::PrecursorInspections),
+        ],
+        bands: default_bands(),
+    };
+    // 广东路街道: 4 sales in November, one with an open FLOW-S (75 % < 80 %: 0 of 3); open
+    // mismatches: that FLOW-S and a FLOW-P (5 − 2 = 3); two enterprises never inspected (due),
+    // one inspected on 2026-11-20 (2 × 1/2 = 1). Total 3 + 0 + 1 = 4.
+    let a = enterprise(&app, CODE_A, "演示销售公司", "430405009").await;
+    let b = enterprise(&app, CODE_B, "演示购买公司", "430405009").await;
+    let mut sales = Vec::new();
+    for day in ["2026-11-02", "2026-11-05", "2026-11-09", "2026-11-16"] {
+        sales.push(movement(&app, a, "430405009000", "sale", day, Some(b), None, 1).await);
+    }
+    finding(&app, a, "FLOW-S", &sales[2].to_string(), false).await;
+    finding(&app, b, "FLOW-P", "p1", false).await;
+    inspections::record(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        now(),
+        b,
+        &InspectionForm { result: "passed".into(), items: all_items("complies"), ..rectify_form() },
+    )
+    .await
+    .unwrap();
+    let scheme_id = evaluation::create_scheme(&app.db, &app.admin, now(), 2026, scheme).await.unwrap();
+    let run = evaluation::create_run(&app.db, &app.admin, now(), scheme_id, "2026-11").await.unwrap();
+    let view = evaluation::run(&app.db, &app.admin, run).await.unwrap();
+    let gd = view.results.iter().find(|r| r.unit_code == "430405009000").unwrap();
+    let earned: Vec<Points> = gd.score.items.iter().map(|i| i.earned).collect();
+    assert_eq!(earned, vec![Points::whole(3), Points::ZERO, Points::whole(1)]);
+    assert_eq!(gd.total, Points::whole(4));
+    assert_eq!(gd.score.items[1].trace, "流向闭环率 = 3/4 = 75.00%；未达到目标 80%，得 0");
+    // A town without enterprises: nothing open, no sales, nothing due: full 10.
+    let other = view.results.iter().find(|r| r.unit_code == "430405010000").unwrap();
+    assert_eq!(other.total, Points::whole(10));
     app
 });

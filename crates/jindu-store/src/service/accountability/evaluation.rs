@@ -336,12 +336,11 @@ async fn compute_in<C: ConnectionTrait>(db: &C, run: &evaluation_run::Model, now
     let values = unit_values(db, &codes, period, &scheme).await?;
     let mut precursor = HashMap::new();
     if scheme.reads_precursors() {
-        let today = now.today;
+        // The precursor rules read live counts of each town (open mismatches as they are now).
+        let (from, to) = crate::service::precursors::indicators::period_days(period);
         for code in &codes {
             if let Ok(d) = code.parse::<DivisionCode>() {
-                let (from, to) = crate::service::precursors::indicators::period_days(period);
-                precursor
-                    .insert(code.clone(), crate::service::precursors::indicators::counts(db, d, from, to, today).await?);
+                precursor.insert(code.clone(), crate::service::precursors::indicators::counts(db, d, from, to).await?);
             }
         }
     }

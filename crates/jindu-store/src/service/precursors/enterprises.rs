@@ -150,35 +150,18 @@ impl EnterpriseFilter {
             role: c.take(query::choice("role", &self.role, EnterpriseRole::ALL, EnterpriseRole::as_code)),
             status: c.take(query::choice("status", &self.status, EnterpriseStatus::ALL, EnterpriseStatus::as_code)),
             q: c.take(query::text("q", &self.q, 100)),
-            tier: c.take(query::choice("tier", &self.tier, jindu_domain::RiskTier::ALL, jindu_domain::RiskTier::as_code)),
-            category: None,
-            mismatch: false,
+            tier: c.take(query::choice(
+                "tier",
+                &self.tier,
+                jindu_domain::RiskTier::ALL,
+                jindu_domain::RiskTier::as_code,
+            )),
+            category: c.take(query::number("category", &self.category, 1, 3)).map(|n| n as i32),
+            mismatch: c.take(query::choice("flag", &self.flag, &["mismatch"], |s: &'static str| s)).is_some(),
             page: c.take(query::page("page", &self.page)),
         };
         crate::service::query_checked(c)?;
-        let mut refused = Vec::new();
-        let category = match self.category.trim() {
-            "" => None,
-            "1" => Some(1),
-            "2" => Some(2),
-            "3" => Some(3),
-            _ => {
-                refused.push(FieldError::of("category", Message::new("msg.precursor.inspection.query_category")));
-                None
-            }
-        };
-        let mismatch = match self.flag.trim() {
-            "" => false,
-            "mismatch" => true,
-            _ => {
-                refused.push(FieldError::of("flag", Message::new("msg.precursor.inspection.query_flag")));
-                false
-            }
-        };
-        if !refused.is_empty() {
-            return Err(ServiceError::Invalid(refused));
-        }
-        Ok(CheckedEnterpriseFilter { category, mismatch, ..f })
+        Ok(f)
     }
 }
 

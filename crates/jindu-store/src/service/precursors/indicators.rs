@@ -99,8 +99,8 @@ async fn open_findings<C: ConnectionTrait>(
         .await?)
 }
 
-/// The counts of `division` for the period `[from, to]` as on `today` (open mismatches are
-/// those open now): the evaluation rules' input.
+/// The counts of `division` for the period `[from, to]` (open mismatches are those open now):
+/// the evaluation rules' input.
 ///
 /// # Errors
 /// Store errors.
@@ -109,19 +109,15 @@ pub async fn counts<C: ConnectionTrait>(
     division: DivisionCode,
     from: NaiveDate,
     to: NaiveDate,
-    today: NaiveDate,
 ) -> ServiceResult<PrecursorCounts> {
-    let _ = today;
     let sales = sales_in(db, division, from, to).await?;
-    let open_s: HashSet<String> =
-        open_findings(db, division, &["FLOW-S"]).await?.into_iter().map(|(_, k)| k).collect();
+    let open_s: HashSet<String> = open_findings(db, division, &["FLOW-S"]).await?.into_iter().map(|(_, k)| k).collect();
     let unmatched = sales.iter().filter(|id| open_s.contains(&id.to_string())).count();
     let open_mismatches = open_findings(db, division, &MISMATCH_RULES).await?.len();
     let enterprises = enterprises_in(db, division).await?;
     let states = inspections::due_states(db, enterprises, Some(from)).await?;
     let due: Vec<Uuid> = states.iter().filter(|s| s.due <= to).map(|s| s.model.id).collect();
     let mut done_by: HashSet<Uuid> = HashSet::new();
-    let mut recorded = 0u64;
     for chunk in states.iter().map(|s| s.model.id).collect::<Vec<_>>().chunks(500) {
         for (e,) in insp::Entity::find()
             .select_only()
@@ -132,11 +128,9 @@ pub async fn counts<C: ConnectionTrait>(
             .all(db)
             .await?
         {
-            recorded += 1;
             done_by.insert(e);
         }
     }
-    let _ = recorded;
     Ok(PrecursorCounts {
         sales: sales.len() as u64,
         unmatched_sales: unmatched as u64,
@@ -184,7 +178,7 @@ pub async fn indicators_of<C: ConnectionTrait>(
     to: NaiveDate,
     today: NaiveDate,
 ) -> ServiceResult<PrecursorIndicators> {
-    let counts = counts(db, division, from, to, today).await?;
+    let counts = counts(db, division, from, to).await?;
     let models = enterprises_in(db, division).await?;
     let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
     let mut categories: BTreeMap<Option<i32>, u64> = BTreeMap::new();
@@ -216,10 +210,11 @@ pub async fn indicators_of<C: ConnectionTrait>(
         }
     }
     let tiers = risk::tiers_of(db, &ids).await?;
-    let mut by_tier: Vec<(Option<RiskTier>, u64)> = [Some(RiskTier::High), Some(RiskTier::Medium), Some(RiskTier::Low), None]
-        .into_iter()
-        .map(|t| (t, ids.iter().filter(|id| tiers.get(id).copied() == t).count() as u64))
-        .collect();
+    let mut by_tier: Vec<(Option<RiskTier>, u64)> =
+        [Some(RiskTier::High), Some(RiskTier::Medium), Some(RiskTier::Low), None]
+            .into_iter()
+            .map(|t| (t, ids.iter().filter(|id| tiers.get(id).copied() == t).count() as u64))
+            .collect();
     by_tier.retain(|(t, n)| t.is_some() || *n > 0);
     let mut expiring = 0u64;
     let until = jindu_domain::days::add_months(today, 3);

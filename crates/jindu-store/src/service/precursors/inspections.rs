@@ -60,6 +60,16 @@ pub fn authorize(actor: &Actor) -> ServiceResult<()> {
     actor.require(Permission::InspectEnterprises)
 }
 
+/// Whether the actor may record an inspection of `enterprise` (the form is drawn only then):
+/// `InspectEnterprises` and the enterprise within the scope.
+///
+/// # Errors
+/// Forbidden; NotFound (missing or outside the scope, alike).
+pub async fn authorize_for<C: ConnectionTrait>(db: &C, actor: &Actor, enterprise: Uuid) -> ServiceResult<()> {
+    actor.require(Permission::InspectEnterprises)?;
+    enterprises::load_visible(db, actor, enterprise).await.map(|_| ())
+}
+
 /// Records an inspection of `enterprise`. Needs `InspectEnterprises`; the enterprise within the
 /// actor's scope (`NotFound` otherwise). The form checked by `inspection::check` (every problem
 /// at once, each naming its field; nothing stored). Findings sealed; audited
@@ -142,11 +152,14 @@ pub async fn recheck<C: ConnectionTrait + TransactionTrait>(
         .map_err(|_| ServiceError::NotFound("precursor_inspection"))?;
     let stored = stored_result(&m.result)?;
     if !rule::finding_open(stored, m.recheck_result.as_deref().and_then(RecheckResult::from_code)) {
-        return Err(FieldError::of("recheck_result", Message::new("msg.precursor.inspection.nothing_to_recheck")).into());
+        return Err(
+            FieldError::of("recheck_result", Message::new("msg.precursor.inspection.nothing_to_recheck")).into()
+        );
     }
     let (on, r) = rule::check_recheck(rechecked_on, result, m.inspected_on, now.today).map_err(invalid)?;
     let uow = UnitOfWork::begin(db, actor, now, Permission::InspectEnterprises).await?;
-    let current = insp::Entity::find_by_id(id).one(&uow).await?.ok_or(ServiceError::NotFound("precursor_inspection"))?;
+    let current =
+        insp::Entity::find_by_id(id).one(&uow).await?.ok_or(ServiceError::NotFound("precursor_inspection"))?;
     if current.version != version {
         return Err(ServiceError::Conflict);
     }
@@ -224,7 +237,8 @@ fn view(vault: &Vault, m: insp::Model, today: NaiveDate) -> ServiceResult<Inspec
         serde_json::from_str(&m.checklist).map_err(|e| ServiceError::Data(format!("inspection checklist: {e}")))?;
     Ok(InspectionView {
         id: m.id,
-        kind: InspectionKind::from_code(&m.kind).ok_or_else(|| ServiceError::Data(format!("inspection kind {}", m.kind)))?,
+        kind: InspectionKind::from_code(&m.kind)
+            .ok_or_else(|| ServiceError::Data(format!("inspection kind {}", m.kind)))?,
         inspected_on: m.inspected_on,
         inspectors: m.inspectors,
         items: items.into_iter().filter_map(|(c, r)| ItemResult::from_code(&r).map(|r| (c, r))).collect(),
@@ -267,44 +281,20 @@ impl WorklistFilter {
     /// # Errors
     /// `Invalid` naming `query.division`, `query.until` or `query.tier`.
     pub fn check(&self, actor: &Actor, today: NaiveDate) -> ServiceResult<CheckedWorklistFilter> {
-        let mut errors = Vec::new();
-        let division = if self.division.trim().is_empty() {
-            actor.scope
-        } else {
-            match DivisionCode::parse(self.division.trim()) {
-                Ok(d) if actor.scope.contains(&d) => d,
-                _ => {
-                    errors.push(FieldError::of(
-                        "division",
-                        Message::new("msg.precursor.inspection.query_division").text("input", self.division.trim()),
-                    ));
-                    actor.scope
-                }
-            }
-        };
-        let until = if self.until.trim().is_empty() {
-            jindu_domain::days::add_days(today, 30)
-        } else {
-            match NaiveDate::parse_from_str(self.until.trim(), "%Y-%m-%d") {
-                Ok(d) => d,
-                Err(_) => {
-                    errors.push(FieldError::of("until", Message::new("msg.precursor.inspection.date")));
-                    today
-                }
-            }
-        };
-        let tier = if self.tier.trim().is_empty() {
-            None
-        } else {
-            match RiskTier::from_code(self.tier.trim()) {
-                Some(t) => Some(t),
-                None => {
-                    errors.push(FieldError::of("tier", Message::new("msg.precursor.inspection.query_tier")));
-                    None
-                }
-            }
-        };
-        if errors.is_empty() { Ok(CheckedWorklistFilter { division, until, tier }) } else { Err(ServiceError::Invalid(errors)) }
+        use jindu_domain::query;
+        let mut c = query::Check::new();
+        // Any level inside the scope: the code's own level (a malformed code is refused as a town).
+        let level =
+            DivisionCode::parse(self.division.trim()).map(|d| d.level()).unwrap_or(jindu_domain::DivisionLevel::Town);
+        let division = c.take(query::division("division", &self.division, level, &actor.scope));
+        let until = c.take(query::date("until", &self.until));
+        let tier = c.take(query::choice("tier", &self.tier, RiskTier::ALL, RiskTier::as_code));
+        crate::service::query_checked(c)?;
+        Ok(CheckedWorklistFilter {
+            division: division.unwrap_or(actor.scope),
+            until: until.unwrap_or_else(|| jindu_domain::days::add_days(today, 30)),
+            tier,
+        })
     }
 }
 

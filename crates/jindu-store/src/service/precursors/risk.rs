@@ -53,7 +53,10 @@ fn factor_of(rule: &str) -> Option<fn(&mut EnterpriseFactors)> {
 ///
 /// # Errors
 /// Store errors.
-pub async fn factors<C: ConnectionTrait>(db: &C, enterprises: &[Uuid]) -> ServiceResult<HashMap<Uuid, EnterpriseFactors>> {
+pub async fn factors<C: ConnectionTrait>(
+    db: &C,
+    enterprises: &[Uuid],
+) -> ServiceResult<HashMap<Uuid, EnterpriseFactors>> {
     let mut out: HashMap<Uuid, EnterpriseFactors> = enterprises.iter().map(|e| (*e, Default::default())).collect();
     for chunk in enterprises.chunks(500) {
         for f in finding::Entity::find()
