@@ -16,6 +16,7 @@ use rand::Rng;
 
 mod bench;
 mod bench_indicators;
+mod bench_precursors;
 mod bench_writers;
 mod import;
 mod keys;
@@ -216,6 +217,21 @@ enum AuditCommand {
 
 #[derive(Subcommand, Debug)]
 enum BenchCommand {
+    /// 易制毒核查: bulk-generate enterprises and movements (half sales, half matching purchases,
+    /// some unmatched), time the full re-check from scratch, one new movement's re-check
+    /// (p50/p99) and a plain SQL self-join doing the matching, with the ratio.
+    Precursors {
+        /// Database URL; must be empty (default: a new SQLite file in the temp directory).
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        enterprises: usize,
+        #[arg(long, default_value_t = 10_000)]
+        movements: usize,
+        /// Timed single re-checks.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
     /// Time page requests (工作台, 人员列表, 人员页, 辖区概况) over a freshly generated demo.
     Pages {
         /// Database URL; must be empty (default: a new SQLite file in the temp directory).
@@ -776,6 +792,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench { command: BenchCommand::Pages { db: url, persons, requests, security } } => {
             bench::run(url, persons, requests, &security).await
+        }
+        Command::Bench { command: BenchCommand::Precursors { db: url, enterprises, movements, samples } } => {
+            bench_precursors::run(bench_precursors::Options { url, enterprises, movements, samples }).await
         }
         Command::Bench { command: BenchCommand::Writers { db: url, persons, readers, writers, seconds } } => {
             bench_writers::run(bench_writers::Options { url, persons, readers, writers, seconds }).await

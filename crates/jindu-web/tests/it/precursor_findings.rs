@@ -242,7 +242,7 @@ both!(flows_are_matched_within_tolerance_found_on_both_sides_and_resolved, |app:
         (a, "FLOW-S".to_string(), s2.to_string(), "430405009000".to_string()),
         (b, "FLOW-P".to_string(), p2.to_string(), "430405007000".to_string()),
     ];
-    expected.sort_by(|x, y| (x.1.clone(), x.2.clone()).cmp(&(y.1.clone(), y.2.clone())));
+    expected.sort_by_key(|x| (x.1.clone(), x.2.clone()));
     assert_eq!(open(&app).await, expected);
     let f = precursor_finding::Entity::find()
         .filter(precursor_finding::Column::Rule.eq("FLOW-S"))

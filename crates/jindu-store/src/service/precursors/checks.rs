@@ -273,7 +273,7 @@ async fn recheck_with<C: ConnectionTrait>(
         own.extend(mv::Entity::find().filter(mv::Column::EnterpriseId.is_in(part.to_vec())).all(db).await?);
     }
     // In the order of the ledger, so evidence lists read the same on every database.
-    own.sort_by(|x, y| (x.occurred_on, x.id).cmp(&(y.occurred_on, y.id)));
+    own.sort_by_key(|x| (x.occurred_on, x.id));
     let mut others: Vec<mv::Model> = Vec::new();
     for part in own_codes.chunks(500) {
         others.extend(
