@@ -143,6 +143,25 @@ both!(renewal_reminder_and_burn_down_with_a_reversal_netted, |app: TestApp| asyn
     assert_eq!((dc[0].id.clone(), dc[0].holder.clone()), (id.to_string(), a.to_string()));
     assert_eq!(dc[0].renewal_reminder(), Some(d("2026-12-31")));
 
+    // The JSON API gives the same figures.
+    let (_, token) = app.office_token(30).await;
+    let (s, body) = app.api_get(&format!("/api/v1/precursor-enterprises/{a}/credentials"), Some(&token)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v[0]["number"], "（湘衡）公购备〔2026〕001");
+    assert_eq!((v[0]["state"].as_str(), v[0]["renewal_reminder"].as_str()), (Some("valid"), Some("2026-12-31")));
+    assert_eq!(
+        (v[0]["lines"][0]["licensed"].as_i64(), v[0]["lines"][0]["used"].as_i64(), v[0]["lines"][0]["remaining"].as_i64()),
+        (Some(100_000), Some(30_000), Some(70_000))
+    );
+    let (s, body) = app.api_get("/api/v1/precursor-enterprises?q=甲", Some(&token)).await;
+    assert_eq!(s, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((v["total"].as_u64(), v["rows"][0]["credit_code"].as_str()), (Some(1), Some(CODE_A)));
+    let (s, body) = app.api_get(&format!("/api/v1/precursor-enterprises/{a}"), Some(&token)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("演示甲公司") && !body.contains("430405199001011233"), "no ID number: {body}");
+
     // On the enterprise page: 30 kg used, 70 kg left, the reminder day.
     app.login().await;
     let (s, body) = app.get(&format!("/precursors/enterprises/{a}")).await;
