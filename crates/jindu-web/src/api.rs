@@ -1047,8 +1047,8 @@ async fn precursor_enterprise(
 ) -> ApiResult<Json<PrecursorEnterpriseDetailDto>> {
     use jindu_store::service::enterprises;
     let Path(id) = id?;
-    let e = enterprises::get(&state.db, &state.vault, &actor, state.clock.now(), id, enterprises::Reading::Masked)
-        .await?;
+    let e =
+        enterprises::get(&state.db, &state.vault, &actor, state.clock.now(), id, enterprises::Reading::Masked).await?;
     Ok(Json(PrecursorEnterpriseDetailDto {
         id: e.id,
         credit_code: e.credit_code,
