@@ -1356,8 +1356,11 @@ async fn demo_credentials<C: ConnectionTrait + TransactionTrait>(
         ));
     }
     if roles.contains(&"transport") {
-        let (kind, months, word) =
-            if n.is_multiple_of(2) { ("transport_12_months", 12, "年") } else { ("transport_3_months", 3, "季") };
+        let (kind, months, word) = if (n / 10).is_multiple_of(2) {
+            ("transport_12_months", 12, "年")
+        } else {
+            ("transport_3_months", 3, "季")
+        };
         let from = back(offset % 60 + 1);
         forms.push(form(
             kind,
