@@ -1261,6 +1261,122 @@ async fn demo_member_units<C: ConnectionTrait + TransactionTrait>(
     score_runs(db, office, now, rng, scheme, &units, periods, scoring).await
 }
 
+/// The 证号 of the demo's expired credential: a purchase filing of 演示02号 that ran to the end of
+/// last year; the demo ledger names it on a purchase of this year (P-05).
+pub fn demo_expired_credential(today: chrono::NaiveDate) -> String {
+    format!("（湘衡珠）公购备字〔{}〕第002号（演示）", chrono::Datelike::year(&today) - 1)
+}
+
+/// The credentials (证照) of demo enterprise `n` (issue #21 item 3), written through
+/// `credentials::create` as the office: a 经营备案证明 (3 years) for traders, a 生产备案证明 for
+/// producers, a 购买备案证明 (1 year) of 硫酸/盐酸 for users, a 3-month or 12-month 运输许可证 for
+/// carriers; enterprise 2 also holds a purchase filing that expired at the end of last year
+/// ([`demo_expired_credential`]) and enterprise 3 a trade filing that expires within 3 months (its
+/// renewal reminder is due).
+async fn demo_credentials<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    office: &jindu_store::service::Actor,
+    now: Now,
+    enterprise: uuid::Uuid,
+    n: usize,
+    roles: &[&str],
+) -> ServiceResult<()> {
+    use chrono::{Datelike, Days, Months, NaiveDate};
+    use jindu_store::service::credentials::{self, CredentialForm, LineForm};
+    let today = now.today;
+    let year = today.year();
+    let back = |days: u64| today.checked_sub_days(Days::new(days)).unwrap_or(today);
+    let years = |from: NaiveDate, months: u32| {
+        from.checked_add_months(Months::new(months)).and_then(|d| d.pred_opt()).unwrap_or(from)
+    };
+    let line = |chemical: &str, quantity: &str, unit: &str| LineForm {
+        chemical: chemical.into(),
+        quantity: quantity.into(),
+        unit: unit.into(),
+    };
+    let police = "衡阳市公安局珠晖分局（演示）";
+    let safety = "衡阳市应急管理局（演示）";
+    let form = |kind: &str, number: String, issuer: &str, from: NaiveDate, to: NaiveDate, lines: Vec<LineForm>| {
+        CredentialForm {
+            kind: kind.into(),
+            number,
+            issuer: issuer.into(),
+            valid_from: from.to_string(),
+            valid_to: to.to_string(),
+            status: String::new(),
+            status_since: String::new(),
+            lines,
+        }
+    };
+    let mut forms: Vec<CredentialForm> = Vec::new();
+    let offset = u64::try_from(n * 23 % 600).unwrap_or(0) + 30;
+    if roles.contains(&"trade") {
+        let from = if n == 3 { back(1000) } else { back(offset) };
+        let to = if n == 3 { today.checked_add_days(Days::new(45)).unwrap_or(today) } else { years(from, 36) };
+        forms.push(form(
+            "trade_filing",
+            format!("（湘衡）应急经备字〔{}〕第{n:03}号（演示）", from.year()),
+            safety,
+            from,
+            to,
+            vec![line("硫酸", "200", "吨"), line("盐酸", "100", "吨"), line("丙酮", "50", "吨")],
+        ));
+    }
+    if roles.contains(&"produce") {
+        let from = back(offset);
+        forms.push(form(
+            "production_filing",
+            format!("（湘衡）应急产备字〔{}〕第{n:03}号（演示）", from.year()),
+            safety,
+            from,
+            years(from, 36),
+            vec![line("丙酮", "", "")],
+        ));
+    }
+    if roles.contains(&"use") {
+        let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
+        forms.push(form(
+            "purchase_filing",
+            format!("（湘衡珠）公购备字〔{year}〕第{n:03}号（演示）"),
+            police,
+            from,
+            years(from, 12),
+            vec![line("硫酸", "20", "吨"), line("盐酸", "5", "吨")],
+        ));
+    }
+    if n == 2 {
+        let from = NaiveDate::from_ymd_opt(year - 1, 1, 1).unwrap_or(today);
+        forms.push(form(
+            "purchase_filing",
+            demo_expired_credential(today),
+            police,
+            from,
+            years(from, 12),
+            vec![line("硫酸", "10", "吨")],
+        ));
+    }
+    if roles.contains(&"transport") {
+        let (kind, months, word) = if (n / 10).is_multiple_of(2) {
+            ("transport_12_months", 12, "年")
+        } else {
+            ("transport_3_months", 3, "季")
+        };
+        let from = back(offset % 60 + 1);
+        forms.push(form(
+            kind,
+            format!("（湘衡珠）公运{word}字〔{}〕第{n:03}号（演示）", from.year()),
+            police,
+            from,
+            years(from, months),
+            vec![line("硫酸", "30", "吨"), line("盐酸", "30", "吨")],
+        ));
+    }
+    for f in forms {
+        credentials::create(db, office, now, enterprise, &f).await?;
+    }
+    Ok(())
+}
+
 /// 易制毒化学品生产经营单位 of the demo (issue #21 item 2): [`DEMO_ENTERPRISES`] synthetic
 /// enterprises spread over the towns of 珠晖区 (real division codes from the division list), every
 /// name marked 演示, valid credit codes computed by GB 32100 (registered in 430405, organisation
@@ -1339,7 +1455,8 @@ async fn demo_enterprises<C: ConnectionTrait + TransactionTrait>(
             police_unit: town_code,
             safety_unit: "珠晖区应急管理局（演示）".into(),
         };
-        enterprises::create(db, vault, office, now, &form).await?;
+        let id = enterprises::create(db, vault, office, now, &form).await?;
+        demo_credentials(db, office, now, id, n, roles).await?;
         first.get_or_insert(code);
     }
     if let Some(code) = first {

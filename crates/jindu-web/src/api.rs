@@ -75,6 +75,24 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: Access::Needs(Permission::ViewPersons),
         person_scoped: false,
     },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/precursor-enterprises",
+        access: Access::Needs(Permission::ViewEnterprises),
+        person_scoped: false,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/precursor-enterprises/{ent}",
+        access: Access::Needs(Permission::ViewEnterprises),
+        person_scoped: false,
+    },
+    RouteSpec {
+        method: "GET",
+        path: "/api/v1/precursor-enterprises/{ent}/credentials",
+        access: Access::Needs(Permission::ViewEnterprises),
+        person_scoped: false,
+    },
     RouteSpec { method: "GET", path: "/api/openapi.json", access: Access::Public, person_scoped: false },
 ];
 
@@ -838,6 +856,274 @@ async fn obligations(
     Ok(Json(WorklistDto { overdue: items(&wl.overdue), today: items(&wl.today), this_week: items(&wl.this_week) }))
 }
 
+// ---------------------------------------------------------------------------------------------
+// 易制毒 precursor enterprises and their credentials (issue #21 item 8)
+
+/// An enterprise of the register (no personal data beyond the names on its business licence).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrecursorEnterpriseDto {
+    pub id: Uuid,
+    /// 统一社会信用代码.
+    pub credit_code: String,
+    pub name: String,
+    /// Role codes (`produce`, `trade`, `use`, `store`, `transport`, `import_export`).
+    pub roles: Vec<String>,
+    /// 12-digit division of the registered address.
+    pub division_code: String,
+    pub registered_address: String,
+    /// Status code, e.g. `normal`.
+    pub status: String,
+    pub legal_rep_name: String,
+    pub responsible_name: String,
+    /// 危险化学品经营许可证编号.
+    pub hazardous_licence: Option<String>,
+    /// 12-digit division of the supervising 派出所's town.
+    pub police_unit: String,
+}
+
+impl From<&jindu_store::service::enterprises::EnterpriseRow> for PrecursorEnterpriseDto {
+    fn from(r: &jindu_store::service::enterprises::EnterpriseRow) -> Self {
+        PrecursorEnterpriseDto {
+            id: r.id,
+            credit_code: r.credit_code.clone(),
+            name: r.name.clone(),
+            roles: r.roles.iter().map(|x| x.as_code().to_string()).collect(),
+            division_code: r.division.clone(),
+            registered_address: r.registered_address.clone(),
+            status: r.status.as_code().into(),
+            legal_rep_name: r.legal_rep_name.clone(),
+            responsible_name: r.responsible_name.clone(),
+            hazardous_licence: r.hazardous_licence.clone(),
+            police_unit: r.police_unit.clone(),
+        }
+    }
+}
+
+/// One page of enterprises.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrecursorEnterprisePageDto {
+    pub rows: Vec<PrecursorEnterpriseDto>,
+    pub page: u64,
+    pub per_page: u64,
+    pub total: u64,
+    pub pages: u64,
+}
+
+/// An enterprise's record: the list fields, its business scope, warehouses and units.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrecursorEnterpriseDetailDto {
+    pub id: Uuid,
+    pub credit_code: String,
+    pub name: String,
+    pub roles: Vec<String>,
+    /// 经营范围.
+    pub business_scope: String,
+    pub registered_address: String,
+    pub division_code: String,
+    pub division_path: String,
+    /// Warehouse addresses with their 12-digit divisions.
+    pub warehouses: Vec<PrecursorWarehouseDto>,
+    pub legal_rep_name: String,
+    pub responsible_name: String,
+    pub hazardous_licence: Option<String>,
+    pub status: String,
+    pub police_unit: String,
+    pub safety_unit: String,
+    pub version: i32,
+}
+
+/// A warehouse.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrecursorWarehouseDto {
+    pub address: String,
+    pub division_code: String,
+}
+
+/// One chemical of a credential with its burn-down (P-04), quantities in whole g or mL.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialLineDto {
+    /// Catalogue entry id.
+    pub entry: String,
+    pub name: String,
+    /// `g` or `mL`.
+    pub measure: String,
+    pub licensed: Option<i64>,
+    /// Uses under the credential (the holder's purchases, reversals netted; transports).
+    pub used: i64,
+    pub remaining: Option<i64>,
+}
+
+/// A credential (证照) with its state today.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialDto {
+    pub id: Uuid,
+    /// Kind code, e.g. `purchase_filing`.
+    pub kind: String,
+    /// 证号.
+    pub number: String,
+    pub issuer: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    /// Status as recorded: `valid`, `used`, `expired`, `cancelled`, `revoked`.
+    pub status: String,
+    pub status_since: Option<NaiveDate>,
+    /// State today (expiry computed): `valid`, `not_yet`, `expired`, `cancelled`, `revoked`, `used`.
+    pub state: String,
+    /// Renewal reminder day (P-06): `valid_to` − 3 months.
+    pub renewal_reminder: Option<NaiveDate>,
+    pub renewal_due: bool,
+    pub lines: Vec<CredentialLineDto>,
+}
+
+/// Filters of the enterprise list; all optional.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PrecursorEnterpriseQuery {
+    /// 9-digit town code inside the token's scope.
+    pub town: Option<String>,
+    /// Role code.
+    pub role: Option<String>,
+    /// Status code.
+    pub status: Option<String>,
+    /// Part of the name, or the credit code.
+    pub q: Option<String>,
+    /// 1-based page number (20 per page).
+    pub page: Option<String>,
+}
+
+/// The precursor enterprises in the token's scope (a 企业 token: its own), filtered and paged.
+#[utoipa::path(
+    get,
+    path = "/api/v1/precursor-enterprises",
+    tag = "precursors",
+    params(PrecursorEnterpriseQuery),
+    responses(
+        (status = 200, description = "A page of enterprises", body = PrecursorEnterprisePageDto),
+        (status = 401, description = "Missing or invalid token", body = ApiErrorBody),
+        (status = 403, description = "The role may not view enterprises", body = ApiErrorBody),
+        (status = 422, description = "A query parameter with a value the list does not take (named in `errors`)", body = ApiErrorBody),
+    )
+)]
+async fn list_precursor_enterprises(
+    ApiActor(actor): ApiActor,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<PrecursorEnterpriseQuery>,
+) -> ApiResult<Json<PrecursorEnterprisePageDto>> {
+    use jindu_store::service::enterprises;
+    let filter = enterprises::EnterpriseFilter {
+        town: q.town.unwrap_or_default(),
+        role: q.role.unwrap_or_default(),
+        status: q.status.unwrap_or_default(),
+        q: q.q.unwrap_or_default(),
+        page: q.page.unwrap_or_default(),
+    };
+    let page = enterprises::list(&state.db, &actor, &filter).await?;
+    Ok(Json(PrecursorEnterprisePageDto {
+        pages: page.pages(),
+        rows: page.rows.iter().map(PrecursorEnterpriseDto::from).collect(),
+        page: page.page,
+        per_page: page.per_page,
+        total: page.total,
+    }))
+}
+
+/// An enterprise's record (personal ID numbers and phones are not in the API; the read is audited).
+#[utoipa::path(
+    get,
+    path = "/api/v1/precursor-enterprises/{ent}",
+    tag = "precursors",
+    params(("ent" = Uuid, Path, description = "Enterprise id")),
+    responses(
+        (status = 200, description = "The enterprise", body = PrecursorEnterpriseDetailDto),
+        (status = 401, description = "Missing or invalid token", body = ApiErrorBody),
+        (status = 403, description = "The role may not view enterprises", body = ApiErrorBody),
+        (status = 404, description = "No such enterprise in the token's scope", body = ApiErrorBody),
+    )
+)]
+async fn precursor_enterprise(
+    ApiActor(actor): ApiActor,
+    State(state): State<AppState>,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> ApiResult<Json<PrecursorEnterpriseDetailDto>> {
+    use jindu_store::service::enterprises;
+    let Path(id) = id?;
+    let e =
+        enterprises::get(&state.db, &state.vault, &actor, state.clock.now(), id, enterprises::Reading::Masked).await?;
+    Ok(Json(PrecursorEnterpriseDetailDto {
+        id: e.id,
+        credit_code: e.credit_code,
+        name: e.name,
+        roles: e.roles.iter().map(|r| r.as_code().to_string()).collect(),
+        business_scope: e.business_scope,
+        registered_address: e.registered_address,
+        division_code: e.division,
+        division_path: e.division_path,
+        warehouses: e
+            .warehouses
+            .into_iter()
+            .map(|w| PrecursorWarehouseDto { address: w.address, division_code: w.division })
+            .collect(),
+        legal_rep_name: e.legal_rep.name,
+        responsible_name: e.responsible.name,
+        hazardous_licence: e.hazardous_licence,
+        status: e.status.as_code().into(),
+        police_unit: e.police_unit,
+        safety_unit: e.safety_unit,
+        version: e.version,
+    }))
+}
+
+/// An enterprise's credentials with their state today, renewal reminder and burn-down.
+#[utoipa::path(
+    get,
+    path = "/api/v1/precursor-enterprises/{ent}/credentials",
+    tag = "precursors",
+    params(("ent" = Uuid, Path, description = "Enterprise id")),
+    responses(
+        (status = 200, description = "The credentials", body = [CredentialDto]),
+        (status = 401, description = "Missing or invalid token", body = ApiErrorBody),
+        (status = 403, description = "The role may not view enterprises", body = ApiErrorBody),
+        (status = 404, description = "No such enterprise in the token's scope", body = ApiErrorBody),
+    )
+)]
+async fn precursor_credentials(
+    ApiActor(actor): ApiActor,
+    State(state): State<AppState>,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> ApiResult<Json<Vec<CredentialDto>>> {
+    let Path(id) = id?;
+    let w = jindu_store::service::credentials::wallet(&state.db, &actor, state.clock.now(), id).await?;
+    Ok(Json(
+        w.into_iter()
+            .map(|i| CredentialDto {
+                id: i.id,
+                kind: i.kind.as_code().into(),
+                number: i.number,
+                issuer: i.issuer,
+                valid_from: i.valid_from,
+                valid_to: i.valid_to,
+                status: i.status.as_code().into(),
+                status_since: i.status_since,
+                state: i.state.as_code().into(),
+                renewal_reminder: i.renewal_reminder,
+                renewal_due: i.renewal_due,
+                lines: i
+                    .lines
+                    .into_iter()
+                    .map(|l| CredentialLineDto {
+                        entry: l.entry,
+                        name: l.name,
+                        measure: l.measure,
+                        licensed: l.licensed,
+                        used: l.used,
+                        remaining: l.remaining,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}
+
 /// This OpenAPI document (public).
 #[utoipa::path(
     get,
@@ -896,6 +1182,9 @@ fn api_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(person_events, record_event))
         .routes(routes!(person_measures))
         .routes(routes!(obligations))
+        .routes(routes!(list_precursor_enterprises))
+        .routes(routes!(precursor_enterprise))
+        .routes(routes!(precursor_credentials))
         .routes(routes!(openapi_json))
         .split_for_parts()
 }

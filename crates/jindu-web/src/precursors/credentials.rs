@@ -220,12 +220,7 @@ fn lines_text(i: &WalletItem) -> String {
     i.lines
         .iter()
         .map(|l| match l.licensed {
-            Some(q) => format!(
-                "{} {} / {}",
-                l.name,
-                quantity_text(l.used, &l.measure),
-                quantity_text(q, &l.measure)
-            ),
+            Some(q) => format!("{} {} / {}", l.name, quantity_text(l.used, &l.measure), quantity_text(q, &l.measure)),
             None => l.name.clone(),
         })
         .collect::<Vec<_>>()

@@ -242,6 +242,16 @@ both!(every_api_route_by_every_role_in_and_out_of_scope, |app: TestApp| async mo
     }
     let inside = person(&app, "范围内", 1, "430405009007", worker).await;
     let outside = person(&app, "范围外", 2, "430405007006", None).await;
+    // An enterprise inside the town for the precursor routes.
+    let ent = jindu_store::service::enterprises::create(
+        &app.db,
+        &app.vault,
+        &app.admin,
+        now(),
+        &crate::precursors::form(crate::precursors::CODE_A, "演示甲公司", town),
+    )
+    .await
+    .unwrap();
     let mut checked = 0;
     for (role, user_id) in &ids {
         let profile = default_profile(*role);
@@ -258,7 +268,7 @@ both!(every_api_route_by_every_role_in_and_out_of_scope, |app: TestApp| async mo
             let targets =
                 if spec.person_scoped { vec![(true, inside), (false, outside)] } else { vec![(true, inside)] };
             for (in_scope, pid) in targets {
-                let path = spec.path.replace("{id}", &pid.to_string());
+                let path = spec.path.replace("{id}", &pid.to_string()).replace("{ent}", &ent.to_string());
                 let (status, body) = match spec.method {
                     "GET" => app.api_get(&path, Some(&token)).await,
                     "POST" => app.api_post(&path, &token, r#"{"kind":"visit","date":"2026-11-29"}"#).await,
@@ -280,6 +290,10 @@ both!(every_api_route_by_every_role_in_and_out_of_scope, |app: TestApp| async mo
                     a @ (Access::Needs(_) | Access::NeedsAny(_)) if a.allows(&profile) == Some(false) => {
                         assert_eq!(status, StatusCode::FORBIDDEN, "{what}: {body}");
                         assert_eq!(v["code"], "forbidden", "{what}");
+                    }
+                    // A 企业 token made without an enterprise link sees no enterprise.
+                    Access::Needs(_) if *role == Role::Enterprise && spec.path.contains("{ent}") => {
+                        assert_eq!(status, StatusCode::NOT_FOUND, "{what}: {body}");
                     }
                     Access::Needs(_) | Access::NeedsAny(_) if !in_scope => {
                         assert_eq!(status, StatusCode::NOT_FOUND, "{what}: {body}");

@@ -300,6 +300,9 @@ const GET_QUERIES: &[(&str, &[&str], &[&str], &str)] = &[
     ("/api/v1/persons/{id}/events", &[], &[], ""),
     ("/api/v1/persons/{id}/measures", &[], &[], ""),
     ("/api/v1/obligations", &["town", "kind"], &[], ""),
+    ("/api/v1/precursor-enterprises", &["town", "role", "status", "q", "page"], &[], ""),
+    ("/api/v1/precursor-enterprises/{ent}", &[], &[], ""),
+    ("/api/v1/precursor-enterprises/{ent}/credentials", &[], &[], ""),
     ("/api/openapi.json", &[], &[], ""),
 ];
 
@@ -455,7 +458,7 @@ const OWN_SENTENCES: &[(&str, &str)] = &[
 #[test]
 fn every_strict_parameter_has_a_bad_value_in_the_table() {
     let table = bad_values(Uuid::nil());
-    let api = ["/api/v1/persons", "/api/v1/obligations"];
+    let api = ["/api/v1/persons", "/api/v1/obligations", "/api/v1/precursor-enterprises"];
     let audit = [("/audit", "outcome"), ("/audit", "page"), ("/export/audit/{format}", "outcome")];
     for (route, strict, _, _) in GET_QUERIES {
         for field in *strict {

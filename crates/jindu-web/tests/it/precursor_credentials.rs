@@ -143,6 +143,29 @@ both!(renewal_reminder_and_burn_down_with_a_reversal_netted, |app: TestApp| asyn
     assert_eq!((dc[0].id.clone(), dc[0].holder.clone()), (id.to_string(), a.to_string()));
     assert_eq!(dc[0].renewal_reminder(), Some(d("2026-12-31")));
 
+    // The JSON API gives the same figures.
+    let (_, token) = app.office_token(30).await;
+    let (s, body) = app.api_get(&format!("/api/v1/precursor-enterprises/{a}/credentials"), Some(&token)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v[0]["number"], "（湘衡）公购备〔2026〕001");
+    assert_eq!((v[0]["state"].as_str(), v[0]["renewal_reminder"].as_str()), (Some("valid"), Some("2026-12-31")));
+    assert_eq!(
+        (
+            v[0]["lines"][0]["licensed"].as_i64(),
+            v[0]["lines"][0]["used"].as_i64(),
+            v[0]["lines"][0]["remaining"].as_i64()
+        ),
+        (Some(100_000), Some(30_000), Some(70_000))
+    );
+    let (s, body) = app.api_get("/api/v1/precursor-enterprises?q=甲", Some(&token)).await;
+    assert_eq!(s, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((v["total"].as_u64(), v["rows"][0]["credit_code"].as_str()), (Some(1), Some(CODE_A)));
+    let (s, body) = app.api_get(&format!("/api/v1/precursor-enterprises/{a}"), Some(&token)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("演示甲公司") && !body.contains("430405199001011233"), "no ID number: {body}");
+
     // On the enterprise page: 30 kg used, 70 kg left, the reminder day.
     app.login().await;
     let (s, body) = app.get(&format!("/precursors/enterprises/{a}")).await;
@@ -315,10 +338,9 @@ both!(an_enterprise_account_reads_its_own_wallet_only_and_registers_none, |app: 
     let (s, body) = get_page(&client, &app.base, &format!("/precursors/enterprises/{a}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.contains("A-1") && !body.contains("new-credential") && !body.contains("/status\""));
-    for path in [
-        format!("/precursors/enterprises/{b}"),
-        format!("/precursors/enterprises/{b}/annual-report.xlsx?year=2026"),
-    ] {
+    for path in
+        [format!("/precursors/enterprises/{b}"), format!("/precursors/enterprises/{b}/annual-report.xlsx?year=2026")]
+    {
         assert_eq!(get_page(&client, &app.base, &path).await.0, StatusCode::NOT_FOUND, "{path}");
     }
     assert_eq!(
@@ -371,11 +393,19 @@ both!(the_annual_report_nets_reversals_and_takes_the_last_count, |app: TestApp| 
         ("丙酮", 10_000, 30_000, 5_000, 2_000, 0, 33_000, Some((d("2026-06-30"), 32_500)))
     );
     let r = annual_report::annual_report(&app.db, &app.admin, now(), a, "2025").await.unwrap();
-    assert_eq!((r.lines[0].opening, r.lines[0].purchased, r.lines[0].closing, r.lines[0].last_count), (0, 10_000, 10_000, None));
+    assert_eq!(
+        (r.lines[0].opening, r.lines[0].purchased, r.lines[0].closing, r.lines[0].last_count),
+        (0, 10_000, 10_000, None)
+    );
     let e = annual_report::annual_report(&app.db, &app.admin, now(), a, "2027").await.unwrap_err();
     assert!(matches!(e, ServiceError::Invalid(ref v) if v[0].field == "year"), "{e:?}");
     app.login().await;
-    let r = app.client.get(app.url(&format!("/precursors/enterprises/{a}/annual-report.xlsx?year=2026"))).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url(&format!("/precursors/enterprises/{a}/annual-report.xlsx?year=2026")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(&r.bytes().await.unwrap()[..2], b"PK");
     app

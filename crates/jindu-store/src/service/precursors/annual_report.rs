@@ -106,8 +106,8 @@ pub async fn annual_report<C: ConnectionTrait>(
         });
     };
     for m in &movements {
-        let kind = MovementKind::from_code(&m.kind)
-            .ok_or_else(|| ServiceError::Data(format!("movement kind {}", m.kind)))?;
+        let kind =
+            MovementKind::from_code(&m.kind).ok_or_else(|| ServiceError::Data(format!("movement kind {}", m.kind)))?;
         line(&mut lines, &m.entry, &m.measure, m.category);
         let Some(l) = lines.get_mut(&m.entry) else { continue };
         // A reversing entry takes back what its original did.
@@ -156,9 +156,8 @@ pub async fn annual_report<C: ConnectionTrait>(
     let mut out: Vec<ReportLine> = lines.into_values().collect();
     for l in &mut out {
         l.closing = l.opening + l.purchased + l.produced + l.returned - l.sold - l.used - l.lost - l.destroyed;
-        let entry = catalogue
-            .entry_on(&l.entry, last)
-            .or_else(|| catalogue.entries().iter().rev().find(|e| e.id == l.entry));
+        let entry =
+            catalogue.entry_on(&l.entry, last).or_else(|| catalogue.entries().iter().rev().find(|e| e.id == l.entry));
         l.name = entry.map_or_else(|| l.entry.clone(), |e| e.name_zh.clone());
     }
     Ok(AnnualReport {

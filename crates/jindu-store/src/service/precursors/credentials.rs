@@ -298,7 +298,10 @@ pub async fn domain_credentials<C: ConnectionTrait>(db: &C, enterprise_ids: &[Uu
 
 /// The uses of each credential of `models` (P-04): the holder's own `purchase` movements naming
 /// it, a reversed movement and its reversal both left out; and the transports naming it.
-async fn uses_of<C: ConnectionTrait>(db: &C, models: &[cred::Model]) -> ServiceResult<HashMap<Uuid, Vec<CredentialUse>>> {
+async fn uses_of<C: ConnectionTrait>(
+    db: &C,
+    models: &[cred::Model],
+) -> ServiceResult<HashMap<Uuid, Vec<CredentialUse>>> {
     let mut out: HashMap<Uuid, Vec<CredentialUse>> = HashMap::new();
     if models.is_empty() {
         return Ok(out);
@@ -390,7 +393,8 @@ async fn items<C: ConnectionTrait>(db: &C, today: NaiveDate, models: &[cred::Mod
                 status_since: c.status_since,
                 state: CredentialState::of(&c, today, first_use),
                 renewal_reminder: c.renewal_reminder(),
-                renewal_due: c.renewal_due(today) && CredentialState::of(&c, today, first_use) == CredentialState::Valid,
+                renewal_due: c.renewal_due(today)
+                    && CredentialState::of(&c, today, first_use) == CredentialState::Valid,
                 lines,
                 version: m.version,
             })
@@ -405,7 +409,12 @@ async fn items<C: ConnectionTrait>(db: &C, today: NaiveDate, models: &[cred::Mod
 ///
 /// # Errors
 /// Forbidden, NotFound, Db, Data.
-pub async fn wallet<C: ConnectionTrait>(db: &C, actor: &Actor, now: Now, enterprise: Uuid) -> ServiceResult<Vec<WalletItem>> {
+pub async fn wallet<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: Now,
+    enterprise: Uuid,
+) -> ServiceResult<Vec<WalletItem>> {
     actor.require(Permission::ViewEnterprises)?;
     load_visible(db, actor, enterprise).await?;
     let models = cred::Entity::find()
@@ -431,12 +440,8 @@ async fn filtered<C: ConnectionTrait>(
 ) -> ServiceResult<(Vec<CredentialRow>, u64)> {
     actor.require(Permission::ViewEnterprises)?;
     let f = filter.check()?;
-    let enterprises: HashMap<Uuid, (String, String)> = visible_query(actor)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, (e.name, e.credit_code)))
-        .collect();
+    let enterprises: HashMap<Uuid, (String, String)> =
+        visible_query(actor).all(db).await?.into_iter().map(|e| (e.id, (e.name, e.credit_code))).collect();
     let visible = visible_query(actor).select_only().column(ent::Column::Id).into_query();
     let mut q = cred::Entity::find().filter(cred::Column::EnterpriseId.in_subquery(visible));
     if let Some(k) = f.kind {
@@ -507,8 +512,11 @@ pub async fn list_all<C: ConnectionTrait>(
 /// `Invalid` naming `number`; Db.
 pub async fn verify<C: ConnectionTrait>(db: &C, now: Now, number: &str) -> ServiceResult<Verification> {
     if number.chars().any(char::is_control) || number.chars().count() > MAX_NUMBER {
-        return Err(FieldError::of("number", Message::new("msg.precursor.credential.verify_number").text("max", MAX_NUMBER))
-            .into());
+        return Err(FieldError::of(
+            "number",
+            Message::new("msg.precursor.credential.verify_number").text("max", MAX_NUMBER),
+        )
+        .into());
     }
     let number = number.trim().to_string();
     let unknown = Verification { number: number.clone(), kind: None, holder: None, state: None };
@@ -584,13 +592,19 @@ fn check(catalogue: &Catalogue, form: &CredentialForm) -> Result<Checked, Vec<Fi
     if number.is_empty() {
         errors.push(FieldError::of("number", Message::new("msg.precursor.credential.number_required")));
     } else if !text_ok(&number, MAX_NUMBER) {
-        errors.push(FieldError::of("number", Message::new("msg.precursor.credential.number_invalid").text("max", MAX_NUMBER)));
+        errors.push(FieldError::of(
+            "number",
+            Message::new("msg.precursor.credential.number_invalid").text("max", MAX_NUMBER),
+        ));
     }
     let issuer = form.issuer.trim().to_string();
     if issuer.is_empty() {
         errors.push(FieldError::of("issuer", Message::new("msg.precursor.credential.issuer_required")));
     } else if !text_ok(&issuer, MAX_ISSUER) {
-        errors.push(FieldError::of("issuer", Message::new("msg.precursor.credential.issuer_invalid").text("max", MAX_ISSUER)));
+        errors.push(FieldError::of(
+            "issuer",
+            Message::new("msg.precursor.credential.issuer_invalid").text("max", MAX_ISSUER),
+        ));
     }
     let valid_from = date_field("valid_from", "有效期起", "Valid from", &form.valid_from, &mut errors);
     if form.valid_from.trim().is_empty() {
@@ -636,11 +650,17 @@ fn check(catalogue: &Catalogue, form: &CredentialForm) -> Result<Checked, Vec<Fi
     if written.is_empty() {
         errors.push(FieldError::of("lines", Message::new("msg.precursor.credential.no_lines")));
     } else if written.len() > MAX_LINES {
-        errors.push(FieldError::of("lines", Message::new("msg.precursor.credential.too_many_lines").text("max", MAX_LINES)));
+        errors.push(FieldError::of(
+            "lines",
+            Message::new("msg.precursor.credential.too_many_lines").text("max", MAX_LINES),
+        ));
     }
     let mut lines: Vec<CredentialLine> = Vec::new();
     let line_error = |n: usize, problem: Message| {
-        FieldError::of("lines", Message::new("msg.precursor.credential.line").text("line", n).nested("problem", problem))
+        FieldError::of(
+            "lines",
+            Message::new("msg.precursor.credential.line").text("line", n).nested("problem", problem),
+        )
     };
     if let Some(on) = valid_from {
         for (n, l) in &written {
@@ -690,7 +710,8 @@ fn check(catalogue: &Catalogue, form: &CredentialForm) -> Result<Checked, Vec<Fi
 }
 
 fn duplicate(number: &str) -> ServiceError {
-    FieldError::of("number", Message::new("msg.precursor.credential.number_taken").text("number", shorten(number))).into()
+    FieldError::of("number", Message::new("msg.precursor.credential.number_taken").text("number", shorten(number)))
+        .into()
 }
 
 /// Whether the actor may register credentials (the form is drawn only then).
@@ -813,15 +834,13 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     };
     let since = if new == CredentialStatus::Valid { None } else { day };
     let uow = UnitOfWork::begin(db, actor, now, Permission::ManageCredentials).await?;
-    let current = cred::Entity::find_by_id(id).one(&uow).await?.ok_or(ServiceError::NotFound("precursor_credential"))?;
+    let current =
+        cred::Entity::find_by_id(id).one(&uow).await?.ok_or(ServiceError::NotFound("precursor_credential"))?;
     if current.version != version {
         return Err(ServiceError::Conflict);
     }
-    let before = format!(
-        "{}{}",
-        current.status,
-        current.status_since.map_or_else(String::new, |d| format!(" since {d}"))
-    );
+    let before =
+        format!("{}{}", current.status, current.status_since.map_or_else(String::new, |d| format!(" since {d}")));
     let mut model = current.into_active_model();
     model.status = Set(new.as_code().to_string());
     model.status_since = Set(since);
