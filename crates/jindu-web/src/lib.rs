@@ -172,6 +172,11 @@ fn app_book() -> routes::Book {
         .get("/precursors/enterprises/{ent}", precursors::enterprises::page)
         .get("/precursors/enterprises/{ent}/edit", precursors::enterprises::edit_form)
         .post("/precursors/enterprises/{ent}", precursors::enterprises::update)
+        .get("/precursors/enterprises/{ent}/ledger", precursors::ledger::page)
+        .get("/precursors/enterprises/{ent}/ledger.xlsx", precursors::ledger::export)
+        .get("/precursors/enterprises/{ent}/ledger/{form}/new", precursors::ledger::new_form)
+        .post("/precursors/enterprises/{ent}/ledger/{form}", precursors::ledger::create)
+        .post("/precursors/enterprises/{ent}/ledger/reverse", precursors::ledger::reverse)
         .get("/responsibility", accountability::responsibility::page)
         .post_limited(
             "/responsibility/letters",

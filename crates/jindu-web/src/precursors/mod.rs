@@ -1,3 +1,4 @@
-//! 易制毒 pages (issue #21): the enterprise register.
+//! 易制毒 pages (issue #21): the enterprise register and its ledgers.
 
 pub mod enterprises;
+pub mod ledger;

@@ -547,6 +547,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     // No enterprise exists: any id is not found (a 企业 account's own is
                     // checked in `precursors::`).
                     .replace("{ent}", &Uuid::now_v7().to_string())
+                    .replace("{form}", "movements")
                     .replace("{user}", &app.admin.user_id.to_string());
                 seq += 1;
                 let id_number = synthetic_id(seq);
