@@ -279,15 +279,17 @@ fn kind_of(text: &str) -> Option<MovementKind> {
 
 fn payment_of(text: &str) -> Option<Payment> {
     let t = text.trim();
-    Payment::from_code(t).or_else(|| {
-        Payment::ALL.iter().copied().find(|p| p.label_zh() == t || p.label_en().eq_ignore_ascii_case(t)).or_else(|| {
-            match t {
-                "银行转账" | "对公转账" | "电汇" | "汇款" => Some(Payment::Transfer),
-                "现款" | "现金支付" => Some(Payment::Cash),
-                _ => None,
-            }
-        })
-    })
+    if let Some(p) = Payment::from_code(t) {
+        return Some(p);
+    }
+    if let Some(p) = Payment::ALL.iter().copied().find(|p| p.label_zh() == t || p.label_en().eq_ignore_ascii_case(t)) {
+        return Some(p);
+    }
+    match t {
+        "银行转账" | "对公转账" | "电汇" | "汇款" => Some(Payment::Transfer),
+        "现款" | "现金支付" => Some(Payment::Cash),
+        _ => None,
+    }
 }
 
 fn category_number(c: Category) -> i32 {
