@@ -187,6 +187,11 @@ fn app_book() -> routes::Book {
         .get("/precursors/credentials.xlsx", precursors::credentials::export)
         .post("/precursors/credentials/{cred}/status", precursors::credentials::change_status)
         .get("/verify/credential", precursors::credentials::verify)
+        .get("/precursors/enterprises/{ent}/ledger", precursors::ledger::page)
+        .get("/precursors/enterprises/{ent}/ledger.xlsx", precursors::ledger::export)
+        .get("/precursors/enterprises/{ent}/ledger/{form}/new", precursors::ledger::new_form)
+        .post("/precursors/enterprises/{ent}/ledger/{form}", precursors::ledger::create)
+        .post("/precursors/enterprises/{ent}/ledger/reverse", precursors::ledger::reverse)
         .get("/responsibility", accountability::responsibility::page)
         .post_limited(
             "/responsibility/letters",

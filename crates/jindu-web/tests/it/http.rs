@@ -553,6 +553,7 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     .replace("{finding}", &Uuid::now_v7().to_string())
                     // No credential exists: any id is not found.
                     .replace("{cred}", &Uuid::now_v7().to_string())
+                    .replace("{form}", "movements")
                     .replace("{user}", &app.admin.user_id.to_string());
                 seq += 1;
                 let id_number = synthetic_id(seq);

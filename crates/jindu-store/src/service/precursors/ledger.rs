@@ -279,15 +279,17 @@ fn kind_of(text: &str) -> Option<MovementKind> {
 
 fn payment_of(text: &str) -> Option<Payment> {
     let t = text.trim();
-    Payment::from_code(t).or_else(|| {
-        Payment::ALL.iter().copied().find(|p| p.label_zh() == t || p.label_en().eq_ignore_ascii_case(t)).or_else(|| {
-            match t {
-                "银行转账" | "对公转账" | "电汇" | "汇款" => Some(Payment::Transfer),
-                "现款" | "现金支付" => Some(Payment::Cash),
-                _ => None,
-            }
-        })
-    })
+    if let Some(p) = Payment::from_code(t) {
+        return Some(p);
+    }
+    if let Some(p) = Payment::ALL.iter().copied().find(|p| p.label_zh() == t || p.label_en().eq_ignore_ascii_case(t)) {
+        return Some(p);
+    }
+    match t {
+        "银行转账" | "对公转账" | "电汇" | "汇款" => Some(Payment::Transfer),
+        "现款" | "现金支付" => Some(Payment::Cash),
+        _ => None,
+    }
 }
 
 fn category_number(c: Category) -> i32 {
@@ -1074,6 +1076,17 @@ pub struct MovementRow {
     pub source: String,
 }
 
+/// Catalogue entry ids as static text, for the refusal of a chemical filter that names none.
+const ENTRY_IDS: &[&str] = &[
+    "e01", "e02", "e03", "e04", "e05", "e06", "e07", "e08", "e09", "e10", "e11", "e12", "e13", "e14", "e15", "e16",
+    "e17", "e18", "e19", "e20", "e21", "e22", "e23", "e24", "e25", "e26", "e27", "e28", "e29", "e30", "e31", "e32",
+    "e33", "e34", "e35", "e36", "e37", "e38", "e39", "e40", "e41", "e42", "e43", "e44", "e45", "e46", "e47", "e48",
+    "e49", "e50", "e51", "e52", "e53", "e54", "e55", "e56", "e57", "e58", "e59", "e60", "e61", "e62", "e63", "e64",
+    "e65", "e66", "e67", "e68", "e69", "e70", "e71", "e72", "e73", "e74", "e75", "e76", "e77", "e78", "e79", "e80",
+    "e81", "e82", "e83", "e84", "e85", "e86", "e87", "e88", "e89", "e90", "e91", "e92", "e93", "e94", "e95", "e96",
+    "e97", "e98", "e99",
+];
+
 /// The checked filter: (entry, kind, (first, last day of the month), page).
 type CheckedFilter = (Option<String>, Option<MovementKind>, Option<(NaiveDate, NaiveDate)>, u64);
 
@@ -1084,7 +1097,18 @@ fn check_filter(f: &MovementFilter, cat: &Catalogue) -> ServiceResult<CheckedFil
         "" => None,
         t if cat.entries().iter().any(|e| e.id == t) => Some(t.to_string()),
         t => {
-            c.take::<()>(Err(DomainError::InvalidChoice { field: "chemical", input: t.chars().take(40).collect() }));
+            let ids = cat
+                .entries()
+                .iter()
+                .filter_map(|e| ENTRY_IDS.iter().find(|s| **s == e.id).copied())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            c.take::<()>(Err(DomainError::InvalidFilter {
+                field: "chemical",
+                input: t.chars().take(40).collect(),
+                expected: query::Expected::OneOf(ids),
+            }));
             None
         }
     };
@@ -1103,9 +1127,11 @@ fn check_filter(f: &MovementFilter, cat: &Catalogue) -> ServiceResult<CheckedFil
                     next.and_then(|n| n.pred_opt()).map(|last| (d, last))
                 }
                 None => {
-                    c.take::<()>(Err(DomainError::InvalidChoice {
+                    // A month is read as its first day (`2026-10` → 2026-10-01).
+                    c.take::<()>(Err(DomainError::InvalidFilter {
                         field: "month",
                         input: t.chars().take(40).collect(),
+                        expected: query::Expected::Date,
                     }));
                     None
                 }

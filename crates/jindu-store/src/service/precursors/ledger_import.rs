@@ -275,8 +275,7 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
         }
     }
     report.stored = prepared.len();
-    uow.audit(
-        audit::Entry::ok("precursor.movement.import", "precursor_enterprise", e.id).with_detail(format!(
+    uow.audit(audit::Entry::ok("precursor.movement.import", "precursor_enterprise", e.id).with_detail(format!(
             "file={} rows={} documents={}",
             file_name.chars().take(80).collect::<String>(),
             prepared.len(),
@@ -288,8 +287,7 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
                 .chars()
                 .take(2000)
                 .collect::<String>()
-        )),
-    )
+        )))
     .await?;
     uow.commit().await?;
     ledger::after_ledger_write(db, now, &touched).await?;
