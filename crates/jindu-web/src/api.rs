@@ -1016,6 +1016,7 @@ async fn list_precursor_enterprises(
         status: q.status.unwrap_or_default(),
         q: q.q.unwrap_or_default(),
         page: q.page.unwrap_or_default(),
+        ..Default::default()
     };
     let page = enterprises::list(&state.db, &actor, &filter).await?;
     Ok(Json(PrecursorEnterprisePageDto {

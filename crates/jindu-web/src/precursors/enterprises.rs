@@ -329,7 +329,8 @@ pub async fn page(
     let unregistered = jindu_store::service::precursors::checks::unregistered_flows(&state.db, &a.actor, id).await?;
     let wallet = jindu_store::service::credentials::wallet(&state.db, &a.actor, now, id).await?;
     let report_year = chrono::Datelike::year(&now.today) - 1;
-    Ok(EnterprisePage { c: a.chrome, e, inspections, risk, findings, unregistered, wallet, report_year }.into_response())
+    Ok(EnterprisePage { c: a.chrome, e, inspections, risk, findings, unregistered, wallet, report_year }
+        .into_response())
 }
 
 /// The enterprise page's query.

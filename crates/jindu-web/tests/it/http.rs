@@ -632,9 +632,19 @@ both!(every_route_by_every_role_in_and_out_of_scope, |app: TestApp| async move {
                     ),
                     Access::Needs(_) | Access::NeedsAny(_)
                         if !in_scope
-                            || ["{job}", "{run}", "{file}", "{scheme}", "{ws}", "{ent}", "{finding}", "{cred}", "{insp}"]
-                                .iter()
-                                .any(|p| spec.path.contains(p)) =>
+                            || [
+                                "{job}",
+                                "{run}",
+                                "{file}",
+                                "{scheme}",
+                                "{ws}",
+                                "{ent}",
+                                "{finding}",
+                                "{cred}",
+                                "{insp}",
+                            ]
+                            .iter()
+                            .any(|p| spec.path.contains(p)) =>
                     {
                         assert_eq!(status, StatusCode::NOT_FOUND, "{what}")
                     }

@@ -776,6 +776,9 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
         c.status_since.map_or_else(String::new, |d| format!(" since {d}")),
     );
     uow.audit(audit::Entry::ok("precursor.credential.create", TABLE, id).with_detail(detail)).await?;
+    // A new credential can clear findings (P-03, P-05, P-10) and raise P-06.
+    super::checks::recheck(&uow, now, &[enterprise]).await?;
+    super::risk::reassess(&uow, now, &[enterprise]).await?;
     uow.commit().await?;
     Ok(id)
 }
@@ -841,6 +844,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     }
     let before =
         format!("{}{}", current.status, current.status_since.map_or_else(String::new, |d| format!(" since {d}")));
+    let holder = current.enterprise_id;
     let mut model = current.into_active_model();
     model.status = Set(new.as_code().to_string());
     model.status_since = Set(since);
@@ -850,6 +854,8 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     let after = format!("{}{}", new.as_code(), since.map_or_else(String::new, |d| format!(" since {d}")));
     uow.audit(audit::Entry::ok("precursor.credential.status", TABLE, id).with_detail(format!("{before} → {after}")))
         .await?;
+    super::checks::recheck(&uow, now, &[holder]).await?;
+    super::risk::reassess(&uow, now, &[holder]).await?;
     uow.commit().await?;
     Ok(())
 }

@@ -41,17 +41,18 @@ const MAX_SHORT: usize = 64;
 /// Longest free text (an individual's reference, an incident's description, a reason).
 const MAX_TEXT: usize = 2000;
 
-/// Runs after every ledger write, once the unit of work is committed, with the enterprises the
-/// write touched (the enterprise and, for a flow, its counterparty on the register). The checks
-/// and findings runner (P-01…P-14, the mass balance, flow matching) is connected to it at merge;
-/// until then it does nothing.
+/// Runs at the end of every ledger write, inside its unit of work before the commit, with the
+/// enterprises the write touched (the enterprise and, for a flow, its counterparty on the
+/// register): the automatic checks re-run for them (`checks::recheck`: P-01…P-14, the mass
+/// balance, flow matching on both sides) and their risk tier is re-assessed (`risk::reassess`),
+/// so the police inbox is current when the write returns.
 pub(super) async fn after_ledger_write<C: ConnectionTrait>(
     db: &C,
     now: Now,
     enterprises: &[Uuid],
 ) -> ServiceResult<()> {
-    let _ = (db, now, enterprises);
-    Ok(())
+    super::checks::recheck(db, now, enterprises).await?;
+    super::risk::reassess(db, now, enterprises).await
 }
 
 /// A movement as typed on the form or read from an import row: raw strings.
@@ -571,9 +572,9 @@ pub async fn record_movement<C: ConnectionTrait + TransactionTrait>(
     let p = prepare_movement(&uow, vault, actor, now, &e, &warehouses, &cat, form, "form").await?.map_err(invalid)?;
     p.model.insert(&uow).await?;
     uow.audit(audit::Entry::ok("precursor.movement.create", "precursor_movement", p.id).with_detail(p.summary)).await?;
-    uow.commit().await?;
     let touched: Vec<Uuid> = std::iter::once(e.id).chain(p.counterparty_id).collect();
-    after_ledger_write(db, now, &touched).await?;
+    after_ledger_write(&uow, now, &touched).await?;
+    uow.commit().await?;
     Ok(p.id)
 }
 
@@ -670,9 +671,9 @@ pub async fn reverse_movement<C: ConnectionTrait + TransactionTrait>(
             .with_detail(format!("reverses={} document_no={no} reason={reason}", original.id)),
     )
     .await?;
-    uow.commit().await?;
     let touched: Vec<Uuid> = std::iter::once(e.id).chain(original.counterparty_id).collect();
-    after_ledger_write(db, now, &touched).await?;
+    after_ledger_write(&uow, now, &touched).await?;
+    uow.commit().await?;
     Ok(id)
 }
 
@@ -801,8 +802,8 @@ pub async fn record_stock_take<C: ConnectionTrait + TransactionTrait>(
             .with_detail(format!("warehouse={warehouse} entry={} counted={counted} date={date}", entry.id)),
     )
     .await?;
+    after_ledger_write(&uow, now, &[e.id]).await?;
     uow.commit().await?;
-    after_ledger_write(db, now, &[e.id]).await?;
     Ok(id)
 }
 
@@ -881,8 +882,8 @@ pub async fn record_transport<C: ConnectionTrait + TransactionTrait>(
         entry.id
     )))
     .await?;
+    after_ledger_write(&uow, now, &[e.id]).await?;
     uow.commit().await?;
-    after_ledger_write(db, now, &[e.id]).await?;
     Ok(id)
 }
 
@@ -1009,8 +1010,8 @@ pub async fn record_incident<C: ConnectionTrait + TransactionTrait>(
         if reported.is_some() { "yes" } else { "no" }
     )))
     .await?;
+    after_ledger_write(&uow, now, &[e.id]).await?;
     uow.commit().await?;
-    after_ledger_write(db, now, &[e.id]).await?;
     Ok(id)
 }
 

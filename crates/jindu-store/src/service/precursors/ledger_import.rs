@@ -289,8 +289,8 @@ pub async fn import<C: ConnectionTrait + TransactionTrait>(
                 .collect::<String>()
         )))
     .await?;
+    ledger::after_ledger_write(&uow, now, &touched).await?;
     uow.commit().await?;
-    ledger::after_ledger_write(db, now, &touched).await?;
     Ok(report)
 }
 
