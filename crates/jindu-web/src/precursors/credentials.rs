@@ -4,6 +4,7 @@
 //! annual report as .xlsx. Handlers only translate to `service::credentials` and
 //! `service::annual_report`; a refused form comes back with its sentences (422).
 
+use super::url_escape;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -191,18 +192,6 @@ impl ListPage {
 fn query_string(f: &CredentialFilter) -> String {
     let enc = |s: &str| url_escape(s.trim());
     format!("kind={}&status={}&expiring={}", enc(&f.kind), enc(&f.status), enc(&f.expiring))
-}
-
-fn url_escape(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `GET /precursors/credentials`.

@@ -3,6 +3,7 @@
 //! 375 px). Handlers only translate to `service::enterprises`; a refused form comes back with
 //! its sentences (422).
 
+use super::url_escape;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -211,18 +212,6 @@ fn query_string(f: &EnterpriseFilter) -> String {
         enc(&f.category),
         enc(&f.flag)
     )
-}
-
-fn url_escape(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `GET /precursors/enterprises`.

@@ -3,6 +3,7 @@
 //! source, day, sentence and evidence rows; 已处理 with a sealed note; the .xlsx export. Handlers
 //! only translate to `service::precursors::checks`.
 
+use super::url_escape;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -43,18 +44,6 @@ impl InboxPage {
         let current = if self.filter.state.is_empty() { "open" } else { self.filter.state.as_str() };
         ["open", "handled", "resolved"].into_iter().map(|s| (s, format!("pf.state_{s}"), s == current)).collect()
     }
-}
-
-fn url_escape(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 fn query_string(f: &FindingFilter) -> String {

@@ -4,6 +4,7 @@
 //! column, usable at 375 px) and the reversal of a movement with its reason. Handlers only
 //! translate to `service::ledger`; a refused form comes back with its sentences (422).
 
+use super::url_escape;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -73,18 +74,6 @@ fn shown(q: i64, measure: &str) -> String {
 fn query_string(f: &MovementFilter) -> String {
     let enc = |s: &str| url_escape(s.trim());
     format!("chemical={}&kind={}&month={}", enc(&f.chemical), enc(&f.kind), enc(&f.month))
-}
-
-fn url_escape(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `GET /precursors/enterprises/{ent}/ledger`.

@@ -6,3 +6,17 @@ pub mod enterprises;
 pub mod findings;
 pub mod inspections;
 pub mod ledger;
+
+/// A query-string value percent-encoded (RFC 3986 unreserved characters kept, every other byte
+/// of its UTF-8 as `%XX`), for the links that carry a list's filters to its pages and export.
+pub(crate) fn url_escape(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
